@@ -1,0 +1,34 @@
+"""Shared fixtures for the whole suite.
+
+Helpers for tiny random models live in ``tests/_tiny_models.py`` (plain module on
+``sys.path`` because ``tests/`` has no ``__init__.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Never reach a model hub from the test-suite.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+#: ``../shared/data`` beside the project root: the real posts (may be absent).
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Folder of the real data files; skips the test cleanly when it is absent."""
+    if not (SHARED_DATA / "tweets.csv.gz").is_file():
+        pytest.skip(f"real data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _no_catboost_files(tmp_path, monkeypatch):
+    """Run every test in its own folder so nothing (catboost_info/, caches) lands in the repo."""
+    monkeypatch.chdir(tmp_path)
