@@ -1,0 +1,1036 @@
+"""Media references: parse the scraper's ``media`` text and load images safely.
+
+Two halves, one concept ("what image does this post show, and give me its pixels"):
+
+* :func:`parse_media` turns one cell of a ``media`` column into an ordered list of
+  :class:`MediaRef` (image URL or path + kind). It reads the snscrape ``repr`` text with
+  :mod:`ast` and a whitelist of node types; nothing is ever evaluated.
+* :func:`read_bytes`, :func:`decode_image`, :func:`load_image` and :class:`ImageFetcher` fetch
+  and decode those references: local paths, ``file://`` and ``http(s)://`` URLs only, with
+  timeouts, retries with exponential backoff for transient failures, byte and pixel caps,
+  redirect checks, and a thread pool so that network I/O overlaps model work.
+
+Every failure is a :class:`MediaError` (a :class:`ValueError`) whose message names the
+reference. Pillow is imported lazily, inside the functions that decode images, so this module
+imports without it.
+
+Outcomes for bad media (all raise a :class:`MediaError` subclass from :func:`load_image`;
+:class:`ImageFetcher` yields the error object instead of raising):
+
+========================================  =====================================================
+input                                     outcome
+========================================  =====================================================
+missing local file                        :class:`MediaFetchError` (not retried)
+HTTP 404 / other 4xx                      :class:`MediaFetchError` with ``status`` (not retried)
+HTTP 5xx, 408, 429, timeout, reset        :class:`MediaFetchError` after ``retries`` retries
+redirect to another http(s) URL           followed (at most 10 redirects)
+redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not followed)
+``ftp://``, ``javascript:``, ``data:``    :class:`UnsupportedSchemeError`
+body larger than ``max_bytes``            :class:`MediaTooLargeError` (Content-Length or read)
+more than ``max_pixels`` pixels (bomb)    :class:`MediaTooLargeError` (checked on the header)
+corrupt / truncated bytes, text as .jpg   :class:`MediaDecodeError`
+CMYK, greyscale, palette, YCbCr, 16-bit   converted to RGB
+RGBA / LA / transparent palette           alpha-composited on white, then RGB
+animated GIF                              its first frame, RGB
+video or GIF entry of the media column    its thumbnail image (see :func:`parse_media`)
+========================================  =====================================================
+"""
+
+from __future__ import annotations
+
+import ast
+import http.client
+import io
+import math
+import os
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "ImageFetcher",
+    "MediaDecodeError",
+    "MediaError",
+    "MediaFetchError",
+    "MediaParseError",
+    "MediaRef",
+    "MediaTooLargeError",
+    "UnsupportedSchemeError",
+    "decode_image",
+    "load_image",
+    "parse_media",
+    "read_bytes",
+]
+
+#: Kinds a :class:`MediaRef` can have.
+KINDS = ("photo", "video", "gif", "image")
+
+_QUOTE_LIMIT = 160
+_ALLOWED_SCHEMES = ("http", "https", "file")
+_TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+_CHUNK = 64 * 1024
+_USER_AGENT = "skbucket-media/0.1 (+https://github.com/; python-urllib)"
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+# ---------------------------------------------------------------------------------------------
+def _quote(value: Any, limit: int = _QUOTE_LIMIT) -> str:
+    """``repr`` of ``value`` (as text), truncated to ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        return repr(text[:limit]) + f"... ({len(text)} characters)"
+    return repr(text)
+
+
+class MediaError(ValueError):
+    """Base class of every media failure; the message always names the reference.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong.
+    ref : object, optional
+        The reference (path, URL, :class:`MediaRef`, or media text) the error is about.
+
+    Attributes
+    ----------
+    ref : object
+        The reference the error is about (``None`` when unknown).
+    """
+
+    def __init__(self, message: str, ref: Any = None):
+        self.ref = ref
+        if ref is not None:
+            message = f"{_ref_label(ref)}: {message}"
+        super().__init__(message)
+
+
+class MediaParseError(MediaError):
+    """A ``media`` value that :func:`parse_media` cannot read (the text is quoted)."""
+
+
+class UnsupportedSchemeError(MediaError):
+    """A reference (or a redirect target) whose scheme is not ``http``, ``https`` or ``file``."""
+
+
+class MediaFetchError(MediaError):
+    """The bytes could not be read: missing file, HTTP error, timeout, connection error.
+
+    Attributes
+    ----------
+    status : int or None
+        The HTTP status code when the server answered with an error, else ``None``.
+    transient : bool
+        Whether the failure was of a kind that is retried (timeouts, 5xx, connection errors).
+    """
+
+    def __init__(
+        self, message: str, ref: Any = None, *, status: int | None = None, transient=False
+    ):
+        super().__init__(message, ref)
+        self.status = status
+        self.transient = transient
+
+
+class MediaTooLargeError(MediaError):
+    """More bytes than ``max_bytes`` or more pixels than ``max_pixels`` (decompression bomb)."""
+
+
+class MediaDecodeError(MediaError):
+    """The bytes are not a decodable image (corrupt, truncated, or not an image at all)."""
+
+
+def _ref_label(ref: Any) -> str:
+    if isinstance(ref, MediaRef):
+        return f"{ref.kind} {ref.url!r}"
+    if isinstance(ref, os.PathLike):
+        return repr(os.fspath(ref))
+    return _quote(ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing the media column
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """One image to load for a post: where it is and what kind of media it came from.
+
+    Parameters
+    ----------
+    url : str
+        The image to load: an ``http(s)://`` or ``file://`` URL or a local path. For a
+        video or GIF this is its thumbnail image.
+    kind : {"photo", "video", "gif", "image"}
+        ``"photo"``, ``"video"`` and ``"gif"`` come from the scraper's ``Photo``, ``Video``
+        and ``Gif`` objects; ``"image"`` is a plain path or URL given directly.
+
+    Examples
+    --------
+    >>> ref = MediaRef("https://example.org/a.jpg", "photo")
+    >>> ref.url, ref.kind, str(ref)
+    ('https://example.org/a.jpg', 'photo', 'https://example.org/a.jpg')
+    """
+
+    url: str
+    kind: str = "image"
+
+    def __post_init__(self):
+        if not isinstance(self.url, str) or not self.url:
+            raise MediaParseError(f"MediaRef.url must be a non-empty string, got {self.url!r}")
+        if self.kind not in KINDS:
+            raise MediaParseError(f"MediaRef.kind must be one of {KINDS}, got {self.kind!r}")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+_SCRAPER_START = re.compile(r"^\s*(\[|(Photo|Video|Gif)\s*\()")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ALLOWED_NODES = (
+    ast.Expression,
+    ast.List,
+    ast.Call,
+    ast.Name,
+    ast.keyword,
+    ast.Constant,
+    ast.Load,
+)
+_MEDIA_CALLS = {"Photo": "photo", "Video": "video", "Gif": "gif"}
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    # pandas.NA / pandas.NaT / numpy.nan-like scalars, without importing pandas
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(value != value)  # NaN-like numpy scalars
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> list[MediaRef]:
+    """Turn one ``media`` cell into the ordered list of images it refers to.
+
+    Parameters
+    ----------
+    value : str, os.PathLike, MediaRef, list, tuple, None or float
+        One of:
+
+        * the scraper's text, e.g. ``"[Photo(previewUrl='...', fullUrl='...'), Video(...)]"``
+          (a Python ``repr`` of snscrape objects, read with :mod:`ast`, never evaluated; a
+          single bare ``Photo(...)``/``Video(...)``/``Gif(...)`` is accepted too);
+        * a plain path or URL (``kind="image"``); a file name starting with ``[`` must be
+          passed as a :class:`pathlib.Path`, because text starting with ``[`` is read as a
+          list;
+        * a list/tuple/1-D array of any of these (flattened one level, in order);
+        * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]``.
+    size : {"full", "preview"}, default="full"
+        Which URL of a ``Photo`` to use: ``"full"`` is ``fullUrl`` (Twitter's ``name=large``,
+        the picture as posted), ``"preview"`` is ``previewUrl`` (``name=small``, at most
+        680 px, cheaper to download and plenty for a 224 px captioning model). If the chosen
+        one is missing the other is used. Videos and GIFs only have ``thumbnailUrl``.
+
+    Returns
+    -------
+    list of MediaRef
+        In the order of the input. ``len`` is the media count, ``ref.kind`` the kind
+        (``"photo"``, ``"video"``, ``"gif"`` or ``"image"``), ``ref.url`` the image to load:
+        for a video or GIF, its thumbnail.
+
+    Raises
+    ------
+    MediaParseError
+        (a :class:`ValueError`) for text that starts like the scraper's format but is not
+        a list of ``Photo``/``Video``/``Gif`` objects with literal arguments, for any other
+        expression (names, operators, attribute access, ...), for a plain string with control
+        characters, and for values of other types. The message quotes the text (truncated).
+
+    Examples
+    --------
+    >>> text = ("[Photo(previewUrl='https://x/p?name=small', fullUrl='https://x/p?name=large'), "
+    ...         "Gif(thumbnailUrl='https://x/g.jpg', variants=[])]")
+    >>> [(ref.kind, ref.url) for ref in parse_media(text)]
+    [('photo', 'https://x/p?name=large'), ('gif', 'https://x/g.jpg')]
+    >>> [ref.url for ref in parse_media(text, size="preview")]
+    ['https://x/p?name=small', 'https://x/g.jpg']
+    >>> parse_media("photos/cat.png")
+    [MediaRef(url='photos/cat.png', kind='image')]
+    >>> parse_media(float("nan")), parse_media(""), parse_media("[]")
+    ([], [], [])
+    >>> parse_media("[__import__('os').system('ls')]")
+    Traceback (most recent call last):
+    ...
+    skbucket.media.MediaParseError: "[__import__('os').system('ls')]": ...
+    """
+    if size not in ("full", "preview"):
+        raise ValueError(f"size must be 'full' or 'preview', got {size!r}")
+    if isinstance(value, (list, tuple)) or _is_array(value):
+        items = value.tolist() if _is_array(value) else value
+        refs: list[MediaRef] = []
+        for item in items:
+            if isinstance(item, (list, tuple)) or _is_array(item):
+                raise MediaParseError(
+                    "nested lists are not accepted; give a flat list of media values", value
+                )
+            refs.extend(_parse_one(item, size))
+        return refs
+    return _parse_one(value, size)
+
+
+def _is_array(value: Any) -> bool:
+    return type(value).__name__ == "ndarray" and getattr(value, "ndim", None) == 1
+
+
+def _parse_one(value: Any, size: str) -> list[MediaRef]:
+    if isinstance(value, MediaRef):
+        return [value]
+    if isinstance(value, os.PathLike):
+        return [MediaRef(os.fspath(value), "image")]
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        if _SCRAPER_START.match(text):
+            return _parse_text(text, size)
+        if _CONTROL.search(text):
+            raise MediaParseError(
+                "not a media list, path or URL (it contains control characters)", value
+            )
+        return [MediaRef(text, "image")]
+    if _is_missing(value):
+        return []
+    raise MediaParseError(
+        f"expected media text, a path, a URL, a list of them or NaN, got {type(value).__name__}",
+        value,
+    )
+
+
+def _parse_text(text: str, size: str) -> list[MediaRef]:
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise MediaParseError(f"not valid media text ({type(exc).__name__})", text) from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise MediaParseError(
+                f"only Photo/Video/Gif objects with literal arguments are allowed, "
+                f"found a {type(node).__name__} node",
+                text,
+            )
+    body = tree.body
+    items = body.elts if isinstance(body, ast.List) else [body]
+    refs = []
+    for item in items:
+        if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value:
+            refs.append(MediaRef(item.value, "image"))
+        elif isinstance(item, ast.Call):
+            refs.append(_ref_from_call(item, text, size))
+        else:
+            raise MediaParseError(
+                "each list item must be a Photo(...), Video(...) or Gif(...) object "
+                "or a path/URL string",
+                text,
+            )
+    return refs
+
+
+def _literal(node: ast.AST, text: str) -> Any:
+    """Value of a whitelisted node: constants, lists, and calls as ``(name, kwargs)``."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.List):
+        return [_literal(e, text) for e in node.elts]
+    if isinstance(node, ast.Call):
+        return _call_parts(node, text)
+    raise MediaParseError(f"unexpected {type(node).__name__} value", text)
+
+
+def _call_parts(node: ast.Call, text: str) -> tuple[str, dict[str, Any]]:
+    if not isinstance(node.func, ast.Name):
+        raise MediaParseError("object names must be plain names", text)
+    if node.args:
+        raise MediaParseError(f"{node.func.id}(...) must use keyword arguments only", text)
+    kwargs = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise MediaParseError(f"{node.func.id}(**...) is not allowed", text)
+        kwargs[kw.arg] = _literal(kw.value, text)
+    return node.func.id, kwargs
+
+
+def _ref_from_call(node: ast.Call, text: str, size: str) -> MediaRef:
+    name, kwargs = _call_parts(node, text)
+    kind = _MEDIA_CALLS.get(name)
+    if kind is None:
+        raise MediaParseError(f"unknown media object {name!r} (expected Photo, Video or Gif)", text)
+    if kind == "photo":
+        keys = ("fullUrl", "previewUrl") if size == "full" else ("previewUrl", "fullUrl")
+    else:
+        keys = ("thumbnailUrl",)
+    for key in keys:
+        url = kwargs.get(key)
+        if isinstance(url, str) and url.strip():
+            return MediaRef(url.strip(), kind)
+    raise MediaParseError(f"{name}(...) has no image URL (looked for {', '.join(keys)})", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading bytes
+# ---------------------------------------------------------------------------------------------
+def _ref_to_str(ref: Any) -> str:
+    if isinstance(ref, MediaRef):
+        return ref.url
+    if isinstance(ref, os.PathLike):
+        return os.fspath(ref)
+    if isinstance(ref, str) and ref.strip():
+        return ref.strip()
+    raise MediaFetchError(
+        f"expected a path, URL or MediaRef, got {type(ref).__name__}",
+        ref if ref is not None else "None",
+    )
+
+
+def _check_limits(timeout, max_bytes, retries, backoff):
+    if not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if not (isinstance(max_bytes, int) and max_bytes > 0):
+        raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
+    if not (isinstance(retries, int) and retries >= 0):
+        raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
+    if not (isinstance(backoff, (int, float)) and backoff >= 0):
+        raise ValueError(f"backoff must be a non-negative number, got {backoff!r}")
+
+
+def read_bytes(
+    ref: Any,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int = 20_000_000,
+    retries: int = 2,
+    backoff: float = 0.5,
+) -> bytes:
+    """Read the raw bytes of one image reference.
+
+    Parameters
+    ----------
+    ref : str, os.PathLike or MediaRef
+        A local path, a ``file://`` URL or an ``http(s)://`` URL. A :class:`pathlib.Path`
+        is always a local path; a string with any other scheme (``ftp:``, ``data:``,
+        ``javascript:``, ...) is refused.
+    timeout : float, default=10.0
+        Seconds allowed for each socket operation (connect, each read) of one HTTP attempt;
+        an attempt is also abandoned (as a timeout) once it has run longer than ``timeout``
+        in total, checked between reads, so one attempt takes at most about
+        ``2 * timeout``.
+    max_bytes : int, default=20_000_000
+        Refuse larger bodies: checked against ``Content-Length`` or the file size before
+        reading, and while reading (for servers that do not say or lie).
+    retries : int, default=2
+        How many times to retry a transient failure (timeout, connection error, HTTP 5xx,
+        408, 425, 429). Missing files, 4xx answers, refused schemes and oversized bodies
+        are never retried.
+    backoff : float, default=0.5
+        Seconds before the first retry; doubled for each further retry.
+
+    Returns
+    -------
+    bytes
+        The body, exactly as served or stored (hash it to de-duplicate images).
+
+    Raises
+    ------
+    UnsupportedSchemeError
+        For a scheme other than ``http``, ``https`` or ``file``, or a redirect to one.
+    MediaFetchError
+        Missing or unreadable file, HTTP error status, timeout or connection failure
+        (after the retries).
+    MediaTooLargeError
+        The body is larger than ``max_bytes``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "blob.bin"
+    >>> _ = path.write_bytes(b"abc")
+    >>> read_bytes(path), read_bytes(path.as_uri())
+    (b'abc', b'abc')
+    >>> read_bytes("ftp://example.org/a.jpg")
+    Traceback (most recent call last):
+    ...
+    skbucket.media.UnsupportedSchemeError: 'ftp://example.org/a.jpg': ...
+    """
+    _check_limits(timeout, max_bytes, retries, backoff)
+    target = _ref_to_str(ref)
+    if isinstance(ref, os.PathLike):
+        return _read_file(target, ref, max_bytes)
+    scheme = urllib.parse.urlsplit(target).scheme.lower()
+    if scheme in ("http", "https"):
+        return _read_http(target, ref, timeout, max_bytes, retries, backoff)
+    if scheme == "file":
+        return _read_file(_file_url_to_path(target, ref), ref, max_bytes)
+    if scheme == "" or (len(scheme) == 1 and os.name == "nt"):  # "C:\\..." on Windows
+        return _read_file(target, ref, max_bytes)
+    raise UnsupportedSchemeError(
+        f"unsupported scheme {scheme!r}: only http, https, file URLs and local paths "
+        "are read (pass a pathlib.Path for a local file whose name contains ':')",
+        ref,
+    )
+
+
+def _file_url_to_path(url: str, ref: Any) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise UnsupportedSchemeError(f"file URL on another host {parts.netloc!r} is not read", ref)
+    return urllib.request.url2pathname(parts.path)
+
+
+def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise MediaTooLargeError(
+                    f"file has {size} bytes, more than max_bytes={max_bytes}", ref
+                )
+            data = fh.read(max_bytes + 1)
+    except MediaError:
+        raise
+    except FileNotFoundError:
+        raise MediaFetchError("no such file", ref) from None
+    except IsADirectoryError:
+        raise MediaFetchError("is a directory, not a file", ref) from None
+    except OSError as exc:
+        raise MediaFetchError(f"cannot read file ({exc.strerror or exc})", ref) from None
+    if len(data) > max_bytes:  # the file grew while we read it
+        raise MediaTooLargeError(f"file has more than max_bytes={max_bytes} bytes", ref)
+    return data
+
+
+class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s) URLs; refuse file:, ftp:, data:, ..."""
+
+    max_redirections = 10
+
+    def __init__(self, ref: Any):
+        super().__init__()
+        self._ref = ref
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            fp.close()
+            raise UnsupportedSchemeError(
+                f"refused redirect ({code}) to {newurl!r}: only http and https redirects "
+                "are followed",
+                self._ref,
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener(ref: Any) -> urllib.request.OpenerDirector:
+    # Built by hand (not build_opener) so no ftp:, file: or data: handler is installed.
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        _SafeRedirectHandler(ref),
+        urllib.request.HTTPErrorProcessor(),
+        urllib.request.UnknownHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
+    attempt = 0
+    while True:
+        try:
+            return _http_once(url, ref, timeout, max_bytes)
+        except MediaFetchError as exc:
+            if not exc.transient or attempt >= retries:
+                if exc.transient and retries:
+                    raise MediaFetchError(
+                        f"{_strip_label(exc)} (gave up after {attempt + 1} attempts)",
+                        ref,
+                        status=exc.status,
+                        transient=True,
+                    ) from exc
+                raise
+        time.sleep(backoff * (2**attempt))
+        attempt += 1
+
+
+def _strip_label(exc: MediaError) -> str:
+    text = str(exc)
+    label = _ref_label(exc.ref) + ": " if exc.ref is not None else ""
+    return text[len(label) :] if text.startswith(label) else text
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, (TimeoutError, socket.timeout)) or (
+        isinstance(exc, urllib.error.URLError)
+        and isinstance(exc.reason, (TimeoutError, socket.timeout))
+    )
+
+
+def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
+    start = time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    try:
+        response = _opener(ref).open(request, timeout=timeout)
+    except MediaError:
+        raise
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise MediaFetchError(
+            f"HTTP {exc.code} {exc.reason}",
+            ref,
+            status=exc.code,
+            transient=exc.code in _TRANSIENT_STATUS,
+        ) from None
+    except Exception as exc:  # URLError, timeouts, connection and protocol errors
+        if _is_timeout(exc):
+            raise MediaFetchError(f"timed out after {timeout} s", ref, transient=True) from None
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        transient = isinstance(reason, (ConnectionError, http.client.HTTPException)) or (
+            isinstance(reason, OSError) and not isinstance(reason, ValueError)
+        )
+        if isinstance(exc, (ValueError, http.client.InvalidURL)) and not isinstance(
+            exc, urllib.error.URLError
+        ):
+            transient = False
+        if "CERTIFICATE" in str(reason).upper():
+            transient = False
+        raise MediaFetchError(
+            f"cannot fetch ({type(reason).__name__}: {reason})", ref, transient=transient
+        ) from None
+    with response:
+        length = response.headers.get("Content-Length")
+        if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+            raise MediaTooLargeError(
+                f"server announces {int(length)} bytes, more than max_bytes={max_bytes}", ref
+            )
+        chunks, total = [], 0
+        try:
+            while True:
+                chunk = response.read(_CHUNK)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > max_bytes:
+                    raise MediaTooLargeError(f"body is larger than max_bytes={max_bytes}", ref)
+                chunks.append(chunk)
+                if time.monotonic() - start > timeout:
+                    raise MediaFetchError(
+                        f"timed out after {timeout} s while reading the body",
+                        ref,
+                        transient=True,
+                    )
+        except MediaError:
+            raise
+        except Exception as exc:
+            if _is_timeout(exc):
+                raise MediaFetchError(
+                    f"timed out after {timeout} s while reading the body", ref, transient=True
+                ) from None
+            raise MediaFetchError(
+                f"connection failed while reading the body ({type(exc).__name__}: {exc})",
+                ref,
+                transient=True,
+            ) from None
+    if length is not None and length.strip().isdigit() and total != int(length):
+        raise MediaFetchError(
+            f"body has {total} bytes but the server announced {int(length)}",
+            ref,
+            transient=True,
+        )
+    return b"".join(chunks)
+
+
+# ---------------------------------------------------------------------------------------------
+# decoding
+# ---------------------------------------------------------------------------------------------
+def decode_image(data: bytes, *, max_pixels: int = 40_000_000, source: Any = None):
+    """Decode image bytes into an RGB :class:`PIL.Image.Image`, refusing decompression bombs.
+
+    Parameters
+    ----------
+    data : bytes
+        Encoded image (JPEG, PNG, GIF, WebP, ... anything Pillow reads).
+    max_pixels : int, default=40_000_000
+        Refuse images with more pixels (width x height). Checked on the header read by
+        ``Image.open``, before any pixel is decoded. Pillow's own limit
+        (``PIL.Image.MAX_IMAGE_PIXELS``; twice it raises) also applies and is reported the
+        same way.
+    source : object, optional
+        The reference the bytes came from, used in error messages.
+
+    Returns
+    -------
+    PIL.Image.Image
+        Fully loaded, mode ``"RGB"``. EXIF orientation is applied. CMYK, greyscale, palette,
+        YCbCr and 16/32-bit images are converted to RGB; images with transparency (RGBA,
+        LA, palette with a transparent colour) are alpha-composited on a white background;
+        an animated GIF gives its first frame.
+
+    Raises
+    ------
+    MediaTooLargeError
+        More than ``max_pixels`` pixels.
+    MediaDecodeError
+        Not an image, corrupt or truncated data.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buf = io.BytesIO()
+    >>> Image.new("RGBA", (4, 3), (255, 0, 0, 0)).save(buf, format="PNG")
+    >>> image = decode_image(buf.getvalue())
+    >>> image.mode, image.size, image.getpixel((0, 0))
+    ('RGB', (4, 3), (255, 255, 255))
+    >>> decode_image(b"not an image", source="a.jpg")
+    Traceback (most recent call last):
+    ...
+    skbucket.media.MediaDecodeError: 'a.jpg': ...
+    """
+    if not (isinstance(max_pixels, int) and max_pixels > 0):
+        raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}")
+    label = source if source is not None else "<bytes>"
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise MediaDecodeError(f"expected bytes, got {type(data).__name__}", label)
+    if not data:
+        raise MediaDecodeError("empty data (0 bytes)", label)
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLargeError(f"decompression bomb refused by Pillow ({exc})", label) from None
+    except UnidentifiedImageError:
+        raise MediaDecodeError(
+            f"not a recognised image ({len(data)} bytes starting {bytes(data[:12])!r})", label
+        ) from None
+    except Exception as exc:
+        raise MediaDecodeError(f"cannot read image header ({exc})", label) from None
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise MediaTooLargeError(
+            f"image is {width}x{height} = {width * height} pixels, more than "
+            f"max_pixels={max_pixels} (possible decompression bomb)",
+            label,
+        )
+    try:
+        image.load()
+        image = ImageOps.exif_transpose(image) or image
+        return _to_rgb(image)
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLargeError(f"decompression bomb refused by Pillow ({exc})", label) from None
+    except Exception as exc:
+        raise MediaDecodeError(
+            f"corrupt or truncated {image.format or 'image'} data ({exc})", label
+        ) from None
+
+
+def _to_rgb(image):
+    """Convert any Pillow image to RGB; transparency is composited on white."""
+    from PIL import Image
+
+    if image.mode == "RGB":
+        return image
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode in ("P", "L", "RGB") and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        # 16/32-bit greyscale: rescale to 0..255 rather than clip.
+        import numpy as np
+
+        array = np.asarray(image, dtype=np.float64)
+        lo, hi = float(np.nanmin(array)), float(np.nanmax(array))
+        scaled = (array - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(array)
+        image = Image.fromarray(np.nan_to_num(scaled).astype(np.uint8), mode="L")
+    return image.convert("RGB")
+
+
+def load_image(
+    ref: Any,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int = 20_000_000,
+    retries: int = 2,
+    backoff: float = 0.5,
+    max_pixels: int = 40_000_000,
+):
+    """Read and decode one image: :func:`read_bytes` then :func:`decode_image`.
+
+    Parameters
+    ----------
+    ref : str, os.PathLike or MediaRef
+        Local path, ``file://`` or ``http(s)://`` URL.
+    timeout, max_bytes, retries, backoff
+        As in :func:`read_bytes`.
+    max_pixels : int, default=40_000_000
+        As in :func:`decode_image`.
+
+    Returns
+    -------
+    PIL.Image.Image
+        RGB image.
+
+    Raises
+    ------
+    MediaError
+        One of its subclasses; see the table in the module docstring.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from PIL import Image
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "grey.png"
+    >>> Image.new("L", (5, 2), 128).save(path)
+    >>> image = load_image(path)
+    >>> image.mode, image.size, image.getpixel((0, 0))
+    ('RGB', (5, 2), (128, 128, 128))
+    """
+    data = read_bytes(ref, timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff)
+    return decode_image(data, max_pixels=max_pixels, source=ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# batched, threaded fetching
+# ---------------------------------------------------------------------------------------------
+def _ref_key(ref: Any) -> str:
+    try:
+        return _ref_to_str(ref)
+    except MediaError:
+        return f"<invalid {id(ref)}>"
+
+
+class ImageFetcher:
+    """Fetch many images on a thread pool, in input order, never raising for one bad ref.
+
+    Network and disk reads run on ``max_workers`` threads, prefetching ahead of the
+    consumer, so a model consuming the results rarely waits on I/O. Each reference yields
+    either its result or the :class:`MediaError` it failed with; the caller decides what to
+    do with failures (skip, placeholder, raise).
+
+    Parameters
+    ----------
+    max_workers : int, default=8
+        Threads doing I/O (and decoding, for :meth:`fetch_images`).
+    timeout, max_bytes, retries, backoff
+        As in :func:`read_bytes`.
+    max_pixels : int, default=40_000_000
+        As in :func:`decode_image`.
+    loader : callable, default=None
+        Replaces the built-in reading: ``loader(ref)`` returns a :class:`PIL.Image.Image`
+        or encoded ``bytes``. Exceptions it raises are reported like any failure (a
+        non-:class:`MediaError` becomes a :class:`MediaFetchError` naming the reference).
+        When :meth:`fetch_bytes` gets an image from it, the image is converted to RGB and
+        encoded as PNG, so equal pixels give equal bytes.
+    prefetch : int, default=None
+        How many references to have in flight ahead of the consumer; ``None`` means
+        ``2 * max_workers``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from PIL import Image
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> Image.new("RGB", (3, 3), "red").save(folder / "red.png")
+    >>> fetcher = ImageFetcher(max_workers=2)
+    >>> for ref, result in fetcher.fetch_images([folder / "red.png", folder / "missing.png"]):
+    ...     print(ref.name, type(result).__name__)
+    red.png Image
+    missing.png MediaFetchError
+    """
+
+    def __init__(
+        self,
+        *,
+        max_workers: int = 8,
+        timeout: float = 10.0,
+        max_bytes: int = 20_000_000,
+        max_pixels: int = 40_000_000,
+        retries: int = 2,
+        backoff: float = 0.5,
+        loader: Callable[[Any], Any] | None = None,
+        prefetch: int | None = None,
+    ):
+        self.max_workers = max_workers
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.retries = retries
+        self.backoff = backoff
+        self.loader = loader
+        self.prefetch = prefetch
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    # -- single references -------------------------------------------------------------------
+    def read_bytes(self, ref: Any) -> bytes:
+        """Bytes of one reference with this fetcher's settings (raises :class:`MediaError`)."""
+        if self.loader is None:
+            return read_bytes(
+                ref,
+                timeout=self.timeout,
+                max_bytes=self.max_bytes,
+                retries=self.retries,
+                backoff=self.backoff,
+            )
+        result = self._call_loader(ref)
+        if isinstance(result, (bytes, bytearray, memoryview)):
+            return bytes(result)
+        buf = io.BytesIO()
+        self._check_image(result, ref).save(buf, format="PNG")
+        return buf.getvalue()
+
+    def load_image(self, ref: Any):
+        """RGB image of one reference with this fetcher's settings (raises :class:`MediaError`)."""
+        if self.loader is None:
+            data = self.read_bytes(ref)
+            return decode_image(data, max_pixels=self.max_pixels, source=ref)
+        result = self._call_loader(ref)
+        if isinstance(result, (bytes, bytearray, memoryview)):
+            return decode_image(bytes(result), max_pixels=self.max_pixels, source=ref)
+        return self._check_image(result, ref)
+
+    def _call_loader(self, ref: Any):
+        try:
+            result = self.loader(ref)
+        except MediaError:
+            raise
+        except Exception as exc:
+            raise MediaFetchError(
+                f"custom loader failed ({type(exc).__name__}: {exc})", ref
+            ) from exc
+        return result
+
+    def _check_image(self, image: Any, ref: Any):
+        if not (hasattr(image, "mode") and hasattr(image, "size") and hasattr(image, "convert")):
+            raise MediaDecodeError(
+                f"custom loader returned {type(image).__name__}, expected a PIL image or bytes",
+                ref,
+            )
+        width, height = image.size
+        if width * height > self.max_pixels:
+            raise MediaTooLargeError(
+                f"image is {width}x{height} pixels, more than max_pixels={self.max_pixels}", ref
+            )
+        try:
+            return _to_rgb(image)
+        except Exception as exc:
+            raise MediaDecodeError(f"cannot convert image to RGB ({exc})", ref) from None
+
+    # -- batches -----------------------------------------------------------------------------
+    def fetch_bytes(self, refs: Iterable[Any]) -> Iterator[tuple[Any, bytes | MediaError]]:
+        """Yield ``(ref, bytes or MediaError)`` for each reference, in input order.
+
+        Lazy: references are read from ``refs`` as the pool needs them, at most
+        ``prefetch`` ahead of the consumer. Identical references in flight at the same time
+        are fetched once. Closing the iterator early cancels the pending work.
+
+        Parameters
+        ----------
+        refs : iterable of str, os.PathLike or MediaRef
+
+        Yields
+        ------
+        ref : object
+            The reference as given.
+        result : bytes or MediaError
+            The body, or the error that reference failed with.
+        """
+        return self._ordered(refs, self.read_bytes)
+
+    def fetch_images(self, refs: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(ref, RGB PIL image or MediaError)`` for each reference, in input order.
+
+        Like :meth:`fetch_bytes`, with decoding also done on the pool.
+        """
+        return self._ordered(refs, self.load_image)
+
+    def _ordered(self, refs: Iterable[Any], work: Callable[[Any], Any]):
+        max_workers = self.max_workers
+        if not (isinstance(max_workers, int) and max_workers >= 1):
+            raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
+        _check_limits(self.timeout, self.max_bytes, self.retries, self.backoff)
+        window = self.prefetch if self.prefetch is not None else 2 * max_workers
+        if not (isinstance(window, int) and window >= 1):
+            raise ValueError(f"prefetch must be a positive integer or None, got {window!r}")
+        return self._generate(iter(refs), work, max_workers, window)
+
+    @staticmethod
+    def _guarded(work: Callable[[Any], Any], ref: Any):
+        try:
+            return work(ref)
+        except MediaError as exc:
+            return exc
+        except Exception as exc:  # a bug or odd failure must not stop the batch
+            error = MediaFetchError(f"unexpected {type(exc).__name__}: {exc}", ref)
+            error.__cause__ = exc
+            return error
+
+    def _generate(self, refs, work, max_workers, window):
+        pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="skbucket-media")
+        pending: deque[tuple[Any, str, Future]] = deque()
+        inflight: dict[str, list] = {}  # key -> [future, count of pending entries]
+
+        def submit(ref):
+            key = _ref_key(ref)
+            entry = inflight.get(key)
+            if entry is None:
+                entry = inflight[key] = [pool.submit(self._guarded, work, ref), 0]
+            entry[1] += 1
+            pending.append((ref, key, entry[0]))
+
+        try:
+            exhausted = False
+            for ref in refs:
+                submit(ref)
+                if len(pending) >= window:
+                    break
+            else:
+                exhausted = True
+            while pending:
+                ref, key, future = pending.popleft()
+                if not exhausted:
+                    nxt = next(refs, _END)
+                    if nxt is _END:
+                        exhausted = True
+                    else:
+                        submit(nxt)
+                result = future.result()
+                entry = inflight[key]
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del inflight[key]
+                yield ref, result
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_END = object()
