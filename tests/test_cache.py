@@ -1,0 +1,282 @@
+"""Tests for skbucket.cache: keys, memory LRU, atomic on-disk store, tiers, open_cache."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from skbucket.cache import (
+    CacheError,
+    DiskCache,
+    MemoryCache,
+    TieredCache,
+    hash_key,
+    open_cache,
+    process_memory_cache,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# hash_key
+# --------------------------------------------------------------------------------------------
+def test_hash_key_is_deterministic_hex():
+    key = hash_key("model", 3, 0.5, None, True, ("a", b"b"), {"x": [1, 2]})
+    assert key == hash_key("model", 3, 0.5, None, True, ("a", b"b"), {"x": [1, 2]})
+    assert len(key) == 64
+    int(key, 16)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (("ab", "c"), ("a", "bc")),
+        ((1,), ("1",)),
+        ((1,), (1.0,)),
+        (("a",), (b"a",)),
+        ((True,), (1,)),
+        ((None,), ("",)),
+        ((("a", "b"),), ("a", "b")),
+        (("text",), ("text ",)),
+        ((np.zeros(2, np.float32),), (np.zeros(2, np.float64),)),
+        ((np.zeros((2, 1)),), (np.zeros((1, 2)),)),
+    ],
+)
+def test_hash_key_distinguishes_types_and_boundaries(left, right):
+    assert hash_key(*left) != hash_key(*right)
+
+
+def test_hash_key_dict_order_does_not_matter():
+    assert hash_key({"a": 1, "b": [2, 3]}) == hash_key({"b": [2, 3], "a": 1})
+    assert hash_key({"a": 1}) != hash_key({"a": 2})
+
+
+def test_hash_key_rejects_unknown_types():
+    with pytest.raises(CacheError, match="cannot hash"):
+        hash_key(object())
+    with pytest.raises(CacheError, match="object arrays"):
+        hash_key(np.array(["a"], dtype=object))
+
+
+# --------------------------------------------------------------------------------------------
+# MemoryCache
+# --------------------------------------------------------------------------------------------
+def test_memory_cache_roundtrip_and_readonly_copy():
+    mem = MemoryCache()
+    arr = np.arange(4, dtype=np.float32)
+    mem.set_many({"k": arr, "s": "caption", "b": b"\x00\x01"})
+    arr[0] = 99  # caller's array changes after set: cached value must not
+    got = mem.get_many(["k", "s", "b", "missing"])
+    assert set(got) == {"k", "s", "b"}
+    np.testing.assert_array_equal(got["k"], [0, 1, 2, 3])
+    assert not got["k"].flags.writeable
+    assert got["s"] == "caption" and got["b"] == b"\x00\x01"
+    assert len(mem) == 3 and "k" in mem and "missing" not in mem
+
+
+def test_memory_cache_lru_by_items_and_bytes():
+    mem = MemoryCache(max_items=2, max_bytes=None)
+    mem.set_many({"a": "1", "b": "2"})
+    mem.get_many(["a"])  # a is now most recent
+    mem.set_many({"c": "3"})
+    assert "a" in mem and "c" in mem and "b" not in mem
+
+    mem = MemoryCache(max_items=None, max_bytes=3000)
+    for i in range(5):
+        mem.set_many({str(i): np.zeros(250, dtype=np.float32)})  # ~1100 bytes each
+    assert len(mem) == 2 and "4" in mem and "3" in mem
+
+
+def test_memory_cache_rejects_uncacheable_values():
+    mem = MemoryCache()
+    with pytest.raises(CacheError, match="cannot cache"):
+        mem.set_many({"k": [1, 2]})
+    with pytest.raises(CacheError, match="numeric"):
+        mem.set_many({"k": np.array(["a"], dtype=object)})
+    assert len(mem) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# DiskCache
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.linspace(-1, 1, 7, dtype=np.float32),
+        np.arange(6, dtype=np.int64).reshape(2, 3),
+        np.array([1.5, 2.5], dtype=np.float16),
+        np.float32(3.25),
+        "une légende avec émoji 🐝\nsur deux lignes",
+        "",
+        b"\x00raw\xff",
+    ],
+)
+def test_disk_cache_roundtrip(tmp_path, value):
+    disk = DiskCache(tmp_path / "c")
+    key = hash_key("v", repr(value))
+    disk.set_many({key: value})
+    got = DiskCache(tmp_path / "c").get_many([key])[key]  # a fresh handle reads the file
+    if isinstance(value, str | bytes):
+        assert got == value and type(got) is type(value)
+    else:
+        expected = np.asarray(value)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+    files = list((tmp_path / "c").glob("??/*.skbc"))
+    assert [f.parent.name for f in files] == [key[:2]]
+    assert len(disk) == 1 and key in disk and list(disk.keys()) == [key]
+
+
+def _one_entry(tmp_path):
+    disk = DiskCache(tmp_path)
+    key = hash_key("entry")
+    disk.set_many({key: np.arange(100, dtype=np.float32)})
+    return disk, key, tmp_path / key[:2] / f"{key}.skbc"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[: len(b) // 2],  # truncated (a torn write)
+        lambda b: b[:-1] + bytes([b[-1] ^ 1]),  # flipped checksum bit
+        lambda b: b[:60] + bytes([b[60] ^ 0xFF]) + b[61:],  # flipped payload byte
+        lambda b: b"",  # empty file
+        lambda b: b"not a cache file at all" * 4,  # foreign file
+    ],
+)
+def test_disk_cache_damaged_file_is_a_miss_and_removed(tmp_path, caplog, damage):
+    disk, key, file = _one_entry(tmp_path)
+    file.write_bytes(damage(file.read_bytes()))
+    with caplog.at_level(logging.WARNING, logger="skbucket.cache"):
+        assert disk.get_many([key]) == {}
+    assert not file.exists()
+    assert "dropping unreadable entry" in caplog.text
+
+
+def test_disk_cache_entry_under_wrong_name_is_never_returned(tmp_path):
+    disk, key, file = _one_entry(tmp_path)
+    other = hash_key("other")
+    target = tmp_path / other[:2] / f"{other}.skbc"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(file.read_bytes())  # valid file, but for another key
+    assert disk.get_many([other]) == {}
+    assert not target.exists()
+    assert key in disk.get_many([key])
+
+
+def test_disk_cache_ignores_and_cleans_temp_files(tmp_path):
+    disk, key, file = _one_entry(tmp_path)
+    stale = file.parent / ".tmp-leftover"
+    stale.write_bytes(b"half written")
+    assert len(disk) == 1 and list(disk.keys()) == [key]
+    assert disk.remove_stale_temp_files(older_than=3600) == 0  # too recent: maybe in flight
+    assert disk.remove_stale_temp_files(older_than=-1) == 1
+    assert not stale.exists() and file.exists()
+
+
+def test_disk_cache_bad_path_and_key(tmp_path):
+    not_dir = tmp_path / "file.txt"
+    not_dir.write_text("x")
+    with pytest.raises(CacheError, match="not a folder"):
+        DiskCache(not_dir)
+    with pytest.raises(CacheError, match="hex"):
+        DiskCache(tmp_path / "c").set_many({"../escape": "x"})
+
+
+def test_disk_cache_missing_folder_is_empty(tmp_path):
+    disk = DiskCache(tmp_path / "never-created")
+    assert len(disk) == 0 and disk.get_many([hash_key("x")]) == {}
+
+
+def test_cache_handles_pickle_without_contents(tmp_path):
+    disk = pickle.loads(pickle.dumps(DiskCache(tmp_path, fsync=True)))
+    assert disk.path == tmp_path and disk.fsync
+    mem = MemoryCache(max_items=5)
+    mem.set_many({"a": "x"})
+    mem2 = pickle.loads(pickle.dumps(mem))
+    assert mem2.max_items == 5 and len(mem2) == 0
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys, numpy as np
+    from skbucket.cache import DiskCache, hash_key
+    path, who, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    disk = DiskCache(path)
+    for r in range(rounds):
+        for i in range(40):
+            # shared keys: both writers write the same content; own keys: only this writer
+            disk.set_many({
+                hash_key("shared", i): np.full(64, i, dtype=np.float32),
+                hash_key(who, r, i): np.full(64, r * 1000 + i, dtype=np.float32),
+            })
+            got = disk.get_many([hash_key("shared", i)])
+            for value in got.values():
+                assert (value == i).all(), "read a wrong value"
+    print("ok")
+    """
+)
+
+
+def test_two_processes_writing_the_same_cache_corrupt_nothing(tmp_path):
+    path = tmp_path / "shared-cache"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path), who, "5"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in ("A", "B")
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip() == "ok"
+    disk = DiskCache(path)
+    assert len(disk) == 40 + 2 * 5 * 40
+    assert not list(path.glob("??/.tmp-*"))
+    shared = disk.get_many([hash_key("shared", i) for i in range(40)])
+    assert len(shared) == 40
+    for i in range(40):
+        assert (shared[hash_key("shared", i)] == i).all()
+    for who in ("A", "B"):
+        own = disk.get_many([hash_key(who, r, i) for r in range(5) for i in range(40)])
+        assert len(own) == 200
+        assert (own[hash_key(who, 4, 39)] == 4039).all()
+
+
+# --------------------------------------------------------------------------------------------
+# TieredCache and open_cache
+# --------------------------------------------------------------------------------------------
+def test_tiered_cache_promotes_disk_hits_and_writes_both(tmp_path):
+    mem, disk = MemoryCache(), DiskCache(tmp_path)
+    tiers = TieredCache([mem, disk])
+    tiers.set_many({"aa11": "x"})
+    assert "aa11" in mem and "aa11" in disk
+    disk.set_many({"bb22": "y"})  # e.g. written by another process
+    assert "bb22" not in mem
+    assert tiers.get_many(["aa11", "bb22", "cc33"]) == {"aa11": "x", "bb22": "y"}
+    assert "bb22" in mem
+    assert len(tiers) == 2 and "bb22" in tiers
+
+
+def test_open_cache_parameter_meanings(tmp_path):
+    assert open_cache(False) is None
+    assert open_cache(None) is process_memory_cache()
+    tiers = open_cache(tmp_path / "d")
+    assert isinstance(tiers, TieredCache)
+    assert tiers.layers[0] is process_memory_cache()
+    assert isinstance(tiers.layers[1], DiskCache) and tiers.layers[1].path == tmp_path / "d"
+    assert isinstance(open_cache(str(tmp_path)), TieredCache)
+    own = MemoryCache()
+    assert open_cache(own) is own
+    with pytest.raises(CacheError, match="cache must be"):
+        open_cache(42)
+    with pytest.raises(CacheError, match="cache must be"):
+        open_cache("  ")
