@@ -1,0 +1,520 @@
+"""One instruction prompt per post: :class:`PromptBuilder`.
+
+The seed solution (team 15 of the Adobe Behaviour Simulation challenge,
+``JAYESH1304/Adobe-Behavior-Simulation-Challenge``, notebook
+``Notebooks/Task 1 Behavior Simulation/making-instruction-data-for-task1.ipynb``)
+fed DistilBERT one string per tweet, built as::
+
+    "Following is the information about Twitter post."
+    "Caption for Image of post: {caption}, Text content: {content}, "
+    "Inferred company: {inferred company}, Username: {username}, "
+    "Date and time: {date}, "
+
+e.g. ``Following is the information about Twitter post.Caption for Image of post: a
+flyer for tim hortons ..., Text content: Spend your weekend morning ..., Inferred
+company: tim hortons, Username: TimHortonsPH, Date and time: 2020-12-12 00:47:00,``
+(first row of their training data, as printed in
+``training-and-inference-distilbert.ipynb``).
+
+:class:`PromptBuilder`'s default template keeps that wording and field order and
+changes three things, all on purpose:
+
+* the date is followed by the weekday and the hour spelled out ("2020-12-12 00:47:00,
+  posted on Saturday at midnight"), so a text model sees posting-time patterns that
+  it cannot read from digits;
+* a missing text field is left out instead of printing ``nan`` (the seed printed
+  whatever pandas held); a missing or unparseable date reads ``Date and time: unknown``;
+* the fields are separated by ``", "`` and the prompt ends with ``"."`` (the seed had no
+  space after the header and a trailing ``", "``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import string
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["DEFAULT_COLUMNS", "ROLES", "TEMPLATE_FIELDS", "PromptBuilder", "PromptError"]
+
+#: The parts of a post a prompt can use, in the seed's order.
+ROLES = ("caption", "content", "company", "username", "date")
+
+#: Default input column of each role (the challenge data's names).
+DEFAULT_COLUMNS = {
+    "caption": "caption",
+    "content": "content",
+    "company": "inferred_company",
+    "username": "username",
+    "date": "date",
+}
+
+#: The seed's label of each role in the default template.
+LABELS = {
+    "caption": "Caption for Image of post",
+    "content": "Text content",
+    "company": "Inferred company",
+    "username": "Username",
+    "date": "Date and time",
+}
+
+HEADER = "Following is the information about Twitter post."
+
+#: Names a custom template can use (``str.format`` fields / keys of the callable's dict).
+TEMPLATE_FIELDS = (
+    "caption",
+    "content",
+    "company",
+    "username",
+    "date",
+    "weekday",
+    "hour",
+    "hour_text",
+    "when",
+)
+
+UNKNOWN = "unknown"
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NUMBERS = (
+    "twelve",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+)
+
+
+class PromptError(ValueError):
+    """Bad input or bad template for :class:`PromptBuilder` (a ``ValueError``)."""
+
+
+def spell_hour(hour: int) -> str:
+    """Spell an hour of the day (0-23) the way a person says it.
+
+    Examples
+    --------
+    >>> [spell_hour(h) for h in (0, 3, 10, 12, 15, 19, 23)]
+    ['midnight', 'three at night', 'ten in the morning', 'noon', 'three in the afternoon', \
+'seven in the evening', 'eleven at night']
+    """
+    if hour == 0:
+        return "midnight"
+    if hour == 12:
+        return "noon"
+    word = _NUMBERS[hour % 12]
+    if hour < 5:
+        return f"{word} at night"
+    if hour < 12:
+        return f"{word} in the morning"
+    if hour < 18:
+        return f"{word} in the afternoon"
+    if hour < 21:
+        return f"{word} in the evening"
+    return f"{word} at night"
+
+
+def _is_missing(value) -> bool:
+    """None, NaN, NA, NaT, or a string that is empty or only whitespace."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes: not a missing scalar
+        return False
+
+
+def _text(value) -> str | None:
+    """A cell as prompt text (verbatim for strings), or None when missing."""
+    if _is_missing(value):
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def parse_dates(values) -> pd.Series:
+    """Parse a column of posting times into naive UTC timestamps (``NaT`` where impossible).
+
+    Accepts ``datetime64`` columns (naive or tz-aware) and object/string columns that mix
+    strings, ``datetime``/``date`` objects, ``pd.Timestamp`` and missing values. Strings
+    are read as ISO 8601 first and, where that fails, with pandas' per-element
+    ``format="mixed"`` parser. Time-zone policy: a tz-aware value is converted to UTC and
+    a naive value is taken to be UTC already (as in the challenge data), so every result
+    is a naive UTC wall time. Anything else (numbers, unparseable text, missing values)
+    gives ``NaT``; :class:`PromptBuilder` prints ``unknown`` for it.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column.
+
+    Returns
+    -------
+    pandas.Series of dtype ``datetime64[ns]``
+        Same length and positions as ``values`` (default ``RangeIndex``).
+
+    Examples
+    --------
+    >>> parse_dates(["2020-12-12 00:47:00", "2020-12-12T10:00:00+02:00", "13/01/2021", "soon"])
+    0   2020-12-12 00:47:00
+    1   2020-12-12 08:00:00
+    2   2021-01-13 00:00:00
+    3                   NaT
+    dtype: datetime64[ns]
+    """
+    series = pd.Series(values).reset_index(drop=True)
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.astype("datetime64[ns]")
+    obj = series.astype(object)
+    is_str = obj.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    is_dt = obj.map(
+        lambda v: isinstance(v, _dt.date | np.datetime64) and not _is_missing(v)
+    ).astype(bool)
+    if is_dt.any():
+        for i in obj.index[is_dt]:
+            ts = pd.Timestamp(obj[i])
+            if ts.tzinfo is not None:
+                ts = ts.tz_convert("UTC").tz_localize(None)
+            out[i] = ts
+    if is_str.any():
+        strings = obj[is_str].astype(str).str.strip()
+        parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
+        retry = parsed.isna()
+        if retry.any():
+            parsed[retry] = pd.to_datetime(
+                strings[retry], errors="coerce", utc=True, format="mixed"
+            )
+        out[is_str] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+    return out
+
+
+def _date_fields(ts) -> dict[str, str | None]:
+    if pd.isna(ts):
+        return dict.fromkeys(("date", "weekday", "hour", "hour_text", "when"))
+    weekday = _WEEKDAYS[ts.day_of_week]
+    hour_text = spell_hour(ts.hour)
+    date = ts.strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "date": date,
+        "weekday": weekday,
+        "hour": str(ts.hour),
+        "hour_text": hour_text,
+        "when": f"{date}, posted on {weekday} at {hour_text}",
+    }
+
+
+class PromptBuilder(TransformerMixin, BaseEstimator):
+    """Turn a DataFrame of posts into one instruction prompt per row.
+
+    The default prompt follows the seed solution's instruction data (see the module
+    docstring for the source and the three deliberate changes)::
+
+        Following is the information about Twitter post. Caption for Image of post:
+        <caption>, Text content: <content>, Inferred company: <company>, Username:
+        <username>, Date and time: <YYYY-MM-DD HH:MM:SS>, posted on <Weekday> at <hour
+        spelled out>.
+
+    Each post is described by up to five *roles* — ``caption``, ``content``,
+    ``company``, ``username`` and ``date`` — each read from one column (see
+    ``columns``). Text is inserted verbatim (never stripped or cleaned).
+
+    Parameters
+    ----------
+    template : str, callable or None, default=None
+        ``None`` uses the seed-style template above, in which a missing text field
+        (None, NaN, NA, NaT, empty or whitespace-only string) is left out and a missing
+        or unparseable date reads ``Date and time: unknown``.
+        A ``str`` is a :meth:`str.format` template over the fields
+        ``{caption}``, ``{content}``, ``{company}``, ``{username}``, ``{date}``
+        (``YYYY-MM-DD HH:MM:SS``), ``{weekday}`` (``Monday``...), ``{hour}`` (``0``-``23``),
+        ``{hour_text}`` (``ten in the morning``) and ``{when}`` (the default template's
+        date text); a missing field, or the field of a role that is not used, is
+        ``"unknown"``. A callable gets a ``dict`` with those same keys plus ``"missing"``
+        (a ``frozenset`` of the missing field names, so it can leave them out) and must
+        return a ``str``.
+    columns : dict, list or None, default=None
+        Which column holds each role.
+
+        - ``None``: the default names :data:`DEFAULT_COLUMNS` (``caption``, ``content``,
+          ``inferred_company``, ``username``, ``date``); every role is optional and
+          the roles whose column is present at ``fit`` are used. (The tweets have no
+          ``caption`` column and the captioned posts have no ``content`` column.)
+        - a ``dict`` ``{role: column}``: overrides the defaults of the roles it names;
+          a role named with a column is **required** at fit, a role mapped to ``None``
+          is not used, and unnamed roles keep their optional default.
+        - a ``list`` of roles: exactly those roles, under their default names, all
+          required.
+
+    Attributes
+    ----------
+    columns_ : dict
+        ``{role: column}`` of the roles used, found at fit. ``transform`` needs these
+        columns (extra columns are ignored) and raises :class:`PromptError` naming a
+        missing one and the columns present.
+    n_features_in_ : int
+        Number of columns seen at fit.
+    feature_names_in_ : ndarray of str
+        Columns seen at fit.
+
+    Notes
+    -----
+    Dates: ``datetime64`` columns, ``datetime`` objects and strings in mixed formats
+    are accepted (see :func:`parse_dates`); tz-aware times are converted to UTC and
+    naive times are taken as UTC, so the weekday and hour are UTC ones. An
+    unparseable date is not an error: that row's date reads ``unknown`` (documented
+    fallback). Input must be a pandas DataFrame (named columns are how roles are
+    found); anything else raises :class:`PromptError`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> posts = pd.DataFrame({
+    ...     "content": ["New bikes are here! <hyperlink>", None],
+    ...     "username": ["BikeCo", "BikeCo"],
+    ...     "inferred_company": ["bikeco", "bikeco"],
+    ...     "date": ["2020-12-12 10:47:00", "not a date"],
+    ... })
+    >>> builder = PromptBuilder().fit(posts)
+    >>> builder.columns_
+    {'content': 'content', 'company': 'inferred_company', 'username': 'username', \
+'date': 'date'}
+    >>> prompts = builder.transform(posts)
+    >>> print(prompts[0, 0])
+    Following is the information about Twitter post. Text content: New bikes are here!
+    <hyperlink>, Inferred company: bikeco, Username: BikeCo, Date and time: 2020-12-12
+    10:47:00, posted on Saturday at ten in the morning.
+    >>> print(prompts[1, 0])
+    Following is the information about Twitter post. Inferred company: bikeco, Username:
+    BikeCo, Date and time: unknown.
+    >>> short = PromptBuilder(template="{username} on {weekday}: {content}")
+    >>> short.set_output(transform="pandas").fit_transform(posts)["prompt"].tolist()
+    ['BikeCo on Saturday: New bikes are here! <hyperlink>', 'BikeCo on unknown: unknown']
+    """
+
+    def __init__(self, template=None, columns=None):
+        self.template = template
+        self.columns = columns
+
+    # ------------------------------------------------------------------ helpers
+    def _resolve_columns(self) -> tuple[dict[str, str], set[str]]:
+        """Return ({role: column} of candidate roles, set of required roles)."""
+        columns = self.columns
+        if columns is None:
+            return dict(DEFAULT_COLUMNS), set()
+        if isinstance(columns, Mapping):
+            unknown = [role for role in columns if role not in ROLES]
+            if unknown:
+                raise PromptError(
+                    f"PromptBuilder: unknown role(s) {unknown} in `columns`; the roles are "
+                    f"{list(ROLES)} (map a role to a column name, or to None to drop it)."
+                )
+            mapping, required = dict(DEFAULT_COLUMNS), set()
+            for role, column in columns.items():
+                if column is None:
+                    del mapping[role]
+                else:
+                    mapping[role] = column
+                    required.add(role)
+            return mapping, required
+        if isinstance(columns, Sequence) and not isinstance(columns, str):
+            unknown = [role for role in columns if role not in ROLES]
+            if unknown:
+                raise PromptError(
+                    f"PromptBuilder: unknown role(s) {unknown} in `columns`; the roles are "
+                    f"{list(ROLES)}."
+                )
+            return {r: DEFAULT_COLUMNS[r] for r in ROLES if r in columns}, set(columns)
+        raise PromptError(
+            "PromptBuilder: `columns` must be None, a dict {role: column} or a list of "
+            f"roles, got {type(columns).__name__}."
+        )
+
+    def _check_template(self):
+        template = self.template
+        if template is None or callable(template):
+            return
+        if not isinstance(template, str):
+            raise PromptError(
+                "PromptBuilder: `template` must be None, a str.format template or a "
+                f"callable, got {type(template).__name__}."
+            )
+        for _, name, _, _ in string.Formatter().parse(template):
+            if name is None:
+                continue
+            field = name.split(".")[0].split("[")[0]
+            if field not in TEMPLATE_FIELDS:
+                raise PromptError(
+                    f"PromptBuilder: template field {{{name}}} is not available; the "
+                    f"fields are {list(TEMPLATE_FIELDS)}."
+                )
+        try:
+            template.format(**dict.fromkeys(TEMPLATE_FIELDS, UNKNOWN))
+        except (ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise PromptError(f"PromptBuilder: template {template!r} is invalid: {exc}") from exc
+
+    @staticmethod
+    def _check_frame(X, where: str) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            shape = getattr(X, "shape", None)
+            if hasattr(X, "tocsr"):  # scipy.sparse matrix or array
+                raise PromptError(
+                    f"PromptBuilder.{where}: sparse input is not supported; pass a pandas "
+                    "DataFrame of posts."
+                )
+            raise PromptError(
+                f"PromptBuilder.{where} needs a pandas DataFrame with named columns (the "
+                f"roles are found by column name), got {type(X).__name__}"
+                + (f" of shape {shape}" if shape is not None else "")
+                + "."
+            )
+        return X
+
+    # ---------------------------------------------------------------- estimator
+    def fit(self, X, y=None):
+        """Find the columns of the roles used.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Posts, one per row.
+        y : ignored
+            Accepted for pipeline compatibility.
+
+        Returns
+        -------
+        self : PromptBuilder
+        """
+        X = self._check_frame(X, "fit")
+        self._check_template()
+        mapping, required = self._resolve_columns()
+        present = [str(c) for c in X.columns]
+        missing = [
+            f"{mapping[r]!r} (role {r!r})"
+            for r in ROLES
+            if r in required and mapping[r] not in X.columns
+        ]
+        if missing:
+            raise PromptError(
+                f"PromptBuilder: required column(s) {', '.join(missing)} not in X; "
+                f"X has columns {present}."
+            )
+        used = {r: mapping[r] for r in ROLES if r in mapping and mapping[r] in X.columns}
+        if not used:
+            raise PromptError(
+                "PromptBuilder: X has none of the columns "
+                f"{[mapping[r] for r in ROLES if r in mapping]} (roles "
+                f"{[r for r in ROLES if r in mapping]}); X has columns {present}. "
+                "Rename the columns or pass `columns={role: column}`."
+            )
+        self.columns_ = used
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray(present, dtype=object)
+        return self
+
+    def transform(self, X):
+        """Build one prompt per row.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Posts with (at least) the columns in ``columns_``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 1), dtype object
+            The prompts (a DataFrame with one column ``prompt`` under
+            ``set_output(transform="pandas")``).
+        """
+        check_is_fitted(self)
+        X = self._check_frame(X, "transform")
+        self._check_template()
+        absent = [f"{c!r} (role {r!r})" for r, c in self.columns_.items() if c not in X.columns]
+        if absent:
+            raise PromptError(
+                f"PromptBuilder: column(s) {', '.join(absent)} seen at fit are missing from "
+                f"X; X has columns {[str(c) for c in X.columns]}."
+            )
+        n = len(X)
+        texts = {}
+        for role, column in self.columns_.items():
+            values = X[column]
+            if isinstance(values, pd.DataFrame):
+                raise PromptError(
+                    f"PromptBuilder: column {column!r} (role {role!r}) appears "
+                    f"{values.shape[1]} times in X; column names must be unique."
+                )
+            if role != "date":
+                texts[role] = [_text(v) for v in values.to_numpy(dtype=object)]
+        dates = parse_dates(X[self.columns_["date"]]) if "date" in self.columns_ else None
+
+        prompts = np.empty((n, 1), dtype=object)
+        index = X.index.tolist()
+        for i in range(n):
+            fields = {r: texts[r][i] if r in texts else None for r in ROLES if r != "date"}
+            if dates is not None:
+                fields.update(_date_fields(dates.iloc[i]))
+            prompts[i, 0] = self._render(fields, dates is not None, index[i])
+        return prompts
+
+    def _render(self, fields: dict, has_date: bool, row) -> str:
+        template = self.template
+        if template is None:
+            parts = [
+                f"{LABELS[r]}: {fields[r]}"
+                for r in ("caption", "content", "company", "username")
+                if r in self.columns_ and fields[r] is not None
+            ]
+            if has_date:
+                parts.append(f"{LABELS['date']}: {fields['when'] or UNKNOWN}")
+            return HEADER + (" " + ", ".join(parts) + "." if parts else "")
+        missing = frozenset(f for f in TEMPLATE_FIELDS if fields.get(f) is None)
+        filled = {f: UNKNOWN if fields.get(f) is None else fields[f] for f in TEMPLATE_FIELDS}
+        if isinstance(template, str):
+            return template.format(**filled)
+        result = template({**filled, "missing": missing})
+        if not isinstance(result, str):
+            raise PromptError(
+                f"PromptBuilder: the template callable returned {type(result).__name__} for "
+                f"row {row!r}; it must return a str."
+            )
+        return result
+
+    def get_feature_names_out(self, input_features=None):
+        """The one output column, ``prompt``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for API compatibility.
+
+        Returns
+        -------
+        ndarray of str, shape (1,)
+        """
+        check_is_fitted(self)
+        return np.asarray(["prompt"], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags

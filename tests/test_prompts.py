@@ -1,0 +1,378 @@
+"""Tests for skbucket.prompts.PromptBuilder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbucket.prompts import (
+    DEFAULT_COLUMNS,
+    TEMPLATE_FIELDS,
+    PromptBuilder,
+    PromptError,
+    parse_dates,
+    spell_hour,
+)
+
+# The first row of the seed's training data, as printed in its notebook.
+SEED_ROW = {
+    "caption": "a flyer for tim hortons with an image of a sandwich and coffee",
+    "content": "Spend your weekend morning with a Ham, Egg, and Cheese Wrap paired with a "
+    "sweet Iced French Vanilla! ☀️ Order yours now via dine-in, takeout, and delivery. "
+    "#TimHortonsPH <hyperlink>",
+    "inferred_company": "tim hortons",
+    "username": "TimHortonsPH",
+    "date": "2020-12-12 00:47:00",
+}
+
+MISSING_TOKENS = ("nan", "None", "NaT", "<NA>")
+
+
+def _one(frame, **kwargs):
+    return PromptBuilder(**kwargs).fit_transform(frame)[:, 0].tolist()
+
+
+def test_default_prompt_follows_seed_format():
+    (prompt,) = _one(pd.DataFrame([SEED_ROW]))
+    assert prompt == (
+        "Following is the information about Twitter post. "
+        f"Caption for Image of post: {SEED_ROW['caption']}, "
+        f"Text content: {SEED_ROW['content']}, "
+        "Inferred company: tim hortons, Username: TimHortonsPH, "
+        "Date and time: 2020-12-12 00:47:00, posted on Saturday at midnight."
+    )
+
+
+def test_missing_text_fields_are_left_out_and_missing_date_is_unknown():
+    frame = pd.DataFrame(
+        {
+            "caption": [np.nan, "a dog", None],
+            "content": ["hello", pd.NA, "   "],
+            "inferred_company": ["acme", "", "acme"],
+            "username": [None, "Acme", "Acme"],
+            "date": [pd.NaT, "2021-03-01 15:00:00", "yesterday-ish"],
+        }
+    )
+    prompts = _one(frame)
+    assert prompts[0] == (
+        "Following is the information about Twitter post. Text content: hello, "
+        "Inferred company: acme, Date and time: unknown."
+    )
+    assert "Caption for Image of post: a dog" in prompts[1]
+    assert "Text content" not in prompts[1] and "Inferred company" not in prompts[1]
+    assert prompts[1].endswith("posted on Monday at three in the afternoon.")
+    assert prompts[2].endswith("Username: Acme, Date and time: unknown.")
+    for prompt in prompts:
+        assert not any(token in prompt for token in MISSING_TOKENS)
+
+
+def test_absent_roles_default_to_present_columns_and_are_recorded():
+    captioned = pd.DataFrame([{k: v for k, v in SEED_ROW.items() if k != "content"}])
+    builder = PromptBuilder().fit(captioned)
+    assert builder.columns_ == {
+        "caption": "caption",
+        "company": "inferred_company",
+        "username": "username",
+        "date": "date",
+    }
+    (prompt,) = builder.transform(captioned)[:, 0]
+    assert "Text content" not in prompt and "Caption for Image of post" in prompt
+    assert list(builder.feature_names_in_) == list(captioned.columns)
+    assert builder.n_features_in_ == 4
+
+
+def test_column_present_at_fit_but_missing_at_transform_raises_naming_it():
+    frame = pd.DataFrame([SEED_ROW])
+    builder = PromptBuilder().fit(frame)
+    with pytest.raises(PromptError, match=r"'inferred_company' \(role 'company'\).*columns \["):
+        builder.transform(frame.drop(columns="inferred_company"))
+    # extra columns are ignored
+    extra = frame.assign(likes=3)
+    assert builder.transform(extra)[0, 0] == builder.transform(frame)[0, 0]
+
+
+def test_columns_dict_remaps_and_requires_named_roles():
+    frame = pd.DataFrame({"text": ["hi there"], "brand": ["acme"], "when": ["2020-01-06 09:00"]})
+    builder = PromptBuilder(columns={"content": "text", "company": "brand", "date": "when"})
+    (prompt,) = builder.fit_transform(frame)[:, 0]
+    assert builder.columns_ == {"content": "text", "company": "brand", "date": "when"}
+    assert prompt == (
+        "Following is the information about Twitter post. Text content: hi there, "
+        "Inferred company: acme, Date and time: 2020-01-06 09:00:00, posted on Monday "
+        "at nine in the morning."
+    )
+    with pytest.raises(PromptError, match=r"'caption_text' \(role 'caption'\).*\['text',"):
+        PromptBuilder(columns={"caption": "caption_text"}).fit(frame)
+    with pytest.raises(PromptError, match="unknown role.*'likes'"):
+        PromptBuilder(columns={"likes": "likes"}).fit(frame)
+
+
+def test_columns_dict_none_drops_a_role_and_list_selects_roles():
+    frame = pd.DataFrame([SEED_ROW])
+    no_user = PromptBuilder(columns={"username": None}).fit(frame)
+    assert "username" not in no_user.columns_
+    assert "Username:" not in no_user.transform(frame)[0, 0]
+
+    only = PromptBuilder(columns=["content", "date"]).fit(frame)
+    assert list(only.columns_) == ["content", "date"]
+    with pytest.raises(PromptError, match="'caption' \\(role 'caption'\\)"):
+        PromptBuilder(columns=["caption"]).fit(frame.drop(columns="caption"))
+    with pytest.raises(PromptError, match="must be None, a dict"):
+        PromptBuilder(columns="content").fit(frame)
+
+
+def test_no_known_column_raises_listing_present_columns():
+    with pytest.raises(PromptError, match=r"none of the columns.*X has columns \['a', 'b'\]"):
+        PromptBuilder().fit(pd.DataFrame({"a": [1], "b": [2]}))
+
+
+def test_non_dataframe_input_raises_clearly():
+    with pytest.raises(PromptError, match="needs a pandas DataFrame.*ndarray of shape \\(2, 1\\)"):
+        PromptBuilder().fit(np.array([["a"], ["b"]]))
+    builder = PromptBuilder().fit(pd.DataFrame([SEED_ROW]))
+    with pytest.raises(PromptError, match="DataFrame.*got list"):
+        builder.transform([SEED_ROW])
+
+
+def test_duplicate_column_raises():
+    frame = pd.DataFrame([["a", "b"]], columns=["content", "content"])
+    with pytest.raises(PromptError, match="appears 2 times"):
+        PromptBuilder().fit_transform(frame)
+
+
+def test_str_template_fields_and_unknown():
+    frame = pd.DataFrame(
+        {"content": ["hey", None], "username": ["Bob", "Ann"], "date": ["2019-07-04 18:30", ""]}
+    )
+    template = "{username}|{content}|{caption}|{date}|{weekday}|{hour}|{hour_text}|{when}"
+    prompts = _one(frame, template=template)
+    assert prompts[0] == (
+        "Bob|hey|unknown|2019-07-04 18:30:00|Thursday|18|six in the evening|"
+        "2019-07-04 18:30:00, posted on Thursday at six in the evening"
+    )
+    assert prompts[1] == "Ann|unknown|unknown|unknown|unknown|unknown|unknown|unknown"
+
+
+def test_bad_str_template_raises_at_fit():
+    frame = pd.DataFrame([SEED_ROW])
+    with pytest.raises(PromptError, match=r"\{likes\} is not available.*'caption'"):
+        PromptBuilder(template="{likes}").fit(frame)
+    with pytest.raises(PromptError, match="invalid"):
+        PromptBuilder(template="{hour:d}").fit(frame)
+    with pytest.raises(PromptError, match="must be None, a str.format template or a callable"):
+        PromptBuilder(template=3).fit(frame)
+
+
+def test_callable_template_gets_fields_and_missing_set():
+    seen = []
+
+    def template(fields):
+        seen.append(fields)
+        return " / ".join(
+            f"{k}={fields[k]}" for k in ("content", "weekday") if k not in fields["missing"]
+        )
+
+    frame = pd.DataFrame({"content": ["yo", None], "date": ["2020-12-14 08:00", "?"]})
+    prompts = _one(frame, template=template)
+    assert prompts == ["content=yo / weekday=Monday", ""]
+    assert set(seen[0]) == {*TEMPLATE_FIELDS, "missing"}
+    assert seen[1]["missing"] >= {"content", "date", "weekday", "caption"}
+    assert seen[1]["content"] == "unknown"
+
+
+def test_callable_template_returning_non_str_names_row():
+    frame = pd.DataFrame({"content": ["a", "b"]}, index=[10, 11])
+    with pytest.raises(PromptError, match="returned int for row 10"):
+        PromptBuilder(template=lambda f: 1).fit_transform(frame)
+
+
+def test_dates_datetime_objects_tz_aware_and_mixed_formats():
+    naive = pd.Timestamp("2020-12-12 10:00")
+    aware = pd.Timestamp("2020-12-12 01:00", tz="Europe/Berlin")  # 00:00 UTC
+    values = [
+        naive,
+        aware,
+        dt.datetime(2021, 1, 1, 23, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.date(2022, 2, 2),
+        "2020-12-12T10:00:00Z",
+        "12 December 2020 10:00",
+        "2020-12-12 10:00:00+02:00",
+        12345,
+        "garbage",
+        None,
+    ]
+    parsed = parse_dates(pd.Series(values, dtype=object))
+    assert parsed.tolist()[:7] == [
+        pd.Timestamp("2020-12-12 10:00"),
+        pd.Timestamp("2020-12-12 00:00"),
+        pd.Timestamp("2021-01-02 04:05"),
+        pd.Timestamp("2022-02-02 00:00"),
+        pd.Timestamp("2020-12-12 10:00"),
+        pd.Timestamp("2020-12-12 10:00"),
+        pd.Timestamp("2020-12-12 08:00"),
+    ]
+    assert parsed[7:].isna().all()
+
+    tz_column = pd.Series(pd.date_range("2020-12-12 01:00", periods=2, freq="h", tz="Asia/Tokyo"))
+    assert parse_dates(tz_column).tolist() == [
+        pd.Timestamp("2020-12-11 16:00"),
+        pd.Timestamp("2020-12-11 17:00"),
+    ]
+    frame = pd.DataFrame({"content": ["x"], "date": tz_column[:1]})
+    assert _one(frame)[0].endswith(
+        "2020-12-11 16:00:00, posted on Friday at four in the afternoon."
+    )
+
+
+def test_spell_hour_covers_the_day():
+    words = [spell_hour(h) for h in range(24)]
+    assert len(set(words)) == 24
+    assert words[0] == "midnight" and words[12] == "noon"
+    assert words[10] == "ten in the morning" and words[22] == "ten at night"
+
+
+def test_set_output_pandas_and_feature_names():
+    frame = pd.DataFrame([SEED_ROW, SEED_ROW], index=["a", "b"])
+    builder = PromptBuilder().set_output(transform="pandas")
+    out = builder.fit_transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["prompt"] and list(out.index) == ["a", "b"]
+    assert list(builder.get_feature_names_out()) == ["prompt"]
+    default = PromptBuilder().fit_transform(frame)
+    assert default.shape == (2, 1) and default.dtype == object
+
+
+def test_in_column_transformer_and_pipeline():
+    frame = pd.DataFrame([SEED_ROW]).assign(likes=[5])
+    ct = ColumnTransformer([("prompt", PromptBuilder(), list(DEFAULT_COLUMNS.values()))])
+    ct.set_output(transform="pandas")
+    out = ct.fit_transform(frame)
+    assert list(out.columns) == ["prompt__prompt"]
+    pipe = make_pipeline(PromptBuilder())
+    assert pipe.fit_transform(frame)[0, 0].startswith("Following is the information")
+
+
+def test_clone_params_and_pickle():
+    builder = PromptBuilder(template="{content}", columns={"content": "text"})
+    assert clone(builder).get_params() == {"template": "{content}", "columns": {"content": "text"}}
+    frame = pd.DataFrame({"text": ["keep me"]})
+    fitted = builder.fit(frame)
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert restored.transform(frame)[0, 0] == "keep me"
+
+
+def test_not_fitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        PromptBuilder().transform(pd.DataFrame([SEED_ROW]))
+
+
+def test_real_posts(shared_data):
+    tweets = pd.read_csv(shared_data / "tweets.csv.gz", nrows=300)
+    prompts = PromptBuilder().fit_transform(tweets)[:, 0]
+    assert len(prompts) == len(tweets)
+    for prompt, (_, row) in zip(prompts, tweets.iterrows()):
+        assert row["content"] in prompt and f"Username: {row['username']}," in prompt
+        assert "posted on " in prompt and "unknown" not in prompt
+        assert not any(f": {token}" in prompt for token in MISSING_TOKENS)
+
+    captioned = pd.read_csv(shared_data / "posts_captioned.csv.gz", nrows=300)
+    builder = PromptBuilder().fit(captioned)
+    assert "content" not in builder.columns_ and builder.columns_["caption"] == "caption"
+    prompts = builder.transform(captioned)[:, 0]
+    assert all(c in p for c, p in zip(captioned["caption"], prompts))
+
+
+# ----------------------------------------------------------------- property-based
+_missing = st.sampled_from([None, np.nan, pd.NA, pd.NaT, float("nan"), "", "  ", "\n"])
+_clean_text = st.text(min_size=1, max_size=40).filter(
+    lambda s: s.strip() and not any(token in s for token in MISSING_TOKENS)
+)
+_field = st.one_of(_missing, _clean_text)
+_date = st.one_of(
+    _missing,
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 1, 1)).map(
+        lambda d: d.strftime("%Y-%m-%d %H:%M:%S")
+    ),
+    st.sampled_from(["not a date", "31/31/2020", "??"]),
+)
+_row = st.fixed_dictionaries(
+    {
+        "caption": _field,
+        "content": _field,
+        "inferred_company": _field,
+        "username": _field,
+        "date": _date,
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_row, min_size=1, max_size=6),
+    template=st.sampled_from([None, "{when} {content}"]),
+)
+def test_property_no_missing_tokens_one_string_per_row_content_verbatim(rows, template):
+    frame = pd.DataFrame(rows)
+    out = PromptBuilder(template=template).fit_transform(frame)
+    assert out.shape == (len(rows), 1)
+    for prompt, row in zip(out[:, 0], rows):
+        assert isinstance(prompt, str)
+        assert not any(token in prompt for token in MISSING_TOKENS), prompt
+        content = row["content"]
+        if isinstance(content, str) and content.strip():
+            assert content in prompt
+
+
+# ----------------------------------------------------------------- sklearn checks
+_NEEDS_DATAFRAME = (
+    "PromptBuilder finds its inputs by column name, so it only accepts a pandas "
+    "DataFrame; this check feeds a numeric array without column names"
+)
+_FAILING = [
+    "check_complex_data",
+    "check_dict_unchanged",
+    "check_dont_overwrite_parameters",
+    "check_dtype_object",
+    "check_estimators_dtypes",
+    "check_estimators_empty_data_messages",
+    "check_estimators_fit_returns_self",
+    "check_estimators_overwrite_params",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_fit2d_1feature",
+    "check_fit2d_1sample",
+    "check_fit2d_predict1d",
+    "check_fit_check_is_fitted",
+    "check_fit_idempotent",
+    "check_fit_score_takes_y",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_n_features_in",
+    "check_n_features_in_after_fitting",
+    "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit",
+    "check_readonly_memmap_input",
+    "check_transformer_data_not_an_array",
+    "check_transformer_general",
+]
+
+
+@parametrize_with_checks(
+    [PromptBuilder()],
+    expected_failed_checks=lambda est: dict.fromkeys(_FAILING, _NEEDS_DATAFRAME),
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
