@@ -1,0 +1,913 @@
+"""Bucket-then-regress: :func:`assign_buckets` and :class:`BucketedRegressor`.
+
+Likes are heavy-tailed counts. The seed solution first lets a classifier decide
+which *likes bucket* a post belongs to (0-10, 11-100, 101-300, 301-500, 501-1000,
+1001-2500, >2500) and then asks that bucket's own regressor for the number.
+:class:`BucketedRegressor` is that model as one scikit-learn meta-estimator.
+
+This module imports scikit-learn only; xgboost and catboost are imported when the
+seed default regressors are built (``regressors=None``), never at import time.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections import defaultdict
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._tags import get_tags
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    validate_data,
+)
+
+__all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets"]
+
+#: The seed solution's bucket edges: 0-10, 11-100, 101-300, 301-500, 501-1000,
+#: 1001-2500, >2500 (each edge belongs to the bucket on its left).
+DEFAULT_BINS = (10, 100, 300, 500, 1000, 2500)
+
+# Seed default regressor family per bucket (for the 7 default buckets).
+_SEED_FAMILIES = ("xgb", "xgb", "catboost", "catboost", "catboost", "xgb", "xgb")
+
+_TRANSFORMS = {"log1p": (np.log1p, np.expm1)}
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_bins(bins):
+    """Validate bucket edges; return them as a 1-D float64 array."""
+    try:
+        edges = np.asarray(bins, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bins must be a sequence of numbers; got {bins!r}") from exc
+    if edges.ndim != 1 or edges.size == 0:
+        raise ValueError(f"bins must be a non-empty 1-D sequence of edges; got {bins!r}")
+    bad = np.flatnonzero(~np.isfinite(edges))
+    if bad.size:
+        raise ValueError(f"bins must be finite; bins[{bad[0]}]={edges[bad[0]]!r}")
+    if edges[0] < 0:
+        raise ValueError(
+            f"bins must be >= 0 because targets are non-negative counts; got bins[0]={bins[0]!r}"
+        )
+    steps = np.flatnonzero(np.diff(edges) <= 0)
+    if steps.size:
+        i = int(steps[0]) + 1
+        raise ValueError(
+            f"bins must be strictly increasing; bins[{i}]={bins[i]!r} is not greater "
+            f"than bins[{i - 1}]={bins[i - 1]!r} (bins={tuple(bins)!r})"
+        )
+    return edges
+
+
+def _check_targets(y, *, name="y"):
+    """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind not in "biuf":
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be numeric (likes counts); got dtype {y.dtype}") from exc
+    y = np.asarray(y, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        kind = "NaN" if np.isnan(y[bad[0]]) else "infinity"
+        raise ValueError(
+            f"Input {name} contains {kind}: {name} must be finite, but row {bad[0]} is "
+            f"{y[bad[0]]!r} ({bad.size} non-finite row(s) in all, first rows "
+            f"{bad[:5].tolist()})"
+        )
+    neg = np.flatnonzero(y < 0)
+    if neg.size:
+        raise ValueError(
+            f"{name} must be non-negative (likes are counts), but row {neg[0]} is "
+            f"{y[neg[0]]!r} ({neg.size} negative row(s) in all, first rows {neg[:5].tolist()})"
+        )
+    return y
+
+
+def assign_buckets(y, bins=DEFAULT_BINS):
+    """Map each non-negative target to its bucket index.
+
+    Bucket ``k`` holds the targets in ``(bins[k-1], bins[k]]``: every edge belongs to
+    the bucket on its left. With the default edges ``(10, 100, 300, 500, 1000, 2500)``
+    that is 0-10 -> 0, 11-100 -> 1, 101-300 -> 2, 301-500 -> 3, 501-1000 -> 4,
+    1001-2500 -> 5 and >2500 -> 6 (for whole-number likes).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Non-negative, finite targets (likes).
+    bins : sequence of float, default=(10, 100, 300, 500, 1000, 2500)
+        Strictly increasing, non-negative upper edges of every bucket but the last.
+
+    Returns
+    -------
+    buckets : ndarray of shape (n_samples,), dtype int64
+        Bucket index per target, in ``0 .. len(bins)``.
+
+    Raises
+    ------
+    ValueError
+        When ``y`` holds NaN, infinity or a negative value (the message names the
+        first offending row) or when ``bins`` is not a strictly increasing,
+        non-negative sequence.
+
+    Examples
+    --------
+    >>> from skbucket.bucketed import assign_buckets
+    >>> assign_buckets([0, 10, 11, 100, 101, 2500, 2501])
+    array([0, 0, 1, 1, 2, 5, 6])
+    >>> assign_buckets([0.5, 2, 3], bins=(1, 2))
+    array([0, 1, 2])
+    """
+    edges = _check_bins(bins)
+    y = _check_targets(y)
+    return np.searchsorted(edges, y, side="left").astype(np.int64)
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "iloc") and getattr(X, "ndim", 2) == 2
+
+
+def _is_text_1d(X):
+    """True for a 1-D sequence of strings (input for a text classifier)."""
+    if isinstance(X, str) or _is_dataframe(X):
+        return False
+    if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 1:  # pandas Series
+        values = X.dropna()
+        return len(values) > 0 and all(isinstance(v, str) for v in values.iloc[:100])
+    if isinstance(X, np.ndarray):
+        if X.ndim != 1:
+            return False
+        if X.dtype.kind in "US":
+            return True
+        return X.dtype.kind == "O" and X.size > 0 and all(isinstance(v, str) for v in X[:100])
+    if isinstance(X, list | tuple):
+        return len(X) > 0 and all(isinstance(v, str) for v in X)
+    return False
+
+
+def _string_columns(X, limit=10):
+    """``[(column, row, value)]`` for columns holding non-numeric strings."""
+    found = []
+
+    def first_text(values):
+        for i, v in enumerate(values):
+            if isinstance(v, str | bytes):
+                try:
+                    float(v)
+                except ValueError:
+                    return i, v
+        return None
+
+    if _is_dataframe(X):
+        for col in X.columns:
+            series = X[col]
+            if series.dtype.kind in "biufcmM":
+                continue
+            hit = first_text(series.to_numpy())
+            if hit is not None:
+                found.append((col, *hit))
+            if len(found) >= limit:
+                break
+    elif _is_text_1d(X):
+        hit = first_text(list(X))
+        if hit is not None:
+            found.append(("<1-D text input>", *hit))
+    elif isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "OUS":
+        for j in range(X.shape[1]):
+            hit = first_text(X[:, j])
+            if hit is not None:
+                found.append((j, *hit))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _describe(est):
+    text = repr(est)
+    return text if len(text) <= 80 else type(est).__name__ + "(...)"
+
+
+def _call_sub(role, est, method, X, *args, **kwargs):
+    """Call ``est.method``; re-raise failures caused by string columns as ValueError."""
+    try:
+        return getattr(est, method)(X, *args, **kwargs)
+    except Exception as exc:
+        cols = _string_columns(X)
+        message = str(exc)
+        conversion = any(
+            word in message.lower()
+            for word in ("convert", "string", "str", "dtype", "object", "float")
+        )
+        if cols and conversion:
+            shown = ", ".join(f"{c!r} (row {r}: {v!r})" for c, r, v in cols[:5])
+            raise ValueError(
+                f"{role} {_describe(est)} cannot take the string column(s) {shown} in "
+                f"{method}: {type(exc).__name__}: {message}. Drop or encode those columns, "
+                "or give this step a Pipeline that selects/encodes them."
+            ) from exc
+        raise
+
+
+def _fit_kwargs(role, est, sample_weight):
+    """``sample_weight`` keyword for ``est.fit`` (a Pipeline gets it on its final step)."""
+    if sample_weight is None:
+        return {}
+    if has_fit_parameter(est, "sample_weight"):
+        return {"sample_weight": sample_weight}
+    steps = getattr(est, "steps", None)
+    if isinstance(steps, list) and steps:
+        name, last = steps[-1]
+        if last not in (None, "passthrough") and has_fit_parameter(last, "sample_weight"):
+            return {f"{name}__sample_weight": sample_weight}
+    raise ValueError(
+        f"sample_weight was given, but {role} {_describe(est)} does not accept "
+        "sample_weight in fit (nor does its final Pipeline step); use a sub-estimator "
+        "that does, or fit without sample_weight."
+    )
+
+
+def _seed_from(random_state):
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _default_classifier(seed):
+    """The fast default bucket classifier: ``HistGradientBoostingClassifier``."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=seed)
+
+
+def _default_regressors(n_buckets, seed=None):
+    """Seed default regressor per bucket (xgboost/catboost are imported here, lazily).
+
+    For the 7 default buckets: XGBRegressor, XGBRegressor, CatBoostRegressor,
+    CatBoostRegressor, CatBoostRegressor, XGBRegressor, XGBRegressor. For another
+    number of buckets the same pattern is stretched over the buckets. CatBoost is
+    quiet and writes no files (``verbose=0, allow_writing_files=False``); XGBoost runs
+    with ``verbosity=0``.
+    """
+    from catboost import CatBoostRegressor
+    from xgboost import XGBRegressor
+
+    out = {}
+    for k in range(n_buckets):
+        pos = 0 if n_buckets == 1 else round(k * (len(_SEED_FAMILIES) - 1) / (n_buckets - 1))
+        if _SEED_FAMILIES[pos] == "xgb":
+            out[k] = XGBRegressor(
+                n_estimators=300,
+                learning_rate=0.05,
+                max_depth=6,
+                subsample=0.8,
+                colsample_bytree=0.8,
+                random_state=0 if seed is None else seed,
+                verbosity=0,
+            )
+        else:
+            out[k] = CatBoostRegressor(
+                iterations=300,
+                learning_rate=0.05,
+                depth=6,
+                random_seed=0 if seed is None else seed,
+                verbose=0,
+                allow_writing_files=False,
+            )
+    return out
+
+
+def _is_estimator(obj):
+    return (
+        not isinstance(obj, type)
+        and callable(getattr(obj, "fit", None))
+        and hasattr(obj, "predict")
+    )
+
+
+def _sub_tag(est, getter, default):
+    try:
+        return bool(getter(get_tags(est)))
+    except Exception:  # third-party estimators without sklearn tags
+        return default
+
+
+# --------------------------------------------------------------------------- estimator
+class BucketedRegressor(RegressorMixin, BaseEstimator):
+    """Route each row to a likes bucket with a classifier, then regress within it.
+
+    The method of the seed solution: the targets ``y`` (likes, non-negative counts) are
+    cut into buckets by :func:`assign_buckets`; by default the edges are
+    ``bins=(10, 100, 300, 500, 1000, 2500)``, i.e. the buckets 0-10, 11-100, 101-300,
+    301-500, 501-1000, 1001-2500 and >2500 likes (bucket ``k`` covers
+    ``(bins[k-1], bins[k]]``, each edge belongs to the bucket on its left).
+
+    ``fit`` trains ``classifier`` to predict the bucket from ``X`` and one regressor per
+    bucket on that bucket's rows only. ``predict`` then either uses the predicted
+    bucket's regressor (``routing="hard"``) or the probability-weighted sum of every
+    bucket's regressor (``routing="soft"``)::
+
+        hard: y_hat = f_b(x),  b = argmax_k p_k(x)
+        soft: y_hat = sum_k p_k(x) * f_k(x)
+
+    ``X`` is handed to the sub-estimators as given (a DataFrame stays a DataFrame), so a
+    classifier that is a Pipeline can select a text column while the regressors select
+    the numeric ones.
+
+    Parameters
+    ----------
+    classifier : classifier, default=None
+        Predicts the bucket index (an int in ``0 .. len(bins)``) from ``X``; cloned in
+        ``fit``. ``None`` means ``HistGradientBoostingClassifier`` (fast, handles NaN).
+        If it has no ``predict_proba``, its predictions are used as one-hot
+        probabilities.
+    regressors : regressor, list, dict or None, default=None
+        Per-bucket regressors, each cloned in ``fit``:
+
+        - ``None``: the seed defaults XGBRegressor, XGBRegressor, CatBoostRegressor,
+          CatBoostRegressor, CatBoostRegressor, XGBRegressor, XGBRegressor (quiet, no
+          files written; for other bin counts the pattern is stretched);
+        - one estimator: cloned for every bucket;
+        - a list with one estimator per bucket (``len(bins) + 1`` entries);
+        - a dict ``{bucket: estimator}``; buckets left out get the seed default.
+
+        Nested parameters of list/dict entries are addressed as
+        ``regressors__<bucket>__<param>`` (e.g. ``regressors__3__alpha``) and an entry
+        is replaced with ``regressors__<bucket>``; of a single estimator as
+        ``regressors__<param>``. With ``None`` there is nothing to address, so
+        ``get_params(deep=True)`` lists no bucket parameters. Like
+        :class:`~sklearn.pipeline.Pipeline`, ``set_params`` changes a held estimator in
+        place (give distinct objects, not one object repeated in a list).
+    bins : sequence of float, default=(10, 100, 300, 500, 1000, 2500)
+        Strictly increasing, non-negative bucket edges; ``len(bins) + 1`` buckets.
+    routing : {"hard", "soft"}, default="hard"
+        ``"hard"``: the predicted bucket's regressor. ``"soft"``: the sum of every
+        bucket's regressor weighted by :meth:`predict_bucket_proba` (only buckets with a
+        non-zero probability are evaluated). With one-hot probabilities both agree.
+    clip : bool, default=False
+        Clip a bucket regressor's prediction into that bucket's range
+        ``[bins[k-1], bins[k]]`` (bucket 0: ``[0, bins[0]]``, last bucket:
+        ``[bins[-1], inf)``), in raw target space. With hard routing the prediction then
+        lies in the predicted bucket's range; with soft routing every term is clipped
+        before weighting.
+    target_transform : None, "log1p" or (func, inverse_func), default=None
+        Transform applied to ``y`` inside each bucket's regressor: it is fit on
+        ``func(y)`` and its predictions are mapped back with ``inverse_func``.
+        ``"log1p"`` is ``(numpy.log1p, numpy.expm1)``. The classifier always sees the
+        raw-target buckets. Pass picklable functions if the model is to be saved.
+    min_bucket_size : int, default=5
+        A bucket whose training rows weigh less than this in total (the row count when
+        ``sample_weight`` is None, so integer weights act like repeated rows) gets no
+        regressor of its own. It uses the regressor of the nearest bucket (by index;
+        ties go to the lower bucket) that has enough rows; if no bucket has enough, every
+        bucket uses a constant, the weighted median of the (transformed) target. This
+        holds in both routings; :attr:`bucket_fallback_` records it.
+    random_state : int, RandomState instance or None, default=None
+        Seed for the default sub-estimators built when ``classifier`` or
+        ``regressors`` is None (estimators you pass keep their own seeds).
+
+    Attributes
+    ----------
+    classifier_ : estimator
+        The fitted clone of ``classifier``. When every training row (with a positive
+        weight) falls in one bucket there is nothing to classify: it is then a fitted
+        ``DummyClassifier(strategy="prior")`` that gives that bucket probability 1.
+    regressors_ : dict of int to estimator
+        Fitted regressor for every bucket ``0 .. n_buckets_ - 1``. A fallback bucket
+        holds the very object of the bucket it borrows from (or a fitted
+        ``DummyRegressor``).
+    bucket_counts_ : ndarray of shape (n_buckets_,), dtype int64
+        Training rows with a positive weight per bucket.
+    bucket_fallback_ : dict of int to str
+        For every bucket without its own regressor, what it uses instead and why.
+    bins_ : ndarray of shape (n_buckets_ - 1,)
+        The validated bucket edges.
+    n_buckets_ : int
+        Number of buckets, ``len(bins) + 1``.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (not set for 1-D text input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen in ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    assign_buckets : The bucket of every target.
+    sklearn.compose.TransformedTargetRegressor : One regressor on a transformed target.
+
+    Notes
+    -----
+    Rows with ``sample_weight == 0`` are removed before anything is fit, so they have
+    exactly the effect of absent rows; the other weights go to the classifier and to
+    every bucket's regressor (to a Pipeline's final step). ``score`` is the R² of
+    :meth:`predict`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skbucket.bucketed import BucketedRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(0, 8, size=(300, 2))
+    >>> y = np.round(np.expm1(X[:, 0]))  # likes from 0 to about 3000
+    >>> model = BucketedRegressor(DecisionTreeClassifier(max_depth=4, random_state=0), Ridge())
+    >>> model.fit(X, y)
+    BucketedRegressor(classifier=DecisionTreeClassifier(max_depth=4, random_state=0),
+                      regressors=Ridge())
+    >>> model.bucket_counts_  # rows per bucket: 0-10, 11-100, ..., >2500 likes
+    array([94, 80, 47, 17, 23, 32,  7])
+    >>> y[:3]
+    array([ 80., 123.,  29.])
+    >>> model.predict_bucket(X[:3])
+    array([1, 2, 1])
+    >>> model.predict_bucket_proba(X[:3]).shape
+    (3, 7)
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "classifier": [HasMethods(["fit", "predict"]), None],
+        "regressors": [HasMethods(["fit", "predict"]), list, tuple, dict, None],
+        "bins": ["array-like"],
+        "routing": [StrOptions({"hard", "soft"})],
+        "clip": ["boolean"],
+        "target_transform": [None, StrOptions(set(_TRANSFORMS)), tuple, list],
+        "min_bucket_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        classifier=None,
+        regressors=None,
+        bins=DEFAULT_BINS,
+        routing="hard",
+        *,
+        clip=False,
+        target_transform=None,
+        min_bucket_size=5,
+        random_state=None,
+    ):
+        self.classifier = classifier
+        self.regressors = regressors
+        self.bins = bins
+        self.routing = routing
+        self.clip = clip
+        self.target_transform = target_transform
+        self.min_bucket_size = min_bucket_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ params
+    def _regressor_items(self):
+        """``[(name, key, estimator)]`` of list/dict-held regressors."""
+        regs = getattr(self, "regressors", None)
+        if isinstance(regs, dict):
+            return [(str(k), k, v) for k, v in regs.items()]
+        if isinstance(regs, list | tuple):
+            return [(str(i), i, v) for i, v in enumerate(regs)]
+        return []
+
+    def get_params(self, deep=True):
+        """Get parameters of this estimator and, with ``deep``, of its sub-estimators.
+
+        Besides the usual ``classifier__<param>`` (and ``regressors__<param>`` for a
+        single regressor), list- or dict-held regressors appear as
+        ``regressors__<bucket>`` and ``regressors__<bucket>__<param>``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of the contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        out = super().get_params(deep=deep)
+        if not deep:
+            return out
+        for name, _, est in self._regressor_items():
+            out[f"regressors__{name}"] = est
+            if hasattr(est, "get_params") and not isinstance(est, type):
+                for key, value in est.get_params(deep=True).items():
+                    out[f"regressors__{name}__{key}"] = value
+        return out
+
+    def set_params(self, **params):
+        """Set parameters, including ``regressors__<bucket>[__<param>]``.
+
+        ``regressors`` itself is set first, then whole entries
+        (``regressors__<bucket>``, in a new list/dict), then entry parameters (in place,
+        as :class:`~sklearn.pipeline.Pipeline` does), then everything else.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : BucketedRegressor
+            This estimator.
+        """
+        if not params:
+            return self
+        if "regressors" in params:
+            self.regressors = params.pop("regressors")
+        items = {name: key for name, key, _ in self._regressor_items()}
+        if items:
+            replace, nested, rest = {}, defaultdict(dict), {}
+            for full, value in params.items():
+                head, _, tail = full.partition("__")
+                if head != "regressors" or not tail:
+                    rest[full] = value
+                    continue
+                name, _, sub = tail.partition("__")
+                if name not in items:
+                    raise ValueError(
+                        f"Invalid parameter {full!r} for {type(self).__name__}: regressors "
+                        f"has no entry {name!r}; its entries are {sorted(items)}."
+                    )
+                if sub:
+                    nested[name][sub] = value
+                else:
+                    replace[items[name]] = value
+            if replace:
+                regs = self.regressors
+                if isinstance(regs, dict):
+                    regs = {**regs, **replace}
+                else:
+                    new = list(regs)
+                    for key, value in replace.items():
+                        new[key] = value
+                    regs = type(regs)(new)
+                self.regressors = regs
+            for name, sub_params in nested.items():
+                self.regressors[items[name]].set_params(**sub_params)
+            params = rest
+        if params:
+            super().set_params(**params)
+        return self
+
+    def set_output(self, *, transform=None):
+        """Forward ``set_output`` to the given sub-estimators that support it.
+
+        ``BucketedRegressor`` itself outputs predictions, not a transformed ``X``; this
+        only configures transformers inside e.g. Pipeline sub-estimators (in place).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Output container of the sub-estimators' ``transform``; None leaves it as is.
+
+        Returns
+        -------
+        self : BucketedRegressor
+            This estimator.
+        """
+        if transform is None:
+            return self
+        subs = [self.classifier, self.regressors] + [e for _, _, e in self._regressor_items()]
+        for est in subs:
+            if _is_estimator(est) and hasattr(est, "set_output"):
+                est.set_output(transform=transform)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = True  # likes are counts
+        subs = []
+        if self.classifier is not None:
+            subs.append(self.classifier)
+        if _is_estimator(self.regressors):
+            subs.append(self.regressors)
+        else:
+            subs.extend(e for _, _, e in self._regressor_items())
+        default_nan = self.classifier is None or self.regressors is None
+        tags.input_tags.allow_nan = all(
+            _sub_tag(e, lambda t: t.input_tags.allow_nan, False) for e in subs
+        ) and (default_nan or bool(subs))
+        tags.input_tags.sparse = (
+            self.classifier is not None
+            and self.regressors is not None
+            and all(_sub_tag(e, lambda t: t.input_tags.sparse, False) for e in subs)
+        )
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _check_regressor_spec(self, n_buckets):
+        """``{bucket: unfitted template}`` from ``regressors`` (validated)."""
+        regs = self.regressors
+        seed = _seed_from(self.random_state)
+        if regs is None:
+            return _default_regressors(n_buckets, seed)
+        if _is_estimator(regs):
+            return {k: regs for k in range(n_buckets)}
+        if isinstance(regs, list | tuple):
+            if len(regs) != n_buckets:
+                raise ValueError(
+                    f"regressors has {len(regs)} entries but bins={tuple(self.bins)!r} gives "
+                    f"{n_buckets} buckets; give one regressor per bucket"
+                )
+            spec = dict(enumerate(regs))
+        else:  # dict, enforced by the parameter constraints
+            unknown = [
+                k
+                for k in regs
+                if isinstance(k, bool)
+                or not isinstance(k, numbers.Integral)
+                or not 0 <= k < n_buckets
+            ]
+            if unknown:
+                raise ValueError(
+                    f"regressors has unknown bucket key(s) {unknown!r}; with "
+                    f"bins={tuple(self.bins)!r} the buckets are the ints 0..{n_buckets - 1}"
+                )
+            spec = {int(k): v for k, v in regs.items()}
+            missing = [k for k in range(n_buckets) if k not in spec]
+            if missing:
+                defaults = _default_regressors(n_buckets, seed)
+                spec.update({k: defaults[k] for k in missing})
+        for k, est in spec.items():
+            if not _is_estimator(est):
+                raise ValueError(
+                    f"regressors[{k}] must be an estimator instance with fit and predict; "
+                    f"got {est!r}"
+                )
+        return dict(sorted(spec.items()))
+
+    def _target_funcs(self):
+        tt = self.target_transform
+        if tt is None:
+            return None
+        if isinstance(tt, str):
+            return _TRANSFORMS[tt]
+        if len(tt) != 2 or not all(callable(f) for f in tt):
+            raise ValueError(
+                "target_transform must be None, 'log1p' or a pair (func, inverse_func) of "
+                f"callables; got {tt!r}"
+            )
+        return tuple(tt)
+
+    def _validate_X(self, X, *, reset):
+        """Check ``X``; DataFrames and 1-D text pass through unchanged."""
+        if reset:
+            for attr in ("n_features_in_", "feature_names_in_"):
+                if hasattr(self, attr):
+                    delattr(self, attr)
+        if X is None:
+            raise ValueError(f"X is None; {type(self).__name__} needs samples to work on.")
+        if _is_dataframe(X) or _is_text_1d(X):
+            if isinstance(X, list | tuple):
+                X = np.asarray(X, dtype=object)
+            shape = X.shape
+            if shape[0] == 0:
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is "
+                    f"required by {type(self).__name__}."
+                )
+            if len(shape) == 2 and shape[1] == 0:
+                raise ValueError(
+                    f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is "
+                    f"required by {type(self).__name__}."
+                )
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=None,
+            ensure_all_finite=False,
+        )
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the bucket classifier and one regressor per bucket.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features) \
+                or 1-D sequence of str
+            Training input, passed to the sub-estimators as given.
+        y : array-like of shape (n_samples,)
+            Non-negative, finite targets (likes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, passed to the classifier and to each bucket's
+            regressor. Zero-weight rows are dropped first (same as absent rows).
+
+        Returns
+        -------
+        self : BucketedRegressor
+            The fitted estimator.
+        """
+        edges = _check_bins(self.bins)
+        n_buckets = edges.size + 1
+        funcs = self._target_funcs()
+        spec = self._check_regressor_spec(n_buckets)
+        if self.classifier is None:
+            classifier = _default_classifier(_seed_from(self.random_state))
+        elif not _is_estimator(self.classifier):
+            raise ValueError(
+                f"classifier must be an estimator instance with fit and predict; "
+                f"got {self.classifier!r}"
+            )
+        else:
+            classifier = self.classifier
+
+        X = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        n_rows = _num_samples(X)
+        try:
+            n_y = _num_samples(y)
+        except TypeError as exc:
+            raise ValueError(f"y must be a 1-D array-like of targets; got {y!r}") from exc
+        if n_y != n_rows:
+            raise ValueError(
+                f"X and y have different lengths: X has {n_rows} rows but y has {n_y}; "
+                "give one target per row."
+            )
+        y = _check_targets(y)
+        buckets = np.searchsorted(edges, y, side="left").astype(np.int64)
+
+        weighted = sample_weight is not None
+        if weighted:
+            sample_weight = _check_sample_weight(
+                sample_weight, y, ensure_non_negative=True, allow_all_zero_weights=True
+            )
+            keep = sample_weight > 0
+            if not keep.any():
+                raise ValueError("sample_weight is zero for every row; nothing to fit.")
+            if not keep.all():
+                idx = np.flatnonzero(keep)
+                X = _safe_indexing(X, idx)
+                y, buckets, sample_weight = y[idx], buckets[idx], sample_weight[idx]
+        weights = sample_weight if weighted else np.ones_like(y)
+
+        # 1. the router
+        present = np.unique(buckets)
+        if present.size == 1:
+            from sklearn.dummy import DummyClassifier
+
+            self.classifier_ = DummyClassifier(strategy="prior")
+            self.classifier_.fit(X, buckets)
+        else:
+            self.classifier_ = clone(classifier)
+            kw = _fit_kwargs("classifier", self.classifier_, sample_weight if weighted else None)
+            _call_sub("classifier", self.classifier_, "fit", X, buckets, **kw)
+
+        # 2. one regressor per bucket with enough rows
+        y_fit = y if funcs is None else np.asarray(funcs[0](y), dtype=np.float64)
+        self.bucket_counts_ = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
+        mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
+        own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size]
+        self.regressors_, self.bucket_fallback_ = {}, {}
+        for k in own:
+            rows = np.flatnonzero(buckets == k)
+            est = clone(spec[k])
+            sw = sample_weight[rows] if weighted else None
+            kw = _fit_kwargs(f"regressors[{k}]", est, sw)
+            _call_sub(f"regressors[{k}]", est, "fit", _safe_indexing(X, rows), y_fit[rows], **kw)
+            self.regressors_[k] = est
+        if own:
+            own_arr = np.asarray(own)
+            for k in range(n_buckets):
+                if k in self.regressors_:
+                    continue
+                src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower
+                self.regressors_[k] = self.regressors_[src]
+                self.bucket_fallback_[k] = (
+                    f"bucket {k} has {self.bucket_counts_[k]} training row(s) (weight "
+                    f"{mass[k]:g}) < min_bucket_size={self.min_bucket_size}: uses the "
+                    f"regressor of bucket {src}"
+                )
+        else:
+            from sklearn.dummy import DummyRegressor
+
+            const = DummyRegressor(strategy="median")
+            const.fit(np.zeros((y.size, 1)), y_fit, sample_weight=weights)
+            value = float(const.constant_.ravel()[0])
+            for k in range(n_buckets):
+                self.regressors_[k] = const
+                self.bucket_fallback_[k] = (
+                    f"no bucket has min_bucket_size={self.min_bucket_size} training rows: "
+                    f"bucket {k} uses a constant, the weighted median of the (transformed) "
+                    f"target = {value:g}"
+                )
+        self.regressors_ = dict(sorted(self.regressors_.items()))
+        self.bins_ = edges
+        self.n_buckets_ = n_buckets
+        return self
+
+    # ------------------------------------------------------------------ predict
+    def predict_bucket_proba(self, X):
+        """Probability of every bucket per row.
+
+        Columns follow the bucket index; buckets the classifier never saw in ``fit``
+        get probability 0. A classifier without ``predict_proba`` gives one-hot rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} or 1-D sequence of str
+            Input rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_buckets_)
+            Rows sum to 1.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._bucket_proba(X)
+
+    def _bucket_proba(self, X):
+        clf = self.classifier_
+        n = _num_samples(X)
+        out = np.zeros((n, self.n_buckets_), dtype=np.float64)
+        classes = np.asarray(clf.classes_, dtype=np.int64)
+        if hasattr(clf, "predict_proba"):
+            proba = np.asarray(_call_sub("classifier", clf, "predict_proba", X), dtype=np.float64)
+            out[:, classes] = proba
+        else:
+            pred = np.asarray(_call_sub("classifier", clf, "predict", X), dtype=np.int64)
+            out[np.arange(n), pred] = 1.0
+        return out
+
+    def predict_bucket(self, X):
+        """Predicted bucket per row (the most probable one; ties go to the lower bucket).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} or 1-D sequence of str
+            Input rows.
+
+        Returns
+        -------
+        buckets : ndarray of shape (n_samples,), dtype int64
+            Bucket index per row, in ``0 .. n_buckets_ - 1``.
+        """
+        return np.argmax(self.predict_bucket_proba(X), axis=1).astype(np.int64)
+
+    def _bucket_range(self, k):
+        lower = 0.0 if k == 0 else self.bins_[k - 1]
+        upper = np.inf if k == self.n_buckets_ - 1 else self.bins_[k]
+        return lower, upper
+
+    def _regress(self, k, X, rows):
+        """Raw-space prediction of bucket ``k``'s regressor on ``X[rows]``."""
+        X_k = X if rows is None else _safe_indexing(X, rows)
+        pred = _call_sub(f"regressors[{k}]", self.regressors_[k], "predict", X_k)
+        pred = np.asarray(pred, dtype=np.float64).reshape(-1)
+        funcs = self._target_funcs()
+        if funcs is not None:
+            pred = np.asarray(funcs[1](pred), dtype=np.float64).reshape(-1)
+        if self.clip:
+            pred = np.clip(pred, *self._bucket_range(k))
+        return pred
+
+    def predict(self, X):
+        """Predict the target (likes) of every row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} or 1-D sequence of str
+            Input rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            ``routing="hard"``: the predicted bucket's regressor; ``"soft"``: the
+            probability-weighted sum of the buckets' regressors.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        proba = self._bucket_proba(X)
+        out = np.zeros(proba.shape[0], dtype=np.float64)
+        if self.routing == "soft":
+            for k in range(self.n_buckets_):
+                rows = np.flatnonzero(proba[:, k] > 0)
+                if rows.size:
+                    out[rows] += proba[rows, k] * self._regress(k, X, rows)
+        else:
+            chosen = np.argmax(proba, axis=1)
+            for k in np.unique(chosen):
+                rows = np.flatnonzero(chosen == k)
+                out[rows] = self._regress(int(k), X, rows)
+        return out
