@@ -1,0 +1,542 @@
+"""Metadata features of posts: time, media, text counts and cross-fitted account encodings.
+
+One transformer, :class:`PostFeatures`, turns a DataFrame of posts into a float64 matrix that
+gradient-boosted trees (HistGradientBoosting, XGBoost, CatBoost) take as they are.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import TargetEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+__all__ = [
+    "DATE_FEATURES",
+    "MEDIA_KINDS",
+    "TEXT_FEATURES",
+    "PostFeatures",
+    "PostFeaturesError",
+    "UnparseableDateWarning",
+]
+
+#: Columns read as text when ``text_columns="auto"`` (those present in ``X`` at fit).
+AUTO_TEXT_COLUMNS = ("content", "caption")
+#: Media kinds counted one by one (``kind`` of the refs :func:`skbucket.media.parse_media` returns).
+MEDIA_KINDS = ("photo", "video", "gif", "image")
+#: Features read from the date column (all in UTC).
+DATE_FEATURES = ("hour", "weekday", "month", "year")
+#: Features of each text column.
+TEXT_FEATURES = ("length", "hyperlinks", "mentions", "hashtags", "emoji")
+
+# Links: the challenge data's placeholder token and raw URLs.
+_HYPERLINK_RE = re.compile(r"<hyperlink>|\bhttps?://\S+", re.IGNORECASE)
+# Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @).
+_MENTION_RE = re.compile(r"<mention>|(?<![\w@])@\w+", re.IGNORECASE)
+# Hashtags: '#' + a word with at least one letter, not preceded by a word char, '&' or '#'
+# (so the HTML entity '&#39;' and '#1' are not hashtags).
+_HASHTAG_RE = re.compile(r"(?<![\w&#])#\w*[^\W\d_]\w*")
+# Emoji: one match per pictograph in the main emoji blocks, and one per flag (a pair of regional
+# indicator letters). Skin-tone modifiers (U+1F3FB..U+1F3FF), zero-width joiners and variation
+# selectors are not counted, so a toned or joined emoji counts as its pictographs.
+_EMOJI_RE = re.compile(
+    "[\U0001f1e6-\U0001f1ff]{2}"  # flags
+    "|[\U0001f300-\U0001f3fa"  # misc symbols and pictographs (before the skin-tone modifiers)
+    "\U0001f400-\U0001f64f"  # ... rest of it, emoticons
+    "\U0001f680-\U0001f6ff"  # transport and map
+    "\U0001f900-\U0001f9ff"  # supplemental symbols and pictographs
+    "\U0001fa70-\U0001faff"  # symbols and pictographs extended-A
+    "\u2600-\u27bf"  # misc symbols, dingbats
+    "\u2b50\u2b55\u2b1b\u2b1c\u231a\u231b\u23e9-\u23f3\u23f8-\u23fa]"
+)
+
+
+class PostFeaturesError(ValueError):
+    """Bad input for :class:`PostFeatures` (missing column, wrong type, bad value in a row)."""
+
+
+class UnparseableDateWarning(UserWarning):
+    """Some non-missing dates could not be parsed; their date features are NaN."""
+
+
+def count_pattern(texts, pattern) -> np.ndarray:
+    """Count the matches of ``pattern`` in each text (missing text counts 0)."""
+    return np.array([len(pattern.findall(t)) for t in texts], dtype=np.float64)
+
+
+def _key_name(key) -> str:
+    return key if isinstance(key, str) else f"x{key}"
+
+
+class PostFeatures(TransformerMixin, BaseEstimator):
+    """Metadata features of posts for a likes regressor.
+
+    From a DataFrame of posts (columns ``content``/``caption``, ``username``,
+    ``inferred_company``, ``date``, ``media`` by default) it computes, per row:
+
+    * **date** (``date_column``): ``hour``, ``weekday`` (Monday=0), ``month``, ``year``, in UTC.
+      Values may be datetimes or strings in any format pandas reads (``format="mixed"``); strings
+      or datetimes without a time zone are taken as UTC, others are converted to UTC. A missing
+      date gives NaN features; an unparseable one gives NaN features and an
+      :class:`UnparseableDateWarning` naming the rows (``invalid_dates="nan"``, the default), or a
+      :class:`PostFeaturesError` naming the first bad row (``invalid_dates="raise"``). Numeric
+      date columns are refused (an epoch integer is ambiguous).
+    * **media** (``media_column``): ``media_count`` and one count per kind in
+      :data:`MEDIA_KINDS` (``media_photo``, ...), parsed with :func:`skbucket.media.parse_media`.
+      A value it cannot parse raises :class:`PostFeaturesError` naming the row.
+    * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
+      (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
+      tokens and raw ``@handles``), ``<col>_hashtags`` (``#tag`` with at least one letter; the
+      HTML entity ``&#39;`` is not one) and ``<col>_emoji`` (characters of the main emoji blocks:
+      U+1F300-1F6FF, U+1F900-1F9FF, U+1FA70-1FAFF, U+2600-27BF and a few stars/clocks; a flag
+      counts once, skin-tone modifiers and joiners are not counted). Missing text is empty text.
+    * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
+      target (``log1p(likes)`` by default) over the training posts with that value, shrunk to the
+      global mean (sklearn's :class:`~sklearn.preprocessing.TargetEncoder`), and, with
+      ``count_encoding=True``, ``<col>_count``, the number of training posts with that value.
+      :meth:`fit_transform` **cross-fits** both: each training row is encoded by the posts in the
+      other ``cv`` folds only, so a row never sees its own target and an account seen in a single
+      fold looks exactly like a new account at predict time (target = global mean, count = 0;
+      out-of-fold counts are scaled by ``n / n_other_folds`` to keep the full-data scale).
+      :meth:`transform` uses the encodings learnt on all training rows; values unseen in training
+      get the global mean and a count of 0.
+
+    Columns are selected by name, so ``transform`` accepts the columns in any order (extra
+    columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with
+    integer column labels, so integer positions work as column keys there.
+
+    Parameters
+    ----------
+    text_columns : "auto" or sequence of str, default="auto"
+        Text columns to count in. ``"auto"``: those of ``("content", "caption")`` present in ``X``
+        at fit (the real ``posts_captioned`` data has only ``caption``); an empty tuple disables.
+    date_column : str, int or None, default="date"
+        Posting time column; None disables the date features.
+    media_column : str, int or None, default="media"
+        Column of media lists (the scraper's text form); None disables the media features.
+    category_columns : sequence of str or int, default=("username", "inferred_company")
+        Columns to target-encode (and count-encode).
+    target_transform : {"log1p"} or None, default="log1p"
+        Transform of ``y`` before target encoding. ``"log1p"`` suits heavy-tailed counts such as
+        likes (needs ``y >= 0``); None encodes ``y`` as it is.
+    count_encoding : bool, default=True
+        Add ``<col>_count`` for each category column.
+    cv : int, default=5
+        Folds of the cross-fitting in :meth:`fit_transform` (at least 2).
+    smooth : "auto" or float, default="auto"
+        Shrinkage of the target encoding, as in :class:`~sklearn.preprocessing.TargetEncoder`.
+    shuffle : bool, default=True
+        Shuffle the rows before splitting them into folds.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the fold shuffling (used only when ``shuffle=True``).
+    invalid_dates : {"nan", "raise"}, default="nan"
+        What an unparseable (non-missing) date gives: NaN features plus a warning, or an error.
+
+    Attributes
+    ----------
+    text_columns_ : list
+        Text columns used (``"auto"`` resolved at fit).
+    category_columns_ : list
+        Category columns used.
+    target_encoder_ : TargetEncoder or None
+        The encoder fitted on all training rows (None without category columns).
+    counts_ : list of dict
+        For each category column, the training count of each value.
+    n_features_in_ : int
+        Number of columns of ``X`` at fit.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` at fit (only when they are all strings).
+
+    See Also
+    --------
+    skbucket.media.parse_media : Reads the media column.
+    sklearn.preprocessing.TargetEncoder : The cross-fitted encoder used for the accounts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skbucket.features import PostFeatures
+    >>> posts = pd.DataFrame({
+    ...     "content": ["Hi <mention> #sale \U0001f600 <hyperlink>", "New drop <hyperlink>"] * 3,
+    ...     "username": ["a", "b", "c"] * 2,
+    ...     "inferred_company": ["x", "x", "y"] * 2,
+    ...     "date": ["2020-03-02 14:30:00", "2021-12-25 08:00:00+02:00"] * 3,
+    ...     "media": ["[]"] * 6,
+    ... })
+    >>> likes = [10, 200, 3, 12, 180, 5]
+    >>> pf = PostFeatures(cv=2, random_state=0).set_output(transform="pandas")
+    >>> Xt = pf.fit_transform(posts, likes)
+    >>> Xt.loc[0, ["hour", "weekday", "month", "year"]].tolist()
+    [14.0, 0.0, 3.0, 2020.0]
+    >>> Xt.loc[1, ["hour", "weekday"]].tolist()  # 08:00+02:00 is 06:00 UTC on a Saturday
+    [6.0, 5.0]
+    >>> counts = ["content_hyperlinks", "content_mentions", "content_hashtags", "content_emoji"]
+    >>> Xt.loc[0, counts].tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    >>> pf.transform(posts.assign(username="never-seen")).loc[0, "username_count"]
+    np.float64(0.0)
+    """
+
+    _parameter_constraints: dict = {
+        "text_columns": [StrOptions({"auto"}), list, tuple],
+        "date_column": [str, numbers.Integral, None],
+        "media_column": [str, numbers.Integral, None],
+        "category_columns": [list, tuple],
+        "target_transform": [StrOptions({"log1p"}), None],
+        "count_encoding": ["boolean"],
+        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
+        "smooth": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "invalid_dates": [StrOptions({"nan", "raise"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        text_columns="auto",
+        date_column="date",
+        media_column="media",
+        category_columns=("username", "inferred_company"),
+        target_transform="log1p",
+        count_encoding=True,
+        cv=5,
+        smooth="auto",
+        shuffle=True,
+        random_state=None,
+        invalid_dates="nan",
+    ):
+        self.text_columns = text_columns
+        self.date_column = date_column
+        self.media_column = media_column
+        self.category_columns = category_columns
+        self.target_transform = target_transform
+        self.count_encoding = count_encoding
+        self.cv = cv
+        self.smooth = smooth
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.invalid_dates = invalid_dates
+
+    # ------------------------------------------------------------------ sklearn API
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the account encodings on all rows of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame of shape (n_posts, n_columns)
+            Posts; must hold every configured column.
+        y : array-like of shape (n_posts,), default=None
+            Likes. Required when ``category_columns`` is not empty.
+
+        Returns
+        -------
+        self : PostFeatures
+            Fitted transformer.
+        """
+        self._fit(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit on ``X`` and return its features with **cross-fitted** account encodings.
+
+        Each row's ``<col>_target`` and ``<col>_count`` come from the other ``cv`` folds only, so
+        the result differs from ``fit(X, y).transform(X)`` (which would leak each row's target).
+
+        Parameters
+        ----------
+        X : DataFrame of shape (n_posts, n_columns)
+            Posts.
+        y : array-like of shape (n_posts,), default=None
+            Likes. Required when ``category_columns`` is not empty.
+        **fit_params : dict
+            Not used; accepted for API compatibility.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_posts, n_features_out), float64
+            Features (a DataFrame with ``set_output(transform="pandas")``).
+        """
+        X, y_enc, seed = self._fit(X, y)
+        out = self._transform_fixed(X)
+        if self.category_columns_:
+            cats = self._categories(X)
+            # the same folds for the target and the count encodings
+            kfold = KFold(
+                self.cv, shuffle=self.shuffle, random_state=seed if self.shuffle else None
+            )
+            splits = list(kfold.split(cats))
+            encoded = TargetEncoder(
+                target_type="continuous", smooth=self.smooth, cv=splits
+            ).fit_transform(cats, y_enc)
+            out.append(encoded)
+            if self.count_encoding:
+                out.append(self._oof_counts(cats, splits))
+        return self._stack(out, len(X))
+
+    def transform(self, X):
+        """Compute the features of ``X`` with the encodings learnt on all training rows.
+
+        Parameters
+        ----------
+        X : DataFrame of shape (n_posts, n_columns)
+            Posts with the columns used at fit (any order; extra columns ignored).
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_posts, n_features_out), float64
+            Features (a DataFrame with ``set_output(transform="pandas")``).
+        """
+        check_is_fitted(self)
+        X = self._as_frame(X, reset=False)
+        out = self._transform_fixed(X)
+        if self.category_columns_:
+            cats = self._categories(X)
+            out.append(self.target_encoder_.transform(cats))
+            if self.count_encoding:
+                out.append(
+                    np.column_stack(
+                        [
+                            cats.iloc[:, j].map(self.counts_[j]).fillna(0.0).to_numpy(np.float64)
+                            for j in range(cats.shape[1])
+                        ]
+                    )
+                )
+        return self._stack(out, len(X))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Not used (the names depend on the configured columns only); accepted for API
+            compatibility.
+
+        Returns
+        -------
+        names : ndarray of str
+            ``hour, weekday, month, year``, ``media_count, media_<kind>...``,
+            ``<text col>_<length|hyperlinks|mentions|hashtags|emoji>...``,
+            ``<category col>_target...``, ``<category col>_count...``.
+        """
+        check_is_fitted(self)
+        names = []
+        if self.date_column is not None:
+            names += list(DATE_FEATURES)
+        if self.media_column is not None:
+            names += ["media_count", *(f"media_{k}" for k in MEDIA_KINDS)]
+        for col in self.text_columns_:
+            names += [f"{_key_name(col)}_{f}" for f in TEXT_FEATURES]
+        names += [f"{_key_name(c)}_target" for c in self.category_columns_]
+        if self.count_encoding:
+            names += [f"{_key_name(c)}_count" for c in self.category_columns_]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.target_tags.required = bool(len(self.category_columns))
+        return tags
+
+    # ------------------------------------------------------------------ internals
+    def _fit(self, X, y):
+        X = self._as_frame(X, reset=True)
+        if self.text_columns == "auto":
+            self.text_columns_ = [c for c in AUTO_TEXT_COLUMNS if c in X.columns]
+        else:
+            self.text_columns_ = list(self.text_columns)
+        self.category_columns_ = list(self.category_columns)
+        self._check_columns(X)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        y_enc = None
+        self.target_encoder_ = None
+        self.counts_ = []
+        if self.category_columns_:
+            if y is None:
+                raise PostFeaturesError(
+                    "PostFeatures requires y to be passed, but the target y is None: y (likes) "
+                    f"is needed to target-encode {self.category_columns_}; pass y or set "
+                    "category_columns=()."
+                )
+            y_enc = self._encode_target(y, X)
+            cats = self._categories(X)
+            self.target_encoder_ = TargetEncoder(target_type="continuous", smooth=self.smooth).fit(
+                cats, y_enc
+            )
+            self.counts_ = [cats.iloc[:, j].value_counts().to_dict() for j in range(cats.shape[1])]
+        return X, y_enc, seed
+
+    def _as_frame(self, X, *, reset):
+        if not isinstance(X, pd.DataFrame):
+            if isinstance(X, pd.Series) or (hasattr(X, "ndim") and X.ndim == 1):
+                raise PostFeaturesError(
+                    "PostFeatures expects a 2-D table of posts (a DataFrame), got a 1-D "
+                    f"{type(X).__name__}. Reshape your data: pass a DataFrame with one row per "
+                    "post."
+                )
+            X = pd.DataFrame(
+                check_array(X, dtype=None, ensure_all_finite=False, ensure_min_features=1)
+            )
+            _check_n_features(self, X, reset=reset)  # positions matter for arrays
+        elif reset:
+            _check_n_features(self, X, reset=True)
+        if reset:
+            _check_feature_names(self, X, reset=True)
+        if X.shape[0] == 0:
+            raise PostFeaturesError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
+        if not reset:
+            self._check_columns(X)
+        return X
+
+    def _check_columns(self, X):
+        wanted = [*self.text_columns_, *self.category_columns_]
+        wanted += [c for c in (self.date_column, self.media_column) if c is not None]
+        missing = [c for c in wanted if c not in X.columns]
+        if missing:
+            raise PostFeaturesError(
+                f"PostFeatures: column(s) {missing} not found in X; columns present: "
+                f"{list(X.columns)}. Configure text_columns=, date_column=, media_column= "
+                "or category_columns= to match your data."
+            )
+
+    def _encode_target(self, y, X):
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if self.target_transform == "log1p":
+            if np.any(y < 0):
+                row = int(np.flatnonzero(y < 0)[0])
+                raise PostFeaturesError(
+                    f"target_transform='log1p' needs y >= 0 (like counts); y[{row}] = {y[row]}. "
+                    "Pass target_transform=None to encode y as it is."
+                )
+            return np.log1p(y)
+        return y
+
+    def _categories(self, X):
+        cats = X[self.category_columns_].copy()
+        cats.columns = [_key_name(c) for c in self.category_columns_]
+        # one dtype per column (object) so str and missing values mix freely
+        return cats.astype(object).where(cats.notna(), np.nan)
+
+    @staticmethod
+    def _oof_counts(cats, splits):
+        """Out-of-fold counts, scaled to the size of the full training set."""
+        n = len(cats)
+        out = np.zeros(cats.shape, dtype=np.float64)
+        for train, test in splits:
+            scale = n / len(train)
+            for j in range(cats.shape[1]):
+                counts = cats.iloc[train, j].value_counts()
+                out[test, j] = cats.iloc[test, j].map(counts).fillna(0.0).to_numpy() * scale
+        return out
+
+    def _transform_fixed(self, X):
+        """The features that do not depend on y (date, media, text)."""
+        out = []
+        if self.date_column is not None:
+            out.append(self._date_features(X[self.date_column]))
+        if self.media_column is not None:
+            out.append(self._media_features(X[self.media_column]))
+        for col in self.text_columns_:
+            out.append(self._text_features(X[col], col))
+        return out
+
+    def _date_features(self, values):
+        col = values.name
+        if pd.api.types.is_numeric_dtype(values) and not values.isna().all():
+            raise PostFeaturesError(
+                f"date column {col!r} has numeric dtype {values.dtype}; expected datetimes or "
+                "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
+            )
+        dates = pd.to_datetime(values, format="mixed", utc=True, errors="coerce")
+        bad = dates.isna() & values.notna()
+        if bad.any():
+            rows = list(values.index[bad.to_numpy()])
+            first = rows[0]
+            msg = (
+                f"date column {col!r}: {len(rows)} value(s) could not be parsed as dates, "
+                f"e.g. row {first!r}: {values.loc[first]!r} (rows {rows[:10]})"
+            )
+            if self.invalid_dates == "raise":
+                raise PostFeaturesError(msg)
+            warnings.warn(
+                msg + "; their date features are NaN.", UnparseableDateWarning, stacklevel=4
+            )
+        return np.column_stack(
+            [
+                dates.dt.hour.to_numpy(np.float64, na_value=np.nan),
+                dates.dt.day_of_week.to_numpy(np.float64, na_value=np.nan),
+                dates.dt.month.to_numpy(np.float64, na_value=np.nan),
+                dates.dt.year.to_numpy(np.float64, na_value=np.nan),
+            ]
+        )
+
+    def _media_features(self, values):
+        from skbucket.media import parse_media
+
+        out = np.zeros((len(values), 1 + len(MEDIA_KINDS)), dtype=np.float64)
+        for i, (row, value) in enumerate(values.items()):
+            try:
+                refs = parse_media(value)
+            except (ValueError, TypeError, SyntaxError) as exc:
+                raise PostFeaturesError(
+                    f"media column {values.name!r}, row {row!r}: cannot parse {str(value)[:80]!r}"
+                    f" ({exc})"
+                ) from exc
+            out[i, 0] = len(refs)
+            for ref in refs:
+                kind = getattr(ref, "kind", None)
+                if kind in MEDIA_KINDS:
+                    out[i, 1 + MEDIA_KINDS.index(kind)] += 1
+        return out
+
+    def _text_features(self, values, col):
+        texts = []
+        for row, value in values.items():
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+                texts.append("")
+            elif isinstance(value, str):
+                texts.append(value)
+            else:
+                raise PostFeaturesError(
+                    f"text column {col!r}, row {row!r}: expected a string or a missing value, "
+                    f"got {type(value).__name__} {value!r}."
+                )
+        return np.column_stack(
+            [
+                np.array([len(t) for t in texts], dtype=np.float64),
+                count_pattern(texts, _HYPERLINK_RE),
+                count_pattern(texts, _MENTION_RE),
+                count_pattern(texts, _HASHTAG_RE),
+                count_pattern(texts, _EMOJI_RE),
+            ]
+        )
+
+    @staticmethod
+    def _stack(blocks, n):
+        if not blocks:
+            return np.empty((n, 0), dtype=np.float64)
+        return np.ascontiguousarray(np.column_stack(blocks), dtype=np.float64)

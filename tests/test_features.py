@@ -1,0 +1,363 @@
+"""Tests for skbucket.features.PostFeatures."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbucket.features import (
+    MEDIA_KINDS,
+    PostFeatures,
+    PostFeaturesError,
+    UnparseableDateWarning,
+)
+
+PHOTO = (
+    "Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
+    "fullUrl='https://pbs.twimg.com/media/A?format=jpg&name=large')"
+)
+VIDEO = (
+    "Video(thumbnailUrl='https://pbs.twimg.com/ext_tw_video_thumb/1/pu/img/B.jpg', "
+    "variants=[VideoVariant(contentType='video/mp4', url='https://video.twimg.com/v.mp4', "
+    "bitrate=832000)], duration=12.5, views=1000)"
+)
+GIF = (
+    "Gif(thumbnailUrl='https://pbs.twimg.com/tweet_video_thumb/C.jpg', "
+    "variants=[VideoVariant(contentType='video/mp4', url='https://video.twimg.com/g.mp4', "
+    "bitrate=0)])"
+)
+
+
+def _posts(n=12):
+    """Hand-made posts: three accounts, two companies, known dates and media."""
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "content": [f"post {i} <hyperlink>" for i in range(n)],
+            "username": [["ann", "bob", "cy"][i % 3] for i in range(n)],
+            "inferred_company": [["acme", "acme", "zed"][i % 3] for i in range(n)],
+            "date": pd.date_range("2020-01-01 10:00", periods=n, freq="7h").astype(str),
+            "media": [f"[{PHOTO}]"] * n,
+        }
+    ), rng.integers(0, 1000, n)
+
+
+def _feature(pf, Xt, name):
+    names = list(pf.get_feature_names_out())
+    return np.asarray(Xt)[:, names.index(name)]
+
+
+# ----------------------------------------------------------------------------- per feature
+def test_date_features_known_dates_and_time_zones():
+    X = pd.DataFrame(
+        {
+            "date": [
+                "2020-03-02 14:30:00",  # Monday, naive -> taken as UTC
+                "2021-12-25T08:00:00+02:00",  # Saturday 06:00 UTC
+                pd.Timestamp("2019-07-04 23:59", tz="US/Eastern"),  # Friday 03:59 UTC
+                "5 Jan 2018 01:02",  # Friday, another format
+            ]
+        }
+    )
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=()).fit(X)
+    Xt = pf.transform(X)
+    assert list(pf.get_feature_names_out()) == ["hour", "weekday", "month", "year"]
+    np.testing.assert_array_equal(
+        Xt,
+        [[14, 0, 3, 2020], [6, 5, 12, 2021], [3, 4, 7, 2019], [1, 4, 1, 2018]],
+    )
+    assert Xt.dtype == np.float64
+
+
+def test_datetime_dtype_column_naive_is_utc():
+    X = pd.DataFrame({"date": pd.to_datetime(["2020-03-02 14:30:00", "2020-03-08 00:00:00"])})
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    np.testing.assert_array_equal(pf.fit_transform(X), [[14, 0, 3, 2020], [0, 6, 3, 2020]])
+
+
+def test_unparseable_and_missing_dates_give_nan_and_a_warning_naming_the_row():
+    X = pd.DataFrame({"date": ["2020-03-02 14:30:00", "not a date", None]}, index=[10, 11, 12])
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    with pytest.warns(UnparseableDateWarning, match=r"row 11: 'not a date'"):
+        Xt = pf.fit_transform(X)
+    assert not np.isnan(Xt[0]).any()
+    assert np.isnan(Xt[1]).all() and np.isnan(Xt[2]).all()
+    # a missing date alone is not a parsing failure: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(pf.transform(X.loc[[10, 12]])[1]).all()
+
+
+def test_unparseable_date_raises_with_invalid_dates_raise():
+    X = pd.DataFrame({"date": ["2020-03-02", "31/31/2020"]})
+    pf = PostFeatures(
+        text_columns=(), media_column=None, category_columns=(), invalid_dates="raise"
+    )
+    with pytest.raises(PostFeaturesError, match=r"'date'.*row 1: '31/31/2020'"):
+        pf.fit_transform(X)
+
+
+def test_numeric_date_column_is_refused():
+    X = pd.DataFrame({"date": [1577836800, 1577836801]})
+    with pytest.raises(PostFeaturesError, match="numeric dtype"):
+        PostFeatures(text_columns=(), media_column=None, category_columns=()).fit_transform(X)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # hyperlinks, mentions, hashtags, emoji
+        ("Hello", [0, 0, 0, 0]),
+        ("Watch <mention> live <hyperlink> <hyperlink>", [2, 1, 0, 0]),
+        ("raw https://t.co/abc and http://x.io/y by @Nike_US, mail a@b.com", [2, 1, 0, 0]),
+        ("#Sale #2020goals #1 &#39; x#not", [0, 0, 2, 0]),
+        ("So good \U0001f600\U0001f525 \u2764\ufe0f", [0, 0, 0, 3]),
+        ("thumbs \U0001f44d\U0001f3fd flag \U0001f1fa\U0001f1f8", [0, 0, 0, 2]),
+        ("", [0, 0, 0, 0]),
+    ],
+)
+def test_text_counts_on_known_strings(text, expected):
+    X = pd.DataFrame({"content": [text]})
+    pf = PostFeatures(date_column=None, media_column=None, category_columns=())
+    Xt = pf.fit_transform(X)
+    assert list(pf.get_feature_names_out()) == [
+        "content_length",
+        "content_hyperlinks",
+        "content_mentions",
+        "content_hashtags",
+        "content_emoji",
+    ]
+    assert Xt[0].tolist() == [float(len(text)), *map(float, expected)]
+
+
+def test_text_columns_auto_uses_content_and_caption_present():
+    both = pd.DataFrame({"content": ["a #b"], "caption": ["a dog on a beach"], "x": [1]})
+    pf = PostFeatures(date_column=None, media_column=None, category_columns=()).fit(both)
+    assert pf.text_columns_ == ["content", "caption"]
+    np.testing.assert_array_equal(pf.transform(both), [[4, 0, 0, 1, 0, 16, 0, 0, 0, 0]])
+    only_caption = both.drop(columns="content")
+    pf = PostFeatures(date_column=None, media_column=None, category_columns=()).fit(only_caption)
+    assert pf.text_columns_ == ["caption"]
+    assert pf.get_feature_names_out()[0] == "caption_length"
+
+
+def test_missing_text_is_empty_and_non_string_text_is_an_error():
+    X = pd.DataFrame({"caption": ["abc", None, np.nan]})
+    pf = PostFeatures(date_column=None, media_column=None, category_columns=())
+    np.testing.assert_array_equal(pf.fit_transform(X)[:, 0], [3, 0, 0])
+    with pytest.raises(PostFeaturesError, match=r"'caption', row 1: expected a string"):
+        pf.transform(pd.DataFrame({"caption": ["abc", 42]}, dtype=object))
+
+
+def test_media_count_and_kinds_on_real_media_strings():
+    X = pd.DataFrame(
+        {
+            "media": [
+                f"[{PHOTO}]",
+                f"[{PHOTO}, {PHOTO}, {VIDEO}]",
+                f"[{GIF}]",
+                "[]",
+                None,
+                "images/cat.png",
+            ]
+        }
+    )
+    pf = PostFeatures(text_columns=(), date_column=None, category_columns=())
+    Xt = pf.fit_transform(X)
+    assert list(pf.get_feature_names_out()) == ["media_count"] + [f"media_{k}" for k in MEDIA_KINDS]
+    np.testing.assert_array_equal(
+        Xt,
+        [
+            # count, photo, video, gif, image
+            [1, 1, 0, 0, 0],
+            [3, 2, 1, 0, 0],
+            [1, 0, 0, 1, 0],
+            [0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0],
+            [1, 0, 0, 0, 1],
+        ],
+    )
+
+
+def test_bad_media_names_the_row():
+    X = pd.DataFrame({"media": [f"[{PHOTO}]", "[__import__('os').system('ls')]"]}, index=[5, 6])
+    pf = PostFeatures(text_columns=(), date_column=None, category_columns=())
+    with pytest.raises(PostFeaturesError, match=r"media column 'media', row 6"):
+        pf.fit_transform(X)
+
+
+# ----------------------------------------------------------------------------- encodings
+def test_fit_transform_is_cross_fitted_and_transform_uses_full_fit():
+    X, y = _posts(30)
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    full = pf.transform(X)
+    crossed = clone(pf).fit_transform(X, y)
+    t = [list(pf.get_feature_names_out()).index(f"{c}_target") for c in pf.category_columns_]
+    # the non-target features are the same, the encodings are not (each row's fold is held out)
+    others = [j for j in range(full.shape[1]) if j not in t and not str(j).endswith("count")]
+    counts = [list(pf.get_feature_names_out()).index(f"{c}_count") for c in pf.category_columns_]
+    others = [j for j in others if j not in counts]
+    np.testing.assert_array_equal(full[:, others], crossed[:, others])
+    assert not np.allclose(full[:, t], crossed[:, t])
+    # transform encodes with sklearn's TargetEncoder fitted on log1p(y) over all rows
+    np.testing.assert_allclose(
+        full[:, t], pf.target_encoder_.transform(X[["username", "inferred_company"]])
+    )
+
+
+def test_unique_username_does_not_encode_its_own_target():
+    X, y = _posts(30)
+    y = np.full(30, 10.0)
+    X.loc[7, "username"] = "one-off"
+    y[7] = 100_000.0  # an extreme target only this row has
+    pf = PostFeatures(cv=5, random_state=0)
+    Xt = pf.fit_transform(X, y)
+    enc = _feature(pf, Xt, "username_target")
+    # cross-fitted: the one-off account is unseen in the other folds -> the (other folds') mean,
+    # nowhere near log1p(100000) = 11.5
+    assert enc[7] < np.log1p(10.0) + 1.0
+    assert _feature(pf, Xt, "username_count")[7] == 0.0
+    # the full-data fit (used at predict) does learn it
+    full = pf.transform(X)
+    assert _feature(pf, full, "username_target")[7] > enc[7] + 1.0
+    assert _feature(pf, full, "username_count")[7] == 1.0
+
+
+def test_unseen_values_at_transform_get_global_mean_and_zero_count():
+    X, y = _posts(30)
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    new = X.head(2).assign(username=["nobody", "nobody"], inferred_company=["newco", np.nan])
+    Xt = pf.transform(new)
+    mean = pf.target_encoder_.target_mean_
+    np.testing.assert_allclose(_feature(pf, Xt, "username_target"), [mean, mean])
+    np.testing.assert_allclose(_feature(pf, Xt, "inferred_company_target"), [mean, mean])
+    np.testing.assert_array_equal(_feature(pf, Xt, "username_count"), [0, 0])
+    np.testing.assert_allclose(mean, np.log1p(y).mean())
+
+
+def test_counts_at_transform_are_training_counts():
+    X, y = _posts(12)  # ann, bob, cy: 4 each; acme 8, zed 4
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    Xt = pf.transform(X.head(3))
+    np.testing.assert_array_equal(_feature(pf, Xt, "username_count"), [4, 4, 4])
+    np.testing.assert_array_equal(_feature(pf, Xt, "inferred_company_count"), [8, 8, 4])
+
+
+def test_target_transform_none_and_negative_y():
+    X, y = _posts(12)
+    with pytest.raises(PostFeaturesError, match=r"y >= 0.*y\[2\] = -1"):
+        PostFeatures(cv=3).fit(X, np.r_[1, 2, -1, np.ones(9)])
+    pf = PostFeatures(cv=3, target_transform=None).fit(X, y)
+    np.testing.assert_allclose(pf.target_encoder_.target_mean_, y.mean())
+
+
+def test_y_is_required_with_category_columns():
+    X, _ = _posts(6)
+    with pytest.raises(PostFeaturesError, match="requires y to be passed"):
+        PostFeatures().fit(X)
+    assert PostFeatures(category_columns=()).fit(X).transform(X).shape == (6, 14)
+
+
+def test_deterministic_with_random_state():
+    X, y = _posts(30)
+    a = PostFeatures(random_state=3).fit_transform(X, y)
+    b = PostFeatures(random_state=3).fit_transform(X, y)
+    np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- conventions
+def test_missing_column_error_names_column_and_columns_present():
+    X, y = _posts(6)
+    with pytest.raises(PostFeaturesError, match=r"\['media'\] not found.*present: \['content'"):
+        PostFeatures().fit(X.drop(columns="media"), y)
+    pf = PostFeatures().fit(X, y)
+    with pytest.raises(PostFeaturesError, match=r"\['username'\] not found"):
+        pf.transform(X.drop(columns="username"))
+
+
+def test_column_order_at_transform_does_not_matter():
+    X, y = _posts(12)
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    shuffled = X[X.columns[::-1]].assign(extra=1)
+    np.testing.assert_array_equal(pf.transform(shuffled), pf.transform(X))
+
+
+def test_set_output_pandas_and_feature_names():
+    X, y = _posts(12)
+    X.index = X.index + 100
+    pf = PostFeatures(cv=3).set_output(transform="pandas")
+    Xt = pf.fit_transform(X, y)
+    assert isinstance(Xt, pd.DataFrame)
+    assert list(Xt.columns) == list(pf.get_feature_names_out())
+    assert (Xt.dtypes == np.float64).all()
+    assert list(Xt.index) == list(X.index)
+    assert list(Xt.columns[-4:]) == [
+        "username_target",
+        "inferred_company_target",
+        "username_count",
+        "inferred_company_count",
+    ]
+    assert isinstance(pf.transform(X), pd.DataFrame)
+
+
+def test_in_pipeline_grid_search_and_pickle():
+    X, y = _posts(30)
+    pipe = make_pipeline(PostFeatures(cv=3, random_state=0), DecisionTreeRegressor(random_state=0))
+    gs = GridSearchCV(pipe, {"postfeatures__count_encoding": [True, False]}, cv=KFold(3))
+    gs.fit(X, y)
+    again = pickle.loads(pickle.dumps(gs.best_estimator_))
+    np.testing.assert_array_equal(again.predict(X), gs.best_estimator_.predict(X))
+
+
+def test_real_data_all_rows_transform(shared_data):
+    tweets = pd.read_csv(shared_data / "tweets.csv.gz")
+    captioned = pd.read_csv(shared_data / "posts_captioned.csv.gz").head(3000)
+    for df, text in ((tweets, "content"), (captioned, "caption")):
+        pf = PostFeatures(random_state=0).set_output(transform="pandas")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # every real date parses
+            Xt = pf.fit_transform(df, df["likes"])
+            full = pf.transform(df.sample(frac=1.0, random_state=0)[df.columns[::-1]])
+        assert Xt.shape == (len(df), 18)
+        assert not Xt.isna().any().any()
+        assert not full.isna().any().any()
+        assert pf.text_columns_ == [text]
+        assert (Xt["media_count"] >= 1).all()  # every real post has media
+        assert Xt["year"].between(2018, 2022).all()
+    # the tweets' text always holds at least one <hyperlink> (data README)
+    pf = PostFeatures(category_columns=()).fit(tweets)
+    assert (_feature(pf, pf.transform(tweets), "content_hyperlinks") >= 1).all()
+
+
+# ----------------------------------------------------------------------------- sklearn checks
+# The checks feed numeric arrays; this instance reads column 0 (integer position) as a category,
+# which exercises the target/count encoders, validation and output machinery.
+_CHECKS_INSTANCE = PostFeatures(
+    text_columns=(),
+    date_column=None,
+    media_column=None,
+    category_columns=(0,),
+    target_transform=None,
+    cv=3,
+)
+_EXPECTED_FAILED = {
+    "check_transformer_general": (
+        "fit_transform cross-fits the target/count encodings (no target leakage), so it "
+        "differs from fit().transform() on the training rows by design"
+    ),
+    "check_transformer_data_not_an_array": "same cross-fitting difference as above",
+}
+
+
+@parametrize_with_checks([_CHECKS_INSTANCE], expected_failed_checks=lambda est: _EXPECTED_FAILED)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
