@@ -304,7 +304,7 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
         if not text:
             return []
         if _SCRAPER_START.match(text):
-            return _parse_text(text, size)
+            return _parse_text(value, size)
         if _CONTROL.search(text):
             raise MediaParseError(
                 "not a media list, path or URL (it contains control characters)", value
@@ -320,7 +320,7 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
 
 def _parse_text(text: str, size: str) -> list[MediaRef]:
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise MediaParseError(f"not valid media text ({type(exc).__name__})", text) from None
     for node in ast.walk(tree):
@@ -528,7 +528,17 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
         super().__init__()
         self._ref = ref
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def http_error_302(self, req, fp, code, msg, headers):
+        # The stdlib checks the target scheme itself but allows ftp:, and reports the others
+        # as an HTTP error; check first so every refused redirect is reported the same way.
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            self._check(urllib.parse.urljoin(req.full_url, location), code, fp)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    def _check(self, newurl, code, fp):
         scheme = urllib.parse.urlsplit(newurl).scheme.lower()
         if scheme not in ("http", "https"):
             fp.close()
@@ -537,6 +547,9 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
                 "are followed",
                 self._ref,
             )
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        self._check(newurl, code, fp)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -628,7 +641,7 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
         chunks, total = [], 0
         try:
             while True:
-                chunk = response.read(_CHUNK)
+                chunk = response.read1(_CHUNK)  # one recv: the deadline is checked often
                 if not chunk:
                     break
                 total += len(chunk)
@@ -716,8 +729,7 @@ def decode_image(data: bytes, *, max_pixels: int = 40_000_000, source: Any = Non
         raise MediaDecodeError(f"expected bytes, got {type(data).__name__}", label)
     if not data:
         raise MediaDecodeError("empty data (0 bytes)", label)
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
+    Image, ImageOps, UnidentifiedImageError = _import_pil()
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
@@ -748,9 +760,19 @@ def decode_image(data: bytes, *, max_pixels: int = 40_000_000, source: Any = Non
         ) from None
 
 
+def _import_pil():
+    try:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+    except ImportError as exc:
+        raise ImportError(
+            "decoding images needs Pillow: pip install 'skbucket[vision]' (or pillow)"
+        ) from exc
+    return Image, ImageOps, UnidentifiedImageError
+
+
 def _to_rgb(image):
     """Convert any Pillow image to RGB; transparency is composited on white."""
-    from PIL import Image
+    Image = _import_pil()[0]
 
     if image.mode == "RGB":
         return image

@@ -1,0 +1,934 @@
+"""Tests for skbucket.media: parsing the media column and loading images safely.
+
+Network tests use a local ``ThreadingHTTPServer`` on 127.0.0.1 (never the internet).
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import os
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from skbucket.media import (
+    ImageFetcher,
+    MediaDecodeError,
+    MediaError,
+    MediaFetchError,
+    MediaParseError,
+    MediaRef,
+    MediaTooLargeError,
+    UnsupportedSchemeError,
+    decode_image,
+    load_image,
+    parse_media,
+    read_bytes,
+)
+
+SHORT = 0.3  # seconds: timeout used against the slow endpoint
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_media
+# ---------------------------------------------------------------------------------------------
+PHOTO = (
+    "Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
+    "fullUrl='https://pbs.twimg.com/media/A?format=jpg&name=large')"
+)
+VIDEO = (
+    "Video(thumbnailUrl='https://pbs.twimg.com/amplify_video_thumb/1/img/v.jpg', "
+    "variants=[VideoVariant(contentType='video/mp4', url='https://video.twimg.com/v.mp4', "
+    "bitrate=2176000), VideoVariant(contentType='application/x-mpegURL', "
+    "url='https://video.twimg.com/v.m3u8', bitrate=None)], duration=57.758, views=116)"
+)
+GIF = (
+    "Gif(thumbnailUrl='https://pbs.twimg.com/tweet_video_thumb/G.jpg', "
+    "variants=[VideoVariant(contentType='video/mp4', url='https://video.twimg.com/G.mp4', "
+    "bitrate=0)])"
+)
+
+
+def test_parse_media_scraper_text_in_order_with_kinds():
+    refs = parse_media(f"[{VIDEO}, {PHOTO}, {GIF}]")
+    assert [r.kind for r in refs] == ["video", "photo", "gif"]
+    assert [r.url for r in refs] == [
+        "https://pbs.twimg.com/amplify_video_thumb/1/img/v.jpg",
+        "https://pbs.twimg.com/media/A?format=jpg&name=large",
+        "https://pbs.twimg.com/tweet_video_thumb/G.jpg",
+    ]
+    assert all(isinstance(r, MediaRef) for r in refs)
+
+
+def test_parse_media_size_preview_only_changes_photos():
+    refs = parse_media(f"[{PHOTO}, {VIDEO}]", size="preview")
+    assert refs[0] == MediaRef("https://pbs.twimg.com/media/A?format=jpg&name=small", "photo")
+    assert refs[1].url.endswith("/img/v.jpg")
+    with pytest.raises(ValueError, match="size"):
+        parse_media(PHOTO, size="medium")
+
+
+def test_parse_media_photo_falls_back_to_the_other_url():
+    assert parse_media("[Photo(previewUrl='p')]")[0] == MediaRef("p", "photo")
+    assert parse_media("[Photo(fullUrl='f')]", size="preview")[0] == MediaRef("f", "photo")
+
+
+def test_parse_media_bare_object_and_unknown_keywords_are_accepted():
+    assert parse_media(GIF) == [MediaRef("https://pbs.twimg.com/tweet_video_thumb/G.jpg", "gif")]
+    refs = parse_media("[Photo(previewUrl='p', fullUrl='f', altText=None, width=3)]")
+    assert refs == [MediaRef("f", "photo")]
+
+
+@pytest.mark.parametrize(
+    "value", [None, float("nan"), np.nan, pd.NA, "", "   ", "[]", " [ ] ", [], (), np.array([])]
+)
+def test_parse_media_empty_values(value):
+    assert parse_media(value) == []
+
+
+def test_parse_media_plain_paths_urls_and_lists(tmp_path):
+    assert parse_media("https://example.org/a.jpg") == [
+        MediaRef("https://example.org/a.jpg", "image")
+    ]
+    assert parse_media("  images/cat.png ") == [MediaRef("images/cat.png", "image")]
+    bracketed = tmp_path / "[draft] photo.jpg"
+    assert parse_media(bracketed) == [MediaRef(str(bracketed), "image")]
+    mixed = ["a.jpg", float("nan"), f"[{PHOTO}, {GIF}]", MediaRef("b.png", "photo"), tmp_path]
+    assert [(r.kind, r.url) for r in parse_media(mixed)] == [
+        ("image", "a.jpg"),
+        ("photo", "https://pbs.twimg.com/media/A?format=jpg&name=large"),
+        ("gif", "https://pbs.twimg.com/tweet_video_thumb/G.jpg"),
+        ("photo", "b.png"),
+        ("image", str(tmp_path)),
+    ]
+    assert parse_media(np.array(["x.jpg", "y.jpg"], dtype=object)) == [
+        MediaRef("x.jpg"),
+        MediaRef("y.jpg"),
+    ]
+    # a list literal of path strings
+    assert parse_media("['x.jpg', 'y.jpg']") == [MediaRef("x.jpg"), MediaRef("y.jpg")]
+    # idempotent on its own output
+    refs = parse_media(f"[{PHOTO}, {VIDEO}]")
+    assert parse_media(refs) == refs
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[__import__('os').system('echo hacked')]", "Attribute"),
+        ("[Photo(fullUrl='a' + 'b')]", "BinOp"),
+        ("[Photo(fullUrl=lambda: 1)]", "Lambda"),
+        ("[Photo(fullUrl=x)]", "unexpected Name"),
+        ("[Photo('a', 'b')]", "keyword arguments only"),
+        ("[Photo(**{'fullUrl': 'a'})]", "Dict"),
+        ("[Foo(url='a')]", "unknown media object 'Foo'"),
+        ("[VideoVariant(url='a')]", "unknown media object 'VideoVariant'"),
+        ("[Photo(fullUrl=1)]", "no image URL"),
+        ("[Video(variants=[])]", "no image URL"),
+        ("[Photo(fullUrl='')]", "no image URL"),
+        ("[[Photo(fullUrl='a')]]", "each list item"),
+        ("[1, 2]", "each list item"),
+        ("[Photo(fullUrl='a'), ", "SyntaxError"),
+        ("Photo(fullUrl='a'", "SyntaxError"),
+        ("[Photo(fullUrl='a')] + []", "BinOp"),
+        ("[Photo(fullUrl=('a', 'b'))]", "Tuple"),
+    ],
+)
+def test_parse_media_refuses_anything_but_literal_media_objects(text, reason):
+    with pytest.raises(MediaParseError, match=reason) as info:
+        parse_media(text)
+    assert repr(text) in str(info.value)  # the text is quoted
+    assert isinstance(info.value, ValueError)
+
+
+def test_parse_media_never_evaluates(tmp_path):
+    marker = tmp_path / "pwned"
+    with pytest.raises(MediaParseError):
+        parse_media(f"[open({str(marker)!r}, 'w')]")
+    assert not marker.exists()
+
+
+def test_parse_media_quotes_long_text_truncated():
+    text = "[Photo(fullUrl='" + "x" * 5000 + "')"  # unclosed list
+    with pytest.raises(MediaParseError) as info:
+        parse_media(text)
+    message = str(info.value)
+    assert repr(text[:160]) in message
+    assert f"({len(text)} characters)" in message
+    assert len(message) < 400
+
+
+@pytest.mark.parametrize("value", [42, 3.5, b"[Photo()]", {"url": "a"}, [["nested.jpg"]]])
+def test_parse_media_wrong_types(value):
+    with pytest.raises(MediaParseError):
+        parse_media(value)
+
+
+def test_parse_media_control_characters_are_not_paths():
+    with pytest.raises(MediaParseError, match="control characters"):
+        parse_media("a\nb.jpg")
+
+
+# --- property-based: render random media lists in the scraper's repr format, parse back -------
+_url_tail = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=30,
+)
+_url = st.builds(
+    lambda host, tail: f"https://{host}/{tail}", st.sampled_from(["a", "b.c"]), _url_tail
+)
+_url = _url.filter(lambda u: u == u.strip())
+_variant = st.builds(
+    lambda ct, url, br: f"VideoVariant(contentType={ct!r}, url={url!r}, bitrate={br!r})",
+    st.sampled_from(["video/mp4", "application/x-mpegURL"]),
+    _url,
+    st.one_of(st.none(), st.integers(0, 10**7)),
+)
+_variants = st.lists(_variant, max_size=3).map(lambda vs: "[" + ", ".join(vs) + "]")
+
+
+@st.composite
+def _media_object(draw):
+    kind = draw(st.sampled_from(["photo", "video", "gif"]))
+    if kind == "photo":
+        preview, full = draw(_url), draw(_url)
+        text = f"Photo(previewUrl={preview!r}, fullUrl={full!r})"
+        return text, (kind, full, preview)
+    thumb = draw(_url)
+    variants = draw(_variants)
+    if kind == "video":
+        duration = draw(st.floats(0, 1e4, allow_nan=False))
+        views = draw(st.one_of(st.none(), st.integers(0, 10**9)))
+        text = f"Video(thumbnailUrl={thumb!r}, variants={variants}, duration={duration!r}, views={views!r})"
+    else:
+        text = f"Gif(thumbnailUrl={thumb!r}, variants={variants})"
+    return text, (kind, thumb, thumb)
+
+
+_media_list = st.lists(_media_object(), max_size=5)
+
+
+def _render(objects) -> str:
+    return "[" + ", ".join(text for text, _ in objects) + "]"
+
+
+@settings(max_examples=150, deadline=None)
+@given(_media_list)
+def test_parse_media_round_trip(objects):
+    text = _render(objects)
+    full = parse_media(text)
+    preview = parse_media(text, size="preview")
+    assert [(r.kind, r.url) for r in full] == [(k, f) for _, (k, f, _) in objects]
+    assert [(r.kind, r.url) for r in preview] == [(k, p) for _, (k, _, p) in objects]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_media_object(), min_size=1, max_size=3), st.data())
+def test_parse_media_truncated_text_raises_quoting_it(objects, data):
+    text = _render(objects)
+    cut = data.draw(st.integers(1, len(text) - 1))
+    garbage = text[:cut]
+    with pytest.raises(MediaParseError) as info:
+        parse_media(garbage)
+    assert repr(garbage[:160]) in str(info.value)
+
+
+_bad_items = st.sampled_from(
+    [
+        "__import__('os')",
+        "open('x')",
+        "Photo(fullUrl=a.b)",
+        "Photo(fullUrl=f'{1}')",
+        "Photo(fullUrl='a'[0])",
+        "Gif(thumbnailUrl={'a': 1})",
+        "Video(thumbnailUrl=-1)",
+        "Photo(fullUrl='a') if 1 else 2",
+        "(yield)",
+        "Photo",
+        "None",
+        "...",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_media_list, _bad_items, st.data())
+def test_parse_media_garbage_item_raises_quoting_it(objects, bad, data):
+    items = [text for text, _ in objects]
+    items.insert(data.draw(st.integers(0, len(items))), bad)
+    text = "[" + ", ".join(items) + "]"
+    with pytest.raises(MediaParseError) as info:
+        parse_media(text)
+    assert repr(text[:160]) in str(info.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_parse_media_any_text_gives_refs_or_media_parse_error(text):
+    for value in (text, "[" + text, "[" + text + "]", "Photo(" + text):
+        try:
+            refs = parse_media(value)
+        except MediaParseError as exc:
+            assert repr(value[:160]) in str(exc)
+        else:
+            assert all(isinstance(r, MediaRef) and r.url for r in refs)
+
+
+# --- every real row ---------------------------------------------------------------------------
+def test_parse_media_every_real_row(shared_data):
+    tweets = pd.read_csv(shared_data / "tweets.csv.gz")
+    refs = [parse_media(value) for value in tweets["media"]]  # raises on any failure
+    assert len(refs) == 936
+    first = collections.Counter(r[0].kind for r in refs)
+    assert first == {"photo": 680, "video": 214, "gif": 42}
+    assert sum(len(r) > 1 for r in refs) == 57
+    for ref in (ref for row in refs for ref in row):
+        assert ref.url.startswith("https://pbs.twimg.com/")
+        if ref.kind == "photo":
+            assert ref.url.endswith("name=large")
+    posts = pd.read_csv(shared_data / "posts_captioned.csv.gz")
+    refs = [parse_media(value) for value in posts["media"]]
+    assert len(refs) == 15_341
+    assert all(len(r) >= 1 for r in refs)
+    # the first object's kind matches the text itself
+    expected = posts["media"].str.extract(r"^\[(Photo|Video|Gif)\(")[0].str.lower()
+    assert [r[0].kind for r in refs] == expected.tolist()
+
+
+def test_import_without_pillow(tmp_path):
+    """skbucket.media imports and reads bytes with Pillow unavailable."""
+    blob = tmp_path / "x.bin"
+    blob.write_bytes(b"abc")
+    code = (
+        "import sys; sys.modules['PIL'] = None\n"
+        "import skbucket.media as m\n"
+        f"assert m.read_bytes({str(blob)!r}) == b'abc'\n"
+        "assert m.parse_media('[Photo(fullUrl=\"u\")]')[0].url == 'u'\n"
+        "try:\n    m.decode_image(b'abc')\nexcept ImportError as e:\n    print('IMPORT', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "IMPORT decoding images needs Pillow" in out.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# image fixtures
+# ---------------------------------------------------------------------------------------------
+def _png_declared(width: int, height: int) -> bytes:
+    """A valid 1-bit all-black PNG of any size, streamed (never held in memory raw)."""
+
+    def chunk(tag: bytes, payload: bytes) -> bytes:
+        body = tag + payload
+        return len(payload).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([1, 0, 0, 0, 0])
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(row) for _ in range(height)]
+    parts.append(compressor.flush())
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", b"".join(parts))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format=fmt, **kwargs)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def photo_jpeg() -> bytes:
+    from sklearn.datasets import load_sample_images
+
+    china = load_sample_images().images[0]  # (427, 640, 3) uint8
+    return _encode(Image.fromarray(china), "JPEG", quality=85)
+
+
+@pytest.fixture(scope="session")
+def images(tmp_path_factory, photo_jpeg) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("images")
+    files = {
+        "good.jpg": photo_jpeg,
+        "cmyk.jpg": _encode(Image.new("CMYK", (16, 16), (0, 255, 255, 0)), "JPEG", quality=95),
+        "grey.jpg": _encode(Image.new("L", (16, 8), 77), "JPEG", quality=95),
+        "grey.png": _encode(Image.new("L", (5, 4), 200), "PNG"),
+        "bw.png": _encode(Image.new("1", (5, 4), 1), "PNG"),
+        "corrupt.jpg": bytes(np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8)),
+        "truncated.jpg": photo_jpeg[: len(photo_jpeg) // 2],
+        "text.jpg": b"this is not a picture, just text that someone named .jpg\n",
+        "empty.jpg": b"",
+        "bomb.png": _png_declared(20_000, 20_000),  # 400 Mpx, a few hundred kB on disk
+        "big.png": _png_declared(7_000, 7_000),  # 49 Mpx: over our 40 Mpx default only
+        "mp4.jpg": b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100,  # a video, not an image
+    }
+    rgba = Image.new("RGBA", (4, 2), (0, 0, 255, 255))
+    rgba.putpixel((0, 0), (0, 0, 255, 0))  # fully transparent
+    rgba.putpixel((1, 0), (0, 0, 0, 128))  # half transparent black
+    files["rgba.png"] = _encode(rgba, "PNG")
+    files["la.png"] = _encode(Image.new("LA", (3, 3), (0, 0)), "PNG")
+    palette = Image.new("RGB", (6, 6), (0, 128, 0)).convert("P", palette=Image.Palette.ADAPTIVE)
+    files["palette.png"] = _encode(palette, "PNG")
+    files["palette_transparent.gif"] = _encode(palette, "GIF", transparency=0)
+    frames = [Image.new("RGB", (8, 8), c).convert("P") for c in ("red", "blue", "lime")]
+    files["animated.gif"] = _encode(
+        frames[0], "GIF", save_all=True, append_images=frames[1:], duration=50, loop=0
+    )
+    files["i16.png"] = _encode(
+        Image.fromarray(np.array([[0, 1000], [30000, 65535]], dtype=np.uint16)), "PNG"
+    )
+    paths = {}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        paths[name] = folder / name
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# local HTTP server
+# ---------------------------------------------------------------------------------------------
+class _Server:
+    def __init__(self, base: str, hits: collections.Counter, state: dict):
+        self.base = base
+        self.hits = hits
+        self.state = state
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture(scope="session")
+def server(photo_jpeg, images):
+    hits: collections.Counter = collections.Counter()
+    state = {"active": 0, "max_active": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+        def _send(self, code, body=b"", headers=()):
+            self.send_response(code)
+            for key, value in headers:
+                self.send_header(key, value)
+            if not any(k == "Content-Length" for k, _ in headers):
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            path = self.path
+            with lock:
+                hits[path] += 1
+                count = hits[path]
+                state["active"] += 1
+                state["max_active"] = max(state["max_active"], state["active"])
+            try:
+                self._route(path, count)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            finally:
+                with lock:
+                    state["active"] -= 1
+
+        def _route(self, path, count):
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            jpeg = [("Content-Type", "image/jpeg")]
+            if path.startswith("/good.jpg"):
+                self._send(200, photo_jpeg, jpeg)
+            elif path.startswith("/pause"):  # 0.15 s then the photo: for concurrency checks
+                time.sleep(0.15)
+                self._send(200, photo_jpeg, jpeg)
+            elif path.startswith("/file/"):
+                name = path.split("/")[-1]
+                self._send(200, images[name].read_bytes())
+            elif path.startswith("/missing"):
+                self._send(404, b"not here")
+            elif path.startswith("/slow"):
+                time.sleep(SHORT * 4)
+                self._send(200, photo_jpeg, jpeg)
+            elif path.startswith("/drip"):  # each piece in time, the whole too slow
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(12):
+                    self.wfile.write(b"x" * 10)
+                    self.wfile.flush()
+                    time.sleep(SHORT / 3)
+            elif path == "/redirect-http":
+                self._send(302, headers=[("Location", "/good.jpg?via=redirect")])
+            elif path == "/redirect-http-absolute":
+                self._send(301, headers=[("Location", base + "/good.jpg?via=absolute")])
+            elif path == "/redirect-ftp":
+                self._send(302, headers=[("Location", "ftp://127.0.0.1/good.jpg")])
+            elif path == "/redirect-file":
+                self._send(302, headers=[("Location", images["good.jpg"].as_uri())])
+            elif path == "/redirect-data":
+                self._send(307, headers=[("Location", "data:image/png;base64,AAAA")])
+            elif path == "/redirect-loop":
+                self._send(302, headers=[("Location", "/redirect-loop")])
+            elif path.startswith("/flaky"):  # 500 the first time, then the photo
+                if count == 1:
+                    self._send(500, b"oops")
+                else:
+                    self._send(200, photo_jpeg, jpeg)
+            elif path.startswith("/always500"):
+                self._send(503, b"down")
+            elif path.startswith("/forbidden"):
+                self._send(403, b"no")
+            elif path.startswith("/big-announced"):
+                self._send(200, b"\xff" * 5000)
+            elif path.startswith("/big-unannounced"):  # no Content-Length: read until close
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"\xff" * 5000)
+            elif path.startswith("/short-body"):  # announces more than it sends
+                self._send(200, b"abc", [("Content-Length", "100")])
+            elif path.startswith("/text.jpg"):
+                self._send(200, b"<html>not an image</html>", jpeg)
+            elif path.startswith("/bomb.png"):
+                self._send(200, images["bomb.png"].read_bytes(), [("Content-Type", "image/png")])
+            else:
+                self._send(404, b"unknown route")
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield _Server(f"http://127.0.0.1:{httpd.server_address[1]}", hits, state)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+
+
+FAST = {"timeout": SHORT, "backoff": 0.01}
+
+
+# ---------------------------------------------------------------------------------------------
+# read_bytes
+# ---------------------------------------------------------------------------------------------
+def test_read_bytes_paths_file_urls_and_media_refs(images):
+    path = images["good.jpg"]
+    expected = path.read_bytes()
+    assert read_bytes(path) == expected
+    assert read_bytes(str(path)) == expected
+    assert read_bytes(path.as_uri()) == expected
+    assert read_bytes("file://localhost" + path.as_posix()) == expected
+    assert read_bytes(MediaRef(str(path), "photo")) == expected
+
+
+def test_read_bytes_missing_file_and_directory(tmp_path):
+    missing = tmp_path / "nope.jpg"
+    with pytest.raises(MediaFetchError, match="no such file") as info:
+        read_bytes(missing)
+    assert str(missing) in str(info.value)
+    assert info.value.ref == missing
+    with pytest.raises(MediaFetchError, match="no such file"):
+        read_bytes(missing.as_uri())
+    with pytest.raises(MediaFetchError, match="directory"):
+        read_bytes(tmp_path)
+
+
+def test_read_bytes_file_over_max_bytes(images):
+    with pytest.raises(MediaTooLargeError, match="max_bytes=100") as info:
+        read_bytes(images["good.jpg"], max_bytes=100)
+    assert "good.jpg" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "ftp://127.0.0.1/good.jpg",
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "gopher://x/y",
+        "file://otherhost/etc/passwd",
+    ],
+)
+def test_read_bytes_unsupported_schemes(ref):
+    with pytest.raises(UnsupportedSchemeError) as info:
+        read_bytes(ref)
+    assert repr(ref) in str(info.value)
+    assert isinstance(info.value, MediaError)
+    with pytest.raises(UnsupportedSchemeError):
+        load_image(MediaRef(ref, "photo"))
+
+
+@pytest.mark.parametrize("ref", [None, "", "   ", 12])
+def test_read_bytes_no_reference(ref):
+    with pytest.raises(MediaFetchError, match="expected a path, URL or MediaRef"):
+        read_bytes(ref)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"timeout": 0}, {"timeout": "1"}, {"max_bytes": 0}, {"retries": -1}, {"backoff": -1}],
+)
+def test_read_bytes_validates_its_limits(images, kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        read_bytes(images["good.jpg"], **kwargs)
+
+
+def test_http_good(server, photo_jpeg):
+    assert read_bytes(server.url("/good.jpg?t=good"), **FAST) == photo_jpeg
+    image = load_image(server.url("/good.jpg?t=good2"), **FAST)
+    assert image.mode == "RGB"
+    assert image.size == (640, 427)
+
+
+def test_http_404_is_not_retried(server):
+    url = server.url("/missing?t=404")
+    with pytest.raises(MediaFetchError, match="HTTP 404") as info:
+        read_bytes(url, retries=3, **FAST)
+    assert info.value.status == 404
+    assert not info.value.transient
+    assert repr(url) in str(info.value)
+    assert server.hits["/missing?t=404"] == 1
+    with pytest.raises(MediaFetchError, match="HTTP 403"):
+        read_bytes(server.url("/forbidden"), **FAST)
+
+
+def test_http_slow_times_out_then_retries(server):
+    url = server.url("/slow?t=timeout")
+    with pytest.raises(MediaFetchError, match="timed out") as info:
+        read_bytes(url, retries=1, **FAST)
+    assert info.value.transient
+    assert "after 2 attempts" in str(info.value)
+    assert repr(url) in str(info.value)
+    assert server.hits["/slow?t=timeout"] == 2
+
+
+def test_http_drip_feed_hits_the_attempt_deadline(server):
+    with pytest.raises(MediaFetchError, match="timed out after 0.3 s while reading"):
+        read_bytes(server.url("/drip?t=1"), retries=0, **FAST)
+
+
+def test_http_500_then_200_is_retried(server, photo_jpeg):
+    assert read_bytes(server.url("/flaky?t=retry"), retries=1, **FAST) == photo_jpeg
+    assert server.hits["/flaky?t=retry"] == 2
+    # without retries the first 500 is the answer
+    with pytest.raises(MediaFetchError, match="HTTP 500") as info:
+        read_bytes(server.url("/flaky?t=noretry"), retries=0, **FAST)
+    assert info.value.status == 500
+    assert info.value.transient
+
+
+def test_http_persistent_5xx_gives_up_after_retries(server):
+    with pytest.raises(MediaFetchError, match="HTTP 503.*after 3 attempts"):
+        read_bytes(server.url("/always500?t=3"), retries=2, **FAST)
+    assert server.hits["/always500?t=3"] == 3
+
+
+def test_http_redirects_to_http_are_followed(server, photo_jpeg):
+    assert read_bytes(server.url("/redirect-http"), **FAST) == photo_jpeg
+    assert server.hits["/good.jpg?via=redirect"] >= 1
+    assert read_bytes(server.url("/redirect-http-absolute"), **FAST) == photo_jpeg
+    assert server.hits["/good.jpg?via=absolute"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("route", "target"),
+    [("/redirect-ftp", "ftp://"), ("/redirect-file", "file://"), ("/redirect-data", "data:")],
+)
+def test_http_redirects_to_other_schemes_are_refused(server, route, target):
+    url = server.url(route)
+    with pytest.raises(UnsupportedSchemeError, match="refused redirect") as info:
+        read_bytes(url, retries=2, **FAST)
+    assert target in str(info.value)
+    assert repr(url) in str(info.value)
+    assert server.hits[route] == 1  # not retried
+
+
+def test_http_redirect_loop_is_an_error(server):
+    with pytest.raises(MediaFetchError, match="HTTP 302"):
+        read_bytes(server.url("/redirect-loop"), retries=0, **FAST)
+
+
+def test_http_oversized_body_is_refused(server):
+    with pytest.raises(MediaTooLargeError, match="announces 5000 bytes"):
+        read_bytes(server.url("/big-announced"), max_bytes=1000, **FAST)
+    with pytest.raises(MediaTooLargeError, match="larger than max_bytes=1000"):
+        read_bytes(server.url("/big-unannounced"), max_bytes=1000, **FAST)
+    assert len(read_bytes(server.url("/big-unannounced?ok"), max_bytes=5000, **FAST)) == 5000
+
+
+def test_http_short_body_is_a_transient_error(server):
+    with pytest.raises(MediaFetchError) as info:
+        read_bytes(server.url("/short-body"), retries=0, **FAST)
+    assert info.value.transient
+
+
+def test_http_connection_refused(server):
+    import socket
+
+    with socket.socket() as sock:  # a port with nobody listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(MediaFetchError, match="cannot fetch") as info:
+        read_bytes(f"http://127.0.0.1:{port}/x.jpg", retries=1, **FAST)
+    assert info.value.transient
+    assert "after 2 attempts" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# decode_image / load_image
+# ---------------------------------------------------------------------------------------------
+def test_load_image_good_photo(images):
+    image = load_image(images["good.jpg"])
+    assert (image.mode, image.size) == ("RGB", (640, 427))
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "pixel"),
+    [
+        ("cmyk.jpg", (16, 16), (255, 0, 0)),
+        ("grey.jpg", (16, 8), (77, 77, 77)),
+        ("grey.png", (5, 4), (200, 200, 200)),
+        ("bw.png", (5, 4), (255, 255, 255)),
+        ("palette.png", (6, 6), (0, 128, 0)),
+        ("la.png", (3, 3), (255, 255, 255)),  # black but fully transparent -> white
+        ("palette_transparent.gif", (6, 6), (255, 255, 255)),
+        ("animated.gif", (8, 8), (255, 0, 0)),  # first frame
+        ("i16.png", (2, 2), (0, 0, 0)),
+    ],
+)
+def test_modes_are_converted_to_rgb(images, name, size, pixel):
+    image = load_image(images[name])
+    assert image.mode == "RGB"
+    assert image.size == size
+    got = np.array(image.getpixel((0, 0)), dtype=int)
+    assert np.abs(got - np.array(pixel)).max() <= 3, (name, tuple(got))
+
+
+def test_rgba_is_composited_on_white(images):
+    image = load_image(images["rgba.png"])
+    assert image.mode == "RGB"
+    assert image.getpixel((0, 0)) == (255, 255, 255)  # transparent -> white
+    assert image.getpixel((2, 0)) == (0, 0, 255)  # opaque stays
+    half = image.getpixel((1, 0))  # half-transparent black over white -> mid grey
+    assert all(120 <= c <= 135 for c in half)
+
+
+def test_sixteen_bit_is_rescaled_not_clipped(images):
+    image = load_image(images["i16.png"])
+    assert image.getpixel((1, 1)) == (255, 255, 255)
+    assert 100 < image.getpixel((0, 1))[0] < 130  # 30000 / 65535 * 255 ~ 117
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("corrupt.jpg", "not a recognised image"),
+        ("text.jpg", "not a recognised image"),
+        ("mp4.jpg", "not a recognised image"),
+        ("empty.jpg", "empty data"),
+        ("truncated.jpg", "corrupt or truncated JPEG"),
+    ],
+)
+def test_bad_bytes_are_decode_errors(images, name, match):
+    with pytest.raises(MediaDecodeError, match=match) as info:
+        load_image(images[name])
+    assert name in str(info.value)
+
+
+def test_decompression_bomb_refused_with_default_limits(images):
+    path = images["bomb.png"]
+    assert path.stat().st_size < 1_000_000  # small on disk ...
+    with pytest.raises(MediaTooLargeError) as info:
+        load_image(path)  # ... 400 million pixels declared: refused before decoding
+    assert "bomb.png" in str(info.value)
+    with pytest.raises(MediaTooLargeError, match="7000x7000 = 49000000 pixels"):
+        load_image(images["big.png"])  # over our 40 Mpx default, under Pillow's own limit
+
+
+def test_max_pixels_is_checked_on_the_header(images):
+    with pytest.raises(MediaTooLargeError, match="640x427 = 273280 pixels.*max_pixels=10000"):
+        load_image(images["good.jpg"], max_pixels=10_000)
+    with pytest.raises(MediaTooLargeError):
+        decode_image(images["big.png"].read_bytes(), max_pixels=100)
+    assert load_image(images["big.png"], max_pixels=50_000_000).size == (7000, 7000)
+
+
+def test_decode_image_names_its_source_and_validates():
+    with pytest.raises(MediaDecodeError, match="^'row 7': "):
+        decode_image(b"nope", source="row 7")
+    with pytest.raises(MediaDecodeError, match="<bytes>"):
+        decode_image(b"nope")
+    with pytest.raises(MediaDecodeError, match="expected bytes"):
+        decode_image("a string")
+    with pytest.raises(ValueError, match="max_pixels"):
+        decode_image(b"x", max_pixels=0)
+
+
+def test_http_bad_media(server):
+    with pytest.raises(MediaDecodeError, match="not a recognised image") as info:
+        load_image(server.url("/text.jpg"), **FAST)
+    assert "/text.jpg" in str(info.value)
+    with pytest.raises(MediaTooLargeError):
+        load_image(server.url("/bomb.png"), **FAST)
+
+
+def test_video_thumbnail_entry_loads_its_thumbnail(server, photo_jpeg):
+    thumb = server.url("/good.jpg?t=thumb")
+    text = (
+        f"[Video(thumbnailUrl={thumb!r}, variants=[VideoVariant(contentType='video/mp4', "
+        f"url={server.url('/missing.mp4')!r}, bitrate=832000)], duration=1.5, views=3)]"
+    )
+    (ref,) = parse_media(text)
+    assert ref.kind == "video"
+    assert read_bytes(ref, **FAST) == photo_jpeg
+    assert load_image(ref, **FAST).size == (640, 427)
+    assert server.hits["/missing.mp4"] == 0  # the video itself is never downloaded
+
+
+# ---------------------------------------------------------------------------------------------
+# ImageFetcher
+# ---------------------------------------------------------------------------------------------
+def test_fetcher_keeps_order_and_never_raises(server, images, photo_jpeg):
+    refs = [
+        server.url("/good.jpg?f=1"),
+        server.url("/missing?f=1"),
+        images["cmyk.jpg"],
+        "ftp://127.0.0.1/x.jpg",
+        server.url("/slow?f=1"),
+        images["text.jpg"],
+        MediaRef(server.url("/good.jpg?f=2"), "photo"),
+        None,
+    ]
+    fetcher = ImageFetcher(max_workers=3, retries=0, **FAST)
+    out = list(fetcher.fetch_bytes(refs))
+    assert [ref for ref, _ in out] == refs
+    kinds = [type(result).__name__ for _, result in out]
+    assert kinds == [
+        "bytes",
+        "MediaFetchError",
+        "bytes",
+        "UnsupportedSchemeError",
+        "MediaFetchError",
+        "bytes",  # read fine; decoding is the caller's (or fetch_images') business
+        "bytes",
+        "MediaFetchError",
+    ]
+    assert out[0][1] == photo_jpeg
+    assert out[2][1] == images["cmyk.jpg"].read_bytes()
+
+    out = list(fetcher.fetch_images(refs))
+    assert [ref for ref, _ in out] == refs
+    results = [result for _, result in out]
+    assert results[0].mode == "RGB" and results[2].mode == "RGB"
+    assert isinstance(results[5], MediaDecodeError) and "text.jpg" in str(results[5])
+    assert isinstance(results[6], Image.Image)
+
+
+def test_fetcher_reads_concurrently(server):
+    fetcher = ImageFetcher(max_workers=4, **FAST)
+    server.state["max_active"] = 0
+    refs = [server.url(f"/pause?c={i}") for i in range(8)]
+    assert all(isinstance(r, bytes) for _, r in fetcher.fetch_bytes(refs))
+    assert server.state["max_active"] >= 2  # several requests were in flight at once
+
+
+def test_fetcher_is_lazy_and_bounded(images):
+    pulled = []
+
+    def refs():
+        for i in range(100):
+            pulled.append(i)
+            yield images["good.jpg"]
+
+    fetcher = ImageFetcher(max_workers=2, prefetch=3)
+    stream = fetcher.fetch_bytes(refs())
+    assert pulled == []  # nothing happens before iteration
+    next(stream)
+    assert len(pulled) <= 4
+    stream.close()
+    assert len(pulled) <= 4
+
+
+def test_fetcher_fetches_identical_refs_in_flight_once(server):
+    url = server.url("/good.jpg?dedupe=1")
+    fetcher = ImageFetcher(max_workers=2, **FAST)
+    out = list(fetcher.fetch_bytes([url, url, url]))
+    assert len(out) == 3 and all(isinstance(r, bytes) for _, r in out)
+    assert server.hits["/good.jpg?dedupe=1"] == 1
+
+
+def test_fetcher_custom_loader(images):
+    calls = []
+
+    def loader(ref):
+        calls.append(ref)
+        if ref == "boom":
+            raise RuntimeError("disk on fire")
+        if ref == "weird":
+            return 42
+        if ref == "raw":
+            return images["grey.png"].read_bytes()
+        return Image.new("RGBA", (2, 2), (255, 0, 0, 0))
+
+    fetcher = ImageFetcher(max_workers=2, loader=loader)
+    out = dict(fetcher.fetch_images(["a", "boom", "weird", "raw"]))
+    assert out["a"].mode == "RGB" and out["a"].getpixel((0, 0)) == (255, 255, 255)
+    assert isinstance(out["boom"], MediaFetchError)
+    assert "'boom': custom loader failed (RuntimeError: disk on fire)" in str(out["boom"])
+    assert isinstance(out["weird"], MediaDecodeError) and "int" in str(out["weird"])
+    assert out["raw"].getpixel((0, 0)) == (200, 200, 200)
+    assert sorted(calls) == ["a", "boom", "raw", "weird"]
+
+    data = dict(fetcher.fetch_bytes(["a", "raw"]))
+    assert Image.open(io.BytesIO(data["a"])).format == "PNG"
+    assert data["raw"] == images["grey.png"].read_bytes()
+    # equal pixels give equal bytes (the captioner hashes them)
+    assert data["a"] == fetcher.read_bytes("b")
+
+
+def test_fetcher_applies_max_pixels_to_loader_images():
+    fetcher = ImageFetcher(max_pixels=10, loader=lambda ref: Image.new("RGB", (4, 4)))
+    ((_, result),) = fetcher.fetch_images(["x"])
+    assert isinstance(result, MediaTooLargeError)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"max_workers": 0}, {"prefetch": 0}, {"timeout": -1}, {"max_bytes": 0}]
+)
+def test_fetcher_validates_at_fetch_time(kwargs):
+    fetcher = ImageFetcher(**kwargs)  # __init__ only stores
+    for key, value in kwargs.items():
+        assert getattr(fetcher, key) == value
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        fetcher.fetch_bytes([])
+
+
+def test_errors_are_value_errors_and_name_the_reference(tmp_path):
+    for cls in (
+        MediaParseError,
+        MediaFetchError,
+        MediaDecodeError,
+        MediaTooLargeError,
+        UnsupportedSchemeError,
+    ):
+        assert issubclass(cls, MediaError) and issubclass(cls, ValueError)
+    ref = MediaRef(str(tmp_path / "gone.jpg"), "video")
+    with pytest.raises(MediaFetchError) as info:
+        load_image(ref)
+    assert str(info.value).startswith(f"video {ref.url!r}: ")
+    assert os.fspath(tmp_path) in str(info.value)
