@@ -1,0 +1,415 @@
+"""Safe persistence of fitted models: skops inside a checked container, or plain joblib.
+
+Two formats:
+
+``format="skops"`` (default, safe)
+    One zip file (extension ``.skbucket`` by convention) holding exactly two
+    members:
+
+    - ``model.skops``: the model written by :func:`skops.io.dumps`. skops stores
+      the object tree as data (JSON + arrays), never as pickled code, so
+      loading it cannot run arbitrary code; every type outside skops' built-in
+      trusted set must be named by the caller in ``trusted=``.
+    - ``meta.json``: the container format, the SHA-256 digest of
+      ``model.skops`` and the versions of skbucket, scikit-learn, numpy,
+      skops, transformers, torch, xgboost and catboost (those installed) and
+      Python at save time; optionally an HMAC-SHA256 ``signature`` when a
+      ``key`` was given to :func:`save`.
+
+    :func:`load` refuses a file whose members differ from these two (added,
+    missing or duplicated entries), whose ``model.skops`` does not match the
+    recorded digest, or (with ``key=``) whose signature is missing or wrong:
+    :class:`TamperedFileError`. The digest catches corruption and edits by
+    tools that do not know the format; only the HMAC ``key`` protects against
+    someone who rewrites the digest too, and even then skops' type audit
+    still stops code execution. Types that are not trusted raise
+    :class:`UntrustedTypesError`, whose message and ``untrusted_types``
+    attribute list them. Versions that differ from the running ones raise a
+    :class:`VersionMismatchWarning` naming both versions.
+
+``format="joblib"`` (trusted files only)
+    A plain :func:`joblib.dump` file (pickle), readable with ``joblib.load``
+    too. Pickle runs code while loading, so :func:`load` opens it only with
+    ``allow_pickle=True``. joblib files carry no version record.
+    Use joblib for models skops cannot describe, e.g. a fitted
+    ``DistilBertClassifier``, which pickles its fine-tuned weights in
+    ``__getstate__`` (skops then sees only opaque objects or fails to save).
+
+``skbucket.bucketed.BucketedRegressor`` is trusted by default
+(:data:`DEFAULT_TRUSTED`). Types to trust for a ``BucketedRegressor`` with the
+seed default XGBoost/CatBoost regressors (skops 0.16): ``xgboost.core.Booster``,
+``xgboost.sklearn.XGBRegressor``, ``catboost.core.CatBoostRegressor``, plus e.g.
+``sklearn.tree._tree.Tree`` for a decision-tree classifier. :func:`get_untrusted_types` gives the exact list for a
+file; review it before passing it as ``trusted``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import platform
+import warnings
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_TRUSTED",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "PersistenceError",
+    "TamperedFileError",
+    "UntrustedTypesError",
+    "VersionMismatchWarning",
+    "get_untrusted_types",
+    "load",
+    "read_metadata",
+    "save",
+]
+
+#: Name recorded in ``meta.json``.
+FORMAT_NAME = "skbucket-model"
+#: Version of the container layout.
+FORMAT_VERSION = 1
+
+_MODEL = "model.skops"
+_META = "meta.json"
+_MEMBERS = {_MODEL, _META}
+#: Distributions whose versions are recorded (when installed) and compared on load.
+_PACKAGES = ("scikit-learn", "numpy", "skops", "transformers", "torch", "xgboost", "catboost")
+
+#: skbucket's own types trusted on top of skops' defaults. skops rebuilds them from
+#: data without calling their code; whatever they hold is still audited.
+DEFAULT_TRUSTED = ("skbucket.bucketed.BucketedRegressor",)
+
+
+class PersistenceError(ValueError):
+    """Base class of the errors raised by :mod:`skbucket.io`."""
+
+
+class TamperedFileError(PersistenceError):
+    """The file is not a well-formed skbucket container or its contents were changed."""
+
+
+class UntrustedTypesError(PersistenceError):
+    """The file holds types the caller has not trusted.
+
+    Attributes
+    ----------
+    untrusted_types : list of str
+        Fully qualified names of the types that still need trusting.
+    """
+
+    def __init__(self, message, untrusted_types):
+        super().__init__(message)
+        self.untrusted_types = list(untrusted_types)
+
+
+class VersionMismatchWarning(UserWarning):
+    """A library version differs between saving and loading."""
+
+
+def _versions():
+    import skbucket
+
+    versions = {"skbucket": skbucket.__version__, "python": platform.python_version()}
+    for dist in _PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[dist] = metadata.version(dist)
+    return versions
+
+
+def _signature(key, digest, meta_core):
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    message = digest.encode("ascii") + b"\n" + json.dumps(meta_core, sort_keys=True).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def save(model, path, *, format="skops", key=None):
+    """Save a fitted model.
+
+    Parameters
+    ----------
+    model : object
+        Fitted estimator (``BucketedRegressor``, ``Pipeline``...).
+    path : str or path-like
+        File to write. It is written to a temporary name beside it and renamed,
+        so an interrupted save never leaves a broken file under ``path``.
+    format : {"skops", "joblib"}, default="skops"
+        ``"skops"``: the safe container described in the module docstring.
+        ``"joblib"``: a plain, pickle-based joblib file (only for trusted use).
+    key : str or bytes, default=None
+        Secret for an HMAC-SHA256 signature of the container (``"skops"``
+        only); :func:`load` with the same ``key`` then refuses any change.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from sklearn.linear_model import Ridge
+    >>> from skbucket.io import save, load
+    >>> X, y = np.arange(10.0).reshape(-1, 1), np.arange(10.0)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ridge.skbucket"
+    >>> _ = save(Ridge().fit(X, y), path)
+    >>> load(path).predict([[2.0]]).round(2)
+    array([2.03])
+    """
+    path = Path(path)
+    if format not in ("skops", "joblib"):
+        raise PersistenceError(f"format must be 'skops' or 'joblib', got {format!r}.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if format == "joblib":
+            if key is not None:
+                raise PersistenceError("key= signs skops containers only, not joblib files.")
+            import joblib
+
+            joblib.dump(model, tmp)
+        else:
+            import skops.io as sio
+
+            payload = sio.dumps(model)
+            digest = hashlib.sha256(payload).hexdigest()
+            meta = {
+                "format": FORMAT_NAME,
+                "format_version": FORMAT_VERSION,
+                "model_type": f"{type(model).__module__}.{type(model).__qualname__}",
+                "sha256": digest,
+                "versions": _versions(),
+            }
+            if key is not None:
+                meta["signature"] = _signature(key, digest, meta)
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
+                zf.writestr(_MODEL, payload)
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def _open_container(path):
+    """Return ``(meta, payload)`` of a skbucket container, checking its integrity."""
+    with zipfile.ZipFile(path, "r") as zf:
+        names = zf.namelist()
+        if len(names) != len(set(names)) or set(names) != _MEMBERS:
+            raise TamperedFileError(
+                f"{path}: expected exactly the members {sorted(_MEMBERS)}, found {names}; "
+                "refusing to load a modified container."
+            )
+        try:
+            meta = json.loads(zf.read(_META).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise TamperedFileError(f"{path}: {_META} is not valid JSON ({exc}).") from exc
+        payload = zf.read(_MODEL)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise TamperedFileError(f"{path}: {_META} does not describe a {FORMAT_NAME} file.")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise PersistenceError(
+            f"{path}: container format version {meta.get('format_version')!r} is not supported "
+            f"by this skbucket (reads version {FORMAT_VERSION})."
+        )
+    digest = hashlib.sha256(payload).hexdigest()
+    if not hmac.compare_digest(str(meta.get("sha256", "")), digest):
+        raise TamperedFileError(
+            f"{path}: the SHA-256 of {_MODEL} ({digest}) does not match the digest recorded in "
+            f"{_META} ({meta.get('sha256')!r}); the file was modified or corrupted."
+        )
+    return meta, payload
+
+
+def _file_kind(path):
+    if not zipfile.is_zipfile(path):
+        return "joblib"
+    with zipfile.ZipFile(path, "r") as zf:
+        names = set(zf.namelist())
+    if _META in names or _MODEL in names:
+        return "container"
+    if "schema.json" in names:
+        return "skops"
+    raise TamperedFileError(
+        f"{path}: a zip file that is neither a skbucket container nor a skops file "
+        f"(members {sorted(names)})."
+    )
+
+
+def read_metadata(path):
+    """The ``meta.json`` record of a skbucket container, after the integrity checks.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save` with ``format="skops"``.
+
+    Returns
+    -------
+    meta : dict
+        ``format``, ``format_version``, ``model_type``, ``sha256``, ``versions``
+        (and ``signature`` when signed).
+    """
+    return _open_container(Path(path))[0]
+
+
+def get_untrusted_types(path):
+    """Types in a saved skops model that are not trusted by default.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A skbucket container or a plain ``.skops`` file.
+
+    Returns
+    -------
+    types : list of str
+        Sorted fully qualified type names that are neither in skops' trusted set
+        nor in :data:`DEFAULT_TRUSTED`; review them before passing them to
+        :func:`load` as ``trusted``.
+    """
+    path = Path(path)
+    kind = _file_kind(path)
+    if kind == "container":
+        return _untrusted(_open_container(path)[1])
+    if kind == "skops":
+        return _untrusted(path.read_bytes())
+    raise PersistenceError(f"{path} is a joblib/pickle file; it has no type list to audit.")
+
+
+def _untrusted(payload):
+    import skops.io as sio
+
+    return [t for t in sio.get_untrusted_types(data=payload) if t not in DEFAULT_TRUSTED]
+
+
+def _check_versions(path, recorded):
+    current = _versions()
+    diffs = [
+        f"{name} {recorded[name]} (saved) vs {current[name]} (installed)"
+        for name in sorted(recorded)
+        if name in current and str(recorded[name]) != str(current[name])
+    ]
+    if diffs:
+        warnings.warn(
+            f"{path} was saved with other library versions: {'; '.join(diffs)}. "
+            "The model may load but behave differently; re-fit or re-save it with the "
+            "installed versions.",
+            VersionMismatchWarning,
+            stacklevel=3,
+        )
+
+
+def _normalise_trusted(trusted):
+    if trusted is None:
+        return []
+    if trusted is True or trusted is False:
+        raise TypeError(
+            "trusted must be a list of type names (or types), not a bool: skops no longer "
+            "accepts trusted=True (CVE-2024-37065). Review skbucket.io.get_untrusted_types(path) "
+            "and pass the types you trust."
+        )
+    if isinstance(trusted, str | type):
+        trusted = [trusted]
+    return [t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in trusted]
+
+
+def load(path, *, trusted=None, key=None, allow_pickle=False):
+    """Load a model written by :func:`save` (the format is detected from the file).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A skbucket container, a plain ``.skops`` file or a joblib file.
+    trusted : list of str or type, default=None
+        Types (fully qualified names, as listed by :func:`get_untrusted_types`,
+        or the types themselves) allowed beyond skops' default trusted set and
+        :data:`DEFAULT_TRUSTED`.
+    key : str or bytes, default=None
+        HMAC secret used by :func:`save`; when given the file must carry a
+        valid signature.
+    allow_pickle : bool, default=False
+        Allow loading a joblib/pickle file. Pickle runs arbitrary code while
+        loading: only set this for files you produced or fully trust.
+
+    Returns
+    -------
+    model : object
+        The loaded model.
+
+    Raises
+    ------
+    TamperedFileError
+        Malformed container, digest or signature mismatch.
+    UntrustedTypesError
+        The file holds types not in skops' trusted set nor in ``trusted``.
+    PersistenceError
+        A joblib file without ``allow_pickle=True``, or an unsupported format.
+
+    Warns
+    -----
+    VersionMismatchWarning
+        When skbucket, scikit-learn, transformers, torch, ... versions differ
+        from those recorded at save time.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    trusted = _normalise_trusted(trusted)
+    kind = _file_kind(path)
+    if kind == "joblib":
+        if key is not None:
+            raise TamperedFileError(
+                f"{path} is a joblib file, which carries no signature; key= needs a signed "
+                "skops container."
+            )
+        if not allow_pickle:
+            raise PersistenceError(
+                f"{path} is a joblib (pickle) file; loading it can run arbitrary code. "
+                "Pass allow_pickle=True only if you trust where it came from, or re-save the "
+                "model with skbucket.io.save(model, path) (skops format)."
+            )
+        import joblib
+
+        return joblib.load(path)
+
+    if kind == "container":
+        meta, payload = _open_container(path)
+        if key is not None:
+            core = {k: v for k, v in meta.items() if k != "signature"}
+            expected = _signature(key, meta["sha256"], core)
+            if not hmac.compare_digest(str(meta.get("signature", "")), expected):
+                raise TamperedFileError(
+                    f"{path}: the HMAC signature is missing or does not match the key; "
+                    "refusing to load."
+                )
+        _check_versions(path, meta.get("versions", {}))
+    else:
+        if key is not None:
+            raise TamperedFileError(f"{path} is a plain skops file without a signature.")
+        payload = path.read_bytes()
+        warnings.warn(
+            f"{path} is a plain skops file: it has no integrity digest and no version record.",
+            VersionMismatchWarning,
+            stacklevel=2,
+        )
+
+    untrusted = _untrusted(payload)
+    missing = [t for t in untrusted if t not in trusted]
+    if missing:
+        raise UntrustedTypesError(
+            f"{path} holds {len(missing)} type(s) that are not trusted: {missing}. "
+            "Review them; if you trust them pass "
+            f"skbucket.io.load(path, trusted={missing!r}).",
+            missing,
+        )
+    return sio.loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])

@@ -1,0 +1,910 @@
+"""Display objects for likes predictions, following scikit-learn's Display API.
+
+Each class stores the values it needs in its constructor, draws them in
+``plot(ax=None, ...)`` (which sets ``ax_`` and ``figure_`` and returns the
+display), and is usually built with one of two class methods:
+
+- ``from_estimator(estimator, X, y, ...)``: ``estimator`` is a fitted
+  ``BucketedRegressor`` or a ``Pipeline`` ending in one (bucket predictions and
+  probabilities are computed through the pipeline's earlier steps);
+- ``from_predictions(y_true, y_pred, ...)``: true and predicted likes.
+
+Displays:
+
+- :class:`LikesPredictionDisplay`: predicted vs actual likes on symlog axes
+  (0 likes stays visible) with the diagonal and the bucket edges as guides;
+- :class:`BucketConfusionMatrixDisplay`: confusion matrix of buckets (counts,
+  or normalised with ``normalize="true"``);
+- :class:`BucketErrorDisplay`: ``log1p`` error per true bucket (box plots of
+  the signed error, or MAE bars);
+- :class:`BucketCalibrationDisplay`: reliability of the predicted bucket
+  probabilities (top-label, or one-vs-rest per bucket);
+- :class:`ErrorOverTimeDisplay`: an error metric per month/week.
+
+matplotlib is imported only inside the methods. When ``ax`` is ``None`` a new
+figure is made with ``matplotlib.pyplot``, whose default backend falls back to
+the non-interactive "Agg" backend on machines without a display; pass ``ax``
+from a :class:`matplotlib.figure.Figure` to avoid pyplot altogether (as
+:mod:`skbucket.report` does).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from skbucket.bucketed import assign_buckets
+from skbucket.metrics import (
+    METRIC_NAMES,
+    _check_buckets,
+    _check_likes,
+    _clip_negative,
+    _resolve_bins,
+    bucket_labels,
+    evaluate,
+    final_bins,
+    predict_bucket,
+    predict_bucket_proba,
+)
+
+__all__ = [
+    "BucketCalibrationDisplay",
+    "BucketConfusionMatrixDisplay",
+    "BucketErrorDisplay",
+    "ErrorOverTimeDisplay",
+    "LikesPredictionDisplay",
+    "PlotInputError",
+]
+
+
+class PlotInputError(ValueError):
+    """Raised when a display gets unusable inputs (shapes, dates, probabilities)."""
+
+
+def _new_ax(ax):
+    """Return ``(figure, ax)``, creating a pyplot figure when ``ax`` is None."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - matplotlib is a docs/dev extra
+        raise ImportError("skbucket.plotting needs matplotlib: pip install matplotlib") from exc
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+    else:
+        fig = ax.figure
+    return fig, ax
+
+
+def _style(defaults, user):
+    return {**defaults, **(user or {})}
+
+
+def _subsample(n, subsample, random_state):
+    """Indices of the rows to draw (sklearn's ``subsample`` semantics)."""
+    if subsample is None:
+        return np.arange(n)
+    if isinstance(subsample, float):
+        if not 0 < subsample <= 1:
+            raise PlotInputError(f"subsample as a float must be in (0, 1], got {subsample}.")
+        size = max(1, int(round(n * subsample)))
+    else:
+        if int(subsample) <= 0:
+            raise PlotInputError(f"subsample as an int must be positive, got {subsample}.")
+        size = int(subsample)
+    if size >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+# ---------------------------------------------------------------------------
+# Predicted vs actual
+# ---------------------------------------------------------------------------
+
+
+class LikesPredictionDisplay:
+    """Predicted vs actual likes on symlog axes, with bucket edges as guides.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples,)
+        True like counts.
+    y_pred : ndarray of shape (n_samples,)
+        Predicted like counts.
+    bins : sequence of numbers, default=None
+        Bucket upper edges drawn as dotted guides (``None``: the default edges).
+
+    Attributes
+    ----------
+    scatter_ : matplotlib PathCollection
+        The points.
+    line_ : matplotlib Line2D
+        The ``y = x`` diagonal.
+    bin_lines_ : list of matplotlib Line2D
+        Vertical then horizontal guides, one of each per bucket edge.
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from skbucket.plotting import LikesPredictionDisplay
+    >>> ax = Figure().subplots()
+    >>> disp = LikesPredictionDisplay.from_predictions([0, 20, 400], [3, 15, 900], ax=ax)
+    >>> disp.ax_.get_xscale()
+    'symlog'
+    """
+
+    def __init__(self, *, y_true, y_pred, bins=None):
+        self.y_true = y_true
+        self.y_pred = y_pred
+        self.bins = bins
+
+    def plot(self, ax=None, *, show_bins=True, scatter_kwargs=None, line_kwargs=None):
+        """Draw the scatter plot.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when ``None``.
+        show_bins : bool, default=True
+            Draw the bucket edges as dotted vertical and horizontal lines.
+        scatter_kwargs, line_kwargs : dict, default=None
+            Passed to ``ax.scatter`` (points) and ``ax.plot`` (diagonal).
+
+        Returns
+        -------
+        display : LikesPredictionDisplay
+        """
+        fig, ax = _new_ax(ax)
+        y_true = np.asarray(self.y_true, dtype=float)
+        y_pred = np.asarray(self.y_pred, dtype=float)
+        ax.set_xscale("symlog", linthresh=1)
+        ax.set_yscale("symlog", linthresh=1)
+        self.scatter_ = ax.scatter(
+            y_true, y_pred, **_style({"alpha": 0.5, "s": 12, "color": "tab:blue"}, scatter_kwargs)
+        )
+        low = min(0.0, float(np.min(y_true)), float(np.min(y_pred)))
+        high = max(float(np.max(y_true)), float(np.max(y_pred)), 1.0)
+        self.line_ = ax.plot(
+            [low, high],
+            [low, high],
+            **_style({"color": "black", "linestyle": "--", "label": "perfect"}, line_kwargs),
+        )[0]
+        self.bin_lines_ = []
+        if show_bins:
+            edges = _resolve_bins(self.bins)
+            guide = {"color": "grey", "linestyle": ":", "linewidth": 0.8}
+            self.bin_lines_ += [ax.axvline(e, **guide) for e in edges]
+            self.bin_lines_ += [ax.axhline(e, **guide) for e in edges]
+        ax.set(xlabel="Actual likes", ylabel="Predicted likes")
+        ax.legend(loc="upper left")
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        subsample=None,
+        random_state=None,
+        ax=None,
+        show_bins=True,
+        scatter_kwargs=None,
+        line_kwargs=None,
+    ):
+        """Plot ``estimator.predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        estimator : fitted regressor
+            ``BucketedRegressor``, ``Pipeline`` ending in one, or any regressor.
+        X : array-like or DataFrame
+            Input rows.
+        y : array-like of shape (n_samples,)
+            True like counts.
+        subsample : int, float or None, default=None
+            Number (int) or fraction (float) of rows to draw; ``None`` draws all.
+        random_state : int or None, default=None
+            Seed of the subsampling.
+        ax, show_bins, scatter_kwargs, line_kwargs
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : LikesPredictionDisplay
+        """
+        return cls.from_predictions(
+            y,
+            estimator.predict(X),
+            bins=final_bins(estimator),
+            subsample=subsample,
+            random_state=random_state,
+            ax=ax,
+            show_bins=show_bins,
+            scatter_kwargs=scatter_kwargs,
+            line_kwargs=line_kwargs,
+        )
+
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true,
+        y_pred,
+        *,
+        bins=None,
+        subsample=None,
+        random_state=None,
+        ax=None,
+        show_bins=True,
+        scatter_kwargs=None,
+        line_kwargs=None,
+    ):
+        """Plot predicted likes ``y_pred`` against true likes ``y_true``.
+
+        Parameters are those of :meth:`from_estimator` (``bins``: bucket edges
+        for the guides, ``None`` for the default edges).
+
+        Returns
+        -------
+        display : LikesPredictionDisplay
+        """
+        y_true, y_pred = _check_likes(y_true, y_pred)
+        idx = _subsample(y_true.shape[0], subsample, random_state)
+        disp = cls(y_true=y_true[idx], y_pred=y_pred[idx], bins=bins)
+        return disp.plot(
+            ax=ax, show_bins=show_bins, scatter_kwargs=scatter_kwargs, line_kwargs=line_kwargs
+        )
+
+
+# ---------------------------------------------------------------------------
+# Confusion matrix
+# ---------------------------------------------------------------------------
+
+
+def _bucket_pair(y_true, y_pred, bins, pred_kind):
+    """True buckets from likes and predicted buckets from likes or bucket indices."""
+    edges = _resolve_bins(bins)
+    n_buckets = len(edges) + 1
+    y_true_arr = np.asarray(y_true)
+    if pred_kind == "likes":
+        y_true_f, y_pred_f = _check_likes(y_true, y_pred)
+        bucket_pred = np.asarray(assign_buckets(_clip_negative(y_pred_f), edges))
+    elif pred_kind == "bucket":
+        y_true_f, _ = _check_likes(y_true, np.zeros(y_true_arr.shape[0]))
+        bucket_pred = _check_buckets(y_pred, y_true_f.shape[0], n_buckets)
+    else:
+        raise PlotInputError(f"pred_kind must be 'likes' or 'bucket', got {pred_kind!r}.")
+    return np.asarray(assign_buckets(y_true_f, edges)), bucket_pred, edges
+
+
+def _confusion_base():
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    return ConfusionMatrixDisplay
+
+
+class BucketConfusionMatrixDisplay(_confusion_base()):
+    """Confusion matrix of likes buckets (a :class:`~sklearn.metrics.ConfusionMatrixDisplay`).
+
+    Parameters
+    ----------
+    confusion_matrix : ndarray of shape (n_buckets, n_buckets)
+        Rows: true bucket; columns: predicted bucket. All buckets are present,
+        also those without rows.
+    display_labels : list of str, default=None
+        Bucket names, e.g. from :func:`skbucket.metrics.bucket_labels`.
+
+    Attributes
+    ----------
+    im_, text_, ax_, figure_
+        As in :class:`sklearn.metrics.ConfusionMatrixDisplay`.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from skbucket.plotting import BucketConfusionMatrixDisplay
+    >>> disp = BucketConfusionMatrixDisplay.from_predictions(
+    ...     [0, 50, 50, 3000], [2, 60, 400, 2800], ax=Figure().subplots())
+    >>> disp.confusion_matrix[1].tolist()
+    [0, 1, 0, 1, 0, 0, 0]
+    """
+
+    def plot(self, *, xticks_rotation=45, **kwargs):
+        """Draw the matrix; keyword arguments as in ``ConfusionMatrixDisplay.plot``.
+
+        Returns
+        -------
+        display : BucketConfusionMatrixDisplay
+        """
+        super().plot(xticks_rotation=xticks_rotation, **kwargs)
+        self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        source="classifier",
+        normalize=None,
+        ax=None,
+        **plot_kwargs,
+    ):
+        """Confusion matrix of a fitted estimator's buckets on ``(X, y)``.
+
+        Parameters
+        ----------
+        estimator : fitted BucketedRegressor, Pipeline ending in one, or regressor
+            Model to evaluate.
+        X : array-like or DataFrame
+            Input rows.
+        y : array-like of shape (n_samples,)
+            True like counts.
+        source : {"classifier", "regression"}, default="classifier"
+            ``"classifier"`` scores the bucket chosen by the routing classifier
+            (``predict_bucket``); ``"regression"`` the bucket of the predicted
+            likes. A regressor without ``predict_bucket`` always uses the latter.
+        normalize : {"true", "pred", "all"} or None, default=None
+            As in :func:`sklearn.metrics.confusion_matrix`.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+        **plot_kwargs
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : BucketConfusionMatrixDisplay
+        """
+        if source not in ("classifier", "regression"):
+            raise PlotInputError(f"source must be 'classifier' or 'regression', got {source!r}.")
+        bins = final_bins(estimator)
+        buckets = predict_bucket(estimator, X) if source == "classifier" else None
+        if buckets is not None:
+            return cls.from_predictions(
+                y, buckets, bins=bins, pred_kind="bucket", normalize=normalize, ax=ax, **plot_kwargs
+            )
+        return cls.from_predictions(
+            y, estimator.predict(X), bins=bins, normalize=normalize, ax=ax, **plot_kwargs
+        )
+
+    @classmethod
+    def from_predictions(
+        cls, y_true, y_pred, *, bins=None, pred_kind="likes", normalize=None, ax=None, **plot_kwargs
+    ):
+        """Confusion matrix from true likes and predicted likes (or buckets).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True like counts.
+        y_pred : array-like of shape (n_samples,)
+            Predicted like counts, or bucket indices when ``pred_kind="bucket"``.
+        bins : sequence of numbers, default=None
+            Bucket upper edges (``None``: the default edges).
+        pred_kind : {"likes", "bucket"}, default="likes"
+            What ``y_pred`` holds.
+        normalize : {"true", "pred", "all"} or None, default=None
+            As in :func:`sklearn.metrics.confusion_matrix`.
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+        **plot_kwargs
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : BucketConfusionMatrixDisplay
+        """
+        from sklearn.metrics import confusion_matrix
+
+        bucket_true, bucket_pred, edges = _bucket_pair(y_true, y_pred, bins, pred_kind)
+        cm = confusion_matrix(
+            bucket_true, bucket_pred, labels=np.arange(len(edges) + 1), normalize=normalize
+        )
+        disp = cls(confusion_matrix=cm, display_labels=bucket_labels(edges))
+        return disp.plot(ax=ax, **plot_kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Error per bucket
+# ---------------------------------------------------------------------------
+
+
+class BucketErrorDisplay:
+    """``log1p`` error of the predictions, per true bucket.
+
+    Parameters
+    ----------
+    errors : list of ndarray
+        One array per bucket: signed errors ``log1p(pred) - log1p(true)`` of
+        the rows whose *true* likes fall in that bucket (may be empty).
+    display_labels : list of str
+        Bucket names.
+
+    Attributes
+    ----------
+    mae_ : ndarray of shape (n_buckets,)
+        Mean absolute ``log1p`` error per bucket (NaN for empty buckets).
+    artists_ : dict or BarContainer
+        What was drawn: the ``boxplot`` dict (``kind="box"``) or the bars.
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from skbucket.plotting import BucketErrorDisplay
+    >>> disp = BucketErrorDisplay.from_predictions(
+    ...     [0, 5, 50], [0, 5, 120], kind="mae", ax=Figure().subplots())
+    >>> disp.mae_[:2].round(3).tolist()
+    [0.0, 0.864]
+    """
+
+    def __init__(self, *, errors, display_labels):
+        self.errors = errors
+        self.display_labels = display_labels
+
+    def plot(self, ax=None, *, kind="box", plot_kwargs=None):
+        """Draw box plots of the signed errors (``"box"``) or MAE bars (``"mae"``).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+        kind : {"box", "mae"}, default="box"
+            What to draw.
+        plot_kwargs : dict, default=None
+            Passed to ``ax.boxplot`` or ``ax.bar``.
+
+        Returns
+        -------
+        display : BucketErrorDisplay
+        """
+        if kind not in ("box", "mae"):
+            raise PlotInputError(f"kind must be 'box' or 'mae', got {kind!r}.")
+        fig, ax = _new_ax(ax)
+        errors = [np.asarray(e, dtype=float) for e in self.errors]
+        self.mae_ = np.array([np.mean(np.abs(e)) if e.size else np.nan for e in errors])
+        labels = [f"{lab}\n(n={e.size})" for lab, e in zip(self.display_labels, errors)]
+        positions = np.arange(1, len(errors) + 1)
+        if kind == "box":
+            # empty buckets get no box but keep their tick
+            data = [e if e.size else np.array([np.nan]) for e in errors]
+            self.artists_ = ax.boxplot(
+                data, positions=positions, **_style({"showfliers": True}, plot_kwargs)
+            )
+            ax.axhline(0.0, color="black", linewidth=0.8, linestyle="--")
+            ax.set_ylabel("log1p(predicted) - log1p(actual)")
+        else:
+            self.artists_ = ax.bar(
+                positions,
+                np.nan_to_num(self.mae_),
+                **_style({"color": "tab:orange"}, plot_kwargs),
+            )
+            ax.set_ylabel("MAE of log1p(likes)")
+        ax.set_xticks(positions, labels)
+        ax.set_xlabel("True bucket (likes)")
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, kind="box", ax=None, plot_kwargs=None):
+        """Errors of ``estimator.predict(X)`` per true bucket of ``y``.
+
+        Parameters
+        ----------
+        estimator : fitted regressor
+            ``BucketedRegressor``, ``Pipeline`` ending in one, or any regressor.
+        X : array-like or DataFrame
+            Input rows.
+        y : array-like of shape (n_samples,)
+            True like counts.
+        kind, ax, plot_kwargs
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : BucketErrorDisplay
+        """
+        return cls.from_predictions(
+            y, estimator.predict(X), bins=final_bins(estimator), kind=kind, ax=ax,
+            plot_kwargs=plot_kwargs,
+        )  # fmt: skip
+
+    @classmethod
+    def from_predictions(cls, y_true, y_pred, *, bins=None, kind="box", ax=None, plot_kwargs=None):
+        """Errors of predicted likes per true bucket.
+
+        Negative predictions are clipped to 0 before ``log1p`` (with a warning).
+
+        Returns
+        -------
+        display : BucketErrorDisplay
+        """
+        y_true, y_pred = _check_likes(y_true, y_pred)
+        edges = _resolve_bins(bins)
+        err = np.log1p(_clip_negative(y_pred)) - np.log1p(y_true)
+        bucket_true = np.asarray(assign_buckets(y_true, edges))
+        errors = [err[bucket_true == k] for k in range(len(edges) + 1)]
+        disp = cls(errors=errors, display_labels=bucket_labels(edges))
+        return disp.plot(ax=ax, kind=kind, plot_kwargs=plot_kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Calibration of bucket probabilities
+# ---------------------------------------------------------------------------
+
+
+class BucketCalibrationDisplay:
+    """Reliability diagram of predicted bucket probabilities.
+
+    Parameters
+    ----------
+    prob_true : list of ndarray
+        Per curve: observed frequency in each probability bin.
+    prob_pred : list of ndarray
+        Per curve: mean predicted probability in each bin.
+    curve_labels : list of str
+        Per curve: its legend label.
+    kind : {"top_label", "one_vs_rest"}
+        ``"top_label"``: one curve, confidence of the most probable bucket vs
+        how often that bucket is right. ``"one_vs_rest"``: one curve per bucket,
+        ``P(bucket k)`` vs the share of rows truly in bucket ``k``.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One per curve (the reference diagonal is not included).
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from skbucket.plotting import BucketCalibrationDisplay
+    >>> proba = np.eye(7)[[0, 1, 1, 6]]
+    >>> disp = BucketCalibrationDisplay.from_predictions(
+    ...     [3, 50, 2000, 9000], proba, ax=Figure().subplots())
+    >>> len(disp.lines_)
+    1
+    """
+
+    def __init__(self, *, prob_true, prob_pred, curve_labels, kind="top_label"):
+        self.prob_true = prob_true
+        self.prob_pred = prob_pred
+        self.curve_labels = curve_labels
+        self.kind = kind
+
+    def plot(self, ax=None, *, ref_line=True, **kwargs):
+        """Draw the reliability curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+        ref_line : bool, default=True
+            Draw the "perfectly calibrated" diagonal.
+        **kwargs
+            Passed to ``ax.plot`` for every curve.
+
+        Returns
+        -------
+        display : BucketCalibrationDisplay
+        """
+        fig, ax = _new_ax(ax)
+        if ref_line:
+            ax.plot([0, 1], [0, 1], "k:", label="perfectly calibrated")
+        self.lines_ = [
+            ax.plot(pp, pt, **_style({"marker": "s", "label": lab}, kwargs))[0]
+            for pt, pp, lab in zip(self.prob_true, self.prob_pred, self.curve_labels)
+        ]
+        if self.kind == "top_label":
+            ax.set(xlabel="Predicted probability of the top bucket", ylabel="Share correct")
+        else:
+            ax.set(
+                xlabel="Predicted probability of the bucket",
+                ylabel="Share of rows in the bucket",
+            )
+        ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+        ax.legend(loc="upper left", fontsize="small")
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, X, y, *, kind="top_label", n_bins=5, strategy="uniform", ax=None, **kwargs
+    ):
+        """Calibration of ``predict_bucket_proba(X)`` (through a Pipeline if needed).
+
+        Parameters
+        ----------
+        estimator : fitted BucketedRegressor or Pipeline ending in one
+            Must expose ``predict_bucket_proba`` (on its last step).
+        X : array-like or DataFrame
+            Input rows.
+        y : array-like of shape (n_samples,)
+            True like counts.
+        kind : {"top_label", "one_vs_rest"}, default="top_label"
+            See the class docstring.
+        n_bins : int, default=5
+            Probability bins, as in :func:`sklearn.calibration.calibration_curve`.
+        strategy : {"uniform", "quantile"}, default="uniform"
+            As in :func:`sklearn.calibration.calibration_curve`.
+        ax, **kwargs
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : BucketCalibrationDisplay
+        """
+        return cls.from_predictions(
+            y,
+            predict_bucket_proba(estimator, X),
+            bins=final_bins(estimator),
+            kind=kind,
+            n_bins=n_bins,
+            strategy=strategy,
+            ax=ax,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true,
+        y_proba,
+        *,
+        bins=None,
+        kind="top_label",
+        n_bins=5,
+        strategy="uniform",
+        ax=None,
+        **kwargs,
+    ):
+        """Calibration of bucket probabilities ``y_proba`` against true likes.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True like counts (turned into buckets with ``assign_buckets``).
+        y_proba : array-like of shape (n_samples, n_buckets)
+            Predicted bucket probabilities, columns in bucket order.
+        bins, kind, n_bins, strategy, ax, **kwargs
+            See :meth:`from_estimator`.
+
+        Returns
+        -------
+        display : BucketCalibrationDisplay
+        """
+        from sklearn.calibration import calibration_curve
+
+        if kind not in ("top_label", "one_vs_rest"):
+            raise PlotInputError(f"kind must be 'top_label' or 'one_vs_rest', got {kind!r}.")
+        edges = _resolve_bins(bins)
+        n_buckets = len(edges) + 1
+        y_true, _ = _check_likes(y_true, np.zeros(np.asarray(y_true).shape[0]))
+        proba = np.asarray(y_proba, dtype=float)
+        if proba.shape != (y_true.shape[0], n_buckets):
+            raise PlotInputError(
+                f"y_proba must have shape ({y_true.shape[0]}, {n_buckets}) (rows, buckets), "
+                f"got {proba.shape}."
+            )
+        bad = np.argwhere(~np.isfinite(proba) | (proba < 0) | (proba > 1))
+        if bad.size:
+            r, c = bad[0]
+            raise PlotInputError(
+                f"y_proba must hold probabilities in [0, 1]; row {r}, bucket {c} holds "
+                f"{proba[r, c]!r}."
+            )
+        bucket_true = np.asarray(assign_buckets(y_true, edges))
+        if kind == "top_label":
+            correct = (proba.argmax(axis=1) == bucket_true).astype(int)
+            pt, pp = calibration_curve(
+                correct, proba.max(axis=1), pos_label=1, n_bins=n_bins, strategy=strategy
+            )
+            prob_true, prob_pred, labels = [pt], [pp], ["top bucket"]
+        else:
+            prob_true, prob_pred, labels = [], [], []
+            for k, name in enumerate(bucket_labels(edges)):
+                pt, pp = calibration_curve(
+                    (bucket_true == k).astype(int),
+                    proba[:, k],
+                    pos_label=1,
+                    n_bins=n_bins,
+                    strategy=strategy,
+                )
+                prob_true.append(pt)
+                prob_pred.append(pp)
+                labels.append(name)
+        disp = cls(prob_true=prob_true, prob_pred=prob_pred, curve_labels=labels, kind=kind)
+        return disp.plot(ax=ax, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Error over time
+# ---------------------------------------------------------------------------
+
+
+class ErrorOverTimeDisplay:
+    """One error metric per calendar period (month, week, ...).
+
+    Parameters
+    ----------
+    periods : pandas.PeriodIndex
+        The periods, in order.
+    values : ndarray of shape (n_periods,)
+        The metric in each period.
+    counts : ndarray of shape (n_periods,)
+        Rows in each period.
+    metric : str
+        Name of the metric (a key of :func:`skbucket.metrics.evaluate`).
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from skbucket.plotting import ErrorOverTimeDisplay
+    >>> disp = ErrorOverTimeDisplay.from_predictions(
+    ...     [1, 10, 100], [1, 20, 100], ["2020-01-03", "2020-01-20", "2020-03-01"],
+    ...     ax=Figure().subplots())
+    >>> [str(p) for p in disp.periods], disp.counts.tolist()
+    (['2020-01', '2020-03'], [2, 1])
+    """
+
+    def __init__(self, *, periods, values, counts, metric):
+        self.periods = periods
+        self.values = values
+        self.counts = counts
+        self.metric = metric
+
+    def plot(self, ax=None, *, line_kwargs=None):
+        """Draw the metric per period (start of each period on the x axis).
+
+        Returns
+        -------
+        display : ErrorOverTimeDisplay
+        """
+        fig, ax = _new_ax(ax)
+        x = self.periods.to_timestamp(how="start").to_pydatetime()
+        self.line_ = ax.plot(
+            x, np.asarray(self.values, dtype=float), **_style({"marker": "o"}, line_kwargs)
+        )[0]
+        freq = getattr(self.periods, "freqstr", "")
+        ax.set(xlabel=f"Period ({freq})", ylabel=self.metric)
+        for label in ax.get_xticklabels():
+            label.set(rotation=30, horizontalalignment="right")
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        dates=None,
+        date_column="date",
+        freq="M",
+        metric="mae_log1p",
+        ax=None,
+        line_kwargs=None,
+    ):
+        """Error of ``estimator.predict(X)`` per period.
+
+        Parameters
+        ----------
+        estimator : fitted regressor
+            ``BucketedRegressor``, ``Pipeline`` ending in one, or any regressor.
+        X : array-like or DataFrame
+            Input rows.
+        y : array-like of shape (n_samples,)
+            True like counts.
+        dates : array-like of shape (n_samples,), default=None
+            Posting date of each row; when ``None`` ``X[date_column]`` is used.
+        date_column : str, default="date"
+            Column of ``X`` holding the dates when ``dates`` is ``None``.
+        freq, metric, ax, line_kwargs
+            See :meth:`from_predictions`.
+
+        Returns
+        -------
+        display : ErrorOverTimeDisplay
+        """
+        if dates is None:
+            columns = getattr(X, "columns", None)
+            if columns is None or date_column not in columns:
+                raise PlotInputError(
+                    f"no dates given and X has no {date_column!r} column; pass dates=."
+                )
+            dates = X[date_column]
+        return cls.from_predictions(
+            y, estimator.predict(X), dates, bins=final_bins(estimator), freq=freq,
+            metric=metric, ax=ax, line_kwargs=line_kwargs,
+        )  # fmt: skip
+
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true,
+        y_pred,
+        dates,
+        *,
+        bins=None,
+        freq="M",
+        metric="mae_log1p",
+        ax=None,
+        line_kwargs=None,
+    ):
+        """Error of predicted likes per period of ``dates``.
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like of shape (n_samples,)
+            True and predicted like counts.
+        dates : array-like of shape (n_samples,)
+            Anything :func:`pandas.to_datetime` parses; no missing values.
+        bins : sequence of numbers, default=None
+            Bucket edges for the bucket metrics.
+        freq : str, default="M"
+            pandas period frequency: ``"M"`` month, ``"W"`` week, ``"D"`` day...
+        metric : str, default="mae_log1p"
+            Key of :func:`skbucket.metrics.evaluate` (``"rmse"``,
+            ``"rmse_log1p"``, ``"bucket_accuracy"``...).
+        ax, line_kwargs
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : ErrorOverTimeDisplay
+        """
+        import pandas as pd
+
+        if metric not in METRIC_NAMES or metric == "n_samples":
+            choices = [m for m in METRIC_NAMES if m != "n_samples"]
+            raise PlotInputError(f"metric must be one of {choices}, got {metric!r}.")
+        y_true, y_pred = _check_likes(y_true, y_pred)
+        _clip_negative(y_pred)  # warn once here, not once per period
+        raw = pd.Series(np.asarray(dates, dtype=object))
+        if raw.shape[0] != y_true.shape[0]:
+            raise PlotInputError(f"dates has {raw.shape[0]} rows but y_true has {y_true.shape[0]}.")
+        try:
+            when = pd.to_datetime(raw, errors="raise", format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise PlotInputError(f"dates could not be parsed as dates: {exc}") from exc
+        missing = np.flatnonzero(when.isna().to_numpy())
+        if missing.size:
+            raise PlotInputError(
+                f"dates has {missing.size} missing value(s), first at row {missing[0]}."
+            )
+        if getattr(when.dt, "tz", None) is not None:
+            when = when.dt.tz_convert(None)
+        period = when.dt.to_period(freq)
+        order = pd.PeriodIndex(sorted(period.unique()), freq=period.dt.freq)
+        codes = period.to_numpy()
+        values, counts = [], []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            for p in order:
+                mask = codes == p
+                values.append(evaluate(y_true[mask], y_pred[mask], bins=bins)[metric])
+                counts.append(int(mask.sum()))
+        disp = cls(periods=order, values=np.array(values), counts=np.array(counts), metric=metric)
+        return disp.plot(ax=ax, line_kwargs=line_kwargs)
