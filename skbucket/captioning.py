@@ -1,0 +1,573 @@
+"""Media → captions with BLIP-2: :class:`Blip2Captioner`.
+
+One caption per image, made by a Hugging Face ``Blip2ForConditionalGeneration`` with greedy
+(or beam) search, exactly as ``model.generate`` makes it image by image. Around that single
+model call everything is about doing the work once and never losing it:
+
+* a post's ``media`` cell is read with :func:`skbucket.media.parse_media` (the scraper's
+  ``Photo``/``Video``/``Gif`` text, a path, a URL, a list, or nothing); a video or GIF is
+  captioned from its thumbnail;
+* every distinct reference is fetched once, on the :class:`skbucket.media.ImageFetcher`
+  thread pool, while the model works on the previous chunk;
+* images are de-duplicated by the SHA-256 of their bytes (a repost under another URL is
+  captioned once), decoded once, and captioned in batches across rows by the shared runtime
+  (:func:`skbucket._models.batched_map`);
+* each finished batch is written to the cache at once, keyed by image content + model
+  fingerprint + generation settings, so a rerun (also a new process, also after ``SIGKILL``
+  or Ctrl-C) starts where the last one stopped.
+
+torch, transformers and Pillow are imported inside methods only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import numbers
+import os
+from typing import Any
+
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _models
+from .cache import hash_key, open_cache
+
+__all__ = ["CAPTION_COLUMN", "CAPTION_SEPARATOR", "Blip2Captioner", "CaptioningError"]
+
+#: Name of the output column.
+CAPTION_COLUMN = "caption"
+
+#: Joins the captions of a post with several images, in the order of its media.
+CAPTION_SEPARATOR = " | "
+
+#: Columns of :attr:`Blip2Captioner.errors_`.
+ERROR_COLUMNS = ["row", "position", "media", "kind", "error", "message"]
+
+
+class CaptioningError(ValueError):
+    """An image of a row could not be captioned and ``on_error="raise"``.
+
+    The message names the row (index label and position) and the media reference; the
+    original :class:`skbucket.media.MediaError` is chained as ``__cause__``.
+
+    Attributes
+    ----------
+    row : object
+        Index label of the first row holding the reference.
+    position : int
+        Position of that row in the input.
+    ref : str
+        The media reference (URL or path) or, for an unreadable ``media`` cell, its text.
+    """
+
+    def __init__(self, message: str, *, row: Any = None, position: int | None = None, ref=None):
+        super().__init__(message)
+        self.row = row
+        self.position = position
+        self.ref = ref
+
+
+class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseEstimator):
+    """Add a ``caption`` column describing each post's images, made by BLIP-2.
+
+    Parameters
+    ----------
+    model : str or os.PathLike, default="Salesforce/blip2-opt-2.7b"
+        Hugging Face hub id or local folder of a BLIP-2 checkpoint (loaded with
+        ``Blip2ForConditionalGeneration`` and ``AutoProcessor``, once per process, on first
+        use in :meth:`transform`).
+    media_column : str, default="media"
+        Column holding each post's media; each cell is anything
+        :func:`skbucket.media.parse_media` accepts (the scraper's ``Photo``/``Video``/``Gif``
+        text, a path, an ``http(s)://`` or ``file://`` URL, a list of those, or nothing).
+    prompt : str or None, default=None
+        Text the caption continues (e.g. ``"a photo of"``); ``None`` captions from the image
+        alone. The caption returned is the generated continuation only (the prompt is not
+        repeated).
+    max_new_tokens : int, default=30
+        Most tokens generated per caption.
+    num_beams : int, default=1
+        1 is greedy search; more is beam search.
+    batch_size : int, default=8
+        Images per ``model.generate`` call (images of different rows share a batch).
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        ``"auto"`` uses CUDA when available (see :func:`skbucket._models.resolve_device`).
+    dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
+        ``"auto"`` is bfloat16 (or float16 where bf16 is unsupported) on CUDA and float32
+        elsewhere (see :func:`skbucket._models.resolve_dtype`).
+    cache : None, str, os.PathLike, False or cache object, default=None
+        Where captions are kept (see :mod:`skbucket.cache`): ``None`` the process-wide memory
+        cache, a path a folder on disk (shared by processes; survives restarts), ``False``
+        none. Keys: SHA-256 of the image bytes + model fingerprint + ``prompt``,
+        ``max_new_tokens``, ``num_beams`` and the resolved dtype.
+    on_error : str, default="raise"
+        What to do with an image that cannot be read or decoded, or a ``media`` cell that
+        cannot be parsed: ``"raise"`` raises :class:`CaptioningError` naming the row and the
+        reference; ``"skip"`` gives that image an empty caption; any other string is used as
+        that image's caption. Every failure is recorded in :attr:`errors_` either way.
+    image_loader : callable, skbucket.media.ImageFetcher or None, default=None
+        How images are read. ``None``: a default :class:`~skbucket.media.ImageFetcher`
+        (local paths, ``file://`` and ``http(s)://`` only; 10 s timeouts, 20 MB and 40 Mpx
+        caps, 2 retries with backoff, 8 I/O threads). An ``ImageFetcher``: used as is (to
+        change those limits). A callable: ``image_loader(ref)`` gets the reference string
+        and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the fetcher's
+        threads and whatever it raises is recorded like any other failure.
+    progress : bool or None, default=None
+        Progress bar over the images; ``None`` shows it only when stderr is a terminal.
+    overwrite : bool, default=False
+        Only matters when the input already has a ``caption`` column. ``False`` keeps each
+        non-empty existing caption (its media are not even read) and captions the rows whose
+        caption is missing or empty; ``True`` captions every row.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input columns seen in :meth:`fit`.
+    feature_names_in_ : ndarray of str
+        Input columns seen in :meth:`fit`.
+    errors_ : pandas.DataFrame
+        Set by every :meth:`transform`: one record per image (or unparseable cell) that
+        failed, with columns ``row`` (index label), ``position``, ``media`` (the reference),
+        ``kind``, ``error`` (exception class) and ``message``. Empty when nothing failed.
+    n_generated_ : int
+        Set by every :meth:`transform`: how many images the model captioned in that call
+        (cache hits and repeated images not counted).
+
+    See Also
+    --------
+    skbucket.media.parse_media : What a ``media`` cell may hold.
+    skbucket.prompts.PromptBuilder : Uses the ``caption`` column.
+
+    Notes
+    -----
+    **Output.** :meth:`transform` returns the input DataFrame's columns plus ``caption``
+    (a string column; an existing ``caption`` column is replaced in place). Each caption is
+    ``model.generate(**processor(images=image, text=prompt), max_new_tokens=...,
+    num_beams=..., do_sample=False)`` decoded with ``skip_special_tokens=True``, without the
+    prompt tokens, and stripped. A row with several images gets their captions joined with
+    :data:`CAPTION_SEPARATOR` (``" | "``) in media order (empty captions left out); a row
+    with no media gets ``""``. Batched generation needs no padding (every input of a batch
+    holds the same prompt), so it gives the same text as one image at a time, up to
+    floating-point ties.
+
+    **Output container.** The native output is a pandas DataFrame (the columns mix texts and
+    other types), also for ``set_output(transform="default")``; ``set_output(transform=
+    "pandas")`` or ``"polars"`` work as for any scikit-learn transformer.
+
+    **Work done once.** Distinct references are fetched once; images with equal bytes are
+    decoded and captioned once; cached captions are not recomputed. :meth:`fit` loads no
+    model; the model is loaded on the first cache miss in :meth:`transform`.
+
+    **Crash safety.** Each finished batch is cached before the next starts. After Ctrl-C the
+    fetch threads are stopped and ``KeyboardInterrupt`` propagates; with a disk ``cache`` a
+    rerun (even after ``SIGKILL``) recomputes only the batch that was in flight.
+
+    Examples
+    --------
+    A model folder or hub id is needed; with ``Salesforce/blip2-opt-2.7b`` downloaded:
+
+    >>> import pandas as pd
+    >>> from skbucket.captioning import Blip2Captioner
+    >>> posts = pd.DataFrame({"media": ["photos/cat.jpg", None]})
+    >>> captioner = Blip2Captioner(cache="blip2-cache").fit(posts)
+    >>> captioner.get_feature_names_out()
+    array(['media', 'caption'], dtype=object)
+    >>> captioner.transform(posts)  # doctest: +SKIP
+                media                       caption
+    0  photos/cat.jpg  a cat sitting on a windowsill
+    1            None
+    """
+
+    _parameter_constraints: dict = {
+        "model": [str, os.PathLike],
+        "media_column": "no_validation",  # any column label; checked against X in fit
+        "prompt": [str, None],
+        "max_new_tokens": [Interval(numbers.Integral, 1, None, closed="left")],
+        "num_beams": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        # validated when used (in transform) by the shared runtime / cache
+        "device": "no_validation",
+        "dtype": "no_validation",
+        "cache": "no_validation",
+        "on_error": [str],
+        "image_loader": "no_validation",  # checked in fit (callable or ImageFetcher)
+        "progress": ["boolean", None],
+        "overwrite": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        model="Salesforce/blip2-opt-2.7b",
+        media_column="media",
+        prompt=None,
+        max_new_tokens=30,
+        num_beams=1,
+        batch_size=8,
+        device="auto",
+        dtype="auto",
+        cache=None,
+        on_error="raise",
+        image_loader=None,
+        progress=None,
+        overwrite=False,
+    ):
+        self.model = model
+        self.media_column = media_column
+        self.prompt = prompt
+        self.max_new_tokens = max_new_tokens
+        self.num_beams = num_beams
+        self.batch_size = batch_size
+        self.device = device
+        self.dtype = dtype
+        self.cache = cache
+        self.on_error = on_error
+        self.image_loader = image_loader
+        self.progress = progress
+        self.overwrite = overwrite
+
+    # ------------------------------------------------------------------------------ sklearn
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Input is a DataFrame with a media column (texts, paths, URLs), not a numeric
+        # 2-D array; scikit-learn's generic checks cannot build such input.
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
+        tags.requires_fit = True
+        return tags
+
+    def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"{type(self).__name__} expects a pandas DataFrame with a "
+                f"{self.media_column!r} column, got {type(X).__name__}"
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        if self.media_column not in X.columns:
+            raise ValueError(
+                f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "
+                f"X; columns present: {list(X.columns)}"
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and record the input columns; loads no model.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Posts with a ``media_column`` column.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : Blip2Captioner
+        """
+        loader = self.image_loader
+        if loader is not None and not callable(loader) and not _is_fetcher(loader):
+            raise ValueError(
+                "image_loader must be None, a skbucket.media.ImageFetcher or a callable "
+                f"ref -> bytes | PIL.Image; got {type(loader).__name__}"
+            )
+        self._check_frame(X, reset=True)
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Input columns followed by ``caption`` (unless the input already has one).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Must match :attr:`feature_names_in_` when given.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        import numpy as np
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self, "n_features_in_")
+        names = list(_check_feature_names_in(self, input_features))
+        if CAPTION_COLUMN not in names:
+            names.append(CAPTION_COLUMN)
+        return np.asarray(names, dtype=object)
+
+    # ---------------------------------------------------------------------------- transform
+    def transform(self, X):
+        """Caption every row's images.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Posts with the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        X_out : pandas.DataFrame
+            A copy of ``X`` with the ``caption`` column added (or, with an existing one,
+            filled in; see ``overwrite``). Same index and row order as ``X``.
+
+        Raises
+        ------
+        CaptioningError
+            With ``on_error="raise"``, for the first row whose media cannot be read, decoded
+            or parsed; captions finished before it are cached.
+        skbucket._models.ModelNotAvailableError
+            When the model cannot be loaded (only if some image is not cached).
+        """
+        check_is_fitted(self, "n_features_in_")
+        X = self._check_frame(X, reset=False)
+        n = len(X)
+        labels = list(X.index)
+        errors: list[dict] = []
+        self.errors_ = pd.DataFrame(columns=ERROR_COLUMNS)
+        self.n_generated_ = 0
+
+        # 1. which rows need captions, and which images each one holds
+        keep = self._existing_captions(X)
+        row_refs: list[list[Any] | None] = [None] * n
+        for pos, cell in enumerate(X[self.media_column].tolist()):
+            if keep[pos] is not None:
+                continue
+            try:
+                row_refs[pos] = _media_refs(cell)
+            except ValueError as exc:  # MediaParseError
+                self._fail(errors, labels, pos, _cell_text(cell), "", exc)
+                row_refs[pos] = [_Failed(exc)]
+
+        # 2. fetch each distinct reference once; caption each distinct image once
+        first_row: dict[str, int] = {}
+        kinds: dict[str, str] = {}
+        for pos, refs in enumerate(row_refs):
+            for ref in refs or ():
+                if isinstance(ref, _Failed):
+                    continue
+                first_row.setdefault(ref.url, pos)
+                kinds.setdefault(ref.url, ref.kind)
+        captions = self._caption_refs(list(first_row), first_row, kinds, labels, errors)
+
+        # 3. assemble in input order
+        out = []
+        for pos in range(n):
+            if keep[pos] is not None:
+                out.append(keep[pos])
+                continue
+            parts = []
+            for ref in row_refs[pos] or ():
+                if isinstance(ref, _Failed):
+                    parts.append(self._replacement())
+                    continue
+                result = captions[ref.url]
+                if isinstance(result, _Failed):
+                    if first_row[ref.url] != pos:  # record it for every row that holds it
+                        self._fail(errors, labels, pos, ref.url, ref.kind, result.error)
+                    parts.append(self._replacement())
+                else:
+                    parts.append(result)
+            out.append(CAPTION_SEPARATOR.join(p for p in parts if p))
+        self.errors_ = _error_frame(errors)
+        X_out = X.copy()
+        X_out[CAPTION_COLUMN] = pd.Series(out, index=X.index, dtype=object)
+        return X_out
+
+    # ------------------------------------------------------------------------------ helpers
+    def _existing_captions(self, X) -> list[str | None]:
+        """Per row: the caption to keep as is, or ``None`` when the row must be captioned."""
+        if self.overwrite or CAPTION_COLUMN not in X.columns:
+            return [None] * len(X)
+        return [c if isinstance(c, str) and c.strip() else None for c in X[CAPTION_COLUMN]]
+
+    def _replacement(self) -> str:
+        return "" if self.on_error == "skip" else self.on_error
+
+    def _fail(self, errors, labels, pos, ref, kind, exc) -> None:
+        """Record a failure; raise :class:`CaptioningError` when ``on_error="raise"``."""
+        errors.append(
+            {
+                "row": labels[pos],
+                "position": pos,
+                "media": ref,
+                "kind": kind,
+                "error": type(exc).__name__,
+                "message": str(exc),
+            }
+        )
+        if self.on_error == "raise":
+            self.errors_ = _error_frame(errors)
+            raise CaptioningError(
+                f"{type(self).__name__}: row {labels[pos]!r} (position {pos}): cannot caption "
+                f"media {ref!r}: {exc}",
+                row=labels[pos],
+                position=pos,
+                ref=ref,
+            ) from exc
+
+    def _fetcher(self):
+        from .media import ImageFetcher
+
+        loader = self.image_loader
+        if loader is None:
+            fetcher = ImageFetcher()
+        elif _is_fetcher(loader):
+            fetcher = loader
+        else:
+            fetcher = ImageFetcher(loader=loader)
+        return fetcher
+
+    def _settings_key(self):
+        """Cache-key prefix: everything besides the image that changes the caption."""
+        device = _models.resolve_device(self.device)
+        dtype = _models.resolve_dtype(self.dtype, device)
+        return (
+            device,
+            dtype,
+            hash_key(
+                type(self).__name__,
+                _models.model_fingerprint(self.model),
+                self.prompt,
+                int(self.max_new_tokens),
+                int(self.num_beams),
+                str(dtype),
+            ),
+        )
+
+    def _caption_refs(self, urls, first_row, kinds, labels, errors) -> dict[str, Any]:
+        """Fetch ``urls`` (in order, on threads) and caption them chunk by chunk."""
+        from .media import decode_image
+
+        results: dict[str, Any] = {}
+        if not urls:
+            return results
+        device, dtype, prefix = self._settings_key()
+        store = open_cache(self.cache)
+        chunk_size = 4 * int(self.batch_size)
+        fetcher = self._fetcher()
+        stream = fetcher.fetch_bytes(urls)
+        content_of: dict[str, str] = {}  # url -> content key
+        by_key: dict[str, Any] = {}  # content key -> caption, or _Failed when undecodable
+
+        def generate(batch):
+            return self._generate([image for _, image in batch], device, dtype)
+
+        def flush(chunk: list[tuple[str, bytes]]) -> None:
+            # content keys: equal bytes are decoded and captioned once
+            pending: dict[str, tuple[str, bytes]] = {}
+            for url, data in chunk:
+                key = hash_key(prefix, hashlib.sha256(data).hexdigest())
+                content_of[url] = key
+                if key not in by_key:
+                    pending.setdefault(key, (url, data))
+            found = dict(store.get_many(list(pending))) if store is not None and pending else {}
+            by_key.update(found)
+            todo = []
+            for key, (url, data) in pending.items():
+                if key in found:
+                    continue
+                try:
+                    todo.append((key, decode_image(data, source=url)))
+                except ValueError as exc:  # MediaDecodeError / MediaTooLargeError
+                    by_key[key] = _Failed(exc)
+            if todo:
+                captions = _models.batched_map(
+                    todo,
+                    generate,
+                    batch_size=int(self.batch_size),
+                    cache=store,
+                    key_fn=lambda item: item[0],
+                    progress=False,
+                )
+                self.n_generated_ += len(todo)
+                by_key.update((key, cap) for (key, _), cap in zip(todo, captions))
+            for url, _ in chunk:
+                results[url] = by_key[content_of[url]]
+                if isinstance(results[url], _Failed):
+                    exc = results[url].error
+                    self._fail(errors, labels, first_row[url], url, kinds[url], exc)
+            bar.update(len(chunk))
+
+        with (
+            contextlib.closing(stream),
+            _models.progress_bar(len(urls), type(self).__name__, self.progress) as bar,
+        ):
+            chunk: list[tuple[str, bytes]] = []
+            for url, data in stream:
+                if isinstance(data, Exception):
+                    results[url] = _Failed(data)
+                    self._fail(errors, labels, first_row[url], url, kinds[url], data)
+                    bar.update(1)
+                    continue
+                chunk.append((url, data))
+                if len(chunk) >= chunk_size:
+                    flush(chunk)
+                    chunk = []
+            if chunk:
+                flush(chunk)
+        return results
+
+    def _generate(self, images, device, dtype) -> list[str]:
+        """Captions of one batch of RGB images: one ``model.generate`` call."""
+        import torch
+
+        model = _models.load_pretrained(
+            "Blip2ForConditionalGeneration", self.model, device=device, dtype=dtype
+        )
+        processor = _models.load_pretrained("AutoProcessor", self.model)
+        kwargs: dict[str, Any] = {"images": list(images), "return_tensors": "pt"}
+        if self.prompt is not None:
+            kwargs["text"] = [self.prompt] * len(images)
+        inputs = processor(**kwargs).to(device)
+        inputs["pixel_values"] = inputs["pixel_values"].to(dtype)
+        out = model.generate(
+            **inputs,
+            max_new_tokens=int(self.max_new_tokens),
+            num_beams=int(self.num_beams),
+            do_sample=False,
+        )
+        prompt_ids = inputs.get("input_ids")
+        if (
+            prompt_ids is not None
+            and out.shape[1] >= prompt_ids.shape[1]
+            and torch.equal(out[:, : prompt_ids.shape[1]], prompt_ids.to(out.device))
+        ):
+            out = out[:, prompt_ids.shape[1] :]  # decoder-only models echo the prompt
+        texts = processor.batch_decode(out, skip_special_tokens=True)
+        return [t.strip() for t in texts]
+
+
+# ---------------------------------------------------------------------------------- helpers
+class _Failed:
+    """Marks an image (or a whole cell) that could not be captioned."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _is_fetcher(obj) -> bool:
+    from .media import ImageFetcher
+
+    return isinstance(obj, ImageFetcher)
+
+
+def _media_refs(cell) -> list:
+    from .media import parse_media
+
+    return parse_media(cell)
+
+
+def _cell_text(cell, limit: int = 200) -> str:
+    text = cell if isinstance(cell, str) else repr(cell)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _error_frame(errors: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(errors, columns=ERROR_COLUMNS)
+    return frame.sort_values("position", kind="stable", ignore_index=True)
