@@ -1,0 +1,195 @@
+"""Tests for skbucket.metrics: the one place evaluation metrics are computed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skbucket.bucketed import BucketedRegressor, assign_buckets
+from skbucket.metrics import (
+    DEFAULT_BINS,
+    METRIC_NAMES,
+    MetricsInputError,
+    bucket_labels,
+    evaluate,
+    evaluate_estimator,
+    final_bins,
+    metrics_frame,
+    predict_bucket,
+    predict_bucket_proba,
+)
+
+
+def _rmse(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)))
+
+
+def _r2(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return 1 - np.sum((a - b) ** 2) / np.sum((a - a.mean()) ** 2)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(240, 3))
+    y = np.round(np.expm1(X[:, 0]))
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    X, y = data
+    est = BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True)
+    return est.fit(X, y)
+
+
+def test_evaluate_matches_hand_formulas():
+    y_true = np.array([0, 3, 50, 120, 800, 4000.0])
+    y_pred = np.array([2, 3, 30, 400, 700, 2000.0])
+    m = evaluate(y_true, y_pred)
+    assert list(m) == list(METRIC_NAMES)
+    lt, lp = np.log1p(y_true), np.log1p(y_pred)
+    assert m["rmse"] == pytest.approx(_rmse(y_true, y_pred))
+    assert m["rmse_log1p"] == pytest.approx(_rmse(lt, lp))
+    assert m["mae_log1p"] == pytest.approx(np.mean(np.abs(lt - lp)))
+    assert m["r2"] == pytest.approx(_r2(y_true, y_pred))
+    assert m["r2_log1p"] == pytest.approx(_r2(lt, lp))
+    # buckets: true 0 0 1 2 4 6 / pred 0 0 1 3 4 5 -> 4 of 6 right
+    assert m["bucket_accuracy"] == pytest.approx(4 / 6)
+    assert m["n_samples"] == 6
+
+
+def test_macro_f1_by_hand():
+    # true buckets 0 0 1 1, predicted 0 1 1 1:
+    # bucket 0: P=1, R=.5, F1=2/3; bucket 1: P=2/3, R=1, F1=.8 -> macro .7333
+    m = evaluate([1, 2, 50, 60], [1, 20, 50, 60])
+    assert m["bucket_macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    assert m["bucket_accuracy"] == pytest.approx(0.75)
+
+
+def test_bucket_pred_overrides_buckets_of_predictions():
+    y_true = [5, 50, 5000]
+    y_pred = [5, 50, 5000]  # perfect likes
+    assert evaluate(y_true, y_pred)["bucket_accuracy"] == 1.0
+    m = evaluate(y_true, y_pred, bucket_pred=[0, 0, 0])
+    assert m["bucket_accuracy"] == pytest.approx(1 / 3)
+    assert m["rmse"] == 0.0  # regression metrics do not depend on bucket_pred
+
+
+def test_custom_bins():
+    m = evaluate([0, 1, 2], [0, 2, 1], bins=(1,))
+    # buckets true 0 0 1, pred 0 1 0
+    assert m["bucket_accuracy"] == pytest.approx(1 / 3)
+
+
+def test_negative_predictions_clip_for_log_metrics_and_warn():
+    y_true = np.array([0.0, 10.0, 100.0])
+    y_pred = np.array([-5.0, 10.0, 100.0])
+    with pytest.warns(UserWarning, match="1 of 3 predicted like counts are negative"):
+        m = evaluate(y_true, y_pred)
+    assert m["rmse"] == pytest.approx(_rmse(y_true, y_pred))  # raw, unclipped
+    assert m["rmse_log1p"] == 0.0  # -5 clipped to 0 == true 0
+    assert m["bucket_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "kwargs", "match"),
+    [
+        ([1, 2, 3], [1, 2], {}, "different lengths: 3 != 2"),
+        ([1, np.nan, 3], [1, 2, 3], {}, "y_true holds 1 non-finite.*row 1"),
+        ([1, 2, 3], [1, 2, np.inf], {}, "y_pred holds 1 non-finite.*row 2"),
+        ([1, -2, 3], [1, 2, 3], {}, "non-negative.*row 1"),
+        ([], [], {}, "empty"),
+        ([[1, 2], [3, 4]], [[1, 2], [3, 4]], {}, "one-dimensional"),
+        (["a", "b"], [1, 2], {}, "numeric"),
+        ([1, 2], [1, 2], {"bucket_pred": [0, 7]}, r"\[0, 6\].*row 1 holds 7"),
+        ([1, 2], [1, 2], {"bucket_pred": [0]}, "1-dimensional|one-dimensional with 2 rows"),
+        ([1, 2], [1, 2], {"bucket_pred": [0.5, 1]}, "integer bucket indices"),
+    ],
+)
+def test_bad_input_raises_clear_error(y_true, y_pred, kwargs, match):
+    with pytest.raises(MetricsInputError, match=match):
+        evaluate(y_true, y_pred, **kwargs)
+    assert issubclass(MetricsInputError, ValueError)
+
+
+def test_single_row_r2_is_nan_not_an_error():
+    m = evaluate([3], [4])
+    assert np.isnan(m["r2"]) and np.isnan(m["r2_log1p"])
+    assert m["rmse"] == 1.0
+
+
+def test_bucket_labels():
+    assert bucket_labels() == [
+        "0-10",
+        "11-100",
+        "101-300",
+        "301-500",
+        "501-1000",
+        "1001-2500",
+        ">2500",
+    ]
+    assert bucket_labels(np.array([10.0, 20.0])) == ["0-10", "11-20", ">20"]
+    assert len(bucket_labels()) == len(DEFAULT_BINS) + 1
+
+
+def test_evaluate_estimator_uses_classifier_buckets(data, model):
+    X, y = data
+    m = evaluate_estimator(model, X, y)
+    expected_acc = np.mean(model.predict_bucket(X) == assign_buckets(y))
+    assert m["bucket_accuracy"] == pytest.approx(expected_acc)
+    m_reg = evaluate_estimator(model, X, y, use_classifier_buckets=False)
+    pred_buckets = assign_buckets(np.clip(model.predict(X), 0, None))
+    assert m_reg["bucket_accuracy"] == pytest.approx(np.mean(pred_buckets == assign_buckets(y)))
+    assert m["rmse"] == pytest.approx(_rmse(y, model.predict(X)))
+
+
+def test_pipeline_helpers_go_through_earlier_steps(data):
+    X, y = data
+    pipe = make_pipeline(
+        StandardScaler(),
+        BucketedRegressor(
+            DecisionTreeClassifier(max_depth=3, random_state=0),
+            Ridge(),
+            bins=(10, 100, 1000),
+            clip=True,
+        ),
+    ).fit(X, y)
+    final = pipe[-1]
+    Xt = pipe[0].transform(X)
+    np.testing.assert_array_equal(predict_bucket(pipe, X), final.predict_bucket(Xt))
+    np.testing.assert_allclose(predict_bucket_proba(pipe, X), final.predict_bucket_proba(Xt))
+    assert final_bins(pipe) == (10, 100, 1000)
+    m = evaluate_estimator(pipe, X, y)
+    assert m["bucket_accuracy"] == pytest.approx(
+        np.mean(final.predict_bucket(Xt) == assign_buckets(y, (10, 100, 1000)))
+    )
+
+
+def test_plain_regressor_has_no_bucket_helpers(data):
+    X, y = data
+    ridge = Ridge().fit(X, y)
+    assert predict_bucket(ridge, X) is None
+    with pytest.raises(TypeError, match="predict_bucket_proba"):
+        predict_bucket_proba(ridge, X)
+    assert final_bins(ridge) == DEFAULT_BINS
+
+
+def test_metrics_frame_one_row_in_order():
+    frame = metrics_frame(evaluate([1, 2, 3], [1, 2, 4]))
+    assert frame.shape == (1, len(METRIC_NAMES))
+    assert list(frame.columns) == list(METRIC_NAMES)
+
+
+def test_metrics_does_not_import_matplotlib():
+    code = "import sys, skbucket.metrics; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
