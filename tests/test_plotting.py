@@ -1,0 +1,289 @@
+"""Tests for the Display objects of skbucket.plotting."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from sklearn.calibration import calibration_curve
+from sklearn.linear_model import Ridge
+from sklearn.metrics import confusion_matrix
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skbucket.bucketed import BucketedRegressor, assign_buckets
+from skbucket.metrics import bucket_labels
+from skbucket.plotting import (
+    BucketCalibrationDisplay,
+    BucketConfusionMatrixDisplay,
+    BucketErrorDisplay,
+    ErrorOverTimeDisplay,
+    LikesPredictionDisplay,
+    PlotInputError,
+)
+
+LABELS = bucket_labels()
+
+
+def _ax():
+    return Figure().subplots()
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(300, 3))
+    y = np.round(np.expm1(X[:, 0] + rng.normal(0, 0.3, 300)).clip(0))
+    dates = pd.date_range("2020-01-01", periods=300, freq="D")
+    return X, y, dates
+
+
+def _bucketed():
+    return BucketedRegressor(
+        DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True
+    )
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    X, y, _ = data
+    return _bucketed().fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def pipe(data):
+    X, y, _ = data
+    return make_pipeline(StandardScaler(), _bucketed()).fit(X, y)
+
+
+# ----------------------------------------------------------------- LikesPredictionDisplay
+def test_prediction_display_from_predictions():
+    y_true = np.array([0, 5, 50, 500, 5000.0])
+    y_pred = np.array([1, 4, 80, 300, 9000.0])
+    disp = LikesPredictionDisplay.from_predictions(y_true, y_pred, ax=_ax())
+    ax = disp.ax_
+    assert disp.figure_ is ax.figure
+    assert ax.get_xscale() == "symlog" and ax.get_yscale() == "symlog"
+    np.testing.assert_array_equal(disp.scatter_.get_offsets(), np.c_[y_true, y_pred])
+    xs, ys = disp.line_.get_data()
+    np.testing.assert_array_equal(xs, ys)  # the diagonal
+    assert xs[0] == 0 and xs[-1] == 9000
+    assert len(disp.bin_lines_) == 2 * 6
+    assert ax.get_xlabel() == "Actual likes" and ax.get_ylabel() == "Predicted likes"
+
+
+def test_prediction_display_from_estimator_and_subsample(data, model):
+    X, y, _ = data
+    disp = LikesPredictionDisplay.from_estimator(model, X, y, ax=_ax(), show_bins=False)
+    np.testing.assert_allclose(disp.scatter_.get_offsets()[:, 1], model.predict(X))
+    assert disp.bin_lines_ == []
+    sub = LikesPredictionDisplay.from_estimator(model, X, y, subsample=50, random_state=0, ax=_ax())
+    assert sub.scatter_.get_offsets().shape == (50, 2)
+    assert LikesPredictionDisplay.from_predictions(y, y, subsample=0.1, ax=_ax()).y_true.size == 30
+    with pytest.raises(PlotInputError, match="subsample"):
+        LikesPredictionDisplay.from_predictions(y, y, subsample=1.5, ax=_ax())
+
+
+def test_prediction_display_without_ax_uses_pyplot():
+    import matplotlib.pyplot as plt
+
+    disp = LikesPredictionDisplay.from_predictions([1, 2, 3], [1, 2, 4])
+    try:
+        assert disp.figure_ in [plt.figure(n) for n in plt.get_fignums()]
+    finally:
+        plt.close(disp.figure_)
+
+
+# ----------------------------------------------------------------- confusion matrix
+def test_confusion_matrix_counts_equal_sklearn(data):
+    _, y, _ = data
+    rng = np.random.RandomState(1)
+    y_pred = y * rng.uniform(0.3, 3, y.size)
+    disp = BucketConfusionMatrixDisplay.from_predictions(y, y_pred, ax=_ax())
+    expected = confusion_matrix(assign_buckets(y), assign_buckets(y_pred), labels=range(7))
+    np.testing.assert_array_equal(disp.confusion_matrix, expected)
+    assert disp.text_.shape == (7, 7)
+    assert disp.text_[2, 3].get_text() == str(expected[2, 3])
+    assert [t.get_text() for t in disp.ax_.get_xticklabels()] == LABELS
+    assert disp.ax_.get_xlabel() == "Predicted bucket (likes)"
+
+
+def test_confusion_matrix_normalized_rows_sum_to_one(data):
+    _, y, _ = data
+    y_pred = np.roll(y, 3)
+    disp = BucketConfusionMatrixDisplay.from_predictions(y, y_pred, normalize="true", ax=_ax())
+    counts = np.bincount(assign_buckets(y), minlength=7)
+    np.testing.assert_allclose(disp.confusion_matrix.sum(axis=1)[counts > 0], 1.0)
+    expected = confusion_matrix(
+        assign_buckets(y), assign_buckets(y_pred), labels=range(7), normalize="true"
+    )
+    np.testing.assert_allclose(disp.confusion_matrix, expected)
+
+
+def test_confusion_matrix_from_estimator_uses_classifier(data, model, pipe):
+    X, y, _ = data
+    disp = BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax())
+    expected = confusion_matrix(assign_buckets(y), model.predict_bucket(X), labels=range(7))
+    np.testing.assert_array_equal(disp.confusion_matrix, expected)
+
+    reg = BucketConfusionMatrixDisplay.from_estimator(model, X, y, source="regression", ax=_ax())
+    expected_reg = confusion_matrix(
+        assign_buckets(y), assign_buckets(model.predict(X)), labels=range(7)
+    )
+    np.testing.assert_array_equal(reg.confusion_matrix, expected_reg)
+
+    through = BucketConfusionMatrixDisplay.from_estimator(pipe, X, y, ax=_ax())
+    buckets = pipe[-1].predict_bucket(pipe[:-1].transform(X))
+    np.testing.assert_array_equal(
+        through.confusion_matrix, confusion_matrix(assign_buckets(y), buckets, labels=range(7))
+    )
+
+
+def test_confusion_matrix_bad_arguments(data):
+    _, y, _ = data
+    with pytest.raises(PlotInputError, match="pred_kind"):
+        BucketConfusionMatrixDisplay.from_predictions(y, y, pred_kind="proba", ax=_ax())
+    with pytest.raises(ValueError, match=r"\[0, 6\]"):
+        BucketConfusionMatrixDisplay.from_predictions([1, 2], [0, 9], pred_kind="bucket", ax=_ax())
+
+
+# ----------------------------------------------------------------- errors per bucket
+def test_bucket_error_mae_bars_by_hand():
+    y_true = np.array([0, 4, 50, 70, 3000.0])
+    y_pred = np.array([1, 4, 20, 70, 1000.0])
+    disp = BucketErrorDisplay.from_predictions(y_true, y_pred, kind="mae", ax=_ax())
+    err = np.abs(np.log1p(y_pred) - np.log1p(y_true))
+    expected = [err[:2].mean(), err[2:4].mean(), 0, 0, 0, 0, err[4]]
+    heights = [p.get_height() for p in disp.artists_.patches]
+    np.testing.assert_allclose(heights, expected)
+    assert np.isnan(disp.mae_[2])  # empty bucket is NaN, drawn as 0
+    ticks = [t.get_text() for t in disp.ax_.get_xticklabels()]
+    assert ticks[0] == "0-10\n(n=2)" and ticks[2] == "101-300\n(n=0)"
+
+
+def test_bucket_error_box_from_estimator(data, model, pipe):
+    X, y, _ = data
+    disp = BucketErrorDisplay.from_estimator(model, X, y, ax=_ax())
+    assert len(disp.artists_["boxes"]) == 7
+    signed = np.log1p(model.predict(X)) - np.log1p(y)
+    b = assign_buckets(y)
+    np.testing.assert_allclose(disp.errors[1], signed[b == 1])
+    median_line = disp.artists_["medians"][1].get_ydata()
+    assert median_line[0] == pytest.approx(np.median(signed[b == 1]))
+    BucketErrorDisplay.from_estimator(pipe, X, y, kind="mae", ax=_ax())
+    with pytest.raises(PlotInputError, match="kind"):
+        disp.plot(ax=_ax(), kind="violin")
+
+
+# ----------------------------------------------------------------- calibration
+def test_calibration_top_label_by_hand():
+    y_true = np.array([5, 5, 50, 50, 500, 5000.0])
+    proba = np.full((6, 7), 0.05)
+    proba[:, 0] = 0.7  # always predicts bucket 0 with 0.7
+    disp = BucketCalibrationDisplay.from_predictions(y_true, proba, n_bins=5, ax=_ax())
+    assert len(disp.lines_) == 1
+    xs, ys = disp.lines_[0].get_data()
+    np.testing.assert_allclose(xs, [0.7])
+    np.testing.assert_allclose(ys, [2 / 6])  # right on the two 0-10 rows
+    assert disp.ax_.get_xlim() == pytest.approx((-0.02, 1.02))
+
+
+def test_calibration_from_estimator_one_vs_rest(data, model, pipe):
+    X, y, _ = data
+    disp = BucketCalibrationDisplay.from_estimator(model, X, y, kind="one_vs_rest", ax=_ax())
+    assert len(disp.lines_) == 7
+    assert [line.get_label() for line in disp.lines_] == LABELS
+    proba = model.predict_bucket_proba(X)
+    pt, pp = calibration_curve(
+        (assign_buckets(y) == 2).astype(int), proba[:, 2], n_bins=5, pos_label=1
+    )
+    np.testing.assert_allclose(disp.lines_[2].get_xdata(), pp)
+    np.testing.assert_allclose(disp.lines_[2].get_ydata(), pt)
+
+    top = BucketCalibrationDisplay.from_estimator(pipe, X, y, ax=_ax())
+    p = pipe[-1].predict_bucket_proba(pipe[:-1].transform(X))
+    correct = (p.argmax(1) == assign_buckets(y)).astype(int)
+    pt, pp = calibration_curve(correct, p.max(1), n_bins=5, pos_label=1)
+    np.testing.assert_allclose(top.lines_[0].get_ydata(), pt)
+
+
+def test_calibration_rejects_bad_probabilities():
+    with pytest.raises(PlotInputError, match=r"shape \(2, 7\)"):
+        BucketCalibrationDisplay.from_predictions([1, 2], np.ones((2, 3)) / 3, ax=_ax())
+    bad = np.zeros((2, 7))
+    bad[1, 4] = 1.5
+    with pytest.raises(PlotInputError, match="row 1, bucket 4"):
+        BucketCalibrationDisplay.from_predictions([1, 2], bad, ax=_ax())
+    with pytest.raises(TypeError, match="predict_bucket_proba"):
+        BucketCalibrationDisplay.from_estimator(Ridge().fit([[0], [1]], [0, 1]), [[0]], [0])
+
+
+# ----------------------------------------------------------------- error over time
+def test_error_over_time_by_hand():
+    y_true = np.array([1, 10, 100, 1000.0])
+    y_pred = np.array([1, 20, 50, 1000.0])
+    dates = ["2020-01-05", "2020-01-31 23:59:00", "2020-03-01", "2020-03-20"]
+    disp = ErrorOverTimeDisplay.from_predictions(y_true, y_pred, dates, ax=_ax())
+    assert [str(p) for p in disp.periods] == ["2020-01", "2020-03"]
+    err = np.abs(np.log1p(y_pred) - np.log1p(y_true))
+    np.testing.assert_allclose(disp.values, [err[:2].mean(), err[2:].mean()])
+    np.testing.assert_array_equal(disp.counts, [2, 2])
+    np.testing.assert_allclose(disp.line_.get_ydata(), disp.values)
+    assert disp.ax_.get_ylabel() == "mae_log1p"
+
+    weekly = ErrorOverTimeDisplay.from_predictions(
+        y_true, y_pred, dates, freq="W", metric="rmse", ax=_ax()
+    )
+    assert len(weekly.periods) == 4 and weekly.values[0] == 0.0
+
+
+def test_error_over_time_from_estimator(data, model, pipe):
+    X, y, dates = data
+    disp = ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=_ax())
+    assert len(disp.periods) == 10 and disp.counts.sum() == 300
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates)
+    ErrorOverTimeDisplay.from_estimator(
+        make_pipeline(_ColumnDrop("date"), _bucketed()).fit(frame, y),
+        frame,
+        y,
+        ax=_ax(),
+    )
+    with pytest.raises(PlotInputError, match="no dates given"):
+        ErrorOverTimeDisplay.from_estimator(model, X, y, ax=_ax())
+
+
+def test_error_over_time_bad_dates():
+    with pytest.raises(PlotInputError, match="1 missing value.*row 1"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], ["2020-01-01", None], ax=_ax())
+    with pytest.raises(PlotInputError, match="could not be parsed"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], ["2020-01-01", "soon"], ax=_ax())
+    with pytest.raises(PlotInputError, match="3 rows"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], ["2020-01-01"] * 3, ax=_ax())
+    with pytest.raises(PlotInputError, match="metric must be one of"):
+        ErrorOverTimeDisplay.from_predictions([1], [1], ["2020-01-01"], metric="mape", ax=_ax())
+
+
+class _ColumnDrop:
+    """Minimal transformer dropping one column (keeps the test free of ColumnTransformer)."""
+
+    def __init__(self, column):
+        self.column = column
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X.drop(columns=[self.column]).to_numpy()
+
+    def get_params(self, deep=True):
+        return {"column": self.column}
+
+    def set_params(self, **params):
+        self.column = params.get("column", self.column)
+        return self
