@@ -1,0 +1,376 @@
+"""Run fitted skbucket estimators over Dask DataFrames, partition by partition.
+
+Needs the ``dask`` extra (``pip install "skbucket[dask]"``: ``dask[dataframe]`` and
+``distributed``). :func:`transform` and :func:`predict` apply any *fitted* transformer,
+pipeline or regressor to a :class:`dask.dataframe.DataFrame` (or ``Series``) and return a lazy
+dask collection, in the style of dask-ml's ``ParallelPostFit``:
+
+* **the estimator is shipped once**: it becomes a single key of the task graph
+  (``dask.delayed(estimator)``) that every partition task depends on. On a
+  ``distributed`` cluster each worker process receives and unpickles it once and then keeps
+  it in memory for all the partitions it runs.
+* **the model is loaded once per worker process**: skbucket estimators never pickle loaded
+  weights (see :class:`skbucket._models.TransformersEstimatorMixin`); the first partition a
+  worker runs loads them through the runtime's process-wide registry
+  (:func:`skbucket._models.load_pretrained`), and every later partition on that worker reuses
+  them.
+* **the on-disk cache is shared**: give the estimator ``cache="<folder on a shared disk>"``;
+  :class:`skbucket.cache.DiskCache` is safe for several processes (atomic writes), so workers
+  reuse each other's results, and a worker killed mid-job loses at most its batch in flight.
+* **results are identical** to the in-memory ``estimator.transform(part)`` /
+  ``estimator.predict(part)`` on the same rows, partition by partition, with the partition's
+  index kept (rows stay aligned with the input). Against one in-memory call on the whole frame
+  they agree up to floating-point rounding (BLAS and padded batches sum in a different order
+  when the rows come in other groups).
+
+``meta`` (the empty pandas object that describes the output) is found, unless given, by
+running the estimator once, in the calling process, on the two rows of dummy data dask makes
+from the input's schema (``ddf._meta_nonempty``), on a copy of the estimator whose ``cache``
+parameters are switched off (nothing is written to your cache). That loads the model in the
+calling process. To avoid it, pass ``meta``: for :func:`transform` a dtype is enough when the
+estimator has ``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for
+:func:`predict` a dtype (``meta="float64"``); a full pandas ``meta`` is accepted too. Each
+partition's output is checked against ``meta`` (number of columns) and cast to its dtypes.
+
+Training at scale needs no helper: run scikit-learn's own parallel loops on the cluster with
+joblib's dask backend, e.g. ``with joblib.parallel_backend("dask"): search.fit(X, y)`` for a
+:class:`~sklearn.model_selection.GridSearchCV` with ``n_jobs=-1`` (see ``docs/scaling.rst``).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+import pandas as pd
+
+try:
+    import dask
+    import dask.dataframe as dd
+    from dask.dataframe.utils import make_meta
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "skbucket.dask needs the 'dask' extra: pip install 'skbucket[dask]' "
+        "(dask[dataframe] and distributed)"
+    ) from exc
+
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["DaskOutputError", "MetaInferenceError", "predict", "transform"]
+
+
+class MetaInferenceError(ValueError):
+    """The output description (``meta``) could not be found by a dry run; pass ``meta=``."""
+
+
+class DaskOutputError(RuntimeError):
+    """A partition's output does not match ``meta`` (wrong number of rows or columns)."""
+
+
+def transform(estimator, ddf, *, meta=None):
+    """Lazily ``estimator.transform`` every partition of a Dask collection.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``transform``
+        A skbucket transformer, a :class:`~sklearn.pipeline.Pipeline` ending in one, or any
+        scikit-learn transformer. It is shipped once (one graph key), not once per partition.
+    ddf : dask.dataframe.DataFrame or dask.dataframe.Series
+        The rows to transform; each partition (a pandas object) is passed to
+        ``estimator.transform`` as it is.
+    meta : None, dtype-like, pandas.DataFrame or dict, default=None
+        The output description. None: found by a dry run on dummy rows (see the module
+        docstring). A dtype (``"float32"``, ``np.float64``, ``object``): the column names come
+        from ``estimator.get_feature_names_out()``. A pandas DataFrame (or anything
+        :func:`dask.dataframe.utils.make_meta` accepts): used as is.
+
+    Returns
+    -------
+    result : dask.dataframe.DataFrame
+        Lazy; one output partition per input partition, with the input partition's index and
+        the columns and dtypes of ``meta``. Dense output even if the estimator returns a
+        sparse matrix.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        At once, when the estimator is not fitted (not on the workers).
+    MetaInferenceError
+        When ``meta`` is None and the dry run fails (the message says how to pass ``meta``).
+    DaskOutputError
+        At compute time, when a partition's output does not match ``meta``.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> import skbucket.dask
+    >>> from skbucket.features import PostFeatures
+    >>> posts = pd.DataFrame({"content": ["hi <hyperlink>", "#sale \\U0001f600", "<mention> ok"] * 2,
+    ...                       "date": ["2020-03-02 14:30:00", "2021-01-01", "2019-07-04"] * 2})
+    >>> pf = PostFeatures(media_column=None, category_columns=()).fit(posts)
+    >>> lazy = skbucket.dask.transform(pf, dd.from_pandas(posts, npartitions=2))
+    >>> lazy.npartitions, list(lazy.columns[:4])
+    (2, ['hour', 'weekday', 'month', 'year'])
+    >>> lazy.compute().equals(pd.DataFrame(pf.transform(posts), index=posts.index,
+    ...                                    columns=pf.get_feature_names_out()))
+    True
+    """
+    _check_estimator(estimator, "transform")
+    _check_collection(ddf)
+    meta = _transform_meta(estimator, ddf, meta)
+    est = _ship(estimator)
+    return ddf.map_partitions(
+        _transform_partition,
+        est,
+        meta,
+        meta=meta,
+        enforce_metadata=False,
+        align_dataframes=False,
+    )
+
+
+def predict(estimator, ddf, *, meta=None, name="prediction"):
+    """Lazily ``estimator.predict`` every partition of a Dask collection.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``predict``
+        A :class:`~skbucket.bucketed.BucketedRegressor`, a pipeline ending in a regressor, or
+        any scikit-learn regressor or classifier. Shipped once (one graph key).
+    ddf : dask.dataframe.DataFrame or dask.dataframe.Series
+        The rows to predict; each partition is passed to ``estimator.predict`` as it is.
+    meta : None, dtype-like or pandas.Series, default=None
+        None: found by a dry run on dummy rows. A dtype: a Series of that dtype named
+        ``name``. A pandas Series: used as is (its name wins).
+    name : str, default="prediction"
+        Name of the resulting Series.
+
+    Returns
+    -------
+    result : dask.dataframe.Series
+        Lazy; one prediction per row, with the input partition's index.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        At once, when the estimator is not fitted.
+    MetaInferenceError
+        When ``meta`` is None and the dry run fails.
+    DaskOutputError
+        At compute time, when ``predict`` returns other than one value per row.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import skbucket.dask
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skbucket.bucketed import BucketedRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = pd.DataFrame(rng.uniform(0, 8, size=(200, 2)), columns=["a", "b"])
+    >>> y = np.round(np.expm1(X["a"]))
+    >>> model = BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge())
+    >>> model = model.fit(X, y)
+    >>> lazy = skbucket.dask.predict(model, dd.from_pandas(X, npartitions=4), name="likes")
+    >>> lazy.name, lazy.npartitions
+    ('likes', 4)
+    >>> bool(np.allclose(lazy.compute().to_numpy(), model.predict(X)))
+    True
+    >>> part = X.iloc[:50]  # the first partition: bit-for-bit what predict gives on its rows
+    >>> bool(np.array_equal(lazy.partitions[0].compute().to_numpy(), model.predict(part)))
+    True
+    """
+    _check_estimator(estimator, "predict")
+    _check_collection(ddf)
+    meta = _predict_meta(estimator, ddf, meta, name)
+    est = _ship(estimator)
+    return ddf.map_partitions(
+        _predict_partition,
+        est,
+        meta,
+        meta=meta,
+        enforce_metadata=False,
+        align_dataframes=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# graph building
+# --------------------------------------------------------------------------------------------
+def _check_estimator(estimator, method):
+    if not hasattr(estimator, method):
+        raise TypeError(f"{type(estimator).__name__} has no {method!r} method")
+    check_is_fitted(estimator)
+
+
+def _check_collection(ddf):
+    if not isinstance(ddf, dd.DataFrame | dd.Series):
+        raise TypeError(
+            "expected a dask.dataframe.DataFrame or Series; got "
+            f"{type(ddf).__module__}.{type(ddf).__name__} (use dask.dataframe.from_pandas or "
+            "read_parquet/read_csv to make one)"
+        )
+
+
+def _ship(estimator):
+    """One graph key holding the estimator (serialised once; a worker keeps it in memory).
+
+    ``pure=False`` gives the key a random name instead of hashing the estimator (hashing
+    would pickle a large fitted model several times just to name it).
+    """
+    return dask.delayed(estimator, pure=False, traverse=False)
+
+
+def _is_dtype_like(meta):
+    if isinstance(meta, np.dtype | str):
+        return True
+    if isinstance(meta, type):
+        return meta in (object, str, bool, float, int) or issubclass(meta, np.generic)
+    return False
+
+
+def _probe(estimator, ddf, method):
+    """Run ``method`` on dask's dummy rows, on a copy of the estimator with caches off."""
+    sample = ddf._meta_nonempty
+    try:
+        probe = copy.deepcopy(estimator)
+        params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
+        off = {k: False for k in params if k == "cache" or k.endswith("__cache")}
+        if off:
+            probe.set_params(**off)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return getattr(probe, method)(sample)
+    except Exception as exc:
+        hint = (
+            'e.g. meta="float32" (names from get_feature_names_out)'
+            if method == "transform"
+            else 'e.g. meta="float64"'
+        )
+        raise MetaInferenceError(
+            f"could not find the output of {type(estimator).__name__}.{method} by a dry run on "
+            f"dask's dummy rows ({type(exc).__name__}: {exc}); pass meta= ({hint})"
+        ) from exc
+
+
+def _names_out(estimator, n_columns):
+    if hasattr(estimator, "get_feature_names_out"):
+        try:
+            names = list(estimator.get_feature_names_out())
+        except Exception:  # some transformers cannot name their output
+            names = None
+        if names is not None and (n_columns is None or len(names) == n_columns):
+            return names
+    if n_columns is None:
+        raise MetaInferenceError(
+            f"{type(estimator).__name__} has no usable get_feature_names_out(), so a dtype alone "
+            "is not enough as meta; pass a pandas DataFrame as meta (or meta=None)"
+        )
+    return list(range(n_columns))
+
+
+def _transform_meta(estimator, ddf, meta):
+    if meta is None:
+        out = _probe(estimator, ddf, "transform")
+        if isinstance(out, pd.DataFrame):
+            return out.iloc[:0].copy()
+        out = _dense(out)
+        if out.ndim == 1:
+            out = out.reshape(-1, 1)
+        names = _names_out(estimator, out.shape[1])
+        return pd.DataFrame(np.empty((0, out.shape[1]), dtype=out.dtype), columns=names)
+    if _is_dtype_like(meta):
+        names = _names_out(estimator, None)
+        return pd.DataFrame(np.empty((0, len(names)), dtype=np.dtype(meta)), columns=names)
+    meta = make_meta(meta)
+    if not isinstance(meta, pd.DataFrame):
+        raise TypeError(f"transform's meta must describe a DataFrame; got {type(meta).__name__}")
+    return meta
+
+
+def _predict_meta(estimator, ddf, meta, name):
+    if meta is None:
+        out = _dense(_probe(estimator, ddf, "predict"))
+        if out.ndim != 1:
+            raise MetaInferenceError(
+                f"{type(estimator).__name__}.predict returns {out.ndim}-D output; "
+                "skbucket.dask.predict handles one prediction per row"
+            )
+        return pd.Series(np.empty(0, dtype=out.dtype), name=name)
+    if _is_dtype_like(meta):
+        return pd.Series(np.empty(0, dtype=np.dtype(meta)), name=name)
+    meta = make_meta(meta)
+    if not isinstance(meta, pd.Series):
+        raise TypeError(f"predict's meta must describe a Series; got {type(meta).__name__}")
+    return meta
+
+
+# --------------------------------------------------------------------------------------------
+# per partition (runs on the workers)
+# --------------------------------------------------------------------------------------------
+def _dense(out):
+    if hasattr(out, "toarray"):  # scipy sparse
+        out = out.toarray()
+    return np.asarray(out)
+
+
+def _where(partition_info):
+    if partition_info is None:
+        return "a partition"
+    return f"partition {partition_info.get('number')}"
+
+
+def _transform_partition(part, estimator, meta, partition_info=None):
+    if len(part) == 0:
+        return meta.iloc[:0].set_axis(part.index[:0], axis=0)
+    try:
+        out = estimator.transform(part)
+    except Exception as exc:
+        exc.add_note(f"(skbucket.dask.transform: in {_where(partition_info)})")
+        raise
+    n_rows, n_cols = len(part), meta.shape[1]
+    if isinstance(out, pd.DataFrame):
+        if out.shape != (n_rows, n_cols):
+            _shape_error(out.shape, n_rows, n_cols, partition_info)
+        frame = out.set_axis(meta.columns, axis=1).set_axis(part.index, axis=0)
+    else:
+        values = _dense(out)
+        if values.ndim == 1:
+            values = values.reshape(-1, 1)
+        if values.shape != (n_rows, n_cols):
+            _shape_error(values.shape, n_rows, n_cols, partition_info)
+        frame = pd.DataFrame(values, index=part.index, columns=meta.columns)
+    if not frame.dtypes.equals(meta.dtypes):
+        frame = frame.astype(meta.dtypes.to_dict())
+    return frame
+
+
+def _predict_partition(part, estimator, meta, partition_info=None):
+    if len(part) == 0:
+        return meta.iloc[:0].set_axis(part.index[:0], axis=0)
+    try:
+        out = _dense(estimator.predict(part))
+    except Exception as exc:
+        exc.add_note(f"(skbucket.dask.predict: in {_where(partition_info)})")
+        raise
+    if out.ndim != 1 or len(out) != len(part):
+        raise DaskOutputError(
+            f"{type(estimator).__name__}.predict returned shape {out.shape} for "
+            f"{len(part)} rows in {_where(partition_info)}; expected ({len(part)},)"
+        )
+    series = pd.Series(out, index=part.index, name=meta.name)
+    if series.dtype != meta.dtype:
+        series = series.astype(meta.dtype)
+    return series
+
+
+def _shape_error(shape, n_rows, n_cols, partition_info):
+    raise DaskOutputError(
+        f"transform returned shape {tuple(shape)} for {n_rows} rows in "
+        f"{_where(partition_info)}; meta expects ({n_rows}, {n_cols}). Pass a meta= that matches "
+        "the estimator's output"
+    )
