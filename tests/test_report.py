@@ -1,0 +1,209 @@
+"""Tests for the self-contained HTML report (skbucket.report), incl. a headless-Chromium render."""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skbucket.bucketed import BucketedRegressor
+from skbucket.metrics import evaluate_estimator
+from skbucket.report import render_report, write_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+IMG_RE = re.compile(r'<img src="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(200, 3))
+    y = np.round(np.expm1(X[:, 0]))
+    dates = pd.date_range("2019-06-01", periods=200, freq="2D")
+    return X, y, dates
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    X, y, _ = data
+    est = BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True)
+    return est.fit(X, y)
+
+
+def _images(page):
+    return IMG_RE.findall(page)
+
+
+def test_report_is_self_contained_with_all_plots(data, model, tmp_path):
+    X, y, dates = data
+    path = write_report(model, X, y, tmp_path / "sub" / "report.html", dates=dates)
+    assert path == tmp_path / "sub" / "report.html"
+    assert os.listdir(path.parent) == ["report.html"]  # no temporary file left behind
+    page = path.read_text(encoding="utf-8")
+    srcs = _images(page)
+    # pred-vs-actual, 2 classifier + 2 regression confusion matrices, errors, calibration, time
+    assert len(srcs) == 8
+    for src in srcs:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == PNG_MAGIC
+    # nothing is fetched from elsewhere
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page and "<link" not in page
+    assert "Calibration of the bucket probabilities" in page
+    assert "Error over time" in page
+
+
+def test_report_metrics_table_matches_evaluate(data, model):
+    X, y, _ = data
+    page = render_report(model, X, y)
+    metrics = evaluate_estimator(model, X, y)
+    for key in ("rmse", "rmse_log1p", "mae_log1p", "r2", "r2_log1p", "bucket_accuracy"):
+        row = re.search(rf"<code>{key}</code></td><td class=\"num\">([^<]+)</td>", page)
+        assert row is not None, key
+        assert float(row.group(1)) == pytest.approx(metrics[key], abs=1e-4)
+    assert "routing classifier" in page
+    assert f"on {len(y)} rows" in page
+    # no dates and X has no date column: no time plot
+    assert len(_images(page)) == 7
+
+
+def test_report_escapes_and_shows_configuration(data, model):
+    X, y, _ = data
+    page = render_report(
+        model,
+        X,
+        y,
+        title="<script>alert(1)</script>",
+        config={"text_model": "distil<bert>", "note": 'a "quoted" & value'},
+    )
+    assert "<script>alert(1)</script>" not in page
+    assert html.escape("<script>alert(1)</script>") in page
+    assert html.escape("distil<bert>", quote=True) in page
+    assert "min_bucket_size=5" in page  # get_params(deep=False) pretty-printed
+    assert "DecisionTreeClassifier(max_depth=3, random_state=0)" in page
+    assert "scikit-learn" in page and "skbucket" in page
+
+
+def test_report_for_pipeline_and_date_column(data):
+    X, y, dates = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
+    pipe = make_pipeline(
+        _DropDate(),
+        StandardScaler(),
+        BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True),
+    ).fit(frame, y)
+    page = render_report(pipe, frame, y)
+    assert len(_images(page)) == 8  # incl. calibration through the pipeline and the time plot
+    assert "Final step BucketedRegressor(" in page
+
+
+def test_report_for_plain_regressor_leaves_out_bucket_plots(data):
+    X, y, _ = data
+    page = render_report(Ridge().fit(X, np.log1p(y)), X, y)
+    assert len(_images(page)) == 4
+    assert "Calibration" not in page
+    assert "buckets of the predicted likes" in page
+
+
+class _DropDate:
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X.drop(columns=["date"]).to_numpy()
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+
+# ----------------------------------------------------------------- headless Chromium render
+_CHECK_SCRIPT = """<script>
+window.addEventListener("load", function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) {
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) { ok++; }
+  }
+  document.body.setAttribute("data-loaded", ok + "/" + imgs.length);
+  document.body.setAttribute("data-text-length", String(document.body.innerText.trim().length));
+});
+</script>"""
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed, but CI is set: .ci/run must install it")
+    pytest.skip("chromium not installed (Debian package 'chromium'); CI installs it")
+
+
+def _run_chromium(binary, tmp_path, *args):
+    cmd = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_report_renders_in_headless_chromium(data, model, tmp_path):
+    binary = _chromium()
+    X, y, dates = data
+    report = write_report(model, X, y, tmp_path / "report.html", dates=dates)
+    page = report.read_text(encoding="utf-8")
+    n_images = len(_images(page))
+    assert n_images == 8
+
+    # 1) every image decodes: a copy of the page with a checking script, DOM dumped after load
+    harness = tmp_path / "harness.html"
+    harness.write_text(page.replace("</body>", _CHECK_SCRIPT + "</body>"), encoding="utf-8")
+    out = _run_chromium(
+        binary, tmp_path, "--virtual-time-budget=5000", "--dump-dom", harness.as_uri()
+    )
+    body = re.search(r"<body[^>]*>", out.stdout)
+    assert body is not None, out.stderr[-2000:]
+    loaded = re.search(r'data-loaded="(\d+)/(\d+)"', body.group(0))
+    assert loaded is not None, (body.group(0), out.stderr[-2000:])
+    assert loaded.groups() == (str(n_images), str(n_images))
+    text_length = int(re.search(r'data-text-length="(\d+)"', body.group(0)).group(1))
+    assert text_length > 500  # the metrics table and captions were laid out
+
+    # 2) the unmodified report, rendered to PNG, is not blank
+    shot = tmp_path / "shot.png"
+    out = _run_chromium(
+        binary, tmp_path, "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()
+    )
+    assert shot.is_file(), out.stderr[-2000:]
+    from matplotlib.image import imread
+
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[:2] == (1600, 1200)
+    assert pixels.std() > 0.05  # a blank page has std 0
+    dark = (pixels.mean(axis=2) < 0.5).mean()
+    assert 0.005 < dark < 0.8  # some text and plot ink, but not a black page
