@@ -25,9 +25,11 @@ dask collection, in the style of dask-ml's ``ParallelPostFit``:
 
 ``meta`` (the empty pandas object that describes the output) is found, unless given, by
 running the estimator once, in the calling process, on the two rows of dummy data dask makes
-from the input's schema (``ddf._meta_nonempty``), on a copy of the estimator whose ``cache``
-parameters are switched off (nothing is written to your cache). That loads the model in the
-calling process. To avoid it, pass ``meta``: for :func:`transform` a dtype is enough when the
+from the input's schema (``ddf._meta_nonempty``: strings ``"foo"``, numbers 1, ...) and, if the
+estimator cannot handle those (a regressor fed NaN date features, say), on the first real row
+(``ddf.head(1)``, which computes the input's first non-empty partition). The dry run uses a
+copy of the estimator whose ``cache`` parameters are switched off (nothing is written to your
+cache), but it does load the model in the calling process. To avoid all that, pass ``meta``: for :func:`transform` a dtype is enough when the
 estimator has ``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for
 :func:`predict` a dtype (``meta="float64"``); a full pandas ``meta`` is accepted too. Each
 partition's output is checked against ``meta`` (number of columns) and cast to its dtypes.
@@ -234,27 +236,34 @@ def _is_dtype_like(meta):
 
 
 def _probe(estimator, ddf, method):
-    """Run ``method`` on dask's dummy rows, on a copy of the estimator with caches off."""
-    sample = ddf._meta_nonempty
-    try:
-        probe = copy.deepcopy(estimator)
-        params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
-        off = {k: False for k in params if k == "cache" or k.endswith("__cache")}
-        if off:
-            probe.set_params(**off)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return getattr(probe, method)(sample)
-    except Exception as exc:
-        hint = (
-            'e.g. meta="float32" (names from get_feature_names_out)'
-            if method == "transform"
-            else 'e.g. meta="float64"'
-        )
-        raise MetaInferenceError(
-            f"could not find the output of {type(estimator).__name__}.{method} by a dry run on "
-            f"dask's dummy rows ({type(exc).__name__}: {exc}); pass meta= ({hint})"
-        ) from exc
+    """Run ``method`` on dask's dummy rows, else on the first real row, with caches off.
+
+    It runs on a deep copy of the estimator whose ``cache`` parameters are set to False, so
+    nothing is written to the user's cache.
+    """
+    probe = copy.deepcopy(estimator)
+    params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
+    off = {k: False for k in params if k == "cache" or k.endswith("__cache")}
+    if off:
+        probe.set_params(**off)
+    errors = []
+    for what in ("dummy", "first row"):
+        try:
+            sample = ddf._meta_nonempty if what == "dummy" else ddf.head(1, npartitions=-1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return getattr(probe, method)(sample)
+        except Exception as exc:
+            errors.append(f"on {what}: {type(exc).__name__}: {str(exc)[:300]}")
+    hint = (
+        'e.g. meta="float32" (names from get_feature_names_out)'
+        if method == "transform"
+        else 'e.g. meta="float64"'
+    )
+    raise MetaInferenceError(
+        f"could not find the output of {type(estimator).__name__}.{method} by a dry run on "
+        f"dask's dummy rows nor on the first row ({'; '.join(errors)}); pass meta= ({hint})"
+    )
 
 
 def _names_out(estimator, n_columns):

@@ -1,0 +1,252 @@
+"""Tests for skbucket.dask on a real distributed.LocalCluster (2 worker processes)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import joblib  # noqa: E402
+from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.linear_model import Ridge  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+import skbucket.dask  # noqa: E402
+from skbucket.bucketed import BucketedRegressor  # noqa: E402
+from skbucket.dask import DaskOutputError, MetaInferenceError  # noqa: E402
+from skbucket.features import PostFeatures  # noqa: E402
+
+PHOTO = (
+    "[Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
+    "fullUrl='https://pbs.twimg.com/media/A?format=jpg&name=large')]"
+)
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """A real 2-process LocalCluster (1 thread each), once for the module."""
+    cwd = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("dask-cluster"))  # worker-space/ lands here, not the repo
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit="2GiB",
+            silence_logs=40,
+        )
+    finally:
+        os.chdir(cwd)
+    with cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def _posts(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    users = [f"user{i}" for i in range(9)]
+    X = pd.DataFrame(
+        {
+            "content": [
+                f"post {i} <hyperlink> " + "#tag " * (i % 3) + "<mention> " * (i % 2)
+                for i in range(n)
+            ],
+            "username": rng.choice(users, n),
+            "inferred_company": rng.choice(["acme", "zed", "ola"], n),
+            "date": pd.date_range("2020-01-01", periods=n, freq="5h").astype(str),
+            "media": [PHOTO] * n,
+        },
+        index=pd.RangeIndex(1000, 1000 + n),  # not 0..n-1: alignment must be kept
+    )
+    base = rng.integers(0, 3000, n)
+    y = np.where(X["username"].isin(users[:3]), base // 30, base).astype(float)
+    return X, y
+
+
+def _model(random_state=0):
+    return make_pipeline(
+        PostFeatures(cv=3, random_state=random_state),
+        BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge()),
+    )
+
+
+# ----------------------------------------------------------------------------- in-process
+def test_transform_is_lazy_with_meta_and_matches_in_memory():
+    X, y = _posts()
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    ddf = dd.from_pandas(X, npartitions=4)
+    lazy = skbucket.dask.transform(pf, ddf)
+    assert isinstance(lazy, dd.DataFrame)
+    assert list(lazy.columns) == list(pf.get_feature_names_out())
+    assert (lazy.dtypes == np.float64).all()
+    got = lazy.compute(scheduler="sync")
+    expected = pd.DataFrame(pf.transform(X), index=X.index, columns=pf.get_feature_names_out())
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_estimator_is_one_graph_key():
+    X, y = _posts()
+    model = _model().fit(X, y)
+    lazy = skbucket.dask.predict(model, dd.from_pandas(X, npartitions=5))
+    graph = dict(lazy.__dask_graph__())
+    held = [k for k, v in graph.items() if _holds(v, model)]
+    assert len(held) == 1  # one key holds the estimator; the 5 partition tasks refer to it
+
+
+def _holds(node, obj):
+    """Whether a graph node holds ``obj`` itself (as a literal value)."""
+    value = getattr(node, "value", node)  # dask's DataNode or a raw literal
+    return value is obj
+
+
+def test_meta_from_dtype_without_dry_run():
+    X, y = _posts()
+    pf = PostFeatures(cv=3).fit(X, y)
+    lazy = skbucket.dask.transform(pf, dd.from_pandas(X, npartitions=2), meta="float32")
+    assert (lazy.dtypes == np.float32).all()
+    got = lazy.compute(scheduler="sync")
+    assert (got.dtypes == np.float32).all()  # partitions are cast to meta
+    np.testing.assert_allclose(got.to_numpy(), pf.transform(X).astype(np.float32))
+    pred = skbucket.dask.predict(_model().fit(X, y), dd.from_pandas(X, 2), meta="float32")
+    assert pred.dtype == np.float32 and pred.compute(scheduler="sync").dtype == np.float32
+
+
+class _CachingDouble(TransformerMixin, BaseEstimator):
+    """Doubles X and writes one file per call into ``cache`` (a stand-in for a disk cache)."""
+
+    def __init__(self, cache=None):
+        self.cache = cache
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        if self.cache:
+            Path(self.cache, f"{time.time_ns()}-{os.getpid()}.txt").write_text(str(len(X)))
+        return np.asarray(X, dtype=float) * 2
+
+
+def test_meta_dry_run_does_not_write_to_the_cache(tmp_path):
+    X = pd.DataFrame({"a": np.arange(10.0), "b": np.ones(10)})
+    est = _CachingDouble(cache=str(tmp_path)).fit(X)
+    lazy = skbucket.dask.transform(est, dd.from_pandas(X, npartitions=2))
+    assert list(tmp_path.iterdir()) == []  # the dry run ran on a copy with cache=False
+    assert est.cache == str(tmp_path)
+    out = lazy.compute(scheduler="sync")
+    assert list(out.columns) == [0, 1]  # no get_feature_names_out: positions
+    np.testing.assert_array_equal(out.to_numpy(), X.to_numpy() * 2)
+    assert len(list(tmp_path.iterdir())) == 2  # one write per partition
+
+
+def test_errors_are_clear():
+    X, y = _posts()
+    ddf = dd.from_pandas(X, npartitions=2)
+    with pytest.raises(NotFittedError):
+        skbucket.dask.transform(PostFeatures(), ddf)
+    with pytest.raises(TypeError, match="dask.dataframe.DataFrame"):
+        skbucket.dask.predict(_model().fit(X, y), X)
+    pf = PostFeatures(cv=3).fit(X, y)
+    with pytest.raises(MetaInferenceError, match="pass meta="):
+        skbucket.dask.transform(pf, ddf[["content", "date"]])  # columns missing in dry run
+    wrong = pd.DataFrame({"a": pd.Series([], dtype="float64")})
+    lazy = skbucket.dask.transform(pf, ddf, meta=wrong)
+    with pytest.raises(DaskOutputError, match=r"partition \d.*meta expects \(60, 1\)"):
+        lazy.compute(scheduler="sync")
+
+
+def test_empty_partitions():
+    X, y = _posts(40)
+    pf = PostFeatures(cv=3).fit(X, y)
+    ddf = dd.from_pandas(X, npartitions=2)
+    empty = ddf[ddf["date"] > "3000"]  # every partition empty
+    out = skbucket.dask.transform(pf, empty).compute(scheduler="sync")
+    assert out.shape == (0, len(pf.get_feature_names_out()))
+
+
+# ----------------------------------------------------------------------------- on the cluster
+def test_predict_on_cluster_matches_in_memory(client):
+    X, y = _posts()
+    model = _model().fit(X, y)
+    ddf = dd.from_pandas(X, npartitions=4)
+    lazy = skbucket.dask.predict(model, ddf, name="likes")
+    assert isinstance(lazy, dd.Series) and lazy.name == "likes"
+    got = client.compute(lazy).result()
+    assert got.index.equals(X.index)
+    per_partition = pd.concat(
+        [pd.Series(model.predict(p), index=p.index) for p in _pandas_partitions(ddf)]
+    )
+    np.testing.assert_array_equal(got.to_numpy(), per_partition.to_numpy())
+    np.testing.assert_allclose(got.to_numpy(), model.predict(X), rtol=1e-9)
+    # a shuffled dask frame keeps row alignment
+    shuffled = dd.from_pandas(X.sample(frac=1.0, random_state=1), npartitions=3)
+    got = client.compute(skbucket.dask.predict(model, shuffled)).result()
+    np.testing.assert_allclose(got.sort_index().to_numpy(), model.predict(X), rtol=1e-9)
+
+
+def _pandas_partitions(ddf):
+    return [ddf.get_partition(i).compute(scheduler="sync") for i in range(ddf.npartitions)]
+
+
+def test_estimator_deserialised_once_per_worker(client):
+    X, y = _posts()
+    est = _CountingPostFeatures(cv=3).fit(X, y)
+    ddf = dd.from_pandas(X, npartitions=8)
+    lazy = skbucket.dask.transform(est, ddf, meta="float64")
+    client.run(_reset_unpickle_counter)
+    client.compute(lazy).result()
+    counts = client.run(_read_unpickle_counter)
+    # 8 partition tasks, but each worker unpickled the estimator at most once
+    assert all(c <= 1 for c in counts.values()), counts
+    assert sum(counts.values()) >= 1
+
+
+class _CountingPostFeatures(PostFeatures):
+    """PostFeatures that counts how often it is unpickled in this process."""
+
+    def __setstate__(self, state):
+        _UNPICKLED.append(1)
+        super().__setstate__(state)
+
+
+_UNPICKLED: list[int] = []
+
+
+def _reset_unpickle_counter():
+    import test_dask
+
+    test_dask._UNPICKLED.clear()
+
+
+def _read_unpickle_counter():
+    import test_dask
+
+    return len(test_dask._UNPICKLED)
+
+
+def test_grid_search_and_cross_val_score_under_joblib_dask(client):
+    X, y = _posts(150)
+    grid = {"bucketedregressor__classifier__max_depth": [2, 4]}
+    local = GridSearchCV(_model(), grid, cv=KFold(3), n_jobs=1).fit(X, y)
+    with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
+        remote = GridSearchCV(_model(), grid, cv=KFold(3), n_jobs=-1).fit(X, y)
+        scores = cross_val_score(_model(), X, y, cv=KFold(3), n_jobs=-1)
+    assert len(stream.data) >= 6  # the fits ran as tasks on the cluster
+    workers = {t["worker"] for t in stream.data}
+    assert workers <= set(client.scheduler_info()["workers"])
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
+    )
+    np.testing.assert_allclose(scores, cross_val_score(_model(), X, y, cv=KFold(3)))
