@@ -79,7 +79,16 @@ _MODEL = "model.skops"
 _META = "meta.json"
 _MEMBERS = {_MODEL, _META}
 #: Distributions whose versions are recorded (when installed) and compared on load.
-_PACKAGES = ("scikit-learn", "numpy", "skops", "transformers", "torch", "xgboost", "catboost")
+#: Name recorded -> distribution names to look up (first found wins).
+_PACKAGES = {
+    "scikit-learn": ("scikit-learn",),
+    "numpy": ("numpy",),
+    "skops": ("skops",),
+    "transformers": ("transformers",),
+    "torch": ("torch",),
+    "xgboost": ("xgboost", "xgboost-cpu"),
+    "catboost": ("catboost",),
+}
 
 #: skbucket's own types trusted on top of skops' defaults. skops rebuilds them from
 #: data without calling their code; whatever they hold is still audited.
@@ -116,9 +125,11 @@ def _versions():
     import skbucket
 
     versions = {"skbucket": skbucket.__version__, "python": platform.python_version()}
-    for dist in _PACKAGES:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[dist] = metadata.version(dist)
+    for name, dists in _PACKAGES.items():
+        for dist in dists:
+            with contextlib.suppress(metadata.PackageNotFoundError):
+                versions[name] = metadata.version(dist)
+                break
     return versions
 
 
@@ -397,11 +408,6 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         if key is not None:
             raise TamperedFileError(f"{path} is a plain skops file without a signature.")
         payload = path.read_bytes()
-        warnings.warn(
-            f"{path} is a plain skops file: it has no integrity digest and no version record.",
-            VersionMismatchWarning,
-            stacklevel=2,
-        )
 
     untrusted = _untrusted(payload)
     missing = [t for t in untrusted if t not in trusted]
@@ -411,5 +417,11 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             "Review them; if you trust them pass "
             f"skbucket.io.load(path, trusted={missing!r}).",
             missing,
+        )
+    if kind == "skops":
+        warnings.warn(
+            f"{path} is a plain skops file: it has no integrity digest and no version record.",
+            VersionMismatchWarning,
+            stacklevel=2,
         )
     return sio.loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])

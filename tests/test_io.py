@@ -1,0 +1,251 @@
+"""Tests for safe persistence (skbucket.io): skops container, tamper detection, joblib."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+import skops.io
+from sklearn.linear_model import Ridge
+from sklearn.tree import DecisionTreeClassifier
+
+import skbucket
+from skbucket import io as skio
+from skbucket.bucketed import BucketedRegressor
+
+#: What skops (0.16) does not trust in a BucketedRegressor with a decision-tree
+#: classifier and the seed default XGBoost/CatBoost regressors.
+SEED_UNTRUSTED = [
+    "catboost.core.CatBoostRegressor",
+    "sklearn.tree._tree.Tree",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBRegressor",
+]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(160, 3))
+    y = np.round(np.expm1(X[:, 0]))
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def seed_model(data):
+    """BucketedRegressor with the seed default regressors (XGBoost + CatBoost)."""
+    X, y = data
+    clf = DecisionTreeClassifier(max_depth=3, random_state=0)
+    return BucketedRegressor(clf, regressors=None, random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def saved(seed_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("io") / "model.skbucket"
+    skio.save(seed_model, path)
+    return path
+
+
+def _rewrite(src, dst, *, replace=None, extra=None):
+    """Copy the zip ``src`` to ``dst`` replacing members' bytes and adding members."""
+    replace = replace or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name in replace:
+                data = replace[name](data) if callable(replace[name]) else replace[name]
+            zout.writestr(name, data)
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+def test_round_trip_predicts_identically(seed_model, saved, data):
+    X, _ = data
+    assert sorted(os.listdir(saved.parent)) == ["model.skbucket"]  # no temporary file left
+    trusted = skio.get_untrusted_types(saved)
+    assert trusted == SEED_UNTRUSTED
+    loaded = skio.load(saved, trusted=trusted)
+    assert type(loaded) is BucketedRegressor
+    np.testing.assert_array_equal(loaded.predict(X), seed_model.predict(X))
+    np.testing.assert_array_equal(
+        loaded.predict_bucket_proba(X), seed_model.predict_bucket_proba(X)
+    )
+
+
+def test_container_layout_and_metadata(saved):
+    with zipfile.ZipFile(saved) as zf:
+        assert sorted(zf.namelist()) == ["meta.json", "model.skops"]
+        payload = zf.read("model.skops")
+    meta = skio.read_metadata(saved)
+    assert meta["format"] == "skbucket-model"
+    assert meta["sha256"] == hashlib.sha256(payload).hexdigest()
+    assert meta["model_type"] == "skbucket.bucketed.BucketedRegressor"
+    versions = meta["versions"]
+    assert versions["skbucket"] == skbucket.__version__
+    import sklearn
+
+    assert versions["scikit-learn"] == sklearn.__version__
+    for name in ("transformers", "xgboost", "catboost", "python"):
+        assert name in versions
+
+
+def test_untrusted_types_are_listed_in_the_error(saved):
+    with pytest.raises(skio.UntrustedTypesError) as info:
+        skio.load(saved)
+    assert info.value.untrusted_types == SEED_UNTRUSTED
+    for name in SEED_UNTRUSTED:
+        assert name in str(info.value)
+    # trusting only some of them is not enough; the rest are named
+    with pytest.raises(skio.UntrustedTypesError, match="xgboost.core.Booster") as info:
+        skio.load(saved, trusted=["catboost.core.CatBoostRegressor", "sklearn.tree._tree.Tree"])
+    assert info.value.untrusted_types == ["xgboost.core.Booster", "xgboost.sklearn.XGBRegressor"]
+
+
+def test_trusted_accepts_types_and_refuses_true(saved):
+    from catboost import CatBoostRegressor
+    from sklearn.tree._tree import Tree
+    from xgboost import Booster, XGBRegressor
+
+    model = skio.load(saved, trusted=[CatBoostRegressor, Tree, Booster, XGBRegressor])
+    assert isinstance(model, BucketedRegressor)
+    with pytest.raises(TypeError, match="CVE-2024-37065"):
+        skio.load(saved, trusted=True)
+
+
+def test_replaced_model_member_is_refused(saved, tmp_path, data):
+    X, y = data
+    other = skops.io.dumps(Ridge().fit(X, y))
+    bad = _rewrite(saved, tmp_path / "bad.skbucket", replace={"model.skops": other})
+    with pytest.raises(skio.TamperedFileError, match="SHA-256 .* does not match"):
+        skio.load(bad, trusted=SEED_UNTRUSTED)
+    with pytest.raises(skio.TamperedFileError):
+        skio.get_untrusted_types(bad)
+
+
+def test_flipped_byte_is_refused(saved, tmp_path):
+    def flip(data):
+        data = bytearray(data)
+        data[len(data) // 2] ^= 0x01
+        return bytes(data)
+
+    bad = _rewrite(saved, tmp_path / "flip.skbucket", replace={"model.skops": flip})
+    with pytest.raises(skio.TamperedFileError, match="modified or corrupted"):
+        skio.load(bad, trusted=SEED_UNTRUSTED)
+
+
+def test_extra_or_duplicate_member_is_refused(saved, tmp_path):
+    extra = _rewrite(saved, tmp_path / "extra.skbucket", extra={"evil.py": b"print(1)"})
+    with pytest.raises(skio.TamperedFileError, match="expected exactly the members"):
+        skio.load(extra, trusted=SEED_UNTRUSTED)
+    with zipfile.ZipFile(saved) as zf:
+        payload = zf.read("model.skops")
+    dup = tmp_path / "dup.skbucket"
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        _rewrite(saved, dup, extra={"model.skops": payload})
+    with pytest.raises(skio.TamperedFileError, match="expected exactly the members"):
+        skio.load(dup, trusted=SEED_UNTRUSTED)
+
+
+def test_broken_meta_is_refused(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "meta.skbucket", replace={"meta.json": b"{not json"})
+    with pytest.raises(skio.TamperedFileError, match="not valid JSON"):
+        skio.load(bad, trusted=SEED_UNTRUSTED)
+    other = _rewrite(saved, tmp_path / "fmt.skbucket", replace={"meta.json": b'{"format": "x"}'})
+    with pytest.raises(skio.TamperedFileError, match="does not describe"):
+        skio.load(other, trusted=SEED_UNTRUSTED)
+
+
+def test_version_mismatch_warns_with_both_versions(saved, tmp_path):
+    def old_versions(data):
+        meta = json.loads(data)
+        meta["versions"]["skbucket"] = "0.0.1"
+        meta["versions"]["scikit-learn"] = "1.0.2"
+        return json.dumps(meta).encode()
+
+    old = _rewrite(saved, tmp_path / "old.skbucket", replace={"meta.json": old_versions})
+    with pytest.warns(skio.VersionMismatchWarning) as record:
+        model = skio.load(old, trusted=SEED_UNTRUSTED)
+    message = str(record[0].message)
+    assert f"skbucket 0.0.1 (saved) vs {skbucket.__version__} (installed)" in message
+    assert "scikit-learn 1.0.2 (saved)" in message
+    assert isinstance(model, BucketedRegressor)
+
+
+def test_no_warning_when_versions_match(saved):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skio.VersionMismatchWarning)
+        skio.load(saved, trusted=SEED_UNTRUSTED)
+
+
+def test_hmac_key_detects_a_rewritten_digest(tmp_path, data):
+    X, y = data
+    model = Ridge().fit(X, y)
+    path = skio.save(model, tmp_path / "signed.skbucket", key="s3cret")
+    np.testing.assert_array_equal(skio.load(path, key="s3cret").predict(X), model.predict(X))
+    with pytest.raises(skio.TamperedFileError, match="HMAC"):
+        skio.load(path, key="wrong")
+
+    # an attacker who swaps the model AND fixes the digest passes the digest check ...
+    other = skops.io.dumps(Ridge(alpha=100.0).fit(X, y))
+
+    def fix_digest(data):
+        meta = json.loads(data)
+        meta["sha256"] = hashlib.sha256(other).hexdigest()
+        return json.dumps(meta).encode()
+
+    forged = _rewrite(
+        path, tmp_path / "forged.skbucket", replace={"model.skops": other, "meta.json": fix_digest}
+    )
+    assert skio.load(forged).alpha == 100.0
+    # ... but not the signature check
+    with pytest.raises(skio.TamperedFileError, match="HMAC"):
+        skio.load(forged, key="s3cret")
+    # an unsigned file is refused when a key is required
+    unsigned = skio.save(model, tmp_path / "unsigned.skbucket")
+    with pytest.raises(skio.TamperedFileError, match="missing"):
+        skio.load(unsigned, key="s3cret")
+
+
+def test_joblib_needs_allow_pickle(seed_model, tmp_path, data):
+    X, _ = data
+    path = skio.save(seed_model, tmp_path / "model.joblib", format="joblib")
+    with pytest.raises(skio.PersistenceError, match="allow_pickle=True"):
+        skio.load(path)
+    loaded = skio.load(path, allow_pickle=True)
+    np.testing.assert_array_equal(loaded.predict(X), seed_model.predict(X))
+    # still a plain joblib file
+    np.testing.assert_array_equal(joblib.load(path).predict(X), seed_model.predict(X))
+    with pytest.raises(skio.PersistenceError, match="key="):
+        skio.save(seed_model, tmp_path / "k.joblib", format="joblib", key="k")
+
+
+def test_plain_skops_file_is_audited_and_warns(tmp_path, data):
+    X, y = data
+    path = tmp_path / "plain.skops"
+    skops.io.dump(DecisionTreeClassifier(max_depth=2).fit(X, y > 10), path)
+    with pytest.raises(skio.UntrustedTypesError, match="sklearn.tree._tree.Tree"):
+        skio.load(path)
+    with pytest.warns(skio.VersionMismatchWarning, match="plain skops file"):
+        model = skio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    assert model.max_depth == 2
+
+
+def test_bad_arguments_and_files(tmp_path):
+    with pytest.raises(skio.PersistenceError, match="format"):
+        skio.save(Ridge(), tmp_path / "x", format="pickle")
+    with pytest.raises(FileNotFoundError):
+        skio.load(tmp_path / "missing.skbucket")
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w") as zf:
+        zf.writestr("readme.txt", "hi")
+    with pytest.raises(skio.TamperedFileError, match="neither a skbucket container"):
+        skio.load(odd)
+    assert issubclass(skio.TamperedFileError, ValueError)
