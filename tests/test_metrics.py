@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -193,3 +195,27 @@ def test_metrics_does_not_import_matplotlib():
     code = "import sys, skbucket.metrics; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=10**6)
+        ),
+        min_size=2,
+        max_size=40,
+    )
+)
+def test_evaluate_properties(pairs):
+    y_true = np.array([p[0] for p in pairs], dtype=float)
+    y_pred = np.array([p[1] for p in pairs], dtype=float)
+    m = evaluate(y_true, y_pred)
+    assert m["rmse"] >= 0 and m["rmse_log1p"] >= 0 and m["mae_log1p"] >= 0
+    assert m["mae_log1p"] <= m["rmse_log1p"] + 1e-12
+    assert 0 <= m["bucket_accuracy"] <= 1 and 0 <= m["bucket_macro_f1"] <= 1
+    # symmetric regression errors, and a perfect prediction scores perfectly
+    assert evaluate(y_pred, y_true)["rmse"] == pytest.approx(m["rmse"])
+    perfect = evaluate(y_true, y_true)
+    assert perfect["rmse"] == 0 and perfect["bucket_accuracy"] == 1
+    assert perfect["bucket_macro_f1"] == 1

@@ -287,3 +287,16 @@ class _ColumnDrop:
     def set_params(self, **params):
         self.column = params.get("column", self.column)
         return self
+
+
+def test_importing_plotting_and_report_is_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, skbucket.plotting, skbucket.report, skbucket.io; "
+        "print(sorted(m for m in ('matplotlib', 'torch', 'transformers', 'skops') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
