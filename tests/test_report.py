@@ -207,3 +207,27 @@ def test_report_renders_in_headless_chromium(data, model, tmp_path):
     assert pixels.std() > 0.05  # a blank page has std 0
     dark = (pixels.mean(axis=2) < 0.5).mean()
     assert 0.005 < dark < 0.8  # some text and plot ink, but not a black page
+
+
+def test_report_on_real_posts(shared_data, tmp_path):
+    posts = pd.read_csv(shared_data / "tweets.csv.gz")
+    when = pd.to_datetime(posts["date"])
+    X = pd.DataFrame(
+        {
+            "chars": posts["content"].str.len(),
+            "mentions": posts["content"].str.count("<mention>"),
+            "hour": when.dt.hour,
+            "weekday": when.dt.day_of_week,
+        }
+    )
+    y = posts["likes"].to_numpy()
+    model = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=4, random_state=0), Ridge(), clip=True
+    ).fit(X, y)
+    path = write_report(
+        model, X, y, tmp_path / "real.html", dates=posts["date"], config={"data": "tweets.csv.gz"}
+    )
+    page = path.read_text(encoding="utf-8")
+    assert len(_images(page)) == 8
+    assert f"on {len(posts)} rows" in page
+    assert "tweets.csv.gz" in page
