@@ -620,15 +620,11 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
         if _is_timeout(exc):
             raise MediaFetchError(f"timed out after {timeout} s", ref, transient=True) from None
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        transient = isinstance(reason, (ConnectionError, http.client.HTTPException)) or (
-            isinstance(reason, OSError) and not isinstance(reason, ValueError)
+        # Connection and protocol failures may pass; bad URLs and certificate failures
+        # (ssl.SSLCertVerificationError is a ValueError) will not.
+        transient = isinstance(reason, (OSError, http.client.HTTPException)) and not isinstance(
+            reason, (ValueError, http.client.InvalidURL)
         )
-        if isinstance(exc, (ValueError, http.client.InvalidURL)) and not isinstance(
-            exc, urllib.error.URLError
-        ):
-            transient = False
-        if "CERTIFICATE" in str(reason).upper():
-            transient = False
         raise MediaFetchError(
             f"cannot fetch ({type(reason).__name__}: {reason})", ref, transient=transient
         ) from None
