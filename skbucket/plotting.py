@@ -490,7 +490,7 @@ class BucketErrorDisplay:
                 **_style({"color": "tab:orange"}, plot_kwargs),
             )
             ax.set_ylabel("MAE of log1p(likes)")
-        ax.set_xticks(positions, labels)
+        ax.set_xticks(positions, labels, fontsize="small")
         ax.set_xlabel("True bucket (likes)")
         self.ax_ = ax
         self.figure_ = fig
