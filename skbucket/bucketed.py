@@ -132,6 +132,17 @@ def assign_buckets(y, bins=DEFAULT_BINS):
     return np.searchsorted(edges, y, side="left").astype(np.int64)
 
 
+def _weighted_median(values, weights):
+    """Median of ``values`` where integer ``weights`` act as repeats (``np.median`` if 1)."""
+    order = np.argsort(values, kind="stable")
+    v, cum = values[order], np.cumsum(weights[order])
+    half = cum[-1] / 2.0
+    i = int(np.searchsorted(cum, half, side="left"))
+    if np.isclose(cum[i], half, rtol=1e-12, atol=0.0) and i + 1 < v.size:
+        return float((v[i] + v[i + 1]) / 2.0)
+    return float(v[i])
+
+
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc") and getattr(X, "ndim", 2) == 2
 
@@ -801,9 +812,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         else:
             from sklearn.dummy import DummyRegressor
 
-            const = DummyRegressor(strategy="median")
-            const.fit(np.zeros((y.size, 1)), y_fit, sample_weight=weights)
-            value = float(const.constant_.ravel()[0])
+            value = _weighted_median(y_fit, weights)
+            const = DummyRegressor(strategy="constant", constant=value)
+            const.fit(np.zeros((y.size, 1)), y_fit)
             for k in range(n_buckets):
                 self.regressors_[k] = const
                 self.bucket_fallback_[k] = (

@@ -1,0 +1,641 @@
+"""Tests for :mod:`skbucket.bucketed` (assign_buckets, BucketedRegressor)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbucket.bucketed import DEFAULT_BINS, BucketedRegressor, assign_buckets
+
+EDGES = np.array(DEFAULT_BINS, dtype=float)
+
+
+def make_likes(n=400, n_features=3, seed=0):
+    """Synthetic likes spanning all default buckets; column 0 drives the target."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 8, size=(n, n_features))
+    y = np.round(np.expm1(X[:, 0]))
+    return X, y
+
+
+def light(**kw):
+    """The light test configuration: DecisionTreeClassifier + Ridge."""
+    kw.setdefault("classifier", DecisionTreeClassifier(random_state=0))
+    kw.setdefault("regressors", Ridge())
+    return BucketedRegressor(**kw)
+
+
+def bucket_range(k, edges=EDGES):
+    lower = 0.0 if k == 0 else edges[k - 1]
+    upper = np.inf if k == len(edges) else edges[k]
+    return lower, upper
+
+
+# --------------------------------------------------------------------- assign_buckets
+def test_assign_buckets_seed_edges_inclusive_on_the_right():
+    y = [0, 10, 11, 100, 101, 300, 301, 500, 501, 1000, 1001, 2500, 2501, 10**6]
+    assert_array_equal(assign_buckets(y), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6])
+    assert assign_buckets(y).dtype == np.int64
+
+
+def test_assign_buckets_custom_bins_and_column_vector():
+    with pytest.warns(Warning, match="column-vector y"):
+        out = assign_buckets(np.array([[0.5], [1.0], [1.5], [7.0]]), bins=(1, 2))
+    assert_array_equal(out, [0, 0, 1, 2])
+
+
+@pytest.mark.parametrize(
+    ("y", "match"),
+    [
+        ([1.0, 2.0, np.nan, 4.0], r"NaN.*row 2"),
+        ([1.0, np.inf], r"infinity.*row 1"),
+        ([3.0, 5.0, -1.0], r"non-negative.*row 2"),
+        (["a", "b"], "numeric"),
+    ],
+)
+def test_assign_buckets_bad_targets_name_the_row(y, match):
+    with pytest.raises(ValueError, match=match):
+        assign_buckets(y)
+
+
+@pytest.mark.parametrize(
+    ("bins", "match"),
+    [
+        ((10, 100, 100, 500), r"strictly increasing; bins\[2\]=100"),
+        ((10, 5), r"strictly increasing; bins\[1\]=5"),
+        ((-1, 10), r"bins\[0\]=-1"),
+        ((), "non-empty"),
+        ((1, np.nan), "finite"),
+    ],
+)
+def test_assign_buckets_bad_bins(bins, match):
+    with pytest.raises(ValueError, match=match):
+        assign_buckets([1, 2], bins=bins)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50),
+    st.lists(st.integers(0, 10**5), min_size=1, max_size=8, unique=True).map(sorted),
+)
+def test_assign_buckets_properties(values, bins):
+    y = np.array(values)
+    b = assign_buckets(y, bins=bins)
+    edges = np.array(bins, dtype=float)
+    assert ((b >= 0) & (b <= len(bins))).all()
+    # bucket k <=> y in (bins[k-1], bins[k]]
+    for yi, k in zip(y, b):
+        if k > 0:
+            assert yi > edges[k - 1]
+        if k < len(bins):
+            assert yi <= edges[k]
+    # monotone in y
+    order = np.argsort(y, kind="stable")
+    assert (np.diff(b[order]) >= 0).all()
+
+
+# --------------------------------------------------------------------- sklearn checks
+@parametrize_with_checks(
+    [
+        light(),
+        light(bins=(2, 3), routing="soft"),
+        light(
+            regressors=[Ridge(), Ridge(alpha=2.0), Ridge()],
+            bins=(2, 3),
+            clip=True,
+            target_transform="log1p",
+        ),
+        light(regressors={0: Ridge(), 1: Ridge(alpha=0.5)}, bins=(2,), min_bucket_size=1),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# --------------------------------------------------------------------- fit / attributes
+def test_fitted_attributes_and_score_is_r2():
+    X, y = make_likes()
+    model = light().fit(X, y)
+    assert isinstance(model.classifier_, DecisionTreeClassifier)
+    assert model.classifier_ is not model.classifier
+    assert sorted(model.regressors_) == list(range(7))
+    assert all(isinstance(r, Ridge) for r in model.regressors_.values())
+    assert len({id(r) for r in model.regressors_.values()}) == 7
+    assert_array_equal(model.bucket_counts_, np.bincount(assign_buckets(y), minlength=7))
+    assert model.n_features_in_ == 3 and model.n_buckets_ == 7
+    assert not hasattr(model, "feature_names_in_")
+    assert model.bucket_fallback_ == {}
+    assert model.score(X, y) == pytest.approx(r2_score(y, model.predict(X)))
+    # each regressor is fit on its bucket only: refit one by hand
+    mask = assign_buckets(y) == 3
+    manual = Ridge().fit(X[mask], y[mask])
+    assert_allclose(model.regressors_[3].coef_, manual.coef_)
+
+
+def test_dataframe_keeps_feature_names_and_reaches_sub_estimators():
+    X, y = make_likes()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = light().fit(df, y)
+    assert_array_equal(model.feature_names_in_, ["a", "b", "c"])
+    assert_array_equal(model.classifier_.feature_names_in_, ["a", "b", "c"])
+    assert_array_equal(model.regressors_[2].feature_names_in_, ["a", "b", "c"])
+    assert_allclose(model.predict(df), light().fit(X, y).predict(X))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(df.rename(columns={"a": "z"}))
+    with (
+        pytest.raises(ValueError, match="X has 2 features"),
+        pytest.warns(UserWarning, match="valid feature names"),
+    ):
+        model.predict(X[:, :2])
+
+
+def test_set_output_pandas_pipeline_keeps_feature_names():
+    X, y = make_likes()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    pipe = make_pipeline(StandardScaler(), light()).set_output(transform="pandas")
+    pipe.fit(df, y)
+    assert_array_equal(pipe[-1].feature_names_in_, ["a", "b", "c"])
+    assert pipe.predict(df).shape == (len(y),)
+    # BucketedRegressor.set_output configures transformers inside sub-pipelines
+    inner = make_pipeline(StandardScaler(), Ridge())
+    model = light(regressors=inner).set_output(transform="pandas")
+    assert model.regressors is inner
+    assert isinstance(inner[0].fit_transform(df), pd.DataFrame)
+    model.fit(df, y)
+    assert isinstance(model.regressors_[1][0].transform(df), pd.DataFrame)
+
+
+def test_text_column_dataframe_with_pipelines():
+    rng = np.random.RandomState(0)
+    n = 240
+    words = np.array(["cat", "dog", "launch", "sale", "news", "goal"])
+    X, y = make_likes(n)
+    topic = np.digitize(y, [10, 300])  # the text carries the bucket signal
+    prompt = [f"{words[t]} {words[t + 3]} {rng.choice(words)}" for t in topic]
+    df = pd.DataFrame({"prompt": prompt, "x0": X[:, 0], "x1": X[:, 1]})
+    clf = Pipeline(
+        [
+            ("cols", ColumnTransformer([("tfidf", TfidfVectorizer(), "prompt")])),
+            ("lr", LogisticRegression(max_iter=500)),
+        ]
+    )
+    reg = Pipeline(
+        [("cols", ColumnTransformer([("num", "passthrough", ["x0", "x1"])])), ("ridge", Ridge())]
+    )
+    model = BucketedRegressor(clf, reg, bins=(10, 300), routing="soft").fit(df, y)
+    assert_array_equal(model.feature_names_in_, ["prompt", "x0", "x1"])
+    assert set(model.classifier_.classes_) == {0, 1, 2}
+    pred = model.predict(df)
+    assert pred.shape == (n,) and np.isfinite(pred).all()
+    assert (model.predict_bucket(df) == assign_buckets(y, bins=(10, 300))).mean() > 0.9
+    # weights reach the final step of each pipeline
+    model.fit(df, y, sample_weight=np.full(n, 2.0))
+
+
+def test_one_dimensional_text_input():
+    texts = ["tiny post"] * 20 + ["big viral launch"] * 20
+    y = np.concatenate([3.0 + np.arange(20) % 5, 5000.0 + np.arange(20)])
+    model = BucketedRegressor(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()),
+        make_pipeline(TfidfVectorizer(), Ridge()),
+    ).fit(texts, y)
+    assert not hasattr(model, "n_features_in_")
+    assert_array_equal(model.predict_bucket(["tiny post", "big viral launch"]), [0, 6])
+    assert_array_equal(model.bucket_counts_, [20, 0, 0, 0, 0, 0, 20])
+
+
+# --------------------------------------------------------------------- fallbacks
+def _thin_data():
+    """Buckets 0 and 2 populated, bucket 1 has 3 rows, 3-6 none (default bins)."""
+    rng = np.random.RandomState(1)
+    y = np.concatenate([rng.randint(0, 11, 40), [50.0, 60.0, 70.0], rng.randint(101, 301, 40)])
+    X = np.column_stack([y / 100 + rng.normal(0, 0.01, y.size), rng.normal(size=y.size)])
+    return X, y.astype(float)
+
+
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_thin_and_empty_buckets_borrow_the_nearest_regressor(routing):
+    X, y = _thin_data()
+    model = light(routing=routing).fit(X, y)
+    assert_array_equal(model.bucket_counts_, [40, 3, 40, 0, 0, 0, 0])
+    regs = model.regressors_
+    assert regs[1] is regs[0]  # tie between 0 and 2 goes to the lower bucket
+    assert all(regs[k] is regs[2] for k in range(3, 7))
+    assert set(model.bucket_fallback_) == {1, 3, 4, 5, 6}
+    assert "bucket 0" in model.bucket_fallback_[1]
+    assert "3 training row(s)" in model.bucket_fallback_[1]
+    # the classifier still routes rows to the thin bucket; predict uses bucket 0's model
+    thin = X[40:43]
+    assert_array_equal(model.predict_bucket(thin), [1, 1, 1])
+    assert_allclose(model.predict(thin), regs[0].predict(thin))
+    proba = model.predict_bucket_proba(X)
+    assert_array_equal(proba[:, 3:], 0.0)  # never seen by the classifier
+
+
+def test_min_bucket_size_one_gives_thin_bucket_its_own_model():
+    X, y = _thin_data()
+    model = light(min_bucket_size=1).fit(X, y)
+    assert model.regressors_[1] is not model.regressors_[0]
+    assert set(model.bucket_fallback_) == {3, 4, 5, 6}
+
+
+def test_no_populated_bucket_uses_weighted_median_constant():
+    X = np.arange(8, dtype=float).reshape(4, 2)
+    y = np.array([1.0, 2.0, 50.0, 60.0])
+    model = light().fit(X, y)
+    assert all(isinstance(r, DummyRegressor) for r in model.regressors_.values())
+    assert set(model.bucket_fallback_) == set(range(7))
+    assert "weighted median" in model.bucket_fallback_[0]
+    assert_allclose(model.predict(X), np.median(y))
+    weighted = light().fit(X, y, sample_weight=[1, 1, 1, 3])  # as [1, 2, 50, 60, 60, 60]
+    assert_allclose(weighted.predict(X), 55.0)
+    repeats = light().fit(X, y, sample_weight=[3, 1, 1, 1])  # same as [1, 1, 1, 2, 50, 60]
+    assert_allclose(repeats.predict(X), 1.5)
+
+
+def test_single_bucket_classifier_is_dummy_and_predicts_that_bucket():
+    X, y = make_likes(60)
+    y = np.clip(y, 0, 10)  # everything in bucket 0
+    # LogisticRegression alone would refuse a single class
+    model = BucketedRegressor(LogisticRegression(), Ridge()).fit(X, y)
+    assert isinstance(model.classifier_, DummyClassifier)
+    assert_array_equal(model.predict_bucket(X), 0)
+    proba = model.predict_bucket_proba(X)
+    assert_array_equal(proba[:, 0], 1.0)
+    assert_allclose(model.predict(X), Ridge().fit(X, y).predict(X))
+
+
+# --------------------------------------------------------------------- routing / proba
+def test_predict_bucket_proba_maps_classes_to_columns():
+    X, y = make_likes()
+    keep = assign_buckets(y) != 3  # bucket 3 never seen
+    model = BucketedRegressor(LogisticRegression(max_iter=1000), Ridge()).fit(X[keep], y[keep])
+    proba = model.predict_bucket_proba(X)
+    assert proba.shape == (len(X), 7)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_array_equal(proba[:, 3], 0.0)
+    raw = model.classifier_.predict_proba(X)
+    assert_allclose(proba[:, [0, 1, 2, 4, 5, 6]], raw)
+    assert_array_equal(model.predict_bucket(X), np.argmax(proba, axis=1))
+
+
+def test_classifier_without_predict_proba_gives_one_hot():
+    X, y = make_likes()
+    model = BucketedRegressor(LinearSVC(), Ridge(), routing="soft").fit(X, y)
+    proba = model.predict_bucket_proba(X)
+    assert set(np.unique(proba)) <= {0.0, 1.0}
+    assert_array_equal(np.argmax(proba, axis=1), model.classifier_.predict(X))
+    hard = clone(model).set_params(routing="hard").fit(X, y)
+    assert_allclose(model.predict(X), hard.predict(X))
+
+
+def test_soft_routing_is_probability_weighted_sum():
+    X, y = make_likes()
+    model = BucketedRegressor(
+        LogisticRegression(max_iter=1000), Ridge(), routing="soft", target_transform="log1p"
+    ).fit(X, y)
+    proba = model.predict_bucket_proba(X)
+    per_bucket = np.column_stack([np.expm1(model.regressors_[k].predict(X)) for k in range(7)])
+    assert_allclose(model.predict(X), (proba * per_bucket).sum(axis=1))
+    hard = clone(model).set_params(routing="hard").fit(X, y)
+    chosen = np.argmax(proba, axis=1)
+    assert_allclose(hard.predict(X), per_bucket[np.arange(len(X)), chosen])
+    assert not np.allclose(hard.predict(X), model.predict(X))
+
+
+def test_clip_keeps_hard_predictions_in_the_bucket_range():
+    X, y = make_likes()
+    plain = light(classifier=LogisticRegression(max_iter=1000)).fit(X, y)
+    clipped = clone(plain).set_params(clip=True).fit(X, y)
+    b = clipped.predict_bucket(X)
+    pred = clipped.predict(X)
+    lower = np.array([bucket_range(k)[0] for k in b])
+    upper = np.array([bucket_range(k)[1] for k in b])
+    assert ((pred >= lower) & (pred <= upper)).all()
+    # Ridge on raw likes leaves some buckets' ranges; clipping must change those
+    outside = (plain.predict(X) < lower) | (plain.predict(X) > upper)
+    assert outside.any()
+    assert_allclose(pred[~outside], plain.predict(X)[~outside])
+
+
+def test_target_transform_pair_equals_log1p_shortcut():
+    X, y = make_likes()
+    a = light(target_transform="log1p").fit(X, y)
+    b = light(target_transform=(np.log1p, np.expm1)).fit(X, y)
+    assert_allclose(a.predict(X), b.predict(X))
+    mask = assign_buckets(y) == 2
+    assert_allclose(a.regressors_[2].coef_, Ridge().fit(X[mask], np.log1p(y[mask])).coef_)
+    b_pred = a.predict_bucket(X)
+    assert_allclose(a.predict(X)[b_pred == 2], np.expm1(a.regressors_[2].predict(X[b_pred == 2])))
+    with pytest.raises(ValueError, match="target_transform"):
+        light(target_transform=(np.log1p,)).fit(X, y)
+    with pytest.raises(ValueError, match="target_transform"):
+        light(target_transform="sqrt").fit(X, y)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.integers(20, 120),
+    bins=st.lists(st.integers(1, 4000), min_size=1, max_size=6, unique=True).map(sorted),
+    min_bucket_size=st.integers(1, 10),
+)
+def test_routing_invariants(seed, n, bins, min_bucket_size):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 9, size=(n, 2))
+    y = np.round(np.expm1(X[:, 0]) * rng.uniform(0.5, 1.5, n))
+    kw = dict(bins=tuple(bins), min_bucket_size=min_bucket_size)
+    # a fully grown tree gives one-hot probabilities on distinct rows
+    hard = light(**kw).fit(X, y)
+    soft = light(routing="soft", **kw).fit(X, y)
+    proba = soft.predict_bucket_proba(X)
+    assert proba.shape == (n, len(bins) + 1)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    unseen = np.setdiff1d(np.arange(len(bins) + 1), assign_buckets(y, bins))
+    assert_array_equal(proba[:, unseen], 0.0)
+    assert set(np.unique(proba)) <= {0.0, 1.0}
+    assert_array_equal(soft.predict(X), hard.predict(X))
+    # every bucket has a regressor, and clipped hard predictions lie in the bucket range
+    assert sorted(hard.regressors_) == list(range(len(bins) + 1))
+    clipped = light(clip=True, **kw).fit(X, y)
+    X_new = rng.uniform(-2, 11, size=(30, 2))
+    pred = clipped.predict(X_new)
+    edges = np.array(bins, dtype=float)
+    for k, p in zip(clipped.predict_bucket(X_new), pred):
+        lower, upper = bucket_range(k, edges)
+        assert lower <= p <= upper
+
+
+# --------------------------------------------------------------------- sample_weight
+class _RecordingRidge(Ridge):
+    """Ridge that records the weights it was fit with (a sub-estimator, not the SUT)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_weight_ = None if sample_weight is None else np.asarray(sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class _RecordingTree(DecisionTreeClassifier):
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        self.seen_weight_ = None if sample_weight is None else np.asarray(sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+
+def test_sample_weight_reaches_classifier_and_each_regressor():
+    X, y = make_likes()
+    w = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    model = BucketedRegressor(_RecordingTree(random_state=0), _RecordingRidge()).fit(
+        X, y, sample_weight=w
+    )
+    assert_allclose(model.classifier_.seen_weight_, w)
+    b = assign_buckets(y)
+    for k in range(7):
+        assert_allclose(model.regressors_[k].seen_weight_, w[b == k])
+    unweighted = BucketedRegressor(_RecordingTree(), _RecordingRidge()).fit(X, y)
+    assert unweighted.classifier_.seen_weight_ is None
+    assert unweighted.regressors_[0].seen_weight_ is None
+
+
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_zero_weight_equals_absent_rows(routing):
+    X, y = make_likes(300)
+    rng = np.random.RandomState(3)
+    w = rng.randint(0, 4, len(y)).astype(float)
+    # a shallow tree: deterministic, and its leaves give soft (not one-hot) probabilities
+    kw = dict(routing=routing, classifier=DecisionTreeClassifier(max_depth=3, random_state=0))
+    weighted = light(**kw).fit(X, y, sample_weight=w)
+    removed = light(**kw).fit(X[w > 0], y[w > 0], sample_weight=w[w > 0])
+    assert_array_equal(weighted.predict(X), removed.predict(X))
+    assert_array_equal(weighted.bucket_counts_, removed.bucket_counts_)
+    # integer weights act like repeated rows
+    repeated = light(**kw).fit(np.repeat(X, w.astype(int), axis=0), np.repeat(y, w.astype(int)))
+    assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-4, atol=1e-3)
+
+
+def test_sample_weight_errors():
+    X, y = make_likes(60)
+    with pytest.raises(ValueError, match=r"regressors\[0\] KNeighborsRegressor.*sample_weight"):
+        light(regressors=KNeighborsRegressor()).fit(X, y, sample_weight=np.ones(60))
+    light(regressors=KNeighborsRegressor()).fit(X, y)  # fine without weights
+    with pytest.raises(ValueError, match="zero for every row"):
+        light().fit(X, y, sample_weight=np.zeros(60))
+    with pytest.raises(ValueError, match="(?i)negative"):
+        light().fit(X, y, sample_weight=-np.ones(60))
+
+
+# --------------------------------------------------------------------- params
+def test_nested_params_list_dict_single_and_none():
+    model = BucketedRegressor(LogisticRegression(C=2.0), [Ridge(alpha=i + 1.0) for i in range(7)])
+    params = model.get_params(deep=True)
+    assert params["classifier__C"] == 2.0
+    assert params["regressors__3__alpha"] == 4.0
+    assert params["regressors__3"] is model.regressors[3]
+    assert "regressors__3" not in model.get_params(deep=False)
+
+    held = model.regressors[3]
+    model.set_params(regressors__3__alpha=0.25, classifier__C=5.0, routing="soft")
+    assert held.alpha == 0.25 and model.classifier.C == 5.0 and model.routing == "soft"
+    old_list = model.regressors
+    model.set_params(regressors__3=KNeighborsRegressor(n_neighbors=2))
+    assert isinstance(model.regressors[3], KNeighborsRegressor)
+    assert isinstance(old_list[3], Ridge)  # replaced in a new list
+    assert model.get_params()["regressors__3__n_neighbors"] == 2
+    # setting regressors and an entry parameter together: regressors first
+    model.set_params(regressors__1__alpha=9.0, regressors=[Ridge() for _ in range(7)])
+    assert model.regressors[1].alpha == 9.0
+    with pytest.raises(ValueError, match="no entry '7'"):
+        model.set_params(regressors__7__alpha=1.0)
+
+    as_dict = BucketedRegressor(regressors={0: Ridge(), 3: Ridge(alpha=3.0)})
+    assert as_dict.get_params()["regressors__3__alpha"] == 3.0
+    as_dict.set_params(regressors__3__alpha=0.5, regressors__0=KNeighborsRegressor())
+    assert as_dict.regressors[3].alpha == 0.5
+    assert isinstance(as_dict.regressors[0], KNeighborsRegressor)
+
+    single = BucketedRegressor(regressors=Ridge())
+    assert single.get_params()["regressors__alpha"] == 1.0
+    single.set_params(regressors__alpha=3.0)
+    assert single.regressors.alpha == 3.0
+
+    none = BucketedRegressor()
+    assert not [k for k in none.get_params(deep=True) if k.startswith("regressors__")]
+
+
+@pytest.mark.parametrize("container", ["list", "dict"])
+def test_clone_and_grid_search_over_bucket_params(container):
+    X, y = make_likes(200)
+    regs = [Ridge() for _ in range(7)]
+    if container == "dict":
+        regs = dict(enumerate(regs))
+    model = light(regressors=regs, target_transform="log1p")
+    cloned = clone(model)
+    assert cloned.regressors is not model.regressors
+    assert type(cloned.regressors) is type(model.regressors)
+    assert cloned.regressors[0] is not model.regressors[0]
+    assert cloned.get_params()["regressors__0__alpha"] == 1.0
+
+    grid = GridSearchCV(
+        model,
+        {"regressors__0__alpha": [1e-3, 1e3], "classifier__max_depth": [2, None]},
+        cv=KFold(3, shuffle=True, random_state=0),
+    ).fit(X, y)
+    assert set(grid.best_params_) == {"regressors__0__alpha", "classifier__max_depth"}
+    assert grid.best_estimator_.regressors_[0].alpha == grid.best_params_["regressors__0__alpha"]
+    assert model.regressors[0].alpha == 1.0  # the search never touches the original
+    alphas = {
+        p["regressors__0__alpha"]: s
+        for p, s in zip(grid.cv_results_["params"], grid.cv_results_["mean_test_score"])
+        if p["classifier__max_depth"] is None
+    }
+    assert alphas[1e-3] != alphas[1e3]  # the parameter really reached bucket 0
+
+
+# --------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        (np.empty((0, 3)), [], "0 sample"),
+        (pd.DataFrame({"a": []}), [], "0 sample"),
+        (pd.DataFrame(index=range(5)), np.arange(5.0), "0 feature"),
+        (np.ones((5, 2)), np.arange(4.0), "X has 5 rows but y has 4"),
+        (pd.DataFrame({"a": np.arange(5.0)}), np.arange(6.0), "X has 5 rows but y has 6"),
+        (np.ones((4, 2)), [1.0, np.nan, 3.0, 4.0], r"NaN.*row 1"),
+        (np.ones((4, 2)), [1.0, 2.0, -3.0, 4.0], r"non-negative.*row 2"),
+        (np.ones((4, 2)), None, "requires y"),
+    ],
+)
+def test_bad_X_y(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        light().fit(X, y)
+
+
+def test_string_columns_the_sub_estimators_cannot_take():
+    X, y = make_likes(60)
+    df = pd.DataFrame({"x0": X[:, 0], "user": ["cnn"] * 30 + ["bbc"] * 30})
+    with pytest.raises(ValueError, match=r"classifier .*'user' \(row 0: 'cnn'\)"):
+        light().fit(df, y)
+    with pytest.raises(ValueError, match=r"regressors\[\d\] Ridge.*'user'"):
+        light(
+            classifier=make_pipeline(
+                ColumnTransformer([("n", "passthrough", ["x0"])]), DecisionTreeClassifier()
+            )
+        ).fit(df, y)
+    obj = np.column_stack([X[:, 0], np.array(["a"] * 60, dtype=object)]).astype(object)
+    with pytest.raises(ValueError, match=r"column\(s\) 1 \(row 0: 'a'\)"):
+        light().fit(obj, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        (dict(bins=(10, 100, 50)), r"strictly increasing; bins\[2\]=50"),
+        (dict(bins=(10, 10)), "strictly increasing"),
+        (
+            dict(regressors={0: Ridge(), 7: Ridge(), "x": Ridge()}),
+            r"unknown bucket key\(s\) \[7, 'x'\]",
+        ),
+        (dict(regressors={-1: Ridge()}), r"unknown bucket key\(s\) \[-1\]"),
+        (dict(regressors=[Ridge()] * 3), "3 entries but .* gives 7 buckets"),
+        (dict(regressors=[Ridge()] * 6 + ["ridge"]), r"regressors\[6\] must be an estimator"),
+        (dict(routing="medium"), "routing"),
+        (dict(min_bucket_size=0), "min_bucket_size"),
+        (dict(classifier=Ridge), "classifier"),
+    ],
+)
+def test_bad_parameters(params, match):
+    X, y = make_likes(40)
+    with pytest.raises(ValueError, match=match):
+        light(**params).fit(X, y)
+
+
+def test_predict_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        light().predict(np.ones((2, 3)))
+
+
+# --------------------------------------------------------------------- defaults
+def test_seed_defaults_are_quiet_and_write_no_files(tmp_path):
+    pytest.importorskip("xgboost")
+    pytest.importorskip("catboost")
+    from catboost import CatBoostRegressor
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from xgboost import XGBRegressor
+
+    X, y = make_likes(420, seed=4)
+    model = BucketedRegressor(random_state=0).fit(X, y)
+    assert isinstance(model.classifier_, HistGradientBoostingClassifier)
+    kinds = [type(model.regressors_[k]) for k in range(7)]
+    assert kinds == [XGBRegressor, XGBRegressor] + [CatBoostRegressor] * 3 + [XGBRegressor] * 2
+    cat = model.regressors_[3].get_params()
+    assert cat["verbose"] == 0 and cat["allow_writing_files"] is False
+    assert list(tmp_path.iterdir()) == []  # cwd is tmp_path: no catboost_info/
+    assert model.score(X, y) > 0.5
+    # a dict may override some buckets; the others keep the seed default
+    partial = BucketedRegressor(regressors={3: Ridge()}, random_state=0).fit(X, y)
+    assert isinstance(partial.regressors_[3], Ridge)
+    assert isinstance(partial.regressors_[2], CatBoostRegressor)
+
+
+def test_import_is_light():
+    code = (
+        "import sys, skbucket.bucketed; "
+        "bad = [m for m in ('torch', 'transformers', 'xgboost', 'catboost') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------- persistence
+@pytest.mark.parametrize("defaults", [False, True])
+def test_joblib_round_trip_in_fresh_process(tmp_path, defaults):
+    X, y = make_likes(420, seed=5)
+    if defaults:
+        pytest.importorskip("xgboost")
+        pytest.importorskip("catboost")
+        model = BucketedRegressor(random_state=0, routing="soft", target_transform="log1p")
+    else:
+        model = light(clip=True)
+    model.fit(X, y)
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    np.save(tmp_path / "X.npy", X)
+    script = textwrap.dedent(
+        f"""
+        import joblib, numpy as np
+        model = joblib.load({str(path)!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "pred.npy")!r}, model.predict(X))
+        np.save({str(tmp_path / "proba.npy")!r}, model.predict_bucket_proba(X))
+        """
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path, env=env)
+    assert_array_equal(np.load(tmp_path / "pred.npy"), model.predict(X))
+    assert_array_equal(np.load(tmp_path / "proba.npy"), model.predict_bucket_proba(X))
