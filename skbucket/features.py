@@ -355,7 +355,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         tags.input_tags.categorical = True
-        tags.target_tags.required = bool(len(self.category_columns))
+        tags.target_tags.required = self.category_columns is not None and bool(
+            len(self.category_columns)
+        )
         return tags
 
     # ------------------------------------------------------------------ internals
@@ -438,8 +440,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _categories(self, X):
         cats = X[self.category_columns_].copy()
         cats.columns = [_key_name(c) for c in self.category_columns_]
-        # one dtype per column (object) so str and missing values mix freely
-        return cats.astype(object).where(cats.notna(), np.nan)
+        # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN
+        cats = cats.astype(object)
+        return cats.where(cats.isna(), cats.astype(str)).where(cats.notna(), np.nan)
 
     @staticmethod
     def _oof_counts(cats, splits):

@@ -244,6 +244,16 @@ def test_unseen_values_at_transform_get_global_mean_and_zero_count():
     np.testing.assert_allclose(mean, np.log1p(y).mean())
 
 
+def test_categories_compare_as_text():
+    X = pd.DataFrame({"username": pd.Series([123, "123", "abc", None], dtype=object)})
+    pf = PostFeatures(
+        text_columns=(), date_column=None, media_column=None, category_columns=["username"], cv=2
+    )
+    pf.fit(X, [1, 3, 5, 7])
+    assert pf.counts_[0] == {"123": 2, "abc": 1}
+    np.testing.assert_array_equal(pf.transform(X)[:, 1], [2, 2, 1, 0])
+
+
 def test_counts_at_transform_are_training_counts():
     X, y = _posts(12)  # ann, bob, cy: 4 each; acme 8, zed 4
     pf = PostFeatures(cv=3, random_state=0).fit(X, y)
