@@ -31,9 +31,16 @@ Two formats:
     A plain :func:`joblib.dump` file (pickle), readable with ``joblib.load``
     too. Pickle runs code while loading, so :func:`load` opens it only with
     ``allow_pickle=True``. joblib files carry no version record.
-    Use joblib for models skops cannot describe, e.g. a fitted
-    ``DistilBertClassifier``, which pickles its fine-tuned weights in
-    ``__getstate__`` (skops then sees only opaque objects or fails to save).
+    Use joblib for trusted files of models skops cannot describe.
+
+A fitted ``DistilBertClassifier`` does go through skops: its ``__getstate__``
+holds the fine-tuned checkpoint as a dict of file names to bytes (the
+``save_pretrained`` files: ``config.json``, ``model.safetensors``, tokenizer
+files), which skops stores as plain data; ``skbucket.classification.
+DistilBertClassifier`` must then be trusted. Trusting it means trusting what
+it does with those bytes on first use (it writes them to a temporary folder and
+calls ``from_pretrained`` on it), so only trust it for files from a source you
+trust as much as the model weights themselves.
 
 ``skbucket.bucketed.BucketedRegressor`` is trusted by default
 (:data:`DEFAULT_TRUSTED`). Types to trust for a ``BucketedRegressor`` with the

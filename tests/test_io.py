@@ -249,3 +249,25 @@ def test_bad_arguments_and_files(tmp_path):
     with pytest.raises(skio.TamperedFileError, match="neither a skbucket container"):
         skio.load(odd)
     assert issubclass(skio.TamperedFileError, ValueError)
+
+
+def test_fine_tuned_distilbert_classifier_round_trip(tmp_path):
+    """The fine-tuned checkpoint (dict of file bytes) survives the skops container."""
+    pytest.importorskip("torch")
+    from _tiny_distilbert import make_tiny_distilbert
+
+    from skbucket.classification import DistilBertClassifier
+
+    tiny = make_tiny_distilbert(tmp_path / "tiny")
+    texts = ["good news today", "bad day", "great post", "awful week"] * 4
+    y = np.array([1, 0, 1, 0] * 4)
+    clf = DistilBertClassifier(
+        model=tiny, epochs=1, batch_size=8, max_length=16, random_state=0, device="cpu",
+        progress=False,
+    ).fit(texts, y)  # fmt: skip
+    path = skio.save(clf, tmp_path / "clf.skbucket")
+    assert skio.get_untrusted_types(path) == ["skbucket.classification.DistilBertClassifier"]
+    with pytest.raises(skio.UntrustedTypesError, match="DistilBertClassifier"):
+        skio.load(path)
+    loaded = skio.load(path, trusted=[DistilBertClassifier])
+    np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
