@@ -581,26 +581,45 @@ def test_predict_before_fit_raises():
 
 
 # --------------------------------------------------------------------- defaults
-def test_seed_defaults_are_quiet_and_write_no_files(tmp_path):
+@pytest.fixture(scope="module")
+def seed_default_model(tmp_path_factory):
+    """BucketedRegressor with the seed defaults, fit once (in an empty working folder)."""
     pytest.importorskip("xgboost")
     pytest.importorskip("catboost")
+    workdir = tmp_path_factory.mktemp("seed_defaults")
+    X, y = make_likes(420, seed=5)
+    model = BucketedRegressor(random_state=0, routing="soft", target_transform="log1p")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(workdir)
+        model.fit(X, y)
+    return model, X, y, workdir
+
+
+def test_seed_defaults_are_quiet_and_write_no_files(seed_default_model):
     from catboost import CatBoostRegressor
     from sklearn.ensemble import HistGradientBoostingClassifier
     from xgboost import XGBRegressor
 
-    X, y = make_likes(420, seed=4)
-    model = BucketedRegressor(random_state=0).fit(X, y)
+    model, X, y, workdir = seed_default_model
     assert isinstance(model.classifier_, HistGradientBoostingClassifier)
     kinds = [type(model.regressors_[k]) for k in range(7)]
     assert kinds == [XGBRegressor, XGBRegressor] + [CatBoostRegressor] * 3 + [XGBRegressor] * 2
     cat = model.regressors_[3].get_params()
     assert cat["verbose"] == 0 and cat["allow_writing_files"] is False
-    assert list(tmp_path.iterdir()) == []  # cwd is tmp_path: no catboost_info/
+    assert model.regressors_[0].get_params()["verbosity"] == 0
+    assert list(workdir.iterdir()) == []  # no catboost_info/ or other files
     assert model.score(X, y) > 0.5
-    # a dict may override some buckets; the others keep the seed default
-    partial = BucketedRegressor(regressors={3: Ridge()}, random_state=0).fit(X, y)
-    assert isinstance(partial.regressors_[3], Ridge)
-    assert isinstance(partial.regressors_[2], CatBoostRegressor)
+
+
+def test_partial_dict_keeps_seed_defaults_stretched_over_other_bins():
+    from catboost import CatBoostRegressor
+    from xgboost import XGBRegressor
+
+    X, y = make_likes(200, seed=4)
+    model = BucketedRegressor(regressors={1: Ridge()}, bins=(10, 100, 300), random_state=0)
+    model.fit(X, y)
+    kinds = [type(model.regressors_[k]) for k in range(4)]
+    assert kinds == [XGBRegressor, Ridge, CatBoostRegressor, XGBRegressor]
 
 
 def test_import_is_light():
@@ -613,16 +632,7 @@ def test_import_is_light():
 
 
 # --------------------------------------------------------------------- persistence
-@pytest.mark.parametrize("defaults", [False, True])
-def test_joblib_round_trip_in_fresh_process(tmp_path, defaults):
-    X, y = make_likes(420, seed=5)
-    if defaults:
-        pytest.importorskip("xgboost")
-        pytest.importorskip("catboost")
-        model = BucketedRegressor(random_state=0, routing="soft", target_transform="log1p")
-    else:
-        model = light(clip=True)
-    model.fit(X, y)
+def _predict_in_fresh_process(model, X, tmp_path):
     path = tmp_path / "model.joblib"
     joblib.dump(model, path)
     np.save(tmp_path / "X.npy", X)
@@ -637,5 +647,19 @@ def test_joblib_round_trip_in_fresh_process(tmp_path, defaults):
     )
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path, env=env)
-    assert_array_equal(np.load(tmp_path / "pred.npy"), model.predict(X))
-    assert_array_equal(np.load(tmp_path / "proba.npy"), model.predict_bucket_proba(X))
+    return np.load(tmp_path / "pred.npy"), np.load(tmp_path / "proba.npy")
+
+
+def test_joblib_round_trip_in_fresh_process(tmp_path):
+    X, y = make_likes(420, seed=5)
+    model = light(clip=True, regressors=[Ridge(alpha=a) for a in range(1, 8)]).fit(X, y)
+    pred, proba = _predict_in_fresh_process(model, X, tmp_path)
+    assert_array_equal(pred, model.predict(X))
+    assert_array_equal(proba, model.predict_bucket_proba(X))
+
+
+def test_joblib_round_trip_seed_defaults_in_fresh_process(seed_default_model, tmp_path):
+    model, X, _, _ = seed_default_model
+    pred, proba = _predict_in_fresh_process(model, X, tmp_path)
+    assert_array_equal(pred, model.predict(X))
+    assert_array_equal(proba, model.predict_bucket_proba(X))
