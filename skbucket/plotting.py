@@ -33,6 +33,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay
 
 from skbucket.bucketed import assign_buckets
 from skbucket.metrics import (
@@ -284,13 +285,7 @@ def _bucket_pair(y_true, y_pred, bins, pred_kind):
     return np.asarray(assign_buckets(y_true_f, edges)), bucket_pred, edges
 
 
-def _confusion_base():
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    return ConfusionMatrixDisplay
-
-
-class BucketConfusionMatrixDisplay(_confusion_base()):
+class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
     """Confusion matrix of likes buckets (a :class:`~sklearn.metrics.ConfusionMatrixDisplay`).
 
     Parameters
