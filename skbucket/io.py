@@ -36,8 +36,8 @@ Two formats:
 A fitted ``DistilBertClassifier`` does go through skops: its ``__getstate__``
 holds the fine-tuned checkpoint as a dict of file names to bytes (the
 ``save_pretrained`` files: ``config.json``, ``model.safetensors``, tokenizer
-files), which skops stores as plain data; ``skbucket.classification.
-DistilBertClassifier`` must then be trusted. Trusting it means trusting what
+files), which skops stores as plain data; the type
+``skbucket.classification.DistilBertClassifier`` must then be trusted. Trusting it means trusting what
 it does with those bytes on first use (it writes them to a temporary folder and
 calls ``from_pretrained`` on it), so only trust it for files from a source you
 trust as much as the model weights themselves.

@@ -126,7 +126,9 @@ class LikesPredictionDisplay:
     bin_lines_ : list of matplotlib Line2D
         Vertical then horizontal guides, one of each per bucket edge.
     ax_ : matplotlib Axes
+        Axes the display was drawn on.
     figure_ : matplotlib Figure
+        Figure holding ``ax_``.
 
     Examples
     --------
@@ -431,7 +433,9 @@ class BucketErrorDisplay:
     artists_ : dict or BarContainer
         What was drawn: the ``boxplot`` dict (``kind="box"``) or the bars.
     ax_ : matplotlib Axes
+        Axes the display was drawn on.
     figure_ : matplotlib Figure
+        Figure holding ``ax_``.
 
     Examples
     --------
@@ -560,7 +564,9 @@ class BucketCalibrationDisplay:
     lines_ : list of matplotlib Line2D
         One per curve (the reference diagonal is not included).
     ax_ : matplotlib Axes
+        Axes the display was drawn on.
     figure_ : matplotlib Figure
+        Figure holding ``ax_``.
 
     Examples
     --------
@@ -748,8 +754,11 @@ class ErrorOverTimeDisplay:
     Attributes
     ----------
     line_ : matplotlib Line2D
+        The metric per period.
     ax_ : matplotlib Axes
+        Axes the display was drawn on.
     figure_ : matplotlib Figure
+        Figure holding ``ax_``.
 
     Examples
     --------
