@@ -72,6 +72,7 @@ __all__ = [
     "UntrustedTypesError",
     "VersionMismatchWarning",
     "get_untrusted_types",
+    "library_versions",
     "load",
     "read_metadata",
     "save",
@@ -128,7 +129,24 @@ class VersionMismatchWarning(UserWarning):
     """A library version differs between saving and loading."""
 
 
-def _versions():
+def library_versions():
+    """Versions of skbucket, Python and the installed libraries a model depends on.
+
+    Read from the installed distributions' metadata, so nothing heavy (torch,
+    transformers) is imported.
+
+    Returns
+    -------
+    versions : dict of str to str
+        ``skbucket``, ``python`` and those of scikit-learn, numpy, skops,
+        transformers, torch, xgboost and catboost that are installed.
+
+    Examples
+    --------
+    >>> from skbucket.io import library_versions
+    >>> sorted(library_versions())[:2]
+    ['catboost', 'numpy']
+    """
     import skbucket
 
     versions = {"skbucket": skbucket.__version__, "python": platform.python_version()}
@@ -202,7 +220,7 @@ def save(model, path, *, format="skops", key=None):
                 "format_version": FORMAT_VERSION,
                 "model_type": f"{type(model).__module__}.{type(model).__qualname__}",
                 "sha256": digest,
-                "versions": _versions(),
+                "versions": library_versions(),
             }
             if key is not None:
                 meta["signature"] = _signature(key, digest, meta)
@@ -309,7 +327,7 @@ def _untrusted(payload):
 
 
 def _check_versions(path, recorded):
-    current = _versions()
+    current = library_versions()
     diffs = [
         f"{name} {recorded[name]} (saved) vs {current[name]} (installed)"
         for name in sorted(recorded)

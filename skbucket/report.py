@@ -17,7 +17,6 @@ import base64
 import datetime as _dt
 import html
 import io
-import platform
 import pprint
 import warnings
 from pathlib import Path
@@ -159,15 +158,12 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred):
 
 
 def _versions():
-    import sklearn
+    from skbucket.io import library_versions
 
-    import skbucket
-
-    return {
-        "skbucket": skbucket.__version__,
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
+    versions = library_versions()
+    first = ("skbucket", "scikit-learn", "transformers", "torch")
+    return {k: versions[k] for k in first if k in versions} | {
+        k: v for k, v in sorted(versions.items()) if k not in first
     }
 
 
