@@ -12,11 +12,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import TargetEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import (
     _check_feature_names,
     _check_n_features,
@@ -34,6 +36,10 @@ __all__ = [
     "PostFeaturesError",
     "UnparseableDateWarning",
 ]
+
+# TargetEncoder takes a list of (train, test) splits as `cv` from scikit-learn 1.9 on (and
+# deprecates shuffle/random_state there).
+_SKLEARN_CV_SPLITS = parse_version(sklearn.__version__).release >= (1, 9)
 
 #: Columns read as text when ``text_columns="auto"`` (those present in ``X`` at fit).
 AUTO_TEXT_COLUMNS = ("content", "caption")
@@ -283,9 +289,17 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 self.cv, shuffle=self.shuffle, random_state=seed if self.shuffle else None
             )
             splits = list(kfold.split(cats))
-            encoded = TargetEncoder(
-                target_type="continuous", smooth=self.smooth, cv=splits
-            ).fit_transform(cats, y_enc)
+            if _SKLEARN_CV_SPLITS:
+                encoder = TargetEncoder(target_type="continuous", smooth=self.smooth, cv=splits)
+            else:  # scikit-learn < 1.9 builds the same KFold itself
+                encoder = TargetEncoder(
+                    target_type="continuous",
+                    smooth=self.smooth,
+                    cv=self.cv,
+                    shuffle=self.shuffle,
+                    random_state=seed,
+                )
+            encoded = encoder.fit_transform(cats, y_enc)
             out.append(encoded)
             if self.count_encoding:
                 out.append(self._oof_counts(cats, splits))
