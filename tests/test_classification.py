@@ -191,6 +191,47 @@ def test_early_stopping_keeps_the_best_epoch(tiny):
     np.testing.assert_allclose(clf.predict_proba(X), short.predict_proba(X), atol=1e-6)
 
 
+class _InterruptingText(str):
+    """A text whose ``len`` raises KeyboardInterrupt after ``limit`` calls (a Ctrl-C stand-in).
+
+    ``len`` is only called by the runtime's length sort, i.e. in the per-epoch validation.
+    """
+
+    calls = 0
+    limit = 10**9
+
+    def __len__(self):
+        type(self).calls += 1
+        if type(self).calls > type(self).limit:
+            raise KeyboardInterrupt
+        return str.__len__(self)
+
+
+def test_keyboard_interrupt_keeps_best_finished_epoch(tiny):
+    X, y = toy(40)
+    params = dict(epochs=3, early_stopping=True, validation_fraction=0.25)
+    texts = [_InterruptingText(t) for t in X]
+    _InterruptingText.calls, _InterruptingText.limit = 0, 10  # 10 validation rows per epoch
+    with pytest.warns(RuntimeWarning, match="interrupted by the user after 1 complete epoch"):
+        clf = make(tiny, **params).fit(texts, y)
+    _InterruptingText.limit = 10**9
+    assert clf.n_iter_ == 1 and clf.best_epoch_ == 1
+    one_epoch = make(tiny, **{**params, "epochs": 1}).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), one_epoch.predict_proba(X), atol=1e-6)
+
+
+def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
+    X, y = toy(24)
+    with pytest.raises(RuntimeError, match="training diverged.*lower learning_rate"):
+        make(tiny, epochs=2, learning_rate=1e6).fit(X, y)
+    clf = make(tiny, epochs=2, warm_start=True).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.set_params(learning_rate=1e6)
+    with pytest.raises(RuntimeError, match="training diverged"):
+        clf.fit(X, y)
+    assert np.array_equal(clf.predict_proba(X), before)  # the failed run trained a copy
+
+
 def test_too_few_rows_for_holdout_trains_on_everything(tiny):
     X, y = toy(6)
     clf = make(tiny, epochs=2, early_stopping=True, validation_fraction=0.1).fit(X, y)
