@@ -223,7 +223,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         """
         import torch
 
-        texts = _texts(X, self)
+        texts = _models.as_text_list(X, estimator=self)
         y = column_or_1d(y, warn=True)
         if len(y) != len(texts):
             raise ValueError(
@@ -525,7 +525,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             ``classes_[1]``), as scikit-learn does for binary classifiers.
         """
         check_is_fitted(self)
-        texts = _texts(X, self)
+        texts = _models.as_text_list(X, estimator=self)
         device = _models.resolve_device(self.device)
         model, tokenizer = self._fitted_model(device)
         logits = self._logits(model, tokenizer, texts, device)
@@ -615,17 +615,6 @@ class _interruptible:
 def _py(value):
     """A numpy scalar as the plain Python value (for readable messages)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _texts(X, estimator) -> list[str]:
-    """Checked texts (see ``_models.as_text_list``), refusing sparse matrices by name."""
-    # TODO(_models.as_text_list): move this sparse check into the runtime's as_text_list.
-    if hasattr(X, "tocsr"):
-        raise _models.TextInputError(
-            f"{type(estimator).__name__}: sparse input is not supported; pass texts "
-            "(a list, 1-D array, Series or one-column DataFrame)."
-        )
-    return _models.as_text_list(X, estimator=estimator)
 
 
 def _forward_inputs(model) -> set[str]:

@@ -431,8 +431,6 @@ _EXPECTED_FAILURES = {
     "check_n_features_in_after_fitting": _NO_FEATURES,
     "check_classifiers_train": _NO_FEATURES + " (it expects an error for a different count)",
     "check_fit1d": "1-D input is the documented input (one text per row), not an error",
-    "check_complex_data": "complex values are rejected by as_text_list naming the row, not with sklearn's wording",
-    "check_estimators_empty_data_messages": "an (n, 0) array is rejected as 'not one text column', not with sklearn's wording",
 }
 
 
