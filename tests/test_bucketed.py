@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 from skbucket.bucketed import DEFAULT_BINS, BucketedRegressor, assign_buckets
 
@@ -589,7 +590,8 @@ def seed_default_model(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("seed_defaults")
     X, y = make_likes(420, seed=5)
     model = BucketedRegressor(random_state=0, routing="soft", target_transform="log1p")
-    with pytest.MonkeyPatch.context() as mp:
+    # one thread: spin-waiting OpenMP pools are very slow on a shared, busy machine
+    with pytest.MonkeyPatch.context() as mp, threadpool_limits(1):
         mp.chdir(workdir)
         model.fit(X, y)
     return model, X, y, workdir
