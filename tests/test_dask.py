@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -250,3 +251,126 @@ def test_grid_search_and_cross_val_score_under_joblib_dask(client):
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
     np.testing.assert_allclose(scores, cross_val_score(_model(), X, y, cv=KFold(3)))
+
+
+# ----------------------------------------------------------------------------- with a real model
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    pytest.importorskip("torch")
+    from _tiny_distilbert import make_tiny_distilbert
+
+    return make_tiny_distilbert(tmp_path_factory.mktemp("tiny-distilbert"))
+
+
+def _texts(n, start=0):
+    words = ["brand", "launch", "sale", "today", "watch", "live", "news", "happy"]
+    return pd.Series(
+        [f"post {i} " + " ".join(words[: 1 + i % len(words)]) for i in range(start, start + n)],
+        index=pd.RangeIndex(5000 + start, 5000 + start + n),
+        name="text",
+    )
+
+
+class _CountingRegistry(dict):
+    """Stand-in for the runtime's model registry that records every real load (insertion)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loads = []
+
+    def __setitem__(self, key, value):
+        self.loads.append(key)
+        super().__setitem__(key, value)
+
+
+def _count_loads():
+    from skbucket import _models
+
+    if not isinstance(_models._REGISTRY, _CountingRegistry):
+        _models._REGISTRY = _CountingRegistry(_models._REGISTRY)
+    return os.getpid()
+
+
+def _loads_of(path):
+    from skbucket import _models
+
+    loads = getattr(_models._REGISTRY, "loads", [])
+    return [key[0] for key in loads if str(Path(path).resolve()) in key]
+
+
+def test_embedder_on_cluster_loads_the_model_once_per_worker(client, tiny_model):
+    from skbucket.embedding import DistilBertEmbedder
+
+    texts = _texts(64)
+    emb = DistilBertEmbedder(model=tiny_model, batch_size=4, cache=False).fit(texts)
+    expected = emb.transform(texts)
+    ddf = dd.from_pandas(texts, npartitions=8)
+    client.run(_count_loads)
+    lazy = skbucket.dask.transform(emb, ddf, meta=expected.dtype)
+    with distributed.get_task_stream(client) as stream:
+        got = client.compute(lazy).result()
+    # identical to the in-memory transform of the same rows, partition by partition
+    assert got.index.equals(texts.index)
+    parts = [emb.transform(p) for p in _pandas_partitions(ddf)]
+    np.testing.assert_array_equal(got.to_numpy(), np.vstack(parts))
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-5)
+    # 8 partitions ran; each worker that ran some loaded each model object once
+    ran_on = {t["worker"] for t in stream.data if "_transform_partition" in str(t["key"])}
+    loads = client.run(_loads_of, tiny_model)
+    assert ran_on, "no partition task seen"
+    for worker in ran_on:
+        assert loads[worker], f"{worker} ran partitions but loaded nothing?"
+        assert len(loads[worker]) == len(set(loads[worker])), loads  # nothing loaded twice
+    # a second job loads nothing new
+    client.compute(skbucket.dask.transform(emb, dd.from_pandas(_texts(32, 64), 4))).result()
+    assert client.run(_loads_of, tiny_model) == loads
+
+
+def _slow_identity(X):
+    time.sleep(0.4)
+    return X
+
+
+def test_worker_killed_mid_job_completes_and_cache_keeps_finished_work(
+    client, tiny_model, tmp_path
+):
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skbucket.cache import DiskCache
+    from skbucket.embedding import DistilBertEmbedder
+
+    cache = tmp_path / "cache"
+    texts = _texts(96, 200)
+    model = make_pipeline(
+        FunctionTransformer(_slow_identity),  # makes each partition take a while
+        DistilBertEmbedder(model=tiny_model, batch_size=4, cache=str(cache)),
+    ).fit(texts)
+    expected = (
+        DistilBertEmbedder(model=tiny_model, batch_size=4, cache=False).fit(texts).transform(texts)
+    )
+    pids = client.run(os.getpid)
+    lazy = skbucket.dask.transform(model, dd.from_pandas(texts, 12))  # meta by a dry run...
+    assert not list(cache.rglob("*.skbc"))  # ...on a copy with distilbertembedder__cache=False
+    future = client.compute(lazy)
+    deadline = time.monotonic() + 120
+    while not list(cache.rglob("*.skbc")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = {p: p.read_bytes() for p in cache.rglob("*.skbc")}
+    assert before, "no cache entry was written"
+    assert not future.done(), "the job finished before a worker could be killed"
+    busy = [w for w, keys in client.processing().items() if keys]
+    victim = busy[0] if busy else next(iter(client.scheduler_info()["workers"]))
+    os.kill(pids[victim], signal.SIGKILL)  # the worker process dies at once (nanny restarts it)
+
+    got = future.result(timeout=180)  # tasks of the dead worker ran again elsewhere
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-5)
+    assert got.index.equals(texts.index)
+    # everything cached before the kill is still there, unchanged, and reads back valid
+    disk = DiskCache(cache)
+    for path, data in before.items():
+        assert path.read_bytes() == data
+    keys = list(disk.keys())
+    values = disk.get_many(keys)
+    assert len(values) == len(keys) >= len(before)
+    for vec in values.values():  # each cached vector is the embedding of one of the texts
+        assert np.min(np.abs(expected - np.asarray(vec)).max(axis=1)) < 1e-5
