@@ -1,0 +1,80 @@
+"""Package-level guarantees: a light import, lazy attributes, a small wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import skbucket
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = (
+    "torch",
+    "transformers",
+    "PIL",
+    "matplotlib",
+    "dask",
+    "distributed",
+    "sentence_transformers",
+)
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import skbucket",
+        "from skbucket import BucketedRegressor, assign_buckets",
+        "import skbucket.media, skbucket.prompts, skbucket.features, skbucket.datasets",
+        "from skbucket.datasets import load_tweets; load_tweets()",
+    ],
+)
+def test_light_imports_do_not_pull_heavy_libraries(code):
+    loaded = _modules_after(code)
+    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
+    assert heavy == [], f"{code!r} imported {heavy[:5]}"
+
+
+def test_lazy_public_names_resolve():
+    for name in skbucket.__all__:
+        assert getattr(skbucket, name) is not None
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        skbucket.no_such_thing  # noqa: B018
+
+
+def test_wheel_is_small_and_carries_the_data(tmp_path):
+    pytest.importorskip("setuptools")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("skbucket-*.whl")
+    assert wheel.stat().st_size < 2_000_000
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.endswith("tweets.csv.gz") for n in names)
+    assert any(n.endswith(".csv.gz") and "captioned" in n for n in names)
