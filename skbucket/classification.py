@@ -498,6 +498,17 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
             with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
                 for name, data in files.items():
+                    parts = Path(name).parts
+                    if (
+                        not isinstance(data, bytes)
+                        or Path(name).is_absolute()
+                        or not parts
+                        or ".." in parts
+                    ):
+                        raise RuntimeError(
+                            "DistilBertClassifier: the saved checkpoint holds an invalid entry "
+                            f"{name!r}; the file is damaged or was not written by skbucket."
+                        )
                     target = Path(tmp, name)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)

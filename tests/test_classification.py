@@ -261,6 +261,16 @@ def test_pickle_stores_checkpoint_not_live_model(fitted):
     assert twin._checkpoint is None and "_rt_finetuned" in twin.__dict__  # rebuilt lazily
 
 
+def test_damaged_checkpoint_entry_is_refused(fitted):
+    clf, X, _ = fitted
+    state = clf.__getstate__()
+    state["_checkpoint"] = {**state["_checkpoint"], "../escape.txt": b"x"}
+    twin = DistilBertClassifier.__new__(DistilBertClassifier)
+    twin.__setstate__(state)
+    with pytest.raises(RuntimeError, match="invalid entry '../escape.txt'"):
+        twin.predict(X[:2])
+
+
 def test_joblib_round_trip_in_fresh_process_without_base_checkpoint(tiny, tmp_path):
     base = shutil.copytree(tiny, tmp_path / "base-copy")
     X, y = toy(24)
