@@ -39,6 +39,15 @@ _SEED_FAMILIES = ("xgb", "xgb", "catboost", "catboost", "catboost", "xgb", "xgb"
 
 _TRANSFORMS = {"log1p": (np.log1p, np.expm1)}
 
+_FITTED_ATTRS = (
+    "classifier_",
+    "regressors_",
+    "bucket_counts_",
+    "bucket_fallback_",
+    "bins_",
+    "n_buckets_",
+)
+
 
 # --------------------------------------------------------------------------- helpers
 def _check_bins(bins):
@@ -740,6 +749,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         else:
             classifier = self.classifier
 
+        for attr in _FITTED_ATTRS:  # a failed refit must not leave stale fitted state
+            if hasattr(self, attr):
+                delattr(self, attr)
         X = self._validate_X(X, reset=True)
         if y is None:
             raise ValueError(
@@ -777,35 +789,35 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if present.size == 1:
             from sklearn.dummy import DummyClassifier
 
-            self.classifier_ = DummyClassifier(strategy="prior")
-            self.classifier_.fit(X, buckets)
+            classifier_ = DummyClassifier(strategy="prior")
+            classifier_.fit(X, buckets)
         else:
-            self.classifier_ = clone(classifier)
-            kw = _fit_kwargs("classifier", self.classifier_, sample_weight if weighted else None)
-            _call_sub("classifier", self.classifier_, "fit", X, buckets, **kw)
+            classifier_ = clone(classifier)
+            kw = _fit_kwargs("classifier", classifier_, sample_weight if weighted else None)
+            _call_sub("classifier", classifier_, "fit", X, buckets, **kw)
 
         # 2. one regressor per bucket with enough rows
         y_fit = y if funcs is None else np.asarray(funcs[0](y), dtype=np.float64)
-        self.bucket_counts_ = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
+        counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
         mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
         own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size]
-        self.regressors_, self.bucket_fallback_ = {}, {}
+        regressors, fallback = {}, {}
         for k in own:
             rows = np.flatnonzero(buckets == k)
             est = clone(spec[k])
             sw = sample_weight[rows] if weighted else None
             kw = _fit_kwargs(f"regressors[{k}]", est, sw)
             _call_sub(f"regressors[{k}]", est, "fit", _safe_indexing(X, rows), y_fit[rows], **kw)
-            self.regressors_[k] = est
+            regressors[k] = est
         if own:
             own_arr = np.asarray(own)
             for k in range(n_buckets):
-                if k in self.regressors_:
+                if k in regressors:
                     continue
                 src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower
-                self.regressors_[k] = self.regressors_[src]
-                self.bucket_fallback_[k] = (
-                    f"bucket {k} has {self.bucket_counts_[k]} training row(s) (weight "
+                regressors[k] = regressors[src]
+                fallback[k] = (
+                    f"bucket {k} has {counts[k]} training row(s) (weight "
                     f"{mass[k]:g}) < min_bucket_size={self.min_bucket_size}: uses the "
                     f"regressor of bucket {src}"
                 )
@@ -816,16 +828,23 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             const = DummyRegressor(strategy="constant", constant=value)
             const.fit(np.zeros((y.size, 1)), y_fit)
             for k in range(n_buckets):
-                self.regressors_[k] = const
-                self.bucket_fallback_[k] = (
+                regressors[k] = const
+                fallback[k] = (
                     f"no bucket has min_bucket_size={self.min_bucket_size} training rows: "
                     f"bucket {k} uses a constant, the weighted median of the (transformed) "
                     f"target = {value:g}"
                 )
-        self.regressors_ = dict(sorted(self.regressors_.items()))
+        # assign the fitted state only once everything has been fit
+        self.classifier_ = classifier_
+        self.regressors_ = dict(sorted(regressors.items()))
+        self.bucket_counts_ = counts
+        self.bucket_fallback_ = fallback
         self.bins_ = edges
         self.n_buckets_ = n_buckets
         return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "regressors_")
 
     # ------------------------------------------------------------------ predict
     def predict_bucket_proba(self, X):

@@ -574,11 +574,21 @@ def test_bad_parameters(params, match):
         light(**params).fit(X, y)
 
 
-def test_predict_before_fit_raises():
+def test_predict_before_fit_and_after_failed_refit_raises_not_fitted():
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
         light().predict(np.ones((2, 3)))
+    X, y = make_likes(60)
+    model = light().fit(X, y)
+    df = pd.DataFrame({"x0": X[:, 0], "user": ["cnn"] * 60})
+    with pytest.raises(ValueError, match="'user'"):
+        model.fit(df, y)
+    # no stale mix of the old fit and the new input: the model reports itself unfitted
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    with pytest.raises(ValueError, match="sample_weight"):
+        light().fit(X, y, sample_weight=np.ones(59))
 
 
 # --------------------------------------------------------------------- defaults
@@ -619,7 +629,8 @@ def test_partial_dict_keeps_seed_defaults_stretched_over_other_bins():
 
     X, y = make_likes(200, seed=4)
     model = BucketedRegressor(regressors={1: Ridge()}, bins=(10, 100, 300), random_state=0)
-    model.fit(X, y)
+    with threadpool_limits(1):
+        model.fit(X, y)
     kinds = [type(model.regressors_[k]) for k in range(4)]
     assert kinds == [XGBRegressor, Ridge, CatBoostRegressor, XGBRegressor]
 
@@ -647,7 +658,7 @@ def _predict_in_fresh_process(model, X, tmp_path):
         np.save({str(tmp_path / "proba.npy")!r}, model.predict_bucket_proba(X))
         """
     )
-    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    env = {**os.environ, "PYTHONHASHSEED": "123", "OMP_NUM_THREADS": "1"}
     subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path, env=env)
     return np.load(tmp_path / "pred.npy"), np.load(tmp_path / "proba.npy")
 
