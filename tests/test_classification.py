@@ -280,7 +280,8 @@ def test_joblib_round_trip_in_fresh_process_without_base_checkpoint(tiny, tmp_pa
     shutil.rmtree(base)  # the pickle is self-contained
     script = textwrap.dedent(
         f"""
-        import json, sys, joblib
+        import json, sys, joblib, torch
+        torch.set_num_threads(1)  # same as this test process: same summation order
         clf = joblib.load({str(tmp_path / "clf.joblib")!r})
         X = json.loads(sys.stdin.read())
         print(json.dumps(clf.predict_proba(X).tolist()))
