@@ -116,11 +116,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       global mean (sklearn's :class:`~sklearn.preprocessing.TargetEncoder`), and, with
       ``count_encoding=True``, ``<col>_count``, the number of training posts with that value.
       :meth:`fit_transform` **cross-fits** both: each training row is encoded by the posts in the
-      other ``cv`` folds only, so a row never sees its own target and an account seen in a single
-      fold looks exactly like a new account at predict time (target = global mean, count = 0;
-      out-of-fold counts are scaled by ``n / n_other_folds`` to keep the full-data scale).
-      :meth:`transform` uses the encodings learnt on all training rows; values unseen in training
-      get the global mean and a count of 0.
+      other ``cv`` folds only, so a row never sees its own target, and an account whose posts
+      all fall in one fold looks exactly like a new account at predict time (target = global
+      mean, count = 0; out-of-fold counts are scaled by ``n / n_other_folds`` to keep the
+      full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
+      unseen in training get the global mean and a count of 0. Values are compared as text
+      (``123`` and ``"123"`` are one account); a missing value is a category of its own for the
+      target encoding and counts 0.
 
     Columns are selected by name, so ``transform`` accepts the columns in any order (extra
     columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with
