@@ -605,6 +605,43 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 est.set_output(transform=transform)
         return self
 
+    def _sk_visual_block_(self):
+        """HTML diagram: the classifier, then one regressor per bucket."""
+        from sklearn.utils._repr_html.estimator import _VisualBlock
+
+        fitted = hasattr(self, "regressors_")
+        clf = self.classifier_ if fitted else self.classifier
+        clf = "HistGradientBoostingClassifier (default)" if clf is None else clf
+        try:
+            edges = self.bins_ if fitted else _check_bins(self.bins)
+        except ValueError:
+            edges = None
+        if fitted:
+            regs = list(self.regressors_.values())
+        elif _is_estimator(self.regressors):
+            regs = [self.regressors]
+        elif self._regressor_items():
+            regs = [e for _, _, e in self._regressor_items()]
+        else:
+            regs = ["seed defaults (XGBoost / CatBoost per bucket)"]
+        if edges is not None and len(regs) == edges.size + 1:
+            names = [
+                f"bucket {k}: "
+                + (f"<= {edges[0]:g}" if k == 0 else "")
+                + (f"({edges[k - 1]:g}, {edges[k]:g}]" if 0 < k < edges.size else "")
+                + (f"> {edges[-1]:g}" if k == edges.size else "")
+                for k in range(len(regs))
+            ]
+        elif len(regs) == 1 and _is_estimator(regs[0]):
+            names = ["regressors (one clone per bucket)"]
+        else:
+            names = [f"regressors[{i}]" for i in range(len(regs))]
+        routing = _VisualBlock(
+            "parallel", [clf], names=[f"classifier ({self.routing} routing)"], dash_wrapped=False
+        )
+        buckets = _VisualBlock("parallel", regs, names=names, dash_wrapped=False)
+        return _VisualBlock("serial", (routing, buckets), dash_wrapped=False)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.positive_only = True  # likes are counts

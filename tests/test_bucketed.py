@@ -676,3 +676,20 @@ def test_joblib_round_trip_seed_defaults_in_fresh_process(seed_default_model, tm
     pred, proba = _predict_in_fresh_process(model, X, tmp_path)
     assert_array_equal(pred, model.predict(X))
     assert_array_equal(proba, model.predict_bucket_proba(X))
+
+
+# --------------------------------------------------------------------- repr
+@pytest.mark.parametrize(
+    "regressors", [None, Ridge(), [Ridge(alpha=a) for a in range(1, 8)], {3: Ridge()}]
+)
+def test_html_repr_shows_router_and_buckets(regressors):
+    model = BucketedRegressor(DecisionTreeClassifier(), regressors)
+    html = model._repr_html_()
+    assert "classifier (hard routing)" in html
+    if isinstance(regressors, list):
+        assert "bucket 3: (300, 500]" in html and "bucket 6: &gt; 2500" in html
+    X, y = make_likes(120)
+    if regressors is None or isinstance(regressors, dict):
+        return  # fitting would build the seed defaults: covered elsewhere
+    html = model.fit(X, y)._repr_html_()
+    assert "bucket 0: &lt;= 10" in html and "DecisionTreeClassifier" in html
