@@ -211,6 +211,25 @@ def _string_columns(X, limit=10):
     return found
 
 
+def _select_columns(X, columns, param):
+    """The part of ``X`` that ``columns`` picks (ColumnTransformer-style column spec)."""
+    if columns is None:
+        return X
+    key = columns(X) if callable(columns) else columns
+    if _is_text_1d(X):
+        raise ValueError(f"{param}={columns!r} needs 2-D X with columns; got 1-D text input")
+    try:
+        out = _safe_indexing(X, key, axis=1)
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        names = list(X.columns) if _is_dataframe(X) else f"{X.shape[1]} unnamed columns"
+        raise ValueError(
+            f"{param}={columns!r} cannot select columns of X (X has {names}): {exc}"
+        ) from exc
+    if getattr(out, "ndim", 1) == 2 and out.shape[1] == 0:
+        raise ValueError(f"{param}={columns!r} selected no column of X")
+    return out
+
+
 def _describe(est):
     text = repr(est)
     return text if len(text) <= 80 else type(est).__name__ + "(...)"
@@ -395,6 +414,15 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seed for the default sub-estimators built when ``classifier`` or
         ``regressors`` is None (estimators you pass keep their own seeds).
+    classifier_columns, regressor_columns : column spec, default=None
+        The columns of ``X`` the classifier / every regressor sees, as in
+        :class:`~sklearn.compose.ColumnTransformer`: None (all of ``X``), a name or int
+        (one 1-D column, e.g. for a text vectorizer), a list of names or ints, a slice,
+        a boolean mask, or a callable such as
+        :func:`~sklearn.compose.make_column_selector` that returns one of those from
+        ``X``. E.g. ``classifier_columns="prompt"`` with a text classifier and
+        ``regressor_columns=make_column_selector(dtype_include="number")``. A spec
+        that selects nothing or a missing column raises ValueError.
 
     Attributes
     ----------
@@ -465,6 +493,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         "target_transform": [None, StrOptions(set(_TRANSFORMS)), tuple, list],
         "min_bucket_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "classifier_columns": [None, "array-like", str, numbers.Integral, slice, callable],
+        "regressor_columns": [None, "array-like", str, numbers.Integral, slice, callable],
     }
 
     def __init__(
@@ -478,6 +508,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         target_transform=None,
         min_bucket_size=5,
         random_state=None,
+        classifier_columns=None,
+        regressor_columns=None,
     ):
         self.classifier = classifier
         self.regressors = regressors
@@ -487,6 +519,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         self.target_transform = target_transform
         self.min_bucket_size = min_bucket_size
         self.random_state = random_state
+        self.classifier_columns = classifier_columns
+        self.regressor_columns = regressor_columns
 
     # ------------------------------------------------------------------ params
     def _regressor_items(self):
@@ -821,17 +855,20 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 y, buckets, sample_weight = y[idx], buckets[idx], sample_weight[idx]
         weights = sample_weight if weighted else np.ones_like(y)
 
+        X_clf = _select_columns(X, self.classifier_columns, "classifier_columns")
+        X_reg = _select_columns(X, self.regressor_columns, "regressor_columns")
+
         # 1. the router
         present = np.unique(buckets)
         if present.size == 1:
             from sklearn.dummy import DummyClassifier
 
             classifier_ = DummyClassifier(strategy="prior")
-            classifier_.fit(X, buckets)
+            classifier_.fit(X_clf, buckets)
         else:
             classifier_ = clone(classifier)
             kw = _fit_kwargs("classifier", classifier_, sample_weight if weighted else None)
-            _call_sub("classifier", classifier_, "fit", X, buckets, **kw)
+            _call_sub("classifier", classifier_, "fit", X_clf, buckets, **kw)
 
         # 2. one regressor per bucket with enough rows
         y_fit = y if funcs is None else np.asarray(funcs[0](y), dtype=np.float64)
@@ -844,7 +881,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             est = clone(spec[k])
             sw = sample_weight[rows] if weighted else None
             kw = _fit_kwargs(f"regressors[{k}]", est, sw)
-            _call_sub(f"regressors[{k}]", est, "fit", _safe_indexing(X, rows), y_fit[rows], **kw)
+            X_k = _safe_indexing(X_reg, rows)
+            _call_sub(f"regressors[{k}]", est, "fit", X_k, y_fit[rows], **kw)
             regressors[k] = est
         if own:
             own_arr = np.asarray(own)
@@ -905,6 +943,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return self._bucket_proba(X)
 
     def _bucket_proba(self, X):
+        X = _select_columns(X, self.classifier_columns, "classifier_columns")
         clf = self.classifier_
         n = _num_samples(X)
         out = np.zeros((n, self.n_buckets_), dtype=np.float64)
@@ -966,6 +1005,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         proba = self._bucket_proba(X)
+        X = _select_columns(X, self.regressor_columns, "regressor_columns")
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
             for k in range(self.n_buckets_):

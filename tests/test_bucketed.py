@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer
+from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -130,6 +130,7 @@ def test_assign_buckets_properties(values, bins):
             target_transform="log1p",
         ),
         light(regressors={0: Ridge(), 1: Ridge(alpha=0.5)}, bins=(2,), min_bucket_size=1),
+        light(bins=(2, 3), classifier_columns=[0], regressor_columns=slice(None)),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -214,6 +215,42 @@ def test_text_column_dataframe_with_pipelines():
     assert (model.predict_bucket(df) == assign_buckets(y, bins=(10, 300))).mean() > 0.9
     # weights reach the final step of each pipeline
     model.fit(df, y, sample_weight=np.full(n, 2.0))
+
+
+def test_column_selection_params_with_text_and_numeric_columns():
+    rng = np.random.RandomState(1)
+    X, y = make_likes(200)
+    words = np.array(["quiet", "calm", "viral", "launch"])
+    b = np.digitize(y, [100])
+    df = pd.DataFrame(
+        {
+            "prompt": [f"{words[2 * t]} {words[2 * t + 1]} {rng.choice(words)}" for t in b],
+            "x0": X[:, 0],
+            "x1": X[:, 1],
+        }
+    )
+    model = BucketedRegressor(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()),  # gets the 1-D "prompt"
+        Ridge(),  # gets the numeric columns only
+        bins=(100,),
+        classifier_columns="prompt",
+        regressor_columns=make_column_selector(dtype_include="number"),
+    ).fit(df, y)
+    assert_array_equal(model.feature_names_in_, ["prompt", "x0", "x1"])
+    assert_array_equal(model.regressors_[0].feature_names_in_, ["x0", "x1"])
+    assert_array_equal(model.predict_bucket(df), b)
+    mask = b == 1
+    assert_allclose(
+        model.predict(df)[mask],
+        Ridge().fit(df[mask][["x0", "x1"]], y[mask]).predict(df[mask][["x0", "x1"]]),
+    )
+    clone(model).fit(df, y)  # selectors survive clone
+
+    with pytest.raises(ValueError, match=r"classifier_columns=\['nope'\] cannot select"):
+        clone(model).set_params(classifier_columns=["nope"]).fit(df, y)
+    empty = make_column_selector(pattern="^zzz$")
+    with pytest.raises(ValueError, match="selected no column"):
+        clone(model).set_params(regressor_columns=empty).fit(df, y)
 
 
 def test_one_dimensional_text_input():
