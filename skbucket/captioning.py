@@ -439,7 +439,14 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
         )
 
     def _caption_refs(self, urls, first_row, kinds, labels, errors) -> dict[str, Any]:
-        """Fetch ``urls`` (in order, on threads) and caption them chunk by chunk."""
+        """Fetch ``urls`` (in order, on threads) and caption them, a chunk at a time.
+
+        Per chunk of fetched references: hash the bytes, look the content keys up in the
+        cache, decode the misses (each distinct content once) and queue them; full batches
+        of the queue go to the model through :func:`skbucket._models.batched_map` (which
+        caches each batch as soon as it is done), so every ``model.generate`` call but the
+        last gets ``batch_size`` images. Meanwhile the fetcher keeps reading ahead.
+        """
         from .media import decode_image
 
         results: dict[str, Any] = {}
@@ -447,51 +454,71 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             return results
         device, dtype, prefix = self._settings_key()
         store = open_cache(self.cache)
-        chunk_size = 4 * int(self.batch_size)
+        batch_size = int(self.batch_size)
         fetcher = self._fetcher()
-        stream = fetcher.fetch_bytes(urls)
         content_of: dict[str, str] = {}  # url -> content key
         by_key: dict[str, Any] = {}  # content key -> caption, or _Failed when undecodable
+        queue: list[tuple[str, Any]] = []  # decoded images waiting for a full batch
+        queued: set[str] = set()
+        waiting: list[str] = []  # fetched urls whose caption is not known yet
 
         def generate(batch):
             return self._generate([image for _, image in batch], device, dtype)
 
-        def flush(chunk: list[tuple[str, bytes]]) -> None:
-            # content keys: equal bytes are decoded and captioned once
-            pending: dict[str, tuple[str, bytes]] = {}
+        def run_queue(final: bool) -> None:
+            n_run = len(queue) if final else len(queue) - len(queue) % batch_size
+            if n_run == 0:
+                return
+            items = queue[:n_run]
+            captions = _models.batched_map(
+                items,
+                generate,
+                batch_size=batch_size,
+                cache=store,
+                key_fn=lambda item: item[0],
+                progress=False,
+            )
+            del queue[:n_run]
+            queued.difference_update(key for key, _ in items)
+            self.n_generated_ += n_run
+            by_key.update((key, cap) for (key, _), cap in zip(items, captions))
+
+        def settle() -> None:
+            still = []
+            for url in waiting:
+                result = by_key.get(content_of[url])
+                if result is None:
+                    still.append(url)
+                    continue
+                results[url] = result
+                bar.update(1)
+                if isinstance(result, _Failed):
+                    self._fail(errors, labels, first_row[url], url, kinds[url], result.error)
+            waiting[:] = still
+
+        def take(chunk: list[tuple[str, bytes]], final: bool) -> None:
+            fresh: dict[str, bytes] = {}  # content key -> bytes, each content once
             for url, data in chunk:
                 key = hash_key(prefix, hashlib.sha256(data).hexdigest())
                 content_of[url] = key
-                if key not in by_key:
-                    pending.setdefault(key, (url, data))
-            found = dict(store.get_many(list(pending))) if store is not None and pending else {}
+                waiting.append(url)
+                if key not in by_key and key not in queued:
+                    fresh.setdefault(key, (url, data))
+            found = dict(store.get_many(list(fresh))) if store is not None and fresh else {}
             by_key.update(found)
-            todo = []
-            for key, (url, data) in pending.items():
+            for key, (url, data) in fresh.items():
                 if key in found:
                     continue
                 try:
-                    todo.append((key, decode_image(data, source=url)))
+                    queue.append((key, decode_image(data, source=url)))
+                    queued.add(key)
                 except ValueError as exc:  # MediaDecodeError / MediaTooLargeError
                     by_key[key] = _Failed(exc)
-            if todo:
-                captions = _models.batched_map(
-                    todo,
-                    generate,
-                    batch_size=int(self.batch_size),
-                    cache=store,
-                    key_fn=lambda item: item[0],
-                    progress=False,
-                )
-                self.n_generated_ += len(todo)
-                by_key.update((key, cap) for (key, _), cap in zip(todo, captions))
-            for url, _ in chunk:
-                results[url] = by_key[content_of[url]]
-                if isinstance(results[url], _Failed):
-                    exc = results[url].error
-                    self._fail(errors, labels, first_row[url], url, kinds[url], exc)
-            bar.update(len(chunk))
+            settle()  # report failures before spending time on the model
+            run_queue(final)
+            settle()
 
+        stream = fetcher.fetch_bytes(urls)
         with (
             contextlib.closing(stream),
             _models.progress_bar(len(urls), type(self).__name__, self.progress) as bar,
@@ -500,15 +527,14 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             for url, data in stream:
                 if isinstance(data, Exception):
                     results[url] = _Failed(data)
-                    self._fail(errors, labels, first_row[url], url, kinds[url], data)
                     bar.update(1)
+                    self._fail(errors, labels, first_row[url], url, kinds[url], data)
                     continue
                 chunk.append((url, data))
-                if len(chunk) >= chunk_size:
-                    flush(chunk)
+                if len(chunk) >= batch_size:
+                    take(chunk, final=False)
                     chunk = []
-            if chunk:
-                flush(chunk)
+            take(chunk, final=True)
         return results
 
     def _generate(self, images, device, dtype) -> list[str]:

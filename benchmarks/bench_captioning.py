@@ -1,0 +1,259 @@
+"""Benchmark: ``Blip2Captioner`` vs ``transformers.pipeline("image-text-to-text")``.
+
+One run, same model, same batch size, same generation settings (greedy, ``max_new_tokens``),
+same device and dtype, model loading excluded for both:
+
+* 64 posts of real-size JPEGs (1024x768, cut from scikit-learn's two sample photos with
+  random crops, flips and colour changes): 40 distinct images, 24 reposts (rows showing an
+  image already seen: half under the same path, half as a byte-identical copy under another
+  name) and 8 rows with a second image (also a repeat), so 72 image slots in all.
+* Peer: ``pipe(({"images": path, "text": ""} for ...), batch_size=...)`` over the 72 slots
+  (it reads its own files, like the captioner), captions joined per row the same way.
+* It checks that both give the same text for every row, prints both times and the ratio
+  (target >= 2.0x), then the disk-cache speed-up: a second run with a fresh estimator and a
+  second run in a fresh process (target >= 20x).
+
+The model is a small random BLIP-2 (224 px images, ``--config small``) so that compute, not
+overhead, dominates; ``--config real-size`` builds the ``Salesforce/blip2-opt-2.7b``
+architecture with random weights (about 3.8e9 parameters: meant for a GPU), and
+``--model PATH_OR_ID`` uses a real checkpoint instead. Where this was written no GPU was
+available, so the recorded numbers are CPU (float32) numbers; the script says which device
+it ran on.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_captioning.py            # CPU, small random model
+    .venv/bin/python benchmarks/bench_captioning.py --config real-size   # on a GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # for _tiny_blip2
+
+
+def make_photos(folder: Path, n_distinct: int = 40, seed: int = 0) -> list[Path]:
+    """``n_distinct`` different 1024x768 JPEGs cut from scikit-learn's sample photos."""
+    import numpy as np
+    from PIL import Image, ImageOps
+    from sklearn.datasets import load_sample_images
+
+    rng = np.random.default_rng(seed)
+    sources = [Image.open(f).convert("RGB") for f in load_sample_images().filenames]
+    paths = []
+    for i in range(n_distinct):
+        src = sources[i % len(sources)]
+        w, h = src.size
+        cw, ch = int(w * rng.uniform(0.5, 1.0)), int(h * rng.uniform(0.5, 1.0))
+        x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        img = src.crop((x0, y0, x0 + cw, y0 + ch)).resize((1024, 768), Image.Resampling.BICUBIC)
+        if rng.random() < 0.5:
+            img = ImageOps.mirror(img)
+        gains = rng.uniform(0.7, 1.3, 3)
+        arr = np.clip(np.asarray(img, dtype=np.float32) * gains, 0, 255).astype(np.uint8)
+        path = folder / f"photo{i:02d}.jpg"
+        Image.fromarray(arr).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def make_posts(folder: Path, photos: list[Path], seed: int = 0):
+    """64 rows: 40 distinct images, 24 reposts, 8 rows with a second (repeated) image."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed + 1)
+    rows: list[list[str]] = [[str(p)] for p in photos]  # 40 rows, one distinct image each
+    for k in range(24):  # reposts of earlier images
+        src = photos[int(rng.integers(0, len(photos)))]
+        if k % 2:  # the same bytes under another name (a re-upload)
+            copy = folder / f"repost{k:02d}.jpg"
+            shutil.copyfile(src, copy)
+            rows.append([str(copy)])
+        else:
+            rows.append([str(src)])
+    order = rng.permutation(len(rows))
+    rows = [rows[i] for i in order]
+    for i in rng.choice(len(rows), size=8, replace=False):  # 8 rows get a second image
+        rows[i] = [*rows[i], str(photos[int(rng.integers(0, len(photos)))])]
+    media = [r[0] if len(r) == 1 else r for r in rows]
+    return pd.DataFrame({"media": media, "likes": rng.integers(0, 500, len(rows))})
+
+
+CHILD = """
+import sys, time, json
+t0 = time.perf_counter()
+import torch  # a one-time cost of any process that uses a model, timed apart
+t_import = time.perf_counter() - t0
+import pandas as pd
+from skbucket.captioning import Blip2Captioner
+X = pd.read_pickle(sys.argv[1])
+est = Blip2Captioner(model=sys.argv[2], cache=sys.argv[3], batch_size=int(sys.argv[4]),
+                     max_new_tokens=int(sys.argv[5]), device=sys.argv[6], progress=False)
+t0 = time.perf_counter()
+out = est.fit_transform(X)
+print(json.dumps({"seconds": time.perf_counter() - t0, "import_torch": t_import,
+                  "generated": est.n_generated_,
+                  "captions": out["caption"].tolist()}))
+"""
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", choices=["small", "real-size"], default="small")
+    parser.add_argument("--model", help="use this checkpoint (hub id or folder) instead")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--max-new-tokens", type=int, default=30)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+
+    import torch
+    from transformers import pipeline
+
+    from skbucket import _models
+    from skbucket.captioning import CAPTION_SEPARATOR, Blip2Captioner
+
+    device = _models.resolve_device(args.device)
+    dtype = _models.resolve_dtype("auto", device)
+    work = Path(tempfile.mkdtemp(prefix="bench-captioning-"))
+    try:
+        if args.model:
+            model = args.model
+        else:
+            from _tiny_blip2 import make_tiny_blip2
+
+            preset = "bench" if args.config == "small" else "real-size"
+            model = make_tiny_blip2(work / "model", preset=preset)
+        photos = make_photos(work)
+        X = make_posts(work, photos)
+        slots = [m for cell in X["media"] for m in (cell if isinstance(cell, list) else [cell])]
+        n_two = sum(isinstance(c, list) for c in X["media"])
+        print(
+            f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU only: no GPU available here'}), "
+            f"dtype: {dtype}, torch threads: {torch.get_num_threads()}"
+        )
+        print(
+            f"model: {'random ' + args.config + ' BLIP-2' if not args.model else model}; "
+            f"{len(X)} rows, {len(slots)} image slots, {len(set(map(str, photos)))} distinct "
+            f"images, {n_two} rows with two images, 1024x768 JPEGs; batch_size="
+            f"{args.batch_size}, max_new_tokens={args.max_new_tokens}, greedy"
+        )
+
+        # --- load both models outside the timings (a warm-up image not in the data)
+        warm = work / "warmup.jpg"
+        from PIL import Image
+
+        Image.new("RGB", (1024, 768), (90, 120, 200)).save(warm)
+        est = Blip2Captioner(
+            model=model,
+            batch_size=args.batch_size,
+            max_new_tokens=args.max_new_tokens,
+            device=args.device,
+            cache=False,
+            progress=False,
+        )
+        est.fit(X).transform(X.iloc[:1].assign(media=[str(warm)]))
+        pipe = pipeline(
+            "image-text-to-text",
+            model=model,
+            device=device,
+            dtype=dtype,
+        )
+        gen = {"max_new_tokens": args.max_new_tokens, "num_beams": 1, "do_sample": False}
+        pipe({"images": str(warm), "text": ""}, generate_kwargs=gen)
+
+        # --- peer: the pipeline over every image slot
+        t0 = time.perf_counter()
+        # a generator (not a list, which the pipeline reads as a chat) streams in batches
+        results = list(
+            pipe(
+                ({"images": s, "text": ""} for s in slots),
+                batch_size=args.batch_size,
+                generate_kwargs=gen,
+            )
+        )
+        t_pipe = time.perf_counter() - t0
+        texts = iter(r[0]["generated_text"].strip() for r in results)
+        peer = []
+        for cell in X["media"]:
+            parts = [next(texts) for _ in (cell if isinstance(cell, list) else [cell])]
+            peer.append(CAPTION_SEPARATOR.join(p for p in parts if p))
+
+        # --- ours (no cache: the first run of a fresh job)
+        t0 = time.perf_counter()
+        out = est.transform(X)
+        t_ours = time.perf_counter() - t0
+        same = sum(a == b for a, b in zip(out["caption"], peer))
+        print(f"pipeline('image-text-to-text'): {t_pipe:8.2f} s  ({len(slots)} images generated)")
+        print(
+            f"Blip2Captioner:                 {t_ours:8.2f} s  ({est.n_generated_} images "
+            f"generated)"
+        )
+        print(f"same caption text as the pipeline: {same}/{len(X)} rows")
+        print(f"speed-up vs pipeline: {t_pipe / t_ours:.2f}x  (target >= 2.0x)")
+
+        # --- disk cache: cold run, then a fresh estimator, then a fresh process
+        cache = work / "cache"
+        cold = Blip2Captioner(**{**est.get_params(), "cache": str(cache)})
+        t0 = time.perf_counter()
+        cold.fit_transform(X)
+        t_cold = time.perf_counter() - t0
+        _models_cache_clear()
+        fresh = Blip2Captioner(**{**est.get_params(), "cache": str(cache)})
+        t0 = time.perf_counter()
+        again = fresh.fit_transform(X)
+        t_fresh = time.perf_counter() - t0
+        X.to_pickle(work / "posts.pkl")
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(work / "posts.pkl"),
+                str(model),
+                str(cache),
+                str(args.batch_size),
+                str(args.max_new_tokens),
+                args.device,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        res = json.loads(child.stdout.strip().splitlines()[-1])
+        assert again["caption"].tolist() == out["caption"].tolist() == res["captions"]
+        print(
+            f"disk cache: cold {t_cold:.2f} s; fresh estimator {t_fresh:.3f} s "
+            f"({t_cold / t_fresh:.0f}x, {fresh.n_generated_} generated); fresh process "
+            f"{res['seconds']:.3f} s ({t_cold / res['seconds']:.0f}x, {res['generated']} "
+            f"generated; plus {res['import_torch']:.2f} s to import torch in that process, "
+            f"{t_cold / (res['seconds'] + res['import_torch']):.0f}x with it)  (target >= 20x)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _models_cache_clear():
+    """Empty the process-wide memory layer so the fresh estimator reads the disk."""
+    from skbucket.cache import process_memory_cache
+
+    process_memory_cache().clear()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
