@@ -359,9 +359,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         hard: y_hat = f_b(x),  b = argmax_k p_k(x)
         soft: y_hat = sum_k p_k(x) * f_k(x)
 
-    ``X`` is handed to the sub-estimators as given (a DataFrame stays a DataFrame), so a
-    classifier that is a Pipeline can select a text column while the regressors select
-    the numeric ones.
+    ``X`` is handed to the sub-estimators as given (a DataFrame stays a DataFrame, a 1-D
+    sequence of texts stays text), or only the part that ``classifier_columns`` /
+    ``regressor_columns`` pick: so the classifier can read a text column (the prompt)
+    while the regressors read the numeric features. A sub-estimator that fails on
+    string columns it cannot take is reported as a ValueError naming those columns.
 
     Parameters
     ----------
@@ -457,7 +459,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     Rows with ``sample_weight == 0`` are removed before anything is fit, so they have
     exactly the effect of absent rows; the other weights go to the classifier and to
     every bucket's regressor (to a Pipeline's final step). ``score`` is the R² of
-    :meth:`predict`.
+    :meth:`predict`. Targets must be finite and non-negative (the estimator carries the
+    scikit-learn tag ``target_tags.positive_only``); a bad target raises a ValueError
+    naming its row.
 
     Examples
     --------
