@@ -475,6 +475,26 @@ def test_zero_weight_equals_absent_rows(routing):
     assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-4, atol=1e-3)
 
 
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), routing=st.sampled_from(["hard", "soft"]))
+def test_zero_weight_rows_never_matter(seed, routing):
+    rng = np.random.RandomState(seed)
+    X, y = make_likes(80, seed=seed)
+    w = rng.choice([0.0, 0.5, 1.0, 3.0], size=len(y))
+    w[rng.randint(len(y))] = 1.0  # at least one positive weight
+    y_noise = y.copy()
+    y_noise[w == 0] = rng.uniform(0, 1e5, (w == 0).sum())  # whatever the absent rows hold
+    kw = dict(
+        routing=routing,
+        classifier=DecisionTreeClassifier(max_depth=3, random_state=0),
+        min_bucket_size=2,
+    )
+    a = light(**kw).fit(X, y_noise, sample_weight=w)
+    b = light(**kw).fit(X[w > 0], y[w > 0], sample_weight=w[w > 0])
+    assert_array_equal(a.predict(X), b.predict(X))
+    assert a.bucket_fallback_ == b.bucket_fallback_
+
+
 def test_sample_weight_errors():
     X, y = make_likes(60)
     with pytest.raises(ValueError, match=r"regressors\[0\] KNeighborsRegressor.*sample_weight"):
