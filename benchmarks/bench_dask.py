@@ -90,9 +90,9 @@ def main(argv=None) -> int:
     import dask.dataframe as dd
     import torch
     from distributed import Client, LocalCluster, get_task_stream
-    from skbucket.embedding import DistilBertEmbedder
 
     import skbucket.dask
+    from skbucket.embedding import DistilBertEmbedder
 
     texts = load_texts(args.n)
     n_distinct = texts.nunique()
