@@ -9,8 +9,9 @@ same device and dtype, model loading excluded for both:
   name) and 8 rows with a second image (also a repeat), so 72 image slots in all.
 * Peer: ``pipe(({"images": path, "text": ""} for ...), batch_size=...)`` over the 72 slots
   (it reads its own files, like the captioner), captions joined per row the same way.
-* It checks that both give the same text for every row, prints both times and the ratio
-  (target >= 2.0x), then the disk-cache speed-up: a second run with a fresh estimator and a
+* ``--repeats`` rounds (default 3), alternating which goes first; it prints every time, the
+  best of each and the ratio (target >= 2.0x), checks that both give the same text for every
+  row, then the disk-cache speed-up: a second run with a fresh estimator and a
   second run in a fresh process (target >= 20x).
 
 The model is a small random BLIP-2 (224 px images, ``--config small``) so that compute, not
@@ -32,6 +33,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,8 +121,10 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=30)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per contender")
     args = parser.parse_args(argv)
 
+    import pandas as pd
     import torch
     from transformers import pipeline
 
@@ -176,35 +180,56 @@ def main(argv=None) -> int:
         gen = {"max_new_tokens": args.max_new_tokens, "num_beams": 1, "do_sample": False}
         pipe({"images": str(warm), "text": ""}, generate_kwargs=gen)
 
-        # --- peer: the pipeline over every image slot
-        t0 = time.perf_counter()
-        # a generator (not a list, which the pipeline reads as a chat) streams in batches
-        results = list(
-            pipe(
+        def run_pipeline():
+            # a generator (not a list, which the pipeline reads as a chat) streams in batches
+            results = pipe(
                 ({"images": s, "text": ""} for s in slots),
                 batch_size=args.batch_size,
                 generate_kwargs=gen,
             )
-        )
-        t_pipe = time.perf_counter() - t0
-        texts = iter(r[0]["generated_text"].strip() for r in results)
-        peer = []
-        for cell in X["media"]:
-            parts = [next(texts) for _ in (cell if isinstance(cell, list) else [cell])]
-            peer.append(CAPTION_SEPARATOR.join(p for p in parts if p))
+            texts = iter([r[0]["generated_text"].strip() for r in results])
+            peer = []
+            for cell in X["media"]:
+                parts = [next(texts) for _ in (cell if isinstance(cell, list) else [cell])]
+                peer.append(CAPTION_SEPARATOR.join(p for p in parts if p))
+            return peer
 
-        # --- ours (no cache: the first run of a fresh job)
-        t0 = time.perf_counter()
-        out = est.transform(X)
-        t_ours = time.perf_counter() - t0
-        same = sum(a == b for a, b in zip(out["caption"], peer))
-        print(f"pipeline('image-text-to-text'): {t_pipe:8.2f} s  ({len(slots)} images generated)")
+        def run_ours():  # no cache: the first run of a fresh job
+            return est.transform(X)["caption"].tolist()
+
+        # alternate the order each round; keep each one's best time (timeit's rule: on a
+        # shared machine the minimum is the least disturbed run)
+        times: dict[str, list[float]] = {"pipeline": [], "ours": []}
+        for r in range(args.repeats):
+            order = [("pipeline", run_pipeline), ("ours", run_ours)]
+            for name, fn in order if r % 2 == 0 else order[::-1]:
+                t0 = time.perf_counter()
+                got = fn()
+                times[name].append(time.perf_counter() - t0)
+                if name == "pipeline":
+                    peer = got
+                else:
+                    ours = got
+        t_pipe, t_ours = min(times["pipeline"]), min(times["ours"])
+        same = sum(a == b for a, b in zip(ours, peer))
+        raw = {k: ", ".join(f"{t:.1f}" for t in v) for k, v in times.items()}
         print(
-            f"Blip2Captioner:                 {t_ours:8.2f} s  ({est.n_generated_} images "
-            f"generated)"
+            f"pipeline('image-text-to-text'): {t_pipe:8.2f} s best of [{raw['pipeline']}] "
+            f"({len(slots)} images generated per run)"
+        )
+        print(
+            f"Blip2Captioner:                 {t_ours:8.2f} s best of [{raw['ours']}] "
+            f"({est.n_generated_} images generated per run)"
         )
         print(f"same caption text as the pipeline: {same}/{len(X)} rows")
-        print(f"speed-up vs pipeline: {t_pipe / t_ours:.2f}x  (target >= 2.0x)")
+        print(
+            f"speed-up vs pipeline: {t_pipe / t_ours:.2f}x best vs best, "
+            f"{statistics.median(times['pipeline']) / statistics.median(times['ours']):.2f}x "
+            f"median vs median  (target >= 2.0x; at equal batch size and compute-bound "
+            f"generation the de-duplication alone bounds it near {len(slots)}/"
+            f"{est.n_generated_} = {len(slots) / est.n_generated_:.2f}x)"
+        )
+        out = pd.DataFrame({"caption": ours})
 
         # --- disk cache: cold run, then a fresh estimator, then a fresh process
         cache = work / "cache"

@@ -281,6 +281,24 @@ def test_scraper_text_photo_video_gif_and_urls(blip2_path, images, server, refer
     ]
 
 
+def test_same_text_as_the_image_text_to_text_pipeline(blip2_path, images):
+    from transformers import pipeline
+
+    names = ["china.jpg", "gen0.jpg", "gen1.jpg"]
+    pipe = pipeline("image-text-to-text", model=blip2_path, device="cpu")
+    gen = {"max_new_tokens": TOKENS, "num_beams": 1, "do_sample": False}
+    peer = [
+        r[0]["generated_text"].strip()
+        for r in pipe(
+            ({"images": str(images[n]), "text": ""} for n in names),
+            batch_size=2,
+            generate_kwargs=gen,
+        )
+    ]
+    out = captioner(blip2_path, batch_size=2).fit_transform(frame([str(images[n]) for n in names]))
+    assert out["caption"].tolist() == peer
+
+
 def test_prompt_is_not_repeated_in_caption(blip2_path, images):
     out = captioner(blip2_path, prompt="a photo of").fit_transform(frame([str(images["gen0.jpg"])]))
     assert not out["caption"].iloc[0].startswith("a photo of")
