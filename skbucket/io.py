@@ -46,7 +46,12 @@ trust as much as the model weights themselves.
 (:data:`DEFAULT_TRUSTED`). Types to trust for a ``BucketedRegressor`` with the
 seed default XGBoost/CatBoost regressors (skops 0.16): ``xgboost.core.Booster``,
 ``xgboost.sklearn.XGBRegressor``, ``catboost.core.CatBoostRegressor``, plus e.g.
-``sklearn.tree._tree.Tree`` for a decision-tree classifier. :func:`get_untrusted_types` gives the exact list for a
+``sklearn.tree._tree.Tree`` for a decision-tree classifier. The whole seed
+pipeline (``make_seed_pipeline(caption_model=None, ...)``, fitted) adds
+``skbucket.classification.DistilBertClassifier``,
+``skbucket.embedding.DistilBertEmbedder``, ``skbucket.prompts.PromptBuilder``,
+``skbucket.features.PostFeatures`` and
+``sklearn.compose._column_transformer.make_column_selector``. :func:`get_untrusted_types` gives the exact list for a
 file; review it before passing it as ``trusted``.
 """
 

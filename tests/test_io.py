@@ -271,3 +271,33 @@ def test_fine_tuned_distilbert_classifier_round_trip(tmp_path):
         skio.load(path)
     loaded = skio.load(path, trusted=[DistilBertClassifier])
     np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_seed_pipeline_round_trip(shared_data, tmp_path):
+    """The whole seed pipeline (tiny DistilBERT, no captioner) goes through the container."""
+    pytest.importorskip("torch")
+    import pandas as pd
+    from _tiny_distilbert import make_tiny_distilbert
+
+    from skbucket.pipeline import make_seed_pipeline
+
+    posts = pd.read_csv(shared_data / "tweets.csv.gz").head(48)
+    X, y = posts.drop(columns=["likes"]), posts["likes"].to_numpy()
+    pipe = make_seed_pipeline(
+        caption_model=None, text_model=make_tiny_distilbert(tmp_path / "tiny"), epochs=1,
+        max_length=16, device="cpu", progress=False, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    path = skio.save(pipe, tmp_path / "seed.skbucket")
+    untrusted = skio.get_untrusted_types(path)
+    for name in (
+        "skbucket.classification.DistilBertClassifier",
+        "skbucket.embedding.DistilBertEmbedder",
+        "skbucket.prompts.PromptBuilder",
+        "skbucket.features.PostFeatures",
+    ):
+        assert name in untrusted
+    with pytest.raises(skio.UntrustedTypesError):
+        skio.load(path)
+    loaded = skio.load(path, trusted=untrusted)
+    np.testing.assert_allclose(loaded.predict(X), pipe.predict(X), rtol=1e-6)
