@@ -367,7 +367,10 @@ class DiskCache:
         file = self._file(key)
         try:
             data = file.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:  # unreadable (permissions, I/O error): a miss, never a value
+            logger.warning("skbucket cache: cannot read %s (%s)", file, exc)
             return None
         try:
             return _deserialise(key, data)
@@ -386,8 +389,19 @@ class DiskCache:
         return found
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
-        for key, value in mapping.items():
-            self._write(key, _check_value(value))
+        checked = {key: _check_value(value) for key, value in mapping.items()}
+        for key, value in checked.items():
+            try:
+                self._write(key, value)
+            except OSError as exc:  # unwritable / full disk: the results are still correct
+                logger.warning(
+                    "skbucket cache: could not write %d entries to %s (%s); continuing "
+                    "without storing them",
+                    len(checked),
+                    self.path,
+                    exc,
+                )
+                return
 
     def _write(self, key: str, value: Any) -> None:
         file = self._file(key)
@@ -446,9 +460,12 @@ class DiskCache:
 
 
 class TieredCache:
-    """Layers looked up in order (fast first); a hit in a slow layer is copied to the fast ones.
+    """Layers looked up in order (fast first); every layer ends up holding every hit.
 
-    Writes go to every layer. ``len`` and ``in`` use the last (most durable) layer.
+    A hit in a slow layer is copied to the faster ones; a hit in a fast layer that a slower
+    layer lacks (e.g. computed earlier in this process with ``cache=None``) is written to it,
+    so a disk layer always holds what was asked of it. Writes go to every layer.
+    ``len`` uses the last (most durable) layer.
 
     Parameters
     ----------
@@ -469,6 +486,10 @@ class TieredCache:
             if got:
                 for faster in self.layers[:i]:
                     faster.set_many(got)
+                for slower in self.layers[i + 1 :]:
+                    lacking = {k: v for k, v in got.items() if k not in slower}
+                    if lacking:
+                        slower.set_many(lacking)
                 found.update(got)
                 missing = [k for k in missing if k not in got]
         return found

@@ -203,9 +203,16 @@ class DistilBertEmbedder(
         _check_feature_names(self, X, reset=False)
         if not texts:
             return np.empty((0, self.hidden_size_), dtype=np.float32)
+        loaded = []  # the model is loaded on the first cache miss only
+
+        def embed(batch):
+            if not loaded:
+                loaded.append(self._runtime())
+            return self._embed_batch(batch, *loaded[0])
+
         rows = _models.batched_map(
             texts,
-            self._embed_batch,
+            embed,
             batch_size=self.batch_size,
             sort_key=len,
             cache=open_cache(self.cache),
@@ -237,10 +244,9 @@ class DistilBertEmbedder(
         )
         return lambda text: hash_key(prefix, text)
 
-    def _embed_batch(self, texts):
+    def _embed_batch(self, texts, tokenizer, model, device):
         import torch
 
-        tokenizer, model, device = self._runtime()
         enc = _models.tokenize(tokenizer, texts, max_length=self.max_length, device=device)
         hidden = model(**enc).last_hidden_state.float()
         if self.pooling == "cls":

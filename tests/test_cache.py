@@ -266,6 +266,25 @@ def test_tiered_cache_promotes_disk_hits_and_writes_both(tmp_path):
     assert len(tiers) == 2 and "bb22" in tiers
 
 
+def test_tiered_cache_writes_memory_hits_to_a_disk_layer_that_lacks_them(tmp_path):
+    mem, disk = MemoryCache(), DiskCache(tmp_path)
+    mem.set_many({"aa11": "computed earlier with cache=None"})
+    assert TieredCache([mem, disk]).get_many(["aa11"]) == {
+        "aa11": "computed earlier with cache=None"
+    }
+    assert DiskCache(tmp_path).get_many(["aa11"]) == {"aa11": "computed earlier with cache=None"}
+
+
+def test_unwritable_disk_cache_warns_and_continues(tmp_path, caplog):
+    blocker = tmp_path / "ab"
+    blocker.write_text("a file where the shard folder should be")
+    disk = DiskCache(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="skbucket.cache"):
+        disk.set_many({"ab12": "value"})
+    assert "could not write" in caplog.text
+    assert disk.get_many(["ab12"]) == {}
+
+
 def test_open_cache_parameter_meanings(tmp_path):
     assert open_cache(False) is None
     assert open_cache(None) is process_memory_cache()

@@ -285,6 +285,18 @@ def test_disk_cache_is_reused_by_a_fresh_estimator(tmp_path):
     np.testing.assert_array_equal(first, again)
 
 
+def test_fully_cached_transform_does_not_load_the_weights(tmp_path):
+    from skbucket import _models
+
+    est = tiny(cache=tmp_path / "c").fit(TEXTS)
+    first = est.transform(TEXTS)
+    _models.clear_model_registry()
+    process_memory_cache().clear()
+    again = tiny(cache=tmp_path / "c").fit(TEXTS).transform(TEXTS)
+    np.testing.assert_array_equal(first, again)
+    assert not any("AutoModel" in key[0] for key in _models._REGISTRY)
+
+
 def test_settings_are_part_of_the_cache_key():
     store = MemoryCache()
     base = tiny(cache=store).fit(TEXTS)
