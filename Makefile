@@ -23,10 +23,11 @@ $(STAMP): pyproject.toml tools/requirements.py
 demo: $(STAMP)
 	$(VENV)/bin/skbucket demo
 
+# Two xdist workers on a 2-core machine: one BLAS/torch thread each, or they thrash.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -1,0 +1,401 @@
+"""The ``skbucket`` command line.
+
+::
+
+    skbucket demo                                  # train + evaluate on the bundled real sample
+    skbucket fit DATA --model OUT.joblib [--config CFG.json]
+    skbucket predict MODEL DATA -o preds.csv
+    skbucket evaluate MODEL DATA
+    skbucket report MODEL DATA -o report.html
+
+``DATA`` is a table of posts in CSV (optionally gzip-compressed), Parquet or Excel (``.xlsx``)
+format with the columns ``content, username, inferred_company, date, media`` (``caption``
+optional) and, for ``fit``/``evaluate``/``report``, the target column (``likes``).
+
+Every failure is reported as one line on standard error with a non-zero exit status:
+``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+#: file suffixes ``read_table`` understands, with the pandas reader used for each
+TABLE_FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+}
+
+
+class CLIError(ValueError):
+    """A problem with the command's input that is reported as one line."""
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(TABLE_FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def read_table(path):
+    """Read a table of posts from CSV, CSV.GZ, TSV, Parquet or XLSX.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Its format is chosen by its suffix.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows as read, without type conversion of the ``date`` column (the estimators parse
+        dates themselves).
+
+    Raises
+    ------
+    CLIError
+        If the file does not exist, has an unsupported suffix, cannot be parsed, or holds no rows.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"data file not found: {path}")
+    suffix = _suffix(path)
+    kind = TABLE_FORMATS.get(suffix)
+    if kind is None:
+        raise CLIError(
+            f"unsupported data file type {suffix or '(none)'!r} for {path}; "
+            f"expected one of {', '.join(TABLE_FORMATS)}"
+        )
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path)
+        elif kind == "tsv":
+            frame = pd.read_csv(path, sep="\t")
+        elif kind == "parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_excel(path)
+    except Exception as exc:  # pandas raises many types for unreadable files
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
+    if len(frame) == 0:
+        raise CLIError(f"{path} holds no rows")
+    return frame
+
+
+def _split_target(frame, target: str, path):
+    if target not in frame.columns:
+        raise CLIError(
+            f"{path}: target column {target!r} not found; columns present: {list(frame.columns)}"
+        )
+    y = frame[target]
+    X = frame.drop(columns=[target])
+    return X, y
+
+
+def _load_config(path) -> dict:
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"config file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            config = tomllib.loads(text)
+        else:
+            config = json.loads(text)
+    except ValueError as exc:
+        raise CLIError(f"cannot parse config {path}: {exc}") from exc
+    if not isinstance(config, dict):
+        raise CLIError(f"config {path} must hold a mapping of make_seed_pipeline arguments")
+    return config
+
+
+class _Reporter:
+    """Step messages on stderr (silenced by ``--quiet``)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[skbucket] {message}", file=sys.stderr, flush=True)
+
+
+def _set_progress(estimator, enabled: bool) -> None:
+    """Turn progress bars on or off in every step of a (nested) estimator that has them."""
+    params = estimator.get_params(deep=True)
+    updates = {name: enabled for name in params if name.split("__")[-1] == "progress"}
+    if "progress" in params:
+        updates["progress"] = enabled
+    if updates:
+        estimator.set_params(**updates)
+
+
+def _format_metrics(metrics: dict) -> str:
+    width = max(len(k) for k in metrics)
+    lines = [f"{'metric':<{width}}  value", f"{'-' * width}  ----------"]
+    for name, value in metrics.items():
+        lines.append(f"{name:<{width}}  {value:,.4f}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- model files
+#: marks a joblib file written by ``skbucket fit``; bump when the envelope changes
+MODEL_FILE_FORMAT = 1
+#: libraries whose (major, minor) must match between writing and reading a model file
+_COMPATIBLE = ("skbucket", "scikit-learn")
+
+
+def save_model(estimator, path) -> Path:
+    """Write ``estimator`` as a joblib file that records the library versions it was made with.
+
+    The file is a pickle (trusted input only); see :mod:`skbucket.io` for the safe skops
+    format. It is written to a temporary name and renamed, so a crash never leaves half a file.
+    """
+    import os
+
+    import joblib
+
+    from .io import library_versions
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    envelope = {
+        "skbucket_model_file": MODEL_FILE_FORMAT,
+        "versions": library_versions(),
+        "estimator": estimator,
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    joblib.dump(envelope, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(str(version).split(".")[:2])
+
+
+def load_model(path):
+    """Load a model file written by :func:`save_model`, refusing incompatible versions.
+
+    Raises
+    ------
+    CLIError
+        If the file is missing, is not a skbucket model file, or was written by a skbucket or
+        scikit-learn version whose major.minor differs from the installed one.
+    """
+    import warnings
+
+    import joblib
+
+    from .io import library_versions
+
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"model file not found: {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # version warnings are checked below, precisely
+            envelope = joblib.load(path)
+    except Exception as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise CLIError(
+            f"cannot load model file {path}: {detail} (not a skbucket model file, or one "
+            "written by an incompatible version; refit it with `skbucket fit`)"
+        ) from exc
+    if not (isinstance(envelope, dict) and "skbucket_model_file" in envelope):
+        raise CLIError(f"{path} is not a model file written by `skbucket fit`")
+    if envelope["skbucket_model_file"] != MODEL_FILE_FORMAT:
+        raise CLIError(
+            f"{path} uses model file format {envelope['skbucket_model_file']}, this skbucket "
+            f"reads format {MODEL_FILE_FORMAT}; refit it with `skbucket fit`"
+        )
+    written, running = envelope.get("versions", {}), library_versions()
+    for name in _COMPATIBLE:
+        if _major_minor(written.get(name, "?")) != _major_minor(running.get(name, "?")):
+            raise CLIError(
+                f"model file {path} was written with {name} {written.get(name, 'unknown')}, "
+                f"this is {name} {running.get(name, 'unknown')}: incompatible version; refit "
+                "it with `skbucket fit` or install the version it was written with"
+            )
+    return envelope["estimator"]
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_fit(args) -> int:
+    from skbucket.pipeline import make_seed_pipeline, models_used
+
+    say = _Reporter(args.quiet)
+    config = _load_config(args.config)
+    if args.text_model is not None:
+        config["text_model"] = args.text_model
+    if args.caption_model is not None:
+        config["caption_model"] = (
+            None if args.caption_model.lower() == "none" else args.caption_model
+        )
+    frame = read_table(args.data)
+    X, y = _split_target(frame, args.target, args.data)
+    try:
+        pipeline = make_seed_pipeline(**config)
+    except TypeError as exc:
+        raise CLIError(f"bad config: {exc}") from exc
+    _set_progress(pipeline, not args.quiet)
+    say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
+    start = time.perf_counter()
+    pipeline.fit(X, y)
+    say(f"fitted in {time.perf_counter() - start:.1f} s")
+    save_model(pipeline, args.model)
+    say(f"model written to {args.model}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import pandas as pd
+
+    say = _Reporter(args.quiet)
+    model = load_model(args.model)
+    _set_progress(model, not args.quiet)
+    frame = read_table(args.data)
+    X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
+    say(f"predicting {len(X):,} posts")
+    pred = model.predict(X)
+    out = pd.DataFrame({"prediction": pred}, index=frame.index)
+    if "id" in frame.columns:
+        out.insert(0, "id", frame["id"].to_numpy())
+    out.to_csv(args.output, index=False)
+    say(f"predictions written to {args.output}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    say = _Reporter(args.quiet)
+    model = load_model(args.model)
+    _set_progress(model, not args.quiet)
+    frame = read_table(args.data)
+    X, y = _split_target(frame, args.target, args.data)
+    say(f"evaluating on {len(X):,} posts")
+    from skbucket.metrics import evaluate_estimator
+
+    metrics = evaluate_estimator(model, X, y)
+    print(_format_metrics(metrics))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from skbucket.pipeline import models_used
+    from skbucket.report import write_report
+
+    say = _Reporter(args.quiet)
+    model = load_model(args.model)
+    _set_progress(model, not args.quiet)
+    frame = read_table(args.data)
+    X, y = _split_target(frame, args.target, args.data)
+    say(f"evaluating {len(X):,} posts for the report")
+    write_report(
+        model,
+        X,
+        y,
+        args.output,
+        dates=X["date"] if "date" in X.columns else None,
+        title=f"skbucket report: {Path(args.data).name}",
+        config={"models used": models_used(model), "model file": str(args.model)},
+    )
+    say(f"report written to {args.output}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from skbucket.demo import run_demo
+
+    run_demo(out_dir=args.out, n_rows=args.rows, epochs=args.epochs, quiet=args.quiet)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skbucket",
+        description="Predict social-media likes with BLIP-2 captions, DistilBERT and "
+        "bucketed regressors.",
+    )
+    from skbucket import __version__
+
+    parser.add_argument("--version", action="version", version=f"skbucket {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, func, help_):
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or messages")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", cmd_demo, "train and evaluate on the bundled real sample, write a report")
+    p.add_argument("--out", default="skbucket-demo", help="output folder (default: %(default)s)")
+    p.add_argument("--rows", type=int, default=None, help="use only this many rows")
+    p.add_argument("--epochs", type=int, default=1, help="fine-tuning epochs (default: 1)")
+
+    p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
+    p.add_argument("data", help="CSV, CSV.GZ, Parquet or XLSX file of posts with likes")
+    p.add_argument("--model", required=True, help="where to write the fitted model (.joblib)")
+    p.add_argument("--config", help="JSON or TOML file of make_seed_pipeline arguments")
+    p.add_argument("--text-model", help="text model name or local path (overrides the config)")
+    p.add_argument("--caption-model", help="caption model name or path, or 'none'")
+    p.add_argument("--target", default="likes", help="target column (default: %(default)s)")
+
+    p = add("predict", cmd_predict, "predict likes for a table of posts")
+    p.add_argument("model", help="model file written by 'skbucket fit'")
+    p.add_argument("data", help="CSV, CSV.GZ, Parquet or XLSX file of posts")
+    p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
+    p.add_argument("--target", default="likes", help="column ignored if present")
+
+    p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
+    p.add_argument("model")
+    p.add_argument("data")
+    p.add_argument("--target", default="likes")
+
+    p = add("report", cmd_report, "write a self-contained HTML evaluation report")
+    p.add_argument("model")
+    p.add_argument("data")
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--target", default="likes")
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the ``skbucket`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"skbucket {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, OSError, RuntimeError, KeyError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"skbucket {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

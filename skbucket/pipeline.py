@@ -1,0 +1,222 @@
+"""The seed method end to end, as one plain scikit-learn :class:`~sklearn.pipeline.Pipeline`.
+
+:func:`make_seed_pipeline` wires the four stages together::
+
+    raw posts ─ caption ─ prompt ─ features ──────────────────── model
+                 Blip2Captioner    ColumnTransformer             BucketedRegressor
+                 (or passthrough)  ├ prompt     (kept as text) ─→ classifier: DistilBertClassifier
+                           │       ├ embedding  DistilBertEmbedder(prompt)  ┐
+                 ColumnTransformer └ post       PostFeatures(raw columns)   ┴→ regressors (seed)
+                 ├ prompt  PromptBuilder
+                 └ posts   the raw columns
+
+Every step is an ordinary estimator reachable by name, so ``set_params``/``GridSearchCV`` work on
+e.g. ``model__regressors__0__max_depth`` or ``model__classifier__learning_rate``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.pipeline import Pipeline
+
+from .bucketed import DEFAULT_BINS, BucketedRegressor
+
+__all__ = ["make_seed_pipeline", "models_used", "PROMPT_COLUMN"]
+
+#: name of the prompt column built inside the pipeline
+PROMPT_COLUMN = "prompt"
+
+#: selects every column except the prompt (a picklable selector)
+_NOT_PROMPT = make_column_selector(pattern=f"^(?!{PROMPT_COLUMN}$)")
+
+
+def _sub_cache(cache, name):
+    """A sub-folder per stage when ``cache`` is a folder; memory/None/False pass through."""
+    if isinstance(cache, str | os.PathLike):
+        return str(Path(cache) / name)
+    return cache
+
+
+def make_seed_pipeline(
+    caption_model="Salesforce/blip2-opt-2.7b",
+    text_model="distilbert-base-uncased",
+    *,
+    embedding_model=None,
+    bins=DEFAULT_BINS,
+    routing="hard",
+    target_transform=None,
+    clip=False,
+    regressors=None,
+    epochs=3,
+    batch_size=16,
+    learning_rate=5e-5,
+    max_length=256,
+    class_weight=None,
+    embedding_batch_size=32,
+    caption_batch_size=8,
+    cache=None,
+    device="auto",
+    progress=None,
+    random_state=None,
+):
+    """Build the seed method as a :class:`~sklearn.pipeline.Pipeline` from raw posts to likes.
+
+    The input is a DataFrame of raw posts with the columns ``content, username,
+    inferred_company, date, media`` (``caption`` optional; ``content`` may be absent for
+    media-only posts). The output of ``predict`` is the predicted number of likes.
+
+    Parameters
+    ----------
+    caption_model : str, path-like or None, default="Salesforce/blip2-opt-2.7b"
+        BLIP-2 checkpoint (hub id or local folder) for :class:`~skbucket.captioning.Blip2Captioner`.
+        Rows that already hold a non-empty ``caption`` are not captioned again. ``None`` skips
+        captioning altogether (the step becomes ``"passthrough"``; an existing ``caption``
+        column is used as is).
+    text_model : str or path-like, default="distilbert-base-uncased"
+        Checkpoint fine-tuned by :class:`~skbucket.classification.DistilBertClassifier` to route
+        each prompt to a likes bucket. Any BERT-family encoder works (e.g. a local MiniLM).
+    embedding_model : str, path-like or None, default=None
+        Checkpoint of :class:`~skbucket.embedding.DistilBertEmbedder`; ``None`` uses
+        ``text_model``.
+    bins, routing, target_transform, clip, regressors
+        Passed to :class:`~skbucket.bucketed.BucketedRegressor`; ``regressors=None`` are the seed's
+        per-bucket XGBoost/CatBoost regressors.
+    epochs, batch_size, learning_rate, max_length, class_weight
+        Fine-tuning settings of the classifier.
+    embedding_batch_size, caption_batch_size : int
+        Inference batch sizes of the embedder and the captioner.
+    cache : None, False or path-like, default=None
+        Cache of captions and embeddings (see :mod:`skbucket.cache`). ``None`` keeps them in a
+        process-wide memory cache, so cross-validation folds and grid points never recompute
+        them; a folder keeps them on disk as well (``captions/`` and ``embeddings/`` inside it),
+        shared between processes and runs; ``False`` disables caching.
+    device : str, default="auto"
+        Device of every model (``"auto"``: CUDA, then MPS, else CPU).
+    progress : bool or None, default=None
+        Progress bars of the long steps; ``None`` shows them only on a terminal.
+    random_state : int or None, default=None
+        Seeds the classifier's fine-tuning, the cross-fitted encodings and the regressors.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Steps ``caption`` → ``prompt`` → ``features`` → ``model``. ``features`` outputs a
+        DataFrame with the ``prompt`` text, the embedding columns and the post features;
+        ``model`` is a :class:`~skbucket.bucketed.BucketedRegressor` whose classifier reads only
+        ``prompt`` and whose regressors read every other column.
+
+    See Also
+    --------
+    models_used : Which checkpoints a (fitted or not) pipeline uses.
+
+    Examples
+    --------
+    >>> from skbucket import make_seed_pipeline
+    >>> pipe = make_seed_pipeline(caption_model=None, text_model="path/to/minilm")
+    >>> [name for name, _ in pipe.steps]
+    ['caption', 'prompt', 'features', 'model']
+    >>> models_used(pipe)
+    {'captioner': None, 'classifier': 'path/to/minilm', 'embedder': 'path/to/minilm'}
+    >>> pipe.set_params(model__regressors__0__max_depth=4)  # doctest: +ELLIPSIS
+    Pipeline(...)
+    """
+    from .classification import DistilBertClassifier
+    from .embedding import DistilBertEmbedder
+    from .features import PostFeatures
+    from .prompts import PromptBuilder
+
+    if caption_model is None:
+        caption = "passthrough"
+    else:
+        from .captioning import Blip2Captioner
+
+        caption = Blip2Captioner(
+            model=caption_model,
+            batch_size=caption_batch_size,
+            device=device,
+            cache=_sub_cache(cache, "captions"),
+            on_error="skip",
+            progress=progress,
+        )
+
+    prompt = ColumnTransformer(
+        [
+            (PROMPT_COLUMN, PromptBuilder(), make_column_selector()),
+            ("posts", "passthrough", make_column_selector()),
+        ],
+        verbose_feature_names_out=False,
+    )
+    features = ColumnTransformer(
+        [
+            (PROMPT_COLUMN, "passthrough", [PROMPT_COLUMN]),
+            (
+                "embedding",
+                DistilBertEmbedder(
+                    model=text_model if embedding_model is None else embedding_model,
+                    batch_size=embedding_batch_size,
+                    device=device,
+                    cache=_sub_cache(cache, "embeddings"),
+                    progress=progress,
+                ),
+                [PROMPT_COLUMN],
+            ),
+            ("post", PostFeatures(random_state=random_state), _NOT_PROMPT),
+        ],
+        verbose_feature_names_out=False,
+    )
+    classifier = DistilBertClassifier(
+        model=text_model,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        max_length=max_length,
+        class_weight=class_weight,
+        random_state=random_state,
+        device=device,
+        progress=progress,
+    )
+    model = BucketedRegressor(
+        classifier=classifier,
+        regressors=regressors,
+        bins=bins,
+        routing=routing,
+        clip=clip,
+        target_transform=target_transform,
+        random_state=random_state,
+        classifier_columns=[PROMPT_COLUMN],
+        regressor_columns=_NOT_PROMPT,
+    )
+    pipe = Pipeline(
+        [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
+    )
+    return pipe.set_output(transform="pandas")
+
+
+def models_used(estimator) -> dict:
+    """Name the checkpoints an estimator built by :func:`make_seed_pipeline` uses.
+
+    Parameters
+    ----------
+    estimator : sklearn.pipeline.Pipeline
+        A (fitted or unfitted) seed pipeline.
+
+    Returns
+    -------
+    dict
+        ``{"captioner": ..., "classifier": ..., "embedder": ...}``: the model name or path of
+        each stage, ``None`` for a stage that is skipped or absent.
+    """
+    params = estimator.get_params(deep=True)
+    caption = params.get("caption")
+    return {
+        "captioner": None if caption in (None, "passthrough") else str(caption.model),
+        "classifier": _str_or_none(params.get("model__classifier__model")),
+        "embedder": _str_or_none(params.get("features__embedding__model")),
+    }
+
+
+def _str_or_none(value):
+    return None if value is None else str(value)

@@ -1,0 +1,226 @@
+"""The ``skbucket`` command line: fit / predict / evaluate / report, and its one-line errors."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import subprocess
+import sys
+
+import joblib
+import pandas as pd
+import pytest
+from _tiny_distilbert import make_tiny_distilbert
+
+from skbucket import cli
+from skbucket.datasets import load_captioned_posts, load_tweets
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    return make_tiny_distilbert(tmp_path_factory.mktemp("tiny-distilbert"))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def posts_csv(workdir):
+    """80 real posts with text and likes, as the user's CSV.GZ file."""
+    frame = load_tweets().frame.iloc[:80]
+    path = workdir / "posts.csv.gz"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def config(workdir, tiny_model):
+    path = workdir / "config.json"
+    path.write_text(
+        json.dumps(
+            {"caption_model": None, "text_model": tiny_model, "epochs": 1, "random_state": 0}
+        )
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_file(workdir, posts_csv, config):
+    path = workdir / "model.joblib"
+    assert (
+        cli.main(["fit", str(posts_csv), "--model", str(path), "--config", str(config), "-q"]) == 0
+    )
+    return path
+
+
+def run(args, capsys):
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_fit_writes_a_versioned_model_file(model_file):
+    envelope = joblib.load(model_file)
+    assert envelope["skbucket_model_file"] == cli.MODEL_FILE_FORMAT
+    assert envelope["versions"]["skbucket"]
+    model = envelope["estimator"]
+    assert [name for name, _ in model.steps] == ["caption", "prompt", "features", "model"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_predict_reads_every_format_and_writes_one_row_per_post(
+    model_file, workdir, suffix, capsys
+):
+    frame = load_tweets().frame.iloc[80:90]
+    data = workdir / f"new{suffix}"
+    {".csv": frame.to_csv, ".parquet": frame.to_parquet, ".xlsx": frame.to_excel}[suffix](
+        data, index=False
+    )
+    out_csv = workdir / f"preds{suffix}.csv"
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    preds = pd.read_csv(out_csv)
+    assert list(preds.columns) == ["id", "prediction"]
+    assert preds["id"].tolist() == frame["id"].tolist()
+    expected = cli.load_model(model_file).predict(frame.drop(columns=["likes"]))
+    assert preds["prediction"].to_numpy() == pytest.approx(expected)
+
+
+def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
+    code, out, err = run(["evaluate", model_file, posts_csv, "--quiet"], capsys)
+    assert code == 0, err
+    for metric in ("rmse", "rmse_log1p", "mae_log1p", "r2", "bucket_accuracy", "bucket_macro_f1"):
+        assert any(line.split()[0] == metric for line in out.splitlines() if line.strip())
+    assert err == ""  # --quiet: no progress, no messages
+
+
+def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsys):
+    out_html = workdir / "report.html"
+    code, _, err = run(["report", model_file, posts_csv, "-o", out_html, "-q"], capsys)
+    assert code == 0, err
+    html = out_html.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") >= 5
+    assert "rmse_log1p" in html and "models used" in html
+
+
+def test_messages_on_stderr_unless_quiet(model_file, posts_csv, capsys):
+    code, _, err = run(["evaluate", model_file, posts_csv], capsys)
+    assert code == 0
+    assert "[skbucket] evaluating on 80 posts" in err
+
+
+# ----------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda d, m: ["predict", m, d / "missing.csv", "-o", d / "p.csv"], "data file not found"),
+        (lambda d, m: ["predict", m, d / "config.json", "-o", d / "p.csv"], "unsupported data"),
+        (
+            lambda d, m: ["predict", d / "nope.joblib", d / "posts.csv.gz", "-o", d / "p.csv"],
+            "model file not found",
+        ),
+        (lambda d, m: ["evaluate", d / "config.json", d / "posts.csv.gz"], "cannot load model"),
+        (
+            lambda d, m: [
+                "fit",
+                d / "posts.csv.gz",
+                "--model",
+                d / "x.joblib",
+                "--config",
+                d / "missing.toml",
+            ],
+            "config file not found",
+        ),
+    ],
+)
+def test_bad_files_give_one_line_errors(make_args, message, workdir, model_file, capsys):
+    code, _, err = run(make_args(workdir, model_file), capsys)
+    assert code == cli.EXIT_ERROR
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_corrupt_csv_and_empty_file(workdir, model_file, capsys):
+    empty = workdir / "empty.csv"
+    empty.write_text("content,username\n")
+    code, _, err = run(["predict", model_file, empty, "-o", workdir / "p.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "holds no rows" in err
+    garbage = workdir / "garbage.parquet"
+    garbage.write_bytes(b"\x00not parquet at all")
+    code, _, err = run(["predict", model_file, garbage, "-o", workdir / "p.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "cannot read" in err and len(err.splitlines()) == 1
+
+
+def test_missing_columns_are_named(workdir, model_file, capsys):
+    frame = load_tweets().frame.iloc[:5].drop(columns=["username"])
+    data = workdir / "no_username.csv"
+    frame.to_csv(data, index=False)
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "p.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "username" in err and len(err.splitlines()) == 1
+    bunch = load_tweets()
+    bundled = importlib.resources.files(bunch.data_module) / bunch.filename
+    code, _, err = run(["evaluate", model_file, bundled, "-q"], capsys)
+    assert code == 0, err  # the bundled file itself is a valid input
+    no_target = workdir / "no_likes.csv"
+    load_tweets().frame.drop(columns=["likes"]).iloc[:5].to_csv(no_target, index=False)
+    code, _, err = run(["evaluate", model_file, no_target, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and "'likes'" in err
+
+
+def test_model_from_an_incompatible_version_is_refused(workdir, model_file, capsys):
+    envelope = joblib.load(model_file)
+    envelope["versions"]["scikit-learn"] = "0.24.2"
+    old = workdir / "old.joblib"
+    joblib.dump(envelope, old)
+    code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "scikit-learn 0.24.2" in err and "incompatible" in err
+
+
+def test_plain_pickle_is_not_a_model_file(workdir, capsys):
+    other = workdir / "other.joblib"
+    joblib.dump({"something": 1}, other)
+    code, _, err = run(["evaluate", other, workdir / "posts.csv.gz"], capsys)
+    assert code == cli.EXIT_ERROR and "not a model file written by `skbucket fit`" in err
+
+
+def test_entry_point_runs_as_a_program():
+    done = subprocess.run(
+        [sys.executable, "-m", "skbucket.cli", "predict", "no.joblib", "no.csv", "-o", "p.csv"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == cli.EXIT_ERROR
+    assert done.stderr.startswith("skbucket predict: error: model file not found")
+    help_text = subprocess.run(
+        [sys.executable, "-m", "skbucket.cli", "--help"], capture_output=True, text=True
+    ).stdout
+    for command in ("demo", "fit", "predict", "evaluate", "report"):
+        assert command in help_text
+
+
+def test_fit_on_media_only_posts(workdir, tiny_model, capsys):
+    """The captioned posts have no text column: the pipeline uses the captions instead."""
+    frame = load_captioned_posts().frame.iloc[:60]
+    data = workdir / "captioned.parquet"
+    frame.to_parquet(data)
+    model = workdir / "captioned.joblib"
+    code, _, err = run(
+        [
+            "fit",
+            data,
+            "--model",
+            model,
+            "--text-model",
+            tiny_model,
+            "--caption-model",
+            "none",
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert len(cli.load_model(model).predict(frame)) == 60
