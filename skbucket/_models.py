@@ -289,6 +289,28 @@ def _resolve_factory(factory: Any):
     return factory
 
 
+@contextlib.contextmanager
+def hf_quiet() -> Iterator[None]:
+    """Silence transformers' own progress bars ("Loading weights", "Writing model shards").
+
+    Loading or saving a checkpoint takes a second or two; skbucket's own bars (see
+    :func:`progress_bar`) cover the long work and honour ``progress=False``, so the library's
+    internal bars are always off inside skbucket. The previous setting is restored on exit.
+    """
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - only used where transformers is installed
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def load_pretrained(
     factory: Any,
     model: Any,
@@ -368,7 +390,8 @@ def load_pretrained(
         if tdtype is not None:
             load_kwargs["dtype"] = tdtype
         try:
-            obj = factory.from_pretrained(model_str, **load_kwargs)
+            with hf_quiet():
+                obj = factory.from_pretrained(model_str, **load_kwargs)
         except (OSError, ValueError) as exc:
             if (
                 local is None

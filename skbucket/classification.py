@@ -512,8 +512,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     target = Path(tmp, name)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
-                model = AutoModelForSequenceClassification.from_pretrained(tmp)
-                tokenizer = AutoTokenizer.from_pretrained(tmp)
+                with _models.hf_quiet():
+                    model = AutoModelForSequenceClassification.from_pretrained(
+                        tmp, use_safetensors=True
+                    )
+                    tokenizer = AutoTokenizer.from_pretrained(tmp)
             held = (model.eval(), tokenizer)
             self._rt_finetuned = held
             self._checkpoint = None
@@ -636,8 +639,9 @@ def _forward_inputs(model) -> set[str]:
 def _export_checkpoint(model, tokenizer) -> dict[str, bytes]:
     """The files of ``save_pretrained`` (model on CPU tensors + tokenizer) as bytes."""
     with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
+        with _models.hf_quiet():
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
         root = Path(tmp)
         return {
             p.relative_to(root).as_posix(): p.read_bytes()
