@@ -510,7 +510,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                 if key in found:
                     continue
                 try:
-                    queue.append((key, decode_image(data, source=url)))
+                    image = decode_image(data, max_pixels=fetcher.max_pixels, source=url)
+                    queue.append((key, image))
                     queued.add(key)
                 except ValueError as exc:  # MediaDecodeError / MediaTooLargeError
                     by_key[key] = _Failed(exc)

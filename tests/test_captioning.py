@@ -725,3 +725,11 @@ def test_real_media_column_every_row_gets_a_caption(blip2_path, images, shared_d
     assert set(seen.values()) == {1}
     n_images = [len(media_mod.parse_media(m)) for m in posts["media"]]
     assert [c.count(CAPTION_SEPARATOR) + 1 for c in out["caption"]] == n_images
+
+
+def test_an_image_fetcher_passed_as_image_loader_sets_the_limits(blip2_path, images):
+    fetcher = media_mod.ImageFetcher(max_pixels=1000, max_workers=2)
+    est = captioner(blip2_path, image_loader=fetcher, on_error="skip")
+    out = est.fit_transform(frame([str(images["gen0.jpg"]), str(images["china.jpg"])]))
+    assert out["caption"].iloc[0] and out["caption"].iloc[1] == ""  # 768 px ok, 273k px not
+    assert est.errors_["error"].tolist() == ["MediaTooLargeError"]
