@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import subprocess
+import sys
 
 import joblib
 import numpy as np
@@ -372,3 +374,12 @@ def test_rt_get_rebuilds_after_set_params(minilm_path, tmp_path):
         est.loaded()
     est.set_params(model=minilm_path)
     assert est.loaded() is first
+
+
+def test_runtime_modules_import_no_torch():
+    code = (
+        "import sys, skbucket.cache, skbucket._models, skbucket.embedding; "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
