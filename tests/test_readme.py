@@ -1,0 +1,30 @@
+"""The README's usage example runs as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_readme_has_exactly_two_setup_commands():
+    text = README.read_text(encoding="utf-8")
+    (bash,) = re.findall(r"## Set-up.*?```bash\n(.*?)```", text, flags=re.DOTALL)
+    commands = [line.split("#")[0].strip() for line in bash.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+
+
+@pytest.mark.parametrize("block", _python_blocks(README.read_text(encoding="utf-8")))
+def test_readme_python_block_runs(block, capsys):
+    namespace: dict = {}
+    with threadpool_limits(1):
+        exec(compile(block, str(README), "exec"), namespace)
+    assert capsys.readouterr().out.strip(), "the example prints its result"
