@@ -75,6 +75,7 @@ __all__ = [
     "as_text_list",
     "batched_map",
     "clear_model_registry",
+    "hf_quiet",
     "is_offline",
     "load_pretrained",
     "model_fingerprint",
