@@ -140,11 +140,34 @@ def _is_missing(value) -> bool:
         return False
 
 
-def _text(value) -> str | None:
-    """A cell as prompt text (verbatim for strings), or None when missing."""
+def _text(value, column=None, role=None, row=None) -> str | None:
+    """A cell as prompt text (verbatim for strings), or None when missing.
+
+    Bytes and strings that are not valid Unicode (lone surrogates, left by decoding
+    non-UTF-8 bytes with ``errors="surrogateescape"``) raise :class:`PromptError` naming
+    the column and the row: their ``str()`` would put ``b'...'`` or unencodable text
+    into the prompt.
+    """
     if _is_missing(value):
         return None
-    return value if isinstance(value, str) else str(value)
+    where = f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}"
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise PromptError(
+            f"{where}: expected text (str), got {type(value).__name__} "
+            f"{bytes(value[:40])!r}; decode it first, e.g. value.decode('utf-8', "
+            "errors='replace')."
+        )
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PromptError(
+            f"{where}: the text is not valid Unicode (lone surrogate "
+            f"{value[exc.start]!r} at character {exc.start}), as left by decoding non-UTF-8 "
+            "bytes with errors='surrogateescape'; decode with errors='replace' instead."
+        ) from None
+    return value
 
 
 def parse_dates(values) -> pd.Series:
@@ -281,7 +304,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     naive times are taken as UTC, so the weekday and hour are UTC ones. An
     unparseable date is not an error: that row's date reads ``unknown`` (documented
     fallback). Input must be a pandas DataFrame (named columns are how roles are
-    found); anything else raises :class:`PromptError`.
+    found); anything else raises :class:`PromptError`. A text cell that is not a ``str``
+    is written with ``str()`` (numbers), except bytes and text that is not valid Unicode
+    (lone surrogates from non-UTF-8 bytes), which raise :class:`PromptError` naming the
+    column and the row.
 
     Examples
     --------
@@ -453,6 +479,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 f"X; X has columns {[str(c) for c in X.columns]}."
             )
         n = len(X)
+        index = X.index.tolist()
         texts = {}
         for role, column in self.columns_.items():
             values = X[column]
@@ -462,11 +489,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                     f"{values.shape[1]} times in X; column names must be unique."
                 )
             if role != "date":
-                texts[role] = [_text(v) for v in values.to_numpy(dtype=object)]
+                texts[role] = [
+                    _text(v, column, role, index[i])
+                    for i, v in enumerate(values.to_numpy(dtype=object))
+                ]
         dates = parse_dates(X[self.columns_["date"]]) if "date" in self.columns_ else None
 
         prompts = np.empty((n, 1), dtype=object)
-        index = X.index.tolist()
         for i in range(n):
             fields = {r: texts[r][i] if r in texts else None for r in ROLES if r != "date"}
             if dates is not None:
