@@ -110,6 +110,14 @@ def bucket_labels(bins=None):
     return labels
 
 
+def _is_float(value):
+    try:
+        float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
 def _as_1d_float(values, name):
     arr = np.asarray(values)
     if arr.ndim == 2 and arr.shape[1] == 1:
@@ -118,8 +126,12 @@ def _as_1d_float(values, name):
         raise MetricsInputError(f"{name} must be one-dimensional, got shape {arr.shape}.")
     try:
         arr = arr.astype(float)
-    except (TypeError, ValueError) as exc:
-        raise MetricsInputError(f"{name} must be numeric: {exc}") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        row = next((i for i, v in enumerate(arr) if not _is_float(v)), None)
+        where = "" if row is None else f"; row {row} holds {arr[row]!r:.80}"
+        raise MetricsInputError(
+            f"{name} must be numeric (numbers within the float64 range){where}: {exc}"
+        ) from exc
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise MetricsInputError(
