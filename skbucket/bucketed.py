@@ -75,14 +75,28 @@ def _check_bins(bins):
     return edges
 
 
+def _is_float(value):
+    """True when ``float(value)`` works (a number or numeric text within float64 range)."""
+    try:
+        float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
 def _check_targets(y, *, name="y"):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
     y = column_or_1d(y, warn=True)
     if y.dtype.kind not in "biuf":
         try:
             y = y.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be numeric (likes counts); got dtype {y.dtype}") from exc
+        except (TypeError, ValueError, OverflowError) as exc:
+            row = next((i for i, v in enumerate(y) if not _is_float(v)), None)
+            where = "" if row is None else f", but row {row} is {y[row]!r:.80}"
+            raise ValueError(
+                f"{name} must be numeric (likes counts as numbers within the float64 range); "
+                f"got dtype {y.dtype}{where}"
+            ) from exc
     y = np.asarray(y, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(y))
     if bad.size:
