@@ -229,6 +229,21 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             raise ValueError(
                 f"DistilBertClassifier: X has {len(texts)} texts but y has {len(y)} labels."
             )
+        if not texts:
+            raise ValueError(
+                "DistilBertClassifier: found 0 rows in X and y while a minimum of 1 is "
+                "required; nothing to learn from."
+            )
+        if y.dtype.kind in "fcO":
+            import pandas as pd
+
+            missing = np.flatnonzero(pd.isna(y))
+            if missing.size:
+                raise ValueError(
+                    f"DistilBertClassifier: y has a missing label ({y[missing[0]]!r}) at row "
+                    f"{missing[0]} ({missing.size} missing in all, first rows "
+                    f"{missing[:5].tolist()}); every row needs a class label."
+                )
         check_classification_targets(y)
         classes, y_enc = np.unique(y, return_inverse=True)
         if len(classes) < 2:
