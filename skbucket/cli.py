@@ -70,6 +70,7 @@ def read_table(path):
     ------
     CLIError
         If the file does not exist, has an unsupported suffix, cannot be parsed, or holds no rows.
+        A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
     """
     import pandas as pd
 
@@ -92,12 +93,41 @@ def read_table(path):
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_excel(path)
+    except UnicodeDecodeError as exc:
+        where = _first_non_utf8_line(path)
+        detail = (
+            f"byte {exc.object[exc.start : exc.start + 1]!r} is not UTF-8"
+            if where is None
+            else f"line {where[0]} (line 1 is the header) holds the byte {where[1]!r}, "
+            "which is not UTF-8"
+        )
+        raise CLIError(
+            f"cannot read {path} as {kind}: {detail}; the file must be UTF-8 text "
+            "(re-save it as UTF-8)"
+        ) from exc
     except Exception as exc:  # pandas raises many types for unreadable files
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
     return frame
+
+
+def _first_non_utf8_line(path: Path):
+    """``(line number, offending byte)`` of the first line that is not UTF-8, or None."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    return number, line[exc.start : exc.start + 1]
+    except OSError:
+        return None
+    return None
 
 
 def _split_target(frame, target: str, path):
