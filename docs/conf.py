@@ -4,6 +4,7 @@ Built warning-free (``-W``) by ``tests/test_docs.py`` as part of ``make test``.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -51,4 +52,40 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "line_numbers": False,
     "min_reported_time": 9999,
+    # "Examples using X" on every API page (sphinx_gallery.doc_references)
+    "doc_module": ("skbucket",),
+    "backreferences_dir": "generated/backreferences",
 }
+
+# ----------------------------------------------------------------------------- docstring fixes
+# numpydoc type fields such as ``proba : ndarray of shape (n_samples, n_buckets_)`` name a
+# fitted attribute; to reStructuredText ``n_buckets_`` is a reference to a target that does not
+# exist. Escape the trailing underscore in the *type* part of "name : type" lines only.
+_FIELD_LINE = re.compile(r"^(\s*[\w*, \\]+ : )(.*)$")
+_TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*[A-Za-z0-9])_(?![\w`])")
+
+
+def _escape_type_fields(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        match = _FIELD_LINE.match(line)
+        if match is None or "`" in match.group(2):
+            continue
+        escaped = _TRAILING_UNDERSCORE.sub(r"\1\\_", match.group(2))
+        lines[i] = match.group(1) + escaped
+
+
+# scikit-learn adds ``set_fit_request``/``set_score_request`` (metadata routing) to every
+# estimator class; their docstrings point into scikit-learn's own glossary. Not our API.
+_SKIPPED_MEMBER = re.compile(r"^set_\w+_request$")
+
+
+def _skip_member(app, what, name, obj, skip, options):
+    if _SKIPPED_MEMBER.match(name):
+        return True
+    return None
+
+
+def setup(app):
+    # before numpydoc (priority 500) rewrites the sections
+    app.connect("autodoc-process-docstring", _escape_type_fields, priority=400)
+    app.connect("autodoc-skip-member", _skip_member)
