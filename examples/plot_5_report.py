@@ -57,7 +57,7 @@ with threadpool_limits(1):
 # Predicted against actual likes
 # ------------------------------
 # Symlog axes keep posts with 0 likes visible; dotted lines are the bucket edges.
-LikesPredictionDisplay.from_estimator(pipe, X_test, y_test)
+disp = LikesPredictionDisplay.from_estimator(pipe, X_test, y_test)
 
 # %%
 # Which bucket the classifier chose
@@ -76,7 +76,7 @@ fig.tight_layout()
 # %%
 # Are the bucket probabilities calibrated?
 # ----------------------------------------
-BucketCalibrationDisplay.from_estimator(pipe, X_test, y_test)
+disp = BucketCalibrationDisplay.from_estimator(pipe, X_test, y_test)
 
 # %%
 # The report
