@@ -998,6 +998,17 @@ case(
     ),
 )
 case(
+    "pf-missing-username",
+    MISSING_VAL,
+    PF,
+    lambda c: c.pf.transform(column(c.posts, "username", [None, np.nan])),
+    Fallback(
+        _check_unseen,
+        "documented: a missing account counts 0 and, unseen at fit, gets the global mean "
+        "target; every other feature unchanged",
+    ),
+)
+case(
     "pf-column-order",
     ORDER,
     PF,
@@ -2188,6 +2199,14 @@ case(
         "exit 1: ``skbucket fit: error: target_transform='log1p' needs y >= 0 (like "
         "counts); y[3] = -5.0 [...]``",
     ),
+)
+case(
+    "cli-fit-missing-likes",
+    MISSING_VAL,
+    CLI_FIT,
+    lambda c: c.cli_fit(cell(_labelled(c), "likes", 3, None)),
+    CliFails(r"NaN.*(row 3|y\[3\])", "exit 1, naming the row"),
+    gap="exit 1 with ``skbucket fit: error: Input y contains NaN.`` (PostFeatures; no row)",
 )
 case(
     "cli-fit-single-row",
