@@ -1,0 +1,77 @@
+"""Smoke test of ``benchmarks/bench_accuracy.py``: ``--quick`` runs end to end on real posts.
+
+A tiny random DistilBERT stands in for MiniLM, so only the plumbing is tested (every table
+and every row is printed, with finite metrics), not the accuracy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+from _tiny_distilbert import make_tiny_distilbert
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_accuracy.py"
+ROWS = (
+    "skbucket seed pipeline",
+    "skbucket best (",
+    "global XGBoost",
+    "TTR(HGB, log1p)",
+    "per-username median",
+)
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench_accuracy", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _table_rows(text, heading):
+    """The Markdown table rows after ``heading`` (header and separator dropped)."""
+    part = text.split(heading, 1)[1]
+    lines = [line for line in part.splitlines() if line.startswith("|")]
+    block = []
+    for line in part.splitlines()[part.splitlines().index(lines[0]) :]:
+        if not line.startswith("|"):
+            break
+        block.append(line)
+    return block[2:]
+
+
+def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, capsys):
+    bench = _load_bench()
+    model = make_tiny_distilbert(tmp_path / "tiny")
+    argv = ["--quick", "--rows", "240", "--text-model", model]
+    argv += ["--data-dir", str(shared_data), "--cache-dir", str(tmp_path / "cache")]
+    if not (shared_data / "posts_captioned.csv.gz").is_file():
+        pytest.skip("posts_captioned.csv.gz not in the shared data")
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "- text model: " in out
+    assert "Picked: **" in out
+    for heading in ("### company split", "### time split"):
+        rows = _table_rows(out, heading)
+        assert len(rows) == len(ROWS), rows
+        for row, name in zip(rows, ROWS, strict=True):
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            assert cells[0].startswith(name)
+            for value in cells[1:5]:
+                assert re.fullmatch(r"[0-9][0-9,]*\.?[0-9]*", value), row
+    n = re.findall(r"n_train=([0-9,]+), n_test=([0-9,]+)", out)
+    assert len(n) == 2
+    for n_train, n_test in n:
+        assert int(n_train.replace(",", "")) + int(n_test.replace(",", "")) == 240
+
+
+def test_username_median_falls_back_to_company_then_global():
+    import pandas as pd
+
+    bench = _load_bench()
+    X_train = pd.DataFrame({"username": ["a", "a", "b"], "inferred_company": ["x", "x", "y"]})
+    y_train = pd.Series([1.0, 3.0, 10.0])
+    X_test = pd.DataFrame({"username": ["a", "new", "new"], "inferred_company": ["z", "y", "q"]})
+    assert bench.username_median(X_train, y_train, X_test).tolist() == [2.0, 10.0, 3.0]
