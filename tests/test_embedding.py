@@ -32,10 +32,13 @@ from skbucket._models import ModelNotAvailableError, TextInputError
 from skbucket.cache import DiskCache, MemoryCache, process_memory_cache
 from skbucket.embedding import DistilBertEmbedder
 
-# A tiny checkpoint built at collection time for parametrize_with_checks (needs a real path).
+# A tiny checkpoint for every test of this module. It is built once per process, lazily: test
+# ids must not hold a random path (pytest-xdist requires identical collection on every worker),
+# so parametrize_with_checks gets a placeholder model that the test swaps for this path.
 _TINY_DIR = tempfile.mkdtemp(prefix="skbucket-tiny-embed-")
 atexit.register(shutil.rmtree, _TINY_DIR, True)
 TINY = make_tiny_distilbert(Path(_TINY_DIR) / "tiny")
+_PLACEHOLDER = "tiny-distilbert-set-in-the-test"
 
 TEXTS = [
     "happy monday from the brand",
@@ -75,11 +78,11 @@ EXPECTED_FAILED_CHECKS = {
 
 
 @parametrize_with_checks(
-    [DistilBertEmbedder(model=TINY, batch_size=16, cache=False)],
+    [DistilBertEmbedder(model=_PLACEHOLDER, batch_size=16, cache=False)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    check(estimator.set_params(model=TINY))
 
 
 @pytest.fixture(scope="module")
