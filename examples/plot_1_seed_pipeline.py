@@ -82,7 +82,7 @@ for name, value in metrics.items():
 # %%
 # At this size (180 training posts, one epoch, seven small regressors of a few dozen posts each)
 # the pipeline is no better than the constant on the errors of ``log1p(likes)``; only its bucket
-# routing is better than chance. It shows the mechanics, not the method's accuracy: fit it on all
+# accuracy is above the constant's. It shows the mechanics, not the method's accuracy: fit it on all
 # bundled posts with ``skbucket demo``, or on your own data with ``skbucket fit``.
 
 # %%
