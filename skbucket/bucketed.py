@@ -84,7 +84,7 @@ def _is_float(value):
     return True
 
 
-def _check_targets(y, *, name="y"):
+def _check_targets(y, *, name="y", allow_negative=False):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
     y = column_or_1d(y, warn=True)
     if y.dtype.kind not in "biuf":
@@ -107,7 +107,7 @@ def _check_targets(y, *, name="y"):
             f"{bad[:5].tolist()})"
         )
     neg = np.flatnonzero(y < 0)
-    if neg.size:
+    if neg.size and not allow_negative:
         raise ValueError(
             f"{name} must be non-negative (likes are counts), but row {neg[0]} is "
             f"{y[neg[0]]!r} ({neg.size} negative row(s) in all, first rows {neg[:5].tolist()})"

@@ -25,8 +25,9 @@ from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
 )
+
+from .bucketed import _check_targets
 
 __all__ = [
     "DATE_FEATURES",
@@ -440,9 +441,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             )
 
     def _encode_target(self, y, X):
-        y = column_or_1d(y, warn=True)
+        # numeric, finite, 1-D; errors name the first bad row (shared with BucketedRegressor)
+        y = _check_targets(y, name="y", allow_negative=True)
         check_consistent_length(X, y)
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if self.target_transform == "log1p":
             if np.any(y < 0):
                 row = int(np.flatnonzero(y < 0)[0])
