@@ -242,7 +242,7 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
 
     def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
-            raise TypeError(
+            raise CaptioningError(
                 f"{type(self).__name__} expects a pandas DataFrame with a "
                 f"{self.media_column!r} column, got {type(X).__name__}"
             )

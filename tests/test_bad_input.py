@@ -1612,9 +1612,6 @@ case(
         "an error subclassing ``ValueError``: expects a pandas DataFrame with a 'media' "
         "column, got ndarray",
     ),
-    gap="``TypeError`` (clear, but not a ValueError/RuntimeError subclass as the "
-    "developers' guide requires)",
-    gap_raises=TypeError,
 )
 case(
     "cap-number-media",
