@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-__all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets"]
+__all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
 
 #: The seed solution's bucket edges: 0-10, 11-100, 101-300, 301-500, 501-1000,
 #: 1001-2500, >2500 (each edge belongs to the bucket on its left).
@@ -338,6 +338,37 @@ def _default_regressors(n_buckets, seed=None):
                 allow_writing_files=False,
             )
     return out
+
+
+def seed_regressors(n_buckets=7, random_state=None):
+    """The seed's per-bucket regressors as a list, ready for ``regressors=``.
+
+    ``BucketedRegressor(regressors=None)`` builds these at fit time, so their parameters are
+    not reachable through ``get_params``; passing ``regressors=seed_regressors()`` instead makes
+    them addressable as ``regressors__0__max_depth`` and so on (e.g. in ``GridSearchCV``).
+
+    Parameters
+    ----------
+    n_buckets : int, default=7
+        Number of buckets (``len(bins) + 1``). For 7: XGBoost, XGBoost, CatBoost, CatBoost,
+        CatBoost, XGBoost, XGBoost; other counts stretch that pattern.
+    random_state : int or None, default=None
+        Seed of every regressor.
+
+    Returns
+    -------
+    list of estimators
+        Unfitted, quiet regressors (CatBoost writes no files).
+
+    Examples
+    --------
+    >>> from skbucket.bucketed import seed_regressors
+    >>> [type(r).__name__ for r in seed_regressors()]  # doctest: +NORMALIZE_WHITESPACE
+    ['XGBRegressor', 'XGBRegressor', 'CatBoostRegressor', 'CatBoostRegressor',
+     'CatBoostRegressor', 'XGBRegressor', 'XGBRegressor']
+    """
+    regs = _default_regressors(int(n_buckets), _seed_from(random_state))
+    return [regs[k] for k in range(int(n_buckets))]
 
 
 def _is_estimator(obj):

@@ -22,7 +22,7 @@ from pathlib import Path
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.pipeline import Pipeline
 
-from .bucketed import DEFAULT_BINS, BucketedRegressor
+from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
 
 __all__ = ["make_seed_pipeline", "models_used", "PROMPT_COLUMN"]
 
@@ -82,8 +82,10 @@ def make_seed_pipeline(
         Checkpoint of :class:`~skbucket.embedding.DistilBertEmbedder`; ``None`` uses
         ``text_model``.
     bins, routing, target_transform, clip, regressors
-        Passed to :class:`~skbucket.bucketed.BucketedRegressor`; ``regressors=None`` are the seed's
-        per-bucket XGBoost/CatBoost regressors.
+        Passed to :class:`~skbucket.bucketed.BucketedRegressor`. ``regressors=None`` puts the
+        seed's per-bucket XGBoost/CatBoost regressors
+        (:func:`~skbucket.bucketed.seed_regressors`) in the pipeline explicitly, so their
+        parameters are reachable, e.g. ``model__regressors__0__max_depth``.
     epochs, batch_size, learning_rate, max_length, class_weight
         Fine-tuning settings of the classifier.
     embedding_batch_size, caption_batch_size : int
@@ -178,6 +180,8 @@ def make_seed_pipeline(
         device=device,
         progress=progress,
     )
+    if regressors is None:  # explicit, so model__regressors__<k>__<param> is addressable
+        regressors = seed_regressors(len(bins) + 1, random_state)
     model = BucketedRegressor(
         classifier=classifier,
         regressors=regressors,

@@ -1,0 +1,183 @@
+"""make_seed_pipeline: the seed method end to end as one plain sklearn Pipeline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from _tiny_blip2 import make_tiny_blip2
+from _tiny_distilbert import make_tiny_distilbert
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from threadpoolctl import threadpool_limits
+
+from skbucket import make_seed_pipeline
+from skbucket.bucketed import BucketedRegressor
+from skbucket.cache import process_memory_cache
+from skbucket.classification import DistilBertClassifier
+from skbucket.datasets import load_tweets
+from skbucket.embedding import DistilBertEmbedder
+from skbucket.pipeline import models_used
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_tiny_distilbert(tmp_path_factory.mktemp("tiny-distilbert"))
+
+
+@pytest.fixture(scope="module")
+def posts():
+    frame = load_tweets().frame.iloc[:48]
+    return frame.drop(columns=["likes"]), frame["likes"]
+
+
+def _pipe(tiny, **kwargs):
+    params = dict(caption_model=None, text_model=tiny, epochs=1, random_state=0, progress=False)
+    params.update(kwargs)
+    return make_seed_pipeline(**params)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture
+def embed_calls(monkeypatch):
+    """Count the texts DistilBertEmbedder really runs through its model (cold memory cache)."""
+    process_memory_cache().clear()
+    seen = []
+    real = DistilBertEmbedder._embed_batch
+
+    def counting(self, texts, *args, **kwargs):
+        seen.extend(texts)
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(DistilBertEmbedder, "_embed_batch", counting)
+    return seen
+
+
+def test_structure_names_and_models(tiny):
+    pipe = _pipe(tiny, embedding_model=tiny)
+    assert [name for name, _ in pipe.steps] == ["caption", "prompt", "features", "model"]
+    assert pipe.named_steps["caption"] == "passthrough"
+    model = pipe.named_steps["model"]
+    assert isinstance(model, BucketedRegressor)
+    assert isinstance(model.classifier, DistilBertClassifier)
+    assert [type(r).__name__ for r in model.regressors] == [
+        "XGBRegressor",
+        "XGBRegressor",
+        "CatBoostRegressor",
+        "CatBoostRegressor",
+        "CatBoostRegressor",
+        "XGBRegressor",
+        "XGBRegressor",
+    ]
+    assert models_used(pipe) == {"captioner": None, "classifier": tiny, "embedder": tiny}
+    params = pipe.get_params(deep=True)
+    for name in (
+        "model__regressors__0__max_depth",
+        "model__classifier__learning_rate",
+        "features__embedding__pooling",
+        "features__post__target_transform",
+    ):
+        assert name in params
+    clone(pipe)  # clones like any sklearn estimator
+
+
+def test_fit_predict_score_and_routing(tiny, posts):
+    X, y = posts
+    pipe = _pipe(tiny).fit(X[:40], y[:40])
+    pred = pipe.predict(X[40:])
+    assert pred.shape == (8,) and np.isfinite(pred).all()
+    assert isinstance(pipe.score(X[40:], y[40:]), float)
+    features = pipe[:-1].transform(X[40:])
+    assert features.columns[0] == "prompt"
+    assert features["prompt"].str.startswith("Following is the information").all()
+    model = pipe.named_steps["model"]
+    assert model.classifier_columns == ["prompt"]
+    numeric = features.drop(columns="prompt")
+    assert any(c.startswith("distilbertembedder") for c in numeric.columns)
+    assert "username_target" in numeric.columns
+    assert model.regressors_[0].n_features_in_ == numeric.shape[1]  # no text reached them
+    proba = model.predict_bucket_proba(features)
+    assert proba.shape == (8, 7) and np.allclose(proba.sum(axis=1), 1)
+    # hard routing: each prediction is the routed bucket's regressor on the numeric columns
+    routed = model.predict_bucket(features)
+    expected = [model.regressors_[k].predict(numeric.iloc[[i]])[0] for i, k in enumerate(routed)]
+    assert pred == pytest.approx(expected, rel=1e-5)
+
+
+def test_grid_search_over_nested_params_reuses_cached_embeddings(tiny, posts, embed_calls):
+    X, y = posts
+    search = GridSearchCV(
+        _pipe(tiny),
+        {"model__regressors__0__max_depth": [2, 3], "model__classifier__learning_rate": [1e-3]},
+        cv=KFold(2),
+        scoring="neg_mean_absolute_error",
+    ).fit(X, y)
+    assert set(search.best_params_) == {
+        "model__regressors__0__max_depth",
+        "model__classifier__learning_rate",
+    }
+    assert search.best_estimator_.named_steps["model"].regressors_[0].max_depth in (2, 3)
+    # 2 candidates x 2 folds + refit = 5 fits, 48 distinct prompts: every prompt is embedded
+    # once; the other fits and the scoring reuse the process-wide cache.
+    assert len(embed_calls) == len(set(embed_calls)) == 48
+    scores = cross_val_score(_pipe(tiny), X, y, cv=KFold(2))
+    assert scores.shape == (2,) and len(embed_calls) == 48
+
+
+def test_joblib_round_trip_in_a_fresh_process(tiny, posts, tmp_path):
+    X, y = posts
+    pipe = _pipe(tiny).fit(X[:40], y[:40])
+    expected = pipe.predict(X[40:])
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    X[40:].to_pickle(tmp_path / "X.pkl")
+    code = (
+        "import joblib, pandas as pd, numpy as np, sys\n"
+        f"pipe = joblib.load({str(tmp_path / 'pipe.joblib')!r})\n"
+        f"X = pd.read_pickle({str(tmp_path / 'X.pkl')!r})\n"
+        f"np.save({str(tmp_path / 'pred.npy')!r}, pipe.predict(X))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+    np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), expected)
+
+
+def test_captioner_only_captions_rows_without_a_caption(tiny, posts, tmp_path):
+    PIL = pytest.importorskip("PIL.Image")
+    blip2 = make_tiny_blip2(tmp_path / "blip2")
+    X, y = posts
+    X = X[:12].copy()
+    for i in range(3):  # three distinct local images, the rest keep the scraped URLs
+        path = tmp_path / f"img{i}.png"
+        PIL.new("RGB", (40, 30), (80 * i, 40, 200 - 60 * i)).save(path)
+        X.iloc[i, X.columns.get_loc("media")] = str(path)
+    X["caption"] = ["", None, ""] + [f"given caption {i}" for i in range(9)]
+    pipe = _pipe(tiny, caption_model=blip2).fit(X, y[:12])
+    captioner = pipe.named_steps["caption"]
+    assert captioner.n_generated_ == 3  # only the three rows without a caption
+    out = captioner.transform(X)
+    assert captioner.n_generated_ == 0  # cached: nothing is generated again
+    assert out["caption"].iloc[3:].tolist() == [f"given caption {i}" for i in range(9)]
+    assert all(isinstance(c, str) for c in out["caption"].iloc[:3])
+    assert models_used(pipe)["captioner"] == blip2
+    prompts = pipe[:-1].transform(X)["prompt"]
+    assert "given caption 5" in prompts.iloc[8]
+
+
+def test_media_only_posts_use_the_caption(tiny):
+    from skbucket.datasets import load_captioned_posts
+
+    frame = load_captioned_posts().frame.iloc[:40]
+    X, y = frame.drop(columns=["likes"]), frame["likes"]
+    pipe = _pipe(tiny).fit(X, y)
+    prompts = pipe[:-1].transform(X)["prompt"]
+    assert "Caption for Image of post: " + X["caption"].iloc[0] in prompts.iloc[0]
+    assert isinstance(pipe.predict(X), np.ndarray)
+    assert isinstance(pd.Series(pipe.predict(X)).sum(), float)
