@@ -721,6 +721,7 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
       ``missing="empty"`` (a post with no text, e.g. media only); ``missing="error"`` raises
       :class:`TextInputError` naming the row.
     * numbers (``int``, ``float``, ``bool``, numpy scalars): ``str(value)``.
+    * a str that is not valid Unicode (lone surrogates): :class:`TextInputError` naming the row;
     * anything else (bytes, lists, dicts, objects, complex numbers, infinities):
       :class:`TextInputError` naming the row and the type. Sparse matrices and 2-D input
       with other than one column are refused too.
@@ -791,6 +792,15 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
     for i, value in enumerate(values):
         row = f"row {i}" if labels is None else f"row {i} (index {labels[i]!r})"
         if isinstance(value, str):
+            if not value.isascii():
+                try:  # lone surrogates (e.g. from a bad decode) cannot be tokenised
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise TextInputError(
+                        f"{who}{row}: the text is not valid Unicode ({exc.reason} at "
+                        f"character {exc.start}: {value[exc.start : exc.end]!r}); decode the "
+                        "raw bytes with errors='replace' first"
+                    ) from None
             texts.append(value)
         elif _is_missing(value):
             if missing == "error":
