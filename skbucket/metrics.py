@@ -35,7 +35,7 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from skbucket.bucketed import DEFAULT_BINS, assign_buckets
+from skbucket.bucketed import DEFAULT_BINS, _is_float, assign_buckets
 
 __all__ = [
     "DEFAULT_BINS",
@@ -108,14 +108,6 @@ def bucket_labels(bins=None):
         low = edge
     labels.append(f">{low:g}")
     return labels
-
-
-def _is_float(value):
-    try:
-        float(value)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return True
 
 
 def _as_1d_float(values, name):
