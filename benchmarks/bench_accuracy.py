@@ -100,20 +100,25 @@ def time_split(X, fraction):
 
 
 # ----------------------------------------------------------------------------- models
-def seed_regressors(seed):
-    """The seed's per-bucket regressors (``regressors=None``), pinned to one thread."""
+def seed_regressors(seed, n_trees=None):
+    """The seed's per-bucket regressors (``regressors=None``), pinned to one thread.
+
+    ``n_trees`` (``--quick`` only) shrinks them for the smoke test.
+    """
     regs = _default_regressors(7, seed)
     for reg in regs.values():
-        key = "n_jobs" if type(reg).__name__.startswith("XGB") else "thread_count"
-        reg.set_params(**{key: 1})
+        xgb = type(reg).__name__.startswith("XGB")
+        reg.set_params(**{"n_jobs" if xgb else "thread_count": 1})
+        if n_trees:
+            reg.set_params(**{"n_estimators" if xgb else "iterations": n_trees})
     return [regs[k] for k in range(7)]
 
 
-def global_xgb(seed):
+def global_xgb(seed, n_trees=None):
     from xgboost import XGBRegressor
 
     return XGBRegressor(
-        n_estimators=300,
+        n_estimators=n_trees or 300,
         learning_rate=0.05,
         max_depth=6,
         subsample=0.8,
@@ -124,9 +129,11 @@ def global_xgb(seed):
     )
 
 
-def ttr_hgb(seed):
+def ttr_hgb(seed, n_trees=None):
     return TransformedTargetRegressor(
-        HistGradientBoostingRegressor(random_state=seed), func=np.log1p, inverse_func=np.expm1
+        HistGradientBoostingRegressor(max_iter=n_trees or 100, random_state=seed),
+        func=np.log1p,
+        inverse_func=np.expm1,
     )
 
 
@@ -145,6 +152,8 @@ class Bench:
 
     def __init__(self, args):
         self.args = args
+        #: ``--quick``: every tree model shrunk to a few trees (a smoke test, not a benchmark)
+        self.n_trees = 10 if args.quick else None
         self.template = make_seed_pipeline(
             caption_model=None,
             text_model=args.text_model,
@@ -157,9 +166,19 @@ class Bench:
             random_state=args.seed,
         )
 
+    def embedding_rate(self, X, n_rows):
+        """Prompts per second of the pipeline's embedder with no cache (measured here)."""
+        prompts = clone(self.template)[:2].fit_transform(X.iloc[:n_rows])[[PROMPT_COLUMN]]
+        embedder = clone(self.template["features"].transformers[1][1]).set_params(cache=False)
+        start = time.perf_counter()
+        embedder.fit(prompts).transform(prompts)
+        return len(prompts) / (time.perf_counter() - start)
+
     def seed_model(self):
         """The seed pipeline's model step as built, with thread-pinned seed regressors."""
-        return clone(self.template["model"]).set_params(regressors=seed_regressors(self.args.seed))
+        return clone(self.template["model"]).set_params(
+            regressors=seed_regressors(self.args.seed, self.n_trees)
+        )
 
     def features(self, X_train, y_train, X_test):
         """The pipeline's caption → prompt → features steps, fit on train only."""
@@ -189,7 +208,9 @@ class Bench:
 
     def hgb_classifier(self, balanced=False):
         return HistGradientBoostingClassifier(
-            random_state=self.args.seed, class_weight="balanced" if balanced else None
+            max_iter=self.n_trees or 100,
+            random_state=self.args.seed,
+            class_weight="balanced" if balanced else None,
         )
 
 
@@ -206,12 +227,12 @@ CANDIDATES = [
         "HGB clf, soft, log1p, clip",
         False,
         {"routing": "soft", "target_transform": "log1p", "clip": True},
-    ),  # noqa: E501
+    ),
     (
         "HGB clf balanced, soft, log1p",
         False,
         {"routing": "soft", "target_transform": "log1p", "balanced": True},
-    ),  # noqa: E501
+    ),
 ]
 
 
@@ -243,7 +264,7 @@ def explore(bench, X, y, test_mask, say):
         yk = ya.to_numpy() if tt is None else np.log1p(ya.to_numpy())
         buckets = assign_buckets(ya)
         regs = []
-        for k, reg in enumerate(seed_regressors(args.seed)):
+        for k, reg in enumerate(seed_regressors(args.seed, bench.n_trees)):
             rows = buckets == k
             if rows.sum() >= 5:  # smaller buckets borrow a neighbour's (min_bucket_size=5)
                 reg = clone(reg).fit(Fa_num[rows], yk[rows])
@@ -318,12 +339,13 @@ def run_split(bench, X, y, test_mask, best, say):
 
     seed, s = timed(bench.seed_model().set_params(classifier=text_clf), F_tr)
     add("skbucket seed pipeline", evaluate_estimator(seed, F_te, y_te), feat_s + clf_s + s)
+    routed = np.bincount(seed.predict_bucket(F_te), minlength=7)
     model, s = timed(best_model(bench, best, text_clf), F_tr)
     extra = clf_s if best[2] else 0.0
     add(f"skbucket best ({best[0]})", evaluate_estimator(model, F_te, y_te), feat_s + extra + s)
     for name, reg in (
-        ("global XGBoost", global_xgb(args.seed)),
-        ("TTR(HGB, log1p)", ttr_hgb(args.seed)),
+        ("global XGBoost", global_xgb(args.seed, bench.n_trees)),
+        ("TTR(HGB, log1p)", ttr_hgb(args.seed, bench.n_trees)),
     ):
         model, s = timed(reg, F_tr[num])
         add(name, evaluate_estimator(model, F_te[num], y_te), feat_s + s)
@@ -335,6 +357,8 @@ def run_split(bench, X, y, test_mask, best, say):
         "n_test": len(X_te),
         "clf_rows": clf_n,
         "truncated": truncated,
+        "routed": routed,
+        "true_buckets": np.bincount(assign_buckets(y_te), minlength=7),
     }
 
 
@@ -401,6 +425,8 @@ def main(argv=None):
 
     bench = Bench(args)
     print("# skbucket accuracy benchmark\n")
+    if args.quick:
+        print("- **--quick: a smoke test, not a benchmark** (few rows, every tree model 10 trees)")
     print(
         f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores shared with other jobs, "
         f"no GPU; torch {args.torch_threads} threads, tree models 1 thread"
@@ -420,7 +446,8 @@ def main(argv=None):
         "and reported 0.60-0.62 7-bucket accuracy"
     )
     print(
-        f"- command: `{' '.join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])}`"  # noqa: E501
+        "- command: `.venv/bin/python benchmarks/bench_accuracy.py "
+        f"{' '.join(sys.argv[1:] if argv is None else argv)}`"
     )
     total = time.perf_counter()
     with threadpool_limits(limits=1, user_api="openmp"):
@@ -428,6 +455,13 @@ def main(argv=None):
             X, y = load(args.data_dir, name, args.rows, args.seed)
             say(f"{name}: {len(X)} rows")
             print(f"\n## {DATASETS[name]}: {len(X):,} posts (columns: {', '.join(X.columns)})\n")
+            rate = bench.embedding_rate(X, 16 if args.quick else 200)
+            print(
+                f"Embedding cost with a cold cache, measured in this run: {rate:.1f} prompts/s, "
+                f"i.e. about {len(X) / rate:.0f} s for these {len(X):,} posts. The `fit s` below "
+                "use the warm disk cache (embeddings are computed once, in the dev exploration)."
+                "\n"
+            )
             company = company_split(X, 0.15, args.seed)
             best, dev_table, (n_a, n_d) = explore(bench, X, y, company, say)
             print(
@@ -451,11 +485,17 @@ def main(argv=None):
                     f"prompts are longer than max_length={args.max_length} tokens\n"
                 )
                 print(markdown(table))
+                print(
+                    "\nTest posts per bucket (0-10 ... >2500): true "
+                    f"{info['true_buckets'].tolist()}, "
+                    f"routed by the seed's fine-tuned classifier {info['routed'].tolist()}"
+                )
     print(
-        "\n`fit s` = wall seconds on the shared machine: the feature step (prompt embeddings, "
-        "cached on disk after the first run, + PostFeatures) + the classifier's fine-tuning "
-        "(rows that use it) + the model's own fit. Bucket acc of skbucket rows is the routing "
-        "classifier's bucket; of the others, the bucket of the predicted likes. Per-username "
+        "\n`fit s` = wall seconds on the shared machine: the feature step (prompt embeddings "
+        "from the warm disk cache, see the cold cost above, + PostFeatures) + the "
+        "classifier's fine-tuning (rows that use it) + the model's own fit. Bucket acc of "
+        "skbucket rows is the routing classifier's bucket; of the others, the bucket of the "
+        "predicted likes. Per-username "
         "median: username median in train, else company median, else global median (in the "
         "company split every test username is unseen)."
     )

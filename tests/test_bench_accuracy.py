@@ -45,7 +45,7 @@ def _table_rows(text, heading):
 def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, capsys):
     bench = _load_bench()
     model = make_tiny_distilbert(tmp_path / "tiny")
-    argv = ["--quick", "--rows", "240", "--text-model", model]
+    argv = ["--quick", "--rows", "240", "--torch-threads", "1", "--text-model", model]
     argv += ["--data-dir", str(shared_data), "--cache-dir", str(tmp_path / "cache")]
     if not (shared_data / "posts_captioned.csv.gz").is_file():
         pytest.skip("posts_captioned.csv.gz not in the shared data")
