@@ -17,6 +17,7 @@ import inspect
 import math
 import os
 import tempfile
+import uuid
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -31,6 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _models
+from .cache import hash_key, open_cache
 
 __all__ = ["DistilBertClassifier"]
 
@@ -105,6 +107,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         The epoch whose weights were kept (the last one without early stopping).
     n_iter_ : int
         Epochs trained in the last ``fit`` (``len(history_)``).
+    weights_id_ : str
+        Random id of the weights of the last ``fit``. Predictions are cached per process under
+        it, so predicting the same texts again (``predict`` then ``predict_proba``, a report)
+        runs the model once; a new ``fit`` gets a new id.
 
     Notes
     -----
@@ -289,6 +295,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         self.history_ = history
         self.best_epoch_ = best_epoch
         self.n_iter_ = len(history)
+        # names these fine-tuned weights in prediction cache keys (new weights, new id)
+        self.weights_id_ = uuid.uuid4().hex
         self._rt_finetuned = (model, tokenizer)
         self._checkpoint = None
         return self
@@ -476,8 +484,14 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         return np.sort(train), np.sort(val)
 
     # ---------------------------------------------------------------- inference
-    def _logits(self, model, tokenizer, texts, device, progress=None):
-        """Logits (n, n_classes) float64, batched by length through the runtime."""
+    def _logits(self, model, tokenizer, texts, device, progress=None, cache=False):
+        """Logits (n, n_classes) float64, batched by length through the runtime.
+
+        With ``cache=None`` the logits of the fitted weights (:attr:`weights_id_`) are kept in
+        the process-wide memory cache, so predicting the same texts again (``predict`` then
+        ``predict_proba``, a report, cross-validation scoring) runs the model once.
+        """
+        prefix = hash_key(type(self).__name__, getattr(self, "weights_id_", None), self.max_length)
         accepted = _forward_inputs(model)
         model.eval()
 
@@ -491,7 +505,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             run,
             batch_size=self.batch_size,
             sort_key=len,
-            key_fn=lambda text: text,  # de-duplicates equal texts within a call
+            cache=open_cache(cache),
+            key_fn=lambda text: hash_key(prefix, text),  # also de-duplicates equal texts
             progress=self.progress if progress is None else progress,
             desc=f"{type(self).__name__} predict",
         )
@@ -557,7 +572,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         texts = _models.as_text_list(X, estimator=self)
         device = _models.resolve_device(self.device)
         model, tokenizer = self._fitted_model(device)
-        logits = self._logits(model, tokenizer, texts, device)
+        logits = self._logits(model, tokenizer, texts, device, cache=None)
         if logits.shape[0] == 0:
             logits = np.empty((0, len(self.classes_)))
         if len(self.classes_) == 2:

@@ -462,3 +462,38 @@ def test_sklearn_compatible(estimator, check, tiny):
     # the tiny checkpoint only exists at run time; clones keep the parameter
     estimator.set_params(model=tiny)
     check(estimator)
+
+
+def _count_rows(seen):
+    def hook(module, args, kwargs, out):
+        seen.append(int(kwargs["input_ids"].shape[0]))
+
+    return hook
+
+
+def test_repeated_predictions_run_the_model_once(tiny):
+    X, y = toy(24)
+    clf = make(tiny).fit(X, y)
+    model, _ = clf._fitted_model(torch.device("cpu"))
+    seen = []
+    hook = model.register_forward_hook(_count_rows(seen), with_kwargs=True)
+    try:
+        proba = clf.predict_proba(X)
+        first = sum(seen)
+        assert first == len(set(X))  # every distinct text once
+        np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+        clf.decision_function(X[:5])
+        assert sum(seen) == first  # served from the cache, same fitted weights
+    finally:
+        hook.remove()
+    old_id = clf.weights_id_
+    clf.fit(X, y)  # new weights: the cache must not answer for them
+    assert clf.weights_id_ != old_id
+    model, _ = clf._fitted_model(torch.device("cpu"))
+    seen.clear()
+    hook = model.register_forward_hook(_count_rows(seen), with_kwargs=True)
+    try:
+        clf.predict_proba(X)
+        assert sum(seen) == len(set(X))
+    finally:
+        hook.remove()
