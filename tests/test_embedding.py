@@ -28,6 +28,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skbucket import embedding as embedding_module
 from skbucket._models import ModelNotAvailableError, TextInputError
 from skbucket.cache import DiskCache, MemoryCache, process_memory_cache
 from skbucket.embedding import DistilBertEmbedder
@@ -536,3 +537,132 @@ def test_bf16_fast_mode_is_close_to_exact(minilm):
     assert sum(sizes) == len(texts)  # dtype is part of the cache key
     assert fast.dtype == np.float32
     assert _cosine(fast, exact).min() >= 0.999
+
+
+# ============================================================================================
+# backend="onnx": ONNX Runtime on an export made once per checkpoint
+# ============================================================================================
+def _exports():
+    """How many real ONNX exports this process has done (a counter the exporter increments)."""
+    return embedding_module._ONNX_EXPORTS
+
+
+@pytest.fixture(scope="module")
+def onnx_dir(tmp_path_factory):
+    """Point SKBUCKET_CACHE_DIR at a fresh folder for this section (exports land there)."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    folder = tmp_path_factory.mktemp("skbucket-cache")
+    old = os.environ.get("SKBUCKET_CACHE_DIR")
+    os.environ["SKBUCKET_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("SKBUCKET_CACHE_DIR", None)
+    else:
+        os.environ["SKBUCKET_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="module")
+def tweets():
+    from skbucket.datasets import load_tweets
+
+    return load_tweets().data["content"].astype(str).tolist()[:50]
+
+
+@pytest.fixture(scope="module")
+def minilm_onnx(minilm, onnx_dir, tweets):
+    """The MiniLM embedded with backend='onnx' (exported here, once) and with torch."""
+    before = _exports()
+    common = dict(model=minilm, batch_size=16, max_length=256, cache=False)
+    est = DistilBertEmbedder(backend="onnx", **common).fit(tweets)
+    got = est.transform(tweets)
+    exports = _exports() - before
+    ref = DistilBertEmbedder(**common).fit(tweets).transform(tweets)
+    return est, got, ref, exports
+
+
+def test_onnx_backend_matches_torch_on_real_tweets(minilm_onnx, minilm, onnx_dir, tweets):
+    est, got, ref, exports = minilm_onnx
+    assert exports == 1
+    path = embedding_module.onnx_path(minilm)
+    assert path.is_file() and path.parent == onnx_dir / "onnx"
+    assert not list(path.parent.glob(".tmp-*"))  # the atomic write left no temp file
+    assert got.shape == (len(tweets), 384) and got.dtype == np.float32
+    assert _cosine(got, ref).min() >= 0.9999
+    assert not np.array_equal(got, ref)  # it really ran a different runtime
+
+
+def test_onnx_export_is_reused_by_a_fresh_estimator(minilm_onnx, minilm, tweets):
+    est, got, _, _ = minilm_onnx
+    path = embedding_module.onnx_path(minilm)
+    mtime = path.stat().st_mtime_ns
+    before = _exports()
+    fresh = DistilBertEmbedder(
+        model=minilm, batch_size=16, max_length=256, cache=False, backend="onnx"
+    ).fit(tweets)
+    np.testing.assert_array_equal(fresh.transform(tweets), got)
+    assert _exports() == before
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_onnx_pickled_embedder_reloads_the_session_in_a_fresh_process(
+    minilm_onnx, onnx_dir, tweets, tmp_path
+):
+    est, got, _, _ = minilm_onnx
+    blob = pickle.dumps(est)  # an InferenceSession cannot be pickled: it must not be in there
+    assert b"InferenceSession" not in blob
+    np.testing.assert_array_equal(pickle.loads(blob).transform(tweets), got)
+    joblib.dump((est, tweets), tmp_path / "emb.joblib")
+    script = textwrap.dedent(
+        f"""
+        import joblib, numpy as np
+        import skbucket.embedding as m
+        est, texts = joblib.load({str(tmp_path / "emb.joblib")!r})
+        np.save({str(tmp_path / "out.npy")!r}, est.transform(texts))
+        print("exports", m._ONNX_EXPORTS)
+        """
+    )
+    env = {**os.environ, "SKBUCKET_CACHE_DIR": str(onnx_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "exports 0" in done.stdout  # the fresh process used the exported file
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), got)
+
+
+def test_onnx_backend_is_part_of_the_cache_key(minilm, onnx_dir, tweets):
+    store = MemoryCache()
+    common = dict(model=minilm, batch_size=16, max_length=256, cache=store)
+    torch_out = DistilBertEmbedder(**common).fit(tweets).transform(tweets)
+    n = len(store)
+    onnx_out = DistilBertEmbedder(backend="onnx", **common).fit(tweets).transform(tweets)
+    assert len(store) == 2 * n  # the onnx run computed its own entries
+    assert not np.array_equal(onnx_out, torch_out)
+
+
+def test_onnx_backend_without_token_type_ids_cls_and_normalize(onnx_dir):
+    # DistilBERT takes no token_type_ids: the export must feed only what the model takes
+    before = _exports()
+    got = tiny(backend="onnx", pooling="cls", normalize=True).fit(TEXTS).transform(TEXTS)
+    ref = tiny(pooling="cls", normalize=True).fit(TEXTS).transform(TEXTS)
+    assert _exports() == before + 1
+    np.testing.assert_allclose(got, ref, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
+
+
+def test_unknown_backend_names_the_allowed_values():
+    with pytest.raises(ValueError, match=r"backend.*must be a str among.*onnx.*torch"):
+        tiny(backend="tensorrt").fit(TEXTS)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"dtype": "bfloat16"}, "backend='onnx' computes in float32"),
+        ({"device": "cuda"}, "CUDA is not available|backend='onnx' runs on the CPU only"),
+    ],
+)
+def test_onnx_backend_refuses_settings_it_cannot_honour(params, match):
+    with pytest.raises((ValueError, RuntimeError), match=match):
+        tiny(backend="onnx", **params).fit(TEXTS)
