@@ -9,10 +9,13 @@ Embeds N real texts (the ``content`` of every post in ``tweets.csv.gz`` plus BLI
   cosine to the peer's vectors (parity);
 * skbucket fast mode (``dtype="bfloat16"``) throughput, its ratio to the peer, and its min /
   mean cosine to the exact mode;
+* skbucket ONNX Runtime mode (``backend="onnx"``, float32) throughput, its ratio to the peer,
+  and its min / mean cosine to the exact mode (the one-time export, stored under
+  ``$SKBUCKET_CACHE_DIR/onnx``, happens during warm-up and is not timed);
 * the cache: a cold run writing a disk cache, then the same texts again (memory hit) and
   with a fresh estimator after clearing the memory layer (disk hit), as speedups over cold.
 
-The three model runs are interleaved (rotated order) ``--repeats`` times and the medians are
+The four model runs are interleaved (rotated order) ``--repeats`` times and the medians are
 reported, because the machine may be shared. Same batch size and ``max_length`` (256, the
 MiniLM folder's ``max_seq_length``) for both libraries; both normalise (the folder ends in a
 ``Normalize`` module), so the comparison is like for like. Throughput timings exclude model
@@ -92,16 +95,19 @@ def main(argv=None) -> int:
     common = dict(model=path, batch_size=bs, max_length=256, normalize=True, progress=False)
     exact = DistilBertEmbedder(cache=False, **common).fit(texts)
     fast = DistilBertEmbedder(cache=False, dtype="bfloat16", **common).fit(texts)
+    onnx = DistilBertEmbedder(cache=False, backend="onnx", **common).fit(texts)
 
     runners = {
         "sentence-transformers": lambda: st.encode(texts, batch_size=bs),
         "skbucket exact (float32)": lambda: exact.transform(texts),
         "skbucket fast (bfloat16)": lambda: fast.transform(texts),
+        "skbucket onnx (float32)": lambda: onnx.transform(texts),
     }
     for run in (
         lambda: st.encode(texts[:8], batch_size=bs),
         lambda: exact.transform(texts[:8]),
         lambda: fast.transform(texts[:8]),
+        lambda: onnx.transform(texts[:8]),  # exports the model on the first run ever
     ):
         run()  # load weights, warm up
 
@@ -118,9 +124,10 @@ def main(argv=None) -> int:
 
     med = {name: statistics.median(t) for name, t in times.items()}
     tput = {name: len(texts) / med[name] for name in names}
-    st_name, ex_name, fa_name = names
+    st_name, ex_name, fa_name, ox_name = names
     cos_exact = cosine(outputs[ex_name], outputs[st_name])
     cos_fast = cosine(outputs[fa_name], outputs[ex_name])
+    cos_onnx = cosine(outputs[ox_name], outputs[ex_name])
     print(f"\nmedian over {args.repeats} interleaved repeats")
     print(f"{st_name:<26} {tput[st_name]:8.1f} texts/s")
     print(
@@ -130,6 +137,10 @@ def main(argv=None) -> int:
     print(
         f"{fa_name:<26} {tput[fa_name]:8.1f} texts/s  ratio {tput[fa_name] / tput[st_name]:.2f}x"
         f"  cosine to exact: min {cos_fast.min():.6f}, mean {cos_fast.mean():.6f}"
+    )
+    print(
+        f"{ox_name:<26} {tput[ox_name]:8.1f} texts/s  ratio {tput[ox_name] / tput[st_name]:.2f}x"
+        f"  cosine to exact: min {cos_onnx.min():.6f}, mean {cos_onnx.mean():.6f}"
     )
 
     with tempfile.TemporaryDirectory() as tmp:
