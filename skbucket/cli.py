@@ -358,7 +358,13 @@ def cmd_report(args) -> int:
 def cmd_demo(args) -> int:
     from skbucket.demo import run_demo
 
-    run_demo(out_dir=args.out, n_rows=args.rows, epochs=args.epochs, quiet=args.quiet)
+    run_demo(
+        out_dir=args.out,
+        n_rows=args.rows,
+        classifier=args.classifier,
+        epochs=args.epochs,
+        quiet=args.quiet,
+    )
     return 0
 
 
@@ -383,7 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "train and evaluate on the bundled real sample, write a report")
     p.add_argument("--out", default="skbucket-demo", help="output folder (default: %(default)s)")
     p.add_argument("--rows", type=int, default=None, help="use only this many rows")
-    p.add_argument("--epochs", type=int, default=1, help="fine-tuning epochs (default: 1)")
+    p.add_argument(
+        "--classifier",
+        choices=["hgb", "distilbert"],
+        default="hgb",
+        help="bucket router: 'hgb' (best measured, fast) or 'distilbert' (the seed's "
+        "fine-tuned text router, minutes more on a CPU); default: %(default)s",
+    )
+    p.add_argument("--epochs", type=int, default=1, help="DistilBERT fine-tuning epochs")
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
     p.add_argument("data", help="CSV, CSV.GZ, Parquet or XLSX file of posts with likes")

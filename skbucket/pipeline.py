@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
@@ -45,6 +46,7 @@ def make_seed_pipeline(
     text_model="distilbert-base-uncased",
     *,
     embedding_model=None,
+    classifier="distilbert",
     bins=DEFAULT_BINS,
     routing="hard",
     target_transform=None,
@@ -81,6 +83,12 @@ def make_seed_pipeline(
     embedding_model : str, path-like or None, default=None
         Checkpoint of :class:`~skbucket.embedding.DistilBertEmbedder`; ``None`` uses
         ``text_model``.
+    classifier : {"distilbert", "hgb"}, default="distilbert"
+        The bucket router. ``"distilbert"`` (the seed) fine-tunes ``text_model`` on the prompt.
+        ``"hgb"`` is a :class:`~sklearn.ensemble.HistGradientBoostingClassifier` on the same
+        numeric features the regressors see (prompt embeddings + post features); it needs no
+        fine-tuning and, on the bundled real posts, routed better than a DistilBERT fine-tuned
+        on a CPU budget (see ``benchmarks/results/accuracy.md``).
     bins, routing, target_transform, clip, regressors
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. ``regressors=None`` puts the
         seed's per-bucket XGBoost/CatBoost regressors
@@ -169,28 +177,37 @@ def make_seed_pipeline(
         ],
         verbose_feature_names_out=False,
     )
-    classifier = DistilBertClassifier(
-        model=text_model,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        max_length=max_length,
-        class_weight=class_weight,
-        random_state=random_state,
-        device=device,
-        progress=progress,
-    )
+    if classifier == "distilbert":
+        router = DistilBertClassifier(
+            model=text_model,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            max_length=max_length,
+            class_weight=class_weight,
+            random_state=random_state,
+            device=device,
+            progress=progress,
+        )
+        router_columns = [PROMPT_COLUMN]
+    elif classifier == "hgb":
+        router = HistGradientBoostingClassifier(
+            class_weight=class_weight, random_state=random_state
+        )
+        router_columns = _NOT_PROMPT
+    else:
+        raise ValueError(f"classifier must be 'distilbert' or 'hgb'; got {classifier!r}")
     if regressors is None:  # explicit, so model__regressors__<k>__<param> is addressable
         regressors = seed_regressors(len(bins) + 1, random_state)
     model = BucketedRegressor(
-        classifier=classifier,
+        classifier=router,
         regressors=regressors,
         bins=bins,
         routing=routing,
         clip=clip,
         target_transform=target_transform,
         random_state=random_state,
-        classifier_columns=[PROMPT_COLUMN],
+        classifier_columns=router_columns,
         regressor_columns=_NOT_PROMPT,
     )
     pipe = Pipeline(
@@ -211,13 +228,17 @@ def models_used(estimator) -> dict:
     -------
     dict
         ``{"captioner": ..., "classifier": ..., "embedder": ...}``: the model name or path of
-        each stage, ``None`` for a stage that is skipped or absent.
+        each stage (the class name for a router without a checkpoint, e.g.
+        ``HistGradientBoostingClassifier``), ``None`` for a stage that is skipped or absent.
     """
     params = estimator.get_params(deep=True)
     caption = params.get("caption")
+    router = params.get("model__classifier")
     return {
         "captioner": None if caption in (None, "passthrough") else str(caption.model),
-        "classifier": _str_or_none(params.get("model__classifier__model")),
+        "classifier": _str_or_none(params.get("model__classifier__model"))
+        if hasattr(router, "model")
+        else type(router).__name__,
         "embedder": _str_or_none(params.get("features__embedding__model")),
     }
 

@@ -181,3 +181,16 @@ def test_media_only_posts_use_the_caption(tiny):
     assert "Caption for Image of post: " + X["caption"].iloc[0] in prompts.iloc[0]
     assert isinstance(pipe.predict(X), np.ndarray)
     assert isinstance(pd.Series(pipe.predict(X)).sum(), float)
+
+
+def test_hgb_router_reads_the_numeric_features(tiny, posts):
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hgb", target_transform="log1p").fit(X[:40], y[:40])
+    model = pipe.named_steps["model"]
+    assert type(model.classifier_).__name__ == "HistGradientBoostingClassifier"
+    features = pipe[:-1].transform(X[40:])
+    assert model.classifier_.n_features_in_ == features.shape[1] - 1  # all but the prompt
+    assert models_used(pipe)["classifier"] == "HistGradientBoostingClassifier"
+    assert np.isfinite(pipe.predict(X[40:])).all()
+    with pytest.raises(ValueError, match="classifier must be 'distilbert' or 'hgb'"):
+        _pipe(tiny, classifier="bert")
