@@ -300,13 +300,18 @@ def cmd_fit(args) -> int:
     return 0
 
 
-def cmd_predict(args) -> int:
-    import pandas as pd
-
+def _model_and_data(args):
+    """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
     say = _Reporter(args.quiet)
     model = load_model(args.model)
     _set_progress(model, not args.quiet)
-    frame = read_table(args.data)
+    return say, model, read_table(args.data)
+
+
+def cmd_predict(args) -> int:
+    import pandas as pd
+
+    say, model, frame = _model_and_data(args)
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
     say(f"predicting {len(X):,} posts")
     pred = model.predict(X)
@@ -319,10 +324,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    say = _Reporter(args.quiet)
-    model = load_model(args.model)
-    _set_progress(model, not args.quiet)
-    frame = read_table(args.data)
+    say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     say(f"evaluating on {len(X):,} posts")
     from skbucket.metrics import evaluate_estimator
@@ -336,10 +338,7 @@ def cmd_report(args) -> int:
     from skbucket.pipeline import models_used
     from skbucket.report import write_report
 
-    say = _Reporter(args.quiet)
-    model = load_model(args.model)
-    _set_progress(model, not args.quiet)
-    frame = read_table(args.data)
+    say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     say(f"evaluating {len(X):,} posts for the report")
     write_report(
