@@ -32,3 +32,11 @@ def shared_data() -> Path:
 def _no_catboost_files(tmp_path, monkeypatch):
     """Run every test in its own folder so nothing (catboost_info/, caches) lands in the repo."""
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    """Requests to the tests' local HTTP servers (127.0.0.1) must never go through a proxy."""
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)

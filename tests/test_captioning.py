@@ -185,13 +185,6 @@ def server(images):
     httpd.server_close()
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ALL_PROXY", raising=False)
-
-
 @pytest.fixture
 def generate_calls(monkeypatch):
     """Batch sizes of every real ``Blip2ForConditionalGeneration.generate`` call."""
