@@ -54,6 +54,7 @@ Recipe for an estimator
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import logging
 import os
@@ -215,6 +216,53 @@ def resolve_dtype(dtype: Any = "auto", device: Any = None):
             f"dtype must be 'auto', 'float32', 'float16', 'bfloat16' or a torch.dtype; got {dtype!r}"
         )
     return getattr(torch, name)
+
+
+def _only_cpu_possible() -> bool:
+    """True when this machine certainly has no device that ``resolve_device("auto")`` picks.
+
+    Decided from the operating system, without importing torch: on Linux, CUDA needs the
+    NVIDIA device files (``/dev/nvidia*``; ROCm builds report AMD GPUs as CUDA and need
+    ``/dev/kfd``; WSL exposes GPUs as ``/dev/dxg``) and MPS does not exist. Anywhere else the
+    answer is "not certain".
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    return not (
+        glob.glob("/dev/nvidia*") or os.path.exists("/dev/kfd") or os.path.exists("/dev/dxg")
+    )
+
+
+def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:
+    """``str(resolve_dtype(dtype, resolve_device(device)))``, for cache keys, torch-free if possible.
+
+    A cache lookup needs the resolved dtype (a float16 caption is not a float32 caption) but
+    not the model, so a run whose answers are all cached should not pay for ``import torch``
+    (about a second). The answer is decided without torch when it is certain: an explicit dtype
+    name on ``device`` ``"auto"``/``"cpu"``/``None``, or ``"auto"`` on the CPU (``device="cpu"``,
+    or ``"auto"`` on a machine that has no GPU at all, see :func:`_only_cpu_possible`).
+    Otherwise, or when torch is already imported, torch decides (and validates ``device``).
+
+    Examples
+    --------
+    >>> from skbucket._models import dtype_key
+    >>> dtype_key("bf16", "cpu"), dtype_key("auto", "cpu")
+    ('torch.bfloat16', 'torch.float32')
+    """
+    if "torch" not in sys.modules and (
+        device is None or (isinstance(device, str) and device.lower() in {"auto", "cpu"})
+    ):
+        if dtype is None:
+            return "torch.float32"
+        if isinstance(dtype, str):
+            name = _DTYPE_NAMES.get(dtype.lower())
+            if name is not None:
+                return f"torch.{name}"
+            if dtype.lower() == "auto" and (
+                (device is not None and device.lower() == "cpu") or _only_cpu_possible()
+            ):
+                return "torch.float32"
+    return str(resolve_dtype(dtype, resolve_device(device)))
 
 
 # --------------------------------------------------------------------------------------------

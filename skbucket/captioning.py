@@ -10,7 +10,8 @@ model call everything is about doing the work once and never losing it:
 * every distinct reference is fetched once, on the :class:`skbucket.media.ImageFetcher`
   thread pool, while the model works on the previous chunk;
 * images are de-duplicated by the SHA-256 of their bytes (a repost under another URL is
-  captioned once), decoded once, and captioned in batches across rows by the shared runtime
+  captioned once), decoded and preprocessed once on two threads while the model captions the
+  previous batch, and captioned in batches across rows by the shared runtime
   (:func:`skbucket._models.batched_map`);
 * each finished batch is written to the cache at once, keyed by image content + model
   fingerprint + generation settings, so a rerun (also a new process, also after ``SIGKILL``
@@ -42,6 +43,9 @@ CAPTION_COLUMN = "caption"
 
 #: Joins the captions of a post with several images, in the order of its media.
 CAPTION_SEPARATOR = " | "
+
+#: Threads that decode images and make their ``pixel_values`` while the model runs.
+_DECODE_THREADS = 2
 
 #: Columns of :attr:`Blip2Captioner.errors_`.
 ERROR_COLUMNS = ["row", "position", "media", "kind", "error", "message"]
@@ -421,49 +425,68 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             fetcher = ImageFetcher(loader=loader)
         return fetcher
 
-    def _settings_key(self):
-        """Cache-key prefix: everything besides the image that changes the caption."""
+    def _settings_key(self) -> tuple[str, str]:
+        """Cache-key prefix (everything besides the image that changes the caption), dtype.
+
+        Computed without importing torch where the dtype is certain (see
+        :func:`skbucket._models.dtype_key`), so a run served from the cache never loads it.
+        """
+        dtype_key = _models.dtype_key(self.dtype, self.device)
+        prefix = hash_key(
+            type(self).__name__,
+            _models.model_fingerprint(self.model),
+            self.prompt,
+            int(self.max_new_tokens),
+            int(self.num_beams),
+            dtype_key,
+        )
+        return prefix, dtype_key
+
+    def _torch_settings(self, expected_dtype_key: str):
+        """The torch device and dtype to run on (resolved at the first image to caption)."""
         device = _models.resolve_device(self.device)
         dtype = _models.resolve_dtype(self.dtype, device)
-        return (
-            device,
-            dtype,
-            hash_key(
-                type(self).__name__,
-                _models.model_fingerprint(self.model),
-                self.prompt,
-                int(self.max_new_tokens),
-                int(self.num_beams),
-                str(dtype),
-            ),
-        )
+        if str(dtype) != expected_dtype_key:  # the key must describe what really runs
+            raise RuntimeError(
+                f"{type(self).__name__}: dtype resolved to {dtype} on {device}, but the cache "
+                f"key was made for {expected_dtype_key}; pass dtype= and device= explicitly"
+            )
+        return device, dtype
 
     def _caption_refs(self, urls, first_row, kinds, labels, errors) -> dict[str, Any]:
         """Fetch ``urls`` (in order, on threads) and caption them, a chunk at a time.
 
         Per chunk of fetched references: hash the bytes, look the content keys up in the
-        cache, decode the misses (each distinct content once) and queue them; full batches
-        of the queue go to the model through :func:`skbucket._models.batched_map` (which
-        caches each batch as soon as it is done), so every ``model.generate`` call but the
-        last gets ``batch_size`` images. Meanwhile the fetcher keeps reading ahead.
+        cache and hand each distinct missing image to a small thread pool that decodes it and
+        turns it into the model's ``pixel_values`` (Pillow and NumPy release the GIL). The
+        model then captions the images of the *previous* chunks in full batches through
+        :func:`skbucket._models.batched_map` (which caches each batch as soon as it is done),
+        so decoding the next images overlaps ``model.generate`` and every call but the last
+        gets ``batch_size`` images. Meanwhile the fetcher keeps reading ahead.
         """
-        from .media import decode_image
+        from concurrent.futures import ThreadPoolExecutor
 
         results: dict[str, Any] = {}
         if not urls:
             return results
-        device, dtype, prefix = self._settings_key()
+        prefix, dtype_key = self._settings_key()
         store = open_cache(self.cache)
         batch_size = int(self.batch_size)
         fetcher = self._fetcher()
         content_of: dict[str, str] = {}  # url -> content key
         by_key: dict[str, Any] = {}  # content key -> caption, or _Failed when undecodable
-        queue: list[tuple[str, Any]] = []  # decoded images waiting for a full batch
-        queued: set[str] = set()
+        pending: list[tuple[str, Any]] = []  # (key, future of pixel_values), in fetch order
+        queue: list[tuple[str, Any]] = []  # (key, pixel_values) waiting for a full batch
+        queued: set[str] = set()  # keys in `pending` or `queue`
         waiting: list[str] = []  # fetched urls whose caption is not known yet
+        pool: ThreadPoolExecutor | None = None  # started at the first image to caption
+        prepare = None
+        torch_settings: list = []  # [device, dtype], resolved at the first image to caption
 
         def generate(batch):
-            return self._generate([image for _, image in batch], device, dtype)
+            if not torch_settings:
+                torch_settings.extend(self._torch_settings(dtype_key))
+            return self._generate([pixels for _, pixels in batch], *torch_settings)
 
         def run_queue(final: bool) -> None:
             n_run = len(queue) if final else len(queue) - len(queue) % batch_size
@@ -483,6 +506,16 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             self.n_generated_ += n_run
             by_key.update((key, cap) for (key, _), cap in zip(items, captions))
 
+        def resolve(keep: int) -> None:
+            """Move decoded images to the queue, leaving the last ``keep`` still in flight."""
+            while len(pending) > keep:
+                key, future = pending.pop(0)
+                try:
+                    queue.append((key, future.result()))
+                except ValueError as exc:  # MediaDecodeError / MediaTooLargeError
+                    by_key[key] = _Failed(exc)
+                    queued.discard(key)
+
         def settle() -> None:
             still = []
             for url in waiting:
@@ -497,6 +530,7 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             waiting[:] = still
 
         def take(chunk: list[tuple[str, bytes]], final: bool) -> None:
+            nonlocal pool, prepare
             fresh: dict[str, bytes] = {}  # content key -> bytes, each content once
             for url, data in chunk:
                 key = hash_key(prefix, hashlib.sha256(data).hexdigest())
@@ -506,51 +540,80 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                     fresh.setdefault(key, (url, data))
             found = dict(store.get_many(list(fresh))) if store is not None and fresh else {}
             by_key.update(found)
-            for key, (url, data) in fresh.items():
-                if key in found:
-                    continue
-                try:
-                    image = decode_image(data, max_pixels=fetcher.max_pixels, source=url)
-                    queue.append((key, image))
-                    queued.add(key)
-                except ValueError as exc:  # MediaDecodeError / MediaTooLargeError
-                    by_key[key] = _Failed(exc)
-            settle()  # report failures before spending time on the model
+            misses = [(key, url, data) for key, (url, data) in fresh.items() if key not in found]
+            if misses and pool is None:
+                prepare = self._pixel_preparer(fetcher.max_pixels)  # loads the processor
+                pool = ThreadPoolExecutor(
+                    max_workers=_DECODE_THREADS, thread_name_prefix="skbucket-decode"
+                )
+            for key, url, data in misses:
+                pending.append((key, pool.submit(prepare, data, url)))
+                queued.add(key)
+            settle()  # cache hits
+            resolve(keep=0 if final else len(misses))  # this chunk decodes during generate
+            settle()  # report decode failures before spending time on the model
             run_queue(final)
             settle()
 
         stream = fetcher.fetch_bytes(urls)
-        with (
-            contextlib.closing(stream),
-            _models.progress_bar(len(urls), type(self).__name__, self.progress) as bar,
-        ):
-            chunk: list[tuple[str, bytes]] = []
-            for url, data in stream:
-                if isinstance(data, Exception):
-                    results[url] = _Failed(data)
-                    bar.update(1)
-                    self._fail(errors, labels, first_row[url], url, kinds[url], data)
-                    continue
-                chunk.append((url, data))
-                if len(chunk) >= batch_size:
-                    take(chunk, final=False)
-                    chunk = []
-            take(chunk, final=True)
+        try:
+            with (
+                contextlib.closing(stream),
+                _models.progress_bar(len(urls), type(self).__name__, self.progress) as bar,
+            ):
+                chunk: list[tuple[str, bytes]] = []
+                for url, data in stream:
+                    if isinstance(data, Exception):
+                        results[url] = _Failed(data)
+                        bar.update(1)
+                        self._fail(errors, labels, first_row[url], url, kinds[url], data)
+                        continue
+                    chunk.append((url, data))
+                    if len(chunk) >= batch_size:
+                        take(chunk, final=False)
+                        chunk = []
+                take(chunk, final=True)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         return results
 
-    def _generate(self, images, device, dtype) -> list[str]:
-        """Captions of one batch of RGB images: one ``model.generate`` call."""
+    def _pixel_preparer(self, max_pixels: int):
+        """``prepare(data, source) -> pixel_values`` (1, 3, H, W) for the decode threads.
+
+        The processor's own image path, one image at a time: BLIP-2's image processor works
+        image by image, so stacking these gives the same tensor as processing the batch.
+        """
+        from .media import decode_image
+
+        processor = _models.load_pretrained("AutoProcessor", self.model)
+
+        def prepare(data: bytes, source: Any):
+            image = decode_image(data, max_pixels=max_pixels, source=source)
+            return processor(images=[image], return_tensors="pt")["pixel_values"]
+
+        return prepare
+
+    def _generate(self, pixels, device, dtype) -> list[str]:
+        """Captions of one batch of prepared images: one ``model.generate`` call."""
         import torch
 
         model = _models.load_pretrained(
             "Blip2ForConditionalGeneration", self.model, device=device, dtype=dtype
         )
         processor = _models.load_pretrained("AutoProcessor", self.model)
-        kwargs: dict[str, Any] = {"images": list(images), "return_tensors": "pt"}
+        n = len(pixels)
+        inputs: dict[str, Any] = {"pixel_values": torch.cat(list(pixels)).to(device, dtype)}
         if self.prompt is not None:
-            kwargs["text"] = [self.prompt] * len(images)
-        inputs = processor(**kwargs).to(device)
-        inputs["pixel_values"] = inputs["pixel_values"].to(dtype)
+            # the prompt's ids (image tokens + text) do not depend on the image: make them the
+            # processor's way once, from a blank image, and repeat them for the batch
+            from PIL import Image
+
+            blank = Image.new("RGB", (32, 32))
+            encoded = processor(images=[blank], text=[self.prompt], return_tensors="pt")
+            for name in ("input_ids", "attention_mask"):
+                if name in encoded:
+                    inputs[name] = encoded[name].repeat(n, 1).to(device)
         out = model.generate(
             **inputs,
             max_new_tokens=int(self.max_new_tokens),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import io
+import json
 import os
 import pickle
 import subprocess
@@ -538,6 +539,82 @@ def test_disk_cache_second_run_in_another_process_generates_nothing(
     assert second["captions"] == first["captions"] == [reference(m) for m in media]
 
 
+_HIT_CHILD = textwrap.dedent(
+    """
+    import json, os, sys
+    import pandas as pd
+    from skbucket.captioning import Blip2Captioner
+
+    X = pd.DataFrame({{"media": json.loads(os.environ["MEDIA"])}})
+    est = Blip2Captioner(model={model!r}, cache={cache!r}, batch_size=2, max_new_tokens={tokens},
+                         device={device!r}, progress=False)
+    out = est.fit_transform(X)
+    print(json.dumps({{"captions": out["caption"].tolist(), "n_generated": est.n_generated_,
+                       "torch": "torch" in sys.modules,
+                       "transformers": "transformers" in sys.modules}}))
+    """
+)
+
+
+def test_fully_cached_run_in_another_process_never_imports_torch(
+    blip2_path, images, tmp_path, reference
+):
+    from skbucket._models import _only_cpu_possible
+
+    media = [str(images[f"gen{i}.jpg"]) for i in range(3)]
+    cache = tmp_path / "captions"
+    # "auto" is decided without torch on a machine without a GPU; elsewhere name the CPU
+    device = "auto" if _only_cpu_possible() else "cpu"
+    code = _HIT_CHILD.format(model=blip2_path, cache=str(cache), tokens=TOKENS, device=device)
+    env = {**os.environ, "MEDIA": json.dumps(media), "HF_HUB_OFFLINE": "1"}
+
+    def child():
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    first = child()
+    assert first["n_generated"] == 3 and first["torch"] and first["transformers"]
+    second = child()
+    assert second["n_generated"] == 0
+    assert not second["torch"] and not second["transformers"]
+    assert second["captions"] == first["captions"] == [reference(m) for m in media]
+
+
+def test_images_are_decoded_on_threads_while_the_model_runs(
+    blip2_path, images, monkeypatch, generate_calls, reference
+):
+    decoded: list[tuple[str, str]] = []
+    original = media_mod.decode_image
+
+    def recording(data, **kwargs):
+        decoded.append((threading.current_thread().name, str(kwargs.get("source"))))
+        return original(data, **kwargs)
+
+    monkeypatch.setattr(media_mod, "decode_image", recording)
+    media = [str(images[f"gen{i}.jpg"]) for i in range(6)]
+    est = captioner(blip2_path, batch_size=2)
+    out = est.fit_transform(frame(media))
+    assert generate_calls == [2, 2, 2]
+    assert sorted(src for _, src in decoded) == sorted(media)  # each image decoded once
+    assert all(name.startswith("skbucket-decode") for name, _ in decoded)
+    assert out["caption"].tolist() == [reference(m) for m in media]
+
+
+def test_a_dtype_that_disagrees_with_the_cache_key_raises(blip2_path, images, monkeypatch):
+    import torch
+
+    from skbucket import captioning
+
+    # the torch-free key says float32 (as on a machine without a GPU), torch then says float16
+    monkeypatch.setattr(captioning._models, "dtype_key", lambda *a, **k: "torch.float32")
+    monkeypatch.setattr(captioning._models, "resolve_dtype", lambda *a, **k: torch.float16)
+    with pytest.raises(RuntimeError, match="cache key was made for torch.float32"):
+        captioner(blip2_path, device="cpu").fit_transform(frame([str(images["gen0.jpg"])]))
+
+
 def test_sigkill_half_way_resumes_from_disk_cache(blip2_path, images, tmp_path, reference):
     media = [str(images[f"gen{i}.jpg"]) for i in range(6)]  # 3 batches of 2
     cache = tmp_path / "captions"
@@ -664,13 +741,22 @@ def test_clone_and_pickle_carry_no_model(blip2_path, images):
     assert clone(est).get_params() == est.get_params()
 
 
-def test_dtype_auto_is_float32_on_cpu(blip2_path):
-    import torch
+def test_dtype_auto_is_float32_on_cpu(blip2_path, images, monkeypatch):
+    from transformers import Blip2ForConditionalGeneration
 
-    device, dtype, _ = Blip2Captioner(model=blip2_path, device="cpu")._settings_key()
-    assert device.type == "cpu" and dtype == torch.float32
-    _, half, _ = Blip2Captioner(model=blip2_path, device="cpu", dtype="bf16")._settings_key()
-    assert half == torch.bfloat16
+    seen = []
+    original = Blip2ForConditionalGeneration.generate
+
+    def recording(self, pixel_values, *args, **kwargs):
+        seen.append((pixel_values.dtype, next(self.parameters()).dtype, self.device.type))
+        return original(self, pixel_values, *args, **kwargs)
+
+    monkeypatch.setattr(Blip2ForConditionalGeneration, "generate", recording)
+    X = frame([str(images["gen0.jpg"])])
+    captioner(blip2_path, device="cpu").fit_transform(X)
+    captioner(blip2_path, device="cpu", dtype="bf16").fit_transform(X)
+    assert [str(d) for d in seen[0]] == ["torch.float32", "torch.float32", "cpu"]
+    assert [str(d) for d in seen[1]] == ["torch.bfloat16", "torch.bfloat16", "cpu"]
 
 
 @pytest.mark.parametrize(

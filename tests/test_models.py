@@ -88,6 +88,49 @@ def test_resolve_dtype(monkeypatch):
     assert resolve_dtype("auto", "cuda") is torch.float16
 
 
+@pytest.mark.parametrize("device", ["cpu", "auto", None])
+@pytest.mark.parametrize("dtype", [None, "auto", "float32", "fp16", "bf16", "bfloat16", "half"])
+def test_dtype_key_is_what_resolve_dtype_picks(dtype, device, monkeypatch):
+    expected = str(resolve_dtype(dtype, resolve_device(device)))
+    assert _models.dtype_key(dtype, device) == expected
+    # the torch-free branch (taken when torch is not imported yet) gives the same answer
+    monkeypatch.setattr(_models, "resolve_dtype", None)  # any call to torch now fails
+    monkeypatch.delitem(sys.modules, "torch")
+    if dtype != "auto" or device == "cpu" or _models._only_cpu_possible():
+        assert _models.dtype_key(dtype, device) == expected
+
+
+def test_dtype_key_asks_torch_for_other_devices(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceNotAvailableError, match="CUDA is not available"):
+        _models.dtype_key("float32", "cuda")
+    with pytest.raises(ValueError, match="dtype must be"):
+        _models.dtype_key("float8", "cpu")
+
+
+def test_only_cpu_possible_agrees_with_torch():
+    if _models._only_cpu_possible():
+        assert resolve_device("auto").type == "cpu"
+    if resolve_device("auto").type != "cpu":
+        assert not _models._only_cpu_possible()
+
+
+def test_dtype_key_does_not_import_torch():
+    code = (
+        "import sys; from skbucket._models import dtype_key, _only_cpu_possible; "
+        "keys = [dtype_key('auto', 'cpu'), dtype_key('bf16', 'auto'), dtype_key(None, None)]; "
+        "print(keys, 'torch' in sys.modules, _only_cpu_possible())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "['torch.float32',",
+        "'torch.bfloat16',",
+        "'torch.float32']",
+        "False",
+        str(_models._only_cpu_possible()),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # loading
 # --------------------------------------------------------------------------------------------
