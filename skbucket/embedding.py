@@ -366,16 +366,20 @@ class DistilBertEmbedder(
             return np.empty((0, self.hidden_size_), dtype=np.float32)
         loaded = []  # the model is loaded on the first cache miss only
 
-        def embed(batch):
+        def runtime():
             if not loaded:
                 loaded.append(self._runtime())
-            return self._embed_batch(batch, *loaded[0])
+            return loaded[0]
+
+        def encode(misses):  # every text to embed tokenised in one call, no padding yet
+            return _models.encode_texts(runtime()[0], misses, max_length=self.max_length)
 
         rows = _models.batched_map(
             texts,
-            embed,
+            lambda features: self._embed_batch(features, *runtime()),
             batch_size=self.batch_size,
-            sort_key=len,
+            prepare=encode,
+            sort_key=lambda features: len(features["input_ids"]),  # exact token count
             cache=open_cache(self.cache),
             key_fn=self._key_fn(),
             progress=self.progress,
@@ -420,10 +424,11 @@ class DistilBertEmbedder(
         )
         return lambda text: hash_key(prefix, text)
 
-    def _embed_batch(self, texts, tokenizer, model, device):
+    def _embed_batch(self, features, tokenizer, model, device):
+        """Pooled vectors of one batch of pre-tokenised texts (see ``encode_texts``)."""
         import torch
 
-        enc = _models.tokenize(tokenizer, texts, max_length=self.max_length, device=device)
+        enc = _models.pad_encoded(tokenizer, features, device=device)
         if self.backend == "onnx":
             feed = {i.name: enc[i.name].numpy().astype(np.int64) for i in model.get_inputs()}
             hidden = torch.from_numpy(model.run(["last_hidden_state"], feed)[0])

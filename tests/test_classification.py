@@ -191,30 +191,25 @@ def test_early_stopping_keeps_the_best_epoch(tiny):
     np.testing.assert_allclose(clf.predict_proba(X), short.predict_proba(X), atol=1e-6)
 
 
-class _InterruptingText(str):
-    """A text whose ``len`` raises KeyboardInterrupt after ``limit`` calls (a Ctrl-C stand-in).
+def test_keyboard_interrupt_keeps_best_finished_epoch(tiny, monkeypatch):
+    from skbucket import _models
 
-    ``len`` is only called by the runtime's length sort, i.e. in the per-epoch validation.
-    """
-
-    calls = 0
-    limit = 10**9
-
-    def __len__(self):
-        type(self).calls += 1
-        if type(self).calls > type(self).limit:
-            raise KeyboardInterrupt
-        return str.__len__(self)
-
-
-def test_keyboard_interrupt_keeps_best_finished_epoch(tiny):
     X, y = toy(40)
     params = dict(epochs=3, early_stopping=True, validation_fraction=0.25)
-    texts = [_InterruptingText(t) for t in X]
-    _InterruptingText.calls, _InterruptingText.limit = 0, 10  # 10 validation rows per epoch
+    # 30 training rows in batches of 16 + one validation batch: 3 padded batches per epoch;
+    # a Ctrl-C stand-in at the 5th, i.e. in the middle of the 2nd epoch
+    real, calls = _models.pad_encoded, []
+
+    def interrupting(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_models, "pad_encoded", interrupting)
     with pytest.warns(RuntimeWarning, match="interrupted by the user after 1 complete epoch"):
-        clf = make(tiny, **params).fit(texts, y)
-    _InterruptingText.limit = 10**9
+        clf = make(tiny, **params).fit(X, y)
+    monkeypatch.setattr(_models, "pad_encoded", real)
     assert clf.n_iter_ == 1 and clf.best_epoch_ == 1
     one_epoch = make(tiny, **{**params, "epochs": 1}).fit(X, y)
     np.testing.assert_allclose(clf.predict_proba(X), one_epoch.predict_proba(X), atol=1e-6)

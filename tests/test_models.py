@@ -286,6 +286,55 @@ def test_batched_map_deduplicates_and_uses_cache():
         np.testing.assert_array_equal(a, b)
 
 
+def test_batched_map_prepares_only_the_uncached_items_once_and_sorts_prepared():
+    store = MemoryCache()
+    prepared_calls = []
+
+    def prepare(todo):
+        prepared_calls.append(list(todo))
+        return [t * 3 for t in todo]  # the "prepared" length is what sorts the batches
+
+    seen = []
+
+    def fn(batch):
+        seen.append(list(batch))
+        return [b.upper() for b in batch]
+
+    key = hash_key
+    out = batched_map(["bb", "a", "bb", "ccc"], fn, batch_size=2, cache=store, key_fn=key,
+                      prepare=prepare, sort_key=len, inference_mode=False)  # fmt: skip
+    assert out == ["BBBBBB", "AAA", "BBBBBB", "CCCCCCCCC"]
+    assert prepared_calls == [["bb", "a", "ccc"]]  # one call, distinct keys, input order
+    assert seen == [["ccccccccc", "bbbbbb"], ["aaa"]]
+    batched_map(["a", "bb"], fn, batch_size=2, cache=store, key_fn=key, prepare=prepare)
+    assert len(prepared_calls) == 1  # all cached: prepare is not called
+    with pytest.raises(RuntimeError, match="prepare returned 1 items for 2 inputs"):
+        batched_map(["x", "y"], fn, batch_size=2, prepare=lambda todo: todo[:1])
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_encode_then_pad_equals_tokenizing_each_batch(minilm_path, side):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(minilm_path, padding_side=side)
+    texts = ["", "short", "Ünïcödé & émoji 🐝 <mention>", "word " * 80, "two words"]
+    features = _models.encode_texts(tok, texts, max_length=32)
+    assert [len(f["input_ids"]) for f in features] == [
+        len(ids) for ids in tok(texts, truncation=True, max_length=32)["input_ids"]
+    ]
+    for batch in ([0, 1], [2, 3, 4], [3], list(range(5))):
+        got = _models.pad_encoded(tok, [features[i] for i in batch])
+        ref = tokenize(tok, [texts[i] for i in batch], max_length=32)
+        assert set(got) == set(ref.keys())
+        for name in ref:
+            assert got[name].dtype == torch.int64
+            torch.testing.assert_close(got[name], ref[name], rtol=0, atol=0)
+    # a tokenizer that returns no attention mask still gets one (1 on tokens)
+    bare = [{"input_ids": f["input_ids"]} for f in features[:3]]
+    mask = _models.pad_encoded(tok, bare)["attention_mask"]
+    torch.testing.assert_close(mask, tokenize(tok, texts[:3], max_length=32)["attention_mask"])
+
+
 def test_batched_map_caches_every_finished_batch_before_an_interrupt(tmp_path):
     disk = DiskCache(tmp_path)
     texts = [f"text {i:02d}" for i in range(10)]

@@ -54,9 +54,9 @@ def embed_calls(monkeypatch):
     seen = []
     real = DistilBertEmbedder._embed_batch
 
-    def counting(self, texts, *args, **kwargs):
-        seen.extend(texts)
-        return real(self, texts, *args, **kwargs)
+    def counting(self, features, *args, **kwargs):  # one tokenised text per row of the batch
+        seen.extend(tuple(f["input_ids"]) for f in features)
+        return real(self, features, *args, **kwargs)
 
     monkeypatch.setattr(DistilBertEmbedder, "_embed_batch", counting)
     return seen
