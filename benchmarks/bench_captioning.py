@@ -21,14 +21,16 @@ architecture with random weights (about 3.8e9 parameters: meant for a GPU), and
 available, so the recorded numbers are CPU (float32) numbers; the script says which device
 it ran on.
 
-Recorded (2026-11-25, CPU only, 2 shared cores at load average ~9-12, float32, batch 8,
-30 new tokens, 3 alternating rounds): pipeline 73.7 s best (168.4, 157.9 the others),
-Blip2Captioner 59.1 s best (59.5, 75.9); 1.25x best vs best, 2.65x median vs median; process
-CPU time 33.6 s vs 18.6 s = 1.81x; same text on 64/64 rows. Disk cache: cold 33.6 s, fresh
-estimator 0.047 s (708x), fresh process 0.133 s (252x; 13x if the 2.4 s ``import torch`` of
-that process is counted). Wall-clock ratios on that machine swing with the other jobs; the
-CPU-time ratio is the stable one, and it sits at the de-duplication bound (72/40 = 1.8x): at
-equal batch size both run the same ``generate`` per image.
+Recorded (2026-11-25, CPU only, quiet 2-core machine, float32, batch 8, 30 new tokens),
+three runs: pipeline 2.67 / 2.97 / 3.07 s best, Blip2Captioner 1.36 / 1.49 / 1.34 s best;
+1.97x / 2.00x / 2.28x best vs best, 2.11x / 2.09x / 2.18x median vs median; process CPU time
+1.71x-1.99x; same text on 64/64 rows. Where it comes from: de-duplication (72 image slots,
+40 generated: 1.8x at most, since at equal batch size both run the same ``generate`` per
+image) plus decoding and preprocessing on two threads while the model captions the previous
+batch (the pipeline does them in line). Disk cache: cold 1.43-1.47 s; fresh estimator
+0.018-0.023 s (63-82x); fresh process 0.083-0.100 s (15-18x), torch never imported there,
+most of it the first call's one-time imports (scikit-learn's callback module, pandas output
+adapters, ``skbucket.media``): a second estimator in that process takes 0.026 s (56x).
 
 Run::
 
