@@ -37,7 +37,13 @@ DEFAULT_BINS = (10, 100, 300, 500, 1000, 2500)
 # Seed default regressor family per bucket (for the 7 default buckets).
 _SEED_FAMILIES = ("xgb", "xgb", "catboost", "catboost", "catboost", "xgb", "xgb")
 
-_TRANSFORMS = {"log1p": (np.log1p, np.expm1)}
+
+def _expm1_nonnegative(z):
+    """``expm1`` clipped at 0: the inverse of ``log1p`` for targets that are never negative."""
+    return np.maximum(np.expm1(z), 0.0)
+
+
+_TRANSFORMS = {"log1p": (np.log1p, _expm1_nonnegative)}
 
 _FITTED_ATTRS = (
     "classifier_",
@@ -449,8 +455,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     target_transform : None, "log1p" or (func, inverse_func), default=None
         Transform applied to ``y`` inside each bucket's regressor: it is fit on
         ``func(y)`` and its predictions are mapped back with ``inverse_func``.
-        ``"log1p"`` is ``(numpy.log1p, numpy.expm1)``. The classifier always sees the
-        raw-target buckets. Pass picklable functions if the model is to be saved.
+        ``"log1p"`` is ``numpy.log1p`` with ``numpy.expm1`` clipped at 0 as the inverse:
+        ``y`` is never negative here, so a regressor's slightly negative log-space
+        prediction means 0 likes, not a negative count (pass ``(numpy.log1p,
+        numpy.expm1)`` for the unclipped pair). The classifier always sees the raw-target
+        buckets. Pass picklable functions if the model is to be saved.
     min_bucket_size : int, default=5
         A bucket whose training rows weigh less than this in total (the row count when
         ``sample_weight`` is None, so integer weights act like repeated rows) gets no

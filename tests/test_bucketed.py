@@ -356,7 +356,9 @@ def test_soft_routing_is_probability_weighted_sum():
         LogisticRegression(max_iter=1000), Ridge(), routing="soft", target_transform="log1p"
     ).fit(X, y)
     proba = model.predict_bucket_proba(X)
-    per_bucket = np.column_stack([np.expm1(model.regressors_[k].predict(X)) for k in range(7)])
+    per_bucket = np.column_stack(
+        [np.maximum(np.expm1(model.regressors_[k].predict(X)), 0) for k in range(7)]
+    )
     assert_allclose(model.predict(X), (proba * per_bucket).sum(axis=1))
     hard = clone(model).set_params(routing="hard").fit(X, y)
     chosen = np.argmax(proba, axis=1)
@@ -379,15 +381,31 @@ def test_clip_keeps_hard_predictions_in_the_bucket_range():
     assert_allclose(pred[~outside], plain.predict(X)[~outside])
 
 
+def test_log1p_never_predicts_negative_likes():
+    # bucket 0 holds many zero-like posts: a linear model in log space dips below 0 there
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3))
+    y = np.where(X[:, 0] > 0, np.round(np.expm1(3 + X[:, 1])), 0.0)
+    raw_pair = light(target_transform=(np.log1p, np.expm1)).fit(X, y)
+    assert (raw_pair.predict(X) < 0).any(), "the setting is meant to produce negative expm1"
+    model = light(target_transform="log1p").fit(X, y)
+    pred = model.predict(X)
+    assert pred.min() == 0.0
+    assert_allclose(pred, np.maximum(raw_pair.predict(X), 0))
+    soft = clone(model).set_params(routing="soft").fit(X, y)
+    assert soft.predict(X).min() >= 0
+
+
 def test_target_transform_pair_equals_log1p_shortcut():
     X, y = make_likes()
     a = light(target_transform="log1p").fit(X, y)
     b = light(target_transform=(np.log1p, np.expm1)).fit(X, y)
-    assert_allclose(a.predict(X), b.predict(X))
+    assert_allclose(a.predict(X), np.maximum(b.predict(X), 0))  # "log1p" clips at 0 likes
     mask = assign_buckets(y) == 2
     assert_allclose(a.regressors_[2].coef_, Ridge().fit(X[mask], np.log1p(y[mask])).coef_)
     b_pred = a.predict_bucket(X)
     assert_allclose(a.predict(X)[b_pred == 2], np.expm1(a.regressors_[2].predict(X[b_pred == 2])))
+    assert (b.predict(X) < 0).any()  # the explicit pair is used as given
     with pytest.raises(ValueError, match="target_transform"):
         light(target_transform=(np.log1p,)).fit(X, y)
     with pytest.raises(ValueError, match="target_transform"):
