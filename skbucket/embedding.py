@@ -245,6 +245,8 @@ class DistilBertEmbedder(
     model's vector for ``[CLS] [SEP]``). Numbers are converted with ``str``. Anything else
     (bytes, lists, dicts, ...) and DataFrames with more than one column raise
     :class:`skbucket._models.TextInputError` (a ``ValueError``) naming the row or columns.
+    ``transform`` of zero texts returns an empty ``(0, hidden_size_)`` float32 array (so
+    an empty batch of new posts flows through a pipeline).
 
     ``fit`` only reads the model's config (cheap); weights are loaded on the first
     ``transform``, once per process, and never pickled: a ``joblib.load``-ed embedder reloads

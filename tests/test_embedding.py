@@ -180,7 +180,8 @@ def test_bad_input_errors_name_the_row_or_columns():
 
 def test_empty_input_gives_empty_matrix():
     est = tiny().fit(TEXTS)
-    assert est.transform([]).shape == (0, 32)
+    out = est.transform([])
+    assert out.shape == (0, 32) and out.dtype == np.float32
 
 
 def test_transform_before_fit_raises():
