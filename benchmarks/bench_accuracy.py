@@ -17,9 +17,9 @@ Rows of each table (every model sees the same training rows):
   text classifier on the prompt);
 - ``skbucket best``: the configuration picked on a *dev* split of the company split's
   training rows (15% of the training companies; never the test rows) among a few candidates
-  (routing, ``target_transform="log1p"``, classifier = fine-tuned text model or
-  ``HistGradientBoostingClassifier`` on the numeric features, ``class_weight="balanced"``,
-  ``clip``); the candidates and their dev scores are printed;
+  (routing, soft routing's ``soft_average``, ``target_transform="log1p"``, classifier =
+  fine-tuned text model or ``HistGradientBoostingClassifier`` on the numeric features,
+  ``class_weight="balanced"``, ``clip``); the candidates and their dev scores are printed;
 - ``global XGBoost``: one ``XGBRegressor`` (the seed regressors' settings) on exactly the
   features the bucket regressors see (prompt embeddings + ``PostFeatures``);
 - ``TTR(HGB, log1p)``: ``TransformedTargetRegressor(HistGradientBoostingRegressor, log1p)``
@@ -232,6 +232,26 @@ CANDIDATES = [
         "HGB clf balanced, soft, log1p",
         False,
         {"routing": "soft", "target_transform": "log1p", "balanced": True},
+    ),
+    (
+        "text clf, soft (log-space mean), log1p",
+        True,
+        {"routing": "soft", "soft_average": "transformed", "target_transform": "log1p"},
+    ),
+    (
+        "HGB clf, soft (log-space mean), log1p",
+        False,
+        {"routing": "soft", "soft_average": "transformed", "target_transform": "log1p"},
+    ),
+    (
+        "HGB clf balanced, soft (log-space mean), log1p",
+        False,
+        {
+            "routing": "soft",
+            "soft_average": "transformed",
+            "target_transform": "log1p",
+            "balanced": True,
+        },
     ),
 ]
 

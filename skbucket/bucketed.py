@@ -409,6 +409,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
         hard: y_hat = f_b(x),  b = argmax_k p_k(x)
         soft: y_hat = sum_k p_k(x) * f_k(x)
+        soft, soft_average="transformed": y_hat = g^-1(sum_k p_k(x) * g(f_k(x)))
+
+    where ``g`` is ``target_transform`` (e.g. ``log1p``).
 
     ``X`` is handed to the sub-estimators as given (a DataFrame stays a DataFrame, a 1-D
     sequence of texts stays text), or only the part that ``classifier_columns`` /
@@ -445,7 +448,16 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     routing : {"hard", "soft"}, default="hard"
         ``"hard"``: the predicted bucket's regressor. ``"soft"``: the sum of every
         bucket's regressor weighted by :meth:`predict_bucket_proba` (only buckets with a
-        non-zero probability are evaluated). With one-hot probabilities both agree.
+        non-zero probability are evaluated; see ``soft_average``). With one-hot
+        probabilities both agree.
+    soft_average : {"raw", "transformed"}, default="raw"
+        Where soft routing averages the buckets' predictions. ``"raw"``: in target units,
+        ``sum_k p_k f_k`` (the expected likes; what RMSE on likes rewards).
+        ``"transformed"``: in the space of ``target_transform``, where the regressors were
+        fit, then mapped back: ``g^-1(sum_k p_k g(f_k))`` (with ``"log1p"``, the expected
+        ``log1p(likes)``: what RMSE and MAE on log1p(likes) reward, and one unlikely
+        high bucket no longer drags the prediction up). Both are the same without a
+        ``target_transform`` or with hard routing.
     clip : bool, default=False
         Clip a bucket regressor's prediction into that bucket's range
         ``[bins[k-1], bins[k]]`` (bucket 0: ``[0, bins[0]]``, last bucket:
@@ -547,6 +559,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         "regressors": [HasMethods(["fit", "predict"]), list, tuple, dict, None],
         "bins": ["array-like"],
         "routing": [StrOptions({"hard", "soft"})],
+        "soft_average": [StrOptions({"raw", "transformed"})],
         "clip": ["boolean"],
         "target_transform": [None, StrOptions(set(_TRANSFORMS)), tuple, list],
         "min_bucket_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -562,6 +575,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         bins=DEFAULT_BINS,
         routing="hard",
         *,
+        soft_average="raw",
         clip=False,
         target_transform=None,
         min_bucket_size=5,
@@ -573,6 +587,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         self.regressors = regressors
         self.bins = bins
         self.routing = routing
+        self.soft_average = soft_average
         self.clip = clip
         self.target_transform = target_transform
         self.min_bucket_size = min_bucket_size
@@ -1058,7 +1073,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
             ``routing="hard"``: the predicted bucket's regressor; ``"soft"``: the
-            probability-weighted sum of the buckets' regressors.
+            probability-weighted mean of the buckets' regressors (in the space chosen by
+            ``soft_average``).
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
@@ -1066,10 +1082,16 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         X = _select_columns(X, self.regressor_columns, "regressor_columns")
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
+            funcs = self._target_funcs() if self.soft_average == "transformed" else None
             for k in range(self.n_buckets_):
                 rows = np.flatnonzero(proba[:, k] > 0)
                 if rows.size:
-                    out[rows] += proba[rows, k] * self._regress(k, X, rows)
+                    pred = self._regress(k, X, rows)  # raw space, clipped if asked
+                    if funcs is not None:
+                        pred = np.asarray(funcs[0](pred), dtype=np.float64).reshape(-1)
+                    out[rows] += proba[rows, k] * pred
+            if funcs is not None:
+                out = np.asarray(funcs[1](out), dtype=np.float64).reshape(-1)
         else:
             chosen = np.argmax(proba, axis=1)
             for k in np.unique(chosen):

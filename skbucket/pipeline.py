@@ -49,6 +49,7 @@ def make_seed_pipeline(
     classifier="distilbert",
     bins=DEFAULT_BINS,
     routing="hard",
+    soft_average="raw",
     target_transform=None,
     clip=False,
     regressors=None,
@@ -89,7 +90,7 @@ def make_seed_pipeline(
         numeric features the regressors see (prompt embeddings + post features); it needs no
         fine-tuning and, on the bundled real posts, routed better than a DistilBERT fine-tuned
         on a CPU budget (see ``benchmarks/results/accuracy.md``).
-    bins, routing, target_transform, clip, regressors
+    bins, routing, soft_average, target_transform, clip, regressors
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. ``regressors=None`` puts the
         seed's per-bucket XGBoost/CatBoost regressors
         (:func:`~skbucket.bucketed.seed_regressors`) in the pipeline explicitly, so their
@@ -204,6 +205,7 @@ def make_seed_pipeline(
         regressors=regressors,
         bins=bins,
         routing=routing,
+        soft_average=soft_average,
         clip=clip,
         target_transform=target_transform,
         random_state=random_state,

@@ -131,6 +131,13 @@ def test_assign_buckets_properties(values, bins):
         ),
         light(regressors={0: Ridge(), 1: Ridge(alpha=0.5)}, bins=(2,), min_bucket_size=1),
         light(bins=(2, 3), classifier_columns=[0], regressor_columns=slice(None)),
+        light(
+            classifier=LogisticRegression(),
+            bins=(2, 3),
+            routing="soft",
+            soft_average="transformed",
+            target_transform="log1p",
+        ),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -364,6 +371,29 @@ def test_soft_routing_is_probability_weighted_sum():
     chosen = np.argmax(proba, axis=1)
     assert_allclose(hard.predict(X), per_bucket[np.arange(len(X)), chosen])
     assert not np.allclose(hard.predict(X), model.predict(X))
+
+
+def test_soft_average_transformed_is_the_weighted_mean_in_log_space():
+    X, y = make_likes()
+    raw = BucketedRegressor(
+        LogisticRegression(max_iter=1000), Ridge(), routing="soft", target_transform="log1p"
+    ).fit(X, y)
+    logs = clone(raw).set_params(soft_average="transformed").fit(X, y)
+    proba = logs.predict_bucket_proba(X)
+    z = np.column_stack([logs.regressors_[k].predict(X) for k in range(7)])
+    z = np.log1p(np.maximum(np.expm1(z), 0))  # each bucket's prediction in likes, back to log
+    expected = np.maximum(np.expm1((proba * z).sum(axis=1)), 0)
+    assert_allclose(logs.predict(X), expected)
+    # by Jensen, the log-space mean never exceeds the raw mean (same fitted parts)
+    assert (logs.predict(X) <= raw.predict(X) + 1e-9).all()
+    assert (logs.predict(X) < raw.predict(X) - 1).any()
+    # hard routing, or no target_transform: the setting changes nothing
+    for params in ({"routing": "hard"}, {"target_transform": None}):
+        a = clone(raw).set_params(**params).fit(X, y)
+        b = clone(logs).set_params(**params).fit(X, y)
+        assert_allclose(a.predict(X), b.predict(X))
+    with pytest.raises(ValueError, match="soft_average"):
+        clone(raw).set_params(soft_average="log").fit(X, y)
 
 
 def test_clip_keeps_hard_predictions_in_the_bucket_range():
