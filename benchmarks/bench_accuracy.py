@@ -387,7 +387,8 @@ def truncated_share(model, texts, max_length):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model)
-    lengths = np.array([len(ids) for ids in tokenizer(list(texts))["input_ids"]])
+    # untruncated on purpose (to count the long ones); verbose=False: no "longer than" warning
+    lengths = np.array([len(ids) for ids in tokenizer(list(texts), verbose=False)["input_ids"]])
     return float(np.mean(lengths > max_length))
 
 
