@@ -255,8 +255,10 @@ def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:
     >>> dtype_key("bf16", "cpu"), dtype_key("auto", "cpu")
     ('torch.bfloat16', 'torch.float32')
     """
+    # the same spellings resolve_device accepts: "auto" in any case, "cpu" as torch spells it
     if "torch" not in sys.modules and (
-        device is None or (isinstance(device, str) and device.lower() in {"auto", "cpu"})
+        device is None
+        or (isinstance(device, str) and (device.lower() == "auto" or device == "cpu"))
     ):
         if dtype is None:
             return "torch.float32"
@@ -264,9 +266,7 @@ def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:
             name = _DTYPE_NAMES.get(dtype.lower())
             if name is not None:
                 return f"torch.{name}"
-            if dtype.lower() == "auto" and (
-                (device is not None and device.lower() == "cpu") or _only_cpu_possible()
-            ):
+            if dtype.lower() == "auto" and (device == "cpu" or _only_cpu_possible()):
                 return "torch.float32"
     return str(resolve_dtype(dtype, resolve_device(device)))
 

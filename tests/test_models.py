@@ -101,6 +101,8 @@ def test_dtype_key_is_what_resolve_dtype_picks(dtype, device, monkeypatch):
 
 
 def test_dtype_key_asks_torch_for_other_devices(monkeypatch):
+    with pytest.raises(ValueError, match="device must be"):
+        _models.dtype_key("float32", "CPU")  # as resolve_device: torch spells it "cpu"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(DeviceNotAvailableError, match="CUDA is not available"):
         _models.dtype_key("float32", "cuda")
@@ -119,9 +121,11 @@ def test_dtype_key_does_not_import_torch():
     code = (
         "import sys; from skbucket._models import dtype_key, _only_cpu_possible; "
         "keys = [dtype_key('auto', 'cpu'), dtype_key('bf16', 'auto'), dtype_key(None, None)]; "
-        "print(keys, 'torch' in sys.modules, _only_cpu_possible())"
+        "print(keys, 'torch' in sys.modules, _only_cpu_possible()); "
+        "dtype_key('float32', 'CPU')"  # not a torch spelling: torch is asked, and refuses
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1 and "ValueError: device must be" in out.stderr
     assert out.stdout.split() == [
         "['torch.float32',",
         "'torch.bfloat16',",
