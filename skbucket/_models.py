@@ -733,7 +733,8 @@ def batched_map(
 
     total = len(todo)
     finished = 0
-    with progress_bar(total, desc, progress) as bar:
+    # no bar when everything came from the cache (a bar of 0 items is noise)
+    with progress_bar(total, desc, progress if total else False) as bar:
         try:
             for start in range(0, total, batch_size):
                 idx = todo[start : start + batch_size]

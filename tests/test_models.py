@@ -234,6 +234,13 @@ def test_batched_map_progress_bar_writes_to_stderr(capsys):
     assert "demo-bar" in capsys.readouterr().err
     batched_map(list("abcd"), list, batch_size=2, progress=False, desc="quiet-bar")
     assert "quiet-bar" not in capsys.readouterr().err
+    store = MemoryCache()
+    batched_map(list("ab"), list, batch_size=2, cache=store, key_fn=hash_key, progress=True)
+    capsys.readouterr()
+    out = batched_map(
+        list("ab"), list, batch_size=2, cache=store, key_fn=hash_key, progress=True, desc="hit"
+    )
+    assert out == ["a", "b"] and "hit" not in capsys.readouterr().err  # all cached: no bar
 
 
 # --------------------------------------------------------------------------------------------
