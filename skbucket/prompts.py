@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import string
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -40,7 +41,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["DEFAULT_COLUMNS", "ROLES", "TEMPLATE_FIELDS", "PromptBuilder", "PromptError"]
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "ROLES",
+    "TEMPLATE_FIELDS",
+    "NoPostTextWarning",
+    "PromptBuilder",
+    "PromptError",
+]
 
 #: The parts of a post a prompt can use, in the seed's order.
 ROLES = ("caption", "content", "company", "username", "date")
@@ -99,6 +107,15 @@ _NUMBERS = (
 
 class PromptError(ValueError):
     """Bad input or bad template for :class:`PromptBuilder` (a ``ValueError``)."""
+
+
+class NoPostTextWarning(UserWarning):
+    """:class:`PromptBuilder` found neither the ``caption`` nor the ``content`` column at fit.
+
+    The prompts then describe who posted and when, but nothing of what was posted: almost
+    always a renamed text column (map it with ``columns={"content": "text"}``). To build
+    text-free prompts on purpose, drop the roles: ``columns={"caption": None, "content": None}``.
+    """
 
 
 def spell_hour(hour: int) -> str:
@@ -279,7 +296,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         - ``None``: the default names :data:`DEFAULT_COLUMNS` (``caption``, ``content``,
           ``inferred_company``, ``username``, ``date``); every role is optional and
           the roles whose column is present at ``fit`` are used. (The tweets have no
-          ``caption`` column and the captioned posts have no ``content`` column.)
+          ``caption`` column and the captioned posts have no ``content`` column.) When
+          neither text role's column is present, ``fit`` warns
+          (:class:`NoPostTextWarning`): the prompts would say nothing of the post itself.
         - a ``dict`` ``{role: column}``: overrides the defaults of the roles it names;
           a role named with a column is **required** at fit, a role mapped to ``None``
           is not used, and unnamed roles keep their optional default.
@@ -449,6 +468,17 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 f"{[mapping[r] for r in ROLES if r in mapping]} (roles "
                 f"{[r for r in ROLES if r in mapping]}); X has columns {present}. "
                 "Rename the columns or pass `columns={role: column}`."
+            )
+        text_roles = [r for r in ("caption", "content") if r in mapping]
+        if text_roles and not any(r in used for r in text_roles):
+            looked_for = ", ".join(f"{mapping[r]!r} (role {r!r})" for r in text_roles)
+            warnings.warn(
+                f"PromptBuilder: X has no post text: no column {looked_for} among its "
+                f"columns {present}, so the prompts hold only the roles {list(used)}. Map "
+                "your text column with columns={'content': <name>}, or drop the text roles "
+                "with columns={'caption': None, 'content': None} to do this on purpose.",
+                NoPostTextWarning,
+                stacklevel=2,
             )
         self.columns_ = used
         self.n_features_in_ = X.shape[1]

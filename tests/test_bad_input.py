@@ -478,14 +478,16 @@ case(
     "pb-renamed-column-at-fit",
     RENAMED_COL,
     PB,
-    lambda c: type(c.pb)().fit(c.posts.rename(columns={"content": "text"})),
+    lambda c: record(lambda: type(c.pb)().fit(c.posts.rename(columns={"content": "text"}))),
     Fallback(
         lambda r, c: (
-            assert_equal(list(r.columns_), ["company", "username", "date"]),
-            assert_true("Text content" not in r.transform(c.posts)[0, 0]),
+            assert_equal(list(r[0].columns_), ["company", "username", "date"]),
+            assert_true("Text content" not in r[0].transform(c.posts)[0, 0]),
+            assert_true(any("X has no post text" in w for w in r[1]), r[1]),
         ),
-        "documented: default roles are optional, so the ``content`` role is not used; "
-        "``columns_`` lists the roles used (map it with ``columns={'content': 'text'}``)",
+        "documented: default roles are optional, so the ``content`` role is not used "
+        "(``columns_`` lists the roles used) and, as no text role is left, a "
+        "``NoPostTextWarning`` says so (map it with ``columns={'content': 'text'}``)",
     ),
 )
 case(
