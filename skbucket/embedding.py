@@ -415,7 +415,6 @@ class DistilBertEmbedder(
         return tokenizer, model, device
 
     def _key_fn(self):
-        device = _models.resolve_device(self.device)
         prefix = hash_key(
             "skbucket.DistilBertEmbedder",
             _CACHE_FORMAT,
@@ -423,7 +422,7 @@ class DistilBertEmbedder(
             self.pooling,
             int(self.max_length),
             bool(self.normalize),
-            str(_models.resolve_dtype(self.dtype, device)),
+            _models.dtype_key(self.dtype, self.device),
             self.backend,
         )
         return lambda text: hash_key(prefix, text)
