@@ -483,12 +483,14 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
         waiting: list[str] = []  # fetched urls whose caption is not known yet
         pool: ThreadPoolExecutor | None = None  # started at the first image to caption
         prepare = None
-        torch_settings: list = []  # [device, dtype], resolved at the first image to caption
+        # [device, dtype, prompt inputs], made at the first image to caption
+        run_settings: list = []
 
         def generate(batch):
-            if not torch_settings:
-                torch_settings.extend(self._torch_settings(dtype_key))
-            return self._generate([pixels for _, pixels in batch], *torch_settings)
+            if not run_settings:
+                run_settings.extend(self._torch_settings(dtype_key))
+                run_settings.append(self._prompt_inputs())
+            return self._generate([pixels for _, pixels in batch], *run_settings)
 
         def run_queue(final: bool) -> None:
             n_run = len(queue) if final else len(queue) - len(queue) % batch_size
@@ -596,7 +598,23 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
 
         return prepare
 
-    def _generate(self, pixels, device, dtype) -> list[str]:
+    def _prompt_inputs(self) -> dict:
+        """``input_ids``/``attention_mask`` of ``prompt`` for one image (empty without one).
+
+        The prompt's ids (image tokens + text) do not depend on the image, so they are made
+        the processor's way once per ``transform``, from a blank image, and repeated for
+        every batch.
+        """
+        if self.prompt is None:
+            return {}
+        from PIL import Image
+
+        processor = _models.load_pretrained("AutoProcessor", self.model)
+        blank = Image.new("RGB", (32, 32))
+        encoded = processor(images=[blank], text=[self.prompt], return_tensors="pt")
+        return {name: encoded[name] for name in ("input_ids", "attention_mask") if name in encoded}
+
+    def _generate(self, pixels, device, dtype, prompt_inputs) -> list[str]:
         """Captions of one batch of prepared images: one ``model.generate`` call."""
         import torch
 
@@ -606,16 +624,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
         processor = _models.load_pretrained("AutoProcessor", self.model)
         n = len(pixels)
         inputs: dict[str, Any] = {"pixel_values": torch.cat(list(pixels)).to(device, dtype)}
-        if self.prompt is not None:
-            # the prompt's ids (image tokens + text) do not depend on the image: make them the
-            # processor's way once, from a blank image, and repeat them for the batch
-            from PIL import Image
-
-            blank = Image.new("RGB", (32, 32))
-            encoded = processor(images=[blank], text=[self.prompt], return_tensors="pt")
-            for name in ("input_ids", "attention_mask"):
-                if name in encoded:
-                    inputs[name] = encoded[name].repeat(n, 1).to(device)
+        for name, ids in prompt_inputs.items():
+            inputs[name] = ids.repeat(n, 1).to(device)
         out = model.generate(
             **inputs,
             max_new_tokens=int(self.max_new_tokens),
