@@ -11,8 +11,11 @@ same device and dtype, model loading excluded for both:
   (it reads its own files, like the captioner), captions joined per row the same way.
 * ``--repeats`` rounds (default 3), alternating which goes first; it prints every time, the
   best of each and the ratio (target >= 2.0x), checks that both give the same text for every
-  row, then the disk-cache speed-up: a second run with a fresh estimator and a
-  second run in a fresh process (target >= 20x).
+  row, then the disk-cache speed-up: a second run with a fresh estimator and a second run in a
+  fresh process, against the cold run in this process (model loaded, torch imported: the
+  strict comparison), then the same measurement on both sides: a script run twice, each time
+  in a new process, its first ``fit_transform`` with the imports and (when cold) the model
+  load it needs (target >= 20x).
 
 The model is a small random BLIP-2 (224 px images, ``--config small``) so that compute, not
 overhead, dominates; ``--config real-size`` builds the ``Salesforce/blip2-opt-2.7b``
@@ -21,16 +24,20 @@ architecture with random weights (about 3.8e9 parameters: meant for a GPU), and
 available, so the recorded numbers are CPU (float32) numbers; the script says which device
 it ran on.
 
-Recorded (2026-11-25, CPU only, quiet 2-core machine, float32, batch 8, 30 new tokens),
-three runs: pipeline 2.67 / 2.97 / 3.07 s best, Blip2Captioner 1.36 / 1.49 / 1.34 s best;
-1.97x / 2.00x / 2.28x best vs best, 2.11x / 2.09x / 2.18x median vs median; process CPU time
-1.71x-1.99x; same text on 64/64 rows. Where it comes from: de-duplication (72 image slots,
-40 generated: 1.8x at most, since at equal batch size both run the same ``generate`` per
-image) plus decoding and preprocessing on two threads while the model captions the previous
-batch (the pipeline does them in line). Disk cache: cold 1.43-1.47 s; fresh estimator
-0.018-0.023 s (63-82x); fresh process 0.083-0.100 s (15-18x), torch never imported there,
-most of it the first call's one-time imports (scikit-learn's callback module, pandas output
-adapters, ``skbucket.media``): a second estimator in that process takes 0.026 s (56x).
+Recorded (2026-11-25, CPU only, quiet 2-core machine, float32, batch 8, 30 new tokens).
+Second session, three runs: 1.97x / 2.00x / 2.28x best vs best, 2.09x-2.18x median vs median.
+Third session, four runs: pipeline 2.39-2.84 s best, Blip2Captioner 1.19-1.47 s best; 1.93x /
+1.99x / 1.76x / 2.01x best vs best, 1.96x / 1.99x / 1.93x / 1.92x median vs median: around the
+2.0x target, not reliably above it. Same text on 64/64 rows every time. Where it comes from:
+de-duplication (72 image slots, 40 generated: 1.8x at most, since at equal batch size both run
+the same ``generate`` per image; a profile shows the vision encoder and the OPT decoder's
+``linear`` layers are ~85% of the captioner's time) plus decoding and preprocessing on two
+threads while the model captions the previous batch (the pipeline does them in line). Disk
+cache: cold 1.15-1.51 s; fresh estimator 0.018-0.023 s (63-68x); fresh process on its first
+call 0.064-0.072 s (18-21x against the in-process cold run; torch never imported there; the
+rest is one-time imports: scikit-learn's callback module pulls ``rich``, ~35 ms, narwhals
+~10 ms), a second estimator there 0.016-0.026 s (57-72x); process vs process, same
+measurement: first run 4.30-4.63 s, second 0.063-0.064 s, 67-73x.
 
 Run::
 
@@ -262,23 +269,27 @@ def main(argv=None) -> int:
         again = fresh.fit_transform(X)
         t_fresh = time.perf_counter() - t0
         X.to_pickle(work / "posts.pkl")
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                CHILD,
-                str(work / "posts.pkl"),
-                str(model),
-                str(cache),
-                str(args.batch_size),
-                str(args.max_new_tokens),
-                args.device,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        res = json.loads(child.stdout.strip().splitlines()[-1])
+
+        def child_run(cache_dir):
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    str(work / "posts.pkl"),
+                    str(model),
+                    str(cache_dir),
+                    str(args.batch_size),
+                    str(args.max_new_tokens),
+                    args.device,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return json.loads(child.stdout.strip().splitlines()[-1])
+
+        res = child_run(cache)
         assert again["caption"].tolist() == out["caption"].tolist() == res["captions"]
         print(
             f"disk cache: cold {t_cold:.2f} s; fresh estimator {t_fresh:.3f} s "
@@ -287,6 +298,18 @@ def main(argv=None) -> int:
             f"generated, torch {'imported' if res['torch_imported'] else 'never imported'} "
             f"there; {res['again']:.3f} s = {t_cold / res['again']:.0f}x for a second estimator "
             "in that process, once its first call's imports are done)  (target >= 20x)"
+        )
+        # the same measurement on both sides: a script run twice, each time in a new process
+        # (its first fit_transform, with the imports and, when cold, the model load it needs)
+        first = child_run(work / "cache-processes")
+        second = child_run(work / "cache-processes")
+        assert first["captions"] == second["captions"] == res["captions"]
+        print(
+            f"disk cache, process vs process (same measurement both times): first run "
+            f"{first['seconds']:.2f} s ({first['generated']} generated, model load and torch "
+            f"import included), second run {second['seconds']:.3f} s "
+            f"({second['generated']} generated): {first['seconds'] / second['seconds']:.0f}x"
+            "  (target >= 20x)"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
