@@ -15,11 +15,15 @@ Rows of each table (every model sees the same training rows):
 - ``skbucket seed pipeline``: the model step of :func:`skbucket.make_seed_pipeline` as built
   (hard routing, raw target, the seed's per-bucket XGBoost/CatBoost regressors, the fine-tuned
   text classifier on the prompt);
-- ``skbucket best``: the configuration picked on a *dev* split of the company split's
-  training rows (15% of the training companies; never the test rows) among a few candidates
-  (routing, soft routing's ``soft_average``, ``target_transform="log1p"``, classifier =
-  fine-tuned text model or ``HistGradientBoostingClassifier`` on the numeric features,
-  ``class_weight="balanced"``, ``clip``); the candidates and their dev scores are printed;
+- ``skbucket best``: per split, the configuration picked on a *dev* split of that split's
+  training rows held out the same way as its test rows (all posts of 15% of the training
+  companies for the company split, the latest 10% of the training posts for the time split;
+  never the test rows) among a few candidates (routing, soft routing's ``soft_average``,
+  ``target_transform="log1p"``, classifier = fine-tuned text model or
+  ``HistGradientBoostingClassifier`` on the numeric features, ``class_weight="balanced"``,
+  ``clip``, HGB router and per-bucket regressors reading every numeric column or the post
+  features only);
+  the candidates and their dev scores are printed;
 - ``global XGBoost``: one ``XGBRegressor`` (the seed regressors' settings) on exactly the
   features the bucket regressors see (prompt embeddings + ``PostFeatures``);
 - ``TTR(HGB, log1p)``: ``TransformedTargetRegressor(HistGradientBoostingRegressor, log1p)``
@@ -51,13 +55,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.compose import TransformedTargetRegressor
+from sklearn.compose import TransformedTargetRegressor, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from threadpoolctl import threadpool_limits
 
 from skbucket.bucketed import _default_regressors, assign_buckets
+from skbucket.embedding import DistilBertEmbedder
 from skbucket.metrics import evaluate, evaluate_estimator
 from skbucket.pipeline import _NOT_PROMPT, PROMPT_COLUMN, make_seed_pipeline, models_used
 
@@ -215,6 +220,15 @@ class Bench:
 
 
 # ----------------------------------------------------------------------------- exploration
+#: what the per-bucket regressors (and the HGB router) of a candidate read: every numeric column
+#: (prompt embeddings + post features, the seed) or the post features only (metadata: date,
+#: media, text counts, account encodings); the embedder's columns are named after its class
+FEATURE_SETS = {
+    "all": _NOT_PROMPT,
+    "post": make_column_selector(
+        pattern=rf"^(?!{PROMPT_COLUMN}$|{DistilBertEmbedder.__name__.lower()}\d+$)"
+    ),
+}
 #: (name, uses the fine-tuned text classifier, BucketedRegressor params besides the classifier)
 CANDIDATES = [
     ("text clf, hard, raw (seed)", True, {}),
@@ -253,46 +267,88 @@ CANDIDATES = [
             "balanced": True,
         },
     ),
+    (
+        "HGB clf, hard, log1p, post features",
+        False,
+        {"target_transform": "log1p", "features": "post"},
+    ),
+    (
+        "HGB clf, soft, log1p, post features",
+        False,
+        {"routing": "soft", "target_transform": "log1p", "features": "post"},
+    ),
+    (
+        "HGB clf, soft (log-space mean), log1p, post features",
+        False,
+        {
+            "routing": "soft",
+            "soft_average": "transformed",
+            "target_transform": "log1p",
+            "features": "post",
+        },
+    ),
 ]
+
+
+def _options(params):
+    """Split a candidate's params into BucketedRegressor params and the bench's own options."""
+    params = dict(params)
+    return params, params.pop("balanced", False), params.pop("features", "all")
 
 
 def candidate_model(bench, text_clf, fitted_regs, hgb, params):
     """A BucketedRegressor for one candidate, reusing already fitted parts (frozen)."""
-    params = dict(params)
-    balanced = params.pop("balanced", False)
-    model = bench.seed_model().set_params(**params)
+    params, balanced, features = _options(params)
+    model = bench.seed_model().set_params(**params, regressor_columns=FEATURE_SETS[features])
     if text_clf is not None:
         model.set_params(classifier=text_clf)
     else:
-        model.set_params(classifier=hgb[balanced], classifier_columns=_NOT_PROMPT)
-    model.set_params(regressors=fitted_regs[params.get("target_transform")])
+        model.set_params(
+            classifier=hgb[balanced, features], classifier_columns=FEATURE_SETS[features]
+        )
+    model.set_params(regressors=fitted_regs[params.get("target_transform"), features])
     return model
 
 
-def explore(bench, X, y, test_mask, say):
-    """Score the candidates on a company dev split of the training rows; return the best."""
+def dev_split(X_train, kind, seed):
+    """The dev rows of a split's training rows, held out the way the split holds out its test."""
+    if kind == "company":
+        return company_split(X_train, 0.15, seed + 1)
+    return time_split(X_train, 0.10)
+
+
+def explore(bench, X, y, test_mask, kind, say):
+    """Score the candidates on a dev split (same kind as the test split) of the training rows.
+
+    Returns the best candidate, the dev table and the dev split's sizes.
+    """
     args = bench.args
     X_tr, y_tr = X[~test_mask], y[~test_mask]
-    dev = company_split(X_tr, 0.15, args.seed + 1)
+    dev = dev_split(X_tr, kind, args.seed)
     Xa, ya, Xd, yd = X_tr[~dev], y_tr[~dev], X_tr[dev], y_tr[dev]
-    say(f"dev exploration: {len(Xa)} dev-train / {len(Xd)} dev rows")
+    say(f"dev exploration ({kind}): {len(Xa)} dev-train / {len(Xd)} dev rows")
     Fa, Fd, _ = bench.features(Xa, ya, Xd)
-    Fa_num = Fa[_NOT_PROMPT(Fa)]
     # parts that do not depend on routing/clip are fit once and shared (frozen)
     fitted_regs = {}
+    buckets = assign_buckets(ya)
     for tt in (None, "log1p"):
         yk = ya.to_numpy() if tt is None else np.log1p(ya.to_numpy())
-        buckets = assign_buckets(ya)
-        regs = []
-        for k, reg in enumerate(seed_regressors(args.seed, bench.n_trees)):
-            rows = buckets == k
-            if rows.sum() >= 5:  # smaller buckets borrow a neighbour's (min_bucket_size=5)
-                reg = clone(reg).fit(Fa_num[rows], yk[rows])
-            regs.append(FrozenEstimator(reg))
-        fitted_regs[tt] = regs
+        for features, columns in FEATURE_SETS.items():
+            if not any(_options(p)[2] == features for _, _, p in CANDIDATES):
+                continue
+            Fk = Fa[columns(Fa)]
+            regs = []
+            for k, reg in enumerate(seed_regressors(args.seed, bench.n_trees)):
+                rows = buckets == k
+                if rows.sum() >= 5:  # smaller buckets borrow a neighbour's (min_bucket_size=5)
+                    reg = clone(reg).fit(Fk[rows], yk[rows])
+                regs.append(FrozenEstimator(reg))
+            fitted_regs[tt, features] = regs
     hgb = {
-        b: FrozenEstimator(bench.hgb_classifier(b).fit(Fa_num, assign_buckets(ya)))
+        (b, f): FrozenEstimator(bench.hgb_classifier(b).fit(Fa[columns(Fa)], buckets))
         for b in (False, True)
+        for f, columns in FEATURE_SETS.items()
+        if any(_options(p)[1:] == (b, f) for _, uses_text, p in CANDIDATES if not uses_text)
     }
     text_clf = None
     if args.dev_clf_rows > 0:
@@ -315,17 +371,22 @@ def explore(bench, X, y, test_mask, say):
 def best_model(bench, best, text_clf):
     """The picked configuration as a plain BucketedRegressor (classifier unfitted if HGB)."""
     name, params, uses_text, _ = best
-    params = dict(params)
-    balanced = params.pop("balanced", False)
-    model = bench.seed_model().set_params(**params)
+    params, balanced, features = _options(params)
+    model = bench.seed_model().set_params(**params, regressor_columns=FEATURE_SETS[features])
     if uses_text:
         return model.set_params(classifier=text_clf)
     return model.set_params(
-        classifier=bench.hgb_classifier(balanced), classifier_columns=_NOT_PROMPT
+        classifier=bench.hgb_classifier(balanced), classifier_columns=FEATURE_SETS[features]
     )
 
 
 # ----------------------------------------------------------------------------- one split
+DEV_SPLITS = {
+    "company": "all posts of 15% of the training companies",
+    "time": "the latest 10% of the training posts",
+}
+
+
 def run_split(bench, X, y, test_mask, best, say):
     """The table of one split: one row per model."""
     args = bench.args
@@ -382,6 +443,51 @@ def run_split(bench, X, y, test_mask, best, say):
     }
 
 
+def company_seeds_table(bench, X, y, best, say):
+    """RMSE(log1p) of the picked configuration and the peers over more company splits.
+
+    One 15% company split holds out a few dozen companies, so its ranking depends on which;
+    this repeats the split with other seeds (same picked configuration, HGB router only).
+    """
+    args = bench.args
+    if best[2]:
+        return "(--company-seeds: the picked configuration uses the text router; skipped)\n"
+    names = [f"skbucket best ({best[0]})", "global XGBoost", "TTR(HGB, log1p)"]
+    names.append("per-username median")
+    seeds = list(range(args.seed, args.seed + 1 + args.company_seeds))  # the table's split too
+    scores = {name: [] for name in names}
+    for seed in seeds:
+        mask = company_split(X, 0.15, seed)
+        say(f"company split, seed {seed}")
+        X_tr, y_tr, X_te, y_te = X[~mask], y[~mask], X[mask], y[mask]
+        F_tr, F_te, _ = bench.features(X_tr, y_tr, X_te)
+        num = _NOT_PROMPT(F_tr)
+        models = [
+            (best_model(bench, best, None), F_tr, F_te),
+            (global_xgb(args.seed, bench.n_trees), F_tr[num], F_te[num]),
+            (ttr_hgb(args.seed, bench.n_trees), F_tr[num], F_te[num]),
+        ]
+        for name, (model, A, B) in zip(names, models):
+            scores[name].append(evaluate_estimator(model.fit(A, y_tr), B, y_te)["rmse_log1p"])
+        pred = username_median(X_tr, y_tr, X_te)
+        scores[names[-1]].append(evaluate(y_te, pred)["rmse_log1p"])
+    head = ["model", *(f"seed {s}" for s in seeds), "mean", "wins"]
+    best_per_seed = [min(scores[n][i] for n in names) for i in range(len(seeds))]
+    lines = [
+        f"RMSE(log1p) on {len(seeds)} company splits (15% of the companies held out each; seed "
+        f"{args.seed} is the split above; the configuration picked above, refitted on each; the "
+        "seed pipeline is left out for its fine-tuning cost; wins: splits where the row is "
+        "best):\n",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for name in names:
+        wins = sum(v == b for v, b in zip(scores[name], best_per_seed))
+        cells = [f"{v:.3f}" for v in scores[name]] + [f"{np.mean(scores[name]):.3f}", str(wins)]
+        lines.append("| " + " | ".join([name, *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def truncated_share(model, texts, max_length):
     """Share of the prompts longer than ``max_length`` tokens (special tokens included)."""
     from transformers import AutoTokenizer
@@ -417,6 +523,15 @@ def parse_args(argv=None):
     parser.add_argument("--cache-dir", default="/tmp/skbucket-bench-accuracy-cache")
     parser.add_argument("--torch-threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--splits", nargs="+", choices=["company", "time"], default=None)
+    parser.add_argument(
+        "--company-seeds",
+        type=int,
+        default=0,
+        help="also score the company split's picked configuration and the peers on the split "
+        "and N more company splits (seeds seed+1...; no seed pipeline: its fine-tuning is the "
+        "cost)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rows = args.rows or 300
@@ -424,6 +539,7 @@ def parse_args(argv=None):
         args.dev_clf_rows = 32 if args.dev_clf_rows is None else args.dev_clf_rows
     args.clf_rows = args.clf_rows or 400
     args.dev_clf_rows = 0 if args.dev_clf_rows is None else args.dev_clf_rows
+    args.splits = args.splits or ["company", "time"]
     return args
 
 
@@ -483,24 +599,32 @@ def main(argv=None):
                 "use the warm disk cache (embeddings are computed once, in the dev exploration)."
                 "\n"
             )
-            company = company_split(X, 0.15, args.seed)
-            best, dev_table, (n_a, n_d) = explore(bench, X, y, company, say)
-            print(
-                f"Dev exploration (company split of the company split's training rows: "
-                f"{n_a} dev-train, {n_d} dev posts; picked by RMSE(log1p); regressors are the "
-                "seed's per-bucket XGBoost/CatBoost in every candidate):\n"
-            )
-            print(markdown(dev_table))
-            print(f"\nPicked: **{best[0]}**")
-            for split, mask in (
-                ("company split: all posts of 15% of the companies held out", company),
-                ("time split: latest 10% of posts held out", time_split(X, 0.10)),
+            for kind, split, mask in (
+                (
+                    "company",
+                    "company split: all posts of 15% of the companies held out",
+                    company_split(X, 0.15, args.seed),
+                ),
+                ("time", "time split: latest 10% of posts held out", time_split(X, 0.10)),
             ):
+                if kind not in args.splits:
+                    continue
                 say(split)
+                print(f"### {split}\n")
+                best, dev_table, (n_a, n_d) = explore(bench, X, y, mask, kind, say)
+                print(
+                    f"Dev exploration on the training rows, held out the same way as the test "
+                    f"rows ({DEV_SPLITS[kind]}: {n_a:,} dev-train, {n_d:,} dev posts; picked by "
+                    "RMSE(log1p); the per-bucket regressors are the seed's XGBoost/CatBoost in "
+                    "every candidate; they and the HGB router read every numeric column "
+                    "(embeddings + post features) unless the name says *post features*):\n"
+                )
+                print(markdown(dev_table))
+                print(f"\nPicked: **{best[0]}**")
                 table, info = run_split(bench, X, y, mask, best, say)
                 n_comp = X.loc[mask, "inferred_company"].nunique()
                 print(
-                    f"\n### {split}\n\nn_train={info['n_train']:,}, n_test={info['n_test']:,} "
+                    f"\nTest: n_train={info['n_train']:,}, n_test={info['n_test']:,} "
                     f"({n_comp} companies in test); classifier fine-tuned on "
                     f"{info['clf_rows']:,} prompts; {info['truncated']:.1%} of the training "
                     f"prompts are longer than max_length={args.max_length} tokens\n"
@@ -509,8 +633,10 @@ def main(argv=None):
                 print(
                     "\nTest posts per bucket (0-10 ... >2500): true "
                     f"{info['true_buckets'].tolist()}, "
-                    f"routed by the seed's fine-tuned classifier {info['routed'].tolist()}"
+                    f"routed by the seed's fine-tuned classifier {info['routed'].tolist()}\n"
                 )
+                if kind == "company" and args.company_seeds:
+                    print(company_seeds_table(bench, X, y, best, say))
     print(
         "\n`fit s` = wall seconds on the shared machine: the feature step (prompt embeddings "
         "from the warm disk cache, see the cold cost above, + PostFeatures) + the "

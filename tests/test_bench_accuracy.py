@@ -47,14 +47,22 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
     model = make_tiny_distilbert(tmp_path / "tiny")
     argv = ["--quick", "--rows", "240", "--torch-threads", "1", "--text-model", model]
     argv += ["--data-dir", str(shared_data), "--cache-dir", str(tmp_path / "cache")]
+    argv += ["--company-seeds", "1"]
     if not (shared_data / "posts_captioned.csv.gz").is_file():
         pytest.skip("posts_captioned.csv.gz not in the shared data")
     assert bench.main(argv) == 0
     out = capsys.readouterr().out
     assert "- text model: " in out
-    assert "Picked: **" in out
-    for heading in ("### company split", "### time split"):
-        rows = _table_rows(out, heading)
+    sections = {kind: out.split(f"### {kind} split", 1)[1] for kind in ("company", "time")}
+    sections["company"] = sections["company"].split("### time split", 1)[0]
+    for text in sections.values():
+        # each split picks its own configuration on a dev split held out like its test rows
+        dev_rows = _table_rows(text, "Dev exploration")
+        assert len(dev_rows) == len(bench.CANDIDATES), dev_rows
+        picked = re.search(r"Picked: \*\*(.+)\*\*", text).group(1)
+        assert picked in {name for name, _, _ in bench.CANDIDATES}
+        rows = _table_rows(text, "Test: n_train")
+        assert rows[1].startswith(f"| skbucket best ({picked})")
         assert len(rows) == len(ROWS), rows
         for row, name in zip(rows, ROWS, strict=True):
             cells = [c.strip() for c in row.strip("|").split("|")]
@@ -65,6 +73,20 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
     assert len(n) == 2
     for n_train, n_test in n:
         assert int(n_train.replace(",", "")) + int(n_test.replace(",", "")) == 240
+    # --company-seeds 1: the split above (seed 0, same numbers) and one more, unless the
+    # company split picked the text router (then that table is skipped, and says so)
+    picked = re.search(r"Picked: \*\*(.+)\*\*", sections["company"]).group(1)
+    if dict((n, t) for n, t, _ in bench.CANDIDATES)[picked]:
+        assert "the picked configuration uses the text router; skipped" in sections["company"]
+        return
+    seeds = _table_rows(sections["company"], "company splits")
+    assert len(seeds) == len(ROWS) - 1
+    for row, name in zip(seeds, ROWS[1:], strict=True):
+        assert row.split("|")[1].strip().startswith(name)
+    seed0 = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in seeds}
+    for row in _table_rows(sections["company"], "Test: n_train")[1:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert seed0[cells[0]] == cells[1], (seed0, row)
 
 
 def test_username_median_falls_back_to_company_then_global():
