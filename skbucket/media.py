@@ -73,6 +73,19 @@ __all__ = [
 #: Kinds a :class:`MediaRef` can have.
 KINDS = ("photo", "video", "gif", "image")
 
+# Default limits of image fetching, shared by read_bytes, load_image, decode_image and
+# ImageFetcher (one place to change them).
+#: seconds per network attempt
+DEFAULT_TIMEOUT = 10.0
+#: largest image file or HTTP body read, in bytes
+DEFAULT_MAX_BYTES = 20_000_000
+#: largest decoded image, in pixels (PIL's decompression-bomb guard)
+DEFAULT_MAX_PIXELS = 40_000_000
+#: extra attempts after a transient network failure
+DEFAULT_RETRIES = 2
+#: first back-off between attempts, in seconds (doubled each retry)
+DEFAULT_BACKOFF = 0.5
+
 _QUOTE_LIMIT = 160
 _ALLOWED_SCHEMES = ("http", "https", "file")
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -417,10 +430,10 @@ def _check_limits(timeout, max_bytes, retries, backoff):
 def read_bytes(
     ref: Any,
     *,
-    timeout: float = 10.0,
-    max_bytes: int = 20_000_000,
-    retries: int = 2,
-    backoff: float = 0.5,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
 ) -> bytes:
     """Read the raw bytes of one image reference.
 
@@ -674,7 +687,7 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # decoding
 # ---------------------------------------------------------------------------------------------
-def decode_image(data: bytes, *, max_pixels: int = 40_000_000, source: Any = None):
+def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: Any = None):
     """Decode image bytes into an RGB :class:`PIL.Image.Image`, refusing decompression bombs.
 
     Parameters
@@ -793,11 +806,11 @@ def _to_rgb(image):
 def load_image(
     ref: Any,
     *,
-    timeout: float = 10.0,
-    max_bytes: int = 20_000_000,
-    retries: int = 2,
-    backoff: float = 0.5,
-    max_pixels: int = 40_000_000,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ):
     """Read and decode one image: :func:`read_bytes` then :func:`decode_image`.
 
@@ -887,11 +900,11 @@ class ImageFetcher:
         self,
         *,
         max_workers: int = 8,
-        timeout: float = 10.0,
-        max_bytes: int = 20_000_000,
-        max_pixels: int = 40_000_000,
-        retries: int = 2,
-        backoff: float = 0.5,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
         loader: Callable[[Any], Any] | None = None,
         prefetch: int | None = None,
     ):

@@ -959,3 +959,37 @@ def test_media_ref_validates():
     with pytest.raises(AttributeError):
         ref.url = "b.jpg"  # frozen
     assert {ref, MediaRef("a.jpg", "gif")} == {ref}  # hashable, equal by value
+
+
+def test_default_limits_are_the_module_constants_everywhere():
+    """read_bytes, load_image, decode_image and ImageFetcher share one set of default limits."""
+    import inspect
+
+    from skbucket import media
+
+    expected = {
+        "timeout": media.DEFAULT_TIMEOUT,
+        "max_bytes": media.DEFAULT_MAX_BYTES,
+        "max_pixels": media.DEFAULT_MAX_PIXELS,
+        "retries": media.DEFAULT_RETRIES,
+        "backoff": media.DEFAULT_BACKOFF,
+    }
+    fetcher = media.ImageFetcher()
+    for func in (media.read_bytes, media.load_image, media.decode_image, media.ImageFetcher):
+        params = inspect.signature(func).parameters
+        for name, value in expected.items():
+            if name in params:
+                assert params[name].default == value, (func.__name__, name)
+                if func is media.ImageFetcher:
+                    assert getattr(fetcher, name) == value
+    # the documented defaults (numpydoc "default=...") say the same numbers
+    for func in (media.read_bytes, media.load_image, media.decode_image, media.ImageFetcher):
+        doc = func.__doc__
+        for name, value in expected.items():
+            if f"{name} : " in doc:
+                shown = doc.split(f"{name} : ", 1)[1].split("\n", 1)[0]
+                assert f"default={value:_}" in shown or f"default={value}" in shown, (
+                    func.__name__,
+                    name,
+                    shown,
+                )
