@@ -40,7 +40,8 @@ fine-tuning for rows that use it, plus the row's own fit. Metrics come from
 :mod:`skbucket.metrics` only. Tree models run with one thread (``threadpool_limits`` and
 ``n_jobs``/``thread_count``), torch with ``--torch-threads``.
 
-Run: ``.venv/bin/python benchmarks/bench_accuracy.py [--quick] [--rows N] [--clf-rows S]``.
+Run: ``.venv/bin/python benchmarks/bench_accuracy.py [--quick] [--rows N] [--clf-rows S]
+[--splits company time] [--company-seeds N]``.
 """
 
 from __future__ import annotations
