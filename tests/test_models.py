@@ -27,7 +27,6 @@ from skbucket._models import (
     progress_enabled,
     resolve_device,
     resolve_dtype,
-    tokenize,
 )
 from skbucket.cache import DiskCache, MemoryCache, hash_key
 
@@ -323,6 +322,13 @@ def test_batched_map_prepares_only_the_uncached_items_once_and_sorts_prepared():
         batched_map(["x", "y"], fn, batch_size=2, prepare=lambda todo: todo[:1])
 
 
+def _tokenizer_padding(tok, texts, *, max_length):
+    """The tokenizer's own dynamic padding of one batch: the reference for ``pad_encoded``."""
+    return tok(
+        list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+    )
+
+
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_encode_then_pad_equals_tokenizing_each_batch(minilm_path, side):
     from transformers import AutoTokenizer
@@ -335,7 +341,7 @@ def test_encode_then_pad_equals_tokenizing_each_batch(minilm_path, side):
     ]
     for batch in ([0, 1], [2, 3, 4], [3], list(range(5))):
         got = _models.pad_encoded(tok, [features[i] for i in batch])
-        ref = tokenize(tok, [texts[i] for i in batch], max_length=32)
+        ref = _tokenizer_padding(tok, [texts[i] for i in batch], max_length=32)
         assert set(got) == set(ref.keys())
         for name in ref:
             assert got[name].dtype == torch.int64
@@ -343,7 +349,8 @@ def test_encode_then_pad_equals_tokenizing_each_batch(minilm_path, side):
     # a tokenizer that returns no attention mask still gets one (1 on tokens)
     bare = [{"input_ids": f["input_ids"]} for f in features[:3]]
     mask = _models.pad_encoded(tok, bare)["attention_mask"]
-    torch.testing.assert_close(mask, tokenize(tok, texts[:3], max_length=32)["attention_mask"])
+    ref_mask = _tokenizer_padding(tok, texts[:3], max_length=32)["attention_mask"]
+    torch.testing.assert_close(mask, ref_mask)
 
 
 def test_batched_map_caches_every_finished_batch_before_an_interrupt(tmp_path):
@@ -427,13 +434,19 @@ def test_as_text_list_shape_errors_name_the_problem():
         as_text_list("x", estimator=Est())
 
 
-def test_tokenize_pads_to_longest_in_batch_and_truncates(minilm_path):
+def _encode_and_pad(tok, texts, *, max_length, device=None):
+    features = _models.encode_texts(tok, texts, max_length=max_length)
+    return _models.pad_encoded(tok, features, device=device)
+
+
+def test_encoded_batches_pad_to_their_longest_text_and_truncate(minilm_path):
     tok = load_pretrained("AutoTokenizer", minilm_path)
-    enc = tokenize(tok, ["short", "a somewhat longer text here"], max_length=64, device="cpu")
+    texts = ["short", "a somewhat longer text here"]
+    enc = _encode_and_pad(tok, texts, max_length=64, device="cpu")
     n_long = len(tok("a somewhat longer text here")["input_ids"])
     assert enc["input_ids"].shape == (2, n_long)  # dynamic padding, not to max_length
     assert enc["attention_mask"].sum(1).tolist() == [3, n_long]
-    enc = tokenize(tok, ["word " * 500], max_length=16)
+    enc = _encode_and_pad(tok, ["word " * 500], max_length=16)
     assert enc["input_ids"].shape == (1, 16)
     assert enc["input_ids"][0, -1].item() == tok.sep_token_id
 
