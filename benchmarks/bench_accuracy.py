@@ -212,6 +212,13 @@ class Bench:
         clf.fit(F_train[[PROMPT_COLUMN]].iloc[idx], buckets[idx])
         return FrozenEstimator(clf), time.perf_counter() - start, len(idx)
 
+    def peers(self):
+        """``(name, unfitted regressor)`` of the peers that read the numeric features."""
+        return [
+            ("global XGBoost", global_xgb(self.args.seed, self.n_trees)),
+            ("TTR(HGB, log1p)", ttr_hgb(self.args.seed, self.n_trees)),
+        ]
+
     def hgb_classifier(self, balanced=False):
         return HistGradientBoostingClassifier(
             max_iter=self.n_trees or 100,
@@ -425,10 +432,7 @@ def run_split(bench, X, y, test_mask, best, say):
     model, s = timed(best_model(bench, best, text_clf), F_tr)
     extra = clf_s if best[2] else 0.0
     add(f"skbucket best ({best[0]})", evaluate_estimator(model, F_te, y_te), feat_s + extra + s)
-    for name, reg in (
-        ("global XGBoost", global_xgb(args.seed, bench.n_trees)),
-        ("TTR(HGB, log1p)", ttr_hgb(args.seed, bench.n_trees)),
-    ):
+    for name, reg in bench.peers():
         model, s = timed(reg, F_tr[num])
         add(name, evaluate_estimator(model, F_te[num], y_te), feat_s + s)
     start = time.perf_counter()
@@ -453,8 +457,8 @@ def company_seeds_table(bench, X, y, best, say):
     args = bench.args
     if best[2]:
         return "(--company-seeds: the picked configuration uses the text router; skipped)\n"
-    names = [f"skbucket best ({best[0]})", "global XGBoost", "TTR(HGB, log1p)"]
-    names.append("per-username median")
+    peers = bench.peers()
+    names = [f"skbucket best ({best[0]})", *(name for name, _ in peers), "per-username median"]
     seeds = list(range(args.seed, args.seed + 1 + args.company_seeds))  # the table's split too
     scores = {name: [] for name in names}
     for seed in seeds:
@@ -463,11 +467,8 @@ def company_seeds_table(bench, X, y, best, say):
         X_tr, y_tr, X_te, y_te = X[~mask], y[~mask], X[mask], y[mask]
         F_tr, F_te, _ = bench.features(X_tr, y_tr, X_te)
         num = _NOT_PROMPT(F_tr)
-        models = [
-            (best_model(bench, best, None), F_tr, F_te),
-            (global_xgb(args.seed, bench.n_trees), F_tr[num], F_te[num]),
-            (ttr_hgb(args.seed, bench.n_trees), F_tr[num], F_te[num]),
-        ]
+        models = [(best_model(bench, best, None), F_tr, F_te)]
+        models += [(clone(reg), F_tr[num], F_te[num]) for _, reg in peers]
         for name, (model, A, B) in zip(names, models):
             scores[name].append(evaluate_estimator(model.fit(A, y_tr), B, y_te)["rmse_log1p"])
         pred = username_median(X_tr, y_tr, X_te)
