@@ -15,10 +15,12 @@ Rows of each table (every model sees the same training rows):
 - ``skbucket seed pipeline``: the model step of :func:`skbucket.make_seed_pipeline` as built
   (hard routing, raw target, the seed's per-bucket XGBoost/CatBoost regressors, the fine-tuned
   text classifier on the prompt);
-- ``skbucket best``: per split, the configuration picked on a *dev* split of that split's
-  training rows held out the same way as its test rows (all posts of 15% of the training
-  companies for the company split, the latest 10% of the training posts for the time split;
-  never the test rows) among a few candidates (routing, soft routing's ``soft_average``,
+- ``skbucket best``: per split, the configuration with the lowest mean RMSE(log1p) over
+  ``--dev-folds`` (default 3) *dev* folds of that split's training rows, held out the same way
+  as its test rows (company split: all posts of 15% of the training companies, a new draw per
+  fold; time split: rolling origin, the latest 10% of the training posts, then the 10% before
+  them, ..., each fold trained only on the posts before its window; never the test rows), among
+  a few candidates (routing, soft routing's ``soft_average``,
   ``target_transform="log1p"``, classifier = fine-tuned text model or
   ``HistGradientBoostingClassifier`` on the numeric features, ``class_weight="balanced"``,
   ``clip``, HGB router and per-bucket regressors reading every numeric column or the post
@@ -41,7 +43,7 @@ fine-tuning for rows that use it, plus the row's own fit. Metrics come from
 ``n_jobs``/``thread_count``), torch with ``--torch-threads``.
 
 Run: ``.venv/bin/python benchmarks/bench_accuracy.py [--quick] [--rows N] [--clf-rows S]
-[--splits company time] [--company-seeds N]``.
+[--splits company time] [--dev-folds K] [--company-seeds N]``.
 """
 
 from __future__ import annotations
@@ -318,23 +320,33 @@ def candidate_model(bench, text_clf, fitted_regs, hgb, params):
     return model
 
 
-def dev_split(X_train, kind, seed):
-    """The dev rows of a split's training rows, held out the way the split holds out its test."""
-    if kind == "company":
-        return company_split(X_train, 0.15, seed + 1)
-    return time_split(X_train, 0.10)
+def dev_folds(X_train, kind, seed, n_folds):
+    """``(dev-train mask, dev mask)`` per dev fold of a split's training rows.
 
-
-def explore(bench, X, y, test_mask, kind, say):
-    """Score the candidates on a dev split (same kind as the test split) of the training rows.
-
-    Returns the best candidate, the dev table and the dev split's sizes.
+    Held out the way the split holds out its test rows: for ``"company"``, all posts of 15%
+    of the training companies (fold ``j`` draws them with seed ``seed + 1 + j``); for
+    ``"time"``, rolling origin: fold ``j`` holds out the ``j``-th latest 10% of the training
+    posts and trains on the posts before them only. Fold 0 is the single dev split of
+    ``--dev-folds 1``.
     """
+    if kind == "company":
+        for j in range(n_folds):
+            dev = company_split(X_train, 0.15, seed + 1 + j)
+            yield ~dev, dev
+        return
+    order = np.argsort(pd.to_datetime(X_train["date"]).to_numpy(), kind="stable")
+    n, size = len(X_train), int(round(len(X_train) * 0.10))
+    for j in range(n_folds):
+        stop = n - j * size
+        train, dev = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        train[order[: stop - size]] = True
+        dev[order[stop - size : stop]] = True
+        yield train, dev
+
+
+def score_candidates(bench, Xa, ya, Xd, yd):
+    """``[(name, params, uses_text, metrics)]`` of every candidate fit on ``Xa``, scored on ``Xd``."""
     args = bench.args
-    X_tr, y_tr = X[~test_mask], y[~test_mask]
-    dev = dev_split(X_tr, kind, args.seed)
-    Xa, ya, Xd, yd = X_tr[~dev], y_tr[~dev], X_tr[dev], y_tr[dev]
-    say(f"dev exploration ({kind}): {len(Xa)} dev-train / {len(Xd)} dev rows")
     Fa, Fd, _ = bench.features(Xa, ya, Xd)
     # parts that do not depend on routing/clip are fit once and shared (frozen)
     fitted_regs = {}
@@ -368,12 +380,34 @@ def explore(bench, X, y, test_mask, kind, say):
         model = candidate_model(bench, text_clf if uses_text else None, fitted_regs, hgb, params)
         model.fit(Fa, ya)
         rows.append((name, params, uses_text, evaluate_estimator(model, Fd, yd)))
-    best = min(rows, key=lambda r: r[3]["rmse_log1p"])
+    return rows
+
+
+def explore(bench, X, y, test_mask, kind, say):
+    """Score the candidates on ``--dev-folds`` dev folds of the training rows (see
+    :func:`dev_folds`) and pick the lowest mean RMSE(log1p).
+
+    Returns the best candidate (its metrics: means over the folds), the dev table (means, then
+    RMSE(log1p) per fold) and the sizes ``[(n dev-train, n dev)]`` per fold.
+    """
+    args = bench.args
+    X_tr, y_tr = X[~test_mask], y[~test_mask]
+    per_fold, sizes = [], []
+    for j, (train, dev) in enumerate(dev_folds(X_tr, kind, args.seed, args.dev_folds)):
+        say(f"dev exploration ({kind}), fold {j}: {train.sum()} dev-train / {dev.sum()} dev rows")
+        per_fold.append(score_candidates(bench, X_tr[train], y_tr[train], X_tr[dev], y_tr[dev]))
+        sizes.append((int(train.sum()), int(dev.sum())))
+    rows = []
+    for i, (name, params, uses_text, _) in enumerate(per_fold[0]):
+        folds = [fold[i][3] for fold in per_fold]
+        mean = {key: float(np.mean([m[key] for m in folds])) for key in folds[0]}
+        rows.append((name, params, uses_text, mean, [m["rmse_log1p"] for m in folds]))
+    best = min(rows, key=lambda r: r[3]["rmse_log1p"])[:4]
     table = [
-        [name, m["rmse_log1p"], m["mae_log1p"], m["rmse"], m["bucket_accuracy"], np.nan]
-        for name, _, _, m in rows
+        [name, m["rmse_log1p"], m["mae_log1p"], m["rmse"], m["bucket_accuracy"], each]
+        for name, _, _, m, each in rows
     ]
-    return best, table, (len(Xa), len(Xd))
+    return best, table, sizes
 
 
 def best_model(bench, best, text_clf):
@@ -389,9 +423,9 @@ def best_model(bench, best, text_clf):
 
 
 # ----------------------------------------------------------------------------- one split
-DEV_SPLITS = {
-    "company": "all posts of 15% of the training companies",
-    "time": "the latest 10% of the training posts",
+DEV_FOLDS = {
+    "company": "all posts of 15% of the training companies (a new draw per fold)",
+    "time": "10% of the training posts, the latest first, each fold trained on the posts before it",
 }
 
 
@@ -510,6 +544,17 @@ def markdown(table):
     return "\n".join(out)
 
 
+def dev_markdown(table):
+    """The dev table: means over the folds, then RMSE(log1p) fold by fold."""
+    head = [*TABLE_COLUMNS[:5], "RMSE(log1p) per fold"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, *vals in table:
+        cells = [f"{v:.3f}" for v in vals[:2]] + [f"{vals[2]:,.0f}", f"{vals[3]:.3f}"]
+        cells.append(" / ".join(f"{v:.3f}" for v in vals[4]))
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few hundred rows (smoke test)")
@@ -527,6 +572,13 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--splits", nargs="+", choices=["company", "time"], default=None)
     parser.add_argument(
+        "--dev-folds",
+        type=int,
+        default=3,
+        help="dev folds the candidates are scored on (mean RMSE(log1p) picks): company "
+        "splits of the training companies, or rolling time windows",
+    )
+    parser.add_argument(
         "--company-seeds",
         type=int,
         default=0,
@@ -542,6 +594,8 @@ def parse_args(argv=None):
     args.clf_rows = args.clf_rows or 400
     args.dev_clf_rows = 0 if args.dev_clf_rows is None else args.dev_clf_rows
     args.splits = args.splits or ["company", "time"]
+    if args.dev_folds < 1:
+        parser.error("--dev-folds must be >= 1")
     return args
 
 
@@ -613,15 +667,17 @@ def main(argv=None):
                     continue
                 say(split)
                 print(f"### {split}\n")
-                best, dev_table, (n_a, n_d) = explore(bench, X, y, mask, kind, say)
+                best, dev_table, sizes = explore(bench, X, y, mask, kind, say)
+                folds = "; ".join(f"{a:,} dev-train, {d:,} dev posts" for a, d in sizes)
                 print(
                     f"Dev exploration on the training rows, held out the same way as the test "
-                    f"rows ({DEV_SPLITS[kind]}: {n_a:,} dev-train, {n_d:,} dev posts; picked by "
-                    "RMSE(log1p); the per-bucket regressors are the seed's XGBoost/CatBoost in "
-                    "every candidate; they and the HGB router read every numeric column "
-                    "(embeddings + post features) unless the name says *post features*):\n"
+                    f"rows ({len(sizes)} fold(s) of {DEV_FOLDS[kind]}: {folds}; picked by the "
+                    "mean RMSE(log1p) over the folds; the per-bucket regressors are the seed's "
+                    "XGBoost/CatBoost in every candidate; they and the HGB router read every "
+                    "numeric column (embeddings + post features) unless the name says *post "
+                    "features*):\n"
                 )
-                print(markdown(dev_table))
+                print(dev_markdown(dev_table))
                 print(f"\nPicked: **{best[0]}**")
                 table, info = run_split(bench, X, y, mask, best, say)
                 n_comp = X.loc[mask, "inferred_company"].nunique()

@@ -10,6 +10,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _tiny_distilbert import make_tiny_distilbert
 
@@ -59,6 +60,10 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
         # each split picks its own configuration on a dev split held out like its test rows
         dev_rows = _table_rows(text, "Dev exploration")
         assert len(dev_rows) == len(bench.CANDIDATES), dev_rows
+        for row in dev_rows:  # the mean over --dev-folds (default 3), then fold by fold
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            each = [float(v) for v in cells[-1].split(" / ")]
+            assert len(each) == 3 and np.isclose(np.mean(each), float(cells[1]), atol=1e-3)
         picked = re.search(r"Picked: \*\*(.+)\*\*", text).group(1)
         assert picked in {name for name, _, _ in bench.CANDIDATES}
         rows = _table_rows(text, "Test: n_train")
@@ -97,3 +102,31 @@ def test_username_median_falls_back_to_company_then_global():
     y_train = pd.Series([1.0, 3.0, 10.0])
     X_test = pd.DataFrame({"username": ["a", "new", "new"], "inferred_company": ["z", "y", "q"]})
     assert bench.username_median(X_train, y_train, X_test).tolist() == [2.0, 10.0, 3.0]
+
+
+def test_dev_folds_hold_out_rows_like_the_test_split():
+    import pandas as pd
+
+    bench = _load_bench()
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2020-01-01", periods=100, freq="D")[rng.permutation(100)]
+    X = pd.DataFrame(
+        {"date": dates.astype(str), "inferred_company": [f"c{i % 20}" for i in range(100)]}
+    )
+
+    folds = list(bench.dev_folds(X, "time", 0, 3))
+    assert len(folds) == 3
+    assert (folds[0][1] == bench.time_split(X, 0.10)).all()  # fold 0: the single dev split
+    for j, (train, dev) in enumerate(folds):
+        assert dev.sum() == 10 and train.sum() == 90 - 10 * j
+        assert dates[train].max() < dates[dev].min()  # trained on earlier posts only
+    for (_, later), (_, earlier) in zip(folds, folds[1:]):
+        assert dates[earlier].max() < dates[later].min()  # rolling back, disjoint windows
+
+    folds = list(bench.dev_folds(X, "company", 0, 3))
+    assert (folds[0][1] == bench.company_split(X, 0.15, 1)).all()
+    held = [frozenset(X.loc[dev, "inferred_company"]) for _, dev in folds]
+    assert len(set(held)) == 3  # a new draw of companies per fold
+    for train, dev in folds:
+        assert (train == ~dev).all()
+        assert not set(X.loc[train, "inferred_company"]) & set(X.loc[dev, "inferred_company"])
