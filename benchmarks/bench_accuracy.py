@@ -30,9 +30,9 @@ Rows of each table (every model sees the same training rows):
   features the bucket regressors see (prompt embeddings + ``PostFeatures``);
 - ``TTR(HGB, log1p)``: ``TransformedTargetRegressor(HistGradientBoostingRegressor, log1p)``
   on the same features;
-- ``per-username median``: the training median of the username; usernames not seen in
-  training (all of them in the company split) fall back to the company median, then to the
-  global training median.
+- ``per-username median``: :class:`skbucket.baselines.GroupMedianRegressor`, the training
+  median of the username; usernames not seen in training (all of them in the company split)
+  fall back to the company median, then to the global training median.
 
 Features are built once per split with the pipeline's own ``features`` step (fit on the
 training rows only: ``PostFeatures`` cross-fits its target encodings in ``fit_transform``);
@@ -64,6 +64,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from threadpoolctl import threadpool_limits
 
+from skbucket.baselines import GroupMedianRegressor
 from skbucket.bucketed import _default_regressors, assign_buckets
 from skbucket.embedding import DistilBertEmbedder
 from skbucket.metrics import evaluate, evaluate_estimator
@@ -143,16 +144,6 @@ def ttr_hgb(seed, n_trees=None):
         func=np.log1p,
         inverse_func=np.expm1,
     )
-
-
-def username_median(X_train, y_train, X_test):
-    """Median likes of the username in train, else of the company, else the global median."""
-    y = pd.Series(np.asarray(y_train), index=X_train.index)
-    by_user = y.groupby(X_train["username"]).median()
-    by_company = y.groupby(X_train["inferred_company"]).median()
-    pred = X_test["username"].map(by_user)
-    pred = pred.fillna(X_test["inferred_company"].map(by_company))
-    return pred.fillna(float(y.median())).to_numpy(dtype=float)
 
 
 class Bench:
@@ -470,7 +461,7 @@ def run_split(bench, X, y, test_mask, best, say):
         model, s = timed(reg, F_tr[num])
         add(name, evaluate_estimator(model, F_te[num], y_te), feat_s + s)
     start = time.perf_counter()
-    pred = username_median(X_tr, y_tr, X_te)
+    pred = GroupMedianRegressor().fit(X_tr, y_tr).predict(X_te)
     add("per-username median", evaluate(y_te, pred), time.perf_counter() - start)
     return table, {
         "n_train": len(X_tr),
@@ -505,7 +496,7 @@ def company_seeds_table(bench, X, y, best, say):
         models += [(clone(reg), F_tr[num], F_te[num]) for _, reg in peers]
         for name, (model, A, B) in zip(names, models):
             scores[name].append(evaluate_estimator(model.fit(A, y_tr), B, y_te)["rmse_log1p"])
-        pred = username_median(X_tr, y_tr, X_te)
+        pred = GroupMedianRegressor().fit(X_tr, y_tr).predict(X_te)
         scores[names[-1]].append(evaluate(y_te, pred)["rmse_log1p"])
     head = ["model", *(f"seed {s}" for s in seeds), "mean", "wins"]
     best_per_seed = [min(scores[n][i] for n in names) for i in range(len(seeds))]

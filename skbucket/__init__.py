@@ -21,6 +21,7 @@ _LAZY = {
     "DistilBertClassifier": "skbucket.classification",
     "Blip2Captioner": "skbucket.captioning",
     "make_seed_pipeline": "skbucket.pipeline",
+    "GroupMedianRegressor": "skbucket.baselines",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

@@ -2,7 +2,8 @@
 
 Trains :func:`~skbucket.pipeline.make_seed_pipeline` on the older 80% of the bundled
 :func:`~skbucket.datasets.load_captioned_posts` sample, evaluates it on the newest 20% (the
-challenge's "later posts" regime), prints a metrics table next to a per-account median baseline,
+challenge's "later posts" regime), prints a metrics table next to a per-account median baseline
+(:class:`~skbucket.baselines.GroupMedianRegressor`: the account's median, else its company's),
 and writes the fitted model and a self-contained HTML report. By default the router is a
 HistGradientBoosting classifier on the prompt embeddings and post features, with log1p targets
 and soft routing averaged in log1p space: what the time split's dev exploration in
@@ -68,14 +69,6 @@ def time_split(frame, date_column="date", test_fraction=0.2):
     return mask
 
 
-def _username_median(X_train, y_train, X_test):
-    import pandas as pd
-
-    medians = pd.Series(y_train.to_numpy(), index=X_train["username"].to_numpy())
-    medians = medians.groupby(level=0).median()
-    return X_test["username"].map(medians).fillna(float(y_train.median())).to_numpy()
-
-
 def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1, quiet=False):
     """Fit, evaluate and report the seed pipeline on the bundled real posts.
 
@@ -104,9 +97,10 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     """
     import pandas as pd
 
+    from .baselines import GroupMedianRegressor
     from .cli import save_model
     from .datasets import load_captioned_posts
-    from .metrics import evaluate, evaluate_estimator
+    from .metrics import evaluate_estimator
     from .pipeline import make_seed_pipeline, models_used
     from .report import write_report
 
@@ -148,7 +142,9 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     name = "skbucket (HGB router, soft, log1p)" if classifier == "hgb" else "skbucket seed pipeline"
     rows = {
         name: evaluate_estimator(pipe, X_test, y_test),
-        "per-account median": evaluate(y_test, _username_median(X_train, y_train, X_test)),
+        "per-account median": evaluate_estimator(
+            GroupMedianRegressor().fit(X_train, y_train), X_test, y_test
+        ),
     }
     table = pd.DataFrame(rows).T
     table.index.name = "model"

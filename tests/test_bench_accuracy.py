@@ -94,16 +94,6 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
         assert seed0[cells[0]] == cells[1], (seed0, row)
 
 
-def test_username_median_falls_back_to_company_then_global():
-    import pandas as pd
-
-    bench = _load_bench()
-    X_train = pd.DataFrame({"username": ["a", "a", "b"], "inferred_company": ["x", "x", "y"]})
-    y_train = pd.Series([1.0, 3.0, 10.0])
-    X_test = pd.DataFrame({"username": ["a", "new", "new"], "inferred_company": ["z", "y", "q"]})
-    assert bench.username_median(X_train, y_train, X_test).tolist() == [2.0, 10.0, 3.0]
-
-
 def test_dev_folds_hold_out_rows_like_the_test_split():
     import pandas as pd
 

@@ -1,0 +1,195 @@
+"""Baselines to measure a likes model against.
+
+:class:`GroupMedianRegressor` predicts the training median of the row's account, falling back
+to its company, then to everyone: the "per-account median" that ``skbucket demo`` and
+``benchmarks/bench_accuracy.py`` print next to skbucket. On posts of accounts seen in
+training it is hard to beat, since most of the variance of likes is between accounts.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+
+from .bucketed import _check_targets
+
+__all__ = ["GroupMedianRegressor"]
+
+
+class GroupMedianRegressor(RegressorMixin, BaseEstimator):
+    """Median of the training target within the row's group, with fallbacks.
+
+    A row gets the training median of the rows that share its value of the first of
+    ``group_columns``; when that value was not seen in ``fit`` (or held by fewer than
+    ``min_count`` training rows, or is missing), the median of the rows sharing its value of
+    the next column; and so on; else the median of all training rows. With the default
+    columns that is: the account's median, else the company's, else the global median.
+
+    Parameters
+    ----------
+    group_columns : str, int or sequence of them, default=("username", "inferred_company")
+        The grouping columns, most specific first: column names for a DataFrame, integer
+        positions for an array. Their values must be hashable scalars (a list in a cell is a
+        ``TypeError`` naming the column and row); missing values (``None``, ``NaN``) fall back
+        to the next column.
+    min_count : int, default=1
+        Groups with fewer training rows than this are treated as unseen (their rows fall back
+        to the next column).
+
+    Attributes
+    ----------
+    medians_ : list of dict
+        Per grouping column, ``{value: training median}`` of the groups with at least
+        ``min_count`` rows.
+    global_median_ : float
+        Median of all training targets: the last fallback.
+    n_features_in_ : int
+        Number of columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names seen in ``fit`` (DataFrame input only).
+
+    See Also
+    --------
+    skbucket.bucketed.BucketedRegressor : The model this baseline is measured against.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skbucket.baselines import GroupMedianRegressor
+    >>> posts = pd.DataFrame({"username": ["ann", "ann", "bob", "cy"],
+    ...                       "inferred_company": ["acme", "acme", "acme", "zeta"]})
+    >>> model = GroupMedianRegressor().fit(posts, [10, 30, 500, 7])
+    >>> new = pd.DataFrame({"username": ["ann", "dee", "eve"],
+    ...                     "inferred_company": ["acme", "acme", "nova"]})
+    >>> model.predict(new)  # ann's median; acme's median; everyone's median
+    array([20., 30., 20.])
+    """
+
+    _parameter_constraints: dict = {
+        "group_columns": ["array-like", str, numbers.Integral],
+        "min_count": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, group_columns=("username", "inferred_company"), min_count=1):
+        self.group_columns = group_columns
+        self.min_count = min_count
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing group value falls back to the next column
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Store the training median of every group of every grouping column.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Holds the grouping columns; other columns are ignored.
+        y : array-like of shape (n_samples,)
+            Finite numbers (likes).
+
+        Returns
+        -------
+        self : GroupMedianRegressor
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False)
+        y = _check_targets(y, allow_negative=True)  # errors name the first bad row
+        check_consistent_length(X, y)
+        target = pd.Series(y)
+        self.medians_ = []
+        for position, name in self._positions():
+            keys = self._keys(X, position, name)
+            stats = target.groupby(keys.to_numpy(), dropna=True).agg(["median", "size"])
+            stats = stats[stats["size"] >= self.min_count]
+            self.medians_.append(stats["median"].astype(float).to_dict())
+        self.global_median_ = float(np.median(y))
+        return self
+
+    def predict(self, X):
+        """The group median of each row (see the class description for the fallbacks).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Same columns as in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        pred = np.full(X.shape[0], np.nan)
+        for (position, name), medians in zip(self._positions(), self.medians_, strict=True):
+            todo = np.flatnonzero(np.isnan(pred))
+            if todo.size == 0:
+                break
+            keys = self._keys(X[todo], position, name)
+            pred[todo] = keys.map(medians).to_numpy(dtype=float, na_value=np.nan)
+        pred[np.isnan(pred)] = self.global_median_
+        return pred
+
+    # ------------------------------------------------------------------ internals
+    def _positions(self):
+        """``[(position, label)]`` of the grouping columns in the validated array."""
+        single = isinstance(self.group_columns, (str, numbers.Integral))
+        columns = [self.group_columns] if single else list(self.group_columns)
+        if not columns:
+            raise ValueError("group_columns is empty: name at least one grouping column.")
+        names = getattr(self, "feature_names_in_", None)
+        out = []
+        for column in columns:
+            if isinstance(column, numbers.Integral) and not isinstance(column, bool):
+                if not 0 <= column < self.n_features_in_:
+                    raise ValueError(
+                        f"group_columns: position {column} is out of range: X has "
+                        f"{self.n_features_in_} feature(s) (columns)."
+                    )
+                out.append((int(column), f"at position {column}"))
+            elif names is None:
+                raise ValueError(
+                    f"group_columns names {column!r}, but X has no column names (an array): "
+                    "pass a DataFrame, or integer positions in group_columns."
+                )
+            elif column not in list(names):
+                raise ValueError(
+                    f"GroupMedianRegressor: grouping column {column!r} not found in X; "
+                    f"columns present: {list(names)}."
+                )
+            else:
+                out.append((list(names).index(column), repr(column)))
+        return out
+
+    @staticmethod
+    def _keys(X, position, name) -> pd.Series:
+        """Column ``position`` of ``X`` as group keys (missing values become NaN)."""
+        keys = pd.Series(X[:, position], dtype=object)
+        keys = keys.where(~keys.map(_is_missing), np.nan)
+        for row, value in enumerate(keys):
+            try:
+                hash(value)
+            except TypeError:
+                raise TypeError(
+                    f"GroupMedianRegressor: grouping column {name}, row {row} holds an "
+                    f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
+                    "string or a number (a scalar such as an account name)."
+                ) from None
+        return keys
+
+
+def _is_missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like cells: not missing, reported by _keys
+        return False

@@ -1,0 +1,131 @@
+"""GroupMedianRegressor: group medians with fallbacks, validation, sklearn checks, real posts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbucket.baselines import GroupMedianRegressor
+from skbucket.datasets import load_captioned_posts
+
+
+def _posts():
+    X = pd.DataFrame(
+        {
+            "username": ["ann", "ann", "ann", "bob", "bob", None, "cy"],
+            "inferred_company": ["acme", "acme", "acme", "acme", "acme", "zeta", "zeta"],
+            "content": list("abcdefg"),
+        }
+    )
+    y = np.array([1.0, 5.0, 9.0, 100.0, 300.0, 40.0, 60.0])
+    return X, y
+
+
+def test_group_median_then_company_then_global():
+    X, y = _posts()
+    model = GroupMedianRegressor().fit(X, y)
+    new = pd.DataFrame(
+        {
+            "username": ["ann", "bob", "newbie", None, "cy", "ghost"],
+            "inferred_company": ["zeta", "acme", "acme", "zeta", "acme", "nova"],
+            "content": list("uvwxyz"),
+        }
+    )
+    expected = [
+        5.0,  # ann: her own median, whatever the company says
+        200.0,  # bob
+        9.0,  # unseen account: median of acme's five posts (1, 5, 9, 100, 300)
+        50.0,  # missing account: zeta's median (40, 60)
+        60.0,  # cy
+        np.median(y),  # unseen account and company: everyone
+    ]
+    np.testing.assert_allclose(model.predict(new), expected)
+    assert model.medians_[0] == {"ann": 5.0, "bob": 200.0, "cy": 60.0}
+    assert model.global_median_ == 40.0
+
+
+def test_min_count_treats_small_groups_as_unseen():
+    X, y = _posts()
+    model = GroupMedianRegressor(min_count=3).fit(X, y)
+    assert set(model.medians_[0]) == {"ann"}
+    pred = model.predict(X)
+    # bob (2 posts) falls back to acme (5 posts); cy and the missing account to the global
+    # median (zeta has only 2 posts)
+    np.testing.assert_allclose(pred, [5, 5, 5, 9, 9, 40, 40])
+
+
+def test_single_column_and_positions():
+    X, y = _posts()
+    by_name = GroupMedianRegressor(group_columns="username").fit(X, y).predict(X)
+    by_position = GroupMedianRegressor(group_columns=[0]).fit(X.to_numpy(), y).predict(X.to_numpy())
+    np.testing.assert_allclose(by_name, by_position)
+    np.testing.assert_allclose(by_name, [5, 5, 5, 200, 200, 40, 60])  # missing: global
+
+
+@pytest.mark.parametrize(
+    ("group_columns", "X", "message"),
+    [
+        (
+            ("username", "company"),
+            None,
+            r"grouping column 'company' not found in X; columns present",
+        ),
+        (("username",), "array", r"X has no column names"),
+        ((5,), "array", r"position 5 is out of range: X has 3 feature"),
+        ((), None, r"group_columns is empty"),
+    ],
+)
+def test_bad_group_columns_say_what_is_wrong(group_columns, X, message):
+    posts, y = _posts()
+    data = posts.to_numpy() if X == "array" else posts
+    with pytest.raises(ValueError, match=message):
+        GroupMedianRegressor(group_columns=group_columns).fit(data, y)
+
+
+def test_bad_cells_and_targets_name_the_row():
+    X, y = _posts()
+    X["username"] = X["username"].astype(object)
+    X.at[3, "username"] = ["bob", "alt"]
+    with pytest.raises(TypeError, match=r"column 'username', row 3 holds an unhashable list"):
+        GroupMedianRegressor().fit(X, y)
+    X, y = _posts()
+    y[4] = np.nan
+    with pytest.raises(ValueError, match=r"y must be finite, but row 4 is "):
+        GroupMedianRegressor().fit(X, y)
+
+
+def test_predict_checks_columns_like_fit():
+    X, y = _posts()
+    model = GroupMedianRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(X[["inferred_company", "username", "content"]])
+
+
+def test_clone_and_cross_val_score():
+    X, y = _posts()
+    model = GroupMedianRegressor(min_count=2)
+    assert clone(model).get_params() == model.get_params()
+    scores = cross_val_score(model, X, y, cv=2, scoring="neg_mean_absolute_error")
+    assert np.isfinite(scores).all()
+
+
+def test_real_posts_seen_accounts_beat_the_global_median():
+    """On later posts of known accounts the account median is far better than one number."""
+    df = load_captioned_posts().frame  # the bundled sample of real posts
+    order = np.argsort(pd.to_datetime(df["date"]).to_numpy(), kind="stable")
+    cut = int(len(df) * 0.8)
+    train, test = df.iloc[order[:cut]], df.iloc[order[cut:]]
+    y_train, y_test = np.log1p(train["likes"]), np.log1p(test["likes"])
+    model = GroupMedianRegressor().fit(train, y_train)
+    rmse = np.sqrt(np.mean((model.predict(test) - y_test) ** 2))
+    rmse_global = np.sqrt(np.mean((np.median(y_train) - y_test) ** 2))
+    assert rmse < 0.75 * rmse_global
+
+
+@parametrize_with_checks([GroupMedianRegressor(group_columns=(0, 1))])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
