@@ -43,7 +43,7 @@ fine-tuning for rows that use it, plus the row's own fit. Metrics come from
 ``n_jobs``/``thread_count``), torch with ``--torch-threads``.
 
 Run: ``.venv/bin/python benchmarks/bench_accuracy.py [--quick] [--rows N] [--clf-rows S]
-[--splits company time] [--dev-folds K] [--company-seeds N]``.
+[--splits company time] [--dev-folds K] [--company-seeds N] [--pick NAME]``.
 """
 
 from __future__ import annotations
@@ -477,11 +477,10 @@ def company_seeds_table(bench, X, y, best, say):
     """RMSE(log1p) of the picked configuration and the peers over more company splits.
 
     One 15% company split holds out a few dozen companies, so its ranking depends on which;
-    this repeats the split with other seeds (same picked configuration, HGB router only).
+    this repeats the split with other seeds (same picked configuration; a text router is
+    fine-tuned on each split's training rows, as for the table's own split).
     """
     args = bench.args
-    if best[2]:
-        return "(--company-seeds: the picked configuration uses the text router; skipped)\n"
     peers = bench.peers()
     names = [f"skbucket best ({best[0]})", *(name for name, _ in peers), "per-username median"]
     seeds = list(range(args.seed, args.seed + 1 + args.company_seeds))  # the table's split too
@@ -492,7 +491,8 @@ def company_seeds_table(bench, X, y, best, say):
         X_tr, y_tr, X_te, y_te = X[~mask], y[~mask], X[mask], y[mask]
         F_tr, F_te, _ = bench.features(X_tr, y_tr, X_te)
         num = _NOT_PROMPT(F_tr)
-        models = [(best_model(bench, best, None), F_tr, F_te)]
+        text_clf = bench.finetune(F_tr, y_tr, args.clf_rows)[0] if best[2] else None
+        models = [(best_model(bench, best, text_clf), F_tr, F_te)]
         models += [(clone(reg), F_tr[num], F_te[num]) for _, reg in peers]
         for name, (model, A, B) in zip(names, models):
             scores[name].append(evaluate_estimator(model.fit(A, y_tr), B, y_te)["rmse_log1p"])
@@ -503,8 +503,8 @@ def company_seeds_table(bench, X, y, best, say):
     lines = [
         f"RMSE(log1p) on {len(seeds)} company splits (15% of the companies held out each; seed "
         f"{args.seed} is the split above; the configuration picked above, refitted on each; the "
-        "seed pipeline is left out for its fine-tuning cost; wins: splits where the row is "
-        "best):\n",
+        "seed pipeline, whose seed XGBoost/CatBoost regressors on every column take minutes per "
+        "split, is left out; wins: splits where the row is best):\n",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
@@ -562,6 +562,13 @@ def parse_args(argv=None):
     parser.add_argument("--torch-threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--splits", nargs="+", choices=["company", "time"], default=None)
+    parser.add_argument(
+        "--pick",
+        choices=[name for name, _, _ in CANDIDATES],
+        default=None,
+        help="use this candidate as skbucket best without a dev exploration (e.g. to rerun "
+        "--company-seeds for the configuration a full run picked)",
+    )
     parser.add_argument(
         "--dev-folds",
         type=int,
@@ -658,18 +665,23 @@ def main(argv=None):
                     continue
                 say(split)
                 print(f"### {split}\n")
-                best, dev_table, sizes = explore(bench, X, y, mask, kind, say)
-                folds = "; ".join(f"{a:,} dev-train, {d:,} dev posts" for a, d in sizes)
-                print(
-                    f"Dev exploration on the training rows, held out the same way as the test "
-                    f"rows ({len(sizes)} fold(s) of {DEV_FOLDS[kind]}: {folds}; picked by the "
-                    "mean RMSE(log1p) over the folds; the per-bucket regressors are the seed's "
-                    "XGBoost/CatBoost in every candidate; they and the HGB router read every "
-                    "numeric column (embeddings + post features) unless the name says *post "
-                    "features*):\n"
-                )
-                print(dev_markdown(dev_table))
-                print(f"\nPicked: **{best[0]}**")
+                if args.pick is not None:
+                    _, uses_text, params = next(c for c in CANDIDATES if c[0] == args.pick)
+                    best = (args.pick, params, uses_text, None)
+                    print(f"Picked: **{best[0]}** (given with --pick: no dev exploration here)")
+                else:
+                    best, dev_table, sizes = explore(bench, X, y, mask, kind, say)
+                    folds = "; ".join(f"{a:,} dev-train, {d:,} dev posts" for a, d in sizes)
+                    print(
+                        "Dev exploration on the training rows, held out the same way as the "
+                        f"test rows ({len(sizes)} fold(s) of {DEV_FOLDS[kind]}: {folds}; "
+                        "picked by the mean RMSE(log1p) over the folds; the per-bucket "
+                        "regressors are the seed's XGBoost/CatBoost in every candidate; they and "
+                        "the HGB router read every numeric column (embeddings + post features) "
+                        "unless the name says *post features*):\n"
+                    )
+                    print(dev_markdown(dev_table))
+                    print(f"\nPicked: **{best[0]}**")
                 table, info = run_split(bench, X, y, mask, best, say)
                 n_comp = X.loc[mask, "inferred_company"].nunique()
                 print(

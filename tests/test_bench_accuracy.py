@@ -78,20 +78,40 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
     assert len(n) == 2
     for n_train, n_test in n:
         assert int(n_train.replace(",", "")) + int(n_test.replace(",", "")) == 240
-    # --company-seeds 1: the split above (seed 0, same numbers) and one more, unless the
-    # company split picked the text router (then that table is skipped, and says so)
-    picked = re.search(r"Picked: \*\*(.+)\*\*", sections["company"]).group(1)
-    if dict((n, t) for n, t, _ in bench.CANDIDATES)[picked]:
-        assert "the picked configuration uses the text router; skipped" in sections["company"]
-        return
-    seeds = _table_rows(sections["company"], "company splits")
+    # --company-seeds 1: the split above (seed 0, same numbers) and one more
+    _check_company_seeds(sections["company"])
+
+
+def _check_company_seeds(text):
+    seeds = _table_rows(text, "company splits")
     assert len(seeds) == len(ROWS) - 1
     for row, name in zip(seeds, ROWS[1:], strict=True):
         assert row.split("|")[1].strip().startswith(name)
     seed0 = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in seeds}
-    for row in _table_rows(sections["company"], "Test: n_train")[1:]:
+    for row in _table_rows(text, "Test: n_train")[1:]:
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert seed0[cells[0]] == cells[1], (seed0, row)
+
+
+def test_pick_skips_the_dev_exploration_and_seeds_refit_the_text_router(
+    shared_data, tmp_path, capsys
+):
+    bench = _load_bench()
+    if not (shared_data / "posts_captioned.csv.gz").is_file():
+        pytest.skip("posts_captioned.csv.gz not in the shared data")
+    model = make_tiny_distilbert(tmp_path / "tiny")
+    pick = "text clf, soft (log-space mean), log1p"
+    assert dict((n, t) for n, t, _ in bench.CANDIDATES)[pick]  # uses the fine-tuned text router
+    argv = ["--quick", "--rows", "240", "--torch-threads", "1", "--text-model", model]
+    argv += ["--data-dir", str(shared_data), "--cache-dir", str(tmp_path / "cache")]
+    argv += ["--splits", "company", "--company-seeds", "1", "--pick", pick]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"Picked: **{pick}** (given with --pick" in out
+    assert "Dev exploration" not in out and "### time split" not in out
+    assert _table_rows(out, "Test: n_train")[1].startswith(f"| skbucket best ({pick})")
+    # the text router is fine-tuned again on seed 0's training rows: same numbers as the table
+    _check_company_seeds(out)
 
 
 def test_dev_folds_hold_out_rows_like_the_test_split():
