@@ -7,9 +7,9 @@ challenge's "later posts" regime), prints a metrics table next to a per-account 
 and writes the fitted model and a self-contained HTML report. By default the router is a
 HistGradientBoosting classifier on the prompt embeddings and post features, with log1p targets
 and soft routing averaged in log1p space: what the time split's dev exploration in
-``benchmarks/bench_accuracy.py`` picks for later posts (there with balanced class weights, 0.013
-better on the dev split, left out here for simplicity). ``classifier="distilbert"`` fine-tunes the
-seed's text router instead, which takes several minutes more on a CPU.
+``benchmarks/bench_accuracy.py`` (three rolling dev windows) picks for later posts.
+``classifier="distilbert"`` fine-tunes the seed's text router instead, which takes several
+minutes more on a CPU.
 """
 
 from __future__ import annotations
