@@ -38,6 +38,9 @@ call 0.064-0.072 s (18-21x against the in-process cold run; torch never imported
 rest is one-time imports: scikit-learn's callback module pulls ``rich``, ~35 ms, narwhals
 ~10 ms), a second estimator there 0.016-0.026 s (57-72x); process vs process, same
 measurement: first run 4.30-4.63 s, second 0.063-0.064 s, 67-73x.
+Fourth session, two runs: pipeline 2.36-2.37 s best, Blip2Captioner 1.19-1.20 s best; 1.98x /
+1.98x best vs best, 1.99x / 1.94x median vs median; disk cache 65-76x (fresh estimator), 21-22x
+(fresh process vs in-process cold), 66x (process vs process).
 
 Run::
 
