@@ -57,7 +57,7 @@ def test_lazy_public_names_resolve():
 
 def test_wheel_is_small_and_carries_the_data(tmp_path):
     pytest.importorskip("setuptools")
-    subprocess.run(
+    proc = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -73,8 +73,14 @@ def test_wheel_is_small_and_carries_the_data(tmp_path):
         check=True,
         capture_output=True,
     )
+    # pyproject.toml uses no deprecated metadata (e.g. a TOML-table license, which setuptools
+    # stops accepting in 2027)
+    assert "deprecated" not in proc.stderr.decode(), proc.stderr.decode()
     (wheel,) = tmp_path.glob("skbucket-*.whl")
     assert wheel.stat().st_size < 2_000_000
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        assert "License-Expression: BSD-3-Clause" in archive.read(meta).decode()
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("tweets.csv.gz") for n in names)
     assert any(n.endswith(".csv.gz") and "captioned" in n for n in names)
