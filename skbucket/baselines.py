@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from ._models import _is_missing
 from .bucketed import _check_targets
 
 __all__ = ["GroupMedianRegressor"]
@@ -186,10 +187,3 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                     "string or a number (a scalar such as an account name)."
                 ) from None
         return keys
-
-
-def _is_missing(value) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like cells: not missing, reported by _keys
-        return False
