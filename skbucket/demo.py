@@ -82,8 +82,8 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         The bucket router (see :func:`~skbucket.pipeline.make_seed_pipeline`). ``"hgb"`` runs
         with ``target_transform="log1p"``, ``routing="soft"`` and
         ``soft_average="transformed"`` (``skbucket.demo.HGB_SETTINGS``): what the time split's dev
-        exploration of ``benchmarks/bench_accuracy.py`` picks (there with balanced class
-        weights); the demo's split is a time split too. ``"distilbert"`` is the seed as
+        exploration of ``benchmarks/bench_accuracy.py`` picks; the demo's split is a time split
+        too. ``"distilbert"`` is the seed as
         published (hard routing, raw target).
     epochs : int, default=1
         Fine-tuning epochs of the DistilBERT router (``classifier="distilbert"`` only).
