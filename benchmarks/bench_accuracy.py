@@ -10,6 +10,11 @@ Splits (seeded):
   "unseen brand" regime: every held-out username is unseen too);
 - **time**: the latest 10% of the posts by date are held out.
 
+One split scores a few dozen companies or one stretch of time, so ``--company-seeds N`` and
+``--time-windows N`` refit the picked configuration and the peers on N more company splits, or
+on N earlier time windows (before the posts the dev folds held out), and tabulate RMSE(log1p)
+with the number of wins.
+
 Rows of each table (every model sees the same training rows):
 
 - ``skbucket seed pipeline``: the model step of :func:`skbucket.make_seed_pipeline` as built
@@ -43,7 +48,8 @@ fine-tuning for rows that use it, plus the row's own fit. Metrics come from
 ``n_jobs``/``thread_count``), torch with ``--torch-threads``.
 
 Run: ``.venv/bin/python benchmarks/bench_accuracy.py [--quick] [--rows N] [--clf-rows S]
-[--splits company time] [--dev-folds K] [--company-seeds N] [--pick NAME]``.
+[--splits company time] [--dev-folds K] [--company-seeds N] [--time-windows N]
+[--pick NAME]``.
 """
 
 from __future__ import annotations
@@ -100,9 +106,14 @@ def company_split(X, fraction, seed):
     return mask
 
 
+def by_date(X):
+    """Row positions of ``X`` from the oldest post to the latest (ties keep their order)."""
+    return np.argsort(pd.to_datetime(X["date"]).to_numpy(), kind="stable")
+
+
 def time_split(X, fraction):
     """Test mask: the latest ``fraction`` of the posts by date."""
-    order = np.argsort(pd.to_datetime(X["date"]).to_numpy(), kind="stable")
+    order = by_date(X)
     mask = np.zeros(len(X), dtype=bool)
     mask[order[len(X) - int(round(len(X) * fraction)) :]] = True
     return mask
@@ -325,7 +336,7 @@ def dev_folds(X_train, kind, seed, n_folds):
             dev = company_split(X_train, 0.15, seed + 1 + j)
             yield ~dev, dev
         return
-    order = np.argsort(pd.to_datetime(X_train["date"]).to_numpy(), kind="stable")
+    order = by_date(X_train)
     n, size = len(X_train), int(round(len(X_train) * 0.10))
     for j in range(n_folds):
         stop = n - j * size
@@ -473,22 +484,48 @@ def run_split(bench, X, y, test_mask, best, say):
     }
 
 
-def company_seeds_table(bench, X, y, best, say):
-    """RMSE(log1p) of the picked configuration and the peers over more company splits.
+def time_windows(X, fraction, dev_folds, n_windows):
+    """``(train mask, test mask)`` of the time split and of ``n_windows`` earlier windows.
 
-    One 15% company split holds out a few dozen companies, so its ranking depends on which;
-    this repeats the split with other seeds (same picked configuration; a text router is
-    fine-tuned on each split's training rows, as for the table's own split).
+    Window 0 is the split's own test window (the latest ``fraction`` of the posts, trained on
+    all the posts before it). The windows before it that :func:`dev_folds` holds out from its
+    training rows (``dev_folds`` of them) are skipped, so that no window scores a configuration
+    on the posts it was picked on; then come ``n_windows`` windows of the same size, each
+    further back in time and each trained only on the posts before it.
+    """
+    order = by_date(X)
+    n = len(X)
+    size = int(round(n * fraction))
+    n_train = n - size
+    stops = [n]
+    stop = n_train - dev_folds * int(round(n_train * 0.10))  # below the dev folds' posts
+    for _ in range(n_windows):
+        if stop - size < size:  # too few earlier posts left to train on
+            break
+        stops.append(stop)
+        stop -= size
+    for stop in stops:
+        train, test = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        train[order[: stop - size]] = True
+        test[order[stop - size : stop]] = True
+        yield train, test
+
+
+def repeats_table(bench, X, y, best, splits, intro, say):
+    """RMSE(log1p) of the picked configuration and the peers over several splits.
+
+    ``splits`` is ``[(label, train mask, test mask)]``, the table's own split first. One split
+    scores a few dozen companies or one stretch of time, so its ranking may be luck; this refits
+    the same picked configuration (a text router is fine-tuned again on each split's training
+    rows, as for the table's own split) and the peers on each, and counts the wins.
     """
     args = bench.args
     peers = bench.peers()
     names = [f"skbucket best ({best[0]})", *(name for name, _ in peers), "per-username median"]
-    seeds = list(range(args.seed, args.seed + 1 + args.company_seeds))  # the table's split too
     scores = {name: [] for name in names}
-    for seed in seeds:
-        mask = company_split(X, 0.15, seed)
-        say(f"company split, seed {seed}")
-        X_tr, y_tr, X_te, y_te = X[~mask], y[~mask], X[mask], y[mask]
+    for label, train, test in splits:
+        say(label)
+        X_tr, y_tr, X_te, y_te = X[train], y[train], X[test], y[test]
         F_tr, F_te, _ = bench.features(X_tr, y_tr, X_te)
         num = _NOT_PROMPT(F_tr)
         text_clf = bench.finetune(F_tr, y_tr, args.clf_rows)[0] if best[2] else None
@@ -498,21 +535,50 @@ def company_seeds_table(bench, X, y, best, say):
             scores[name].append(evaluate_estimator(model.fit(A, y_tr), B, y_te)["rmse_log1p"])
         pred = GroupMedianRegressor().fit(X_tr, y_tr).predict(X_te)
         scores[names[-1]].append(evaluate(y_te, pred)["rmse_log1p"])
-    head = ["model", *(f"seed {s}" for s in seeds), "mean", "wins"]
-    best_per_seed = [min(scores[n][i] for n in names) for i in range(len(seeds))]
-    lines = [
-        f"RMSE(log1p) on {len(seeds)} company splits (15% of the companies held out each; seed "
-        f"{args.seed} is the split above; the configuration picked above, refitted on each; the "
-        "seed pipeline, whose seed XGBoost/CatBoost regressors on every column take minutes per "
-        "split, is left out; wins: splits where the row is best):\n",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
-    ]
+    head = ["model", *(label for label, _, _ in splits), "mean", "wins"]
+    best_per_split = [min(scores[n][i] for n in names) for i in range(len(splits))]
+    lines = [intro + "\n", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in names:
-        wins = sum(v == b for v, b in zip(scores[name], best_per_seed))
+        wins = sum(v == b for v, b in zip(scores[name], best_per_split))
         cells = [f"{v:.3f}" for v in scores[name]] + [f"{np.mean(scores[name]):.3f}", str(wins)]
         lines.append("| " + " | ".join([name, *cells]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def company_seeds_table(bench, X, y, best, say):
+    """:func:`repeats_table` over ``--company-seeds`` more company splits (seeds seed+1...)."""
+    args = bench.args
+    seeds = list(range(args.seed, args.seed + 1 + args.company_seeds))  # the table's split too
+    splits = []
+    for seed in seeds:
+        mask = company_split(X, 0.15, seed)
+        splits.append((f"seed {seed}", ~mask, mask))
+    intro = (
+        f"RMSE(log1p) on {len(seeds)} company splits (15% of the companies held out each; seed "
+        f"{args.seed} is the split above; the configuration picked above, refitted on each; the "
+        "seed pipeline, whose seed XGBoost/CatBoost regressors on every column take minutes per "
+        "split, is left out; wins: splits where the row is best):"
+    )
+    return repeats_table(bench, X, y, best, splits, intro, say)
+
+
+def time_windows_table(bench, X, y, best, say):
+    """:func:`repeats_table` over the test window and ``--time-windows`` earlier windows."""
+    args = bench.args
+    windows = list(time_windows(X, 0.10, args.dev_folds, args.time_windows))
+    dates = pd.to_datetime(X["date"])
+    splits = []
+    for j, (train, test) in enumerate(windows):
+        span = f"{dates[test].min():%Y-%m-%d} to {dates[test].max():%Y-%m-%d}"
+        splits.append((f"window {j} ({span})", train, test))
+    intro = (
+        f"RMSE(log1p) on {len(windows)} time windows of 10% of the posts each (window 0 is the "
+        "split above; the others lie before the posts of the dev folds, so the pick never saw "
+        "them, each trained only on the posts before it, so with fewer training posts the "
+        "further back it goes; the configuration picked above, refitted on each; no seed "
+        "pipeline; wins: windows where the row is best):"
+    )
+    return repeats_table(bench, X, y, best, splits, intro, say)
 
 
 def truncated_share(model, texts, max_length):
@@ -583,6 +649,14 @@ def parse_args(argv=None):
         help="also score the company split's picked configuration and the peers on the split "
         "and N more company splits (seeds seed+1...; no seed pipeline: its fine-tuning is the "
         "cost)",
+    )
+    parser.add_argument(
+        "--time-windows",
+        type=int,
+        default=0,
+        help="also score the time split's picked configuration and the peers on N earlier "
+        "windows of 10%% of the posts (before the dev folds' posts; each trained on the posts "
+        "before it)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -698,6 +772,8 @@ def main(argv=None):
                 )
                 if kind == "company" and args.company_seeds:
                     print(company_seeds_table(bench, X, y, best, say))
+                if kind == "time" and args.time_windows:
+                    print(time_windows_table(bench, X, y, best, say))
     print(
         "\n`fit s` = wall seconds on the shared machine: the feature step (prompt embeddings "
         "from the warm disk cache, see the cold cost above, + PostFeatures) + the "

@@ -140,3 +140,54 @@ def test_dev_folds_hold_out_rows_like_the_test_split():
     for train, dev in folds:
         assert (train == ~dev).all()
         assert not set(X.loc[train, "inferred_company"]) & set(X.loc[dev, "inferred_company"])
+
+
+def test_time_windows_skip_the_dev_folds_and_train_on_earlier_posts():
+    import pandas as pd
+
+    bench = _load_bench()
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2020-01-01", periods=200, freq="D")[rng.permutation(200)]
+    X = pd.DataFrame({"date": dates.astype(str)})
+
+    windows = list(bench.time_windows(X, 0.10, 3, 4))
+    assert len(windows) == 5
+    test = bench.time_split(X, 0.10)
+    assert (windows[0][0] == ~test).all() and (windows[0][1] == test).all()
+    dev_posts = np.zeros(len(X), dtype=bool)
+    for _, dev in bench.dev_folds(X[~test], "time", 0, 3):
+        dev_posts[np.flatnonzero(~test)[dev]] = True
+    for j, (train, window) in enumerate(windows):
+        assert window.sum() == 20
+        assert dates[train].max() < dates[window].min()  # trained on earlier posts only
+        if j:
+            assert not (window & dev_posts).any()  # never the posts the pick was made on
+            assert dates[window].max() < dates[dev_posts].min()
+    for (_, later), (_, earlier) in zip(windows, windows[1:]):
+        assert dates[earlier].max() < dates[later].min()
+    # far back in time, windows stop when fewer posts than one window are left to train on
+    assert len(list(bench.time_windows(X, 0.10, 3, 50))) == 1 + 5
+
+
+def test_time_windows_table_starts_with_the_split_above(shared_data, tmp_path, capsys):
+    bench = _load_bench()
+    if not (shared_data / "posts_captioned.csv.gz").is_file():
+        pytest.skip("posts_captioned.csv.gz not in the shared data")
+    model = make_tiny_distilbert(tmp_path / "tiny")
+    argv = ["--quick", "--rows", "240", "--torch-threads", "1", "--text-model", model]
+    argv += ["--data-dir", str(shared_data), "--cache-dir", str(tmp_path / "cache")]
+    argv += ["--splits", "time", "--time-windows", "2", "--pick", "HGB clf, soft, log1p"]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    head = [line for line in out.splitlines() if line.startswith("| model | window 0 (")][0]
+    assert len(head.split("|")) - 2 == 1 + 3 + 2  # model, windows 0-2, mean, wins
+    rows = _table_rows(out, "time windows")
+    assert len(rows) == len(ROWS) - 1
+    window0 = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in rows}
+    for row in _table_rows(out, "Test: n_train")[1:]:  # window 0 is the table's split
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert window0[cells[0]] == cells[1], (window0, row)
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert np.isclose(np.mean([float(v) for v in cells[1:4]]), float(cells[4]), atol=2e-3)
+        assert 0 <= int(cells[5]) <= 3
