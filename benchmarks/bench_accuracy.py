@@ -17,9 +17,9 @@ with the number of wins.
 
 Rows of each table (every model sees the same training rows):
 
-- ``skbucket seed pipeline``: the model step of :func:`skbucket.make_seed_pipeline` as built
-  (hard routing, raw target, the seed's per-bucket XGBoost/CatBoost regressors, the fine-tuned
-  text classifier on the prompt);
+- ``skbucket seed pipeline``: the model step of :func:`skbucket.make_seed_pipeline` with
+  ``SEED_SETTINGS``, the seed as published (hard routing, raw target, the seed's per-bucket
+  XGBoost/CatBoost regressors, the fine-tuned text classifier on the prompt);
 - ``skbucket best``: per split, the configuration with the lowest mean RMSE(log1p) over
   ``--dev-folds`` (default 3) *dev* folds of that split's training rows, held out the same way
   as its test rows (company split: all posts of 15% of the training companies, a new draw per
@@ -74,7 +74,13 @@ from skbucket.baselines import GroupMedianRegressor
 from skbucket.bucketed import _default_regressors, assign_buckets
 from skbucket.embedding import DistilBertEmbedder
 from skbucket.metrics import evaluate, evaluate_estimator
-from skbucket.pipeline import _NOT_PROMPT, PROMPT_COLUMN, make_seed_pipeline, models_used
+from skbucket.pipeline import (
+    _NOT_PROMPT,
+    PROMPT_COLUMN,
+    SEED_SETTINGS,
+    make_seed_pipeline,
+    models_used,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 INPUT_COLUMNS = ["date", "username", "inferred_company", "media", "caption", "content"]
@@ -185,9 +191,10 @@ class Bench:
         return len(prompts) / (time.perf_counter() - start)
 
     def seed_model(self):
-        """The seed pipeline's model step as built, with thread-pinned seed regressors."""
+        """The seed pipeline's model step as published (``SEED_SETTINGS``), with thread-pinned
+        seed regressors; the candidates set their own routing on it."""
         return clone(self.template["model"]).set_params(
-            regressors=seed_regressors(self.args.seed, self.n_trees)
+            **SEED_SETTINGS, regressors=seed_regressors(self.args.seed, self.n_trees)
         )
 
     def features(self, X_train, y_train, X_test):
@@ -300,6 +307,11 @@ CANDIDATES = [
         },
     ),
 ]
+
+
+#: the candidate that is ``make_seed_pipeline()``'s default configuration (text router, soft
+#: routing averaged in log1p space, log1p target; tested against the function's defaults)
+DEFAULT_CANDIDATE = "text clf, soft (log-space mean), log1p"
 
 
 def _options(params):
@@ -756,6 +768,11 @@ def main(argv=None):
                     )
                     print(dev_markdown(dev_table))
                     print(f"\nPicked: **{best[0]}**")
+                print(
+                    f"\n`make_seed_pipeline()`'s default configuration is the candidate "
+                    f"*{DEFAULT_CANDIDATE}*"
+                    + (" (the pick)." if best[0] == DEFAULT_CANDIDATE else " (not the pick).")
+                )
                 table, info = run_split(bench, X, y, mask, best, say)
                 n_comp = X.loc[mask, "inferred_company"].nunique()
                 print(

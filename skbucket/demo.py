@@ -83,8 +83,8 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         with ``target_transform="log1p"``, ``routing="soft"`` and
         ``soft_average="transformed"`` (``skbucket.demo.HGB_SETTINGS``): what the time split's dev
         exploration of ``benchmarks/bench_accuracy.py`` picks; the demo's split is a time split
-        too. ``"distilbert"`` is the seed as
-        published (hard routing, raw target).
+        too (and ``make_seed_pipeline``'s default routing). ``"distilbert"`` is the seed as
+        published (``skbucket.pipeline.SEED_SETTINGS``: hard routing, raw target).
     epochs : int, default=1
         Fine-tuning epochs of the DistilBERT router (``classifier="distilbert"`` only).
     quiet : bool, default=False
@@ -101,7 +101,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     from .cli import save_model
     from .datasets import load_captioned_posts
     from .metrics import evaluate_estimator
-    from .pipeline import make_seed_pipeline, models_used
+    from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
     from .report import write_report
 
     def say(message):
@@ -126,7 +126,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         caption_model=None,  # the bundled posts carry their captions already
         text_model=text_model,
         classifier=classifier,
-        **(HGB_SETTINGS if classifier == "hgb" else {}),
+        **(HGB_SETTINGS if classifier == "hgb" else SEED_SETTINGS),
         epochs=epochs,
         max_length=128,
         cache=out / "cache",

@@ -66,6 +66,11 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
             assert len(each) == 3 and np.isclose(np.mean(each), float(cells[1]), atol=1e-3)
         picked = re.search(r"Picked: \*\*(.+)\*\*", text).group(1)
         assert picked in {name for name, _, _ in bench.CANDIDATES}
+        said = re.search(r"default configuration is the candidate \*(.+)\* \((.+)\)", text)
+        assert said.groups() == (
+            bench.DEFAULT_CANDIDATE,
+            "the pick" if picked == bench.DEFAULT_CANDIDATE else "not the pick",
+        )
         rows = _table_rows(text, "Test: n_train")
         assert rows[1].startswith(f"| skbucket best ({picked})")
         assert len(rows) == len(ROWS), rows
@@ -191,3 +196,20 @@ def test_time_windows_table_starts_with_the_split_above(shared_data, tmp_path, c
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert np.isclose(np.mean([float(v) for v in cells[1:4]]), float(cells[4]), atol=2e-3)
         assert 0 <= int(cells[5]) <= 3
+
+
+def test_seed_row_is_the_seed_as_published_and_default_candidate_the_defaults(tmp_path):
+    from skbucket.pipeline import SEED_SETTINGS, make_seed_pipeline
+
+    bench = _load_bench()
+    candidates = {name: (uses_text, params) for name, uses_text, params in bench.CANDIDATES}
+    built = bench.Bench(bench.parse_args(["--text-model", "m", "--cache-dir", str(tmp_path)]))
+    seed = built.seed_model()
+    assert {k: seed.get_params()[k] for k in SEED_SETTINGS} == SEED_SETTINGS
+    assert candidates["text clf, hard, raw (seed)"] == (True, {})  # the seed model as it is
+    uses_text, params = candidates[bench.DEFAULT_CANDIDATE]
+    default = make_seed_pipeline(caption_model=None, text_model="m").named_steps["model"]
+    assert uses_text and type(default.classifier).__name__ == "DistilBertClassifier"
+    assert {k: default.get_params()[k] for k in params} == params
+    changed = {k: v for k, v in default.get_params(deep=False).items() if k in SEED_SETTINGS}
+    assert {k: changed[k] for k in SEED_SETTINGS if changed[k] != SEED_SETTINGS[k]} == params

@@ -21,7 +21,7 @@ from skbucket.cache import process_memory_cache
 from skbucket.classification import DistilBertClassifier
 from skbucket.datasets import load_tweets
 from skbucket.embedding import DistilBertEmbedder
-from skbucket.pipeline import models_used
+from skbucket.pipeline import SEED_SETTINGS, models_used
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,25 @@ def test_fit_predict_score_and_routing(tiny, posts):
     assert model.regressors_[0].n_features_in_ == numeric.shape[1]  # no text reached them
     proba = model.predict_bucket_proba(features)
     assert proba.shape == (8, 7) and np.allclose(proba.sum(axis=1), 1)
+    # the default routing: every bucket's regressor, fit on log1p(likes) (back to likes, at least
+    # 0), averaged in log1p space with the router's probabilities as weights
+    assert (model.routing, model.soft_average, model.target_transform) == (
+        "soft",
+        "transformed",
+        "log1p",
+    )
+    regs = [model.regressors_[k] for k in range(proba.shape[1])]
+    raw = np.column_stack([np.expm1(r.predict(numeric)).clip(0) for r in regs])
+    assert pred == pytest.approx(np.expm1((proba * np.log1p(raw)).sum(axis=1)), rel=1e-5)
+
+
+def test_seed_settings_route_hard_on_raw_likes(tiny, posts):
+    X, y = posts
+    pipe = _pipe(tiny, **SEED_SETTINGS).fit(X[:40], y[:40])
+    pred = pipe.predict(X[40:])
+    model = pipe.named_steps["model"]
+    features = pipe[:-1].transform(X[40:])
+    numeric = features.drop(columns="prompt")
     # hard routing: each prediction is the routed bucket's regressor on the numeric columns
     routed = model.predict_bucket(features)
     expected = [model.regressors_[k].predict(numeric.iloc[[i]])[0] for i, k in enumerate(routed)]
