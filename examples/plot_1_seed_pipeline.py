@@ -5,8 +5,11 @@ Fit the seed pipeline
 
 :func:`~skbucket.make_seed_pipeline` builds the whole method as one scikit-learn
 :class:`~sklearn.pipeline.Pipeline`: captions → prompt → embedding and post features →
-:class:`~skbucket.BucketedRegressor` (a fine-tuned text classifier routes each post to a likes
-bucket; one regressor per bucket predicts the likes).
+:class:`~skbucket.BucketedRegressor` (a fine-tuned text classifier gives each post a probability
+per likes bucket; one regressor per bucket predicts ``log1p(likes)``; by default the prediction is
+their probability-weighted mean in log1p space, while
+``make_seed_pipeline(**skbucket.pipeline.SEED_SETTINGS)`` routes hard to the most probable
+bucket, as the published seed did).
 
 The production defaults load ``Salesforce/blip2-opt-2.7b`` and ``distilbert-base-uncased`` from
 the Hugging Face hub. This example must run offline and quickly, so it
