@@ -158,6 +158,11 @@ def _load_config(path) -> dict:
         raise CLIError(f"cannot parse config {path}: {exc}") from exc
     if not isinstance(config, dict):
         raise CLIError(f"config {path} must hold a mapping of make_seed_pipeline arguments")
+    if path.suffix.lower() == ".toml":  # TOML has no null: the string "none" stands for it
+        config = {
+            key: None if isinstance(value, str) and value.lower() == "none" else value
+            for key, value in config.items()
+        }
     return config
 
 

@@ -224,3 +224,20 @@ def test_fit_on_media_only_posts(workdir, tiny_model, capsys):
     )
     assert code == 0, err
     assert len(cli.load_model(model).predict(frame)) == 60
+
+
+def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
+    from skbucket.pipeline import SEED_SETTINGS, make_seed_pipeline
+
+    toml = workdir / "seed.toml"
+    toml.write_text('routing = "hard"\nsoft_average = "raw"\ntarget_transform = "None"\n')
+    jsn = workdir / "seed.json"
+    jsn.write_text(json.dumps(SEED_SETTINGS))
+    for path in (toml, jsn):
+        config = cli._load_config(path)
+        assert config == SEED_SETTINGS
+        model = make_seed_pipeline(caption_model=None, **config).named_steps["model"]
+        assert (model.routing, model.target_transform) == ("hard", None)
+    # in JSON, "none" is just a string (JSON has null)
+    jsn.write_text(json.dumps({"target_transform": "none"}))
+    assert cli._load_config(jsn) == {"target_transform": "none"}
