@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import MappingProxyType
 
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -31,8 +32,10 @@ __all__ = ["make_seed_pipeline", "models_used", "PROMPT_COLUMN", "SEED_SETTINGS"
 PROMPT_COLUMN = "prompt"
 
 #: the routing of the seed as published: ``make_seed_pipeline(**SEED_SETTINGS)`` reproduces it
-#: (hard routing to the most probable bucket, regressors fit on raw likes)
-SEED_SETTINGS = {"routing": "hard", "soft_average": "raw", "target_transform": None}
+#: (hard routing to the most probable bucket, regressors fit on raw likes); read-only
+SEED_SETTINGS = MappingProxyType(
+    {"routing": "hard", "soft_average": "raw", "target_transform": None}
+)
 
 #: selects every column except the prompt (a picklable selector)
 _NOT_PROMPT = make_column_selector(pattern=f"^(?!{PROMPT_COLUMN}$)")

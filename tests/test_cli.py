@@ -232,7 +232,7 @@ def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
     toml = workdir / "seed.toml"
     toml.write_text('routing = "hard"\nsoft_average = "raw"\ntarget_transform = "None"\n')
     jsn = workdir / "seed.json"
-    jsn.write_text(json.dumps(SEED_SETTINGS))
+    jsn.write_text(json.dumps(dict(SEED_SETTINGS)))
     for path in (toml, jsn):
         config = cli._load_config(path)
         assert config == SEED_SETTINGS
