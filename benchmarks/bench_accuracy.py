@@ -496,13 +496,13 @@ def run_split(bench, X, y, test_mask, best, say):
     }
 
 
-def time_windows(X, fraction, dev_folds, n_windows):
+def time_windows(X, fraction, n_dev_folds, n_windows):
     """``(train mask, test mask)`` of the time split and of ``n_windows`` earlier windows.
 
     Window 0 is the split's own test window (the latest ``fraction`` of the posts, trained on
     all the posts before it). The windows before it that :func:`dev_folds` holds out from its
-    training rows (``dev_folds`` of them) are skipped, so that no window scores a configuration
-    on the posts it was picked on; then come ``n_windows`` windows of the same size, each
+    training rows (``n_dev_folds`` of them) are skipped, so that no window scores a
+    configuration on the posts it was picked on; then come ``n_windows`` windows of the same size, each
     further back in time and each trained only on the posts before it.
     """
     order = by_date(X)
@@ -510,7 +510,7 @@ def time_windows(X, fraction, dev_folds, n_windows):
     size = int(round(n * fraction))
     n_train = n - size
     stops = [n]
-    stop = n_train - dev_folds * int(round(n_train * 0.10))  # below the dev folds' posts
+    stop = n_train - n_dev_folds * int(round(n_train * 0.10))  # below the dev folds' posts
     for _ in range(n_windows):
         if stop - size < size:  # too few earlier posts left to train on
             break
@@ -585,10 +585,10 @@ def time_windows_table(bench, X, y, best, say):
         splits.append((f"window {j} ({span})", train, test))
     intro = (
         f"RMSE(log1p) on {len(windows)} time windows of 10% of the posts each (window 0 is the "
-        "split above; the others lie before the posts of the dev folds, so the pick never saw "
-        "them, each trained only on the posts before it, so with fewer training posts the "
-        "further back it goes; the configuration picked above, refitted on each; no seed "
-        "pipeline; wins: windows where the row is best):"
+        "split above; the others lie before the posts the dev folds held out, so the pick was "
+        "never scored on them; each is trained only on the posts before it, so with fewer "
+        "training posts the further back it goes; the configuration picked above, refitted on "
+        "each; no seed pipeline; wins: windows where the row is best):"
     )
     return repeats_table(bench, X, y, best, splits, intro, say)
 
