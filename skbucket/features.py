@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from .bucketed import _check_targets
+from .prompts import _numeric_dates, day_month_conflict, day_month_message
 
 __all__ = [
     "DATE_FEATURES",
@@ -97,7 +98,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     ``inferred_company``, ``date``, ``media`` by default) it computes, per row:
 
     * **date** (``date_column``): ``hour``, ``weekday`` (Monday=0), ``month``, ``year``, in UTC.
-      Values may be datetimes or strings in any format pandas reads (``format="mixed"``); strings
+      Values may be datetimes or strings in any format pandas reads (``format="mixed"``;
+      ambiguous numeric dates such as ``03/04/2021`` month first unless ``dayfirst=True``, and
+      a column mixing both orders is an error, see ``dayfirst``); strings
       or datetimes without a time zone are taken as UTC, others are converted to UTC. A missing
       date gives NaN features; an unparseable one gives NaN features and an
       :class:`UnparseableDateWarning` naming the rows (``invalid_dates="nan"``, the default), or a
@@ -155,6 +158,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         Seed of the fold shuffling (used only when ``shuffle=True``).
     invalid_dates : {"nan", "raise"}, default="nan"
         What an unparseable (non-missing) date gives: NaN features plus a warning, or an error.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates such as ``03/04/2021`` day first (3 April) instead of
+        month first (4 March); ISO dates are never read day first. A date column that
+        contradicts it (``13/04/2021``, only readable day first, next to an ambiguous
+        ``03/04/2021`` that would be misread) raises :class:`PostFeaturesError` naming both
+        rows (see :func:`skbucket.prompts.day_month_conflict`).
 
     Attributes
     ----------
@@ -213,6 +222,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "invalid_dates": [StrOptions({"nan", "raise"})],
+        "dayfirst": ["boolean"],
     }
 
     def __init__(
@@ -229,6 +239,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         shuffle=True,
         random_state=None,
         invalid_dates="nan",
+        dayfirst=False,
     ):
         self.text_columns = text_columns
         self.date_column = date_column
@@ -241,6 +252,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
         self.invalid_dates = invalid_dates
+        self.dayfirst = dayfirst
 
     # ------------------------------------------------------------------ sklearn API
     @_fit_context(prefer_skip_nested_validation=True)
@@ -491,7 +503,16 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"date column {col!r} has numeric dtype {values.dtype}; expected datetimes or "
                 "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
             )
+        conflict = day_month_conflict(values, self.dayfirst)
+        if conflict is not None:
+            raise PostFeaturesError(day_month_message(values, conflict, self.dayfirst, col))
         dates = pd.to_datetime(values, format="mixed", utc=True, errors="coerce")
+        if self.dayfirst:  # only numeric dates: with dayfirst, dateutil reads ISO Y-D-M
+            numeric = _numeric_dates(values)
+            if numeric.any():
+                dates[numeric] = pd.to_datetime(
+                    values[numeric], format="mixed", utc=True, errors="coerce", dayfirst=True
+                )
         bad = dates.isna() & values.notna()
         if bad.any():
             rows = list(values.index[bad.to_numpy()])

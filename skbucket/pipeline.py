@@ -70,6 +70,7 @@ def make_seed_pipeline(
     cache=None,
     device="auto",
     progress=None,
+    dayfirst=False,
     random_state=None,
 ):
     """Build the seed method as a :class:`~sklearn.pipeline.Pipeline` from raw posts to likes.
@@ -128,6 +129,9 @@ def make_seed_pipeline(
         Device of every model (``"auto"``: CUDA, then MPS, else CPU).
     progress : bool or None, default=None
         Progress bars of the long steps; ``None`` shows them only on a terminal.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
+        post features alike (a date column that contradicts the order asked for is an error).
     random_state : int or None, default=None
         Seeds the classifier's fine-tuning, the cross-fitted encodings and the regressors.
 
@@ -178,7 +182,7 @@ def make_seed_pipeline(
 
     prompt = ColumnTransformer(
         [
-            (PROMPT_COLUMN, PromptBuilder(), make_column_selector()),
+            (PROMPT_COLUMN, PromptBuilder(dayfirst=dayfirst), make_column_selector()),
             ("posts", "passthrough", make_column_selector()),
         ],
         verbose_feature_names_out=False,
@@ -197,7 +201,7 @@ def make_seed_pipeline(
                 ),
                 [PROMPT_COLUMN],
             ),
-            ("post", PostFeatures(random_state=random_state), _NOT_PROMPT),
+            ("post", PostFeatures(dayfirst=dayfirst, random_state=random_state), _NOT_PROMPT),
         ],
         verbose_feature_names_out=False,
     )

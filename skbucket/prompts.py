@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import string
 import warnings
 from collections.abc import Mapping, Sequence
@@ -48,6 +49,8 @@ __all__ = [
     "NoPostTextWarning",
     "PromptBuilder",
     "PromptError",
+    "day_month_conflict",
+    "parse_dates",
 ]
 
 #: The parts of a post a prompt can use, in the seed's order.
@@ -187,21 +190,100 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     return value
 
 
-def parse_dates(values) -> pd.Series:
+#: a string that starts with a numeric date whose day/month order is a convention:
+#: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00`` (not ISO ``2021-04-03``)
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?!\d)")
+
+
+def _numeric_dates(values) -> np.ndarray:
+    """Boolean mask of the string cells that start with a numeric date (``03/04/2021``)."""
+    cells = pd.Series(values).to_numpy(dtype=object)
+    return np.array([isinstance(v, str) and _NUMERIC_DATE.match(v) is not None for v in cells])
+
+
+def day_month_conflict(values, dayfirst=False):
+    """Find numeric dates that show the column uses the other day/month order.
+
+    ``03/04/2021`` is 4 March month first and 3 April day first; pandas reads it with the order
+    asked for (month first by default), but reads ``13/04/2021`` day first whatever was asked,
+    since there is no 13th month. So a day-first column read month first comes out mixed:
+    ``13/04`` right, ``03/04`` silently wrong. This finds such a column: one value that can
+    only be read in the other order and one that is ambiguous (day and month both 12 or less
+    and different) and would be misread.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column (non-string cells are ignored).
+    dayfirst : bool, default=False
+        The order the column is read in.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(evidence, misread)``: positions of the first value readable only in the other order
+        and of the first ambiguous value, or None when there is no conflict.
+
+    Examples
+    --------
+    >>> day_month_conflict(["13/04/2021", "2021-04-03", "03/04/2021"])
+    (0, 2)
+    >>> day_month_conflict(["13/04/2021", "03/04/2021"], dayfirst=True) is None
+    True
+    >>> day_month_conflict(["13/04/2021", "25/12/2020"]) is None  # no ambiguous date
+    True
+    """
+    evidence = misread = None
+    for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
+        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
+        if match is None:
+            continue
+        first, second = int(match[1]), int(match[2])
+        month, day = (second, first) if dayfirst else (first, second)
+        if evidence is None and month > 12 >= day:
+            evidence = i
+        if misread is None and first <= 12 and second <= 12 and first != second:
+            misread = i
+        if evidence is not None and misread is not None:
+            return evidence, misread
+    return None
+
+
+def day_month_message(values, conflict, dayfirst, column) -> str:
+    """The error message for a :func:`day_month_conflict` in ``column`` (rows as labels)."""
+    evidence, misread = conflict
+    index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
+    cells = pd.Series(values).to_numpy(dtype=object)
+    order, other = ("month", "day") if not dayfirst else ("day", "month")
+    return (
+        f"date column {column!r} mixes day/month orders: row {index[evidence]!r} "
+        f"{cells[evidence]!r} can only be read {other} first, while row {index[misread]!r} "
+        f"{cells[misread]!r} is ambiguous and would be read {order} first "
+        f"(dayfirst={dayfirst}); pass dayfirst={not dayfirst} if the column is {other} first, "
+        "or write the dates as ISO 8601 (2021-04-03)."
+    )
+
+
+def parse_dates(values, dayfirst=False) -> pd.Series:
     """Parse a column of posting times into naive UTC timestamps (``NaT`` where impossible).
 
     Accepts ``datetime64`` columns (naive or tz-aware) and object/string columns that mix
     strings, ``datetime``/``date`` objects, ``pd.Timestamp`` and missing values. Strings
     are read as ISO 8601 first and, where that fails, with pandas' per-element
-    ``format="mixed"`` parser. Time-zone policy: a tz-aware value is converted to UTC and
-    a naive value is taken to be UTC already (as in the challenge data), so every result
-    is a naive UTC wall time. Anything else (numbers, unparseable text, missing values)
-    gives ``NaT``; :class:`PromptBuilder` prints ``unknown`` for it.
+    ``format="mixed"`` parser (``dayfirst`` decides ambiguous numeric dates such as
+    ``03/04/2021``; ISO dates are never read day first). Time-zone policy: a tz-aware value
+    is converted to UTC and a naive value is taken to be UTC already (as in the challenge
+    data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
+    text, missing values) gives ``NaT``; :class:`PromptBuilder` prints ``unknown`` for it.
+    See :func:`day_month_conflict` for columns whose day/month order contradicts
+    ``dayfirst``.
 
     Parameters
     ----------
     values : array-like of shape (n_samples,)
         The raw column.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates day first (``03/04/2021`` = 3 April).
 
     Returns
     -------
@@ -240,7 +322,7 @@ def parse_dates(values) -> pd.Series:
         retry = parsed.isna()
         if retry.any():
             parsed[retry] = pd.to_datetime(
-                strings[retry], errors="coerce", utc=True, format="mixed"
+                strings[retry], errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
             )
         out[is_str] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
     return out
@@ -304,6 +386,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
           is not used, and unnamed roles keep their optional default.
         - a ``list`` of roles: exactly those roles, under their default names, all
           required.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates such as ``03/04/2021`` day first (3 April) instead of
+        month first (4 March). A date column that contradicts it (``13/04/2021``, only
+        readable day first, next to an ambiguous ``03/04/2021`` that would be misread) raises
+        :class:`PromptError` naming both rows (see :func:`day_month_conflict`).
 
     Attributes
     ----------
@@ -354,9 +441,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     ['BikeCo on Saturday: New bikes are here! <hyperlink>', 'BikeCo on unknown: unknown']
     """
 
-    def __init__(self, template=None, columns=None):
+    def __init__(self, template=None, columns=None, dayfirst=False):
         self.template = template
         self.columns = columns
+        self.dayfirst = dayfirst
 
     # ------------------------------------------------------------------ helpers
     def _resolve_columns(self) -> tuple[dict[str, str], set[str]]:
@@ -415,6 +503,12 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         except (ValueError, IndexError, KeyError, AttributeError) as exc:
             raise PromptError(f"PromptBuilder: template {template!r} is invalid: {exc}") from exc
 
+    def _check_dayfirst(self):
+        if not isinstance(self.dayfirst, bool | np.bool_):
+            raise PromptError(
+                f"PromptBuilder: `dayfirst` must be True or False, got {self.dayfirst!r}."
+            )
+
     @staticmethod
     def _check_frame(X, where: str) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
@@ -449,6 +543,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         """
         X = self._check_frame(X, "fit")
         self._check_template()
+        self._check_dayfirst()
         mapping, required = self._resolve_columns()
         present = [str(c) for c in X.columns]
         missing = [
@@ -523,7 +618,17 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                     _text(v, column, role, index[i])
                     for i, v in enumerate(values.to_numpy(dtype=object))
                 ]
-        dates = parse_dates(X[self.columns_["date"]]) if "date" in self.columns_ else None
+        dates = None
+        if "date" in self.columns_:
+            self._check_dayfirst()
+            column = self.columns_["date"]
+            conflict = day_month_conflict(X[column], bool(self.dayfirst))
+            if conflict is not None:
+                raise PromptError(
+                    "PromptBuilder: "
+                    + day_month_message(X[column], conflict, bool(self.dayfirst), column)
+                )
+            dates = parse_dates(X[column], dayfirst=bool(self.dayfirst))
 
         prompts = np.empty((n, 1), dtype=object)
         for i in range(n):

@@ -160,6 +160,15 @@ def column(frame, name, values):
     return out
 
 
+#: a day-first column: row 0 can only be read day first, row 1 is ambiguous, row 2 is ISO
+DAY_FIRST = ["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00"]
+
+
+def day_first(frame):
+    """The first three posts of ``frame`` with the :data:`DAY_FIRST` dates."""
+    return column(frame.iloc[: len(DAY_FIRST)], "date", DAY_FIRST)
+
+
 def record(fn):
     """``(result, [warning messages])`` of ``fn()``."""
     with warnings.catch_warnings(record=True) as caught:
@@ -426,6 +435,12 @@ def case(id, problem, estimator, run, expect, gap=None, gap_raises=AssertionErro
 PB = "``PromptBuilder``"
 
 
+def _pb(**params):
+    from skbucket.prompts import PromptBuilder
+
+    return PromptBuilder(**params)
+
+
 def _no_content_prompt(prompts, ctx):
     prompts = [p[0] for p in prompts]
     assert len(set(prompts)) == 1, prompts
@@ -623,6 +638,34 @@ case(
         "parsed per value (ISO 8601, then pandas ``format='mixed'``); tz-aware times converted "
         "to UTC, naive ones taken as UTC; ambiguous ``01/02/2021`` is month first; prompts "
         "identical to those of the same instants as UTC ISO strings",
+    ),
+)
+case(
+    "pb-day-first-dates",
+    DATES,
+    PB,
+    lambda c: c.pb.transform(day_first(c.posts)),
+    Raises(
+        ValueError,
+        r"date column 'date' mixes day/month orders: row 0 '13/04/2021 10:00' can only be read "
+        r"day first, while row 1 '03/04/2021 10:00' is ambiguous and would be read month first "
+        r"\(dayfirst=False\); pass dayfirst=True",
+        "``PromptError``: date column 'date' mixes day/month orders: row 0 '13/04/2021 10:00' "
+        "can only be read day first, while row 1 '03/04/2021 10:00' is ambiguous and would be "
+        "read month first (dayfirst=False); pass dayfirst=True [...]",
+    ),
+)
+case(
+    "pb-day-first-dates-dayfirst",
+    DATES,
+    PB,
+    lambda c: _pb(dayfirst=True).fit(c.posts).transform(day_first(c.posts)),
+    Fallback(
+        lambda r, c: assert_equal(
+            [p.split("Date and time: ")[1][:19] for p in r[:, 0]],
+            ["2021-04-13 10:00:00", "2021-04-03 10:00:00", "2021-04-05 09:00:00"],
+        ),
+        "with ``dayfirst=True``: ``03/04/2021`` is 3 April; ISO dates unchanged",
     ),
 )
 case(
@@ -925,6 +968,33 @@ case(
         lambda r, c: (_check_pf_dates(r[0], c), assert_equal(r[1], [])),
         "documented: pandas ``format='mixed'``, converted to UTC (naive = UTC): hour, "
         "weekday, month, year of the UTC instant; the same as the prompt's date",
+    ),
+)
+case(
+    "pf-day-first-dates",
+    DATES,
+    PF,
+    lambda c: c.pf.transform(day_first(c.posts)),
+    Raises(
+        ValueError,
+        r"date column 'date' mixes day/month orders: row 0 '13/04/2021 10:00' can only be read "
+        r"day first, while row 1 '03/04/2021 10:00' is ambiguous",
+        "``PostFeaturesError``: date column 'date' mixes day/month orders: row 0 "
+        "'13/04/2021 10:00' can only be read day first, while row 1 '03/04/2021 10:00' is "
+        "ambiguous and would be read month first (dayfirst=False); pass dayfirst=True [...]",
+    ),
+)
+case(
+    "pf-day-first-dates-dayfirst",
+    DATES,
+    PF,
+    lambda c: _pf(dayfirst=True).fit(c.posts, c.likes).transform(day_first(c.posts)),
+    Fallback(
+        lambda r, c: assert_equal(
+            r[["month", "weekday", "hour"]].to_numpy().tolist(),
+            [[4.0, 1.0, 10.0], [4.0, 5.0, 10.0], [4.0, 0.0, 9.0]],
+        ),
+        "with ``dayfirst=True``: ``03/04/2021`` is 3 April (a Saturday); ISO dates unchanged",
     ),
 )
 case(

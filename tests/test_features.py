@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbucket.features import (
@@ -20,6 +21,7 @@ from skbucket.features import (
     PostFeaturesError,
     UnparseableDateWarning,
 )
+from skbucket.prompts import PromptBuilder
 
 PHOTO = (
     "Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
@@ -371,3 +373,32 @@ _EXPECTED_FAILED = {
 @parametrize_with_checks([_CHECKS_INSTANCE], expected_failed_checks=lambda est: _EXPECTED_FAILED)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_day_first_dates_error_unless_dayfirst_and_iso_dates_stay_iso():
+    posts = pd.DataFrame(
+        {
+            "content": ["a", "b", "c", "d"],
+            "username": ["u", "v", "u", "v"],
+            "inferred_company": ["x", "x", "y", "y"],
+            "date": ["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00", None],
+            "media": ["[]"] * 4,
+        }
+    )
+    likes = [1, 2, 3, 4]
+    with pytest.raises(PostFeaturesError, match=r"row 0 '13/04/2021 10:00' .* row 1 '03/04/"):
+        PostFeatures(cv=2).fit_transform(posts, likes)
+    pf = PostFeatures(cv=2, dayfirst=True).set_output(transform="pandas")
+    out = pf.fit_transform(posts, likes)[["hour", "weekday", "month", "year"]]
+    # 13 and 3 April 2021 (a Tuesday and a Saturday); ISO 2021-04-05 is not read as 4 May
+    assert out.iloc[:3].to_numpy().tolist() == [
+        [10.0, 1.0, 4.0, 2021.0],
+        [10.0, 5.0, 4.0, 2021.0],
+        [9.0, 0.0, 4.0, 2021.0],
+    ]
+    assert out.iloc[3].isna().all()
+    # the prompt reads the same instants
+    prompts = PromptBuilder(template="{date}", dayfirst=True).fit_transform(posts)[:3, 0]
+    assert list(prompts) == ["2021-04-13 10:00:00", "2021-04-03 10:00:00", "2021-04-05 09:00:00"]
+    with pytest.raises(InvalidParameterError, match="dayfirst"):
+        PostFeatures(dayfirst="yes").fit(posts, likes)

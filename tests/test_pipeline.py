@@ -22,6 +22,7 @@ from skbucket.classification import DistilBertClassifier
 from skbucket.datasets import load_tweets
 from skbucket.embedding import DistilBertEmbedder
 from skbucket.pipeline import SEED_SETTINGS, models_used
+from skbucket.prompts import PromptError
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +214,15 @@ def test_hgb_router_reads_the_numeric_features(tiny, posts):
     assert np.isfinite(pipe.predict(X[40:])).all()
     with pytest.raises(ValueError, match="classifier must be 'distilbert' or 'hgb'"):
         _pipe(tiny, classifier="bert")
+
+
+def test_dayfirst_reaches_the_prompt_and_the_post_features(tiny, posts):
+    X, _ = posts
+    X = X.iloc[:3].assign(date=["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00"])
+    params = _pipe(tiny, dayfirst=True).get_params()
+    assert params["prompt__prompt__dayfirst"] is True
+    assert params["features__post__dayfirst"] is True
+    prompts = _pipe(tiny, dayfirst=True)[:2].fit_transform(X)["prompt"]
+    assert "2021-04-03 10:00:00, posted on Saturday" in prompts.iloc[1]
+    with pytest.raises(PromptError, match="mixes day/month orders"):
+        _pipe(tiny)[:2].fit_transform(X)

@@ -20,6 +20,7 @@ from skbucket.prompts import (
     TEMPLATE_FIELDS,
     PromptBuilder,
     PromptError,
+    day_month_conflict,
     parse_dates,
     spell_hour,
 )
@@ -264,7 +265,11 @@ def test_in_column_transformer_and_pipeline():
 
 def test_clone_params_and_pickle():
     builder = PromptBuilder(template="{content}", columns={"content": "text"})
-    assert clone(builder).get_params() == {"template": "{content}", "columns": {"content": "text"}}
+    assert clone(builder).get_params() == {
+        "template": "{content}",
+        "columns": {"content": "text"},
+        "dayfirst": False,
+    }
     frame = pd.DataFrame({"text": ["keep me"]})
     fitted = builder.fit(frame)
     restored = pickle.loads(pickle.dumps(fitted))
@@ -376,3 +381,51 @@ _FAILING = [
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------------------------------ day/month order
+@pytest.mark.parametrize(
+    ("values", "dayfirst", "expected"),
+    [
+        (["13/04/2021", "2021-04-03", "03/04/2021"], False, (0, 2)),  # day-first column
+        (["03/04/2021", "13/04/2021"], False, (1, 0)),  # positions of each, not their order
+        (["13/04/2021", "03/04/2021"], True, None),  # read day first: nothing misread
+        (["04/13/2021", "03/04/2021"], True, (0, 1)),  # month-first column read day first
+        (["04/13/2021", "03/04/2021"], False, None),
+        (["13/04/2021", "25/12/2020"], False, None),  # nothing ambiguous: pandas reads it right
+        (["13/04/2021", "05/05/2021"], False, None),  # same day and month: not ambiguous
+        (["13.4.21", "3.4.21 10:00"], False, (0, 1)),  # dots, two-digit years, a time
+        (["13-04-2021", "03-04-2021"], False, (0, 1)),
+        (["2021-13-04", "2021-04-03"], False, None),  # ISO-like: not a numeric d/m/y date
+        (["13/04/2021", None, np.nan, 3, dt.date(2021, 4, 3)], False, None),  # non-strings
+        ([], False, None),
+    ],
+)
+def test_day_month_conflict(values, dayfirst, expected):
+    assert day_month_conflict(pd.Series(values, dtype=object), dayfirst) == expected
+
+
+def test_day_first_column_is_an_error_unless_dayfirst():
+    posts = pd.DataFrame(
+        {"content": ["a", "b", "c"], "date": ["13/04/2021 10:00", "03/04/2021 10:00", None]},
+        index=["x", "y", "z"],
+    )
+    with pytest.raises(PromptError, match=r"row 'x' '13/04/2021 10:00' .* row 'y' '03/04/2021"):
+        PromptBuilder().fit(posts).transform(posts)
+    prompts = PromptBuilder(template="{date}|{weekday}", dayfirst=True).fit_transform(posts)
+    assert prompts[:, 0].tolist() == [
+        "2021-04-13 10:00:00|Tuesday",
+        "2021-04-03 10:00:00|Saturday",
+        "unknown|unknown",
+    ]
+    # a month-first column read day first is caught the same way
+    us = posts.assign(date=["04/13/2021 10:00", "03/04/2021 10:00", None])
+    with pytest.raises(PromptError, match=r"can only be read month first.*dayfirst=True\)"):
+        PromptBuilder(dayfirst=True).fit(us).transform(us)
+    assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
+
+
+def test_dayfirst_must_be_a_bool():
+    posts = pd.DataFrame({"content": ["a"], "date": ["2021-04-03"]})
+    with pytest.raises(PromptError, match="`dayfirst` must be True or False, got 'yes'"):
+        PromptBuilder(dayfirst="yes").fit(posts)
