@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from .bucketed import _check_targets
-from .prompts import _numeric_dates, day_month_conflict, day_month_message
+from .prompts import _numeric_dates, day_month_error
 
 __all__ = [
     "DATE_FEATURES",
@@ -503,9 +503,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"date column {col!r} has numeric dtype {values.dtype}; expected datetimes or "
                 "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
             )
-        conflict = day_month_conflict(values, self.dayfirst)
-        if conflict is not None:
-            raise PostFeaturesError(day_month_message(values, conflict, self.dayfirst, col))
+        message = day_month_error(values, self.dayfirst, col)
+        if message is not None:
+            raise PostFeaturesError(message)
         dates = pd.to_datetime(values, format="mixed", utc=True, errors="coerce")
         if self.dayfirst:  # only numeric dates: with dayfirst, dateutil reads ISO Y-D-M
             numeric = _numeric_dates(values)

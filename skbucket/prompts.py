@@ -195,10 +195,22 @@ def _text(value, column=None, role=None, row=None) -> str | None:
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?!\d)")
 
 
+def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
+    """``[(position, first number, second number)]`` of the string cells that start with a
+    numeric date (``03/04/2021`` gives ``(position, 3, 4)``)."""
+    parts = []
+    for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
+        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
+        if match is not None:
+            parts.append((i, int(match[1]), int(match[2])))
+    return parts
+
+
 def _numeric_dates(values) -> np.ndarray:
     """Boolean mask of the string cells that start with a numeric date (``03/04/2021``)."""
-    cells = pd.Series(values).to_numpy(dtype=object)
-    return np.array([isinstance(v, str) and _NUMERIC_DATE.match(v) is not None for v in cells])
+    mask = np.zeros(len(values), dtype=bool)
+    mask[[i for i, _, _ in _numeric_date_parts(values)]] = True
+    return mask
 
 
 def day_month_conflict(values, dayfirst=False):
@@ -234,11 +246,7 @@ def day_month_conflict(values, dayfirst=False):
     True
     """
     evidence = misread = None
-    for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
-        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
-        if match is None:
-            continue
-        first, second = int(match[1]), int(match[2])
+    for i, first, second in _numeric_date_parts(values):
         month, day = (second, first) if dayfirst else (first, second)
         if evidence is None and month > 12 >= day:
             evidence = i
@@ -249,8 +257,12 @@ def day_month_conflict(values, dayfirst=False):
     return None
 
 
-def day_month_message(values, conflict, dayfirst, column) -> str:
-    """The error message for a :func:`day_month_conflict` in ``column`` (rows as labels)."""
+def day_month_error(values, dayfirst, column) -> str | None:
+    """The error message for a :func:`day_month_conflict` in ``column`` (rows as labels), or
+    None when the column has none."""
+    conflict = day_month_conflict(values, dayfirst)
+    if conflict is None:
+        return None
     evidence, misread = conflict
     index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
     cells = pd.Series(values).to_numpy(dtype=object)
@@ -621,14 +633,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         dates = None
         if "date" in self.columns_:
             self._check_dayfirst()
-            column = self.columns_["date"]
-            conflict = day_month_conflict(X[column], bool(self.dayfirst))
-            if conflict is not None:
-                raise PromptError(
-                    "PromptBuilder: "
-                    + day_month_message(X[column], conflict, bool(self.dayfirst), column)
-                )
-            dates = parse_dates(X[column], dayfirst=bool(self.dayfirst))
+            column, dayfirst = self.columns_["date"], bool(self.dayfirst)
+            message = day_month_error(X[column], dayfirst, column)
+            if message is not None:
+                raise PromptError(f"PromptBuilder: {message}")
+            dates = parse_dates(X[column], dayfirst=dayfirst)
 
         prompts = np.empty((n, 1), dtype=object)
         for i in range(n):
