@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from .bucketed import _check_targets
-from .prompts import _numeric_dates, day_month_error
+from .prompts import day_month_error, parse_dates
 
 __all__ = [
     "DATE_FEATURES",
@@ -98,14 +98,17 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     ``inferred_company``, ``date``, ``media`` by default) it computes, per row:
 
     * **date** (``date_column``): ``hour``, ``weekday`` (Monday=0), ``month``, ``year``, in UTC.
-      Values may be datetimes or strings in any format pandas reads (``format="mixed"``;
-      ambiguous numeric dates such as ``03/04/2021`` month first unless ``dayfirst=True``, and
-      a column mixing both orders is an error, see ``dayfirst``); strings
-      or datetimes without a time zone are taken as UTC, others are converted to UTC. A missing
-      date gives NaN features; an unparseable one gives NaN features and an
-      :class:`UnparseableDateWarning` naming the rows (``invalid_dates="nan"``, the default), or a
-      :class:`PostFeaturesError` naming the first bad row (``invalid_dates="raise"``). Numeric
-      date columns are refused (an epoch integer is ambiguous).
+      Values may be datetimes or date strings, read by :func:`skbucket.prompts.parse_dates`
+      (the parser :class:`~skbucket.prompts.PromptBuilder` uses: ISO 8601 first, then any
+      format pandas reads with ``format="mixed"``; ambiguous numeric dates such as
+      ``03/04/2021`` month first unless ``dayfirst=True``, and a column mixing both orders is
+      an error, see ``dayfirst``); strings or datetimes without a time zone are taken as UTC,
+      others are converted to UTC. A missing date (or a blank string) gives NaN features; an
+      unparseable one — text that is no date, or a number or other non-date object in a
+      text column — gives NaN features and an :class:`UnparseableDateWarning` naming the rows
+      (``invalid_dates="nan"``, the default), or a :class:`PostFeaturesError` naming the first
+      bad row (``invalid_dates="raise"``). Numeric date columns are refused (an epoch integer
+      is ambiguous).
     * **media** (``media_column``): ``media_count`` and one count per kind in
       :data:`MEDIA_KINDS` (``media_photo``, ...), parsed with :func:`skbucket.media.parse_media`.
       A value it cannot parse raises :class:`PostFeaturesError` naming the row.
@@ -506,16 +509,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         message = day_month_error(values, self.dayfirst, col)
         if message is not None:
             raise PostFeaturesError(message)
-        dates = pd.to_datetime(values, format="mixed", utc=True, errors="coerce")
-        if self.dayfirst:  # only numeric dates: with dayfirst, dateutil reads ISO Y-D-M
-            numeric = _numeric_dates(values)
-            if numeric.any():
-                dates[numeric] = pd.to_datetime(
-                    values[numeric], format="mixed", utc=True, errors="coerce", dayfirst=True
-                )
-        bad = dates.isna() & values.notna()
+        dates = parse_dates(values, dayfirst=self.dayfirst)  # naive UTC, by position
+        blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(bool)
+        bad = dates.isna().to_numpy() & values.notna().to_numpy() & ~blank
         if bad.any():
-            rows = list(values.index[bad.to_numpy()])
+            rows = list(values.index[bad])
             first = rows[0]
             msg = (
                 f"date column {col!r}: {len(rows)} value(s) could not be parsed as dates, "

@@ -206,13 +206,6 @@ def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     return parts
 
 
-def _numeric_dates(values) -> np.ndarray:
-    """Boolean mask of the string cells that start with a numeric date (``03/04/2021``)."""
-    mask = np.zeros(len(values), dtype=bool)
-    mask[[i for i, _, _ in _numeric_date_parts(values)]] = True
-    return mask
-
-
 def day_month_conflict(values, dayfirst=False):
     """Find numeric dates that show the column uses the other day/month order.
 

@@ -842,7 +842,11 @@ case(
     PF,
     lambda c: record(
         lambda: c.pf.transform(
-            column(column(c.posts.iloc[:4], "content", [None, np.nan, "", ""]), "date", [None])
+            column(
+                column(c.posts.iloc[:4], "content", [None, np.nan, "", ""]),
+                "date",
+                [None, np.nan, "", "  "],
+            )
         )
     ),
     Fallback(
@@ -851,8 +855,8 @@ case(
             assert_true(r[0][["hour", "weekday", "month", "year"]].isna().all().all()),
             assert_equal(r[1], []),
         ),
-        "documented: missing text is empty text (all counts 0); a missing date gives NaN "
-        "date features, without a warning",
+        "documented: missing text is empty text (all counts 0); a missing or blank date "
+        "gives NaN date features, without a warning",
     ),
 )
 case(
@@ -1010,6 +1014,21 @@ case(
         ),
         "documented: NaN date features and an ``UnparseableDateWarning`` naming the row "
         "(``invalid_dates='raise'``: ``PostFeaturesError``)",
+    ),
+)
+case(
+    "pf-number-in-date-column",
+    DATES,
+    PF,
+    lambda c: record(lambda: c.pf.transform(cell(c.posts, "date", 2, 1617235200))),
+    Fallback(
+        lambda r, c: (
+            assert_true(r[0].loc[2, ["hour", "weekday", "month", "year"]].isna().all()),
+            assert_true(r[0].drop(index=2)[["hour"]].notna().all().all()),
+            assert_true(any("row 2: 1617235200" in w for w in r[1]), r[1]),
+        ),
+        "documented: a number among date strings is no date (not read as epoch nanoseconds, "
+        "1970): NaN date features and an ``UnparseableDateWarning`` naming the row",
     ),
 )
 case(

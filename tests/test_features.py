@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import pickle
 import warnings
 
@@ -21,7 +22,7 @@ from skbucket.features import (
     PostFeaturesError,
     UnparseableDateWarning,
 )
-from skbucket.prompts import PromptBuilder
+from skbucket.prompts import PromptBuilder, parse_dates
 
 PHOTO = (
     "Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
@@ -106,6 +107,31 @@ def test_unparseable_date_raises_with_invalid_dates_raise():
     )
     with pytest.raises(PostFeaturesError, match=r"'date'.*row 1: '31/31/2020'"):
         pf.fit_transform(X)
+
+
+def test_dates_are_read_like_promptbuilder_reads_them():
+    # one parser (skbucket.prompts.parse_dates) for both estimators: a number among date
+    # strings is no date (pandas alone reads it as epoch nanoseconds, 1970) and a blank
+    # string is a missing date
+    values = [
+        "2020-03-02 14:30:00",
+        "2021-12-25T08:00:00+02:00",
+        datetime.datetime(2019, 7, 4, 23, 59),
+        "5 Jan 2018 01:02",
+        1617235200,
+        "  ",
+        None,
+    ]
+    X = pd.DataFrame({"date": pd.Series(values, dtype=object)})
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    with pytest.warns(UnparseableDateWarning, match=r"1 value\(s\).*row 4: 1617235200"):
+        Xt = pf.fit_transform(X)
+    parsed = parse_dates(X["date"])
+    expected = np.column_stack(
+        [parsed.dt.hour, parsed.dt.day_of_week, parsed.dt.month, parsed.dt.year]
+    ).astype(float)
+    np.testing.assert_array_equal(Xt, expected)
+    assert np.isnan(Xt[4:]).all() and not np.isnan(Xt[:4]).any()
 
 
 def test_numeric_date_column_is_refused():
