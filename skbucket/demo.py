@@ -59,10 +59,34 @@ def default_text_model() -> str:
 
 
 def time_split(frame, date_column="date", test_fraction=0.2):
-    """Boolean mask of the newest ``test_fraction`` of rows by ``date_column``."""
+    """Boolean mask of the newest ``test_fraction`` of rows by ``date_column``.
+
+    Dates are read with :func:`skbucket.prompts.parse_dates` (time zones converted to UTC),
+    so strings in different formats or zones are ordered by the time they name, not as text.
+    Ties keep their row order. A missing or unparseable date raises ``ValueError`` naming
+    the row: such a post belongs to neither side of a time split.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> posts = pd.DataFrame({"date": ["2021-03-01 10:00", "2021-03-01T09:00:00-05:00",
+    ...                                "28/02/2021 23:00", "2021-02-01"]})
+    >>> time_split(posts, test_fraction=0.5).tolist()
+    [True, True, False, False]
+    """
     import numpy as np
 
-    order = np.argsort(frame[date_column].to_numpy(), kind="stable")
+    from .prompts import parse_dates
+
+    values = frame[date_column]
+    dates = parse_dates(values)
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise ValueError(
+            f"time_split: date column {date_column!r}, row {values.index[row]!r}: "
+            f"{values.iloc[row]!r} is not a date; every post needs a date to be ordered in time."
+        )
+    order = np.argsort(dates.to_numpy(), kind="stable")
     n_test = int(round(len(frame) * test_fraction))
     mask = np.zeros(len(frame), dtype=bool)
     mask[order[len(frame) - n_test :]] = True

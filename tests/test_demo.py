@@ -7,6 +7,7 @@ runs the real embedder; 240 posts keep it to seconds.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skbucket.cli import load_model
@@ -47,3 +48,14 @@ def test_demo_model_is_the_documented_configuration_and_reproduces_its_metrics(d
     row = table.loc["skbucket (HGB router, soft, log1p)"]
     for key in ("rmse_log1p", "mae_log1p", "rmse"):
         assert metrics[key] == pytest.approx(row[key], rel=1e-9)
+
+
+def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date():
+    posts = pd.DataFrame(
+        {"date": ["2021-03-01 10:00", "2021-03-01T09:00:00-05:00", "28/02/2021 23:00", "2021-02"]}
+    )
+    # as text, "28/02/2021" and "...T09:00-05:00" would be the newest two
+    assert time_split(posts, test_fraction=0.5).tolist() == [True, True, False, False]
+    assert time_split(posts, test_fraction=0.25).tolist() == [False, True, False, False]
+    with pytest.raises(ValueError, match=r"date column 'date', row 2: 'soon' is not a date"):
+        time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
