@@ -33,7 +33,9 @@ What ``cache`` means (the ``cache`` parameter of every skbucket model wrapper)
 ``False``
     No caching at all (every call runs the model).
 an object with ``get_many`` / ``set_many``
-    Used as is (for example a :class:`MemoryCache` of your own).
+    Used as is (for example a :class:`MemoryCache` of your own). A :class:`MemoryCache` is a
+    handle: ``copy.deepcopy`` and :func:`sklearn.base.clone` of an estimator keep the same
+    store, so cross-validation folds and grid points share it as they share the default one.
 
 Disk format
 -----------
@@ -267,6 +269,12 @@ class MemoryCache:
     max_bytes : int or None, default=512 MiB
         Most payload bytes kept (approximate); ``None`` means no byte limit.
 
+    Notes
+    -----
+    A handle to one store: ``copy.deepcopy`` (so :func:`sklearn.base.clone` of an estimator
+    given ``cache=MemoryCache()``) returns the same cache, so cross-validation folds share
+    it; pickling gives an empty cache with the same limits (contents stay in the process).
+
     Examples
     --------
     >>> import numpy as np
@@ -326,6 +334,11 @@ class MemoryCache:
 
     def __reduce__(self):  # a handle pickles as an empty cache with the same limits
         return (type(self), (self.max_items, self.max_bytes))
+
+    def __deepcopy__(self, memo):
+        # a handle, not a value: clones of an estimator (sklearn.base.clone deep-copies
+        # non-estimator params) must keep sharing this store, as they share the default one
+        return self
 
 
 class DiskCache:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import os
 import pickle
 import shutil
@@ -26,6 +27,7 @@ import pytest
 from _tiny_distilbert import make_tiny_distilbert
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbucket import embedding as embedding_module
@@ -276,6 +278,21 @@ def test_second_transform_hits_the_memory_cache():
     np.testing.assert_array_equal(first[:5], second)
     np.testing.assert_array_equal(first[5], first[0])
     assert len(store) == 5
+
+
+def test_clones_share_a_memory_cache_of_your_own():
+    # sklearn.base.clone deep-copies non-estimator params; a MemoryCache is a handle, so the
+    # clones of cross-validation folds and grid points reuse one another's results
+    store = MemoryCache()
+    est = tiny(cache=store)
+    copies = [clone(est), copy.deepcopy(est), clone(make_pipeline(est))[0]]
+    forwards = []
+    for copied in copies:
+        assert copied.cache is store
+        with count_forward(copied.fit(TEXTS)) as sizes:
+            copied.transform(TEXTS)
+        forwards.append(sum(sizes))
+    assert forwards == [5, 0, 0] and len(store) == 5
 
 
 def test_disk_cache_is_reused_by_a_fresh_estimator(tmp_path):
