@@ -641,13 +641,22 @@ def dev_markdown(table):
     return "\n".join(out)
 
 
+def _clf_rows(value):
+    """``--clf-rows``: a positive number of prompts, or ``all`` (0 here, None after parsing)."""
+    if value == "all":
+        return 0
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'all', got {value!r}")
+    return int(value)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few hundred rows (smoke test)")
     parser.add_argument("--rows", type=int, default=None, help="random sample of N posts")
     parser.add_argument(
         "--clf-rows",
-        type=lambda v: 0 if v == "all" else int(v),
+        type=_clf_rows,
         default=None,
         help="fine-tuning subsample per split (default 400; 'all': every training prompt)",
     )

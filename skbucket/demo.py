@@ -64,7 +64,9 @@ def time_split(frame, date_column="date", test_fraction=0.2):
     Dates are read with :func:`skbucket.prompts.parse_dates` (time zones converted to UTC),
     so strings in different formats or zones are ordered by the time they name, not as text.
     Ties keep their row order. A missing or unparseable date raises ``ValueError`` naming
-    the row: such a post belongs to neither side of a time split.
+    the row (such a post belongs to neither side of a time split), and so does a column that
+    mixes day-first and month-first numeric dates
+    (:func:`skbucket.prompts.day_month_conflict`).
 
     Examples
     --------
@@ -76,9 +78,12 @@ def time_split(frame, date_column="date", test_fraction=0.2):
     """
     import numpy as np
 
-    from .prompts import parse_dates
+    from .prompts import day_month_error, parse_dates
 
     values = frame[date_column]
+    message = day_month_error(values, False, date_column)
+    if message is not None:  # half the dates would be read in the wrong order
+        raise ValueError(f"time_split: {message}")
     dates = parse_dates(values)
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])

@@ -229,3 +229,6 @@ def test_clf_rows_all_means_every_training_prompt():
     assert bench.parse_args(["--clf-rows", "all"]).clf_rows is None
     assert bench.parse_args(["--quick"]).clf_rows == 64
     assert bench.parse_args(["--quick", "--clf-rows", "all"]).clf_rows is None
+    for bad in ("0", "-5", "many"):
+        with pytest.raises(SystemExit):
+            bench.parse_args(["--clf-rows", bad])

@@ -59,3 +59,5 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
     assert time_split(posts, test_fraction=0.25).tolist() == [False, True, False, False]
     with pytest.raises(ValueError, match=r"date column 'date', row 2: 'soon' is not a date"):
         time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
+    with pytest.raises(ValueError, match=r"time_split: date column 'date' mixes day/month"):
+        time_split(pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "2021-04-05"]}))
