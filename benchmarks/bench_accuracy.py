@@ -79,6 +79,7 @@ from threadpoolctl import threadpool_limits
 
 from skbucket.baselines import GroupMedianRegressor
 from skbucket.bucketed import _default_regressors, assign_buckets
+from skbucket.demo import _date_order, time_split
 from skbucket.embedding import DistilBertEmbedder
 from skbucket.metrics import evaluate, evaluate_estimator
 from skbucket.pipeline import (
@@ -116,19 +117,6 @@ def company_split(X, fraction, seed):
     _, test = next(splitter.split(X, groups=X["inferred_company"]))
     mask = np.zeros(len(X), dtype=bool)
     mask[test] = True
-    return mask
-
-
-def by_date(X):
-    """Row positions of ``X`` from the oldest post to the latest (ties keep their order)."""
-    return np.argsort(pd.to_datetime(X["date"]).to_numpy(), kind="stable")
-
-
-def time_split(X, fraction):
-    """Test mask: the latest ``fraction`` of the posts by date."""
-    order = by_date(X)
-    mask = np.zeros(len(X), dtype=bool)
-    mask[order[len(X) - int(round(len(X) * fraction)) :]] = True
     return mask
 
 
@@ -356,7 +344,7 @@ def dev_folds(X_train, kind, seed, n_folds):
             dev = company_split(X_train, 0.15, seed + 1 + j)
             yield ~dev, dev
         return
-    order = by_date(X_train)
+    order = _date_order(X_train)
     n, size = len(X_train), int(round(len(X_train) * 0.10))
     for j in range(n_folds):
         stop = n - j * size
@@ -522,7 +510,7 @@ def time_windows(X, fraction, n_dev_folds, n_windows):
     configuration on the posts it was picked on; then come ``n_windows`` windows of the same size, each
     further back in time and each trained only on the posts before it.
     """
-    order = by_date(X)
+    order = _date_order(X)
     n = len(X)
     size = int(round(n * fraction))
     n_train = n - size
@@ -783,7 +771,11 @@ def main(argv=None):
                     "company split: all posts of 15% of the companies held out",
                     company_split(X, 0.15, args.seed),
                 ),
-                ("time", "time split: latest 10% of posts held out", time_split(X, 0.10)),
+                (
+                    "time",
+                    "time split: latest 10% of posts held out",
+                    time_split(X, test_fraction=0.10),
+                ),
             ):
                 if kind not in args.splits:
                     continue

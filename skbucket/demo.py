@@ -78,6 +78,19 @@ def time_split(frame, date_column="date", test_fraction=0.2):
     """
     import numpy as np
 
+    order = _date_order(frame, date_column)
+    n_test = int(round(len(frame) * test_fraction))
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[order[len(frame) - n_test :]] = True
+    return mask
+
+
+def _date_order(frame, date_column="date"):
+    """Row positions of ``frame`` from the oldest post to the latest (see :func:`time_split`:
+    dates read by ``parse_dates``, ties in row order, a missing/unparseable date or a
+    day/month-mixed column is a ``ValueError``)."""
+    import numpy as np
+
     from .prompts import day_month_error, parse_dates
 
     values = frame[date_column]
@@ -91,11 +104,7 @@ def time_split(frame, date_column="date", test_fraction=0.2):
             f"time_split: date column {date_column!r}, row {values.index[row]!r}: "
             f"{values.iloc[row]!r} is not a date; every post needs a date to be ordered in time."
         )
-    order = np.argsort(dates.to_numpy(), kind="stable")
-    n_test = int(round(len(frame) * test_fraction))
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[order[len(frame) - n_test :]] = True
-    return mask
+    return np.argsort(dates.to_numpy(), kind="stable")
 
 
 def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1, quiet=False):

@@ -136,7 +136,9 @@ def test_dev_folds_hold_out_rows_like_the_test_split():
 
     folds = list(bench.dev_folds(X, "time", 0, 3))
     assert len(folds) == 3
-    assert (folds[0][1] == bench.time_split(X, 0.10)).all()  # fold 0: the single dev split
+    assert (
+        folds[0][1] == bench.time_split(X, test_fraction=0.10)
+    ).all()  # fold 0: the single dev split
     for j, (train, dev) in enumerate(folds):
         assert dev.sum() == 10 and train.sum() == 90 - 10 * j
         assert dates[train].max() < dates[dev].min()  # trained on earlier posts only
@@ -162,7 +164,7 @@ def test_time_windows_skip_the_dev_folds_and_train_on_earlier_posts():
 
     windows = list(bench.time_windows(X, 0.10, 3, 4))
     assert len(windows) == 5
-    test = bench.time_split(X, 0.10)
+    test = bench.time_split(X, test_fraction=0.10)
     assert (windows[0][0] == ~test).all() and (windows[0][1] == test).all()
     dev_posts = np.zeros(len(X), dtype=bool)
     for _, dev in bench.dev_folds(X[~test], "time", 0, 3):
