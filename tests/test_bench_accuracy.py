@@ -87,20 +87,23 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
     for n_train, n_test in n:
         assert int(n_train.replace(",", "")) + int(n_test.replace(",", "")) == 240
     # --company-seeds 1: the split above (seed 0, same numbers) and one more
-    _check_company_seeds(sections["company"])
+    _check_repeats(sections["company"], "company splits")
 
 
-def _check_company_seeds(text):
-    seeds = _table_rows(text, "company splits")
-    assert len(seeds) == len(ROWS) - 1
-    for row, name in zip(seeds, ROWS[1:], strict=True):
+def _check_repeats(text, heading):
+    """The repeats table after ``heading`` (``--company-seeds``/``--time-windows``): the pick
+    and the peers, and its first column (seed 0 / window 0) equal to the split's own table."""
+    repeats = _table_rows(text, heading)
+    assert len(repeats) == len(ROWS) - 1
+    for row, name in zip(repeats, ROWS[1:], strict=True):
         assert row.split("|")[1].strip().startswith(name)
-    seed0 = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in seeds}
+    first = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in repeats}
     for row in _table_rows(text, "Test: n_train")[1:]:
         cells = [c.strip() for c in row.strip("|").split("|")]
-        if cells[0].startswith("skbucket default"):  # not refitted on the other seeds
+        if cells[0].startswith("skbucket default"):  # not refitted on the other splits
             continue
-        assert seed0[cells[0]] == cells[1], (seed0, row)
+        assert first[cells[0]] == cells[1], (first, row)
+    return repeats
 
 
 def test_pick_skips_the_dev_exploration_and_seeds_refit_the_text_router(
@@ -121,7 +124,7 @@ def test_pick_skips_the_dev_exploration_and_seeds_refit_the_text_router(
     assert "Dev exploration" not in out and "### time split" not in out
     assert _table_rows(out, "Test: n_train")[1].startswith(f"| skbucket best ({pick})")
     # the text router is fine-tuned again on seed 0's training rows: same numbers as the table
-    _check_company_seeds(out)
+    _check_repeats(out, "company splits")
 
 
 def test_dev_folds_hold_out_rows_like_the_test_split():
@@ -136,9 +139,8 @@ def test_dev_folds_hold_out_rows_like_the_test_split():
 
     folds = list(bench.dev_folds(X, "time", 0, 3))
     assert len(folds) == 3
-    assert (
-        folds[0][1] == bench.time_split(X, test_fraction=0.10)
-    ).all()  # fold 0: the single dev split
+    # fold 0: the single dev split
+    assert (folds[0][1] == bench.time_split(X, test_fraction=0.10)).all()
     for j, (train, dev) in enumerate(folds):
         assert dev.sum() == 10 and train.sum() == 90 - 10 * j
         assert dates[train].max() < dates[dev].min()  # trained on earlier posts only
@@ -193,14 +195,7 @@ def test_time_windows_table_starts_with_the_split_above(shared_data, tmp_path, c
     out = capsys.readouterr().out
     head = [line for line in out.splitlines() if line.startswith("| model | window 0 (")][0]
     assert len(head.split("|")) - 2 == 1 + 3 + 2  # model, windows 0-2, mean, wins
-    rows = _table_rows(out, "time windows")
-    assert len(rows) == len(ROWS) - 1
-    window0 = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in rows}
-    for row in _table_rows(out, "Test: n_train")[1:]:  # window 0 is the table's split
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        if cells[0].startswith("skbucket default"):  # not refitted on the other windows
-            continue
-        assert window0[cells[0]] == cells[1], (window0, row)
+    rows = _check_repeats(out, "time windows")  # window 0 is the table's split
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert np.isclose(np.mean([float(v) for v in cells[1:4]]), float(cells[4]), atol=2e-3)
