@@ -420,6 +420,13 @@ def explore(bench, X, y, test_mask, kind, say):
     return best, table, sizes
 
 
+def candidate(name):
+    """``(name, params, uses the text router, None)``: a candidate picked without dev scores,
+    in the shape :func:`explore` returns its pick."""
+    _, uses_text, params = next(c for c in CANDIDATES if c[0] == name)
+    return name, params, uses_text, None
+
+
 def best_model(bench, best, text_clf):
     """The picked configuration as a plain BucketedRegressor (classifier unfitted if HGB)."""
     name, params, uses_text, _ = best
@@ -477,9 +484,7 @@ def run_split(bench, X, y, test_mask, best, say):
     extra = clf_s if best[2] else 0.0
     add(f"skbucket best ({best[0]})", evaluate_estimator(model, F_te, y_te), feat_s + extra + s)
     if best[0] != DEFAULT_CANDIDATE:  # the goal is about the default: always show it
-        _, uses_text, params = next(c for c in CANDIDATES if c[0] == DEFAULT_CANDIDATE)
-        default = (DEFAULT_CANDIDATE, params, uses_text, None)
-        model, s = timed(best_model(bench, default, text_clf), F_tr)
+        model, s = timed(best_model(bench, candidate(DEFAULT_CANDIDATE), text_clf), F_tr)
         add(
             f"skbucket default ({DEFAULT_CANDIDATE})",
             evaluate_estimator(model, F_te, y_te),
@@ -782,8 +787,7 @@ def main(argv=None):
                 say(split)
                 print(f"### {split}\n")
                 if args.pick is not None:
-                    _, uses_text, params = next(c for c in CANDIDATES if c[0] == args.pick)
-                    best = (args.pick, params, uses_text, None)
+                    best = candidate(args.pick)
                     print(f"Picked: **{best[0]}** (given with --pick: no dev exploration here)")
                 else:
                     best, dev_table, sizes = explore(bench, X, y, mask, kind, say)
