@@ -512,8 +512,8 @@ def time_windows(X, fraction, n_dev_folds, n_windows):
     Window 0 is the split's own test window (the latest ``fraction`` of the posts, trained on
     all the posts before it). The windows before it that :func:`dev_folds` holds out from its
     training rows (``n_dev_folds`` of them) are skipped, so that no window scores a
-    configuration on the posts it was picked on; then come ``n_windows`` windows of the same size, each
-    further back in time and each trained only on the posts before it.
+    configuration on the posts it was picked on; then come ``n_windows`` windows of the same
+    size, each further back in time and each trained only on the posts before it.
     """
     order = _date_order(X)
     n = len(X)
