@@ -11,8 +11,8 @@ Splits (seeded):
 - **time**: the latest 10% of the posts by date are held out.
 
 One split scores a few dozen companies or one stretch of time, so ``--company-seeds N`` and
-``--time-windows N`` refit the picked configuration and the peers on N more company splits, or
-on N earlier time windows (before the posts the dev folds held out), and tabulate RMSE(log1p)
+``--time-windows N`` refit the picked configuration (and the default one, when it is not the
+pick) and the peers on N more company splits, or on N earlier time windows (before the posts the dev folds held out), and tabulate RMSE(log1p)
 with the number of wins.
 
 Rows of each table (every model sees the same training rows):
@@ -538,20 +538,25 @@ def repeats_table(bench, X, y, best, splits, intro, say):
 
     ``splits`` is ``[(label, train mask, test mask)]``, the table's own split first. One split
     scores a few dozen companies or one stretch of time, so its ranking may be luck; this refits
-    the same picked configuration (a text router is fine-tuned again on each split's training
-    rows, as for the table's own split) and the peers on each, and counts the wins.
+    the same picked configuration, the default configuration when the pick is another one (as
+    in the split's own table), and the peers on each, and counts the wins. A text router is
+    fine-tuned again on each split's training rows, as for the table's own split.
     """
     args = bench.args
     peers = bench.peers()
-    names = [f"skbucket best ({best[0]})", *(name for name, _ in peers), "per-username median"]
+    picks = [best] if best[0] == DEFAULT_CANDIDATE else [best, candidate(DEFAULT_CANDIDATE)]
+    labels = ["best", "default"]
+    names = [f"skbucket {label} ({pick[0]})" for label, pick in zip(labels, picks)]
+    names += [*(name for name, _ in peers), "per-username median"]
     scores = {name: [] for name in names}
     for label, train, test in splits:
         say(label)
         X_tr, y_tr, X_te, y_te = X[train], y[train], X[test], y[test]
         F_tr, F_te, _ = bench.features(X_tr, y_tr, X_te)
         num = _NOT_PROMPT(F_tr)
-        text_clf = bench.finetune(F_tr, y_tr, args.clf_rows)[0] if best[2] else None
-        models = [(best_model(bench, best, text_clf), F_tr, F_te)]
+        uses_text = any(pick[2] for pick in picks)
+        text_clf = bench.finetune(F_tr, y_tr, args.clf_rows)[0] if uses_text else None
+        models = [(best_model(bench, pick, text_clf), F_tr, F_te) for pick in picks]
         models += [(clone(reg), F_tr[num], F_te[num]) for _, reg in peers]
         for name, (model, A, B) in zip(names, models):
             scores[name].append(evaluate_estimator(model.fit(A, y_tr), B, y_te)["rmse_log1p"])
@@ -577,9 +582,9 @@ def company_seeds_table(bench, X, y, best, say):
         splits.append((f"seed {seed}", ~mask, mask))
     intro = (
         f"RMSE(log1p) on {len(seeds)} company splits (15% of the companies held out each; seed "
-        f"{args.seed} is the split above; the configuration picked above, refitted on each; the "
-        "seed pipeline, whose seed XGBoost/CatBoost regressors on every column take minutes per "
-        "split, is left out; wins: splits where the row is best):"
+        f"{args.seed} is the split above; the configuration picked above and the default one, "
+        "refitted on each; the seed pipeline, whose seed XGBoost/CatBoost regressors on every "
+        "column take minutes per split, is left out; wins: splits where the row is best):"
     )
     return repeats_table(bench, X, y, best, splits, intro, say)
 
@@ -597,8 +602,8 @@ def time_windows_table(bench, X, y, best, say):
         f"RMSE(log1p) on {len(windows)} time windows of 10% of the posts each (window 0 is the "
         "split above; the others lie before the posts the dev folds held out, so the pick was "
         "never scored on them; each is trained only on the posts before it, so with fewer "
-        "training posts the further back it goes; the configuration picked above, refitted on "
-        "each; no seed pipeline; wins: windows where the row is best):"
+        "training posts the further back it goes; the configuration picked above and the default "
+        "one, refitted on each; no seed pipeline; wins: windows where the row is best):"
     )
     return repeats_table(bench, X, y, best, splits, intro, say)
 
@@ -682,17 +687,16 @@ def parse_args(argv=None):
         "--company-seeds",
         type=int,
         default=0,
-        help="also score the company split's picked configuration and the peers on the split "
-        "and N more company splits (seeds seed+1...; no seed pipeline: its fine-tuning is the "
-        "cost)",
+        help="also score the company split's picked and default configurations and the peers "
+        "on the split and N more company splits (seeds seed+1...; no seed pipeline)",
     )
     parser.add_argument(
         "--time-windows",
         type=int,
         default=0,
-        help="also score the time split's picked configuration and the peers on N earlier "
-        "windows of 10%% of the posts (before the dev folds' posts; each trained on the posts "
-        "before it)",
+        help="also score the time split's picked and default configurations and the peers on "
+        "N earlier windows of 10%% of the posts (before the dev folds' posts; each trained on "
+        "the posts before it; no seed pipeline)",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -91,18 +91,17 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
 
 
 def _check_repeats(text, heading):
-    """The repeats table after ``heading`` (``--company-seeds``/``--time-windows``): the pick
-    and the peers, and its first column (seed 0 / window 0) equal to the split's own table."""
+    """The repeats table after ``heading`` (``--company-seeds``/``--time-windows``): the rows
+    of the split's own table but the seed pipeline (so the default one whenever it is not the
+    pick), and its first column (seed 0 / window 0) equal to that table's RMSE(log1p)."""
     repeats = _table_rows(text, heading)
-    assert len(repeats) == len(ROWS) - 1
-    for row, name in zip(repeats, ROWS[1:], strict=True):
-        assert row.split("|")[1].strip().startswith(name)
-    first = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in repeats}
-    for row in _table_rows(text, "Test: n_train")[1:]:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        if cells[0].startswith("skbucket default"):  # not refitted on the other splits
-            continue
-        assert first[cells[0]] == cells[1], (first, row)
+    own = [
+        [c.strip() for c in row.strip("|").split("|")] for row in _table_rows(text, "Test: n_train")
+    ]
+    assert own[0][0] == "skbucket seed pipeline"
+    assert [row.split("|")[1].strip() for row in repeats] == [cells[0] for cells in own[1:]]
+    for row, cells in zip(repeats, own[1:], strict=True):
+        assert row.split("|")[2].strip() == cells[1], (row, cells)
     return repeats
 
 
