@@ -379,6 +379,11 @@ def load_pretrained(
 ):
     """Load ``factory.from_pretrained(model)`` once per process and return the shared instance.
 
+    The instance is shared while the checkpoint stays the same: each entry keeps the local
+    folder's :func:`model_fingerprint`, so a folder overwritten in place (a checkpoint re-saved to
+    the same path) is loaded again, and the stale instance is dropped, rather than serving the
+    old weights under a cache key that names the new ones.
+
     Parameters
     ----------
     factory : class or str
@@ -437,9 +442,11 @@ def load_pretrained(
         str(tdtype),
         tuple(sorted((k, repr(v)) for k, v in kwargs.items())),
     )
+    # a hub snapshot does not change under a running process; a local folder may
+    fingerprint = model_fingerprint(local) if local is not None else None
     with _REGISTRY_LOCK:
-        if key in _REGISTRY:
-            return _REGISTRY[key]
+        if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
+            return _REGISTRY[key][1]
         load_kwargs = dict(kwargs)
         if revision is not None:
             load_kwargs["revision"] = revision
@@ -464,7 +471,7 @@ def load_pretrained(
             obj = obj.to(dev)
         if eval_mode and hasattr(obj, "eval") and hasattr(obj, "parameters"):
             obj.eval()
-        _REGISTRY[key] = obj
+        _REGISTRY[key] = (fingerprint, obj)  # replaces an instance of an older checkpoint
         return obj
 
 

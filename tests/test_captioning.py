@@ -13,6 +13,7 @@ import io
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -350,6 +351,26 @@ def test_cache_reused_by_a_clone_and_an_unpickled_copy(
     assert generate_calls == [4] and second.n_generated_ == third.n_generated_ == 0
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a, c)
+
+
+def test_a_checkpoint_overwritten_in_place_is_reloaded_not_served_stale(
+    blip2_path, images, reference, tmp_path
+):
+    folder = tmp_path / "checkpoint"
+    shutil.copytree(blip2_path, folder)
+    X = frame([str(images["china.jpg"]), str(images["gen2.jpg"])])
+    store = str(tmp_path / "captions")
+    old = captioner(str(folder), cache=store).fit_transform(X)["caption"].tolist()
+    assert old == [reference(images["china.jpg"]), reference(images["gen2.jpg"])]
+    shutil.rmtree(folder)
+    make_tiny_blip2(folder, image_size=32, seed=1)  # re-saved to the same path, new weights
+    other = make_tiny_blip2(tmp_path / "seed1", image_size=32, seed=1)  # same, elsewhere
+    expected = captioner(other, cache=False).fit_transform(X)["caption"].tolist()
+    assert expected != old  # the two checkpoints caption differently
+    est = captioner(str(folder), cache=store)
+    assert est.fit_transform(X)["caption"].tolist() == expected and est.n_generated_ == 2
+    again = captioner(str(folder), cache=store)  # what the disk cache now holds
+    assert again.fit_transform(X)["caption"].tolist() == expected and again.n_generated_ == 0
 
 
 def test_cache_key_includes_generation_settings(blip2_path, images, generate_calls):

@@ -148,6 +148,21 @@ def test_load_pretrained_is_process_wide_and_eval(minilm_path):
     assert tok is not model and load_pretrained("AutoTokenizer", minilm_path) is tok
 
 
+def test_load_pretrained_reloads_a_folder_overwritten_in_place(tmp_path):
+    from transformers import BertConfig
+
+    folder = tmp_path / "checkpoint"
+    BertConfig(hidden_size=8, num_attention_heads=2).save_pretrained(folder)
+    first = load_pretrained("AutoConfig", folder)
+    assert load_pretrained("AutoConfig", folder) is first  # unchanged: shared
+    BertConfig(hidden_size=16, num_attention_heads=2).save_pretrained(folder)  # re-saved
+    second = load_pretrained("AutoConfig", folder)
+    assert second is not first and second.hidden_size == 16
+    assert load_pretrained("AutoConfig", folder) is second
+    # the stale instance is dropped, not kept beside the new one
+    assert not any(obj is first for _, obj in _models._REGISTRY.values())
+
+
 def test_load_pretrained_missing_path_names_it(tmp_path):
     missing = tmp_path / "no-such-model"
     with pytest.raises(ModelNotAvailableError, match="does not exist") as info:
