@@ -39,12 +39,15 @@ video or GIF entry of the media column    its thumbnail image (see :func:`parse_
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import http.client
 import io
 import math
 import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -444,10 +447,10 @@ def read_bytes(
         is always a local path; a string with any other scheme (``ftp:``, ``data:``,
         ``javascript:``, ...) is refused.
     timeout : float, default=10.0
-        Seconds allowed for each socket operation (connect, each read) of one HTTP attempt;
-        an attempt is also abandoned (as a timeout) once it has run longer than ``timeout``
-        in total, checked between reads, so one attempt takes at most about
-        ``2 * timeout``.
+        Seconds allowed for one HTTP attempt in all: connecting, the status line and headers
+        (of every redirect hop) and the body. A timer shuts the attempt's connection down
+        when the time is up, so a server that trickles its answer cannot hold it longer
+        (each socket operation is also limited to ``timeout``).
     max_bytes : int, default=20_000_000
         Refuse larger bodies: checked against ``Content-Length`` or the file size before
         reading, and while reading (for servers that do not say or lie).
@@ -566,13 +569,90 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _opener(ref: Any) -> urllib.request.OpenerDirector:
+class _Deadline:
+    """The whole-attempt time limit of one HTTP fetch: a timer that shuts the attempt's sockets
+    down once it has run ``timeout`` seconds, whatever it is waiting for (connection, status
+    line, headers, each hop of a redirect chain, the body). Per-socket timeouts alone bound
+    each ``recv``, not a server that trickles its headers byte by byte."""
+
+    def __init__(self, timeout: float):
+        self.expired = False
+        self._connections: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def connection(self, cls, host, **kwargs):
+        """Make a ``cls`` connection (``do_open``'s ``http_class``) watched by this deadline."""
+        conn = cls(host, **kwargs)
+        conn.deadline = self
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def check(self, conn) -> None:
+        """Called once ``conn`` has connected: shut it down if the time is already up."""
+        with self._lock:
+            if self.expired:
+                _shutdown(conn.sock)
+                raise TimeoutError("attempt deadline passed while connecting")
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for conn in self._connections:
+                _shutdown(conn.sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shutdown(sock) -> None:
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a recv blocked in another thread
+
+
+class _WatchedHTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        super().connect()
+        self.deadline.check(self)
+
+
+class _WatchedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        super().connect()
+        self.deadline.check(self)
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def do_open(self, http_class, req, **kwargs):
+        make = functools.partial(self._deadline.connection, _WatchedHTTPConnection)
+        return super().do_open(make, req, **kwargs)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def do_open(self, http_class, req, **kwargs):
+        make = functools.partial(self._deadline.connection, _WatchedHTTPSConnection)
+        return super().do_open(make, req, **kwargs)
+
+
+def _opener(ref: Any, deadline: _Deadline) -> urllib.request.OpenerDirector:
     # Built by hand (not build_opener) so no ftp:, file: or data: handler is installed.
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
+        _WatchedHTTPHandler(deadline),
+        _WatchedHTTPSHandler(deadline),
         urllib.request.HTTPDefaultErrorHandler(),
         _SafeRedirectHandler(ref),
         urllib.request.HTTPErrorProcessor(),
@@ -615,11 +695,23 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
-    start = time.monotonic()
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    deadline = _Deadline(timeout)
     try:
-        response = _opener(ref).open(request, timeout=timeout)
+        return _http_attempt(url, ref, timeout, max_bytes, deadline)
+    finally:
+        deadline.cancel()
+
+
+def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    overall = MediaFetchError(
+        f"timed out: no complete answer within {timeout} s", ref, transient=True
+    )
+    try:
+        response = _opener(ref, deadline).open(request, timeout=timeout)
     except MediaError:
+        if deadline.expired:  # e.g. a redirect hop cut off by the deadline
+            raise overall from None
         raise
     except urllib.error.HTTPError as exc:
         exc.close()
@@ -630,6 +722,8 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
             transient=exc.code in _TRANSIENT_STATUS,
         ) from None
     except Exception as exc:  # URLError, timeouts, connection and protocol errors
+        if deadline.expired:
+            raise overall from None
         if _is_timeout(exc):
             raise MediaFetchError(f"timed out after {timeout} s", ref, transient=True) from None
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
@@ -641,6 +735,9 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
         raise MediaFetchError(
             f"cannot fetch ({type(reason).__name__}: {reason})", ref, transient=transient
         ) from None
+    if deadline.expired:  # cut off while reading the headers (http.client takes EOF as their end)
+        response.close()
+        raise overall
     with response:
         length = response.headers.get("Content-Length")
         if length is not None and length.strip().isdigit() and int(length) > max_bytes:
@@ -657,16 +754,10 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
                 if total > max_bytes:
                     raise MediaTooLargeError(f"body is larger than max_bytes={max_bytes}", ref)
                 chunks.append(chunk)
-                if time.monotonic() - start > timeout:
-                    raise MediaFetchError(
-                        f"timed out after {timeout} s while reading the body",
-                        ref,
-                        transient=True,
-                    )
         except MediaError:
             raise
         except Exception as exc:
-            if _is_timeout(exc):
+            if deadline.expired or _is_timeout(exc):
                 raise MediaFetchError(
                     f"timed out after {timeout} s while reading the body", ref, transient=True
                 ) from None
@@ -675,6 +766,12 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
                 ref,
                 transient=True,
             ) from None
+        announced = length is not None and length.strip().isdigit()
+        if deadline.expired and not (announced and total == int(length)):
+            # the deadline shut the socket: what was read is cut short
+            raise MediaFetchError(
+                f"timed out after {timeout} s while reading the body", ref, transient=True
+            )
     if length is not None and length.strip().isdigit() and total != int(length):
         raise MediaFetchError(
             f"body has {total} bytes but the server announced {int(length)}",

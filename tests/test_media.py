@@ -474,6 +474,21 @@ def server(photo_jpeg, images):
                     self.wfile.write(b"x" * 10)
                     self.wfile.flush()
                     time.sleep(SHORT / 3)
+            elif path.startswith("/trickle-headers"):  # each byte in time, headers never end
+                self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Padding: ")
+                for _ in range(int(120 / SHORT)):  # a minute of it unless the client hangs up
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                    time.sleep(SHORT / 10)
+                with lock:
+                    state["trickle_finished"] = True
+            elif path.startswith("/hop/"):  # each hop answers in time, the chain takes too long
+                left = int(path.split("/")[2])
+                time.sleep(SHORT * 0.6)
+                if left:
+                    self._send(302, headers=[("Location", f"/hop/{left - 1}")])
+                else:
+                    self._send(200, photo_jpeg, jpeg)
             elif path == "/redirect-http":
                 self._send(302, headers=[("Location", "/good.jpg?via=redirect")])
             elif path == "/redirect-http-absolute":
@@ -619,6 +634,33 @@ def test_http_slow_times_out_then_retries(server):
 def test_http_drip_feed_hits_the_attempt_deadline(server):
     with pytest.raises(MediaFetchError, match="timed out after 0.3 s while reading"):
         read_bytes(server.url("/drip?t=1"), retries=0, **FAST)
+
+
+def test_http_trickled_headers_are_cut_off_by_the_attempt_deadline(server):
+    # every byte comes within the socket timeout; only the attempt's deadline can end this
+    done = {}
+
+    def fetch():
+        try:
+            read_bytes(server.url("/trickle-headers"), retries=0, **FAST)
+        except MediaFetchError as exc:
+            done["error"] = exc
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    thread.join(60)  # the server trickles for two minutes: a liveness bound, not a timing
+    assert not thread.is_alive(), "the fetch is still reading the trickled headers"
+    assert "no complete answer within 0.3 s" in str(done["error"])
+    assert done["error"].transient
+    assert not server.state.get("trickle_finished")
+
+
+def test_http_slow_redirect_chain_is_one_attempt_under_one_deadline(server, photo_jpeg):
+    assert read_bytes(server.url("/hop/0"), retries=0, **FAST) == photo_jpeg  # one hop: fine
+    with pytest.raises(MediaFetchError, match="no complete answer within 0.3 s") as info:
+        read_bytes(server.url("/hop/6"), retries=0, **FAST)  # 7 hops, each in time
+    assert info.value.transient
+    assert server.hits["/hop/6"] == 1 and server.hits["/hop/0"] == 1  # never reached the end
 
 
 def test_http_500_then_200_is_retried(server, photo_jpeg):
