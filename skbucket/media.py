@@ -209,7 +209,8 @@ class MediaRef:
         return self.url
 
 
-_SCRAPER_START = re.compile(r"^\s*(\[|(Photo|Video|Gif)\s*\()")
+# "[..." or "Photo(name=...": so "Photo (1).jpg" (a copied file's usual name) stays a path
+_SCRAPER_START = re.compile(r"^\s*(\[|(Photo|Video|Gif)\s*\(\s*(\)|[A-Za-z_]\w*\s*=))")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ALLOWED_NODES = (
     ast.Expression,
@@ -219,6 +220,9 @@ _ALLOWED_NODES = (
     ast.keyword,
     ast.Constant,
     ast.Load,
+    ast.UnaryOp,  # a negative number (duration=-1.0); _literal allows only -/+ on numbers
+    ast.USub,
+    ast.UAdd,
 )
 _MEDIA_CALLS = {"Photo": "photo", "Video": "video", "Gif": "gif"}
 
@@ -248,11 +252,12 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
         * the scraper's text, e.g. ``"[Photo(previewUrl='...', fullUrl='...'), Video(...)]"``
           (a Python ``repr`` of snscrape objects, read with :mod:`ast`, never evaluated; a
           single bare ``Photo(...)``/``Video(...)``/``Gif(...)`` is accepted too);
-        * a plain path or URL (``kind="image"``); a file name starting with ``[`` must be
-          passed as a :class:`pathlib.Path`, because text starting with ``[`` is read as a
-          list;
+        * a plain path or URL (``kind="image"``); a file name starting with ``[``, or like
+          ``Photo(name=``, must be passed as a :class:`pathlib.Path`, because such text is
+          read as the scraper's (``"Photo (1).jpg"`` is a path);
         * a list/tuple/1-D array of any of these (flattened one level, in order);
-        * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]``.
+        * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]`` (``None`` and
+          ``""`` inside a list, or inside the text of one, are skipped).
     size : {"full", "preview"}, default="full"
         Which URL of a ``Photo`` to use: ``"full"`` is ``fullUrl`` (Twitter's ``name=large``,
         the picture as posted), ``"preview"`` is ``previewUrl`` (``name=small``, at most
@@ -350,8 +355,12 @@ def _parse_text(text: str, size: str) -> list[MediaRef]:
     items = body.elts if isinstance(body, ast.List) else [body]
     refs = []
     for item in items:
-        if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value:
-            refs.append(MediaRef(item.value, "image"))
+        if isinstance(item, ast.Constant) and (
+            item.value is None or (isinstance(item.value, str) and not item.value.strip())
+        ):
+            continue  # no media, as None and "" are in a Python list
+        if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value.strip():
+            refs.append(MediaRef(item.value.strip(), "image"))
         elif isinstance(item, ast.Call):
             refs.append(_ref_from_call(item, text, size))
         else:
@@ -367,6 +376,12 @@ def _literal(node: ast.AST, text: str) -> Any:
     """Value of a whitelisted node: constants, lists, and calls as ``(name, kwargs)``."""
     if isinstance(node, ast.Constant):
         return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) in (int, float)
+    ):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
     if isinstance(node, ast.List):
         return [_literal(e, text) for e in node.elts]
     if isinstance(node, ast.Call):

@@ -89,6 +89,24 @@ def test_parse_media_bare_object_and_unknown_keywords_are_accepted():
     assert parse_media(GIF) == [MediaRef("https://pbs.twimg.com/tweet_video_thumb/G.jpg", "gif")]
     refs = parse_media("[Photo(previewUrl='p', fullUrl='f', altText=None, width=3)]")
     assert refs == [MediaRef("f", "photo")]
+    # negative numbers are literals too (a scraper's "unknown" duration or view count)
+    refs = parse_media("[Video(thumbnailUrl='t', variants=[], duration=-1.0, views=-1)]")
+    assert refs == [MediaRef("t", "video")]
+
+
+def test_parse_media_none_and_blank_items_in_list_text_are_no_media():
+    # as they are in a Python list
+    assert parse_media("[None]") == parse_media([None]) == []
+    assert parse_media("['', ' ', 'a.jpg', None]") == parse_media(["", " ", "a.jpg", None])
+    assert parse_media("['', 'a.jpg']") == [MediaRef("a.jpg")]
+
+
+@pytest.mark.parametrize("name", ["Photo (1).jpg", "Photo(2).jpg", "Video (3).png", "Gif (4).gif"])
+def test_parse_media_file_names_like_scraper_objects_are_paths(name, tmp_path):
+    # "Photo (1).jpg" is how many tools name a copied file; only "Photo(name=" is the scraper's
+    assert parse_media(name) == [MediaRef(name, "image")]
+    (tmp_path / name).write_bytes(b"x")
+    assert read_bytes(str(tmp_path / name)) == b"x"
 
 
 @pytest.mark.parametrize(
@@ -144,6 +162,10 @@ def test_parse_media_plain_paths_urls_and_lists(tmp_path):
         ("Photo(fullUrl='a'", "SyntaxError"),
         ("[Photo(fullUrl='a')] + []", "BinOp"),
         ("[Photo(fullUrl=('a', 'b'))]", "Tuple"),
+        ("[Photo(fullUrl=-'a')]", "unexpected UnaryOp"),
+        ("[Photo(fullUrl='a', width=~1)]", "Invert"),
+        ("[-1]", "each list item"),
+        ("Photo(fullUrl='a').jpg", "Attribute"),
     ],
 )
 def test_parse_media_refuses_anything_but_literal_media_objects(text, reason):
@@ -257,7 +279,7 @@ _bad_items = st.sampled_from(
         "Photo(fullUrl='a') if 1 else 2",
         "(yield)",
         "Photo",
-        "None",
+        "True",  # None and '' are no media (as in a Python list), not garbage
         "...",
     ]
 )
