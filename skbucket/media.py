@@ -905,14 +905,30 @@ def _to_rgb(image):
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        # 16/32-bit greyscale: rescale to 0..255 rather than clip.
-        import numpy as np
-
-        array = np.asarray(image, dtype=np.float64)
-        lo, hi = float(np.nanmin(array)), float(np.nanmax(array))
-        scaled = (array - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(array)
-        image = Image.fromarray(np.nan_to_num(scaled).astype(np.uint8), mode="L")
+        image = Image.fromarray(_grey_to_8bit(image), mode="L")
     return image.convert("RGB")
+
+
+def _grey_to_8bit(image):
+    """16/32-bit greyscale as 0..255 levels, keeping brightness where the range is known.
+
+    16-bit images (and 32-bit integer ones with values in 0..65535) map their full range
+    0..65535 onto 0..255 (white stays white); values already in 0..255, and floats in 0..1
+    (times 255), are kept; anything else (negative or larger values) is stretched from its
+    minimum to its maximum (a flat one is clipped to 0..255). NaN becomes black.
+    """
+    import numpy as np
+
+    array = np.asarray(image, dtype=np.float64)
+    finite = array[np.isfinite(array)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if image.mode.startswith("I;16") or (image.mode == "I" and lo >= 0 and 255 < hi <= 65535):
+        array = array / 257.0
+    elif image.mode == "F" and lo >= 0 and hi <= 1:
+        array = array * 255.0
+    elif not (lo >= 0 and hi <= 255) and hi > lo:
+        array = (array - lo) * (255.0 / (hi - lo))
+    return np.clip(np.rint(np.nan_to_num(array)), 0, 255).astype(np.uint8)
 
 
 def load_image(
@@ -1084,6 +1100,8 @@ class ImageFetcher:
                 f"image is {width}x{height} pixels, more than max_pixels={self.max_pixels}", ref
             )
         try:
+            if hasattr(image, "getexif"):  # upright, as decode_image makes the same file's bytes
+                image = _import_pil()[1].exif_transpose(image) or image
             return _to_rgb(image)
         except Exception as exc:
             raise MediaDecodeError(f"cannot convert image to RGB ({exc})", ref) from None

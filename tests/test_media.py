@@ -798,6 +798,30 @@ def test_sixteen_bit_is_rescaled_not_clipped(images):
 
 
 @pytest.mark.parametrize(
+    ("array", "mode", "levels"),
+    [
+        ([[65535, 65535]], "I;16", [255, 255]),  # a white 16-bit image stays white
+        ([[32768, 32768]], "I;16", [128, 128]),  # flat grey keeps its level
+        ([[60000, 60010]], "I;16", [233, 234]),  # near-flat: not stretched to black/white
+        ([[0, 300]], "I;16", [0, 1]),
+        ([[0, 65535]], "I", [0, 255]),  # 32-bit ints in 16-bit range
+        ([[10, 200]], "I", [10, 200]),  # already 8-bit levels
+        ([[-5, 995]], "I", [0, 255]),  # unknown range: stretched
+        ([[0.25, 1.0]], "F", [64, 255]),  # floats in 0..1
+        ([[7e4, 7e4]], "F", [255, 255]),  # flat, out of range: clipped, no division by zero
+    ],
+)
+def test_wide_greyscale_keeps_brightness(array, mode, levels):
+    from skbucket.media import _to_rgb
+
+    dtype = {"I;16": np.uint16, "I": np.int32, "F": np.float32}[mode]
+    image = Image.fromarray(np.array(array, dtype=dtype))
+    assert image.mode == mode
+    image = decode_image(_encode(image, "PNG")) if mode == "I;16" else _to_rgb(image)
+    assert [image.getpixel((x, 0))[0] for x in range(2)] == levels
+
+
+@pytest.mark.parametrize(
     ("name", "match"),
     [
         ("corrupt.jpg", "not a recognised image"),
@@ -964,6 +988,22 @@ def test_fetcher_custom_loader(images):
     assert data["raw"] == images["grey.png"].read_bytes()
     # equal pixels give equal bytes (the captioner hashes them)
     assert data["a"] == fetcher.read_bytes("b")
+
+
+def test_fetcher_turns_loader_images_upright_like_the_bytes(tmp_path):
+    # a loader that opens the file itself gets the same picture as one returning its bytes
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to view
+    path = tmp_path / "rotated.jpg"
+    pixels = np.zeros((4, 8, 3), dtype=np.uint8)
+    pixels[:, :4] = 255  # left half white, so the rotation is visible
+    Image.fromarray(pixels).save(path, exif=exif)
+    opened = ImageFetcher(loader=Image.open)
+    read = ImageFetcher(loader=lambda ref: Path(ref).read_bytes())
+    ((_, a),) = opened.fetch_images([str(path)])
+    ((_, b),) = read.fetch_images([str(path)])
+    assert a.size == b.size == (4, 8)  # rotated
+    assert np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_fetcher_applies_max_pixels_to_loader_images():
