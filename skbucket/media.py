@@ -47,6 +47,7 @@ import math
 import os
 import re
 import socket
+import stat
 import threading
 import time
 import urllib.error
@@ -530,6 +531,10 @@ def _file_url_to_path(url: str, ref: Any) -> str:
 
 def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     try:
+        # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > max_bytes:

@@ -584,6 +584,26 @@ def test_read_bytes_missing_file_and_directory(tmp_path):
         read_bytes(tmp_path)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_read_bytes_refuses_a_named_pipe_instead_of_blocking(tmp_path):
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
+    done = {}
+
+    def read():
+        try:
+            read_bytes(fifo)
+        except MediaFetchError as exc:
+            done["error"] = exc
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(30)  # a liveness bound: the old code never returned
+    assert not thread.is_alive(), "read_bytes is blocked on the pipe"
+    assert "not a regular file" in str(done["error"]) and str(fifo) in str(done["error"])
+    assert not done["error"].transient
+
+
 def test_read_bytes_file_over_max_bytes(images):
     with pytest.raises(MediaTooLargeError, match="max_bytes=100") as info:
         read_bytes(images["good.jpg"], max_bytes=100)
