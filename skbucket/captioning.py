@@ -323,8 +323,12 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
         Raises
         ------
         CaptioningError
-            With ``on_error="raise"``, for the first row whose media cannot be read, decoded
-            or parsed; captions finished before it are cached.
+            With ``on_error="raise"``, for the first failure met, naming its row: every
+            ``media`` cell is parsed before any image is read, so an unparseable cell (the
+            first one in row order) is reported first; then images are read and captioned in
+            order of first appearance, batch by batch, so a fetch or decode failure is the
+            first one found, not necessarily in the earliest row. Captions finished before it
+            are cached.
         skbucket._models.ModelNotAvailableError
             When the model cannot be loaded (only if some image is not cached).
         """
@@ -361,6 +365,7 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
 
         # 3. assemble in input order
         out = []
+        recorded: set[str] = set()  # failures recorded by _caption_refs (first occurrence)
         for pos in range(n):
             if keep[pos] is not None:
                 out.append(keep[pos])
@@ -372,7 +377,9 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                     continue
                 result = captions[ref.url]
                 if isinstance(result, _Failed):
-                    if first_row[ref.url] != pos:  # record it for every row that holds it
+                    if first_row[ref.url] == pos and ref.url not in recorded:
+                        recorded.add(ref.url)
+                    else:  # record it for every other place that holds it
                         self._fail(errors, labels, pos, ref.url, ref.kind, result.error)
                     parts.append(self._replacement())
                 else:

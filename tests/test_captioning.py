@@ -460,6 +460,15 @@ def test_errors_record_every_failure(blip2_path, images, server, case):
     assert all(bad[:40] in m for m in errors["media"])
 
 
+def test_errors_record_a_failure_repeated_inside_one_row(blip2_path, images):
+    bad = str(images["gen0.jpg"].with_name("nope.jpg"))
+    est = captioner(blip2_path, on_error="skip")
+    out = est.fit_transform(frame([[bad, bad], [bad, str(images["gen0.jpg"]), bad]]))
+    assert est.errors_["position"].tolist() == [0, 0, 1, 1]  # one record per failing image
+    assert set(est.errors_["error"]) == {"MediaFetchError"}
+    assert out["caption"].tolist()[0] == ""
+
+
 def test_no_errors_gives_empty_errors_frame(blip2_path, images):
     est = captioner(blip2_path)
     est.fit_transform(frame([str(images["gen0.jpg"])]))
