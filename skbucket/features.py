@@ -87,6 +87,15 @@ def count_pattern(texts, pattern) -> np.ndarray:
     return np.array([len(pattern.findall(t)) for t in texts], dtype=np.float64)
 
 
+def _category_text(value) -> str:
+    """A category value as text: ``7``, ``7.0``, ``np.int64(7)`` and ``"7"`` are all ``"7"``."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.generic):
+        value = value.item()
+    return str(value)
+
+
 def _key_name(key) -> str:
     return key if isinstance(key, str) else f"x{key}"
 
@@ -128,7 +137,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       mean, count = 0; out-of-fold counts are scaled by ``n / n_other_folds`` to keep the
       full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
       unseen in training get the global mean and a count of 0. Values are compared as text
-      (``123`` and ``"123"`` are one account); a missing value is a category of its own for the
+      (``123``, ``123.0`` and ``"123"`` are one account: an integer id column read as floats,
+      as pandas does when one id is missing, still matches); a missing value is a category of its own for the
       target encoding and counts 0.
 
     Columns are selected by name, so ``transform`` accepts the columns in any order (extra
@@ -454,6 +464,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"{list(X.columns)}. Configure text_columns=, date_column=, media_column= "
                 "or category_columns= to match your data."
             )
+        counts = X.columns.value_counts()
+        repeated = [c for c in wanted if counts[c] > 1]
+        if repeated:  # e.g. after a pd.concat: X[c] would be a DataFrame
+            raise PostFeaturesError(
+                f"PostFeatures: column {repeated[0]!r} appears {counts[repeated[0]]} times in X; "
+                "the column names PostFeatures reads must be unique."
+            )
 
     def _encode_target(self, y, X):
         # numeric, finite, 1-D; errors name the first bad row (shared with BucketedRegressor)
@@ -472,9 +489,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _categories(self, X):
         cats = X[self.category_columns_].copy()
         cats.columns = [_key_name(c) for c in self.category_columns_]
-        # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN
+        # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
+        # an integral float is its integer (an int id column turns float when one is missing)
         cats = cats.astype(object)
-        return cats.where(cats.isna(), cats.astype(str)).where(cats.notna(), np.nan)
+        return cats.where(cats.isna(), cats.map(_category_text)).where(cats.notna(), np.nan)
 
     @staticmethod
     def _oof_counts(cats, splits):
@@ -517,7 +535,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             first = rows[0]
             msg = (
                 f"date column {col!r}: {len(rows)} value(s) could not be parsed as dates, "
-                f"e.g. row {first!r}: {values.loc[first]!r} (rows {rows[:10]})"
+                f"e.g. row {first!r}: {values.iloc[int(np.argmax(bad))]!r} (rows {rows[:10]})"
             )
             if self.invalid_dates == "raise":
                 raise PostFeaturesError(msg)

@@ -279,7 +279,9 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``03/04/2021``; ISO dates are never read day first). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
-    text, missing values) gives ``NaT``; :class:`PromptBuilder` prints ``unknown`` for it.
+    text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
+    ``9999-12-31`` placeholder) gives ``NaT``; :class:`PromptBuilder` prints ``unknown``
+    for it.
     See :func:`day_month_conflict` for columns whose day/month order contradicts
     ``dayfirst``.
 
@@ -306,10 +308,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     """
     series = pd.Series(values).reset_index(drop=True)
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.astype("datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):  # numpy or pyarrow, tz or not
+        return _naive_utc_ns(series)
     obj = series.astype(object)
     is_str = obj.map(lambda v: isinstance(v, str) and bool(v.strip()))
     is_dt = obj.map(
@@ -320,7 +320,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
             ts = pd.Timestamp(obj[i])
             if ts.tzinfo is not None:
                 ts = ts.tz_convert("UTC").tz_localize(None)
-            out[i] = ts
+            if pd.Timestamp.min <= ts <= pd.Timestamp.max:  # else NaT, like bad text
+                out[i] = ts
     if is_str.any():
         strings = obj[is_str].astype(str).str.strip()
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
@@ -329,8 +330,17 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
             parsed[retry] = pd.to_datetime(
                 strings[retry], errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
             )
-        out[is_str] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+        out[is_str] = _naive_utc_ns(parsed)
     return out
+
+
+def _naive_utc_ns(series: pd.Series) -> pd.Series:
+    """A datetime Series as naive UTC ``datetime64[ns]``; values outside its range (before
+    1677 or after 2262, e.g. a ``9999-12-31`` placeholder) become ``NaT``, like bad text."""
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    inside = series.isna() | ((series >= pd.Timestamp.min) & (series <= pd.Timestamp.max))
+    return series.where(inside).astype("datetime64[ns]")
 
 
 def _date_fields(ts) -> dict[str, str | None]:

@@ -100,6 +100,52 @@ def test_unparseable_and_missing_dates_give_nan_and_a_warning_naming_the_row():
         assert np.isnan(pf.transform(X.loc[[10, 12]])[1]).all()
 
 
+def test_dates_outside_the_nanosecond_range_give_nan_and_a_warning():
+    X = pd.DataFrame({"date": ["2020-03-02 14:30:00", "9999-12-31 00:00:00"]})
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    with pytest.warns(UnparseableDateWarning, match=r"row 1: '9999-12-31 00:00:00'"):
+        Xt = pf.fit_transform(X)
+    assert not np.isnan(Xt[0]).any() and np.isnan(Xt[1]).all()
+
+
+def test_unparseable_date_warning_quotes_the_value_under_a_duplicated_index():
+    X = pd.DataFrame({"date": ["2020-03-02", "2020-03-03", "soon"]}, index=[0, 0, 0])
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    with pytest.warns(UnparseableDateWarning) as caught:
+        pf.fit_transform(X)
+    assert "row 0: 'soon' (rows [0])" in str(caught[0].message)
+
+
+def test_integer_ids_read_as_floats_are_the_same_accounts():
+    # pandas reads an int id column as float64 when one id is missing
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"username": rng.integers(0, 5, 200), "date": ["2020-01-01 10:00"] * 200})
+    y = 10.0 ** X["username"].to_numpy()
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=["username"])
+    pf.set_output(transform="pandas").fit(X, y)
+    as_int = pf.transform(X.head(5))
+    as_float = pf.transform(X.head(5).astype({"username": "float64"}))
+    pd.testing.assert_frame_equal(as_int, as_float)
+    assert (as_int["username_count"] > 0).all()
+    with_missing = X.head(5).astype({"username": "float64"})
+    with_missing.iloc[0, 0] = np.nan
+    assert (
+        pf.transform(with_missing)["username_count"].tolist()[1:]
+        == (as_int["username_count"].tolist()[1:])
+    )
+
+
+@pytest.mark.parametrize("column", ["date", "content", "username"])
+def test_transform_names_a_column_that_appears_twice(column):
+    X = pd.DataFrame(
+        {"content": ["a", "b"], "username": ["u", "v"], "date": ["2020-01-01", "2020-01-02"]}
+    )
+    pf = PostFeatures(media_column=None, category_columns=["username"], cv=2).fit(X, [1, 2])
+    twice = pd.concat([X, X[[column]]], axis=1)  # e.g. after a merge
+    with pytest.raises(PostFeaturesError, match=f"column '{column}' appears 2 times in X"):
+        pf.transform(twice)
+
+
 def test_unparseable_date_raises_with_invalid_dates_raise():
     X = pd.DataFrame({"date": ["2020-03-02", "31/31/2020"]})
     pf = PostFeatures(

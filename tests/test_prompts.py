@@ -235,6 +235,30 @@ def test_dates_datetime_objects_tz_aware_and_mixed_formats():
     )
 
 
+def test_dates_outside_the_nanosecond_range_are_unknown_not_a_crash():
+    # a "9999-12-31" placeholder, or a year before 1677, as text, datetime and datetime64[us]
+    far = ["9999-12-31 00:00:00", "1500-01-01", "2020-12-12 10:00"]
+    expected = [True, True, False]
+    assert parse_dates(far).isna().tolist() == expected
+    objects = [dt.datetime(9999, 12, 31), dt.date(1500, 1, 1), dt.datetime(2020, 12, 12, 10)]
+    assert parse_dates(pd.Series(objects, dtype=object)).isna().tolist() == expected
+    column = pd.Series(np.array(["9999-12-31", "1500-01-01", "2020-12-12T10"], "datetime64[us]"))
+    assert parse_dates(column).isna().tolist() == expected
+    frame = pd.DataFrame({"content": ["x", "y", "z"], "date": far})
+    prompts = PromptBuilder().fit_transform(frame)[:, 0]
+    assert ["Date and time: unknown" in p for p in prompts] == expected
+
+
+def test_dates_tz_aware_pyarrow_column_reads_like_the_numpy_one():
+    pa = pytest.importorskip("pyarrow")
+    column = pd.Series(pd.date_range("2020-12-12 01:00", periods=2, freq="h", tz="Asia/Tokyo"))
+    arrow = column.astype(pd.ArrowDtype(pa.timestamp("ns", tz="Asia/Tokyo")))
+    assert parse_dates(arrow).tolist() == parse_dates(column).tolist()
+    assert parse_dates(arrow).tolist()[0] == pd.Timestamp("2020-12-11 16:00")
+    naive = column.dt.tz_localize(None).astype(pd.ArrowDtype(pa.timestamp("us")))
+    assert parse_dates(naive).tolist()[0] == pd.Timestamp("2020-12-12 01:00")
+
+
 def test_spell_hour_covers_the_day():
     words = [spell_hour(h) for h in range(24)]
     assert len(set(words)) == 24
