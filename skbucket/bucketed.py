@@ -12,6 +12,7 @@ seed default regressors are built (``regressors=None``), never at import time.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -478,7 +479,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         regressor of its own. It uses the regressor of the nearest bucket (by index;
         ties go to the lower bucket) that has enough rows; if no bucket has enough, every
         bucket uses a constant, the weighted median of the (transformed) target. This
-        holds in both routings; :attr:`bucket_fallback_` records it.
+        holds in both routings; :attr:`bucket_fallback_` records it. A bucket with enough
+        rows but too little weight (weights rescaled to sum to 1, say) also warns.
     random_state : int, RandomState instance or None, default=None
         Seed for the default sub-estimators built when ``classifier`` or
         ``regressors`` is None (estimators you pass keep their own seeds).
@@ -975,13 +977,29 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             value = _weighted_median(y_fit, weights)
             const = DummyRegressor(strategy="constant", constant=value)
             const.fit(np.zeros((y.size, 1)), y_fit)
+            size = "training rows" if not weighted else "training rows (total sample_weight)"
             for k in range(n_buckets):
                 regressors[k] = const
                 fallback[k] = (
-                    f"no bucket has min_bucket_size={self.min_bucket_size} training rows: "
+                    f"no bucket has min_bucket_size={self.min_bucket_size} {size}: "
                     f"bucket {k} uses a constant, the weighted median of the (transformed) "
                     f"target = {value:g}"
                 )
+        size = self.min_bucket_size
+        light = [k for k in range(n_buckets) if k in fallback and counts[k] >= size]
+        if weighted and light:  # rows enough, weight not: rescaled weights (e.g. summing to 1)?
+            outcome = "regressor of their own" + (
+                "" if own else " (none does: it predicts a constant)"
+            )
+            warnings.warn(
+                f"BucketedRegressor: bucket(s) {light} have at least min_bucket_size={size} "
+                f"training rows but a total sample_weight below it (bucket {light[0]}: "
+                f"{counts[light[0]]} rows weighing {mass[light[0]]:g}), so they get no "
+                f"{outcome}. Weights count like repeated rows: scale them so that a typical row "
+                "weighs about 1 (not so that they sum to 1), or lower min_bucket_size.",
+                UserWarning,
+                stacklevel=2,
+            )
         # assign the fitted state only once everything has been fit
         self.classifier_ = classifier_
         self.regressors_ = dict(sorted(regressors.items()))
