@@ -69,7 +69,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         Class weights multiplied into the per-row loss weights. ``"balanced"`` uses
         :func:`sklearn.utils.class_weight.compute_class_weight` on the rows with a
         positive weight, ``n_samples / (n_classes * bincount(y))`` (the likes buckets are
-        very unbalanced). A dict maps class label to weight (missing classes get 1).
+        very unbalanced). A dict maps class label to weight (missing classes get 1; labels
+        absent from ``y`` are ignored, as in scikit-learn).
     validation_fraction : float, default=0.1
         Share of the rows held out (stratified when every class has at least two rows
         and the hold-out can hold one row per class) to measure ``val_loss`` and
@@ -122,7 +123,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
     **Weights.** ``sample_weight`` multiplies each row's loss; each step minimises
     ``sum(w * loss) / sum(w)`` over its batch. Rows with weight 0 are removed before the
-    hold-out split and the shuffling, so they have exactly the effect of absent rows.
+    hold-out split and the shuffling, so they do not change the training; their labels still
+    count as classes (``classes_``, an output of the head each), as in scikit-learn's
+    classifiers.
 
     **Stopping.** A non-finite training loss raises ``RuntimeError`` (lower
     ``learning_rate``). A ``KeyboardInterrupt`` after at least one finished epoch stops
@@ -328,13 +331,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 per_class[present] = compute_class_weight(
                     "balanced", classes=present, y=y_enc[positive]
                 )
-            else:
-                unknown = [c for c in self.class_weight if c not in set(classes.tolist())]
-                if unknown:
-                    raise ValueError(
-                        f"DistilBertClassifier: class_weight names label(s) {unknown} that "
-                        f"are not in y (classes: {classes.tolist()})."
-                    )
+            else:  # keys of classes absent from this y are ignored, as scikit-learn's do
                 per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in classes])
             weights = weights * per_class[y_enc]
         if not (weights > 0).any():
