@@ -110,14 +110,14 @@ def _check_targets(y, *, name="y", allow_negative=False):
         kind = "NaN" if np.isnan(y[bad[0]]) else "infinity"
         raise ValueError(
             f"Input {name} contains {kind}: {name} must be finite, but row {bad[0]} is "
-            f"{y[bad[0]]!r} ({bad.size} non-finite row(s) in all, first rows "
+            f"{float(y[bad[0]])!r} ({bad.size} non-finite row(s) in all, first rows "
             f"{bad[:5].tolist()})"
         )
     neg = np.flatnonzero(y < 0)
     if neg.size and not allow_negative:
         raise ValueError(
             f"{name} must be non-negative (likes are counts), but row {neg[0]} is "
-            f"{y[neg[0]]!r} ({neg.size} negative row(s) in all, first rows {neg[:5].tolist()})"
+            f"{float(y[neg[0]])!r} ({neg.size} negative row(s) in all, first rows {neg[:5].tolist()})"
         )
     return y
 

@@ -128,7 +128,7 @@ def _as_1d_float(values, name):
     if bad.size:
         raise MetricsInputError(
             f"{name} holds {bad.size} non-finite value(s) (NaN or inf), first at row "
-            f"{bad[0]} (value {arr[bad[0]]!r}); expected finite numbers of likes."
+            f"{bad[0]} (value {float(arr[bad[0]])!r}); expected finite numbers of likes."
         )
     return arr
 
@@ -168,7 +168,7 @@ def _check_likes(y_true, y_pred):
     neg = np.flatnonzero(y_true < 0)
     if neg.size:
         raise MetricsInputError(
-            f"y_true must hold non-negative like counts; row {neg[0]} holds {y_true[neg[0]]!r}."
+            f"y_true must hold non-negative like counts; row {neg[0]} holds {float(y_true[neg[0]])!r}."
         )
     return y_true, y_pred
 
