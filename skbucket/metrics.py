@@ -268,11 +268,20 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
 # ---------------------------------------------------------------------------
 
 
+def _searched(estimator):
+    """The refitted best model of a fitted search (``GridSearchCV`` & co.), which is what
+    its ``predict`` uses; any other estimator as is."""
+    best = getattr(estimator, "best_estimator_", None)
+    return estimator if best is None else best
+
+
 def _split_final(estimator):
-    """Return ``(transform, final)`` for a Pipeline, ``(None, estimator)`` otherwise."""
+    """Return ``(transform, final)`` for a Pipeline, ``(None, estimator)`` otherwise; a
+    fitted search, as the pipeline or as its last step, stands for its best estimator."""
+    estimator = _searched(estimator)
     steps = getattr(estimator, "steps", None)
     if isinstance(steps, list) and steps:
-        final = estimator[-1]
+        final = _searched(estimator[-1])
         pre = estimator[:-1] if len(steps) > 1 else None
         return pre, final
     return None, estimator
@@ -285,7 +294,8 @@ def _final_input(estimator, X):
 
 
 def final_bins(estimator):
-    """Bucket edges used by ``estimator`` (its last step for a Pipeline).
+    """Bucket edges used by ``estimator`` (its last step for a Pipeline, the best estimator
+    of a fitted ``GridSearchCV``/``RandomizedSearchCV``).
 
     Returns the fitted ``bins_`` (else the ``bins`` parameter) of the estimator,
     or :data:`~skbucket.bucketed.DEFAULT_BINS` when it has neither.

@@ -176,6 +176,34 @@ def test_pipeline_helpers_go_through_earlier_steps(data):
     )
 
 
+@pytest.mark.parametrize("wrap", ["search", "pipeline of a search", "search of a pipeline"])
+def test_helpers_see_through_a_fitted_search(data, wrap):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data
+    model = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=3, random_state=0),
+        Ridge(),
+        bins=(10, 100, 1000),
+        clip=True,  # no negative predictions to warn about
+    )
+    grid = {"regressors__alpha": [1.0, 2.0]}
+    if wrap == "search":
+        fitted = GridSearchCV(model, grid, cv=2).fit(X, y)
+        best, Xt = fitted.best_estimator_, X
+    elif wrap == "pipeline of a search":
+        fitted = make_pipeline(StandardScaler(), GridSearchCV(model, grid, cv=2)).fit(X, y)
+        best, Xt = fitted[-1].best_estimator_, fitted[0].transform(X)
+    else:
+        grid = {"bucketedregressor__" + key: v for key, v in grid.items()}
+        fitted = GridSearchCV(make_pipeline(StandardScaler(), model), grid, cv=2).fit(X, y)
+        best, Xt = fitted.best_estimator_[-1], fitted.best_estimator_[0].transform(X)
+    assert final_bins(fitted) == (10, 100, 1000)  # the model's bins, not the default 7
+    np.testing.assert_array_equal(predict_bucket(fitted, X), best.predict_bucket(Xt))
+    expected = np.mean(best.predict_bucket(Xt) == assign_buckets(y, (10, 100, 1000)))
+    assert evaluate_estimator(fitted, X, y)["bucket_accuracy"] == pytest.approx(expected)
+
+
 def test_plain_regressor_has_no_bucket_helpers(data):
     X, y = data
     ridge = Ridge().fit(X, y)
