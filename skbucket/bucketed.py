@@ -263,9 +263,16 @@ def _call_sub(role, est, method, X, *args, **kwargs):
     except Exception as exc:
         cols = _string_columns(X)
         message = str(exc)
-        conversion = any(
-            word in message.lower()
-            for word in ("convert", "string", "str", "dtype", "object", "float")
+        conversion = any(  # what numeric estimators say of text (sklearn, XGBoost, CatBoost)
+            words in message.lower()
+            for words in (
+                "could not convert",
+                "cannot convert",
+                "unable to convert",
+                "cannot cast",
+                "bytes/strings",
+                "dtypes for data must be",
+            )
         )
         if cols and conversion:
             shown = ", ".join(f"{c!r} (row {r}: {v!r})" for c, r, v in cols[:5])

@@ -561,6 +561,23 @@ def test_zero_weight_rows_never_matter(seed, routing):  # 0.5 weights may warn: 
     assert a.bucket_fallback_ == b.bucket_fallback_
 
 
+def test_a_text_step_error_is_not_blamed_on_string_columns():
+    # the sub-estimators take text; the real problem (a NaN document) must stay the message
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = pd.Series([f"post number {i} about {'cats' if i % 2 else 'dogs'}" for i in range(40)])
+    likes = np.arange(40.0) * 20
+    model = BucketedRegressor(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()),
+        make_pipeline(TfidfVectorizer(), Ridge()),
+        bins=(10, 300),
+    ).fit(texts, likes)
+    with pytest.raises(ValueError, match="invalid document") as info:
+        model.predict(pd.Series(["a post", np.nan]))
+    assert "cannot take the string column" not in str(info.value)
+
+
 def test_sample_weight_errors():
     X, y = make_likes(60)
     with pytest.raises(ValueError, match=r"regressors\[0\] KNeighborsRegressor.*sample_weight"):
