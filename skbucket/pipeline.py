@@ -77,7 +77,8 @@ def make_seed_pipeline(
 
     The input is a DataFrame of raw posts with the columns ``content, username,
     inferred_company, date, media`` (``caption`` optional; ``content`` may be absent for
-    media-only posts). The output of ``predict`` is the predicted number of likes.
+    media-only posts; a ``prompt`` column is replaced by the prompt the pipeline builds). The
+    output of ``predict`` is the predicted number of likes.
 
     Parameters
     ----------
@@ -183,7 +184,7 @@ def make_seed_pipeline(
     prompt = ColumnTransformer(
         [
             (PROMPT_COLUMN, PromptBuilder(dayfirst=dayfirst), make_column_selector()),
-            ("posts", "passthrough", make_column_selector()),
+            ("posts", "passthrough", _NOT_PROMPT),  # an input "prompt" gives way to ours
         ],
         verbose_feature_names_out=False,
     )

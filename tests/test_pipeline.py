@@ -216,6 +216,17 @@ def test_hgb_router_reads_the_numeric_features(tiny, posts):
         _pipe(tiny, classifier="bert")
 
 
+def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
+    X, y = posts
+    plain = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+    extra = X.assign(prompt="my own instruction text")  # e.g. from an earlier PromptBuilder
+    with_prompt = _pipe(tiny, classifier="hgb").fit(extra[:40], y[:40])
+    np.testing.assert_allclose(with_prompt.predict(extra[40:]), plain.predict(X[40:]))
+    features = with_prompt[:-1].transform(extra[40:])
+    assert list(features.columns).count("prompt") == 1
+    assert not (features["prompt"] == "my own instruction text").any()
+
+
 def test_dayfirst_reaches_the_prompt_and_the_post_features(tiny, posts):
     X, _ = posts
     X = X.iloc[:3].assign(date=["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00"])
