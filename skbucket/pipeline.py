@@ -40,6 +40,12 @@ SEED_SETTINGS = MappingProxyType(
 #: selects every column except the prompt (a picklable selector)
 _NOT_PROMPT = make_column_selector(pattern=f"^(?!{PROMPT_COLUMN}$)")
 
+#: the input columns the pipeline reads (PromptBuilder's and PostFeatures' defaults; a test
+#: ties them together): only these are passed on, so any other column of the posts (an id,
+#: bookkeeping, an index saved by ``to_excel``) is neither needed at predict time nor used
+POST_COLUMNS = ("content", "caption", "username", "inferred_company", "date", "media")
+_POSTS = make_column_selector(pattern="^(?:" + "|".join(POST_COLUMNS) + ")$")
+
 
 def _sub_cache(cache, name):
     """A sub-folder per stage when ``cache`` is a folder; memory/None/False pass through."""
@@ -77,8 +83,9 @@ def make_seed_pipeline(
 
     The input is a DataFrame of raw posts with the columns ``content, username,
     inferred_company, date, media`` (``caption`` optional; ``content`` may be absent for
-    media-only posts; a ``prompt`` column is replaced by the prompt the pipeline builds). The
-    output of ``predict`` is the predicted number of likes.
+    media-only posts). Other columns are not used, nor needed by ``predict`` (an input
+    ``prompt`` column is replaced by the prompt the pipeline builds). The output of
+    ``predict`` is the predicted number of likes.
 
     Parameters
     ----------
@@ -183,8 +190,8 @@ def make_seed_pipeline(
 
     prompt = ColumnTransformer(
         [
-            (PROMPT_COLUMN, PromptBuilder(dayfirst=dayfirst), make_column_selector()),
-            ("posts", "passthrough", _NOT_PROMPT),  # an input "prompt" gives way to ours
+            (PROMPT_COLUMN, PromptBuilder(dayfirst=dayfirst), _POSTS),
+            ("posts", "passthrough", _POSTS),  # so an input "prompt" gives way to ours
         ],
         verbose_feature_names_out=False,
     )

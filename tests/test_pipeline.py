@@ -227,6 +227,24 @@ def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
     assert not (features["prompt"] == "my own instruction text").any()
 
 
+def test_columns_the_pipeline_does_not_read_are_not_needed_to_predict(tiny, posts):
+    from skbucket.features import AUTO_TEXT_COLUMNS, PostFeatures
+    from skbucket.pipeline import POST_COLUMNS
+    from skbucket.prompts import DEFAULT_COLUMNS
+
+    pf = PostFeatures()
+    read = {*DEFAULT_COLUMNS.values(), *AUTO_TEXT_COLUMNS, *pf.category_columns}
+    assert set(POST_COLUMNS) == read | {pf.date_column, pf.media_column}
+    X, y = posts
+    extra = X.assign(source_id=np.arange(len(X)), **{"Unnamed: 0": 0})  # bookkeeping
+    pipe = _pipe(tiny, classifier="hgb").fit(extra[:40], y[:40])
+    unused = [c for c in extra.columns if c not in POST_COLUMNS]
+    assert "id" in unused and "source_id" in unused
+    np.testing.assert_allclose(
+        pipe.predict(extra[40:].drop(columns=unused)), pipe.predict(extra[40:])
+    )
+
+
 def test_dayfirst_reaches_the_prompt_and_the_post_features(tiny, posts):
     X, _ = posts
     X = X.iloc[:3].assign(date=["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00"])
