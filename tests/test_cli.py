@@ -96,6 +96,24 @@ def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     assert err == ""  # --quiet: no progress, no messages
 
 
+def test_quiet_reaches_the_fitted_steps_of_a_loaded_model(model_file, posts_csv, capsys):
+    # the model was fitted with -q; without -q now, its fitted steps show their bars
+    model = cli.load_model(model_file)
+    embedder = model.named_steps["features"].named_transformers_["embedding"]
+    assert embedder.progress is False
+    cli._set_progress(model, True)
+    assert embedder.progress is True
+    assert model.named_steps["features"].transformers[1][1].progress is True  # the template
+    cli._set_progress(model, False)
+    assert embedder.progress is False
+    from skbucket.cache import process_memory_cache
+
+    process_memory_cache().clear()  # so the embeddings are computed again, with their bar
+    code, out, err = run(["evaluate", model_file, posts_csv], capsys)
+    assert code == 0, err
+    assert "DistilBertEmbedder" in err  # its progress bar, on stderr
+
+
 def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsys):
     out_html = workdir / "report.html"
     code, _, err = run(["report", model_file, posts_csv, "-o", out_html, "-q"], capsys)
