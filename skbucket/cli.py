@@ -290,10 +290,32 @@ def load_model(path):
 
 
 # --------------------------------------------------------------------------- commands
+def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
+    """Refuse, before any work, an output path that would overwrite an input or cannot be
+    written (a folder, a parent that is a file, a suffix we do not write); create its
+    parent folders."""
+    out = Path(path)
+    for source in inputs:
+        if source is not None and (
+            out.resolve() == Path(source).resolve()
+            or (out.exists() and Path(source).exists() and out.samefile(source))
+        ):
+            raise CLIError(f"{what} {str(out)!r} is also an input: refusing to overwrite it")
+    if suffixes is not None and not str(out).lower().endswith(suffixes):
+        raise CLIError(f"{what} {str(out)!r} must end in {' or '.join(suffixes)}")
+    if out.is_dir():
+        raise CLIError(f"{what} {str(out)!r} is a folder, not a file")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"cannot create the folder of {what} {str(out)!r}: {exc}") from None
+
+
 def cmd_fit(args) -> int:
     from skbucket.pipeline import make_seed_pipeline, models_used
 
     say = _Reporter(args.quiet)
+    _check_output(args.model, "--model", inputs=(args.data, args.config))
     config = _load_config(args.config)
     if args.text_model is not None:
         config["text_model"] = args.text_model
@@ -328,6 +350,7 @@ def _model_and_data(args):
 def cmd_predict(args) -> int:
     import pandas as pd
 
+    _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".csv", ".csv.gz"))
     say, model, frame = _model_and_data(args)
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
     say(f"predicting {len(X):,} posts")
@@ -355,6 +378,7 @@ def cmd_report(args) -> int:
     from skbucket.pipeline import models_used
     from skbucket.report import write_report
 
+    _check_output(args.output, "-o", inputs=(args.data, args.model))
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     say(f"evaluating {len(X):,} posts for the report")

@@ -6,6 +6,7 @@ import importlib.resources
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import joblib
 import pandas as pd
@@ -112,6 +113,33 @@ def test_quiet_reaches_the_fitted_steps_of_a_loaded_model(model_file, posts_csv,
     code, out, err = run(["evaluate", model_file, posts_csv], capsys)
     assert code == 0, err
     assert "DistilBertEmbedder" in err  # its progress bar, on stderr
+
+
+def test_outputs_never_overwrite_an_input_and_bad_paths_fail_first(
+    model_file, posts_csv, config, workdir, capsys
+):
+    data = workdir / f"own-{Path(posts_csv).name}"
+    data.write_bytes(Path(posts_csv).read_bytes())
+    before = data.read_bytes(), Path(model_file).read_bytes()
+    for args in (
+        ["predict", model_file, data, "-o", data],
+        ["predict", model_file, data, "-o", model_file],
+        ["report", model_file, data, "-o", data],
+        ["fit", data, "--model", data, "--config", config],
+        ["fit", data, "--model", config, "--config", config],
+    ):
+        code, out, err = run([*args, "-q"], capsys)
+        assert code == 1 and "is also an input: refusing to overwrite it" in err, (args, err)
+    assert (data.read_bytes(), Path(model_file).read_bytes()) == before
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "p.parquet", "-q"], capsys)
+    assert code == 1 and "must end in .csv or .csv.gz" in err
+    code, _, err = run(["fit", data, "--model", data / "m.joblib", "--config", config], capsys)
+    assert code == 1 and "cannot create the folder of --model" in err
+    assert "fitting" not in err  # refused before the fit
+    out_csv = workdir / "new" / "folder" / "p.csv"  # parent folders are created
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    assert out_csv.is_file()
 
 
 def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsys):
