@@ -750,6 +750,8 @@ class ErrorOverTimeDisplay:
         Rows in each period.
     metric : str
         Name of the metric (a key of :func:`skbucket.metrics.evaluate`).
+    n_undated : int, default=0
+        Rows left out because their date is missing or unreadable (noted on the plot).
 
     Attributes
     ----------
@@ -771,11 +773,12 @@ class ErrorOverTimeDisplay:
     (['2020-01', '2020-03'], [2, 1])
     """
 
-    def __init__(self, *, periods, values, counts, metric):
+    def __init__(self, *, periods, values, counts, metric, n_undated=0):
         self.periods = periods
         self.values = values
         self.counts = counts
         self.metric = metric
+        self.n_undated = n_undated
 
     def plot(self, ax=None, *, line_kwargs=None):
         """Draw the metric per period (start of each period on the x axis).
@@ -791,6 +794,13 @@ class ErrorOverTimeDisplay:
         )[0]
         freq = getattr(self.periods, "freqstr", "")
         ax.set(xlabel=f"Period ({freq})", ylabel=self.metric)
+        if self.n_undated:
+            ax.annotate(
+                f"{self.n_undated} row(s) without a readable date left out",
+                xy=(0.01, 0.01),
+                xycoords="axes fraction",
+                fontsize="small",
+            )
         for label in ax.get_xticklabels():
             label.set(rotation=30, horizontalalignment="right")
         self.ax_ = ax
@@ -808,6 +818,7 @@ class ErrorOverTimeDisplay:
         date_column="date",
         freq="M",
         metric="mae_log1p",
+        dayfirst=None,
         ax=None,
         line_kwargs=None,
     ):
@@ -825,6 +836,9 @@ class ErrorOverTimeDisplay:
             Posting date of each row; when ``None`` ``X[date_column]`` is used.
         date_column : str, default="date"
             Column of ``X`` holding the dates when ``dates`` is ``None``.
+        dayfirst : bool or None, default=None
+            See :meth:`from_predictions`; ``None`` reads dates as the estimator does (its
+            ``dayfirst`` parameter, e.g. ``make_seed_pipeline(dayfirst=True)``).
         freq, metric, ax, line_kwargs
             See :meth:`from_predictions`.
 
@@ -832,6 +846,8 @@ class ErrorOverTimeDisplay:
         -------
         display : ErrorOverTimeDisplay
         """
+        if dayfirst is None:
+            dayfirst = model_dayfirst(estimator)
         if dates is None:
             columns = getattr(X, "columns", None)
             if columns is None or date_column not in columns:
@@ -841,7 +857,7 @@ class ErrorOverTimeDisplay:
             dates = X[date_column]
         return cls.from_predictions(
             y, estimator.predict(X), dates, bins=final_bins(estimator), freq=freq,
-            metric=metric, ax=ax, line_kwargs=line_kwargs,
+            metric=metric, dayfirst=dayfirst, ax=ax, line_kwargs=line_kwargs,
         )  # fmt: skip
 
     @classmethod
@@ -854,6 +870,7 @@ class ErrorOverTimeDisplay:
         bins=None,
         freq="M",
         metric="mae_log1p",
+        dayfirst=False,
         ax=None,
         line_kwargs=None,
     ):
@@ -864,7 +881,10 @@ class ErrorOverTimeDisplay:
         y_true, y_pred : array-like of shape (n_samples,)
             True and predicted like counts.
         dates : array-like of shape (n_samples,)
-            Anything :func:`pandas.to_datetime` parses; no missing values.
+            Posting dates, read as the estimators read them
+            (:func:`skbucket.prompts.parse_dates`: ISO 8601, other formats, ``datetime64``
+            columns; time zones converted to UTC). Rows whose date is missing or unreadable
+            are left out (counted in ``n_undated`` and noted on the plot).
         bins : sequence of numbers, default=None
             Bucket edges for the bucket metrics.
         freq : str, default="M"
@@ -872,6 +892,9 @@ class ErrorOverTimeDisplay:
         metric : str, default="mae_log1p"
             Key of :func:`skbucket.metrics.evaluate` (``"rmse"``,
             ``"rmse_log1p"``, ``"bucket_accuracy"``...).
+        dayfirst : bool, default=False
+            Read ambiguous numeric dates (``03/04/2021``) day first, as a model fitted with
+            ``dayfirst=True`` does.
         ax, line_kwargs
             See :meth:`plot`.
 
@@ -889,17 +912,13 @@ class ErrorOverTimeDisplay:
         raw = pd.Series(np.asarray(dates, dtype=object))
         if raw.shape[0] != y_true.shape[0]:
             raise PlotInputError(f"dates has {raw.shape[0]} rows but y_true has {y_true.shape[0]}.")
-        try:
-            when = pd.to_datetime(raw, errors="raise", format="mixed")
-        except (ValueError, TypeError) as exc:
-            raise PlotInputError(f"dates could not be parsed as dates: {exc}") from exc
-        missing = np.flatnonzero(when.isna().to_numpy())
-        if missing.size:
-            raise PlotInputError(
-                f"dates has {missing.size} missing value(s), first at row {missing[0]}."
-            )
-        if getattr(when.dt, "tz", None) is not None:
-            when = when.dt.tz_convert(None)
+        from skbucket.prompts import parse_dates
+
+        when = parse_dates(dates, dayfirst=dayfirst)  # naive UTC; NaT where unreadable
+        dated = when.notna().to_numpy()
+        if not dated.any():
+            raise PlotInputError(f"none of the {dated.size} dates could be read as a date.")
+        y_true, y_pred, when = y_true[dated], y_pred[dated], when[dated]
         period = when.dt.to_period(freq)
         order = pd.PeriodIndex(sorted(period.unique()), freq=period.dt.freq)
         codes = period.to_numpy()
@@ -910,5 +929,21 @@ class ErrorOverTimeDisplay:
                 mask = codes == p
                 values.append(evaluate(y_true[mask], y_pred[mask], bins=bins)[metric])
                 counts.append(int(mask.sum()))
-        disp = cls(periods=order, values=np.array(values), counts=np.array(counts), metric=metric)
+        disp = cls(
+            periods=order,
+            values=np.array(values),
+            counts=np.array(counts),
+            metric=metric,
+            n_undated=int((~dated).sum()),
+        )
         return disp.plot(ax=ax, line_kwargs=line_kwargs)
+
+
+def model_dayfirst(estimator) -> bool:
+    """The ``dayfirst`` an estimator reads dates with (its first ``*dayfirst`` parameter, as
+    :func:`skbucket.make_seed_pipeline` sets them all alike), else ``False``."""
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    for name, value in params.items():
+        if name == "dayfirst" or name.endswith("__dayfirst"):
+            return bool(value)
+    return False

@@ -142,7 +142,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred):
             (
                 "Error over time (MAE of log1p(likes) per month)",
                 lambda ax: plotting.ErrorOverTimeDisplay.from_predictions(
-                    y, y_pred, dates, bins=bins, ax=ax
+                    y, y_pred, dates, bins=bins, dayfirst=plotting.model_dayfirst(estimator), ax=ax
                 ),
             )
         )

@@ -142,6 +142,17 @@ def test_outputs_never_overwrite_an_input_and_bad_paths_fail_first(
     assert out_csv.is_file()
 
 
+def test_report_accepts_the_dates_evaluate_accepts(model_file, posts_csv, workdir, capsys):
+    frame = pd.read_csv(posts_csv)
+    frame.loc[3, "date"] = None  # evaluate scores it (NaN date features); so must report
+    frame.loc[5, "date"] = "2021-03-01T10:00:00+05:00"  # another time zone: UTC, as the model
+    data = workdir / "odd-dates.csv"
+    frame.to_csv(data, index=False)
+    assert run(["evaluate", model_file, data, "-q"], capsys)[0] == 0
+    code, _, err = run(["report", model_file, data, "-o", workdir / "odd.html", "-q"], capsys)
+    assert code == 0, err
+
+
 def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsys):
     out_html = workdir / "report.html"
     code, _, err = run(["report", model_file, posts_csv, "-o", out_html, "-q"], capsys)
