@@ -146,8 +146,8 @@ def _load_config(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"config file not found: {path}")
-    text = path.read_text(encoding="utf-8")
     try:
+        text = path.read_text(encoding="utf-8")
         if path.suffix.lower() == ".toml":
             import tomllib
 
@@ -164,6 +164,18 @@ def _load_config(path) -> dict:
             for key, value in config.items()
         }
     return config
+
+
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
 
 class _Reporter:
@@ -203,7 +215,8 @@ def _format_metrics(metrics: dict) -> str:
     width = max(len(k) for k in metrics)
     lines = [f"{'metric':<{width}}  value", f"{'-' * width}  ----------"]
     for name, value in metrics.items():
-        lines.append(f"{name:<{width}}  {value:,.4f}")
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.4f}"
+        lines.append(f"{name:<{width}}  {shown}")
     return "\n".join(lines)
 
 
@@ -278,7 +291,9 @@ def load_model(path):
             f"{path} uses model file format {envelope['skbucket_model_file']}, this skbucket "
             f"reads format {MODEL_FILE_FORMAT}; refit it with `skbucket fit`"
         )
-    written, running = envelope.get("versions", {}), library_versions()
+    written, running = envelope.get("versions"), library_versions()
+    if not isinstance(written, dict):
+        raise CLIError(f"{path}: its version record is damaged; refit it with `skbucket fit`")
     for name in _COMPATIBLE:
         if _major_minor(written.get(name, "?")) != _major_minor(running.get(name, "?")):
             raise CLIError(
@@ -311,6 +326,23 @@ def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
         raise CLIError(f"cannot create the folder of {what} {str(out)!r}: {exc}") from None
 
 
+def _warn_caption_failures(pipeline) -> None:
+    """Say on stderr (even with ``--quiet``: it is no step message) how many images the
+    captioner could not caption; the pipeline skips them (empty captions) by design."""
+    captioner = dict(pipeline.steps).get("caption")
+    errors = getattr(captioner, "errors_", None)
+    if errors is None or len(errors) == 0:
+        return
+    first = errors.iloc[0]
+    print(
+        f"[skbucket] warning: {len(errors)} image(s) in {errors['row'].nunique()} row(s) could "
+        f"not be captioned and got an empty caption (first: row {first['row']!r}, "
+        f"{first['media']!r}: {first['message']})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def cmd_fit(args) -> int:
     from skbucket.pipeline import make_seed_pipeline, models_used
 
@@ -334,6 +366,7 @@ def cmd_fit(args) -> int:
     start = time.perf_counter()
     pipeline.fit(X, y)
     say(f"fitted in {time.perf_counter() - start:.1f} s")
+    _warn_caption_failures(pipeline)
     save_model(pipeline, args.model)
     say(f"model written to {args.model}")
     return 0
@@ -428,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "train and evaluate on the bundled real sample, write a report")
     p.add_argument("--out", default="skbucket-demo", help="output folder (default: %(default)s)")
-    p.add_argument("--rows", type=int, default=None, help="use only this many rows")
+    p.add_argument("--rows", type=_positive_int, default=None, help="use only this many rows")
     p.add_argument(
         "--classifier",
         choices=["hgb", "distilbert"],
@@ -436,10 +469,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="bucket router: 'hgb' (best measured, fast) or 'distilbert' (the seed's "
         "fine-tuned text router, minutes more on a CPU); default: %(default)s",
     )
-    p.add_argument("--epochs", type=int, default=1, help="DistilBERT fine-tuning epochs")
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=1,
+        help="fine-tuning epochs of the distilbert router (unused with hgb)",
+    )
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
-    p.add_argument("data", help="CSV, CSV.GZ, Parquet or XLSX file of posts with likes")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
     p.add_argument("--model", required=True, help="where to write the fitted model (.joblib)")
     p.add_argument("--config", help="JSON or TOML file of make_seed_pipeline arguments")
     p.add_argument("--text-model", help="text model name or local path (overrides the config)")
@@ -448,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("predict", cmd_predict, "predict likes for a table of posts")
     p.add_argument("model", help="model file written by 'skbucket fit'")
-    p.add_argument("data", help="CSV, CSV.GZ, Parquet or XLSX file of posts")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default="likes", help="column ignored if present")
 

@@ -237,6 +237,42 @@ def test_model_from_an_incompatible_version_is_refused(workdir, model_file, caps
     assert "scikit-learn 0.24.2" in err and "incompatible" in err
 
 
+def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, capsys):
+    envelope = joblib.load(model_file)
+    envelope["versions"] = None
+    damaged = workdir / "damaged.joblib"
+    joblib.dump(envelope, damaged)
+    code, _, err = run(["evaluate", damaged, workdir / "posts.csv.gz"], capsys)
+    assert code == cli.EXIT_ERROR and "version record is damaged" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_metrics_table_prints_the_row_count_as_an_integer():
+    table = cli._format_metrics({"rmse": 1234.5, "n_samples": 1500})
+    assert table.splitlines()[-2:] == ["rmse       1,234.5000", "n_samples  1,500"]
+
+
+@pytest.mark.parametrize("rows", ["0", "-10", "ten"])
+def test_demo_rows_must_be_a_positive_integer(rows, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--rows", rows])
+    assert info.value.code == 2 and "expected a positive integer" in capsys.readouterr().err
+
+
+def test_fit_says_how_many_images_could_not_be_captioned(workdir, tiny_model, capsys):
+    from _tiny_blip2 import make_tiny_blip2
+
+    blip2 = make_tiny_blip2(workdir / "tiny-blip2", image_size=32)
+    frame = load_tweets().frame.iloc[:30].assign(media=str(workdir / "no-such-photo.jpg"))
+    data = workdir / "unreachable-media.csv"
+    frame.to_csv(data, index=False)
+    args = ["fit", data, "--model", workdir / "cap.joblib", "--text-model", tiny_model]
+    code, _, err = run([*args, "--caption-model", blip2, "-q"], capsys)  # quiet, yet said
+    assert code == 0, err
+    assert "warning: 30 image(s) in 30 row(s) could not be captioned" in err
+    assert "no such file" in err
+
+
 def test_plain_pickle_is_not_a_model_file(workdir, capsys):
     other = workdir / "other.joblib"
     joblib.dump({"something": 1}, other)
