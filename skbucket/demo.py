@@ -185,6 +185,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         ),
     }
     table = pd.DataFrame(rows).T
+    table["n_samples"] = table["n_samples"].astype(int)  # the transpose made it a float
     table.index.name = "model"
     table.to_csv(out / "metrics.csv")
     with pd.option_context("display.width", 160, "display.float_format", "{:,.3f}".format):

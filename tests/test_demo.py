@@ -30,6 +30,7 @@ def test_demo_writes_model_report_and_metrics(demo_run):
     out, table = demo_run
     assert list(table.index) == ["skbucket (HGB router, soft, log1p)", "per-account median"]
     assert np.isfinite(table[["rmse_log1p", "mae_log1p", "rmse"]].to_numpy(float)).all()
+    assert table["n_samples"].dtype.kind == "i"  # a row count, printed without decimals
     for name in ("model.joblib", "report.html", "metrics.csv"):
         assert (out / name).stat().st_size > 0
     assert "<img" in (out / "report.html").read_text(encoding="utf-8")
