@@ -634,36 +634,42 @@ def _shutdown(sock) -> None:
             sock.shutdown(socket.SHUT_RDWR)  # wakes a recv blocked in another thread
 
 
-class _WatchedHTTPConnection(http.client.HTTPConnection):
+class _Watched:
+    """Connection mixin: report to the attempt's :class:`_Deadline` once connected."""
+
     def connect(self):
         super().connect()
         self.deadline.check(self)
 
 
-class _WatchedHTTPSConnection(http.client.HTTPSConnection):
-    def connect(self):
-        super().connect()
-        self.deadline.check(self)
+class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):
+    pass
 
 
-class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
+    pass
+
+
+class _WatchedHandler:
+    """Handler mixin: open connections of ``connection_class``, watched by the deadline."""
+
+    connection_class: type
+
     def __init__(self, deadline: _Deadline):
         super().__init__()
         self._deadline = deadline
 
     def do_open(self, http_class, req, **kwargs):
-        make = functools.partial(self._deadline.connection, _WatchedHTTPConnection)
+        make = functools.partial(self._deadline.connection, self.connection_class)
         return super().do_open(make, req, **kwargs)
 
 
-class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline):
-        super().__init__()
-        self._deadline = deadline
+class _WatchedHTTPHandler(_WatchedHandler, urllib.request.HTTPHandler):
+    connection_class = _WatchedHTTPConnection
 
-    def do_open(self, http_class, req, **kwargs):
-        make = functools.partial(self._deadline.connection, _WatchedHTTPSConnection)
-        return super().do_open(make, req, **kwargs)
+
+class _WatchedHTTPSHandler(_WatchedHandler, urllib.request.HTTPSHandler):
+    connection_class = _WatchedHTTPSConnection
 
 
 def _opener(ref: Any, deadline: _Deadline) -> urllib.request.OpenerDirector:
