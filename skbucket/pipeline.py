@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 
 from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
 
-__all__ = ["make_seed_pipeline", "models_used", "PROMPT_COLUMN", "SEED_SETTINGS"]
+__all__ = ["make_seed_pipeline", "models_used", "POST_COLUMNS", "PROMPT_COLUMN", "SEED_SETTINGS"]
 
 #: name of the prompt column built inside the pipeline
 PROMPT_COLUMN = "prompt"
@@ -84,8 +84,9 @@ def make_seed_pipeline(
     The input is a DataFrame of raw posts with the columns ``content, username,
     inferred_company, date, media`` (``caption`` optional; ``content`` may be absent for
     media-only posts). Other columns are not used, nor needed by ``predict`` (an input
-    ``prompt`` column is replaced by the prompt the pipeline builds). The output of
-    ``predict`` is the predicted number of likes.
+    ``prompt`` column is replaced by the prompt the pipeline builds); data with other names
+    should be renamed to these (:data:`POST_COLUMNS`). The output of ``predict`` is the
+    predicted number of likes.
 
     Parameters
     ----------
