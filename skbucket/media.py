@@ -735,9 +735,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
     )
     try:
         response = _opener(ref, deadline).open(request, timeout=timeout)
-    except MediaError:
-        if deadline.expired:  # e.g. a redirect hop cut off by the deadline
-            raise overall from None
+    except MediaError:  # a refused redirect: that, not the clock, is the answer
         raise
     except urllib.error.HTTPError as exc:
         exc.close()
