@@ -367,6 +367,52 @@ def hf_quiet() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+def set_everywhere(estimator: Any, name: str, value: Any) -> int:
+    """Set the parameter ``name`` to ``value`` on every estimator inside ``estimator``.
+
+    ``set_params`` reaches the parameters only: in a fitted meta-estimator the copies that
+    predict (a ``ColumnTransformer``'s ``transformers_``, a ``BucketedRegressor``'s
+    ``classifier_`` and ``regressors_``, ...) keep their own. This walks the parameters and
+    the fitted attributes (lists, tuples and dicts too) and sets ``name`` wherever an
+    estimator has that parameter, e.g. ``progress`` or ``cache``.
+
+    Returns
+    -------
+    int
+        How many estimators were changed.
+
+    Examples
+    --------
+    >>> from sklearn.compose import ColumnTransformer
+    >>> from sklearn.preprocessing import OneHotEncoder
+    >>> ct = ColumnTransformer([("oh", OneHotEncoder(), [0])]).fit([["a"], ["b"]])
+    >>> set_everywhere(ct, "sparse_output", False)   # the template and the fitted copy
+    2
+    >>> ct.named_transformers_["oh"].sparse_output
+    False
+    """
+    seen: set[int] = set()
+    changed = 0
+
+    def visit(obj: Any) -> None:
+        nonlocal changed
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, list | tuple | dict):
+            for item in obj.values() if isinstance(obj, dict) else obj:
+                visit(item)
+        elif hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
+            if name in obj.get_params(deep=False):
+                obj.set_params(**{name: value})
+                changed += 1
+            for attr in vars(obj).values():  # parameters and fitted attributes
+                visit(attr)
+
+    visit(estimator)
+    return changed
+
+
 def load_pretrained(
     factory: Any,
     model: Any,

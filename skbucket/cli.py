@@ -193,22 +193,9 @@ def _set_progress(estimator, enabled: bool) -> None:
     """Turn progress bars on or off in every estimator inside ``estimator`` that has them,
     the fitted copies included (a loaded model predicts with those, not with the templates
     its parameters hold)."""
-    seen: set[int] = set()
+    from ._models import set_everywhere
 
-    def visit(obj) -> None:
-        if id(obj) in seen:
-            return
-        seen.add(id(obj))
-        if isinstance(obj, list | tuple | dict):
-            for item in obj.values() if isinstance(obj, dict) else obj:
-                visit(item)
-        elif hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
-            if "progress" in obj.get_params(deep=False):
-                obj.set_params(progress=enabled)
-            for value in vars(obj).values():  # parameters and fitted attributes
-                visit(value)
-
-    visit(estimator)
+    set_everywhere(estimator, "progress", enabled)
 
 
 def _format_metrics(metrics: dict) -> str:

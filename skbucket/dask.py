@@ -27,9 +27,9 @@ dask collection, in the style of dask-ml's ``ParallelPostFit``:
 running the estimator once, in the calling process, on the two rows of dummy data dask makes
 from the input's schema (``ddf._meta_nonempty``: strings ``"foo"``, numbers 1, ...) and, if the
 estimator cannot handle those (a regressor fed NaN date features, say), on the first real row
-(``ddf.head(1)``, which computes the input's first non-empty partition). The dry run uses a
-copy of the estimator whose ``cache`` parameters are switched off (nothing is written to your
-cache), but it does load the model in the calling process. To avoid all that, pass ``meta``: for :func:`transform` a dtype is enough when the
+(partitions are computed one at a time until one has a row). The dry run uses a copy of the
+estimator whose ``cache`` parameters, fitted copies included, are switched off (nothing is
+written to your cache), but it does load the model in the calling process. To avoid all that, pass ``meta``: for :func:`transform` a dtype is enough when the
 estimator has ``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for
 :func:`predict` a dtype (``meta="float64"``); a full pandas ``meta`` is accepted too. Each
 partition's output is checked against ``meta`` (number of columns) and cast to its dtypes.
@@ -241,15 +241,14 @@ def _probe(estimator, ddf, method):
     It runs on a deep copy of the estimator whose ``cache`` parameters are set to False, so
     nothing is written to the user's cache.
     """
+    from ._models import set_everywhere
+
     probe = copy.deepcopy(estimator)
-    params = probe.get_params(deep=True) if hasattr(probe, "get_params") else {}
-    off = {k: False for k in params if k == "cache" or k.endswith("__cache")}
-    if off:
-        probe.set_params(**off)
+    set_everywhere(probe, "cache", False)  # the fitted copies too (a ColumnTransformer's)
     errors = []
     for what in ("dummy", "first row"):
         try:
-            sample = ddf._meta_nonempty if what == "dummy" else ddf.head(1, npartitions=-1)
+            sample = ddf._meta_nonempty if what == "dummy" else _first_row(ddf)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return getattr(probe, method)(sample)
@@ -264,6 +263,16 @@ def _probe(estimator, ddf, method):
         f"could not find the output of {type(estimator).__name__}.{method} by a dry run on "
         f"dask's dummy rows nor on the first row ({'; '.join(errors)}); pass meta= ({hint})"
     )
+
+
+def _first_row(ddf):
+    """The first row of the first non-empty partition, computing partitions one by one (not
+    ``ddf.head(1, npartitions=-1)``, which computes them all)."""
+    for i in range(ddf.npartitions):
+        row = ddf.partitions[i].head(1, npartitions=1)
+        if len(row):
+            return row
+    return ddf._meta
 
 
 def _names_out(estimator, n_columns):

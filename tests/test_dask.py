@@ -151,6 +151,38 @@ def test_meta_dry_run_does_not_write_to_the_cache(tmp_path):
     assert len(list(tmp_path.iterdir())) == 2  # one write per partition
 
 
+def test_meta_dry_run_reaches_the_fitted_copies_of_a_column_transformer(tmp_path):
+    # set_params alone turns off only the template; transform uses transformers_
+    from sklearn.compose import ColumnTransformer
+
+    X = pd.DataFrame({"a": np.arange(10.0), "b": np.ones(10)})
+    ct = ColumnTransformer([("double", _CachingDouble(cache=str(tmp_path)), ["a", "b"])]).fit(X)
+    written_by_fit = set(tmp_path.iterdir())  # fit_transform writes once
+    lazy = skbucket.dask.transform(ct, dd.from_pandas(X, npartitions=2))  # a dry run
+    assert set(tmp_path.iterdir()) == written_by_fit
+    assert ct.named_transformers_["double"].cache == str(tmp_path)  # the user's model intact
+    np.testing.assert_array_equal(lazy.compute(scheduler="sync").to_numpy(), X.to_numpy() * 2)
+
+
+def test_first_row_fallback_computes_one_partition_not_all():
+    from sklearn.preprocessing import OneHotEncoder
+
+    computed = []
+
+    def load(part):  # stands for reading one file of a large data set
+        computed.append(len(part))
+        return part
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"company": rng.choice(["acme", "zed", "ola"], 400)})
+    y = (X["company"] == "acme") * 100.0
+    model = make_pipeline(OneHotEncoder(handle_unknown="error"), Ridge()).fit(X, y)
+    posts = dd.from_pandas(X, npartitions=8).map_partitions(load, meta=X.iloc[:0])
+    lazy = skbucket.dask.predict(model, posts)  # dask's dummy "foo" is refused: first row
+    assert len(computed) == 1
+    np.testing.assert_allclose(lazy.compute(scheduler="sync").to_numpy(), model.predict(X))
+
+
 def test_errors_are_clear():
     X, y = _posts()
     ddf = dd.from_pandas(X, npartitions=2)
