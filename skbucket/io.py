@@ -65,6 +65,7 @@ import os
 import platform
 import warnings
 import zipfile
+import zlib
 from importlib import metadata
 from pathlib import Path
 
@@ -216,9 +217,7 @@ def save(model, path, *, format="skops", key=None):
 
             joblib.dump(model, tmp)
         else:
-            import skops.io as sio
-
-            payload = sio.dumps(model)
+            payload = _skops_io().dumps(model)
             digest = hashlib.sha256(payload).hexdigest()
             meta = {
                 "format": FORMAT_NAME,
@@ -239,20 +238,39 @@ def save(model, path, *, format="skops", key=None):
     return path
 
 
+def _skops_io():
+    try:
+        import skops.io as sio
+    except ImportError as exc:
+        raise ImportError(
+            "the skops format needs the skops package: pip install skops (a dependency of "
+            "skbucket; or save with format='joblib' for trusted files)"
+        ) from exc
+    return sio
+
+
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
 def _open_container(path):
     """Return ``(meta, payload)`` of a skbucket container, checking its integrity."""
-    with zipfile.ZipFile(path, "r") as zf:
-        names = zf.namelist()
-        if len(names) != len(set(names)) or set(names) != _MEMBERS:
-            raise TamperedFileError(
-                f"{path}: expected exactly the members {sorted(_MEMBERS)}, found {names}; "
-                "refusing to load a modified container."
-            )
-        try:
-            meta = json.loads(zf.read(_META).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise TamperedFileError(f"{path}: {_META} is not valid JSON ({exc}).") from exc
-        payload = zf.read(_MODEL)
+    try:
+        with zipfile.ZipFile(path, "r") as zf:
+            names = zf.namelist()
+            if len(names) != len(set(names)) or set(names) != _MEMBERS:
+                raise TamperedFileError(
+                    f"{path}: expected exactly the members {sorted(_MEMBERS)}, found {names}; "
+                    "refusing to load a modified container."
+                )
+            try:
+                meta = json.loads(zf.read(_META).decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise TamperedFileError(f"{path}: {_META} is not valid JSON ({exc}).") from exc
+            payload = zf.read(_MODEL)
+    except _DAMAGED as exc:  # a flipped byte, a cut-off copy
+        raise TamperedFileError(
+            f"{path}: the container is corrupted or truncated ({type(exc).__name__}: {exc})."
+        ) from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise TamperedFileError(f"{path}: {_META} does not describe a {FORMAT_NAME} file.")
     if meta.get("format_version") != FORMAT_VERSION:
@@ -270,7 +288,16 @@ def _open_container(path):
 
 
 def _file_kind(path):
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
     if not zipfile.is_zipfile(path):
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head == b"PK\x03\x04" or not head:  # a zip (our container) cut short, or nothing
+            raise TamperedFileError(
+                f"{path}: {'an empty file' if not head else 'a truncated or corrupted zip'}, "
+                "not a readable skbucket container or joblib file."
+            )
         return "joblib"
     with zipfile.ZipFile(path, "r") as zf:
         names = set(zf.namelist())
@@ -326,9 +353,13 @@ def get_untrusted_types(path):
 
 
 def _untrusted(payload):
-    import skops.io as sio
-
-    return [t for t in sio.get_untrusted_types(data=payload) if t not in DEFAULT_TRUSTED]
+    try:
+        types = _skops_io().get_untrusted_types(data=payload)
+    except _DAMAGED as exc:  # a plain skops file has no digest: damage shows up here
+        raise TamperedFileError(
+            f"the skops data is corrupted or truncated ({type(exc).__name__}: {exc})."
+        ) from exc
+    return [t for t in types if t not in DEFAULT_TRUSTED]
 
 
 def _check_versions(path, recorded):
@@ -400,8 +431,6 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         When skbucket, scikit-learn, transformers, torch, ... versions differ
         from those recorded at save time.
     """
-    import skops.io as sio
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
@@ -433,7 +462,10 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
                     f"{path}: the HMAC signature is missing or does not match the key; "
                     "refusing to load."
                 )
-        _check_versions(path, meta.get("versions", {}))
+        versions = meta.get("versions", {})
+        if not isinstance(versions, dict):
+            raise TamperedFileError(f"{path}: {_META} holds a malformed version record.")
+        _check_versions(path, versions)
     else:
         if key is not None:
             raise TamperedFileError(f"{path} is a plain skops file without a signature.")
@@ -454,4 +486,4 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             VersionMismatchWarning,
             stacklevel=2,
         )
-    return sio.loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])
+    return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])

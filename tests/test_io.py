@@ -139,6 +139,38 @@ def test_flipped_byte_is_refused(saved, tmp_path):
         skio.load(bad, trusted=SEED_UNTRUSTED)
 
 
+def test_damaged_container_bytes_are_tampered_file_errors(saved, tmp_path):
+    # a cut-off copy, an empty file, a flipped byte in the compressed stream
+    data = saved.read_bytes()
+    cases = {"cut.skbucket": data[: len(data) // 2], "empty.skbucket": b""}
+    damaged = bytearray(data)
+    with zipfile.ZipFile(saved) as zf:
+        info = zf.getinfo("model.skops")
+    damaged[info.header_offset + 30 + len(info.filename) + 40] ^= 0xFF  # inside its data
+    cases["flipped.skbucket"] = bytes(damaged)
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for kwargs in ({}, {"allow_pickle": True}):  # never handed to pickle
+            with pytest.raises(skio.TamperedFileError, match="corrupted|truncated|empty"):
+                skio.load(path, trusted=SEED_UNTRUSTED, **kwargs)
+        with pytest.raises(skio.TamperedFileError):
+            skio.get_untrusted_types(path)
+    with pytest.raises(FileNotFoundError):
+        skio.get_untrusted_types(tmp_path / "missing.skbucket")
+
+
+def test_malformed_version_record_is_refused(saved, tmp_path):
+    def no_versions(data):
+        meta = json.loads(data)
+        meta["versions"] = None
+        return json.dumps(meta).encode()
+
+    bad = _rewrite(saved, tmp_path / "nover.skbucket", replace={"meta.json": no_versions})
+    with pytest.raises(skio.TamperedFileError, match="malformed version record"):
+        skio.load(bad, trusted=SEED_UNTRUSTED)
+
+
 def test_extra_or_duplicate_member_is_refused(saved, tmp_path):
     extra = _rewrite(saved, tmp_path / "extra.skbucket", extra={"evil.py": b"print(1)"})
     with pytest.raises(skio.TamperedFileError, match="expected exactly the members"):
