@@ -10,6 +10,7 @@ checkpoint to an ONNX file (see :func:`onnx_path`) and the session is shared pro
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import os
@@ -69,6 +70,10 @@ def onnx_path(model) -> Path:
     root = os.environ.get("SKBUCKET_CACHE_DIR") or os.path.join("~", ".cache", "skbucket")
     name = f"{_models.model_fingerprint(model)}-v{_ONNX_FORMAT}.onnx"
     return Path(root).expanduser() / "onnx" / name
+
+
+def _is_auto(value) -> bool:
+    return isinstance(value, str) and value.lower() == "auto"
 
 
 class _OnnxSession:
@@ -175,7 +180,8 @@ class DistilBertEmbedder(
     ``last_hidden_state`` (DistilBERT, BERT, MiniLM, RoBERTa, ...). With mean pooling and a
     sentence-transformers checkpoint it reproduces ``SentenceTransformer.encode`` (cosine
     >= 0.9999 per row; ``normalize=True`` matches checkpoints that end in a ``Normalize``
-    module).
+    module), with ``max_length`` set to the checkpoint's ``max_seq_length`` (256 for
+    all-MiniLM-L6-v2; longer texts are cut there by sentence-transformers).
 
     Parameters
     ----------
@@ -323,19 +329,28 @@ class DistilBertEmbedder(
         _models.as_text_list(X, estimator=self)
         _check_feature_names(self, X, reset=True)
         self.n_features_in_ = 1
-        device = _models.resolve_device(self.device)
-        dtype = _models.resolve_dtype(self.dtype, device)
-        if self.backend == "onnx":
-            if device.type != "cpu":
+        if self.backend == "onnx":  # "auto" means the CPU and float32 here, GPU or not
+            if not _is_auto(self.device) and _models.resolve_device(self.device).type != "cpu":
                 raise ValueError(
                     f"backend='onnx' runs on the CPU only; got device={self.device!r} "
                     "(use device='cpu' or 'auto', or backend='torch')"
                 )
-            if str(dtype) != "torch.float32":
+            if (
+                not _is_auto(self.dtype)
+                and str(_models.resolve_dtype(self.dtype, _models.resolve_device("cpu")))
+                != "torch.float32"
+            ):
                 raise ValueError(
                     f"backend='onnx' computes in float32; got dtype={self.dtype!r} "
                     "(use dtype='float32' or 'auto', or backend='torch')"
                 )
+            if importlib.util.find_spec("onnxruntime") is None:
+                raise ImportError(
+                    "backend='onnx' needs the onnxruntime package; install it with "
+                    "`pip install skbucket[onnx]`"
+                )
+        else:
+            _models.resolve_dtype(self.dtype, _models.resolve_device(self.device))  # validate
         config = _models.load_pretrained("AutoConfig", self.model)
         max_positions = getattr(config, "max_position_embeddings", None)
         if max_positions is not None and self.max_length > max_positions:
@@ -422,7 +437,9 @@ class DistilBertEmbedder(
             self.pooling,
             int(self.max_length),
             bool(self.normalize),
-            _models.dtype_key(self.dtype, self.device),
+            "torch.float32"
+            if self.backend == "onnx"
+            else _models.dtype_key(self.dtype, self.device),
             self.backend,
         )
         return lambda text: hash_key(prefix, text)

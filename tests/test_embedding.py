@@ -685,3 +685,26 @@ def test_unknown_backend_names_the_allowed_values():
 def test_onnx_backend_refuses_settings_it_cannot_honour(params, match):
     with pytest.raises((ValueError, RuntimeError), match=match):
         tiny(backend="onnx", **params).fit(TEXTS)
+
+
+def test_onnx_backend_auto_means_the_cpu_even_with_a_gpu(monkeypatch, onnx_dir):
+    # as documented: device="auto" and dtype="auto" are the CPU and float32 for ONNX
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU machine
+    est = tiny(backend="onnx").fit(TEXTS)
+    monkeypatch.undo()
+    assert est.transform(TEXTS).dtype == np.float32
+
+
+def test_onnx_backend_without_onnxruntime_says_what_to_install(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "onnxruntime" else real(name, *a),
+    )
+    with pytest.raises(ImportError, match=r"onnxruntime.*pip install skbucket\[onnx\]"):
+        tiny(backend="onnx").fit(TEXTS)  # at fit, before any export
