@@ -499,8 +499,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"skbucket {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (ValueError, OSError, RuntimeError, KeyError) as exc:
+    except (ValueError, OSError, RuntimeError, KeyError, ImportError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, ImportError) and "pip install" not in message:
+            message += " (pip install 'skbucket[all]' installs every optional part)"
         print(f"skbucket {args.command}: error: {message}", file=sys.stderr)
         return EXIT_ERROR
 

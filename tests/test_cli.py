@@ -273,6 +273,17 @@ def test_fit_says_how_many_images_could_not_be_captioned(workdir, tiny_model, ca
     assert "no such file" in err
 
 
+def test_a_missing_optional_package_is_one_line_naming_the_extra(
+    model_file, posts_csv, workdir, monkeypatch, capsys
+):
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    code, _, err = run(["report", model_file, posts_csv, "-o", workdir / "x.html", "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert len(err.strip().splitlines()) == 1 and "skbucket[all]" in err
+
+
 def test_plain_pickle_is_not_a_model_file(workdir, capsys):
     other = workdir / "other.joblib"
     joblib.dump({"something": 1}, other)
