@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import numbers
 import os
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -36,7 +37,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _models
 from .cache import hash_key, open_cache
 
-__all__ = ["CAPTION_COLUMN", "CAPTION_SEPARATOR", "Blip2Captioner", "CaptioningError"]
+__all__ = [
+    "CAPTION_COLUMN",
+    "CAPTION_SEPARATOR",
+    "Blip2Captioner",
+    "CaptioningError",
+    "CaptioningWarning",
+]
 
 #: Name of the output column.
 CAPTION_COLUMN = "caption"
@@ -49,6 +56,11 @@ _DECODE_THREADS = 2
 
 #: Columns of :attr:`Blip2Captioner.errors_`.
 ERROR_COLUMNS = ["row", "position", "media", "kind", "error", "message"]
+
+
+class CaptioningWarning(UserWarning):
+    """Some images could not be captioned and ``on_error`` is not ``"raise"``: they got the
+    fallback caption; :attr:`Blip2Captioner.errors_` lists them."""
 
 
 class CaptioningError(ValueError):
@@ -137,7 +149,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
     errors_ : pandas.DataFrame
         Set by every :meth:`transform`: one record per image (or unparseable cell) that
         failed, with columns ``row`` (index label), ``position``, ``media`` (the reference),
-        ``kind``, ``error`` (exception class) and ``message``. Empty when nothing failed.
+        ``kind``, ``error`` (exception class) and ``message``. Empty when nothing failed;
+        otherwise :meth:`transform` also warns (:class:`CaptioningWarning`).
     n_generated_ : int
         Set by every :meth:`transform`: how many images the model captioned in that call
         (cache hits and repeated images not counted).
@@ -386,6 +399,17 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                     parts.append(result)
             out.append(CAPTION_SEPARATOR.join(p for p in parts if p))
         self.errors_ = _error_frame(errors)
+        if len(self.errors_):  # skipped, not silent (on_error="raise" raised above)
+            first = self.errors_.iloc[0]
+            row = first["row"].item() if hasattr(first["row"], "item") else first["row"]
+            fallback = "an empty caption" if self.on_error == "skip" else repr(self.on_error)
+            warnings.warn(
+                f"{type(self).__name__}: {len(self.errors_)} image(s) in "
+                f"{self.errors_['row'].nunique()} row(s) could not be captioned and got "
+                f"{fallback} (first: row {row!r}: {first['message']}); see errors_",
+                CaptioningWarning,
+                stacklevel=3,  # the caller of transform (through set_output's wrapper)
+            )
         X_out = X.copy()
         X_out[CAPTION_COLUMN] = pd.Series(out, index=X.index, dtype=object)
         return X_out

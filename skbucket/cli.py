@@ -22,6 +22,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
@@ -252,8 +253,6 @@ def load_model(path):
         If the file is missing, is not a skbucket model file, or was written by a skbucket or
         scikit-learn version whose major.minor differs from the installed one.
     """
-    import warnings
-
     import joblib
 
     from .io import library_versions
@@ -313,23 +312,6 @@ def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
         raise CLIError(f"cannot create the folder of {what} {str(out)!r}: {exc}") from None
 
 
-def _warn_caption_failures(pipeline) -> None:
-    """Say on stderr (even with ``--quiet``: it is no step message) how many images the
-    captioner could not caption; the pipeline skips them (empty captions) by design."""
-    captioner = dict(pipeline.steps).get("caption")
-    errors = getattr(captioner, "errors_", None)
-    if errors is None or len(errors) == 0:
-        return
-    first = errors.iloc[0]
-    print(
-        f"[skbucket] warning: {len(errors)} image(s) in {errors['row'].nunique()} row(s) could "
-        f"not be captioned and got an empty caption (first: row {first['row']!r}, "
-        f"{first['media']!r}: {first['message']})",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def cmd_fit(args) -> int:
     from skbucket.pipeline import make_seed_pipeline, models_used
 
@@ -353,7 +335,6 @@ def cmd_fit(args) -> int:
     start = time.perf_counter()
     pipeline.fit(X, y)
     say(f"fitted in {time.perf_counter() - start:.1f} s")
-    _warn_caption_failures(pipeline)
     save_model(pipeline, args.model)
     say(f"model written to {args.model}")
     return 0
@@ -490,12 +471,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings (failed captions, unparseable dates, ...) as one line each on stderr."""
+    print(f"[skbucket] warning: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
     """Run the ``skbucket`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning  # even with --quiet: no step message
+            return args.func(args)
     except KeyboardInterrupt:
         print(f"skbucket {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

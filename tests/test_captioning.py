@@ -19,6 +19,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,6 +46,9 @@ from skbucket.captioning import (  # noqa: E402
 )
 
 TOKENS = 8  # max_new_tokens used in most tests (fast)
+
+# Many tests here fail images on purpose (on_error="skip"); the warning has its own test.
+pytestmark = pytest.mark.filterwarnings("ignore::skbucket.captioning.CaptioningWarning")
 TESTS_DIR = Path(__file__).resolve().parent
 
 
@@ -467,6 +471,23 @@ def test_errors_record_a_failure_repeated_inside_one_row(blip2_path, images):
     assert est.errors_["position"].tolist() == [0, 0, 1, 1]  # one record per failing image
     assert set(est.errors_["error"]) == {"MediaFetchError"}
     assert out["caption"].tolist()[0] == ""
+
+
+def test_skipped_failures_warn_once_per_transform(blip2_path, images):
+    from skbucket.captioning import CaptioningWarning
+
+    bad = str(images["gen0.jpg"].with_name("nope.jpg"))
+    est = captioner(blip2_path, on_error="n/a")
+    with pytest.warns(CaptioningWarning) as caught:
+        out = est.fit_transform(frame([bad, str(images["gen1.jpg"]), bad]))
+    assert len([w for w in caught if issubclass(w.category, CaptioningWarning)]) == 1
+    message = str(caught[0].message)
+    assert "2 image(s) in 2 row(s) could not be captioned and got 'n/a'" in message
+    assert "(first: row 0: " in message and "nope.jpg" in message and "see errors_" in message
+    assert out["caption"].tolist()[0] == "n/a"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CaptioningWarning)  # nothing failed: no warning
+        captioner(blip2_path).fit_transform(frame([str(images["gen1.jpg"])]))
 
 
 def test_no_errors_gives_empty_errors_frame(blip2_path, images):

@@ -269,8 +269,10 @@ def test_fit_says_how_many_images_could_not_be_captioned(workdir, tiny_model, ca
     args = ["fit", data, "--model", workdir / "cap.joblib", "--text-model", tiny_model]
     code, _, err = run([*args, "--caption-model", blip2, "-q"], capsys)  # quiet, yet said
     assert code == 0, err
-    assert "warning: 30 image(s) in 30 row(s) could not be captioned" in err
-    assert "no such file" in err
+    said = [line for line in err.splitlines() if line.startswith("[skbucket] warning:")]
+    assert len(said) == 1  # one line, from the captioner's CaptioningWarning
+    assert "Blip2Captioner: 30 image(s) in 30 row(s) could not be captioned" in said[0]
+    assert "no such file" in said[0]
 
 
 def test_a_missing_optional_package_is_one_line_naming_the_extra(
