@@ -434,8 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--classifier",
         choices=["hgb", "distilbert"],
         default="hgb",
-        help="bucket router: 'hgb' (best measured, fast) or 'distilbert' (the seed's "
-        "fine-tuned text router, minutes more on a CPU); default: %(default)s",
+        help="'hgb' (HGB router, soft log-space routing, log1p target: best measured, fast) "
+        "or 'distilbert' (the seed as published: fine-tuned text router, hard routing on raw "
+        "likes; minutes more on a CPU); default: %(default)s",
     )
     p.add_argument(
         "--epochs",
