@@ -12,8 +12,8 @@ Splits (seeded):
 
 One split scores a few dozen companies or one stretch of time, so ``--company-seeds N`` and
 ``--time-windows N`` refit the picked configuration (and the default one, when it is not the
-pick) and the peers on N more company splits, or on N earlier time windows (before the posts the dev folds held out), and tabulate RMSE(log1p)
-with the number of wins.
+pick) and the peers on N more company splits, or on N earlier time windows (before the posts
+the dev folds held out), and tabulate RMSE(log1p) with the number of wins.
 
 Rows of each table (every model sees the same training rows):
 

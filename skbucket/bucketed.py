@@ -117,7 +117,8 @@ def _check_targets(y, *, name="y", allow_negative=False):
     if neg.size and not allow_negative:
         raise ValueError(
             f"{name} must be non-negative (likes are counts), but row {neg[0]} is "
-            f"{float(y[neg[0]])!r} ({neg.size} negative row(s) in all, first rows {neg[:5].tolist()})"
+            f"{float(y[neg[0]])!r} ({neg.size} negative row(s) in all, first rows "
+            f"{neg[:5].tolist()})"
         )
     return y
 

@@ -29,10 +29,11 @@ from the input's schema (``ddf._meta_nonempty``: strings ``"foo"``, numbers 1, .
 estimator cannot handle those (a regressor fed NaN date features, say), on the first real row
 (partitions are computed one at a time until one has a row). The dry run uses a copy of the
 estimator whose ``cache`` parameters, fitted copies included, are switched off (nothing is
-written to your cache), but it does load the model in the calling process. To avoid all that, pass ``meta``: for :func:`transform` a dtype is enough when the
-estimator has ``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for
-:func:`predict` a dtype (``meta="float64"``); a full pandas ``meta`` is accepted too. Each
-partition's output is checked against ``meta`` (number of columns) and cast to its dtypes.
+written to your cache), but it does load the model in the calling process. To avoid all that,
+pass ``meta``: for :func:`transform` a dtype is enough when the estimator has
+``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for :func:`predict` a dtype
+(``meta="float64"``); a full pandas ``meta`` is accepted too. Each partition's output is checked
+against ``meta`` (number of columns) and cast to its dtypes.
 
 Training at scale needs no helper: run scikit-learn's own parallel loops on the cluster with
 joblib's dask backend, e.g. ``with joblib.parallel_backend("dask"): search.fit(X, y)`` for a

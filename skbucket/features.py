@@ -138,8 +138,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
       unseen in training get the global mean and a count of 0. Values are compared as text
       (``123``, ``123.0`` and ``"123"`` are one account: an integer id column read as floats,
-      as pandas does when one id is missing, still matches); a missing value is a category of its own for the
-      target encoding and counts 0.
+      as pandas does when one id is missing, still matches); a missing value is a category of
+      its own for the target encoding and counts 0.
 
     Columns are selected by name, so ``transform`` accepts the columns in any order (extra
     columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with

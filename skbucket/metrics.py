@@ -168,7 +168,8 @@ def _check_likes(y_true, y_pred):
     neg = np.flatnonzero(y_true < 0)
     if neg.size:
         raise MetricsInputError(
-            f"y_true must hold non-negative like counts; row {neg[0]} holds {float(y_true[neg[0]])!r}."
+            "y_true must hold non-negative like counts; "
+            f"row {neg[0]} holds {float(y_true[neg[0]])!r}."
         )
     return y_true, y_pred
 
