@@ -985,11 +985,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             value = _weighted_median(y_fit, weights)
             const = DummyRegressor(strategy="constant", constant=value)
             const.fit(np.zeros((y.size, 1)), y_fit)
-            size = "training rows" if not weighted else "training rows (total sample_weight)"
+            unit = "training rows" if not weighted else "training rows (total sample_weight)"
             for k in range(n_buckets):
                 regressors[k] = const
                 fallback[k] = (
-                    f"no bucket has min_bucket_size={self.min_bucket_size} {size}: "
+                    f"no bucket has min_bucket_size={self.min_bucket_size} {unit}: "
                     f"bucket {k} uses a constant, the weighted median of the (transformed) "
                     f"target = {value:g}"
                 )
