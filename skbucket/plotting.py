@@ -909,12 +909,13 @@ class ErrorOverTimeDisplay:
             raise PlotInputError(f"metric must be one of {choices}, got {metric!r}.")
         y_true, y_pred = _check_likes(y_true, y_pred)
         _clip_negative(y_pred)  # warn once here, not once per period
-        raw = pd.Series(np.asarray(dates, dtype=object))
-        if raw.shape[0] != y_true.shape[0]:
-            raise PlotInputError(f"dates has {raw.shape[0]} rows but y_true has {y_true.shape[0]}.")
         from skbucket.prompts import parse_dates
 
         when = parse_dates(dates, dayfirst=dayfirst)  # naive UTC; NaT where unreadable
+        if when.shape[0] != y_true.shape[0]:
+            raise PlotInputError(
+                f"dates has {when.shape[0]} rows but y_true has {y_true.shape[0]}."
+            )
         dated = when.notna().to_numpy()
         if not dated.any():
             raise PlotInputError(f"none of the {dated.size} dates could be read as a date.")
