@@ -330,16 +330,14 @@ class DistilBertEmbedder(
         _check_feature_names(self, X, reset=True)
         self.n_features_in_ = 1
         if self.backend == "onnx":  # "auto" means the CPU and float32 here, GPU or not
-            if not _is_auto(self.device) and _models.resolve_device(self.device).type != "cpu":
+            chosen = "cpu" if _is_auto(self.device) else self.device
+            device = _models.resolve_device(chosen)
+            if device.type != "cpu":
                 raise ValueError(
                     f"backend='onnx' runs on the CPU only; got device={self.device!r} "
                     "(use device='cpu' or 'auto', or backend='torch')"
                 )
-            if (
-                not _is_auto(self.dtype)
-                and str(_models.resolve_dtype(self.dtype, _models.resolve_device("cpu")))
-                != "torch.float32"
-            ):
+            if str(_models.resolve_dtype(self.dtype, device)) != "torch.float32":
                 raise ValueError(
                     f"backend='onnx' computes in float32; got dtype={self.dtype!r} "
                     "(use dtype='float32' or 'auto', or backend='torch')"
