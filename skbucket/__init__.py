@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "BucketedRegressor": "skbucket.bucketed",
     "assign_buckets": "skbucket.bucketed",
+    "AccountRouter": "skbucket.routing",
     "parse_media": "skbucket.media",
     "PromptBuilder": "skbucket.prompts",
     "PostFeatures": "skbucket.features",

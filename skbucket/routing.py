@@ -1,0 +1,292 @@
+"""A bucket router that treats posts of new brands differently: :class:`AccountRouter`.
+
+Who posts explains most of the likes of a post whose account has history, and nothing of a
+post by a brand never seen in training. On the real posts (``benchmarks/bench_accuracy.py``)
+the two cases want different routers: for later posts of known brands a gradient-boosted
+classifier on the post features (with the brand's target and count encodings) routes best;
+for brands never seen, the fine-tuned text model's cautious, spread-out probabilities,
+averaged in log space by :class:`~skbucket.bucketed.BucketedRegressor`, had the lowest error.
+:class:`AccountRouter` holds one classifier for each case and asks, row by row, the one that
+fits: it is the bucket router of :func:`~skbucket.pipeline.make_seed_pipeline`'s default
+``classifier="hybrid"``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _num_samples,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from .bucketed import (
+    _call_sub,
+    _fit_kwargs,
+    _is_dataframe,
+    _select_columns,
+    _sub_tag,
+)
+
+__all__ = ["AccountRouter"]
+
+
+class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Classify rows of known accounts with one classifier and rows of new ones with another.
+
+    A row is *new* when its value in ``count_column`` is 0 or missing: with the default, the
+    ``inferred_company_count`` column of :class:`~skbucket.features.PostFeatures`, the number
+    of training posts of the row's company, which is 0 for a company never seen in training.
+    Both classifiers are fitted on **all** training rows (clones; each on its own columns);
+    at predict time ``known`` answers for the other rows and ``unseen`` for the new ones, and
+    each is called only on its own rows (the text model runs only for new brands).
+
+    In :func:`~skbucket.pipeline.make_seed_pipeline` (``classifier="hybrid"``, the default)
+    ``known`` is a :class:`~sklearn.ensemble.HistGradientBoostingClassifier` on the post
+    features and ``unseen`` the fine-tuned :class:`~skbucket.classification.DistilBertClassifier`
+    on the prompt. The count is cross-fitted at training time, so which rows look new there
+    does not matter: the switch acts at predict time only.
+
+    Parameters
+    ----------
+    known : classifier
+        Answers for rows whose ``count_column`` is positive. Must implement ``fit`` and
+        ``predict`` (``predict_proba`` preferred; without it, its predictions count as one-hot
+        probabilities).
+    unseen : classifier
+        Answers for rows whose ``count_column`` is 0 or missing. Same requirements.
+    known_columns, unseen_columns : column spec, default=None
+        The columns each classifier reads (a column name, a list of them, integer positions,
+        a slice, a boolean mask or a callable such as
+        :func:`~sklearn.compose.make_column_selector`); ``None``: every column of ``X``.
+    count_column : str or int, default="inferred_company_count"
+        The column whose 0 (or missing) value marks a new account: a name for a DataFrame,
+        an integer position for an array. It must be numeric.
+
+    Attributes
+    ----------
+    known_ : classifier
+        The fitted clone of ``known``.
+    unseen_ : classifier
+        The fitted clone of ``unseen``.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (those of ``y``).
+    n_features_in_ : int
+        Number of columns of ``X`` at fit.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` at fit (only when they are all strings).
+
+    See Also
+    --------
+    skbucket.bucketed.BucketedRegressor : Uses a router's bucket probabilities.
+    skbucket.features.PostFeatures : Makes the ``<column>_count`` encodings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skbucket.routing import AccountRouter
+    >>> X = pd.DataFrame({"inferred_company_count": [3.0, 3.0, 5.0, 0.0]})
+    >>> router = AccountRouter(
+    ...     known=DummyClassifier(strategy="most_frequent"),
+    ...     unseen=DummyClassifier(strategy="prior"),
+    ... ).fit(X, [0, 0, 0, 1])
+    >>> router.predict_proba(pd.DataFrame({"inferred_company_count": [4.0, 0.0]}))
+    array([[1.  , 0.  ],
+           [0.75, 0.25]])
+    """
+
+    _parameter_constraints: dict = {
+        "known": [HasMethods(["fit", "predict"])],
+        "unseen": [HasMethods(["fit", "predict"])],
+        "known_columns": [None, "array-like", str, numbers.Integral, slice, callable],
+        "unseen_columns": [None, "array-like", str, numbers.Integral, slice, callable],
+        "count_column": [str, numbers.Integral],
+    }
+
+    def __init__(
+        self,
+        known,
+        unseen,
+        *,
+        known_columns=None,
+        unseen_columns=None,
+        count_column="inferred_company_count",
+    ):
+        self.known = known
+        self.unseen = unseen
+        self.known_columns = known_columns
+        self.unseen_columns = unseen_columns
+        self.count_column = count_column
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        subs = (self.known, self.unseen)
+        tags.input_tags.allow_nan = all(
+            _sub_tag(e, lambda t: t.input_tags.allow_nan, False) for e in subs
+        )
+        tags.input_tags.string = any(
+            _sub_tag(e, lambda t: t.input_tags.string, False) for e in subs
+        )
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _validate_X(self, X, *, reset):
+        """``X`` as given (DataFrames keep their column types); records its columns."""
+        if X is None:
+            raise ValueError(f"X is None; {type(self).__name__} needs samples to work on.")
+        if not _is_dataframe(X):  # arrays are checked here; a DataFrame by its classifiers
+            X = check_array(
+                X,
+                dtype=None,
+                ensure_all_finite="allow-nan"
+                if self.__sklearn_tags__().input_tags.allow_nan
+                else True,
+                ensure_2d=True,
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        if _num_samples(X) == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
+                f"required by {type(self).__name__}."
+            )
+        return X
+
+    def _new_rows(self, X):
+        """Boolean mask of the rows whose ``count_column`` is 0 or missing."""
+        col = self.count_column
+        if _is_dataframe(X) and not (
+            col not in X.columns
+            and isinstance(col, numbers.Integral)
+            and not any(isinstance(c, str) for c in X.columns)
+        ):
+            if col not in X.columns:
+                shown = list(X.columns)[:20]
+                raise ValueError(
+                    f"count_column={col!r} is not a column of X (X has {len(X.columns)} "
+                    f"columns: {shown}{' ...' if len(X.columns) > 20 else ''}); it should "
+                    "count each row's account in the training data, e.g. PostFeatures' "
+                    "'inferred_company_count'."
+                )
+            values = X[col].to_numpy()
+        else:  # an array, or a DataFrame without column names: a position
+            if isinstance(col, str) or not -X.shape[1] <= col < X.shape[1]:
+                raise ValueError(
+                    f"count_column={col!r} cannot select a column of an array with "
+                    f"{X.shape[1]} columns; give an integer position (or pass a DataFrame)."
+                )
+            values = np.asarray(X.iloc[:, col] if _is_dataframe(X) else X[:, col])
+        try:
+            values = values.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"count_column={col!r} must be numeric (a count of training posts); "
+                f"got values such as {values[0]!r} ({exc})"
+            ) from exc
+        return np.isnan(values) | (values == 0)
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit clones of both classifiers on every row.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Training input; must hold ``count_column`` and the columns both classifiers read.
+        y : array-like of shape (n_samples,)
+            Class labels (likes buckets).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to both classifiers (an error names a classifier that does not take it).
+
+        Returns
+        -------
+        self : AccountRouter
+            Fitted router.
+        """
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        X = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
+        check_classification_targets(y)
+        check_consistent_length(X, y)
+        self._new_rows(X)  # the column must be there and numeric from the start
+        self.classes_ = np.unique(y)
+        for role in ("known", "unseen"):
+            est = clone(getattr(self, role))
+            Xs = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
+            kwargs = _fit_kwargs(role, est, sample_weight)
+            setattr(self, f"{role}_", _call_sub(role, est, "fit", Xs, y, **kwargs))
+            fitted = getattr(self, f"{role}_")
+            missing = np.setdiff1d(np.asarray(fitted.classes_), self.classes_)
+            if missing.size:  # a classifier that invents labels cannot be aligned
+                raise ValueError(
+                    f"{role} classifier reports classes {missing.tolist()} that are not in y"
+                )
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "unseen_")
+
+    # ------------------------------------------------------------------ predict
+    def predict_proba(self, X):
+        """Class probabilities: from ``unseen`` for new accounts, from ``known`` for others.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow :attr:`classes_`; a class one classifier never saw gets 0 there.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        new = self._new_rows(X)
+        out = np.zeros((_num_samples(X), len(self.classes_)), dtype=np.float64)
+        for role, rows in (("known", ~new), ("unseen", new)):
+            if not rows.any():
+                continue
+            est = getattr(self, f"{role}_")
+            part = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
+            part = part.iloc[rows] if _is_dataframe(part) else part[rows]
+            cols = np.searchsorted(self.classes_, np.asarray(est.classes_))
+            if hasattr(est, "predict_proba"):
+                proba = np.asarray(_call_sub(role, est, "predict_proba", part), np.float64)
+                out[np.ix_(np.flatnonzero(rows), cols)] = proba
+            else:
+                pred = np.asarray(_call_sub(role, est, "predict", part))
+                idx = np.searchsorted(self.classes_, pred)
+                out[np.flatnonzero(rows), idx] = 1.0
+        return out
+
+    def predict(self, X):
+        """The most probable class per row (ties go to the first of :attr:`classes_`).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -1,0 +1,156 @@
+"""AccountRouter: one classifier for rows of known accounts, another for new ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbucket.bucketed import BucketedRegressor, assign_buckets
+from skbucket.routing import AccountRouter
+
+
+def _data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "inferred_company_count": rng.integers(1, 20, size=n).astype(float),
+        }
+    )
+    y = (X["a"] + 0.3 * rng.normal(size=n) > 0).astype(int) + (X["b"] > 1).astype(int)
+    return X, y.to_numpy()
+
+
+@parametrize_with_checks(
+    [
+        AccountRouter(LogisticRegression(), DecisionTreeClassifier(random_state=0), count_column=0),
+        AccountRouter(
+            DecisionTreeClassifier(random_state=0),
+            LogisticRegression(),
+            known_columns=[0],
+            unseen_columns=slice(None),
+            count_column=-1,
+        ),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_new_rows_get_the_unseen_classifier_and_the_others_the_known_one():
+    X, y = _data()
+    router = AccountRouter(
+        LogisticRegression(), DecisionTreeClassifier(max_depth=2, random_state=0)
+    ).fit(X, y)
+    X_new = X.copy()
+    X_new.loc[::3, "inferred_company_count"] = 0.0
+    X_new.loc[1, "inferred_company_count"] = np.nan  # missing counts as new
+    new = np.zeros(len(X), dtype=bool)
+    new[::3] = True
+    new[1] = True
+    proba = router.predict_proba(X_new)
+    # each part is the fitted clone's own answer on its rows; both were fitted on every row
+    np.testing.assert_allclose(proba[~new], router.known_.predict_proba(X_new[~new]))
+    np.testing.assert_allclose(proba[new], router.unseen_.predict_proba(X_new[new]))
+    np.testing.assert_allclose(
+        router.unseen_.predict_proba(X), clone(router.unseen).fit(X, y).predict_proba(X)
+    )
+    assert not np.allclose(proba[new], router.known_.predict_proba(X_new[new].fillna(0.0)))
+    np.testing.assert_array_equal(router.predict(X_new), router.classes_[proba.argmax(axis=1)])
+
+
+def test_each_classifier_reads_its_own_columns():
+    X, y = _data()
+    router = AccountRouter(
+        LogisticRegression(), LogisticRegression(), known_columns=["a"], unseen_columns=["b"]
+    ).fit(X, y)
+    assert router.known_.n_features_in_ == 1 and list(router.known_.feature_names_in_) == ["a"]
+    assert list(router.unseen_.feature_names_in_) == ["b"]
+    X_new = X.assign(inferred_company_count=0.0)
+    np.testing.assert_allclose(
+        router.predict_proba(X_new), router.unseen_.predict_proba(X_new[["b"]])
+    )
+
+
+def test_classes_are_aligned_and_a_classifier_without_proba_is_one_hot():
+    X, y = _data()
+    y = np.where(y == 2, 5, y)  # labels 0, 1, 5
+    router = AccountRouter(LinearSVC(), LogisticRegression()).fit(X, y)
+    np.testing.assert_array_equal(router.classes_, [0, 1, 5])
+    proba = router.predict_proba(X)  # every row known: LinearSVC, one-hot
+    assert set(np.unique(proba)) <= {0.0, 1.0} and (proba.sum(axis=1) == 1).all()
+    np.testing.assert_array_equal(router.predict(X), router.known_.predict(X))
+
+
+def test_sample_weight_reaches_both_classifiers():
+    X, y = _data()
+    w = np.random.default_rng(1).uniform(0.1, 3.0, size=len(y))
+    router = AccountRouter(LogisticRegression(), LogisticRegression(C=0.1)).fit(
+        X, y, sample_weight=w
+    )
+    np.testing.assert_allclose(
+        router.known_.coef_, LogisticRegression().fit(X, y, sample_weight=w).coef_
+    )
+    np.testing.assert_allclose(
+        router.unseen_.coef_, LogisticRegression(C=0.1).fit(X, y, sample_weight=w).coef_
+    )
+    from sklearn.neighbors import KNeighborsClassifier  # takes no sample_weight
+
+    with pytest.raises(ValueError, match="unseen .*does not accept sample_weight"):
+        AccountRouter(LogisticRegression(), KNeighborsClassifier()).fit(X, y, sample_weight=w)
+
+
+def test_bad_count_column_is_named():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"count_column='inferred_company_count' is not a col"):
+        AccountRouter(LogisticRegression(), LogisticRegression()).fit(
+            X.drop(columns=X.columns[2]), y
+        )
+    text = X.assign(inferred_company_count="many")
+    with pytest.raises(ValueError, match="must be numeric .*'many'"):
+        AccountRouter(
+            LogisticRegression(), LogisticRegression(), known_columns=["a"], unseen_columns=["a"]
+        ).fit(text, y)
+    with pytest.raises(ValueError, match="count_column=7 cannot select a column of an array"):
+        AccountRouter(LogisticRegression(), LogisticRegression(), count_column=7).fit(
+            X.to_numpy(), y
+        )
+
+
+def test_nested_params_and_clone():
+    router = AccountRouter(LogisticRegression(C=1.0), DummyClassifier())
+    params = router.get_params()
+    assert params["known__C"] == 1.0 and params["unseen__strategy"] == "prior"
+    router.set_params(known__C=0.5, unseen__strategy="most_frequent")
+    copy = clone(router)
+    assert copy.known.C == 0.5 and copy.unseen.strategy == "most_frequent"
+
+
+def test_as_the_router_of_a_bucketed_regressor():
+    X, _ = _data()
+    rng = np.random.default_rng(2)
+    likes = np.round(np.exp(3 + 2 * X["a"].to_numpy() + 0.3 * rng.normal(size=len(X))))
+    router = AccountRouter(LogisticRegression(max_iter=500), DummyClassifier(strategy="prior"))
+    model = BucketedRegressor(
+        router,
+        Ridge(),
+        bins=(10, 100),
+        routing="soft",
+        soft_average="transformed",
+        target_transform="log1p",
+    ).fit(X, likes)
+    X_new = X.assign(inferred_company_count=np.where(np.arange(len(X)) % 2, 0.0, 5.0))
+    proba = model.predict_bucket_proba(X_new)
+    new = X_new["inferred_company_count"].to_numpy() == 0
+    # new rows: the prior of the buckets, the same for every new row
+    prior = np.bincount(assign_buckets(likes, (10, 100)), minlength=3) / len(likes)
+    np.testing.assert_allclose(proba[new], np.tile(prior, (new.sum(), 1)))
+    assert np.ptp(proba[~new], axis=0).max() > 0.1  # known rows: the logistic router varies
