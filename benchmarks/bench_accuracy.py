@@ -71,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.compose import TransformedTargetRegressor, make_column_selector
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
@@ -80,15 +80,16 @@ from threadpoolctl import threadpool_limits
 from skbucket.baselines import GroupMedianRegressor
 from skbucket.bucketed import _default_regressors, assign_buckets
 from skbucket.demo import _date_order, time_split
-from skbucket.embedding import DistilBertEmbedder
 from skbucket.metrics import evaluate, evaluate_estimator
 from skbucket.pipeline import (
     _NOT_PROMPT,
+    _POST_FEATURES,
     PROMPT_COLUMN,
     SEED_SETTINGS,
     make_seed_pipeline,
     models_used,
 )
+from skbucket.routing import AccountRouter
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 INPUT_COLUMNS = ["date", "username", "inferred_company", "media", "caption", "content"]
@@ -188,9 +189,18 @@ class Bench:
     def seed_model(self):
         """The seed pipeline's model step as published (``SEED_SETTINGS``), with thread-pinned
         seed regressors; the candidates set their own routing on it."""
+        routing = {k: v for k, v in SEED_SETTINGS.items() if k != "classifier"}
         return clone(self.template["model"]).set_params(
-            **SEED_SETTINGS, regressors=seed_regressors(self.args.seed, self.n_trees)
+            **routing,
+            classifier=clone(self.text_router()),
+            classifier_columns=[PROMPT_COLUMN],
+            regressors=seed_regressors(self.args.seed, self.n_trees),
         )
+
+    def text_router(self):
+        """The pipeline's (unfitted) fine-tuned text classifier."""
+        router = self.template["model"].classifier
+        return router.unseen if isinstance(router, AccountRouter) else router
 
     def features(self, X_train, y_train, X_test):
         """The pipeline's caption → prompt → features steps, fit on train only."""
@@ -212,9 +222,7 @@ class Bench:
                 idx, train_size=n_rows, stratify=strat, random_state=self.args.seed
             )
         # one epoch: no hold-out for early stopping (it would only cost 10% of the rows)
-        clf = clone(self.template["model"].classifier).set_params(
-            early_stopping=self.args.epochs > 1
-        )
+        clf = clone(self.text_router()).set_params(early_stopping=self.args.epochs > 1)
         start = time.perf_counter()
         clf.fit(F_train[[PROMPT_COLUMN]].iloc[idx], buckets[idx])
         return FrozenEstimator(clf), time.perf_counter() - start, len(idx)
@@ -240,9 +248,7 @@ class Bench:
 #: media, text counts, account encodings); the embedder's columns are named after its class
 FEATURE_SETS = {
     "all": _NOT_PROMPT,
-    "post": make_column_selector(
-        pattern=rf"^(?!{PROMPT_COLUMN}$|{DistilBertEmbedder.__name__.lower()}\d+$)"
-    ),
+    "post": _POST_FEATURES,
 }
 #: (name, uses the fine-tuned text classifier, BucketedRegressor params besides the classifier)
 CANDIDATES = [
@@ -302,25 +308,53 @@ CANDIDATES = [
             "features": "post",
         },
     ),
+    (
+        "hybrid clf, soft (log-space mean), log1p",
+        True,
+        {
+            "routing": "soft",
+            "soft_average": "transformed",
+            "target_transform": "log1p",
+            "router": "hybrid",
+        },
+    ),
 ]
 
 
-#: the candidate that is ``make_seed_pipeline()``'s default configuration (text router, soft
-#: routing averaged in log1p space, log1p target; tested against the function's defaults)
-DEFAULT_CANDIDATE = "text clf, soft (log-space mean), log1p"
+#: the candidate that is ``make_seed_pipeline()``'s default configuration (hybrid router: HGB on
+#: the post features for companies seen in training, the fine-tuned text model for new ones;
+#: soft routing averaged in log1p space, log1p target; tested against the function's defaults)
+DEFAULT_CANDIDATE = "hybrid clf, soft (log-space mean), log1p"
 
 
 def _options(params):
     """Split a candidate's params into BucketedRegressor params and the bench's own options."""
     params = dict(params)
+    params.pop("router", None)
     return params, params.pop("balanced", False), params.pop("features", "all")
+
+
+def _hybrid(known, text_clf):
+    """``make_seed_pipeline(classifier="hybrid")``'s router around the given parts."""
+    return AccountRouter(
+        known=known,
+        unseen=text_clf,
+        known_columns=_POST_FEATURES,
+        unseen_columns=[PROMPT_COLUMN],
+        count_column="inferred_company_count",
+    )
 
 
 def candidate_model(bench, text_clf, fitted_regs, hgb, params):
     """A BucketedRegressor for one candidate, reusing already fitted parts (frozen)."""
+    hybrid = params.get("router") == "hybrid"
     params, balanced, features = _options(params)
     model = bench.seed_model().set_params(**params, regressor_columns=FEATURE_SETS[features])
-    if text_clf is not None:
+    if hybrid:
+        model.set_params(
+            classifier=_hybrid(hgb[balanced, "post"], text_clf), classifier_columns=None
+        )
+    elif text_clf is not None:
         model.set_params(classifier=text_clf)
     else:
         model.set_params(
@@ -374,11 +408,15 @@ def score_candidates(bench, Xa, ya, Xd, yd):
                     reg = clone(reg).fit(Fk[rows], yk[rows])
                 regs.append(FrozenEstimator(reg))
             fitted_regs[tt, features] = regs
-    hgb = {
+    hgb = {  # the HGB routers of the HGB candidates, and the hybrid's (post features)
         (b, f): FrozenEstimator(bench.hgb_classifier(b).fit(Fa[columns(Fa)], buckets))
         for b in (False, True)
         for f, columns in FEATURE_SETS.items()
-        if any(_options(p)[1:] == (b, f) for _, uses_text, p in CANDIDATES if not uses_text)
+        if any(
+            _options(p)[1:] == (b, f) if not uses_text else (b, f) == (_options(p)[1], "post")
+            for _, uses_text, p in CANDIDATES
+            if not uses_text or p.get("router") == "hybrid"
+        )
     }
     text_clf = None
     if args.dev_clf_rows > 0:
@@ -430,8 +468,13 @@ def candidate(name):
 def best_model(bench, best, text_clf):
     """The picked configuration as a plain BucketedRegressor (classifier unfitted if HGB)."""
     name, params, uses_text, _ = best
+    hybrid = params.get("router") == "hybrid"
     params, balanced, features = _options(params)
     model = bench.seed_model().set_params(**params, regressor_columns=FEATURE_SETS[features])
+    if hybrid:
+        return model.set_params(
+            classifier=_hybrid(bench.hgb_classifier(balanced), text_clf), classifier_columns=None
+        )
     if uses_text:
         return model.set_params(classifier=text_clf)
     return model.set_params(

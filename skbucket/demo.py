@@ -163,8 +163,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     pipe = make_seed_pipeline(
         caption_model=None,  # the bundled posts carry their captions already
         text_model=text_model,
-        classifier=classifier,
-        **(HGB_SETTINGS if classifier == "hgb" else SEED_SETTINGS),
+        **({"classifier": "hgb", **HGB_SETTINGS} if classifier == "hgb" else SEED_SETTINGS),
         epochs=epochs,
         max_length=128,
         cache=out / "cache",

@@ -4,14 +4,19 @@
 
     raw posts ─ caption ─ prompt ─ features ──────────────────── model
                  Blip2Captioner    ColumnTransformer             BucketedRegressor
-                 (or passthrough)  ├ prompt     (kept as text) ─→ classifier: DistilBertClassifier
+                 (or passthrough)  ├ prompt     (kept as text) ─→ classifier (router)
                            │       ├ embedding  DistilBertEmbedder(prompt)  ┐
                  ColumnTransformer └ post       PostFeatures(raw columns)   ┴→ regressors (seed)
                  ├ prompt  PromptBuilder
                  └ posts   the raw columns
 
-Every step is an ordinary estimator reachable by name, so ``set_params``/``GridSearchCV`` work on
-e.g. ``model__regressors__0__max_depth`` or ``model__classifier__learning_rate``.
+The router is the seed's fine-tuned DistilBertClassifier on the prompt (``classifier=
+"distilbert"``), or by default an :class:`~skbucket.routing.AccountRouter` that asks it only for
+posts of companies never seen in training and a HistGradientBoostingClassifier on the post
+features for the others (``classifier="hybrid"``). Every step is an ordinary estimator reachable
+by name, so ``set_params``/``GridSearchCV`` work on e.g. ``model__regressors__0__max_depth`` or
+``model__classifier__unseen__learning_rate`` (``model__classifier__learning_rate`` with
+``classifier="distilbert"``).
 """
 
 from __future__ import annotations
@@ -25,20 +30,25 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
+from .routing import AccountRouter
 
 __all__ = ["make_seed_pipeline", "models_used", "POST_COLUMNS", "PROMPT_COLUMN", "SEED_SETTINGS"]
 
 #: name of the prompt column built inside the pipeline
 PROMPT_COLUMN = "prompt"
 
-#: the routing of the seed as published: ``make_seed_pipeline(**SEED_SETTINGS)`` reproduces it
-#: (hard routing to the most probable bucket, regressors fit on raw likes); read-only
+#: the seed as published: ``make_seed_pipeline(**SEED_SETTINGS)`` reproduces it (the fine-tuned
+#: text router for every post, hard routing to the most probable bucket, regressors fit on raw
+#: likes); read-only. Every key but ``classifier`` is a BucketedRegressor parameter.
 SEED_SETTINGS = MappingProxyType(
-    {"routing": "hard", "soft_average": "raw", "target_transform": None}
+    {"classifier": "distilbert", "routing": "hard", "soft_average": "raw", "target_transform": None}
 )
 
 #: selects every column except the prompt (a picklable selector)
 _NOT_PROMPT = make_column_selector(pattern=f"^(?!{PROMPT_COLUMN}$)")
+
+#: selects the post features: every column except the prompt and its embedding
+_POST_FEATURES = make_column_selector(pattern=rf"^(?!{PROMPT_COLUMN}$|distilbertembedder\d+$)")
 
 #: the input columns the pipeline reads (PromptBuilder's and PostFeatures' defaults; a test
 #: ties them together): only these are passed on, so any other column of the posts (an id,
@@ -59,7 +69,7 @@ def make_seed_pipeline(
     text_model="distilbert-base-uncased",
     *,
     embedding_model=None,
-    classifier="distilbert",
+    classifier="hybrid",
     bins=DEFAULT_BINS,
     routing="soft",
     soft_average="transformed",
@@ -101,15 +111,20 @@ def make_seed_pipeline(
     embedding_model : str, path-like or None, default=None
         Checkpoint of :class:`~skbucket.embedding.DistilBertEmbedder`; ``None`` uses
         ``text_model``.
-    classifier : {"distilbert", "hgb"}, default="distilbert"
-        The bucket router. ``"distilbert"`` (the seed) fine-tunes ``text_model`` on the prompt.
-        ``"hgb"`` is a :class:`~sklearn.ensemble.HistGradientBoostingClassifier` on the same
-        numeric features the regressors see (prompt embeddings + post features); it needs no
-        fine-tuning and, on the real posts, routed far better than a text model fine-tuned on a
-        CPU budget. Routing accuracy is not everything: for brands unseen in training the
-        fine-tuned text router with ``routing="soft", soft_average="transformed"`` had the
-        lowest RMSE(log1p), for later posts of known accounts the HGB router with the same
-        routing (see ``benchmarks/results/accuracy.md``).
+    classifier : {"hybrid", "distilbert", "hgb"}, default="hybrid"
+        The bucket router. ``"distilbert"`` (the seed) fine-tunes ``text_model`` on the prompt
+        and routes every post with it. ``"hgb"`` is a
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` on the same numeric features
+        the regressors see (prompt embeddings + post features); it needs no fine-tuning.
+        ``"hybrid"`` is an :class:`~skbucket.routing.AccountRouter`: posts of companies seen in
+        training are routed by a HistGradientBoostingClassifier on the post features (date,
+        media, text counts, account encodings; no embeddings), posts of companies never seen
+        in training by the fine-tuned ``text_model`` on the prompt. On the real posts, with
+        the default routing, the text router had the lowest RMSE(log1p) for brands unseen in
+        training and the HGB router for later posts of known accounts; ``"hybrid"`` takes each
+        where it measured best (``benchmarks/results/accuracy.md``). Its parts are
+        ``model__classifier__known`` and ``model__classifier__unseen`` (e.g.
+        ``model__classifier__unseen__learning_rate``).
     routing, soft_average, target_transform : default="soft", "transformed", "log1p"
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. The defaults fit every
         bucket's regressor on ``log1p(likes)`` and predict the router's probability-weighted
@@ -149,8 +164,9 @@ def make_seed_pipeline(
     sklearn.pipeline.Pipeline
         Steps ``caption`` → ``prompt`` → ``features`` → ``model``. ``features`` outputs a
         DataFrame with the ``prompt`` text, the embedding columns and the post features;
-        ``model`` is a :class:`~skbucket.bucketed.BucketedRegressor` whose classifier reads only
-        ``prompt`` and whose regressors read every other column.
+        ``model`` is a :class:`~skbucket.bucketed.BucketedRegressor` whose regressors read every
+        column but ``prompt``; its router reads the ``prompt`` (``"distilbert"``), every other
+        column (``"hgb"``), or both, by part (``"hybrid"``: see ``classifier``).
 
     See Also
     --------
@@ -162,8 +178,10 @@ def make_seed_pipeline(
     >>> pipe = make_seed_pipeline(caption_model=None, text_model="path/to/minilm")
     >>> [name for name, _ in pipe.steps]
     ['caption', 'prompt', 'features', 'model']
-    >>> models_used(pipe)
-    {'captioner': None, 'classifier': 'path/to/minilm', 'embedder': 'path/to/minilm'}
+    >>> models_used(pipe)  # doctest: +NORMALIZE_WHITESPACE
+    {'captioner': None,
+     'classifier': {'known': 'HistGradientBoostingClassifier', 'unseen': 'path/to/minilm'},
+     'embedder': 'path/to/minilm'}
     >>> pipe.set_params(model__regressors__0__max_depth=4)  # doctest: +ELLIPSIS
     Pipeline(...)
     >>> seed = make_seed_pipeline(caption_model=None, text_model="m", **SEED_SETTINGS)
@@ -214,26 +232,37 @@ def make_seed_pipeline(
         ],
         verbose_feature_names_out=False,
     )
+    if classifier not in ("hybrid", "distilbert", "hgb"):
+        raise ValueError(f"classifier must be 'hybrid', 'distilbert' or 'hgb'; got {classifier!r}")
+    text_router = DistilBertClassifier(
+        model=text_model,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        max_length=max_length,
+        class_weight=class_weight,
+        random_state=random_state,
+        device=device,
+        progress=progress,
+    )
     if classifier == "distilbert":
-        router = DistilBertClassifier(
-            model=text_model,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            max_length=max_length,
-            class_weight=class_weight,
-            random_state=random_state,
-            device=device,
-            progress=progress,
-        )
-        router_columns = [PROMPT_COLUMN]
+        router, router_columns = text_router, [PROMPT_COLUMN]
     elif classifier == "hgb":
         router = HistGradientBoostingClassifier(
             class_weight=class_weight, random_state=random_state
         )
         router_columns = _NOT_PROMPT
     else:
-        raise ValueError(f"classifier must be 'distilbert' or 'hgb'; got {classifier!r}")
+        router = AccountRouter(
+            known=HistGradientBoostingClassifier(
+                class_weight=class_weight, random_state=random_state
+            ),
+            unseen=text_router,
+            known_columns=_POST_FEATURES,
+            unseen_columns=[PROMPT_COLUMN],
+            count_column="inferred_company_count",
+        )
+        router_columns = None
     if regressors is None:  # explicit, so model__regressors__<k>__<param> is addressable
         regressors = seed_regressors(len(bins) + 1, random_state)
     model = BucketedRegressor(
@@ -267,18 +296,26 @@ def models_used(estimator) -> dict:
     dict
         ``{"captioner": ..., "classifier": ..., "embedder": ...}``: the model name or path of
         each stage (the class name for a router without a checkpoint, e.g.
-        ``HistGradientBoostingClassifier``), ``None`` for a stage that is skipped or absent.
+        ``HistGradientBoostingClassifier``; for an :class:`~skbucket.routing.AccountRouter`, a
+        dict naming its ``known`` and ``unseen`` parts), ``None`` for a stage that is skipped
+        or absent.
     """
     params = estimator.get_params(deep=True)
     caption = params.get("caption")
-    router = params.get("model__classifier")
     return {
         "captioner": None if caption in (None, "passthrough") else str(caption.model),
-        "classifier": _str_or_none(params.get("model__classifier__model"))
-        if hasattr(router, "model")
-        else type(router).__name__,
+        "classifier": _router_name(params.get("model__classifier")),
         "embedder": _str_or_none(params.get("features__embedding__model")),
     }
+
+
+def _router_name(router):
+    """A router's checkpoint, or its class name; an AccountRouter's two parts by role."""
+    if isinstance(router, AccountRouter):
+        return {role: _router_name(getattr(router, role)) for role in ("known", "unseen")}
+    if hasattr(router, "model"):
+        return _str_or_none(router.model)
+    return type(router).__name__
 
 
 def _str_or_none(value):

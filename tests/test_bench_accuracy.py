@@ -208,14 +208,26 @@ def test_seed_row_is_the_seed_as_published_and_default_candidate_the_defaults(tm
     candidates = {name: (uses_text, params) for name, uses_text, params in bench.CANDIDATES}
     built = bench.Bench(bench.parse_args(["--text-model", "m", "--cache-dir", str(tmp_path)]))
     seed = built.seed_model()
-    assert {k: seed.get_params()[k] for k in SEED_SETTINGS} == SEED_SETTINGS
+    routing = {k: v for k, v in SEED_SETTINGS.items() if k != "classifier"}
+    assert SEED_SETTINGS["classifier"] == "distilbert"
+    assert {k: seed.get_params()[k] for k in routing} == routing
+    assert type(seed.classifier).__name__ == "DistilBertClassifier"
+    assert seed.classifier_columns == ["prompt"]
     assert candidates["text clf, hard, raw (seed)"] == (True, {})  # the seed model as it is
     uses_text, params = candidates[bench.DEFAULT_CANDIDATE]
+    params = dict(params)
+    assert params.pop("router") == "hybrid"
     default = make_seed_pipeline(caption_model=None, text_model="m").named_steps["model"]
-    assert uses_text and type(default.classifier).__name__ == "DistilBertClassifier"
+    assert uses_text and type(default.classifier).__name__ == "AccountRouter"
+    # the bench's hybrid is the pipeline's (same parts, columns and switch)
+    ours = bench._hybrid(built.hgb_classifier(), built.text_router())
+    for key in ("known_columns", "unseen_columns", "count_column"):
+        assert repr(getattr(ours, key)) == repr(getattr(default.classifier, key))
+    assert repr(ours.known) == repr(default.classifier.known.set_params(random_state=0))
+    assert default.classifier_columns is None
     assert {k: default.get_params()[k] for k in params} == params
-    changed = {k: v for k, v in default.get_params(deep=False).items() if k in SEED_SETTINGS}
-    assert {k: changed[k] for k in SEED_SETTINGS if changed[k] != SEED_SETTINGS[k]} == params
+    changed = {k: v for k, v in default.get_params(deep=False).items() if k in routing}
+    assert {k: changed[k] for k in routing if changed[k] != routing[k]} == params
 
 
 def test_clf_rows_all_means_every_training_prompt():

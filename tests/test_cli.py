@@ -336,7 +336,10 @@ def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
     from skbucket.pipeline import SEED_SETTINGS, make_seed_pipeline
 
     toml = workdir / "seed.toml"
-    toml.write_text('routing = "hard"\nsoft_average = "raw"\ntarget_transform = "None"\n')
+    toml.write_text(
+        'classifier = "distilbert"\nrouting = "hard"\nsoft_average = "raw"\n'
+        'target_transform = "None"\n'
+    )
     jsn = workdir / "seed.json"
     jsn.write_text(json.dumps(dict(SEED_SETTINGS)))
     for path in (toml, jsn):
@@ -344,6 +347,7 @@ def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
         assert config == SEED_SETTINGS
         model = make_seed_pipeline(caption_model=None, **config).named_steps["model"]
         assert (model.routing, model.target_transform) == ("hard", None)
+        assert type(model.classifier).__name__ == "DistilBertClassifier"
     # in JSON, "none" is just a string (JSON has null)
     jsn.write_text(json.dumps({"target_transform": "none"}))
     assert cli._load_config(jsn) == {"target_transform": "none"}

@@ -12,6 +12,7 @@ import pytest
 from _tiny_blip2 import make_tiny_blip2
 from _tiny_distilbert import make_tiny_distilbert
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from threadpoolctl import threadpool_limits
 
@@ -23,6 +24,7 @@ from skbucket.datasets import load_tweets
 from skbucket.embedding import DistilBertEmbedder
 from skbucket.pipeline import SEED_SETTINGS, models_used
 from skbucket.prompts import PromptError
+from skbucket.routing import AccountRouter
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,11 @@ def test_structure_names_and_models(tiny):
     assert pipe.named_steps["caption"] == "passthrough"
     model = pipe.named_steps["model"]
     assert isinstance(model, BucketedRegressor)
-    assert isinstance(model.classifier, DistilBertClassifier)
+    # the default router: HGB for companies seen in training, the text model for new ones
+    assert isinstance(model.classifier, AccountRouter)
+    assert isinstance(model.classifier.unseen, DistilBertClassifier)
+    assert isinstance(model.classifier.known, HistGradientBoostingClassifier)
+    assert model.classifier.count_column == "inferred_company_count"
     assert [type(r).__name__ for r in model.regressors] == [
         "XGBRegressor",
         "XGBRegressor",
@@ -79,16 +85,25 @@ def test_structure_names_and_models(tiny):
         "XGBRegressor",
         "XGBRegressor",
     ]
-    assert models_used(pipe) == {"captioner": None, "classifier": tiny, "embedder": tiny}
+    assert models_used(pipe) == {
+        "captioner": None,
+        "classifier": {"known": "HistGradientBoostingClassifier", "unseen": tiny},
+        "embedder": tiny,
+    }
     params = pipe.get_params(deep=True)
     for name in (
         "model__regressors__0__max_depth",
-        "model__classifier__learning_rate",
+        "model__classifier__unseen__learning_rate",
+        "model__classifier__known__learning_rate",
         "features__embedding__pooling",
         "features__post__target_transform",
     ):
         assert name in params
     clone(pipe)  # clones like any sklearn estimator
+    seed = _pipe(tiny, classifier="distilbert")  # the seed's router: the text model for all
+    assert isinstance(seed.named_steps["model"].classifier, DistilBertClassifier)
+    assert "model__classifier__learning_rate" in seed.get_params(deep=True)
+    assert models_used(seed)["classifier"] == tiny
 
 
 def test_fit_predict_score_and_routing(tiny, posts):
@@ -101,13 +116,25 @@ def test_fit_predict_score_and_routing(tiny, posts):
     assert features.columns[0] == "prompt"
     assert features["prompt"].str.startswith("Following is the information").all()
     model = pipe.named_steps["model"]
-    assert model.classifier_columns == ["prompt"]
     numeric = features.drop(columns="prompt")
     assert any(c.startswith("distilbertembedder") for c in numeric.columns)
     assert "username_target" in numeric.columns
     assert model.regressors_[0].n_features_in_ == numeric.shape[1]  # no text reached them
     proba = model.predict_bucket_proba(features)
     assert proba.shape == (8, 7) and np.allclose(proba.sum(axis=1), 1)
+    # routing: posts of companies never seen in training go to the fine-tuned text model (on the
+    # prompt), the others to the HGB router on the post features (no prompt, no embedding)
+    router = model.classifier_
+    post = [c for c in numeric.columns if not c.startswith("distilbertembedder")]
+    assert list(router.known_.feature_names_in_) == post
+    later = X[40:].copy()
+    later.iloc[::2, later.columns.get_loc("inferred_company")] = "a brand never seen"
+    feats = pipe[:-1].transform(later)
+    new = feats["inferred_company_count"].to_numpy() == 0
+    assert new[::2].all() and new.sum() < len(new)
+    got = model.predict_bucket_proba(feats)
+    np.testing.assert_allclose(got[new], router.unseen_.predict_proba(feats.loc[new, ["prompt"]]))
+    np.testing.assert_allclose(got[~new], router.known_.predict_proba(feats.loc[~new, post]))
     # the default routing: every bucket's regressor, fit on log1p(likes) (back to likes, at least
     # 0), averaged in log1p space with the router's probabilities as weights
     assert (model.routing, model.soft_average, model.target_transform) == (
@@ -137,13 +164,16 @@ def test_grid_search_over_nested_params_reuses_cached_embeddings(tiny, posts, em
     X, y = posts
     search = GridSearchCV(
         _pipe(tiny),
-        {"model__regressors__0__max_depth": [2, 3], "model__classifier__learning_rate": [1e-3]},
+        {
+            "model__regressors__0__max_depth": [2, 3],
+            "model__classifier__unseen__learning_rate": [1e-3],
+        },
         cv=KFold(2),
         scoring="neg_mean_absolute_error",
     ).fit(X, y)
     assert set(search.best_params_) == {
         "model__regressors__0__max_depth",
-        "model__classifier__learning_rate",
+        "model__classifier__unseen__learning_rate",
     }
     assert search.best_estimator_.named_steps["model"].regressors_[0].max_depth in (2, 3)
     # 2 candidates x 2 folds + refit = 5 fits, 48 distinct prompts: every prompt is embedded
@@ -160,7 +190,9 @@ def test_joblib_round_trip_in_a_fresh_process(tiny, posts, tmp_path):
     joblib.dump(pipe, tmp_path / "pipe.joblib")
     X[40:].to_pickle(tmp_path / "X.pkl")
     code = (
-        "import joblib, pandas as pd, numpy as np, sys\n"
+        "import joblib, pandas as pd, numpy as np, sys, torch\n"
+        "from threadpoolctl import threadpool_limits\n"
+        "threadpool_limits(1); torch.set_num_threads(1)  # as in this process\n"
         f"pipe = joblib.load({str(tmp_path / 'pipe.joblib')!r})\n"
         f"X = pd.read_pickle({str(tmp_path / 'X.pkl')!r})\n"
         f"np.save({str(tmp_path / 'pred.npy')!r}, pipe.predict(X))\n"
@@ -212,7 +244,7 @@ def test_hgb_router_reads_the_numeric_features(tiny, posts):
     assert model.classifier_.n_features_in_ == features.shape[1] - 1  # all but the prompt
     assert models_used(pipe)["classifier"] == "HistGradientBoostingClassifier"
     assert np.isfinite(pipe.predict(X[40:])).all()
-    with pytest.raises(ValueError, match="classifier must be 'distilbert' or 'hgb'"):
+    with pytest.raises(ValueError, match="classifier must be 'hybrid', 'distilbert' or 'hgb'"):
         _pipe(tiny, classifier="bert")
 
 
