@@ -147,6 +147,26 @@ def test_fit_predict_score_and_routing(tiny, posts):
     assert pred == pytest.approx(np.expm1((proba * np.log1p(raw)).sum(axis=1)), rel=1e-5)
 
 
+def test_hybrid_is_the_text_router_for_new_companies_and_hgb_for_known_ones(tiny, posts):
+    X, y = posts
+    hybrid = _pipe(tiny).fit(X[:40], y[:40])
+    text = _pipe(tiny, classifier="distilbert").fit(X[:40], y[:40])
+    hgb = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+    new = X[40:].assign(inferred_company="a brand never seen")
+    np.testing.assert_allclose(hybrid.predict(new), text.predict(new), rtol=1e-6)
+    # for known companies it is the HGB router, on the post features only (not "hgb", which
+    # also reads the embeddings)
+    known = X[:40]
+    assert (hybrid[:-1].transform(known)["inferred_company_count"] > 0).all()
+    proba = hybrid.named_steps["model"].predict_bucket_proba(hybrid[:-1].transform(known))
+    assert not np.allclose(
+        proba, text.named_steps["model"].predict_bucket_proba(text[:-1].transform(known))
+    )
+    assert hgb.named_steps["model"].classifier_.n_features_in_ > (
+        hybrid.named_steps["model"].classifier_.known_.n_features_in_
+    )
+
+
 def test_seed_settings_route_hard_on_raw_likes(tiny, posts):
     X, y = posts
     pipe = _pipe(tiny, **SEED_SETTINGS).fit(X[:40], y[:40])
