@@ -42,16 +42,18 @@ it does with those bytes on first use (it writes them to a temporary folder and
 calls ``from_pretrained`` on it), so only trust it for files from a source you
 trust as much as the model weights themselves.
 
-``skbucket.bucketed.BucketedRegressor`` is trusted by default
-(:data:`DEFAULT_TRUSTED`). Types to trust for a ``BucketedRegressor`` with the
+``skbucket.bucketed.BucketedRegressor`` and ``skbucket.routing.AccountRouter`` are trusted
+by default (:data:`DEFAULT_TRUSTED`). Types to trust for a ``BucketedRegressor`` with the
 seed default XGBoost/CatBoost regressors (skops 0.16): ``xgboost.core.Booster``,
 ``xgboost.sklearn.XGBRegressor``, ``catboost.core.CatBoostRegressor``, plus e.g.
 ``sklearn.tree._tree.Tree`` for a decision-tree classifier. The whole seed
 pipeline (``make_seed_pipeline(caption_model=None, ...)``, fitted) adds
 ``skbucket.classification.DistilBertClassifier``,
 ``skbucket.embedding.DistilBertEmbedder``, ``skbucket.prompts.PromptBuilder``,
-``skbucket.features.PostFeatures`` and
-``sklearn.compose._column_transformer.make_column_selector``. :func:`get_untrusted_types` gives the exact list for a
+``skbucket.features.PostFeatures``,
+``sklearn.compose._column_transformer.make_column_selector`` and, for the default hybrid
+router's HistGradientBoostingClassifier,
+``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``. :func:`get_untrusted_types` gives the exact list for a
 file; review it before passing it as ``trusted``.
 """
 
@@ -106,7 +108,7 @@ _PACKAGES = {
 
 #: skbucket's own types trusted on top of skops' defaults. skops rebuilds them from
 #: data without calling their code; whatever they hold is still audited.
-DEFAULT_TRUSTED = ("skbucket.bucketed.BucketedRegressor",)
+DEFAULT_TRUSTED = ("skbucket.bucketed.BucketedRegressor", "skbucket.routing.AccountRouter")
 
 
 class PersistenceError(ValueError):

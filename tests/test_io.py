@@ -322,6 +322,7 @@ def test_seed_pipeline_round_trip(shared_data, tmp_path):
     ).fit(X, y)  # fmt: skip
     path = skio.save(pipe, tmp_path / "seed.skbucket")
     untrusted = skio.get_untrusted_types(path)
+    assert not any("AccountRouter" in name for name in untrusted)  # trusted by default
     for name in (
         "skbucket.classification.DistilBertClassifier",
         "skbucket.embedding.DistilBertEmbedder",
