@@ -26,8 +26,10 @@ Rows of each table (every model sees the same training rows):
   fold; time split: rolling origin, the latest 10% of the training posts, then the 10% before
   them, ..., each fold trained only on the posts before its window; never the test rows), among
   a few candidates (routing, soft routing's ``soft_average``,
-  ``target_transform="log1p"``, classifier = fine-tuned text model or
-  ``HistGradientBoostingClassifier`` on the numeric features, ``class_weight="balanced"``,
+  ``target_transform="log1p"``, classifier = fine-tuned text model,
+  ``HistGradientBoostingClassifier`` on the numeric features, or the hybrid of the two
+  (:class:`skbucket.routing.AccountRouter`: the text model for posts of companies never seen in
+  training, HGB on the post features for the others), ``class_weight="balanced"``,
   ``clip``, HGB router and per-bucket regressors reading every numeric column or the post
   features only);
   the candidates and their dev scores are printed;

@@ -432,17 +432,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=_positive_int, default=None, help="use only this many rows")
     p.add_argument(
         "--classifier",
-        choices=["hgb", "distilbert"],
+        choices=["hgb", "hybrid", "distilbert"],
         default="hgb",
-        help="'hgb' (HGB router, soft log-space routing, log1p target: best measured, fast) "
-        "or 'distilbert' (the seed as published: fine-tuned text router, hard routing on raw "
-        "likes; minutes more on a CPU); default: %(default)s",
+        help="'hgb' (HGB router, soft log-space routing, log1p target: fast, no fine-tuning), "
+        "'hybrid' (make_seed_pipeline's default: the same, with a fine-tuned text router for "
+        "posts of companies never seen in training) or 'distilbert' (the seed as published: "
+        "fine-tuned text router, hard routing on raw likes); the last two take minutes more "
+        "on a CPU; default: %(default)s",
     )
     p.add_argument(
         "--epochs",
         type=_positive_int,
         default=1,
-        help="fine-tuning epochs of the distilbert router (unused with hgb)",
+        help="fine-tuning epochs of the text router (unused with hgb)",
     )
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")

