@@ -336,6 +336,17 @@ def _options(params):
     return params, params.pop("balanced", False), params.pop("features", "all")
 
 
+def _hgb_key(uses_text, params):
+    """``(balanced, features)`` of the HGB router a candidate uses; None for the text router.
+
+    The hybrid's HGB part reads the post features, as in ``make_seed_pipeline``.
+    """
+    _, balanced, features = _options(params)
+    if params.get("router") == "hybrid":
+        return balanced, "post"
+    return None if uses_text else (balanced, features)
+
+
 def _hybrid(known, text_clf):
     """``make_seed_pipeline(classifier="hybrid")``'s router around the given parts."""
     return AccountRouter(
@@ -350,18 +361,15 @@ def _hybrid(known, text_clf):
 def candidate_model(bench, text_clf, fitted_regs, hgb, params):
     """A BucketedRegressor for one candidate, reusing already fitted parts (frozen)."""
     hybrid = params.get("router") == "hybrid"
+    key = _hgb_key(text_clf is not None, params)
     params, balanced, features = _options(params)
     model = bench.seed_model().set_params(**params, regressor_columns=FEATURE_SETS[features])
     if hybrid:
-        model.set_params(
-            classifier=_hybrid(hgb[balanced, "post"], text_clf), classifier_columns=None
-        )
+        model.set_params(classifier=_hybrid(hgb[key], text_clf), classifier_columns=None)
     elif text_clf is not None:
         model.set_params(classifier=text_clf)
     else:
-        model.set_params(
-            classifier=hgb[balanced, features], classifier_columns=FEATURE_SETS[features]
-        )
+        model.set_params(classifier=hgb[key], classifier_columns=FEATURE_SETS[features])
     model.set_params(regressors=fitted_regs[params.get("target_transform"), features])
     return model
 
@@ -410,15 +418,10 @@ def score_candidates(bench, Xa, ya, Xd, yd):
                     reg = clone(reg).fit(Fk[rows], yk[rows])
                 regs.append(FrozenEstimator(reg))
             fitted_regs[tt, features] = regs
-    hgb = {  # the HGB routers of the HGB candidates, and the hybrid's (post features)
-        (b, f): FrozenEstimator(bench.hgb_classifier(b).fit(Fa[columns(Fa)], buckets))
-        for b in (False, True)
-        for f, columns in FEATURE_SETS.items()
-        if any(
-            _options(p)[1:] == (b, f) if not uses_text else (b, f) == (_options(p)[1], "post")
-            for _, uses_text, p in CANDIDATES
-            if not uses_text or p.get("router") == "hybrid"
-        )
+    keys = {_hgb_key(uses_text, p) for _, uses_text, p in CANDIDATES} - {None}
+    hgb = {
+        (b, f): FrozenEstimator(bench.hgb_classifier(b).fit(Fa[FEATURE_SETS[f](Fa)], buckets))
+        for b, f in sorted(keys)
     }
     text_clf = None
     if args.dev_clf_rows > 0:
