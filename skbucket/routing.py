@@ -39,6 +39,14 @@ from .bucketed import (
 __all__ = ["AccountRouter"]
 
 
+def _is_number(value):
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Classify rows of known accounts with one classifier and rows of new ones with another.
 
@@ -187,9 +195,10 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         try:
             values = values.astype(np.float64)
         except (TypeError, ValueError) as exc:
+            row = next(i for i, v in enumerate(values) if not _is_number(v))
             raise type(exc)(
-                f"count_column={col!r} must be numeric (a count of training posts); "
-                f"got values such as {values[0]!r} ({exc})"
+                f"count_column={col!r} must be numeric (a count of training posts); row {row} "
+                f"holds {values[row]!r} ({exc})"
             ) from exc
         return np.isnan(values) | (values == 0)
 
