@@ -246,18 +246,16 @@ def make_seed_pipeline(
         device=device,
         progress=progress,
     )
+    hgb_router = HistGradientBoostingClassifier(
+        class_weight=class_weight, random_state=random_state
+    )
     if classifier == "distilbert":
         router, router_columns = text_router, [PROMPT_COLUMN]
     elif classifier == "hgb":
-        router = HistGradientBoostingClassifier(
-            class_weight=class_weight, random_state=random_state
-        )
-        router_columns = _NOT_PROMPT
+        router, router_columns = hgb_router, _NOT_PROMPT
     else:
         router = AccountRouter(
-            known=HistGradientBoostingClassifier(
-                class_weight=class_weight, random_state=random_state
-            ),
+            known=hgb_router,
             unseen=text_router,
             known_columns=_POST_FEATURES,
             unseen_columns=[PROMPT_COLUMN],
