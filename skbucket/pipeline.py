@@ -123,7 +123,8 @@ def make_seed_pipeline(
         the default routing, the text router had the lowest RMSE(log1p) for brands unseen in
         training and the HGB router for later posts of known accounts; ``"hybrid"`` takes each
         where it measured best, and was the best row on both the company and the time split
-        (``benchmarks/results/accuracy_hybrid_*.md``, README *Accuracy*). Its parts are
+        of the 15,341 posts (not on the 936 tweets; ``benchmarks/results/accuracy_hybrid_*.md``,
+        README *Accuracy*). Its parts are
         ``model__classifier__known`` and ``model__classifier__unseen`` (e.g.
         ``model__classifier__unseen__learning_rate``).
     routing, soft_average, target_transform : default="soft", "transformed", "log1p"
