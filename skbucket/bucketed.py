@@ -285,6 +285,23 @@ def _call_sub(role, est, method, X, *args, **kwargs):
         raise
 
 
+def _class_proba(role, clf, X, columns, n_columns):
+    """``clf``'s class probabilities on ``X`` placed in an ``(n_samples, n_columns)`` array.
+
+    ``columns[i]`` is the output column of ``clf.classes_[i]`` (sorted, as sklearn keeps them);
+    other columns are 0. A classifier without ``predict_proba`` gives one-hot rows.
+    """
+    n = _num_samples(X)
+    out = np.zeros((n, n_columns), dtype=np.float64)
+    columns = np.asarray(columns, dtype=np.int64)
+    if hasattr(clf, "predict_proba"):
+        out[:, columns] = np.asarray(_call_sub(role, clf, "predict_proba", X), dtype=np.float64)
+    else:
+        pred = np.asarray(_call_sub(role, clf, "predict", X))
+        out[np.arange(n), columns[np.searchsorted(np.asarray(clf.classes_), pred)]] = 1.0
+    return out
+
+
 def _fit_kwargs(role, est, sample_weight):
     """``sample_weight`` keyword for ``est.fit`` (a Pipeline gets it on its final step)."""
     if sample_weight is None:
@@ -1044,16 +1061,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     def _bucket_proba(self, X):
         X = _select_columns(X, self.classifier_columns, "classifier_columns")
         clf = self.classifier_
-        n = _num_samples(X)
-        out = np.zeros((n, self.n_buckets_), dtype=np.float64)
-        classes = np.asarray(clf.classes_, dtype=np.int64)
-        if hasattr(clf, "predict_proba"):
-            proba = np.asarray(_call_sub("classifier", clf, "predict_proba", X), dtype=np.float64)
-            out[:, classes] = proba
-        else:
-            pred = np.asarray(_call_sub("classifier", clf, "predict", X), dtype=np.int64)
-            out[np.arange(n), pred] = 1.0
-        return out
+        buckets = np.asarray(clf.classes_, dtype=np.int64)  # a class is its bucket's column
+        return _class_proba("classifier", clf, X, buckets, self.n_buckets_)
 
     def predict_bucket(self, X):
         """Predicted bucket per row (the most probable one; ties go to the lower bucket).

@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
 
 from .bucketed import (
     _call_sub,
+    _class_proba,
     _fit_kwargs,
     _is_dataframe,
     _select_columns,
@@ -221,10 +222,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self : AccountRouter
             Fitted router.
         """
-        for attr in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        X = self._validate_X(X, reset=True)
+        X = self._validate_X(X, reset=True)  # validate_data resets both column records
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -238,8 +236,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             est = clone(getattr(self, role))
             Xs = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight)
-            setattr(self, f"{role}_", _call_sub(role, est, "fit", Xs, y, **kwargs))
-            fitted = getattr(self, f"{role}_")
+            fitted = _call_sub(role, est, "fit", Xs, y, **kwargs)
+            setattr(self, f"{role}_", fitted)
             missing = np.setdiff1d(np.asarray(fitted.classes_), self.classes_)
             if missing.size:  # a classifier that invents labels cannot be aligned
                 raise ValueError(
@@ -275,13 +273,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             part = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
             part = part.iloc[rows] if _is_dataframe(part) else part[rows]
             cols = np.searchsorted(self.classes_, np.asarray(est.classes_))
-            if hasattr(est, "predict_proba"):
-                proba = np.asarray(_call_sub(role, est, "predict_proba", part), np.float64)
-                out[np.ix_(np.flatnonzero(rows), cols)] = proba
-            else:
-                pred = np.asarray(_call_sub(role, est, "predict", part))
-                idx = np.searchsorted(self.classes_, pred)
-                out[np.flatnonzero(rows), idx] = 1.0
+            out[rows] = _class_proba(role, est, part, cols, len(self.classes_))
         return out
 
     def predict(self, X):
