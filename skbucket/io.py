@@ -53,8 +53,9 @@ pipeline (``make_seed_pipeline(caption_model=None, ...)``, fitted) adds
 ``skbucket.features.PostFeatures``,
 ``sklearn.compose._column_transformer.make_column_selector`` and, for the default hybrid
 router's HistGradientBoostingClassifier,
-``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``. :func:`get_untrusted_types` gives the exact list for a
-file; review it before passing it as ``trusted``.
+``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``.
+:func:`get_untrusted_types` gives the exact list for a file; review it before passing it as
+``trusted``.
 """
 
 from __future__ import annotations
