@@ -73,7 +73,8 @@ def onnx_path(model) -> Path:
 
 
 def _is_auto(value) -> bool:
-    return isinstance(value, str) and value.lower() == "auto"
+    """``"auto"`` in any case, or ``None`` (:func:`skbucket._models.resolve_device` alike)."""
+    return value is None or (isinstance(value, str) and value.lower() == "auto")
 
 
 class _OnnxSession:
@@ -231,7 +232,8 @@ class DistilBertEmbedder(
         ``onnxscript`` packages, extra ``skbucket[onnx]``) to
         ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v1.onnx`` (default folder
         ``~/.cache/skbucket``, see :func:`onnx_path`), written atomically and reused by every
-        later estimator and process. ``device`` must then be ``"auto"`` or ``"cpu"``. The
+        later estimator and process. ``device`` must then be ``"auto"`` (or ``None``) or
+        ``"cpu"``. The
         backend is part of the cache key.
 
     Attributes

@@ -687,12 +687,14 @@ def test_onnx_backend_refuses_settings_it_cannot_honour(params, match):
         tiny(backend="onnx", **params).fit(TEXTS)
 
 
-def test_onnx_backend_auto_means_the_cpu_even_with_a_gpu(monkeypatch, onnx_dir):
-    # as documented: device="auto" and dtype="auto" are the CPU and float32 for ONNX
+@pytest.mark.parametrize("device", ["auto", "AUTO", None])
+def test_onnx_backend_auto_means_the_cpu_even_with_a_gpu(monkeypatch, onnx_dir, device):
+    # as documented: device="auto" (or None, as resolve_device reads it) and dtype="auto" are
+    # the CPU and float32 for ONNX
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU machine
-    est = tiny(backend="onnx").fit(TEXTS)
+    est = tiny(backend="onnx", device=device, dtype="auto").fit(TEXTS)
     monkeypatch.undo()
     assert est.transform(TEXTS).dtype == np.float32
 
