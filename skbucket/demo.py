@@ -91,13 +91,11 @@ def _date_order(frame, date_column="date"):
     day/month-mixed column is a ``ValueError``)."""
     import numpy as np
 
-    from .prompts import day_month_error, parse_dates
+    from .prompts import read_dates
 
     values = frame[date_column]
-    message = day_month_error(values, False, date_column)
-    if message is not None:  # half the dates would be read in the wrong order
-        raise ValueError(f"time_split: {message}")
-    dates = parse_dates(values)
+    # a day/month-mixed column is an error: half the dates would be read in the wrong order
+    dates = read_dates(values, column=date_column, prefix="time_split: ")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ValueError(

@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from .bucketed import _check_targets
-from .prompts import day_month_error, parse_dates
+from .prompts import read_dates
 
 __all__ = [
     "DATE_FEATURES",
@@ -524,10 +524,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"date column {col!r} has numeric dtype {values.dtype}; expected datetimes or "
                 "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
             )
-        message = day_month_error(values, self.dayfirst, col)
-        if message is not None:
-            raise PostFeaturesError(message)
-        dates = parse_dates(values, dayfirst=self.dayfirst)  # naive UTC, by position
+        # naive UTC, by position
+        dates = read_dates(values, dayfirst=self.dayfirst, column=col, error=PostFeaturesError)
         blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(bool)
         bad = dates.isna().to_numpy() & values.notna().to_numpy() & ~blank
         if bad.any():

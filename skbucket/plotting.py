@@ -884,7 +884,9 @@ class ErrorOverTimeDisplay:
             Posting dates, read as the estimators read them
             (:func:`skbucket.prompts.parse_dates`: ISO 8601, other formats, ``datetime64``
             columns; time zones converted to UTC). Rows whose date is missing or unreadable
-            are left out (counted in ``n_undated`` and noted on the plot).
+            are left out (counted in ``n_undated`` and noted on the plot); dates that mix
+            day/month orders (``13/04/2021`` beside ``03/04/2021``) raise
+            :class:`PlotInputError`, as the estimators raise.
         bins : sequence of numbers, default=None
             Bucket edges for the bucket metrics.
         freq : str, default="M"
@@ -909,9 +911,11 @@ class ErrorOverTimeDisplay:
             raise PlotInputError(f"metric must be one of {choices}, got {metric!r}.")
         y_true, y_pred = _check_likes(y_true, y_pred)
         _clip_negative(y_pred)  # warn once here, not once per period
-        from skbucket.prompts import parse_dates
+        from skbucket.prompts import read_dates
 
-        when = parse_dates(dates, dayfirst=dayfirst)  # naive UTC; NaT where unreadable
+        when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
+            dates, dayfirst=dayfirst, column="dates", error=PlotInputError
+        )
         if when.shape[0] != y_true.shape[0]:
             raise PlotInputError(
                 f"dates has {when.shape[0]} rows but y_true has {y_true.shape[0]}."

@@ -51,6 +51,7 @@ __all__ = [
     "PromptError",
     "day_month_conflict",
     "parse_dates",
+    "read_dates",
 ]
 
 #: The parts of a post a prompt can use, in the seed's order.
@@ -267,6 +268,42 @@ def day_month_error(values, dayfirst, column) -> str | None:
         f"(dayfirst={dayfirst}); pass dayfirst={not dayfirst} if the column is {other} first, "
         "or write the dates as ISO 8601 (2021-04-03)."
     )
+
+
+def read_dates(values, *, dayfirst=False, column="date", error=ValueError, prefix="") -> pd.Series:
+    """:func:`parse_dates` after the :func:`day_month_error` check, as every reader of dates does.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates day first.
+    column : str, default="date"
+        The column's name in the error message.
+    error : type of Exception, default=ValueError
+        Raised (with ``prefix`` + the message) when the column mixes day/month orders.
+    prefix : str, default=""
+        Start of that message (e.g. the estimator's name).
+
+    Returns
+    -------
+    pandas.Series of dtype ``datetime64[ns]``
+        As :func:`parse_dates`.
+
+    Examples
+    --------
+    >>> read_dates(["2021-04-03", "13/04/2021"]).dt.day.tolist()
+    [3, 13]
+    >>> read_dates(["13/04/2021", "03/04/2021"])
+    Traceback (most recent call last):
+    ...
+    ValueError: date column 'date' mixes day/month orders: ...
+    """
+    message = day_month_error(values, dayfirst, column)
+    if message is not None:
+        raise error(f"{prefix}{message}")
+    return parse_dates(values, dayfirst=dayfirst)
 
 
 def parse_dates(values, dayfirst=False) -> pd.Series:
@@ -637,10 +674,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         if "date" in self.columns_:
             self._check_dayfirst()
             column, dayfirst = self.columns_["date"], bool(self.dayfirst)
-            message = day_month_error(X[column], dayfirst, column)
-            if message is not None:
-                raise PromptError(f"PromptBuilder: {message}")
-            dates = parse_dates(X[column], dayfirst=dayfirst)
+            dates = read_dates(
+                X[column],
+                dayfirst=dayfirst,
+                column=column,
+                error=PromptError,
+                prefix="PromptBuilder: ",
+            )
 
         prompts = np.empty((n, 1), dtype=object)
         for i in range(n):

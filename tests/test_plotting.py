@@ -283,6 +283,13 @@ def test_error_over_time_reads_dates_day_first_like_the_model():
 
 
 def test_error_over_time_bad_dates():
+    # read as the estimators read dates: a day/month-mixed column is an error, not a plot of
+    # half the posts in the wrong month
+    mixed = ["13/04/2021", "03/04/2021"]
+    with pytest.raises(PlotInputError, match="'dates' mixes day/month orders.*dayfirst=True"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], mixed, ax=_ax())
+    disp = ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], mixed, dayfirst=True, ax=_ax())
+    assert [str(p) for p in disp.periods] == ["2021-04"]
     with pytest.raises(PlotInputError, match="3 rows"):
         ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], ["2020-01-01"] * 3, ax=_ax())
     with pytest.raises(PlotInputError, match="metric must be one of"):
