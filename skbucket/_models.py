@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 
 from .cache import hash_key
+from .media import _is_missing
 
 __all__ = [
     "DeviceNotAvailableError",
@@ -820,19 +821,6 @@ def batched_map(
 # --------------------------------------------------------------------------------------------
 # text helpers
 # --------------------------------------------------------------------------------------------
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(value, float | np.floating) and bool(np.isnan(value))
-
-
 def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> list[str]:
     """Check text input and return it as a list of ``str``.
 
@@ -840,7 +828,7 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
     one-column 2-D array. Handling of elements (documented behaviour of every text estimator):
 
     * ``str``: kept as is (an empty string is valid text).
-    * missing (``None``, ``NaN``, ``pd.NA``): the empty string ``""`` when
+    * missing (``None``, ``NaN``, ``pd.NA``, ``NaT``): the empty string ``""`` when
       ``missing="empty"`` (a post with no text, e.g. media only); ``missing="error"`` raises
       :class:`TextInputError` naming the row.
     * numbers (``int``, ``float``, ``bool``, numpy scalars): ``str(value)``.

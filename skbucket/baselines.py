@@ -16,8 +16,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from ._models import _is_missing
 from .bucketed import _check_targets
+from .media import _is_missing
 
 __all__ = ["GroupMedianRegressor"]
 

@@ -229,6 +229,7 @@ _MEDIA_CALLS = {"Photo": "photo", "Video": "video", "Gif": "gif"}
 
 
 def _is_missing(value: Any) -> bool:
+    """None, NaN, pandas NA/NaT or another NaN-like scalar (one helper for the package)."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):

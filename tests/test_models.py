@@ -428,6 +428,9 @@ def test_as_text_list_missing_numbers_and_bad_values():
         "2.5",
         "True",
     ]
+    # every missing scalar the package knows (one helper: skbucket.media._is_missing)
+    others = [pd.NaT, np.float32("nan"), np.datetime64("NaT")]
+    assert as_text_list(others) == ["", "", ""]
     with pytest.raises(TextInputError, match=r"row 1 \(index 'b'\): missing text"):
         as_text_list(pd.Series(["x", None], index=["a", "b"]), missing="error")
     with pytest.raises(TextInputError, match="row 2: expected a text.*dict"):
