@@ -6,7 +6,13 @@ What it measures
   torch using its default threads (all cores).
 * **cluster**: ``skbucket.dask.transform(embedder, dd.from_pandas(texts, npartitions=P))`` on
   a ``distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True)``; Dask sets
-  ``OMP_NUM_THREADS=1`` in its workers, so each worker's torch uses one thread.
+  ``OMP_NUM_THREADS=1`` in its workers, so each worker's torch uses one thread. Run twice, each
+  on a new cluster: with Dask's default worker environment, and with its
+  ``MALLOC_TRIM_THRESHOLD_=65536`` unset (``dask.config`` key
+  ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` set to ``None``, which Dask
+  documents as the way to unset it). Setting that variable turns off glibc's adaptive mmap
+  threshold, so torch's large per-batch tensors are mapped and unmapped (and their pages zeroed)
+  on every batch; the script prints how much that costs.
 
 Both embed the same texts with the same model and settings, with the cache off
 (``cache=False``) so nothing is reused between the two runs; the model is loaded before the
@@ -67,6 +73,45 @@ def _warm_worker(model_path: str, max_length: int) -> int:
     return os.getpid()
 
 
+def _cluster_run(embedder, texts, args, model_path, malloc_trim):
+    """Embed ``texts`` on a new 2-worker LocalCluster; ``malloc_trim=None`` unsets Dask's
+    ``MALLOC_TRIM_THRESHOLD_`` in the workers. Returns (wall s, busy s, tasks seen, workers,
+    result, the Dask frame)."""
+    import dask
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster, get_task_stream
+
+    import skbucket.dask
+
+    key = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+    with (
+        dask.config.set({key: malloc_trim}),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        if set(seen.values()) != {malloc_trim}:
+            raise SystemExit(f"workers' MALLOC_TRIM_THRESHOLD_ is {seen}, wanted {malloc_trim}")
+        pids = client.run(_warm_worker, model_path, args.max_length)  # load on each worker
+        ddf = dd.from_pandas(texts, npartitions=args.partitions)
+        lazy = skbucket.dask.transform(embedder, ddf, meta=np.dtype(np.float32))
+        with get_task_stream(client) as stream:
+            t0 = time.perf_counter()
+            remote = lazy.compute()
+            t_cluster = time.perf_counter() - t0
+        tasks = [t for t in stream.data if "_transform_partition" in str(t["key"])]
+        busy = sum(
+            sum(s["stop"] - s["start"] for s in t["startstops"] if s["action"] == "compute")
+            for t in tasks
+        )
+    # the nannies run in this process and leave the variable in its environment, from where
+    # the next cluster's workers would inherit it
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return t_cluster, busy, len(tasks), len(pids), remote, ddf
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="number of texts")
@@ -85,14 +130,15 @@ def main(argv=None) -> int:
     except Exception as exc:  # the package or its weights are missing
         print(f"skipped: MiniLM weights not available ({exc})")
         return 0
+    if "MALLOC_TRIM_THRESHOLD_" in os.environ:  # Dask would pass it on to both clusters
+        print("unset MALLOC_TRIM_THRESHOLD_ in this shell first: the script compares Dask's")
+        print("default worker environment with that variable unset")
+        return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-    import dask.dataframe as dd
     import torch
-    from distributed import Client, LocalCluster, get_task_stream
 
-    import skbucket.dask
     from skbucket.embedding import DistilBertEmbedder
 
     texts = load_texts(args.n)
@@ -117,48 +163,44 @@ def main(argv=None) -> int:
     )
 
     # ---------------------------------------------------------------- cluster
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        pids = client.run(_warm_worker, model_path, args.max_length)  # load on each worker
-        ddf = dd.from_pandas(texts, npartitions=args.partitions)
-        lazy = skbucket.dask.transform(embedder, ddf, meta=local.dtype)
-        with get_task_stream(client) as stream:
-            t0 = time.perf_counter()
-            remote = lazy.compute()
-            t_cluster = time.perf_counter() - t0
-        tasks = [t for t in stream.data if "_transform_partition" in str(t["key"])]
-        busy = sum(
-            sum(s["stop"] - s["start"] for s in t["startstops"] if s["action"] == "compute")
-            for t in tasks
+    ratios = {}
+    for label, trim in (("Dask's default worker environment", "65536"), ("unset", None)):
+        result = _cluster_run(embedder, texts, args, model_path, trim)
+        t_cluster, busy, n_tasks, n_workers, remote, ddf = result
+        n_parts = ddf.npartitions
+        divs = ddf.divisions  # from_pandas: contiguous slices of the RangeIndex, last inclusive
+        bounds = [(divs[i], divs[i + 1] - (i < n_parts - 1)) for i in range(n_parts)]
+        n_cluster = sum(texts.loc[lo:hi].nunique() for lo, hi in bounds)
+        ideal = busy / n_workers
+        overhead = (t_cluster - ideal) * n_workers / n_parts
+        diff = float(np.max(np.abs(remote.to_numpy() - np.asarray(local))))
+        ratios[label] = t_local / t_cluster
+        print(f"cluster, MALLOC_TRIM_THRESHOLD_ {label if trim is None else '=' + trim}:")
+        print(
+            f"  wall {t_cluster:8.1f} s  ({len(texts) / t_cluster:7.1f} texts/s, "
+            f"{n_workers} workers x 1 thread, {n_parts} partitions of ~{len(texts) // n_parts})"
         )
-    n_workers = len(pids)
-    n_parts = ddf.npartitions
-    divs = ddf.divisions  # from_pandas: contiguous slices of the RangeIndex, last one inclusive
-    bounds = [(divs[i], divs[i + 1] - (i < n_parts - 1)) for i in range(n_parts)]
-    n_cluster = sum(texts.loc[lo:hi].nunique() for lo, hi in bounds)
-    ideal = busy / n_workers
-    overhead = (t_cluster - ideal) * n_workers / n_parts
-    diff = float(np.max(np.abs(remote.to_numpy() - np.asarray(local))))
+        print(
+            f"  texts embedded: in-process {n_distinct}, cluster {n_cluster} (distinct per "
+            "partition)"
+        )
+        print(f"  ratio in-process / cluster: {t_local / t_cluster:.2f}x")
+        print(
+            f"  worker busy time {busy:.1f} s -> ideal wall {ideal:.1f} s; overhead per "
+            f"partition {overhead * 1000:.0f} ms ({n_tasks} tasks seen)"
+        )
+        print(f"  max |cluster - in-process| over all embeddings: {diff:.2e}")
+    default, unset = ratios.values()
     print(
-        f"cluster:     {t_cluster:8.1f} s  ({len(texts) / t_cluster:7.1f} texts/s, "
-        f"{n_workers} workers x 1 thread, {n_parts} partitions of ~{len(texts) // n_parts})"
+        f"unsetting MALLOC_TRIM_THRESHOLD_ in the workers: cluster {default:.2f}x -> "
+        f"{unset:.2f}x of the in-process speed ({unset / default:.2f}x faster)"
     )
-    print(f"texts embedded: in-process {n_distinct}, cluster {n_cluster} (distinct per partition)")
-    print(f"ratio in-process / cluster: {t_local / t_cluster:.2f}x")
-    print(
-        f"worker busy time {busy:.1f} s -> ideal wall {ideal:.1f} s; overhead per partition "
-        f"{overhead * 1000:.0f} ms ({len(tasks)} tasks seen)"
-    )
-    print(f"max |cluster - in-process| over all embeddings: {diff:.2e}")
     print(
         "Why: two single-threaded worker processes use the same cores that one process uses "
         "with torch's intra-op threads, so on one machine the cluster can at best match the "
-        "in-process run; what it adds is the per-partition overhead above. A cluster pays off "
-        "with more machines or one worker per GPU."
+        "in-process run; what it adds is the per-partition overhead above (and, with Dask's "
+        "default MALLOC_TRIM_THRESHOLD_, slower torch batches). A cluster pays off with more "
+        "machines or one worker per GPU."
     )
     return 0
 

@@ -406,3 +406,28 @@ def test_worker_killed_mid_job_completes_and_cache_keeps_finished_work(
     assert len(values) == len(keys) >= len(before)
     for vec in values.values():  # each cached vector is the embedding of one of the texts
         assert np.min(np.abs(expected - np.asarray(vec)).max(axis=1)) < 1e-5
+
+
+def test_documented_recipe_unsets_malloc_trim_threshold_in_the_workers(tmp_path, monkeypatch):
+    # docs/scaling.rst and the skbucket.dask docstring tell CPU users to unset distributed's
+    # MALLOC_TRIM_THRESHOLD_ (it made torch batches 1.3x slower in bench_dask.py) this way
+    import dask
+
+    # a cluster started earlier in this process (the nannies run here) leaves it in os.environ
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.chdir(tmp_path)
+    key = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+    seen = {}
+    for setting in ("default", None):
+        with (
+            dask.config.set({} if setting == "default" else {key: setting}),
+            distributed.LocalCluster(
+                n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=40,
+            ) as cluster,
+            distributed.Client(cluster) as c,
+        ):  # fmt: skip
+            values = c.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+            seen[setting] = set(values.values())
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    assert seen == {"default": {"65536"}, None: {None}}
