@@ -227,15 +227,13 @@ class DistilBertEmbedder(
         threads as torch uses), float32, cosine 1.000000 to the torch float32 mode; not
         faster than that mode on a 2-core CPU (0.98-1.17x sentence-transformers against
         torch's 1.26-1.31x in the same runs, see ``benchmarks/bench_embedding.py``), so it
-        is an option
-        for deployments that want ONNX Runtime rather than a speed-up. The
+        is an option for deployments that want ONNX Runtime rather than a speed-up. The
         model is exported once per checkpoint (a few seconds; needs the ``onnx`` and
         ``onnxscript`` packages, extra ``skbucket[onnx]``) to
         ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v1.onnx`` (default folder
         ``~/.cache/skbucket``, see :func:`onnx_path`), written atomically and reused by every
         later estimator and process. ``device`` must then be ``"auto"`` (or ``None``) or
-        ``"cpu"``. The
-        backend is part of the cache key.
+        ``"cpu"``. The backend is part of the cache key.
 
     Attributes
     ----------
