@@ -485,9 +485,19 @@ def test_ctrl_c_stops_cleanly_keeping_the_cache(tmp_path, reference):
     cache_dir = tmp_path / "cache"
     proc, _, out = _start(tmp_path, cache_dir, "interrupted", sleep=0.5)
     _wait_for_entries(DiskCache(cache_dir), proc, 8)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    # Ctrl-C, pressed again while the script runs on: Python drops a KeyboardInterrupt that
+    # lands inside a __del__ or a weakref callback ("Exception ignored in ..."), a rare race
+    # that has nothing to do with the code under test
+    for _ in range(20):
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=1)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    else:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err, err[-2000:]
     assert "interrupted" in err and "cached" in err
     assert not out.exists()
     n_cached = _assert_cache_entries_correct(cache_dir, reference)
