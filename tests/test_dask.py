@@ -408,6 +408,7 @@ def test_worker_killed_mid_job_completes_and_cache_keeps_finished_work(
         assert np.min(np.abs(expected - np.asarray(vec)).max(axis=1)) < 1e-5
 
 
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")  # the module's cluster has it
 def test_documented_recipe_unsets_malloc_trim_threshold_in_the_workers(tmp_path, monkeypatch):
     # docs/scaling.rst and the skbucket.dask docstring tell CPU users to unset distributed's
     # MALLOC_TRIM_THRESHOLD_ (it made torch batches 1.3x slower in bench_dask.py) this way
