@@ -91,6 +91,7 @@ __all__ = [
     "pad_encoded",
     "progress_bar",
     "progress_enabled",
+    "is_auto_device",
     "resolve_device",
     "resolve_dtype",
 ]
@@ -113,6 +114,11 @@ class TextInputError(ValueError):
 # --------------------------------------------------------------------------------------------
 # devices and dtypes
 # --------------------------------------------------------------------------------------------
+def is_auto_device(device: Any) -> bool:
+    """Whether ``device`` asks :func:`resolve_device` to choose: ``"auto"`` in any case, or None."""
+    return device is None or (isinstance(device, str) and device.lower() == "auto")
+
+
 def resolve_device(device: Any = "auto"):
     """Pick the torch device: ``"auto"`` (or ``None``) → CUDA, then MPS, else CPU.
 
@@ -134,7 +140,7 @@ def resolve_device(device: Any = "auto"):
     """
     import torch
 
-    if device is None or (isinstance(device, str) and device.lower() == "auto"):
+    if is_auto_device(device):
         if torch.cuda.is_available():
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)
@@ -258,10 +264,7 @@ def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:
     ('torch.bfloat16', 'torch.float32')
     """
     # the same spellings resolve_device accepts: "auto" in any case, "cpu" as torch spells it
-    if "torch" not in sys.modules and (
-        device is None
-        or (isinstance(device, str) and (device.lower() == "auto" or device == "cpu"))
-    ):
+    if "torch" not in sys.modules and (is_auto_device(device) or device == "cpu"):
         if dtype is None:
             return "torch.float32"
         if isinstance(dtype, str):

@@ -72,11 +72,6 @@ def onnx_path(model) -> Path:
     return Path(root).expanduser() / "onnx" / name
 
 
-def _is_auto(value) -> bool:
-    """``"auto"`` in any case, or ``None`` (:func:`skbucket._models.resolve_device` alike)."""
-    return value is None or (isinstance(value, str) and value.lower() == "auto")
-
-
 class _OnnxSession:
     """``from_pretrained``-style factory, so sessions live in the runtime's shared registry."""
 
@@ -331,7 +326,7 @@ class DistilBertEmbedder(
         _check_feature_names(self, X, reset=True)
         self.n_features_in_ = 1
         if self.backend == "onnx":  # "auto" means the CPU and float32 here, GPU or not
-            chosen = "cpu" if _is_auto(self.device) else self.device
+            chosen = "cpu" if _models.is_auto_device(self.device) else self.device
             device = _models.resolve_device(chosen)
             if device.type != "cpu":
                 raise ValueError(
