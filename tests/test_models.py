@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 
 import joblib
 import numpy as np
@@ -517,3 +519,63 @@ def test_runtime_modules_import_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- hub reachability
+@pytest.fixture
+def fake_hub(monkeypatch):
+    """A local HTTP server standing in for the hub: ``(set_status, requests seen)``.
+
+    ``huggingface_hub.constants.ENDPOINT`` points at it and the offline switches are cleared.
+    """
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from huggingface_hub import constants
+
+    state = {"status": 200}
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            seen.append(self.path)
+            self.send_response(state["status"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{httpd.server_port}")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    yield (lambda code: state.update(status=code)), seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: connections are refused
+
+
+@pytest.mark.parametrize(("status", "reachable"), [(200, True), (404, True), (503, False)])
+def test_hub_reachable_is_any_answer_but_a_server_error(fake_hub, status, reachable):
+    set_status, seen = fake_hub
+    set_status(status)
+    assert _models.hub_reachable(timeout=5) is reachable
+    assert seen == ["/"]  # one request, no retries
+
+
+def test_hub_reachable_is_false_without_asking_when_offline_or_refused(fake_hub, monkeypatch):
+    from huggingface_hub import constants
+
+    _, seen = fake_hub
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert _models.hub_reachable() is False
+    assert seen == []  # nothing sent while offline
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    assert _models.hub_reachable(timeout=5) is False
