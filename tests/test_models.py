@@ -579,3 +579,51 @@ def test_hub_reachable_is_false_without_asking_when_offline_or_refused(fake_hub,
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
     assert _models.hub_reachable(timeout=5) is False
+
+
+def test_load_pretrained_fails_at_once_naming_the_model_when_the_hub_does_not_answer(
+    fake_hub, monkeypatch, tmp_path
+):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    with pytest.raises(ModelNotAvailableError, match=r"'no-org/no-model' cannot be loaded.*hub"):
+        load_pretrained("AutoConfig", "no-org/no-model")
+
+
+def test_load_pretrained_asks_the_hub_only_for_a_model_it_does_not_have(monkeypatch, tmp_path):
+    from huggingface_hub import constants
+
+    class Factory:
+        loaded: list[str] = []
+
+        @classmethod
+        def from_pretrained(cls, name, **kwargs):
+            cls.loaded.append(name)
+            return object()
+
+    asked = []
+    answer = {"value": False}
+
+    def hub_reachable(timeout=3.0):
+        asked.append(timeout)
+        return answer["value"]
+
+    monkeypatch.setattr(_models, "hub_reachable", hub_reachable)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    with pytest.raises(ModelNotAvailableError, match="does not answer"):
+        load_pretrained(Factory, "org/absent")
+    assert (asked, Factory.loaded) == ([3.0], [])
+    answer["value"] = True  # the hub answers: from_pretrained downloads as usual
+    load_pretrained(Factory, "org/absent")
+    assert (len(asked), Factory.loaded) == (2, ["org/absent"])
+    (tmp_path / "models--org--cached" / "snapshots" / "abc").mkdir(parents=True)
+    answer["value"] = False
+    load_pretrained(Factory, "org/cached")  # cached: loaded without asking
+    assert (len(asked), Factory.loaded) == (2, ["org/absent", "org/cached"])
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    load_pretrained(Factory, "org/other")  # offline: transformers' own offline rules apply
+    assert (len(asked), Factory.loaded[-1]) == (2, "org/other")
