@@ -292,10 +292,12 @@ def is_offline() -> bool:
     return False
 
 
-def hub_reachable(timeout: float = 3.0) -> bool:
+def hub_reachable(timeout: float | None = None) -> bool:
     """True when the Hugging Face hub answers one request within ``timeout`` seconds.
 
-    A single ``HEAD`` of the hub's address (``HF_ENDPOINT``, as ``huggingface_hub`` reads it),
+    ``timeout=None`` waits as long as ``huggingface_hub`` waits for a file's metadata
+    (``HF_HUB_ETAG_TIMEOUT``, 10 s by default), so a slow network that it would manage is not
+    judged unreachable. A single ``HEAD`` of the hub's address (``HF_ENDPOINT``, as ``huggingface_hub`` reads it),
     no retries, proxies as the environment sets them: any HTTP answer but a server error counts
     as reachable; a name that does not resolve, a refused connection, a timeout or a 5xx does
     not. Meant for choosing a default before loading anything (``huggingface_hub`` itself
@@ -309,6 +311,8 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
     from huggingface_hub import constants
 
+    if timeout is None:
+        timeout = constants.HF_HUB_ETAG_TIMEOUT
     request = urllib.request.Request(constants.ENDPOINT.rstrip("/") + "/", method="HEAD")
     try:
         with urllib.request.urlopen(request, timeout=timeout):

