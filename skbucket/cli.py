@@ -313,7 +313,7 @@ def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
 
 
 def cmd_fit(args) -> int:
-    from skbucket.pipeline import make_seed_pipeline, models_used
+    from skbucket.pipeline import check_models, make_seed_pipeline, models_used
 
     say = _Reporter(args.quiet)
     _check_output(args.model, "--model", inputs=(args.data, args.config))
@@ -331,6 +331,7 @@ def cmd_fit(args) -> int:
     except TypeError as exc:
         raise CLIError(f"bad config: {exc}") from exc
     _set_progress(pipeline, not args.quiet)
+    check_models(pipeline)  # before hours of captioning, not after
     say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
     start = time.perf_counter()
     pipeline.fit(X, y)
@@ -342,9 +343,12 @@ def cmd_fit(args) -> int:
 
 def _model_and_data(args):
     """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
+    from skbucket.pipeline import check_models
+
     say = _Reporter(args.quiet)
     model = load_model(args.model)
     _set_progress(model, not args.quiet)
+    check_models(model)
     return say, model, read_table(args.data)
 
 

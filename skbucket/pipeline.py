@@ -32,7 +32,14 @@ from sklearn.pipeline import Pipeline
 from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
 from .routing import AccountRouter
 
-__all__ = ["make_seed_pipeline", "models_used", "POST_COLUMNS", "PROMPT_COLUMN", "SEED_SETTINGS"]
+__all__ = [
+    "check_models",
+    "make_seed_pipeline",
+    "models_used",
+    "POST_COLUMNS",
+    "PROMPT_COLUMN",
+    "SEED_SETTINGS",
+]
 
 #: name of the prompt column built inside the pipeline
 PROMPT_COLUMN = "prompt"
@@ -307,6 +314,76 @@ def models_used(estimator) -> dict:
         "classifier": _router_name(params.get("model__classifier")),
         "embedder": _str_or_none(params.get("features__embedding__model")),
     }
+
+
+def check_models(estimator) -> dict:
+    """Make sure the checkpoints an estimator is sure to load can be loaded, before it starts.
+
+    A pipeline captions every image before its embedder loads a model, so a text model that
+    cannot be loaded (a mistyped path, a hub id that is not cached on a machine without
+    network access) would otherwise be found only after the captioning. This loads the
+    configuration (``config.json``: small, shared with the later full load) of the model of
+    every :class:`~skbucket.embedding.DistilBertEmbedder` (it loads its model for any input)
+    and of every :class:`~skbucket.classification.DistilBertClassifier` not fitted yet
+    (fitting loads the base model; a fitted one carries its fine-tuned weights and needs no
+    checkpoint) in ``estimator`` (itself, or nested at any depth of its parameters).
+    :class:`~skbucket.captioning.Blip2Captioner` is not checked: it loads its model at the
+    first image it has to caption, and rows that carry a caption need none, so it fails at
+    once on its own when it needs a model it cannot load. ``skbucket fit``, ``predict``,
+    ``evaluate`` and ``report`` run this first.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A (fitted or unfitted) estimator, typically a :func:`make_seed_pipeline` pipeline.
+
+    Returns
+    -------
+    dict
+        ``{parameter name: model}`` for each checkpoint checked (``""`` for ``estimator``
+        itself), e.g. ``{"features__embedding": "distilbert-base-uncased", ...}``.
+
+    Raises
+    ------
+    skbucket._models.ModelNotAvailableError
+        The first model that cannot be loaded; the message starts with the parameter name
+        that holds it, then says why (a path that does not exist, not in the local cache while
+        offline or while the hub does not answer, not a model folder).
+
+    Examples
+    --------
+    >>> from skbucket.pipeline import check_models, make_seed_pipeline
+    >>> pipe = make_seed_pipeline(caption_model=None, text_model="/no/such/model")
+    >>> check_models(pipe)
+    Traceback (most recent call last):
+    ...
+    skbucket._models.ModelNotAvailableError: features__embedding (DistilBertEmbedder): model path '/no/such/model' does not exist ...
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from ._models import ModelNotAvailableError, load_pretrained
+    from .classification import DistilBertClassifier
+    from .embedding import DistilBertEmbedder
+
+    checked = {}
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    for name, value in {"": estimator, **params}.items():
+        if isinstance(value, DistilBertClassifier):
+            try:
+                check_is_fitted(value)
+                continue  # self-contained
+            except NotFittedError:
+                pass
+        elif not isinstance(value, DistilBertEmbedder):
+            continue
+        try:
+            load_pretrained("AutoConfig", value.model)
+        except ModelNotAvailableError as exc:
+            where = f"{name} ({type(value).__name__})" if name else type(value).__name__
+            raise ModelNotAvailableError(f"{where}: {exc}") from exc
+        checked[name] = str(value.model)
+    return checked
 
 
 def _router_name(router):

@@ -351,3 +351,34 @@ def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
     # in JSON, "none" is just a string (JSON has null)
     jsn.write_text(json.dumps({"target_transform": "none"}))
     assert cli._load_config(jsn) == {"target_transform": "none"}
+
+
+def test_a_text_model_that_cannot_load_stops_fit_before_the_captioning(workdir, capsys):
+    """Without the check, every image would be fetched and captioned before the embedder
+    found its model missing; here the media are missing files, so a captioning that ran
+    would have said so in a warning."""
+    frame = load_tweets().frame.iloc[:20].assign(media=str(workdir / "no-such-photo.jpg"))
+    data = workdir / "posts-for-a-missing-model.csv"
+    frame.to_csv(data, index=False)
+    missing = workdir / "no-such-text-model"
+    args = ["fit", data, "--model", workdir / "never.joblib", "--text-model", missing]
+    code, _, err = run([*args, "--caption-model", workdir / "no-such-blip2"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert len(err.strip().splitlines()) == 1, err  # no captioning warning came first
+    assert "features__embedding (DistilBertEmbedder)" in err and str(missing) in err
+    assert not (workdir / "never.joblib").exists()
+
+
+def test_predict_names_an_embedding_model_that_is_gone(workdir, tiny_model, posts_csv, capsys):
+    import shutil
+
+    moved = workdir / "text-model-that-moves"
+    shutil.copytree(tiny_model, moved)
+    model = workdir / "moving.joblib"
+    args = ["fit", posts_csv, "--model", model, "--text-model", moved, "--caption-model", "none"]
+    code, _, err = run([*args, "-q"], capsys)
+    assert code == 0, err
+    shutil.rmtree(moved)
+    code, _, err = run(["predict", model, posts_csv, "-o", workdir / "p.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "features__embedding (DistilBertEmbedder)" in err and "does not exist" in err

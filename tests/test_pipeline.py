@@ -307,3 +307,33 @@ def test_dayfirst_reaches_the_prompt_and_the_post_features(tiny, posts):
     assert "2021-04-03 10:00:00, posted on Saturday" in prompts.iloc[1]
     with pytest.raises(PromptError, match="mixes day/month orders"):
         _pipe(tiny)[:2].fit_transform(X)
+
+
+def test_check_models_loads_what_is_sure_to_be_needed_and_names_what_is_not(tiny, posts, tmp_path):
+    import shutil
+
+    from skbucket._models import ModelNotAvailableError
+    from skbucket.pipeline import check_models
+
+    pipe = _pipe(tiny, caption_model=str(tmp_path / "no-such-blip2"))
+    # the captioner is not checked (it loads at the first image it captions); the embedder
+    # and the classifier to fine-tune are
+    assert check_models(pipe) == {
+        "features__embedding": tiny,
+        "model__classifier__unseen": tiny,
+    }
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny, moved)
+    with pytest.raises(ModelNotAvailableError, match=r"^model__classifier \(Distil.*moved-x"):
+        check_models(
+            _pipe(tiny, classifier="distilbert", text_model=tiny).set_params(
+                model__classifier__model=str(moved) + "-x"
+            )
+        )
+    clf = DistilBertClassifier(model=str(moved), epochs=1, random_state=0, progress=False)
+    clf.fit(["a b", "c d", "a c", "b d"] * 3, [0, 1, 0, 1] * 3)
+    shutil.rmtree(moved)
+    assert check_models(clf) == {}  # fitted: it carries its own weights
+    assert len(clf.predict(["a b"])) == 1
+    with pytest.raises(ModelNotAvailableError, match=r"^DistilBertClassifier: model path"):
+        check_models(clone(clf))  # unfitted, it would need the base model
