@@ -348,7 +348,7 @@ def _model_and_data(args):
     say = _Reporter(args.quiet)
     model = load_model(args.model)
     _set_progress(model, not args.quiet)
-    check_models(model)
+    check_models(model, fit=False)
     return say, model, read_table(args.data)
 
 

@@ -316,7 +316,7 @@ def models_used(estimator) -> dict:
     }
 
 
-def check_models(estimator) -> dict:
+def check_models(estimator, *, fit=True) -> dict:
     """Make sure the checkpoints an estimator is sure to load can be loaded, before it starts.
 
     A pipeline captions every image before its embedder loads a model, so a text model that
@@ -324,9 +324,10 @@ def check_models(estimator) -> dict:
     network access) would otherwise be found only after the captioning. This loads the
     configuration (``config.json``: small, shared with the later full load) of the model of
     every :class:`~skbucket.embedding.DistilBertEmbedder` (it loads its model for any input)
-    and of every :class:`~skbucket.classification.DistilBertClassifier` not fitted yet
-    (fitting loads the base model; a fitted one carries its fine-tuned weights and needs no
-    checkpoint) in ``estimator`` (itself, or nested at any depth of its parameters).
+    and, before fitting, of every :class:`~skbucket.classification.DistilBertClassifier`
+    (fitting fine-tunes its base model; a fitted one carries its fine-tuned weights and needs
+    no checkpoint to predict) in ``estimator`` (itself, or nested at any depth of its
+    parameters).
     :class:`~skbucket.captioning.Blip2Captioner` is not checked: it loads its model at the
     first image it has to caption, and rows that carry a caption need none, so it fails at
     once on its own when it needs a model it cannot load. ``skbucket fit``, ``predict``,
@@ -336,6 +337,9 @@ def check_models(estimator) -> dict:
     ----------
     estimator : estimator
         A (fitted or unfitted) estimator, typically a :func:`make_seed_pipeline` pipeline.
+    fit : bool, default=True
+        Check what fitting needs (embedders and classifiers); ``False``: what predicting with
+        the fitted ``estimator`` needs (embedders only).
 
     Returns
     -------
@@ -359,23 +363,17 @@ def check_models(estimator) -> dict:
     ...
     skbucket._models.ModelNotAvailableError: features__embedding (DistilBertEmbedder): model path '/no/such/model' does not exist ...
     """
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
     from ._models import ModelNotAvailableError, load_pretrained
     from .classification import DistilBertClassifier
     from .embedding import DistilBertEmbedder
 
+    # a fitted pipeline's get_params still holds the unfitted classifier templates, so what
+    # predicting needs is told by ``fit``, not by looking at the parts
+    kinds = (DistilBertEmbedder, DistilBertClassifier) if fit else (DistilBertEmbedder,)
     checked = {}
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     for name, value in {"": estimator, **params}.items():
-        if isinstance(value, DistilBertClassifier):
-            try:
-                check_is_fitted(value)
-                continue  # self-contained
-            except NotFittedError:
-                pass
-        elif not isinstance(value, DistilBertEmbedder):
+        if not isinstance(value, kinds):
             continue
         try:
             load_pretrained("AutoConfig", value.model)
