@@ -46,6 +46,11 @@ Fifth session, four runs on the committed code: 2.00x / 1.95x / 1.98x / 2.09x be
 (fresh process vs in-process cold). (This record was added in the seventh session from the
 README row written in the fifth, which had not been copied here.) Over the 13 runs: 1.76x-2.28x
 best vs best, 5 of 13 at or above 2.0x: around the target, not reliably above it.
+Tenth session, one run: pipeline 2.81 s best, Blip2Captioner 1.29 s best: 2.19x best vs best,
+1.93x median vs median, CPU time 1.92x, same text 64/64; disk cache 71x (fresh estimator), 26x
+(fresh process), 94x (process vs process). Every caption of the small random model runs the full
+``--max-new-tokens`` (30 words; 61 for the rows with two images), so no work is lost to finished
+sequences waiting in a batch: nothing there to win. Over the 14 runs: 6 at or above 2.0x.
 
 Run::
 
