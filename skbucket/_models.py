@@ -365,10 +365,12 @@ def _hub_cached_repo(model: str, cache_dir: Any = None) -> bool:
     """True when the local Hugging Face cache holds a snapshot of hub repo ``model``."""
     try:
         from huggingface_hub import constants
+        from huggingface_hub.file_download import repo_folder_name
     except ImportError:  # pragma: no cover - huggingface_hub ships with transformers
         return False
     root = Path(cache_dir if cache_dir is not None else constants.HF_HUB_CACHE).expanduser()
-    snapshots = root / ("models--" + model.replace("/", "--")) / "snapshots"
+    # the cache's own layout (models--org--name), as try_to_load_from_cache spells it
+    snapshots = root / repo_folder_name(repo_id=model, repo_type="model") / "snapshots"
     try:
         return any(snapshots.iterdir())
     except OSError:  # no such folder: nothing cached
