@@ -23,6 +23,9 @@ input                                     outcome
 missing local file                        :class:`MediaFetchError` (not retried)
 HTTP 404 / other 4xx                      :class:`MediaFetchError` with ``status`` (not retried)
 HTTP 5xx, 408, 429, timeout, reset        :class:`MediaFetchError` after ``retries`` retries
+unreachable host (no DNS, refused)        :class:`MediaFetchError` after ``retries`` retries;
+                                          :class:`ImageFetcher` then skips that host (see
+                                          ``max_host_failures``)
 redirect to another http(s) URL           followed (at most 10 redirects)
 redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not followed)
 ``ftp://``, ``javascript:``, ``data:``    :class:`UnsupportedSchemeError`
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import functools
 import http.client
 import io
@@ -148,14 +152,26 @@ class MediaFetchError(MediaError):
         The HTTP status code when the server answered with an error, else ``None``.
     transient : bool
         Whether the failure was of a kind that is retried (timeouts, 5xx, connection errors).
+    unreachable : bool
+        Whether the host could not be reached at all: its name did not resolve, it refused
+        the connection, or the network or host is unreachable (no HTTP answer came).
+        :class:`ImageFetcher` stops asking a host after ``max_host_failures`` such failures
+        in a row.
     """
 
     def __init__(
-        self, message: str, ref: Any = None, *, status: int | None = None, transient=False
+        self,
+        message: str,
+        ref: Any = None,
+        *,
+        status: int | None = None,
+        transient=False,
+        unreachable=False,
     ):
         super().__init__(message, ref)
         self.status = status
         self.transient = transient
+        self.unreachable = unreachable
 
 
 class MediaTooLargeError(MediaError):
@@ -702,6 +718,7 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
                         ref,
                         status=exc.status,
                         transient=True,
+                        unreachable=exc.unreachable,
                     ) from exc
                 raise
         time.sleep(backoff * (2**attempt))
@@ -719,6 +736,25 @@ def _is_timeout(exc: BaseException) -> bool:
         isinstance(exc, urllib.error.URLError)
         and isinstance(exc.reason, (TimeoutError, socket.timeout))
     )
+
+
+#: errno values of a connection attempt that found no route to the host
+_UNREACHABLE_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN")
+    if hasattr(errno, name)
+)
+
+
+def _is_unreachable(reason: BaseException) -> bool:
+    """Whether a connection failure means the host cannot be reached at all (no answer).
+
+    A name that does not resolve, a refused connection, or no route to the network or host.
+    Timeouts are not counted: a slow host may still answer.
+    """
+    if isinstance(reason, (socket.gaierror, ConnectionRefusedError)):
+        return True
+    return isinstance(reason, OSError) and reason.errno in _UNREACHABLE_ERRNOS
 
 
 def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
@@ -758,7 +794,10 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
             reason, (ValueError, http.client.InvalidURL)
         )
         raise MediaFetchError(
-            f"cannot fetch ({type(reason).__name__}: {reason})", ref, transient=transient
+            f"cannot fetch ({type(reason).__name__}: {reason})",
+            ref,
+            transient=transient,
+            unreachable=_is_unreachable(reason),
         ) from None
     if deadline.expired:  # cut off while reading the headers (http.client takes EOF as their end)
         response.close()
@@ -1020,6 +1059,16 @@ class ImageFetcher:
     prefetch : int, default=None
         How many references to have in flight ahead of the consumer; ``None`` means
         ``2 * max_workers``.
+    max_host_failures : int or None, default=3
+        Within one :meth:`fetch_bytes` / :meth:`fetch_images` call, after this many
+        references in a row to one ``http(s)`` host failed because the host could not be
+        reached (name not resolved, connection refused, no route: see
+        :attr:`MediaFetchError.unreachable`; each after its retries), the remaining
+        references to that host are not tried: each yields a :class:`MediaFetchError`
+        saying so, at once. A reference that gets any answer from the host resets its
+        count, and the next call tries every host afresh. So a machine without network, or a
+        dead image host, costs a few references' retries instead of every reference's.
+        ``None`` tries every reference. Not used with a custom ``loader``.
 
     Examples
     --------
@@ -1045,6 +1094,7 @@ class ImageFetcher:
         backoff: float = DEFAULT_BACKOFF,
         loader: Callable[[Any], Any] | None = None,
         prefetch: int | None = None,
+        max_host_failures: int | None = 3,
     ):
         self.max_workers = max_workers
         self.timeout = timeout
@@ -1054,6 +1104,7 @@ class ImageFetcher:
         self.backoff = backoff
         self.loader = loader
         self.prefetch = prefetch
+        self.max_host_failures = max_host_failures
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -1152,6 +1203,13 @@ class ImageFetcher:
         window = self.prefetch if self.prefetch is not None else 2 * max_workers
         if not (isinstance(window, int) and window >= 1):
             raise ValueError(f"prefetch must be a positive integer or None, got {window!r}")
+        limit = self.max_host_failures
+        if limit is not None and not (
+            isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1
+        ):
+            raise ValueError(f"max_host_failures must be a positive integer or None, got {limit!r}")
+        if limit is not None and self.loader is None:
+            work = _HostBreaker(limit).guard(work)
         return self._generate(iter(refs), work, max_workers, window)
 
     @staticmethod
@@ -1205,3 +1263,62 @@ class ImageFetcher:
 
 
 _END = object()
+
+
+class _HostBreaker:
+    """Stops asking an ``http(s)`` host after ``limit`` unreachable failures in a row.
+
+    Shared by the threads of one :class:`ImageFetcher` call. References already in flight
+    when the limit is reached still run; any answer from the host resets its count.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, str]] = {}  # host -> (count in a row, last error)
+
+    def guard(self, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def guarded(ref):
+            host = _http_host(ref)
+            if host is None:
+                return work(ref)
+            with self._lock:
+                count, last = self._failures.get(host, (0, ""))
+            if count >= self.limit:
+                raise MediaFetchError(
+                    f"not tried: host {host} could not be reached for {count} references in a "
+                    f"row in this fetch (last: {last})",
+                    ref,
+                    transient=True,
+                    unreachable=True,
+                )
+            try:
+                result = work(ref)
+            except MediaFetchError as exc:
+                with self._lock:
+                    if exc.unreachable:
+                        count = self._failures.get(host, (0, ""))[0]
+                        self._failures[host] = (count + 1, _strip_label(exc))
+                    else:
+                        self._failures.pop(host, None)
+                raise
+            except MediaError:  # an answer came (too large, undecodable, bad redirect)
+                with self._lock:
+                    self._failures.pop(host, None)
+                raise
+            with self._lock:
+                self._failures.pop(host, None)
+            return result
+
+        return guarded
+
+
+def _http_host(ref: Any) -> str | None:
+    """``host[:port]`` of an ``http(s)`` reference, else ``None``."""
+    try:
+        parts = urllib.parse.urlsplit(_ref_to_str(ref))
+    except (MediaError, ValueError):
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    return parts.netloc.rpartition("@")[2].lower() or None

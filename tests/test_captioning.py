@@ -473,6 +473,21 @@ def test_errors_record_a_failure_repeated_inside_one_row(blip2_path, images):
     assert out["caption"].tolist()[0] == ""
 
 
+def test_a_host_that_cannot_be_reached_is_not_asked_for_every_image(
+    blip2_path, images, closed_port
+):
+    dead = [f"http://127.0.0.1:{closed_port}/{i}.jpg" for i in range(6)]
+    fetcher = media_mod.ImageFetcher(max_workers=1, retries=0, backoff=0.0)  # one at a time
+    est = captioner(blip2_path, image_loader=fetcher, on_error="skip")
+    out = est.fit_transform(frame([*dead[:3], str(images["gen0.jpg"]), *dead[3:]]))
+    errors = est.errors_
+    assert errors["position"].tolist() == [0, 1, 2, 4, 5, 6]  # every failure is recorded
+    tried = ~errors["message"].str.contains("not tried: host 127.0.0.1:")
+    assert tried.tolist() == [True] * 3 + [False] * 3  # fetcher's default max_host_failures=3
+    assert errors["message"][tried].str.contains("ConnectionRefusedError").all()
+    assert out["caption"].tolist()[3] != "" and set(out["caption"].drop(index=3)) == {""}
+
+
 def test_skipped_failures_warn_once_per_transform(blip2_path, images):
     from skbucket.captioning import CaptioningWarning
 

@@ -6,6 +6,7 @@ Network tests use a local ``ThreadingHTTPServer`` on 127.0.0.1 (never the intern
 from __future__ import annotations
 
 import collections
+import errno
 import io
 import os
 import subprocess
@@ -1033,7 +1034,16 @@ def test_fetcher_applies_max_pixels_to_loader_images():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"max_workers": 0}, {"prefetch": 0}, {"timeout": -1}, {"max_bytes": 0}]
+    "kwargs",
+    [
+        {"max_workers": 0},
+        {"prefetch": 0},
+        {"timeout": -1},
+        {"max_bytes": 0},
+        {"max_host_failures": 0},
+        {"max_host_failures": True},
+        {"max_host_failures": 2.0},
+    ],
 )
 def test_fetcher_validates_at_fetch_time(kwargs):
     fetcher = ImageFetcher(**kwargs)  # __init__ only stores
@@ -1041,6 +1051,93 @@ def test_fetcher_validates_at_fetch_time(kwargs):
         assert getattr(fetcher, key) == value
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         fetcher.fetch_bytes([])
+
+
+def test_unreachable_hosts_are_told_apart_from_hosts_that_answer(server, closed_port):
+    refused = f"http://127.0.0.1:{closed_port}/a.jpg"
+    with pytest.raises(MediaFetchError, match="ConnectionRefusedError.*after 2 attempts") as info:
+        read_bytes(refused, retries=1, **FAST)
+    assert info.value.transient and info.value.unreachable
+    # a name that cannot resolve (RFC 6761 reserves .invalid)
+    with pytest.raises(MediaFetchError, match="gaierror") as info:
+        read_bytes("http://skbucket-test.invalid/a.jpg", retries=0, **FAST)
+    assert info.value.unreachable
+    # what the OS says when there is no route (no network at all, a dead subnet)
+    from skbucket.media import _is_unreachable
+
+    for code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        assert _is_unreachable(OSError(code, os.strerror(code)))
+    assert not _is_unreachable(ConnectionResetError(errno.ECONNRESET, "reset"))
+    assert not _is_unreachable(TimeoutError("timed out"))
+    for route in ("/always500?t=unreachable", "/missing.jpg", "/slow?t=unreachable"):
+        with pytest.raises(MediaFetchError) as info:  # an answer, or a slow one: not unreachable
+            read_bytes(server.url(route), retries=0, **FAST)
+        assert not info.value.unreachable, route
+
+
+def test_fetcher_stops_asking_a_host_that_cannot_be_reached(server, photo_jpeg, closed_port):
+    dead = [f"http://127.0.0.1:{closed_port}/{i}.jpg" for i in range(6)]
+    good = server.url("/good.jpg?t=breaker")
+    refs = [dead[0], good, dead[1], dead[2], good, dead[3], dead[4], dead[5]]
+    fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=1, **FAST)
+    results = dict(fetcher.fetch_bytes(refs))
+    # the first two references of the dead host were tried (with their retry), the others not
+    for ref in dead[:2]:
+        assert "ConnectionRefusedError" in str(results[ref]), results[ref]
+    for ref in dead[2:]:
+        error = results[ref]
+        assert isinstance(error, MediaFetchError) and error.unreachable and error.transient
+        assert str(error).startswith(f"{ref!r}: not tried: host 127.0.0.1:{closed_port} ")
+        assert "2 references in a row" in str(error) and "ConnectionRefusedError" in str(error)
+    # another host is not affected
+    assert results[good] == photo_jpeg
+    # the next call tries the host again; None tries every reference
+    for limit in (2, None):
+        fetcher.max_host_failures = limit
+        again = dict(fetcher.fetch_bytes(dead))
+        n_tried = sum("not tried" not in str(error) for error in again.values())
+        assert n_tried == (2 if limit else 6)
+
+
+def test_host_breaker_counts_failures_in_a_row_per_host():
+    from skbucket.media import _HostBreaker
+
+    calls: list[str] = []
+
+    def work(ref):  # stands in for the network: the url's last part says what the host does
+        calls.append(ref)
+        outcome = ref.rsplit("/", 1)[1]
+        if outcome == "down":
+            raise MediaFetchError("cannot fetch (gaierror)", ref, transient=True, unreachable=True)
+        if outcome == "503":
+            raise MediaFetchError("HTTP 503", ref, status=503, transient=True)
+        if outcome == "big":
+            raise MediaTooLargeError("too big", ref)
+        return b"ok"
+
+    def run(guarded, url):
+        try:
+            return guarded(url)
+        except MediaError as exc:
+            return exc
+
+    a, b = "http://a.example/{}", "https://user@B.example:8443/{}"
+    for answer in ("ok", "503", "big"):  # any answer from the host resets its count
+        guarded = _HostBreaker(2).guard(work)
+        assert run(guarded, a.format("down")).unreachable
+        assert run(guarded, b.format("down")).unreachable  # another host: its own count
+        run(guarded, a.format(answer))
+        assert "not tried" not in str(run(guarded, a.format("down")))  # one in a row
+        assert "not tried" not in str(run(guarded, a.format("down")))  # two in a row
+        calls.clear()
+        skipped = run(guarded, a.format("ok"))
+        assert "not tried: host a.example " in str(skipped) and calls == []  # not called
+        assert "not tried" not in str(run(guarded, b.format("down")))  # b: second in a row
+        assert "not tried: host b.example:8443 " in str(run(guarded, b.format("ok")))
+    # local paths and file URLs are never skipped
+    guarded = _HostBreaker(1).guard(work)
+    for ref in ("/no/host/down", "file:///no/host/down", "/no/host/down"):
+        assert isinstance(run(guarded, ref), MediaFetchError) and calls[-1] == ref
 
 
 def test_errors_are_value_errors_and_name_the_reference(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -555,12 +554,6 @@ def fake_hub(monkeypatch):
     httpd.server_close()
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again when the block ends: connections are refused
-
-
 @pytest.mark.parametrize(("status", "reachable"), [(200, True), (404, True), (503, False)])
 def test_hub_reachable_is_any_answer_but_a_server_error(fake_hub, status, reachable):
     set_status, seen = fake_hub
@@ -569,7 +562,9 @@ def test_hub_reachable_is_any_answer_but_a_server_error(fake_hub, status, reacha
     assert seen == ["/"]  # one request, no retries
 
 
-def test_hub_reachable_is_false_without_asking_when_offline_or_refused(fake_hub, monkeypatch):
+def test_hub_reachable_is_false_without_asking_when_offline_or_refused(
+    fake_hub, monkeypatch, closed_port
+):
     from huggingface_hub import constants
 
     _, seen = fake_hub
@@ -577,17 +572,17 @@ def test_hub_reachable_is_false_without_asking_when_offline_or_refused(fake_hub,
     assert _models.hub_reachable() is False
     assert seen == []  # nothing sent while offline
     monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port}")
     assert _models.hub_reachable(timeout=5) is False
 
 
 def test_load_pretrained_fails_at_once_naming_the_model_when_the_hub_does_not_answer(
-    fake_hub, monkeypatch, tmp_path
+    fake_hub, monkeypatch, tmp_path, closed_port
 ):
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port}")
     with pytest.raises(ModelNotAvailableError, match=r"'no-org/no-model' cannot be loaded.*hub"):
         load_pretrained("AutoConfig", "no-org/no-model")
 
