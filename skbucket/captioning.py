@@ -404,10 +404,17 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             first = self.errors_.iloc[0]
             row = first["row"].item() if hasattr(first["row"], "item") else first["row"]
             fallback = "an empty caption" if self.on_error == "skip" else repr(self.on_error)
+            hosts = [e["unreachable"] for e in errors if e["unreachable"]]
+            unreachable = (
+                f"; {len(hosts)} of them because their host could not be reached "
+                f"({', '.join(sorted(set(hosts)))}: no network?)"
+                if hosts
+                else ""
+            )
             warnings.warn(
                 f"{type(self).__name__}: {len(self.errors_)} image(s) in "
                 f"{self.errors_['row'].nunique()} row(s) could not be captioned and got "
-                f"{fallback} (first: row {row!r}: {first['message']}); see errors_",
+                f"{fallback} (first: row {row!r}: {first['message']}){unreachable}; see errors_",
                 CaptioningWarning,
                 stacklevel=3,  # the caller of transform (through set_output's wrapper)
             )
@@ -427,6 +434,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
 
     def _fail(self, errors, labels, pos, ref, kind, exc) -> None:
         """Record a failure; raise :class:`CaptioningError` when ``on_error="raise"``."""
+        from .media import _http_host
+
         errors.append(
             {
                 "row": labels[pos],
@@ -435,6 +444,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                 "kind": kind,
                 "error": type(exc).__name__,
                 "message": str(exc),
+                # not a column of errors_: for the warning's summary
+                "unreachable": _http_host(ref) if getattr(exc, "unreachable", False) else None,
             }
         )
         if self.on_error == "raise":

@@ -476,10 +476,16 @@ def test_errors_record_a_failure_repeated_inside_one_row(blip2_path, images):
 def test_a_host_that_cannot_be_reached_is_not_asked_for_every_image(
     blip2_path, images, closed_port
 ):
+    from skbucket.captioning import CaptioningWarning
+
     dead = [f"http://127.0.0.1:{closed_port}/{i}.jpg" for i in range(6)]
     fetcher = media_mod.ImageFetcher(max_workers=1, retries=0, backoff=0.0)  # one at a time
     est = captioner(blip2_path, image_loader=fetcher, on_error="skip")
-    out = est.fit_transform(frame([*dead[:3], str(images["gen0.jpg"]), *dead[3:]]))
+    with pytest.warns(CaptioningWarning) as caught:
+        out = est.fit_transform(frame([*dead[:3], str(images["gen0.jpg"]), *dead[3:]]))
+    assert f"6 of them because their host could not be reached (127.0.0.1:{closed_port}: " in (
+        str(caught[0].message)
+    )
     errors = est.errors_
     assert errors["position"].tolist() == [0, 1, 2, 4, 5, 6]  # every failure is recorded
     tried = ~errors["message"].str.contains("not tried: host 127.0.0.1:")
@@ -499,6 +505,7 @@ def test_skipped_failures_warn_once_per_transform(blip2_path, images):
     message = str(caught[0].message)
     assert "2 image(s) in 2 row(s) could not be captioned and got 'n/a'" in message
     assert "(first: row 0: " in message and "nope.jpg" in message and "see errors_" in message
+    assert "could not be reached" not in message  # a missing file is no unreachable host
     assert out["caption"].tolist()[0] == "n/a"
     with warnings.catch_warnings():
         warnings.simplefilter("error", CaptioningWarning)  # nothing failed: no warning
