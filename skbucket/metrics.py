@@ -294,6 +294,30 @@ def _final_input(estimator, X):
     return final, Xt
 
 
+def _predict_once(estimator, X, *, buckets=True, proba=False):
+    """``(y_pred, bucket_pred, bucket_proba)`` of ``estimator`` on ``X``, transformed once.
+
+    A Pipeline's steps before the last run once and the last step's ``predict``,
+    ``predict_bucket`` and ``predict_bucket_proba`` share their output, so a report does not
+    read every image and embed every text once per quantity. ``bucket_pred`` is ``None`` when
+    not asked for or when the (final) estimator has no ``predict_bucket``; ``bucket_proba``
+    likewise.
+    """
+    final, Xt = _final_input(estimator, X)
+    y_pred = np.asarray(final.predict(Xt), dtype=float)
+    bucket_pred = (
+        np.asarray(final.predict_bucket(Xt))
+        if buckets and hasattr(final, "predict_bucket")
+        else None
+    )
+    bucket_proba = (
+        np.asarray(final.predict_bucket_proba(Xt))
+        if proba and hasattr(final, "predict_bucket_proba")
+        else None
+    )
+    return y_pred, bucket_pred, bucket_proba
+
+
 def final_bins(estimator):
     """Bucket edges used by ``estimator`` (its last step for a Pipeline, the best estimator
     of a fitted ``GridSearchCV``/``RandomizedSearchCV``).
@@ -380,8 +404,8 @@ def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):
     >>> evaluate_estimator(LinearRegression().fit(X, y), X, y)["bucket_accuracy"]
     1.0
     """
-    bucket_pred = predict_bucket(estimator, X) if use_classifier_buckets else None
-    return evaluate(y, estimator.predict(X), bucket_pred=bucket_pred, bins=final_bins(estimator))
+    y_pred, bucket_pred, _ = _predict_once(estimator, X, buckets=use_classifier_buckets)
+    return evaluate(y, y_pred, bucket_pred=bucket_pred, bins=final_bins(estimator))
 
 
 def metrics_frame(metrics):

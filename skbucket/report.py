@@ -25,10 +25,10 @@ import numpy as np
 
 from skbucket.metrics import (
     METRIC_NAMES,
+    _predict_once,
     _split_final,
     evaluate,
     final_bins,
-    predict_bucket,
 )
 
 __all__ = ["render_report", "write_report"]
@@ -65,14 +65,13 @@ def _figure_to_data_uri(fig, dpi=90):
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred):
+def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_proba):
     """Draw every display that applies; return ``[(title, data_uri | error text)]``."""
     from matplotlib.figure import Figure
 
     from skbucket import plotting
 
     bins = final_bins(estimator)
-    _, final = _split_final(estimator)
     plans = [
         (
             "Predicted vs actual likes",
@@ -126,11 +125,13 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred):
             lambda ax: plotting.BucketErrorDisplay.from_predictions(y, y_pred, bins=bins, ax=ax),
         )
     )
-    if hasattr(final, "predict_bucket_proba"):
+    if bucket_proba is not None:
         plans.append(
             (
                 "Calibration of the bucket probabilities (top bucket)",
-                lambda ax: plotting.BucketCalibrationDisplay.from_estimator(estimator, X, y, ax=ax),
+                lambda ax: plotting.BucketCalibrationDisplay.from_predictions(
+                    y, bucket_proba, bins=bins, ax=ax
+                ),
             )
         )
     if dates is None and date_column is not None:
@@ -256,11 +257,11 @@ def render_report(
     4
     """
     y_arr = np.asarray(y)
-    y_pred = np.asarray(estimator.predict(X), dtype=float)
-    bucket_pred = predict_bucket(estimator, X)
+    # the features once for every quantity (the images are read, the texts embedded once)
+    y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
     bins = final_bins(estimator)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
-    figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred)
+    figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
 
     esc = html.escape
     bucket_source = (

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from skbucket.bucketed import BucketedRegressor
-from skbucket.metrics import evaluate_estimator
+from skbucket.metrics import evaluate, evaluate_estimator
 from skbucket.report import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -106,6 +106,31 @@ def test_report_for_pipeline_and_date_column(data):
     page = render_report(pipe, frame, y)
     assert len(_images(page)) == 8  # incl. calibration through the pipeline and the time plot
     assert "Final step BucketedRegressor(" in page
+
+
+def test_report_and_evaluate_compute_the_features_once(data):
+    X, y, dates = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
+    calls = []
+
+    def drop_date(X):  # stands for the captioner and the embedder: count its passes
+        calls.append(len(X))
+        return X.drop(columns=["date"]).to_numpy()
+
+    pipe = make_pipeline(
+        FunctionTransformer(drop_date),
+        BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True),
+    ).fit(frame, y)
+    expected = evaluate(y, pipe.predict(frame), bucket_pred=pipe[-1].predict_bucket(X))
+    calls.clear()
+    page = render_report(pipe, frame, y)
+    assert calls == [len(frame)]  # once for all plots and metrics
+    assert len(_images(page)) == 8  # every plot, calibration included
+    row = re.search(r"<code>rmse_log1p</code></td><td class=\"num\">([^<]+)</td>", page)
+    assert float(row.group(1)) == pytest.approx(expected["rmse_log1p"], abs=1e-4)
+    calls.clear()
+    assert evaluate_estimator(pipe, frame, y) == pytest.approx(expected)
+    assert calls == [len(frame)]
 
 
 def test_report_for_plain_regressor_leaves_out_bucket_plots(data):
