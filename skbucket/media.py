@@ -1063,12 +1063,17 @@ class ImageFetcher:
         Within one :meth:`fetch_bytes` / :meth:`fetch_images` call, after this many
         references in a row to one ``http(s)`` host failed because the host could not be
         reached (name not resolved, connection refused, no route: see
-        :attr:`MediaFetchError.unreachable`; each after its retries), the remaining
-        references to that host are not tried: each yields a :class:`MediaFetchError`
-        saying so, at once. A reference that gets any answer from the host resets its
-        count, and the next call tries every host afresh. So a machine without network, or a
-        dead image host, costs a few references' retries instead of every reference's.
-        ``None`` tries every reference. Not used with a custom ``loader``.
+        :attr:`MediaFetchError.unreachable`; each after its retries), the references to
+        that host are skipped: each yields a :class:`MediaFetchError` saying "not tried", at
+        once, except one every ``host_cooldown`` seconds, which is tried. Any answer from
+        the host resets it, and the next call tries every host afresh. So a machine without
+        network, or a dead image host, costs a few references' retries instead of every
+        reference's, and a network outage during a long run skips images (recorded as
+        failures) for about ``host_cooldown`` seconds after it ends. ``None`` tries every
+        reference. Not used with a custom ``loader``.
+    host_cooldown : float, default=10.0
+        Seconds between the references tried while a host is skipped (see
+        ``max_host_failures``).
 
     Examples
     --------
@@ -1095,6 +1100,7 @@ class ImageFetcher:
         loader: Callable[[Any], Any] | None = None,
         prefetch: int | None = None,
         max_host_failures: int | None = 3,
+        host_cooldown: float = 10.0,
     ):
         self.max_workers = max_workers
         self.timeout = timeout
@@ -1105,6 +1111,7 @@ class ImageFetcher:
         self.loader = loader
         self.prefetch = prefetch
         self.max_host_failures = max_host_failures
+        self.host_cooldown = host_cooldown
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -1208,8 +1215,18 @@ class ImageFetcher:
             isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1
         ):
             raise ValueError(f"max_host_failures must be a positive integer or None, got {limit!r}")
+        cooldown = self.host_cooldown
+        if not (
+            isinstance(cooldown, (int, float))
+            and not isinstance(cooldown, bool)
+            and math.isfinite(cooldown)
+            and cooldown >= 0
+        ):
+            raise ValueError(
+                f"host_cooldown must be a non-negative number of seconds, got {cooldown!r}"
+            )
         if limit is not None and self.loader is None:
-            work = _HostBreaker(limit).guard(work)
+            work = _HostBreaker(limit, cooldown).guard(work)
         return self._generate(iter(refs), work, max_workers, window)
 
     @staticmethod
@@ -1269,48 +1286,70 @@ class _HostBreaker:
     """Stops asking an ``http(s)`` host after ``limit`` unreachable failures in a row.
 
     Shared by the threads of one :class:`ImageFetcher` call. References already in flight
-    when the limit is reached still run; any answer from the host resets its count.
+    when the limit is reached still run. While a host is skipped, one reference every
+    ``cooldown`` seconds is tried (the others keep being skipped meanwhile); any answer from
+    the host, to it or to a reference in flight, resets the host.
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, cooldown: float, clock: Callable[[], float] = time.monotonic):
         self.limit = limit
+        self.cooldown = cooldown
+        self.clock = clock
         self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, str]] = {}  # host -> (count in a row, last error)
+        # host -> [failures in a row, last error text, skip references until this clock time]
+        self._hosts: dict[str, list] = {}
 
     def guard(self, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def guarded(ref):
             host = _http_host(ref)
             if host is None:
                 return work(ref)
-            with self._lock:
-                count, last = self._failures.get(host, (0, ""))
-            if count >= self.limit:
+            self._admit(host, ref)
+            try:
+                result = work(ref)
+            except MediaFetchError as exc:
+                if exc.unreachable:
+                    self._failed(host, exc)
+                else:
+                    self._answered(host)
+                raise
+            except MediaError:  # an answer came (too large, undecodable, bad redirect)
+                self._answered(host)
+                raise
+            self._answered(host)
+            return result
+
+        return guarded
+
+    def _admit(self, host: str, ref: Any) -> None:
+        """Raise the "not tried" error, or let ``ref`` go (as the probe of a skipped host)."""
+        with self._lock:
+            state = self._hosts.get(host)
+            if state is None or state[0] < self.limit:
+                return
+            now = self.clock()
+            if now < state[2]:
                 raise MediaFetchError(
-                    f"not tried: host {host} could not be reached for {count} references in a "
-                    f"row in this fetch (last: {last})",
+                    f"not tried: host {host} could not be reached for {state[0]} references "
+                    f"in a row (last: {state[1]}); one reference is tried again every "
+                    f"{self.cooldown:g} s",
                     ref,
                     transient=True,
                     unreachable=True,
                 )
-            try:
-                result = work(ref)
-            except MediaFetchError as exc:
-                with self._lock:
-                    if exc.unreachable:
-                        count = self._failures.get(host, (0, ""))[0]
-                        self._failures[host] = (count + 1, _strip_label(exc))
-                    else:
-                        self._failures.pop(host, None)
-                raise
-            except MediaError:  # an answer came (too large, undecodable, bad redirect)
-                with self._lock:
-                    self._failures.pop(host, None)
-                raise
-            with self._lock:
-                self._failures.pop(host, None)
-            return result
+            state[2] = now + self.cooldown  # this one probes; the others wait for it
 
-        return guarded
+    def _failed(self, host: str, exc: MediaFetchError) -> None:
+        with self._lock:
+            state = self._hosts.setdefault(host, [0, "", 0.0])
+            state[0] += 1
+            state[1] = _strip_label(exc)
+            if state[0] >= self.limit:
+                state[2] = self.clock() + self.cooldown
+
+    def _answered(self, host: str) -> None:
+        with self._lock:
+            self._hosts.pop(host, None)
 
 
 def _http_host(ref: Any) -> str | None:

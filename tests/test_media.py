@@ -6,6 +6,7 @@ Network tests use a local ``ThreadingHTTPServer`` on 127.0.0.1 (never the intern
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import io
 import os
@@ -1043,6 +1044,8 @@ def test_fetcher_applies_max_pixels_to_loader_images():
         {"max_host_failures": 0},
         {"max_host_failures": True},
         {"max_host_failures": 2.0},
+        {"host_cooldown": -1},
+        {"host_cooldown": None},
     ],
 )
 def test_fetcher_validates_at_fetch_time(kwargs):
@@ -1123,7 +1126,7 @@ def test_host_breaker_counts_failures_in_a_row_per_host():
 
     a, b = "http://a.example/{}", "https://user@B.example:8443/{}"
     for answer in ("ok", "503", "big"):  # any answer from the host resets its count
-        guarded = _HostBreaker(2).guard(work)
+        guarded = _HostBreaker(2, cooldown=60.0).guard(work)
         assert run(guarded, a.format("down")).unreachable
         assert run(guarded, b.format("down")).unreachable  # another host: its own count
         run(guarded, a.format(answer))
@@ -1135,9 +1138,45 @@ def test_host_breaker_counts_failures_in_a_row_per_host():
         assert "not tried" not in str(run(guarded, b.format("down")))  # b: second in a row
         assert "not tried: host b.example:8443 " in str(run(guarded, b.format("ok")))
     # local paths and file URLs are never skipped
-    guarded = _HostBreaker(1).guard(work)
+    guarded = _HostBreaker(1, cooldown=60.0).guard(work)
     for ref in ("/no/host/down", "file:///no/host/down", "/no/host/down"):
         assert isinstance(run(guarded, ref), MediaFetchError) and calls[-1] == ref
+
+
+def test_host_breaker_tries_one_reference_per_cooldown_and_closes_on_an_answer():
+    from skbucket.media import _HostBreaker
+
+    now = [0.0]
+    calls: list[str] = []
+    up = {"host": False}
+
+    def work(ref):
+        calls.append(ref)
+        if not up["host"]:
+            raise MediaFetchError("cannot fetch (gaierror)", ref, transient=True, unreachable=True)
+        return b"ok"
+
+    guarded = _HostBreaker(2, cooldown=10.0, clock=lambda: now[0]).guard(work)
+
+    def tried(i):
+        calls.clear()
+        with contextlib.suppress(MediaFetchError):
+            guarded(f"http://h.example/{i}")
+        return bool(calls)
+
+    assert tried(0) and tried(1)  # two failures in a row: skipped from now on
+    assert not tried(2)
+    now[0] = 9.9
+    assert not tried(3)
+    now[0] = 10.0  # cooldown over: one probe, which fails again
+    assert tried(4)
+    assert not tried(5)  # and skipped for another cooldown
+    now[0] = 19.9
+    assert not tried(6)
+    up["host"] = True  # the network is back
+    now[0] = 20.0
+    assert tried(7)  # the probe gets an answer
+    assert tried(8) and tried(9)  # every reference is tried again
 
 
 def test_errors_are_value_errors_and_name_the_reference(tmp_path):
