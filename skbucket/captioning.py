@@ -130,10 +130,10 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
         How images are read. ``None``: a default :class:`~skbucket.media.ImageFetcher`
         (local paths, ``file://`` and ``http(s)://`` only; 10 s timeouts, 20 MB and 40 Mpx
         caps, 2 retries with backoff, 8 I/O threads; a host that cannot be reached for 3
-        references in a row is then asked once every 10 s only). An
-        ``ImageFetcher``: used as is (to change those limits). A callable: ``image_loader(ref)`` gets the reference string
-        and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the fetcher's
-        threads and whatever it raises is recorded like any other failure.
+        references in a row is then asked once every 10 s only). An ``ImageFetcher``: used
+        as is (to change those limits). A callable: ``image_loader(ref)`` gets the reference
+        string and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the
+        fetcher's threads and whatever it raises is recorded like any other failure.
     progress : bool or None, default=None
         Progress bar over the images; ``None`` shows it only when stderr is a terminal.
     overwrite : bool, default=False
