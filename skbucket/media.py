@@ -1307,14 +1307,11 @@ class _HostBreaker:
             self._admit(host, ref)
             try:
                 result = work(ref)
-            except MediaFetchError as exc:
-                if exc.unreachable:
+            except MediaError as exc:
+                if getattr(exc, "unreachable", False):
                     self._failed(host, exc)
-                else:
+                else:  # an answer (HTTP error, too large, undecodable...) or a slow host
                     self._answered(host)
-                raise
-            except MediaError:  # an answer came (too large, undecodable, bad redirect)
-                self._answered(host)
                 raise
             self._answered(host)
             return result
