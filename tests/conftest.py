@@ -44,8 +44,13 @@ def _no_proxy(monkeypatch):
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A local TCP port nothing listens on: connections to 127.0.0.1 there are refused."""
+def closed_port():
+    """A local TCP port nothing listens on: connections to 127.0.0.1 there are refused.
+
+    The port stays bound (never listening) during the test: a port closed again could be taken
+    meanwhile, by another test's server or as the source port of a connection to it, which
+    then connects to itself and waits instead of being refused (seen once in the suite).
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again when the block ends
+        yield s.getsockname()[1]
