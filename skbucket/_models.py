@@ -297,8 +297,8 @@ def hub_reachable(timeout: float | None = None) -> bool:
 
     A single ``HEAD`` of the hub's address (``HF_ENDPOINT``, as ``huggingface_hub`` reads it),
     no retries, proxies as the environment sets them: any HTTP answer but a server error counts
-    as reachable; a name that does not resolve, a refused connection, a timeout or a 5xx does
-    not. Meant for deciding before loading anything (``huggingface_hub`` itself retries for
+    as reachable; a name that does not resolve, a refused connection, a timeout, a 5xx or an
+    answer that is not HTTP (a captive portal, a wrong ``HF_ENDPOINT``) does not. Meant for deciding before loading anything (``huggingface_hub`` itself retries for
     about half a minute before it gives up on an unreachable hub). ``timeout=None`` waits as
     long as ``huggingface_hub`` waits for a file's metadata (``HF_HUB_ETAG_TIMEOUT``, 10 s by
     default), so a slow network that it would manage is not judged unreachable. Always False
@@ -306,6 +306,7 @@ def hub_reachable(timeout: float | None = None) -> bool:
     """
     if is_offline():
         return False
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -320,6 +321,8 @@ def hub_reachable(timeout: float | None = None) -> bool:
     except urllib.error.HTTPError as exc:  # the hub answered
         return exc.code < 500
     except (OSError, ValueError):  # URLError (no DNS, refused), timeouts, a malformed endpoint
+        return False
+    except http.client.HTTPException:  # an answer that is not HTTP: not the hub
         return False
 
 

@@ -576,6 +576,30 @@ def test_hub_reachable_is_false_without_asking_when_offline_or_refused(
     assert _models.hub_reachable(timeout=5) is False
 
 
+def test_hub_reachable_is_false_when_the_endpoint_does_not_speak_http(monkeypatch):
+    """A captive portal or a wrong ``HF_ENDPOINT`` that answers something else than HTTP."""
+    import socketserver
+
+    from huggingface_hub import constants
+
+    class Garbage(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(1024)
+            self.request.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+        assert _models.hub_reachable(timeout=5) is False
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_load_pretrained_fails_at_once_naming_the_model_when_the_hub_does_not_answer(
     fake_hub, monkeypatch, tmp_path, closed_port
 ):
