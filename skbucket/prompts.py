@@ -317,8 +317,9 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
-    ``9999-12-31`` placeholder) gives ``NaT``; :class:`PromptBuilder` prints ``unknown``
-    for it.
+    ``9999-12-31`` placeholder, and text that pandas would date by the clock: ``"now"``,
+    ``"today"``, a time without a date) gives ``NaT``; :class:`PromptBuilder` prints
+    ``unknown`` for it.
     See :func:`day_month_conflict` for columns whose day/month order contradicts
     ``dayfirst``.
 
@@ -359,16 +360,48 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                 ts = ts.tz_convert("UTC").tz_localize(None)
             if pd.Timestamp.min <= ts <= pd.Timestamp.max:  # else NaT, like bad text
                 out[i] = ts
-    if is_str.any():
-        strings = obj[is_str].astype(str).str.strip()
+    strings = obj[is_str].astype(str).str.strip()
+    strings = strings[~strings.str.lower().isin(_CLOCK_WORDS)]  # pandas: the current time
+    if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         retry = parsed.isna()
         if retry.any():
-            parsed[retry] = pd.to_datetime(
+            mixed = pd.to_datetime(
                 strings[retry], errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
             )
-        out[is_str] = _naive_utc_ns(parsed)
+            parsed[retry] = mixed.where(~_dated_by_the_clock(strings[retry], mixed, dayfirst))
+        out[strings.index] = _naive_utc_ns(parsed)
     return out
+
+
+# Strings pandas reads as the moment it parses them; a posting date they are not.
+_CLOCK_WORDS = frozenset({"now", "today"})
+
+
+def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -> np.ndarray:
+    """Where pandas' ``format="mixed"`` gave a time without a date (``"10:00"``, ``"9:30 PM"``)
+    today's date: it reads such strings as that time on the day the code runs.
+
+    Only values dated today are asked again, with dateutil (the parser pandas falls back to) and
+    two different default dates: a string that carries its own date gives the same date both
+    times.
+    """
+    from dateutil import parser as dateutil_parser
+
+    today = {pd.Timestamp.now().date(), pd.Timestamp.now(tz="UTC").date()}
+    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
+    flags = np.zeros(len(strings), dtype=bool)
+    for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
+        if pd.isna(ts) or ts.date() not in today:
+            continue
+        try:
+            first, second = (
+                dateutil_parser.parse(text, default=d, dayfirst=dayfirst).date() for d in defaults
+            )
+        except (ValueError, OverflowError):  # read by pandas alone: keep its date
+            continue
+        flags[i] = first != second
+    return flags
 
 
 def _naive_utc_ns(series: pd.Series) -> pd.Series:

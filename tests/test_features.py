@@ -155,6 +155,16 @@ def test_unparseable_date_raises_with_invalid_dates_raise():
         pf.fit_transform(X)
 
 
+@pytest.mark.parametrize("value", ["today", "now", "10:00"])
+def test_a_date_relative_to_the_clock_is_refused_like_text_that_is_no_date(value):
+    X = pd.DataFrame({"date": ["2020-03-02", value]})
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    with pytest.warns(UnparseableDateWarning, match=f"row 1: '{value}'"):
+        assert np.isnan(pf.fit_transform(X)[1]).all()
+    with pytest.raises(PostFeaturesError, match=f"'date'.*row 1: '{value}'"):
+        pf.set_params(invalid_dates="raise").fit_transform(X)
+
+
 def test_dates_are_read_like_promptbuilder_reads_them():
     # one parser (skbucket.prompts.parse_dates) for both estimators: a number among date
     # strings is no date (pandas alone reads it as epoch nanoseconds, 1970) and a blank

@@ -249,6 +249,27 @@ def test_dates_outside_the_nanosecond_range_are_unknown_not_a_crash():
     assert ["Date and time: unknown" in p for p in prompts] == expected
 
 
+def test_dates_that_depend_on_when_the_code_runs_are_unknown():
+    # pandas reads "now"/"today" as the current time and a time alone as that time today, so a
+    # post's features (and prediction) would change with the day the code runs
+    relative = ["now", "today", " Today ", "10:00", "9:30 PM", "23:59:59"]
+    assert parse_dates(relative).isna().all()
+    dated = ["10:00 2021-01-05", "10:00 Jan 5 2021", "Jan 5 2021 9:30 PM", "2021-01-05"]
+    assert parse_dates(dated).tolist() == [
+        pd.Timestamp("2021-01-05 10:00"),
+        pd.Timestamp("2021-01-05 10:00"),
+        pd.Timestamp("2021-01-05 21:30"),
+        pd.Timestamp("2021-01-05"),
+    ]
+    # a real date that happens to be today is kept, whichever parser reads it
+    today = pd.Timestamp.now().normalize()
+    spelled = [today.strftime("%Y-%m-%d 10:00"), today.strftime("%B %d %Y 10:00")]
+    assert parse_dates(spelled).tolist() == [today + pd.Timedelta(hours=10)] * 2
+    frame = pd.DataFrame({"content": ["x", "y"], "date": ["now", "10:00"]})
+    prompts = PromptBuilder().fit_transform(frame)[:, 0]
+    assert all("Date and time: unknown" in p for p in prompts)
+
+
 def test_dates_tz_aware_pyarrow_column_reads_like_the_numpy_one():
     pa = pytest.importorskip("pyarrow")
     column = pd.Series(pd.date_range("2020-12-12 01:00", periods=2, freq="h", tz="Asia/Tokyo"))
