@@ -392,7 +392,6 @@ def cmd_report(args) -> int:
         X,
         y,
         args.output,
-        dates=X["date"] if "date" in X.columns else None,
         title=f"skbucket report: {Path(args.data).name}",
         config={"models used": models_used(model), "model file": str(args.model)},
     )

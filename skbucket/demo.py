@@ -221,7 +221,6 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         X_test,
         y_test,
         out / "report.html",
-        dates=X_test["date"],
         title="skbucket demo: later posts held out",
         config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
     )

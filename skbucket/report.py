@@ -66,7 +66,12 @@ def _figure_to_data_uri(fig, dpi=90):
 
 
 def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_proba):
-    """Draw every display that applies; return ``[(title, data_uri | error text)]``."""
+    """Draw every display that applies; return ``[(title, data_uri or None, note or None)]``.
+
+    The error-over-time plot drawn from ``X[date_column]`` is left out, with a note and a
+    warning, when the column holds no date it can use (e.g. every date missing): the dates are
+    optional input for the model too. Dates passed explicitly must be usable.
+    """
     from matplotlib.figure import Figure
 
     from skbucket import plotting
@@ -134,10 +139,12 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 ),
             )
         )
+    optional = None  # the title of a plot that may be left out
     if dates is None and date_column is not None:
         columns = getattr(X, "columns", None)
         if columns is not None and date_column in columns:
             dates = X[date_column]
+            optional = "Error over time (MAE of log1p(likes) per month)"
     if dates is not None:
         plans.append(
             (
@@ -153,8 +160,16 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
         warnings.filterwarnings("ignore", message=".*predicted like counts are negative")
         for title, draw in plans:
             fig = Figure(figsize=(6.4, 4.8))
-            draw(fig.subplots())
-            out.append((title, _figure_to_data_uri(fig)))
+            try:
+                draw(fig.subplots())
+            except plotting.PlotInputError as exc:
+                if title != optional:
+                    raise
+                note = f"Not drawn: column {date_column!r}: {exc}"
+                warnings.warn(f"the report leaves out the plot '{title}'. {note}", stacklevel=3)
+                out.append((title, None, note))
+                continue
+            out.append((title, _figure_to_data_uri(fig), None))
     return out
 
 
@@ -230,7 +245,9 @@ def render_report(
         True like counts.
     dates : array-like of shape (n_samples,), default=None
         Posting dates for the error-over-time plot. When ``None`` the column
-        ``date_column`` of ``X`` is used if there is one, else the plot is left out.
+        ``date_column`` of ``X`` is used if there is one, else the plot is left out; it is
+        also left out, with a note in the page and a warning, when that column holds no
+        readable date.
     date_column : str or None, default="date"
         Column of ``X`` holding the dates.
     title : str, default="skbucket evaluation report"
@@ -276,7 +293,9 @@ def render_report(
     )
     figs = "\n".join(
         f'<figure><img src="{uri}" alt="{esc(t)}"><figcaption>{esc(t)}</figcaption></figure>'
-        for t, uri in figures
+        if uri is not None
+        else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
+        for t, uri, note in figures
     )
     generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     versions = "\n".join(

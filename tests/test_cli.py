@@ -151,6 +151,14 @@ def test_report_accepts_the_dates_evaluate_accepts(model_file, posts_csv, workdi
     assert run(["evaluate", model_file, data, "-q"], capsys)[0] == 0
     code, _, err = run(["report", model_file, data, "-o", workdir / "odd.html", "-q"], capsys)
     assert code == 0, err
+    # no date at all: evaluate scores it, and the report leaves out only the time plot, saying so
+    frame["date"] = None
+    frame.to_csv(data, index=False)
+    assert run(["evaluate", model_file, data, "-q"], capsys)[0] == 0
+    code, _, err = run(["report", model_file, data, "-o", workdir / "undated.html", "-q"], capsys)
+    assert code == 0, err
+    assert "warning: the report leaves out the plot 'Error over time" in err
+    assert "Not drawn: column" in (workdir / "undated.html").read_text(encoding="utf-8")
 
 
 def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsys):

@@ -108,6 +108,27 @@ def test_report_for_pipeline_and_date_column(data):
     assert "Final step BucketedRegressor(" in page
 
 
+def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_path):
+    X, y, dates = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
+    pipe = make_pipeline(
+        FunctionTransformer(lambda X: X.drop(columns=["date"]).to_numpy()),
+        BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True),
+    ).fit(frame, y)
+    undated = frame.assign(date=None)
+    with pytest.warns(UserWarning, match=r"leaves out the plot 'Error over time.*none of the 200"):
+        path = write_report(pipe, undated, y, tmp_path / "report.html")
+    page = path.read_text(encoding="utf-8")
+    assert len(_images(page)) == 7  # every other plot
+    assert "Not drawn: column &#x27;date&#x27;: none of the 200 dates" in page
+    assert page.count("<figcaption>Error over time") == 1
+    # dates given explicitly must be usable: a wrong length is still an error
+    from skbucket.plotting import PlotInputError
+
+    with pytest.raises(PlotInputError, match="dates has 3 rows"):
+        render_report(pipe, frame, y, dates=dates[:3])
+
+
 def test_report_and_evaluate_compute_the_features_once(data):
     X, y, dates = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
