@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import (
     _check_feature_names,
+    _check_feature_names_in,
     _check_n_features,
     check_array,
     check_consistent_length,
@@ -369,8 +370,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Not used (the names depend on the configured columns only); accepted for API
-            compatibility.
+            Must match :attr:`feature_names_in_` (or have :attr:`n_features_in_` names) when
+            given, as in scikit-learn; the output names depend on the configured columns only.
 
         Returns
         -------
@@ -380,6 +381,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             ``<category col>_target...``, ``<category col>_count...``.
         """
         check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
         names = []
         if self.date_column is not None:
             names += list(DATE_FEATURES)

@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -751,14 +751,15 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : ignored
-            Accepted for API compatibility.
+        input_features : array-like of str or None, default=None
+            Must match :attr:`feature_names_in_` when given, as in scikit-learn.
 
         Returns
         -------
         ndarray of str, shape (1,)
         """
         check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
         return np.asarray(["prompt"], dtype=object)
 
     def __sklearn_tags__(self):

@@ -74,6 +74,9 @@ def test_date_features_known_dates_and_time_zones():
     pf = PostFeatures(text_columns=(), media_column=None, category_columns=()).fit(X)
     Xt = pf.transform(X)
     assert list(pf.get_feature_names_out()) == ["hour", "weekday", "month", "year"]
+    assert list(pf.get_feature_names_out(["date"])) == ["hour", "weekday", "month", "year"]
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        pf.get_feature_names_out(["when"])  # names of another frame, as sklearn refuses them
     np.testing.assert_array_equal(
         Xt,
         [[14, 0, 3, 2020], [6, 5, 12, 2021], [3, 4, 7, 2019], [1, 4, 1, 2018]],

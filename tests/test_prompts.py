@@ -294,6 +294,9 @@ def test_set_output_pandas_and_feature_names():
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == ["prompt"] and list(out.index) == ["a", "b"]
     assert list(builder.get_feature_names_out()) == ["prompt"]
+    assert list(builder.get_feature_names_out(list(frame.columns))) == ["prompt"]
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        builder.get_feature_names_out(["nonsense"])
     default = PromptBuilder().fit_transform(frame)
     assert default.shape == (2, 1) and default.dtype == object
 
