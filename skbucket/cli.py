@@ -348,8 +348,33 @@ def _model_and_data(args):
     say = _Reporter(args.quiet)
     model = load_model(args.model)
     _set_progress(model, not args.quiet)
+    if args.dayfirst is not None:
+        _set_dayfirst(model, args.dayfirst)
     check_models(model, fit=False)
     return say, model, read_table(args.data)
+
+
+def _set_dayfirst(model, dayfirst: bool) -> None:
+    """``--dayfirst``/``--no-dayfirst``: how every step of ``model`` reads this data's dates.
+
+    Date features and prompts are computed per row, so a fitted model may read new data in
+    another order than its training data (the instants are the same). Set on the fitted
+    copies too, as ``--quiet`` is.
+    """
+    from ._models import set_everywhere
+
+    if not set_everywhere(model, "dayfirst", dayfirst):
+        flag = "--dayfirst" if dayfirst else "--no-dayfirst"
+        raise ValueError(f"{flag}: the model has no step that reads dates (no dayfirst setting)")
+
+
+def _dayfirst_hint(command: str, dayfirst: bool) -> str:
+    """Where a command-line user sets the ``dayfirst`` that a date error asks for."""
+    if command == "fit":
+        return f' (here: "dayfirst": {str(dayfirst).lower()} in the --config file)'
+    if command in ("predict", "evaluate", "report"):
+        return f" (here: {'--dayfirst' if dayfirst else '--no-dayfirst'})"
+    return ""
 
 
 def cmd_predict(args) -> int:
@@ -463,18 +488,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default="likes", help="column ignored if present")
+    _add_dayfirst(p)
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
     p.add_argument("model")
     p.add_argument("data")
     p.add_argument("--target", default="likes")
+    _add_dayfirst(p)
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
     p.add_argument("model")
     p.add_argument("data")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default="likes")
+    _add_dayfirst(p)
     return parser
+
+
+def _add_dayfirst(p) -> None:
+    p.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read this file's ambiguous numeric dates day first (03/04/2021 = 3 April), or "
+        "month first with --no-dayfirst; default: as the model was fitted. ISO 8601 dates "
+        "are read the same either way",
+    )
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
@@ -495,6 +534,8 @@ def main(argv=None) -> int:
         return EXIT_INTERRUPTED
     except (ValueError, OSError, RuntimeError, KeyError, ImportError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if getattr(exc, "suggested_dayfirst", None) is not None:
+            message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
         if isinstance(exc, ImportError) and "pip install" not in message:
             message += " (pip install 'skbucket[all]' installs every optional part)"
         print(f"skbucket {args.command}: error: {message}", file=sys.stderr)

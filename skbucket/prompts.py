@@ -282,7 +282,8 @@ def read_dates(values, *, dayfirst=False, column="date", error=ValueError, prefi
     column : str, default="date"
         The column's name in the error message.
     error : type of Exception, default=ValueError
-        Raised (with ``prefix`` + the message) when the column mixes day/month orders.
+        Raised (with ``prefix`` + the message) when the column mixes day/month orders; its
+        ``suggested_dayfirst`` attribute is the ``dayfirst`` that reads the column.
     prefix : str, default=""
         Start of that message (e.g. the estimator's name).
 
@@ -302,7 +303,9 @@ def read_dates(values, *, dayfirst=False, column="date", error=ValueError, prefi
     """
     message = day_month_error(values, dayfirst, column)
     if message is not None:
-        raise error(f"{prefix}{message}")
+        exc = error(f"{prefix}{message}")
+        exc.suggested_dayfirst = not dayfirst  # for callers that word the remedy their way
+        raise exc
     return parse_dates(values, dayfirst=dayfirst)
 
 

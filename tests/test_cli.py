@@ -161,6 +161,41 @@ def test_report_accepts_the_dates_evaluate_accepts(model_file, posts_csv, workdi
     assert "Not drawn: column" in (workdir / "undated.html").read_text(encoding="utf-8")
 
 
+def test_day_first_dates_name_the_flag_that_reads_them(
+    model_file, posts_csv, config, workdir, capsys
+):
+    frame = pd.read_csv(posts_csv)
+    when = pd.to_datetime(frame["date"], format="ISO8601")
+    frame["date"] = when.dt.strftime("%d/%m/%Y %H:%M")  # day first, as a European export
+    frame.loc[0, "date"], frame.loc[1, "date"] = "13/04/2021 10:00", "03/04/2021 10:00"
+    data = workdir / "day-first.csv"
+    frame.to_csv(data, index=False)
+    code, _, err = run(["evaluate", model_file, data, "-q"], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and "mixes day/month orders" in err
+    assert err.rstrip().endswith("(here: --dayfirst)")
+    code, out, err = run(["evaluate", model_file, data, "-q", "--dayfirst"], capsys)
+    assert code == 0, err
+    # read day first, the dates are the same instants as the ISO ones: the same metrics
+    frame["date"] = when.dt.strftime("%Y-%m-%d %H:%M")
+    frame.loc[0, "date"], frame.loc[1, "date"] = "2021-04-13 10:00", "2021-04-03 10:00"
+    iso = workdir / "iso.csv"
+    frame.to_csv(iso, index=False)
+    assert run(["evaluate", model_file, iso, "-q"], capsys)[1] == out
+    # fit is told where its setting lives
+    code, _, err = run(["fit", data, "--model", workdir / "dm.joblib", "--config", config], capsys)
+    assert code == 1 and err.rstrip().endswith('(here: "dayfirst": true in the --config file)')
+
+
+def test_dayfirst_flag_needs_a_model_that_reads_dates(workdir, posts_csv, capsys):
+    from sklearn.dummy import DummyRegressor
+
+    path = workdir / "dummy.joblib"
+    cli.save_model(DummyRegressor().fit([[0]], [1]), path)
+    code, _, err = run(["predict", path, posts_csv, "-o", workdir / "p.csv", "--dayfirst"], capsys)
+    assert code == 1 and "--dayfirst: the model has no step that reads dates" in err
+
+
 def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsys):
     out_html = workdir / "report.html"
     code, _, err = run(["report", model_file, posts_csv, "-o", out_html, "-q"], capsys)
