@@ -164,6 +164,12 @@ def _load_config(path) -> dict:
             key: None if isinstance(value, str) and value.lower() == "none" else value
             for key, value in config.items()
         }
+    weights = config.get("class_weight")
+    if isinstance(weights, dict):  # JSON/TOML keys are strings; the buckets are 0, 1, ...
+        config["class_weight"] = {
+            int(k) if isinstance(k, str) and k.strip().isdigit() else k: v
+            for k, v in weights.items()
+        }
     return config
 
 

@@ -396,6 +396,20 @@ def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
     assert cli._load_config(jsn) == {"target_transform": "none"}
 
 
+def test_config_class_weight_keys_are_the_bucket_numbers(workdir, posts_csv, tiny_model, capsys):
+    # JSON and TOML keys are strings; the router's classes are the ints 0..6
+    toml = workdir / "weights.toml"
+    toml.write_text('classifier = "hgb"\n[class_weight]\n0 = 2.0\n6 = 3\n')
+    assert cli._load_config(toml)["class_weight"] == {0: 2.0, 6: 3}
+    jsn = workdir / "weights.json"
+    settings = {"caption_model": None, "text_model": tiny_model, "classifier": "hgb"}
+    jsn.write_text(json.dumps(settings | {"class_weight": {"0": 2.0, "6": 3}}))
+    path = workdir / "weighted.joblib"
+    code, _, err = run(["fit", posts_csv, "--model", path, "--config", jsn, "-q"], capsys)
+    assert code == 0, err
+    assert cli.load_model(path).named_steps["model"].classifier_.class_weight == {0: 2.0, 6: 3}
+
+
 def test_a_text_model_that_cannot_load_stops_fit_before_the_captioning(workdir, capsys):
     """Without the check, every image would be fetched and captioned before the embedder
     found its model missing; here the media are missing files, so a captioning that ran
