@@ -196,10 +196,10 @@ class _Reporter:
             print(f"[skbucket] {message}", file=sys.stderr, flush=True)
 
 
-def _set_progress(estimator, enabled: bool) -> None:
-    """Turn progress bars on or off in every estimator inside ``estimator`` that has them,
-    the fitted copies included (a loaded model predicts with those, not with the templates
-    its parameters hold)."""
+def _set_progress(estimator, enabled: bool | None) -> None:
+    """Turn progress bars on or off (``None``: on when stderr is a terminal) in every estimator
+    inside ``estimator`` that has them, the fitted copies included (a loaded model predicts
+    with those, not with the templates its parameters hold)."""
     from ._models import set_everywhere
 
     set_everywhere(estimator, "progress", enabled)
@@ -336,7 +336,7 @@ def cmd_fit(args) -> int:
         pipeline = make_seed_pipeline(**config)
     except TypeError as exc:
         raise CLIError(f"bad config: {exc}") from exc
-    _set_progress(pipeline, not args.quiet)
+    _set_progress(pipeline, False if args.quiet else None)
     check_models(pipeline)  # before hours of captioning, not after
     say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
     start = time.perf_counter()
@@ -353,7 +353,7 @@ def _model_and_data(args):
 
     say = _Reporter(args.quiet)
     model = load_model(args.model)
-    _set_progress(model, not args.quiet)
+    _set_progress(model, False if args.quiet else None)
     if args.dayfirst is not None:
         _set_dayfirst(model, args.dayfirst)
     check_models(model, fit=False)

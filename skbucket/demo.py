@@ -143,7 +143,8 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     epochs : int, default=1
         Fine-tuning epochs of the text router (``"hybrid"`` and ``"distilbert"`` only).
     quiet : bool, default=False
-        No progress bars or messages (the metrics table is still printed).
+        No progress bars or messages (the metrics table is still printed). Otherwise the
+        messages go to standard error, with progress bars when it is a terminal.
 
     Returns
     -------
@@ -188,7 +189,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         epochs=epochs,
         max_length=128,
         cache=out / "cache",
-        progress=not quiet,
+        progress=False if quiet else None,  # bars on a terminal only
         random_state=0,
     )
     say(f"models: {models_used(pipe)} (captions: bundled BLIP captions)")

@@ -97,8 +97,11 @@ def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     assert err == ""  # --quiet: no progress, no messages
 
 
-def test_quiet_reaches_the_fitted_steps_of_a_loaded_model(model_file, posts_csv, capsys):
-    # the model was fitted with -q; without -q now, its fitted steps show their bars
+def test_quiet_reaches_the_fitted_steps_of_a_loaded_model(
+    model_file, posts_csv, capsys, monkeypatch
+):
+    # the model was fitted with -q; without -q now, its fitted steps show their bars when
+    # standard error is a terminal (in a log file, the step messages alone)
     model = cli.load_model(model_file)
     embedder = model.named_steps["features"].named_transformers_["embedding"]
     assert embedder.progress is False
@@ -110,6 +113,11 @@ def test_quiet_reaches_the_fitted_steps_of_a_loaded_model(model_file, posts_csv,
     from skbucket.cache import process_memory_cache
 
     process_memory_cache().clear()  # so the embeddings are computed again, with their bar
+    code, out, err = run(["evaluate", model_file, posts_csv], capsys)
+    assert code == 0, err
+    assert "[skbucket] evaluating on 80 posts" in err and "DistilBertEmbedder" not in err
+    process_memory_cache().clear()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, out, err = run(["evaluate", model_file, posts_csv], capsys)
     assert code == 0, err
     assert "DistilBertEmbedder" in err  # its progress bar, on stderr
