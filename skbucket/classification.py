@@ -73,7 +73,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         absent from ``y`` are ignored, as in scikit-learn).
     validation_fraction : float, default=0.1
         Share of the rows held out (stratified when every class has at least two rows
-        and the hold-out can hold one row per class) to measure ``val_loss`` and
+        and both sides can hold one row per class) to measure ``val_loss`` and
         ``val_accuracy`` after every epoch. Used only when ``early_stopping=True``.
     early_stopping : bool, default=True
         Stop when the weighted validation loss has not improved for
@@ -469,7 +469,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             return everything, None
         counts = np.bincount(y)
         counts = counts[counts > 0]
-        stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
+        fits = min(n_val, n - n_val) >= len(counts)  # a row of every class on both sides
+        stratify = y if counts.min() >= 2 and fits else None
         seed = int(rng.integers(np.iinfo(np.int32).max))
         train, val = train_test_split(
             everything, test_size=n_val, stratify=stratify, random_state=seed

@@ -235,6 +235,16 @@ def test_too_few_rows_for_holdout_trains_on_everything(tiny):
     assert all(np.isnan(h["val_loss"]) for h in clf.history_) and clf.n_iter_ == 2
 
 
+def test_hold_out_larger_than_the_training_side_splits_without_stratifying(tiny):
+    # 3 classes, 12 rows, 80% held out: 10 hold-out rows, 2 training rows, too few for a row
+    # of every class, so a stratified split is impossible (train_test_split refuses it); the
+    # split is drawn without stratifying, as documented
+    X, y = toy(12, labels=("neg", "pos", "meh"))
+    clf = make(tiny, epochs=1, early_stopping=True, validation_fraction=0.8).fit(X, y)
+    assert not np.isnan(clf.history_[0]["val_loss"])
+    assert list(clf.classes_) == ["meh", "neg", "pos"]
+
+
 def test_warm_start_continues_training(tiny):
     X, y = toy(24)
     clf = make(tiny, epochs=3, warm_start=True).fit(X, y)
