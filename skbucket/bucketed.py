@@ -258,9 +258,13 @@ def _describe(est):
 
 
 def _call_sub(role, est, method, X, *args, **kwargs):
-    """Call ``est.method``; re-raise failures caused by string columns as ValueError."""
+    """Call ``est.method``; re-raise failures caused by string columns as ValueError.
+
+    A prediction (any method but ``fit``) must have one row per row of ``X``: numpy would
+    otherwise broadcast a single row over all of them when it is placed in the output.
+    """
     try:
-        return getattr(est, method)(X, *args, **kwargs)
+        result = getattr(est, method)(X, *args, **kwargs)
     except Exception as exc:
         cols = _string_columns(X)
         message = str(exc)
@@ -283,6 +287,20 @@ def _call_sub(role, est, method, X, *args, **kwargs):
                 "or give this step a Pipeline that selects/encodes them."
             ) from exc
         raise
+    if method != "fit":
+        n_in, n_out = _num_samples(X), np.shape(result)[0] if np.ndim(result) else 1
+        if n_out != n_in:
+            hint = (
+                " (A text vectorizer given a DataFrame, even of one column, iterates over its "
+                "column names: give it a Series, or select the column with a ColumnTransformer.)"
+                if hasattr(X, "columns")
+                else ""
+            )
+            raise ValueError(
+                f"{role} {_describe(est)}.{method} returned {n_out} row(s) for {n_in} input "
+                f"rows; it must return one per row.{hint}"
+            )
+    return result
 
 
 def _class_proba(role, clf, X, columns, n_columns):

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -576,6 +576,52 @@ def test_a_text_step_error_is_not_blamed_on_string_columns():
     with pytest.raises(ValueError, match="invalid document") as info:
         model.predict(pd.Series(["a post", np.nan]))
     assert "cannot take the string column" not in str(info.value)
+
+
+@pytest.mark.filterwarnings("ignore:X has feature names")  # the frame at predict, as meant
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_a_sub_estimator_answering_fewer_rows_than_X_is_an_error(routing):
+    # TfidfVectorizer given a one-column DataFrame iterates over its column names: one
+    # document, one row of predictions, which numpy would spread over every row
+    texts = pd.Series([f"post number {i} about {'cats' if i % 2 else 'dogs'}" for i in range(40)])
+    likes = np.arange(40.0) * 20
+    model = BucketedRegressor(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()),
+        make_pipeline(TfidfVectorizer(), Ridge()),
+        bins=(10, 300),
+        routing=routing,
+    ).fit(texts, likes)
+    assert model.predict(texts.head(3)).shape == (3,)
+    frame = texts.head(3).to_frame("content")
+    message = r"classifier .*predict_proba returned 1 row\(s\) for 3 input rows.*give it a Series"
+    with pytest.raises(ValueError, match=message):
+        model.predict(frame)
+    with pytest.raises(ValueError, match=message):
+        model.predict_bucket_proba(frame)
+
+
+class _OneAnswer(RegressorMixin, BaseEstimator):
+    """A broken regressor: one prediction whatever the number of rows."""
+
+    def fit(self, X, y):
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def predict(self, X):
+        return np.zeros(1)
+
+
+def test_a_regressor_answering_fewer_rows_than_its_bucket_is_an_error():
+    X, y = make_likes(60)
+    model = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), [Ridge(), _OneAnswer(), Ridge()], bins=(10, 300)
+    ).fit(X, y)
+    rows = model.predict_bucket(X) == 1
+    assert rows.sum() > 1
+    with pytest.raises(
+        ValueError, match=rf"regressors\[1\] .* returned 1 row\(s\) for {rows.sum()}"
+    ):
+        model.predict(X)
 
 
 def test_sample_weight_errors():
