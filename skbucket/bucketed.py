@@ -729,6 +729,14 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             for name, sub_params in nested.items():
                 self.regressors[items[name]].set_params(**sub_params)
             params = rest
+        for full in params:
+            head, _, tail = full.partition("__")
+            if tail and head in ("classifier", "regressors") and getattr(self, head) is None:
+                raise ValueError(
+                    f"Invalid parameter {full!r} for {type(self).__name__}: {head} is None "
+                    "(its defaults are made in fit), so it has no parameters to set; pass "
+                    f"{head} itself first, e.g. set_params({head}=...)."
+                )
         if params:
             super().set_params(**params)
         return self

@@ -671,6 +671,11 @@ def test_nested_params_list_dict_single_and_none():
 
     none = BucketedRegressor()
     assert not [k for k in none.get_params(deep=True) if k.startswith("regressors__")]
+    for key in ("regressors__0", "regressors__0__max_depth", "classifier__max_depth"):
+        with pytest.raises(ValueError, match=rf"'{key}'.*is None .*made in fit"):
+            none.set_params(**{key: 1})
+    none.set_params(regressors=[Ridge()], regressors__0__alpha=2.0)  # itself first: fine
+    assert none.regressors[0].alpha == 2.0
 
 
 @pytest.mark.parametrize("container", ["list", "dict"])
