@@ -371,8 +371,12 @@ class DiskCache:
         if self.path.exists() and not self.path.is_dir():
             raise CacheError(f"cache path {str(self.path)!r} exists and is not a folder")
 
+    @staticmethod
+    def _is_key(key: str) -> bool:
+        return len(key) >= 3 and all(c in "0123456789abcdef" for c in key)
+
     def _file(self, key: str) -> Path:
-        if len(key) < 3 or not all(c in "0123456789abcdef" for c in key):
+        if not self._is_key(key):
             raise CacheError(f"cache keys must be lower-case hex strings (hash_key), got {key!r}")
         return self.path / key[:2] / (key + _SUFFIX)
 
@@ -434,11 +438,17 @@ class DiskCache:
             raise
 
     def keys(self) -> Iterator[str]:
-        """Iterate over the keys of the complete entries on disk."""
+        """Iterate over the keys of the complete entries on disk.
+
+        Other files in the folder (not named ``<key>.skbc`` in the folder ``<key[:2]>``) are
+        not entries and are left out.
+        """
         if not self.path.is_dir():
             return
         for file in self.path.glob(f"??/*{_SUFFIX}"):
-            yield file.name[: -len(_SUFFIX)]
+            key = file.name[: -len(_SUFFIX)]
+            if self._is_key(key) and file.parent.name == key[:2] and file.is_file():
+                yield key
 
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
         """Delete temporary files left by killed writers; returns how many were removed.

@@ -179,6 +179,19 @@ def test_disk_cache_ignores_and_cleans_temp_files(tmp_path):
     assert not stale.exists() and file.exists()
 
 
+def test_disk_cache_keys_are_the_entries_only(tmp_path):
+    # other files in the folder (notes, a copy filed in the wrong folder, a folder named like
+    # an entry) are not entries: keys() feeds get_many, which must take every key it gives
+    disk, key, file = _one_entry(tmp_path)
+    (tmp_path / "zz").mkdir()
+    (tmp_path / "zz" / "notes.skbc").write_text("x")
+    (tmp_path / "00").mkdir(exist_ok=True)
+    (tmp_path / "00" / (key + ".skbc")).write_bytes(file.read_bytes())
+    (file.parent / ("ab" + key[2:] + ".skbc")).mkdir()
+    assert list(disk.keys()) == [key] and len(disk) == 1
+    assert list(disk.get_many(list(disk.keys()))) == [key]
+
+
 def test_disk_cache_bad_path_and_key(tmp_path):
     not_dir = tmp_path / "file.txt"
     not_dir.write_text("x")
