@@ -731,7 +731,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             params = rest
         for full in params:
             head, _, tail = full.partition("__")
-            if tail and head in ("classifier", "regressors") and getattr(self, head) is None:
+            unset = head not in params and getattr(self, head, None) is None  # set first
+            if tail and head in ("classifier", "regressors") and unset:
                 raise ValueError(
                     f"Invalid parameter {full!r} for {type(self).__name__}: {head} is None "
                     "(its defaults are made in fit), so it has no parameters to set; pass "

@@ -676,6 +676,9 @@ def test_nested_params_list_dict_single_and_none():
             none.set_params(**{key: 1})
     none.set_params(regressors=[Ridge()], regressors__0__alpha=2.0)  # itself first: fine
     assert none.regressors[0].alpha == 2.0
+    # as in a grid {"classifier": [...], "classifier__C": [...]}: set together, in any order
+    none.set_params(classifier__C=3.0, classifier=LogisticRegression())
+    assert none.classifier.C == 3.0
 
 
 @pytest.mark.parametrize("container", ["list", "dict"])
