@@ -298,8 +298,9 @@ def hub_reachable(timeout: float | None = None) -> bool:
     A single ``HEAD`` of the hub's address (``HF_ENDPOINT``, as ``huggingface_hub`` reads it),
     no retries, proxies as the environment sets them: any HTTP answer but a server error counts
     as reachable; a name that does not resolve, a refused connection, a timeout, a 5xx or an
-    answer that is not HTTP (a captive portal, a wrong ``HF_ENDPOINT``) does not. Meant for deciding before loading anything (``huggingface_hub`` itself retries for
-    about half a minute before it gives up on an unreachable hub). ``timeout=None`` waits as
+    answer that is not HTTP (a captive portal, a wrong ``HF_ENDPOINT``) does not. Meant for
+    deciding before loading anything (``huggingface_hub`` itself retries for about half a
+    minute before it gives up on an unreachable hub). ``timeout=None`` waits as
     long as ``huggingface_hub`` waits for a file's metadata (``HF_HUB_ETAG_TIMEOUT``, 10 s by
     default), so a slow network that it would manage is not judged unreachable. Always False
     while ``HF_HUB_OFFLINE`` is set (:func:`is_offline`); nothing is sent then.

@@ -139,16 +139,17 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 ),
             )
         )
+    over_time = "Error over time (MAE of log1p(likes) per month)"
     optional = None  # the title of a plot that may be left out
     if dates is None and date_column is not None:
         columns = getattr(X, "columns", None)
         if columns is not None and date_column in columns:
             dates = X[date_column]
-            optional = "Error over time (MAE of log1p(likes) per month)"
+            optional = over_time
     if dates is not None:
         plans.append(
             (
-                "Error over time (MAE of log1p(likes) per month)",
+                over_time,
                 lambda ax: plotting.ErrorOverTimeDisplay.from_predictions(
                     y, y_pred, dates, bins=bins, dayfirst=plotting.model_dayfirst(estimator), ax=ax
                 ),

@@ -561,18 +561,21 @@ def test_zero_weight_rows_never_matter(seed, routing):  # 0.5 weights may warn: 
     assert a.bucket_fallback_ == b.bucket_fallback_
 
 
-def test_a_text_step_error_is_not_blamed_on_string_columns():
-    # the sub-estimators take text; the real problem (a NaN document) must stay the message
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
+def _text_model(**params):
+    """A model whose sub-estimators read raw text, fitted on 40 short posts: (model, texts)."""
     texts = pd.Series([f"post number {i} about {'cats' if i % 2 else 'dogs'}" for i in range(40)])
-    likes = np.arange(40.0) * 20
     model = BucketedRegressor(
         make_pipeline(TfidfVectorizer(), LogisticRegression()),
         make_pipeline(TfidfVectorizer(), Ridge()),
         bins=(10, 300),
-    ).fit(texts, likes)
+        **params,
+    )
+    return model.fit(texts, np.arange(40.0) * 20), texts
+
+
+def test_a_text_step_error_is_not_blamed_on_string_columns():
+    # the sub-estimators take text; the real problem (a NaN document) must stay the message
+    model, _ = _text_model()
     with pytest.raises(ValueError, match="invalid document") as info:
         model.predict(pd.Series(["a post", np.nan]))
     assert "cannot take the string column" not in str(info.value)
@@ -583,14 +586,7 @@ def test_a_text_step_error_is_not_blamed_on_string_columns():
 def test_a_sub_estimator_answering_fewer_rows_than_X_is_an_error(routing):
     # TfidfVectorizer given a one-column DataFrame iterates over its column names: one
     # document, one row of predictions, which numpy would spread over every row
-    texts = pd.Series([f"post number {i} about {'cats' if i % 2 else 'dogs'}" for i in range(40)])
-    likes = np.arange(40.0) * 20
-    model = BucketedRegressor(
-        make_pipeline(TfidfVectorizer(), LogisticRegression()),
-        make_pipeline(TfidfVectorizer(), Ridge()),
-        bins=(10, 300),
-        routing=routing,
-    ).fit(texts, likes)
+    model, texts = _text_model(routing=routing)
     assert model.predict(texts.head(3)).shape == (3,)
     frame = texts.head(3).to_frame("content")
     message = r"classifier .*predict_proba returned 1 row\(s\) for 3 input rows.*give it a Series"
