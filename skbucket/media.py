@@ -614,7 +614,9 @@ class _Deadline:
 
     def __init__(self, timeout: float):
         self.expired = False
-        self._connections: list[http.client.HTTPConnection] = []
+        # the sockets themselves: urllib's do_open drops the connection's reference
+        # (``h.sock = None``) once the headers are in, while the body is still to be read
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(timeout, self._expire)
         self._timer.daemon = True
@@ -624,13 +626,13 @@ class _Deadline:
         """Make a ``cls`` connection (``do_open``'s ``http_class``) watched by this deadline."""
         conn = cls(host, **kwargs)
         conn.deadline = self
-        with self._lock:
-            self._connections.append(conn)
         return conn
 
     def check(self, conn) -> None:
-        """Called once ``conn`` has connected: shut it down if the time is already up."""
+        """Called once ``conn`` has connected: watch its socket; shut it down if the time is
+        already up."""
         with self._lock:
+            self._sockets.append(conn.sock)
             if self.expired:
                 _shutdown(conn.sock)
                 raise TimeoutError("attempt deadline passed while connecting")
@@ -638,8 +640,8 @@ class _Deadline:
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            for conn in self._connections:
-                _shutdown(conn.sock)
+            for sock in self._sockets:
+                _shutdown(sock)
 
     def cancel(self) -> None:
         self._timer.cancel()

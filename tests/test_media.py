@@ -493,11 +493,15 @@ def server(photo_jpeg, images):
                 self._send(200, photo_jpeg, jpeg)
             elif path.startswith("/drip"):  # each piece in time, the whole too slow
                 self.send_response(200)
+                if "announced" in path:  # a complete body, if the client waits for it
+                    self.send_header("Content-Length", "120")
                 self.end_headers()
                 for _ in range(12):
                     self.wfile.write(b"x" * 10)
                     self.wfile.flush()
                     time.sleep(SHORT / 3)
+                with lock:
+                    state[path] = "finished"
             elif path.startswith("/trickle-headers"):  # each byte in time, headers never end
                 self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Padding: ")
                 for _ in range(int(120 / SHORT)):  # a minute of it unless the client hangs up
@@ -675,9 +679,13 @@ def test_http_slow_times_out_then_retries(server):
     assert server.hits["/slow?t=timeout"] == 2
 
 
-def test_http_drip_feed_hits_the_attempt_deadline(server):
+@pytest.mark.parametrize("route", ["/drip?t=1", "/drip-announced?t=1"])
+def test_http_drip_feed_hits_the_attempt_deadline(server, route):
+    # the body takes four timeouts: the deadline cuts it off, with or without Content-Length
+    # (with it, the client once read on to the end and returned the late body)
     with pytest.raises(MediaFetchError, match="timed out after 0.3 s while reading"):
-        read_bytes(server.url("/drip?t=1"), retries=0, **FAST)
+        read_bytes(server.url(route), retries=0, **FAST)
+    assert server.state.get(route) != "finished"  # cut off, not read to the end
 
 
 def test_http_trickled_headers_are_cut_off_by_the_attempt_deadline(server):
