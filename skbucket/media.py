@@ -946,7 +946,7 @@ def _to_rgb(image):
     """Convert any Pillow image to RGB; transparency is composited on white."""
     Image = _import_pil()[0]
 
-    if image.mode == "RGB":
+    if image.mode == "RGB" and "transparency" not in image.info:
         return image
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         image.mode in ("P", "L", "RGB") and "transparency" in image.info

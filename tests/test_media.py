@@ -411,6 +411,9 @@ def images(tmp_path_factory, photo_jpeg) -> dict[str, Path]:
     rgba.putpixel((1, 0), (0, 0, 0, 128))  # half transparent black
     files["rgba.png"] = _encode(rgba, "PNG")
     files["la.png"] = _encode(Image.new("LA", (3, 3), (0, 0)), "PNG")
+    files["rgb_key.png"] = _encode(
+        Image.new("RGB", (3, 3), (1, 2, 3)), "PNG", transparency=(1, 2, 3)
+    )
     palette = Image.new("RGB", (6, 6), (0, 128, 0)).convert("P", palette=Image.Palette.ADAPTIVE)
     files["palette.png"] = _encode(palette, "PNG")
     files["palette_transparent.gif"] = _encode(palette, "GIF", transparency=0)
@@ -799,6 +802,7 @@ def test_load_image_good_photo(images):
         ("bw.png", (5, 4), (255, 255, 255)),
         ("palette.png", (6, 6), (0, 128, 0)),
         ("la.png", (3, 3), (255, 255, 255)),  # black but fully transparent -> white
+        ("rgb_key.png", (3, 3), (255, 255, 255)),  # RGB whose colour key is transparent
         ("palette_transparent.gif", (6, 6), (255, 255, 255)),
         ("animated.gif", (8, 8), (255, 0, 0)),  # first frame
         ("i16.png", (2, 2), (0, 0, 0)),
