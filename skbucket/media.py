@@ -525,7 +525,10 @@ def read_bytes(
     target = _ref_to_str(ref)
     if isinstance(ref, os.PathLike):
         return _read_file(target, ref, max_bytes)
-    scheme = urllib.parse.urlsplit(target).scheme.lower()
+    try:
+        scheme = urllib.parse.urlsplit(target).scheme.lower()
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+        raise MediaFetchError(f"not a valid URL or path ({exc})", ref) from None
     if scheme in ("http", "https"):
         return _read_http(target, ref, timeout, max_bytes, retries, backoff)
     if scheme == "file":
@@ -567,6 +570,8 @@ def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
         raise MediaFetchError("is a directory, not a file", ref) from None
     except OSError as exc:
         raise MediaFetchError(f"cannot read file ({exc.strerror or exc})", ref) from None
+    except ValueError as exc:  # "embedded null byte": no file can have that name
+        raise MediaFetchError(f"not a valid file path ({exc})", ref) from None
     if len(data) > max_bytes:  # the file grew while we read it
         raise MediaTooLargeError(f"file has more than max_bytes={max_bytes} bytes", ref)
     return data

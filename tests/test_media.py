@@ -638,6 +638,22 @@ def test_read_bytes_unsupported_schemes(ref):
         load_image(MediaRef(ref, "photo"))
 
 
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("bad\x00name.jpg", "not a valid file path"),
+        ("file:///tmp/a%00b.jpg", "not a valid file path"),
+        ("http://[::1/a.jpg", "not a valid URL or path"),
+    ],
+)
+def test_read_bytes_impossible_references_are_media_errors_naming_them(ref, message):
+    # "Every failure is a MediaError whose message names the reference": these were bare
+    # ValueErrors from os.stat (embedded null byte) and urlsplit (Invalid IPv6 URL)
+    with pytest.raises(MediaFetchError, match=message) as info:
+        read_bytes(ref)
+    assert repr(ref) in str(info.value) and not info.value.transient
+
+
 @pytest.mark.parametrize("ref", [None, "", "   ", 12])
 def test_read_bytes_no_reference(ref):
     with pytest.raises(MediaFetchError, match="expected a path, URL or MediaRef"):
