@@ -453,14 +453,17 @@ def _ref_to_str(ref: Any) -> str:
 
 
 def _check_limits(timeout, max_bytes, retries, backoff):
-    if not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    # finite and at most what a timer or a sleep can wait (threading.TIMEOUT_MAX, ~292 years
+    # on Linux): an infinite timeout made every fetch fail with OverflowError
+    longest = threading.TIMEOUT_MAX
+    if not (isinstance(timeout, (int, float)) and 0 < timeout <= longest):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     if not (isinstance(max_bytes, int) and max_bytes > 0):
         raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
     if not (isinstance(retries, int) and retries >= 0):
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
-    if not (isinstance(backoff, (int, float)) and backoff >= 0):
-        raise ValueError(f"backoff must be a non-negative number, got {backoff!r}")
+    if not (isinstance(backoff, (int, float)) and 0 <= backoff <= longest):
+        raise ValueError(f"backoff must be a non-negative, finite number, got {backoff!r}")
 
 
 def read_bytes(

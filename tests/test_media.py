@@ -662,7 +662,17 @@ def test_read_bytes_no_reference(ref):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"timeout": 0}, {"timeout": "1"}, {"max_bytes": 0}, {"retries": -1}, {"backoff": -1}],
+    [
+        {"timeout": 0},
+        {"timeout": "1"},
+        {"timeout": float("inf")},  # once: OverflowError in every fetch
+        {"timeout": float("nan")},
+        {"timeout": 1e12},
+        {"max_bytes": 0},
+        {"retries": -1},
+        {"backoff": -1},
+        {"backoff": float("inf")},
+    ],
 )
 def test_read_bytes_validates_its_limits(images, kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
