@@ -570,6 +570,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                 if result is None:
                     still.append(url)
                     continue
+                if isinstance(result, _Failed):  # shared by every copy of these bytes
+                    result = _Failed(_relabelled(result.error, url))
                 results[url] = result
                 bar.update(1)
                 if isinstance(result, _Failed):
@@ -694,6 +696,21 @@ class _Failed:
 
     def __init__(self, error: BaseException):
         self.error = error
+
+
+def _relabelled(error: BaseException, ref: str) -> BaseException:
+    """``error`` about ``ref``: a decode failure is found once per content, and another
+    reference with the same bytes must not be reported under the first one's name."""
+    from .media import MediaError, _strip_label
+
+    if (
+        isinstance(error, MediaError)
+        and error.ref is not None
+        and error.ref != ref
+        and type(error).__init__ is MediaError.__init__  # (message, ref), as the decode errors
+    ):
+        return type(error)(_strip_label(error), ref)
+    return error
 
 
 def _is_fetcher(obj) -> bool:

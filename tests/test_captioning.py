@@ -535,6 +535,21 @@ def test_one_bad_image_does_not_stop_its_batch(blip2_path, images, generate_call
     assert [bool(c) for c in out["caption"]] == [True, False, True, False, True]
 
 
+def test_copies_of_a_bad_image_are_each_reported_under_their_own_name(blip2_path, tmp_path):
+    # decoded once (same content), but each reference's errors_ row names that reference
+    paths = [tmp_path / "first.jpg", tmp_path / "second.jpg"]
+    for path in paths:
+        path.write_bytes(b"not an image")
+    from skbucket.captioning import CaptioningWarning
+
+    est = captioner(blip2_path, on_error="skip")
+    with pytest.warns(CaptioningWarning, match="3 image.* in 3 row"):
+        est.fit_transform(frame([str(p) for p in [*paths, paths[1]]]))
+    assert est.errors_["media"].tolist() == [str(paths[0]), str(paths[1]), str(paths[1])]
+    for path, message in zip([*paths, paths[1]], est.errors_["message"], strict=True):
+        assert message.startswith(repr(str(path)) + ": ") and "not a recognised image" in message
+
+
 def test_custom_image_loader_bytes_images_and_failures(blip2_path, images, reference):
     def loader(ref):
         if ref == "pil:gen3":
