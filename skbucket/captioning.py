@@ -413,7 +413,7 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
             )
             warnings.warn(
                 f"{type(self).__name__}: {len(self.errors_)} image(s) in "
-                f"{self.errors_['row'].nunique()} row(s) could not be captioned and got "
+                f"{self.errors_['position'].nunique()} row(s) could not be captioned and got "
                 f"{fallback} (first: row {row!r}: {first['message']}){unreachable}; see errors_",
                 CaptioningWarning,
                 stacklevel=3,  # the caller of transform (through set_output's wrapper)

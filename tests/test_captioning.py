@@ -550,6 +550,16 @@ def test_copies_of_a_bad_image_are_each_reported_under_their_own_name(blip2_path
         assert message.startswith(repr(str(path)) + ": ") and "not a recognised image" in message
 
 
+def test_the_warning_counts_rows_by_position_under_a_duplicated_index(blip2_path, tmp_path):
+    from skbucket.captioning import CaptioningWarning
+
+    missing = [str(tmp_path / f"gone{i}.jpg") for i in range(3)]
+    est = captioner(blip2_path, on_error="skip")
+    with pytest.warns(CaptioningWarning, match=r"3 image\(s\) in 3 row\(s\)"):
+        est.fit_transform(frame(missing).set_axis([0, 0, 0]))  # one label, three rows
+    assert est.errors_["position"].tolist() == [0, 1, 2]
+
+
 def test_custom_image_loader_bytes_images_and_failures(blip2_path, images, reference):
     def loader(ref):
         if ref == "pil:gen3":
