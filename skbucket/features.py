@@ -53,8 +53,11 @@ DATE_FEATURES = ("hour", "weekday", "month", "year")
 #: Features of each text column.
 TEXT_FEATURES = ("length", "hyperlinks", "mentions", "hashtags", "emoji")
 
-# Links: the challenge data's placeholder token and raw URLs.
-_HYPERLINK_RE = re.compile(r"<hyperlink>|\bhttps?://\S+", re.IGNORECASE)
+# Links: the challenge data's placeholder token and raw URLs (a URL ends at whitespace or where
+# another link starts: "https://a.com,https://b.com" is two).
+_HYPERLINK_RE = re.compile(
+    r"<hyperlink>|\bhttps?://(?:(?!https?://|<hyperlink>)\S)+", re.IGNORECASE
+)
 # Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @).
 _MENTION_RE = re.compile(r"<mention>|(?<![\w@])@\w+", re.IGNORECASE)
 # Hashtags: '#' + a word with at least one letter, not preceded by a word char, '&' or '#'
@@ -124,8 +127,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       A value it cannot parse raises :class:`PostFeaturesError` naming the row.
     * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
       (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
-      tokens and raw ``@handles``), ``<col>_hashtags`` (``#tag`` with at least one letter; the
-      HTML entity ``&#39;`` is not one) and ``<col>_emoji`` (characters of the main emoji blocks:
+      tokens and raw ``@handles`` outside links), ``<col>_hashtags`` (``#tag`` outside links,
+      with at least one letter; the HTML entity ``&#39;`` is not one) and ``<col>_emoji`` (characters of the main emoji blocks:
       U+1F300-1F6FF, U+1F900-1F9FF, U+1FA70-1FAFF, U+2600-27BF and a few stars/clocks; a flag
       counts once, skin-tone modifiers and joiners are not counted). Missing text is empty text.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
@@ -582,12 +585,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"text column {col!r}, row {row!r}: expected a string or a missing value, "
                     f"got {type(value).__name__} {value!r}."
                 )
+        unlinked = [_HYPERLINK_RE.sub(" ", t) for t in texts]  # "/@user/" in a URL: no mention
         return np.column_stack(
             [
                 np.array([len(t) for t in texts], dtype=np.float64),
                 count_pattern(texts, _HYPERLINK_RE),
-                count_pattern(texts, _MENTION_RE),
-                count_pattern(texts, _HASHTAG_RE),
+                count_pattern(unlinked, _MENTION_RE),
+                count_pattern(unlinked, _HASHTAG_RE),
                 count_pattern(texts, _EMOJI_RE),
             ]
         )

@@ -207,6 +207,9 @@ def test_numeric_date_column_is_refused():
         ("Watch <mention> live <hyperlink> <hyperlink>", [2, 1, 0, 0]),
         ("raw https://t.co/abc and http://x.io/y by @Nike_US, mail a@b.com", [2, 1, 0, 0]),
         ("#Sale #2020goals #1 &#39; x#not", [0, 0, 2, 0]),
+        # links next to each other are two; an @ or # inside a link is part of the link
+        ("https://a.com,https://b.com and https://c.com<hyperlink>", [4, 0, 0, 0]),
+        ("read https://medium.com/@user/post#about then @Nike #sale", [1, 1, 1, 0]),
         ("So good \U0001f600\U0001f525 \u2764\ufe0f", [0, 0, 0, 3]),
         ("thumbs \U0001f44d\U0001f3fd flag \U0001f1fa\U0001f1f8", [0, 0, 0, 2]),
         ("", [0, 0, 0, 0]),
