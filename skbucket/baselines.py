@@ -136,7 +136,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             todo = np.flatnonzero(np.isnan(pred))
             if todo.size == 0:
                 break
-            keys = self._keys(X[todo], position, name)
+            keys = self._keys(X[todo], position, name, rows=todo)
             pred[todo] = keys.map(medians).to_numpy(dtype=float, na_value=np.nan)
         pred[np.isnan(pred)] = self.global_median_
         return pred
@@ -173,14 +173,16 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         return out
 
     @staticmethod
-    def _keys(X, position, name) -> pd.Series:
-        """Column ``position`` of ``X`` as group keys (missing values become NaN)."""
+    def _keys(X, position, name, rows=None) -> pd.Series:
+        """Column ``position`` of ``X`` as group keys (missing values become NaN); ``rows``
+        are the positions of ``X``'s rows in the caller's input (for the error message)."""
         keys = pd.Series(X[:, position], dtype=object)
         keys = keys.where(~keys.map(_is_missing), np.nan)
-        for row, value in enumerate(keys):
+        for i, value in enumerate(keys):
             try:
                 hash(value)
             except TypeError:
+                row = i if rows is None else int(rows[i])
                 raise TypeError(
                     f"GroupMedianRegressor: grouping column {name}, row {row} holds an "
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "

@@ -92,6 +92,15 @@ def test_bad_cells_and_targets_name_the_row():
     X.at[3, "username"] = ["bob", "alt"]
     with pytest.raises(TypeError, match=r"column 'username', row 3 holds an unhashable list"):
         GroupMedianRegressor().fit(X, y)
+    # at predict, in a fallback column read only for the rows the first did not settle
+    model = GroupMedianRegressor().fit(
+        pd.DataFrame({"username": ["ann", "bob"], "inferred_company": ["acme", "acme"]}), [10, 30]
+    )
+    new = pd.DataFrame({"username": ["ann", "ann", "zz", "zz"], "inferred_company": ["acme"] * 4})
+    new["inferred_company"] = new["inferred_company"].astype(object)
+    new.at[3, "inferred_company"] = ["x"]
+    with pytest.raises(TypeError, match=r"'inferred_company', row 3 holds an unhashable list"):
+        model.predict(new)
     X, y = _posts()
     y[4] = np.nan
     with pytest.raises(ValueError, match=r"y must be finite, but row 4 is "):
