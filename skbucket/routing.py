@@ -153,15 +153,14 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if X is None:
             raise ValueError(f"X is None; {type(self).__name__} needs samples to work on.")
         if not _is_dataframe(X):  # arrays are checked here; a DataFrame by its classifiers
-            X = check_array(
-                X,
-                dtype=None,
-                ensure_all_finite="allow-nan"
-                if self.__sklearn_tags__().input_tags.allow_nan
-                else True,
-                ensure_2d=True,
-            )
+            X = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_2d=True)
         validate_data(self, X, reset=reset, skip_check_array=True)
+        if not _is_dataframe(X) and not self.__sklearn_tags__().input_tags.allow_nan:
+            # a missing count means a new account: NaN is refused in the other columns only
+            col = self.count_column
+            own = isinstance(col, numbers.Integral) and -X.shape[1] <= col < X.shape[1]
+            rest = np.delete(X, col, axis=1) if own else X
+            check_array(rest, dtype=None, ensure_min_features=0, input_name="X", estimator=self)
         if _num_samples(X) == 0:
             raise ValueError(
                 f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
