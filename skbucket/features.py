@@ -305,13 +305,21 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         y : array-like of shape (n_posts,), default=None
             Likes. Required when ``category_columns`` is not empty.
         **fit_params : dict
-            Not used; accepted for API compatibility.
+            Must be empty, as for :meth:`fit`: the account encodings take no ``sample_weight``
+            (scikit-learn's ``TargetEncoder`` has none), and weights passed here were once
+            dropped without a word.
 
         Returns
         -------
         X_out : ndarray of shape (n_posts, n_features_out), float64
             Features (a DataFrame with ``set_output(transform="pandas")``).
         """
+        if fit_params:
+            raise TypeError(
+                f"{type(self).__name__}.fit_transform() got unexpected keyword argument(s) "
+                f"{sorted(fit_params)}; it takes none (the account encodings are unweighted: "
+                "scikit-learn's TargetEncoder takes no sample_weight)."
+            )
         X, y_enc, seed = self._fit(X, y)
         out = self._transform_fixed(X)
         if self.category_columns_:

@@ -168,6 +168,15 @@ def test_a_date_relative_to_the_clock_is_refused_like_text_that_is_no_date(value
         pf.set_params(invalid_dates="raise").fit_transform(X)
 
 
+def test_fit_transform_refuses_sample_weight_as_fit_does():
+    X = pd.DataFrame({"username": ["a", "b"] * 4, "date": ["2020-01-01"] * 8})
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=["username"], cv=2)
+    with pytest.raises(TypeError, match="sample_weight"):
+        pf.fit(X, np.arange(8.0), sample_weight=np.ones(8))
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['sample_weight'\]"):
+        pf.fit_transform(X, np.arange(8.0), sample_weight=np.ones(8))
+
+
 def test_dates_are_read_like_promptbuilder_reads_them():
     # one parser (skbucket.prompts.parse_dates) for both estimators: a number among date
     # strings is no date (pandas alone reads it as epoch nanoseconds, 1970) and a blank
