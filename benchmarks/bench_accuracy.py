@@ -7,7 +7,9 @@ Data: ``../shared/data/posts_captioned.csv.gz`` (main; captions, no tweet text) 
 Splits (seeded):
 
 - **company**: every post of a random 15% of the companies is held out (the challenge's
-  "unseen brand" regime: every held-out username is unseen too);
+  "unseen brand" regime; almost every held-out username is unseen too: a few accounts post
+  under two companies, e.g. 0, 2, 11, 5 and 0 test posts of the posts' company splits 0-4 are
+  by a username seen in training);
 - **time**: the latest 10% of the posts by date are held out.
 
 One split scores a few dozen companies or one stretch of time, so ``--company-seeds N`` and
@@ -882,9 +884,10 @@ def main(argv=None):
         "from the warm disk cache, see the cold cost above, + PostFeatures) + the "
         "classifier's fine-tuning (rows that use it) + the model's own fit. Bucket acc of "
         "skbucket rows is the routing classifier's bucket; of the others, the bucket of the "
-        "predicted likes. Per-username "
-        "median: username median in train, else company median, else global median (in the "
-        "company split every test username is unseen)."
+        "predicted likes (not the same quantity: the column does not rank the rows). "
+        "Per-username median: username median in train, else company median, else global "
+        "median (in the company split almost every test username is unseen: a few accounts "
+        "post under two companies)."
     )
     print(f"\nTotal wall time: {time.perf_counter() - total:.0f} s")
     return 0
