@@ -9,7 +9,8 @@
    the seed defaults, a single global XGBRegressor and a
    TransformedTargetRegressor(XGBRegressor, log1p) on the same simple features (hour,
    weekday, month, year, media count/kind, caption length, username frequency and
-   target encoding fit on the training part only).
+   target encoding fit on the training part only; the training rows' own encoding is 5-fold
+   out-of-fold).
 
 Everything runs under ``threadpool_limits(--threads)`` (default 1) and the hand-built
 XGBoost/CatBoost models get the same thread count: on a shared 2-core machine OpenMP
@@ -32,7 +33,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import GroupShuffleSplit
+from sklearn.model_selection import GroupShuffleSplit, KFold
 from threadpoolctl import threadpool_limits
 
 from skbucket.bucketed import DEFAULT_BINS, BucketedRegressor, assign_buckets
@@ -163,10 +164,15 @@ def _username_encodings(train, test, y_train, smoothing=10.0):
     prior = target.mean()
     stats = target.groupby(users).agg(["sum", "count"])
     enc = (stats["sum"] + smoothing * prior) / (stats["count"] + smoothing)
-    # out-of-fold encoding for train rows (leave-one-out) so train and test see alike values
-    loo = (users.map(stats["sum"]) - target + smoothing * prior) / (
-        users.map(stats["count"]) - 1 + smoothing
-    )
+    # out-of-fold encoding for train rows (5 folds) so train and test see alike values; a
+    # leave-one-out encoding would leak: within a username it falls exactly as the row's own
+    # target rises, which tree models read back
+    oof = pd.Series(np.nan, index=train.index)
+    for fit_rows, enc_rows in KFold(5, shuffle=True, random_state=0).split(train):
+        part, part_users = target.iloc[fit_rows], users.iloc[fit_rows]
+        part_stats = part.groupby(part_users).agg(["sum", "count"])
+        part_enc = (part_stats["sum"] + smoothing * part.mean()) / (part_stats["count"] + smoothing)
+        oof.iloc[enc_rows] = users.iloc[enc_rows].map(part_enc).fillna(part.mean()).to_numpy()
 
     def encode(frame, te):
         return pd.DataFrame(
@@ -174,7 +180,7 @@ def _username_encodings(train, test, y_train, smoothing=10.0):
             index=frame.index,
         )
 
-    return encode(train, loo), encode(test, test["username"].map(enc).fillna(prior))
+    return encode(train, oof), encode(test, test["username"].map(enc).fillna(prior))
 
 
 def _models(seed=0, threads=1):
