@@ -335,8 +335,13 @@ def _looks_like_path(model: str) -> bool:
 
 
 def _local_path(model: Any) -> Path | None:
-    """The local folder/file ``model`` names, ``None`` for a hub id; raise if a path is missing."""
-    if isinstance(model, os.PathLike):
+    """The local folder/file ``model`` names, ``None`` for a hub id; raise if a path is missing.
+
+    A path object is always a local path; a string is one when it exists or can only be a path
+    (:func:`_looks_like_path`), else it is a hub id.
+    """
+    is_path_object = isinstance(model, os.PathLike)
+    if is_path_object:
         model = os.fspath(model)
     if not isinstance(model, str) or not model.strip():
         raise ModelNotAvailableError(
@@ -345,7 +350,7 @@ def _local_path(model: Any) -> Path | None:
     path = Path(model).expanduser()
     if path.exists():
         return path
-    if _looks_like_path(model):
+    if is_path_object or _looks_like_path(model):
         raise ModelNotAvailableError(
             f"model path {model!r} does not exist (expected a folder saved with "
             "save_pretrained, holding config.json and the weights)"

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -172,6 +173,9 @@ def test_load_pretrained_missing_path_names_it(tmp_path):
     assert isinstance(info.value, RuntimeError)
     with pytest.raises(ModelNotAvailableError, match="does not exist"):
         load_pretrained("AutoConfig", "./models/not/here")
+    # a relative path object reads like an "org/name" hub id, but a Path is always a path
+    with pytest.raises(ModelNotAvailableError, match="'relative/nope' does not exist"):
+        load_pretrained("AutoConfig", Path("relative/nope"))
 
 
 def test_load_pretrained_folder_without_model_names_it(tmp_path):
