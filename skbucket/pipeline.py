@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
@@ -243,6 +244,12 @@ def make_seed_pipeline(
     )
     if classifier not in ("hybrid", "distilbert", "hgb"):
         raise ValueError(f"classifier must be 'hybrid', 'distilbert' or 'hgb'; got {classifier!r}")
+    if regressors is None and (isinstance(bins, str | bytes) or np.ndim(bins) != 1):
+        # sized here: one seed regressor per bucket (BucketedRegressor checks the edges in fit)
+        raise ValueError(
+            f"bins must be a 1-D sequence of bucket upper edges, e.g. {list(DEFAULT_BINS)}; "
+            f"got {bins!r}"
+        )
     text_router = DistilBertClassifier(
         model=text_model,
         epochs=epochs,

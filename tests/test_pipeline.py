@@ -266,6 +266,9 @@ def test_hgb_router_reads_the_numeric_features(tiny, posts):
     assert np.isfinite(pipe.predict(X[40:])).all()
     with pytest.raises(ValueError, match="classifier must be 'hybrid', 'distilbert' or 'hgb'"):
         _pipe(tiny, classifier="bert")
+    for bins in (5, None, "abc"):  # it sizes the seed regressors: checked when it is built
+        with pytest.raises(ValueError, match=r"bins must be a 1-D sequence of bucket upper edges"):
+            _pipe(tiny, bins=bins)
 
 
 def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
