@@ -128,9 +128,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
       (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
       tokens and raw ``@handles`` outside links), ``<col>_hashtags`` (``#tag`` outside links,
-      with at least one letter; the HTML entity ``&#39;`` is not one) and ``<col>_emoji`` (characters of the main emoji blocks:
-      U+1F300-1F6FF, U+1F900-1F9FF, U+1FA70-1FAFF, U+2600-27BF and a few stars/clocks; a flag
-      counts once, skin-tone modifiers and joiners are not counted). Missing text is empty text.
+      with at least one letter; the HTML entity ``&#39;`` is not one) and ``<col>_emoji``
+      (characters of the main emoji blocks: U+1F300-1F6FF, U+1F900-1F9FF, U+1FA70-1FAFF,
+      U+2600-27BF and a few stars/clocks; a flag counts once, skin-tone modifiers and joiners
+      are not counted). Missing text is empty text.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
       target (``log1p(likes)`` by default) over the training posts with that value, shrunk to the
       global mean (sklearn's :class:`~sklearn.preprocessing.TargetEncoder`), and, with
@@ -306,8 +307,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             Likes. Required when ``category_columns`` is not empty.
         **fit_params : dict
             Must be empty, as for :meth:`fit`: the account encodings take no ``sample_weight``
-            (scikit-learn's ``TargetEncoder`` has none), and weights passed here were once
-            dropped without a word.
+            (scikit-learn's ``TargetEncoder`` has none).
 
         Returns
         -------

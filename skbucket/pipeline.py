@@ -72,6 +72,14 @@ def _sub_cache(cache, name):
     return cache
 
 
+def _ndim(value) -> int | None:
+    """``np.ndim`` of ``value``; None for a ragged nesting numpy cannot make an array of."""
+    try:
+        return np.ndim(value)
+    except ValueError:
+        return None
+
+
 def make_seed_pipeline(
     caption_model="Salesforce/blip2-opt-2.7b",
     text_model="distilbert-base-uncased",
@@ -244,7 +252,7 @@ def make_seed_pipeline(
     )
     if classifier not in ("hybrid", "distilbert", "hgb"):
         raise ValueError(f"classifier must be 'hybrid', 'distilbert' or 'hgb'; got {classifier!r}")
-    if regressors is None and (isinstance(bins, str | bytes) or np.ndim(bins) != 1):
+    if regressors is None and (isinstance(bins, str | bytes) or _ndim(bins) != 1):
         # sized here: one seed regressor per bucket (BucketedRegressor checks the edges in fit)
         raise ValueError(
             f"bins must be a 1-D sequence of bucket upper edges, e.g. {list(DEFAULT_BINS)}; "
