@@ -8,12 +8,14 @@
     skbucket evaluate MODEL DATA
     skbucket report MODEL DATA -o report.html
 
-``DATA`` is a table of posts in CSV (optionally gzip-compressed), Parquet or Excel (``.xlsx``)
-format with the columns ``content, username, inferred_company, date, media`` (``caption``
-optional) and, for ``fit``/``evaluate``/``report``, the target column (``likes``).
+``DATA`` is a table of posts in CSV (optionally gzip-compressed), TSV, Parquet (``.parquet``,
+``.pq``) or Excel (``.xlsx``) format with the columns ``content, username, inferred_company,
+date, media`` (``caption`` optional) and, for ``fit``/``evaluate``/``report``, the target column
+(``likes``).
 
 Every failure is reported as one line on standard error with a non-zero exit status:
-``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C.
+``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C; wrong
+command-line usage exits with ``2`` and argparse's usage text.
 """
 
 from __future__ import annotations
@@ -468,9 +470,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--classifier",
         choices=["hgb", "hybrid", "distilbert"],
         default="hgb",
-        help="'hgb' (HGB router, soft log-space routing, log1p target: fast, no fine-tuning), "
-        "'hybrid' (make_seed_pipeline's default: the same, with a fine-tuned text router for "
-        "posts of companies never seen in training) or 'distilbert' (the seed as published: "
+        help="'hgb' (an HGB router on the prompt embeddings and post features, soft log-space "
+        "routing, log1p target: fast, no fine-tuning), 'hybrid' (make_seed_pipeline's "
+        "default: the same routing and target, with a fine-tuned text router for posts of "
+        "companies never seen in training and an HGB router on the post features only for the "
+        "others) or 'distilbert' (the seed as published: "
         "fine-tuned text router, hard routing on raw likes); the last two take minutes more "
         "on a CPU; default: %(default)s",
     )
