@@ -93,21 +93,33 @@ def bucket_labels(bins=None):
     ['0-10', '11-100', '101-300', '301-500', '501-1000', '1001-2500', '>2500']
     >>> bucket_labels([0.5, 2])
     ['<=0.5', '(0.5, 2]', '>2']
+    >>> bucket_labels([10, 1_000_000, 1_234_567])
+    ['0-10', '11-1000000', '1000001-1234567', '>1234567']
     """
     edges = _resolve_bins(bins)
     integral = all(float(e).is_integer() for e in edges)
+    text = _edge_text
     labels = []
     low = None
     for edge in edges:
         if low is None:
-            labels.append(f"0-{edge:g}" if integral and edge >= 0 else f"<={edge:g}")
+            labels.append(f"0-{text(edge)}" if integral and edge >= 0 else f"<={text(edge)}")
         elif integral:
-            labels.append(f"{low + 1:g}-{edge:g}")
+            labels.append(f"{text(low + 1)}-{text(edge)}")
         else:
-            labels.append(f"({low:g}, {edge:g}]")
+            labels.append(f"({text(low)}, {text(edge)}]")
         low = edge
-    labels.append(f">{low:g}")
+    labels.append(f">{text(low)}")
     return labels
+
+
+def _edge_text(value) -> str:
+    """An edge written exactly: whole numbers in full (``1234567``, not ``1.23457e+06``), others
+    as Python's shortest round-trip text, so two different edges never read alike."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
 
 
 def _as_1d_float(values, name):

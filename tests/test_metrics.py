@@ -140,6 +140,18 @@ def test_bucket_labels():
         ">2500",
     ]
     assert bucket_labels(np.array([10.0, 20.0])) == ["0-10", "11-20", ">20"]
+    # written exactly: large or precise edges were rounded to 6 digits and could read alike
+    assert bucket_labels([10, 1_000_000, 1_000_001]) == [
+        "0-10",
+        "11-1000000",
+        "1000001-1000001",
+        ">1000001",
+    ]
+    assert bucket_labels([0.1234567, 0.1234568]) == [
+        "<=0.1234567",
+        "(0.1234567, 0.1234568]",
+        ">0.1234568",
+    ]
     assert len(bucket_labels()) == len(DEFAULT_BINS) + 1
 
 
