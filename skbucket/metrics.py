@@ -301,8 +301,13 @@ def _split_final(estimator):
 
 
 def _final_input(estimator, X):
+    """``(final step, X transformed by the steps before it)``, step by step as a Pipeline's
+    ``predict`` does (``Pipeline.transform`` would also ask every step for sklearn's tags)."""
     pre, final = _split_final(estimator)
-    Xt = X if pre is None or len(pre.steps) == 0 else pre.transform(X)
+    Xt = X
+    for _, step in [] if pre is None else pre.steps:
+        if step is not None and step != "passthrough":
+            Xt = step.transform(Xt)
     return final, Xt
 
 

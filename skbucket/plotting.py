@@ -41,6 +41,7 @@ from skbucket.metrics import (
     _check_buckets,
     _check_likes,
     _clip_negative,
+    _predict_once,
     _resolve_bins,
     bucket_labels,
     evaluate,
@@ -840,7 +841,9 @@ class ErrorOverTimeDisplay:
             See :meth:`from_predictions`; ``None`` reads dates as the estimator does (its
             ``dayfirst`` parameter, e.g. ``make_seed_pipeline(dayfirst=True)``).
         freq, metric, ax, line_kwargs
-            See :meth:`from_predictions`.
+            See :meth:`from_predictions`. The bucket metrics score the routing classifier's
+            buckets (``predict_bucket``) when the estimator has one, as
+            :func:`skbucket.metrics.evaluate_estimator` and the report do.
 
         Returns
         -------
@@ -855,9 +858,10 @@ class ErrorOverTimeDisplay:
                     f"no dates given and X has no {date_column!r} column; pass dates=."
                 )
             dates = X[date_column]
+        y_pred, bucket_pred, _ = _predict_once(estimator, X)  # features computed once
         return cls.from_predictions(
-            y, estimator.predict(X), dates, bins=final_bins(estimator), freq=freq,
-            metric=metric, dayfirst=dayfirst, ax=ax, line_kwargs=line_kwargs,
+            y, y_pred, dates, bins=final_bins(estimator), freq=freq, metric=metric,
+            dayfirst=dayfirst, bucket_pred=bucket_pred, ax=ax, line_kwargs=line_kwargs,
         )  # fmt: skip
 
     @classmethod
@@ -871,6 +875,7 @@ class ErrorOverTimeDisplay:
         freq="M",
         metric="mae_log1p",
         dayfirst=False,
+        bucket_pred=None,
         ax=None,
         line_kwargs=None,
     ):
@@ -897,6 +902,10 @@ class ErrorOverTimeDisplay:
         dayfirst : bool, default=False
             Read ambiguous numeric dates (``03/04/2021``) day first, as a model fitted with
             ``dayfirst=True`` does.
+        bucket_pred : array-like of shape (n_samples,), default=None
+            Bucket chosen for each row (e.g. a routing classifier's ``predict_bucket``), scored
+            by the bucket metrics; ``None`` scores the buckets of ``y_pred``, as
+            :func:`skbucket.metrics.evaluate` does.
         ax, line_kwargs
             See :meth:`plot`.
 
@@ -923,6 +932,13 @@ class ErrorOverTimeDisplay:
         dated = when.notna().to_numpy()
         if not dated.any():
             raise PlotInputError(f"none of the {dated.size} dates could be read as a date.")
+        if bucket_pred is not None:
+            bucket_pred = np.asarray(bucket_pred)
+            if bucket_pred.shape != y_true.shape:
+                raise PlotInputError(
+                    f"bucket_pred has shape {bucket_pred.shape} but y_true has {y_true.shape}."
+                )
+            bucket_pred = bucket_pred[dated]
         y_true, y_pred, when = y_true[dated], y_pred[dated], when[dated]
         period = when.dt.to_period(freq)
         order = pd.PeriodIndex(sorted(period.unique()), freq=period.dt.freq)
@@ -932,7 +948,9 @@ class ErrorOverTimeDisplay:
             warnings.simplefilter("ignore", UserWarning)
             for p in order:
                 mask = codes == p
-                values.append(evaluate(y_true[mask], y_pred[mask], bins=bins)[metric])
+                buckets = None if bucket_pred is None else bucket_pred[mask]
+                scores = evaluate(y_true[mask], y_pred[mask], bucket_pred=buckets, bins=bins)
+                values.append(scores[metric])
                 counts.append(int(mask.sum()))
         disp = cls(
             periods=order,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from sklearn.calibration import calibration_curve
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -256,6 +256,22 @@ def test_error_over_time_from_estimator(data, model, pipe):
     )
     with pytest.raises(PlotInputError, match="no dates given"):
         ErrorOverTimeDisplay.from_estimator(model, X, y, ax=_ax())
+
+
+def test_error_over_time_bucket_metrics_score_the_routers_buckets(data):
+    # as evaluate_estimator and the report do; with soft routing the router's bucket is not
+    # always the bucket of the predicted likes
+    X, y, dates = data
+    soft = BucketedRegressor(LogisticRegression(max_iter=500), Ridge(), routing="soft").fit(X, y)
+    disp = ErrorOverTimeDisplay.from_estimator(
+        soft, X, y, dates=dates, metric="bucket_accuracy", ax=_ax()
+    )
+    month = pd.Series(dates).dt.to_period("M").to_numpy()
+    routed = soft.predict_bucket(X) == assign_buckets(y)
+    expected = [routed[month == p].mean() for p in disp.periods]
+    np.testing.assert_allclose(disp.values, expected)
+    own = assign_buckets(np.clip(soft.predict(X), 0, None)) == assign_buckets(y)
+    assert not np.allclose(expected, [own[month == p].mean() for p in disp.periods])
 
 
 def test_error_over_time_leaves_out_rows_without_a_readable_date():
