@@ -484,9 +484,9 @@ class BucketErrorDisplay:
             ax.axhline(0.0, color="black", linewidth=0.8, linestyle="--")
             ax.set_ylabel("log1p(predicted) - log1p(actual)")
         else:
-            self.artists_ = ax.bar(
+            self.artists_ = ax.bar(  # an empty bucket gets no bar (NaN), not a perfect 0
                 positions,
-                np.nan_to_num(self.mae_),
+                self.mae_,
                 **_style({"color": "tab:orange"}, plot_kwargs),
             )
             ax.set_ylabel("MAE of log1p(likes)")

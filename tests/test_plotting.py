@@ -159,10 +159,11 @@ def test_bucket_error_mae_bars_by_hand():
     y_pred = np.array([1, 4, 20, 70, 1000.0])
     disp = BucketErrorDisplay.from_predictions(y_true, y_pred, kind="mae", ax=_ax())
     err = np.abs(np.log1p(y_pred) - np.log1p(y_true))
-    expected = [err[:2].mean(), err[2:4].mean(), 0, 0, 0, 0, err[4]]
+    nan = np.nan
+    expected = [err[:2].mean(), err[2:4].mean(), nan, nan, nan, nan, err[4]]
     heights = [p.get_height() for p in disp.artists_.patches]
-    np.testing.assert_allclose(heights, expected)
-    assert np.isnan(disp.mae_[2])  # empty bucket is NaN, drawn as 0
+    np.testing.assert_allclose(heights, expected)  # NaN where NaN: an empty bucket has no bar
+    assert np.isnan(disp.mae_[2])  # (a 0 bar would read as a perfect score)
     ticks = [t.get_text() for t in disp.ax_.get_xticklabels()]
     assert ticks[0] == "0-10\n(n=2)" and ticks[2] == "101-300\n(n=0)"
 
