@@ -259,6 +259,7 @@ def test_error_over_time_from_estimator(data, model, pipe):
         ErrorOverTimeDisplay.from_estimator(model, X, y, ax=_ax())
 
 
+@pytest.mark.filterwarnings("ignore:.*predicted like counts are negative")  # Ridge, as meant
 def test_error_over_time_bucket_metrics_score_the_routers_buckets(data):
     # as evaluate_estimator and the report do; with soft routing the router's bucket is not
     # always the bucket of the predicted likes
