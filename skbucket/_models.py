@@ -321,9 +321,8 @@ def hub_reachable(timeout: float | None = None) -> bool:
             return True
     except urllib.error.HTTPError as exc:  # the hub answered
         return exc.code < 500
-    except (OSError, ValueError):  # URLError (no DNS, refused), timeouts, a malformed endpoint
-        return False
-    except http.client.HTTPException:  # an answer that is not HTTP: not the hub
+    # URLError (no DNS, refused), timeouts, a malformed endpoint, an answer that is not HTTP
+    except (OSError, ValueError, http.client.HTTPException):
         return False
 
 
