@@ -593,11 +593,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"text column {col!r}, row {row!r}: expected a string or a missing value, "
                     f"got {type(value).__name__} {value!r}."
                 )
-        unlinked = [_HYPERLINK_RE.sub(" ", t) for t in texts]  # "/@user/" in a URL: no mention
+        # links counted and cut out in one pass ("/@user/" in a URL is no mention)
+        unlinked, links = zip(*(_HYPERLINK_RE.subn(" ", t) for t in texts)) if texts else ((), ())
         return np.column_stack(
             [
                 np.array([len(t) for t in texts], dtype=np.float64),
-                count_pattern(texts, _HYPERLINK_RE),
+                np.array(links, dtype=np.float64),
                 count_pattern(unlinked, _MENTION_RE),
                 count_pattern(unlinked, _HASHTAG_RE),
                 count_pattern(texts, _EMOJI_RE),
