@@ -67,17 +67,19 @@ def _check_bins(bins):
         raise ValueError(f"bins must be a non-empty 1-D sequence of edges; got {bins!r}")
     bad = np.flatnonzero(~np.isfinite(edges))
     if bad.size:
-        raise ValueError(f"bins must be finite; bins[{bad[0]}]={edges[bad[0]]!r}")
+        raise ValueError(f"bins must be finite; bins[{bad[0]}]={float(edges[bad[0]])!r}")
+    # the messages quote the validated edges: bins may be a Series indexed by quantiles
     if edges[0] < 0:
         raise ValueError(
-            f"bins must be >= 0 because targets are non-negative counts; got bins[0]={bins[0]!r}"
+            "bins must be >= 0 because targets are non-negative counts; got "
+            f"bins[0]={float(edges[0])!r}"
         )
     steps = np.flatnonzero(np.diff(edges) <= 0)
     if steps.size:
         i = int(steps[0]) + 1
         raise ValueError(
-            f"bins must be strictly increasing; bins[{i}]={bins[i]!r} is not greater "
-            f"than bins[{i - 1}]={bins[i - 1]!r} (bins={tuple(bins)!r})"
+            f"bins must be strictly increasing; bins[{i}]={float(edges[i])!r} is not greater "
+            f"than bins[{i - 1}]={float(edges[i - 1])!r} (bins={edges.tolist()!r})"
         )
     return edges
 

@@ -98,6 +98,18 @@ def test_assign_buckets_bad_bins(bins, match):
         assign_buckets([1, 2], bins=bins)
 
 
+def test_bad_bins_from_quantiles_are_a_valueerror():
+    # y.quantile(...) is a Series indexed by the quantiles: the message quotes its values by
+    # position (a label lookup raised KeyError), also from BucketedRegressor.fit
+    y = pd.Series([0, 0, 0, 0, 0, 0, 1, 2, 40, 900])
+    bins = y.quantile([0.2, 0.4, 0.6, 0.8])
+    with pytest.raises(ValueError, match=r"strictly increasing; bins\[1\]=0.0 .* bins\[0\]=0.0"):
+        assign_buckets(y, bins=bins)
+    with pytest.raises(ValueError, match=r"bins\[0\]=-1.0"):
+        BucketedRegressor(bins=pd.Series([-1.0, 5.0], index=[0.5, 0.9])).fit(np.ones((10, 1)), y)
+    assert assign_buckets(y, bins=y.quantile([0.7, 0.9])).tolist() == [0] * 7 + [1, 1, 2]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50),
