@@ -53,6 +53,9 @@ _FITTED_ATTRS = (
     "bucket_fallback_",
     "bins_",
     "n_buckets_",
+    "_target_funcs_",
+    "_classifier_columns_",
+    "_regressor_columns_",
 )
 
 
@@ -574,7 +577,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     every bucket's regressor (to a Pipeline's final step). ``score`` is the R² of
     :meth:`predict`. Targets must be finite and non-negative (the estimator carries the
     scikit-learn tag ``target_tags.positive_only``); a bad target raises a ValueError
-    naming its row.
+    naming its row, as does a ``target_transform`` that makes a target non-finite.
+
+    ``routing``, ``soft_average`` and ``clip`` act at predict time, so a fitted model can be
+    switched between them with ``set_params``. ``target_transform``, ``classifier_columns``
+    and ``regressor_columns`` decide what the fitted parts learnt: ``predict`` keeps using the
+    values they had at ``fit`` until the next ``fit``.
 
     Examples
     --------
@@ -1000,7 +1008,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             _call_sub("classifier", classifier_, "fit", X_clf, buckets, **kw)
 
         # 2. one regressor per bucket with enough rows
-        y_fit = y if funcs is None else np.asarray(funcs[0](y), dtype=np.float64)
+        y_fit = y if funcs is None else self._transformed_targets(funcs, y)
         counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
         mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
         own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size]
@@ -1061,7 +1069,30 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         self.bucket_fallback_ = fallback
         self.bins_ = edges
         self.n_buckets_ = n_buckets
+        # what the fitted parts were fit on, used by predict whatever set_params does later
+        self._target_funcs_ = funcs
+        self._classifier_columns_ = self.classifier_columns
+        self._regressor_columns_ = self.regressor_columns
         return self
+
+    def _transformed_targets(self, funcs, y):
+        """``target_transform`` of ``y``; a value it makes non-finite is an error naming it."""
+        y_fit = np.asarray(funcs[0](y), dtype=np.float64).reshape(-1)
+        if y_fit.shape != y.shape:
+            raise ValueError(
+                f"target_transform={self.target_transform!r} returned {y_fit.size} value(s) "
+                f"for {y.size} targets; its func must map each target to one value."
+            )
+        bad = np.flatnonzero(~np.isfinite(y_fit))
+        if bad.size:
+            raise ValueError(
+                f"target_transform={self.target_transform!r} maps y[{bad[0]}] = "
+                f"{float(y[bad[0]])!r} to {float(y_fit[bad[0]])!r} ({bad.size} non-finite "
+                f"row(s) in all, first rows {bad[:5].tolist()}); the regressors need finite "
+                "targets: use a transform defined on every target (e.g. 'log1p' for counts "
+                "with zeros)."
+            )
+        return y_fit
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "regressors_")
@@ -1088,7 +1119,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return self._bucket_proba(X)
 
     def _bucket_proba(self, X):
-        X = _select_columns(X, self.classifier_columns, "classifier_columns")
+        X = _select_columns(X, self._classifier_columns_, "classifier_columns")
         clf = self.classifier_
         buckets = np.asarray(clf.classes_, dtype=np.int64)  # a class is its bucket's column
         return _class_proba("classifier", clf, X, buckets, self.n_buckets_)
@@ -1118,7 +1149,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         X_k = X if rows is None else _safe_indexing(X, rows)
         pred = _call_sub(f"regressors[{k}]", self.regressors_[k], "predict", X_k)
         pred = np.asarray(pred, dtype=np.float64).reshape(-1)
-        funcs = self._target_funcs()
+        funcs = self._target_funcs_
         if funcs is not None:
             pred = np.asarray(funcs[1](pred), dtype=np.float64).reshape(-1)
         if self.clip:
@@ -1143,10 +1174,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         proba = self._bucket_proba(X)
-        X = _select_columns(X, self.regressor_columns, "regressor_columns")
+        X = _select_columns(X, self._regressor_columns_, "regressor_columns")
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
-            funcs = self._target_funcs() if self.soft_average == "transformed" else None
+            funcs = self._target_funcs_ if self.soft_average == "transformed" else None
             for k in range(self.n_buckets_):
                 rows = np.flatnonzero(proba[:, k] > 0)
                 if rows.size:

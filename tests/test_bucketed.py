@@ -471,6 +471,40 @@ def test_target_transform_pair_equals_log1p_shortcut():
         light(target_transform="sqrt").fit(X, y)
 
 
+def test_a_transform_that_makes_targets_non_finite_names_the_row():
+    X, y = make_likes()
+    y = y.copy()
+    y[[3, 8]] = 0.0
+    with pytest.raises(ValueError, match=r"maps y\[3\] = 0.0 to -inf .*first rows \[3, 8"):
+        light(target_transform=(np.log, np.exp)).fit(X, y)
+    with pytest.raises(ValueError, match="returned 1 value"):
+        light(target_transform=(np.sum, np.exp)).fit(X, y)
+
+
+def test_predict_uses_the_fit_time_transform_and_columns():
+    # set_params without a refit changes predict-time settings only; the fitted regressors
+    # learnt log1p(likes) of the columns chosen at fit, and predict keeps reading them so
+    X, y = make_likes()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = light(
+        classifier=LogisticRegression(max_iter=1000),
+        target_transform="log1p",
+        regressor_columns=["a", "b"],
+    ).fit(frame, y)
+    before = model.predict(frame)
+    model.set_params(target_transform=None, regressor_columns=["b", "c"])
+    assert_allclose(model.predict(frame), before)
+    model.set_params(classifier_columns=["a"])
+    assert_allclose(model.predict(frame), before)
+    # the predict-time settings do act without a refit
+    model.set_params(routing="soft")
+    soft = clone(model).set_params(
+        target_transform="log1p", regressor_columns=["a", "b"], classifier_columns=None
+    )
+    assert_allclose(model.predict(frame), soft.fit(frame, y).predict(frame))
+    assert not np.allclose(model.predict(frame), before)
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
