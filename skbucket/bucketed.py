@@ -311,7 +311,7 @@ def _call_sub(role, est, method, X, *args, **kwargs):
 def _class_proba(role, clf, X, columns, n_columns):
     """``clf``'s class probabilities on ``X`` placed in an ``(n_samples, n_columns)`` array.
 
-    ``columns[i]`` is the output column of ``clf.classes_[i]`` (sorted, as sklearn keeps them);
+    ``columns[i]`` is the output column of ``clf.classes_[i]`` (in the classifier's own order);
     other columns are 0. A classifier without ``predict_proba`` gives one-hot rows.
     """
     n = _num_samples(X)
@@ -319,9 +319,18 @@ def _class_proba(role, clf, X, columns, n_columns):
     columns = np.asarray(columns, dtype=np.int64)
     if hasattr(clf, "predict_proba"):
         out[:, columns] = np.asarray(_call_sub(role, clf, "predict_proba", X), dtype=np.float64)
-    else:
-        pred = np.asarray(_call_sub(role, clf, "predict", X))
-        out[np.arange(n), columns[np.searchsorted(np.asarray(clf.classes_), pred)]] = 1.0
+        return out
+    pred = np.asarray(_call_sub(role, clf, "predict", X)).reshape(-1)
+    classes = np.asarray(clf.classes_)
+    order = np.argsort(classes, kind="stable")  # sklearn keeps classes_ sorted; not everyone
+    pos = np.minimum(np.searchsorted(classes[order], pred), classes.size - 1)
+    unknown = np.flatnonzero(classes[order][pos] != pred)
+    if unknown.size:
+        raise ValueError(
+            f"{role} {_describe(clf)}.predict returned {pred[unknown[0]].tolist()!r} in row "
+            f"{unknown[0]}, which is not one of its classes_ {classes.tolist()}"
+        )
+    out[np.arange(n), columns[order[pos]]] = 1.0
     return out
 
 
@@ -415,6 +424,11 @@ def seed_regressors(n_buckets=7, random_state=None):
     list of estimators
         Unfitted, quiet regressors (CatBoost writes no files).
 
+    Raises
+    ------
+    ValueError
+        When ``n_buckets`` is not a positive int.
+
     Examples
     --------
     >>> from skbucket.bucketed import seed_regressors
@@ -422,6 +436,11 @@ def seed_regressors(n_buckets=7, random_state=None):
     ['XGBRegressor', 'XGBRegressor', 'CatBoostRegressor', 'CatBoostRegressor',
      'CatBoostRegressor', 'XGBRegressor', 'XGBRegressor']
     """
+    if isinstance(n_buckets, bool) or not isinstance(n_buckets, numbers.Integral) or n_buckets < 1:
+        raise ValueError(
+            f"n_buckets must be a positive int (len(bins) + 1, 7 for the default bins); "
+            f"got {n_buckets!r}"
+        )
     regs = _default_regressors(int(n_buckets), _seed_from(random_state))
     return [regs[k] for k in range(int(n_buckets))]
 

@@ -221,6 +221,9 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self : AccountRouter
             Fitted router.
         """
+        for attr in ("known_", "unseen_", "classes_"):  # a failed refit leaves no stale parts
+            if hasattr(self, attr):
+                delattr(self, attr)
         X = self._validate_X(X, reset=True)  # validate_data resets both column records
         if y is None:
             raise ValueError(
@@ -230,18 +233,21 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         check_consistent_length(X, y)
         self._new_rows(X)  # the column must be there and numeric from the start
-        self.classes_ = np.unique(y)
+        classes = np.unique(y)
+        fitted = {}
         for role in ("known", "unseen"):
             est = clone(getattr(self, role))
             Xs = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight)
-            fitted = _call_sub(role, est, "fit", Xs, y, **kwargs)
-            setattr(self, f"{role}_", fitted)
-            missing = np.setdiff1d(np.asarray(fitted.classes_), self.classes_)
+            fitted[role] = _call_sub(role, est, "fit", Xs, y, **kwargs)
+            missing = np.setdiff1d(np.asarray(fitted[role].classes_), classes)
             if missing.size:  # a classifier that invents labels cannot be aligned
                 raise ValueError(
                     f"{role} classifier reports classes {missing.tolist()} that are not in y"
                 )
+        # assign the fitted state only once both classifiers are fit
+        self.classes_ = classes
+        self.known_, self.unseen_ = fitted["known"], fitted["unseen"]
         return self
 
     def __sklearn_is_fitted__(self):

@@ -929,3 +929,30 @@ def test_html_repr_shows_router_and_buckets(regressors):
         return  # fitting would build the seed defaults: covered elsewhere
     html = model.fit(X, y)._repr_html_()
     assert "bucket 0: &lt;= 10" in html and "DecisionTreeClassifier" in html
+
+
+def test_seed_regressors_refuses_a_bucket_count_that_is_not_a_positive_int():
+    from skbucket.bucketed import seed_regressors
+
+    assert [type(r).__name__ for r in seed_regressors(2)] == ["XGBRegressor", "XGBRegressor"]
+    for bad in (0, -2, 2.5, True, "7"):
+        with pytest.raises(ValueError, match="n_buckets must be a positive int"):
+            seed_regressors(bad)
+
+
+class _LabelInventor(BaseEstimator):
+    """A classifier without predict_proba whose predict answers a label not in classes_."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), 99)
+
+
+def test_a_classifier_predicting_a_label_outside_its_classes_is_named():
+    X, y = make_likes()
+    model = light(classifier=_LabelInventor()).fit(X, y)
+    with pytest.raises(ValueError, match=r"classifier _LabelInventor\(\)\.predict returned 99"):
+        model.predict(X)

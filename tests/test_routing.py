@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
@@ -125,6 +126,46 @@ def test_classes_are_aligned_and_a_classifier_without_proba_is_one_hot():
     proba = router.predict_proba(X)  # every row known: LinearSVC, one-hot
     assert set(np.unique(proba)) <= {0.0, 1.0} and (proba.sum(axis=1) == 1).all()
     np.testing.assert_array_equal(router.predict(X), router.known_.predict(X))
+
+
+class _ReversedClasses(BaseEstimator, ClassifierMixin):
+    """A classifier without predict_proba whose classes_ are not sorted (sklearn's are)."""
+
+    def fit(self, X, y):
+        self.tree_ = DecisionTreeClassifier(random_state=0).fit(X, y)
+        self.classes_ = self.tree_.classes_[::-1]
+        return self
+
+    def predict(self, X):
+        return self.tree_.predict(X)
+
+
+def test_a_classifier_without_proba_whose_classes_are_unsorted_is_one_hot_on_its_labels():
+    X, y = _data()
+    router = AccountRouter(_ReversedClasses(), _ReversedClasses()).fit(X, y)
+    proba = router.predict_proba(X)
+    assert_array_equal(router.classes_[np.argmax(proba, axis=1)], router.known_.predict(X))
+    assert (proba.sum(axis=1) == 1).all()
+    model = BucketedRegressor(_ReversedClasses(), Ridge(), bins=(0.5, 1.5)).fit(X, y)
+    assert_array_equal(model.predict_bucket(X), model.classifier_.predict(X))
+    assert set(model.predict_bucket(X)) == {0, 1, 2}
+
+
+def test_a_failed_refit_leaves_no_stale_classifier():
+    X, y = _data()
+    router = AccountRouter(LogisticRegression(), LogisticRegression()).fit(X, y)
+    bad = X.assign(b=np.nan)  # LogisticRegression refuses NaN: the refit fails at `known`
+    with pytest.raises(ValueError, match="NaN"):
+        router.fit(bad, y)
+    with pytest.raises(NotFittedError):
+        router.predict_proba(X)
+    for attr in ("known_", "unseen_", "classes_"):
+        assert not hasattr(router, attr)
+    router.set_params(known=DecisionTreeClassifier())  # now the refit fails at `unseen`
+    with pytest.raises(ValueError, match="NaN"):
+        router.fit(bad.assign(b=X["b"]).assign(a=np.nan), y)
+    with pytest.raises(NotFittedError):
+        router.predict(X)
 
 
 def test_sample_weight_reaches_both_classifiers():
