@@ -257,13 +257,29 @@ def _select_columns(X, columns, param):
     return out
 
 
+def _column_origin(X, columns):
+    """Positions in ``X`` of the columns ``columns`` picks, for messages; None for a DataFrame
+    (a selected DataFrame keeps its column names) or when nothing is selected."""
+    if columns is None or _is_dataframe(X) or not hasattr(X, "shape") or len(X.shape) != 2:
+        return None
+    key = columns(X) if callable(columns) else columns
+    try:
+        return np.atleast_1d(np.arange(X.shape[1])[key])
+    except (IndexError, TypeError, ValueError):
+        return None
+
+
 def _describe(est):
     text = repr(est)
     return text if len(text) <= 80 else type(est).__name__ + "(...)"
 
 
-def _call_sub(role, est, method, X, *args, **kwargs):
+def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
     """Call ``est.method``; re-raise failures caused by string columns as ValueError.
+
+    ``origin`` is ``(rows, columns)``: where the rows and (for an array) the columns of ``X``
+    sit in the user's input, when ``X`` is a part of it (either may be None: the same); the
+    message names the user's row and column.
 
     A prediction (any method but ``fit``) must have one row per row of ``X``: numpy would
     otherwise broadcast a single row over all of them when it is placed in the output.
@@ -271,8 +287,15 @@ def _call_sub(role, est, method, X, *args, **kwargs):
     try:
         result = getattr(est, method)(X, *args, **kwargs)
     except Exception as exc:
-        cols = _string_columns(X)
         message = str(exc)
+        cols = _string_columns(X)
+        cited = [hit for hit in cols if str(hit[2]) in message]  # the value the error names
+        cols = cited or cols
+        rows, positions = origin if origin is not None else (None, None)
+        if rows is not None:
+            cols = [(c, int(rows[r]), v) for c, r, v in cols]
+        if positions is not None and not _is_dataframe(X):
+            cols = [(int(positions[c]) if isinstance(c, int) else c, r, v) for c, r, v in cols]
         conversion = any(  # what numeric estimators say of text (sklearn, XGBoost, CatBoost)
             words in message.lower()
             for words in (
@@ -286,10 +309,15 @@ def _call_sub(role, est, method, X, *args, **kwargs):
         )
         if cols and conversion:
             shown = ", ".join(f"{c!r} (row {r}: {v!r})" for c, r, v in cols[:5])
+            advice = (
+                "Drop those columns, or encode them in this Pipeline's steps."
+                if isinstance(getattr(est, "steps", None), list)
+                else "Drop or encode those columns, or give this step a Pipeline that "
+                "selects/encodes them."
+            )
             raise ValueError(
                 f"{role} {_describe(est)} cannot take the string column(s) {shown} in "
-                f"{method}: {type(exc).__name__}: {message}. Drop or encode those columns, "
-                "or give this step a Pipeline that selects/encodes them."
+                f"{method}: {type(exc).__name__}: {message}. {advice}"
             ) from exc
         raise
     if method != "fit":
@@ -308,19 +336,21 @@ def _call_sub(role, est, method, X, *args, **kwargs):
     return result
 
 
-def _class_proba(role, clf, X, columns, n_columns):
+def _class_proba(role, clf, X, columns, n_columns, origin=None):
     """``clf``'s class probabilities on ``X`` placed in an ``(n_samples, n_columns)`` array.
 
     ``columns[i]`` is the output column of ``clf.classes_[i]`` (in the classifier's own order);
-    other columns are 0. A classifier without ``predict_proba`` gives one-hot rows.
+    other columns are 0. A classifier without ``predict_proba`` gives one-hot rows. ``origin``
+    as for :func:`_call_sub`.
     """
     n = _num_samples(X)
     out = np.zeros((n, n_columns), dtype=np.float64)
     columns = np.asarray(columns, dtype=np.int64)
     if hasattr(clf, "predict_proba"):
-        out[:, columns] = np.asarray(_call_sub(role, clf, "predict_proba", X), dtype=np.float64)
+        proba = _call_sub(role, clf, "predict_proba", X, origin=origin)
+        out[:, columns] = np.asarray(proba, dtype=np.float64)
         return out
-    pred = np.asarray(_call_sub(role, clf, "predict", X)).reshape(-1)
+    pred = np.asarray(_call_sub(role, clf, "predict", X, origin=origin)).reshape(-1)
     classes = np.asarray(clf.classes_)
     order = np.argsort(classes, kind="stable")  # sklearn keeps classes_ sorted; not everyone
     pos = np.minimum(np.searchsorted(classes[order], pred), classes.size - 1)
@@ -1013,6 +1043,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
         X_clf = _select_columns(X, self.classifier_columns, "classifier_columns")
         X_reg = _select_columns(X, self.regressor_columns, "regressor_columns")
+        kept = idx if weighted and not keep.all() else None  # rows of the user's X, by position
+        clf_cols = _column_origin(X, self.classifier_columns)
+        reg_cols = _column_origin(X, self.regressor_columns)
 
         # 1. the router
         present = np.unique(buckets)
@@ -1024,7 +1057,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         else:
             classifier_ = clone(classifier)
             kw = _fit_kwargs("classifier", classifier_, sample_weight if weighted else None)
-            _call_sub("classifier", classifier_, "fit", X_clf, buckets, **kw)
+            _call_sub(
+                "classifier", classifier_, "fit", X_clf, buckets, origin=(kept, clf_cols), **kw
+            )
 
         # 2. one regressor per bucket with enough rows
         y_fit = y if funcs is None else self._transformed_targets(funcs, y)
@@ -1038,7 +1073,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             sw = sample_weight[rows] if weighted else None
             kw = _fit_kwargs(f"regressors[{k}]", est, sw)
             X_k = _safe_indexing(X_reg, rows)
-            _call_sub(f"regressors[{k}]", est, "fit", X_k, y_fit[rows], **kw)
+            origin = (rows if kept is None else kept[rows], reg_cols)
+            _call_sub(f"regressors[{k}]", est, "fit", X_k, y_fit[rows], origin=origin, **kw)
             regressors[k] = est
         if own:
             own_arr = np.asarray(own)
@@ -1138,10 +1174,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return self._bucket_proba(X)
 
     def _bucket_proba(self, X):
+        origin = (None, _column_origin(X, self._classifier_columns_))
         X = _select_columns(X, self._classifier_columns_, "classifier_columns")
         clf = self.classifier_
         buckets = np.asarray(clf.classes_, dtype=np.int64)  # a class is its bucket's column
-        return _class_proba("classifier", clf, X, buckets, self.n_buckets_)
+        return _class_proba("classifier", clf, X, buckets, self.n_buckets_, origin=origin)
 
     def predict_bucket(self, X):
         """Predicted bucket per row (the most probable one; ties go to the lower bucket).
@@ -1163,10 +1200,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         upper = np.inf if k == self.n_buckets_ - 1 else self.bins_[k]
         return lower, upper
 
-    def _regress(self, k, X, rows):
-        """Raw-space prediction of bucket ``k``'s regressor on ``X[rows]``."""
+    def _regress(self, k, X, rows, columns=None):
+        """Raw-space prediction of bucket ``k``'s regressor on ``X[rows]`` (``X``: the
+        regressor columns, at the positions ``columns`` of the user's X when not None)."""
         X_k = X if rows is None else _safe_indexing(X, rows)
-        pred = _call_sub(f"regressors[{k}]", self.regressors_[k], "predict", X_k)
+        regressor = self.regressors_[k]
+        pred = _call_sub(f"regressors[{k}]", regressor, "predict", X_k, origin=(rows, columns))
         pred = np.asarray(pred, dtype=np.float64).reshape(-1)
         funcs = self._target_funcs_
         if funcs is not None:
@@ -1193,6 +1232,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         proba = self._bucket_proba(X)
+        columns = _column_origin(X, self._regressor_columns_)
         X = _select_columns(X, self._regressor_columns_, "regressor_columns")
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
@@ -1200,7 +1240,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             for k in range(self.n_buckets_):
                 rows = np.flatnonzero(proba[:, k] > 0)
                 if rows.size:
-                    pred = self._regress(k, X, rows)  # raw space, clipped if asked
+                    pred = self._regress(k, X, rows, columns)  # raw space, clipped if asked
                     if funcs is not None:
                         pred = np.asarray(funcs[0](pred), dtype=np.float64).reshape(-1)
                     out[rows] += proba[rows, k] * pred
@@ -1210,5 +1250,5 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             chosen = np.argmax(proba, axis=1)
             for k in np.unique(chosen):
                 rows = np.flatnonzero(chosen == k)
-                out[rows] = self._regress(int(k), X, rows)
+                out[rows] = self._regress(int(k), X, rows, columns)
         return out

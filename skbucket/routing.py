@@ -31,6 +31,7 @@ from sklearn.utils.validation import (
 from .bucketed import (
     _call_sub,
     _class_proba,
+    _column_origin,
     _fit_kwargs,
     _is_dataframe,
     _select_columns,
@@ -237,9 +238,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         fitted = {}
         for role in ("known", "unseen"):
             est = clone(getattr(self, role))
-            Xs = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
+            spec = getattr(self, f"{role}_columns")
+            Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight)
-            fitted[role] = _call_sub(role, est, "fit", Xs, y, **kwargs)
+            origin = (None, _column_origin(X, spec))
+            fitted[role] = _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             missing = np.setdiff1d(np.asarray(fitted[role].classes_), classes)
             if missing.size:  # a classifier that invents labels cannot be aligned
                 raise ValueError(
@@ -275,10 +278,12 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if not rows.any():
                 continue
             est = getattr(self, f"{role}_")
-            part = _select_columns(X, getattr(self, f"{role}_columns"), f"{role}_columns")
+            spec = getattr(self, f"{role}_columns")
+            part = _select_columns(X, spec, f"{role}_columns")
             part = part.iloc[rows] if _is_dataframe(part) else part[rows]
             cols = np.searchsorted(self.classes_, np.asarray(est.classes_))
-            out[rows] = _class_proba(role, est, part, cols, len(self.classes_))
+            origin = (np.flatnonzero(rows), _column_origin(X, spec))
+            out[rows] = _class_proba(role, est, part, cols, len(self.classes_), origin=origin)
         return out
 
     def predict(self, X):

@@ -627,6 +627,41 @@ def test_a_text_step_error_is_not_blamed_on_string_columns():
     assert "cannot take the string column" not in str(info.value)
 
 
+def test_a_string_value_is_named_at_its_row_and_column_of_the_users_X():
+    # sub-estimators see a part of X (a bucket's rows, the rows left after zero weights, the
+    # selected columns); the message names the row and column of the X the user passed
+    X, y = make_likes(n=120, n_features=4)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).astype(object)
+    frame.loc[37, "c"] = "ten"
+    w = np.ones(len(y))
+    w[:20] = 0.0
+    at_37 = r"{} .*cannot take the string column\(s\) {} \(row 37: 'ten'\)"
+    with pytest.raises(ValueError, match=at_37.format(r"regressors\[\d\]", "'c'")):
+        light(classifier_columns=["a"]).fit(frame, y)  # a bucket's rows
+    with pytest.raises(ValueError, match=at_37.format("classifier", "'c'")):
+        light().fit(frame, y, sample_weight=w)  # the rows left after the zero weights
+    with pytest.raises(ValueError, match=at_37.format(r"regressors\[\d\]", "'c'")):
+        light(classifier_columns=["a"]).fit(frame, y, sample_weight=w)
+    array = X.astype(object)
+    array[37, 3] = "ten"
+    with pytest.raises(ValueError, match=at_37.format(r"regressors\[\d\]", "3")):
+        light(classifier_columns=[0], regressor_columns=[0, 3]).fit(array, y)  # not column 1
+    model = light(classifier_columns=[0], regressor_columns=[1, 3]).fit(X, y)
+    with pytest.raises(ValueError, match=at_37.format(r"regressors\[\d\]", "3")):
+        model.predict(array)
+    model = light(classifier_columns=[1, 3]).fit(X, y)
+    with pytest.raises(ValueError, match=at_37.format("classifier", "3")):
+        model.predict(array)
+    # only the column whose value the error names; a Pipeline is not told to become one
+    frame.loc[5, "a"] = "n/a"
+    encoded = make_pipeline(
+        ColumnTransformer([("drop", "drop", ["a"])], remainder="passthrough"), Ridge()
+    )
+    with pytest.raises(ValueError, match=r"column\(s\) 'c' \(row 37: 'ten'\) in fit") as info:
+        light(regressors=encoded, classifier_columns=["b"]).fit(frame, y)
+    assert "'a'" not in str(info.value) and "give this step a Pipeline" not in str(info.value)
+
+
 @pytest.mark.filterwarnings("ignore:X has feature names")  # the frame at predict, as meant
 @pytest.mark.parametrize("routing", ["hard", "soft"])
 def test_a_sub_estimator_answering_fewer_rows_than_X_is_an_error(routing):

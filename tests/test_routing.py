@@ -233,3 +233,18 @@ def test_as_the_router_of_a_bucketed_regressor():
     prior = np.bincount(assign_buckets(likes, (10, 100)), minlength=3) / len(likes)
     np.testing.assert_allclose(proba[new], np.tile(prior, (new.sum(), 1)))
     assert np.ptp(proba[~new], axis=0).max() > 0.1  # known rows: the logistic router varies
+
+
+def test_a_string_value_is_named_at_its_row_of_the_users_X():
+    # each classifier sees only its own rows (known / new accounts): the message names the row
+    # of the X passed to predict_proba
+    X, y = _data()
+    router = AccountRouter(LogisticRegression(), LogisticRegression()).fit(X, y)
+    X_new = X.astype({"a": object})
+    X_new.loc[[0, 1, 2], "inferred_company_count"] = 0.0  # new accounts, before row 37
+    X_new.loc[37, "a"] = "ten"
+    with pytest.raises(ValueError, match=r"known .*column\(s\) 'a' \(row 37: 'ten'\)"):
+        router.predict_proba(X_new)
+    X_new.loc[37, "inferred_company_count"] = 0.0
+    with pytest.raises(ValueError, match=r"unseen .*column\(s\) 'a' \(row 37: 'ten'\)"):
+        router.predict_proba(X_new)
