@@ -184,21 +184,26 @@ def _is_dataframe(X):
 
 
 def _is_text_1d(X):
-    """True for a 1-D sequence of strings (input for a text classifier)."""
+    """True for 1-D text (input for a text classifier): a Series, 1-D array, list or tuple
+    holding at least one str. Its other values (missing, numbers) go to the sub-estimators as
+    they are, wherever they stand, so their own errors or handling apply."""
     if isinstance(X, str) or _is_dataframe(X):
         return False
     if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 1:  # pandas Series
-        values = X.dropna()
-        return len(values) > 0 and all(isinstance(v, str) for v in values.iloc[:100])
-    if isinstance(X, np.ndarray):
-        if X.ndim != 1:
+        if X.dtype.kind in "biufcmM":
+            return False
+        values = X.to_numpy()
+    elif isinstance(X, np.ndarray):
+        if X.ndim != 1 or X.dtype.kind not in "USO":
             return False
         if X.dtype.kind in "US":
-            return True
-        return X.dtype.kind == "O" and X.size > 0 and all(isinstance(v, str) for v in X[:100])
-    if isinstance(X, list | tuple):
-        return len(X) > 0 and all(isinstance(v, str) for v in X)
-    return False
+            return X.size > 0
+        values = X
+    elif isinstance(X, list | tuple):
+        values = X
+    else:
+        return False
+    return any(isinstance(v, str) for v in values)
 
 
 def _string_columns(X, limit=10):

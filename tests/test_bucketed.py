@@ -24,7 +24,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -625,6 +625,27 @@ def test_a_text_step_error_is_not_blamed_on_string_columns():
     with pytest.raises(ValueError, match="invalid document") as info:
         model.predict(pd.Series(["a post", np.nan]))
     assert "cannot take the string column" not in str(info.value)
+
+
+@pytest.mark.parametrize("row", [5, 120])
+@pytest.mark.parametrize("value", [2024, None])
+@pytest.mark.parametrize("container", [pd.Series, list, np.asarray])
+def test_1d_text_with_one_other_value_is_text_wherever_it_stands(row, value, container):
+    # a text step that takes numbers and None: the model must pass the column on as text
+    # (one int at row 5 of a Series was refused as "not 2-D", at row 120 accepted)
+    texts = pd.Series([f"post {i} {'cats' if i % 3 else 'dogs'}" for i in range(150)], dtype=object)
+    texts[row] = value
+    as_str = FunctionTransformer(lambda docs: [str(d) for d in docs])
+    model = BucketedRegressor(
+        make_pipeline(as_str, TfidfVectorizer(), LogisticRegression()),
+        make_pipeline(as_str, TfidfVectorizer(), Ridge()),
+        bins=(100, 1000),
+    )
+    X = container(list(texts)) if container is not pd.Series else texts
+    pred = model.fit(X, np.arange(150.0) * 10).predict(X)
+    assert pred.shape == (150,)
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container|Expected 2D"):
+        model.fit(container([1.0, 2.0, 3.0] * 50), np.arange(150.0))  # numbers are no text
 
 
 def test_a_string_value_is_named_at_its_row_and_column_of_the_users_X():
