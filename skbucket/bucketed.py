@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._tags import get_tags
+from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_samples,
@@ -370,12 +371,16 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
 
 
 def _fit_kwargs(role, est, sample_weight):
-    """``sample_weight`` keyword for ``est.fit`` (a Pipeline gets it on its final step)."""
+    """``sample_weight`` keyword for ``est.fit`` (a Pipeline gets it on its final step, or,
+    with scikit-learn's metadata routing enabled, routes it itself to the steps that
+    request it)."""
     if sample_weight is None:
         return {}
     if has_fit_parameter(est, "sample_weight"):
         return {"sample_weight": sample_weight}
     steps = getattr(est, "steps", None)
+    if isinstance(steps, list) and steps and _routing_enabled():
+        return {"sample_weight": sample_weight}
     if isinstance(steps, list) and steps:
         name, last = steps[-1]
         if last not in (None, "passthrough") and has_fit_parameter(last, "sample_weight"):
@@ -810,7 +815,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         """Forward ``set_output`` to the given sub-estimators that support it.
 
         ``BucketedRegressor`` itself outputs predictions, not a transformed ``X``; this
-        only configures transformers inside e.g. Pipeline sub-estimators (in place).
+        only configures transformers inside e.g. Pipeline sub-estimators (in place), the
+        given ones and, once fitted, their fitted copies (as a fitted Pipeline does).
 
         Parameters
         ----------
@@ -825,6 +831,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if transform is None:
             return self
         subs = [self.classifier, self.regressors] + [e for _, _, e in self._regressor_items()]
+        subs += [getattr(self, "classifier_", None), *getattr(self, "regressors_", {}).values()]
         for est in subs:
             if _is_estimator(est) and hasattr(est, "set_output"):
                 est.set_output(transform=transform)

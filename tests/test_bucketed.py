@@ -208,6 +208,37 @@ def test_set_output_pandas_pipeline_keeps_feature_names():
     assert isinstance(inner[0].fit_transform(df), pd.DataFrame)
     model.fit(df, y)
     assert isinstance(model.regressors_[1][0].transform(df), pd.DataFrame)
+    # set after fit, it reaches the fitted copies too (as a fitted Pipeline's does)
+    plain = light(
+        classifier=make_pipeline(StandardScaler(), DecisionTreeClassifier(random_state=0)),
+        regressors=make_pipeline(StandardScaler(), Ridge()),
+    ).fit(df, y)
+    assert isinstance(plain.classifier_[0].transform(df), np.ndarray)
+    plain.set_output(transform="pandas")
+    assert isinstance(plain.classifier_[0].transform(df), pd.DataFrame)
+    assert all(isinstance(r[0].transform(df), pd.DataFrame) for r in plain.regressors_.values())
+
+
+def test_sample_weight_with_metadata_routing_enabled():
+    # with scikit-learn's metadata routing on, a Pipeline sub-estimator routes sample_weight
+    # itself to the steps that request it (step__sample_weight would be refused by it)
+    import sklearn
+
+    X, y = make_likes()
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    expected = light(
+        classifier=make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    ).fit(X, y, sample_weight=w)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            LogisticRegression(max_iter=1000).set_fit_request(sample_weight=True),
+        )
+        model = light(classifier=clf).fit(X, y, sample_weight=w)
+        assert_allclose(model.predict(X), expected.predict(X))
+        unrequested = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        with pytest.raises(Exception, match="sample_weight.*not explicitly set as requested"):
+            light(classifier=unrequested).fit(X, y, sample_weight=w)
 
 
 def test_text_column_dataframe_with_pipelines():
