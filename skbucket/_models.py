@@ -609,20 +609,15 @@ def clear_model_registry() -> None:
 
 
 _FINGERPRINTS: dict[tuple, str] = {}
-_SMALL_FILE = 4 * 2**20
-_EDGE = 2**20
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".msgpack", ".h5", ".gguf")
+_CHUNK = 2**20
 
 
-def _file_digest(path: Path, size: int) -> str:
+def _file_digest(path: Path) -> str:
+    """SHA-256 of the whole file, read in 1 MiB chunks (about 1 s per GB)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
-        if size <= _SMALL_FILE:
-            h.update(fh.read())
-        else:
-            h.update(fh.read(_EDGE))
-            fh.seek(size - _EDGE)
-            h.update(fh.read(_EDGE))
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
     return h.hexdigest()
 
 
@@ -632,11 +627,10 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
     Used in cache keys so a different checkpoint never reuses stale entries.
 
     * Local folder (or file): SHA-256 over, for every file (recursively, hidden files
-      skipped), its relative name, its size and the SHA-256 of its content; files larger than
-      4 MiB (weights) contribute their first and last MiB instead of their full content, which
-      keeps this fast for GB-sized checkpoints while any re-save, re-train or re-quantisation
-      (which changes sizes, headers or tail bytes) changes the fingerprint. Memoised per
-      process on (path, names, sizes, mtimes).
+      skipped), its relative name, its size and the SHA-256 of its whole content, so any
+      change to any byte of the checkpoint (a re-save after fine-tuning some layers, say)
+      changes the fingerprint. Reading the weights costs about a second per GB, once per
+      process: the result is memoised on (path, names, sizes, mtimes).
     * Hub id: the id, the requested revision and the commit hash of the snapshot in the local
       Hugging Face cache when it can be resolved (otherwise only id + revision).
 
@@ -685,7 +679,7 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
     parts = []
     for p, st in stats:
         name = p.name if p == local else p.relative_to(local).as_posix()
-        parts.append((name, st.st_size, _file_digest(p, st.st_size)))
+        parts.append((name, st.st_size, _file_digest(p)))
     fp = hash_key("local", parts)[:16]
     _FINGERPRINTS[memo_key] = fp
     return fp

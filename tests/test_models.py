@@ -205,7 +205,7 @@ def test_model_fingerprint_tracks_content_not_location(tmp_path):
     a = tmp_path / "a"
     a.mkdir()
     (a / "config.json").write_text('{"hidden_size": 4}')
-    (a / "model.safetensors").write_bytes(bytes(range(256)) * 40000)  # > 4 MiB: edge hashing
+    (a / "model.safetensors").write_bytes(bytes(range(256)) * 40000)  # > 4 MiB, many chunks
     (a / ".gitattributes").write_text("ignored")
     fp = model_fingerprint(a)
     assert len(fp) == 16 and model_fingerprint(a) == fp
@@ -220,6 +220,12 @@ def test_model_fingerprint_tracks_content_not_location(tmp_path):
     data[-1] ^= 0xFF  # re-trained weights: tail bytes differ
     (c / "model.safetensors").write_bytes(bytes(data))
     assert model_fingerprint(c) != fp
+    d = tmp_path / "d"
+    shutil.copytree(a, d)
+    data = bytearray((d / "model.safetensors").read_bytes())
+    data[len(data) // 2] ^= 0xFF  # some middle layers re-trained and saved over the file
+    (d / "model.safetensors").write_bytes(bytes(data))
+    assert model_fingerprint(d) != fp
 
 
 def test_model_fingerprint_hub_id_and_missing_path(tmp_path):
