@@ -70,7 +70,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         :func:`sklearn.utils.class_weight.compute_class_weight` on the rows with a
         positive weight, ``n_samples / (n_classes * bincount(y))`` (the likes buckets are
         very unbalanced). A dict maps class label to weight (missing classes get 1; labels
-        absent from ``y`` are ignored, as in scikit-learn).
+        absent from ``y`` are ignored). As in scikit-learn, a dict that leaves some classes
+        out *and* holds keys that are no class (``"3"`` for the int bucket 3, say) is an
+        error, since one of its keys was meant for them.
     validation_fraction : float, default=0.1
         Share of the rows held out (stratified when every class has at least two rows
         and both sides can hold one row per class) to measure ``val_loss`` and
@@ -331,8 +333,16 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 per_class[present] = compute_class_weight(
                     "balanced", classes=present, y=y_enc[positive]
                 )
-            else:  # keys of classes absent from this y are ignored, as scikit-learn's do
-                per_class = np.array([float(self.class_weight.get(c, 1.0)) for c in classes])
+            else:  # scikit-learn's rules for a dict (its error names the classes left out)
+                try:
+                    per_class = compute_class_weight(
+                        self.class_weight, classes=classes, y=classes[y_enc]
+                    )
+                except ValueError as exc:
+                    raise ValueError(
+                        f"DistilBertClassifier: class_weight={self.class_weight!r}: {exc}; its "
+                        f"keys must be labels of y (classes {[_py(c) for c in classes]})."
+                    ) from exc
             weights = weights * per_class[y_enc]
         if not (weights > 0).any():
             raise ValueError(

@@ -172,10 +172,21 @@ def test_class_weight_balanced_equals_balanced_sample_weight(tiny):
     c = make(tiny, epochs=2, class_weight={"pos": 3.0}).fit(X, y)
     d = make(tiny, epochs=2).fit(X, y, sample_weight=np.where(y == "pos", 3.0, 1.0))
     np.testing.assert_allclose(c.predict_proba(X), d.predict_proba(X), atol=1e-6)
-    # a class absent from this y (a thin bucket missing from a CV fold) is ignored, as
-    # scikit-learn's classifiers ignore it
-    e = make(tiny, epochs=2, class_weight={"pos": 3.0, "meh": 2.0}).fit(X, y)
+    # a class absent from this y (a thin bucket missing from a CV fold) is ignored when every
+    # class of y has its weight, as scikit-learn's classifiers ignore it
+    e = make(tiny, epochs=2, class_weight={"pos": 3.0, "neg": 1.0, "meh": 2.0}).fit(X, y)
     np.testing.assert_allclose(e.predict_proba(X), c.predict_proba(X), atol=1e-6)
+
+
+def test_class_weight_keys_that_are_no_class_while_classes_lack_one_are_refused(tiny):
+    # as scikit-learn refuses them: a key meant for a class (the string '1' read from a JSON
+    # config for the int bucket 1) was silently ignored, training unweighted
+    X, y = toy(12)
+    y = (y == "pos").astype(int)
+    with pytest.raises(ValueError, match=r"class_weight=\{'1': 10\}: The classes, \[0, 1\], are "):
+        make(tiny, epochs=1, class_weight={"1": 10}).fit(X, y)
+    with pytest.raises(ValueError, match=r"The classes, \['neg'\], are not in class_weight"):
+        make(tiny, epochs=1, class_weight={"pos": 3.0, "meh": 2.0}).fit(*toy(12))
 
 
 def test_early_stopping_keeps_the_best_epoch(tiny):
