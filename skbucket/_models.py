@@ -519,7 +519,8 @@ def load_pretrained(
         (tokenizers, configs, processors).
     dtype : str, torch.dtype or None
         For torch modules: passed to ``from_pretrained(dtype=...)`` after
-        :func:`resolve_dtype`. ``None`` keeps the default (float32).
+        :func:`resolve_dtype`. ``None`` passes none: transformers 5 then keeps the dtype the
+        checkpoint was saved in (``config.json``'s ``dtype``), which may be float16.
     eval_mode : bool, default=True
         Call ``.eval()`` on torch modules.
     **kwargs

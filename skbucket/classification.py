@@ -358,17 +358,24 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         return weights
 
     def _new_model(self, n_classes, classes):
-        """Base encoder weights (shared, read-only) + a new seeded classification head."""
+        """Base encoder weights (shared, read-only) + a new seeded classification head.
+
+        Training runs in float32 whatever dtype the checkpoint was saved in: AdamW on float16
+        weights diverges at any learning rate, and on bfloat16 most small updates round away.
+        """
+        import torch
         from transformers import AutoModelForSequenceClassification
 
-        base = _models.load_pretrained("AutoModel", self.model)
+        base = _models.load_pretrained("AutoModel", self.model, dtype="float32")
         config = copy.deepcopy(base.config)
         config.num_labels = n_classes
         config.id2label = {i: str(c) for i, c in enumerate(classes)}
         config.label2id = {str(c): i for i, c in enumerate(classes)}
-        model = AutoModelForSequenceClassification.from_config(config)
+        config.dtype = torch.float32
+        model = AutoModelForSequenceClassification.from_config(config).float()
         model.base_model.load_state_dict(base.state_dict())
         return model
+
 
     def _check_max_length(self, model):
         limit = getattr(model.config, "max_position_embeddings", None)

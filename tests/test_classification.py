@@ -189,6 +189,26 @@ def test_class_weight_keys_that_are_no_class_while_classes_lack_one_are_refused(
         make(tiny, epochs=1, class_weight={"pos": 3.0, "meh": 2.0}).fit(*toy(12))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_a_half_precision_checkpoint_is_fine_tuned_in_float32(tiny, tmp_path, dtype):
+    # transformers 5 keeps a checkpoint's stored dtype: AdamW on float16 weights diverged at any
+    # learning rate, on bfloat16 most small updates rounded away
+    from transformers import AutoModel
+
+    half, full = tmp_path / dtype, tmp_path / "float32"
+    shutil.copytree(tiny, half)
+    AutoModel.from_pretrained(tiny).to(getattr(torch, dtype)).save_pretrained(half)
+    shutil.copytree(tiny, full)  # the same (rounded) weights, saved in float32
+    AutoModel.from_pretrained(half).float().save_pretrained(full)
+    assert json.loads((half / "config.json").read_text())["dtype"] == dtype
+    X, y = toy(24)
+    a = make(tiny, model=str(half), epochs=2).fit(X, y)
+    b = make(tiny, model=str(full), epochs=2).fit(X, y)
+    assert {p.dtype for p in a._rt_finetuned[0].parameters()} == {torch.float32}
+    assert np.isfinite(a.history_[-1]["train_loss"])
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+
+
 def test_early_stopping_keeps_the_best_epoch(tiny):
     X, y = toy(40)
     params = dict(learning_rate=0.05, early_stopping=True, validation_fraction=0.25)
