@@ -602,6 +602,21 @@ def load_pretrained(
         return obj
 
 
+def check_max_length(estimator: Any, config: Any) -> None:
+    """Refuse an ``estimator.max_length`` longer than the model's position embeddings.
+
+    Checked where the model is used (``fit`` and prediction), so a ``max_length`` set after
+    ``fit`` gets this message instead of torch's size mismatch deep in the forward pass.
+    """
+    limit = getattr(config, "max_position_embeddings", None)
+    if limit is not None and estimator.max_length > limit:
+        raise ValueError(
+            f"{type(estimator).__name__}: max_length={estimator.max_length} exceeds the "
+            f"model's max_position_embeddings={limit} ({estimator.model!r}); use "
+            f"max_length <= {limit}."
+        )
+
+
 def clear_model_registry() -> None:
     """Forget every loaded model (frees memory once no estimator holds a reference)."""
     with _REGISTRY_LOCK:

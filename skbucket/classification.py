@@ -376,14 +376,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         model.base_model.load_state_dict(base.state_dict())
         return model
 
-
     def _check_max_length(self, model):
-        limit = getattr(model.config, "max_position_embeddings", None)
-        if limit is not None and self.max_length > limit:
-            raise ValueError(
-                f"DistilBertClassifier: max_length={self.max_length} exceeds the model's "
-                f"max_position_embeddings={limit} ({self.model!r})."
-            )
+        _models.check_max_length(self, model.config)
 
     def _train(self, model, tokenizer, texts, y, w, rng, device):
         import torch
@@ -584,6 +578,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         texts = _models.as_text_list(X, estimator=self)
         device = _models.resolve_device(self.device)
         model, tokenizer = self._fitted_model(device)
+        self._check_max_length(model)  # max_length may have been set after fit
         logits = self._logits(model, tokenizer, texts, device, cache=None)
         if logits.shape[0] == 0:
             logits = np.empty((0, len(self.classes_)))

@@ -346,12 +346,7 @@ class DistilBertEmbedder(
         else:
             _models.resolve_dtype(self.dtype, _models.resolve_device(self.device))  # validate
         config = _models.load_pretrained("AutoConfig", self.model)
-        max_positions = getattr(config, "max_position_embeddings", None)
-        if max_positions is not None and self.max_length > max_positions:
-            raise ValueError(
-                f"max_length={self.max_length} exceeds the model's max_position_embeddings="
-                f"{max_positions} ({self.model!r}); use max_length <= {max_positions}"
-            )
+        _models.check_max_length(self, config)
         self.hidden_size_ = int(config.hidden_size)
         return self
 
@@ -377,6 +372,9 @@ class DistilBertEmbedder(
         _check_feature_names(self, X, reset=False)
         if not texts:
             return np.empty((0, self.hidden_size_), dtype=np.float32)
+        # the checkpoint's config first: it checks a max_length set after fit, and a hub id
+        # not yet in the local cache is fetched now, so the cache keys name its commit
+        _models.check_max_length(self, _models.load_pretrained("AutoConfig", self.model))
         loaded = []  # the model is loaded on the first cache miss only
 
         def runtime():

@@ -189,6 +189,12 @@ def test_class_weight_keys_that_are_no_class_while_classes_lack_one_are_refused(
         make(tiny, epochs=1, class_weight={"pos": 3.0, "meh": 2.0}).fit(*toy(12))
 
 
+def test_max_length_set_after_fit_is_checked_at_predict(fitted):
+    model = pickle.loads(pickle.dumps(fitted[0])).set_params(max_length=1000)
+    with pytest.raises(ValueError, match="max_length=1000 exceeds .*max_position_embeddings=512"):
+        model.predict(["a good post"])
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_a_half_precision_checkpoint_is_fine_tuned_in_float32(tiny, tmp_path, dtype):
     # transformers 5 keeps a checkpoint's stored dtype: AdamW on float16 weights diverged at any
