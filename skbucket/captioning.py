@@ -86,7 +86,12 @@ class CaptioningError(ValueError):
         self.ref = ref
 
 
-class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseEstimator):
+class Blip2Captioner(
+    _models.TransformersEstimatorMixin,
+    TransformerMixin,
+    BaseEstimator,
+    auto_wrap_output_keys=None,  # transform's output has the columns it is given: set_output
+):
     """Add a ``caption`` column describing each post's images, made by BLIP-2.
 
     Parameters
@@ -146,7 +151,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
     n_features_in_ : int
         Number of input columns seen in :meth:`fit`.
     feature_names_in_ : ndarray of str
-        Input columns seen in :meth:`fit`.
+        Input columns seen in :meth:`fit` (recorded, not required by :meth:`transform`,
+        which reads only ``media_column`` and ``caption``).
     errors_ : pandas.DataFrame
         Set by every :meth:`transform`: one record per image (or unparseable cell) that
         failed, with columns ``row`` (index label), ``position``, ``media`` (the reference),
@@ -164,7 +170,11 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
     Notes
     -----
     **Output.** :meth:`transform` returns the input DataFrame's columns plus ``caption``
-    (a string column; an existing ``caption`` column is replaced in place). Each caption is
+    (a string column; an existing ``caption`` column is replaced in place). It reads only
+    ``media_column`` and ``caption``, so it checks only those: the other columns may differ
+    from the ones seen in :meth:`fit` (extra, missing or in another order) and are passed
+    through as they are, as a ColumnTransformer ignores the columns it does not select; a
+    pipeline after it finds its own columns by name. Each caption is
     ``model.generate(**processor(images=image, text=prompt), max_new_tokens=...,
     num_beams=..., do_sample=False)`` decoded with ``skip_special_tokens=True``, without the
     prompt tokens, and stripped. A row with several images gets their captions joined with
@@ -175,7 +185,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
 
     **Output container.** The native output is a pandas DataFrame (the columns mix texts and
     other types), also for ``set_output(transform="default")``; ``set_output(transform=
-    "pandas")`` or ``"polars"`` work as for any scikit-learn transformer.
+    "pandas")`` or ``"polars"`` work as for any scikit-learn transformer, keeping the column
+    names of the output (those of the input given to :meth:`transform`, plus ``caption``).
 
     **Work done once.** Distinct references are fetched once; images with equal bytes are
     decoded and captioned once; cached captions are not recomputed. :meth:`fit` loads no
@@ -266,7 +277,8 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                 f"{type(self).__name__} expects a pandas DataFrame with a "
                 f"{self.media_column!r} column, got {type(X).__name__}"
             )
-        validate_data(self, X, reset=reset, skip_check_array=True)
+        if reset:  # transform checks only the columns it reads (see Notes)
+            validate_data(self, X, reset=True, skip_check_array=True)
         if self.media_column not in X.columns:
             raise ValueError(
                 f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "
@@ -301,6 +313,9 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
     def get_feature_names_out(self, input_features=None):
         """Input columns followed by ``caption`` (unless the input already has one).
 
+        The names of :meth:`transform`'s output for input with the columns seen in
+        :meth:`fit`; for other input it returns that input's columns followed by ``caption``.
+
         Parameters
         ----------
         input_features : array-like of str or None
@@ -326,13 +341,15 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
         Parameters
         ----------
         X : pandas.DataFrame
-            Posts with the columns seen in :meth:`fit`.
+            Posts with a ``media_column`` column (and optionally ``caption``); its other
+            columns need not be those seen in :meth:`fit` and are passed through.
 
         Returns
         -------
         X_out : pandas.DataFrame
             A copy of ``X`` with the ``caption`` column added (or, with an existing one,
-            filled in; see ``overwrite``). Same index and row order as ``X``.
+            filled in; see ``overwrite``). Same columns, index and row order as ``X``; a
+            polars DataFrame with ``set_output(transform="polars")``.
 
         Raises
         ------
@@ -416,10 +433,52 @@ class Blip2Captioner(_models.TransformersEstimatorMixin, TransformerMixin, BaseE
                 f"{self.errors_['position'].nunique()} row(s) could not be captioned and got "
                 f"{fallback} (first: row {row!r}: {first['message']}){unreachable}; see errors_",
                 CaptioningWarning,
-                stacklevel=3,  # the caller of transform (through set_output's wrapper)
+                stacklevel=2,  # the caller of transform
             )
         X_out = X.copy()
         X_out[CAPTION_COLUMN] = pd.Series(out, index=X.index, dtype=object)
+        return self._in_container(X_out)
+
+    def set_output(self, *, transform=None):
+        """Set the output container of :meth:`transform` and ``fit_transform``.
+
+        The output keeps the column names of the input given to :meth:`transform` (plus
+        ``caption``), also when they differ from those seen in :meth:`fit`.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"`` and ``"pandas"``: a pandas DataFrame (the native output);
+            ``"polars"``: a polars DataFrame; ``None``: unchanged (the global
+            ``sklearn.set_config(transform_output=...)`` applies when never set).
+
+        Returns
+        -------
+        self : Blip2Captioner
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(
+                f"{type(self).__name__}.set_output: transform must be 'default', 'pandas', "
+                f"'polars' or None; got {transform!r}"
+            )
+        if not hasattr(self, "_sklearn_output_config"):  # the name clone() carries over
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+    def _in_container(self, X_out: pd.DataFrame):
+        """``X_out`` in the container asked for with :meth:`set_output` (or globally)."""
+        from sklearn import get_config
+
+        container = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if container is None:
+            container = get_config()["transform_output"]
+        if container == "polars":
+            import polars
+
+            return polars.from_pandas(X_out)
         return X_out
 
     # ------------------------------------------------------------------------------ helpers

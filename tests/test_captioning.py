@@ -785,10 +785,20 @@ def test_fit_errors_name_the_problem():
         Blip2Captioner(image_loader="not callable").fit(frame(["a.jpg"]))
 
 
-def test_transform_checks_columns_against_fit(blip2_path):
-    est = captioner(blip2_path).fit(frame([None], content=["x"]))
-    with pytest.raises(ValueError, match="feature names"):
-        est.transform(frame([None], text=["x"]))
+def test_transform_checks_only_the_columns_it_reads(blip2_path):
+    """Other columns may differ from fit (a pipeline's later steps find theirs by name); they
+    are passed through as given, also through set_output, whose names are those of X."""
+    est = captioner(blip2_path).fit(frame([None, None], content=["x", "y"], id=[1, 2]))
+    given = pd.DataFrame({"text": ["x", "y"], "caption": ["kept", None], "media": [None, ""]})
+    for output in (None, "pandas", "default"):
+        est.set_output(transform=output)
+        out = est.transform(given)
+        assert list(out.columns) == ["text", "caption", "media"]
+        assert out["text"].tolist() == ["x", "y"] and out["caption"].tolist() == ["kept", ""]
+    with pytest.raises(ValueError, match=r"media_column='media' is not a column of X.*'Media'"):
+        est.transform(pd.DataFrame({"Media": [None], "content": ["x"]}))
+    with pytest.raises(ValueError, match="transform must be 'default', 'pandas', 'polars'"):
+        est.set_output(transform="arrow")
     with pytest.raises(ValueError, match="not fitted|NotFittedError|fit"):
         captioner(blip2_path).transform(frame([None]))
 

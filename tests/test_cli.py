@@ -326,6 +326,42 @@ def test_fit_says_how_many_images_could_not_be_captioned(workdir, tiny_model, ca
     assert "no such file" in said[0]
 
 
+def test_a_caption_model_ignores_columns_the_pipeline_does_not_use(workdir, tiny_model, capsys):
+    """With a captioner as the first step, a file with an extra column, without the unused
+    ones or with its columns in another order predicts as the file fit saw (every post has a
+    caption, so the tiny BLIP-2 is never run)."""
+    from _tiny_blip2 import make_tiny_blip2
+
+    blip2 = make_tiny_blip2(workdir / "tiny-blip2-columns", image_size=32)
+    posts = load_captioned_posts().frame.iloc[:70]
+    train, new = workdir / "cap-train.csv", posts.iloc[50:].drop(columns=["likes"])
+    posts.iloc[:50].to_csv(train, index=False)
+    config = workdir / "cap-config.json"
+    config.write_text(json.dumps({"classifier": "hgb", "random_state": 0, "cache": False}))
+    model = workdir / "captioner.joblib"
+    args = ["fit", train, "--model", model, "--config", config, "--text-model", tiny_model]
+    code, _, err = run([*args, "--caption-model", blip2, "-q"], capsys)
+    assert code == 0, err
+    assert type(cli.load_model(model).named_steps["caption"]).__name__ == "Blip2Captioner"
+    variants = {
+        "same": new,
+        "extra": new.assign(batch="2024-05"),
+        "fewer": new.drop(columns=["id", "source_id", "regime"]),
+        "reordered": new[new.columns[::-1]],
+    }
+    predictions = {}
+    for name, frame in variants.items():
+        data, out_csv = workdir / f"cap-{name}.csv", workdir / f"cap-{name}-pred.csv"
+        frame.to_csv(data, index=False)
+        code, _, err = run(["predict", model, data, "-o", out_csv, "-q"], capsys)
+        assert code == 0, (name, err)
+        predictions[name] = pd.read_csv(out_csv)["prediction"].to_numpy()
+    for name in ("extra", "fewer", "reordered"):
+        assert predictions[name] == pytest.approx(predictions["same"], rel=1e-12), name
+    code, out, err = run(["evaluate", model, train, "-q"], capsys)
+    assert code == 0 and "rmse" in out, err
+
+
 def test_a_missing_optional_package_is_one_line_naming_the_extra(
     model_file, posts_csv, workdir, monkeypatch, capsys
 ):
