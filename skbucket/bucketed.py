@@ -1164,6 +1164,15 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "regressors_")
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if hasattr(self, "regressors_") and not hasattr(self, "_target_funcs_"):
+            # pickled by a skbucket 0.1.0 build from before fit recorded these: that build
+            # read them from the parameters at predict time, which hold the same values
+            self._target_funcs_ = self._target_funcs()
+            self._classifier_columns_ = self.classifier_columns
+            self._regressor_columns_ = self.regressor_columns
+
     # ------------------------------------------------------------------ predict
     def predict_bucket_proba(self, X):
         """Probability of every bucket per row.

@@ -502,6 +502,18 @@ def test_target_transform_pair_equals_log1p_shortcut():
         light(target_transform="sqrt").fit(X, y)
 
 
+def test_a_model_pickled_before_fit_recorded_its_settings_still_predicts():
+    # models saved by an earlier 0.1.0 build lack the fit-time target transform and columns
+    X, y = make_likes()
+    model = light(target_transform="log1p", regressor_columns=[0, 1]).fit(X, y)
+    state = dict(model.__getstate__())
+    for attr in ("_target_funcs_", "_classifier_columns_", "_regressor_columns_"):
+        del state[attr]
+    old = BucketedRegressor.__new__(BucketedRegressor)
+    old.__setstate__(state)
+    assert_allclose(old.predict(X), model.predict(X))
+
+
 def test_a_transform_that_makes_targets_non_finite_names_the_row():
     X, y = make_likes()
     y = y.copy()
