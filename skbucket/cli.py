@@ -43,6 +43,10 @@ TABLE_FORMATS = {
 }
 
 
+#: the column ``skbucket predict`` copies in front of its predictions
+ID_COLUMN = "id"
+
+
 class CLIError(ValueError):
     """A problem with the command's input that is reported as one line."""
 
@@ -67,7 +71,9 @@ def read_table(path):
     -------
     pandas.DataFrame
         The rows as read, without type conversion of the ``date`` column (the estimators parse
-        dates themselves).
+        dates themselves). An ``id`` column is read as text from CSV, TSV and XLSX files, so
+        ids are kept exactly as written (leading zeros, 19-digit ids; a file with one empty id
+        would otherwise make every id a float).
 
     Raises
     ------
@@ -87,15 +93,16 @@ def read_table(path):
             f"unsupported data file type {suffix or '(none)'!r} for {path}; "
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
+    as_text = {"dtype": {ID_COLUMN: str}}  # no effect on a file without an id column
     try:
         if kind == "csv":
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, **as_text)
         elif kind == "tsv":
-            frame = pd.read_csv(path, sep="\t")
+            frame = pd.read_csv(path, sep="\t", **as_text)
         elif kind == "parquet":
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_excel(path)
+            frame = pd.read_excel(path, **as_text)
     except UnicodeDecodeError as exc:
         where = _first_non_utf8_line(path)
         detail = (
@@ -394,8 +401,8 @@ def cmd_predict(args) -> int:
     say(f"predicting {len(X):,} posts")
     pred = model.predict(X)
     out = pd.DataFrame({"prediction": pred}, index=frame.index)
-    if "id" in frame.columns:
-        out.insert(0, "id", frame["id"].to_numpy())
+    if ID_COLUMN in frame.columns:
+        out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy())
     out.to_csv(args.output, index=False)
     say(f"predictions written to {args.output}")
     return 0

@@ -89,6 +89,27 @@ def test_predict_reads_every_format_and_writes_one_row_per_post(
     assert preds["prediction"].to_numpy() == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
+def test_predict_writes_the_ids_exactly_as_in_data(model_file, workdir, suffix, capsys):
+    frame = load_tweets().frame.iloc[80:86].astype({"id": object})
+    # zero-padded, 19 digits (float64 merges these two), empty: read as numbers, the empty
+    # cell made them floats ('7.0'), which lost the zeros and the last digits
+    ids = ["00360", "1000000000123457149", "1000000000123457150", "", "7", "8"]
+    frame["id"] = ids
+    data = workdir / f"ids{suffix}"
+    if suffix == ".xlsx":  # Excel cells hold numbers (to 15 digits) or text
+        ids = ["360", "7", "", "8", "00360", "1000000000123457149"]
+        frame["id"] = [360, 7, None, 8, "00360", "1000000000123457149"]
+        frame.to_excel(data, index=False)
+    else:
+        frame.to_csv(data, index=False, sep="\t" if suffix == ".tsv" else ",")
+    out_csv = workdir / f"ids{suffix}.csv"
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    written = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
+    assert written["id"].tolist() == ids
+
+
 def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     code, out, err = run(["evaluate", model_file, posts_csv, "--quiet"], capsys)
     assert code == 0, err
