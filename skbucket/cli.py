@@ -73,7 +73,10 @@ def read_table(path):
         The rows as read, without type conversion of the ``date`` column (the estimators parse
         dates themselves). An ``id`` column is read as text from CSV, TSV and XLSX files, so
         ids are kept exactly as written (leading zeros, 19-digit ids; a file with one empty id
-        would otherwise make every id a float).
+        would otherwise make every id a float). Only an empty cell is a missing value: texts
+        such as ``null``, ``NA``, ``None``, ``nan`` or ``N/A`` (pandas' default missing-value
+        markers) are read as the texts they are, as Parquet keeps them, so a username
+        ``null`` is an account like any other whatever the file format.
 
     Raises
     ------
@@ -93,7 +96,8 @@ def read_table(path):
             f"unsupported data file type {suffix or '(none)'!r} for {path}; "
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
-    as_text = {"dtype": {ID_COLUMN: str}}  # no effect on a file without an id column
+    # the id as text (no effect on a file without one); only an empty cell is missing
+    as_text = {"dtype": {ID_COLUMN: str}, "keep_default_na": False, "na_values": [""]}
     try:
         if kind == "csv":
             frame = pd.read_csv(path, **as_text)

@@ -110,6 +110,42 @@ def test_predict_writes_the_ids_exactly_as_in_data(model_file, workdir, suffix, 
     assert written["id"].tolist() == ids
 
 
+def test_na_words_are_texts_in_every_format(model_file, workdir, capsys):
+    """'null', 'NA', 'None', 'nan', 'N/A' are texts (a username, a company, a post); only an
+    empty cell is missing. CSV and XLSX turned them into missing values, Parquet did not."""
+    frame = load_tweets().frame.iloc[80:92].reset_index(drop=True)
+    frame.loc[0:2, "username"] = ["null", "NA", "N/A"]
+    frame.loc[3:4, "inferred_company"] = ["None", "nan"]
+    frame.loc[5:6, "content"] = ["None", "NULL"]
+    frame.loc[7, "content"] = None  # an empty cell: missing in every format
+    predictions = {}
+    for suffix in (".parquet", ".csv", ".xlsx"):
+        data = workdir / f"na-words{suffix}"
+        {".csv": frame.to_csv, ".parquet": frame.to_parquet, ".xlsx": frame.to_excel}[suffix](
+            data, index=False
+        )
+        read = cli.read_table(data)
+        assert read.loc[0:2, "username"].tolist() == ["null", "NA", "N/A"], suffix
+        assert read.loc[5:6, "content"].tolist() == ["None", "NULL"], suffix
+        assert pd.isna(read.loc[7, "content"]), suffix
+        out_csv = workdir / f"na-words{suffix}.csv"
+        code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+        assert code == 0, err
+        predictions[suffix] = pd.read_csv(out_csv)["prediction"].to_numpy()
+    for suffix in (".csv", ".xlsx"):
+        assert predictions[suffix] == pytest.approx(predictions[".parquet"], rel=1e-12), suffix
+    # the target still reads as numbers; a bad one is still a one-line error naming its row
+    assert cli.read_table(workdir / "na-words.csv")["likes"].dtype.kind in "if"
+    for bad in ("NA", ""):
+        labelled = frame.astype({"likes": object})
+        labelled.loc[4, "likes"] = bad
+        data = workdir / "bad-likes.csv"
+        labelled.to_csv(data, index=False)
+        code, _, err = run(["evaluate", model_file, data, "-q"], capsys)
+        assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+        assert "row 4" in err, err
+
+
 def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     code, out, err = run(["evaluate", model_file, posts_csv, "--quiet"], capsys)
     assert code == 0, err
