@@ -310,10 +310,19 @@ def load_model(path):
 
 
 # --------------------------------------------------------------------------- commands
+def _probe_folder(folder: Path) -> None:
+    """Create and remove a file in ``folder``: raises ``OSError`` when it cannot be written
+    (no permission, read-only or full file system), which looking at it does not tell."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".skbucket-probe-"):
+        pass
+
+
 def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
     """Refuse, before any work, an output path that would overwrite an input or cannot be
-    written (a folder, a parent that is a file, a suffix we do not write); create its
-    parent folders."""
+    written (a folder, a parent that is a file or that cannot be written into, a suffix we
+    do not write); create its parent folders."""
     out = Path(path)
     for source in inputs:
         if source is not None and (
@@ -329,6 +338,13 @@ def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CLIError(f"cannot create the folder of {what} {str(out)!r}: {exc}") from None
+    try:
+        _probe_folder(out.parent)
+    except OSError as exc:
+        raise CLIError(
+            f"cannot write {what} {str(out)!r}: its folder {str(out.parent)!r} cannot be "
+            f"written into ({exc.strerror or exc})"
+        ) from None
 
 
 def cmd_fit(args) -> int:

@@ -127,7 +127,9 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     Parameters
     ----------
     out_dir : str or path-like, default="skbucket-demo"
-        Folder for ``model.joblib``, ``report.html``, ``metrics.csv`` and the embedding cache.
+        Folder for ``model.joblib``, ``report.html``, ``metrics.csv`` and the embedding cache;
+        created if needed. A folder that cannot be written into (or a file) is refused before
+        any work (``OSError``, ``ValueError``).
     n_rows : int or None, default=None
         Use only the first ``n_rows`` posts (by id) of the 3,000-post sample.
     classifier : {"hgb", "hybrid", "distilbert"}, default="hgb"
@@ -154,7 +156,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     import pandas as pd
 
     from .baselines import GroupMedianRegressor
-    from .cli import save_model
+    from .cli import _probe_folder, save_model
     from .datasets import load_captioned_posts
     from .metrics import evaluate_estimator
     from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
@@ -165,7 +167,15 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
             print(f"[skbucket demo] {message}", file=sys.stderr, flush=True)
 
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir {str(out)!r} is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
+    try:  # before the fit, not after it
+        _probe_folder(out)
+    except OSError as exc:
+        raise OSError(
+            f"cannot write into the output folder {str(out)!r} ({exc.strerror or exc})"
+        ) from exc
     posts = load_captioned_posts()
     X, y = posts.data, posts.target
     if n_rows is not None:

@@ -207,6 +207,44 @@ def test_outputs_never_overwrite_an_input_and_bad_paths_fail_first(
     assert out_csv.is_file()
 
 
+@pytest.fixture
+def unwritable_folder(tmp_path):
+    """A folder that exists but cannot be written into (root writes through permissions, but
+    not into /proc)."""
+    import os
+
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o500)
+        yield folder
+        folder.chmod(0o700)
+        return
+    folder = Path("/proc/self")
+    if not folder.is_dir():
+        pytest.skip("no unwritable folder for root on this system")
+    yield folder
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
+    model_file, posts_csv, config, unwritable_folder, capsys
+):
+    for args in (
+        ["fit", posts_csv, "--model", unwritable_folder / "m.joblib", "--config", config],
+        ["predict", model_file, posts_csv, "-o", unwritable_folder / "p.csv"],
+        ["report", model_file, posts_csv, "-o", unwritable_folder / "r.html"],
+    ):
+        code, _, err = run(args, capsys)
+        assert code == cli.EXIT_ERROR, (args, err)
+        assert len(err.strip().splitlines()) == 1, err  # no step message: no work was done
+        assert f"its folder '{unwritable_folder}' cannot be written into" in err, err
+    code, _, err = run(["demo", "--out", unwritable_folder, "--rows", 50], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert f"cannot write into the output folder '{unwritable_folder}'" in err, err
+    code, _, err = run(["demo", "--out", posts_csv, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and "is a file, not a folder" in err, err
+
+
 def test_report_accepts_the_dates_evaluate_accepts(model_file, posts_csv, workdir, capsys):
     frame = pd.read_csv(posts_csv)
     frame.loc[3, "date"] = None  # evaluate scores it (NaN date features); so must report

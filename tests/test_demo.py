@@ -114,3 +114,24 @@ def test_default_text_model_is_distilbert_only_when_cached_or_the_hub_answers(
     monkeypatch.setattr(_models, "hub_reachable", probe(False))
     assert default_text_model() == DISTILBERT
     assert len(calls) == 2
+
+
+def test_demo_refuses_an_output_it_cannot_use_before_any_work(tmp_path, monkeypatch):
+    import skbucket.datasets
+
+    def never(*args, **kwargs):  # the posts are loaded only after the checks
+        raise AssertionError("the demo started its work")
+
+    monkeypatch.setattr(skbucket.datasets, "load_captioned_posts", never)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        run_demo(a_file, quiet=True)
+    from skbucket import cli
+
+    def unwritable(folder):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli, "_probe_folder", unwritable)
+    with pytest.raises(OSError, match="cannot write into the output folder .*Permission denied"):
+        run_demo(tmp_path / "out", quiet=True)
