@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -238,10 +239,10 @@ def save_model(estimator, path) -> Path:
     """Write ``estimator`` as a joblib file that records the library versions it was made with.
 
     The file is a pickle (trusted input only); see :mod:`skbucket.io` for the safe skops
-    format. It is written to a temporary name and renamed, so a crash never leaves half a file.
+    format. It is written to a temporary name and renamed, so a crash or a failed write never
+    leaves half a file, keeps an existing file at ``path`` as it was and leaves no temporary
+    file behind (an ``OSError`` naming ``path`` says why).
     """
-    import os
-
     import joblib
 
     from .io import library_versions
@@ -253,9 +254,22 @@ def save_model(estimator, path) -> Path:
         "versions": library_versions(),
         "estimator": estimator,
     }
+    return _replace_atomically(path, lambda tmp: joblib.dump(envelope, tmp), "model file")
+
+
+def _replace_atomically(path: Path, write, what: str) -> Path:
+    """``write(tmp)`` to a temporary file beside ``path`` (one name per process), then rename
+    it to ``path``. When anything fails the temporary file is removed and ``path`` keeps its
+    old content; an ``OSError`` (a full disk, a quota) is re-raised naming ``path``."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    joblib.dump(envelope, tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(f"cannot write the {what} {str(path)!r}: {exc}") from exc
+        raise
     return path
 
 
@@ -423,7 +437,12 @@ def cmd_predict(args) -> int:
     out = pd.DataFrame({"prediction": pred}, index=frame.index)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy())
-    out.to_csv(args.output, index=False)
+    gzip = str(args.output).lower().endswith(".gz")  # the temporary name does not say it
+    _replace_atomically(
+        Path(args.output),
+        lambda tmp: out.to_csv(tmp, index=False, compression="gzip" if gzip else None),
+        "predictions file",
+    )
     say(f"predictions written to {args.output}")
     return 0
 

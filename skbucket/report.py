@@ -17,6 +17,7 @@ import base64
 import datetime as _dt
 import html
 import io
+import os
 import pprint
 import warnings
 from pathlib import Path
@@ -351,9 +352,10 @@ def write_report(
 ):
     """Write the self-contained HTML report of ``estimator`` on ``(X, y)`` to ``path``.
 
-    The file is written to a temporary name beside ``path`` and then renamed, so
-    an interrupted run never leaves a half-written report. Parameters are those
-    of :func:`render_report`, plus:
+    The file is written to a temporary name beside ``path`` (one per process) and then
+    renamed, so an interrupted or failed write (a full disk) never leaves a half-written
+    report, keeps an existing report at ``path`` as it was, and leaves no temporary file
+    behind. Parameters are those of :func:`render_report`, plus:
 
     Parameters
     ----------
@@ -364,6 +366,11 @@ def write_report(
     -------
     path : pathlib.Path
         The written file.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written; the message names ``path``.
 
     Examples
     --------
@@ -380,7 +387,13 @@ def write_report(
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes: two names
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(f"cannot write the report {str(path)!r}: {exc}") from exc
+        raise
     return path

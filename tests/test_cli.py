@@ -245,6 +245,41 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
     assert code == cli.EXIT_ERROR and "is a file, not a folder" in err, err
 
 
+def _fail_after_writing_part(real):
+    """A writer that writes part of its file, then fails as a full disk does."""
+    import errno
+
+    def write(obj, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a file")
+        raise OSError(errno.EFBIG, "File too large")
+
+    return write
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
+    model_file, posts_csv, workdir, monkeypatch, capsys
+):
+    import joblib as joblib_module
+
+    folder = workdir / "failed-writes"
+    folder.mkdir()
+    old_preds, old_model = folder / "p.csv.gz", folder / "m.joblib"
+    code, _, err = run(["predict", model_file, posts_csv, "-o", old_preds, "-q"], capsys)
+    assert code == 0, err
+    assert old_preds.read_bytes()[:2] == b"\x1f\x8b"  # .csv.gz is gzip-compressed
+    cli.save_model({"not": "a model"}, old_model)
+    before = {p: p.read_bytes() for p in (old_preds, old_model)}
+    monkeypatch.setattr(pd.DataFrame, "to_csv", _fail_after_writing_part(pd.DataFrame.to_csv))
+    code, _, err = run(["predict", model_file, posts_csv, "-o", old_preds, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert f"cannot write the predictions file '{old_preds}'" in err and "File too large" in err
+    monkeypatch.setattr(joblib_module, "dump", _fail_after_writing_part(joblib_module.dump))
+    with pytest.raises(OSError, match="cannot write the model file .*File too large"):
+        cli.save_model({"another": "model"}, old_model)
+    assert {p: p.read_bytes() for p in (old_preds, old_model)} == before
+    assert sorted(p.name for p in folder.iterdir()) == ["m.joblib", "p.csv.gz"]
+
+
 def test_report_accepts_the_dates_evaluate_accepts(model_file, posts_csv, workdir, capsys):
     frame = pd.read_csv(posts_csv)
     frame.loc[3, "date"] = None  # evaluate scores it (NaN date features); so must report

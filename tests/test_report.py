@@ -64,6 +64,30 @@ def test_report_is_self_contained_with_all_plots(data, model, tmp_path):
     assert "Error over time" in page
 
 
+def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(
+    data, model, tmp_path, monkeypatch
+):
+    import errno
+    import os
+    from pathlib import Path
+
+    X, y, dates = data
+    path = tmp_path / "report.html"
+    path.write_text("the old report", encoding="utf-8")
+
+    def full_disk(self, *args, **kwargs):
+        with open(self, "w") as fh:
+            fh.write("<html>half a rep")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(OSError, match=r"cannot write the report .*report\.html.*No space left"):
+        write_report(model, X, y, path, dates=dates)
+    monkeypatch.undo()
+    assert path.read_text(encoding="utf-8") == "the old report"
+    assert os.listdir(tmp_path) == ["report.html"]
+
+
 def test_report_metrics_table_matches_evaluate(data, model):
     X, y, _ = data
     page = render_report(model, X, y)
