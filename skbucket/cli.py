@@ -379,7 +379,8 @@ def cmd_fit(args) -> int:
         pipeline = make_seed_pipeline(**config)
     except TypeError as exc:
         raise CLIError(f"bad config: {exc}") from exc
-    _set_progress(pipeline, False if args.quiet else None)
+    if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
+        _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
     say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
     start = time.perf_counter()

@@ -549,6 +549,21 @@ def test_fit_on_media_only_posts(workdir, tiny_model, capsys):
     assert len(cli.load_model(model).predict(frame)) == 60
 
 
+def test_fit_keeps_the_progress_setting_of_the_config(workdir, posts_csv, tiny_model, capsys):
+    def progress_of(model):
+        embedder = model.named_steps["features"].named_transformers_["embedding"]
+        return embedder.progress, model.named_steps["model"].classifier_.unseen_.progress
+
+    settings = {"caption_model": None, "text_model": tiny_model, "epochs": 1, "random_state": 0}
+    for progress, quiet, expected in ((False, [], False), (True, ["-q"], False)):
+        config = workdir / f"progress-{progress}.json"
+        config.write_text(json.dumps(settings | {"progress": progress}))
+        path = workdir / f"progress-{progress}.joblib"
+        code, _, err = run(["fit", posts_csv, "--model", path, "--config", config, *quiet], capsys)
+        assert code == 0, err
+        assert progress_of(cli.load_model(path)) == (expected, expected), (progress, quiet)
+
+
 def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
     from skbucket.pipeline import SEED_SETTINGS, make_seed_pipeline
 
