@@ -367,8 +367,9 @@ def cmd_fit(args) -> int:
     say = _Reporter(args.quiet)
     _check_output(args.model, "--model", inputs=(args.data, args.config))
     config = _load_config(args.config)
-    if args.text_model is not None:
+    if args.text_model is not None:  # the classifier's and the embedder's, as documented
         config["text_model"] = args.text_model
+        config.pop("embedding_model", None)
     if args.caption_model is not None:
         config["caption_model"] = (
             None if args.caption_model.lower() == "none" else args.caption_model
@@ -536,7 +537,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
     p.add_argument("--model", required=True, help="where to write the fitted model (.joblib)")
     p.add_argument("--config", help="JSON or TOML file of make_seed_pipeline arguments")
-    p.add_argument("--text-model", help="text model name or local path (overrides the config)")
+    p.add_argument(
+        "--text-model",
+        help="text model name or local path of the classifier and the embedder (overrides "
+        "text_model and embedding_model of the config)",
+    )
     p.add_argument("--caption-model", help="caption model name or path, or 'none'")
     p.add_argument("--target", default="likes", help="target column (default: %(default)s)")
 

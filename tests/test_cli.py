@@ -564,6 +564,21 @@ def test_fit_keeps_the_progress_setting_of_the_config(workdir, posts_csv, tiny_m
         assert progress_of(cli.load_model(path)) == (expected, expected), (progress, quiet)
 
 
+def test_text_model_option_sets_the_embedder_over_the_config(
+    workdir, posts_csv, tiny_model, capsys
+):
+    config = workdir / "embedding-model.json"
+    settings = {"caption_model": None, "classifier": "hgb", "random_state": 0}
+    config.write_text(json.dumps(settings | {"embedding_model": str(workdir / "old-encoder")}))
+    path = workdir / "text-model-option.joblib"
+    args = ["fit", posts_csv, "--model", path, "--config", config, "--text-model", tiny_model]
+    code, _, err = run([*args, "-q"], capsys)
+    assert code == 0, err
+    assert cli.load_model(path).get_params()["features__embedding__model"] == str(tiny_model)
+    help_text = cli.build_parser()._subparsers._group_actions[0].choices["fit"].format_help()
+    assert "classifier and the embedder" in " ".join(help_text.split())
+
+
 def test_config_sets_the_seed_settings_in_json_and_toml(workdir):
     from skbucket.pipeline import SEED_SETTINGS, make_seed_pipeline
 
