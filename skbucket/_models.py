@@ -602,6 +602,22 @@ def load_pretrained(
         return obj
 
 
+def resolve_hub_commit(model: Any, revision: str | None = None) -> None:
+    """Make :func:`model_fingerprint` of a hub id name the commit that will be used.
+
+    A hub id whose snapshot is not in the local Hugging Face cache has no known commit, so its
+    fingerprint would be the same whatever commit a later download brings. Cache keys are made
+    before any model is loaded (so a run served from the cache loads none); call this first:
+    it fetches the checkpoint's config (and so the commit) when the local cache lacks it, and
+    does nothing for a local folder or a hub id already cached.
+    """
+    if (
+        _local_path(model) is None
+        and _hub_cached_file(os.fspath(model), "config.json", revision) is None
+    ):
+        load_pretrained("AutoConfig", model, revision=revision)
+
+
 def check_max_length(estimator: Any, config: Any) -> None:
     """Refuse an ``estimator.max_length`` longer than the model's position embeddings.
 

@@ -536,6 +536,7 @@ class Blip2Captioner(
         :func:`skbucket._models.dtype_key`), so a run served from the cache never loads it.
         """
         dtype_key = _models.dtype_key(self.dtype, self.device)
+        _models.resolve_hub_commit(self.model)  # a hub id not yet fetched: its commit first
         prefix = hash_key(
             type(self).__name__,
             _models.model_fingerprint(self.model),

@@ -54,3 +54,64 @@ def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         yield s.getsockname()[1]
+
+
+class SimulatedHub:
+    """One hub repo that moves between commits, without any network.
+
+    Loading ``REPO`` through :func:`skbucket._models.load_pretrained` when the (temporary)
+    local Hugging Face cache lacks it puts the snapshot of the current commit there, as
+    ``from_pretrained`` downloads it online, and loads that snapshot; :meth:`new_machine`
+    empties the local cache and everything loaded or embedded in memory.
+    """
+
+    REPO = "skbucket-tests/model"
+
+    def __init__(self, cache: Path):
+        self.cache = cache
+        self.commits: dict[str, str] = {}
+        self.head: str | None = None
+
+    def publish(self, folder) -> str:
+        """Make the checkpoint in ``folder`` the repo's new head commit; return its hash."""
+        commit = f"{len(self.commits) + 1:040x}"
+        self.commits[commit] = str(folder)
+        self.head = commit
+        return commit
+
+    def new_machine(self) -> None:
+        import shutil
+
+        from skbucket import _models
+        from skbucket.cache import process_memory_cache
+
+        shutil.rmtree(self.cache, ignore_errors=True)
+        _models.clear_model_registry()
+        process_memory_cache().clear()
+
+
+@pytest.fixture
+def simulated_hub(monkeypatch, tmp_path):
+    """A :class:`SimulatedHub` whose repo id ``load_pretrained`` "downloads" on first use."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    from skbucket import _models
+
+    hub = SimulatedHub(tmp_path / "hf-cache")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hub.cache))
+    load = _models.load_pretrained
+
+    def load_pretrained(factory, model, **kwargs):
+        if model != hub.REPO:
+            return load(factory, model, **kwargs)
+        folder = hub.cache / ("models--" + hub.REPO.replace("/", "--"))
+        if not _models._hub_cached_repo(hub.REPO):
+            shutil.copytree(hub.commits[hub.head], folder / "snapshots" / hub.head)
+            (folder / "refs").mkdir(parents=True)
+            (folder / "refs" / "main").write_text(hub.head)
+        return load(factory, folder / "snapshots" / (folder / "refs" / "main").read_text())
+
+    monkeypatch.setattr(_models, "load_pretrained", load_pretrained)
+    return hub

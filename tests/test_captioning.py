@@ -377,6 +377,28 @@ def test_a_checkpoint_overwritten_in_place_is_reloaded_not_served_stale(
     assert again.fit_transform(X)["caption"].tolist() == expected and again.n_generated_ == 0
 
 
+def test_a_hub_model_fetched_by_transform_keys_the_cache_by_its_commit(
+    blip2_path, images, tmp_path, simulated_hub
+):
+    # a fitted captioner on a machine whose Hugging Face cache lacks the model: the caption
+    # cache must be keyed by the commit transform fetches, or a shared cache folder serves
+    # another commit's captions once the hub has moved on
+    hub = simulated_hub
+    hub.publish(blip2_path)
+    X = frame([str(images["china.jpg"]), str(images["gen2.jpg"])])
+    store = str(tmp_path / "captions")
+    fitted = captioner(hub.REPO, cache=store).fit(X)
+    hub.new_machine()
+    fitted.transform(X)  # commit A, fetched by transform
+    commit_b = make_tiny_blip2(tmp_path / "B", image_size=32, seed=1)
+    hub.publish(commit_b)  # the hub moves on
+    hub.new_machine()
+    served = fitted.transform(X)["caption"].tolist()
+    hub.new_machine()
+    expected = captioner(commit_b).fit_transform(X)["caption"].tolist()
+    assert served == expected and fitted.n_generated_ == 2
+
+
 def test_cache_key_includes_generation_settings(blip2_path, images, generate_calls):
     store = MemoryCache()
     X = frame([str(images["gen1.jpg"])])

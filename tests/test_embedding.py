@@ -217,51 +217,23 @@ def test_max_length_set_after_fit_is_checked_at_transform():
         est.transform(TEXTS)
 
 
-def test_a_hub_model_fetched_by_transform_keys_the_cache_by_its_commit(tmp_path, monkeypatch):
+def test_a_hub_model_fetched_by_transform_keys_the_cache_by_its_commit(tmp_path, simulated_hub):
     # a fitted embedder on a machine whose Hugging Face cache lacks the model: its cache keys
     # must name the commit transform fetches, or a shared disk cache serves another commit's
-    # vectors once the hub has moved on. The hub is simulated: loading the id puts the
-    # current commit's snapshot into the (temporary) local cache, as from_pretrained would.
-    from huggingface_hub import constants
-
-    from skbucket import _models
-
-    repo, hub = "skbucket-tests/encoder", tmp_path / "hub"
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hub))
-    commits = {
-        "a" * 40: make_tiny_distilbert(tmp_path / "A", seed=0),
-        "b" * 40: make_tiny_distilbert(tmp_path / "B", seed=1),
-    }
-    head = {"commit": "a" * 40}
-    load = _models.load_pretrained
-
-    def load_from_the_simulated_hub(factory, model, **kwargs):
-        if model != repo:
-            return load(factory, model, **kwargs)
-        folder = hub / "models--skbucket-tests--encoder"
-        if not _models._hub_cached_repo(repo):  # "download" the hub's current commit
-            shutil.copytree(commits[head["commit"]], folder / "snapshots" / head["commit"])
-            (folder / "refs").mkdir(parents=True)
-            (folder / "refs" / "main").write_text(head["commit"])
-        return load(factory, folder / "snapshots" / (folder / "refs" / "main").read_text())
-
-    monkeypatch.setattr(_models, "load_pretrained", load_from_the_simulated_hub)
-
-    def new_machine():  # empty Hugging Face cache, nothing loaded or embedded in memory
-        shutil.rmtree(hub, ignore_errors=True)
-        _models.clear_model_registry()
-        process_memory_cache().clear()
-
+    # vectors once the hub has moved on
+    hub = simulated_hub
+    hub.publish(make_tiny_distilbert(tmp_path / "A", seed=0))
     disk = tmp_path / "shared-cache"
-    fitted = DistilBertEmbedder(model=repo, cache=str(disk), batch_size=2).fit(TEXTS)
-    new_machine()
+    fitted = DistilBertEmbedder(model=hub.REPO, cache=str(disk), batch_size=2).fit(TEXTS)
+    hub.new_machine()
     fitted.transform(TEXTS)  # commit A, fetched by transform
-    head["commit"] = "b" * 40  # the hub moves on
-    new_machine()
+    commit_b = make_tiny_distilbert(tmp_path / "B", seed=1)
+    hub.publish(commit_b)  # the hub moves on
+    hub.new_machine()
     served = fitted.transform(TEXTS)
-    new_machine()
-    commit_b = DistilBertEmbedder(model=commits["b" * 40], cache=False).fit(TEXTS)
-    np.testing.assert_allclose(served, commit_b.transform(TEXTS), atol=1e-6)
+    hub.new_machine()
+    expected = DistilBertEmbedder(model=commit_b, cache=False).fit(TEXTS).transform(TEXTS)
+    np.testing.assert_allclose(served, expected, atol=1e-6)
 
 
 def test_missing_model_path_names_it(tmp_path):
