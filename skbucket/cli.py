@@ -146,13 +146,49 @@ def _first_non_utf8_line(path: Path):
 
 
 def _split_target(frame, target: str, path):
+    """``(X, y)``: the posts and their likes, checked before any model sees them.
+
+    Raises
+    ------
+    CLIError
+        If the target column is missing, or holds anything but finite numbers of 0 or more:
+        the message names the column, the first bad row (0-based, the header not counted) and
+        its value, and how many rows are bad.
+    """
+    import numpy as np
+    import pandas as pd
+
     if target not in frame.columns:
         raise CLIError(
             f"{path}: target column {target!r} not found; columns present: {list(frame.columns)}"
         )
-    y = frame[target]
+    raw = frame[target]
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        values = pd.Series(np.nan, index=raw.index)  # True/False: no number of likes
+    else:
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    numbers = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(numbers) | (numbers < 0))
+    if bad.size:
+        row = int(bad[0])
+        value, number = raw.iloc[row], numbers[row]
+        value = value.item() if isinstance(value, np.generic) else value  # 3.0, not np.float64
+        if pd.api.types.is_scalar(value) and pd.isna(value):
+            why = "is missing (an empty cell)"
+        elif np.isnan(number):
+            why = f"is {value!r:.80}, not a number"
+        elif not np.isfinite(number):
+            why = f"is {value!r}, not a finite number"
+        else:
+            why = f"is {value!r}: likes cannot be negative"
+        raise CLIError(
+            f"{path}: target column {target!r} must hold numbers of likes (finite, 0 or more), "
+            f"but row {row} {why} ({bad.size} bad row(s) in all, first rows "
+            f"{bad[:5].tolist()})"
+        )
     X = frame.drop(columns=[target])
-    return X, y
+    return X, values.rename(target)
 
 
 def _load_config(path) -> dict:
@@ -380,6 +416,7 @@ def cmd_fit(args) -> int:
         pipeline = make_seed_pipeline(**config)
     except TypeError as exc:
         raise CLIError(f"bad config: {exc}") from exc
+    _check_params(pipeline)  # as each step's fit would, but before the captioning
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
@@ -390,6 +427,23 @@ def cmd_fit(args) -> int:
     save_model(pipeline, args.model)
     say(f"model written to {args.model}")
     return 0
+
+
+def _check_params(pipeline) -> None:
+    """Validate the parameters of every step of ``pipeline`` (and of the estimators inside
+    them, such as the final BucketedRegressor's router) that declares scikit-learn parameter
+    constraints, as its own ``fit`` would, so a bad config value (``"clip": "no"``) stops
+    ``fit`` before the long steps before it (captioning, embedding) instead of after them."""
+    from sklearn.base import BaseEstimator
+
+    for name, est in {"": pipeline, **pipeline.get_params(deep=True)}.items():
+        if not (isinstance(est, BaseEstimator) and hasattr(est, "_parameter_constraints")):
+            continue
+        try:
+            est._validate_params()
+        except ValueError as exc:  # sklearn's InvalidParameterError
+            where = f"{name} ({type(est).__name__})" if name else type(est).__name__
+            raise CLIError(f"bad config: {where}: {exc}") from exc
 
 
 def _model_and_data(args):

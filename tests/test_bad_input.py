@@ -2293,9 +2293,11 @@ case(
     CLI_FIT,
     lambda c: c.cli_fit(cell(_labelled(c), "likes", 3, -5)),
     CliFails(
-        r"needs y >= 0 \(like counts\); y\[3\] = -5",
-        "exit 1: ``skbucket fit: error: target_transform='log1p' needs y >= 0 (like "
-        "counts); y[3] = -5.0 [...]``",
+        r"target column 'likes' must hold numbers of likes \(finite, 0 or more\), but row 3 "
+        r"is -5: likes cannot be negative",
+        "exit 1, before any model runs: ``skbucket fit: error: [...] target column 'likes' "
+        "must hold numbers of likes (finite, 0 or more), but row 3 is -5: likes cannot be "
+        "negative [...]``",
     ),
 )
 case(
@@ -2303,7 +2305,12 @@ case(
     MISSING_VAL,
     CLI_FIT,
     lambda c: c.cli_fit(cell(_labelled(c), "likes", 3, None)),
-    CliFails(r"NaN.*(row 3|y\[3\])", "exit 1, naming the row"),
+    CliFails(
+        r"target column 'likes' .*but row 3 is missing \(an empty cell\)",
+        "exit 1, before any model runs: ``skbucket fit: error: [...] target column 'likes' "
+        "must hold numbers of likes (finite, 0 or more), but row 3 is missing (an empty "
+        "cell) [...]``",
+    ),
 )
 case(
     "cli-fit-single-row",

@@ -146,6 +146,44 @@ def test_na_words_are_texts_in_every_format(model_file, workdir, capsys):
         assert "row 4" in err, err
 
 
+@pytest.mark.parametrize(
+    ("likes", "message"),
+    [
+        ("1,234", "row 4 is '1,234', not a number"),
+        ("", "row 4 is missing (an empty cell)"),
+        ("inf", "row 4 is inf, not a finite number"),
+        ("-3", "row 4 is -3: likes cannot be negative"),
+    ],
+)
+def test_a_bad_target_is_refused_before_any_model_runs(
+    model_file, posts_csv, config, workdir, likes, message, capsys
+):
+    frame = pd.read_csv(posts_csv).astype({"likes": object})
+    frame.loc[4, "likes"] = likes
+    frame.loc[9, "likes"] = -1
+    data = workdir / "bad-target.csv"
+    frame.to_csv(data, index=False)
+    expected = (
+        f"target column 'likes' must hold numbers of likes (finite, 0 or more), but {message}"
+    )
+    code, _, err = run(["fit", data, "--model", workdir / "bad.joblib", "--config", config], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err  # no "fitting"
+    assert expected in err and "(2 bad row(s) in all, first rows [4, 9])" in err, err
+    for command in (["evaluate"], ["report", "-o", workdir / "bad.html"]):
+        code, _, err = run([command[0], model_file, data, *command[1:]], capsys)
+        assert code == cli.EXIT_ERROR and expected in err, err
+        assert f"{command[0]}uating" not in err and "evaluating" not in err  # not predicted
+
+
+def test_a_bad_config_value_is_refused_before_the_fit(workdir, posts_csv, tiny_model, capsys):
+    config = workdir / "bad-clip.json"
+    config.write_text(json.dumps({"caption_model": None, "text_model": tiny_model, "clip": "no"}))
+    args = ["fit", posts_csv, "--model", workdir / "clip.joblib", "--config", config]
+    code, _, err = run(args, capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err  # no "fitting"
+    assert "bad config: model (BucketedRegressor): The 'clip' parameter" in err, err
+
+
 def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     code, out, err = run(["evaluate", model_file, posts_csv, "--quiet"], capsys)
     assert code == 0, err
