@@ -319,8 +319,9 @@ def load_model(path):
     Raises
     ------
     CLIError
-        If the file is missing, is not a skbucket model file, or was written by a skbucket or
-        scikit-learn version whose major.minor differs from the installed one.
+        If the file is missing, is not a skbucket model file, holds no estimator that can
+        predict, or was written by a skbucket or scikit-learn version whose major.minor
+        differs from the installed one.
     """
     import joblib
 
@@ -356,7 +357,15 @@ def load_model(path):
                 f"this is {name} {running.get(name, 'unknown')}: incompatible version; refit "
                 "it with `skbucket fit` or install the version it was written with"
             )
-    return envelope["estimator"]
+    if "estimator" not in envelope:
+        raise CLIError(f"{path}: the model file holds no estimator; refit it with `skbucket fit`")
+    estimator = envelope["estimator"]
+    if not callable(getattr(estimator, "predict", None)):
+        raise CLIError(
+            f"{path}: the model file holds a {type(estimator).__name__}, not an estimator that "
+            "can predict; refit it with `skbucket fit`"
+        )
+    return estimator
 
 
 # --------------------------------------------------------------------------- commands

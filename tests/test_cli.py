@@ -466,6 +466,30 @@ def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, ca
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda e: e.pop("estimator"), "the model file holds no estimator"),
+        (lambda e: e.update(estimator="a text"), "holds a str, not an estimator that can predict"),
+        (lambda e: e.update(estimator=None), "holds a NoneType, not an estimator that can"),
+    ],
+)
+def test_a_model_file_without_a_usable_estimator_is_one_line(
+    workdir, model_file, posts_csv, edit, message, capsys
+):
+    envelope = joblib.load(model_file)
+    edit(envelope)
+    broken = workdir / "no-estimator.joblib"
+    joblib.dump(envelope, broken)
+    for args in (
+        ["predict", broken, posts_csv, "-o", workdir / "p.csv"],
+        ["evaluate", broken, posts_csv],
+    ):
+        code, _, err = run(args, capsys)
+        assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+        assert message in err and "refit it with `skbucket fit`" in err, err
+
+
 def test_metrics_table_prints_the_row_count_as_an_integer():
     table = cli._format_metrics({"rmse": 1234.5, "n_samples": 1500})
     assert table.splitlines()[-2:] == ["rmse       1,234.5000", "n_samples  1,500"]
