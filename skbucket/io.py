@@ -252,29 +252,48 @@ def _skops_io():
     return sio
 
 
-# what a flipped byte or a cut-off copy raises (not OSError: a permission error is no damage)
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
+# What zipfile (and zlib) raise for a flipped byte or a cut-off copy: a bad header or CRC,
+# a "version needed" it does not support (NotImplementedError), a flag that marks a member
+# encrypted (RuntimeError), a bad size or offset (ValueError, or OSError from a seek to a
+# negative offset). OSError counts as damage only once the file is open: opening it may fail
+# for reasons that are no damage (permissions), and that error is left as it is.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    OSError,
+)
+
+
+def _damaged(path, exc):
+    return TamperedFileError(
+        f"{path}: the container is corrupted or truncated ({type(exc).__name__}: {exc})."
+    )
 
 
 def _open_container(path):
     """Return ``(meta, payload)`` of a skbucket container, checking its integrity."""
-    try:
-        with zipfile.ZipFile(path, "r") as zf:
-            names = zf.namelist()
-            if len(names) != len(set(names)) or set(names) != _MEMBERS:
-                raise TamperedFileError(
-                    f"{path}: expected exactly the members {sorted(_MEMBERS)}, found {names}; "
-                    "refusing to load a modified container."
-                )
-            try:
-                meta = json.loads(zf.read(_META).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise TamperedFileError(f"{path}: {_META} is not valid JSON ({exc}).") from exc
-            payload = zf.read(_MODEL)
-    except _DAMAGED as exc:  # a flipped byte, a cut-off copy
-        raise TamperedFileError(
-            f"{path}: the container is corrupted or truncated ({type(exc).__name__}: {exc})."
-        ) from exc
+    with open(path, "rb") as fh:
+        try:
+            with zipfile.ZipFile(fh, "r") as zf:
+                names = zf.namelist()
+                if len(names) != len(set(names)) or set(names) != _MEMBERS:
+                    raise TamperedFileError(
+                        f"{path}: expected exactly the members {sorted(_MEMBERS)}, found "
+                        f"{names}; refusing to load a modified container."
+                    )
+                try:
+                    meta = json.loads(zf.read(_META).decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise TamperedFileError(f"{path}: {_META} is not valid JSON ({exc}).") from exc
+                payload = zf.read(_MODEL)
+        except TamperedFileError:
+            raise
+        except _DAMAGED as exc:  # a flipped byte, a cut-off copy
+            raise _damaged(path, exc) from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise TamperedFileError(f"{path}: {_META} does not describe a {FORMAT_NAME} file.")
     if meta.get("format_version") != FORMAT_VERSION:
@@ -294,17 +313,22 @@ def _open_container(path):
 def _file_kind(path):
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
-    if not zipfile.is_zipfile(path):
-        with open(path, "rb") as fh:
-            head = fh.read(4)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        names = None
+        try:
+            if zipfile.is_zipfile(fh):
+                with zipfile.ZipFile(fh, "r") as zf:
+                    names = set(zf.namelist())
+        except _DAMAGED as exc:  # read inside the open file: damage, as in _open_container
+            raise _damaged(path, exc) from exc
+    if names is None:
         if head == b"PK\x03\x04" or not head:  # a zip (our container) cut short, or nothing
             raise TamperedFileError(
                 f"{path}: {'an empty file' if not head else 'a truncated or corrupted zip'}, "
                 "not a readable skbucket container or joblib file."
             )
         return "joblib"
-    with zipfile.ZipFile(path, "r") as zf:
-        names = set(zf.namelist())
     if _META in names or _MODEL in names:
         return "container"
     if "schema.json" in names:
@@ -423,7 +447,8 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
     Raises
     ------
     TamperedFileError
-        Malformed container, digest or signature mismatch.
+        Malformed container (whatever :mod:`zipfile` raises for a damaged or cut-off zip),
+        digest or signature mismatch.
     UntrustedTypesError
         The file holds types not in skops' trusted set nor in ``trusted``.
     PersistenceError

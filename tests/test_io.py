@@ -160,6 +160,36 @@ def test_damaged_container_bytes_are_tampered_file_errors(saved, tmp_path):
         skio.get_untrusted_types(tmp_path / "missing.skbucket")
 
 
+@pytest.mark.parametrize(
+    ("where", "offset", "mask", "raised_before"),
+    [
+        # the central-directory entry of the first member (meta.json)
+        ("central", 1, 0x01, "BadZipFile (from namelist in _file_kind)"),
+        ("central", 6, 0xFF, "NotImplementedError: zip file version 23.5"),
+        ("central", 8, 0x01, "RuntimeError: File 'meta.json' is encrypted"),
+        # the end-of-central-directory record: where the central directory starts
+        ("end", 16, 0x01, "OSError: [Errno 22] Invalid argument (a seek)"),
+    ],
+)
+def test_damaged_zip_headers_are_tampered_file_errors(
+    saved, tmp_path, where, offset, mask, raised_before
+):
+    """A flipped byte in the zip headers makes zipfile raise more than BadZipFile; each is
+    a TamperedFileError (a PersistenceError) from every reader, as the docstring says."""
+    data = bytearray(saved.read_bytes())
+    start = data.find(b"PK\x01\x02") if where == "central" else data.rfind(b"PK\x05\x06")
+    data[start + offset] ^= mask
+    path = tmp_path / "headers.skbucket"
+    path.write_bytes(bytes(data))
+    for read in (
+        lambda: skio.load(path, trusted=SEED_UNTRUSTED),
+        lambda: skio.read_metadata(path),
+        lambda: skio.get_untrusted_types(path),
+    ):
+        with pytest.raises(skio.TamperedFileError, match="corrupted or truncated|modified"):
+            read()
+
+
 def test_malformed_version_record_is_refused(saved, tmp_path):
     def no_versions(data):
         meta = json.loads(data)
