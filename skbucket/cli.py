@@ -77,7 +77,9 @@ def read_table(path):
         would otherwise make every id a float). Only an empty cell is a missing value: texts
         such as ``null``, ``NA``, ``None``, ``nan`` or ``N/A`` (pandas' default missing-value
         markers) are read as the texts they are, as Parquet keeps them, so a username
-        ``null`` is an account like any other whatever the file format.
+        ``null`` is an account like any other whatever the file format. A named index saved
+        in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
+        column, as it was before ``set_index`` (unless a column has its name).
 
     Raises
     ------
@@ -106,6 +108,9 @@ def read_table(path):
             frame = pd.read_csv(path, sep="\t", **as_text)
         elif kind == "parquet":
             frame = pd.read_parquet(path)
+            named = [name for name in frame.index.names if name is not None]
+            if named and not set(named) & set(frame.columns):  # e.g. set_index("id")
+                frame = frame.reset_index(level=named)
         else:
             frame = pd.read_excel(path, **as_text)
     except UnicodeDecodeError as exc:

@@ -184,6 +184,21 @@ def test_a_bad_config_value_is_refused_before_the_fit(workdir, posts_csv, tiny_m
     assert "bad config: model (BucketedRegressor): The 'clip' parameter" in err, err
 
 
+def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
+    frame = load_tweets().frame.iloc[80:95].sample(frac=1, random_state=3)
+    data = workdir / "id-index.parquet"
+    frame.set_index("id").to_parquet(data)
+    assert cli.read_table(data)["id"].tolist() == frame["id"].tolist()
+    out_csv = workdir / "id-index.csv"
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    preds = pd.read_csv(out_csv)
+    assert list(preds.columns) == ["id", "prediction"]
+    assert preds["id"].tolist() == frame["id"].tolist()
+    expected = cli.load_model(model_file).predict(frame.drop(columns=["likes"]))
+    assert preds["prediction"].to_numpy() == pytest.approx(expected)
+
+
 def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     code, out, err = run(["evaluate", model_file, posts_csv, "--quiet"], capsys)
     assert code == 0, err
