@@ -14,7 +14,8 @@ date, media`` (``caption`` optional) and, for ``fit``/``evaluate``/``report``, t
 (``likes``).
 
 Every failure is reported as one line on standard error with a non-zero exit status:
-``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C; wrong
+``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C; a
+closed standard output (``| head``) ends the command quietly with status ``1``; wrong
 command-line usage exits with ``2`` and argparse's usage text.
 """
 
@@ -651,6 +652,17 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"[skbucket] warning: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
 
 
+def _quiet_stdout() -> None:
+    """The reader of standard output went away (``skbucket evaluate ... | head -3``): point
+    standard output at the null device, so the interpreter's last flush does not fail again,
+    and end without a message, as Python's documentation recommends (exit status 1)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):  # stdout replaced by an object without a fd
+        pass
+
+
 def main(argv=None) -> int:
     """Run the ``skbucket`` command; returns the exit status."""
     parser = build_parser()
@@ -658,7 +670,12 @@ def main(argv=None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message
-            return args.func(args)
+            status = args.func(args)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print(f"skbucket {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

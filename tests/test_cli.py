@@ -602,6 +602,19 @@ def test_entry_point_runs_as_a_program():
         assert command in help_text
 
 
+def test_a_closed_standard_output_ends_quietly(model_file, posts_csv):
+    """`skbucket evaluate ... | head -1`: the reader went away before the table was written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skbucket.cli", "evaluate", model_file, posts_csv, "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # nobody reads standard output any more
+    err = proc.stderr.read().decode()
+    assert proc.wait() == cli.EXIT_ERROR
+    assert err == ""  # no 'error: [Errno 32] Broken pipe', no 'Exception ignored'
+
+
 def test_fit_on_media_only_posts(workdir, tiny_model, capsys):
     """The captioned posts have no text column: the pipeline uses the captions instead."""
     frame = load_captioned_posts().frame.iloc[:60]
