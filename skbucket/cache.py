@@ -47,7 +47,10 @@ or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is neve
 :meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
 checksum or its key is treated as a miss, removed, and logged as a warning: the cache never
 returns a wrong value. Two processes writing the same key write the same bytes; the last
-atomic replace wins, which is harmless.
+atomic replace wins, which is harmless. A folder that cannot be written (no permission, a full
+disk, a path from another machine) costs only the storing: the results are returned as
+computed, and a :class:`CacheWarning` says so once per folder and process (not once per
+batch).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ import struct
 import tempfile
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -71,6 +75,7 @@ import numpy as np
 
 __all__ = [
     "CacheError",
+    "CacheWarning",
     "CacheLike",
     "DiskCache",
     "MemoryCache",
@@ -95,6 +100,18 @@ class CacheError(ValueError):
 # --------------------------------------------------------------------------------------------
 # keys
 # --------------------------------------------------------------------------------------------
+class CacheWarning(UserWarning):
+    """A disk cache folder cannot be written: results are computed as usual but not stored.
+
+    Issued once per folder and process, at the first failed write there.
+    """
+
+
+#: the folders whose failed write has been warned about in this process
+_UNWRITABLE_WARNED: set[str] = set()
+_UNWRITABLE_LOCK = threading.Lock()
+
+
 def _encode(part: Any, out: list[bytes]) -> None:
     """Append a canonical, type-tagged, length-prefixed encoding of ``part`` to ``out``."""
 
@@ -411,14 +428,25 @@ class DiskCache:
             try:
                 self._write(key, value)
             except OSError as exc:  # unwritable / full disk: the results are still correct
-                logger.warning(
-                    "skbucket cache: could not write %d entries to %s (%s); continuing "
-                    "without storing them",
-                    len(checked),
-                    self.path,
-                    exc,
-                )
+                self._warn_unwritable(exc, len(checked))
                 return
+
+    def _warn_unwritable(self, exc: OSError, n_entries: int) -> None:
+        """One :class:`CacheWarning` per folder and process; a debug log line every time."""
+        logger.debug(
+            "skbucket cache: could not write %d entries to %s (%s)", n_entries, self.path, exc
+        )
+        folder = str(self.path)
+        with _UNWRITABLE_LOCK:
+            if folder in _UNWRITABLE_WARNED:
+                return
+            _UNWRITABLE_WARNED.add(folder)
+        warnings.warn(
+            f"the cache folder {folder!r} cannot be written ({exc.strerror or exc}); results "
+            "are computed as usual but not stored there (said once per folder)",
+            CacheWarning,
+            stacklevel=3,
+        )
 
     def _write(self, key: str, value: Any) -> None:
         file = self._file(key)

@@ -7,12 +7,14 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
 
 from skbucket.cache import (
     CacheError,
+    CacheWarning,
     DiskCache,
     MemoryCache,
     TieredCache,
@@ -288,14 +290,25 @@ def test_tiered_cache_writes_memory_hits_to_a_disk_layer_that_lacks_them(tmp_pat
     assert DiskCache(tmp_path).get_many(["aa11"]) == {"aa11": "computed earlier with cache=None"}
 
 
-def test_unwritable_disk_cache_warns_and_continues(tmp_path, caplog):
+def test_unwritable_disk_cache_warns_once_and_continues(tmp_path):
+    """One CacheWarning per folder (the CLI prints it as one line), not a log line per batch."""
     blocker = tmp_path / "ab"
     blocker.write_text("a file where the shard folder should be")
-    disk = DiskCache(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="skbucket.cache"):
-        disk.set_many({"ab12": "value"})
-    assert "could not write" in caplog.text
-    assert disk.get_many(["ab12"]) == {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for batch in range(3):  # batches of one transform, and a second one's new handle
+            DiskCache(tmp_path).set_many({"ab12": "value", f"ab{batch}f": "more"})
+            open_cache(tmp_path).set_many({"ab34": "again"})
+    assert [type(w.message) for w in caught] == [CacheWarning]
+    message = str(caught[0].message)
+    assert f"the cache folder '{tmp_path}' cannot be written" in message
+    assert "not stored there" in message
+    assert DiskCache(tmp_path).get_many(["ab12"]) == {}
+    other = tmp_path / "other"
+    (other / "cd").parent.mkdir()
+    (other / "cd").write_text("blocks this folder too")
+    with pytest.warns(CacheWarning, match="other"):  # another folder: its own warning
+        DiskCache(other).set_many({"cd12": "value"})
 
 
 def test_open_cache_parameter_meanings(tmp_path):

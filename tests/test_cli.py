@@ -639,6 +639,34 @@ def test_fit_on_media_only_posts(workdir, tiny_model, capsys):
     assert len(cli.load_model(model).predict(frame)) == 60
 
 
+def test_a_cache_folder_that_cannot_be_written_is_one_warning(
+    workdir, posts_csv, tiny_model, capsys
+):
+    blocker = workdir / "a-file-not-a-folder"
+    blocker.write_text("the cache cannot be made below a file")
+    cache = blocker / "cache"
+    config = workdir / "unwritable-cache.json"
+    config.write_text(
+        json.dumps(
+            {
+                "caption_model": None,
+                "text_model": tiny_model,
+                "classifier": "hgb",
+                "cache": str(cache),
+            }
+            | {"embedding_batch_size": 8}  # 80 posts: 10 batches, each failing to store
+        )
+    )
+    model = workdir / "unwritable-cache.joblib"
+    code, _, err = run(["fit", posts_csv, "--model", model, "--config", config, "-q"], capsys)
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"[skbucket] warning: the cache folder '{cache / 'embeddings'}' cannot be written "
+        "(Not a directory); results are computed as usual but not stored there (said once per "
+        "folder)"
+    ]
+
+
 def test_fit_keeps_the_progress_setting_of_the_config(workdir, posts_csv, tiny_model, capsys):
     def progress_of(model):
         embedder = model.named_steps["features"].named_transformers_["embedding"]
