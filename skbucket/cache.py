@@ -47,10 +47,11 @@ or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is neve
 :meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
 checksum or its key is treated as a miss, removed, and logged as a warning: the cache never
 returns a wrong value. Two processes writing the same key write the same bytes; the last
-atomic replace wins, which is harmless. A folder that cannot be written (no permission, a full
-disk, a path from another machine) costs only the storing: the results are returned as
-computed, and a :class:`CacheWarning` says so once per folder and process (not once per
-batch).
+atomic replace wins, which is harmless. Entry files get the mode any new file gets (``0o666``
+less the umask), so users who share a cache folder read each other's entries. A folder that
+cannot be written (no permission, a full disk, a path from another machine) costs only the
+storing: the results are returned as computed, and a :class:`CacheWarning` says so once per
+folder and process (not once per batch).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import struct
 import tempfile
 import threading
@@ -452,7 +454,7 @@ class DiskCache:
         file = self._file(key)
         file.parent.mkdir(parents=True, exist_ok=True)
         data = _serialise(key, value)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=file.parent)
+        fd, tmp = _new_temp_file(file.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -508,6 +510,26 @@ class DiskCache:
 
     def __reduce__(self):
         return (type(self), (str(self.path),), {"fsync": self.fsync})
+
+
+def _new_temp_file(folder: Path) -> tuple[int, str]:
+    """``(fd, path)`` of a new, empty temporary entry file in ``folder``.
+
+    Created as ``open()`` creates a file: mode ``0o666`` less the process umask (``0o644``
+    under the usual ``022``), so a cache folder shared by several users (``cache=`` on a
+    shared volume) holds entries the others can read. ``tempfile.mkstemp`` makes ``0o600``
+    files, which every other user's read turned into a miss. Same safety as ``mkstemp``: an
+    unpredictable name, created exclusively and never through a link.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(tempfile.TMP_MAX):
+        path = folder / f"{_TMP_PREFIX}{secrets.token_hex(8)}"
+        try:
+            return os.open(path, flags, 0o666), str(path)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no unused temporary file name in {folder}")
 
 
 class TieredCache:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import stat
 import subprocess
 import sys
 import textwrap
@@ -201,6 +203,23 @@ def test_disk_cache_bad_path_and_key(tmp_path):
         DiskCache(not_dir)
     with pytest.raises(CacheError, match="hex"):
         DiskCache(tmp_path / "c").set_many({"../escape": "x"})
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and umask are POSIX")
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_disk_cache_entries_are_created_like_any_new_file(tmp_path, umask):
+    """0o666 less the umask, so other users of a shared cache folder can read the entries
+    (mkstemp made them 0o600: a miss for everyone else)."""
+    old = os.umask(umask)
+    try:
+        disk = DiskCache(tmp_path)
+        disk.set_many({"ab12": np.arange(3.0)})
+    finally:
+        os.umask(old)
+    entry = tmp_path / "ab" / "ab12.skbc"
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o666 & ~umask
+    assert list(entry.parent.iterdir()) == [entry]  # no temporary file left
+    assert disk.get_many(["ab12"])["ab12"].tolist() == [0.0, 1.0, 2.0]
 
 
 def test_disk_cache_missing_folder_is_empty(tmp_path):
