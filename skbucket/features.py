@@ -178,10 +178,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         What an unparseable (non-missing) date gives: NaN features plus a warning, or an error.
     dayfirst : bool, default=False
         Read ambiguous numeric dates such as ``03/04/2021`` day first (3 April) instead of
-        month first (4 March); ISO dates are never read day first. A date column that
-        contradicts it (``13/04/2021``, only readable day first, next to an ambiguous
-        ``03/04/2021`` that would be misread) raises :class:`PostFeaturesError` naming both
-        rows (see :func:`skbucket.prompts.day_month_conflict`).
+        month first (4 March); dates written year first (ISO or not) are never read day
+        first. A date column that contradicts it (``13/04/2021``, only readable day first,
+        next to an ambiguous ``03/04/2021`` that would be misread) raises
+        :class:`PostFeaturesError` naming both rows (see
+        :func:`skbucket.prompts.day_month_conflict`).
 
     Attributes
     ----------

@@ -316,7 +316,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     strings, ``datetime``/``date`` objects, ``pd.Timestamp`` and missing values. Strings
     are read as ISO 8601 first and, where that fails, with pandas' per-element
     ``format="mixed"`` parser (``dayfirst`` decides ambiguous numeric dates such as
-    ``03/04/2021``; ISO dates are never read day first). Time-zone policy: a tz-aware value
+    ``03/04/2021``; dates written year first, ISO or not, such as ``2021-04-03 10:00 UTC``,
+    are never read day first). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
@@ -369,16 +370,24 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         retry = parsed.isna()
         if retry.any():
-            mixed = pd.to_datetime(
-                strings[retry], errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
-            )
-            parsed[retry] = mixed.where(~_dated_by_the_clock(strings[retry], mixed, dayfirst))
+            # a date that starts with its year (2021-04-03 10:00 UTC, 2021/04/03 9 PM: not ISO
+            # 8601) is year-month-day: dayfirst would swap its month and day
+            year_first = strings.str.match(_YEAR_FIRST).to_numpy() & retry.to_numpy()
+            for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
+                if rows.any():
+                    text = strings[rows]
+                    mixed = pd.to_datetime(
+                        text, errors="coerce", utc=True, format="mixed", dayfirst=first
+                    )
+                    parsed[rows] = mixed.where(~_dated_by_the_clock(text, mixed, first))
         out[strings.index] = _naive_utc_ns(parsed)
     return out
 
 
 # Strings pandas reads as the moment it parses them; a posting date they are not.
 _CLOCK_WORDS = frozenset({"now", "today"})
+# A date written year first (never day first, whatever dayfirst says).
+_YEAR_FIRST = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
 def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -> np.ndarray:

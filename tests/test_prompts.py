@@ -473,6 +473,21 @@ def test_day_first_column_is_an_error_unless_dayfirst():
     assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["2021-04-03 10:00:00 UTC", "2021-04-03 10:00 GMT", "2021/04/03 10:00 AM", "2021.04.03 10:00"],
+)
+def test_a_year_first_date_that_is_not_iso_is_never_read_day_first(text):
+    # not ISO 8601 (a zone name, AM/PM, slashes): pandas' lenient parser swapped month and
+    # day with dayfirst=True, silently (3 April read as 4 March)
+    expected = pd.Timestamp("2021-04-03 10:00")
+    for dayfirst in (False, True):
+        assert parse_dates([text, "13/04/2021 10:00"], dayfirst=dayfirst)[0] == expected
+    posts = pd.DataFrame({"content": ["a", "b"], "date": [text, "13/04/2021 10:00"]})
+    prompts = PromptBuilder(template="{date}|{weekday}", dayfirst=True).fit_transform(posts)
+    assert prompts[:, 0].tolist() == ["2021-04-03 10:00:00|Saturday", "2021-04-13 10:00:00|Tuesday"]
+
+
 def test_dayfirst_must_be_a_bool():
     posts = pd.DataFrame({"content": ["a"], "date": ["2021-04-03"]})
     with pytest.raises(PromptError, match="`dayfirst` must be True or False, got 'yes'"):
