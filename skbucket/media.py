@@ -275,7 +275,10 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
           read as the scraper's (``"Photo (1).jpg"`` is a path);
         * a list/tuple/1-D array of any of these (flattened one level, in order);
         * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]`` (``None`` and
-          ``""`` inside a list, or inside the text of one, are skipped).
+          ``""`` inside a list, or inside the text of one, are skipped); so are the texts
+          ``"None"`` (the scraper's text for a post without media: ``repr(None)``), ``"nan"``
+          and ``"NaN"`` (what ``str`` gives for a missing value); a file with such a name
+          must be passed as a :class:`pathlib.Path`.
     size : {"full", "preview"}, default="full"
         Which URL of a ``Photo`` to use: ``"full"`` is ``fullUrl`` (Twitter's ``name=large``,
         the picture as posted), ``"preview"`` is ``previewUrl`` (``name=small``, at most
@@ -329,6 +332,10 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
     return _parse_one(value, size)
 
 
+#: texts of a missing value: ``repr(None)`` (the scraper's for no media) and ``str(nan)``
+_NO_MEDIA_TEXTS = frozenset({"None", "nan", "NaN"})
+
+
 def _is_array(value: Any) -> bool:
     return type(value).__name__ == "ndarray" and getattr(value, "ndim", None) == 1
 
@@ -340,7 +347,7 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
         return [MediaRef(os.fspath(value), "image")]
     if isinstance(value, str):
         text = value.strip()
-        if not text:
+        if not text or text in _NO_MEDIA_TEXTS:
             return []
         if _SCRAPER_START.match(text):
             return _parse_text(value, size)

@@ -103,6 +103,15 @@ def test_parse_media_none_and_blank_items_in_list_text_are_no_media():
     assert parse_media("['', 'a.jpg']") == [MediaRef("a.jpg")]
 
 
+@pytest.mark.parametrize("text", ["None", " None ", "nan", "NaN"])
+def test_parse_media_the_texts_of_a_missing_value_are_no_media(text, tmp_path):
+    # the scraper writes repr(None) for a post without media; a CSV reader that keeps texts
+    # as texts (skbucket's CLI does) hands it over as "None", not as a missing value
+    assert parse_media(text) == []
+    assert parse_media(["a.jpg", text]) == [MediaRef("a.jpg")]
+    assert parse_media(tmp_path / text.strip()) == [MediaRef(str(tmp_path / text.strip()))]
+
+
 @pytest.mark.parametrize("name", ["Photo (1).jpg", "Photo(2).jpg", "Video (3).png", "Gif (4).gif"])
 def test_parse_media_file_names_like_scraper_objects_are_paths(name, tmp_path):
     # "Photo (1).jpg" is how many tools name a copied file; only "Photo(name=" is the scraper's
