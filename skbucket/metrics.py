@@ -226,7 +226,8 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
     -------
     metrics : dict
         Keys as in :data:`METRIC_NAMES` (floats; ``n_samples`` is an int).
-        ``r2``/``r2_log1p`` are NaN for fewer than two rows.
+        ``r2``/``r2_log1p`` are NaN for fewer than two rows, or when every true value is the
+        same (R² is undefined then).
 
     Raises
     ------
@@ -257,11 +258,12 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
         bucket_pred = _check_buckets(bucket_pred, y_true.shape[0], n_buckets)
 
     n = y_true.shape[0]
-    with warnings.catch_warnings():
-        # r2 of a single row is undefined: sklearn warns and returns NaN, which we keep.
-        warnings.simplefilter("ignore", category=UserWarning)
-        r2 = float(r2_score(y_true, y_pred)) if n > 1 else float("nan")
-        r2_log = float(r2_score(log_true, log_pred)) if n > 1 else float("nan")
+    # R² is undefined for one row or a constant truth (no variance to explain): NaN for both.
+    # scikit-learn's own constant check misses log1p of a constant: the mean of equal floats
+    # can differ from them by rounding, which gave r2_log1p = -1e29 beside r2 = 0.
+    defined = n > 1 and not np.all(y_true == y_true[0])
+    r2 = float(r2_score(y_true, y_pred)) if defined else float("nan")
+    r2_log = float(r2_score(log_true, log_pred)) if defined else float("nan")
     return {
         "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))),
         "rmse_log1p": float(np.sqrt(mean_squared_error(log_true, log_pred))),
