@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from .bucketed import _check_targets
 from .media import _is_missing
+from .prompts import category_text
 
 __all__ = ["GroupMedianRegressor"]
 
@@ -37,7 +38,9 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         The grouping columns, most specific first: column names for a DataFrame, integer
         positions for an array. Their values must be hashable scalars (a list in a cell is a
         ``TypeError`` naming the column and row); missing values (``None``, ``NaN``) fall back
-        to the next column.
+        to the next column. Values are compared as text, as
+        :class:`~skbucket.features.PostFeatures` compares accounts (``12345``, ``12345.0``
+        and ``"12345"`` are one group).
     min_count : int, default=1
         Groups with fewer training rows than this are treated as unseen (their rows fall back
         to the next column).
@@ -45,8 +48,8 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     medians_ : list of dict
-        Per grouping column, ``{value: training median}`` of the groups with at least
-        ``min_count`` rows.
+        Per grouping column, ``{value as text: training median}`` of the groups with at
+        least ``min_count`` rows.
     global_median_ : float
         Median of all training targets: the last fallback.
     n_features_in_ : int
@@ -188,4 +191,5 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
                     "string or a number (a scalar such as an account name)."
                 ) from None
-        return keys
+        # compared as text, as PostFeatures compares accounts: 12345, 12345.0 and "12345"
+        return keys.where(keys.isna(), keys.map(category_text))

@@ -29,7 +29,7 @@ from sklearn.utils.validation import (
 )
 
 from .bucketed import _check_targets
-from .prompts import read_dates
+from .prompts import category_text, read_dates
 
 __all__ = [
     "DATE_FEATURES",
@@ -89,15 +89,6 @@ class UnparseableDateWarning(UserWarning):
 def count_pattern(texts, pattern) -> np.ndarray:
     """Count the matches of ``pattern`` in each text (missing text counts 0)."""
     return np.array([len(pattern.findall(t)) for t in texts], dtype=np.float64)
-
-
-def _category_text(value) -> str:
-    """A category value as text: ``7``, ``7.0``, ``np.int64(7)`` and ``"7"`` are all ``"7"``."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, np.generic):
-        value = value.item()
-    return str(value)
 
 
 def _key_name(key) -> str:
@@ -506,7 +497,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
         # an integral float is its integer (an int id column turns float when one is missing)
         cats = cats.astype(object)
-        return cats.where(cats.isna(), cats.map(_category_text)).where(cats.notna(), np.nan)
+        return cats.where(cats.isna(), cats.map(category_text)).where(cats.notna(), np.nan)
 
     @staticmethod
     def _oof_counts(cats, splits):

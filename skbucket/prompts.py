@@ -161,6 +161,21 @@ def _is_missing(value) -> bool:
         return False
 
 
+def category_text(value) -> str:
+    """A value as text, the way skbucket compares accounts: ``7``, ``7.0``, ``np.int64(7)``
+    and ``"7"`` are all ``"7"`` (an integer id column turns float when one id is missing).
+
+    Floats hold integers exactly only up to 2**53: larger ids (a 19-digit status id, say)
+    read as floats have already lost digits, so read such columns as text or as a nullable
+    integer type (``dtype={"username": str}``), as ``skbucket``'s command line reads ``id``.
+    """
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.generic):
+        value = value.item()
+    return str(value)
+
+
 def _text(value, column=None, role=None, row=None) -> str | None:
     """A cell as prompt text (verbatim for strings), or None when missing.
 
@@ -179,7 +194,7 @@ def _text(value, column=None, role=None, row=None) -> str | None:
             "errors='replace')."
         )
     if not isinstance(value, str):
-        return str(value)
+        return category_text(value)  # 12345.0 (an id column with a gap) is 12345
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:

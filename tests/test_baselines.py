@@ -48,6 +48,16 @@ def test_group_median_then_company_then_global():
     assert model.global_median_ == 40.0
 
 
+def test_ids_are_compared_as_text_like_postfeatures_compares_them():
+    # an id column read as numbers in one file and as text (or floats, with a gap) in another
+    train = pd.DataFrame({"username": [12345, 12345, 7], "inferred_company": ["a", "a", "b"]})
+    model = GroupMedianRegressor().fit(train, [1000.0, 3000.0, 5.0])
+    new = pd.DataFrame(
+        {"username": ["12345", 12345.0, np.int64(12345), None], "inferred_company": ["z"] * 4}
+    )
+    np.testing.assert_array_equal(model.predict(new), [2000.0, 2000.0, 2000.0, 1000.0])
+
+
 def test_min_count_treats_small_groups_as_unseen():
     X, y = _posts()
     model = GroupMedianRegressor(min_count=3).fit(X, y)

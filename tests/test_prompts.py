@@ -473,6 +473,17 @@ def test_day_first_column_is_an_error_unless_dayfirst():
     assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
 
 
+def test_a_numeric_username_is_written_the_same_whatever_the_other_rows_hold():
+    # one missing id turns pandas' int column into floats: 12345 must not become 12345.0
+    posts = pd.DataFrame({"username": [12345, 678], "date": ["2021-04-03 10:00"] * 2})
+    with_gap = posts.astype({"username": "float64"})
+    with_gap.loc[1, "username"] = np.nan
+    builder = PromptBuilder(template="{username}")
+    assert builder.fit_transform(posts)[:, 0].tolist() == ["12345", "678"]
+    assert builder.fit_transform(with_gap)[:, 0].tolist() == ["12345", "unknown"]
+    assert builder.fit_transform(posts.astype({"username": str}))[0, 0] == "12345"
+
+
 @pytest.mark.parametrize(
     "text",
     ["2021-04-03 10:00:00 UTC", "2021-04-03 10:00 GMT", "2021/04/03 10:00 AM", "2021.04.03 10:00"],
