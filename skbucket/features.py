@@ -134,8 +134,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
       unseen in training get the global mean and a count of 0. Values are compared as text
       (``123``, ``123.0`` and ``"123"`` are one account: an integer id column read as floats,
-      as pandas does when one id is missing, still matches); a missing value is a category of
-      its own for the target encoding and counts 0.
+      as pandas does when one id is missing, still matches, up to 2**53: read longer ids,
+      such as 19-digit ones, as text); a missing value is a category of its own for the
+      target encoding and counts 0.
 
     Columns are selected by name, so ``transform`` accepts the columns in any order (extra
     columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with
@@ -317,9 +318,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if self.category_columns_:
             cats = self._categories(X)
             # the same folds for the target and the count encodings
-            kfold = KFold(
-                self.cv, shuffle=self.shuffle, random_state=seed if self.shuffle else None
-            )
+            fold_seed = seed if self.shuffle else None  # KFold refuses a seed it cannot use
+            kfold = KFold(self.cv, shuffle=self.shuffle, random_state=fold_seed)
             splits = list(kfold.split(cats))
             if _SKLEARN_CV_SPLITS:
                 encoder = TargetEncoder(target_type="continuous", smooth=self.smooth, cv=splits)
@@ -329,7 +329,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     smooth=self.smooth,
                     cv=self.cv,
                     shuffle=self.shuffle,
-                    random_state=seed,
+                    random_state=fold_seed,
                 )
             encoded = encoder.fit_transform(cats, y_enc)
             out.append(encoded)

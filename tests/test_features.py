@@ -138,6 +138,20 @@ def test_integer_ids_read_as_floats_are_the_same_accounts():
     )
 
 
+@pytest.mark.parametrize("sklearn_splits", [True, False])
+def test_unshuffled_cross_fitting_on_either_target_encoder_api(sklearn_splits, monkeypatch):
+    # scikit-learn < 1.9 builds the folds inside TargetEncoder: with shuffle=False it refuses
+    # a random_state (KFold: "Setting a random_state has no effect"), which was passed anyway
+    import skbucket.features as features
+
+    monkeypatch.setattr(features, "_SKLEARN_CV_SPLITS", sklearn_splits)
+    X, y = _posts(40)
+    out = PostFeatures(shuffle=False, random_state=0, cv=4).fit_transform(X, y)
+    monkeypatch.setattr(features, "_SKLEARN_CV_SPLITS", True)
+    expected = PostFeatures(shuffle=False, cv=4).fit_transform(X, y)
+    np.testing.assert_array_equal(out, expected)
+
+
 @pytest.mark.parametrize("column", ["date", "content", "username"])
 def test_transform_names_a_column_that_appears_twice(column):
     X = pd.DataFrame(
