@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from .bucketed import _check_targets
 from .media import _is_missing
-from .prompts import category_text
+from .prompts import _category_text
 
 __all__ = ["GroupMedianRegressor"]
 
@@ -192,4 +192,4 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                     "string or a number (a scalar such as an account name)."
                 ) from None
         # compared as text, as PostFeatures compares accounts: 12345, 12345.0 and "12345"
-        return keys.where(keys.isna(), keys.map(category_text))
+        return keys.where(keys.isna(), keys.map(_category_text))

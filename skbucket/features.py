@@ -29,7 +29,7 @@ from sklearn.utils.validation import (
 )
 
 from .bucketed import _check_targets
-from .prompts import category_text, read_dates
+from .prompts import _category_text, read_dates
 
 __all__ = [
     "DATE_FEATURES",
@@ -497,7 +497,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
         # an integral float is its integer (an int id column turns float when one is missing)
         cats = cats.astype(object)
-        return cats.where(cats.isna(), cats.map(category_text)).where(cats.notna(), np.nan)
+        return cats.where(cats.isna(), cats.map(_category_text)).where(cats.notna(), np.nan)
 
     @staticmethod
     def _oof_counts(cats, splits):

@@ -161,7 +161,7 @@ def _is_missing(value) -> bool:
         return False
 
 
-def category_text(value) -> str:
+def _category_text(value) -> str:
     """A value as text, the way skbucket compares accounts: ``7``, ``7.0``, ``np.int64(7)``
     and ``"7"`` are all ``"7"`` (an integer id column turns float when one id is missing).
 
@@ -194,7 +194,7 @@ def _text(value, column=None, role=None, row=None) -> str | None:
             "errors='replace')."
         )
     if not isinstance(value, str):
-        return category_text(value)  # 12345.0 (an id column with a gap) is 12345
+        return _category_text(value)  # 12345.0 (an id column with a gap) is 12345
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
