@@ -1174,6 +1174,20 @@ case(
     ),
 )
 case(
+    "br-string-column-regressors",
+    DTYPE,
+    BR,
+    lambda c: fit_light_br(c.features, c.likes, classifier_columns=["weekday"]).predict(
+        cell(c.features, "hour", 20, "ten")  # the 18th row of its bucket
+    ),
+    Raises(
+        ValueError,
+        r"regressors\[\d\] .*cannot take the string column\(s\) 'hour' \(row 20: 'ten'\)",
+        "``ValueError``: regressors[k] [...] cannot take the string column(s) 'hour' (row 20: "
+        "'ten') in predict (the row of X, not of the bucket's rows the regressor is given)",
+    ),
+)
+case(
     "br-nan-feature",
     MISSING_VAL,
     BR,
