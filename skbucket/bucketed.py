@@ -362,9 +362,11 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
     pos = np.minimum(np.searchsorted(classes[order], pred), classes.size - 1)
     unknown = np.flatnonzero(classes[order][pos] != pred)
     if unknown.size:
+        rows = None if origin is None else origin[0]
+        row = int(unknown[0] if rows is None else rows[unknown[0]])
         raise ValueError(
             f"{role} {_describe(clf)}.predict returned {pred[unknown[0]].tolist()!r} in row "
-            f"{unknown[0]}, which is not one of its classes_ {classes.tolist()}"
+            f"{row}, which is not one of its classes_ {classes.tolist()}"
         )
     out[np.arange(n), columns[order[pos]]] = 1.0
     return out

@@ -248,3 +248,22 @@ def test_a_string_value_is_named_at_its_row_of_the_users_X():
     X_new.loc[37, "inferred_company_count"] = 0.0
     with pytest.raises(ValueError, match=r"unseen .*column\(s\) 'a' \(row 37: 'ten'\)"):
         router.predict_proba(X_new)
+
+
+class _InventsALabel(_ReversedClasses):
+    """Without predict_proba, answers a label it never saw for rows whose column 'a' > 2."""
+
+    def predict(self, X):
+        return np.where(np.asarray(X["a"]) > 2, 99, self.tree_.predict(X))
+
+
+def test_a_label_outside_the_classes_is_named_at_its_row_of_X():
+    X, y = _data()
+    router = AccountRouter(LogisticRegression(), _InventsALabel()).fit(X, y)
+    X_new = X.assign(a=0.0)
+    X_new.loc[[0, 5, 40], "inferred_company_count"] = 0.0  # new accounts: `unseen` answers
+    X_new.loc[40, "a"] = 3.0
+    with pytest.raises(
+        ValueError, match=r"unseen _InventsALabel\(\)\.predict returned 99 in row 40"
+    ):
+        router.predict_proba(X_new)
