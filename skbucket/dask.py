@@ -21,7 +21,10 @@ dask collection, in the style of dask-ml's ``ParallelPostFit``:
   ``estimator.predict(part)`` on the same rows, partition by partition, with the partition's
   index kept (rows stay aligned with the input). Against one in-memory call on the whole frame
   they agree up to floating-point rounding (BLAS and padded batches sum in a different order
-  when the rows come in other groups).
+  when the rows come in other groups). Dask turns text columns into pandas' ``string`` dtype
+  (missing value ``pd.NA``) unless ``dask.config.set({"dataframe.convert-string": False})``;
+  skbucket's estimators read it like ``None``, a plain scikit-learn step fit on ``None`` may
+  not (see the scaling guide).
 
 ``meta`` (the empty pandas object that describes the output) is found, unless given, by
 running the estimator once, in the calling process, on the two rows of dummy data dask makes
@@ -33,7 +36,9 @@ written to your cache), but it does load the model in the calling process. To av
 pass ``meta``: for :func:`transform` a dtype is enough when the estimator has
 ``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for :func:`predict` a dtype
 (``meta="float64"``); a full pandas ``meta`` is accepted too. Each partition's output is checked
-against ``meta`` (number of columns) and cast to its dtypes.
+against ``meta`` (number of columns) and cast to its dtypes; a DataFrame output is matched to
+``meta``'s columns by name when they are its own names in any order (by position when
+``meta`` names them anew; refused when the two share only some names).
 
 On CPU workers, unset ``distributed``'s ``MALLOC_TRIM_THRESHOLD_`` before the cluster starts
 (``dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})``):
@@ -360,7 +365,7 @@ def _transform_partition(part, estimator, meta, partition_info=None):
     if isinstance(out, pd.DataFrame):
         if out.shape != (n_rows, n_cols):
             _shape_error(out.shape, n_rows, n_cols, partition_info)
-        frame = out.set_axis(meta.columns, axis=1).set_axis(part.index, axis=0)
+        frame = _match_columns(out, meta, partition_info).set_axis(part.index, axis=0)
     else:
         values = _dense(out)
         if values.ndim == 1:
@@ -390,6 +395,25 @@ def _predict_partition(part, estimator, meta, partition_info=None):
     if series.dtype != meta.dtype:
         series = series.astype(meta.dtype)
     return series
+
+
+def _match_columns(out, meta, partition_info):
+    """``out`` (a DataFrame) with ``meta``'s column names: matched by name when they are the
+    same names (in any order), by position when the two share none (names chosen in
+    ``meta``); refused when they share only some (which column is which cannot be told)."""
+    names, wanted = list(out.columns), list(meta.columns)
+    if names == wanted:
+        return out
+    if set(names) == set(wanted) and len(set(names)) == len(names):
+        return out[wanted]
+    if not set(names) & set(wanted):
+        return out.set_axis(wanted, axis=1)
+    raise DaskOutputError(
+        f"transform returned the columns {names[:8]}{' ...' if len(names) > 8 else ''} in "
+        f"{_where(partition_info)}, which share only some names with meta's "
+        f"{wanted[:8]}{' ...' if len(wanted) > 8 else ''}; pass a meta= whose columns are the "
+        "estimator's (in any order), or new names for all of them"
+    )
 
 
 def _shape_error(shape, n_rows, n_cols, partition_info):

@@ -199,6 +199,26 @@ def test_errors_are_clear():
         lazy.compute(scheduler="sync")
 
 
+def test_a_dataframe_output_is_matched_to_meta_by_name():
+    # a meta with the estimator's own columns in another order: values go under their names
+    # (they were renamed by position: 'year' held the account encodings)
+    X, y = _posts()
+    pf = PostFeatures(cv=3).set_output(transform="pandas").fit(X, y)
+    expected = pf.transform(X)
+    ddf = dd.from_pandas(X, npartitions=2)
+    names = list(expected.columns)
+    reordered = pd.DataFrame({c: pd.Series(dtype="float64") for c in names[::-1]})
+    out = skbucket.dask.transform(pf, ddf, meta=reordered).compute(scheduler="sync")
+    assert list(out.columns) == names[::-1]
+    pd.testing.assert_frame_equal(out[names], expected, check_exact=False)
+    renamed = pd.DataFrame({f"f{i}": pd.Series(dtype="float64") for i in range(len(names))})
+    out = skbucket.dask.transform(pf, ddf, meta=renamed).compute(scheduler="sync")
+    np.testing.assert_allclose(out.to_numpy(), expected.to_numpy())  # new names: by position
+    mixed = renamed.rename(columns={"f0": names[1]})
+    with pytest.raises(DaskOutputError, match="share only some names with meta's"):
+        skbucket.dask.transform(pf, ddf, meta=mixed).compute(scheduler="sync")
+
+
 def test_empty_partitions():
     X, y = _posts(40)
     pf = PostFeatures(cv=3).fit(X, y)
