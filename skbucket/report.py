@@ -26,6 +26,7 @@ import numpy as np
 
 from skbucket.metrics import (
     METRIC_NAMES,
+    _edge_text,
     _predict_once,
     _split_final,
     evaluate,
@@ -282,7 +283,12 @@ def render_report(
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
 
-    esc = html.escape
+    def esc(text) -> str:
+        # a file name Python could not decode (surrogate escapes) cannot be written as UTF-8:
+        # its undecodable bytes become U+FFFD, as a browser shows them
+        text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return html.escape(text)
+
     bucket_source = (
         "the routing classifier's buckets (predict_bucket)"
         if bucket_pred is not None
@@ -321,7 +327,7 @@ Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <tr><th>Metric</th><th>Key</th><th>Value</th></tr>
 {rows}
 </table>
-<p class="note">Bucket edges (upper, inclusive): {esc(", ".join(f"{b:g}" for b in bins))}.
+<p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>
 <h2>Plots</h2>

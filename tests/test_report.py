@@ -119,6 +119,25 @@ def test_report_escapes_and_shows_configuration(data, model):
     assert "scikit-learn" in page and "skbucket" in page
 
 
+def test_report_with_an_undecodable_file_name_and_exact_custom_edges(data, tmp_path):
+    # a Latin-1 file name on a UTF-8 system reaches Python with surrogate escapes, which cannot
+    # be written as UTF-8: the report could be rendered but not written
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skbucket.bucketed import BucketedRegressor
+
+    X, y, _ = data
+    name = os.fsdecode(b"posts_\xe9t\xe9.csv")
+    bins = (10, 2500.125, 1_000_000, 1_000_001)
+    model = BucketedRegressor(DecisionTreeClassifier(max_depth=2), Ridge(), bins=bins).fit(X, y)
+    out = write_report(model, X, y, tmp_path / "r.html", title=name, config={"data": name})
+    page = out.read_text(encoding="utf-8")
+    assert "posts_\ufffdt\ufffd.csv" in page
+    # the edges as given, not rounded to six digits (1e+06 twice, 2500.12)
+    assert "Bucket edges (upper, inclusive): 10, 2500.125, 1000000, 1000001." in page
+
+
 def test_report_for_pipeline_and_date_column(data):
     X, y, dates = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
