@@ -47,6 +47,9 @@ TABLE_FORMATS = {
 
 #: the column ``skbucket predict`` copies in front of its predictions
 ID_COLUMN = "id"
+#: the columns read as text from CSV, TSV and XLSX files (pandas would make numbers of an
+#: all-digit column): the id and the posts' text columns of ``make_seed_pipeline``
+TEXT_COLUMNS = (ID_COLUMN, "content", "caption", "username", "inferred_company", "media")
 
 
 class CLIError(ValueError):
@@ -73,9 +76,12 @@ def read_table(path):
     -------
     pandas.DataFrame
         The rows as read, without type conversion of the ``date`` column (the estimators parse
-        dates themselves). An ``id`` column is read as text from CSV, TSV and XLSX files, so
-        ids are kept exactly as written (leading zeros, 19-digit ids; a file with one empty id
-        would otherwise make every id a float). Only an empty cell is a missing value: texts
+        dates themselves). The ``id`` column and the posts' text columns (``content``,
+        ``caption``, ``username``, ``inferred_company``, ``media``) are read as text from CSV,
+        TSV and XLSX files, as Parquet keeps them: ids are kept exactly as written (leading
+        zeros, 19-digit ids; a file with one empty id would otherwise make every id a float),
+        a username ``0042`` stays ``0042`` and a post whose text is ``2020`` is text. Only an
+        empty cell is a missing value: texts
         such as ``null``, ``NA``, ``None``, ``nan`` or ``N/A`` (pandas' default missing-value
         markers) are read as the texts they are, as Parquet keeps them, so a username
         ``null`` is an account like any other whatever the file format. A named index saved
@@ -100,8 +106,13 @@ def read_table(path):
             f"unsupported data file type {suffix or '(none)'!r} for {path}; "
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
-    # the id as text (no effect on a file without one); only an empty cell is missing
-    as_text = {"dtype": {ID_COLUMN: str}, "keep_default_na": False, "na_values": [""]}
+    # ids and post texts as text (no effect on a file without them); only an empty cell is
+    # missing
+    as_text = {
+        "dtype": dict.fromkeys(TEXT_COLUMNS, str),
+        "keep_default_na": False,
+        "na_values": [""],
+    }
     try:
         if kind == "csv":
             frame = pd.read_csv(path, **as_text)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 from _tiny_distilbert import make_tiny_distilbert
@@ -108,6 +109,36 @@ def test_predict_writes_the_ids_exactly_as_in_data(model_file, workdir, suffix, 
     assert code == 0, err
     written = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
     assert written["id"].tolist() == ids
+
+
+def test_digit_only_texts_are_texts_in_every_format(model_file, workdir, capsys):
+    """A post whose text is '2020', or an account '0042' in every row: CSV made numbers of
+    them (an error for the text, the account read as 42) where Parquet keeps the texts."""
+    from skbucket.pipeline import POST_COLUMNS
+
+    assert set(cli.TEXT_COLUMNS) == {"id", *POST_COLUMNS} - {"date"}
+    frame = load_tweets().frame.iloc[80:82].reset_index(drop=True)
+    frame["content"] = ["2020", "100"]
+    frame["username"] = ["0042", "0042"]
+    frame["inferred_company"] = ["7", "7"]
+    predictions = {}
+    for suffix in (".parquet", ".csv", ".tsv", ".xlsx"):
+        data = workdir / f"digits{suffix}"
+        if suffix == ".parquet":
+            frame.to_parquet(data, index=False)
+        elif suffix == ".xlsx":
+            frame.to_excel(data, index=False)
+        else:
+            frame.to_csv(data, index=False, sep="\t" if suffix == ".tsv" else ",")
+        read = cli.read_table(data)
+        assert read["username"].tolist() == ["0042", "0042"], suffix
+        assert read["content"].tolist() == ["2020", "100"], suffix
+        out_csv = workdir / f"digits{suffix}.csv"
+        code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+        assert code == 0, (suffix, err)
+        predictions[suffix] = pd.read_csv(out_csv)["prediction"].to_numpy()
+    for suffix in (".csv", ".tsv", ".xlsx"):
+        np.testing.assert_allclose(predictions[suffix], predictions[".parquet"], rtol=1e-6)
 
 
 def test_na_words_are_texts_in_every_format(model_file, workdir, capsys):
