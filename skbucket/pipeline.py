@@ -310,8 +310,9 @@ def models_used(estimator) -> dict:
 
     Parameters
     ----------
-    estimator : sklearn.pipeline.Pipeline
-        A (fitted or unfitted) seed pipeline.
+    estimator : sklearn.pipeline.Pipeline or a search over one
+        A (fitted or unfitted) seed pipeline, or a ``GridSearchCV``/``RandomizedSearchCV``
+        around one (its best estimator once fitted, else the pipeline it searches over).
 
     Returns
     -------
@@ -321,7 +322,22 @@ def models_used(estimator) -> dict:
         ``HistGradientBoostingClassifier``; for an :class:`~skbucket.routing.AccountRouter`, a
         dict naming its ``known`` and ``unseen`` parts), ``None`` for a stage that is skipped
         or absent.
+
+    Raises
+    ------
+    ValueError
+        For anything else (a bare model step, say), which has none of the seed's stages.
     """
+    from sklearn.model_selection._search import BaseSearchCV
+
+    if isinstance(estimator, BaseSearchCV):
+        estimator = getattr(estimator, "best_estimator_", estimator.estimator)
+    steps = getattr(estimator, "named_steps", None)
+    if steps is None or "model" not in steps:
+        raise ValueError(
+            "models_used expects a pipeline built by make_seed_pipeline (steps 'caption', "
+            f"'prompt', 'features', 'model'), or a search over one; got {type(estimator).__name__}"
+        )
     params = estimator.get_params(deep=True)
     caption = params.get("caption")
     return {

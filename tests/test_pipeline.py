@@ -264,6 +264,14 @@ def test_hgb_router_reads_the_numeric_features(tiny, posts):
     assert model.classifier_.n_features_in_ == features.shape[1] - 1  # all but the prompt
     assert models_used(pipe)["classifier"] == "HistGradientBoostingClassifier"
     assert np.isfinite(pipe.predict(X[40:])).all()
+    # a search over the pipeline names its models; anything else is refused, not guessed at
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(pipe, {"model__clip": [False]}, cv=2)
+    assert models_used(search) == models_used(pipe)
+    assert models_used(search.fit(X[:40], y[:40])) == models_used(pipe)
+    with pytest.raises(ValueError, match="expects a pipeline built by make_seed_pipeline"):
+        models_used(model)
     with pytest.raises(ValueError, match="classifier must be 'hybrid', 'distilbert' or 'hgb'"):
         _pipe(tiny, classifier="bert")
     for bins in (5, None, "abc"):  # it sizes the seed regressors: checked when it is built
