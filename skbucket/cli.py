@@ -22,6 +22,7 @@ command-line usage exits with ``2`` and argparse's usage text.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -548,13 +549,16 @@ def cmd_report(args) -> int:
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     say(f"evaluating {len(X):,} posts for the report")
+    config = {"model file": str(args.model)}
+    with contextlib.suppress(ValueError):  # not a seed pipeline: its configuration says it
+        config = {"models used": models_used(model), **config}
     write_report(
         model,
         X,
         y,
         args.output,
         title=f"skbucket report: {Path(args.data).name}",
-        config={"models used": models_used(model), "model file": str(args.model)},
+        config=config,
     )
     say(f"report written to {args.output}")
     return 0

@@ -427,6 +427,26 @@ def test_report_writes_self_contained_html(model_file, posts_csv, workdir, capsy
     assert "rmse_log1p" in html and "models used" in html
 
 
+def test_report_of_a_model_file_that_is_not_a_seed_pipeline(posts_csv, workdir, capsys):
+    # save_model takes any estimator; the report names the models only of a seed pipeline
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    frame = load_tweets().frame.iloc[:80]
+    model = make_pipeline(
+        make_column_transformer(("passthrough", ["id"]), remainder="drop"), Ridge()
+    ).fit(frame[["id"]].astype(float), frame["likes"])
+    path = cli.save_model(model, workdir / "ridge.joblib")
+    data = workdir / "ids.csv"
+    frame[["id", "likes"]].to_csv(data, index=False)
+    out_html = workdir / "ridge.html"
+    code, _, err = run(["report", path, data, "-o", out_html, "-q"], capsys)
+    assert code == 0, err
+    page = out_html.read_text(encoding="utf-8")
+    assert "model file" in page and "models used" not in page
+
+
 def test_messages_on_stderr_unless_quiet(model_file, posts_csv, capsys):
     code, _, err = run(["evaluate", model_file, posts_csv], capsys)
     assert code == 0
