@@ -400,7 +400,7 @@ def _offline_message(model: str) -> str:
     return (
         f"model {model!r} is not available offline: HF_HUB_OFFLINE is set and it is not in the "
         "local Hugging Face cache. Download it once with network access (e.g. "
-        f"`huggingface-cli download {model}`, or run without HF_HUB_OFFLINE=1) or pass the path "
+        f"`hf download {model}`, or run without HF_HUB_OFFLINE=1) or pass the path "
         "of a local folder that holds it (saved with save_pretrained)."
     )
 
