@@ -235,5 +235,5 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         title="skbucket demo: later posts held out",
         config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
     )
-    say(f"wrote {out / 'model.joblib'} and {out / 'report.html'}")
+    say(f"wrote {out / 'model.joblib'}, {out / 'metrics.csv'} and {out / 'report.html'}")
     return table
