@@ -138,6 +138,7 @@ def test_integer_ids_read_as_floats_are_the_same_accounts():
     )
 
 
+@pytest.mark.filterwarnings("ignore:`TargetEncoder.shuffle`:FutureWarning")  # the < 1.9 API
 @pytest.mark.parametrize("sklearn_splits", [True, False])
 def test_unshuffled_cross_fitting_on_either_target_encoder_api(sklearn_splits, monkeypatch):
     # scikit-learn < 1.9 builds the folds inside TargetEncoder: with shuffle=False it refuses

@@ -473,6 +473,7 @@ def test_day_first_column_is_an_error_unless_dayfirst():
     assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
 
 
+@pytest.mark.filterwarnings("ignore::skbucket.prompts.NoPostTextWarning")  # no text, as meant
 def test_a_numeric_username_is_written_the_same_whatever_the_other_rows_hold():
     # one missing id turns pandas' int column into floats: 12345 must not become 12345.0
     posts = pd.DataFrame({"username": [12345, 678], "date": ["2021-04-03 10:00"] * 2})
