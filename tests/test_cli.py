@@ -63,6 +63,17 @@ def run(args, capsys):
     return code, out, err
 
 
+def assert_predicts_in_memory(model_file, data, frame, out_csv, capsys):
+    """``skbucket predict`` of ``data`` writes ``frame``'s ids and the in-memory predictions."""
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    preds = pd.read_csv(out_csv)
+    assert list(preds.columns) == ["id", "prediction"]
+    assert preds["id"].tolist() == frame["id"].tolist()
+    expected = cli.load_model(model_file).predict(frame.drop(columns=["likes"]))
+    assert preds["prediction"].to_numpy() == pytest.approx(expected)
+
+
 def test_fit_writes_a_versioned_model_file(model_file):
     envelope = joblib.load(model_file)
     assert envelope["skbucket_model_file"] == cli.MODEL_FILE_FORMAT
@@ -80,14 +91,7 @@ def test_predict_reads_every_format_and_writes_one_row_per_post(
     {".csv": frame.to_csv, ".parquet": frame.to_parquet, ".xlsx": frame.to_excel}[suffix](
         data, index=False
     )
-    out_csv = workdir / f"preds{suffix}.csv"
-    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
-    assert code == 0, err
-    preds = pd.read_csv(out_csv)
-    assert list(preds.columns) == ["id", "prediction"]
-    assert preds["id"].tolist() == frame["id"].tolist()
-    expected = cli.load_model(model_file).predict(frame.drop(columns=["likes"]))
-    assert preds["prediction"].to_numpy() == pytest.approx(expected)
+    assert_predicts_in_memory(model_file, data, frame, workdir / f"preds{suffix}.csv", capsys)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
@@ -220,14 +224,7 @@ def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
     data = workdir / "id-index.parquet"
     frame.set_index("id").to_parquet(data)
     assert cli.read_table(data)["id"].tolist() == frame["id"].tolist()
-    out_csv = workdir / "id-index.csv"
-    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
-    assert code == 0, err
-    preds = pd.read_csv(out_csv)
-    assert list(preds.columns) == ["id", "prediction"]
-    assert preds["id"].tolist() == frame["id"].tolist()
-    expected = cli.load_model(model_file).predict(frame.drop(columns=["likes"]))
-    assert preds["prediction"].to_numpy() == pytest.approx(expected)
+    assert_predicts_in_memory(model_file, data, frame, workdir / "id-index.csv", capsys)
 
 
 def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
