@@ -381,9 +381,9 @@ def _fit_kwargs(role, est, sample_weight):
     if has_fit_parameter(est, "sample_weight"):
         return {"sample_weight": sample_weight}
     steps = getattr(est, "steps", None)
-    if isinstance(steps, list) and steps and _routing_enabled():
-        return {"sample_weight": sample_weight}
     if isinstance(steps, list) and steps:
+        if _routing_enabled():  # the Pipeline routes it to the steps that request it
+            return {"sample_weight": sample_weight}
         name, last = steps[-1]
         if last not in (None, "passthrough") and has_fit_parameter(last, "sample_weight"):
             return {f"{name}__sample_weight": sample_weight}

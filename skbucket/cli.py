@@ -82,10 +82,10 @@ def read_table(path):
         TSV and XLSX files, as Parquet keeps them: ids are kept exactly as written (leading
         zeros, 19-digit ids; a file with one empty id would otherwise make every id a float),
         a username ``0042`` stays ``0042`` and a post whose text is ``2020`` is text. Only an
-        empty cell is a missing value: texts
-        such as ``null``, ``NA``, ``None``, ``nan`` or ``N/A`` (pandas' default missing-value
-        markers) are read as the texts they are, as Parquet keeps them, so a username
-        ``null`` is an account like any other whatever the file format. A named index saved
+        empty cell is a missing value: texts such as ``null``, ``NA``, ``None``, ``nan`` or
+        ``N/A`` (pandas' default missing-value markers) are read as the texts they are, as
+        Parquet keeps them, so a username ``null`` is an account like any other whatever the
+        file format. A named index saved
         in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
         column, as it was before ``set_index`` (unless a column has its name).
 
