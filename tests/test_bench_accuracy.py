@@ -88,6 +88,29 @@ def test_quick_run_prints_both_tables_with_every_row(shared_data, tmp_path, caps
         assert int(n_train.replace(",", "")) + int(n_test.replace(",", "")) == 240
     # --company-seeds 1: the split above (seed 0, same numbers) and one more
     _check_repeats(sections["company"], "company splits")
+    for text in sections.values():
+        _check_intervals(text)
+
+
+def _check_intervals(text):
+    """The bootstrap table: one row per other row of the split's table, whose difference is
+    the table's RMSE(log1p) of the default minus that row's, inside its own interval."""
+    own = {
+        cells[0]: float(cells[1])
+        for cells in (
+            [c.strip() for c in row.strip("|").split("|")]
+            for row in _table_rows(text, "Test: n_train")
+        )
+    }
+    default = re.search(r"RMSE\(log1p\) of \*(.+?)\* minus", text).group(1)
+    rows = _table_rows(text, "Is the difference more than luck")
+    assert sorted(row.split("|")[1].strip() for row in rows) == sorted(set(own) - {default})
+    for row in rows:
+        name, diff, interval, share = (c.strip() for c in row.strip("|").split("|"))
+        low, high = (float(v) for v in interval.strip("[]").split(","))
+        assert np.isclose(float(diff), own[default] - own[name], atol=2e-3), row
+        assert low <= float(diff) + 1e-3 and float(diff) - 1e-3 <= high, row
+        assert re.fullmatch(r"[0-9]+%", share)
 
 
 def _check_repeats(text, heading):
@@ -122,6 +145,7 @@ def test_pick_skips_the_dev_exploration_and_seeds_refit_the_text_router(
     assert f"Picked: **{pick}** (given with --pick" in out
     assert "Dev exploration" not in out and "### time split" not in out
     assert _table_rows(out, "Test: n_train")[1].startswith(f"| skbucket best ({pick})")
+    _check_intervals(out)  # the default row is not the pick here: it is measured against it
     # the text router is fine-tuned again on seed 0's training rows: same numbers as the table
     _check_repeats(out, "company splits")
 
@@ -228,6 +252,38 @@ def test_seed_row_is_the_seed_as_published_and_default_candidate_the_defaults(tm
     assert {k: default.get_params()[k] for k in params} == params
     changed = {k: v for k, v in default.get_params(deep=False).items() if k in routing}
     assert {k: changed[k] for k in routing if changed[k] != routing[k]} == params
+
+
+def test_paired_bootstrap_resamples_whole_companies():
+    bench = _load_bench()
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 5000, 60).astype(float)
+    groups = np.repeat([f"c{i}" for i in range(12)], 5)
+    # a exact, b off by a factor e in every row: a better in every resample
+    diff, low, high, share = bench.paired_bootstrap(y, y, np.expm1(np.log1p(y) + 1), groups)
+    assert np.isclose(diff, -1) and np.isclose(low, -1) and np.isclose(high, -1)
+    assert share == 1.0
+    same = bench.paired_bootstrap(y, y * 2, y * 2, groups)
+    assert same == (0.0, 0.0, 0.0, 0.0)  # never strictly better than itself
+    # b better on most companies, a much better on one: the interval straddles zero
+    log_y = np.log1p(y)
+    a = np.expm1(log_y + np.where(groups == "c0", 0.0, 0.3))
+    b = np.expm1(log_y + np.where(groups == "c0", 3.0, 0.1))
+    diff, low, high, share = bench.paired_bootstrap(y, a, b, groups, seed=3)
+    assert low < 0 < high and 0 < share < 1
+    assert low <= diff <= high
+    # whole companies are resampled: repeating every post ten times (more rows, the same
+    # companies) gives the same interval; resampling posts would narrow it
+    again = bench.paired_bootstrap(
+        np.repeat(y, 10), np.repeat(a, 10), np.repeat(b, 10), np.repeat(groups, 10), seed=3
+    )
+    assert np.allclose(again, (diff, low, high, share))
+    # negative predictions are clipped at 0 as in skbucket.metrics; a missing company is a group
+    groups = groups.astype(object)
+    groups[:5] = None
+    clipped = bench.paired_bootstrap(y, np.where(a > 100, a, -50.0), b, groups, seed=3)
+    zeroed = bench.paired_bootstrap(y, np.where(a > 100, a, 0.0), b, groups, seed=3)
+    assert np.allclose(clipped, zeroed) and np.all(np.isfinite(clipped))
 
 
 def test_clf_rows_all_means_every_training_prompt():
