@@ -35,6 +35,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
+from ._frames import as_pandas
 from .cache import hash_key, open_cache
 
 __all__ = [
@@ -272,6 +273,7 @@ class Blip2Captioner(
         return tags
 
     def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
+        X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
             raise CaptioningError(
                 f"{type(self).__name__} expects a pandas DataFrame with a "
@@ -292,7 +294,7 @@ class Blip2Captioner(
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame (or polars DataFrame, read as pandas)
             Posts with a ``media_column`` column.
         y : None
             Ignored.
@@ -340,7 +342,7 @@ class Blip2Captioner(
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame (or polars DataFrame, read as pandas)
             Posts with a ``media_column`` column (and optionally ``caption``); its other
             columns need not be those seen in :meth:`fit` and are passed through.
 

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from ._frames import as_pandas
 from .bucketed import _check_targets
 from .prompts import _category_text, read_dates
 
@@ -273,7 +274,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame of shape (n_posts, n_columns)
-            Posts; must hold every configured column.
+            Posts (pandas; a polars DataFrame or pyarrow Table is read as pandas); must hold
+            every configured column.
         y : array-like of shape (n_posts,), default=None
             Likes. Required when ``category_columns`` is not empty.
 
@@ -436,6 +438,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         return X, y_enc, seed
 
     def _as_frame(self, X, *, reset):
+        X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
             if isinstance(X, pd.Series) or (hasattr(X, "ndim") and X.ndim == 1):
                 raise PostFeaturesError(

@@ -51,7 +51,8 @@ pipeline (``make_seed_pipeline(caption_model=None, ...)``, fitted) adds
 ``skbucket.classification.DistilBertClassifier``,
 ``skbucket.embedding.DistilBertEmbedder``, ``skbucket.prompts.PromptBuilder``,
 ``skbucket.features.PostFeatures``,
-``sklearn.compose._column_transformer.make_column_selector`` and, for the default hybrid
+``skbucket.pipeline._ColumnPattern`` (its column selectors; files saved by earlier 0.1.0 builds hold
+``sklearn.compose._column_transformer.make_column_selector`` instead) and, for the default hybrid
 router's HistGradientBoostingClassifier,
 ``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``.
 :func:`get_untrusted_types` gives the exact list for a file; review it before passing it as

@@ -22,6 +22,7 @@ by name, so ``set_params``/``GridSearchCV`` work on e.g. ``model__regressors__0_
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from types import MappingProxyType
 
@@ -52,17 +53,38 @@ SEED_SETTINGS = MappingProxyType(
     {"classifier": "distilbert", "routing": "hard", "soft_average": "raw", "target_transform": None}
 )
 
+
+class _ColumnPattern(make_column_selector):
+    """``make_column_selector(pattern=...)`` that reads a polars DataFrame's columns too.
+
+    scikit-learn's selector accepts pandas only; the pipeline's first ColumnTransformer sees
+    the user's posts as given, and skbucket's transformers take polars DataFrames (converted
+    to pandas inside). Columns are matched by ``re.search`` as scikit-learn's selector does.
+    """
+
+    def __init__(self, pattern):
+        super().__init__(pattern=pattern)
+
+    def __call__(self, df):
+        if hasattr(df, "iloc"):  # pandas: scikit-learn's own selector
+            return super().__call__(df)
+        return [c for c in df.columns if re.search(self.pattern, str(c))]
+
+    def __repr__(self):
+        return f"{type(self).__name__}(pattern={self.pattern!r})"
+
+
 #: selects every column except the prompt (a picklable selector)
-_NOT_PROMPT = make_column_selector(pattern=f"^(?!{PROMPT_COLUMN}$)")
+_NOT_PROMPT = _ColumnPattern(f"^(?!{PROMPT_COLUMN}$)")
 
 #: selects the post features: every column except the prompt and its embedding
-_POST_FEATURES = make_column_selector(pattern=rf"^(?!{PROMPT_COLUMN}$|distilbertembedder\d+$)")
+_POST_FEATURES = _ColumnPattern(rf"^(?!{PROMPT_COLUMN}$|distilbertembedder\d+$)")
 
 #: the input columns the pipeline reads (PromptBuilder's and PostFeatures' defaults; a test
 #: ties them together): only these are passed on, so any other column of the posts (an id,
 #: bookkeeping, an index saved by ``to_excel``) is neither needed at predict time nor used
 POST_COLUMNS = ("content", "caption", "username", "inferred_company", "date", "media")
-_POSTS = make_column_selector(pattern="^(?:" + "|".join(POST_COLUMNS) + ")$")
+_POSTS = _ColumnPattern("^(?:" + "|".join(POST_COLUMNS) + ")$")
 
 
 def _sub_cache(cache, name):
@@ -107,7 +129,7 @@ def make_seed_pipeline(
 ):
     """Build the seed method as a :class:`~sklearn.pipeline.Pipeline` from raw posts to likes.
 
-    The input is a DataFrame of raw posts with the columns ``content, username,
+    The input is a DataFrame (pandas, or polars) of raw posts with the columns ``content, username,
     inferred_company, date, media`` (``caption`` optional; ``content`` may be absent for
     media-only posts). Other columns are not used, nor needed by ``predict`` (an input
     ``prompt`` column is replaced by the prompt the pipeline builds); data with other names

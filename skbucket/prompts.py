@@ -42,6 +42,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._frames import as_pandas
+
 __all__ = [
     "DEFAULT_COLUMNS",
     "ROLES",
@@ -623,6 +625,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _check_frame(X, where: str) -> pd.DataFrame:
+        X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
             shape = getattr(X, "shape", None)
             if hasattr(X, "tocsr"):  # scipy.sparse matrix or array
@@ -644,7 +647,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame (or polars DataFrame, read as pandas)
             Posts, one per row.
         y : ignored
             Accepted for pipeline compatibility.
@@ -697,7 +700,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame (or polars DataFrame, read as pandas)
             Posts with (at least) the columns in ``columns_``.
 
         Returns

@@ -142,6 +142,11 @@ N_ROWS = 40
 
 
 # =========================================================================== helpers
+def polars_frame(frame):
+    """``frame`` as a polars DataFrame (polars is a dev dependency)."""
+    return pytest.importorskip("polars").from_pandas(frame)
+
+
 def cell(frame, column, row, value):
     """Copy of ``frame`` with ``frame[column][row] = value`` (object column, any value)."""
     out = frame.copy()
@@ -551,6 +556,16 @@ case(
     ),
 )
 case(
+    "pb-polars-dataframe",
+    DTYPE,
+    PB,
+    lambda c: c.pb.transform(polars_frame(c.posts)),
+    Fallback(
+        lambda r, c: np.testing.assert_array_equal(r, c.pb.transform(c.posts)),
+        "read as pandas (``to_pandas()``): identical prompts",
+    ),
+)
+case(
     "pb-numeric-date",
     DTYPE,
     PB,
@@ -823,6 +838,16 @@ case(
         r"not found in X; columns present: \[0, 1, 2",
         "``PostFeaturesError``: an array has integer column labels, so the named columns are "
         "not found (columns present: [0, 1, ...])",
+    ),
+)
+case(
+    "pf-polars-dataframe",
+    DTYPE,
+    PF,
+    lambda c: c.pf.transform(polars_frame(c.posts)),
+    Fallback(
+        lambda r, c: np.testing.assert_array_equal(r, c.pf.transform(c.posts)),
+        "read as pandas (``to_pandas()``): identical features",
     ),
 )
 case(

@@ -942,3 +942,19 @@ def test_an_image_fetcher_passed_as_image_loader_sets_the_limits(blip2_path, ima
     out = est.fit_transform(frame([str(images["gen0.jpg"]), str(images["china.jpg"])]))
     assert out["caption"].iloc[0] and out["caption"].iloc[1] == ""  # 768 px ok, 273k px not
     assert est.errors_["error"].tolist() == ["MediaTooLargeError"]
+
+
+def test_polars_posts_in_and_polars_captions_out(blip2_path, images, generate_calls):
+    pl = pytest.importorskip("polars")
+    X = frame([str(images["gen0.jpg"]), None], caption=[None, "kept"], likes=[3, 4])
+    expected = captioner(blip2_path).fit_transform(X)
+    est = captioner(blip2_path).fit(pl.from_pandas(X))
+    assert est.feature_names_in_.tolist() == ["media", "caption", "likes"]
+    pd.testing.assert_frame_equal(est.transform(pl.from_pandas(X)), expected)
+    est.set_output(transform="polars")
+    out = est.transform(pl.from_pandas(X))
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == est.get_feature_names_out().tolist() == ["media", "caption", "likes"]
+    assert out["caption"].to_list() == expected["caption"].tolist()
+    assert out["likes"].to_list() == [3, 4] and out["caption"][1] == "kept"
+    assert generate_calls == [1, 1, 1]  # one image captioned per transform (cache off)

@@ -514,3 +514,25 @@ def test_day_first_dates_error_unless_dayfirst_and_iso_dates_stay_iso():
     assert list(prompts) == ["2021-04-13 10:00:00", "2021-04-03 10:00:00", "2021-04-05 09:00:00"]
     with pytest.raises(InvalidParameterError, match="dayfirst"):
         PostFeatures(dayfirst="yes").fit(posts, likes)
+
+
+def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    X, y = _posts(12)
+    expected = PostFeatures(cv=3, random_state=0).fit(X, y)
+    fitted_on_pandas = expected.transform(X)
+    for given in (pl.from_pandas(X), pa.Table.from_pandas(X, preserve_index=False)):
+        pf = PostFeatures(cv=3, random_state=0)
+        # the cross-fitted encodings of fit_transform too: the same folds, the same numbers
+        np.testing.assert_allclose(
+            pf.fit_transform(given, y), PostFeatures(cv=3, random_state=0).fit_transform(X, y)
+        )
+        assert pf.feature_names_in_.tolist() == X.columns.tolist()
+        np.testing.assert_allclose(pf.transform(given), fitted_on_pandas)
+        np.testing.assert_allclose(expected.transform(given), fitted_on_pandas)
+    pf = PostFeatures(cv=3, random_state=0).set_output(transform="polars")
+    out = pf.fit(pl.from_pandas(X), y).transform(pl.from_pandas(X))
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == pf.get_feature_names_out().tolist()
+    np.testing.assert_allclose(out.to_numpy(), fitted_on_pandas)

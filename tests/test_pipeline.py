@@ -348,3 +348,17 @@ def test_check_models_loads_what_is_sure_to_be_needed_and_names_what_is_not(tiny
     assert len(fitted.predict(posts[0])) == len(posts[0])
     with pytest.raises(ModelNotAvailableError, match=r"^model__classifier \(Distil.*other"):
         check_models(fitted)  # refitting would need it
+
+
+def test_polars_posts_give_the_pandas_predictions(tiny, posts):
+    pl = pytest.importorskip("polars")
+    X, y = posts
+    expected = _pipe(tiny).fit(X[:40], y[:40]).predict(X[40:])
+    pipe = _pipe(tiny).fit(pl.from_pandas(X[:40]), y[:40])
+    np.testing.assert_allclose(pipe.predict(pl.from_pandas(X[40:])), expected, rtol=1e-6)
+    np.testing.assert_allclose(pipe.predict(X[40:]), expected, rtol=1e-6)
+    # the selectors read polars columns as scikit-learn's read pandas ones, and say what they are
+    selector = pipe.named_steps["model"].regressor_columns
+    assert repr(selector) == "_ColumnPattern(pattern='^(?!prompt$)')"
+    frame = pd.DataFrame(columns=["prompt", "a", "prompts"])
+    assert selector(frame) == selector(pl.from_pandas(frame)) == ["a", "prompts"]

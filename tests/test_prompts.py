@@ -15,6 +15,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skbucket.datasets import load_tweets
 from skbucket.prompts import (
     DEFAULT_COLUMNS,
     TEMPLATE_FIELDS,
@@ -504,3 +505,18 @@ def test_dayfirst_must_be_a_bool():
     posts = pd.DataFrame({"content": ["a"], "date": ["2021-04-03"]})
     with pytest.raises(PromptError, match="`dayfirst` must be True or False, got 'yes'"):
         PromptBuilder(dayfirst="yes").fit(posts)
+
+
+def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    frame = load_tweets().frame.iloc[:20].drop(columns="likes")
+    expected = PromptBuilder().fit_transform(frame)
+    for table in (pl.from_pandas(frame), pa.Table.from_pandas(frame, preserve_index=False)):
+        builder = PromptBuilder().fit(table)
+        assert builder.feature_names_in_.tolist() == frame.columns.tolist()
+        np.testing.assert_array_equal(builder.transform(table), expected)
+        np.testing.assert_array_equal(builder.transform(frame), expected)
+    out = PromptBuilder().set_output(transform="polars").fit_transform(pl.from_pandas(frame))
+    assert isinstance(out, pl.DataFrame) and out.columns == ["prompt"]
+    assert out["prompt"].to_list() == expected[:, 0].tolist()
