@@ -81,6 +81,9 @@ def test_wheel_is_small_and_carries_the_data(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         assert "License-Expression: BSD-3-Clause" in archive.read(meta).decode()
+        assert "License-File: LICENSE" in archive.read(meta).decode()
+        licence = next(n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE"))
+        assert archive.read(licence).decode().startswith("BSD 3-Clause License")
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("tweets.csv.gz") for n in names)
     assert any(n.endswith(".csv.gz") and "captioned" in n for n in names)
