@@ -35,6 +35,7 @@ html_theme = "alabaster"
 html_static_path = []
 
 autosummary_generate = True
+autosummary_ignore_module_all = False  # a module page lists its __all__, as autodoc documents
 autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -85,7 +86,111 @@ def _skip_member(app, what, name, obj, skip, options):
     return None
 
 
+# ----------------------------------------------------------------------------- cross-references
+# Every reference to skbucket's own API must resolve (``nitpicky`` + ``-W``: a broken one fails
+# the build). Other libraries' names cannot (no intersphinx inventories offline) and are ignored,
+# as are fitted attributes (``classes_``), which are documented in their class's Attributes
+# section, not as targets.
+nitpicky = True
+_EXTERNAL = (
+    "sklearn|pandas|numpy|np|scipy|matplotlib|PIL|torch|transformers|tokenizers|dask|distributed"
+    "|joblib|skops|xgboost|catboost|onnx|onnxruntime|polars|pyarrow|tqdm|pathlib|collections"
+    "|os|io|ast|zipfile|json|re|str|bytes|int|float|bool|dict|list|tuple|callable|datetime"
+    "|typing|concurrent|threading|urllib|http|socket|warnings|logging|types|hashlib|hmac"
+)
+nitpick_ignore_regex = [
+    ("py:.*", rf"(?:{_EXTERNAL})(?:\..*)?"),
+    ("py:attr", r"(?:.*\.)?[a-z]\w*_"),  # a fitted attribute
+]
+
+
+def _documented(env):
+    """``id(object) -> [(documented full name, object type)]`` for every Python object described."""
+    cache = getattr(env, "_skbucket_documented", None)
+    if cache is None:
+        cache = {}
+        for name, entry in env.get_domain("py").objects.items():
+            obj = _import(name)
+            if obj is not None:
+                cache.setdefault(id(obj), []).append((name, entry.objtype))
+        env._skbucket_documented = cache
+    return cache
+
+
+#: the object types a role may link to (``obj`` any)
+_ROLE_TYPES = {
+    "func": {"function"},
+    "meth": {"method"},
+    "class": {"class", "exception"},
+    "exc": {"exception", "class"},
+    "data": {"data"},
+    "attr": {"attribute", "property"},
+    "mod": {"module"},
+}
+
+
+def _import(name):
+    """The object a dotted ``skbucket...`` name stands for, or None."""
+    import importlib
+
+    if not name.startswith("skbucket"):
+        return None
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for part in parts[cut:]:
+                obj = getattr(obj, part)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _resolve_alias(app, env, node, contnode):
+    """Resolve a skbucket reference written under another name than the documented one.
+
+    ``skbucket.BucketedRegressor`` (the lazy top-level name) and a short ``PromptError`` inside
+    ``skbucket.prompts`` are the objects documented as ``skbucket.bucketed.BucketedRegressor``
+    and ``skbucket.exceptions.PromptError``: link to those.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"]
+    module = node.get("py:module") or ""
+    types = _ROLE_TYPES.get(node["reftype"])
+    documented = {
+        key: [name for name, objtype in entries if types is None or objtype in types]
+        for key, entries in _documented(env).items()
+    }
+    found = None
+    for candidate in (target, f"{module}.{target}", f"skbucket.{target}"):
+        obj = _import(candidate)
+        if obj is not None and documented.get(id(obj)):
+            found = documented[id(obj)][0]
+            break
+    else:  # a short name in an autosummary table: the one documented object of that name
+        names = {n for names in documented.values() for n in names if n.endswith(f".{target}")}
+        if len(names) == 1:
+            (found,) = names
+    if found is None:
+        return None
+    return env.get_domain("py").resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], found, node, contnode
+    )
+
+
+def _public_bases(app, name, obj, options, bases):
+    """Leave skbucket's private mixins out of "Bases:" (they are not documented)."""
+    bases[:] = [b for b in bases if not getattr(b, "__module__", "").startswith("skbucket._")]
+
+
 def setup(app):
     # before numpydoc (priority 500) rewrites the sections
     app.connect("autodoc-process-docstring", _escape_type_fields, priority=400)
     app.connect("autodoc-skip-member", _skip_member)
+    app.connect("missing-reference", _resolve_alias)
+    app.connect("autodoc-process-bases", _public_bases)

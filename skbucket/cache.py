@@ -1,13 +1,13 @@
 """Content-addressed result cache: in memory (LRU) and on disk (atomic, multi-process safe).
 
-This module has no torch import. Model wrappers use it through
-:func:`skbucket._models.batched_map`, which looks every input up before running a model and
-stores every finished batch right away.
+This module has no torch import. Model wrappers use it through skbucket's shared batching
+helper, which looks every input up before running a model and stores every finished batch
+right away.
 
 Recipe for an estimator
 -----------------------
 1. Build one key per input with :func:`hash_key` from *everything* that changes the result:
-   the model fingerprint (:func:`skbucket._models.model_fingerprint`), the settings (pooling,
+   the model fingerprint (a hash of the checkpoint's files), the settings (pooling,
    ``max_length``, backend, ...) and the input itself (a text, or the bytes of an image)::
 
        prefix = hash_key("DistilBertEmbedder", fingerprint, pooling, max_length)
@@ -599,8 +599,8 @@ def open_cache(cache: Any = None) -> CacheLike | None:
 
     Parameters
     ----------
-    cache : None, False, str, os.PathLike or cache object
-        ``None``: the process-wide memory layer; a path: memory + :class:`DiskCache` there;
+    cache : None, bool, str, os.PathLike or cache object
+        ``None`` (or ``True``): the process-wide memory layer; a path: memory + :class:`DiskCache` there;
         ``False``: no cache (returns ``None``); an object with ``get_many``/``set_many``:
         returned as is.
 

@@ -116,14 +116,14 @@ class Blip2Captioner(
     batch_size : int, default=8
         Images per ``model.generate`` call (images of different rows share a batch).
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
-        ``"auto"`` uses CUDA when available (see :func:`skbucket._models.resolve_device`).
+        ``"auto"`` uses CUDA when available, then MPS, else the CPU.
     dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
         ``"auto"`` is bfloat16 (or float16 where bf16 is unsupported) on CUDA and float32
-        elsewhere (see :func:`skbucket._models.resolve_dtype`).
-    cache : None, str, os.PathLike, False or cache object, default=None
-        Where captions are kept (see :mod:`skbucket.cache`): ``None`` the process-wide memory
-        cache, a path a folder on disk (shared by processes; survives restarts), ``False``
-        none. Keys: SHA-256 of the image bytes + model fingerprint + ``prompt``,
+        elsewhere.
+    cache : None, bool, str, os.PathLike or cache object, default=None
+        Where captions are kept (see :mod:`skbucket.cache`): ``None`` (or ``True``) the
+        process-wide memory cache, a path a folder on disk (shared by processes; survives
+        restarts), ``False`` none. Keys: SHA-256 of the image bytes + model fingerprint + ``prompt``,
         ``max_new_tokens``, ``num_beams`` and the resolved dtype. A run whose images are all
         cached loads no model and, where the dtype is known without asking torch (no GPU on
         the machine, or ``device="cpu"``, or an explicit ``dtype``), never imports torch.
@@ -294,7 +294,7 @@ class Blip2Captioner(
 
         Parameters
         ----------
-        X : pandas.DataFrame (or polars DataFrame, read as pandas)
+        X : pandas.DataFrame (a polars DataFrame or pyarrow Table is read as pandas)
             Posts with a ``media_column`` column.
         y : None
             Ignored.
@@ -342,7 +342,7 @@ class Blip2Captioner(
 
         Parameters
         ----------
-        X : pandas.DataFrame (or polars DataFrame, read as pandas)
+        X : pandas.DataFrame (a polars DataFrame or pyarrow Table is read as pandas)
             Posts with a ``media_column`` column (and optionally ``caption``); its other
             columns need not be those seen in :meth:`fit` and are passed through.
 

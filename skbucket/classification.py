@@ -93,7 +93,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         the per-epoch shuffling (a ``numpy.random.Generator``). With an int, fitting is
         deterministic on CPU.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device, default="auto"
-        Where to train and predict (see :func:`skbucket._models.resolve_device`).
+        Where to train and predict; ``"auto"`` picks CUDA, then MPS, else the CPU.
     progress : bool or None, default=None
         Progress bars for training and inference; ``None`` shows them only on a
         terminal.
@@ -119,9 +119,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     -----
     **Input texts.** ``X`` is a list, 1-D array, Series, or one-column DataFrame / 2-D
     array of texts (the output of :class:`skbucket.prompts.PromptBuilder` fits as is).
-    Elements are checked by :func:`skbucket._models.as_text_list`: ``None``/``NaN``/``NA``
-    become the empty string (a post with no text), numbers become ``str(value)``, other
-    types raise :class:`skbucket._models.TextInputError` naming the row.
+    Every element is checked: ``None``/``NaN``/``NA`` become the empty string (a post with no
+    text), numbers become ``str(value)``, other types raise
+    :class:`~skbucket.exceptions.TextInputError` naming the row.
 
     **Weights.** ``sample_weight`` multiplies each row's loss; each step minimises
     ``sum(w * loss) / sum(w)`` over its batch. Rows with weight 0 are removed before the

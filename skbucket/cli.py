@@ -679,7 +679,11 @@ def _quiet_stdout() -> None:
 
 
 def main(argv=None) -> int:
-    """Run the ``skbucket`` command; returns the exit status."""
+    """Run the ``skbucket`` command; returns the exit status of the command that ran.
+
+    Usage errors (exit status 2), ``--help`` and ``--version`` (0) are argparse's: they raise
+    :class:`SystemExit` with that status instead of returning.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -10,10 +10,9 @@ dask collection, in the style of dask-ml's ``ParallelPostFit``:
   ``distributed`` cluster each worker process receives and unpickles it once and then keeps
   it in memory for all the partitions it runs.
 * **the model is loaded once per worker process**: skbucket estimators never pickle loaded
-  weights (see :class:`skbucket._models.TransformersEstimatorMixin`); the first partition a
-  worker runs loads them through the runtime's process-wide registry
-  (:func:`skbucket._models.load_pretrained`), and every later partition on that worker reuses
-  them.
+  weights (they are dropped when pickling and reloaded lazily); the first partition a
+  worker runs loads them through skbucket's process-wide model registry, and every later
+  partition on that worker reuses them.
 * **the on-disk cache is shared**: give the estimator ``cache="<folder on a shared disk>"``;
   :class:`skbucket.cache.DiskCache` is safe for several processes (atomic writes), so workers
   reuse each other's results, and a worker killed mid-job loses at most its batch in flight.

@@ -48,8 +48,8 @@ def onnx_path(model) -> Path:
     """Where ``backend="onnx"`` stores (and looks for) the ONNX export of ``model``.
 
     ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v<format>.onnx``, with ``SKBUCKET_CACHE_DIR``
-    defaulting to ``~/.cache/skbucket``. The fingerprint is
-    :func:`skbucket._models.model_fingerprint`, so a changed checkpoint gets a new file.
+    defaulting to ``~/.cache/skbucket``. The fingerprint hashes the checkpoint's files (a hub
+    id: its commit), so a changed checkpoint gets a new file.
 
     Parameters
     ----------
@@ -199,10 +199,11 @@ class DistilBertEmbedder(
         Scale each embedding to unit L2 norm.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         ``"auto"`` picks CUDA, then MPS, else CPU.
-    cache : None, False, str or os.PathLike, default=None
-        ``None``: results are kept in a process-wide memory cache (shared by clones);
-        a folder path: also stored on disk there (atomic files, several processes may share
-        it, a rerun after a crash resumes); ``False``: no caching. Keys hash the model
+    cache : None, bool, str, os.PathLike or cache object, default=None
+        ``None`` (or ``True``): results are kept in a process-wide memory cache (shared by
+        clones); a folder path: also stored on disk there (atomic files, several processes may
+        share it, a rerun after a crash resumes); ``False``: no caching; an object with
+        ``get_many``/``set_many`` (see :mod:`skbucket.cache`): used as is. Keys hash the model
         fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype`` and the
         text, so changing any of them never reuses stale vectors.
     progress : bool or None, default=None

@@ -121,7 +121,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
       tokens and raw ``@handles`` outside links), ``<col>_hashtags`` (``#tag`` outside links,
       with at least one letter; the HTML entity ``&#39;`` is not one) and ``<col>_emoji``
-      (characters of the main emoji blocks: U+1F300-1F6FF, U+1F900-1F9FF, U+1FA70-1FAFF,
+      (characters of the main emoji blocks: U+1F300-1F64F, U+1F680-1F6FF (not the ornamental
+      dingbats between), U+1F900-1F9FF, U+1FA70-1FAFF,
       U+2600-27BF and a few stars/clocks; a flag counts once, skin-tone modifiers and joiners
       are not counted). Missing text is empty text.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed

@@ -21,8 +21,9 @@ Outcomes for bad media (all raise a :class:`MediaError` subclass from :func:`loa
 input                                     outcome
 ========================================  =====================================================
 missing local file                        :class:`MediaFetchError` (not retried)
-HTTP 404 / other 4xx                      :class:`MediaFetchError` with ``status`` (not retried)
-HTTP 5xx, 408, 429, timeout, reset        :class:`MediaFetchError` after ``retries`` retries
+HTTP 404 / other 4xx, 501, 505, ...       :class:`MediaFetchError` with ``status`` (not retried)
+HTTP 500, 502-504, 408, 425, 429          :class:`MediaFetchError` after ``retries`` retries
+timeout, connection reset                 :class:`MediaFetchError` after ``retries`` retries
 unreachable host (no DNS, refused)        :class:`MediaFetchError` after ``retries`` retries;
                                           :class:`ImageFetcher` then skips that host (see
                                           ``max_host_failures``)
@@ -151,7 +152,8 @@ class MediaFetchError(MediaError):
     status : int or None
         The HTTP status code when the server answered with an error, else ``None``.
     transient : bool
-        Whether the failure was of a kind that is retried (timeouts, 5xx, connection errors).
+        Whether the failure was of a kind that is retried (timeouts, connection errors,
+        HTTP 500, 502, 503, 504, 408, 425, 429).
     unreachable : bool
         Whether the host could not be reached at all: its name did not resolve, it refused
         the connection, or the network or host is unreachable (no HTTP answer came).
@@ -498,9 +500,9 @@ def read_bytes(
         Refuse larger bodies: checked against ``Content-Length`` or the file size before
         reading, and while reading (for servers that do not say or lie).
     retries : int, default=2
-        How many times to retry a transient failure (timeout, connection error, HTTP 5xx,
-        408, 425, 429). Missing files, 4xx answers, refused schemes and oversized bodies
-        are never retried.
+        How many times to retry a transient failure (timeout, connection error, HTTP 500,
+        502, 503, 504, 408, 425, 429). Missing files, other 4xx/5xx answers (a 501 or 505
+        will not change on a retry), refused schemes and oversized bodies are never retried.
     backoff : float, default=0.5
         Seconds before the first retry; doubled for each further retry.
 
@@ -1080,7 +1082,7 @@ class ImageFetcher:
         Within one :meth:`fetch_bytes` / :meth:`fetch_images` call, after this many
         references in a row to one ``http(s)`` host failed because the host could not be
         reached (name not resolved, connection refused, no route: see
-        :attr:`MediaFetchError.unreachable`; each after its retries), the references to
+        ``MediaFetchError.unreachable``; each after its retries), the references to
         that host are skipped: each yields a :class:`MediaFetchError` saying "not tried", at
         once, except one every ``host_cooldown`` seconds, which is tried. Any answer from
         the host resets it, and the next call tries every host afresh. So a machine without

@@ -523,9 +523,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     are accepted (see :func:`parse_dates`); tz-aware times are converted to UTC and
     naive times are taken as UTC, so the weekday and hour are UTC ones. An
     unparseable date is not an error: that row's date reads ``unknown`` (documented
-    fallback). Input must be a pandas DataFrame (named columns are how roles are
-    found); anything else raises :class:`PromptError`. A text cell that is not a ``str``
-    is written with ``str()`` (numbers), except bytes and text that is not valid Unicode
+    fallback). Input must be a DataFrame (named columns are how roles are found): pandas,
+    or a polars DataFrame or pyarrow Table, read as pandas; anything else raises
+    :class:`PromptError`. A text cell that is not a ``str`` is written as text: a number with
+    ``str()``, a whole float as an integer (``12345.0`` reads ``12345``, as an id or a
+    username stored as a float column should), except bytes and text that is not valid Unicode
     (lone surrogates from non-UTF-8 bytes), which raise :class:`PromptError` naming the
     column and the row.
 
@@ -647,7 +649,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame (or polars DataFrame, read as pandas)
+        X : pandas.DataFrame (a polars DataFrame or pyarrow Table is read as pandas)
             Posts, one per row.
         y : ignored
             Accepted for pipeline compatibility.
@@ -700,7 +702,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame (or polars DataFrame, read as pandas)
+        X : pandas.DataFrame (a polars DataFrame or pyarrow Table is read as pandas)
             Posts with (at least) the columns in ``columns_``.
 
         Returns

@@ -2490,7 +2490,8 @@ Every public estimator and the ``skbucket`` command line are run against malform
 problem, the estimator it is given to, and the outcome, which is either
 
 * an **error** (the class, then the message: it names the column, the row and what was
-  expected), every class a subclass of ``ValueError`` or ``RuntimeError``;
+  expected), every class a subclass of ``ValueError`` or ``RuntimeError`` and importable from
+  :mod:`skbucket.exceptions`;
 * for the CLI, **exit status 1** with a one-line ``skbucket COMMAND: error: ...`` on standard
   error; or
 * a documented **fallback**, whose result the test checks (for example "identical

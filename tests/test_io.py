@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import zipfile
 
 import joblib
@@ -364,3 +365,8 @@ def test_seed_pipeline_round_trip(shared_data, tmp_path):
         skio.load(path)
     loaded = skio.load(path, trusted=untrusted)
     np.testing.assert_allclose(loaded.predict(X), pipe.predict(X), rtol=1e-6)
+    # the module's list of the types a seed pipeline file needs is complete
+    doc = skio.__doc__.split("Types to trust for", 1)[1].split(":func:`get_untrusted_types`")[0]
+    documented = set(re.findall(r"``([a-z_]+(?:\.[A-Za-z_0-9]+)+)``", doc))
+    assert set(untrusted) <= documented, set(untrusted) - documented
+    skio.load(path, trusted=sorted(documented))

@@ -548,6 +548,8 @@ def server(photo_jpeg, images):
                     self._send(200, photo_jpeg, jpeg)
             elif path.startswith("/always500"):
                 self._send(503, b"down")
+            elif path.startswith("/status-"):  # /status-501?...: that status, every time
+                self._send(int(path.split("?")[0].rsplit("-", 1)[1]), b"status")
             elif path.startswith("/forbidden"):
                 self._send(403, b"no")
             elif path.startswith("/big-announced"):
@@ -767,6 +769,20 @@ def test_http_persistent_5xx_gives_up_after_retries(server):
     with pytest.raises(MediaFetchError, match="HTTP 503.*after 3 attempts"):
         read_bytes(server.url("/always500?t=3"), retries=2, **FAST)
     assert server.hits["/always500?t=3"] == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"),
+    [(500, True), (502, True), (504, True), (408, True), (425, True), (429, True)]
+    + [(501, False), (505, False), (511, False), (404, False), (410, False)],
+)
+def test_only_the_documented_statuses_are_retried(server, status, retried):
+    """As media.py's table and ``read_bytes(retries=)`` say: a 501 or 505 is not retried."""
+    url = server.url(f"/status-{status}?t=doc")
+    with pytest.raises(MediaFetchError, match=f"HTTP {status}") as info:
+        read_bytes(url, retries=2, **FAST)
+    assert info.value.status == status and info.value.transient is retried
+    assert server.hits[f"/status-{status}?t=doc"] == (3 if retried else 1)
 
 
 def test_http_redirects_to_http_are_followed(server, photo_jpeg):

@@ -40,12 +40,37 @@ def _modules_after(code: str) -> set[str]:
         "from skbucket import BucketedRegressor, assign_buckets",
         "import skbucket.media, skbucket.prompts, skbucket.features, skbucket.datasets",
         "from skbucket.datasets import load_tweets; load_tweets()",
+        "from skbucket.exceptions import PromptError, TextInputError, MediaFetchError",
     ],
 )
 def test_light_imports_do_not_pull_heavy_libraries(code):
     loaded = _modules_after(code)
     heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
     assert heavy == [], f"{code!r} imported {heavy[:5]}"
+
+
+def test_every_error_and_warning_is_in_skbucket_exceptions():
+    """skbucket.exceptions gathers every error/warning class of the package (the Dask helpers'
+    aside: importing them imports Dask), as the same class objects."""
+    import importlib
+    import pkgutil
+
+    from skbucket import exceptions
+
+    pytest.importorskip("dask")
+    found = {}
+    for info in pkgutil.iter_modules(skbucket.__path__):
+        if info.name in ("exceptions", "__main__"):
+            continue
+        module = importlib.import_module(f"skbucket.{info.name}")
+        for name, obj in vars(module).items():
+            is_error = isinstance(obj, type) and issubclass(obj, Exception | Warning)
+            if is_error and obj.__module__ == module.__name__:
+                found[name] = obj
+    dask_only = {"MetaInferenceError", "DaskOutputError"}
+    assert set(found) - dask_only == set(exceptions.__all__)
+    for name in exceptions.__all__:
+        assert getattr(exceptions, name) is found[name]
 
 
 def test_lazy_public_names_resolve():
