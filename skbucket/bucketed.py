@@ -30,6 +30,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._frames import as_pandas
+
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
 
 #: The seed solution's bucket edges: 0-10, 11-100, 101-300, 301-500, 501-1000,
@@ -953,7 +955,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return tuple(tt)
 
     def _validate_X(self, X, *, reset):
-        """Check ``X``; DataFrames and 1-D text pass through unchanged."""
+        """Check ``X``; DataFrames and 1-D text pass through unchanged (polars: as pandas)."""
+        X = as_pandas(X)
         if reset:
             for attr in ("n_features_in_", "feature_names_in_"):
                 if hasattr(self, attr):

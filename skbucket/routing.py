@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._frames import as_pandas
 from .bucketed import (
     _call_sub,
     _class_proba,
@@ -150,7 +151,9 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X, *, reset):
-        """``X`` as given (DataFrames keep their column types); records its columns."""
+        """``X`` as given (DataFrames keep their column types; polars: as pandas); records its
+        columns."""
+        X = as_pandas(X)
         if X is None:
             raise ValueError(f"X is None; {type(self).__name__} needs samples to work on.")
         if not _is_dataframe(X):  # arrays are checked here; a DataFrame by its classifiers

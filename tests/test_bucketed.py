@@ -304,6 +304,22 @@ def test_column_selection_params_with_text_and_numeric_columns():
         clone(model).set_params(regressor_columns=empty).fit(df, y)
 
 
+def test_polars_frame_is_read_as_pandas_with_named_column_specs():
+    pl = pytest.importorskip("polars")
+    rng = np.random.RandomState(1)
+    X, y = make_likes(120)
+    df = pd.DataFrame({"x0": X[:, 0], "x1": X[:, 1], "tag": rng.choice(["a", "b"], 120)})
+    model = light(
+        bins=(100,), classifier_columns=["x0"], regressor_columns=["x0", "x1"], random_state=0
+    )
+    expected = clone(model).fit(df, y)
+    fitted = clone(model).fit(pl.from_pandas(df), y)  # by name: the "tag" text is never read
+    assert_array_equal(fitted.feature_names_in_, ["x0", "x1", "tag"])
+    assert_allclose(fitted.predict(pl.from_pandas(df)), expected.predict(df))
+    assert_allclose(expected.predict(pl.from_pandas(df)), expected.predict(df))
+    assert_array_equal(fitted.predict_bucket(pl.from_pandas(df)), expected.predict_bucket(df))
+
+
 def test_one_dimensional_text_input():
     texts = ["tiny post"] * 20 + ["big viral launch"] * 20
     y = np.concatenate([3.0 + np.arange(20) % 5, 5000.0 + np.arange(20)])

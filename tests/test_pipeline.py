@@ -357,6 +357,10 @@ def test_polars_posts_give_the_pandas_predictions(tiny, posts):
     pipe = _pipe(tiny).fit(pl.from_pandas(X[:40]), y[:40])
     np.testing.assert_allclose(pipe.predict(pl.from_pandas(X[40:])), expected, rtol=1e-6)
     np.testing.assert_allclose(pipe.predict(X[40:]), expected, rtol=1e-6)
+    # polars between the steps too (set_output), down to the bucketed model and its router
+    pipe = _pipe(tiny).set_output(transform="polars").fit(X[:40], y[:40])
+    assert type(pipe[:-1].transform(X[40:])).__module__.startswith("polars")
+    np.testing.assert_allclose(pipe.predict(pl.from_pandas(X[40:])), expected, rtol=1e-6)
     # the selectors read polars columns as scikit-learn's read pandas ones, and say what they are
     selector = pipe.named_steps["model"].regressor_columns
     assert repr(selector) == "_ColumnPattern(pattern='^(?!prompt$)')"
