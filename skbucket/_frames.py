@@ -3,6 +3,8 @@
 skbucket's transformers find their columns by name and work on pandas. A polars DataFrame
 (or a pyarrow Table) given to them is converted with its own ``to_pandas()`` (pyarrow must be
 installed for polars' conversion); every other input is left to the estimator's own checks.
+An integer column with missing values becomes a pandas nullable integer column (``Int64``),
+not float64, so large ids keep every digit.
 """
 
 from __future__ import annotations
@@ -23,8 +25,22 @@ def as_pandas(X):
     >>> import pyarrow as pa
     >>> as_pandas(pa.table({"a": [1, 2]}))["a"].tolist()
     [1, 2]
+    >>> as_pandas(pa.table({"id": [2**60 + 1, None]}))["id"].tolist()
+    [1152921504606846977, <NA>]
     """
     library = type(X).__module__.partition(".")[0]
-    if library in _CONVERTED and hasattr(X, "columns") and hasattr(X, "to_pandas"):
-        return X.to_pandas()
-    return X
+    if library not in _CONVERTED or not (hasattr(X, "columns") and hasattr(X, "to_pandas")):
+        return X
+    import pandas as pd
+
+    frame = X.to_pandas()
+    try:
+        import pyarrow as pa
+    except ImportError:  # polars converts without it; its nullable integers stay float64
+        return frame
+    table = X.to_arrow() if library == "polars" else X
+    for position, column in enumerate(table.columns):
+        if column.null_count and pa.types.is_integer(column.type):
+            dtype = "UInt64" if pa.types.is_unsigned_integer(column.type) else "Int64"
+            frame.isetitem(position, pd.array(column.to_pylist(), dtype=dtype))
+    return frame

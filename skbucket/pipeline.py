@@ -68,7 +68,17 @@ class _ColumnPattern(make_column_selector):
     def __call__(self, df):
         if hasattr(df, "iloc"):  # pandas: scikit-learn's own selector
             return super().__call__(df)
-        return [c for c in df.columns if re.search(self.pattern, str(c))]
+        if type(df).__module__.partition(".")[0] == "polars" and hasattr(df, "columns"):
+            return [c for c in df.columns if re.search(self.pattern, str(c))]
+        hint = (
+            " (a pyarrow Table: convert it with .to_pandas())"
+            if hasattr(df, "column_names")
+            else ""
+        )
+        raise ValueError(
+            "the seed pipeline finds its columns by name: it reads a pandas or polars DataFrame "
+            f"of posts; got {type(df).__module__}.{type(df).__name__}{hint}"
+        )
 
     def __repr__(self):
         return f"{type(self).__name__}(pattern={self.pattern!r})"

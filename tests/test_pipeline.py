@@ -366,3 +366,12 @@ def test_polars_posts_give_the_pandas_predictions(tiny, posts):
     assert repr(selector) == "_ColumnPattern(pattern='^(?!prompt$)')"
     frame = pd.DataFrame(columns=["prompt", "a", "prompts"])
     assert selector(frame) == selector(pl.from_pandas(frame)) == ["a", "prompts"]
+    # other containers: a ValueError that says what the pipeline reads
+    pa = pytest.importorskip("pyarrow")
+    with pytest.raises(ValueError, match=r"pandas or polars DataFrame.*numpy.ndarray$"):
+        _pipe(tiny).fit(X[:40].to_numpy(), y[:40])
+    table = pa.Table.from_pandas(X[:40])
+    with pytest.raises(ValueError, match=r"got pyarrow.lib.Table \(a pyarrow Table: convert"):
+        _pipe(tiny).fit(table, y[:40])
+    with pytest.raises(ValueError, match=r"pandas', 'polars'\] while the container .* pyarrow"):
+        pipe.predict(table)  # scikit-learn's ColumnTransformer says it first
