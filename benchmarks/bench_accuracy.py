@@ -576,7 +576,7 @@ def run_split(bench, X, y, test_mask, best, say):
         "true_buckets": np.bincount(assign_buckets(y_te), minlength=7),
         "default": default,
         "intervals": intervals,
-        "n_groups": len(pd.unique(groups)),
+        "n_groups": len(pd.factorize(groups, use_na_sentinel=False)[1]),  # as the bootstrap
     }
 
 
@@ -595,8 +595,15 @@ def paired_bootstrap(y_true, pred_a, pred_b, groups, *, n_boot=N_BOOTSTRAP, seed
     y_true = np.log1p(np.asarray(y_true, dtype=float))
     err_a = (np.log1p(np.clip(np.asarray(pred_a, dtype=float), 0, None)) - y_true) ** 2
     err_b = (np.log1p(np.clip(np.asarray(pred_b, dtype=float), 0, None)) - y_true) ** 2
+    if not (np.isfinite(err_a).all() and np.isfinite(err_b).all()):
+        raise ValueError("paired_bootstrap: the likes and both predictions must be finite")
     index, codes = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
     n_groups = len(codes)
+    if n_groups < 2:
+        raise ValueError(
+            f"paired_bootstrap: {n_groups} group(s) in the test rows; resampling groups needs at "
+            "least two (one group gives an interval of zero width, not certainty)"
+        )
     sums = np.stack(
         [
             np.bincount(index, weights=err_a, minlength=n_groups),

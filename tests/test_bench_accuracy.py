@@ -284,6 +284,13 @@ def test_paired_bootstrap_resamples_whole_companies():
     clipped = bench.paired_bootstrap(y, np.where(a > 100, a, -50.0), b, groups, seed=3)
     zeroed = bench.paired_bootstrap(y, np.where(a > 100, a, 0.0), b, groups, seed=3)
     assert np.allclose(clipped, zeroed) and np.all(np.isfinite(clipped))
+    # what a bootstrap of groups cannot tell: one group, no rows, a missing prediction
+    with pytest.raises(ValueError, match="1 group.*at least two"):
+        bench.paired_bootstrap(y, a, b, ["c"] * len(y))
+    with pytest.raises(ValueError, match="0 group"):
+        bench.paired_bootstrap([], [], [], [])
+    with pytest.raises(ValueError, match="finite"):
+        bench.paired_bootstrap(y, np.where(groups == "c1", np.nan, a), b, groups)
 
 
 def test_clf_rows_all_means_every_training_prompt():
