@@ -105,13 +105,17 @@ nitpick_ignore_regex = [
 
 
 def _documented(env):
-    """``id(object) -> [(documented full name, object type)]`` for every Python object described."""
+    """``id(object) -> [(documented full name, object type)]`` for the classes, functions and
+    modules the docs describe. Only those: two constants that are equal may be one object
+    (``1``, an interned string), so data is never matched by identity, only by its name."""
+    import inspect
+
     cache = getattr(env, "_skbucket_documented", None)
     if cache is None:
         cache = {}
         for name, entry in env.get_domain("py").objects.items():
             obj = _import(name)
-            if obj is not None:
+            if inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismodule(obj):
                 cache.setdefault(id(obj), []).append((name, entry.objtype))
         env._skbucket_documented = cache
     return cache
@@ -167,13 +171,25 @@ def _resolve_alias(app, env, node, contnode):
         for key, entries in _documented(env).items()
     }
     found = None
-    for candidate in (target, f"{module}.{target}", f"skbucket.{target}"):
+    candidates = [target, f"{module}.{target}", f"skbucket.{target}"]
+    owner = _import(f"{module}.{node.get('py:class')}") if node.get("py:class") else None
+    home = getattr(owner, "__module__", None)
+    if home and home != module:  # a re-exported class's docstring speaks of its own module
+        candidates.append(f"{home}.{target}")
+    for candidate in candidates:
         obj = _import(candidate)
         if obj is not None and documented.get(id(obj)):
             found = documented[id(obj)][0]
             break
-    else:  # a short name in an autosummary table: the one documented object of that name
-        names = {n for names in documented.values() for n in names if n.endswith(f".{target}")}
+    else:  # a short name (an autosummary table's summary line): the one documented object of
+        # that name inside the reference's own module (and class), never one elsewhere
+        scope = ".".join(part for part in (module, node.get("py:class")) if part)
+        names = {
+            n
+            for names in documented.values()
+            for n in names
+            if scope and n.startswith(f"{scope}.") and n.endswith(f".{target}")
+        }
         if len(names) == 1:
             (found,) = names
     if found is None:

@@ -106,3 +106,34 @@ def test_docs_build_without_warnings(tmp_path):
     # The seed-pipeline example printed real metrics.
     seed = (html / "auto_examples/plot_1_seed_pipeline.html").read_text("utf-8")
     assert re.search(r"rmse_log1p:\s+\d", seed), "seed pipeline example printed no metrics"
+
+
+def test_broken_skbucket_references_fail_the_build_and_aliases_link_right(tmp_path):
+    """conf.py's nitpicky check and its resolver (gallery off, so this is quick): top-level and
+    short names of documented skbucket objects link to them; an undocumented name, an equal
+    constant and a short method name from another class are reported, never linked elsewhere."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "docs", src / "docs", ignore=shutil.ignore_patterns(*_BUILD_OUTPUTS))
+    shutil.copytree(ROOT / "examples", src / "examples")
+    probe = (
+        "\n\nProbe\n-----\n\n.. currentmodule:: skbucket.prompts\n\n"
+        "Good: :class:`skbucket.BucketedRegressor`, :func:`parse_dates`, "
+        ":class:`skbucket._models.TextInputError`.\n\n"
+        "Broken: :data:`skbucket.cli.EXIT_ERROR`, :meth:`set_params`, :class:`skbucket.NoSuch`.\n"
+    )
+    method = src / "docs" / "method.rst"
+    method.write_text(method.read_text("utf-8") + probe, "utf-8")
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-D", "plot_gallery=0", "docs", "out"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
+    proc = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    broken = re.findall(r"reference target not found: (\S+)", proc.stderr)
+    assert sorted(broken) == ["set_params", "skbucket.NoSuch", "skbucket.cli.EXIT_ERROR"]
+    page = (src / "out" / "method.html").read_text("utf-8")
+    probe_html = page[page.index('id="probe"') :]
+    for href in (
+        "generated/skbucket.bucketed.BucketedRegressor.html#skbucket.bucketed.BucketedRegressor",
+        "generated/skbucket.prompts.parse_dates.html#skbucket.prompts.parse_dates",
+        "generated/skbucket.exceptions.html#skbucket.exceptions.TextInputError",
+    ):
+        assert f'href="{href}"' in probe_html, href
