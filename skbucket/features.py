@@ -441,7 +441,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _as_frame(self, X, *, reset):
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
-            if isinstance(X, pd.Series) or (hasattr(X, "ndim") and X.ndim == 1):
+            one_d = isinstance(X, pd.Series) or (hasattr(X, "ndim") and X.ndim == 1)
+            if one_d or type(X).__name__ in ("Series", "ChunkedArray", "Array"):  # polars, arrow
                 raise PostFeaturesError(
                     "PostFeatures expects a 2-D table of posts (a DataFrame), got a 1-D "
                     f"{type(X).__name__}. Reshape your data: pass a DataFrame with one row per "
