@@ -276,7 +276,7 @@ class Blip2Captioner(
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
             raise CaptioningError(
-                f"{type(self).__name__} expects a pandas DataFrame with a "
+                f"{type(self).__name__} expects a pandas or polars DataFrame with a "
                 f"{self.media_column!r} column, got {type(X).__name__}"
             )
         if reset:  # transform checks only the columns it reads (see Notes)

@@ -636,7 +636,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                     "DataFrame of posts."
                 )
             raise PromptError(
-                f"PromptBuilder.{where} needs a pandas DataFrame with named columns (the "
+                f"PromptBuilder.{where} needs a pandas or polars DataFrame with named columns (the "
                 f"roles are found by column name), got {type(X).__name__}"
                 + (f" of shape {shape}" if shape is not None else "")
                 + "."

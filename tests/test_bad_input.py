@@ -550,8 +550,8 @@ case(
     lambda c: c.pb.transform(c.posts.to_numpy()),
     Raises(
         ValueError,
-        r"needs a pandas DataFrame with named columns .* got ndarray of shape \(40, 6\)",
-        "``PromptError``: needs a pandas DataFrame with named columns [...], got ndarray of "
+        r"needs a pandas or polars DataFrame with named columns .* got ndarray of shape \(40, 6\)",
+        "``PromptError``: needs a pandas or polars DataFrame with named columns [...], got ndarray of "
         "shape (n, m)",
     ),
 )
@@ -1744,8 +1744,8 @@ case(
     lambda c: c.cap.transform(np.array([["red.jpg"]])),
     Raises(
         ValueError,
-        r"expects a pandas DataFrame with a 'media' column, got ndarray",
-        "an error subclassing ``ValueError``: expects a pandas DataFrame with a 'media' "
+        r"expects a pandas or polars DataFrame with a 'media' column, got ndarray",
+        "an error subclassing ``ValueError``: expects a pandas or polars DataFrame with a 'media' "
         "column, got ndarray",
     ),
 )

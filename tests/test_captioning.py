@@ -797,7 +797,7 @@ def test_fit_records_columns_and_loads_nothing(tmp_path):
 def test_fit_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"media_column='pics'.*columns present: \['media'\]"):
         Blip2Captioner(media_column="pics").fit(frame(["a.jpg"]))
-    with pytest.raises(ValueError, match="expects a pandas DataFrame"):
+    with pytest.raises(ValueError, match="expects a pandas or polars DataFrame"):
         Blip2Captioner().fit(np.array([["a.jpg"]], dtype=object))
     with pytest.raises(ValueError, match="on_error"):
         Blip2Captioner(on_error=1).fit(frame(["a.jpg"]))

@@ -139,7 +139,9 @@ def test_no_known_column_raises_listing_present_columns():
 
 
 def test_non_dataframe_input_raises_clearly():
-    with pytest.raises(PromptError, match="needs a pandas DataFrame.*ndarray of shape \\(2, 1\\)"):
+    with pytest.raises(
+        PromptError, match="needs a pandas or polars DataFrame.*ndarray of shape \\(2, 1\\)"
+    ):
         PromptBuilder().fit(np.array([["a"], ["b"]]))
     builder = PromptBuilder().fit(pd.DataFrame([SEED_ROW]))
     with pytest.raises(PromptError, match="DataFrame.*got list"):
