@@ -90,7 +90,13 @@ from threadpoolctl import threadpool_limits
 from skbucket.baselines import GroupMedianRegressor
 from skbucket.bucketed import _default_regressors, assign_buckets
 from skbucket.demo import _date_order, time_split
-from skbucket.metrics import _predict_once, evaluate, evaluate_estimator, final_bins
+from skbucket.metrics import (
+    _predict_once,
+    _resampled_group_sums,
+    evaluate,
+    evaluate_estimator,
+    final_bins,
+)
 from skbucket.pipeline import (
     _NOT_PROMPT,
     _POST_FEATURES,
@@ -597,23 +603,10 @@ def paired_bootstrap(y_true, pred_a, pred_b, groups, *, n_boot=N_BOOTSTRAP, seed
     err_b = (np.log1p(np.clip(np.asarray(pred_b, dtype=float), 0, None)) - y_true) ** 2
     if not (np.isfinite(err_a).all() and np.isfinite(err_b).all()):
         raise ValueError("paired_bootstrap: the likes and both predictions must be finite")
-    index, codes = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
-    n_groups = len(codes)
-    if n_groups < 2:
-        raise ValueError(
-            f"paired_bootstrap: {n_groups} group(s) in the test rows; resampling groups needs at "
-            "least two (one group gives an interval of zero width, not certainty)"
-        )
-    sums = np.stack(
-        [
-            np.bincount(index, weights=err_a, minlength=n_groups),
-            np.bincount(index, weights=err_b, minlength=n_groups),
-            np.bincount(index, minlength=n_groups).astype(float),
-        ]
-    )
+    # whole groups resampled together: skbucket.metrics' cluster bootstrap (a MetricsInputError,
+    # a ValueError, for fewer than two groups)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=n_boot)
-    totals = draws @ sums.T  # (n_boot, 3): resampled SSE of a, of b, and row count
+    totals = _resampled_group_sums(np.column_stack([err_a, err_b]), groups, n_boot, rng)
     diffs = np.sqrt(totals[:, 0] / totals[:, 2]) - np.sqrt(totals[:, 1] / totals[:, 2])
     observed = np.sqrt(err_a.mean()) - np.sqrt(err_b.mean())
     low, high = np.percentile(diffs, [2.5, 97.5])

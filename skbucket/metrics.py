@@ -40,7 +40,9 @@ from skbucket.bucketed import DEFAULT_BINS, _is_float, assign_buckets
 __all__ = [
     "DEFAULT_BINS",
     "METRIC_NAMES",
+    "INTERVAL_METRICS",
     "MetricsInputError",
+    "bootstrap_intervals",
     "bucket_labels",
     "evaluate",
     "evaluate_estimator",
@@ -275,6 +277,152 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
             f1_score(bucket_true, bucket_pred, average="macro", zero_division=0)
         ),
         "n_samples": int(n),
+    }
+
+
+#: The metrics :func:`bootstrap_intervals` gives intervals for (means over rows, so a resample
+#: of rows or of groups of rows recomputes them exactly).
+INTERVAL_METRICS = ("rmse", "rmse_log1p", "mae_log1p")
+
+#: Resamples drawn at once by ``_resampled_group_sums`` (bounds memory for many groups).
+_RESAMPLE_CHUNK = 200
+
+
+def _resampled_group_sums(values, groups, n_resamples, random_state=None):
+    """Column sums of ``values`` (and the row count) over bootstrap resamples of the groups.
+
+    The shared core of the cluster bootstrap: each resample draws as many groups as there are,
+    with replacement, and adds up the rows of the drawn groups (a group drawn twice counts
+    twice). Rows of one group stay together: their errors are not independent (one account,
+    one audience).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples, n_columns)
+        Per-row quantities to add up (squared errors, absolute errors, ...).
+    groups : array-like of shape (n_samples,)
+        Group of each row; missing values (None, NaN) form one group.
+    n_resamples : int
+        Number of resamples.
+    random_state : int, RandomState or Generator instance or None, default=None
+        Seed of the draws.
+
+    Returns
+    -------
+    totals : ndarray of shape (n_resamples, n_columns + 1)
+        Per resample: the sums of the columns of ``values``, then the number of rows.
+
+    Raises
+    ------
+    MetricsInputError
+        When fewer than two groups hold rows (one group gives the same sums every time: an
+        interval of zero width, not certainty).
+    """
+    import pandas as pd
+    from sklearn.utils import check_random_state
+
+    values = np.asarray(values, dtype=float)
+    index, codes = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
+    n_groups = len(codes)
+    if n_groups < 2:
+        raise MetricsInputError(
+            f"{n_groups} group(s) in the rows; a bootstrap of groups needs at least two (one "
+            "group gives an interval of zero width, not certainty)"
+        )
+    sums = np.column_stack(
+        [
+            np.bincount(index, weights=values[:, j], minlength=n_groups)
+            for j in range(values.shape[1])
+        ]
+        + [np.bincount(index, minlength=n_groups).astype(float)]
+    )
+    rng = (
+        random_state
+        if isinstance(random_state, np.random.Generator)
+        else check_random_state(random_state)
+    )
+    parts = []
+    for start in range(0, n_resamples, _RESAMPLE_CHUNK):
+        size = min(_RESAMPLE_CHUNK, n_resamples - start)
+        draws = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=size)
+        parts.append(draws @ sums)
+    return np.vstack(parts)
+
+
+def bootstrap_intervals(
+    y_true, y_pred, *, groups=None, n_resamples=1000, confidence=0.95, random_state=0
+):
+    """Bootstrap intervals of the error metrics: how far they could move on other test posts.
+
+    One test set gives one number per metric; on another draw of posts (other accounts, another
+    month) it would differ. This resamples the test rows with replacement, ``n_resamples``
+    times, recomputes ``rmse``, ``rmse_log1p`` and ``mae_log1p`` (:data:`INTERVAL_METRICS`,
+    exactly as :func:`evaluate` does, negative predictions clipped to 0 for the log1p ones) and
+    returns the percentile interval of each. With ``groups`` (e.g. the accounts or companies of
+    the rows) whole groups are resampled together, a cluster bootstrap: posts of one account
+    are not independent, so resampling posts alone understates the uncertainty.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True like counts.
+    y_pred : array-like of shape (n_samples,)
+        Predicted like counts.
+    groups : array-like of shape (n_samples,), default=None
+        Group of each row, resampled together; ``None`` resamples rows.
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    confidence : float, default=0.95
+        Coverage of the intervals (the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2``
+        percentiles of the resampled metrics).
+    random_state : int, RandomState instance or None, default=0
+        Seed of the resampling (fixed by default, so a report is repeatable).
+
+    Returns
+    -------
+    intervals : dict
+        ``{metric: (low, high)}`` for each of :data:`INTERVAL_METRICS`.
+
+    Raises
+    ------
+    MetricsInputError
+        As :func:`evaluate` for the likes; for fewer than two groups (or rows); for a
+        ``confidence`` outside (0, 1) or ``n_resamples`` below 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbucket.metrics import bootstrap_intervals, evaluate
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 1000, 200)
+    >>> pred = y * rng.uniform(0.5, 1.5, 200)
+    >>> low, high = bootstrap_intervals(y, pred)["rmse_log1p"]
+    >>> bool(low < evaluate(y, pred)["rmse_log1p"] < high)
+    True
+    """
+    y_true, y_pred = _check_likes(y_true, y_pred)
+    if not (isinstance(confidence, float | int) and 0 < confidence < 1):
+        raise MetricsInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}")
+    if not (isinstance(n_resamples, int | np.integer) and n_resamples >= 1):
+        raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
+    n = y_true.shape[0]
+    if groups is None:
+        groups = np.arange(n)
+    elif len(groups) != n:
+        raise MetricsInputError(f"groups has {len(groups)} values for {n} rows.")
+    log_err = np.log1p(_clip_negative(y_pred, warn=False)) - np.log1p(y_true)
+    values = np.column_stack([(y_pred - y_true) ** 2, log_err**2, np.abs(log_err)])
+    totals = _resampled_group_sums(values, groups, n_resamples, random_state)
+    count = totals[:, 3]
+    resampled = {
+        "rmse": np.sqrt(totals[:, 0] / count),
+        "rmse_log1p": np.sqrt(totals[:, 1] / count),
+        "mae_log1p": totals[:, 2] / count,
+    }
+    tails = [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
+    return {
+        name: tuple(float(v) for v in np.percentile(resampled[name], tails))
+        for name in INTERVAL_METRICS
     }
 
 

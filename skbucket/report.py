@@ -1,7 +1,8 @@
 """Self-contained HTML evaluation report.
 
 :func:`write_report` evaluates a fitted model on ``(X, y)`` and writes one HTML
-file holding the metrics table (from :func:`skbucket.metrics.evaluate`), the
+file holding the metrics table (from :func:`skbucket.metrics.evaluate`, with bootstrap
+intervals from :func:`skbucket.metrics.bootstrap_intervals`), the
 plots of :mod:`skbucket.plotting` as PNG images embedded as base64 ``data:``
 URIs, and the model's configuration. The page loads nothing from elsewhere (no
 scripts, no style sheets, no fonts, no CDN), so it can be mailed or archived as
@@ -23,12 +24,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from skbucket.metrics import (
     METRIC_NAMES,
     _edge_text,
     _predict_once,
     _split_final,
+    bootstrap_intervals,
     evaluate,
     final_bins,
 )
@@ -218,6 +221,27 @@ def _pformat_params(params):
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _intervals(X, y, y_pred, group_column):
+    """``(bootstrap intervals, what was resampled)`` for the report's error metrics."""
+    column = getattr(X, "columns", None)
+    groups, resampled = None, "posts resampled one by one"
+    if group_column is not None and column is not None and group_column in list(column):
+        values = np.asarray(X[group_column], dtype=object)
+        n_groups = len(pd.factorize(values, use_na_sentinel=False)[1])  # as resampled
+        if n_groups >= 2:
+            groups = values
+            resampled = f"the {n_groups} values of {group_column!r} resampled whole"
+    if y.shape[0] < 2:
+        return {}, "none (fewer than two posts)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
+        return bootstrap_intervals(y, y_pred, groups=groups), resampled
+
+
+def _interval_text(interval):
+    return "" if interval is None else f"{interval[0]:.4f} to {interval[1]:.4f}"
+
+
 def _fmt(value):
     if isinstance(value, (int, np.integer)):
         return f"{int(value):d}"
@@ -234,6 +258,7 @@ def render_report(
     date_column="date",
     title="skbucket evaluation report",
     config=None,
+    group_column="inferred_company",
 ):
     """Evaluate ``estimator`` on ``(X, y)`` and return the report as an HTML string.
 
@@ -257,6 +282,11 @@ def render_report(
         Page title.
     config : dict, default=None
         Extra configuration to show (e.g. models used, data files).
+    group_column : str or None, default="inferred_company"
+        Column of ``X`` whose groups the bootstrap intervals of the error metrics resample
+        together (:func:`~skbucket.metrics.bootstrap_intervals`: posts of one company are not
+        independent). When ``X`` has no such column, holds fewer than two groups, or
+        ``group_column`` is None, posts are resampled one by one; the page says which.
 
     Returns
     -------
@@ -281,6 +311,7 @@ def render_report(
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
     bins = final_bins(estimator)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
+    intervals, resampled = _intervals(X, y_arr, y_pred, group_column)
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
 
     def esc(text) -> str:
@@ -296,7 +327,8 @@ def render_report(
     )
     rows = "\n".join(
         f"<tr><th>{esc(_METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>"
-        f'<td class="num">{esc(_fmt(metrics[k]))}</td></tr>'
+        f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
+        f'<td class="num">{esc(_interval_text(intervals.get(k)))}</td></tr>'
         for k in METRIC_NAMES
     )
     figs = "\n".join(
@@ -324,9 +356,11 @@ def render_report(
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
 <table>
-<tr><th>Metric</th><th>Key</th><th>Value</th></tr>
+<tr><th>Metric</th><th>Key</th><th>Value</th><th>95% interval</th></tr>
 {rows}
 </table>
+<p class="note">95% intervals: {esc(resampled)}, 1000 bootstrap resamples (seeded): how far
+the error metrics could move on another draw of posts like these.</p>
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>
@@ -355,6 +389,7 @@ def write_report(
     date_column="date",
     title="skbucket evaluation report",
     config=None,
+    group_column="inferred_company",
 ):
     """Write the self-contained HTML report of ``estimator`` on ``(X, y)`` to ``path``.
 
@@ -389,7 +424,14 @@ def write_report(
     True
     """
     text = render_report(
-        estimator, X, y, dates=dates, date_column=date_column, title=title, config=config
+        estimator,
+        X,
+        y,
+        dates=dates,
+        date_column=date_column,
+        title=title,
+        config=config,
+        group_column=group_column,
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -269,3 +271,84 @@ def test_evaluate_properties(pairs):
     perfect = evaluate(y_true, y_true)
     assert perfect["rmse"] == 0 and perfect["bucket_accuracy"] == 1
     assert perfect["bucket_macro_f1"] == 1
+
+
+# ---------------------------------------------------------------------------
+# bootstrap intervals
+# ---------------------------------------------------------------------------
+def _bootstrap_data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3000, n).astype(float)
+    pred = y * rng.uniform(0.2, 3.0, n) - 5  # a few negative predictions
+    groups = np.repeat([f"c{i}" for i in range(n // 6)], 6)
+    return y, pred, groups
+
+
+def test_bootstrap_intervals_are_the_resampled_metrics_percentiles():
+    from sklearn.utils import check_random_state
+
+    from skbucket.metrics import _RESAMPLE_CHUNK, INTERVAL_METRICS, bootstrap_intervals
+
+    y, pred, groups = _bootstrap_data()
+    got = bootstrap_intervals(y, pred, groups=groups, n_resamples=300, random_state=7)
+    assert set(got) == set(INTERVAL_METRICS)
+    # the same draws, computed the plain way: rows of each drawn company, metric by metric
+    codes, _ = pd.factorize(groups)
+    rng, draws = check_random_state(7), []
+    for start in range(0, 300, _RESAMPLE_CHUNK):
+        size = min(_RESAMPLE_CHUNK, 300 - start)
+        draws.append(rng.multinomial(codes.max() + 1, np.full(codes.max() + 1, 1 / 20), size))
+    resampled = {k: [] for k in INTERVAL_METRICS}
+    for counts in np.vstack(draws):
+        rows = np.concatenate([np.flatnonzero(codes == g).repeat(c) for g, c in enumerate(counts)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            metrics = evaluate(y[rows], pred[rows])
+        for key in INTERVAL_METRICS:
+            resampled[key].append(metrics[key])
+    for key in INTERVAL_METRICS:
+        assert got[key] == pytest.approx(tuple(np.percentile(resampled[key], [2.5, 97.5])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the negative predictions
+        point = evaluate(y, pred)
+    for key, (low, high) in got.items():
+        assert low <= point[key] <= high
+
+
+def test_bootstrap_intervals_resample_whole_groups_and_are_seeded():
+    from skbucket.metrics import bootstrap_intervals
+
+    y, pred, groups = _bootstrap_data()
+    once = bootstrap_intervals(y, pred, groups=groups)
+    assert bootstrap_intervals(y, pred, groups=groups) == once  # random_state=0 by default
+    # every post ten times over: the same companies, so the same interval when companies are
+    # resampled; resampling the (now ten times more) posts one by one narrows it
+    tenfold = [np.repeat(a, 10) for a in (y, pred, groups)]
+    again = bootstrap_intervals(*tenfold[:2], groups=tenfold[2])
+    for key, interval in once.items():
+        assert again[key] == pytest.approx(interval)
+    by_post = bootstrap_intervals(*tenfold[:2])["rmse_log1p"]
+    assert by_post[1] - by_post[0] < 0.6 * (once["rmse_log1p"][1] - once["rmse_log1p"][0])
+    # exact predictions: nothing to move
+    assert bootstrap_intervals(y, y)["mae_log1p"] == (0.0, 0.0)
+    # wider coverage, wider interval
+    wide = bootstrap_intervals(y, pred, groups=groups, confidence=0.99)["rmse"]
+    assert wide[0] <= once["rmse"][0] and wide[1] >= once["rmse"][1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"groups": ["a"] * 6}, "1 group.*at least two"),
+        ({"groups": ["a", "b"]}, "groups has 2 values for 6 rows"),
+        ({"confidence": 1.0}, "confidence must lie strictly between 0 and 1"),
+        ({"n_resamples": 0}, "n_resamples must be a positive integer"),
+    ],
+)
+def test_bootstrap_intervals_refuse_what_they_cannot_tell(kwargs, message):
+    from skbucket.metrics import bootstrap_intervals
+
+    with pytest.raises(MetricsInputError, match=message):
+        bootstrap_intervals([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 7], **kwargs)
+    with pytest.raises(MetricsInputError, match="non-negative"):
+        bootstrap_intervals([-1, 2], [1, 2])

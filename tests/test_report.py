@@ -18,7 +18,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from skbucket.bucketed import BucketedRegressor
-from skbucket.metrics import evaluate, evaluate_estimator
+from skbucket.metrics import bootstrap_intervals, evaluate, evaluate_estimator
 from skbucket.report import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -100,6 +100,28 @@ def test_report_metrics_table_matches_evaluate(data, model):
     assert f"on {len(y)} rows" in page
     # no dates and X has no date column: no time plot
     assert len(_images(page)) == 7
+    # the error metrics carry their bootstrap interval (an array: posts resampled one by one)
+    pred = model.predict(X)
+    expected = bootstrap_intervals(y, pred)
+    for key, (low, high) in expected.items():
+        row = re.search(rf"<code>{key}</code></td><td [^>]+>[^<]+</td><td [^>]+>([^<]+)</td>", page)
+        assert row.group(1) == f"{low:.4f} to {high:.4f}", key
+        assert low <= metrics[key] <= high
+    assert "posts resampled one by one, 1000 bootstrap resamples" in page
+
+
+def test_report_intervals_resample_whole_companies(data, model):
+    X, y, _ = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    companies = np.repeat([f"brand {i}" for i in range(20)], 10)
+    drop = FunctionTransformer(lambda f: f.drop(columns="inferred_company").to_numpy())
+    pipe = make_pipeline(drop, model)
+    page = render_report(pipe, frame.assign(inferred_company=companies), y)
+    assert "the 20 values of &#x27;inferred_company&#x27; resampled whole" in page
+    low, high = bootstrap_intervals(y, model.predict(X), groups=companies)["rmse_log1p"]
+    assert f"{low:.4f} to {high:.4f}" in page
+    page = render_report(pipe, frame.assign(inferred_company="one brand"), y)
+    assert "posts resampled one by one" in page  # one company: nothing to resample
 
 
 def test_report_escapes_and_shows_configuration(data, model):
