@@ -441,8 +441,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _as_frame(self, X, *, reset):
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
+            library = type(X).__module__.partition(".")[0]
             one_d = isinstance(X, pd.Series) or (hasattr(X, "ndim") and X.ndim == 1)
-            if one_d or type(X).__name__ in ("Series", "ChunkedArray", "Array"):  # polars, arrow
+            one_d |= library == "polars" and type(X).__name__ == "Series"
+            one_d |= library == "pyarrow" and not hasattr(X, "column_names")  # an array
+            if one_d:
                 raise PostFeaturesError(
                     "PostFeatures expects a 2-D table of posts (a DataFrame), got a 1-D "
                     f"{type(X).__name__}. Reshape your data: pass a DataFrame with one row per "

@@ -284,8 +284,10 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
 #: of rows or of groups of rows recomputes them exactly).
 INTERVAL_METRICS = ("rmse", "rmse_log1p", "mae_log1p")
 
-#: Resamples drawn at once by ``_resampled_group_sums`` (bounds memory for many groups).
+#: Resamples drawn at once by ``_resampled_group_sums`` at most, and draws (resamples x groups)
+#: held at once at most: memory stays near 100 MB however many groups (rows) there are.
 _RESAMPLE_CHUNK = 200
+_MAX_DRAWS = 2**22
 
 
 def _resampled_group_sums(values, groups, n_resamples, random_state=None):
@@ -342,8 +344,9 @@ def _resampled_group_sums(values, groups, n_resamples, random_state=None):
         else check_random_state(random_state)
     )
     parts = []
-    for start in range(0, n_resamples, _RESAMPLE_CHUNK):
-        size = min(_RESAMPLE_CHUNK, n_resamples - start)
+    chunk = max(1, min(_RESAMPLE_CHUNK, _MAX_DRAWS // n_groups))
+    for start in range(0, n_resamples, chunk):
+        size = min(chunk, n_resamples - start)
         draws = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=size)
         parts.append(draws @ sums)
     return np.vstack(parts)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skbucket._frames import as_pandas
 from skbucket.metrics import (
     METRIC_NAMES,
     _edge_text,
@@ -223,19 +224,29 @@ def _pformat_params(params):
 
 def _intervals(X, y, y_pred, group_column):
     """``(bootstrap intervals, what was resampled)`` for the report's error metrics."""
+    X = as_pandas(X)
     column = getattr(X, "columns", None)
     groups, resampled = None, "posts resampled one by one"
-    if group_column is not None and column is not None and group_column in list(column):
+    if group_column is not None and column is not None and list(column).count(group_column) == 1:
         values = np.asarray(X[group_column], dtype=object)
         n_groups = len(pd.factorize(values, use_na_sentinel=False)[1])  # as resampled
         if n_groups >= 2:
             groups = values
             resampled = f"the {n_groups} values of {group_column!r} resampled whole"
     if y.shape[0] < 2:
-        return {}, "none (fewer than two posts)"
+        return {}, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled
+
+
+def _interval_note(resampled):
+    if resampled is None:
+        return "No intervals: fewer than two posts to resample."
+    return (
+        f"95% intervals: {resampled}, 1000 bootstrap resamples (seeded): how far the error "
+        "metrics could move on another draw of posts like these."
+    )
 
 
 def _interval_text(interval):
@@ -359,8 +370,7 @@ Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <tr><th>Metric</th><th>Key</th><th>Value</th><th>95% interval</th></tr>
 {rows}
 </table>
-<p class="note">95% intervals: {esc(resampled)}, 1000 bootstrap resamples (seeded): how far
-the error metrics could move on another draw of posts like these.</p>
+<p class="note">{esc(_interval_note(resampled))}</p>
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>

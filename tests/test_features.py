@@ -536,6 +536,7 @@ def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
     assert isinstance(out, pl.DataFrame)
     assert out.columns == pf.get_feature_names_out().tolist()
     np.testing.assert_allclose(out.to_numpy(), fitted_on_pandas)
-    for column in (pl.from_pandas(X)["content"], pa.chunked_array([X["content"].tolist()])):
+    arrow = [pa.array(X["content"].tolist()), pa.chunked_array([X["content"].tolist()])]
+    for column in (pl.from_pandas(X)["content"], *arrow):
         with pytest.raises(PostFeaturesError, match="2-D table of posts .* got a 1-D"):
             PostFeatures().fit(column, y)

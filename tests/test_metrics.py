@@ -331,6 +331,15 @@ def test_bootstrap_intervals_resample_whole_groups_and_are_seeded():
     assert by_post[1] - by_post[0] < 0.6 * (once["rmse_log1p"][1] - once["rmse_log1p"][0])
     # exact predictions: nothing to move
     assert bootstrap_intervals(y, y)["mae_log1p"] == (0.0, 0.0)
+    # many rows resampled one by one: the draws come in chunks that bound memory, same numbers
+    from skbucket import metrics
+
+    small = bootstrap_intervals(y, pred, n_resamples=50)
+    old, metrics._MAX_DRAWS = metrics._MAX_DRAWS, 7 * len(y)  # 7 resamples per chunk
+    try:
+        assert bootstrap_intervals(y, pred, n_resamples=50) == small
+    finally:
+        metrics._MAX_DRAWS = old
     # wider coverage, wider interval
     wide = bootstrap_intervals(y, pred, groups=groups, confidence=0.99)["rmse"]
     assert wide[0] <= once["rmse"][0] and wide[1] >= once["rmse"][1]

@@ -122,6 +122,22 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert f"{low:.4f} to {high:.4f}" in page
     page = render_report(pipe, frame.assign(inferred_company="one brand"), y)
     assert "posts resampled one by one" in page  # one company: nothing to resample
+    # a pyarrow Table is read by column name as a DataFrame is
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame.assign(inferred_company=companies))
+    to_frame = FunctionTransformer(lambda t: t.to_pandas().drop(columns="inferred_company"))
+    page = render_report(make_pipeline(to_frame, FunctionTransformer(np.asarray), model), table, y)
+    assert "the 20 values of &#x27;inferred_company&#x27; resampled whole" in page
+    # the column twice: which one? posts one by one, not a crash
+    twice = frame.assign(inferred_company=companies)
+    twice.insert(0, "inferred_company", companies, allow_duplicates=True)
+    drop_both = FunctionTransformer(lambda f: f.drop(columns="inferred_company").to_numpy())
+    page = render_report(make_pipeline(drop_both, model), twice, y)
+    assert "posts resampled one by one" in page
+    # one post: no interval, and the page does not claim any
+    page = render_report(model, X[:1], y[:1])
+    assert "No intervals: fewer than two posts to resample." in page
+    assert "bootstrap resamples" not in page
 
 
 def test_report_escapes_and_shows_configuration(data, model):
