@@ -24,6 +24,7 @@ Only numpy and scikit-learn are used here (no matplotlib).
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -404,9 +405,13 @@ def bootstrap_intervals(
     True
     """
     y_true, y_pred = _check_likes(y_true, y_pred)
-    if not (isinstance(confidence, float | int) and 0 < confidence < 1):
+    if isinstance(confidence, bool) or not (
+        isinstance(confidence, numbers.Real) and 0 < confidence < 1
+    ):
         raise MetricsInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}")
-    if not (isinstance(n_resamples, int | np.integer) and n_resamples >= 1):
+    if isinstance(n_resamples, bool) or not (
+        isinstance(n_resamples, numbers.Integral) and n_resamples >= 1
+    ):
         raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
     n = y_true.shape[0]
     if groups is None:

@@ -352,6 +352,8 @@ def test_bootstrap_intervals_resample_whole_groups_and_are_seeded():
         ({"groups": ["a", "b"]}, "groups has 2 values for 6 rows"),
         ({"confidence": 1.0}, "confidence must lie strictly between 0 and 1"),
         ({"n_resamples": 0}, "n_resamples must be a positive integer"),
+        ({"n_resamples": True}, "n_resamples must be a positive integer"),
+        ({"confidence": True}, "confidence must lie strictly between 0 and 1"),
     ],
 )
 def test_bootstrap_intervals_refuse_what_they_cannot_tell(kwargs, message):
@@ -361,3 +363,12 @@ def test_bootstrap_intervals_refuse_what_they_cannot_tell(kwargs, message):
         bootstrap_intervals([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 7], **kwargs)
     with pytest.raises(MetricsInputError, match="non-negative"):
         bootstrap_intervals([-1, 2], [1, 2])
+
+
+def test_bootstrap_intervals_take_numpy_scalars():
+    from skbucket.metrics import bootstrap_intervals
+
+    y, pred, groups = _bootstrap_data()
+    got = bootstrap_intervals(y, pred, confidence=np.float32(0.9), n_resamples=np.int64(20))
+    for key, interval in bootstrap_intervals(y, pred, confidence=0.9, n_resamples=20).items():
+        assert got[key] == pytest.approx(interval, rel=1e-6)  # float32's 0.9 is not 0.9
