@@ -104,20 +104,22 @@ nitpick_ignore_regex = [
 ]
 
 
-def _documented(env):
+def _documented(app, env):
     """``id(object) -> [(documented full name, object type)]`` for the classes, functions and
     modules the docs describe. Only those: two constants that are equal may be one object
-    (``1``, an interned string), so data is never matched by identity, only by its name."""
+    (``1``, an interned string), so data is never matched by identity, only by its name.
+    Built once per build, when every page has been read; kept on ``app``, not on ``env``,
+    which Sphinx pickles for the next (incremental) build."""
     import inspect
 
-    cache = getattr(env, "_skbucket_documented", None)
+    cache = getattr(app, "_skbucket_documented", None)
     if cache is None:
         cache = {}
         for name, entry in env.get_domain("py").objects.items():
             obj = _import(name)
             if inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismodule(obj):
                 cache.setdefault(id(obj), []).append((name, entry.objtype))
-        env._skbucket_documented = cache
+        app._skbucket_documented = cache
     return cache
 
 
@@ -166,10 +168,13 @@ def _resolve_alias(app, env, node, contnode):
     target = node["reftarget"]
     module = node.get("py:module") or ""
     types = _ROLE_TYPES.get(node["reftype"])
-    documented = {
-        key: [name for name, objtype in entries if types is None or objtype in types]
-        for key, entries in _documented(env).items()
-    }
+    documented = _documented(app, env)
+
+    def names(key):  # the documented names of an object that this role may link to
+        return [
+            name for name, objtype in documented.get(key, ()) if types is None or objtype in types
+        ]
+
     found = None
     candidates = [target, f"{module}.{target}", f"skbucket.{target}"]
     owner = _import(f"{module}.{node.get('py:class')}") if node.get("py:class") else None
@@ -178,20 +183,21 @@ def _resolve_alias(app, env, node, contnode):
         candidates.append(f"{home}.{target}")
     for candidate in candidates:
         obj = _import(candidate)
-        if obj is not None and documented.get(id(obj)):
-            found = documented[id(obj)][0]
+        linkable = names(id(obj)) if obj is not None else []
+        if linkable:
+            found = linkable[0]
             break
     else:  # a short name (an autosummary table's summary line): the one documented object of
         # that name inside the reference's own module (and class), never one elsewhere
         scope = ".".join(part for part in (module, node.get("py:class")) if part)
-        names = {
+        matches = {
             n
-            for names in documented.values()
-            for n in names
+            for key in documented
+            for n in names(key)
             if scope and n.startswith(f"{scope}.") and n.endswith(f".{target}")
         }
-        if len(names) == 1:
-            (found,) = names
+        if len(matches) == 1:
+            (found,) = matches
     if found is None:
         return None
     return env.get_domain("py").resolve_xref(

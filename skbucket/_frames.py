@@ -12,6 +12,11 @@ from __future__ import annotations
 _CONVERTED = ("polars", "pyarrow")
 
 
+def library(X) -> str:
+    """The top-level package that defines ``X``'s type (``"polars"``, ``"pyarrow"``, ...)."""
+    return type(X).__module__.partition(".")[0]
+
+
 def as_pandas(X):
     """``X`` as a pandas DataFrame when it is a polars DataFrame or a pyarrow Table.
 
@@ -28,8 +33,8 @@ def as_pandas(X):
     >>> as_pandas(pa.table({"id": [2**60 + 1, None]}))["id"].tolist()
     [1152921504606846977, <NA>]
     """
-    library = type(X).__module__.partition(".")[0]
-    if library not in _CONVERTED or not (hasattr(X, "columns") and hasattr(X, "to_pandas")):
+    made_by = library(X)
+    if made_by not in _CONVERTED or not (hasattr(X, "columns") and hasattr(X, "to_pandas")):
         return X
     import pandas as pd
 
@@ -38,7 +43,7 @@ def as_pandas(X):
         import pyarrow as pa
     except ImportError:  # polars converts without it; its nullable integers stay float64
         return frame
-    table = X.to_arrow() if library == "polars" else X
+    table = X.to_arrow() if made_by == "polars" else X
     for position, column in enumerate(table.columns):
         if column.null_count and pa.types.is_integer(column.type):
             dtype = "UInt64" if pa.types.is_unsigned_integer(column.type) else "Int64"

@@ -600,9 +600,9 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     Parameters
     ----------
     cache : None, bool, str, os.PathLike or cache object
-        ``None`` (or ``True``): the process-wide memory layer; a path: memory + :class:`DiskCache` there;
-        ``False``: no cache (returns ``None``); an object with ``get_many``/``set_many``:
-        returned as is.
+        ``None`` (or ``True``): the process-wide memory layer; a path: memory +
+        :class:`DiskCache` there; ``False``: no cache (returns ``None``); an object with
+        ``get_many``/``set_many``: returned as is.
 
     Returns
     -------

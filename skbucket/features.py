@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ._frames import as_pandas
+from ._frames import as_pandas, library
 from .bucketed import _check_targets
 from .prompts import _category_text, read_dates
 
@@ -441,10 +441,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _as_frame(self, X, *, reset):
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
-            library = type(X).__module__.partition(".")[0]
+            made_by = library(X)
             one_d = isinstance(X, pd.Series) or (hasattr(X, "ndim") and X.ndim == 1)
-            one_d |= library == "polars" and type(X).__name__ == "Series"
-            one_d |= library == "pyarrow" and not hasattr(X, "column_names")  # an array
+            one_d |= made_by == "polars" and type(X).__name__ == "Series"
+            one_d |= made_by == "pyarrow" and not hasattr(X, "column_names")  # an array
             if one_d:
                 raise PostFeaturesError(
                     "PostFeatures expects a 2-D table of posts (a DataFrame), got a 1-D "

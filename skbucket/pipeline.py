@@ -31,6 +31,7 @@ from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
+from ._frames import library
 from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
 from .routing import AccountRouter
 
@@ -68,7 +69,7 @@ class _ColumnPattern(make_column_selector):
     def __call__(self, df):
         if hasattr(df, "iloc"):  # pandas: scikit-learn's own selector
             return super().__call__(df)
-        if type(df).__module__.partition(".")[0] == "polars" and hasattr(df, "columns"):
+        if library(df) == "polars" and hasattr(df, "columns"):
             return [c for c in df.columns if re.search(self.pattern, str(c))]
         hint = (
             " (a pyarrow Table: convert it with .to_pandas())"

@@ -224,6 +224,8 @@ def _pformat_params(params):
 
 def _intervals(X, y, y_pred, group_column):
     """``(bootstrap intervals, what was resampled)`` for the report's error metrics."""
+    if y.shape[0] < 2:
+        return {}, None
     X = as_pandas(X)
     column = getattr(X, "columns", None)
     groups, resampled = None, "posts resampled one by one"
@@ -233,8 +235,6 @@ def _intervals(X, y, y_pred, group_column):
         if n_groups >= 2:
             groups = values
             resampled = f"the {n_groups} values of {group_column!r} resampled whole"
-    if y.shape[0] < 2:
-        return {}, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled
