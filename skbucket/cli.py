@@ -273,12 +273,28 @@ def _set_progress(estimator, enabled: bool | None) -> None:
     set_everywhere(estimator, "progress", enabled)
 
 
-def _format_metrics(metrics: dict) -> str:
+def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
+    """The metrics as a text table; with ``intervals`` (``{metric: (low, high)}``, from
+    :func:`skbucket.metrics.bootstrap_intervals`) a third column holds each metric's interval."""
+
+    def number(value) -> str:
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.4f}"
+
     width = max(len(k) for k in metrics)
-    lines = [f"{'metric':<{width}}  value", f"{'-' * width}  ----------"]
-    for name, value in metrics.items():
-        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.4f}"
-        lines.append(f"{name:<{width}}  {shown}")
+    if intervals is None:
+        lines = [f"{'metric':<{width}}  value", f"{'-' * width}  ----------"]
+        lines += [f"{name:<{width}}  {number(value)}" for name, value in metrics.items()]
+        return "\n".join(lines)
+    shown = {name: number(value) for name, value in metrics.items()}
+    value_width = max(len("value"), *(len(v) for v in shown.values()))
+    lines = [
+        f"{'metric':<{width}}  {'value':>{value_width}}  95% interval",
+        f"{'-' * width}  {'-' * value_width}  {'-' * 12}",
+    ]
+    for name, value in shown.items():
+        interval = intervals.get(name)
+        span = "" if interval is None else f"{number(interval[0])} to {number(interval[1])}"
+        lines.append(f"{name:<{width}}  {value:>{value_width}}  {span}".rstrip())
     return "\n".join(lines)
 
 
@@ -533,12 +549,36 @@ def cmd_predict(args) -> int:
 def cmd_evaluate(args) -> int:
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
+    group_column = _group_column(args, X)
     say(f"evaluating on {len(X):,} posts")
-    from skbucket.metrics import evaluate_estimator
+    from skbucket.metrics import _predict_once, evaluate, final_bins
+    from skbucket.report import _interval_note, _intervals
 
-    metrics = evaluate_estimator(model, X, y)
-    print(_format_metrics(metrics))
+    y_true = y.to_numpy(dtype=float)
+    y_pred, bucket_pred, _ = _predict_once(model, X)
+    metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
+    if args.intervals:
+        intervals, resampled = _intervals(X, y_true, y_pred, group_column)
+        print(_format_metrics(metrics, intervals))
+        print(_interval_note(resampled))
+    else:
+        print(_format_metrics(metrics))
     return 0
+
+
+def _group_column(args, X) -> str | None:
+    """The column whose values the bootstrap intervals resample whole: ``--group-column``
+    (``none``: rows one by one), else ``inferred_company`` where the data has it."""
+    if args.group_column is None:
+        return "inferred_company"  # the report falls back to rows, and says so, without it
+    if args.group_column.lower() == "none":
+        return None
+    if args.group_column not in X.columns:
+        raise CLIError(
+            f"{args.data}: --group-column {args.group_column!r} not found; "
+            f"columns present: {list(X.columns)}"
+        )
+    return args.group_column
 
 
 def cmd_report(args) -> int:
@@ -548,6 +588,7 @@ def cmd_report(args) -> int:
     _check_output(args.output, "-o", inputs=(args.data, args.model))
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
+    group_column = _group_column(args, X)
     say(f"evaluating {len(X):,} posts for the report")
     config = {"model file": str(args.model)}
     with contextlib.suppress(ValueError):  # not a seed pipeline: its configuration says it
@@ -559,6 +600,7 @@ def cmd_report(args) -> int:
         args.output,
         title=f"skbucket report: {Path(args.data).name}",
         config=config,
+        group_column=group_column,
     )
     say(f"report written to {args.output}")
     return 0
@@ -641,6 +683,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data")
     p.add_argument("--target", default="likes")
     _add_dayfirst(p)
+    _add_group_column(p)
+    p.add_argument(
+        "--intervals",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="print a 95%% bootstrap interval beside rmse, rmse_log1p and mae_log1p (default: yes)",
+    )
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
     p.add_argument("model")
@@ -648,7 +697,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default="likes")
     _add_dayfirst(p)
+    _add_group_column(p)
     return parser
+
+
+def _add_group_column(p) -> None:
+    p.add_argument(
+        "--group-column",
+        metavar="COLUMN",
+        default=None,
+        help="column whose values the bootstrap intervals of the error metrics resample whole "
+        "(posts of one company are not independent); 'none' resamples posts one by one; "
+        "default: inferred_company where the data has it, else posts one by one",
+    )
 
 
 def _add_dayfirst(p) -> None:

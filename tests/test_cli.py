@@ -235,6 +235,85 @@ def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     assert err == ""  # --quiet: no progress, no messages
 
 
+def _interval_rows(out):
+    """``{metric: (low, high)}`` read back from the evaluate table's interval column."""
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 5 and parts[3] == "to":
+            rows[parts[0]] = tuple(float(v.replace(",", "")) for v in (parts[2], parts[4]))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("option", "groups_of", "resampled"),
+    [
+        ([], "inferred_company", "values of 'inferred_company' resampled whole"),
+        (["--group-column", "username"], "username", "values of 'username' resampled whole"),
+        (["--group-column", "none"], None, "posts resampled one by one"),
+    ],
+)
+def test_evaluate_prints_bootstrap_intervals(
+    model_file, posts_csv, option, groups_of, resampled, capsys
+):
+    from skbucket.metrics import INTERVAL_METRICS, bootstrap_intervals, evaluate_estimator
+
+    code, out, err = run(["evaluate", model_file, posts_csv, "-q", *option], capsys)
+    assert code == 0, err
+    frame = pd.read_csv(posts_csv)
+    X, y = frame.drop(columns=["likes"]), frame["likes"].to_numpy(dtype=float)
+    model = cli.load_model(model_file)
+    pred = model.predict(X)
+    groups = None if groups_of is None else frame[groups_of].to_numpy(dtype=object)
+    expected = bootstrap_intervals(y, pred, groups=groups)
+    shown = _interval_rows(out)
+    assert sorted(shown) == sorted(INTERVAL_METRICS)
+    for name, (low, high) in shown.items():
+        assert (low, high) == pytest.approx(expected[name], abs=6e-5), name  # 4 decimals shown
+    # the point values are evaluate_estimator's, unchanged by the interval column
+    point = evaluate_estimator(model, X, y)
+    for line in out.splitlines()[2:]:
+        parts = line.split()
+        if parts and parts[0] in point and parts[0] != "n_samples":
+            assert float(parts[1].replace(",", "")) == pytest.approx(point[parts[0]], abs=6e-5)
+    n_groups = None if groups is None else len(set(groups))
+    note = out.splitlines()[-1]
+    assert resampled in note and "1000 bootstrap resamples" in note
+    if n_groups is not None:
+        assert f"the {n_groups} values" in note
+
+
+def test_evaluate_without_intervals_prints_the_point_table(model_file, posts_csv, capsys):
+    code, out, err = run(["evaluate", model_file, posts_csv, "-q", "--no-intervals"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["metric", "value"]
+    assert _interval_rows(out) == {} and "bootstrap" not in out
+
+
+@pytest.mark.parametrize("command", ["evaluate", "report"])
+def test_an_unknown_group_column_is_a_one_line_error(
+    model_file, posts_csv, workdir, command, capsys
+):
+    out_html = workdir / "grouped.html"
+    extra = ["-o", out_html] if command == "report" else []
+    code, out, err = run(
+        [command, model_file, posts_csv, "-q", "--group-column", "brand", *extra], capsys
+    )
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert "--group-column 'brand' not found" in err and "inferred_company" in err
+    assert out == "" and not out_html.exists()
+
+
+def test_report_resamples_the_group_column_given(model_file, posts_csv, workdir, capsys):
+    page = workdir / "by-username.html"
+    code, _, err = run(
+        ["report", model_file, posts_csv, "-o", page, "-q", "--group-column", "username"], capsys
+    )
+    assert code == 0, err
+    n_users = pd.read_csv(posts_csv)["username"].nunique()
+    assert f"the {n_users} values of &#x27;username&#x27; resampled whole" in page.read_text()
+
+
 def test_quiet_reaches_the_fitted_steps_of_a_loaded_model(
     model_file, posts_csv, capsys, monkeypatch
 ):
