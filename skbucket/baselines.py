@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from ._fitted import refit
 from .bucketed import _check_targets
 from .media import _is_missing
 from .prompts import _category_text
@@ -88,6 +89,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         tags.input_tags.allow_nan = True  # a missing group value falls back to the next column
         return tags
 
+    @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Store the training median of every group of every grouping column.

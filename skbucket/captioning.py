@@ -35,6 +35,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
+from ._fitted import refit
 from ._frames import as_pandas
 from .cache import hash_key, open_cache
 
@@ -289,6 +290,7 @@ class Blip2Captioner(
             )
         return X
 
+    @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and record the input columns; loads no model.

@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
+from ._fitted import refit
 from .cache import hash_key, open_cache
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -308,6 +309,7 @@ class DistilBertEmbedder(
         self.dtype = dtype
         self.backend = backend
 
+    @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the input and the parameters; read the model's hidden size from its config.
@@ -375,7 +377,15 @@ class DistilBertEmbedder(
             return np.empty((0, self.hidden_size_), dtype=np.float32)
         # the checkpoint's config first: it checks a max_length set after fit, and a hub id
         # not yet in the local cache is fetched now, so the cache keys name its commit
-        _models.check_max_length(self, _models.load_pretrained("AutoConfig", self.model))
+        config = _models.load_pretrained("AutoConfig", self.model)
+        _models.check_max_length(self, config)
+        if int(config.hidden_size) != self.hidden_size_:  # set_params(model=...) after fit
+            raise ValueError(
+                f"{type(self).__name__}: model={str(self.model)!r} gives embeddings of "
+                f"{int(config.hidden_size)} values, but this embedder was fitted for "
+                f"{self.hidden_size_} (hidden_size_, its output columns); the model was "
+                "changed after fit: call fit again."
+            )
         loaded = []  # the model is loaded on the first cache miss only
 
         def runtime():

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from ._fitted import refit
 from ._frames import as_pandas, library
 from .bucketed import _check_targets
 from .prompts import _category_text, read_dates
@@ -268,6 +269,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         self.dayfirst = dayfirst
 
     # ------------------------------------------------------------------ sklearn API
+    @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the account encodings on all rows of ``X``.
@@ -288,6 +290,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         self._fit(X, y)
         return self
 
+    @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, **fit_params):
         """Fit on ``X`` and return its features with **cross-fitted** account encodings.

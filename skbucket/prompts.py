@@ -42,6 +42,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._fitted import refit
 from ._frames import as_pandas
 
 __all__ = [
@@ -515,7 +516,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns seen at fit.
     feature_names_in_ : ndarray of str
-        Columns seen at fit.
+        Columns seen at fit; only when every column name is a string (as in scikit-learn).
 
     Notes
     -----
@@ -644,6 +645,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         return X
 
     # ---------------------------------------------------------------- estimator
+    @refit
     def fit(self, X, y=None):
         """Find the columns of the roles used.
 
@@ -694,7 +696,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             )
         self.columns_ = used
         self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.asarray(present, dtype=object)
+        if all(isinstance(c, str) for c in X.columns):  # as scikit-learn: string names only
+            self.feature_names_in_ = np.asarray(present, dtype=object)
         return self
 
     def transform(self, X):

@@ -169,8 +169,11 @@ def test_bad_input_errors_name_the_row_or_columns():
     est = tiny().fit(TEXTS)
     with pytest.raises(TextInputError, match=r"row 2 \(index 7\).*bytes"):
         est.transform(pd.Series(["a", "b", b"raw"], index=[5, 6, 7]))
+    refitted = tiny().fit(TEXTS)
     with pytest.raises(TextInputError, match=r"row 1: expected a text.*dict"):
-        est.fit(["ok", {"not": "text"}])
+        refitted.fit(["ok", {"not": "text"}])
+    with pytest.raises(NotFittedError):  # the failed refit forgot the earlier fit
+        refitted.transform(TEXTS)
     with pytest.raises(TextInputError, match=r"2 columns: \['content', 'caption'\]"):
         est.transform(pd.DataFrame({"content": ["a"], "caption": ["b"]}))
     with pytest.raises(TextInputError, match="single string"):
@@ -178,6 +181,15 @@ def test_bad_input_errors_name_the_row_or_columns():
     with pytest.raises(TextInputError, match="row 0.*inf"):
         est.transform([np.inf])
     assert isinstance(TextInputError("x"), ValueError)
+
+
+def test_a_model_changed_after_fit_is_refused_until_refit(minilm):
+    est = tiny().set_output(transform="pandas").fit(TEXTS)
+    est.set_params(model=minilm)  # 384 values per text, not the fitted 32
+    with pytest.raises(ValueError, match=r"embeddings of 384 values.*fitted for 32.*fit again"):
+        est.transform(TEXTS)
+    out = est.fit(TEXTS).transform(TEXTS[:2])
+    assert out.shape == (2, 384) and list(out.columns) == list(est.get_feature_names_out())
 
 
 def test_empty_input_gives_empty_matrix():

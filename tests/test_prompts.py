@@ -304,6 +304,19 @@ def test_set_output_pandas_and_feature_names():
     assert default.shape == (2, 1) and default.dtype == object
 
 
+def test_integer_column_names_are_not_feature_names():
+    # scikit-learn records feature_names_in_ for string names only; "0"/"1" for the integer
+    # names 0/1 made a ColumnTransformer refuse its own columns when naming the output
+    frame = pd.DataFrame({0: ["hello", "world"], 1: ["u1", "u2"]})
+    builder = PromptBuilder(columns={"content": 0, "username": 1})
+    ct = ColumnTransformer([("p", builder, [0, 1])]).set_output(transform="pandas")
+    out = ct.fit_transform(frame)
+    assert list(out.columns) == ["p__prompt"] and "hello" in out.iloc[0, 0]
+    fitted = ct.named_transformers_["p"]
+    assert not hasattr(fitted, "feature_names_in_") and fitted.n_features_in_ == 2
+    assert list(fitted.get_feature_names_out()) == ["prompt"]
+
+
 def test_in_column_transformer_and_pipeline():
     frame = pd.DataFrame([SEED_ROW]).assign(likes=[5])
     ct = ColumnTransformer([("prompt", PromptBuilder(), list(DEFAULT_COLUMNS.values()))])

@@ -1,0 +1,69 @@
+"""What a fit leaves on an estimator, and forgetting it when a refit starts.
+
+scikit-learn's own estimators keep their previous fit when a refit fails on its parameters or
+its data: ``predict`` then answers with the old model under the new settings, a silent wrong
+answer. The estimators of skbucket forget the previous fit first (:func:`refit`), so a refit
+that fails leaves them unfitted (:class:`~sklearn.exceptions.NotFittedError`), never a mix of
+the old fit and the new parameters or columns.
+
+:class:`~skbucket.classification.DistilBertClassifier` is the exception: fine-tuning is costly,
+so a refit that fails keeps the previous fine-tuned model whole (its fitted attributes are all
+set together when training ends, never some old and some new), and ``warm_start=True`` goes on
+from it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["fitted_attributes", "forget_fit", "refit"]
+
+
+def fitted_attributes(estimator) -> list[str]:
+    """Names of the fitted attributes on ``estimator``: those ending in ``_`` (scikit-learn's
+    convention, ``n_features_in_`` and private ones like ``_target_funcs_`` included)."""
+    return [name for name in vars(estimator) if name.endswith("_") and not name.startswith("__")]
+
+
+def forget_fit(estimator) -> None:
+    """Delete every fitted attribute of ``estimator`` (its parameters stay)."""
+    for name in fitted_attributes(estimator):
+        delattr(estimator, name)
+
+
+def refit(fit_method):
+    """Decorate a ``fit`` (above scikit-learn's ``_fit_context``): the previous fit is
+    forgotten before the parameters are validated, and again when the fit fails part way, so
+    a failed refit leaves the estimator unfitted.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from skbucket._fitted import refit
+    >>> class Mean(BaseEstimator):
+    ...     @refit
+    ...     def fit(self, X, y=None):
+    ...         self.n_features_in_ = len(X[0])
+    ...         self.mean_ = sum(map(sum, X)) / len(X) / self.n_features_in_
+    ...         return self
+    >>> est = Mean().fit([[1, 3]])
+    >>> est.mean_
+    2.0
+    >>> try:
+    ...     est.fit([[1, "a"]])
+    ... except TypeError:
+    ...     pass
+    >>> hasattr(est, "mean_"), hasattr(est, "n_features_in_")
+    (False, False)
+    """
+
+    @functools.wraps(fit_method)
+    def wrapper(self, *args, **kwargs):
+        forget_fit(self)
+        try:
+            return fit_method(self, *args, **kwargs)
+        except BaseException:
+            forget_fit(self)
+            raise
+
+    return wrapper
