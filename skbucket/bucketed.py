@@ -11,6 +11,7 @@ seed default regressors are built (``regressors=None``), never at import time.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import warnings
 from collections import defaultdict
@@ -30,6 +31,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skbucket._fitted import refit
+
 from ._frames import as_pandas
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
@@ -48,18 +51,6 @@ def _expm1_nonnegative(z):
 
 
 _TRANSFORMS = {"log1p": (np.log1p, _expm1_nonnegative)}
-
-_FITTED_ATTRS = (
-    "classifier_",
-    "regressors_",
-    "bucket_counts_",
-    "bucket_fallback_",
-    "bins_",
-    "n_buckets_",
-    "_target_funcs_",
-    "_classifier_columns_",
-    "_regressor_columns_",
-)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -374,26 +365,83 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
     return out
 
 
-def _fit_kwargs(role, est, sample_weight):
-    """``sample_weight`` keyword for ``est.fit`` (a Pipeline gets it on its final step, or,
-    with scikit-learn's metadata routing enabled, routes it itself to the steps that
-    request it)."""
+def _takes_sample_weight(est):
+    """Whether ``est.fit`` takes ``sample_weight``: named in its signature, or through
+    ``**kwargs`` that it passes on (``TransformedTargetRegressor``, ``GridSearchCV``, ...)."""
+    if has_fit_parameter(est, "sample_weight"):
+        return True
+    try:
+        parameters = inspect.signature(est.fit).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a C extension, say)
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def _routes_metadata(est):
+    """Whether scikit-learn's metadata routing knows what ``est.fit`` requests (a
+    scikit-learn estimator or router; not e.g. CatBoost, which has no requests to set)."""
+    return hasattr(est, "get_metadata_routing") or hasattr(est, "_get_metadata_request")
+
+
+def _fit_kwargs(role, est, sample_weight, routed=None):
+    """``sample_weight`` keyword for ``est.fit``.
+
+    With scikit-learn's metadata routing enabled, ``routed`` holds the fit parameters that
+    :func:`~sklearn.utils.metadata_routing.process_routing` sends ``est`` (``None`` while it
+    is off): an estimator that routing knows gets ``sample_weight`` exactly when it requests
+    it (``set_fit_request``; a Pipeline routes it on to the steps that request it). Otherwise
+    ``est`` gets it when its ``fit`` takes it (by name or through ``**kwargs``), a Pipeline on
+    its final step.
+    """
     if sample_weight is None:
         return {}
-    if has_fit_parameter(est, "sample_weight"):
-        return {"sample_weight": sample_weight}
+    if routed is not None and _routes_metadata(est):
+        return {"sample_weight": sample_weight} if "sample_weight" in routed else {}
     steps = getattr(est, "steps", None)
-    if isinstance(steps, list) and steps:
-        if _routing_enabled():  # the Pipeline routes it to the steps that request it
-            return {"sample_weight": sample_weight}
+    if isinstance(steps, list) and steps:  # its fit(**params) wants step__sample_weight
         name, last = steps[-1]
-        if last not in (None, "passthrough") and has_fit_parameter(last, "sample_weight"):
+        if last not in (None, "passthrough") and _takes_sample_weight(last):
             return {f"{name}__sample_weight": sample_weight}
+    elif _takes_sample_weight(est):
+        return {"sample_weight": sample_weight}
     raise ValueError(
         f"sample_weight was given, but {role} {_describe(est)} does not accept "
         "sample_weight in fit (nor does its final Pipeline step); use a sub-estimator "
         "that does, or fit without sample_weight."
     )
+
+
+def _fit_router(owner, children):
+    """The :class:`~sklearn.utils.metadata_routing.MetadataRouter` of a meta-estimator that
+    uses ``sample_weight`` itself and passes it to the ``fit`` of each ``{name: child}``."""
+    from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+    router = MetadataRouter(owner=owner).add_self_request(owner)
+    for name, child in children.items():
+        router.add(**{name: child}, method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+    return router
+
+
+def _routed_fit_params(owner, sample_weight, names):
+    """``{child name: fit params}`` that metadata routing sends each child of ``owner``, or
+    ``None`` while routing is off (or no weights are given). Raises scikit-learn's
+    ``UnsetMetadataPassedError`` naming a child whose request for ``sample_weight`` was never
+    set, as its own meta-estimators do."""
+    if sample_weight is None or not _routing_enabled():
+        return None
+    from sklearn.utils.metadata_routing import process_routing
+
+    routed = process_routing(owner, "fit", sample_weight=sample_weight)
+    return {name: dict(routed[name].fit) for name in names}
+
+
+def _request_weights(est):
+    """A default sub-estimator built inside ``fit`` takes the weights the caller passes (its
+    request cannot be set by the user): ``set_fit_request(sample_weight=True)`` while
+    metadata routing is on."""
+    if _routing_enabled() and hasattr(est, "set_fit_request"):
+        est.set_fit_request(sample_weight=True)
+    return est
 
 
 def _seed_from(random_state):
@@ -408,7 +456,7 @@ def _default_classifier(seed):
     """The fast default bucket classifier: ``HistGradientBoostingClassifier``."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(random_state=seed)
+    return _request_weights(HistGradientBoostingClassifier(random_state=seed))
 
 
 def _default_regressors(n_buckets, seed=None):
@@ -427,14 +475,16 @@ def _default_regressors(n_buckets, seed=None):
     for k in range(n_buckets):
         pos = 0 if n_buckets == 1 else round(k * (len(_SEED_FAMILIES) - 1) / (n_buckets - 1))
         if _SEED_FAMILIES[pos] == "xgb":
-            out[k] = XGBRegressor(
-                n_estimators=300,
-                learning_rate=0.05,
-                max_depth=6,
-                subsample=0.8,
-                colsample_bytree=0.8,
-                random_state=0 if seed is None else seed,
-                verbosity=0,
+            out[k] = _request_weights(
+                XGBRegressor(
+                    n_estimators=300,
+                    learning_rate=0.05,
+                    max_depth=6,
+                    subsample=0.8,
+                    colsample_bytree=0.8,
+                    random_state=0 if seed is None else seed,
+                    verbosity=0,
+                )
             )
         else:
             out[k] = CatBoostRegressor(
@@ -900,6 +950,39 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ validation
+    def _resolved_classifier(self):
+        """``classifier``, or the default made for ``classifier=None`` (validated)."""
+        if self.classifier is None:
+            return _default_classifier(_seed_from(self.random_state))
+        if not _is_estimator(self.classifier):
+            raise ValueError(
+                f"classifier must be an estimator instance with fit and predict; "
+                f"got {self.classifier!r}"
+            )
+        return self.classifier
+
+    @staticmethod
+    def _children(classifier, spec):
+        """``{name: sub-estimator}`` as metadata routing and the error messages name them."""
+        return {"classifier": classifier, **{f"regressors[{k}]": est for k, est in spec.items()}}
+
+    def get_metadata_routing(self):
+        """How ``fit`` routes ``sample_weight`` while scikit-learn's metadata routing is on.
+
+        ``BucketedRegressor`` uses the weights itself (zero-weight rows dropped, bucket
+        weight against ``min_bucket_size``) and passes them to the ``fit`` of the classifier
+        and of each bucket's regressor that requests them (``set_fit_request``; the default
+        sub-estimators made for ``None`` request them; an estimator outside scikit-learn's
+        routing, such as CatBoost, gets them when its ``fit`` takes them). Requires valid
+        ``bins`` and ``regressors``: the children are the estimators ``fit`` would use.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        spec = self._check_regressor_spec(_check_bins(self.bins).size + 1)
+        return _fit_router(self, self._children(self._resolved_classifier(), spec))
+
     def _check_regressor_spec(self, n_buckets):
         """``{bucket: unfitted template}`` from ``regressors`` (validated)."""
         regs = self.regressors
@@ -989,6 +1072,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------------------ fit
+    @refit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Fit the bucket classifier and one regressor per bucket.
@@ -1002,7 +1086,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             Non-negative, finite targets (likes).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights, passed to the classifier and to each bucket's
-            regressor. Zero-weight rows are dropped first (same as absent rows).
+            regressor (whose ``fit`` takes them by name or through ``**kwargs``; a Pipeline
+            on its final step). With scikit-learn's metadata routing enabled, passed to
+            those that request them instead (:meth:`get_metadata_routing`). Zero-weight
+            rows are dropped first (same as absent rows).
 
         Returns
         -------
@@ -1013,19 +1100,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         n_buckets = edges.size + 1
         funcs = self._target_funcs()
         spec = self._check_regressor_spec(n_buckets)
-        if self.classifier is None:
-            classifier = _default_classifier(_seed_from(self.random_state))
-        elif not _is_estimator(self.classifier):
-            raise ValueError(
-                f"classifier must be an estimator instance with fit and predict; "
-                f"got {self.classifier!r}"
-            )
-        else:
-            classifier = self.classifier
+        classifier = self._resolved_classifier()
+        routed = _routed_fit_params(self, sample_weight, self._children(classifier, spec))
 
-        for attr in _FITTED_ATTRS:  # a failed refit must not leave stale fitted state
-            if hasattr(self, attr):
-                delattr(self, attr)
         X = self._validate_X(X, reset=True)
         if y is None:
             raise ValueError(
@@ -1073,7 +1150,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             classifier_.fit(X_clf, buckets)
         else:
             classifier_ = clone(classifier)
-            kw = _fit_kwargs("classifier", classifier_, sample_weight if weighted else None)
+            kw = _fit_kwargs(
+                "classifier",
+                classifier_,
+                sample_weight if weighted else None,
+                None if routed is None else routed["classifier"],
+            )
             _call_sub(
                 "classifier", classifier_, "fit", X_clf, buckets, origin=(kept, clf_cols), **kw
             )
@@ -1088,7 +1170,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             rows = np.flatnonzero(buckets == k)
             est = clone(spec[k])
             sw = sample_weight[rows] if weighted else None
-            kw = _fit_kwargs(f"regressors[{k}]", est, sw)
+            name = f"regressors[{k}]"
+            kw = _fit_kwargs(name, est, sw, None if routed is None else routed[name])
             X_k = _safe_indexing(X_reg, rows)
             origin = (rows if kept is None else kept[rows], reg_cols)
             _call_sub(f"regressors[{k}]", est, "fit", X_k, y_fit[rows], origin=origin, **kw)

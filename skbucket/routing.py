@@ -28,13 +28,16 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._fitted import refit
 from ._frames import as_pandas
 from .bucketed import (
     _call_sub,
     _class_proba,
     _column_origin,
     _fit_kwargs,
+    _fit_router,
     _is_dataframe,
+    _routed_fit_params,
     _select_columns,
     _sub_tag,
 )
@@ -207,6 +210,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return np.isnan(values) | (values == 0)
 
     # ------------------------------------------------------------------ fit
+    @refit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Fit clones of both classifiers on every row.
@@ -218,16 +222,15 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels (likes buckets).
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to both classifiers (an error names a classifier that does not take it).
+            Passed to both classifiers (an error names a classifier that does not take it);
+            with scikit-learn's metadata routing enabled, to those that request it
+            (:meth:`get_metadata_routing`).
 
         Returns
         -------
         self : AccountRouter
             Fitted router.
         """
-        for attr in ("known_", "unseen_", "classes_"):  # a failed refit leaves no stale parts
-            if hasattr(self, attr):
-                delattr(self, attr)
         X = self._validate_X(X, reset=True)  # validate_data resets both column records
         if y is None:
             raise ValueError(
@@ -238,12 +241,13 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_consistent_length(X, y)
         self._new_rows(X)  # the column must be there and numeric from the start
         classes = np.unique(y)
+        routed = _routed_fit_params(self, sample_weight, ("known", "unseen"))
         fitted = {}
         for role in ("known", "unseen"):
             est = clone(getattr(self, role))
             spec = getattr(self, f"{role}_columns")
             Xs = _select_columns(X, spec, f"{role}_columns")
-            kwargs = _fit_kwargs(role, est, sample_weight)
+            kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
             origin = (None, _column_origin(X, spec))
             fitted[role] = _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             missing = np.setdiff1d(np.asarray(fitted[role].classes_), classes)
@@ -258,6 +262,18 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "unseen_")
+
+    def get_metadata_routing(self):
+        """How ``fit`` routes ``sample_weight`` while scikit-learn's metadata routing is on:
+        to the ``fit`` of ``known`` and of ``unseen`` when they request it
+        (``set_fit_request``; one outside scikit-learn's routing gets it when its ``fit``
+        takes it).
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return _fit_router(self, {"known": self.known, "unseen": self.unseen})
 
     # ------------------------------------------------------------------ predict
     def predict_proba(self, X):

@@ -234,11 +234,78 @@ def test_sample_weight_with_metadata_routing_enabled():
             StandardScaler().set_fit_request(sample_weight=False),
             LogisticRegression(max_iter=1000).set_fit_request(sample_weight=True),
         )
-        model = light(classifier=clf).fit(X, y, sample_weight=w)
+        ridge = Ridge().set_fit_request(sample_weight=True)
+        model = light(classifier=clf, regressors=ridge).fit(X, y, sample_weight=w)
         assert_allclose(model.predict(X), expected.predict(X))
         unrequested = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         with pytest.raises(Exception, match="sample_weight.*not explicitly set as requested"):
-            light(classifier=unrequested).fit(X, y, sample_weight=w)
+            light(classifier=unrequested, regressors=ridge).fit(X, y, sample_weight=w)
+
+
+class _WeightProbeRidge(Ridge):
+    """Ridge that records whether its fit was given sample_weight (a probe, not a mock)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.weighted_ = sample_weight is not None
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class _WeightProbeTree(DecisionTreeClassifier):
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        self.weighted_ = sample_weight is not None
+        return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+
+def test_sample_weight_reaches_sub_estimators_that_take_it_through_kwargs():
+    # TransformedTargetRegressor and GridSearchCV take sample_weight through **fit_params;
+    # has_fit_parameter alone did not see it and refused them
+    from sklearn.compose import TransformedTargetRegressor
+
+    X, y = make_likes()
+    w = np.random.default_rng(1).uniform(0.2, 3.0, size=len(y))
+    ttr = TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1)
+    model = light(regressors=ttr).fit(X, y, sample_weight=w)
+    same = light(target_transform="log1p").fit(X, y, sample_weight=w)
+    # the same weighted Ridge on log1p(likes); BucketedRegressor's inverse clips at 0 likes
+    assert_allclose(np.maximum(model.predict(X), 0), same.predict(X), rtol=1e-9)
+    unweighted = light(regressors=ttr).fit(X, y)
+    assert not np.allclose(model.predict(X), unweighted.predict(X))
+    search = GridSearchCV(_WeightProbeRidge(), {"alpha": [0.5, 2.0]}, cv=2)
+    fitted = light(regressors=search).fit(X, y, sample_weight=w)
+    assert all(r.best_estimator_.weighted_ for r in fitted.regressors_.values())
+
+
+def test_metadata_routing_honours_each_sub_estimators_request():
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    X, y = make_likes()
+    w = np.random.default_rng(2).uniform(0.5, 2.0, size=len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        for requested in (True, False):
+            model = BucketedRegressor(
+                _WeightProbeTree(random_state=0).set_fit_request(sample_weight=requested),
+                {
+                    0: _WeightProbeRidge().set_fit_request(sample_weight=requested),
+                    3: _WeightProbeRidge().set_fit_request(sample_weight=not requested),
+                },
+            ).fit(X, y, sample_weight=w)
+            assert model.classifier_.weighted_ is requested
+            assert model.regressors_[0].weighted_ is requested
+            assert model.regressors_[3].weighted_ is (not requested)
+        with pytest.raises(UnsetMetadataPassedError, match=r"_WeightProbeRidge\.fit"):
+            BucketedRegressor(
+                _WeightProbeTree(random_state=0).set_fit_request(sample_weight=True),
+                {k: _WeightProbeRidge() for k in range(7)},
+            ).fit(X, y, sample_weight=w)
+        # the defaults made in fit take the weights (their requests cannot be set by a user)
+        default = BucketedRegressor(routing="soft", random_state=0).fit(X, y, sample_weight=w)
+        routing = default.get_metadata_routing()
+        assert set(routing._route_mappings) == {"classifier"} | {
+            f"regressors[{k}]" for k in range(7)
+        }
+    plain = BucketedRegressor(routing="soft", random_state=0).fit(X, y, sample_weight=w)
+    assert_allclose(default.predict(X), plain.predict(X))
 
 
 def test_text_column_dataframe_with_pipelines():
@@ -941,6 +1008,29 @@ def test_predict_before_fit_and_after_failed_refit_raises_not_fitted():
         model.predict(X)
     with pytest.raises(ValueError, match="sample_weight"):
         light().fit(X, y, sample_weight=np.ones(59))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bins": (10, 100)},  # 7 regressors given for 3 buckets
+        {"bins": (100, 10)},
+        {"target_transform": (np.log1p,)},
+        {"classifier": "tree"},
+    ],
+    ids=["regressors-for-bins", "unsorted-bins", "one-function", "not-an-estimator"],
+)
+def test_a_refit_refused_on_its_parameters_leaves_no_old_fit(params):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = make_likes(60)
+    model = light(regressors=[Ridge() for _ in range(7)]).fit(X, y)
+    model.set_params(**params)
+    with pytest.raises(ValueError):
+        model.fit(X[:, :1], y)
+    # the old 7-bucket fit on 3 columns must not answer for the new parameters
+    with pytest.raises(NotFittedError):
+        model.predict(X)
 
 
 # --------------------------------------------------------------------- defaults

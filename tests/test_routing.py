@@ -267,3 +267,29 @@ def test_a_label_outside_the_classes_is_named_at_its_row_of_X():
         ValueError, match=r"unseen _InventsALabel\(\)\.predict returned 99 in row 40"
     ):
         router.predict_proba(X_new)
+
+
+def test_metadata_routing_honours_the_requests_of_both_classifiers():
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    class Probe(DecisionTreeClassifier):
+        def fit(self, X, y, sample_weight=None, check_input=True):
+            self.weighted_ = sample_weight is not None
+            return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+    X, y = _data()
+    w = np.random.default_rng(3).uniform(0.5, 2.0, size=len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        router = AccountRouter(
+            Probe(random_state=0).set_fit_request(sample_weight=True),
+            Probe(random_state=0).set_fit_request(sample_weight=False),
+        ).fit(X, y, sample_weight=w)
+        assert router.known_.weighted_ and not router.unseen_.weighted_
+        with pytest.raises(UnsetMetadataPassedError, match="Probe.fit"):
+            AccountRouter(
+                Probe(random_state=0).set_fit_request(sample_weight=True), Probe(random_state=0)
+            ).fit(X, y, sample_weight=w)
+    # off, both take the weights their fit accepts
+    router = AccountRouter(Probe(random_state=0), Probe(random_state=0)).fit(X, y, sample_weight=w)
+    assert router.known_.weighted_ and router.unseen_.weighted_
