@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
 from ._fitted import refit
 from ._frames import as_pandas, library
 from .bucketed import _check_targets
-from .prompts import _category_text, read_dates
+from .prompts import _category_text, day_month_examples, read_dates
 
 __all__ = [
     "DATE_FEATURES",
@@ -177,7 +177,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         first. A date column that contradicts it (``13/04/2021``, only readable day first,
         next to an ambiguous ``03/04/2021`` that would be misread) raises
         :class:`PostFeaturesError` naming both rows (see
-        :func:`skbucket.prompts.day_month_conflict`).
+        :func:`skbucket.prompts.day_month_conflict`); so does a date at transform that
+        contradicts one seen at fit (``day_month_examples_``).
 
     Attributes
     ----------
@@ -189,6 +190,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         The encoder fitted on all training rows (None without category columns).
     counts_ : list of dict
         For each category column, the training count of each value.
+    day_month_examples_ : tuple of str
+        Numeric dates of the training date column that settle its day/month order
+        (:func:`skbucket.prompts.day_month_examples`; empty without a date column):
+        ``transform`` refuses dates that contradict them, e.g. an ambiguous ``03/04/2021``
+        read month first after ``13/04/2021`` was seen at fit.
     n_features_in_ : int
         Number of columns of ``X`` at fit.
     feature_names_in_ : ndarray of str
@@ -422,6 +428,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             self.text_columns_ = list(self.text_columns)
         self.category_columns_ = list(self.category_columns)
         self._check_columns(X)
+        self.day_month_examples_ = (
+            () if self.date_column is None else day_month_examples(X[self.date_column])
+        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = None
         self.target_encoder_ = None
@@ -541,7 +550,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
             )
         # naive UTC, by position
-        dates = read_dates(values, dayfirst=self.dayfirst, column=col, error=PostFeaturesError)
+        dates = read_dates(
+            values,
+            dayfirst=self.dayfirst,
+            column=col,
+            error=PostFeaturesError,
+            seen=getattr(self, "day_month_examples_", ()),  # a model saved before it existed
+        )
         blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(bool)
         bad = dates.isna().to_numpy() & values.notna().to_numpy() & ~blank
         if bad.any():

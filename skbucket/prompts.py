@@ -53,6 +53,7 @@ __all__ = [
     "PromptBuilder",
     "PromptError",
     "day_month_conflict",
+    "day_month_examples",
     "parse_dates",
     "read_dates",
 ]
@@ -257,6 +258,15 @@ def day_month_conflict(values, dayfirst=False):
     >>> day_month_conflict(["13/04/2021", "25/12/2020"]) is None  # no ambiguous date
     True
     """
+    evidence, misread = _evidence_and_misread(values, dayfirst)
+    if evidence is None or misread is None:
+        return None
+    return evidence, misread
+
+
+def _evidence_and_misread(values, dayfirst) -> tuple[int | None, int | None]:
+    """Positions of the first value readable only in the order other than ``dayfirst``'s and
+    of the first ambiguous value (each None when there is none)."""
     evidence = misread = None
     for i, first, second in _numeric_date_parts(values):
         month, day = (second, first) if dayfirst else (first, second)
@@ -265,30 +275,97 @@ def day_month_conflict(values, dayfirst=False):
         if misread is None and first <= 12 and second <= 12 and first != second:
             misread = i
         if evidence is not None and misread is not None:
-            return evidence, misread
-    return None
+            break
+    return evidence, misread
 
 
-def day_month_error(values, dayfirst, column) -> str | None:
+def day_month_examples(values) -> tuple[str, ...]:
+    """The numeric dates of a column that settle its day/month order, for a fitted reader to
+    check later columns against.
+
+    Up to three cells, in column order: the first that can be read only day first
+    (``13/04/2021``), the first that can be read only month first (``04/13/2021``) and the
+    first ambiguous one (``03/04/2021``). A reader fitted on ``["13/04/2021"]`` with
+    ``dayfirst=False`` would otherwise read a later ``"03/04/2021"`` month first without a
+    word (see :func:`day_month_error`'s ``seen``).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column (non-string cells are ignored).
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> day_month_examples(["2021-04-03", "13/04/2021", "03/04/2021", "14/04/2021"])
+    ('13/04/2021', '03/04/2021')
+    """
+    cells = pd.Series(values).to_numpy(dtype=object)
+    picked = {}
+    for i, first, second in _numeric_date_parts(values):
+        if second <= 12 < first:
+            picked.setdefault("day first", i)
+        elif first <= 12 < second:
+            picked.setdefault("month first", i)
+        elif first <= 12 and second <= 12 and first != second:
+            picked.setdefault("ambiguous", i)
+        if len(picked) == 3:
+            break
+    return tuple(str(cells[i]) for i in sorted(picked.values()))
+
+
+def day_month_error(values, dayfirst, column, seen=()) -> str | None:
     """The error message for a :func:`day_month_conflict` in ``column`` (rows as labels), or
-    None when the column has none."""
-    conflict = day_month_conflict(values, dayfirst)
-    if conflict is None:
-        return None
-    evidence, misread = conflict
+    None when the column has none.
+
+    ``seen`` holds dates from the data a reader was fitted on (:func:`day_month_examples`):
+    a conflict between one of them and a value of ``values`` is an error too, since the two
+    columns are read as one.
+    """
+    problem = _day_month_problem(values, dayfirst, column, seen)
+    return None if problem is None else problem[0]
+
+
+def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, bool] | None:
+    """``(message, whether passing dayfirst=not dayfirst now reads the column)`` or None."""
     index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
     cells = pd.Series(values).to_numpy(dtype=object)
     order, other = ("month", "day") if not dayfirst else ("day", "month")
-    return (
-        f"date column {column!r} mixes day/month orders: row {index[evidence]!r} "
-        f"{cells[evidence]!r} can only be read {other} first, while row {index[misread]!r} "
-        f"{cells[misread]!r} is ambiguous and would be read {order} first "
-        f"(dayfirst={dayfirst}); pass dayfirst={not dayfirst} if the column is {other} first, "
-        "or write the dates as ISO 8601 (2021-04-03)."
-    )
+    evidence, misread = _evidence_and_misread(values, dayfirst)
+    seen_evidence, seen_misread = _evidence_and_misread(list(seen), dayfirst)
+    remedy = f"if the column is {other} first, or write the dates as ISO 8601 (2021-04-03)."
+    start = f"date column {column!r} mixes day/month orders: "
+    if evidence is not None and misread is not None:
+        return (
+            f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
+            f"first, while row {index[misread]!r} {cells[misread]!r} is ambiguous and would be "
+            f"read {order} first (dayfirst={dayfirst}); pass dayfirst={not dayfirst} {remedy}",
+            True,
+        )
+    if seen_evidence is not None and misread is not None:
+        return (
+            f"{start}{seen[seen_evidence]!r}, seen at fit, can only be read {other} first, "
+            f"while row {index[misread]!r} {cells[misread]!r} is ambiguous and would be read "
+            f"{order} first (dayfirst={dayfirst}); pass dayfirst={not dayfirst} {remedy}",
+            True,
+        )
+    if evidence is not None and seen_misread is not None:
+        return (
+            f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
+            f"first, while {seen[seen_misread]!r}, seen at fit, is ambiguous (read {order} "
+            f"first with dayfirst={dayfirst}), so the model learned from misread dates; fit "
+            f"again with dayfirst={not dayfirst} {remedy}",
+            False,
+        )
+    return None
 
 
-def read_dates(values, *, dayfirst=False, column="date", error=ValueError, prefix="") -> pd.Series:
+def read_dates(
+    values, *, dayfirst=False, column="date", error=ValueError, prefix="", seen=()
+) -> pd.Series:
     """:func:`parse_dates` after the :func:`day_month_error` check, as every reader of dates does.
 
     Parameters
@@ -301,9 +378,13 @@ def read_dates(values, *, dayfirst=False, column="date", error=ValueError, prefi
         The column's name in the error message.
     error : type of Exception, default=ValueError
         Raised (with ``prefix`` + the message) when the column mixes day/month orders; its
-        ``suggested_dayfirst`` attribute is the ``dayfirst`` that reads the column.
+        ``suggested_dayfirst`` attribute is the ``dayfirst`` that reads the column (None
+        when only fitting again with the other order helps: the conflict is with ``seen``).
     prefix : str, default=""
         Start of that message (e.g. the estimator's name).
+    seen : sequence of str, default=()
+        Dates of the column seen at fit (:func:`day_month_examples`): the values must not
+        conflict with them either.
 
     Returns
     -------
@@ -319,10 +400,12 @@ def read_dates(values, *, dayfirst=False, column="date", error=ValueError, prefi
     ...
     ValueError: date column 'date' mixes day/month orders: ...
     """
-    message = day_month_error(values, dayfirst, column)
-    if message is not None:
+    problem = _day_month_problem(values, dayfirst, column, tuple(seen))
+    if problem is not None:
+        message, now = problem
         exc = error(f"{prefix}{message}")
-        exc.suggested_dayfirst = not dayfirst  # for callers that word the remedy their way
+        # for callers that word the remedy their way; None when only a refit helps
+        exc.suggested_dayfirst = (not dayfirst) if now else None
         raise exc
     return parse_dates(values, dayfirst=dayfirst)
 
@@ -386,6 +469,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     strings = strings[~strings.str.lower().isin(_CLOCK_WORDS)]  # pandas: the current time
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
+        out[strings.index] = _naive_utc_ns(parsed)
         retry = parsed.isna()
         if retry.any():
             # a date that starts with its year (2021-04-03 10:00 UTC, 2021/04/03 9 PM: not ISO
@@ -397,8 +481,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                     mixed = pd.to_datetime(
                         text, errors="coerce", utc=True, format="mixed", dayfirst=first
                     )
-                    parsed[rows] = mixed.where(~_dated_by_the_clock(text, mixed, first))
-        out[strings.index] = _naive_utc_ns(parsed)
+                    mixed = mixed.where(~_dated_by_the_clock(text, mixed, first))
+                    # each part to ns on its own: the two parses may differ in unit (a
+                    # nanosecond ISO time beside a 9999-12-31 read in seconds)
+                    out[text.index] = _naive_utc_ns(mixed)
     return out
 
 
@@ -513,6 +599,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         ``{role: column}`` of the roles used, found at fit. ``transform`` needs these
         columns (extra columns are ignored) and raises :class:`PromptError` naming a
         missing one and the columns present.
+    day_month_examples_ : tuple of str
+        Numeric dates of the date column seen at fit that settle its day/month order
+        (:func:`day_month_examples`; empty without a date column): ``transform`` refuses
+        dates that contradict them, e.g. an ambiguous ``03/04/2021`` read month first after
+        ``13/04/2021`` was seen at fit.
     n_features_in_ : int
         Number of columns seen at fit.
     feature_names_in_ : ndarray of str
@@ -694,6 +785,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 NoPostTextWarning,
                 stacklevel=2,
             )
+        self.day_month_examples_ = ()
+        if "date" in used:
+            self.day_month_examples_ = day_month_examples(self._column(X, used["date"], "date"))
         self.columns_ = used
         self.n_features_in_ = X.shape[1]
         if all(isinstance(c, str) for c in X.columns):  # as scikit-learn: string names only
@@ -727,12 +821,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         index = X.index.tolist()
         texts = {}
         for role, column in self.columns_.items():
-            values = X[column]
-            if isinstance(values, pd.DataFrame):
-                raise PromptError(
-                    f"PromptBuilder: column {column!r} (role {role!r}) appears "
-                    f"{values.shape[1]} times in X; column names must be unique."
-                )
+            values = self._column(X, column, role)
             if role != "date":
                 texts[role] = [
                     _text(v, column, role, index[i])
@@ -748,6 +837,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 column=column,
                 error=PromptError,
                 prefix="PromptBuilder: ",
+                seen=getattr(self, "day_month_examples_", ()),  # a model saved before it existed
             )
 
         prompts = np.empty((n, 1), dtype=object)
@@ -757,6 +847,16 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 fields.update(_date_fields(dates.iloc[i]))
             prompts[i, 0] = self._render(fields, dates is not None, index[i])
         return prompts
+
+    @staticmethod
+    def _column(X, column, role) -> pd.Series:
+        values = X[column]
+        if isinstance(values, pd.DataFrame):
+            raise PromptError(
+                f"PromptBuilder: column {column!r} (role {role!r}) appears "
+                f"{values.shape[1]} times in X; column names must be unique."
+            )
+        return values
 
     def _render(self, fields: dict, has_date: bool, row) -> str:
         template = self.template

@@ -516,6 +516,26 @@ def test_day_first_dates_error_unless_dayfirst_and_iso_dates_stay_iso():
         PostFeatures(dayfirst="yes").fit(posts, likes)
 
 
+def test_a_date_order_seen_at_fit_is_kept_at_transform():
+    posts = pd.DataFrame(
+        {
+            "content": ["a", "b"],
+            "username": ["u", "v"],
+            "inferred_company": ["x", "y"],
+            "date": ["13/04/2021 10:00", "14/04/2021 10:00"],
+            "media": ["[]"] * 2,
+        }
+    )
+    pf = PostFeatures(cv=2).fit(posts, [1, 2])
+    assert pf.day_month_examples_ == ("13/04/2021 10:00",)
+    later = posts.assign(date=["03/04/2021 10:00", None])
+    with pytest.raises(PostFeaturesError, match=r"'13/04/2021 10:00', seen at fit, .* row 0 "):
+        pf.transform(later)
+    month = pf.set_params(dayfirst=True).set_output(transform="pandas").transform(later)["month"]
+    assert month.iloc[0] == 4.0  # 3 April
+    assert PostFeatures(cv=2, date_column=None).fit(posts, [1, 2]).day_month_examples_ == ()
+
+
 def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
     pl = pytest.importorskip("polars")
     pa = pytest.importorskip("pyarrow")

@@ -22,6 +22,7 @@ from skbucket.prompts import (
     PromptBuilder,
     PromptError,
     day_month_conflict,
+    day_month_examples,
     parse_dates,
     spell_hour,
 )
@@ -250,6 +251,16 @@ def test_dates_outside_the_nanosecond_range_are_unknown_not_a_crash():
     frame = pd.DataFrame({"content": ["x", "y", "z"], "date": far})
     prompts = PromptBuilder().fit_transform(frame)[:, 0]
     assert ["Date and time: unknown" in p for p in prompts] == expected
+
+
+def test_a_nanosecond_time_beside_a_far_date_keeps_both_readings():
+    # the ISO parse of the column is in nanoseconds, the retry of "9999-12-31" in seconds
+    mixed = ["2021-04-03T10:00:00.123456789Z", "9999-12-31", "03/04/2021 10:00"]
+    assert parse_dates(mixed).tolist()[::2] == [
+        pd.Timestamp("2021-04-03 10:00:00.123456789"),
+        pd.Timestamp("2021-03-04 10:00"),
+    ]
+    assert parse_dates(mixed).isna().tolist() == [False, True, False]
 
 
 def test_dates_that_depend_on_when_the_code_runs_are_unknown():
@@ -487,6 +498,45 @@ def test_day_first_column_is_an_error_unless_dayfirst():
     with pytest.raises(PromptError, match=r"can only be read month first.*dayfirst=True\)"):
         PromptBuilder(dayfirst=True).fit(us).transform(us)
     assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2021-04-03", "13/04/2021", "03/04/2021", "14/04/2021"], ("13/04/2021", "03/04/2021")),
+        (
+            ["03/04/2021", "04/13/2021", "13/04/2021", "05/05/2021"],
+            ("03/04/2021", "04/13/2021", "13/04/2021"),
+        ),
+        (["05/05/2021", "2021-04-03", None, 3], ()),
+    ],
+)
+def test_day_month_examples(values, expected):
+    assert day_month_examples(pd.Series(values, dtype=object)) == expected
+
+
+def test_a_date_order_seen_at_fit_is_kept_at_transform():
+    # fitted on dates readable only day first: a later ambiguous date read month first
+    # would be 4 March, not 3 April, without a word
+    fitted = pd.DataFrame({"content": ["a"], "date": ["13/04/2021 10:00"]})
+    later = pd.DataFrame({"content": ["b", "c"], "date": ["2021-04-05", "03/04/2021 10:00"]})
+    builder = PromptBuilder(template="{date}").fit(fitted)
+    assert builder.day_month_examples_ == ("13/04/2021 10:00",)
+    with pytest.raises(PromptError, match=r"'13/04/2021 10:00', seen at fit, .* row 1 '03/04"):
+        builder.transform(later)
+    assert builder.set_params(dayfirst=True).transform(later)[1, 0] == "2021-04-03 10:00:00"
+    # the other way round: fitted on ambiguous dates, the new one shows they were misread
+    builder = PromptBuilder(template="{date}").fit(later)
+    with pytest.raises(PromptError, match=r"seen at fit, is ambiguous .* fit again with dayfi"):
+        builder.transform(fitted)
+    assert (
+        PromptBuilder(template="{date}")
+        .fit(later)
+        .transform(later)[1, 0]
+        .startswith(
+            "2021-03-04"  # one column alone: month first, as asked
+        )
+    )
 
 
 @pytest.mark.filterwarnings("ignore::skbucket.prompts.NoPostTextWarning")  # no text, as meant
