@@ -36,7 +36,7 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from skbucket.bucketed import DEFAULT_BINS, _is_float, assign_buckets
+from skbucket.bucketed import DEFAULT_BINS, _check_bins, _is_float, assign_buckets
 
 __all__ = [
     "DEFAULT_BINS",
@@ -71,7 +71,17 @@ class MetricsInputError(ValueError):
 
 
 def _resolve_bins(bins):
-    return tuple(DEFAULT_BINS if bins is None else bins)
+    """The bucket edges as a tuple of floats (``DEFAULT_BINS`` for None); edges that are not a
+    non-empty, strictly increasing sequence of finite numbers >= 0 raise
+    :class:`MetricsInputError` (the check :class:`~skbucket.bucketed.BucketedRegressor` makes)."""
+    if bins is None:
+        return tuple(DEFAULT_BINS)
+    if isinstance(bins, str | bytes):
+        raise MetricsInputError(f"bins must be a sequence of numbers; got {bins!r}")
+    try:
+        return tuple(float(e) for e in _check_bins(bins))
+    except ValueError as exc:
+        raise MetricsInputError(str(exc)) from None
 
 
 def bucket_labels(bins=None):
@@ -80,8 +90,8 @@ def bucket_labels(bins=None):
     Parameters
     ----------
     bins : sequence of numbers, default=None
-        Increasing upper bucket edges (inclusive on the right). ``None`` means
-        :data:`~skbucket.bucketed.DEFAULT_BINS`.
+        Strictly increasing upper bucket edges >= 0 (inclusive on the right), else
+        :class:`MetricsInputError`. ``None`` means :data:`~skbucket.bucketed.DEFAULT_BINS`.
 
     Returns
     -------
@@ -131,6 +141,11 @@ def _as_1d_float(values, name):
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise MetricsInputError(f"{name} must be one-dimensional, got shape {arr.shape}.")
+    if arr.dtype.kind in "cmM":  # float() would drop the imaginary part or count nanoseconds
+        kind = {"c": "complex numbers", "m": "time spans", "M": "dates"}[arr.dtype.kind]
+        raise MetricsInputError(
+            f"{name} must hold like counts (real numbers); got {kind} of dtype {arr.dtype}."
+        )
     try:
         arr = arr.astype(float)
     except (TypeError, ValueError, OverflowError) as exc:
@@ -235,8 +250,9 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
     Raises
     ------
     MetricsInputError
-        On different lengths, empty input, NaN/inf values, negative true likes
-        or bucket indices out of range; the message names the offending row.
+        On different lengths, empty input, NaN/inf values, negative true likes, values that
+        are not real numbers (complex, dates), bucket indices out of range (the message names
+        the offending row) or ``bins`` that are not strictly increasing edges >= 0.
 
     Examples
     --------
@@ -290,6 +306,22 @@ INTERVAL_METRICS = ("rmse", "rmse_log1p", "mae_log1p")
 #: (rows) there are (1e6 rows resampled one by one peaked at about 200 MB in all).
 _RESAMPLE_CHUNK = 200
 _MAX_DRAWS = 2**22
+
+
+def _check_groups(groups, n):
+    """``groups`` as a 1-D object array of ``n`` values (a one-column frame or 2-D array is
+    read as its column), or a :class:`MetricsInputError` that says what was expected."""
+    expected = "groups must hold one value per row (array-like of shape (n_samples,))"
+    if isinstance(groups, str | bytes) or np.ndim(groups) == 0:
+        raise MetricsInputError(f"{expected}; got a single {type(groups).__name__}: {groups!r}.")
+    arr = np.asarray(groups, dtype=object)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # a one-column DataFrame, as y often arrives
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise MetricsInputError(f"{expected}; got an array of shape {arr.shape}.")
+    if arr.shape[0] != n:
+        raise MetricsInputError(f"groups has {arr.shape[0]} values for {n} rows.")
+    return arr
 
 
 def _resampled_group_sums(values, groups, n_resamples, random_state=None):
@@ -374,7 +406,8 @@ def bootstrap_intervals(
     y_pred : array-like of shape (n_samples,)
         Predicted like counts.
     groups : array-like of shape (n_samples,), default=None
-        Group of each row, resampled together; ``None`` resamples rows.
+        Group of each row, resampled together (a one-column DataFrame is read as its
+        column; missing values form one group of their own); ``None`` resamples rows.
     n_resamples : int, default=1000
         Number of bootstrap resamples.
     confidence : float, default=0.95
@@ -391,8 +424,9 @@ def bootstrap_intervals(
     Raises
     ------
     MetricsInputError
-        As :func:`evaluate` for the likes; for fewer than two groups (or rows); for a
-        ``confidence`` outside (0, 1) or ``n_resamples`` below 1.
+        As :func:`evaluate` for the likes; for ``groups`` that is not one value per row; for
+        fewer than two groups (or rows); for a ``confidence`` outside (0, 1) or
+        ``n_resamples`` below 1.
 
     Examples
     --------
@@ -415,10 +449,7 @@ def bootstrap_intervals(
     ):
         raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
     n = y_true.shape[0]
-    if groups is None:
-        groups = np.arange(n)
-    elif len(groups) != n:
-        raise MetricsInputError(f"groups has {len(groups)} values for {n} rows.")
+    groups = np.arange(n) if groups is None else _check_groups(groups, n)
     log_err = np.log1p(_clip_negative(y_pred, warn=False)) - np.log1p(y_true)
     values = np.column_stack([(y_pred - y_true) ** 2, log_err**2, np.abs(log_err)])
     totals = _resampled_group_sums(values, groups, n_resamples, random_state)

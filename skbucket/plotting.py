@@ -30,6 +30,7 @@ from a :class:`matplotlib.figure.Figure` to avoid pyplot altogether (as
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -87,10 +88,15 @@ def _subsample(n, subsample, random_state):
     """Indices of the rows to draw (sklearn's ``subsample`` semantics)."""
     if subsample is None:
         return np.arange(n)
-    if isinstance(subsample, float):
+    if isinstance(subsample, bool | np.bool_) or not isinstance(subsample, numbers.Real):
+        raise PlotInputError(
+            "subsample must be None, an int (a number of points) or a float in (0, 1] (a "
+            f"fraction of them), got {type(subsample).__name__} {subsample!r}."
+        )
+    if not isinstance(subsample, numbers.Integral):  # float, np.float32, ...: a fraction
         if not 0 < subsample <= 1:
             raise PlotInputError(f"subsample as a float must be in (0, 1], got {subsample}.")
-        size = max(1, int(round(n * subsample)))
+        size = max(1, int(round(n * float(subsample))))
     else:
         if int(subsample) <= 0:
             raise PlotInputError(f"subsample as an int must be positive, got {subsample}.")

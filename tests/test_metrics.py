@@ -114,6 +114,10 @@ def test_negative_predictions_clip_for_log_metrics_and_warn():
         ([], [], {}, "empty"),
         ([[1, 2], [3, 4]], [[1, 2], [3, 4]], {}, "one-dimensional"),
         (["a", "b"], [1, 2], {}, "numeric"),
+        ([1 + 2j, 3], [1, 2], {}, "y_true must hold like counts .*complex"),
+        ([1, 2], np.array(["2021-01-01", "2021-01-02"], "M8[ns]"), {}, "y_pred .*dates"),
+        ([1, 2], [1, 2], {"bins": [100, 10]}, r"strictly increasing; bins\[1\]=10.0"),
+        ([1, 2], [1, 2], {"bins": []}, "non-empty"),
         ([1, 2], [1, 2], {"bucket_pred": [0, 7]}, r"\[0, 6\].*row 1 holds 7"),
         ([1, 2], [1, 2], {"bucket_pred": [0]}, "1-dimensional|one-dimensional with 2 rows"),
         ([1, 2], [1, 2], {"bucket_pred": [0.5, 1]}, "integer bucket indices"),
@@ -139,6 +143,22 @@ def test_r2_of_a_constant_truth_is_nan_for_both_scales(likes):
         m = evaluate([likes] * 3, y_pred)
         assert np.isnan(m["r2"]) and np.isnan(m["r2_log1p"])
         assert m["rmse"] == pytest.approx(np.sqrt(np.mean((np.asarray(y_pred) - likes) ** 2)))
+
+
+@pytest.mark.parametrize(
+    ("bins", "match"),
+    [
+        ([100, 10], "strictly increasing"),
+        ([], "non-empty"),
+        (5, "non-empty 1-D"),
+        ("10,100", "sequence of numbers"),
+        ([10, np.nan], "finite"),
+        ([-1, 10], ">= 0"),
+    ],
+)
+def test_bucket_labels_refuse_edges_no_bucketed_regressor_takes(bins, match):
+    with pytest.raises(MetricsInputError, match=match):
+        bucket_labels(bins)
 
 
 def test_bucket_labels():
@@ -350,6 +370,9 @@ def test_bootstrap_intervals_resample_whole_groups_and_are_seeded():
     [
         ({"groups": ["a"] * 6}, "1 group.*at least two"),
         ({"groups": ["a", "b"]}, "groups has 2 values for 6 rows"),
+        ({"groups": "abcdef"}, r"one value per row .*got a single str: 'abcdef'"),
+        ({"groups": 3}, "one value per row .*got a single int"),
+        ({"groups": np.zeros((6, 2))}, r"one value per row .*shape \(6, 2\)"),
         ({"confidence": 1.0}, "confidence must lie strictly between 0 and 1"),
         ({"n_resamples": 0}, "n_resamples must be a positive integer"),
         ({"n_resamples": True}, "n_resamples must be a positive integer"),
@@ -363,6 +386,14 @@ def test_bootstrap_intervals_refuse_what_they_cannot_tell(kwargs, message):
         bootstrap_intervals([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 7], **kwargs)
     with pytest.raises(MetricsInputError, match="non-negative"):
         bootstrap_intervals([-1, 2], [1, 2])
+
+
+def test_bootstrap_intervals_read_a_one_column_frame_of_groups_as_its_column():
+    from skbucket.metrics import bootstrap_intervals
+
+    y, pred, groups = _bootstrap_data()
+    as_column = bootstrap_intervals(y, pred, groups=pd.DataFrame({"company": groups}))
+    assert as_column == bootstrap_intervals(y, pred, groups=groups)
 
 
 def test_bootstrap_intervals_take_numpy_scalars():

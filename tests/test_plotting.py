@@ -88,6 +88,16 @@ def test_prediction_display_from_estimator_and_subsample(data, model):
     assert LikesPredictionDisplay.from_predictions(y, y, subsample=0.1, ax=_ax()).y_true.size == 30
     with pytest.raises(PlotInputError, match="subsample"):
         LikesPredictionDisplay.from_predictions(y, y, subsample=1.5, ax=_ax())
+    # numpy scalars keep their meaning: np.float32(0.1) is a fraction, not int(0.1) == 0 points
+    small = LikesPredictionDisplay.from_predictions(y, y, subsample=np.float32(0.1), ax=_ax())
+    assert small.y_true.size == 30
+    assert (
+        LikesPredictionDisplay.from_predictions(y, y, subsample=np.int64(7), ax=_ax()).y_true.size
+        == 7
+    )
+    for wrong in ("50", True, [50]):
+        with pytest.raises(PlotInputError, match="subsample must be None, an int"):
+            LikesPredictionDisplay.from_predictions(y, y, subsample=wrong, ax=_ax())
 
 
 def test_prediction_display_without_ax_uses_pyplot():
