@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
 from ._fitted import refit
 from ._frames import as_pandas, library
 from .bucketed import _check_targets
-from .prompts import _category_text, day_month_examples, read_dates
+from .prompts import _category_text, dates_seen, day_month_examples, read_dates
 
 __all__ = [
     "DATE_FEATURES",
@@ -194,7 +194,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         Numeric dates of the training date column that settle its day/month order
         (:func:`skbucket.prompts.day_month_examples`; empty without a date column):
         ``transform`` refuses dates that contradict them, e.g. an ambiguous ``03/04/2021``
-        read month first after ``13/04/2021`` was seen at fit.
+        read month first after ``13/04/2021`` was seen at fit, unless ``dayfirst`` was changed
+        since (new data in the other order, see :func:`skbucket.prompts.dates_seen`).
+    dayfirst_ : bool
+        The ``dayfirst`` of the fit.
     n_features_in_ : int
         Number of columns of ``X`` at fit.
     feature_names_in_ : ndarray of str
@@ -431,6 +434,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         self.day_month_examples_ = (
             () if self.date_column is None else day_month_examples(X[self.date_column])
         )
+        self.dayfirst_ = bool(self.dayfirst)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = None
         self.target_encoder_ = None
@@ -555,7 +559,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             dayfirst=self.dayfirst,
             column=col,
             error=PostFeaturesError,
-            seen=getattr(self, "day_month_examples_", ()),  # a model saved before it existed
+            seen=dates_seen(self),
         )
         blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(bool)
         bad = dates.isna().to_numpy() & values.notna().to_numpy() & ~blank

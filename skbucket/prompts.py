@@ -53,6 +53,7 @@ __all__ = [
     "PromptBuilder",
     "PromptError",
     "day_month_conflict",
+    "dates_seen",
     "day_month_examples",
     "parse_dates",
     "read_dates",
@@ -315,6 +316,17 @@ def day_month_examples(values) -> tuple[str, ...]:
         if len(picked) == 3:
             break
     return tuple(str(cells[i]) for i in sorted(picked.values()))
+
+
+def dates_seen(reader) -> tuple[str, ...]:
+    """The fit dates a fitted date reader checks new dates against: its
+    ``day_month_examples_`` while ``dayfirst`` is still the order it was fitted with
+    (``dayfirst_``); none once ``dayfirst`` was set to the other order after fit, which says
+    that the new data is written in that order (the command line's ``--dayfirst``), or for a
+    reader saved before these attributes existed."""
+    if getattr(reader, "dayfirst_", None) != bool(reader.dayfirst):
+        return ()
+    return tuple(getattr(reader, "day_month_examples_", ()))
 
 
 def day_month_error(values, dayfirst, column, seen=()) -> str | None:
@@ -603,7 +615,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         Numeric dates of the date column seen at fit that settle its day/month order
         (:func:`day_month_examples`; empty without a date column): ``transform`` refuses
         dates that contradict them, e.g. an ambiguous ``03/04/2021`` read month first after
-        ``13/04/2021`` was seen at fit.
+        ``13/04/2021`` was seen at fit, unless ``dayfirst`` was changed since (new data in
+        the other order, see :func:`dates_seen`).
+    dayfirst_ : bool
+        The ``dayfirst`` of the fit.
     n_features_in_ : int
         Number of columns seen at fit.
     feature_names_in_ : ndarray of str
@@ -788,6 +803,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         self.day_month_examples_ = ()
         if "date" in used:
             self.day_month_examples_ = day_month_examples(self._column(X, used["date"], "date"))
+        self.dayfirst_ = bool(self.dayfirst)
         self.columns_ = used
         self.n_features_in_ = X.shape[1]
         if all(isinstance(c, str) for c in X.columns):  # as scikit-learn: string names only
@@ -837,7 +853,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 column=column,
                 error=PromptError,
                 prefix="PromptBuilder: ",
-                seen=getattr(self, "day_month_examples_", ()),  # a model saved before it existed
+                seen=dates_seen(self),
             )
 
         prompts = np.empty((n, 1), dtype=object)

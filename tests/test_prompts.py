@@ -529,14 +529,14 @@ def test_a_date_order_seen_at_fit_is_kept_at_transform():
     builder = PromptBuilder(template="{date}").fit(later)
     with pytest.raises(PromptError, match=r"seen at fit, is ambiguous .* fit again with dayfi"):
         builder.transform(fitted)
-    assert (
-        PromptBuilder(template="{date}")
-        .fit(later)
-        .transform(later)[1, 0]
-        .startswith(
-            "2021-03-04"  # one column alone: month first, as asked
-        )
-    )
+    assert builder.transform(later)[1, 0].startswith("2021-03-04")  # alone: month first
+    # dayfirst set after fit says the new data is in the other order (skbucket's --dayfirst):
+    # it is read on its own, in that order
+    us = pd.DataFrame({"content": ["a", "b"], "date": ["04/13/2021 10:00", "03/04/2021 10:00"]})
+    uk = pd.DataFrame({"content": ["c"], "date": ["03/04/2021 10:00"]})
+    builder = PromptBuilder(template="{date}").fit(us)
+    assert builder.dayfirst_ is False
+    assert builder.set_params(dayfirst=True).transform(uk)[0, 0] == "2021-04-03 10:00:00"
 
 
 @pytest.mark.filterwarnings("ignore::skbucket.prompts.NoPostTextWarning")  # no text, as meant
