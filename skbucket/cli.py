@@ -115,7 +115,12 @@ def read_table(path):
         "na_values": [""],
     }
     try:
-        if kind == "csv":
+        # pandas renames a repeated CSV/Excel header ("likes", "likes.1") and parquet's reader
+        # fails with its schema: the header is read first so the error can name the repeats
+        repeated = _repeated_names(_header_names(path, kind))
+        if repeated:
+            frame = None
+        elif kind == "csv":
             frame = pd.read_csv(path, **as_text)
         elif kind == "tsv":
             frame = pd.read_csv(path, sep="\t", **as_text)
@@ -141,9 +146,51 @@ def read_table(path):
     except Exception as exc:  # pandas raises many types for unreadable files
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
+    if repeated:
+        described = "; ".join(
+            f"{name!r} (columns {', '.join(map(str, where))})" for name, where in repeated.items()
+        )
+        raise CLIError(
+            f"{path} repeats column name(s) in its header: {described}, counting columns "
+            "from 1; column names must be unique: rename or drop the repeats"
+        )
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
     return frame
+
+
+def _header_names(path: Path, kind: str) -> list:
+    """The column names of a table file as written in it (before pandas renames repeats)."""
+    import pandas as pd
+
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    if kind == "excel":
+        head = pd.read_excel(path, header=None, nrows=1)
+    else:
+        sep = "\t" if kind == "tsv" else ","
+        head = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    return head.iloc[0].tolist() if len(head) else []
+
+
+def _repeated_names(names) -> dict:
+    """``{name: [1-based positions]}`` of the names that occur more than once (blank header
+    cells, which pandas names ``Unnamed: i``, are not names)."""
+    import pandas as pd
+
+    positions = {}
+    for i, name in enumerate(names, start=1):
+        if (
+            isinstance(name, str)
+            and not name.strip()
+            or not isinstance(name, str)
+            and pd.isna(name)
+        ):
+            continue
+        positions.setdefault(name, []).append(i)
+    return {name: where for name, where in positions.items() if len(where) > 1}
 
 
 def _first_non_utf8_line(path: Path):
@@ -536,14 +583,29 @@ def cmd_predict(args) -> int:
     out = pd.DataFrame({"prediction": pred}, index=frame.index)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy())
-    gzip = str(args.output).lower().endswith(".gz")  # the temporary name does not say it
     _replace_atomically(
-        Path(args.output),
-        lambda tmp: out.to_csv(tmp, index=False, compression="gzip" if gzip else None),
-        "predictions file",
+        Path(args.output), lambda tmp: _write_csv(out, tmp, Path(args.output)), "predictions file"
     )
     say(f"predictions written to {args.output}")
     return 0
+
+
+def _write_csv(frame, tmp: Path, path: Path) -> None:
+    """``frame`` as CSV into ``tmp``, gzip-compressed when ``path`` ends in ``.gz``; the gzip
+    header names ``path`` (``preds.csv``), not the temporary file, so ``gunzip -N`` restores
+    the right name."""
+    if not path.name.lower().endswith(".gz"):
+        frame.to_csv(tmp, index=False)
+        return
+    import gzip
+    import io
+
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8", newline="") as text,
+    ):
+        frame.to_csv(text, index=False)
 
 
 def cmd_evaluate(args) -> int:

@@ -94,6 +94,36 @@ def test_predict_reads_every_format_and_writes_one_row_per_post(
     assert_predicts_in_memory(model_file, data, frame, workdir / f"preds{suffix}.csv", capsys)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx"])
+def test_a_repeated_column_name_is_a_one_line_error_naming_it(model_file, workdir, suffix, capsys):
+    # pandas would rename the second 'likes' to 'likes.1' (csv, xlsx) or fail with the
+    # parquet schema: the repeat is named with its positions instead
+    frame = load_tweets().frame.iloc[:5]
+    frame = pd.concat([frame, frame[["likes"]]], axis=1)
+    data = workdir / f"repeated{suffix}"
+    if suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_arrays(
+            [pa.array(frame.iloc[:, i].tolist()) for i in range(frame.shape[1])],
+            names=[str(c) for c in frame.columns],
+        )
+        pq.write_table(table, data)
+    elif suffix == ".xlsx":
+        frame.to_excel(data, index=False)
+    else:
+        frame.to_csv(data, index=False, sep="\t" if suffix == ".tsv" else ",")
+    where = f"{frame.columns.get_loc('likes').nonzero()[0][0] + 1}, {frame.shape[1]}"
+    with pytest.raises(
+        cli.CLIError, match=rf"repeats column name\(s\).*'likes' \(columns {where}\)"
+    ):
+        cli.read_table(data)
+    code, _, err = run(["evaluate", model_file, data], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert "repeats column name(s) in its header: 'likes'" in err, err
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
 def test_predict_writes_the_ids_exactly_as_in_data(model_file, workdir, suffix, capsys):
     frame = load_tweets().frame.iloc[80:86].astype({"id": object})
@@ -410,7 +440,10 @@ def _fail_after_writing_part(real):
     import errno
 
     def write(obj, path, *args, **kwargs):
-        Path(path).write_bytes(b"half a file")
+        if hasattr(path, "write"):  # an open (text) handle: a compressed file's
+            path.write("half a file")
+        else:
+            Path(path).write_bytes(b"half a file")
         raise OSError(errno.EFBIG, "File too large")
 
     return write
@@ -427,6 +460,10 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
     code, _, err = run(["predict", model_file, posts_csv, "-o", old_preds, "-q"], capsys)
     assert code == 0, err
     assert old_preds.read_bytes()[:2] == b"\x1f\x8b"  # .csv.gz is gzip-compressed
+    # the gzip header names the file (gunzip -N restores it), not the temporary file
+    header = old_preds.read_bytes()
+    assert header[3] & 0x08 and header[10:].split(b"\0", 1)[0] == b"p.csv"
+    assert len(pd.read_csv(old_preds)) == len(pd.read_csv(posts_csv))
     cli.save_model({"not": "a model"}, old_model)
     before = {p: p.read_bytes() for p in (old_preds, old_model)}
     monkeypatch.setattr(pd.DataFrame, "to_csv", _fail_after_writing_part(pd.DataFrame.to_csv))
