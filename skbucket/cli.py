@@ -501,6 +501,7 @@ def cmd_fit(args) -> int:
             None if args.caption_model.lower() == "none" else args.caption_model
         )
     frame = read_table(args.data)
+    args.data_read = True  # an error from here on is about this data: main() names the file
     X, y = _split_target(frame, args.target, args.data)
     try:
         pipeline = make_seed_pipeline(**config)
@@ -546,7 +547,9 @@ def _model_and_data(args):
     if args.dayfirst is not None:
         _set_dayfirst(model, args.dayfirst)
     check_models(model, fit=False)
-    return say, model, read_table(args.data)
+    frame = read_table(args.data)
+    args.data_read = True  # an error from here on is about this data: main() names the file
+    return say, model, frame
 
 
 def _set_dayfirst(model, dayfirst: bool) -> None:
@@ -823,6 +826,13 @@ def main(argv=None) -> int:
         return EXIT_INTERRUPTED
     except (ValueError, OSError, RuntimeError, KeyError, ImportError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
+        data = str(getattr(args, "data", ""))
+        if (
+            getattr(args, "data_read", False)
+            and isinstance(exc, ValueError | KeyError)
+            and data not in message
+        ):  # a column or a value of DATA the model cannot use: which file
+            message += f" (in {data})"
         if getattr(exc, "suggested_dayfirst", None) is not None:
             message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
         if isinstance(exc, ImportError) and "pip install" not in message:

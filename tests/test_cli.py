@@ -615,6 +615,7 @@ def test_missing_columns_are_named(workdir, model_file, capsys):
     code, _, err = run(["predict", model_file, data, "-o", workdir / "p.csv", "-q"], capsys)
     assert code == cli.EXIT_ERROR
     assert "username" in err and len(err.splitlines()) == 1
+    assert err.rstrip().endswith(f"(in {data})"), err  # which file lacks it
     bunch = load_tweets()
     bundled = importlib.resources.files(bunch.data_module) / bunch.filename
     code, _, err = run(["evaluate", model_file, bundled, "-q"], capsys)
