@@ -234,7 +234,12 @@ def _intervals(X, y, y_pred, group_column):
         n_groups = len(pd.factorize(values, use_na_sentinel=False)[1])  # as resampled
         if n_groups >= 2:
             groups = values
-            resampled = f"the {n_groups} values of {group_column!r} resampled whole"
+            n_missing = int(pd.isna(pd.Series(values)).sum())
+            n_values = n_groups - (n_missing > 0)
+            resampled = f"the {n_values} value{'s' * (n_values != 1)} of {group_column!r}"
+            if n_missing:  # bootstrap_intervals pools them into one group of their own
+                resampled += f" and the {n_missing} post(s) without one (as one group)"
+            resampled += " resampled whole"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled

@@ -122,6 +122,16 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert f"{low:.4f} to {high:.4f}" in page
     page = render_report(pipe, frame.assign(inferred_company="one brand"), y)
     assert "posts resampled one by one" in page  # one company: nothing to resample
+    # posts without a company are resampled as one group of their own, and the note says so
+    gaps = companies.astype(object)
+    gaps[:15] = None
+    page = render_report(pipe, frame.assign(inferred_company=gaps), y)
+    assert (
+        "the 19 values of &#x27;inferred_company&#x27; and the 15 post(s) without one (as one "
+        "group) resampled whole" in page
+    )
+    low, high = bootstrap_intervals(y, model.predict(X), groups=gaps)["rmse_log1p"]
+    assert f"{low:.4f} to {high:.4f}" in page
     # a pyarrow Table is read by column name as a DataFrame is
     pa = pytest.importorskip("pyarrow")
     table = pa.Table.from_pandas(frame.assign(inferred_company=companies))
