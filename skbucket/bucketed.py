@@ -31,8 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skbucket._fitted import refit
-
+from ._fitted import refit
 from ._frames import as_pandas
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
