@@ -231,6 +231,10 @@ class MediaRef:
 # "[..." or "Photo(name=...": so "Photo (1).jpg" (a copied file's usual name) stays a path
 _SCRAPER_START = re.compile(r"^\s*(\[|(Photo|Video|Gif)\s*\(\s*(\)|[A-Za-z_]\w*\s*=))")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# scraper objects inside other text (a tuple's repr, after a prefix): not a path
+_SCRAPER_INSIDE = re.compile(r"\b(Photo|Video|Gif)\s*\(\s*[A-Za-z_]\w*\s*=")
+# two URLs in one text: "https://x/a.jpg, https://x/b.jpg"
+_MANY_URLS = re.compile(r"://.*?(?:[,;]|\s)\s*[A-Za-z][A-Za-z0-9+.\-]*://", re.DOTALL)
 _ALLOWED_NODES = (
     ast.Expression,
     ast.List,
@@ -274,7 +278,11 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
           single bare ``Photo(...)``/``Video(...)``/``Gif(...)`` is accepted too);
         * a plain path or URL (``kind="image"``); a file name starting with ``[``, or like
           ``Photo(name=``, must be passed as a :class:`pathlib.Path`, because such text is
-          read as the scraper's (``"Photo (1).jpg"`` is a path);
+          read as the scraper's (``"Photo (1).jpg"`` is a path); text that holds
+          ``Photo(name=...`` further on, or two URLs (``"https://x/a, https://x/b"``), is an
+          error, not one path;
+        * any of these texts quoted once more (``"'[Photo(...)]'"``, as a CSV cell written
+          twice gives) or after a byte-order mark: read without the quotes or the mark;
         * a list/tuple/1-D array of any of these (flattened one level, in order);
         * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]`` (``None`` and
           ``""`` inside a list, or inside the text of one, are skipped); so are the texts
@@ -348,14 +356,33 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
     if isinstance(value, os.PathLike):
         return [MediaRef(os.fspath(value), "image")]
     if isinstance(value, str):
-        text = value.strip()
+        text = value.strip().lstrip("\ufeff").strip()  # a byte-order mark left by a reader
+        if (
+            len(text) >= 2
+            and text[0] == text[-1]
+            and text[0] in "\"'"
+            and text[0] not in text[1:-1]
+        ):
+            return _parse_one(text[1:-1], size)  # a cell quoted once more than its format
         if not text or text in _NO_MEDIA_TEXTS:
             return []
-        if _SCRAPER_START.match(text):
-            return _parse_text(value, size)
+        if _SCRAPER_START.match(text):  # errors quote the text as given, unless unwrapped
+            return _parse_text(value if value.strip() == text else text, size)
         if _CONTROL.search(text):
             raise MediaParseError(
                 "not a media list, path or URL (it contains control characters)", value
+            )
+        if _SCRAPER_INSIDE.search(text):
+            raise MediaParseError(
+                "holds Photo/Video/Gif objects but is not a list of them; expected "
+                "[Photo(...), Video(...)] (a tuple or other surrounding text is not read)",
+                value,
+            )
+        if _MANY_URLS.search(text):
+            raise MediaParseError(
+                "holds several URLs in one text; give them as a list, "
+                "['https://...', 'https://...'], or one per cell",
+                value,
             )
         return [MediaRef(text, "image")]
     if _is_missing(value):
@@ -387,6 +414,13 @@ def _parse_text(text: str, size: str) -> list[MediaRef]:
         ):
             continue  # no media, as None and "" are in a Python list
         if isinstance(item, ast.Constant) and isinstance(item.value, str) and item.value.strip():
+            if _CONTROL.search(item.value.strip()):  # '\n' in ['C:\new\a.jpg'] is a newline
+                raise MediaParseError(
+                    f"list item {item.value!r} contains control characters: a backslash in "
+                    "the text starts an escape (\\n, \\a, ...); write paths with / or "
+                    "doubled backslashes",
+                    text,
+                )
             refs.append(MediaRef(item.value.strip(), "image"))
         elif isinstance(item, ast.Call):
             refs.append(_ref_from_call(item, text, size))

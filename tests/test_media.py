@@ -212,6 +212,42 @@ def test_parse_media_wrong_types(value):
 def test_parse_media_control_characters_are_not_paths():
     with pytest.raises(MediaParseError, match="control characters"):
         parse_media("a\nb.jpg")
+    # a Windows path in list text: Python's escapes made "\n" a newline and "\a" a bell
+    with pytest.raises(MediaParseError, match=r"list item 'C:\\new\\x07.jpg' contains control"):
+        parse_media(r"['C:\new\a.jpg']")
+    assert parse_media(r"['C:\\new\\a.jpg']") == [MediaRef("C:\\new\\a.jpg", "image")]
+    assert parse_media(r"C:\new\a.jpg") == [MediaRef("C:\\new\\a.jpg", "image")]
+
+
+SHORT_PHOTO = "Photo(previewUrl='https://x/a', fullUrl='https://x/b')"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f'"[{SHORT_PHOTO}]"', f"\ufeff[{SHORT_PHOTO}]", f' "[{SHORT_PHOTO}]" ', f'\ufeff"[{SHORT_PHOTO}]"'],
+)
+def test_parse_media_reads_text_quoted_once_more_or_after_a_byte_order_mark(text):
+    assert parse_media(text) == [MediaRef("https://x/b", "photo")]
+    assert parse_media("'photo.jpg'") == [MediaRef("photo.jpg", "image")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"({SHORT_PHOTO},)", "not a list of them"),  # a tuple's repr
+        (f"media: [{SHORT_PHOTO}]", "not a list of them"),
+        (f"'[{SHORT_PHOTO}]'", "not a list of them"),  # quoted with the quote its URLs use
+        ("https://x/a.jpg, https://x/b.jpg", "several URLs in one text"),
+        ("https://x/a.jpg https://x/b.jpg", "several URLs in one text"),
+    ],
+)
+def test_parse_media_refuses_media_text_it_would_take_for_one_path(text, message):
+    # each was one "image" whose URL was the whole text: wrong counts, then a fetch failure
+    with pytest.raises(MediaParseError, match=message):
+        parse_media(text)
+    # a URL with a comma, or one URL inside another's query, is still one URL
+    assert parse_media("https://x/a,b.jpg") == [MediaRef("https://x/a,b.jpg", "image")]
+    assert len(parse_media("https://x/?u=https://y/z.jpg")) == 1
 
 
 # --- property-based: render random media lists in the scraper's repr format, parse back -------
