@@ -107,7 +107,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         ``train_loss`` (weighted mean cross-entropy over the epoch), ``val_loss`` and
         ``val_accuracy`` (NaN without a hold-out).
     best_epoch_ : int
-        The epoch whose weights were kept (the last one without early stopping).
+        The epoch whose weights were kept (the last one without early stopping). After a
+        ``KeyboardInterrupt`` without a hold-out it is the last finished epoch, and the
+        weights kept are the current ones, which include the steps of the interrupted epoch
+        (see Notes).
     n_iter_ : int
         Epochs trained in the last ``fit`` (``len(history_)``).
     weights_id_ : str
@@ -132,7 +135,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     **Stopping.** A non-finite training loss raises ``RuntimeError`` (lower
     ``learning_rate``). A ``KeyboardInterrupt`` after at least one finished epoch stops
     training like scikit-learn's MLP does: ``fit`` warns (``RuntimeWarning``), keeps the
-    best weights so far (the current ones without a hold-out) and returns normally.
+    best weights so far (without a hold-out: the current ones, steps of the interrupted epoch
+    included) and returns normally.
     A warm start trains a copy, so a failed run leaves the fitted model as it was.
 
     **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
@@ -447,19 +451,24 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
                 history.append(record)
                 if record["val_loss"] < best:
-                    best, best_epoch, stale = record["val_loss"], epoch, 0
-                    best_state = {
-                        k: v.detach().cpu().clone() for k, v in model.state_dict().items()
-                    }
+                    # copied first: an interrupt during the copy keeps the previous best whole,
+                    # named by its own epoch
+                    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                    best, best_epoch, stale, best_state = record["val_loss"], epoch, 0, state
                 else:
                     stale += 1
                     if stale >= self.n_iter_no_change:
                         break
         if interrupted:
+            kept = (
+                f"best weights so far (epoch {best_epoch})."
+                if best_state is not None
+                else "current weights (they include the steps of the unfinished epoch after "
+                "it, if any: there is no hold-out to choose by)."
+            )
             warnings.warn(
                 f"DistilBertClassifier: training interrupted by the user after "
-                f"{len(history)} complete epoch(s); keeping the "
-                + ("best weights so far." if best_state is not None else "current weights."),
+                f"{len(history)} complete epoch(s); keeping the {kept}",
                 RuntimeWarning,
                 stacklevel=3,
             )

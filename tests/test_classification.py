@@ -254,6 +254,36 @@ def test_keyboard_interrupt_keeps_best_finished_epoch(tiny, monkeypatch):
     np.testing.assert_allclose(clf.predict_proba(X), one_epoch.predict_proba(X), atol=1e-6)
 
 
+def test_an_interrupt_while_a_new_best_is_copied_keeps_the_old_best_under_its_epoch(
+    tiny, monkeypatch
+):
+    # best_epoch_ was set to the new epoch before its weights were copied: a Ctrl-C during the
+    # copy kept the old weights named by the new epoch
+    import sys
+
+    import torch
+
+    X, y = toy(40)
+    params = dict(epochs=3, early_stopping=True, validation_fraction=0.25)
+    real, calls = torch.nn.Module.state_dict, []
+
+    def interrupting(module, *args, **kwargs):
+        if sys._getframe(1).f_code.co_name == "_train":  # not the loading's calls
+            calls.append(1)
+            if len(calls) == 2:  # the copy of the second epoch's (better) weights
+                raise KeyboardInterrupt
+        return real(module, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.Module, "state_dict", interrupting)
+    with pytest.warns(RuntimeWarning, match=r"after 2 complete epoch.*so far \(epoch 1\)"):
+        clf = make(tiny, **params).fit(X, y)
+    monkeypatch.setattr(torch.nn.Module, "state_dict", real)
+    assert len(calls) == 2 and clf.n_iter_ == 2 and clf.best_epoch_ == 1
+    assert clf.history_[1]["val_loss"] < clf.history_[0]["val_loss"]  # epoch 2 was better
+    one_epoch = make(tiny, **{**params, "epochs": 1}).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), one_epoch.predict_proba(X), atol=1e-6)
+
+
 def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
     X, y = toy(24)
     with pytest.raises(RuntimeError, match="training diverged.*lower learning_rate"):
