@@ -89,6 +89,7 @@ __all__ = [
     "is_auto_device",
     "is_offline",
     "load_pretrained",
+    "max_tokens",
     "model_fingerprint",
     "pad_encoded",
     "progress_bar",
@@ -579,10 +580,12 @@ def load_pretrained(
             load_kwargs["revision"] = revision
         if tdtype is not None:
             load_kwargs["dtype"] = tdtype
+        # a damaged local file (truncated weights: safetensors' own error type) is named too
+        failures = Exception if local is not None else (OSError, ValueError)
         try:
             with hf_quiet():
                 obj = factory.from_pretrained(model_str, **load_kwargs)
-        except (OSError, ValueError) as exc:
+        except failures as exc:
             if (
                 local is None
                 and is_offline()
@@ -618,18 +621,57 @@ def resolve_hub_commit(model: Any, revision: str | None = None) -> None:
         load_pretrained("AutoConfig", model, revision=revision)
 
 
+#: model types whose position ids start after the padding id (RoBERTa's scheme): a text of
+#: n tokens uses positions up to pad_token_id + n, so n may be at most
+#: max_position_embeddings - pad_token_id - 1 (roberta-base: 514 - 2 = 512)
+_OFFSET_POSITIONS = frozenset(
+    {
+        "roberta",
+        "roberta-prelayernorm",
+        "xlm-roberta",
+        "xlm-roberta-xl",
+        "camembert",
+        "data2vec-text",
+        "xmod",
+        "mpnet",
+        "longformer",
+        "ibert",
+    }
+)
+
+
+def max_tokens(config: Any) -> int | None:
+    """The longest text, in tokens, the model's position embeddings hold (None: no limit)."""
+    limit = getattr(config, "max_position_embeddings", None)
+    if limit is None:
+        return None
+    if getattr(config, "model_type", None) in _OFFSET_POSITIONS:
+        pad = getattr(config, "pad_token_id", None)
+        limit -= (pad if isinstance(pad, int) else 1) + 1
+    return int(limit)
+
+
 def check_max_length(estimator: Any, config: Any) -> None:
     """Refuse an ``estimator.max_length`` longer than the model's position embeddings.
 
     Checked where the model is used (``fit`` and prediction), so a ``max_length`` set after
-    ``fit`` gets this message instead of torch's size mismatch deep in the forward pass.
+    ``fit`` gets this message instead of torch's index error deep in the forward pass, which
+    only a long enough text would raise. RoBERTa-like models number positions from
+    ``pad_token_id + 1``, so they hold ``max_position_embeddings - pad_token_id - 1`` tokens
+    (:func:`max_tokens`).
     """
-    limit = getattr(config, "max_position_embeddings", None)
+    limit = max_tokens(config)
     if limit is not None and estimator.max_length > limit:
+        positions = getattr(config, "max_position_embeddings", None)
+        why = (
+            f"max_position_embeddings={positions}"
+            if positions == limit
+            else f"max_position_embeddings={positions}, numbered from pad_token_id + 1 as "
+            f"in {config.model_type!r} models: {limit} tokens"
+        )
         raise ValueError(
             f"{type(estimator).__name__}: max_length={estimator.max_length} exceeds the "
-            f"model's max_position_embeddings={limit} ({estimator.model!r}); use "
-            f"max_length <= {limit}."
+            f"model's {why} ({estimator.model!r}); use max_length <= {limit}."
         )
 
 
@@ -992,9 +1034,11 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
             "got a single string; wrap it in a list"
         )
     else:
-        if isinstance(X, list | tuple):
+        if isinstance(X, list | tuple) and not (
+            X and all(isinstance(v, list | tuple) and len(v) == 1 for v in X)
+        ):
             values = list(X)
-        else:
+        else:  # an array, or a list of one-text rows ([["a"], ["b"]]): one column
             arr = np.asarray(X, dtype=object)
             if arr.ndim == 2 and arr.shape[1] == 1:
                 arr = arr[:, 0]
@@ -1063,16 +1107,27 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> li
     return [{name: enc[name][i] for name in names} for i in range(len(texts))]
 
 
-def pad_encoded(tokenizer: Any, features: Sequence[dict], *, device: Any = None) -> dict:
+def pad_encoded(
+    tokenizer: Any, features: Sequence[dict], *, device: Any = None, side: str | None = "right"
+) -> dict:
     """Pad a batch from :func:`encode_texts` to its longest text: torch tensors by name.
 
-    Padding follows the tokenizer (``pad_token_id``, ``padding_side``); ``attention_mask``
-    is 1 on tokens and 0 on padding, other fields are padded with 0.
+    Padding uses the tokenizer's ``pad_token_id``; ``attention_mask`` is 1 on tokens and 0 on
+    padding, other fields are padded with 0. ``side="right"`` (the default) pads after the
+    text whatever the tokenizer's ``padding_side`` says: an encoder's absolute positions
+    count from the first token, and first-token pooling reads position 0, so a text padded on
+    the left would get another embedding in a batch with longer texts than alone.
+    ``side=None`` follows ``tokenizer.padding_side`` (a decoder that generates after the
+    text wants ``"left"``).
     """
     import torch
 
     length = max(len(f["input_ids"]) for f in features)
-    left = getattr(tokenizer, "padding_side", "right") == "left"
+    if side is None:
+        side = getattr(tokenizer, "padding_side", "right")
+    if side not in ("right", "left"):
+        raise ValueError(f"side must be 'right', 'left' or None, got {side!r}")
+    left = side == "left"
     out = {}
     for name in features[0]:
         fill = (tokenizer.pad_token_id or 0) if name == "input_ids" else 0

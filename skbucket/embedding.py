@@ -371,6 +371,9 @@ class DistilBertEmbedder(
             Row ``i`` embeds ``X[i]``.
         """
         check_is_fitted(self)
+        # parameters set after fit (pooling="max") would otherwise run as another setting
+        # under a cache key that names this one
+        self._validate_params()
         texts = _models.as_text_list(X, estimator=self)
         _check_feature_names(self, X, reset=False)
         if not texts:
@@ -423,9 +426,13 @@ class DistilBertEmbedder(
             path = onnx_path(self.model)
             if not path.is_file():
                 _export_onnx(self.model, tokenizer, path)
-            session = _models.load_pretrained(
-                _OnnxSession, path, intra_op_num_threads=torch.get_num_threads()
-            )
+            threads = torch.get_num_threads()
+            try:
+                session = _models.load_pretrained(_OnnxSession, path, intra_op_num_threads=threads)
+            except Exception:  # a damaged export (a truncated copy): a cache file, made again
+                path.unlink(missing_ok=True)
+                _export_onnx(self.model, tokenizer, path)
+                session = _models.load_pretrained(_OnnxSession, path, intra_op_num_threads=threads)
             return tokenizer, session, None
         device = _models.resolve_device(self.device)
         dtype = _models.resolve_dtype(self.dtype, device)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _tiny_distilbert import make_tiny_distilbert
 from sklearn.base import BaseEstimator, clone
 
 from skbucket import _models
@@ -366,7 +367,7 @@ def test_encode_then_pad_equals_tokenizing_each_batch(minilm_path, side):
         len(ids) for ids in tok(texts, truncation=True, max_length=32)["input_ids"]
     ]
     for batch in ([0, 1], [2, 3, 4], [3], list(range(5))):
-        got = _models.pad_encoded(tok, [features[i] for i in batch])
+        got = _models.pad_encoded(tok, [features[i] for i in batch], side=None)  # tokenizer's
         ref = _tokenizer_padding(tok, [texts[i] for i in batch], max_length=32)
         assert set(got) == set(ref.keys())
         for name in ref:
@@ -374,9 +375,18 @@ def test_encode_then_pad_equals_tokenizing_each_batch(minilm_path, side):
             torch.testing.assert_close(got[name], ref[name], rtol=0, atol=0)
     # a tokenizer that returns no attention mask still gets one (1 on tokens)
     bare = [{"input_ids": f["input_ids"]} for f in features[:3]]
-    mask = _models.pad_encoded(tok, bare)["attention_mask"]
+    mask = _models.pad_encoded(tok, bare, side=None)["attention_mask"]
     ref_mask = _tokenizer_padding(tok, texts[:3], max_length=32)["attention_mask"]
     torch.testing.assert_close(mask, ref_mask)
+    # by default an encoder's batch is padded on the right, whatever the tokenizer says
+    right = AutoTokenizer.from_pretrained(minilm_path, padding_side="right")
+    for batch in ([0, 1], [2, 3, 4]):
+        got = _models.pad_encoded(tok, [features[i] for i in batch])
+        ref = _tokenizer_padding(right, [texts[i] for i in batch], max_length=32)
+        for name in ref:
+            torch.testing.assert_close(got[name], ref[name], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="side must be"):
+        _models.pad_encoded(tok, features, side="middle")
 
 
 def test_batched_map_caches_every_finished_batch_before_an_interrupt(tmp_path):
@@ -656,3 +666,69 @@ def test_load_pretrained_asks_the_hub_only_for_a_model_it_does_not_have(monkeypa
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     load_pretrained(Factory, "org/other")  # offline: transformers' own offline rules apply
     assert (len(asked), Factory.loaded[-1]) == (2, "org/other")
+
+
+@pytest.mark.parametrize(
+    ("model_type", "positions", "pad", "limit"),
+    [
+        ("distilbert", 512, 0, 512),
+        ("bert", 512, 0, 512),
+        ("roberta", 514, 1, 512),  # roberta-base: positions numbered from pad_token_id + 1
+        ("xlm-roberta", 514, 1, 512),
+        ("mpnet", 514, 1, 512),
+        ("roberta", 18, 1, 16),
+    ],
+)
+def test_max_length_is_checked_against_the_positions_a_text_can_use(
+    model_type, positions, pad, limit
+):
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(
+        model_type=model_type, max_position_embeddings=positions, pad_token_id=pad
+    )
+    assert _models.max_tokens(config) == limit
+    ok = SimpleNamespace(max_length=limit, model="m")
+    _models.check_max_length(ok, config)
+    with pytest.raises(
+        ValueError, match=f"max_length={limit + 1} exceeds .*use max_length <= {limit}"
+    ):
+        _models.check_max_length(SimpleNamespace(max_length=limit + 1, model="m"), config)
+
+
+def test_a_roberta_model_refuses_a_max_length_its_positions_cannot_hold(tmp_path):
+    # max_position_embeddings=18 with pad 1 holds 16 tokens: max_length=17 passed the check,
+    # then a long text crashed deep in the forward pass with an index error
+    from transformers import RobertaConfig, RobertaModel
+
+    from skbucket.embedding import DistilBertEmbedder
+
+    src = Path(make_tiny_distilbert(tmp_path / "tok"))
+    config = RobertaConfig(
+        vocab_size=2000,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=18,
+        pad_token_id=1,
+    )
+    folder = tmp_path / "roberta"
+    RobertaModel(config).save_pretrained(folder)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        if (src / name).exists():
+            shutil.copy(src / name, folder / name)
+    with pytest.raises(ValueError, match="max_length=17 exceeds .*'roberta' models: 16 tokens"):
+        DistilBertEmbedder(model=folder, max_length=17, cache=False).fit(["x"])
+    long_text = " ".join(["word"] * 100)
+    out = DistilBertEmbedder(model=folder, max_length=16, cache=False).fit(["x"])
+    assert out.transform(["short", long_text]).shape == (2, 32)
+
+
+def test_damaged_local_weights_name_the_folder(tmp_path):
+    # a truncated model.safetensors raised safetensors' own error, naming no folder
+    folder = Path(make_tiny_distilbert(tmp_path / "damaged"))
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(_models.ModelNotAvailableError, match="could not load local folder"):
+        _models.load_pretrained("AutoModel", folder, device="cpu")
