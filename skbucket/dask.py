@@ -33,9 +33,12 @@ estimator cannot handle those (a regressor fed NaN date features, say), on the f
 estimator whose ``cache`` parameters, fitted copies included, are switched off (nothing is
 written to your cache), but it does load the model in the calling process. To avoid all that,
 pass ``meta``: for :func:`transform` a dtype is enough when the estimator has
-``get_feature_names_out`` (e.g. ``meta="float32"`` for an embedder), for :func:`predict` a dtype
-(``meta="float64"``); a full pandas ``meta`` is accepted too. Each partition's output is checked
-against ``meta`` (number of columns) and cast to its dtypes; a DataFrame output is matched to
+``get_feature_names_out`` and every output column has that dtype (e.g. ``meta="float32"`` for
+an embedder; the seed pipeline's features, a text ``prompt`` beside numbers, need a pandas
+``meta``), for :func:`predict` a dtype (``meta="float64"``); a full pandas ``meta`` is accepted
+too. Each partition's output is checked against ``meta`` (number of columns) and cast to its
+dtypes (a column that cannot be cast raises :class:`DaskOutputError` naming it and the
+partition); a DataFrame output is matched to
 ``meta``'s columns by name when they are its own names in any order (by position when
 ``meta`` names them anew; refused when the two share only some names).
 
@@ -264,15 +267,20 @@ def _probe(estimator, ddf, method):
                 return getattr(probe, method)(sample)
         except Exception as exc:
             errors.append(f"on {what}: {type(exc).__name__}: {str(exc)[:300]}")
+            last = exc
     hint = (
         'e.g. meta="float32" (names from get_feature_names_out)'
         if method == "transform"
         else 'e.g. meta="float64"'
     )
+    # the first row is the user's own data: its error (a missing column, a bad value) would
+    # come back from every partition, so meta= would only move it to compute time
     raise MetaInferenceError(
         f"could not find the output of {type(estimator).__name__}.{method} by a dry run on "
-        f"dask's dummy rows nor on the first row ({'; '.join(errors)}); pass meta= ({hint})"
-    )
+        f"dask's dummy rows nor on the first row of your data ({'; '.join(errors)}); the "
+        "error on your first row is most likely your input's (fix the columns or values it "
+        f"names); pass meta= ({hint}) only when the dummy rows alone are the problem"
+    ) from last
 
 
 def _first_row(ddf):
@@ -373,8 +381,36 @@ def _transform_partition(part, estimator, meta, partition_info=None):
             _shape_error(values.shape, n_rows, n_cols, partition_info)
         frame = pd.DataFrame(values, index=part.index, columns=meta.columns)
     if not frame.dtypes.equals(meta.dtypes):
-        frame = frame.astype(meta.dtypes.to_dict())
+        frame = _cast(frame, meta.dtypes.to_dict(), "transform", partition_info)
     return frame
+
+
+def _cast(out, dtypes, method, partition_info):
+    """``out`` (a DataFrame, or a Series for one dtype) cast to ``meta``'s dtypes; a
+    :class:`DaskOutputError` names the partition and the first column that cannot be cast
+    (text under a numeric ``meta="float32"``, say)."""
+    try:
+        return out.astype(dtypes)
+    except (TypeError, ValueError) as exc:
+        if isinstance(out, pd.DataFrame):
+            pairs = [(out[c], c, d) for c, d in dtypes.items()]
+        else:
+            pairs = [(out, out.name, dtypes)]
+        which = next((f" column {c!r} to {d}" for v, c, d in pairs if not _casts(v, d)), "")
+        raise DaskOutputError(
+            f"skbucket.dask.{method}: cannot cast the output{which} in "
+            f"{_where(partition_info)} to meta's dtypes ({exc}); pass meta= as a pandas "
+            "object with each column's own dtype (a single dtype fits only an output whose "
+            "columns all have it)"
+        ) from exc
+
+
+def _casts(values, dtype) -> bool:
+    try:
+        values.astype(dtype)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _predict_partition(part, estimator, meta, partition_info=None):
@@ -392,7 +428,7 @@ def _predict_partition(part, estimator, meta, partition_info=None):
         )
     series = pd.Series(out, index=part.index, name=meta.name)
     if series.dtype != meta.dtype:
-        series = series.astype(meta.dtype)
+        series = _cast(series, meta.dtype, "predict", partition_info)
     return series
 
 

@@ -191,12 +191,45 @@ def test_errors_are_clear():
     with pytest.raises(TypeError, match="dask.dataframe.DataFrame"):
         skbucket.dask.predict(_model().fit(X, y), X)
     pf = PostFeatures(cv=3).fit(X, y)
-    with pytest.raises(MetaInferenceError, match="pass meta="):
+    with pytest.raises(MetaInferenceError, match="most likely your input's") as caught:
         skbucket.dask.transform(pf, ddf[["content", "date"]])  # columns missing in dry run
+    assert "not found in X" in str(caught.value.__cause__)  # the input's error, chained
     wrong = pd.DataFrame({"a": pd.Series([], dtype="float64")})
     lazy = skbucket.dask.transform(pf, ddf, meta=wrong)
     with pytest.raises(DaskOutputError, match=r"partition \d.*meta expects \(60, 1\)"):
         lazy.compute(scheduler="sync")
+
+
+def test_an_output_column_that_cannot_take_meta_dtype_is_named():
+    # a text column under meta="float64" failed with pandas' bare cast error, no partition
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, _ = _posts(20)
+    text = FunctionTransformer(lambda f: f[["content"]].assign(n=1.0)).set_output(
+        transform="pandas"
+    )
+    text.fit(X)
+    lazy = skbucket.dask.transform(
+        text, dd.from_pandas(X, npartitions=2), meta=pd.DataFrame({"content": [], "n": []})
+    )
+    with pytest.raises(DaskOutputError, match=r"column 'content' to float64 in partition \d"):
+        lazy.compute(scheduler="sync")
+    lazy = skbucket.dask.predict(_TextPredictions(), dd.from_pandas(X, npartitions=2), meta="f8")
+    with pytest.raises(DaskOutputError, match=r"predict: cannot cast the output .*to float64"):
+        lazy.compute(scheduler="sync")
+
+
+class _TextPredictions(BaseEstimator):
+    """A fitted model whose predictions are text."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def predict(self, X):
+        return np.array(["many"] * len(X), dtype=object)
 
 
 def test_a_dataframe_output_is_matched_to_meta_by_name():
