@@ -168,7 +168,10 @@ def _header_names(path: Path, kind: str) -> list:
 
         return list(pq.read_schema(path).names)
     if kind == "excel":
-        head = pd.read_excel(path, header=None, nrows=1)
+        # as text, NA-like names ("null", "NA") kept: pandas renames their repeats too
+        head = pd.read_excel(
+            path, header=None, nrows=1, dtype=object, keep_default_na=False, na_values=[""]
+        )
     else:
         sep = "\t" if kind == "tsv" else ","
         head = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
@@ -501,7 +504,6 @@ def cmd_fit(args) -> int:
             None if args.caption_model.lower() == "none" else args.caption_model
         )
     frame = read_table(args.data)
-    args.data_read = True  # an error from here on is about this data: main() names the file
     X, y = _split_target(frame, args.target, args.data)
     try:
         pipeline = make_seed_pipeline(**config)
@@ -513,6 +515,7 @@ def cmd_fit(args) -> int:
     check_models(pipeline)  # before hours of captioning, not after
     say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
     start = time.perf_counter()
+    args.data_read = True  # an error from here on is about the data (the config is checked)
     pipeline.fit(X, y)
     say(f"fitted in {time.perf_counter() - start:.1f} s")
     save_model(pipeline, args.model)
@@ -605,7 +608,7 @@ def _write_csv(frame, tmp: Path, path: Path) -> None:
 
     with (
         open(tmp, "wb") as raw,
-        gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw) as packed,
+        gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=raw) as packed,
         io.TextIOWrapper(packed, encoding="utf-8", newline="") as text,
     ):
         frame.to_csv(text, index=False)

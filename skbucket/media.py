@@ -232,7 +232,8 @@ class MediaRef:
 _SCRAPER_START = re.compile(r"^\s*(\[|(Photo|Video|Gif)\s*\(\s*(\)|[A-Za-z_]\w*\s*=))")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # scraper objects inside other text (a tuple's repr, after a prefix): not a path
-_SCRAPER_INSIDE = re.compile(r"\b(Photo|Video|Gif)\s*\(\s*[A-Za-z_]\w*\s*=")
+# (a keyword with a quoted or list value: "photo/Photo(id=3).jpg" is a file name)
+_SCRAPER_INSIDE = re.compile(r"\b(Photo|Video|Gif)\s*\(\s*[A-Za-z_]\w*\s*=\s*['\"\[]")
 # two URLs in one text: "https://x/a.jpg, https://x/b.jpg"
 _MANY_URLS = re.compile(r"://.*?(?:[,;]|\s)\s*[A-Za-z][A-Za-z0-9+.\-]*://", re.DOTALL)
 _ALLOWED_NODES = (

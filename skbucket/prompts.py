@@ -364,7 +364,10 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, bool] | 
             f"{order} first (dayfirst={dayfirst}); pass dayfirst={not dayfirst} {remedy}",
             True,
         )
-    if evidence is not None and seen_misread is not None:
+    # the fit's own dates settle its order (one readable only that way): its ambiguous dates
+    # were read right, and a new date readable only the other way has one reading anyway
+    fit_settled = _evidence_and_misread(list(seen), not dayfirst)[0] is not None
+    if evidence is not None and seen_misread is not None and not fit_settled:
         return (
             f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
             f"first, while {seen[seen_misread]!r}, seen at fit, is ambiguous (read {order} "

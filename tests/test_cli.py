@@ -122,6 +122,16 @@ def test_a_repeated_column_name_is_a_one_line_error_naming_it(model_file, workdi
     code, _, err = run(["evaluate", model_file, data], capsys)
     assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
     assert "repeats column name(s) in its header: 'likes'" in err, err
+    # a name pandas would read as missing ("null", "NA") is a name too
+    nulls = frame.iloc[:, :3].set_axis(["content", "null", "null"], axis=1)
+    nulls_file = workdir / f"nulls{suffix}"
+    if suffix == ".xlsx":
+        nulls.to_excel(nulls_file, index=False)
+    elif suffix != ".parquet":
+        nulls.to_csv(nulls_file, index=False, sep="\t" if suffix == ".tsv" else ",")
+    if suffix != ".parquet":
+        with pytest.raises(cli.CLIError, match=r"'null' \(columns 2, 3\)"):
+            cli.read_table(nulls_file)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
@@ -247,6 +257,7 @@ def test_a_bad_config_value_is_refused_before_the_fit(workdir, posts_csv, tiny_m
     code, _, err = run(args, capsys)
     assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err  # no "fitting"
     assert "bad config: model (BucketedRegressor): The 'clip' parameter" in err, err
+    assert str(posts_csv) not in err, err  # the config's fault, not the data file's
 
 
 def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
@@ -463,6 +474,10 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
     # the gzip header names the file (gunzip -N restores it), not the temporary file
     header = old_preds.read_bytes()
     assert header[3] & 0x08 and header[10:].split(b"\0", 1)[0] == b"p.csv"
+    upper = folder / "P.CSV.GZ"
+    assert run(["predict", model_file, posts_csv, "-o", upper, "-q"], capsys)[0] == 0
+    assert upper.read_bytes()[10:].split(b"\0", 1)[0] == b"P.CSV"
+    upper.unlink()
     assert len(pd.read_csv(old_preds)) == len(pd.read_csv(posts_csv))
     cli.save_model({"not": "a model"}, old_model)
     before = {p: p.read_bytes() for p in (old_preds, old_model)}

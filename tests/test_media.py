@@ -224,7 +224,12 @@ SHORT_PHOTO = "Photo(previewUrl='https://x/a', fullUrl='https://x/b')"
 
 @pytest.mark.parametrize(
     "text",
-    [f'"[{SHORT_PHOTO}]"', f"\ufeff[{SHORT_PHOTO}]", f' "[{SHORT_PHOTO}]" ', f'\ufeff"[{SHORT_PHOTO}]"'],
+    [
+        f'"[{SHORT_PHOTO}]"',
+        f"\ufeff[{SHORT_PHOTO}]",
+        f' "[{SHORT_PHOTO}]" ',
+        f'\ufeff"[{SHORT_PHOTO}]"',
+    ],
 )
 def test_parse_media_reads_text_quoted_once_more_or_after_a_byte_order_mark(text):
     assert parse_media(text) == [MediaRef("https://x/b", "photo")]
@@ -248,6 +253,9 @@ def test_parse_media_refuses_media_text_it_would_take_for_one_path(text, message
     # a URL with a comma, or one URL inside another's query, is still one URL
     assert parse_media("https://x/a,b.jpg") == [MediaRef("https://x/a,b.jpg", "image")]
     assert len(parse_media("https://x/?u=https://y/z.jpg")) == 1
+    # a file name with Photo(key=value) in it, no quoted value: one path or URL
+    for name in ("https://images.example/photo/Photo(id=3).jpg", "/data/Photo(id=3).jpg"):
+        assert parse_media(name) == [MediaRef(name, "image")]
 
 
 # --- property-based: render random media lists in the scraper's repr format, parse back -------
