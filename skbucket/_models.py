@@ -622,22 +622,22 @@ def resolve_hub_commit(model: Any, revision: str | None = None) -> None:
 
 
 #: model types whose position ids start after the padding id (RoBERTa's scheme): a text of
-#: n tokens uses positions up to pad_token_id + n, so n may be at most
-#: max_position_embeddings - pad_token_id - 1 (roberta-base: 514 - 2 = 512)
-_OFFSET_POSITIONS = frozenset(
-    {
-        "roberta",
-        "roberta-prelayernorm",
-        "xlm-roberta",
-        "xlm-roberta-xl",
-        "camembert",
-        "data2vec-text",
-        "xmod",
-        "mpnet",
-        "longformer",
-        "ibert",
-    }
-)
+#: n tokens uses positions up to pad + n, so n may be at most max_position_embeddings - pad - 1
+#: (roberta-base: 514 - 2 = 512). The pad is the config's pad_token_id (None), or the one the
+#: model's code fixes whatever the config says (MPNet's embeddings use 1).
+_OFFSET_POSITIONS: dict[str, int | None] = {
+    "roberta": None,
+    "roberta-prelayernorm": None,
+    "xlm-roberta": None,
+    "xlm-roberta-xl": None,
+    "camembert": None,
+    "data2vec-text": None,
+    "xmod": None,
+    "longformer": None,
+    "ibert": None,
+    "luke": None,
+    "mpnet": 1,
+}
 
 
 def max_tokens(config: Any) -> int | None:
@@ -645,8 +645,11 @@ def max_tokens(config: Any) -> int | None:
     limit = getattr(config, "max_position_embeddings", None)
     if limit is None:
         return None
-    if getattr(config, "model_type", None) in _OFFSET_POSITIONS:
-        pad = getattr(config, "pad_token_id", None)
+    model_type = getattr(config, "model_type", None)
+    if model_type in _OFFSET_POSITIONS:
+        pad = _OFFSET_POSITIONS[model_type]
+        if pad is None:
+            pad = getattr(config, "pad_token_id", None)
         limit -= (pad if isinstance(pad, int) else 1) + 1
     return int(limit)
 

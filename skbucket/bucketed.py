@@ -515,7 +515,12 @@ def seed_regressors(n_buckets=7, random_state=None):
     Returns
     -------
     list of estimators
-        Unfitted, quiet regressors (CatBoost writes no files).
+        Unfitted, quiet regressors (CatBoost writes no files). Built while scikit-learn's
+        metadata routing is on, the XGBoost ones request ``sample_weight``
+        (``set_fit_request``), as the defaults of ``regressors=None`` do; built while it is
+        off they carry no request (scikit-learn allows none then), so call this after
+        ``sklearn.set_config(enable_metadata_routing=True)`` to fit them with weights under
+        routing.
 
     Raises
     ------

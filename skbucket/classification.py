@@ -460,19 +460,22 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     if stale >= self.n_iter_no_change:
                         break
         if interrupted:
-            kept = (
-                f"best weights so far (epoch {best_epoch})."
-                if best_state is not None
-                else "current weights (they include the steps of the unfinished epoch after "
-                "it, if any: there is no hold-out to choose by)."
-            )
+            if best_state is not None:
+                kept = f"best weights so far (epoch {best_epoch})."
+            elif val_idx is None:
+                kept = (
+                    "current weights (they include the steps of the unfinished epoch after "
+                    "it, if any: there is no hold-out to choose by)."
+                )
+            else:  # interrupted while the first epoch's weights were being copied
+                kept = "current weights (those of epoch 1)."
             warnings.warn(
                 f"DistilBertClassifier: training interrupted by the user after "
                 f"{len(history)} complete epoch(s); keeping the {kept}",
                 RuntimeWarning,
                 stacklevel=3,
             )
-            if val_idx is None:
+            if best_state is None:  # the weights kept are the current ones
                 best_epoch = len(history)
         if best_state is not None and (interrupted or best_epoch != len(history)):
             model.load_state_dict(best_state)

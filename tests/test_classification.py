@@ -270,9 +270,19 @@ def test_an_interrupt_while_a_new_best_is_copied_keeps_the_old_best_under_its_ep
     def interrupting(module, *args, **kwargs):
         if sys._getframe(1).f_code.co_name == "_train":  # not the loading's calls
             calls.append(1)
-            if len(calls) == 2:  # the copy of the second epoch's (better) weights
+            if len(calls) == stop_at:  # the copy of epoch stop_at's (better) weights
                 raise KeyboardInterrupt
         return real(module, *args, **kwargs)
+
+    # in the first copy: the current weights are epoch 1's, and best_epoch_ says so
+    stop_at = 1
+    monkeypatch.setattr(torch.nn.Module, "state_dict", interrupting)
+    with pytest.warns(RuntimeWarning, match=r"after 1 complete epoch.*those of epoch 1"):
+        first = make(tiny, **params).fit(X, y)
+    monkeypatch.setattr(torch.nn.Module, "state_dict", real)
+    assert first.n_iter_ == 1 and first.best_epoch_ == 1
+    calls.clear()
+    stop_at = 2
 
     monkeypatch.setattr(torch.nn.Module, "state_dict", interrupting)
     with pytest.warns(RuntimeWarning, match=r"after 2 complete epoch.*so far \(epoch 1\)"):

@@ -722,11 +722,12 @@ def test_onnx_pickled_embedder_reloads_the_session_in_a_fresh_process(
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), got)
 
 
-def test_a_damaged_onnx_export_is_made_again(onnx_dir):
+def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     # the export is a cache file: a truncated copy (a full disk, an interrupted sync) gave
     # onnxruntime's InvalidProtobuf on every later call until someone deleted it by hand
     from skbucket import _models
 
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))  # its own export: others count
     est = tiny(backend="onnx").fit(TEXTS)
     good = est.transform(TEXTS)
     path = embedding_module.onnx_path(TINY)

@@ -676,6 +676,8 @@ def test_load_pretrained_asks_the_hub_only_for_a_model_it_does_not_have(monkeypa
         ("roberta", 514, 1, 512),  # roberta-base: positions numbered from pad_token_id + 1
         ("xlm-roberta", 514, 1, 512),
         ("mpnet", 514, 1, 512),
+        ("mpnet", 10, 0, 8),  # MPNet's embeddings fix the pad at 1, whatever the config says
+        ("luke", 10, 1, 8),
         ("roberta", 18, 1, 16),
     ],
 )
