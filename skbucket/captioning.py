@@ -288,7 +288,22 @@ class Blip2Captioner(
                 f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "
                 f"X; columns present: {list(X.columns)}"
             )
+        for column in (self.media_column, CAPTION_COLUMN):  # X[column] would be a DataFrame
+            count = list(X.columns).count(column)
+            if count > 1:
+                raise ValueError(
+                    f"{type(self).__name__}: column {column!r} appears {count} times in X; "
+                    "the columns it reads must be unique."
+                )
         return X
+
+    def _check_loader(self) -> None:
+        loader = self.image_loader
+        if loader is not None and not callable(loader) and not _is_fetcher(loader):
+            raise ValueError(
+                "image_loader must be None, a skbucket.media.ImageFetcher or a callable "
+                f"ref -> bytes | PIL.Image; got {type(loader).__name__}"
+            )
 
     @refit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -306,12 +321,7 @@ class Blip2Captioner(
         -------
         self : Blip2Captioner
         """
-        loader = self.image_loader
-        if loader is not None and not callable(loader) and not _is_fetcher(loader):
-            raise ValueError(
-                "image_loader must be None, a skbucket.media.ImageFetcher or a callable "
-                f"ref -> bytes | PIL.Image; got {type(loader).__name__}"
-            )
+        self._check_loader()
         self._check_frame(X, reset=True)
         return self
 
@@ -320,6 +330,9 @@ class Blip2Captioner(
 
         The names of :meth:`transform`'s output for input with the columns seen in
         :meth:`fit`; for other input it returns that input's columns followed by ``caption``.
+        As in scikit-learn, names are recorded only when every column label is a string:
+        for other labels (``0, 1``) this gives ``x0, x1, ..., caption``, while
+        :meth:`transform` keeps the input's own labels.
 
         Parameters
         ----------
@@ -369,7 +382,13 @@ class Blip2Captioner(
             When the model cannot be loaded (only if some image is not cached).
         """
         check_is_fitted(self, "n_features_in_")
+        # parameters set after fit (batch_size=0, image_loader="x") get fit's errors, not
+        # a ZeroDivisionError or a failure blamed on the first image
+        self._validate_params()
+        self._check_loader()
         X = self._check_frame(X, reset=False)
+        if self._container() == "polars":  # before the captioning, not after it
+            _check_polars_columns(X, type(self).__name__)
         n = len(X)
         labels = list(X.index)
         errors: list[dict] = []
@@ -473,14 +492,16 @@ class Blip2Captioner(
         self._sklearn_output_config["transform"] = transform
         return self
 
-    def _in_container(self, X_out: pd.DataFrame):
-        """``X_out`` in the container asked for with :meth:`set_output` (or globally)."""
+    def _container(self) -> str:
+        """The output container asked for with :meth:`set_output` (or globally)."""
         from sklearn import get_config
 
         container = getattr(self, "_sklearn_output_config", {}).get("transform")
-        if container is None:
-            container = get_config()["transform_output"]
-        if container == "polars":
+        return get_config()["transform_output"] if container is None else container
+
+    def _in_container(self, X_out: pd.DataFrame):
+        """``X_out`` in the container asked for with :meth:`set_output` (or globally)."""
+        if self._container() == "polars":
             import polars
 
             return polars.from_pandas(X_out)
@@ -782,6 +803,22 @@ def _is_fetcher(obj) -> bool:
     from .media import ImageFetcher
 
     return isinstance(obj, ImageFetcher)
+
+
+def _check_polars_columns(X: pd.DataFrame, who: str) -> None:
+    """Refuse, before any image is read, a column that a polars output cannot hold (path
+    objects, a column mixing texts and lists): the captions would be lost at the end."""
+    import polars
+
+    for column in X.columns:
+        try:
+            polars.from_pandas(X[[column]])
+        except Exception as exc:
+            raise ValueError(
+                f"{who}: set_output(transform='polars'), but column {column!r} cannot be held "
+                f"by polars ({type(exc).__name__}: {str(exc)[:200]}); write paths as text "
+                "(os.fspath), keep one kind of value per column, or use pandas output."
+            ) from None
 
 
 def _media_refs(cell) -> list:

@@ -958,3 +958,29 @@ def test_polars_posts_in_and_polars_captions_out(blip2_path, images, generate_ca
     assert out["caption"].to_list() == expected["caption"].tolist()
     assert out["likes"].to_list() == [3, 4] and out["caption"][1] == "kept"
     assert generate_calls == [1, 1, 1]  # one image captioned per transform (cache off)
+    # a column polars cannot hold (path objects) is refused before any image is captioned:
+    # the captions were made, then lost in the conversion
+    paths = frame([images["gen0.jpg"], images["gen1.jpg"]])
+    with pytest.raises(ValueError, match="column 'media' cannot be held by polars"):
+        est.transform(paths)
+    assert generate_calls == [1, 1, 1]
+
+
+def test_transform_checks_parameters_set_after_fit_and_repeated_columns(blip2_path, images):
+    # batch_size=0 was a ZeroDivisionError; a bad image_loader was blamed on the first image
+    X = frame([str(images["gen0.jpg"])])
+    for wrong, message in (
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"num_beams": 0}, "'num_beams' parameter"),
+        ({"image_loader": "nope"}, "image_loader must be None"),
+    ):
+        est = captioner(blip2_path).fit(X).set_params(**wrong)
+        with pytest.raises(ValueError, match=message):
+            est.transform(X)
+    # a repeated caption column: every row got the text "caption" (X["caption"] is a frame)
+    est = captioner(blip2_path).fit(X)
+    twice = pd.concat([X.assign(caption=[None]), pd.DataFrame({"caption": [""]})], axis=1)
+    with pytest.raises(ValueError, match="column 'caption' appears 2 times in X"):
+        est.transform(twice)
+    with pytest.raises(ValueError, match="column 'media' appears 2 times in X"):
+        est.transform(pd.concat([X, X], axis=1))
