@@ -39,6 +39,7 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from skbucket.bucketed import assign_buckets
 from skbucket.metrics import (
     METRIC_NAMES,
+    _as_1d_float,
     _check_buckets,
     _check_likes,
     _clip_negative,
@@ -80,8 +81,30 @@ def _new_ax(ax):
     return fig, ax
 
 
+#: matplotlib's short names of style keywords: a user's ``c`` replaces a default ``color``
+_ALIASES = {
+    "c": "color",
+    "ls": "linestyle",
+    "lw": "linewidth",
+    "ec": "edgecolor",
+    "fc": "facecolor",
+    "ms": "markersize",
+    "mec": "markeredgecolor",
+    "mfc": "markerfacecolor",
+}
+
+
 def _style(defaults, user):
-    return {**defaults, **(user or {})}
+    """``defaults`` updated with the user's keywords, a keyword given under either of its
+    names (``c``/``color``, ``ls``/``linestyle``...) replacing the default under the other
+    (matplotlib refuses both at once), as scikit-learn's displays do."""
+    style = dict(defaults)
+    for key in user or {}:
+        full = _ALIASES.get(key, key)
+        for name in [full, *(alias for alias, long in _ALIASES.items() if long == full)]:
+            style.pop(name, None)
+    style.update(user or {})
+    return style
 
 
 def _subsample(n, subsample, random_state):
@@ -282,12 +305,12 @@ def _bucket_pair(y_true, y_pred, bins, pred_kind):
     """True buckets from likes and predicted buckets from likes or bucket indices."""
     edges = _resolve_bins(bins)
     n_buckets = len(edges) + 1
-    y_true_arr = np.asarray(y_true)
     if pred_kind == "likes":
         y_true_f, y_pred_f = _check_likes(y_true, y_pred)
         bucket_pred = np.asarray(assign_buckets(_clip_negative(y_pred_f), edges))
     elif pred_kind == "bucket":
-        y_true_f, _ = _check_likes(y_true, np.zeros(y_true_arr.shape[0]))
+        y_true_f = _as_1d_float(y_true, "y_true")  # a scalar: "one-dimensional", not IndexError
+        y_true_f, _ = _check_likes(y_true_f, np.zeros(y_true_f.shape[0]))
         bucket_pred = _check_buckets(y_pred, y_true_f.shape[0], n_buckets)
     else:
         raise PlotInputError(f"pred_kind must be 'likes' or 'bucket', got {pred_kind!r}.")
@@ -701,7 +724,8 @@ class BucketCalibrationDisplay:
             raise PlotInputError(f"kind must be 'top_label' or 'one_vs_rest', got {kind!r}.")
         edges = _resolve_bins(bins)
         n_buckets = len(edges) + 1
-        y_true, _ = _check_likes(y_true, np.zeros(np.asarray(y_true).shape[0]))
+        y_true = _as_1d_float(y_true, "y_true")
+        y_true, _ = _check_likes(y_true, np.zeros(y_true.shape[0]))
         proba = np.asarray(y_proba, dtype=float)
         if proba.shape != (y_true.shape[0], n_buckets):
             raise PlotInputError(
@@ -928,8 +952,12 @@ class ErrorOverTimeDisplay:
         _clip_negative(y_pred)  # warn once here, not once per period
         from skbucket.prompts import read_dates
 
+        column = getattr(dates, "name", None)  # a DataFrame's column: its name in errors
         when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
-            dates, dayfirst=dayfirst, column="dates", error=PlotInputError
+            dates,
+            dayfirst=dayfirst,
+            column="dates" if column is None else column,
+            error=PlotInputError,
         )
         if when.shape[0] != y_true.shape[0]:
             raise PlotInputError(
@@ -939,11 +967,8 @@ class ErrorOverTimeDisplay:
         if not dated.any():
             raise PlotInputError(f"none of the {dated.size} dates could be read as a date.")
         if bucket_pred is not None:
-            bucket_pred = np.asarray(bucket_pred)
-            if bucket_pred.shape != y_true.shape:
-                raise PlotInputError(
-                    f"bucket_pred has shape {bucket_pred.shape} but y_true has {y_true.shape}."
-                )
+            # checked whole, so an error names the row of the input (not of its period)
+            bucket_pred = _check_buckets(bucket_pred, y_true.shape[0], len(_resolve_bins(bins)) + 1)
             bucket_pred = bucket_pred[dated]
         y_true, y_pred, when = y_true[dated], y_pred[dated], when[dated]
         period = when.dt.to_period(freq)

@@ -8,8 +8,10 @@ URIs, and the model's configuration. The page loads nothing from elsewhere (no
 scripts, no style sheets, no fonts, no CDN), so it can be mailed or archived as
 one file. All text taken from the model or the caller is HTML-escaped.
 
-The figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot),
-so writing a report changes no global matplotlib state and needs no display.
+The figures are drawn on :class:`matplotlib.figure.Figure` objects, never shown, so
+writing a report needs no display and leaves no pyplot figure open (scikit-learn's
+confusion-matrix display imports :mod:`matplotlib.pyplot`, which picks a backend on import:
+a non-interactive one where there is no display).
 """
 
 from __future__ import annotations
@@ -172,7 +174,13 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
             except plotting.PlotInputError as exc:
                 if title != optional:
                     raise
-                note = f"Not drawn: column {date_column!r}: {exc}"
+                named = f"column {date_column!r}" in str(exc)  # a day/month error names it
+                note = f"Not drawn: {exc}" if named else f"Not drawn: column {date_column!r}: {exc}"
+                if getattr(exc, "suggested_dayfirst", None) is not None:  # the model's order
+                    note += (
+                        " (the report reads dates as the model does: fit the model with "
+                        f"dayfirst={exc.suggested_dayfirst}, or write the dates as ISO 8601)"
+                    )
                 warnings.warn(f"the report leaves out the plot '{title}'. {note}", stacklevel=3)
                 out.append((title, None, note))
                 continue

@@ -355,3 +355,41 @@ def test_importing_plotting_and_report_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_style_keywords_under_their_short_names_replace_the_defaults():
+    # matplotlib refused "c" beside the default "color" (and "ls" beside "linestyle")
+    disp = LikesPredictionDisplay.from_predictions(
+        [1, 10, 100, 1000],
+        [2, 12, 120, 1200],
+        ax=_ax(),
+        scatter_kwargs={"c": "red"},
+        line_kwargs={"ls": "-", "c": "g", "lw": 3},
+    )
+    assert disp.line_.get_linestyle() == "-" and disp.line_.get_linewidth() == 3
+    assert disp.line_.get_color() == "g"
+    np.testing.assert_allclose(disp.scatter_.get_facecolor()[0][:3], [1, 0, 0])
+
+
+def test_a_bad_bucket_is_named_by_its_row_in_the_input():
+    # checked per period, the row was its position inside the period
+    from skbucket.metrics import MetricsInputError
+
+    with pytest.raises(MetricsInputError, match="row 3 holds 9"):
+        ErrorOverTimeDisplay.from_predictions(
+            [1, 10, 100, 1000],
+            [2, 10, 50, 900],
+            ["2021-03-05", "2021-01-02", "2021-03-01", "2021-01-20"],
+            bucket_pred=[0, 1, 2, 9],
+            metric="bucket_accuracy",
+            ax=_ax(),
+        )
+
+
+def test_a_scalar_truth_is_a_clear_error():
+    from skbucket.metrics import MetricsInputError
+
+    with pytest.raises(MetricsInputError, match="y_true must be one-dimensional"):
+        BucketConfusionMatrixDisplay.from_predictions(5, 3, pred_kind="bucket", ax=_ax())
+    with pytest.raises(MetricsInputError, match="y_true must be one-dimensional"):
+        BucketCalibrationDisplay.from_predictions(5, np.eye(7)[:1], ax=_ax())

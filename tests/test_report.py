@@ -214,6 +214,13 @@ def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_
     assert len(_images(page)) == 7  # every other plot
     assert "Not drawn: column &#x27;date&#x27;: none of the 200 dates" in page
     assert page.count("<figcaption>Error over time") == 1
+    # day/month-mixed dates: the note names the column once, and the model's setting as
+    # the remedy (the report has no dayfirst of its own)
+    mixed = frame.assign(date=["13/04/2021", "03/04/2021"] * 100)
+    with pytest.warns(UserWarning, match="leaves out the plot 'Error over time"):
+        page = render_report(pipe, mixed, y)
+    assert "Not drawn: date column &#x27;date&#x27; mixes day/month orders" in page
+    assert "&#x27;dates&#x27;" not in page and "fit the model with dayfirst=True" in page
     # dates given explicitly must be usable: a wrong length is still an error
     from skbucket.plotting import PlotInputError
 
