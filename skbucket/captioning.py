@@ -30,6 +30,7 @@ import warnings
 from typing import Any
 
 import pandas as pd
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -384,7 +385,8 @@ class Blip2Captioner(
         check_is_fitted(self, "n_features_in_")
         # parameters set after fit (batch_size=0, image_loader="x") get fit's errors, not
         # a ZeroDivisionError or a failure blamed on the first image
-        self._validate_params()
+        if not get_config()["skip_parameter_validation"]:  # as fit's _fit_context
+            self._validate_params()
         self._check_loader()
         X = self._check_frame(X, reset=False)
         if self._container() == "polars":  # before the captioning, not after it
@@ -494,8 +496,6 @@ class Blip2Captioner(
 
     def _container(self) -> str:
         """The output container asked for with :meth:`set_output` (or globally)."""
-        from sklearn import get_config
-
         container = getattr(self, "_sklearn_output_config", {}).get("transform")
         return get_config()["transform_output"] if container is None else container
 
@@ -811,6 +811,8 @@ def _check_polars_columns(X: pd.DataFrame, who: str) -> None:
     import polars
 
     for column in X.columns:
+        if column == CAPTION_COLUMN:  # rebuilt as text by transform
+            continue
         try:
             polars.from_pandas(X[[column]])
         except Exception as exc:

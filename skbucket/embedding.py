@@ -20,6 +20,7 @@ from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -373,7 +374,8 @@ class DistilBertEmbedder(
         check_is_fitted(self)
         # parameters set after fit (pooling="max") would otherwise run as another setting
         # under a cache key that names this one
-        self._validate_params()
+        if not get_config()["skip_parameter_validation"]:  # as fit's _fit_context
+            self._validate_params()
         texts = _models.as_text_list(X, estimator=self)
         _check_feature_names(self, X, reset=False)
         if not texts:

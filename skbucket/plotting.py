@@ -956,7 +956,7 @@ class ErrorOverTimeDisplay:
         when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
             dates,
             dayfirst=dayfirst,
-            column="dates" if column is None else column,
+            column="dates" if column is None or column == "" else column,
             error=PlotInputError,
         )
         if when.shape[0] != y_true.shape[0]:

@@ -174,13 +174,21 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
             except plotting.PlotInputError as exc:
                 if title != optional:
                     raise
-                named = f"column {date_column!r}" in str(exc)  # a day/month error names it
-                note = f"Not drawn: {exc}" if named else f"Not drawn: column {date_column!r}: {exc}"
-                if getattr(exc, "suggested_dayfirst", None) is not None:  # the model's order
-                    note += (
-                        " (the report reads dates as the model does: fit the model with "
-                        f"dayfirst={exc.suggested_dayfirst}, or write the dates as ISO 8601)"
+                message = str(exc)
+                dayfirst = getattr(exc, "suggested_dayfirst", None)
+                if dayfirst is not None:  # "pass dayfirst=": the report has none of its own
+                    message = message.split("; pass dayfirst=")[0] + (
+                        "; the report reads dates as the model does: "
+                        + (
+                            f"fit the model with dayfirst={dayfirst}, "
+                            if _has_dayfirst(estimator)
+                            else f"pass dates= read your way (pd.to_datetime(..., "
+                            f"dayfirst={dayfirst})), "
+                        )
+                        + "or write the dates as ISO 8601 (2021-04-03)."
                     )
+                named = f"column {date_column!r}" in message  # a day/month error names it
+                note = f"Not drawn: {message if named else f'column {date_column!r}: {message}'}"
                 warnings.warn(f"the report leaves out the plot '{title}'. {note}", stacklevel=3)
                 out.append((title, None, note))
                 continue
@@ -251,6 +259,12 @@ def _intervals(X, y, y_pred, group_column):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled
+
+
+def _has_dayfirst(estimator) -> bool:
+    """Whether some step of ``estimator`` has a ``dayfirst`` parameter (it reads dates)."""
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    return any(name == "dayfirst" or name.endswith("__dayfirst") for name in params)
 
 
 def _interval_note(resampled):

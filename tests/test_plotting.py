@@ -393,3 +393,15 @@ def test_a_scalar_truth_is_a_clear_error():
         BucketConfusionMatrixDisplay.from_predictions(5, 3, pred_kind="bucket", ax=_ax())
     with pytest.raises(MetricsInputError, match="y_true must be one-dimensional"):
         BucketCalibrationDisplay.from_predictions(5, np.eye(7)[:1], ax=_ax())
+
+
+def test_day_month_errors_name_the_dates_column_or_dates():
+    pl = pytest.importorskip("polars")
+    mixed = ["13/04/2021", "03/04/2021", "05/06/2021", "2021-01-01"]
+    for dates, name in (
+        (mixed, "dates"),
+        (pl.Series(mixed), "dates"),  # a polars Series is named '' by default
+        (pd.Series(mixed, name="posted"), "posted"),
+    ):
+        with pytest.raises(PlotInputError, match=f"date column '{name}' mixes"):
+            ErrorOverTimeDisplay.from_predictions([1, 10, 100, 1000], [2, 12, 120, 1200], dates)

@@ -220,7 +220,10 @@ def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_
     with pytest.warns(UserWarning, match="leaves out the plot 'Error over time"):
         page = render_report(pipe, mixed, y)
     assert "Not drawn: date column &#x27;date&#x27; mixes day/month orders" in page
-    assert "&#x27;dates&#x27;" not in page and "fit the model with dayfirst=True" in page
+    assert "&#x27;dates&#x27;" not in page and "pass dayfirst=True" not in page
+    # this pipeline reads no dates itself: the remedy is dates= read the user's way
+    assert "pass dates= read your way (pd.to_datetime(..., dayfirst=True))" in page
+    assert page.count("ISO 8601") == 1
     # dates given explicitly must be usable: a wrong length is still an error
     from skbucket.plotting import PlotInputError
 
@@ -376,3 +379,14 @@ def test_report_on_real_posts(shared_data, tmp_path):
     assert len(_images(page)) == 8
     assert f"on {len(posts)} rows" in page
     assert "tweets.csv.gz" in page
+
+
+def test_the_date_remedy_names_the_models_dayfirst_only_when_it_has_one():
+    from sklearn.linear_model import Ridge
+
+    from skbucket.prompts import PromptBuilder
+    from skbucket.report import _has_dayfirst
+
+    assert _has_dayfirst(make_pipeline(PromptBuilder(), Ridge()))
+    assert not _has_dayfirst(make_pipeline(StandardScaler(), Ridge()))
+    assert not _has_dayfirst(object())
