@@ -80,7 +80,9 @@ class MetaInferenceError(ValueError):
 
 
 class DaskOutputError(RuntimeError):
-    """A partition's output does not match ``meta`` (wrong number of rows or columns)."""
+    """A partition's output does not match ``meta``: wrong number of rows or columns, columns
+    that share only some of ``meta``'s names, or a column that cannot be cast to ``meta``'s
+    dtype (the message names the partition)."""
 
 
 def transform(estimator, ddf, *, meta=None):

@@ -2357,9 +2357,9 @@ case(
     CLI_FIT,
     lambda c: c.cli_fit(_labelled(c).iloc[:1]),
     CliFails(
-        r"n_samples=1",
+        r"n_samples=1\. \(in .*fit\.csv\)$",
         "exit 1: ``skbucket fit: error: Cannot have number of splits n_splits=5 greater than "
-        "the number of samples: n_samples=1``",
+        "the number of samples: n_samples=1. (in DATA)``",
     ),
 )
 case(
@@ -2385,8 +2385,8 @@ case(
     CLI_PREDICT,
     lambda c: c.cli_predict(c.few.drop(columns="date")),
     CliFails(
-        r"columns are missing: \{'date'\}",
-        "exit 1: ``skbucket predict: error: columns are missing: {'date'}``",
+        r"columns are missing: \{'date'\} \(in .*new\.csv\)$",
+        "exit 1: ``skbucket predict: error: columns are missing: {'date'} (in DATA)``",
     ),
 )
 case(
@@ -2395,8 +2395,8 @@ case(
     CLI_PREDICT,
     lambda c: c.cli_predict(c.few.rename(columns={"content": "text"})),
     CliFails(
-        r"columns are missing: \{'content'\}",
-        "exit 1: ``skbucket predict: error: columns are missing: {'content'}``",
+        r"columns are missing: \{'content'\} \(in .*new\.csv\)$",
+        "exit 1: ``skbucket predict: error: columns are missing: {'content'} (in DATA)``",
     ),
 )
 case(
