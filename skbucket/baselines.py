@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._fitted import refit
+from ._frames import as_pandas
 from .bucketed import _check_targets
 from .media import _is_missing
 from .prompts import _category_text
@@ -109,7 +110,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X = validate_data(self, X, dtype=None, ensure_all_finite=False)
+        X = self._validate_X(X, reset=True)
         y = _check_targets(y, allow_negative=True)  # errors name the first bad row
         check_consistent_length(X, y)
         target = pd.Series(y)
@@ -135,7 +136,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        X = self._validate_X(X, reset=False)
         pred = np.full(X.shape[0], np.nan)
         for (position, name), medians in zip(self._positions(), self.medians_, strict=True):
             todo = np.flatnonzero(np.isnan(pred))
@@ -147,6 +148,14 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         return pred
 
     # ------------------------------------------------------------------ internals
+    def _validate_X(self, X, *, reset):
+        """``X`` checked (and its columns recorded or compared) as a 2-D array whose cells
+        are the frame's own values: a frame holding an int64 id column beside a float column
+        would otherwise become one float64 array, and ids above 2**53 would merge."""
+        X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
+        checked = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+        return X.to_numpy(dtype=object) if isinstance(X, pd.DataFrame) else checked
+
     def _positions(self):
         """``[(position, label)]`` of the grouping columns in the validated array."""
         single = isinstance(self.group_columns, (str, numbers.Integral))

@@ -1093,7 +1093,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             regressor (whose ``fit`` takes them by name or through ``**kwargs``; a Pipeline
             on its final step). With scikit-learn's metadata routing enabled, passed to
             those that request them instead (:meth:`get_metadata_routing`). Zero-weight
-            rows are dropped first (same as absent rows).
+            rows are dropped first (same as absent rows here; steps before this one in a
+            Pipeline, such as the post features' account encodings, still see them).
 
         Returns
         -------

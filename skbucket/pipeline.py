@@ -223,6 +223,14 @@ def make_seed_pipeline(
     --------
     models_used : Which checkpoints a (fitted or not) pipeline uses.
 
+    Notes
+    -----
+    Row weights go to the final step: ``pipe.fit(X, y, model__sample_weight=w)``. They weigh
+    the rows inside the :class:`~skbucket.bucketed.BucketedRegressor` only: the post
+    features' account encodings and counts are computed from every row, so a row of weight 0
+    still counts toward its account's ``*_target`` and ``*_count`` (and makes the account
+    "known" to the hybrid router). Drop such rows from ``X`` to leave them out entirely.
+
     Examples
     --------
     >>> from skbucket import make_seed_pipeline

@@ -58,6 +58,19 @@ def test_ids_are_compared_as_text_like_postfeatures_compares_them():
     np.testing.assert_array_equal(model.predict(new), [2000.0, 2000.0, 2000.0, 1000.0])
 
 
+def test_large_integer_ids_stay_apart_beside_a_float_column():
+    # one float column made the whole frame a float64 array: ids above 2**53 merged
+    big = 2**60
+    X = pd.DataFrame(
+        {"username": np.array([big, big + 1]), "inferred_company": [3, 3], "followers": [0.5, 1.5]}
+    )
+    model = GroupMedianRegressor().fit(X, [1, 1000])
+    np.testing.assert_array_equal(model.predict(X), [1.0, 1000.0])
+    assert len(model.medians_[0]) == 2
+    pl = pytest.importorskip("polars")
+    np.testing.assert_array_equal(model.predict(pl.from_pandas(X)), [1.0, 1000.0])
+
+
 def test_min_count_treats_small_groups_as_unseen():
     X, y = _posts()
     model = GroupMedianRegressor(min_count=3).fit(X, y)
