@@ -154,7 +154,12 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
         checked = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
-        return X.to_numpy(dtype=object) if isinstance(X, pd.DataFrame) else checked
+        if not isinstance(X, pd.DataFrame):
+            return checked
+        cells = np.empty(X.shape, dtype=object)  # only the grouping columns are read
+        for position, _ in self._positions():
+            cells[:, position] = X.iloc[:, position].to_numpy(dtype=object)
+        return cells
 
     def _positions(self):
         """``[(position, label)]`` of the grouping columns in the validated array."""
