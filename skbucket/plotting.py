@@ -993,11 +993,12 @@ class ErrorOverTimeDisplay:
         return disp.plot(ax=ax, line_kwargs=line_kwargs)
 
 
-def model_dayfirst(estimator) -> bool:
+def model_dayfirst(estimator, default=False):
     """The ``dayfirst`` an estimator reads dates with (its first ``*dayfirst`` parameter, as
-    :func:`skbucket.make_seed_pipeline` sets them all alike), else ``False``."""
+    :func:`skbucket.make_seed_pipeline` sets them all alike), else ``default`` (an estimator
+    that reads no dates)."""
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     for name, value in params.items():
         if name == "dayfirst" or name.endswith("__dayfirst"):
             return bool(value)
-    return False
+    return default

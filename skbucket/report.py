@@ -181,7 +181,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                         "; the report reads dates as the model does: "
                         + (
                             f"fit the model with dayfirst={dayfirst}, "
-                            if _has_dayfirst(estimator)
+                            if plotting.model_dayfirst(estimator, default=None) is not None
                             else f"pass dates= read your way (pd.to_datetime(..., "
                             f"dayfirst={dayfirst})), "
                         )
@@ -259,12 +259,6 @@ def _intervals(X, y, y_pred, group_column):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled
-
-
-def _has_dayfirst(estimator) -> bool:
-    """Whether some step of ``estimator`` has a ``dayfirst`` parameter (it reads dates)."""
-    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    return any(name == "dayfirst" or name.endswith("__dayfirst") for name in params)
 
 
 def _interval_note(resampled):

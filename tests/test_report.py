@@ -384,9 +384,10 @@ def test_report_on_real_posts(shared_data, tmp_path):
 def test_the_date_remedy_names_the_models_dayfirst_only_when_it_has_one():
     from sklearn.linear_model import Ridge
 
+    from skbucket.plotting import model_dayfirst
     from skbucket.prompts import PromptBuilder
-    from skbucket.report import _has_dayfirst
 
-    assert _has_dayfirst(make_pipeline(PromptBuilder(), Ridge()))
-    assert not _has_dayfirst(make_pipeline(StandardScaler(), Ridge()))
-    assert not _has_dayfirst(object())
+    # the report names the model's dayfirst only when some step reads dates
+    assert model_dayfirst(make_pipeline(PromptBuilder(), Ridge()), default=None) is False
+    assert model_dayfirst(make_pipeline(StandardScaler(), Ridge()), default=None) is None
+    assert model_dayfirst(object(), default=None) is None
