@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["fitted_attributes", "forget_fit", "refit"]
+__all__ = ["fitted_attributes", "forget_fit", "refit", "validate_params_in_use"]
 
 
 def fitted_attributes(estimator) -> list[str]:
@@ -67,3 +67,13 @@ def refit(fit_method):
             raise
 
     return wrapper
+
+
+def validate_params_in_use(estimator) -> None:
+    """Validate ``estimator``'s parameters where the fitted estimator is used (``transform``),
+    so a value set after fit (``batch_size=0``) gets fit's error, not a failure deep inside;
+    skipped under ``sklearn.set_config(skip_parameter_validation=True)``, as fit skips it."""
+    from sklearn import get_config
+
+    if not get_config()["skip_parameter_validation"]:
+        estimator._validate_params()

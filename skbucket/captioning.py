@@ -36,7 +36,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
-from ._fitted import refit
+from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas
 from .cache import hash_key, open_cache
 
@@ -385,8 +385,7 @@ class Blip2Captioner(
         check_is_fitted(self, "n_features_in_")
         # parameters set after fit (batch_size=0, image_loader="x") get fit's errors, not
         # a ZeroDivisionError or a failure blamed on the first image
-        if not get_config()["skip_parameter_validation"]:  # as fit's _fit_context
-            self._validate_params()
+        validate_params_in_use(self)
         self._check_loader()
         X = self._check_frame(X, reset=False)
         if self._container() == "polars":  # before the captioning, not after it

@@ -20,7 +20,6 @@ from numbers import Integral
 from pathlib import Path
 
 import numpy as np
-from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -31,7 +30,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
-from ._fitted import refit
+from ._fitted import refit, validate_params_in_use
 from .cache import hash_key, open_cache
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -374,8 +373,7 @@ class DistilBertEmbedder(
         check_is_fitted(self)
         # parameters set after fit (pooling="max") would otherwise run as another setting
         # under a cache key that names this one
-        if not get_config()["skip_parameter_validation"]:  # as fit's _fit_context
-            self._validate_params()
+        validate_params_in_use(self)
         texts = _models.as_text_list(X, estimator=self)
         _check_feature_names(self, X, reset=False)
         if not texts:

@@ -338,30 +338,30 @@ def day_month_error(values, dayfirst, column, seen=()) -> str | None:
     columns are read as one.
     """
     problem = _day_month_problem(values, dayfirst, column, seen)
-    return None if problem is None else problem[0]
+    return None if problem is None else f"{problem[0]}; {problem[1]}"
 
 
-def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, bool] | None:
-    """``(message, whether passing dayfirst=not dayfirst now reads the column)`` or None."""
+def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, bool] | None:
+    """``(problem, remedy, now)``: the conflict, what to do about it, and whether passing
+    ``dayfirst=not dayfirst`` now reads the column; or None when there is no conflict."""
     index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
     cells = pd.Series(values).to_numpy(dtype=object)
     order, other = ("month", "day") if not dayfirst else ("day", "month")
     evidence, misread = _evidence_and_misread(values, dayfirst)
     seen_evidence, seen_misread = _evidence_and_misread(list(seen), dayfirst)
-    remedy = f"if the column is {other} first, or write the dates as ISO 8601 (2021-04-03)."
+    tail = f"if the column is {other} first, or write the dates as ISO 8601 (2021-04-03)."
     start = f"date column {column!r} mixes day/month orders: "
-    if evidence is not None and misread is not None:
-        return (
-            f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
-            f"first, while row {index[misread]!r} {cells[misread]!r} is ambiguous and would be "
-            f"read {order} first (dayfirst={dayfirst}); pass dayfirst={not dayfirst} {remedy}",
-            True,
+    if misread is not None and (evidence is not None or seen_evidence is not None):
+        shown = (
+            f"row {index[evidence]!r} {cells[evidence]!r}"
+            if evidence is not None
+            else f"{seen[seen_evidence]!r}, seen at fit,"
         )
-    if seen_evidence is not None and misread is not None:
         return (
-            f"{start}{seen[seen_evidence]!r}, seen at fit, can only be read {other} first, "
-            f"while row {index[misread]!r} {cells[misread]!r} is ambiguous and would be read "
-            f"{order} first (dayfirst={dayfirst}); pass dayfirst={not dayfirst} {remedy}",
+            f"{start}{shown} can only be read {other} first, while row {index[misread]!r} "
+            f"{cells[misread]!r} is ambiguous and would be read {order} first "
+            f"(dayfirst={dayfirst})",
+            f"pass dayfirst={not dayfirst} {tail}",
             True,
         )
     # the fit's own dates settle its order (one readable only that way): its ambiguous dates
@@ -371,8 +371,8 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, bool] | 
         return (
             f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
             f"first, while {seen[seen_misread]!r}, seen at fit, is ambiguous (read {order} "
-            f"first with dayfirst={dayfirst}), so the model learned from misread dates; fit "
-            f"again with dayfirst={not dayfirst} {remedy}",
+            f"first with dayfirst={dayfirst}), so the model learned from misread dates",
+            f"fit again with dayfirst={not dayfirst} {tail}",
             False,
         )
     return None
@@ -394,7 +394,8 @@ def read_dates(
     error : type of Exception, default=ValueError
         Raised (with ``prefix`` + the message) when the column mixes day/month orders; its
         ``suggested_dayfirst`` attribute is the ``dayfirst`` that reads the column (None
-        when only fitting again with the other order helps: the conflict is with ``seen``).
+        when only fitting again with the other order helps: the conflict is with ``seen``),
+        its ``conflict`` attribute the message without its remedy.
     prefix : str, default=""
         Start of that message (e.g. the estimator's name).
     seen : sequence of str, default=()
@@ -417,10 +418,11 @@ def read_dates(
     """
     problem = _day_month_problem(values, dayfirst, column, tuple(seen))
     if problem is not None:
-        message, now = problem
-        exc = error(f"{prefix}{message}")
+        conflict, remedy, now = problem
+        exc = error(f"{prefix}{conflict}; {remedy}")
         # for callers that word the remedy their way; None when only a refit helps
         exc.suggested_dayfirst = (not dayfirst) if now else None
+        exc.conflict = f"{prefix}{conflict}"
         raise exc
     return parse_dates(values, dayfirst=dayfirst)
 

@@ -177,7 +177,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 message = str(exc)
                 dayfirst = getattr(exc, "suggested_dayfirst", None)
                 if dayfirst is not None:  # "pass dayfirst=": the report has none of its own
-                    message = message.split("; pass dayfirst=")[0] + (
+                    message = exc.conflict + (
                         "; the report reads dates as the model does: "
                         + (
                             f"fit the model with dayfirst={dayfirst}, "
