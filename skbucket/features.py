@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import regex
 import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.model_selection import KFold
@@ -65,18 +66,25 @@ _MENTION_RE = re.compile(r"<mention>|(?<![\w@])@\w+", re.IGNORECASE)
 # Hashtags: '#' + a word with at least one letter, not preceded by a word char, '&' or '#'
 # (so the HTML entity '&#39;' and '#1' are not hashtags).
 _HASHTAG_RE = re.compile(r"(?<![\w&#])#\w*[^\W\d_]\w*")
-# Emoji: one match per pictograph in the main emoji blocks, and one per flag (a pair of regional
-# indicator letters). Skin-tone modifiers (U+1F3FB..U+1F3FF), zero-width joiners and variation
-# selectors are not counted, so a toned or joined emoji counts as its pictographs.
-_EMOJI_RE = re.compile(
-    "[\U0001f1e6-\U0001f1ff]{2}"  # flags
-    "|[\U0001f300-\U0001f3fa"  # misc symbols and pictographs (before the skin-tone modifiers)
-    "\U0001f400-\U0001f64f"  # ... rest of it, emoticons
-    "\U0001f680-\U0001f6ff"  # transport and map
-    "\U0001f900-\U0001f9ff"  # supplemental symbols and pictographs
-    "\U0001fa70-\U0001faff"  # symbols and pictographs extended-A
-    "\u2600-\u27bf"  # misc symbols, dingbats
-    "\u2b50\u2b55\u2b1b\u2b1c\u231a\u231b\u23e9-\u23f3\u23f8-\u23fa]"
+# Emoji: one match per emoji as a reader sees it (Unicode's UTS #51 sequences): a pictograph that is
+# an emoji character (properties Extended_Pictographic and Emoji), with its optional emoji
+# variation selector U+FE0F and skin-tone modifier, and any ZWJ sequence of them (a family, a
+# woman raising her hand) counts once; so do a flag (two regional indicator letters), a
+# subdivision flag (black flag + tag letters) and a keycap (digit, '#' or '*' + U+20E3). The
+# legal marks (c) (r) and TM are emoji characters shown as text unless U+FE0F follows, and brand
+# posts use them as marks: they count only with U+FE0F. Any character followed by the text
+# variation selector U+FE0E is text. Symbols that are no emoji characters (U+2605 black star,
+# U+2713 check mark, U+266A eighth note) do not count. ASCII text holds none of these.
+_EMOJI_PICTOGRAPH = (
+    r"(?:[\u00a9\u00ae\u2122]\ufe0f"
+    r"|(?![\u00a9\u00ae\u2122])(?=\p{Emoji})\p{Extended_Pictographic}(?!\ufe0e))"
+    r"\ufe0f?\p{Emoji_Modifier}?"
+)
+_EMOJI_RE = regex.compile(
+    r"[\U0001f1e6-\U0001f1ff]{2}"  # flags
+    r"|\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"  # subdivision flags
+    r"|[0-9#*]\ufe0f?\u20e3"  # keycaps
+    rf"|{_EMOJI_PICTOGRAPH}(?:\u200d{_EMOJI_PICTOGRAPH})*"  # emoji and their ZWJ sequences
 )
 
 
@@ -91,6 +99,13 @@ class UnparseableDateWarning(UserWarning):
 def count_pattern(texts, pattern) -> np.ndarray:
     """Count the matches of ``pattern`` in each text (missing text counts 0)."""
     return np.array([len(pattern.findall(t)) for t in texts], dtype=np.float64)
+
+
+def count_emoji(texts) -> np.ndarray:
+    """Count the emoji in each text, a ZWJ sequence, flag or keycap once (see ``_EMOJI_RE``)."""
+    return np.array(
+        [0 if t.isascii() else len(_EMOJI_RE.findall(t)) for t in texts], dtype=np.float64
+    )
 
 
 def _key_name(key) -> str:
@@ -122,10 +137,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
       tokens and raw ``@handles`` outside links), ``<col>_hashtags`` (``#tag`` outside links,
       with at least one letter; the HTML entity ``&#39;`` is not one) and ``<col>_emoji``
-      (characters of the main emoji blocks: U+1F300-1F64F, U+1F680-1F6FF (not the ornamental
-      dingbats between), U+1F900-1F9FF, U+1FA70-1FAFF,
-      U+2600-27BF and a few stars/clocks; a flag counts once, skin-tone modifiers and joiners
-      are not counted). Missing text is empty text.
+      (emoji as a reader sees them, after Unicode's UTS #51: each emoji character counts once
+      with its variation selector and skin tone, and so does a whole ZWJ sequence such as a
+      family, a flag or a keycap such as 1 + U+20E3; (c), (r) and TM count only when followed
+      by U+FE0F, which asks for their emoji form; symbols that are no emoji characters, such as
+      U+2605 black star or U+2713 check mark, and anything followed by U+FE0E do not count).
+      Missing text is empty text.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
       target (``log1p(likes)`` by default) over the training posts with that value, shrunk to the
       global mean (sklearn's :class:`~sklearn.preprocessing.TargetEncoder`), and, with
@@ -623,7 +640,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 np.array(links, dtype=np.float64),
                 count_pattern(unlinked, _MENTION_RE),
                 count_pattern(unlinked, _HASHTAG_RE),
-                count_pattern(texts, _EMOJI_RE),
+                count_emoji(texts),
             ]
         )
 

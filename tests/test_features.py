@@ -236,6 +236,23 @@ def test_numeric_date_column_is_refused():
         ("read https://medium.com/@user/post#about then @Nike #sale", [1, 1, 1, 0]),
         ("So good \U0001f600\U0001f525 \u2764\ufe0f", [0, 0, 0, 3]),
         ("thumbs \U0001f44d\U0001f3fd flag \U0001f1fa\U0001f1f8", [0, 0, 0, 2]),
+        # a ZWJ sequence (woman raising hand, family, rainbow flag) is one emoji
+        ("\U0001f64b\u200d\u2640\ufe0f \U0001f468\u200d\U0001f469\u200d\U0001f467", [0, 0, 0, 2]),
+        (
+            "\U0001f3f3\ufe0f\u200d\U0001f308 \U0001f469\U0001f3fb\u200d\U0001f91d\u200d\U0001f468\U0001f3ff",
+            [0, 0, 0, 2],
+        ),
+        # keycaps (with or without U+FE0F) and a subdivision flag (Scotland) count once each;
+        # a digit with U+FE0F but no keycap mark is a digit
+        ("1\ufe0f\u20e3 #\ufe0f\u20e3 3\u20e3 3\ufe0f", [0, 0, 0, 3]),
+        ("\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", [0, 0, 0, 1]),
+        # emoji with text presentation by default count (Twitter draws them as emoji) ...
+        ("\u2764 \U0001f43f \U0001f5e3 \u2b06 \u2935\ufe0f \u203c\ufe0f", [0, 0, 0, 6]),
+        # ... but not the legal marks without U+FE0F, nor anything asking for text (U+FE0E)
+        ("Acme\u2122 \u00a9 2020 \u00ae \u2764\ufe0e", [0, 0, 0, 0]),
+        ("\u00a9\ufe0f", [0, 0, 0, 1]),
+        # symbols that are no emoji; lone skin tone, regional indicator, joiner
+        ("\u2605 \u2713 \u266a \u27a5 \U0001f3fb \U0001f1fa \u200d", [0, 0, 0, 0]),
         ("", [0, 0, 0, 0]),
     ],
 )
