@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 
 from ._fitted import refit
 from ._frames import as_pandas
+from ._warn import user_stacklevel
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
 
@@ -1220,7 +1221,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 f"{outcome}. Weights count like repeated rows: scale them so that a typical row "
                 "weighs about 1 (not so that they sum to 1), or lower min_bucket_size.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         # assign the fitted state only once everything has been fit
         self.classifier_ = classifier_

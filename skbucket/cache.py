@@ -75,6 +75,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._warn import user_stacklevel
+
 __all__ = [
     "CacheError",
     "CacheWarning",
@@ -447,7 +449,7 @@ class DiskCache:
             f"the cache folder {folder!r} cannot be written ({exc.strerror or exc}); results "
             "are computed as usual but not stored there (said once per folder)",
             CacheWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
     def _write(self, key: str, value: Any) -> None:

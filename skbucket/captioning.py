@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _models
 from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas
+from ._warn import user_stacklevel
 from .cache import hash_key, open_cache
 
 __all__ = [
@@ -458,7 +459,7 @@ class Blip2Captioner(
                 f"{self.errors_['position'].nunique()} row(s) could not be captioned and got "
                 f"{fallback} (first: row {row!r}: {first['message']}){unreachable}; see errors_",
                 CaptioningWarning,
-                stacklevel=2,  # the caller of transform
+                stacklevel=user_stacklevel(),
             )
         X_out = X.copy()
         X_out[CAPTION_COLUMN] = pd.Series(out, index=X.index, dtype=object)

@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _models
+from ._warn import user_stacklevel
 from .cache import hash_key, open_cache
 
 __all__ = ["DistilBertClassifier"]
@@ -473,7 +474,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 f"DistilBertClassifier: training interrupted by the user after "
                 f"{len(history)} complete epoch(s); keeping the {kept}",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
             if best_state is None:  # the weights kept are the current ones
                 best_epoch = len(history)

@@ -31,6 +31,7 @@ from sklearn.utils.validation import (
 
 from ._fitted import refit
 from ._frames import as_pandas, library
+from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import _category_text, dates_seen, day_month_examples, read_dates
 
@@ -590,7 +591,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             if self.invalid_dates == "raise":
                 raise PostFeaturesError(msg)
             warnings.warn(
-                msg + "; their date features are NaN.", UnparseableDateWarning, stacklevel=4
+                msg + "; their date features are NaN.",
+                UnparseableDateWarning,
+                stacklevel=user_stacklevel(),
             )
         return np.column_stack(
             [

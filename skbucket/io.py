@@ -74,6 +74,8 @@ import zlib
 from importlib import metadata
 from pathlib import Path
 
+from ._warn import user_stacklevel
+
 __all__ = [
     "DEFAULT_TRUSTED",
     "FORMAT_NAME",
@@ -405,7 +407,7 @@ def _check_versions(path, recorded):
             "The model may load but behave differently; re-fit or re-save it with the "
             "installed versions.",
             VersionMismatchWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -515,6 +517,6 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         warnings.warn(
             f"{path} is a plain skops file: it has no integrity digest and no version record.",
             VersionMismatchWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])

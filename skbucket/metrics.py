@@ -38,6 +38,8 @@ from sklearn.metrics import (
 
 from skbucket.bucketed import DEFAULT_BINS, _check_bins, _is_float, assign_buckets
 
+from ._warn import user_stacklevel
+
 __all__ = [
     "DEFAULT_BINS",
     "METRIC_NAMES",
@@ -213,7 +215,7 @@ def _clip_negative(y_pred, *, warn=True):
             "clipped to 0 for the log1p metrics and the bucket assignment (the raw rmse "
             "and r2 use the unclipped predictions).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return np.clip(y_pred, 0, None)
 

@@ -44,6 +44,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._fitted import refit
 from ._frames import as_pandas
+from ._warn import user_stacklevel
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -803,7 +804,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 "your text column with columns={'content': <name>}, or drop the text roles "
                 "with columns={'caption': None, 'content': None} to do this on purpose.",
                 NoPostTextWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.day_month_examples_ = ()
         if "date" in used:

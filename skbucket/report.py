@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from skbucket._frames import as_pandas
+from skbucket._warn import user_stacklevel
 from skbucket.metrics import (
     METRIC_NAMES,
     _edge_text,
@@ -189,7 +190,10 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                     )
                 named = f"column {date_column!r}" in message  # a day/month error names it
                 note = f"Not drawn: {message if named else f'column {date_column!r}: {message}'}"
-                warnings.warn(f"the report leaves out the plot '{title}'. {note}", stacklevel=3)
+                warnings.warn(
+                    f"the report leaves out the plot '{title}'. {note}",
+                    stacklevel=user_stacklevel(),
+                )
                 out.append((title, None, note))
                 continue
             out.append((title, _figure_to_data_uri(fig), None))

@@ -1,0 +1,88 @@
+"""Warnings point at the user's line, whichever path led there (skbucket._warn)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from skbucket import PostFeatures
+from skbucket import io as skio
+from skbucket._warn import user_stacklevel
+from skbucket.cache import CacheWarning, DiskCache
+from skbucket.features import UnparseableDateWarning
+
+POSTS = pd.DataFrame(
+    {
+        "date": ["2021-01-01 10:00", "not a date", "2021-03-01 12:00", "2021-04-01 09:00"] * 3,
+        "content": ["a", "b", "c", "d"] * 3,
+    }
+)
+LIKES = np.arange(12.0)
+
+
+def _features():
+    return PostFeatures(media_column=None, category_columns=())
+
+
+def _caught(action, category):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        action()
+    found = [w for w in caught if issubclass(w.category, category)]
+    assert found, f"no {category.__name__} among {[str(w.message) for w in caught]}"
+    return found
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        pytest.param(lambda: _features().fit_transform(POSTS), id="fit_transform"),
+        pytest.param(lambda: _features().fit(POSTS.iloc[[0]]).transform(POSTS), id="transform"),
+        pytest.param(
+            lambda: _features().set_output(transform="pandas").fit_transform(POSTS),
+            id="pandas-output",
+        ),
+        pytest.param(
+            lambda: make_pipeline(_features(), DecisionTreeRegressor()).fit(POSTS, LIKES),
+            id="pipeline",
+        ),
+        pytest.param(
+            lambda: cross_val_score(
+                make_pipeline(_features(), DecisionTreeRegressor()), POSTS, LIKES, cv=2
+            ),
+            id="cross_val_score",
+        ),
+    ],
+)
+def test_estimator_warning_names_the_callers_line(action):
+    """Through set_output, _fit_context, a Pipeline or joblib: the line is the test's own."""
+    for w in _caught(action, UnparseableDateWarning):
+        assert w.filename == __file__, (w.filename, w.lineno)
+
+
+def test_cache_and_io_warnings_name_the_callers_line(tmp_path):
+    (tmp_path / "ab").write_text("a file where the shard folder should be")
+    (w,) = _caught(lambda: DiskCache(tmp_path).set_many({"ab12": "value"}), CacheWarning)
+    assert w.filename == __file__
+    path = tmp_path / "plain.skops"
+    skops.io.dump(DecisionTreeClassifier(max_depth=1).fit([[0], [1]], [0, 1]), path)
+    (w,) = _caught(
+        lambda: skio.load(path, trusted=["sklearn.tree._tree.Tree"]), skio.VersionMismatchWarning
+    )
+    assert w.filename == __file__
+
+
+def test_user_stacklevel_counts_the_frames_inside_the_libraries():
+    def direct():  # a frame outside the libraries: it is the user's line itself
+        return user_stacklevel()
+
+    assert direct() == 1
+    inside = {}
+    code = compile("inside['level'] = user_stacklevel()", skio.__file__, "exec")  # a skbucket frame
+    exec(code, {"user_stacklevel": user_stacklevel, "inside": inside})
+    assert inside["level"] == 2  # past the skbucket frame, to this test
