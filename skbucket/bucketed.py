@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._fitted import refit
+from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas
 from ._warn import user_stacklevel
 
@@ -167,8 +167,9 @@ def _weighted_median(values, weights):
     order = np.argsort(values, kind="stable")
     v, cum = values[order], np.cumsum(weights[order])
     half = cum[-1] / 2.0
-    i = int(np.searchsorted(cum, half, side="left"))
-    if np.isclose(cum[i], half, rtol=1e-12, atol=0.0) and i + 1 < v.size:
+    tol = 1e-9 * cum[-1]  # rounding in the sums: weights scaled by 1/3 must give the same
+    i = int(np.searchsorted(cum, half - tol, side="left"))
+    if abs(cum[i] - half) <= tol and i + 1 < v.size:
         return float((v[i] + v[i + 1]) / 2.0)
     return float(v[i])
 
@@ -287,6 +288,17 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
         result = getattr(est, method)(X, *args, **kwargs)
     except Exception as exc:
         message = str(exc)
+        if (
+            method == "fit"
+            and any(key.endswith("sample_weight") for key in kwargs)
+            and isinstance(exc, TypeError | ValueError)
+            and "sample_weight" in message
+        ):  # a wrapper's fit(**kwargs) passed the weights on to an estimator without them
+            raise ValueError(
+                f"sample_weight was given, but {role} {_describe(est)} did not take it in "
+                f"fit ({type(exc).__name__}: {' '.join(message.split())}); use a "
+                "sub-estimator that accepts sample_weight, or fit without sample_weight."
+            ) from exc
         cols = _string_columns(X)
         cited = [hit for hit in cols if str(hit[2]) in message]  # the value the error names
         cols = cited or cols
@@ -365,6 +377,16 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
     return out
 
 
+def _estimator_type(est):
+    """``"classifier"``, ``"regressor"``, ... from scikit-learn's tags; None when unknown."""
+    try:
+        from sklearn.utils import get_tags
+
+        return get_tags(est).estimator_type
+    except Exception:  # no __sklearn_tags__ (not a scikit-learn estimator): the old attribute
+        return getattr(est, "_estimator_type", None)
+
+
 def _takes_sample_weight(est):
     """Whether ``est.fit`` takes ``sample_weight``: named in its signature, or through
     ``**kwargs`` that it passes on (``TransformedTargetRegressor``, ``GridSearchCV``, ...)."""
@@ -396,12 +418,30 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     if sample_weight is None:
         return {}
     if routed is not None and _routes_metadata(est):
+        last = est
+        while isinstance(getattr(last, "steps", None), list) and last.steps:
+            last = last.steps[-1][1]
+        if (
+            last is not est
+            and last not in (None, "passthrough")
+            and not _routes_metadata(last)
+            and _takes_sample_weight(last)
+        ):  # the Pipeline would drop them: routing cannot send them to that step
+            raise ValueError(
+                f"sample_weight was given with metadata routing on, but {role} "
+                f"{_describe(est)} ends in {_describe(last)}, which is outside scikit-learn's "
+                "metadata routing: it cannot request the weights, so the Pipeline would fit it "
+                "without them. Use that estimator without the Pipeline, or turn routing off "
+                "(sklearn.set_config(enable_metadata_routing=False))."
+            )
         return {"sample_weight": sample_weight} if "sample_weight" in routed else {}
-    steps = getattr(est, "steps", None)
-    if isinstance(steps, list) and steps:  # its fit(**params) wants step__sample_weight
-        name, last = steps[-1]
+    prefix, last = "", est
+    while isinstance(getattr(last, "steps", None), list) and last.steps:
+        name, last = last.steps[-1]  # a Pipeline's fit(**params) wants step__sample_weight,
+        prefix += f"{name}__"  # a Pipeline in a Pipeline outer__inner__sample_weight
+    if prefix:
         if last not in (None, "passthrough") and _takes_sample_weight(last):
-            return {f"{name}__sample_weight": sample_weight}
+            return {f"{prefix}sample_weight": sample_weight}
     elif _takes_sample_weight(est):
         return {"sample_weight": sample_weight}
     raise ValueError(
@@ -896,6 +936,17 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 est.set_output(transform=transform)
         return self
 
+    @staticmethod
+    def _bucket_label(k, edges):
+        """``"bucket 2: (100, 300]"``: bucket ``k`` of the buckets cut at ``edges``."""
+        if k == 0:
+            span = f"<= {edges[0]:g}"
+        elif k == edges.size:
+            span = f"> {edges[-1]:g}"
+        else:
+            span = f"({edges[k - 1]:g}, {edges[k]:g}]"
+        return f"bucket {k}: {span}"
+
     def _sk_visual_block_(self):
         """HTML diagram: the classifier, then one regressor per bucket."""
         from sklearn.utils._repr_html.estimator import _VisualBlock
@@ -907,26 +958,29 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             edges = self.bins_ if fitted else _check_bins(self.bins)
         except ValueError:
             edges = None
+        keyed = None  # [(bucket, regressor)] when each regressor belongs to one bucket
         if fitted:
-            regs = list(self.regressors_.values())
+            keyed = list(self.regressors_.items())
         elif _is_estimator(self.regressors):
             regs = [self.regressors]
         elif self._regressor_items():
-            regs = [e for _, _, e in self._regressor_items()]
+            keyed = [(k, e) for _, k, e in self._regressor_items()]
+            if all(isinstance(k, numbers.Integral) for k, _ in keyed):
+                keyed.sort(key=lambda item: item[0])  # a dict lists its buckets in any order
         else:
             regs = ["seed defaults (XGBoost / CatBoost per bucket)"]
-        if edges is not None and len(regs) == edges.size + 1:
+        if keyed is not None:
+            regs = [e for _, e in keyed]
             names = [
-                f"bucket {k}: "
-                + (f"<= {edges[0]:g}" if k == 0 else "")
-                + (f"({edges[k - 1]:g}, {edges[k]:g}]" if 0 < k < edges.size else "")
-                + (f"> {edges[-1]:g}" if k == edges.size else "")
-                for k in range(len(regs))
+                self._bucket_label(k, edges)
+                if edges is not None and isinstance(k, numbers.Integral) and 0 <= k <= edges.size
+                else f"regressors[{k!r}]"
+                for k, _ in keyed
             ]
         elif len(regs) == 1 and _is_estimator(regs[0]):
             names = ["regressors (one clone per bucket)"]
         else:
-            names = [f"regressors[{i}]" for i in range(len(regs))]
+            names = ["regressors"]
         routing = _VisualBlock(
             "parallel", [clf], names=[f"classifier ({self.routing} routing)"], dash_wrapped=False
         )
@@ -963,6 +1017,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"classifier must be an estimator instance with fit and predict; "
                 f"got {self.classifier!r}"
+            )
+        if _estimator_type(self.classifier) == "regressor":
+            raise ValueError(
+                f"classifier must be a classifier (it predicts each row's bucket); got the "
+                f"regressor {_describe(self.classifier)}. Pass a classifier (e.g. "
+                "XGBClassifier, not XGBRegressor); the regressors go in regressors."
             )
         return self.classifier
 
@@ -1162,9 +1222,28 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 sample_weight if weighted else None,
                 None if routed is None else routed["classifier"],
             )
-            _call_sub(
-                "classifier", classifier_, "fit", X_clf, buckets, origin=(kept, clf_cols), **kw
-            )
+            try:
+                _call_sub(
+                    "classifier", classifier_, "fit", X_clf, buckets, origin=(kept, clf_cols), **kw
+                )
+            except ValueError as exc:
+                empty = np.setdiff1d(np.arange(present[-1] + 1), present)
+                said = str(exc).lower()
+                if not empty.size or not ("class" in said or "label" in said):
+                    raise  # the labels are 0 .. n-1, or it refused something else
+                raise ValueError(
+                    f"classifier {_describe(classifier_)} could not be fitted on the bucket "
+                    f"labels {present.tolist()}: bucket(s) {empty.tolist()} have no training "
+                    f"rows, and some classifiers (XGBClassifier) want the labels 0 .. n-1. "
+                    f"Merge the empty buckets (bins=) or use a classifier that takes any labels "
+                    f"(e.g. HistGradientBoostingClassifier). {type(exc).__name__}: {exc}"
+                ) from exc
+            if not hasattr(classifier_, "classes_"):
+                raise ValueError(
+                    f"classifier {_describe(classifier_)} has no classes_ after fit: "
+                    "BucketedRegressor needs a classifier whose classes_ are the buckets it "
+                    "predicts (with predict_proba for soft routing)."
+                )
 
         # 2. one regressor per bucket with enough rows
         y_fit = y if funcs is None else self._transformed_targets(funcs, y)
@@ -1285,6 +1364,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             Rows sum to 1.
         """
         check_is_fitted(self)
+        validate_params_in_use(self)  # routing, soft_average, clip may be set after fit
         X = self._validate_X(X, reset=False)
         return self._bucket_proba(X)
 
@@ -1345,6 +1425,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             ``soft_average``).
         """
         check_is_fitted(self)
+        validate_params_in_use(self)  # routing, soft_average, clip may be set after fit
         X = self._validate_X(X, reset=False)
         proba = self._bucket_proba(X)
         columns = _column_origin(X, self._regressor_columns_)

@@ -1162,3 +1162,136 @@ def test_a_classifier_predicting_a_label_outside_its_classes_is_named():
     model = light(classifier=_LabelInventor()).fit(X, y)
     with pytest.raises(ValueError, match=r"classifier _LabelInventor\(\)\.predict returned 99"):
         model.predict(X)
+
+
+# --------------------------------------------------------------------- audit of this module
+def test_params_set_after_fit_are_validated_at_predict():
+    """A typo set on a fitted model is fit's error, not a silent change of answer."""
+    X, y = make_likes(200)
+    model = light().fit(X, y)
+    for bad in ({"routing": "Soft"}, {"soft_average": "log"}, {"clip": "no"}):
+        model.set_params(**bad)
+        for method in (model.predict, model.predict_bucket_proba):
+            with pytest.raises(ValueError, match=f"'{next(iter(bad))}' parameter"):
+                method(X[:3])
+        model.set_params(routing="hard", soft_average="transformed", clip=False)
+    assert_array_equal(model.set_params(routing="soft").predict(X[:3]), model.predict(X[:3]))
+
+
+def test_a_regressor_given_as_classifier_is_refused_at_fit():
+    from sklearn.tree import DecisionTreeRegressor
+    from xgboost import XGBRegressor
+
+    X, y = make_likes(80)
+    for reg in (DecisionTreeRegressor(), XGBRegressor(n_estimators=2)):
+        with pytest.raises(ValueError, match="must be a classifier .* got the regressor"):
+            BucketedRegressor(reg, Ridge()).fit(X, y)
+
+    class NoClasses(BaseEstimator):  # neither tagged a regressor nor with classes_
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.zeros(len(X), dtype=int)
+
+    with pytest.raises(ValueError, match="NoClasses.* has no classes_ after fit"):
+        BucketedRegressor(NoClasses(), Ridge()).fit(X, y)
+
+
+def test_a_classifier_refusing_labels_with_gaps_names_the_empty_buckets():
+    from xgboost import XGBClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    router = XGBClassifier(n_estimators=3, n_jobs=1)
+    gaps = np.array([1, 50, 200, 3000] * 10, dtype=float)  # buckets 0, 1, 2, 6
+    with pytest.raises(ValueError, match=r"bucket\(s\) \[3, 4, 5\] have no training rows"):
+        BucketedRegressor(router, Ridge()).fit(X, gaps)
+    no_gap = np.array([1, 50, 200, 400] * 10, dtype=float)  # buckets 0..3: XGBoost takes it
+    assert BucketedRegressor(router, Ridge()).fit(X, no_gap).predict(X).shape == (40,)
+
+
+@pytest.mark.parametrize("regressors", [{6: Ridge(alpha=6.0), 0: Ridge(alpha=0.5)}, None])
+def test_html_repr_labels_dict_held_regressors_by_their_bucket(regressors):
+    from sklearn.linear_model import Lasso
+
+    if regressors is None:  # every bucket, listed out of order
+        regressors = {6: Lasso(), **{k: Ridge(alpha=float(k + 1)) for k in range(6)}}
+    block = BucketedRegressor(DecisionTreeClassifier(), regressors)._sk_visual_block_()
+    labelled = dict(zip(block.estimators[1].names, block.estimators[1].estimators, strict=True))
+    for k, est in regressors.items():
+        (label,) = [name for name in labelled if name.startswith(f"bucket {k}:")]
+        assert labelled[label] is est
+    X, y = make_likes(300)
+    model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), min_bucket_size=60)
+    block = model.fit(X, y)._sk_visual_block_().estimators[1]  # some buckets borrow: fewer
+    for name, est in zip(block.names, block.estimators, strict=True):
+        k = int(name.split(":")[0].split()[1])
+        assert model.regressors_[k] is est
+
+
+def test_weighted_median_fallback_does_not_depend_on_the_weights_scale():
+    from skbucket.bucketed import _weighted_median
+
+    y = np.array([1.0, 17, 48, 35, 27, 40, 36, 48, 25])
+    w = np.array([1.0, 3, 3, 2, 2, 2, 3, 2, 2])
+    X = np.arange(9.0).reshape(-1, 1)
+    repeated = np.median(np.repeat(y, w.astype(int)))
+    model = light(min_bucket_size=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rescaled weights: the low-mass warning
+        for scale in (1.0, 1 / 3, 0.001, 7.3):
+            assert model.fit(X, y, sample_weight=w * scale).predict(X[:1])[0] == repeated
+    rng = np.random.RandomState(0)
+    for _ in range(2000):
+        n = rng.randint(1, 12)
+        v, reps = rng.randint(0, 50, n).astype(float), rng.randint(1, 5, n)
+        for scale in (1.0, 1 / 3, 0.1):
+            assert _weighted_median(v, reps * scale) == np.median(np.repeat(v, reps))
+
+
+def test_sample_weight_through_nested_pipelines_and_wrappers():
+    from sklearn.compose import TransformedTargetRegressor
+
+    X, y = make_likes(200)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    nested = make_pipeline(StandardScaler(), make_pipeline(StandardScaler(), Ridge()))
+    flat = make_pipeline(StandardScaler(), StandardScaler(), Ridge())
+    got = light(regressors=nested).fit(X, y, sample_weight=w).predict(X)
+    assert_allclose(got, light(regressors=flat).fit(X, y, sample_weight=w).predict(X))
+    assert not np.allclose(got, light(regressors=nested).fit(X, y).predict(X))
+    wrapped = TransformedTargetRegressor(
+        KNeighborsRegressor(2), func=np.log1p, inverse_func=np.expm1
+    )
+    with pytest.raises(ValueError, match=r"regressors\[0\] TransformedTargetRegressor.* did not"):
+        light(regressors=wrapped).fit(X, y, sample_weight=w)
+
+
+def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
+    import sklearn
+
+    class PlainRegressor:  # like CatBoostRegressor: takes sample_weight, no routing requests
+        def get_params(self, deep=True):
+            return {}
+
+        def set_params(self, **params):
+            return self
+
+        def fit(self, X, y, sample_weight=None):
+            self.mean_ = np.average(y, weights=sample_weight)
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    X, y = make_likes(80)
+    w = np.arange(1.0, 81.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = DecisionTreeClassifier(random_state=0).set_fit_request(sample_weight=True)
+        bare = BucketedRegressor(clf, PlainRegressor(), bins=(10,)).fit(X, y, sample_weight=w)
+        assert bare.predict(X).shape == (80,)  # a bare one gets them: fit takes them
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False), PlainRegressor()
+        )
+        with pytest.raises(ValueError, match="ends in .*PlainRegressor.* outside scikit-learn"):
+            BucketedRegressor(clf, pipe, bins=(10,)).fit(X, y, sample_weight=w)
