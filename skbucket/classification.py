@@ -124,7 +124,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     **Input texts.** ``X`` is a list, 1-D array, Series, or one-column DataFrame / 2-D
     array of texts (the output of :class:`skbucket.prompts.PromptBuilder` fits as is).
     Every element is checked: ``None``/``NaN``/``NA`` become the empty string (a post with no
-    text), numbers become ``str(value)``, other types raise
+    text), finite numbers become ``str(value)``, infinities and other types raise
     :class:`~skbucket.exceptions.TextInputError` naming the row.
 
     **Weights.** ``sample_weight`` multiplies each row's loss; each step minimises

@@ -30,6 +30,8 @@ import time
 import warnings
 from pathlib import Path
 
+from ._files import replace_atomically
+
 __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
 
 EXIT_ERROR = 1
@@ -368,29 +370,12 @@ def save_model(estimator, path) -> Path:
     from .io import library_versions
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     envelope = {
         "skbucket_model_file": MODEL_FILE_FORMAT,
         "versions": library_versions(),
         "estimator": estimator,
     }
-    return _replace_atomically(path, lambda tmp: joblib.dump(envelope, tmp), "model file")
-
-
-def _replace_atomically(path: Path, write, what: str) -> Path:
-    """``write(tmp)`` to a temporary file beside ``path`` (one name per process), then rename
-    it to ``path``. When anything fails the temporary file is removed and ``path`` keeps its
-    old content; an ``OSError`` (a full disk, a quota) is re-raised naming ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OSError(f"cannot write the {what} {str(path)!r}: {exc}") from exc
-        raise
-    return path
+    return replace_atomically(path, lambda tmp: joblib.dump(envelope, tmp), "model file")
 
 
 def _major_minor(version: str) -> tuple[str, ...]:
@@ -589,7 +574,7 @@ def cmd_predict(args) -> int:
     out = pd.DataFrame({"prediction": pred}, index=frame.index)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy())
-    _replace_atomically(
+    replace_atomically(
         Path(args.output), lambda tmp: _write_csv(out, tmp, Path(args.output)), "predictions file"
     )
     say(f"predictions written to {args.output}")

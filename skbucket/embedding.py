@@ -246,8 +246,8 @@ class DistilBertEmbedder(
     Input handling (``fit`` and ``transform``): a list, tuple, 1-D array, Series, one-column
     DataFrame or one-column 2-D array of texts. ``None``, ``NaN`` and ``pd.NA`` are embedded
     as the empty string ``""`` (a post without text, e.g. media only; its vector is the
-    model's vector for ``[CLS] [SEP]``). Numbers are converted with ``str``. Anything else
-    (bytes, lists, dicts, ...) and DataFrames with more than one column raise
+    model's vector for ``[CLS] [SEP]``). Finite numbers are converted with ``str``. Anything else
+    (infinities, bytes, lists, dicts, ...) and DataFrames with more than one column raise
     :class:`skbucket._models.TextInputError` (a ``ValueError``) naming the row or columns.
     ``transform`` of zero texts returns an empty ``(0, hidden_size_)`` float32 array (so
     an empty batch of new posts flows through a pipeline).

@@ -66,7 +66,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import platform
 import warnings
 import zipfile
@@ -74,6 +73,7 @@ import zlib
 from importlib import metadata
 from pathlib import Path
 
+from ._files import replace_atomically
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -186,8 +186,9 @@ def save(model, path, *, format="skops", key=None):
     model : object
         Fitted estimator (``BucketedRegressor``, ``Pipeline``...).
     path : str or path-like
-        File to write. It is written to a temporary name beside it and renamed,
-        so an interrupted save never leaves a broken file under ``path``.
+        File to write (its folder is created when missing). It is written to a temporary
+        name beside it and renamed, so an interrupted or failed save never leaves a broken
+        file under ``path`` and keeps a file already there as it was.
     format : {"skops", "joblib"}, default="skops"
         ``"skops"``: the safe container described in the module docstring.
         ``"joblib"``: a plain, pickle-based joblib file (only for trusted use).
@@ -199,6 +200,13 @@ def save(model, path, *, format="skops", key=None):
     -------
     path : pathlib.Path
         The written file.
+
+    Raises
+    ------
+    PersistenceError
+        A ``format`` other than ``"skops"``/``"joblib"``, or ``key`` with ``"joblib"``.
+    OSError
+        When the file (or its folder) cannot be written; the message names ``path``.
 
     Examples
     --------
@@ -214,35 +222,31 @@ def save(model, path, *, format="skops", key=None):
     path = Path(path)
     if format not in ("skops", "joblib"):
         raise PersistenceError(f"format must be 'skops' or 'joblib', got {format!r}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    if format == "joblib" and key is not None:
+        raise PersistenceError("key= signs skops containers only, not joblib files.")
+
+    def write(tmp):
         if format == "joblib":
-            if key is not None:
-                raise PersistenceError("key= signs skops containers only, not joblib files.")
             import joblib
 
             joblib.dump(model, tmp)
-        else:
-            payload = _skops_io().dumps(model)
-            digest = hashlib.sha256(payload).hexdigest()
-            meta = {
-                "format": FORMAT_NAME,
-                "format_version": FORMAT_VERSION,
-                "model_type": f"{type(model).__module__}.{type(model).__qualname__}",
-                "sha256": digest,
-                "versions": library_versions(),
-            }
-            if key is not None:
-                meta["signature"] = _signature(key, digest, meta)
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
-                zf.writestr(_MODEL, payload)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+            return
+        payload = _skops_io().dumps(model)
+        digest = hashlib.sha256(payload).hexdigest()
+        meta = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "model_type": f"{type(model).__module__}.{type(model).__qualname__}",
+            "sha256": digest,
+            "versions": library_versions(),
+        }
+        if key is not None:
+            meta["signature"] = _signature(key, digest, meta)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
+            zf.writestr(_MODEL, payload)
+
+    return replace_atomically(path, write, "model file")
 
 
 def _skops_io():

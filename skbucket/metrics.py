@@ -19,7 +19,7 @@ key                          meaning
 ``n_samples``                number of rows evaluated
 ============================ ===========================================================
 
-Only numpy and scikit-learn are used here (no matplotlib).
+Only numpy, pandas and scikit-learn are used here (no matplotlib).
 """
 
 from __future__ import annotations

@@ -20,14 +20,13 @@ import base64
 import datetime as _dt
 import html
 import io
-import os
 import pprint
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from skbucket._files import replace_atomically
 from skbucket._frames import as_pandas
 from skbucket._warn import user_stacklevel
 from skbucket.metrics import (
@@ -468,15 +467,4 @@ def write_report(
         config=config,
         group_column=group_column,
     )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes: two names
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OSError(f"cannot write the report {str(path)!r}: {exc}") from exc
-        raise
-    return path
+    return replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), "report")

@@ -1,0 +1,59 @@
+"""Tests for :mod:`skbucket._files` (outputs written whole or not at all)."""
+
+import pytest
+
+from skbucket import io as skio
+from skbucket._files import replace_atomically
+from skbucket.cli import save_model
+from skbucket.report import write_report
+
+
+def _write(text):
+    return lambda tmp: tmp.write_text(text)
+
+
+def test_writes_into_a_new_folder_and_replaces_an_old_file(tmp_path):
+    path = tmp_path / "new" / "deeper" / "out.txt"
+    assert replace_atomically(path, _write("one"), "file") == path
+    replace_atomically(path, _write("two"), "file")
+    assert path.read_text() == "two"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["out.txt"]
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path, failure):
+    path = tmp_path / "out.txt"
+    path.write_text("old")
+
+    def half_then_fail(tmp):
+        tmp.write_text("half")
+        raise failure
+
+    with pytest.raises(type(failure)):
+        replace_atomically(path, half_then_fail, "file")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_an_os_error_names_the_path_even_when_its_folder_cannot_be_made(tmp_path):
+    blocker = tmp_path / "posts.csv"  # a file where the output's folder should be
+    blocker.write_text("id,likes\n")
+    path = blocker / "model.joblib"
+    with pytest.raises(OSError, match=r"cannot write the model file '.*posts\.csv/model\.joblib'"):
+        replace_atomically(path, _write("x"), "model file")
+    assert blocker.read_text() == "id,likes\n"
+
+
+def test_every_writer_names_its_path_when_the_folder_is_a_file(tmp_path):
+    """save_model, skbucket.io.save and write_report share the same writer."""
+    from sklearn.linear_model import LinearRegression
+
+    blocker = tmp_path / "posts.csv"
+    blocker.write_text("x")
+    model = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(OSError, match=r"model file '.*posts\.csv/m\.joblib'"):
+        save_model(model, blocker / "m.joblib")
+    with pytest.raises(OSError, match=r"model file '.*posts\.csv/m\.skops'"):
+        skio.save(model, blocker / "m.skops")
+    with pytest.raises(OSError, match=r"report '.*posts\.csv/r\.html'"):
+        write_report(model, [[0.0], [1.0]], [0.0, 1.0], blocker / "r.html")
