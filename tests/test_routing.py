@@ -293,3 +293,21 @@ def test_metadata_routing_honours_the_requests_of_both_classifiers():
     # off, both take the weights their fit accepts
     router = AccountRouter(Probe(random_state=0), Probe(random_state=0)).fit(X, y, sample_weight=w)
     assert router.known_.weighted_ and router.unseen_.weighted_
+
+
+def test_a_regressor_or_a_classifier_without_classes_is_refused_at_fit():
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y = _data()
+    with pytest.raises(ValueError, match="unseen must be a classifier .* regressor"):
+        AccountRouter(LogisticRegression(), DecisionTreeRegressor()).fit(X, y)
+
+    class NoClasses(BaseEstimator):
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.zeros(len(X), dtype=int)
+
+    with pytest.raises(ValueError, match="known classifier NoClasses.* has no classes_"):
+        AccountRouter(NoClasses(), LogisticRegression()).fit(X, y)
