@@ -53,6 +53,9 @@ ID_COLUMN = "id"
 #: the columns read as text from CSV, TSV and XLSX files (pandas would make numbers of an
 #: all-digit column): the id and the posts' text columns of ``make_seed_pipeline``
 TEXT_COLUMNS = (ID_COLUMN, "content", "caption", "username", "inferred_company", "media")
+#: the columns of posts that every pipeline ``skbucket fit`` builds reads (besides the text:
+#: ``content`` and/or ``caption``); checked before any post is captioned or embedded
+POST_COLUMNS = ("username", "inferred_company", "date", "media")
 
 
 class CLIError(ValueError):
@@ -156,9 +159,41 @@ def read_table(path):
             f"{path} repeats column name(s) in its header: {described}, counting columns "
             "from 1; column names must be unique: rename or drop the repeats"
         )
+    if kind in ("csv", "tsv"):
+        # pandas takes a row with one field too many everywhere (a delimiter at each line's
+        # end) as an index column and shifts every column by one, and fills a short row with
+        # missing values: both would be read without a word
+        ragged = _ragged_row(path, "\t" if kind == "tsv" else ",")
+        if ragged is not None:
+            line, fields, expected = ragged
+            raise CLIError(
+                f"{path}: the row ending on line {line} (line 1 is the header) has {fields} "
+                f"field(s), the header {expected}; every row must have one field per column "
+                "(a delimiter at the end of a line, or a cut-off row?)"
+            )
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
     return frame
+
+
+def _ragged_row(path: Path, sep: str):
+    """``(line, fields, header fields)`` of the first row of a CSV/TSV whose number of fields
+    differs from the header's (blank lines skipped, as pandas does), or None."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        rows = csv.reader(fh, delimiter=sep)
+        expected = None
+        for row in rows:
+            if not row:
+                continue
+            if expected is None:
+                expected = len(row)
+            elif len(row) != expected:
+                return rows.line_num, len(row), expected
+    return None
 
 
 def _header_names(path: Path, kind: str) -> list:
@@ -447,10 +482,13 @@ def _probe_folder(folder: Path) -> None:
         pass
 
 
-def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
+def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None:
     """Refuse, before any work, an output path that would overwrite an input or cannot be
-    written (a folder, a parent that is a file or that cannot be written into, a suffix we
-    do not write); create its parent folders."""
+    written (a folder, a name ending in a slash, a parent that is a file or that cannot be
+    written into, a suffix we do not write, or one in ``refused``). Missing folders are not
+    made here (a failed run leaves none behind): the writer makes them."""
+    if str(path).endswith(("/", os.sep)):  # Path() drops the slash: the user meant a folder
+        raise CLIError(f"{what} {str(path)!r} names a folder; give a file name in it")
     out = Path(path)
     for source in inputs:
         if source is not None and (
@@ -460,17 +498,25 @@ def _check_output(path, what: str, inputs=(), suffixes=None) -> None:
             raise CLIError(f"{what} {str(out)!r} is also an input: refusing to overwrite it")
     if suffixes is not None and not str(out).lower().endswith(suffixes):
         raise CLIError(f"{what} {str(out)!r} must end in {' or '.join(suffixes)}")
+    if str(out).lower().endswith(refused):
+        raise CLIError(
+            f"{what} {str(out)!r} has the suffix of a data or config file; the file written "
+            f"there is no such file (name it e.g. model.joblib)"
+        )
     if out.is_dir():
         raise CLIError(f"{what} {str(out)!r} is a folder, not a file")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:  # the deepest folder there is
+        folder = folder.parent
+    if not folder.is_dir():
+        raise CLIError(
+            f"cannot create the folder of {what} {str(out)!r}: {str(folder)!r} is a file"
+        )
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CLIError(f"cannot create the folder of {what} {str(out)!r}: {exc}") from None
-    try:
-        _probe_folder(out.parent)
+        _probe_folder(folder)
     except OSError as exc:
         raise CLIError(
-            f"cannot write {what} {str(out)!r}: its folder {str(out.parent)!r} cannot be "
+            f"cannot write {what} {str(out)!r}: the folder {str(folder)!r} cannot be "
             f"written into ({exc.strerror or exc})"
         ) from None
 
@@ -479,7 +525,12 @@ def cmd_fit(args) -> int:
     from skbucket.pipeline import check_models, make_seed_pipeline, models_used
 
     say = _Reporter(args.quiet)
-    _check_output(args.model, "--model", inputs=(args.data, args.config))
+    _check_output(
+        args.model,
+        "--model",
+        inputs=(args.data, args.config),
+        refused=(*TABLE_FORMATS, ".json", ".toml", ".html", ".htm"),
+    )
     config = _load_config(args.config)
     if args.text_model is not None:  # the classifier's and the embedder's, as documented
         config["text_model"] = args.text_model
@@ -488,11 +539,13 @@ def cmd_fit(args) -> int:
         config["caption_model"] = (
             None if args.caption_model.lower() == "none" else args.caption_model
         )
+    _absolute_paths(config)
     frame = read_table(args.data)
     X, y = _split_target(frame, args.target, args.data)
+    _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
     try:
         pipeline = make_seed_pipeline(**config)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise CLIError(f"bad config: {exc}") from exc
     _check_params(pipeline)  # as each step's fit would, but before the captioning
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
@@ -506,6 +559,23 @@ def cmd_fit(args) -> int:
     save_model(pipeline, args.model)
     say(f"model written to {args.model}")
     return 0
+
+
+#: config keys naming a checkpoint: a local folder, or a hub name (which is no path here)
+_MODEL_KEYS = ("text_model", "embedding_model", "caption_model")
+
+
+def _absolute_paths(config: dict) -> None:
+    """Make the config's relative local paths absolute, in place, so the saved model points at
+    the checkpoints and cache it was fitted with from whatever folder it is used later (a
+    relative ``./minilm`` would be looked up, or another folder of that name read, there)."""
+    for key in _MODEL_KEYS:
+        value = config.get(key)
+        if isinstance(value, str) and value and Path(value).expanduser().exists():
+            config[key] = str(Path(value).expanduser().resolve())
+    cache = config.get("cache")
+    if isinstance(cache, str | os.PathLike) and str(cache).strip():
+        config["cache"] = str(Path(cache).expanduser().resolve())
 
 
 def _check_params(pipeline) -> None:
@@ -536,8 +606,27 @@ def _model_and_data(args):
         _set_dayfirst(model, args.dayfirst)
     check_models(model, fit=False)
     frame = read_table(args.data)
+    seen = set()  # the columns the model's first step found at fit: needed again
+    for step in getattr(model, "steps", [(None, model)]):
+        if hasattr(step[1], "feature_names_in_"):
+            seen = set(step[1].feature_names_in_)
+            break
+    _check_columns(
+        frame, [c for c in (*POST_COLUMNS, "content") if c in seen], args.data, "the model"
+    )
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame
+
+
+def _check_columns(frame, needed, path, reader: str) -> None:
+    """Refuse, before any post is captioned or embedded, a table without the columns
+    ``needed``."""
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise CLIError(
+            f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
+            f"(columns present: {list(frame.columns)})"
+        )
 
 
 def _set_dayfirst(model, dayfirst: bool) -> None:
@@ -626,6 +715,11 @@ def _group_column(args, X) -> str | None:
         return "inferred_company"  # the report falls back to rows, and says so, without it
     if args.group_column.lower() == "none":
         return None
+    if args.group_column == args.target:
+        raise CLIError(
+            f"--group-column {args.group_column!r} is the target column; the intervals "
+            "resample posts by a column that groups them (an account, a company)"
+        )
     if args.group_column not in X.columns:
         raise CLIError(
             f"{args.data}: --group-column {args.group_column!r} not found; "
@@ -638,7 +732,7 @@ def cmd_report(args) -> int:
     from skbucket.pipeline import models_used
     from skbucket.report import write_report
 
-    _check_output(args.output, "-o", inputs=(args.data, args.model))
+    _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".html", ".htm"))
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     group_column = _group_column(args, X)
@@ -686,7 +780,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name, func, help_):
         p = sub.add_parser(name, help=help_, description=help_)
-        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or messages")
+        p.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="no progress bars or step messages (warnings and errors still print)",
+        )
         p.set_defaults(func=func)
         return p
 

@@ -21,6 +21,7 @@ by name, so ``set_params``/``GridSearchCV`` work on e.g. ``model__regressors__0_
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
 from pathlib import Path
@@ -32,7 +33,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from ._frames import library
-from .bucketed import DEFAULT_BINS, BucketedRegressor, seed_regressors
+from .bucketed import DEFAULT_BINS, BucketedRegressor, _check_bins, seed_regressors
 from .routing import AccountRouter
 
 __all__ = [
@@ -219,6 +220,13 @@ def make_seed_pipeline(
         column but ``prompt``; its router reads the ``prompt`` (``"distilbert"``), every other
         column (``"hgb"``), or both, by part (``"hybrid"``: see ``classifier``).
 
+    Raises
+    ------
+    ValueError
+        An unknown ``classifier``; ``bins`` that are not increasing non-negative edges; a
+        ``class_weight`` mapping whose keys are not bucket numbers ``0 .. len(bins)``. Checked
+        here, before any post is captioned or embedded.
+
     See Also
     --------
     models_used : Which checkpoints a (fitted or not) pipeline uses.
@@ -299,6 +307,20 @@ def make_seed_pipeline(
             f"bins must be a 1-D sequence of bucket upper edges, e.g. {list(DEFAULT_BINS)}; "
             f"got {bins!r}"
         )
+    n_buckets = _check_bins(bins).size + 1  # the edges' own errors now, not after captioning
+    if isinstance(class_weight, dict):
+        keys = [
+            k
+            for k in class_weight
+            if not (
+                isinstance(k, numbers.Integral) and not isinstance(k, bool) and 0 <= k < n_buckets
+            )
+        ]
+        if keys:
+            raise ValueError(
+                f"class_weight keys are bucket numbers 0 .. {n_buckets - 1} ({n_buckets} "
+                f"buckets); got {keys!r}"
+            )
     text_router = DistilBertClassifier(
         model=text_model,
         epochs=epochs,
