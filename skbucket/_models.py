@@ -75,6 +75,7 @@ from .cache import hash_key
 from .media import _is_missing
 
 __all__ = [
+    "CheckpointChangedWarning",
     "DeviceNotAvailableError",
     "ModelNotAvailableError",
     "TextInputError",
@@ -111,6 +112,12 @@ class DeviceNotAvailableError(RuntimeError):
 
 class TextInputError(ValueError):
     """Text input with the wrong shape or an element that is not text (names the row)."""
+
+
+class CheckpointChangedWarning(UserWarning):
+    """The checkpoint a fitted estimator loads is not the one it was fitted with (its files
+    changed, or ``model`` was set to another one): what it computes now is not what the
+    steps after it learned from."""
 
 
 # --------------------------------------------------------------------------------------------

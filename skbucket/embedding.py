@@ -31,6 +31,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
+from ._warn import user_stacklevel
 from .cache import hash_key, open_cache
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -236,6 +237,11 @@ class DistilBertEmbedder(
     ----------
     hidden_size_ : int
         Length of each embedding (the model's hidden size), read from its config in ``fit``.
+    model_fingerprint_ : str
+        The fingerprint of the checkpoint at ``fit`` (a hash of its
+        files; for a hub id, the id and the commit in the local cache). ``transform`` warns
+        (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when the checkpoint it loads
+        has another one: the steps after the embedder learned from the old embeddings.
     n_features_in_ : int
         Always 1 (one text column).
     feature_names_in_ : ndarray of str
@@ -351,6 +357,8 @@ class DistilBertEmbedder(
         config = _models.load_pretrained("AutoConfig", self.model)
         _models.check_max_length(self, config)
         self.hidden_size_ = int(config.hidden_size)
+        # after the config: a hub id is in the local cache now, so this names its commit
+        self.model_fingerprint_ = _models.model_fingerprint(self.model)
         return self
 
     @property
@@ -388,6 +396,18 @@ class DistilBertEmbedder(
                 f"{int(config.hidden_size)} values, but this embedder was fitted for "
                 f"{self.hidden_size_} (hidden_size_, its output columns); the model was "
                 "changed after fit: call fit again."
+            )
+        fitted_with = getattr(self, "model_fingerprint_", None)  # None: from a build without it
+        now = _models.model_fingerprint(self.model)
+        if fitted_with is not None and now != fitted_with:
+            warnings.warn(
+                f"{type(self).__name__}: the checkpoint behind model={str(self.model)!r} is not "
+                f"the one this embedder was fitted with (fingerprint {now}, fitted with "
+                f"{fitted_with}): its files changed, or model was set to another checkpoint. "
+                "The steps after it learned from the old embeddings: fit again, unless it is "
+                "the same model (a hub id and a local copy of it have different fingerprints).",
+                _models.CheckpointChangedWarning,
+                stacklevel=user_stacklevel(),
             )
         loaded = []  # the model is loaded on the first cache miss only
 

@@ -22,7 +22,12 @@ PromptError True
 
 from __future__ import annotations
 
-from ._models import DeviceNotAvailableError, ModelNotAvailableError, TextInputError
+from ._models import (
+    CheckpointChangedWarning,
+    DeviceNotAvailableError,
+    ModelNotAvailableError,
+    TextInputError,
+)
 from .cache import CacheError, CacheWarning
 from .captioning import CaptioningError, CaptioningWarning
 from .cli import CLIError
@@ -51,6 +56,7 @@ __all__ = [
     "CacheWarning",
     "CaptioningError",
     "CaptioningWarning",
+    "CheckpointChangedWarning",
     "DeviceNotAvailableError",
     "MediaDecodeError",
     "MediaError",

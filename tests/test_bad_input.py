@@ -2299,9 +2299,9 @@ case(
     CLI_FIT,
     lambda c: c.cli_fit(_labelled(c).drop(columns="username")),
     CliFails(
-        r"column\(s\) \['username'\] not found in X",
-        "exit 1: ``skbucket fit: error: PostFeatures: column(s) ['username'] not found in "
-        "X; columns present: [...]``",
+        r"fit\.csv: column\(s\) \['username'\] not found; the pipeline reads the columns",
+        "exit 1, before any post is embedded: ``skbucket fit: error: DATA: column(s) "
+        "['username'] not found; the pipeline reads the columns [...] (columns present: [...])``",
     ),
 )
 case(
@@ -2385,8 +2385,10 @@ case(
     CLI_PREDICT,
     lambda c: c.cli_predict(c.few.drop(columns="date")),
     CliFails(
-        r"columns are missing: \{'date'\} \(in .*new\.csv\)$",
-        "exit 1: ``skbucket predict: error: columns are missing: {'date'} (in DATA)``",
+        r"new\.csv: column\(s\) \['date'\] not found; the model reads the columns",
+        "exit 1, before any post is captioned or embedded: ``skbucket predict: error: DATA: "
+        "column(s) ['date'] not found; the model reads the columns [...] (columns present: "
+        "[...])``",
     ),
 )
 case(
@@ -2395,8 +2397,9 @@ case(
     CLI_PREDICT,
     lambda c: c.cli_predict(c.few.rename(columns={"content": "text"})),
     CliFails(
-        r"columns are missing: \{'content'\} \(in .*new\.csv\)$",
-        "exit 1: ``skbucket predict: error: columns are missing: {'content'} (in DATA)``",
+        r"new\.csv: column\(s\) \['content'\] not found; the model reads the columns",
+        "exit 1, before any post is captioned or embedded: ``skbucket predict: error: DATA: "
+        "column(s) ['content'] not found; the model reads the columns [...]``",
     ),
 )
 case(

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import joblib
@@ -31,7 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbucket import embedding as embedding_module
-from skbucket._models import ModelNotAvailableError, TextInputError
+from skbucket._models import CheckpointChangedWarning, ModelNotAvailableError, TextInputError
 from skbucket.cache import DiskCache, MemoryCache, process_memory_cache
 from skbucket.embedding import DistilBertEmbedder
 
@@ -192,6 +193,30 @@ def test_a_model_changed_after_fit_is_refused_until_refit(minilm):
     assert out.shape == (2, 384) and list(out.columns) == list(est.get_feature_names_out())
 
 
+def test_a_checkpoint_changed_in_place_after_fit_is_named(tmp_path):
+    """Same hidden size, other weights: the regressors after the embedder would silently read
+    embeddings they never learned from."""
+    import shutil
+
+    folder = Path(make_tiny_distilbert(tmp_path / "model", seed=0))
+    est = DistilBertEmbedder(model=str(folder), cache=False, batch_size=2).fit(TEXTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        before = est.transform(TEXTS)
+        copy = shutil.copytree(folder, tmp_path / "same-files-elsewhere")
+        est.set_params(model=str(copy))  # the same checkpoint at another path: no warning
+        np.testing.assert_array_equal(est.transform(TEXTS), before)
+    other = Path(make_tiny_distilbert(tmp_path / "other", seed=1))
+    for name in ("model.safetensors", "config.json"):
+        shutil.copy(other / name, copy / name)  # replaced in place, same hidden size
+    with pytest.warns(CheckpointChangedWarning, match=r"fingerprint \w+, fitted with \w+"):
+        after = est.transform(TEXTS)
+    assert after.shape == before.shape and not np.allclose(after, before)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.fit(TEXTS).transform(TEXTS)  # refitted: the new checkpoint is the fitted one
+
+
 def test_empty_input_gives_empty_matrix():
     est = tiny().fit(TEXTS)
     out = est.transform([])
@@ -273,7 +298,8 @@ def test_a_hub_model_fetched_by_transform_keys_the_cache_by_its_commit(tmp_path,
     commit_b = make_tiny_distilbert(tmp_path / "B", seed=1)
     hub.publish(commit_b)  # the hub moves on
     hub.new_machine()
-    served = fitted.transform(TEXTS)
+    with pytest.warns(CheckpointChangedWarning, match="not the one this embedder was fitted"):
+        served = fitted.transform(TEXTS)
     hub.new_machine()
     expected = DistilBertEmbedder(model=commit_b, cache=False).fit(TEXTS).transform(TEXTS)
     np.testing.assert_allclose(served, expected, atol=1e-6)
