@@ -26,6 +26,20 @@ def replace_atomically(path, write, what: str) -> Path:
         with contextlib.suppress(OSError):  # the folder was never made, or is no folder
             tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise OSError(f"cannot write the {what} {str(path)!r}: {exc}") from exc
+            raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
     return path
+
+
+def _naming(exc: OSError, prefix: str) -> OSError:
+    """``exc`` reworded to start with ``prefix``, of the same class and with the same errno, so
+    callers can still tell a ``PermissionError`` or a full disk (``errno.ENOSPC``) apart."""
+    detail = exc.strerror or str(exc)
+    if exc.filename is not None:
+        detail += f": {str(exc.filename)!r}"
+    try:
+        new = type(exc)(f"{prefix}: {detail}")
+    except Exception:  # an OSError subclass with another constructor
+        new = OSError(f"{prefix}: {detail}")
+    new.errno = exc.errno  # not strerror too: str() would then show only "[Errno n] ..."
+    return new

@@ -63,6 +63,7 @@ import glob
 import hashlib
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -705,15 +706,20 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+#: files of a checkpoint folder that no loader reads (an edited model card changes no weight)
+_DOCUMENTATION = re.compile(r"(?i)(readme|license|licence|notice)(\..*)?$|.*\.md$")
+
+
 def model_fingerprint(model: Any, revision: str | None = None) -> str:
     """A short hash that changes whenever the checkpoint behind ``model`` changes.
 
     Used in cache keys so a different checkpoint never reuses stale entries.
 
-    * Local folder (or file): SHA-256 over, for every file (recursively, hidden files
-      skipped), its relative name, its size and the SHA-256 of its whole content, so any
-      change to any byte of the checkpoint (a re-save after fine-tuning some layers, say)
-      changes the fingerprint. Reading the weights costs about a second per GB, once per
+    * Local folder (or file): SHA-256 over, for every file of the folder itself (those
+      ``from_pretrained`` reads: hidden files, sub-folders such as a trainer's ``runs/`` or
+      ``checkpoint-500/``, and README/LICENSE/``*.md`` files skipped), its name, its size and
+      the SHA-256 of its whole content, so any change to any byte of the checkpoint (a re-save
+      after fine-tuning some layers, say) changes the fingerprint. Reading the weights costs about a second per GB, once per
       process: the result is memoised on (path, names, sizes, mtimes).
     * Hub id: the id, the requested revision and the commit hash of the snapshot in the local
       Hugging Face cache when it can be resolved (otherwise only id + revision).
@@ -749,8 +755,8 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
         if local.is_file()
         else sorted(
             p
-            for p in local.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(local).parts)
+            for p in local.iterdir()  # what from_pretrained reads: not runs/, checkpoint-*/
+            if p.is_file() and not p.name.startswith(".") and not _DOCUMENTATION.match(p.name)
         )
     )
     stats = [(p, p.stat()) for p in files]

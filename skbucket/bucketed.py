@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import re
 import warnings
 from collections import defaultdict
 
@@ -1228,8 +1229,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 )
             except ValueError as exc:
                 empty = np.setdiff1d(np.arange(present[-1] + 1), present)
-                said = str(exc).lower()
-                if not empty.size or not ("class" in said or "label" in said):
+                own = exc.__cause__ is None  # not _call_sub's rewording of another failure
+                said = str(exc)
+                if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
                     raise  # the labels are 0 .. n-1, or it refused something else
                 raise ValueError(
                     f"classifier {_describe(classifier_)} could not be fitted on the bucket "

@@ -183,16 +183,23 @@ def _ragged_row(path: Path, sep: str):
     import gzip
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        rows = csv.reader(fh, delimiter=sep)
-        expected = None
-        for row in rows:
-            if not row:
-                continue
-            if expected is None:
-                expected = len(row)
-            elif len(row) != expected:
-                return rows.line_num, len(row), expected
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # pandas reads a 200,000-character post: so must this
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            rows = csv.reader(fh, delimiter=sep)
+            expected = None
+            for row in rows:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank or whitespace-only line: pandas skips it
+                if expected is None:
+                    expected = len(row)
+                elif len(row) != expected:
+                    return rows.line_num, len(row), expected
+    except csv.Error as exc:
+        raise CLIError(f"cannot read {path} as csv: {exc}") from exc
+    finally:
+        csv.field_size_limit(limit)
     return None
 
 

@@ -256,7 +256,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
             origin = (None, _column_origin(X, spec))
-            fitted[role] = _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
+            _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
+            fitted[role] = est  # the clone, whatever its fit returned
             if not hasattr(fitted[role], "classes_"):
                 raise ValueError(f"{role} classifier {_describe(est)} has no classes_ after fit.")
             missing = np.setdiff1d(np.asarray(fitted[role].classes_), classes)

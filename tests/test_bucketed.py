@@ -1175,7 +1175,11 @@ def test_params_set_after_fit_are_validated_at_predict():
             with pytest.raises(ValueError, match=f"'{next(iter(bad))}' parameter"):
                 method(X[:3])
         model.set_params(routing="hard", soft_average="transformed", clip=False)
-    assert_array_equal(model.set_params(routing="soft").predict(X[:3]), model.predict(X[:3]))
+    soft = light(routing="soft", classifier=LogisticRegression(max_iter=500)).fit(X, y)
+    hard = light(classifier=LogisticRegression(max_iter=500)).fit(X, y)
+    switched = hard.set_params(routing="soft").predict(X)  # a valid value set after fit works
+    assert_allclose(switched, soft.predict(X))
+    assert not np.allclose(switched, hard.set_params(routing="hard").predict(X))
 
 
 def test_a_regressor_given_as_classifier_is_refused_at_fit():
@@ -1207,6 +1211,11 @@ def test_a_classifier_refusing_labels_with_gaps_names_the_empty_buckets():
     gaps = np.array([1, 50, 200, 3000] * 10, dtype=float)  # buckets 0, 1, 2, 6
     with pytest.raises(ValueError, match=r"bucket\(s\) \[3, 4, 5\] have no training rows"):
         BucketedRegressor(router, Ridge()).fit(X, gaps)
+    # another refusal, beside the same gaps, is not blamed on them
+    frame = pd.DataFrame({"a": X[:, 0], "brand": ["nike", "adidas"] * 20})
+    with pytest.raises(ValueError, match="string column") as caught:
+        BucketedRegressor(DecisionTreeClassifier(), Ridge()).fit(frame, gaps)
+    assert "no training rows" not in str(caught.value)
     no_gap = np.array([1, 50, 200, 400] * 10, dtype=float)  # buckets 0..3: XGBoost takes it
     assert BucketedRegressor(router, Ridge()).fit(X, no_gap).predict(X).shape == (40,)
 

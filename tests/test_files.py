@@ -1,5 +1,7 @@
 """Tests for :mod:`skbucket._files` (outputs written whole or not at all)."""
 
+import errno
+
 import pytest
 
 from skbucket import io as skio
@@ -39,8 +41,11 @@ def test_an_os_error_names_the_path_even_when_its_folder_cannot_be_made(tmp_path
     blocker = tmp_path / "posts.csv"  # a file where the output's folder should be
     blocker.write_text("id,likes\n")
     path = blocker / "model.joblib"
-    with pytest.raises(OSError, match=r"cannot write the model file '.*posts\.csv/model\.joblib'"):
+    with pytest.raises(
+        FileExistsError, match=r"cannot write the model file '.*posts\.csv/model\.joblib'"
+    ) as caught:
         replace_atomically(path, _write("x"), "model file")
+    assert caught.value.errno == errno.EEXIST  # the class and errno a caller may test survive
     assert blocker.read_text() == "id,likes\n"
 
 

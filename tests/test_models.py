@@ -213,6 +213,12 @@ def test_model_fingerprint_tracks_content_not_location(tmp_path):
     b = tmp_path / "b"
     shutil.copytree(a, b)
     assert model_fingerprint(b) == fp  # same checkpoint elsewhere: same cache entries
+    (b / "runs").mkdir()  # what a trainer writes beside the checkpoint, and a model card
+    (b / "runs" / "events.out.tfevents.1").write_text("loss 0.1")
+    (b / "checkpoint-500").mkdir()
+    (b / "checkpoint-500" / "config.json").write_text("{}")
+    (b / "README.md").write_text("# my model")
+    assert model_fingerprint(b) == fp  # none of them is read by from_pretrained
     (b / "config.json").write_text('{"hidden_size": 8}')
     assert model_fingerprint(b) != fp
     c = tmp_path / "c"

@@ -311,3 +311,16 @@ def test_a_regressor_or_a_classifier_without_classes_is_refused_at_fit():
 
     with pytest.raises(ValueError, match="known classifier NoClasses.* has no classes_"):
         AccountRouter(NoClasses(), LogisticRegression()).fit(X, y)
+
+    class ForgetsToReturnSelf(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+
+        def predict_proba(self, X):
+            return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+        def predict(self, X):
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    router = AccountRouter(ForgetsToReturnSelf(), LogisticRegression()).fit(X, y)
+    assert router.predict_proba(X).shape == (len(X), len(np.unique(y)))  # the fitted clone
