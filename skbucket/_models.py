@@ -35,12 +35,14 @@ Recipe for an estimator
                 return _models.encode_texts(tok, todo, max_length=self.max_length)
 
             def run(batch):                                       # tokenised -> list[result]
-                enc = _models.pad_encoded(tok, batch, device=device)
+                enc = _models.pad_encoded(tok, batch, device=device,  # padding of its own
+                                          limit=self.max_length, fixed=True)
                 return list(net(**enc).last_hidden_state[:, 0].float().cpu().numpy())
 
             rows = _models.batched_map(
                 texts, run, batch_size=self.batch_size, prepare=encode,
                 sort_key=lambda f: len(f["input_ids"]),            # exact token count
+                group_key=lambda f: _models.padded_length(f, self.max_length),
                 cache=open_cache(self.cache), key_fn=lambda t: hash_key(prefix, t),
                 progress=self.progress, desc=type(self).__name__)
             return np.stack(rows)
@@ -94,6 +96,7 @@ __all__ = [
     "max_tokens",
     "model_fingerprint",
     "pad_encoded",
+    "padded_length",
     "progress_bar",
     "progress_enabled",
     "resolve_device",
@@ -853,6 +856,7 @@ def batched_map(
     desc: str = "",
     inference_mode: bool = True,
     prepare: Callable[[list[Any]], Sequence[Any]] | None = None,
+    group_key: Callable[[Any], Hashable] | None = None,
 ) -> list[Any]:
     """Apply a batch function to items, with de-duplication, caching and length sorting.
 
@@ -893,6 +897,10 @@ def batched_map(
         ``prepare(list_of_items) -> sequence`` of one prepared item per input, called once
         with the items that are not cached (each distinct key once, input order) and never
         when everything is cached; ``sort_key`` and ``fn`` then get prepared items.
+    group_key : callable, optional
+        A batch holds items of one ``group_key`` value only (items of equal value must be
+        neighbours in ``sort_key`` order, e.g. the padded length of :func:`padded_length`), so
+        what ``fn`` computes for an item cannot depend on the other items it was batched with.
 
     Returns
     -------
@@ -950,12 +958,21 @@ def batched_map(
         todo = [todo[j] for j in order]
 
     total = len(todo)
+    bounds = []  # (start, end) of each batch in todo
+    groups = [group_key(work[i]) for i in todo] if group_key is not None else None
+    start = 0
+    while start < total:
+        end = min(start + batch_size, total)
+        if groups is not None:
+            end = next((k for k in range(start + 1, end) if groups[k] != groups[start]), end)
+        bounds.append((start, end))
+        start = end
     finished = 0
     # no bar when everything came from the cache (a bar of 0 items is noise)
     with progress_bar(total, desc, progress if total else False) as bar:
         try:
-            for start in range(0, total, batch_size):
-                idx = todo[start : start + batch_size]
+            for start, end in bounds:
+                idx = todo[start:end]
                 batch = [work.pop(i) for i in idx]
                 with _inference_context(inference_mode):
                     out = fn(batch)
@@ -1123,8 +1140,31 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> li
     return [{name: enc[name][i] for name in names} for i in range(len(texts))]
 
 
+#: Inference pads each text to a multiple of this many tokens (:func:`padded_length`) and
+#: batches only texts of one padded length: the padding a text gets, and so its vector (the
+#: extra padding of a longer neighbour moves it by ~1e-7, enough to cross a tree's split), is
+#: the same whatever other texts are embedded with it. (A classification head's matrix
+#: product still rounds differently for a batch of one: ~1e-9 in a probability.)
+PAD_MULTIPLE = 8
+
+
+def padded_length(features: dict, limit: int | None = None) -> int:
+    """Tokens a text from :func:`encode_texts` is padded to at inference: its token count
+    rounded up to a multiple of :data:`PAD_MULTIPLE`, but not beyond ``limit`` (the
+    truncation length, which fits the model's positions) or its own length."""
+    n = len(features["input_ids"])
+    padded = -(-n // PAD_MULTIPLE) * PAD_MULTIPLE
+    return padded if limit is None else max(n, min(padded, int(limit)))
+
+
 def pad_encoded(
-    tokenizer: Any, features: Sequence[dict], *, device: Any = None, side: str | None = "right"
+    tokenizer: Any,
+    features: Sequence[dict],
+    *,
+    device: Any = None,
+    side: str | None = "right",
+    limit: int | None = None,
+    fixed: bool = False,
 ) -> dict:
     """Pad a batch from :func:`encode_texts` to its longest text: torch tensors by name.
 
@@ -1134,11 +1174,14 @@ def pad_encoded(
     count from the first token, and first-token pooling reads position 0, so a text padded on
     the left would get another embedding in a batch with longer texts than alone.
     ``side=None`` follows ``tokenizer.padding_side`` (a decoder that generates after the
-    text wants ``"left"``).
+    text wants ``"left"``). ``fixed=True`` pads to :func:`padded_length` (with ``limit``) of
+    the longest text instead, as inference does with batches grouped by that length.
     """
     import torch
 
     length = max(len(f["input_ids"]) for f in features)
+    if fixed:
+        length = max(padded_length(f, limit) for f in features)
     if side is None:
         side = getattr(tokenizer, "padding_side", "right")
     if side not in ("right", "left"):

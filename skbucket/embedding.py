@@ -37,7 +37,7 @@ from .cache import hash_key, open_cache
 __all__ = ["DistilBertEmbedder", "onnx_path"]
 
 #: Bumped whenever the embedding computation changes, so old cache entries are not reused.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: each text padded to its own padded_length, batched by it
 #: Bumped whenever the ONNX export changes (opset, wrapper, exporter), so old files are not used.
 _ONNX_FORMAT = 1
 _ONNX_OPSET = 18
@@ -425,6 +425,7 @@ class DistilBertEmbedder(
             batch_size=self.batch_size,
             prepare=encode,
             sort_key=lambda features: len(features["input_ids"]),  # exact token count
+            group_key=lambda features: _models.padded_length(features, self.max_length),
             cache=open_cache(self.cache),
             key_fn=self._key_fn(),
             progress=self.progress,
@@ -478,7 +479,9 @@ class DistilBertEmbedder(
         """Pooled vectors of one batch of pre-tokenised texts (see ``encode_texts``)."""
         import torch
 
-        enc = _models.pad_encoded(tokenizer, features, device=device)
+        enc = _models.pad_encoded(
+            tokenizer, features, device=device, limit=self.max_length, fixed=True
+        )
         if self.backend == "onnx":
             feed = {i.name: enc[i.name].numpy().astype(np.int64) for i in model.get_inputs()}
             hidden = torch.from_numpy(model.run(["last_hidden_state"], feed)[0])

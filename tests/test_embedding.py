@@ -264,6 +264,24 @@ def test_left_padding_tokenizer_gives_each_text_one_embedding(tmp_path):
         )
 
 
+def test_a_texts_vector_does_not_depend_on_its_batch(minilm):
+    """The padding a longer neighbour adds moved a vector by ~1e-7, enough for a tree split on
+    a training value: the same post got another prediction in another batch."""
+    texts = [
+        "a",
+        "short post about shoes",
+        *[f"a much longer post number {i} " * 12 for i in range(5)],
+        "another post about boots",
+        "mid length post with a link <hyperlink> and #tags",
+    ]
+    est = DistilBertEmbedder(model=minilm, cache=False, batch_size=16).fit(texts)
+    together = est.transform(texts)
+    alone = np.stack([est.transform([text])[0] for text in texts])
+    in_pairs = np.concatenate([est.transform(texts[i : i + 2]) for i in range(0, len(texts), 2)])
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(together, in_pairs)
+
+
 def test_parameters_set_after_fit_are_validated_at_transform():
     # pooling="max" ran as mean pooling (and normalize="no" normalised), stored in the cache
     # under keys naming those settings

@@ -740,3 +740,29 @@ def test_damaged_local_weights_name_the_folder(tmp_path):
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(_models.ModelNotAvailableError, match="could not load local folder"):
         _models.load_pretrained("AutoModel", folder, device="cpu")
+
+
+def test_batched_map_never_mixes_groups_in_a_batch():
+    from skbucket._models import PAD_MULTIPLE, padded_length
+
+    lengths = [1, 3, 8, 9, 9, 15, 16, 17, 30, 2]
+    items = [{"input_ids": [0] * n} for n in lengths]
+    batches = []
+
+    def fn(batch):
+        batches.append([len(f["input_ids"]) for f in batch])
+        return [len(f["input_ids"]) for f in batch]
+
+    out = batched_map(
+        items,
+        fn,
+        batch_size=4,
+        sort_key=lambda f: len(f["input_ids"]),
+        group_key=padded_length,
+        inference_mode=False,
+    )
+    assert out == lengths
+    assert batches == [[30], [17], [16, 15, 9, 9], [8, 3, 2, 1]]  # longest first, one group each
+    assert all(len({-(-n // PAD_MULTIPLE) for n in b}) == 1 for b in batches)
+    assert padded_length({"input_ids": [0] * 13}, limit=10) == 13  # never cut a text
+    assert padded_length({"input_ids": [0] * 9}, limit=12) == 12  # nor pad past limit
