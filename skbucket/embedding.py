@@ -212,8 +212,8 @@ class DistilBertEmbedder(
         Show a tqdm progress bar; ``None`` shows it only when stderr is a terminal.
     dtype : {"float32", "bfloat16", "float16", "auto"}, default="float32"
         Precision of the model weights. ``"float32"`` is the exact mode. ``"bfloat16"`` is
-        the fast mode: on CPUs with AVX512-BF16 or AMX and on GPUs it is 1.6-1.9x as fast
-        as the exact mode (2.0-2.5x sentence-transformers; two runs on 3,000 real posts on
+        the fast mode: on CPUs with AVX512-BF16 or AMX and on GPUs it is 2.5-2.8x as fast
+        as the exact mode (2.9-3.2x sentence-transformers; two runs on 3,000 real posts on
         a 2-core AVX512-BF16 CPU), with a cosine to the exact mode of about 0.9999 (min
         0.999899, mean 0.999957 on those posts; see
         ``benchmarks/bench_embedding.py``); on CPUs without native bf16 it can be slower.
@@ -222,10 +222,10 @@ class DistilBertEmbedder(
     backend : {"torch", "onnx"}, default="torch"
         ``"torch"``: run the transformers model with torch. ``"onnx"``: run it with ONNX
         Runtime on the CPU (``CPUExecutionProvider``, all graph optimisations, as many
-        threads as torch uses), float32, cosine 1.000000 to the torch float32 mode; not
-        faster than that mode on a 2-core CPU (0.98-1.17x sentence-transformers against
-        torch's 1.26-1.31x in the same runs, see ``benchmarks/bench_embedding.py``), so it
-        is an option for deployments that want ONNX Runtime rather than a speed-up. The
+        threads as torch uses), float32, cosine 1.000000 to the torch float32 mode; on a
+        2-core CPU 1.38-1.48x sentence-transformers' throughput against torch's 1.13-1.14x
+        in the same runs (see ``benchmarks/bench_embedding.py``; before texts were padded by
+        their own length, 0.98-1.17x against 1.26-1.31x: measure on your machine). The
         model is exported once per checkpoint (a few seconds; needs the ``onnx`` and
         ``onnxscript`` packages, extra ``skbucket[onnx]``) to
         ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v1.onnx`` (default folder
