@@ -507,8 +507,8 @@ def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None
         raise CLIError(f"{what} {str(out)!r} must end in {' or '.join(suffixes)}")
     if str(out).lower().endswith(refused):
         raise CLIError(
-            f"{what} {str(out)!r} has the suffix of a data or config file; the file written "
-            f"there is no such file (name it e.g. model.joblib)"
+            f"{what} {str(out)!r} has the suffix of a data, config or report file; the file "
+            f"written there is none of them (name it e.g. model.joblib)"
         )
     if out.is_dir():
         raise CLIError(f"{what} {str(out)!r} is a folder, not a file")
