@@ -75,7 +75,7 @@ def _new_ax(ax):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots()
+        fig, ax = plt.subplots(layout="constrained")  # rotated tick labels stay inside
     else:
         fig = ax.figure
     return fig, ax
@@ -350,6 +350,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         -------
         display : BucketConfusionMatrixDisplay
         """
+        if kwargs.get("ax") is None:  # a figure of its own, laid out for the bucket labels
+            kwargs["ax"] = _new_ax(None)[1]
         super().plot(xticks_rotation=xticks_rotation, **kwargs)
         self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
         return self

@@ -405,3 +405,32 @@ def test_day_month_errors_name_the_dates_column_or_dates():
     ):
         with pytest.raises(PlotInputError, match=f"date column '{name}' mixes"):
             ErrorOverTimeDisplay.from_predictions([1, 10, 100, 1000], [2, 12, 120, 1200], dates)
+
+
+@pytest.mark.parametrize("normalize", [None, "true"])
+def test_standalone_figures_keep_their_axis_labels_inside(normalize):
+    """A display drawn on a figure of its own (savefig of figure_) shows its axis labels: the
+    confusion matrix's rotated bucket labels pushed its x label below the figure's edge."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5000, 200).astype(float)
+    p = y * rng.uniform(0.5, 1.5, 200)
+    dates = pd.date_range("2021-01-01", periods=200, freq="D")
+    displays = [
+        BucketConfusionMatrixDisplay.from_predictions(y, p, normalize=normalize),
+        BucketErrorDisplay.from_predictions(y, p),
+        LikesPredictionDisplay.from_predictions(y, p),
+        ErrorOverTimeDisplay.from_predictions(y, p, dates),
+    ]
+    try:
+        for display in displays:
+            fig = display.figure_
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            for label in (display.ax_.xaxis.label, display.ax_.yaxis.label):
+                box = label.get_window_extent(renderer)
+                assert box.x0 >= 0 and box.y0 >= 0, (type(display).__name__, label.get_text())
+                assert box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    finally:
+        plt.close("all")
