@@ -21,6 +21,7 @@ import datetime as _dt
 import html
 import io
 import pprint
+import textwrap
 import warnings
 
 import numpy as np
@@ -233,10 +234,55 @@ def _config_text(estimator, config):
     return "\n\n".join(parts)
 
 
+class _Whole:
+    """Stands in for an estimator in ``pprint``: a repr that shows every parameter set.
+
+    scikit-learn's repr shows at most 30 parameters and cuts the rest with "...": XGBoost's
+    estimators (whose every parameter counts as set) lost ``subsample`` and ``random_state``.
+    Such an estimator is written out with its parameters that are not None (None is
+    XGBoost's "the library's default").
+    """
+
+    def __init__(self, estimator):
+        text = estimator.__repr__(N_CHAR_MAX=10**6)
+        if "..." in text:
+            params = estimator.get_params(deep=False)
+            shown = ", ".join(f"{k}={_whole(v)!r}" for k, v in params.items() if v is not None)
+            name = type(estimator).__name__
+            text = (
+                f"{name}("
+                + textwrap.fill(
+                    shown,
+                    width=76,
+                    subsequent_indent=" " * (len(name) + 1),
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+                + ")"
+            )
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _whole(value):
+    """``value`` with every scikit-learn estimator in it (lists, tuples, dicts) made whole."""
+    from sklearn.base import BaseEstimator
+
+    if isinstance(value, BaseEstimator):
+        return _Whole(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_whole(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    return value
+
+
 def _pformat_params(params):
     lines = []
     for key, value in params.items():
-        text = pprint.pformat(value, width=80, compact=True).replace("\n", "\n    ")
+        text = pprint.pformat(_whole(value), width=80, compact=True).replace("\n", "\n    ")
         lines.append(f"    {key}={text},")
     return "\n".join(lines) + ("\n" if lines else "")
 

@@ -391,3 +391,17 @@ def test_the_date_remedy_names_the_models_dayfirst_only_when_it_has_one():
     assert model_dayfirst(make_pipeline(PromptBuilder(), Ridge()), default=None) is False
     assert model_dayfirst(make_pipeline(StandardScaler(), Ridge()), default=None) is None
     assert model_dayfirst(object(), default=None) is None
+
+
+def test_configuration_shows_every_setting_of_the_seed_regressors():
+    """scikit-learn's repr stops at 30 parameters ("..."): XGBoost's seed settings were cut."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skbucket.bucketed import BucketedRegressor, seed_regressors
+    from skbucket.report import _config_text
+
+    model = BucketedRegressor(DecisionTreeClassifier(max_depth=3), seed_regressors(7, 0))
+    text = _config_text(model, {})
+    assert "..." not in text
+    assert text.count("subsample=0.8") == 4 and text.count("random_state=0") == 4  # 4 XGBoost
+    assert "max_depth=3" in text  # a scikit-learn estimator keeps its own (changed-only) repr
