@@ -633,7 +633,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         Predicts the bucket index (an int in ``0 .. len(bins)``) from ``X``; cloned in
         ``fit``. ``None`` means ``HistGradientBoostingClassifier`` (fast, handles NaN).
         If it has no ``predict_proba``, its predictions are used as one-hot
-        probabilities.
+        probabilities. It is fitted on the bucket indices of the training rows as they are:
+        when a bucket has no rows (a small fold), the labels have a gap (``[0, 1, 2, 6]``),
+        which most classifiers take but ``XGBClassifier`` refuses; ``fit`` then says which
+        buckets are empty. A regressor here is refused.
     regressors : regressor, list, dict or None, default=None
         Per-bucket regressors, each cloned in ``fit``:
 
