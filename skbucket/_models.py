@@ -1143,8 +1143,9 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> li
 #: Inference pads each text to a multiple of this many tokens (:func:`padded_length`) and
 #: batches only texts of one padded length: the padding a text gets, and so its vector (the
 #: extra padding of a longer neighbour moves it by ~1e-7, enough to cross a tree's split), is
-#: the same whatever other texts are embedded with it. (A classification head's matrix
-#: product still rounds differently for a batch of one: ~1e-9 in a probability.)
+#: the same whatever other texts are embedded with it. (The text classifier's predictions
+#: keep plain length-sorted batches: its head's matrix product rounds differently for a batch
+#: of one, ~1e-9 in a probability, and batches by padded length make more batches of one.)
 PAD_MULTIPLE = 8
 
 

@@ -514,9 +514,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         model.eval()
 
         def run(batch):
-            enc = _models.pad_encoded(
-                tokenizer, batch, device=device, limit=self.max_length, fixed=True
-            )
+            enc = _models.pad_encoded(tokenizer, batch, device=device)
             out = model(**{k: v for k, v in enc.items() if k in accepted}).logits
             return list(out.float().cpu().numpy().astype(np.float64))
 
@@ -526,7 +524,6 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             batch_size=self.batch_size,
             prepare=lambda todo: _models.encode_texts(tokenizer, todo, max_length=self.max_length),
             sort_key=lambda features: len(features["input_ids"]),
-            group_key=lambda features: _models.padded_length(features, self.max_length),
             cache=open_cache(cache),
             key_fn=lambda text: hash_key(prefix, text),  # also de-duplicates equal texts
             progress=self.progress if progress is None else progress,
