@@ -75,7 +75,7 @@ def _new_ax(ax):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(layout="constrained")  # rotated tick labels stay inside
+        fig, ax = plt.subplots(layout="tight")  # rotated tick labels stay inside
     else:
         fig = ax.figure
     return fig, ax

@@ -19,9 +19,9 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
+import inspect
 import io
 import pprint
-import textwrap
 import warnings
 
 import numpy as np
@@ -237,44 +237,60 @@ def _config_text(estimator, config):
 class _Whole:
     """Stands in for an estimator in ``pprint``: a repr that shows every parameter set.
 
-    scikit-learn's repr shows at most 30 parameters and cuts the rest with "...": XGBoost's
-    estimators (whose every parameter counts as set) lost ``subsample`` and ``random_state``.
-    Such an estimator is written out with its parameters that are not None (None is
-    XGBoost's "the library's default").
+    scikit-learn's repr shows at most 30 parameters (and 30 items of a list) and cuts the rest
+    with "...": XGBoost's estimators, whose every parameter counts as set, lost ``subsample``
+    and ``random_state``. When its repr is cut, an estimator is written out one parameter per
+    line: those that differ from the defaults of its ``__init__`` (scikit-learn's rule), less
+    the ``None`` of parameters its signature does not name (XGBoost's "the library's default").
+    An estimator with a ``__repr__`` of its own keeps it.
     """
 
     def __init__(self, estimator):
+        from sklearn.base import BaseEstimator
+
+        if type(estimator).__repr__ is not BaseEstimator.__repr__:
+            self.text = repr(estimator)
+            return
         text = estimator.__repr__(N_CHAR_MAX=10**6)
         if "..." in text:
-            params = estimator.get_params(deep=False)
-            shown = ", ".join(f"{k}={_whole(v)!r}" for k, v in params.items() if v is not None)
-            name = type(estimator).__name__
-            text = (
-                f"{name}("
-                + textwrap.fill(
-                    shown,
-                    width=76,
-                    subsequent_indent=" " * (len(name) + 1),
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-                + ")"
-            )
+            lines = [f"    {k}={_indented(v)}," for k, v in _set_params(estimator).items()]
+            text = f"{type(estimator).__name__}(\n" + "\n".join(lines) + "\n)"
         self.text = text
 
     def __repr__(self):
         return self.text
 
 
+def _set_params(estimator) -> dict:
+    """The parameters of ``estimator`` a reader needs to rebuild it (see :class:`_Whole`)."""
+    params = estimator.get_params(deep=False)
+    try:
+        from sklearn.utils._pprint import _changed_params
+
+        changed = _changed_params(estimator)
+    except Exception:  # a private helper: without it, every parameter
+        changed = params
+    try:
+        named = inspect.signature(type(estimator).__init__).parameters
+    except (TypeError, ValueError):
+        named = {}
+    return {k: v for k, v in params.items() if k in changed and not (v is None and k not in named)}
+
+
+def _indented(value) -> str:
+    return pprint.pformat(_whole(value), width=76, compact=True).replace("\n", "\n    ")
+
+
 def _whole(value):
-    """``value`` with every scikit-learn estimator in it (lists, tuples, dicts) made whole."""
+    """``value`` with every scikit-learn estimator in it (in plain lists, tuples and dicts)
+    made whole; other containers (a namedtuple, an OrderedDict) are left as they are."""
     from sklearn.base import BaseEstimator
 
     if isinstance(value, BaseEstimator):
         return _Whole(value)
-    if isinstance(value, list | tuple):
+    if type(value) in (list, tuple):
         return type(value)(_whole(v) for v in value)
-    if isinstance(value, dict):
+    if type(value) is dict:
         return {k: _whole(v) for k, v in value.items()}
     return value
 

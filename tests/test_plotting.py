@@ -434,3 +434,23 @@ def test_standalone_figures_keep_their_axis_labels_inside(normalize):
                 assert box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
     finally:
         plt.close("all")
+
+
+def test_standalone_figures_still_take_tight_layout_and_subplots_adjust():
+    """The layout that keeps the labels inside must not refuse the usual later adjustments
+    (constrained layout made the confusion matrix's plt.tight_layout() a RuntimeError)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    y, p = [0, 50, 50, 3000, 10, 200], [2, 60, 400, 2800, 5, 150]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            BucketConfusionMatrixDisplay.from_predictions(y, p)
+            plt.tight_layout()
+            error = BucketErrorDisplay.from_predictions(y, p)
+            error.figure_.tight_layout()
+            error.figure_.subplots_adjust(left=0.3)
+    finally:
+        plt.close("all")

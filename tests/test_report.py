@@ -405,3 +405,40 @@ def test_configuration_shows_every_setting_of_the_seed_regressors():
     assert "..." not in text
     assert text.count("subsample=0.8") == 4 and text.count("random_state=0") == 4  # 4 XGBoost
     assert "max_depth=3" in text  # a scikit-learn estimator keeps its own (changed-only) repr
+
+
+def test_configuration_keeps_explicit_none_odd_containers_and_own_reprs():
+    """The whole-repr rendering must not drop a deliberate None, rebuild a namedtuple or call a
+    custom __repr__ with scikit-learn's keyword."""
+    from collections import namedtuple
+
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.compose import make_column_transformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    from skbucket.report import _config_text
+
+    stop = [f"w{i}" for i in range(40)]  # a list over 30 items: sklearn's repr cuts it
+    pipe = make_pipeline(
+        make_column_transformer((TfidfVectorizer(stop_words=stop, norm=None), "text")), Ridge()
+    )
+    text = _config_text(pipe, {})
+    assert "norm=None" in text and "'w39'" in text
+
+    Opts = namedtuple("Opts", "a b")
+
+    class WithOpts(RegressorMixin, BaseEstimator):
+        def __init__(self, opts=None, inner=None):
+            self.opts, self.inner = opts, inner
+
+    class Own(RegressorMixin, BaseEstimator):
+        def __init__(self, alpha=1.0):
+            self.alpha = alpha
+
+        def __repr__(self):
+            return f"Own(alpha={self.alpha})"
+
+    text = _config_text(make_pipeline(WithOpts(opts=Opts(3, 4), inner=Own(alpha=2.0))), {})
+    assert "Opts(a=3, b=4)" in text and "Own(alpha=2.0)" in text
