@@ -406,6 +406,31 @@ def _routes_metadata(est):
     return hasattr(est, "get_metadata_routing") or hasattr(est, "_get_metadata_request")
 
 
+def _final_step(est):
+    """``(prefix, step)``: the step a Pipeline (nested ones too) ends in, and the prefix of
+    its fit parameters (``"outer__inner__"``); ``("", est)`` for anything but a Pipeline."""
+    prefix, last = "", est
+    while isinstance(getattr(last, "steps", None), list) and last.steps:
+        name, last = last.steps[-1]
+        prefix += f"{name}__"
+    return prefix, last
+
+
+def _check_classifier(role, est, hint=""):
+    """Refuse, before fitting it, a regressor given where a classifier routes the rows."""
+    if _estimator_type(est) == "regressor":
+        raise ValueError(
+            f"{role} must be a classifier (it predicts each row's bucket); got the "
+            f"regressor {_describe(est)}.{hint}"
+        )
+
+
+def _check_classes(who, est, why=""):
+    """Refuse a fitted classifier without ``classes_`` (its columns could not be aligned)."""
+    if not hasattr(est, "classes_"):
+        raise ValueError(f"{who} {_describe(est)} has no classes_ after fit{why}.")
+
+
 def _fit_kwargs(role, est, sample_weight, routed=None):
     """``sample_weight`` keyword for ``est.fit``.
 
@@ -418,12 +443,10 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     """
     if sample_weight is None:
         return {}
+    prefix, last = _final_step(est)
     if routed is not None and _routes_metadata(est):
-        last = est
-        while isinstance(getattr(last, "steps", None), list) and last.steps:
-            last = last.steps[-1][1]
         if (
-            last is not est
+            prefix
             and last not in (None, "passthrough")
             and not _routes_metadata(last)
             and _takes_sample_weight(last)
@@ -436,11 +459,7 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
                 "(sklearn.set_config(enable_metadata_routing=False))."
             )
         return {"sample_weight": sample_weight} if "sample_weight" in routed else {}
-    prefix, last = "", est
-    while isinstance(getattr(last, "steps", None), list) and last.steps:
-        name, last = last.steps[-1]  # a Pipeline's fit(**params) wants step__sample_weight,
-        prefix += f"{name}__"  # a Pipeline in a Pipeline outer__inner__sample_weight
-    if prefix:
+    if prefix:  # a Pipeline's fit(**params) wants step__sample_weight
         if last not in (None, "passthrough") and _takes_sample_weight(last):
             return {f"{prefix}sample_weight": sample_weight}
     elif _takes_sample_weight(est):
@@ -1022,12 +1041,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 f"classifier must be an estimator instance with fit and predict; "
                 f"got {self.classifier!r}"
             )
-        if _estimator_type(self.classifier) == "regressor":
-            raise ValueError(
-                f"classifier must be a classifier (it predicts each row's bucket); got the "
-                f"regressor {_describe(self.classifier)}. Pass a classifier (e.g. "
-                "XGBClassifier, not XGBRegressor); the regressors go in regressors."
-            )
+        _check_classifier(
+            "classifier",
+            self.classifier,
+            " Pass a classifier (e.g. XGBClassifier, not XGBRegressor); the regressors go in "
+            "regressors.",
+        )
         return self.classifier
 
     @staticmethod
@@ -1243,12 +1262,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     f"Merge the empty buckets (bins=) or use a classifier that takes any labels "
                     f"(e.g. HistGradientBoostingClassifier). {type(exc).__name__}: {exc}"
                 ) from exc
-            if not hasattr(classifier_, "classes_"):
-                raise ValueError(
-                    f"classifier {_describe(classifier_)} has no classes_ after fit: "
-                    "BucketedRegressor needs a classifier whose classes_ are the buckets it "
-                    "predicts (with predict_proba for soft routing)."
-                )
+            _check_classes(
+                "classifier",
+                classifier_,
+                ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
+                "predicts (with predict_proba for soft routing)",
+            )
 
         # 2. one regressor per bucket with enough rows
         y_fit = y if funcs is None else self._transformed_targets(funcs, y)

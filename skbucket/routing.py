@@ -32,10 +32,10 @@ from ._fitted import refit
 from ._frames import as_pandas
 from .bucketed import (
     _call_sub,
+    _check_classes,
+    _check_classifier,
     _class_proba,
     _column_origin,
-    _describe,
-    _estimator_type,
     _fit_kwargs,
     _fit_router,
     _is_dataframe,
@@ -247,19 +247,14 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         fitted = {}
         for role in ("known", "unseen"):
             est = clone(getattr(self, role))
-            if _estimator_type(est) == "regressor":
-                raise ValueError(
-                    f"{role} must be a classifier (it predicts each row's bucket); got the "
-                    f"regressor {_describe(est)}."
-                )
+            _check_classifier(role, est)
             spec = getattr(self, f"{role}_columns")
             Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
             origin = (None, _column_origin(X, spec))
             _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             fitted[role] = est  # the clone, whatever its fit returned
-            if not hasattr(fitted[role], "classes_"):
-                raise ValueError(f"{role} classifier {_describe(est)} has no classes_ after fit.")
+            _check_classes(f"{role} classifier", est)
             missing = np.setdiff1d(np.asarray(fitted[role].classes_), classes)
             if missing.size:  # a classifier that invents labels cannot be aligned
                 raise ValueError(
