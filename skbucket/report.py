@@ -253,7 +253,8 @@ class _Whole:
             return
         text = estimator.__repr__(N_CHAR_MAX=10**6)
         if "..." in text:
-            lines = [f"    {k}={_indented(v)}," for k, v in _set_params(estimator).items()]
+            shown = _shown_params(estimator).items()
+            lines = [f"    {k}={_indented(v, width=76)}," for k, v in shown]
             text = f"{type(estimator).__name__}(\n" + "\n".join(lines) + "\n)"
         self.text = text
 
@@ -261,7 +262,7 @@ class _Whole:
         return self.text
 
 
-def _set_params(estimator) -> dict:
+def _shown_params(estimator) -> dict:
     """The parameters of ``estimator`` a reader needs to rebuild it (see :class:`_Whole`)."""
     params = estimator.get_params(deep=False)
     try:
@@ -277,8 +278,9 @@ def _set_params(estimator) -> dict:
     return {k: v for k, v in params.items() if k in changed and not (v is None and k not in named)}
 
 
-def _indented(value) -> str:
-    return pprint.pformat(_whole(value), width=76, compact=True).replace("\n", "\n    ")
+def _indented(value, width=80) -> str:
+    """``value`` pretty-printed whole (see :func:`_whole`), its later lines indented by four."""
+    return pprint.pformat(_whole(value), width=width, compact=True).replace("\n", "\n    ")
 
 
 def _whole(value):
@@ -298,8 +300,7 @@ def _whole(value):
 def _pformat_params(params):
     lines = []
     for key, value in params.items():
-        text = pprint.pformat(_whole(value), width=80, compact=True).replace("\n", "\n    ")
-        lines.append(f"    {key}={text},")
+        lines.append(f"    {key}={_indented(value)},")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
