@@ -427,7 +427,7 @@ class DistilBertEmbedder(
             sort_key=lambda features: len(features["input_ids"]),  # exact token count
             group_key=lambda features: _models.padded_length(features, self.max_length),
             cache=open_cache(self.cache),
-            key_fn=self._key_fn(),
+            key_fn=self._key_fn(now),
             progress=self.progress,
             desc=type(self).__name__,
         )
@@ -460,11 +460,15 @@ class DistilBertEmbedder(
         model = _models.load_pretrained("AutoModel", self.model, device=device, dtype=dtype)
         return tokenizer, model, device
 
-    def _key_fn(self):
+    def _key_fn(self, fingerprint=None):
+        """Cache key of a text under this setting (``fingerprint``: the checkpoint's, when
+        the caller has it already)."""
+        if fingerprint is None:
+            fingerprint = _models.model_fingerprint(self.model)
         prefix = hash_key(
             "skbucket.DistilBertEmbedder",
             _CACHE_FORMAT,
-            _models.model_fingerprint(self.model),
+            fingerprint,
             self.pooling,
             int(self.max_length),
             bool(self.normalize),
