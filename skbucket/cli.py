@@ -48,6 +48,10 @@ TABLE_FORMATS = {
 }
 
 
+#: the field separator of each delimited-text kind in ``TABLE_FORMATS``
+SEPARATORS = {"csv": ",", "tsv": "\t"}
+
+
 #: the column ``skbucket predict`` copies in front of its predictions
 ID_COLUMN = "id"
 #: the columns read as text from CSV, TSV and XLSX files (pandas would make numbers of an
@@ -125,10 +129,8 @@ def read_table(path):
         repeated = _repeated_names(_header_names(path, kind))
         if repeated:
             frame = None
-        elif kind == "csv":
-            frame = pd.read_csv(path, **as_text)
-        elif kind == "tsv":
-            frame = pd.read_csv(path, sep="\t", **as_text)
+        elif kind in SEPARATORS:
+            frame = pd.read_csv(path, sep=SEPARATORS[kind], **as_text)
         elif kind == "parquet":
             frame = pd.read_parquet(path)
             named = [name for name in frame.index.names if name is not None]
@@ -159,11 +161,11 @@ def read_table(path):
             f"{path} repeats column name(s) in its header: {described}, counting columns "
             "from 1; column names must be unique: rename or drop the repeats"
         )
-    if kind in ("csv", "tsv"):
+    if kind in SEPARATORS:
         # pandas takes a row with one field too many everywhere (a delimiter at each line's
         # end) as an index column and shifts every column by one, and fills a short row with
         # missing values: both would be read without a word
-        ragged = _ragged_row(path, "\t" if kind == "tsv" else ",")
+        ragged = _ragged_row(path, SEPARATORS[kind])
         if ragged is not None:
             line, fields, expected = ragged
             raise CLIError(
@@ -180,13 +182,11 @@ def _ragged_row(path: Path, sep: str):
     """``(line, fields, header fields)`` of the first row of a CSV/TSV whose number of fields
     differs from the header's (blank lines skipped, as pandas does), or None."""
     import csv
-    import gzip
 
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)  # pandas reads a 200,000-character post: so must this
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
             rows = csv.reader(fh, delimiter=sep)
             expected = None
             for row in rows:
@@ -217,8 +217,9 @@ def _header_names(path: Path, kind: str) -> list:
             path, header=None, nrows=1, dtype=object, keep_default_na=False, na_values=[""]
         )
     else:
-        sep = "\t" if kind == "tsv" else ","
-        head = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        head = pd.read_csv(
+            path, sep=SEPARATORS[kind], header=None, nrows=1, dtype=str, keep_default_na=False
+        )
     return head.iloc[0].tolist() if len(head) else []
 
 
@@ -240,13 +241,17 @@ def _repeated_names(names) -> dict:
     return {name: where for name, where in positions.items() if len(where) > 1}
 
 
-def _first_non_utf8_line(path: Path):
-    """``(line number, offending byte)`` of the first line that is not UTF-8, or None."""
+def _open(path: Path, mode: str, **kwargs):
+    """Open a table file, through gzip when its name ends in ``.gz`` (as pandas reads it)."""
     import gzip
 
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    return (gzip.open if path.name.lower().endswith(".gz") else open)(path, mode, **kwargs)
+
+
+def _first_non_utf8_line(path: Path):
+    """``(line number, offending byte)`` of the first line that is not UTF-8, or None."""
     try:
-        with opener(path, "rb") as fh:
+        with _open(path, "rb") as fh:
             for number, line in enumerate(fh, start=1):
                 try:
                     line.decode("utf-8")
@@ -411,7 +416,6 @@ def save_model(estimator, path) -> Path:
 
     from .io import library_versions
 
-    path = Path(path)
     envelope = {
         "skbucket_model_file": MODEL_FILE_FORMAT,
         "versions": library_versions(),
