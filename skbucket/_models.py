@@ -722,8 +722,9 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
       ``from_pretrained`` reads: hidden files, sub-folders such as a trainer's ``runs/`` or
       ``checkpoint-500/``, and README/LICENSE/``*.md`` files skipped), its name, its size and
       the SHA-256 of its whole content, so any change to any byte of the checkpoint (a re-save
-      after fine-tuning some layers, say) changes the fingerprint. Reading the weights costs about a second per GB, once per
-      process: the result is memoised on (path, names, sizes, mtimes).
+      after fine-tuning some layers, say) changes the fingerprint. Reading the weights costs
+      about a second per GB, once per process: the result is memoised on (path, names, sizes,
+      mtimes).
     * Hub id: the id, the requested revision and the commit hash of the snapshot in the local
       Hugging Face cache when it can be resolved (otherwise only id + revision).
 

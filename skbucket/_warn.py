@@ -3,8 +3,9 @@
 A fixed ``stacklevel`` cannot do that here: the same warning is raised from a direct
 ``transform`` call, through scikit-learn's ``set_output`` and ``_fit_context`` wrappers, from a
 ``Pipeline`` step or from ``cross_val_score`` via joblib, each with another number of frames in
-between. :func:`user_stacklevel` walks up the stack past the frames of skbucket and of the libraries that
-call estimators on the user's behalf, as pandas' ``find_stack_level`` does for pandas.
+between. :func:`user_stacklevel` walks up the stack past the frames of skbucket and of the
+libraries that call estimators on the user's behalf, as pandas' ``find_stack_level`` does for
+pandas.
 """
 
 from __future__ import annotations
