@@ -32,8 +32,16 @@ def as_pandas(X):
     [1, 2]
     >>> as_pandas(pa.table({"id": [2**60 + 1, None]}))["id"].tolist()
     [1152921504606846977, <NA>]
+    >>> indexed = pd.DataFrame({"id": [7, None], "text": ["a", "b"]}).set_index("id")
+    >>> as_pandas(pa.Table.from_pandas(indexed))["text"].tolist()  # the index is no column
+    ['a', 'b']
     """
     made_by = library(X)
+    if made_by == "polars" and type(X).__name__ == "LazyFrame":
+        raise TypeError(
+            "got a polars LazyFrame, a query not yet run: call .collect() on it and pass the "
+            "resulting DataFrame."
+        )
     if made_by not in _CONVERTED or not (hasattr(X, "columns") and hasattr(X, "to_pandas")):
         return X
     import pandas as pd
@@ -44,7 +52,16 @@ def as_pandas(X):
     except ImportError:  # polars converts without it; its nullable integers stay float64
         return frame
     table = X.to_arrow() if made_by == "polars" else X
-    for position, column in enumerate(table.columns):
+    # to_pandas() turns a pandas index stored in the table (parquet written from a frame with
+    # set_index) back into the index: those fields are not columns of ``frame``, wherever
+    # they stand in the table, and the other fields keep their order
+    metadata = table.schema.pandas_metadata or {}
+    index_fields = {name for name in metadata.get("index_columns", []) if isinstance(name, str)}
+    fields = [i for i, name in enumerate(table.column_names) if name not in index_fields]
+    if len(fields) != frame.shape[1]:  # a layout not foreseen: leave to_pandas()' own dtypes
+        return frame
+    for position, field in enumerate(fields):
+        column = table.column(field)
         if column.null_count and pa.types.is_integer(column.type):
             dtype = "UInt64" if pa.types.is_unsigned_integer(column.type) else "Int64"
             frame.isetitem(position, pd.array(column.to_pylist(), dtype=dtype))

@@ -41,3 +41,29 @@ def test_anything_else_is_returned_as_is():
     series = pl.Series("a", [1, 2])  # 1-D: left to the estimator's own check
     assert as_pandas(frame) is frame and as_pandas(array) is array
     assert as_pandas(series) is series and as_pandas(None) is None
+
+
+@pytest.mark.parametrize("index_first", [False, True])
+def test_a_pandas_index_stored_in_the_table_is_not_taken_for_a_column(index_first):
+    # parquet written from a frame with set_index("id"), one id missing: to_pandas() makes
+    # the field the index again, so the columns after it moved one place to the left
+    posts = pd.DataFrame(
+        {
+            "id": pd.array([101, None, 103], dtype="Int64"),
+            "content": ["a", "b", "c"],
+            "n": pd.array([None, 2, 3], dtype="Int64"),
+        }  # fmt: skip
+    ).set_index("id")
+    table = pa.Table.from_pandas(posts)
+    if index_first:  # the index field before the columns: its values went into "content"
+        table = table.select(["id", "content", "n"]).replace_schema_metadata(table.schema.metadata)
+    frame = as_pandas(table)
+    assert frame.columns.tolist() == ["content", "n"]
+    assert frame["content"].tolist() == ["a", "b", "c"]
+    assert frame["n"].dtype == "Int64" and frame["n"].tolist()[1:] == [2, 3]
+
+
+def test_a_polars_lazy_frame_is_refused_with_how_to_run_it():
+    lazy = pl.DataFrame({"a": [1]}).lazy()
+    with pytest.raises(TypeError, match=r"LazyFrame.*\.collect\(\)"):
+        as_pandas(lazy)
