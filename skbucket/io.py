@@ -66,6 +66,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import pickle
 import platform
 import warnings
 import zipfile
@@ -204,7 +205,10 @@ def save(model, path, *, format="skops", key=None):
     Raises
     ------
     PersistenceError
-        A ``format`` other than ``"skops"``/``"joblib"``, or ``key`` with ``"joblib"``.
+        A ``format`` other than ``"skops"``/``"joblib"``, ``key`` with ``"joblib"``, or a
+        model that skops could write but not load again (it holds a lambda or a function
+        defined inside another function, e.g. as a ``PromptBuilder`` template); nothing is
+        written then.
     OSError
         When the file (or its folder) cannot be written; the message names ``path``.
 
@@ -232,6 +236,7 @@ def save(model, path, *, format="skops", key=None):
             joblib.dump(model, tmp)
             return
         payload = _skops_io().dumps(model)
+        _check_loadable(payload)
         digest = hashlib.sha256(payload).hexdigest()
         meta = {
             "format": FORMAT_NAME,
@@ -247,6 +252,45 @@ def save(model, path, *, format="skops", key=None):
             zf.writestr(_MODEL, payload)
 
     return replace_atomically(path, write, "model file")
+
+
+def _check_loadable(payload):
+    """Refuse, before anything is written, a model that skops wrote but could never load.
+
+    skops stores a function (a callable ``PromptBuilder`` template, say) by its module and
+    name, and loads it by importing that name. A lambda or a function defined inside
+    another one has no such name (skops records ``__main__.<lambda>``, or only the inner
+    function's name), so the file would be written without complaint and every later
+    :func:`load` would fail: the fitted work would be lost.
+    """
+    lost = [name for name in _skops_io().get_untrusted_types(data=payload) if not _importable(name)]
+    if lost:
+        raise PersistenceError(
+            f"cannot save this model in the skops format: it holds {', '.join(lost)}, which "
+            "cannot be imported by that name (a lambda, or a function defined inside another "
+            "function), so the file could never be loaded. Define the function at the top "
+            "level of a module (e.g. a template function in your own module) and fit again, "
+            "or use format='joblib' for a trusted file (which cannot store a lambda either)."
+        )
+
+
+def _importable(name):
+    """Whether the dotted ``name`` (module path, then attributes) resolves in this process."""
+    import importlib
+
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attribute in parts[cut:]:
+                obj = getattr(obj, attribute)
+        except AttributeError:
+            return False
+        return True
+    return False
 
 
 def _skops_io():
@@ -336,6 +380,13 @@ def _file_kind(path):
                 f"{path}: {'an empty file' if not head else 'a truncated or corrupted zip'}, "
                 "not a readable skbucket container or joblib file."
             )
+        if not _holds_pickle(path, head):
+            raise PersistenceError(
+                f"{path} is not a model file: neither a skbucket container or skops file (zip) "
+                f"nor a joblib/pickle file (it starts with {head!r}"
+                f"{_compressed_note(head)}). Pass the file written by "
+                "skbucket.io.save (or joblib.dump)."
+            )
         return "joblib"
     if _META in names or _MODEL in names:
         return "container"
@@ -345,6 +396,50 @@ def _file_kind(path):
         f"{path}: a zip file that is neither a skbucket container nor a skops file "
         f"(members {sorted(names)})."
     )
+
+
+# joblib.dump's compressed files: the compressor's magic bytes, then the pickle
+_JOBLIB_COMPRESSED = {
+    b"\x1f\x8b": "gzip",
+    b"BZ": "bz2",
+    b"\xfd7": "xz",
+    b"\x5d\x00": "lzma",
+    b"\x78\x01": "zlib",
+    b"\x78\x5e": "zlib",
+    b"\x78\x9c": "zlib",
+    b"\x78\xda": "zlib",
+}
+
+
+def _compressed_note(head):
+    kind = _JOBLIB_COMPRESSED.get(head[:2])
+    return f", {kind}-compressed, but its content is no pickle" if kind else ""
+
+
+def _holds_pickle(path, head):
+    """Whether a file that is not a zip is a pickle, plain or as joblib compresses it:
+    pickle protocol 2 and later (what joblib writes) starts with the byte 0x80."""
+    if head[:1] == b"\x80" or head[:2] == b"ZF" or head == b"\x04\x22\x4d\x18":
+        return True  # a pickle; joblib's old zlib format; lz4 (not looked into)
+    kind = _JOBLIB_COMPRESSED.get(head[:2])
+    if kind is None:
+        return False
+    import bz2
+    import gzip
+    import lzma
+
+    try:
+        if kind == "zlib":
+            with open(path, "rb") as fh:
+                first = zlib.decompressobj().decompress(fh.read(4096))[:1]
+        else:
+            options = {"format": lzma.FORMAT_ALONE} if kind == "lzma" else {}
+            opener = {"gzip": gzip.open, "bz2": bz2.open}.get(kind, lzma.open)
+            with opener(path, "rb", **options) as fh:
+                first = fh.read(1)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError):
+        return True  # a stream cut short (bz2 reads whole blocks): load names the damage
+    return first == b"\x80"
 
 
 def read_metadata(path):
@@ -487,7 +582,13 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             )
         import joblib
 
-        return joblib.load(path)
+        try:
+            return joblib.load(path)
+        except (EOFError, pickle.UnpicklingError, zlib.error) as exc:
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            raise TamperedFileError(
+                f"{path}: a truncated or corrupted joblib file ({detail}); save the model again."
+            ) from exc
 
     if kind == "container":
         meta, payload = _open_container(path)

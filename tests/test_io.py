@@ -10,6 +10,7 @@ import zipfile
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io
 from sklearn.linear_model import Ridge
@@ -312,6 +313,67 @@ def test_bad_arguments_and_files(tmp_path):
     with pytest.raises(skio.TamperedFileError, match="neither a skbucket container"):
         skio.load(odd)
     assert issubclass(skio.TamperedFileError, ValueError)
+
+
+@pytest.mark.parametrize("compress", [0, ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3), 3])
+def test_joblib_files_load_and_cut_ones_are_named_damaged(tmp_path, compress):
+    path = tmp_path / "ridge.joblib"
+    joblib.dump(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), path, compress=compress)
+    assert skio.load(path, allow_pickle=True).coef_[0] == pytest.approx(1 / 3)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(skio.TamperedFileError, match=r"ridge\.joblib: a truncated or corrupted"):
+        skio.load(path, allow_pickle=True)
+
+
+@pytest.mark.parametrize("kind", ["text", "csv.gz", "bz2"])
+def test_a_file_that_is_no_model_is_named_so(tmp_path, kind):
+    import bz2
+    import gzip
+
+    content = b"date,likes,content\n2020-01-01,3,hi\n"
+    path = tmp_path / f"posts.{kind}"
+    if kind == "text":
+        path.write_bytes(content)
+    else:
+        path.write_bytes((gzip if kind == "csv.gz" else bz2).compress(content))
+    # before: "a joblib (pickle) file" (loading needs allow_pickle), and with allow_pickle
+    # a ModuleNotFoundError named after the CSV's header line
+    for allow_pickle in (False, True):
+        with pytest.raises(skio.PersistenceError, match=r"is not a model file") as info:
+            skio.load(path, allow_pickle=allow_pickle)
+        assert "allow_pickle" not in str(info.value)
+    with pytest.raises(skio.PersistenceError, match=r"is not a model file"):
+        skio.get_untrusted_types(path)
+
+
+def _template_from_a_closure():
+    def username_only(fields):
+        return fields["username"]
+
+    return username_only
+
+
+@pytest.mark.parametrize(
+    "template", [lambda fields: fields["username"], _template_from_a_closure()]
+)
+def test_save_refuses_a_model_skops_could_not_load_again(tmp_path, template):
+    from skbucket.prompts import PromptBuilder
+
+    posts = pd.DataFrame({"username": ["ann"], "content": ["hi"]})
+    builder = PromptBuilder(template=template).fit(posts)
+    path = tmp_path / "builder.skbucket"
+    with pytest.raises(skio.PersistenceError, match=r"cannot be imported by that name"):
+        skio.save(builder, path)  # before: written, and every load failed (AttributeError)
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+    # a template defined at the top level of a module saves and loads
+    builder = PromptBuilder(template=_top_level_template).fit(posts)
+    loaded = skio.load(skio.save(builder, path), trusted=skio.get_untrusted_types(path))
+    assert loaded.transform(posts)[0, 0] == builder.transform(posts)[0, 0] == "ann: hi"
+
+
+def _top_level_template(fields):
+    return f"{fields['username']}: {fields['content']}"
 
 
 def test_fine_tuned_distilbert_classifier_round_trip(tmp_path):
