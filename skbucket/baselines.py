@@ -153,6 +153,13 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         are the frame's own values: a frame holding an int64 id column beside a float column
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
+        if isinstance(X, pd.DataFrame) and X.columns.has_duplicates:  # e.g. after a pd.concat
+            repeated = X.columns[X.columns.duplicated()][0]
+            raise ValueError(
+                f"GroupMedianRegressor: column {repeated!r} appears "
+                f"{int((X.columns == repeated).sum())} times in X; the column names of X must "
+                "be unique (rename or drop the repeated columns)."
+            )
         checked = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         if not isinstance(X, pd.DataFrame):
             return checked

@@ -448,6 +448,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         else:
             self.text_columns_ = list(self.text_columns)
         self.category_columns_ = list(self.category_columns)
+        for name, columns in (("text", self.text_columns_), ("category", self.category_columns_)):
+            repeated = pd.Index(columns)[pd.Index(columns).duplicated()]
+            if len(repeated):  # the outputs would share names / the encoder refuses them
+                raise PostFeaturesError(
+                    f"PostFeatures: {name}_columns names {repeated[0]!r} more than once "
+                    f"({list(columns)}); name each column once."
+                )
         self._check_columns(X)
         self.day_month_examples_ = (
             () if self.date_column is None else day_month_examples(X[self.date_column])
@@ -492,6 +499,14 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         elif reset:
             _check_n_features(self, X, reset=True)
         if reset:
+            repeated = X.columns[X.columns.duplicated()] if isinstance(X, pd.DataFrame) else []
+            if len(repeated):  # e.g. after a pd.concat; feature_names_in_ must be unique
+                raise PostFeaturesError(
+                    f"PostFeatures: column {repeated[0]!r} appears "
+                    f"{int((X.columns == repeated[0]).sum())} times in X; the column names "
+                    "of X must be unique (rename or drop the repeated columns, even ones "
+                    "PostFeatures does not read: it records every name in feature_names_in_)."
+                )
             _check_feature_names(self, X, reset=True)
         if X.shape[0] == 0:
             raise PostFeaturesError(

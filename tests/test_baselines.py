@@ -137,6 +137,13 @@ def test_predict_checks_columns_like_fit():
         model.predict(X[["inferred_company", "username", "content"]])
 
 
+def test_a_repeated_column_name_is_named():
+    X, y = _posts()
+    twice = pd.concat([X, X[["content"]]], axis=1)  # before: narwhals' DuplicateError
+    with pytest.raises(ValueError, match="column 'content' appears 2 times in X"):
+        GroupMedianRegressor().fit(twice, y)
+
+
 def test_clone_and_cross_val_score():
     X, y = _posts()
     model = GroupMedianRegressor(min_count=2)

@@ -164,6 +164,34 @@ def test_transform_names_a_column_that_appears_twice(column):
         pf.transform(twice)
 
 
+@pytest.mark.parametrize("column", ["date", "note"])
+def test_fit_names_a_column_that_appears_twice(column):
+    # before: narwhals' DuplicateError from inside scikit-learn, for unread columns too
+    X = pd.DataFrame(
+        {
+            "content": ["a", "b"],
+            "username": ["u", "v"],
+            "date": ["2020-01-01", "2020-01-02"],
+            "note": [1, 2],
+        }  # fmt: skip
+    )
+    twice = pd.concat([X, X[[column]]], axis=1)
+    pf = PostFeatures(media_column=None, category_columns=["username"], cv=2)
+    with pytest.raises(PostFeaturesError, match=f"column '{column}' appears 2 times in X"):
+        pf.fit(twice, [1, 2])
+
+
+@pytest.mark.parametrize("parameter", ["text_columns", "category_columns"])
+def test_a_column_named_twice_in_a_parameter_is_refused(parameter):
+    X = pd.DataFrame({"content": ["a", "b"], "username": ["u", "v"]})
+    column = "content" if parameter == "text_columns" else "username"
+    params = {"text_columns": ["content"], "category_columns": ["username"]}
+    params[parameter] = [column, column]  # before: repeated output names / DuplicateError
+    pf = PostFeatures(date_column=None, media_column=None, cv=2, **params)
+    with pytest.raises(PostFeaturesError, match=f"{parameter} names '{column}' more than once"):
+        pf.fit(X, [1, 2])
+
+
 def test_unparseable_date_raises_with_invalid_dates_raise():
     X = pd.DataFrame({"date": ["2020-03-02", "31/31/2020"]})
     pf = PostFeatures(
