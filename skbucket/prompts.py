@@ -894,8 +894,20 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         missing = frozenset(f for f in TEMPLATE_FIELDS if fields.get(f) is None)
         filled = {f: UNKNOWN if fields.get(f) is None else fields[f] for f in TEMPLATE_FIELDS}
         if isinstance(template, str):
-            return template.format(**filled)
-        result = template({**filled, "missing": missing})
+            try:
+                return template.format(**filled)
+            except (IndexError, KeyError, AttributeError, ValueError, TypeError) as exc:
+                # fit tries the template on "unknown" only: {content[40]} fails on a short post
+                raise PromptError(
+                    f"PromptBuilder: template {template!r} cannot be filled for row {row!r} "
+                    f"({type(exc).__name__}: {exc}); index or format a field only in ways "
+                    "every post allows, or pass a callable template."
+                ) from exc
+        try:
+            result = template({**filled, "missing": missing})
+        except Exception as exc:
+            exc.add_note(f"(PromptBuilder: in the template callable, for row {row!r})")
+            raise
         if not isinstance(result, str):
             raise PromptError(
                 f"PromptBuilder: the template callable returned {type(result).__name__} for "

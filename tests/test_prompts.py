@@ -201,6 +201,20 @@ def test_callable_template_returning_non_str_names_row():
         PromptBuilder(template=lambda f: 1).fit_transform(frame)
 
 
+def test_a_template_that_fails_on_one_row_names_the_row():
+    frame = pd.DataFrame({"content": ["hello", "ab"]}, index=[10, 11])
+    builder = PromptBuilder(template="{content[3]}").fit(frame)  # "unknown"[3] is fine
+    with pytest.raises(PromptError, match=r"cannot be filled for row 11 \(IndexError"):
+        builder.transform(frame)  # before: a bare IndexError, no row
+
+    def template(fields):
+        return fields["content"][3]
+
+    with pytest.raises(IndexError) as info:
+        PromptBuilder(template=template).fit_transform(frame)
+    assert "template callable, for row 11" in "".join(info.value.__notes__)
+
+
 def test_dates_datetime_objects_tz_aware_and_mixed_formats():
     naive = pd.Timestamp("2020-12-12 10:00")
     aware = pd.Timestamp("2020-12-12 01:00", tz="Europe/Berlin")  # 00:00 UTC
