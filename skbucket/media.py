@@ -53,6 +53,7 @@ import os
 import re
 import socket
 import stat
+import sys
 import threading
 import time
 import urllib.error
@@ -261,9 +262,11 @@ def _is_missing(value: Any) -> bool:
     if type(value).__name__ in ("NAType", "NaTType"):
         return True
     try:
-        return bool(value != value)  # NaN-like numpy scalars
+        unequal = value != value  # NaN-like numpy scalars
     except (TypeError, ValueError):
         return False
+    # an array compared with itself gives an array (true for any non-empty one): not missing
+    return type(unequal).__name__ == "bool" and bool(unequal)
 
 
 def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> list[MediaRef]:
@@ -284,7 +287,8 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
           error, not one path;
         * any of these texts quoted once more (``"'[Photo(...)]'"``, as a CSV cell written
           twice gives) or after a byte-order mark: read without the quotes or the mark;
-        * a list/tuple/1-D array of any of these (flattened one level, in order);
+        * a list, tuple or 1-D numpy or pandas array of any of these (flattened one level,
+          in order; e.g. the cells of ``frame.groupby("post")["path"].unique()``);
         * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]`` (``None`` and
           ``""`` inside a list, or inside the text of one, are skipped); so are the texts
           ``"None"`` (the scraper's text for a post without media: ``repr(None)``), ``"nan"``
@@ -348,7 +352,15 @@ _NO_MEDIA_TEXTS = frozenset({"None", "nan", "NaN"})
 
 
 def _is_array(value: Any) -> bool:
-    return type(value).__name__ == "ndarray" and getattr(value, "ndim", None) == 1
+    """A 1-D numpy array, or a pandas array (``pd.array``, ``Series.unique()`` of strings)."""
+    if type(value).__name__ == "ndarray":
+        return getattr(value, "ndim", None) == 1
+    pandas = sys.modules.get("pandas")  # not imported here: an array of it exists only if it is
+    return (
+        pandas is not None
+        and isinstance(value, pandas.api.extensions.ExtensionArray)
+        and value.ndim == 1
+    )
 
 
 def _parse_one(value: Any, size: str) -> list[MediaRef]:

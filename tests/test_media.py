@@ -127,6 +127,17 @@ def test_parse_media_empty_values(value):
     assert parse_media(value) == []
 
 
+@pytest.mark.parametrize("dtype", ["string", "str", "string[pyarrow]", "object"])
+def test_parse_media_reads_a_pandas_array_as_a_list(dtype):
+    # e.g. frame.astype({"path": "string"}).groupby("post")["path"].unique(): before, such a
+    # cell was taken for a missing value (no media, no warning)
+    cell = pd.array(["a.png", None, "b.png"], dtype=dtype)
+    assert parse_media(cell) == [MediaRef("a.png", "image"), MediaRef("b.png", "image")]
+    frame = pd.DataFrame({"post": [1, 1, 2], "path": ["a.png", "b.png", "c.png"]})
+    cells = frame.astype({"path": "string"}).groupby("post")["path"].unique()
+    assert [[ref.url for ref in parse_media(c)] for c in cells] == [["a.png", "b.png"], ["c.png"]]
+
+
 def test_parse_media_plain_paths_urls_and_lists(tmp_path):
     assert parse_media("https://example.org/a.jpg") == [
         MediaRef("https://example.org/a.jpg", "image")

@@ -462,6 +462,9 @@ def test_as_text_list_missing_numbers_and_bad_values():
         as_text_list(pd.Series(["x", None], index=["a", "b"]), missing="error")
     with pytest.raises(TextInputError, match="row 2: expected a text.*dict"):
         as_text_list(["a", "b", {"no": 1}])
+    # an array in a cell is no missing value (before: "" for any non-empty pandas array)
+    with pytest.raises(TextInputError, match="row 1: expected a text.*StringArray"):
+        as_text_list(["a", pd.array(["b", "c"], dtype="string")])
 
 
 def test_as_text_list_shape_errors_name_the_problem():
