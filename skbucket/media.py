@@ -367,7 +367,7 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
     if isinstance(value, MediaRef):
         return [value]
     if isinstance(value, os.PathLike):
-        return [MediaRef(os.fspath(value), "image")]
+        return [MediaRef(_path_text(value), "image")]
     if isinstance(value, str):
         text = value.strip().lstrip("\ufeff").strip()  # a byte-order mark left by a reader
         if (
@@ -495,6 +495,19 @@ def _ref_from_call(node: ast.Call, text: str, size: str) -> MediaRef:
 # ---------------------------------------------------------------------------------------------
 # reading bytes
 # ---------------------------------------------------------------------------------------------
+def _path_text(path: os.PathLike) -> str:
+    """A local path as text that reads back as that path, not as a URL: a relative name
+    whose first part looks like a scheme (``shot:1.png``) gets a leading ``./``."""
+    text = os.fspath(path)
+    try:
+        scheme = urllib.parse.urlsplit(text).scheme
+    except ValueError:
+        return text
+    if scheme and not (len(scheme) == 1 and os.name == "nt"):  # "C:\\..." on Windows
+        return os.path.join(os.curdir, text)
+    return text
+
+
 def _ref_to_str(ref: Any) -> str:
     if isinstance(ref, MediaRef):
         return ref.url
@@ -1094,8 +1107,8 @@ def load_image(
 # batched, threaded fetching
 # ---------------------------------------------------------------------------------------------
 def _ref_key(ref: Any) -> str:
-    try:
-        return _ref_to_str(ref)
+    try:  # a Path and a text are one ref only when they read the same file
+        return _path_text(ref) if isinstance(ref, os.PathLike) else _ref_to_str(ref)
     except MediaError:
         return f"<invalid {id(ref)}>"
 

@@ -138,6 +138,19 @@ def test_parse_media_reads_a_pandas_array_as_a_list(dtype):
     assert [[ref.url for ref in parse_media(c)] for c in cells] == [["a.png", "b.png"], ["c.png"]]
 
 
+def test_a_path_whose_name_looks_like_a_url_stays_a_local_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (3, 2), "red").save("shot:1.png")
+    (ref,) = parse_media(Path("shot:1.png"))  # before: 'shot:1.png', read as scheme 'shot'
+    assert load_image(ref).size == (3, 2)
+    assert parse_media(Path(tmp_path / "a:b.png"))[0].url == str(tmp_path / "a:b.png")
+    # a text and a Path of the same characters are two refs: the text has a scheme
+    for refs in (["shot:1.png", Path("shot:1.png")], [Path("shot:1.png"), "shot:1.png"]):
+        for ref, result in ImageFetcher(max_workers=1).fetch_bytes(refs):
+            expected = bytes if isinstance(ref, Path) else UnsupportedSchemeError
+            assert isinstance(result, expected), (refs, ref, result)
+
+
 def test_parse_media_plain_paths_urls_and_lists(tmp_path):
     assert parse_media("https://example.org/a.jpg") == [
         MediaRef("https://example.org/a.jpg", "image")
