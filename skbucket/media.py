@@ -657,6 +657,7 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
     def __init__(self, ref: Any):
         super().__init__()
         self._ref = ref
+        self.target = None  # the last URL redirected to (None: no redirect)
 
     def http_error_302(self, req, fp, code, msg, headers):
         # The stdlib checks the target scheme itself but allows ftp:, and reports the others
@@ -680,6 +681,7 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         self._check(newurl, code, fp)
+        self.target = newurl
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -771,12 +773,13 @@ class _WatchedHTTPSHandler(_WatchedHandler, urllib.request.HTTPSHandler):
 def _opener(ref: Any, deadline: _Deadline) -> urllib.request.OpenerDirector:
     # Built by hand (not build_opener) so no ftp:, file: or data: handler is installed.
     opener = urllib.request.OpenerDirector()
+    opener.redirects = _SafeRedirectHandler(ref)  # its target names where a failure happened
     for handler in (
         urllib.request.ProxyHandler(),
         _WatchedHTTPHandler(deadline),
         _WatchedHTTPSHandler(deadline),
         urllib.request.HTTPDefaultErrorHandler(),
-        _SafeRedirectHandler(ref),
+        opener.redirects,
         urllib.request.HTTPErrorProcessor(),
         urllib.request.UnknownHandler(),
     ):
@@ -849,8 +852,9 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
     overall = MediaFetchError(
         f"timed out: no complete answer within {timeout} s", ref, transient=True
     )
+    opener = _opener(ref, deadline)
     try:
-        response = _opener(ref, deadline).open(request, timeout=timeout)
+        response = opener.open(request, timeout=timeout)
     except MediaError:  # a refused redirect: that, not the clock, is the answer
         raise
     except urllib.error.HTTPError as exc:
@@ -872,11 +876,16 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         transient = isinstance(reason, (OSError, http.client.HTTPException)) and not isinstance(
             reason, (ValueError, http.client.InvalidURL)
         )
+        # after a redirect the failure is the target's: the ref's own host answered, so
+        # it is unreachable (for ImageFetcher's per-host breaker) only if the target is on it
+        target = opener.redirects.target
         raise MediaFetchError(
-            f"cannot fetch ({type(reason).__name__}: {reason})",
+            f"cannot fetch{f' the redirect target {target!r}' if target else ''} "
+            f"({type(reason).__name__}: {reason})",
             ref,
             transient=transient,
-            unreachable=_is_unreachable(reason),
+            unreachable=_is_unreachable(reason)
+            and (target is None or _http_host(target) == _http_host(url)),
         ) from None
     if deadline.expired:  # cut off while reading the headers (http.client takes EOF as their end)
         response.close()

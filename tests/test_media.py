@@ -609,6 +609,9 @@ def server(photo_jpeg, images):
                 self._send(307, headers=[("Location", "data:image/png;base64,AAAA")])
             elif path == "/redirect-loop":
                 self._send(302, headers=[("Location", "/redirect-loop")])
+            elif path.startswith("/redirect-away/"):  # /redirect-away/<port>/<name>
+                port, name = path.split("/")[2:4]
+                self._send(302, headers=[("Location", f"http://127.0.0.1:{port}/{name}")])
             elif path.startswith("/flaky"):  # 500 the first time, then the photo
                 if count == 1:
                     self._send(500, b"oops")
@@ -1233,6 +1236,21 @@ def test_fetcher_stops_asking_a_host_that_cannot_be_reached(server, photo_jpeg, 
         again = dict(fetcher.fetch_bytes(dead))
         n_tried = sum("not tried" not in str(error) for error in again.values())
         assert n_tried == (2 if limit else 6)
+
+
+def test_a_dead_redirect_target_does_not_stop_the_host_that_redirected(
+    server, photo_jpeg, closed_port
+):
+    moved = [server.url(f"/redirect-away/{closed_port}/{i}.jpg") for i in range(4)]
+    with pytest.raises(MediaFetchError, match="the redirect target 'http://127.0.0.1:") as info:
+        read_bytes(moved[0], retries=0, **FAST)
+    assert f":{closed_port}/0.jpg'" in str(info.value)  # the dead host is named
+    assert not info.value.unreachable  # the ref's own host answered (with the redirect)
+    good = [server.url(f"/good.jpg?t=after-redirects-{i}") for i in range(2)]
+    fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=0, **FAST)
+    results = dict(fetcher.fetch_bytes([*moved, *good]))
+    assert all(results[ref] == photo_jpeg for ref in good)  # before: "not tried: host ..."
+    assert all("not tried" not in str(results[ref]) for ref in moved)
 
 
 def test_host_breaker_counts_failures_in_a_row_per_host():
