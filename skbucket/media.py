@@ -803,7 +803,11 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
                         unreachable=exc.unreachable,
                     ) from exc
                 raise
-        time.sleep(backoff * (2**attempt))
+        stop = getattr(_worker, "stop", None)
+        if stop is None:
+            time.sleep(backoff * (2**attempt))
+        else:
+            stop.wait(backoff * (2**attempt))  # ends early when the batch is closed
         attempt += 1
 
 
@@ -840,11 +844,66 @@ def _is_unreachable(reason: BaseException) -> bool:
 
 
 def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
+    stop = getattr(_worker, "stop", None)  # set on an ImageFetcher's threads
+    if stop is not None and stop.is_set():
+        raise _cancelled(ref)
     deadline = _Deadline(timeout)
+    if stop is not None:
+        stop.watch(deadline)
     try:
         return _http_attempt(url, ref, timeout, max_bytes, deadline)
+    except MediaError:
+        if stop is not None and stop.is_set():  # its sockets were shut down by the stop
+            raise _cancelled(ref) from None
+        raise
     finally:
         deadline.cancel()
+        if stop is not None:
+            stop.unwatch(deadline)
+
+
+def _cancelled(ref: Any) -> MediaFetchError:
+    return MediaFetchError("cancelled: the batch fetching it was closed", ref)
+
+
+#: ``_worker.stop``: the :class:`_Stop` of the ImageFetcher call this pool thread works for
+_worker = threading.local()
+
+
+class _Stop:
+    """Closing an :class:`ImageFetcher` call (Ctrl-C, an error, ``close()``) sets this: its
+    threads' HTTP attempts in flight are cut (their sockets shut down, as by the deadline),
+    no new attempt starts and a retry's back-off wait ends, so the threads finish within
+    moments instead of running their timeouts and retries to the end."""
+
+    def __init__(self):
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._deadlines: set[_Deadline] = set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> None:
+        self._event.wait(seconds)
+
+    def set(self) -> None:
+        with self._lock:
+            self._event.set()
+            deadlines = list(self._deadlines)
+        for deadline in deadlines:
+            deadline._expire()
+
+    def watch(self, deadline: _Deadline) -> None:
+        with self._lock:
+            if not self._event.is_set():
+                self._deadlines.add(deadline)
+                return
+        deadline._expire()
+
+    def unwatch(self, deadline: _Deadline) -> None:
+        with self._lock:
+            self._deadlines.discard(deadline)
 
 
 def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
@@ -1268,7 +1327,10 @@ class ImageFetcher:
 
         Lazy: references are read from ``refs`` as the pool needs them, at most
         ``prefetch`` ahead of the consumer. Identical references in flight at the same time
-        are fetched once. Closing the iterator early cancels the pending work.
+        are fetched once. Closing the iterator early (its ``close()``; wrap a loop that may
+        raise or be interrupted in :func:`contextlib.closing`, as the captioner does) cancels
+        the pending work and cuts the HTTP fetches in flight and their retries: the threads
+        end within moments (a custom ``loader`` runs to its end).
 
         Parameters
         ----------
@@ -1318,7 +1380,8 @@ class ImageFetcher:
         return self._generate(iter(refs), work, max_workers, window)
 
     @staticmethod
-    def _guarded(work: Callable[[Any], Any], ref: Any):
+    def _guarded(work: Callable[[Any], Any], ref: Any, stop: _Stop):
+        _worker.stop = stop
         try:
             return work(ref)
         except MediaError as exc:
@@ -1327,9 +1390,12 @@ class ImageFetcher:
             error = MediaFetchError(f"unexpected {type(exc).__name__}: {exc}", ref)
             error.__cause__ = exc
             return error
+        finally:
+            _worker.stop = None
 
     def _generate(self, refs, work, max_workers, window):
         pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="skbucket-media")
+        stop = _Stop()
         pending: deque[tuple[Any, str, Future]] = deque()
         inflight: dict[str, list] = {}  # key -> [future, count of pending entries]
 
@@ -1337,7 +1403,7 @@ class ImageFetcher:
             key = _ref_key(ref)
             entry = inflight.get(key)
             if entry is None:
-                entry = inflight[key] = [pool.submit(self._guarded, work, ref), 0]
+                entry = inflight[key] = [pool.submit(self._guarded, work, ref, stop), 0]
             entry[1] += 1
             pending.append((ref, key, entry[0]))
 
@@ -1364,6 +1430,7 @@ class ImageFetcher:
                     del inflight[key]
                 yield ref, result
         finally:
+            stop.set()  # what is still running ends at once (a custom loader excepted)
             pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -1253,6 +1253,28 @@ def test_a_dead_redirect_target_does_not_stop_the_host_that_redirected(
     assert all("not tried" not in str(results[ref]) for ref in moved)
 
 
+@pytest.mark.parametrize("route", ["/trickle-headers?t=stop", "/always500?t=stop"])
+def test_closing_a_fetch_cuts_the_fetches_in_flight_and_their_retries(server, photo_jpeg, route):
+    # a minute-long attempt (headers that never end), or back-off waits of a minute between
+    # retries: before, the threads ran them to the end after close() (and Ctrl-C), and the
+    # interpreter waited for them at exit
+    before = set(threading.enumerate())
+    fetcher = ImageFetcher(max_workers=3, timeout=60, retries=2, backoff=60)
+    refs = [server.url("/good.jpg?t=stop"), *[server.url(f"{route}-{i}") for i in range(2)]]
+    stream = fetcher.fetch_bytes(refs)
+    _, first = next(stream)
+    assert first == photo_jpeg
+    time.sleep(SHORT)  # the other two are in flight (or waiting to retry)
+    stream.close()
+    threads = [
+        t for t in set(threading.enumerate()) - before if t.name.startswith("skbucket-media")
+    ]
+    assert threads
+    for thread in threads:
+        thread.join(timeout=20)  # a liveness bound, far below the minute each would take
+    assert not [t for t in threads if t.is_alive()]
+
+
 def test_host_breaker_counts_failures_in_a_row_per_host():
     from skbucket.media import _HostBreaker
 
