@@ -398,38 +398,89 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- model files
-#: marks a joblib file written by ``skbucket fit``; bump when the envelope changes
-MODEL_FILE_FORMAT = 1
+#: marks a model file written by ``skbucket fit``; bump when the layout changes. Format 2: a
+#: small header pickle (this number and the library versions: plain dict, str and int) followed
+#: by the estimator's joblib pickle, so the versions are read, and an incompatible file named,
+#: before the estimator is unpickled (which may fail on another version). Format 1 (one joblib
+#: pickle of ``{"skbucket_model_file": 1, "versions": ..., "estimator": ...}``) is still read.
+MODEL_FILE_FORMAT = 2
 #: libraries whose (major, minor) must match between writing and reading a model file
 _COMPATIBLE = ("skbucket", "scikit-learn")
 
 
 def save_model(estimator, path) -> Path:
-    """Write ``estimator`` as a joblib file that records the library versions it was made with.
+    """Write ``estimator`` to a model file that records the library versions it was made with.
 
-    The file is a pickle (trusted input only); see :mod:`skbucket.io` for the safe skops
+    The file is a pickle (trusted input only): a header with the versions of skbucket,
+    scikit-learn and the other libraries, then the estimator as :func:`joblib.dump` writes
+    it; :func:`load_model` reads the header first. See :mod:`skbucket.io` for the safe skops
     format. It is written to a temporary name and renamed, so a crash or a failed write never
     leaves half a file, keeps an existing file at ``path`` as it was and leaves no temporary
     file behind (an ``OSError`` naming ``path`` says why).
     """
-    import joblib
-
     from .io import library_versions
 
-    envelope = {
-        "skbucket_model_file": MODEL_FILE_FORMAT,
-        "versions": library_versions(),
-        "estimator": estimator,
-    }
-    return replace_atomically(path, lambda tmp: joblib.dump(envelope, tmp), "model file")
+    header = {"skbucket_model_file": MODEL_FILE_FORMAT, "versions": library_versions()}
+    return replace_atomically(
+        path, lambda tmp: _write_model_file(tmp, header, estimator), "model file"
+    )
+
+
+def _write_model_file(path, header, estimator) -> None:
+    import pickle
+
+    import joblib
+
+    with open(path, "wb") as fh:
+        pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        joblib.dump(estimator, fh)
+
+
+def _read_header(fh):
+    """A model file's header pickle: plain containers, text and numbers only (any other class,
+    such as the estimator of a format-1 file, stops it: nothing is imported or run)."""
+    import pickle
+
+    class Plain(pickle.Unpickler):
+        def find_class(self, module, name):
+            raise pickle.UnpicklingError(f"not a plain header ({module}.{name})")
+
+    return Plain(fh).load()
 
 
 def _major_minor(version: str) -> tuple[str, ...]:
     return tuple(str(version).split(".")[:2])
 
 
+def _check_versions(path, written) -> None:
+    from .io import library_versions
+
+    running = library_versions()
+    if not isinstance(written, dict):
+        raise CLIError(f"{path}: its version record is damaged; refit it with `skbucket fit`")
+    for name in _COMPATIBLE:
+        if _major_minor(written.get(name, "?")) != _major_minor(running.get(name, "?")):
+            raise CLIError(
+                f"model file {path} was written with {name} {written.get(name, 'unknown')}, "
+                f"this is {name} {running.get(name, 'unknown')}: incompatible version; refit "
+                "it with `skbucket fit` or install the version it was written with"
+            )
+
+
+def _cannot_load(path, exc) -> CLIError:
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return CLIError(
+        f"cannot load model file {path}: {detail} (not a skbucket model file, or one "
+        "written by an incompatible version; refit it with `skbucket fit`)"
+    )
+
+
 def load_model(path):
     """Load a model file written by :func:`save_model`, refusing incompatible versions.
+
+    The versions are read from the file's header and checked before the estimator is
+    unpickled, so a file from an incompatible skbucket or scikit-learn version is named as
+    such even when its estimator cannot be unpickled here.
 
     Raises
     ------
@@ -440,41 +491,48 @@ def load_model(path):
     """
     import joblib
 
-    from .io import library_versions
-
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
+    try:
+        with open(path, "rb") as fh:
+            try:
+                header = _read_header(fh)
+            except Exception:
+                header = None  # no header: a format-1 file, or not a model file at all
+            if isinstance(header, dict) and header.get("skbucket_model_file") == MODEL_FILE_FORMAT:
+                _check_versions(path, header.get("versions"))
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # versions were checked above
+                        estimator = joblib.load(fh)
+                except Exception as exc:
+                    raise _cannot_load(path, exc) from exc
+                return _check_estimator(path, estimator)
+    except OSError as exc:
+        raise _cannot_load(path, exc) from exc
+    # format 1: one joblib pickle holding the versions beside the estimator (for a file of
+    # another format this reads its header, and the format check below names it)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # version warnings are checked below, precisely
             envelope = joblib.load(path)
     except Exception as exc:
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise CLIError(
-            f"cannot load model file {path}: {detail} (not a skbucket model file, or one "
-            "written by an incompatible version; refit it with `skbucket fit`)"
-        ) from exc
+        raise _cannot_load(path, exc) from exc
     if not (isinstance(envelope, dict) and "skbucket_model_file" in envelope):
         raise CLIError(f"{path} is not a model file written by `skbucket fit`")
-    if envelope["skbucket_model_file"] != MODEL_FILE_FORMAT:
+    if envelope["skbucket_model_file"] != 1:
         raise CLIError(
             f"{path} uses model file format {envelope['skbucket_model_file']}, this skbucket "
             f"reads format {MODEL_FILE_FORMAT}; refit it with `skbucket fit`"
         )
-    written, running = envelope.get("versions"), library_versions()
-    if not isinstance(written, dict):
-        raise CLIError(f"{path}: its version record is damaged; refit it with `skbucket fit`")
-    for name in _COMPATIBLE:
-        if _major_minor(written.get(name, "?")) != _major_minor(running.get(name, "?")):
-            raise CLIError(
-                f"model file {path} was written with {name} {written.get(name, 'unknown')}, "
-                f"this is {name} {running.get(name, 'unknown')}: incompatible version; refit "
-                "it with `skbucket fit` or install the version it was written with"
-            )
+    _check_versions(path, envelope.get("versions"))
     if "estimator" not in envelope:
         raise CLIError(f"{path}: the model file holds no estimator; refit it with `skbucket fit`")
-    estimator = envelope["estimator"]
+    return _check_estimator(path, envelope["estimator"])
+
+
+def _check_estimator(path, estimator):
     if not callable(getattr(estimator, "predict", None)):
         raise CLIError(
             f"{path}: the model file holds a {type(estimator).__name__}, not an estimator that "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import pickle
 import re
 import subprocess
 import sys
@@ -75,11 +76,16 @@ def assert_predicts_in_memory(model_file, data, frame, out_csv, capsys):
     assert preds["prediction"].to_numpy() == pytest.approx(expected)
 
 
+def read_model_file(path):
+    """``(header, estimator)`` of a model file written by ``skbucket fit``."""
+    with open(path, "rb") as fh:
+        return pickle.load(fh), joblib.load(fh)
+
+
 def test_fit_writes_a_versioned_model_file(model_file):
-    envelope = joblib.load(model_file)
-    assert envelope["skbucket_model_file"] == cli.MODEL_FILE_FORMAT
-    assert envelope["versions"]["skbucket"]
-    model = envelope["estimator"]
+    header, model = read_model_file(model_file)
+    assert header["skbucket_model_file"] == cli.MODEL_FILE_FORMAT == 2
+    assert header["versions"]["skbucket"] and set(header) == {"skbucket_model_file", "versions"}
     assert [name for name, _ in model.steps] == ["caption", "prompt", "features", "model"]
 
 
@@ -452,8 +458,8 @@ def _fail_after_writing_part(real):
     import errno
 
     def write(obj, path, *args, **kwargs):
-        if hasattr(path, "write"):  # an open (text) handle: a compressed file's
-            path.write("half a file")
+        if hasattr(path, "write"):  # an open handle: a compressed file's (text), the model's
+            path.write(b"half a file" if "b" in getattr(path, "mode", "") else "half a file")
         else:
             Path(path).write_bytes(b"half a file")
         raise OSError(errno.EFBIG, "File too large")
@@ -643,20 +649,57 @@ def test_missing_columns_are_named(workdir, model_file, capsys):
 
 
 def test_model_from_an_incompatible_version_is_refused(workdir, model_file, capsys):
-    envelope = joblib.load(model_file)
-    envelope["versions"]["scikit-learn"] = "0.24.2"
+    header, model = read_model_file(model_file)
+    header["versions"]["scikit-learn"] = "0.24.2"
     old = workdir / "old.joblib"
-    joblib.dump(envelope, old)
+    cli._write_model_file(old, header, model)
     code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR
     assert "scikit-learn 0.24.2" in err and "incompatible" in err
 
 
+def test_the_versions_are_checked_before_the_model_is_unpickled(workdir, model_file, capsys):
+    # a pickle of a class that is not there when the file is read (a module another version of
+    # a library renamed: numpy._core for numpy 1, say)
+    gone = b"cno_such_module_of_another_version\nThing\n)\x81."
+    header, _ = read_model_file(model_file)
+    path = workdir / "unloadable.joblib"
+    for sklearn_version, message in [
+        ("0.24.2", "written with scikit-learn 0.24.2"),  # before: "No module named ..."
+        (header["versions"]["scikit-learn"], "No module named 'no_such_module_of_another"),
+    ]:
+        versions = {**header["versions"], "scikit-learn": sklearn_version}
+        with open(path, "wb") as fh:
+            pickle.dump({"skbucket_model_file": 2, "versions": versions}, fh)
+            fh.write(gone)
+        code, _, err = run(["evaluate", path, workdir / "posts.csv.gz"], capsys)
+        assert code == cli.EXIT_ERROR and message in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_a_format_1_model_file_is_still_read(workdir, model_file, posts_csv, capsys):
+    header, model = read_model_file(model_file)
+    old = workdir / "format1.joblib"
+    joblib.dump({"skbucket_model_file": 1, "versions": header["versions"], "estimator": model}, old)
+    assert [name for name, _ in cli.load_model(old).steps][-1] == "model"
+    envelope = {"skbucket_model_file": 1, "versions": dict(header["versions"]), "estimator": model}
+    envelope["versions"]["skbucket"] = "0.0.1"
+    joblib.dump(envelope, old)
+    with pytest.raises(cli.CLIError, match="written with skbucket 0.0.1"):
+        cli.load_model(old)
+    newer = workdir / "format3.joblib"
+    cli._write_model_file(newer, {"skbucket_model_file": 3, "versions": {}}, model)
+    with pytest.raises(
+        cli.CLIError, match="uses model file format 3, this skbucket reads format 2"
+    ):
+        cli.load_model(newer)
+
+
 def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, capsys):
-    envelope = joblib.load(model_file)
-    envelope["versions"] = None
+    header, model = read_model_file(model_file)
+    header["versions"] = None
     damaged = workdir / "damaged.joblib"
-    joblib.dump(envelope, damaged)
+    cli._write_model_file(damaged, header, model)
     code, _, err = run(["evaluate", damaged, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR and "version record is damaged" in err
     assert len(err.strip().splitlines()) == 1
@@ -673,8 +716,9 @@ def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, ca
 def test_a_model_file_without_a_usable_estimator_is_one_line(
     workdir, model_file, posts_csv, edit, message, capsys
 ):
-    envelope = joblib.load(model_file)
-    edit(envelope)
+    header, model = read_model_file(model_file)
+    envelope = {"skbucket_model_file": 1, "versions": header["versions"], "estimator": model}
+    edit(envelope)  # a format-1 file (the estimator beside the versions)
     broken = workdir / "no-estimator.joblib"
     joblib.dump(envelope, broken)
     for args in (
