@@ -972,7 +972,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     def _sk_visual_block_(self):
         """HTML diagram: the classifier, then one regressor per bucket."""
-        from sklearn.utils._repr_html.estimator import _VisualBlock
+        try:
+            from sklearn.utils._repr_html.estimator import _VisualBlock
+        except ImportError:  # scikit-learn < 1.7
+            from sklearn.utils._estimator_html_repr import _VisualBlock
 
         fitted = hasattr(self, "regressors_")
         clf = self.classifier_ if fitted else self.classifier
