@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -112,3 +114,34 @@ def test_wheel_is_small_and_carries_the_data(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("tweets.csv.gz") for n in names)
     assert any(n.endswith(".csv.gz") and "captioned" in n for n in names)
+
+
+def test_sdist_carries_what_its_tests_need(tmp_path):
+    """The sdist holds the whole test suite with its helpers (conftest, tiny models), the docs,
+    examples and the Makefile's tools; before, setuptools took only tests/test_*.py."""
+    pytest.importorskip("setuptools")
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs the git checkout (the sdist is built from a copy of its files)")
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
+    source = tmp_path / "src"
+    for name in tracked:  # a copy, so the build writes nothing into the checkout
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, source / name)
+    subprocess.run(
+        [sys.executable, "-c", "from setuptools import build_meta as b; b.build_sdist('dist')"],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
+    (sdist,) = (source / "dist").glob("skbucket-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    wanted = [
+        n
+        for n in tracked
+        if n.startswith(("tests/", "docs/", "examples/", "tools/", "skbucket/")) or n == "Makefile"
+    ]
+    assert sorted(set(wanted) - names) == []
+    assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
