@@ -297,9 +297,11 @@ def _skops_io():
     try:
         import skops.io as sio
     except ImportError as exc:
+        # skops installed but too old for this scikit-learn fails to import too
         raise ImportError(
-            "the skops format needs the skops package: pip install skops (a dependency of "
-            "skbucket; or save with format='joblib' for trusted files)"
+            f"the skops format needs the skops package, which cannot be imported ({exc}): "
+            "pip install --upgrade 'skops>=0.11' (a dependency of skbucket; or save with "
+            "format='joblib' for trusted files)"
         ) from exc
     return sio
 

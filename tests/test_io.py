@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import zipfile
 
 import joblib
@@ -432,3 +433,10 @@ def test_seed_pipeline_round_trip(shared_data, tmp_path):
     documented = set(re.findall(r"``([a-z_]+(?:\.[A-Za-z_0-9]+)+)``", doc))
     assert set(untrusted) <= documented, set(untrusted) - documented
     skio.load(path, trusted=sorted(documented))
+
+
+def test_an_unimportable_skops_is_named_with_its_reason(monkeypatch, tmp_path):
+    # e.g. skops 0.10 beside scikit-learn 1.6 fails to import: it is installed, not missing
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    with pytest.raises(ImportError, match=r"cannot be imported \(.*skops\.io.*>=0\.11"):
+        skio.save(Ridge(), tmp_path / "r.skbucket")
