@@ -285,6 +285,14 @@ class Blip2Captioner(
             )
         if reset:  # transform checks only the columns it reads (see Notes)
             validate_data(self, X, reset=True, skip_check_array=True)
+        try:
+            hash(self.media_column)
+        except TypeError:
+            raise ValueError(
+                f"{type(self).__name__}: media_column must be one column label (a str), got "
+                f"{type(self.media_column).__name__} {self.media_column!r}; the captioner reads "
+                "one media column (a cell may list several images)."
+            ) from None
         if self.media_column not in X.columns:
             raise ValueError(
                 f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "

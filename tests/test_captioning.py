@@ -797,6 +797,8 @@ def test_fit_records_columns_and_loads_nothing(tmp_path):
 def test_fit_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"media_column='pics'.*columns present: \['media'\]"):
         Blip2Captioner(media_column="pics").fit(frame(["a.jpg"]))
+    with pytest.raises(ValueError, match=r"media_column must be one column label.*\['media'\]"):
+        Blip2Captioner(media_column=["media"]).fit(frame(["a.jpg"]))  # was "unhashable type"
     with pytest.raises(ValueError, match="expects a pandas or polars DataFrame"):
         Blip2Captioner().fit(np.array([["a.jpg"]], dtype=object))
     with pytest.raises(ValueError, match="on_error"):
