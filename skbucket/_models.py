@@ -858,6 +858,7 @@ def batched_map(
     inference_mode: bool = True,
     prepare: Callable[[list[Any]], Sequence[Any]] | None = None,
     group_key: Callable[[Any], Hashable] | None = None,
+    log_interrupt: bool = True,
 ) -> list[Any]:
     """Apply a batch function to items, with de-duplication, caching and length sorting.
 
@@ -902,6 +903,9 @@ def batched_map(
         A batch holds items of one ``group_key`` value only (items of equal value must be
         neighbours in ``sort_key`` order, e.g. the padded length of :func:`padded_length`), so
         what ``fn`` computes for an item cannot depend on the other items it was batched with.
+    log_interrupt : bool, default=True
+        Log, on Ctrl-C, how many of this call's items were computed (and cached). ``False``
+        for a caller that runs several calls as one job and logs its own total.
 
     Returns
     -------
@@ -988,6 +992,8 @@ def batched_map(
                 finished += len(idx)
                 bar.update(len(idx))
         except KeyboardInterrupt:
+            if not log_interrupt:
+                raise
             logger.warning(
                 "%s interrupted: %d of %d items computed%s",
                 desc or "batched_map",

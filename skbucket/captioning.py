@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import numbers
 import os
 import warnings
@@ -40,6 +41,8 @@ from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas
 from ._warn import user_stacklevel
 from .cache import hash_key, open_cache
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CAPTION_COLUMN",
@@ -627,24 +630,35 @@ class Blip2Captioner(
             if not run_settings:
                 run_settings.extend(self._torch_settings(dtype_key))
                 run_settings.append(self._prompt_inputs())
-            return self._generate([pixels for _, pixels in batch], *run_settings)
+            captions = self._generate([pixels for _, pixels in batch], *run_settings)
+            self.n_generated_ += len(batch)  # cached by batched_map before the next batch
+            return captions
 
         def run_queue(final: bool) -> None:
             n_run = len(queue) if final else len(queue) - len(queue) % batch_size
             if n_run == 0:
                 return
             items = queue[:n_run]
-            captions = _models.batched_map(
-                items,
-                generate,
-                batch_size=batch_size,
-                cache=store,
-                key_fn=lambda item: item[0],
-                progress=False,
-            )
+            try:
+                captions = _models.batched_map(
+                    items,
+                    generate,
+                    batch_size=batch_size,
+                    cache=store,
+                    key_fn=lambda item: item[0],
+                    progress=False,
+                    log_interrupt=False,  # one call per queue run: the total is logged here
+                )
+            except KeyboardInterrupt:
+                logger.warning(
+                    "%s interrupted: %d image(s) captioned in this transform%s",
+                    type(self).__name__,
+                    self.n_generated_,
+                    " and cached; a rerun resumes from the cache" if store is not None else "",
+                )
+                raise
             del queue[:n_run]
             queued.difference_update(key for key, _ in items)
-            self.n_generated_ += n_run
             by_key.update((key, cap) for (key, _), cap in zip(items, captions))
 
         def resolve(keep: int) -> None:

@@ -748,7 +748,7 @@ def test_sigkill_half_way_resumes_from_disk_cache(blip2_path, images, tmp_path, 
 
 
 def test_ctrl_c_stops_cleanly_keeping_finished_batches(
-    blip2_path, images, tmp_path, monkeypatch, generate_calls
+    blip2_path, images, tmp_path, monkeypatch, generate_calls, caplog
 ):
     from transformers import Blip2ForConditionalGeneration
 
@@ -764,9 +764,15 @@ def test_ctrl_c_stops_cleanly_keeping_finished_batches(
     store = MemoryCache()
     X = frame([str(images[f"gen{i}.jpg"]) for i in range(8)])
     est = captioner(blip2_path, cache=store, batch_size=2)
-    with pytest.raises(KeyboardInterrupt):
+    with caplog.at_level("WARNING"), pytest.raises(KeyboardInterrupt):
         est.fit_transform(X)
     assert generate_calls == [2, 2, -1]
+    # the whole transform's count (before: the last queue run's, "0 of 2 items computed")
+    assert est.n_generated_ == 4
+    assert [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()] == [
+        "Blip2Captioner interrupted: 4 image(s) captioned in this transform and cached; a "
+        "rerun resumes from the cache"
+    ]
     deadline = time.monotonic() + 5
     while any(t.name.startswith("skbucket-media") for t in threading.enumerate()):
         assert time.monotonic() < deadline, "fetch threads still running after Ctrl-C"
