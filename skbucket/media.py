@@ -285,8 +285,10 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
           read as the scraper's (``"Photo (1).jpg"`` is a path); text that holds
           ``Photo(name=...`` further on, or two URLs (``"https://x/a, https://x/b"``), is an
           error, not one path;
-        * any of these texts quoted once more (``"'[Photo(...)]'"``, as a CSV cell written
-          twice gives) or after a byte-order mark: read without the quotes or the mark;
+        * any of these texts quoted once more in double quotes (``'"[Photo(...)]"'``, as a
+          CSV cell written twice gives; single quotes only around text without any, such as
+          ``"'photos/cat.png'"``, since the scraper's text itself holds single quotes) or
+          after a byte-order mark: read without the quotes or the mark;
         * a list, tuple or 1-D numpy or pandas array of any of these (flattened one level,
           in order; e.g. the cells of ``frame.groupby("post")["path"].unique()``);
         * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]`` (``None`` and
