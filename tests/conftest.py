@@ -1,7 +1,8 @@
 """Shared fixtures for the whole suite.
 
-Helpers for tiny random models live in ``tests/_tiny_models.py`` (plain module on
-``sys.path`` because ``tests/`` has no ``__init__.py``).
+Helpers for tiny random models live in ``tests/_tiny_blip2.py`` and
+``tests/_tiny_distilbert.py`` (plain modules on ``sys.path`` because ``tests/`` has no
+``__init__.py``).
 """
 
 from __future__ import annotations
