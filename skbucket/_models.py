@@ -151,7 +151,7 @@ def resolve_device(device: Any = "auto"):
     >>> resolve_device("cpu")
     device(type='cpu')
     """
-    import torch
+    torch = import_model_library("torch")
 
     if is_auto_device(device):
         if torch.cuda.is_available():
@@ -417,9 +417,24 @@ def _offline_message(model: str) -> str:
     )
 
 
+def import_model_library(name: str):
+    """``torch`` or ``transformers``, imported; a missing one is an ImportError naming the
+    extra that installs it (the base install of skbucket has neither)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise ImportError(
+            f"skbucket's text and image models need {name}, which cannot be imported ({exc}): "
+            "pip install 'skbucket[text]' (DistilBertEmbedder, DistilBertClassifier) or "
+            "'skbucket[vision]' (Blip2Captioner), which install torch and transformers"
+        ) from exc
+
+
 def _resolve_factory(factory: Any):
     if isinstance(factory, str):
-        import transformers
+        transformers = import_model_library("transformers")
 
         try:
             return getattr(transformers, factory)

@@ -237,7 +237,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         -------
         self : DistilBertClassifier
         """
-        import torch
+        torch = _models.import_model_library("torch")
 
         texts = _models.as_text_list(X, estimator=self)
         y = column_or_1d(y, warn=True)

@@ -843,3 +843,15 @@ def test_onnx_backend_without_onnxruntime_says_what_to_install(monkeypatch):
     )
     with pytest.raises(ImportError, match=r"onnxruntime.*pip install skbucket\[onnx\]"):
         tiny(backend="onnx").fit(TEXTS)  # at fit, before any export
+
+
+@pytest.mark.parametrize("missing", ["torch", "transformers"])
+def test_without_torch_or_transformers_the_extra_is_named(minilm, monkeypatch, missing):
+    # the base install has neither: before, a bare "No module named 'torch'"
+    from skbucket.classification import DistilBertClassifier
+
+    monkeypatch.setitem(sys.modules, missing, None)
+    with pytest.raises(ImportError, match=rf"need {missing}.*pip install 'skbucket\[text\]'"):
+        DistilBertEmbedder(model=minilm, cache=False).fit_transform(["a post"])
+    with pytest.raises(ImportError, match=rf"need {missing}.*'skbucket\[vision\]'"):
+        DistilBertClassifier(model=minilm, epochs=1).fit(["a", "b"], [0, 1])
