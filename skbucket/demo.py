@@ -155,6 +155,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     """
     import pandas as pd
 
+    from ._models import import_model_library
     from .baselines import GroupMedianRegressor
     from .cli import _probe_folder, save_model
     from .datasets import load_captioned_posts
@@ -169,6 +170,10 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir {str(out)!r} is a file, not a folder")
+    # what the demo needs to run, before its folder is made (a failed start leaves none)
+    for library in ("torch", "transformers"):
+        import_model_library(library)
+    text_model = default_text_model()
     out.mkdir(parents=True, exist_ok=True)
     try:  # before the fit, not after it
         _probe_folder(out)
@@ -187,7 +192,6 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         f"{len(X_test):,} held-out later posts"
     )
 
-    text_model = default_text_model()
     pipe = make_seed_pipeline(
         caption_model=None,  # the bundled posts carry their captions already
         text_model=text_model,

@@ -135,3 +135,25 @@ def test_demo_refuses_an_output_it_cannot_use_before_any_work(tmp_path, monkeypa
     monkeypatch.setattr(cli, "_probe_folder", unwritable)
     with pytest.raises(OSError, match="cannot write into the output folder .*Permission denied"):
         run_demo(tmp_path / "out", quiet=True)
+
+
+@pytest.mark.parametrize("missing", ["torch", "text model"])
+def test_demo_without_what_it_needs_says_so_and_makes_no_folder(tmp_path, monkeypatch, missing):
+    import sys
+
+    from skbucket import demo
+
+    if missing == "torch":  # the base install: the extra is named first, not the text model
+        monkeypatch.setitem(sys.modules, "torch", None)
+        expected = (ImportError, r"need torch.*skbucket\[text\]")
+    else:
+
+        def no_model():
+            raise RuntimeError("the demo needs a text model")
+
+        monkeypatch.setattr(demo, "default_text_model", no_model)
+        expected = (RuntimeError, "needs a text model")
+    out = tmp_path / "demo-out"
+    with pytest.raises(expected[0], match=expected[1]):
+        run_demo(out, quiet=True)
+    assert not out.exists()  # before: an empty folder was left behind
