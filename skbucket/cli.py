@@ -94,7 +94,7 @@ def read_table(path):
         empty cell is a missing value: texts such as ``null``, ``NA``, ``None``, ``nan`` or
         ``N/A`` (pandas' default missing-value markers) are read as the texts they are, as
         Parquet keeps them, so a username ``null`` is an account like any other whatever the
-        file format. A named index saved
+        file format. An Excel workbook is read from its first sheet. A named index saved
         in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
         column, as it was before ``set_index`` (unless a column has its name).
 
