@@ -1330,7 +1330,7 @@ class ImageFetcher:
         Lazy: references are read from ``refs`` as the pool needs them, at most
         ``prefetch`` ahead of the consumer. Identical references in flight at the same time
         are fetched once. Closing the iterator early (its ``close()``; wrap a loop that may
-        raise or be interrupted in :func:`contextlib.closing`, as the captioner does) cancels
+        raise or be interrupted in ``contextlib.closing``, as the captioner does) cancels
         the pending work and cuts the HTTP fetches in flight and their retries: the threads
         end within moments (a custom ``loader`` runs to its end).
 
