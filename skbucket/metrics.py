@@ -481,23 +481,25 @@ def _searched(estimator):
 
 
 def _split_final(estimator):
-    """Return ``(transform, final)`` for a Pipeline, ``(None, estimator)`` otherwise; a
-    fitted search, as the pipeline or as its last step, stands for its best estimator."""
+    """Return ``(transforms, final)``: the steps that run before the final estimator (a list
+    of ``(name, step)``, empty for a lone estimator) and the final estimator itself. A
+    Pipeline whose last step is a Pipeline is followed down to the innermost final step (its
+    steps run in order), and a fitted search, as the pipeline or as a step, stands for its
+    best estimator."""
+    transforms = []
     estimator = _searched(estimator)
-    steps = getattr(estimator, "steps", None)
-    if isinstance(steps, list) and steps:
-        final = _searched(estimator[-1])
-        pre = estimator[:-1] if len(steps) > 1 else None
-        return pre, final
-    return None, estimator
+    while isinstance(getattr(estimator, "steps", None), list) and estimator.steps:
+        transforms.extend(estimator.steps[:-1])
+        estimator = _searched(estimator.steps[-1][1])
+    return transforms, estimator
 
 
 def _final_input(estimator, X):
     """``(final step, X transformed by the steps before it)``, step by step as a Pipeline's
     ``predict`` does (``Pipeline.transform`` would also ask every step for sklearn's tags)."""
-    pre, final = _split_final(estimator)
+    transforms, final = _split_final(estimator)
     Xt = X
-    for _, step in [] if pre is None else pre.steps:
+    for _, step in transforms:
         if step is not None and step != "passthrough":
             Xt = step.transform(Xt)
     return final, Xt

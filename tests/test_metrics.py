@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from skbucket.bucketed import BucketedRegressor, assign_buckets
@@ -220,8 +220,17 @@ def test_pipeline_helpers_go_through_earlier_steps(data):
     )
 
 
-@pytest.mark.parametrize("wrap", ["search", "pipeline of a search", "search of a pipeline"])
-def test_helpers_see_through_a_fitted_search(data, wrap):
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "search",
+        "pipeline of a search",
+        "search of a pipeline",
+        "pipeline of a pipeline",  # before: the default 7 buckets, no routing classifier
+        "pipeline of a search of a pipeline",
+    ],
+)
+def test_helpers_see_through_searches_and_nested_pipelines(data, wrap):
     from sklearn.model_selection import GridSearchCV
 
     X, y = data
@@ -238,10 +247,20 @@ def test_helpers_see_through_a_fitted_search(data, wrap):
     elif wrap == "pipeline of a search":
         fitted = make_pipeline(StandardScaler(), GridSearchCV(model, grid, cv=2)).fit(X, y)
         best, Xt = fitted[-1].best_estimator_, fitted[0].transform(X)
-    else:
+    elif wrap == "search of a pipeline":
         grid = {"bucketedregressor__" + key: v for key, v in grid.items()}
         fitted = GridSearchCV(make_pipeline(StandardScaler(), model), grid, cv=2).fit(X, y)
         best, Xt = fitted.best_estimator_[-1], fitted.best_estimator_[0].transform(X)
+    elif wrap == "pipeline of a pipeline":
+        inner = make_pipeline(MinMaxScaler(), model)
+        fitted = make_pipeline(StandardScaler(), inner).fit(X, y)
+        best, Xt = inner[-1], inner[0].transform(fitted[0].transform(X))
+    else:
+        grid = {"bucketedregressor__" + key: v for key, v in grid.items()}
+        search = GridSearchCV(make_pipeline(MinMaxScaler(), model), grid, cv=2)
+        fitted = make_pipeline(StandardScaler(), search).fit(X, y)
+        inner = search.best_estimator_
+        best, Xt = inner[-1], inner[0].transform(fitted[0].transform(X))
     assert final_bins(fitted) == (10, 100, 1000)  # the model's bins, not the default 7
     np.testing.assert_array_equal(predict_bucket(fitted, X), best.predict_bucket(Xt))
     expected = np.mean(best.predict_bucket(Xt) == assign_buckets(y, (10, 100, 1000)))
