@@ -128,6 +128,11 @@ def bucket_labels(bins=None):
     return labels
 
 
+#: the largest absolute value of likes (true or predicted) the metrics take: squared errors
+#: of larger values overflow float64
+LARGEST_LIKES = 1e150
+
+
 def _edge_text(value) -> str:
     """An edge written exactly: whole numbers in full (``1234567``, not ``1.23457e+06``), others
     as Python's shortest round-trip text, so two different edges never read alike."""
@@ -161,6 +166,12 @@ def _as_1d_float(values, name):
         raise MetricsInputError(
             f"{name} holds {bad.size} non-finite value(s) (NaN or inf), first at row "
             f"{bad[0]} (value {float(arr[bad[0]])!r}); expected finite numbers of likes."
+        )
+    huge = np.flatnonzero(np.abs(arr) > LARGEST_LIKES)
+    if huge.size:  # (1e200 - 0) ** 2 is inf: RMSE and R² would be inf / NaN
+        raise MetricsInputError(
+            f"{name} row {huge[0]} holds {float(arr[huge[0]]):g}, beyond {LARGEST_LIKES:g}: "
+            "its squared error would overflow float64 (RMSE, R²); like counts are far smaller."
         )
     return arr
 

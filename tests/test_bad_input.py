@@ -2023,6 +2023,18 @@ case(
     ),
 )
 case(
+    "ev-likes-too-large-to-square",
+    HUGE_LIKES,
+    EV,
+    lambda c: _evaluate([1e200, 1e199], [0, 0]),  # before: rmse inf, r2 NaN, no error
+    Raises(
+        ValueError,
+        r"y_true row 0 holds 1e\+200, beyond 1e\+150: its squared error would overflow",
+        "``MetricsInputError``: y_true row 0 holds 1e+200, beyond 1e+150: its squared error "
+        "would overflow float64 (RMSE, R²) [...]",
+    ),
+)
+case(
     "ev-likes-beyond-float64",
     HUGE_LIKES,
     EV,
