@@ -415,8 +415,14 @@ def render_report(
     def esc(text) -> str:
         # a file name Python could not decode (surrogate escapes) cannot be written as UTF-8:
         # its undecodable bytes become U+FFFD, as a browser shows them
-        text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return html.escape(text)
+        # (U+DC80-U+DCFF); any other lone surrogate (a title from json.loads('"\\ud83d"'))
+        # becomes U+FFFD too
+        text = str(text)
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = text.encode("utf-8", "surrogatepass")
+        return html.escape(raw.decode("utf-8", "replace"))
 
     bucket_source = (
         "the routing classifier's buckets (predict_bucket)"

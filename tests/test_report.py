@@ -183,6 +183,9 @@ def test_report_with_an_undecodable_file_name_and_exact_custom_edges(data, tmp_p
     out = write_report(model, X, y, tmp_path / "r.html", title=name, config={"data": name})
     page = out.read_text(encoding="utf-8")
     assert "posts_\ufffdt\ufffd.csv" in page
+    # a lone surrogate of another kind (json.loads('"\\ud83d"')): before, UnicodeEncodeError
+    page = render_report(model, X, y, title="likes \ud83d", config={"note": "\ud83d"})
+    assert "likes \ufffd" in page
     # the edges as given, not rounded to six digits (1e+06 twice, 2500.12)
     assert "Bucket edges (upper, inclusive): 10, 2500.125, 1000000, 1000001." in page
 
