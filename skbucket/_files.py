@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
 
 
@@ -14,14 +16,26 @@ def replace_atomically(path, write, what: str) -> Path:
     writing the same ``path`` do not mix their bytes). When anything fails (a full disk, an
     interrupt, an error inside ``write``) the temporary file is removed and ``path`` keeps its
     old content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
-    as the ``what`` it was to be ("model file", "report").
+    as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
+    permissions (a private ``0600`` report stays private); a symbolic link is written through
+    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if not path.name or path.name in (".", ".."):
+        raise ValueError(f"the {what} needs a file name; got {str(path)!r}")
+    if path.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, f"cannot write the {what} {str(path)!r}: it is a folder"
+        )
+    # a symbolic link is written through (its target gets the new content, the link stays)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
-        os.replace(tmp, path)
+        with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):  # the folder was never made, or is no folder
             tmp.unlink(missing_ok=True)

@@ -62,3 +62,32 @@ def test_every_writer_names_its_path_when_the_folder_is_a_file(tmp_path):
         skio.save(model, blocker / "m.skops")
     with pytest.raises(OSError, match=r"report '.*posts\.csv/r\.html'"):
         write_report(model, [[0.0], [1.0]], [0.0, 1.0], blocker / "r.html")
+
+
+def test_a_replaced_file_keeps_its_permissions_and_a_link_is_written_through(tmp_path):
+    import os
+    import stat
+
+    private = tmp_path / "private.html"
+    private.write_text("old")
+    private.chmod(0o600)
+    replace_atomically(private, _write("new"), "report")  # before: 0644 (the new file's)
+    assert private.read_text() == "new"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    target = tmp_path / "reports" / "latest.html"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    assert replace_atomically(link, _write("new"), "report") == link
+    assert link.is_symlink() and os.readlink(link) == str(target)  # before: a plain file
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["latest.html"]
+
+
+def test_a_folder_or_no_name_is_refused_naming_the_path(tmp_path):
+    with pytest.raises(IsADirectoryError, match=rf"report '{tmp_path}': it is a folder"):
+        replace_atomically(tmp_path, _write("x"), "report")  # before: named '.x.<pid>.tmp'
+    with pytest.raises(ValueError, match="the report needs a file name"):
+        replace_atomically("", _write("x"), "report")
+    assert list(tmp_path.iterdir()) == []
