@@ -365,6 +365,7 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         *,
         source="classifier",
         normalize=None,
+        sample_weight=None,
         ax=None,
         **plot_kwargs,
     ):
@@ -384,6 +385,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             likes. A regressor without ``predict_bucket`` always uses the latter.
         normalize : {"true", "pred", "all"} or None, default=None
             As in :func:`sklearn.metrics.confusion_matrix`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights: each post counts with its weight.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         **plot_kwargs
@@ -399,15 +402,37 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         buckets = predict_bucket(estimator, X) if source == "classifier" else None
         if buckets is not None:
             return cls.from_predictions(
-                y, buckets, bins=bins, pred_kind="bucket", normalize=normalize, ax=ax, **plot_kwargs
+                y,
+                buckets,
+                bins=bins,
+                pred_kind="bucket",
+                normalize=normalize,
+                sample_weight=sample_weight,
+                ax=ax,
+                **plot_kwargs,
             )
         return cls.from_predictions(
-            y, estimator.predict(X), bins=bins, normalize=normalize, ax=ax, **plot_kwargs
+            y,
+            estimator.predict(X),
+            bins=bins,
+            normalize=normalize,
+            sample_weight=sample_weight,
+            ax=ax,
+            **plot_kwargs,
         )
 
     @classmethod
     def from_predictions(
-        cls, y_true, y_pred, *, bins=None, pred_kind="likes", normalize=None, ax=None, **plot_kwargs
+        cls,
+        y_true,
+        y_pred,
+        *,
+        bins=None,
+        pred_kind="likes",
+        normalize=None,
+        sample_weight=None,
+        ax=None,
+        **plot_kwargs,
     ):
         """Confusion matrix from true likes and predicted likes (or buckets).
 
@@ -423,23 +448,59 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             What ``y_pred`` holds.
         normalize : {"true", "pred", "all"} or None, default=None
             As in :func:`sklearn.metrics.confusion_matrix`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights (finite, non-negative): each post counts with its weight.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         **plot_kwargs
-            Passed to :meth:`plot`.
+            Passed to :meth:`plot`. The rows and columns are the buckets of ``bins``, so
+            scikit-learn's ``labels`` and ``display_labels`` are refused.
 
         Returns
         -------
         display : BucketConfusionMatrixDisplay
         """
         from sklearn.metrics import confusion_matrix
+        from sklearn.utils.validation import _check_sample_weight
 
+        fixed = sorted({"labels", "display_labels"} & set(plot_kwargs))
+        if fixed:
+            raise PlotInputError(
+                f"{cls.__name__}: {', '.join(fixed)} cannot be given: the rows and columns "
+                "are the buckets of `bins` (pass bins= to change them)."
+            )
         bucket_true, bucket_pred, edges = _bucket_pair(y_true, y_pred, bins, pred_kind)
+        if sample_weight is not None:
+            try:
+                sample_weight = _check_sample_weight(
+                    sample_weight, bucket_true, ensure_non_negative=True
+                )
+            except ValueError as exc:
+                raise PlotInputError(f"{cls.__name__}: sample_weight: {exc}") from exc
         cm = confusion_matrix(
-            bucket_true, bucket_pred, labels=np.arange(len(edges) + 1), normalize=normalize
+            bucket_true,
+            bucket_pred,
+            labels=np.arange(len(edges) + 1),
+            normalize=normalize,
+            sample_weight=sample_weight,
         )
         disp = cls(confusion_matrix=cm, display_labels=bucket_labels(edges))
         return disp.plot(ax=ax, **plot_kwargs)
+
+
+def _check_freq(freq) -> None:
+    """``freq`` as a pandas period frequency, or a :class:`PlotInputError` naming it."""
+    import pandas as pd
+
+    try:
+        if freq is None:
+            raise ValueError("a frequency is needed")
+        pd.Period("2000-01-01", freq=freq)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise PlotInputError(
+            f"freq must be a pandas period frequency such as 'M' (month), 'W' (week), 'D' "
+            f"(day), 'Q' or 'Y'; got {freq!r} ({exc})."
+        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -951,9 +1012,17 @@ class ErrorOverTimeDisplay:
             choices = [m for m in METRIC_NAMES if m != "n_samples"]
             raise PlotInputError(f"metric must be one of {choices}, got {metric!r}.")
         y_true, y_pred = _check_likes(y_true, y_pred)
+        _check_freq(freq)  # before every date is read
         _clip_negative(y_pred)  # warn once here, not once per period
         from skbucket.prompts import read_dates
 
+        if isinstance(dates, pd.DataFrame):  # one column of dates, as y_true may be
+            if dates.shape[1] != 1:
+                raise PlotInputError(
+                    f"dates must be one column of dates; got a DataFrame with {dates.shape[1]} "
+                    f"columns {list(dates.columns)[:8]}."
+                )
+            dates = dates.iloc[:, 0]
         column = getattr(dates, "name", None)  # a DataFrame's column: its name in errors
         when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
             dates,

@@ -163,6 +163,21 @@ def test_confusion_matrix_bad_arguments(data):
         BucketConfusionMatrixDisplay.from_predictions([1, 2], [0, 9], pred_kind="bucket", ax=_ax())
 
 
+def test_confusion_matrix_takes_sample_weight_and_names_what_it_refuses(data, model):
+    X, y, _ = data
+    rng = np.random.RandomState(2)
+    weight = rng.uniform(0, 3, y.size)
+    disp = BucketConfusionMatrixDisplay.from_estimator(model, X, y, sample_weight=weight, ax=_ax())
+    expected = confusion_matrix(
+        assign_buckets(y), model.predict_bucket(X), labels=range(7), sample_weight=weight
+    )
+    np.testing.assert_allclose(disp.confusion_matrix, expected)
+    with pytest.raises(PlotInputError, match="sample_weight"):  # before: blamed plot()
+        BucketConfusionMatrixDisplay.from_predictions(y, y, sample_weight=weight[:3], ax=_ax())
+    with pytest.raises(PlotInputError, match="display_labels cannot be given.*bins="):
+        BucketConfusionMatrixDisplay.from_predictions(y, y, display_labels=["a"], ax=_ax())
+
+
 # ----------------------------------------------------------------- errors per bucket
 def test_bucket_error_mae_bars_by_hand():
     y_true = np.array([0, 4, 50, 70, 3000.0])
@@ -322,6 +337,17 @@ def test_error_over_time_bad_dates():
         ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], ["2020-01-01"] * 3, ax=_ax())
     with pytest.raises(PlotInputError, match="metric must be one of"):
         ErrorOverTimeDisplay.from_predictions([1], [1], ["2020-01-01"], metric="mape", ax=_ax())
+    # before: pandas' "Invalid frequency: ME" after reading every date, and "Cannot construct
+    # a Series from a DataFrame" for one column of dates
+    for freq in ("ME", 3, None):
+        with pytest.raises(PlotInputError, match=r"freq must be a pandas period frequency"):
+            ErrorOverTimeDisplay.from_predictions([1], [1], ["2020-01-01"], freq=freq, ax=_ax())
+    frame = pd.DataFrame({"posted": ["2021-01-01", "2021-02-03"]})
+    disp = ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], frame, ax=_ax())
+    assert [str(p) for p in disp.periods] == ["2021-01", "2021-02"]
+    with pytest.raises(PlotInputError, match="one column of dates.*2 columns"):
+        frame2 = frame.assign(other=frame["posted"])
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], frame2, ax=_ax())
 
 
 class _ColumnDrop:
