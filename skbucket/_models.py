@@ -432,6 +432,13 @@ def import_model_library(name: str):
         ) from exc
 
 
+def _loads_weights(factory: Any) -> bool:
+    """Whether ``factory`` loads a torch model (``AutoModel...``, a ``PreTrainedModel``
+    class), whose ``from_pretrained`` can report the weights missing from the checkpoint."""
+    name = getattr(factory, "__name__", "")
+    return name.startswith("AutoModel") or hasattr(factory, "base_model_prefix")
+
+
 def _resolve_factory(factory: Any):
     if isinstance(factory, str):
         transformers = import_model_library("transformers")
@@ -610,7 +617,15 @@ def load_pretrained(
         failures = Exception if local is not None else (OSError, ValueError)
         try:
             with hf_quiet():
-                obj = factory.from_pretrained(model_str, **load_kwargs)
+                if _loads_weights(factory):
+                    obj, info = factory.from_pretrained(
+                        model_str, output_loading_info=True, **load_kwargs
+                    )
+                    # weights the checkpoint lacks were initialised at random here, under
+                    # whatever the global seed was (a BERT saved without its pooler)
+                    obj.skbucket_missing_keys = frozenset(info.get("missing_keys", ()))
+                else:
+                    obj = factory.from_pretrained(model_str, **load_kwargs)
         except failures as exc:
             if (
                 local is None

@@ -371,14 +371,25 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         import torch
         from transformers import AutoModelForSequenceClassification
 
-        base = _models.load_pretrained("AutoModel", self.model, dtype="float32")
+        # a first load draws the weights the checkpoint lacks: not from this fit's seeded
+        # stream, which must be the same whether the shared base was loaded before or not
+        with torch.random.fork_rng(devices=[]):
+            base = _models.load_pretrained("AutoModel", self.model, dtype="float32")
         config = copy.deepcopy(base.config)
         config.num_labels = n_classes
         config.id2label = {i: str(c) for i, c in enumerate(classes)}
         config.label2id = {str(c): i for i, c in enumerate(classes)}
         config.dtype = torch.float32
-        model = AutoModelForSequenceClassification.from_config(config).float()
-        model.base_model.load_state_dict(base.state_dict())
+        model = AutoModelForSequenceClassification.from_config(config).float()  # seeded
+        # the checkpoint's weights; those it lacks (a BERT saved without its pooler) keep this
+        # model's seeded initialisation, not the shared base's, which was drawn once under
+        # whatever seed the process had when it was first loaded
+        state = base.state_dict()
+        own = model.base_model.state_dict()
+        for key in getattr(base, "skbucket_missing_keys", ()):
+            if key in own:
+                state[key] = own[key]
+        model.base_model.load_state_dict(state)
         return model
 
     def _check_max_length(self, model):

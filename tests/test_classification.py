@@ -135,6 +135,38 @@ def test_reproducible_with_random_state_and_leaves_global_torch_rng(tiny):
     assert not np.allclose(a, c)
 
 
+def test_reproducible_when_the_checkpoint_lacks_weights(tmp_path, monkeypatch):
+    # a BERT saved without its pooler, which BertForSequenceClassification feeds to its head:
+    # before, the pooler came from the shared base model, drawn once under whatever global
+    # seed the process had when it was first loaded
+    from _tiny_distilbert import make_vocab
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    from skbucket import _models
+
+    vocab = make_vocab()
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    torch.manual_seed(0)
+    BertModel(config, add_pooling_layer=False).save_pretrained(tmp_path / "no-pooler")
+    BertTokenizer(vocab=vocab).save_pretrained(tmp_path / "no-pooler")
+    X, y = toy(16)
+    probas = []
+    for earlier_fit in (False, True):
+        monkeypatch.setattr(_models, "_REGISTRY", {})  # a fresh process loads it anew
+        if earlier_fit:  # loads the shared base model under random_state=0's seed
+            make(tmp_path / "no-pooler", epochs=1, random_state=0).fit(X, y)
+        model = make(tmp_path / "no-pooler", epochs=1, random_state=3).fit(X, y)
+        probas.append(model.predict_proba(X))
+    np.testing.assert_array_equal(probas[0], probas[1])
+
+
 def test_zero_sample_weight_equals_absent_rows(tiny):
     X, y = toy(30)
     w = np.ones(30)
