@@ -29,10 +29,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _get_feature_names,
+    check_is_fitted,
+    column_or_1d,
+)
 
 from . import _models
+from ._fitted import validate_params_in_use
 from ._warn import user_stacklevel
+from .bucketed import _is_float
 from .cache import hash_key, open_cache
 
 __all__ = ["DistilBertClassifier"]
@@ -118,6 +125,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         Random id of the weights of the last ``fit``. Predictions are cached per process under
         it, so predicting the same texts again (``predict`` then ``predict_proba``, a report)
         runs the model once; a new ``fit`` gets a new id.
+    n_features_in_ : int
+        1: one text per row.
+    feature_names_in_ : ndarray of shape (1,)
+        The text column's name, when ``X`` was a one-column DataFrame; prediction then
+        refuses another column name, as scikit-learn estimators do.
 
     Notes
     -----
@@ -240,6 +252,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         torch = _models.import_model_library("torch")
 
         texts = _models.as_text_list(X, estimator=self)
+        names = _get_feature_names(X)  # set with the other fitted attributes, at the end
         y = column_or_1d(y, warn=True)
         if len(y) != len(texts):
             raise ValueError(
@@ -301,6 +314,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 device,
             )
         model.eval()
+        self.n_features_in_ = 1  # one text per row
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
         self.classes_ = classes
         self.history_ = history
         self.best_epoch_ = best_epoch
@@ -316,10 +334,22 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         if sample_weight is None:
             weights = np.ones(n)
         else:
-            weights = np.asarray(sample_weight, dtype=np.float64)
+            raw = np.asarray(sample_weight)
+            try:
+                weights = raw.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                row = next((i for i, v in enumerate(raw.ravel()) if not _is_float(v)), None)
+                where = "" if row is None else f"; row {row} is {_py(raw.ravel()[row])!r:.60}"
+                raise ValueError(
+                    f"DistilBertClassifier: sample_weight must hold numbers{where}."
+                ) from exc
             if weights.ndim == 0:
                 weights = np.full(n, float(weights))
-            weights = column_or_1d(weights)
+            if weights.ndim != 1:
+                raise ValueError(
+                    "DistilBertClassifier: sample_weight must be a 1-D array of one weight "
+                    f"per row; got shape {weights.shape}."
+                )
             if len(weights) != n:
                 raise ValueError(
                     f"DistilBertClassifier: sample_weight has {len(weights)} values for {n} rows."
@@ -348,6 +378,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                         f"DistilBertClassifier: class_weight={self.class_weight!r}: {exc}; its "
                         f"keys must be labels of y (classes {[_py(c) for c in classes]})."
                     ) from exc
+            bad = np.flatnonzero(~np.isfinite(per_class) | (per_class < 0))
+            if bad.size:  # a weight <= 0 would silently leave the class out of training
+                raise ValueError(
+                    f"DistilBertClassifier: class_weight={self.class_weight!r} gives class "
+                    f"{_py(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
+                    "weights must be finite and >= 0."
+                )
             weights = weights * per_class[y_enc]
         if not (weights > 0).any():
             raise ValueError(
@@ -360,7 +397,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 "DistilBertClassifier needs at least 2 classes among the rows with a positive "
                 f"weight; only class {_py(classes[present[0]])!r} has any."
             )
-        return weights
+        # the loss is sum(w * loss) / sum(w): scale-free, so scaled to a largest weight of 1
+        # before the float32 cast (1e-50 became 0 there, 1e40 overflowed)
+        return weights / weights.max()
 
     def _new_model(self, n_classes, classes):
         """Base encoder weights (shared, read-only) + a new seeded classification head.
@@ -599,7 +638,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             ``classes_[1]``), as scikit-learn does for binary classifiers.
         """
         check_is_fitted(self)
+        validate_params_in_use(self)  # max_length=0 set after fit, say
         texts = _models.as_text_list(X, estimator=self)
+        _check_feature_names(self, X, reset=False)
         device = _models.resolve_device(self.device)
         model, tokenizer = self._fitted_model(device)
         self._check_max_length(model)  # max_length may have been set after fit

@@ -167,6 +167,40 @@ def test_reproducible_when_the_checkpoint_lacks_weights(tmp_path, monkeypatch):
     np.testing.assert_array_equal(probas[0], probas[1])
 
 
+def test_bad_class_weights_and_sample_weights_are_named(tiny):
+    X, y = toy(24)
+    # before: a class weighted <= 0 or NaN was silently left out of training; inf "diverged"
+    for weight in (-1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match=r"gives class 'pos' the weight .*finite and >= 0"):
+            make(tiny, epochs=1, class_weight={"neg": 1.0, "pos": weight}).fit(X, y)
+    with pytest.raises(ValueError, match=r"sample_weight must be a 1-D array.*\(24, 2\)"):
+        make(tiny, epochs=1).fit(X, y, sample_weight=np.ones((24, 2)))  # was: "y should be"
+    with pytest.raises(ValueError, match=r"sample_weight must hold numbers; row 23 is 'a'"):
+        make(tiny, epochs=1).fit(X, y, sample_weight=["1"] * 23 + ["a"])
+
+
+def test_sample_weight_scale_does_not_matter(tiny):
+    X, y = toy(24)
+    unit = make(tiny, epochs=1).fit(X, y).predict_proba(X)
+    for scale in (1e-50, 1e40):  # before: ZeroDivisionError / "training diverged"
+        scaled = make(tiny, epochs=1).fit(X, y, sample_weight=np.full(24, scale))
+        np.testing.assert_allclose(scaled.predict_proba(X), unit, rtol=1e-6)
+
+
+def test_predict_checks_parameters_set_after_fit_and_the_column_name(tiny):
+    X, y = toy(24)
+    frame = pd.DataFrame({"prompt": X})
+    clf = make(tiny, epochs=1).fit(frame, y)
+    assert clf.n_features_in_ == 1 and clf.feature_names_in_.tolist() == ["prompt"]
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        clf.predict(pd.DataFrame({"caption": X}))  # before: predicted silently
+    clf.set_params(max_length=0)
+    with pytest.raises(InvalidParameterError, match="max_length"):
+        clf.predict(X)  # before: a tensor size error, or no truncation at all
+    clf.set_params(max_length=24).fit(X, y)  # a refit on a list forgets the column name
+    assert not hasattr(clf, "feature_names_in_")
+
+
 def test_zero_sample_weight_equals_absent_rows(tiny):
     X, y = toy(30)
     w = np.ones(30)
@@ -537,7 +571,6 @@ def test_real_posts_prompts(tiny, shared_data):
 # remaining checks run for real on the tiny model. These fail, each for the reason given:
 _INDEXES_1D = "sklearn check limitation: the check itself indexes X[:, 0] after reducing X to 1-D for the one_d_array tag"
 _MULTI_COLUMN = "the check feeds a numeric array with several columns without the one_d_array reduction; one text per row is required (TextInputError)"
-_NO_FEATURES = "texts have no fixed number of features, so n_features_in_ is not set or checked"
 _EXPECTED_FAILURES = {
     "check_dont_overwrite_parameters": _INDEXES_1D,
     "check_f_contiguous_array_estimator": _INDEXES_1D,
@@ -554,9 +587,12 @@ _EXPECTED_FAILURES = {
     "check_class_weight_classifiers": _MULTI_COLUMN,
     "check_decision_proba_consistency": _MULTI_COLUMN,
     "check_classifiers_one_label_sample_weights": _MULTI_COLUMN,
-    "check_n_features_in": _NO_FEATURES,
-    "check_n_features_in_after_fitting": _NO_FEATURES,
-    "check_classifiers_train": _NO_FEATURES + " (it expects an error for a different count)",
+    "check_n_features_in": _INDEXES_1D,
+    "check_n_features_in_after_fitting": _INDEXES_1D,
+    "check_classifiers_train": (
+        "with the one_d_array tag the check's X is one text per row, and so is its input "
+        "'with another number of features': there is no count of features to differ"
+    ),
     "check_fit1d": "1-D input is the documented input (one text per row), not an error",
 }
 
