@@ -50,9 +50,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
     ``fit`` loads the base checkpoint, puts a freshly initialised sequence-classification
     head on it (``AutoModelForSequenceClassification``, one output per class) and trains
-    the whole network with AdamW on a weighted cross-entropy. Any checkpoint that
-    ``AutoModelForSequenceClassification`` supports works (BERT, RoBERTa, ...), not only
-    DistilBERT.
+    the whole network with AdamW on a weighted cross-entropy. Any encoder checkpoint that
+    ``AutoModelForSequenceClassification`` supports and that defines a padding token works
+    (BERT, RoBERTa, MiniLM, ...), not only DistilBERT; a decoder without one (GPT-2) is
+    refused by transformers when a batch holds more than one text.
 
     Parameters
     ----------
