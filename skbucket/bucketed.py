@@ -425,6 +425,20 @@ def _check_classifier(role, est, hint=""):
         )
 
 
+def _drop_absent_class_weights(classifier, present) -> None:
+    """Keep, in every dict ``class_weight`` of ``classifier`` (a fitted clone) and of the
+    estimators inside it, only the buckets that have training rows: scikit-learn refuses a
+    weight for a class absent from ``y`` beside classes left unweighted, and a small
+    cross-validation fold often lacks the top bucket."""
+    labels = set(np.asarray(present).tolist())
+    params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
+    for name, value in params.items():
+        if (name == "class_weight" or name.endswith("__class_weight")) and isinstance(value, dict):
+            kept = {k: w for k, w in value.items() if k in labels}
+            if len(kept) < len(value):
+                classifier.set_params(**{name: kept})
+
+
 def _check_classes(who, est, why=""):
     """Refuse a fitted classifier without ``classes_`` (its columns could not be aligned)."""
     if not hasattr(est, "classes_"):
@@ -655,7 +669,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         probabilities. It is fitted on the bucket indices of the training rows as they are:
         when a bucket has no rows (a small fold), the labels have a gap (``[0, 1, 2, 6]``),
         which most classifiers take but ``XGBClassifier`` refuses; ``fit`` then says which
-        buckets are empty. A regressor here is refused.
+        buckets are empty. A ``class_weight`` dict of the classifier (or of an estimator
+        inside it) is fitted without the buckets that have no training rows (scikit-learn
+        refuses weights for absent classes). A regressor here is refused.
     regressors : regressor, list, dict or None, default=None
         Per-bucket regressors, each cloned in ``fit``:
 
@@ -1242,6 +1258,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             classifier_.fit(X_clf, buckets)
         else:
             classifier_ = clone(classifier)
+            _drop_absent_class_weights(classifier_, present)
             kw = _fit_kwargs(
                 "classifier",
                 classifier_,

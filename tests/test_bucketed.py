@@ -1220,6 +1220,27 @@ def test_a_classifier_refusing_labels_with_gaps_names_the_empty_buckets():
     assert BucketedRegressor(router, Ridge()).fit(X, no_gap).predict(X).shape == (40,)
 
 
+def test_class_weights_of_buckets_without_training_rows_are_left_out():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = np.array([1, 50, 200, 400] * 10, dtype=float)  # buckets 0..3; none in 4..6
+    weights = {0: 1.0, 6: 3.0}  # what a CV fold without the top bucket meets
+    for router in (
+        HistGradientBoostingClassifier(class_weight=weights, max_iter=5),
+        make_pipeline(StandardScaler(), DecisionTreeClassifier(class_weight=weights)),
+    ):
+        # before: "The classes, [1, 2, 3], are not in class_weight" from scikit-learn
+        model = BucketedRegressor(router, Ridge()).fit(X, y)
+        fitted = model.classifier_.get_params(deep=True)
+        key = next(k for k in fitted if k.endswith("class_weight"))
+        assert fitted[key] == {0: 1.0}
+        assert router.get_params(deep=True)[key] == weights  # the user's estimator unchanged
+
+
 @pytest.mark.parametrize("regressors", [{6: Ridge(alpha=6.0), 0: Ridge(alpha=0.5)}, None])
 def test_html_repr_labels_dict_held_regressors_by_their_bucket(regressors):
     from sklearn.linear_model import Lasso
