@@ -364,7 +364,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     shuffle=self.shuffle,
                     random_state=fold_seed,
                 )
-            encoded = encoder.fit_transform(cats, y_enc)
+            # no metadata goes to the encoder; with scikit-learn's metadata routing on, its
+            # fit_transform looks up a "groups" entry that routing never fills (KeyError)
+            with sklearn.config_context(enable_metadata_routing=False):
+                encoded = encoder.fit_transform(cats, y_enc)
             out.append(encoded)
             if self.count_encoding:
                 out.append(self._oof_counts(cats, splits))

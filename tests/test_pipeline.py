@@ -279,6 +279,18 @@ def test_hgb_router_reads_the_numeric_features(tiny, posts):
             _pipe(tiny, bins=bins)
 
 
+def test_fits_with_scikit_learns_metadata_routing_on(tiny, posts):
+    # BucketedRegressor and AccountRouter document routing; before, PostFeatures' TargetEncoder
+    # raised KeyError: 'groups' inside the pipeline's fit
+    import sklearn
+
+    X, y = posts
+    expected = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40]).predict(X[40:])
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+        np.testing.assert_allclose(pipe.predict(X[40:]), expected)
+
+
 def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
     X, y = posts
     plain = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
