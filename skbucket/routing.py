@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fi
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_sample_weight,
     _num_samples,
     check_array,
     check_consistent_length,
@@ -242,6 +243,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         check_consistent_length(X, y)
         self._new_rows(X)  # the column must be there and numeric from the start
+        if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         classes = np.unique(y)
         routed = _routed_fit_params(self, sample_weight, ("known", "unseen"))
         fitted = {}

@@ -186,6 +186,19 @@ def test_sample_weight_reaches_both_classifiers():
         AccountRouter(LogisticRegression(), KNeighborsClassifier()).fit(X, y, sample_weight=w)
 
 
+def test_bad_sample_weight_is_named_for_what_it_is():
+    X, y = _data()
+    router = AccountRouter(LogisticRegression(), LogisticRegression())
+    # before: "known LogisticRegression() did not take it" for a wrong length or NaN, and
+    # negative weights were accepted
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(2,\), expected"):
+        router.fit(X, y, sample_weight=[1.0, 1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        router.fit(X, y, sample_weight=np.full(len(y), np.nan))
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        router.fit(X, y, sample_weight=np.r_[-1.0, np.ones(len(y) - 1)])
+
+
 def test_bad_count_column_is_named():
     X, y = _data()
     with pytest.raises(ValueError, match=r"count_column='inferred_company_count' is not a col"):
