@@ -648,20 +648,13 @@ def _absolute_paths(config: dict) -> None:
 
 
 def _check_params(pipeline) -> None:
-    """Validate the parameters of every step of ``pipeline`` (and of the estimators inside
-    them, such as the final BucketedRegressor's router) that declares scikit-learn parameter
-    constraints, as its own ``fit`` would, so a bad config value (``"clip": "no"``) stops
-    ``fit`` before the long steps before it (captioning, embedding) instead of after them."""
-    from sklearn.base import BaseEstimator
+    """:func:`skbucket.pipeline.check_params` as a one-line ``bad config`` error."""
+    from skbucket.pipeline import check_params
 
-    for name, est in {"": pipeline, **pipeline.get_params(deep=True)}.items():
-        if not (isinstance(est, BaseEstimator) and hasattr(est, "_parameter_constraints")):
-            continue
-        try:
-            est._validate_params()
-        except ValueError as exc:  # sklearn's InvalidParameterError
-            where = f"{name} ({type(est).__name__})" if name else type(est).__name__
-            raise CLIError(f"bad config: {where}: {exc}") from exc
+    try:
+        check_params(pipeline)
+    except ValueError as exc:  # scikit-learn's InvalidParameterError
+        raise CLIError(f"bad config: {exc}") from exc
 
 
 def _model_and_data(args):

@@ -38,6 +38,7 @@ from .routing import AccountRouter
 
 __all__ = [
     "check_models",
+    "check_params",
     "make_seed_pipeline",
     "models_used",
     "POST_COLUMNS",
@@ -365,7 +366,54 @@ def make_seed_pipeline(
     pipe = Pipeline(
         [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
     )
+    check_params(pipe)  # a bad value (routing="hrad") now, not after captioning and embedding
     return pipe.set_output(transform="pandas")
+
+
+def check_params(estimator) -> None:
+    """Validate the parameters of ``estimator`` and of every estimator inside it, as their
+    own ``fit`` would, before any of them runs.
+
+    A pipeline's steps validate their parameters when their ``fit`` starts, so a bad value
+    for its last step (``routing="hrad"``, ``clip="no"``) would be found only after the
+    captioning and embedding before it. :func:`make_seed_pipeline` calls this on the pipeline
+    it builds, and ``skbucket fit`` on the pipeline of its config; call it yourself after a
+    ``set_params``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A pipeline or any estimator; every estimator among its parameters, at any depth,
+        that declares scikit-learn parameter constraints is checked.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A ``ValueError`` naming the parameter's path in ``estimator`` first (e.g.
+        ``model (BucketedRegressor): The 'routing' parameter ...``).
+
+    Examples
+    --------
+    >>> from skbucket import BucketedRegressor
+    >>> from skbucket.pipeline import check_params
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> check_params(make_pipeline(StandardScaler(), BucketedRegressor(routing="hrad")))
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: bucketedregressor (BucketedRegressor): The 'routing' parameter ...
+    """
+    from sklearn.base import BaseEstimator
+
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    for name, est in {"": estimator, **params}.items():
+        if not (isinstance(est, BaseEstimator) and hasattr(est, "_parameter_constraints")):
+            continue
+        try:
+            est._validate_params()
+        except ValueError as exc:  # scikit-learn's InvalidParameterError
+            where = f"{name} ({type(est).__name__})" if name else type(est).__name__
+            raise type(exc)(f"{where}: {exc}") from exc
 
 
 def models_used(estimator) -> dict:

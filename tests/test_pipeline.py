@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -289,6 +290,28 @@ def test_fits_with_scikit_learns_metadata_routing_on(tiny, posts):
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
         np.testing.assert_allclose(pipe.predict(X[40:]), expected)
+
+
+@pytest.mark.parametrize(
+    ("param", "where"),
+    [
+        ({"routing": "hrad"}, "model (BucketedRegressor): The 'routing' parameter"),
+        ({"clip": "yes"}, "model (BucketedRegressor): The 'clip' parameter"),
+        ({"classifier": "hybrid", "epochs": 0}, "model__classifier__unseen (DistilBertClass"),
+        ({"max_length": 1}, "(DistilBertClassifier): The 'max_length' parameter"),
+    ],
+)
+def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
+    # before: found by the step's own fit, after every post was captioned and embedded
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skbucket.pipeline import check_params
+
+    with pytest.raises(InvalidParameterError, match=re.escape(where)):
+        _pipe(tiny, **param)
+    pipe = _pipe(tiny).set_params(model__routing="hrad")  # after set_params: on request
+    with pytest.raises(InvalidParameterError, match="model .BucketedRegressor.: The 'routing'"):
+        check_params(pipe)
 
 
 def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
