@@ -52,6 +52,8 @@ pipeline (``make_seed_pipeline(caption_model=None, ...)``, fitted) adds
 ``skbucket.embedding.DistilBertEmbedder``, ``skbucket.prompts.PromptBuilder``,
 ``skbucket.features.PostFeatures``, ``skbucket.bucketed._expm1_nonnegative`` (the inverse of
 the default ``target_transform="log1p"``),
+``skbucket.pipeline._PostColumns`` (its two ColumnTransformers; files saved by earlier 0.1.0
+builds hold ``sklearn.compose._column_transformer.ColumnTransformer``),
 ``skbucket.pipeline._ColumnPattern`` (its column selectors; files saved by earlier 0.1.0 builds hold
 ``sklearn.compose._column_transformer.make_column_selector`` instead) and, for the default hybrid
 router's HistGradientBoostingClassifier,

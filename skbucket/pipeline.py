@@ -71,20 +71,50 @@ class _ColumnPattern(make_column_selector):
     def __call__(self, df):
         if hasattr(df, "iloc"):  # pandas: scikit-learn's own selector
             return super().__call__(df)
-        if library(df) == "polars" and hasattr(df, "columns"):
-            return [c for c in df.columns if re.search(self.pattern, str(c))]
-        hint = (
-            " (a pyarrow Table: convert it with .to_pandas())"
-            if hasattr(df, "column_names")
-            else ""
-        )
-        raise ValueError(
-            "the seed pipeline finds its columns by name: it reads a pandas or polars DataFrame "
-            f"of posts; got {type(df).__module__}.{type(df).__name__}{hint}"
-        )
+        _check_frame(df)
+        return [c for c in df.columns if re.search(self.pattern, str(c))]
 
     def __repr__(self):
         return f"{type(self).__name__}(pattern={self.pattern!r})"
+
+
+def _check_frame(df) -> None:
+    """Refuse input other than a pandas or polars DataFrame, saying what to pass."""
+    if hasattr(df, "iloc") or (library(df) == "polars" and hasattr(df, "columns")):
+        return
+    if hasattr(df, "column_names"):
+        hint = " (a pyarrow Table: convert it with .to_pandas())"
+    elif isinstance(df, np.ndarray):
+        hint = (
+            " (an array: pass the posts as a DataFrame; a step's output inside the pipeline "
+            "is an array after set_output(transform='default'): the seed pipeline needs "
+            "set_output(transform='pandas'), as make_seed_pipeline sets it)"
+        )
+    else:
+        hint = ""
+    raise ValueError(
+        "the seed pipeline finds its columns by name: it reads a pandas or polars DataFrame "
+        f"of posts; got {type(df).__module__}.{type(df).__name__}{hint}"
+    )
+
+
+class _PostColumns(ColumnTransformer):
+    """The seed pipeline's ColumnTransformers: input other than a DataFrame is refused with
+    :func:`_check_frame`'s message in ``transform`` too (scikit-learn's own says only that
+    "columns using strings" need a dataframe), for the posts given to ``predict`` as an
+    array, and for a step before that returns one."""
+
+    def fit(self, X, y=None, **params):
+        _check_frame(X)
+        return super().fit(X, y, **params)
+
+    def fit_transform(self, X, y=None, **params):
+        _check_frame(X)
+        return super().fit_transform(X, y, **params)
+
+    def transform(self, X, **params):
+        _check_frame(X)
+        return super().transform(X, **params)
 
 
 #: selects every column except the prompt (a picklable selector)
@@ -275,14 +305,14 @@ def make_seed_pipeline(
             progress=progress,
         )
 
-    prompt = ColumnTransformer(
+    prompt = _PostColumns(
         [
             (PROMPT_COLUMN, PromptBuilder(dayfirst=dayfirst), _POSTS),
             ("posts", "passthrough", _POSTS),  # so an input "prompt" gives way to ours
         ],
         verbose_feature_names_out=False,
     )
-    features = ColumnTransformer(
+    features = _PostColumns(
         [
             (PROMPT_COLUMN, "passthrough", [PROMPT_COLUMN]),
             (

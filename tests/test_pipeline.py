@@ -314,6 +314,21 @@ def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
         check_params(pipe)
 
 
+def test_input_that_is_no_dataframe_is_named_at_predict_and_inside_the_pipeline(tiny, posts):
+    import pyarrow as pa
+
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+    # before: scikit-learn's "Specifying the columns using strings is only supported for
+    # dataframes" / "container does not have a registered adapter"
+    with pytest.raises(ValueError, match=r"reads a pandas or polars DataFrame.*an array"):
+        pipe.predict(X[40:].to_numpy())
+    with pytest.raises(ValueError, match=r"a pyarrow Table: convert it with \.to_pandas"):
+        pipe.predict(pa.Table.from_pandas(X[40:]))
+    with pytest.raises(ValueError, match=r"needs set_output\(transform='pandas'\)"):
+        _pipe(tiny, classifier="hgb").set_output(transform="default").fit(X[:40], y[:40])
+
+
 def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
     X, y = posts
     plain = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
@@ -403,7 +418,7 @@ def test_polars_posts_give_the_pandas_predictions(tiny, posts):
     assert selector(frame) == selector(pl.from_pandas(frame)) == ["a", "prompts"]
     # other containers: a ValueError that says what the pipeline reads
     pa = pytest.importorskip("pyarrow")
-    with pytest.raises(ValueError, match=r"pandas or polars DataFrame.*numpy.ndarray$"):
+    with pytest.raises(ValueError, match=r"pandas or polars DataFrame.*numpy.ndarray \(an array"):
         _pipe(tiny).fit(X[:40].to_numpy(), y[:40])
     table = pa.Table.from_pandas(X[:40])
     with pytest.raises(ValueError, match=r"got pyarrow.lib.Table \(a pyarrow Table: convert"):
