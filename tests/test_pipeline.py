@@ -329,6 +329,14 @@ def test_input_that_is_no_dataframe_is_named_at_predict_and_inside_the_pipeline(
         _pipe(tiny, classifier="hgb").set_output(transform="default").fit(X[:40], y[:40])
 
 
+@pytest.mark.parametrize("cache", ["", "   "])
+def test_a_blank_cache_folder_is_refused(tiny, cache):
+    from skbucket.cache import CacheError
+
+    with pytest.raises(CacheError, match="a folder path"):  # before: ./embeddings, ./captions
+        _pipe(tiny, cache=cache)
+
+
 def test_an_input_prompt_column_gives_way_to_the_built_prompt(tiny, posts):
     X, y = posts
     plain = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
