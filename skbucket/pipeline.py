@@ -181,7 +181,9 @@ def make_seed_pipeline(
     The input is a DataFrame (pandas, or polars) of raw posts with the columns ``content, username,
     inferred_company, date, media`` (``caption`` optional; ``content`` may be absent for
     media-only posts). Other columns are not used, nor needed by ``predict`` (an input
-    ``prompt`` column is replaced by the prompt the pipeline builds); data with other names
+    ``prompt`` column is replaced by the prompt the pipeline builds), but every column name
+    must be text, as scikit-learn requires to record a DataFrame's columns (a column named
+    ``0`` is a ``TypeError`` saying so: ``X.columns = X.columns.astype(str)``); data with other names
     should be renamed to these (:data:`POST_COLUMNS`). The output of ``predict`` is the
     predicted number of likes.
 

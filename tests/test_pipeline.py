@@ -329,6 +329,14 @@ def test_input_that_is_no_dataframe_is_named_at_predict_and_inside_the_pipeline(
         _pipe(tiny, classifier="hgb").set_output(transform="default").fit(X[:40], y[:40])
 
 
+def test_a_column_name_that_is_not_text_is_a_type_error_saying_what_to_do(tiny, posts):
+    X, y = posts
+    with pytest.raises(TypeError, match=r"X.columns = X.columns.astype\(str\)"):
+        _pipe(tiny, classifier="hgb").fit(
+            X[:40].assign(**{"note": 1}).rename(columns={"note": 0}), y[:40]
+        )
+
+
 @pytest.mark.parametrize("cache", ["", "   "])
 def test_a_blank_cache_folder_is_refused(tiny, cache):
     from skbucket.cache import CacheError
