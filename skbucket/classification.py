@@ -560,7 +560,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         the process-wide memory cache, so predicting the same texts again (``predict`` then
         ``predict_proba``, a report, cross-validation scoring) runs the model once.
         """
-        prefix = hash_key(type(self).__name__, getattr(self, "weights_id_", None), self.max_length)
+        weights_id = getattr(self, "weights_id_", None)
+        if weights_id is None:  # a model pickled by a build without it: no key names it
+            cache = False
+        prefix = hash_key(type(self).__name__, weights_id, self.max_length)
         accepted = _forward_inputs(model)
         model.eval()
 

@@ -649,3 +649,15 @@ def test_repeated_predictions_run_the_model_once(tiny):
         assert sum(seen) == len(set(X))
     finally:
         hook.remove()
+
+
+def test_models_without_a_weights_id_do_not_share_cached_predictions(tiny):
+    # a classifier pickled by a build without weights_id_: before, every such model had the
+    # same cache key, and one answered with another's predictions
+    X, y = toy(24)
+    a = make(tiny, epochs=2, random_state=0).fit(X, y)
+    b = make(tiny, epochs=2, random_state=1, learning_rate=1e-2).fit(X, y)
+    expected = b.predict_proba(X)
+    del a.weights_id_, b.weights_id_
+    a.predict_proba(X)
+    np.testing.assert_allclose(b.predict_proba(X), expected)
