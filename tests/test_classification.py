@@ -467,7 +467,8 @@ def test_fit_accepts_missing_texts_and_one_column_frames(tiny):
     frame = pd.DataFrame({"prompt": X})
     clf = make(tiny, epochs=1).fit(frame, y)
     assert clf.predict(frame).shape == (20,)
-    assert clf.predict(frame.to_numpy()).shape == (20,)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):  # as sklearn's
+        assert clf.predict(frame.to_numpy()).shape == (20,)
 
 
 def test_texts_longer_than_max_length_are_truncated(fitted):
