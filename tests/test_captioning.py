@@ -800,6 +800,22 @@ def test_fit_records_columns_and_loads_nothing(tmp_path):
         est.transform(frame([str(tmp_path / "x.png")], content=["c"]))
 
 
+def test_without_torch_the_extra_is_named(blip2_path, images, monkeypatch):
+    from skbucket import _models
+
+    real = _models.import_model_library
+
+    def no_torch(name):  # sys.modules["torch"] = None would break scikit-learn's own imports
+        if name == "torch":
+            raise ImportError("skbucket's text and image models need torch ... 'skbucket[vision]'")
+        return real(name)
+
+    monkeypatch.setattr(_models, "import_model_library", no_torch)
+    X = frame([str(images["gen0.jpg"])])
+    with pytest.raises(ImportError, match=r"skbucket\[vision\]"):
+        captioner(blip2_path, cache=False).fit_transform(X)
+
+
 def test_fit_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"media_column='pics'.*columns present: \['media'\]"):
         Blip2Captioner(media_column="pics").fit(frame(["a.jpg"]))
