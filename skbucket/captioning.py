@@ -743,7 +743,6 @@ class Blip2Captioner(
         """
         from .media import decode_image
 
-        _models.import_model_library("torch")  # the processor returns torch tensors
         processor = _models.load_pretrained("AutoProcessor", self.model)
 
         def prepare(data: bytes, source: Any):
