@@ -40,7 +40,11 @@ too. Each partition's output is checked against ``meta`` (number of columns) and
 dtypes (a column that cannot be cast raises :class:`DaskOutputError` naming it and the
 partition); a DataFrame output is matched to
 ``meta``'s columns by name when they are its own names in any order (by position when
-``meta`` names them anew; refused when the two share only some names).
+``meta`` names them anew; refused when the two share only some names), an array output too
+(labelled by ``get_feature_names_out()``). A cast that would change the values (float
+predictions under ``meta="int64"`` or ``bool``) is refused the same way; float64 to float32 is
+not. A dtype may be numpy's or pandas' (``"Int64"``, ``"Float64"``). The result's index is
+described as the input's (dtype and name), so ``to_parquet`` writes it as it was.
 
 On CPU workers, unset ``distributed``'s ``MALLOC_TRIM_THRESHOLD_`` before the cluster starts
 (``dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})``):
@@ -136,12 +140,14 @@ def transform(estimator, ddf, *, meta=None):
     """
     _check_estimator(estimator, "transform")
     _check_collection(ddf)
-    meta = _transform_meta(estimator, ddf, meta)
+    meta = _with_index(_transform_meta(estimator, ddf, meta), ddf)
+    own = _own_names(estimator, meta)
     est = _ship(estimator)
     return ddf.map_partitions(
         _transform_partition,
         est,
         meta,
+        own,
         meta=meta,
         enforce_metadata=False,
         align_dataframes=False,
@@ -203,7 +209,7 @@ def predict(estimator, ddf, *, meta=None, name="prediction"):
     """
     _check_estimator(estimator, "predict")
     _check_collection(ddf)
-    meta = _predict_meta(estimator, ddf, meta, name)
+    meta = _with_index(_predict_meta(estimator, ddf, meta, name), ddf)
     est = _ship(estimator)
     return ddf.map_partitions(
         _predict_partition,
@@ -242,12 +248,44 @@ def _ship(estimator):
     return dask.delayed(estimator, pure=False, traverse=False)
 
 
+def _with_index(meta, ddf):
+    """``meta`` described with the input's index (dtype and name): each output partition
+    keeps its input partition's index, and dask's writers (``to_parquet``) read the index
+    from ``meta``; an unnamed int64 index there refused a named or text index."""
+    return meta.set_axis(ddf._meta.index[:0], axis=0)
+
+
+def _own_names(estimator, meta):
+    """The estimator's own output names when ``meta`` holds the same names in another order
+    (an array output is then labelled by them and matched to ``meta`` by name), else None."""
+    try:
+        names = list(estimator.get_feature_names_out())
+    except Exception:  # no names, or the estimator cannot name its output
+        return None
+    wanted = list(meta.columns)
+    if names != wanted and len(set(names)) == len(names) and set(names) == set(wanted):
+        return names
+    return None
+
+
 def _is_dtype_like(meta):
-    if isinstance(meta, np.dtype | str):
+    if isinstance(meta, np.dtype | str | pd.api.extensions.ExtensionDtype):
         return True
     if isinstance(meta, type):
         return meta in (object, str, bool, float, int) or issubclass(meta, np.generic)
     return False
+
+
+def _dtype(meta):
+    """A numpy or pandas dtype (``"float32"``, ``"Int64"``, ``"string"``), or an error
+    naming ``meta=``."""
+    try:
+        return pd.api.types.pandas_dtype(meta)
+    except TypeError as exc:
+        raise TypeError(
+            f"meta={meta!r} is not a dtype numpy or pandas knows ({exc}); pass a dtype such "
+            "as 'float32', 'float64' or 'Int64', or a pandas object describing the output"
+        ) from None
 
 
 def _probe(estimator, ddf, method):
@@ -260,13 +298,22 @@ def _probe(estimator, ddf, method):
 
     probe = copy.deepcopy(estimator)
     set_everywhere(probe, "cache", False)  # the fitted copies too (a ColumnTransformer's)
-    errors = []
+    errors, last = [], None
     for what in ("dummy", "first row"):
         try:
             sample = ddf._meta_nonempty if what == "dummy" else _first_row(ddf)
+            if sample is None:  # every partition is empty: nothing of the user's to blame
+                example = 'meta="float32"' if method == "transform" else 'meta="float64"'
+                raise MetaInferenceError(
+                    f"could not find the output of {type(estimator).__name__}.{method} by a "
+                    f"dry run on dask's dummy rows ({errors[0]}), and the collection has no "
+                    f"rows to try instead: pass meta= describing the output (e.g. {example})"
+                ) from last
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return getattr(probe, method)(sample)
+        except MetaInferenceError:
+            raise
         except Exception as exc:
             errors.append(f"on {what}: {type(exc).__name__}: {str(exc)[:300]}")
             last = exc
@@ -287,12 +334,12 @@ def _probe(estimator, ddf, method):
 
 def _first_row(ddf):
     """The first row of the first non-empty partition, computing partitions one by one (not
-    ``ddf.head(1, npartitions=-1)``, which computes them all)."""
+    ``ddf.head(1, npartitions=-1)``, which computes them all); None when all are empty."""
     for i in range(ddf.npartitions):
         row = ddf.partitions[i].head(1, npartitions=1)
         if len(row):
             return row
-    return ddf._meta
+    return None
 
 
 def _names_out(estimator, n_columns):
@@ -323,7 +370,8 @@ def _transform_meta(estimator, ddf, meta):
         return pd.DataFrame(np.empty((0, out.shape[1]), dtype=out.dtype), columns=names)
     if _is_dtype_like(meta):
         names = _names_out(estimator, None)
-        return pd.DataFrame(np.empty((0, len(names)), dtype=np.dtype(meta)), columns=names)
+        dtype = _dtype(meta)
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name in names}, columns=names)
     meta = make_meta(meta)
     if not isinstance(meta, pd.DataFrame):
         raise TypeError(f"transform's meta must describe a DataFrame; got {type(meta).__name__}")
@@ -340,7 +388,7 @@ def _predict_meta(estimator, ddf, meta, name):
             )
         return pd.Series(np.empty(0, dtype=out.dtype), name=name)
     if _is_dtype_like(meta):
-        return pd.Series(np.empty(0, dtype=np.dtype(meta)), name=name)
+        return pd.Series(dtype=_dtype(meta), name=name)
     meta = make_meta(meta)
     if not isinstance(meta, pd.Series):
         raise TypeError(f"predict's meta must describe a Series; got {type(meta).__name__}")
@@ -362,7 +410,7 @@ def _where(partition_info):
     return f"partition {partition_info.get('number')}"
 
 
-def _transform_partition(part, estimator, meta, partition_info=None):
+def _transform_partition(part, estimator, meta, own=None, partition_info=None):
     if len(part) == 0:
         return meta.iloc[:0].set_axis(part.index[:0], axis=0)
     try:
@@ -381,7 +429,8 @@ def _transform_partition(part, estimator, meta, partition_info=None):
             values = values.reshape(-1, 1)
         if values.shape != (n_rows, n_cols):
             _shape_error(values.shape, n_rows, n_cols, partition_info)
-        frame = pd.DataFrame(values, index=part.index, columns=meta.columns)
+        frame = pd.DataFrame(values, index=part.index, columns=meta.columns if own is None else own)
+        frame = _match_columns(frame, meta, partition_info)
     if not frame.dtypes.equals(meta.dtypes):
         frame = _cast(frame, meta.dtypes.to_dict(), "transform", partition_info)
     return frame
@@ -391,6 +440,19 @@ def _cast(out, dtypes, method, partition_info):
     """``out`` (a DataFrame, or a Series for one dtype) cast to ``meta``'s dtypes; a
     :class:`DaskOutputError` names the partition and the first column that cannot be cast
     (text under a numeric ``meta="float32"``, say)."""
+    pairs = (
+        [(out[c], c, d) for c, d in dtypes.items()]
+        if isinstance(out, pd.DataFrame)
+        else [(out, out.name, dtypes)]
+    )
+    for values, column, dtype in pairs:
+        if _loses(values.dtype, dtype):  # 0.305 likes under meta="int64" became 0, silently
+            raise DaskOutputError(
+                f"skbucket.dask.{method}: the output column {column!r} in "
+                f"{_where(partition_info)} is {values.dtype}, and meta's {dtype} would change "
+                f"its values; pass meta= with dtype {values.dtype} (or one that holds it, "
+                "e.g. float64)"
+            )
     try:
         return out.astype(dtypes)
     except (TypeError, ValueError) as exc:
@@ -405,6 +467,18 @@ def _cast(out, dtypes, method, partition_info):
             "object with each column's own dtype (a single dtype fits only an output whose "
             "columns all have it)"
         ) from exc
+
+
+def _loses(source, target) -> bool:
+    """Whether casting numbers of ``source`` dtype to ``target`` changes their kind (float to
+    int or bool, numbers to dates); float64 to float32 is allowed (``meta="float32"``)."""
+    try:
+        src, dst = np.dtype(source), np.dtype(target)
+    except TypeError:  # a pandas extension dtype: pandas' own cast refuses what it cannot hold
+        return False
+    if src.kind not in "biuf" or dst.kind not in "biufmM":
+        return False
+    return not np.can_cast(src, dst, casting="same_kind")
 
 
 def _casts(values, dtype) -> bool:

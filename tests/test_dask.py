@@ -261,6 +261,68 @@ def test_empty_partitions():
     assert out.shape == (0, len(pf.get_feature_names_out()))
 
 
+def test_an_array_output_is_matched_to_meta_by_name_too():
+    # the default (array) output under a meta of the estimator's names in another order: before,
+    # labelled by position ('year' held the account encodings)
+    X, y = _posts()
+    pf = PostFeatures(cv=3).fit(X, y)
+    names = list(pf.get_feature_names_out())
+    expected = pd.DataFrame(pf.transform(X), index=X.index, columns=names)
+    reordered = pd.DataFrame({c: pd.Series(dtype="float64") for c in names[::-1]})
+    lazy = skbucket.dask.transform(pf, dd.from_pandas(X, npartitions=2), meta=reordered)
+    out = lazy.compute(scheduler="sync")
+    pd.testing.assert_frame_equal(out[names], expected)
+
+
+@pytest.mark.parametrize("index", ["named", "text"])
+def test_the_result_describes_the_inputs_index_and_writes_to_parquet(tmp_path, index):
+    from skbucket.baselines import GroupMedianRegressor
+
+    X, y = _posts(40)
+    X.index = [f"t{i:04d}" for i in range(len(X))]
+    if index == "named":
+        X.index.name = "id"
+    model = GroupMedianRegressor().fit(X, y)
+    ddf = dd.from_pandas(X, npartitions=3)
+    likes = skbucket.dask.predict(model, ddf, name="likes")
+    assert likes._meta.index.name == X.index.name  # before: an unnamed int64 index
+    assert likes._meta.index.dtype == ddf._meta.index.dtype  # dask's own text dtype
+    likes.to_frame().to_parquet(tmp_path / "likes")  # before: KeyError / schema ValueError
+    back = pd.read_parquet(tmp_path / "likes")["likes"]
+    assert back.index.astype(str).tolist() == X.index.tolist()
+    np.testing.assert_allclose(back.to_numpy(), model.predict(X))
+
+
+def test_a_meta_dtype_that_would_change_the_values_is_refused_and_pandas_dtypes_work():
+    X = pd.DataFrame({"a": np.arange(40.0)})
+    model = Ridge().fit(X, X["a"] * 1.37 + 0.3)
+    ddf = dd.from_pandas(X, npartitions=2)
+    for meta in ("int64", bool, "datetime64[ns]"):  # before: 0.305 became 0, True, 1970
+        lazy = skbucket.dask.predict(model, ddf, meta=meta)
+        with pytest.raises(DaskOutputError, match=r"float64, and meta's .* would change"):
+            lazy.compute(scheduler="sync")
+    out = skbucket.dask.predict(model, ddf, meta="float32").compute(scheduler="sync")
+    np.testing.assert_allclose(out.to_numpy(), model.predict(X), rtol=1e-6)  # allowed
+    out = skbucket.dask.predict(model, ddf, meta="Float64").compute(scheduler="sync")
+    assert str(out.dtype) == "Float64"  # before: "data type 'Float64' not understood"
+    with pytest.raises(TypeError, match=r"meta='nonsense' is not a dtype"):
+        skbucket.dask.predict(model, ddf, meta="nonsense")
+
+
+def test_meta_inference_on_a_collection_without_rows_says_to_pass_meta():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, _ = _posts(40)
+    encoder = ColumnTransformer([("co", OneHotEncoder(), ["inferred_company"])]).fit(X)
+    ddf = dd.from_pandas(X, npartitions=2)
+    nobody = ddf[ddf["username"] == "nobody-here"]  # dask's dummy rows hold unknown values
+    with pytest.raises(MetaInferenceError, match="the collection has no rows .*pass meta="):
+        skbucket.dask.transform(encoder, nobody)  # before: blamed "your first row"
+    out = skbucket.dask.transform(encoder, nobody, meta="float64").compute(scheduler="sync")
+    assert out.shape == (0, len(encoder.get_feature_names_out()))
+
+
 # ----------------------------------------------------------------------------- on the cluster
 def test_predict_on_cluster_matches_in_memory(client):
     X, y = _posts()
