@@ -33,7 +33,8 @@ def replace_atomically(path, write, what: str) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
-        with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
+        # a file replaced keeps its permissions (a file system without them: as before)
+        with contextlib.suppress(OSError):
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         os.replace(tmp, target)
     except BaseException as exc:

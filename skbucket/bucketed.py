@@ -1231,8 +1231,14 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
         weighted = sample_weight is not None
         if weighted:
+            # all-zero weights get the message below (scikit-learn < 1.7 has no such option)
+            options = (
+                {"allow_all_zero_weights": True}
+                if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+                else {}
+            )
             sample_weight = _check_sample_weight(
-                sample_weight, y, ensure_non_negative=True, allow_all_zero_weights=True
+                sample_weight, y, ensure_non_negative=True, **options
             )
             keep = sample_weight > 0
             if not keep.any():

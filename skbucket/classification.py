@@ -380,7 +380,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                         f"keys must be labels of y (classes {[_py(c) for c in classes]})."
                     ) from exc
             bad = np.flatnonzero(~np.isfinite(per_class) | (per_class < 0))
-            if bad.size:  # a weight <= 0 would silently leave the class out of training
+            if bad.size:  # a negative or NaN weight would silently leave the class out
                 raise ValueError(
                     f"DistilBertClassifier: class_weight={self.class_weight!r} gives class "
                     f"{_py(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
@@ -644,7 +644,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         check_is_fitted(self)
         validate_params_in_use(self)  # max_length=0 set after fit, say
         texts = _models.as_text_list(X, estimator=self)
-        _check_feature_names(self, X, reset=False)
+        if hasattr(self, "n_features_in_"):  # not a model pickled by a build without it
+            _check_feature_names(self, X, reset=False)
         device = _models.resolve_device(self.device)
         model, tokenizer = self._fitted_model(device)
         self._check_max_length(model)  # max_length may have been set after fit

@@ -467,8 +467,23 @@ def _check_versions(path, written) -> None:
             )
 
 
-def _cannot_load(path, exc) -> CLIError:
+def _cannot_load(path, exc, written=None) -> CLIError:
+    """The one-line error of a model file that could not be unpickled; with the versions its
+    header recorded, those that differ from the running ones are named (numpy 2 -> 1, say)."""
+    from .io import library_versions
+
     detail = " ".join(str(exc).split()) or type(exc).__name__
+    running = library_versions()
+    changed = [
+        f"{name} {version} (this is {running.get(name, 'not installed')})"
+        for name, version in (written.items() if isinstance(written, dict) else [])
+        if name != "python" and running.get(name) != version
+    ]
+    if changed:
+        return CLIError(
+            f"cannot load model file {path}: {detail}; it was written with "
+            f"{', '.join(changed)}: install those versions or refit it with `skbucket fit`"
+        )
     return CLIError(
         f"cannot load model file {path}: {detail} (not a skbucket model file, or one "
         "written by an incompatible version; refit it with `skbucket fit`)"
@@ -507,7 +522,7 @@ def load_model(path):
                         warnings.simplefilter("ignore")  # versions were checked above
                         estimator = joblib.load(fh)
                 except Exception as exc:
-                    raise _cannot_load(path, exc) from exc
+                    raise _cannot_load(path, exc, header.get("versions")) from exc
                 return _check_estimator(path, estimator)
     except OSError as exc:
         raise _cannot_load(path, exc) from exc

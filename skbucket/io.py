@@ -70,6 +70,7 @@ import hmac
 import json
 import pickle
 import platform
+import struct
 import warnings
 import zipfile
 import zlib
@@ -387,9 +388,9 @@ def _file_kind(path):
         if not _holds_pickle(path, head):
             raise PersistenceError(
                 f"{path} is not a model file: neither a skbucket container or skops file (zip) "
-                f"nor a joblib/pickle file (it starts with {head!r}"
-                f"{_compressed_note(head)}). Pass the file written by "
-                "skbucket.io.save (or joblib.dump)."
+                f"nor a joblib/pickle file of pickle protocol 2 or later (it starts with "
+                f"{head!r}{_compressed_note(head)}; joblib.dump and pickle write protocol 2 or "
+                "later unless told otherwise). Pass the file written by skbucket.io.save."
             )
         return "joblib"
     if _META in names or _MODEL in names:
@@ -413,6 +414,13 @@ _JOBLIB_COMPRESSED = {
     b"\x78\x9c": "zlib",
     b"\x78\xda": "zlib",
 }
+
+
+def _cut_joblib(path, exc) -> TamperedFileError:
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return TamperedFileError(
+        f"{path}: a truncated or corrupted joblib file ({detail}); save the model again."
+    )
 
 
 def _compressed_note(head):
@@ -443,7 +451,7 @@ def _holds_pickle(path, head):
                 first = fh.read(1)
     except (OSError, EOFError, zlib.error, lzma.LZMAError):
         return True  # a stream cut short (bz2 reads whole blocks): load names the damage
-    return first == b"\x80"
+    return first in (b"\x80", b"")  # b"": too little to tell (a cut file): load names it
 
 
 def read_metadata(path):
@@ -587,12 +595,20 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         import joblib
 
         try:
-            return joblib.load(path)
-        except (EOFError, pickle.UnpicklingError, zlib.error) as exc:
-            detail = " ".join(str(exc).split()) or type(exc).__name__
-            raise TamperedFileError(
-                f"{path}: a truncated or corrupted joblib file ({detail}); save the model again."
-            ) from exc
+            model = joblib.load(path)
+        except (EOFError, pickle.UnpicklingError, zlib.error, struct.error, IndexError) as exc:
+            raise _cut_joblib(path, exc) from exc
+        except ValueError as exc:  # numpy's "EOF: reading array data" of a cut-off file
+            if "EOF" not in str(exc):
+                raise
+            raise _cut_joblib(path, exc) from exc
+        if isinstance(model, dict) and "skbucket_model_file" in model and "estimator" not in model:
+            # joblib reads only the first pickle of a `skbucket fit` file: its version header
+            raise PersistenceError(
+                f"{path} is a model file written by `skbucket fit` (a version header, then the "
+                "model); load it with skbucket.cli.load_model(path)."
+            )
+        return model
 
     if kind == "container":
         meta, payload = _open_container(path)

@@ -266,7 +266,8 @@ def _is_missing(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     # an array compared with itself gives an array (true for any non-empty one): not missing
-    return type(unequal).__name__ == "bool" and bool(unequal)
+    # (numpy 2's scalar bool type is named "bool", numpy 1's "bool_")
+    return type(unequal).__name__ in ("bool", "bool_") and bool(unequal)
 
 
 def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> list[MediaRef]:
@@ -920,8 +921,10 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         raise
     except urllib.error.HTTPError as exc:
         exc.close()
+        target = opener.redirects.target
         raise MediaFetchError(
-            f"HTTP {exc.code} {exc.reason}",
+            f"HTTP {exc.code} {exc.reason}"
+            + (f" from the redirect target {target!r}" if target else ""),
             ref,
             status=exc.code,
             transient=exc.code in _TRANSIENT_STATUS,
@@ -1332,7 +1335,8 @@ class ImageFetcher:
         are fetched once. Closing the iterator early (its ``close()``; wrap a loop that may
         raise or be interrupted in ``contextlib.closing``, as the captioner does) cancels
         the pending work and cuts the HTTP fetches in flight and their retries: the threads
-        end within moments (a custom ``loader`` runs to its end).
+        end within moments, except an attempt still connecting (or in its TLS handshake), which
+        ends at its ``timeout``, and a custom ``loader``, which runs to its end.
 
         Parameters
         ----------

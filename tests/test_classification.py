@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -199,6 +200,12 @@ def test_predict_checks_parameters_set_after_fit_and_the_column_name(tiny):
         clf.predict(X)  # before: a tensor size error, or no truncation at all
     clf.set_params(max_length=24).fit(X, y)  # a refit on a list forgets the column name
     assert not hasattr(clf, "feature_names_in_")
+    # a model pickled by a build that recorded no column: no warning about names it never had
+    clf.fit(frame, y)
+    del clf.n_features_in_, clf.feature_names_in_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clf.predict(frame).shape == (24,)
 
 
 def test_zero_sample_weight_equals_absent_rows(tiny):

@@ -664,11 +664,13 @@ def test_the_versions_are_checked_before_the_model_is_unpickled(workdir, model_f
     gone = b"cno_such_module_of_another_version\nThing\n)\x81."
     header, _ = read_model_file(model_file)
     path = workdir / "unloadable.joblib"
-    for sklearn_version, message in [
-        ("0.24.2", "written with scikit-learn 0.24.2"),  # before: "No module named ..."
-        (header["versions"]["scikit-learn"], "No module named 'no_such_module_of_another"),
+    running = header["versions"]
+    for changed, message in [
+        ({"scikit-learn": "0.24.2"}, "written with scikit-learn 0.24.2"),  # before: "No module"
+        ({"numpy": "1.26.4"}, f"written with numpy 1.26.4 (this is {running['numpy']})"),
+        ({}, "No module named 'no_such_module_of_another"),
     ]:
-        versions = {**header["versions"], "scikit-learn": sklearn_version}
+        versions = {**running, **changed}
         with open(path, "wb") as fh:
             pickle.dump({"skbucket_model_file": 2, "versions": versions}, fh)
             fh.write(gone)

@@ -319,12 +319,15 @@ def test_bad_arguments_and_files(tmp_path):
 @pytest.mark.parametrize("compress", [0, ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3), 3])
 def test_joblib_files_load_and_cut_ones_are_named_damaged(tmp_path, compress):
     path = tmp_path / "ridge.joblib"
-    joblib.dump(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), path, compress=compress)
-    assert skio.load(path, allow_pickle=True).coef_[0] == pytest.approx(1 / 3)
+    rng = np.random.RandomState(0)
+    model = Ridge().fit(rng.rand(30, 500), rng.rand(30))  # real array data, cut mid-array
+    joblib.dump(model, path, compress=compress)
+    np.testing.assert_array_equal(skio.load(path, allow_pickle=True).coef_, model.coef_)
     whole = path.read_bytes()
-    path.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(skio.TamperedFileError, match=r"ridge\.joblib: a truncated or corrupted"):
-        skio.load(path, allow_pickle=True)
+    for cut in (16, len(whole) // 3, len(whole) // 2):
+        path.write_bytes(whole[:cut])  # before: bare EOFError, ValueError, IndexError...
+        with pytest.raises(skio.TamperedFileError, match=r"ridge\.joblib: a truncated or corr"):
+            skio.load(path, allow_pickle=True)
 
 
 @pytest.mark.parametrize("kind", ["text", "csv.gz", "bz2"])
@@ -346,6 +349,19 @@ def test_a_file_that_is_no_model_is_named_so(tmp_path, kind):
         assert "allow_pickle" not in str(info.value)
     with pytest.raises(skio.PersistenceError, match=r"is not a model file"):
         skio.get_untrusted_types(path)
+    protocol_1 = tmp_path / "p1.joblib"  # joblib reads it; skbucket names the protocol
+    joblib.dump(Ridge(), protocol_1, protocol=1)
+    with pytest.raises(skio.PersistenceError, match=r"pickle protocol 2 or later"):
+        skio.load(protocol_1, allow_pickle=True)
+
+
+def test_a_cli_model_file_is_named_with_how_to_load_it(tmp_path):
+    from skbucket.cli import load_model, save_model
+
+    path = save_model(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), tmp_path / "fit.joblib")
+    with pytest.raises(skio.PersistenceError, match=r"skbucket\.cli\.load_model"):
+        skio.load(path, allow_pickle=True)  # before: returned the version header, a dict
+    assert load_model(path).coef_[0] == pytest.approx(1 / 3)
 
 
 def _template_from_a_closure():

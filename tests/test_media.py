@@ -1246,6 +1246,11 @@ def test_a_dead_redirect_target_does_not_stop_the_host_that_redirected(
         read_bytes(moved[0], retries=0, **FAST)
     assert f":{closed_port}/0.jpg'" in str(info.value)  # the dead host is named
     assert not info.value.unreachable  # the ref's own host answered (with the redirect)
+    port = server.url("/").split(":")[2].split("/")[0]
+    with pytest.raises(
+        MediaFetchError, match=r"HTTP 404 .* from the redirect target '.*/missing-gone.jpg'"
+    ):
+        read_bytes(server.url(f"/redirect-away/{port}/missing-gone.jpg"), retries=0, **FAST)
     good = [server.url(f"/good.jpg?t=after-redirects-{i}") for i in range(2)]
     fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=0, **FAST)
     results = dict(fetcher.fetch_bytes([*moved, *good]))
