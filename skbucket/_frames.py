@@ -66,3 +66,18 @@ def as_pandas(X):
             dtype = "UInt64" if pa.types.is_unsigned_integer(column.type) else "Int64"
             frame.isetitem(position, pd.array(column.to_pylist(), dtype=dtype))
     return frame
+
+
+def check_unique_columns(X, who: str, error=ValueError) -> None:
+    """Refuse a DataFrame whose column names repeat (``pd.concat`` of frames sharing a column):
+    scikit-learn records every name in ``feature_names_in_``, which must be unique, and
+    ``X[name]`` would be a DataFrame. ``error`` is the estimator's own error class."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not getattr(columns, "has_duplicates", False):
+        return
+    repeated = columns[columns.duplicated()][0]
+    raise error(
+        f"{who}: column {repeated!r} appears {int((columns == repeated).sum())} times in X; "
+        "the column names of X must be unique (rename or drop the repeated columns, even "
+        f"ones {who} does not read: every name is recorded in feature_names_in_)."
+    )

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._fitted import refit
-from ._frames import as_pandas
+from ._frames import as_pandas, check_unique_columns
 from .bucketed import _check_targets
 from .media import _is_missing
 from .prompts import _category_text
@@ -153,13 +153,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         are the frame's own values: a frame holding an int64 id column beside a float column
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
-        if isinstance(X, pd.DataFrame) and X.columns.has_duplicates:  # e.g. after a pd.concat
-            repeated = X.columns[X.columns.duplicated()][0]
-            raise ValueError(
-                f"GroupMedianRegressor: column {repeated!r} appears "
-                f"{int((X.columns == repeated).sum())} times in X; the column names of X must "
-                "be unique (rename or drop the repeated columns)."
-            )
+        check_unique_columns(X, "GroupMedianRegressor")
         checked = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         if not isinstance(X, pd.DataFrame):
             return checked

@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit
-from ._frames import as_pandas, library
+from ._frames import as_pandas, check_unique_columns, library
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import _category_text, dates_seen, day_month_examples, read_dates
@@ -502,14 +502,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         elif reset:
             _check_n_features(self, X, reset=True)
         if reset:
-            repeated = X.columns[X.columns.duplicated()] if isinstance(X, pd.DataFrame) else []
-            if len(repeated):  # e.g. after a pd.concat; feature_names_in_ must be unique
-                raise PostFeaturesError(
-                    f"PostFeatures: column {repeated[0]!r} appears "
-                    f"{int((X.columns == repeated[0]).sum())} times in X; the column names "
-                    "of X must be unique (rename or drop the repeated columns, even ones "
-                    "PostFeatures does not read: it records every name in feature_names_in_)."
-                )
+            check_unique_columns(X, "PostFeatures", PostFeaturesError)
             _check_feature_names(self, X, reset=True)
         if X.shape[0] == 0:
             raise PostFeaturesError(
