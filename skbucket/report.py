@@ -416,7 +416,7 @@ def render_report(
         # a file name Python could not decode (surrogate escapes) cannot be written as UTF-8:
         # its undecodable bytes become U+FFFD, as a browser shows them
         # (U+DC80-U+DCFF); any other lone surrogate (a title from json.loads('"\\ud83d"'))
-        # becomes U+FFFD too
+        # becomes U+FFFD characters (one per byte of its UTF-8 form)
         text = str(text)
         try:
             raw = text.encode("utf-8", "surrogateescape")
