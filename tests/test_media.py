@@ -648,6 +648,9 @@ def server(photo_jpeg, images):
 
 
 FAST = {"timeout": SHORT, "backoff": 0.01}
+#: for tests that count the server's hits of a route that answers at once: a deadline of
+#: SHORT could pass on a loaded machine, and its (transient) timeout would add a retry
+COUNTED = {"timeout": 10, "backoff": 0.01}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,7 +774,7 @@ def test_http_good(server, photo_jpeg):
 def test_http_404_is_not_retried(server):
     url = server.url("/missing?t=404")
     with pytest.raises(MediaFetchError, match="HTTP 404") as info:
-        read_bytes(url, retries=3, **FAST)
+        read_bytes(url, retries=3, **COUNTED)
     assert info.value.status == 404
     assert not info.value.transient
     assert repr(url) in str(info.value)
@@ -827,7 +830,7 @@ def test_http_slow_redirect_chain_is_one_attempt_under_one_deadline(server, phot
 
 
 def test_http_500_then_200_is_retried(server, photo_jpeg):
-    assert read_bytes(server.url("/flaky?t=retry"), retries=1, **FAST) == photo_jpeg
+    assert read_bytes(server.url("/flaky?t=retry"), retries=1, **COUNTED) == photo_jpeg
     assert server.hits["/flaky?t=retry"] == 2
     # without retries the first 500 is the answer
     with pytest.raises(MediaFetchError, match="HTTP 500") as info:
@@ -838,7 +841,7 @@ def test_http_500_then_200_is_retried(server, photo_jpeg):
 
 def test_http_persistent_5xx_gives_up_after_retries(server):
     with pytest.raises(MediaFetchError, match="HTTP 503.*after 3 attempts"):
-        read_bytes(server.url("/always500?t=3"), retries=2, **FAST)
+        read_bytes(server.url("/always500?t=3"), retries=2, **COUNTED)
     assert server.hits["/always500?t=3"] == 3
 
 
@@ -851,7 +854,7 @@ def test_only_the_documented_statuses_are_retried(server, status, retried):
     """As media.py's table and ``read_bytes(retries=)`` say: a 501 or 505 is not retried."""
     url = server.url(f"/status-{status}?t=doc")
     with pytest.raises(MediaFetchError, match=f"HTTP {status}") as info:
-        read_bytes(url, retries=2, **FAST)
+        read_bytes(url, retries=2, **COUNTED)
     assert info.value.status == status and info.value.transient is retried
     assert server.hits[f"/status-{status}?t=doc"] == (3 if retried else 1)
 
@@ -870,7 +873,7 @@ def test_http_redirects_to_http_are_followed(server, photo_jpeg):
 def test_http_redirects_to_other_schemes_are_refused(server, route, target):
     url = server.url(route)
     with pytest.raises(UnsupportedSchemeError, match="refused redirect") as info:
-        read_bytes(url, retries=2, **FAST)
+        read_bytes(url, retries=2, **COUNTED)
     assert target in str(info.value)
     assert repr(url) in str(info.value)
     assert server.hits[route] == 1  # not retried
@@ -1113,7 +1116,7 @@ def test_fetcher_is_lazy_and_bounded(images):
 
 def test_fetcher_fetches_identical_refs_in_flight_once(server):
     url = server.url("/good.jpg?dedupe=1")
-    fetcher = ImageFetcher(max_workers=2, **FAST)
+    fetcher = ImageFetcher(max_workers=2, **COUNTED)
     out = list(fetcher.fetch_bytes([url, url, url]))
     assert len(out) == 3 and all(isinstance(r, bytes) for _, r in out)
     assert server.hits["/good.jpg?dedupe=1"] == 1
