@@ -1246,16 +1246,16 @@ def test_a_dead_redirect_target_does_not_stop_the_host_that_redirected(
 ):
     moved = [server.url(f"/redirect-away/{closed_port}/{i}.jpg") for i in range(4)]
     with pytest.raises(MediaFetchError, match="the redirect target 'http://127.0.0.1:") as info:
-        read_bytes(moved[0], retries=0, **FAST)
+        read_bytes(moved[0], retries=0, **COUNTED)
     assert f":{closed_port}/0.jpg'" in str(info.value)  # the dead host is named
     assert not info.value.unreachable  # the ref's own host answered (with the redirect)
     port = server.url("/").split(":")[2].split("/")[0]
     with pytest.raises(
         MediaFetchError, match=r"HTTP 404 .* from the redirect target '.*/missing-gone.jpg'"
     ):
-        read_bytes(server.url(f"/redirect-away/{port}/missing-gone.jpg"), retries=0, **FAST)
+        read_bytes(server.url(f"/redirect-away/{port}/missing-gone.jpg"), retries=0, **COUNTED)
     good = [server.url(f"/good.jpg?t=after-redirects-{i}") for i in range(2)]
-    fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=0, **FAST)
+    fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=0, **COUNTED)
     results = dict(fetcher.fetch_bytes([*moved, *good]))
     assert all(results[ref] == photo_jpeg for ref in good)  # before: "not tried: host ..."
     assert all("not tried" not in str(results[ref]) for ref in moved)
