@@ -274,6 +274,7 @@ def test_an_array_output_is_matched_to_meta_by_name_too():
     pd.testing.assert_frame_equal(out[names], expected)
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.set_index")  # dask's own
 @pytest.mark.parametrize("index", ["named", "text"])
 def test_the_result_describes_the_inputs_index_and_writes_to_parquet(tmp_path, index):
     from skbucket.baselines import GroupMedianRegressor
