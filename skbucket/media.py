@@ -515,7 +515,7 @@ def _ref_to_str(ref: Any) -> str:
     if isinstance(ref, MediaRef):
         return ref.url
     if isinstance(ref, os.PathLike):
-        return os.fspath(ref)
+        return _path_text(ref)  # a Path and a text are one ref only when they read one file
     if isinstance(ref, str) and ref.strip():
         return ref.strip()
     raise MediaFetchError(
@@ -1180,8 +1180,8 @@ def load_image(
 # batched, threaded fetching
 # ---------------------------------------------------------------------------------------------
 def _ref_key(ref: Any) -> str:
-    try:  # a Path and a text are one ref only when they read the same file
-        return _path_text(ref) if isinstance(ref, os.PathLike) else _ref_to_str(ref)
+    try:
+        return _ref_to_str(ref)
     except MediaError:
         return f"<invalid {id(ref)}>"
 
