@@ -102,11 +102,7 @@ class _PostColumns(ColumnTransformer):
     """The seed pipeline's ColumnTransformers: input other than a DataFrame is refused with
     :func:`_check_frame`'s message in ``transform`` too (scikit-learn's own says only that
     "columns using strings" need a dataframe), for the posts given to ``predict`` as an
-    array, and for a step before that returns one."""
-
-    def fit(self, X, y=None, **params):
-        _check_frame(X)
-        return super().fit(X, y, **params)
+    array, and for a step before that returns one (``fit`` runs ``fit_transform``)."""
 
     def fit_transform(self, X, y=None, **params):
         _check_frame(X)
