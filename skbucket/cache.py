@@ -596,6 +596,15 @@ def process_memory_cache() -> MemoryCache:
     return _PROCESS_MEMORY
 
 
+def _check_not_blank(cache) -> None:
+    """Refuse a ``cache`` that is blank text: it names no folder (it would cache into the
+    working folder)."""
+    if isinstance(cache, str) and not cache.strip():
+        raise CacheError(
+            f"cache must be None, False, a folder path or a cache object; got {cache!r}"
+        )
+
+
 def open_cache(cache: Any = None) -> CacheLike | None:
     """Turn a ``cache`` parameter into a cache handle (see the module docstring).
 
@@ -626,8 +635,7 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     if cache is False:
         return None
     if isinstance(cache, str | os.PathLike):
-        if isinstance(cache, str) and not cache.strip():
-            raise CacheError("cache must be None, False, a folder path or a cache object; got ''")
+        _check_not_blank(cache)
         return TieredCache([_PROCESS_MEMORY, DiskCache(cache)])
     if hasattr(cache, "get_many") and hasattr(cache, "set_many"):
         return cache

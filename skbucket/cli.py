@@ -627,11 +627,10 @@ def cmd_fit(args) -> int:
     frame = read_table(args.data)
     X, y = _split_target(frame, args.target, args.data)
     _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
-    try:
+    try:  # it checks every step's parameters too (check_params), before any captioning
         pipeline = make_seed_pipeline(**config)
     except (TypeError, ValueError) as exc:
         raise CLIError(f"bad config: {exc}") from exc
-    _check_params(pipeline)  # as each step's fit would, but before the captioning
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
@@ -660,16 +659,6 @@ def _absolute_paths(config: dict) -> None:
     cache = config.get("cache")
     if isinstance(cache, str | os.PathLike) and str(cache).strip():
         config["cache"] = str(Path(cache).expanduser().resolve())
-
-
-def _check_params(pipeline) -> None:
-    """:func:`skbucket.pipeline.check_params` as a one-line ``bad config`` error."""
-    from skbucket.pipeline import check_params
-
-    try:
-        check_params(pipeline)
-    except ValueError as exc:  # scikit-learn's InvalidParameterError
-        raise CLIError(f"bad config: {exc}") from exc
 
 
 def _model_and_data(args):

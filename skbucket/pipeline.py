@@ -128,12 +128,9 @@ _POSTS = _ColumnPattern("^(?:" + "|".join(POST_COLUMNS) + ")$")
 
 def _sub_cache(cache, name):
     """A sub-folder per stage when ``cache`` is a folder; memory/None/False pass through."""
-    if isinstance(cache, str) and not cache.strip():  # not "./embeddings" in the working dir
-        from .cache import CacheError
+    from .cache import _check_not_blank
 
-        raise CacheError(
-            f"cache must be None, False, a folder path or a cache object; got {cache!r}"
-        )
+    _check_not_blank(cache)  # not "./embeddings" in the working folder
     if isinstance(cache, str | os.PathLike):
         return str(Path(cache) / name)
     return cache
