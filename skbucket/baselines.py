@@ -115,7 +115,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         check_consistent_length(X, y)
         target = pd.Series(y)
         self.medians_ = []
-        for position, name in self._positions():
+        for position, name in self._group_positions_:
             keys = self._keys(X, position, name)
             stats = target.groupby(keys.to_numpy(), dropna=True).agg(["median", "size"])
             stats = stats[stats["size"] >= self.min_count]
@@ -138,7 +138,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         pred = np.full(X.shape[0], np.nan)
-        for (position, name), medians in zip(self._positions(), self.medians_, strict=True):
+        for (position, name), medians in zip(self._fitted_positions(), self.medians_, strict=True):
             todo = np.flatnonzero(np.isnan(pred))
             if todo.size == 0:
                 break
@@ -155,12 +155,22 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
         check_unique_columns(X, "GroupMedianRegressor")
         checked = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+        if reset:
+            # the columns are found once, at fit: set_params(group_columns=...) on a fitted
+            # model takes effect at the next fit (the medians belong to these columns)
+            self._group_positions_ = self._positions()
         if not isinstance(X, pd.DataFrame):
             return checked
         cells = np.empty(X.shape, dtype=object)  # only the grouping columns are read
-        for position, _ in self._positions():
+        for position, _ in self._fitted_positions():
             cells[:, position] = X.iloc[:, position].to_numpy(dtype=object)
         return cells
+
+    def _fitted_positions(self):
+        """The grouping columns found at fit (a model pickled before they were recorded
+        finds them again from ``group_columns``)."""
+        fitted = getattr(self, "_group_positions_", None)
+        return self._positions() if fitted is None else fitted
 
     def _positions(self):
         """``[(position, label)]`` of the grouping columns in the validated array."""

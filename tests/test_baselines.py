@@ -89,6 +89,21 @@ def test_single_column_and_positions():
     np.testing.assert_allclose(by_name, [5, 5, 5, 200, 200, 40, 60])  # missing: global
 
 
+@pytest.mark.parametrize("changed", [("inferred_company", "username"), "inferred_company"])
+def test_group_columns_changed_after_fit_take_effect_at_the_next_fit(changed):
+    """The medians belong to the columns found at fit: changing group_columns on a fitted
+    model neither looks company names up in the username medians nor crashes."""
+    X, y = _posts()
+    model = GroupMedianRegressor().fit(X, y)
+    before = model.predict(X)
+    model.set_params(group_columns=changed)
+    np.testing.assert_array_equal(model.predict(X), before)
+    refitted = model.fit(X, y).predict(X)
+    np.testing.assert_array_equal(
+        refitted, GroupMedianRegressor(group_columns=changed).fit(X, y).predict(X)
+    )
+
+
 @pytest.mark.parametrize(
     ("group_columns", "X", "message"),
     [
