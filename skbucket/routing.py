@@ -72,6 +72,10 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     on the prompt. The count is cross-fitted at training time, so which rows look new there
     does not matter: the switch acts at predict time only.
 
+    ``known_columns``, ``unseen_columns`` and ``count_column`` decide what the fitted
+    classifiers learnt and which rows count as new: ``predict`` keeps using the values they
+    had at ``fit`` until the next ``fit``.
+
     Parameters
     ----------
     known : classifier
@@ -158,7 +162,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X, *, reset):
         """``X`` as given (DataFrames keep their column types; polars: as pandas); records its
-        columns."""
+        columns (at fit, also the column settings that predict uses)."""
         X = as_pandas(X)
         if X is None:
             raise ValueError(f"X is None; {type(self).__name__} needs samples to work on.")
@@ -167,7 +171,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         validate_data(self, X, reset=reset, skip_check_array=True)
         if not _is_dataframe(X) and not self.__sklearn_tags__().input_tags.allow_nan:
             # a missing count means a new account: NaN is refused in the other columns only
-            col = self.count_column
+            col = self.count_column if reset else self._fitted_columns()["count"]
             own = isinstance(col, numbers.Integral) and -X.shape[1] <= col < X.shape[1]
             rest = np.delete(X, col, axis=1) if own else X
             check_array(rest, dtype=None, ensure_min_features=0, input_name="X", estimator=self)
@@ -178,9 +182,21 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         return X
 
-    def _new_rows(self, X):
-        """Boolean mask of the rows whose ``count_column`` is 0 or missing."""
-        col = self.count_column
+    def _fitted_columns(self):
+        """The column settings fit used (``known``, ``unseen``, ``count``): set_params on a
+        fitted router takes effect at the next fit, as the classifiers were fit on these
+        columns (a router pickled before they were recorded reads its parameters)."""
+        fitted = getattr(self, "_columns_", None)
+        if fitted is None:
+            return {
+                "known": self.known_columns,
+                "unseen": self.unseen_columns,
+                "count": self.count_column,
+            }
+        return fitted
+
+    def _new_rows(self, X, col):
+        """Boolean mask of the rows whose count column ``col`` is 0 or missing."""
         if _is_dataframe(X) and not (
             col not in X.columns
             and isinstance(col, numbers.Integral)
@@ -242,7 +258,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_classification_targets(y)
         check_consistent_length(X, y)
-        self._new_rows(X)  # the column must be there and numeric from the start
+        self._new_rows(X, self.count_column)  # there and numeric from the start
         if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         classes = np.unique(y)
@@ -266,6 +282,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # assign the fitted state only once both classifiers are fit
         self.classes_ = classes
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]
+        self._columns_ = {
+            "known": self.known_columns,
+            "unseen": self.unseen_columns,
+            "count": self.count_column,
+        }
         return self
 
     def __sklearn_is_fitted__(self):
@@ -299,13 +320,14 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        new = self._new_rows(X)
+        columns = self._fitted_columns()
+        new = self._new_rows(X, columns["count"])
         out = np.zeros((_num_samples(X), len(self.classes_)), dtype=np.float64)
         for role, rows in (("known", ~new), ("unseen", new)):
             if not rows.any():
                 continue
             est = getattr(self, f"{role}_")
-            spec = getattr(self, f"{role}_columns")
+            spec = columns[role]
             part = _select_columns(X, spec, f"{role}_columns")
             part = part.iloc[rows] if _is_dataframe(part) else part[rows]
             cols = np.searchsorted(self.classes_, np.asarray(est.classes_))

@@ -118,6 +118,29 @@ def test_each_classifier_reads_its_own_columns():
     )
 
 
+def test_column_settings_changed_after_fit_take_effect_at_the_next_fit():
+    """The classifiers were fit on the columns fit used, and those decide which rows are new:
+    set_params on a fitted router neither feeds them other columns nor reads another count."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=100), rng.normal(size=100), rng.integers(0, 3, 100)])
+    y = (X[:, 0] > 0).astype(int)
+    router = AccountRouter(
+        DecisionTreeClassifier(random_state=0),
+        LogisticRegression(),
+        known_columns=[0],
+        unseen_columns=[0],
+        count_column=2,
+    ).fit(X, y)
+    before = router.predict_proba(X)
+    router.set_params(known_columns=[1], unseen_columns=[1], count_column=0)
+    np.testing.assert_array_equal(router.predict_proba(X), before)
+    clone(router).fit(X, y)  # the new settings are valid: the next fit uses them
+    router.fit(X, y)
+    new = X[:, 0] == 0  # count column 0 now: no value is exactly 0, so no row is new
+    assert not new.any()
+    np.testing.assert_allclose(router.predict_proba(X), router.known_.predict_proba(X[:, [1]]))
+
+
 def test_classes_are_aligned_and_a_classifier_without_proba_is_one_hot():
     X, y = _data()
     y = np.where(y == 2, 5, y)  # labels 0, 1, 5
