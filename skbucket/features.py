@@ -163,6 +163,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with
     integer column labels, so integer positions work as column keys there.
 
+    The columns and ``count_encoding`` decide which features a fit makes (and a step after
+    this one is fit on them): changed with ``set_params`` on a fitted transformer, they take
+    effect at the next ``fit``; ``invalid_dates`` and ``dayfirst`` act at transform time.
+
     Parameters
     ----------
     text_columns : "auto" or sequence of str, default="auto"
@@ -369,7 +373,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             with sklearn.config_context(enable_metadata_routing=False):
                 encoded = encoder.fit_transform(cats, y_enc)
             out.append(encoded)
-            if self.count_encoding:
+            if self._setting("count_encoding"):
                 out.append(self._oof_counts(cats, splits))
         return self._stack(out, len(X))
 
@@ -392,7 +396,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if self.category_columns_:
             cats = self._categories(X)
             out.append(self.target_encoder_.transform(cats))
-            if self.count_encoding:
+            if self._setting("count_encoding"):
                 out.append(
                     np.column_stack(
                         [
@@ -422,14 +426,14 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         _check_feature_names_in(self, input_features)
         names = []
-        if self.date_column is not None:
+        if self._setting("date_column") is not None:
             names += list(DATE_FEATURES)
-        if self.media_column is not None:
+        if self._setting("media_column") is not None:
             names += ["media_count", *(f"media_{k}" for k in MEDIA_KINDS)]
         for col in self.text_columns_:
             names += [f"{_key_name(col)}_{f}" for f in TEXT_FEATURES]
         names += [f"{_key_name(c)}_target" for c in self.category_columns_]
-        if self.count_encoding:
+        if self._setting("count_encoding"):
             names += [f"{_key_name(c)}_count" for c in self.category_columns_]
         return np.asarray(names, dtype=object)
 
@@ -451,6 +455,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         else:
             self.text_columns_ = list(self.text_columns)
         self.category_columns_ = list(self.category_columns)
+        # which features the output has, fixed at fit as the columns are: set_params on a
+        # fitted transformer takes effect at the next fit (a step after it was fit on these)
+        self._settings_ = {
+            "date_column": self.date_column,
+            "media_column": self.media_column,
+            "count_encoding": self.count_encoding,
+        }
         for name, columns in (("text", self.text_columns_), ("category", self.category_columns_)):
             repeated = pd.Index(columns)[pd.Index(columns).duplicated()]
             if len(repeated):  # the outputs would share names / the encoder refuses them
@@ -512,9 +523,15 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             self._check_columns(X)
         return X
 
+    def _setting(self, name):
+        """``date_column``, ``media_column`` or ``count_encoding`` as fit used it (a model
+        pickled before fit recorded them reads the parameter)."""
+        return getattr(self, "_settings_", {}).get(name, getattr(self, name))
+
     def _check_columns(self, X):
         wanted = [*self.text_columns_, *self.category_columns_]
-        wanted += [c for c in (self.date_column, self.media_column) if c is not None]
+        dated = (self._setting("date_column"), self._setting("media_column"))
+        wanted += [c for c in dated if c is not None]
         missing = [c for c in wanted if c not in X.columns]
         if missing:
             raise PostFeaturesError(
@@ -567,10 +584,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _transform_fixed(self, X):
         """The features that do not depend on y (date, media, text)."""
         out = []
-        if self.date_column is not None:
-            out.append(self._date_features(X[self.date_column]))
-        if self.media_column is not None:
-            out.append(self._media_features(X[self.media_column]))
+        date_column, media_column = self._setting("date_column"), self._setting("media_column")
+        if date_column is not None:
+            out.append(self._date_features(X[date_column]))
+        if media_column is not None:
+            out.append(self._media_features(X[media_column]))
         for col in self.text_columns_:
             out.append(self._text_features(X[col], col))
         return out

@@ -460,6 +460,26 @@ def test_column_order_at_transform_does_not_matter():
     np.testing.assert_array_equal(pf.transform(shuffled), pf.transform(X))
 
 
+@pytest.mark.parametrize(
+    "changed", [{"count_encoding": False}, {"date_column": None}, {"media_column": None}]
+)
+def test_settings_changed_after_fit_take_effect_at_the_next_fit(changed):
+    """The step after PostFeatures was fit on the features of its fit: set_params on the
+    fitted transformer changes neither its output nor its names until it is fit again."""
+    X, y = _posts(12)
+    pipe = make_pipeline(PostFeatures(cv=3, random_state=0), DecisionTreeRegressor(random_state=0))
+    pipe.fit(X, y)
+    pf = pipe.named_steps["postfeatures"]
+    before, names = pf.transform(X), pf.get_feature_names_out()
+    pred = pipe.predict(X)
+    pf.set_params(**changed)
+    np.testing.assert_array_equal(pf.transform(X), before)
+    np.testing.assert_array_equal(pf.get_feature_names_out(), names)
+    np.testing.assert_array_equal(pipe.predict(X), pred)
+    refit = pf.fit(X, y)
+    assert refit.transform(X).shape[1] == len(refit.get_feature_names_out()) < len(names)
+
+
 def test_set_output_pandas_and_feature_names():
     X, y = _posts(12)
     X.index = X.index + 100
