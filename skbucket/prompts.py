@@ -773,6 +773,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         self : PromptBuilder
         """
         X = self._check_frame(X, "fit")
+        if len(X) == 0:  # as scikit-learn's estimators: nothing to fit on is an error
+            raise PromptError(
+                f"PromptBuilder.fit: found 0 posts (shape={X.shape}) while a minimum of 1 is "
+                "required."
+            )
         self._check_template()
         self._check_dayfirst()
         mapping, required = self._resolve_columns()

@@ -149,6 +149,14 @@ def test_non_dataframe_input_raises_clearly():
         builder.transform([SEED_ROW])
 
 
+def test_fit_on_no_posts_is_refused_and_transform_of_no_posts_is_empty():
+    empty = pd.DataFrame([SEED_ROW]).iloc[:0]
+    with pytest.raises(PromptError, match=r"fit: found 0 posts \(shape=\(0, \d+\)\)"):
+        PromptBuilder().fit(empty)
+    builder = PromptBuilder().fit(pd.DataFrame([SEED_ROW]))
+    assert builder.transform(empty).shape == (0, 1)
+
+
 def test_duplicate_column_raises():
     frame = pd.DataFrame([["a", "b"]], columns=["content", "content"])
     with pytest.raises(PromptError, match="appears 2 times"):
@@ -464,10 +472,17 @@ _FAILING = [
 ]
 
 
-@parametrize_with_checks(
-    [PromptBuilder()],
-    expected_failed_checks=lambda est: dict.fromkeys(_FAILING, _NEEDS_DATAFRAME),
-)
+def _prompt_builder_failures(estimator):
+    failures = dict.fromkeys(_FAILING, _NEEDS_DATAFRAME)
+    failures["check_n_features_in_after_fitting"] = (
+        _NEEDS_DATAFRAME + "; given a DataFrame, it would still fail: PromptBuilder reads its "
+        "columns by name and ignores extra ones at transform by design, where the check "
+        "expects a different number of columns to be refused"
+    )
+    return failures
+
+
+@parametrize_with_checks([PromptBuilder()], expected_failed_checks=_prompt_builder_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
