@@ -50,8 +50,12 @@ returns a wrong value. Two processes writing the same key write the same bytes; 
 atomic replace wins, which is harmless. Entry files get the mode any new file gets (``0o666``
 less the umask), so users who share a cache folder read each other's entries. A folder that
 cannot be written (no permission, a full disk, a path from another machine) costs only the
-storing: the results are returned as computed, and a :class:`CacheWarning` says so once per
-folder and process (not once per batch).
+storing, and one whose entries cannot be read (another user's folder) only the reuse: the
+results are returned as computed, and a :class:`CacheWarning` says so once per folder and
+process (not once per batch or entry). A shard folder ``<key[:2]>`` is created with the
+permission bits of the cache folder itself, so a folder made writable for a group (say
+``chmod 2775`` on a shared group's folder) stays writable for it below; shard folders made
+before that change keep theirs (``chmod -R`` them too).
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ import logging
 import math
 import os
 import secrets
+import stat
 import struct
 import tempfile
 import threading
@@ -113,6 +118,7 @@ class CacheWarning(UserWarning):
 
 #: the folders whose failed write has been warned about in this process
 _UNWRITABLE_WARNED: set[str] = set()
+_UNREADABLE_WARNED: set[str] = set()
 _UNWRITABLE_LOCK = threading.Lock()
 
 
@@ -389,7 +395,9 @@ class DiskCache:
     def __init__(self, path: str | os.PathLike, *, fsync: bool = False):
         self.path = Path(path).expanduser()
         self.fsync = fsync
-        if self.path.exists() and not self.path.is_dir():
+        # os.path's tests say False where a stat fails (no permission on a folder above:
+        # Path.exists raises PermissionError on Python 3.11-3.13); the writes then warn
+        if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise CacheError(f"cache path {str(self.path)!r} exists and is not a folder")
 
     @staticmethod
@@ -408,7 +416,7 @@ class DiskCache:
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:  # unreadable (permissions, I/O error): a miss, never a value
-            logger.warning("skbucket cache: cannot read %s (%s)", file, exc)
+            self._warn_once(_UNREADABLE_WARNED, f"{file} cannot be read", exc, "reused")
             return None
         try:
             return _deserialise(key, data)
@@ -432,29 +440,31 @@ class DiskCache:
             try:
                 self._write(key, value)
             except OSError as exc:  # unwritable / full disk: the results are still correct
-                self._warn_unwritable(exc, len(checked))
+                what = f"could not write {len(checked)} entries to {self.path}"
+                self._warn_once(_UNWRITABLE_WARNED, what, exc, "stored")
                 return
 
-    def _warn_unwritable(self, exc: OSError, n_entries: int) -> None:
-        """One :class:`CacheWarning` per folder and process; a debug log line every time."""
-        logger.debug(
-            "skbucket cache: could not write %d entries to %s (%s)", n_entries, self.path, exc
-        )
+    def _warn_once(self, warned: set[str], what: str, exc: OSError, verb: str) -> None:
+        """One :class:`CacheWarning` per folder, process and kind of failure (``verb``:
+        what the results are not); a debug log line every time."""
+        logger.debug("skbucket cache: %s (%s)", what, exc)
         folder = str(self.path)
         with _UNWRITABLE_LOCK:
-            if folder in _UNWRITABLE_WARNED:
+            if folder in warned:
                 return
-            _UNWRITABLE_WARNED.add(folder)
+            warned.add(folder)
+        action = "written" if verb == "stored" else "read"
+        where = "there" if verb == "stored" else "from there"
         warnings.warn(
-            f"the cache folder {folder!r} cannot be written ({exc.strerror or exc}); results "
-            "are computed as usual but not stored there (said once per folder)",
+            f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); results "
+            f"are computed as usual but not {verb} {where} (said once per folder)",
             CacheWarning,
             stacklevel=user_stacklevel(),
         )
 
     def _write(self, key: str, value: Any) -> None:
         file = self._file(key)
-        file.parent.mkdir(parents=True, exist_ok=True)
+        self._make_shard(file.parent)
         data = _serialise(key, value)
         fd, tmp = _new_temp_file(file.parent)
         try:
@@ -469,17 +479,30 @@ class DiskCache:
                 os.unlink(tmp)
             raise
 
+    def _make_shard(self, shard: Path) -> None:
+        """Create ``shard`` (and the cache folder) if needed; a shard made here gets the
+        cache folder's permission bits, whatever this process's umask."""
+        if os.path.isdir(shard):
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            shard.mkdir()
+        except FileExistsError:  # made by another process meanwhile
+            return
+        with contextlib.suppress(OSError):  # best effort: the entries are written either way
+            os.chmod(shard, stat.S_IMODE(os.stat(self.path).st_mode))
+
     def keys(self) -> Iterator[str]:
         """Iterate over the keys of the complete entries on disk.
 
         Other files in the folder (not named ``<key>.skbc`` in the folder ``<key[:2]>``) are
         not entries and are left out.
         """
-        if not self.path.is_dir():
+        if not os.path.isdir(self.path):
             return
         for file in self.path.glob(f"??/*{_SUFFIX}"):
             key = file.name[: -len(_SUFFIX)]
-            if self._is_key(key) and file.parent.name == key[:2] and file.is_file():
+            if self._is_key(key) and file.parent.name == key[:2] and os.path.isfile(file):
                 yield key
 
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
@@ -489,7 +512,7 @@ class DiskCache:
         another process is not disturbed.
         """
         removed = 0
-        if not self.path.is_dir():
+        if not os.path.isdir(self.path):
             return 0
         now = time.time()
         for tmp in self.path.glob(f"??/{_TMP_PREFIX}*"):
@@ -502,7 +525,7 @@ class DiskCache:
         return removed
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._file(key).is_file()
+        return isinstance(key, str) and os.path.isfile(self._file(key))
 
     def __len__(self) -> int:
         return sum(1 for _ in self.keys())
@@ -630,6 +653,8 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     >>> open_cache(tempfile.mkdtemp())
     TieredCache([MemoryCache(...), DiskCache(...)])
     """
+    if isinstance(cache, np.bool_):  # a numpy boolean is the bool it holds
+        cache = bool(cache)
     if cache is None or cache is True:
         return _PROCESS_MEMORY
     if cache is False:

@@ -222,6 +222,74 @@ def test_disk_cache_entries_are_created_like_any_new_file(tmp_path, umask):
     assert disk.get_many(["ab12"])["ab12"].tolist() == [0.0, 1.0, 2.0]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file modes and umask are POSIX")
+def test_shard_folders_get_the_cache_folders_permission_bits(tmp_path):
+    """A shared folder made group-writable (setgid, 2775) stays writable for the group in
+    the shard folders this process makes, whatever its umask (they were 0755: the group
+    could read but never add an entry, though the docs said the folder's mode sufficed)."""
+    root = tmp_path / "shared"
+    root.mkdir()
+    os.chmod(root, 0o2775)
+    old = os.umask(0o022)
+    try:
+        DiskCache(root).set_many({"ab12": np.arange(3.0), "cd34": "x"})
+    finally:
+        os.umask(old)
+    for shard in ("ab", "cd"):
+        assert stat.S_IMODE((root / shard).stat().st_mode) == 0o2775
+    assert DiskCache(root).get_many(["ab12"])["ab12"].tolist() == [0.0, 1.0, 2.0]
+
+
+def _closed_to_this_user(monkeypatch, folder):
+    """Make ``folder`` behave as another user's closed folder does for this process: a stat
+    or a read below it fails with EACCES (the tests may run as root, who passes every
+    permission check)."""
+    import errno
+    import pathlib
+
+    inside = str(folder)
+    real_stat, real_read = os.stat, pathlib.Path.read_bytes
+
+    def closed(path):
+        return os.fspath(path).startswith(inside + os.sep)
+
+    def stat_(path, *args, **kwargs):
+        if not isinstance(path, int) and closed(path):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    def read_bytes(self):
+        if closed(self):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(os, "stat", stat_)
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+
+
+def test_a_cache_folder_this_user_cannot_read_costs_only_the_reuse(tmp_path, monkeypatch):
+    """Another user's entries that this one may not read (a umask-077 writer), or a folder
+    above the cache that it may not enter: misses and one CacheWarning, not a
+    PermissionError from a stat (Path.is_file raises it on Python 3.11-3.13) nor a log line
+    per entry."""
+    keys = [hash_key("text", i) for i in range(5)]
+    DiskCache(tmp_path / "c").set_many({k: np.arange(2.0) for k in keys})
+    _closed_to_this_user(monkeypatch, tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):  # the second call finds the values in memory, then asks the disk
+            tiers = TieredCache([MemoryCache(), DiskCache(tmp_path / "c")])
+            assert tiers.get_many(keys) == {}
+            tiers.set_many({k: np.arange(2.0) for k in keys})
+            assert sorted(tiers.get_many(keys)) == sorted(keys)  # from memory
+        assert keys[0] not in DiskCache(tmp_path / "c") and len(DiskCache(tmp_path / "c")) == 0
+        DiskCache(tmp_path / "c" / "deeper")  # its folder cannot even be looked at
+    messages = [str(w.message) for w in caught]
+    assert [type(w.message) for w in caught] == [CacheWarning] * 2, messages
+    assert "cannot be read" in messages[0] and "not reused from there" in messages[0]
+    assert "cannot be written" in messages[1] and "not stored there" in messages[1]
+
+
 def test_disk_cache_missing_folder_is_empty(tmp_path):
     disk = DiskCache(tmp_path / "never-created")
     assert len(disk) == 0 and disk.get_many([hash_key("x")]) == {}
@@ -344,3 +412,6 @@ def test_open_cache_parameter_meanings(tmp_path):
         open_cache(42)
     with pytest.raises(CacheError, match="cache must be"):
         open_cache("  ")
+    # numpy booleans (cache=np.False_ passes the estimators' "boolean" check) mean their bool
+    assert open_cache(np.False_) is None
+    assert open_cache(np.True_) is process_memory_cache()
