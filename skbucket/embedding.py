@@ -125,8 +125,15 @@ def _export_onnx(model, tokenizer, path: Path) -> None:
             return out.last_hidden_state
 
     axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".onnx", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".onnx", dir=path.parent)
+    except OSError as exc:  # e.g. a read-only home folder: say which setting moves it
+        raise type(exc)(
+            f"backend='onnx' exports the model to {str(path.parent)!r}, which cannot be "
+            f"written ({exc.strerror or exc}); set the environment variable "
+            "SKBUCKET_CACHE_DIR to a writable folder (the export goes to its onnx/ subfolder)"
+        ) from exc
     os.close(fd)
     quiet = logging.getLogger("torch.onnx")
     level = quiet.level
@@ -445,7 +452,7 @@ class DistilBertEmbedder(
             import torch
 
             path = onnx_path(self.model)
-            if not path.is_file():
+            if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
                 _export_onnx(self.model, tokenizer, path)
             threads = torch.get_num_threads()
             try:

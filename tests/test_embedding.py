@@ -782,6 +782,18 @@ def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     assert _exports() == before + 1
 
 
+def test_an_export_folder_that_cannot_be_made_names_the_setting_that_moves_it(
+    onnx_dir, tmp_path, monkeypatch
+):
+    # a read-only home (~/.cache) or a SKBUCKET_CACHE_DIR that is a file: a bare
+    # PermissionError: '/.cache' said nothing of where the export goes or how to move it
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(blocker))
+    with pytest.raises(OSError, match=r"exports the model to .*not-a-folder.*SKBUCKET_CACHE_DIR"):
+        tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
+
+
 def test_onnx_backend_is_part_of_the_cache_key(minilm, onnx_dir, tweets):
     store = MemoryCache()
     common = dict(model=minilm, batch_size=16, max_length=256, cache=store)
