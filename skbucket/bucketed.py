@@ -425,17 +425,54 @@ def _check_classifier(role, est, hint=""):
         )
 
 
+_HGB_WEIGHTS_BY_POSITION = None
+
+
+def _hgb_weights_by_position() -> bool:
+    """Whether this scikit-learn's HistGradientBoostingClassifier reads a dict
+    ``class_weight`` by the position of each class in ``classes_`` instead of by its label.
+
+    Its ``fit`` encodes ``y`` as ``0 .. n-1`` before it expands ``class_weight`` (seen in
+    scikit-learn 1.2 to 1.9), so with bucket labels ``[0, 2, 3]`` (bucket 1 empty) the weight
+    given to bucket 2 lands on bucket 3. Found out once per process by a one-iteration fit
+    on four rows, so a scikit-learn that reads labels is not re-mapped wrongly."""
+    global _HGB_WEIGHTS_BY_POSITION
+    if _HGB_WEIGHTS_BY_POSITION is None:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        probe = HistGradientBoostingClassifier(class_weight={0: 1.0, 2: 2.0}, max_iter=1)
+        try:  # labels [0, 2] read as positions [0, 1]: the weight of 2 names no class there
+            probe.fit(np.arange(4.0).reshape(-1, 1), [0, 0, 2, 2])
+            _HGB_WEIGHTS_BY_POSITION = False
+        except ValueError:
+            _HGB_WEIGHTS_BY_POSITION = True
+    return _HGB_WEIGHTS_BY_POSITION
+
+
 def _drop_absent_class_weights(classifier, present) -> None:
     """Keep, in every dict ``class_weight`` of ``classifier`` (a fitted clone) and of the
     estimators inside it, only the buckets that have training rows: scikit-learn refuses a
     weight for a class absent from ``y`` beside classes left unweighted, and a small
-    cross-validation fold often lacks the top bucket."""
-    labels = set(np.asarray(present).tolist())
+    cross-validation fold often lacks the top bucket. A HistGradientBoostingClassifier's
+    dict is re-keyed by each bucket's position among ``present`` where scikit-learn reads it
+    so (:func:`_hgb_weights_by_position`): a bucket with no rows below a weighted one would
+    otherwise move the weight to the next bucket up, or fail the fit."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    present = np.asarray(present)
+    labels = set(present.tolist())
     params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
     for name, value in params.items():
         if (name == "class_weight" or name.endswith("__class_weight")) and isinstance(value, dict):
             kept = {k: w for k, w in value.items() if k in labels}
-            if len(kept) < len(value):
+            owner = classifier if name == "class_weight" else params[name[: -len("__class_weight")]]
+            if (
+                isinstance(owner, HistGradientBoostingClassifier)
+                and not np.array_equal(present, np.arange(present.size))
+                and _hgb_weights_by_position()
+            ):
+                kept = {int(np.searchsorted(present, k)): w for k, w in kept.items()}
+            if kept != value:
                 classifier.set_params(**{name: kept})
 
 
@@ -671,7 +708,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         which most classifiers take but ``XGBClassifier`` refuses; ``fit`` then says which
         buckets are empty. A ``class_weight`` dict of the classifier (or of an estimator
         inside it) is fitted without the buckets that have no training rows (scikit-learn
-        refuses weights for absent classes). A regressor here is refused.
+        refuses weights for absent classes); a ``HistGradientBoostingClassifier``'s keys are
+        then the buckets' positions among those with rows (as scikit-learn reads them: its
+        ``fit`` numbers the classes ``0 .. n-1`` before weighting them), so each weight
+        stays on its bucket. A regressor here is refused.
     regressors : regressor, list, dict or None, default=None
         Per-bucket regressors, each cloned in ``fit``:
 

@@ -1241,6 +1241,39 @@ def test_class_weights_of_buckets_without_training_rows_are_left_out():
         assert router.get_params(deep=True)[key] == weights  # the user's estimator unchanged
 
 
+@pytest.mark.parametrize("inside_a_router", [False, True])
+def test_hgb_class_weights_stay_on_their_bucket_when_a_bucket_below_is_empty(inside_a_router):
+    """scikit-learn's HistGradientBoostingClassifier numbers the classes 0 .. n-1 before it
+    reads a dict class_weight: with bucket 1 empty, the weight given to bucket 2 landed on
+    bucket 3 (silently), and {0: 1, 6: 3} on buckets [0, 1, 6] failed the fit. A class
+    weight must act as the same weight given to that bucket's rows."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skbucket.routing import AccountRouter
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    y = np.r_[rng.randint(0, 11, 100), rng.randint(101, 301, 100), rng.randint(301, 501, 100)]
+    buckets = assign_buckets(y)
+    assert sorted(set(buckets.tolist())) == [0, 2, 3]
+
+    def model(class_weight):
+        hgb = HistGradientBoostingClassifier(class_weight=class_weight, max_iter=5, random_state=0)
+        if inside_a_router:  # the default pipeline's hybrid: HGB for known accounts
+            hgb = AccountRouter(hgb, DecisionTreeClassifier(random_state=0), count_column=0)
+        return BucketedRegressor(hgb, Ridge())
+
+    X = np.column_stack([np.full(300, 5.0), X])  # count column 0: every account known
+    weighted = model({2: 50.0}).fit(X, y).predict_bucket_proba(X)
+    by_rows = model(None).fit(X, y, sample_weight=np.where(buckets == 2, 50.0, 1.0))
+    np.testing.assert_allclose(weighted, by_rows.predict_bucket_proba(X))
+    assert weighted.mean(axis=0).argmax() == 2
+    gap = np.r_[y[:100], rng.randint(2501, 5000, 100)]  # buckets [0, 6]
+    top = model({0: 1.0, 6: 3.0}).fit(X[:200], gap).predict_bucket_proba(X[:200])
+    by_rows = model(None).fit(X[:200], gap, sample_weight=np.r_[np.ones(100), np.full(100, 3.0)])
+    np.testing.assert_allclose(top, by_rows.predict_bucket_proba(X[:200]))
+
+
 @pytest.mark.parametrize("regressors", [{6: Ridge(alpha=6.0), 0: Ridge(alpha=0.5)}, None])
 def test_html_repr_labels_dict_held_regressors_by_their_bucket(regressors):
     from sklearn.linear_model import Lasso
