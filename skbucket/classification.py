@@ -270,7 +270,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             missing = np.flatnonzero(pd.isna(y))
             if missing.size:
                 raise ValueError(
-                    f"DistilBertClassifier: y has a missing label ({y[missing[0]]!r}) at row "
+                    f"DistilBertClassifier: y has a missing label ({_py(y[missing[0]])!r}) at row "
                     f"{missing[0]} ({missing.size} missing in all, first rows "
                     f"{missing[:5].tolist()}); every row needs a class label."
                 )

@@ -157,9 +157,13 @@ def _as_1d_float(values, name):
         arr = arr.astype(float)
     except (TypeError, ValueError, OverflowError) as exc:
         row = next((i for i, v in enumerate(arr) if not _is_float(v)), None)
-        where = "" if row is None else f"; row {row} holds {arr[row]!r:.80}"
+        if row is None:
+            where = f": {exc}"
+        else:  # the value as the user wrote it: 'lots', not np.str_('lots')
+            value = arr[row].item() if isinstance(arr[row], np.generic) else arr[row]
+            where = f"; row {row} holds {value!r:.80}"
         raise MetricsInputError(
-            f"{name} must be numeric (numbers within the float64 range){where}: {exc}"
+            f"{name} must be numeric (numbers within the float64 range){where}"
         ) from exc
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:

@@ -346,6 +346,15 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
     def plot(self, *, xticks_rotation=45, **kwargs):
         """Draw the matrix; keyword arguments as in ``ConfusionMatrixDisplay.plot``.
 
+        Parameters
+        ----------
+        xticks_rotation : {"vertical", "horizontal"} or float, default=45
+            Rotation of the predicted buckets' labels (they are ranges of likes).
+        **kwargs
+            Passed to :meth:`sklearn.metrics.ConfusionMatrixDisplay.plot` (``ax``,
+            ``cmap``, ``values_format``, ``colorbar``, ...); without ``ax`` a new figure is
+            made, sized for the bucket labels.
+
         Returns
         -------
         display : BucketConfusionMatrixDisplay
@@ -876,6 +885,13 @@ class ErrorOverTimeDisplay:
 
     def plot(self, ax=None, *, line_kwargs=None):
         """Draw the metric per period (start of each period on the x axis).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when ``None``.
+        line_kwargs : dict, default=None
+            Passed to ``ax.plot`` (the line, with a marker per period by default).
 
         Returns
         -------

@@ -54,6 +54,7 @@ __all__ = [
     "PromptBuilder",
     "PromptError",
     "day_month_conflict",
+    "day_month_error",
     "dates_seen",
     "day_month_examples",
     "parse_dates",

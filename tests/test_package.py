@@ -82,6 +82,24 @@ def test_lazy_public_names_resolve():
         skbucket.no_such_thing  # noqa: B018
 
 
+def test_every_name_in_the_api_reference_is_exported_by_its_module():
+    """``docs/api.rst`` documents public API: each ``module.name`` it lists is in that
+    module's ``__all__`` (``from skbucket.prompts import *`` left day_month_error out)."""
+    import importlib
+    import re
+
+    text = (ROOT / "docs" / "api.rst").read_text(encoding="utf-8")
+    listed = re.findall(r"^   ([a-z_]+)\.([A-Za-z_][A-Za-z0-9_]*)$", text, flags=re.M)
+    listed += re.findall(r"^\.\. auto\w+:: skbucket\.([a-z_]+)\.([A-Za-z_]\w*)$", text, re.M)
+    assert len(listed) > 40
+    missing = [
+        f"{module}.{name}"
+        for module, name in listed
+        if name not in getattr(importlib.import_module(f"skbucket.{module}"), "__all__", ())
+    ]
+    assert not missing
+
+
 def test_wheel_is_small_and_carries_the_data(tmp_path):
     pytest.importorskip("setuptools")
     proc = subprocess.run(
