@@ -219,14 +219,17 @@ def make_seed_pipeline(
         ``benchmarks/results/accuracy.md``). ``**SEED_SETTINGS``
         (``routing="hard", soft_average="raw", target_transform=None``) gives the seed as
         published.
-    bins, clip, regressors
+    bins, clip, regressors : default=DEFAULT_BINS, False, None
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. ``regressors=None`` puts the
         seed's per-bucket XGBoost/CatBoost regressors
         (:func:`~skbucket.bucketed.seed_regressors`) in the pipeline explicitly, so their
         parameters are reachable, e.g. ``model__regressors__0__max_depth``.
-    epochs, batch_size, learning_rate, max_length, class_weight
-        Fine-tuning settings of the classifier.
-    embedding_batch_size, caption_batch_size : int
+    epochs, batch_size, learning_rate, max_length, class_weight : default=3, 16, 5e-5, 256, None
+        Fine-tuning settings of the text classifier
+        (:class:`~skbucket.classification.DistilBertClassifier`); ``class_weight`` (a dict
+        keyed by bucket number, or ``"balanced"``) weighs the buckets of the HGB router too
+        (``"hgb"``, and the known-account part of ``"hybrid"``).
+    embedding_batch_size, caption_batch_size : int, default=32, 8
         Inference batch sizes of the embedder and the captioner.
     cache : None, False or path-like, default=None
         Cache of captions and embeddings (see :mod:`skbucket.cache`). ``None`` keeps them in a
