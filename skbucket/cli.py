@@ -136,8 +136,12 @@ def read_table(path):
             named = [name for name in frame.index.names if name is not None]
             if named and not set(named) & set(frame.columns):  # e.g. set_index("id")
                 frame = frame.reset_index(level=named)
+            frame = _exact_parquet_ids(path, frame)
         else:
             frame = pd.read_excel(path, **as_text)
+            # a number or a date in the header row is a name too (scikit-learn takes text
+            # names only: "Feature names are only supported if all ... string names")
+            frame.columns = [str(name) for name in frame.columns]
     except UnicodeDecodeError as exc:
         where = _first_non_utf8_line(path)
         detail = (
@@ -175,6 +179,22 @@ def read_table(path):
             )
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
+    return frame
+
+
+def _exact_parquet_ids(path: Path, frame):
+    """``frame`` with its ``id`` column as integers when the file holds integers: an integer
+    column with a missing value comes back from ``read_parquet`` as float64, which merges
+    19-digit ids (and writes them as ``1.2345678901234568e+18``)."""
+    import pandas as pd
+
+    ids = frame.get(ID_COLUMN)
+    if ids is None or ids.dtype.kind != "f":
+        return frame
+    exact = pd.read_parquet(path, columns=[ID_COLUMN], dtype_backend="numpy_nullable")
+    exact = exact.reset_index()[ID_COLUMN] if ID_COLUMN not in exact else exact[ID_COLUMN]
+    if pd.api.types.is_integer_dtype(exact.dtype) and len(exact) == len(frame):
+        frame = frame.assign(**{ID_COLUMN: exact.to_numpy(dtype=object, na_value=None)})
     return frame
 
 
@@ -728,7 +748,7 @@ def cmd_predict(args) -> int:
     pred = model.predict(X)
     out = pd.DataFrame({"prediction": pred}, index=frame.index)
     if ID_COLUMN in frame.columns:
-        out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy())
+        out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
     replace_atomically(
         Path(args.output), lambda tmp: _write_csv(out, tmp, Path(args.output)), "predictions file"
     )

@@ -267,6 +267,48 @@ def test_a_bad_config_value_is_refused_before_the_fit(workdir, posts_csv, tiny_m
     assert str(posts_csv) not in err, err  # the config's fault, not the data file's
 
 
+@pytest.mark.parametrize("writer", ["pandas", "pyarrow"])
+def test_parquet_integer_ids_with_a_missing_one_stay_exact(model_file, workdir, writer, capsys):
+    """An integer id column with a missing value came back as float64 (pandas' Int64 at
+    predict's output; pyarrow/Spark/polars files at read): 19-digit ids merged and were
+    written as 1.2345678901234568e+18."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = load_tweets().frame.iloc[80:83].reset_index(drop=True)
+    ids = [1234567890123456789, None, 1234567890123456781]
+    data = workdir / f"ids-{writer}.parquet"
+    if writer == "pandas":
+        frame.assign(id=pd.array(ids, dtype="Int64")).to_parquet(data)
+    else:  # no pandas metadata: the reader decides the dtype
+        table = pa.Table.from_pandas(frame.drop(columns="id"), preserve_index=False)
+        pq.write_table(table.append_column("id", pa.array(ids, pa.int64())), data)
+    out_csv = workdir / f"ids-{writer}.csv"
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    written = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
+    assert written["id"].tolist() == ["1234567890123456789", "", "1234567890123456781"]
+
+
+def test_an_excel_header_cell_holding_a_number_or_a_date_is_a_name(model_file, workdir, capsys):
+    """A year (2020) or a date in the header row crashed fit/predict/evaluate with a
+    scikit-learn traceback ("Feature names are only supported if all input features have
+    string names"); the names are read as text, like a CSV's."""
+    import datetime
+
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
+    frame[2020] = 1.0
+    frame[datetime.datetime(2021, 5, 1)] = "x"
+    data = workdir / "numeric-header.xlsx"
+    frame.to_excel(data, index=False)
+    assert [c for c in cli.read_table(data).columns if c[:1].isdigit()] == [
+        "2020",
+        "2021-05-01 00:00:00",
+    ]
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "nh.csv", "-q"], capsys)
+    assert code == 0, err
+
+
 def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
     frame = load_tweets().frame.iloc[80:95].sample(frac=1, random_state=3)
     data = workdir / "id-index.parquet"
