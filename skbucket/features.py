@@ -474,6 +474,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             () if self.date_column is None else day_month_examples(X[self.date_column])
         )
         self.dayfirst_ = bool(self.dayfirst)
+        if self._setting("date_column") is not None:
+            self._check_some_date(X[self._setting("date_column")])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = None
         self.target_encoder_ = None
@@ -592,6 +594,28 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         for col in self.text_columns_:
             out.append(self._text_features(X[col], col))
         return out
+
+    def _check_some_date(self, values):
+        """Refuse training dates of which none can be read: the four date features would be
+        NaN in every row, which learns nothing, and scikit-learn's HistGradientBoosting
+        (the default router) fails on such a column with "window shape cannot be larger
+        than input array shape"."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnparseableDateWarning)  # said below, in full
+            if not np.isnan(self._date_features(values)).all():
+                return
+        shown = values.dropna()
+        example = ""
+        if not shown.empty:
+            row = shown.index[0]
+            row = row.item() if isinstance(row, np.generic) else row  # 0, not np.int64(0)
+            example = f", e.g. row {row!r}: {shown.iloc[0]!r:.60}"
+        raise PostFeaturesError(
+            f"date column {values.name!r}: none of the {len(values):,} training posts has a "
+            f"date that can be read (all missing, blank or unparseable{example}); give the "
+            "posts their dates (ISO text such as '2021-03-04 17:05:00', or datetimes), or "
+            "set date_column=None to leave the date features out."
+        )
 
     def _date_features(self, values):
         col = values.name

@@ -1069,6 +1069,23 @@ case(
     ),
 )
 case(
+    "pf-no-readable-date-at-fit",
+    DATES,
+    PF,
+    lambda c: _pf().fit(
+        c.posts.assign(date=["soon", "", None] * (N_ROWS // 3) + [""] * (N_ROWS % 3)), c.likes
+    ),
+    Raises(
+        ValueError,
+        r"date column 'date': none of the 40 training posts has a date that can be read "
+        r"\(all missing, blank or unparseable, e\.g\. row 0: 'soon'\).*date_column=None",
+        "``PostFeaturesError``: date column 'date': none of the 40 training posts has a date "
+        "that can be read (all missing, blank or unparseable, e.g. row 0: 'soon'); give the "
+        "posts their dates [...], or set date_column=None [...] (the features would be NaN in "
+        "every row; the default router fails on such a column)",
+    ),
+)
+case(
     "pf-single-row-transform",
     ONE_ROW,
     PF,
