@@ -334,19 +334,29 @@ def _load_config(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"config file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".toml":
-            import tomllib
-
-            config = tomllib.loads(text)
-        else:
-            config = json.loads(text)
+    suffix = path.suffix.lower()
+    try:  # utf-8-sig: a byte-order mark (Windows Notepad writes one) is no JSON
+        config = _load_config_text(path.read_text(encoding="utf-8-sig"), suffix)
     except ValueError as exc:
-        raise CLIError(f"cannot parse config {path}: {exc}") from exc
+        how = "" if suffix in (".json", ".toml") else " as JSON (a .toml file is read as TOML)"
+        raise CLIError(f"cannot parse config {path}{how}: {exc}") from exc
     if not isinstance(config, dict):
         raise CLIError(f"config {path} must hold a mapping of make_seed_pipeline arguments")
-    if path.suffix.lower() == ".toml":  # TOML has no null: the string "none" stands for it
+    return config
+
+
+def _load_config_text(text: str, suffix: str):
+    """The arguments a config file's ``text`` holds (TOML when ``suffix`` is ``.toml``, else
+    JSON), with TOML's ``"none"`` as None and ``class_weight`` keys as bucket numbers."""
+    if suffix == ".toml":
+        import tomllib
+
+        config = tomllib.loads(text)
+    else:
+        config = json.loads(text)
+    if not isinstance(config, dict):
+        return config
+    if suffix == ".toml":  # TOML has no null: the string "none" stands for it
         config = {
             key: None if isinstance(value, str) and value.lower() == "none" else value
             for key, value in config.items()

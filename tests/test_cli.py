@@ -1176,3 +1176,28 @@ def test_relative_model_and_cache_paths_are_stored_absolute(
     monkeypatch.chdir(elsewhere)  # no ./tiny here: the model still finds its checkpoint
     code, _, err = run(["predict", home / "m.joblib", posts_csv, "-o", "p.csv", "-q"], capsys)
     assert code == 0, err
+
+
+def test_the_seed_config_in_the_cli_docs_builds_the_seed():
+    """docs/cli.rst's "seed as published" config is SEED_SETTINGS (it lacked the classifier:
+    the default hybrid router, not the seed's text router)."""
+    import re
+
+    from skbucket.pipeline import SEED_SETTINGS
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "cli.rst"
+    text = " ".join(page.read_text(encoding="utf-8").split())
+    (written,) = re.findall(r"the seed as published is ``(\{.*?\})``", text)
+    assert cli._load_config_text(written, ".json") == SEED_SETTINGS
+
+
+def test_a_config_with_a_byte_order_mark_is_read(workdir, capsys):
+    """Windows Notepad saves UTF-8 with a BOM: json refused it ("Unexpected UTF-8 BOM")."""
+    for suffix, text in ((".json", '{"epochs": 2}'), (".toml", "epochs = 2")):
+        config = workdir / f"bom{suffix}"
+        config.write_bytes(b"\xef\xbb\xbf" + text.encode())
+        assert cli._load_config(config) == {"epochs": 2}
+    other = workdir / "cfg.yaml"
+    other.write_text("epochs: 2\n")
+    with pytest.raises(cli.CLIError, match=r"cannot parse config .*cfg\.yaml as JSON \(a \.toml"):
+        cli._load_config(other)
