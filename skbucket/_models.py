@@ -132,6 +132,17 @@ def is_auto_device(device: Any) -> bool:
     return device is None or (isinstance(device, str) and device.lower() == "auto")
 
 
+_DEVICE_SPEC = re.compile(r"(cpu|cuda|mps)(:[0-9]+)?")
+
+
+def _is_device_spec(device: Any) -> bool:
+    """Whether ``device`` has the form :func:`resolve_device` takes besides ``"auto"``: a
+    torch.device, or ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` (as torch writes them)."""
+    if type(device).__name__ == "device" and type(device).__module__ == "torch":
+        return True
+    return isinstance(device, str) and _DEVICE_SPEC.fullmatch(device) is not None
+
+
 def resolve_device(device: Any = "auto"):
     """Pick the torch device: ``"auto"`` (or ``None``) → CUDA, then MPS, else CPU.
 
@@ -1280,6 +1291,21 @@ class TransformersEstimatorMixin:
     def __getstate__(self):
         state = super().__getstate__()
         return {k: v for k, v in state.items() if not k.startswith("_rt_")}
+
+    def _validate_params(self):
+        """scikit-learn's parameter check, and the form of ``device`` (without torch, so a
+        pipeline's :func:`~skbucket.pipeline.check_params` finds ``device="tpu"`` before any
+        work; whether this machine has the device is checked when a model is loaded)."""
+        super()._validate_params()
+        device = getattr(self, "device", "auto")
+        if not (is_auto_device(device) or _is_device_spec(device)):
+            from sklearn.utils._param_validation import InvalidParameterError
+
+            raise InvalidParameterError(
+                f"The 'device' parameter of {type(self).__name__} must be 'auto', 'cpu', "
+                f"'cuda', 'cuda:N' or 'mps' (or a torch.device, or None for 'auto'). Got "
+                f"{device!r} instead."
+            )
 
     def _rt_get(self, name: str, key: Hashable, loader: Callable[[], Any]) -> Any:
         """Return ``self._rt_<name>``, (re)building it with ``loader()`` when ``key`` changed.

@@ -237,7 +237,7 @@ def test_transform_before_fit_raises():
         ({"max_length": 4096}, "max_position_embeddings=512"),
         ({"normalize": "yes"}, "normalize"),
         ({"dtype": "int4"}, "dtype"),
-        ({"device": "tpu"}, "device must be"),
+        ({"device": "tpu"}, "The 'device' parameter of DistilBertEmbedder must be 'auto'"),
         ({"cache": 3}, "cache"),
     ],
 )

@@ -299,6 +299,10 @@ def test_fits_with_scikit_learns_metadata_routing_on(tiny, posts):
         ({"clip": "yes"}, "model (BucketedRegressor): The 'clip' parameter"),
         ({"classifier": "hybrid", "epochs": 0}, "model__classifier__unseen (DistilBertClass"),
         ({"max_length": 1}, "(DistilBertClassifier): The 'max_length' parameter"),
+        # a device torch cannot name was found when the first model loaded (the CLI blamed
+        # the data file); whether the machine has a CUDA device is still a load-time question
+        ({"device": "tpu"}, "(DistilBertEmbedder): The 'device' parameter"),
+        ({"device": "cuda:x"}, "(DistilBertEmbedder): The 'device' parameter"),
     ],
 )
 def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
@@ -309,6 +313,7 @@ def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
 
     with pytest.raises(InvalidParameterError, match=re.escape(where)):
         _pipe(tiny, **param)
+    _pipe(tiny, device="cuda:1")  # built on a CPU machine, to be fitted on a GPU one
     pipe = _pipe(tiny).set_params(model__routing="hrad")  # after set_params: on request
     with pytest.raises(InvalidParameterError, match="model .BucketedRegressor.: The 'routing'"):
         check_params(pipe)
