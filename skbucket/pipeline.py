@@ -226,7 +226,8 @@ def make_seed_pipeline(
         parameters are reachable, e.g. ``model__regressors__0__max_depth``.
     epochs, batch_size, learning_rate, max_length, class_weight : default=3, 16, 5e-5, 256, None
         Fine-tuning settings of the text classifier
-        (:class:`~skbucket.classification.DistilBertClassifier`); ``class_weight`` (a dict
+        (:class:`~skbucket.classification.DistilBertClassifier`; with ``epochs=1`` it trains
+        on every row, without the early-stopping hold-out); ``class_weight`` (a dict
         keyed by bucket number, or ``"balanced"``) weighs the buckets of the HGB router too
         (``"hgb"``, and the known-account part of ``"hybrid"``).
     embedding_batch_size, caption_batch_size : int, default=32, 8
@@ -359,6 +360,9 @@ def make_seed_pipeline(
     text_router = DistilBertClassifier(
         model=text_model,
         epochs=epochs,
+        # one epoch has nothing to stop or restore: the hold-out would only take 10% of the
+        # rows from the fine-tuning
+        early_stopping=not (isinstance(epochs, numbers.Integral) and epochs < 2),
         batch_size=batch_size,
         learning_rate=learning_rate,
         max_length=max_length,

@@ -168,6 +168,17 @@ def test_hybrid_is_the_text_router_for_new_companies_and_hgb_for_known_ones(tiny
     )
 
 
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_one_epoch_fine_tunes_on_every_row(tiny, posts, epochs):
+    """Early stopping needs two epochs: with one, its 10% hold-out only took rows from the
+    fine-tuning (make_seed_pipeline(epochs=1), the demo's and the CLI's fast setting)."""
+    X, y = posts
+    router = _pipe(tiny, classifier="distilbert", epochs=epochs).fit(X[:40], y[:40])
+    history = router.named_steps["model"].classifier_.history_
+    assert len(history) >= 1
+    assert np.isnan(history[0]["val_loss"]) == (epochs == 1)
+
+
 def test_seed_settings_route_hard_on_raw_likes(tiny, posts):
     X, y = posts
     pipe = _pipe(tiny, **SEED_SETTINGS).fit(X[:40], y[:40])
