@@ -514,6 +514,12 @@ def _cannot_load(path, exc, written=None) -> CLIError:
             f"cannot load model file {path}: {detail}; it was written with "
             f"{', '.join(changed)}: install those versions or refit it with `skbucket fit`"
         )
+    if isinstance(written, dict):  # the header read, with this machine's versions
+        return CLIError(
+            f"cannot load model file {path}: {detail}; its header is intact and names the "
+            "versions installed here, so the rest of the file is damaged or cut short (an "
+            "interrupted copy or a full disk?): copy it again or refit it with `skbucket fit`"
+        )
     return CLIError(
         f"cannot load model file {path}: {detail} (not a skbucket model file, or one "
         "written by an incompatible version; refit it with `skbucket fit`)"
@@ -534,11 +540,19 @@ def load_model(path):
         predict, or was written by a skbucket or scikit-learn version whose major.minor
         differs from the installed one.
     """
+    import zipfile
+
     import joblib
 
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
+    if zipfile.is_zipfile(path):  # skbucket.io.save's container or a skops file
+        raise CLIError(
+            f"{path} is a skops file or skbucket.io container (written by skbucket.io.save), "
+            "not a model file of `skbucket fit`: load it in Python with skbucket.io.load, "
+            "then write it for the command line with skbucket.cli.save_model(model, path)"
+        )
     try:
         with open(path, "rb") as fh:
             try:
@@ -565,6 +579,13 @@ def load_model(path):
     except Exception as exc:
         raise _cannot_load(path, exc) from exc
     if not (isinstance(envelope, dict) and "skbucket_model_file" in envelope):
+        if callable(getattr(envelope, "predict", None)):  # joblib.dump(model) or io.save's
+            raise CLIError(
+                f"{path} holds a bare {type(envelope).__name__} (as joblib.dump or "
+                "skbucket.io.save(format='joblib') write it), not a model file of `skbucket "
+                "fit`, which records the library versions it was written with: write it for "
+                "the command line with skbucket.cli.save_model(model, path)"
+            )
         raise CLIError(f"{path} is not a model file written by `skbucket fit`")
     if envelope["skbucket_model_file"] != 1:
         raise CLIError(

@@ -856,6 +856,31 @@ def test_plain_pickle_is_not_a_model_file(workdir, capsys):
     assert code == cli.EXIT_ERROR and "not a model file written by `skbucket fit`" in err
 
 
+def test_model_files_of_other_writers_or_cut_short_are_named_for_what_they_are(
+    model_file, workdir, capsys
+):
+    """A file cut short said "not a skbucket model file, or one written by an incompatible
+    version" (both wrong: its header named these versions); skbucket.io.save's files got a
+    pickle error or "not a model file" without a word on how to use them here."""
+    from sklearn.linear_model import LinearRegression
+
+    from skbucket import io
+
+    model = cli.load_model(model_file)
+    data = workdir / "posts.csv.gz"
+    cut = workdir / "cut.joblib"
+    cut.write_bytes(Path(model_file).read_bytes()[:-2000])
+    code, _, err = run(["evaluate", cut, data, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert "the rest of the file is damaged or cut short" in err
+    fitted = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+    for fmt, expected in (("skops", "skbucket.io.load"), ("joblib", "a bare LinearRegression")):
+        saved = io.save(fitted if fmt == "joblib" else model, workdir / f"saved.{fmt}", format=fmt)
+        code, _, err = run(["evaluate", saved, data, "-q"], capsys)
+        assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+        assert expected in err and "skbucket.cli.save_model(model, path)" in err, err
+
+
 def test_entry_point_runs_as_a_program():
     done = subprocess.run(
         [sys.executable, "-m", "skbucket.cli", "predict", "no.joblib", "no.csv", "-o", "p.csv"],
