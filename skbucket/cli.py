@@ -908,7 +908,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "train and evaluate on the bundled real sample, write a report")
     p.add_argument("--out", default="skbucket-demo", help="output folder (default: %(default)s)")
-    p.add_argument("--rows", type=_positive_int, default=None, help="use only this many rows")
+    p.add_argument(
+        "--rows", type=_positive_int, default=None, help="use only this many rows (10 to 3,000)"
+    )
     p.add_argument(
         "--classifier",
         choices=["hgb", "hybrid", "distilbert"],

@@ -121,6 +121,10 @@ def _date_order(frame, date_column="date"):
     return np.argsort(dates.to_numpy(), kind="stable")
 
 
+#: Fewest posts the demo runs on (``n_rows``), and how many the bundled sample holds.
+MIN_ROWS, SAMPLE_ROWS = 10, 3000
+
+
 def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1, quiet=False):
     """Fit, evaluate and report the seed pipeline on the bundled real posts.
 
@@ -131,7 +135,9 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         created if needed. A folder that cannot be written into (or a file) is refused before
         any work (``OSError``, ``ValueError``).
     n_rows : int or None, default=None
-        Use only the first ``n_rows`` posts (by id) of the 3,000-post sample.
+        Use only the first ``n_rows`` posts (by id) of the 3,000-post sample: from
+        ``MIN_ROWS`` (10: the newest fifth is held out, and the post features cross-fit five
+        folds of the rest) to 3,000; other values are a ``ValueError``.
     classifier : {"hgb", "hybrid", "distilbert"}, default="hgb"
         The bucket router (see :func:`~skbucket.pipeline.make_seed_pipeline`). ``"hgb"`` runs
         with ``target_transform="log1p"``, ``routing="soft"`` and
@@ -167,6 +173,12 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         if not quiet:
             print(f"[skbucket demo] {message}", file=sys.stderr, flush=True)
 
+    if n_rows is not None and not MIN_ROWS <= n_rows <= SAMPLE_ROWS:
+        raise ValueError(
+            f"n_rows (--rows) must be from {MIN_ROWS} to {SAMPLE_ROWS:,} (the bundled sample "
+            f"holds {SAMPLE_ROWS:,} posts; the demo holds out the newest fifth and cross-fits "
+            f"five folds of the rest); got {n_rows}"
+        )
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir {str(out)!r} is a file, not a folder")

@@ -137,6 +137,19 @@ def test_demo_refuses_an_output_it_cannot_use_before_any_work(tmp_path, monkeypa
         run_demo(tmp_path / "out", quiet=True)
 
 
+@pytest.mark.parametrize("rows", [1, 3, 3001])
+def test_a_number_of_rows_the_demo_cannot_use_is_named_before_any_work(tmp_path, rows, capsys):
+    """--rows 3 ended in "Cannot have number of splits n_splits=5 greater than the number of
+    samples" after the embedding; --rows 5000 ran on 3,000 posts without a word."""
+    from skbucket import cli
+
+    out = tmp_path / "demo"
+    assert cli.main(["demo", "--out", str(out), "--rows", str(rows), "-q"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "--rows) must be from 10 to 3,000" in err and f"got {rows}" in err, err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("missing", ["torch", "text model"])
 def test_demo_without_what_it_needs_says_so_and_makes_no_folder(tmp_path, monkeypatch, missing):
     import sys
