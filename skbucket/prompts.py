@@ -432,8 +432,9 @@ def read_dates(
 def parse_dates(values, dayfirst=False) -> pd.Series:
     """Parse a column of posting times into naive UTC timestamps (``NaT`` where impossible).
 
-    Accepts ``datetime64`` columns (naive or tz-aware) and object/string columns that mix
-    strings, ``datetime``/``date`` objects, ``pd.Timestamp`` and missing values. Strings
+    Accepts ``datetime64`` columns (naive or tz-aware), ``period`` columns, and object/string
+    columns that mix strings, ``datetime``/``date`` objects, ``pd.Timestamp``, ``pd.Period``
+    (read as the start of the period, as a date without a time is) and missing values. Strings
     are read as ISO 8601 first and, where that fails, with pandas' per-element
     ``format="mixed"`` parser (``dayfirst`` decides ambiguous numeric dates such as
     ``03/04/2021``; dates written year first, ISO or not, such as ``2021-04-03 10:00 UTC``,
@@ -472,14 +473,19 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(series.dtype):  # numpy or pyarrow, tz or not
         return _naive_utc_ns(series)
+    if isinstance(series.dtype, pd.PeriodDtype):  # a period is a time: its start
+        return _naive_utc_ns(series.dt.to_timestamp(how="start"))
     obj = series.astype(object)
     is_str = obj.map(lambda v: isinstance(v, str) and bool(v.strip()))
     is_dt = obj.map(
-        lambda v: isinstance(v, _dt.date | np.datetime64) and not _is_missing(v)
+        lambda v: isinstance(v, _dt.date | np.datetime64 | pd.Period) and not _is_missing(v)
     ).astype(bool)
     if is_dt.any():
         for i in obj.index[is_dt]:
-            ts = pd.Timestamp(obj[i])
+            value = obj[i]
+            if isinstance(value, pd.Period):
+                value = value.to_timestamp(how="start")
+            ts = pd.Timestamp(value)
             if ts.tzinfo is not None:
                 ts = ts.tz_convert("UTC").tz_localize(None)
             if pd.Timestamp.min <= ts <= pd.Timestamp.max:  # else NaT, like bad text

@@ -261,6 +261,29 @@ def test_dates_datetime_objects_tz_aware_and_mixed_formats():
     )
 
 
+def test_period_dates_are_their_start_in_every_reader():
+    """A period column (df.date.dt.to_period("h")) or Period objects gave NaT: 'unknown' in
+    the prompt and NaN date features with an UnparseableDateWarning."""
+    from skbucket.features import PostFeatures
+
+    column = pd.Series(pd.period_range("2021-04-03 17:00", periods=3, freq="h"))
+    expected = pd.to_datetime(["2021-04-03 17:00", "2021-04-03 18:00", "2021-04-03 19:00"])
+    assert parse_dates(column).tolist() == list(expected)
+    mixed = [*column.astype(object), pd.NaT, "2020-01-01 10:00"]
+    assert parse_dates(mixed).tolist()[:3] == list(expected)
+    assert parse_dates(mixed).isna().tolist() == [False, False, False, True, False]
+    posts = pd.DataFrame({"content": ["a", "b", "c"], "date": column})
+    prompts = PromptBuilder().fit_transform(posts)[:, 0]
+    assert "unknown" not in prompts[0] and "2021" in prompts[0]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no UnparseableDateWarning
+        pf = PostFeatures(media_column=None, category_columns=(), text_columns=())
+        features = pf.set_output(transform="pandas").fit_transform(posts)
+    assert features["hour"].tolist() == [17.0, 18.0, 19.0]
+
+
 def test_dates_outside_the_nanosecond_range_are_unknown_not_a_crash():
     # a "9999-12-31" placeholder, or a year before 1677, as text, datetime and datetime64[us]
     far = ["9999-12-31 00:00:00", "1500-01-01", "2020-12-12 10:00"]
