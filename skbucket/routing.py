@@ -203,12 +203,16 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             and not any(isinstance(c, str) for c in X.columns)
         ):
             if col not in X.columns:
-                shown = list(X.columns)[:20]
+                counts = [c for c in X.columns if isinstance(c, str) and c.endswith("_count")]
+                shown = counts or list(X.columns)[:20]
+                what = "columns ending in _count" if counts else "columns"
+                more = " ..." if not counts and len(X.columns) > 20 else ""
                 raise ValueError(
                     f"count_column={col!r} is not a column of X (X has {len(X.columns)} "
-                    f"columns: {shown}{' ...' if len(X.columns) > 20 else ''}); it should "
-                    "count each row's account in the training data, e.g. PostFeatures' "
-                    "'inferred_company_count'."
+                    f"columns; {what}: {shown}{more}); it should count each row's account in "
+                    "the training data, e.g. PostFeatures' 'inferred_company_count' (in "
+                    "make_seed_pipeline's pipeline without a company column: "
+                    "model__classifier__count_column='username_count')."
                 )
             values = X[col].to_numpy()
         else:  # an array, or a DataFrame without column names: a position

@@ -228,6 +228,13 @@ def test_bad_count_column_is_named():
         AccountRouter(LogisticRegression(), LogisticRegression()).fit(
             X.drop(columns=X.columns[2]), y
         )
+    # a table without a company column: 400 embedding columns listed first said nothing of
+    # the count the router could use instead
+    wide = pd.concat(
+        [pd.DataFrame(np.zeros((len(X), 30)), columns=[f"emb{i}" for i in range(30)]), X], axis=1
+    ).rename(columns={"inferred_company_count": "username_count"})
+    with pytest.raises(ValueError, match=r"columns ending in _count: \['username_count'\]\)"):
+        AccountRouter(LogisticRegression(), LogisticRegression()).fit(wide, y)
     text = X.assign(inferred_company_count=X["inferred_company_count"].astype(object))
     text.loc[3, "inferred_company_count"] = "many"
     with pytest.raises(ValueError, match="must be numeric .*row 3 holds 'many'"):
