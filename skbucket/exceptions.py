@@ -31,7 +31,7 @@ from ._models import (
 from .cache import CacheError, CacheWarning
 from .captioning import CaptioningError, CaptioningWarning
 from .cli import CLIError
-from .features import PostFeaturesError, UnparseableDateWarning
+from .features import AccountSpellingWarning, PostFeaturesError, UnparseableDateWarning
 from .io import (
     PersistenceError,
     TamperedFileError,
@@ -51,6 +51,7 @@ from .plotting import PlotInputError
 from .prompts import NoPostTextWarning, PromptError
 
 __all__ = [
+    "AccountSpellingWarning",
     "CLIError",
     "CacheError",
     "CacheWarning",

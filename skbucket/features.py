@@ -36,6 +36,7 @@ from .bucketed import _check_targets
 from .prompts import _category_text, dates_seen, day_month_examples, read_dates
 
 __all__ = [
+    "AccountSpellingWarning",
     "DATE_FEATURES",
     "MEDIA_KINDS",
     "TEXT_FEATURES",
@@ -95,6 +96,11 @@ class PostFeaturesError(ValueError):
 
 class UnparseableDateWarning(UserWarning):
     """Some non-missing dates could not be parsed; their date features are NaN."""
+
+
+class AccountSpellingWarning(UserWarning):
+    """Values of a category column unseen in training match a training value except for
+    case or surrounding spaces; they are encoded as new accounts."""
 
 
 def count_pattern(texts, pattern) -> np.ndarray:
@@ -157,7 +163,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       (``123``, ``123.0`` and ``"123"`` are one account: an integer id column read as floats,
       as pandas does when one id is missing, still matches, up to 2**53: read longer ids,
       such as 19-digit ones, as text); a missing value is a category of its own for the
-      target encoding and counts 0.
+      target encoding and counts 0. Text is compared exactly: ``"CNN"``, ``"CNN "`` and
+      ``"cnn"`` are three accounts, and a value at :meth:`transform` that matches a training
+      value only after ``strip().casefold()`` raises an :class:`AccountSpellingWarning`
+      (once per column and call), as it is encoded as a new account.
 
     Columns are selected by name, so ``transform`` accepts the columns in any order (extra
     columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with
@@ -395,6 +404,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         out = self._transform_fixed(X)
         if self.category_columns_:
             cats = self._categories(X)
+            self._warn_near_matches(cats)
             out.append(self.target_encoder_.transform(cats))
             if self._setting("count_encoding"):
                 out.append(
@@ -594,6 +604,38 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         for col in self.text_columns_:
             out.append(self._text_features(X[col], col))
         return out
+
+    def _warn_near_matches(self, cats):
+        """One :class:`AccountSpellingWarning` per category column whose values unseen in
+        training match a training value but for case or surrounding spaces (``"CNN "``,
+        ``"cnn"`` for ``"CNN"``): encoded as new accounts, they lose the account's history
+        (and the hybrid router sends their posts to the text model) without a word."""
+        for j, name in enumerate(cats.columns):
+            known = self.counts_[j]
+            values = cats.iloc[:, j]
+            unseen = values[values.notna() & ~values.isin(list(known))].unique()
+            if not len(unseen):
+                continue
+            folded = {}
+            for value in known:
+                if isinstance(value, str):
+                    folded.setdefault(value.strip().casefold(), value)
+            pairs = [
+                (value, folded[value.strip().casefold()])
+                for value in unseen
+                if isinstance(value, str) and value.strip().casefold() in folded
+            ]
+            if pairs:
+                new, old = pairs[0]
+                warnings.warn(
+                    f"PostFeatures: {len(pairs)} value(s) of {name!r} unseen in training match "
+                    f"a training value but for case or surrounding spaces, e.g. {new!r} for "
+                    f"{old!r}; they are encoded as new accounts (the global mean, a count of "
+                    "0). If they are the same accounts, write the column the same way at fit "
+                    "and predict (e.g. .str.strip().str.casefold() on both).",
+                    AccountSpellingWarning,
+                    stacklevel=user_stacklevel(),
+                )
 
     def _check_some_date(self, values):
         """Refuse training dates of which none can be read: the four date features would be

@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbucket.features import (
     MEDIA_KINDS,
+    AccountSpellingWarning,
     PostFeatures,
     PostFeaturesError,
     UnparseableDateWarning,
@@ -411,6 +412,19 @@ def test_categories_compare_as_text():
     pf.fit(X, [1, 3, 5, 7])
     assert pf.counts_[0] == {"123": 2, "abc": 1}
     np.testing.assert_array_equal(pf.transform(X)[:, 1], [2, 2, 1, 0])
+
+
+def test_an_account_spelt_differently_at_transform_is_encoded_as_new_and_said_so():
+    X, y = _posts(12)
+    pf = PostFeatures(cv=3, random_state=0).set_output(transform="pandas").fit(X, y)
+    respelt = X.assign(username=X["username"].str.upper() + " ")  # 'ANN ' for 'ann'
+    with pytest.warns(AccountSpellingWarning, match=r"3 value\(s\) of 'username' .*'ANN '"):
+        out = pf.transform(respelt)
+    assert (out["username_count"] == 0).all()  # still a new account: a warning, no guess
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same spellings, or truly new ones: no warning
+        pf.transform(X)
+        pf.transform(X.assign(username="someone new"))
 
 
 def test_counts_at_transform_are_training_counts():
