@@ -525,7 +525,8 @@ class DiskCache:
         return removed
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and os.path.isfile(self._file(key))
+        # a text that is no key is not in the cache (as for MemoryCache), not an error
+        return isinstance(key, str) and self._is_key(key) and os.path.isfile(self._file(key))
 
     def __len__(self) -> int:
         return sum(1 for _ in self.keys())

@@ -293,6 +293,7 @@ def test_a_cache_folder_this_user_cannot_read_costs_only_the_reuse(tmp_path, mon
 def test_disk_cache_missing_folder_is_empty(tmp_path):
     disk = DiskCache(tmp_path / "never-created")
     assert len(disk) == 0 and disk.get_many([hash_key("x")]) == {}
+    assert "x" not in disk and "x" not in MemoryCache()  # no key: not in either layer
 
 
 def test_cache_handles_pickle_without_contents(tmp_path):
