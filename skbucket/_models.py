@@ -824,14 +824,32 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
 # progress
 # --------------------------------------------------------------------------------------------
 def progress_enabled(progress: bool | None) -> bool:
-    """``True``/``False`` as given; ``None`` → on only when stderr is a terminal."""
+    """``True``/``False`` as given; ``None`` → on when stderr is a terminal or the code runs
+    in a Jupyter kernel (a notebook, JupyterLab, Colab: its stderr is no terminal, and a
+    long fit would show nothing), off otherwise (a log file, a batch job)."""
     if progress is not None:
         return bool(progress)
+    if _in_jupyter_kernel():
+        return True
     stream = sys.stderr
     try:
         return bool(stream is not None and stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def _in_jupyter_kernel() -> bool:
+    """Whether the running IPython is a Jupyter kernel's (``ZMQInteractiveShell`` or a
+    subclass, as Colab's); never imports IPython."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    try:
+        shell = get() if callable(get) else None
+    except Exception:  # an IPython in a state we cannot ask: not a notebook we know
+        return False
+    return shell is not None and any(
+        cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__
+    )
 
 
 class _NoBar:

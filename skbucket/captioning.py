@@ -148,7 +148,8 @@ class Blip2Captioner(
         string and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the
         fetcher's threads and whatever it raises is recorded like any other failure.
     progress : bool or None, default=None
-        Progress bar over the images; ``None`` shows it only when stderr is a terminal.
+        Progress bar over the images; ``None`` shows it on a terminal or in a Jupyter
+        notebook only.
     overwrite : bool, default=False
         Only matters when the input already has a ``caption`` column. ``False`` keeps each
         non-empty existing caption (its media are not even read) and captions the rows whose

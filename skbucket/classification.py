@@ -104,8 +104,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device, default="auto"
         Where to train and predict; ``"auto"`` picks CUDA, then MPS, else the CPU.
     progress : bool or None, default=None
-        Progress bars for training and inference; ``None`` shows them only on a
-        terminal.
+        Progress bars for training and inference; ``None`` shows them on a terminal
+        or in a Jupyter notebook only.
 
     Attributes
     ----------

@@ -216,7 +216,8 @@ class DistilBertEmbedder(
         fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype`` and the
         text, so changing any of them never reuses stale vectors.
     progress : bool or None, default=None
-        Show a tqdm progress bar; ``None`` shows it only when stderr is a terminal.
+        Show a tqdm progress bar; ``None`` shows it on a terminal or in a Jupyter
+        notebook only.
     dtype : {"float32", "bfloat16", "float16", "auto"}, default="float32"
         Precision of the model weights. ``"float32"`` is the exact mode. ``"bfloat16"`` is
         the fast mode: on CPUs with AVX512-BF16 or AMX and on GPUs it is 2.5-2.8x as fast

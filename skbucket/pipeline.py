@@ -240,7 +240,8 @@ def make_seed_pipeline(
     device : str, default="auto"
         Device of every model (``"auto"``: CUDA, then MPS, else CPU).
     progress : bool or None, default=None
-        Progress bars of the long steps; ``None`` shows them only on a terminal.
+        Progress bars of the long steps; ``None`` shows them on a terminal or in a
+        Jupyter notebook only.
     dayfirst : bool, default=False
         Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
         post features alike (a date column that contradicts the order asked for is an error).

@@ -261,6 +261,41 @@ def test_progress_enabled_defaults_to_tty(monkeypatch):
     assert progress_enabled(None) is False
 
 
+def test_progress_defaults_to_on_in_a_jupyter_kernel_only(monkeypatch):
+    """A notebook's stderr is no terminal: a long fit there showed no bar at all. The kernel
+    is what IPython's get_ipython() returns, a ZMQInteractiveShell (or a subclass: Colab);
+    a terminal IPython is judged by its terminal, as any program."""
+    import types
+
+    class Stream:
+        def isatty(self):
+            return False
+
+    class ZMQInteractiveShell:  # the class name Jupyter's kernel uses
+        pass
+
+    class Shell(ZMQInteractiveShell):  # Colab's kernel subclasses it
+        pass
+
+    class TerminalInteractiveShell:
+        pass
+
+    monkeypatch.setattr("sys.stderr", Stream())
+    fake = types.ModuleType("IPython")
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    for shell, expected in (
+        (ZMQInteractiveShell(), True),
+        (Shell(), True),
+        (TerminalInteractiveShell(), False),
+        (None, False),
+    ):
+        fake.get_ipython = lambda shell=shell: shell
+        assert progress_enabled(None) is expected, type(shell).__name__
+        assert progress_enabled(False) is False
+    monkeypatch.delitem(sys.modules, "IPython")
+    assert progress_enabled(None) is False
+
+
 def test_batched_map_progress_bar_writes_to_stderr(capsys):
     batched_map(list("abcd"), list, batch_size=2, progress=True, desc="demo-bar")
     assert "demo-bar" in capsys.readouterr().err
