@@ -213,8 +213,10 @@ class DistilBertEmbedder(
         clones); a folder path: also stored on disk there (atomic files, several processes may
         share it, a rerun after a crash resumes); ``False``: no caching; an object with
         ``get_many``/``set_many`` (see :mod:`skbucket.cache`): used as is. Keys hash the model
-        fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype`` and the
-        text, so changing any of them never reuses stale vectors.
+        fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype``,
+        ``backend`` and the text, so changing any of them never reuses stale vectors. The
+        device is not in the key: a vector computed in float32 on a GPU is reused on a CPU
+        and the other way round (they differ by about 1e-6), so a shared cache serves both.
     progress : bool or None, default=None
         Show a tqdm progress bar; ``None`` shows it on a terminal or in a Jupyter
         notebook only.
