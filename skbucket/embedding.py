@@ -216,7 +216,8 @@ class DistilBertEmbedder(
         fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype``,
         ``backend`` and the text, so changing any of them never reuses stale vectors. The
         device is not in the key: a vector computed in float32 on a GPU is reused on a CPU
-        and the other way round (they differ by about 1e-6), so a shared cache serves both.
+        and the other way round (float32 on two devices agrees to rounding), so a shared cache
+        serves both.
     progress : bool or None, default=None
         Show a tqdm progress bar; ``None`` shows it on a terminal or in a Jupyter
         notebook only.
