@@ -33,7 +33,7 @@ from ._fitted import refit
 from ._frames import as_pandas, check_unique_columns, library
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
-from .prompts import _category_text, dates_seen, day_month_examples, read_dates
+from .prompts import _category_text, dates_seen, day_month_examples, parse_dates, read_dates
 
 __all__ = [
     "AccountSpellingWarning",
@@ -182,7 +182,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         Text columns to count in. ``"auto"``: those of ``("content", "caption")`` present in ``X``
         at fit (the real ``posts_captioned`` data has only ``caption``); an empty tuple disables.
     date_column : str, int or None, default="date"
-        Posting time column; None disables the date features.
+        Posting time column; None disables the date features. A training column of which no
+        value can be read as a date (all missing, say) disables them too, for that fit, with
+        an :class:`UnparseableDateWarning`.
     media_column : str, int or None, default="media"
         Column of media lists (the scraper's text form); None disables the media features.
     category_columns : sequence of str or int, default=("username", "inferred_company")
@@ -484,8 +486,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             () if self.date_column is None else day_month_examples(X[self.date_column])
         )
         self.dayfirst_ = bool(self.dayfirst)
-        if self._setting("date_column") is not None:
-            self._check_some_date(X[self._setting("date_column")])
+        if self._setting("date_column") is not None and not self._some_date(
+            X[self._setting("date_column")]
+        ):
+            self._settings_["date_column"] = None  # warned: no date features from this fit
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = None
         self.target_encoder_ = None
@@ -637,27 +641,38 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     stacklevel=user_stacklevel(),
                 )
 
-    def _check_some_date(self, values):
-        """Refuse training dates of which none can be read: the four date features would be
-        NaN in every row, which learns nothing, and scikit-learn's HistGradientBoosting
-        (the default router) fails on such a column with "window shape cannot be larger
-        than input array shape"."""
-        with warnings.catch_warnings():
+    def _some_date(self, values) -> bool:
+        """Whether some training date can be read; if none can, warn that the date features
+        are left out of this fit's output (they would be NaN in every row, which learns
+        nothing, and on which scikit-learn's HistGradientBoosting, the default router, fails
+        with "window shape cannot be larger than input array shape").
+
+        Reads the values a chunk at a time until one is a date, so a dated column costs a
+        few hundred parses, not a second pass over every row."""
+        present = values[values.notna().to_numpy()]
+        for start in range(0, len(present), 256):
+            chunk = present.iloc[start : start + 256]
+            if parse_dates(chunk, dayfirst=self.dayfirst).notna().any():
+                return True
+        with warnings.catch_warnings():  # its errors: a numeric column, invalid_dates="raise"
             warnings.simplefilter("ignore", UnparseableDateWarning)  # said below, in full
-            if not np.isnan(self._date_features(values)).all():
-                return
-        shown = values.dropna()
+            self._date_features(values)
+        shown = values[values.map(lambda v: not (isinstance(v, str) and not v.strip()))]
+        shown = shown.dropna()
         example = ""
         if not shown.empty:
             row = shown.index[0]
             row = row.item() if isinstance(row, np.generic) else row  # 0, not np.int64(0)
             example = f", e.g. row {row!r}: {shown.iloc[0]!r:.60}"
-        raise PostFeaturesError(
+        warnings.warn(
             f"date column {values.name!r}: none of the {len(values):,} training posts has a "
-            f"date that can be read (all missing, blank or unparseable{example}); give the "
-            "posts their dates (ISO text such as '2021-03-04 17:05:00', or datetimes), or "
-            "set date_column=None to leave the date features out."
+            f"date that can be read (all missing, blank or unparseable{example}), so this fit "
+            "leaves the date features (hour, weekday, month, year) out of its output, as "
+            "date_column=None does, until it is fitted on dated posts.",
+            UnparseableDateWarning,
+            stacklevel=user_stacklevel(),
         )
+        return False
 
     def _date_features(self, values):
         col = values.name

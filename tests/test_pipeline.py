@@ -168,6 +168,20 @@ def test_hybrid_is_the_text_router_for_new_companies_and_hgb_for_known_ones(tiny
     )
 
 
+def test_posts_without_readable_dates_fit_without_date_features(tiny, posts):
+    """Every date blank: the HGB router failed on the all-NaN date features ("window shape
+    cannot be larger than input array shape"); now the fit leaves them out, and says so."""
+    from skbucket.features import UnparseableDateWarning
+
+    X, y = posts
+    undated = X.assign(date="")
+    with pytest.warns(UnparseableDateWarning, match="leaves the date features"):
+        pipe = _pipe(tiny, classifier="hgb").fit(undated[:40], y[:40])
+    assert "hour" not in pipe[:-1].transform(undated[40:]).columns
+    assert np.isfinite(pipe.predict(undated[40:])).all()
+    assert np.isfinite(pipe.predict(X[40:])).all()  # dated posts later: the dates unused
+
+
 @pytest.mark.parametrize("epochs", [1, 2])
 def test_one_epoch_fine_tunes_on_every_row(tiny, posts, epochs):
     """Early stopping needs two epochs: with one, its 10% hold-out only took rows from the
