@@ -99,7 +99,9 @@ def _check_targets(y, *, name="y", allow_negative=False):
             y = y.astype(np.float64)
         except (TypeError, ValueError, OverflowError) as exc:
             row = next((i for i, v in enumerate(y) if not _is_float(v)), None)
-            where = "" if row is None else f", but row {row} is {y[row]!r:.80}"
+            value = None if row is None else y[row]
+            value = value.item() if isinstance(value, np.generic) else value  # 'x', not np.str_
+            where = "" if row is None else f", but row {row} is {value!r:.80}"
             raise ValueError(
                 f"{name} must be numeric (likes counts as numbers within the float64 range); "
                 f"got dtype {y.dtype}{where}"

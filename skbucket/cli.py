@@ -240,7 +240,10 @@ def _header_names(path: Path, kind: str) -> list:
         head = pd.read_csv(
             path, sep=SEPARATORS[kind], header=None, nrows=1, dtype=str, keep_default_na=False
         )
-    return head.iloc[0].tolist() if len(head) else []
+    names = head.iloc[0].tolist() if len(head) else []
+    if kind == "excel":  # read_table names the columns as text: 2020 and "2020" are one name
+        names = [name if pd.isna(name) else str(name) for name in names]
+    return names
 
 
 def _repeated_names(names) -> dict:
@@ -514,6 +517,14 @@ def _cannot_load(path, exc, written=None) -> CLIError:
             f"cannot load model file {path}: {detail}; it was written with "
             f"{', '.join(changed)}: install those versions or refit it with `skbucket fit`"
         )
+    if isinstance(written, dict) and isinstance(exc, ImportError | AttributeError):
+        # a model file (its header read) whose pickle names code that is not here:
+        # "Can't get attribute 'pick' on <module '__main__'>", "No module named 'mycode'"
+        return CLIError(
+            f"cannot load model file {path}: {detail}; the model holds a function or class "
+            "that cannot be imported here (defined in a notebook or script, or in a module "
+            "not installed): make it importable (a module on the Python path) and load again"
+        )
     if isinstance(written, dict):  # the header read, with this machine's versions
         return CLIError(
             f"cannot load model file {path}: {detail}; its header is intact and names the "
@@ -540,18 +551,25 @@ def load_model(path):
         predict, or was written by a skbucket or scikit-learn version whose major.minor
         differs from the installed one.
     """
-    import zipfile
-
     import joblib
 
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
-    if zipfile.is_zipfile(path):  # skbucket.io.save's container or a skops file
+    from .io import _holds_pickle
+
+    with open(path, "rb") as fh:  # a zip's first bytes (is_zipfile reads its end: a
+        head = fh.read(4)  # pickle whose tail held PK\5\6 passed)
+    if head == b"PK\x03\x04":  # skbucket.io.save's container or a skops file
         raise CLIError(
             f"{path} is a skops file or skbucket.io container (written by skbucket.io.save), "
             "not a model file of `skbucket fit`: load it in Python with skbucket.io.load, "
             "then write it for the command line with skbucket.cli.save_model(model, path)"
+        )
+    if not _holds_pickle(path, head):  # a CSV or a config given as MODEL: no unpickling
+        raise CLIError(
+            f"{path} is not a model file written by `skbucket fit` (a pickle); it starts "
+            f"with {head!r}: is it the DATA or the config file?"
         )
     try:
         with open(path, "rb") as fh:

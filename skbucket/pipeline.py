@@ -217,8 +217,8 @@ def make_seed_pipeline(
         (posts and tweets, company and time splits; not on the posts' time split: RMSE(log1p)
         2.52 against 2.42) and on the posts' held-out brands (2.844 against 4.027; see
         ``benchmarks/results/accuracy.md``). ``**SEED_SETTINGS``
-        (``routing="hard", soft_average="raw", target_transform=None``) gives the seed as
-        published.
+        (``classifier="distilbert", routing="hard", soft_average="raw",
+        target_transform=None``) gives the seed as published.
     bins, clip, regressors : default=DEFAULT_BINS, False, None
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. ``regressors=None`` puts the
         seed's per-bucket XGBoost/CatBoost regressors

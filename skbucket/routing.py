@@ -226,9 +226,10 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             values = values.astype(np.float64)
         except (TypeError, ValueError) as exc:
             row = next(i for i, v in enumerate(values) if not _is_number(v))
+            value = values[row].item() if isinstance(values[row], np.generic) else values[row]
             raise type(exc)(
                 f"count_column={col!r} must be numeric (a count of training posts); row {row} "
-                f"holds {values[row]!r} ({exc})"
+                f"holds {value!r}"
             ) from exc
         return np.isnan(values) | (values == 0)
 

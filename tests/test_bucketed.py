@@ -76,6 +76,7 @@ def test_assign_buckets_custom_bins_and_column_vector():
         ([1.0, np.inf], r"infinity.*row 1"),
         ([3.0, 5.0, -1.0], r"non-negative.*row 2"),
         (["a", "b"], "numeric"),
+        (["1", "2", "lots"], r"numeric .*, but row 2 is 'lots'$"),  # not np.str_('lots')
     ],
 )
 def test_assign_buckets_bad_targets_name_the_row(y, match):

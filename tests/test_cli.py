@@ -640,7 +640,10 @@ def test_messages_on_stderr_unless_quiet(model_file, posts_csv, capsys):
             lambda d, m: ["predict", d / "nope.joblib", d / "posts.csv.gz", "-o", d / "p.csv"],
             "model file not found",
         ),
-        (lambda d, m: ["evaluate", d / "config.json", d / "posts.csv.gz"], "cannot load model"),
+        (
+            lambda d, m: ["evaluate", d / "config.json", d / "posts.csv.gz"],
+            "config.json is not a model file written by `skbucket fit` (a pickle); it starts with",
+        ),
         (
             lambda d, m: [
                 "fit",
@@ -879,6 +882,39 @@ def test_model_files_of_other_writers_or_cut_short_are_named_for_what_they_are(
         code, _, err = run(["evaluate", saved, data, "-q"], capsys)
         assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
         assert expected in err and "skbucket.cli.save_model(model, path)" in err, err
+
+
+def test_a_model_needing_code_that_is_not_here_says_so(workdir, monkeypatch, capsys):
+    """A model holding a function of the user's (a notebook's, a script's) was called
+    'damaged or cut short' when that function could not be imported."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    folder = workdir / "usercode"
+    folder.mkdir()
+    (folder / "skb_user_steps.py").write_text("def pick(X):\n    return X[['a']]\n")
+    monkeypatch.syspath_prepend(str(folder))
+    import skb_user_steps
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 1.0, 1.0]})
+    model = make_pipeline(FunctionTransformer(skb_user_steps.pick), Ridge()).fit(X, [0, 1, 2])
+    path = cli.save_model(model, workdir / "user.joblib")
+    monkeypatch.delitem(sys.modules, "skb_user_steps")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(folder)])
+    with pytest.raises(cli.CLIError) as caught:
+        cli.load_model(path)
+    message = str(caught.value)
+    assert "No module named 'skb_user_steps'" in message
+    assert "cannot be imported here" in message and "damaged" not in message
+
+
+def test_an_excel_header_number_and_the_same_text_are_one_repeated_name(workdir):
+    frame = pd.DataFrame([["a", 1.0, 2.0]], columns=["content", 2020, "2020"])
+    data = workdir / "repeat.xlsx"
+    frame.to_excel(data, index=False)
+    with pytest.raises(cli.CLIError, match=r"repeats column name\(s\).*'2020' \(columns 2, 3\)"):
+        cli.read_table(data)
 
 
 def test_entry_point_runs_as_a_program():

@@ -237,7 +237,7 @@ def test_bad_count_column_is_named():
         AccountRouter(LogisticRegression(), LogisticRegression()).fit(wide, y)
     text = X.assign(inferred_company_count=X["inferred_company_count"].astype(object))
     text.loc[3, "inferred_company_count"] = "many"
-    with pytest.raises(ValueError, match="must be numeric .*row 3 holds 'many'"):
+    with pytest.raises(ValueError, match="must be numeric .*row 3 holds 'many'$"):
         AccountRouter(
             LogisticRegression(), LogisticRegression(), known_columns=["a"], unseen_columns=["a"]
         ).fit(text, y)
