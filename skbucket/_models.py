@@ -64,6 +64,7 @@ import contextlib
 import glob
 import hashlib
 import logging
+import numbers
 import os
 import re
 import sys
@@ -140,6 +141,8 @@ def _is_device_spec(device: Any) -> bool:
     torch.device, or ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` (as torch writes them)."""
     if type(device).__name__ == "device" and type(device).__module__ == "torch":
         return True
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool):
+        return device >= 0  # a CUDA index, as torch.device(0) and transformers take it
     return isinstance(device, str) and _DEVICE_SPEC.fullmatch(device) is not None
 
 
@@ -148,7 +151,7 @@ def resolve_device(device: Any = "auto"):
 
     Parameters
     ----------
-    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, torch.device or None, default="auto"
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, int N, torch.device or None, default="auto"
         An explicit choice is validated: an unknown string raises ``ValueError`` and a device
         that this machine lacks raises :class:`DeviceNotAvailableError`.
 
@@ -171,6 +174,8 @@ def resolve_device(device: Any = "auto"):
         if mps is not None and mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool) and device >= 0:
+        device = f"cuda:{int(device)}"  # a CUDA index, as transformers' pipeline(device=0)
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as exc:
@@ -1321,8 +1326,8 @@ class TransformersEstimatorMixin:
 
             raise InvalidParameterError(
                 f"The 'device' parameter of {type(self).__name__} must be 'auto', 'cpu', "
-                f"'cuda', 'cuda:N' or 'mps' (or a torch.device, or None for 'auto'). Got "
-                f"{device!r} instead."
+                f"'cuda', 'cuda:N' or 'mps' (or a torch.device, a CUDA index N >= 0, or None "
+                f"for 'auto'). Got {device!r} instead."
             )
 
     def _rt_get(self, name: str, key: Hashable, loader: Callable[[], Any]) -> Any:

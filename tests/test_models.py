@@ -62,6 +62,12 @@ def test_resolve_device_explicit(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(DeviceNotAvailableError, match="CUDA is not available"):
         resolve_device("cuda")
+    # an integer is a CUDA index, as transformers' pipeline(device=0) takes it (torch 2.13's
+    # torch.device(0) asks for "the current accelerator" and says none is available)
+    with pytest.raises(DeviceNotAvailableError, match="'cuda:0' was requested but CUDA"):
+        resolve_device(0)
+    with pytest.raises(ValueError, match="device must be"):
+        resolve_device(-1)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     with pytest.raises(DeviceNotAvailableError, match="MPS is not available"):
         resolve_device("mps")

@@ -339,6 +339,7 @@ def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
     with pytest.raises(InvalidParameterError, match=re.escape(where)):
         _pipe(tiny, **param)
     _pipe(tiny, device="cuda:1")  # built on a CPU machine, to be fitted on a GPU one
+    _pipe(tiny, device=0)  # a CUDA index, as torch.device(0) and transformers take it
     pipe = _pipe(tiny).set_params(model__routing="hrad")  # after set_params: on request
     with pytest.raises(InvalidParameterError, match="model .BucketedRegressor.: The 'routing'"):
         check_params(pipe)
