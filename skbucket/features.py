@@ -664,6 +664,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             row = shown.index[0]
             row = row.item() if isinstance(row, np.generic) else row  # 0, not np.int64(0)
             example = f", e.g. row {row!r}: {shown.iloc[0]!r:.60}"
+            if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
+                example += (
+                    "; a count of seconds or milliseconds is no date: convert it with "
+                    "pd.to_datetime(..., unit='s') first"
+                )
         warnings.warn(
             f"date column {values.name!r}: none of the {len(values):,} training posts has a "
             f"date that can be read (all missing, blank or unparseable{example}), so this fit "

@@ -246,6 +246,14 @@ def test_dates_are_read_like_promptbuilder_reads_them():
     assert np.isnan(Xt[4:]).all() and not np.isnan(Xt[:4]).any()
 
 
+def test_epoch_seconds_written_as_text_say_how_to_convert_them():
+    X, y = _posts(12)
+    X["date"] = [str(1617235200 + 3600 * i) for i in range(12)]
+    with pytest.warns(UnparseableDateWarning, match=r"row 0: '1617235200'; a count of seconds"):
+        pf = PostFeatures(cv=3).fit(X, y)
+    assert "hour" not in pf.get_feature_names_out()
+
+
 def test_numeric_date_column_is_refused():
     X = pd.DataFrame({"date": [1577836800, 1577836801]})
     with pytest.raises(PostFeaturesError, match="numeric dtype"):
