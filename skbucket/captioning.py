@@ -141,7 +141,8 @@ class Blip2Captioner(
         that image's caption. Every failure is recorded in :attr:`errors_` either way.
     image_loader : callable, skbucket.media.ImageFetcher or None, default=None
         How images are read. ``None``: a default :class:`~skbucket.media.ImageFetcher`
-        (local paths, ``file://`` and ``http(s)://`` only; 10 s timeouts, 20 MB and 40 Mpx
+        (local paths, relative to the working directory at ``transform``, ``file://`` and
+        ``http(s)://`` only; 10 s timeouts, 20 MB and 40 Mpx
         caps, 2 retries with backoff, 8 I/O threads; a host that cannot be reached for 3
         references in a row is then asked once every 10 s only). An ``ImageFetcher``: used
         as is (to change those limits). A callable: ``image_loader(ref)`` gets the reference
@@ -742,13 +743,21 @@ class Blip2Captioner(
         The processor's own image path, one image at a time: BLIP-2's image processor works
         image by image, so stacking these gives the same tensor as processing the batch.
         """
-        from .media import decode_image
+        from .media import MediaDecodeError, decode_image
 
         processor = _models.load_pretrained("AutoProcessor", self.model)
 
         def prepare(data: bytes, source: Any):
             image = decode_image(data, max_pixels=max_pixels, source=source)
-            return processor(images=[image], return_tensors="pt")["pixel_values"]
+            try:
+                return processor(images=[image], return_tensors="pt")["pixel_values"]
+            except Exception as exc:  # an image the processor cannot take (its backend's
+                # error, whatever its type): this image's failure, handled by on_error
+                raise MediaDecodeError(
+                    f"the image processor cannot prepare this {image.width}x{image.height} "
+                    f"image ({type(exc).__name__}: {exc})",
+                    source,
+                ) from exc
 
         return prepare
 

@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "IMAGE_FORMATS",
     "ImageFetcher",
     "MediaDecodeError",
     "MediaError",
@@ -553,7 +554,9 @@ def read_bytes(
     ref : str, os.PathLike or MediaRef
         A local path, a ``file://`` URL or an ``http(s)://`` URL. A :class:`pathlib.Path`
         is always a local path; a string with any other scheme (``ftp:``, ``data:``,
-        ``javascript:``, ...) is refused.
+        ``javascript:``, ...) is refused. A relative path is relative to the current
+        working directory when it is read (not to the data file's folder; ``~`` is not
+        expanded): a missing one is named with the absolute path looked for.
     timeout : float, default=10.0
         Seconds allowed for one HTTP attempt in all: connecting, the status line and headers
         (of every redirect hop) and the body. A timer shuts the attempt's connection down
@@ -640,7 +643,8 @@ def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     except MediaError:
         raise
     except FileNotFoundError:
-        raise MediaFetchError("no such file", ref) from None
+        where = "" if os.path.isabs(path) else f" (looked for {os.path.abspath(path)!r})"
+        raise MediaFetchError(f"no such file{where}", ref) from None
     except IsADirectoryError:
         raise MediaFetchError("is a directory, not a file", ref) from None
     except OSError as exc:
@@ -1006,12 +1010,16 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
     Parameters
     ----------
     data : bytes
-        Encoded image (JPEG, PNG, GIF, WebP, ... anything Pillow reads).
+        Encoded image in one of the raster formats Pillow decodes itself
+        (:data:`IMAGE_FORMATS`: JPEG, PNG, GIF, WebP, BMP, TIFF, ICO, AVIF, ...). Other
+        formats Pillow knows are refused as not an image: EPS, in particular, would hand
+        the bytes (from any URL) to Ghostscript, an external program.
     max_pixels : int, default=40_000_000
         Refuse images with more pixels (width x height). Checked on the header read by
         ``Image.open``, before any pixel is decoded. Pillow's own limit
         (``PIL.Image.MAX_IMAGE_PIXELS``; twice it raises) also applies and is reported the
-        same way.
+        same way; between the two, Pillow's ``DecompressionBombWarning`` (which names no
+        file) may show beside skbucket's error.
     source : object, optional
         The reference the bytes came from, used in error messages.
 
@@ -1053,9 +1061,11 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         raise MediaDecodeError("empty data (0 bytes)", label)
     Image, ImageOps, UnidentifiedImageError = _import_pil()
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data), formats=_pil_formats(Image))
     except Image.DecompressionBombError as exc:
-        raise MediaTooLargeError(f"decompression bomb refused by Pillow ({exc})", label) from None
+        raise MediaTooLargeError(
+            f"decompression bomb refused by Pillow ({exc}; max_pixels={max_pixels})", label
+        ) from None
     except UnidentifiedImageError:
         raise MediaDecodeError(
             f"not a recognised image ({len(data)} bytes starting {bytes(data[:12])!r})", label
@@ -1080,6 +1090,33 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         raise MediaDecodeError(
             f"corrupt or truncated {image.format or 'image'} data ({exc})", label
         ) from None
+
+
+#: The image formats :func:`decode_image` opens: raster formats Pillow decodes in-process.
+#: Not EPS (Pillow runs Ghostscript on it), nor the formats Pillow reads only partly.
+IMAGE_FORMATS = (
+    "JPEG",
+    "MPO",
+    "PNG",
+    "GIF",
+    "WEBP",
+    "AVIF",
+    "BMP",
+    "DIB",
+    "TIFF",
+    "ICO",
+    "JPEG2000",
+    "PPM",
+    "TGA",
+    "QOI",
+)
+
+
+def _pil_formats(Image):
+    """:data:`IMAGE_FORMATS` that this Pillow can open (an older one lacks AVIF or QOI, and
+    ``Image.open`` fails on a name it does not know)."""
+    Image.init()
+    return [name for name in IMAGE_FORMATS if name in Image.OPEN]
 
 
 def _import_pil():

@@ -486,6 +486,29 @@ def test_errors_record_every_failure(blip2_path, images, server, case):
     assert all(bad[:40] in m for m in errors["media"])
 
 
+def test_an_image_the_processor_cannot_prepare_is_that_images_failure(
+    blip2_path, images, monkeypatch
+):
+    """The image processor's own errors (a RuntimeError from a torchvision backend, say)
+    escaped on_error="skip" as a raw traceback: only ValueError was that image's failure."""
+    from skbucket import _models
+
+    processor = _models.load_pretrained("AutoProcessor", blip2_path)
+    real = type(processor).__call__
+
+    def picky(self, *args, images=None, **kwargs):  # a backend that refuses grey images
+        if images is not None and any(im.size == (40, 30) for im in images):
+            raise RuntimeError("backend cannot resize this image")
+        return real(self, *args, images=images, **kwargs)
+
+    monkeypatch.setattr(type(processor), "__call__", picky)
+    est = captioner(blip2_path, on_error="skip")
+    out = est.fit_transform(frame([str(images["grey.jpg"]), str(images["photo.png"])]))
+    assert out["caption"].tolist()[0] == "" and out["caption"].tolist()[1] != ""
+    assert est.errors_["error"].tolist() == ["MediaDecodeError"]
+    assert "RuntimeError: backend cannot resize" in est.errors_["message"].iloc[0]
+
+
 def test_errors_record_a_failure_repeated_inside_one_row(blip2_path, images):
     bad = str(images["gen0.jpg"].with_name("nope.jpg"))
     est = captioner(blip2_path, on_error="skip")

@@ -998,6 +998,30 @@ def test_bad_bytes_are_decode_errors(images, name, match):
     assert name in str(info.value)
 
 
+def test_eps_bytes_never_reach_ghostscript(tmp_path, monkeypatch):
+    """Pillow opens EPS by running Ghostscript (gs) on the bytes: bytes from any URL reached
+    an external program. A stand-in gs on PATH records whether it was run."""
+    log = tmp_path / "gs-ran"
+    gs = tmp_path / "bin" / "gs"
+    gs.parent.mkdir()
+    gs.write_text(
+        f'#!/bin/sh\n[ "$1" = "--version" ] && echo 10.0 && exit 0\ntouch {log}\nexit 1\n'
+    )
+    gs.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{gs.parent}{os.pathsep}{os.environ['PATH']}")
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n%%EOF\n"
+    with pytest.raises(MediaDecodeError, match="not a recognised image"):
+        decode_image(eps, source="https://example.org/a.jpg")
+    assert not log.exists()
+
+
+def test_a_missing_relative_path_names_the_folder_it_was_looked_for_in(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(MediaFetchError, match=r"no such file \(looked for '.*photos/a\.jpg'\)"):
+        load_image("photos/a.jpg")
+    assert str(tmp_path) in str(pytest.raises(MediaFetchError, load_image, "photos/a.jpg").value)
+
+
 def test_decompression_bomb_refused_with_default_limits(images):
     path = images["bomb.png"]
     assert path.stat().st_size < 1_000_000  # small on disk ...
