@@ -527,7 +527,8 @@ def _predict_once(estimator, X, *, buckets=True, proba=False):
     ``predict_bucket`` and ``predict_bucket_proba`` share their output, so a report does not
     read every image and embed every text once per quantity. ``bucket_pred`` is ``None`` when
     not asked for or when the (final) estimator has no ``predict_bucket``; ``bucket_proba``
-    likewise.
+    likewise, and also when its router has no ``predict_proba`` (its bucket probabilities
+    are then one-hot predictions, nothing to judge a calibration by).
     """
     final, Xt = _final_input(estimator, X)
     y_pred = np.asarray(final.predict(Xt), dtype=float)
@@ -538,10 +539,17 @@ def _predict_once(estimator, X, *, buckets=True, proba=False):
     )
     bucket_proba = (
         np.asarray(final.predict_bucket_proba(Xt))
-        if proba and hasattr(final, "predict_bucket_proba")
+        if proba and hasattr(final, "predict_bucket_proba") and _router_has_proba(final)
         else None
     )
     return y_pred, bucket_pred, bucket_proba
+
+
+def _router_has_proba(final) -> bool:
+    """Whether the (fitted) router of ``final`` gives probabilities of its own: a
+    BucketedRegressor whose classifier has no ``predict_proba`` makes one-hot rows."""
+    router = getattr(final, "classifier_", None)
+    return router is None or hasattr(router, "predict_proba")
 
 
 def final_bins(estimator):

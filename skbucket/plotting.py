@@ -45,6 +45,8 @@ from skbucket.metrics import (
     _clip_negative,
     _predict_once,
     _resolve_bins,
+    _router_has_proba,
+    _split_final,
     bucket_labels,
     evaluate,
     final_bins,
@@ -361,6 +363,9 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         """
         if kwargs.get("ax") is None:  # a figure of its own, laid out for the bucket labels
             kwargs["ax"] = _new_ax(None)[1]
+        n = len(self.confusion_matrix)
+        if n > 7 and kwargs.get("include_values", True):  # smaller cell text, so it fits
+            kwargs["text_kw"] = {"fontsize": 72 / n, **(kwargs.get("text_kw") or {})}
         super().plot(xticks_rotation=xticks_rotation, **kwargs)
         self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
         return self
@@ -592,6 +597,9 @@ class BucketErrorDisplay:
             )
             ax.set_ylabel("MAE of log1p(likes)")
         ax.set_xticks(positions, labels, fontsize="small")
+        if len(labels) > 7:  # more buckets than the seed's: upright, so the ranges do not run
+            for label in ax.get_xticklabels():  # into each other
+                label.set(rotation=90, horizontalalignment="center")
         ax.set_xlabel("True bucket (likes)")
         self.ax_ = ax
         self.figure_ = fig
@@ -750,7 +758,20 @@ class BucketCalibrationDisplay:
         Returns
         -------
         display : BucketCalibrationDisplay
+
+        Raises
+        ------
+        PlotInputError
+            If the routing classifier has no ``predict_proba`` (its bucket probabilities
+            would be one-hot predictions: nothing to calibrate).
         """
+        _, final = _split_final(estimator)
+        if not _router_has_proba(final):
+            raise PlotInputError(
+                f"the routing classifier {type(final.classifier_).__name__} has no "
+                "predict_proba: its bucket probabilities are one-hot predictions, which a "
+                "calibration plot cannot judge (use a classifier with predict_proba)"
+            )
         return cls.from_predictions(
             y,
             predict_bucket_proba(estimator, X),

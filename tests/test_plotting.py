@@ -208,6 +208,36 @@ def test_bucket_error_box_from_estimator(data, model, pipe):
 
 
 # ----------------------------------------------------------------- calibration
+def _overlapping(texts, figure):
+    """Pairs of the non-empty ``texts`` whose drawn boxes overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    renderer = figure.canvas.get_renderer()
+    figure.draw(renderer)
+    boxes = [t.get_window_extent(renderer) for t in texts if t.get_text()]
+    return sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_many_buckets_keep_the_cell_values_and_the_bucket_names_readable():
+    """Twelve buckets on the report's 6.4 x 4.8 in figure: the normalised matrix's cell
+    values ran into each other (0.000.000.00) and so did the error plot's bucket names."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5000, 300).astype(float)
+    pred = y * rng.uniform(0.3, 3, 300)
+    twelve = (1, 3, 10, 30, 60, 100, 200, 400, 800, 1500, 3000)
+    for bins in (None, twelve):
+        matrix = BucketConfusionMatrixDisplay.from_predictions(
+            y, pred, bins=bins, normalize="true", values_format=".2f", ax=_ax()
+        )
+        cells = [t for row in matrix.text_ for t in row]
+        assert _overlapping(cells, matrix.figure_) == 0, bins
+        errors = BucketErrorDisplay.from_predictions(y, pred, bins=bins, ax=_ax())
+        assert _overlapping(errors.ax_.get_xticklabels(), errors.figure_) == 0, bins
+    seven = BucketConfusionMatrixDisplay.from_predictions(y, pred, ax=_ax())
+    assert seven.text_[0][0].get_fontsize() == 10.0  # the seed's seven buckets: as before
+
+
 def test_calibration_top_label_by_hand():
     y_true = np.array([5, 5, 50, 50, 500, 5000.0])
     proba = np.full((6, 7), 0.05)

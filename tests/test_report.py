@@ -88,6 +88,24 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(
     assert os.listdir(tmp_path) == ["report.html"]
 
 
+def test_a_router_without_probabilities_gets_no_calibration_plot(data):
+    """A LinearSVC router has no predict_proba: the report drew a 'calibration' of its one-hot
+    rows (one marker at 1.0, the bucket accuracy), as if they were probabilities."""
+    from sklearn.svm import LinearSVC
+
+    from skbucket.plotting import BucketCalibrationDisplay, PlotInputError
+
+    X, y, _ = data
+    svc = BucketedRegressor(LinearSVC(), Ridge(), bins=(20, 200)).fit(X, y)
+    page = render_report(svc, X, y)
+    assert "Calibration of the bucket probabilities" not in page
+    assert "Bucket confusion matrix (routing classifier, counts)" in page
+    with pytest.raises(PlotInputError, match="LinearSVC has no predict_proba"):
+        BucketCalibrationDisplay.from_estimator(svc, X, y)
+    tree = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(20, 200))
+    assert "Calibration of the bucket probabilities" in render_report(tree.fit(X, y), X, y)
+
+
 def test_report_metrics_table_matches_evaluate(data, model):
     X, y, _ = data
     page = render_report(model, X, y)
