@@ -413,12 +413,15 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
         return f"{value:,}" if isinstance(value, int) else f"{value:,.4f}"
 
     width = max(len(k) for k in metrics)
-    if intervals is None:
-        lines = [f"{'metric':<{width}}  value", f"{'-' * width}  ----------"]
-        lines += [f"{name:<{width}}  {number(value)}" for name, value in metrics.items()]
-        return "\n".join(lines)
     shown = {name: number(value) for name, value in metrics.items()}
     value_width = max(len("value"), *(len(v) for v in shown.values()))
+    if intervals is None:  # the values right-aligned, as in the table with intervals
+        lines = [
+            f"{'metric':<{width}}  {'value':>{value_width}}",
+            f"{'-' * width}  {'-' * value_width}",
+        ]
+        lines += [f"{name:<{width}}  {value:>{value_width}}" for name, value in shown.items()]
+        return "\n".join(lines)
     lines = [
         f"{'metric':<{width}}  {'value':>{value_width}}  95% interval",
         f"{'-' * width}  {'-' * value_width}  {'-' * 12}",

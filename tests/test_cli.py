@@ -779,7 +779,8 @@ def test_a_model_file_without_a_usable_estimator_is_one_line(
 
 def test_metrics_table_prints_the_row_count_as_an_integer():
     table = cli._format_metrics({"rmse": 1234.5, "n_samples": 1500})
-    assert table.splitlines()[-2:] == ["rmse       1,234.5000", "n_samples  1,500"]
+    # values right-aligned, as in the table with intervals (they were left-aligned)
+    assert table.splitlines()[-2:] == ["rmse       1,234.5000", "n_samples       1,500"]
 
 
 @pytest.mark.parametrize("rows", ["0", "-10", "ten"])
