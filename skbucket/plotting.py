@@ -459,7 +459,9 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         bins : sequence of numbers, default=None
             Bucket upper edges (``None``: the default edges).
         pred_kind : {"likes", "bucket"}, default="likes"
-            What ``y_pred`` holds.
+            What ``y_pred`` holds. Predicted likes are put in the bucket whose edges hold
+            them, unrounded: a prediction of 10.4 likes is in the bucket labelled
+            ``11-100`` (the labels name whole likes; the edges are ``(10, 100]``).
         normalize : {"true", "pred", "all"} or None, default=None
             As in :func:`sklearn.metrics.confusion_matrix`.
         sample_weight : array-like of shape (n_samples,), default=None
