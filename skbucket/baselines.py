@@ -20,7 +20,7 @@ from ._fitted import refit
 from ._frames import as_pandas, check_unique_columns
 from .bucketed import _check_targets
 from .media import _is_missing
-from .prompts import _category_text
+from .prompts import _category_text, _not_unicode
 
 __all__ = ["GroupMedianRegressor"]
 
@@ -154,7 +154,10 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
         check_unique_columns(X, "GroupMedianRegressor")
-        checked = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+        # a frame's cells as objects: with dtype=None scikit-learn casts a frame of pyarrow
+        # columns to float, failing on a text column this estimator does not even read
+        dtype = object if isinstance(X, pd.DataFrame) else None
+        checked = validate_data(self, X, dtype=dtype, ensure_all_finite=False, reset=reset)
         if reset:
             # the columns are found once, at fit: set_params(group_columns=...) on a fitted
             # model takes effect at the next fit (the medians belong to these columns)
@@ -218,5 +221,9 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
                     "string or a number (a scalar such as an account name)."
                 ) from None
+        found = _not_unicode(keys)
+        if found is not None:
+            row = found[0] if rows is None else int(rows[found[0]])
+            raise ValueError(f"GroupMedianRegressor: grouping column {name}, row {row}: {found[1]}")
         # compared as text, as PostFeatures compares accounts: 12345, 12345.0 and "12345"
         return keys.where(keys.isna(), keys.map(_category_text))

@@ -33,7 +33,14 @@ from ._fitted import refit
 from ._frames import as_pandas, check_unique_columns, library
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
-from .prompts import _category_text, dates_seen, day_month_examples, parse_dates, read_dates
+from .prompts import (
+    _category_text,
+    _not_unicode,
+    dates_seen,
+    day_month_examples,
+    parse_dates,
+    read_dates,
+)
 
 __all__ = [
     "AccountSpellingWarning",
@@ -96,6 +103,11 @@ class PostFeaturesError(ValueError):
 
 class UnparseableDateWarning(UserWarning):
     """Some non-missing dates could not be parsed; their date features are NaN."""
+
+
+def _plain(value):
+    """A numpy scalar as its Python value, for messages (0, not np.int64(0))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class AccountSpellingWarning(UserWarning):
@@ -580,6 +592,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _categories(self, X):
         cats = X[self.category_columns_].copy()
         cats.columns = [_key_name(c) for c in self.category_columns_]
+        for column, name in zip(cats.columns, self.category_columns_, strict=True):
+            found = _not_unicode(cats[column].to_numpy(dtype=object))
+            if found is not None:
+                raise PostFeaturesError(
+                    f"PostFeatures: category column {name!r}, row "
+                    f"{_plain(cats.index[found[0]])!r}: {found[1]}"
+                )
         # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
         # an integral float is its integer (an int id column turns float when one is missing)
         cats = cats.astype(object)
@@ -661,9 +680,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         shown = shown.dropna()
         example = ""
         if not shown.empty:
-            row = shown.index[0]
-            row = row.item() if isinstance(row, np.generic) else row  # 0, not np.int64(0)
-            example = f", e.g. row {row!r}: {shown.iloc[0]!r:.60}"
+            example = f", e.g. row {_plain(shown.index[0])!r}: {shown.iloc[0]!r:.60}"
             if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
                 example += (
                     "; a count of seconds or milliseconds is no date: convert it with "

@@ -183,6 +183,25 @@ def _category_text(value) -> str:
     return str(value)
 
 
+def _not_unicode(values) -> tuple[int, str] | None:
+    """``(position, message)`` of the first string among ``values`` that is not valid
+    Unicode (a lone surrogate, as decoding non-UTF-8 bytes with ``errors="surrogateescape"``
+    leaves), or None. pandas' text columns cannot hold such a string (a UnicodeEncodeError
+    that names no row), and no account is written so."""
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return i, (
+                f"the text is not valid Unicode (lone surrogate {value[exc.start]!r} at "
+                f"character {exc.start}), as left by decoding non-UTF-8 bytes with "
+                "errors='surrogateescape'; decode with errors='replace' instead."
+            )
+    return None
+
+
 def _text(value, column=None, role=None, row=None) -> str | None:
     """A cell as prompt text (verbatim for strings), or None when missing.
 
@@ -469,14 +488,18 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     3                   NaT
     dtype: datetime64[ns]
     """
-    series = pd.Series(values).reset_index(drop=True)
+    try:
+        series = pd.Series(values).reset_index(drop=True)
+    except UnicodeEncodeError:  # a lone surrogate, which pandas' inferred text dtype refuses
+        series = pd.Series(values, dtype=object).reset_index(drop=True)
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(series.dtype):  # numpy or pyarrow, tz or not
         return _naive_utc_ns(series)
     if isinstance(series.dtype, pd.PeriodDtype):  # a period is a time: its start
         return _naive_utc_ns(series.dt.to_timestamp(how="start"))
     obj = series.astype(object)
-    is_str = obj.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    # a lone surrogate (broken UTF-16) is no date, and pandas' text columns cannot hold it
+    is_str = obj.map(lambda v: isinstance(v, str) and bool(v.strip()) and _encodable(v))
     is_dt = obj.map(
         lambda v: isinstance(v, _dt.date | np.datetime64 | pd.Period) and not _is_missing(v)
     ).astype(bool)
@@ -513,6 +536,15 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     return out
 
 
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate), as UTF-8 needs it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # Strings pandas reads as the moment it parses them; a posting date they are not.
 _CLOCK_WORDS = frozenset({"now", "today"})
 # A date written year first (never day first, whatever dayfirst says).
@@ -533,7 +565,11 @@ def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -
     defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
     flags = np.zeros(len(strings), dtype=bool)
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
-        if pd.isna(ts) or ts.date() not in today:
+        # a time outside datetime's years (year 0, from "-1" beside nanosecond times) has no
+        # .date(): not today's either
+        if pd.isna(ts) or not 1 <= ts.year <= 9999:
+            continue
+        if ts.date() not in today:
             continue
         try:
             first, second = (
@@ -548,10 +584,26 @@ def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -
 def _naive_utc_ns(series: pd.Series) -> pd.Series:
     """A datetime Series as naive UTC ``datetime64[ns]``; values outside its range (before
     1677 or after 2262, e.g. a ``9999-12-31`` placeholder) become ``NaT``, like bad text."""
+    if isinstance(series.dtype, pd.ArrowDtype):  # pyarrow dates and times: numpy, own unit
+        series = _numpy_datetimes(series)
     if getattr(series.dt, "tz", None) is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     inside = series.isna() | ((series >= pd.Timestamp.min) & (series <= pd.Timestamp.max))
     return series.where(inside).astype("datetime64[ns]")
+
+
+def _numpy_datetimes(series: pd.Series) -> pd.Series:
+    """A pyarrow-backed date or timestamp column (``read_csv(engine="pyarrow",
+    dtype_backend="pyarrow")`` makes ``date32`` of a date-only column) as numpy datetimes at
+    its own unit: pandas has no ``.dt.tz`` for ``date32``, and a ``timestamp[s]`` year 9999
+    compared with ``Timestamp.max`` as inside the nanosecond range."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(series.array)
+    if pa.types.is_date(values.type):
+        values = pc.cast(values, pa.timestamp("s"))
+    return pd.Series(values.to_pandas(), index=series.index, name=series.name)
 
 
 def _date_fields(ts) -> dict[str, str | None]:

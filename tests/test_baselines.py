@@ -124,6 +124,26 @@ def test_bad_group_columns_say_what_is_wrong(group_columns, X, message):
         GroupMedianRegressor(group_columns=group_columns).fit(data, y)
 
 
+def test_pyarrow_backed_frames_and_broken_unicode(tmp_path):
+    """A pyarrow-backed frame failed in scikit-learn's float cast of a text column the model
+    does not read; a lone surrogate in an account failed in pandas naming no row."""
+    from skbucket.datasets import load_tweets
+
+    load_tweets().frame.to_csv(tmp_path / "tweets.csv", index=False)
+    frame = pd.read_csv(tmp_path / "tweets.csv", engine="pyarrow", dtype_backend="pyarrow")
+    plain = pd.read_csv(tmp_path / "tweets.csv")
+    got = GroupMedianRegressor().fit(frame.drop(columns="likes"), frame["likes"])
+    ref = GroupMedianRegressor().fit(plain.drop(columns="likes"), plain["likes"])
+    np.testing.assert_array_equal(
+        got.predict(frame.drop(columns="likes")), ref.predict(plain.drop(columns="likes"))
+    )
+    X, y = _posts()
+    X["username"] = X["username"].astype(object)
+    X.loc[4, "username"] = "b\udcff"
+    with pytest.raises(ValueError, match=r"grouping column 'username', row 4: .*Unicode"):
+        GroupMedianRegressor().fit(X, y)
+
+
 def test_bad_cells_and_targets_name_the_row():
     X, y = _posts()
     X["username"] = X["username"].astype(object)

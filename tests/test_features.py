@@ -254,6 +254,14 @@ def test_epoch_seconds_written_as_text_say_how_to_convert_them():
     assert "hour" not in pf.get_feature_names_out()
 
 
+def test_an_account_that_is_not_valid_unicode_is_named_at_its_row():
+    X, y = _posts(12)
+    X["username"] = X["username"].astype(object)
+    X.loc[5, "username"] = "b\udcff"
+    with pytest.raises(PostFeaturesError, match=r"category column 'username', row 5: .*Unicode"):
+        PostFeatures(cv=3).fit(X, y)
+
+
 def test_numeric_date_column_is_refused():
     X = pd.DataFrame({"date": [1577836800, 1577836801]})
     with pytest.raises(PostFeaturesError, match="numeric dtype"):

@@ -261,6 +261,40 @@ def test_dates_datetime_objects_tz_aware_and_mixed_formats():
     )
 
 
+def test_pyarrow_backed_date_columns_read_like_numpy_ones():
+    """read_csv(engine="pyarrow", dtype_backend="pyarrow") gives a date-only column as
+    date32 (pandas has no .dt.tz for it: NotImplementedError in every reader of dates) and a
+    timestamp[s] column whose 9999-12-31 placeholder passed the range check
+    (OutOfBoundsDatetime); a junk "-1" beside nanosecond times was read as year 0 and
+    crashed the clock check."""
+    import io
+
+    from skbucket.features import PostFeatures
+
+    text = "content,date\nhi,2020-01-01\nyo,2020-01-02\n"
+    arrow = pd.read_csv(io.StringIO(text), engine="pyarrow", dtype_backend="pyarrow")
+    assert str(arrow["date"].dtype).startswith("date32")
+    numpy = pd.read_csv(io.StringIO(text), parse_dates=["date"])
+    assert parse_dates(arrow["date"]).tolist() == parse_dates(numpy["date"]).tolist()
+    np.testing.assert_array_equal(
+        PromptBuilder().fit_transform(arrow), PromptBuilder().fit_transform(numpy)
+    )
+    pf = PostFeatures(category_columns=(), media_column=None)
+    np.testing.assert_array_equal(pf.fit_transform(arrow), pf.fit_transform(numpy))
+    text = "content,date\nhi,2020-01-01 10:00:00\nyo,9999-12-31 00:00:00\n"
+    arrow = pd.read_csv(io.StringIO(text), engine="pyarrow", dtype_backend="pyarrow")
+    assert parse_dates(arrow["date"]).tolist()[0] == pd.Timestamp("2020-01-01 10:00")
+    assert parse_dates(arrow["date"]).isna().tolist() == [False, True]
+    fine = parse_dates(["2020-01-01T10:00:00.0000000Z", "-1", ".5", "/12"])
+    assert fine.tolist()[0] == pd.Timestamp("2020-01-01 10:00") and fine[1:].isna().all()
+
+
+def test_a_date_that_is_not_valid_unicode_is_no_date():
+    # pandas' text dtype cannot hold a lone surrogate: a UnicodeEncodeError naming no row
+    dates = parse_dates(["2020-01-01", "2020-01-02\udcff"])
+    assert dates.tolist()[0] == pd.Timestamp("2020-01-01") and pd.isna(dates[1])
+
+
 def test_period_dates_are_their_start_in_every_reader():
     """A period column (df.date.dt.to_period("h")) or Period objects gave NaT: 'unknown' in
     the prompt and NaN date features with an UnparseableDateWarning."""
