@@ -10,6 +10,7 @@ import contextlib
 import errno
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -996,6 +997,19 @@ def test_bad_bytes_are_decode_errors(images, name, match):
     with pytest.raises(MediaDecodeError, match=match) as info:
         load_image(images[name])
     assert name in str(info.value)
+
+
+_MANY_URLS_BEFORE = re.compile(r"://.*?(?:[,;]|\s)\s*[A-Za-z][A-Za-z0-9+.\-]*://", re.DOTALL)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=":/,; \t\nab1+.-", max_size=30))
+def test_several_urls_in_one_text_are_found_as_before_in_linear_time(text):
+    """The check for two URLs in one cell was a regex with a lazy .*? between them:
+    quadratic, seconds on a 40,000-character cell. The linear check finds the same texts."""
+    from skbucket.media import _holds_many_urls
+
+    assert _holds_many_urls(text) == bool(_MANY_URLS_BEFORE.search(text))
 
 
 def test_eps_bytes_never_reach_ghostscript(tmp_path, monkeypatch):
