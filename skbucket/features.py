@@ -35,6 +35,7 @@ from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
     _category_text,
+    _is_missing,
     _not_unicode,
     dates_seen,
     day_month_examples,
@@ -758,7 +759,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _text_features(self, values, col):
         texts = []
         for row, value in values.items():
-            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            if _is_missing(value):  # None, NaN (any float), pd.NA, NaT: as PromptBuilder does
                 texts.append("")
             elif isinstance(value, str):
                 texts.append(value)

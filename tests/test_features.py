@@ -326,6 +326,18 @@ def test_text_columns_auto_uses_content_and_caption_present():
     assert pf.get_feature_names_out()[0] == "caption_length"
 
 
+def test_every_missing_value_in_a_text_column_is_empty_text():
+    # pd.NaT, np.float32 NaN and np.datetime64 NaT were refused: "expected a string or a
+    # missing value, got NaTType NaT" (PromptBuilder took them as missing)
+    X, y = _posts(6)
+    X["content"] = pd.Series(
+        ["a", pd.NaT, np.float32("nan"), np.datetime64("NaT"), None, "b"], dtype=object
+    )
+    pf = PostFeatures(cv=2, random_state=0).set_output(transform="pandas").fit(X, y)
+    lengths = pf.transform(X)["content_length"].tolist()
+    assert lengths == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+
+
 def test_missing_text_is_empty_and_non_string_text_is_an_error():
     X = pd.DataFrame({"caption": ["abc", None, np.nan]})
     pf = PostFeatures(date_column=None, media_column=None, category_columns=())
