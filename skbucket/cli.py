@@ -207,11 +207,18 @@ def _ragged_row(path: Path, sep: str):
     csv.field_size_limit(2**31 - 1)  # pandas reads a 200,000-character post: so must this
     try:
         with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            rows = csv.reader(fh, delimiter=sep)
+            last = [""]  # the raw text of the line the reader took last
+
+            def lines():
+                for line in fh:
+                    last[0] = line
+                    yield line
+
+            rows = csv.reader(lines(), delimiter=sep)
             expected = None
             for row in rows:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # a blank or whitespace-only line: pandas skips it
+                if not row or (len(row) == 1 and not row[0].strip() and '"' not in last[0]):
+                    continue  # a blank or whitespace-only line: pandas skips it (not "")
                 if expected is None:
                     expected = len(row)
                 elif len(row) != expected:
