@@ -241,7 +241,8 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True like counts (finite, non-negative).
+        True like counts (finite, non-negative). Rows are paired by position, as in
+        scikit-learn's metrics: a pandas index is not used to align ``y_true`` and ``y_pred``.
     y_pred : array-like of shape (n_samples,)
         Predicted like counts (finite). Negative predictions are allowed: the
         raw ``rmse`` and ``r2`` use them as they are (as the challenge's scorer

@@ -368,7 +368,8 @@ def render_report(
     X : array-like or DataFrame
         Input rows.
     y : array-like of shape (n_samples,)
-        True like counts.
+        True like counts, paired with the rows of ``X`` by position (a pandas index is not
+        used to align them, as in scikit-learn).
     dates : array-like of shape (n_samples,), default=None
         Posting dates for the error-over-time plot. When ``None`` the column
         ``date_column`` of ``X`` is used if there is one, else the plot is left out; it is

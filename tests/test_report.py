@@ -88,6 +88,7 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(
     assert os.listdir(tmp_path) == ["report.html"]
 
 
+@pytest.mark.filterwarnings("ignore:.*predicted like counts are negative")  # Ridge on buckets
 def test_a_router_without_probabilities_gets_no_calibration_plot(data):
     """A LinearSVC router has no predict_proba: the report drew a 'calibration' of its one-hot
     rows (one marker at 1.0, the bucket accuracy), as if they were probabilities."""
