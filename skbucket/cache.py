@@ -416,7 +416,8 @@ class DiskCache:
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:  # unreadable (permissions, I/O error): a miss, never a value
-            self._warn_once(_UNREADABLE_WARNED, f"{file} cannot be read", exc, "reused")
+            what = f"{file} cannot be read"
+            self._warn_once(_UNREADABLE_WARNED, what, exc, "read", "reused from there")
             return None
         try:
             return _deserialise(key, data)
@@ -441,23 +442,24 @@ class DiskCache:
                 self._write(key, value)
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write {len(checked)} entries to {self.path}"
-                self._warn_once(_UNWRITABLE_WARNED, what, exc, "stored")
+                self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
                 return
 
-    def _warn_once(self, warned: set[str], what: str, exc: OSError, verb: str) -> None:
-        """One :class:`CacheWarning` per folder, process and kind of failure (``verb``:
-        what the results are not); a debug log line every time."""
+    def _warn_once(
+        self, warned: set[str], what: str, exc: OSError, action: str, missed: str
+    ) -> None:
+        """One :class:`CacheWarning` per folder, process and kind of failure (the folder
+        "cannot be ``action``", the results are "not ``missed``"); a debug log line (``what``)
+        every time."""
         logger.debug("skbucket cache: %s (%s)", what, exc)
         folder = str(self.path)
         with _UNWRITABLE_LOCK:
             if folder in warned:
                 return
             warned.add(folder)
-        action = "written" if verb == "stored" else "read"
-        where = "there" if verb == "stored" else "from there"
         warnings.warn(
             f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); results "
-            f"are computed as usual but not {verb} {where} (said once per folder)",
+            f"are computed as usual but not {missed} (said once per folder)",
             CacheWarning,
             stacklevel=user_stacklevel(),
         )
