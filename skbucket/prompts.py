@@ -183,22 +183,28 @@ def _category_text(value) -> str:
     return str(value)
 
 
+def _unicode_problem(text: str) -> str | None:
+    """What makes ``text`` invalid Unicode (a lone surrogate, as decoding non-UTF-8 bytes
+    with ``errors="surrogateescape"`` leaves), or None when it is valid."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"the text is not valid Unicode (lone surrogate {text[exc.start]!r} at "
+            f"character {exc.start}), as left by decoding non-UTF-8 bytes with "
+            "errors='surrogateescape'; decode with errors='replace' instead."
+        )
+    return None
+
+
 def _not_unicode(values) -> tuple[int, str] | None:
     """``(position, message)`` of the first string among ``values`` that is not valid
-    Unicode (a lone surrogate, as decoding non-UTF-8 bytes with ``errors="surrogateescape"``
-    leaves), or None. pandas' text columns cannot hold such a string (a UnicodeEncodeError
-    that names no row), and no account is written so."""
+    Unicode (:func:`_unicode_problem`), or None. pandas' text columns cannot hold such a
+    string (a UnicodeEncodeError that names no row), and no account is written so."""
     for i, value in enumerate(values):
-        if not isinstance(value, str):
-            continue
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            return i, (
-                f"the text is not valid Unicode (lone surrogate {value[exc.start]!r} at "
-                f"character {exc.start}), as left by decoding non-UTF-8 bytes with "
-                "errors='surrogateescape'; decode with errors='replace' instead."
-            )
+        problem = _unicode_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            return i, problem
     return None
 
 
@@ -221,14 +227,9 @@ def _text(value, column=None, role=None, row=None) -> str | None:
         )
     if not isinstance(value, str):
         return _category_text(value)  # 12345.0 (an id column with a gap) is 12345
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise PromptError(
-            f"{where}: the text is not valid Unicode (lone surrogate "
-            f"{value[exc.start]!r} at character {exc.start}), as left by decoding non-UTF-8 "
-            "bytes with errors='surrogateescape'; decode with errors='replace' instead."
-        ) from None
+    problem = _unicode_problem(value)
+    if problem is not None:
+        raise PromptError(f"{where}: {problem}")
     return value
 
 
@@ -499,7 +500,9 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
         return _naive_utc_ns(series.dt.to_timestamp(how="start"))
     obj = series.astype(object)
     # a lone surrogate (broken UTF-16) is no date, and pandas' text columns cannot hold it
-    is_str = obj.map(lambda v: isinstance(v, str) and bool(v.strip()) and _encodable(v))
+    is_str = obj.map(
+        lambda v: isinstance(v, str) and bool(v.strip()) and _unicode_problem(v) is None
+    )
     is_dt = obj.map(
         lambda v: isinstance(v, _dt.date | np.datetime64 | pd.Period) and not _is_missing(v)
     ).astype(bool)
@@ -534,15 +537,6 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                     # nanosecond ISO time beside a 9999-12-31 read in seconds)
                     out[text.index] = _naive_utc_ns(mixed)
     return out
-
-
-def _encodable(text: str) -> bool:
-    """Whether ``text`` is valid Unicode (no lone surrogate), as UTF-8 needs it."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # Strings pandas reads as the moment it parses them; a posting date they are not.
