@@ -9,7 +9,16 @@ not float64, so large ids keep every digit.
 
 from __future__ import annotations
 
+import numpy as np
+
 _CONVERTED = ("polars", "pyarrow")
+
+
+def plain(value):
+    """A numpy scalar as its Python value, for messages: ``'lots'``, ``0`` and ``nan``,
+    not ``np.str_('lots')``, ``np.int64(0)`` and ``np.float64(nan)``; other values as
+    they are."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def library(X) -> str:

@@ -33,7 +33,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas
+from ._frames import as_pandas, plain
 from ._warn import user_stacklevel
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
@@ -99,9 +99,7 @@ def _check_targets(y, *, name="y", allow_negative=False):
             y = y.astype(np.float64)
         except (TypeError, ValueError, OverflowError) as exc:
             row = next((i for i, v in enumerate(y) if not _is_float(v)), None)
-            value = None if row is None else y[row]
-            value = value.item() if isinstance(value, np.generic) else value  # 'x', not np.str_
-            where = "" if row is None else f", but row {row} is {value!r:.80}"
+            where = "" if row is None else f", but row {row} is {plain(y[row])!r:.80}"
             raise ValueError(
                 f"{name} must be numeric (likes counts as numbers within the float64 range); "
                 f"got dtype {y.dtype}{where}"

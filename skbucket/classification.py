@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
 
 from . import _models
 from ._fitted import validate_params_in_use
+from ._frames import plain
 from ._warn import user_stacklevel
 from .bucketed import _is_float
 from .cache import hash_key, open_cache
@@ -270,7 +271,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             missing = np.flatnonzero(pd.isna(y))
             if missing.size:
                 raise ValueError(
-                    f"DistilBertClassifier: y has a missing label ({_py(y[missing[0]])!r}) at row "
+                    f"DistilBertClassifier: y has a missing label ({plain(y[missing[0]])!r}) at row "
                     f"{missing[0]} ({missing.size} missing in all, first rows "
                     f"{missing[:5].tolist()}); every row needs a class label."
                 )
@@ -279,7 +280,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         if len(classes) < 2:
             raise ValueError(
                 "DistilBertClassifier needs at least 2 classes in y to learn from; got 1 "
-                f"class: {_py(classes[0])!r}."
+                f"class: {plain(classes[0])!r}."
             )
         warm = self.warm_start and hasattr(self, "classes_")
         if warm and not np.array_equal(classes, self.classes_):
@@ -340,7 +341,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 weights = raw.astype(np.float64)
             except (TypeError, ValueError) as exc:
                 row = next((i for i, v in enumerate(raw.ravel()) if not _is_float(v)), None)
-                where = "" if row is None else f"; row {row} is {_py(raw.ravel()[row])!r:.60}"
+                where = "" if row is None else f"; row {row} is {plain(raw.ravel()[row])!r:.60}"
                 raise ValueError(
                     f"DistilBertClassifier: sample_weight must hold numbers{where}."
                 ) from exc
@@ -377,13 +378,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 except ValueError as exc:
                     raise ValueError(
                         f"DistilBertClassifier: class_weight={self.class_weight!r}: {exc}; its "
-                        f"keys must be labels of y (classes {[_py(c) for c in classes]})."
+                        f"keys must be labels of y (classes {[plain(c) for c in classes]})."
                     ) from exc
             bad = np.flatnonzero(~np.isfinite(per_class) | (per_class < 0))
             if bad.size:  # a negative or NaN weight would silently leave the class out
                 raise ValueError(
                     f"DistilBertClassifier: class_weight={self.class_weight!r} gives class "
-                    f"{_py(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
+                    f"{plain(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
                     "weights must be finite and >= 0."
                 )
             weights = weights * per_class[y_enc]
@@ -396,7 +397,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         if len(present) < 2:
             raise ValueError(
                 "DistilBertClassifier needs at least 2 classes among the rows with a positive "
-                f"weight; only class {_py(classes[present[0]])!r} has any."
+                f"weight; only class {plain(classes[present[0]])!r} has any."
             )
         # the loss is sum(w * loss) / sum(w): scale-free, so scaled to a largest weight of 1
         # before the float32 cast (1e-50 became 0 there, 1e40 overflowed)
@@ -731,11 +732,6 @@ class _interruptible:
             self.hit = True
             return True
         return False
-
-
-def _py(value):
-    """A numpy scalar as the plain Python value (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _forward_inputs(model) -> set[str]:

@@ -31,6 +31,7 @@ import warnings
 from pathlib import Path
 
 from ._files import replace_atomically
+from ._frames import plain
 
 __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
 
@@ -320,7 +321,7 @@ def _split_target(frame, target: str, path):
     if bad.size:
         row = int(bad[0])
         value, number = raw.iloc[row], numbers[row]
-        value = value.item() if isinstance(value, np.generic) else value  # 3.0, not np.float64
+        value = plain(value)  # 3.0, not np.float64(3.0)
         if pd.api.types.is_scalar(value) and pd.isna(value):
             why = "is missing (an empty cell)"
         elif np.isnan(number):

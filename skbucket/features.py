@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit
-from ._frames import as_pandas, check_unique_columns, library
+from ._frames import as_pandas, check_unique_columns, library, plain
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
@@ -104,11 +104,6 @@ class PostFeaturesError(ValueError):
 
 class UnparseableDateWarning(UserWarning):
     """Some non-missing dates could not be parsed; their date features are NaN."""
-
-
-def _plain(value):
-    """A numpy scalar as its Python value, for messages (0, not np.int64(0))."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class AccountSpellingWarning(UserWarning):
@@ -598,7 +593,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             if found is not None:
                 raise PostFeaturesError(
                     f"PostFeatures: category column {name!r}, row "
-                    f"{_plain(cats.index[found[0]])!r}: {found[1]}"
+                    f"{plain(cats.index[found[0]])!r}: {found[1]}"
                 )
         # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
         # an integral float is its integer (an int id column turns float when one is missing)
@@ -681,7 +676,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         shown = shown.dropna()
         example = ""
         if not shown.empty:
-            example = f", e.g. row {_plain(shown.index[0])!r}: {shown.iloc[0]!r:.60}"
+            example = f", e.g. row {plain(shown.index[0])!r}: {shown.iloc[0]!r:.60}"
             if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
                 example += (
                     "; a count of seconds or milliseconds is no date: convert it with "

@@ -38,6 +38,7 @@ from sklearn.metrics import (
 
 from skbucket.bucketed import DEFAULT_BINS, _check_bins, _is_float, assign_buckets
 
+from ._frames import plain
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -157,11 +158,8 @@ def _as_1d_float(values, name):
         arr = arr.astype(float)
     except (TypeError, ValueError, OverflowError) as exc:
         row = next((i for i, v in enumerate(arr) if not _is_float(v)), None)
-        if row is None:
-            where = f": {exc}"
-        else:  # the value as the user wrote it: 'lots', not np.str_('lots')
-            value = arr[row].item() if isinstance(arr[row], np.generic) else arr[row]
-            where = f"; row {row} holds {value!r:.80}"
+        # the value as the user wrote it: 'lots', not np.str_('lots')
+        where = f": {exc}" if row is None else f"; row {row} holds {plain(arr[row])!r:.80}"
         raise MetricsInputError(
             f"{name} must be numeric (numbers within the float64 range){where}"
         ) from exc

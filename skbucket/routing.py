@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit
-from ._frames import as_pandas
+from ._frames import as_pandas, plain
 from .bucketed import (
     _call_sub,
     _check_classes,
@@ -226,13 +226,12 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             values = values.astype(np.float64)
         except (TypeError, ValueError) as exc:
             row = next(i for i, v in enumerate(values) if not _is_number(v))
-            value = values[row].item() if isinstance(values[row], np.generic) else values[row]
             # numpy's own words for a value that is no string or number (scikit-learn's
             # checks look for them); for a string they would quote it as np.str_('many')
             why = f" ({exc})" if isinstance(exc, TypeError) else ""
             raise type(exc)(
                 f"count_column={col!r} must be numeric (a count of training posts); row {row} "
-                f"holds {value!r}{why}"
+                f"holds {plain(values[row])!r}{why}"
             ) from exc
         return np.isnan(values) | (values == 0)
 
