@@ -463,7 +463,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
     ``9999-12-31`` placeholder, and text that pandas would date by the clock: ``"now"``,
-    ``"today"``, a time without a date) gives ``NaT``; :class:`PromptBuilder` prints
+    ``"today"``, a time without a date or with only a year) gives ``NaT``; :class:`PromptBuilder` prints
     ``unknown`` for it.
     See :func:`day_month_conflict` for columns whose day/month order contradicts
     ``dayfirst``.
@@ -546,16 +546,18 @@ _YEAR_FIRST = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
 def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -> np.ndarray:
-    """Where pandas' ``format="mixed"`` gave a time without a date (``"10:00"``, ``"9:30 PM"``)
-    today's date: it reads such strings as that time on the day the code runs.
+    """Where pandas' ``format="mixed"`` took the day from the clock: it reads a time without a
+    date (``"10:00"``, ``"9:30 PM"``) as that time today, and a time with only a year
+    (``"10:00 2020"``) as that time on today's month and day of that year.
 
-    Only values dated today are asked again, with dateutil (the parser pandas falls back to) and
-    two different default dates: a string that carries its own date gives the same date both
-    times.
+    Only values on today's month and day (of any year) are asked again, with dateutil (the
+    parser pandas falls back to) and two different default dates: a string that carries its
+    own date gives the same date both times.
     """
     from dateutil import parser as dateutil_parser
 
-    today = {pd.Timestamp.now().date(), pd.Timestamp.now(tz="UTC").date()}
+    now = (pd.Timestamp.now(), pd.Timestamp.now(tz="UTC"))
+    today = {(ts.month, ts.day) for ts in now}
     defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
     flags = np.zeros(len(strings), dtype=bool)
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
@@ -563,7 +565,7 @@ def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -
         # .date(): not today's either
         if pd.isna(ts) or not 1 <= ts.year <= 9999:
             continue
-        if ts.date() not in today:
+        if (ts.month, ts.day) not in today:
             continue
         try:
             first, second = (

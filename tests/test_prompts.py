@@ -345,7 +345,9 @@ def test_a_nanosecond_time_beside_a_far_date_keeps_both_readings():
 def test_dates_that_depend_on_when_the_code_runs_are_unknown():
     # pandas reads "now"/"today" as the current time and a time alone as that time today, so a
     # post's features (and prediction) would change with the day the code runs
-    relative = ["now", "today", " Today ", "10:00", "9:30 PM", "23:59:59"]
+    # (a time with only a year: pandas takes today's month and day for that year)
+    relative = ["now", "today", " Today ", "10:00", "9:30 PM", "23:59:59", "10:00 2020"]
+    relative.append("9:30 PM 2020")
     assert parse_dates(relative).isna().all()
     dated = ["10:00 2021-01-05", "10:00 Jan 5 2021", "Jan 5 2021 9:30 PM", "2021-01-05"]
     assert parse_dates(dated).tolist() == [
@@ -358,6 +360,11 @@ def test_dates_that_depend_on_when_the_code_runs_are_unknown():
     today = pd.Timestamp.now().normalize()
     spelled = [today.strftime("%Y-%m-%d 10:00"), today.strftime("%B %d %Y 10:00")]
     assert parse_dates(spelled).tolist() == [today + pd.Timedelta(hours=10)] * 2
+    # and so is a real date on today's month and day of another year
+    then = today - pd.DateOffset(years=3)
+    assert parse_dates([then.strftime("%B %d %Y 10:00")]).tolist() == [
+        then + pd.Timedelta(hours=10)
+    ]
     frame = pd.DataFrame({"content": ["x", "y"], "date": ["now", "10:00"]})
     prompts = PromptBuilder().fit_transform(frame)[:, 0]
     assert all("Date and time: unknown" in p for p in prompts)
