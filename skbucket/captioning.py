@@ -93,6 +93,10 @@ class CaptioningError(ValueError):
         self.ref = ref
 
 
+#: ``on_error``'s two modes (any other string is a caption)
+_ON_ERROR_MODES = ("raise", "skip")
+
+
 class Blip2Captioner(
     _models.TransformersEstimatorMixin,
     TransformerMixin,
@@ -138,7 +142,9 @@ class Blip2Captioner(
         What to do with an image that cannot be read or decoded, or a ``media`` cell that
         cannot be parsed: ``"raise"`` raises :class:`CaptioningError` naming the row and the
         reference; ``"skip"`` gives that image an empty caption; any other string is used as
-        that image's caption. Every failure is recorded in :attr:`errors_` either way.
+        that image's caption (but one that differs from a mode only in case or surrounding
+        spaces, such as ``"Raise"``, is refused as a likely typo). Every failure is recorded
+        in :attr:`errors_` either way.
     image_loader : callable, skbucket.media.ImageFetcher or None, default=None
         How images are read. ``None``: a default :class:`~skbucket.media.ImageFetcher`
         (local paths, relative to the working directory at ``transform``, ``file://`` and
@@ -311,6 +317,21 @@ class Blip2Captioner(
                     "the columns it reads must be unique."
                 )
         return X
+
+    def _validate_params(self):
+        """scikit-learn's parameter check, and ``on_error`` spelled like a mode but not quite
+        (``"Raise"``, ``"skip "``: any other string is a caption, so such a typo would caption
+        every failed image with it instead of raising or skipping)."""
+        super()._validate_params()
+        mode = self.on_error.strip().lower()
+        if mode in _ON_ERROR_MODES and self.on_error != mode:
+            from sklearn.utils._param_validation import InvalidParameterError
+
+            raise InvalidParameterError(
+                f"The 'on_error' parameter of {type(self).__name__} is {self.on_error!r}: "
+                f"did you mean {mode!r}? Only 'raise' and 'skip', written exactly so, are "
+                "modes; any other string is the caption given to an image that fails."
+            )
 
     def _check_loader(self) -> None:
         loader = self.image_loader

@@ -1016,6 +1016,20 @@ def test_polars_posts_in_and_polars_captions_out(blip2_path, images, generate_ca
     assert est.fit(odd).transform(odd)["caption"].to_list() == ["", "x", ""]
 
 
+@pytest.mark.parametrize("typo", ["Raise", "SKIP", "skip ", " raise"])
+def test_on_error_spelled_almost_like_a_mode_is_refused(blip2_path, typo):
+    # any other string is a caption: "Raise" captioned every failed image 'Raise' (a warning)
+    X = frame(["does-not-exist.jpg"])
+    with pytest.raises(ValueError, match=f"on_error.*{typo!r}: did you mean"):
+        captioner(blip2_path, on_error=typo).fit(X)
+    est = captioner(blip2_path, on_error="skip").fit(X).set_params(on_error=typo)
+    with pytest.raises(ValueError, match="did you mean"):
+        est.transform(X)
+    # a caption that merely contains a mode's word stays a caption
+    out = captioner(blip2_path, on_error="skipped").fit_transform(X)
+    assert out["caption"].tolist() == ["skipped"]
+
+
 def test_transform_checks_parameters_set_after_fit_and_repeated_columns(blip2_path, images):
     # batch_size=0 was a ZeroDivisionError; a bad image_loader was blamed on the first image
     X = frame([str(images["gen0.jpg"])])
