@@ -1081,8 +1081,15 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
             f"decompression bomb refused by Pillow ({exc}; max_pixels={max_pixels})", label
         ) from None
     except UnidentifiedImageError:
+        hint = (
+            ": a HEIC/HEIF photo, which Pillow opens only with the pillow-heif plugin (pip "
+            "install pillow-heif; call pillow_heif.register_heif_opener() before captioning)"
+            if bytes(data[4:12]) in _HEIF_BRANDS
+            else ""
+        )
         raise MediaDecodeError(
-            f"not a recognised image ({len(data)} bytes starting {bytes(data[:12])!r})", label
+            f"not a recognised image ({len(data)} bytes starting {bytes(data[:12])!r}){hint}",
+            label,
         ) from None
     except Exception as exc:
         raise MediaDecodeError(f"cannot read image header ({exc})", label) from None
@@ -1106,8 +1113,9 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         ) from None
 
 
-#: The image formats :func:`decode_image` opens: raster formats Pillow decodes in-process.
-#: Not EPS (Pillow runs Ghostscript on it), nor the formats Pillow reads only partly.
+#: The image formats :func:`decode_image` opens: raster formats Pillow decodes in-process
+#: (HEIF where the pillow-heif plugin is registered). Not EPS (Pillow runs Ghostscript on it),
+#: nor the formats Pillow reads only partly.
 IMAGE_FORMATS = (
     "JPEG",
     "MPO",
@@ -1123,6 +1131,13 @@ IMAGE_FORMATS = (
     "PPM",
     "TGA",
     "QOI",
+    "HEIF",
+)
+
+# The ISO box header of a HEIC/HEIF photo (iPhones), bytes 4-12: Pillow reads it only with the
+# pillow-heif plugin, which registers "HEIF" (so :data:`IMAGE_FORMATS` names it).
+_HEIF_BRANDS = frozenset(
+    b"ftyp" + brand for brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1")
 )
 
 

@@ -1029,6 +1029,22 @@ def test_eps_bytes_never_reach_ghostscript(tmp_path, monkeypatch):
     assert not log.exists()
 
 
+def test_a_heic_photo_without_its_plugin_names_the_plugin():
+    # an iPhone photo's ISO box header; without pillow-heif Pillow cannot identify it, and the
+    # error gave only the bytes (with the plugin registered, "HEIF" is among IMAGE_FORMATS)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
+    from PIL import Image
+
+    Image.init()
+    if "HEIF" in Image.OPEN:
+        pytest.skip("pillow-heif is registered in this process")
+    with pytest.raises(MediaDecodeError, match="HEIC/HEIF photo.*pip install pillow-heif"):
+        decode_image(heic, source="IMG_0001.HEIC")
+    with pytest.raises(MediaDecodeError) as info:  # other unknown bytes get no such hint
+        decode_image(b"\x00\x00\x00\x18ftypisom" + bytes(64))
+    assert "HEIC" not in str(info.value)
+
+
 def test_a_missing_relative_path_names_the_folder_it_was_looked_for_in(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(MediaFetchError, match=r"no such file \(looked for '.*photos/a\.jpg'\)"):
