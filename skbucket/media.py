@@ -24,7 +24,7 @@ missing local file                        :class:`MediaFetchError` (not retried)
 HTTP 404 / other 4xx, 501, 505, ...       :class:`MediaFetchError` with ``status`` (not retried)
 HTTP 500, 502-504, 408, 425, 429          :class:`MediaFetchError` after ``retries`` retries
 timeout, connection reset                 :class:`MediaFetchError` after ``retries`` retries
-unreachable host (no DNS, refused)        :class:`MediaFetchError` after ``retries`` retries;
+host unreachable (DNS, refused, silent)   :class:`MediaFetchError` after ``retries`` retries;
                                           :class:`ImageFetcher` then skips that host (see
                                           ``max_host_failures``)
 redirect to another http(s) URL           followed (at most 10 redirects)
@@ -158,7 +158,8 @@ class MediaFetchError(MediaError):
         HTTP 500, 502, 503, 504, 408, 425, 429).
     unreachable : bool
         Whether the host could not be reached at all: its name did not resolve, it refused
-        the connection, or the network or host is unreachable (no HTTP answer came).
+        the connection, did not answer the connection attempt within ``timeout``, or the
+        network or host is unreachable (no HTTP answer came).
         :class:`ImageFetcher` stops asking a host after ``max_host_failures`` such failures
         in a row.
     """
@@ -575,7 +576,8 @@ def read_bytes(
         Seconds allowed for one HTTP attempt in all: connecting, the status line and headers
         (of every redirect hop) and the body. A timer shuts the attempt's connection down
         when the time is up, so a server that trickles its answer cannot hold it longer
-        (each socket operation is also limited to ``timeout``).
+        (each socket operation is also limited to ``timeout``). Looking up the host's name
+        is not cut by it: the system resolver's own timeouts apply (usually a few seconds).
     max_bytes : int, default=20_000_000
         Refuse larger bodies: checked against ``Content-Length`` or the file size before
         reading, and while reading (for servers that do not say or lie).
@@ -745,6 +747,12 @@ class _Deadline:
 
     def cancel(self) -> None:
         self._timer.cancel()
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection of this attempt was made (any hop)."""
+        with self._lock:
+            return bool(self._sockets)
 
 
 def _shutdown(sock) -> None:
@@ -948,6 +956,15 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
             transient=exc.code in _TRANSIENT_STATUS,
         ) from None
     except Exception as exc:  # URLError, timeouts, connection and protocol errors
+        if (deadline.expired or _is_timeout(exc)) and not deadline.connected:
+            # no connection in all that time: packets dropped (a firewall, a dead address),
+            # which the per-host breaker takes like a refused connection
+            raise MediaFetchError(
+                f"timed out connecting: the host did not answer within {timeout} s",
+                ref,
+                transient=True,
+                unreachable=True,
+            ) from None
         if deadline.expired:
             raise overall from None
         if _is_timeout(exc):
@@ -1280,7 +1297,7 @@ class ImageFetcher:
     max_host_failures : int or None, default=3
         Within one :meth:`fetch_bytes` / :meth:`fetch_images` call, after this many
         references in a row to one ``http(s)`` host failed because the host could not be
-        reached (name not resolved, connection refused, no route: see
+        reached (name not resolved, connection refused or not answered, no route: see
         ``MediaFetchError.unreachable``; each after its retries), the references to
         that host are skipped: each yields a :class:`MediaFetchError` saying "not tried", at
         once, except one every ``host_cooldown`` seconds, which is tried. Any answer from
@@ -1402,7 +1419,8 @@ class ImageFetcher:
         raise or be interrupted in ``contextlib.closing``, as the captioner does) cancels
         the pending work and cuts the HTTP fetches in flight and their retries: the threads
         end within moments, except an attempt still connecting (or in its TLS handshake), which
-        ends at its ``timeout``, and a custom ``loader``, which runs to its end.
+        ends at its ``timeout`` (or, while the host's name is being looked up, when the
+        system resolver gives up), and a custom ``loader``, which runs to its end.
 
         Parameters
         ----------

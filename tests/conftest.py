@@ -7,6 +7,7 @@ Helpers for tiny random models live in ``tests/_tiny_blip2.py`` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -55,6 +56,31 @@ def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         yield s.getsockname()[1]
+
+
+@pytest.fixture
+def silent_port():
+    """A local TCP port whose connections are never answered, as behind a firewall that drops
+    packets: it listens with a full accept queue (filled by connections never accepted), so
+    Linux drops the SYNs of the next ones and connecting waits until it times out."""
+    with contextlib.ExitStack() as stack:
+        s = stack.enter_context(socket.socket())
+        s.bind(("127.0.0.1", 0))
+        s.listen(0)
+        port = s.getsockname()[1]
+        for _ in range(4):
+            c = stack.enter_context(socket.socket())
+            c.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                c.connect(("127.0.0.1", port))
+        probe = stack.enter_context(socket.socket())
+        probe.settimeout(0.5)
+        try:
+            probe.connect(("127.0.0.1", port))
+        except TimeoutError:
+            yield port
+            return
+        pytest.skip("this system answers connections to a full accept queue")
 
 
 class SimulatedHub:

@@ -1271,6 +1271,18 @@ def test_unreachable_hosts_are_told_apart_from_hosts_that_answer(server, closed_
         assert not info.value.unreachable, route
 
 
+def test_a_host_that_never_answers_connecting_is_unreachable(silent_port):
+    # packets dropped (a firewall, a dead address): every reference ran its full timeout and
+    # retries, as for a slow host, so the per-host breaker never stopped asking
+    dead = [f"http://127.0.0.1:{silent_port}/{i}.jpg" for i in range(5)]
+    with pytest.raises(MediaFetchError, match="timed out connecting") as info:
+        read_bytes(dead[0], retries=0, **FAST)
+    assert info.value.unreachable and info.value.transient
+    fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=0, **FAST)
+    results = dict(fetcher.fetch_bytes(dead))
+    assert ["not tried" in str(results[ref]) for ref in dead] == [False] * 2 + [True] * 3
+
+
 def test_fetcher_stops_asking_a_host_that_cannot_be_reached(server, photo_jpeg, closed_port):
     dead = [f"http://127.0.0.1:{closed_port}/{i}.jpg" for i in range(6)]
     good = server.url("/good.jpg?t=breaker")
