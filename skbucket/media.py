@@ -27,7 +27,8 @@ timeout, connection reset                 :class:`MediaFetchError` after ``retri
 host unreachable (DNS, refused, silent)   :class:`MediaFetchError` after ``retries`` retries;
                                           :class:`ImageFetcher` then skips that host (see
                                           ``max_host_failures``)
-redirect to another http(s) URL           followed (at most 10 redirects)
+redirect to another http(s) URL           followed (at most 10 redirects: more, or a loop,
+                                          is a :class:`MediaFetchError`, not retried)
 redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not followed)
 ``ftp://``, ``javascript:``, ``data:``    :class:`UnsupportedSchemeError`
 body larger than ``max_bytes``            :class:`MediaTooLargeError` (Content-Length or read)
@@ -948,6 +949,14 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
     except urllib.error.HTTPError as exc:
         exc.close()
         target = opener.redirects.target
+        if str(exc.reason).startswith(urllib.request.HTTPRedirectHandler.inf_msg):
+            # urllib's several-line "would lead to an infinite loop" text, also for a chain
+            # that merely runs past the limit
+            raise MediaFetchError(
+                f"a redirect loop, or more than {_SafeRedirectHandler.max_redirections} "
+                f"redirects (the last to {target!r})",
+                ref,
+            ) from None
         raise MediaFetchError(
             f"HTTP {exc.code} {exc.reason}"
             + (f" from the redirect target {target!r}" if target else ""),
@@ -1042,9 +1051,10 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
     ----------
     data : bytes
         Encoded image in one of the raster formats Pillow decodes itself
-        (:data:`IMAGE_FORMATS`: JPEG, PNG, GIF, WebP, BMP, TIFF, ICO, AVIF, ...). Other
+        (:data:`IMAGE_FORMATS`: JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF, ...). Other
         formats Pillow knows are refused as not an image: EPS, in particular, would hand
-        the bytes (from any URL) to Ghostscript, an external program.
+        the bytes (from any URL) to Ghostscript, an external program, and ICO is decoded
+        whole before its size can be checked.
     max_pixels : int, default=40_000_000
         Refuse images with more pixels (width x height). Checked on the header read by
         ``Image.open``, before any pixel is decoded. Pillow's own limit
@@ -1132,7 +1142,8 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
 
 #: The image formats :func:`decode_image` opens: raster formats Pillow decodes in-process
 #: (HEIF where the pillow-heif plugin is registered). Not EPS (Pillow runs Ghostscript on it),
-#: nor the formats Pillow reads only partly.
+#: nor ICO (Pillow decodes an icon's pixels when it opens it, before ``max_pixels`` can refuse
+#: an icon that holds a huge PNG), nor the formats Pillow reads only partly.
 IMAGE_FORMATS = (
     "JPEG",
     "MPO",
@@ -1143,7 +1154,6 @@ IMAGE_FORMATS = (
     "BMP",
     "DIB",
     "TIFF",
-    "ICO",
     "JPEG2000",
     "PPM",
     "TGA",
