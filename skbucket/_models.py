@@ -146,6 +146,50 @@ def _is_device_spec(device: Any) -> bool:
     return isinstance(device, str) and _DEVICE_SPEC.fullmatch(device) is not None
 
 
+@contextlib.contextmanager
+def seeded(device, seed: int) -> Iterator[None]:
+    """Seed torch's generators for work on ``device`` (a :class:`torch.device`), leaving every
+    generator as it was afterwards.
+
+    Only the CPU generator and ``device``'s own are seeded, inside a forked state:
+    ``torch.manual_seed`` would also seed every other accelerator (all CUDA devices, MPS),
+    which ``torch.random.fork_rng`` does not restore, so a user's seeded GPU code after a
+    ``fit`` on the CPU would draw other numbers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skbucket._models import seeded
+    >>> _ = torch.manual_seed(1)
+    >>> with seeded(torch.device("cpu"), 0):
+    ...     a = torch.rand(1)
+    >>> with seeded(torch.device("cpu"), 0):
+    ...     b = torch.rand(1)
+    >>> after = torch.rand(1)  # the first draw after seeding 1, as if nothing had happened
+    >>> _ = torch.manual_seed(1)
+    >>> bool(torch.equal(a, b)), bool(torch.equal(after, torch.rand(1)))
+    (True, True)
+    """
+    torch = import_model_library("torch")
+
+    cuda = []
+    if device.type == "cuda":
+        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
+    mps_state = torch.mps.get_rng_state() if device.type == "mps" else None
+    with torch.random.fork_rng(devices=cuda):
+        try:
+            torch.random.default_generator.manual_seed(seed)
+            for index in cuda:
+                with torch.cuda.device(index):
+                    torch.cuda.manual_seed(seed)
+            if mps_state is not None:
+                torch.mps.manual_seed(seed)
+            yield
+        finally:
+            if mps_state is not None:
+                torch.mps.set_rng_state(mps_state)
+
+
 def resolve_device(device: Any = "auto"):
     """Pick the torch device: ``"auto"`` (or ``None``) → CUDA, then MPS, else CPU.
 

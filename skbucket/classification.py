@@ -98,10 +98,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         When fitted already, continue training the fine-tuned weights instead of
         starting again from ``model`` (the classes must be the same).
     random_state : int, RandomState instance or None, default=None
-        Seeds the head initialisation, dropout (``torch.manual_seed`` inside a forked
-        torch RNG state, so the global torch seed is left alone), the hold-out split and
-        the per-epoch shuffling (a ``numpy.random.Generator``). With an int, fitting is
-        deterministic on CPU.
+        Seeds the head initialisation, dropout (the CPU's and the training device's torch
+        generators, inside a forked state, so every global torch seed is left alone), the
+        hold-out split and the per-epoch shuffling (a ``numpy.random.Generator``). With an
+        int, fitting is deterministic on CPU.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device, default="auto"
         Where to train and predict; ``"auto"`` picks CUDA, then MPS, else the CPU.
     progress : bool or None, default=None
@@ -251,7 +251,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         -------
         self : DistilBertClassifier
         """
-        torch = _models.import_model_library("torch")
+        _models.import_model_library("torch")  # a clear error now when torch is missing
 
         texts = _models.as_text_list(X, estimator=self)
         names = _get_feature_names(X)  # set with the other fitted attributes, at the end
@@ -294,9 +294,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
         device = _models.resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
+        with _models.seeded(device, seed):
             if warm:
                 # train a copy, so a failed or diverged run leaves the fitted model intact
                 model, tokenizer = self._fitted_model(device)

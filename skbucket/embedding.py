@@ -199,8 +199,10 @@ class DistilBertEmbedder(
         ``"mean"``: average of the token vectors weighted by the attention mask (padding
         excluded, as sentence-transformers does); ``"cls"``: the first token's vector.
     batch_size : int, default=32
-        Texts per forward pass. Batches are formed after sorting texts by length (longest
-        first) and padded to their longest text only.
+        Most texts per forward pass. Texts are sorted by length (longest first); each is
+        padded to its own length rounded up to a multiple of 8
+        tokens (at most ``max_length``), and a batch holds
+        texts of one padded length only, so a text's vector does not depend on its batch.
     max_length : int, default=512
         Longest input in tokens (special tokens included); longer texts are truncated. Must
         not exceed the model's ``max_position_embeddings``.

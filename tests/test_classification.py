@@ -105,11 +105,20 @@ def test_binary_scores_follow_sklearn_conventions(fitted):
     assert np.array_equal(clf.predict(X), clf.classes_[(scores > 0).astype(int)])
 
 
+def uncached(predict, texts):
+    """``predict(texts)`` computed by the model: the process-wide cache keeps the logits of a
+    fitted model's texts, so a second call (or a copy's: it shares weights_id_) reads them."""
+    from skbucket.cache import process_memory_cache
+
+    process_memory_cache().clear()
+    return predict(texts)
+
+
 def test_predict_restores_input_order_despite_length_sorting(fitted):
     clf, X, _ = fitted
     mixed = [X[0], X[1] + " " + " ".join(FILLER), X[2], X[0]]
-    proba = clf.predict_proba(mixed)
-    one_by_one = np.vstack([clf.predict_proba([t]) for t in mixed])
+    proba = uncached(clf.predict_proba, mixed)
+    one_by_one = np.vstack([uncached(clf.predict_proba, [t]) for t in mixed])
     np.testing.assert_allclose(proba, one_by_one, atol=1e-6)
     assert np.array_equal(proba[0], proba[3])
 
@@ -134,6 +143,19 @@ def test_reproducible_with_random_state_and_leaves_global_torch_rng(tiny):
     c = make(tiny, epochs=2, random_state=1).fit(X, y).predict_proba(X)
     assert np.array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+def test_fit_on_the_cpu_leaves_the_accelerators_seeds_alone(tiny, monkeypatch):
+    # torch.manual_seed seeds every CUDA device and MPS too, which fork_rng does not restore: a
+    # user's seeded GPU code after a CPU fit drew other numbers (CUDA seeds are queued here)
+    seeded = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: seeded.append("cuda"))
+    monkeypatch.setattr(torch.mps, "manual_seed", lambda seed: seeded.append("mps"))
+    X, y = toy(24)
+    a = make(tiny, epochs=1, device="cpu").fit(X, y).predict_proba(X)
+    assert seeded == []
+    # and the CPU seeding still makes the fit deterministic
+    assert np.array_equal(a, make(tiny, epochs=1, device="cpu").fit(X, y).predict_proba(X))
 
 
 def test_reproducible_when_the_checkpoint_lacks_weights(tmp_path, monkeypatch):
@@ -414,7 +436,8 @@ def test_pickle_stores_checkpoint_not_live_model(fitted):
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(state["_checkpoint"])
     twin = pickle.loads(pickle.dumps(clf))
     assert "_rt_finetuned" not in twin.__dict__
-    assert np.array_equal(twin.predict_proba(X), clf.predict_proba(X))
+    expected = uncached(clf.predict_proba, X)
+    assert np.array_equal(uncached(twin.predict_proba, X), expected)
     assert twin._checkpoint is None and "_rt_finetuned" in twin.__dict__  # rebuilt lazily
 
 
