@@ -43,8 +43,8 @@ Rows of each table (every model sees the same training rows):
 - ``TTR(HGB, log1p)``: ``TransformedTargetRegressor(HistGradientBoostingRegressor, log1p)``
   on the same features;
 - ``per-username median``: :class:`skbucket.baselines.GroupMedianRegressor`, the training
-  median of the username; usernames not seen in training (all of them in the company split)
-  fall back to the company median, then to the global training median.
+  median of the username; usernames not seen in training (almost all of them in the company
+  split) fall back to the company median, then to the global training median.
 
 Under each split's table, the default row is compared with every other row by a paired
 cluster bootstrap (:func:`paired_bootstrap`: the test companies resampled with replacement, whole
@@ -62,11 +62,13 @@ fine-tuning for rows that use it, plus the row's own fit. Metrics come from
 
 The text classifier is fine-tuned for ``--epochs`` (default 1) on a stratified subsample of
 ``--clf-rows`` (default 400) training prompts per split, or on all of them with
-``--clf-rows all`` (about 10 minutes per split for the 15k posts on two CPU cores).
+``--clf-rows all`` (about 10 minutes per split for the 15k posts on two CPU cores); in each dev
+fold, on ``--dev-clf-rows`` (default 300; 0 leaves the candidates that use it, the default
+among them, out of the dev exploration, and says so).
 
 Run: ``.venv/bin/python benchmarks/bench_accuracy.py [--quick] [--rows N] [--clf-rows S|all]
-[--splits company time] [--dev-folds K] [--company-seeds N] [--time-windows N]
-[--pick NAME]``.
+[--dev-clf-rows S] [--splits company time] [--dev-folds K] [--company-seeds N]
+[--time-windows N] [--pick NAME]``.
 """
 
 from __future__ import annotations
@@ -781,7 +783,13 @@ def parse_args(argv=None):
         default=None,
         help="fine-tuning subsample per split (default 400; 'all': every training prompt)",
     )
-    parser.add_argument("--dev-clf-rows", type=int, default=None, help="0: no text clf in dev")
+    parser.add_argument(
+        "--dev-clf-rows",
+        type=int,
+        default=None,
+        help="fine-tuning subsample for the text-router candidates (the seed's, the hybrid: "
+        "the default) in each dev fold (default 300; 0: leave them out of the dev exploration)",
+    )
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=80)
@@ -829,7 +837,9 @@ def parse_args(argv=None):
     if args.clf_rows is None:
         args.clf_rows = 400
     args.clf_rows = args.clf_rows or None  # 0 ("all"): every training prompt
-    args.dev_clf_rows = 0 if args.dev_clf_rows is None else args.dev_clf_rows
+    args.dev_clf_rows = 300 if args.dev_clf_rows is None else args.dev_clf_rows
+    if args.dev_clf_rows < 0:
+        parser.error("--dev-clf-rows must be >= 0")
     args.splits = args.splits or ["company", "time"]
     if args.dev_folds < 1:
         parser.error("--dev-folds must be >= 1")
@@ -928,11 +938,23 @@ def main(argv=None):
                         "unless the name says *post features*):\n"
                     )
                     print(dev_markdown(dev_table))
+                    if args.dev_clf_rows == 0:
+                        print(
+                            "\nNot scored (--dev-clf-rows 0): "
+                            + ", ".join(f"*{n}*" for n, text, _ in CANDIDATES if text)
+                        )
                     print(f"\nPicked: **{best[0]}**")
+                default_scored = args.pick is not None or args.dev_clf_rows > 0
                 print(
                     f"\n`make_seed_pipeline()`'s default configuration is the candidate "
                     f"*{DEFAULT_CANDIDATE}*"
-                    + (" (the pick)." if best[0] == DEFAULT_CANDIDATE else " (not the pick).")
+                    + (
+                        " (the pick)."
+                        if best[0] == DEFAULT_CANDIDATE
+                        else " (not the pick)."
+                        if default_scored
+                        else " (not scored in the dev folds)."
+                    )
                 )
                 table, info = run_split(bench, X, y, mask, best, say)
                 n_comp = X.loc[mask, "inferred_company"].nunique()

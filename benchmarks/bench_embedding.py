@@ -85,7 +85,8 @@ def main(argv=None) -> int:
     texts = load_texts(args.n)
     bs = args.batch_size
     print(
-        f"{len(texts)} real texts ({min(936, len(texts))} tweets + captions), MiniLM-L6 "
+        f"{len(texts)} real texts ({min(936, len(texts))} tweets + "
+        f"{max(0, len(texts) - 936)} captions), MiniLM-L6 "
         f"(384-d), batch_size={bs}, max_length=256, torch threads={torch.get_num_threads()}, "
         f"device={'cuda' if torch.cuda.is_available() else 'cpu'}"
     )

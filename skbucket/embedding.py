@@ -225,9 +225,9 @@ class DistilBertEmbedder(
         notebook only.
     dtype : {"float32", "bfloat16", "float16", "auto"}, default="float32"
         Precision of the model weights. ``"float32"`` is the exact mode. ``"bfloat16"`` is
-        the fast mode: on CPUs with AVX512-BF16 or AMX and on GPUs it is 2.5-2.8x as fast
-        as the exact mode (2.9-3.2x sentence-transformers; two runs on 3,000 real posts on
-        a 2-core AVX512-BF16 CPU), with a cosine to the exact mode of about 0.9999 (min
+        the fast mode: on a CPU with AVX512-BF16 it was 2.5-2.8x as fast as the exact mode
+        (2.9-3.2x sentence-transformers; two runs on 3,000 real posts on a 2-core CPU; not
+        measured on GPUs, where bfloat16 is usually faster too), with a cosine to the exact mode of about 0.9999 (min
         0.999899, mean 0.999957 on those posts; see
         ``benchmarks/bench_embedding.py``); on CPUs without native bf16 it can be slower.
         ``"float16"`` is for GPUs. ``"auto"``: bf16 (or fp16) on CUDA, float32 elsewhere.

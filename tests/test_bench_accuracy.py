@@ -303,3 +303,14 @@ def test_clf_rows_all_means_every_training_prompt():
     for bad in ("0", "-5", "many"):
         with pytest.raises(SystemExit):
             bench.parse_args(["--clf-rows", bad])
+
+
+def test_the_dev_exploration_scores_the_default_unless_told_not_to():
+    # --dev-clf-rows defaulted to 0, which left every text-router candidate (the default among
+    # them) out of the dev folds: the documented command could never pick the default
+    bench = _load_bench()
+    assert bench.parse_args([]).dev_clf_rows == 300
+    assert bench.parse_args(["--quick"]).dev_clf_rows == 32
+    assert bench.parse_args(["--dev-clf-rows", "0"]).dev_clf_rows == 0
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--dev-clf-rows", "-1"])
