@@ -155,6 +155,11 @@ def read_table(path):
             f"cannot read {path} as {kind}: {detail}; the file must be UTF-8 text "
             "(re-save it as UTF-8)"
         ) from exc
+    except ImportError as exc:  # the reader's optional package (pyarrow, openpyxl)
+        package = {"parquet": "pyarrow", "excel": "openpyxl"}.get(kind, exc.name or "?")
+        raise ImportError(
+            f"reading {kind} files ({path}) needs {package}: pip install 'skbucket[formats]'"
+        ) from exc
     except Exception as exc:  # pandas raises many types for unreadable files
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
@@ -876,9 +881,11 @@ def _group_column(args, X) -> str | None:
 
 def cmd_report(args) -> int:
     from skbucket.pipeline import models_used
+    from skbucket.plotting import require_matplotlib
     from skbucket.report import write_report
 
     _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".html", ".htm"))
+    require_matplotlib()  # before every post is captioned and predicted, not after
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     group_column = _group_column(args, X)

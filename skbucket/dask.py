@@ -1,6 +1,6 @@
 """Run fitted skbucket estimators over Dask DataFrames, partition by partition.
 
-Needs the ``dask`` extra (``pip install "skbucket[dask]"``: ``dask[dataframe]`` and
+Needs the ``dask`` extra (``pip install ".[dask]"`` from a checkout: ``dask[dataframe]`` and
 ``distributed``). :func:`transform` and :func:`predict` apply any *fitted* transformer,
 pipeline or regressor to a :class:`dask.dataframe.DataFrame` (or ``Series``) and return a lazy
 dask collection, in the style of dask-ml's ``ParallelPostFit``:

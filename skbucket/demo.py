@@ -167,6 +167,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     from .datasets import load_captioned_posts
     from .metrics import evaluate_estimator
     from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
+    from .plotting import require_matplotlib
     from .report import write_report
 
     def say(message):
@@ -185,6 +186,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     # what the demo needs to run, before its folder is made (a failed start leaves none)
     for library in ("torch", "transformers"):
         import_model_library(library)
+    require_matplotlib()  # for the report, written last
     text_model = default_text_model()
     out.mkdir(parents=True, exist_ok=True)
     try:  # before the fit, not after it
@@ -214,7 +216,8 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         ),
         epochs=epochs,
         max_length=128,
-        cache=out / "cache",
+        # absolute, as skbucket fit stores it: the model reads this cache from any folder
+        cache=(out / "cache").resolve(),
         progress=False if quiet else None,  # bars on a terminal only
         random_state=0,
     )

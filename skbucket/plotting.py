@@ -68,12 +68,21 @@ class PlotInputError(ValueError):
     """Raised when a display gets unusable inputs (shapes, dates, probabilities)."""
 
 
-def _new_ax(ax):
-    """Return ``(figure, ax)``, creating a pyplot figure when ``ax`` is None."""
+def require_matplotlib() -> None:
+    """Raise an ``ImportError`` naming the extra to install when matplotlib is missing (the
+    plots, :func:`skbucket.report.write_report` and ``skbucket demo``/``report`` need it;
+    they check first, before any long work)."""
     try:
         import matplotlib  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - matplotlib is a docs/dev extra
-        raise ImportError("skbucket.plotting needs matplotlib: pip install matplotlib") from exc
+    except ImportError as exc:
+        raise ImportError(
+            "the plots and the report need matplotlib: pip install 'skbucket[report]'"
+        ) from exc
+
+
+def _new_ax(ax):
+    """Return ``(figure, ax)``, creating a pyplot figure when ``ax`` is None."""
+    require_matplotlib()
     if ax is None:
         import matplotlib.pyplot as plt
 

@@ -101,6 +101,20 @@ def test_predict_reads_every_format_and_writes_one_row_per_post(
     assert_predicts_in_memory(model_file, data, frame, workdir / f"preds{suffix}.csv", capsys)
 
 
+@pytest.mark.parametrize(("suffix", "package"), [(".parquet", "pyarrow"), (".xlsx", "openpyxl")])
+def test_a_missing_reader_package_names_the_extra_that_adds_it(
+    model_file, workdir, suffix, package, capsys, monkeypatch
+):
+    # the reader's ImportError was a "cannot read" input error, without the pip install
+    frame = load_tweets().frame.iloc[80:85]
+    data = workdir / f"no-{package}{suffix}"
+    {".parquet": frame.to_parquet, ".xlsx": frame.to_excel}[suffix](data, index=False)
+    monkeypatch.setitem(sys.modules, package, None)
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "p.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert f"needs {package}: pip install 'skbucket[formats]'" in err, err
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx"])
 def test_a_repeated_column_name_is_a_one_line_error_naming_it(model_file, workdir, suffix, capsys):
     # pandas would rename the second 'likes' to 'likes.1' (csv, xlsx) or fail with the
@@ -848,9 +862,11 @@ def test_a_missing_optional_package_is_one_line_naming_the_extra(
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
-    code, _, err = run(["report", model_file, posts_csv, "-o", workdir / "x.html", "-q"], capsys)
+    code, _, err = run(["report", model_file, posts_csv, "-o", workdir / "x.html"], capsys)
     assert code == cli.EXIT_ERROR
-    assert len(err.strip().splitlines()) == 1 and "skbucket[all]" in err
+    assert len(err.strip().splitlines()) == 1 and "pip install 'skbucket[report]'" in err, err
+    # found before the model is loaded and every post predicted (and captioned), not after
+    assert "evaluating" not in err and not (workdir / "x.html").exists()
 
 
 def test_plain_pickle_is_not_a_model_file(workdir, capsys):

