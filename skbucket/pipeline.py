@@ -112,6 +112,18 @@ class _PostColumns(ColumnTransformer):
         _check_frame(X)
         return super().transform(X, **params)
 
+    def set_params(self, **params):
+        """scikit-learn's ``set_params``, then this step's output container (``pandas``, as
+        :func:`make_seed_pipeline` sets it) again for every transformer: ``set_output``
+        reaches the transformers it finds, so one put in by ``set_params`` (by hand or by
+        ``GridSearchCV``: ``features__post=PostFeatures(cv=3)``) returned an array, and every
+        column of the stacked features became ``object``, which XGBoost refuses."""
+        super().set_params(**params)
+        config = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if config is not None:
+            self.set_output(transform=config)
+        return self
+
 
 #: selects every column except the prompt (a picklable selector)
 _NOT_PROMPT = _ColumnPattern(f"^(?!{PROMPT_COLUMN}$)")

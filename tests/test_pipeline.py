@@ -23,6 +23,7 @@ from skbucket.cache import process_memory_cache
 from skbucket.classification import DistilBertClassifier
 from skbucket.datasets import load_tweets
 from skbucket.embedding import DistilBertEmbedder
+from skbucket.features import PostFeatures
 from skbucket.pipeline import SEED_SETTINGS, models_used
 from skbucket.prompts import PromptError
 from skbucket.routing import AccountRouter
@@ -227,6 +228,27 @@ def test_grid_search_over_nested_params_reuses_cached_embeddings(tiny, posts, em
     assert len(embed_calls) == len(set(embed_calls)) == 48
     scores = cross_val_score(_pipe(tiny), X, y, cv=KFold(2))
     assert scores.shape == (2,) and len(embed_calls) == 48
+
+
+def test_feature_steps_put_in_by_set_params_or_a_grid_give_pandas_columns(tiny, posts):
+    # set_output reaches the transformers a ColumnTransformer holds when it is called: one put
+    # in later returned an array, every stacked column became object and XGBoost refused them
+    X, y = posts
+    reference = _pipe(tiny, classifier="hgb")[:-1].fit_transform(X, y)
+    pipe = _pipe(tiny, classifier="hgb").set_params(
+        features__post=PostFeatures(random_state=0),
+        features__embedding=DistilBertEmbedder(model=tiny, progress=False),
+    )
+    features = pipe[:-1].fit_transform(X, y)
+    assert features.dtypes.to_dict() == reference.dtypes.to_dict()
+    assert "object" not in {str(t) for t in features.dtypes}
+    search = GridSearchCV(
+        _pipe(tiny, classifier="hgb"),
+        {"features__post": [PostFeatures(cv=2, random_state=0), PostFeatures(random_state=0)]},
+        cv=KFold(2),
+        error_score="raise",
+    ).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
 def test_joblib_round_trip_in_a_fresh_process(tiny, posts, tmp_path):
