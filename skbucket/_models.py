@@ -516,20 +516,32 @@ def hf_quiet() -> Iterator[None]:
 
     Loading or saving a checkpoint takes a second or two; skbucket's own bars (see
     :func:`progress_bar`) cover the long work and honour ``progress=False``, so the library's
-    internal bars are always off inside skbucket. The previous setting is restored on exit.
+    internal bars are always off inside skbucket. The setting is process-wide: the threads
+    inside share one count, and the last to leave restores the setting the first found (each
+    restoring its own let one thread turn the bars back on while another was loading).
     """
     try:
         from transformers.utils import logging as hf_logging
     except ImportError:  # pragma: no cover - only used where transformers is installed
         yield
         return
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
+    with _HF_QUIET_LOCK:
+        if _hf_quiet_state["inside"] == 0:
+            _hf_quiet_state["was_enabled"] = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()
+        _hf_quiet_state["inside"] += 1
     try:
         yield
     finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
+        with _HF_QUIET_LOCK:
+            _hf_quiet_state["inside"] -= 1
+            if _hf_quiet_state["inside"] == 0 and _hf_quiet_state["was_enabled"]:
+                hf_logging.enable_progress_bar()
+
+
+_HF_QUIET_LOCK = threading.Lock()
+#: how many threads are inside :func:`hf_quiet`, and the setting the first one found
+_hf_quiet_state = {"inside": 0, "was_enabled": False}
 
 
 def set_everywhere(estimator: Any, name: str, value: Any) -> int:

@@ -810,3 +810,42 @@ def test_batched_map_never_mixes_groups_in_a_batch():
     assert all(len({-(-n // PAD_MULTIPLE) for n in b}) == 1 for b in batches)
     assert padded_length({"input_ids": [0] * 13}, limit=10) == 13  # never cut a text
     assert padded_length({"input_ids": [0] * 9}, limit=12) == 12  # nor pad past limit
+
+
+def test_hf_quiet_keeps_the_bars_off_until_the_last_thread_leaves():
+    # each thread restored the setting it found: thread A, leaving while thread B was still
+    # loading weights, turned transformers' bars back on ("Loading weights" under progress=False)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.enable_progress_bar()
+    a_inside, b_inside, a_left, b_may_leave = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def a():
+        with _models.hf_quiet():
+            a_inside.set()
+            b_inside.wait(5)
+        a_left.set()
+
+    def b():
+        a_inside.wait(5)
+        with _models.hf_quiet():
+            b_inside.set()
+            a_left.wait(5)
+            seen["while B loads"] = hf_logging.is_progress_bar_enabled()
+            b_may_leave.wait(5)
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    a_left.wait(5)
+    b_may_leave.set()
+    for t in threads:
+        t.join(10)
+    assert seen == {"while B loads": False}
+    assert hf_logging.is_progress_bar_enabled()  # restored once both left
+    hf_logging.disable_progress_bar()
+    with _models.hf_quiet():
+        pass
+    assert not hf_logging.is_progress_bar_enabled()  # a setting found off stays off
+    hf_logging.enable_progress_bar()
