@@ -360,7 +360,7 @@ def _names_out(estimator, n_columns):
 
 def _transform_meta(estimator, ddf, meta):
     if meta is None:
-        out = _probe(estimator, ddf, "transform")
+        out = _pandas_frame(_probe(estimator, ddf, "transform"))
         if isinstance(out, pd.DataFrame):
             return out.iloc[:0].copy()
         out = _dense(out)
@@ -398,6 +398,14 @@ def _predict_meta(estimator, ddf, meta, name):
 # --------------------------------------------------------------------------------------------
 # per partition (runs on the workers)
 # --------------------------------------------------------------------------------------------
+def _pandas_frame(out):
+    """A polars DataFrame or pyarrow Table (``set_output(transform="polars")``) as pandas,
+    each column keeping its own dtype (``np.asarray`` made them one object array)."""
+    if not isinstance(out, pd.DataFrame) and hasattr(out, "to_pandas") and hasattr(out, "columns"):
+        return out.to_pandas()
+    return out
+
+
 def _dense(out):
     if hasattr(out, "toarray"):  # scipy sparse
         out = out.toarray()
@@ -414,7 +422,7 @@ def _transform_partition(part, estimator, meta, own=None, partition_info=None):
     if len(part) == 0:
         return meta.iloc[:0].set_axis(part.index[:0], axis=0)
     try:
-        out = estimator.transform(part)
+        out = _pandas_frame(estimator.transform(part))
     except Exception as exc:
         exc.add_note(f"(skbucket.dask.transform: in {_where(partition_info)})")
         raise

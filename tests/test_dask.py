@@ -96,6 +96,28 @@ def test_transform_is_lazy_with_meta_and_matches_in_memory():
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_a_polars_output_keeps_each_columns_dtype():
+    # np.asarray of a polars frame holding a text column is one object array: every feature
+    # column came back object, where the pandas output gives float64
+    pytest.importorskip("polars")
+    from sklearn.compose import ColumnTransformer
+
+    X, y = _posts()
+    ct = ColumnTransformer(
+        [
+            ("pf", PostFeatures(cv=3, random_state=0), list(X.columns)),
+            ("u", "passthrough", ["username"]),
+        ]
+    ).fit(X, y)
+    expected = ct.set_output(transform="pandas").transform(X)
+    ct.set_output(transform="polars")
+    got = skbucket.dask.transform(ct, dd.from_pandas(X, npartitions=3)).compute(scheduler="sync")
+    numeric = [c for c in expected.columns if c != "u__username"]
+    assert (got[numeric].dtypes == np.float64).all(), got.dtypes.value_counts()
+    pd.testing.assert_frame_equal(got[numeric], expected[numeric])
+    assert got["u__username"].tolist() == X["username"].tolist()
+
+
 def test_estimator_is_one_graph_key():
     X, y = _posts()
     model = _model().fit(X, y)
