@@ -56,6 +56,16 @@ process (not once per batch or entry). A shard folder ``<key[:2]>`` is created w
 permission bits of the cache folder itself, so a folder made writable for a group (say
 ``chmod 2775`` on a shared group's folder) stays writable for it below; shard folders made
 before that change keep theirs (``chmod -R`` them too).
+
+Size and clearing
+-----------------
+A disk cache is never pruned: it grows by one entry per distinct input, model and setting
+(a 384-float embedding is a 1.7 KB file, a caption a few hundred bytes; 15,000 posts'
+embeddings about 26 MB of files, 60 MB on a file system with 4 KB blocks). Entries are
+independent files, so deleting the folder, or any of its files (entries written over 30 days
+ago: ``find CACHE -name '*.skbc' -mtime +30 -delete``), is safe at any time: a deleted entry
+is a miss that is computed again. The
+memory layer is bounded by bytes; ``process_memory_cache().clear()`` empties it.
 """
 
 from __future__ import annotations
