@@ -240,12 +240,16 @@ _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?
 
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     """``[(position, first number, second number)]`` of the string cells that start with a
-    numeric date (``03/04/2021`` gives ``(position, 3, 4)``)."""
+    numeric date (``03/04/2021`` gives ``(position, 3, 4)``). Numbers outside 1-31 are no day
+    and no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
+    it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
     parts = []
     for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
         match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
         if match is not None:
-            parts.append((i, int(match[1]), int(match[2])))
+            first, second = int(match[1]), int(match[2])
+            if 1 <= first <= 31 and 1 <= second <= 31:
+                parts.append((i, first, second))
     return parts
 
 
@@ -528,7 +532,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
             year_first = strings.str.match(_YEAR_FIRST).to_numpy() & retry.to_numpy()
             for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
                 if rows.any():
-                    text = strings[rows]
+                    text = strings[rows].str.replace(_NAMED_OFFSET, _plain_offset, regex=True)
                     mixed = pd.to_datetime(
                         text, errors="coerce", utc=True, format="mixed", dayfirst=first
                     )
@@ -537,6 +541,19 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                     # nanosecond ISO time beside a 9999-12-31 read in seconds)
                     out[text.index] = _naive_utc_ns(mixed)
     return out
+
+
+# An offset written after GMT/UTC ("GMT+0200 (CEST)", JavaScript's Date.toString(); "UTC+2",
+# "UTC-05:00"), with the zone's name in brackets that may follow it. pandas' fallback parser
+# (dateutil) reads "GMT+2" the POSIX way, as 2 hours *behind* UTC, the opposite of what such
+# dates mean; written as a plain "+0200" it reads the offset as everyone means it.
+_NAMED_OFFSET = re.compile(
+    r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)(?:\s*\([A-Za-z][A-Za-z .]*\))?"
+)
+
+
+def _plain_offset(match: re.Match) -> str:
+    return f"{match[1]}{int(match[2]):02d}{match[3] or '00'}"
 
 
 # Strings pandas reads as the moment it parses them; a posting date they are not.

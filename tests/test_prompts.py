@@ -370,6 +370,27 @@ def test_dates_that_depend_on_when_the_code_runs_are_unknown():
     assert all("Date and time: unknown" in p for p in prompts)
 
 
+def test_an_offset_written_after_gmt_or_utc_is_ahead_of_utc_as_written():
+    # pandas' fallback (dateutil) reads "GMT+2" the POSIX way, 2 hours behind UTC: JavaScript's
+    # Date.toString() dates came out 4 hours off (10 for UTC-5), hour and weekday features too
+    dates = [
+        "Sat Dec 12 2020 10:00:00 GMT+0200 (CEST)",
+        "Sat Dec 12 2020 10:00:00 GMT+0200 (Central European Summer Time)",
+        "2020-12-12 10:00:00 GMT+02:00",
+        "2020-12-12 10:00 UTC+2",
+        "2020-12-12 10:00 +0200",
+        "Sat Dec 12 2020 23:30:00 GMT-0500 (Eastern Standard Time)",
+        "2020-12-12 10:00 GMT+5:30",
+        "2020-12-12 10:00 GMT",
+    ]
+    assert parse_dates(dates).tolist() == [pd.Timestamp(t) for t in (
+        "2020-12-12 08:00", "2020-12-12 08:00", "2020-12-12 08:00", "2020-12-12 08:00",
+        "2020-12-12 08:00", "2020-12-13 04:30", "2020-12-12 04:30", "2020-12-12 10:00",
+    )]  # fmt: skip
+    prompt = PromptBuilder().fit_transform(pd.DataFrame({"content": ["x"], "date": [dates[5]]}))
+    assert "2020-12-13 04:30:00, posted on Sunday at four" in prompt[0, 0]
+
+
 def test_dates_tz_aware_pyarrow_column_reads_like_the_numpy_one():
     pa = pytest.importorskip("pyarrow")
     column = pd.Series(pd.date_range("2020-12-12 01:00", periods=2, freq="h", tz="Asia/Tokyo"))
@@ -566,6 +587,9 @@ def test_sklearn_compatible(estimator, check):
         (["13-04-2021", "03-04-2021"], False, (0, 1)),
         (["2021-13-04", "2021-04-03"], False, None),  # ISO-like: not a numeric d/m/y date
         (["13/04/2021", None, np.nan, 3, dt.date(2021, 4, 3)], False, None),  # non-strings
+        # a date in neither order is no evidence of either (it blocked both dayfirst settings)
+        (["03/04/2021", "04/13/2021", "99/01/2020"], False, None),
+        (["03/04/2021", "00/13/2021"], True, None),
         ([], False, None),
     ],
 )
