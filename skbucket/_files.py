@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from pathlib import Path
 def replace_atomically(path, write, what: str) -> Path:
     """``write(tmp)`` to a temporary file beside ``path``, then rename it to ``path``.
 
-    The folder is created when missing. The temporary name is one per process (two processes
-    writing the same ``path`` do not mix their bytes). When anything fails (a full disk, an
+    The folder is created when missing. The temporary file gets a random name and is created
+    new (``O_EXCL``, never through a link: a name planted in a shared folder, say as a link to
+    another file of the user's, is never written through) with the mode any new file gets;
+    two processes writing the same ``path`` do not mix their bytes. When anything fails (a full disk, an
     interrupt, an error inside ``write``) the temporary file is removed and ``path`` keeps its
     old content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
     as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
@@ -29,21 +32,39 @@ def replace_atomically(path, write, what: str) -> Path:
         )
     # a symbolic link is written through (its target gets the new content, the link stays)
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _new_file_beside(target)
         write(tmp)
         # a file replaced keeps its permissions (a file system without them: as before)
         with contextlib.suppress(OSError):
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):  # the folder was never made, or is no folder
-            tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
     return path
+
+
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _new_file_beside(target: Path) -> Path:
+    """An empty file of a random, unused name beside ``target``, created by this call (mode
+    ``0o666`` less the umask, as ``open`` gives)."""
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            os.close(os.open(tmp, _NEW_FILE_FLAGS, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, f"no free temporary name beside {str(target)!r}")
 
 
 def _naming(exc: OSError, prefix: str) -> OSError:

@@ -91,3 +91,23 @@ def test_a_folder_or_no_name_is_refused_naming_the_path(tmp_path):
     with pytest.raises(ValueError, match="the report needs a file name"):
         replace_atomically("", _write("x"), "report")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_planted_at_the_temporary_name_is_never_written_through(tmp_path):
+    # the temporary name was '.<name>.<pid>.tmp', opened with a plain open(): anyone who could
+    # create files in a shared output folder made it a link, and the save overwrote its target
+    import os
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for name in ("out.txt", "model.joblib"):
+        (shared / f".{name}.{os.getpid()}.tmp").symlink_to(victim)
+    replace_atomically(shared / "out.txt", _write("new"), "file")
+    save_model([1, 2, 3], shared / "model.joblib")
+    assert victim.read_text() == "precious"
+    assert (shared / "out.txt").read_text() == "new" and not (shared / "out.txt").is_symlink()
+    assert not (shared / "model.joblib").is_symlink()
+    left = {p.name for p in shared.iterdir()} - {"out.txt", "model.joblib"}
+    assert all(name.endswith(f".{os.getpid()}.tmp") for name in left)  # only the planted ones
