@@ -51,20 +51,34 @@ def replace_atomically(path, write, what: str) -> Path:
     return path
 
 
-_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_NEW_FILE_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def new_file(folder, prefix: str, suffix: str = "") -> tuple[int, Path]:
+    """``(fd, path)`` of a new, empty file ``<prefix><random hex><suffix>`` in ``folder``,
+    open for writing.
+
+    As safe as ``tempfile.mkstemp`` (an unpredictable name, created exclusively and never
+    through a link planted at it) but created as ``open()`` creates a file: mode ``0o666``
+    less the process umask (``mkstemp``'s ``0o600`` would keep a shared cache's entries, or a
+    report, from the users they are shared with).
+    """
+    for _ in range(100):
+        path = Path(folder) / f"{prefix}{secrets.token_hex(8)}{suffix}"
+        try:
+            return os.open(path, _NEW_FILE_FLAGS, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no unused temporary file name in {str(folder)!r}")
 
 
 def _new_file_beside(target: Path) -> Path:
-    """An empty file of a random, unused name beside ``target``, created by this call (mode
-    ``0o666`` less the umask, as ``open`` gives)."""
-    for _ in range(100):
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-        try:
-            os.close(os.open(tmp, _NEW_FILE_FLAGS, 0o666))
-        except FileExistsError:
-            continue
-        return tmp
-    raise FileExistsError(errno.EEXIST, f"no free temporary name beside {str(target)!r}")
+    """An empty file of a random, unused name beside ``target`` (see :func:`new_file`)."""
+    fd, tmp = new_file(target.parent, f".{target.name}.", ".tmp")
+    os.close(fd)
+    return tmp
 
 
 def _naming(exc: OSError, prefix: str) -> OSError:

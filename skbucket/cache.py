@@ -45,8 +45,12 @@ payload, and a 32-byte SHA-256 of everything before it. A file is written to a t
 in the same folder and moved in place with :func:`os.replace`, so a reader sees either no file
 or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is never read (and that
 :meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
-checksum or its key is treated as a miss, removed, and logged as a warning: the cache never
-returns a wrong value. Two processes writing the same key write the same bytes; the last
+checksum or its key is treated as a miss, removed, and logged as a warning: a damaged or torn
+entry is never returned. So is anything at an entry's path that no writer makes (a symbolic
+link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged and left alone. The
+checksum is not a signature: anyone who can write into the folder can write a valid entry
+for a key they compute, so a shared cache folder must be writable only by people you trust
+(as the code they run). Two processes writing the same key write the same bytes; the last
 atomic replace wins, which is harmless. Entry files get the mode any new file gets (``0o666``
 less the umask), so users who share a cache folder read each other's entries. A folder that
 cannot be written (no permission, a full disk, a path from another machine) costs only the
@@ -71,15 +75,14 @@ memory layer is bounded by bytes; ``process_memory_cache().clear()`` empties it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import math
 import os
-import secrets
 import stat
 import struct
-import tempfile
 import threading
 import time
 import warnings
@@ -90,6 +93,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._files import new_file
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -102,6 +106,7 @@ __all__ = [
     "hash_key",
     "open_cache",
     "process_memory_cache",
+    "MAX_ENTRY_BYTES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -422,8 +427,11 @@ class DiskCache:
     def _read(self, key: str) -> Any:
         file = self._file(key)
         try:
-            data = file.read_bytes()
+            data = _read_entry_file(file)
         except (FileNotFoundError, NotADirectoryError):
+            return None
+        except _NotAnEntry as exc:  # a link, a FIFO, a device: a miss, left where it is
+            logger.warning("skbucket cache: ignoring %s (%s)", file, exc)
             return None
         except OSError as exc:  # unreadable (permissions, I/O error): a miss, never a value
             what = f"{file} cannot be read"
@@ -447,13 +455,16 @@ class DiskCache:
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
         checked = {key: _check_value(value) for key, value in mapping.items()}
-        for key, value in checked.items():
+        for n, (key, value) in enumerate(checked.items()):
             try:
                 self._write(key, value)
             except OSError as exc:  # unwritable / full disk: the results are still correct
-                what = f"could not write {len(checked)} entries to {self.path}"
+                what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
                 self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
-                return
+                if exc.errno in _WHOLE_FOLDER_ERRNOS:  # the others would fail the same way
+                    return
+                # else one entry's path (a shard another user made 0755, a folder in the
+                # way): the other entries may still be stored
 
     def _warn_once(
         self, warned: set[str], what: str, exc: OSError, action: str, missed: str
@@ -478,7 +489,7 @@ class DiskCache:
         file = self._file(key)
         self._make_shard(file.parent)
         data = _serialise(key, value)
-        fd, tmp = _new_temp_file(file.parent)
+        fd, tmp = new_file(file.parent, _TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -529,7 +540,12 @@ class DiskCache:
         now = time.time()
         for tmp in self.path.glob(f"??/{_TMP_PREFIX}*"):
             try:
-                if now - tmp.stat().st_mtime > older_than:
+                # only in the shard folders themselves (not through a link to elsewhere), and
+                # only files
+                if os.path.islink(tmp.parent):
+                    continue
+                info = os.lstat(tmp)
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > older_than:
                     tmp.unlink()
                     removed += 1
             except OSError:
@@ -550,24 +566,47 @@ class DiskCache:
         return (type(self), (str(self.path),), {"fsync": self.fsync})
 
 
-def _new_temp_file(folder: Path) -> tuple[int, str]:
-    """``(fd, path)`` of a new, empty temporary entry file in ``folder``.
+#: write failures that concern the whole folder, not one entry's path
+_WHOLE_FOLDER_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM")
+    if hasattr(errno, name)
+)
+#: the largest entry file read (a planted huge file is a miss, not a read of gigabytes)
+MAX_ENTRY_BYTES = 256 * 2**20
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
-    Created as ``open()`` creates a file: mode ``0o666`` less the process umask (``0o644``
-    under the usual ``022``), so a cache folder shared by several users (``cache=`` on a
-    shared volume) holds entries the others can read. ``tempfile.mkstemp`` makes ``0o600``
-    files, which every other user's read turned into a miss. Same safety as ``mkstemp``: an
-    unpredictable name, created exclusively and never through a link.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    for _ in range(tempfile.TMP_MAX):
-        path = folder / f"{_TMP_PREFIX}{secrets.token_hex(8)}"
-        try:
-            return os.open(path, flags, 0o666), str(path)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no unused temporary file name in {folder}")
+
+class _NotAnEntry(Exception):
+    """The entry's path holds something no writer of the cache makes."""
+
+
+def _read_entry_file(file: Path) -> bytes:
+    """The bytes of an entry file: a regular file, not a link to one (nor a FIFO, whose read
+    would block, or ``/dev/zero``, whose would never end), of at most
+    :data:`MAX_ENTRY_BYTES`."""
+    try:
+        fd = os.open(file, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW on a link
+            raise _NotAnEntry("a symbolic link, not an entry file") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotAnEntry("not a regular file")
+        if info.st_size > MAX_ENTRY_BYTES:
+            raise _NotAnEntry(f"{info.st_size} bytes, more than an entry holds")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_ENTRY_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 class TieredCache:

@@ -183,6 +183,44 @@ def test_disk_cache_ignores_and_cleans_temp_files(tmp_path):
     assert not stale.exists() and file.exists()
 
 
+def test_an_entry_path_holding_no_entry_file_is_a_miss_not_a_hang(tmp_path, caplog):
+    # read_bytes() on a FIFO planted in a shared cache blocked forever, on a link to /dev/zero
+    # it grew without end; a link to another file is no entry a writer makes either
+    disk = DiskCache(tmp_path)
+    keys = ["ab01", "ab02", "ab03"]
+    for key in keys:
+        disk._file(key).parent.mkdir(exist_ok=True)
+    os.mkfifo(disk._file("ab01"))
+    disk._file("ab02").symlink_to("/dev/zero")
+    DiskCache(tmp_path / "real").set_many({"ab03": "value"})
+    disk._file("ab03").symlink_to(DiskCache(tmp_path / "real")._file("ab03"))
+    with caplog.at_level(logging.WARNING, logger="skbucket.cache"):
+        assert disk.get_many(keys) == {}
+    assert "not a regular file" in caplog.text and "symbolic link" in caplog.text
+    assert all(os.path.lexists(disk._file(key)) for key in keys)  # left where they are
+
+
+def test_one_entry_that_cannot_be_written_does_not_stop_the_others(tmp_path):
+    disk = DiskCache(tmp_path)
+    (tmp_path / "ab" / "ab01.skbc").mkdir(parents=True)  # a folder in one entry's way
+    with pytest.warns(CacheWarning, match="cannot be written"):
+        disk.set_many({"ab01": "x", "cd02": "y", "ef03": "z"})
+    assert disk.get_many(["ab01", "cd02", "ef03"]) == {"cd02": "y", "ef03": "z"}
+
+
+def test_stale_temp_files_are_removed_in_the_shard_folders_only(tmp_path):
+    # a shard folder replaced by a link: the clean-up deleted old .tmp- files in its target
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / ".tmp-precious"
+    victim.write_text("x")
+    disk = DiskCache(tmp_path / "cache")
+    disk.set_many({"ab01": "value"})
+    (tmp_path / "cache" / "cd").symlink_to(elsewhere)
+    assert disk.remove_stale_temp_files(older_than=-1) == 0
+    assert victim.exists()
+
+
 def test_disk_cache_keys_are_the_entries_only(tmp_path):
     # other files in the folder (notes, a copy filed in the wrong folder, a folder named like
     # an entry) are not entries: keys() feeds get_many, which must take every key it gives
@@ -248,7 +286,7 @@ def _closed_to_this_user(monkeypatch, folder):
     import pathlib
 
     inside = str(folder)
-    real_stat, real_read = os.stat, pathlib.Path.read_bytes
+    real_stat, real_read, real_open = os.stat, pathlib.Path.read_bytes, os.open
 
     def closed(path):
         return os.fspath(path).startswith(inside + os.sep)
@@ -263,7 +301,13 @@ def _closed_to_this_user(monkeypatch, folder):
             raise PermissionError(errno.EACCES, "Permission denied", str(self))
         return real_read(self)
 
+    def open_(path, *args, **kwargs):
+        if closed(path):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
     monkeypatch.setattr(os, "stat", stat_)
+    monkeypatch.setattr(os, "open", open_)
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
 
 
