@@ -67,6 +67,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import pickle
 import platform
@@ -175,6 +176,20 @@ def library_versions():
     return versions
 
 
+def _check_key(key) -> None:
+    """``key`` (when given) is a non-empty ``str`` or ``bytes``: an empty secret signs files
+    anyone can forge (``key=os.environ.get("SKBUCKET_KEY", "")`` with the variable unset)."""
+    if key is None:
+        return
+    if not isinstance(key, str | bytes):
+        raise PersistenceError(f"key must be a str or bytes secret; got {type(key).__name__}.")
+    if not key:
+        raise PersistenceError(
+            "key is empty: a signature with an empty secret can be forged by anyone; pass "
+            "the secret (or key=None for an unsigned file)."
+        )
+
+
 def _signature(key, digest, meta_core):
     if isinstance(key, str):
         key = key.encode("utf-8")
@@ -198,7 +213,8 @@ def save(model, path, *, format="skops", key=None):
         ``"joblib"``: a plain, pickle-based joblib file (only for trusted use).
     key : str or bytes, default=None
         Secret for an HMAC-SHA256 signature of the container (``"skops"``
-        only); :func:`load` with the same ``key`` then refuses any change.
+        only); :func:`load` with the same ``key`` then refuses any change. An empty
+        secret is refused.
 
     Returns
     -------
@@ -231,6 +247,7 @@ def save(model, path, *, format="skops", key=None):
         raise PersistenceError(f"format must be 'skops' or 'joblib', got {format!r}.")
     if format == "joblib" and key is not None:
         raise PersistenceError("key= signs skops containers only, not joblib files.")
+    _check_key(key)
 
     def write(tmp):
         if format == "joblib":
@@ -303,10 +320,36 @@ def _skops_io():
         # skops installed but too old for this scikit-learn fails to import too
         raise ImportError(
             f"the skops format needs the skops package, which cannot be imported ({exc}): "
-            "pip install --upgrade 'skops>=0.11' (a dependency of skbucket; or save with "
-            "format='joblib' for trusted files)"
+            f"pip install --upgrade 'skops>={_SKOPS_MIN}' (a dependency of skbucket; or save "
+            "with format='joblib' for trusted files)"
         ) from exc
+    import skops
+
+    if _release(getattr(skops, "__version__", "0")) < _release(_SKOPS_MIN):
+        # the pin is pip's; an environment built otherwise may hold an older one
+        raise ImportError(
+            f"skops {skops.__version__} is installed; skbucket.io needs skops>={_SKOPS_MIN} "
+            "(older versions let trusted-looking types run code: CVE-2025-54412, "
+            f"CVE-2025-54413): pip install --upgrade 'skops>={_SKOPS_MIN}'"
+        )
     return sio
+
+
+#: the oldest skops that skbucket.io uses (pyproject's pin; earlier ones have the CVEs above)
+_SKOPS_MIN = "0.12"
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``"0.12.0rc1"`` -> ``(0, 12, 0)``: the leading numbers of a version string."""
+    numbers = []
+    for part in version.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        numbers.append(int(digits))
+        if digits != part:
+            break
+    return tuple(numbers)
 
 
 # What zipfile (and zlib) raise for a flipped byte or a cut-off copy: a bad header or CRC,
@@ -342,6 +385,7 @@ def _open_container(path):
                         f"{path}: expected exactly the members {sorted(_MEMBERS)}, found "
                         f"{names}; refusing to load a modified container."
                     )
+                _check_sizes(path, zf)
                 try:
                     meta = json.loads(zf.read(_META).decode("utf-8"))
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -365,6 +409,32 @@ def _open_container(path):
             f"{_META} ({meta.get('sha256')!r}); the file was modified or corrupted."
         )
     return meta, payload
+
+
+#: the largest meta.json read; and a model member that unpacks to more than
+#: _BOMB_BYTES at more than _BOMB_RATIO times its packed size is refused (model weights pack
+#: to about their size; a zip bomb of a few hundred KB unpacked to 600 MB before any check)
+_MAX_META_BYTES = 1 << 20
+_BOMB_BYTES = 64 << 20
+_BOMB_RATIO = 100
+
+
+def _check_sizes(path, zf) -> None:
+    """Refuse members whose declared size no container of ours has, before unpacking them
+    (zipfile unpacks at most the declared size, and fails on a member that lies about it)."""
+    for info in zf.infolist():
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.filename == _META and info.file_size > _MAX_META_BYTES:
+            raise TamperedFileError(
+                f"{path}: {_META} unpacks to {info.file_size} bytes; a skbucket container's "
+                f"holds a few hundred; refusing to read it."
+            )
+        if info.file_size > _BOMB_BYTES and ratio > _BOMB_RATIO:
+            raise TamperedFileError(
+                f"{path}: {info.filename} unpacks to {info.file_size} bytes from "
+                f"{info.compress_size} ({ratio:.0f} times), which no saved model does; "
+                "refusing to unpack it (a zip bomb?)."
+            )
 
 
 def _file_kind(path):
@@ -579,6 +649,7 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     trusted = _normalise_trusted(trusted)
+    _check_key(key)
     kind = _file_kind(path)
     if kind == "joblib":
         if key is not None:

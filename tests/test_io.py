@@ -250,6 +250,43 @@ def test_no_warning_when_versions_match(saved):
         skio.load(saved, trusted=SEED_UNTRUSTED)
 
 
+@pytest.mark.parametrize("key", ["", b"", 123])
+def test_an_empty_or_odd_key_is_refused(tmp_path, data, key):
+    # save(key="") signed and load(key="") accepted: files anyone can forge
+    X, y = data
+    with pytest.raises(skio.PersistenceError, match="key"):
+        skio.save(Ridge().fit(X, y), tmp_path / "k.skbucket", key=key)
+    path = skio.save(Ridge().fit(X, y), tmp_path / "plain.skbucket")
+    with pytest.raises(skio.PersistenceError, match="key"):
+        skio.load(path, key=key)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, data):
+    # a 600 KB container whose model member unpacks to 600 MB took 1.6 GB before the digest
+    # check refused it; sizes are read from the zip directory first
+    import tracemalloc
+    import zipfile
+
+    X, y = data
+    path = skio.save(Ridge().fit(X, y), tmp_path / "ok.skbucket")
+    with zipfile.ZipFile(path) as zf:
+        meta = zf.read("meta.json")
+    bomb = tmp_path / "bomb.skbucket"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("meta.json", meta)
+        zf.writestr("model.skops", bytes(100 << 20))  # 100 MB of zeros: ~100 KB packed
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        for call in (skio.load, skio.read_metadata, skio.get_untrusted_types):
+            with pytest.raises(skio.TamperedFileError, match="zip bomb"):
+                call(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 << 20, peak
+
+
 def test_hmac_key_detects_a_rewritten_digest(tmp_path, data):
     X, y = data
     model = Ridge().fit(X, y)
@@ -469,5 +506,21 @@ def test_seed_pipeline_round_trip(shared_data, tmp_path):
 def test_an_unimportable_skops_is_named_with_its_reason(monkeypatch, tmp_path):
     # e.g. skops 0.10 beside scikit-learn 1.6 fails to import: it is installed, not missing
     monkeypatch.setitem(sys.modules, "skops.io", None)
-    with pytest.raises(ImportError, match=r"cannot be imported \(.*skops\.io.*>=0\.11"):
+    with pytest.raises(ImportError, match=r"cannot be imported \(.*skops\.io.*>=0\.12"):
         skio.save(Ridge(), tmp_path / "r.skbucket")
+
+
+@pytest.mark.parametrize("old", ["0.11.0", "0.9", "0.11.1rc1"])
+def test_a_skops_with_known_trust_bypasses_is_refused(monkeypatch, tmp_path, old):
+    # skops 0.11 and older let trusted-looking types run code (CVE-2025-54412/54413); pip's pin
+    # keeps them out of a fresh install, not out of an environment built otherwise
+    import skops
+
+    model = Ridge().fit([[0.0], [1.0]], [0.0, 1.0])
+    path = skio.save(model, tmp_path / "r.skbucket")
+    monkeypatch.setattr(skops, "__version__", old)
+    for call in (lambda: skio.load(path), lambda: skio.save(Ridge(), tmp_path / "s.skbucket")):
+        with pytest.raises(ImportError, match=rf"skops {re.escape(old)} is installed.*>=0\.12"):
+            call()
+    monkeypatch.setattr(skops, "__version__", "0.12.0")
+    assert skio.load(path).predict([[2.0]]).tolist() == model.predict([[2.0]]).tolist()
