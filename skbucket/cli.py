@@ -731,6 +731,8 @@ def cmd_fit(args) -> int:
 
 #: config keys naming a checkpoint: a local folder, or a hub name (which is no path here)
 _MODEL_KEYS = ("text_model", "embedding_model", "caption_model")
+#: MODEL's help: a model file is a pickle, which runs code when it is loaded
+_MODEL_HELP = "model file written by 'skbucket fit' (a pickle: load only files you trust)"
 
 
 def _absolute_paths(config: dict) -> None:
@@ -979,14 +981,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="likes", help="target column (default: %(default)s)")
 
     p = add("predict", cmd_predict, "predict likes for a table of posts")
-    p.add_argument("model", help="model file written by 'skbucket fit'")
+    p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default="likes", help="column ignored if present")
     _add_dayfirst(p)
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
-    p.add_argument("model")
+    p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data")
     p.add_argument("--target", default="likes")
     _add_dayfirst(p)
@@ -999,7 +1001,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
-    p.add_argument("model")
+    p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default="likes")
