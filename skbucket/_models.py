@@ -264,7 +264,8 @@ _DTYPE_NAMES = {
 
 
 def resolve_dtype(dtype: Any = "auto", device: Any = None):
-    """Pick the torch dtype: ``"auto"`` → bf16 on CUDA if supported, else fp16; fp32 elsewhere.
+    """Pick the torch dtype: ``"auto"`` → bf16 on a CUDA device that computes in it natively
+    (compute capability 8 or more: Ampere and later), else fp16; fp32 elsewhere.
 
     Parameters
     ----------
@@ -295,7 +296,11 @@ def resolve_dtype(dtype: Any = "auto", device: Any = None):
     if isinstance(dtype, str) and dtype.lower() == "auto":
         dev = resolve_device(device)
         if dev.type == "cuda":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            # native bfloat16 from Ampere (compute capability 8) on; is_bf16_supported() says
+            # True on a T4 or V100 too, where it is emulated (slow, no bfloat16 convolutions),
+            # and asks about the current device, not ``dev``
+            native = torch.cuda.get_device_capability(dev)[0] >= 8
+            return torch.bfloat16 if native else torch.float16
         return torch.float32
     name = _DTYPE_NAMES.get(str(dtype).lower()) if isinstance(dtype, str) else None
     if name is None:
@@ -309,15 +314,26 @@ def _only_cpu_possible() -> bool:
     """True when this machine certainly has no device that ``resolve_device("auto")`` picks.
 
     Decided from the operating system, without importing torch: on Linux, CUDA needs the
-    NVIDIA device files (``/dev/nvidia*``; ROCm builds report AMD GPUs as CUDA and need
-    ``/dev/kfd``; WSL exposes GPUs as ``/dev/dxg``) and MPS does not exist. Anywhere else the
+    NVIDIA device files (``/dev/nvidia*``; on a Jetson board ``/dev/nvhost-*``, ``/dev/nvmap``
+    or ``/dev/nvgpu``; ROCm builds report AMD GPUs as CUDA and need ``/dev/kfd``; WSL exposes
+    GPUs as ``/dev/dxg``) and MPS does not exist. Anywhere else the
     answer is "not certain".
     """
     if not sys.platform.startswith("linux"):
         return False
-    return not (
-        glob.glob("/dev/nvidia*") or os.path.exists("/dev/kfd") or os.path.exists("/dev/dxg")
-    )
+    return not any(glob.glob(pattern) for pattern in _GPU_DEVICE_FILES)
+
+
+#: device files of a GPU torch may use: NVIDIA's, ROCm's (AMD GPUs report as CUDA), WSL's, and
+#: NVIDIA Jetson's, which has no /dev/nvidia* (its GPU is reached through nvhost/nvmap/nvgpu)
+_GPU_DEVICE_FILES = (
+    "/dev/nvidia*",
+    "/dev/kfd",
+    "/dev/dxg",
+    "/dev/nvhost-*",
+    "/dev/nvmap",
+    "/dev/nvgpu",
+)
 
 
 def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:

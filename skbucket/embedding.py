@@ -347,24 +347,8 @@ class DistilBertEmbedder(
         _models.as_text_list(X, estimator=self)
         _check_feature_names(self, X, reset=True)
         self.n_features_in_ = 1
-        if self.backend == "onnx":  # "auto" means the CPU and float32 here, GPU or not
-            chosen = "cpu" if _models.is_auto_device(self.device) else self.device
-            device = _models.resolve_device(chosen)
-            if device.type != "cpu":
-                raise ValueError(
-                    f"backend='onnx' runs on the CPU only; got device={self.device!r} "
-                    "(use device='cpu' or 'auto', or backend='torch')"
-                )
-            if str(_models.resolve_dtype(self.dtype, device)) != "torch.float32":
-                raise ValueError(
-                    f"backend='onnx' computes in float32; got dtype={self.dtype!r} "
-                    "(use dtype='float32' or 'auto', or backend='torch')"
-                )
-            if importlib.util.find_spec("onnxruntime") is None:
-                raise ImportError(
-                    "backend='onnx' needs the onnxruntime package; install it with "
-                    "`pip install skbucket[onnx]`"
-                )
+        if self.backend == "onnx":
+            self._check_onnx_settings()
         else:
             _models.resolve_dtype(self.dtype, _models.resolve_device(self.device))  # validate
         config = _models.load_pretrained("AutoConfig", self.model)
@@ -377,6 +361,28 @@ class DistilBertEmbedder(
     @property
     def _n_features_out(self):
         return self.hidden_size_
+
+    def _check_onnx_settings(self) -> None:
+        """``backend="onnx"`` runs on the CPU in float32 (``"auto"`` means those, GPU or not):
+        checked at fit and again at transform, for a ``device`` or ``dtype`` set after fit
+        (the ONNX session ran on the CPU in float32 whatever they said)."""
+        chosen = "cpu" if _models.is_auto_device(self.device) else self.device
+        device = _models.resolve_device(chosen)
+        if device.type != "cpu":
+            raise ValueError(
+                f"backend='onnx' runs on the CPU only; got device={self.device!r} "
+                "(use device='cpu' or 'auto', or backend='torch')"
+            )
+        if str(_models.resolve_dtype(self.dtype, device)) != "torch.float32":
+            raise ValueError(
+                f"backend='onnx' computes in float32; got dtype={self.dtype!r} "
+                "(use dtype='float32' or 'auto', or backend='torch')"
+            )
+        if importlib.util.find_spec("onnxruntime") is None:
+            raise ImportError(
+                "backend='onnx' needs the onnxruntime package; install it with "
+                "`pip install skbucket[onnx]`"
+            )
 
     def transform(self, X):
         """Embed texts.
@@ -395,6 +401,8 @@ class DistilBertEmbedder(
         # parameters set after fit (pooling="max") would otherwise run as another setting
         # under a cache key that names this one
         validate_params_in_use(self)
+        if self.backend == "onnx":
+            self._check_onnx_settings()
         texts = _models.as_text_list(X, estimator=self)
         _check_feature_names(self, X, reset=False)
         if not texts:

@@ -827,9 +827,13 @@ def test_unknown_backend_names_the_allowed_values():
         ({"device": "cuda"}, "CUDA is not available|backend='onnx' runs on the CPU only"),
     ],
 )
-def test_onnx_backend_refuses_settings_it_cannot_honour(params, match):
+def test_onnx_backend_refuses_settings_it_cannot_honour(params, match, onnx_dir):
     with pytest.raises((ValueError, RuntimeError), match=match):
         tiny(backend="onnx", **params).fit(TEXTS)
+    # set after fit too: the ONNX session ran on the CPU in float32 whatever they said
+    est = tiny(backend="onnx").fit(TEXTS).set_params(**params)
+    with pytest.raises((ValueError, RuntimeError), match=match):
+        est.transform(TEXTS)
 
 
 @pytest.mark.parametrize("device", ["auto", "AUTO", None])

@@ -89,11 +89,21 @@ def test_resolve_dtype(monkeypatch):
     assert resolve_dtype(torch.bfloat16) is torch.bfloat16
     with pytest.raises(ValueError, match="dtype must be"):
         resolve_dtype("float8")
-    monkeypatch.setattr(_models, "resolve_device", lambda device: torch.device("cuda"))
+    # on CUDA: bfloat16 where the device computes in it natively (Ampere on), else float16;
+    # is_bf16_supported() says True on a T4 (emulated) and asks about the current device
+    monkeypatch.setattr(_models, "resolve_device", lambda device: torch.device(device))
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
-    assert resolve_dtype("auto", "cuda") is torch.bfloat16
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
-    assert resolve_dtype("auto", "cuda") is torch.float16
+    cards = {0: (7, 5), 1: (8, 0)}  # a T4 beside an A100
+    asked = []
+
+    def capability(device=None):
+        asked.append(device)
+        return cards[device.index or 0]
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", capability)
+    assert resolve_dtype("auto", "cuda:0") is torch.float16
+    assert resolve_dtype("auto", "cuda:1") is torch.bfloat16
+    assert [d.index for d in asked] == [0, 1]  # the device asked for, not the current one
 
 
 @pytest.mark.parametrize("device", ["cpu", "auto", None])
@@ -116,6 +126,26 @@ def test_dtype_key_asks_torch_for_other_devices(monkeypatch):
         _models.dtype_key("float32", "cuda")
     with pytest.raises(ValueError, match="dtype must be"):
         _models.dtype_key("float8", "cpu")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="decided from Linux /dev")
+@pytest.mark.parametrize(
+    ("files", "only_cpu"),
+    [
+        ([], True),
+        (["/dev/nvidia0"], False),
+        (["/dev/nvhost-ctrl-gpu"], False),  # a Jetson: no /dev/nvidia* (the key was float32,
+        (["/dev/nvmap"], False),  # torch then picked bfloat16 and the captioner refused)
+        (["/dev/kfd"], False),
+    ],
+)
+def test_only_cpu_possible_reads_the_gpu_device_files(monkeypatch, files, only_cpu):
+    import fnmatch
+
+    monkeypatch.setattr(
+        _models.glob, "glob", lambda pattern: [f for f in files if fnmatch.fnmatch(f, pattern)]
+    )
+    assert _models._only_cpu_possible() is only_cpu
 
 
 def test_only_cpu_possible_agrees_with_torch():
