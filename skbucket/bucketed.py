@@ -239,6 +239,13 @@ def _string_columns(X, limit=10):
     return found
 
 
+def _fixed_columns(X, columns):
+    """``columns`` as fit uses it for good: a callable (``make_column_selector``) is asked once,
+    on the training ``X``, as ``ColumnTransformer`` does; asked again at predict, a batch whose
+    numeric column is all missing (object dtype) lost that column and the fitted model failed."""
+    return columns(X) if callable(columns) else columns
+
+
 def _select_columns(X, columns, param):
     """The part of ``X`` that ``columns`` picks (ColumnTransformer-style column spec)."""
     if columns is None:
@@ -775,7 +782,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         (one 1-D column, e.g. for a text vectorizer), a list of names or ints, a slice,
         a boolean mask, or a callable such as
         :func:`~sklearn.compose.make_column_selector` that returns one of those from
-        ``X``. E.g. ``classifier_columns="prompt"`` with a text classifier and
+        ``X`` (asked once, on the training ``X``; predict reads the columns it chose).
+        E.g. ``classifier_columns="prompt"`` with a text classifier and
         ``regressor_columns=make_column_selector(dtype_include="number")``. A spec
         that selects nothing or a missing column raises ValueError.
 
@@ -1289,11 +1297,13 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 y, buckets, sample_weight = y[idx], buckets[idx], sample_weight[idx]
         weights = sample_weight if weighted else np.ones_like(y)
 
-        X_clf = _select_columns(X, self.classifier_columns, "classifier_columns")
-        X_reg = _select_columns(X, self.regressor_columns, "regressor_columns")
+        clf_spec = _fixed_columns(X, self.classifier_columns)
+        reg_spec = _fixed_columns(X, self.regressor_columns)
+        X_clf = _select_columns(X, clf_spec, "classifier_columns")
+        X_reg = _select_columns(X, reg_spec, "regressor_columns")
         kept = idx if weighted and not keep.all() else None  # rows of the user's X, by position
-        clf_cols = _column_origin(X, self.classifier_columns)
-        reg_cols = _column_origin(X, self.regressor_columns)
+        clf_cols = _column_origin(X, clf_spec)
+        reg_cols = _column_origin(X, reg_spec)
 
         # 1. the router
         present = np.unique(buckets)
@@ -1339,7 +1349,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         y_fit = y if funcs is None else self._transformed_targets(funcs, y)
         counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
         mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
-        own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size]
+        # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight
+        own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - 1e-9)]
         regressors, fallback = {}, {}
         for k in own:
             rows = np.flatnonzero(buckets == k)
@@ -1401,8 +1412,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         self.n_buckets_ = n_buckets
         # what the fitted parts were fit on, used by predict whatever set_params does later
         self._target_funcs_ = funcs
-        self._classifier_columns_ = self.classifier_columns
-        self._regressor_columns_ = self.regressor_columns
+        self._classifier_columns_ = clf_spec
+        self._regressor_columns_ = reg_spec
         return self
 
     def _transformed_targets(self, funcs, y):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
@@ -39,6 +40,7 @@ from .bucketed import (
     _column_origin,
     _fit_kwargs,
     _fit_router,
+    _fixed_columns,
     _is_dataframe,
     _routed_fit_params,
     _select_columns,
@@ -87,7 +89,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     known_columns, unseen_columns : column spec, default=None
         The columns each classifier reads (a column name, a list of them, integer positions,
         a slice, a boolean mask or a callable such as
-        :func:`~sklearn.compose.make_column_selector`); ``None``: every column of ``X``.
+        :func:`~sklearn.compose.make_column_selector`, asked once, on the training ``X``);
+        ``None``: every column of ``X``.
     count_column : str or int, default="inferred_company_count"
         The column whose 0 (or missing) value marks a new account: a name for a DataFrame,
         an integer position for an array. It must be numeric.
@@ -222,6 +225,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     f"{X.shape[1]} columns; give an integer position (or pass a DataFrame)."
                 )
             values = np.asarray(X.iloc[:, col] if _is_dataframe(X) else X[:, col])
+        if values.dtype == object:  # pd.NA (a nullable column made object) is missing too
+            values = np.array([np.nan if v is pd.NA else v for v in values], dtype=object)
         try:
             values = values.astype(np.float64)
         except (TypeError, ValueError) as exc:
@@ -270,11 +275,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         classes = np.unique(y)
         routed = _routed_fit_params(self, sample_weight, ("known", "unseen"))
-        fitted = {}
+        fitted, specs = {}, {}
         for role in ("known", "unseen"):
             est = clone(getattr(self, role))
             _check_classifier(role, est)
-            spec = getattr(self, f"{role}_columns")
+            spec = specs[role] = _fixed_columns(X, getattr(self, f"{role}_columns"))
             Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
             origin = (None, _column_origin(X, spec))
@@ -289,11 +294,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # assign the fitted state only once both classifiers are fit
         self.classes_ = classes
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]
-        self._columns_ = {
-            "known": self.known_columns,
-            "unseen": self.unseen_columns,
-            "count": self.count_column,
-        }
+        self._columns_ = {**specs, "count": self.count_column}
         return self
 
     def __sklearn_is_fitted__(self):

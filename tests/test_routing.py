@@ -60,6 +60,45 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_pd_na_counts_in_an_object_or_string_column_are_new_accounts(dtype):
+    # documented: a missing count is a new account; pd.NA (an Int64 column made object, a
+    # string column) was "must be numeric ... holds <NA>"
+    X = pd.DataFrame({"n": [3.0, 0.0, 5.0, 0.0], "t": [1.0, 2.0, 3.0, 4.0]})
+    router = AccountRouter(
+        known=DecisionTreeClassifier(random_state=0),
+        unseen=LogisticRegression(),
+        count_column="n",
+        known_columns=["t"],
+        unseen_columns=["t"],
+    ).fit(X, [0, 0, 1, 1])
+    odd = pd.DataFrame({"n": pd.Series([4, pd.NA, 0], dtype=dtype), "t": [2.0, 2.0, 2.0]})
+    plain = pd.DataFrame({"n": [4.0, np.nan, 0.0], "t": [2.0, 2.0, 2.0]})
+    assert_array_equal(router.predict_proba(odd), router.predict_proba(plain))
+
+
+def test_a_column_selector_is_asked_once_at_fit_as_in_column_transformer():
+    # asked again at predict, a batch whose numeric column is all missing (object dtype) lost
+    # that column: "feature names should match those that were passed during fit"
+    from sklearn.compose import make_column_selector
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"n": rng.integers(0, 3, 40).astype(float), "a": rng.normal(size=40)})
+    X["b"], X["t"] = rng.normal(size=40), "text"
+    y = (X["a"] > 0).astype(int)
+    numbers = make_column_selector(dtype_include="number")
+    router = AccountRouter(
+        known=DecisionTreeClassifier(random_state=0),
+        unseen=DecisionTreeClassifier(random_state=0),
+        count_column="n",
+        known_columns=numbers,
+        unseen_columns=numbers,
+    ).fit(X, y)
+    one = pd.DataFrame([{"n": 1.0, "a": 0.5, "b": None, "t": "x"}])
+    assert one["b"].dtype == object
+    assert router.predict_proba(one).shape == (1, 2)
+
+
 def test_nan_counts_in_an_array_are_new_accounts_and_nan_elsewhere_is_refused():
     # as for a DataFrame: a missing count means an account never seen in training
     X = np.array([[3.0, 1.0], [0.0, 2.0], [np.nan, 3.0], [5.0, 4.0], [2.0, 0.5], [np.nan, 2.5]])
