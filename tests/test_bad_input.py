@@ -710,7 +710,7 @@ case(
     lambda c: c.pb.transform(c.posts.iloc[:0]),
     Fallback(
         lambda r, c: assert_equal(r.shape, (0, 1)),
-        "an empty ``(0, 1)`` array (fit needs only the columns)",
+        "an empty ``(0, 1)`` array from ``transform`` (fit on zero posts is an error)",
     ),
 )
 case(
@@ -1111,7 +1111,8 @@ case(
     Raises(
         ValueError,
         r"n_splits=2 greater than the number of samples: n_samples=1",
-        "``ValueError`` from the cross-fitting: Cannot have number of splits n_splits=2 "
+        "``ValueError`` from the cross-fitting (``cv=2`` here; ``cv`` is 5 by default): "
+        "Cannot have number of splits n_splits=2 "
         "greater than the number of samples: n_samples=1",
     ),
 )
@@ -1134,7 +1135,7 @@ case(
     lambda c: c.pf.transform(c.posts.assign(username="never-seen-account")),
     Fallback(
         _check_unseen,
-        "documented: ``username_target`` is the global mean of the training target, "
+        "documented: ``username_target`` is the global mean of ``log1p(likes)`` in training, "
         "``username_count`` is 0; every other feature unchanged",
     ),
 )
@@ -1145,8 +1146,8 @@ case(
     lambda c: c.pf.transform(column(c.posts, "username", [None, np.nan])),
     Fallback(
         _check_unseen,
-        "documented: a missing account counts 0 and, unseen at fit, gets the global mean "
-        "target; every other feature unchanged",
+        "documented: a missing account counts 0 and, unseen at fit, gets the global mean of "
+        "``log1p(likes)``; every other feature unchanged",
     ),
 )
 case(
