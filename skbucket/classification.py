@@ -600,9 +600,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
             with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
                 for name, data in files.items():
-                    parts = Path(name).parts
+                    ok_name = isinstance(name, str) and "\x00" not in name
+                    parts = Path(name).parts if ok_name else ()
                     if (
                         not isinstance(data, bytes)
+                        or not ok_name
                         or Path(name).is_absolute()
                         or not parts
                         or ".." in parts

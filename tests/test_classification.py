@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -442,13 +443,15 @@ def test_pickle_stores_checkpoint_not_live_model(fitted):
     assert twin._checkpoint is None and "_rt_finetuned" in twin.__dict__  # rebuilt lazily
 
 
-def test_damaged_checkpoint_entry_is_refused(fitted):
+@pytest.mark.parametrize("name", ["../escape.txt", "/etc/x", 7, "a\x00b"])
+def test_damaged_checkpoint_entry_is_refused(fitted, name):
+    # a name that is no text, or holds a NUL, was a raw TypeError/ValueError
     clf, X, _ = fitted
     state = clf.__getstate__()
-    state["_checkpoint"] = {**state["_checkpoint"], "../escape.txt": b"x"}
+    state["_checkpoint"] = {**state["_checkpoint"], name: b"x"}
     twin = DistilBertClassifier.__new__(DistilBertClassifier)
     twin.__setstate__(state)
-    with pytest.raises(RuntimeError, match="invalid entry '../escape.txt'"):
+    with pytest.raises(RuntimeError, match=f"invalid entry {re.escape(repr(name))}"):
         twin.predict(X[:2])
 
 
