@@ -644,14 +644,27 @@ def _file_url_to_path(url: str, ref: Any) -> str:
     return urllib.request.url2pathname(parts.path)
 
 
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
 def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     try:
-        # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-            raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever:
+        # opened without blocking and checked on the open file (a stat first left a moment
+        # in which the path could become a FIFO)
+        fd = os.open(path, _OPEN_FLAGS)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
+            size = info.st_size
             if size > max_bytes:
                 raise MediaTooLargeError(
                     f"file has {size} bytes, more than max_bytes={max_bytes}", ref

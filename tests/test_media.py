@@ -699,6 +699,32 @@ def test_read_bytes_refuses_a_named_pipe_instead_of_blocking(tmp_path):
     assert not done["error"].transient
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_path_that_becomes_a_pipe_after_its_check_does_not_block(tmp_path, monkeypatch):
+    # the type was checked with a stat, then the path opened: swapped for a FIFO in between
+    # (here: a stat that still sees the old file), open() waited for a writer for ever
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    regular = os.stat(__file__)
+    real_stat = os.stat
+    monkeypatch.setattr(
+        os, "stat", lambda p, *a, **k: regular if str(p) == str(fifo) else real_stat(p, *a, **k)
+    )
+    done = {}
+
+    def read():
+        try:
+            read_bytes(fifo)
+        except MediaFetchError as exc:
+            done["error"] = exc
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "read_bytes is blocked on the pipe"
+    assert "not a regular file" in str(done["error"])
+
+
 def test_read_bytes_file_over_max_bytes(images):
     with pytest.raises(MediaTooLargeError, match="max_bytes=100") as info:
         read_bytes(images["good.jpg"], max_bytes=100)
