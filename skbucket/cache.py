@@ -461,7 +461,9 @@ class DiskCache:
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
                 self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
-                if exc.errno in _WHOLE_FOLDER_ERRNOS:  # the others would fail the same way
+                if exc.errno in _WHOLE_FOLDER_ERRNOS or (
+                    exc.errno in _DENIED_ERRNOS and not os.access(self.path, os.W_OK)
+                ):  # the others would fail the same way
                     return
                 # else one entry's path (a shard another user made 0755, a folder in the
                 # way): the other entries may still be stored
@@ -525,7 +527,7 @@ class DiskCache:
             return
         for file in self.path.glob(f"??/*{_SUFFIX}"):
             key = file.name[: -len(_SUFFIX)]
-            if self._is_key(key) and file.parent.name == key[:2] and os.path.isfile(file):
+            if self._is_key(key) and file.parent.name == key[:2] and _is_entry_file(file):
                 yield key
 
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
@@ -554,7 +556,7 @@ class DiskCache:
 
     def __contains__(self, key: object) -> bool:
         # a text that is no key is not in the cache (as for MemoryCache), not an error
-        return isinstance(key, str) and self._is_key(key) and os.path.isfile(self._file(key))
+        return isinstance(key, str) and self._is_key(key) and _is_entry_file(self._file(key))
 
     def __len__(self) -> int:
         return sum(1 for _ in self.keys())
@@ -568,10 +570,11 @@ class DiskCache:
 
 #: write failures that concern the whole folder, not one entry's path
 _WHOLE_FOLDER_ERRNOS = frozenset(
-    getattr(errno, name)
-    for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM")
-    if hasattr(errno, name)
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS") if hasattr(errno, name)
 )
+#: permission failures: the whole folder's when the cache folder itself cannot be written,
+#: else one shard's (one another user made 0755)
+_DENIED_ERRNOS = frozenset((errno.EACCES, errno.EPERM))
 #: the largest entry file read (a planted huge file is a miss, not a read of gigabytes)
 MAX_ENTRY_BYTES = 256 * 2**20
 _READ_FLAGS = (
@@ -581,6 +584,12 @@ _READ_FLAGS = (
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_BINARY", 0)
 )
+
+
+def _is_entry_file(path) -> bool:
+    """A regular file, not a link to one: what reads take for an entry (see
+    :func:`_read_entry_file`), so ``in``, ``keys()`` and ``len()`` agree with them."""
+    return os.path.isfile(path) and not os.path.islink(path)
 
 
 class _NotAnEntry(Exception):
@@ -594,7 +603,7 @@ def _read_entry_file(file: Path) -> bytes:
     try:
         fd = os.open(file, _READ_FLAGS)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:  # O_NOFOLLOW on a link
+        if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW on a link (EMLINK: BSD)
             raise _NotAnEntry("a symbolic link, not an entry file") from None
         raise
     try:
@@ -603,8 +612,16 @@ def _read_entry_file(file: Path) -> bytes:
             raise _NotAnEntry("not a regular file")
         if info.st_size > MAX_ENTRY_BYTES:
             raise _NotAnEntry(f"{info.st_size} bytes, more than an entry holds")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read(MAX_ENTRY_BYTES + 1)
+        # its size (+1, to see a file that grew), not MAX_ENTRY_BYTES: a buffered read of n
+        # bytes allocates n first (256 MiB per entry: slow, and a MemoryError under a cap)
+        chunks, left = [], info.st_size + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
     finally:
         os.close(fd)
 

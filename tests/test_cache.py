@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
 
 import numpy as np
@@ -194,15 +195,43 @@ def test_an_entry_path_holding_no_entry_file_is_a_miss_not_a_hang(tmp_path, capl
     disk._file("ab02").symlink_to("/dev/zero")
     DiskCache(tmp_path / "real").set_many({"ab03": "value"})
     disk._file("ab03").symlink_to(DiskCache(tmp_path / "real")._file("ab03"))
+    found = {}
     with caplog.at_level(logging.WARNING, logger="skbucket.cache"):
-        assert disk.get_many(keys) == {}
+        reader = threading.Thread(target=lambda: found.update(disk.get_many(keys)), daemon=True)
+        reader.start()
+        reader.join(30)  # a liveness bound: the old code never returned
+    assert not reader.is_alive(), "get_many is blocked on the FIFO"
+    assert found == {}
     assert "not a regular file" in caplog.text and "symbolic link" in caplog.text
     assert all(os.path.lexists(disk._file(key)) for key in keys)  # left where they are
+    # and the other ways of asking agree with the reads: none of them is an entry
+    assert "ab03" not in disk and list(disk.keys()) == [] and len(disk) == 0
 
 
 def test_one_entry_that_cannot_be_written_does_not_stop_the_others(tmp_path):
     disk = DiskCache(tmp_path)
     (tmp_path / "ab" / "ab01.skbc").mkdir(parents=True)  # a folder in one entry's way
+    with pytest.warns(CacheWarning, match="cannot be written"):
+        disk.set_many({"ab01": "x", "cd02": "y", "ef03": "z"})
+    assert disk.get_many(["ab01", "cd02", "ef03"]) == {"cd02": "y", "ef03": "z"}
+
+
+def test_a_shard_this_user_cannot_write_does_not_stop_the_others(tmp_path, monkeypatch):
+    # a shard another user made 0755 (as the module docs warn): EACCES for its entries only;
+    # the tests may run as root, so the refusal is made by hand
+    import errno
+
+    from skbucket import cache as cache_mod
+
+    real = cache_mod.new_file
+
+    def refusing(folder, prefix, suffix=""):
+        if os.path.basename(folder) == "ab":
+            raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+        return real(folder, prefix, suffix)
+
+    monkeypatch.setattr(cache_mod, "new_file", refusing)
+    disk = DiskCache(tmp_path)
     with pytest.warns(CacheWarning, match="cannot be written"):
         disk.set_many({"ab01": "x", "cd02": "y", "ef03": "z"})
     assert disk.get_many(["ab01", "cd02", "ef03"]) == {"cd02": "y", "ef03": "z"}
