@@ -11,17 +11,19 @@ from pathlib import Path
 
 
 def replace_atomically(path, write, what: str) -> Path:
-    """``write(tmp)`` to a temporary file beside ``path``, then rename it to ``path``.
+    """``write(fh)`` into a new temporary file beside ``path``, then rename it to ``path``.
 
-    The folder is created when missing. The temporary file gets a random name and is created
-    new (``O_EXCL``, never through a link: a name planted in a shared folder, say as a link to
-    another file of the user's, is never written through) with the mode any new file gets;
-    two processes writing the same ``path`` do not mix their bytes. When anything fails (a full disk, an
-    interrupt, an error inside ``write``) the temporary file is removed and ``path`` keeps its
-    old content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
-    as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
-    permissions (a private ``0600`` report stays private); a symbolic link is written through
-    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it.
+    ``fh`` is the temporary file, open for writing in binary mode: ``write`` writes to it and
+    never opens the file by its name, so a name swapped for a link after it was made (in a
+    folder others may write into) is never written through. The temporary file gets a random
+    name, is created new (``O_EXCL``, not through a link) with the mode any new file gets, and
+    two processes writing the same ``path`` do not mix their bytes. The folder is created
+    when missing. When anything fails (a full disk, an interrupt, an error inside ``write``)
+    the temporary file is removed and ``path`` keeps its old content; an ``OSError``,
+    including one creating the folder, is re-raised naming ``path`` as the ``what`` it was to
+    be ("model file", "report"). A file replaced keeps its permissions (a private ``0600``
+    report stays private); a symbolic link is written through to its target; a ``path`` that
+    is a folder is an ``IsADirectoryError`` naming it.
     """
     path = Path(path)
     if not path.name or path.name in (".", ".."):
@@ -35,11 +37,21 @@ def replace_atomically(path, write, what: str) -> Path:
     tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _new_file_beside(target)
-        write(tmp)
-        # a file replaced keeps its permissions (a file system without them: as before)
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        fd, tmp = new_file(target.parent, f".{target.name}.", ".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            ours = os.fstat(fh.fileno())
+            # a file replaced keeps its permissions (a file system without them: as before;
+            # no os.fchmod on Windows before Python 3.13, where the bits mean little)
+            if hasattr(os, "fchmod"):
+                with contextlib.suppress(OSError):
+                    os.fchmod(fh.fileno(), stat.S_IMODE(target.stat().st_mode))
+        now = os.lstat(tmp)
+        if (now.st_dev, now.st_ino) != (ours.st_dev, ours.st_ino):
+            tmp = None  # not ours to remove
+            raise FileExistsError(
+                errno.EEXIST, "the temporary file was replaced by someone else while written"
+            )
         os.replace(tmp, target)
     except BaseException as exc:
         if tmp is not None:
@@ -66,19 +78,12 @@ def new_file(folder, prefix: str, suffix: str = "") -> tuple[int, Path]:
     report, from the users they are shared with).
     """
     for _ in range(100):
-        path = Path(folder) / f"{prefix}{secrets.token_hex(8)}{suffix}"
+        path = Path(folder) / f"{prefix}{secrets.token_hex(6)}{suffix}"
         try:
             return os.open(path, _NEW_FILE_FLAGS, 0o666), path
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, f"no unused temporary file name in {str(folder)!r}")
-
-
-def _new_file_beside(target: Path) -> Path:
-    """An empty file of a random, unused name beside ``target`` (see :func:`new_file`)."""
-    fd, tmp = new_file(target.parent, f".{target.name}.", ".tmp")
-    os.close(fd)
-    return tmp
 
 
 def _naming(exc: OSError, prefix: str) -> OSError:

@@ -471,18 +471,17 @@ def save_model(estimator, path) -> Path:
 
     header = {"skbucket_model_file": MODEL_FILE_FORMAT, "versions": library_versions()}
     return replace_atomically(
-        path, lambda tmp: _write_model_file(tmp, header, estimator), "model file"
+        path, lambda fh: _write_model_file(fh, header, estimator), "model file"
     )
 
 
-def _write_model_file(path, header, estimator) -> None:
+def _write_model_file(fh, header, estimator) -> None:
     import pickle
 
     import joblib
 
-    with open(path, "wb") as fh:
-        pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        joblib.dump(estimator, fh)
+    pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    joblib.dump(estimator, fh)
 
 
 def _read_header(fh):
@@ -817,28 +816,31 @@ def cmd_predict(args) -> int:
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
     replace_atomically(
-        Path(args.output), lambda tmp: _write_csv(out, tmp, Path(args.output)), "predictions file"
+        Path(args.output), lambda fh: _write_csv(out, fh, Path(args.output)), "predictions file"
     )
     say(f"predictions written to {args.output}")
     return 0
 
 
-def _write_csv(frame, tmp: Path, path: Path) -> None:
-    """``frame`` as CSV into ``tmp``, gzip-compressed when ``path`` ends in ``.gz``; the gzip
-    header names ``path`` (``preds.csv``), not the temporary file, so ``gunzip -N`` restores
-    the right name."""
-    if not path.name.lower().endswith(".gz"):
-        frame.to_csv(tmp, index=False)
-        return
-    import gzip
+def _write_csv(frame, fh, path: Path) -> None:
+    """``frame`` as UTF-8 CSV into the binary file ``fh``, gzip-compressed when ``path`` ends
+    in ``.gz``; the gzip header names ``path`` (``preds.csv``), not the temporary file, so
+    ``gunzip -N`` restores the right name. ``fh`` is left open (its owner closes it)."""
     import io
 
-    with (
-        open(tmp, "wb") as raw,
-        gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=raw) as packed,
-        io.TextIOWrapper(packed, encoding="utf-8", newline="") as text,
-    ):
+    def write_text(binary) -> None:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         frame.to_csv(text, index=False)
+        text.flush()
+        text.detach()  # not close(): that would close ``binary``
+
+    if not path.name.lower().endswith(".gz"):
+        write_text(fh)
+        return
+    import gzip
+
+    with gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=fh) as packed:
+        write_text(packed)
 
 
 def cmd_evaluate(args) -> int:

@@ -249,11 +249,11 @@ def save(model, path, *, format="skops", key=None):
         raise PersistenceError("key= signs skops containers only, not joblib files.")
     _check_key(key)
 
-    def write(tmp):
+    def write(fh):
         if format == "joblib":
             import joblib
 
-            joblib.dump(model, tmp)
+            joblib.dump(model, fh)
             return
         payload = _skops_io().dumps(model)
         _check_loadable(payload)
@@ -267,7 +267,7 @@ def save(model, path, *, format="skops", key=None):
         }
         if key is not None:
             meta["signature"] = _signature(key, digest, meta)
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
             zf.writestr(_MODEL, payload)
 

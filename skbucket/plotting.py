@@ -70,8 +70,8 @@ class PlotInputError(ValueError):
 
 def require_matplotlib() -> None:
     """Raise an ``ImportError`` naming the extra to install when matplotlib is missing (the
-    plots, :func:`skbucket.report.write_report` and ``skbucket demo``/``report`` need it;
-    they check first, before any long work)."""
+    plots, :func:`skbucket.report.render_report` / ``write_report`` and ``skbucket demo`` /
+    ``report`` need it; the report and the commands check first, before any long work)."""
     try:
         import matplotlib  # noqa: F401
     except ImportError as exc:

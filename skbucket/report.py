@@ -405,6 +405,9 @@ def render_report(
     >>> page.count('<img src="data:image/png;base64,')
     4
     """
+    from skbucket.plotting import require_matplotlib
+
+    require_matplotlib()  # before the predictions (every image captioned), not after
     y_arr = np.asarray(y)
     # the features once for every quantity (the images are read, the texts embedded once)
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
@@ -497,7 +500,7 @@ def write_report(
 ):
     """Write the self-contained HTML report of ``estimator`` on ``(X, y)`` to ``path``.
 
-    The file is written to a temporary name beside ``path`` (one per process) and then
+    The file is written to a temporary file of a random name beside ``path`` and then
     renamed, so an interrupted or failed write (a full disk) never leaves a half-written
     report, keeps an existing report at ``path`` as it was, and leaves no temporary file
     behind. Parameters are those of :func:`render_report`, plus:
@@ -537,4 +540,4 @@ def write_report(
         config=config,
         group_column=group_column,
     )
-    return replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), "report")
+    return replace_atomically(path, lambda fh: fh.write(text.encode("utf-8")), "report")

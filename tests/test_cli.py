@@ -711,7 +711,8 @@ def test_model_from_an_incompatible_version_is_refused(workdir, model_file, caps
     header, model = read_model_file(model_file)
     header["versions"]["scikit-learn"] = "0.24.2"
     old = workdir / "old.joblib"
-    cli._write_model_file(old, header, model)
+    with open(old, "wb") as fh:
+        cli._write_model_file(fh, header, model)
     code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR
     assert "scikit-learn 0.24.2" in err and "incompatible" in err
@@ -749,7 +750,8 @@ def test_a_format_1_model_file_is_still_read(workdir, model_file, posts_csv, cap
     with pytest.raises(cli.CLIError, match="written with skbucket 0.0.1"):
         cli.load_model(old)
     newer = workdir / "format3.joblib"
-    cli._write_model_file(newer, {"skbucket_model_file": 3, "versions": {}}, model)
+    with open(newer, "wb") as fh:
+        cli._write_model_file(fh, {"skbucket_model_file": 3, "versions": {}}, model)
     with pytest.raises(
         cli.CLIError, match="uses model file format 3, this skbucket reads format 2"
     ):
@@ -760,7 +762,8 @@ def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, ca
     header, model = read_model_file(model_file)
     header["versions"] = None
     damaged = workdir / "damaged.joblib"
-    cli._write_model_file(damaged, header, model)
+    with open(damaged, "wb") as fh:
+        cli._write_model_file(fh, header, model)
     code, _, err = run(["evaluate", damaged, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR and "version record is damaged" in err
     assert len(err.strip().splitlines()) == 1

@@ -11,7 +11,7 @@ from skbucket.report import write_report
 
 
 def _write(text):
-    return lambda tmp: tmp.write_text(text)
+    return lambda fh: fh.write(text.encode())
 
 
 def test_writes_into_a_new_folder_and_replaces_an_old_file(tmp_path):
@@ -27,8 +27,8 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path
     path = tmp_path / "out.txt"
     path.write_text("old")
 
-    def half_then_fail(tmp):
-        tmp.write_text("half")
+    def half_then_fail(fh):
+        fh.write(b"half")
         raise failure
 
     with pytest.raises(type(failure)):
@@ -111,3 +111,37 @@ def test_a_link_planted_at_the_temporary_name_is_never_written_through(tmp_path)
     assert not (shared / "model.joblib").is_symlink()
     left = {p.name for p in shared.iterdir()} - {"out.txt", "model.joblib"}
     assert all(name.endswith(f".{os.getpid()}.tmp") for name in left)  # only the planted ones
+
+
+def test_a_temporary_file_swapped_for_a_link_while_written_is_never_written_through(
+    tmp_path, monkeypatch
+):
+    # the writers reopened the temporary file by name: swapped for a link between its creation
+    # and the write (a folder others may write into), the save overwrote the link's target
+    import os
+
+    from skbucket import _files
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    real = _files.new_file
+
+    def swapped(folder, prefix, suffix=""):
+        fd, path = real(folder, prefix, suffix)
+        os.unlink(path)
+        os.symlink(victim, path)  # what another user could do in that moment
+        return fd, path
+
+    monkeypatch.setattr(_files, "new_file", swapped)
+    out = tmp_path / "shared" / "model.joblib"
+    with pytest.raises(OSError, match="replaced by someone else"):
+        save_model([1, 2, 3], out)
+    from sklearn.linear_model import LinearRegression
+
+    model = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(OSError, match="replaced by someone else"):
+        write_report(model, [[0.0], [1.0]], [0.0, 1.0], tmp_path / "shared" / "r.html")
+    with pytest.raises(OSError, match="replaced by someone else"):
+        skio.save(model, tmp_path / "shared" / "m.skbucket")
+    assert victim.read_text() == "precious"
+    assert not out.exists()

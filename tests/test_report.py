@@ -69,18 +69,30 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(
 ):
     import errno
     import os
-    from pathlib import Path
 
     X, y, dates = data
     path = tmp_path / "report.html"
     path.write_text("the old report", encoding="utf-8")
 
-    def full_disk(self, *args, **kwargs):
-        with open(self, "w") as fh:
-            fh.write("<html>half a rep")
-        raise OSError(errno.ENOSPC, "No space left on device")
+    class FullDisk:  # the temporary file takes 16 bytes, then the disk is full
+        def __init__(self, fh):
+            self.fh = fh
 
-    monkeypatch.setattr(Path, "write_text", full_disk)
+        def write(self, data):
+            self.fh.write(data[:16])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.fh.__exit__(*exc)
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: FullDisk(real_fdopen(fd, *a, **k)))
     with pytest.raises(OSError, match=r"cannot write the report .*report\.html.*No space left"):
         write_report(model, X, y, path, dates=dates)
     monkeypatch.undo()
