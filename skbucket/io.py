@@ -67,6 +67,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import pickle
@@ -270,6 +271,15 @@ def save(model, path, *, format="skops", key=None):
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
             zf.writestr(_MODEL, payload)
+            packed = zf.getinfo(_MODEL).compress_size
+        if _looks_like_a_bomb(len(payload), packed):
+            # a model that packs like a zip bomb (millions of zero weights) would be refused
+            # by load: stored unpacked instead (a large file, but one that loads)
+            fh.seek(0)
+            fh.truncate()
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
+                zf.writestr(_MODEL, payload, compress_type=zipfile.ZIP_STORED)
 
     return replace_atomically(path, write, "model file")
 
@@ -385,7 +395,7 @@ def _open_container(path):
                         f"{path}: expected exactly the members {sorted(_MEMBERS)}, found "
                         f"{names}; refusing to load a modified container."
                     )
-                _check_sizes(path, zf)
+                _check_sizes(path, zf.infolist())
                 try:
                     meta = json.loads(zf.read(_META).decode("utf-8"))
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -419,22 +429,45 @@ _BOMB_BYTES = 64 << 20
 _BOMB_RATIO = 100
 
 
-def _check_sizes(path, zf) -> None:
-    """Refuse members whose declared size no container of ours has, before unpacking them
-    (zipfile unpacks at most the declared size, and fails on a member that lies about it)."""
-    for info in zf.infolist():
-        ratio = info.file_size / max(info.compress_size, 1)
+def _looks_like_a_bomb(size: int, packed: int) -> bool:
+    return size > _BOMB_BYTES and size / max(packed, 1) > _BOMB_RATIO
+
+
+def _check_sizes(path, infos) -> None:
+    """Refuse members whose declared size no file :func:`save` writes has, before unpacking
+    them (zipfile unpacks at most the declared size, and fails on a member that lies about
+    it): the container's, and the skops archive's inside it (see :func:`_check_payload`)."""
+    for info in infos:
         if info.filename == _META and info.file_size > _MAX_META_BYTES:
             raise TamperedFileError(
                 f"{path}: {_META} unpacks to {info.file_size} bytes; a skbucket container's "
                 f"holds a few hundred; refusing to read it."
             )
-        if info.file_size > _BOMB_BYTES and ratio > _BOMB_RATIO:
+        if _looks_like_a_bomb(info.file_size, info.compress_size):
             raise TamperedFileError(
                 f"{path}: {info.filename} unpacks to {info.file_size} bytes from "
-                f"{info.compress_size} ({ratio:.0f} times), which no saved model does; "
-                "refusing to unpack it (a zip bomb?)."
+                f"{info.compress_size} ({info.file_size / max(info.compress_size, 1):.0f} "
+                "times), which no model save() writes does; refusing to unpack it (a zip bomb?)."
             )
+
+
+def _check_payload(payload) -> None:
+    """The skops data is a zip archive too: its members are checked like the container's
+    before skops unpacks them (a 2 KB file whose skops archive held a 200 MB array of zeros
+    passed the container's check and took 772 MB; save() writes skops' archive unpacked)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as inner:
+            infos = inner.infolist()
+    except _DAMAGED:  # not a zip: skops says what is wrong with it
+        return
+    _check_sizes("the skops data", infos)
+    size = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if _looks_like_a_bomb(size, packed):
+        raise TamperedFileError(
+            f"the skops data unpacks to {size} bytes in all from {packed}, which no model "
+            "save() writes does; refusing to unpack it (a zip bomb?)."
+        )
 
 
 def _file_kind(path):
@@ -566,6 +599,7 @@ def get_untrusted_types(path):
 
 
 def _untrusted(payload):
+    _check_payload(payload)
     try:
         types = _skops_io().get_untrusted_types(data=payload)
     except _DAMAGED as exc:  # a plain skops file has no digest: damage shows up here

@@ -287,6 +287,40 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, data):
     assert peak < 20 << 20, peak
 
 
+def test_a_model_that_packs_like_a_zip_bomb_still_loads(tmp_path):
+    # 9 million zero weights pack 1,000 times: saved, then refused by load's bomb check
+    from sklearn.linear_model import Lasso
+
+    model = Lasso().fit([[0.0], [1.0]], [0.0, 1.0])
+    model.coef_ = np.zeros(9_000_000)
+    path = skio.save(model, tmp_path / "sparse.skbucket")
+    assert skio.load(path).coef_.shape == (9_000_000,)
+
+
+def test_a_zip_bomb_inside_the_skops_data_is_refused(tmp_path, data):
+    # skops' own archive can be deflated: a 2 KB file held a 200 MB array of zeros and passed
+    # the container's check; the digest is no signature, so anyone can make such a file
+    import hashlib
+    import zipfile
+
+    X, y = data
+    inner = skops.io.dumps(np.zeros(100 << 17), compression=zipfile.ZIP_DEFLATED)  # 100 MB
+    path = skio.save(Ridge().fit(X, y), tmp_path / "ok.skbucket")
+
+    def fix_digest(meta):
+        meta = json.loads(meta)
+        meta["sha256"] = hashlib.sha256(inner).hexdigest()
+        return json.dumps(meta).encode()
+
+    bomb = _rewrite(
+        path, tmp_path / "bomb.skbucket", replace={"model.skops": inner, "meta.json": fix_digest}
+    )
+    assert bomb.stat().st_size < 1 << 20
+    for call in (skio.load, skio.get_untrusted_types):
+        with pytest.raises(skio.TamperedFileError, match="skops data.*zip bomb"):
+            call(bomb)
+
+
 def test_hmac_key_detects_a_rewritten_digest(tmp_path, data):
     X, y = data
     model = Ridge().fit(X, y)
