@@ -128,8 +128,8 @@ class Blip2Captioner(
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         ``"auto"`` uses CUDA when available, then MPS, else the CPU.
     dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
-        ``"auto"`` is bfloat16 (or float16 where bf16 is unsupported) on CUDA and float32
-        elsewhere.
+        ``"auto"`` is bfloat16 on CUDA (float16 on GPUs before Ampere, which lack native
+        bfloat16) and float32 elsewhere.
     cache : None, bool, str, os.PathLike or cache object, default=None
         Where captions are kept (see :mod:`skbucket.cache`): ``None`` (or ``True``) the
         process-wide memory cache, a path a folder on disk (shared by processes; survives

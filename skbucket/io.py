@@ -335,10 +335,11 @@ def _skops_io():
         ) from exc
     import skops
 
-    if _release(getattr(skops, "__version__", "0")) < _release(_SKOPS_MIN):
+    installed = getattr(skops, "__version__", None) or metadata.version("skops")
+    if _release(installed) < _release(_SKOPS_MIN):
         # the pin is pip's; an environment built otherwise may hold an older one
         raise ImportError(
-            f"skops {skops.__version__} is installed; skbucket.io needs skops>={_SKOPS_MIN} "
+            f"skops {installed} is installed; skbucket.io needs skops>={_SKOPS_MIN} "
             "(older versions let trusted-looking types run code: CVE-2025-54412, "
             f"CVE-2025-54413): pip install --upgrade 'skops>={_SKOPS_MIN}'"
         )

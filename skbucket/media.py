@@ -654,9 +654,15 @@ _OPEN_FLAGS = (
 
 def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     try:
-        # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever:
-        # opened without blocking and checked on the open file (a stat first left a moment
-        # in which the path could become a FIFO)
+        # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever,
+        # and opening a device can act (/dev/ptmx makes a terminal): refused on a stat, then
+        # opened without blocking and checked again on the open file (the path may have
+        # become a FIFO in between)
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
         fd = os.open(path, _OPEN_FLAGS)
         with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fh.fileno())

@@ -121,7 +121,11 @@ class _PostColumns(ColumnTransformer):
         super().set_params(**params)
         config = getattr(self, "_sklearn_output_config", {}).get("transform")
         if config is not None:
-            self.set_output(transform=config)
+            # each transformer that can (set_output refuses the step as a whole when one
+            # cannot, e.g. a custom transformer without get_feature_names_out)
+            for _, transformer, _ in [*self.transformers, ("remainder", self.remainder, None)]:
+                if hasattr(transformer, "set_output"):
+                    transformer.set_output(transform=config)
         return self
 
 

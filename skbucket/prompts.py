@@ -548,7 +548,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
 # (dateutil) reads "GMT+2" the POSIX way, as 2 hours *behind* UTC, the opposite of what such
 # dates mean; written as a plain "+0200" it reads the offset as everyone means it.
 _NAMED_OFFSET = re.compile(
-    r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)(?:\s*\([A-Za-z][A-Za-z .]*\))?"
+    r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)(?:\s*\([^()\d]*\))?"
 )
 
 

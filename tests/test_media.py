@@ -683,20 +683,9 @@ def test_read_bytes_missing_file_and_directory(tmp_path):
 def test_read_bytes_refuses_a_named_pipe_instead_of_blocking(tmp_path):
     fifo = tmp_path / "photo.jpg"
     os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
-    done = {}
-
-    def read():
-        try:
-            read_bytes(fifo)
-        except MediaFetchError as exc:
-            done["error"] = exc
-
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    thread.join(30)  # a liveness bound: the old code never returned
-    assert not thread.is_alive(), "read_bytes is blocked on the pipe"
-    assert "not a regular file" in str(done["error"]) and str(fifo) in str(done["error"])
-    assert not done["error"].transient
+    error = _read_error_in_time(fifo)
+    assert "not a regular file" in str(error) and str(fifo) in str(error)
+    assert not error.transient
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
@@ -710,11 +699,17 @@ def test_a_path_that_becomes_a_pipe_after_its_check_does_not_block(tmp_path, mon
     monkeypatch.setattr(
         os, "stat", lambda p, *a, **k: regular if str(p) == str(fifo) else real_stat(p, *a, **k)
     )
+    assert "not a regular file" in str(_read_error_in_time(fifo))
+
+
+def _read_error_in_time(path) -> MediaFetchError:
+    """The error ``read_bytes(path)`` raises, asked on a thread with a liveness bound (a read
+    blocked on a pipe never returns)."""
     done = {}
 
     def read():
         try:
-            read_bytes(fifo)
+            read_bytes(path)
         except MediaFetchError as exc:
             done["error"] = exc
 
@@ -722,7 +717,19 @@ def test_a_path_that_becomes_a_pipe_after_its_check_does_not_block(tmp_path, mon
     thread.start()
     thread.join(30)
     assert not thread.is_alive(), "read_bytes is blocked on the pipe"
-    assert "not a regular file" in str(done["error"])
+    return done["error"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="a POSIX device file")
+def test_a_device_is_refused_without_being_opened(monkeypatch):
+    # opening a device can act (/dev/ptmx makes a terminal, a watchdog arms): refused on its
+    # stat, as before the open-then-check change
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: (opened.append(p), real_open(p, *a, **k))[1])
+    with pytest.raises(MediaFetchError, match="not a regular file"):
+        read_bytes("/dev/null")
+    assert "/dev/null" not in [str(p) for p in opened]
 
 
 def test_read_bytes_file_over_max_bytes(images):

@@ -249,6 +249,24 @@ def test_feature_steps_put_in_by_set_params_or_a_grid_give_pandas_columns(tiny, 
         error_score="raise",
     ).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    # a transformer without set_output can still be put in (set_output on the whole step
+    # refused it: "Unable to configure output")
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    class Doubler(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return np.asarray(X, dtype=float) * 2
+
+    from sklearn.compose import ColumnTransformer
+
+    from skbucket.pipeline import _PostColumns
+
+    step = _PostColumns([("double", PostFeatures(random_state=0), ["content"])])
+    step.set_output(transform="pandas").set_params(double=Doubler())
+    assert isinstance(step, ColumnTransformer) and type(step.transformers[0][1]) is Doubler
 
 
 def test_joblib_round_trip_in_a_fresh_process(tiny, posts, tmp_path):

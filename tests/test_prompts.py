@@ -375,7 +375,7 @@ def test_an_offset_written_after_gmt_or_utc_is_ahead_of_utc_as_written():
     # Date.toString() dates came out 4 hours off (10 for UTC-5), hour and weekday features too
     dates = [
         "Sat Dec 12 2020 10:00:00 GMT+0200 (CEST)",
-        "Sat Dec 12 2020 10:00:00 GMT+0200 (Central European Summer Time)",
+        "Sat Dec 12 2020 10:00:00 GMT+0200 (Mitteleuropäische Sommerzeit)",
         "2020-12-12 10:00:00 GMT+02:00",
         "2020-12-12 10:00 UTC+2",
         "2020-12-12 10:00 +0200",
