@@ -63,6 +63,14 @@ def replace_atomically(path, write, what: str) -> Path:
     return path
 
 
+#: opening a file to read without blocking (a FIFO or a device would block ``open``; the
+#: caller checks what it opened with ``os.fstat``)
+READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 _NEW_FILE_FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 )

@@ -68,8 +68,8 @@ A disk cache is never pruned: it grows by one entry per distinct input, model an
 embeddings about 26 MB of files, 60 MB on a file system with 4 KB blocks). Entries are
 independent files, so deleting the folder, or any of its files (entries written over 30 days
 ago: ``find CACHE -name '*.skbc' -mtime +30 -delete``), is safe at any time: a deleted entry
-is a miss that is computed again. The
-memory layer is bounded by bytes; ``process_memory_cache().clear()`` empties it.
+is a miss that is computed again. The memory layer is bounded by bytes;
+``process_memory_cache().clear()`` empties it.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._files import new_file
+from ._files import READ_FLAGS, new_file
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -577,13 +577,7 @@ _WHOLE_FOLDER_ERRNOS = frozenset(
 _DENIED_ERRNOS = frozenset((errno.EACCES, errno.EPERM))
 #: the largest entry file read (a planted huge file is a miss, not a read of gigabytes)
 MAX_ENTRY_BYTES = 256 * 2**20
-_READ_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
+_READ_FLAGS = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 
 
 def _is_entry_file(path) -> bool:

@@ -66,6 +66,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._files import READ_FLAGS
+
 __all__ = [
     "IMAGE_FORMATS",
     "ImageFetcher",
@@ -644,14 +646,6 @@ def _file_url_to_path(url: str, ref: Any) -> str:
     return urllib.request.url2pathname(parts.path)
 
 
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
 def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     try:
         # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever,
@@ -663,7 +657,7 @@ def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
             raise IsADirectoryError(path)
         if not stat.S_ISREG(mode):
             raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, READ_FLAGS)
         with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fh.fileno())
             if stat.S_ISDIR(info.st_mode):
