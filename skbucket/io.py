@@ -268,18 +268,19 @@ def save(model, path, *, format="skops", key=None):
         }
         if key is not None:
             meta["signature"] = _signature(key, digest, meta)
-        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
-            zf.writestr(_MODEL, payload)
-            packed = zf.getinfo(_MODEL).compress_size
-        if _looks_like_a_bomb(len(payload), packed):
+
+        def write_zip(model_compression) -> int:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
+                zf.writestr(_MODEL, payload, compress_type=model_compression)
+                return zf.getinfo(_MODEL).compress_size
+
+        if _looks_like_a_bomb(len(payload), write_zip(zipfile.ZIP_DEFLATED)):
             # a model that packs like a zip bomb (millions of zero weights) would be refused
             # by load: stored unpacked instead (a large file, but one that loads)
             fh.seek(0)
             fh.truncate()
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(_META, json.dumps(meta, indent=2, sort_keys=True))
-                zf.writestr(_MODEL, payload, compress_type=zipfile.ZIP_STORED)
+            write_zip(zipfile.ZIP_STORED)
 
     return replace_atomically(path, write, "model file")
 
