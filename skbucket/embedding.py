@@ -200,9 +200,9 @@ class DistilBertEmbedder(
         excluded, as sentence-transformers does); ``"cls"``: the first token's vector.
     batch_size : int, default=32
         Most texts per forward pass. Texts are sorted by length (longest first); each is
-        padded to its own length rounded up to a multiple of 8
-        tokens (at most ``max_length``), and a batch holds
-        texts of one padded length only, so a text's vector does not depend on its batch.
+        padded to its own length rounded up to a multiple of 8 tokens (at most
+        ``max_length``), and a batch holds texts of one padded length only, so a text's
+        vector does not depend on its batch.
     max_length : int, default=512
         Longest input in tokens (special tokens included); longer texts are truncated. Must
         not exceed the model's ``max_position_embeddings``.
@@ -227,8 +227,8 @@ class DistilBertEmbedder(
         Precision of the model weights. ``"float32"`` is the exact mode. ``"bfloat16"`` is
         the fast mode: on a CPU with AVX512-BF16 it was 2.5-2.8x as fast as the exact mode
         (2.9-3.2x sentence-transformers; two runs on 3,000 real posts on a 2-core CPU; not
-        measured on GPUs, where bfloat16 is usually faster too), with a cosine to the exact mode of about 0.9999 (min
-        0.999899, mean 0.999957 on those posts; see
+        measured on GPUs, where bfloat16 is usually faster too), with a cosine to the exact
+        mode of about 0.9999 (min 0.999899, mean 0.999957 on those posts; see
         ``benchmarks/bench_embedding.py``); on CPUs without native bf16 it can be slower.
         ``"float16"`` is for GPUs. ``"auto"``: bf16 (or fp16) on CUDA, float32 elsewhere.
         The output is always float32. ``backend="onnx"`` needs ``"float32"`` or ``"auto"``.
