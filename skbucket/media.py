@@ -646,24 +646,24 @@ def _file_url_to_path(url: str, ref: Any) -> str:
     return urllib.request.url2pathname(parts.path)
 
 
+def _check_regular(mode: int, path: str, ref: Any) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
+
+
 def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     try:
         # a FIFO, a socket or a device (/dev/stdin) would block open() or read() for ever,
         # and opening a device can act (/dev/ptmx makes a terminal): refused on a stat, then
         # opened without blocking and checked again on the open file (the path may have
         # become a FIFO in between)
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(path)
-        if not stat.S_ISREG(mode):
-            raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
+        _check_regular(os.stat(path).st_mode, path, ref)
         fd = os.open(path, READ_FLAGS)
         with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fh.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise IsADirectoryError(path)
-            if not stat.S_ISREG(info.st_mode):
-                raise MediaFetchError("not a regular file (a pipe, socket or device)", ref)
+            _check_regular(info.st_mode, path, ref)
             size = info.st_size
             if size > max_bytes:
                 raise MediaTooLargeError(
