@@ -467,8 +467,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
     ``9999-12-31`` placeholder, and text that pandas would date by the clock: ``"now"``,
-    ``"today"``, a time without a date or with only a year) gives ``NaT``; :class:`PromptBuilder` prints
-    ``unknown`` for it.
+    ``"today"``, a time without a date or with only a year) gives ``NaT``;
+    :class:`PromptBuilder` prints ``unknown`` for it.
     See :func:`day_month_conflict` for columns whose day/month order contradicts
     ``dayfirst``.
 
