@@ -251,6 +251,20 @@ def resolve_device(device: Any = "auto"):
     raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}")
 
 
+def _device_key(dev: Any) -> str:
+    """The registry's name for a resolved device: ``"cuda"``, ``"cuda:0"`` and ``0`` name the
+    same GPU when it is the current one, so they share one loaded model (a BLIP-2 loaded twice
+    holds twice its ~7 GB on the same card)."""
+    if dev is None:
+        return "None"
+    if dev.type == "cuda" and dev.index is None:
+        torch = import_model_library("torch")
+        return f"cuda:{torch.cuda.current_device()}"
+    if dev.type == "mps":
+        return "mps"  # a single device: "mps" and "mps:0" are the same
+    return str(dev)
+
+
 _DTYPE_NAMES = {
     "float32": "float32",
     "fp32": "float32",
@@ -679,7 +693,7 @@ def load_pretrained(
         f"{getattr(factory, '__module__', '')}.{getattr(factory, '__qualname__', repr(factory))}",
         str(local.resolve()) if local is not None else model_str,
         revision,
-        str(dev),
+        _device_key(dev),
         str(tdtype),
         tuple(sorted((k, repr(v)) for k, v in kwargs.items())),
     )

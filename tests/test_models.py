@@ -202,6 +202,26 @@ def test_load_pretrained_reloads_a_folder_overwritten_in_place(tmp_path):
     assert not any(obj is first for _, obj in _models._REGISTRY.values())
 
 
+def test_load_pretrained_names_one_gpu_one_way(tmp_path, monkeypatch):
+    """The names "cuda", "cuda:0" and 0 are one card when it is the current one: one loaded
+    model, not three copies of a 7 GB BLIP-2 on it."""
+    import torch
+    from transformers import BertConfig
+
+    folder = tmp_path / "checkpoint"
+    BertConfig(hidden_size=8, num_attention_heads=2).save_pretrained(folder)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a two-GPU machine
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    first = load_pretrained("AutoConfig", folder, device="cuda")  # a config is never moved
+    assert load_pretrained("AutoConfig", folder, device="cuda:0") is first
+    assert load_pretrained("AutoConfig", folder, device=0) is first
+    assert load_pretrained("AutoConfig", folder, device=torch.device("cuda", 0)) is first
+    assert load_pretrained("AutoConfig", folder, device="cuda:1") is not first
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)  # another current card
+    assert load_pretrained("AutoConfig", folder, device="cuda") is not first
+
+
 def test_load_pretrained_missing_path_names_it(tmp_path):
     missing = tmp_path / "no-such-model"
     with pytest.raises(ModelNotAvailableError, match="does not exist") as info:
