@@ -14,7 +14,7 @@ model call everything is about doing the work once and never losing it:
   previous batch, and captioned in batches across rows by the shared runtime
   (:func:`skbucket._models.batched_map`);
 * each finished batch is written to the cache at once, keyed by image content + model
-  fingerprint + generation settings, so a rerun (also a new process, also after ``SIGKILL``
+  fingerprint + generation settings + a format version, so a rerun (also a new process, also after ``SIGKILL``
   or Ctrl-C) starts where the last one stopped.
 
 torch, transformers and Pillow are imported inside methods only.
@@ -60,6 +60,10 @@ CAPTION_SEPARATOR = " | "
 
 #: Threads that decode images and make their ``pixel_values`` while the model runs.
 _DECODE_THREADS = 2
+
+#: Part of every cache key: raise it when a change to how images are read or captioned (EXIF
+#: rotation, colour conversion, the prompt's form) would make earlier cached captions stale.
+_CACHE_FORMAT = 1
 
 #: Columns of :attr:`Blip2Captioner.errors_`.
 ERROR_COLUMNS = ["row", "position", "media", "kind", "error", "message"]
@@ -599,6 +603,7 @@ class Blip2Captioner(
         _models.resolve_hub_commit(self.model)  # a hub id not yet fetched: its commit first
         prefix = hash_key(
             type(self).__name__,
+            _CACHE_FORMAT,
             _models.model_fingerprint(self.model),
             self.prompt,
             int(self.max_new_tokens),

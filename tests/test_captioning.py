@@ -411,6 +411,20 @@ def test_cache_key_includes_generation_settings(blip2_path, images, generate_cal
     assert generate_calls == [1, 1, 1, 1]
 
 
+def test_cache_format_version_is_part_of_the_key(blip2_path, images, generate_calls, monkeypatch):
+    """Captions cached by a version that read or captioned images differently are not served
+    once the format version is raised."""
+    from skbucket import captioning
+
+    store = MemoryCache()
+    X = frame([str(images["gen1.jpg"])])
+    captioner(blip2_path, cache=store).fit_transform(X)
+    captioner(blip2_path, cache=store).fit_transform(X)  # cached
+    monkeypatch.setattr(captioning, "_CACHE_FORMAT", captioning._CACHE_FORMAT + 1)
+    captioner(blip2_path, cache=store).fit_transform(X)
+    assert generate_calls == [1, 1]
+
+
 # ---------------------------------------------------------------------------------------------
 # bad media: each gets its documented outcome
 # ---------------------------------------------------------------------------------------------
