@@ -14,8 +14,8 @@ model call everything is about doing the work once and never losing it:
   previous batch, and captioned in batches across rows by the shared runtime
   (:func:`skbucket._models.batched_map`);
 * each finished batch is written to the cache at once, keyed by image content + model
-  fingerprint + generation settings + a format version, so a rerun (also a new process, also after ``SIGKILL``
-  or Ctrl-C) starts where the last one stopped.
+  fingerprint + generation settings + a format version, so a rerun (also a new process, also
+  after ``SIGKILL`` or Ctrl-C) starts where the last one stopped.
 
 torch, transformers and Pillow are imported inside methods only.
 """
