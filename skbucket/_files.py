@@ -37,7 +37,8 @@ def replace_atomically(path, write, what: str) -> Path:
     tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = new_file(target.parent, f".{target.name}.", ".tmp")
+        # the name cut so the temporary one fits where the final one does (255 bytes)
+        fd, tmp = new_file(target.parent, f".{_short(target.name)}.", ".tmp")
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             ours = os.fstat(fh.fileno())
@@ -74,6 +75,15 @@ READ_FLAGS = (
 _NEW_FILE_FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 )
+
+
+def _short(name: str, limit: int = 200) -> str:
+    """``name`` cut to at most ``limit`` bytes in the file system's encoding (whole
+    characters), for a temporary file's name made from it."""
+    name = name[:limit]  # a character is at least one byte
+    while len(os.fsencode(name)) > limit:
+        name = name[:-1]
+    return name
 
 
 def new_file(folder, prefix: str, suffix: str = "") -> tuple[int, Path]:

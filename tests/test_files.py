@@ -22,6 +22,16 @@ def test_writes_into_a_new_folder_and_replaces_an_old_file(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["out.txt"]
 
 
+@pytest.mark.parametrize("name", ["p" * 246 + ".csv", "é" * 123 + ".csv"])  # 250 bytes
+def test_a_name_near_the_length_limit_is_written(tmp_path, name):
+    """The temporary file's longer name must not fail where the file's own name fits."""
+    path = tmp_path / name
+    replace_atomically(path, _write("one"), "file")
+    replace_atomically(path, _write("two"), "file")
+    assert path.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 @pytest.mark.parametrize("failure", [RuntimeError("boom"), KeyboardInterrupt()])
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path, failure):
     path = tmp_path / "out.txt"
