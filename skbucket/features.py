@@ -37,6 +37,7 @@ from .prompts import (
     _category_text,
     _is_missing,
     _not_unicode,
+    check_day_month,
     dates_seen,
     day_month_examples,
     parse_dates,
@@ -490,9 +491,15 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"({list(columns)}); name each column once."
                 )
         self._check_columns(X)
-        self.day_month_examples_ = (
-            () if self.date_column is None else day_month_examples(X[self.date_column])
-        )
+        self.day_month_examples_ = ()
+        if self.date_column is not None:
+            check_day_month(
+                X[self.date_column],
+                dayfirst=bool(self.dayfirst),
+                column=self.date_column,
+                error=PostFeaturesError,
+            )
+            self.day_month_examples_ = day_month_examples(X[self.date_column])
         self.dayfirst_ = bool(self.dayfirst)
         if self._setting("date_column") is not None and not self._some_date(
             X[self._setting("date_column")]

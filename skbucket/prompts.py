@@ -55,6 +55,7 @@ __all__ = [
     "PromptError",
     "day_month_conflict",
     "day_month_error",
+    "check_day_month",
     "dates_seen",
     "day_month_examples",
     "parse_dates",
@@ -442,6 +443,24 @@ def read_dates(
     ...
     ValueError: date column 'date' mixes day/month orders: ...
     """
+    check_day_month(values, dayfirst=dayfirst, column=column, error=error, prefix=prefix, seen=seen)
+    return parse_dates(values, dayfirst=dayfirst)
+
+
+def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, prefix="", seen=()):
+    """Raise ``error`` when ``values`` mix day/month orders (:func:`read_dates`' check, without
+    parsing the column: the readers' ``fit`` refuses such a column there, not at transform).
+
+    Parameters are those of :func:`read_dates`.
+
+    Examples
+    --------
+    >>> check_day_month(["2021-04-03", "13/04/2021"])
+    >>> check_day_month(["13/04/2021", "03/04/2021"])
+    Traceback (most recent call last):
+    ...
+    ValueError: date column 'date' mixes day/month orders: ...
+    """
     problem = _day_month_problem(values, dayfirst, column, tuple(seen))
     if problem is not None:
         conflict, remedy, now = problem
@@ -450,7 +469,6 @@ def read_dates(
         exc.suggested_dayfirst = (not dayfirst) if now else None
         exc.conflict = f"{prefix}{conflict}"
         raise exc
-    return parse_dates(values, dayfirst=dayfirst)
 
 
 def parse_dates(values, dayfirst=False) -> pd.Series:
@@ -885,7 +903,15 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             )
         self.day_month_examples_ = ()
         if "date" in used:
-            self.day_month_examples_ = day_month_examples(self._column(X, used["date"], "date"))
+            dates = self._column(X, used["date"], "date")
+            check_day_month(
+                dates,
+                dayfirst=bool(self.dayfirst),
+                column=used["date"],
+                error=PromptError,
+                prefix="PromptBuilder: ",
+            )
+            self.day_month_examples_ = day_month_examples(dates)
         self.dayfirst_ = bool(self.dayfirst)
         self.columns_ = used
         self.n_features_in_ = X.shape[1]

@@ -607,6 +607,8 @@ def test_day_first_dates_error_unless_dayfirst_and_iso_dates_stay_iso():
     likes = [1, 2, 3, 4]
     with pytest.raises(PostFeaturesError, match=r"row 0 '13/04/2021 10:00' .* row 1 '03/04/"):
         PostFeatures(cv=2).fit_transform(posts, likes)
+    with pytest.raises(PostFeaturesError, match=r"row 0 '13/04/2021 10:00' .* row 1 '03/04/"):
+        PostFeatures(cv=2).fit(posts, likes)  # refused at fit, not first at transform
     pf = PostFeatures(cv=2, dayfirst=True).set_output(transform="pandas")
     out = pf.fit_transform(posts, likes)[["hour", "weekday", "month", "year"]]
     # 13 and 3 April 2021 (a Tuesday and a Saturday); ISO 2021-04-05 is not read as 4 May

@@ -603,7 +603,7 @@ def test_day_first_column_is_an_error_unless_dayfirst():
         index=["x", "y", "z"],
     )
     with pytest.raises(PromptError, match=r"row 'x' '13/04/2021 10:00' .* row 'y' '03/04/2021"):
-        PromptBuilder().fit(posts).transform(posts)
+        PromptBuilder().fit(posts)  # refused at fit, not first at transform
     prompts = PromptBuilder(template="{date}|{weekday}", dayfirst=True).fit_transform(posts)
     assert prompts[:, 0].tolist() == [
         "2021-04-13 10:00:00|Tuesday",
@@ -613,7 +613,7 @@ def test_day_first_column_is_an_error_unless_dayfirst():
     # a month-first column read day first is caught the same way
     us = posts.assign(date=["04/13/2021 10:00", "03/04/2021 10:00", None])
     with pytest.raises(PromptError, match=r"can only be read month first.*dayfirst=True\)"):
-        PromptBuilder(dayfirst=True).fit(us).transform(us)
+        PromptBuilder(dayfirst=True).fit(us)
     assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
 
 
