@@ -43,7 +43,7 @@ from ._warn import user_stacklevel
 from .bucketed import _is_float
 from .cache import hash_key, open_cache
 
-__all__ = ["DistilBertClassifier"]
+__all__ = ["DistilBertClassifier", "TrainingInterruptedWarning"]
 
 
 class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -149,9 +149,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
     **Stopping.** A non-finite training loss raises ``RuntimeError`` (lower
     ``learning_rate``). A ``KeyboardInterrupt`` after at least one finished epoch stops
-    training like scikit-learn's MLP does: ``fit`` warns (``RuntimeWarning``), keeps the
-    best weights so far (without a hold-out: the current ones, steps of the interrupted epoch
-    included) and returns normally.
+    training like scikit-learn's MLP does: ``fit`` warns (:class:`TrainingInterruptedWarning`,
+    a ``RuntimeWarning``), keeps the best weights so far (without a hold-out: the current
+    ones, steps of the interrupted epoch included) and returns normally. (The command line
+    turns that warning back into the interruption it was: nothing is written.)
     A warm start trains a copy, so a failed run leaves the fitted model as it was.
 
     **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
@@ -523,7 +524,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             warnings.warn(
                 f"DistilBertClassifier: training interrupted by the user after "
                 f"{len(history)} complete epoch(s); keeping the {kept}",
-                RuntimeWarning,
+                TrainingInterruptedWarning,
                 stacklevel=user_stacklevel(),
             )
             if best_state is None:  # the weights kept are the current ones
@@ -708,6 +709,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         tags.input_tags.one_d_array = True
         tags.classifier_tags.poor_score = True
         return tags
+
+
+class TrainingInterruptedWarning(UserWarning, RuntimeWarning):
+    """:meth:`DistilBertClassifier.fit` was stopped with Ctrl-C after at least one finished
+    epoch and kept the weights learnt so far (a ``RuntimeWarning``, as it was before it had a
+    class of its own). The command line turns it into an interruption: ``skbucket fit`` then
+    writes no model and exits with status 130."""
 
 
 class _interruptible:

@@ -1056,18 +1056,23 @@ def main(argv=None) -> int:
     Usage errors (exit status 2), ``--help`` and ``--version`` (0) are argparse's: they raise
     :class:`SystemExit` with that status instead of returning.
     """
+    from .classification import TrainingInterruptedWarning
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message
+            # a fine-tuning stopped with Ctrl-C keeps its weights in the library; a command
+            # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
+            warnings.simplefilter("error", TrainingInterruptedWarning)
             status = args.func(args)
         sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         return status
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, TrainingInterruptedWarning):
         print(f"skbucket {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, OSError, RuntimeError, KeyError, ImportError) as exc:

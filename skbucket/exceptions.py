@@ -4,7 +4,8 @@ Each class is defined next to the code that raises it (``skbucket.prompts.Prompt
 ``skbucket.exceptions.PromptError`` are the same class); this module gathers them, as
 ``sklearn.exceptions`` does, so that ``except`` clauses need not know where. Every error is a
 ``ValueError`` (bad input or parameters) or a ``RuntimeError`` (a model or device that is not
-available); the warnings are ``UserWarning`` subclasses. The Dask helpers' errors,
+available); the warnings are ``UserWarning`` subclasses (``TrainingInterruptedWarning`` is a
+``RuntimeWarning`` too). The Dask helpers' errors,
 ``MetaInferenceError`` and ``DaskOutputError``, live in :mod:`skbucket.dask` (importing it
 imports Dask).
 
@@ -30,6 +31,7 @@ from ._models import (
 )
 from .cache import CacheError, CacheWarning
 from .captioning import CaptioningError, CaptioningWarning
+from .classification import TrainingInterruptedWarning
 from .cli import CLIError
 from .features import AccountSpellingWarning, PostFeaturesError, UnparseableDateWarning
 from .io import (
@@ -73,6 +75,7 @@ __all__ = [
     "PromptError",
     "TamperedFileError",
     "TextInputError",
+    "TrainingInterruptedWarning",
     "UnparseableDateWarning",
     "UnsupportedSchemeError",
     "UntrustedTypesError",

@@ -1294,3 +1294,40 @@ def test_a_config_with_a_byte_order_mark_is_read(workdir, capsys):
     other.write_text("epochs: 2\n")
     with pytest.raises(cli.CLIError, match=r"cannot parse config .*cfg\.yaml as JSON \(a \.toml"):
         cli._load_config(other)
+
+
+def test_ctrl_c_during_the_fine_tuning_stops_fit_and_keeps_the_old_model(
+    workdir, posts_csv, tiny_model, capsys, monkeypatch
+):
+    """The library keeps the epochs finished before a Ctrl-C (a warning); the command stops:
+    status 130, and the model file already there stays as it was (not replaced by a model
+    trained for one of its three epochs)."""
+    import torch
+
+    config = workdir / "fine-tune.json"
+    settings = {"caption_model": None, "text_model": str(tiny_model), "random_state": 0}
+    config.write_text(json.dumps(settings | {"classifier": "distilbert", "epochs": 1}))
+    steps = []
+    real_step = torch.optim.AdamW.step
+
+    def counting(self, *args, **kwargs):
+        steps.append(1)
+        if stop_at is not None and len(steps) == stop_at:
+            raise KeyboardInterrupt  # the user's Ctrl-C, in the second epoch
+        return real_step(self, *args, **kwargs)
+
+    stop_at = None
+    monkeypatch.setattr(torch.optim.AdamW, "step", counting)
+    one_epoch = workdir / "one-epoch.joblib"
+    code, _, err = run(["fit", posts_csv, "--model", one_epoch, "--config", config, "-q"], capsys)
+    assert code == 0, err
+    per_epoch, stop_at = len(steps), len(steps) + 1
+    steps.clear()
+    config.write_text(json.dumps(settings | {"classifier": "distilbert", "epochs": 3}))
+    model = workdir / "kept.joblib"
+    model.write_bytes(b"the model of an earlier run")
+    code, _, err = run(["fit", posts_csv, "--model", model, "--config", config, "-q"], capsys)
+    assert len(steps) == per_epoch + 1  # it did stop in the second epoch
+    assert code == cli.EXIT_INTERRUPTED, err
+    assert err.strip().endswith("skbucket fit: interrupted"), err
+    assert model.read_bytes() == b"the model of an earlier run"
