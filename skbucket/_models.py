@@ -75,7 +75,7 @@ from typing import Any
 
 import numpy as np
 
-from .cache import hash_key
+from .cache import hash_key, interrupt_note
 from .media import _is_missing
 
 __all__ = [
@@ -1149,7 +1149,7 @@ def batched_map(
                 desc or "batched_map",
                 finished,
                 total,
-                " and cached; a rerun resumes from the cache" if cache is not None else "",
+                interrupt_note(cache),
             )
             raise
     return [done[key] for key in keys]

@@ -682,6 +682,34 @@ def process_memory_cache() -> MemoryCache:
     return _PROCESS_MEMORY
 
 
+def interrupt_note(cache: Any) -> str:
+    """How an interrupted run's finished results were kept in ``cache`` (an
+    :func:`open_cache` handle), for the message that logs the interruption: a rerun resumes
+    only where they outlive the process.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> interrupt_note(open_cache(tempfile.mkdtemp()))
+    ' and cached on disk; a rerun resumes from the cache'
+    >>> interrupt_note(open_cache(None))
+    " and kept in this process's memory only (a rerun in another process starts over; set cache to a folder to keep them)"
+    >>> interrupt_note(None)
+    ''
+    """
+    if cache is None:
+        return ""
+    layers = cache.layers if isinstance(cache, TieredCache) else [cache]
+    if any(isinstance(layer, DiskCache) for layer in layers):
+        return " and cached on disk; a rerun resumes from the cache"
+    if all(isinstance(layer, MemoryCache) for layer in layers):
+        return (
+            " and kept in this process's memory only (a rerun in another process starts over;"
+            " set cache to a folder to keep them)"
+        )
+    return f" and stored in the cache ({type(cache).__name__})"
+
+
 def _check_not_blank(cache) -> None:
     """Refuse a ``cache`` that is blank text: it names no folder (it would cache into the
     working folder)."""

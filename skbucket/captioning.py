@@ -40,7 +40,7 @@ from . import _models
 from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas
 from ._warn import user_stacklevel
-from .cache import hash_key, open_cache
+from .cache import hash_key, interrupt_note, open_cache
 
 logger = logging.getLogger(__name__)
 
@@ -682,7 +682,7 @@ class Blip2Captioner(
                     "%s interrupted: %d image(s) captioned in this transform%s",
                     type(self).__name__,
                     self.n_generated_,
-                    " and cached; a rerun resumes from the cache" if store is not None else "",
+                    interrupt_note(store),
                 )
                 raise
             del queue[:n_run]

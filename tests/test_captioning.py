@@ -808,9 +808,10 @@ def test_ctrl_c_stops_cleanly_keeping_finished_batches(
     # the whole transform's count (before: the last queue run's, "0 of 2 items computed")
     assert est.n_generated_ == 4
     assert [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()] == [
-        "Blip2Captioner interrupted: 4 image(s) captioned in this transform and cached; a "
-        "rerun resumes from the cache"
-    ]
+        "Blip2Captioner interrupted: 4 image(s) captioned in this transform and kept in this "
+        "process's memory only (a rerun in another process starts over; set cache to a folder "
+        "to keep them)"
+    ]  # not "cached; a rerun resumes": a memory cache does not outlive the process
     deadline = time.monotonic() + 5
     while any(t.name.startswith("skbucket-media") for t in threading.enumerate()):
         assert time.monotonic() < deadline, "fetch threads still running after Ctrl-C"

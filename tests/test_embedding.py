@@ -471,7 +471,7 @@ def test_progress_bar_only_when_asked(capsys):
     assert "DistilBertEmbedder" not in capsys.readouterr().err
 
 
-def test_keyboard_interrupt_keeps_finished_batches(tmp_path):
+def test_keyboard_interrupt_keeps_finished_batches(tmp_path, caplog):
     cache_dir = tmp_path / "c"
     texts = [f"post {i} " + "word " * i for i in range(10)]
     est = tiny(cache=cache_dir).fit(texts)
@@ -485,11 +485,16 @@ def test_keyboard_interrupt_keeps_finished_batches(tmp_path):
 
     handle = model.register_forward_hook(interrupt_on_third, with_kwargs=True)
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with caplog.at_level("WARNING"), pytest.raises(KeyboardInterrupt):
             est.transform(texts)
     finally:
         handle.remove()
     assert len(DiskCache(cache_dir)) == 4  # two finished batches of 2
+    said = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
+    assert said == [
+        "DistilBertEmbedder interrupted: 4 of 10 items computed and cached on disk; a rerun "
+        "resumes from the cache"
+    ]
     process_memory_cache().clear()
     with count_forward(est) as sizes:
         out = est.transform(texts)
