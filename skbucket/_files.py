@@ -19,11 +19,11 @@ def replace_atomically(path, write, what: str) -> Path:
     name, is created new (``O_EXCL``, not through a link) with the mode any new file gets, and
     two processes writing the same ``path`` do not mix their bytes. The folder is created
     when missing. When anything fails (a full disk, an interrupt, an error inside ``write``)
-    the temporary file is removed and ``path`` keeps its old content; an ``OSError``,
-    including one creating the folder, is re-raised naming ``path`` as the ``what`` it was to
-    be ("model file", "report"). A file replaced keeps its permissions (a private ``0600``
-    report stays private); a symbolic link is written through to its target; a ``path`` that
-    is a folder is an ``IsADirectoryError`` naming it.
+    the temporary file and the folders made for it are removed and ``path`` keeps its old
+    content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
+    as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
+    permissions (a private ``0600`` report stays private); a symbolic link is written through
+    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it.
     """
     path = Path(path)
     if not path.name or path.name in (".", ".."):
@@ -35,6 +35,7 @@ def replace_atomically(path, write, what: str) -> Path:
     # a symbolic link is written through (its target gets the new content, the link stays)
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     tmp = None
+    made = _missing_folders(target.parent)  # removed again when the write fails
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # the name cut so the temporary one fits where the final one does (255 bytes)
@@ -58,6 +59,9 @@ def replace_atomically(path, write, what: str) -> Path:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+        for folder in made:  # deepest first; one another process filled meanwhile stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if isinstance(exc, OSError):
             raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
@@ -75,6 +79,15 @@ READ_FLAGS = (
 _NEW_FILE_FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 )
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def _short(name: str, limit: int = 200) -> str:

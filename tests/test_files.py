@@ -47,6 +47,20 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
+def test_a_failed_write_removes_the_folders_it_made_and_only_those(tmp_path):
+    (tmp_path / "there").mkdir()
+    path = tmp_path / "there" / "new" / "deeper" / "out.txt"
+
+    def fail(fh):
+        fh.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="cannot write the file"):
+        replace_atomically(path, fail, "file")
+    assert [p.name for p in tmp_path.iterdir()] == ["there"]
+    assert not any((tmp_path / "there").iterdir())  # "new" and "new/deeper" are gone
+
+
 def test_an_os_error_names_the_path_even_when_its_folder_cannot_be_made(tmp_path):
     blocker = tmp_path / "posts.csv"  # a file where the output's folder should be
     blocker.write_text("id,likes\n")
