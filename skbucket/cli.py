@@ -723,9 +723,38 @@ def cmd_fit(args) -> int:
     args.data_read = True  # an error from here on is about the data (the config is checked)
     pipeline.fit(X, y)
     say(f"fitted in {time.perf_counter() - start:.1f} s")
-    save_model(pipeline, args.model)
+    try:
+        save_model(pipeline, args.model)
+    except OSError as exc:  # a disk that filled up during the fit: keep the fit if we can
+        raise _saved_elsewhere(pipeline, args.model, exc) from exc
     say(f"model written to {args.model}")
     return 0
+
+
+def _saved_elsewhere(pipeline, path, exc: OSError) -> OSError:
+    """The error for a model file that could not be written, after saving the fitted model in
+    a new folder of the system's temporary folder (usually another file system than a full
+    disk), so hours of captioning and fine-tuning are not lost with it."""
+    import tempfile
+
+    message = " ".join(str(exc).split())
+    folder = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="skbucket-fit-"))
+        rescued = save_model(pipeline, folder / Path(path).name)
+    except OSError as again:
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        message += (
+            f"; saving it in the temporary folder failed too ({again.strerror or again}): "
+            "the fitted model is lost"
+        )
+    else:
+        message += f"; the fitted model was saved to {str(rescued)!r} instead"
+    new = OSError(message)
+    new.errno = exc.errno
+    return new
 
 
 #: config keys naming a checkpoint: a local folder, or a hub name (which is no path here)

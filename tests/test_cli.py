@@ -1331,3 +1331,45 @@ def test_ctrl_c_during_the_fine_tuning_stops_fit_and_keeps_the_old_model(
     assert code == cli.EXIT_INTERRUPTED, err
     assert err.strip().endswith("skbucket fit: interrupted"), err
     assert model.read_bytes() == b"the model of an earlier run"
+
+
+def test_a_model_file_that_cannot_be_written_is_saved_elsewhere_not_lost(
+    workdir, posts_csv, tiny_model, capsys, monkeypatch, tmp_path
+):
+    """A disk that fills up during a long fit: the fitted model goes to a new folder of the
+    temporary folder, and the error says where (or, when that fails too, that it is lost)."""
+    import errno
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    config = workdir / "rescue.json"
+    config.write_text(json.dumps({"caption_model": None, "classifier": "hgb", "random_state": 0}))
+    real, calls, failing = cli._write_model_file, [], [1]  # the writes that fail
+
+    def full_disk(fh, header, estimator):
+        calls.append(1)
+        if len(calls) in failing:
+            fh.write(b"half a model")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fh, header, estimator)
+
+    monkeypatch.setattr(cli, "_write_model_file", full_disk)
+    model = workdir / "full-disk" / "model.joblib"
+    args = ["fit", posts_csv, "--model", model, "--config", config, "--text-model", tiny_model]
+    code, _, err = run([*args, "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    (rescued,) = tmp_path.glob("skbucket-fit-*/model.joblib")
+    assert f"No space left on device; the fitted model was saved to {str(rescued)!r}" in err
+    assert not (workdir / "full-disk").exists()  # the folder made for it is gone again
+    frame = pd.read_csv(posts_csv).iloc[:5]
+    assert np.isfinite(cli.load_model(rescued).predict(frame)).all()
+    # the temporary folder full too: said, and nothing left there
+    calls.clear()
+    failing.append(2)
+    rescued.unlink()
+    rescued.parent.rmdir()
+    code, _, err = run([*args, "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "in the temporary folder failed too (cannot write the model file" in err, err
+    assert err.strip().endswith("No space left on device): the fitted model is lost"), err
+    assert not list(tmp_path.iterdir())
