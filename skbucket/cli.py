@@ -14,7 +14,8 @@ date, media`` (``caption`` optional) and, for ``fit``/``evaluate``/``report``, t
 (``likes``).
 
 Every failure is reported as one line on standard error with a non-zero exit status:
-``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C; a
+``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C
+(``143`` when ended by SIGTERM); a
 closed standard output (``| head``) ends the command quietly with status ``1``; wrong
 command-line usage exits with ``2`` and argparse's usage text.
 """
@@ -37,6 +38,34 @@ __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler, ``docker stop``) as an interrupt,
+    so that the cleanups Ctrl-C runs (temporary files, finished batches cached) run too."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Handle SIGTERM as :class:`_Terminated` while a command runs (main thread only: Python
+    takes signal handlers there alone)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
 
 #: file suffixes ``read_table`` understands, with the pandas reader used for each
 TABLE_FORMATS = {
@@ -1090,7 +1119,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_as_interrupt():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message
             # a fine-tuning stopped with Ctrl-C keeps its weights in the library; a command
             # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
@@ -1101,6 +1130,9 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_ERROR
+    except _Terminated:
+        print(f"skbucket {args.command}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except (KeyboardInterrupt, TrainingInterruptedWarning):
         print(f"skbucket {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -977,6 +977,38 @@ def test_a_closed_standard_output_ends_quietly(model_file, posts_csv):
     assert err == ""  # no 'error: [Errno 32] Broken pipe', no 'Exception ignored'
 
 
+_TERMINATED_WHILE_WRITING = """
+import os, signal, sys, time
+from skbucket import cli
+
+def write_then_terminated(frame, fh, path):
+    fh.write(b"id,prediction\\n1,")  # half a predictions file, then ``kill`` arrives
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+
+cli._write_csv = write_then_terminated
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_ends_a_command_as_ctrl_c_does(model_file, posts_csv, tmp_path):
+    """``kill``/``timeout``/a scheduler's SIGTERM while the output is written: status 143, the
+    file already there kept as it was, no temporary file left (as after Ctrl-C)."""
+    out = tmp_path / "preds.csv"
+    out.write_text("the predictions of an earlier run")
+    done = subprocess.run(
+        [sys.executable, "-c", _TERMINATED_WHILE_WRITING, "predict", model_file, posts_csv]
+        + ["-o", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == cli.EXIT_TERMINATED, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "skbucket predict: terminated"
+    assert out.read_text() == "the predictions of an earlier run"
+    assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"]
+
+
 def test_fit_on_media_only_posts(workdir, tiny_model, capsys):
     """The captioned posts have no text column: the pipeline uses the captions instead."""
     frame = load_captioned_posts().frame.iloc[:60]
