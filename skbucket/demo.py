@@ -161,6 +161,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     """
     import pandas as pd
 
+    from ._files import replace_atomically
     from ._models import import_model_library
     from .baselines import GroupMedianRegressor
     from .cli import _probe_folder, save_model
@@ -241,7 +242,6 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     table = pd.DataFrame(rows).T
     table["n_samples"] = table["n_samples"].astype(int)  # the transpose made it a float
     table.index.name = "model"
-    table.to_csv(out / "metrics.csv")
     with pd.option_context("display.width", 160, "display.float_format", "{:,.3f}".format):
         print(table.to_string())
 
@@ -253,6 +253,10 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         out / "report.html",
         title="skbucket demo: later posts held out",
         config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
+    )
+    # last, whole or not at all: a run that failed before leaves the last run's three files
+    replace_atomically(
+        out / "metrics.csv", lambda fh: fh.write(table.to_csv().encode()), "metrics file"
     )
     say(f"wrote {out / 'model.joblib'}, {out / 'metrics.csv'} and {out / 'report.html'}")
     return table
