@@ -27,6 +27,10 @@ Two formats:
     attribute list them. Versions that differ from the running ones raise a
     :class:`VersionMismatchWarning` naming both versions.
 
+    Metadata requests (``set_fit_request``, set while ``enable_metadata_routing`` is on)
+    are left out of the file (skops cannot write them; predictions do not use them): set
+    them again on a loaded model before fitting it again with metadata routing.
+
 ``format="joblib"`` (trusted files only)
     A plain :func:`joblib.dump` file (pickle), readable with ``joblib.load``
     too. Pickle runs code while loading, so :func:`load` opens it only with
@@ -256,7 +260,8 @@ def save(model, path, *, format="skops", key=None):
 
             joblib.dump(model, fh)
             return
-        payload = _skops_io().dumps(model)
+        with _without_metadata_requests(model):
+            payload = _skops_io().dumps(model)
         _check_loadable(payload)
         digest = hashlib.sha256(payload).hexdigest()
         meta = {
@@ -283,6 +288,41 @@ def save(model, path, *, format="skops", key=None):
             write_zip(zipfile.ZIP_STORED)
 
     return replace_atomically(path, write, "model file")
+
+
+@contextlib.contextmanager
+def _without_metadata_requests(model):
+    """``model`` with the metadata requests of its estimators (``set_fit_request``, which
+    skbucket's meta-estimators also set on the defaults they build while
+    ``enable_metadata_routing`` is on) taken off while skops writes it, and put back after.
+
+    scikit-learn keeps a request in ``_metadata_request``, whose parts point back at their
+    estimator: skops cannot write that loop (a ``RecursionError``). A request only says which
+    estimator takes which fit parameter; predictions do not use it, so the file holds none
+    (set them again on a loaded model before fitting it again with metadata routing on).
+    """
+    from sklearn.base import BaseEstimator
+
+    taken, seen, todo = [], set(), [model]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, list | tuple):
+            todo.extend(obj)
+        elif isinstance(obj, BaseEstimator):
+            state = vars(obj)
+            if "_metadata_request" in state:
+                taken.append((obj, state.pop("_metadata_request")))
+            todo.extend(state.values())
+    try:
+        yield
+    finally:
+        for obj, request in taken:
+            vars(obj)["_metadata_request"] = request
 
 
 def _check_loadable(payload):

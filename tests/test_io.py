@@ -299,6 +299,32 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, data):
     assert peak < 20 << 20, peak
 
 
+def test_a_model_fitted_with_metadata_routing_on_is_saved(tmp_path, data):
+    """With routing on, the fitted estimators hold requests (the user's, and those the
+    meta-estimator puts on the defaults it builds); skops could not write them (a bare
+    RecursionError). The file leaves them out; the live model keeps them."""
+    import sklearn
+
+    X, y = data
+    w = np.linspace(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = DecisionTreeClassifier(max_depth=3, random_state=0).set_fit_request(
+            sample_weight=True
+        )
+        model = BucketedRegressor(clf, regressors=None, random_state=0)
+        model.set_fit_request(sample_weight=True).fit(X, y, sample_weight=w)
+        path = skio.save(model, tmp_path / "routed.skbucket")
+        loaded = skio.load(path, trusted=SEED_UNTRUSTED)
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        assert model.classifier_.get_metadata_routing().fit.requests["sample_weight"] is True
+        assert "_metadata_request" in vars(model) and "_metadata_request" in vars(clf)
+        # set again on the loaded copy, it refits with the weights as the original did
+        loaded.set_fit_request(sample_weight=True)
+        loaded.classifier.set_fit_request(sample_weight=True)
+        refit = loaded.fit(X, y, sample_weight=w)
+        np.testing.assert_array_equal(refit.predict(X), model.predict(X))
+
+
 def test_a_model_that_packs_like_a_zip_bomb_still_loads(tmp_path):
     # 9 million zero weights pack 1,000 times: saved, then refused by load's bomb check
     from sklearn.linear_model import Lasso
