@@ -19,6 +19,7 @@ from collections import defaultdict
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._tags import get_tags
@@ -296,6 +297,8 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
         result = getattr(est, method)(X, *args, **kwargs)
     except Exception as exc:
         message = str(exc)
+        if isinstance(exc, UnsetMetadataPassedError):
+            raise  # scikit-learn's own, naming the step whose request to set: as it is
         if (
             method == "fit"
             and any(key.endswith("sample_weight") for key in kwargs)

@@ -276,6 +276,29 @@ def test_sample_weight_reaches_sub_estimators_that_take_it_through_kwargs():
     assert all(r.best_estimator_.weighted_ for r in fitted.regressors_.values())
 
 
+def test_an_unset_request_inside_a_sub_pipeline_is_scikit_learns_error_as_it_is():
+    """A step of a classifier pipeline whose request was never set: scikit-learn's error,
+    naming that step, not reworded as "use a sub-estimator that accepts sample_weight"."""
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_likes()
+    w = np.random.default_rng(2).uniform(0.5, 2.0, size=len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        classifier = make_pipeline(
+            StandardScaler(), _WeightProbeTree(random_state=0).set_fit_request(sample_weight=True)
+        )
+        model = BucketedRegressor(
+            classifier,
+            {k: _WeightProbeRidge().set_fit_request(sample_weight=True) for k in range(7)},
+        )
+        with pytest.raises(UnsetMetadataPassedError, match=r"StandardScaler\.fit") as caught:
+            model.fit(X, y, sample_weight=w)
+    assert "accepts sample_weight" not in str(caught.value)
+
+
 def test_metadata_routing_honours_each_sub_estimators_request():
     import sklearn
     from sklearn.exceptions import UnsetMetadataPassedError
