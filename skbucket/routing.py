@@ -102,7 +102,9 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     unseen_ : classifier
         The fitted clone of ``unseen``.
     classes_ : ndarray of shape (n_classes,)
-        The class labels (those of ``y``).
+        The class labels: those of ``y``, and any more that a classifier fitted before
+        knows (a ``FrozenEstimator`` of a router fitted on every bucket, used on a fold that
+        lacks one); a class one classifier never saw gets probability 0 from it.
     n_features_in_ : int
         Number of columns of ``X`` at fit.
     feature_names_in_ : ndarray of str
@@ -286,11 +288,16 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             fitted[role] = est  # the clone, whatever its fit returned
             _check_classes(f"{role} classifier", est)
-            missing = np.setdiff1d(np.asarray(fitted[role].classes_), classes)
-            if missing.size:  # a classifier that invents labels cannot be aligned
-                raise ValueError(
-                    f"{role} classifier reports classes {missing.tolist()} that are not in y"
-                )
+        # a classifier fitted before (a FrozenEstimator of a fine-tuned text router) may know
+        # buckets this y lacks (a cross-validation fold without the top bucket): all of them
+        try:
+            for role in ("known", "unseen"):
+                classes = np.union1d(classes, np.asarray(fitted[role].classes_))
+        except TypeError as exc:
+            raise ValueError(
+                f"{role} classifier reports classes {list(fitted[role].classes_)} that cannot "
+                f"be compared with the labels of y ({np.unique(y).tolist()[:10]})"
+            ) from exc
         # assign the fitted state only once both classifiers are fit
         self.classes_ = classes
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]

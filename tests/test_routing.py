@@ -406,3 +406,33 @@ def test_a_regressor_or_a_classifier_without_classes_is_refused_at_fit():
 
     router = AccountRouter(ForgetsToReturnSelf(), LogisticRegression()).fit(X, y)
     assert router.predict_proba(X).shape == (len(X), len(np.unique(y)))  # the fitted clone
+
+
+def test_a_frozen_classifier_that_knows_more_buckets_than_the_fold():
+    """A fine-tuned text router frozen (FrozenEstimator) for cross-validation knows every
+    bucket; a fold without the top one was refused ("reports classes [2] that are not in y").
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = _data(200)
+    assert set(y) == {0, 1, 2}
+    unseen = LogisticRegression().fit(X[["a", "b"]], y)
+    fold = y < 2
+    router = AccountRouter(
+        known=DecisionTreeClassifier(random_state=0),
+        unseen=FrozenEstimator(unseen),
+        count_column="inferred_company_count",
+        known_columns=["a", "b"],
+        unseen_columns=["a", "b"],
+    ).fit(X[fold], y[fold])
+    assert_array_equal(router.classes_, [0, 1, 2])
+    new = X.assign(inferred_company_count=0.0)  # every row a new account: `unseen` answers
+    np.testing.assert_allclose(router.predict_proba(new), unseen.predict_proba(X[["a", "b"]]))
+    known = X.assign(inferred_company_count=5.0)
+    proba = router.predict_proba(known)
+    assert (proba[:, 2] == 0).all() and np.allclose(proba.sum(axis=1), 1)
+    # the same in a BucketedRegressor, which took such a classifier already
+    likes = np.where(y[fold] == 0, 5.0, 50.0)
+    model = BucketedRegressor(router, Ridge(), bins=[10, 100]).fit(X[fold], likes)
+    assert_array_equal(model.classifier_.classes_, [0, 1, 2])
+    assert np.isfinite(model.predict(new)).all()
