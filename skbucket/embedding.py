@@ -531,6 +531,7 @@ class DistilBertEmbedder(
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.one_d_array = True
+        tags.input_tags.allow_nan = True  # a missing text (NaN/None) is the empty one
         tags.transformer_tags.preserves_dtype = []  # always float32, whatever the input
         tags.requires_fit = True
         tags.non_deterministic = False

@@ -57,10 +57,6 @@ _CHECK_1D = (
     "(a sequence of texts) makes its X 1-D"
 )
 EXPECTED_FAILED_CHECKS = {
-    "check_estimators_nan_inf": (
-        "missing texts (NaN/None) are embedded as the empty string by design (documented "
-        "and tested); infinities are refused"
-    ),
     "check_fit1d": "a 1-D sequence of texts is this estimator's main input format",
     "check_estimator_sparse_array": (
         "the check cannot build a 1-D sparse array (scipy refuses); 2-D sparse input is "
@@ -164,6 +160,10 @@ def test_missing_and_numeric_texts_documented_handling():
         np.testing.assert_allclose(row, empty, atol=1e-6)
     np.testing.assert_allclose(out[4], est.transform(["42"])[0], atol=1e-6)
     np.testing.assert_allclose(out[5], est.transform(["2.5"])[0], atol=1e-6)
+    # and its tags say so, for tools that read them (scikit-learn's checks, meta-estimators)
+    from sklearn.utils import get_tags
+
+    assert get_tags(est).input_tags.allow_nan
 
 
 def test_bad_input_errors_name_the_row_or_columns():
