@@ -87,6 +87,8 @@ ID_COLUMN = "id"
 #: the columns read as text from CSV, TSV and XLSX files (pandas would make numbers of an
 #: all-digit column): the id and the posts' text columns of ``make_seed_pipeline``
 TEXT_COLUMNS = (ID_COLUMN, "content", "caption", "username", "inferred_company", "media")
+#: the column of the posts' dates (read as written: the estimators parse it)
+DATE_COLUMN = "date"
 #: the columns of posts that every pipeline ``skbucket fit`` builds reads (besides the text:
 #: ``content`` and/or ``caption``); checked before any post is captioned or embedded
 POST_COLUMNS = ("username", "inferred_company", "date", "media")
@@ -116,7 +118,10 @@ def read_table(path):
     -------
     pandas.DataFrame
         The rows as read, without type conversion of the ``date`` column (the estimators parse
-        dates themselves). The ``id`` column and the posts' text columns (``content``,
+        dates themselves): text from a CSV/TSV (a compact ``20210403`` stays a date, not a
+        number), dates and texts from Excel as they are; a column of numbers is refused
+        (Excel serial day numbers, compact dates stored as numbers, counts of seconds). The
+        ``id`` column and the posts' text columns (``content``,
         ``caption``, ``username``, ``inferred_company``, ``media``) are read as text from CSV,
         TSV and XLSX files, as Parquet keeps them: ids are kept exactly as written (leading
         zeros, 19-digit ids; a file with one empty id would otherwise make every id a float),
@@ -131,7 +136,8 @@ def read_table(path):
     Raises
     ------
     CLIError
-        If the file does not exist, has an unsupported suffix, cannot be parsed, or holds no rows.
+        If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
+        or dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
     """
     import pandas as pd
@@ -153,6 +159,9 @@ def read_table(path):
         "keep_default_na": False,
         "na_values": [""],
     }
+    # dates as written: pandas would make numbers of compact ISO dates (20210403) in a CSV;
+    # an Excel date cell stays a date (object keeps the datetime openpyxl reads)
+    as_text["dtype"][DATE_COLUMN] = object if kind == "excel" else str
     try:
         # pandas renames a repeated CSV/Excel header ("likes", "likes.1") and parquet's reader
         # fails with its schema: the header is read first so the error can name the repeats
@@ -214,7 +223,48 @@ def read_table(path):
             )
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
+    _check_date_numbers(frame, path, kind)
     return frame
+
+
+def _check_date_numbers(frame, path: Path, kind: str) -> None:
+    """Refuse a ``date`` column of numbers (no estimator reads a number as a date), saying
+    what the numbers look like: Excel serial day numbers (a column formatted as a number in
+    Excel), compact dates written as numbers (20210403 in a Parquet or Excel file), or a
+    count of seconds."""
+    import numbers
+
+    import pandas as pd
+
+    values = frame.get(DATE_COLUMN)
+    if values is None or isinstance(values, pd.DataFrame):
+        return
+    present = values[values.notna().to_numpy()]
+    if present.empty or not all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in present.tolist()
+    ):
+        return
+    first = present.tolist()[0]
+    row = present.index[0]
+    if kind == "excel" and all(20_000 <= v < 110_000 for v in present.tolist()):
+        hint = (
+            "they look like Excel serial day numbers (a date column formatted as a number): "
+            "format the column as a Date in Excel, or write ISO dates such as 2021-04-03 10:00"
+        )
+    elif all(float(v).is_integer() and 19_000_101 <= v <= 21_001_231 for v in present.tolist()):
+        hint = (
+            "they look like compact dates (YYYYMMDD) stored as numbers: store them as text, "
+            "or write ISO dates such as 2021-04-03 10:00"
+        )
+    else:
+        hint = (
+            "a count of seconds is no date here: convert it, e.g. with "
+            "pd.to_datetime(values, unit='s'), and write ISO dates such as 2021-04-03 10:00"
+        )
+    raise CLIError(
+        f"{path}: column {DATE_COLUMN!r} holds numbers, not dates (row {plain(row)!r}: "
+        f"{first!r}); {hint}"
+    )
 
 
 def _exact_parquet_ids(path: Path, frame):

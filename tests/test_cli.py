@@ -1405,3 +1405,39 @@ def test_a_model_file_that_cannot_be_written_is_saved_elsewhere_not_lost(
     assert "in the temporary folder failed too (cannot write the model file" in err, err
     assert err.strip().endswith("No space left on device): the fitted model is lost"), err
     assert not list(tmp_path.iterdir())
+
+
+def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_them(
+    workdir, model_file, capsys
+):
+    """A CSV's 20210403 is a date (pandas made a number of it, which the pipeline refused as
+    "numeric dtype int64 ... epoch numbers" after embedding every post); numbers in a Parquet
+    or Excel date column are refused when the file is read, saying what they look like."""
+    frame = load_tweets().frame.iloc[:30]
+    when = pd.to_datetime(frame["date"], utc=True)
+    day = frame.assign(date=when.dt.strftime("%Y-%m-%d"))
+    compact = frame.assign(date=when.dt.strftime("%Y%m%d"))
+    predictions = []
+    for name, table in (("dashed.csv", day), ("compact.csv", compact)):
+        table.to_csv(workdir / name, index=False)
+        out = workdir / f"{name}.predictions.csv"
+        code, _, err = run(["predict", model_file, workdir / name, "-o", out, "-q"], capsys)
+        assert code == 0, err
+        predictions.append(pd.read_csv(out)["prediction"])
+    pd.testing.assert_series_equal(*predictions)
+    serial = (when.dt.tz_localize(None) - pd.Timestamp("1899-12-30")).dt.days + 0.5
+    cases = {
+        "numbers.parquet": (compact.assign(date=compact["date"].astype(int)), "compact dates"),
+        "serial.xlsx": (frame.assign(date=serial), "Excel serial day numbers"),
+        "seconds.parquet": (frame.assign(date=when.astype("int64") // 10**9), "count of seconds"),
+    }
+    for name, (table, looks_like) in cases.items():
+        path = workdir / name
+        table.to_parquet(path) if name.endswith(".parquet") else table.to_excel(path, index=False)
+        with pytest.raises(cli.CLIError, match=rf"column 'date' holds numbers.*{looks_like}"):
+            cli.read_table(path)
+    # an Excel date cell is a date
+    excel = frame.assign(date=when.dt.tz_localize(None))
+    excel.to_excel(workdir / "dates.xlsx", index=False)
+    read = cli.read_table(workdir / "dates.xlsx")["date"]
+    assert list(pd.to_datetime(read)) == list(excel["date"].dt.floor("ms"))
