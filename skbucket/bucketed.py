@@ -565,6 +565,36 @@ def _request_weights(est):
     return est
 
 
+def _degenerate_bucket(X, y):
+    """Why a bucket's regressor can only learn a constant ("training targets are all equal",
+    "training rows are all the same"), or None. Only asked about a bucket whose regressor
+    refused it: a regressor that takes it is kept."""
+    if np.ptp(y) == 0:
+        return "training targets are all equal"
+    try:
+        import pandas as pd
+
+        if hasattr(X, "tocsr"):  # sparse: densified for the comparison only when small
+            if X.shape[0] * X.shape[1] > 10_000_000:
+                return None
+            X = X.toarray()
+        frame = X if isinstance(X, pd.DataFrame | pd.Series) else pd.DataFrame(np.asarray(X))
+        same = frame.astype(str).drop_duplicates().shape[0] <= 1
+    except Exception:  # rows that cannot be compared: not known to be the same
+        return None
+    return "training rows are all the same" if same else None
+
+
+def _constant_regressor(y, sample_weight):
+    """A fitted ``DummyRegressor`` predicting the weighted mean of ``y``, and that value."""
+    from sklearn.dummy import DummyRegressor
+
+    value = float(np.average(y, weights=sample_weight))
+    est = DummyRegressor(strategy="constant", constant=value)
+    est.fit(np.zeros((y.size, 1)), y)
+    return est, value
+
+
 def _seed_from(random_state):
     if random_state is None:
         return None
@@ -803,7 +833,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     bucket_counts_ : ndarray of shape (n_buckets_,), dtype int64
         Training rows with a positive weight per bucket.
     bucket_fallback_ : dict of int to str
-        For every bucket without its own regressor, what it uses instead and why.
+        For every bucket without its own regressor, what it uses instead and why: too few
+        rows (``min_bucket_size``), or a bucket its regressor refused whose targets are all
+        equal or whose rows are all the same (CatBoost refuses both), which predicts the
+        weighted mean of its (transformed) targets, as any regressor would learn there. A
+        regressor that fails on any other bucket raises.
     bins_ : ndarray of shape (n_buckets_ - 1,)
         The validated bucket edges.
     n_buckets_ : int
@@ -1363,11 +1397,26 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             kw = _fit_kwargs(name, est, sw, None if routed is None else routed[name])
             X_k = _safe_indexing(X_reg, rows)
             origin = (rows if kept is None else kept[rows], reg_cols)
-            _call_sub(f"regressors[{k}]", est, "fit", X_k, y_fit[rows], origin=origin, **kw)
+            degenerate = _degenerate_bucket(X_k, y_fit[rows])
+            try:
+                _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
+            except Exception as exc:
+                if degenerate is None:
+                    raise
+                # what any regressor learns there: CatBoost refuses to ("All train targets
+                # are equal", "All features are either constant or ignored")
+                est, value = _constant_regressor(y_fit[rows], sw)
+                fallback[k] = (
+                    f"bucket {k}'s {degenerate}, which {name} {_describe(spec[k])} refused "
+                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): it predicts "
+                    f"a constant, the weighted mean of its (transformed) target = {value:g}"
+                )
             regressors[k] = est
         if own:
             own_arr = np.asarray(own)
             for k in range(n_buckets):
+                if k in fallback:  # a constant of its own (above)
+                    continue
                 if k in regressors:
                     continue
                 src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower

@@ -1416,3 +1416,42 @@ def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
         )
         with pytest.raises(ValueError, match="ends in .*PlainRegressor.* outside scikit-learn"):
             BucketedRegressor(clf, pipe, bins=(10,)).fit(X, y, sample_weight=w)
+
+
+def test_a_bucket_its_default_regressor_refuses_predicts_its_constant():
+    """CatBoost (the seed's regressor of buckets 2-4) refuses a bucket whose targets are all
+    equal, or whose rows are all the same ("All train targets are equal", "All features are
+    either constant or ignored"): the whole fit failed. Such a bucket can only be learnt as
+    a constant, which it now predicts, saying why in bucket_fallback_."""
+    rng = np.random.default_rng(0)
+    n = 30
+    y = np.r_[
+        rng.integers(0, 11, n), rng.integers(11, 101, n), np.full(n, 200), rng.integers(301, 501, n)
+    ]
+    X = rng.normal(size=(y.size, 3))
+    model = BucketedRegressor(random_state=0).fit(X, y.astype(float))
+    assert type(model.regressors_[2]).__name__ == "DummyRegressor"
+    assert "bucket 2's training targets are all equal" in model.bucket_fallback_[2]
+    assert "CatBoostRegressor" in model.bucket_fallback_[2]
+    np.testing.assert_allclose(model.regressors_[2].predict(X[:3]), 200.0)
+    assert type(model.regressors_[3]).__name__ == "CatBoostRegressor"  # kept where it fits
+    # a bucket of identical rows: the weighted mean of its targets
+    X_same = X.copy()
+    X_same[2 * n : 3 * n] = 1.0
+    y_same = y.astype(float).copy()
+    y_same[2 * n : 3 * n] = rng.integers(101, 301, n)
+    w = rng.uniform(0.5, 2.0, y.size)
+    model = BucketedRegressor(random_state=0).fit(X_same, y_same, sample_weight=w)
+    assert "training rows are all the same" in model.bucket_fallback_[2]
+    expected = np.average(y_same[2 * n : 3 * n], weights=w[2 * n : 3 * n])
+    np.testing.assert_allclose(model.regressors_[2].predict(X[:1]), expected)
+
+
+def test_a_regressor_that_fails_on_an_ordinary_bucket_still_raises():
+    class Refuses(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            raise RuntimeError("out of memory")
+
+    X, y = make_likes()
+    with pytest.raises(RuntimeError, match="out of memory"):
+        BucketedRegressor(DecisionTreeClassifier(random_state=0), Refuses()).fit(X, y)
