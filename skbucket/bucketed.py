@@ -95,6 +95,11 @@ def _is_float(value):
 def _check_targets(y, *, name="y", allow_negative=False):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
     y = column_or_1d(y, warn=True)
+    if y.dtype.kind in "mM":  # astype(float64) would take their nanoseconds for likes
+        what = {"m": "time spans", "M": "dates"}[y.dtype.kind]
+        raise ValueError(
+            f"{name} must hold like counts (real numbers); got {what} of dtype {y.dtype}"
+        )
     if y.dtype.kind not in "biuf":
         try:
             y = y.astype(np.float64)

@@ -1455,3 +1455,29 @@ def test_a_regressor_that_fails_on_an_ordinary_bucket_still_raises():
     X, y = make_likes()
     with pytest.raises(RuntimeError, match="out of memory"):
         BucketedRegressor(DecisionTreeClassifier(random_state=0), Refuses()).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        pd.Series(pd.to_datetime(["2021-04-03"] * 8)),
+        pd.Series(pd.to_timedelta(range(8), unit="D")),
+        np.arange(8).astype("timedelta64[s]"),
+    ],
+    ids=["dates", "time-spans", "numpy-time-spans"],
+)
+def test_dates_or_time_spans_are_no_like_counts(y):
+    """They were read as their nanoseconds: 1.6e18 likes, or a day as 8.64e13."""
+    from skbucket import PostFeatures
+    from skbucket.baselines import GroupMedianRegressor
+
+    posts = pd.DataFrame({"username": list("abcdabcd"), "inferred_company": list("xyxyxyxy")})
+    match = r"y must hold like counts \(real numbers\); got (dates|time spans)"
+    with pytest.raises(ValueError, match=match):
+        assign_buckets(y)
+    with pytest.raises(ValueError, match=match):
+        BucketedRegressor().fit(np.ones((8, 1)), y)
+    with pytest.raises(ValueError, match=match):
+        GroupMedianRegressor().fit(posts, y)
+    with pytest.raises(ValueError, match="(dates|time spans)"):
+        PostFeatures(text_columns=(), date_column=None, media_column=None).fit(posts, y)
