@@ -184,18 +184,18 @@ def _check_buckets(bucket_pred, n_rows, n_buckets):
         raise MetricsInputError(
             f"bucket_pred must be one-dimensional with {n_rows} rows, got shape {arr.shape}."
         )
-    if arr.dtype.kind not in "iub":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(int)
-        else:
-            raise MetricsInputError(
-                f"bucket_pred must hold integer bucket indices, got dtype {arr.dtype}."
-            )
+    if arr.dtype.kind not in "iub" and not (
+        arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
+    ):
+        raise MetricsInputError(
+            f"bucket_pred must hold integer bucket indices, got dtype {arr.dtype}."
+        )
+    # in range before the cast: a float such as 1e20 does not fit an int64
     bad = np.flatnonzero((arr < 0) | (arr >= n_buckets))
     if bad.size:
         raise MetricsInputError(
             f"bucket_pred must lie in [0, {n_buckets - 1}] for {n_buckets} buckets; row "
-            f"{bad[0]} holds {arr[bad[0]]}."
+            f"{bad[0]} holds {arr[bad[0]].item()!r}."
         )
     return arr.astype(int)
 

@@ -119,6 +119,8 @@ def test_negative_predictions_clip_for_log_metrics_and_warn():
         ([1, 2], [1, 2], {"bins": [100, 10]}, r"strictly increasing; bins\[1\]=10.0"),
         ([1, 2], [1, 2], {"bins": []}, "non-empty"),
         ([1, 2], [1, 2], {"bucket_pred": [0, 7]}, r"\[0, 6\].*row 1 holds 7"),
+        ([1, 2], [1, 2], {"bucket_pred": [1e20, 0.0]}, r"\[0, 6\].*row 0 holds 1e\+20"),
+        ([1, 2], [1, 2], {"bucket_pred": [-1.0, 0.0]}, r"\[0, 6\].*row 0 holds -1\.0"),
         ([1, 2], [1, 2], {"bucket_pred": [0]}, "1-dimensional|one-dimensional with 2 rows"),
         ([1, 2], [1, 2], {"bucket_pred": [0.5, 1]}, "integer bucket indices"),
     ],
