@@ -791,10 +791,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         ``target_transform`` or with hard routing.
     clip : bool, default=False
         Clip a bucket regressor's prediction into that bucket's range
-        ``[bins[k-1], bins[k]]`` (bucket 0: ``[0, bins[0]]``, last bucket:
-        ``[bins[-1], inf)``), in raw target space. With hard routing the prediction then
-        lies in the predicted bucket's range; with soft routing every term is clipped
-        before weighting.
+        ``(bins[k-1], bins[k]]`` (bucket 0: ``[0, bins[0]]``, last bucket:
+        ``(bins[-1], inf)``; a prediction below it becomes the float just above
+        ``bins[k-1]``, which itself belongs to bucket ``k-1``), in raw target space. With hard
+        routing the prediction then lies in the predicted bucket (:func:`assign_buckets`
+        of it is the routed bucket); with soft routing every term is clipped before
+        weighting.
     target_transform : None, "log1p" or (func, inverse_func), default=None
         Transform applied to ``y`` inside each bucket's regressor: it is fit on
         ``func(y)`` and its predictions are mapped back with ``inverse_func``.
@@ -1549,7 +1551,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return np.argmax(self.predict_bucket_proba(X), axis=1).astype(np.int64)
 
     def _bucket_range(self, k):
-        lower = 0.0 if k == 0 else self.bins_[k - 1]
+        # just above the lower edge, which belongs to the bucket below (assign_buckets)
+        lower = 0.0 if k == 0 else float(np.nextafter(self.bins_[k - 1], np.inf))
         upper = np.inf if k == self.n_buckets_ - 1 else self.bins_[k]
         return lower, upper
 

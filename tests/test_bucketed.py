@@ -606,6 +606,8 @@ def test_clip_keeps_hard_predictions_in_the_bucket_range():
     lower = np.array([bucket_range(k)[0] for k in b])
     upper = np.array([bucket_range(k)[1] for k in b])
     assert ((pred >= lower) & (pred <= upper)).all()
+    # in the bucket as assign_buckets has it: a lower edge belongs to the bucket below
+    assert_array_equal(assign_buckets(pred), b)
     # Ridge on raw likes leaves some buckets' ranges; clipping must change those
     outside = (plain.predict(X) < lower) | (plain.predict(X) > upper)
     assert outside.any()
