@@ -315,6 +315,15 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
                 f"fit ({type(exc).__name__}: {' '.join(message.split())}); use a "
                 "sub-estimator that accepts sample_weight, or fit without sample_weight."
             ) from exc
+        empty = _empty_columns(X, origin) if method == "fit" else []
+        if empty and isinstance(exc, ValueError):
+            # scikit-learn's HistGradientBoosting (the default router) fails on such a column
+            # with "window shape cannot be larger than input array shape"
+            raise ValueError(
+                f"{role} {_describe(est)} could not be fitted ({type(exc).__name__}: "
+                f"{' '.join(message.split())}); column(s) {empty[:10]} of its input hold no "
+                f"value (NaN) in any of its {_num_samples(X)} training rows: drop or fill them"
+            ) from exc
         cols = _string_columns(X)
         cited = [hit for hit in cols if str(hit[2]) in message]  # the value the error names
         cols = cited or cols
@@ -361,6 +370,25 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
                 f"rows; it must return one per row.{hint}"
             )
     return result
+
+
+def _empty_columns(X, origin=None) -> list:
+    """The columns of a numeric ``X`` that are missing in every row (names of a DataFrame's,
+    positions in the user's input of an array's), or ``[]``."""
+    try:
+        if _is_dataframe(X):
+            missing = X.isna().all(axis=0).to_numpy(bool)
+            names = list(X.columns)
+        else:
+            arr = np.asarray(X)
+            if arr.ndim != 2 or arr.dtype.kind != "f" or arr.shape[0] == 0:
+                return []
+            missing = np.isnan(arr).all(axis=0)
+            positions = None if origin is None else origin[1]
+            names = list(range(arr.shape[1])) if positions is None else list(positions)
+    except Exception:  # sparse, text, objects that cannot be asked: none known
+        return []
+    return [plain(name) for name, gone in zip(names, missing) if gone]
 
 
 def _class_proba(role, clf, X, columns, n_columns, origin=None):

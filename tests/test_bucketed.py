@@ -1483,3 +1483,19 @@ def test_dates_or_time_spans_are_no_like_counts(y):
         GroupMedianRegressor().fit(posts, y)
     with pytest.raises(ValueError, match="(dates|time spans)"):
         PostFeatures(text_columns=(), date_column=None, media_column=None).fit(posts, y)
+
+
+@pytest.mark.parametrize("frame", [False, True], ids=["array", "DataFrame"])
+def test_a_column_missing_in_every_row_is_named_when_the_router_fails_on_it(frame):
+    """scikit-learn's HistGradientBoosting (the default router) fails on an all-NaN column
+    with "window shape cannot be larger than input array shape"; the error names it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    X[:, 2] = np.nan
+    y = rng.integers(0, 3000, 200).astype(float)
+    X = pd.DataFrame(X, columns=list("abcd")) if frame else X
+    named = r"\['c'\]" if frame else r"\[2\]"
+    with pytest.raises(ValueError, match=rf"column\(s\) {named} of its input hold no value"):
+        BucketedRegressor(random_state=0).fit(X, y)
+    # a router that takes such a column is not stopped
+    BucketedRegressor(DummyClassifier(), DummyRegressor()).fit(X, y)
