@@ -200,6 +200,8 @@ def read_table(path):
         ) from exc
     except Exception as exc:  # pandas raises many types for unreadable files
         detail = " ".join(str(exc).split()) or type(exc).__name__
+        if kind in SEPARATORS:  # pandas counts records, not the lines of posts with breaks
+            _check_fields(path, SEPARATORS[kind])
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
     if repeated:
         described = "; ".join(
@@ -213,14 +215,7 @@ def read_table(path):
         # pandas takes a row with one field too many everywhere (a delimiter at each line's
         # end) as an index column and shifts every column by one, and fills a short row with
         # missing values: both would be read without a word
-        ragged = _ragged_row(path, SEPARATORS[kind])
-        if ragged is not None:
-            line, fields, expected = ragged
-            raise CLIError(
-                f"{path}: the row ending on line {line} (line 1 is the header) has {fields} "
-                f"field(s), the header {expected}; every row must have one field per column "
-                "(a delimiter at the end of a line, or a cut-off row?)"
-            )
+        _check_fields(path, SEPARATORS[kind])
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
     _check_date_numbers(frame, path, kind)
@@ -264,6 +259,29 @@ def _check_date_numbers(frame, path: Path, kind: str) -> None:
     raise CLIError(
         f"{path}: column {DATE_COLUMN!r} holds numbers, not dates (row {plain(row)!r}: "
         f"{first!r}); {hint}"
+    )
+
+
+def _check_fields(path: Path, sep: str) -> None:
+    """Refuse a CSV/TSV row whose number of fields differs from the header's, naming the line
+    it ends on; a header of one name holding another common separator says so."""
+    ragged = _ragged_row(path, sep)
+    if ragged is None:
+        return
+    line, fields, expected = ragged
+    hint = "(a delimiter at the end of a line, or a cut-off row?)"
+    if expected == 1:
+        header = _header_names(path, "csv" if sep == "," else "tsv")
+        other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(header[0])), None)
+        if other is not None:
+            shown = {"\t": "tabs"}.get(other, repr(other))
+            hint = (
+                f"(its header is one name holding {shown}: the file looks separated by "
+                f"{shown}; a .csv file must be separated by commas, a .tsv file by tabs)"
+            )
+    raise CLIError(
+        f"{path}: the row ending on line {line} (line 1 is the header) has {fields} "
+        f"field(s), the header {expected}; every row must have one field per column {hint}"
     )
 
 

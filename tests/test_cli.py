@@ -1441,3 +1441,25 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
     excel.to_excel(workdir / "dates.xlsx", index=False)
     read = cli.read_table(workdir / "dates.xlsx")["date"]
     assert list(pd.to_datetime(read)) == list(excel["date"].dt.floor("ms"))
+
+
+def test_a_row_with_a_field_too_many_is_named_by_its_line_and_a_semicolon_file_says_so(
+    workdir,
+):
+    """pandas fails first on a row in the middle with a field too many, and its "line"
+    counts records, not the lines of posts that hold line breaks; a semicolon-separated
+    .csv (Excel's export in many locales) got the same unhelpful message."""
+    frame = load_tweets().frame.iloc[:100]
+    rows = [frame.iloc[:0].to_csv(index=False)]
+    rows += [frame.iloc[i : i + 1].to_csv(index=False, header=False) for i in range(100)]
+    rows[43] = rows[43].rstrip("\n") + ",EXTRA\n"
+    line = "".join(rows[:44]).count("\n")
+    assert line > 43  # posts above it hold line breaks
+    path = workdir / "extra-field.csv"
+    path.write_text("".join(rows), encoding="utf-8")
+    with pytest.raises(cli.CLIError, match=rf"row ending on line {line} .* has 8 field\(s\)"):
+        cli.read_table(path)
+    semicolons = workdir / "semicolons.csv"
+    frame.to_csv(semicolons, sep=";", index=False)
+    with pytest.raises(cli.CLIError, match="the file looks separated by ';'; a .csv file"):
+        cli.read_table(semicolons)
