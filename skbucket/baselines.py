@@ -20,7 +20,7 @@ from ._fitted import refit
 from ._frames import as_pandas, check_unique_columns
 from .bucketed import _check_targets
 from .media import _is_missing
-from .prompts import _category_text, _not_unicode
+from .prompts import _bad_text_cell, _category_text
 
 __all__ = ["GroupMedianRegressor"]
 
@@ -221,7 +221,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
                     "string or a number (a scalar such as an account name)."
                 ) from None
-        found = _not_unicode(keys)
+        found = _bad_text_cell(keys)
         if found is not None:
             row = found[0] if rows is None else int(rows[found[0]])
             raise ValueError(f"GroupMedianRegressor: grouping column {name}, row {row}: {found[1]}")

@@ -34,9 +34,9 @@ from ._frames import as_pandas, check_unique_columns, library, plain
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
+    _bad_text_cell,
     _category_text,
     _is_missing,
-    _not_unicode,
     check_day_month,
     dates_seen,
     day_month_examples,
@@ -596,7 +596,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         cats = X[self.category_columns_].copy()
         cats.columns = [_key_name(c) for c in self.category_columns_]
         for column, name in zip(cats.columns, self.category_columns_, strict=True):
-            found = _not_unicode(cats[column].to_numpy(dtype=object))
+            found = _bad_text_cell(cats[column].to_numpy(dtype=object))
             if found is not None:
                 raise PostFeaturesError(
                     f"PostFeatures: category column {name!r}, row "

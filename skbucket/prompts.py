@@ -198,12 +198,29 @@ def _unicode_problem(text: str) -> str | None:
     return None
 
 
-def _not_unicode(values) -> tuple[int, str] | None:
-    """``(position, message)`` of the first string among ``values`` that is not valid
-    Unicode (:func:`_unicode_problem`), or None. pandas' text columns cannot hold such a
-    string (a UnicodeEncodeError that names no row), and no account is written so."""
+def _not_one_text(value) -> str | None:
+    """Why a cell is no single text or number (bytes, or a list/tuple/dict/set/array, whose
+    ``str()`` would be taken for a text such as ``"b'CNN'"`` or ``"['CNN']"``), or None."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return (
+            f"expected text (str), got {type(value).__name__} {bytes(value[:40])!r}; decode "
+            "it first, e.g. value.decode('utf-8', errors='replace')."
+        )
+    if isinstance(value, list | tuple | dict | set | frozenset | np.ndarray):
+        return f"expected one text or number, got a {type(value).__name__} ({value!r:.60})"
+    return None
+
+
+def _bad_text_cell(values) -> tuple[int, str] | None:
+    """``(position, message)`` of the first cell among ``values`` that is no single text or
+    number (:func:`_not_one_text`) or a string that is not valid Unicode
+    (:func:`_unicode_problem`), or None. pandas' text columns cannot hold such a string (a
+    UnicodeEncodeError that names no row), and no account is written so."""
     for i, value in enumerate(values):
-        problem = _unicode_problem(value) if isinstance(value, str) else None
+        if isinstance(value, str):
+            problem = _unicode_problem(value)
+        else:
+            problem = _not_one_text(value)
         if problem is not None:
             return i, problem
     return None
@@ -212,20 +229,17 @@ def _not_unicode(values) -> tuple[int, str] | None:
 def _text(value, column=None, role=None, row=None) -> str | None:
     """A cell as prompt text (verbatim for strings), or None when missing.
 
-    Bytes and strings that are not valid Unicode (lone surrogates, left by decoding
-    non-UTF-8 bytes with ``errors="surrogateescape"``) raise :class:`PromptError` naming
-    the column and the row: their ``str()`` would put ``b'...'`` or unencodable text
-    into the prompt.
+    Bytes, lists and other containers, and strings that are not valid Unicode (lone
+    surrogates, left by decoding non-UTF-8 bytes with ``errors="surrogateescape"``) raise
+    :class:`PromptError` naming the column and the row: their ``str()`` would put
+    ``b'...'``, ``['...']`` or unencodable text into the prompt.
     """
+    where = f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}"
+    problem = _not_one_text(value)  # before the missing check: a list is not "missing"
+    if problem is not None:
+        raise PromptError(f"{where}: {problem}")
     if _is_missing(value):
         return None
-    where = f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}"
-    if isinstance(value, bytes | bytearray | memoryview):
-        raise PromptError(
-            f"{where}: expected text (str), got {type(value).__name__} "
-            f"{bytes(value[:40])!r}; decode it first, e.g. value.decode('utf-8', "
-            "errors='replace')."
-        )
     if not isinstance(value, str):
         return _category_text(value)  # 12345.0 (an id column with a gap) is 12345
     problem = _unicode_problem(value)
@@ -730,9 +744,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     or a polars DataFrame or pyarrow Table, read as pandas; anything else raises
     :class:`PromptError`. A text cell that is not a ``str`` is written as text: a number with
     ``str()``, a whole float as an integer (``12345.0`` reads ``12345``, as an id or a
-    username stored as a float column should), except bytes and text that is not valid Unicode
-    (lone surrogates from non-UTF-8 bytes), which raise :class:`PromptError` naming the
-    column and the row.
+    username stored as a float column should), except bytes, lists and other containers, and
+    text that is not valid Unicode (lone surrogates from non-UTF-8 bytes), which raise
+    :class:`PromptError` naming the column and the row.
 
     Examples
     --------

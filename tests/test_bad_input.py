@@ -896,6 +896,18 @@ case(
     ),
 )
 case(
+    "pf-bytes-account",
+    NON_UTF8,
+    PF,
+    lambda c: c.pf.transform(cell(c.posts, "username", 3, b"caf\xe9")),
+    Raises(
+        ValueError,
+        r"category column 'username', row 3: expected text \(str\), got bytes b'caf\\xe9'",
+        "``PostFeaturesError``: category column 'username', row 3: expected text (str), got "
+        "bytes [...]; decode it first",
+    ),
+)
+case(
     "pf-emoji-rtl",
     UNICODE,
     PF,

@@ -23,7 +23,7 @@ from skbucket.features import (
     PostFeaturesError,
     UnparseableDateWarning,
 )
-from skbucket.prompts import PromptBuilder, parse_dates
+from skbucket.prompts import PromptBuilder, PromptError, parse_dates
 
 PHOTO = (
     "Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
@@ -669,3 +669,39 @@ def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
     for column in (pl.from_pandas(X)["content"], *arrow):
         with pytest.raises(PostFeaturesError, match="2-D table of posts .* got a 1-D"):
             PostFeatures().fit(column, y)
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        (b"CNN", r"expected text \(str\), got bytes b'CNN'"),
+        (["CNN"], r"expected one text or number, got a list \(\['CNN'\]\)"),
+        ({"name": "CNN"}, r"expected one text or number, got a dict"),
+    ],
+    ids=["bytes", "list", "dict"],
+)
+def test_an_account_cell_that_is_no_single_text_is_refused_by_every_reader(cell, said):
+    """Bytes, lists and dicts became accounts "b'CNN'" and "['CNN']" for PostFeatures (and
+    for GroupMedianRegressor, bytes) without a word; the readers now agree: an error naming
+    the column and the row."""
+    from skbucket.baselines import GroupMedianRegressor
+
+    posts = pd.DataFrame(
+        {
+            "content": ["hi", "yo"] * 4,
+            "username": ["CNN", "BBC"] * 4,
+            "inferred_company": ["cnn", "bbc"] * 4,
+            "date": ["2021-01-01 10:00"] * 8,
+            "media": ["[]"] * 8,
+        }
+    ).astype(object)
+    posts.at[5, "username"] = cell
+    likes = [10, 200] * 4
+    with pytest.raises(PostFeaturesError, match=rf"column 'username', row 5: {said}"):
+        PostFeatures(cv=2).fit(posts, likes)
+    with pytest.raises(PromptError, match=rf"column 'username' \(role 'username'\), row 5: {said}"):
+        PromptBuilder().fit_transform(posts)
+    if not isinstance(cell, bytes):  # unhashable: GroupMedianRegressor's own TypeError
+        return
+    with pytest.raises(ValueError, match=rf"grouping column 'username', row 5: {said}"):
+        GroupMedianRegressor().fit(posts, likes)
