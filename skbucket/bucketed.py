@@ -535,12 +535,11 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     ``est`` gets it when its ``fit`` takes it (by name or through ``**kwargs``), a Pipeline on
     its final step.
     """
-    if sample_weight is None:
-        return {}
     prefix, last = _final_step(est)
     if routed is not None and _routes_metadata(est):
         if (
-            prefix
+            (sample_weight is not None or routed)
+            and prefix
             and last not in (None, "passthrough")
             and not _routes_metadata(last)
             and _takes_sample_weight(last)
@@ -552,7 +551,9 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
                 "without them. Use that estimator without the Pipeline, or turn routing off "
                 "(sklearn.set_config(enable_metadata_routing=False))."
             )
-        return {"sample_weight": sample_weight} if "sample_weight" in routed else {}
+        return dict(routed)  # what it requested, under its own names (cut to its rows)
+    if sample_weight is None:
+        return {}
     if prefix:  # a Pipeline's fit(**params) wants step__sample_weight
         if last not in (None, "passthrough") and _takes_sample_weight(last):
             return {f"{prefix}sample_weight": sample_weight}
@@ -576,17 +577,43 @@ def _fit_router(owner, children):
     return router
 
 
-def _routed_fit_params(owner, sample_weight, names):
+def _routed_fit_params(owner, sample_weight, names, fit_params=None):
     """``{child name: fit params}`` that metadata routing sends each child of ``owner``, or
-    ``None`` while routing is off (or no weights are given). Raises scikit-learn's
+    ``None`` while routing is off (or no metadata is given). Raises scikit-learn's
     ``UnsetMetadataPassedError`` naming a child whose request for ``sample_weight`` was never
-    set, as its own meta-estimators do."""
-    if sample_weight is None or not _routing_enabled():
+    set, as its own meta-estimators do.
+
+    ``fit_params`` are the other metadata ``fit`` was given: those a child requests under
+    another name (``set_fit_request(sample_weight="router_weight")``, an alias), which
+    scikit-learn refuses while routing is off."""
+    fit_params = dict(fit_params or {})
+    if not _routing_enabled():
+        if fit_params:
+            from sklearn.utils.metadata_routing import _raise_for_params
+
+            _raise_for_params(fit_params, owner, "fit")
+        return None
+    if sample_weight is not None:
+        fit_params["sample_weight"] = sample_weight
+    if not fit_params:
         return None
     from sklearn.utils.metadata_routing import process_routing
 
-    routed = process_routing(owner, "fit", sample_weight=sample_weight)
+    routed = process_routing(owner, "fit", **fit_params)
     return {name: dict(routed[name].fit) for name in names}
+
+
+def _routed_rows(params, rows, n_rows):
+    """``params`` with every value that holds one entry per row (of ``n_rows``) cut to
+    ``rows`` (the zero-weight rows dropped, or one bucket's)."""
+    out = {}
+    for key, value in params.items():
+        try:
+            per_row = value is not None and _num_samples(value) == n_rows
+        except TypeError:  # a scalar or an object without a length
+            per_row = False
+        out[key] = _safe_indexing(value, rows) if per_row else value
+    return out
 
 
 def _request_weights(est):
@@ -1301,7 +1328,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     @refit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the bucket classifier and one regressor per bucket.
 
         Parameters
@@ -1318,6 +1345,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             those that request them instead (:meth:`get_metadata_routing`). Zero-weight
             rows are dropped first (same as absent rows here; steps before this one in a
             Pipeline, such as the post features' account encodings, still see them).
+        **fit_params : dict
+            Only with metadata routing enabled: metadata a sub-estimator requests under
+            another name, e.g. ``router_weight`` for a classifier given
+            ``set_fit_request(sample_weight="router_weight")`` (weights of its own); cut to
+            the rows each sub-estimator is fitted on.
 
         Returns
         -------
@@ -1329,7 +1361,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         funcs = self._target_funcs()
         spec = self._check_regressor_spec(n_buckets)
         classifier = self._resolved_classifier()
-        routed = _routed_fit_params(self, sample_weight, self._children(classifier, spec))
+        routed = _routed_fit_params(
+            self, sample_weight, self._children(classifier, spec), fit_params
+        )
 
         X = self._validate_X(X, reset=True)
         if y is None:
@@ -1367,6 +1401,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 idx = np.flatnonzero(keep)
                 X = _safe_indexing(X, idx)
                 y, buckets, sample_weight = y[idx], buckets[idx], sample_weight[idx]
+                if routed is not None:
+                    routed = {k: _routed_rows(v, idx, n_rows) for k, v in routed.items()}
         weights = sample_weight if weighted else np.ones_like(y)
 
         clf_spec = _fixed_columns(X, self.classifier_columns)
@@ -1429,7 +1465,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             est = clone(spec[k])
             sw = sample_weight[rows] if weighted else None
             name = f"regressors[{k}]"
-            kw = _fit_kwargs(name, est, sw, None if routed is None else routed[name])
+            bucket_params = (
+                None if routed is None else _routed_rows(routed[name], rows, buckets.size)
+            )
+            kw = _fit_kwargs(name, est, sw, bucket_params)
             X_k = _safe_indexing(X_reg, rows)
             origin = (rows if kept is None else kept[rows], reg_cols)
             degenerate = _degenerate_bucket(X_k, y_fit[rows])

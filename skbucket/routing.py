@@ -245,7 +245,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     @refit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit clones of both classifiers on every row.
 
         Parameters
@@ -258,6 +258,9 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             Passed to both classifiers (an error names a classifier that does not take it);
             with scikit-learn's metadata routing enabled, to those that request it
             (:meth:`get_metadata_routing`).
+        **fit_params : dict
+            Only with metadata routing enabled: metadata a classifier requests under another
+            name (``set_fit_request(sample_weight="text_weight")``, an alias).
 
         Returns
         -------
@@ -276,7 +279,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         classes = np.unique(y)
-        routed = _routed_fit_params(self, sample_weight, ("known", "unseen"))
+        routed = _routed_fit_params(self, sample_weight, ("known", "unseen"), fit_params)
         fitted, specs = {}, {}
         for role in ("known", "unseen"):
             est = clone(getattr(self, role))

@@ -1499,3 +1499,31 @@ def test_a_column_missing_in_every_row_is_named_when_the_router_fails_on_it(fram
         BucketedRegressor(random_state=0).fit(X, y)
     # a router that takes such a column is not stopped
     BucketedRegressor(DummyClassifier(), DummyRegressor()).fit(X, y)
+
+
+def test_metadata_routing_aliases_reach_each_sub_estimator_cut_to_its_rows():
+    """A request under another name (weights of the router's own) was advertised by
+    get_metadata_routing but refused by fit ("unexpected keyword argument")."""
+    import sklearn
+
+    X, y = make_likes()
+    rng = np.random.default_rng(5)
+    w, w_router, w_reg = (rng.uniform(0.5, 2.0, size=len(y)) for _ in range(3))
+    w[:7] = 0.0  # dropped rows: every routed array is cut the same way
+    keep = w > 0
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = BucketedRegressor(
+            _RecordingTree(random_state=0).set_fit_request(sample_weight="router_weight"),
+            _RecordingRidge().set_fit_request(sample_weight="regressor_weight"),
+        ).set_fit_request(sample_weight=True)
+        assert set(model.get_metadata_routing().consumes("fit", ["router_weight"])) == {
+            "router_weight"
+        }
+        model.fit(X, y, sample_weight=w, router_weight=w_router, regressor_weight=w_reg)
+    assert_allclose(model.classifier_.seen_weight_, w_router[keep])
+    buckets = assign_buckets(y[keep])
+    for k, regressor in model.regressors_.items():
+        if k not in model.bucket_fallback_:
+            assert_allclose(regressor.seen_weight_, w_reg[keep][buckets == k])
+    with pytest.raises(ValueError, match="only supported if enable_metadata_routing=True"):
+        BucketedRegressor().fit(X, y, router_weight=w_router)

@@ -436,3 +436,23 @@ def test_a_frozen_classifier_that_knows_more_buckets_than_the_fold():
     model = BucketedRegressor(router, Ridge(), bins=[10, 100]).fit(X[fold], likes)
     assert_array_equal(model.classifier_.classes_, [0, 1, 2])
     assert np.isfinite(model.predict(new)).all()
+
+
+def test_account_router_takes_a_metadata_alias_for_one_classifier():
+    import sklearn
+
+    class Recording(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            self.seen_weight_ = None if sample_weight is None else np.asarray(sample_weight)
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    X, y = _data(120)
+    w_text = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        router = AccountRouter(
+            known=Recording().set_fit_request(sample_weight=False),
+            unseen=Recording().set_fit_request(sample_weight="text_weight"),
+            count_column="inferred_company_count",
+        ).fit(X, y, text_weight=w_text)
+    assert router.known_.seen_weight_ is None
+    np.testing.assert_allclose(router.unseen_.seen_weight_, w_text)
