@@ -33,7 +33,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from ._frames import library
-from .bucketed import DEFAULT_BINS, BucketedRegressor, _check_bins, seed_regressors
+from .bucketed import (
+    DEFAULT_BINS,
+    BucketedRegressor,
+    _check_bins,
+    _request_weights,
+    seed_regressors,
+)
 from .routing import AccountRouter
 
 __all__ = [
@@ -286,7 +292,11 @@ def make_seed_pipeline(
 
     Notes
     -----
-    Row weights go to the final step: ``pipe.fit(X, y, model__sample_weight=w)``. They weigh
+    Row weights go to the final step: ``pipe.fit(X, y, model__sample_weight=w)`` (with
+    scikit-learn's metadata routing on, ``pipe.fit(X, y, sample_weight=w)``: a pipeline built
+    while it is on requests them for the model and every estimator this function makes;
+    one built before, or a sub-estimator put in by ``set_params``, needs
+    ``set_fit_request(sample_weight=True)``, as scikit-learn's error says). They weigh
     the rows inside the :class:`~skbucket.bucketed.BucketedRegressor` only: the post
     features' account encodings and counts are computed from every row, so a row of weight 0
     still counts toward its account's ``*_target`` and ``*_count`` (and makes the account
@@ -418,6 +428,10 @@ def make_seed_pipeline(
         classifier_columns=router_columns,
         regressor_columns=_NOT_PROMPT,
     )
+    # built while metadata routing is on, the weights reach the model and every estimator
+    # made here that takes them (seed_regressors requests them for its XGBoost ones)
+    for est in {id(e): e for e in (model, router, hgb_router, text_router)}.values():
+        _request_weights(est)
     pipe = Pipeline(
         [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
     )

@@ -357,6 +357,22 @@ def test_fits_with_scikit_learns_metadata_routing_on(tiny, posts):
         np.testing.assert_allclose(pipe.predict(X[40:]), expected)
 
 
+@pytest.mark.parametrize("classifier", ["hgb", "hybrid"])
+def test_a_pipeline_built_with_routing_on_fits_with_weights(tiny, posts, classifier):
+    """Built under routing, the pipeline requested weights for its XGBoost regressors only:
+    pipe.fit(X, y, sample_weight=w) stopped at the model, then at each router, one
+    UnsetMetadataPassedError at a time. Now it fits as model__sample_weight does without
+    routing."""
+    import sklearn
+
+    X, y = posts
+    w = np.random.default_rng(0).uniform(0.5, 2.0, 40)
+    expected = _pipe(tiny, classifier=classifier).fit(X[:40], y[:40], model__sample_weight=w)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = _pipe(tiny, classifier=classifier).fit(X[:40], y[:40], sample_weight=w)
+        np.testing.assert_allclose(pipe.predict(X[40:]), expected.predict(X[40:]), rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("param", "where"),
     [
