@@ -526,12 +526,13 @@ def _check_classes(who, est, why=""):
 
 
 def _fit_kwargs(role, est, sample_weight, routed=None):
-    """``sample_weight`` keyword for ``est.fit``.
+    """The weight keywords for ``est.fit``.
 
     With scikit-learn's metadata routing enabled, ``routed`` holds the fit parameters that
     :func:`~sklearn.utils.metadata_routing.process_routing` sends ``est`` (``None`` while it
-    is off): an estimator that routing knows gets ``sample_weight`` exactly when it requests
-    it (``set_fit_request``; a Pipeline routes it on to the steps that request it). Otherwise
+    is off; already cut to ``est``'s rows): an estimator that routing knows gets exactly
+    those, ``sample_weight`` when it requests it (``set_fit_request``, also under another
+    name; a Pipeline routes it on to the steps that request it). Otherwise
     ``est`` gets it when its ``fit`` takes it (by name or through ``**kwargs``), a Pipeline on
     its final step.
     """
@@ -1471,10 +1472,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             kw = _fit_kwargs(name, est, sw, bucket_params)
             X_k = _safe_indexing(X_reg, rows)
             origin = (rows if kept is None else kept[rows], reg_cols)
-            degenerate = _degenerate_bucket(X_k, y_fit[rows])
             try:
                 _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
             except Exception as exc:
+                degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
                 if degenerate is None:
                     raise
                 # what any regressor learns there: CatBoost refuses to ("All train targets
