@@ -15,9 +15,9 @@ date, media`` (``caption`` optional) and, for ``fit``/``evaluate``/``report``, t
 
 Every failure is reported as one line on standard error with a non-zero exit status:
 ``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C
-(``143`` when ended by SIGTERM); a
-closed standard output (``| head``) ends the command quietly with status ``1``; wrong
-command-line usage exits with ``2`` and argparse's usage text.
+(``143`` when ended by SIGTERM); a closed standard output (``| head``) ends the command
+quietly with status ``1``; wrong command-line usage exits with ``2`` and argparse's usage
+text.
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ def read_table(path):
         dates themselves): text from a CSV/TSV (a compact ``20210403`` stays a date, not a
         number), dates and texts from Excel as they are; a column of numbers is refused
         (Excel serial day numbers, compact dates stored as numbers, counts of seconds). The
-        ``id`` column and the posts' text columns (``content``,
-        ``caption``, ``username``, ``inferred_company``, ``media``) are read as text from CSV,
+        ``id`` column and the posts' text columns (``content``, ``caption``, ``username``,
+        ``inferred_company``, ``media``) are read as text from CSV,
         TSV and XLSX files, as Parquet keeps them: ids are kept exactly as written (leading
         zeros, 19-digit ids; a file with one empty id would otherwise make every id a float),
         a username ``0042`` stays ``0042`` and a post whose text is ``2020`` is text. Only an
