@@ -5,9 +5,8 @@ Each class is defined next to the code that raises it (``skbucket.prompts.Prompt
 ``sklearn.exceptions`` does, so that ``except`` clauses need not know where. Every error is a
 ``ValueError`` (bad input or parameters) or a ``RuntimeError`` (a model or device that is not
 available); the warnings are ``UserWarning`` subclasses (``TrainingInterruptedWarning`` is a
-``RuntimeWarning`` too). The Dask helpers' errors,
-``MetaInferenceError`` and ``DaskOutputError``, live in :mod:`skbucket.dask` (importing it
-imports Dask).
+``RuntimeWarning`` too). The Dask helpers' errors, ``MetaInferenceError`` and
+``DaskOutputError``, live in :mod:`skbucket.dask` (importing it imports Dask).
 
 Examples
 --------

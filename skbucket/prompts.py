@@ -234,17 +234,18 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     :class:`PromptError` naming the column and the row: their ``str()`` would put
     ``b'...'``, ``['...']`` or unencodable text into the prompt.
     """
-    where = f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}"
-    problem = _not_one_text(value)  # before the missing check: a list is not "missing"
+    if isinstance(value, str):
+        problem = _unicode_problem(value)
+    else:  # before the missing check: a list is not "missing"
+        problem = _not_one_text(value)
     if problem is not None:
-        raise PromptError(f"{where}: {problem}")
+        raise PromptError(
+            f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}: {problem}"
+        )
     if _is_missing(value):
         return None
     if not isinstance(value, str):
         return _category_text(value)  # 12345.0 (an id column with a gap) is 12345
-    problem = _unicode_problem(value)
-    if problem is not None:
-        raise PromptError(f"{where}: {problem}")
     return value
 
 
