@@ -69,6 +69,7 @@ import os
 import re
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -1269,6 +1270,32 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
     return texts
 
 
+_TOKENIZER_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TOKENIZER_LOCKS_GUARD = threading.Lock()
+
+
+def tokenizer_lock(tokenizer: Any) -> threading.Lock:
+    """The lock to hold while calling ``tokenizer``: one per tokenizer object.
+
+    A fast tokenizer keeps its truncation and padding settings on the object (in its Rust
+    backend): each call sets them, then encodes with the GIL released. Two threads sharing
+    one (:func:`load_pretrained` shares it between estimators on the same checkpoint, say an
+    embedder with ``max_length=512`` and a classifier with 256) could each encode with the
+    other's settings: silently wrong vectors, cached under the right key.
+    """
+    with _TOKENIZER_LOCKS_GUARD:
+        try:
+            lock = _TOKENIZER_LOCKS.get(tokenizer)
+            if lock is None:
+                lock = _TOKENIZER_LOCKS[tokenizer] = threading.Lock()
+        except TypeError:  # not weakly referable or not hashable: one lock for all such
+            lock = _SHARED_TOKENIZER_LOCK
+    return lock
+
+
+_SHARED_TOKENIZER_LOCK = threading.Lock()
+
+
 def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> list[dict]:
     """Tokenise texts in one call, without padding; one ``{name: list of ids}`` per text.
 
@@ -1292,7 +1319,8 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> li
     >>> all(bool((batch[k] == ref[k]).all()) for k in ref)
     True
     """
-    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+    with tokenizer_lock(tokenizer):  # its truncation setting is shared state
+        enc = tokenizer(list(texts), truncation=True, max_length=max_length)
     names = list(enc.keys())
     return [{name: enc[name][i] for name in names} for i in range(len(texts))]
 

@@ -103,11 +103,12 @@ def _export_onnx(model, tokenizer, path: Path) -> None:
     global _ONNX_EXPORTS
     net = _models.load_pretrained("AutoModel", model, device="cpu", dtype="float32")
     accepted = set(inspect.signature(net.forward).parameters)
-    sample = tokenizer(
-        ["a short text", "a somewhat longer example text for the export"],
-        padding=True,
-        return_tensors="pt",
-    )
+    with _models.tokenizer_lock(tokenizer):  # padding is state shared with other threads
+        sample = tokenizer(
+            ["a short text", "a somewhat longer example text for the export"],
+            padding=True,
+            return_tensors="pt",
+        )
     names = [
         name
         for name in ("input_ids", "attention_mask", "token_type_ids")

@@ -202,6 +202,27 @@ def test_load_pretrained_reloads_a_folder_overwritten_in_place(tmp_path):
     assert not any(obj is first for _, obj in _models._REGISTRY.values())
 
 
+def test_threads_sharing_a_tokenizer_keep_their_own_truncation(minilm_path):
+    """A fast tokenizer's truncation setting lives on the shared object: two threads with
+    different max_length encoded with each other's (about a third of the calls, unlocked)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tok = load_pretrained("AutoTokenizer", minilm_path)
+    texts = [f"post {i} " + "word " * 300 for i in range(32)]
+
+    def lengths(max_length):
+        features = _models.encode_texts(tok, texts, max_length=max_length)
+        return {len(f["input_ids"]) for f in features}
+
+    expected = {limit: lengths(limit) for limit in (64, 512)}
+    assert expected[64] == {64} and max(expected[512]) > 64
+    with ThreadPoolExecutor(4) as pool:
+        limits = [64, 512] * 60
+        got = list(pool.map(lengths, limits))
+    wrong = [limit for limit, seen in zip(limits, got) if seen != expected[limit]]
+    assert not wrong, f"{len(wrong)} of {len(limits)} calls used another thread's max_length"
+
+
 def test_load_pretrained_names_one_gpu_one_way(tmp_path, monkeypatch):
     """The names "cuda", "cuda:0" and 0 are one card when it is the current one: one loaded
     model, not three copies of a 7 GB BLIP-2 on it."""
