@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from numbers import Integral
 from pathlib import Path
@@ -43,6 +44,8 @@ _ONNX_FORMAT = 1
 _ONNX_OPSET = 18
 #: Number of real ONNX exports done by this process (the tests count them).
 _ONNX_EXPORTS = 0
+#: held while an embedder looks for, makes or opens an ONNX export
+_ONNX_LOCK = threading.Lock()
 _BACKENDS = ("torch", "onnx")
 
 
@@ -467,15 +470,22 @@ class DistilBertEmbedder(
             import torch
 
             path = onnx_path(self.model)
-            if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
-                _export_onnx(self.model, tokenizer, path)
             threads = torch.get_num_threads()
-            try:
-                session = _models.load_pretrained(_OnnxSession, path, intra_op_num_threads=threads)
-            except Exception:  # a damaged export (a truncated copy): a cache file, made again
-                path.unlink(missing_ok=True)
-                _export_onnx(self.model, tokenizer, path)
-                session = _models.load_pretrained(_OnnxSession, path, intra_op_num_threads=threads)
+            # one thread at a time: torch.export is not thread-safe, and the export swaps
+            # process-wide state (standard output, warning filters) while it runs
+            with _ONNX_LOCK:
+                if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
+                    _export_onnx(self.model, tokenizer, path)
+                try:
+                    session = _models.load_pretrained(
+                        _OnnxSession, path, intra_op_num_threads=threads
+                    )
+                except Exception:  # a damaged export (a truncated copy): a cache file, again
+                    path.unlink(missing_ok=True)
+                    _export_onnx(self.model, tokenizer, path)
+                    session = _models.load_pretrained(
+                        _OnnxSession, path, intra_op_num_threads=threads
+                    )
             return tokenizer, session, None
         device = _models.resolve_device(self.device)
         dtype = _models.resolve_dtype(self.dtype, device)

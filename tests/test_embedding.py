@@ -787,6 +787,33 @@ def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     assert _exports() == before + 1
 
 
+def test_concurrent_first_onnx_transforms_export_once(onnx_dir, tmp_path, monkeypatch):
+    """A server's first requests: torch.export is not thread-safe ("ProxyTorchDispatchMode
+    slot already occupied"), and two exports at once could leave sys.stdout redirected."""
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))  # no export there yet
+    _models.clear_model_registry()
+    est = tiny(backend="onnx", cache=False).fit(TEXTS)
+    start = threading.Barrier(3)
+    stdout, before = sys.stdout, _exports()
+
+    def first_request(_):
+        start.wait(timeout=30)
+        return est.transform(TEXTS)
+
+    with ThreadPoolExecutor(3) as pool:
+        outs = list(pool.map(first_request, range(3)))
+    assert _exports() == before + 1
+    assert sys.stdout is stdout
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+
+
 def test_an_export_folder_that_cannot_be_made_names_the_setting_that_moves_it(
     onnx_dir, tmp_path, monkeypatch
 ):
