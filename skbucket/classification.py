@@ -17,6 +17,7 @@ import inspect
 import math
 import os
 import tempfile
+import threading
 import uuid
 import warnings
 from numbers import Integral, Real
@@ -591,43 +592,52 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         """The fine-tuned (model, tokenizer), rebuilt from the pickled checkpoint if needed."""
         held = self.__dict__.get("_rt_finetuned")
         if held is None:
-            files = self.__dict__.get("_checkpoint")
-            if not files:
-                raise RuntimeError(
-                    "DistilBertClassifier: the fine-tuned weights are missing from this "
-                    "fitted estimator (neither a live model nor a saved checkpoint); refit it."
-                )
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-            with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
-                for name, data in files.items():
-                    ok_name = isinstance(name, str) and "\x00" not in name
-                    parts = Path(name).parts if ok_name else ()
-                    if (
-                        not isinstance(data, bytes)
-                        or not ok_name
-                        or Path(name).is_absolute()
-                        or not parts
-                        or ".." in parts
-                    ):
-                        raise RuntimeError(
-                            "DistilBertClassifier: the saved checkpoint holds an invalid entry "
-                            f"{name!r}; the file is damaged or was not written by skbucket."
-                        )
-                    target = Path(tmp, name)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
-                with _models.hf_quiet():
-                    model = AutoModelForSequenceClassification.from_pretrained(
-                        tmp, use_safetensors=True
-                    )
-                    tokenizer = AutoTokenizer.from_pretrained(tmp)
-            held = (model.eval(), tokenizer)
-            self._rt_finetuned = held
-            self._checkpoint = None
+            with _REBUILD_LOCK:  # concurrent first requests: one rebuild, not one each
+                held = self.__dict__.get("_rt_finetuned")
+                if held is None:
+                    held = self._rebuild_from_checkpoint()
         model, tokenizer = held
         model.to(device)
         return model, tokenizer
+
+    def _rebuild_from_checkpoint(self):
+        """(model, tokenizer) made from the checkpoint files a pickle holds, kept as the live
+        model (the files are then dropped)."""
+        files = self.__dict__.get("_checkpoint")
+        if not files:
+            raise RuntimeError(
+                "DistilBertClassifier: the fine-tuned weights are missing from this "
+                "fitted estimator (neither a live model nor a saved checkpoint); refit it."
+            )
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
+            for name, data in files.items():
+                ok_name = isinstance(name, str) and "\x00" not in name
+                parts = Path(name).parts if ok_name else ()
+                if (
+                    not isinstance(data, bytes)
+                    or not ok_name
+                    or Path(name).is_absolute()
+                    or not parts
+                    or ".." in parts
+                ):
+                    raise RuntimeError(
+                        "DistilBertClassifier: the saved checkpoint holds an invalid entry "
+                        f"{name!r}; the file is damaged or was not written by skbucket."
+                    )
+                target = Path(tmp, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            with _models.hf_quiet():
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    tmp, use_safetensors=True
+                )
+                tokenizer = AutoTokenizer.from_pretrained(tmp)
+        held = (model.eval(), tokenizer)
+        self._rt_finetuned = held
+        self._checkpoint = None
+        return held
 
     def decision_function(self, X):
         """Raw logits.
@@ -716,6 +726,10 @@ class TrainingInterruptedWarning(UserWarning, RuntimeWarning):
     epoch and kept the weights learnt so far (a ``RuntimeWarning``, as it was before it had a
     class of its own). The command line turns it into an interruption: ``skbucket fit`` then
     writes no model and exits with status 130."""
+
+
+#: held while a pickled classifier rebuilds its fine-tuned model from the checkpoint files
+_REBUILD_LOCK = threading.Lock()
 
 
 class _interruptible:

@@ -443,6 +443,38 @@ def test_pickle_stores_checkpoint_not_live_model(fitted):
     assert twin._checkpoint is None and "_rt_finetuned" in twin.__dict__  # rebuilt lazily
 
 
+def test_concurrent_first_requests_of_an_unpickled_classifier_rebuild_it_once(fitted, monkeypatch):
+    """A loaded model served by threads: each first request rebuilt the weights from the
+    checkpoint (8 copies of a 260 MB DistilBERT), and one that read the checkpoint after
+    another dropped it was told to refit a valid model."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from transformers import AutoModelForSequenceClassification
+
+    clf, X, _ = fitted
+    expected = uncached(clf.predict_proba, X)
+    twin = pickle.loads(pickle.dumps(clf))
+    real, builds = AutoModelForSequenceClassification.from_pretrained, []
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(AutoModelForSequenceClassification, "from_pretrained", counting)
+    start = threading.Barrier(6)
+
+    def request(_):
+        start.wait(timeout=30)
+        return uncached(twin.predict_proba, X)
+
+    with ThreadPoolExecutor(6) as pool:
+        outs = list(pool.map(request, range(6)))
+    assert len(builds) == 1
+    for out in outs:
+        np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
 @pytest.mark.parametrize("name", ["../escape.txt", "/etc/x", 7, "a\x00b"])
 def test_damaged_checkpoint_entry_is_refused(fitted, name):
     # a name that is no text, or holds a NUL, was a raw TypeError/ValueError
