@@ -174,13 +174,14 @@ class Blip2Captioner(
         Input columns seen in :meth:`fit` (recorded, not required by :meth:`transform`,
         which reads only ``media_column`` and ``caption``).
     errors_ : pandas.DataFrame
-        Set by every :meth:`transform`: one record per image (or unparseable cell) that
+        Set when every :meth:`transform` ends (also by an error or Ctrl-C; with calls on
+        several threads, by the last to end): one record per image (or unparseable cell) that
         failed, with columns ``row`` (index label), ``position``, ``media`` (the reference),
         ``kind``, ``error`` (exception class) and ``message``. Empty when nothing failed;
         otherwise :meth:`transform` also warns (:class:`CaptioningWarning`).
     n_generated_ : int
-        Set by every :meth:`transform`: how many images the model captioned in that call
-        (cache hits and repeated images not counted).
+        Set when every :meth:`transform` ends, as ``errors_``: how many images the model
+        captioned in that call (cache hits and repeated images not counted).
 
     See Also
     --------
@@ -432,76 +433,83 @@ class Blip2Captioner(
         n = len(X)
         labels = list(X.index)
         errors: list[dict] = []
-        self.errors_ = pd.DataFrame(columns=ERROR_COLUMNS)
-        self.n_generated_ = 0
-
-        # 1. which rows need captions, and which images each one holds
-        keep = self._existing_captions(X)
-        row_refs: list[list[Any] | None] = [None] * n
-        for pos, cell in enumerate(X[self.media_column].tolist()):
-            if keep[pos] is not None:
-                continue
-            try:
-                row_refs[pos] = _media_refs(cell)
-            except ValueError as exc:  # MediaParseError
-                self._fail(errors, labels, pos, _cell_text(cell), "", exc)
-                row_refs[pos] = [_Failed(exc)]
-
-        # 2. fetch each distinct reference once; caption each distinct image once
-        first_row: dict[str, int] = {}
-        kinds: dict[str, str] = {}
-        for pos, refs in enumerate(row_refs):
-            for ref in refs or ():
-                if isinstance(ref, _Failed):
+        generated = [0]  # images the model captioned in this call (the batches add to it)
+        try:
+            # 1. which rows need captions, and which images each one holds
+            keep = self._existing_captions(X)
+            row_refs: list[list[Any] | None] = [None] * n
+            for pos, cell in enumerate(X[self.media_column].tolist()):
+                if keep[pos] is not None:
                     continue
-                first_row.setdefault(ref.url, pos)
-                kinds.setdefault(ref.url, ref.kind)
-        captions = self._caption_refs(list(first_row), first_row, kinds, labels, errors)
+                try:
+                    row_refs[pos] = _media_refs(cell)
+                except ValueError as exc:  # MediaParseError
+                    self._fail(errors, labels, pos, _cell_text(cell), "", exc)
+                    row_refs[pos] = [_Failed(exc)]
 
-        # 3. assemble in input order
-        out = []
-        recorded: set[str] = set()  # failures recorded by _caption_refs (first occurrence)
-        for pos in range(n):
-            if keep[pos] is not None:
-                out.append(keep[pos])
-                continue
-            parts = []
-            for ref in row_refs[pos] or ():
-                if isinstance(ref, _Failed):
-                    parts.append(self._replacement())
+            # 2. fetch each distinct reference once; caption each distinct image once
+            first_row: dict[str, int] = {}
+            kinds: dict[str, str] = {}
+            for pos, refs in enumerate(row_refs):
+                for ref in refs or ():
+                    if isinstance(ref, _Failed):
+                        continue
+                    first_row.setdefault(ref.url, pos)
+                    kinds.setdefault(ref.url, ref.kind)
+            captions = self._caption_refs(
+                list(first_row), first_row, kinds, labels, errors, generated
+            )
+
+            # 3. assemble in input order
+            out = []
+            recorded: set[str] = set()  # failures recorded by _caption_refs (first occurrence)
+            for pos in range(n):
+                if keep[pos] is not None:
+                    out.append(keep[pos])
                     continue
-                result = captions[ref.url]
-                if isinstance(result, _Failed):
-                    if first_row[ref.url] == pos and ref.url not in recorded:
-                        recorded.add(ref.url)
-                    else:  # record it for every other place that holds it
-                        self._fail(errors, labels, pos, ref.url, ref.kind, result.error)
-                    parts.append(self._replacement())
-                else:
-                    parts.append(result)
-            out.append(CAPTION_SEPARATOR.join(p for p in parts if p))
-        self.errors_ = _error_frame(errors)
-        if len(self.errors_):  # skipped, not silent (on_error="raise" raised above)
-            first = self.errors_.iloc[0]
-            row = first["row"].item() if hasattr(first["row"], "item") else first["row"]
-            fallback = "an empty caption" if self.on_error == "skip" else repr(self.on_error)
-            hosts = [e["unreachable"] for e in errors if e["unreachable"]]
-            unreachable = (
-                f"; {len(hosts)} of them because their host could not be reached "
-                f"({', '.join(sorted(set(hosts)))}: no network?)"
-                if hosts
-                else ""
-            )
-            warnings.warn(
-                f"{type(self).__name__}: {len(self.errors_)} image(s) in "
-                f"{self.errors_['position'].nunique()} row(s) could not be captioned and got "
-                f"{fallback} (first: row {row!r}: {first['message']}){unreachable}; see errors_",
-                CaptioningWarning,
-                stacklevel=user_stacklevel(),
-            )
-        X_out = X.copy()
-        X_out[CAPTION_COLUMN] = pd.Series(out, index=X.index, dtype=object)
-        return self._in_container(X_out)
+                parts = []
+                for ref in row_refs[pos] or ():
+                    if isinstance(ref, _Failed):
+                        parts.append(self._replacement())
+                        continue
+                    result = captions[ref.url]
+                    if isinstance(result, _Failed):
+                        if first_row[ref.url] == pos and ref.url not in recorded:
+                            recorded.add(ref.url)
+                        else:  # record it for every other place that holds it
+                            self._fail(errors, labels, pos, ref.url, ref.kind, result.error)
+                        parts.append(self._replacement())
+                    else:
+                        parts.append(result)
+                out.append(CAPTION_SEPARATOR.join(p for p in parts if p))
+            failed = _error_frame(errors)
+            if len(failed):  # skipped, not silent (on_error="raise" raised above)
+                first = failed.iloc[0]
+                row = first["row"].item() if hasattr(first["row"], "item") else first["row"]
+                fallback = "an empty caption" if self.on_error == "skip" else repr(self.on_error)
+                hosts = [e["unreachable"] for e in errors if e["unreachable"]]
+                unreachable = (
+                    f"; {len(hosts)} of them because their host could not be reached "
+                    f"({', '.join(sorted(set(hosts)))}: no network?)"
+                    if hosts
+                    else ""
+                )
+                warnings.warn(
+                    f"{type(self).__name__}: {len(failed)} image(s) in "
+                    f"{failed['position'].nunique()} row(s) could not be captioned and got "
+                    f"{fallback} (first: row {row!r}: {first['message']}){unreachable}; "
+                    "see errors_",
+                    CaptioningWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            X_out = X.copy()
+            X_out[CAPTION_COLUMN] = pd.Series(out, index=X.index, dtype=object)
+            return self._in_container(X_out)
+        finally:
+            # this call's own record, set once when it ends (also by an error or Ctrl-C):
+            # a concurrent call no longer resets or adds to it while this one runs
+            self.errors_ = _error_frame(errors)
+            self.n_generated_ = generated[0]
 
     def set_output(self, *, transform=None):
         """Set the output container of :meth:`transform` and ``fit_transform``.
@@ -571,8 +579,7 @@ class Blip2Captioner(
                 "unreachable": _http_host(ref) if getattr(exc, "unreachable", False) else None,
             }
         )
-        if self.on_error == "raise":
-            self.errors_ = _error_frame(errors)
+        if self.on_error == "raise":  # errors_ is set from `errors` when transform ends
             raise CaptioningError(
                 f"{type(self).__name__}: row {labels[pos]!r} (position {pos}): cannot caption "
                 f"media {ref!r}: {exc}",
@@ -623,7 +630,7 @@ class Blip2Captioner(
             )
         return device, dtype
 
-    def _caption_refs(self, urls, first_row, kinds, labels, errors) -> dict[str, Any]:
+    def _caption_refs(self, urls, first_row, kinds, labels, errors, generated) -> dict[str, Any]:
         """Fetch ``urls`` (in order, on threads) and caption them, a chunk at a time.
 
         Per chunk of fetched references: hash the bytes, look the content keys up in the
@@ -659,7 +666,7 @@ class Blip2Captioner(
                 run_settings.extend(self._torch_settings(dtype_key))
                 run_settings.append(self._prompt_inputs())
             captions = self._generate([pixels for _, pixels in batch], *run_settings)
-            self.n_generated_ += len(batch)  # cached by batched_map before the next batch
+            generated[0] += len(batch)  # cached by batched_map before the next batch
             return captions
 
         def run_queue(final: bool) -> None:
@@ -681,7 +688,7 @@ class Blip2Captioner(
                 logger.warning(
                     "%s interrupted: %d image(s) captioned in this transform%s",
                     type(self).__name__,
-                    self.n_generated_,
+                    generated[0],
                     interrupt_note(store),
                 )
                 raise

@@ -822,6 +822,27 @@ def test_ctrl_c_stops_cleanly_keeping_finished_batches(
     assert generate_calls == [2, 2]  # the first 4 images came from the cache
 
 
+def test_concurrent_transforms_each_record_their_own_counts(blip2_path, images):
+    """n_generated_ was reset and added to by every running call: a thread read 0, or 52
+    for a call that captioned 10. Now it is one call's own count (the last to end), and so
+    are errors_."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    est = captioner(blip2_path, batch_size=2, on_error="skip").fit(frame(["x.jpg"]))
+    media = [str(images[f"gen{i}.jpg"]) for i in range(4)] + [str(images["corrupt.jpg"])]
+    start = threading.Barrier(4)
+
+    def request(_):
+        start.wait(timeout=30)
+        est.transform(frame(media))  # its warning is ignored in this module
+        return est.n_generated_, len(est.errors_)
+
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(request, range(4)))
+    assert set(seen) == {(4, 1)}, seen  # every call captioned 4 images and failed on 1
+
+
 # ---------------------------------------------------------------------------------------------
 # estimator API
 # ---------------------------------------------------------------------------------------------
