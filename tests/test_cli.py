@@ -1463,3 +1463,17 @@ def test_a_row_with_a_field_too_many_is_named_by_its_line_and_a_semicolon_file_s
     frame.to_csv(semicolons, sep=";", index=False)
     with pytest.raises(cli.CLIError, match="the file looks separated by ';'; a .csv file"):
         cli.read_table(semicolons)
+
+
+def test_a_model_file_of_a_0_1_build_is_refused(workdir, model_file, capsys):
+    """0.1.0 builds computed some features differently (emoji counts, text padding): their
+    models would predict other numbers here without a word; the version says so."""
+    header, model = read_model_file(model_file)
+    old = workdir / "from-0.1.joblib"
+    with open(old, "wb") as fh:
+        cli._write_model_file(
+            fh, {**header, "versions": {**header["versions"], "skbucket": "0.1.0"}}, model
+        )
+    code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "was written with skbucket 0.1.0, this is skbucket 0.2" in err, err

@@ -76,6 +76,14 @@ def test_every_error_and_warning_is_in_skbucket_exceptions():
         assert getattr(exceptions, name) is found[name]
 
 
+def test_the_version_is_one_in_pyproject_and_the_package():
+    """The model files record skbucket.__version__; pip installs pyproject's."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["version"] == skbucket.__version__
+
+
 def test_lazy_public_names_resolve():
     for name in skbucket.__all__:
         assert getattr(skbucket, name) is not None
