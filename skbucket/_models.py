@@ -385,6 +385,8 @@ def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:
 # --------------------------------------------------------------------------------------------
 _REGISTRY: dict[tuple, Any] = {}
 _REGISTRY_LOCK = threading.RLock()
+#: one lock per registry key, held while that model loads
+_LOADING: dict[tuple, threading.Lock] = {}
 
 
 def is_offline() -> bool:
@@ -703,50 +705,65 @@ def load_pretrained(
     with _REGISTRY_LOCK:
         if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
             return _REGISTRY[key][1]
+        loading = _LOADING.setdefault(key, threading.Lock())
+    # one load per key at a time, while lookups of models already loaded go on (a BLIP-2
+    # loading for minutes held up every other estimator's first call)
+    with loading:
+        with _REGISTRY_LOCK:
+            if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
+                return _REGISTRY[key][1]  # loaded by another thread meanwhile
+        obj = _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs)
+        with _REGISTRY_LOCK:
+            _REGISTRY[key] = (fingerprint, obj)  # replaces an instance of an older checkpoint
+        return obj
+
+
+def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
+    """``factory.from_pretrained`` as :func:`load_pretrained` documents it (its errors named,
+    moved to ``dev``, in eval mode)."""
+    if (
+        local is None
+        and not is_offline()
+        and not _hub_cached_repo(model_str, kwargs.get("cache_dir"))
+        and not hub_reachable()
+    ):
+        # fail now rather than after huggingface_hub's half a minute of retries
+        raise ModelNotAvailableError(_unreachable_message(model_str))
+    load_kwargs = dict(kwargs)
+    if revision is not None:
+        load_kwargs["revision"] = revision
+    if tdtype is not None:
+        load_kwargs["dtype"] = tdtype
+    # a damaged local file (truncated weights: safetensors' own error type) is named too
+    failures = Exception if local is not None else (OSError, ValueError)
+    try:
+        with hf_quiet():
+            if _loads_weights(factory):
+                obj, info = factory.from_pretrained(
+                    model_str, output_loading_info=True, **load_kwargs
+                )
+                # weights the checkpoint lacks were initialised at random here, under
+                # whatever the global seed was (a BERT saved without its pooler)
+                obj.skbucket_missing_keys = frozenset(info.get("missing_keys", ()))
+            else:
+                obj = factory.from_pretrained(model_str, **load_kwargs)
+    except failures as exc:
         if (
             local is None
-            and not is_offline()
-            and not _hub_cached_repo(model_str, kwargs.get("cache_dir"))
-            and not hub_reachable()
+            and is_offline()
+            and _hub_cached_file(model_str, "config.json", revision) is None
         ):
-            # fail now rather than after huggingface_hub's half a minute of retries
-            raise ModelNotAvailableError(_unreachable_message(model_str))
-        load_kwargs = dict(kwargs)
-        if revision is not None:
-            load_kwargs["revision"] = revision
-        if tdtype is not None:
-            load_kwargs["dtype"] = tdtype
-        # a damaged local file (truncated weights: safetensors' own error type) is named too
-        failures = Exception if local is not None else (OSError, ValueError)
-        try:
-            with hf_quiet():
-                if _loads_weights(factory):
-                    obj, info = factory.from_pretrained(
-                        model_str, output_loading_info=True, **load_kwargs
-                    )
-                    # weights the checkpoint lacks were initialised at random here, under
-                    # whatever the global seed was (a BERT saved without its pooler)
-                    obj.skbucket_missing_keys = frozenset(info.get("missing_keys", ()))
-                else:
-                    obj = factory.from_pretrained(model_str, **load_kwargs)
-        except failures as exc:
-            if (
-                local is None
-                and is_offline()
-                and _hub_cached_file(model_str, "config.json", revision) is None
-            ):
-                raise ModelNotAvailableError(_offline_message(model_str)) from exc
-            where = "local folder" if local is not None else "model"
-            raise ModelNotAvailableError(
-                f"could not load {where} {model_str!r} with {getattr(factory, '__name__', factory)}"
-                f": {exc}"
-            ) from exc
-        if dev is not None and hasattr(obj, "to"):
-            obj = obj.to(dev)
-        if eval_mode and hasattr(obj, "eval") and hasattr(obj, "parameters"):
-            obj.eval()
-        _REGISTRY[key] = (fingerprint, obj)  # replaces an instance of an older checkpoint
-        return obj
+            raise ModelNotAvailableError(_offline_message(model_str)) from exc
+        where = "local folder" if local is not None else "model"
+        raise ModelNotAvailableError(
+            f"could not load {where} {model_str!r} with {getattr(factory, '__name__', factory)}"
+            f": {exc}"
+        ) from exc
+    if dev is not None and hasattr(obj, "to"):
+        obj = obj.to(dev)
+    if eval_mode and hasattr(obj, "eval") and hasattr(obj, "parameters"):
+        obj.eval()
+    return obj
 
 
 def resolve_hub_commit(model: Any, revision: str | None = None) -> None:

@@ -223,6 +223,37 @@ def test_threads_sharing_a_tokenizer_keep_their_own_truncation(minilm_path):
     assert not wrong, f"{len(wrong)} of {len(limits)} calls used another thread's max_length"
 
 
+def test_a_model_already_loaded_is_served_while_another_one_loads(tmp_path, minilm_path):
+    """The registry lock was held through every from_pretrained: a BLIP-2 loading for
+    minutes held up the first call of every other estimator, even one whose model was
+    loaded long before."""
+    import threading
+
+    from transformers import BertConfig
+
+    tok = load_pretrained("AutoTokenizer", minilm_path)  # loaded before
+    folder = tmp_path / "slow"
+    BertConfig(hidden_size=8, num_attention_heads=2).save_pretrained(folder)
+    inside, served, waited = threading.Event(), threading.Event(), []
+
+    class SlowConfig(BertConfig):
+        @classmethod
+        def from_pretrained(cls, *args, **kwargs):
+            inside.set()
+            waited.append(served.wait(timeout=20))  # True: the lookup went on meanwhile
+            return BertConfig.from_pretrained(*args, **kwargs)
+
+    loader = threading.Thread(target=load_pretrained, args=(SlowConfig, folder))
+    loader.start()
+    assert inside.wait(timeout=20)
+    assert load_pretrained("AutoTokenizer", minilm_path) is tok
+    served.set()
+    loader.join(timeout=30)
+    assert waited == [True]
+    # and one load per model: a second thread asking for the loading one waits for it
+    assert load_pretrained(SlowConfig, folder) is load_pretrained(SlowConfig, folder)
+
+
 def test_load_pretrained_names_one_gpu_one_way(tmp_path, monkeypatch):
     """The names "cuda", "cuda:0" and 0 are one card when it is the current one: one loaded
     model, not three copies of a 7 GB BLIP-2 on it."""
