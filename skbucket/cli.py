@@ -201,7 +201,12 @@ def read_table(path):
     except Exception as exc:  # pandas raises many types for unreadable files
         detail = " ".join(str(exc).split()) or type(exc).__name__
         if kind in SEPARATORS:  # pandas counts records, not the lines of posts with breaks
-            _check_fields(path, SEPARATORS[kind])
+            try:
+                _check_fields(path, SEPARATORS[kind])
+            except CLIError:
+                raise
+            except Exception:  # unreadable to it as well (a cut-off .gz): pandas' error
+                pass
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
     if repeated:
         described = "; ".join(
@@ -235,18 +240,23 @@ def _check_date_numbers(frame, path: Path, kind: str) -> None:
     if values is None or isinstance(values, pd.DataFrame):
         return
     present = values[values.notna().to_numpy()]
-    if present.empty or not all(
-        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in present.tolist()
-    ):
+    cells = present.tolist()
+    if cells and all(isinstance(v, str) and v.strip().isdigit() for v in cells):
+        # digits only, as a CSV holds them: YYYYMMDD is a date, anything else is no date
+        if all(len(v.strip()) == 8 for v in cells):
+            return
+        numbers_ = [int(v) for v in cells]
+    elif cells and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in cells):
+        numbers_ = cells
+    else:
         return
-    first = present.tolist()[0]
-    row = present.index[0]
-    if kind == "excel" and all(20_000 <= v < 110_000 for v in present.tolist()):
+    first, row = cells[0], present.index[0]
+    if kind == "excel" and all(20_000 <= v < 110_000 for v in numbers_):
         hint = (
             "they look like Excel serial day numbers (a date column formatted as a number): "
             "format the column as a Date in Excel, or write ISO dates such as 2021-04-03 10:00"
         )
-    elif all(float(v).is_integer() and 19_000_101 <= v <= 21_001_231 for v in present.tolist()):
+    elif all(float(v).is_integer() and 19_000_101 <= v <= 21_001_231 for v in numbers_):
         hint = (
             "they look like compact dates (YYYYMMDD) stored as numbers: store them as text, "
             "or write ISO dates such as 2021-04-03 10:00"

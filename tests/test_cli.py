@@ -1426,14 +1426,22 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
         predictions.append(pd.read_csv(out)["prediction"])
     pd.testing.assert_series_equal(*predictions)
     serial = (when.dt.tz_localize(None) - pd.Timestamp("1899-12-30")).dt.days + 0.5
+    seconds = (when - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
+    assert seconds.between(10**9, 2 * 10**9).all()  # 2001-2033: counts of seconds
     cases = {
         "numbers.parquet": (compact.assign(date=compact["date"].astype(int)), "compact dates"),
         "serial.xlsx": (frame.assign(date=serial), "Excel serial day numbers"),
-        "seconds.parquet": (frame.assign(date=when.astype("int64") // 10**9), "count of seconds"),
+        "seconds.parquet": (frame.assign(date=seconds), "count of seconds"),
+        "seconds.csv": (frame.assign(date=seconds.astype(str)), "count of seconds"),
     }
     for name, (table, looks_like) in cases.items():
         path = workdir / name
-        table.to_parquet(path) if name.endswith(".parquet") else table.to_excel(path, index=False)
+        if name.endswith(".parquet"):
+            table.to_parquet(path)
+        elif name.endswith(".csv"):
+            table.to_csv(path, index=False)
+        else:
+            table.to_excel(path, index=False)
         with pytest.raises(cli.CLIError, match=rf"column 'date' holds numbers.*{looks_like}"):
             cli.read_table(path)
     # an Excel date cell is a date
@@ -1477,3 +1485,16 @@ def test_a_model_file_of_a_0_1_build_is_refused(workdir, model_file, capsys):
     code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR
     assert "was written with skbucket 0.1.0, this is skbucket 0.2" in err, err
+
+
+def test_a_cut_off_gzip_is_one_line_naming_the_file(workdir, model_file, capsys):
+    """The field check that follows a pandas failure read the file again and let a gzip's
+    own EOFError through as a traceback."""
+    whole = workdir / "whole.csv.gz"
+    load_tweets().frame.iloc[:200].to_csv(whole, index=False)
+    cut = workdir / "cut.csv.gz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    code, _, err = run(["predict", model_file, cut, "-o", workdir / "cut.preds.csv"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert err.startswith(f"skbucket predict: error: cannot read {cut} as csv:"), err
+    assert len(err.strip().splitlines()) == 1
