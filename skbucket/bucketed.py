@@ -1516,7 +1516,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     f"target = {value:g}"
                 )
         size = self.min_bucket_size
-        light = [k for k in range(n_buckets) if k in fallback and counts[k] >= size]
+        # (a bucket of its own that predicts its constant is not light)
+        light = [
+            k for k in range(n_buckets) if k in fallback and k not in own and counts[k] >= size
+        ]
         if weighted and light:  # rows enough, weight not: rescaled weights (e.g. summing to 1)?
             outcome = "regressor of their own" + (
                 "" if own else " (none does: it predicts a constant)"

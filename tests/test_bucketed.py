@@ -1443,7 +1443,9 @@ def test_a_bucket_its_default_regressor_refuses_predicts_its_constant():
     y_same = y.astype(float).copy()
     y_same[2 * n : 3 * n] = rng.integers(101, 301, n)
     w = rng.uniform(0.5, 2.0, y.size)
-    model = BucketedRegressor(random_state=0).fit(X_same, y_same, sample_weight=w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not "a total sample_weight below min_bucket_size"
+        model = BucketedRegressor(random_state=0).fit(X_same, y_same, sample_weight=w)
     assert "training rows are all the same" in model.bucket_fallback_[2]
     expected = np.average(y_same[2 * n : 3 * n], weights=w[2 * n : 3 * n])
     np.testing.assert_allclose(model.regressors_[2].predict(X[:1]), expected)
