@@ -315,15 +315,6 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
                 f"fit ({type(exc).__name__}: {' '.join(message.split())}); use a "
                 "sub-estimator that accepts sample_weight, or fit without sample_weight."
             ) from exc
-        empty = _empty_columns(X, origin) if method == "fit" else []
-        if empty and isinstance(exc, ValueError):
-            # scikit-learn's HistGradientBoosting (the default router) fails on such a column
-            # with "window shape cannot be larger than input array shape"
-            raise ValueError(
-                f"{role} {_describe(est)} could not be fitted ({type(exc).__name__}: "
-                f"{' '.join(message.split())}); column(s) {empty[:10]} of its input hold no "
-                f"value (NaN) in any of its {_num_samples(X)} training rows: drop or fill them"
-            ) from exc
         cols = _string_columns(X)
         cited = [hit for hit in cols if str(hit[2]) in message]  # the value the error names
         cols = cited or cols
@@ -354,6 +345,15 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
             raise ValueError(
                 f"{role} {_describe(est)} cannot take the string column(s) {shown} in "
                 f"{method}: {type(exc).__name__}: {message}. {advice}"
+            ) from exc
+        empty = _empty_columns(X, origin) if method == "fit" else []
+        if empty and isinstance(exc, ValueError):
+            # scikit-learn's HistGradientBoosting (the default router) fails on such a column
+            # with "window shape cannot be larger than input array shape"
+            raise ValueError(
+                f"{role} {_describe(est)} could not be fitted ({type(exc).__name__}: "
+                f"{' '.join(message.split())}); column(s) {empty[:10]} of its input hold no "
+                f"value (NaN) in any of its {_num_samples(X)} training rows: drop or fill them"
             ) from exc
         raise
     if method != "fit":

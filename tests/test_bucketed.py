@@ -1529,3 +1529,15 @@ def test_metadata_routing_aliases_reach_each_sub_estimator_cut_to_its_rows():
             assert_allclose(regressor.seen_weight_, w_reg[keep][buckets == k])
     with pytest.raises(ValueError, match="only supported if enable_metadata_routing=True"):
         BucketedRegressor().fit(X, y, router_weight=w_router)
+
+
+def test_a_string_column_is_named_before_an_empty_one():
+    """A text column beside an all-None one: the fit fails on the text, and the error says
+    so (it named the empty column, which was not the cause)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=60), "content": ["hello world"] * 60, "extra": [None] * 60}
+    )
+    y = rng.integers(0, 3000, 60).astype(float)
+    with pytest.raises(ValueError, match=r"cannot take the string column\(s\) 'content'"):
+        BucketedRegressor(random_state=0).fit(X, y)
