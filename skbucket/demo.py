@@ -14,7 +14,10 @@ minutes more on a CPU.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -245,18 +248,25 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     with pd.option_context("display.width", 160, "display.float_format", "{:,.3f}".format):
         print(table.to_string())
 
-    save_model(pipe, out / "model.joblib")
-    write_report(
-        pipe,
-        X_test,
-        y_test,
-        out / "report.html",
-        title="skbucket demo: later posts held out",
-        config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
-    )
-    # last, whole or not at all: a run that failed before leaves the last run's three files
-    replace_atomically(
-        out / "metrics.csv", lambda fh: fh.write(table.to_csv().encode()), "metrics file"
-    )
+    # the three files are written beside each other first, then moved in place: a run that
+    # fails writing one (a full disk) leaves the last run's three as they were
+    stage = Path(tempfile.mkdtemp(prefix=".skbucket-demo-", dir=out))
+    try:
+        save_model(pipe, stage / "model.joblib")
+        write_report(
+            pipe,
+            X_test,
+            y_test,
+            stage / "report.html",
+            title="skbucket demo: later posts held out",
+            config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
+        )
+        replace_atomically(
+            stage / "metrics.csv", lambda fh: fh.write(table.to_csv().encode()), "metrics file"
+        )
+        for name in ("model.joblib", "report.html", "metrics.csv"):
+            os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     say(f"wrote {out / 'model.joblib'}, {out / 'metrics.csv'} and {out / 'report.html'}")
     return table

