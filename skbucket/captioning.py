@@ -610,7 +610,9 @@ class Blip2Captioner(
         _models.resolve_hub_commit(self.model)  # a hub id not yet fetched: its commit first
         prefix = hash_key(
             type(self).__name__,
-            _CACHE_FORMAT,
+            # format 1 is the keys' form from before they named one: captions cached then
+            # (hours of a GPU) are still found
+            *([_CACHE_FORMAT] if _CACHE_FORMAT > 1 else []),
             _models.model_fingerprint(self.model),
             self.prompt,
             int(self.max_new_tokens),

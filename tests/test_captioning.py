@@ -37,7 +37,7 @@ from sklearn.base import clone  # noqa: E402
 
 from skbucket import media as media_mod  # noqa: E402
 from skbucket._models import ModelNotAvailableError  # noqa: E402
-from skbucket.cache import DiskCache, MemoryCache, process_memory_cache  # noqa: E402
+from skbucket.cache import DiskCache, MemoryCache, hash_key, process_memory_cache  # noqa: E402
 from skbucket.captioning import (  # noqa: E402
     CAPTION_SEPARATOR,
     ERROR_COLUMNS,
@@ -423,6 +423,25 @@ def test_cache_format_version_is_part_of_the_key(blip2_path, images, generate_ca
     monkeypatch.setattr(captioning, "_CACHE_FORMAT", captioning._CACHE_FORMAT + 1)
     captioner(blip2_path, cache=store).fit_transform(X)
     assert generate_calls == [1, 1]
+
+
+def test_captions_cached_before_keys_named_a_format_are_still_found(blip2_path):
+    """Format 1 is the keys' form from before they held a format version: the upgrade
+    that added it does not throw away every cached caption."""
+    from skbucket import _models, captioning
+
+    est = captioner(blip2_path)
+    assert captioning._CACHE_FORMAT == 1
+    prefix, dtype_key = est._settings_key()
+    before = hash_key(
+        "Blip2Captioner",
+        _models.model_fingerprint(est.model),
+        est.prompt,
+        int(est.max_new_tokens),
+        int(est.num_beams),
+        dtype_key,
+    )
+    assert prefix == before
 
 
 # ---------------------------------------------------------------------------------------------
