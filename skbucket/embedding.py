@@ -44,8 +44,16 @@ _ONNX_FORMAT = 1
 _ONNX_OPSET = 18
 #: Number of real ONNX exports done by this process (the tests count them).
 _ONNX_EXPORTS = 0
-#: held while an embedder looks for, makes or opens an ONNX export
-_ONNX_LOCK = threading.Lock()
+#: one lock per export file, held while an embedder looks for, makes or opens it
+_ONNX_LOCKS: dict[str, threading.Lock] = {}
+_ONNX_LOCKS_GUARD = threading.Lock()
+
+
+def _onnx_lock(path) -> threading.Lock:
+    with _ONNX_LOCKS_GUARD:
+        return _ONNX_LOCKS.setdefault(str(path), threading.Lock())
+
+
 _BACKENDS = ("torch", "onnx")
 
 
@@ -473,7 +481,7 @@ class DistilBertEmbedder(
             threads = torch.get_num_threads()
             # one thread at a time: torch.export is not thread-safe, and the export swaps
             # process-wide state (standard output, warning filters) while it runs
-            with _ONNX_LOCK:
+            with _onnx_lock(path):
                 if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
                     _export_onnx(self.model, tokenizer, path)
                 try:

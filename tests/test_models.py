@@ -250,8 +250,31 @@ def test_a_model_already_loaded_is_served_while_another_one_loads(tmp_path, mini
     served.set()
     loader.join(timeout=30)
     assert waited == [True]
-    # and one load per model: a second thread asking for the loading one waits for it
-    assert load_pretrained(SlowConfig, folder) is load_pretrained(SlowConfig, folder)
+
+    # one load per model: a thread asking for one that is loading waits for it
+    inside.clear()
+    release, builds, got = threading.Event(), [], []
+
+    class CountedConfig(BertConfig):
+        @classmethod
+        def from_pretrained(cls, *args, **kwargs):
+            builds.append(1)
+            inside.set()
+            release.wait(timeout=20)
+            return BertConfig.from_pretrained(*args, **kwargs)
+
+    def ask():
+        got.append(load_pretrained(CountedConfig, folder))
+
+    first, second = threading.Thread(target=ask), threading.Thread(target=ask)
+    first.start()
+    assert inside.wait(timeout=20)
+    second.start()
+    second.join(timeout=0.5)  # it waits for the load in progress (no second one)
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert len(builds) == 1 and len(got) == 2 and got[0] is got[1]
 
 
 def test_load_pretrained_names_one_gpu_one_way(tmp_path, monkeypatch):
