@@ -44,6 +44,8 @@ _ONNX_FORMAT = 1
 _ONNX_OPSET = 18
 #: Number of real ONNX exports done by this process (the tests count them).
 _ONNX_EXPORTS = 0
+#: held by every ONNX export (see ``_export_onnx``)
+_EXPORT_LOCK = threading.Lock()
 #: one lock per export file, held while an embedder looks for, makes or opens it
 _ONNX_LOCKS: dict[str, threading.Lock] = {}
 _ONNX_LOCKS_GUARD = threading.Lock()
@@ -103,10 +105,20 @@ class _OnnxSession:
 def _export_onnx(model, tokenizer, path: Path) -> None:
     """Export the encoder (float32, CPU) to ``path`` atomically (temp file + ``os.replace``).
 
+    One export at a time in a process, whatever the model: ``torch.export`` is not
+    thread-safe, and the export swaps process-wide state (standard output, warning filters)
+    while it runs.
+
     Inputs: the tokenizer outputs the model's ``forward`` takes (``input_ids``,
     ``attention_mask`` and, for BERT-like models, ``token_type_ids``), int64, with dynamic
     batch and sequence axes; output: ``last_hidden_state``.
     """
+    with _EXPORT_LOCK:
+        _export_onnx_now(model, tokenizer, path)
+
+
+def _export_onnx_now(model, tokenizer, path: Path) -> None:
+    """:func:`_export_onnx`'s work, under its lock."""
     import inspect
 
     import torch
@@ -479,8 +491,7 @@ class DistilBertEmbedder(
 
             path = onnx_path(self.model)
             threads = torch.get_num_threads()
-            # one thread at a time: torch.export is not thread-safe, and the export swaps
-            # process-wide state (standard output, warning filters) while it runs
+            # one thread at a time per export file: it is looked for, made and opened once
             with _onnx_lock(path):
                 if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
                     _export_onnx(self.model, tokenizer, path)

@@ -814,6 +814,33 @@ def test_concurrent_first_onnx_transforms_export_once(onnx_dir, tmp_path, monkey
         np.testing.assert_array_equal(out, outs[0])
 
 
+def test_concurrent_exports_of_two_models_take_turns(minilm, onnx_dir, tmp_path, monkeypatch):
+    """Two checkpoints' first ONNX transforms at once: their exports share torch.export,
+    which is not thread-safe, so one waits for the other."""
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
+    _models.clear_model_registry()
+    models = [
+        tiny(backend="onnx", cache=False).fit(TEXTS),
+        DistilBertEmbedder(model=minilm, backend="onnx", cache=False).fit(TEXTS),
+    ]
+    start, stdout, before = threading.Barrier(2), sys.stdout, _exports()
+
+    def first_request(est):
+        start.wait(timeout=30)
+        return est.transform(TEXTS)
+
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(first_request, models))
+    assert _exports() == before + 2 and sys.stdout is stdout
+    assert [out.shape[0] for out in outs] == [len(TEXTS)] * 2
+
+
 def test_an_export_folder_that_cannot_be_made_names_the_setting_that_moves_it(
     onnx_dir, tmp_path, monkeypatch
 ):
