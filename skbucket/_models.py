@@ -385,8 +385,8 @@ def dtype_key(dtype: Any = "auto", device: Any = "auto") -> str:
 # --------------------------------------------------------------------------------------------
 _REGISTRY: dict[tuple, Any] = {}
 _REGISTRY_LOCK = threading.RLock()
-#: one lock per registry key, held while that model loads
-_LOADING: dict[tuple, threading.Lock] = {}
+#: held while a model loads
+_LOAD_LOCK = threading.RLock()
 
 
 def is_offline() -> bool:
@@ -705,10 +705,10 @@ def load_pretrained(
     with _REGISTRY_LOCK:
         if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
             return _REGISTRY[key][1]
-        loading = _LOADING.setdefault(key, threading.Lock())
-    # one load per key at a time, while lookups of models already loaded go on (a BLIP-2
-    # loading for minutes held up every other estimator's first call)
-    with loading:
+    # one load at a time (from_pretrained sets process-wide state while it runs, such as
+    # torch's default dtype), while lookups of models already loaded go on (a BLIP-2 loading
+    # for minutes held up every other estimator's first call)
+    with _LOAD_LOCK:
         with _REGISTRY_LOCK:
             if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
                 return _REGISTRY[key][1]  # loaded by another thread meanwhile
