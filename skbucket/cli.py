@@ -242,8 +242,11 @@ def _check_date_numbers(frame, path: Path, kind: str) -> None:
     present = values[values.notna().to_numpy()]
     cells = present.tolist()
     if cells and all(isinstance(v, str) and v.strip().isdigit() for v in cells):
-        # digits only, as a CSV holds them: YYYYMMDD is a date, anything else is no date
-        if all(len(v.strip()) == 8 for v in cells):
+        # digits only, as a CSV holds them: compact dates (20210403, 20210403101500) are
+        # read as the estimators read them; anything else is no date
+        from .prompts import parse_dates
+
+        if parse_dates(present).notna().all():
             return
         numbers_ = [int(v) for v in cells]
     elif cells and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in cells):

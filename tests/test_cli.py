@@ -1415,16 +1415,19 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
     or Excel date column are refused when the file is read, saying what they look like."""
     frame = load_tweets().frame.iloc[:30]
     when = pd.to_datetime(frame["date"], utc=True)
-    day = frame.assign(date=when.dt.strftime("%Y-%m-%d"))
     compact = frame.assign(date=when.dt.strftime("%Y%m%d"))
-    predictions = []
-    for name, table in (("dashed.csv", day), ("compact.csv", compact)):
-        table.to_csv(workdir / name, index=False)
-        out = workdir / f"{name}.predictions.csv"
-        code, _, err = run(["predict", model_file, workdir / name, "-o", out, "-q"], capsys)
-        assert code == 0, err
-        predictions.append(pd.read_csv(out)["prediction"])
-    pd.testing.assert_series_equal(*predictions)
+    # a day, and a time of day (20210403101500, which the estimators read too)
+    for dashed, digits in (("%Y-%m-%d", "%Y%m%d"), ("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S")):
+        predictions = []
+        for form in (dashed, digits):
+            name = f"dates-{len(form)}-{form.count('-')}.csv"
+            frame.assign(date=when.dt.strftime(form)).to_csv(workdir / name, index=False)
+            out = workdir / f"{name}.predictions.csv"
+            args = ["predict", model_file, workdir / name, "-o", out, "-q"]
+            code, _, err = run(args, capsys)
+            assert code == 0, err
+            predictions.append(pd.read_csv(out)["prediction"])
+        pd.testing.assert_series_equal(*predictions)
     serial = (when.dt.tz_localize(None) - pd.Timestamp("1899-12-30")).dt.days + 0.5
     seconds = (when - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
     assert seconds.between(10**9, 2 * 10**9).all()  # 2001-2033: counts of seconds
