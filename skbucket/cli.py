@@ -202,7 +202,7 @@ def read_table(path):
         detail = " ".join(str(exc).split()) or type(exc).__name__
         if kind in SEPARATORS:  # pandas counts records, not the lines of posts with breaks
             try:
-                _check_fields(path, SEPARATORS[kind])
+                _check_fields(path, kind)
             except CLIError:
                 raise
             except Exception:  # unreadable to it as well (a cut-off .gz): pandas' error
@@ -220,7 +220,7 @@ def read_table(path):
         # pandas takes a row with one field too many everywhere (a delimiter at each line's
         # end) as an index column and shifts every column by one, and fills a short row with
         # missing values: both would be read without a word
-        _check_fields(path, SEPARATORS[kind])
+        _check_fields(path, kind)
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
     _check_date_numbers(frame, path, kind)
@@ -275,16 +275,17 @@ def _check_date_numbers(frame, path: Path, kind: str) -> None:
     )
 
 
-def _check_fields(path: Path, sep: str) -> None:
+def _check_fields(path: Path, kind: str) -> None:
     """Refuse a CSV/TSV row whose number of fields differs from the header's, naming the line
     it ends on; a header of one name holding another common separator says so."""
+    sep = SEPARATORS[kind]
     ragged = _ragged_row(path, sep)
     if ragged is None:
         return
     line, fields, expected = ragged
     hint = "(a delimiter at the end of a line, or a cut-off row?)"
     if expected == 1:
-        header = _header_names(path, "csv" if sep == "," else "tsv")
+        header = _header_names(path, kind)
         other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(header[0])), None)
         if other is not None:
             shown = {"\t": "tabs"}.get(other, repr(other))

@@ -211,16 +211,18 @@ def _not_one_text(value) -> str | None:
     return None
 
 
+def _cell_problem(value) -> str | None:
+    """Why a cell cannot be read as text: no single text or number (:func:`_not_one_text`),
+    or a string that is not valid Unicode (:func:`_unicode_problem`); None when it can."""
+    return _unicode_problem(value) if isinstance(value, str) else _not_one_text(value)
+
+
 def _bad_text_cell(values) -> tuple[int, str] | None:
-    """``(position, message)`` of the first cell among ``values`` that is no single text or
-    number (:func:`_not_one_text`) or a string that is not valid Unicode
-    (:func:`_unicode_problem`), or None. pandas' text columns cannot hold such a string (a
-    UnicodeEncodeError that names no row), and no account is written so."""
+    """``(position, message)`` of the first cell among ``values`` with a
+    :func:`_cell_problem`, or None. pandas' text columns cannot hold a string that is not
+    valid Unicode (a UnicodeEncodeError that names no row), and no account is written so."""
     for i, value in enumerate(values):
-        if isinstance(value, str):
-            problem = _unicode_problem(value)
-        else:
-            problem = _not_one_text(value)
+        problem = _cell_problem(value)
         if problem is not None:
             return i, problem
     return None
@@ -234,10 +236,7 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     :class:`PromptError` naming the column and the row: their ``str()`` would put
     ``b'...'``, ``['...']`` or unencodable text into the prompt.
     """
-    if isinstance(value, str):
-        problem = _unicode_problem(value)
-    else:  # before the missing check: a list is not "missing"
-        problem = _not_one_text(value)
+    problem = _cell_problem(value)  # before the missing check: a list is not "missing"
     if problem is not None:
         raise PromptError(
             f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}: {problem}"
