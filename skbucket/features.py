@@ -165,9 +165,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       ``count_encoding=True``, ``<col>_count``, the number of training posts with that value.
       :meth:`fit_transform` **cross-fits** both: each training row is encoded by the posts in the
       other ``cv`` folds only, so a row never sees its own target, and an account whose posts
-      all fall in one fold looks exactly like a new account at predict time (target = global
-      mean, count = 0; out-of-fold counts are scaled by ``n / n_other_folds`` to keep the
-      full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
+      all fall in one fold looks like a new account at predict time: count 0, and target the
+      mean of the other folds' targets, which is close to, not equal to, the global mean a
+      new account gets at :meth:`transform` (out-of-fold counts are scaled by
+      ``n / n_other_folds`` to keep the full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
       unseen in training get the global mean and a count of 0. Values are compared as text
       (``123``, ``123.0`` and ``"123"`` are one account: an integer id column read as floats,
       as pandas does when one id is missing, still matches, up to 2**53: read longer ids,
