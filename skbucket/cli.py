@@ -334,8 +334,9 @@ def _ragged_row(path: Path, sep: str):
             rows = csv.reader(lines(), delimiter=sep)
             expected = None
             for row in rows:
-                if not row or (len(row) == 1 and not row[0].strip() and '"' not in last[0]):
-                    continue  # a blank or whitespace-only line: pandas skips it (not "")
+                if not row or (len(row) == 1 and not row[0].strip(" \t") and '"' not in last[0]):
+                    continue  # a blank line or one of spaces and tabs: pandas skips it (not "", nor
+                    # a line of other whitespace, such as U+00A0, which it reads as a row)
                 if expected is None:
                     expected = len(row)
                 elif len(row) != expected:

@@ -916,6 +916,19 @@ def test_a_quoted_blank_row_is_a_short_row_not_a_blank_line(workdir):
     assert cli.read_table(data)["username"].tolist() == ["ann", "bob"]
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000", "\x0c", "\u2028", "\x85"])
+def test_a_line_of_other_whitespace_is_a_short_row_not_a_blank_line(workdir, space):
+    """pandas skips lines of spaces and tabs only: a line of U+00A0 (or another whitespace
+    str.strip removes) is a row, whose first cell holds that character. The check took it for
+    blank, so `predict` wrote a made-up prediction for it."""
+    data = workdir / "odd-blank.csv"
+    data.write_text(f"username,content\nann,hi\n{space}\nbob,yo\n", encoding="utf-8")
+    with pytest.raises(cli.CLIError, match=r"row ending on line 3 .* has 1 field\(s\)"):
+        cli.read_table(data)
+    data.write_text("username,content\nann,hi\n \t \nbob,yo\n")  # spaces and tabs: skipped
+    assert cli.read_table(data)["username"].tolist() == ["ann", "bob"]
+
+
 def test_a_model_needing_code_that_is_not_here_says_so(workdir, monkeypatch, capsys):
     """A model holding a function of the user's (a notebook's, a script's) was called
     'damaged or cut short' when that function could not be imported."""
