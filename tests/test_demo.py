@@ -117,6 +117,23 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
         time_split(pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "2021-04-05"]}))
 
 
+def test_time_split_reads_day_first_dates_when_told_as_its_error_says():
+    """The day/month error said "pass dayfirst=True", which time_split did not take; and a
+    day-first column whose days are all <= 12 was ordered month first, with no way out."""
+    mixed = pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "05/04/2021"]})
+    with pytest.raises(ValueError, match="pass dayfirst=True"):
+        time_split(mixed)
+    assert time_split(mixed, test_fraction=1 / 3, dayfirst=True).tolist() == [True, False, False]
+    # day first 1 May, 2 April, 3 March; month first 5 January, 4 February, 3 March
+    ambiguous = pd.DataFrame({"date": ["01/05/2021", "02/04/2021", "03/03/2021"]})
+    assert time_split(ambiguous, test_fraction=1 / 3).tolist() == [False, False, True]
+    assert time_split(ambiguous, test_fraction=1 / 3, dayfirst=True).tolist() == [
+        True,
+        False,
+        False,
+    ]
+
+
 def test_default_text_model_is_distilbert_only_when_cached_or_the_hub_answers(
     monkeypatch, tmp_path
 ):
