@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import unicodedata
 import warnings
 
 import numpy as np
@@ -109,7 +110,15 @@ class UnparseableDateWarning(UserWarning):
 
 class AccountSpellingWarning(UserWarning):
     """Values of a category column unseen in training match a training value except for
-    case or surrounding spaces; they are encoded as new accounts."""
+    case, surrounding spaces, Unicode normalisation or invisible characters; they are
+    encoded as new accounts."""
+
+
+def _spelling_key(value: str) -> str:
+    """``value`` as :class:`AccountSpellingWarning` compares it: NFKC-normalised, invisible
+    format characters (zero-width space and joiners, U+FEFF) dropped, stripped, casefolded."""
+    value = unicodedata.normalize("NFKC", value)
+    return "".join(c for c in value if unicodedata.category(c) != "Cf").strip().casefold()
 
 
 def count_pattern(texts, pattern) -> np.ndarray:
@@ -175,8 +184,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       such as 19-digit ones, as text); a missing value is a category of its own for the
       target encoding and counts 0. Text is compared exactly: ``"CNN"``, ``"CNN "`` and
       ``"cnn"`` are three accounts, and a value at :meth:`transform` that matches a training
-      value only after ``strip().casefold()`` raises an :class:`AccountSpellingWarning`
-      (once per column and call), as it is encoded as a new account.
+      value only after Unicode NFKC normalisation, dropping invisible format characters
+      (zero-width space, U+FEFF), ``strip()`` and ``casefold()`` raises an
+      :class:`AccountSpellingWarning` (once per column and call), as it is encoded as a new
+      account.
 
     Columns are selected by name, so ``transform`` accepts the columns in any order (extra
     columns are ignored). A non-DataFrame input (array, list of rows) is read as a DataFrame with
@@ -634,9 +645,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
 
     def _warn_near_matches(self, cats):
         """One :class:`AccountSpellingWarning` per category column whose values unseen in
-        training match a training value but for case or surrounding spaces (``"CNN "``,
-        ``"cnn"`` for ``"CNN"``): encoded as new accounts, they lose the account's history
-        (and the hybrid router sends their posts to the text model) without a word."""
+        training match a training value but for case, surrounding spaces, Unicode
+        normalisation or invisible characters (``"CNN "``, ``"cnn"`` for ``"CNN"``; a
+        decomposed ``"Zoe\u0308"`` or ``"Zo\u200bë"`` for ``"Zoë"``): encoded as new accounts,
+        they lose the account's history (and the hybrid router sends their posts to the text
+        model) without a word."""
         for j, name in enumerate(cats.columns):
             known = self.counts_[j]
             values = cats.iloc[:, j]
@@ -646,20 +659,21 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             folded = {}
             for value in known:
                 if isinstance(value, str):
-                    folded.setdefault(value.strip().casefold(), value)
+                    folded.setdefault(_spelling_key(value), value)
             pairs = [
-                (value, folded[value.strip().casefold()])
+                (value, folded[_spelling_key(value)])
                 for value in unseen
-                if isinstance(value, str) and value.strip().casefold() in folded
+                if isinstance(value, str) and _spelling_key(value) in folded
             ]
             if pairs:
                 new, old = pairs[0]
                 warnings.warn(
                     f"PostFeatures: {len(pairs)} value(s) of {name!r} unseen in training match "
-                    f"a training value but for case or surrounding spaces, e.g. {new!r} for "
-                    f"{old!r}; they are encoded as new accounts (the global mean, a count of "
-                    "0). If they are the same accounts, write the column the same way at fit "
-                    "and predict (e.g. .str.strip().str.casefold() on both).",
+                    f"a training value but for case, surrounding spaces, Unicode normalisation "
+                    f"or invisible characters, e.g. {new!r} for {old!r}; they are encoded as "
+                    "new accounts (the global mean, a count of 0). If they are the same "
+                    "accounts, write the column the same way at fit and predict (e.g. "
+                    '.str.normalize("NFKC").str.strip().str.casefold() on both).',
                     AccountSpellingWarning,
                     stacklevel=user_stacklevel(),
                 )

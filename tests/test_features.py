@@ -455,6 +455,22 @@ def test_an_account_spelt_differently_at_transform_is_encoded_as_new_and_said_so
         pf.transform(X.assign(username="someone new"))
 
 
+def test_an_account_spelt_with_other_unicode_code_points_is_said_so_too():
+    """A decomposed accent (macOS's NFD) or a zero-width space from a copy-paste looks the
+    same to a reader and was encoded as a new account with no warning."""
+    X, y = _posts(12)
+    X = X.assign(username=X["username"].map({"ann": "Zoë", "bob": "Ann", "cy": "cy"}))
+    pf = PostFeatures(cv=3, random_state=0).set_output(transform="pandas").fit(X, y)
+    for respelt in ("Zoe\u0308", "Zo\u200bë", "\ufeffZoë", "Ｚoë"):  # NFD, ZWSP, BOM, fullwidth
+        with pytest.warns(AccountSpellingWarning, match="Unicode normalisation") as caught:
+            out = pf.transform(X.assign(username=X["username"].replace("Zoë", respelt)))
+        assert repr(respelt) in str(caught[0].message)
+        assert (out["username_count"][X["username"] == "Zoë"] == 0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pf.transform(X.assign(username="Zoe"))  # another name, not another spelling
+
+
 def test_counts_at_transform_are_training_counts():
     X, y = _posts(12)  # ann, bob, cy: 4 each; acme 8, zed 4
     pf = PostFeatures(cv=3, random_state=0).fit(X, y)
