@@ -24,6 +24,10 @@ dask collection, in the style of dask-ml's ``ParallelPostFit``:
   (missing value ``pd.NA``) unless ``dask.config.set({"dataframe.convert-string": False})``;
   skbucket's estimators read it like ``None``, a plain scikit-learn step fit on ``None`` may
   not (see the scaling guide).
+  Checks across rows see one partition at a time: a date column mixing day-first and
+  month-first numeric dates across partitions is not refused as in memory unless the fitted
+  reader kept numeric dates from training to check against (see the scaling guide for a
+  one-line check of the whole column).
 
 ``meta`` (the empty pandas object that describes the output) is found, unless given, by
 running the estimator once, in the calling process, on the two rows of dummy data dask makes

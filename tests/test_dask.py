@@ -96,6 +96,22 @@ def test_transform_is_lazy_with_meta_and_matches_in_memory():
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_a_day_month_mix_across_partitions_is_caught_by_the_documented_whole_column_check():
+    """docs/scaling.rst: each partition is checked alone, so a column mixing day orders across
+    partitions passes when training held no numeric date; the one-line check catches it."""
+    from skbucket.prompts import check_day_month
+
+    X, y = _posts(40)  # ISO dates: nothing to check later columns against
+    model = _model().fit(X, y)
+    Y = X.assign(date=["13/04/2021 10:00"] * 20 + ["03/04/2021 10:00"] * 20)
+    with pytest.raises(ValueError, match="mixes day/month orders"):
+        model.predict(Y)
+    ddf = dd.from_pandas(Y, npartitions=2)
+    assert len(skbucket.dask.predict(model, ddf, meta="float64").compute(scheduler="sync")) == 40
+    with pytest.raises(ValueError, match="mixes day/month orders"):
+        check_day_month(ddf["date"].unique().compute(scheduler="sync"))
+
+
 def test_a_polars_output_keeps_each_columns_dtype():
     # np.asarray of a polars frame holding a text column is one object array: every feature
     # column came back object, where the pandas output gives float64
