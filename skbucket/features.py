@@ -73,11 +73,12 @@ TEXT_FEATURES = ("length", "hyperlinks", "mentions", "hashtags", "emoji")
 _HYPERLINK_RE = re.compile(
     r"<hyperlink>|\bhttps?://(?:(?!https?://|<hyperlink>)\S)+", re.IGNORECASE
 )
-# Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @).
-_MENTION_RE = re.compile(r"<mention>|(?<![\w@])@\w+", re.IGNORECASE)
-# Hashtags: '#' + a word with at least one letter, not preceded by a word char, '&' or '#'
-# (so the HTML entity '&#39;' and '#1' are not hashtags).
-_HASHTAG_RE = re.compile(r"(?<![\w&#])#\w*[^\W\d_]\w*")
+# Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @);
+# the fullwidth sign U+FF20 is an @ too, as Twitter reads it.
+_MENTION_RE = re.compile(r"<mention>|(?<![\w@\uff20])[@\uff20]\w+", re.IGNORECASE)
+# Hashtags: '#' (or the fullwidth U+FF03) + a word with at least one letter, not preceded by a word
+# char, '&' or '#' (so the HTML entity '&#39;' and '#1' are not hashtags).
+_HASHTAG_RE = re.compile(r"(?<![\w&#\uff03])[#\uff03]\w*[^\W\d_]\w*")
 # Emoji: one match per emoji as a reader sees it (Unicode's UTS #51 sequences): a pictograph that is
 # an emoji character (properties Extended_Pictographic and Emoji), with its optional emoji
 # variation selector U+FE0F and skin-tone modifier, and any ZWJ sequence of them (a family, a
@@ -161,12 +162,15 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
       (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
       tokens and raw ``@handles`` outside links), ``<col>_hashtags`` (``#tag`` outside links,
-      with at least one letter; the HTML entity ``&#39;`` is not one) and ``<col>_emoji``
+      with at least one letter; the HTML entity ``&#39;`` is not one; the fullwidth ``＃`` and
+      ``＠`` of Japanese and Chinese text count as ``#`` and ``@``) and ``<col>_emoji``
       (emoji as a reader sees them, after Unicode's UTS #51: each emoji character counts once
       with its variation selector and skin tone, and so does a whole ZWJ sequence such as a
       family, a flag or a keycap such as 1 + U+20E3; (c), (r) and TM count only when followed
       by U+FE0F, which asks for their emoji form; symbols that are no emoji characters, such as
       U+2605 black star or U+2713 check mark, and anything followed by U+FE0E do not count).
+      Text is counted in Unicode's NFC form, as Twitter counts it, so an accent written as a
+      letter plus a combining mark (macOS's NFD) counts as the one character it shows.
       Missing text is empty text.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
       target (``log1p(likes)`` by default) over the training posts with that value, shrunk to the
@@ -785,6 +789,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"text column {col!r}, row {row!r}: expected a string or a missing value, "
                     f"got {type(value).__name__} {value!r}."
                 )
+        # one text, one count, however its accents are encoded: a decomposed "e" + U+0301 (as
+        # macOS writes files) is the "é" of NFC, Twitter's own form for counting characters
+        texts = [t if t.isascii() else unicodedata.normalize("NFC", t) for t in texts]
         # links counted and cut out in one pass ("/@user/" in a URL is no mention)
         unlinked, links = zip(*(_HYPERLINK_RE.subn(" ", t) for t in texts)) if texts else ((), ())
         return np.column_stack(

@@ -315,6 +315,32 @@ def test_text_counts_on_known_strings(text, expected):
     assert Xt[0].tolist() == [float(len(text)), *map(float, expected)]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # fullwidth signs, as Japanese and Chinese posts write them, are hashtags and mentions
+        ("\uff03\u30bb\u30fc\u30eb \uff20\u30e6\u30fc\u30b6\u30fc", [0, 1, 1, 0]),
+        ("\uff03\uff11 x\uff03no", [0, 0, 0, 0]),  # a number and a sign inside a word are not
+    ],
+)
+def test_fullwidth_hash_and_at_signs_count(text, expected):
+    pf = PostFeatures(date_column=None, media_column=None, category_columns=())
+    assert pf.fit_transform(pd.DataFrame({"content": [text]}))[0, 1:].tolist() == expected
+
+
+def test_text_features_are_the_same_for_composed_and_decomposed_accents():
+    """An NFD text (macOS writes files so) counted its accents as two characters, and the
+    combining mark let an e-mail address count as a mention and "#café#promo" as two tags."""
+    import unicodedata
+
+    text = "Write to josé@shop.com about #café#promo, señor"
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    pf = PostFeatures(date_column=None, media_column=None, category_columns=())
+    out = pf.fit_transform(pd.DataFrame({"content": [text, nfd]}))
+    assert out[0].tolist() == out[1].tolist() == [len(text), 0, 0, 1, 0]
+
+
 def test_text_columns_auto_uses_content_and_caption_present():
     both = pd.DataFrame({"content": ["a #b"], "caption": ["a dog on a beach"], "x": [1]})
     pf = PostFeatures(date_column=None, media_column=None, category_columns=()).fit(both)
