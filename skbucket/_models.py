@@ -1316,7 +1316,9 @@ _SHARED_TOKENIZER_LOCK = threading.Lock()
 def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> list[dict]:
     """Tokenise texts in one call, without padding; one ``{name: list of ids}`` per text.
 
-    Texts longer than ``max_length`` tokens (special tokens included) are truncated. With
+    Texts longer than ``max_length`` tokens (special tokens included) are truncated, a very
+    long one (over ``64 * max_length`` characters) read from a head that gives the same tokens
+    (:func:`_head_texts`: the tokenizer's memory grows with all it reads). With
     :func:`pad_encoded` this gives exactly what the tokenizer's own dynamic padding gives per
     batch, but every
     text is tokenised once (one call into the Rust tokenizer for all of them) and its token
@@ -1336,10 +1338,51 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> li
     >>> all(bool((batch[k] == ref[k]).all()) for k in ref)
     True
     """
+    texts = list(texts)
     with tokenizer_lock(tokenizer):  # its truncation setting is shared state
-        enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+        bounded = _head_texts(tokenizer, texts, max_length)
+        enc = tokenizer(bounded, truncation=True, max_length=max_length)
     names = list(enc.keys())
     return [{name: enc[name][i] for name in names} for i in range(len(texts))]
+
+
+#: A text is tokenised from a head of at least this many characters per kept token (and at
+#: least :data:`HEAD_MIN_CHARS`, at most :data:`HEAD_MAX_CHARS`): the tokenizer keeps alignment
+#: data per character of all it reads, ~300 bytes each, so a 10 MB post cost ~3 GB for the 256
+#: tokens kept of it.
+HEAD_CHARS_PER_TOKEN, HEAD_MIN_CHARS, HEAD_MAX_CHARS = 64, 4096, 1_000_000
+_WORD_END = re.compile(r"\S(?=\s)")
+
+
+def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
+    """``texts`` with each very long one cut to a head that tokenises to the same first
+    ``max_length`` tokens (see :func:`encode_texts`).
+
+    A head ends at a word's end (a non-space character followed by whitespace), where every
+    pre-tokenizer in use (BERT's WordPiece, SentencePiece's Metaspace, byte-level BPE's)
+    splits, so its tokens are the first tokens of the whole text; it is used only when it
+    holds more than ``max_length`` tokens, so truncation keeps none from its end. A head
+    without a word end (the text's first 4,096 characters or more are one word) is cut
+    mid-word and used when it holds at least twice ``max_length`` tokens. Otherwise the head
+    is doubled, up to the whole text, but for a text whose first :data:`HEAD_MAX_CHARS`
+    characters do not fill ``max_length`` tokens (a million-character word: WordPiece reads
+    any word of over 100 characters as one unknown token), which is cut there."""
+    bound = max(HEAD_MIN_CHARS, HEAD_CHARS_PER_TOKEN * int(max_length))
+    out = list(texts)
+    for i, text in enumerate(texts):
+        size = bound
+        while isinstance(text, str) and len(text) > size:
+            if size >= HEAD_MAX_CHARS:
+                out[i] = text[:HEAD_MAX_CHARS]
+                break
+            ends = [m.end() for m in _WORD_END.finditer(text, size // 2, size + 1)]
+            head = text[: ends[-1]] if ends else text[:size]
+            needed = max_length if ends else 2 * max_length
+            if len(tokenizer(head, truncation=False, verbose=False)["input_ids"]) > needed:
+                out[i] = head
+                break
+            size *= 2
+    return out
 
 
 #: Inference pads each text to a multiple of this many tokens (:func:`padded_length`) and

@@ -521,6 +521,80 @@ def test_batched_map_prepares_only_the_uncached_items_once_and_sorts_prepared():
         batched_map(["x", "y"], fn, batch_size=2, prepare=lambda todo: todo[:1])
 
 
+def _trained_tokenizer(kind, corpus):
+    """A small byte-level BPE or SentencePiece-style (Metaspace) tokenizer trained on corpus."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    if kind == "bytelevel":
+        raw = Tokenizer(models.BPE())
+        raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        raw.decoder = decoders.ByteLevel()
+        alphabet = pre_tokenizers.ByteLevel.alphabet()
+    else:
+        raw = Tokenizer(models.BPE(unk_token="<unk>"))
+        raw.pre_tokenizer = pre_tokenizers.Metaspace()
+        alphabet = []
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, special_tokens=["<pad>", "<unk>"], initial_alphabet=alphabet
+    )
+    raw.train_from_iterator(corpus, trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=raw, pad_token="<pad>", unk_token="<unk>")
+
+
+@pytest.mark.parametrize("kind", ["wordpiece", "bytelevel", "metaspace"])
+def test_a_huge_text_is_tokenised_from_a_head_with_the_same_tokens(minilm_path, kind):
+    """The tokenizer read a whole 10 MB post (~3 GB of alignment data) to keep its first 256
+    tokens; it now reads a head that gives the same tokens, for the tokenizers in use."""
+    from skbucket.datasets import load_tweets
+
+    corpus = load_tweets().frame["content"].dropna().astype(str).tolist()
+    if kind == "wordpiece":
+        tok = load_pretrained("AutoTokenizer", minilm_path)
+    else:
+        tok = _trained_tokenizer(kind, corpus)
+    rng = np.random.default_rng(0)
+    spaces = rng.choice([" ", "  ", "\n\n", " \t ", "   "], len(corpus))
+    prose = "".join(t + s for t, s in zip(corpus, spaces)) * 2
+    texts = [
+        prose,  # ~300,000 characters of real posts, runs of whitespace between them
+        "x" * 20_000 + " tail",  # no whitespace in the head: cut mid-word
+        "\u8d85\u8bdd" * 40_000,  # CJK: no spaces at all
+        " ".join(["y" * 150] * 200),  # WordPiece: a 150-character word is one [UNK] token
+        "short post",
+    ]
+    seen = []
+
+    class Spy:  # records what the tokenizer is handed; the tokens are its own
+        def __getattr__(self, name):
+            return getattr(tok, name)
+
+        def __call__(self, text, **kwargs):
+            seen.extend([text] if isinstance(text, str) else text)
+            return tok(text, **kwargs)
+
+    for max_length in (16, 256):
+        seen.clear()
+        got = _models.encode_texts(Spy(), texts, max_length=max_length)
+        ref = tok(texts, truncation=True, max_length=max_length)
+        assert [f["input_ids"] for f in got] == ref["input_ids"]
+        assert max(len(t) for t in seen) < 60_000  # never the 300,000 of the whole prose
+        assert any(len(t) < 20_000 for t in seen if t.startswith("x")), kind
+
+
+def test_a_text_whose_first_million_characters_fill_no_tokens_is_cut_there(
+    minilm_path, monkeypatch
+):
+    """The documented last resort: one giant word (WordPiece reads it as one [UNK]) is not
+    read whole, whatever follows it."""
+    tok = load_pretrained("AutoTokenizer", minilm_path)
+    monkeypatch.setattr(_models, "HEAD_MAX_CHARS", 16_384)
+    text = "x" * 40_000 + " tail words here"
+    got = _models.encode_texts(tok, [text], max_length=16)[0]["input_ids"]
+    assert got == tok(text[:16_384], truncation=True, max_length=16)["input_ids"]
+    assert got != tok(text, truncation=True, max_length=16)["input_ids"]  # the tail is lost
+
+
 def _tokenizer_padding(tok, texts, *, max_length):
     """The tokenizer's own dynamic padding of one batch: the reference for ``pad_encoded``."""
     return tok(
