@@ -16,6 +16,7 @@ import copy
 import inspect
 import math
 import os
+import re
 import tempfile
 import threading
 import uuid
@@ -613,15 +614,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
 
         with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
             for name, data in files.items():
-                ok_name = isinstance(name, str) and "\x00" not in name
-                parts = Path(name).parts if ok_name else ()
-                if (
-                    not isinstance(data, bytes)
-                    or not ok_name
-                    or Path(name).is_absolute()
-                    or not parts
-                    or ".." in parts
-                ):
+                # plain relative names only, as save_pretrained writes them: on Windows a
+                # name such as "\\x" or "D:x" is not absolute, yet lands outside tmp
+                if not isinstance(data, bytes) or not _plain_relative_name(name):
                     raise RuntimeError(
                         "DistilBertClassifier: the saved checkpoint holds an invalid entry "
                         f"{name!r}; the file is damaged or was not written by skbucket."
@@ -759,6 +754,19 @@ class _interruptible:
 def _forward_inputs(model) -> set[str]:
     """Names the model's forward accepts (DistilBERT takes no ``token_type_ids``)."""
     return set(inspect.signature(model.forward).parameters)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+
+
+def _plain_relative_name(name) -> bool:
+    """Whether ``name`` is a relative POSIX path of plain parts (letters, digits, ``_.-``; no
+    ``.`` or ``..``): the same file inside the folder on every system."""
+    return (
+        isinstance(name, str)
+        and _PLAIN_NAME.fullmatch(name) is not None
+        and not {".", ".."} & set(name.split("/"))
+    )
 
 
 def _export_checkpoint(model, tokenizer) -> dict[str, bytes]:

@@ -475,7 +475,9 @@ def test_concurrent_first_requests_of_an_unpickled_classifier_rebuild_it_once(fi
         np.testing.assert_allclose(out, expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["../escape.txt", "/etc/x", 7, "a\x00b"])
+@pytest.mark.parametrize(
+    "name", ["../escape.txt", "/etc/x", 7, "a\x00b", "\\evil.txt", "D:evil.txt", "a/./b", ""]
+)
 def test_damaged_checkpoint_entry_is_refused(fitted, name):
     # a name that is no text, or holds a NUL, was a raw TypeError/ValueError
     clf, X, _ = fitted
