@@ -791,4 +791,10 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             VersionMismatchWarning,
             stacklevel=user_stacklevel(),
         )
-    return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])
+    try:
+        return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])
+    except RecursionError as exc:  # a node that holds itself: no skops writer makes one
+        raise TamperedFileError(
+            f"{path}: the skops data is malformed (its objects nest without end); "
+            "refusing to load it."
+        ) from exc

@@ -175,6 +175,33 @@ def test_damaged_container_bytes_are_tampered_file_errors(saved, tmp_path):
         skio.get_untrusted_types(tmp_path / "missing.skbucket")
 
 
+def test_a_container_whose_objects_nest_without_end_is_a_tampered_file_error(tmp_path):
+    """A crafted container with a valid digest whose skops schema has a node holding itself:
+    the type audit passed, then loading raised a bare RecursionError."""
+    import io
+
+    ok = skio.save([[1]], tmp_path / "ok.skbucket")
+    with zipfile.ZipFile(ok) as zf:
+        meta = json.loads(zf.read("meta.json"))
+        inner = zipfile.ZipFile(io.BytesIO(zf.read("model.skops")))
+    schema = json.loads(inner.read("schema.json"))
+    node = {"__class__": "list", "__module__": "builtins", "__loader__": "ListNode"}
+    loop = {**node, "content": [], "__id__": schema["__id__"]}
+    schema["content"][0] = {**node, "content": [loop], "__id__": schema["__id__"]}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("schema.json", json.dumps(schema))
+    payload = buffer.getvalue()
+    meta["sha256"] = hashlib.sha256(payload).hexdigest()
+    crafted = tmp_path / "loop.skbucket"
+    with zipfile.ZipFile(crafted, "w") as zf:
+        zf.writestr("model.skops", payload)
+        zf.writestr("meta.json", json.dumps(meta))
+    assert skio.get_untrusted_types(crafted) == []
+    with pytest.raises(skio.TamperedFileError, match="nest without end"):
+        skio.load(crafted)
+
+
 @pytest.mark.parametrize(
     ("where", "offset", "mask", "raised_before"),
     [
