@@ -158,6 +158,9 @@ class Blip2Captioner(
         as is (to change those limits). A callable: ``image_loader(ref)`` gets the reference
         string and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the
         fetcher's threads and whatever it raises is recorded like any other failure.
+        The default reads any local image file the process may read that a table names
+        (``/home/you/private.png``): for a table from an untrusted source, pass a loader
+        that accepts only URLs or only files under one folder.
     progress : bool or None, default=None
         Progress bar over the images; ``None`` shows it on a terminal or in a Jupyter
         notebook only.
