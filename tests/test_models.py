@@ -577,9 +577,35 @@ def test_a_huge_text_is_tokenised_from_a_head_with_the_same_tokens(minilm_path, 
         seen.clear()
         got = _models.encode_texts(Spy(), texts, max_length=max_length)
         ref = tok(texts, truncation=True, max_length=max_length)
-        assert [f["input_ids"] for f in got] == ref["input_ids"]
+        assert [f["input_ids"].tolist() for f in got] == ref["input_ids"]
         assert max(len(t) for t in seen) < 60_000  # never the 300,000 of the whole prose
         assert any(len(t) < 20_000 for t in seen if t.startswith("x")), kind
+
+
+def test_encoded_texts_are_compact_and_the_same_across_chunks(minilm_path, monkeypatch):
+    """Every text's ids were Python int lists (and every text went into one tokenizer call):
+    ~25 KB a text at peak, 26 GB for a million prompts. Now int32 arrays, a chunk at a time."""
+    import tracemalloc
+
+    from skbucket.datasets import load_tweets
+
+    tok = load_pretrained("AutoTokenizer", minilm_path)
+    posts = load_tweets().frame["content"].dropna().astype(str).tolist()
+    texts = [" ".join(posts[i : i + 3]) for i in range(0, 3 * 600, 3)]  # ~100 tokens each
+    ref = tok(texts, truncation=True, max_length=128)
+    tracemalloc.start()
+    try:
+        features = _models.encode_texts(tok, texts, max_length=128)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 2500 * len(texts), f"{held / len(texts):.0f} bytes held a text"
+    for name in ref:
+        assert [f[name].tolist() for f in features] == ref[name]
+    monkeypatch.setattr(_models, "ENCODE_CHUNK", 7)  # chunk edges: the same texts in order
+    chunked = _models.encode_texts(tok, texts, max_length=128)
+    assert all((a["input_ids"] == b["input_ids"]).all() for a, b in zip(chunked, features))
+    assert len(chunked) == len(texts)
 
 
 def test_a_text_whose_first_million_characters_fill_no_tokens_is_cut_there(
@@ -590,7 +616,7 @@ def test_a_text_whose_first_million_characters_fill_no_tokens_is_cut_there(
     tok = load_pretrained("AutoTokenizer", minilm_path)
     monkeypatch.setattr(_models, "HEAD_MAX_CHARS", 16_384)
     text = "x" * 40_000 + " tail words here"
-    got = _models.encode_texts(tok, [text], max_length=16)[0]["input_ids"]
+    got = _models.encode_texts(tok, [text], max_length=16)[0]["input_ids"].tolist()
     assert got == tok(text[:16_384], truncation=True, max_length=16)["input_ids"]
     assert got != tok(text, truncation=True, max_length=16)["input_ids"]  # the tail is lost
 
