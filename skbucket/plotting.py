@@ -1091,17 +1091,22 @@ class ErrorOverTimeDisplay:
             bucket_pred = bucket_pred[dated]
         y_true, y_pred, when = y_true[dated], y_pred[dated], when[dated]
         period = when.dt.to_period(freq)
-        order = pd.PeriodIndex(sorted(period.unique()), freq=period.dt.freq)
-        codes = period.to_numpy()
+        # integer codes, rows grouped by a stable sort (each period's rows in their order):
+        # comparing the Period objects to each period in turn cost rows x periods Python
+        # comparisons (27 s for 10^6 rows over 57 months)
+        codes, uniques = pd.factorize(period, sort=True)
+        order = pd.PeriodIndex(uniques, freq=period.dt.freq)
+        rows = np.argsort(codes, kind="stable")
+        edges = np.searchsorted(codes[rows], np.arange(len(order) + 1))
         values, counts = [], []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            for p in order:
-                mask = codes == p
-                buckets = None if bucket_pred is None else bucket_pred[mask]
-                scores = evaluate(y_true[mask], y_pred[mask], bucket_pred=buckets, bins=bins)
+            for start, stop in zip(edges[:-1], edges[1:]):
+                take = rows[start:stop]
+                buckets = None if bucket_pred is None else bucket_pred[take]
+                scores = evaluate(y_true[take], y_pred[take], bucket_pred=buckets, bins=bins)
                 values.append(scores[metric])
-                counts.append(int(mask.sum()))
+                counts.append(int(stop - start))
         disp = cls(
             periods=order,
             values=np.array(values),
