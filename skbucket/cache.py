@@ -443,6 +443,8 @@ class DiskCache:
             logger.warning("skbucket cache: dropping unreadable entry %s (%s)", file, exc)
             with contextlib.suppress(OSError):
                 file.unlink()
+            with _ON_DISK_LOCK:
+                _ON_DISK.get(str(self.path), set()).discard(_short_key(key))
             return None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
@@ -451,13 +453,37 @@ class DiskCache:
             value = self._read(key)
             if value is not None:
                 found[key] = value
+        self._seen(found)
         return found
+
+    def lacking(self, keys: Iterable[str]) -> list[str]:
+        """The ``keys`` not on disk, as ``key not in self`` says, but a key this process wrote
+        or read in this folder is taken to be there still (no ``stat`` of its file: a
+        :class:`TieredCache` asks this of every memory hit)."""
+        known = _ON_DISK.get(str(self.path), ())
+        out, there = [], []
+        for key in keys:
+            if self._is_key(key) and _short_key(key) in known:
+                continue
+            (there if key in self else out).append(key)
+        self._seen(there)
+        return out
+
+    def _seen(self, keys) -> None:
+        """Remember ``keys`` as on disk in this folder (up to :data:`MAX_KNOWN_KEYS`)."""
+        with _ON_DISK_LOCK:
+            known = _ON_DISK.setdefault(str(self.path), set())
+            for key in keys:
+                if len(known) >= MAX_KNOWN_KEYS:
+                    break
+                known.add(_short_key(key))
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
         checked = {key: _check_value(value) for key, value in mapping.items()}
         for n, (key, value) in enumerate(checked.items()):
             try:
                 self._write(key, value)
+                self._seen((key,))
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
                 self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
@@ -568,6 +594,18 @@ class DiskCache:
         return (type(self), (str(self.path),), {"fsync": self.fsync})
 
 
+#: Keys each cache folder is known to hold (written or read by this process), as the integer
+#: of their first 16 hex digits, so a memory hit needs no ``stat`` to tell that the disk layer
+#: has it too; at most this many a folder (8 bytes of key and ~50 of set each).
+MAX_KNOWN_KEYS = 2**20
+_ON_DISK: dict[str, set[int]] = {}
+_ON_DISK_LOCK = threading.Lock()
+
+
+def _short_key(key: str) -> int:
+    return int(key[:16], 16)
+
+
 #: write failures that concern the whole folder, not one entry's path
 _WHOLE_FOLDER_ERRNOS = frozenset(
     getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS") if hasattr(errno, name)
@@ -625,7 +663,9 @@ class TieredCache:
 
     A hit in a slow layer is copied to the faster ones; a hit in a fast layer that a slower
     layer lacks (e.g. computed earlier in this process with ``cache=None``) is written to it,
-    so a disk layer always holds what was asked of it. Writes go to every layer.
+    so a disk layer always holds what was asked of it (an entry this process wrote or read
+    there is taken to be there still, without a ``stat`` of its file: one deleted by hand
+    while the process runs is not written back). Writes go to every layer.
     ``len`` uses the last (most durable) layer.
 
     Parameters
@@ -648,7 +688,10 @@ class TieredCache:
                 for faster in self.layers[:i]:
                     faster.set_many(got)
                 for slower in self.layers[i + 1 :]:
-                    lacking = {k: v for k, v in got.items() if k not in slower}
+                    if hasattr(slower, "lacking"):
+                        lacking = {k: got[k] for k in slower.lacking(got)}
+                    else:
+                        lacking = {k: v for k, v in got.items() if k not in slower}
                     if lacking:
                         slower.set_many(lacking)
                 found.update(got)

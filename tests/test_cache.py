@@ -451,6 +451,32 @@ def test_tiered_cache_writes_memory_hits_to_a_disk_layer_that_lacks_them(tmp_pat
     assert DiskCache(tmp_path).get_many(["aa11"]) == {"aa11": "computed earlier with cache=None"}
 
 
+def test_a_memory_hit_known_to_be_on_disk_costs_no_stat(tmp_path, monkeypatch):
+    """Every memory hit asked the disk layer whether it held the key too (two stats a key:
+    10^5 embeddings took 2 s, as long as reading them from disk; on NFS a round trip each)."""
+    from skbucket import cache as cache_module
+
+    keys = [hash_key("model", i) for i in range(50)]
+    tiers = TieredCache([MemoryCache(), DiskCache(tmp_path)])
+    tiers.set_many(dict.fromkeys(keys[:25], "written"))
+    DiskCache(tmp_path).set_many(dict.fromkeys(keys[25:], "by another process"))
+    TieredCache([MemoryCache(), DiskCache(tmp_path)]).get_many(keys[25:])  # read once here
+    stats = []
+    real = cache_module._is_entry_file
+    monkeypatch.setattr(cache_module, "_is_entry_file", lambda p: stats.append(p) or real(p))
+    mem = MemoryCache()
+    mem.set_many(dict.fromkeys(keys, "in memory"))
+    assert len(TieredCache([mem, DiskCache(tmp_path)]).get_many(keys)) == 50
+    assert stats == []
+    # an entry found damaged is dropped, and is written back on the next memory hit
+    damaged = DiskCache(tmp_path)._file(keys[0])
+    damaged.write_bytes(b"not an entry")
+    assert DiskCache(tmp_path).get_many([keys[0]]) == {}
+    assert not damaged.exists()
+    TieredCache([mem, DiskCache(tmp_path)]).get_many([keys[0]])
+    assert DiskCache(tmp_path).get_many([keys[0]]) == {keys[0]: "in memory"}
+
+
 def test_unwritable_disk_cache_warns_once_and_continues(tmp_path):
     """One CacheWarning per folder (the CLI prints it as one line), not a log line per batch."""
     blocker = tmp_path / "ab"
