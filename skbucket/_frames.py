@@ -90,3 +90,15 @@ def check_unique_columns(X, who: str, error=ValueError) -> None:
         "the column names of X must be unique (rename or drop the repeated columns, even "
         f"ones {who} does not read: every name is recorded in feature_names_in_)."
     )
+
+
+def check_min_size(estimator, shape) -> None:
+    """scikit-learn's errors for an input without rows (or, 2-D, without columns), for
+    inputs an estimator checks without ``check_array`` (a DataFrame kept as it is)."""
+    what = [(0, "sample(s)")] + ([(1, "feature(s)")] if len(shape) == 2 else [])
+    for axis, name in what:
+        if shape[axis] == 0:
+            raise ValueError(
+                f"Found array with 0 {name} (shape={shape}) while a minimum of 1 is "
+                f"required by {type(estimator).__name__}."
+            )

@@ -34,7 +34,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas, plain
+from ._frames import as_pandas, check_min_size, plain
 from ._warn import user_stacklevel
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
@@ -1304,17 +1304,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if _is_dataframe(X) or _is_text_1d(X):
             if isinstance(X, list | tuple):
                 X = np.asarray(X, dtype=object)
-            shape = X.shape
-            if shape[0] == 0:
-                raise ValueError(
-                    f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is "
-                    f"required by {type(self).__name__}."
-                )
-            if len(shape) == 2 and shape[1] == 0:
-                raise ValueError(
-                    f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is "
-                    f"required by {type(self).__name__}."
-                )
+            check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X
         return validate_data(
