@@ -44,6 +44,7 @@ from ._warn import user_stacklevel
 __all__ = [
     "DEFAULT_BINS",
     "METRIC_NAMES",
+    "METRIC_DESCRIPTIONS",
     "INTERVAL_METRICS",
     "MetricsInputError",
     "bootstrap_intervals",
@@ -67,6 +68,18 @@ METRIC_NAMES = (
     "bucket_macro_f1",
     "n_samples",
 )
+
+#: What each of :data:`METRIC_NAMES` measures, in words (the report's table and plot labels).
+METRIC_DESCRIPTIONS = {
+    "rmse": "RMSE on raw likes (the challenge's metric)",
+    "rmse_log1p": "RMSE on log1p(likes)",
+    "mae_log1p": "MAE on log1p(likes)",
+    "r2": "R² on raw likes",
+    "r2_log1p": "R² on log1p(likes)",
+    "bucket_accuracy": "Bucket accuracy",
+    "bucket_macro_f1": "Bucket macro-F1",
+    "n_samples": "Rows evaluated",
+}
 
 
 class MetricsInputError(ValueError):

@@ -210,7 +210,9 @@ class LikesPredictionDisplay:
         self.scatter_ = ax.scatter(
             y_true, y_pred, **_style({"alpha": 0.5, "s": 12, "color": "tab:blue"}, scatter_kwargs)
         )
-        low = min(0.0, float(np.min(y_true)), float(np.min(y_pred)))
+        # the diagonal over the actual likes (never below 0: a negative prediction widens
+        # the y axis only, not the x axis into impossible counts)
+        low = min(0.0, float(np.min(y_true)))
         high = max(float(np.max(y_true)), float(np.max(y_pred)), 1.0)
         self.line_ = ax.plot(
             [low, high],
@@ -219,10 +221,18 @@ class LikesPredictionDisplay:
         )[0]
         self.bin_lines_ = []
         if show_bins:
-            edges = _resolve_bins(self.bins)
+            # the edges inside the plotted range only, which they do not widen: all posts
+            # under 10 likes are not squeezed into a corner by a line at 2,500
+            ax.autoscale_view()
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
             guide = {"color": "grey", "linestyle": ":", "linewidth": 0.8}
-            self.bin_lines_ += [ax.axvline(e, **guide) for e in edges]
-            self.bin_lines_ += [ax.axhline(e, **guide) for e in edges]
+            for e in _resolve_bins(self.bins):
+                label = {"label": "bucket edges"} if not self.bin_lines_ else {}
+                if x0 < e < x1:
+                    self.bin_lines_.append(ax.axvline(e, **guide, **label))
+                    label = {}
+                if y0 < e < y1:
+                    self.bin_lines_.append(ax.axhline(e, **guide, **label))
         ax.set(xlabel="Actual likes", ylabel="Predicted likes")
         ax.legend(loc="upper left")
         self.ax_ = ax
@@ -354,13 +364,14 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
     [0, 1, 0, 1, 0, 0, 0]
     """
 
-    def plot(self, *, xticks_rotation=45, **kwargs):
+    def plot(self, *, xticks_rotation=None, **kwargs):
         """Draw the matrix; keyword arguments as in ``ConfusionMatrixDisplay.plot``.
 
         Parameters
         ----------
-        xticks_rotation : {"vertical", "horizontal"} or float, default=45
-            Rotation of the predicted buckets' labels (they are ranges of likes).
+        xticks_rotation : {"vertical", "horizontal"}, float or None, default=None
+            Rotation of the predicted buckets' labels (they are ranges of likes); ``None``:
+            45 degrees, upright (90) above 7 buckets, where slanted labels run together.
         **kwargs
             Passed to :meth:`sklearn.metrics.ConfusionMatrixDisplay.plot` (``ax``,
             ``cmap``, ``values_format``, ``colorbar``, ...); without ``ax`` a new figure is
@@ -373,8 +384,10 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         if kwargs.get("ax") is None:  # a figure of its own, laid out for the bucket labels
             kwargs["ax"] = _new_ax(None)[1]
         n = len(self.confusion_matrix)
+        if xticks_rotation is None:
+            xticks_rotation = 90 if n > 7 else 45
         if n > 7 and kwargs.get("include_values", True):  # smaller cell text, so it fits
-            kwargs["text_kw"] = {"fontsize": 72 / n, **(kwargs.get("text_kw") or {})}
+            kwargs["text_kw"] = {"fontsize": max(72 / n, 6), **(kwargs.get("text_kw") or {})}
         super().plot(xticks_rotation=xticks_rotation, **kwargs)
         self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
         return self
@@ -509,8 +522,23 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             normalize=normalize,
             sample_weight=sample_weight,
         )
-        disp = cls(confusion_matrix=cm, display_labels=bucket_labels(edges))
-        return disp.plot(ax=ax, **plot_kwargs)
+        disp = cls(confusion_matrix=cm, display_labels=bucket_labels(edges)).plot(
+            ax=ax, **plot_kwargs
+        )
+        if normalize in ("true", "pred") and getattr(disp, "text_", None) is not None:
+            # a bucket with no true (or no predicted) posts: a dash, not a row of 0.00 that
+            # reads like a bucket the model never gets right
+            raw = confusion_matrix(
+                bucket_true,
+                bucket_pred,
+                labels=np.arange(len(edges) + 1),
+                sample_weight=sample_weight,
+            )
+            axis = 1 if normalize == "true" else 0
+            for k in np.flatnonzero(raw.sum(axis=axis) == 0):
+                for text in disp.text_[k, :] if axis == 1 else disp.text_[:, k]:
+                    text.set_text("–")
+        return disp
 
 
 def _check_freq(freq) -> None:
@@ -915,8 +943,12 @@ class ErrorOverTimeDisplay:
         self.metric = metric
         self.n_undated = n_undated
 
-    def plot(self, ax=None, *, line_kwargs=None):
+    def plot(self, ax=None, *, line_kwargs=None, show_counts=True):
         """Draw the metric per period (start of each period on the x axis).
+
+        The line breaks over periods without posts (it does not bridge them), and light bars
+        on a second axis give the posts behind each point (a point on 14 posts is noisier
+        than one on 70). With few periods (12 or fewer) each gets a tick labelled with it.
 
         Parameters
         ----------
@@ -924,18 +956,51 @@ class ErrorOverTimeDisplay:
             Axes to draw on; a new figure is created when ``None``.
         line_kwargs : dict, default=None
             Passed to ``ax.plot`` (the line, with a marker per period by default).
+        show_counts : bool, default=True
+            Draw the posts per period as bars on a second y axis (``counts_ax_``).
 
         Returns
         -------
         display : ErrorOverTimeDisplay
         """
+        import pandas as pd
+
+        from .metrics import METRIC_DESCRIPTIONS
+
         fig, ax = _new_ax(ax)
-        x = self.periods.to_timestamp(how="start").to_pydatetime()
-        self.line_ = ax.plot(
-            x, np.asarray(self.values, dtype=float), **_style({"marker": "o"}, line_kwargs)
-        )[0]
-        freq = getattr(self.periods, "freqstr", "")
-        ax.set(xlabel=f"Period ({freq})", ylabel=self.metric)
+        periods = self.periods
+        values = np.asarray(self.values, dtype=float)
+        counts = np.asarray(self.counts, dtype=float)
+        if len(periods) > 1:
+            every = pd.period_range(periods.min(), periods.max(), freq=periods.freq)
+            if len(every) <= _MAX_PERIODS:  # empty periods as gaps in the line
+                where = every.get_indexer(periods)
+                values, counts = (np.full(len(every), np.nan) for _ in range(2))
+                values[where] = np.asarray(self.values, dtype=float)
+                counts[where] = np.asarray(self.counts, dtype=float)
+                periods = every
+        starts = periods.to_timestamp(how="start")
+        spans = (periods + 1).to_timestamp(how="start") - starts
+        x = starts.to_pydatetime()
+        self.counts_ax_, self.count_bars_ = None, None
+        if show_counts and len(periods):
+            self.counts_ax_ = ax.twinx()
+            widths = spans * 0.8
+            self.count_bars_ = self.counts_ax_.bar(
+                x, np.nan_to_num(counts), width=widths, align="edge", color="0.85", zorder=0
+            )
+            self.counts_ax_.set_ylabel("Posts per period", color="0.45")
+            self.counts_ax_.tick_params(axis="y", colors="0.45")
+            ax.set_zorder(self.counts_ax_.get_zorder() + 1)  # the line above the bars
+            ax.patch.set_visible(False)
+        self.line_ = ax.plot(x, values, **_style({"marker": "o"}, line_kwargs))[0]
+        if 0 < len(periods) <= 12:  # a tick, and its label, for every period
+            ax.set_xticks(x, [str(p) for p in periods])
+            if len(periods) == 1:
+                ax.set_xlim(x[0] - spans[0], x[0] + 2 * spans[0])
+        freq = getattr(periods, "freqstr", "")
+        unit = _PERIOD_WORDS.get(freq.split("-")[0].upper(), f"Period ({freq})")
+        ax.set(xlabel=unit, ylabel=METRIC_DESCRIPTIONS.get(self.metric, self.metric))
         if self.n_undated:
             ax.annotate(
                 f"{self.n_undated} row(s) without a readable date left out",
@@ -1115,6 +1180,22 @@ class ErrorOverTimeDisplay:
             n_undated=int((~dated).sum()),
         )
         return disp.plot(ax=ax, line_kwargs=line_kwargs)
+
+
+#: Longest run of periods the error-over-time line is drawn with gaps for its empty periods.
+_MAX_PERIODS = 10_000
+#: The x axis label of the error-over-time plot for each period frequency.
+_PERIOD_WORDS = {
+    "D": "Day",
+    "W": "Week (start)",
+    "M": "Month",
+    "Q": "Quarter",
+    "Y": "Year",
+    "A": "Year",
+    "H": "Hour",
+    "MIN": "Minute",
+    "S": "Second",
+}
 
 
 def model_dayfirst(estimator, default=False):

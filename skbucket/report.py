@@ -31,6 +31,7 @@ from skbucket._files import replace_atomically
 from skbucket._frames import as_pandas
 from skbucket._warn import user_stacklevel
 from skbucket.metrics import (
+    METRIC_DESCRIPTIONS,
     METRIC_NAMES,
     _edge_text,
     _predict_once,
@@ -41,17 +42,6 @@ from skbucket.metrics import (
 )
 
 __all__ = ["render_report", "write_report"]
-
-_METRIC_DESCRIPTIONS = {
-    "rmse": "RMSE on raw likes (the challenge's metric)",
-    "rmse_log1p": "RMSE on log1p(likes)",
-    "mae_log1p": "MAE on log1p(likes)",
-    "r2": "R² on raw likes",
-    "r2_log1p": "R² on log1p(likes)",
-    "bucket_accuracy": "Bucket accuracy",
-    "bucket_macro_f1": "Bucket macro-F1",
-    "n_samples": "Rows evaluated",
-}
 
 _CSS = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
@@ -434,7 +424,7 @@ def render_report(
         else "the buckets of the predicted likes"
     )
     rows = "\n".join(
-        f"<tr><th>{esc(_METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>"
+        f"<tr><th>{esc(METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>"
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
         f'<td class="num">{esc(_interval_text(intervals.get(k)))}</td></tr>'
         for k in METRIC_NAMES

@@ -136,6 +136,39 @@ def test_confusion_matrix_normalized_rows_sum_to_one(data):
     np.testing.assert_allclose(disp.confusion_matrix, expected)
 
 
+def test_a_normalised_row_without_posts_is_a_dash_not_zeros():
+    """A true bucket with no posts showed a row of 0.00, read as a bucket never got right."""
+    disp = BucketConfusionMatrixDisplay.from_predictions(
+        [3, 50, 50], [3, 50, 400], normalize="true", values_format=".2f", ax=_ax()
+    )
+    texts = [[t.get_text() for t in row] for row in disp.text_]
+    assert texts[0][0] == "1.00" and texts[1][1] == texts[1][3] == "0.50" and texts[1][0] == "0.00"
+    assert all(cell == "–" for k in (2, 3, 4, 5, 6) for cell in texts[k])
+    by_pred = BucketConfusionMatrixDisplay.from_predictions(
+        [3, 50, 50], [3, 50, 400], normalize="pred", values_format=".2f", ax=_ax()
+    )
+    assert [t.get_text() for t in by_pred.text_[:, 2]] == ["–"] * 7  # nothing predicted there
+    counts = BucketConfusionMatrixDisplay.from_predictions([3, 50, 50], [3, 50, 400], ax=_ax())
+    assert counts.text_[2, 2].get_text() == "0"  # counts: a true zero
+
+
+def test_many_buckets_get_upright_labels():
+    bins = np.geomspace(2, 20_000, 15)
+    disp = BucketConfusionMatrixDisplay.from_predictions([1, 50, 900], [1, 60, 9], bins=bins)
+    assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {90.0}
+    seven = BucketConfusionMatrixDisplay.from_predictions([1, 50, 900], [1, 60, 9], ax=_ax())
+    assert {t.get_rotation() for t in seven.ax_.get_xticklabels()} == {45.0}
+
+
+def test_negative_predictions_do_not_stretch_the_actual_axis_below_zero():
+    disp = LikesPredictionDisplay.from_predictions([0, 10, 100], [-500, 10, 100], ax=_ax())
+    assert disp.line_.get_xdata()[0] == 0
+    assert disp.ax_.get_xlim()[0] > -10 and disp.ax_.get_ylim()[0] < -100
+    # bucket edges are drawn where the data is, and do not widen the axes to 2,500
+    small = LikesPredictionDisplay.from_predictions([0, 3, 9], [1, 4, 8], ax=_ax())
+    assert small.ax_.get_xlim()[1] < 100 and small.ax_.get_ylim()[1] < 100
+
+
 def test_confusion_matrix_from_estimator_uses_classifier(data, model, pipe):
     X, y, _ = data
     disp = BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax())
@@ -290,13 +323,30 @@ def test_error_over_time_by_hand():
     err = np.abs(np.log1p(y_pred) - np.log1p(y_true))
     np.testing.assert_allclose(disp.values, [err[:2].mean(), err[2:].mean()])
     np.testing.assert_array_equal(disp.counts, [2, 2])
-    np.testing.assert_allclose(disp.line_.get_ydata(), disp.values)
-    assert disp.ax_.get_ylabel() == "mae_log1p"
+    # the line breaks over February (no posts), which it used to bridge
+    np.testing.assert_allclose(disp.line_.get_ydata(), [disp.values[0], np.nan, disp.values[1]])
+    assert disp.ax_.get_ylabel() == "MAE on log1p(likes)" and disp.ax_.get_xlabel() == "Month"
+    # the posts behind each point, as bars on a second axis; every period has its tick
+    assert [b.get_height() for b in disp.count_bars_] == [2, 0, 2]
+    assert disp.counts_ax_.get_ylabel() == "Posts per period"
+    ticks = [t.get_text() for t in disp.ax_.get_xticklabels()]
+    assert ticks == ["2020-01", "2020-02", "2020-03"]
 
     weekly = ErrorOverTimeDisplay.from_predictions(
         y_true, y_pred, dates, freq="W", metric="rmse", ax=_ax()
     )
     assert len(weekly.periods) == 4 and weekly.values[0] == 0.0
+    assert weekly.ax_.get_xlabel() == "Week (start)"
+
+
+def test_error_over_time_of_one_period_shows_that_period():
+    """One month: matplotlib padded the axis by two years, with no tick for the month."""
+    disp = ErrorOverTimeDisplay.from_predictions([1, 10, 5], [2, 10, 5], ["2021-03-04"] * 3)
+    assert [t.get_text() for t in disp.ax_.get_xticklabels()] == ["2021-03"]
+    import matplotlib.dates as mdates
+
+    low, high = (pd.Timestamp(mdates.num2date(v)).tz_localize(None) for v in disp.ax_.get_xlim())
+    assert pd.Timestamp("2021-01-01") < low and high < pd.Timestamp("2021-07-01")
 
 
 def test_error_over_time_from_estimator(data, model, pipe):
