@@ -50,9 +50,12 @@ h1 { border-bottom: 2px solid #4477aa; padding-bottom: .2em; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; }
 td.num { text-align: right; font-family: monospace; }
+h1 { overflow-wrap: anywhere; }
+.table-wrap { overflow-x: auto; }
 .figs { display: flex; flex-wrap: wrap; gap: 1em; }
-figure { margin: 0; border: 1px solid #ddd; padding: .5em; }
-figure img { width: 500px; height: auto; display: block; }
+figure { margin: 0; border: 1px solid #ddd; padding: .5em; max-width: 100%;
+         box-sizing: border-box; }
+figure img { width: 500px; max-width: 100%; height: auto; display: block; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
 """
@@ -76,6 +79,11 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
     from skbucket import plotting
 
     bins = final_bins(estimator)
+    n_buckets = len(bins) + 1
+    final = _split_final(estimator)[1]
+    final_name = type(final).__name__
+    router = getattr(final, "classifier_", None)
+    # in pairs, as the page lays them out two by two: what is compared sits side by side
     plans = [
         (
             "Predicted vs actual likes",
@@ -83,28 +91,38 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 y, y_pred, bins=bins, ax=ax
             ),
         ),
+        (
+            "Error per true bucket",
+            lambda ax: plotting.BucketErrorDisplay.from_predictions(y, y_pred, bins=bins, ax=ax),
+        ),
     ]
-    if bucket_pred is not None:
-        plans.append(
-            (
-                "Bucket confusion matrix (routing classifier, counts)",
-                lambda ax: plotting.BucketConfusionMatrixDisplay.from_predictions(
-                    y, bucket_pred, bins=bins, pred_kind="bucket", ax=ax
-                ),
+    shares = {"vmin": 0.0, "vmax": 1.0}  # one colour scale for every normalised matrix
+    for normalize, what in ((None, "counts"), ("true", "normalised by true bucket")):
+        title = f"Bucket confusion matrix (routing classifier, {what})"
+        if bucket_pred is None:
+            plans.append(
+                (
+                    title,
+                    f"Not drawn: {final_name} has no routing classifier (no predict_bucket); "
+                    "the matrices of the buckets of its predicted likes follow.",
+                )
             )
-        )
+            continue
         plans.append(
             (
-                "Bucket confusion matrix (routing classifier, normalised by true bucket)",
-                lambda ax: plotting.BucketConfusionMatrixDisplay.from_predictions(
-                    y,
-                    bucket_pred,
-                    bins=bins,
-                    pred_kind="bucket",
-                    normalize="true",
-                    values_format=".2f",
-                    ax=ax,
-                ),  # fmt: skip
+                title,
+                lambda ax, normalize=normalize: (
+                    plotting.BucketConfusionMatrixDisplay.from_predictions(
+                        y,
+                        bucket_pred,
+                        bins=bins,
+                        pred_kind="bucket",
+                        normalize=normalize,
+                        values_format=".2f" if normalize else None,
+                        im_kw=shares if normalize else None,
+                        ax=ax,
+                    )  # fmt: skip
+                ),
             )
         )
     for normalize, what in ((None, "counts"), ("true", "normalised by true bucket")):
@@ -118,25 +136,34 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                         bins=bins,
                         normalize=normalize,
                         values_format=".2f" if normalize else None,
+                        im_kw=shares if normalize else None,
                         ax=ax,
                     )  # fmt: skip
                 ),
             )
         )
-    plans.append(
-        (
-            "Error per true bucket",
-            lambda ax: plotting.BucketErrorDisplay.from_predictions(y, y_pred, bins=bins, ax=ax),
-        )
-    )
+    calibration = "Calibration of the bucket probabilities (top bucket)"
     if bucket_proba is not None:
         plans.append(
             (
-                "Calibration of the bucket probabilities (top bucket)",
+                calibration,
                 lambda ax: plotting.BucketCalibrationDisplay.from_predictions(
                     y, bucket_proba, bins=bins, ax=ax
                 ),
             )
+        )
+    elif bucket_pred is not None:
+        plans.append(
+            (
+                calibration,
+                f"Not drawn: the routing classifier"
+                f"{'' if router is None else ' ' + type(router).__name__} has no "
+                "predict_proba.",
+            )
+        )
+    else:
+        plans.append(
+            (calibration, f"Not drawn: {final_name} has no routing classifier to give them.")
         )
     over_time = "Error over time (MAE of log1p(likes) per month)"
     optional = None  # the title of a plot that may be left out
@@ -159,7 +186,11 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
         # already reported once by evaluate()
         warnings.filterwarnings("ignore", message=".*predicted like counts are negative")
         for title, draw in plans:
-            fig = Figure(figsize=(6.4, 4.8))
+            if isinstance(draw, str):  # a plot that does not apply: said where it would be
+                out.append((title, None, draw))
+                continue
+            grow = max(0, n_buckets - 7) if "matrix" in title else 0  # room for many buckets
+            fig = Figure(figsize=(6.4 + 0.45 * grow, 4.8 + 0.35 * grow))
             try:
                 draw(fig.subplots())
             except plotting.PlotInputError as exc:
@@ -208,7 +239,10 @@ def _config_text(estimator, config):
         params = {}
     parts.append(f"{type(estimator).__name__}(\n" + _pformat_params(params) + ")")
     _, final = _split_final(estimator)
-    if final is not estimator:
+    shown = estimator  # a Pipeline's parameters hold its last step, and so on down
+    while isinstance(getattr(shown, "steps", None), list) and shown.steps:
+        shown = shown.steps[-1][1]
+    if final is not estimator and final is not shown:  # e.g. a search's best estimator
         parts.append(
             f"Final step {type(final).__name__}(\n"
             + _pformat_params(final.get_params(deep=False))
@@ -321,20 +355,33 @@ def _interval_note(resampled):
     if resampled is None:
         return "No intervals: fewer than two posts to resample."
     return (
-        f"95% intervals: {resampled}, 1000 bootstrap resamples (seeded): how far the error "
+        f"95% intervals: {resampled}, 1,000 bootstrap resamples (seeded): how far the error "
         "metrics could move on another draw of posts like these."
     )
 
 
 def _interval_text(interval):
-    return "" if interval is None else f"{interval[0]:.4f} to {interval[1]:.4f}"
+    return "" if interval is None else f"{_fmt(interval[0])} to {_fmt(interval[1])}"
 
 
 def _fmt(value):
+    """A metric as the command line prints it: thousands separated, 4 decimals."""
     if isinstance(value, (int, np.integer)):
-        return f"{int(value):d}"
+        return f"{int(value):,d}"
     value = float(value)
-    return "nan" if np.isnan(value) else f"{value:.4f}"
+    return "n/a" if np.isnan(value) else f"{value:,.4f}"
+
+
+def _undefined_note(metrics) -> str:
+    undefined = [k for k in METRIC_NAMES if k != "n_samples" and np.isnan(float(metrics[k]))]
+    if not undefined:
+        return ""
+    why = (
+        " (R² needs actual likes that are not all the same)"
+        if set(undefined) <= {"r2", "r2_log1p"}
+        else ""
+    )
+    return f" n/a: {', '.join(undefined)} undefined on these rows{why}."
 
 
 def render_report(
@@ -453,11 +500,11 @@ def render_report(
 <p class="note">Generated {esc(generated)} on {n_rows} rows.
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
-<table>
+<div class="table-wrap"><table>
 <tr><th>Metric</th><th>Key</th><th>Value</th><th>95% interval</th></tr>
 {rows}
-</table>
-<p class="note">{esc(_interval_note(resampled))}</p>
+</table></div>
+<p class="note">{esc(_interval_note(resampled))}{esc(_undefined_note(metrics))}</p>
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>

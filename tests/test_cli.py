@@ -382,7 +382,7 @@ def test_evaluate_prints_bootstrap_intervals(
             assert float(parts[1].replace(",", "")) == pytest.approx(point[parts[0]], abs=6e-5)
     n_groups = None if groups is None else len(set(groups))
     note = out.splitlines()[-1]
-    assert resampled in note and "1000 bootstrap resamples" in note
+    assert resampled in note and "1,000 bootstrap resamples" in note
     if n_groups is not None:
         assert f"the {n_groups} values" in note
 

@@ -111,7 +111,9 @@ def test_a_router_without_probabilities_gets_no_calibration_plot(data):
     X, y, _ = data
     svc = BucketedRegressor(LinearSVC(), Ridge(), bins=(20, 200)).fit(X, y)
     page = render_report(svc, X, y)
-    assert "Calibration of the bucket probabilities" not in page
+    assert 'alt="Calibration of the bucket probabilities' not in page
+    # left out with a word where it would be, not silently
+    assert "Not drawn: the routing classifier LinearSVC has no predict_proba." in page
     assert "Bucket confusion matrix (routing classifier, counts)" in page
     with pytest.raises(PlotInputError, match="LinearSVC has no predict_proba"):
         BucketCalibrationDisplay.from_estimator(svc, X, y)
@@ -126,7 +128,7 @@ def test_report_metrics_table_matches_evaluate(data, model):
     for key in ("rmse", "rmse_log1p", "mae_log1p", "r2", "r2_log1p", "bucket_accuracy"):
         row = re.search(rf"<code>{key}</code></td><td class=\"num\">([^<]+)</td>", page)
         assert row is not None, key
-        assert float(row.group(1)) == pytest.approx(metrics[key], abs=1e-4)
+        assert float(row.group(1).replace(",", "")) == pytest.approx(metrics[key], abs=1e-4)
     assert "routing classifier" in page
     assert f"on {len(y)} rows" in page
     # no dates and X has no date column: no time plot
@@ -136,9 +138,12 @@ def test_report_metrics_table_matches_evaluate(data, model):
     expected = bootstrap_intervals(y, pred)
     for key, (low, high) in expected.items():
         row = re.search(rf"<code>{key}</code></td><td [^>]+>[^<]+</td><td [^>]+>([^<]+)</td>", page)
-        assert row.group(1) == f"{low:.4f} to {high:.4f}", key
+        assert row.group(1) == f"{low:,.4f} to {high:,.4f}", key  # as the CLI prints them
         assert low <= metrics[key] <= high
-    assert "posts resampled one by one, 1000 bootstrap resamples" in page
+    assert "posts resampled one by one, 1,000 bootstrap resamples" in page
+    from skbucket.report import _fmt
+
+    assert (_fmt(3792.54171), _fmt(12345), _fmt(float("nan"))) == ("3,792.5417", "12,345", "n/a")
 
 
 def test_report_intervals_resample_whole_companies(data, model):
@@ -231,7 +236,8 @@ def test_report_for_pipeline_and_date_column(data):
     ).fit(frame, y)
     page = render_report(pipe, frame, y)
     assert len(_images(page)) == 8  # incl. calibration through the pipeline and the time plot
-    assert "Final step BucketedRegressor(" in page
+    # the pipeline's parameters show its BucketedRegressor already: not a second time
+    assert "Final step" not in page and page.count("BucketedRegressor(") == 1
 
 
 def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_path):
@@ -294,7 +300,8 @@ def test_report_for_plain_regressor_leaves_out_bucket_plots(data):
     X, y, _ = data
     page = render_report(Ridge().fit(X, np.log1p(y)), X, y)
     assert len(_images(page)) == 4
-    assert "Calibration" not in page
+    assert "Not drawn: Ridge has no routing classifier to give them." in page
+    assert page.count("Not drawn: Ridge has no routing classifier (no predict_bucket)") == 2
     assert "buckets of the predicted likes" in page
 
 
