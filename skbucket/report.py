@@ -53,9 +53,9 @@ td.num { text-align: right; font-family: monospace; }
 h1 { overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; }
 .figs { display: flex; flex-wrap: wrap; gap: 1em; }
-figure { margin: 0; border: 1px solid #ddd; padding: .5em; max-width: 100%;
+figure { margin: 0; border: 1px solid #ddd; padding: .5em; width: 520px; max-width: 100%;
          box-sizing: border-box; }
-figure img { width: 500px; max-width: 100%; height: auto; display: block; }
+figure img { width: 100%; height: auto; display: block; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
 """
