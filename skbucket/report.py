@@ -400,8 +400,9 @@ def render_report(
     Parameters
     ----------
     estimator : fitted regressor
-        A ``BucketedRegressor``, a ``Pipeline`` ending in one, or any regressor
-        (plots that need bucket probabilities are then left out).
+        A ``BucketedRegressor``, a ``Pipeline`` ending in one, or any regressor (the
+        plots of a routing classifier, its buckets or its bucket probabilities, are then
+        replaced by a "Not drawn" note saying why).
     X : array-like or DataFrame
         Input rows.
     y : array-like of shape (n_samples,)
