@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsRegressor
@@ -30,7 +30,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from skbucket.bucketed import DEFAULT_BINS, BucketedRegressor, assign_buckets
+from skbucket.bucketed import DEFAULT_BINS, BucketedRegressor, assign_buckets, seed_regressors
 
 EDGES = np.array(DEFAULT_BINS, dtype=float)
 
@@ -1541,3 +1541,50 @@ def test_a_string_column_is_named_before_an_empty_one():
     y = rng.integers(0, 3000, 60).astype(float)
     with pytest.raises(ValueError, match=r"cannot take the string column\(s\) 'content'"):
         BucketedRegressor(random_state=0).fit(X, y)
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in bucketed.py
+def test_a_bucket_of_exactly_min_bucket_size_rows_has_its_own_regressor():
+    X = np.arange(10.0).reshape(-1, 1)
+    y = [1.0] * 5 + [50.0] * 5  # buckets 0 and 1, five rows each
+    model = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), LinearRegression(), min_bucket_size=5
+    ).fit(X, y)
+    assert 0 not in model.bucket_fallback_ and 1 not in model.bucket_fallback_
+
+
+def test_no_populated_bucket_constant_is_the_median_in_transformed_space():
+    X = np.arange(5.0).reshape(-1, 1)
+    y = np.array([0.0, 5.0, 20.0, 200.0, 3000.0])
+    model = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0),
+        Ridge(),
+        target_transform="log1p",
+        min_bucket_size=100,
+    ).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), 20.0)  # expm1(median(log1p(y)))
+
+
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_ties_between_buckets_go_to_the_lower_bucket(routing):
+    X = np.zeros((4, 1))
+    y = [1.0, 1.0, 50.0, 50.0]  # buckets 0 and 1 equally likely for a prior classifier
+    model = BucketedRegressor(
+        DummyClassifier(strategy="prior"), DummyRegressor(), min_bucket_size=1, routing=routing
+    ).fit(X, y)
+    assert model.predict_bucket(X).tolist() == [0, 0, 0, 0]
+    if routing == "hard":
+        np.testing.assert_allclose(model.predict(X), 1.0)  # bucket 0's regressor
+
+
+def test_seed_regressors_take_the_random_state():
+    for reg in seed_regressors(random_state=3):
+        params = reg.get_params()
+        assert params.get("random_state", params.get("random_seed")) == 3, type(reg).__name__
+
+
+def test_non_finite_target_message_names_the_first_bad_row():
+    with pytest.raises(
+        ValueError, match=r"row 1 is nan \(2 non-finite row\(s\) in all, first rows \[1, 3\]\)"
+    ):
+        assign_buckets([1.0, np.nan, 2.0, np.inf])

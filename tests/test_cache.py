@@ -515,3 +515,10 @@ def test_open_cache_parameter_meanings(tmp_path):
     # numpy booleans (cache=np.False_ passes the estimators' "boolean" check) mean their bool
     assert open_cache(np.False_) is None
     assert open_cache(np.True_) is process_memory_cache()
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in cache.py
+def test_hash_key_tells_close_floats_apart():
+    from skbucket.cache import hash_key
+
+    assert hash_key(0.1) != hash_key(0.1 + 1e-12)

@@ -735,3 +735,14 @@ def test_models_without_a_weights_id_do_not_share_cached_predictions(tiny):
     del a.weights_id_, b.weights_id_
     a.predict_proba(X)
     np.testing.assert_allclose(b.predict_proba(X), expected)
+
+
+def test_max_length_set_after_fit_is_not_served_from_the_logits_cache(fitted):
+    clf = pickle.loads(pickle.dumps(fitted[0]))  # same weights_id_: shares the process cache
+    head = " ".join(FILLER)  # 10 words: past max_length=8 whatever follows
+    texts = [head + " good great happy", head + " bad awful terrible"]
+    a, b = clf.predict_proba(texts)  # max_length=24 sees the last words
+    assert not np.allclose(a, b)
+    clf.set_params(max_length=8)
+    a, b = clf.predict_proba(texts)
+    np.testing.assert_array_equal(a, b)  # both cut to the same 8 tokens

@@ -1518,3 +1518,38 @@ def test_a_cut_off_gzip_is_one_line_naming_the_file(workdir, model_file, capsys)
     assert code == cli.EXIT_ERROR
     assert err.startswith(f"skbucket predict: error: cannot read {cut} as csv:"), err
     assert len(err.strip().splitlines()) == 1
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in cli.py
+def test_cli_evaluate_scores_buckets_with_the_model_bins(tmp_path, capsys):
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skbucket.bucketed import BucketedRegressor
+    from skbucket.metrics import evaluate
+
+    rng = np.random.RandomState(0)
+    x = rng.uniform(0, 8, 200)
+    likes = np.round(np.expm1(x))
+    frame = pd.DataFrame({"x": x, "likes": likes})
+    model = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), bins=(100,)
+    ).fit(frame[["x"]], likes)
+    cli.save_model(model, tmp_path / "m.joblib")
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert cli.main(["evaluate", str(tmp_path / "m.joblib"), str(tmp_path / "d.csv"), "-q"]) == 0
+    out = capsys.readouterr().out
+    shown = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:] if line.strip()}
+    expected = evaluate(
+        likes,
+        model.predict(frame[["x"]]),
+        bucket_pred=model.predict_bucket(frame[["x"]]),
+        bins=(100,),
+    )
+    assert float(shown["bucket_accuracy"]) == pytest.approx(expected["bucket_accuracy"], abs=1e-4)
+
+
+def test_a_boolean_likes_column_is_refused():
+    frame = pd.DataFrame({"content": ["a", "b"], "likes": [True, False]})
+    with pytest.raises(cli.CLIError, match="row 0 is True, not a number"):
+        cli._split_target(frame, "likes", "posts.csv")

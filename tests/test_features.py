@@ -747,3 +747,50 @@ def test_an_account_cell_that_is_no_single_text_is_refused_by_every_reader(cell,
         return
     with pytest.raises(ValueError, match=rf"grouping column 'username', row 5: {said}"):
         GroupMedianRegressor().fit(posts, likes)
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in features.py
+def _accounts(**params):
+    return PostFeatures(
+        text_columns=(),
+        date_column=None,
+        media_column=None,
+        category_columns=("username",),
+        **params,
+    )
+
+
+def test_out_of_fold_counts_are_scaled_to_the_full_training_set():
+    X = pd.DataFrame({"username": ["a"] * 4})
+    out = _accounts(cv=2, shuffle=False).fit_transform(X, [1, 2, 3, 4])
+    np.testing.assert_allclose(out[:, 1], 4.0)  # 2 posts in the other fold * 4 / 2
+
+
+def test_a_hash_in_a_link_is_no_hashtag():
+    X = pd.DataFrame({"content": ["see https://x.com/#section now"]})
+    pf = PostFeatures(
+        text_columns=("content",), date_column=None, media_column=None, category_columns=()
+    ).set_output(transform="pandas")
+    assert pf.fit_transform(X).loc[0, "content_hashtags"] == 0
+
+
+def test_count_and_target_encodings_share_their_folds():
+    rng = np.random.RandomState(0)
+    users = np.repeat([f"u{i}" for i in range(60)], 2)
+    y = rng.randint(0, 10_000, size=users.size).astype(float)
+    out = _accounts(cv=5, smooth=0.0, random_state=0).fit_transform(
+        pd.DataFrame({"username": users}), y
+    )
+    target, count = out[:, 0], out[:, 1]
+    other = np.log1p(y.reshape(-1, 2)[:, ::-1].reshape(-1))  # the account's other post
+    # seen in the other folds (count > 0) <=> encoded by the other post's target
+    assert ((count > 0) == np.isclose(target, other)).all()
+
+
+def test_transform_uses_the_smooth_parameter():
+    X = pd.DataFrame({"username": ["a", "a", "b", "b"]})
+    y = np.array([0.0, 2.0, 10.0, 30.0])
+    out = _accounts(cv=2, smooth=0.0).fit(X, y).transform(X)
+    np.testing.assert_allclose(
+        out[:, 0], np.repeat([np.log1p([0, 2]).mean(), np.log1p([10, 30]).mean()], 2)
+    )

@@ -606,3 +606,20 @@ def test_a_skops_with_known_trust_bypasses_is_refused(monkeypatch, tmp_path, old
             call()
     monkeypatch.setattr(skops, "__version__", "0.12.0")
     assert skio.load(path).predict([[2.0]]).tolist() == model.predict([[2.0]]).tolist()
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in io.py
+def test_a_signed_container_refuses_an_edited_meta_json(tmp_path):
+    from skbucket.io import TamperedFileError, load, save
+
+    path = save(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), tmp_path / "m.skbucket", key="s3cret")
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    meta = json.loads(members["meta.json"])
+    meta["model_type"] = "something.Else"  # digest and signature left as they were
+    members["meta.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(TamperedFileError, match="signature"):
+        load(path, key="s3cret")

@@ -424,3 +424,42 @@ def test_bootstrap_intervals_take_numpy_scalars():
     got = bootstrap_intervals(y, pred, confidence=np.float32(0.9), n_resamples=np.int64(20))
     for key, interval in bootstrap_intervals(y, pred, confidence=0.9, n_resamples=20).items():
         assert got[key] == pytest.approx(interval, rel=1e-6)  # float32's 0.9 is not 0.9
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in metrics.py
+def test_bucket_macro_f1_is_the_unweighted_mean_over_buckets():
+    from skbucket.metrics import evaluate
+
+    m = evaluate([0, 0, 0, 50], [0, 0, 0, 0])  # buckets [0,0,0,1] vs [0,0,0,0]
+    assert m["bucket_macro_f1"] == pytest.approx((6 / 7 + 0) / 2)
+
+
+def test_bootstrap_rmse_uses_the_unclipped_predictions():
+    from skbucket.metrics import bootstrap_intervals, evaluate
+
+    y = np.arange(20.0)
+    pred = y - 10.0  # every raw error is 10; half the predictions are negative
+    assert evaluate(y, pred)["rmse"] == pytest.approx(10.0)
+    low, high = bootstrap_intervals(y, pred, n_resamples=50)["rmse"]
+    assert low == pytest.approx(10.0) and high == pytest.approx(10.0)
+
+
+def test_final_bins_are_the_fitted_ones():
+    from skbucket.metrics import final_bins
+
+    X = np.arange(20.0).reshape(-1, 1)
+    model = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), Ridge(), bins=(5, 10), min_bucket_size=1
+    ).fit(X, np.arange(20.0))
+    model.set_params(bins=(3,))
+    assert final_bins(model) == (5.0, 10.0)
+
+
+def test_raw_r2_uses_the_unclipped_predictions():
+    from sklearn.metrics import r2_score
+
+    from skbucket.metrics import evaluate
+
+    y, pred = [0.0, 1.0, 2.0, 3.0], [-5.0, 1.0, 2.0, 3.0]
+    with pytest.warns(UserWarning, match="negative"):
+        assert evaluate(y, pred)["r2"] == pytest.approx(r2_score(y, pred))

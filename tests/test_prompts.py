@@ -707,3 +707,30 @@ def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
     out = PromptBuilder().set_output(transform="polars").fit_transform(pl.from_pandas(frame))
     assert isinstance(out, pl.DataFrame) and out.columns == ["prompt"]
     assert out["prompt"].to_list() == expected[:, 0].tolist()
+
+
+# mutation-audit tests: each fails on a plausible one-line slip in prompts.py
+def test_spell_hour_at_the_part_of_day_boundaries():
+    from skbucket.prompts import spell_hour
+
+    assert [spell_hour(h) for h in (4, 5, 11, 17, 18, 20, 21)] == [
+        "four at night",
+        "five in the morning",
+        "eleven in the morning",
+        "five in the afternoon",
+        "six in the evening",
+        "eight in the evening",
+        "nine at night",
+    ]
+
+
+def test_a_day_of_13_with_month_12_is_evidence_of_day_first():
+    from skbucket.prompts import day_month_conflict
+
+    assert day_month_conflict(["13/12/2021", "03/04/2021"]) == (0, 1)
+
+
+def test_day_month_examples_keep_a_day_first_date_in_december():
+    from skbucket.prompts import day_month_examples
+
+    assert day_month_examples(["13/12/2021"]) == ("13/12/2021",)
