@@ -919,7 +919,11 @@ class ErrorOverTimeDisplay:
     Attributes
     ----------
     line_ : matplotlib Line2D
-        The metric per period.
+        The metric per period (NaN, a gap, over periods without posts).
+    counts_ax_ : matplotlib Axes or None
+        The second y axis of the posts per period (``None`` with ``show_counts=False``).
+    count_bars_ : matplotlib BarContainer or None
+        The posts per period.
     ax_ : matplotlib Axes
         Axes the display was drawn on.
     figure_ : matplotlib Figure
@@ -972,13 +976,19 @@ class ErrorOverTimeDisplay:
         values = np.asarray(self.values, dtype=float)
         counts = np.asarray(self.counts, dtype=float)
         if len(periods) > 1:
-            every = pd.period_range(periods.min(), periods.max(), freq=periods.freq)
-            if len(every) <= _MAX_PERIODS:  # empty periods as gaps in the line
+            # empty periods as gaps in the line, when the periods lie on one grid from the
+            # first (a multiplied frequency such as "2W" starts each at its own post's week:
+            # they are then drawn as they are) and the run between them is not huge
+            step = periods.freq.n
+            span = (periods.max().ordinal - periods.min().ordinal) // step + 1
+            if span <= _MAX_PERIODS:
+                every = pd.period_range(periods.min(), periods.max(), freq=periods.freq)
                 where = every.get_indexer(periods)
-                values, counts = (np.full(len(every), np.nan) for _ in range(2))
-                values[where] = np.asarray(self.values, dtype=float)
-                counts[where] = np.asarray(self.counts, dtype=float)
-                periods = every
+                if (where >= 0).all():
+                    values, counts = (np.full(len(every), np.nan) for _ in range(2))
+                    values[where] = np.asarray(self.values, dtype=float)
+                    counts[where] = np.asarray(self.counts, dtype=float)
+                    periods = every
         starts = periods.to_timestamp(how="start")
         spans = (periods + 1).to_timestamp(how="start") - starts
         x = starts.to_pydatetime()

@@ -339,6 +339,18 @@ def test_error_over_time_by_hand():
     assert weekly.ax_.get_xlabel() == "Week (start)"
 
 
+@pytest.mark.parametrize("freq", ["2M", "2W", "2D"])
+def test_error_over_time_of_a_multiplied_frequency_draws_every_period(freq):
+    """Periods of "2M" start at their own posts' months, off a grid from the first: filling
+    the gaps on that grid dropped two of four points and drew June's value at May."""
+    dates = ["2021-01-15", "2021-02-15", "2021-05-15", "2021-06-15"]
+    disp = ErrorOverTimeDisplay.from_predictions(
+        [10] * 4, [10, 100, 1000, 10000], dates, freq=freq, ax=_ax()
+    )
+    np.testing.assert_allclose(disp.line_.get_ydata(), disp.values)
+    assert len(disp.values) == 4 and [b.get_height() for b in disp.count_bars_] == [1] * 4
+
+
 def test_error_over_time_of_one_period_shows_that_period():
     """One month: matplotlib padded the axis by two years, with no tick for the month."""
     disp = ErrorOverTimeDisplay.from_predictions([1, 10, 5], [2, 10, 5], ["2021-03-04"] * 3)
