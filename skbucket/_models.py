@@ -1366,22 +1366,29 @@ ENCODE_CHUNK = 2048
 #: data per character of all it reads, ~300 bytes each, so a 10 MB post cost ~3 GB for the 256
 #: tokens kept of it.
 HEAD_CHARS_PER_TOKEN, HEAD_MIN_CHARS, HEAD_MAX_CHARS = 64, 4096, 1_000_000
-_WORD_END = re.compile(r"\S(?=\s)")
+# a word's end: where a space (U+0020) follows; every pre-tokenizer splits there (BERT's and
+# byte-level BPE's split at any whitespace, SentencePiece's Metaspace at spaces only, and BERT
+# deletes some characters Python calls whitespace, such as U+000C and U+001F)
+_WORD_END = re.compile(r"\S(?= )")
 
 
 def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
     """``texts`` with each very long one cut to a head that tokenises to the same first
     ``max_length`` tokens (see :func:`encode_texts`).
 
-    A head ends at a word's end (a non-space character followed by whitespace), where every
+    A head ends at a word's end (a non-space character followed by a space), where every
     pre-tokenizer in use (BERT's WordPiece, SentencePiece's Metaspace, byte-level BPE's)
     splits, so its tokens are the first tokens of the whole text; it is used only when it
     holds more than ``max_length`` tokens, so truncation keeps none from its end. A head
-    without a word end (the text's first 4,096 characters or more are one word) is cut
-    mid-word and used when it holds at least twice ``max_length`` tokens. Otherwise the head
+    without a word end (the text's first 4,096 characters or more hold no space) is cut
+    mid-word and used when it holds more than ``2 * max_length + 128`` tokens. A tokenizer
+    that truncates on the left (``truncation_side="left"``) reads every text whole. Otherwise
+    the head
     is doubled, up to the whole text, but for a text whose first :data:`HEAD_MAX_CHARS`
     characters do not fill ``max_length`` tokens (a million-character word: WordPiece reads
     any word of over 100 characters as one unknown token), which is cut there."""
+    if getattr(tokenizer, "truncation_side", "right") != "right":
+        return list(texts)  # it keeps the end of a long text: read it all
     bound = max(HEAD_MIN_CHARS, HEAD_CHARS_PER_TOKEN * int(max_length))
     out = list(texts)
     for i, text in enumerate(texts):
@@ -1392,7 +1399,9 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
                 break
             ends = [m.end() for m in _WORD_END.finditer(text, size // 2, size + 1)]
             head = text[: ends[-1]] if ends else text[:size]
-            needed = max_length if ends else 2 * max_length
+            # a cut word gives other tokens than the whole (WordPiece: up to 100 pieces where
+            # the whole word is one [UNK]): only past enough tokens of the head before it
+            needed = max_length if ends else 2 * max_length + 128
             if len(tokenizer(head, truncation=False, verbose=False)["input_ids"]) > needed:
                 out[i] = head
                 break

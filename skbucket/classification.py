@@ -76,7 +76,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         LayerNorm parameters.
     max_length : int, default=256
         Longest input in tokens (special tokens included); longer texts are truncated
-        (the end is cut). Must not exceed the model's ``max_position_embeddings``.
+        (the end is cut). Must not exceed the model's ``max_position_embeddings``. A very
+        long text is tokenised from a head that gives the same tokens, so its memory stays
+        bounded; one whose first million characters do not fill ``max_length`` tokens (a
+        million-character "word") is cut there.
     class_weight : dict, "balanced" or None, default=None
         Class weights multiplied into the per-row loss weights. ``"balanced"`` uses
         :func:`sklearn.utils.class_weight.compute_class_weight` on the rows with a

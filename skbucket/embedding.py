@@ -229,7 +229,10 @@ class DistilBertEmbedder(
         vector does not depend on its batch.
     max_length : int, default=512
         Longest input in tokens (special tokens included); longer texts are truncated. Must
-        not exceed the model's ``max_position_embeddings``.
+        not exceed the model's ``max_position_embeddings``. A very long text is tokenised
+        from a head that gives the same tokens, so its memory stays bounded; one whose first
+        million characters do not fill ``max_length`` tokens (a million-character "word")
+        is cut there.
     normalize : bool, default=False
         Scale each embedding to unit L2 norm.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"

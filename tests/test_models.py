@@ -608,6 +608,31 @@ def test_encoded_texts_are_compact_and_the_same_across_chunks(minilm_path, monke
     assert len(chunked) == len(texts)
 
 
+def test_a_head_gives_the_whole_texts_tokens_at_control_characters_cut_words_and_left_cuts(
+    minilm_path,
+):
+    """BERT deletes U+000C/U+001F, which Python calls whitespace: a head cut there split a
+    word; a cut word's pieces (WordPiece reads the whole as one [UNK]) reached the kept
+    tokens; and a tokenizer that truncates on the left keeps the end, which a head drops."""
+    from transformers import AutoTokenizer
+
+    tok = load_pretrained("AutoTokenizer", minilm_path)
+    cases = [
+        (" ".join(["y" * 120] * 253) + " unaffable\x1f" + "z" * 5000, 256),
+        (" ".join(["y" * 120] * 253) + " unaffable\x0c" + "z" * 5000, 256),
+        (("," + "q" * 199) * 120, 64),
+        (("," + "q" * 400) * 60, 32),
+    ]
+    for text, max_length in cases:
+        got = _models.encode_texts(tok, [text], max_length=max_length)[0]["input_ids"]
+        assert got.tolist() == tok(text, truncation=True, max_length=max_length)["input_ids"]
+    left = AutoTokenizer.from_pretrained(minilm_path, truncation_side="left")
+    text = "start " * 3000 + "the very end"
+    got = _models.encode_texts(left, [text], max_length=8)[0]["input_ids"]
+    assert got.tolist() == left(text, truncation=True, max_length=8)["input_ids"]
+    assert left.decode(got[-4:-1]) == "the very end"
+
+
 def test_a_text_whose_first_million_characters_fill_no_tokens_is_cut_there(
     minilm_path, monkeypatch
 ):
