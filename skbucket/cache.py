@@ -444,7 +444,7 @@ class DiskCache:
             with contextlib.suppress(OSError):
                 file.unlink()
             with _ON_DISK_LOCK:
-                _ON_DISK.get(str(self.path), set()).discard(_short_key(key))
+                _ON_DISK.get(os.path.abspath(self.path), set()).discard(_short_key(key))
             return None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
@@ -460,7 +460,7 @@ class DiskCache:
         """The ``keys`` not on disk, as ``key not in self`` says, but a key this process wrote
         or read in this folder is taken to be there still (no ``stat`` of its file: a
         :class:`TieredCache` asks this of every memory hit)."""
-        known = _ON_DISK.get(str(self.path), ())
+        known = _ON_DISK.get(os.path.abspath(self.path), ())
         out, there = [], []
         for key in keys:
             if self._is_key(key) and _short_key(key) in known:
@@ -472,7 +472,7 @@ class DiskCache:
     def _seen(self, keys) -> None:
         """Remember ``keys`` as on disk in this folder (up to :data:`MAX_KNOWN_KEYS`)."""
         with _ON_DISK_LOCK:
-            known = _ON_DISK.setdefault(str(self.path), set())
+            known = _ON_DISK.setdefault(os.path.abspath(self.path), set())
             for key in keys:
                 if len(known) >= MAX_KNOWN_KEYS:
                     break
@@ -594,9 +594,10 @@ class DiskCache:
         return (type(self), (str(self.path),), {"fsync": self.fsync})
 
 
-#: Keys each cache folder is known to hold (written or read by this process), as the integer
-#: of their first 16 hex digits, so a memory hit needs no ``stat`` to tell that the disk layer
-#: has it too; at most this many a folder (8 bytes of key and ~50 of set each).
+#: Keys each cache folder (by absolute path: a relative one names another folder after a
+#: chdir) is known to hold, written or read by this process, as the integer of their first 16
+#: hex digits, so a memory hit needs no ``stat`` to tell that the disk layer has it too; at
+#: most this many a folder (~65 bytes each).
 MAX_KNOWN_KEYS = 2**20
 _ON_DISK: dict[str, set[int]] = {}
 _ON_DISK_LOCK = threading.Lock()

@@ -477,6 +477,21 @@ def test_a_memory_hit_known_to_be_on_disk_costs_no_stat(tmp_path, monkeypatch):
     assert DiskCache(tmp_path).get_many([keys[0]]) == {keys[0]: "in memory"}
 
 
+def test_a_relative_cache_folder_after_a_chdir_is_another_folder(tmp_path, monkeypatch):
+    """The keys known to be on disk were filed under the folder's name as given: after a
+    chdir (a notebook's %cd) "cache" was another folder, and memory hits were not written
+    to it."""
+    key = hash_key("model", "text")
+    mem = MemoryCache()
+    for place in ("a", "b"):
+        (tmp_path / place).mkdir()
+        monkeypatch.chdir(tmp_path / place)
+        if place == "a":  # written there; in b only the memory holds it
+            TieredCache([mem, DiskCache("cache")]).set_many({key: "v"})
+        assert TieredCache([mem, DiskCache("cache")]).get_many([key]) == {key: "v"}
+        assert DiskCache(tmp_path / place / "cache").get_many([key]) == {key: "v"}, place
+
+
 def test_unwritable_disk_cache_warns_once_and_continues(tmp_path):
     """One CacheWarning per folder (the CLI prints it as one line), not a log line per batch."""
     blocker = tmp_path / "ab"
