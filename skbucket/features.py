@@ -79,6 +79,10 @@ _MENTION_RE = re.compile(r"<mention>|(?<![\w@\uff20])[@\uff20]\w+", re.IGNORECAS
 # Hashtags: '#' (or the fullwidth U+FF03) + a word with at least one letter, not preceded by a word
 # char, '&' or '#' (so the HTML entity '&#39;' and '#1' are not hashtags).
 _HASHTAG_RE = re.compile(r"(?<![\w&#\uff03])[#\uff03]\w*[^\W\d_]\w*")
+# Combining marks, read as word characters when counting mentions and hashtags (Python's \w
+# leaves them out); not the variation selectors and the keycap mark of emoji ("#" + U+FE0F +
+# U+20E3 is the keycap emoji, no hashtag).
+_MARK_RE = regex.compile(r"(?![\ufe00-\ufe0f\u20e3\U000e0100-\U000e01ef])\p{M}")
 # Emoji: one match per emoji as a reader sees it (Unicode's UTS #51 sequences): a pictograph that is
 # an emoji character (properties Extended_Pictographic and Emoji), with its optional emoji
 # variation selector U+FE0F and skin-tone modifier, and any ZWJ sequence of them (a family, a
@@ -794,6 +798,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         texts = [t if t.isascii() else unicodedata.normalize("NFC", t) for t in texts]
         # links counted and cut out in one pass ("/@user/" in a URL is no mention)
         unlinked, links = zip(*(_HYPERLINK_RE.subn(" ", t) for t in texts)) if texts else ((), ())
+        # a combining mark NFC leaves (Devanagari's vowel signs and nukta, Arabic's vowels) is
+        # part of its word, as Twitter reads it: "क़@user" holds no mention, "#हिन्दी" is one tag
+        unlinked = [t if t.isascii() else _MARK_RE.sub("a", t) for t in unlinked]
         return np.column_stack(
             [
                 np.array([len(t) for t in texts], dtype=np.float64),

@@ -339,6 +339,11 @@ def test_text_features_are_the_same_for_composed_and_decomposed_accents():
     pf = PostFeatures(date_column=None, media_column=None, category_columns=())
     out = pf.fit_transform(pd.DataFrame({"content": [text, nfd]}))
     assert out[0].tolist() == out[1].tolist() == [len(text), 0, 0, 1, 0]
+    # marks NFC keeps (a nukta, a vowel sign) are part of their word, not a word's end
+    marked = pf.fit_transform(
+        pd.DataFrame({"content": ["\u0915\u093c@user", "#\u0939\u093f\u0928\u094d\u0926\u0940#x"]})
+    )
+    assert marked[:, 2:4].tolist() == [[0, 0], [0, 1]]
 
 
 def test_text_columns_auto_uses_content_and_caption_present():
