@@ -119,6 +119,12 @@ class AccountSpellingWarning(UserWarning):
     encoded as new accounts."""
 
 
+#: The invisible characters users meet in account names (soft hyphen, zero-width space and
+#: joiners, direction marks and embeddings, word joiner, U+FEFF), as a regular expression:
+#: the warning's advice removes them as :func:`_spelling_key` does.
+_INVISIBLE = r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+
+
 def _spelling_key(value: str) -> str:
     """``value`` as :class:`AccountSpellingWarning` compares it: NFKC-normalised, invisible
     format characters (zero-width space and joiners, U+FEFF) dropped, stripped, casefolded."""
@@ -681,7 +687,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"or invisible characters, e.g. {new!r} for {old!r}; they are encoded as "
                     "new accounts (the global mean, a count of 0). If they are the same "
                     "accounts, write the column the same way at fit and predict (e.g. "
-                    '.str.normalize("NFKC").str.strip().str.casefold() on both).',
+                    f'.str.normalize("NFKC").str.replace(r"{_INVISIBLE}", "", regex=True)'
+                    ".str.strip().str.casefold() on both).",
                     AccountSpellingWarning,
                     stacklevel=user_stacklevel(),
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -500,6 +501,21 @@ def test_an_account_spelt_with_other_unicode_code_points_is_said_so_too():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pf.transform(X.assign(username="Zoe"))  # another name, not another spelling
+    # the warning's advice, applied at fit and transform, makes them one account
+    advice = re.search(r"\(e\.g\. (.*) on both\)", str(caught[0].message)).group(1)
+    invisible = re.search(r'replace\(r"(.*?)"', advice).group(1)
+
+    def follow(column):
+        column = column.str.normalize("NFKC").str.replace(invisible, "", regex=True)
+        return column.str.strip().str.casefold()
+
+    tidy = PostFeatures(cv=3, random_state=0).set_output(transform="pandas")
+    tidy.fit(X.assign(username=follow(X["username"])), y)
+    for respelt in ("Zoe\u0308", "Zo\u200bë", "\ufeffZoë", "Ｚoë", "Zo\u00adë", "\u200eZoë"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = tidy.transform(X.assign(username=follow(X["username"].replace("Zoë", respelt))))
+        assert (out["username_count"] > 0).all(), repr(respelt)
 
 
 def test_counts_at_transform_are_training_counts():
