@@ -439,7 +439,8 @@ def test_bootstrap_rmse_uses_the_unclipped_predictions():
 
     y = np.arange(20.0)
     pred = y - 10.0  # every raw error is 10; half the predictions are negative
-    assert evaluate(y, pred)["rmse"] == pytest.approx(10.0)
+    with pytest.warns(UserWarning, match="negative"):
+        assert evaluate(y, pred)["rmse"] == pytest.approx(10.0)
     low, high = bootstrap_intervals(y, pred, n_resamples=50)["rmse"]
     assert low == pytest.approx(10.0) and high == pytest.approx(10.0)
 
