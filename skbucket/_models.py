@@ -6,7 +6,8 @@ choice (:func:`resolve_device`, :func:`resolve_dtype`), a checkpoint fingerprint
 (:func:`model_fingerprint`), the batching engine (:func:`batched_map`: de-duplication, cache
 look-up, length-sorted batches, ``torch.inference_mode``, progress bar, results in input order,
 every finished batch cached at once), tokenisation (:func:`encode_texts` once for all texts
-to compute, so batches sort by exact token count, then :func:`pad_encoded` per batch), text
+to compute, in chunks, so batches sort by exact token count, then :func:`pad_encoded` per
+batch), text
 input checking (:func:`as_text_list`) and pickling hygiene (:class:`TransformersEstimatorMixin`).
 torch and transformers are imported inside functions only.
 
@@ -1381,12 +1382,11 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
     splits, so its tokens are the first tokens of the whole text; it is used only when it
     holds more than ``max_length`` tokens, so truncation keeps none from its end. A head
     without a word end (the text's first 4,096 characters or more hold no space) is cut
-    mid-word and used when it holds more than ``2 * max_length + 128`` tokens. A tokenizer
-    that truncates on the left (``truncation_side="left"``) reads every text whole. Otherwise
-    the head
-    is doubled, up to the whole text, but for a text whose first :data:`HEAD_MAX_CHARS`
+    mid-word and used when it holds more than ``2 * max_length + 128`` tokens. Otherwise the
+    head is doubled, up to the whole text, but for a text whose first :data:`HEAD_MAX_CHARS`
     characters do not fill ``max_length`` tokens (a million-character word: WordPiece reads
-    any word of over 100 characters as one unknown token), which is cut there."""
+    any word of over 100 characters as one unknown token), which is cut there. A tokenizer
+    that truncates on the left (``truncation_side="left"``) reads every text whole."""
     if getattr(tokenizer, "truncation_side", "right") != "right":
         return list(texts)  # it keeps the end of a long text: read it all
     bound = max(HEAD_MIN_CHARS, HEAD_CHARS_PER_TOKEN * int(max_length))
