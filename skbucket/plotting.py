@@ -538,6 +538,17 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             for k in np.flatnonzero(raw.sum(axis=axis) == 0):
                 for text in disp.text_[k, :] if axis == 1 else disp.text_[:, k]:
                     text.set_text("–")
+        colorbar = getattr(getattr(disp, "im_", None), "colorbar", None)
+        if colorbar is not None:
+            posts = "posts" if sample_weight is None else "posts (weighted)"
+            colorbar.set_label(
+                {
+                    None: posts.capitalize(),
+                    "true": f"Share of the true bucket's {posts}",
+                    "pred": f"Share of the predicted bucket's {posts}",
+                    "all": f"Share of all {posts}",
+                }[normalize]
+            )
         return disp
 
 
@@ -1038,6 +1049,7 @@ class ErrorOverTimeDisplay:
         dayfirst=None,
         ax=None,
         line_kwargs=None,
+        show_counts=True,
     ):
         """Error of ``estimator.predict(X)`` per period.
 
@@ -1056,7 +1068,7 @@ class ErrorOverTimeDisplay:
         dayfirst : bool or None, default=None
             See :meth:`from_predictions`; ``None`` reads dates as the estimator does (its
             ``dayfirst`` parameter, e.g. ``make_seed_pipeline(dayfirst=True)``).
-        freq, metric, ax, line_kwargs
+        freq, metric, ax, line_kwargs, show_counts
             See :meth:`from_predictions`. The bucket metrics score the routing classifier's
             buckets (``predict_bucket``) when the estimator has one, as
             :func:`skbucket.metrics.evaluate_estimator` and the report do.
@@ -1078,6 +1090,7 @@ class ErrorOverTimeDisplay:
         return cls.from_predictions(
             y, y_pred, dates, bins=final_bins(estimator), freq=freq, metric=metric,
             dayfirst=dayfirst, bucket_pred=bucket_pred, ax=ax, line_kwargs=line_kwargs,
+            show_counts=show_counts,
         )  # fmt: skip
 
     @classmethod
@@ -1094,6 +1107,7 @@ class ErrorOverTimeDisplay:
         bucket_pred=None,
         ax=None,
         line_kwargs=None,
+        show_counts=True,
     ):
         """Error of predicted likes per period of ``dates``.
 
@@ -1122,7 +1136,7 @@ class ErrorOverTimeDisplay:
             Bucket chosen for each row (e.g. a routing classifier's ``predict_bucket``), scored
             by the bucket metrics; ``None`` scores the buckets of ``y_pred``, as
             :func:`skbucket.metrics.evaluate` does.
-        ax, line_kwargs
+        ax, line_kwargs, show_counts
             See :meth:`plot`.
 
         Returns
@@ -1189,7 +1203,7 @@ class ErrorOverTimeDisplay:
             metric=metric,
             n_undated=int((~dated).sum()),
         )
-        return disp.plot(ax=ax, line_kwargs=line_kwargs)
+        return disp.plot(ax=ax, line_kwargs=line_kwargs, show_counts=show_counts)
 
 
 #: Longest run of periods the error-over-time line is drawn with gaps for its empty periods.

@@ -152,6 +152,24 @@ def test_a_normalised_row_without_posts_is_a_dash_not_zeros():
     assert counts.text_[2, 2].get_text() == "0"  # counts: a true zero
 
 
+def test_the_colour_bar_says_what_its_colours_count():
+    y, pred = [3, 50, 50], [3, 50, 400]
+    labels = {
+        normalize: BucketConfusionMatrixDisplay.from_predictions(
+            y, pred, normalize=normalize, ax=_ax()
+        ).im_.colorbar.ax.get_ylabel()
+        for normalize in (None, "true", "pred", "all")
+    }
+    assert labels == {
+        None: "Posts",
+        "true": "Share of the true bucket's posts",
+        "pred": "Share of the predicted bucket's posts",
+        "all": "Share of all posts",
+    }
+    weighted = BucketConfusionMatrixDisplay.from_predictions(y, pred, sample_weight=[1, 2, 1])
+    assert weighted.im_.colorbar.ax.get_ylabel() == "Posts (weighted)"
+
+
 def test_many_buckets_get_upright_labels():
     bins = np.geomspace(2, 20_000, 15)
     disp = BucketConfusionMatrixDisplay.from_predictions([1, 50, 900], [1, 60, 9], bins=bins)
@@ -349,6 +367,15 @@ def test_error_over_time_of_a_multiplied_frequency_draws_every_period(freq):
     )
     np.testing.assert_allclose(disp.line_.get_ydata(), disp.values)
     assert len(disp.values) == 4 and [b.get_height() for b in disp.count_bars_] == [1] * 4
+
+
+def test_error_over_time_draws_counts_unless_told_not_to(data, model):
+    X, y, dates = data
+    bare = ErrorOverTimeDisplay.from_estimator(
+        model, X, y, dates=dates, show_counts=False, ax=_ax()
+    )
+    assert bare.counts_ax_ is None and bare.count_bars_ is None
+    assert ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=_ax()).counts_ax_
 
 
 def test_error_over_time_of_one_period_shows_that_period():
