@@ -37,10 +37,9 @@ from .bucketed import _check_targets
 from .prompts import (
     _bad_text_cell,
     _category_text,
+    _fitted_day_month,
     _is_missing,
-    check_day_month,
     dates_seen,
-    day_month_examples,
     parse_dates,
     read_dates,
 )
@@ -519,13 +518,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         self._check_columns(X)
         self.day_month_examples_ = ()
         if self.date_column is not None:
-            check_day_month(
+            self.day_month_examples_ = _fitted_day_month(
                 X[self.date_column],
                 dayfirst=bool(self.dayfirst),
                 column=self.date_column,
                 error=PostFeaturesError,
             )
-            self.day_month_examples_ = day_month_examples(X[self.date_column])
         self.dayfirst_ = bool(self.dayfirst)
         if self._setting("date_column") is not None and not self._some_date(
             X[self._setting("date_column")]

@@ -359,6 +359,14 @@ def day_month_examples(values) -> tuple[str, ...]:
     return tuple(str(cells[i]) for i in sorted(picked.values()))
 
 
+def _fitted_day_month(values, *, dayfirst, column, error, prefix="") -> tuple[str, ...]:
+    """What a date reader's ``fit`` does with its training dates: refuse a column that mixes
+    day/month orders (:func:`check_day_month`), then keep the dates that settle its order
+    (:func:`day_month_examples`, its ``day_month_examples_``)."""
+    check_day_month(values, dayfirst=dayfirst, column=column, error=error, prefix=prefix)
+    return day_month_examples(values)
+
+
 def dates_seen(reader) -> tuple[str, ...]:
     """The fit dates a fitted date reader checks new dates against: its
     ``day_month_examples_`` while ``dayfirst`` is still the order it was fitted with
@@ -917,15 +925,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             )
         self.day_month_examples_ = ()
         if "date" in used:
-            dates = self._column(X, used["date"], "date")
-            check_day_month(
-                dates,
+            self.day_month_examples_ = _fitted_day_month(
+                self._column(X, used["date"], "date"),
                 dayfirst=bool(self.dayfirst),
                 column=used["date"],
                 error=PromptError,
                 prefix="PromptBuilder: ",
             )
-            self.day_month_examples_ = day_month_examples(dates)
         self.dayfirst_ = bool(self.dayfirst)
         self.columns_ = used
         self.n_features_in_ = X.shape[1]
