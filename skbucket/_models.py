@@ -7,8 +7,8 @@ choice (:func:`resolve_device`, :func:`resolve_dtype`), a checkpoint fingerprint
 look-up, length-sorted batches, ``torch.inference_mode``, progress bar, results in input order,
 every finished batch cached at once), tokenisation (:func:`encode_texts` once for all texts
 to compute, in chunks, so batches sort by exact token count, then :func:`pad_encoded` per
-batch), text
-input checking (:func:`as_text_list`) and pickling hygiene (:class:`TransformersEstimatorMixin`).
+batch), text input checking (:func:`as_text_list`) and pickling hygiene
+(:class:`TransformersEstimatorMixin`).
 torch and transformers are imported inside functions only.
 
 Recipe for an estimator

@@ -190,13 +190,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       all fall in one fold looks like a new account at predict time: count 0, and target the
       mean of the other folds' targets, which is close to, not equal to, the global mean a
       new account gets at :meth:`transform` (out-of-fold counts are scaled by
-      ``n / n_other_folds`` to keep the full-data scale). :meth:`transform` uses the encodings learnt on all training rows; values
-      unseen in training get the global mean and a count of 0. Values are compared as text
-      (``123``, ``123.0`` and ``"123"`` are one account: an integer id column read as floats,
-      as pandas does when one id is missing, still matches, up to 2**53: read longer ids,
-      such as 19-digit ones, as text); a missing value is a category of its own for the
-      target encoding and counts 0. Text is compared exactly: ``"CNN"``, ``"CNN "`` and
-      ``"cnn"`` are three accounts, and a value at :meth:`transform` that matches a training
+      ``n / n_other_folds`` to keep the full-data scale). :meth:`transform` uses the
+      encodings learnt on all training rows; values unseen in training get the global mean
+      and a count of 0. Values are compared as text (``123``, ``123.0`` and ``"123"`` are
+      one account: an integer id column read as floats, as pandas does when one id is
+      missing, still matches, up to 2**53: read longer ids, such as 19-digit ones, as text);
+      a missing value is a category of its own for the target encoding and counts 0. Text is
+      compared exactly: ``"CNN"``, ``"CNN "`` and ``"cnn"`` are three accounts, and a value at :meth:`transform` that matches a training
       value only after Unicode NFKC normalisation, dropping invisible format characters
       (zero-width space, U+FEFF), ``strip()`` and ``casefold()`` raises an
       :class:`AccountSpellingWarning` (once per column and call), as it is encoded as a new
@@ -672,11 +672,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             for value in known:
                 if isinstance(value, str):
                     folded.setdefault(_spelling_key(value), value)
-            pairs = [
-                (value, folded[_spelling_key(value)])
-                for value in unseen
-                if isinstance(value, str) and _spelling_key(value) in folded
-            ]
+            keyed = ((value, _spelling_key(value)) for value in unseen if isinstance(value, str))
+            pairs = [(value, folded[key]) for value, key in keyed if key in folded]
             if pairs:
                 new, old = pairs[0]
                 warnings.warn(
