@@ -534,11 +534,10 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
     """The metrics as a text table; with ``intervals`` (``{metric: (low, high)}``, from
     :func:`skbucket.metrics.bootstrap_intervals`) a third column holds each metric's interval."""
 
-    def number(value) -> str:
-        return f"{value:,}" if isinstance(value, int) else f"{value:,.4f}"
+    from .metrics import _format_interval, _format_metric
 
     width = max(len(k) for k in metrics)
-    shown = {name: number(value) for name, value in metrics.items()}
+    shown = {name: _format_metric(value) for name, value in metrics.items()}
     value_width = max(len("value"), *(len(v) for v in shown.values()))
     if intervals is None:  # the values right-aligned, as in the table with intervals
         lines = [
@@ -552,8 +551,7 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
         f"{'-' * width}  {'-' * value_width}  {'-' * 12}",
     ]
     for name, value in shown.items():
-        interval = intervals.get(name)
-        span = "" if interval is None else f"{number(interval[0])} to {number(interval[1])}"
+        span = _format_interval(intervals.get(name))
         lines.append(f"{name:<{width}}  {value:>{value_width}}  {span}".rstrip())
     return "\n".join(lines)
 

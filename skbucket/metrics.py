@@ -147,6 +147,22 @@ def bucket_labels(bins=None):
 LARGEST_LIKES = 1e150
 
 
+def _format_metric(value, missing="nan") -> str:
+    """A metric as the command line and the report show it: a count with thousands separated
+    (``12,345``), others to 4 decimals (``3,792.5417``), NaN as ``missing``."""
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,d}"
+    value = float(value)
+    return missing if np.isnan(value) else f"{value:,.4f}"
+
+
+def _format_interval(interval, missing="nan") -> str:
+    """``"low to high"`` of a :func:`bootstrap_intervals` pair (``""`` for None)."""
+    if interval is None:
+        return ""
+    return f"{_format_metric(interval[0], missing)} to {_format_metric(interval[1], missing)}"
+
+
 def _edge_text(value) -> str:
     """An edge written exactly: whole numbers in full (``1234567``, not ``1.23457e+06``), others
     as Python's shortest round-trip text, so two different edges never read alike."""

@@ -34,6 +34,8 @@ from skbucket.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_NAMES,
     _edge_text,
+    _format_interval,
+    _format_metric,
     _predict_once,
     _split_final,
     bootstrap_intervals,
@@ -360,16 +362,10 @@ def _interval_note(resampled):
     )
 
 
-def _interval_text(interval):
-    return "" if interval is None else f"{_fmt(interval[0])} to {_fmt(interval[1])}"
-
-
 def _fmt(value):
-    """A metric as the command line prints it: thousands separated, 4 decimals."""
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,d}"
-    value = float(value)
-    return "n/a" if np.isnan(value) else f"{value:,.4f}"
+    """A metric as the command line prints it (thousands separated, 4 decimals), NaN as n/a
+    (explained under the table)."""
+    return _format_metric(value, missing="n/a")
 
 
 def _undefined_note(metrics) -> str:
@@ -474,7 +470,7 @@ def render_report(
     rows = "\n".join(
         f"<tr><th>{esc(METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>"
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
-        f'<td class="num">{esc(_interval_text(intervals.get(k)))}</td></tr>'
+        f'<td class="num">{esc(_format_interval(intervals.get(k), missing="n/a"))}</td></tr>'
         for k in METRIC_NAMES
     )
     figs = "\n".join(
