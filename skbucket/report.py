@@ -99,51 +99,37 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
         ),
     ]
     shares = {"vmin": 0.0, "vmax": 1.0}  # one colour scale for every normalised matrix
-    for normalize, what in ((None, "counts"), ("true", "normalised by true bucket")):
-        title = f"Bucket confusion matrix (routing classifier, {what})"
-        if bucket_pred is None:
+    no_router = (
+        f"Not drawn: {final_name} has no routing classifier (no predict_bucket); the matrices "
+        "of the buckets of its predicted likes follow."
+    )
+    sources = (
+        ("routing classifier", bucket_pred, "bucket"),
+        ("bucket of predicted likes", y_pred, "likes"),
+    )
+    for source, pred, pred_kind in sources:
+        for normalize, what in ((None, "counts"), ("true", "normalised by true bucket")):
+            title = f"Bucket confusion matrix ({source}, {what})"
+            if pred is None:
+                plans.append((title, no_router))
+                continue
             plans.append(
                 (
                     title,
-                    f"Not drawn: {final_name} has no routing classifier (no predict_bucket); "
-                    "the matrices of the buckets of its predicted likes follow.",
+                    lambda ax, pred=pred, pred_kind=pred_kind, normalize=normalize: (
+                        plotting.BucketConfusionMatrixDisplay.from_predictions(
+                            y,
+                            pred,
+                            bins=bins,
+                            pred_kind=pred_kind,
+                            normalize=normalize,
+                            values_format=".2f" if normalize else None,
+                            im_kw=shares if normalize else None,
+                            ax=ax,
+                        )  # fmt: skip
+                    ),
                 )
             )
-            continue
-        plans.append(
-            (
-                title,
-                lambda ax, normalize=normalize: (
-                    plotting.BucketConfusionMatrixDisplay.from_predictions(
-                        y,
-                        bucket_pred,
-                        bins=bins,
-                        pred_kind="bucket",
-                        normalize=normalize,
-                        values_format=".2f" if normalize else None,
-                        im_kw=shares if normalize else None,
-                        ax=ax,
-                    )  # fmt: skip
-                ),
-            )
-        )
-    for normalize, what in ((None, "counts"), ("true", "normalised by true bucket")):
-        plans.append(
-            (
-                f"Bucket confusion matrix (bucket of predicted likes, {what})",
-                lambda ax, normalize=normalize: (
-                    plotting.BucketConfusionMatrixDisplay.from_predictions(
-                        y,
-                        y_pred,
-                        bins=bins,
-                        normalize=normalize,
-                        values_format=".2f" if normalize else None,
-                        im_kw=shares if normalize else None,
-                        ax=ax,
-                    )  # fmt: skip
-                ),
-            )
-        )
     calibration = "Calibration of the bucket probabilities (top bucket)"
     if bucket_proba is not None:
         plans.append(
