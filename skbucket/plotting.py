@@ -146,6 +146,11 @@ def _subsample(n, subsample, random_state):
 # ---------------------------------------------------------------------------
 
 
+#: More points than this are drawn as one raster image inside vector output (SVG, PDF), so
+#: that a plot of 10^6 posts is not a 150 MB SVG; axes, text and lines stay vector.
+RASTERIZE_ABOVE = 5_000
+
+
 class LikesPredictionDisplay:
     """Predicted vs actual likes on symlog axes, with bucket edges as guides.
 
@@ -196,7 +201,10 @@ class LikesPredictionDisplay:
         show_bins : bool, default=True
             Draw the bucket edges as dotted vertical and horizontal lines.
         scatter_kwargs, line_kwargs : dict, default=None
-            Passed to ``ax.scatter`` (points) and ``ax.plot`` (diagonal).
+            Passed to ``ax.scatter`` (points) and ``ax.plot`` (diagonal). More than 5,000
+            points (``skbucket.plotting.RASTERIZE_ABOVE``) are rasterised in SVG and PDF
+            files (the points only); ``scatter_kwargs={"rasterized": False}`` keeps them
+            vector.
 
         Returns
         -------
@@ -207,9 +215,10 @@ class LikesPredictionDisplay:
         y_pred = np.asarray(self.y_pred, dtype=float)
         ax.set_xscale("symlog", linthresh=1)
         ax.set_yscale("symlog", linthresh=1)
-        self.scatter_ = ax.scatter(
-            y_true, y_pred, **_style({"alpha": 0.5, "s": 12, "color": "tab:blue"}, scatter_kwargs)
-        )
+        points = {"alpha": 0.5, "s": 12, "color": "tab:blue"}
+        if y_true.size > RASTERIZE_ABOVE:
+            points["rasterized"] = True
+        self.scatter_ = ax.scatter(y_true, y_pred, **_style(points, scatter_kwargs))
         # the diagonal over the actual likes (never below 0: a negative prediction widens
         # the y axis only, not the x axis into impossible counts)
         low = min(0.0, float(np.min(y_true)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -108,6 +110,30 @@ def test_prediction_display_without_ax_uses_pyplot():
         assert disp.figure_ in [plt.figure(n) for n in plt.get_fignums()]
     finally:
         plt.close(disp.figure_)
+
+
+def test_prediction_display_rasterises_many_points_in_vector_files():
+    from matplotlib.figure import Figure
+
+    from skbucket.plotting import RASTERIZE_ABOVE
+
+    rng = np.random.default_rng(0)
+    sizes = {}
+    for n, kwargs in ((RASTERIZE_ABOVE, None), (20_000, None), (20_000, {"rasterized": False})):
+        y = rng.integers(0, 5_000, n).astype(float)
+        fig = Figure()
+        disp = LikesPredictionDisplay.from_predictions(
+            y, y * 1.1, ax=fig.subplots(), scatter_kwargs=kwargs
+        )
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg")
+        svg = buf.getvalue().decode()
+        sizes[n, disp.scatter_.get_rasterized()] = len(svg)
+        assert ("<image" in svg) == disp.scatter_.get_rasterized()
+        assert "Actual likes" in svg  # the axes stay vector text
+    # up to RASTERIZE_ABOVE points stay vector; more are one image unless the user says not
+    assert set(sizes) == {(RASTERIZE_ABOVE, False), (20_000, True), (20_000, False)}
+    assert sizes[20_000, True] * 10 < sizes[20_000, False]
 
 
 # ----------------------------------------------------------------- confusion matrix
