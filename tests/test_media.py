@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -388,6 +388,88 @@ def test_parse_media_any_text_gives_refs_or_media_parse_error(text):
             assert all(isinstance(r, MediaRef) and r.url for r in refs)
 
 
+# --- the regex reading of the scraper's usual form gives what the ast reading gives ----------
+_clean_literal = st.text(alphabet="abcxyz019:/?&=._-%", min_size=1, max_size=12)
+_messy_literal = st.text(alphabet="abcxyz019:/?&=._-%'\" \\\u00e9", min_size=0, max_size=12)
+_mutation_chars = st.sampled_from(list("'\"\\ ,()[]=0-.9aN\t\u00e9\u00a0\x00"))
+
+
+@st.composite
+def _usual_media_text(draw):
+    """The scraper's text, with plain literals or with literals that may hold quotes, spaces
+    or nothing, then maybe one character inserted, deleted or replaced: the fast path must
+    take only texts whose ast reading it reproduces."""
+    literal = _clean_literal if draw(st.booleans()) else _messy_literal
+    number = st.sampled_from(["0", "12", "0.5", "007.25", "1e3", "012", "-1", "1_0"])
+    objects = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["Photo", "Video", "Gif"]))
+        if kind == "Photo":
+            objects.append(f"Photo(previewUrl={draw(literal)!r}, fullUrl={draw(literal)!r})")
+            continue
+        variants = ", ".join(
+            f"VideoVariant(contentType={draw(literal)!r}, url={draw(literal)!r}, "
+            f"bitrate={draw(st.one_of(st.just('None'), number))})"
+            for _ in range(draw(st.integers(0, 2)))
+        )
+        if kind == "Gif":
+            objects.append(f"Gif(thumbnailUrl={draw(literal)!r}, variants=[{variants}])")
+            continue
+        objects.append(
+            f"Video(thumbnailUrl={draw(literal)!r}, variants=[{variants}], "
+            f"duration={draw(number)}, views={draw(st.one_of(st.just('None'), number))})"
+        )
+    text = "[" + ", ".join(objects) + "]"
+    cut = draw(st.integers(0, len(text)))
+    edit = draw(st.sampled_from(["none", "insert", "delete", "replace"]))
+    char = draw(_mutation_chars)
+    if edit == "insert":
+        text = text[:cut] + char + text[cut:]
+    elif edit == "delete":
+        text = text[:cut] + text[cut + 1 :]
+    elif edit == "replace":
+        text = text[:cut] + char + text[cut + 1 :]
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(_usual_media_text(), st.sampled_from(["full", "preview"]))
+def test_parse_media_fast_reading_agrees_with_the_ast_reading(text, size):
+    from skbucket import media
+
+    fast = media._parse_scraper_fast(text, size)
+    try:
+        slow = media._parse_tree(text, size)
+    except MediaParseError as exc:
+        assert fast is None, f"the fast path read {text!r}, which the ast reading refuses: {exc}"
+    else:
+        assert fast is None or fast == slow
+        assert parse_media(text, size=size) == slow
+    event("fast" if fast is not None else "ast")
+
+
+def test_parse_media_fast_reading_takes_the_scrapers_usual_form():
+    from skbucket import media
+
+    photo = "Photo(previewUrl='https://x/p?name=small', fullUrl='https://x/p?name=large')"
+    variant = "VideoVariant(contentType='video/mp4', url='https://v/1.mp4', bitrate=832000)"
+    video = f"Video(thumbnailUrl='https://x/v.jpg', variants=[{variant}, {variant}], duration=12.5, views=None)"
+    gif = "Gif(thumbnailUrl='https://x/g.jpg', variants=[])"
+    text = f"[{photo}, {video}, {gif}, {photo}]"
+    expected = [
+        MediaRef("https://x/p?name=large", "photo"),
+        MediaRef("https://x/v.jpg", "video"),
+        MediaRef("https://x/g.jpg", "gif"),
+        MediaRef("https://x/p?name=large", "photo"),
+    ]
+    assert media._parse_scraper_fast(text, "full") == expected == media._parse_tree(text, "full")
+    assert media._parse_scraper_fast(text, "preview")[0].url == "https://x/p?name=small"
+    # one character off the usual form: left to the ast reading, which accepts or refuses it
+    assert media._parse_scraper_fast(text.replace("duration=12.5", "duration=012"), "full") is None
+    assert media._parse_scraper_fast(text.replace("name=large", "name=large "), "full") is None
+    assert media._parse_scraper_fast(text.replace("), Video", "),Video"), "full") is None
+
+
 # --- every real row ---------------------------------------------------------------------------
 def test_parse_media_every_real_row(shared_data):
     tweets = pd.read_csv(shared_data / "tweets.csv.gz")
@@ -407,6 +489,25 @@ def test_parse_media_every_real_row(shared_data):
     # the first object's kind matches the text itself
     expected = posts["media"].str.extract(r"^\[(Photo|Video|Gif)\(")[0].str.lower()
     assert [r[0].kind for r in refs] == expected.tolist()
+
+
+def test_parse_media_fast_reading_of_every_real_row(shared_data):
+    """Every real cell is in the scraper's usual form, and the fast reading of it is the ast
+    reading (both sizes)."""
+    from skbucket import media
+
+    cells = pd.concat(
+        [
+            pd.read_csv(shared_data / name)["media"]
+            for name in ("tweets.csv.gz", "posts_captioned.csv.gz")
+        ]
+    )
+    assert len(cells) == 936 + 15_341 and cells.notna().all()
+    for size in ("full", "preview"):
+        for cell in cells:
+            fast = media._parse_scraper_fast(cell.strip(), size)
+            assert fast is not None, cell
+            assert fast == media._parse_tree(cell, size)
 
 
 def test_import_without_pillow(tmp_path):
