@@ -77,7 +77,7 @@ from typing import Any
 
 import numpy as np
 
-from .cache import hash_key, interrupt_note
+from .cache import found_in, hash_key, interrupt_note
 from .media import _is_missing
 
 __all__ = [
@@ -1119,7 +1119,7 @@ def batched_map(
     first: dict[Any, int] = {}
     for i, key in enumerate(keys):
         first.setdefault(key, i)
-    done: dict[Any, Any] = dict(cache.get_many(list(first))) if cache is not None else {}
+    done: dict[Any, Any] = found_in(cache, list(first)) if cache is not None else {}
     todo = [i for key, i in first.items() if key not in done]
     work: dict[int, Any] = {i: items[i] for i in todo}  # what fn gets, by item position
     if prepare is not None and todo:

@@ -33,7 +33,8 @@ What ``cache`` means (the ``cache`` parameter of every skbucket model wrapper)
 ``False``
     No caching at all (every call runs the model).
 an object with ``get_many`` / ``set_many``
-    Used as is (for example a :class:`MemoryCache` of your own). A :class:`MemoryCache` is a
+    Used as is (for example a :class:`MemoryCache` of your own, or an adapter to a shared
+    store; :class:`CacheLike` says what the two methods take and return). A :class:`MemoryCache` is a
     handle: ``copy.deepcopy`` and :func:`sklearn.base.clone` of an estimator keep the same
     store, so cross-validation folds and grid points share it as they share the default one.
 
@@ -294,11 +295,31 @@ def _deserialise(key: str, data: bytes) -> Any:
 # --------------------------------------------------------------------------------------------
 @runtime_checkable
 class CacheLike(Protocol):
-    """The small interface every cache layer implements."""
+    """The small interface every cache layer implements.
+
+    ``get_many(keys)`` returns a dict of the keys it holds, each with the value that was given
+    to ``set_many``; a key it lacks is left out (or, as a Redis-style ``mget`` gives it, maps
+    to ``None``: skbucket reads that as a miss). ``set_many(mapping)`` stores each value: a
+    numeric numpy array, a ``str`` or ``bytes``.
+    """
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
 
     def set_many(self, mapping: Mapping[str, Any]) -> None: ...
+
+
+def found_in(store: CacheLike, keys: list[str]) -> dict[str, Any]:
+    """The hits of ``store.get_many(keys)``: a key mapped to ``None`` is a miss and a key not
+    asked for is dropped, so a store written to return ``None`` for what it lacks is not read
+    as holding ``None``; anything but a mapping is a :class:`CacheError` naming the store."""
+    got = store.get_many(keys)
+    if not isinstance(got, Mapping):
+        raise CacheError(
+            f"{type(store).__name__}.get_many must return a dict of the keys it holds, got "
+            f"{type(got).__name__}"
+        )
+    wanted = set(keys)
+    return {key: value for key, value in got.items() if value is not None and key in wanted}
 
 
 class MemoryCache:
@@ -684,7 +705,7 @@ class TieredCache:
         for i, layer in enumerate(self.layers):
             if not missing:
                 break
-            got = layer.get_many(missing)
+            got = found_in(layer, missing)
             if got:
                 for faster in self.layers[:i]:
                     faster.set_many(got)

@@ -40,7 +40,7 @@ from . import _models
 from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas
 from ._warn import user_stacklevel
-from .cache import hash_key, interrupt_note, open_cache
+from .cache import found_in, hash_key, interrupt_note, open_cache
 
 logger = logging.getLogger(__name__)
 
@@ -735,7 +735,7 @@ class Blip2Captioner(
                 waiting.append(url)
                 if key not in by_key and key not in queued:
                     fresh.setdefault(key, (url, data))
-            found = dict(store.get_many(list(fresh))) if store is not None and fresh else {}
+            found = found_in(store, list(fresh)) if store is not None and fresh else {}
             by_key.update(found)
             misses = [(key, url, data) for key, (url, data) in fresh.items() if key not in found]
             if misses and pool is None:

@@ -430,6 +430,38 @@ def test_two_processes_writing_the_same_cache_corrupt_nothing(tmp_path):
 # --------------------------------------------------------------------------------------------
 # TieredCache and open_cache
 # --------------------------------------------------------------------------------------------
+class MgetStore:
+    """A store written as a Redis ``mget`` adapter: ``None`` for each key it lacks."""
+
+    def __init__(self):
+        self.data = {}
+
+    def get_many(self, keys):
+        return {key: self.data.get(key) for key in keys}
+
+    def set_many(self, mapping):
+        self.data.update(mapping)
+
+
+def test_a_layer_that_maps_missing_keys_to_none_reads_them_as_misses(tmp_path):
+    slow = MgetStore()
+    slow.data["b"] = np.arange(3.0)
+    tiered = TieredCache([MemoryCache(), slow])
+    got = tiered.get_many(["a", "b"])
+    assert list(got) == ["b"]  # "a" is a miss, not a hit holding None
+    np.testing.assert_array_equal(got["b"], np.arange(3.0))
+    assert "a" not in tiered.layers[0]  # no None promoted into the memory layer
+
+
+def test_a_store_whose_get_many_returns_no_mapping_is_a_cache_error():
+    class ListStore(MgetStore):
+        def get_many(self, keys):
+            return [self.data.get(key) for key in keys]
+
+    with pytest.raises(CacheError, match=r"ListStore.get_many must return a dict .* got list"):
+        TieredCache([MemoryCache(), ListStore()]).get_many(["a"])
+
+
 def test_tiered_cache_promotes_disk_hits_and_writes_both(tmp_path):
     mem, disk = MemoryCache(), DiskCache(tmp_path)
     tiers = TieredCache([mem, disk])

@@ -357,6 +357,27 @@ def test_cache_reused_by_a_clone_and_an_unpickled_copy(
     pd.testing.assert_frame_equal(a, c)
 
 
+def test_a_store_that_returns_none_for_missing_keys_captions_them(
+    blip2_path, images, reference, generate_calls
+):
+    class MgetStore(dict):  # a Redis-style mget adapter: None for each key it lacks
+        def get_many(self, keys):
+            return {key: self.get(key) for key in keys}
+
+        def set_many(self, mapping):
+            self.update(mapping)
+
+    X = frame([str(images["china.jpg"]), str(images["gen2.jpg"])])
+    store = MgetStore()
+    first = captioner(blip2_path, cache=store).fit_transform(X)
+    assert first["caption"].tolist() == [reference(images[n]) for n in ("china.jpg", "gen2.jpg")]
+    calls = len(generate_calls)
+    assert calls >= 1 and len(store) >= 2
+    again = captioner(blip2_path, cache=store).fit_transform(X)
+    pd.testing.assert_frame_equal(again, first)
+    assert len(generate_calls) == calls  # the second run is served by the store
+
+
 def test_a_checkpoint_overwritten_in_place_is_reloaded_not_served_stale(
     blip2_path, images, reference, tmp_path
 ):

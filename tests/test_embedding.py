@@ -408,6 +408,30 @@ def test_clones_share_a_memory_cache_of_your_own():
     assert forwards == [5, 0, 0] and len(store) == 5
 
 
+class MgetStore(dict):
+    """A cache of the user's own written as a Redis ``mget`` adapter: None for a missing key."""
+
+    def get_many(self, keys):
+        return {key: self.get(key) for key in keys}
+
+    def set_many(self, mapping):
+        self.update(mapping)
+
+
+def test_a_store_that_returns_none_for_missing_keys_embeds_them():
+    expected = tiny().fit(TEXTS).transform(TEXTS)
+    store = MgetStore()
+    est = tiny(cache=store).fit(TEXTS)
+    with count_forward(est) as sizes:
+        first = est.transform(TEXTS)
+    with count_forward(est) as again:
+        second = est.transform(TEXTS)
+    assert first.shape == expected.shape and np.isfinite(first).all()
+    np.testing.assert_allclose(first, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(second, first)
+    assert sum(sizes) == 5 and sum(again) == 0 and len(store) == 5
+
+
 def test_disk_cache_is_reused_by_a_fresh_estimator(tmp_path):
     est = tiny(cache=tmp_path / "emb").fit(TEXTS)
     first = est.transform(TEXTS)

@@ -495,6 +495,24 @@ def test_batched_map_deduplicates_and_uses_cache():
         np.testing.assert_array_equal(a, b)
 
 
+def test_batched_map_reads_a_store_s_none_as_a_miss():
+    class MgetStore(dict):  # a Redis-style mget adapter: None for each key it lacks
+        def get_many(self, keys):
+            return {key: self.get(key) for key in keys}
+
+        def set_many(self, mapping):
+            self.update(mapping)
+
+    store = MgetStore()
+    rec = Recorder()
+    out = batched_map(["a", "bb"], rec, batch_size=8, cache=store, key_fn=hash_key)
+    assert sorted(sum(rec.calls, [])) == ["a", "bb"]  # computed, not taken as cached None
+    assert all(isinstance(row, np.ndarray) for row in out) and len(store) == 2
+    again = batched_map(["a", "bb", "c"], rec, batch_size=8, cache=store, key_fn=hash_key)
+    assert rec.calls[-1] == ["c"]
+    np.testing.assert_array_equal(again[0], out[0])
+
+
 def test_batched_map_prepares_only_the_uncached_items_once_and_sorts_prepared():
     store = MemoryCache()
     prepared_calls = []
