@@ -79,8 +79,9 @@ def time_split(frame, date_column="date", test_fraction=0.2, *, dayfirst=False):
         The posts.
     date_column : str, default="date"
         Column of posting times.
-    test_fraction : float, default=0.2
-        Share of the rows in the held-out (newest) part, rounded to a whole number of rows.
+    test_fraction : float in [0, 1], default=0.2
+        Share of the rows in the held-out (newest) part, rounded to a whole number of rows;
+        anything else is a ``ValueError``.
     dayfirst : bool, default=False
         Read ambiguous numeric dates (``03/04/2021``) day first, as the estimators'
         ``dayfirst`` does.
@@ -101,8 +102,19 @@ def time_split(frame, date_column="date", test_fraction=0.2, *, dayfirst=False):
     >>> time_split(european, test_fraction=1 / 3, dayfirst=True).tolist()
     [True, False, False]
     """
+    import numbers
+
     import numpy as np
 
+    if (
+        isinstance(test_fraction, bool | np.bool_)
+        or not isinstance(test_fraction, numbers.Real)
+        or not 0 <= test_fraction <= 1  # NaN too
+    ):
+        raise ValueError(
+            f"time_split: test_fraction must be a number in [0, 1] (the share of rows held "
+            f"out), got {test_fraction!r}"
+        )
     order = _date_order(frame, date_column, dayfirst=dayfirst)
     n_test = int(round(len(frame) * test_fraction))
     mask = np.zeros(len(frame), dtype=bool)

@@ -170,7 +170,10 @@ class LikesPredictionDisplay:
     line_ : matplotlib Line2D
         The ``y = x`` diagonal.
     bin_lines_ : list of matplotlib Line2D
-        Vertical then horizontal guides, one of each per bucket edge.
+        The guides drawn, edge by edge: for each bucket edge, its vertical line if the edge
+        lies inside the actual-likes axis and its horizontal line if it lies inside the
+        predicted-likes axis (an edge outside the plotted range is not drawn, so that it
+        does not widen the axes).
     ax_ : matplotlib Axes
         Axes the display was drawn on.
     figure_ : matplotlib Figure
@@ -199,7 +202,8 @@ class LikesPredictionDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when ``None``.
         show_bins : bool, default=True
-            Draw the bucket edges as dotted vertical and horizontal lines.
+            Draw the bucket edges inside the plotted range as dotted vertical and horizontal
+            lines (``bin_lines_``).
         scatter_kwargs, line_kwargs : dict, default=None
             Passed to ``ax.scatter`` (points) and ``ax.plot`` (diagonal). More than 5,000
             points (``skbucket.plotting.RASTERIZE_ABOVE``) are rasterised in SVG and PDF

@@ -117,6 +117,15 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
         time_split(pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "2021-04-05"]}))
 
 
+@pytest.mark.parametrize("fraction", [1.5, -0.5, 2, float("nan"), True, "0.2", None])
+def test_time_split_refuses_a_test_fraction_outside_zero_to_one(fraction):
+    posts = pd.DataFrame({"date": [f"2021-01-0{i}" for i in range(1, 5)]})
+    with pytest.raises(ValueError, match=r"test_fraction must be a number in \[0, 1\]"):
+        time_split(posts, test_fraction=fraction)
+    assert time_split(posts, test_fraction=0).tolist() == [False] * 4
+    assert time_split(posts, test_fraction=np.float32(1.0)).tolist() == [True] * 4
+
+
 def test_time_split_reads_day_first_dates_when_told_as_its_error_says():
     """The day/month error said "pass dayfirst=True", which time_split did not take; and a
     day-first column whose days are all <= 12 was ordered month first, with no way out."""
