@@ -395,6 +395,7 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, boo
     ``dayfirst=not dayfirst`` now reads the column; or None when there is no conflict."""
     index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
     cells = pd.Series(values).to_numpy(dtype=object)
+    seen = tuple(seen)  # a Series (by position, not label), a set or an iterator, read once
     order, other = ("month", "day") if not dayfirst else ("day", "month")
     evidence, misread = _evidence_and_misread(values, dayfirst)
     seen_evidence, seen_misread = _evidence_and_misread(list(seen), dayfirst)

@@ -22,6 +22,7 @@ from skbucket.prompts import (
     PromptBuilder,
     PromptError,
     day_month_conflict,
+    day_month_error,
     day_month_examples,
     parse_dates,
     spell_hour,
@@ -630,6 +631,28 @@ def test_day_first_column_is_an_error_unless_dayfirst():
 )
 def test_day_month_examples(values, expected):
     assert day_month_examples(pd.Series(values, dtype=object)) == expected
+
+
+@pytest.mark.parametrize(
+    "seen",
+    [
+        ["2021-01-01", "13/04/2021"],
+        pd.Series(["2021-01-01", "13/04/2021"], index=[10, 11]),
+        {"13/04/2021"},
+        iter(["2021-01-01", "13/04/2021"]),
+        np.array(["2021-01-01", "13/04/2021"], dtype=object),
+    ],
+    ids=["list", "series", "set", "iterator", "array"],
+)
+def test_day_month_error_takes_the_fit_dates_in_any_iterable(seen):
+    message = day_month_error(pd.Series(["03/04/2021"], index=[7]), False, "date", seen=seen)
+    assert message == (
+        "date column 'date' mixes day/month orders: '13/04/2021', seen at fit, can only be "
+        "read day first, while row 7 '03/04/2021' is ambiguous and would be read month first "
+        "(dayfirst=False); pass dayfirst=True if the column is day first, or write the dates "
+        "as ISO 8601 (2021-04-03)."
+    )
+    assert day_month_error(["2021-04-03"], False, "date", seen=seen) is None
 
 
 def test_a_date_order_seen_at_fit_is_kept_at_transform():
