@@ -970,9 +970,6 @@ class _NoBar:
     def update(self, n: int = 1) -> None:
         self.n += n
 
-    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
     def close(self) -> None:
         pass
 

@@ -102,7 +102,6 @@ DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
 
 _QUOTE_LIMIT = 160
-_ALLOWED_SCHEMES = ("http", "https", "file")
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CHUNK = 64 * 1024
 _USER_AGENT = "skbucket-media/0.1 (+https://github.com/; python-urllib)"
