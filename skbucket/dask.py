@@ -8,7 +8,10 @@ dask collection, in the style of dask-ml's ``ParallelPostFit``:
 * **the estimator is shipped once**: it becomes a single key of the task graph
   (``dask.delayed(estimator)``) that every partition task depends on. On a
   ``distributed`` cluster each worker process receives and unpickles it once and then keeps
-  it in memory for all the partitions it runs.
+  it in memory for all the partitions it runs. The key holds a copy taken when
+  :func:`transform` / :func:`predict` is called, so refitting the estimator or changing its
+  parameters before ``compute()`` does not change the lazy result (a fine-tuned
+  :class:`~skbucket.classification.DistilBertClassifier` is copied with its weights).
 * **the model is loaded once per worker process**: skbucket estimators never pickle loaded
   weights (they are dropped when pickling and reloaded lazily); the first partition a
   worker runs loads them through skbucket's process-wide model registry, and every later
@@ -244,12 +247,17 @@ def _check_collection(ddf):
 
 
 def _ship(estimator):
-    """One graph key holding the estimator (serialised once; a worker keeps it in memory).
+    """One graph key holding a copy of the estimator as it is now (serialised once; a worker
+    keeps it in memory).
 
-    ``pure=False`` gives the key a random name instead of hashing the estimator (hashing
-    would pickle a large fitted model several times just to name it).
+    The copy (``copy.deepcopy``: loaded weights are dropped and reloaded through the model
+    registry, a :class:`~skbucket.cache.MemoryCache` stays the same handle) is the snapshot
+    the lazy result is computed with: the live object would give, at ``compute()``, the
+    answers of whatever it was refitted or ``set_params``-ed to since. ``pure=False`` gives
+    the key a random name instead of hashing the estimator (hashing would pickle a large
+    fitted model several times just to name it).
     """
-    return dask.delayed(estimator, pure=False, traverse=False)
+    return dask.delayed(copy.deepcopy(estimator), pure=False, traverse=False)
 
 
 def _with_index(meta, ddf):
