@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ._fitted import refit
+from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas, check_unique_columns, library, plain
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
@@ -436,6 +436,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             Features (a DataFrame with ``set_output(transform="pandas")``).
         """
         check_is_fitted(self)
+        validate_params_in_use(self)  # dayfirst, invalid_dates act here and may be set after fit
         X = self._as_frame(X, reset=False)
         out = self._transform_fixed(X)
         if self.category_columns_:

@@ -585,6 +585,26 @@ def test_settings_changed_after_fit_take_effect_at_the_next_fit(changed):
     assert refit.transform(X).shape[1] == len(refit.get_feature_names_out()) < len(names)
 
 
+@pytest.mark.parametrize(
+    "changed, said",
+    [
+        ({"dayfirst": "false"}, "dayfirst"),  # a truthy text read day first
+        ({"invalid_dates": "Raise"}, "invalid_dates"),  # a typo that acted as "nan"
+    ],
+)
+def test_a_setting_used_at_transform_is_validated_there_when_set_after_fit(changed, said):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = pd.DataFrame({"content": ["a", "b"], "date": ["03/04/2021 10:00", "05/06/2021"]})
+    pf = PostFeatures(media_column=None, category_columns=()).fit(X)
+    months = pf.transform(X)[:, 2]
+    pf.set_params(**changed)
+    with pytest.raises(InvalidParameterError, match=said):
+        pf.transform(X)
+    pf.set_params(dayfirst=False, invalid_dates="nan")
+    np.testing.assert_array_equal(pf.transform(X)[:, 2], months)
+
+
 def test_set_output_pandas_and_feature_names():
     X, y = _posts(12)
     X.index = X.index + 100
