@@ -1250,7 +1250,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             if len(regs) != n_buckets:
                 raise ValueError(
                     f"regressors has {len(regs)} entries but bins={tuple(self.bins)!r} gives "
-                    f"{n_buckets} buckets; give one regressor per bucket"
+                    f"{n_buckets} buckets; give one regressor per bucket (the seed's: "
+                    f"regressors=seed_regressors({n_buckets}), or None for its defaults)"
                 )
             spec = dict(enumerate(regs))
         else:  # dict, enforced by the parameter constraints

@@ -245,7 +245,10 @@ def make_seed_pipeline(
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. ``regressors=None`` puts the
         seed's per-bucket XGBoost/CatBoost regressors
         (:func:`~skbucket.bucketed.seed_regressors`) in the pipeline explicitly, so their
-        parameters are reachable, e.g. ``model__regressors__0__max_depth``.
+        parameters are reachable, e.g. ``model__regressors__0__max_depth``. Their number is
+        that of the buckets: to change ``model__bins`` on a built pipeline (or in a grid),
+        set ``model__regressors`` with it, e.g. to ``seed_regressors(len(bins) + 1)``
+        (:func:`check_params` refuses a mismatch before any step runs).
     epochs, batch_size, learning_rate, max_length, class_weight : default=3, 16, 5e-5, 256, None
         Fine-tuning settings of the text classifier
         (:class:`~skbucket.classification.DistilBertClassifier`; with ``epochs=1`` it trains
@@ -460,6 +463,9 @@ def check_params(estimator) -> None:
     sklearn.utils._param_validation.InvalidParameterError
         A ``ValueError`` naming the parameter's path in ``estimator`` first (e.g.
         ``model (BucketedRegressor): The 'routing' parameter ...``).
+    ValueError
+        Also for a :class:`~skbucket.bucketed.BucketedRegressor` whose ``regressors`` do not
+        fit its ``bins`` (a list of 7 with 2 edges), named the same way.
 
     Examples
     --------
@@ -480,7 +486,9 @@ def check_params(estimator) -> None:
             continue
         try:
             est._validate_params()
-        except ValueError as exc:  # scikit-learn's InvalidParameterError
+            if isinstance(est, BucketedRegressor):  # bins and regressors must agree
+                est._check_regressor_spec(_check_bins(est.bins).size + 1)
+        except ValueError as exc:  # scikit-learn's InvalidParameterError, or the pair's
             where = f"{name} ({type(est).__name__})" if name else type(est).__name__
             raise type(exc)(f"{where}: {exc}") from exc
 

@@ -401,6 +401,25 @@ def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
         check_params(pipe)
 
 
+def test_bins_changed_on_a_built_pipeline_need_as_many_regressors_and_check_params_says_so(
+    tiny, posts
+):
+    from skbucket.bucketed import seed_regressors
+    from skbucket.pipeline import check_params
+
+    pipe = _pipe(tiny, classifier="hgb").set_params(model__bins=(100, 1000))
+    said = (
+        r"model \(BucketedRegressor\): regressors has 7 entries but bins=\(100, 1000\) gives 3 "
+        r"buckets; give one regressor per bucket \(the seed's: regressors=seed_regressors\(3\)"
+    )
+    with pytest.raises(ValueError, match=said):
+        check_params(pipe)  # before: passed, and fit failed only after the features were made
+    pipe.set_params(model__regressors=seed_regressors(3, 0))
+    check_params(pipe)
+    X, y = posts
+    assert pipe.fit(X[:40], y[:40]).named_steps["model"].n_buckets_ == 3
+
+
 def test_input_that_is_no_dataframe_is_named_at_predict_and_inside_the_pipeline(tiny, posts):
     import pyarrow as pa
 
