@@ -91,6 +91,7 @@ __all__ = [
     "clear_model_registry",
     "dtype_key",
     "encode_texts",
+    "estimators_in_use",
     "hf_quiet",
     "hub_reachable",
     "is_auto_device",
@@ -622,6 +623,63 @@ def set_everywhere(estimator: Any, name: str, value: Any) -> int:
 
     visit(estimator)
     return changed
+
+
+def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(name, estimator)`` for ``estimator`` and every estimator inside it, at any depth, as
+    it now predicts: the fitted copy where a fitted meta-estimator keeps one.
+
+    Names are those of ``get_params(deep=True)`` (``features__embedding``,
+    ``model__classifier__known``). A parameter ``p`` holding estimators is read from the
+    fitted attribute ``p_`` when there is one holding estimators (a ``ColumnTransformer``'s
+    ``transformers_``, a ``BucketedRegressor``'s ``classifier_`` and ``regressors_``, an
+    ``AccountRouter``'s ``known_`` and ``unseen_``): ``set_params`` on a fitted pipeline changes
+    the templates, not those copies, and an unfitted one has only the templates.
+
+    Examples
+    --------
+    >>> from sklearn.compose import ColumnTransformer
+    >>> from sklearn.preprocessing import OneHotEncoder
+    >>> ct = ColumnTransformer([("oh", OneHotEncoder(), [0])]).fit([["a"], ["b"]])
+    >>> _ = ct.set_params(oh__sparse_output=False)   # the template only
+    >>> [(name, est.sparse_output) for name, est in estimators_in_use(ct) if name]
+    [('oh', True)]
+    """
+    yield prefix, estimator
+    if not (hasattr(estimator, "get_params") and hasattr(estimator, "__dict__")):
+        return
+    for param, value in estimator.get_params(deep=False).items():
+        fitted = vars(estimator).get(f"{param}_")
+        if fitted is not None and _holds_estimator(fitted):
+            value = fitted
+        yield from _walk_in_use(value, f"{prefix}__{param}" if prefix else param, prefix)
+
+
+def _holds_estimator(value: Any) -> bool:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_estimator(item) for item in value)
+    return hasattr(value, "fit")
+
+
+def _walk_in_use(value: Any, path: str, prefix: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _holds_estimator(item):
+                yield from estimators_in_use(item, f"{path}__{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if isinstance(item, tuple) and item and isinstance(item[0], str):
+                # a Pipeline's steps, a ColumnTransformer's transformers: named at the top
+                if len(item) > 1 and hasattr(item[1], "fit"):
+                    yield from estimators_in_use(
+                        item[1], f"{prefix}__{item[0]}" if prefix else item[0]
+                    )
+            elif hasattr(item, "fit"):
+                yield from estimators_in_use(item, f"{path}__{i}")
+    elif hasattr(value, "fit"):
+        yield from estimators_in_use(value, path)
 
 
 def load_pretrained(

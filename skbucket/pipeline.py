@@ -500,7 +500,9 @@ def models_used(estimator) -> dict:
     ----------
     estimator : sklearn.pipeline.Pipeline or a search over one
         A (fitted or unfitted) seed pipeline, or a ``GridSearchCV``/``RandomizedSearchCV``
-        around one (its best estimator once fitted, else the pipeline it searches over).
+        around one (its best estimator once fitted, else the pipeline it searches over). A
+        fitted pipeline's parts are named as they predict: a ``set_params`` after fit changes
+        the names only once it is fitted again.
 
     Returns
     -------
@@ -526,12 +528,17 @@ def models_used(estimator) -> dict:
             "models_used expects a pipeline built by make_seed_pipeline (steps 'caption', "
             f"'prompt', 'features', 'model'), or a search over one; got {type(estimator).__name__}"
         )
-    params = estimator.get_params(deep=True)
-    caption = params.get("caption")
+    from ._models import estimators_in_use
+
+    # the parts as they predict: a fitted pipeline's own copies, not the templates that a
+    # set_params after fit changes
+    parts = dict(estimators_in_use(estimator))
+    caption = parts.get("caption")
+    embedder = parts.get("features__embedding")
     return {
-        "captioner": None if caption in (None, "passthrough") else str(caption.model),
-        "classifier": _router_name(params.get("model__classifier")),
-        "embedder": _str_or_none(params.get("features__embedding__model")),
+        "captioner": None if caption is None else str(caption.model),
+        "classifier": _router_name(parts, "model__classifier"),
+        "embedder": None if embedder is None else _str_or_none(embedder.model),
     }
 
 
@@ -557,8 +564,9 @@ def check_models(estimator, *, fit=True) -> dict:
     estimator : estimator
         A (fitted or unfitted) estimator, typically a :func:`make_seed_pipeline` pipeline.
     fit : bool, default=True
-        Check what fitting needs (embedders and classifiers); ``False``: what predicting with
-        the fitted ``estimator`` needs (embedders only).
+        Check what fitting needs (embedders and classifiers, as set by the parameters);
+        ``False``: what predicting with the fitted ``estimator`` needs (its fitted embedders,
+        whatever ``set_params`` changed since).
 
     Returns
     -------
@@ -582,16 +590,21 @@ def check_models(estimator, *, fit=True) -> dict:
     ...
     skbucket._models.ModelNotAvailableError: features__embedding (DistilBertEmbedder): model path '/no/such/model' does not exist ...
     """
-    from ._models import ModelNotAvailableError, load_pretrained
+    from ._models import ModelNotAvailableError, estimators_in_use, load_pretrained
     from .classification import DistilBertClassifier
     from .embedding import DistilBertEmbedder
 
-    # a fitted pipeline's get_params still holds the unfitted classifier templates, so what
-    # predicting needs is told by ``fit``, not by looking at the parts
-    kinds = (DistilBertEmbedder, DistilBertClassifier) if fit else (DistilBertEmbedder,)
+    # fitting clones the templates (get_params); predicting uses the fitted copies, and a
+    # fitted classifier carries its weights: what predicting needs is the embedders in use
+    if fit:
+        kinds = (DistilBertEmbedder, DistilBertClassifier)
+        params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+        parts = {"": estimator, **params}
+    else:
+        kinds = (DistilBertEmbedder,)
+        parts = dict(estimators_in_use(estimator))
     checked = {}
-    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    for name, value in {"": estimator, **params}.items():
+    for name, value in parts.items():
         if not isinstance(value, kinds):
             continue
         try:
@@ -603,10 +616,12 @@ def check_models(estimator, *, fit=True) -> dict:
     return checked
 
 
-def _router_name(router):
-    """A router's checkpoint, or its class name; an AccountRouter's two parts by role."""
+def _router_name(parts, name):
+    """The checkpoint of the router ``parts[name]``, or its class name; an AccountRouter's
+    two parts by role."""
+    router = parts.get(name)
     if isinstance(router, AccountRouter):
-        return {role: _router_name(getattr(router, role)) for role in ("known", "unseen")}
+        return {role: _router_name(parts, f"{name}__{role}") for role in ("known", "unseen")}
     if hasattr(router, "model"):
         return _str_or_none(router.model)
     return type(router).__name__

@@ -1236,11 +1236,14 @@ _PERIOD_WORDS = {
 
 
 def model_dayfirst(estimator, default=False):
-    """The ``dayfirst`` an estimator reads dates with (its first ``*dayfirst`` parameter, as
-    :func:`skbucket.make_seed_pipeline` sets them all alike), else ``default`` (an estimator
-    that reads no dates)."""
-    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    for name, value in params.items():
-        if name == "dayfirst" or name.endswith("__dayfirst"):
-            return bool(value)
+    """The ``dayfirst`` an estimator reads dates with (that of its first part with a
+    ``dayfirst`` parameter, as :func:`skbucket.make_seed_pipeline` sets them all alike; of a
+    fitted pipeline, its fitted copies' own), else ``default`` (an estimator that reads no
+    dates)."""
+    from ._models import estimators_in_use
+
+    for _, part in estimators_in_use(estimator):
+        params = part.get_params(deep=False) if hasattr(part, "get_params") else {}
+        if "dayfirst" in params:
+            return bool(params["dayfirst"])
     return default

@@ -522,6 +522,42 @@ def test_check_models_loads_what_is_sure_to_be_needed_and_names_what_is_not(tiny
         check_models(fitted)  # refitting would need it
 
 
+def test_a_fitted_pipeline_is_described_by_the_parts_it_predicts_with(tiny, posts, tmp_path):
+    """set_params on a fitted seed pipeline changes the ColumnTransformer's and the
+    BucketedRegressor's templates, not the fitted copies that predict: models_used,
+    check_models(fit=False) and model_dayfirst describe the copies."""
+    import shutil
+
+    from skbucket.pipeline import check_models
+    from skbucket.plotting import model_dayfirst
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny, other)
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hybrid").fit(X[:40], y[:40])
+    before, pred = models_used(pipe), pipe.predict(X[40:])
+    pipe.set_params(
+        features__embedding__model=str(other),
+        model__classifier__unseen__model=str(other),
+        prompt__prompt__dayfirst=True,
+        features__post__dayfirst=True,
+    )
+    np.testing.assert_array_equal(pipe.predict(X[40:]), pred)  # the fitted copies predict
+    assert models_used(pipe) == before
+    assert before["embedder"] == before["classifier"]["unseen"] == tiny
+    assert model_dayfirst(pipe) is False
+    shutil.rmtree(other)
+    assert check_models(pipe, fit=False) == {"features__embedding": tiny}
+    # fitted again, the new settings are what it uses
+    shutil.copytree(tiny, other)
+    pipe.set_params(prompt__prompt__dayfirst=False, features__post__dayfirst=False)
+    after = models_used(pipe.fit(X[:40], y[:40]))
+    assert after["embedder"] == after["classifier"]["unseen"] == str(other)
+    # an unfitted pipeline is described by its parameters
+    fresh = _pipe(tiny).set_params(features__post__dayfirst=True, prompt__prompt__dayfirst=True)
+    assert model_dayfirst(fresh) is True
+
+
 def test_polars_posts_give_the_pandas_predictions(tiny, posts):
     pl = pytest.importorskip("polars")
     X, y = posts
