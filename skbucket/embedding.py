@@ -148,7 +148,14 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
             out = self.net(input_ids=input_ids, attention_mask=attention_mask, **extra)
             return out.last_hidden_state
 
-    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
+    # batch and sequence dynamic: as dynamic_shapes where torch.export has Dim.DYNAMIC (the
+    # dynamic_axes of older torch are converted, with a DeprecationWarning, on newer ones)
+    dynamic = getattr(getattr(torch.export, "Dim", None), "DYNAMIC", None)
+    if dynamic is not None:
+        shapes = {"dynamic_shapes": tuple({0: dynamic, 1: dynamic} for _ in names)}
+    else:
+        outputs = [*names, "last_hidden_state"]
+        shapes = {"dynamic_axes": {n: {0: "batch", 1: "sequence"} for n in outputs}}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".onnx", dir=path.parent)
@@ -171,12 +178,12 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
         ):
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _Encoder(net),
+                _Encoder(net).eval(),
                 tuple(sample[name] for name in names),
                 tmp,
                 input_names=names,
                 output_names=["last_hidden_state"],
-                dynamic_axes=axes,
+                **shapes,
                 opset_version=_ONNX_OPSET,
                 dynamo=True,
                 external_data=False,

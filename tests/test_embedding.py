@@ -897,6 +897,29 @@ def test_onnx_backend_without_token_type_ids_cls_and_normalize(onnx_dir):
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
 
 
+def test_onnx_export_does_not_need_torchs_deprecated_dynamic_axes_conversion(
+    onnx_dir, tmp_path, monkeypatch
+):
+    """torch 2.13 converts dynamic_axes with a helper it deprecates; once it is gone the
+    export must still work (it passes dynamic_shapes), for a batch and a length of its own."""
+    import torch
+
+    if getattr(getattr(torch.export, "Dim", None), "DYNAMIC", None) is None:
+        pytest.skip("this torch has no torch.export.Dim.DYNAMIC: dynamic_axes is its API")
+    from torch.onnx._internal.exporter import _dynamic_shapes
+
+    def removed(*args, **kwargs):
+        raise RuntimeError("from_dynamic_axes_to_dynamic_shapes was removed")
+
+    monkeypatch.setattr(_dynamic_shapes, "from_dynamic_axes_to_dynamic_shapes", removed)
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))  # a fresh export, not a reused one
+    before = _exports()
+    texts = [*TEXTS, "a longer text than any of the others, to change the sequence length"]
+    got = tiny(backend="onnx", batch_size=4).fit(texts).transform(texts)
+    assert _exports() == before + 1
+    np.testing.assert_allclose(got, tiny(batch_size=4).fit(texts).transform(texts), atol=1e-5)
+
+
 def test_unknown_backend_names_the_allowed_values():
     with pytest.raises(ValueError, match=r"backend.*must be a str among") as info:
         tiny(backend="tensorrt").fit(TEXTS)
