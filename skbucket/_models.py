@@ -578,6 +578,39 @@ _HF_QUIET_LOCK = threading.Lock()
 #: how many threads are inside :func:`hf_quiet`, and the setting the first one found
 _hf_quiet_state = {"inside": 0, "was_enabled": False}
 
+#: set in the thread that runs :func:`_load` (transformers logs its load report there)
+_LOADING = threading.local()
+#: the notes of a transformers 5 "LOAD REPORT" (one per status among its rows)
+_REPORT_NOTE = re.compile(r"^- (?:\x1b\[[0-9;]*m)*([A-Z]+):", re.MULTILINE)
+
+
+class _UnexpectedKeysOnly(logging.Filter):
+    """Drop transformers 5's "LOAD REPORT" table of a load made by skbucket when it lists only
+    UNEXPECTED keys: weights of a head the loaded class does not use, as the masked-LM head
+    of ``distilbert-base-uncased`` is for ``AutoModel`` (transformers 4 logged that at INFO).
+    A report with MISSING, MISMATCH or any other status is kept, and so is every report of
+    a load outside skbucket."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(_LOADING, "depth", 0):
+            return True
+        message = record.getMessage()
+        return "LOAD REPORT" not in message or set(_REPORT_NOTE.findall(message)) != {"UNEXPECTED"}
+
+
+_UNEXPECTED_KEYS_ONLY = _UnexpectedKeysOnly()
+
+
+@contextlib.contextmanager
+def _quiet_unexpected_keys() -> Iterator[None]:
+    """Inside, this thread's loads log no report that only lists unexpected keys."""
+    logging.getLogger("transformers.modeling_utils").addFilter(_UNEXPECTED_KEYS_ONLY)  # once
+    _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _LOADING.depth -= 1
+
 
 def set_everywhere(estimator: Any, name: str, value: Any) -> int:
     """Set the parameter ``name`` to ``value`` on every estimator inside ``estimator``.
@@ -796,7 +829,7 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
     # a damaged local file (truncated weights: safetensors' own error type) is named too
     failures = Exception if local is not None else (OSError, ValueError)
     try:
-        with hf_quiet():
+        with hf_quiet(), _quiet_unexpected_keys():
             if _loads_weights(factory):
                 obj, info = factory.from_pretrained(
                     model_str, output_loading_info=True, **load_kwargs

@@ -1117,3 +1117,35 @@ def test_hf_quiet_keeps_the_bars_off_until_the_last_thread_leaves():
         pass
     assert not hf_logging.is_progress_bar_enabled()  # a setting found off stays off
     hf_logging.enable_progress_bar()
+
+
+def test_a_checkpoint_with_a_head_the_class_does_not_use_loads_without_a_report(tmp_path, capfd):
+    """distilbert-base-uncased is saved as a masked-LM: transformers 5 logs a LOAD REPORT table
+    of its unused head's UNEXPECTED keys for AutoModel. skbucket's loads drop that table only;
+    a report with MISSING keys, and a load outside skbucket, still print it."""
+    import logging
+
+    from transformers import AutoConfig, AutoModel, DistilBertForMaskedLM
+
+    path = make_tiny_distilbert(tmp_path / "mlm")
+    config = AutoConfig.from_pretrained(path)
+    config.architectures = ["DistilBertForMaskedLM"]
+    DistilBertForMaskedLM(config).save_pretrained(path)
+    records = []
+    catcher = logging.Handler()
+    catcher.emit = records.append
+    hf_logger = logging.getLogger("transformers.modeling_utils")
+    hf_logger.addHandler(catcher)
+    try:
+        load_pretrained("AutoModel", path)
+        assert not [r for r in records if "LOAD REPORT" in r.getMessage()]
+        AutoModel.from_pretrained(path)  # a load of the user's own: reported as usual
+        (outside,) = [r for r in records if "LOAD REPORT" in r.getMessage()]
+        assert "UNEXPECTED" in outside.getMessage()
+        # a checkpoint that lacks weights the class needs is still reported inside skbucket
+        bare = make_tiny_distilbert(tmp_path / "bare")
+        load_pretrained("AutoModelForMaskedLM", bare)
+        reports = [r.getMessage() for r in records if "LOAD REPORT" in r.getMessage()]
+        assert len(reports) == 2 and "MISSING" in reports[1]
+    finally:
+        hf_logger.removeHandler(catcher)
