@@ -61,6 +61,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -480,7 +481,16 @@ def _parse_text(text: str, size: str) -> list[MediaRef]:
 
 def _parse_tree(text: str, size: str) -> list[MediaRef]:
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        if "\\" in text:
+            # 'C:\pics\zebra.jpg' holds invalid escapes (\p): Python warns of them (a
+            # DeprecationWarning, a SyntaxWarning from 3.12) and keeps the backslash, which is
+            # the path meant; read it so under any warning filter, without a stray warning
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                tree = ast.parse(text.strip(), mode="eval")
+        else:
+            tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise MediaParseError(f"not valid media text ({type(exc).__name__})", text) from None
     for node in ast.walk(tree):
@@ -1262,7 +1272,7 @@ def _to_rgb(image):
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        image = Image.fromarray(_grey_to_8bit(image), mode="L")
+        image = Image.fromarray(_grey_to_8bit(image))  # 2-D uint8: "L" (mode= is deprecated)
     return image.convert("RGB")
 
 

@@ -234,6 +234,22 @@ def test_parse_media_wrong_types(value):
         parse_media(value)
 
 
+def test_parse_media_reads_invalid_escapes_the_same_under_any_warning_filter():
+    """'\\p' is no escape: Python keeps the backslash and warns (a SyntaxWarning from 3.12,
+    shown by default; under -W error the text became a MediaParseError)."""
+    import warnings
+
+    text = r"[Photo(previewUrl='C:\pics\zebra_small.jpg', fullUrl='C:\pics\zebra.jpg')]"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        plain = parse_media(text)
+    assert plain == [MediaRef(r"C:\pics\zebra.jpg", "photo")]
+    assert not seen
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_media(text) == plain
+
+
 def test_parse_media_control_characters_are_not_paths():
     with pytest.raises(MediaParseError, match="control characters"):
         parse_media("a\nb.jpg")
