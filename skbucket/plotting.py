@@ -1001,8 +1001,8 @@ class ErrorOverTimeDisplay:
         counts = np.asarray(self.counts, dtype=float)
         if len(periods) > 1:
             # empty periods as gaps in the line, when the periods lie on one grid from the
-            # first (a multiplied frequency such as "2W" starts each at its own post's week:
-            # they are then drawn as they are) and the run between them is not huge
+            # first (from_predictions aligns a multiplied frequency such as "2W"; periods
+            # given to the display by hand may not be) and the run between them is not huge
             step = periods.freq.n
             span = (periods.max().ordinal - periods.min().ordinal) // step + 1
             if span <= _MAX_PERIODS:
@@ -1138,7 +1138,9 @@ class ErrorOverTimeDisplay:
         bins : sequence of numbers, default=None
             Bucket edges for the bucket metrics.
         freq : str, default="M"
-            pandas period frequency: ``"M"`` month, ``"W"`` week, ``"D"`` day...
+            pandas period frequency: ``"M"`` month, ``"W"`` week, ``"D"`` day... A multiple
+            such as ``"2M"`` groups the periods two by two on one grid from 1970 (January and
+            February, March and April, ...), each labelled by its first period.
         metric : str, default="mae_log1p"
             Key of :func:`skbucket.metrics.evaluate` (``"rmse"``,
             ``"rmse_log1p"``, ``"bucket_accuracy"``...).
@@ -1193,6 +1195,16 @@ class ErrorOverTimeDisplay:
             bucket_pred = bucket_pred[dated]
         y_true, y_pred, when = y_true[dated], y_pred[dated], when[dated]
         period = when.dt.to_period(freq)
+        step = period.dt.freq.n
+        if step > 1:
+            # pandas starts a multiplied period ("2M") at each post's own month, so posts a
+            # month apart never shared one; align them on one grid from 1970 (Jan-Feb,
+            # Mar-Apr, ...; two-day spans from 1 January 1970), as a fixed bin width does
+            ordinals = period.array.asi8
+            period = pd.Series(
+                pd.PeriodIndex.from_ordinals(ordinals - ordinals % step, freq=period.dt.freq),
+                index=period.index,
+            )
         # integer codes, rows grouped by a stable sort (each period's rows in their order):
         # comparing the Period objects to each period in turn cost rows x periods Python
         # comparisons (27 s for 10^6 rows over 57 months)

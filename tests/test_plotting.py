@@ -383,16 +383,38 @@ def test_error_over_time_by_hand():
     assert weekly.ax_.get_xlabel() == "Week (start)"
 
 
-@pytest.mark.parametrize("freq", ["2M", "2W", "2D"])
-def test_error_over_time_of_a_multiplied_frequency_draws_every_period(freq):
-    """Periods of "2M" start at their own posts' months, off a grid from the first: filling
-    the gaps on that grid dropped two of four points and drew June's value at May."""
-    dates = ["2021-01-15", "2021-02-15", "2021-05-15", "2021-06-15"]
+@pytest.mark.parametrize(
+    "freq, dates, periods, counts",
+    [
+        # January and February are one two-month period, May and June another (March and
+        # April, without posts, a gap); before, "2M" started a period at each post's month
+        (
+            "2M",
+            ["2021-01-15", "2021-02-15", "2021-05-15", "2021-06-15"],
+            ["2021-01", "2021-05"],
+            [2, 2],
+        ),
+        (
+            "2D",
+            ["2021-01-01", "2021-01-02 23:00", "2021-01-03", "2021-01-06"],
+            ["2021-01-01", "2021-01-03", "2021-01-05"],
+            [2, 1, 1],
+        ),
+        ("3M", ["2021-01-31", "2021-03-01", "2021-04-01"], ["2021Q1", "2021Q2"], [2, 1]),
+    ],
+)
+def test_error_over_time_of_a_multiplied_frequency_groups_its_periods(freq, dates, periods, counts):
     disp = ErrorOverTimeDisplay.from_predictions(
-        [10] * 4, [10, 100, 1000, 10000], dates, freq=freq, ax=_ax()
+        [10] * len(dates), [10, 100, 1000, 10000][: len(dates)], dates, freq=freq, ax=_ax()
     )
-    np.testing.assert_allclose(disp.line_.get_ydata(), disp.values)
-    assert len(disp.values) == 4 and [b.get_height() for b in disp.count_bars_] == [1] * 4
+    quarters = freq == "3M"
+    got = [str(p.asfreq("Q")) if quarters else str(p) for p in disp.periods]
+    assert got == periods and disp.counts.tolist() == counts
+    # the line breaks over the empty periods between, on the grid of the frequency
+    heights = [b.get_height() for b in disp.count_bars_]
+    assert sorted(h for h in heights if h) == sorted(counts) and sum(heights) == len(dates)
+    line = disp.line_.get_ydata()
+    np.testing.assert_allclose(line[~np.isnan(line)], disp.values)
 
 
 def test_error_over_time_draws_counts_unless_told_not_to(data, model):
