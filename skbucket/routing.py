@@ -58,6 +58,20 @@ def _is_number(value):
     return True
 
 
+def _label_kind(labels) -> str:
+    """``"number"``, ``"text"`` or ``"mixed"``: what class labels are, dtype or values."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "biuf":
+        return "number"
+    if labels.dtype.kind in "US":
+        return "text"
+    kinds = {
+        "number" if isinstance(v, numbers.Number) else "text" if isinstance(v, str | bytes) else "?"
+        for v in labels.tolist()
+    }
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
 class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Classify rows of known accounts with one classifier and rows of new ones with another.
 
@@ -293,14 +307,22 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             _check_classes(f"{role} classifier", est)
         # a classifier fitted before (a FrozenEstimator of a fine-tuned text router) may know
         # buckets this y lacks (a cross-validation fold without the top bucket): all of them
-        try:
-            for role in ("known", "unseen"):
-                classes = np.union1d(classes, np.asarray(fitted[role].classes_))
-        except TypeError as exc:
-            raise ValueError(
-                f"{role} classifier reports classes {list(fitted[role].classes_)} that cannot "
-                f"be compared with the labels of y ({np.unique(y).tolist()[:10]})"
-            ) from exc
+        for role in ("known", "unseen"):
+            own = np.asarray(fitted[role].classes_)
+            # numpy 2 unites int and str labels as str without a TypeError: 0 became "0"
+            if _label_kind(own) != _label_kind(classes):
+                raise ValueError(
+                    f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
+                    f"compared with the labels of y ({np.unique(y).tolist()[:10]}): one is "
+                    "numbers, the other text"
+                )
+            try:
+                classes = np.union1d(classes, own)
+            except TypeError as exc:
+                raise ValueError(
+                    f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
+                    f"compared with the labels of y ({np.unique(y).tolist()[:10]})"
+                ) from exc
         # assign the fitted state only once both classifiers are fit
         self.classes_ = classes
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]

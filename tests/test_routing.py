@@ -456,3 +456,27 @@ def test_account_router_takes_a_metadata_alias_for_one_classifier():
         ).fit(X, y, text_weight=w_text)
     assert router.known_.seen_weight_ is None
     np.testing.assert_allclose(router.unseen_.seen_weight_, w_text)
+
+
+@pytest.mark.parametrize("frozen_labels", ["text", "numbers"])
+def test_a_frozen_classifier_whose_labels_are_of_another_kind_is_refused(frozen_labels):
+    """numpy 2 unites int and str labels as str without a TypeError: y's 0, 1, 2 became
+    '0', '1', '2' beside 'a', 'b', 'c', and predict returned text for int targets."""
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = _data(60)
+    other = np.array(list("abc"))[y] if frozen_labels == "text" else y
+    target = y if frozen_labels == "text" else np.array(list("abc"))[y]
+    frozen = FrozenEstimator(LogisticRegression().fit(X[["a", "b"]], other))
+    router = AccountRouter(
+        known=DummyClassifier(),
+        unseen=frozen,
+        count_column="inferred_company_count",
+        known_columns=["a", "b"],
+        unseen_columns=["a", "b"],
+    )
+    with pytest.raises(ValueError, match=r"unseen classifier reports classes .* one is numbers"):
+        router.fit(X, target)
+    same_kind = FrozenEstimator(LogisticRegression().fit(X[["a", "b"]], target))
+    fitted = clone(router).set_params(unseen=same_kind).fit(X, target)
+    assert fitted.predict(X).dtype.kind == np.asarray(target).dtype.kind
