@@ -712,8 +712,10 @@ class TieredCache:
                 for slower in self.layers[i + 1 :]:
                     if hasattr(slower, "lacking"):
                         lacking = {k: got[k] for k in slower.lacking(got)}
-                    else:
+                    elif hasattr(slower, "__contains__"):
                         lacking = {k: v for k, v in got.items() if k not in slower}
+                    else:  # a layer with get_many/set_many only (CacheLike): write them all
+                        lacking = got
                     if lacking:
                         slower.set_many(lacking)
                 found.update(got)
@@ -727,7 +729,10 @@ class TieredCache:
             layer.set_many(mapping)
 
     def __contains__(self, key: object) -> bool:
-        return any(key in layer for layer in self.layers)
+        return any(
+            key in layer if hasattr(layer, "__contains__") else bool(found_in(layer, [key]))
+            for layer in self.layers
+        )
 
     def __len__(self) -> int:
         return len(self.layers[-1]) if self.layers else 0

@@ -453,6 +453,28 @@ def test_a_layer_that_maps_missing_keys_to_none_reads_them_as_misses(tmp_path):
     assert "a" not in tiered.layers[0]  # no None promoted into the memory layer
 
 
+def test_a_layer_with_get_many_and_set_many_only_takes_the_hits_of_faster_layers():
+    """CacheLike asks for get_many/set_many only: a memory hit was checked against such a
+    slower layer with `in`, a TypeError."""
+
+    class Minimal:
+        def __init__(self):
+            self.data = {}
+
+        def get_many(self, keys):
+            return {key: self.data[key] for key in keys if key in self.data}
+
+        def set_many(self, mapping):
+            self.data.update(mapping)
+
+    fast, slow = MemoryCache(), Minimal()
+    fast.set_many({"q": "w"})
+    tiered = TieredCache([fast, slow])
+    assert tiered.get_many(["q", "x"]) == {"q": "w"}
+    assert slow.data == {"q": "w"}  # written through to the slower layer
+    assert "q" in TieredCache([Minimal(), slow]) and "x" not in TieredCache([slow])
+
+
 def test_a_store_whose_get_many_returns_no_mapping_is_a_cache_error():
     class ListStore(MgetStore):
         def get_many(self, keys):
