@@ -612,8 +612,22 @@ def read_metadata(path):
     meta : dict
         ``format``, ``format_version``, ``model_type``, ``sha256``, ``versions``
         (and ``signature`` when signed).
+
+    Raises
+    ------
+    PersistenceError
+        For a joblib/pickle file or a plain ``.skops`` file: valid model files that carry no
+        such record.
     """
-    return _open_container(Path(path))[0]
+    path = Path(path)
+    kind = _file_kind(path)
+    if kind != "container":
+        what = "a joblib/pickle file" if kind == "joblib" else "a plain skops file"
+        raise PersistenceError(
+            f"{path} is {what}, not a skbucket container: it has no metadata record "
+            "(skbucket.io.save with format='skops' writes one)."
+        )
+    return _open_container(path)[0]
 
 
 def get_untrusted_types(path):

@@ -93,6 +93,23 @@ def test_round_trip_predicts_identically(seed_model, saved, data):
     )
 
 
+def test_read_metadata_of_a_valid_model_file_without_a_record_says_so(tmp_path):
+    """A joblib file from `skbucket fit` was called "corrupted or truncated"."""
+    from sklearn.linear_model import Ridge
+
+    model = Ridge().fit([[0.0], [1.0]], [0.0, 1.0])
+    joblib_file = tmp_path / "model.joblib"
+    skio.save(model, joblib_file, format="joblib")
+    skops_file = tmp_path / "model.skops"
+    skops.io.dump(model, skops_file)
+    for path, what in ((joblib_file, "a joblib/pickle file"), (skops_file, "a plain skops file")):
+        with pytest.raises(
+            skio.PersistenceError, match=f"is {what}, not a skbucket container"
+        ) as info:
+            skio.read_metadata(path)
+        assert info.type is skio.PersistenceError  # not TamperedFileError: nothing is damaged
+
+
 def test_container_layout_and_metadata(saved):
     with zipfile.ZipFile(saved) as zf:
         assert sorted(zf.namelist()) == ["meta.json", "model.skops"]
