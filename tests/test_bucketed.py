@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -1588,3 +1589,23 @@ def test_non_finite_target_message_names_the_first_bad_row():
         ValueError, match=r"row 1 is nan \(2 non-finite row\(s\) in all, first rows \[1, 3\]\)"
     ):
         assign_buckets([1.0, np.nan, 2.0, np.inf])
+
+
+@pytest.mark.parametrize(
+    "params, X, y, said",
+    [
+        ({"target_transform": (np.log1p,)}, None, None, "a pair (func, inverse_func)"),
+        ({"target_transform": [np.log1p, 3]}, None, None, "a pair (func, inverse_func)"),
+        ({}, None, 5, "y must be a 1-D array-like of targets; got 5"),
+        ({}, "none", None, "X is None; BucketedRegressor needs samples"),
+        ({"classifier_columns": 0}, "text", None, "classifier_columns=0 needs 2-D X"),
+    ],
+)
+def test_a_bad_target_transform_y_x_or_column_choice_is_named_at_fit(params, X, y, said):
+    rng = np.random.default_rng(0)
+    numbers = rng.normal(size=(60, 3))
+    X = {None: numbers, "none": None, "text": np.array(["a b"] * 60, dtype=object)}[X]
+    y = np.abs(numbers[:, 0]) * 300 if y is None else y
+    model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), **params)
+    with pytest.raises(ValueError, match=re.escape(said)):
+        model.fit(X, y)

@@ -415,6 +415,16 @@ def test_hmac_key_detects_a_rewritten_digest(tmp_path, data):
         skio.load(unsigned, key="s3cret")
 
 
+def test_a_bytes_key_signs_as_its_utf8_text_does(tmp_path, data):
+    X, y = data
+    model = Ridge().fit(X, y)
+    path = skio.save(model, tmp_path / "signed.skbucket", key=b"s3cret")
+    for key in (b"s3cret", "s3cret"):  # the text is its UTF-8 bytes
+        np.testing.assert_array_equal(skio.load(path, key=key).predict(X), model.predict(X))
+    with pytest.raises(skio.TamperedFileError, match="HMAC"):
+        skio.load(path, key=b"s3cre")
+
+
 def test_joblib_needs_allow_pickle(seed_model, tmp_path, data):
     X, _ = data
     path = skio.save(seed_model, tmp_path / "model.joblib", format="joblib")
