@@ -9,6 +9,7 @@ training it is hard to beat, since most of the variance of likes is between acco
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping, Set
 
 import numpy as np
 import pandas as pd
@@ -181,6 +182,14 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
     def _positions(self):
         """``[(position, label)]`` of the grouping columns in the validated array."""
         single = isinstance(self.group_columns, (str, numbers.Integral))
+        if isinstance(self.group_columns, Set | Mapping):  # array-like to sklearn: has a len
+            # the order is the fallback chain, and a set's order changes with the process's
+            # hash seed: its predictions would too
+            raise ValueError(
+                f"group_columns is ordered, most specific column first (the fallback chain): "
+                f"pass a list or tuple, not a {type(self.group_columns).__name__} "
+                f"({self.group_columns!r})."
+            )
         columns = [self.group_columns] if single else list(self.group_columns)
         if not columns:
             raise ValueError("group_columns is empty: name at least one grouping column.")

@@ -115,6 +115,9 @@ def test_group_columns_changed_after_fit_take_effect_at_the_next_fit(changed):
         (("username",), "array", r"X has no column names"),
         ((5,), "array", r"position 5 is out of range: X has 3 feature"),
         ((), None, r"group_columns is empty"),
+        # a set's order (the fallback chain) changed with the process's hash seed
+        ({"username", "inferred_company"}, None, r"group_columns is ordered.*not a set"),
+        (frozenset({"username"}), None, r"pass a list or tuple, not a frozenset"),
     ],
 )
 def test_bad_group_columns_say_what_is_wrong(group_columns, X, message):
