@@ -58,10 +58,10 @@ import stat
 import sys
 import threading
 import time
+import tokenize
 import urllib.error
 import urllib.parse
 import urllib.request
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -432,11 +432,12 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
 
 # The scraper's own text, as snscrape's repr writes it, read by one regex instead of ast: a
 # string literal is ASCII without quotes, backslashes or spaces (so it is its own value and
-# ``strip`` leaves it alone), a number an int without leading zeros or a decimal float. Any
-# text that differs in one character falls through to the ast reading, which then decides.
+# ``strip`` leaves it alone), a number an int of up to 18 digits without leading zeros or a
+# decimal float. Any text that differs in one character falls through to the ast reading,
+# which then decides.
 _LITERAL = r"[!#-&(-\[\]-~]"  # printable ASCII except space, ", ' and \
 _URL = rf"'({_LITERAL}+)'"
-_INT = r"(?:0|[1-9][0-9]*)"
+_INT = r"(?:0|[1-9][0-9]{0,17})"  # short: Python refuses int literals over 4,300 digits
 _VARIANT = rf"VideoVariant\(contentType='{_LITERAL}*', url='{_LITERAL}*', bitrate=(?:{_INT}|None)\)"
 _VARIANTS = rf"variants=\[(?:{_VARIANT}(?:, {_VARIANT})*)?\]"
 _FAST_ITEM = re.compile(
@@ -479,18 +480,51 @@ def _parse_text(text: str, size: str) -> list[MediaRef]:
     return refs if refs is not None else _parse_tree(text, size)
 
 
+#: what may follow a backslash in a Python string literal (an escape); any other character
+#: makes an invalid escape, which Python keeps as written but warns of
+_ESCAPES = frozenset("\\'\"abfnrtv01234567xNuU\n")
+_BACKSLASH = re.compile(r"\\(.?)", re.DOTALL)
+
+
+def _keep_invalid_escapes(text: str) -> str:
+    """``text`` with the backslash of each invalid escape in its string literals doubled.
+
+    ``'C:\\pics\\zebra.jpg'`` holds invalid escapes (``\\p``): Python keeps the backslash,
+    which is the path meant, but warns (a DeprecationWarning, a SyntaxWarning from 3.12, an
+    error some day, and an error now under ``-W error``). Doubling it reads the same value
+    under any warning filter and warns of nothing, without touching the warning filters
+    (``warnings.catch_warnings`` is not thread-safe, and media are read in threads). Text
+    that does not tokenize is returned as it is, for ``ast`` to refuse.
+    """
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    out, done = [], 0
+    for token in tokens:
+        if token.type != tokenize.STRING:
+            continue
+        quote = min(i for i in (token.string.find("'"), token.string.find('"')) if i >= 0)
+        if "r" in token.string[:quote].lower() or "\\" not in token.string:
+            continue  # a raw string has no escapes
+        start = starts[token.start[0] - 1] + token.start[1]
+        fixed = _BACKSLASH.sub(
+            lambda m: m.group(0) if m.group(1) in _ESCAPES and m.group(1) else "\\" + m.group(0),
+            token.string,
+        )
+        out += [text[done:start], fixed]
+        done = start + len(token.string)
+    return "".join(out) + text[done:] if out else text
+
+
 def _parse_tree(text: str, size: str) -> list[MediaRef]:
     try:
-        if "\\" in text:
-            # 'C:\pics\zebra.jpg' holds invalid escapes (\p): Python warns of them (a
-            # DeprecationWarning, a SyntaxWarning from 3.12) and keeps the backslash, which is
-            # the path meant; read it so under any warning filter, without a stray warning
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SyntaxWarning)
-                warnings.simplefilter("ignore", DeprecationWarning)
-                tree = ast.parse(text.strip(), mode="eval")
-        else:
-            tree = ast.parse(text.strip(), mode="eval")
+        source = text.strip()
+        tree = ast.parse(_keep_invalid_escapes(source) if "\\" in source else source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise MediaParseError(f"not valid media text ({type(exc).__name__})", text) from None
     for node in ast.walk(tree):

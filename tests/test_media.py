@@ -250,6 +250,49 @@ def test_parse_media_reads_invalid_escapes_the_same_under_any_warning_filter():
         assert parse_media(text) == plain
 
 
+def test_parse_media_in_threads_leaves_the_warning_filters_alone():
+    """Reading invalid escapes once swapped the process's warning filters under
+    warnings.catch_warnings, which threads (a dask partition each) restored out of order:
+    DeprecationWarning then stayed ignored for the whole process."""
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [rf"['C:\pics\zebra{i}.jpg', 'D:\data\y{i}.png']" for i in range(50)]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        before = list(warnings.filters)
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: [parse_media(t) for t in texts], range(400)))
+        assert warnings.filters == before
+    assert not seen
+    assert results[0][3] == [MediaRef(r"C:\pics\zebra3.jpg"), MediaRef(r"D:\data\y3.png")]
+    assert all(r == results[0] for r in results)
+
+
+@pytest.mark.parametrize(
+    "text, url",
+    [
+        (r"['C:\pics\a\q.jpg']", "error"),  # \a is an escape: a control character
+        (r"['C:\\pics\\q.jpg']", r"C:\pics\q.jpg"),  # doubled: one backslash each
+        (r"['\x41\q']", r"A\q"),  # a valid escape and an invalid one
+        (r"[r'C:\pics\a.jpg']", r"C:\pics\a.jpg"),  # raw: no escapes at all
+        (r"['\N']", "error"),  # a broken escape stays an error
+        (r"['C:\pics\q.jpg', Photo(fullUrl='https://x/\d.jpg')]", None),  # two literals
+    ],
+)
+def test_parse_media_reads_escapes_as_python_does(text, url):
+    if url == "error":
+        with pytest.raises(MediaParseError):
+            parse_media(text)
+    elif url is None:
+        assert parse_media(text) == [
+            MediaRef(r"C:\pics\q.jpg"),
+            MediaRef(r"https://x/\d.jpg", "photo"),
+        ]
+    else:
+        assert parse_media(text) == [MediaRef(url)]
+
+
 def test_parse_media_control_characters_are_not_paths():
     with pytest.raises(MediaParseError, match="control characters"):
         parse_media("a\nb.jpg")
@@ -484,6 +527,11 @@ def test_parse_media_fast_reading_takes_the_scrapers_usual_form():
     assert media._parse_scraper_fast(text.replace("duration=12.5", "duration=012"), "full") is None
     assert media._parse_scraper_fast(text.replace("name=large", "name=large "), "full") is None
     assert media._parse_scraper_fast(text.replace("), Video", "),Video"), "full") is None
+    # an int past Python's limit on literal digits is left to ast, which refuses it
+    huge = text.replace("views=None", "views=" + "9" * 5000)
+    assert media._parse_scraper_fast(huge, "full") is None
+    with pytest.raises(MediaParseError):
+        parse_media(huge)
 
 
 # --- every real row ---------------------------------------------------------------------------
