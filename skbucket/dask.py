@@ -66,6 +66,7 @@ joblib's dask backend, e.g. ``with joblib.parallel_backend("dask"): search.fit(X
 from __future__ import annotations
 
 import copy
+import os
 import warnings
 
 import numpy as np
@@ -257,7 +258,27 @@ def _ship(estimator):
     the key a random name instead of hashing the estimator (hashing would pickle a large
     fitted model several times just to name it).
     """
-    return dask.delayed(copy.deepcopy(estimator), pure=False, traverse=False)
+    return dask.delayed(_snapshot(estimator), pure=False, traverse=False)
+
+
+def _snapshot(estimator):
+    """``copy.deepcopy(estimator)`` that keeps every cache object (a ``cache`` parameter that
+    is a store, of a template or of a fitted copy) the same object: a store is a handle, and a
+    user's own one (not a :class:`~skbucket.cache.MemoryCache`, which deep-copies as itself)
+    must receive the lazy result's writes, and may hold a lock that cannot be copied."""
+    from ._models import estimators_in_use
+
+    parts = [estimator]
+    if hasattr(estimator, "get_params"):
+        parts += list(estimator.get_params(deep=True).values())
+    parts += [part for _, part in estimators_in_use(estimator)]
+    memo = {}
+    for part in parts:
+        params = part.get_params(deep=False) if hasattr(part, "get_params") else {}
+        store = params.get("cache")
+        if store is not None and not isinstance(store, bool | str | os.PathLike):
+            memo[id(store)] = store
+    return copy.deepcopy(estimator, memo)
 
 
 def _with_index(meta, ddf):

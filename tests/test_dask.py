@@ -609,3 +609,32 @@ def test_documented_recipe_unsets_malloc_trim_threshold_in_the_workers(tmp_path,
             seen[setting] = set(values.values())
         os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     assert seen == {"default": {"65536"}, None: {None}}
+
+
+def test_the_copy_taken_at_call_time_keeps_a_users_own_cache(tiny_model):
+    """The snapshot of the estimator must not copy a store passed as cache=: the lazy
+    result's embeddings went into a copy (lost), and a store holding a lock failed."""
+    import threading
+
+    from skbucket.embedding import DistilBertEmbedder
+
+    class LockedStore:  # a thread-safe store of the user's own, get_many/set_many only
+        def __init__(self):
+            self.data, self.lock = {}, threading.Lock()
+
+        def get_many(self, keys):
+            with self.lock:
+                return {k: self.data[k] for k in keys if k in self.data}
+
+        def set_many(self, mapping):
+            with self.lock:
+                self.data.update(mapping)
+
+    store = LockedStore()
+    texts = pd.DataFrame({"text": ["a cat", "a dog", "two birds", "one fish"]})
+    embedder = DistilBertEmbedder(model=tiny_model, cache=store, progress=False).fit(texts)
+    pipe = make_pipeline(embedder).fit(texts)
+    lazy = skbucket.dask.transform(pipe, dd.from_pandas(texts, npartitions=2), meta="float32")
+    got = lazy.compute(scheduler="threads")
+    assert len(store.data) == 4  # the writes reached the user's store
+    np.testing.assert_allclose(got.to_numpy(), embedder.transform(texts), rtol=1e-6)
