@@ -1199,10 +1199,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ validation
-    def _resolved_classifier(self):
-        """``classifier``, or the default made for ``classifier=None`` (validated)."""
+    def _resolved_classifier(self, *, seeded=True):
+        """``classifier``, or the default made for ``classifier=None`` (validated; unseeded
+        with ``seeded=False``, see :meth:`_check_regressor_spec`)."""
         if self.classifier is None:
-            return _default_classifier(_seed_from(self.random_state))
+            return _default_classifier(_seed_from(self.random_state) if seeded else None)
         if not _is_estimator(self.classifier):
             raise ValueError(
                 f"classifier must be an estimator instance with fit and predict; "
@@ -1235,13 +1236,18 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         -------
         routing : sklearn.utils.metadata_routing.MetadataRouter
         """
-        spec = self._check_regressor_spec(_check_bins(self.bins).size + 1)
-        return _fit_router(self, self._children(self._resolved_classifier(), spec))
+        spec = self._check_regressor_spec(_check_bins(self.bins).size + 1, seeded=False)
+        return _fit_router(self, self._children(self._resolved_classifier(seeded=False), spec))
 
-    def _check_regressor_spec(self, n_buckets):
-        """``{bucket: unfitted template}`` from ``regressors`` (validated)."""
+    def _check_regressor_spec(self, n_buckets, *, seeded=True):
+        """``{bucket: unfitted template}`` from ``regressors`` (validated).
+
+        ``seeded=False`` builds the default regressors without a seed, for a check or for the
+        routing request: drawing one advances a ``RandomState`` given as ``random_state``,
+        which only ``fit`` may do (a check before fit changed what the fit learnt).
+        """
         regs = self.regressors
-        seed = _seed_from(self.random_state)
+        seed = _seed_from(self.random_state) if seeded else None
         if regs is None:
             return _default_regressors(n_buckets, seed)
         if _is_estimator(regs):

@@ -487,7 +487,7 @@ def check_params(estimator) -> None:
         try:
             est._validate_params()
             if isinstance(est, BucketedRegressor):  # bins and regressors must agree
-                est._check_regressor_spec(_check_bins(est.bins).size + 1)
+                est._check_regressor_spec(_check_bins(est.bins).size + 1, seeded=False)
         except ValueError as exc:  # scikit-learn's InvalidParameterError, or the pair's
             where = f"{name} ({type(est).__name__})" if name else type(est).__name__
             raise type(exc)(f"{where}: {exc}") from exc

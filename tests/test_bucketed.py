@@ -1609,3 +1609,22 @@ def test_a_bad_target_transform_y_x_or_column_choice_is_named_at_fit(params, X, 
     model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), **params)
     with pytest.raises(ValueError, match=re.escape(said)):
         model.fit(X, y)
+
+
+def test_checks_and_the_routing_request_leave_a_random_state_instance_alone():
+    """check_params (make_seed_pipeline calls it) and get_metadata_routing drew a seed from
+    a RandomState given as random_state: a check before fit changed what the fit learnt."""
+    from skbucket.pipeline import check_params
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = np.abs(X[:, 0]) * 300
+
+    def make():
+        return BucketedRegressor(bins=[10, 100], random_state=np.random.RandomState(0))
+
+    expected = make().fit(X, y).predict(X[:5])
+    model = make()
+    check_params(model)
+    model.get_metadata_routing()
+    assert_array_equal(model.fit(X, y).predict(X[:5]), expected)
