@@ -666,8 +666,9 @@ def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, A
     ``model__classifier__known``). A parameter ``p`` holding estimators is read from the
     fitted attribute ``p_`` when there is one holding estimators (a ``ColumnTransformer``'s
     ``transformers_``, a ``BucketedRegressor``'s ``classifier_`` and ``regressors_``, an
-    ``AccountRouter``'s ``known_`` and ``unseen_``): ``set_params`` on a fitted pipeline changes
-    the templates, not those copies, and an unfitted one has only the templates.
+    ``AccountRouter``'s ``known_`` and ``unseen_``; a fitted search's ``best_estimator_``, a
+    voting or stacking ensemble's ``named_estimators_``): ``set_params`` on a fitted pipeline
+    changes the templates, not those copies, and an unfitted one has only the templates.
 
     Examples
     --------
@@ -681,8 +682,13 @@ def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, A
     yield prefix, estimator
     if not (hasattr(estimator, "get_params") and hasattr(estimator, "__dict__")):
         return
+    state = vars(estimator)
     for param, value in estimator.get_params(deep=False).items():
-        fitted = vars(estimator).get(f"{param}_")
+        fitted = state.get(f"{param}_")
+        if param == "estimator" and "best_estimator_" in state:  # a fitted search
+            fitted = state["best_estimator_"]
+        elif param == "estimators" and "named_estimators_" in state:  # voting, stacking
+            fitted = list(state["named_estimators_"].items())  # by name, as get_params
         if fitted is not None and _holds_estimator(fitted):
             value = fitted
         yield from _walk_in_use(value, f"{prefix}__{param}" if prefix else param, prefix)

@@ -1149,3 +1149,36 @@ def test_a_checkpoint_with_a_head_the_class_does_not_use_loads_without_a_report(
         assert len(reports) == 2 and "MISSING" in reports[1]
     finally:
         hf_logger.removeHandler(catcher)
+
+
+def test_estimators_in_use_names_the_fitted_copies_as_get_params_names_the_templates():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import StackingRegressor
+    from sklearn.linear_model import LinearRegression, Ridge
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skbucket._models import estimators_in_use
+
+    X = np.arange(40.0).reshape(20, 2)
+    y = X[:, 0] * 2 + 1
+    ct = ColumnTransformer([("scale", StandardScaler(), [0]), ("gone", "drop", [1])])
+    stack = StackingRegressor([("lr", Ridge()), ("off", "drop"), ("lin", LinearRegression())])
+    pipe = make_pipeline(ct, stack).fit(X, y)
+    names = dict(estimators_in_use(pipe))
+    templates = pipe.get_params(deep=True)
+    assert {n for n in names if n} <= set(templates)
+    assert {"columntransformer__scale", "stackingregressor__lr", "stackingregressor__lin"} <= set(
+        names
+    )
+    # the fitted copies, not the templates (which a set_params after fit changes)
+    assert names["columntransformer__scale"] is pipe[0].named_transformers_["scale"]
+    assert names["stackingregressor__lr"] is pipe[1].named_estimators_["lr"]
+    assert names["columntransformer__scale"] is not templates["columntransformer__scale"]
+    # a fitted search: its best estimator, under the search's names
+    search = GridSearchCV(make_pipeline(Ridge()), {"ridge__alpha": [0.1, 10.0]}, cv=2).fit(X, y)
+    used = dict(estimators_in_use(search))
+    assert used["estimator"] is search.best_estimator_
+    assert used["estimator__ridge"].alpha == search.best_params_["ridge__alpha"]
+    assert dict(estimators_in_use(clone(search)))["estimator__ridge"].alpha == 1.0  # unfitted
