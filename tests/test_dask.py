@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 import skbucket.dask  # noqa: E402
+from skbucket import _models  # noqa: E402
 from skbucket.bucketed import BucketedRegressor  # noqa: E402
 from skbucket.dask import DaskOutputError, MetaInferenceError  # noqa: E402
 from skbucket.features import PostFeatures  # noqa: E402
@@ -38,21 +40,36 @@ PHOTO = (
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     """A real 2-process LocalCluster (1 thread each), once for the module."""
-    cwd = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("dask-cluster"))  # worker-space/ lands here, not the repo
-    try:
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit="2GiB",
-            silence_logs=40,
-        )
-    finally:
-        os.chdir(cwd)
-    with cluster, distributed.Client(cluster) as c:
-        yield c
+    # the nannies set PYTHONHASHSEED, MALLOC_TRIM_THRESHOLD_, ... in this process's
+    # environment when they start and never undo it: later test files' subprocesses would
+    # all share one hash seed
+    with mock.patch.dict(os.environ):
+        cwd = os.getcwd()
+        os.chdir(tmp_path_factory.mktemp("dask-cluster"))  # worker-space/ lands there
+        try:
+            cluster = distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit="2GiB",
+                silence_logs=40,
+            )
+        finally:
+            os.chdir(cwd)
+        with cluster, distributed.Client(cluster) as c:
+            yield c
+
+
+@pytest.fixture(autouse=True)
+def _local_scheduler_unless_on_the_cluster(request):
+    """While the module's client exists it is every computation's default scheduler: a test
+    without it computes in this process, as it does when it runs before the cluster starts."""
+    if "client" in request.fixturenames:
+        yield
+        return
+    with dask.config.set({"scheduler": "sync", "dataframe.shuffle.method": "tasks"}):
+        yield
 
 
 def _posts(n=120, seed=0):
@@ -514,6 +531,7 @@ def test_embedder_on_cluster_loads_the_model_once_per_worker(client, tiny_model)
     emb = DistilBertEmbedder(model=tiny_model, batch_size=4, cache=False).fit(texts)
     expected = emb.transform(texts)
     ddf = dd.from_pandas(texts, npartitions=8)
+    client.run(_models.clear_model_registry)  # an earlier test's load is not this one's
     client.run(_count_loads)
     lazy = skbucket.dask.transform(emb, ddf, meta=expected.dtype)
     with distributed.get_task_stream(client) as stream:
@@ -591,13 +609,15 @@ def test_documented_recipe_unsets_malloc_trim_threshold_in_the_workers(tmp_path,
     # MALLOC_TRIM_THRESHOLD_ (it made torch batches 1.3x slower in bench_dask.py) this way
     import dask
 
-    # a cluster started earlier in this process (the nannies run here) leaves it in os.environ
+    # a cluster started earlier in this process (the nannies run here) would leave it in
+    # os.environ; the module's cluster restores the environment, a user's might not
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     monkeypatch.chdir(tmp_path)
     key = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
     seen = {}
     for setting in ("default", None):
         with (
+            mock.patch.dict(os.environ),  # the nanny's settings of this process's environment
             dask.config.set({} if setting == "default" else {key: setting}),
             distributed.LocalCluster(
                 n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -607,7 +627,6 @@ def test_documented_recipe_unsets_malloc_trim_threshold_in_the_workers(tmp_path,
         ):  # fmt: skip
             values = c.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
             seen[setting] = set(values.values())
-        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     assert seen == {"default": {"65536"}, None: {None}}
 
 
