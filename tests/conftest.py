@@ -26,8 +26,9 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Folder of the real data files; skips the test cleanly when it is absent."""
-    if not (SHARED_DATA / "tweets.csv.gz").is_file():
-        pytest.skip(f"real data not found at {SHARED_DATA}")
+    for name in ("tweets.csv.gz", "posts_captioned.csv.gz"):
+        if not (SHARED_DATA / name).is_file():
+            pytest.skip(f"real data not found at {SHARED_DATA / name}")
     return SHARED_DATA
 
 
