@@ -680,8 +680,10 @@ def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, A
     [('oh', True)]
     """
     yield prefix, estimator
-    if not (hasattr(estimator, "get_params") and hasattr(estimator, "__dict__")):
-        return
+    if isinstance(estimator, type) or not (
+        hasattr(estimator, "get_params") and hasattr(estimator, "__dict__")
+    ):
+        return  # not an estimator, or an estimator class given as a parameter
     state = vars(estimator)
     for param, value in estimator.get_params(deep=False).items():
         fitted = state.get(f"{param}_")
@@ -694,30 +696,35 @@ def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, A
         yield from _walk_in_use(value, f"{prefix}__{param}" if prefix else param, prefix)
 
 
+def _is_estimator_object(value: Any) -> bool:
+    """An estimator instance (an estimator class given as a parameter is not one)."""
+    return hasattr(value, "fit") and not isinstance(value, type)
+
+
 def _holds_estimator(value: Any) -> bool:
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, list | tuple):
         return any(_holds_estimator(item) for item in value)
-    return hasattr(value, "fit")
+    return _is_estimator_object(value)
 
 
 def _walk_in_use(value: Any, path: str, prefix: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for key, item in value.items():
-            if _holds_estimator(item):
+            if _is_estimator_object(item):
                 yield from estimators_in_use(item, f"{path}__{key}")
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             if isinstance(item, tuple) and item and isinstance(item[0], str):
                 # a Pipeline's steps, a ColumnTransformer's transformers: named at the top
-                if len(item) > 1 and hasattr(item[1], "fit"):
+                if len(item) > 1 and _is_estimator_object(item[1]):
                     yield from estimators_in_use(
                         item[1], f"{prefix}__{item[0]}" if prefix else item[0]
                     )
-            elif hasattr(item, "fit"):
+            elif _is_estimator_object(item):
                 yield from estimators_in_use(item, f"{path}__{i}")
-    elif hasattr(value, "fit"):
+    elif _is_estimator_object(value):
         yield from estimators_in_use(value, path)
 
 

@@ -274,7 +274,9 @@ def _snapshot(estimator):
     parts += [part for _, part in estimators_in_use(estimator)]
     memo = {}
     for part in parts:
-        params = part.get_params(deep=False) if hasattr(part, "get_params") else {}
+        if isinstance(part, type) or not hasattr(part, "get_params"):
+            continue  # a parameter's value that is no estimator, or an estimator class
+        params = part.get_params(deep=False)
         store = params.get("cache")
         if store is not None and not isinstance(store, bool | str | os.PathLike):
             memo[id(store)] = store

@@ -480,23 +480,28 @@ def _parse_text(text: str, size: str) -> list[MediaRef]:
     return refs if refs is not None else _parse_tree(text, size)
 
 
-#: what may follow a backslash in a Python string literal (an escape); any other character
-#: makes an invalid escape, which Python keeps as written but warns of
+#: what may follow a backslash in a Python str literal (an escape; bytes take no N, u, U);
+#: any other character makes an invalid escape, which Python keeps as written but warns of
 _ESCAPES = frozenset("\\'\"abfnrtv01234567xNuU\n")
-_BACKSLASH = re.compile(r"\\(.?)", re.DOTALL)
+_BYTES_ESCAPES = _ESCAPES - set("NuU")
+_BACKSLASH = re.compile(r"\\([0-7]{1,3}|.?)", re.DOTALL)
 
 
 def _keep_invalid_escapes(text: str) -> str:
-    """``text`` with the backslash of each invalid escape in its string literals doubled.
+    """``text`` with each invalid escape of its string literals written so that Python reads
+    the same value without a warning.
 
     ``'C:\\pics\\zebra.jpg'`` holds invalid escapes (``\\p``): Python keeps the backslash,
     which is the path meant, but warns (a DeprecationWarning, a SyntaxWarning from 3.12, an
-    error some day, and an error now under ``-W error``). Doubling it reads the same value
-    under any warning filter and warns of nothing, without touching the warning filters
-    (``warnings.catch_warnings`` is not thread-safe, and media are read in threads). Text
-    that does not tokenize is returned as it is, for ``ast`` to refuse.
+    error some day, and an error now under ``-W error``). Its backslash is doubled; an octal
+    escape above ``\\377`` in a str (``'\\777'``, also warned of) becomes its ``\\u`` form.
+    The warning filters are not touched (``warnings.catch_warnings`` is not thread-safe, and
+    media are read in threads). Line ends are read as Python reads them (``\\r\\n`` and
+    ``\\r`` as ``\\n``); text that does not tokenize is returned as it is, for ``ast`` to
+    refuse (other syntax warnings of such text, ``1if``, are Python's own).
     """
-    lines = text.splitlines(keepends=True)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as compile() reads source
+    lines = io.StringIO(text).readlines()  # the lines the tokenizer counts (by "\n" only)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
@@ -509,14 +514,20 @@ def _keep_invalid_escapes(text: str) -> str:
         if token.type != tokenize.STRING:
             continue
         quote = min(i for i in (token.string.find("'"), token.string.find('"')) if i >= 0)
-        if "r" in token.string[:quote].lower() or "\\" not in token.string:
+        prefix = token.string[:quote].lower()
+        if "r" in prefix or "\\" not in token.string:
             continue  # a raw string has no escapes
+        escapes = _BYTES_ESCAPES if "b" in prefix else _ESCAPES
+
+        def fix(match, escapes=escapes, is_bytes="b" in prefix):
+            char = match.group(1)
+            if char[:1] in "01234567" and char:
+                value = int(char, 8)
+                return match.group(0) if value <= 0o377 or is_bytes else f"\\u{value:04x}"
+            return match.group(0) if char and char in escapes else "\\" + match.group(0)
+
         start = starts[token.start[0] - 1] + token.start[1]
-        fixed = _BACKSLASH.sub(
-            lambda m: m.group(0) if m.group(1) in _ESCAPES and m.group(1) else "\\" + m.group(0),
-            token.string,
-        )
-        out += [text[done:start], fixed]
+        out += [text[done:start], _BACKSLASH.sub(fix, token.string)]
         done = start + len(token.string)
     return "".join(out) + text[done:] if out else text
 

@@ -657,3 +657,26 @@ def test_the_copy_taken_at_call_time_keeps_a_users_own_cache(tiny_model):
     got = lazy.compute(scheduler="threads")
     assert len(store.data) == 4  # the writes reached the user's store
     np.testing.assert_allclose(got.to_numpy(), embedder.transform(texts), rtol=1e-6)
+
+
+def test_the_copy_taken_at_call_time_takes_an_estimator_class_as_a_parameter():
+    """A parameter whose value is an estimator class (get_params does not recurse into it)
+    made the call-time copy call get_params on the class: a TypeError."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    class Wrap(TransformerMixin, BaseEstimator):
+        def __init__(self, kind=DecisionTreeRegressor):
+            self.kind = kind
+
+        def fit(self, X, y=None):
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def transform(self, X):
+            return X * 2.0
+
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]})
+    pipe = make_pipeline(Wrap()).fit(frame)
+    meta = frame.iloc[:0]
+    got = skbucket.dask.transform(pipe, dd.from_pandas(frame, npartitions=2), meta=meta)
+    np.testing.assert_array_equal(got.compute().to_numpy(), frame.to_numpy() * 2.0)

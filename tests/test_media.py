@@ -293,6 +293,27 @@ def test_parse_media_reads_escapes_as_python_does(text, url):
         assert parse_media(text) == [MediaRef(url)]
 
 
+@pytest.mark.parametrize(
+    "text, urls",
+    [
+        # a line separator Python's tokenizer does not count (U+0085, form feed) before the
+        # line of a path: the rewrite was spliced at the wrong place
+        ("['https://a/\x85.jpg',\n 'C:\\pics\\q.jpg']", ["https://a/\x85.jpg", r"C:\pics\q.jpg"]),
+        ("['https://a/b.jpg',\x0c\n 'C:\\pics\\z.jpg']", ["https://a/b.jpg", r"C:\pics\z.jpg"]),
+        # backslash + CRLF in a string is a line continuation, as Python reads it
+        ("['C:\\pics\\\r\nz.jpg']", [r"C:\picsz.jpg"]),
+        # an octal escape above \377 is a character (with a warning in Python): no warning now
+        ("['C:\\pics\\777.jpg']", ["C:\\pics\u01ff.jpg"]),
+    ],
+)
+def test_parse_media_rewrites_escapes_at_the_right_place_and_warns_of_none(text, urls):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_media(text) == [MediaRef(url) for url in urls]
+
+
 def test_parse_media_control_characters_are_not_paths():
     with pytest.raises(MediaParseError, match="control characters"):
         parse_media("a\nb.jpg")

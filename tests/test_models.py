@@ -1182,3 +1182,24 @@ def test_estimators_in_use_names_the_fitted_copies_as_get_params_names_the_templ
     assert used["estimator"] is search.best_estimator_
     assert used["estimator__ridge"].alpha == search.best_params_["ridge__alpha"]
     assert dict(estimators_in_use(clone(search)))["estimator__ridge"].alpha == 1.0  # unfitted
+
+
+def test_estimators_in_use_skips_an_estimator_class_given_as_a_parameter():
+    from sklearn.base import TransformerMixin
+    from sklearn.pipeline import make_pipeline
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skbucket._models import estimators_in_use
+
+    class Wrap(TransformerMixin, BaseEstimator):
+        def __init__(self, kind=DecisionTreeRegressor):
+            self.kind = kind
+
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return X
+
+    pipe = make_pipeline(Wrap())
+    assert [name for name, _ in estimators_in_use(pipe)] == ["", "wrap"]
