@@ -59,14 +59,19 @@ def _is_number(value):
 
 
 def _label_kind(labels) -> str:
-    """``"number"``, ``"text"`` or ``"mixed"``: what class labels are, dtype or values."""
+    """``"number"``, ``"text"``, ``"other"`` or ``"mixed"``: what class labels are, by
+    dtype or by values."""
     labels = np.asarray(labels)
     if labels.dtype.kind in "biuf":
         return "number"
     if labels.dtype.kind in "US":
         return "text"
     kinds = {
-        "number" if isinstance(v, numbers.Number) else "text" if isinstance(v, str | bytes) else "?"
+        "number"
+        if isinstance(v, numbers.Number)
+        else "text"
+        if isinstance(v, str | bytes)
+        else "other"
         for v in labels.tolist()
     }
     return kinds.pop() if len(kinds) == 1 else "mixed"
@@ -310,11 +315,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         for role in ("known", "unseen"):
             own = np.asarray(fitted[role].classes_)
             # numpy 2 unites int and str labels as str without a TypeError: 0 became "0"
-            if _label_kind(own) != _label_kind(classes):
+            if (kind := _label_kind(own)) != (y_kind := _label_kind(classes)):
                 raise ValueError(
                     f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
-                    f"compared with the labels of y ({np.unique(y).tolist()[:10]}): one is "
-                    "numbers, the other text"
+                    f"compared with the labels of y ({np.unique(y).tolist()[:10]}): its labels "
+                    f"are {kind}, y's are {y_kind}"
                 )
             try:
                 classes = np.union1d(classes, own)
