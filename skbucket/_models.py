@@ -92,6 +92,7 @@ __all__ = [
     "dtype_key",
     "encode_texts",
     "estimators_in_use",
+    "every_estimator",
     "hf_quiet",
     "hub_reachable",
     "is_auto_device",
@@ -636,26 +637,32 @@ def set_everywhere(estimator: Any, name: str, value: Any) -> int:
     >>> ct.named_transformers_["oh"].sparse_output
     False
     """
-    seen: set[int] = set()
     changed = 0
+    for obj in every_estimator(estimator):
+        if name in obj.get_params(deep=False):
+            obj.set_params(**{name: value})
+            changed += 1
+    return changed
 
-    def visit(obj: Any) -> None:
-        nonlocal changed
+
+def every_estimator(estimator: Any) -> Iterator[Any]:
+    """Every estimator instance inside ``estimator`` (itself included), each once: those in its
+    parameters and those in its fitted attributes (lists, tuples and dicts too), templates and
+    fitted copies alike. An estimator class given as a parameter is not one. Each is yielded
+    before its own attributes are walked, so a caller may ``set_params`` on it."""
+    seen: set[int] = set()
+    todo = [estimator]
+    while todo:
+        obj = todo.pop()
         if id(obj) in seen:
-            return
+            continue
         seen.add(id(obj))
         if isinstance(obj, list | tuple | dict):
-            for item in obj.values() if isinstance(obj, dict) else obj:
-                visit(item)
-        elif hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
-            if name in obj.get_params(deep=False):
-                obj.set_params(**{name: value})
-                changed += 1
-            for attr in vars(obj).values():  # parameters and fitted attributes
-                visit(attr)
-
-    visit(estimator)
-    return changed
+            items = list(obj.values()) if isinstance(obj, dict) else list(obj)
+            todo.extend(reversed(items))
+        elif _is_estimator_object(obj) and hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
+            yield obj
+            todo.extend(reversed(list(vars(obj).values())))  # parameters and fitted attributes
 
 
 def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -266,18 +266,11 @@ def _snapshot(estimator):
     is a store, of a template or of a fitted copy) the same object: a store is a handle, and a
     user's own one (not a :class:`~skbucket.cache.MemoryCache`, which deep-copies as itself)
     must receive the lazy result's writes, and may hold a lock that cannot be copied."""
-    from ._models import estimators_in_use
+    from ._models import every_estimator
 
-    parts = [estimator]
-    if hasattr(estimator, "get_params"):
-        parts += list(estimator.get_params(deep=True).values())
-    parts += [part for _, part in estimators_in_use(estimator)]
     memo = {}
-    for part in parts:
-        if isinstance(part, type) or not hasattr(part, "get_params"):
-            continue  # a parameter's value that is no estimator, or an estimator class
-        params = part.get_params(deep=False)
-        store = params.get("cache")
+    for part in every_estimator(estimator):
+        store = part.get_params(deep=False).get("cache")
         if store is not None and not isinstance(store, bool | str | os.PathLike):
             memo[id(store)] = store
     return copy.deepcopy(estimator, memo)

@@ -1203,3 +1203,29 @@ def test_estimators_in_use_skips_an_estimator_class_given_as_a_parameter():
 
     pipe = make_pipeline(Wrap())
     assert [name for name, _ in estimators_in_use(pipe)] == ["", "wrap"]
+
+
+def test_set_everywhere_skips_an_estimator_class_given_as_a_parameter():
+    """It walked a class-valued parameter as an estimator and called get_params on the class."""
+    from sklearn.base import TransformerMixin
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skbucket._models import set_everywhere
+
+    class Wrap(TransformerMixin, BaseEstimator):
+        def __init__(self, kind=DecisionTreeRegressor, copy=True):
+            self.kind = kind
+            self.copy = copy
+
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return X
+
+    pipe = make_pipeline(Wrap(), StandardScaler()).fit([[0.0], [1.0]])
+    assert set_everywhere(pipe, "copy", False) == 2
+    assert pipe[0].copy is False and pipe[1].copy is False
+    assert pipe[0].kind is DecisionTreeRegressor
