@@ -512,6 +512,8 @@ def _usual_media_text(draw):
     return text
 
 
+# a mutated text such as "views=0None" draws Python's own warning before ast refuses it
+@pytest.mark.filterwarnings("ignore:invalid decimal literal:SyntaxWarning")
 @settings(max_examples=400, deadline=None)
 @given(_usual_media_text(), st.sampled_from(["full", "preview"]))
 def test_parse_media_fast_reading_agrees_with_the_ast_reading(text, size):
