@@ -646,10 +646,10 @@ def set_everywhere(estimator: Any, name: str, value: Any) -> int:
 
 
 def every_estimator(estimator: Any) -> Iterator[Any]:
-    """Every estimator instance inside ``estimator`` (itself included), each once: those in its
-    parameters and those in its fitted attributes (lists, tuples and dicts too), templates and
-    fitted copies alike. An estimator class given as a parameter is not one. Each is yielded
-    before its own attributes are walked, so a caller may ``set_params`` on it."""
+    """Every object with parameters inside ``estimator`` (itself included), each once: those
+    in its parameters and in its fitted attributes (lists, tuples and dicts too), templates
+    and fitted copies alike. An estimator class given as a parameter is not one. Each is
+    yielded before its own attributes are walked, so a caller may ``set_params`` on it."""
     seen: set[int] = set()
     todo = [estimator]
     while todo:
@@ -660,7 +660,7 @@ def every_estimator(estimator: Any) -> Iterator[Any]:
         if isinstance(obj, list | tuple | dict):
             items = list(obj.values()) if isinstance(obj, dict) else list(obj)
             todo.extend(reversed(items))
-        elif _is_estimator_object(obj) and hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
+        elif not isinstance(obj, type) and hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
             yield obj
             todo.extend(reversed(list(vars(obj).values())))  # parameters and fitted attributes
 
