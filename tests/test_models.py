@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 import torch
 from _tiny_distilbert import make_tiny_distilbert
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.tree import DecisionTreeRegressor
 
 from skbucket import _models
 from skbucket._models import (
@@ -1184,48 +1185,38 @@ def test_estimators_in_use_names_the_fitted_copies_as_get_params_names_the_templ
     assert dict(estimators_in_use(clone(search)))["estimator__ridge"].alpha == 1.0  # unfitted
 
 
+class _KindOf(TransformerMixin, BaseEstimator):
+    """A transformer whose parameter ``kind`` is an estimator class (get_params does not
+    recurse into a class, and walkers must not take it for an estimator)."""
+
+    def __init__(self, kind=DecisionTreeRegressor, copy=True):
+        self.kind = kind
+        self.copy = copy
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
 def test_estimators_in_use_skips_an_estimator_class_given_as_a_parameter():
-    from sklearn.base import TransformerMixin
     from sklearn.pipeline import make_pipeline
-    from sklearn.tree import DecisionTreeRegressor
 
     from skbucket._models import estimators_in_use
 
-    class Wrap(TransformerMixin, BaseEstimator):
-        def __init__(self, kind=DecisionTreeRegressor):
-            self.kind = kind
-
-        def fit(self, X, y=None):
-            return self
-
-        def transform(self, X):
-            return X
-
-    pipe = make_pipeline(Wrap())
-    assert [name for name, _ in estimators_in_use(pipe)] == ["", "wrap"]
+    pipe = make_pipeline(_KindOf())
+    assert [name for name, _ in estimators_in_use(pipe)] == ["", "_kindof"]
 
 
 def test_set_everywhere_skips_an_estimator_class_given_as_a_parameter():
     """It walked a class-valued parameter as an estimator and called get_params on the class."""
-    from sklearn.base import TransformerMixin
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.tree import DecisionTreeRegressor
 
     from skbucket._models import set_everywhere
 
-    class Wrap(TransformerMixin, BaseEstimator):
-        def __init__(self, kind=DecisionTreeRegressor, copy=True):
-            self.kind = kind
-            self.copy = copy
-
-        def fit(self, X, y=None):
-            return self
-
-        def transform(self, X):
-            return X
-
-    pipe = make_pipeline(Wrap(), StandardScaler()).fit([[0.0], [1.0]])
+    pipe = make_pipeline(_KindOf(), StandardScaler()).fit([[0.0], [1.0]])
     assert set_everywhere(pipe, "copy", False) == 2
     assert pipe[0].copy is False and pipe[1].copy is False
     assert pipe[0].kind is DecisionTreeRegressor
