@@ -521,7 +521,7 @@ def _keep_invalid_escapes(text: str) -> str:
 
         def fix(match, escapes=escapes, is_bytes="b" in prefix):
             char = match.group(1)
-            if char[:1] in "01234567" and char:
+            if char and char[0] in "01234567":
                 value = int(char, 8)
                 return match.group(0) if value <= 0o377 or is_bytes else f"\\u{value:04x}"
             return match.group(0) if char and char in escapes else "\\" + match.group(0)
