@@ -220,22 +220,37 @@ def _versions():
 
 
 def _config_text(estimator, config):
+    """The estimator's parameters, and for every fitted search on the way to the final step
+    (the estimator itself, or a Pipeline's last step, and so on down) the parameters it chose
+    and the whole model it refitted with them: that model, not the search's template, is the
+    one evaluated."""
     parts = []
     try:
         params = estimator.get_params(deep=False)
     except AttributeError:
         params = {}
     parts.append(f"{type(estimator).__name__}(\n" + _pformat_params(params) + ")")
+    node, path = estimator, []  # the way down: "step 'name'", "best_estimator_"
+    while True:
+        best = getattr(node, "best_estimator_", None)
+        if best is not None:
+            chose = pprint.pformat(getattr(node, "best_params_", None), width=90)
+            parts.append(
+                "".join(f"{label} > " for label in path)
+                + f"{type(node).__name__} chose best_params_ = {chose};\n"
+                "the metrics and plots are those of the model it refitted with them, "
+                "its best_estimator_:\n"
+                f"{type(best).__name__}(\n" + _pformat_params(best.get_params(deep=False)) + ")"
+            )
+            node = best
+            path.append("best_estimator_")
+            continue
+        steps = getattr(node, "steps", None)
+        if not (isinstance(steps, list) and steps):
+            break
+        name, node = steps[-1]
+        path.append(f"step {name!r}")
     _, final = _split_final(estimator)
-    shown = estimator  # a Pipeline's parameters hold its last step, and so on down
-    while isinstance(getattr(shown, "steps", None), list) and shown.steps:
-        shown = shown.steps[-1][1]
-    if final is not estimator and final is not shown:  # e.g. a search's best estimator
-        parts.append(
-            f"Final step {type(final).__name__}(\n"
-            + _pformat_params(final.get_params(deep=False))
-            + ")"
-        )
     for attr in ("models_used_", "text_model", "models_used"):
         for obj in (estimator, final):
             if hasattr(obj, attr):

@@ -240,6 +240,39 @@ def test_report_for_pipeline_and_date_column(data):
     assert "Final step" not in page and page.count("BucketedRegressor(") == 1
 
 
+def _config_section(page):
+    return html.unescape(page.split("<h2>Model configuration</h2>", 1)[1].split("</pre>", 1)[0])
+
+
+def test_report_of_a_search_shows_what_it_chose_and_the_model_it_refitted(data):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import PolynomialFeatures
+
+    X, y, _ = data
+    pipe = make_pipeline(
+        PolynomialFeatures(),
+        BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True),
+    )
+    grid = {
+        "polynomialfeatures__degree": [1, 3],
+        "bucketedregressor__classifier__max_depth": [2, 5],
+    }
+    search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    config = _config_section(render_report(search, X, y))
+    # the template's PolynomialFeatures() is shown, and then the degree the scored model has
+    chosen = search.best_params_["polynomialfeatures__degree"]
+    assert f"PolynomialFeatures(degree={chosen})" in config
+    assert f"GridSearchCV chose best_params_ = {search.best_params_}" in config.replace("\n", " ")
+
+    # a search as a pipeline's last step: said where it is
+    outer = make_pipeline(StandardScaler(), GridSearchCV(pipe, grid, cv=3)).fit(X, y)
+    config = _config_section(render_report(outer, X, y))
+    inner = outer[-1]
+    assert "step 'gridsearchcv' > GridSearchCV chose best_params_" in config
+    degree = inner.best_params_["polynomialfeatures__degree"]
+    assert f"PolynomialFeatures(degree={degree})" in config
+
+
 def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_path):
     X, y, dates = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
