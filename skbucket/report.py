@@ -22,6 +22,7 @@ import html
 import inspect
 import io
 import pprint
+import re
 import warnings
 
 import numpy as np
@@ -61,6 +62,22 @@ figure img { width: 100%; height: auto; display: block; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
 """
+
+
+# characters HTML does not allow in a document: C0 controls but tab, LF, FF and CR; DEL and the
+# C1 controls; the noncharacters U+FDD0-U+FDEF and U+xFFFE / U+xFFFF of every plane
+_UNWRITABLE = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+    )
+    + "]"
+)
+
+
+def _escaped(match):
+    """A character as a Python string literal writes it: ``\\x01``, ``\\ufffe``."""
+    return ascii(match.group())[1:-1]
 
 
 def _figure_to_data_uri(fig, dpi=90):
@@ -461,7 +478,9 @@ def render_report(
             raw = text.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:
             raw = text.encode("utf-8", "surrogatepass")
-        return html.escape(raw.decode("utf-8", "replace"))
+        # control characters (but tab and line breaks) and noncharacters are parse errors in
+        # HTML: written as Python writes them in a repr ("\x01"), so the page stays valid
+        return html.escape(_UNWRITABLE.sub(_escaped, raw.decode("utf-8", "replace")))
 
     bucket_source = (
         "the routing classifier's buckets (predict_bucket)"
@@ -495,7 +514,7 @@ def render_report(
 </head>
 <body>
 <h1>{esc(title)}</h1>
-<p class="note">Generated {esc(generated)} on {n_rows} rows.
+<p class="note">Generated {esc(generated)} on {n_rows:,} row{"s" * (n_rows != 1)}.
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
 <div class="table-wrap"><table>

@@ -226,6 +226,23 @@ def test_report_with_an_undecodable_file_name_and_exact_custom_edges(data, tmp_p
     assert "Bucket edges (upper, inclusive): 10, 2500.125, 1000000, 1000001." in page
 
 
+def test_report_writes_control_characters_visibly_and_counts_rows_as_the_table_does(data, model):
+    # a data file's name is the CLI's title: its control characters and noncharacters made the
+    # page invalid HTML ("invalid-codepoint"); they are written as a repr writes them
+    X, y, _ = data
+    page = render_report(model, X, y, title="ctl\x01name \x1b\x00\x7f\x85\ufffe\U0001ffff.csv")
+    bad = [c for c in page if (ord(c) < 32 and c not in "\t\n\r\x0c") or 0x7F <= ord(c) <= 0x9F]
+    bad += [c for c in page if 0xFDD0 <= ord(c) <= 0xFDEF or ord(c) & 0xFFFE == 0xFFFE]
+    assert bad == []
+    assert "<h1>ctl\\x01name \\x1b\\x00\\x7f\\x85\\ufffe\\U0001ffff.csv</h1>" in page
+    assert "tab\tand\nline" in render_report(model, X, y, title="tab\tand\nline")
+    # the row count as the metrics table writes n_samples (thousands separated), and one row
+    big = np.tile(X, (6, 1))
+    page = render_report(model, big, np.tile(y, 6))
+    assert "on 1,200 rows." in page
+    assert "on 1 row." in render_report(model, X[:1], y[:1])
+
+
 def test_report_for_pipeline_and_date_column(data):
     X, y, dates = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
