@@ -1034,6 +1034,9 @@ def cmd_report(args) -> int:
     group_column = _group_column(args, X)
     say(f"evaluating {len(X):,} posts for the report")
     config = {"model file": str(args.model)}
+    if args.dayfirst is not None:  # the parameters below show it: not what the file holds
+        flag = "--dayfirst" if args.dayfirst else "--no-dayfirst"
+        config["dates read with"] = f"{flag} (command line; the model file is unchanged)"
     with contextlib.suppress(ValueError):  # not a seed pipeline: its configuration says it
         config = {"models used": models_used(model), **config}
     write_report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib.resources
 import json
 import pickle
@@ -595,6 +596,13 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     iso = workdir / "iso.csv"
     frame.to_csv(iso, index=False)
     assert run(["evaluate", model_file, iso, "-q"], capsys)[1] == out
+    # the report's configuration shows dayfirst=True: it says that came from the command line
+    page = workdir / "dm.html"
+    code, _, err = run(["report", model_file, data, "-o", page, "-q", "--dayfirst"], capsys)
+    assert code == 0, err
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert "dayfirst=True" in text
+    assert "'dates read with': '--dayfirst (command line; the model file is unchanged)'" in text
     # fit is told where its setting lives
     code, _, err = run(["fit", data, "--model", workdir / "dm.joblib", "--config", config], capsys)
     assert code == 1 and err.rstrip().endswith('(here: "dayfirst": true in the --config file)')
