@@ -46,7 +46,10 @@ from skbucket.metrics import (
 
 __all__ = ["render_report", "write_report"]
 
-_CSS = """
+# the width in which the report's figures are shown, two to a row
+_FIGURE_WIDTH = 520
+_CSS = (
+    """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
        background: #fff; }
 h1 { border-bottom: 2px solid #4477aa; padding-bottom: .2em; }
@@ -56,12 +59,17 @@ td.num { text-align: right; font-family: monospace; }
 h1 { overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; }
 .figs { display: flex; flex-wrap: wrap; gap: 1em; }
-figure { margin: 0; border: 1px solid #ddd; padding: .5em; width: 520px; max-width: 100%;
+figure { margin: 0; border: 1px solid #ddd; padding: .5em; width: """
+    + f"{_FIGURE_WIDTH}px"
+    + """; max-width: 100%;
          box-sizing: border-box; }
 figure img { width: 100%; height: auto; display: block; }
+figure.wide { width: auto; }
+figure.wide img { width: auto; max-width: 100%; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
 """
+)
 
 
 # characters HTML does not allow in a document: C0 controls but tab, LF, FF and CR; DEL and the
@@ -224,6 +232,20 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 continue
             out.append((title, _figure_to_data_uri(fig), None))
     return out
+
+
+def _figure_html(caption, uri):
+    """A ``<figure>`` for the PNG ``uri``, its pixel size written on the ``<img>``. An image
+    drawn larger than the usual figure (a confusion matrix of many buckets) is shown at its own
+    size (at most the page's width), not shrunk into the usual box, which made its cell values
+    too small to read."""
+    head = base64.b64decode(uri.split(",", 1)[1][:32])  # PNG signature + IHDR: width, height
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    wide = ' class="wide"' if width > _FIGURE_WIDTH + 40 else ""
+    return (
+        f'<figure{wide}><img src="{uri}" width="{width}" height="{height}" alt="{caption}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
 
 
 def _versions():
@@ -494,7 +516,7 @@ def render_report(
         for k in METRIC_NAMES
     )
     figs = "\n".join(
-        f'<figure><img src="{uri}" alt="{esc(t)}"><figcaption>{esc(t)}</figcaption></figure>'
+        _figure_html(esc(t), uri)
         if uri is not None
         else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
         for t, uri, note in figures

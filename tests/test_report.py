@@ -378,6 +378,11 @@ window.addEventListener("load", function () {
   }
   document.body.setAttribute("data-loaded", ok + "/" + imgs.length);
   document.body.setAttribute("data-text-length", String(document.body.innerText.trim().length));
+  var scale = 1;  // the smallest shown width / drawn width of an image
+  for (var j = 0; j < imgs.length; j++) {
+    scale = Math.min(scale, imgs[j].clientWidth / imgs[j].naturalWidth);
+  }
+  document.body.setAttribute("data-min-scale", scale.toFixed(3));
 });
 </script>"""
 
@@ -533,3 +538,32 @@ def test_configuration_keeps_explicit_none_odd_containers_and_own_reprs():
 
     text = _config_text(make_pipeline(WithOpts(opts=Opts(3, 4), inner=Own(alpha=2.0))), {})
     assert "Opts(a=3, b=4)" in text and "Own(alpha=2.0)" in text
+
+
+def test_report_shows_a_matrix_of_many_buckets_at_its_own_size(data, tmp_path):
+    """Twelve buckets: the confusion matrices are drawn larger, but the page shrank them into
+    the usual 520 px box (x0.75), their cell values about 5 px high."""
+    binary = _chromium()
+    X, y, _ = data
+    twelve = (1, 3, 10, 30, 60, 100, 200, 400, 800, 1500, 3000)
+    est = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=4, random_state=0), Ridge(), bins=twelve, clip=True
+    ).fit(X, y)
+    page = render_report(est, X, y)
+    assert page.count('<figure class="wide">') == 4  # the four confusion matrices
+    harness = tmp_path / "harness.html"
+    harness.write_text(page.replace("</body>", _CHECK_SCRIPT + "</body>"), encoding="utf-8")
+    out = _run_chromium(
+        binary,
+        tmp_path,
+        "--window-size=1200,1600",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        harness.as_uri(),
+    )
+    body = re.search(r"<body[^>]*>", out.stdout)
+    assert body is not None, out.stderr[-2000:]
+    assert re.search(r'data-loaded="(\d+)/\1"', body.group(0)), body.group(0)
+    # every image at its drawn size: the others fit their box (532 px drawn, ~502 shown)
+    scale = float(re.search(r'data-min-scale="([\d.]+)"', body.group(0)).group(1))
+    assert scale > 0.9
