@@ -95,7 +95,8 @@ def _figure_to_data_uri(fig, dpi=90):
 
 
 def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_proba):
-    """Draw every display that applies; return ``[(title, data_uri or None, note or None)]``.
+    """Draw every display that applies; return ``[(title, data_uri or None, note or None)]``
+    (a drawn figure's note says what it leaves out).
 
     The error-over-time plot drawn from ``X[date_column]`` is left out, with a note and a
     warning, when the column holds no date it can use (e.g. every date missing): the dates are
@@ -205,7 +206,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
             grow = max(0, n_buckets - 7) if "matrix" in title else 0  # room for many buckets
             fig = Figure(figsize=(6.4 + 0.45 * grow, 4.8 + 0.35 * grow))
             try:
-                draw(fig.subplots())
+                shown = draw(fig.subplots())
             except plotting.PlotInputError as exc:
                 if title != optional:
                     raise
@@ -230,11 +231,13 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 )
                 out.append((title, None, note))
                 continue
-            out.append((title, _figure_to_data_uri(fig), None))
+            undated = getattr(shown, "n_undated", 0)  # said in the image: in the text too
+            note = f"{undated:,} row{'s' * (undated != 1)} without a readable date left out."
+            out.append((title, _figure_to_data_uri(fig), note if undated else None))
     return out
 
 
-def _figure_html(caption, uri):
+def _figure_html(caption, uri, note=None):
     """A ``<figure>`` for the PNG ``uri``, its pixel size written on the ``<img>``. An image
     drawn larger than the usual figure (a confusion matrix of many buckets) is shown at its own
     size (at most the page's width), not shrunk into the usual box, which made its cell values
@@ -244,7 +247,8 @@ def _figure_html(caption, uri):
     wide = ' class="wide"' if width > _FIGURE_WIDTH + 40 else ""
     return (
         f'<figure{wide}><img src="{uri}" width="{width}" height="{height}" alt="{caption}">'
-        f"<figcaption>{caption}</figcaption></figure>"
+        + (f'<p class="note">{note}</p>' if note else "")
+        + f"<figcaption>{caption}</figcaption></figure>"
     )
 
 
@@ -516,7 +520,7 @@ def render_report(
         for k in METRIC_NAMES
     )
     figs = "\n".join(
-        _figure_html(esc(t), uri)
+        _figure_html(esc(t), uri, note and esc(note))
         if uri is not None
         else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
         for t, uri, note in figures

@@ -304,6 +304,13 @@ def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_
     assert len(_images(page)) == 7  # every other plot
     assert "Not drawn: column &#x27;date&#x27;: none of the 200 dates" in page
     assert page.count("<figcaption>Error over time") == 1
+    # some dates unreadable: drawn, and the rows left out are said in the page's text (they
+    # were written only inside the image)
+    some = frame.assign(date=[None] * 19 + list(frame["date"][19:]))
+    page = render_report(pipe, some, y)
+    assert len(_images(page)) == 8
+    note = '<p class="note">19 rows without a readable date left out.</p><figcaption>Error over'
+    assert note in page and page.count("without a readable date") == 1
     # day/month-mixed dates: the note names the column once, and the model's setting as
     # the remedy (the report has no dayfirst of its own)
     mixed = frame.assign(date=["13/04/2021", "03/04/2021"] * 100)
