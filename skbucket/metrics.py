@@ -310,36 +310,50 @@ def evaluate(y_true, y_pred, *, bucket_pred=None, bins=None):
     """
     y_true, y_pred = _check_likes(y_true, y_pred)
     edges = _resolve_bins(bins)
-    n_buckets = len(edges) + 1
     y_pred_clipped = _clip_negative(y_pred)
-    log_true = np.log1p(y_true)
-    log_pred = np.log1p(y_pred_clipped)
+    if bucket_pred is not None:
+        bucket_pred = _check_buckets(bucket_pred, y_true.shape[0], len(edges) + 1)
+    return _scores(y_true, y_pred, y_pred_clipped, bucket_pred, edges)
 
-    bucket_true = np.asarray(assign_buckets(y_true, edges))
-    if bucket_pred is None:
-        bucket_pred = np.asarray(assign_buckets(y_pred_clipped, edges))
-    else:
-        bucket_pred = _check_buckets(bucket_pred, y_true.shape[0], n_buckets)
 
+def _scores(y_true, y_pred, y_pred_clipped, bucket_pred, edges, names=METRIC_NAMES):
+    """The metrics ``names`` of :func:`evaluate`'s checked input (``y_pred_clipped``: negative
+    predictions as 0; ``bucket_pred`` checked, or None for the buckets of the predicted likes),
+    each computed only when asked for: the error-over-time plot asks for one metric per period.
+    """
     n = y_true.shape[0]
     # R² is undefined for one row or a constant truth (no variance to explain): NaN for both.
     # scikit-learn's own constant check misses log1p of a constant: the mean of equal floats
     # can differ from them by rounding, which gave r2_log1p = -1e29 beside r2 = 0.
     defined = n > 1 and not np.all(y_true == y_true[0])
-    r2 = float(r2_score(y_true, y_pred)) if defined else float("nan")
-    r2_log = float(r2_score(log_true, log_pred)) if defined else float("nan")
-    return {
-        "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))),
-        "rmse_log1p": float(np.sqrt(mean_squared_error(log_true, log_pred))),
-        "mae_log1p": float(mean_absolute_error(log_true, log_pred)),
-        "r2": r2,
-        "r2_log1p": r2_log,
-        "bucket_accuracy": float(accuracy_score(bucket_true, bucket_pred)),
-        "bucket_macro_f1": float(
-            f1_score(bucket_true, bucket_pred, average="macro", zero_division=0)
-        ),
-        "n_samples": int(n),
+    made = {}
+
+    def logs():
+        if "logs" not in made:
+            made["logs"] = np.log1p(y_true), np.log1p(y_pred_clipped)
+        return made["logs"]
+
+    def buckets():
+        if "buckets" not in made:
+            true = np.asarray(assign_buckets(y_true, edges))
+            pred = bucket_pred
+            if pred is None:
+                pred = np.asarray(assign_buckets(y_pred_clipped, edges))
+            made["buckets"] = true, pred
+        return made["buckets"]
+
+    nan = float("nan")
+    compute = {
+        "rmse": lambda: float(np.sqrt(mean_squared_error(y_true, y_pred))),
+        "rmse_log1p": lambda: float(np.sqrt(mean_squared_error(*logs()))),
+        "mae_log1p": lambda: float(mean_absolute_error(*logs())),
+        "r2": lambda: float(r2_score(y_true, y_pred)) if defined else nan,
+        "r2_log1p": lambda: float(r2_score(*logs())) if defined else nan,
+        "bucket_accuracy": lambda: float(accuracy_score(*buckets())),
+        "bucket_macro_f1": lambda: float(f1_score(*buckets(), average="macro", zero_division=0)),
+        "n_samples": lambda: int(n),
     }
+    return {name: compute[name]() for name in names}
 
 
 #: The metrics :func:`bootstrap_intervals` gives intervals for (means over rows, so a resample

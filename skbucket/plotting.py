@@ -31,7 +31,6 @@ from a :class:`matplotlib.figure.Figure` to avoid pyplot altogether (as
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
@@ -46,9 +45,9 @@ from skbucket.metrics import (
     _predict_once,
     _resolve_bins,
     _router_has_proba,
+    _scores,
     _split_final,
     bucket_labels,
-    evaluate,
     final_bins,
     predict_bucket,
     predict_bucket_proba,
@@ -1213,14 +1212,19 @@ class ErrorOverTimeDisplay:
         rows = np.argsort(codes, kind="stable")
         edges = np.searchsorted(codes[rows], np.arange(len(order) + 1))
         values, counts = [], []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            for start, stop in zip(edges[:-1], edges[1:]):
-                take = rows[start:stop]
-                buckets = None if bucket_pred is None else bucket_pred[take]
-                scores = evaluate(y_true[take], y_pred[take], bucket_pred=buckets, bins=bins)
-                values.append(scores[metric])
-                counts.append(int(stop - start))
+        # the input is checked (and the clipping said) once above: each period computes only
+        # its one metric, as evaluate() would (evaluate in full cost ~5 ms a period: 10 s for
+        # 15k posts over 1,712 days)
+        bin_edges = _resolve_bins(bins)
+        clipped = _clip_negative(y_pred, warn=False)
+        for start, stop in zip(edges[:-1], edges[1:]):
+            take = rows[start:stop]
+            buckets = None if bucket_pred is None else bucket_pred[take]
+            scores = _scores(
+                y_true[take], y_pred[take], clipped[take], buckets, bin_edges, names=(metric,)
+            )
+            values.append(scores[metric])
+            counts.append(int(stop - start))
         disp = cls(
             periods=order,
             values=np.array(values),

@@ -358,6 +358,35 @@ def test_calibration_rejects_bad_probabilities():
 
 
 # ----------------------------------------------------------------- error over time
+@pytest.mark.filterwarnings("ignore:.*predicted like counts are negative")
+@pytest.mark.parametrize("routed", [False, True])
+def test_error_over_time_scores_each_period_as_evaluate_does(routed):
+    """Each period computes only the metric drawn: every metric equals evaluate() on the
+    period's rows (negative predictions, one-row and constant periods, routed buckets)."""
+    from skbucket.metrics import METRIC_NAMES, evaluate
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y_true = np.round(np.expm1(rng.uniform(0, 9, n)))
+    y_pred = y_true * rng.uniform(0.2, 4, n) - rng.uniform(0, 30, n)
+    y_true[:5] = 7.0  # a constant period: R² undefined (NaN) there
+    days = np.r_[[0] * 5, [9], rng.integers(20, 60, n - 6)]  # and a period of one row
+    dates = pd.Timestamp("2021-03-01") + pd.to_timedelta(days, unit="D")
+    buckets = rng.integers(0, 7, n) if routed else None
+    for metric in METRIC_NAMES[:-1]:
+        disp = ErrorOverTimeDisplay.from_predictions(
+            y_true, y_pred, dates, freq="D", metric=metric, bucket_pred=buckets, ax=_ax()
+        )
+        expected = []
+        for period in disp.periods:
+            rows = np.asarray(dates.to_period("D") == period)
+            picked = None if buckets is None else buckets[rows]
+            expected.append(evaluate(y_true[rows], y_pred[rows], bucket_pred=picked)[metric])
+        np.testing.assert_array_equal(disp.values, expected, err_msg=metric)
+        # the constant period and the one-row period: R² is NaN there, the others are not
+        assert np.isnan(disp.values[:2]).tolist() == [metric.startswith("r2")] * 2
+
+
 def test_error_over_time_by_hand():
     y_true = np.array([1, 10, 100, 1000.0])
     y_pred = np.array([1, 20, 50, 1000.0])
