@@ -150,10 +150,19 @@ def _is_device_spec(device: Any) -> bool:
     return isinstance(device, str) and _DEVICE_SPEC.fullmatch(device) is not None
 
 
+#: Held through every seeded block: torch has one random generator per process (per device),
+#: so two seeded fits in threads at once drew from each other's streams.
+_SEEDED_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def seeded(device, seed: int) -> Iterator[None]:
     """Seed torch's generators for work on ``device`` (a :class:`torch.device`), leaving every
     generator as it was afterwards.
+
+    Blocks in threads of one process take turns (a process-wide lock): torch's generators are
+    shared by every thread, so seeded fits running at once (a threaded search, a Dask worker
+    with several threads) drew from each other's seeds and lost their reproducibility.
 
     Only the CPU generator and ``device``'s own are seeded, inside a forked state:
     ``torch.manual_seed`` would also seed every other accelerator (all CUDA devices, MPS),
@@ -176,22 +185,23 @@ def seeded(device, seed: int) -> Iterator[None]:
     """
     torch = import_model_library("torch")
 
-    cuda = []
-    if device.type == "cuda":
-        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
-    mps_state = torch.mps.get_rng_state() if device.type == "mps" else None
-    with torch.random.fork_rng(devices=cuda):
-        try:
-            torch.random.default_generator.manual_seed(seed)
-            for index in cuda:
-                with torch.cuda.device(index):
-                    torch.cuda.manual_seed(seed)
-            if mps_state is not None:
-                torch.mps.manual_seed(seed)
-            yield
-        finally:
-            if mps_state is not None:
-                torch.mps.set_rng_state(mps_state)
+    with _SEEDED_LOCK:
+        cuda = []
+        if device.type == "cuda":
+            cuda = [device.index if device.index is not None else torch.cuda.current_device()]
+        mps_state = torch.mps.get_rng_state() if device.type == "mps" else None
+        with torch.random.fork_rng(devices=cuda):
+            try:
+                torch.random.default_generator.manual_seed(seed)
+                for index in cuda:
+                    with torch.cuda.device(index):
+                        torch.cuda.manual_seed(seed)
+                if mps_state is not None:
+                    torch.mps.manual_seed(seed)
+                yield
+            finally:
+                if mps_state is not None:
+                    torch.mps.set_rng_state(mps_state)
 
 
 def resolve_device(device: Any = "auto"):

@@ -746,3 +746,23 @@ def test_max_length_set_after_fit_is_not_served_from_the_logits_cache(fitted):
     clf.set_params(max_length=8)
     a, b = clf.predict_proba(texts)
     np.testing.assert_array_equal(a, b)  # both cut to the same 8 tokens
+
+
+def test_fits_in_threads_give_the_fits_of_one_thread(tiny):
+    """torch has one random generator per process: fits running in threads at once (a
+    threaded search, a Dask worker with several threads) drew their dropout and head
+    initialisation from each other's seeds, and the seeded results changed run to run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = toy(40)
+    folds = [np.setdiff1d(np.arange(40), np.arange(k, 40, 4)) for k in range(4)]
+
+    def fit(rows):
+        clf = make(tiny, epochs=3, random_state=0)
+        return clf.fit([X[i] for i in rows], y[rows]).predict_proba(X)
+
+    alone = [fit(rows) for rows in folds]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(fit, folds))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
