@@ -95,8 +95,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     early_stopping : bool, default=True
         Stop when the weighted validation loss has not improved for
         ``n_iter_no_change`` epochs in a row, and restore the weights of the best epoch.
-        With fewer than two rows per side the hold-out is impossible; training then
-        uses all rows without early stopping (``history_`` shows NaN validation scores).
+        With ``epochs=1`` there is nothing to stop or restore, and with fewer than two rows
+        per side the hold-out is impossible: training then uses all rows without early
+        stopping (``history_`` shows NaN validation scores).
     n_iter_no_change : int, default=2
         Patience of early stopping, in epochs.
     warm_start : bool, default=False
@@ -543,7 +544,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         """Indices of the training rows and of the hold-out rows (or None)."""
         n = len(y)
         everything = np.arange(n)
-        if not self.early_stopping:
+        if not self.early_stopping or self.epochs < 2:  # one epoch: nothing to stop or restore
             return everything, None
         n_val = math.ceil(self.validation_fraction * n)
         if n_val < 2 or n - n_val < 2:

@@ -389,10 +389,7 @@ def make_seed_pipeline(
             )
     text_router = DistilBertClassifier(
         model=text_model,
-        epochs=epochs,
-        # one epoch has nothing to stop or restore: the hold-out would only take 10% of the
-        # rows from the fine-tuning
-        early_stopping=not (isinstance(epochs, numbers.Integral) and epochs < 2),
+        epochs=epochs,  # with one epoch, no early-stopping hold-out: every row trains
         batch_size=batch_size,
         learning_rate=learning_rate,
         max_length=max_length,

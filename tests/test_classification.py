@@ -313,13 +313,14 @@ def test_a_half_precision_checkpoint_is_fine_tuned_in_float32(tiny, tmp_path, dt
 
 def test_early_stopping_keeps_the_best_epoch(tiny):
     X, y = toy(40)
-    params = dict(learning_rate=0.05, early_stopping=True, validation_fraction=0.25)
+    # best at epoch 2: a one-epoch run has no hold-out, so it could not stand for epoch 1
+    params = dict(learning_rate=0.025, early_stopping=True, validation_fraction=0.25)
     clf = make(tiny, epochs=8, n_iter_no_change=1, **params).fit(X, y)
     val = [h["val_loss"] for h in clf.history_]
     assert all(np.isfinite(val)) and all(0 <= h["val_accuracy"] <= 1 for h in clf.history_)
     assert clf.best_epoch_ == int(np.argmin(val)) + 1
     assert clf.n_iter_ == min(8, clf.best_epoch_ + 1)
-    assert clf.best_epoch_ < clf.n_iter_, "this setting is meant to overshoot and stop"
+    assert 1 < clf.best_epoch_ < clf.n_iter_, "this setting is meant to overshoot and stop"
     # constant learning rate + same seed: the first epochs are the same, so the restored
     # weights are those of a run that trained exactly best_epoch_ epochs
     short = make(tiny, epochs=clf.best_epoch_, n_iter_no_change=1, **params).fit(X, y)
@@ -335,19 +336,29 @@ def test_keyboard_interrupt_keeps_best_finished_epoch(tiny, monkeypatch):
     # a Ctrl-C stand-in at the 5th, i.e. in the middle of the 2nd epoch
     real, calls = _models.pad_encoded, []
 
-    def interrupting(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
+    def interrupting_at(call):
+        def interrupting(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == call:
+                raise KeyboardInterrupt
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(_models, "pad_encoded", interrupting)
+        return interrupting
+
+    monkeypatch.setattr(_models, "pad_encoded", interrupting_at(5))
     with pytest.warns(RuntimeWarning, match="interrupted by the user after 1 complete epoch"):
         clf = make(tiny, **params).fit(X, y)
     monkeypatch.setattr(_models, "pad_encoded", real)
     assert clf.n_iter_ == 1 and clf.best_epoch_ == 1
-    one_epoch = make(tiny, **{**params, "epochs": 1}).fit(X, y)
-    np.testing.assert_allclose(clf.predict_proba(X), one_epoch.predict_proba(X), atol=1e-6)
+    # the weights at the end of epoch 1, as a run stopped before epoch 2's first step has them
+    # (a one-epoch run trains without the hold-out, on other rows)
+    calls.clear()
+    monkeypatch.setattr(_models, "pad_encoded", interrupting_at(4))
+    with pytest.warns(RuntimeWarning, match="interrupted by the user after 1 complete epoch"):
+        at_epoch_end = make(tiny, **params).fit(X, y)
+    monkeypatch.setattr(_models, "pad_encoded", real)
+    assert len(calls) == 4
+    np.testing.assert_allclose(clf.predict_proba(X), at_epoch_end.predict_proba(X), atol=1e-6)
 
 
 def test_an_interrupt_while_a_new_best_is_copied_keeps_the_old_best_under_its_epoch(
@@ -386,8 +397,8 @@ def test_an_interrupt_while_a_new_best_is_copied_keeps_the_old_best_under_its_ep
     monkeypatch.setattr(torch.nn.Module, "state_dict", real)
     assert len(calls) == 2 and clf.n_iter_ == 2 and clf.best_epoch_ == 1
     assert clf.history_[1]["val_loss"] < clf.history_[0]["val_loss"]  # epoch 2 was better
-    one_epoch = make(tiny, **{**params, "epochs": 1}).fit(X, y)
-    np.testing.assert_allclose(clf.predict_proba(X), one_epoch.predict_proba(X), atol=1e-6)
+    # epoch 1's weights: those the first run kept (a one-epoch run has no hold-out)
+    np.testing.assert_allclose(clf.predict_proba(X), first.predict_proba(X), atol=1e-6)
 
 
 def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
@@ -409,12 +420,22 @@ def test_too_few_rows_for_holdout_trains_on_everything(tiny):
     assert all(np.isnan(h["val_loss"]) for h in clf.history_) and clf.n_iter_ == 2
 
 
+def test_one_epoch_trains_on_every_row_without_a_hold_out(tiny):
+    # one epoch has nothing to stop or restore: the hold-out only took 10% of the rows (a
+    # search over epochs trained its epochs=1 candidates on 90%)
+    X, y = toy(40)
+    held = make(tiny, epochs=1, early_stopping=True).fit(X, y)
+    plain = make(tiny, epochs=1, early_stopping=False).fit(X, y)
+    assert np.isnan(held.history_[0]["val_loss"]) and held.best_epoch_ == 1
+    np.testing.assert_array_equal(held.predict_proba(X), plain.predict_proba(X))
+
+
 def test_hold_out_larger_than_the_training_side_splits_without_stratifying(tiny):
     # 3 classes, 12 rows, 80% held out: 10 hold-out rows, 2 training rows, too few for a row
     # of every class, so a stratified split is impossible (train_test_split refuses it); the
     # split is drawn without stratifying, as documented
     X, y = toy(12, labels=("neg", "pos", "meh"))
-    clf = make(tiny, epochs=1, early_stopping=True, validation_fraction=0.8).fit(X, y)
+    clf = make(tiny, epochs=2, early_stopping=True, validation_fraction=0.8).fit(X, y)
     assert not np.isnan(clf.history_[0]["val_loss"])
     assert list(clf.classes_) == ["meh", "neg", "pos"]
 
