@@ -398,6 +398,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         X, y_enc, seed = self._fit(X, y)
         out = self._transform_fixed(X)
         if self.category_columns_:
+            if len(X) < self.cv:  # KFold's own error names neither the step nor its setting
+                raise ValueError(
+                    f"{type(self).__name__}(cv={self.cv}) cross-fits its encodings of "
+                    f"{self.category_columns_} in {self.cv} folds and needs at least {self.cv} "
+                    f"posts to fit; got {len(X)}. Pass more posts or lower cv (at least 2)."
+                )
             cats = self._categories(X)
             # the same folds for the target and the count encodings
             fold_seed = seed if self.shuffle else None  # KFold refuses a seed it cannot use

@@ -214,6 +214,17 @@ def test_a_date_relative_to_the_clock_is_refused_like_text_that_is_no_date(value
         pf.set_params(invalid_dates="raise").fit_transform(X)
 
 
+def test_fewer_posts_than_folds_names_the_step_and_its_cv():
+    # KFold's own error ("n_splits=5 greater than the number of samples") named neither the
+    # step nor the setting to change (a halving search reaches a few training rows)
+    X, y = _posts(4)
+    with pytest.raises(ValueError, match=r"PostFeatures\(cv=5\) cross-fits .* at least 5 posts"):
+        PostFeatures().fit_transform(X, y)
+    assert PostFeatures(cv=4).fit_transform(X, y).shape[0] == 4
+    # no encodings to cross-fit: any number of rows
+    assert PostFeatures(category_columns=()).fit_transform(X[:1], y[:1]).shape[0] == 1
+
+
 def test_fit_transform_refuses_sample_weight_as_fit_does():
     X = pd.DataFrame({"username": ["a", "b"] * 4, "date": ["2020-01-01"] * 8})
     pf = PostFeatures(text_columns=(), media_column=None, category_columns=["username"], cv=2)
