@@ -17,7 +17,7 @@ Recipe for an estimator
 
     from sklearn.base import BaseEstimator, TransformerMixin
     from skbucket import _models
-    from skbucket.cache import hash_key, open_cache
+    from skbucket.cache import hash_key, open_cache, prefixed_hash_key
 
     class MyEncoder(_models.TransformersEstimatorMixin, TransformerMixin, BaseEstimator):
         def __init__(self, model="distilbert-base-uncased", batch_size=32, max_length=512,
@@ -44,7 +44,7 @@ Recipe for an estimator
                 texts, run, batch_size=self.batch_size, prepare=encode,
                 sort_key=lambda f: len(f["input_ids"]),            # exact token count
                 group_key=lambda f: _models.padded_length(f, self.max_length),
-                cache=open_cache(self.cache), key_fn=lambda t: hash_key(prefix, t),
+                cache=open_cache(self.cache), key_fn=prefixed_hash_key(prefix),
                 progress=self.progress, desc=type(self).__name__)
             return np.stack(rows)
 

@@ -43,7 +43,7 @@ from ._fitted import validate_params_in_use
 from ._frames import plain
 from ._warn import user_stacklevel
 from .bucketed import _is_float
-from .cache import hash_key, open_cache
+from .cache import hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertClassifier", "TrainingInterruptedWarning"]
 
@@ -586,7 +586,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             prepare=lambda todo: _models.encode_texts(tokenizer, todo, max_length=self.max_length),
             sort_key=lambda features: len(features["input_ids"]),
             cache=open_cache(cache),
-            key_fn=lambda text: hash_key(prefix, text),  # also de-duplicates equal texts
+            key_fn=prefixed_hash_key(prefix),  # also de-duplicates equal texts
             progress=self.progress if progress is None else progress,
             desc=f"{type(self).__name__} predict",
         )

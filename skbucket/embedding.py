@@ -33,7 +33,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 from . import _models
 from ._fitted import refit, validate_params_in_use
 from ._warn import user_stacklevel
-from .cache import hash_key, open_cache
+from .cache import hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
 
@@ -538,7 +538,7 @@ class DistilBertEmbedder(
             else _models.dtype_key(self.dtype, self.device),
             self.backend,
         )
-        return lambda text: hash_key(prefix, text)
+        return prefixed_hash_key(prefix)
 
     def _embed_batch(self, features, tokenizer, model, device):
         """Pooled vectors of one batch of pre-tokenised texts (see ``encode_texts``)."""

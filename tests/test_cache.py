@@ -23,6 +23,7 @@ from skbucket.cache import (
     TieredCache,
     hash_key,
     open_cache,
+    prefixed_hash_key,
     process_memory_cache,
 )
 
@@ -59,6 +60,26 @@ def test_hash_key_distinguishes_types_and_boundaries(left, right):
 def test_hash_key_dict_order_does_not_matter():
     assert hash_key({"a": 1, "b": [2, 3]}) == hash_key({"b": [2, 3], "a": 1})
     assert hash_key({"a": 1}) != hash_key({"a": 2})
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("prefix", [hash_key("model", 128), "", ("m", 1, None), {"a": [1.5]}])
+def test_prefixed_hash_key_is_hash_key_with_the_prefix(prefix):
+    # the keys of every cache written before it: equal, so no cached result is lost
+    key = prefixed_hash_key(prefix)
+    parts = [
+        "some text", "", "é\u0301 ✨", "lone \ud83d", "x" * 100_000, _Text("sub"),
+        b"bytes", 3, -2**70, 0.1, float("nan"), None, True, np.arange(3.0), ("a", 1),
+        {"k": "v"}, [],
+    ]  # fmt: skip
+    for part in parts:
+        assert key(part) == hash_key(prefix, part), part
+    assert key("a") != key("b") and prefixed_hash_key("other")("a") != key("a")
+    with pytest.raises(CacheError, match="cannot hash"):
+        key(object())
 
 
 def test_hash_key_rejects_unknown_types():
