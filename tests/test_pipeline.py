@@ -307,6 +307,20 @@ def test_captioner_only_captions_rows_without_a_caption(tiny, posts, tmp_path):
     assert models_used(pipe)["captioner"] == blip2
     prompts = pipe[:-1].transform(X)["prompt"]
     assert "given caption 5" in prompts.iloc[8]
+    # a pipeline whose captioner has run is saved by skbucket.io (its errors_ DataFrame, which
+    # skops cannot write, made every such save fail) and predicts the same once loaded
+    from skbucket import io as skio
+
+    path = skio.save(pipe, tmp_path / "captioned.skbucket")
+    untrusted = skio.get_untrusted_types(path)
+    doc = skio.__doc__.split("Types to trust for", 1)[1].split(":func:`get_untrusted_types`")[0]
+    documented = set(re.findall(r"``([a-z_]+(?:\.[A-Za-z_0-9]+)+)``", doc))
+    assert set(untrusted) <= documented, set(untrusted) - documented
+    loaded = skio.load(path, trusted=untrusted)
+    assert not hasattr(loaded.named_steps["caption"], "errors_")  # a record of a call only
+    process_memory_cache().clear()
+    np.testing.assert_allclose(loaded.predict(X), pipe.predict(X), rtol=1e-6)
+    assert loaded.named_steps["caption"].errors_.empty
 
 
 def test_media_only_posts_use_the_caption(tiny):
