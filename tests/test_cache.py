@@ -118,6 +118,26 @@ def test_memory_cache_lru_by_items_and_bytes():
     assert len(mem) == 2 and "4" in mem and "3" in mem
 
 
+@pytest.mark.parametrize("text", ["a short caption of a photo {}", "日本語のキャプション {}"])
+def test_memory_cache_max_bytes_bounds_what_it_holds_in_memory(text):
+    # short texts were counted as their length plus 64 and keys as nothing: a cache of
+    # captions held about three times its max_bytes (measured, as here, with tracemalloc)
+    import tracemalloc
+
+    limit = 2 * 2**20
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        mem = MemoryCache(max_items=None, max_bytes=limit)
+        for i in range(60_000):
+            mem.set_many({hash_key(i): text.format(i)})
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(mem) < 60_000  # the limit was reached
+    assert 0.75 * limit < held < 1.25 * limit, held / limit
+
+
 def test_memory_cache_rejects_uncacheable_values():
     mem = MemoryCache()
     with pytest.raises(CacheError, match="cannot cache"):
