@@ -1535,7 +1535,7 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
 #: of one, up to ~1e-7 in a logit and ~2e-8 in a probability (measured on MiniLM), and
 #: batches by padded length make more batches of one. Its logits are cached per text, so a
 #: text's probabilities are those of the first batch it was predicted in; they feed only a
-#: weighted mean of the buckets' predictions, never a tree's split.)
+#: weighted mean of the buckets' predictions (an argmax with hard routing), never a tree's split.)
 PAD_MULTIPLE = 8
 
 
