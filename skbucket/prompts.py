@@ -675,6 +675,33 @@ def _date_fields(ts) -> dict[str, str | None]:
     }
 
 
+def _date_field_rows(dates: pd.Series) -> list[dict[str, str | None]]:
+    """:func:`_date_fields` of every date of ``dates`` (naive ``datetime64``), read column by
+    column: a Timestamp taken row by row (``.iloc[i]``) was half of a transform's time."""
+    missing = dates.isna().to_numpy()
+    texts = dates.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
+    hours = dates.dt.hour.to_numpy(dtype=float)  # NaN where missing
+    days = dates.dt.day_of_week.to_numpy(dtype=float)
+    spelled = [spell_hour(h) for h in range(24)]
+    none = _date_fields(pd.NaT)
+    rows = []
+    for i, date in enumerate(texts):
+        if missing[i]:
+            rows.append(none)  # read, never changed: one dict for every missing date
+            continue
+        hour, weekday = int(hours[i]), _WEEKDAYS[int(days[i])]
+        rows.append(
+            {
+                "date": date,
+                "weekday": weekday,
+                "hour": str(hour),
+                "hour_text": spelled[hour],
+                "when": f"{date}, posted on {weekday} at {spelled[hour]}",
+            }
+        )
+    return rows
+
+
 class PromptBuilder(TransformerMixin, BaseEstimator):
     """Turn a DataFrame of posts into one instruction prompt per row.
 
@@ -969,8 +996,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         for role, column in self.columns_.items():
             values = self._column(X, column, role)
             if role != "date":
-                texts[role] = [
-                    _text(v, column, role, index[i])
+                texts[role] = [  # an ASCII str (the usual cell): _text's answer, sooner
+                    (v if v.strip() else None)
+                    if type(v) is str and v.isascii()
+                    else _text(v, column, role, index[i])
                     for i, v in enumerate(values.to_numpy(dtype=object))
                 ]
         dates = None
@@ -986,11 +1015,12 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 seen=dates_seen(self),
             )
 
+        date_rows = None if dates is None else _date_field_rows(dates)
         prompts = np.empty((n, 1), dtype=object)
         for i in range(n):
             fields = {r: texts[r][i] if r in texts else None for r in ROLES if r != "date"}
-            if dates is not None:
-                fields.update(_date_fields(dates.iloc[i]))
+            if date_rows is not None:
+                fields.update(date_rows[i])
             prompts[i, 0] = self._render(fields, dates is not None, index[i])
         return prompts
 

@@ -758,3 +758,34 @@ def test_day_month_examples_keep_a_day_first_date_in_december():
     from skbucket.prompts import day_month_examples
 
     assert day_month_examples(["13/12/2021"]) == ("13/12/2021",)
+
+
+def test_blank_and_missing_cells_read_alike_whatever_their_script():
+    # the usual cell (an ASCII str) is read without the per-cell checks: a blank one must
+    # still be left out as None is, and other cells still go through them
+    base = {"caption": "a cat", "inferred_company": "acme", "username": "ann"}
+    contents = ["hello", "", "  ", "\t\n", None, float("nan"), "héllo", "\u3000", 12345.0]
+    X = pd.DataFrame([{**base, "content": c, "date": "2021-04-03 10:00"} for c in contents])
+    out = PromptBuilder().fit(X).transform(X)[:, 0]
+    missing = out[4]
+    assert "Text content" not in missing
+    assert out[1] == out[2] == out[3] == out[5] == missing
+    assert out[7] == missing  # an ideographic space is blank too (str.strip)
+    assert "Text content: hello," in out[0] and "Text content: héllo," in out[6]
+    assert "Text content: 12345," in out[8]
+    with pytest.raises(PromptError, match=r"column 'content' \(role 'content'\), row 1"):
+        PromptBuilder().fit(X).transform(X.assign(content=["ok", "\udcff"] + contents[2:]))
+
+
+def test_date_fields_read_by_column_are_those_of_each_date():
+    from skbucket.prompts import _date_field_rows, _date_fields, read_dates
+
+    raw = [
+        "2021-04-03 00:00:00", "2021-04-04 23:59:59.999", None, "not a date",
+        "2021-12-31T23:30:00-02:00", "1999-01-01 12:00", "2020-02-29 07:15", "",
+    ]  # fmt: skip
+    dates = read_dates(pd.Series(raw, index=[5, 3, 9, 1, 0, 2, 4, 8]))  # NaT where unread
+    assert _date_field_rows(dates) == [_date_fields(d) for d in dates]
+    assert _date_field_rows(dates)[4]["when"] == (
+        "2022-01-01 01:30:00, posted on Saturday at one at night"
+    )
