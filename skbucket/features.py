@@ -131,16 +131,32 @@ def _spelling_key(value: str) -> str:
     return "".join(c for c in value if unicodedata.category(c) != "Cf").strip().casefold()
 
 
-def count_pattern(texts, pattern) -> np.ndarray:
-    """Count the matches of ``pattern`` in each text (missing text counts 0)."""
-    return np.array([len(pattern.findall(t)) for t in texts], dtype=np.float64)
+# Where an emoji match can start (every alternative of _EMOJI_RE starts so: a pictograph, the
+# legal marks and the black flag are Extended_Pictographic; flags start with a regional
+# indicator; keycaps with a digit, '#' or '*' that U+20E3 follows).
+_EMOJI_START = regex.compile(
+    r"[\p{Extended_Pictographic}\U0001f1e6-\U0001f1ff]|[0-9#*]\ufe0f?\u20e3"
+)
 
 
 def count_emoji(texts) -> np.ndarray:
-    """Count the emoji in each text, a ZWJ sequence, flag or keycap once (see ``_EMOJI_RE``)."""
-    return np.array(
-        [0 if t.isascii() else len(_EMOJI_RE.findall(t)) for t in texts], dtype=np.float64
-    )
+    """Count the emoji in each text, a ZWJ sequence, flag or keycap once (see ``_EMOJI_RE``).
+
+    The same count as ``len(_EMOJI_RE.findall(text))``: the pattern is tried only where a
+    match can start, not at every character of the text."""
+    return np.array([0 if t.isascii() else _emoji_in(t) for t in texts], dtype=np.float64)
+
+
+def _emoji_in(text: str) -> int:
+    count, pos = 0, 0
+    while (start := _EMOJI_START.search(text, pos)) is not None:
+        found = _EMOJI_RE.match(text, start.start())
+        if found is None:
+            pos = start.start() + 1
+        else:
+            count += 1
+            pos = found.end()
+    return count
 
 
 def _key_name(key) -> str:
@@ -805,17 +821,32 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         # one text, one count, however its accents are encoded: a decomposed "e" + U+0301 (as
         # macOS writes files) is the "é" of NFC, Twitter's own form for counting characters
         texts = [t if t.isascii() else unicodedata.normalize("NFC", t) for t in texts]
-        # links counted and cut out in one pass ("/@user/" in a URL is no mention)
-        unlinked, links = zip(*(_HYPERLINK_RE.subn(" ", t) for t in texts)) if texts else ((), ())
-        # a combining mark NFC leaves (Devanagari's vowel signs and nukta, Arabic's vowels) is
-        # part of its word, as Twitter reads it: "क़@user" holds no mention, "#हिन्दी" is one tag
-        unlinked = [t if t.isascii() else _MARK_RE.sub("a", t) for t in unlinked]
+        # each pattern is run only on the texts that hold a character its matches need (none
+        # of them has a case variant for re.IGNORECASE to match): most texts hold no link,
+        # mention or hashtag
+        links, mentions, hashtags = [], [], []
+        for t in texts:
+            # links counted and cut out in one pass ("/@user/" in a URL is no mention)
+            if "<" in t or "://" in t:
+                t, n_links = _HYPERLINK_RE.subn(" ", t)
+            else:
+                n_links = 0
+            mention = "@" in t or "<" in t or "\uff20" in t
+            hashtag = "#" in t or "\uff03" in t
+            if (mention or hashtag) and not t.isascii():
+                # a combining mark NFC leaves (Devanagari's vowel signs and nukta, Arabic's
+                # vowels) is part of its word, as Twitter reads it: "क़@user" holds no mention,
+                # "#हिन्दी" is one tag
+                t = _MARK_RE.sub("a", t)
+            links.append(n_links)
+            mentions.append(len(_MENTION_RE.findall(t)) if mention else 0)
+            hashtags.append(len(_HASHTAG_RE.findall(t)) if hashtag else 0)
         return np.column_stack(
             [
                 np.array([len(t) for t in texts], dtype=np.float64),
                 np.array(links, dtype=np.float64),
-                count_pattern(unlinked, _MENTION_RE),
-                count_pattern(unlinked, _HASHTAG_RE),
+                np.array(mentions, dtype=np.float64),
+                np.array(hashtags, dtype=np.float64),
                 count_emoji(texts),
             ]
         )

@@ -847,3 +847,41 @@ def test_transform_uses_the_smooth_parameter():
     np.testing.assert_allclose(
         out[:, 0], np.repeat([np.log1p([0, 2]).mean(), np.log1p([10, 30]).mean()], 2)
     )
+
+
+def test_text_counts_equal_each_pattern_run_on_every_text():
+    """The patterns run only on texts holding a character their matches need, and the emoji
+    pattern only where an emoji can start: the counts are those of running every pattern on
+    every text (the reading below), on random texts of the characters that matter."""
+    import random
+    import unicodedata
+
+    from skbucket import features as F
+
+    rng = random.Random(0)
+    alphabet = [
+        *"ab #@<>:/htps*1 \u20e3\ufe0f\ufe0e\u200d\u0301é✨👩🏽🇫🇷©®™♪★ſK\uff03\uff20",
+        "क़", "ि", "\U0001f3f4", "\U000e0067", "\U000e007f", "https://x.co", "<hyperlink>",
+        "<mention>", "<HYPERLINK>", "&#39;", "@user", "#tag", "#1", "http://a.b/@c",
+    ]  # fmt: skip
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))) for _ in range(4000)]
+    X = pd.DataFrame({"content": texts})
+    pf = PostFeatures(
+        text_columns=["content"], media_column=None, date_column=None, category_columns=()
+    )
+    out = pf.fit_transform(X)
+    # a blank text is a missing one, as PromptBuilder reads it: no characters
+    nfc = [unicodedata.normalize("NFC", t) if t.strip() else "" for t in texts]
+    unlinked, links = zip(*(F._HYPERLINK_RE.subn(" ", t) for t in nfc))
+    marked = [F._MARK_RE.sub("a", t) for t in unlinked]
+    expected = np.column_stack(
+        [
+            [len(t) for t in nfc],
+            links,
+            [len(F._MENTION_RE.findall(t)) for t in marked],
+            [len(F._HASHTAG_RE.findall(t)) for t in marked],
+            [len(F._EMOJI_RE.findall(t)) for t in nfc],
+        ]
+    )
+    np.testing.assert_array_equal(out, expected)
+    assert (expected[:, 1:] > 0).mean(axis=0).min() > 0.05  # every count is exercised
