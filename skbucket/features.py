@@ -411,7 +411,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"{sorted(fit_params)}; it takes none (the account encodings are unweighted: "
                 "scikit-learn's TargetEncoder takes no sample_weight)."
             )
-        X, y_enc, seed = self._fit(X, y)
+        X, y_enc, seed, cats = self._fit(X, y)
         out = self._transform_fixed(X)
         if self.category_columns_:
             if len(X) < self.cv:  # KFold's own error names neither the step nor its setting
@@ -420,7 +420,6 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"{self.category_columns_} in {self.cv} folds and needs at least {self.cv} "
                     f"posts to fit; got {len(X)}. Pass more posts or lower cv (at least 2)."
                 )
-            cats = self._categories(X)
             # the same folds for the target and the count encodings
             fold_seed = seed if self.shuffle else None  # KFold refuses a seed it cannot use
             kfold = KFold(self.cv, shuffle=self.shuffle, random_state=fold_seed)
@@ -553,7 +552,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         ):
             self._settings_["date_column"] = None  # warned: no date features from this fit
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        y_enc = None
+        y_enc = cats = None
         self.target_encoder_ = None
         self.counts_ = []
         if self.category_columns_:
@@ -569,7 +568,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 cats, y_enc
             )
             self.counts_ = [cats.iloc[:, j].value_counts().to_dict() for j in range(cats.shape[1])]
-        return X, y_enc, seed
+        return X, y_enc, seed, cats
 
     def _as_frame(self, X, *, reset):
         X = as_pandas(X)
