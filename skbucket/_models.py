@@ -1662,3 +1662,21 @@ class TransformersEstimatorMixin:
         value = loader()
         self.__dict__[attr] = (key, value)
         return value
+
+
+def _free_locks_in_child() -> None:
+    """A forked child has only the thread that forked: a lock another thread held at the
+    fork would stay held for ever there (a fine-tuning fit in a background thread holds
+    :data:`_SEEDED_LOCK` for minutes, a model load :data:`_LOAD_LOCK`), and the child's first
+    fit or load would hang. The child gets them free; the work they guarded did not come
+    along (a half-loaded model is not in the child's registry: it loads its own)."""
+    global _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK
+    _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK = (
+        threading.RLock(),
+        threading.RLock(),
+        threading.RLock(),
+    )
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_free_locks_in_child)

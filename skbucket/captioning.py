@@ -517,6 +517,17 @@ class Blip2Captioner(
             # run could not be saved with skbucket.io
             self._rt_last_call = (_error_frame(errors), generated[0])
 
+    #: Attributes that builds up to 0.3.0 kept in the instance's dict: records of the last
+    #: call, which the properties below now stand for (and a DataFrame skops cannot write).
+    _STALE = ("errors_", "n_generated_")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k not in self._STALE}
+
+    def __setstate__(self, state):
+        super().__setstate__({k: v for k, v in state.items() if k not in self._STALE})
+
     @property
     def errors_(self) -> pd.DataFrame:
         """The failures of the last :meth:`transform` to end (see the class's Attributes)."""

@@ -995,6 +995,29 @@ def test_clone_and_pickle_carry_no_model(blip2_path, images):
     assert clone(est).get_params() == est.get_params()
 
 
+def test_a_captioner_pickled_by_an_earlier_build_is_saved_without_its_last_call(
+    blip2_path, images, tmp_path
+):
+    # builds up to 0.3.0 kept errors_ (a DataFrame) and n_generated_ in the instance's dict:
+    # such a file, loaded, kept them out of sight (the properties hide them) and could not be
+    # saved with skbucket.io (skops cannot write a DataFrame)
+    from skbucket import io as skio
+
+    X = frame([str(images["gen0.jpg"])])
+    est = captioner(blip2_path).fit(X)
+    state = est.__getstate__()
+    state.update(errors_=pd.DataFrame({"row": [0]}), n_generated_=1)  # as the old build's
+    old = Blip2Captioner.__new__(Blip2Captioner)
+    old.__setstate__(state)
+    assert "errors_" not in vars(old) and not hasattr(old, "n_generated_")
+    path = skio.save(old, tmp_path / "old.skbucket")
+    loaded = skio.load(path, trusted=skio.get_untrusted_types(path))
+    pd.testing.assert_frame_equal(loaded.transform(X), est.transform(X))
+    # and a state that holds them still is written without them
+    est.__dict__.update(errors_=pd.DataFrame({"row": [0]}))
+    assert "errors_" not in pickle.loads(pickle.dumps(est)).__dict__
+
+
 def test_dtype_auto_is_float32_on_cpu(blip2_path, images, monkeypatch):
     from transformers import Blip2ForConditionalGeneration
 

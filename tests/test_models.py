@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import subprocess
@@ -1220,3 +1221,39 @@ def test_set_everywhere_skips_an_estimator_class_given_as_a_parameter():
     assert set_everywhere(pipe, "copy", False) == 2
     assert pipe[0].copy is False and pipe[1].copy is False
     assert pipe[0].kind is DecisionTreeRegressor
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Python 3.12+: fork with threads
+def test_a_child_forked_while_another_thread_fits_can_fit():
+    """A fit in a background thread holds the seeded lock; a child forked meanwhile (fork is
+    multiprocessing's default on Linux up to Python 3.13) hung at its first seeded fit."""
+    import multiprocessing
+
+    inside, release = threading.Event(), threading.Event()
+
+    def fitting():
+        with _models.seeded(torch.device("cpu"), 0):
+            inside.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=fitting)
+    thread.start()
+    try:
+        assert inside.wait(30)
+        child = multiprocessing.get_context("fork").Process(target=_seeded_once)
+        child.start()
+        child.join(30)
+        hung = child.is_alive()
+        if hung:
+            child.kill()
+            child.join()
+    finally:
+        release.set()
+        thread.join()
+    assert not hung and child.exitcode == 0
+
+
+def _seeded_once():
+    with _models.seeded(torch.device("cpu"), 1):
+        torch.rand(1)
