@@ -21,8 +21,17 @@ __all__ = ["fitted_attributes", "forget_fit", "refit", "validate_params_in_use"]
 
 def fitted_attributes(estimator) -> list[str]:
     """Names of the fitted attributes on ``estimator``: those ending in ``_`` (scikit-learn's
-    convention, ``n_features_in_`` and private ones like ``_target_funcs_`` included)."""
-    return [name for name in vars(estimator) if name.endswith("_") and not name.startswith("__")]
+    convention, ``n_features_in_`` and private ones like ``_target_funcs_`` included), less
+    an entry of the instance's dict that a property of its class hides (kept by an older
+    build's pickle: the property, not the entry, is the attribute, and it cannot be deleted)."""
+    cls = type(estimator)
+    return [
+        name
+        for name in vars(estimator)
+        if name.endswith("_")
+        and not name.startswith("__")
+        and not isinstance(getattr(cls, name, None), property)
+    ]
 
 
 def forget_fit(estimator) -> None:

@@ -1122,10 +1122,11 @@ case(
     lambda c: _pf().fit_transform(c.posts.iloc[:1], c.likes.iloc[:1]),
     Raises(
         ValueError,
-        r"n_splits=2 greater than the number of samples: n_samples=1",
-        "``ValueError`` from the cross-fitting (``cv=2`` here; ``cv`` is 5 by default): "
-        "Cannot have number of splits n_splits=2 "
-        "greater than the number of samples: n_samples=1",
+        r"PostFeatures\(cv=2\) cross-fits .* needs at least 2 posts to fit; got 1\. Pass more "
+        r"posts or lower cv",
+        "``ValueError`` (``cv=2`` here; ``cv`` is 5 by default): PostFeatures(cv=2) "
+        "cross-fits its encodings of ['username', 'inferred_company'] in 2 folds and needs at "
+        "least 2 posts to fit; got 1. Pass more posts or lower cv (at least 2).",
     ),
 )
 case(
@@ -2268,9 +2269,10 @@ case(
     lambda c: _new_pipe(c).fit(c.posts.iloc[:1], c.likes.iloc[:1]),
     Raises(
         ValueError,
-        r"n_splits=5 greater than the number of samples: n_samples=1",
-        "``ValueError`` from the cross-fitted encodings: Cannot have number of splits "
-        "n_splits=5 greater than the number of samples: n_samples=1",
+        r"PostFeatures\(cv=5\) cross-fits .* needs at least 5 posts to fit; got 1\.",
+        "``ValueError``: PostFeatures(cv=5) cross-fits its encodings of ['username', "
+        "'inferred_company'] in 5 folds and needs at least 5 posts to fit; got 1. Pass more "
+        "posts or lower cv (at least 2).",
     ),
 )
 case(
@@ -2415,9 +2417,10 @@ case(
     CLI_FIT,
     lambda c: c.cli_fit(_labelled(c).iloc[:1]),
     CliFails(
-        r"n_samples=1\. \(in .*fit\.csv\)$",
-        "exit 1: ``skbucket fit: error: Cannot have number of splits n_splits=5 greater than "
-        "the number of samples: n_samples=1. (in DATA)``",
+        r"needs at least 5 posts to fit; got 1\. .*\(in .*fit\.csv\)$",
+        "exit 1: ``skbucket fit: error: PostFeatures(cv=5) cross-fits its encodings of "
+        "['username', 'inferred_company'] in 5 folds and needs at least 5 posts to fit; got 1. "
+        "Pass more posts or lower cv (at least 2). (in DATA)``",
     ),
 )
 case(

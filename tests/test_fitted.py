@@ -119,3 +119,22 @@ def test_forget_fit_keeps_the_parameters_and_runtime_state():
     forget_fit(est)
     assert est.alpha == 3.0 and est._rt_model == "loaded"
     assert not hasattr(est, "coef_") and not hasattr(est, "n_features_in_")
+
+
+class _Recorded(Ridge):
+    """A fitted attribute that became a property (as Blip2Captioner's errors_ did)."""
+
+    @property
+    def last_call_(self):
+        return self.__dict__.get("_rt_last_call")
+
+
+def test_forget_fit_leaves_an_entry_a_property_hides():
+    # an older build's pickle holds last_call_ in the dict; the class's property hides it
+    # (and has no deleter): forget_fit raised AttributeError, so every refit failed
+    est = _Recorded().fit([[0.0], [1.0]], [0.0, 1.0])
+    est.__dict__["last_call_"] = "stale"
+    assert "last_call_" not in fitted_attributes(est)
+    forget_fit(est)
+    assert not hasattr(est, "coef_")
+    est.fit([[0.0], [1.0]], [0.0, 1.0])
