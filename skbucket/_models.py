@@ -1667,16 +1667,28 @@ class TransformersEstimatorMixin:
 def _free_locks_in_child() -> None:
     """A forked child has only the thread that forked: a lock another thread held at the
     fork would stay held for ever there (a fine-tuning fit in a background thread holds
-    :data:`_SEEDED_LOCK` for minutes, a model load :data:`_LOAD_LOCK`), and the child's first
-    fit or load would hang. The child gets them free; the work they guarded did not come
-    along (a half-loaded model is not in the child's registry: it loads its own)."""
-    global _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK
+    :data:`_SEEDED_LOCK` for minutes, a model load :data:`_LOAD_LOCK`, an encoding its
+    tokenizer's lock), and the child's first fit, load or encoding would hang. The child gets
+    them free; the work they guarded did not come along (a half-loaded model is not in the
+    child's registry: it loads its own). The embedder's and the classifier's modules free
+    their own locks the same way (:func:`at_fork_in_child`)."""
+    global _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK, _HF_QUIET_LOCK
+    global _TOKENIZER_LOCKS, _TOKENIZER_LOCKS_GUARD, _SHARED_TOKENIZER_LOCK
     _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK = (
         threading.RLock(),
         threading.RLock(),
         threading.RLock(),
     )
+    _HF_QUIET_LOCK = threading.Lock()
+    _TOKENIZER_LOCKS = weakref.WeakKeyDictionary()
+    _TOKENIZER_LOCKS_GUARD, _SHARED_TOKENIZER_LOCK = threading.Lock(), threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_free_locks_in_child)
+def at_fork_in_child(free: Callable[[], None]) -> None:
+    """Run ``free`` in every child this process forks (where fork exists: not on Windows):
+    for a module to give the child its locks free (see :func:`_free_locks_in_child`)."""
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=free)
+
+
+at_fork_in_child(_free_locks_in_child)

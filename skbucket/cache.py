@@ -287,9 +287,10 @@ def _check_value(value: Any) -> Any:
 
 
 #: What an entry of :class:`MemoryCache` costs beyond its key and value objects: its slot in
-#: the dict and its link in the OrderedDict (about 91 bytes measured with tracemalloc, on
-#: average over the dict's growth, CPython 3.11).
-_ENTRY_OVERHEAD = 96
+#: the dict, its link in the OrderedDict and its recorded size (about 130 to 240 bytes
+#: measured with tracemalloc, CPython 3.11: the dicts' tables grow by powers of two, so the
+#: cost an entry steps with the number of entries).
+_ENTRY_OVERHEAD = 144
 
 
 def _nbytes(key: str, value: Any) -> int:
@@ -385,7 +386,7 @@ class MemoryCache:
         Most entries kept; ``None`` means no count limit.
     max_bytes : int or None, default=512 MiB
         Most memory kept (approximate: the keys and values, as ``sys.getsizeof`` counts them,
-        and about 96 bytes of bookkeeping an entry); ``None`` means no byte limit.
+        and about 144 bytes of bookkeeping an entry); ``None`` means no byte limit.
 
     Notes
     -----
@@ -407,6 +408,10 @@ class MemoryCache:
         self.max_items = max_items
         self.max_bytes = max_bytes
         self._data: OrderedDict[str, Any] = OrderedDict()
+        # each entry's size as counted when it went in, taken off as such when it goes: a
+        # size counted again could differ (CPython keeps a UTF-8 copy inside a non-ASCII str
+        # once pyarrow or polars has read it), and the total drifted below what was held
+        self._sizes: dict[str, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -423,22 +428,23 @@ class MemoryCache:
         checked = {key: _check_value(value) for key, value in mapping.items()}
         with self._lock:
             for key, value in checked.items():
-                old = self._data.pop(key, None)
-                if old is not None:
-                    self._bytes -= _nbytes(key, old)
+                if self._data.pop(key, None) is not None:
+                    self._bytes -= self._sizes.pop(key)
                 self._data[key] = value
-                self._bytes += _nbytes(key, value)
+                self._sizes[key] = size = _nbytes(key, value)
+                self._bytes += size
             while self._data and (
                 (self.max_items is not None and len(self._data) > self.max_items)
                 or (self.max_bytes is not None and self._bytes > self.max_bytes)
             ):
-                dropped, old = self._data.popitem(last=False)
-                self._bytes -= _nbytes(dropped, old)
+                dropped, _ = self._data.popitem(last=False)
+                self._bytes -= self._sizes.pop(dropped)
 
     def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
             self._data.clear()
+            self._sizes.clear()
             self._bytes = 0
 
     def __contains__(self, key: object) -> bool:

@@ -732,6 +732,15 @@ class TrainingInterruptedWarning(UserWarning, RuntimeWarning):
 _REBUILD_LOCK = threading.Lock()
 
 
+def _free_locks_in_child() -> None:
+    """A forked child gets the rebuild lock free (another thread may hold it at the fork)."""
+    global _REBUILD_LOCK
+    _REBUILD_LOCK = threading.Lock()
+
+
+_models.at_fork_in_child(_free_locks_in_child)
+
+
 class _interruptible:
     """Turn a KeyboardInterrupt after at least one finished epoch into a normal stop.
 

@@ -56,6 +56,15 @@ def _onnx_lock(path) -> threading.Lock:
         return _ONNX_LOCKS.setdefault(str(path), threading.Lock())
 
 
+def _free_locks_in_child() -> None:
+    """A forked child gets the export locks free (another thread may hold one at the fork)."""
+    global _EXPORT_LOCK, _ONNX_LOCKS, _ONNX_LOCKS_GUARD
+    _EXPORT_LOCK, _ONNX_LOCKS, _ONNX_LOCKS_GUARD = threading.Lock(), {}, threading.Lock()
+
+
+_models.at_fork_in_child(_free_locks_in_child)
+
+
 _BACKENDS = ("torch", "onnx")
 
 

@@ -135,7 +135,25 @@ def test_memory_cache_max_bytes_bounds_what_it_holds_in_memory(text):
     finally:
         tracemalloc.stop()
     assert len(mem) < 60_000  # the limit was reached
-    assert 0.75 * limit < held < 1.25 * limit, held / limit
+    # approximate: a dict's table grows by powers of two, so its cost an entry is stepwise
+    assert 0.6 * limit < held < 1.5 * limit, held / limit
+
+
+def test_memory_cache_takes_off_an_entry_at_the_size_it_was_counted():
+    # pandas' str dtype (pyarrow) makes CPython keep a UTF-8 copy inside a non-ASCII str,
+    # which grows its sys.getsizeof: sizes counted again at eviction were larger than at
+    # insertion, and the cache held more and more beyond max_bytes, round after round
+    pd = pytest.importorskip("pandas")
+    from skbucket.cache import _nbytes
+
+    mem = MemoryCache(max_bytes=200_000)
+    held = []
+    for r in range(4):
+        values = {hash_key(r, i): f"une photo d\u2019un café numéro {r}-{i}" for i in range(1500)}
+        mem.set_many(values)
+        pd.Series(list(values.values()), dtype="str")  # the captions go into an output frame
+        held.append(sum(_nbytes(k, v) for k, v in mem._data.items()))
+    assert max(held) < 1.2 * 200_000, held
 
 
 def test_memory_cache_rejects_uncacheable_values():

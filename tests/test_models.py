@@ -1225,23 +1225,37 @@ def test_set_everywhere_skips_an_estimator_class_given_as_a_parameter():
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Python 3.12+: fork with threads
-def test_a_child_forked_while_another_thread_fits_can_fit():
-    """A fit in a background thread holds the seeded lock; a child forked meanwhile (fork is
-    multiprocessing's default on Linux up to Python 3.13) hung at its first seeded fit."""
+def test_a_child_forked_while_another_thread_works_gets_every_lock_free():
+    """A fit in a background thread holds the seeded lock (an encoding its tokenizer's, an
+    export or a rebuild theirs); a child forked meanwhile (fork is multiprocessing's default
+    on Linux up to Python 3.13) hung at its first seeded fit, encoding, export or rebuild."""
     import multiprocessing
 
-    inside, release = threading.Event(), threading.Event()
+    from skbucket import classification, embedding
 
-    def fitting():
-        with _models.seeded(torch.device("cpu"), 0):
+    inside, release = threading.Event(), threading.Event()
+    tokenizer = _Tokenizer()
+
+    def working():
+        with (
+            _models.seeded(torch.device("cpu"), 0),
+            _models.tokenizer_lock(tokenizer),
+            _models.tokenizer_lock([]),  # the lock shared by unhashable tokenizers
+            _models._LOAD_LOCK,
+            embedding._EXPORT_LOCK,
+            embedding._onnx_lock("model.onnx"),
+            classification._REBUILD_LOCK,
+        ):
             inside.set()
             release.wait(60)
 
-    thread = threading.Thread(target=fitting)
+    thread = threading.Thread(target=working)
     thread.start()
     try:
         assert inside.wait(30)
-        child = multiprocessing.get_context("fork").Process(target=_seeded_once)
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_every_lock_free, args=(tokenizer, queue))
         child.start()
         child.join(30)
         hung = child.is_alive()
@@ -1252,8 +1266,27 @@ def test_a_child_forked_while_another_thread_fits_can_fit():
         release.set()
         thread.join()
     assert not hung and child.exitcode == 0
+    assert queue.get(timeout=5) == []  # the locks the child found held
 
 
-def _seeded_once():
+class _Tokenizer:
+    """Stands for a tokenizer object: the locks are kept per object."""
+
+
+def _every_lock_free(tokenizer, queue):
+    from skbucket import classification, embedding
+
+    locks = {
+        "seeded": _models._SEEDED_LOCK,
+        "load": _models._LOAD_LOCK,
+        "registry": _models._REGISTRY_LOCK,
+        "tokenizer": _models.tokenizer_lock(tokenizer),
+        "shared tokenizer": _models.tokenizer_lock([]),
+        "export": embedding._EXPORT_LOCK,
+        "onnx file": embedding._onnx_lock("model.onnx"),
+        "rebuild": classification._REBUILD_LOCK,
+    }
+    held = [name for name, lock in locks.items() if not lock.acquire(timeout=2)]
+    queue.put(held)
     with _models.seeded(torch.device("cpu"), 1):
         torch.rand(1)
