@@ -21,6 +21,7 @@ import datetime as _dt
 import html
 import inspect
 import io
+import os
 import pprint
 import re
 import warnings
@@ -424,6 +425,20 @@ def _undefined_note(metrics) -> str:
     return f" n/a: {', '.join(undefined)} undefined on these rows{why}."
 
 
+def _generated_at() -> _dt.datetime:
+    """Now, or the time ``SOURCE_DATE_EPOCH`` names (reproducible builds), in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return _dt.datetime.now(_dt.UTC)
+    try:
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
+            f"(it dates the report); got {epoch!r}."
+        ) from None
+
+
 def render_report(
     estimator,
     X,
@@ -468,7 +483,15 @@ def render_report(
     Returns
     -------
     html : str
-        A complete HTML document with no external resources.
+        A complete HTML document with no external resources. The same model and data give
+        the same bytes but for the "Generated" time; with the environment variable
+        ``SOURCE_DATE_EPOCH`` set (seconds since 1970, the reproducible-builds convention)
+        that time is the one it names, so reports can be compared byte for byte.
+
+    Raises
+    ------
+    ValueError
+        When ``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds.
 
     Examples
     --------
@@ -525,7 +548,7 @@ def render_report(
         else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
         for t, uri, note in figures
     )
-    generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    generated = _generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")
     versions = "\n".join(
         f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _versions().items()
     )

@@ -243,6 +243,17 @@ def test_report_writes_control_characters_visibly_and_counts_rows_as_the_table_d
     assert "on 1 row." in render_report(model, X[:1], y[:1])
 
 
+def test_source_date_epoch_makes_the_report_byte_for_byte_repeatable(data, model, monkeypatch):
+    X, y, dates = data
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = render_report(model, X, y, dates=dates)
+    assert "Generated 2023-11-14 22:13:20 UTC on 200 rows." in first
+    assert render_report(model, X, y, dates=dates) == first
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH must be a whole number of seconds"):
+        render_report(model, X, y)
+
+
 def test_report_for_pipeline_and_date_column(data):
     X, y, dates = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
