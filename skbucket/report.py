@@ -55,6 +55,7 @@ body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222
        background: #fff; }
 h1 { border-bottom: 2px solid #4477aa; padding-bottom: .2em; }
 table { border-collapse: collapse; margin: 1em 0; }
+caption { text-align: left; padding-bottom: .3em; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; }
 td.num { text-align: right; font-family: monospace; }
 h1 { overflow-wrap: anywhere; }
@@ -537,7 +538,7 @@ def render_report(
         else "the buckets of the predicted likes"
     )
     rows = "\n".join(
-        f"<tr><th>{esc(METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>"
+        f'<tr><th scope="row">{esc(METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>'
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
         f'<td class="num">{esc(_format_interval(intervals.get(k), missing="n/a"))}</td></tr>'
         for k in METRIC_NAMES
@@ -550,7 +551,7 @@ def render_report(
     )
     generated = _generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")
     versions = "\n".join(
-        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _versions().items()
+        f'<tr><th scope="row">{esc(k)}</th><td>{esc(v)}</td></tr>' for k, v in _versions().items()
     )
     n_rows = int(y_arr.shape[0])
     return f"""<!DOCTYPE html>
@@ -567,7 +568,9 @@ def render_report(
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
 <div class="table-wrap"><table>
-<tr><th>Metric</th><th>Key</th><th>Value</th><th>95% interval</th></tr>
+<caption class="note">The metrics on these rows, with their 95% bootstrap intervals</caption>
+<tr><th scope="col">Metric</th><th scope="col">Key</th><th scope="col">Value</th>
+<th scope="col">95% interval</th></tr>
 {rows}
 </table></div>
 <p class="note">{esc(_interval_note(resampled))}{esc(_undefined_note(metrics))}</p>
@@ -582,6 +585,7 @@ clipped to 0 for the log1p metrics and the buckets.</p>
 <pre>{esc(_config_text(estimator, config))}</pre>
 <h2>Versions</h2>
 <table>
+<caption class="note">The libraries this report was made with</caption>
 {versions}
 </table>
 </body>

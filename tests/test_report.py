@@ -254,6 +254,30 @@ def test_source_date_epoch_makes_the_report_byte_for_byte_repeatable(data, model
         render_report(model, X, y)
 
 
+def test_report_tables_have_captions_and_header_scopes(data, model):
+    # a screen reader names each table by its caption and each cell by its row and column
+    # headers: the tables had neither
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.first_in_table, self.headers, self.previous = [], [], None
+
+        def handle_starttag(self, tag, attrs):
+            if self.previous == "table":
+                self.first_in_table.append(tag)
+            if tag == "th":
+                self.headers.append(dict(attrs).get("scope"))
+            self.previous = tag
+
+    X, y, _ = data
+    parser = Tables()
+    parser.feed(render_report(model, X, y))
+    assert parser.first_in_table == ["caption", "caption"]
+    assert len(parser.headers) > 10 and set(parser.headers) == {"row", "col"}
+
+
 def test_report_for_pipeline_and_date_column(data):
     X, y, dates = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates.astype(str))
