@@ -236,6 +236,8 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     :class:`PromptError` naming the column and the row: their ``str()`` would put
     ``b'...'``, ``['...']`` or unencodable text into the prompt.
     """
+    if type(value) is str and value.isascii():  # the usual cell: valid Unicode, no checks
+        return value if value.strip() else None
     problem = _cell_problem(value)  # before the missing check: a list is not "missing"
     if problem is not None:
         raise PromptError(
@@ -660,16 +662,22 @@ def _numpy_datetimes(series: pd.Series) -> pd.Series:
     return pd.Series(values.to_pandas(), index=series.index, name=series.name)
 
 
+_NO_DATE = dict.fromkeys(("date", "weekday", "hour", "hour_text", "when"))
+
+
 def _date_fields(ts) -> dict[str, str | None]:
     if pd.isna(ts):
-        return dict.fromkeys(("date", "weekday", "hour", "hour_text", "when"))
-    weekday = _WEEKDAYS[ts.day_of_week]
-    hour_text = spell_hour(ts.hour)
-    date = ts.strftime("%Y-%m-%d %H:%M:%S")
+        return dict(_NO_DATE)
+    return _fields_of(ts.strftime("%Y-%m-%d %H:%M:%S"), ts.hour, ts.day_of_week)
+
+
+def _fields_of(date: str, hour: int, day: int) -> dict[str, str]:
+    """The date fields of a template from a date's text, hour and day of the week."""
+    weekday, hour_text = _WEEKDAYS[day], spell_hour(hour)
     return {
         "date": date,
         "weekday": weekday,
-        "hour": str(ts.hour),
+        "hour": str(hour),
         "hour_text": hour_text,
         "when": f"{date}, posted on {weekday} at {hour_text}",
     }
@@ -677,29 +685,16 @@ def _date_fields(ts) -> dict[str, str | None]:
 
 def _date_field_rows(dates: pd.Series) -> list[dict[str, str | None]]:
     """:func:`_date_fields` of every date of ``dates`` (naive ``datetime64``), read column by
-    column: a Timestamp taken row by row (``.iloc[i]``) was half of a transform's time."""
+    column: a Timestamp taken row by row (``.iloc[i]``) was half of a transform's time.
+    Missing dates share one dict, which the caller only reads."""
     missing = dates.isna().to_numpy()
     texts = dates.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
     hours = dates.dt.hour.to_numpy(dtype=float)  # NaN where missing
     days = dates.dt.day_of_week.to_numpy(dtype=float)
-    spelled = [spell_hour(h) for h in range(24)]
-    none = _date_fields(pd.NaT)
-    rows = []
-    for i, date in enumerate(texts):
-        if missing[i]:
-            rows.append(none)  # read, never changed: one dict for every missing date
-            continue
-        hour, weekday = int(hours[i]), _WEEKDAYS[int(days[i])]
-        rows.append(
-            {
-                "date": date,
-                "weekday": weekday,
-                "hour": str(hour),
-                "hour_text": spelled[hour],
-                "when": f"{date}, posted on {weekday} at {spelled[hour]}",
-            }
-        )
-    return rows
+    return [
+        _NO_DATE if missing[i] else _fields_of(date, int(hours[i]), int(days[i]))
+        for i, date in enumerate(texts)
+    ]
 
 
 class PromptBuilder(TransformerMixin, BaseEstimator):
@@ -996,10 +991,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         for role, column in self.columns_.items():
             values = self._column(X, column, role)
             if role != "date":
-                texts[role] = [  # an ASCII str (the usual cell): _text's answer, sooner
-                    (v if v.strip() else None)
-                    if type(v) is str and v.isascii()
-                    else _text(v, column, role, index[i])
+                texts[role] = [
+                    _text(v, column, role, index[i])
                     for i, v in enumerate(values.to_numpy(dtype=object))
                 ]
         dates = None
