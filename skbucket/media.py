@@ -137,6 +137,7 @@ class MediaError(ValueError):
 
     def __init__(self, message: str, ref: Any = None):
         self.ref = ref
+        self.reason = message  # without the reference's label
         if ref is not None:
             message = f"{_ref_label(ref)}: {message}"
         super().__init__(message)
@@ -388,6 +389,17 @@ def _is_array(value: Any) -> bool:
 
 
 def _parse_one(value: Any, size: str) -> list[MediaRef]:
+    try:
+        return _parse_value(value, size)
+    except MediaParseError as exc:
+        if not isinstance(value, str) or exc.ref is None or exc.ref == value:
+            raise
+        # the text read was the cell unwrapped (quoted once more, after a byte-order mark):
+        # the error names the cell as it is written, which the user can find
+        raise MediaParseError(exc.reason, value) from None
+
+
+def _parse_value(value: Any, size: str) -> list[MediaRef]:
     if isinstance(value, MediaRef):
         return [value]
     if isinstance(value, os.PathLike):
@@ -403,7 +415,7 @@ def _parse_one(value: Any, size: str) -> list[MediaRef]:
             return _parse_one(text[1:-1], size)  # a cell quoted once more than its format
         if not text or text in _NO_MEDIA_TEXTS:
             return []
-        if _SCRAPER_START.match(text):  # errors quote the text as given, unless unwrapped
+        if _SCRAPER_START.match(text):
             return _parse_text(value if value.strip() == text else text, size)
         if _CONTROL.search(text):
             raise MediaParseError(

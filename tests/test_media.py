@@ -456,6 +456,17 @@ def test_parse_media_garbage_item_raises_quoting_it(objects, bad, data):
     assert repr(text[:160]) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "value", ["'0\x1f0'", "\ufeff[Photo(x", "'[Photo(previewUrl=1)]'", '"[Photo(url="', " [Photo( "]
+)
+def test_an_unwrapped_cell_is_named_as_written(value):
+    # a cell quoted once more, or after a byte-order mark, is read unwrapped: its error quoted
+    # the unwrapped text (found by the test below, one draw in many)
+    with pytest.raises(MediaParseError) as info:
+        parse_media(value)
+    assert str(info.value).startswith(repr(value) + ": ")
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_parse_media_any_text_gives_refs_or_media_parse_error(text):
