@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
+
+#: the folder of the output file being written by :func:`replace_atomically` (it is on the
+#: disk meant to hold the file): where :func:`in_temporary_folder` goes when the system's
+#: temporary folder cannot take what is written while saving (a checkpoint export)
+_OUTPUT_FOLDER = contextvars.ContextVar("skbucket_output_folder", default=None)
 
 
 def replace_atomically(path, write, what: str) -> Path:
@@ -41,7 +48,11 @@ def replace_atomically(path, write, what: str) -> Path:
         # the name cut so the temporary one fits where the final one does (255 bytes)
         fd, tmp = new_file(target.parent, f".{_short(target.name)}.", ".tmp")
         with os.fdopen(fd, "wb") as fh:
-            write(fh)
+            token = _OUTPUT_FOLDER.set(target.parent)
+            try:
+                write(fh)
+            finally:
+                _OUTPUT_FOLDER.reset(token)
             ours = os.fstat(fh.fileno())
             # a file replaced keeps its permissions (a file system without them: as before;
             # no os.fchmod on Windows before Python 3.13, where the bits mean little)
@@ -66,6 +77,43 @@ def replace_atomically(path, write, what: str) -> Path:
             raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
     return path
+
+
+def in_temporary_folder(work, prefix: str, what: str):
+    """``work(folder)`` run in a new temporary folder, removed after; returns its result.
+
+    The folder is made in the system's temporary folder (``TMPDIR``). When that cannot be
+    written (the folder cannot be made, or ``work`` fails writing into it with an ``OSError``
+    or safetensors' error: a small, full ``/tmp``) while :func:`replace_atomically` writes an
+    output file, ``work`` is run once more in a hidden folder beside that file, on the disk
+    that is to hold it. When no place works, an ``OSError`` says ``what`` could not be
+    written, where it was tried and why, and that ``TMPDIR`` moves it. Other errors from
+    ``work`` propagate as they are.
+    """
+    places = [None]
+    if _OUTPUT_FOLDER.get() is not None:
+        places.append(_OUTPUT_FOLDER.get())
+    tried = []
+    number = None
+    for place in places:
+        try:
+            with tempfile.TemporaryDirectory(
+                prefix=prefix if place is None else f".{prefix}", dir=place
+            ) as folder:
+                return work(Path(folder))
+        except Exception as exc:
+            if not (isinstance(exc, OSError) or type(exc).__name__ == "SafetensorError"):
+                raise
+            if isinstance(exc, OSError) and exc.errno is not None:
+                number = exc.errno
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            where = tempfile.gettempdir() if place is None else place
+            tried.append(f"in {str(where)!r}: {' '.join(str(reason).split())}")
+    raise OSError(
+        number if number is not None else errno.EIO,
+        f"cannot write {what} into a temporary folder ({'; '.join(tried)}); set the "
+        "environment variable TMPDIR to a folder with room for it",
+    )
 
 
 #: opening a file to read without blocking (a FIFO or a device would block ``open``; the

@@ -17,12 +17,10 @@ import inspect
 import math
 import os
 import re
-import tempfile
 import threading
 import uuid
 import warnings
 from numbers import Integral, Real
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -39,6 +37,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _models
+from ._files import in_temporary_folder
 from ._fitted import validate_params_in_use
 from ._frames import plain
 from ._warn import user_stacklevel
@@ -167,7 +166,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     for the model (``config.json`` + ``model.safetensors``, CPU tensors) and the
     tokenizer, as bytes. Loading rebuilds the model lazily on first use, on
     ``device``, so a fitted classifier predicts identically in a fresh process and no
-    longer needs the base checkpoint.
+    longer needs the base checkpoint. Both go through a temporary folder of the checkpoint's
+    size (``TMPDIR``, 260 MB for DistilBERT); while :func:`skbucket.io.save` or
+    ``skbucket fit`` writes a model file, a temporary folder that cannot take it (a small,
+    full ``/tmp``) gives way to a hidden one beside that file. Otherwise a full or missing
+    temporary folder is an ``OSError`` that names it and says to set ``TMPDIR``.
 
     Examples
     --------
@@ -617,16 +620,18 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             )
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
+        for name, data in files.items():
+            # plain relative names only, as save_pretrained writes them: on Windows a name
+            # such as "\\x" or "D:x" is not absolute, yet lands outside the folder
+            if not isinstance(data, bytes) or not _plain_relative_name(name):
+                raise RuntimeError(
+                    "DistilBertClassifier: the saved checkpoint holds an invalid entry "
+                    f"{name!r}; the file is damaged or was not written by skbucket."
+                )
+
+        def load(tmp):
             for name, data in files.items():
-                # plain relative names only, as save_pretrained writes them: on Windows a
-                # name such as "\\x" or "D:x" is not absolute, yet lands outside tmp
-                if not isinstance(data, bytes) or not _plain_relative_name(name):
-                    raise RuntimeError(
-                        "DistilBertClassifier: the saved checkpoint holds an invalid entry "
-                        f"{name!r}; the file is damaged or was not written by skbucket."
-                    )
-                target = Path(tmp, name)
+                target = tmp / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
             with _models.hf_quiet():
@@ -634,6 +639,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     tmp, use_safetensors=True
                 )
                 tokenizer = AutoTokenizer.from_pretrained(tmp)
+            return model, tokenizer
+
+        model, tokenizer = in_temporary_folder(
+            load, "skbucket-clf-", "the fine-tuned classifier's checkpoint (to load it)"
+        )
         held = (model.eval(), tokenizer)
         self._rt_finetuned = held
         self._checkpoint = None
@@ -785,13 +795,16 @@ def _plain_relative_name(name) -> bool:
 
 def _export_checkpoint(model, tokenizer) -> dict[str, bytes]:
     """The files of ``save_pretrained`` (model on CPU tensors + tokenizer) as bytes."""
-    with tempfile.TemporaryDirectory(prefix="skbucket-clf-") as tmp:
+
+    def export(root):
         with _models.hf_quiet():
-            model.save_pretrained(tmp)
-            tokenizer.save_pretrained(tmp)
-        root = Path(tmp)
+            model.save_pretrained(root)
+            tokenizer.save_pretrained(root)
         return {
             p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*"))
             if p.is_file()
         }
+
+    # a full system temporary folder: tried again beside the model file being written
+    return in_temporary_folder(export, "skbucket-clf-", "the fine-tuned classifier's checkpoint")

@@ -496,6 +496,69 @@ def test_concurrent_first_requests_of_an_unpickled_classifier_rebuild_it_once(fi
         np.testing.assert_allclose(out, expected, atol=1e-6)
 
 
+def _full_temporary_folder(clf, monkeypatch, tmp_path):
+    """The system's temporary folder made full: safetensors fails writing the weights there
+    (as on a small tmpfs /tmp), whatever else works."""
+    from safetensors import SafetensorError
+
+    full = tmp_path / "full-tmp"
+    full.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(full))
+    model = clf._rt_finetuned[0]
+    real = type(model).save_pretrained
+
+    def save_pretrained(self, folder, *args, **kwargs):
+        if str(folder).startswith(str(full)):
+            raise SafetensorError(
+                "Error while serializing: I/O error: No space left on device (os error 28)"
+            )
+        return real(self, folder, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "save_pretrained", save_pretrained)
+    return full
+
+
+def test_saving_with_a_full_temporary_folder_exports_beside_the_model_file(
+    fitted, monkeypatch, tmp_path
+):
+    """Pickling the fine-tuned weights goes through a temporary folder: a full /tmp made
+    skbucket fit and io.save fail with safetensors' own error (no OSError: the command line
+    printed a traceback and lost the fit) although the model's disk had room."""
+    from skbucket import io
+
+    clf, X, _ = fitted
+    expected = uncached(clf.predict_proba, X)
+    full = _full_temporary_folder(clf, monkeypatch, tmp_path)
+    out = tmp_path / "models"
+    io.save(clf, out / "clf.joblib", format="joblib")
+    assert sorted(p.name for p in out.iterdir()) == ["clf.joblib"]  # no folder left beside
+    assert list(full.iterdir()) == []
+    monkeypatch.undo()
+    twin = io.load(out / "clf.joblib", allow_pickle=True)
+    np.testing.assert_array_equal(uncached(twin.predict_proba, X), expected)
+
+
+def test_pickling_with_a_full_temporary_folder_is_an_oserror_naming_it(
+    fitted, monkeypatch, tmp_path
+):
+    clf, _, _ = fitted
+    full = _full_temporary_folder(clf, monkeypatch, tmp_path)
+    with pytest.raises(OSError, match=r"checkpoint.*No space left on device.*TMPDIR") as info:
+        pickle.dumps(clf)
+    assert str(full) in str(info.value)
+    assert list(full.iterdir()) == []
+
+
+def test_loading_with_no_temporary_folder_is_an_oserror_naming_it(fitted, monkeypatch, tmp_path):
+    clf, X, _ = fitted
+    twin = pickle.loads(pickle.dumps(clf))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
+    with pytest.raises(OSError, match=r"checkpoint \(to load it\).*'.*missing'.*TMPDIR"):
+        twin.predict(X[:2])
+    monkeypatch.undo()
+    assert twin.predict(X[:2]).shape == (2,)  # the checkpoint is kept for another try
+
+
 @pytest.mark.parametrize(
     "name", ["../escape.txt", "/etc/x", 7, "a\x00b", "\\evil.txt", "D:evil.txt", "a/./b", ""]
 )
