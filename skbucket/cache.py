@@ -60,7 +60,10 @@ results are returned as computed, and a :class:`CacheWarning` says so once per f
 process (not once per batch or entry). A shard folder ``<key[:2]>`` is created with the
 permission bits of the cache folder itself, so a folder made writable for a group (say
 ``chmod 2775`` on a shared group's folder) stays writable for it below; shard folders made
-before that change keep theirs (``chmod -R`` them too).
+before that change keep theirs (``chmod -R`` them too). A cache folder that does not exist
+yet is made inside the nearest existing one: with that folder's bits when it is writable by
+its group and not by everyone (the pipeline's ``captions/`` and ``embeddings/`` inside a
+shared ``chmod 2775`` folder), else as any new folder is (``0o777`` less the umask).
 
 Size and clearing
 -----------------
@@ -617,7 +620,7 @@ class DiskCache:
         cache folder's permission bits, whatever this process's umask."""
         if os.path.isdir(shard):
             return
-        self.path.mkdir(parents=True, exist_ok=True)
+        _make_folders(self.path)
         try:
             shard.mkdir()
         except FileExistsError:  # made by another process meanwhile
@@ -699,6 +702,36 @@ _DENIED_ERRNOS = frozenset((errno.EACCES, errno.EPERM))
 #: the largest entry file read (a planted huge file is a miss, not a read of gigabytes)
 MAX_ENTRY_BYTES = 256 * 2**20
 _READ_FLAGS = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _make_folders(folder: Path) -> None:
+    """``folder`` and its missing parents, made as ``mkdir -p`` makes them, except inside a
+    folder shared with a group: when the nearest existing parent is writable by its group
+    and not by everyone (a ``chmod 2775`` group folder, not ``/tmp``), each folder made gets
+    its permission bits, so the group can write below it too (the pipeline's ``captions/``
+    and ``embeddings/`` under a shared cache folder)."""
+    missing = []
+    parent = Path(folder)
+    while not os.path.isdir(parent) and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    if not missing:
+        return
+    try:
+        bits = stat.S_IMODE(os.stat(parent).st_mode)
+    except OSError:
+        bits = 0
+    shared = bits & stat.S_IWGRP and not bits & stat.S_IWOTH
+    for made in reversed(missing):
+        try:
+            made.mkdir()
+        except FileExistsError:
+            if not os.path.isdir(made):
+                raise
+            continue  # made by another process meanwhile
+        if shared:
+            with contextlib.suppress(OSError):  # best effort, as for the shard folders
+                os.chmod(made, bits)
 
 
 def _is_entry_file(path) -> bool:

@@ -366,6 +366,34 @@ def test_shard_folders_get_the_cache_folders_permission_bits(tmp_path):
     assert DiskCache(root).get_many(["ab12"])["ab12"].tolist() == [0.0, 1.0, 2.0]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file modes and umask are POSIX")
+@pytest.mark.parametrize(
+    ("parent_bits", "made_bits"),
+    [
+        (0o2775, 0o2775),  # a group's shared folder: the group can add entries below
+        (0o0770, 0o0770),
+        (0o0755, 0o0755),  # not shared: as any new folder (umask 022)
+        (0o0700, 0o0755),
+        (0o1777, 0o0755),  # writable by everyone (/tmp): never copied
+    ],
+)
+def test_missing_cache_folders_inside_a_group_folder_get_its_bits(tmp_path, parent_bits, made_bits):
+    """The pipeline's captions/ and embeddings/ sub-caches inside a shared chmod 2775 folder
+    were made with the umask (0755), and their shards copied that: other users of the
+    group could not add an entry, against what docs/scaling.rst promised."""
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    os.chmod(parent, parent_bits)
+    old = os.umask(0o022)
+    try:
+        DiskCache(parent / "embeddings" / "v1").set_many({"ab12": np.arange(3.0)})
+    finally:
+        os.umask(old)
+    for folder in ("embeddings", "embeddings/v1", "embeddings/v1/ab"):
+        assert stat.S_IMODE((parent / folder).stat().st_mode) == made_bits, folder
+    assert stat.S_IMODE(parent.stat().st_mode) == parent_bits
+
+
 def _closed_to_this_user(monkeypatch, folder):
     """Make ``folder`` behave as another user's closed folder does for this process: a stat
     or a read below it fails with EACCES (the tests may run as root, who passes every
