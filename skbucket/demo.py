@@ -14,6 +14,7 @@ minutes more on a CPU.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -180,17 +181,10 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     pandas.DataFrame
         The metrics table (one row per model).
     """
-    import pandas as pd
-
-    from ._files import replace_atomically
+    from ._files import _missing_folders
     from ._models import import_model_library
-    from .baselines import GroupMedianRegressor
-    from .cli import _probe_folder, save_model
-    from .datasets import load_captioned_posts
-    from .metrics import evaluate_estimator
-    from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
+    from .cli import _probe_folder
     from .plotting import require_matplotlib
-    from .report import write_report
 
     def say(message):
         if not quiet:
@@ -210,13 +204,41 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         import_model_library(library)
     require_matplotlib()  # for the report, written last
     text_model = default_text_model()
-    out.mkdir(parents=True, exist_ok=True)
+    made = _missing_folders(out)  # deepest first; removed again if the run leaves them empty
     try:  # before the fit, not after it
+        out.mkdir(parents=True, exist_ok=True)
         _probe_folder(out)
     except OSError as exc:
+        _remove_if_empty(made)
         raise OSError(
             f"cannot write into the output folder {str(out)!r} ({exc.strerror or exc})"
         ) from exc
+    try:
+        return _run(out, n_rows, classifier, epochs, quiet, text_model, say)
+    except BaseException:  # an error or Ctrl-C: a folder made for nothing is not left behind
+        _remove_if_empty([out / "cache", *made] if made else [])
+        raise
+
+
+def _remove_if_empty(folders) -> None:
+    """Remove each of ``folders`` (deepest first) that is empty; others stay as they are."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
+    """The demo in ``out``, a folder it can write into: fit, evaluate, write the files."""
+    import pandas as pd
+
+    from ._files import replace_atomically
+    from .baselines import GroupMedianRegressor
+    from .cli import save_model
+    from .datasets import load_captioned_posts
+    from .metrics import evaluate_estimator
+    from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
+    from .report import write_report
+
     posts = load_captioned_posts()
     X, y = posts.data, posts.target
     if n_rows is not None:

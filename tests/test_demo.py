@@ -202,6 +202,34 @@ def test_demo_refuses_an_output_it_cannot_use_before_any_work(tmp_path, monkeypa
         run_demo(tmp_path / "out", quiet=True)
 
 
+def test_an_output_folder_that_cannot_be_made_is_worded_as_one_that_cannot_be_written(tmp_path):
+    """The folder was made before the check that words the failure: a raw
+    "[Errno 20] Not a directory" (or a read-only file system's) came out instead."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(OSError, match=r"cannot write into the output folder .*a-file/out"):
+        run_demo(a_file / "out", quiet=True)
+    assert a_file.read_text() == "x"
+
+
+def test_an_interrupted_demo_leaves_no_empty_folder_it_made(tmp_path, monkeypatch):
+    """Ctrl-C (or an error) before anything was written left the new, empty output folder
+    (and the parents made for it); a folder that was there stays."""
+    import skbucket.datasets
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(skbucket.datasets, "load_captioned_posts", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(tmp_path / "new" / "out", quiet=True)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "there").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(tmp_path / "there", quiet=True)
+    assert (tmp_path / "there").is_dir()
+
+
 @pytest.mark.parametrize("rows", [1, 3, 3001])
 def test_a_number_of_rows_the_demo_cannot_use_is_named_before_any_work(tmp_path, rows, capsys):
     """--rows 3 ended in "Cannot have number of splits n_splits=5 greater than the number of
