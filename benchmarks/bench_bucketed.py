@@ -12,6 +12,12 @@
    target encoding fit on the training part only; the training rows' own encoding is 5-fold
    out-of-fold).
 
+3. Serving: predict latency on 1, 10 and 100 rows of a DataFrame of 400 float columns (the
+   seed pipeline's regressors see 402: an embedding and the post features), soft routing,
+   against the same fitted router and regressors called by hand on the DataFrame (each
+   regressor on its rows, as a user writing the two stages out would, and as skbucket 0.3.0
+   did). Median of ``--serving-repeats`` interleaved calls per side; target: ratio <= 1.0.
+
 Everything runs under ``threadpool_limits(--threads)`` (default 1) and the hand-built
 XGBoost/CatBoost models get the same thread count: on a shared 2-core machine OpenMP
 thread pools that spin-wait made HistGradientBoosting/XGBoost fits 20-400x slower than
@@ -126,6 +132,56 @@ def bench_overhead(repeats=3, n=20_000, threads=1):
     print(f"target  : predict ratio <= 1.10 -> {'met' if pred_ratio <= 1.10 else 'NOT met'}")
     print(f"predictions identical to the by-hand model: {agree}")
     return fit_ratio, pred_ratio
+
+
+# ----------------------------------------------------------------------------- part 3
+def _by_hand_soft_predict(model, X):
+    """``model``'s soft, transformed-average prediction from its fitted parts, each
+    regressor called on its rows of the DataFrame ``X``."""
+    proba = model.predict_bucket_proba(X)
+    forward, inverse = model._target_funcs_
+    out = np.zeros(len(X))
+    for k in range(model.n_buckets_):
+        rows = np.flatnonzero(proba[:, k] > 0)
+        if rows.size:
+            raw = inverse(np.asarray(model.regressors_[k].predict(X.iloc[rows]), dtype=float))
+            out[rows] += proba[rows, k] * forward(raw)
+    return np.asarray(inverse(out), dtype=float)
+
+
+def bench_serving(repeats=50, n_train=3000, p=400, threads=1):
+    X, y = _synthetic(n_train, p)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(p)])
+    clf, regs = _sub_estimators(threads)
+    model = BucketedRegressor(
+        clf, regs, routing="soft", target_transform="log1p", soft_average="transformed"
+    ).fit(frame, y)
+    print(
+        f"## 3. serving: predict on a DataFrame of {p} float columns, soft routing "
+        f"(median of {repeats})"
+    )
+    ratios, same = [], True
+    for n in (1, 10, 100):
+        batch = frame.iloc[:n]
+        times = {"bucketed": [], "by hand": []}
+        for rep in range(repeats):
+            for side in ("by hand", "bucketed") if rep % 2 == 0 else ("bucketed", "by hand"):
+                t0 = time.perf_counter()
+                if side == "by hand":
+                    hand = _by_hand_soft_predict(model, batch)
+                else:
+                    ours = model.predict(batch)
+                times[side].append(time.perf_counter() - t0)
+        same &= bool(np.array_equal(hand, ours))
+        ratio = np.median(times["bucketed"]) / np.median(times["by hand"])
+        ratios.append(ratio)
+        print(
+            f"{n:>4} rows: bucketed {1e3 * np.median(times['bucketed']):7.2f} ms  by hand "
+            f"{1e3 * np.median(times['by hand']):7.2f} ms  ratio {ratio:.3f}"
+        )
+    print(f"target  : ratio <= 1.0 -> {'met' if max(ratios) <= 1.0 else 'NOT met'}")
+    print(f"predictions identical to the by-hand model: {same}")
+    return ratios
 
 
 # ----------------------------------------------------------------------------- part 2
@@ -263,6 +319,7 @@ def bench_real(files, quick=False, threads=1):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--serving-repeats", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="threads for every model")
     parser.add_argument(
@@ -282,6 +339,12 @@ def main(argv=None):
         )
         print()
         bench_real(args.data, quick=args.quick, threads=args.threads)
+        print()
+        bench_serving(
+            repeats=5 if args.quick else args.serving_repeats,
+            n_train=1000 if args.quick else 3000,
+            threads=args.threads,
+        )
     print(f"\ntotal {time.perf_counter() - t0:.1f}s")
     return 0
 

@@ -1126,6 +1126,65 @@ def test_seed_defaults_are_quiet_and_write_no_files(seed_default_model):
     assert model.score(X, y) > 0.5
 
 
+def _by_hand(model, X, columns=None):
+    """Predictions of a fitted BucketedRegressor computed from its parts, each regressor
+    called on its rows of the DataFrame ``X`` (what predict did before it handed XGBoost and
+    CatBoost one array of a float frame's values)."""
+    proba = model.predict_bucket_proba(X)
+    X_reg = X if columns is None else X[columns]
+    out = np.zeros(len(X))
+    forward, inverse = model._target_funcs_  # log1p and expm1 clipped at 0
+    for k in range(model.n_buckets_):
+        rows = np.flatnonzero(proba[:, k] > 0)
+        if not rows.size:
+            continue
+        raw = inverse(np.asarray(model.regressors_[k].predict(X_reg.iloc[rows]), dtype=float))
+        if model.routing == "hard":
+            chosen = np.flatnonzero(proba[rows].argmax(axis=1) == k)
+            out[rows[chosen]] = raw[chosen]
+        elif model.soft_average == "transformed":
+            out[rows] += proba[rows, k] * forward(raw)
+        else:
+            out[rows] += proba[rows, k] * raw
+    if model.routing == "soft" and model.soft_average == "transformed":
+        out = np.asarray(inverse(out), dtype=float)
+    return out
+
+
+@pytest.mark.parametrize("routing", ["soft", "hard"])
+@pytest.mark.parametrize("kind", ["float", "float32", "an int column", "columns subset"])
+def test_default_regressors_on_a_float_frame_predict_as_on_the_frame_itself(
+    seed_default_model, routing, kind
+):
+    """predict converts a frame of float columns once to an array for the XGBoost and
+    CatBoost regressors (they rebuilt it column by column per call: 75% of the seed
+    pipeline's serving time); the values must be those of each regressor on the frame."""
+    _, X, y, workdir = seed_default_model
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    if kind == "float32":
+        frame = frame.astype("float32")
+    elif kind == "an int column":
+        frame["c"] = (frame["c"] * 10).astype("int64")  # the frame stays a frame
+    columns = ["c", "a"] if kind == "columns subset" else None
+    model = BucketedRegressor(
+        random_state=0,
+        routing=routing,
+        target_transform="log1p",
+        soft_average="transformed" if routing == "soft" else "raw",
+        regressor_columns=columns,
+    )
+    with pytest.MonkeyPatch.context() as mp, threadpool_limits(1):
+        mp.chdir(workdir)
+        model.fit(frame, y)
+        got = model.predict(frame)
+        expected = _by_hand(model, frame, columns)
+        np.testing.assert_array_equal(got, expected)
+        one = model.predict(frame.iloc[[7]])
+    assert one[0] == got[7]
+    with pytest.raises(ValueError, match="feature names"):  # names are still checked
+        model.predict(frame[frame.columns[::-1]])
+
+
 def test_partial_dict_keeps_seed_defaults_stretched_over_other_bins():
     from catboost import CatBoostRegressor
     from xgboost import XGBRegressor
