@@ -639,19 +639,22 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         return y
 
     def _categories(self, X):
-        cats = X[self.category_columns_].copy()
-        cats.columns = [_key_name(c) for c in self.category_columns_]
-        for column, name in zip(cats.columns, self.category_columns_, strict=True):
-            found = _bad_text_cell(cats[column].to_numpy(dtype=object))
+        # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
+        # an integral float is its integer (an int id column turns float when one is missing).
+        # Cell by cell in numpy: the frame pandas' astype/where/map made, in a tenth of the time
+        names = [_key_name(c) for c in self.category_columns_]
+        out = np.empty((len(X), len(names)), dtype=object)
+        for j, name in enumerate(self.category_columns_):
+            values = X[name].to_numpy(dtype=object)
+            found = _bad_text_cell(values)
             if found is not None:
                 raise PostFeaturesError(
                     f"PostFeatures: category column {name!r}, row "
-                    f"{plain(cats.index[found[0]])!r}: {found[1]}"
+                    f"{plain(X.index[found[0]])!r}: {found[1]}"
                 )
-        # compare values as text (a column mixing 123 and "123" is one category), missing -> NaN;
-        # an integral float is its integer (an int id column turns float when one is missing)
-        cats = cats.astype(object)
-        return cats.where(cats.isna(), cats.map(_category_text)).where(cats.notna(), np.nan)
+            missing = pd.isna(values)
+            out[:, j] = [np.nan if gone else _category_text(v) for v, gone in zip(values, missing)]
+        return pd.DataFrame(out, index=X.index, columns=names, dtype=object)
 
     @staticmethod
     def _oof_counts(cats, splits):
