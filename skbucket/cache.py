@@ -712,9 +712,11 @@ def _make_folders(folder: Path) -> None:
     and ``embeddings/`` under a shared cache folder)."""
     missing = []
     parent = Path(folder)
-    while not os.path.isdir(parent) and parent != parent.parent:
+    while not os.path.lexists(parent) and parent != parent.parent:
         missing.append(parent)
         parent = parent.parent
+    if not os.path.isdir(parent):  # a file in the way: the system's own error, as mkdir -p's
+        Path(folder).mkdir(parents=True, exist_ok=True)
     if not missing:
         return
     try:
