@@ -22,6 +22,7 @@ _LAZY = {
     "DistilBertClassifier": "skbucket.classification",
     "Blip2Captioner": "skbucket.captioning",
     "make_seed_pipeline": "skbucket.pipeline",
+    "set_everywhere": "skbucket.pipeline",
     "GroupMedianRegressor": "skbucket.baselines",
 }
 

@@ -630,7 +630,17 @@ def set_everywhere(estimator: Any, name: str, value: Any) -> int:
     predict (a ``ColumnTransformer``'s ``transformers_``, a ``BucketedRegressor``'s
     ``classifier_`` and ``regressors_``, ...) keep their own. This walks the parameters and
     the fitted attributes (lists, tuples and dicts too) and sets ``name`` wherever an
-    estimator has that parameter, e.g. ``progress`` or ``cache``.
+    estimator has that parameter, e.g. ``progress`` or ``cache`` (public as
+    ``skbucket.pipeline.set_everywhere`` and ``skbucket.set_everywhere``).
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted or unfitted estimator, such as the seed pipeline or one loaded from a file.
+    name : str
+        The parameter to set.
+    value : object
+        Its new value.
 
     Returns
     -------

@@ -390,6 +390,14 @@ def _reads_frame_by_column(est, n_columns) -> bool:
     return width == n_columns
 
 
+def _fit_bar(owner, total):
+    """The progress bar of ``owner``'s fit (``owner.progress``: None shows it on a terminal
+    or in a notebook only); tqdm is imported only when one is shown."""
+    from ._models import progress_bar
+
+    return progress_bar(total, f"{type(owner).__name__} fit", getattr(owner, "progress", None))
+
+
 def _float_frame_array(X):
     """A pandas DataFrame of float columns only (numpy dtypes) as one 2-D array, else None.
     Float32 and float64 columns become float64 exactly; ints, bools, categories and extension
@@ -911,6 +919,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         E.g. ``classifier_columns="prompt"`` with a text classifier and
         ``regressor_columns=make_column_selector(dtype_include="number")``. A spec
         that selects nothing or a missing column raises ValueError.
+    progress : bool or None, default=None
+        A tqdm progress bar over ``fit``'s steps (the classifier, then each bucket's
+        regressor); ``None`` shows it on a terminal or in a Jupyter notebook only.
 
     Attributes
     ----------
@@ -992,6 +1003,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         "clip": ["boolean"],
         "target_transform": [None, StrOptions(set(_TRANSFORMS)), tuple, list],
         "min_bucket_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "progress": ["boolean", None],
         "random_state": ["random_state"],
         "classifier_columns": [None, "array-like", str, numbers.Integral, slice, callable],
         "regressor_columns": [None, "array-like", str, numbers.Integral, slice, callable],
@@ -1011,6 +1023,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         random_state=None,
         classifier_columns=None,
         regressor_columns=None,
+        progress=None,
     ):
         self.classifier = classifier
         self.regressors = regressors
@@ -1023,6 +1036,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.classifier_columns = classifier_columns
         self.regressor_columns = regressor_columns
+        self.progress = progress
 
     # ------------------------------------------------------------------ params
     def _regressor_items(self):
@@ -1440,107 +1454,119 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         clf_cols = _column_origin(X, clf_spec)
         reg_cols = _column_origin(X, reg_spec)
 
-        # 1. the router
-        present = np.unique(buckets)
-        if present.size == 1:
-            from sklearn.dummy import DummyClassifier
+        # a bar over the router and the buckets (CatBoost/XGBoost on 15,000 posts: minutes)
+        with _fit_bar(self, n_buckets + 1) as bar:
+            # 1. the router
+            present = np.unique(buckets)
+            if present.size == 1:
+                from sklearn.dummy import DummyClassifier
 
-            classifier_ = DummyClassifier(strategy="prior")
-            classifier_.fit(X_clf, buckets)
-        else:
-            classifier_ = clone(classifier)
-            _drop_absent_class_weights(classifier_, present)
-            kw = _fit_kwargs(
-                "classifier",
-                classifier_,
-                sample_weight if weighted else None,
-                None if routed is None else routed["classifier"],
-            )
-            try:
-                _call_sub(
-                    "classifier", classifier_, "fit", X_clf, buckets, origin=(kept, clf_cols), **kw
+                classifier_ = DummyClassifier(strategy="prior")
+                classifier_.fit(X_clf, buckets)
+            else:
+                classifier_ = clone(classifier)
+                _drop_absent_class_weights(classifier_, present)
+                kw = _fit_kwargs(
+                    "classifier",
+                    classifier_,
+                    sample_weight if weighted else None,
+                    None if routed is None else routed["classifier"],
                 )
-            except ValueError as exc:
-                empty = np.setdiff1d(np.arange(present[-1] + 1), present)
-                own = exc.__cause__ is None  # not _call_sub's rewording of another failure
-                said = str(exc)
-                if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
-                    raise  # the labels are 0 .. n-1, or it refused something else
-                raise ValueError(
-                    f"classifier {_describe(classifier_)} could not be fitted on the bucket "
-                    f"labels {present.tolist()}: bucket(s) {empty.tolist()} have no training "
-                    f"rows, and some classifiers (XGBClassifier) want the labels 0 .. n-1. "
-                    f"Merge the empty buckets (bins=) or use a classifier that takes any labels "
-                    f"(e.g. HistGradientBoostingClassifier). {type(exc).__name__}: {exc}"
-                ) from exc
-            _check_classes(
-                "classifier",
-                classifier_,
-                ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
-                "predicts (with predict_proba for soft routing)",
-            )
+                try:
+                    _call_sub(
+                        "classifier",
+                        classifier_,
+                        "fit",
+                        X_clf,
+                        buckets,
+                        origin=(kept, clf_cols),
+                        **kw,
+                    )
+                except ValueError as exc:
+                    empty = np.setdiff1d(np.arange(present[-1] + 1), present)
+                    own = exc.__cause__ is None  # not _call_sub's rewording of another failure
+                    said = str(exc)
+                    if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
+                        raise  # the labels are 0 .. n-1, or it refused something else
+                    raise ValueError(
+                        f"classifier {_describe(classifier_)} could not be fitted on the bucket "
+                        f"labels {present.tolist()}: bucket(s) {empty.tolist()} have no training "
+                        f"rows, and some classifiers (XGBClassifier) want the labels 0 .. n-1. "
+                        f"Merge the empty buckets (bins=) or use a classifier that takes any labels "
+                        f"(e.g. HistGradientBoostingClassifier). {type(exc).__name__}: {exc}"
+                    ) from exc
+                _check_classes(
+                    "classifier",
+                    classifier_,
+                    ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
+                    "predicts (with predict_proba for soft routing)",
+                )
 
-        # 2. one regressor per bucket with enough rows
-        y_fit = y if funcs is None else self._transformed_targets(funcs, y)
-        counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
-        mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
-        # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight
-        own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - 1e-9)]
-        regressors, fallback = {}, {}
-        for k in own:
-            rows = np.flatnonzero(buckets == k)
-            est = clone(spec[k])
-            sw = sample_weight[rows] if weighted else None
-            name = f"regressors[{k}]"
-            bucket_params = (
-                None if routed is None else _routed_rows(routed[name], rows, buckets.size)
-            )
-            kw = _fit_kwargs(name, est, sw, bucket_params)
-            X_k = _safe_indexing(X_reg, rows)
-            origin = (rows if kept is None else kept[rows], reg_cols)
-            try:
-                _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
-            except Exception as exc:
-                degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
-                if degenerate is None:
-                    raise
-                # what any regressor learns there: CatBoost refuses to ("All train targets
-                # are equal", "All features are either constant or ignored")
-                est, value = _constant_regressor(y_fit[rows], sw)
-                fallback[k] = (
-                    f"bucket {k}'s {degenerate}, which {name} {_describe(spec[k])} refused "
-                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): it predicts "
-                    f"a constant, the weighted mean of its (transformed) target = {value:g}"
-                )
-            regressors[k] = est
-        if own:
-            own_arr = np.asarray(own)
-            for k in range(n_buckets):
-                if k in fallback:  # a constant of its own (above)
-                    continue
-                if k in regressors:
-                    continue
-                src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower
-                regressors[k] = regressors[src]
-                fallback[k] = (
-                    f"bucket {k} has {counts[k]} training row(s) (weight "
-                    f"{mass[k]:g}) < min_bucket_size={self.min_bucket_size}: uses the "
-                    f"regressor of bucket {src}"
-                )
-        else:
-            from sklearn.dummy import DummyRegressor
+            bar.update(1)
 
-            value = _weighted_median(y_fit, weights)
-            const = DummyRegressor(strategy="constant", constant=value)
-            const.fit(np.zeros((y.size, 1)), y_fit)
-            unit = "training rows" if not weighted else "training rows (total sample_weight)"
-            for k in range(n_buckets):
-                regressors[k] = const
-                fallback[k] = (
-                    f"no bucket has min_bucket_size={self.min_bucket_size} {unit}: "
-                    f"bucket {k} uses a constant, the weighted median of the (transformed) "
-                    f"target = {value:g}"
+            # 2. one regressor per bucket with enough rows
+            y_fit = y if funcs is None else self._transformed_targets(funcs, y)
+            counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
+            mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
+            # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight
+            own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - 1e-9)]
+            regressors, fallback = {}, {}
+            for k in own:
+                rows = np.flatnonzero(buckets == k)
+                est = clone(spec[k])
+                sw = sample_weight[rows] if weighted else None
+                name = f"regressors[{k}]"
+                bucket_params = (
+                    None if routed is None else _routed_rows(routed[name], rows, buckets.size)
                 )
+                kw = _fit_kwargs(name, est, sw, bucket_params)
+                X_k = _safe_indexing(X_reg, rows)
+                origin = (rows if kept is None else kept[rows], reg_cols)
+                try:
+                    _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
+                except Exception as exc:
+                    degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
+                    if degenerate is None:
+                        raise
+                    # what any regressor learns there: CatBoost refuses to ("All train targets
+                    # are equal", "All features are either constant or ignored")
+                    est, value = _constant_regressor(y_fit[rows], sw)
+                    fallback[k] = (
+                        f"bucket {k}'s {degenerate}, which {name} {_describe(spec[k])} refused "
+                        f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): it predicts "
+                        f"a constant, the weighted mean of its (transformed) target = {value:g}"
+                    )
+                regressors[k] = est
+                bar.update(1)
+            bar.update(n_buckets - len(own))  # those without a regressor of their own
+            if own:
+                own_arr = np.asarray(own)
+                for k in range(n_buckets):
+                    if k in fallback:  # a constant of its own (above)
+                        continue
+                    if k in regressors:
+                        continue
+                    src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower
+                    regressors[k] = regressors[src]
+                    fallback[k] = (
+                        f"bucket {k} has {counts[k]} training row(s) (weight "
+                        f"{mass[k]:g}) < min_bucket_size={self.min_bucket_size}: uses the "
+                        f"regressor of bucket {src}"
+                    )
+            else:
+                from sklearn.dummy import DummyRegressor
+
+                value = _weighted_median(y_fit, weights)
+                const = DummyRegressor(strategy="constant", constant=value)
+                const.fit(np.zeros((y.size, 1)), y_fit)
+                unit = "training rows" if not weighted else "training rows (total sample_weight)"
+                for k in range(n_buckets):
+                    regressors[k] = const
+                    fallback[k] = (
+                        f"no bucket has min_bucket_size={self.min_bucket_size} {unit}: "
+                        f"bucket {k} uses a constant, the weighted median of the (transformed) "
+                        f"target = {value:g}"
+                    )
         size = self.min_bucket_size
         # (a bucket of its own that predicts its constant is not light)
         light = [
@@ -1602,6 +1628,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             self._target_funcs_ = self._target_funcs()
             self._classifier_columns_ = self.classifier_columns
             self._regressor_columns_ = self.regressor_columns
+        if "progress" not in self.__dict__:  # pickled by a build from before the parameter
+            self.progress = None
 
     # ------------------------------------------------------------------ predict
     def predict_bucket_proba(self, X):

@@ -33,6 +33,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from ._frames import library
+from ._models import set_everywhere
 from .bucketed import (
     DEFAULT_BINS,
     BucketedRegressor,
@@ -47,6 +48,7 @@ __all__ = [
     "check_params",
     "make_seed_pipeline",
     "models_used",
+    "set_everywhere",
     "POST_COLUMNS",
     "PROMPT_COLUMN",
     "SEED_SETTINGS",
@@ -265,8 +267,10 @@ def make_seed_pipeline(
     device : str, default="auto"
         Device of every model (``"auto"``: CUDA, then MPS, else CPU).
     progress : bool or None, default=None
-        Progress bars of the long steps; ``None`` shows them on a terminal or in a
-        Jupyter notebook only.
+        Progress bars of the long steps (captioning, embedding, fine-tuning, the bucketed
+        model's fit); ``None`` shows them on a terminal or in a Jupyter notebook only. On a
+        fitted pipeline ``set_params`` reaches the unfitted templates only: turn them off
+        everywhere with :func:`set_everywhere` (``set_everywhere(pipe, "progress", False)``).
     dayfirst : bool, default=False
         Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
         post features alike (a date column that contradicts the order asked for is an error).
@@ -427,6 +431,7 @@ def make_seed_pipeline(
         random_state=random_state,
         classifier_columns=router_columns,
         regressor_columns=_NOT_PROMPT,
+        progress=progress,
     )
     # built while metadata routing is on, the weights reach the model and every estimator
     # made here that takes them (seed_regressors requests them for its XGBoost ones)

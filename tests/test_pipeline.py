@@ -335,6 +335,30 @@ def test_media_only_posts_use_the_caption(tiny):
     assert isinstance(pd.Series(pipe.predict(X)).sum(), float)
 
 
+def test_progress_reaches_every_step_and_set_everywhere_turns_it_off_after_fit(tiny, posts, capsys):
+    """progress=True reached the embedder and the text router, not the bucketed model's fit
+    (minutes on the real posts); and on a fitted pipeline set_params reaches only the
+    unfitted templates, so a notebook's progress=True model kept its bars in a batch job."""
+    import skbucket
+    from skbucket._models import every_estimator
+
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hgb", progress=True)
+    assert pipe.named_steps["model"].progress is True
+    pipe.fit(X, y)
+    assert "BucketedRegressor fit" in capsys.readouterr().err
+    pipe.set_params(features__embedding__progress=False, model__progress=False)
+    assert any(
+        getattr(e, "progress", None) is True for e in every_estimator(pipe)
+    )  # the fitted copies kept theirs
+    changed = skbucket.set_everywhere(pipe, "progress", False)
+    assert changed >= 3
+    assert all(e.get_params(deep=False).get("progress") is not True for e in every_estimator(pipe))
+    process_memory_cache().clear()
+    pipe.predict(X)
+    assert "DistilBertEmbedder" not in capsys.readouterr().err
+
+
 def test_hgb_router_reads_the_numeric_features(tiny, posts):
     X, y = posts
     pipe = _pipe(tiny, classifier="hgb", target_transform="log1p").fit(X[:40], y[:40])
