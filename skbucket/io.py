@@ -809,7 +809,14 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             stacklevel=user_stacklevel(),
         )
     try:
-        return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])
+        with warnings.catch_warnings():
+            if kind == "container" and "scikit-learn" in versions:
+                # _check_versions said it once, naming both versions; scikit-learn would
+                # repeat it for every class in the model, pointing into its own code
+                from sklearn.exceptions import InconsistentVersionWarning
+
+                warnings.simplefilter("ignore", InconsistentVersionWarning)
+            return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])
     except RecursionError as exc:  # a node that holds itself: no skops writer makes one
         raise TamperedFileError(
             f"{path}: the skops data is malformed (its objects nest without end); "

@@ -298,6 +298,45 @@ def test_version_mismatch_warns_with_both_versions(saved, tmp_path):
     assert isinstance(model, BucketedRegressor)
 
 
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_model_from_another_scikit_learn_is_one_warning_naming_both_versions(
+    data, tmp_path, monkeypatch, recorded
+):
+    """scikit-learn warned again for every class of the model (pointing into its own code)
+    after load had said it once; a container without the record keeps scikit-learn's."""
+    import warnings
+
+    import sklearn.base
+    from sklearn.exceptions import InconsistentVersionWarning
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = data
+    model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge()).fit(X, y)
+    monkeypatch.setattr(sklearn.base, "__version__", "1.8.0")  # as a 1.8.0 install saves
+    real = skio.library_versions()
+    monkeypatch.setattr(skio, "library_versions", lambda: {**real, "scikit-learn": "1.8.0"})
+    path = skio.save(model, tmp_path / "old.skbucket")
+    monkeypatch.undo()
+    if not recorded:
+
+        def no_record(data):
+            meta = json.loads(data)
+            del meta["versions"]["scikit-learn"]
+            return json.dumps(meta).encode()
+
+        path = _rewrite(path, tmp_path / "norecord.skbucket", replace={"meta.json": no_record})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        skio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    kinds = [type(w.message) for w in seen]
+    if recorded:
+        assert kinds == [skio.VersionMismatchWarning], kinds
+        assert "scikit-learn 1.8.0 (saved)" in str(seen[0].message)
+    else:
+        assert InconsistentVersionWarning in kinds
+
+
 def test_no_warning_when_versions_match(saved):
     import warnings
 
