@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import sys
 
-#: Packages whose frames are skipped (those imported; skbucket always is).
-_LIBRARIES = ("skbucket", "sklearn", "joblib")
+#: Packages whose frames are skipped (those imported; skbucket always is). dask's run a
+#: partition's task (``skbucket.dask`` with the synchronous scheduler: the user's
+#: ``compute`` line is further up).
+_LIBRARIES = ("skbucket", "sklearn", "joblib", "dask", "distributed")
 
 
 def _library_folders() -> tuple[str, ...]:
@@ -30,8 +32,8 @@ def _library_folders() -> tuple[str, ...]:
 def user_stacklevel() -> int:
     """The ``stacklevel``, for a ``warnings.warn`` call in the caller, of the first user frame.
 
-    That is the first frame outside skbucket, scikit-learn and joblib; the outermost frame when
-    all are inside (the ``skbucket`` command).
+    That is the first frame outside skbucket, scikit-learn, joblib and dask; the outermost
+    frame when all are inside (the ``skbucket`` command).
     """
     folders = _library_folders()
     frame = sys._getframe(1)  # the function calling warnings.warn: stacklevel 1

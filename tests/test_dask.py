@@ -114,6 +114,24 @@ def test_transform_is_lazy_with_meta_and_matches_in_memory():
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_a_warning_from_a_partition_points_at_the_users_compute_line():
+    """With the synchronous scheduler the user's line is on the stack: a warning from a
+    partition pointed into dask's task code instead."""
+    import warnings
+
+    from skbucket.features import UnparseableDateWarning
+
+    X, y = _posts()
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    bad = X.assign(date=X["date"].where(X.index != 1003, "garbage"))
+    lazy = skbucket.dask.transform(pf, dd.from_pandas(bad, npartitions=2))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        lazy.compute(scheduler="sync")
+    found = [w for w in seen if issubclass(w.category, UnparseableDateWarning)]
+    assert found and all(w.filename == __file__ for w in found), [w.filename for w in found]
+
+
 def test_a_day_month_mix_across_partitions_is_caught_by_the_documented_whole_column_check():
     """docs/scaling.rst: each partition is checked alone, so a column mixing day orders across
     partitions passes when training held no numeric date; the one-line check catches it."""
