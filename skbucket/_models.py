@@ -1106,7 +1106,9 @@ class _NoBar:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, desc: str = "", progress: bool | None = None) -> Iterator[Any]:
+def progress_bar(
+    total: int, desc: str = "", progress: bool | None = None, unit: str = "item"
+) -> Iterator[Any]:
     """Context manager yielding a tqdm bar (or a silent stand-in when progress is off).
 
     Examples
@@ -1122,7 +1124,7 @@ def progress_bar(total: int, desc: str = "", progress: bool | None = None) -> It
     else:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, desc=desc or None, unit="item", leave=False, dynamic_ncols=True)
+        bar = tqdm(total=total, desc=desc or None, unit=unit, leave=False, dynamic_ncols=True)
     try:
         yield bar
     finally:
@@ -1291,6 +1293,7 @@ def batched_map(
         except KeyboardInterrupt:
             if not log_interrupt:
                 raise
+            bar.close()  # first: the message on a line of its own, not after the bar's
             logger.warning(
                 "%s interrupted: %d of %d items computed%s",
                 desc or "batched_map",

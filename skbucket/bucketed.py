@@ -395,7 +395,8 @@ def _fit_bar(owner, total):
     or in a notebook only); tqdm is imported only when one is shown."""
     from ._models import progress_bar
 
-    return progress_bar(total, f"{type(owner).__name__} fit", getattr(owner, "progress", None))
+    name = f"{type(owner).__name__} fit"
+    return progress_bar(total, name, getattr(owner, "progress", None), unit="model")
 
 
 def _float_frame_array(X):

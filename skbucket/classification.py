@@ -470,7 +470,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         history, best, best_state, best_epoch, stale = [], math.inf, None, 0, 0
         name = type(self).__name__
         features = _models.encode_texts(tokenizer, texts, max_length=self.max_length)  # once
-        bar_cm = _models.progress_bar(self.epochs * steps, f"{name} fit", self.progress)
+        bar_cm = _models.progress_bar(  # optimizer steps, one per batch
+            self.epochs * steps, f"{name} fit", self.progress, unit="batch"
+        )
         with bar_cm as bar, _interruptible(history) as interrupted:
             for epoch in range(1, self.epochs + 1):
                 model.train()

@@ -1193,6 +1193,7 @@ def test_fit_shows_a_progress_bar_over_the_router_and_the_buckets_when_asked(cap
     light(progress=True).fit(X, y)
     err = capsys.readouterr().err
     assert "BucketedRegressor fit" in err and "/8" in err  # the classifier + 7 buckets
+    assert "model/s" in err  # it counts models fitted
     light(progress=None).fit(X, y)  # stderr is not a terminal under pytest
     light(progress=False).fit(X, y)
     assert "BucketedRegressor fit" not in capsys.readouterr().err

@@ -452,6 +452,15 @@ def test_warm_start_continues_training(tiny):
         clf.fit(X, np.where(y == "pos", "yes", "no"))
 
 
+def test_the_fine_tuning_bar_counts_batches(tiny, capsys):
+    """It counts optimizer steps (one per batch) but said 'item/s': a 60-row fit showed
+    '0/4 item/s'."""
+    X, y = toy(24)
+    make(tiny, epochs=1, batch_size=8, progress=True).fit(X, y)
+    err = capsys.readouterr().err
+    assert "DistilBertClassifier fit" in err and "/3" in err and "batch/s" in err, err
+
+
 def test_pickle_stores_checkpoint_not_live_model(fitted):
     clf, X, _ = fitted
     state = clf.__getstate__()

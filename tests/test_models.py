@@ -719,6 +719,34 @@ def test_batched_map_caches_every_finished_batch_before_an_interrupt(tmp_path):
     assert [int(v[0]) for v in out] == [7] * 10
 
 
+def test_the_interrupt_message_starts_a_line_of_its_own_after_the_bar(capsys):
+    """It was logged while the bar was still on the line: '... 37.11item/s]DistilBertEmbedder
+    interrupted: 102 of 400 items computed'."""
+    import logging
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    logger = logging.getLogger("skbucket")
+    logger.addHandler(handler)
+    try:
+        rec = Recorder(fail_on_call=2, exc=KeyboardInterrupt)
+        with pytest.raises(KeyboardInterrupt):
+            batched_map(
+                list("abcdef"),
+                rec,
+                batch_size=2,
+                progress=True,
+                desc="bar-here",
+                log_interrupt=True,
+            )
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "bar-here" in err and "bar-here interrupted: 4 of 6" in err, err
+    before = err[: err.index("bar-here interrupted")]
+    assert before.endswith(("\r", "\n")), repr(before[-40:])
+
+
 def test_batched_map_keeps_finished_batches_on_other_errors():
     store = MemoryCache()
     rec = Recorder(fail_on_call=1, exc=MemoryError)
