@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import errno
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -79,16 +80,18 @@ def replace_atomically(path, write, what: str) -> Path:
     return path
 
 
-def in_temporary_folder(work, prefix: str, what: str):
-    """``work(folder)`` run in a new temporary folder, removed after; returns its result.
+def in_temporary_folder(write, prefix: str, what: str, read=None):
+    """``write(folder)`` in a new temporary folder, then ``read(folder)`` when given; the
+    folder is removed after. Returns what ``read`` returns, else what ``write`` does.
 
     The folder is made in the system's temporary folder (``TMPDIR``). When that cannot be
-    written (the folder cannot be made, or ``work`` fails writing into it with an ``OSError``
-    or safetensors' error: a small, full ``/tmp``) while :func:`replace_atomically` writes an
-    output file, ``work`` is run once more in a hidden folder beside that file, on the disk
-    that is to hold it. When no place works, an ``OSError`` says ``what`` could not be
-    written, where it was tried and why, and that ``TMPDIR`` moves it. Other errors from
-    ``work`` propagate as they are.
+    written (the folder cannot be made, or ``write`` fails with an ``OSError`` or
+    safetensors' error: a small, full ``/tmp``) while :func:`replace_atomically` writes an
+    output file, ``write`` runs once more in a hidden folder beside that file, on the disk
+    that is to hold it. When no place works, an ``OSError`` (with the failure's errno) says
+    ``what`` could not be written, where it was tried and why, and that ``TMPDIR`` moves it.
+    Other errors from ``write``, and every error from ``read`` (a damaged file it reads back),
+    propagate as they are.
     """
     places = [None]
     if _OUTPUT_FOLDER.get() is not None:
@@ -96,24 +99,45 @@ def in_temporary_folder(work, prefix: str, what: str):
     tried = []
     number = None
     for place in places:
+        where = tempfile.gettempdir() if place is None else place
         try:
-            with tempfile.TemporaryDirectory(
-                prefix=prefix if place is None else f".{prefix}", dir=place
-            ) as folder:
-                return work(Path(folder))
-        except Exception as exc:
-            if not (isinstance(exc, OSError) or type(exc).__name__ == "SafetensorError"):
-                raise
-            if isinstance(exc, OSError) and exc.errno is not None:
-                number = exc.errno
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            where = tempfile.gettempdir() if place is None else place
-            tried.append(f"in {str(where)!r}: {' '.join(str(reason).split())}")
+            holder = tempfile.TemporaryDirectory(
+                prefix=prefix if place is None else f".{prefix}",
+                dir=place,
+                ignore_cleanup_errors=True,  # a file still held open is not a failed write
+            )
+        except OSError as exc:
+            number = _errno_of(exc) or number
+            tried.append(f"in {str(where)!r}: {_reason(exc)}")
+            continue
+        with holder as folder:
+            try:
+                written = write(Path(folder))
+            except Exception as exc:
+                if not (isinstance(exc, OSError) or type(exc).__name__ == "SafetensorError"):
+                    raise
+                number = _errno_of(exc) or number
+                tried.append(f"in {str(where)!r}: {_reason(exc)}")
+                continue
+            return written if read is None else read(Path(folder))
     raise OSError(
         number if number is not None else errno.EIO,
         f"cannot write {what} into a temporary folder ({'; '.join(tried)}); set the "
         "environment variable TMPDIR to a folder with room for it",
     )
+
+
+def _errno_of(exc) -> int | None:
+    """The errno of an ``OSError``, or the one safetensors quotes ("... (os error 28)")."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.errno
+    found = re.search(r"\bos error (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _reason(exc) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return " ".join(str(reason).split())
 
 
 #: opening a file to read without blocking (a FIFO or a device would block ``open``; the

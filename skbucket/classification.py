@@ -631,11 +631,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     f"{name!r}; the file is damaged or was not written by skbucket."
                 )
 
-        def load(tmp):
+        def write(tmp):
             for name, data in files.items():
                 target = tmp / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
+
+        def read(tmp):  # its errors (a damaged checkpoint) are no disk's: they propagate
             with _models.hf_quiet():
                 model = AutoModelForSequenceClassification.from_pretrained(
                     tmp, use_safetensors=True
@@ -644,7 +646,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             return model, tokenizer
 
         model, tokenizer = in_temporary_folder(
-            load, "skbucket-clf-", "the fine-tuned classifier's checkpoint (to load it)"
+            write, "skbucket-clf-", "the fine-tuned classifier's checkpoint (to load it)", read
         )
         held = (model.eval(), tokenizer)
         self._rt_finetuned = held

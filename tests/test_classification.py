@@ -555,7 +555,27 @@ def test_pickling_with_a_full_temporary_folder_is_an_oserror_naming_it(
     with pytest.raises(OSError, match=r"checkpoint.*No space left on device.*TMPDIR") as info:
         pickle.dumps(clf)
     assert str(full) in str(info.value)
+    assert info.value.errno == 28  # the one safetensors quotes ("os error 28"), not EIO
     assert list(full.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "raised", "match"),
+    [("config.json", OSError, "not a valid JSON"), ("model.safetensors", Exception, "header")],
+)
+def test_a_damaged_checkpoint_is_its_readers_error_not_a_temporary_folder_one(
+    fitted, name, raised, match
+):
+    """Reading the checkpoint back failed with transformers' or safetensors' own error; the
+    temporary folder fallback turned it into 'set TMPDIR to a folder with room'."""
+    clf, X, _ = fitted
+    state = clf.__getstate__()
+    state["_checkpoint"] = {**state["_checkpoint"], name: b"garbage" * 3}
+    twin = DistilBertClassifier.__new__(DistilBertClassifier)
+    twin.__setstate__(state)
+    with pytest.raises(raised, match=match) as info:
+        twin.predict(X[:2])
+    assert "TMPDIR" not in str(info.value)
 
 
 def test_loading_with_no_temporary_folder_is_an_oserror_naming_it(fitted, monkeypatch, tmp_path):
