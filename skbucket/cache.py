@@ -626,7 +626,7 @@ class DiskCache:
         except FileExistsError:  # made by another process meanwhile
             return
         with contextlib.suppress(OSError):  # best effort: the entries are written either way
-            os.chmod(shard, stat.S_IMODE(os.stat(self.path).st_mode))
+            _chmod_made_folder(shard, stat.S_IMODE(os.stat(self.path).st_mode))
 
     def keys(self) -> Iterator[str]:
         """Iterate over the keys of the complete entries on disk.
@@ -704,6 +704,24 @@ MAX_ENTRY_BYTES = 256 * 2**20
 _READ_FLAGS = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 
 
+def _chmod_made_folder(folder: Path, bits: int) -> None:
+    """Give the folder this process just made ``bits``, through a descriptor of the folder
+    itself: in a folder others can write, someone may swap the new folder for a link to
+    another file of ours between ``mkdir`` and ``chmod`` (which follows links), and that
+    file would get the bits. A link or anything not a folder of ours is left alone (so is
+    every folder where ``os.fchmod`` is missing: Windows before Python 3.13)."""
+    if not hasattr(os, "fchmod"):
+        return
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(folder, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid():
+            os.fchmod(fd, bits)
+    finally:
+        os.close(fd)
+
+
 def _make_folders(folder: Path) -> None:
     """``folder`` and its missing parents, made as ``mkdir -p`` makes them, except inside a
     folder shared with a group: when the nearest existing parent is writable by its group
@@ -733,7 +751,7 @@ def _make_folders(folder: Path) -> None:
             continue  # made by another process meanwhile
         if shared:
             with contextlib.suppress(OSError):  # best effort, as for the shard folders
-                os.chmod(made, bits)
+                _chmod_made_folder(made, bits)
 
 
 def _is_entry_file(path) -> bool:

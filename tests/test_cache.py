@@ -394,6 +394,50 @@ def test_missing_cache_folders_inside_a_group_folder_get_its_bits(tmp_path, pare
     assert stat.S_IMODE(parent.stat().st_mode) == parent_bits
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file modes and links are POSIX")
+@pytest.mark.parametrize(
+    ("cache_name", "swapped", "bits"),
+    [
+        ("embeddings", "embeddings", 0o2775),  # a sub-cache made inside a group's folder
+        ("cache", "ab", 0o0777),  # a shard made inside a cache folder open to everyone
+    ],
+)
+def test_a_new_folder_swapped_for_a_link_does_not_pass_its_bits_to_the_links_target(
+    tmp_path, monkeypatch, cache_name, swapped, bits
+):
+    """Between mkdir and chmod, someone who can write the parent may put a link to a file of
+    ours in the new folder's place: chmod followed it (a ~/.bashrc made group-writable)."""
+    import pathlib
+
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    os.chmod(parent, bits)
+    root = parent / cache_name
+    if cache_name == "cache":
+        root.mkdir()
+        os.chmod(root, bits)
+    victim = tmp_path / "victim"
+    victim.write_text("x")
+    os.chmod(victim, 0o644)
+    real = pathlib.Path.mkdir
+
+    def racing(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        if self.name == swapped:  # the other user's move, right after ours
+            os.rmdir(self)
+            os.symlink(victim, self)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", racing)
+    old = os.umask(0o022)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the entry cannot be written below a file
+            DiskCache(root).set_many({"ab12": np.arange(3.0)})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(victim).st_mode) == 0o644
+
+
 def _closed_to_this_user(monkeypatch, folder):
     """Make ``folder`` behave as another user's closed folder does for this process: a stat
     or a read below it fails with EACCES (the tests may run as root, who passes every
