@@ -1177,7 +1177,15 @@ def test_default_regressors_on_a_float_frame_predict_as_on_the_frame_itself(
     with pytest.MonkeyPatch.context() as mp, threadpool_limits(1):
         mp.chdir(workdir)
         model.fit(frame, y)
+        seen = []
+        for reg in {id(r): r for r in model.regressors_.values()}.values():
+            real = reg.predict
+            reg.predict = lambda X, real=real: seen.append(type(X)) or real(X)
         got = model.predict(frame)
+        for reg in model.regressors_.values():
+            reg.__dict__.pop("predict", None)
+        # the array the speed-up hands over, or the frame itself (not all float columns)
+        assert set(seen) == ({pd.DataFrame} if kind == "an int column" else {np.ndarray})
         expected = _by_hand(model, frame, columns)
         np.testing.assert_array_equal(got, expected)
         one = model.predict(frame.iloc[[7]])
