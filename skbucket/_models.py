@@ -755,6 +755,17 @@ def _walk_in_use(value: Any, path: str, prefix: str) -> Iterator[tuple[str, Any]
         yield from estimators_in_use(value, path)
 
 
+def _factory_key(factory: Any) -> Any:
+    """``factory`` itself in the registry's keys (two classes of one name, such as a class
+    defined again by a notebook cell, are two factories); its name if it cannot be hashed."""
+    try:
+        hash(factory)
+    except TypeError:
+        name = getattr(factory, "__qualname__", repr(factory))
+        return f"{getattr(factory, '__module__', '')}.{name}"
+    return factory
+
+
 def load_pretrained(
     factory: Any,
     model: Any,
@@ -825,7 +836,7 @@ def load_pretrained(
     dev = None if device is None else resolve_device(device)
     tdtype = None if dtype is None else resolve_dtype(dtype, dev)
     key = (
-        f"{getattr(factory, '__module__', '')}.{getattr(factory, '__qualname__', repr(factory))}",
+        _factory_key(factory),
         str(local.resolve()) if local is not None else model_str,
         revision,
         _device_key(dev),

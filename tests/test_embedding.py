@@ -496,6 +496,7 @@ def test_progress_bar_only_when_asked(capsys):
 
 
 def test_keyboard_interrupt_keeps_finished_batches(tmp_path, caplog):
+    process_memory_cache().clear()  # this test's texts are computed here (it may run twice)
     cache_dir = tmp_path / "c"
     texts = [f"post {i} " + "word " * i for i in range(10)]
     est = tiny(cache=cache_dir).fit(texts)

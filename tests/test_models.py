@@ -979,8 +979,32 @@ def test_load_pretrained_fails_at_once_naming_the_model_when_the_hub_does_not_an
         load_pretrained("AutoConfig", "no-org/no-model")
 
 
+def test_two_classes_of_one_name_are_two_factories(tmp_path, monkeypatch):
+    """The registry keyed factories by module and name: a class defined again (a notebook
+    cell run twice) got the instance the old class had built."""
+    monkeypatch.setattr(_models, "_REGISTRY", {})
+    folder = tmp_path / "model"
+    folder.mkdir()
+
+    def make(tag):
+        class Factory:
+            @classmethod
+            def from_pretrained(cls, name, **kwargs):
+                return (tag, object())
+
+        return Factory
+
+    first = load_pretrained(make("old"), folder)
+    second = load_pretrained(make("new"), folder)
+    assert (first[0], second[0]) == ("old", "new")
+    again = make("again")
+    assert load_pretrained(again, folder) is load_pretrained(again, folder)  # still once
+
+
 def test_load_pretrained_asks_the_hub_only_for_a_model_it_does_not_have(monkeypatch, tmp_path):
     from huggingface_hub import constants
+
+    monkeypatch.setattr(_models, "_REGISTRY", {})  # this test's loads only (it may run twice)
 
     class Factory:
         loaded: list[str] = []
