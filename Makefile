@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint format docs bench venv clean
+.PHONY: demo test fuzz lint format docs bench venv clean
 
 venv: $(STAMP)
 
@@ -27,7 +27,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
+	SKBUCKET_HYPOTHESIS_PROFILE=ci OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) -m pytest -n 2 --dist loadfile
+
+# The property tests (Hypothesis) ten times over, each run drawing new examples: a search
+# for rare inputs, not part of `make test`, whose draws are the same every run.
+fuzz: $(STAMP)
+	for i in 1 2 3 4 5 6 7 8 9 10; do \
+		OMP_NUM_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider -m hypothesis tests || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
