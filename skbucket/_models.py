@@ -291,6 +291,25 @@ _DTYPE_NAMES = {
 }
 
 
+def check_dtype_param(owner: Any) -> None:
+    """Refuse ``owner.dtype`` at ``fit`` when :func:`resolve_dtype` would refuse it later
+    (scikit-learn's ``InvalidParameterError``), without importing torch for a string."""
+    dtype = owner.dtype
+    if dtype is None or (
+        isinstance(dtype, str) and (dtype.lower() == "auto" or dtype.lower() in _DTYPE_NAMES)
+    ):
+        return
+    if type(dtype).__module__ == "torch" and type(dtype).__name__ == "dtype":
+        return
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    raise InvalidParameterError(
+        f"The 'dtype' parameter of {type(owner).__name__} must be 'auto', 'float32', "
+        f"'float16', 'bfloat16' (or 'fp32', 'fp16', 'bf16'), None or a torch.dtype. Got "
+        f"{dtype!r} instead."
+    )
+
+
 def resolve_dtype(dtype: Any = "auto", device: Any = None):
     """Pick the torch dtype: ``"auto"`` → bf16 on a CUDA device that computes in it natively
     (compute capability 8 or more: Ampere and later), else fp16; fp32 elsewhere.

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
@@ -131,9 +131,10 @@ class Blip2Captioner(
         Images per ``model.generate`` call (images of different rows share a batch).
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         ``"auto"`` uses CUDA when available, then MPS, else the CPU.
-    dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
+    dtype : {"auto", "float32", "float16", "bfloat16"}, torch.dtype or None, default="auto"
         ``"auto"`` is bfloat16 on CUDA (float16 on GPUs before Ampere, which lack native
-        bfloat16) and float32 elsewhere.
+        bfloat16) and float32 elsewhere; ``None`` is float32. The short spellings
+        ``"fp32"``, ``"fp16"`` and ``"bf16"`` are read too. Checked at ``fit``.
     cache : None, bool, str, os.PathLike or cache object, default=None
         Where captions are kept (see :mod:`skbucket.cache`): ``None`` (or ``True``) the
         process-wide memory cache, a path a folder on disk (shared by processes; survives
@@ -246,8 +247,8 @@ class Blip2Captioner(
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         # validated when used (in transform) by the shared runtime / cache
         "device": "no_validation",
-        "dtype": "no_validation",
-        "cache": "no_validation",
+        "dtype": "no_validation",  # checked in _validate_params (a torch.dtype needs torch)
+        "cache": [None, "boolean", str, os.PathLike, HasMethods(["get_many", "set_many"])],
         "on_error": [str],
         "image_loader": "no_validation",  # checked in fit (callable or ImageFetcher)
         "progress": ["boolean", None],
@@ -332,6 +333,7 @@ class Blip2Captioner(
         (``"Raise"``, ``"skip "``: any other string is a caption, so such a typo would caption
         every failed image with it instead of raising or skipping)."""
         super()._validate_params()
+        _models.check_dtype_param(self)  # at fit, not when the first image is captioned
         mode = self.on_error.strip().lower()
         if mode in _ON_ERROR_MODES and self.on_error != mode:
             from sklearn.utils._param_validation import InvalidParameterError

@@ -1038,6 +1038,32 @@ def test_dtype_auto_is_float32_on_cpu(blip2_path, images, monkeypatch):
 
 
 @pytest.mark.parametrize(
+    ("param", "value"),
+    [("dtype", "fp64"), ("dtype", 3), ("dtype", "float"), ("cache", 1.5), ("cache", [1])],
+)
+def test_a_bad_dtype_or_cache_is_refused_at_fit_not_at_the_first_image(blip2_path, param, value):
+    """Both were checked only when an image was captioned: a captioner fitted and tried on
+    posts that already had captions failed on the first post with an image."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    est = captioner(blip2_path, **{param: value})
+    X = frame([None], caption=["already"])
+    if (param, value) == ("dtype", "float"):  # a spelling resolve_dtype reads: float32
+        assert est.fit(X).transform(X).shape == (1, 2)
+        return
+    with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of Blip2Captioner"):
+        est.fit(X)
+
+
+def test_the_dtypes_the_captioner_reads_pass_its_fit(blip2_path):
+    import torch
+
+    X = frame([None], caption=["already"])
+    for dtype in ("auto", "bf16", "FP16", "float32", None, torch.float16):
+        captioner(blip2_path, dtype=dtype).fit(X)
+
+
+@pytest.mark.parametrize(
     "check",
     [
         "check_no_attributes_set_in_init",
