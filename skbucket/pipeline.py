@@ -467,7 +467,10 @@ def check_params(estimator) -> None:
         ``model (BucketedRegressor): The 'routing' parameter ...``).
     ValueError
         Also for a :class:`~skbucket.bucketed.BucketedRegressor` whose ``regressors`` do not
-        fit its ``bins`` (a list of 7 with 2 edges), named the same way.
+        fit its ``bins`` (a list of 7 with 2 edges) or whose ``target_transform`` is no pair
+        of callables, and a :class:`~skbucket.prompts.PromptError` for a
+        :class:`~skbucket.prompts.PromptBuilder` ``template``, ``columns`` or ``dayfirst``
+        its ``fit`` would refuse, named the same way.
 
     Examples
     --------
@@ -484,12 +487,16 @@ def check_params(estimator) -> None:
 
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     for name, est in {"": estimator, **params}.items():
-        if not (isinstance(est, BaseEstimator) and hasattr(est, "_parameter_constraints")):
+        if not isinstance(est, BaseEstimator):
             continue
         try:
-            est._validate_params()
+            if hasattr(est, "_parameter_constraints"):
+                est._validate_params()
+            if hasattr(est, "_check_params"):  # PromptBuilder's own checks (PromptError)
+                est._check_params()
             if isinstance(est, BucketedRegressor):  # bins and regressors must agree
                 est._check_regressor_spec(_check_bins(est.bins).size + 1, seeded=False)
+                est._target_funcs()  # a target_transform pair of callables
         except ValueError as exc:  # scikit-learn's InvalidParameterError, or the pair's
             where = f"{name} ({type(est).__name__})" if name else type(est).__name__
             raise type(exc)(f"{where}: {exc}") from exc

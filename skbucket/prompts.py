@@ -867,6 +867,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         except (ValueError, IndexError, KeyError, AttributeError) as exc:
             raise PromptError(f"PromptBuilder: template {template!r} is invalid: {exc}") from exc
 
+    def _check_params(self) -> None:
+        """The checks of ``fit`` that need no data (``template``, ``columns``,
+        ``dayfirst``), for :func:`skbucket.pipeline.check_params` to run before any work."""
+        self._check_template()
+        self._check_dayfirst()
+        self._resolve_columns()
+
     def _check_dayfirst(self):
         if not isinstance(self.dayfirst, bool | np.bool_):
             raise PromptError(

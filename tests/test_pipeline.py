@@ -439,6 +439,32 @@ def test_bad_values_are_refused_when_the_pipeline_is_built(tiny, param, where):
         check_params(pipe)
 
 
+@pytest.mark.parametrize(
+    ("param", "error", "said"),
+    [
+        ({"prompt__prompt__template": 5}, "PromptError", "`template` must be None"),
+        ({"prompt__prompt__template": "{nope}"}, "PromptError", "field {nope}"),
+        ({"prompt__prompt__columns": "content"}, "PromptError", "`columns` must be"),
+        ({"prompt__prompt__columns": {"text": "x"}}, "PromptError", "unknown role"),
+        ({"prompt__prompt__dayfirst": "yes"}, "PromptError", "`dayfirst` must be"),
+        ({"model__target_transform": (np.log1p,)}, "ValueError", "pair"),
+    ],
+)
+def test_check_params_refuses_what_the_prompt_builder_and_the_target_pair_would_at_fit(
+    tiny, param, error, said
+):
+    """check_params skipped PromptBuilder (no scikit-learn constraints) and the pair check of
+    target_transform: the seed pipeline refused them only after captioning every post."""
+    from skbucket.pipeline import check_params
+    from skbucket.prompts import PromptError
+
+    pipe = _pipe(tiny, classifier="hgb").set_params(**param)
+    where = "model (BucketedRegressor)" if "model__" in next(iter(param)) else "prompt__prompt"
+    with pytest.raises({"PromptError": PromptError, "ValueError": ValueError}[error]) as info:
+        check_params(pipe)
+    assert str(info.value).startswith(where) and said in str(info.value), str(info.value)
+
+
 def test_bins_changed_on_a_built_pipeline_need_as_many_regressors_and_check_params_says_so(
     tiny, posts
 ):
