@@ -425,7 +425,7 @@ class Blip2Captioner(
             order of first appearance, batch by batch, so a fetch or decode failure is the
             first one found, not necessarily in the earliest row. Captions finished before it
             are cached.
-        skbucket._models.ModelNotAvailableError
+        skbucket.exceptions.ModelNotAvailableError
             When the model cannot be loaded (only if some image is not cached).
         """
         check_is_fitted(self, "n_features_in_")

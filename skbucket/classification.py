@@ -62,7 +62,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     model : str or path-like, default="distilbert-base-uncased"
         Hugging Face hub id or local folder of the base checkpoint (model + tokenizer).
         A path that does not exist, or a hub id that is not cached while
-        ``HF_HUB_OFFLINE=1``, raises :class:`skbucket._models.ModelNotAvailableError`
+        ``HF_HUB_OFFLINE=1``, raises :class:`skbucket.exceptions.ModelNotAvailableError`
         naming it.
     epochs : int, default=3
         Most passes over the training rows.

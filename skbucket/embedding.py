@@ -238,7 +238,7 @@ class DistilBertEmbedder(
     model : str or os.PathLike, default="distilbert-base-uncased"
         Hugging Face hub id or local folder (saved with ``save_pretrained``). Loaded lazily,
         once per process. With ``HF_HUB_OFFLINE=1`` a hub id must be in the local Hugging Face
-        cache; a missing path or model raises :class:`skbucket._models.ModelNotAvailableError`
+        cache; a missing path or model raises :class:`skbucket.exceptions.ModelNotAvailableError`
         naming it.
     pooling : {"mean", "cls"}, default="mean"
         ``"mean"``: average of the token vectors weighted by the attention mask (padding
@@ -316,7 +316,7 @@ class DistilBertEmbedder(
     as the empty string ``""`` (a post without text, e.g. media only; its vector is the
     model's vector for ``[CLS] [SEP]``). Finite numbers are converted with ``str``. Anything else
     (infinities, bytes, lists, dicts, ...) and DataFrames with more than one column raise
-    :class:`skbucket._models.TextInputError` (a ``ValueError``) naming the row or columns.
+    :class:`skbucket.exceptions.TextInputError` (a ``ValueError``) naming the row or columns.
     ``transform`` of zero texts returns an empty ``(0, hidden_size_)`` float32 array (so
     an empty batch of new posts flows through a pipeline).
 

@@ -585,7 +585,7 @@ def check_models(estimator, *, fit=True) -> dict:
 
     Raises
     ------
-    skbucket._models.ModelNotAvailableError
+    skbucket.exceptions.ModelNotAvailableError
         The first model that cannot be loaded; the message starts with the parameter name
         that holds it, then says why (a path that does not exist, not in the local cache while
         offline or while the hub does not answer, not a model folder).
