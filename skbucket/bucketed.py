@@ -374,20 +374,32 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
 
 def _reads_frame_by_column(est, n_columns) -> bool:
     """Whether ``est`` is an XGBoost or CatBoost model (sklearn API) fitted on ``n_columns``
-    columns. Their pandas readers convert a DataFrame column by column on every call (about
-    10 ms for 400 columns, whatever the rows); an array of the same float values gives the
-    same predictions (both read float32). The caller hands them one only when its own
-    ``validate_data`` has checked that X's column names are those of fit, in that order, so
-    the array's columns are the ones each regressor was fitted on."""
+    numeric columns only. Their pandas readers convert a DataFrame column by column on every
+    call (about 10 ms for 400 columns, whatever the rows); an array of the same float values
+    gives the same predictions (both read float32). The caller hands them one only when its
+    own ``validate_data`` has checked that X's column names are those of fit, in that order,
+    so the array's columns are the ones each regressor was fitted on. A model fitted on a
+    categorical (or CatBoost text or embedding) column keeps the frame: given floats where it
+    learnt categories it refuses them, where an array would be read as category codes."""
     module = type(est).__module__
-    if module.startswith("xgboost."):
-        width = getattr(est, "n_features_in_", None)
-    elif module.startswith("catboost."):  # its n_features_in_ reads 0 (catboost 1.2)
-        names = getattr(est, "feature_names_", None)
-        width = None if names is None else len(names)
-    else:
+    try:
+        if module.startswith("xgboost."):
+            width = getattr(est, "n_features_in_", None)
+            types = est.get_booster().feature_types or ()
+            numeric = all(kind in (None, "float", "int", "i", "q") for kind in types)
+        elif module.startswith("catboost."):  # its n_features_in_ reads 0 (catboost 1.2)
+            names = getattr(est, "feature_names_", None)
+            width = None if names is None else len(names)
+            numeric = not (
+                est.get_cat_feature_indices()
+                or est.get_text_feature_indices()
+                or est.get_embedding_feature_indices()
+            )
+        else:
+            return False
+    except Exception:  # not fitted as expected, or an API of another version: the frame
         return False
-    return width == n_columns
+    return numeric and width == n_columns
 
 
 def _fit_bar(owner, total):

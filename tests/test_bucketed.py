@@ -1194,6 +1194,25 @@ def test_default_regressors_on_a_float_frame_predict_as_on_the_frame_itself(
         model.predict(frame[frame.columns[::-1]])
 
 
+def test_a_category_column_given_as_floats_is_refused_as_xgboost_refuses_it():
+    """An XGBoost regressor fitted on a category column was handed an array of float codes
+    (the float-frame speed-up) and read them as categories: wrong likes, no error."""
+    xgboost = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    shop = rng.choice([101, 202, 303, 404, 505], size=300)
+    X = pd.DataFrame({"a": rng.normal(size=300), "shop": pd.Categorical(shop)})
+    y = np.expm1(np.clip(shop / 80 + X["a"].to_numpy(), 0, 9)).round()
+    reg = xgboost.XGBRegressor(n_estimators=10, enable_categorical=True, n_jobs=1)
+    with threadpool_limits(1):
+        model = light(regressors=reg, routing="soft").fit(X, y)
+        model.predict(X)  # as categories: fine
+        floats = X.assign(shop=X["shop"].astype("float64"))
+        with pytest.raises(ValueError, match="data type doesn't match"):
+            reg.fit(X, y).predict(floats)  # what XGBoost itself says
+        with pytest.raises(ValueError, match="data type doesn't match"):
+            model.predict(floats)
+
+
 def test_fit_shows_a_progress_bar_over_the_router_and_the_buckets_when_asked(capsys):
     """The regressors' fit of the seed pipeline on 15,000 posts ran minutes without a word,
     though the README says every long step shows a bar."""
