@@ -386,7 +386,11 @@ def _reads_frame_by_column(est, n_columns) -> bool:
         if module.startswith("xgboost."):
             width = getattr(est, "n_features_in_", None)
             types = est.get_booster().feature_types or ()
-            numeric = all(kind in (None, "float", "int", "i", "q") for kind in types)
+            # and one XGBoost reads an array into directly (not gblinear: it builds a
+            # DMatrix, which wants the feature names an array lacks)
+            numeric = all(kind in (None, "float", "int", "i", "q") for kind in types) and bool(
+                getattr(est, "_can_use_inplace_predict", lambda: False)()
+            )
         elif module.startswith("catboost."):  # its n_features_in_ reads 0 (catboost 1.2)
             names = getattr(est, "feature_names_", None)
             width = None if names is None else len(names)

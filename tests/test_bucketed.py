@@ -1134,7 +1134,8 @@ def _by_hand(model, X, columns=None):
     proba = model.predict_bucket_proba(X)
     X_reg = X if columns is None else X[columns]
     out = np.zeros(len(X))
-    forward, inverse = model._target_funcs_  # log1p and expm1 clipped at 0
+    same = np.asarray  # no target_transform
+    forward, inverse = model._target_funcs_ or (same, same)  # log1p, expm1 clipped at 0
     for k in range(model.n_buckets_):
         rows = np.flatnonzero(proba[:, k] > 0)
         if not rows.size:
@@ -1211,6 +1212,21 @@ def test_a_category_column_given_as_floats_is_refused_as_xgboost_refuses_it():
             reg.fit(X, y).predict(floats)  # what XGBoost itself says
         with pytest.raises(ValueError, match="data type doesn't match"):
             model.predict(floats)
+
+
+def test_a_gblinear_xgboost_regressor_keeps_the_frame():
+    """gblinear predicts through a DMatrix, which checks feature names: the float-frame
+    array made every predict fail ('data did not contain feature names')."""
+    xgboost = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = rng.integers(0, 3000, 200).astype(float)
+    reg = xgboost.XGBRegressor(n_estimators=5, booster="gblinear", n_jobs=1)
+    with threadpool_limits(1):
+        model = light(regressors=reg, bins=[10, 1000]).fit(X, y)
+        got = model.predict(X.iloc[:5])
+    assert np.isfinite(got).all()
+    np.testing.assert_array_equal(got, _by_hand(model, X.iloc[:5]))
 
 
 def test_fit_shows_a_progress_bar_over_the_router_and_the_buckets_when_asked(capsys):
