@@ -485,6 +485,8 @@ def check_params(estimator) -> None:
     """
     from sklearn.base import BaseEstimator
 
+    from .prompts import PromptBuilder
+
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     for name, est in {"": estimator, **params}.items():
         if not isinstance(est, BaseEstimator):
@@ -492,8 +494,8 @@ def check_params(estimator) -> None:
         try:
             if hasattr(est, "_parameter_constraints"):
                 est._validate_params()
-            if hasattr(est, "_check_params"):  # PromptBuilder's own checks (PromptError)
-                est._check_params()
+            if isinstance(est, PromptBuilder):  # its own checks (PromptError); not other
+                est._check_params()  # classes' _check_params (SelectKBest's takes X, y)
             if isinstance(est, BucketedRegressor):  # bins and regressors must agree
                 est._check_regressor_spec(_check_bins(est.bins).size + 1, seeded=False)
                 est._target_funcs()  # a target_transform pair of callables

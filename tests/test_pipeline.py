@@ -465,6 +465,22 @@ def test_check_params_refuses_what_the_prompt_builder_and_the_target_pair_would_
     assert str(info.value).startswith(where) and said in str(info.value), str(info.value)
 
 
+def test_check_params_leaves_other_classes_own_check_params_alone(tiny):
+    """SelectKBest and NMF have a _check_params(X, ...) of their own: check_params called it
+    (a TypeError) for any estimator that had one, PromptBuilder's being meant."""
+    from sklearn.decomposition import NMF
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    from skbucket.pipeline import check_params
+
+    check_params(make_pipeline(MinMaxScaler(), SelectKBest(k=3), NMF(2), BucketedRegressor()))
+    pipe = _pipe(tiny, classifier="hgb", regressors=make_pipeline(SelectKBest(k=3), Ridge()))
+    check_params(pipe)
+
+
 def test_bins_changed_on_a_built_pipeline_need_as_many_regressors_and_check_params_says_so(
     tiny, posts
 ):
