@@ -291,6 +291,19 @@ _DTYPE_NAMES = {
 }
 
 
+def check_cache_param(owner: Any) -> None:
+    """Refuse a blank ``owner.cache`` (text that names no folder) at ``fit``, as
+    :func:`skbucket.cache.open_cache` would when the first result is cached."""
+    cache = owner.cache
+    if isinstance(cache, str | os.PathLike) and not os.fspath(cache).strip():
+        from sklearn.utils._param_validation import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"The 'cache' parameter of {type(owner).__name__} must be None, a bool, a folder "
+            f"path or a cache object. Got {cache!r} instead (blank text names no folder)."
+        )
+
+
 def check_dtype_param(owner: Any) -> None:
     """Refuse ``owner.dtype`` at ``fit`` when :func:`resolve_dtype` would refuse it later
     (scikit-learn's ``InvalidParameterError``), without importing torch for a string."""

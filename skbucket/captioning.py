@@ -334,6 +334,7 @@ class Blip2Captioner(
         every failed image with it instead of raising or skipping)."""
         super()._validate_params()
         _models.check_dtype_param(self)  # at fit, not when the first image is captioned
+        _models.check_cache_param(self)
         mode = self.on_error.strip().lower()
         if mode in _ON_ERROR_MODES and self.on_error != mode:
             from sklearn.utils._param_validation import InvalidParameterError

@@ -377,6 +377,12 @@ class DistilBertEmbedder(
         self.dtype = dtype
         self.backend = backend
 
+    def _validate_params(self):
+        """scikit-learn's parameter check, and a blank ``cache`` (which names no folder)
+        refused at fit, not when the first embedding is cached."""
+        super()._validate_params()
+        _models.check_cache_param(self)
+
     @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -22,13 +22,20 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Property tests: `make test` (and CI) draws the same examples every run (profile "ci"), so a
 # rare input found by chance cannot fail one run in many; `make fuzz`, like a plain `pytest`
 # run, draws new ones to look for them.
+# Hypothesis's own "ci" profile (derandomize, no database, no too_slow health check) is
+# loaded by Hypothesis itself under CI=... and by `make test` through the variable below.
 try:
     from hypothesis import settings as _hypothesis_settings
+    from hypothesis.errors import InvalidArgument as _InvalidArgument
 except ImportError:  # pragma: no cover - hypothesis is a test requirement
     pass
 else:
-    _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
-    _hypothesis_settings.load_profile(os.environ.get("SKBUCKET_HYPOTHESIS_PROFILE", "default"))
+    try:
+        _hypothesis_settings.get_profile("ci")
+    except _InvalidArgument:  # a Hypothesis without it
+        _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+    if os.environ.get("SKBUCKET_HYPOTHESIS_PROFILE"):
+        _hypothesis_settings.load_profile(os.environ["SKBUCKET_HYPOTHESIS_PROFILE"])
 
 #: ``../shared/data`` beside the project root: the real posts (may be absent).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

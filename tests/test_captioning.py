@@ -1039,7 +1039,15 @@ def test_dtype_auto_is_float32_on_cpu(blip2_path, images, monkeypatch):
 
 @pytest.mark.parametrize(
     ("param", "value"),
-    [("dtype", "fp64"), ("dtype", 3), ("dtype", "float"), ("cache", 1.5), ("cache", [1])],
+    [
+        ("dtype", "fp64"),
+        ("dtype", 3),
+        ("dtype", "float"),
+        ("cache", 1.5),
+        ("cache", [1]),
+        ("cache", ""),  # blank text names no folder
+        ("cache", "  "),
+    ],
 )
 def test_a_bad_dtype_or_cache_is_refused_at_fit_not_at_the_first_image(blip2_path, param, value):
     """Both were checked only when an image was captioned: a captioner fitted and tried on

@@ -457,6 +457,15 @@ def test_fully_cached_transform_does_not_load_the_weights(tmp_path):
     assert not any("AutoModel" in name for name in loaded), loaded
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_cache_is_refused_at_fit(blank):
+    """It passed fit and failed at the first transform (CacheError)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="The 'cache' parameter of DistilBertEmbedder"):
+        tiny(cache=blank).fit(TEXTS)
+
+
 def test_settings_are_part_of_the_cache_key():
     store = MemoryCache()
     base = tiny(cache=store).fit(TEXTS)
