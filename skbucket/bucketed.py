@@ -415,15 +415,15 @@ def _fit_bar(owner, total):
     return progress_bar(total, name, getattr(owner, "progress", None), unit="model")
 
 
-def _float_frame_array(X):
-    """A pandas DataFrame of float columns only (numpy dtypes) as one 2-D array, else None.
-    Float32 and float64 columns become float64 exactly; ints, bools, categories and extension
-    dtypes keep the DataFrame (a large int would be rounded twice on its way to float32)."""
-    if not _is_dataframe(X) or not hasattr(X, "dtypes"):
-        return None
-    if not all(isinstance(d, np.dtype) and d.kind == "f" for d in X.dtypes):
-        return None
-    return X.to_numpy()
+def _is_float_frame(X) -> bool:
+    """Whether ``X`` is a pandas DataFrame of float columns only (numpy dtypes), whose values
+    are one exact 2-D float array; ints, bools, categories and extension dtypes are not (a
+    large int would be rounded twice on its way to float32)."""
+    return (
+        _is_dataframe(X)
+        and hasattr(X, "dtypes")
+        and all(isinstance(d, np.dtype) and d.kind == "f" for d in X.dtypes)
+    )
 
 
 def _empty_columns(X, origin=None) -> list:
@@ -1698,14 +1698,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         upper = np.inf if k == self.n_buckets_ - 1 else self.bins_[k]
         return lower, upper
 
-    def _regress(self, k, X, rows, columns=None, array=None):
+    def _regress(self, k, X, rows, columns=None):
         """Raw-space prediction of bucket ``k``'s regressor on ``X[rows]`` (``X``: the
-        regressor columns, at the positions ``columns`` of the user's X when not None;
-        ``array``: ``X``'s values when it is a frame of float columns, for the regressors
-        that read them as fast and alike, see :func:`_reads_frame_by_column`)."""
+        regressor columns, or their values as one array, at the positions ``columns`` of the
+        user's X when not None)."""
         regressor = self.regressors_[k]
-        if array is not None and _reads_frame_by_column(regressor, array.shape[1]):
-            X = array
         n = _num_samples(X)
         X_k = X if rows is None or rows.size == n else _safe_indexing(X, rows)
         pred = _call_sub(f"regressors[{k}]", regressor, "predict", X_k, origin=(rows, columns))
@@ -1738,20 +1735,24 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         proba = self._bucket_proba(X)
         columns = _column_origin(X, self._regressor_columns_)
         X = _select_columns(X, self._regressor_columns_, "regressor_columns")
-        # once, not once per bucket regressor; only when validate_data checked X's names and
-        # a regressor reads a frame column by column (no copy of X for others)
-        array = None
-        if hasattr(self, "feature_names_in_") and any(
-            _reads_frame_by_column(r, X.shape[1]) for r in self.regressors_.values()
-        ):
-            array = _float_frame_array(X)
+        # a float frame's values as one array, made once, for the bucket regressors that
+        # read it as they read the frame (see _reads_frame_by_column); only when
+        # validate_data checked X's names, and no copy of X when no regressor takes it
+        inputs = {}
+        if hasattr(self, "feature_names_in_") and _is_float_frame(X):
+            takers = [
+                k for k, r in self.regressors_.items() if _reads_frame_by_column(r, X.shape[1])
+            ]
+            if takers:
+                inputs = dict.fromkeys(takers, X.to_numpy())
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
             funcs = self._target_funcs_ if self.soft_average == "transformed" else None
             for k in range(self.n_buckets_):
                 rows = np.flatnonzero(proba[:, k] > 0)
                 if rows.size:
-                    pred = self._regress(k, X, rows, columns, array)  # raw space, clipped if asked
+                    # raw space, clipped if asked
+                    pred = self._regress(k, inputs.get(k, X), rows, columns)
                     if funcs is not None:
                         pred = np.asarray(funcs[0](pred), dtype=np.float64).reshape(-1)
                     out[rows] += proba[rows, k] * pred
@@ -1761,5 +1762,5 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             chosen = np.argmax(proba, axis=1)
             for k in np.unique(chosen):
                 rows = np.flatnonzero(chosen == k)
-                out[rows] = self._regress(int(k), X, rows, columns, array)
+                out[rows] = self._regress(int(k), inputs.get(int(k), X), rows, columns)
         return out

@@ -1214,6 +1214,29 @@ def test_a_category_column_given_as_floats_is_refused_as_xgboost_refuses_it():
             model.predict(floats)
 
 
+def test_a_text_column_for_the_regressors_of_a_model_fitted_on_a_frame_predicts():
+    """regressor_columns naming one text column hands the regressors a 1-D Series: the
+    float-frame check read its shape[1] and every predict failed with an IndexError."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"text": [f"word{i % 7} other{i % 3}" for i in range(120)], "a": rng.normal(size=120)}
+    )
+    y = rng.integers(0, 3000, 120).astype(float)
+    model = light(
+        regressors=make_pipeline(TfidfVectorizer(), Ridge()),
+        classifier_columns=["a"],
+        regressor_columns="text",
+    ).fit(X, y)
+    assert hasattr(model, "feature_names_in_")
+    got = model.predict(X)
+    chosen = model.predict_bucket(X)
+    for k in np.unique(chosen):
+        rows = chosen == k
+        np.testing.assert_allclose(got[rows], model.regressors_[k].predict(X["text"][rows]))
+
+
 def test_a_gblinear_xgboost_regressor_keeps_the_frame():
     """gblinear predicts through a DMatrix, which checks feature names: the float-frame
     array made every predict fail ('data did not contain feature names')."""
