@@ -71,9 +71,7 @@ def replace_atomically(path, write, what: str) -> Path:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-        for folder in made:  # deepest first; one another process filled meanwhile stays
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        remove_empty_folders(made)  # one another process filled meanwhile stays
         if isinstance(exc, OSError):
             raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
@@ -160,6 +158,14 @@ def _missing_folders(folder: Path) -> list[Path]:
         missing.append(folder)
         folder = folder.parent
     return missing
+
+
+def remove_empty_folders(folders) -> None:
+    """Remove each of ``folders`` (deepest first, as :func:`_missing_folders` lists them)
+    that is empty; the others stay as they are."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _short(name: str, limit: int = 200) -> str:

@@ -14,7 +14,6 @@ minutes more on a CPU.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sys
@@ -181,7 +180,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     pandas.DataFrame
         The metrics table (one row per model).
     """
-    from ._files import _missing_folders
+    from ._files import _missing_folders, remove_empty_folders
     from ._models import import_model_library
     from .cli import _probe_folder
     from .plotting import require_matplotlib
@@ -209,22 +208,15 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         out.mkdir(parents=True, exist_ok=True)
         _probe_folder(out)
     except OSError as exc:
-        _remove_if_empty(made)
+        remove_empty_folders(made)
         raise OSError(
             f"cannot write into the output folder {str(out)!r} ({exc.strerror or exc})"
         ) from exc
     try:
         return _run(out, n_rows, classifier, epochs, quiet, text_model, say)
     except BaseException:  # an error or Ctrl-C: a folder made for nothing is not left behind
-        _remove_if_empty([out / "cache", *made] if made else [])
+        remove_empty_folders([out / "cache", *made] if made else [])
         raise
-
-
-def _remove_if_empty(folders) -> None:
-    """Remove each of ``folders`` (deepest first) that is empty; others stay as they are."""
-    for folder in folders:
-        with contextlib.suppress(OSError):
-            folder.rmdir()
 
 
 def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
