@@ -374,7 +374,19 @@ def dates_seen(reader) -> tuple[str, ...]:
     ``day_month_examples_`` while ``dayfirst`` is still the order it was fitted with
     (``dayfirst_``); none once ``dayfirst`` was set to the other order after fit, which says
     that the new data is written in that order (the command line's ``--dayfirst``), or for a
-    reader saved before these attributes existed."""
+    reader saved before these attributes existed.
+
+    Parameters
+    ----------
+    reader : fitted estimator
+        A fitted reader of dates, such as :class:`PromptBuilder` or
+        :class:`~skbucket.features.PostFeatures`.
+
+    Returns
+    -------
+    tuple of str
+        The dates to pass as ``seen`` to :func:`read_dates`.
+    """
     if getattr(reader, "dayfirst_", None) != bool(reader.dayfirst):
         return ()
     return tuple(getattr(reader, "day_month_examples_", ()))
@@ -384,9 +396,23 @@ def day_month_error(values, dayfirst, column, seen=()) -> str | None:
     """The error message for a :func:`day_month_conflict` in ``column`` (rows as labels), or
     None when the column has none.
 
-    ``seen`` holds dates from the data a reader was fitted on (:func:`day_month_examples`):
-    a conflict between one of them and a value of ``values`` is an error too, since the two
-    columns are read as one.
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column.
+    dayfirst : bool
+        Whether ambiguous numeric dates are read day first.
+    column : str
+        The column's name in the message.
+    seen : sequence of str, default=()
+        Dates from the data a reader was fitted on (:func:`day_month_examples`): a conflict
+        between one of them and a value of ``values`` is an error too, since the two
+        columns are read as one.
+
+    Returns
+    -------
+    str or None
+        The message, with its remedy.
     """
     problem = _day_month_problem(values, dayfirst, column, seen)
     return None if problem is None else f"{problem[0]}; {problem[1]}"
@@ -476,7 +502,10 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     """Raise ``error`` when ``values`` mix day/month orders (:func:`read_dates`' check, without
     parsing the column: the readers' ``fit`` refuses such a column there, not at transform).
 
-    Parameters are those of :func:`read_dates`.
+    Parameters
+    ----------
+    values, dayfirst, column, error, prefix, seen
+        As in :func:`read_dates`.
 
     Examples
     --------
@@ -576,10 +605,11 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
             for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
                 if rows.any():
                     text = strings[rows].str.replace(_NAMED_OFFSET, _plain_offset, regex=True)
+                    clock = _clock_days()  # before the parse: midnight may pass during it
                     mixed = pd.to_datetime(
                         text, errors="coerce", utc=True, format="mixed", dayfirst=first
                     )
-                    mixed = mixed.where(~_dated_by_the_clock(text, mixed, first))
+                    mixed = mixed.where(~_dated_by_the_clock(text, mixed, first, clock))
                     # each part to ns on its own: the two parses may differ in unit (a
                     # nanosecond ISO time beside a 9999-12-31 read in seconds)
                     out[text.index] = _naive_utc_ns(mixed)
@@ -605,19 +635,26 @@ _CLOCK_WORDS = frozenset({"now", "today"})
 _YEAR_FIRST = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
-def _dated_by_the_clock(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -> np.ndarray:
+def _clock_days() -> set[tuple[int, int]]:
+    """Today's ``(month, day)`` by the local clock and by UTC's."""
+    return {(ts.month, ts.day) for ts in (pd.Timestamp.now(), pd.Timestamp.now(tz="UTC"))}
+
+
+def _dated_by_the_clock(
+    strings: pd.Series, parsed: pd.Series, dayfirst: bool, clock=frozenset()
+) -> np.ndarray:
     """Where pandas' ``format="mixed"`` took the day from the clock: it reads a time without a
     date (``"10:00"``, ``"9:30 PM"``) as that time today, and a time with only a year
     (``"10:00 2020"``) as that time on today's month and day of that year.
 
     Only values on today's month and day (of any year) are asked again, with dateutil (the
     parser pandas falls back to) and two different default dates: a string that carries its
-    own date gives the same date both times.
+    own date gives the same date both times. ``clock`` holds the days of :func:`_clock_days`
+    read before the parse, so a parse that runs over midnight still counts the day it read.
     """
     from dateutil import parser as dateutil_parser
 
-    now = (pd.Timestamp.now(), pd.Timestamp.now(tz="UTC"))
-    today = {(ts.month, ts.day) for ts in now}
+    today = _clock_days() | set(clock)
     defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
     flags = np.zeros(len(strings), dtype=bool)
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):

@@ -371,6 +371,21 @@ def test_dates_that_depend_on_when_the_code_runs_are_unknown():
     assert all("Date and time: unknown" in p for p in prompts)
 
 
+def test_a_time_read_just_before_midnight_is_still_dated_by_the_clock():
+    """pandas dates "10:00" by the clock while it parses; the check then read the clock
+    again, and a parse that ran over midnight kept yesterday's 10:00 as the post's date. The
+    days read before the parse (``clock``) count too."""
+    from skbucket.prompts import _dated_by_the_clock
+
+    # a day that is neither today's local nor UTC date, whatever the machine's time zone
+    day = pd.Timestamp.now(tz="UTC").normalize() - pd.Timedelta(days=3)
+    text = pd.Series(["10:00", "10:00 " + day.strftime("%Y-%m-%d")])
+    parsed = pd.Series([day + pd.Timedelta(hours=10)] * 2)
+    before = {(day.month, day.day)}
+    assert _dated_by_the_clock(text, parsed, False, before).tolist() == [True, False]
+    assert _dated_by_the_clock(text, parsed, False).tolist() == [False, False]
+
+
 def test_an_offset_written_after_gmt_or_utc_is_ahead_of_utc_as_written():
     # pandas' fallback (dateutil) reads "GMT+2" the POSIX way, 2 hours behind UTC: JavaScript's
     # Date.toString() dates came out 4 hours off (10 for UTC-5), hour and weekday features too
