@@ -544,7 +544,18 @@ class DiskCache:
     def lacking(self, keys: Iterable[str]) -> list[str]:
         """The ``keys`` not on disk, as ``key not in self`` says, but a key this process wrote
         or read in this folder is taken to be there still (no ``stat`` of its file: a
-        :class:`TieredCache` asks this of every memory hit)."""
+        :class:`TieredCache` asks this of every memory hit).
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Cache keys.
+
+        Returns
+        -------
+        list of str
+            The keys without a file, in the order given.
+        """
         known = _ON_DISK.get(os.path.abspath(self.path), ())
         out, there = [], []
         for key in keys:
@@ -644,8 +655,16 @@ class DiskCache:
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
         """Delete temporary files left by killed writers; returns how many were removed.
 
-        Only files older than ``older_than`` seconds are removed, so a write in flight in
-        another process is not disturbed.
+        Parameters
+        ----------
+        older_than : float, default=3600.0
+            Only files older than this many seconds are removed, so a write in flight in
+            another process is not disturbed.
+
+        Returns
+        -------
+        int
+            The number of files removed.
         """
         removed = 0
         if not os.path.isdir(self.path):

@@ -80,6 +80,13 @@ class CaptioningError(ValueError):
     The message names the row (index label and position) and the media reference; the
     original :class:`skbucket.media.MediaError` is chained as ``__cause__``.
 
+    Parameters
+    ----------
+    message : str
+        The whole message.
+    row, position, ref : object, default=None
+        Stored as the attributes of those names.
+
     Attributes
     ----------
     row : object

@@ -576,6 +576,18 @@ def save_model(estimator, path) -> Path:
     format. It is written to a temporary name and renamed, so a crash or a failed write never
     leaves half a file, keeps an existing file at ``path`` as it was and leaves no temporary
     file behind (an ``OSError`` naming ``path`` says why).
+
+    Parameters
+    ----------
+    estimator : estimator
+        The (fitted) estimator to save.
+    path : str or path-like
+        The model file to write (parent folders are created).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
     """
     from .io import library_versions
 
@@ -668,6 +680,16 @@ def load_model(path):
     The versions are read from the file's header and checked before the estimator is
     unpickled, so a file from an incompatible skbucket or scikit-learn version is named as
     such even when its estimator cannot be unpickled here.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_model` (``skbucket fit --model``).
+
+    Returns
+    -------
+    estimator
+        The estimator that was saved.
 
     Raises
     ------
@@ -1197,6 +1219,17 @@ def main(argv=None) -> int:
 
     Usage errors (exit status 2), ``--help`` and ``--version`` (0) are argparse's: they raise
     :class:`SystemExit` with that status instead of returning.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the command's name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 on an error the command reports in one line, 130
+        when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
     """
     from .classification import TrainingInterruptedWarning
 

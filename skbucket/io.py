@@ -140,6 +140,13 @@ class TamperedFileError(PersistenceError):
 class UntrustedTypesError(PersistenceError):
     """The file holds types the caller has not trusted.
 
+    Parameters
+    ----------
+    message : str
+        The whole message.
+    untrusted_types : iterable of str
+        Stored as a list in the attribute of that name.
+
     Attributes
     ----------
     untrusted_types : list of str

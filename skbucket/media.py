@@ -144,15 +144,38 @@ class MediaError(ValueError):
 
 
 class MediaParseError(MediaError):
-    """A ``media`` value that :func:`parse_media` cannot read (the text is quoted)."""
+    """A ``media`` value that :func:`parse_media` cannot read (the text is quoted).
+
+    Parameters
+    ----------
+    message, ref
+        As in :class:`MediaError`.
+    """
 
 
 class UnsupportedSchemeError(MediaError):
-    """A reference (or a redirect target) whose scheme is not ``http``, ``https`` or ``file``."""
+    """A reference (or a redirect target) whose scheme is not ``http``, ``https`` or ``file``.
+
+    Parameters
+    ----------
+    message, ref
+        As in :class:`MediaError`.
+    """
 
 
 class MediaFetchError(MediaError):
     """The bytes could not be read: missing file, HTTP error, timeout, connection error.
+
+    Parameters
+    ----------
+    message, ref
+        As in :class:`MediaError`.
+    status : int or None, default=None
+        Stored as the attribute of that name.
+    transient : bool, default=False
+        Stored as the attribute of that name.
+    unreachable : bool, default=False
+        Stored as the attribute of that name.
 
     Attributes
     ----------
@@ -185,11 +208,23 @@ class MediaFetchError(MediaError):
 
 
 class MediaTooLargeError(MediaError):
-    """More bytes than ``max_bytes`` or more pixels than ``max_pixels`` (decompression bomb)."""
+    """More bytes than ``max_bytes`` or more pixels than ``max_pixels`` (decompression bomb).
+
+    Parameters
+    ----------
+    message, ref
+        As in :class:`MediaError`.
+    """
 
 
 class MediaDecodeError(MediaError):
-    """The bytes are not a decodable image (corrupt, truncated, or not an image at all)."""
+    """The bytes are not a decodable image (corrupt, truncated, or not an image at all).
+
+    Parameters
+    ----------
+    message, ref
+        As in :class:`MediaError`.
+    """
 
 
 def _ref_label(ref: Any) -> str:
@@ -1520,7 +1555,17 @@ class ImageFetcher:
 
     # -- single references -------------------------------------------------------------------
     def read_bytes(self, ref: Any) -> bytes:
-        """Bytes of one reference with this fetcher's settings (raises :class:`MediaError`)."""
+        """Bytes of one reference with this fetcher's settings (raises :class:`MediaError`).
+
+        Parameters
+        ----------
+        ref : str, os.PathLike or MediaRef
+            The image's path or URL.
+
+        Returns
+        -------
+        bytes
+        """
         if self.loader is None:
             return read_bytes(
                 ref,
@@ -1537,7 +1582,17 @@ class ImageFetcher:
         return buf.getvalue()
 
     def load_image(self, ref: Any):
-        """RGB image of one reference with this fetcher's settings (raises :class:`MediaError`)."""
+        """RGB image of one reference with this fetcher's settings (raises :class:`MediaError`).
+
+        Parameters
+        ----------
+        ref : str, os.PathLike or MediaRef
+            The image's path or URL.
+
+        Returns
+        -------
+        PIL.Image.Image
+        """
         if self.loader is None:
             data = self.read_bytes(ref)
             return decode_image(data, max_pixels=self.max_pixels, source=ref)
@@ -1591,6 +1646,7 @@ class ImageFetcher:
         Parameters
         ----------
         refs : iterable of str, os.PathLike or MediaRef
+            The images' paths or URLs.
 
         Yields
         ------
@@ -1605,6 +1661,18 @@ class ImageFetcher:
         """Yield ``(ref, RGB PIL image or MediaError)`` for each reference, in input order.
 
         Like :meth:`fetch_bytes`, with decoding also done on the pool.
+
+        Parameters
+        ----------
+        refs : iterable of str, os.PathLike or MediaRef
+            The images' paths or URLs.
+
+        Yields
+        ------
+        ref : object
+            The reference as given.
+        result : PIL.Image.Image or MediaError
+            The decoded image, or the error that reference failed with.
         """
         return self._ordered(refs, self.load_image)
 

@@ -598,8 +598,17 @@ def final_bins(estimator):
     """Bucket edges used by ``estimator`` (its last step for a Pipeline, the best estimator
     of a fitted ``GridSearchCV``/``RandomizedSearchCV``).
 
-    Returns the fitted ``bins_`` (else the ``bins`` parameter) of the estimator,
-    or :data:`~skbucket.bucketed.DEFAULT_BINS` when it has neither.
+    Parameters
+    ----------
+    estimator : estimator
+        A ``BucketedRegressor``, a ``Pipeline`` ending in one, a fitted search over either,
+        or any other estimator.
+
+    Returns
+    -------
+    bins : tuple of int
+        The fitted ``bins_`` (else the ``bins`` parameter) of the estimator, or
+        :data:`~skbucket.bucketed.DEFAULT_BINS` when it has neither.
     """
     _, final = _split_final(estimator)
     bins = getattr(final, "bins_", None)
@@ -611,7 +620,18 @@ def final_bins(estimator):
 def predict_bucket(estimator, X):
     """Bucket predicted by the routing classifier, through a Pipeline if needed.
 
-    Returns ``None`` when the (final) estimator has no ``predict_bucket``.
+    Parameters
+    ----------
+    estimator : BucketedRegressor or Pipeline ending in one
+        Fitted estimator whose (last step's) ``predict_bucket`` is used.
+    X : array-like or DataFrame
+        Input of ``estimator`` (the pipeline's input, not the last step's).
+
+    Returns
+    -------
+    buckets : ndarray of shape (n_samples,) or None
+        The bucket index of each row; ``None`` when the (final) estimator has no
+        ``predict_bucket``.
     """
     _, final = _split_final(estimator)
     if not hasattr(final, "predict_bucket"):
@@ -686,6 +706,17 @@ def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):
 
 def metrics_frame(metrics):
     """One-row :class:`pandas.DataFrame` of a metrics dict, columns in display order.
+
+    Parameters
+    ----------
+    metrics : dict
+        As returned by :func:`evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row; the columns are the keys of ``metrics``, those of :data:`METRIC_NAMES`
+        first in that order.
 
     Examples
     --------

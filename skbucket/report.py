@@ -610,12 +610,16 @@ def write_report(
     The file is written to a temporary file of a random name beside ``path`` and then
     renamed, so an interrupted or failed write (a full disk) never leaves a half-written
     report, keeps an existing report at ``path`` as it was, and leaves no temporary file
-    behind. Parameters are those of :func:`render_report`, plus:
+    behind.
 
     Parameters
     ----------
+    estimator, X, y
+        As in :func:`render_report`.
     path : str or path-like
         Where to write the ``.html`` file (parent folders are created).
+    dates, date_column, title, config, group_column
+        As in :func:`render_report`.
 
     Returns
     -------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,53 @@ def test_every_name_in_the_api_reference_is_exported_by_its_module():
         if name not in getattr(importlib.import_module(f"skbucket.{module}"), "__all__", ())
     ]
     assert not missing
+
+
+def _api_reference_objects():
+    """Dotted names of the functions and classes ``docs/api.rst`` lists (a listed module
+    stands for its ``__all__``), and of those classes' public methods."""
+    import importlib
+    import inspect
+
+    text = (ROOT / "docs" / "api.rst").read_text(encoding="utf-8")
+    objects = []
+    for entry in re.findall(r"^   ([a-z_]+(?:\.[A-Za-z_]\w*)?)$", text, flags=re.M):
+        module, _, name = entry.partition(".")
+        mod = importlib.import_module(f"skbucket.{module}")
+        for value in [getattr(mod, n) for n in mod.__all__] if not name else [getattr(mod, name)]:
+            if inspect.isfunction(value) or inspect.isclass(value):
+                objects.append(f"{value.__module__}.{value.__qualname__}")
+                if inspect.isclass(value):
+                    objects += [
+                        f"{value.__module__}.{value.__qualname__}.{k}"
+                        for k, v in vars(value).items()
+                        if not k.startswith("_") and inspect.isfunction(v)
+                    ]
+    return sorted(set(objects))
+
+
+def test_the_api_reference_describes_every_parameter():
+    """Each function, class and method of the API reference documents each of its
+    parameters, names none it lacks, and says something about each (numpydoc's PR01, PR02
+    and PR07): pages such as ``write_report``'s or ``cli.main``'s showed no parameters."""
+    pytest.importorskip("numpydoc")
+    from numpydoc.validate import validate
+
+    objects = _api_reference_objects()
+    assert "skbucket.bucketed.BucketedRegressor.fit" in objects
+    assert "skbucket.metrics.predict_bucket" in objects  # a module of the reference
+    problems = {}
+    for name in objects:
+        if name == "skbucket.cache.CacheLike":  # a typing.Protocol: *args, **kwargs are its own
+            continue
+        errors = [
+            f"{code}: {message}"
+            for code, message in validate(name)["errors"]
+            if code in ("PR01", "PR02", "PR07")
+        ]
+        if errors:
+            problems[name] = errors
+    assert not problems
 
 
 def _source_copy(dest):
