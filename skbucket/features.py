@@ -67,10 +67,15 @@ DATE_FEATURES = ("hour", "weekday", "month", "year")
 #: Features of each text column.
 TEXT_FEATURES = ("length", "hyperlinks", "mentions", "hashtags", "emoji")
 
-# Links: the challenge data's placeholder token and raw URLs (a URL ends at whitespace or where
-# another link starts: "https://a.com,https://b.com" is two).
+# Links: the challenge data's placeholder token and raw URLs. A URL starts after anything but an
+# ASCII letter, digit or "_" (Japanese, Chinese and Arabic posts glue it to the word before,
+# "詳細はhttps://...", where Python's \b sees no word boundary), and ends at whitespace, at CJK
+# or fullwidth punctuation ("。", "、", "＃"), or where another link or a placeholder token
+# starts: "https://a.com,https://b.com" is two.
 _HYPERLINK_RE = re.compile(
-    r"<hyperlink>|\bhttps?://(?:(?!https?://|<hyperlink>)\S)+", re.IGNORECASE
+    r"<hyperlink>|(?<![A-Za-z0-9_])https?://"
+    r"(?:(?!https?://|<hyperlink>|<mention>)[^\s\u3000-\u303f\uff01-\uff0f])+",
+    re.IGNORECASE,
 )
 # Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @);
 # the fullwidth sign U+FF20 is an @ too, as Twitter reads it.
@@ -185,8 +190,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       :data:`MEDIA_KINDS` (``media_photo``, ...), parsed with :func:`skbucket.media.parse_media`.
       A value it cannot parse raises :class:`PostFeaturesError` naming the row.
     * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
-      (``<hyperlink>`` tokens and raw ``http(s)://`` URLs), ``<col>_mentions`` (``<mention>``
-      tokens and raw ``@handles`` outside links), ``<col>_hashtags`` (``#tag`` outside links,
+      (``<hyperlink>`` tokens and raw ``http(s)://`` URLs, also when glued to a word of a
+      script other than Latin: ``詳細はhttps://...``), ``<col>_mentions`` (``<mention>``
+      tokens and raw ``@handles`` outside links, with no letter or digit of any script right
+      before the ``@``, so e-mail addresses are none), ``<col>_hashtags`` (``#tag`` outside links,
       with at least one letter; the HTML entity ``&#39;`` is not one; the fullwidth ``＃`` and
       ``＠`` of Japanese and Chinese text count as ``#`` and ``@``) and ``<col>_emoji``
       (emoji as a reader sees them, after Unicode's UTS #51: each emoji character counts once
@@ -837,8 +844,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             hashtag = "#" in t or "\uff03" in t
             if (mention or hashtag) and not t.isascii():
                 # a combining mark NFC leaves (Devanagari's vowel signs and nukta, Arabic's
-                # vowels) is part of its word, as Twitter reads it: "क़@user" holds no mention,
-                # "#हिन्दी" is one tag
+                # vowels) is part of its word: "#हिन्दी" is one tag, as Twitter reads it, and
+                # "क़@user" holds no mention, as no word character may come before an @ (Twitter
+                # asks only for no ASCII letter or digit there)
                 t = _MARK_RE.sub("a", t)
             links.append(n_links)
             mentions.append(len(_MENTION_RE.findall(t)) if mention else 0)

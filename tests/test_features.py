@@ -292,6 +292,13 @@ def test_numeric_date_column_is_refused():
         # links next to each other are two; an @ or # inside a link is part of the link
         ("https://a.com,https://b.com and https://c.com<hyperlink>", [4, 0, 0, 0]),
         ("read https://medium.com/@user/post#about then @Nike #sale", [1, 1, 1, 0]),
+        # a URL glued to a word of another script is a link, and its "/@" or "#" are none;
+        # it ends at CJK punctuation and where a placeholder token starts
+        ("詳細はhttps://example.com/#campaign", [1, 0, 0, 0]),
+        ("記事はこちらhttps://medium.com/@brand/post-1", [1, 0, 0, 0]),
+        ("زوروا موقعناhttps://example.com", [1, 0, 0, 0]),
+        ("https://x.com/a。#日本 https://y.com<mention>", [2, 1, 1, 0]),
+        ("xhttps://a.com _https://b.com", [0, 0, 0, 0]),
         ("So good \U0001f600\U0001f525 \u2764\ufe0f", [0, 0, 0, 3]),
         ("thumbs \U0001f44d\U0001f3fd flag \U0001f1fa\U0001f1f8", [0, 0, 0, 2]),
         # a ZWJ sequence (woman raising hand, family, rainbow flag) is one emoji
