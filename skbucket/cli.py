@@ -317,7 +317,12 @@ def _exact_parquet_ids(path: Path, frame):
 
 def _ragged_row(path: Path, sep: str):
     """``(line, fields, header fields)`` of the first row of a CSV/TSV whose number of fields
-    differs from the header's (blank lines skipped, as pandas does), or None."""
+    differs from the header's (blank lines skipped, as pandas does), or None.
+
+    The rows are read strictly: a field that starts with a double quote must end with its
+    closing quote. pandas reads ``"Best day" she said`` as ``Best day she said`` without a
+    word, and a field with no closing quote swallows the rows after it up to the next quote;
+    such a line is refused, naming it."""
     import csv
 
     limit = csv.field_size_limit()
@@ -331,9 +336,11 @@ def _ragged_row(path: Path, sep: str):
                     last[0] = line
                     yield line
 
-            rows = csv.reader(lines(), delimiter=sep)
+            rows = csv.reader(lines(), delimiter=sep, strict=True)
             expected = None
+            start = 1  # the line the next row starts on
             for row in rows:
+                start = rows.line_num + 1
                 if not row or (len(row) == 1 and not row[0].strip(" \t") and '"' not in last[0]):
                     continue  # a blank line or one of spaces and tabs: pandas skips it (not "", nor
                     # a line of other whitespace, such as U+00A0, which it reads as a row)
@@ -342,7 +349,16 @@ def _ragged_row(path: Path, sep: str):
                 elif len(row) != expected:
                     return rows.line_num, len(row), expected
     except csv.Error as exc:
-        raise CLIError(f"cannot read {path} as csv: {exc}") from exc
+        kind = next(k for k, v in SEPARATORS.items() if v == sep)
+        if "expected after '\"'" not in str(exc):
+            raise CLIError(f"cannot read {path} as {kind}: {exc}") from exc
+        raise CLIError(
+            f"cannot read {path} as {kind}: the row starting on line {start} (line 1 is the "
+            "header) has a field that starts with a double quote and does not end at its "
+            "closing quote, so its quotes would be lost and rows after it could merge into it; "
+            'write such a field in quotes, with each quote inside it doubled ("""Hi"" she '
+            "said\"), as pandas' to_csv and spreadsheet programs do"
+        ) from exc
     finally:
         csv.field_size_limit(limit)
     return None

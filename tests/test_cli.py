@@ -1220,6 +1220,30 @@ def test_long_fields_and_whitespace_only_lines_are_read_as_pandas_reads_them(tmp
     assert cli.read_table(blank)["id"].tolist() == ["1", "2"]
 
 
+def test_a_field_that_goes_on_after_its_closing_quote_is_refused_naming_its_line(tmp_path):
+    """pandas read a TSV post that starts with a quote (``"Best day" she said``) as
+    ``Best day she said``, and one whose quote never closes swallowed the rows after it up
+    to the next quote (three posts read as two); both passed the field count check."""
+    header = "id\tdate\tlikes\tcontent\tusername\n"
+    dropped = tmp_path / "dropped.tsv"
+    dropped.write_text(header + '1\t2020-01-01\t5\t"Best day" she said #x\tu\n')
+    merged = tmp_path / "merged.tsv"
+    merged.write_text(
+        header + "1\t2020-01-01\t5\tfirst\tu\n"
+        '2\t2020-01-01\t5\t"Quote starts #x\tu\n'
+        '3\t2020-01-01\t5\tplain "end\tu\n4\t2020-01-01\t5\tlast\tu\n'
+    )
+    for path, line in ((dropped, 2), (merged, 3)):
+        with pytest.raises(cli.CLIError, match=f"the row starting on line {line} ") as info:
+            cli.read_table(path)
+        assert "starts with a double quote" in str(info.value) and "\t" not in str(info.value)
+    # quotes as pandas and spreadsheets write them are read as they were written
+    posts = pd.DataFrame({"id": ["1", "2"], "content": ['"Best day" she said', 'a\t"b"\nc']})
+    for name, sep in (("ok.tsv", "\t"), ("ok.csv", ",")):
+        posts.to_csv(tmp_path / name, sep=sep, index=False)
+        assert cli.read_table(tmp_path / name)["content"].tolist() == posts["content"].tolist()
+
+
 def test_output_names_that_mean_another_file_are_refused_before_any_work(
     model_file, posts_csv, config, workdir, capsys
 ):
