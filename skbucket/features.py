@@ -39,6 +39,7 @@ from .prompts import (
     _category_text,
     _fitted_day_month,
     _is_missing,
+    _unicode_problem,
     dates_seen,
     parse_dates,
     read_dates,
@@ -203,7 +204,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       U+2605 black star or U+2713 check mark, and anything followed by U+FE0E do not count).
       Text is counted in Unicode's NFC form, as Twitter counts it, so an accent written as a
       letter plus a combining mark (macOS's NFD) counts as the one character it shows.
-      Missing text is empty text.
+      Missing text is empty text; a cell that is no string, or a string that is not valid
+      Unicode (a lone surrogate), raises :class:`PostFeaturesError` naming the row.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
       target (``log1p(likes)`` by default) over the training posts with that value, shrunk to the
       global mean (sklearn's :class:`~sklearn.preprocessing.TargetEncoder`), and, with
@@ -821,6 +823,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             if _is_missing(value):  # None, NaN (any float), pd.NA, NaT: as PromptBuilder does
                 texts.append("")
             elif isinstance(value, str):
+                problem = None if value.isascii() else _unicode_problem(value)
+                if problem is not None:  # a lone surrogate: no character, as the others say
+                    raise PostFeaturesError(f"text column {col!r}, row {row!r}: {problem}")
                 texts.append(value)
             else:
                 raise PostFeaturesError(

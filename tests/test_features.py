@@ -395,6 +395,11 @@ def test_missing_text_is_empty_and_non_string_text_is_an_error():
     np.testing.assert_array_equal(pf.fit_transform(X)[:, 0], [3, 0, 0])
     with pytest.raises(PostFeaturesError, match=r"'caption', row 1: expected a string"):
         pf.transform(pd.DataFrame({"caption": ["abc", 42]}, dtype=object))
+    # a lone surrogate (bytes decoded with surrogateescape) is no text, as PromptBuilder and
+    # the text models say: it was counted, an emoji held as a surrogate pair as two characters
+    broken = b"caf\xe9 #x".decode("utf-8", "surrogateescape")
+    with pytest.raises(PostFeaturesError, match=r"'caption', row 2: .*not valid Unicode"):
+        pf.transform(pd.DataFrame({"caption": ["abc", "\u00e9", broken]}, dtype=object))
 
 
 def test_media_count_and_kinds_on_real_media_strings():
