@@ -77,6 +77,24 @@ def as_pandas(X):
     return frame
 
 
+def as_pandas_series(X):
+    """``X`` as a pandas Series when it is a polars Series or a pyarrow Array or ChunkedArray
+    (1-D: a column of prompts for a text router); any other input as it is.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from skbucket._frames import as_pandas_series
+    >>> as_pandas_series(pa.chunked_array([["a post"], ["another"]])).tolist()
+    ['a post', 'another']
+    >>> as_pandas_series([1, 2])
+    [1, 2]
+    """
+    if library(X) in _CONVERTED and not hasattr(X, "columns") and hasattr(X, "to_pandas"):
+        return X.to_pandas()
+    return X
+
+
 def check_unique_columns(X, who: str, error=ValueError) -> None:
     """Refuse a DataFrame whose column names repeat (``pd.concat`` of frames sharing a column):
     scikit-learn records every name in ``feature_names_in_``, which must be unique, and

@@ -34,7 +34,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas, check_min_size, plain
+from ._frames import as_pandas, as_pandas_series, check_min_size, plain
 from ._warn import user_stacklevel
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
@@ -1360,8 +1360,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return tuple(tt)
 
     def _validate_X(self, X, *, reset):
-        """Check ``X``; DataFrames and 1-D text pass through unchanged (polars: as pandas)."""
-        X = as_pandas(X)
+        """Check ``X``; DataFrames and 1-D text pass through unchanged (polars and pyarrow:
+        as pandas)."""
+        X = as_pandas_series(as_pandas(X))
         if reset:
             for attr in ("n_features_in_", "feature_names_in_"):
                 if hasattr(self, attr):
@@ -1393,7 +1394,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features) \
                 or 1-D sequence of str
-            Training input, passed to the sub-estimators as given.
+            Training input, passed to the sub-estimators as given; a polars DataFrame or
+            Series, or a pyarrow Table or array, is passed as its pandas conversion.
         y : array-like of shape (n_samples,)
             Non-negative, finite targets (likes).
         sample_weight : array-like of shape (n_samples,), default=None

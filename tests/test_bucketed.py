@@ -425,6 +425,24 @@ def test_one_dimensional_text_input():
     assert_array_equal(model.bucket_counts_, [20, 0, 0, 0, 0, 0, 20])
 
 
+def test_one_dimensional_text_from_polars_or_pyarrow_is_read_as_a_pandas_series():
+    """A polars Series or a pyarrow array of prompts failed with scikit-learn's "Expected
+    2D array" (whose reshape advice breaks the text sub-estimators), though those take it."""
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    texts = ["tiny post", "small note", "big viral launch", "huge drop"] * 10
+    y = np.tile([3.0, 5.0, 5000.0, 7000.0], 10)
+    model = BucketedRegressor(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()),
+        make_pipeline(TfidfVectorizer(), Ridge()),
+    )
+    expected = clone(model).fit(pd.Series(texts), y).predict(pd.Series(texts))
+    for column in (pl.Series("prompt", texts), pa.array(texts), pa.chunked_array([texts])):
+        fitted = clone(model).fit(column, y)
+        assert_allclose(fitted.predict(column), expected)
+        assert_array_equal(fitted.predict_bucket(column), [0, 0, 6, 6] * 10)
+
+
 # --------------------------------------------------------------------- fallbacks
 def _thin_data():
     """Buckets 0 and 2 populated, bucket 1 has 3 rows, 3-6 none (default bins)."""
