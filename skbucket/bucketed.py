@@ -288,6 +288,11 @@ def _describe(est):
     return text if len(text) <= 80 else type(est).__name__ + "(...)"
 
 
+# What an estimator, or a wrapper that passes its fit's keywords on, says of a keyword it does
+# not take: Python's TypeError, Pipeline's "does not accept", Bagging's "doesn't support".
+_REFUSED_KEYWORD = re.compile(r"unexpected keyword|n(?:o|')t (?:accept|support)", re.IGNORECASE)
+
+
 def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
     """Call ``est.method``; re-raise failures caused by string columns as ValueError.
 
@@ -309,7 +314,9 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
             and any(key.endswith("sample_weight") for key in kwargs)
             and isinstance(exc, TypeError | ValueError)
             and "sample_weight" in message
-        ):  # a wrapper's fit(**kwargs) passed the weights on to an estimator without them
+            and _REFUSED_KEYWORD.search(message)
+        ):  # a wrapper's fit(**kwargs) passed the weights on to an estimator without them;
+            # not a weight it took and found wrong (a routed alias of another length, NaN)
             raise ValueError(
                 f"sample_weight was given, but {role} {_describe(est)} did not take it in "
                 f"fit ({type(exc).__name__}: {' '.join(message.split())}); use a "

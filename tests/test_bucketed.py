@@ -301,6 +301,29 @@ def test_an_unset_request_inside_a_sub_pipeline_is_scikit_learns_error_as_it_is(
     assert "accepts sample_weight" not in str(caught.value)
 
 
+def test_a_routed_weight_of_the_wrong_length_is_not_said_to_be_refused():
+    """A weight routed under an alias, of another length than X: the tree's own shape error,
+    not "sample_weight was given, but ... did not take it" (it takes weights; the user
+    passed no sample_weight)."""
+    import sklearn
+
+    X, y = make_likes(120)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = BucketedRegressor(
+            DecisionTreeClassifier(random_state=0).set_fit_request(sample_weight="router_weight"),
+            Ridge().set_fit_request(sample_weight=False),
+        )
+        with pytest.raises(ValueError, match=r"sample_weight\.shape == \(100,\), expected") as info:
+            model.fit(X, y, router_weight=np.ones(100))
+    assert "did not take it" not in str(info.value)
+    # a wrapper that passes the weights on to an estimator without them is still named
+    from sklearn.compose import TransformedTargetRegressor
+
+    wrapper = TransformedTargetRegressor(KNeighborsRegressor())
+    with pytest.raises(ValueError, match=r"TransformedTargetRegressor.* did not take it in fit"):
+        light(regressors=wrapper).fit(X, y, sample_weight=np.ones(120))
+
+
 def test_metadata_routing_honours_each_sub_estimators_request():
     import sklearn
     from sklearn.exceptions import UnsetMetadataPassedError
