@@ -1124,6 +1124,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # Input is a DataFrame whose columns are found by name, never a 2-D array (refused
+        # with a PromptError); scikit-learn's generic checks cannot build such input.
+        tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = []
