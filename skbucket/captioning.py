@@ -408,6 +408,30 @@ class Blip2Captioner(
         return np.asarray(names, dtype=object)
 
     # ---------------------------------------------------------------------------- transform
+    @refit
+    def fit_transform(self, X, y=None, **fit_params):
+        """:meth:`fit`, then :meth:`transform`.
+
+        A call that fails or is interrupted part way leaves the captioner unfitted (the
+        captions made so far stay in its cache), so a pipeline whose refit it stopped does not
+        go on predicting with its later steps fitted on the old data.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame (a polars DataFrame or pyarrow Table is read as pandas)
+            Posts with a ``media_column`` column.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        X_out : pandas.DataFrame
+            As :meth:`transform` returns it.
+        """
+        return super().fit_transform(X, y, **fit_params)
+
     def transform(self, X):
         """Caption every row's images.
 

@@ -32,6 +32,7 @@ from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
+from ._fitted import refit
 from ._frames import library
 from ._models import set_everywhere
 from .bucketed import (
@@ -110,8 +111,14 @@ class _PostColumns(ColumnTransformer):
     """The seed pipeline's ColumnTransformers: input other than a DataFrame is refused with
     :func:`_check_frame`'s message in ``transform`` too (scikit-learn's own says only that
     "columns using strings" need a dataframe), for the posts given to ``predict`` as an
-    array, and for a step before that returns one (``fit`` runs ``fit_transform``)."""
+    array, and for a step before that returns one (``fit`` runs ``fit_transform``).
 
+    A refit that fails or is interrupted part way (Ctrl-C during the embedding) leaves the
+    step unfitted, as every skbucket estimator is left (:func:`~skbucket._fitted.refit`):
+    scikit-learn's ColumnTransformer kept its old fitted transformers, so the pipeline went on
+    predicting with the steps after it fitted on the old prompts, fed the new ones."""
+
+    @refit
     def fit_transform(self, X, y=None, **params):
         _check_frame(X)
         return super().fit_transform(X, y, **params)
@@ -308,6 +315,12 @@ def make_seed_pipeline(
     features' account encodings and counts are computed from every row, so a row of weight 0
     still counts toward its account's ``*_target`` and ``*_count`` (and makes the account
     "known" to the hybrid router). Drop such rows from ``X`` to leave them out entirely.
+
+    A fit that fails or is stopped part way (Ctrl-C) leaves the pipeline unfitted: ``predict``
+    raises :class:`~sklearn.exceptions.NotFittedError` rather than answer with the steps before
+    the stop fitted on the new data or settings and those after it on the old. The captions
+    and embeddings made before the stop stay in ``cache``, so the next fit does not make them
+    again.
 
     Examples
     --------

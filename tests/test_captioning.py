@@ -1071,6 +1071,29 @@ def test_the_dtypes_the_captioner_reads_pass_its_fit(blip2_path):
         captioner(blip2_path, dtype=dtype).fit(X)
 
 
+def test_a_fit_transform_stopped_part_way_leaves_the_captioner_unfitted(
+    blip2_path, images, monkeypatch
+):
+    """A seed pipeline's refit stopped by Ctrl-C while captioning left the captioner fitted
+    and every later step fitted on the old posts: predict answered as if nothing happened."""
+    from sklearn.exceptions import NotFittedError
+
+    X = frame([str(images["china.jpg"])])
+    cap = captioner(blip2_path)
+    cap.fit(X)
+
+    def interrupted(self, X):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Blip2Captioner, "transform", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cap.fit_transform(X)
+    monkeypatch.undo()
+    with pytest.raises(NotFittedError):
+        cap.transform(X)
+    assert cap.fit_transform(X)["caption"].map(type).eq(str).all()
+
+
 @pytest.mark.parametrize(
     "check",
     [

@@ -25,7 +25,7 @@ from skbucket.datasets import load_tweets
 from skbucket.embedding import DistilBertEmbedder
 from skbucket.features import PostFeatures
 from skbucket.pipeline import SEED_SETTINGS, models_used
-from skbucket.prompts import PromptError
+from skbucket.prompts import PromptBuilder, PromptError
 from skbucket.routing import AccountRouter
 
 
@@ -321,6 +321,30 @@ def test_captioner_only_captions_rows_without_a_caption(tiny, posts, tmp_path):
     process_memory_cache().clear()
     np.testing.assert_allclose(loaded.predict(X), pipe.predict(X), rtol=1e-6)
     assert loaded.named_steps["caption"].errors_.empty
+
+
+@pytest.mark.parametrize("step", ["prompt", "features"])
+def test_a_refit_stopped_part_way_leaves_the_pipeline_unfitted(tiny, posts, monkeypatch, step):
+    """Ctrl-C in the embedding of a refit left the prompt step refitted with the new template
+    and the later steps fitted on the old prompts: predict answered with that mix, matching
+    neither model. Now the step it stopped in is unfitted, and predict says so."""
+    from sklearn.exceptions import NotFittedError
+
+    X, y = posts
+    pipe = _pipe(tiny).fit(X, y)
+    pipe.set_params(prompt__prompt__template="{company} posted: {caption}")
+    where = {"prompt": PromptBuilder, "features": DistilBertEmbedder}[step]
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(where, "transform", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipe.fit(X, y)
+    monkeypatch.undo()
+    with pytest.raises(NotFittedError):
+        pipe.predict(X)
+    assert np.isfinite(pipe.fit(X, y).predict(X)).all()  # a new fit works
 
 
 def test_media_only_posts_use_the_caption(tiny):
