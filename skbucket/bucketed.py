@@ -1226,20 +1226,41 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 keyed.sort(key=lambda item: item[0])  # a dict lists its buckets in any order
         else:
             regs = ["seed defaults (XGBoost / CatBoost per bucket)"]
+        # Each name starts with the path of the parameters its estimator shows, then ": "
+        # (scikit-learn's convention: the diagram's copy button copies what comes before the
+        # colon + "__" + the parameter's name, which set_params and a grid must take). The
+        # fitted copies of a single regressor take the parameters of ``regressors``, those of
+        # a list or dict ``regressors__<key>``; the fitted defaults of ``classifier=None`` and
+        # ``regressors=None`` have no path (their names are still read as one).
         if keyed is not None:
             regs = [e for _, e in keyed]
-            names = [
-                self._bucket_label(k, edges)
-                if edges is not None and isinstance(k, numbers.Integral) and 0 <= k <= edges.size
-                else f"regressors[{k!r}]"
-                for k, _ in keyed
-            ]
+            held = {key for _, key, _ in self._regressor_items()}  # a bucket missing: default
+            fallback = getattr(self, "bucket_fallback_", {}) if fitted else {}
+            names = []
+            for k, est in keyed:
+                known = (
+                    edges is not None and isinstance(k, numbers.Integral) and 0 <= k <= edges.size
+                )
+                label = self._bucket_label(k, edges) if known else f"regressor {k!r}"
+                # the bucket whose regressor this is: a fallback bucket borrows another's
+                # (a constant of its own has none)
+                owner = k
+                if k in fallback:
+                    owner = next((j for j, e in keyed if e is est and j not in fallback), None)
+                    if owner is not None:
+                        label += f", with bucket {owner}'s regressor"
+                if owner is not None and _is_estimator(self.regressors):
+                    names.append(f"regressors: {label}")
+                elif owner is not None and owner in held:
+                    names.append(f"regressors__{owner}: {label}")
+                else:
+                    names.append(label)
         elif len(regs) == 1 and _is_estimator(regs[0]):
-            names = ["regressors (one clone per bucket)"]
+            names = ["regressors: one clone per bucket"]
         else:
             names = ["regressors"]
         routing = _VisualBlock(
-            "parallel", [clf], names=[f"classifier ({self.routing} routing)"], dash_wrapped=False
+            "parallel", [clf], names=[f"classifier: {self.routing} routing"], dash_wrapped=False
         )
         buckets = _VisualBlock("parallel", regs, names=names, dash_wrapped=False)
         return _VisualBlock("serial", (routing, buckets), dash_wrapped=False)

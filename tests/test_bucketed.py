@@ -1380,7 +1380,7 @@ def test_joblib_round_trip_seed_defaults_in_fresh_process(seed_default_model, tm
 def test_html_repr_shows_router_and_buckets(regressors):
     model = BucketedRegressor(DecisionTreeClassifier(), regressors)
     html = model._repr_html_()
-    assert "classifier (hard routing)" in html
+    assert "classifier: hard routing" in html
     if isinstance(regressors, list):
         assert "bucket 3: (300, 500]" in html and "bucket 6: &gt; 2500" in html
     X, y = make_likes(120)
@@ -1388,6 +1388,53 @@ def test_html_repr_shows_router_and_buckets(regressors):
         return  # fitting would build the seed defaults: covered elsewhere
     html = model.fit(X, y)._repr_html_()
     assert "bucket 0: &lt;= 10" in html and "DecisionTreeClassifier" in html
+
+
+def _copied_parameter_names(html):
+    """What each copy button of scikit-learn's diagram copies: its block's data-param-prefix
+    + the parameter's name (the button follows the opening of its block)."""
+    prefix, names = "", []
+    for match in re.finditer(r'data-param-prefix="([^"]*)"|copyToClipboard\(\'([^\']+)\'', html):
+        if match[1] is not None:
+            prefix = match[1]
+        else:
+            names.append(prefix + match[2])
+    return names
+
+
+@pytest.mark.parametrize(
+    "regressors",
+    [
+        Ridge(),
+        [Ridge(alpha=float(k + 1)) for k in range(7)],
+        {0: Ridge(), 6: KNeighborsRegressor()},
+    ],
+)
+def test_the_diagrams_copy_buttons_copy_names_set_params_takes(regressors):
+    """The copy button of a parameter in the notebook diagram copied names such as
+    "classifier (soft routing)__max_depth" and "bucket 0__alpha", which set_params refuses."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_likes(300)
+    model = make_pipeline(
+        StandardScaler(), BucketedRegressor(DecisionTreeClassifier(random_state=0), regressors)
+    )
+    for fitted in (False, True):
+        if fitted:
+            model.fit(X, y)
+        names = _copied_parameter_names(model._repr_html_())
+        assert any(n.startswith("bucketedregressor__regressors") for n in names), names
+        valid = model.get_params(deep=True)
+        # a bucket a dict leaves out gets a seed default, made at fit: no parameter path (nor
+        # has bucket 6, with 4 rows, which borrows bucket 5's default)
+        defaults = {f"bucket {k}" for k in range(7) if isinstance(regressors, dict)} - {"bucket 0"}
+        invalid = {n.split("__")[1] for n in names if n not in valid}
+        assert invalid <= (defaults if fitted else set()), (fitted, invalid)
+        if fitted and not isinstance(regressors, dict):  # bucket 6 borrows bucket 5's
+            assert "bucket 6: &gt; 2500, with bucket 5&#x27;s regressor" in model._repr_html_()
+        value = {n: v for n, v in valid.items() if n.endswith("__classifier__max_depth")}
+        assert value and model.set_params(**dict.fromkeys(value, 3))
 
 
 def test_seed_regressors_refuses_a_bucket_count_that_is_not_a_positive_int():
@@ -1536,14 +1583,14 @@ def test_html_repr_labels_dict_held_regressors_by_their_bucket(regressors):
     block = BucketedRegressor(DecisionTreeClassifier(), regressors)._sk_visual_block_()
     labelled = dict(zip(block.estimators[1].names, block.estimators[1].estimators, strict=True))
     for k, est in regressors.items():
-        (label,) = [name for name in labelled if name.startswith(f"bucket {k}:")]
+        (label,) = [name for name in labelled if name.startswith(f"regressors__{k}: bucket {k}:")]
         assert labelled[label] is est
     X, y = make_likes(300)
     model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), min_bucket_size=60)
     block = model.fit(X, y)._sk_visual_block_().estimators[1]  # some buckets borrow: fewer
     for name, est in zip(block.names, block.estimators, strict=True):
-        k = int(name.split(":")[0].split()[1])
-        assert model.regressors_[k] is est
+        k = int(name.split(": ")[1].split()[1])
+        assert name.startswith(f"regressors: bucket {k}:") and model.regressors_[k] is est
 
 
 def test_weighted_median_fallback_does_not_depend_on_the_weights_scale():
