@@ -1107,6 +1107,15 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
 # --------------------------------------------------------------------------------------------
 # progress
 # --------------------------------------------------------------------------------------------
+#: whether this process was forked from the one that imported skbucket
+_FORKED = False
+
+
+def _note_forked() -> None:
+    global _FORKED
+    _FORKED = True
+
+
 def progress_enabled(progress: bool | None) -> bool:
     """``True``/``False`` as given; ``None`` → on when stderr is a terminal or the code runs
     in a Jupyter kernel (a notebook, JupyterLab, Colab: its stderr is no terminal, and a
@@ -1124,7 +1133,12 @@ def progress_enabled(progress: bool | None) -> bool:
 
 def _in_jupyter_kernel() -> bool:
     """Whether the running IPython is a Jupyter kernel's (``ZMQInteractiveShell`` or a
-    subclass, as Colab's); never imports IPython."""
+    subclass, as Colab's); never imports IPython. Not in a process forked from it (a
+    ``multiprocessing`` fork pool in a notebook): its ``get_ipython()`` is still the
+    kernel's shell, but the kernel refuses widgets from a fork and logs every update of
+    their bars to its console, and the notebook shows nothing."""
+    if _FORKED:
+        return False
     ipython = sys.modules.get("IPython")
     get = getattr(ipython, "get_ipython", None)
     try:
@@ -1748,3 +1762,4 @@ def at_fork_in_child(free: Callable[[], None]) -> None:
 
 
 at_fork_in_child(_free_locks_in_child)
+at_fork_in_child(_note_forked)

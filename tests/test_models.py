@@ -429,6 +429,40 @@ def test_progress_defaults_to_on_in_a_jupyter_kernel_only(monkeypatch):
     assert progress_enabled(None) is False
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_progress_defaults_to_off_in_a_process_forked_from_a_jupyter_kernel(monkeypatch):
+    """A fork pool in a notebook: get_ipython() in the child is still the kernel's shell, so
+    bars went on there, and the kernel logged each widget update it refused from the fork
+    (about 1 KB each) while the notebook showed nothing."""
+    import types
+
+    class Stream:
+        def isatty(self):
+            return False
+
+    class ZMQInteractiveShell:
+        pass
+
+    monkeypatch.setattr("sys.stderr", Stream())
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = ZMQInteractiveShell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert progress_enabled(None) is True
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave at once (no pytest teardown here)
+        try:
+            os.write(write, b"1" if progress_enabled(None) else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"0"
+    assert progress_enabled(None) is True  # the kernel itself still shows bars
+
+
 def test_batched_map_progress_bar_writes_to_stderr(capsys):
     batched_map(list("abcd"), list, batch_size=2, progress=True, desc="demo-bar")
     assert "demo-bar" in capsys.readouterr().err
