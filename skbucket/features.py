@@ -519,9 +519,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         tags.input_tags.categorical = True
-        tags.target_tags.required = self.category_columns is not None and bool(
-            len(self.category_columns)
-        )
+        try:  # y encodes the account columns: needed unless there are none
+            tags.target_tags.required = self.category_columns is not None and bool(
+                len(self.category_columns)
+            )
+        except TypeError:  # a value fit refuses (category_columns=0): tags, repr never fail
+            tags.target_tags.required = True
         return tags
 
     # ------------------------------------------------------------------ internals

@@ -389,6 +389,23 @@ def test_every_missing_value_in_a_text_column_is_empty_text():
     assert lengths == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
 
 
+def test_tags_and_the_notebook_repr_never_fail_on_a_bad_parameter():
+    """category_columns=0 (a slip for ["username"]) made the tags raise TypeError, so the
+    notebook's HTML repr printed tracebacks and check_is_fitted raised TypeError instead
+    of NotFittedError; fit is where the value is refused."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils import get_tags
+    from sklearn.utils.validation import check_is_fitted
+
+    est = PostFeatures(category_columns=0)
+    assert get_tags(est).target_tags.required
+    assert "PostFeatures" in est._repr_html_()
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    with pytest.raises(InvalidParameterError, match="category_columns"):
+        est.fit(pd.DataFrame({"content": ["a"] * 6}), np.arange(6.0))
+
+
 def test_missing_text_is_empty_and_non_string_text_is_an_error():
     X = pd.DataFrame({"caption": ["abc", None, np.nan]})
     pf = PostFeatures(date_column=None, media_column=None, category_columns=())
