@@ -159,7 +159,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     a ``RuntimeWarning``), keeps the best weights so far (without a hold-out: the current
     ones, steps of the interrupted epoch included) and returns normally. (The command line
     turns that warning back into the interruption it was: nothing is written.)
-    A warm start trains a copy, so a failed run leaves the fitted model as it was.
+    A fit that fails (an error, or a ``KeyboardInterrupt`` before the first epoch ends)
+    leaves a fitted classifier as it was, warm start or not: fine-tuning is costly, so the
+    previous model is kept whole (its fitted attributes are set together when training
+    ends), and it goes on predicting, under whatever parameters were set since. Unlike
+    skbucket's other estimators, which a failed refit leaves unfitted; a
+    :class:`~skbucket.bucketed.BucketedRegressor` or seed pipeline around it is left unfitted
+    all the same.
 
     **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
     fine-tuned checkpoint *inside* the pickle: the files written by ``save_pretrained``

@@ -412,6 +412,12 @@ def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
         clf.fit(X, y)
     # computed by the model: the cache keeps weights_id_'s logits, which a failed fit leaves
     assert np.array_equal(uncached(clf.predict_proba, X), before)  # the failed run trained a copy
+    # without warm start too (documented in the Notes): the fine-tuned model is kept whole
+    cold = make(tiny, epochs=1).fit(X, y)
+    before = uncached(cold.predict_proba, X)
+    with pytest.raises(RuntimeError, match="training diverged"):
+        cold.set_params(learning_rate=1e6, epochs=2).fit(X, y)
+    assert np.array_equal(uncached(cold.predict_proba, X), before)
 
 
 def test_too_few_rows_for_holdout_trains_on_everything(tiny):
