@@ -1063,10 +1063,11 @@ def _group_column(args, X) -> str | None:
 def cmd_report(args) -> int:
     from skbucket.pipeline import models_used
     from skbucket.plotting import require_matplotlib
-    from skbucket.report import write_report
+    from skbucket.report import _generated_at, write_report
 
     _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".html", ".htm"))
     require_matplotlib()  # before every post is captioned and predicted, not after
+    _generated_at()  # a SOURCE_DATE_EPOCH it cannot read: now, not after every prediction
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     group_column = _group_column(args, X)

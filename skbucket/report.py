@@ -510,6 +510,7 @@ def render_report(
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
+    generated = _generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")  # a bad setting: now too
     y_arr = np.asarray(y)
     # the features once for every quantity (the images are read, the texts embedded once)
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
@@ -549,7 +550,6 @@ def render_report(
         else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
         for t, uri, note in figures
     )
-    generated = _generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")
     versions = "\n".join(
         f'<tr><th scope="row">{esc(k)}</th><td>{esc(v)}</td></tr>' for k, v in _versions().items()
     )

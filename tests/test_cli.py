@@ -491,6 +491,19 @@ def unwritable_folder(tmp_path):
     yield folder
 
 
+def test_a_source_date_epoch_the_report_cannot_read_is_refused_before_any_work(
+    model_file, posts_csv, workdir, capsys, monkeypatch
+):
+    """It was read after every post was predicted, and the error ended "(in DATA)", which
+    pointed at the data file."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000000")
+    page = workdir / "sde.html"
+    code, _, err = run(["report", model_file, posts_csv, "-o", page], capsys)
+    assert code == cli.EXIT_ERROR and not page.exists()
+    assert len(err.strip().splitlines()) == 1, err  # no step message: no work was done
+    assert "SOURCE_DATE_EPOCH must be a whole number" in err and str(posts_csv) not in err, err
+
+
 def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
     model_file, posts_csv, config, unwritable_folder, capsys
 ):

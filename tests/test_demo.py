@@ -202,6 +202,23 @@ def test_demo_refuses_an_output_it_cannot_use_before_any_work(tmp_path, monkeypa
         run_demo(tmp_path / "out", quiet=True)
 
 
+def test_a_source_date_epoch_the_report_cannot_read_is_refused_before_any_work(
+    tmp_path, monkeypatch
+):
+    """It was read when the report was written, last: the demo had fitted and printed its
+    table, then failed, and its staged folder went with the fitted model."""
+    import skbucket.datasets
+
+    def never(*args, **kwargs):
+        raise AssertionError("the demo started its work")
+
+    monkeypatch.setattr(skbucket.datasets, "load_captioned_posts", never)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000000")  # milliseconds
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH must be a whole number"):
+        run_demo(tmp_path / "out", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_output_folder_that_cannot_be_made_is_worded_as_one_that_cannot_be_written(tmp_path):
     """The folder was made before the check that words the failure: a raw
     "[Errno 20] Not a directory" (or a read-only file system's) came out instead."""

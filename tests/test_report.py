@@ -252,6 +252,17 @@ def test_source_date_epoch_makes_the_report_byte_for_byte_repeatable(data, model
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH must be a whole number of seconds"):
         render_report(model, X, y)
+    # refused before any prediction (every image captioned, every text embedded), not after:
+    # milliseconds, a common slip, name a year past 9999
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000000")
+
+    class NeverPredicts(type(model)):
+        def predict(self, X):
+            raise AssertionError("predicted before the setting was checked")
+
+    never = NeverPredicts().fit(X, y)
+    with pytest.raises(ValueError, match="got '1700000000000'"):
+        render_report(never, X, y)
 
 
 def test_report_tables_have_captions_and_header_scopes(data, model):
