@@ -25,8 +25,9 @@ the Hugging Face hub. This example must run offline and quickly, so it
   bucket (``regressors=None`` gives the seed's own; see :class:`~skbucket.BucketedRegressor`).
 
 The numbers are therefore only a smoke test of the method, not its accuracy: the ``skbucket
-demo`` command (see :doc:`/cli`) trains the full pipeline on the older 2,400 of the 3,000
-bundled posts and evaluates it on the newest 600.
+demo`` command (see :doc:`/cli`) trains the seed pipeline on the older 2,400 of the 3,000
+bundled posts and evaluates it on the newest 600 (with the gradient-boosted router by default;
+``--classifier hybrid`` for this example's router).
 """
 
 # %%
@@ -91,9 +92,10 @@ for name, value in metrics.items():
 # account's typical likes (cross-fitted encodings): even at this size (180 training posts, seven
 # small regressors of a few dozen posts each) the pipeline's error on ``log1p(likes)`` is well
 # below the constant's. The text classifier, fine-tuned for one epoch on 180 prompts, routes only
-# the posts of companies never seen in training (4 of the 60 here). This shows the mechanics, not the
-# method's accuracy: fit it on all bundled posts with ``skbucket demo``, or on your own data with
-# ``skbucket fit``; the README's *Accuracy* section has the measured numbers.
+# the posts of companies never seen in training (4 of the 60 here). This shows the mechanics, not
+# the method's accuracy: fit it on all bundled posts with ``skbucket demo --classifier hybrid``,
+# or on your own data with ``skbucket fit``; the README's *Accuracy* section has the measured
+# numbers.
 
 # %%
 # Look inside
