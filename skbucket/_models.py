@@ -888,6 +888,7 @@ def load_pretrained(
             if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
                 return _REGISTRY[key][1]  # loaded by another thread meanwhile
         obj = _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs)
+        _check_vocabulary(obj, factory, model)
         with _REGISTRY_LOCK:
             _REGISTRY[key] = (fingerprint, obj)  # replaces an instance of an older checkpoint
         return obj
@@ -939,6 +940,33 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
     if eval_mode and hasattr(obj, "eval") and hasattr(obj, "parameters"):
         obj.eval()
     return obj
+
+
+def _check_vocabulary(obj, factory, model) -> None:
+    """Refuse a tokenizer (or a processor's) that knows nothing but its special tokens.
+
+    transformers builds such a tokenizer from the model type for a checkpoint that holds no
+    tokenizer files (a model saved with ``model.save_pretrained`` only): every word becomes
+    the unknown token, every text embeds to nearly the same vector, and fitting goes on
+    without a word.
+    """
+    name = getattr(factory, "__name__", "")
+    if "Tokenizer" not in name and "Processor" not in name:
+        return
+    tokenizer = obj if hasattr(obj, "convert_tokens_to_ids") else getattr(obj, "tokenizer", None)
+    try:
+        special = set(tokenizer.all_special_tokens)
+        found = len(tokenizer)
+    except (AttributeError, TypeError):  # not a tokenizer we can ask
+        return
+    if found <= len(special):
+        raise ModelNotAvailableError(
+            f"the tokenizer of {os.fspath(model)!r} knows only its {found} special token(s) "
+            f"({', '.join(sorted(special))}): the checkpoint holds no tokenizer files "
+            "(tokenizer.json, vocab.txt, tokenizer_config.json, ...), so every word would be "
+            "read as unknown. Save the tokenizer beside the model: "
+            "tokenizer.save_pretrained(folder)"
+        )
 
 
 def resolve_hub_commit(model: Any, revision: str | None = None) -> None:
@@ -1012,6 +1040,32 @@ def check_max_length(estimator: Any, config: Any) -> None:
             f"{type(estimator).__name__}: max_length={estimator.max_length} exceeds the "
             f"model's {why} ({estimator.model!r}); use max_length <= {limit}."
         )
+
+
+def encoder_hidden_size(config: Any, model: Any) -> int:
+    """The width of a text encoder's outputs (``config.hidden_size``); a checkpoint of
+    another kind (a BLIP-2 folder given as the text model) is refused, naming it, where its
+    config's missing attribute was an AttributeError traceback.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from skbucket._models import encoder_hidden_size
+    >>> encoder_hidden_size(SimpleNamespace(hidden_size=384, model_type="bert"), "m")
+    384
+    >>> encoder_hidden_size(SimpleNamespace(model_type="blip-2"), "captioner")
+    Traceback (most recent call last):
+    ...
+    skbucket._models.ModelNotAvailableError: 'captioner' is a 'blip-2' checkpoint, ...
+    """
+    size = getattr(config, "hidden_size", None)
+    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        return size
+    raise ModelNotAvailableError(
+        f"{os.fspath(model)!r} is a {getattr(config, 'model_type', '?')!r} checkpoint, not a "
+        "text encoder (its configuration has no hidden_size): the text model must be a "
+        "BERT-family encoder such as distilbert-base-uncased"
+    )
 
 
 def clear_model_registry() -> None:

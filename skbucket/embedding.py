@@ -407,8 +407,8 @@ class DistilBertEmbedder(
         else:
             _models.resolve_dtype(self.dtype, _models.resolve_device(self.device))  # validate
         config = _models.load_pretrained("AutoConfig", self.model)
+        self.hidden_size_ = _models.encoder_hidden_size(config, self.model)
         _models.check_max_length(self, config)
-        self.hidden_size_ = int(config.hidden_size)
         # after the config: a hub id is in the local cache now, so this names its commit
         self.model_fingerprint_ = _models.model_fingerprint(self.model)
         return self
@@ -465,11 +465,12 @@ class DistilBertEmbedder(
         # the checkpoint's config first: it checks a max_length set after fit, and a hub id
         # not yet in the local cache is fetched now, so the cache keys name its commit
         config = _models.load_pretrained("AutoConfig", self.model)
+        size = _models.encoder_hidden_size(config, self.model)
         _models.check_max_length(self, config)
-        if int(config.hidden_size) != self.hidden_size_:  # set_params(model=...) after fit
+        if size != self.hidden_size_:  # set_params(model=...) after fit
             raise ValueError(
                 f"{type(self).__name__}: model={str(self.model)!r} gives embeddings of "
-                f"{int(config.hidden_size)} values, but this embedder was fitted for "
+                f"{size} values, but this embedder was fitted for "
                 f"{self.hidden_size_} (hidden_size_, its output columns); the model was "
                 "changed after fit: call fit again."
             )

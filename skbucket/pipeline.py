@@ -578,6 +578,10 @@ def check_models(estimator, *, fit=True) -> dict:
     (fitting fine-tunes its base model; a fitted one carries its fine-tuned weights and needs
     no checkpoint to predict) in ``estimator`` (itself, or nested at any depth of its
     parameters).
+    With the configuration it checks that the checkpoint is a text encoder, that the
+    estimator's ``max_length`` fits its position embeddings, and that its tokenizer loads and
+    knows the model's vocabulary (a folder saved without its tokenizer reads every word as
+    unknown).
     :class:`~skbucket.captioning.Blip2Captioner` is not checked: it loads its model at the
     first image it has to caption, and rows that carry a caption need none, so it fails at
     once on its own when it needs a model it cannot load. ``skbucket fit``, ``predict``,
@@ -603,7 +607,10 @@ def check_models(estimator, *, fit=True) -> dict:
     skbucket.exceptions.ModelNotAvailableError
         The first model that cannot be loaded; the message starts with the parameter name
         that holds it, then says why (a path that does not exist, not in the local cache while
-        offline or while the hub does not answer, not a model folder).
+        offline or while the hub does not answer, not a model folder, not a text encoder, no
+        tokenizer).
+    ValueError
+        A ``max_length`` longer than the model's position embeddings, named the same way.
 
     Examples
     --------
@@ -614,7 +621,13 @@ def check_models(estimator, *, fit=True) -> dict:
     ...
     skbucket._models.ModelNotAvailableError: features__embedding (DistilBertEmbedder): model path '/no/such/model' does not exist ...
     """
-    from ._models import ModelNotAvailableError, estimators_in_use, load_pretrained
+    from ._models import (
+        ModelNotAvailableError,
+        check_max_length,
+        encoder_hidden_size,
+        estimators_in_use,
+        load_pretrained,
+    )
     from .classification import DistilBertClassifier
     from .embedding import DistilBertEmbedder
 
@@ -631,11 +644,18 @@ def check_models(estimator, *, fit=True) -> dict:
     for name, value in parts.items():
         if not isinstance(value, kinds):
             continue
+        where = f"{name} ({type(value).__name__})" if name else type(value).__name__
         try:
-            load_pretrained("AutoConfig", value.model)
+            config = load_pretrained("AutoConfig", value.model)
+            encoder_hidden_size(config, value.model)
+            load_pretrained("AutoTokenizer", value.model)  # shared with the later load
         except ModelNotAvailableError as exc:
-            where = f"{name} ({type(value).__name__})" if name else type(value).__name__
             raise ModelNotAvailableError(f"{where}: {exc}") from exc
+        try:  # a max_length of the wrong type is check_params' to name
+            if isinstance(value.max_length, numbers.Integral):
+                check_max_length(value, config)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from exc
         checked[name] = str(value.model)
     return checked
 

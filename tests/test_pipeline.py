@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -624,6 +625,43 @@ def test_check_models_loads_what_is_sure_to_be_needed_and_names_what_is_not(tiny
     assert len(fitted.predict(posts[0])) == len(posts[0])
     with pytest.raises(ModelNotAvailableError, match=r"^model__classifier \(Distil.*other"):
         check_models(fitted)  # refitting would need it
+
+
+def test_check_models_refuses_a_text_model_it_cannot_use_before_any_work(tiny, posts, tmp_path):
+    """Each of these was found only after captioning and embedding, or never: a folder saved
+    without its tokenizer fitted without a word (every word read as [UNK], all texts
+    embedded alike), a BLIP-2 folder given as the text model was an AttributeError
+    traceback, and a max_length too long for the model failed after the embedding."""
+    import shutil
+
+    from skbucket._models import ModelNotAvailableError, clear_model_registry
+    from skbucket.pipeline import check_models
+
+    no_tokenizer = tmp_path / "no-tokenizer"
+    no_tokenizer.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(Path(tiny) / name, no_tokenizer / name)
+    clear_model_registry()
+    for params, error, says in (
+        ({"text_model": str(no_tokenizer)}, ModelNotAvailableError, "knows only its 5 special"),
+        (
+            {"text_model": make_tiny_blip2(tmp_path / "blip2")},
+            ModelNotAvailableError,
+            "is a 'blip-2' checkpoint, not a text encoder",
+        ),
+        ({"max_length": 10_000}, ValueError, "max_length=10000 exceeds"),
+    ):
+        pipe = _pipe(tiny, **params)
+        with pytest.raises(error, match=rf"^[\w_]+ \(DistilBert\w+\): .*{says}"):
+            check_models(pipe)
+        with pytest.raises(error, match=says):  # and the estimators themselves, at fit
+            pipe.fit(*posts)
+    embedder = DistilBertEmbedder(model=str(no_tokenizer), cache=False, progress=False)
+    with pytest.raises(ModelNotAvailableError, match="tokenizer.save_pretrained"):
+        embedder.fit_transform(["hello world"])
+    classifier = DistilBertClassifier(model=str(no_tokenizer), epochs=1, progress=False)
+    with pytest.raises(ModelNotAvailableError, match="knows only its 5 special"):
+        classifier.fit(["hello world", "a post"], [0, 1])
 
 
 def test_a_fitted_pipeline_is_described_by_the_parts_it_predicts_with(tiny, posts, tmp_path):
