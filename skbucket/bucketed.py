@@ -465,6 +465,15 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
     if hasattr(clf, "predict_proba"):
         proba = _call_sub(role, clf, "predict_proba", X, origin=origin)
         out[:, columns] = np.asarray(proba, dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
+        if bad.size:  # NaN > 0 is False: soft routing summed no bucket and predicted 0
+            rows = None if origin is None else origin[0]
+            row = int(bad[0] if rows is None else rows[bad[0]])
+            raise ValueError(
+                f"{role} {_describe(clf)}.predict_proba gave row {row} the probabilities "
+                f"{out[bad[0]].tolist()!r}, which are not all finite; its fit went wrong "
+                "(a class_weight or sample_weight that is NaN or infinite?)"
+            )
         return out
     pred = np.asarray(_call_sub(role, clf, "predict", X, origin=origin)).reshape(-1)
     classes = np.asarray(clf.classes_)

@@ -297,8 +297,9 @@ def make_seed_pipeline(
     ------
     ValueError
         An unknown ``classifier``; ``bins`` that are not increasing non-negative edges; a
-        ``class_weight`` mapping whose keys are not bucket numbers ``0 .. len(bins)``. Checked
-        here, before any post is captioned or embedded.
+        ``class_weight`` mapping whose keys are not bucket numbers ``0 .. len(bins)`` or whose
+        values are not finite numbers >= 0. Checked here, before any post is captioned or
+        embedded.
 
     See Also
     --------
@@ -403,6 +404,18 @@ def make_seed_pipeline(
             raise ValueError(
                 f"class_weight keys are bucket numbers 0 .. {n_buckets - 1} ({n_buckets} "
                 f"buckets); got {keys!r}"
+            )
+        values = {
+            k: v
+            for k, v in class_weight.items()
+            if isinstance(v, bool)
+            or not isinstance(v, numbers.Real)
+            or not (np.isfinite(v) and v >= 0)
+        }
+        if values:  # a NaN weight made a router whose every prediction was 0 likes
+            raise ValueError(
+                f"class_weight values are finite numbers >= 0 (the weight of each bucket's "
+                f"posts); got {values!r}"
             )
     text_router = DistilBertClassifier(
         model=text_model,

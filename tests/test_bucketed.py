@@ -301,6 +301,21 @@ def test_an_unset_request_inside_a_sub_pipeline_is_scikit_learns_error_as_it_is(
     assert "accepts sample_weight" not in str(caught.value)
 
 
+def test_a_router_whose_probabilities_are_not_finite_is_refused_at_predict():
+    """HistGradientBoostingClassifier(class_weight={0: nan}) fits, and gives NaN
+    probabilities: soft routing summed no bucket (NaN > 0 is False) and predicted 0 likes
+    for every row, without a word."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = make_likes(120)
+    router = HistGradientBoostingClassifier(max_iter=5, class_weight={0: np.nan})
+    model = BucketedRegressor(router, Ridge(), routing="soft").fit(X, y)
+    with pytest.raises(ValueError, match=r"classifier .* gave row 0 the probabilities \[nan"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="not all finite"):
+        model.set_params(routing="hard").predict(X)
+
+
 def test_a_routed_weight_of_the_wrong_length_is_not_said_to_be_refused():
     """A weight routed under an alias, of another length than X: the tree's own shape error,
     not "sample_weight was given, but ... did not take it" (it takes weights; the user

@@ -1288,6 +1288,9 @@ def test_a_failed_run_leaves_no_new_folders(model_file, workdir, capsys):
         ({"bins": [10, 5]}, "bins must be strictly increasing"),
         ({"bins": [-5, 10]}, "bins must be >= 0"),
         ({"class_weight": {"0": 1.0, "99": 3.0}}, r"class_weight keys are bucket numbers 0 .. 6"),
+        # a null weight fitted a router whose every prediction was 0 likes; -1 a worse one
+        ({"class_weight": {"0": None}}, r"class_weight values are finite .* \{0: None\}"),
+        ({"class_weight": {"0": -1, "1": "x"}}, r"got \{0: -1, 1: 'x'\}"),
     ],
 )
 def test_config_values_checked_only_by_fit_are_refused_before_the_data_is_embedded(
