@@ -1061,13 +1061,14 @@ def _group_column(args, X) -> str | None:
 
 
 def cmd_report(args) -> int:
+    from skbucket._clock import generated_at
     from skbucket.pipeline import models_used
     from skbucket.plotting import require_matplotlib
-    from skbucket.report import _generated_at, write_report
+    from skbucket.report import write_report
 
     _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".html", ".htm"))
     require_matplotlib()  # before every post is captioned and predicted, not after
-    _generated_at()  # a SOURCE_DATE_EPOCH it cannot read: now, not after every prediction
+    generated_at()  # a SOURCE_DATE_EPOCH it cannot read: now, not after every prediction
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
     group_column = _group_column(args, X)
@@ -1248,10 +1249,17 @@ def main(argv=None) -> int:
         The exit status: 0 on success, 1 on an error the command reports in one line, 130
         when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
     """
-    from .classification import TrainingInterruptedWarning
+    from ._clock import generated_at
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:  # before scikit-learn's import, where numpy's f2py reads it with a traceback
+        generated_at()
+    except ValueError as exc:
+        print(f"skbucket {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    from .classification import TrainingInterruptedWarning
+
     try:
         with warnings.catch_warnings(), _sigterm_as_interrupt():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message

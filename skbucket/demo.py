@@ -180,11 +180,11 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     pandas.DataFrame
         The metrics table (one row per model).
     """
+    from ._clock import generated_at
     from ._files import _missing_folders, remove_empty_folders
     from ._models import import_model_library
     from .cli import _probe_folder
     from .plotting import require_matplotlib
-    from .report import _generated_at
 
     def say(message):
         if not quiet:
@@ -203,7 +203,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     for library in ("torch", "transformers"):
         import_model_library(library)
     require_matplotlib()  # for the report, written last
-    _generated_at()  # a SOURCE_DATE_EPOCH the report cannot read: now, not after the fit
+    generated_at()  # a SOURCE_DATE_EPOCH the report cannot read: now, not after the fit
     text_model = default_text_model()
     made = _missing_folders(out)  # deepest first; removed again if the run leaves them empty
     try:  # before the fit, not after it

@@ -17,11 +17,9 @@ a non-interactive one where there is no display).
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import html
 import inspect
 import io
-import os
 import pprint
 import re
 import warnings
@@ -29,6 +27,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from skbucket._clock import generated_at
 from skbucket._files import replace_atomically
 from skbucket._frames import as_pandas
 from skbucket._warn import user_stacklevel
@@ -426,20 +425,6 @@ def _undefined_note(metrics) -> str:
     return f" n/a: {', '.join(undefined)} undefined on these rows{why}."
 
 
-def _generated_at() -> _dt.datetime:
-    """Now, or the time ``SOURCE_DATE_EPOCH`` names (reproducible builds), in UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        return _dt.datetime.now(_dt.UTC)
-    try:
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
-    except (ValueError, OverflowError, OSError):
-        raise ValueError(
-            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
-            f"(it dates the report); got {epoch!r}."
-        ) from None
-
-
 def render_report(
     estimator,
     X,
@@ -510,7 +495,7 @@ def render_report(
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
-    generated = _generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")  # a bad setting: now too
+    generated = generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")  # a bad setting: now too
     y_arr = np.asarray(y)
     # the features once for every quantity (the images are read, the texts embedded once)
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)

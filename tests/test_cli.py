@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import importlib.resources
 import json
+import os
 import pickle
 import re
 import subprocess
@@ -502,6 +503,24 @@ def test_a_source_date_epoch_the_report_cannot_read_is_refused_before_any_work(
     assert code == cli.EXIT_ERROR and not page.exists()
     assert len(err.strip().splitlines()) == 1, err  # no step message: no work was done
     assert "SOURCE_DATE_EPOCH must be a whole number" in err and str(posts_csv) not in err, err
+
+
+@pytest.mark.parametrize("value", ["yesterday", "1.5"])
+def test_a_source_date_epoch_numpy_cannot_read_is_one_line_not_a_traceback(tmp_path, value):
+    """numpy's f2py, imported with scikit-learn, reads SOURCE_DATE_EPOCH with int(): every
+    command, --version included, ended in its 40-line traceback."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": value, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "skbucket.cli"]
+    version = subprocess.run([*command, "--version"], env=env, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("skbucket "), version.stderr
+    args = ["predict", "m.joblib", "d.csv", "-o", "p.csv"]
+    run = subprocess.run([*command, *args], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == cli.EXIT_ERROR and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"skbucket predict: error: SOURCE_DATE_EPOCH must be a whole number of seconds since "
+        "1970-01-01 UTC (it dates reports, and numpy reads it as scikit-learn is imported); "
+        f"got {value!r}."
+    ]
 
 
 def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
