@@ -933,6 +933,8 @@ def _model_and_data(args):
     _set_progress(model, False if args.quiet else None)
     if args.dayfirst is not None:
         _set_dayfirst(model, args.dayfirst)
+    if args.device is not None:
+        _set_device(model, args.device)
     check_models(model, fit=False)
     frame = read_table(args.data)
     seen = set()  # the columns the model's first step found at fit: needed again
@@ -970,6 +972,29 @@ def _set_dayfirst(model, dayfirst: bool) -> None:
     if not set_everywhere(model, "dayfirst", dayfirst):
         flag = "--dayfirst" if dayfirst else "--no-dayfirst"
         raise ValueError(f"{flag}: the model has no step that reads dates (no dayfirst setting)")
+
+
+def _set_device(model, device: str) -> None:
+    """``--device``: where every text and caption model of ``model`` runs (a model fitted
+    with ``"device": "cuda"`` on a GPU machine, used on a laptop). Set on the fitted copies
+    too, as ``--quiet`` is; only on skbucket's model wrappers (XGBoost's own ``device``
+    takes other values)."""
+    from ._models import (
+        DeviceNotAvailableError,
+        TransformersEstimatorMixin,
+        every_estimator,
+        resolve_device,
+    )
+
+    try:
+        resolve_device(device)  # an unknown name or a device this machine lacks: now
+    except (ValueError, DeviceNotAvailableError) as exc:
+        raise CLIError(f"--device {device}: {exc}") from exc
+    steps = [e for e in every_estimator(model) if isinstance(e, TransformersEstimatorMixin)]
+    if not steps:
+        raise CLIError(f"--device {device}: the model runs no text or caption model")
+    for step in steps:
+        step.set_params(device=device)
 
 
 def _dayfirst_hint(command: str, dayfirst: bool) -> str:
@@ -1170,12 +1195,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default="likes", help="column ignored if present")
     _add_dayfirst(p)
+    _add_device(p)
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
     p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data")
     p.add_argument("--target", default="likes")
     _add_dayfirst(p)
+    _add_device(p)
     _add_group_column(p)
     p.add_argument(
         "--intervals",
@@ -1190,6 +1217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default="likes")
     _add_dayfirst(p)
+    _add_device(p)
     _add_group_column(p)
     return parser
 
@@ -1202,6 +1230,16 @@ def _add_group_column(p) -> None:
         help="column whose values the bootstrap intervals of the error metrics resample whole "
         "(posts of one company are not independent); 'none' resamples posts one by one; "
         "default: inferred_company where the data has it, else posts one by one",
+    )
+
+
+def _add_device(p) -> None:
+    p.add_argument(
+        "--device",
+        default=None,
+        help="where the model's text and caption models run: auto (the first CUDA GPU, else "
+        "Apple's MPS, else the CPU), cpu, cuda, cuda:1, mps; default: as the model was "
+        "fitted",
     )
 
 
@@ -1289,6 +1327,12 @@ def main(argv=None) -> int:
             message += f" (in {data})"
         if getattr(exc, "suggested_dayfirst", None) is not None:
             message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
+        if (
+            type(exc).__name__ == "DeviceNotAvailableError"
+            and args.command in ("predict", "evaluate", "report")
+            and args.device is None
+        ):  # a model fitted on a GPU, used where there is none
+            message += " (here: --device auto or --device cpu)"
         if isinstance(exc, ImportError) and "pip install" not in message:
             message += " (pip install 'skbucket[all]' installs every optional part)"
         print(f"skbucket {args.command}: error: {message}", file=sys.stderr)

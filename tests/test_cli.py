@@ -523,6 +523,35 @@ def test_a_source_date_epoch_numpy_cannot_read_is_one_line_not_a_traceback(tmp_p
     ]
 
 
+def test_a_model_fitted_on_a_gpu_predicts_here_with_device(model_file, posts_csv, workdir, capsys):
+    """A model fitted with "device": "cuda" could not be used on a machine without a GPU:
+    the error said to use device='auto' or 'cpu', which no option could set."""
+    import torch
+
+    from skbucket._models import TransformersEstimatorMixin, every_estimator
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: a model fitted for cuda runs here")
+    model = cli.load_model(model_file)
+    for step in every_estimator(model):
+        if isinstance(step, TransformersEstimatorMixin):
+            step.set_params(device="cuda")
+    gpu_file = cli.save_model(model, workdir / "gpu.joblib")
+    out, expected = workdir / "gpu-preds.csv", workdir / "cpu-preds.csv"
+    code, _, err = run(["predict", gpu_file, posts_csv, "-o", out, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and not out.exists(), err
+    assert "CUDA is not available" in err and "(here: --device auto or --device cpu)" in err
+    assert run(["predict", model_file, posts_csv, "-o", expected, "-q"], capsys)[0] == 0
+    for device in ("cpu", "auto"):
+        code, _, err = run(
+            ["predict", gpu_file, posts_csv, "-o", out, "-q", "--device", device], capsys
+        )
+        assert code == 0, err
+        pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(expected))
+    code, _, err = run(["evaluate", gpu_file, posts_csv, "--device", "gpu", "-q"], capsys)
+    assert code == cli.EXIT_ERROR and err.startswith("skbucket evaluate: error: --device gpu: ")
+
+
 def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
     model_file, posts_csv, config, unwritable_folder, capsys
 ):
