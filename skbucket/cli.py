@@ -1296,6 +1296,8 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"skbucket {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    from sklearn.exceptions import NotFittedError
+
     from .classification import TrainingInterruptedWarning
 
     try:
@@ -1322,6 +1324,7 @@ def main(argv=None) -> int:
         if (
             getattr(args, "data_read", False)
             and isinstance(exc, ValueError | KeyError)
+            and not isinstance(exc, NotFittedError)  # the model's, not the data's
             and data not in message
         ):  # a column or a value of DATA the model cannot use: which file
             message += f" (in {data})"

@@ -467,6 +467,8 @@ def make_seed_pipeline(
         [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
     )
     check_params(pipe)  # a bad value (routing="hrad") now, not after captioning and embedding
+    if router is hgb_router:  # the fine-tuning settings are given but unused: still checked
+        check_params(text_router)
     return pipe.set_output(transform="pandas")
 
 

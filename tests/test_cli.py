@@ -552,6 +552,18 @@ def test_a_model_fitted_on_a_gpu_predicts_here_with_device(model_file, posts_csv
     assert code == cli.EXIT_ERROR and err.startswith("skbucket evaluate: error: --device gpu: ")
 
 
+def test_an_unfitted_model_file_is_not_blamed_on_the_data(posts_csv, workdir, capsys, tiny_model):
+    """'This Pipeline instance is not fitted yet ... (in DATA)': the suffix pointed at the
+    data file for a fault of the model file."""
+    from skbucket import make_seed_pipeline
+
+    unfitted = cli.save_model(
+        make_seed_pipeline(caption_model=None, text_model=tiny_model), workdir / "unfitted.joblib"
+    )
+    code, _, err = run(["predict", unfitted, posts_csv, "-o", workdir / "u.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR and "not fitted" in err and str(posts_csv) not in err, err
+
+
 def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
     model_file, posts_csv, config, unwritable_folder, capsys
 ):

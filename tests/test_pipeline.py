@@ -490,6 +490,16 @@ def test_check_params_refuses_what_the_prompt_builder_and_the_target_pair_would_
     assert str(info.value).startswith(where) and said in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize("param", [{"epochs": "two"}, {"batch_size": 0}, {"max_length": -1}])
+def test_fine_tuning_settings_are_checked_with_the_hgb_router_too(tiny, param):
+    """With classifier="hgb" the text router is not used, and its settings in a config were
+    accepted whatever they were; a typo would surface only on switching routers."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=next(iter(param))):
+        _pipe(tiny, classifier="hgb", **param)
+
+
 def test_check_params_leaves_other_classes_own_check_params_alone(tiny):
     """SelectKBest and NMF have a _check_params(X, ...) of their own: check_params called it
     (a TypeError) for any estimator that had one, PromptBuilder's being meant."""
