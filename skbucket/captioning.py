@@ -307,9 +307,10 @@ class Blip2Captioner(
     def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
+            sparse = " (sparse input is not supported)" if hasattr(X, "tocsr") else ""
             raise CaptioningError(
                 f"{type(self).__name__} expects a pandas or polars DataFrame with a "
-                f"{self.media_column!r} column, got {type(X).__name__}"
+                f"{self.media_column!r} column, got {type(X).__name__}{sparse}"
             )
         if reset:  # transform checks only the columns it reads (see Notes)
             validate_data(self, X, reset=True, skip_check_array=True)

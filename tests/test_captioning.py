@@ -32,6 +32,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 Image = pytest.importorskip("PIL.Image")
 
+from _sklearn_checks import each_data_free_check, run_check  # noqa: E402
 from _tiny_blip2 import make_tiny_blip2  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 
@@ -1094,28 +1095,12 @@ def test_a_fit_transform_stopped_part_way_leaves_the_captioner_unfitted(
     assert cap.fit_transform(X)["caption"].map(type).eq(str).all()
 
 
-@pytest.mark.parametrize(
-    "check",
-    [
-        "check_no_attributes_set_in_init",
-        "check_get_params_invariance",
-        "check_set_params",
-        "check_parameters_default_constructible",
-        "check_estimator_cloneable",
-        "check_estimator_repr",
-        "check_estimator_tags_renamed",
-        "check_valid_tag_types",
-        "check_mixin_order",
-        "check_do_not_raise_errors_in_init_or_set_params",
-    ],
-)
+@each_data_free_check
 def test_sklearn_api_checks(check):
     # parametrize_with_checks builds numeric 2-D arrays, which this DataFrame-of-media
     # transformer cannot caption (its tags say two_d_array=False, so it yields no checks);
     # the checks that do not need such input are run here one by one.
-    from sklearn.utils import estimator_checks
-
-    getattr(estimator_checks, check)("Blip2Captioner", Blip2Captioner())
+    run_check(check, Blip2Captioner())
 
 
 # ---------------------------------------------------------------------------------------------
