@@ -553,7 +553,7 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
     from .metrics import _format_interval, _format_metric
 
     width = max(len(k) for k in metrics)
-    shown = {name: _format_metric(value) for name, value in metrics.items()}
+    shown = {name: _format_metric(value, missing="n/a") for name, value in metrics.items()}
     value_width = max(len("value"), *(len(v) for v in shown.values()))
     if intervals is None:  # the values right-aligned, as in the table with intervals
         lines = [
@@ -567,7 +567,7 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
         f"{'-' * width}  {'-' * value_width}  {'-' * 12}",
     ]
     for name, value in shown.items():
-        span = _format_interval(intervals.get(name))
+        span = _format_interval(intervals.get(name), missing="n/a")
         lines.append(f"{name:<{width}}  {value:>{value_width}}  {span}".rstrip())
     return "\n".join(lines)
 
@@ -1051,7 +1051,7 @@ def cmd_evaluate(args) -> int:
     group_column = _group_column(args, X)
     say(f"evaluating on {len(X):,} posts")
     from skbucket.metrics import _predict_once, evaluate, final_bins
-    from skbucket.report import _interval_note, _intervals
+    from skbucket.report import _interval_note, _intervals, _undefined_note
 
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
@@ -1062,6 +1062,8 @@ def cmd_evaluate(args) -> int:
         print(_interval_note(resampled))
     else:
         print(_format_metrics(metrics))
+    if _undefined_note(metrics):  # as the report says it under its table
+        print(_undefined_note(metrics).strip())
     return 0
 
 

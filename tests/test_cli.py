@@ -881,6 +881,20 @@ def test_metrics_table_prints_the_row_count_as_an_integer():
     assert table.splitlines()[-2:] == ["rmse       1,234.5000", "n_samples       1,500"]
 
 
+def test_evaluate_says_why_a_metric_is_undefined_as_the_report_does(
+    model_file, posts_csv, workdir, capsys
+):
+    """R² of posts whose likes are all the same printed "nan" with no word of why; the
+    report shows n/a and explains it under its table."""
+    same = workdir / "same-likes.csv"
+    pd.read_csv(posts_csv).head(6).assign(likes=5).to_csv(same, index=False)
+    code, out, err = run(["evaluate", model_file, same, "-q"], capsys)
+    assert code == 0, err
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:] if line.strip()}
+    assert rows["r2"] == rows["r2_log1p"] == "n/a" and "nan" not in out
+    assert "n/a: r2, r2_log1p undefined on these rows (R² needs actual likes that are not " in out
+
+
 @pytest.mark.parametrize("rows", ["0", "-10", "ten"])
 def test_demo_rows_must_be_a_positive_integer(rows, capsys):
     with pytest.raises(SystemExit) as info:
