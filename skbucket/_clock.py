@@ -1,9 +1,9 @@
 """The time a report is dated with: now, or the one ``SOURCE_DATE_EPOCH`` names.
 
-A module of its own, importing nothing heavy, so that the command line can refuse a setting it
-cannot read before it imports scikit-learn: numpy's ``f2py``, which SciPy imports, reads
+A module of its own, importing nothing heavy, so that the command line can refuse a setting
+numpy cannot read before it imports scikit-learn: numpy's ``f2py``, which SciPy imports, reads
 ``SOURCE_DATE_EPOCH`` with ``int()`` at import and fails with a traceback on ``"yesterday"`` or
-``"1.5"``.
+``"1.5"`` (:func:`check_numpy_can_read`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,29 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-__all__ = ["generated_at"]
+__all__ = ["check_numpy_can_read", "generated_at"]
+
+_MUST = "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC"
+
+
+def check_numpy_can_read() -> None:
+    """Refuse a ``SOURCE_DATE_EPOCH`` that ``int()`` cannot read, as numpy's ``f2py`` reads
+    it when scikit-learn is imported (with a traceback); any whole number passes, as there.
+
+    Raises
+    ------
+    ValueError
+        Naming the value.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return
+    try:
+        int(epoch)
+    except ValueError:
+        raise ValueError(
+            f"{_MUST} (numpy reads it as scikit-learn is imported); got {epoch!r}."
+        ) from None
 
 
 def generated_at() -> _dt.datetime:
@@ -44,6 +66,5 @@ def generated_at() -> _dt.datetime:
         return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise ValueError(
-            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
-            f"(it dates reports, and numpy reads it as scikit-learn is imported); got {epoch!r}."
+            f"{_MUST} that a date can hold (it dates the report); got {epoch!r}."
         ) from None

@@ -1289,12 +1289,12 @@ def main(argv=None) -> int:
         The exit status: 0 on success, 1 on an error the command reports in one line, 130
         when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
     """
-    from ._clock import generated_at
+    from ._clock import check_numpy_can_read
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:  # before scikit-learn's import, where numpy's f2py reads it with a traceback
-        generated_at()
+        check_numpy_can_read()
     except ValueError as exc:
         print(f"skbucket {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
