@@ -350,6 +350,13 @@ def _ragged_row(path: Path, sep: str):
                     return rows.line_num, len(row), expected
     except csv.Error as exc:
         kind = next(k for k, v in SEPARATORS.items() if v == sep)
+        if "unexpected end of data" in str(exc):  # a quote opened and never closed
+            raise CLIError(
+                f"cannot read {path} as {kind}: the row starting on line {start} (line 1 is "
+                "the header) opens a double quote that is never closed, so the rest of the "
+                'file would be read as one field; close it, or write a quote inside a field as ""'
+                " in a field that is quoted whole"
+            ) from exc
         if "expected after '\"'" not in str(exc):
             raise CLIError(f"cannot read {path} as {kind}: {exc}") from exc
         raise CLIError(

@@ -1326,6 +1326,12 @@ def test_a_field_that_goes_on_after_its_closing_quote_is_refused_naming_its_line
         with pytest.raises(cli.CLIError, match=f"the row starting on line {line} ") as info:
             cli.read_table(path)
         assert "starts with a double quote" in str(info.value) and "\t" not in str(info.value)
+    # a quote never closed: the rest of the file one field ("unexpected end of data")
+    for name, sep in (("open.tsv", "\t"), ("open.csv", ",")):
+        rows = [["id", "content", "username"], ["1", '"Quote starts #x', "u"], ["2", "ok", "u"]]
+        (tmp_path / name).write_text("".join(sep.join(r) + "\n" for r in rows))
+        with pytest.raises(cli.CLIError, match="row starting on line 2 .* never closed"):
+            cli.read_table(tmp_path / name)
     # quotes as pandas and spreadsheets write them are read as they were written
     posts = pd.DataFrame({"id": ["1", "2"], "content": ['"Best day" she said', 'a\t"b"\nc']})
     for name, sep in (("ok.tsv", "\t"), ("ok.csv", ",")):
