@@ -68,6 +68,13 @@ DATE_FEATURES = ("hour", "weekday", "month", "year")
 #: Features of each text column.
 TEXT_FEATURES = ("length", "hyperlinks", "mentions", "hashtags", "emoji")
 
+# CJK and fullwidth punctuation (not the letters of those blocks: 々 in 代々木, 〇, 〆): the
+# ideographic space and full stop, brackets, quotes; fullwidth ！ to ／, ： to ＠, ［ to ｀,
+# ｛ to the halfwidth ･.
+_CJK_PUNCTUATION = (
+    "\u3000-\u3004\u3008-\u3020\u3030\u303d\u303e"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+)
 # Links: the challenge data's placeholder token and raw URLs. A URL starts after anything but an
 # ASCII letter, digit or "_" (Japanese, Chinese and Arabic posts glue it to the word before,
 # "詳細はhttps://...", where Python's \b sees no word boundary), and ends at whitespace, at CJK
@@ -75,7 +82,7 @@ TEXT_FEATURES = ("length", "hyperlinks", "mentions", "hashtags", "emoji")
 # starts: "https://a.com,https://b.com" is two.
 _HYPERLINK_RE = re.compile(
     r"<hyperlink>|(?<![A-Za-z0-9_])https?://"
-    r"(?:(?!https?://|<hyperlink>|<mention>)[^\s\u3000-\u303f\uff01-\uff0f])+",
+    r"(?:(?!https?://|<hyperlink>|<mention>)[^\s" + _CJK_PUNCTUATION + "])+",
     re.IGNORECASE,
 )
 # Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @);

@@ -298,6 +298,9 @@ def test_numeric_date_column_is_refused():
         ("記事はこちらhttps://medium.com/@brand/post-1", [1, 0, 0, 0]),
         ("زوروا موقعناhttps://example.com", [1, 0, 0, 0]),
         ("https://x.com/a。#日本 https://y.com<mention>", [2, 1, 1, 0]),
+        # ... but not at the letters of those blocks (々 of 代々木, 〇, 〆), and at ？ as at ！
+        ("https://example.jp/代々木/#access https://example.jp/〇〇/@staff", [2, 0, 0, 0]),
+        ("https://x.com？#tag https://y.com！#sale https://z.com/a｡#top", [3, 0, 3, 0]),
         ("xhttps://a.com _https://b.com", [0, 0, 0, 0]),
         ("So good \U0001f600\U0001f525 \u2764\ufe0f", [0, 0, 0, 3]),
         ("thumbs \U0001f44d\U0001f3fd flag \U0001f1fa\U0001f1f8", [0, 0, 0, 2]),
