@@ -606,7 +606,7 @@ def final_bins(estimator):
 
     Returns
     -------
-    bins : tuple of int
+    bins : tuple of float
         The fitted ``bins_`` (else the ``bins`` parameter) of the estimator, or
         :data:`~skbucket.bucketed.DEFAULT_BINS` when it has neither.
     """

@@ -21,6 +21,7 @@ by name, so ``set_params``/``GridSearchCV`` work on e.g. ``model__regressors__0_
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import re
@@ -155,6 +156,17 @@ _POST_FEATURES = _ColumnPattern(rf"^(?!{PROMPT_COLUMN}$|distilbertembedder\d+$)"
 #: bookkeeping, an index saved by ``to_excel``) is neither needed at predict time nor used
 POST_COLUMNS = ("content", "caption", "username", "inferred_company", "date", "media")
 _POSTS = _ColumnPattern("^(?:" + "|".join(POST_COLUMNS) + ")$")
+
+
+def _is_weight(value) -> bool:
+    """Whether ``value`` is a finite real number >= 0 (not a bool; a 400-digit int is not
+    finite as a float)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value) and value >= 0
+    except OverflowError:
+        return False
 
 
 def _sub_cache(cache, name):
@@ -405,13 +417,7 @@ def make_seed_pipeline(
                 f"class_weight keys are bucket numbers 0 .. {n_buckets - 1} ({n_buckets} "
                 f"buckets); got {keys!r}"
             )
-        values = {
-            k: v
-            for k, v in class_weight.items()
-            if isinstance(v, bool)
-            or not isinstance(v, numbers.Real)
-            or not (np.isfinite(v) and v >= 0)
-        }
+        values = {k: v for k, v in class_weight.items() if not _is_weight(v)}
         if values:  # a NaN weight made a router whose every prediction was 0 likes
             raise ValueError(
                 f"class_weight values are finite numbers >= 0 (the weight of each bucket's "

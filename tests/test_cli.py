@@ -1373,6 +1373,7 @@ def test_a_failed_run_leaves_no_new_folders(model_file, workdir, capsys):
         # a null weight fitted a router whose every prediction was 0 likes; -1 a worse one
         ({"class_weight": {"0": None}}, r"class_weight values are finite .* \{0: None\}"),
         ({"class_weight": {"0": -1, "1": "x"}}, r"got \{0: -1, 1: 'x'\}"),
+        ({"class_weight": {"0": 10**400}}, r"class_weight values are finite"),
     ],
 )
 def test_config_values_checked_only_by_fit_are_refused_before_the_data_is_embedded(
