@@ -332,8 +332,8 @@ def make_seed_pipeline(
     A fit that fails or is stopped part way (Ctrl-C) leaves the pipeline unfitted: ``predict``
     raises :class:`~sklearn.exceptions.NotFittedError` rather than answer with the steps before
     the stop fitted on the new data or settings and those after it on the old. The captions
-    and embeddings made before the stop stay in ``cache``, so the next fit does not make them
-    again.
+    and embeddings made before the stop stay in the cache (unless ``cache=False``), so the next
+    fit does not make them again.
 
     Examples
     --------
@@ -601,8 +601,8 @@ def check_models(estimator, *, fit=True) -> dict:
     parameters).
     With the configuration it checks that the checkpoint is a text encoder, that the
     estimator's ``max_length`` fits its position embeddings, and that its tokenizer loads and
-    knows the model's vocabulary (a folder saved without its tokenizer reads every word as
-    unknown).
+    knows more than its special tokens (a folder saved without its tokenizer would read every
+    word as unknown).
     :class:`~skbucket.captioning.Blip2Captioner` is not checked: it loads its model at the
     first image it has to caption, and rows that carry a caption need none, so it fails at
     once on its own when it needs a model it cannot load. ``skbucket fit``, ``predict``,
