@@ -590,7 +590,7 @@ MODEL_FILE_FORMAT = 2
 _COMPATIBLE = ("skbucket", "scikit-learn")
 
 
-def save_model(estimator, path) -> Path:
+def save_model(estimator, path, *, target=None) -> Path:
     """Write ``estimator`` to a model file that records the library versions it was made with.
 
     The file is a pickle (trusted input only): a header with the versions of skbucket,
@@ -606,6 +606,9 @@ def save_model(estimator, path) -> Path:
         The (fitted) estimator to save.
     path : str or path-like
         The model file to write (parent folders are created).
+    target : str, default=None
+        The column the estimator was fitted to predict, recorded in the header:
+        ``skbucket predict``, ``evaluate`` and ``report`` take it as their ``--target``.
 
     Returns
     -------
@@ -615,6 +618,8 @@ def save_model(estimator, path) -> Path:
     from .io import library_versions
 
     header = {"skbucket_model_file": MODEL_FILE_FORMAT, "versions": library_versions()}
+    if target is not None:
+        header["target"] = str(target)
     return replace_atomically(
         path, lambda fh: _write_model_file(fh, header, estimator), "model file"
     )
@@ -627,6 +632,18 @@ def _write_model_file(fh, header, estimator) -> None:
 
     pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
     joblib.dump(estimator, fh)
+
+
+def _saved_target(path) -> str | None:
+    """The target column recorded in a model file's header by ``skbucket fit`` (None for a
+    file without one: written before it was recorded, or by :func:`save_model` without it)."""
+    try:
+        with open(path, "rb") as fh:
+            header = _read_header(fh)
+    except Exception:
+        return None
+    target = header.get("target") if isinstance(header, dict) else None
+    return target if isinstance(target, str) else None
 
 
 def _read_header(fh):
@@ -879,7 +896,7 @@ def cmd_fit(args) -> int:
     pipeline.fit(X, y)
     say(f"fitted in {time.perf_counter() - start:.1f} s")
     try:
-        save_model(pipeline, args.model)
+        save_model(pipeline, args.model, target=args.target)
     except OSError as exc:  # a disk that filled up during the fit: keep the fit if we can
         raise _saved_elsewhere(pipeline, args.model, exc) from exc
     say(f"model written to {args.model}")
@@ -937,6 +954,8 @@ def _model_and_data(args):
 
     say = _Reporter(args.quiet)
     model = load_model(args.model)
+    if args.target is None:  # the column the model was fitted on (likes for older files)
+        args.target = _saved_target(args.model) or "likes"
     _set_progress(model, False if args.quiet else None)
     if args.dayfirst is not None:
         _set_dayfirst(model, args.dayfirst)
@@ -1107,7 +1126,7 @@ def cmd_report(args) -> int:
     X, y = _split_target(frame, args.target, args.data)
     group_column = _group_column(args, X)
     say(f"evaluating {len(X):,} posts for the report")
-    config = {"model file": str(args.model)}
+    config = {"model file": str(args.model), "target column": args.target}
     if args.dayfirst is not None:  # the parameters below show it: not what the file holds
         flag = "--dayfirst" if args.dayfirst else "--no-dayfirst"
         config["dates read with"] = f"{flag} (command line; the model file is unchanged)"
@@ -1202,14 +1221,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
-    p.add_argument("--target", default="likes", help="column ignored if present")
+    p.add_argument("--target", default=None, help=_TARGET_HELP + " (ignored if present)")
     _add_dayfirst(p)
     _add_device(p)
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
     p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data")
-    p.add_argument("--target", default="likes")
+    p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)
     _add_device(p)
     _add_group_column(p)
@@ -1224,11 +1243,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("data")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
-    p.add_argument("--target", default="likes")
+    p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)
     _add_device(p)
     _add_group_column(p)
     return parser
+
+
+_TARGET_HELP = (
+    "target column (default: the one the model was fitted on, recorded by skbucket fit; "
+    "likes for a model file that records none)"
+)
 
 
 def _add_group_column(p) -> None:

@@ -566,6 +566,33 @@ def test_an_unfitted_model_file_is_not_blamed_on_the_data(posts_csv, workdir, ca
     assert code == cli.EXIT_ERROR and "not fitted" in err and str(posts_csv) not in err, err
 
 
+def test_a_model_fitted_on_another_target_is_scored_against_it(posts_csv, config, workdir, capsys):
+    """Fitted with --target retweets, evaluate and report scored it against likes unless
+    told again: wrong metrics, exit 0, not a word."""
+    table = pd.read_csv(posts_csv).assign(retweets=lambda f: f["likes"] // 3)
+    data = workdir / "retweets.csv"
+    table.to_csv(data, index=False)
+    model = workdir / "retweets.joblib"
+    args = ["fit", data, "--target", "retweets", "--model", model, "--config", config, "-q"]
+    assert run(args, capsys)[0] == 0
+    assert cli._saved_target(model) == "retweets"
+    code, default, err = run(["evaluate", model, data, "--no-intervals", "-q"], capsys)
+    assert code == 0, err
+    code, named, _ = run(
+        ["evaluate", model, data, "--target", "retweets", "--no-intervals"], capsys
+    )
+    assert default == named
+    code, likes, _ = run(["evaluate", model, data, "--target", "likes", "--no-intervals"], capsys)
+    assert likes != named
+    page = workdir / "retweets.html"
+    assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
+    assert "retweets" in page.read_text(encoding="utf-8")
+    # predict leaves the recorded target out of the posts, and a file without one reads likes
+    out = workdir / "retweets-preds.csv"
+    assert run(["predict", model, data, "-o", out, "-q"], capsys)[0] == 0
+    assert cli._saved_target(cli.save_model(cli.load_model(model), workdir / "bare.joblib")) is None
+
+
 def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
     model_file, posts_csv, config, unwritable_folder, capsys
 ):
