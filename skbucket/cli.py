@@ -968,9 +968,12 @@ def _model_and_data(args):
         if hasattr(step[1], "feature_names_in_"):
             seen = set(step[1].feature_names_in_)
             break
-    _check_columns(
-        frame, [c for c in (*POST_COLUMNS, "content") if c in seen], args.data, "the model"
+    # the caption too when no captioner makes it (a model fitted with caption_model=None)
+    steps = dict(getattr(model, "steps", ()))
+    read = (*POST_COLUMNS, "content") + (
+        ("caption",) if steps.get("caption") == "passthrough" else ()
     )
+    _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame
 

@@ -1431,6 +1431,21 @@ def test_missing_post_columns_are_named_before_any_work(
         )
 
 
+def test_a_caption_column_a_model_without_captioner_read_is_named_before_any_work(
+    model_file, posts_csv, config, workdir, capsys
+):
+    """Fitted with caption_model=None on captioned posts, predict on posts without the
+    caption column failed in scikit-learn's words ("columns are missing: {'caption'}")."""
+    captioned = workdir / "captioned.csv"
+    pd.read_csv(posts_csv).assign(caption="a photo of a product").to_csv(captioned, index=False)
+    model = workdir / "captioned.joblib"
+    assert run(["fit", captioned, "--model", model, "--config", config, "-q"], capsys)[0] == 0
+    code, _, err = run(["predict", model, posts_csv, "-o", workdir / "c.csv"], capsys)
+    assert code == 1 and "column(s) ['caption'] not found" in err and "predicting" not in err, err
+    # a model that reads no caption column does not ask for one
+    assert run(["predict", model_file, posts_csv, "-o", workdir / "c.csv", "-q"], capsys)[0] == 0
+
+
 def test_group_column_naming_the_target_is_explained(model_file, posts_csv, capsys):
     code, _, err = run(["evaluate", model_file, posts_csv, "--group-column", "likes"], capsys)
     assert code == 1 and "--group-column 'likes' is the target column" in err, err
