@@ -50,6 +50,7 @@ from .media import (
 from .metrics import MetricsInputError
 from .plotting import PlotInputError
 from .prompts import NoPostTextWarning, PromptError
+from .routing import NoKnownAccountWarning
 
 __all__ = [
     "AccountSpellingWarning",
@@ -67,6 +68,7 @@ __all__ = [
     "MediaTooLargeError",
     "MetricsInputError",
     "ModelNotAvailableError",
+    "NoKnownAccountWarning",
     "NoPostTextWarning",
     "PersistenceError",
     "PlotInputError",

@@ -14,6 +14,7 @@ fits: it is the bucket router of :func:`~skbucket.pipeline.make_seed_pipeline`'s
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from sklearn.utils.validation import (
 
 from ._fitted import refit
 from ._frames import as_pandas, plain
+from ._warn import user_stacklevel
 from .bucketed import (
     _call_sub,
     _check_classes,
@@ -47,7 +49,13 @@ from .bucketed import (
     _sub_tag,
 )
 
-__all__ = ["AccountRouter"]
+__all__ = ["AccountRouter", "NoKnownAccountWarning"]
+
+
+class NoKnownAccountWarning(UserWarning):
+    """Every training row counts as an account never seen (its count column is 0 or missing
+    in all of them): the known-account classifier is fitted but never used, which is what an
+    empty company column leads to."""
 
 
 def _is_number(value):
@@ -294,7 +302,17 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_classification_targets(y)
         check_consistent_length(X, y)
-        self._new_rows(X, self.count_column)  # there and numeric from the start
+        new = self._new_rows(X, self.count_column)  # there and numeric from the start
+        if new.size and new.all():
+            warnings.warn(
+                f"AccountRouter: count_column={self.count_column!r} is 0 or missing in all "
+                f"{new.size:,} training rows, so every post counts as an account never seen "
+                "and goes to the unseen classifier, the known one never: is the account column "
+                "empty? Count another one (make_seed_pipeline's pipeline without companies: "
+                "model__classifier__count_column='username_count').",
+                NoKnownAccountWarning,
+                stacklevel=user_stacklevel(),
+            )
         if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         classes = np.unique(y)

@@ -481,3 +481,24 @@ def test_a_frozen_classifier_whose_labels_are_of_another_kind_is_refused(frozen_
     same_kind = FrozenEstimator(LogisticRegression().fit(X[["a", "b"]], target))
     fitted = clone(router).set_params(unseen=same_kind).fit(X, target)
     assert fitted.predict(X).dtype.kind == np.asarray(target).dtype.kind
+
+
+def test_a_count_column_that_is_empty_in_every_training_row_is_warned_about():
+    """An empty company column (the CLI asks for one: a user without companies adds it
+    blank) made every post count as a company never seen: the known-account router was fitted
+    and never used, without a word."""
+    import warnings
+
+    from skbucket.exceptions import NoKnownAccountWarning
+
+    X, y = _data()
+    router = AccountRouter(
+        LogisticRegression(), LogisticRegression(), known_columns=["a"], unseen_columns=["b"]
+    )
+    for empty in (0.0, np.nan):
+        with pytest.warns(NoKnownAccountWarning, match=r"0 or missing in all 120 training rows"):
+            router.fit(X.assign(inferred_company_count=empty), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoKnownAccountWarning)
+        router.fit(X.assign(inferred_company_count=np.r_[0.0, X["inferred_company_count"][1:]]), y)
+        router.predict(X.assign(inferred_company_count=0.0))  # all new at predict: no warning
