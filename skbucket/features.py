@@ -40,6 +40,7 @@ from .prompts import (
     _fitted_day_month,
     _is_missing,
     _unicode_problem,
+    _warn_unread_text,
     dates_seen,
     parse_dates,
     read_dates,
@@ -539,6 +540,14 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         X = self._as_frame(X, reset=True)
         if self.text_columns == "auto":
             self.text_columns_ = [c for c in AUTO_TEXT_COLUMNS if c in X.columns]
+            read = [*self.text_columns_, *self.category_columns, self.date_column]
+            _warn_unread_text(
+                X,
+                [*read, self.media_column],
+                "PostFeatures",
+                "name it in text_columns (e.g. text_columns=['caption', <name>]), or rename it "
+                "to 'content'.",
+            )
         else:
             self.text_columns_ = list(self.text_columns)
         self.category_columns_ = list(self.category_columns)

@@ -34,7 +34,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from ._fitted import refit
-from ._frames import library
+from ._frames import as_pandas, library
 from ._models import set_everywhere
 from .bucketed import (
     DEFAULT_BINS,
@@ -121,7 +121,17 @@ class _PostColumns(ColumnTransformer):
 
     @refit
     def fit_transform(self, X, y=None, **params):
+        from .prompts import PromptBuilder, _warn_unread_text
+
         _check_frame(X)
+        if any(isinstance(t, PromptBuilder) for _, t, _ in self.transformers):  # the posts
+            _warn_unread_text(
+                as_pandas(X),
+                POST_COLUMNS,
+                "the seed pipeline",
+                "rename the post text column to 'content' (skbucket.pipeline.POST_COLUMNS "
+                "lists the columns the pipeline reads by name).",
+            )
         return super().fit_transform(X, y, **params)
 
     def transform(self, X, **params):

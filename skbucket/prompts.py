@@ -122,12 +122,54 @@ class PromptError(ValueError):
 
 
 class NoPostTextWarning(UserWarning):
-    """:class:`PromptBuilder` found neither the ``caption`` nor the ``content`` column at fit.
+    """The post text is not read at fit: :class:`PromptBuilder` found neither the ``caption``
+    nor the ``content`` column, or there is no ``content`` column while another column holds
+    text that is not read (also said by :class:`~skbucket.features.PostFeatures` and the seed
+    pipeline).
 
     The prompts then describe who posted and when, but nothing of what was posted: almost
     always a renamed text column (map it with ``columns={"content": "text"}``). To build
     text-free prompts on purpose, drop the roles: ``columns={"caption": None, "content": None}``.
     """
+
+
+_PUNCTUATION = ".,;:!?'\"()[]{}-–—…«»“”‘’¡¿"
+
+
+def _prose_columns(X, read) -> list:
+    """The columns of the DataFrame ``X`` other than ``read`` that hold prose: at least half of
+    their first 200 texts hold three words or more (runs of letters between spaces: a post's
+    text under another name; ids, handles, categories, URLs and the scraper's media lists
+    hold none or fewer)."""
+    out = []
+    for column in X.columns:
+        if column in read or not isinstance(column, str):
+            continue
+        values = X[column]
+        if getattr(values, "ndim", 1) != 1 or values.dtype.kind in "biufcmM":
+            continue
+        texts = [v for v in values.iloc[:200] if isinstance(v, str) and v.strip()]
+        if not texts:
+            continue
+        worded = sum(sum(w.strip(_PUNCTUATION).isalpha() for w in t.split()) >= 3 for t in texts)
+        if 2 * worded >= len(texts):
+            out.append(column)
+    return out
+
+
+def _warn_unread_text(X, read, reader: str, advice: str) -> None:
+    """Warn (:class:`NoPostTextWarning`) that ``X`` has no ``content`` column while some
+    column other than those ``read`` holds prose, which ``reader`` leaves out."""
+    if "content" in getattr(X, "columns", ()):
+        return
+    unread = _prose_columns(X, set(read))
+    if unread:
+        warnings.warn(
+            f"{reader}: X has no 'content' column, and its column(s) {unread} hold text that "
+            f"is not read, so the post text is left out; {advice}",
+            NoPostTextWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 def spell_hour(hour: int) -> str:
@@ -980,6 +1022,15 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 "Rename the columns or pass `columns={role: column}`."
             )
         text_roles = [r for r in ("caption", "content") if r in mapping]
+        if "content" in used or "content" not in mapping:
+            pass
+        elif any(r in used for r in text_roles):  # a caption, but the post's text unread?
+            _warn_unread_text(
+                X,
+                used.values(),
+                "PromptBuilder",
+                f"map it with columns={{'content': <name>}} (now {mapping['content']!r}).",
+            )
         if text_roles and not any(r in used for r in text_roles):
             looked_for = ", ".join(f"{mapping[r]!r} (role {r!r})" for r in text_roles)
             warnings.warn(

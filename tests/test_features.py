@@ -392,6 +392,24 @@ def test_every_missing_value_in_a_text_column_is_empty_text():
     assert lengths == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
 
 
+def test_post_text_under_another_name_is_warned_about_in_auto_mode():
+    """text_columns="auto" reads 'content' and 'caption': a post's text kept under 'text' gave
+    no text features, without a word."""
+    import warnings
+
+    from skbucket.datasets import load_tweets
+    from skbucket.exceptions import NoPostTextWarning
+
+    frame = load_tweets().frame.iloc[:40]
+    X, y = frame.drop(columns="likes"), frame["likes"]
+    with pytest.warns(NoPostTextWarning, match=r"PostFeatures: .*\['text'\].*text_columns"):
+        PostFeatures(cv=2).fit(X.rename(columns={"content": "text"}), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoPostTextWarning)
+        PostFeatures(cv=2).fit(X, y)
+        PostFeatures(cv=2, text_columns=["text"]).fit(X.rename(columns={"content": "text"}), y)
+
+
 def test_tags_and_the_notebook_repr_never_fail_on_a_bad_parameter():
     """category_columns=0 (a slip for ["username"]) made the tags raise TypeError, so the
     notebook's HTML repr printed tracebacks and check_is_fitted raised TypeError instead

@@ -348,6 +348,19 @@ def test_a_refit_stopped_part_way_leaves_the_pipeline_unfitted(tiny, posts, monk
     assert np.isfinite(pipe.fit(X, y).predict(X)).all()  # a new fit works
 
 
+def test_post_text_under_another_name_is_warned_about(tiny, posts):
+    """The pipeline reads its columns by name: a post's text kept under 'text' was dropped
+    by its column selection, and with a captioner (which adds a caption column) nothing said
+    so."""
+    from skbucket.prompts import NoPostTextWarning
+
+    X, y = posts
+    with pytest.warns(NoPostTextWarning, match=r"the seed pipeline: .*\['text'\].*POST_COLUMNS"):
+        _pipe(tiny, classifier="hgb").fit(
+            X.rename(columns={"content": "text"}).assign(caption="a"), y
+        )
+
+
 def test_media_only_posts_use_the_caption(tiny):
     from skbucket.datasets import load_captioned_posts
 

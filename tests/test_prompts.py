@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 
-from skbucket.datasets import load_tweets
+from skbucket.datasets import load_captioned_posts, load_tweets
 from skbucket.prompts import (
     DEFAULT_COLUMNS,
     TEMPLATE_FIELDS,
@@ -497,6 +497,25 @@ def test_what_scikit_learns_array_checks_ask_holds_on_posts():
     order = np.random.default_rng(0).permutation(len(frame))
     assert_array_equal(builder.transform(frame.iloc[order])[:, 0], prompts[order])
     assert_array_equal(builder.transform(frame.iloc[5:9])[:, 0], prompts[5:9])
+
+
+def test_post_text_under_another_name_is_warned_about_even_beside_a_caption():
+    """With a caption column the missing 'content' went unsaid: a post's text kept under
+    'text' was left out of every prompt without a word."""
+    import warnings
+
+    from skbucket.prompts import NoPostTextWarning
+
+    posts = load_tweets().frame.iloc[:30].assign(caption="a photo of a product on a table")
+    with pytest.warns(
+        NoPostTextWarning, match=r"no 'content' column, and its column\(s\) \['text'\]"
+    ):
+        PromptBuilder().fit(posts.rename(columns={"content": "text"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoPostTextWarning)
+        PromptBuilder().fit(posts)  # its text is read
+        PromptBuilder().fit(load_captioned_posts().frame.iloc[:30])  # no text to read: ids,
+        # handles, media lists and categories are no prose
 
 
 def test_not_fitted_raises():
