@@ -915,9 +915,14 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
     try:
         with hf_quiet(), _quiet_unexpected_keys():
             if _loads_weights(factory):
-                obj, info = factory.from_pretrained(
-                    model_str, output_loading_info=True, **load_kwargs
-                )
+                import torch
+
+                # weights the checkpoint lacks are drawn from torch's global generator: in a
+                # forked state, so a user's seeded torch code after a fit draws as it would
+                with torch.random.fork_rng(devices=[]):
+                    obj, info = factory.from_pretrained(
+                        model_str, output_loading_info=True, **load_kwargs
+                    )
                 # weights the checkpoint lacks were initialised at random here, under
                 # whatever the global seed was (a BERT saved without its pooler)
                 obj.skbucket_missing_keys = frozenset(info.get("missing_keys", ()))

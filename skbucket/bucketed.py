@@ -793,7 +793,8 @@ def seed_regressors(n_buckets=7, random_state=None):
         Number of buckets (``len(bins) + 1``). For 7: XGBoost, XGBoost, CatBoost, CatBoost,
         CatBoost, XGBoost, XGBoost; other counts stretch that pattern.
     random_state : int or None, default=None
-        Seed of every regressor.
+        Seed of every regressor; ``None`` gives each library's own default seed, 0 (so fits
+        with ``None`` are the same every time, as XGBoost's and CatBoost's are).
 
     Returns
     -------
@@ -941,7 +942,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         rows but too little weight (weights rescaled to sum to 1, say) also warns.
     random_state : int, RandomState instance or None, default=None
         Seed for the default sub-estimators built when ``classifier`` or
-        ``regressors`` is None (estimators you pass keep their own seeds).
+        ``regressors`` is None (estimators you pass keep their own seeds); with ``None`` the
+        default XGBoost and CatBoost regressors take their libraries' own default seed, 0,
+        as :func:`seed_regressors` does.
     classifier_columns, regressor_columns : column spec, default=None
         The columns of ``X`` the classifier / every regressor sees, as in
         :class:`~sklearn.compose.ColumnTransformer`: None (all of ``X``), a name or int

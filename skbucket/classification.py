@@ -106,8 +106,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         Seeds the head initialisation, dropout (the CPU's and the training device's torch
         generators, inside a forked state, so every global torch seed is left alone), the
         hold-out split and the per-epoch shuffling (a ``numpy.random.Generator``). With an
-        int, fitting is deterministic on CPU, also for fits run in threads at once: they take
-        turns in training, as torch's generators are shared by every thread of a process.
+        int, fitting is deterministic on CPU at a given number of torch threads
+        (``torch.get_num_threads()``; other thread counts agree to about 1e-7, torch's sums
+        being added in another order), also for fits run in threads at once: they take turns
+        in training, as torch's generators are shared by every thread of a process.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device, default="auto"
         Where to train and predict; ``"auto"`` picks CUDA, then MPS, else the CPU.
     progress : bool or None, default=None

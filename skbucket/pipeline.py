@@ -304,7 +304,9 @@ def make_seed_pipeline(
         Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
         post features alike (a date column that contradicts the order asked for is an error).
     random_state : int or None, default=None
-        Seeds the classifier's fine-tuning, the cross-fitted encodings and the regressors.
+        Seeds the classifier's fine-tuning, the cross-fitted encodings and the regressors
+        (with ``None`` the regressors take XGBoost's and CatBoost's default seed, 0:
+        :func:`~skbucket.bucketed.seed_regressors`).
 
     Returns
     -------

@@ -136,7 +136,14 @@ def _subsample(n, subsample, random_state):
         size = int(subsample)
     if size >= n:
         return np.arange(n)
-    rng = np.random.default_rng(random_state)
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        from sklearn.utils import check_random_state
+
+        # scikit-learn's rule: None draws from numpy's global generator (np.random.seed
+        # repeats it, as for its PredictionErrorDisplay)
+        rng = check_random_state(random_state)
+    else:
+        rng = np.random.default_rng(random_state)
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
@@ -277,8 +284,9 @@ class LikesPredictionDisplay:
             True like counts.
         subsample : int, float or None, default=None
             Number (int) or fraction (float) of rows to draw; ``None`` draws all.
-        random_state : int or None, default=None
-            Seed of the subsampling.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the subsampling; ``None`` draws from numpy's global generator, so
+            ``np.random.seed`` repeats it, as for scikit-learn's displays.
         ax, show_bins, scatter_kwargs, line_kwargs
             See :meth:`plot`.
 

@@ -1014,3 +1014,36 @@ def test_without_torch_or_transformers_the_extra_is_named(minilm, monkeypatch, m
         DistilBertEmbedder(model=minilm, cache=False).fit_transform(["a post"])
     with pytest.raises(ImportError, match=rf"need {missing}.*'skbucket\[vision\]'"):
         DistilBertClassifier(model=minilm, epochs=1).fit(["a", "b"], [0, 1])
+
+
+def test_loading_a_checkpoint_that_lacks_weights_leaves_the_global_torch_seed_alone(tmp_path):
+    """A BERT saved without its pooler: transformers draws the missing weights from torch's
+    global generator, so a user's seeded torch code after the embedder's first load drew
+    other numbers (the classifier already loaded its base in a forked state)."""
+    import shutil
+
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from skbucket._models import clear_model_registry
+
+    src = Path(make_tiny_distilbert(tmp_path / "tok"))
+    folder = tmp_path / "no-pooler"
+    config = BertConfig(
+        vocab_size=400,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(src / name, folder / name)
+    clear_model_registry()
+    torch.manual_seed(7)
+    before = torch.get_rng_state().clone()
+    embedder = DistilBertEmbedder(model=str(folder), max_length=32, cache=False, progress=False)
+    out = embedder.fit_transform(["hello world", "a post"])
+    assert out.shape == (2, 16)
+    assert torch.equal(torch.get_rng_state(), before)

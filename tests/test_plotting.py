@@ -88,6 +88,15 @@ def test_prediction_display_from_estimator_and_subsample(data, model):
     sub = LikesPredictionDisplay.from_estimator(model, X, y, subsample=50, random_state=0, ax=_ax())
     assert sub.scatter_.get_offsets().shape == (50, 2)
     assert LikesPredictionDisplay.from_predictions(y, y, subsample=0.1, ax=_ax()).y_true.size == 30
+    # random_state=None follows np.random.seed, as scikit-learn's displays do (it took fresh
+    # entropy: a notebook's seeded plot changed on every run)
+    drawn = []
+    for _ in range(2):
+        np.random.seed(0)  # noqa: NPY002 (the legacy global seed is what is tested)
+        drawn.append(
+            LikesPredictionDisplay.from_predictions(y, y * 2, subsample=10, ax=_ax()).y_true
+        )
+    np.testing.assert_array_equal(*drawn)
     with pytest.raises(PlotInputError, match="subsample"):
         LikesPredictionDisplay.from_predictions(y, y, subsample=1.5, ax=_ax())
     # numpy scalars keep their meaning: np.float32(0.1) is a fraction, not int(0.1) == 0 points
