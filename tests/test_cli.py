@@ -87,7 +87,12 @@ def read_model_file(path):
 def test_fit_writes_a_versioned_model_file(model_file):
     header, model = read_model_file(model_file)
     assert header["skbucket_model_file"] == cli.MODEL_FILE_FORMAT == 2
-    assert header["versions"]["skbucket"] and set(header) == {"skbucket_model_file", "versions"}
+    assert header["versions"]["skbucket"] and set(header) == {
+        "skbucket_model_file",
+        "versions",
+        "target",  # plain text, which the format-2 readers of earlier versions pass over
+    }
+    assert header["target"] == "likes"
     assert [name for name, _ in model.steps] == ["caption", "prompt", "features", "model"]
 
 
