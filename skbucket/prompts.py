@@ -1022,9 +1022,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 "Rename the columns or pass `columns={role: column}`."
             )
         text_roles = [r for r in ("caption", "content") if r in mapping]
-        if "content" in used or "content" not in mapping:
-            pass
-        elif any(r in used for r in text_roles):  # a caption, but the post's text unread?
+        if "content" in mapping and "content" not in used and "caption" in used:
+            # a caption, but the post's own text under another name?
             _warn_unread_text(
                 X,
                 used.values(),
