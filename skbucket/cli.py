@@ -1007,7 +1007,8 @@ def _set_device(model, device: str) -> None:
     """``--device``: where every text and caption model of ``model`` runs (a model fitted
     with ``"device": "cuda"`` on a GPU machine, used on a laptop). Set on the fitted copies
     too, as ``--quiet`` is; only on skbucket's model wrappers (XGBoost's own ``device``
-    takes other values)."""
+    takes other values). A model that runs none takes the option as it is, so a script may
+    pass it to every model."""
     from ._models import (
         DeviceNotAvailableError,
         TransformersEstimatorMixin,
@@ -1019,11 +1020,9 @@ def _set_device(model, device: str) -> None:
         resolve_device(device)  # an unknown name or a device this machine lacks: now
     except (ValueError, DeviceNotAvailableError) as exc:
         raise CLIError(f"--device {device}: {exc}") from exc
-    steps = [e for e in every_estimator(model) if isinstance(e, TransformersEstimatorMixin)]
-    if not steps:
-        raise CLIError(f"--device {device}: the model runs no text or caption model")
-    for step in steps:
-        step.set_params(device=device)
+    for step in every_estimator(model):  # a model without any: nothing to move
+        if isinstance(step, TransformersEstimatorMixin):
+            step.set_params(device=device)
 
 
 def _dayfirst_hint(command: str, dayfirst: bool) -> str:

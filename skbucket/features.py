@@ -199,8 +199,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       :data:`MEDIA_KINDS` (``media_photo``, ...), parsed with :func:`skbucket.media.parse_media`.
       A value it cannot parse raises :class:`PostFeaturesError` naming the row.
     * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
-      (``<hyperlink>`` tokens and raw ``http(s)://`` URLs, also when glued to a word of a
-      script other than Latin: ``詳細はhttps://...``), ``<col>_mentions`` (``<mention>``
+      (``<hyperlink>`` tokens and raw ``http(s)://`` URLs, also when glued to the word before
+      them, as Japanese, Chinese or Arabic posts write them, ``詳細はhttps://...``: only an
+      ASCII letter, digit or ``_`` right before ``http`` makes it no link), ``<col>_mentions`` (``<mention>``
       tokens and raw ``@handles`` outside links, with no letter or digit of any script right
       before the ``@``, so e-mail addresses are none), ``<col>_hashtags`` (``#tag`` outside links,
       with at least one letter; the HTML entity ``&#39;`` is not one; the fullwidth ``＃`` and

@@ -557,6 +557,22 @@ def test_a_model_fitted_on_a_gpu_predicts_here_with_device(model_file, posts_csv
         pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(expected))
     code, _, err = run(["evaluate", gpu_file, posts_csv, "--device", "gpu", "-q"], capsys)
     assert code == cli.EXIT_ERROR and err.startswith("skbucket evaluate: error: --device gpu: ")
+    # a model that runs no text model has nothing to move: a script may pass it to any model
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skbucket import BucketedRegressor, PostFeatures
+
+    posts = pd.read_csv(posts_csv)
+    plain = make_pipeline(
+        PostFeatures(cv=2), BucketedRegressor(DecisionTreeClassifier(max_depth=2), Ridge())
+    ).fit(posts.drop(columns="likes"), posts["likes"])
+    plain_file = cli.save_model(plain, workdir / "plain.joblib")
+    code, _, err = run(
+        ["predict", plain_file, posts_csv, "-o", out, "-q", "--device", "cpu"], capsys
+    )
+    assert code == 0, err
 
 
 def test_an_unfitted_model_file_is_not_blamed_on_the_data(posts_csv, workdir, capsys, tiny_model):
