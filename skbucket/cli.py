@@ -1090,8 +1090,9 @@ def cmd_evaluate(args) -> int:
         print(_interval_note(resampled))
     else:
         print(_format_metrics(metrics))
-    if _undefined_note(metrics):  # as the report says it under its table
-        print(_undefined_note(metrics).strip())
+    undefined = _undefined_note(metrics)
+    if undefined:  # as the report says it under its table
+        print(undefined.strip())
     return 0
 
 

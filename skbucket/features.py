@@ -541,10 +541,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         X = self._as_frame(X, reset=True)
         if self.text_columns == "auto":
             self.text_columns_ = [c for c in AUTO_TEXT_COLUMNS if c in X.columns]
-            read = [*self.text_columns_, *self.category_columns, self.date_column]
             _warn_unread_text(
                 X,
-                [*read, self.media_column],
+                [*self.text_columns_, *self.category_columns, self.date_column, self.media_column],
                 "PostFeatures",
                 "name it in text_columns (e.g. text_columns=['caption', <name>]), or rename it "
                 "to 'content'.",
