@@ -95,6 +95,62 @@ def as_pandas_series(X):
     return X
 
 
+class KeptColumnsOutputMixin:
+    """``set_output`` for a transformer whose output keeps the columns it is given.
+
+    Such a transformer (the captioner adds a column; :class:`~skbucket.pipeline.ColumnRoles`
+    renames some) passes through columns its :meth:`fit` never saw, so scikit-learn's
+    wrapper, which names the output by ``get_feature_names_out``, cannot wrap it: the class
+    is declared with ``auto_wrap_output_keys=None`` and builds its pandas output itself,
+    converting it with :meth:`_in_container`.
+    """
+
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform`` and ``fit_transform``.
+
+        The output keeps the column names of the input given to ``transform`` (see the
+        class's Notes), also when they differ from those seen in ``fit``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"`` and ``"pandas"``: a pandas DataFrame (the native output);
+            ``"polars"``: a polars DataFrame; ``None``: unchanged (the global
+            ``sklearn.set_config(transform_output=...)`` applies when never set).
+
+        Returns
+        -------
+        self : estimator
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(
+                f"{type(self).__name__}.set_output: transform must be 'default', 'pandas', "
+                f"'polars' or None; got {transform!r}"
+            )
+        if not hasattr(self, "_sklearn_output_config"):  # the name clone() carries over
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+    def _container(self) -> str:
+        """The output container asked for with :meth:`set_output` (or globally)."""
+        from sklearn import get_config
+
+        container = getattr(self, "_sklearn_output_config", {}).get("transform")
+        return get_config()["transform_output"] if container is None else container
+
+    def _in_container(self, X_out):
+        """``X_out`` (a pandas DataFrame) in the container asked for with :meth:`set_output`
+        (or globally)."""
+        if self._container() == "polars":
+            import polars
+
+            return polars.from_pandas(X_out)
+        return X_out
+
+
 def check_unique_columns(X, who: str, error=ValueError) -> None:
     """Refuse a DataFrame whose column names repeat (``pd.concat`` of frames sharing a column):
     scikit-learn records every name in ``feature_names_in_``, which must be unique, and

@@ -31,14 +31,13 @@ import warnings
 from typing import Any
 
 import pandas as pd
-from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas
+from ._frames import KeptColumnsOutputMixin, as_pandas
 from ._warn import user_stacklevel
 from .cache import found_in, hash_key, interrupt_note, open_cache
 
@@ -110,6 +109,7 @@ _ON_ERROR_MODES = ("raise", "skip")
 
 class Blip2Captioner(
     _models.TransformersEstimatorMixin,
+    KeptColumnsOutputMixin,
     TransformerMixin,
     BaseEstimator,
     auto_wrap_output_keys=None,  # transform's output has the columns it is given: set_output
@@ -582,48 +582,6 @@ class Blip2Captioner(
                 "with the model)."
             )
         return last
-
-    def set_output(self, *, transform=None):
-        """Set the output container of :meth:`transform` and ``fit_transform``.
-
-        The output keeps the column names of the input given to :meth:`transform` (plus
-        ``caption``), also when they differ from those seen in :meth:`fit`.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas", "polars"} or None, default=None
-            ``"default"`` and ``"pandas"``: a pandas DataFrame (the native output);
-            ``"polars"``: a polars DataFrame; ``None``: unchanged (the global
-            ``sklearn.set_config(transform_output=...)`` applies when never set).
-
-        Returns
-        -------
-        self : Blip2Captioner
-        """
-        if transform is None:
-            return self
-        if transform not in ("default", "pandas", "polars"):
-            raise ValueError(
-                f"{type(self).__name__}.set_output: transform must be 'default', 'pandas', "
-                f"'polars' or None; got {transform!r}"
-            )
-        if not hasattr(self, "_sklearn_output_config"):  # the name clone() carries over
-            self._sklearn_output_config = {}
-        self._sklearn_output_config["transform"] = transform
-        return self
-
-    def _container(self) -> str:
-        """The output container asked for with :meth:`set_output` (or globally)."""
-        container = getattr(self, "_sklearn_output_config", {}).get("transform")
-        return get_config()["transform_output"] if container is None else container
-
-    def _in_container(self, X_out: pd.DataFrame):
-        """``X_out`` in the container asked for with :meth:`set_output` (or globally)."""
-        if self._container() == "polars":
-            import polars
-
-            return polars.from_pandas(X_out)
-        return X_out
 
     # ------------------------------------------------------------------------------ helpers
     def _existing_captions(self, X) -> list[str | None]:

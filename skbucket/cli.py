@@ -882,11 +882,13 @@ def cmd_fit(args) -> int:
     _absolute_paths(config)
     frame = read_table(args.data)
     X, y = _split_target(frame, args.target, args.data)
-    _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
     try:  # it checks every step's parameters too (check_params), before any captioning
         pipeline = make_seed_pipeline(**config)
     except (TypeError, ValueError) as exc:
         raise CLIError(f"bad config: {exc}") from exc
+    names = _role_names(pipeline)  # the config's "columns": the table's names of the roles
+    needed = dict.fromkeys([names.get(c, c) for c in POST_COLUMNS] + list(names.values()))
+    _check_columns(X, list(needed), args.data, "the pipeline")
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
@@ -973,9 +975,20 @@ def _model_and_data(args):
     read = (*POST_COLUMNS, "content") + (
         ("caption",) if steps.get("caption") == "passthrough" else ()
     )
+    names = _role_names(model)
+    read = [names.get(c, c) for c in read]  # by the table's names, with a "columns" config
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame
+
+
+def _role_names(model) -> dict:
+    """``{role: column}``: the names a seed pipeline reads its roles by, from its ``roles``
+    step (``make_seed_pipeline(columns=...)``; as fitted, else as given); ``{}`` without."""
+    roles = dict(getattr(model, "steps", ())).get("roles")
+    if roles is None or roles == "passthrough":
+        return {}
+    return dict(getattr(roles, "columns_", None) or roles.columns or {})
 
 
 def _check_columns(frame, needed, path, reader: str) -> None:

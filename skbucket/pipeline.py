@@ -29,12 +29,20 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fitted import refit
-from ._frames import as_pandas, library
+from ._frames import (
+    KeptColumnsOutputMixin,
+    as_pandas,
+    check_min_size,
+    check_unique_columns,
+    library,
+)
 from ._models import set_everywhere
 from .bucketed import (
     DEFAULT_BINS,
@@ -46,6 +54,7 @@ from .bucketed import (
 from .routing import AccountRouter
 
 __all__ = [
+    "ColumnRoles",
     "check_models",
     "check_params",
     "make_seed_pipeline",
@@ -129,8 +138,9 @@ class _PostColumns(ColumnTransformer):
                 as_pandas(X),
                 POST_COLUMNS,
                 "the seed pipeline",
-                "rename the post text column to 'content' (skbucket.pipeline.POST_COLUMNS "
-                "lists the columns the pipeline reads by name).",
+                "give it to make_seed_pipeline as columns={'content': <name>}, or rename it "
+                "to 'content' (skbucket.pipeline.POST_COLUMNS lists the columns the pipeline "
+                "reads by name).",
             )
         return super().fit_transform(X, y, **params)
 
@@ -166,6 +176,188 @@ _POST_FEATURES = _ColumnPattern(rf"^(?!{PROMPT_COLUMN}$|distilbertembedder\d+$)"
 #: bookkeeping, an index saved by ``to_excel``) is neither needed at predict time nor used
 POST_COLUMNS = ("content", "caption", "username", "inferred_company", "date", "media")
 _POSTS = _ColumnPattern("^(?:" + "|".join(POST_COLUMNS) + ")$")
+
+
+class ColumnRoles(
+    KeptColumnsOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
+    """Give the columns of a table of posts the names the seed pipeline reads them by.
+
+    The seed pipeline finds its input columns by name (:data:`POST_COLUMNS`: the roles
+    ``content, caption, username, inferred_company, date, media``).
+    ``make_seed_pipeline(columns={"content": "text", ...})`` makes this its first step
+    (``roles``), so a table with other names is read without renaming it first, by
+    ``fit``, ``predict``, ``cross_val_score`` and ``skbucket fit``/``predict`` alike.
+
+    Parameters
+    ----------
+    columns : dict or None, default=None
+        ``{role: column}``: each key one of :data:`POST_COLUMNS`, each value the name (a
+        ``str``) of the column of ``X`` that holds that role, each column named once.
+        A role not given is read under its own name, when ``X`` has it. ``None`` (or ``{}``)
+        renames nothing.
+
+    Attributes
+    ----------
+    columns_ : dict
+        The ``{role: column}`` pairs :meth:`transform` applies (those of ``columns`` whose
+        column is not already named for its role).
+    n_features_in_ : int
+        Number of columns seen in :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the columns seen in :meth:`fit` (every column name must be a ``str``).
+
+    See Also
+    --------
+    make_seed_pipeline : Its ``columns`` argument puts this step first.
+    skbucket.prompts.PromptBuilder : Its own ``columns`` maps the roles it reads.
+
+    Notes
+    -----
+    Each column given for a role is renamed to the role's name. A column of ``X`` that
+    already bears the name of a role given another column (a ``content`` column beside
+    ``columns={"content": "text"}``) gives way to it: it is left out of the output, so it
+    is not read. Roles may be swapped (``{"content": "caption", "caption": "content"}``).
+    The other columns are passed through unchanged, in their order; like the seed
+    pipeline's other steps, :meth:`transform` checks only the columns it renames, so the
+    others may differ from those seen in :meth:`fit`. A column given for a role must be
+    present in every ``X``: it is an error naming the column and its role when it is not.
+
+    The input is a pandas or polars DataFrame (read as pandas), as for the seed pipeline; the
+    output is a pandas DataFrame (with ``set_output(transform="polars")`` a polars one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skbucket.pipeline import ColumnRoles
+    >>> posts = pd.DataFrame({"text": ["New drop!"], "handle": ["nike"], "likes": [12]})
+    >>> roles = ColumnRoles(columns={"content": "text", "username": "handle"}).fit(posts)
+    >>> roles.transform(posts)
+         content username  likes
+    0  New drop!     nike     12
+    >>> roles.get_feature_names_out()
+    array(['content', 'username', 'likes'], dtype=object)
+    """
+
+    _parameter_constraints: dict = {"columns": [dict, None]}
+
+    def __init__(self, columns=None):
+        self.columns = columns
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # a DataFrame of posts, by column name
+        tags.input_tags.sparse = False
+        return tags
+
+    def _validate_params(self):
+        """scikit-learn's parameter check, then the mapping's roles and column names."""
+        super()._validate_params()
+        columns = self.columns or {}
+        unknown = [role for role in columns if role not in POST_COLUMNS]
+        if unknown:
+            raise ValueError(
+                f"columns maps roles to your column names, {{role: column}}; the roles are "
+                f"{list(POST_COLUMNS)}; got the key(s) {unknown!r} (to read a column under "
+                "another role's name, give that role as the key)"
+            )
+        bad = {
+            role: name for role, name in columns.items() if not isinstance(name, str) or not name
+        }
+        if bad:
+            raise ValueError(
+                f"columns values are the names (non-empty str) of your columns; got {bad!r}"
+            )
+        names = list(columns.values())
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f"columns gives the column(s) {repeated!r} for more than one role; each column "
+                f"holds one role (columns={columns!r})"
+            )
+
+    def _check_columns(self, X, mapping: dict):
+        """``X`` as a pandas DataFrame with every column ``mapping`` renames."""
+        _check_frame(X)
+        X = as_pandas(X)
+        check_unique_columns(X, type(self).__name__)
+        missing = [
+            f"{name!r} (for {role!r})" for role, name in mapping.items() if name not in X.columns
+        ]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__}: column(s) {', '.join(missing)} given in columns= not "
+                f"found in X; X has the columns {[str(c) for c in X.columns]}"
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check that ``X`` has every column given for a role, and record its columns.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame (a polars DataFrame is read as pandas)
+            The posts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ColumnRoles
+        """
+        mapping = {role: name for role, name in (self.columns or {}).items() if role != name}
+        X = self._check_columns(X, mapping)
+        check_min_size(self, X.shape)
+        validate_data(self, X, reset=True, skip_check_array=True)
+        self.columns_ = mapping
+        return self
+
+    def _renamed(self, names) -> tuple[list, list]:
+        """The output names of the columns ``names``, and which of them are kept."""
+        role_of = {name: role for role, name in self.columns_.items()}
+        given_way = set(self.columns_) - set(role_of)  # named for a role another column holds
+        keep = [name not in given_way for name in names]
+        return [role_of.get(name, name) for name in names], keep
+
+    def transform(self, X):
+        """Rename each column given for a role to the role's name.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame (a polars DataFrame is read as pandas)
+            The posts; every column given for a role must be present.
+
+        Returns
+        -------
+        X_out : pandas.DataFrame
+            ``X`` with those columns renamed and any column already named for one of their
+            roles left out; same index and row order.
+        """
+        check_is_fitted(self, "columns_")
+        X = self._check_columns(X, self.columns_)
+        names, keep = self._renamed(list(X.columns))
+        out = X.loc[:, keep].copy()
+        out.columns = [name for name, kept in zip(names, keep, strict=True) if kept]
+        return self._in_container(out)
+
+    def get_feature_names_out(self, input_features=None):
+        """The names of the columns seen in :meth:`fit` after the renaming.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Must match :attr:`feature_names_in_` when given.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self, "columns_")
+        names, keep = self._renamed(list(_check_feature_names_in(self, input_features)))
+        return np.asarray([n for n, kept in zip(names, keep, strict=True) if kept], dtype=object)
 
 
 def _is_weight(value) -> bool:
@@ -219,6 +411,7 @@ def make_seed_pipeline(
     cache=None,
     device="auto",
     progress=None,
+    columns=None,
     dayfirst=False,
     random_state=None,
 ):
@@ -229,8 +422,9 @@ def make_seed_pipeline(
     media-only posts). Other columns are not used, nor needed by ``predict`` (an input
     ``prompt`` column is replaced by the prompt the pipeline builds), but every column name
     must be text, as scikit-learn requires to record a DataFrame's columns (a column named
-    ``0`` is a ``TypeError`` saying so: ``X.columns = X.columns.astype(str)``); data with other names
-    should be renamed to these (:data:`POST_COLUMNS`). The output of ``predict`` is the
+    ``0`` is a ``TypeError`` saying so: ``X.columns = X.columns.astype(str)``); a table whose
+    columns have other names is read by giving them in ``columns`` (or renamed to
+    :data:`POST_COLUMNS` first). The output of ``predict`` is the
     predicted number of likes.
 
     Parameters
@@ -300,6 +494,13 @@ def make_seed_pipeline(
         model's fit); ``None`` shows them on a terminal or in a Jupyter notebook only. On a
         fitted pipeline ``set_params`` reaches the unfitted templates only: turn them off
         everywhere with :func:`set_everywhere` (``set_everywhere(pipe, "progress", False)``).
+    columns : dict or None, default=None
+        The names of your table's columns by role, when they are not those of
+        :data:`POST_COLUMNS`: e.g. ``{"content": "text", "username": "handle",
+        "inferred_company": "brand"}`` (roles not given are read under their own names). The
+        pipeline then starts with a ``roles`` step, a :class:`ColumnRoles` that renames them,
+        so ``predict`` reads new posts by the same names; a column already named for a role
+        given another column is not read (see :class:`ColumnRoles`). ``None``: no such step.
     dayfirst : bool, default=False
         Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
         post features alike (a date column that contradicts the order asked for is an error).
@@ -311,7 +512,8 @@ def make_seed_pipeline(
     Returns
     -------
     sklearn.pipeline.Pipeline
-        Steps ``caption`` → ``prompt`` → ``features`` → ``model``. ``features`` outputs a
+        Steps ``caption`` → ``prompt`` → ``features`` → ``model``, after ``roles`` when
+        ``columns`` is given. ``features`` outputs a
         DataFrame with the ``prompt`` text, the embedding columns and the post features;
         ``model`` is a :class:`~skbucket.bucketed.BucketedRegressor` whose regressors read every
         column but ``prompt``; its router reads the ``prompt`` (``"distilbert"``), every other
@@ -481,9 +683,10 @@ def make_seed_pipeline(
     # made here that takes them (seed_regressors requests them for its XGBoost ones)
     for est in {id(e): e for e in (model, router, hgb_router, text_router)}.values():
         _request_weights(est)
-    pipe = Pipeline(
-        [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
-    )
+    steps = [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
+    if columns is not None:  # checked with the others by check_params, before any step runs
+        steps.insert(0, ("roles", ColumnRoles(columns=columns)))
+    pipe = Pipeline(steps)
     check_params(pipe)  # a bad value (routing="hrad") now, not after captioning and embedding
     if router is hgb_router:  # the fine-tuning settings are given but unused: still checked
         check_params(text_router)

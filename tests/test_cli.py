@@ -1748,3 +1748,52 @@ def test_a_boolean_likes_column_is_refused():
     frame = pd.DataFrame({"content": ["a", "b"], "likes": [True, False]})
     with pytest.raises(cli.CLIError, match="row 0 is True, not a number"):
         cli._split_target(frame, "likes", "posts.csv")
+
+
+def test_a_config_columns_mapping_reads_a_table_with_other_names(
+    workdir, posts_csv, tiny_model, capsys
+):
+    """The config's "columns" gives the table's own names of the columns the pipeline reads:
+    fit checks them before any work, and predict reads new data by the same names."""
+    theirs = {"content": "text", "username": "handle", "date": "posted_at"}
+    table = pd.read_csv(posts_csv).rename(columns=theirs)
+    data = workdir / "their-posts.csv"
+    table.to_csv(data, index=False)
+    settings = {"caption_model": None, "text_model": tiny_model, "classifier": "hgb"}
+    config = workdir / "their-columns.toml"
+    config.write_text(
+        f'caption_model = "none"\ntext_model = "{tiny_model}"\nclassifier = "hgb"\n'
+        'random_state = 0\n[columns]\ncontent = "text"\nusername = "handle"\n'
+        'date = "posted_at"\n'
+    )
+    model = workdir / "their-columns.joblib"
+    code, _, err = run(["fit", data, "--model", model, "--config", config, "-q"], capsys)
+    assert code == 0, err
+    assert cli.load_model(model).named_steps["roles"].columns_ == theirs
+    assert_predicts_in_memory(model, data, table, workdir / "their-preds.csv", capsys)
+    # the same fit under the pipeline's own names predicts the same
+    ours = workdir / "our-columns.joblib"
+    same = workdir / "our-columns.json"
+    same.write_text(json.dumps(settings | {"random_state": 0}))
+    assert run(["fit", posts_csv, "--model", ours, "--config", same, "-q"], capsys)[0] == 0
+    np.testing.assert_allclose(
+        cli.load_model(model).predict(table.drop(columns=["likes"])),
+        cli.load_model(ours).predict(pd.read_csv(posts_csv).drop(columns=["likes"])),
+        rtol=1e-6,
+    )
+    # a column the mapping names that the data lacks: named, at fit and at predict
+    wrong = workdir / "wrong-columns.json"
+    wrong.write_text(json.dumps(settings | {"columns": theirs | {"content": "txt"}}))
+    code, _, err = run(
+        ["fit", data, "--model", workdir / "never.joblib", "--config", wrong], capsys
+    )
+    assert code == cli.EXIT_ERROR and "column(s) ['txt'] not found" in err, err
+    code, _, err = run(["predict", model, posts_csv, "-o", workdir / "never.csv"], capsys)
+    assert code == cli.EXIT_ERROR, err
+    assert "column(s) ['handle', 'posted_at', 'text'] not found" in err, err
+    # a key that is no role is a bad config
+    wrong.write_text(json.dumps(settings | {"columns": {"text": "content"}}))
+    code, _, err = run(
+        ["fit", data, "--model", workdir / "never.joblib", "--config", wrong], capsys
+    )
+    assert code == cli.EXIT_ERROR and "bad config: roles (ColumnRoles)" in err, err

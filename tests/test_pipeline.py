@@ -11,6 +11,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from _sklearn_checks import each_data_free_check, run_check
 from _tiny_blip2 import make_tiny_blip2
 from _tiny_distilbert import make_tiny_distilbert
 from sklearn.base import clone
@@ -748,3 +749,104 @@ def test_polars_posts_give_the_pandas_predictions(tiny, posts):
         _pipe(tiny).fit(table, y[:40])
     with pytest.raises(ValueError, match=r"got pyarrow.lib.Table \(a pyarrow Table: convert"):
         pipe.predict(table)  # before: scikit-learn's "container does not have an adapter"
+
+
+# ------------------------------------------------------------------ columns by role (ColumnRoles)
+_THEIRS = {"content": "text", "username": "handle", "date": "posted_at"}
+
+
+def _their_table(X):
+    """The posts under a user's own column names (``_THEIRS``)."""
+    return X.rename(columns={role: name for role, name in _THEIRS.items()})
+
+
+def test_columns_by_role_read_a_table_with_other_names(tiny, posts):
+    """make_seed_pipeline(columns=...) reads a table with other column names as the same
+    table under the names the pipeline reads (before: the posts' text, username and date
+    were dropped by the column selection, so the model was fitted without them)."""
+    X, y = posts
+    expected = _pipe(tiny).fit(X[:40], y[:40]).predict(X[40:])
+    pipe = _pipe(tiny, columns=_THEIRS).fit(_their_table(X[:40]), y[:40])
+    assert [name for name, _ in pipe.steps] == ["roles", "caption", "prompt", "features", "model"]
+    np.testing.assert_allclose(pipe.predict(_their_table(X[40:])), expected, rtol=1e-6)
+    prompts = pipe[:-1].transform(_their_table(X[40:]))["prompt"]
+    assert X["content"].iloc[40] in prompts.iloc[0] and X["username"].iloc[40] in prompts.iloc[0]
+    # new posts are read by the same names: the table under the pipeline's names is refused
+    with pytest.raises(ValueError, match=r"'text' \(for 'content'\), 'handle' \(for 'username'"):
+        pipe.predict(X[40:])
+    assert pipe.get_params()["roles__columns"] == _THEIRS
+    # a copy, a grid search's clone and a joblib round trip keep the mapping
+    np.testing.assert_allclose(
+        clone(pipe).fit(_their_table(X[:40]), y[:40]).predict(_their_table(X[40:])),
+        expected,
+        rtol=1e-6,
+    )
+
+
+def test_no_columns_no_roles_step(tiny):
+    assert "roles" not in _pipe(tiny).named_steps
+
+
+@pytest.mark.parametrize(
+    "columns, match",
+    [
+        (
+            {"text": "content"},
+            r"roles \(ColumnRoles\): .*the roles are \['content'.*key\(s\) \['text'\]",
+        ),
+        ({"content": ""}, r"non-empty str.*\{'content': ''\}"),
+        ({"content": 3}, r"non-empty str.*\{'content': 3\}"),
+        ({"content": "text", "caption": "text"}, r"column\(s\) \['text'\] for more than one role"),
+        (["content"], r"'columns' parameter of ColumnRoles must be an instance of 'dict'"),
+    ],
+)
+def test_a_bad_columns_mapping_is_refused_when_the_pipeline_is_built(tiny, columns, match):
+    with pytest.raises(ValueError, match=match):
+        _pipe(tiny, columns=columns)
+
+
+def test_column_roles_rename_give_way_and_swap():
+    from skbucket.pipeline import ColumnRoles
+
+    posts = pd.DataFrame(
+        {"id": [1, 2], "content": ["<p>html</p>", "<b>x</b>"], "text": ["plain", "words"]},
+        index=[10, 11],
+    )
+    roles = ColumnRoles(columns={"content": "text"}).fit(posts)
+    out = roles.transform(posts)
+    # the column given for the role takes its name; the one that bore it is not read
+    assert list(out.columns) == ["id", "content"] == list(roles.get_feature_names_out())
+    assert out["content"].tolist() == ["plain", "words"] and list(out.index) == [10, 11]
+    swap = ColumnRoles(columns={"content": "caption", "caption": "content"})
+    both = pd.DataFrame({"content": ["a caption"], "caption": ["the text"]})
+    out = swap.fit_transform(both)
+    assert out.to_dict("list") == {"caption": ["a caption"], "content": ["the text"]}
+    # a role given its own name renames nothing; None renames nothing
+    assert ColumnRoles(columns={"content": "content"}).fit(posts).columns_ == {}
+    pd.testing.assert_frame_equal(ColumnRoles().fit_transform(posts), posts)
+    # the other columns may differ at transform (as for the pipeline's other steps)
+    assert list(roles.transform(posts[["text"]].assign(extra=0)).columns) == ["content", "extra"]
+    with pytest.raises(ValueError, match=r"'text' \(for 'content'\) given in columns= not found"):
+        roles.transform(posts[["id"]])
+    with pytest.raises(ValueError, match=r"column 'text' appears 2 times"):
+        roles.transform(pd.concat([posts, posts[["text"]]], axis=1))
+
+
+def test_column_roles_read_polars_and_give_the_container_asked_for():
+    pl = pytest.importorskip("polars")
+    from skbucket.pipeline import ColumnRoles
+
+    roles = ColumnRoles(columns={"username": "handle"})
+    out = roles.fit_transform(pl.DataFrame({"handle": ["nike"], "likes": [3]}))
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["username", "likes"]
+    out = roles.set_output(transform="polars").transform(pl.DataFrame({"handle": ["adidas"]}))
+    assert isinstance(out, pl.DataFrame) and out.columns == ["username"]
+    with pytest.raises(ValueError, match=r"pandas or polars DataFrame.*an array"):
+        roles.transform(np.array([["nike"]]))
+
+
+@each_data_free_check
+def test_column_roles_sklearn_api_checks(check):
+    from skbucket.pipeline import ColumnRoles
+
+    run_check(check, ColumnRoles(columns={"content": "text"}))
