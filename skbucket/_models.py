@@ -810,10 +810,12 @@ def load_pretrained(
 ):
     """Load ``factory.from_pretrained(model)`` once per process and return the shared instance.
 
-    The instance is shared while the checkpoint stays the same: each entry keeps the local
-    folder's :func:`model_fingerprint`, so a folder overwritten in place (a checkpoint re-saved to
-    the same path) is loaded again, and the stale instance is dropped, rather than serving the
-    old weights under a cache key that names the new ones.
+    The instance is shared while the checkpoint stays the same: each entry keeps the
+    checkpoint's :func:`model_fingerprint`, so a local folder overwritten in place (a checkpoint
+    re-saved to the same path), or a hub id whose local Hugging Face cache now names a newer
+    commit (fetched by a download, by another ``from_pretrained``, by this function for another
+    class), is loaded again, and the stale instance is dropped, rather than serving the old
+    weights under a cache key that names the new ones.
 
     Parameters
     ----------
@@ -875,8 +877,12 @@ def load_pretrained(
         str(tdtype),
         tuple(sorted((k, repr(v)) for k, v in kwargs.items())),
     )
-    # a hub snapshot does not change under a running process; a local folder may
-    fingerprint = model_fingerprint(local) if local is not None else None
+    # the checkpoint's files as they are now: a local folder may be saved over, and a hub id's
+    # snapshot is whichever commit the local Hugging Face cache's refs name now, which moves
+    # when anything (a download, another from_pretrained) fetches a newer commit. The cache
+    # keys of what is computed with it are made from the same fingerprint, so an instance of
+    # the old commit must not be served under the new one's.
+    fingerprint = model_fingerprint(model, revision)
     with _REGISTRY_LOCK:
         if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
             return _REGISTRY[key][1]
@@ -889,6 +895,8 @@ def load_pretrained(
                 return _REGISTRY[key][1]  # loaded by another thread meanwhile
         obj = _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs)
         _check_vocabulary(obj, factory, model)
+        if local is None:  # a hub id not cached before is now: keyed by the commit it fetched
+            fingerprint = model_fingerprint(model, revision)
         with _REGISTRY_LOCK:
             _REGISTRY[key] = (fingerprint, obj)  # replaces an instance of an older checkpoint
         return obj

@@ -204,6 +204,37 @@ def test_load_pretrained_reloads_a_folder_overwritten_in_place(tmp_path):
     assert not any(obj is first for _, obj in _models._REGISTRY.values())
 
 
+def test_load_pretrained_reloads_a_hub_id_whose_cache_moved_to_a_new_commit(tmp_path, monkeypatch):
+    """A hub id loaded once was served from memory whatever commit the local Hugging Face
+    cache named later (a download of a newer commit, another class's from_pretrained), while
+    the cache keys of its outputs named the new commit: the old weights' results were stored
+    as the new ones', on disk too."""
+    from huggingface_hub import constants
+    from transformers import BertConfig
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    repo = tmp_path / "hf" / "models--skbucket-tests--moving"
+
+    def publish(commit, hidden_size):  # what a download of the repo's new head leaves
+        BertConfig(hidden_size=hidden_size, num_attention_heads=2).save_pretrained(
+            repo / "snapshots" / commit
+        )
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
+
+    publish("a" * 40, 8)
+    first = load_pretrained("AutoConfig", "skbucket-tests/moving")
+    assert load_pretrained("AutoConfig", "skbucket-tests/moving") is first
+    before = model_fingerprint("skbucket-tests/moving")
+    publish("b" * 40, 16)
+    assert model_fingerprint("skbucket-tests/moving") != before  # the keys name commit b
+    second = load_pretrained("AutoConfig", "skbucket-tests/moving")
+    assert second is not first and second.hidden_size == 16
+    assert load_pretrained("AutoConfig", "skbucket-tests/moving") is second
+    assert not any(obj is first for _, obj in _models._REGISTRY.values())
+
+
 def test_threads_sharing_a_tokenizer_keep_their_own_truncation(minilm_path):
     """A fast tokenizer's truncation setting lives on the shared object: two threads with
     different max_length encoded with each other's (about a third of the calls, unlocked)."""
