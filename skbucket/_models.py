@@ -1105,6 +1105,45 @@ def _file_digest(path: Path) -> str:
 _DOCUMENTATION = re.compile(r"(?i)(readme|license|licence|notice)(\..*)?$|.*\.md$")
 
 
+def known_fingerprint(model: Any) -> str | None:
+    """:func:`model_fingerprint` of a checkpoint this machine holds (a local folder, or a hub
+    id in the local Hugging Face cache); ``None`` for one it does not, without fetching or
+    loading anything: what an estimator whose ``fit`` loads no model records."""
+    try:
+        if (
+            _local_path(model) is None
+            and _hub_cached_file(os.fspath(model), "config.json", None) is None
+        ):
+            return None
+        return model_fingerprint(model)
+    except ModelNotAvailableError:  # a missing folder: its own error when it is loaded
+        return None
+
+
+def warn_if_checkpoint_changed(estimator, fitted_with: str | None, noun: str, what: str) -> str:
+    """Warn (:class:`CheckpointChangedWarning`) when ``estimator.model``'s fingerprint now is
+    not ``fitted_with`` (the one recorded by its ``fit``; ``None``: not recorded, no check):
+    the steps after this ``noun`` learned from the ``what`` of the old checkpoint. Returns
+    the fingerprint now."""
+    from ._warn import user_stacklevel
+
+    now = model_fingerprint(estimator.model)
+    if fitted_with is not None and now != fitted_with:
+        import warnings
+
+        name = type(estimator).__name__
+        warnings.warn(
+            f"{name}: the checkpoint behind model={str(estimator.model)!r} is not the one this "
+            f"{noun} was fitted with (fingerprint {now}, fitted with {fitted_with}): its files "
+            f"changed, or model was set to another checkpoint. The steps after it learned from "
+            f"the old {what}: fit again, unless it is the same model (a hub id and a local copy "
+            "of it have different fingerprints).",
+            CheckpointChangedWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return now
+
+
 def model_fingerprint(model: Any, revision: str | None = None) -> str:
     """A short hash that changes whenever the checkpoint behind ``model`` changes.
 

@@ -179,6 +179,13 @@ class Blip2Captioner(
 
     Attributes
     ----------
+    model_fingerprint_ : str or None
+        The fingerprint (:func:`~skbucket._models.model_fingerprint`) of the checkpoint at
+        :meth:`fit`, when this machine held it then (a local folder, or a hub id in the local
+        Hugging Face cache; else ``None``: ``fit`` fetches and loads nothing). :meth:`transform`
+        warns (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when the checkpoint it
+        captions with has another one: the steps after the captioner learned from the old
+        captions.
     n_features_in_ : int
         Number of input columns seen in :meth:`fit`.
     feature_names_in_ : ndarray of str
@@ -379,6 +386,9 @@ class Blip2Captioner(
         """
         self._check_loader()
         self._check_frame(X, reset=True)
+        # the checkpoint as it is now, if this machine holds it (nothing is fetched or loaded):
+        # transform warns when the one it captions with differs
+        self.model_fingerprint_ = _models.known_fingerprint(self.model)
         return self
 
     def get_feature_names_out(self, input_features=None):
@@ -679,6 +689,10 @@ class Blip2Captioner(
         if not urls:
             return results
         prefix, dtype_key = self._settings_key()
+        # None: not on this machine at fit, or fitted by a build that did not record it
+        _models.warn_if_checkpoint_changed(
+            self, getattr(self, "model_fingerprint_", None), "captioner", "captions"
+        )
         store = open_cache(self.cache)
         batch_size = int(self.batch_size)
         fetcher = self._fetcher()

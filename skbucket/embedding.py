@@ -32,7 +32,6 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
-from ._warn import user_stacklevel
 from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -474,18 +473,10 @@ class DistilBertEmbedder(
                 f"{self.hidden_size_} (hidden_size_, its output columns); the model was "
                 "changed after fit: call fit again."
             )
-        fitted_with = getattr(self, "model_fingerprint_", None)  # None: from a build without it
-        now = _models.model_fingerprint(self.model)
-        if fitted_with is not None and now != fitted_with:
-            warnings.warn(
-                f"{type(self).__name__}: the checkpoint behind model={str(self.model)!r} is not "
-                f"the one this embedder was fitted with (fingerprint {now}, fitted with "
-                f"{fitted_with}): its files changed, or model was set to another checkpoint. "
-                "The steps after it learned from the old embeddings: fit again, unless it is "
-                "the same model (a hub id and a local copy of it have different fingerprints).",
-                _models.CheckpointChangedWarning,
-                stacklevel=user_stacklevel(),
-            )
+        # None: fitted by a build that did not record it
+        now = _models.warn_if_checkpoint_changed(
+            self, getattr(self, "model_fingerprint_", None), "embedder", "embeddings"
+        )
         loaded = []  # the model is loaded on the first cache miss only
 
         def runtime():

@@ -422,6 +422,36 @@ def test_a_hub_model_fetched_by_transform_keys_the_cache_by_its_commit(
     assert served == expected and fitted.n_generated_ == 2
 
 
+def test_a_checkpoint_changed_in_place_after_fit_is_named(blip2_path, images, tmp_path):
+    """A BLIP-2 folder saved over after fit: the captions are the new weights' (a new cache
+    key), but the steps after the captioner learned from the old ones; the embedder warned
+    of the same change, the captioner said nothing."""
+    import warnings
+
+    from skbucket.exceptions import CheckpointChangedWarning
+
+    folder = shutil.copytree(blip2_path, tmp_path / "blip2")
+    X = frame([str(images["china.jpg"])])
+    fitted = captioner(str(folder)).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        before = fitted.transform(X)["caption"].tolist()
+    other = make_tiny_blip2(tmp_path / "other", image_size=32, seed=1)
+    for name in ("model.safetensors", "config.json"):
+        shutil.copy(Path(other) / name, folder / name)  # saved over, in place
+    with pytest.warns(CheckpointChangedWarning, match=r"this captioner was fitted with"):
+        after = fitted.transform(X)["caption"].tolist()
+    assert after == captioner(other).fit_transform(X)["caption"].tolist() != before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted.fit(X).transform(X)  # refitted: the new checkpoint is the fitted one
+    # fit fetches and loads nothing: a checkpoint it cannot find is recorded as unknown, and
+    # rows that keep their caption need none
+    missing = captioner(str(tmp_path / "no-such-blip2")).fit(frame([None], caption=["kept"]))
+    assert missing.model_fingerprint_ is None
+    assert missing.transform(frame([None], caption=["kept"]))["caption"].tolist() == ["kept"]
+
+
 def test_cache_key_includes_generation_settings(blip2_path, images, generate_calls):
     store = MemoryCache()
     X = frame([str(images["gen1.jpg"])])
