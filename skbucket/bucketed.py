@@ -169,16 +169,29 @@ def assign_buckets(y, bins=DEFAULT_BINS):
     return np.searchsorted(edges, y, side="left").astype(np.int64)
 
 
-def _weighted_median(values, weights):
+def _weighted_median(values, weights, rtol=1e-9):
     """Median of ``values`` where integer ``weights`` act as repeats (``np.median`` if 1)."""
     order = np.argsort(values, kind="stable")
-    v, cum = values[order], np.cumsum(weights[order])
+    v, cum = values[order], np.cumsum(weights[order], dtype=np.float64)
     half = cum[-1] / 2.0
-    tol = 1e-9 * cum[-1]  # rounding in the sums: weights scaled by 1/3 must give the same
+    tol = rtol * cum[-1]  # rounding in the sums: weights scaled by 1/3 must give the same
     i = int(np.searchsorted(cum, half - tol, side="left"))
     if abs(cum[i] - half) <= tol and i + 1 < v.size:
         return float((v[i] + v[i + 1]) / 2.0)
     return float(v[i])
+
+
+def _weight_rtol(sample_weight) -> float:
+    """Relative tolerance of sums of ``sample_weight`` (as given): float64 rounding, or that of
+    a lower precision they came in (20 float32 weights of 0.35 weigh 6.99999988, which is 7
+    rows' weight; float32 thirds summed do not reach the whole)."""
+    dtype = getattr(sample_weight, "dtype", None)
+    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' nullable Float32: float32
+    try:
+        eps = float(np.finfo(np.dtype(dtype)).eps) if dtype is not None else 0.0
+    except (TypeError, ValueError):  # not a float dtype (ints, objects, pandas' own types)
+        eps = 0.0
+    return max(1e-9, 8 * eps)
 
 
 def _is_dataframe(X):
@@ -1484,6 +1497,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         buckets = np.searchsorted(edges, y, side="left").astype(np.int64)
 
         weighted = sample_weight is not None
+        rtol = _weight_rtol(sample_weight)
         if weighted:
             # all-zero weights get the message below (scikit-learn < 1.7 has no such option)
             options = (
@@ -1491,8 +1505,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
                 else {}
             )
+            # float64 whatever they came as: float32 sums (a weighted median's halves, a
+            # bucket's mass against min_bucket_size) are off by more than the tolerances below
             sample_weight = _check_sample_weight(
-                sample_weight, y, ensure_non_negative=True, **options
+                sample_weight, y, dtype=np.float64, ensure_non_negative=True, **options
             )
             keep = sample_weight > 0
             if not keep.any():
@@ -1568,7 +1584,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
             mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
             # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight
-            own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - 1e-9)]
+            own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - rtol)]
             regressors, fallback = {}, {}
             for k in own:
                 rows = np.flatnonzero(buckets == k)
@@ -1609,13 +1625,13 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     regressors[k] = regressors[src]
                     fallback[k] = (
                         f"bucket {k} has {counts[k]} training row(s) (weight "
-                        f"{mass[k]:g}) < min_bucket_size={self.min_bucket_size}: uses the "
+                        f"{mass[k]:.10g}) < min_bucket_size={self.min_bucket_size}: uses the "
                         f"regressor of bucket {src}"
                     )
             else:
                 from sklearn.dummy import DummyRegressor
 
-                value = _weighted_median(y_fit, weights)
+                value = _weighted_median(y_fit, weights, rtol)
                 const = DummyRegressor(strategy="constant", constant=value)
                 const.fit(np.zeros((y.size, 1)), y_fit)
                 unit = "training rows" if not weighted else "training rows (total sample_weight)"
@@ -1638,7 +1654,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             warnings.warn(
                 f"BucketedRegressor: bucket(s) {light} have at least min_bucket_size={size} "
                 f"training rows but a total sample_weight below it (bucket {light[0]}: "
-                f"{counts[light[0]]} rows weighing {mass[light[0]]:g}), so they get no "
+                f"{counts[light[0]]} rows weighing {mass[light[0]]:.10g}), so they get no "
                 f"{outcome}. Weights count like repeated rows: scale them so that a typical row "
                 "weighs about 1 (not so that they sum to 1), or lower min_bucket_size.",
                 UserWarning,

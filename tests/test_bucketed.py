@@ -1628,6 +1628,33 @@ def test_weighted_median_fallback_does_not_depend_on_the_weights_scale():
             assert _weighted_median(v, reps * scale) == np.median(np.repeat(v, reps))
 
 
+def test_float32_weights_fit_as_the_float64_ones():
+    """float32 weights (a pandas float32 column, a torch tensor) were summed in float32: ten
+    rows of 0.1 had a weighted median of 6, not 5.5, and 20 rows of 0.35 weighed less than
+    min_bucket_size=7, so their bucket borrowed another's regressor (saying 'weight 7 < 7')."""
+    y = np.arange(1.0, 11.0)
+    X = y[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the low-mass warning: every bucket is too light
+        for dtype in (np.float64, np.float32, "Float32"):
+            w = pd.Series(np.full(10, 0.1), dtype=dtype)
+            model = light(min_bucket_size=1000).fit(X, y, sample_weight=w)
+            assert model.predict(X[:1])[0] == np.median(y)
+    rng = np.random.default_rng(0)
+    y = np.r_[rng.integers(0, 11, 40), rng.integers(11, 101, 20)].astype(float)
+    X = np.c_[np.log1p(y) + rng.normal(0, 0.1, 60), rng.normal(size=60)]
+    fitted = {}
+    for dtype in (np.float64, np.float32):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model = BucketedRegressor(
+                LogisticRegression(), Ridge(), bins=(10, 100), min_bucket_size=7
+            ).fit(X, y, sample_weight=np.full(60, 0.35, dtype=dtype))
+        assert list(model.bucket_fallback_) == [2]  # empty; bucket 1 has its own regressor
+        fitted[dtype] = model.predict(X)
+    np.testing.assert_allclose(fitted[np.float32], fitted[np.float64], rtol=1e-6)
+
+
 def test_sample_weight_through_nested_pipelines_and_wrappers():
     from sklearn.compose import TransformedTargetRegressor
 
