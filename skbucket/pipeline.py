@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fitted import refit
@@ -535,7 +536,9 @@ def make_seed_pipeline(
     -----
     Row weights go to the final step: ``pipe.fit(X, y, model__sample_weight=w)`` (with
     scikit-learn's metadata routing on, ``pipe.fit(X, y, sample_weight=w)``: a pipeline built
-    while it is on requests them for the model and every estimator this function makes;
+    while it is on requests them for the model's ``fit`` and ``score`` and for every
+    estimator this function makes, so ``cross_val_score(pipe, X, y, params={"sample_weight":
+    w})`` fits and scores (R²) each fold with its rows' weights;
     one built before, or a sub-estimator put in by ``set_params``, needs
     ``set_fit_request(sample_weight=True)``, as scikit-learn's error says). They weigh
     the rows inside the :class:`~skbucket.bucketed.BucketedRegressor` only: the post
@@ -683,6 +686,8 @@ def make_seed_pipeline(
     # made here that takes them (seed_regressors requests them for its XGBoost ones)
     for est in {id(e): e for e in (model, router, hgb_router, text_router)}.values():
         _request_weights(est)
+    if _routing_enabled():  # and weigh the score: cross_val_score/GridSearchCV with weights
+        model.set_score_request(sample_weight=True)  # gave NaN scores ("Scoring failed")
     steps = [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
     if columns is not None:  # checked with the others by check_params, before any step runs
         steps.insert(0, ("roles", ColumnRoles(columns=columns)))

@@ -450,6 +450,29 @@ def test_a_pipeline_built_with_routing_on_fits_with_weights(tiny, posts, classif
         np.testing.assert_allclose(pipe.predict(X[40:]), expected.predict(X[40:]), rtol=1e-6)
 
 
+def test_a_pipeline_built_with_routing_on_is_scored_with_weights_in_cross_validation(tiny, posts):
+    """Built under routing, the pipeline requested weights for fit only: cross_val_score and
+    GridSearchCV with params={"sample_weight": w} gave NaN for every fold ("Scoring failed"),
+    and the search picked its first candidate."""
+    import sklearn
+    from sklearn.metrics import r2_score
+
+    X, y = posts
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    folds = list(KFold(2).split(X))
+    expected = []
+    for train, test in folds:
+        pipe = _pipe(tiny, classifier="hgb").fit(
+            X.iloc[train], y.iloc[train], model__sample_weight=w[train]
+        )
+        expected.append(r2_score(y.iloc[test], pipe.predict(X.iloc[test]), sample_weight=w[test]))
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_val_score(
+            _pipe(tiny, classifier="hgb"), X, y, cv=folds, params={"sample_weight": w}
+        )
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("param", "where"),
     [
