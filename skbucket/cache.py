@@ -11,7 +11,7 @@ Recipe for an estimator
    ``max_length``, backend, ...) and the input itself (a text, or the bytes of an image)::
 
        prefix = hash_key("DistilBertEmbedder", fingerprint, pooling, max_length)
-       key_fn = prefixed_hash_key(prefix)   # = lambda text: hash_key(prefix, text), faster
+       key_fn = prefixed_hash_key(prefix)   # = lambda text: hash_key(prefix, text)
 
 2. Turn the estimator's ``cache`` parameter into a handle with :func:`open_cache` *at call
    time* (never store the handle in ``__init__``; if you memoise it, use an attribute whose
@@ -226,7 +226,8 @@ def hash_key(*parts: Any) -> str:
 
 
 def prefixed_hash_key(prefix: Any) -> Callable[[Any], str]:
-    """A function ``key(part)`` equal to ``hash_key(prefix, part)``, faster.
+    """A function ``key(part)`` equal to ``hash_key(prefix, part)`` that does not hash
+    ``prefix`` again for each part.
 
     The serialisation of ``prefix`` is hashed once, and each key continues from a copy of
     that hash state: a model wrapper makes one key per text with the same prefix (its model
