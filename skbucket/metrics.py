@@ -418,6 +418,13 @@ def _resampled_group_sums(values, groups, n_resamples, random_state=None):
 
     values = np.asarray(values, dtype=float)
     index, codes = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
+    # the groups numbered in a sorted order, not by first appearance: the seeded draws must
+    # fall on the same groups whatever the order of the rows (a re-sorted export of the same
+    # test posts gave other intervals); by type name, then text, so mixed types sort too
+    order = sorted(range(len(codes)), key=lambda i: (type(codes[i]).__name__, str(codes[i])))
+    rank = np.empty(len(codes), dtype=np.intp)
+    rank[order] = np.arange(len(codes))
+    index = rank[index]
     n_groups = len(codes)
     if n_groups < 2:
         raise MetricsInputError(
@@ -473,7 +480,10 @@ def bootstrap_intervals(
         Coverage of the intervals (the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2``
         percentiles of the resampled metrics).
     random_state : int, RandomState instance or None, default=0
-        Seed of the resampling (fixed by default, so a report is repeatable).
+        Seed of the resampling (fixed by default, so a report is repeatable). With
+        ``groups``, the same posts in another row order give the same intervals (to
+        floating-point rounding): the groups are drawn in sorted order. Without, each row is
+        drawn by its position, so a re-ordered table gives other (equally valid) intervals.
 
     Returns
     -------
