@@ -180,8 +180,8 @@ class Blip2Captioner(
     Attributes
     ----------
     model_fingerprint_ : str or None
-        The fingerprint (:func:`~skbucket._models.model_fingerprint`) of the checkpoint at
-        :meth:`fit`, when this machine held it then (a local folder, or a hub id in the local
+        The fingerprint of the checkpoint at :meth:`fit` (a hash of its files; for a hub id,
+        the id and the commit in the local cache), when this machine held it then (a local folder, or a hub id in the local
         Hugging Face cache; else ``None``: ``fit`` fetches and loads nothing). :meth:`transform`
         warns (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when the checkpoint it
         captions with has another one: the steps after the captioner learned from the old
