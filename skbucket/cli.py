@@ -106,13 +106,17 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_table(path):
+def read_table(path, columns=None):
     """Read a table of posts from CSV, CSV.GZ, TSV, Parquet or XLSX.
 
     Parameters
     ----------
     path : str or path-like
         The file. Its format is chosen by its suffix.
+    columns : dict or None, default=None
+        ``{role: column}``: the table's own names of the posts' columns (a config's
+        ``columns``, :func:`~skbucket.make_seed_pipeline`); each is read as the column of its
+        role would be (the date column as written, the text columns as text).
 
     Returns
     -------
@@ -154,14 +158,16 @@ def read_table(path):
         )
     # ids and post texts as text (no effect on a file without them); only an empty cell is
     # missing
+    names = dict(columns or {})
     as_text = {
-        "dtype": dict.fromkeys(TEXT_COLUMNS, str),
+        "dtype": dict.fromkeys([*TEXT_COLUMNS, *(names.get(c, c) for c in TEXT_COLUMNS)], str),
         "keep_default_na": False,
         "na_values": [""],
     }
     # dates as written: pandas would make numbers of compact ISO dates (20210403) in a CSV;
     # an Excel date cell stays a date (object keeps the datetime openpyxl reads)
-    as_text["dtype"][DATE_COLUMN] = object if kind == "excel" else str
+    date_column = names.get(DATE_COLUMN, DATE_COLUMN)
+    as_text["dtype"][date_column] = object if kind == "excel" else str
     try:
         # pandas renames a repeated CSV/Excel header ("likes", "likes.1") and parquet's reader
         # fails with its schema: the header is read first so the error can name the repeats
@@ -223,11 +229,11 @@ def read_table(path):
         _check_fields(path, kind)
     if len(frame) == 0:
         raise CLIError(f"{path} holds no rows")
-    _check_date_numbers(frame, path, kind)
+    _check_date_numbers(frame, path, kind, date_column)
     return frame
 
 
-def _check_date_numbers(frame, path: Path, kind: str) -> None:
+def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_COLUMN) -> None:
     """Refuse a ``date`` column of numbers (no estimator reads a number as a date), saying
     what the numbers look like: Excel serial day numbers (a column formatted as a number in
     Excel), compact dates written as numbers (20210403 in a Parquet or Excel file), or a
@@ -236,7 +242,7 @@ def _check_date_numbers(frame, path: Path, kind: str) -> None:
 
     import pandas as pd
 
-    values = frame.get(DATE_COLUMN)
+    values = frame.get(date_column)
     if values is None or isinstance(values, pd.DataFrame):
         return
     present = values[values.notna().to_numpy()]
@@ -270,7 +276,7 @@ def _check_date_numbers(frame, path: Path, kind: str) -> None:
             "pd.to_datetime(values, unit='s'), and write ISO dates such as 2021-04-03 10:00"
         )
     raise CLIError(
-        f"{path}: column {DATE_COLUMN!r} holds numbers, not dates (row {plain(row)!r}: "
+        f"{path}: column {date_column!r} holds numbers, not dates (row {plain(row)!r}: "
         f"{first!r}); {hint}"
     )
 
@@ -862,6 +868,8 @@ def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None
 
 
 def cmd_fit(args) -> int:
+    from sklearn.base import clone
+
     from skbucket.pipeline import check_models, make_seed_pipeline, models_used
 
     say = _Reporter(args.quiet)
@@ -880,15 +888,20 @@ def cmd_fit(args) -> int:
             None if args.caption_model.lower() == "none" else args.caption_model
         )
     _absolute_paths(config)
-    frame = read_table(args.data)
-    X, y = _split_target(frame, args.target, args.data)
     try:  # it checks every step's parameters too (check_params), before any captioning
         pipeline = make_seed_pipeline(**config)
     except (TypeError, ValueError) as exc:
-        raise CLIError(f"bad config: {exc}") from exc
-    names = _role_names(pipeline)  # the config's "columns": the table's names of the roles
-    needed = dict.fromkeys([names.get(c, c) for c in POST_COLUMNS] + list(names.values()))
-    _check_columns(X, list(needed), args.data, "the pipeline")
+        raise CLIError(f"bad config: {_toml_table_hint(exc, config, args.config)}") from exc
+    roles = dict(pipeline.steps).get("roles")  # the config's "columns"
+    frame = read_table(args.data, columns=_role_names(pipeline))
+    X, y = _split_target(frame, args.target, args.data)
+    if roles is None:
+        _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
+    else:  # the roles its columns give, and those it leaves under their own names
+        try:
+            clone(roles).fit(X)
+        except ValueError as exc:
+            raise CLIError(f"{args.data}: {exc}") from exc
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
@@ -964,7 +977,7 @@ def _model_and_data(args):
     if args.device is not None:
         _set_device(model, args.device)
     check_models(model, fit=False)
-    frame = read_table(args.data)
+    frame = read_table(args.data, columns=_role_names(model))
     seen = set()  # the columns the model's first step found at fit: needed again
     for step in getattr(model, "steps", [(None, model)]):
         if hasattr(step[1], "feature_names_in_"):
@@ -980,6 +993,26 @@ def _model_and_data(args):
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame
+
+
+def _toml_table_hint(exc: Exception, config: dict, path) -> str:
+    """``exc``'s message, and where a TOML config's ``[columns]`` table took keys meant for
+    the top level (every key after a table's header belongs to it) how to write it."""
+    import inspect
+
+    from skbucket.pipeline import make_seed_pipeline
+
+    columns = config.get("columns")
+    top_level = set(inspect.signature(make_seed_pipeline).parameters)
+    if not (isinstance(columns, dict) and str(path).lower().endswith(".toml")):
+        return str(exc)
+    taken = [key for key in columns if key in top_level]
+    if not taken:
+        return str(exc)
+    return (
+        f"{exc} ({', '.join(map(repr, taken))} are make_seed_pipeline arguments: in TOML every "
+        "key after the [columns] header belongs to that table; put [columns] last)"
+    )
 
 
 def _role_names(model) -> dict:
@@ -1089,7 +1122,7 @@ def _write_csv(frame, fh, path: Path) -> None:
 def cmd_evaluate(args) -> int:
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
-    group_column = _group_column(args, X)
+    group_column = _group_column(args, X, model)
     say(f"evaluating on {len(X):,} posts")
     from skbucket.metrics import _predict_once, evaluate, final_bins
     from skbucket.report import _interval_note, _intervals, _undefined_note
@@ -1109,11 +1142,13 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _group_column(args, X) -> str | None:
+def _group_column(args, X, model) -> str | None:
     """The column whose values the bootstrap intervals resample whole: ``--group-column``
-    (``none``: rows one by one), else ``inferred_company`` where the data has it."""
+    (``none``: rows one by one), else the company column where the data has it
+    (``inferred_company``, or the column the model's ``columns`` gives that role)."""
     if args.group_column is None:
-        return "inferred_company"  # the report falls back to rows, and says so, without it
+        # the report falls back to rows, and says so, without it
+        return _role_names(model).get("inferred_company", "inferred_company")
     if args.group_column.lower() == "none":
         return None
     if args.group_column == args.target:
@@ -1140,7 +1175,7 @@ def cmd_report(args) -> int:
     generated_at()  # a SOURCE_DATE_EPOCH it cannot read: now, not after every prediction
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data)
-    group_column = _group_column(args, X)
+    group_column = _group_column(args, X, model)
     say(f"evaluating {len(X):,} posts for the report")
     config = {"model file": str(args.model), "target column": args.target}
     if args.dayfirst is not None:  # the parameters below show it: not what the file holds
@@ -1156,6 +1191,7 @@ def cmd_report(args) -> int:
         title=f"skbucket report: {Path(args.data).name}",
         config=config,
         group_column=group_column,
+        date_column=_role_names(model).get("date", "date"),  # the error-over-time plot's
     )
     say(f"report written to {args.output}")
     return 0

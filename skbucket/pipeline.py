@@ -63,6 +63,7 @@ __all__ = [
     "set_everywhere",
     "POST_COLUMNS",
     "PROMPT_COLUMN",
+    "REQUIRED_ROLES",
     "SEED_SETTINGS",
 ]
 
@@ -100,9 +101,16 @@ class _ColumnPattern(make_column_selector):
 
 def _check_frame(df) -> None:
     """Refuse input other than a pandas or polars DataFrame, saying what to pass."""
-    if hasattr(df, "iloc") or (library(df) == "polars" and hasattr(df, "columns")):
+    if (hasattr(df, "iloc") and getattr(df, "ndim", 2) == 2) or (
+        library(df) == "polars" and hasattr(df, "columns")
+    ):
         return
-    if hasattr(df, "column_names"):
+    if hasattr(df, "iloc"):
+        hint = (
+            " (a Series: one post taken as a row with X.iloc[i] is a Series of its cells; "
+            "take a DataFrame of one row with X.iloc[[i]])"
+        )
+    elif hasattr(df, "column_names"):
         hint = " (a pyarrow Table: convert it with .to_pandas())"
     elif isinstance(df, np.ndarray):
         hint = (
@@ -197,6 +205,11 @@ class ColumnRoles(
         ``str``) of the column of ``X`` that holds that role, each column named once.
         A role not given is read under its own name, when ``X`` has it. ``None`` (or ``{}``)
         renames nothing.
+    required : tuple of str, default=()
+        Roles that ``X`` must hold once renamed, checked by :meth:`fit` and :meth:`transform`
+        before any later step runs. :func:`make_seed_pipeline` gives those its post
+        features read (:data:`REQUIRED_ROLES`), so a role left out of ``columns`` is named
+        before the captioning and embedding, not after.
 
     Attributes
     ----------
@@ -223,6 +236,8 @@ class ColumnRoles(
     pipeline's other steps, :meth:`transform` checks only the columns it renames, so the
     others may differ from those seen in :meth:`fit`. A column given for a role must be
     present in every ``X``: it is an error naming the column and its role when it is not.
+    The steps after this one read the columns by role, so their errors and warnings name
+    the role (``text column 'content', row 3``), not your column.
 
     The input is a pandas or polars DataFrame (read as pandas), as for the seed pipeline; the
     output is a pandas DataFrame (with ``set_output(transform="polars")`` a polars one).
@@ -240,10 +255,11 @@ class ColumnRoles(
     array(['content', 'username', 'likes'], dtype=object)
     """
 
-    _parameter_constraints: dict = {"columns": [dict, None]}
+    _parameter_constraints: dict = {"columns": [dict, None], "required": [tuple, list]}
 
-    def __init__(self, columns=None):
+    def __init__(self, columns=None, required=()):
         self.columns = columns
+        self.required = required
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -276,6 +292,9 @@ class ColumnRoles(
                 f"columns gives the column(s) {repeated!r} for more than one role; each column "
                 f"holds one role (columns={columns!r})"
             )
+        unknown = [role for role in self.required if role not in POST_COLUMNS]
+        if unknown:
+            raise ValueError(f"required holds roles of {list(POST_COLUMNS)}; got {unknown!r}")
 
     def _check_columns(self, X, mapping: dict):
         """``X`` as a pandas DataFrame with every column ``mapping`` renames."""
@@ -290,8 +309,24 @@ class ColumnRoles(
                 f"{type(self).__name__}: column(s) {', '.join(missing)} given in columns= not "
                 f"found in X; X has the columns {[str(c) for c in X.columns]}"
             )
+        names, keep = self._renamed(list(X.columns), mapping)
+        held = {name for name, kept in zip(names, keep, strict=True) if kept}
+        unheld = [role for role in self.required if role not in held]
+        if unheld:
+            taken = [
+                f"{role!r} (its column is read as {_role_of(mapping, role)!r})"
+                for role in unheld
+                if _role_of(mapping, role)
+            ]
+            raise ValueError(
+                f"{type(self).__name__}: no column of X holds the role(s) {unheld!r} the "
+                "pipeline reads; give each in columns={role: <your column>}"
+                + (f" ({'; '.join(taken)})" if taken else "")
+                + f"; X has the columns {[str(c) for c in X.columns]}"
+            )
         return X
 
+    @refit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check that ``X`` has every column given for a role, and record its columns.
@@ -314,10 +349,12 @@ class ColumnRoles(
         self.columns_ = mapping
         return self
 
-    def _renamed(self, names) -> tuple[list, list]:
-        """The output names of the columns ``names``, and which of them are kept."""
-        role_of = {name: role for role, name in self.columns_.items()}
-        given_way = set(self.columns_) - set(role_of)  # named for a role another column holds
+    def _renamed(self, names, mapping=None) -> tuple[list, list]:
+        """The output names of the columns ``names``, and which of them are kept, under
+        ``mapping`` (default: the fitted one)."""
+        mapping = self.columns_ if mapping is None else mapping
+        role_of = {name: role for role, name in mapping.items()}
+        given_way = set(mapping) - set(role_of)  # named for a role another column holds
         keep = [name not in given_way for name in names]
         return [role_of.get(name, name) for name in names], keep
 
@@ -359,6 +396,16 @@ class ColumnRoles(
         check_is_fitted(self, "columns_")
         names, keep = self._renamed(list(_check_feature_names_in(self, input_features)))
         return np.asarray([n for n, kept in zip(names, keep, strict=True) if kept], dtype=object)
+
+
+def _role_of(mapping: dict, column: str):
+    """The role ``mapping`` gives the column named ``column``, or None."""
+    return next((role for role, name in mapping.items() if name == column), None)
+
+
+#: the roles the seed pipeline's post features read (the other two, ``content`` and
+#: ``caption``, may be absent: a media-only post; a post without images)
+REQUIRED_ROLES = ("username", "inferred_company", "date", "media")
 
 
 def _is_weight(value) -> bool:
@@ -501,7 +548,10 @@ def make_seed_pipeline(
         "inferred_company": "brand"}`` (roles not given are read under their own names). The
         pipeline then starts with a ``roles`` step, a :class:`ColumnRoles` that renames them,
         so ``predict`` reads new posts by the same names; a column already named for a role
-        given another column is not read (see :class:`ColumnRoles`). ``None``: no such step.
+        given another column is not read (see :class:`ColumnRoles`). That step also checks,
+        before any captioning or embedding, that a column holds each of
+        :data:`REQUIRED_ROLES`. ``None``: no such step (``{}`` gives one that renames
+        nothing).
     dayfirst : bool, default=False
         Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
         post features alike (a date column that contradicts the order asked for is an error).
@@ -525,8 +575,9 @@ def make_seed_pipeline(
     ValueError
         An unknown ``classifier``; ``bins`` that are not increasing non-negative edges; a
         ``class_weight`` mapping whose keys are not bucket numbers ``0 .. len(bins)`` or whose
-        values are not finite numbers >= 0. Checked here, before any post is captioned or
-        embedded.
+        values are not finite numbers >= 0; a ``columns`` mapping whose keys are not roles of
+        :data:`POST_COLUMNS`, whose values are not non-empty ``str`` or name one column
+        twice. Checked here, before any post is captioned or embedded.
 
     See Also
     --------
@@ -690,7 +741,7 @@ def make_seed_pipeline(
         model.set_score_request(sample_weight=True)  # gave NaN scores ("Scoring failed")
     steps = [("caption", caption), ("prompt", prompt), ("features", features), ("model", model)]
     if columns is not None:  # checked with the others by check_params, before any step runs
-        steps.insert(0, ("roles", ColumnRoles(columns=columns)))
+        steps.insert(0, ("roles", ColumnRoles(columns=columns, required=REQUIRED_ROLES)))
     pipe = Pipeline(steps)
     check_params(pipe)  # a bad value (routing="hrad") now, not after captioning and embedding
     if router is hgb_router:  # the fine-tuning settings are given but unused: still checked

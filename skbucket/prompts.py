@@ -1035,8 +1035,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             warnings.warn(
                 f"PromptBuilder: X has no post text: no column {looked_for} among its "
                 f"columns {present}, so the prompts hold only the roles {list(used)}. Map "
-                "your text column with columns={'content': <name>}, or drop the text roles "
-                "with columns={'caption': None, 'content': None} to do this on purpose.",
+                "your text column with columns={'content': <name>} (a pipeline of "
+                "make_seed_pipeline takes it as make_seed_pipeline(columns=...)), or drop the "
+                "text roles with columns={'caption': None, 'content': None} to do this on "
+                "purpose.",
                 NoPostTextWarning,
                 stacklevel=user_stacklevel(),
             )

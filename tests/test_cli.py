@@ -1787,7 +1787,7 @@ def test_a_config_columns_mapping_reads_a_table_with_other_names(
     code, _, err = run(
         ["fit", data, "--model", workdir / "never.joblib", "--config", wrong], capsys
     )
-    assert code == cli.EXIT_ERROR and "column(s) ['txt'] not found" in err, err
+    assert code == cli.EXIT_ERROR and "column(s) 'txt' (for 'content') given in columns=" in err
     code, _, err = run(["predict", model, posts_csv, "-o", workdir / "never.csv"], capsys)
     assert code == cli.EXIT_ERROR, err
     assert "column(s) ['handle', 'posted_at', 'text'] not found" in err, err
@@ -1797,3 +1797,58 @@ def test_a_config_columns_mapping_reads_a_table_with_other_names(
         ["fit", data, "--model", workdir / "never.joblib", "--config", wrong], capsys
     )
     assert code == cli.EXIT_ERROR and "bad config: roles (ColumnRoles)" in err, err
+
+
+def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
+    workdir, posts_csv, tiny_model, capsys
+):
+    """With a config's "columns", the table's own names were not read as their roles are
+    (an all-digit handle became a number), evaluate resampled posts one by one instead of
+    the mapped company column, and the report left out the error-over-time plot."""
+    theirs = {"content": "text", "username": "handle", "inferred_company": "brand"}
+    table = pd.read_csv(posts_csv).rename(columns=theirs)
+    table["handle"] = [f"{i % 7:03d}" for i in range(len(table))]  # all digits: 000 .. 006
+    data = workdir / "digit-handles.csv"
+    table.to_csv(data, index=False)
+    config = workdir / "digit-handles.json"
+    config.write_text(
+        json.dumps(
+            {
+                "caption_model": None,
+                "text_model": tiny_model,
+                "classifier": "hgb",
+                "columns": theirs,
+            }
+        )
+    )
+    model = workdir / "digit-handles.joblib"
+    code, _, err = run(["fit", data, "--model", model, "--config", config, "-q"], capsys)
+    assert code == 0, err
+    encoder = cli.load_model(model).named_steps["features"].named_transformers_["post"]
+    # read as text, as 'username' is: "000", not the number 0
+    assert "000" in encoder.counts_[encoder.category_columns_.index("username")]
+    code, out, err = run(["evaluate", model, data, "-q"], capsys)
+    assert code == 0, err
+    assert "values of 'brand' resampled whole" in out, out
+    page = workdir / "digit-handles.html"
+    assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
+    assert "Error over time" in page.read_text(encoding="utf-8")
+
+
+def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work(
+    workdir, posts_csv, tiny_model, capsys
+):
+    config = workdir / "taken.toml"
+    # [columns] first: the keys after it are the table's, and the error says so
+    config.write_text(f'[columns]\ninferred_company = "username"\ntext_model = "{tiny_model}"\n')
+    args = ["fit", posts_csv, "--model", workdir / "never.joblib", "--config", config]
+    code, _, err = run(args, capsys)
+    assert code == cli.EXIT_ERROR
+    assert "in TOML every key after the [columns] header belongs to that table" in err, err
+    config.write_text(
+        f'caption_model = "none"\ntext_model = "{tiny_model}"\n'
+        '[columns]\ninferred_company = "username"\n'
+    )
+    code, out, err = run(args, capsys)
+    assert code == cli.EXIT_ERROR and "fitting on" not in out + err, out + err
+    assert "no column of X holds the role(s) ['username']" in err, err

@@ -873,3 +873,40 @@ def test_column_roles_sklearn_api_checks(check):
     from skbucket.pipeline import ColumnRoles
 
     run_check(check, ColumnRoles(columns={"content": "text"}))
+
+
+def test_a_role_no_column_holds_is_named_before_any_embedding(tiny, posts, embed_calls):
+    """A mapping that leaves a role the post features read without a column (media under
+    another name, not mapped; a column taken for another role) failed in PostFeatures, after
+    every text was embedded (and every image captioned), advising parameters that cannot
+    reach inside the pipeline."""
+    X, y = posts
+    theirs = _their_table(X[:40]).rename(columns={"media": "attachments"})
+    with pytest.raises(ValueError, match=r"no column of X holds the role\(s\) \['media'\]"):
+        _pipe(tiny, columns=_THEIRS, cache=False).fit(theirs, y[:40])
+    taken = {"inferred_company": "username"}
+    with pytest.raises(ValueError, match=r"'username' \(its column is read as 'inferred_company'"):
+        _pipe(tiny, columns=taken, cache=False).fit(X[:40], y[:40])
+    assert embed_calls == []
+
+
+def test_a_refit_the_roles_step_refuses_leaves_the_pipeline_unfitted(tiny, posts):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hgb", columns=_THEIRS).fit(_their_table(X[:40]), y[:40])
+    pipe.set_params(roles__columns={**_THEIRS, "content": "body"})
+    with pytest.raises(ValueError, match=r"'body' \(for 'content'\)"):
+        pipe.fit(_their_table(X[:40]), y[:40])
+    with pytest.raises(NotFittedError):  # not the old mapping's fit under the new settings
+        pipe.predict(_their_table(X[40:]))
+
+
+def test_one_post_as_a_series_is_refused_saying_how_to_take_a_row(tiny, posts):
+    X, y = posts
+    for columns in (None, _THEIRS):
+        pipe = _pipe(tiny, classifier="hgb", columns=columns)
+        data = X if columns is None else _their_table(X)
+        pipe.fit(data[:40], y[:40])
+        with pytest.raises(ValueError, match=r"a Series: .*X\.iloc\[\[i\]\]"):
+            pipe.predict(data.iloc[40])
