@@ -20,8 +20,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from ._fitted import refit
 from ._frames import as_pandas, check_min_size, check_unique_columns
 from .bucketed import _check_targets
-from .media import _is_missing
-from .prompts import _bad_text_cell, _category_text
+from .prompts import _bad_text_cell, _category_text, _is_missing
 
 __all__ = ["GroupMedianRegressor"]
 
@@ -41,7 +40,8 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         The grouping columns, most specific first: column names for a DataFrame, integer
         positions for an array. Their values must be hashable scalars (a list in a cell is a
         ``TypeError`` naming the column and row); missing values (``None``, ``NaN``) fall back
-        to the next column. Values are compared as text, as
+        to the next column, as do blank strings (``""``, whitespace only: a CSV reads an empty
+        cell as missing, a Parquet file keeps it ``""``). Values are compared as text, as
         :class:`~skbucket.features.PostFeatures` compares accounts (``12345``, ``12345.0``
         and ``"12345"`` are one group).
     min_count : int, default=1
@@ -219,7 +219,8 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _keys(X, position, name, rows=None) -> pd.Series:
-        """Column ``position`` of ``X`` as group keys (missing values become NaN); ``rows``
+        """Column ``position`` of ``X`` as group keys (missing values and blank strings become
+        NaN, as PromptBuilder reads them); ``rows``
         are the positions of ``X``'s rows in the caller's input (for the error message)."""
         keys = pd.Series(X[:, position], dtype=object)
         keys = keys.where(~keys.map(_is_missing), np.nan)

@@ -229,7 +229,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       and a count of 0. Values are compared as text (``123``, ``123.0`` and ``"123"`` are
       one account: an integer id column read as floats, as pandas does when one id is
       missing, still matches, up to 2**53: read longer ids, such as 19-digit ones, as text);
-      a missing value is a category of its own for the target encoding and counts 0. Text is
+      a missing value (or a blank text: ``""``, whitespace only) is a category of its own for
+      the target encoding and counts 0. Text is
       compared exactly: ``"CNN"``, ``"CNN "`` and ``"cnn"`` are three accounts, and a value at :meth:`transform` that matches a training
       value only after Unicode NFKC normalisation, dropping invisible format characters
       (zero-width space, U+FEFF), ``strip()`` and ``casefold()`` raises an
@@ -680,7 +681,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"PostFeatures: category column {name!r}, row "
                     f"{plain(X.index[found[0]])!r}: {found[1]}"
                 )
-            missing = pd.isna(values)
+            # a blank text is missing, as PromptBuilder reads it (an empty CSV cell is read as
+            # missing, a Parquet file keeps it "": the same table gave other encodings)
+            missing = pd.isna(values) | [isinstance(v, str) and not v.strip() for v in values]
             out[:, j] = [np.nan if gone else _category_text(v) for v, gone in zip(values, missing)]
         return pd.DataFrame(out, index=X.index, columns=names, dtype=object)
 

@@ -231,3 +231,14 @@ def test_columns_it_does_not_group_by_are_not_converted():
     assert peak < 1000 * n, f"{peak / n:.0f} bytes a row"
     expected = pd.Series(y).groupby(X["username"]).transform("median").to_numpy()
     np.testing.assert_array_equal(pred, expected)
+
+
+def test_a_blank_account_is_missing_as_an_empty_csv_cell_is():
+    """A CSV's empty cell is read as missing, a Parquet file keeps "": a blank username was a
+    group of its own, so the same table predicted otherwise in the two formats."""
+    X, y = _posts()
+    blank = X.assign(username=X["username"].where(X["username"].notna(), "  "))
+    np.testing.assert_array_equal(
+        GroupMedianRegressor().fit(blank, y).predict(blank),
+        GroupMedianRegressor().fit(X, y).predict(X),
+    )

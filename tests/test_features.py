@@ -966,3 +966,19 @@ def test_text_counts_equal_each_pattern_run_on_every_text():
     )
     np.testing.assert_array_equal(out, expected)
     assert (expected[:, 1:] > 0).mean(axis=0).min() > 0.05  # every count is exercised
+
+
+def test_a_blank_account_is_missing_as_an_empty_csv_cell_is():
+    """A CSV's empty cell is read as missing, a Parquet file keeps "": a blank username or
+    company was an account of its own in the target and count encodings (PromptBuilder read
+    it as missing), so the same table gave other features in the two formats."""
+    X, y = _posts(12)
+    X.loc[[1, 4, 7], "username"] = np.nan
+    X.loc[[2], "inferred_company"] = None
+    blank = X.copy()
+    blank.loc[[1, 4, 7], "username"] = ["", " ", "\t"]
+    blank.loc[[2], "inferred_company"] = ""
+    pf = PostFeatures(cv=3, random_state=0)
+    np.testing.assert_array_equal(pf.fit_transform(blank, y), pf.fit_transform(X, y))
+    fitted = PostFeatures(cv=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(fitted.transform(blank), fitted.transform(X))
