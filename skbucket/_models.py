@@ -1677,9 +1677,11 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
     holds more than ``max_length`` tokens, so truncation keeps none from its end. A head
     without a word end (the text's first 4,096 characters or more hold no space) is cut
     mid-word and used when it holds more than ``2 * max_length + 128`` tokens. Otherwise the
-    head is doubled, up to the whole text, but for a text whose first :data:`HEAD_MAX_CHARS`
-    characters do not fill ``max_length`` tokens (a million-character word: WordPiece reads
-    any word of over 100 characters as one unknown token), which is cut there. A tokenizer
+    head is doubled, up to the whole text, but for a text the doubling takes to
+    :data:`HEAD_MAX_CHARS` characters or more without filling ``max_length`` tokens (a
+    million-character word: WordPiece reads any word of over 100 characters as one unknown
+    token; for ``max_length`` 128 to 512, a text of over 1,048,576 characters), which is cut to
+    its first :data:`HEAD_MAX_CHARS`. A tokenizer
     that truncates on the left (``truncation_side="left"``) reads every text whole."""
     if getattr(tokenizer, "truncation_side", "right") != "right":
         return list(texts)  # it keeps the end of a long text: read it all

@@ -12,6 +12,7 @@ seed default regressors are built (``regressors=None``), never at import time.
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import re
 import warnings
@@ -698,6 +699,35 @@ def _routed_rows(params, rows, n_rows):
             per_row = False
         out[key] = _safe_indexing(value, rows) if per_row else value
     return out
+
+
+def _is_weight(value) -> bool:
+    """Whether ``value`` is a finite real number >= 0 (not a bool; a 400-digit int is not
+    finite as a float)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value) and value >= 0
+    except OverflowError:
+        return False
+
+
+def _check_class_weights(classifier) -> None:
+    """Refuse a router whose ``class_weight`` mapping (its own or a part's, at any depth)
+    holds a weight that is not a finite number >= 0: a NaN weight made a
+    HistGradientBoostingClassifier whose every probability is NaN, so the fit went through
+    and every ``predict`` failed."""
+    params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
+    found = {"class_weight": getattr(classifier, "class_weight", None)}
+    found.update((k, v) for k, v in params.items() if k.endswith("__class_weight"))
+    for name, value in found.items():
+        if isinstance(value, dict):
+            bad = {k: v for k, v in value.items() if not _is_weight(v)}
+            if bad:
+                raise ValueError(
+                    f"BucketedRegressor: the classifier's {name} holds weights that are not "
+                    f"finite numbers >= 0: {bad!r}"
+                )
 
 
 def _request_weights(est):
@@ -1474,6 +1504,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         funcs = self._target_funcs()
         spec = self._check_regressor_spec(n_buckets)
         classifier = self._resolved_classifier()
+        _check_class_weights(classifier)  # before the router's fit, not at every predict
         routed = _routed_fit_params(
             self, sample_weight, self._children(classifier, spec), fit_params
         )

@@ -21,7 +21,6 @@ by name, so ``set_params``/``GridSearchCV`` work on e.g. ``model__regressors__0_
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 import re
@@ -49,6 +48,7 @@ from .bucketed import (
     DEFAULT_BINS,
     BucketedRegressor,
     _check_bins,
+    _is_weight,
     _request_weights,
     seed_regressors,
 )
@@ -406,17 +406,6 @@ def _role_of(mapping: dict, column: str):
 #: the roles the seed pipeline's post features read (the other two, ``content`` and
 #: ``caption``, may be absent: a media-only post; a post without images)
 REQUIRED_ROLES = ("username", "inferred_company", "date", "media")
-
-
-def _is_weight(value) -> bool:
-    """Whether ``value`` is a finite real number >= 0 (not a bool; a 400-digit int is not
-    finite as a float)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return False
-    try:
-        return math.isfinite(value) and value >= 0
-    except OverflowError:
-        return False
 
 
 def _sub_cache(cache, name):

@@ -1628,6 +1628,23 @@ def test_weighted_median_fallback_does_not_depend_on_the_weights_scale():
             assert _weighted_median(v, reps * scale) == np.median(np.repeat(v, reps))
 
 
+@pytest.mark.parametrize("weight", [np.nan, -1.0, np.inf])
+def test_a_router_with_a_class_weight_that_is_no_weight_is_refused_at_fit(weight):
+    """HistGradientBoostingClassifier(class_weight={0: nan}) fitted without a word, and every
+    predict then failed on its NaN probabilities."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skbucket.routing import AccountRouter
+
+    X, y = make_likes(200)
+    router = HistGradientBoostingClassifier(class_weight={0: weight})
+    with pytest.raises(ValueError, match=r"classifier's class_weight holds weights that are not"):
+        light(classifier=router).fit(X, y)
+    nested = AccountRouter(known=router, unseen=LogisticRegression(), count_column=0)
+    with pytest.raises(ValueError, match=r"classifier's known__class_weight holds weights"):
+        light(classifier=nested).fit(X, y)
+
+
 def test_float32_weights_fit_as_the_float64_ones():
     """float32 weights (a pandas float32 column, a torch tensor) were summed in float32: ten
     rows of 0.1 had a weighted median of 6, not 5.5, and 20 rows of 0.35 weighed less than
