@@ -85,7 +85,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         Class weights multiplied into the per-row loss weights. ``"balanced"`` uses
         :func:`sklearn.utils.class_weight.compute_class_weight` on the rows with a
         positive weight, ``n_samples / (n_classes * bincount(y))`` (the likes buckets are
-        very unbalanced). A dict maps class label to weight (missing classes get 1; labels
+        very unbalanced): it counts rows, not their ``sample_weight`` (as scikit-learn's
+        HistGradientBoostingClassifier and forests count them). A dict maps class label to weight (missing classes get 1; labels
         absent from ``y`` are ignored). As in scikit-learn, a dict that leaves some classes
         out *and* holds keys that are no class (``"3"`` for the int bucket 3, say) is an
         error, since one of its keys was meant for them.

@@ -547,7 +547,9 @@ def make_seed_pipeline(
     random_state : int or None, default=None
         Seeds the classifier's fine-tuning, the cross-fitted encodings and the regressors
         (with ``None`` the regressors take XGBoost's and CatBoost's default seed, 0:
-        :func:`~skbucket.bucketed.seed_regressors`).
+        :func:`~skbucket.bucketed.seed_regressors`). The same seed and rows give the same
+        model; the same rows in another order give another one (the encodings' folds and
+        the regressors' row sampling follow the order), as different as another seed's.
 
     Returns
     -------
