@@ -1105,29 +1105,56 @@ def _file_digest(path: Path) -> str:
 _DOCUMENTATION = re.compile(r"(?i)(readme|license|licence|notice)(\..*)?$|.*\.md$")
 
 
-def known_fingerprint(model: Any) -> str | None:
-    """:func:`model_fingerprint` of a checkpoint this machine holds (a local folder, or a hub
-    id in the local Hugging Face cache); ``None`` for one it does not, without fetching or
-    loading anything: what an estimator whose ``fit`` loads no model records."""
+def _checkpoint_stats(local: Path) -> tuple[list, tuple]:
+    """The files of local checkpoint ``local`` that ``from_pretrained`` reads with their
+    ``stat``, and a key of them (the folder, and each file's path, size and mtime)."""
+    files = (
+        [local]
+        if local.is_file()
+        else sorted(
+            p
+            for p in local.iterdir()  # what from_pretrained reads: not runs/, checkpoint-*/
+            if p.is_file() and not p.name.startswith(".") and not _DOCUMENTATION.match(p.name)
+        )
+    )
+    stats = [(p, p.stat()) for p in files]
+    key = (
+        str(local.resolve()),
+        tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in stats),
+    )
+    return stats, key
+
+
+def checkpoint_stamp(model: Any) -> str | None:
+    """A short hash of what the checkpoint behind ``model`` is on this machine, read without
+    reading its weights: a local folder's path and its files' names, sizes and modification
+    times; a hub id's :func:`model_fingerprint` (its commit in the local Hugging Face cache).
+    ``None`` for a checkpoint this machine does not hold (nothing is fetched or loaded): what
+    an estimator whose ``fit`` loads no model records, where hashing a 15 GB BLIP-2 folder
+    would cost minutes. A folder saved over, or ``model`` set to another checkpoint (even a
+    copy of the same files elsewhere), gives another stamp."""
     try:
-        if (
-            _local_path(model) is None
-            and _hub_cached_file(os.fspath(model), "config.json", None) is None
-        ):
-            return None
-        return model_fingerprint(model)
-    except ModelNotAvailableError:  # a missing folder: its own error when it is loaded
+        local = _local_path(model)
+        if local is None:
+            if _hub_cached_file(os.fspath(model), "config.json", None) is None:
+                return None
+            return model_fingerprint(model)
+        return hash_key("stamp", _checkpoint_stats(local)[1])[:16]
+    except (ModelNotAvailableError, OSError):  # a missing folder: its own error when loaded
         return None
 
 
-def warn_if_checkpoint_changed(estimator, fitted_with: str | None, noun: str, what: str) -> str:
+def warn_if_checkpoint_changed(
+    estimator, fitted_with: str | None, noun: str, what: str, stamp=None
+) -> str:
     """Warn (:class:`CheckpointChangedWarning`) when ``estimator.model``'s fingerprint now is
     not ``fitted_with`` (the one recorded by its ``fit``; ``None``: not recorded, no check):
-    the steps after this ``noun`` learned from the ``what`` of the old checkpoint. Returns
-    the fingerprint now."""
+    the steps after this ``noun`` learned from the ``what`` of the old checkpoint. ``stamp``
+    is what ``fitted_with`` was made with (default :func:`model_fingerprint`; or
+    :func:`checkpoint_stamp`). Returns the fingerprint (or stamp) now."""
     from ._warn import user_stacklevel
 
-    now = model_fingerprint(estimator.model)
+    now = (model_fingerprint if stamp is None else stamp)(estimator.model)
     if fitted_with is not None and now != fitted_with:
         import warnings
 
@@ -1185,20 +1212,7 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
         cfg = _hub_cached_file(model_str, "config.json", revision)
         commit = Path(cfg).parent.name if cfg else None
         return hash_key("hub", model_str, revision, commit)[:16]
-    files = (
-        [local]
-        if local.is_file()
-        else sorted(
-            p
-            for p in local.iterdir()  # what from_pretrained reads: not runs/, checkpoint-*/
-            if p.is_file() and not p.name.startswith(".") and not _DOCUMENTATION.match(p.name)
-        )
-    )
-    stats = [(p, p.stat()) for p in files]
-    memo_key = (
-        str(local.resolve()),
-        tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in stats),
-    )
+    stats, memo_key = _checkpoint_stats(local)
     if memo_key in _FINGERPRINTS:
         return _FINGERPRINTS[memo_key]
     parts = []

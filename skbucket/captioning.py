@@ -179,13 +179,15 @@ class Blip2Captioner(
 
     Attributes
     ----------
-    model_fingerprint_ : str or None
-        The fingerprint of the checkpoint at :meth:`fit` (a hash of its files; for a hub id,
-        the id and the commit in the local cache), when this machine held it then (a local folder, or a hub id in the local
-        Hugging Face cache; else ``None``: ``fit`` fetches and loads nothing). :meth:`transform`
-        warns (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when the checkpoint it
-        captions with has another one: the steps after the captioner learned from the old
-        captions.
+    checkpoint_stamp_ : str or None
+        What the checkpoint was at :meth:`fit`, when this machine held it then: for a local
+        folder, a hash of its path and its files' names, sizes and modification times (its
+        weights are not read: a BLIP-2 folder is 15 GB); for a hub id in the local Hugging
+        Face cache, its commit; else ``None`` (``fit`` fetches and loads nothing).
+        :meth:`transform` warns (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when
+        the checkpoint it captions with has another one (saved over, or ``model`` set to
+        another folder, even a copy of the same files): the steps after the captioner
+        learned from the old captions.
     n_features_in_ : int
         Number of input columns seen in :meth:`fit`.
     feature_names_in_ : ndarray of str
@@ -386,9 +388,10 @@ class Blip2Captioner(
         """
         self._check_loader()
         self._check_frame(X, reset=True)
-        # the checkpoint as it is now, if this machine holds it (nothing is fetched or loaded):
-        # transform warns when the one it captions with differs
-        self.model_fingerprint_ = _models.known_fingerprint(self.model)
+        # the checkpoint as it is now, if this machine holds it (nothing is fetched, loaded or
+        # hashed: its files' sizes and times): transform warns when the one it captions with
+        # differs
+        self.checkpoint_stamp_ = _models.checkpoint_stamp(self.model)
         return self
 
     def get_feature_names_out(self, input_features=None):
@@ -691,7 +694,11 @@ class Blip2Captioner(
         prefix, dtype_key = self._settings_key()
         # None: not on this machine at fit, or fitted by a build that did not record it
         _models.warn_if_checkpoint_changed(
-            self, getattr(self, "model_fingerprint_", None), "captioner", "captions"
+            self,
+            getattr(self, "checkpoint_stamp_", None),
+            "captioner",
+            "captions",
+            stamp=_models.checkpoint_stamp,
         )
         store = open_cache(self.cache)
         batch_size = int(self.batch_size)

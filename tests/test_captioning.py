@@ -448,8 +448,24 @@ def test_a_checkpoint_changed_in_place_after_fit_is_named(blip2_path, images, tm
     # fit fetches and loads nothing: a checkpoint it cannot find is recorded as unknown, and
     # rows that keep their caption need none
     missing = captioner(str(tmp_path / "no-such-blip2")).fit(frame([None], caption=["kept"]))
-    assert missing.model_fingerprint_ is None
+    assert missing.checkpoint_stamp_ is None
     assert missing.transform(frame([None], caption=["kept"]))["caption"].tolist() == ["kept"]
+
+
+def test_fit_reads_no_byte_of_the_checkpoint(blip2_path, tmp_path, monkeypatch):
+    """fit recorded the checkpoint's content hash, reading every byte of a local folder (two
+    minutes for a 15 GB BLIP-2) even when every row kept its caption and nothing was ever
+    captioned."""
+    import shutil
+
+    from skbucket import _models
+
+    folder = shutil.copytree(blip2_path, tmp_path / "blip2-unread")
+    read = []
+    real = _models._file_digest
+    monkeypatch.setattr(_models, "_file_digest", lambda p: read.append(p) or real(p))
+    fitted = captioner(str(folder)).fit(frame([None], caption=["kept"]))
+    assert read == [] and fitted.checkpoint_stamp_ is not None
 
 
 def test_cache_key_includes_generation_settings(blip2_path, images, generate_calls):
