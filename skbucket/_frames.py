@@ -95,6 +95,13 @@ def as_pandas_series(X):
     return X
 
 
+#: what a DataFrame-reading step adds to its refusal of a pandas Series
+SERIES_HINT = (
+    " (a Series: one post taken as a row with X.iloc[i] is a Series of its cells; take a "
+    "DataFrame of one row with X.iloc[[i]])"
+)
+
+
 class KeptColumnsOutputMixin:
     """``set_output`` for a transformer whose output keeps the columns it is given.
 

@@ -37,7 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
-from ._frames import KeptColumnsOutputMixin, as_pandas
+from ._frames import SERIES_HINT, KeptColumnsOutputMixin, as_pandas
 from ._warn import user_stacklevel
 from .cache import found_in, hash_key, interrupt_note, open_cache
 
@@ -316,10 +316,12 @@ class Blip2Captioner(
     def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
-            sparse = " (sparse input is not supported)" if hasattr(X, "tocsr") else ""
+            hint = " (sparse input is not supported)" if hasattr(X, "tocsr") else ""
+            if isinstance(X, pd.Series):  # one post, taken as a row
+                hint = SERIES_HINT
             raise CaptioningError(
                 f"{type(self).__name__} expects a pandas or polars DataFrame with a "
-                f"{self.media_column!r} column, got {type(X).__name__}{sparse}"
+                f"{self.media_column!r} column, got {type(X).__name__}{hint}"
             )
         if reset:  # transform checks only the columns it reads (see Notes)
             validate_data(self, X, reset=True, skip_check_array=True)

@@ -383,6 +383,23 @@ def _check_groups(groups, n):
     return arr
 
 
+def _group_order(value) -> tuple:
+    """A sort key of a group value that does not depend on which of the values it stands for
+    came first: ``pd.factorize`` merges values that compare equal (``3``, ``3.0``, ``True``
+    and ``1``) and keeps the first one's type, so numbers sort by their value; missing
+    values (one group) last, other values by type name and text (mixed types sort too)."""
+    from .media import _is_missing
+
+    if _is_missing(value):
+        return (2, "", 0.0)
+    if isinstance(value, numbers.Real):
+        try:
+            return (0, "", float(value))
+        except OverflowError:  # an int too large for a float: by its text
+            pass
+    return (1, type(value).__name__, str(value))
+
+
 def _resampled_group_sums(values, groups, n_resamples, random_state=None):
     """Column sums of ``values`` (and the row count) over bootstrap resamples of the groups.
 
@@ -420,8 +437,8 @@ def _resampled_group_sums(values, groups, n_resamples, random_state=None):
     index, codes = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
     # the groups numbered in a sorted order, not by first appearance: the seeded draws must
     # fall on the same groups whatever the order of the rows (a re-sorted export of the same
-    # test posts gave other intervals); by type name, then text, so mixed types sort too
-    order = sorted(range(len(codes)), key=lambda i: (type(codes[i]).__name__, str(codes[i])))
+    # test posts gave other intervals)
+    order = sorted(range(len(codes)), key=lambda i: _group_order(codes[i]))
     rank = np.empty(len(codes), dtype=np.intp)
     rank[order] = np.arange(len(codes))
     index = rank[index]

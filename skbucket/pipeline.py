@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fitted import refit
 from ._frames import (
+    SERIES_HINT,
     KeptColumnsOutputMixin,
     as_pandas,
     check_min_size,
@@ -106,10 +107,7 @@ def _check_frame(df) -> None:
     ):
         return
     if hasattr(df, "iloc"):
-        hint = (
-            " (a Series: one post taken as a row with X.iloc[i] is a Series of its cells; "
-            "take a DataFrame of one row with X.iloc[[i]])"
-        )
+        hint = SERIES_HINT
     elif hasattr(df, "column_names"):
         hint = " (a pyarrow Table: convert it with .to_pandas())"
     elif isinstance(df, np.ndarray):
@@ -209,7 +207,9 @@ class ColumnRoles(
         Roles that ``X`` must hold once renamed, checked by :meth:`fit` and :meth:`transform`
         before any later step runs. :func:`make_seed_pipeline` gives those its post
         features read (:data:`REQUIRED_ROLES`), so a role left out of ``columns`` is named
-        before the captioning and embedding, not after.
+        before the captioning and embedding, not after; a pipeline whose post features are
+        then set not to read one (``features__post__media_column=None``) takes it out here
+        too (``roles__required=("username", "inferred_company", "date")``).
 
     Attributes
     ----------
@@ -235,8 +235,8 @@ class ColumnRoles(
     The other columns are passed through unchanged, in their order; like the seed
     pipeline's other steps, :meth:`transform` checks only the columns it renames, so the
     others may differ from those seen in :meth:`fit`. A column given for a role must be
-    present in every ``X``: it is an error naming the column and its role when it is not.
-    The steps after this one read the columns by role, so their errors and warnings name
+    present in every ``X`` (one given under its role's own name is simply read, if there):
+    it is an error naming the column and its role when it is not. The steps after this one read the columns by role, so their errors and warnings name
     the role (``text column 'content', row 3``), not your column.
 
     The input is a pandas or polars DataFrame (read as pandas), as for the seed pipeline; the
@@ -322,7 +322,9 @@ class ColumnRoles(
                 f"{type(self).__name__}: no column of X holds the role(s) {unheld!r} the "
                 "pipeline reads; give each in columns={role: <your column>}"
                 + (f" ({'; '.join(taken)})" if taken else "")
-                + f"; X has the columns {[str(c) for c in X.columns]}"
+                + f"; X has the columns {[str(c) for c in X.columns]} (a pipeline set not to "
+                "read a role, e.g. features__post__media_column=None, takes it out of "
+                "roles__required too)"
             )
         return X
 

@@ -970,6 +970,9 @@ def test_fit_errors_name_the_problem():
         Blip2Captioner(media_column=["media"]).fit(frame(["a.jpg"]))  # was "unhashable type"
     with pytest.raises(ValueError, match="expects a pandas or polars DataFrame"):
         Blip2Captioner().fit(np.array([["a.jpg"]], dtype=object))
+    # one post taken as a row (the first step of a seed pipeline with a captioner)
+    with pytest.raises(ValueError, match=r"got Series \(a Series: .*X\.iloc\[\[i\]\]"):
+        Blip2Captioner().fit(frame(["a.jpg"]).iloc[0])
     with pytest.raises(ValueError, match="on_error"):
         Blip2Captioner(on_error=1).fit(frame(["a.jpg"]))
     with pytest.raises(ValueError, match="max_new_tokens"):

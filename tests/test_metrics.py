@@ -334,8 +334,9 @@ def test_bootstrap_intervals_of_groups_do_not_depend_on_the_order_of_the_rows():
     y, pred, groups = _bootstrap_data()
     groups = np.asarray(groups, dtype=object)
     groups[::7] = None  # missing values: one group of their own, sorted among the others
-    groups[1::11] = 3  # and a number beside the texts
-    order = np.random.default_rng(0).permutation(len(y))
+    groups[1::11] = 3  # and a number beside the texts, first as a float: one group, whichever
+    groups[1] = 3.0  # of 3 and 3.0 comes first (3.0 here, 3 in the reversed order)
+    order = np.arange(len(y))[::-1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the negative predictions
         got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)

@@ -888,6 +888,13 @@ def test_a_role_no_column_holds_is_named_before_any_embedding(tiny, posts, embed
     with pytest.raises(ValueError, match=r"'username' \(its column is read as 'inferred_company'"):
         _pipe(tiny, columns=taken, cache=False).fit(X[:40], y[:40])
     assert embed_calls == []
+    # a pipeline set not to read a role: the error says where to take it out, and that works
+    pipe = _pipe(tiny, classifier="hgb", columns=_THEIRS)
+    pipe.set_params(features__post__media_column=None)
+    with pytest.raises(ValueError, match=r"takes it out of roles__required too"):
+        pipe.fit(theirs, y[:40])
+    pipe.set_params(roles__required=("username", "inferred_company", "date"))
+    assert np.isfinite(pipe.fit(theirs, y[:40]).predict(theirs)).all()
 
 
 def test_a_refit_the_roles_step_refuses_leaves_the_pipeline_unfitted(tiny, posts):
