@@ -890,6 +890,8 @@ def load_pretrained(
     # torch's default dtype), while lookups of models already loaded go on (a BLIP-2 loading
     # for minutes held up every other estimator's first call)
     with _LOAD_LOCK:
+        if local is None:  # a thread that loaded it meanwhile fetched its commit
+            fingerprint = model_fingerprint(model, revision)
         with _REGISTRY_LOCK:
             if key in _REGISTRY and _REGISTRY[key][0] == fingerprint:
                 return _REGISTRY[key][1]  # loaded by another thread meanwhile
@@ -1691,11 +1693,10 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
     holds more than ``max_length`` tokens, so truncation keeps none from its end. A head
     without a word end (the text's first 4,096 characters or more hold no space) is cut
     mid-word and used when it holds more than ``2 * max_length + 128`` tokens. Otherwise the
-    head is doubled, up to the whole text, but for a text the doubling takes to
-    :data:`HEAD_MAX_CHARS` characters or more without filling ``max_length`` tokens (a
+    head is doubled (up to :data:`HEAD_MAX_CHARS` characters), up to the whole text, but for a
+    text longer than :data:`HEAD_MAX_CHARS` whose heads do not fill ``max_length`` tokens (a
     million-character word: WordPiece reads any word of over 100 characters as one unknown
-    token; for ``max_length`` 128 to 512, a text of over 1,048,576 characters), which is cut to
-    its first :data:`HEAD_MAX_CHARS`. A tokenizer
+    token), which is cut to its first :data:`HEAD_MAX_CHARS`. A tokenizer
     that truncates on the left (``truncation_side="left"``) reads every text whole."""
     if getattr(tokenizer, "truncation_side", "right") != "right":
         return list(texts)  # it keeps the end of a long text: read it all
@@ -1715,7 +1716,7 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
             if len(tokenizer(head, truncation=False, verbose=False)["input_ids"]) > needed:
                 out[i] = head
                 break
-            size *= 2
+            size = min(2 * size, HEAD_MAX_CHARS)  # a million at most, whatever max_length
     return out
 
 

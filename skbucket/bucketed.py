@@ -188,9 +188,14 @@ def _weight_rtol(sample_weight) -> float:
     rows' weight; float32 thirds summed do not reach the whole)."""
     dtype = getattr(sample_weight, "dtype", None)
     dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' nullable Float32: float32
+    if not isinstance(dtype, np.dtype) and sample_weight is not None:
+        try:  # torch, polars, pyarrow, a list of np.float32: the array numpy makes of them
+            dtype = np.asarray(sample_weight).dtype
+        except Exception:  # not array-like: the weights' own check says so
+            dtype = None
     try:
-        eps = float(np.finfo(np.dtype(dtype)).eps) if dtype is not None else 0.0
-    except (TypeError, ValueError):  # not a float dtype (ints, objects, pandas' own types)
+        eps = float(np.finfo(dtype).eps) if dtype is not None else 0.0
+    except (TypeError, ValueError):  # not a float dtype (ints, objects)
         eps = 0.0
     return max(1e-9, 8 * eps)
 

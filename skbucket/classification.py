@@ -77,10 +77,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         Longest input in tokens (special tokens included); longer texts are truncated
         (the end is cut). Must not exceed the model's ``max_position_embeddings``. A very
         long text is tokenised from a head that gives the same tokens, so its memory stays
-        bounded; the head doubles until it fills ``max_length`` tokens, and a text it reaches
-        a million characters in without filling them (a million-character "word"; for
-        ``max_length`` 128 to 512, a text of over 1,048,576 characters) is cut to its first
-        million.
+        bounded; one longer than a million characters whose heads do not fill
+        ``max_length`` tokens (a million-character "word") is cut to its first million.
     class_weight : dict, "balanced" or None, default=None
         Class weights multiplied into the per-row loss weights. ``"balanced"`` uses
         :func:`sklearn.utils.class_weight.compute_class_weight` on the rows with a

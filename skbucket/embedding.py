@@ -250,10 +250,9 @@ class DistilBertEmbedder(
     max_length : int, default=512
         Longest input in tokens (special tokens included); longer texts are truncated. Must
         not exceed the model's ``max_position_embeddings``. A very long text is tokenised
-        from a head that gives the same tokens, so its memory stays bounded; the head doubles
-        until it fills ``max_length`` tokens, and a text it reaches a million characters in
-        without filling them (a million-character "word"; for ``max_length`` 128 to 512, a
-        text of over 1,048,576 characters) is cut to its first million.
+        from a head that gives the same tokens, so its memory stays bounded; one longer than
+        a million characters whose heads do not fill ``max_length`` tokens (a
+        million-character "word") is cut to its first million.
     normalize : bool, default=False
         Scale each embedding to unit L2 norm.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"

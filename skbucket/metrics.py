@@ -392,11 +392,10 @@ def _group_order(value) -> tuple:
 
     if _is_missing(value):
         return (2, "", 0.0)
-    if isinstance(value, numbers.Real):
-        try:
-            return (0, "", float(value))
-        except OverflowError:  # an int too large for a float: by its text
-            pass
+    if isinstance(value, numbers.Integral):  # exact: 19-digit ids stay apart
+        return (0, "", int(value))
+    if isinstance(value, numbers.Real):  # Python compares ints and floats exactly
+        return (0, "", float(value))
     return (1, type(value).__name__, str(value))
 
 

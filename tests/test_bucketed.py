@@ -1664,16 +1664,28 @@ def test_float32_weights_fit_as_the_float64_ones():
     rng = np.random.default_rng(0)
     y = np.r_[rng.integers(0, 11, 40), rng.integers(11, 101, 20)].astype(float)
     X = np.c_[np.log1p(y) + rng.normal(0, 0.1, 60), rng.normal(size=60)]
+    import polars as pl
+    import torch
+
+    w32 = np.full(60, 0.35, dtype=np.float32)
+    containers = {  # every container of float32 weights: numpy's dtype or none at all
+        "float64": np.full(60, 0.35),
+        "float32": w32,
+        "list": list(w32),
+        "torch": torch.from_numpy(w32),
+        "polars": pl.Series(w32),
+    }
     fitted = {}
-    for dtype in (np.float64, np.float32):
+    for name, weights in containers.items():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             model = BucketedRegressor(
                 LogisticRegression(), Ridge(), bins=(10, 100), min_bucket_size=7
-            ).fit(X, y, sample_weight=np.full(60, 0.35, dtype=dtype))
-        assert list(model.bucket_fallback_) == [2]  # empty; bucket 1 has its own regressor
-        fitted[dtype] = model.predict(X)
-    np.testing.assert_allclose(fitted[np.float32], fitted[np.float64], rtol=1e-6)
+            ).fit(X, y, sample_weight=weights)
+        assert list(model.bucket_fallback_) == [2], name  # empty; bucket 1 has its own
+        fitted[name] = model.predict(X)
+    for name in containers:
+        np.testing.assert_allclose(fitted[name], fitted["float64"], rtol=1e-6)
 
 
 def test_sample_weight_through_nested_pipelines_and_wrappers():

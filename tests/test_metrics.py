@@ -337,14 +337,17 @@ def test_bootstrap_intervals_of_groups_do_not_depend_on_the_order_of_the_rows():
     groups[1::11] = 3  # and a number beside the texts, first as a float: one group, whichever
     groups[1] = 3.0  # of 3 and 3.0 comes first (3.0 here, 3 in the reversed order)
     order = np.arange(len(y))[::-1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the negative predictions
-        got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
-        shuffled = bootstrap_intervals(
-            y[order], pred[order], groups=groups[order], n_resamples=200, random_state=7
-        )
-    for key in got:
-        assert got[key] == pytest.approx(shuffled[key], rel=1e-12)
+    # 19-digit ids: ten groups, of one float (2**60 + 1 == 2**60 as floats)
+    ids = np.array([2**60 + i % 10 for i in range(len(y))], dtype=object)
+    for column in (groups, ids):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the negative predictions
+            got = bootstrap_intervals(y, pred, groups=column, n_resamples=200, random_state=7)
+            shuffled = bootstrap_intervals(
+                y[order], pred[order], groups=column[order], n_resamples=200, random_state=7
+            )
+        for key in got:
+            assert got[key] == pytest.approx(shuffled[key], rel=1e-12)
 
 
 def test_bootstrap_intervals_are_the_resampled_metrics_percentiles():

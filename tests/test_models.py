@@ -235,6 +235,38 @@ def test_load_pretrained_reloads_a_hub_id_whose_cache_moved_to_a_new_commit(tmp_
     assert not any(obj is first for _, obj in _models._REGISTRY.values())
 
 
+def test_threads_loading_a_hub_id_not_yet_cached_load_it_once(tmp_path, monkeypatch):
+    """The waiting thread kept the fingerprint it made before the first thread's load fetched
+    the commit, so it found no match and loaded the model a second time."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from huggingface_hub import constants
+    from transformers import BertConfig
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    repo = tmp_path / "hf" / "models--skbucket-tests--fresh"
+    loads = []
+
+    def download_and_load(*args, **kwargs):  # what from_pretrained does on a first use
+        loads.append(1)
+        time.sleep(0.3)
+        BertConfig(hidden_size=8, num_attention_heads=2).save_pretrained(
+            repo / "snapshots" / ("c" * 40)
+        )
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text("c" * 40)
+        return object()
+
+    monkeypatch.setattr(_models, "_load", download_and_load)
+    monkeypatch.setattr(_models, "_check_vocabulary", lambda *args: None)
+    with ThreadPoolExecutor(2) as pool:
+        got = list(
+            pool.map(lambda _: load_pretrained("AutoConfig", "skbucket-tests/fresh"), [0, 1])
+        )
+    assert len(loads) == 1 and got[0] is got[1]
+
+
 def test_threads_sharing_a_tokenizer_keep_their_own_truncation(minilm_path):
     """A fast tokenizer's truncation setting lives on the shared object: two threads with
     different max_length encoded with each other's (about a third of the calls, unlocked)."""
@@ -729,6 +761,12 @@ def test_a_text_whose_first_million_characters_fill_no_tokens_is_cut_there(
     got = _models.encode_texts(tok, [text], max_length=16)[0]["input_ids"].tolist()
     assert got == tok(text[:16_384], truncation=True, max_length=16)["input_ids"]
     assert got != tok(text, truncation=True, max_length=16)["input_ids"]  # the tail is lost
+    # a limit the doubling heads (4,096, 8,192, 16,384) do not land on: cut at the limit, not
+    # read whole up to the next doubling (for max_length 300, 1.2 million characters were read)
+    monkeypatch.setattr(_models, "HEAD_MAX_CHARS", 12_000)
+    text = "x" * 13_000 + " tail words here"
+    got = _models.encode_texts(tok, [text], max_length=16)[0]["input_ids"].tolist()
+    assert got == tok(text[:12_000], truncation=True, max_length=16)["input_ids"]
 
 
 def _tokenizer_padding(tok, texts, *, max_length):
