@@ -1161,15 +1161,24 @@ def warn_if_checkpoint_changed(
         import warnings
 
         name = type(estimator).__name__
-        warnings.warn(
-            f"{name}: the checkpoint behind model={str(estimator.model)!r} is not the one this "
-            f"{noun} was fitted with (fingerprint {now}, fitted with {fitted_with}): its files "
-            f"changed, or model was set to another checkpoint. The steps after it learned from "
-            f"the old {what}: fit again, unless it is the same model (a hub id and a local copy "
-            "of it have different fingerprints).",
-            CheckpointChangedWarning,
-            stacklevel=user_stacklevel(),
-        )
+        if stamp is checkpoint_stamp:  # the files' path, sizes and times, not their bytes
+            how = (
+                f"the files behind model={str(estimator.model)!r} are not those this {noun} "
+                f"was fitted with (stamp {now}, fitted with {fitted_with}: their folder, "
+                "names, sizes or modification times differ): it was saved over, or model was "
+                "set to another folder (a copy of the same files made without their times, "
+                "as a re-deploy may make, does this too). If the weights changed, the steps "
+                f"after it learned from the old {what}: fit again."
+            )
+        else:
+            how = (
+                f"the checkpoint behind model={str(estimator.model)!r} is not the one this "
+                f"{noun} was fitted with (fingerprint {now}, fitted with {fitted_with}): its "
+                "files changed, or model was set to another checkpoint. The steps after it "
+                f"learned from the old {what}: fit again, unless it is the same model (a hub "
+                "id and a local copy of it have different fingerprints)."
+            )
+        warnings.warn(f"{name}: {how}", CheckpointChangedWarning, stacklevel=user_stacklevel())
     return now
 
 

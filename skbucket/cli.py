@@ -1423,7 +1423,14 @@ def main(argv=None) -> int:
         ):  # a model fitted on a GPU, used where there is none
             message += " (here: --device auto or --device cpu)"
         if isinstance(exc, ImportError) and "pip install" not in message:
-            message += " (pip install 'skbucket[all]' installs every optional part)"
+            if (getattr(exc, "name", None) or "").partition(".")[0] == "skbucket":
+                # skbucket's own files disagree (a half-done upgrade): no extra helps
+                message += (
+                    " (skbucket's own files are of different versions: reinstall it, "
+                    "pip install --force-reinstall skbucket)"
+                )
+            else:
+                message += " (pip install 'skbucket[all]' installs every optional part)"
         print(f"skbucket {args.command}: error: {message}", file=sys.stderr)
         return EXIT_ERROR
 

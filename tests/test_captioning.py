@@ -439,7 +439,7 @@ def test_a_checkpoint_changed_in_place_after_fit_is_named(blip2_path, images, tm
     other = make_tiny_blip2(tmp_path / "other", image_size=32, seed=1)
     for name in ("model.safetensors", "config.json"):
         shutil.copy(Path(other) / name, folder / name)  # saved over, in place
-    with pytest.warns(CheckpointChangedWarning, match=r"this captioner was fitted with"):
+    with pytest.warns(CheckpointChangedWarning, match=r"not those this captioner was fitted with"):
         after = fitted.transform(X)["caption"].tolist()
     assert after == captioner(other).fit_transform(X)["caption"].tolist() != before
     with warnings.catch_warnings():

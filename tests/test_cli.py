@@ -122,6 +122,29 @@ def test_a_missing_reader_package_names_the_extra_that_adds_it(
     assert f"needs {package}: pip install 'skbucket[formats]'" in err, err
 
 
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("torch", "pip install 'skbucket[all]' installs every optional part"),
+        ("skbucket._frames", "skbucket's own files are of different versions: reinstall it"),
+    ],
+)
+def test_an_import_error_is_blamed_on_what_is_missing(
+    model_file, workdir, capsys, monkeypatch, name, hint
+):
+    """An ImportError of skbucket's own (files of two versions, a half-done upgrade) was
+    answered with 'pip install skbucket[all]', which does not help."""
+
+    def fail(path, columns=None):
+        raise ImportError(f"cannot import name 'X' from {name!r}", name=name)
+
+    monkeypatch.setattr(cli, "read_table", fail)
+    code, _, err = run(
+        ["predict", model_file, workdir / "posts.csv.gz", "-o", workdir / "p.csv"], capsys
+    )
+    assert code == cli.EXIT_ERROR and hint in err, err
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx"])
 def test_a_repeated_column_name_is_a_one_line_error_naming_it(model_file, workdir, suffix, capsys):
     # pandas would rename the second 'likes' to 'likes.1' (csv, xlsx) or fail with the

@@ -350,21 +350,29 @@ def test_bootstrap_intervals_of_groups_do_not_depend_on_the_order_of_the_rows():
             assert got[key] == pytest.approx(shuffled[key], rel=1e-12)
 
 
-def test_bootstrap_intervals_are_the_resampled_metrics_percentiles():
+@pytest.mark.parametrize("by", ["company", "row"])
+def test_bootstrap_intervals_are_the_resampled_metrics_percentiles(by):
+    """The plain computation of the same seeded draws: companies numbered in sorted order;
+    rows (no groups) by their position, as 0.3.0 drew them (a sort of the positions as text,
+    "10" before "2", drew other rows for the same seed)."""
     from sklearn.utils import check_random_state
 
     from skbucket.metrics import _RESAMPLE_CHUNK, INTERVAL_METRICS, bootstrap_intervals
 
     y, pred, groups = _bootstrap_data()
-    got = bootstrap_intervals(y, pred, groups=groups, n_resamples=300, random_state=7)
+    if by == "row":
+        got = bootstrap_intervals(y, pred, n_resamples=300, random_state=7)
+        codes = np.arange(len(y))
+    else:
+        got = bootstrap_intervals(y, pred, groups=groups, n_resamples=300, random_state=7)
+        codes, _ = pd.factorize(groups, sort=True)
     assert set(got) == set(INTERVAL_METRICS)
-    # the same draws, computed the plain way: rows of each drawn company (numbered in sorted
-    # order), metric by metric
-    codes, _ = pd.factorize(groups, sort=True)
+    # the same draws, computed the plain way: rows of each drawn group, metric by metric
+    n_groups = codes.max() + 1
     rng, draws = check_random_state(7), []
     for start in range(0, 300, _RESAMPLE_CHUNK):
         size = min(_RESAMPLE_CHUNK, 300 - start)
-        draws.append(rng.multinomial(codes.max() + 1, np.full(codes.max() + 1, 1 / 20), size))
+        draws.append(rng.multinomial(n_groups, np.full(n_groups, 1 / n_groups), size))
     resampled = {k: [] for k in INTERVAL_METRICS}
     for counts in np.vstack(draws):
         rows = np.concatenate([np.flatnonzero(codes == g).repeat(c) for g, c in enumerate(counts)])
