@@ -313,7 +313,7 @@ def test_a_router_whose_probabilities_are_not_finite_is_refused_at_predict():
     """NaN probabilities: soft routing summed no bucket (NaN > 0 is False) and predicted 0
     likes for every row, without a word."""
     X, y = make_likes(120)
-    model = BucketedRegressor(_NaNProbabilities(), Ridge(), routing="soft").fit(X, y)
+    model = BucketedRegressor(_NaNProbabilities(max_iter=5000), Ridge(), routing="soft").fit(X, y)
     with pytest.raises(ValueError, match=r"classifier .* gave row 0 the probabilities \[nan"):
         model.predict(X)
     with pytest.raises(ValueError, match="not all finite"):
