@@ -957,6 +957,26 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
     return obj
 
 
+def own_memory(model) -> None:
+    """Copy every parameter and buffer of torch module ``model`` into memory of its own.
+
+    ``from_pretrained`` maps a safetensors weights file into memory, and the tensors read
+    from the mapping: a checkpoint loaded from a temporary folder kept its weights file
+    mapped after the folder was deleted, and on Windows a mapped file cannot be deleted (the
+    folder, with its hundreds of MB of weights, stayed behind at every load).
+    """
+    import torch
+
+    with torch.no_grad():
+        for module in model.modules():
+            for param in module._parameters.values():
+                if param is not None:
+                    param.data = param.data.clone()
+            for name, buffer in module._buffers.items():
+                if buffer is not None:
+                    module._buffers[name] = buffer.clone()
+
+
 def _check_vocabulary(obj, factory, model) -> None:
     """Refuse a tokenizer (or a processor's) that knows nothing but its special tokens.
 

@@ -652,6 +652,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     tmp, use_safetensors=True
                 )
                 tokenizer = AutoTokenizer.from_pretrained(tmp)
+            _models.own_memory(model)  # before the folder goes: no tensor maps its file
             return model, tokenizer
 
         model, tokenizer = in_temporary_folder(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -477,6 +478,20 @@ def test_pickle_stores_checkpoint_not_live_model(fitted):
     expected = uncached(clf.predict_proba, X)
     assert np.array_equal(uncached(twin.predict_proba, X), expected)
     assert twin._checkpoint is None and "_rt_finetuned" in twin.__dict__  # rebuilt lazily
+
+
+def test_an_unpickled_classifier_maps_no_file_of_its_temporary_folder(fitted):
+    """The rebuilt model's tensors read from a memory map of the temporary folder's weights
+    file, deleted but mapped: on Windows a mapped file cannot be deleted, so every load
+    left the folder and its weights behind."""
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("no /proc/self/maps here to see the process's memory maps")
+    clf, X, _ = fitted
+    twin = pickle.loads(pickle.dumps(clf))
+    expected = uncached(clf.predict_proba, X)
+    assert np.array_equal(uncached(twin.predict_proba, X), expected)
+    assert not [line for line in maps.read_text().splitlines() if "skbucket-clf-" in line]
 
 
 def test_concurrent_first_requests_of_an_unpickled_classifier_rebuild_it_once(fitted, monkeypatch):
