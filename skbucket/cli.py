@@ -1375,6 +1375,11 @@ def main(argv=None) -> int:
     """
     from ._clock import check_numpy_can_read
 
+    # standard output in a code page without "²" or a column's letters (a redirect on
+    # Windows: cp1252, cp932, ...): escaped, not a UnicodeEncodeError after all the work
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        with contextlib.suppress(Exception):
+            sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:  # before scikit-learn's import, where numpy's f2py reads it with a traceback

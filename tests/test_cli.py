@@ -145,6 +145,24 @@ def test_an_import_error_is_blamed_on_what_is_missing(
     assert code == cli.EXIT_ERROR and hint in err, err
 
 
+def test_output_to_a_code_page_without_its_letters_is_escaped_not_an_error(model_file, workdir):
+    """On Windows a redirected standard output uses the ANSI code page: the interval note
+    quoting a group column named in CJK letters was a UnicodeEncodeError after every post was
+    predicted, blamed on the data file."""
+    import subprocess
+
+    table = pd.read_csv(workdir / "posts.csv.gz")
+    data = workdir / "cjk-group.csv"
+    table.assign(**{"会社": table["inferred_company"]}).to_csv(data, index=False)
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "HF_HUB_OFFLINE": "1"}
+    args = ["evaluate", str(model_file), str(data), "--group-column", "会社", "-q"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "skbucket.cli", *args], capture_output=True, env=env, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert b"\\u4f1a\\u793e" in proc.stdout  # 会社, escaped
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx"])
 def test_a_repeated_column_name_is_a_one_line_error_naming_it(model_file, workdir, suffix, capsys):
     # pandas would rename the second 'likes' to 'likes.1' (csv, xlsx) or fail with the
