@@ -865,6 +865,30 @@ def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None
             f"cannot write {what} {str(out)!r}: the folder {str(folder)!r} cannot be "
             f"written into ({exc.strerror or exc})"
         ) from None
+    try:
+        _probe_replaceable(out, what)
+    except OSError as exc:
+        raise CLIError(str(exc)) from None
+
+
+#: Windows does not replace a file another program holds open (a spreadsheet of the last
+#: predictions) or one marked read-only; POSIX replaces both
+_REPLACE_NEEDS_WRITABLE = os.name == "nt"
+
+
+def _probe_replaceable(out: Path, what: str) -> None:
+    """Refuse, before any work, an existing output file that cannot be replaced where that
+    needs it writable (Windows): the command would otherwise fail at its very end."""
+    if not (_REPLACE_NEEDS_WRITABLE and out.is_file()):
+        return
+    try:
+        with open(out, "r+b"):
+            pass
+    except OSError as exc:
+        raise OSError(
+            f"cannot replace {what} {str(out)!r}: it is open in another program or read-only "
+            f"({exc.strerror or exc}); close it there, or name another file"
+        ) from None
 
 
 def cmd_fit(args) -> int:
@@ -913,32 +937,35 @@ def cmd_fit(args) -> int:
     try:
         save_model(pipeline, args.model, target=args.target)
     except OSError as exc:  # a disk that filled up during the fit: keep the fit if we can
-        raise _saved_elsewhere(pipeline, args.model, exc) from exc
+        raise _saved_elsewhere(lambda to: save_model(pipeline, to), args.model, exc) from exc
     say(f"model written to {args.model}")
     return 0
 
 
-def _saved_elsewhere(pipeline, path, exc: OSError) -> OSError:
-    """The error for a model file that could not be written, after saving the fitted model in
-    a new folder of the system's temporary folder (usually another file system than a full
-    disk), so hours of captioning and fine-tuning are not lost with it."""
+def _saved_elsewhere(
+    save, path, exc: OSError, what="the fitted model", prefix="skbucket-fit-", plural=False
+):
+    """The error for an output file that could not be written, after saving ``what`` with
+    ``save(target_path) -> written_path`` in a new folder of the system's temporary folder
+    (usually another file system than a full disk; on Windows, not the file another program
+    holds open), so hours of captioning and fine-tuning are not lost with it."""
     import tempfile
 
     message = " ".join(str(exc).split())
     folder = None
     try:
-        folder = Path(tempfile.mkdtemp(prefix="skbucket-fit-"))
-        rescued = save_model(pipeline, folder / Path(path).name)
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        rescued = save(folder / Path(path).name)
     except OSError as again:
         if folder is not None:
             with contextlib.suppress(OSError):
                 folder.rmdir()
         message += (
             f"; saving it in the temporary folder failed too ({again.strerror or again}): "
-            "the fitted model is lost"
+            f"{what} {'are' if plural else 'is'} lost"
         )
     else:
-        message += f"; the fitted model was saved to {str(rescued)!r} instead"
+        message += f"; {what} {'were' if plural else 'was'} saved to {str(rescued)!r} instead"
     new = OSError(message)
     new.errno = exc.errno
     return new
@@ -1091,9 +1118,17 @@ def cmd_predict(args) -> int:
     out = pd.DataFrame({"prediction": pred}, index=frame.index)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
-    replace_atomically(
-        Path(args.output), lambda fh: _write_csv(out, fh, Path(args.output)), "predictions file"
-    )
+
+    def save(path: Path) -> Path:
+        replace_atomically(path, lambda fh: _write_csv(out, fh, path), "predictions file")
+        return path
+
+    try:
+        save(Path(args.output))
+    except OSError as exc:  # a full disk, a file held open: the predictions are kept
+        raise _saved_elsewhere(
+            save, args.output, exc, "the predictions", "skbucket-predict-", plural=True
+        ) from exc
     say(f"predictions written to {args.output}")
     return 0
 

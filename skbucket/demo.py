@@ -183,7 +183,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     from ._clock import generated_at
     from ._files import _missing_folders, remove_empty_folders
     from ._models import import_model_library
-    from .cli import _probe_folder
+    from .cli import _probe_folder, _probe_replaceable
     from .plotting import require_matplotlib
 
     def say(message):
@@ -209,6 +209,10 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     try:  # before the fit, not after it
         out.mkdir(parents=True, exist_ok=True)
         _probe_folder(out)
+        # all three replaceable (Windows: none open in a spreadsheet), or none is moved
+        # in at the end while another stays the last run's
+        for name in ("model.joblib", "report.html", "metrics.csv"):
+            _probe_replaceable(out / name, name)
     except OSError as exc:
         remove_empty_folders(made)
         raise OSError(

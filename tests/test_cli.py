@@ -1613,6 +1613,58 @@ def test_ctrl_c_during_the_fine_tuning_stops_fit_and_keeps_the_old_model(
     assert model.read_bytes() == b"the model of an earlier run"
 
 
+def test_predictions_that_cannot_be_written_are_saved_elsewhere_not_lost(
+    model_file, workdir, capsys, monkeypatch, tmp_path
+):
+    """A full disk, or on Windows the last predictions open in a spreadsheet: every post was
+    captioned, embedded and predicted, and the predictions were thrown away."""
+    import errno
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real, calls = cli.replace_atomically, []
+
+    def first_fails(path, write, what):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(errno.EACCES, "Permission denied")
+        return real(path, write, what)
+
+    monkeypatch.setattr(cli, "replace_atomically", first_fails)
+    out = workdir / "held-open.csv"
+    code, _, err = run(["predict", model_file, workdir / "posts.csv.gz", "-o", out, "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    (rescued,) = tmp_path.glob("skbucket-predict-*/held-open.csv")
+    assert f"Permission denied; the predictions was saved to {str(rescued)!r}" not in err
+    assert f"Permission denied; the predictions were saved to {str(rescued)!r}" in err, err
+    frame = pd.read_csv(workdir / "posts.csv.gz")
+    expected = cli.load_model(model_file).predict(frame.drop(columns=["likes"]))
+    assert pd.read_csv(rescued)["prediction"].to_numpy() == pytest.approx(expected)
+
+
+def test_an_output_file_that_cannot_be_replaced_is_refused_before_any_work(
+    model_file, workdir, capsys, monkeypatch
+):
+    """On Windows a file another program holds open (or marked read-only) is not replaced:
+    the command failed at its very end."""
+    import builtins
+
+    out = workdir / "open-in-excel.csv"
+    out.write_text("id,prediction\n")
+
+    def held_open(path, *args, **kwargs):
+        if Path(path) == out and args[:1] == ("r+b",):
+            raise PermissionError(13, "Permission denied")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "_REPLACE_NEEDS_WRITABLE", True)
+    monkeypatch.setattr(cli, "open", held_open, raising=False)
+    monkeypatch.setattr(cli, "load_model", lambda path: pytest.fail("the command started"))
+    code, _, err = run(["predict", model_file, workdir / "posts.csv.gz", "-o", out], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "cannot replace -o" in err and "open in another program or read-only" in err, err
+
+
 def test_a_model_file_that_cannot_be_written_is_saved_elsewhere_not_lost(
     workdir, posts_csv, tiny_model, capsys, monkeypatch, tmp_path
 ):

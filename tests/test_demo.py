@@ -202,6 +202,35 @@ def test_demo_refuses_an_output_it_cannot_use_before_any_work(tmp_path, monkeypa
         run_demo(tmp_path / "out", quiet=True)
 
 
+def test_a_last_run_file_that_cannot_be_replaced_is_refused_before_any_work(tmp_path, monkeypatch):
+    """On Windows a file open in a spreadsheet is not replaced: the demo fitted, moved the
+    model and the report in, then failed on metrics.csv, leaving two new files beside the
+    last run's third."""
+    import builtins
+
+    import skbucket.datasets
+    from skbucket import cli
+
+    def never(*args, **kwargs):
+        raise AssertionError("the demo started its work")
+
+    monkeypatch.setattr(skbucket.datasets, "load_captioned_posts", never)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metrics.csv").write_text("the last run's metrics")
+
+    def held_open(path, *args, **kwargs):  # what Windows answers for a file Excel holds
+        if Path(path).name == "metrics.csv" and args[:1] == ("r+b",):
+            raise PermissionError(13, "Permission denied")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "_REPLACE_NEEDS_WRITABLE", True)
+    monkeypatch.setattr(cli, "open", held_open, raising=False)
+    with pytest.raises(OSError, match=r"cannot replace metrics\.csv .*open in another program"):
+        run_demo(out, quiet=True)
+    assert (out / "metrics.csv").read_text() == "the last run's metrics"
+
+
 def test_a_source_date_epoch_the_report_cannot_read_is_refused_before_any_work(
     tmp_path, monkeypatch
 ):
