@@ -621,7 +621,14 @@ class DiskCache:
                 if self.fsync:
                     fh.flush()
                     os.fsync(fh.fileno())
-            os.replace(tmp, file)
+            try:
+                os.replace(tmp, file)
+            except PermissionError:
+                # Windows: the entry is there, held open by a process reading it, so it is not
+                # replaced; its key names its content, so it holds these bytes already
+                if not os.path.isfile(file):
+                    raise
+                os.unlink(tmp)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -677,6 +677,28 @@ def test_a_relative_cache_folder_after_a_chdir_is_another_folder(tmp_path, monke
         assert DiskCache(tmp_path / place / "cache").get_many([key]) == {key: "v"}, place
 
 
+def test_an_entry_held_open_by_a_reader_is_kept_not_warned_about(tmp_path, monkeypatch):
+    """On Windows a cache file another process is reading cannot be replaced: a second
+    worker writing the same entry warned that the folder 'cannot be written' (and stayed
+    silent about the folder's real failures after that)."""
+    import skbucket.cache as cache_module
+
+    DiskCache(tmp_path).set_many({"ab12": "value"})
+    real = os.replace
+
+    def held_open(src, dst):  # what Windows answers while a reader holds ``dst``
+        if os.path.exists(dst):
+            raise PermissionError(13, "Access is denied")
+        return real(src, dst)
+
+    monkeypatch.setattr(cache_module.os, "replace", held_open)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DiskCache(tmp_path).set_many({"ab12": "value", "ab34": "new"})
+    assert DiskCache(tmp_path).get_many(["ab12", "ab34"]) == {"ab12": "value", "ab34": "new"}
+    assert not list(tmp_path.glob("ab/.tmp-*"))  # the unused copy is not left behind
+
+
 def test_unwritable_disk_cache_warns_once_and_continues(tmp_path):
     """One CacheWarning per folder (the CLI prints it as one line), not a log line per batch."""
     blocker = tmp_path / "ab"
