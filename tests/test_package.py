@@ -284,3 +284,37 @@ def test_sdist_carries_what_its_tests_need(tmp_path):
     ]
     assert sorted(set(wanted) - names) == []
     assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
+
+
+def test_the_install_list_takes_the_lean_wheels_on_linux_only():
+    """tools/requirements.py asked for xgboost-cpu (no macOS wheel: a build from source
+    there) and torch==2.13.0 (no wheel for Intel Macs) everywhere."""
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from requirements import requirements
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+    lines = requirements("all")
+    assert lines[0].startswith("torch")  # torch first, in the same pip command
+
+    def picked(platform, machine):
+        env = {"sys_platform": platform, "platform_machine": machine}
+        out = {}
+        for line in lines:
+            req = Requirement(line)
+            if req.marker is None or Marker(str(req.marker)).evaluate(env):
+                out.setdefault(req.name, []).append(str(req.specifier))
+        return out
+
+    linux = picked("linux", "x86_64")
+    assert linux["xgboost-cpu"] == [">=2.0"] and "xgboost" not in linux
+    assert linux["torch"] == ["==2.13.0"]
+    for platform, machine in (("darwin", "arm64"), ("darwin", "x86_64"), ("win32", "AMD64")):
+        other = picked(platform, machine)
+        assert "xgboost-cpu" not in other and other["xgboost"] == [">=2.0"]
+        assert "==2.13.0" not in other["torch"]
+    assert "xgboost" in picked("linux", "aarch64")  # xgboost-cpu has x86-64 wheels only
