@@ -39,6 +39,7 @@ from .prompts import (
     _category_text,
     _fitted_day_month,
     _is_missing,
+    _line_ends,
     _unicode_problem,
     _warn_unread_text,
     dates_seen,
@@ -212,7 +213,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       by U+FE0F, which asks for their emoji form; symbols that are no emoji characters, such as
       U+2605 black star or U+2713 check mark, and anything followed by U+FE0E do not count).
       Text is counted in Unicode's NFC form, as Twitter counts it, so an accent written as a
-      letter plus a combining mark (macOS's NFD) counts as the one character it shows.
+      letter plus a combining mark (macOS's NFD) counts as the one character it shows, and
+      with its line ends as ``\\n`` (a line break written ``\\r\\n``, as a CSV checked out on
+      Windows holds it, is one character too).
       Missing text is empty text; a cell that is no string, or a string that is not valid
       Unicode (a lone surrogate), raises :class:`PostFeaturesError` naming the row.
     * **accounts** (each of ``category_columns``): ``<col>_target``, the mean of the transformed
@@ -857,6 +860,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         # one text, one count, however its accents are encoded: a decomposed "e" + U+0301 (as
         # macOS writes files) is the "é" of NFC, Twitter's own form for counting characters
         texts = [t if t.isascii() else unicodedata.normalize("NFC", t) for t in texts]
+        texts = [_line_ends(t) for t in texts]  # a line break is one character, "\r\n" too
         # each pattern is run only on the texts that hold a character its matches need (none
         # of them has a case variant for re.IGNORECASE to match): most texts hold no link,
         # mention or hashtag

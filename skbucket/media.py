@@ -751,7 +751,10 @@ def read_bytes(
     Raises
     ------
     UnsupportedSchemeError
-        For a scheme other than ``http``, ``https`` or ``file``, or a redirect to one.
+        For a scheme other than ``http``, ``https`` or ``file``, or a redirect to one; and for
+        a ``file`` URL naming another host (``file://nas/share/a.jpg``, what ``as_uri()``
+        gives for a Windows network path): pass such an image as its path
+        (``\\\\nas\\share\\a.jpg``), which is read.
     MediaFetchError
         Missing or unreadable file, HTTP error status, timeout or connection failure
         (after the retries).

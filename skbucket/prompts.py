@@ -270,8 +270,16 @@ def _bad_text_cell(values) -> tuple[int, str] | None:
     return None
 
 
+def _line_ends(text: str) -> str:
+    """``text`` with its line ends as ``\\n``: a CSV checked out on Windows (git's autocrlf)
+    holds ``\\r\\n`` in its multi-line cells, an old Mac file ``\\r``; the same post counted
+    and prompted the same either way."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def _text(value, column=None, role=None, row=None) -> str | None:
-    """A cell as prompt text (verbatim for strings), or None when missing.
+    """A cell as prompt text (verbatim for strings, but for its line ends, each ``\\n``), or
+    None when missing.
 
     Bytes, lists and other containers, and strings that are not valid Unicode (lone
     surrogates, left by decoding non-UTF-8 bytes with ``errors="surrogateescape"``) raise
@@ -279,7 +287,7 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     ``b'...'``, ``['...']`` or unencodable text into the prompt.
     """
     if type(value) is str and value.isascii():  # the usual cell: valid Unicode, no checks
-        return value if value.strip() else None
+        return _line_ends(value) if value.strip() else None
     problem = _cell_problem(value)  # before the missing check: a list is not "missing"
     if problem is not None:
         raise PromptError(
@@ -289,7 +297,7 @@ def _text(value, column=None, role=None, row=None) -> str | None:
         return None
     if not isinstance(value, str):
         return _category_text(value)  # 12345.0 (an id column with a gap) is 12345
-    return value
+    return _line_ends(value)
 
 
 #: a string that starts with a numeric date whose day/month order is a convention:

@@ -982,3 +982,16 @@ def test_a_blank_account_is_missing_as_an_empty_csv_cell_is():
     np.testing.assert_array_equal(pf.fit_transform(blank, y), pf.fit_transform(X, y))
     fitted = PostFeatures(cv=3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(fitted.transform(blank), fitted.transform(X))
+
+
+def test_windows_line_ends_count_as_the_line_breaks_they_are():
+    """A CSV checked out on Windows (git's autocrlf) holds "\\r\\n" in its multi-line cells:
+    the same post's content_length was larger by one per line break."""
+    X, y = _posts(12)
+    X.loc[:, "content"] = [f"Big news!\nNew store {i}\nopens today #sale" for i in range(12)]
+    crlf = X.assign(content=X["content"].str.replace("\n", "\r\n"))
+    old_mac = X.assign(content=X["content"].str.replace("\n", "\r"))
+    fitted = PostFeatures(cv=3, random_state=0).fit(X, y)
+    expected = fitted.transform(X)
+    for other in (crlf, old_mac):
+        np.testing.assert_array_equal(fitted.transform(other), expected)

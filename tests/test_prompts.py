@@ -819,3 +819,16 @@ def test_date_fields_read_by_column_are_those_of_each_date():
     assert _date_field_rows(dates)[4]["when"] == (
         "2022-01-01 01:30:00, posted on Saturday at one at night"
     )
+
+
+def test_windows_line_ends_give_the_prompt_of_the_line_breaks_they_are():
+    posts = pd.DataFrame({"content": ["Big news!\nNew store\nopens today"], "username": ["nike"]})
+    builder = PromptBuilder().fit(posts)
+    expected = builder.transform(posts)[0, 0]
+    for end in ("\r\n", "\r"):
+        other = posts.assign(content=posts["content"].str.replace("\n", end))
+        assert builder.transform(other)[0, 0] == expected
+    assert (
+        builder.transform(posts.assign(content="Grüße\r\naus Köln"))[0, 0]
+        == (builder.transform(posts.assign(content="Grüße\naus Köln"))[0, 0])
+    )
