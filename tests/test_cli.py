@@ -1902,7 +1902,12 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     """With a config's "columns", the table's own names were not read as their roles are
     (an all-digit handle became a number), evaluate resampled posts one by one instead of
     the mapped company column, and the report left out the error-over-time plot."""
-    theirs = {"content": "text", "username": "handle", "inferred_company": "brand"}
+    theirs = {
+        "content": "text",
+        "username": "handle",
+        "inferred_company": "brand",
+        "date": "posted_at",
+    }
     table = pd.read_csv(posts_csv).rename(columns=theirs)
     table["handle"] = [f"{i % 7:03d}" for i in range(len(table))]  # all digits: 000 .. 006
     data = workdir / "digit-handles.csv"
