@@ -1947,6 +1947,11 @@ def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work
     code, _, err = run(args, capsys)
     assert code == cli.EXIT_ERROR
     assert "in TOML every key after the [columns] header belongs to that table" in err, err
+    # in JSON a nested object ends where it ends: a bad key there is only a bad key
+    as_json = workdir / "taken.json"
+    as_json.write_text(json.dumps({"columns": {"text_model": str(tiny_model)}}))
+    code, _, err = run([*args[:-1], as_json], capsys)
+    assert code == cli.EXIT_ERROR and "key(s) ['text_model']" in err and "TOML" not in err, err
     config.write_text(
         f'caption_model = "none"\ntext_model = "{tiny_model}"\n'
         '[columns]\ninferred_company = "username"\n'
