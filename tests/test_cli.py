@@ -127,6 +127,7 @@ def test_a_missing_reader_package_names_the_extra_that_adds_it(
     [
         ("torch", "pip install 'skbucket[all]' installs every optional part"),
         ("skbucket._frames", "skbucket's own files are of different versions: reinstall it"),
+        ("skbucket_plugins", "pip install 'skbucket[all]' installs every optional part"),
     ],
 )
 def test_an_import_error_is_blamed_on_what_is_missing(
@@ -1910,6 +1911,8 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     }
     table = pd.read_csv(posts_csv).rename(columns=theirs)
     table["handle"] = [f"{i % 7:03d}" for i in range(len(table))]  # all digits: 000 .. 006
+    # compact dates, which pandas would read as numbers: read as written, as 'date' is
+    table["posted_at"] = pd.to_datetime(table["posted_at"]).dt.strftime("%Y%m%d%H%M%S")
     data = workdir / "digit-handles.csv"
     table.to_csv(data, index=False)
     config = workdir / "digit-handles.json"
@@ -1929,6 +1932,18 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     encoder = cli.load_model(model).named_steps["features"].named_transformers_["post"]
     # read as text, as 'username' is: "000", not the number 0
     assert "000" in encoder.counts_[encoder.category_columns_.index("username")]
+    # predict reads them so too: its predictions are those of the table as written
+    text = table.astype({"handle": str, "posted_at": str})
+    assert_predicts_in_memory(model, data, text, workdir / "digit-handles-preds.csv", capsys)
+    # the roles a fitted model reads by are its fitted ones, not a later set_params'
+    refitted_names = cli.load_model(model).set_params(roles__columns={"content": "other"})
+    moved = cli.save_model(refitted_names, workdir / "digit-handles-set.joblib")
+    assert_predicts_in_memory(moved, data, text, workdir / "digit-handles-set.csv", capsys)
+    # a mapped date column of numbers is refused naming it, as 'date' is
+    numbers = workdir / "number-dates.parquet"
+    table.assign(posted_at=table["posted_at"].str[:8].astype(int)).to_parquet(numbers)
+    code, _, err = run(["predict", model, numbers, "-o", workdir / "never.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "column 'posted_at' holds numbers, not dates" in err, err
     code, out, err = run(["evaluate", model, data, "-q"], capsys)
     assert code == 0, err
     assert "values of 'brand' resampled whole" in out, out
@@ -1947,6 +1962,10 @@ def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work
     code, _, err = run(args, capsys)
     assert code == cli.EXIT_ERROR
     assert "in TOML every key after the [columns] header belongs to that table" in err, err
+    # a TOML [columns] table with a bad key that is no argument: no such hint
+    config.write_text(f'text_model = "{tiny_model}"\n[columns]\ntext = "content"\n')
+    code, _, err = run(args, capsys)
+    assert code == cli.EXIT_ERROR and "key(s) ['text']" in err and "TOML" not in err, err
     # in JSON a nested object ends where it ends: a bad key there is only a bad key
     as_json = workdir / "taken.json"
     as_json.write_text(json.dumps({"columns": {"text_model": str(tiny_model)}}))

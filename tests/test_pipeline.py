@@ -806,8 +806,14 @@ def test_columns_by_role_read_a_table_with_other_names(tiny, posts):
     )
 
 
-def test_no_columns_no_roles_step(tiny):
+def test_no_columns_no_roles_step(tiny, posts):
     assert "roles" not in _pipe(tiny).named_steps
+    # {} is a mapping: its step renames nothing, and checks the roles the pipeline reads
+    pipe = _pipe(tiny, classifier="hgb", columns={})
+    X, y = posts
+    assert pipe.named_steps["roles"].columns == {}
+    with pytest.raises(ValueError, match=r"no column of X holds the role\(s\) \['date'\]"):
+        pipe.fit(X.drop(columns=["date"])[:40], y[:40])
 
 
 @pytest.mark.parametrize(
@@ -826,6 +832,15 @@ def test_no_columns_no_roles_step(tiny):
 def test_a_bad_columns_mapping_is_refused_when_the_pipeline_is_built(tiny, columns, match):
     with pytest.raises(ValueError, match=match):
         _pipe(tiny, columns=columns)
+
+
+def test_column_roles_check_required_roles_and_rows():
+    from skbucket.pipeline import ColumnRoles
+
+    with pytest.raises(ValueError, match=r"required holds roles of .*got \['likes'\]"):
+        ColumnRoles(required=("date", "likes")).fit(pd.DataFrame({"date": ["2021-01-01"]}))
+    with pytest.raises(ValueError, match=r"0 sample\(s\)"):
+        ColumnRoles(columns={"content": "text"}).fit(pd.DataFrame({"text": []}))
 
 
 def test_column_roles_rename_give_way_and_swap():
