@@ -1181,7 +1181,8 @@ def warn_if_checkpoint_changed(
         import warnings
 
         name = type(estimator).__name__
-        if stamp is checkpoint_stamp:  # the files' path, sizes and times, not their bytes
+        local = stamp is checkpoint_stamp and _local_path(estimator.model) is not None
+        if local:  # the folder's files' path, sizes and times, not their bytes
             how = (
                 f"the files behind model={str(estimator.model)!r} are not those this {noun} "
                 f"was fitted with (stamp {now}, fitted with {fitted_with}: their folder, "

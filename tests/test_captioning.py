@@ -422,6 +422,30 @@ def test_a_hub_model_fetched_by_transform_keys_the_cache_by_its_commit(
     assert served == expected and fitted.n_generated_ == 2
 
 
+def test_a_hub_commit_that_moved_after_fit_is_named(blip2_path, images, tmp_path, simulated_hub):
+    """A captioner fitted while the local cache held commit A, run after it moved to B."""
+    import warnings
+
+    from skbucket.exceptions import CheckpointChangedWarning
+
+    hub = simulated_hub
+    hub.publish(blip2_path)
+    X = frame([str(images["china.jpg"])])
+    captioner(hub.REPO).fit_transform(X)  # commit A fetched into the local cache
+    fitted = captioner(hub.REPO).fit(X)
+    assert fitted.checkpoint_stamp_ is not None  # the cached commit: known without a load
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted.transform(X)
+    hub.publish(make_tiny_blip2(tmp_path / "B", image_size=32, seed=1))
+    hub.new_machine()
+    with pytest.warns(CheckpointChangedWarning, match=r"not the one this captioner was fitted"):
+        fitted.transform(X)
+    # fitted on a machine without the model: nothing known, nothing fetched at fit
+    hub.new_machine()
+    assert captioner(hub.REPO).fit(X).checkpoint_stamp_ is None
+
+
 def test_a_checkpoint_changed_in_place_after_fit_is_named(blip2_path, images, tmp_path):
     """A BLIP-2 folder saved over after fit: the captions are the new weights' (a new cache
     key), but the steps after the captioner learned from the old ones; the embedder warned
