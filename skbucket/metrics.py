@@ -396,6 +396,8 @@ def _group_order(value) -> tuple:
         return (0, "", int(value))
     if isinstance(value, numbers.Real):  # Python compares ints and floats exactly
         return (0, "", float(value))
+    if isinstance(value, str):  # np.str_ and str: one group, whichever came first
+        return (1, "str", str(value))
     return (1, type(value).__name__, str(value))
 
 

@@ -1942,3 +1942,28 @@ def test_checks_and_the_routing_request_leave_a_random_state_instance_alone():
     check_params(model)
     model.get_metadata_routing()
     assert_array_equal(model.fit(X, y).predict(X[:5]), expected)
+
+
+def test_float32_weights_whose_rounding_breaks_a_tie_give_the_float64_median():
+    # float32(0.1)+float32(0.2)+float32(0.3) = 0.6000000164, float32(0.6) = 0.6000000238:
+    # a tie of the weights as given, off by 6e-9 of the total (over the 1e-9 tolerance)
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    X = y[:, None]
+    preds = {}
+    for dtype in (np.float64, np.float32):
+        w = np.array([0.1, 0.2, 0.3, 0.6], dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = BucketedRegressor(LogisticRegression(), Ridge(), min_bucket_size=1000)
+            preds[dtype] = model.fit(X, y, sample_weight=w).predict(X[:1])[0]
+    assert preds[np.float32] == preds[np.float64] == 3.5
+
+
+def test_a_zero_class_weight_is_a_weight():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 200, 200).astype(float)
+    X = np.c_[np.log1p(y), rng.normal(size=200)]
+    router = HistGradientBoostingClassifier(max_iter=5, class_weight={0: 0.0, 1: 1.0, 2: 1.0})
+    BucketedRegressor(router, Ridge(), bins=(10, 100)).fit(X, y)

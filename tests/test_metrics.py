@@ -498,3 +498,38 @@ def test_raw_r2_uses_the_unclipped_predictions():
     y, pred = [0.0, 1.0, 2.0, 3.0], [-5.0, 1.0, 2.0, 3.0]
     with pytest.warns(UserWarning, match="negative"):
         assert evaluate(y, pred)["r2"] == pytest.approx(r2_score(y, pred))
+
+
+def test_number_groups_sort_by_value_whichever_type_came_first():
+    from skbucket.metrics import bootstrap_intervals
+
+    rng = np.random.default_rng(0)
+    n = 60
+    y = rng.integers(0, 100, n).astype(float)
+    pred = y + rng.normal(0, 10, n)
+    groups = np.array([[3, 5, "a", "b"][i % 4] for i in range(n)], dtype=object)
+    groups[0] = 3.0  # 3.0 first in this order, 3 first in the reversed one
+    order = np.arange(n)[::-1]
+    got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
+    rev = bootstrap_intervals(
+        y[order], pred[order], groups=groups[order], n_resamples=200, random_state=7
+    )
+    for key in got:
+        assert got[key] == pytest.approx(rev[key], rel=1e-12)
+
+
+def test_numpy_and_python_strings_of_one_group_sort_alike():
+    from skbucket.metrics import bootstrap_intervals
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 100, 60).astype(float)
+    pred = y + rng.normal(0, 10, 60)
+    groups = np.array([["a", "b", "c", "d"][i % 4] for i in range(60)], dtype=object)
+    groups[1] = np.str_("b")  # first in this order; "b" first in the reversed one
+    order = np.arange(60)[::-1]
+    got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
+    rev = bootstrap_intervals(
+        y[order], pred[order], groups=groups[order], n_resamples=200, random_state=7
+    )
+    for key in got:
+        assert got[key] == pytest.approx(rev[key], rel=1e-12)
