@@ -1004,7 +1004,8 @@ def _model_and_data(args):
     if args.device is not None:
         _set_device(model, args.device)
     check_models(model, fit=False)
-    frame = read_table(args.data, columns=_role_names(model))
+    names = _role_names(model)
+    frame = read_table(args.data, columns=names)
     seen = set()  # the columns the model's first step found at fit: needed again
     for step in getattr(model, "steps", [(None, model)]):
         if hasattr(step[1], "feature_names_in_"):
@@ -1015,7 +1016,6 @@ def _model_and_data(args):
     read = (*POST_COLUMNS, "content") + (
         ("caption",) if steps.get("caption") == "passthrough" else ()
     )
-    names = _role_names(model)
     read = [names.get(c, c) for c in read]  # by the table's names, with a "columns" config
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file

@@ -236,8 +236,9 @@ class ColumnRoles(
     pipeline's other steps, :meth:`transform` checks only the columns it renames, so the
     others may differ from those seen in :meth:`fit`. A column given for a role must be
     present in every ``X`` (one given under its role's own name is simply read, if there):
-    it is an error naming the column and its role when it is not. The steps after this one read the columns by role, so their errors and warnings name
-    the role (``text column 'content', row 3``), not your column.
+    it is an error naming the column and its role when it is not. The steps after this one
+    read the columns by role, so their errors and warnings name the role (``text column
+    'content', row 3``), not your column.
 
     The input is a pandas or polars DataFrame (read as pandas), as for the seed pipeline; the
     output is a pandas DataFrame (with ``set_output(transform="polars")`` a polars one).
@@ -297,7 +298,8 @@ class ColumnRoles(
             raise ValueError(f"required holds roles of {list(POST_COLUMNS)}; got {unknown!r}")
 
     def _check_columns(self, X, mapping: dict):
-        """``X`` as a pandas DataFrame with every column ``mapping`` renames."""
+        """``X`` as a pandas DataFrame with every column ``mapping`` renames and every
+        required role, and :meth:`_renamed` of its columns."""
         _check_frame(X)
         X = as_pandas(X)
         check_unique_columns(X, type(self).__name__)
@@ -309,9 +311,8 @@ class ColumnRoles(
                 f"{type(self).__name__}: column(s) {', '.join(missing)} given in columns= not "
                 f"found in X; X has the columns {[str(c) for c in X.columns]}"
             )
-        names, keep = self._renamed(list(X.columns), mapping)
-        held = {name for name, kept in zip(names, keep, strict=True) if kept}
-        unheld = [role for role in self.required if role not in held]
+        keep, names = self._renamed(list(X.columns), mapping)
+        unheld = [role for role in self.required if role not in names]
         if unheld:
             taken = [
                 f"{role!r} (its column is read as {_role_of(mapping, role)!r})"
@@ -326,7 +327,7 @@ class ColumnRoles(
                 "read a role, e.g. features__post__media_column=None, takes it out of "
                 "roles__required too)"
             )
-        return X
+        return X, keep, names
 
     @refit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -345,20 +346,20 @@ class ColumnRoles(
         self : ColumnRoles
         """
         mapping = {role: name for role, name in (self.columns or {}).items() if role != name}
-        X = self._check_columns(X, mapping)
+        X = self._check_columns(X, mapping)[0]
         check_min_size(self, X.shape)
         validate_data(self, X, reset=True, skip_check_array=True)
         self.columns_ = mapping
         return self
 
     def _renamed(self, names, mapping=None) -> tuple[list, list]:
-        """The output names of the columns ``names``, and which of them are kept, under
+        """Which of the columns ``names`` are kept, and the output names of those, under
         ``mapping`` (default: the fitted one)."""
         mapping = self.columns_ if mapping is None else mapping
         role_of = {name: role for role, name in mapping.items()}
         given_way = set(mapping) - set(role_of)  # named for a role another column holds
         keep = [name not in given_way for name in names]
-        return [role_of.get(name, name) for name in names], keep
+        return keep, [role_of.get(name, name) for name in names if name not in given_way]
 
     def transform(self, X):
         """Rename each column given for a role to the role's name.
@@ -375,10 +376,9 @@ class ColumnRoles(
             roles left out; same index and row order.
         """
         check_is_fitted(self, "columns_")
-        X = self._check_columns(X, self.columns_)
-        names, keep = self._renamed(list(X.columns))
+        X, keep, names = self._check_columns(X, self.columns_)
         out = X.loc[:, keep].copy()
-        out.columns = [name for name, kept in zip(names, keep, strict=True) if kept]
+        out.columns = names
         return self._in_container(out)
 
     def get_feature_names_out(self, input_features=None):
@@ -396,8 +396,8 @@ class ColumnRoles(
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self, "columns_")
-        names, keep = self._renamed(list(_check_feature_names_in(self, input_features)))
-        return np.asarray([n for n, kept in zip(names, keep, strict=True) if kept], dtype=object)
+        names = self._renamed(list(_check_feature_names_in(self, input_features)))[1]
+        return np.asarray(names, dtype=object)
 
 
 def _role_of(mapping: dict, column: str):
