@@ -552,6 +552,20 @@ def test_weights_summing_to_min_bucket_size_up_to_rounding_are_enough():
     assert model.bucket_fallback_ == {}
 
 
+def test_a_bucket_weight_just_below_min_bucket_size_is_not_rounded_up_in_its_note():
+    # 15 rows weighing 4.9999999 in all: "(weight 5)" beside "< min_bucket_size=5" would read
+    # as a contradiction
+    rng = np.random.default_rng(0)
+    y = np.r_[rng.integers(0, 11, 15), rng.integers(11, 101, 30)].astype(float)
+    X = np.c_[y + rng.normal(size=y.size), rng.normal(size=y.size)]
+    w = np.r_[np.full(15, (5 - 1e-7) / 15), np.ones(30)]
+    model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(10,)).fit(
+        X, y, sample_weight=w
+    )
+    note = model.bucket_fallback_[0]
+    assert "15 training row(s) (weight 4.9999999) < min_bucket_size=5" in note
+
+
 def test_a_column_selector_is_asked_once_at_fit_as_in_column_transformer():
     # asked again at predict, one post whose numeric field is missing (its column object)
     # lost that column: "feature names should match those that were passed during fit"

@@ -476,6 +476,25 @@ def test_a_checkpoint_changed_in_place_after_fit_is_named(blip2_path, images, tm
     assert missing.transform(frame([None], caption=["kept"]))["caption"].tolist() == ["kept"]
 
 
+def test_a_captioner_without_a_recorded_checkpoint_captions_without_a_warning(
+    blip2_path, images, tmp_path
+):
+    """Nothing to compare with: a folder that was not there at fit (``checkpoint_stamp_`` is
+    None), or a captioner pickled before the stamp existed (no attribute at all)."""
+    folder = tmp_path / "blip2-later"
+    X = frame([str(images["china.jpg"])])
+    fitted = captioner(str(folder)).fit(X)
+    assert fitted.checkpoint_stamp_ is None
+    shutil.copytree(blip2_path, folder)
+    older = pickle.loads(pickle.dumps(fitted))
+    del older.checkpoint_stamp_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        made = fitted.transform(X)["caption"].tolist()
+        assert older.transform(X)["caption"].tolist() == made
+    assert made == captioner(str(folder)).fit_transform(X)["caption"].tolist()
+
+
 def test_fit_reads_no_byte_of_the_checkpoint(blip2_path, tmp_path, monkeypatch):
     """fit recorded the checkpoint's content hash, reading every byte of a local folder (two
     minutes for a 15 GB BLIP-2) even when every row kept its caption and nothing was ever

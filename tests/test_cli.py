@@ -1950,6 +1950,12 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     page = workdir / "digit-handles.html"
     assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
     assert "Error over time" in page.read_text(encoding="utf-8")
+    # a roles step set to "passthrough" afterwards: the table's columns are read by their roles
+    plain = cli.load_model(model).set_params(roles="passthrough")
+    plain = cli.save_model(plain, workdir / "digit-handles-passthrough.joblib")
+    code, out, err = run(["evaluate", plain, posts_csv, "-q"], capsys)
+    assert code == 0, err
+    assert "values of 'inferred_company' resampled whole" in out, out
 
 
 def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work(
