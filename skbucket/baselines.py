@@ -89,6 +89,11 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # a missing group value falls back to the next column
+        tags.input_tags.string = True  # accounts and companies, by name
+        tags.input_tags.categorical = True
+        # a median per group: on few groups (scikit-learn's checks round their regression
+        # features to integers for a categorical estimator) it scores below R^2 = 0.5
+        tags.regressor_tags.poor_score = True
         return tags
 
     @refit

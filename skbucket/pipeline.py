@@ -266,6 +266,8 @@ class ColumnRoles(
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False  # a DataFrame of posts, by column name
         tags.input_tags.sparse = False
+        tags.input_tags.string = True  # passed on as they are: texts, and missing values
+        tags.input_tags.allow_nan = True
         return tags
 
     def _validate_params(self):

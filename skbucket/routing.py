@@ -44,6 +44,7 @@ from .bucketed import (
     _fit_router,
     _fixed_columns,
     _is_dataframe,
+    _is_estimator,
     _routed_fit_params,
     _select_columns,
     _sub_tag,
@@ -413,3 +414,53 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # ------------------------------------------------------------------ display
+    def set_output(self, *, transform=None):
+        """Forward ``set_output`` to ``known`` and ``unseen`` when they support it.
+
+        The router itself outputs classes, not a transformed ``X``; this configures
+        transformers inside them (e.g. Pipelines), in place, and once fitted their fitted
+        copies, as :meth:`BucketedRegressor.set_output
+        <skbucket.bucketed.BucketedRegressor.set_output>` does for its sub-estimators.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Output container of the sub-estimators' ``transform``; None leaves it as is.
+
+        Returns
+        -------
+        self : AccountRouter
+            This estimator.
+        """
+        if transform is None:
+            return self
+        subs = (
+            self.known,
+            self.unseen,
+            getattr(self, "known_", None),
+            getattr(self, "unseen_", None),
+        )
+        for est in subs:
+            if _is_estimator(est) and hasattr(est, "set_output"):
+                est.set_output(transform=transform)
+        return self
+
+    def _sk_visual_block_(self):
+        """HTML diagram: ``known`` and ``unseen`` side by side; once fitted, their fitted
+        copies (which hold the fitted attributes; the names keep the parameter paths
+        ``known``/``unseen``, whose values the copies were cloned from)."""
+        try:
+            from sklearn.utils._repr_html.estimator import _VisualBlock
+        except ImportError:  # scikit-learn < 1.7
+            from sklearn.utils._estimator_html_repr import _VisualBlock
+
+        fitted = self.__sklearn_is_fitted__()
+        ests = [getattr(self, f"{role}_" if fitted else role) for role in ("known", "unseen")]
+        return _VisualBlock(
+            "parallel",
+            ests,
+            names=[f"{role}: {type(e).__name__}" for role, e in zip(("known", "unseen"), ests)],
+            name_details=[str(e) for e in ests],
+        )

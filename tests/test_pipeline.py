@@ -883,6 +883,17 @@ def test_column_roles_read_polars_and_give_the_container_asked_for():
         roles.transform(np.array([["nike"]]))
 
 
+def test_column_roles_tags_say_it_passes_text_and_missing_values_on():
+    from skbucket.pipeline import ColumnRoles
+
+    roles = ColumnRoles(columns={"content": "text"})
+    frame = pd.DataFrame({"text": ["a", None], "username": ["u", np.nan]})
+    out = roles.fit_transform(frame)
+    assert out["content"].tolist()[0] == "a" and out.isna().to_numpy().sum() == 2
+    tags = roles.__sklearn_tags__().input_tags
+    assert tags.string and tags.allow_nan
+
+
 @each_data_free_check
 def test_column_roles_sklearn_api_checks(check):
     from skbucket.pipeline import ColumnRoles

@@ -295,6 +295,40 @@ def test_nested_params_and_clone():
     assert copy.known.C == 0.5 and copy.unseen.strategy == "most_frequent"
 
 
+def test_the_fitted_diagram_shows_the_fitted_classifiers():
+    """A fitted router's HTML diagram drew ``known``/``unseen`` (unfitted templates, with
+    parameters set after fit) instead of the fitted copies, as BucketedRegressor's does."""
+    from sklearn.utils import estimator_html_repr
+
+    X, y = _data()
+    router = AccountRouter(LogisticRegression(C=2.0), DummyClassifier(strategy="prior"))
+    assert "C=2.0" in estimator_html_repr(router) and "known: LogisticRegression" in (
+        estimator_html_repr(router)
+    )
+    router.fit(X, y).set_params(known__C=5.0)  # the fitted copy keeps C=2.0 until refit
+    html = estimator_html_repr(router)
+    assert "C=2.0" in html  # the known box (the router's own box shows its C=5.0)
+    assert "known: LogisticRegression" in html and "unseen: DummyClassifier" in html
+    assert "coef_" in html  # the fitted copy's attributes are listed
+
+
+def test_set_output_reaches_transformers_inside_both_classifiers():
+    """Through a BucketedRegressor too: set_output stopped at the router."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, _ = _data()
+    rng = np.random.default_rng(2)
+    likes = np.round(np.exp(3 + 2 * X["a"].to_numpy() + 0.3 * rng.normal(size=len(X))))
+    known = make_pipeline(StandardScaler(), LogisticRegression())
+    unseen = make_pipeline(StandardScaler(), DummyClassifier())
+    model = BucketedRegressor(AccountRouter(known, unseen), Ridge(), bins=(10, 100))
+    model.fit(X, likes).set_output(transform="pandas")
+    for est in (known, unseen, model.classifier_.known_, model.classifier_.unseen_):
+        scaled = est[0].fit(X).transform(X) if est in (known, unseen) else est[0].transform(X)
+        assert isinstance(scaled, pd.DataFrame), est
+
+
 def test_as_the_router_of_a_bucketed_regressor():
     X, _ = _data()
     rng = np.random.default_rng(2)
