@@ -894,7 +894,7 @@ def _probe_replaceable(out: Path, what: str) -> None:
 def cmd_fit(args) -> int:
     from sklearn.base import clone
 
-    from skbucket.pipeline import check_models, make_seed_pipeline, models_used
+    from skbucket.pipeline import _role_columns, check_models, make_seed_pipeline, models_used
 
     say = _Reporter(args.quiet)
     _check_output(
@@ -917,7 +917,7 @@ def cmd_fit(args) -> int:
     except (TypeError, ValueError) as exc:
         raise CLIError(f"bad config: {_toml_table_hint(exc, config, args.config)}") from exc
     roles = dict(pipeline.steps).get("roles")  # the config's "columns"
-    frame = read_table(args.data, columns=_role_names(pipeline))
+    frame = read_table(args.data, columns=_role_columns(pipeline))
     X, y = _split_target(frame, args.target, args.data)
     if roles is None:
         _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
@@ -992,7 +992,8 @@ def _absolute_paths(config: dict) -> None:
 
 def _model_and_data(args):
     """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
-    from skbucket.pipeline import check_models
+    from skbucket.metrics import _searched
+    from skbucket.pipeline import _role_columns, check_models
 
     say = _Reporter(args.quiet)
     model = load_model(args.model)
@@ -1004,15 +1005,16 @@ def _model_and_data(args):
     if args.device is not None:
         _set_device(model, args.device)
     check_models(model, fit=False)
-    names = _role_names(model)
+    names = _role_columns(model)
     frame = read_table(args.data, columns=names)
+    best = _searched(model)  # a saved search predicts with its best estimator
     seen = set()  # the columns the model's first step found at fit: needed again
-    for step in getattr(model, "steps", [(None, model)]):
+    for step in getattr(best, "steps", [(None, best)]):
         if hasattr(step[1], "feature_names_in_"):
             seen = set(step[1].feature_names_in_)
             break
     # the caption too when no captioner makes it (a model fitted with caption_model=None)
-    steps = dict(getattr(model, "steps", ()))
+    steps = dict(getattr(best, "steps", ()))
     read = (*POST_COLUMNS, "content") + (
         ("caption",) if steps.get("caption") == "passthrough" else ()
     )
@@ -1040,15 +1042,6 @@ def _toml_table_hint(exc: Exception, config: dict, path) -> str:
         f"{exc} ({', '.join(map(repr, taken))} are make_seed_pipeline arguments: in TOML every "
         "key after the [columns] header belongs to that table; put [columns] last)"
     )
-
-
-def _role_names(model) -> dict:
-    """``{role: column}``: the names a seed pipeline reads its roles by, from its ``roles``
-    step (``make_seed_pipeline(columns=...)``; as fitted, else as given); ``{}`` without."""
-    roles = dict(getattr(model, "steps", ())).get("roles")
-    if roles is None or roles == "passthrough":
-        return {}
-    return dict(getattr(roles, "columns_", None) or roles.columns or {})
 
 
 def _check_columns(frame, needed, path, reader: str) -> None:
@@ -1166,7 +1159,9 @@ def cmd_evaluate(args) -> int:
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
     if args.intervals:
-        intervals, resampled = _intervals(X, y_true, y_pred, group_column)
+        from skbucket.pipeline import _column_of_role
+
+        intervals, resampled = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
         print(_format_metrics(metrics, intervals))
         print(_interval_note(resampled))
     else:
@@ -1178,23 +1173,29 @@ def cmd_evaluate(args) -> int:
 
 
 def _group_column(args, X, model) -> str | None:
-    """The column whose values the bootstrap intervals resample whole: ``--group-column``
-    (``none``: rows one by one), else the company column where the data has it
-    (``inferred_company``, or the column the model's ``columns`` gives that role)."""
+    """The column whose values the bootstrap intervals resample whole, as given to
+    :func:`~skbucket.report.write_report` (which reads a role name as the model reads it):
+    ``--group-column`` (``none``: rows one by one), else the company, ``inferred_company``
+    (the report falls back to rows, and says so, where the data lacks it). A role name the
+    model's ``columns`` gives another column stands for that column, which must be there."""
+    from skbucket.pipeline import _column_of_role
+
     if args.group_column is None:
-        # the report falls back to rows, and says so, without it
-        return _role_names(model).get("inferred_company", "inferred_company")
+        return "inferred_company"
     if args.group_column.lower() == "none":
         return None
-    if args.group_column == args.target:
+    column = _column_of_role(model, args.group_column)
+    named = repr(args.group_column) + (
+        f" (read from {column!r})" if column != args.group_column else ""
+    )
+    if column == args.target:
         raise CLIError(
-            f"--group-column {args.group_column!r} is the target column; the intervals "
+            f"--group-column {named} is the target column; the intervals "
             "resample posts by a column that groups them (an account, a company)"
         )
-    if args.group_column not in X.columns:
+    if column not in X.columns:
         raise CLIError(
-            f"{args.data}: --group-column {args.group_column!r} not found; "
-            f"columns present: {list(X.columns)}"
+            f"{args.data}: --group-column {named} not found; columns present: {list(X.columns)}"
         )
     return args.group_column
 
@@ -1225,8 +1226,7 @@ def cmd_report(args) -> int:
         args.output,
         title=f"skbucket report: {Path(args.data).name}",
         config=config,
-        group_column=group_column,
-        date_column=_role_names(model).get("date", "date"),  # the error-over-time plot's
+        group_column=group_column,  # a role name is read from the model's column for it
     )
     say(f"report written to {args.output}")
     return 0
@@ -1350,7 +1350,8 @@ def _add_group_column(p) -> None:
         default=None,
         help="column whose values the bootstrap intervals of the error metrics resample whole "
         "(posts of one company are not independent); 'none' resamples posts one by one; "
-        "default: inferred_company where the data has it, else posts one by one",
+        "default: inferred_company where the data has it, else posts one by one (a role name "
+        "that the model's columns config gives another column stands for that column)",
     )
 
 

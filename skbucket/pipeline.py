@@ -804,6 +804,31 @@ def check_params(estimator) -> None:
             raise type(exc)(f"{where}: {exc}") from exc
 
 
+def _role_columns(estimator) -> dict:
+    """``{role: column}``: the table's own names a pipeline reads the roles by, from its
+    :class:`ColumnRoles` step (``make_seed_pipeline(columns=...)``; as fitted, else as
+    given); a fitted search stands for its best estimator, a pipeline as first step for
+    itself. ``{}`` without one."""
+    estimator = getattr(estimator, "best_estimator_", estimator)
+    steps = list(getattr(estimator, "steps", None) or ())
+    for position, (_, step) in enumerate(steps):
+        if isinstance(step, ColumnRoles):
+            fitted = getattr(step, "columns_", None)
+            return dict(fitted if fitted is not None else (step.columns or {}))
+        nested = hasattr(step, "steps") or hasattr(step, "best_estimator_")
+        if position == 0 and nested and (found := _role_columns(step)):
+            return found
+    return {}
+
+
+def _column_of_role(estimator, name):
+    """The column of the table that ``estimator`` reads the role ``name`` from (the column its
+    :class:`ColumnRoles` step gives that role); any other name, or None, as is."""
+    if name is None or isinstance(name, list | dict | set):
+        return name
+    return _role_columns(estimator).get(name, name)
+
+
 def models_used(estimator) -> dict:
     """Name the checkpoints an estimator built by :func:`make_seed_pipeline` uses.
 

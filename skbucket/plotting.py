@@ -1084,7 +1084,10 @@ class ErrorOverTimeDisplay:
         dates : array-like of shape (n_samples,), default=None
             Posting date of each row; when ``None`` ``X[date_column]`` is used.
         date_column : str, default="date"
-            Column of ``X`` holding the dates when ``dates`` is ``None``.
+            Column of ``X`` holding the dates when ``dates`` is ``None``; a role name the
+            estimator's :class:`~skbucket.pipeline.ColumnRoles` step gives another column
+            (``make_seed_pipeline(columns={"date": "posted_at"})``) is read from that column,
+            as the model reads it.
         dayfirst : bool or None, default=None
             See :meth:`from_predictions`; ``None`` reads dates as the estimator does (its
             ``dayfirst`` parameter, e.g. ``make_seed_pipeline(dayfirst=True)``).
@@ -1100,6 +1103,9 @@ class ErrorOverTimeDisplay:
         if dayfirst is None:
             dayfirst = model_dayfirst(estimator)
         if dates is None:
+            from skbucket.pipeline import _column_of_role
+
+            date_column = _column_of_role(estimator, date_column)
             columns = getattr(X, "columns", None)
             if columns is None or date_column not in columns:
                 raise PlotInputError(

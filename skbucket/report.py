@@ -455,7 +455,10 @@ def render_report(
         also left out, with a note in the page and a warning, when that column holds no
         readable date.
     date_column : str or None, default="date"
-        Column of ``X`` holding the dates.
+        Column of ``X`` holding the dates. A role name (``"date"``) that the estimator's
+        :class:`~skbucket.pipeline.ColumnRoles` step gives another column
+        (``make_seed_pipeline(columns={"date": "posted_at"})``) is read from that column, as
+        the model reads it; a column named ``date`` beside it is not used.
     title : str, default="skbucket evaluation report"
         Page title.
     config : dict, default=None
@@ -464,7 +467,9 @@ def render_report(
         Column of ``X`` whose groups the bootstrap intervals of the error metrics resample
         together (:func:`~skbucket.metrics.bootstrap_intervals`: posts of one company are not
         independent). When ``X`` has no such column, holds fewer than two groups, or
-        ``group_column`` is None, posts are resampled one by one; the page says which.
+        ``group_column`` is None, posts are resampled one by one; the page says which. A
+        role name the estimator's ``columns`` mapping gives another column is read from that
+        column, as for ``date_column``.
 
     Returns
     -------
@@ -492,9 +497,13 @@ def render_report(
     >>> page.count('<img src="data:image/png;base64,')
     4
     """
+    from skbucket.pipeline import _column_of_role
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
+    # the columns as the model reads them: a role its columns= mapping moved, from there
+    date_column = _column_of_role(estimator, date_column)
+    group_column = _column_of_role(estimator, group_column)
     generated = generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")  # a bad setting: now too
     y_arr = np.asarray(y)
     # the features once for every quantity (the images are read, the texts embedded once)

@@ -1958,6 +1958,41 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     assert "values of 'inferred_company' resampled whole" in out, out
 
 
+def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
+    workdir, posts_csv, tiny_model, capsys
+):
+    """A GridSearchCV saved as the model file lost its pipeline's column mapping in the CLI:
+    handles of digits were read as numbers (other accounts: other predictions), evaluate
+    resampled posts one by one, and the report's plot over time was left out."""
+    from sklearn.model_selection import GridSearchCV
+
+    from skbucket import make_seed_pipeline
+
+    theirs = {"username": "handle", "inferred_company": "brand", "date": "posted_at"}
+    table = pd.read_csv(posts_csv).rename(columns=theirs)
+    table["handle"] = [f"{i % 7:03d}" for i in range(len(table))]  # all digits: 000 .. 006
+    data = workdir / "search-digits.csv"
+    table.to_csv(data, index=False)
+    pipe = make_seed_pipeline(
+        caption_model=None, text_model=tiny_model, classifier="hgb", columns=theirs, random_state=0
+    )
+    search = GridSearchCV(pipe, {"model__routing": ["hard", "soft"]}, cv=2)
+    model = cli.save_model(
+        search.fit(table.drop(columns="likes"), table["likes"]), workdir / "search.joblib"
+    )
+    assert_predicts_in_memory(model, data, table, workdir / "search-preds.csv", capsys)
+    code, out, err = run(["evaluate", model, data, "-q"], capsys)
+    assert code == 0, err
+    assert "values of 'brand' resampled whole" in out, out
+    # --group-column by the role's name: the column the model reads for it
+    code, out, err = run(["evaluate", model, data, "-q", "--group-column", "username"], capsys)
+    assert code == 0 and "the 7 values of 'handle' resampled whole" in out, err
+    page = workdir / "search.html"
+    assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
+    text = page.read_text(encoding="utf-8")
+    assert "<figcaption>Error over time" in text and "&#x27;brand&#x27; resampled" in text
+
+
 def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work(
     workdir, posts_csv, tiny_model, capsys
 ):

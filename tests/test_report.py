@@ -186,6 +186,44 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert "bootstrap resamples" not in page
 
 
+def test_a_mapped_pipeline_is_reported_by_the_columns_it_reads(data, model):
+    """``make_seed_pipeline(columns=...)`` reads the company and the date under the table's own
+    names: the report grouped by, and plotted over, the role-named columns such a model
+    ignores (stale ones beside them), and without them left the plot out."""
+    from matplotlib.figure import Figure
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    from skbucket.pipeline import ColumnRoles
+    from skbucket.plotting import ErrorOverTimeDisplay
+
+    X, y, dates = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        brand=np.repeat([f"brand {i}" for i in range(20)], 10), posted_at=dates
+    )
+    roles = ColumnRoles(columns={"inferred_company": "brand", "date": "posted_at"})
+    numbers = FunctionTransformer(lambda f: f[["a", "b", "c"]].to_numpy())
+    pipe = Pipeline([("roles", roles), ("numbers", numbers), ("model", clone(model))])
+    pipe.fit(frame, y)
+    stale = frame.assign(inferred_company="old brand", date="2015-01-01")  # given way
+    np.testing.assert_array_equal(pipe.predict(stale), pipe.predict(frame))
+    for table in (stale, frame):
+        page = render_report(pipe, table, y)
+        assert "the 20 values of &#x27;brand&#x27; resampled whole" in page
+        assert "<figcaption>Error over time" in page and "Not drawn" not in page
+        display = ErrorOverTimeDisplay.from_estimator(pipe, table, y, ax=Figure().subplots())
+        assert display.counts.sum() == 200 and len(display.periods) > 10  # over posted_at
+    # a fitted search stands for its best pipeline
+    search = GridSearchCV(pipe, {"model__clip": [True]}, cv=2).fit(frame, y)
+    assert "the 20 values of &#x27;brand&#x27;" in render_report(search, stale, y)
+    # the role name given: its column; any other name: that column
+    page = render_report(pipe, stale, y, group_column="inferred_company")
+    assert "the 20 values of &#x27;brand&#x27;" in page
+    page = render_report(pipe, stale, y, group_column="b")
+    assert "the 200 values of &#x27;b&#x27; resampled whole" in page
+
+
 def test_report_escapes_and_shows_configuration(data, model):
     X, y, _ = data
     page = render_report(
