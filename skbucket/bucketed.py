@@ -717,11 +717,24 @@ def _is_weight(value) -> bool:
         return False
 
 
-def _check_class_weights(classifier) -> None:
+def _is_bucket(key, n_buckets) -> bool:
+    """Whether ``key`` names one of ``n_buckets`` buckets: a whole number 0 .. n_buckets - 1
+    (``1.0`` as ``1``, as scikit-learn's lookup reads it; not a bool, not ``"1"``)."""
+    if isinstance(key, bool) or not isinstance(key, numbers.Real):
+        return False
+    try:
+        return float(key).is_integer() and 0 <= key < n_buckets
+    except OverflowError:
+        return False
+
+
+def _check_class_weights(classifier, n_buckets) -> None:
     """Refuse a router whose ``class_weight`` mapping (its own or a part's, at any depth)
-    holds a weight that is not a finite number >= 0: a NaN weight made a
+    holds a weight that is not a finite number >= 0 (a NaN weight made a
     HistGradientBoostingClassifier whose every probability is NaN, so the fit went through
-    and every ``predict`` failed."""
+    and every ``predict`` failed), or a key that is no bucket of these ``n_buckets`` (the
+    weights of buckets without training rows are dropped at fit, so a mistyped key or one
+    left from other ``bins`` was dropped too, and the weighting ignored without a word)."""
     params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
     found = {"class_weight": getattr(classifier, "class_weight", None)}
     found.update((k, v) for k, v in params.items() if k.endswith("__class_weight"))
@@ -732,6 +745,12 @@ def _check_class_weights(classifier) -> None:
                 raise ValueError(
                     f"BucketedRegressor: the classifier's {name} holds weights that are not "
                     f"finite numbers >= 0: {bad!r}"
+                )
+            keys = [k for k in value if not _is_bucket(k, n_buckets)]
+            if keys:
+                raise ValueError(
+                    f"BucketedRegressor: the classifier's {name} keys are bucket numbers "
+                    f"0 .. {n_buckets - 1} ({n_buckets} buckets, from bins); got {keys!r}"
                 )
 
 
@@ -1509,7 +1528,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         funcs = self._target_funcs()
         spec = self._check_regressor_spec(n_buckets)
         classifier = self._resolved_classifier()
-        _check_class_weights(classifier)  # before the router's fit, not at every predict
+        _check_class_weights(classifier, n_buckets)  # before the router's fit
         routed = _routed_fit_params(
             self, sample_weight, self._children(classifier, spec), fit_params
         )

@@ -1663,6 +1663,28 @@ def test_a_router_with_a_class_weight_that_is_no_weight_is_refused_at_fit(weight
         light(classifier=nested).fit(X, y)
 
 
+@pytest.mark.parametrize("key", [6, "1", -1, 1.5, True])
+def test_a_class_weight_key_that_is_no_bucket_is_refused_at_fit(key):
+    """The weights of buckets without training rows are dropped at fit (a fold lacks the top
+    one), and so were keys that can be no bucket: {6: 100.0} with 4 buckets, or "1",
+    fitted exactly as without the weighting, without a word."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skbucket.routing import AccountRouter
+
+    X, y = make_likes(200)
+    router = HistGradientBoostingClassifier(max_iter=5, class_weight={0: 1.0, key: 100.0})
+    model = light(classifier=router, bins=(10, 100, 1000))
+    with pytest.raises(ValueError, match=r"class_weight keys are bucket numbers 0 \.\. 3 \(4 b"):
+        model.fit(X, y)
+    nested = AccountRouter(known=router, unseen=LogisticRegression(), count_column=0)
+    with pytest.raises(ValueError, match=r"classifier's known__class_weight keys are bucket"):
+        light(classifier=nested, bins=(10, 100, 1000)).fit(X, y)
+    # a whole number as a float names its bucket, as scikit-learn reads it
+    router.set_params(class_weight={0: 1.0, 3.0: 2.0})
+    model.fit(X, y)
+
+
 def test_float32_weights_fit_as_the_float64_ones():
     """float32 weights (a pandas float32 column, a torch tensor) were summed in float32: ten
     rows of 0.1 had a weighted median of 6, not 5.5, and 20 rows of 0.35 weighed less than
