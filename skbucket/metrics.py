@@ -380,7 +380,20 @@ def _check_groups(groups, n):
         raise MetricsInputError(f"{expected}; got an array of shape {arr.shape}.")
     if arr.shape[0] != n:
         raise MetricsInputError(f"groups has {arr.shape[0]} values for {n} rows.")
-    return arr
+    return _blank_as_missing(arr)
+
+
+def _blank_as_missing(values):
+    """``values`` (1-D object array) with blank strings (``""``, whitespace only) as None: a
+    missing account, as the post features read it (a CSV's empty cell is NaN, a Parquet's
+    ``""``: the same table must make the same groups)."""
+    blank = np.fromiter(
+        (isinstance(v, str) and not v.strip() for v in values), dtype=bool, count=len(values)
+    )
+    if blank.any():
+        values = values.copy()
+        values[blank] = None
+    return values
 
 
 def _group_order(value) -> tuple:
@@ -491,7 +504,8 @@ def bootstrap_intervals(
         Predicted like counts.
     groups : array-like of shape (n_samples,), default=None
         Group of each row, resampled together (a one-column DataFrame is read as its
-        column; missing values form one group of their own); ``None`` resamples rows.
+        column; missing values and blank strings form one group of their own); ``None``
+        resamples rows.
     n_resamples : int, default=1000
         Number of bootstrap resamples.
     confidence : float, default=0.95

@@ -34,6 +34,7 @@ from skbucket._warn import user_stacklevel
 from skbucket.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_NAMES,
+    _blank_as_missing,
     _edge_text,
     _format_interval,
     _format_metric,
@@ -383,7 +384,7 @@ def _intervals(X, y, y_pred, group_column):
     column = getattr(X, "columns", None)
     groups, resampled = None, "posts resampled one by one"
     if group_column is not None and column is not None and list(column).count(group_column) == 1:
-        values = np.asarray(X[group_column], dtype=object)
+        values = _blank_as_missing(np.asarray(X[group_column], dtype=object))
         n_groups = len(pd.factorize(values, use_na_sentinel=False)[1])  # as resampled
         if n_groups >= 2:
             groups = values

@@ -533,3 +533,25 @@ def test_numpy_and_python_strings_of_one_group_sort_alike():
     )
     for key in got:
         assert got[key] == pytest.approx(rev[key], rel=1e-12)
+
+
+def test_blank_and_missing_groups_are_one_group_as_the_post_features_read_them():
+    """A CSV's empty cell is NaN, a Parquet's ``""``: the same table gave other intervals,
+    and a column with both made two groups of what the model reads as one missing account."""
+    from skbucket.metrics import bootstrap_intervals
+    from skbucket.report import _intervals
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 100, 60).astype(float)
+    pred = y + rng.normal(0, 10, 60)
+    groups = np.array([["a", "b", "c", "d", None][i % 5] for i in range(60)], dtype=object)
+    blanks = groups.copy()
+    blanks[4::10] = ""  # half of the missing ones
+    blanks[9::20] = "  "
+    want = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
+    got = bootstrap_intervals(y, pred, groups=blanks, n_resamples=200, random_state=7)
+    assert got == want
+    _, note = _intervals(pd.DataFrame({"g": blanks}), y, pred, "g")
+    assert (
+        note == "the 4 values of 'g' and the 12 post(s) without one (as one group) resampled whole"
+    )
