@@ -77,7 +77,7 @@ from typing import Any
 
 import numpy as np
 
-from .cache import found_in, hash_key, interrupt_note
+from .cache import found_in, hash_key, interrupt_note, unwritten_count
 from .media import _is_missing
 
 __all__ = [
@@ -1481,6 +1481,7 @@ def batched_map(
         bounds.append((start, end))
         start = end
     finished = 0
+    unwritten = unwritten_count(cache)  # the interrupt note counts this run's failed writes
     # no bar when everything came from the cache (a bar of 0 items is noise)
     with progress_bar(total, desc, progress if total else False) as bar:
         try:
@@ -1508,7 +1509,7 @@ def batched_map(
                 desc or "batched_map",
                 finished,
                 total,
-                interrupt_note(cache),
+                interrupt_note(cache, unwritten),
             )
             raise
     return [done[key] for key in keys]

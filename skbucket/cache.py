@@ -496,6 +496,7 @@ class DiskCache:
     def __init__(self, path: str | os.PathLike, *, fsync: bool = False):
         self.path = Path(path).expanduser()
         self.fsync = fsync
+        self.unwritten = 0  # entries set_many could not store (a full disk, no permission)
         # os.path's tests say False where a stat fails (no permission on a folder above:
         # Path.exists raises PermissionError on Python 3.11-3.13); the writes then warn
         if os.path.exists(self.path) and not os.path.isdir(self.path):
@@ -584,9 +585,12 @@ class DiskCache:
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
                 self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
-                if exc.errno in _WHOLE_FOLDER_ERRNOS or (
+                whole = exc.errno in _WHOLE_FOLDER_ERRNOS or (
                     exc.errno in _DENIED_ERRNOS and not os.access(self.path, os.W_OK)
-                ):  # the others would fail the same way
+                )  # the others would fail the same way
+                # counted for interrupt_note: what a rerun finds here, and what it recomputes
+                self.unwritten = getattr(self, "unwritten", 0) + (len(checked) - n if whole else 1)
+                if whole:
                     return
                 # else one entry's path (a shard another user made 0755, a folder in the
                 # way): the other entries may still be stored
@@ -893,16 +897,26 @@ def process_memory_cache() -> MemoryCache:
     return _PROCESS_MEMORY
 
 
-def interrupt_note(cache: Any) -> str:
+def unwritten_count(cache: Any) -> int:
+    """How many entries the :class:`DiskCache` layers of ``cache`` (an :func:`open_cache`
+    handle) could not store so far: their writes failed (a full disk, no permission)."""
+    layers = () if cache is None else cache.layers if isinstance(cache, TieredCache) else [cache]
+    return sum(getattr(layer, "unwritten", 0) for layer in layers if isinstance(layer, DiskCache))
+
+
+def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
     """How an interrupted run's finished results were kept in ``cache`` (an
     :func:`open_cache` handle), for the message that logs the interruption: a rerun resumes
-    only where they outlive the process.
+    only where they outlive the process, and recomputes those a disk could not store
+    (:func:`unwritten_count` now, less ``unwritten_before``, its count when the run began).
 
     Examples
     --------
     >>> import tempfile
-    >>> interrupt_note(open_cache(tempfile.mkdtemp()))
-    ' and cached on disk; a rerun resumes from the cache'
+    >>> folder = tempfile.mkdtemp()
+    >>> interrupt_note(open_cache(folder)) == (
+    ...     f" and cached on disk in {folder!r}; a rerun resumes from the cache")
+    True
     >>> interrupt_note(open_cache(None))
     " and kept in this process's memory only (a rerun in another process starts over; set cache to a folder to keep them)"
     >>> interrupt_note(None)
@@ -911,8 +925,17 @@ def interrupt_note(cache: Any) -> str:
     if cache is None:
         return ""
     layers = cache.layers if isinstance(cache, TieredCache) else [cache]
-    if any(isinstance(layer, DiskCache) for layer in layers):
-        return " and cached on disk; a rerun resumes from the cache"
+    disks = [layer for layer in layers if isinstance(layer, DiskCache)]
+    if disks:
+        where = " and ".join(repr(str(disk.path)) for disk in disks)
+        lost = unwritten_count(cache) - unwritten_before
+        if lost > 0:  # a full disk: the cache warning said so, this says how many
+            return (
+                f" and cached on disk in {where}, but for {lost:,} that could not be written "
+                "there (see the cache warning): a rerun resumes from the cache and computes "
+                "those again"
+            )
+        return f" and cached on disk in {where}; a rerun resumes from the cache"
     if all(isinstance(layer, MemoryCache) for layer in layers):
         return (
             " and kept in this process's memory only (a rerun in another process starts over;"

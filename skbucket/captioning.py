@@ -39,7 +39,7 @@ from . import _models
 from ._fitted import refit, validate_params_in_use
 from ._frames import SERIES_HINT, KeptColumnsOutputMixin, as_pandas
 from ._warn import user_stacklevel
-from .cache import found_in, hash_key, interrupt_note, open_cache
+from .cache import found_in, hash_key, interrupt_note, open_cache, unwritten_count
 
 logger = logging.getLogger(__name__)
 
@@ -703,6 +703,7 @@ class Blip2Captioner(
             stamp=_models.checkpoint_stamp,
         )
         store = open_cache(self.cache)
+        unwritten = unwritten_count(store)  # the interrupt note counts this call's failed writes
         batch_size = int(self.batch_size)
         fetcher = self._fetcher()
         content_of: dict[str, str] = {}  # url -> content key
@@ -744,7 +745,7 @@ class Blip2Captioner(
                     "%s interrupted: %d image(s) captioned in this transform%s",
                     type(self).__name__,
                     generated[0],
-                    interrupt_note(store),
+                    interrupt_note(store, unwritten),
                 )
                 raise
             del queue[:n_run]

@@ -822,6 +822,53 @@ def test_batched_map_caches_every_finished_batch_before_an_interrupt(tmp_path):
     assert [int(v[0]) for v in out] == [7] * 10
 
 
+def test_the_interrupt_message_counts_the_results_a_full_disk_did_not_store(
+    tmp_path, monkeypatch, caplog
+):
+    """After a cache warning (the disk full), the interrupt message still said every finished
+    result was "cached on disk; a rerun resumes from the cache": 296 said, 75 stored."""
+    import errno
+    import warnings
+
+    disk = DiskCache(tmp_path / "cache")
+    texts = [f"text {i:02d}" for i in range(10)]
+    real, writes = DiskCache._write, []
+
+    def fills_up(self, key, value):
+        writes.append(key)
+        if len(writes) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, key, value)
+
+    monkeypatch.setattr(DiskCache, "_write", fills_up)
+    rec = Recorder(fail_on_call=4, exc=KeyboardInterrupt)
+    folder = repr(str(tmp_path / "cache"))
+    with (
+        caplog.at_level("WARNING"),
+        warnings.catch_warnings(),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        warnings.simplefilter("ignore")  # the cache warning: said once per folder
+        batched_map(texts, rec, batch_size=2, cache=disk, key_fn=hash_key, desc="here")
+    assert len(disk) == 3
+    said = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
+    assert said == [
+        f"here interrupted: 8 of 10 items computed and cached on disk in {folder}, but for 5 "
+        "that could not be written there (see the cache warning): a rerun resumes from the "
+        "cache and computes those again"
+    ]
+    # a later run counts its own: the disk has room again, its interrupt says so
+    monkeypatch.setattr(DiskCache, "_write", real)
+    caplog.clear()
+    with caplog.at_level("WARNING"), pytest.raises(KeyboardInterrupt):
+        batched_map(texts, Recorder(fail_on_call=1), batch_size=2, cache=disk, key_fn=hash_key)
+    said = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
+    assert said == [
+        f"batched_map interrupted: 2 of 7 items computed and cached on disk in {folder}; a "
+        "rerun resumes from the cache"
+    ]
+
+
 def test_the_interrupt_message_starts_a_line_of_its_own_after_the_bar(capsys):
     """It was logged while the bar was still on the line: '... 37.11item/s]DistilBertEmbedder
     interrupted: 102 of 400 items computed'."""
