@@ -937,7 +937,9 @@ def cmd_fit(args) -> int:
     try:
         save_model(pipeline, args.model, target=args.target)
     except OSError as exc:  # a disk that filled up during the fit: keep the fit if we can
-        raise _saved_elsewhere(lambda to: save_model(pipeline, to), args.model, exc) from exc
+        raise _saved_elsewhere(
+            lambda to: save_model(pipeline, to, target=args.target), args.model, exc
+        ) from exc
     say(f"model written to {args.model}")
     return 0
 
@@ -1204,7 +1206,7 @@ def cmd_report(args) -> int:
     from skbucket._clock import generated_at
     from skbucket.pipeline import models_used
     from skbucket.plotting import require_matplotlib
-    from skbucket.report import write_report
+    from skbucket.report import render_report
 
     _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".html", ".htm"))
     require_matplotlib()  # before every post is captioned and predicted, not after
@@ -1219,15 +1221,23 @@ def cmd_report(args) -> int:
         config["dates read with"] = f"{flag} (command line; the model file is unchanged)"
     with contextlib.suppress(ValueError):  # not a seed pipeline: its configuration says it
         config = {"models used": models_used(model), **config}
-    write_report(
+    page = render_report(
         model,
         X,
         y,
-        args.output,
         title=f"skbucket report: {Path(args.data).name}",
         config=config,
         group_column=group_column,  # a role name is read from the model's column for it
-    )
+    ).encode("utf-8")
+
+    def save(path: Path) -> Path:  # as write_report writes it
+        replace_atomically(path, lambda fh: fh.write(page), "report")
+        return path
+
+    try:
+        save(Path(args.output))
+    except OSError as exc:  # a full disk: every post was predicted, the page is kept
+        raise _saved_elsewhere(save, args.output, exc, "the report", "skbucket-report-") from exc
     say(f"report written to {args.output}")
     return 0
 

@@ -1643,6 +1643,33 @@ def test_predictions_that_cannot_be_written_are_saved_elsewhere_not_lost(
     assert pd.read_csv(rescued)["prediction"].to_numpy() == pytest.approx(expected)
 
 
+def test_a_report_that_cannot_be_written_is_saved_elsewhere_not_lost(
+    model_file, posts_csv, workdir, capsys, monkeypatch, tmp_path
+):
+    """A full disk at the end of a report: every post had been captioned, embedded, predicted
+    and resampled, and the page was thrown away (predict and fit keep theirs)."""
+    import errno
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real, calls = cli.replace_atomically, []
+
+    def first_fails(path, write, what):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, f"cannot write the {what} {str(path)!r}: disk full")
+        return real(path, write, what)
+
+    monkeypatch.setattr(cli, "replace_atomically", first_fails)
+    page = workdir / "full-disk-report.html"
+    code, _, err = run(["report", model_file, posts_csv, "-o", page, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and not page.exists()
+    (rescued,) = tmp_path.glob("skbucket-report-*/full-disk-report.html")
+    assert f"disk full; the report was saved to {str(rescued)!r} instead" in err, err
+    text = rescued.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<figcaption>Error over time" in text
+
+
 def test_an_output_file_that_cannot_be_replaced_is_refused_before_any_work(
     model_file, workdir, capsys, monkeypatch
 ):
@@ -1696,6 +1723,8 @@ def test_a_model_file_that_cannot_be_written_is_saved_elsewhere_not_lost(
     assert not (workdir / "full-disk").exists()  # the folder made for it is gone again
     frame = pd.read_csv(posts_csv).iloc[:5]
     assert np.isfinite(cli.load_model(rescued).predict(frame)).all()
+    # it records its target as the model file would: evaluate scores that column
+    assert cli._saved_target(rescued) == "likes"
     # the temporary folder full too: said, and nothing left there
     calls.clear()
     failing.append(2)
