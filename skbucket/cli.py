@@ -929,6 +929,7 @@ def cmd_fit(args) -> int:
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
+    _check_cache_folders(pipeline)
     say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
     start = time.perf_counter()
     args.data_read = True  # an error from here on is about the data (the config is checked)
@@ -1007,6 +1008,7 @@ def _model_and_data(args):
     if args.device is not None:
         _set_device(model, args.device)
     check_models(model, fit=False)
+    _check_cache_folders(model)
     names = _role_columns(model)
     frame = read_table(args.data, columns=names)
     best = _searched(model)  # a saved search predicts with its best estimator
@@ -1024,6 +1026,20 @@ def _model_and_data(args):
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame
+
+
+def _check_cache_folders(model) -> None:
+    """Refuse, before any work, a cache folder of ``model``'s steps that is a file (the
+    embedder opens its cache after every image is captioned), naming the parameter."""
+    from skbucket.cache import CacheError, open_cache
+
+    params = model.get_params(deep=True) if hasattr(model, "get_params") else {}
+    for name, value in params.items():
+        if (name == "cache" or name.endswith("__cache")) and isinstance(value, str | os.PathLike):
+            try:
+                open_cache(value)
+            except CacheError as exc:
+                raise CLIError(f"cache of the model's {name!r}: {exc}") from exc
 
 
 def _toml_table_hint(exc: Exception, config: dict, path) -> str:
@@ -1435,6 +1451,7 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     from sklearn.exceptions import NotFittedError
 
+    from .cache import CacheError
     from .classification import TrainingInterruptedWarning
 
     try:
@@ -1461,7 +1478,7 @@ def main(argv=None) -> int:
         if (
             getattr(args, "data_read", False)
             and isinstance(exc, ValueError | KeyError)
-            and not isinstance(exc, NotFittedError)  # the model's, not the data's
+            and not isinstance(exc, NotFittedError | CacheError)  # the model's, not the data's
             and data not in message
         ):  # a column or a value of DATA the model cannot use: which file
             message += f" (in {data})"

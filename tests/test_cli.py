@@ -1643,6 +1643,29 @@ def test_predictions_that_cannot_be_written_are_saved_elsewhere_not_lost(
     assert pd.read_csv(rescued)["prediction"].to_numpy() == pytest.approx(expected)
 
 
+def test_a_cache_folder_that_is_a_file_is_refused_before_any_work(
+    workdir, posts_csv, tiny_model, capsys, monkeypatch
+):
+    """The embedder opens its cache after every image is captioned, and its error was put on
+    the data: "... exists and is not a folder (in posts.csv.gz)"."""
+    from sklearn.pipeline import Pipeline
+
+    cache = workdir / "cache-with-a-file"
+    cache.mkdir()
+    (cache / "embeddings").write_text("not a folder")
+    config = workdir / "cache-file.json"
+    config.write_text(
+        json.dumps({"caption_model": None, "text_model": tiny_model, "cache": str(cache)})
+    )
+    monkeypatch.setattr(Pipeline, "fit", lambda *a, **k: pytest.fail("the fit started"))
+    code, _, err = run(
+        ["fit", posts_csv, "--model", workdir / "never.joblib", "--config", config], capsys
+    )
+    assert code == cli.EXIT_ERROR
+    assert "cache of the model's 'features__embedding__cache': cache path" in err, err
+    assert "exists and is not a folder" in err and "(in " not in err, err
+
+
 def test_a_report_that_cannot_be_written_is_saved_elsewhere_not_lost(
     model_file, posts_csv, workdir, capsys, monkeypatch, tmp_path
 ):
