@@ -645,6 +645,9 @@ def _saved_target(path) -> str | None:
     file without one: written before it was recorded, or by :func:`save_model` without it)."""
     try:
         with open(path, "rb") as fh:
+            head = fh.read(4)
+        opener = next((_open_compressed(m) for m in _COMPRESSED if head.startswith(m)), open)
+        with opener(path, "rb") as fh:
             header = _read_header(fh)
     except Exception:
         return None
@@ -730,7 +733,8 @@ def load_model(path):
     Parameters
     ----------
     path : str or path-like
-        A file written by :func:`save_model` (``skbucket fit --model``).
+        A file written by :func:`save_model` (``skbucket fit --model``), also one compressed
+        as a whole with gzip, bzip2 or xz.
 
     Returns
     -------
@@ -747,6 +751,8 @@ def load_model(path):
     import joblib
 
     path = Path(path)
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise CLIError(f"model file not found: {path}")
     from .io import _holds_pickle
@@ -764,8 +770,10 @@ def load_model(path):
             f"{path} is not a model file written by `skbucket fit` (a pickle); it starts "
             f"with {head!r}: is it the DATA or the config file?"
         )
+    # a model file compressed as a whole (gzip, bzip2, xz): read through its decompressor
+    opener = next((_open_compressed(m) for m in _COMPRESSED if head.startswith(m)), open)
     try:
-        with open(path, "rb") as fh:
+        with opener(path, "rb") as fh:
             try:
                 header = _read_header(fh)
             except Exception:
@@ -798,6 +806,11 @@ def load_model(path):
                 "the command line with skbucket.cli.save_model(model, path)"
             )
         raise CLIError(f"{path} is not a model file written by `skbucket fit`")
+    if envelope["skbucket_model_file"] == MODEL_FILE_FORMAT:  # its header, read by joblib
+        raise CLIError(
+            f"{path}: the model file's header was read, but not through its own reader: is "
+            "it compressed by a program other than gzip, bzip2 or xz? Decompress it first"
+        )
     if envelope["skbucket_model_file"] != 1:
         raise CLIError(
             f"{path} uses model file format {envelope['skbucket_model_file']}, this skbucket "
@@ -807,6 +820,17 @@ def load_model(path):
     if "estimator" not in envelope:
         raise CLIError(f"{path}: the model file holds no estimator; refit it with `skbucket fit`")
     return _check_estimator(path, envelope["estimator"])
+
+
+#: the first bytes of a file compressed with gzip, bzip2 and xz
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zX": "lzma"}
+
+
+def _open_compressed(magic: bytes):
+    """The ``open`` of the standard library's module for the compression ``magic`` starts."""
+    import importlib
+
+    return importlib.import_module(_COMPRESSED[magic]).open
 
 
 def _check_estimator(path, estimator):

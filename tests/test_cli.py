@@ -96,6 +96,30 @@ def test_fit_writes_a_versioned_model_file(model_file):
     assert [name for name, _ in model.steps] == ["caption", "prompt", "features", "model"]
 
 
+@pytest.mark.parametrize("module", ["gzip", "bz2", "lzma"])
+def test_a_model_file_compressed_as_a_whole_is_read(model_file, posts_csv, workdir, module, capsys):
+    """A gzipped model file was refused as "format 2, this skbucket reads format 2; refit it"
+    (hours of captioning thrown away for want of a gunzip)."""
+    import importlib
+    import shutil
+
+    packed = workdir / f"model.joblib.{module}"
+    with open(model_file, "rb") as src, importlib.import_module(module).open(packed, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    assert cli._saved_target(packed) == "likes"
+    out = workdir / f"from-{module}.csv"
+    assert_predicts_in_memory(packed, posts_csv, pd.read_csv(posts_csv), out, capsys)
+    np.testing.assert_array_equal(
+        pd.read_csv(out)["prediction"],
+        cli.load_model(model_file).predict(pd.read_csv(posts_csv).drop(columns="likes")),
+    )
+
+
+def test_a_folder_given_as_the_model_file_is_named_as_a_folder(posts_csv, workdir, capsys):
+    code, _, err = run(["evaluate", workdir, posts_csv], capsys)
+    assert code == cli.EXIT_ERROR and f"{workdir} is a folder, not a model file" in err, err
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_predict_reads_every_format_and_writes_one_row_per_post(
     model_file, workdir, suffix, capsys
