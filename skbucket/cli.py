@@ -439,15 +439,17 @@ def _first_non_utf8_line(path: Path):
     return None
 
 
-def _split_target(frame, target: str, path):
+def _split_target(frame, target: str, path, largest: float | None = None):
     """``(X, y)``: the posts and their likes, checked before any model sees them.
 
     Raises
     ------
     CLIError
-        If the target column is missing, or holds anything but finite numbers of 0 or more:
-        the message names the column, the first bad row (0-based, the header not counted) and
-        its value, and how many rows are bad.
+        If the target column is missing, or holds anything but finite numbers of 0 or more
+        (and, with ``largest``, no more than it: the metrics' limit for ``evaluate`` and
+        ``report``, checked before every post is predicted, not after): the message names
+        the column, the first bad row (0-based, the header not counted) and its value, and
+        how many rows are bad.
     """
     import numpy as np
     import pandas as pd
@@ -463,7 +465,10 @@ def _split_target(frame, target: str, path):
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
     numbers = values.to_numpy()
     with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(~np.isfinite(numbers) | (numbers < 0))
+        bad = ~np.isfinite(numbers) | (numbers < 0)
+        if largest is not None:
+            bad |= numbers > largest
+    bad = np.flatnonzero(bad)
     if bad.size:
         row = int(bad[0])
         value, number = raw.iloc[row], numbers[row]
@@ -474,15 +479,25 @@ def _split_target(frame, target: str, path):
             why = f"is {value!r:.80}, not a number"
         elif not np.isfinite(number):
             why = f"is {value!r}, not a finite number"
-        else:
+        elif number < 0:
             why = f"is {value!r}: likes cannot be negative"
+        else:  # the metrics' squared errors would overflow
+            why = f"is {value!r}, beyond {largest:g}, which the metrics take (RMSE, R²)"
         raise CLIError(
-            f"{path}: target column {target!r} must hold numbers of likes (finite, 0 or more), "
+            f"{path}: target column {target!r} must hold numbers of likes (finite, 0 or more"
+            f"{'' if largest is None else f', at most {largest:g}'}), "
             f"but row {row} {why} ({bad.size} bad row(s) in all, first rows "
             f"{bad[:5].tolist()})"
         )
     X = frame.drop(columns=[target])
     return X, values.rename(target)
+
+
+def _largest_likes() -> float:
+    """The largest number of likes the metrics take (``evaluate``, ``report``)."""
+    from skbucket.metrics import LARGEST_LIKES
+
+    return LARGEST_LIKES
 
 
 def _load_config(path) -> dict:
@@ -1191,7 +1206,7 @@ def _write_csv(frame, fh, path: Path) -> None:
 
 def cmd_evaluate(args) -> int:
     say, model, frame = _model_and_data(args)
-    X, y = _split_target(frame, args.target, args.data)
+    X, y = _split_target(frame, args.target, args.data, largest=_largest_likes())
     group_column = _group_column(args, X, model)
     say(f"evaluating on {len(X):,} posts")
     from skbucket.metrics import _predict_once, evaluate, final_bins
@@ -1252,7 +1267,7 @@ def cmd_report(args) -> int:
     require_matplotlib()  # before every post is captioned and predicted, not after
     generated_at()  # a SOURCE_DATE_EPOCH it cannot read: now, not after every prediction
     say, model, frame = _model_and_data(args)
-    X, y = _split_target(frame, args.target, args.data)
+    X, y = _split_target(frame, args.target, args.data, largest=_largest_likes())
     group_column = _group_column(args, X, model)
     say(f"evaluating {len(X):,} posts for the report")
     config = {"model file": str(args.model), "target column": args.target}

@@ -338,10 +338,29 @@ def test_a_bad_target_is_refused_before_any_model_runs(
     code, _, err = run(["fit", data, "--model", workdir / "bad.joblib", "--config", config], capsys)
     assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err  # no "fitting"
     assert expected in err and "(2 bad row(s) in all, first rows [4, 9])" in err, err
+    expected = expected.replace("0 or more)", "0 or more, at most 1e+150)")
     for command in (["evaluate"], ["report", "-o", workdir / "bad.html"]):
         code, _, err = run([command[0], model_file, data, *command[1:]], capsys)
         assert code == cli.EXIT_ERROR and expected in err, err
         assert f"{command[0]}uating" not in err and "evaluating" not in err  # not predicted
+
+
+def test_likes_beyond_what_the_metrics_take_are_refused_before_predicting(
+    model_file, posts_csv, workdir, capsys
+):
+    """1e200 likes failed in the metrics, after every post was captioned and predicted
+    (fit takes them: a regressor may, and the CLI's fit has no metrics to overflow)."""
+    frame = pd.read_csv(posts_csv).astype({"likes": float})
+    frame.loc[6, "likes"] = 1e200
+    data = workdir / "huge-likes.csv"
+    frame.to_csv(data, index=False)
+    for command in (["evaluate"], ["report", "-o", workdir / "huge.html"]):
+        code, _, err = run([command[0], model_file, data, *command[1:]], capsys)
+        assert code == cli.EXIT_ERROR and "evaluating" not in err, err
+        assert (
+            "must hold numbers of likes (finite, 0 or more, at most 1e+150), but row 6 is 1e+200, "
+            "beyond 1e+150, which the metrics take (RMSE, R²) (1 bad row(s) in all" in err
+        ), err
 
 
 def test_a_bad_config_value_is_refused_before_the_fit(workdir, posts_csv, tiny_model, capsys):
