@@ -956,7 +956,17 @@ def cmd_fit(args) -> int:
     except (TypeError, ValueError) as exc:
         raise CLIError(f"bad config: {_toml_table_hint(exc, config, args.config)}") from exc
     roles = dict(pipeline.steps).get("roles")  # the config's "columns"
-    frame = read_table(args.data, columns=_role_columns(pipeline))
+    names = _role_columns(pipeline)
+    read = ("content", *POST_COLUMNS, *(("caption",) if "caption" in names else ()))
+    inputs = {names.get(role, role): role for role in read}
+    if args.target in inputs:  # dropped as the target, then missed as an input
+        role = inputs[args.target]
+        raise CLIError(
+            f"--target {args.target!r} is the column the pipeline reads as {role!r}"
+            + (" (the config's columns maps it)" if role != args.target else "")
+            + "; the target is the column of like counts"
+        )
+    frame = read_table(args.data, columns=names)
     X, y = _split_target(frame, args.target, args.data)
     if roles is None:
         _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
@@ -1062,6 +1072,11 @@ def _model_and_data(args):
         ("caption",) if steps.get("caption") == "passthrough" else ()
     )
     read = [names.get(c, c) for c in read]  # by the table's names, with a "columns" config
+    if args.target in seen:  # dropped as the target, then missed as an input
+        raise CLIError(
+            f"--target {args.target!r} is a column the model reads as an input (it was fitted "
+            "on it); the target is the column of like counts"
+        )
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame

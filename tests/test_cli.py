@@ -345,6 +345,31 @@ def test_a_bad_target_is_refused_before_any_model_runs(
         assert f"{command[0]}uating" not in err and "evaluating" not in err  # not predicted
 
 
+def test_a_target_that_is_an_input_column_is_named_as_such(
+    model_file, posts_csv, workdir, tiny_model, capsys
+):
+    """--target username: the command dropped it as the target, then said the data missed
+    it ("columns are missing: {'username'} (in posts.csv.gz)"); a config's columns mapping
+    a role onto the target said it was not found."""
+    for command in (["predict", "-o", workdir / "never.csv"], ["evaluate"]):
+        args = [command[0], model_file, posts_csv, *command[1:], "--target", "username"]
+        code, _, err = run(args, capsys)
+        assert code == cli.EXIT_ERROR and "predicting" not in err and "evaluating" not in err
+        assert "--target 'username' is a column the model reads as an input" in err, err
+    config = workdir / "target-mapped.json"
+    config.write_text(json.dumps({"text_model": tiny_model, "columns": {"content": "likes"}}))
+    code, _, err = run(
+        ["fit", posts_csv, "--model", workdir / "n.joblib", "--config", config], capsys
+    )
+    assert code == cli.EXIT_ERROR
+    assert "--target 'likes' is the column the pipeline reads as 'content' (the config's " in err
+    code, _, err = run(
+        ["fit", posts_csv, "--model", workdir / "n.joblib", "--target", "date"], capsys
+    )
+    assert code == cli.EXIT_ERROR
+    assert "--target 'date' is the column the pipeline reads as 'date'; the target is" in err
+
+
 def test_likes_beyond_what_the_metrics_take_are_refused_before_predicting(
     model_file, posts_csv, workdir, capsys
 ):
