@@ -213,6 +213,8 @@ def read_table(path, columns=None):
                 raise
             except Exception:  # unreadable to it as well (a cut-off .gz): pandas' error
                 pass
+        if kind == "excel" and "format cannot be determined" in detail:  # no engine to pick
+            detail = "it is not an Excel workbook (.xlsx) that openpyxl can open"
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
     if repeated:
         described = "; ".join(
@@ -228,9 +230,26 @@ def read_table(path, columns=None):
         # missing values: both would be read without a word
         _check_fields(path, kind)
     if len(frame) == 0:
+        sheets = _sheet_names(path) if kind == "excel" else []
+        if len(sheets) > 1:  # a cover or notes sheet first
+            raise CLIError(
+                f"{path}: its first sheet {sheets[0]!r} holds no rows, and only the first sheet "
+                f"is read (sheets: {sheets}); put the posts on the first sheet"
+            )
         raise CLIError(f"{path} holds no rows")
     _check_date_numbers(frame, path, kind, date_column)
     return frame
+
+
+def _sheet_names(path) -> list:
+    """The sheet names of an Excel workbook, in order ([] when they cannot be read)."""
+    import pandas as pd
+
+    try:
+        with pd.ExcelFile(path) as book:
+            return [str(name) for name in book.sheet_names]
+    except Exception:
+        return []
 
 
 def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_COLUMN) -> None:

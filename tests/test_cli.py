@@ -930,6 +930,27 @@ def test_corrupt_csv_and_empty_file(workdir, model_file, capsys):
     assert code == cli.EXIT_ERROR and "cannot read" in err and len(err.splitlines()) == 1
 
 
+def test_an_excel_workbook_whose_first_sheet_is_empty_says_so(workdir, model_file, capsys):
+    """A cover or notes sheet before the posts: "holds no rows" hid why; a file that is no
+    workbook asked for an engine the command has no option for."""
+    pytest.importorskip("openpyxl")
+    book = workdir / "notes-first.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"notes": []}).to_excel(writer, sheet_name="notes", index=False)
+        load_tweets().frame.iloc[:5].to_excel(writer, sheet_name="posts", index=False)
+    code, _, err = run(["predict", model_file, book, "-o", workdir / "p.csv"], capsys)
+    assert code == cli.EXIT_ERROR, err
+    assert (
+        "its first sheet 'notes' holds no rows, and only the first sheet is read (sheets: "
+        "['notes', 'posts']); put the posts on the first sheet" in err
+    ), err
+    fake = workdir / "not-a-book.xlsx"
+    fake.write_bytes(b"just some text, saved as .xlsx")
+    code, _, err = run(["predict", model_file, fake, "-o", workdir / "p.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "engine" not in err, err
+    assert "it is not an Excel workbook (.xlsx) that openpyxl can open" in err, err
+
+
 def test_missing_columns_are_named(workdir, model_file, capsys):
     frame = load_tweets().frame.iloc[:5].drop(columns=["username"])
     data = workdir / "no_username.csv"
