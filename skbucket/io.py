@@ -704,7 +704,20 @@ def _normalise_trusted(trusted):
         )
     if isinstance(trusted, str | type):
         trusted = [trusted]
-    return [t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in trusted]
+    try:
+        items = list(trusted)
+    except TypeError:
+        raise TypeError(
+            f"trusted must be a list of type names (str) or types; got {type(trusted).__name__} "
+            f"{trusted!r}"
+        ) from None
+    bad = [t for t in items if not isinstance(t, str | type)]
+    if bad:
+        raise TypeError(
+            f"trusted must hold type names (str) or types; got {type(bad[0]).__name__} "
+            f"{bad[0]!r}"
+        )
+    return [t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in items]
 
 
 def load(path, *, trusted=None, key=None, allow_pickle=False):

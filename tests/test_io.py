@@ -148,6 +148,13 @@ def test_trusted_accepts_types_and_refuses_true(saved):
     assert isinstance(model, BucketedRegressor)
     with pytest.raises(TypeError, match="CVE-2024-37065"):
         skio.load(saved, trusted=True)
+    # not an AttributeError ('int' object has no attribute '__module__')
+    with pytest.raises(
+        TypeError, match=r"trusted must hold type names \(str\) or types; got int 5"
+    ):
+        skio.load(saved, trusted=["xgboost.core.Booster", 5])
+    with pytest.raises(TypeError, match=r"trusted must be a list .*; got int 5"):
+        skio.load(saved, trusted=5)
 
 
 def test_replaced_model_member_is_refused(saved, tmp_path, data):
