@@ -158,10 +158,27 @@ class KeptColumnsOutputMixin:
         return X_out
 
 
+def check_flat_columns(X, who: str, error=ValueError) -> None:
+    """Refuse a DataFrame whose column names have several levels (a MultiIndex, as
+    ``pd.concat(keys=...)`` or ``.agg`` make): no column is found by its name (a raw
+    "truth value of a Series is ambiguous" or a TypeError deep in scikit-learn).
+    ``error`` is the estimator's own error class."""
+    columns = getattr(X, "columns", None)
+    if getattr(columns, "nlevels", 1) > 1:
+        raise error(
+            f"{who}: the column names of X have {columns.nlevels} levels (a MultiIndex, as "
+            f"pd.concat(keys=...) or .agg make; the first is {columns[0]!r}), and {who} finds "
+            "its columns by name: flatten them first, e.g. X.columns = "
+            "['_'.join(map(str, c)).strip('_') for c in X.columns]"
+        )
+
+
 def check_unique_columns(X, who: str, error=ValueError) -> None:
     """Refuse a DataFrame whose column names repeat (``pd.concat`` of frames sharing a column):
     scikit-learn records every name in ``feature_names_in_``, which must be unique, and
-    ``X[name]`` would be a DataFrame. ``error`` is the estimator's own error class."""
+    ``X[name]`` would be a DataFrame; or have several levels (:func:`check_flat_columns`).
+    ``error`` is the estimator's own error class."""
+    check_flat_columns(X, who, error)
     columns = getattr(X, "columns", None)
     if columns is None or not getattr(columns, "has_duplicates", False):
         return

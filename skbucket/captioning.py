@@ -37,7 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
-from ._frames import SERIES_HINT, KeptColumnsOutputMixin, as_pandas
+from ._frames import SERIES_HINT, KeptColumnsOutputMixin, as_pandas, check_flat_columns
 from ._warn import user_stacklevel
 from .cache import found_in, hash_key, interrupt_note, open_cache, unwritten_count
 
@@ -315,6 +315,7 @@ class Blip2Captioner(
 
     def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
         X = as_pandas(X)
+        check_flat_columns(X, type(self).__name__, CaptioningError)
         if not isinstance(X, pd.DataFrame):
             hint = " (sparse input is not supported)" if hasattr(X, "tocsr") else ""
             if isinstance(X, pd.Series):  # one post, taken as a row

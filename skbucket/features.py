@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas, check_unique_columns, library, plain
+from ._frames import as_pandas, check_flat_columns, check_unique_columns, library, plain
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
@@ -624,6 +624,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if reset:
             check_unique_columns(X, "PostFeatures", PostFeaturesError)
             _check_feature_names(self, X, reset=True)
+        else:
+            check_flat_columns(X, "PostFeatures", PostFeaturesError)
         if X.shape[0] == 0:
             raise PostFeaturesError(
                 f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."

@@ -714,8 +714,7 @@ def _normalise_trusted(trusted):
     bad = [t for t in items if not isinstance(t, str | type)]
     if bad:
         raise TypeError(
-            f"trusted must hold type names (str) or types; got {type(bad[0]).__name__} "
-            f"{bad[0]!r}"
+            f"trusted must hold type names (str) or types; got {type(bad[0]).__name__} {bad[0]!r}"
         )
     return [t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in items]
 

@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._fitted import refit
-from ._frames import as_pandas
+from ._frames import as_pandas, check_flat_columns
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -970,6 +970,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     @staticmethod
     def _check_frame(X, where: str) -> pd.DataFrame:
         X = as_pandas(X)
+        check_flat_columns(X, "PromptBuilder", PromptError)
         if not isinstance(X, pd.DataFrame):
             shape = getattr(X, "shape", None)
             if hasattr(X, "tocsr"):  # scipy.sparse matrix or array

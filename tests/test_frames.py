@@ -67,3 +67,36 @@ def test_a_polars_lazy_frame_is_refused_with_how_to_run_it():
     lazy = pl.DataFrame({"a": [1]}).lazy()
     with pytest.raises(TypeError, match=r"LazyFrame.*\.collect\(\)"):
         as_pandas(lazy)
+
+
+def test_column_names_of_several_levels_are_refused_with_how_to_flatten_them():
+    """A MultiIndex of columns (pd.concat(keys=...), .agg) gave "The truth value of a Series is
+    ambiguous" (PostFeatures), "X has no column names (an array)" (GroupMedianRegressor) and
+    a TypeError from inside scikit-learn's ColumnTransformer (the seed pipeline)."""
+    from skbucket import PostFeatures, PromptBuilder
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.captioning import Blip2Captioner
+    from skbucket.datasets import load_tweets
+    from skbucket.pipeline import ColumnRoles
+
+    frame = load_tweets().frame.iloc[:30]
+    y = frame.pop("likes")
+    levels = frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)
+    flatten = "flatten them first, e.g. X.columns = ['_'.join(map(str, c)).strip('_') for c in"
+    for estimator in (
+        PostFeatures(cv=2),
+        PromptBuilder(),
+        GroupMedianRegressor(),
+        ColumnRoles(columns={"content": "content"}),
+        Blip2Captioner("no/such/model"),
+    ):
+        name = type(estimator).__name__
+        with pytest.raises(ValueError, match=rf"^{name}: the column names of X have 2 levels") as e:
+            estimator.fit(levels, y)
+        assert flatten in str(e.value) and "('id', '')" in str(e.value)
+    fitted = PostFeatures(cv=2).fit(frame, y)
+    with pytest.raises(ValueError, match=r"^PostFeatures: the column names of X have 2 levels"):
+        fitted.transform(levels)
+    # the hint's own line makes the frame that is read
+    levels.columns = ["_".join(map(str, c)).strip("_") for c in levels.columns]
+    np.testing.assert_array_equal(fitted.transform(levels), fitted.transform(frame))
