@@ -566,6 +566,64 @@ def test_a_bucket_weight_just_below_min_bucket_size_is_not_rounded_up_in_its_not
     assert "15 training row(s) (weight 4.9999999) < min_bucket_size=5" in note
 
 
+def test_soft_routing_with_clip_clips_every_term_before_weighting():
+    """As the docstring says; no test combined clip=True with soft routing (the seed's
+    default), so a clip applied to hard routing only went unseen."""
+    X, y = make_likes(300, n_features=2)
+    model = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=2, random_state=0), Ridge(), routing="soft", clip=True
+    ).fit(X, y)
+    proba = model.predict_bucket_proba(X)
+    terms = np.column_stack(
+        [
+            np.clip(model.regressors_[k].predict(X), *model._bucket_range(k))
+            for k in range(model.n_buckets_)
+        ]
+    )
+    assert_allclose(model.predict(X), (proba * terms).sum(axis=1))
+    assert not np.allclose(
+        model.predict(X), clone(model).set_params(clip=False).fit(X, y).predict(X)
+    )
+
+
+def test_a_bucket_of_exactly_min_bucket_size_rows_but_light_weight_warns():
+    X = np.arange(25.0).reshape(-1, 1)
+    y = np.r_[np.arange(20.0) % 10, [50, 60, 70, 80, 90]]  # bucket 1: exactly 5 rows
+    w = np.r_[np.ones(20), np.full(5, 0.1)]
+    with pytest.warns(UserWarning, match=r"bucket\(s\) \[1\] have at least min_bucket_size=5"):
+        BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(10,)).fit(
+            X, y, sample_weight=w
+        )
+
+
+class _RefusesEqualTargets(RegressorMixin, BaseEstimator):
+    """Refuses equal targets, as CatBoost does ("All train targets are equal")."""
+
+    def fit(self, X, y, sample_weight=None):
+        if np.ptp(y) == 0:
+            raise ValueError("All train targets are equal")
+        self.linear_ = LinearRegression().fit(X, y, sample_weight)
+        return self
+
+    def predict(self, X):
+        return self.linear_.predict(X)
+
+
+def test_the_constant_of_a_bucket_whose_regressor_refused_it_is_in_the_target_space():
+    """With target_transform="log1p" a bucket of equal likes (50) predicts 50, not expm1(50):
+    no test combined the fallback constant with a target transform."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1, size=(60, 2))
+    y = np.where(X[:, 0] < 0.5, 50.0, rng.uniform(200, 3000, 60).round())  # bucket 1: all 50
+    model = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), _RefusesEqualTargets(), target_transform="log1p"
+    ).fit(X, y)
+    assert 1 in model.bucket_fallback_
+    rows = model.predict_bucket(X) == 1
+    assert rows.any()
+    assert_allclose(model.predict(X)[rows], 50.0)
+
+
 def test_a_column_selector_is_asked_once_at_fit_as_in_column_transformer():
     # asked again at predict, one post whose numeric field is missing (its column object)
     # lost that column: "feature names should match those that were passed during fit"

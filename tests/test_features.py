@@ -930,6 +930,20 @@ def test_transform_uses_the_smooth_parameter():
     )
 
 
+def test_fit_transform_uses_the_smooth_parameter_too():
+    """The cross-fitted encodings of the training rows: their encoder's smooth could be
+    replaced by "auto" unseen (the training rows and new rows encoded unlike)."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"username": rng.choice(list("abcdefgh"), 80)})
+    y = rng.randint(0, 1000, 80).astype(float)
+    low, high, auto = (
+        _accounts(cv=2, smooth=smooth, random_state=0).fit_transform(X, y)
+        for smooth in (0.0, 1e6, "auto")
+    )
+    np.testing.assert_array_equal(low[:, 1], high[:, 1])  # the same folds: the same counts
+    assert not np.allclose(low[:, 0], high[:, 0]) and not np.allclose(low[:, 0], auto[:, 0])
+
+
 def test_text_counts_equal_each_pattern_run_on_every_text():
     """The patterns run only on texts holding a character their matches need, and the emoji
     pattern only where an emoji can start: the counts are those of running every pattern on

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -189,8 +190,12 @@ def test_bucket_labels():
     assert len(bucket_labels()) == len(DEFAULT_BINS) + 1
 
 
-def test_evaluate_estimator_uses_classifier_buckets(data, model):
+@pytest.mark.parametrize("clip", [True, False])
+def test_evaluate_estimator_uses_classifier_buckets(data, model, clip):
+    """Unclipped too: clipping puts every prediction in its routed bucket, so both ways of
+    scoring the buckets agreed, and use_classifier_buckets=False could be ignored unseen."""
     X, y = data
+    model = model if clip else clone(model).set_params(clip=False).fit(X, y)
     m = evaluate_estimator(model, X, y)
     expected_acc = np.mean(model.predict_bucket(X) == assign_buckets(y))
     assert m["bucket_accuracy"] == pytest.approx(expected_acc)
@@ -198,6 +203,8 @@ def test_evaluate_estimator_uses_classifier_buckets(data, model):
     pred_buckets = assign_buckets(np.clip(model.predict(X), 0, None))
     assert m_reg["bucket_accuracy"] == pytest.approx(np.mean(pred_buckets == assign_buckets(y)))
     assert m["rmse"] == pytest.approx(_rmse(y, model.predict(X)))
+    if not clip:
+        assert m_reg["bucket_accuracy"] != m["bucket_accuracy"]
 
 
 def test_pipeline_helpers_go_through_earlier_steps(data):
@@ -350,17 +357,28 @@ def test_bootstrap_intervals_of_groups_do_not_depend_on_the_order_of_the_rows():
             assert got[key] == pytest.approx(shuffled[key], rel=1e-12)
 
 
-@pytest.mark.parametrize("by", ["company", "row"])
+@pytest.mark.parametrize("by", ["company", "row", "uneven companies", "row, negative"])
 def test_bootstrap_intervals_are_the_resampled_metrics_percentiles(by):
     """The plain computation of the same seeded draws: companies numbered in sorted order;
     rows (no groups) by their position, as 0.3.0 drew them (a sort of the positions as text,
-    "10" before "2", drew other rows for the same seed)."""
+    "10" before "2", drew other rows for the same seed). Companies of unequal sizes (a
+    resample's row count is not n: dividing by n went unseen with groups all of 6 rows), and
+    predictions far below 0 (0 likes in the log metrics, as evaluate counts them)."""
     from sklearn.utils import check_random_state
 
     from skbucket.metrics import _RESAMPLE_CHUNK, INTERVAL_METRICS, bootstrap_intervals
 
     y, pred, groups = _bootstrap_data()
-    if by == "row":
+    if by == "uneven companies":
+        rng = np.random.default_rng(1)
+        sizes = [1, 2, 3, 10, 25, 4, 1, 7, 15, 2]
+        groups = np.repeat([f"c{i}" for i in range(len(sizes))], sizes)
+        y = rng.integers(0, 3000, groups.size).astype(float)
+        pred = y * rng.uniform(0.2, 3.0, groups.size)
+    elif by == "row, negative":
+        y = np.arange(1.0, 21.0)
+        pred = np.where(y > 10, y, -50.0)
+    if by.startswith("row"):
         got = bootstrap_intervals(y, pred, n_resamples=300, random_state=7)
         codes = np.arange(len(y))
     else:
