@@ -18,11 +18,18 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._fitted import refit
-from ._frames import as_pandas, check_min_size, check_unique_columns
+from ._frames import as_pandas, check_min_size, check_unique_columns, plain
 from .bucketed import _check_targets
 from .prompts import _bad_text_cell, _category_text, _is_missing
 
 __all__ = ["GroupMedianRegressor"]
+
+
+def _row_labels(X):
+    """The index labels of a pandas DataFrame's rows, by which an error names a row; None
+    for an array (named by position)."""
+    index = getattr(X, "index", None) if isinstance(X, pd.DataFrame) else None
+    return None if index is None else index.to_numpy(dtype=object)
 
 
 class GroupMedianRegressor(RegressorMixin, BaseEstimator):
@@ -116,13 +123,15 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        X = as_pandas(X)  # once: polars, pyarrow
+        labels = _row_labels(X)
         X = self._validate_X(X, reset=True)
         y = _check_targets(y, allow_negative=True)  # errors name the first bad row
         check_consistent_length(X, y)
         target = pd.Series(y)
         self.medians_ = []
         for position, name in self._group_positions_:
-            keys = self._keys(X, position, name)
+            keys = self._keys(X, position, name, labels=labels)
             stats = target.groupby(keys.to_numpy(), dropna=True).agg(["median", "size"])
             stats = stats[stats["size"] >= self.min_count]
             self.medians_.append(stats["median"].astype(float).to_dict())
@@ -142,13 +151,15 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        X = as_pandas(X)
+        labels = _row_labels(X)
         X = self._validate_X(X, reset=False)
         pred = np.full(X.shape[0], np.nan)
         for (position, name), medians in zip(self._fitted_positions(), self.medians_, strict=True):
             todo = np.flatnonzero(np.isnan(pred))
             if todo.size == 0:
                 break
-            keys = self._keys(X[todo], position, name, rows=todo)
+            keys = self._keys(X[todo], position, name, rows=todo, labels=labels)
             pred[todo] = keys.map(medians).to_numpy(dtype=float, na_value=np.nan)
         pred[np.isnan(pred)] = self.global_median_
         return pred
@@ -223,17 +234,23 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         return out
 
     @staticmethod
-    def _keys(X, position, name, rows=None) -> pd.Series:
+    def _keys(X, position, name, rows=None, labels=None) -> pd.Series:
         """Column ``position`` of ``X`` as group keys (missing values and blank strings become
-        NaN, as PromptBuilder reads them); ``rows``
-        are the positions of ``X``'s rows in the caller's input (for the error message)."""
+        NaN, as PromptBuilder reads them); ``rows`` are the positions of ``X``'s rows in the
+        caller's input, ``labels`` the index labels of its rows (a DataFrame's), by which the
+        error messages name a row, as PostFeatures and PromptBuilder do (else by position)."""
+
+        def row_of(i):
+            at = i if rows is None else int(rows[i])
+            return at if labels is None else f"{plain(labels[at])!r}"
+
         keys = pd.Series(X[:, position], dtype=object)
         keys = keys.where(~keys.map(_is_missing), np.nan)
         for i, value in enumerate(keys):
             try:
                 hash(value)
             except TypeError:
-                row = i if rows is None else int(rows[i])
+                row = row_of(i)
                 raise TypeError(
                     f"GroupMedianRegressor: grouping column {name}, row {row} holds an "
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
@@ -241,7 +258,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                 ) from None
         found = _bad_text_cell(keys)
         if found is not None:
-            row = found[0] if rows is None else int(rows[found[0]])
+            row = row_of(found[0])
             raise ValueError(f"GroupMedianRegressor: grouping column {name}, row {row}: {found[1]}")
         # compared as text, as PostFeatures compares accounts: 12345, 12345.0 and "12345"
         return keys.where(keys.isna(), keys.map(_category_text))

@@ -2555,7 +2555,9 @@ problem, the estimator it is given to, and the outcome, which is either
 
 * an **error** (the class, then the message: it names the column, the row and what was
   expected), every class a subclass of ``ValueError`` or ``RuntimeError`` and importable from
-  :mod:`skbucket.exceptions`;
+  :mod:`skbucket.exceptions`. A row of a DataFrame ``X`` is named by its index label (``row
+  37`` is ``X.loc[37]``, also after a shuffle), a row of an array, of ``y`` or of a CSV
+  file by its position from 0 (``y[2]``, ``row 2``; the header line is not counted);
 * for the CLI, **exit status 1** with a one-line ``skbucket COMMAND: error: ...`` on standard
   error; or
 * a documented **fallback**, whose result the test checks (for example "identical

@@ -168,6 +168,34 @@ def test_bad_cells_and_targets_name_the_row():
         GroupMedianRegressor().fit(X, y)
 
 
+def test_a_bad_cell_is_named_by_its_index_label_as_post_features_name_it():
+    """After a shuffle (train_test_split), PostFeatures said "row 37" (the index label) and
+    GroupMedianRegressor "row 2" (the position) for the same cell."""
+    from skbucket.features import PostFeatures, PostFeaturesError
+
+    X, y = _posts()
+    X = X.set_axis(np.arange(len(X))[::-1] + 30, axis=0)  # labels 30 + n - 1 .. 30
+    X["username"] = X["username"].astype(object)
+    X.iloc[2, X.columns.get_loc("username")] = b"bob"
+    label = X.index[2]
+    with pytest.raises(PostFeaturesError, match=rf"'username', row {label}: expected text"):
+        PostFeatures(cv=2, date_column=None, media_column=None).fit(X, y)
+    with pytest.raises(ValueError, match=rf"grouping column 'username', row {label}: expected"):
+        GroupMedianRegressor().fit(X, y)
+    X.iloc[2, X.columns.get_loc("username")] = ["a", "list"]
+    with pytest.raises(TypeError, match=rf"'username', row {label} holds an unhashable list"):
+        GroupMedianRegressor().fit(X, y)
+    # at predict, for rows a first column did not settle: labels too; an array: positions
+    model = GroupMedianRegressor().fit(*_posts())
+    new = X.iloc[:4].assign(username="nobody").astype({"inferred_company": object})
+    new.at[new.index[3], "inferred_company"] = ["x"]
+    with pytest.raises(TypeError, match=rf"'inferred_company', row {new.index[3]} holds"):
+        model.predict(new)
+    model = GroupMedianRegressor(group_columns=(0, 1)).fit(_posts()[0].to_numpy()[:, :2], y)
+    with pytest.raises(TypeError, match=r"column at position 1, row 3 holds an unhashable list"):
+        model.predict(new[["username", "inferred_company"]].to_numpy())
+
+
 def test_predict_checks_columns_like_fit():
     X, y = _posts()
     model = GroupMedianRegressor().fit(X, y)
