@@ -660,6 +660,17 @@ def make_seed_pipeline(
     )
     if classifier not in ("hybrid", "distilbert", "hgb"):
         raise ValueError(f"classifier must be 'hybrid', 'distilbert' or 'hgb'; got {classifier!r}")
+    seed = random_state is None or isinstance(random_state, np.random.RandomState)
+    seed |= (
+        isinstance(random_state, numbers.Integral)
+        and not isinstance(random_state, bool)
+        and 0 <= random_state < 2**32
+    )
+    if not seed:  # one seed for every step: named here, not as "1.5 cannot be used to seed"
+        raise ValueError(
+            f"random_state must be an int from 0 to {2**32 - 1} or None; got "
+            f"{type(random_state).__name__} {random_state!r}"
+        )
     if regressors is None and (isinstance(bins, str | bytes) or _ndim(bins) != 1):
         # sized here: one seed regressor per bucket (BucketedRegressor checks the edges in fit)
         raise ValueError(

@@ -527,6 +527,16 @@ def test_check_params_refuses_what_the_prompt_builder_and_the_target_pair_would_
     assert str(info.value).startswith(where) and said in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize("seed", [1.5, "x", True, -1, 2**32])
+def test_a_random_state_that_is_no_seed_is_refused_naming_it(tiny, seed):
+    """A CLI config's "random_state": 1.5 said only "1.5 cannot be used to seed a
+    numpy.random.RandomState instance"."""
+    with pytest.raises(ValueError, match=r"^random_state must be an int from 0 to 4294967295"):
+        _pipe(tiny, random_state=seed)
+    for fine in (None, 0, np.int64(7), 2**32 - 1, np.random.RandomState(0)):
+        _pipe(tiny, random_state=fine)
+
+
 @pytest.mark.parametrize("param", [{"epochs": "two"}, {"batch_size": 0}, {"max_length": -1}])
 def test_fine_tuning_settings_are_checked_with_the_hgb_router_too(tiny, param):
     """With classifier="hgb" the text router is not used, and its settings in a config were
