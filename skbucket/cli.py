@@ -1063,11 +1063,21 @@ def _absolute_paths(config: dict) -> None:
 
 def _model_and_data(args):
     """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
     from skbucket.metrics import _searched
     from skbucket.pipeline import _role_columns, check_models
 
     say = _Reporter(args.quiet)
     model = load_model(args.model)
+    try:
+        check_is_fitted(model)
+    except NotFittedError:  # saved with save_model before fit: before any data is read
+        raise CLIError(
+            f"{args.model}: the model file holds a {type(model).__name__} that is not fitted "
+            "(written before its fit): fit it with `skbucket fit`, or save it after fit"
+        ) from None
     if args.target is None:  # the column the model was fitted on (likes for older files)
         args.target = _saved_target(args.model) or "likes"
     _set_progress(model, False if args.quiet else None)

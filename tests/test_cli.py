@@ -695,6 +695,14 @@ def test_an_unfitted_model_file_is_not_blamed_on_the_data(posts_csv, workdir, ca
     )
     code, _, err = run(["predict", unfitted, posts_csv, "-o", workdir / "u.csv", "-q"], capsys)
     assert code == cli.EXIT_ERROR and "not fitted" in err and str(posts_csv) not in err, err
+    # named as the model file's fault, whatever the model (a Ridge said only "This Ridge
+    # instance is not fitted yet")
+    from sklearn.linear_model import Ridge
+
+    ridge = cli.save_model(Ridge(), workdir / "unfitted-ridge.joblib")
+    code, _, err = run(["evaluate", ridge, posts_csv, "-q"], capsys)
+    assert code == cli.EXIT_ERROR, err
+    assert f"{ridge}: the model file holds a Ridge that is not fitted (written before" in err
 
 
 def test_a_model_fitted_on_another_target_is_scored_against_it(posts_csv, config, workdir, capsys):
