@@ -902,6 +902,13 @@ class BucketCalibrationDisplay:
                 f"y_proba must hold probabilities in [0, 1]; row {r}, bucket {c} holds "
                 f"{proba[r, c]!r}."
             )
+        sums = proba.sum(axis=1)
+        off = np.flatnonzero(np.abs(sums - 1) > 1e-3)  # float32 rounding passes
+        if off.size:  # not one distribution per post: the curves would mean nothing
+            raise PlotInputError(
+                f"each row of y_proba must sum to 1 (a post's probabilities over the buckets); "
+                f"row {off[0]} sums to {sums[off[0]]:g} ({off.size} row(s) do not)."
+            )
         bucket_true = np.asarray(assign_buckets(y_true, edges))
         if kind == "top_label":
             correct = (proba.argmax(axis=1) == bucket_true).astype(int)

@@ -362,6 +362,13 @@ def test_calibration_rejects_bad_probabilities():
     bad[1, 4] = 1.5
     with pytest.raises(PlotInputError, match="row 1, bucket 4"):
         BucketCalibrationDisplay.from_predictions([1, 2], bad, ax=_ax())
+    # in [0, 1] but no distribution (rows of 0.5: 3.5 each) drew a meaningless plot
+    halves = np.full((3, 7), 0.5)
+    halves[0] = np.eye(7)[2]
+    with pytest.raises(PlotInputError, match=r"row 1 sums to 3\.5 \(2 row\(s\) do not\)"):
+        BucketCalibrationDisplay.from_predictions([1, 2, 3], halves, ax=_ax())
+    near = np.full((2, 7), 1 / 7, dtype=np.float32)  # float32 rounding: a distribution
+    BucketCalibrationDisplay.from_predictions([1, 2], near, ax=_ax())
     with pytest.raises(TypeError, match="predict_bucket_proba"):
         BucketCalibrationDisplay.from_estimator(Ridge().fit([[0], [1]], [0, 1]), [[0]], [0])
 
