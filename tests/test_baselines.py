@@ -234,7 +234,9 @@ def test_real_posts_seen_accounts_beat_the_global_median():
 def test_tags_say_it_groups_text_and_categories():
     X = pd.DataFrame({"username": ["ann", "bob", "cy"], "inferred_company": ["acme", "acme", "z"]})
     model = GroupMedianRegressor().fit(X.astype({"inferred_company": "category"}), [10, 30, 7])
-    np.testing.assert_array_equal(model.predict(X.to_numpy()), [10, 30, 7])
+    np.testing.assert_array_equal(model.predict(X), [10, 30, 7])
+    texts = GroupMedianRegressor(group_columns=(0, 1)).fit(X.to_numpy(), [10, 30, 7])
+    np.testing.assert_array_equal(texts.predict(X.to_numpy()), [10, 30, 7])
     tags = model.__sklearn_tags__().input_tags
     assert tags.string and tags.categorical and tags.allow_nan
 

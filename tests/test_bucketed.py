@@ -559,9 +559,9 @@ def test_a_bucket_weight_just_below_min_bucket_size_is_not_rounded_up_in_its_not
     y = np.r_[rng.integers(0, 11, 15), rng.integers(11, 101, 30)].astype(float)
     X = np.c_[y + rng.normal(size=y.size), rng.normal(size=y.size)]
     w = np.r_[np.full(15, (5 - 1e-7) / 15), np.ones(30)]
-    model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(10,)).fit(
-        X, y, sample_weight=w
-    )
+    with pytest.warns(UserWarning, match=r"15 rows weighing 4\.9999999\), so they get no"):
+        model = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(10,))
+        model.fit(X, y, sample_weight=w)
     note = model.bucket_fallback_[0]
     assert "15 training row(s) (weight 4.9999999) < min_bucket_size=5" in note
 

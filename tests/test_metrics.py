@@ -190,6 +190,7 @@ def test_bucket_labels():
     assert len(bucket_labels()) == len(DEFAULT_BINS) + 1
 
 
+@pytest.mark.filterwarnings("ignore:.*predicted like counts are negative")
 @pytest.mark.parametrize("clip", [True, False])
 def test_evaluate_estimator_uses_classifier_buckets(data, model, clip):
     """Unclipped too: clipping puts every prediction in its routed bucket, so both ways of
