@@ -91,6 +91,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -381,6 +382,10 @@ def found_in(store: CacheLike, keys: list[str]) -> dict[str, Any]:
     return {key: value for key, value in got.items() if value is not None and key in wanted}
 
 
+#: every live MemoryCache, whose locks a forked child frees (:func:`_free_locks_in_child`)
+_MEMORY_CACHES: weakref.WeakSet = weakref.WeakSet()
+
+
 class MemoryCache:
     """Thread-safe in-memory LRU cache bounded by item count and bytes.
 
@@ -418,6 +423,7 @@ class MemoryCache:
         self._sizes: dict[str, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
+        _MEMORY_CACHES.add(self)  # a forked child gets its lock free (_free_locks_in_child)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         found = {}
@@ -887,6 +893,29 @@ class TieredCache:
 
 
 _PROCESS_MEMORY = MemoryCache()
+
+
+def _free_locks_in_child() -> None:
+    """A forked child has only the thread that forked: a cache lock another thread held at
+    the fork (a transform's lookups hold a memory cache's lock over all of its keys) would
+    stay held for ever there, and the child's first lookup hang. The child gets every lock
+    free; what one guarded may be half updated, so it is emptied then (a memory cache's
+    entries are computed again, a folder's known keys read from disk again)."""
+    global _ON_DISK_LOCK, _UNWRITABLE_LOCK
+    if _ON_DISK_LOCK.locked():
+        _ON_DISK.clear()
+    if _UNWRITABLE_LOCK.locked():  # at worst a cache warning said again
+        _UNWRITABLE_WARNED.clear()
+        _UNREADABLE_WARNED.clear()
+    _ON_DISK_LOCK, _UNWRITABLE_LOCK = threading.Lock(), threading.Lock()
+    for cache in list(_MEMORY_CACHES):
+        if cache._lock.locked():
+            cache._data, cache._sizes, cache._bytes = OrderedDict(), {}, 0
+        cache._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_free_locks_in_child)
 
 
 def process_memory_cache() -> MemoryCache:

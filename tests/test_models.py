@@ -1433,10 +1433,13 @@ def test_a_child_forked_while_another_thread_works_gets_every_lock_free():
     on Linux up to Python 3.13) hung at its first seeded fit, encoding, export or rebuild."""
     import multiprocessing
 
-    from skbucket import classification, embedding
+    from skbucket import cache, classification, embedding
 
     inside, release = threading.Event(), threading.Event()
     tokenizer = _Tokenizer()
+    own = cache.MemoryCache()  # a user's own memory cache, as the process-wide one
+    own.set_many({"k": "kept"})
+    cache.process_memory_cache().set_many({"k": "kept"})
 
     def working():
         with (
@@ -1447,6 +1450,11 @@ def test_a_child_forked_while_another_thread_works_gets_every_lock_free():
             embedding._EXPORT_LOCK,
             embedding._onnx_lock("model.onnx"),
             classification._REBUILD_LOCK,
+            # a transform's lookups hold a memory cache's lock over all of its keys
+            cache.process_memory_cache()._lock,
+            own._lock,
+            cache._ON_DISK_LOCK,
+            cache._UNWRITABLE_LOCK,
         ):
             inside.set()
             release.wait(60)
@@ -1457,7 +1465,7 @@ def test_a_child_forked_while_another_thread_works_gets_every_lock_free():
         assert inside.wait(30)
         context = multiprocessing.get_context("fork")
         queue = context.Queue()
-        child = context.Process(target=_every_lock_free, args=(tokenizer, queue))
+        child = context.Process(target=_every_lock_free, args=(tokenizer, own, queue))
         child.start()
         child.join(30)
         hung = child.is_alive()
@@ -1475,10 +1483,14 @@ class _Tokenizer:
     """Stands for a tokenizer object: the locks are kept per object."""
 
 
-def _every_lock_free(tokenizer, queue):
-    from skbucket import classification, embedding
+def _every_lock_free(tokenizer, own, queue):
+    from skbucket import cache, classification, embedding
 
     locks = {
+        "memory cache": cache.process_memory_cache()._lock,
+        "own memory cache": own._lock,
+        "on disk": cache._ON_DISK_LOCK,
+        "unwritable": cache._UNWRITABLE_LOCK,
         "seeded": _models._SEEDED_LOCK,
         "load": _models._LOAD_LOCK,
         "registry": _models._REGISTRY_LOCK,
@@ -1489,6 +1501,14 @@ def _every_lock_free(tokenizer, queue):
         "rebuild": classification._REBUILD_LOCK,
     }
     held = [name for name, lock in locks.items() if not lock.acquire(timeout=2)]
+    for lock in (locks["memory cache"], locks["own memory cache"]):
+        lock.release()
+    # held at the fork, maybe half updated: emptied, and usable
+    held += [
+        f"{name} kept"
+        for name, c in (("memory", cache.process_memory_cache()), ("own", own))
+        if c.get_many(["k"])
+    ]
     queue.put(held)
     with _models.seeded(torch.device("cpu"), 1):
         torch.rand(1)
