@@ -1328,7 +1328,7 @@ def progress_bar(
     >>> bar.n
     3
     """
-    if not progress_enabled(progress):
+    if not progress_enabled(progress) or sys.stderr is None:  # pythonw, fd 2 closed: no bar
         bar = _NoBar()
     else:
         from tqdm.auto import tqdm

@@ -457,6 +457,15 @@ def test_progress_enabled_defaults_to_tty(monkeypatch):
     assert progress_enabled(None) is False
 
 
+def test_bars_asked_for_without_a_stderr_are_left_out_not_an_error(monkeypatch):
+    """pythonw.exe, or a service started with fd 2 closed: progress=True made tqdm write to
+    None, and the whole batch was lost (AttributeError: 'NoneType' ... 'write')."""
+    monkeypatch.setattr("sys.stderr", None)
+    rec = Recorder()
+    out = batched_map(["a", "bb", "ccc"], rec, batch_size=2, progress=True, desc="no stderr")
+    assert [int(v[0]) for v in out] == [1, 2, 3]
+
+
 def test_progress_defaults_to_on_in_a_jupyter_kernel_only(monkeypatch):
     """A notebook's stderr is no terminal: a long fit there showed no bar at all. The kernel
     is what IPython's get_ipython() returns, a ZMQInteractiveShell (or a subclass: Colab);
