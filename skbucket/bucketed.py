@@ -894,6 +894,14 @@ def seed_regressors(n_buckets=7, random_state=None):
     return [regs[k] for k in range(int(n_buckets))]
 
 
+def _forward_set_output(estimators, transform) -> None:
+    """``set_output(transform=...)`` of each of ``estimators`` that has one (None and
+    strings, such as "passthrough" or an unset default, are passed over)."""
+    for est in estimators:
+        if _is_estimator(est) and hasattr(est, "set_output"):
+            est.set_output(transform=transform)
+
+
 def _is_estimator(obj):
     return (
         not isinstance(obj, type)
@@ -1264,9 +1272,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             return self
         subs = [self.classifier, self.regressors] + [e for _, _, e in self._regressor_items()]
         subs += [getattr(self, "classifier_", None), *getattr(self, "regressors_", {}).values()]
-        for est in subs:
-            if _is_estimator(est) and hasattr(est, "set_output"):
-                est.set_output(transform=transform)
+        _forward_set_output(subs, transform)
         return self
 
     @staticmethod

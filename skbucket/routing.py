@@ -43,8 +43,8 @@ from .bucketed import (
     _fit_kwargs,
     _fit_router,
     _fixed_columns,
+    _forward_set_output,
     _is_dataframe,
-    _is_estimator,
     _routed_fit_params,
     _select_columns,
     _sub_tag,
@@ -417,12 +417,10 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ display
     def set_output(self, *, transform=None):
-        """Forward ``set_output`` to ``known`` and ``unseen`` when they support it.
-
-        The router itself outputs classes, not a transformed ``X``; this configures
-        transformers inside them (e.g. Pipelines), in place, and once fitted their fitted
-        copies, as :meth:`BucketedRegressor.set_output
-        <skbucket.bucketed.BucketedRegressor.set_output>` does for its sub-estimators.
+        """Forward ``set_output`` to ``known`` and ``unseen`` (and, once fitted, their fitted
+        copies) when they support it, as :meth:`BucketedRegressor.set_output
+        <skbucket.bucketed.BucketedRegressor.set_output>` does: the router outputs classes,
+        this configures transformers inside them (e.g. Pipelines), in place.
 
         Parameters
         ----------
@@ -432,19 +430,10 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : AccountRouter
-            This estimator.
         """
-        if transform is None:
-            return self
-        subs = (
-            self.known,
-            self.unseen,
-            getattr(self, "known_", None),
-            getattr(self, "unseen_", None),
-        )
-        for est in subs:
-            if _is_estimator(est) and hasattr(est, "set_output"):
-                est.set_output(transform=transform)
+        if transform is not None:
+            roles = ("known", "unseen", "known_", "unseen_")
+            _forward_set_output([getattr(self, role, None) for role in roles], transform)
         return self
 
     def _sk_visual_block_(self):
