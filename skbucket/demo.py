@@ -130,6 +130,7 @@ def _date_order(frame, date_column="date", *, dayfirst=False):
     day/month-mixed column is a ``ValueError``)."""
     import numpy as np
 
+    from ._frames import plain
     from .prompts import read_dates
 
     values = frame[date_column]
@@ -138,7 +139,7 @@ def _date_order(frame, date_column="date", *, dayfirst=False):
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ValueError(
-            f"time_split: date column {date_column!r}, row {values.index[row]!r}: "
+            f"time_split: date column {date_column!r}, row {plain(values.index[row])!r}: "
             f"{values.iloc[row]!r} is not a date; every post needs a date to be ordered in time."
         )
     return np.argsort(dates.to_numpy(), kind="stable")
@@ -318,14 +319,19 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
         return folder
 
     def rescue(to: Path) -> Path:
-        to.mkdir()
+        to.mkdir(exist_ok=True)
         return write_all(to)
 
     try:
         write_all(out)
     except OSError as exc:  # the fit and the evaluation are kept where there is room
-        raise _saved_elsewhere(
-            rescue, out, exc, "the demo's model, report and metrics", "skbucket-demo-", True
+        raise _saved_elsewhere(  # named after the folder (".": the one it stands for)
+            rescue,
+            out.resolve(),
+            exc,
+            "the demo's model, report and metrics",
+            "skbucket-demo-",
+            True,
         ) from exc
     say(f"wrote {out / 'model.joblib'}, {out / 'metrics.csv'} and {out / 'report.html'}")
     return table

@@ -79,8 +79,9 @@ def test_demo_can_run_the_default_hybrid_router(tmp_path):
     assert np.isfinite(table.loc[name, ["rmse_log1p", "rmse"]].to_numpy(float)).all()
 
 
+@pytest.mark.parametrize("named", ["out", "."])
 def test_a_failed_demo_leaves_the_last_runs_files_and_saves_its_own_elsewhere(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, named
 ):
     """A run whose report could not be written (a full disk) leaves none of its three files
     beside the last run's (the model was replaced before the report failed), and keeps them
@@ -100,13 +101,15 @@ def test_a_failed_demo_leaves_the_last_runs_files_and_saves_its_own_elsewhere(
     real = _files.replace_atomically
 
     def full_disk(path, write, what):
-        if Path(path).parent.parent == out and Path(path).name == "report.html":
+        if Path(path).resolve().parent.parent == out.resolve() and Path(path).name == "report.html":
             raise OSError(errno.ENOSPC, f"cannot write the {what} {str(path)!r}: disk full")
         return real(path, write, what)
 
     monkeypatch.setattr(_files, "replace_atomically", full_disk)
+    if named == ".":  # its name is "": the rescue made its folder twice, and gave up
+        monkeypatch.chdir(out)
     with pytest.raises(OSError, match="disk full") as info:
-        run_demo(out, n_rows=120, quiet=True)
+        run_demo(out if named == "out" else ".", n_rows=120, quiet=True)
     for name in ("metrics.csv", "model.joblib", "report.html"):
         assert (out / name).read_text() == f"the {name} of the last run"
     assert sorted(p.name for p in out.iterdir()) == [
@@ -117,7 +120,9 @@ def test_a_failed_demo_leaves_the_last_runs_files_and_saves_its_own_elsewhere(
     ]  # no temporary file or folder left
     (rescued,) = system_tmp.glob("skbucket-demo-*/out")
     message = str(info.value)
-    assert f"cannot write the report {str(out / 'report.html')!r}: disk full" in message
+    # named as it was to be called, not as its staged copy (deleted)
+    assert "cannot write the report" in message and "report.html': disk full" in message
+    assert ".skbucket-demo-" not in message
     assert f"the demo's model, report and metrics were saved to {str(rescued)!r}" in message
     assert sorted(p.name for p in rescued.iterdir()) == [
         "metrics.csv",
@@ -135,6 +140,10 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
     # as text, "28/02/2021" and "...T09:00-05:00" would be the newest two
     assert time_split(posts, test_fraction=0.5).tolist() == [True, True, False, False]
     assert time_split(posts, test_fraction=0.25).tolist() == [False, True, False, False]
+    with pytest.raises(ValueError, match=r"date column 'date', row 2: 'soon' is not a date"):
+        time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
+    with pytest.raises(ValueError, match=r"date column 'date', row 9: 'soon'"):  # np.int64(9)
+        time_split(pd.DataFrame({"date": ["2020-01-01", "2020-01-02", "soon"]}, index=[7, 8, 9]))
     with pytest.raises(ValueError, match=r"date column 'date', row 2: 'soon' is not a date"):
         time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
     with pytest.raises(ValueError, match=r"time_split: date column 'date' mixes day/month"):
