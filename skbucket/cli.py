@@ -181,7 +181,9 @@ def read_table(path, columns=None):
             named = [name for name in frame.index.names if name is not None]
             if named and not set(named) & set(frame.columns):  # e.g. set_index("id")
                 frame = frame.reset_index(level=named)
-            frame = _exact_parquet_ids(path, frame)
+            # an index stored without a name (df.sample(frac=1).to_parquet()): no column of
+            # the posts; dropped, so every message counts rows from 0, as for other formats
+            frame = _exact_parquet_ids(path, frame.reset_index(drop=True))
         else:
             frame = pd.read_excel(path, **as_text)
             # a number or a date in the header row is a name too (scikit-learn takes text

@@ -448,6 +448,20 @@ def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
     assert_predicts_in_memory(model_file, data, frame, workdir / "id-index.csv", capsys)
 
 
+def test_an_unnamed_parquet_index_is_no_row_number(model_file, workdir, capsys):
+    """A shuffled frame saved as it is (its old positions stored as an unnamed index): a bad
+    media cell was named by that stored number ("row 30"), a bad likes cell by position."""
+    frame = load_tweets().frame.iloc[20:40].sample(frac=1, random_state=3)
+    assert frame.index[2] != 2
+    frame = frame.astype({"media": object})
+    frame.iloc[2, frame.columns.get_loc("media")] = "[Photo(previewUrl='x'"  # cut off
+    data = workdir / "stored-index.parquet"
+    frame.to_parquet(data)
+    assert cli.read_table(data).index.tolist() == list(range(20))
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "never.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "media column 'media', row 2: cannot parse" in err, err
+
+
 def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     code, out, err = run(["evaluate", model_file, posts_csv, "--quiet"], capsys)
     assert code == 0, err
