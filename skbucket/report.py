@@ -386,10 +386,11 @@ def _intervals(X, y, y_pred, group_column):
     if group_column is not None and column is not None and list(column).count(group_column) == 1:
         values = _blank_as_missing(np.asarray(X[group_column], dtype=object))
         n_groups = len(pd.factorize(values, use_na_sentinel=False)[1])  # as resampled
-        if n_groups >= 2:
+        n_missing = int(pd.isna(pd.Series(values)).sum())
+        n_values = n_groups - (n_missing > 0)
+        # two companies at least: one and the posts without any are no sample of companies
+        if n_values >= 2:
             groups = values
-            n_missing = int(pd.isna(pd.Series(values)).sum())
-            n_values = n_groups - (n_missing > 0)
             resampled = f"the {n_values} value{'s' * (n_values != 1)} of {group_column!r}"
             if n_missing:  # bootstrap_intervals pools them into one group of their own
                 resampled += f" and the {n_missing} post(s) without one (as one group)"
@@ -467,7 +468,8 @@ def render_report(
     group_column : str or None, default="inferred_company"
         Column of ``X`` whose groups the bootstrap intervals of the error metrics resample
         together (:func:`~skbucket.metrics.bootstrap_intervals`: posts of one company are not
-        independent). When ``X`` has no such column, holds fewer than two groups, or
+        independent). When ``X`` has no such column, holds fewer than two values (the posts
+        without one, which are resampled as one group of their own, not counted), or
         ``group_column`` is None, posts are resampled one by one; the page says which. A
         role name the estimator's ``columns`` mapping gives another column is read from that
         column, as for ``date_column``.

@@ -158,6 +158,10 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert f"{low:.4f} to {high:.4f}" in page
     page = render_report(pipe, frame.assign(inferred_company="one brand"), y)
     assert "posts resampled one by one" in page  # one company: nothing to resample
+    # nor one company and the posts without one: a bootstrap of two clusters means nothing
+    one = np.where(np.arange(len(y)) < 3, None, "one brand")
+    page = render_report(pipe, frame.assign(inferred_company=one), y)
+    assert "posts resampled one by one" in page
     # posts without a company are resampled as one group of their own, and the note says so
     gaps = companies.astype(object)
     gaps[:15] = None
