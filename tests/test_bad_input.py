@@ -2555,9 +2555,14 @@ problem, the estimator it is given to, and the outcome, which is either
 
 * an **error** (the class, then the message: it names the column, the row and what was
   expected), every class a subclass of ``ValueError`` or ``RuntimeError`` and importable from
-  :mod:`skbucket.exceptions`. A row of a DataFrame ``X`` is named by its index label (``row
-  37`` is ``X.loc[37]``, also after a shuffle), a row of an array, of ``y`` or of a CSV
-  file by its position from 0 (``y[2]``, ``row 2``; the header line is not counted);
+  :mod:`skbucket.exceptions`. The estimators that read posts by column name
+  (``PostFeatures``, ``PromptBuilder``, ``GroupMedianRegressor``, the seed pipeline) name a
+  row of a DataFrame ``X`` by its index label (``row 37`` is ``X.loc[37]``, also after a
+  shuffle; ``Blip2Captioner`` adds its position: ``row 37 (position 2)``). ``BucketedRegressor``
+  and ``AccountRouter``, which read columns of numbers as scikit-learn's estimators do, and
+  the text models name it by its position from 0 (the text models add its label: ``row 2
+  (index 37)``), as do the errors about ``y`` and the command line's about a data file (the
+  header line not counted);
 * for the CLI, **exit status 1** with a one-line ``skbucket COMMAND: error: ...`` on standard
   error; or
 * a documented **fallback**, whose result the test checks (for example "identical
