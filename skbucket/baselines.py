@@ -251,7 +251,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                 hash(value)
             except TypeError:
                 row = row_of(i)
-                raise TypeError(
+                raise ValueError(
                     f"GroupMedianRegressor: grouping column {name}, row {row} holds an "
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
                     "string or a number (a scalar such as an account name)."
