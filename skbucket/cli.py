@@ -801,6 +801,12 @@ def load_model(path):
             "not a model file of `skbucket fit`: load it in Python with skbucket.io.load, "
             "then write it for the command line with skbucket.cli.save_model(model, path)"
         )
+    unread = {b"\x28\xb5\x2f\xfd": "zstd", b"\x04\x22\x4d\x18": "lz4"}.get(head)
+    if unread is not None:  # joblib's other compressions, whose modules may be missing
+        raise CLIError(
+            f"{path} is compressed with {unread}, which the command line does not read: "
+            "decompress it first (gzip, bzip2 and xz files are read as they are)"
+        )
     if not _holds_pickle(path, head):  # a CSV or a config given as MODEL: no unpickling
         raise CLIError(
             f"{path} is not a model file written by `skbucket fit` (a pickle); it starts "

@@ -115,6 +115,17 @@ def test_a_model_file_compressed_as_a_whole_is_read(model_file, posts_csv, workd
     )
 
 
+@pytest.mark.parametrize(
+    ("magic", "name"), [(b"\x28\xb5\x2f\xfd", "zstd"), (b"\x04\x22\x4d\x18", "lz4")]
+)
+def test_a_model_file_compressed_with_zstd_or_lz4_says_so(posts_csv, workdir, magic, name, capsys):
+    packed = workdir / f"model.joblib.{name}"
+    packed.write_bytes(magic + b"compressed bytes")
+    code, _, err = run(["evaluate", packed, posts_csv], capsys)
+    assert code == cli.EXIT_ERROR, err
+    assert f"is compressed with {name}, which the command line does not read: decompress" in err
+
+
 def test_a_folder_given_as_the_model_file_is_named_as_a_folder(posts_csv, workdir, capsys):
     code, _, err = run(["evaluate", workdir, posts_csv], capsys)
     assert code == cli.EXIT_ERROR and f"{workdir} is a folder, not a model file" in err, err
