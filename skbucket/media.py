@@ -373,7 +373,9 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
         (a :class:`ValueError`) for text that starts like the scraper's format but is not
         a list of ``Photo``/``Video``/``Gif`` objects with literal arguments, for any other
         expression (names, operators, attribute access, ...), for a plain string with control
-        characters, and for values of other types. The message quotes the text (truncated).
+        characters, for text longer than a million characters that is not in the scraper's
+        exact form (reading it would take hundreds of times its size in memory), and for
+        values of other types. The message quotes the text (truncated).
 
     Examples
     --------
@@ -522,9 +524,22 @@ def _parse_scraper_fast(text: str, size: str) -> list[MediaRef] | None:
         pos += 2  # ", "
 
 
+#: the longest media text read by :mod:`ast` when it is not in the scraper's exact form (the
+#: longest in the real posts and tweets: 987 characters); ast takes ~300 bytes a character
+MAX_MEDIA_TREE_CHARS = 1_000_000
+
+
 def _parse_text(text: str, size: str) -> list[MediaRef]:
     refs = _parse_scraper_fast(text.strip(), size)
-    return refs if refs is not None else _parse_tree(text, size)
+    if refs is not None:  # the scraper's exact form: read in linear time, any length
+        return refs
+    if len(text) > MAX_MEDIA_TREE_CHARS:  # a 6 MB cell took 2 GB of memory in ast
+        raise MediaParseError(
+            f"{len(text):,} characters of media text not in the scraper's exact form; at most "
+            f"{MAX_MEDIA_TREE_CHARS:,} are read so",
+            text,
+        )
+    return _parse_tree(text, size)
 
 
 #: what may follow a backslash in a Python str literal (an escape; bytes take no N, u, U);

@@ -228,6 +228,29 @@ def test_parse_media_quotes_long_text_truncated():
     assert len(message) < 400
 
 
+def test_long_media_text_outside_the_scrapers_form_is_refused_before_ast_reads_it():
+    """A 6 MB cell of "[1, 1, ...]" took 2 GB of memory in ast before its error; a 50 MB one
+    would take 15 GB. In the scraper's exact form any length is read (in linear time)."""
+    import tracemalloc
+
+    text = "[" + "1, " * 400_000 + "X]"
+    assert len(text) > 1_000_000  # MAX_MEDIA_TREE_CHARS
+    tracemalloc.start()
+    try:
+        with pytest.raises(MediaParseError, match=rf"{len(text):,} characters of media text not"):
+            parse_media(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * len(text)  # ast took ~300 bytes a character
+    photo = "Photo(previewUrl='https://x/p?name=small', fullUrl='https://x/p?name=large')"
+    many = "[" + ", ".join([photo] * 20_000) + "]"
+    assert len(many) > 1_000_000 and len(parse_media(many)) == 20_000
+    # below the cap, the general reader's own error
+    with pytest.raises(MediaParseError, match=r"each list item must be a Photo"):
+        parse_media("[" + "1, " * 1000 + "X]")
+
+
 @pytest.mark.parametrize("value", [42, 3.5, b"[Photo()]", {"url": "a"}, [["nested.jpg"]]])
 def test_parse_media_wrong_types(value):
     with pytest.raises(MediaParseError):
