@@ -1030,6 +1030,14 @@ def _strip_label(exc: MediaError) -> str:
     return text[len(label) :] if text.startswith(label) else text
 
 
+def _announced_length(value: str | None) -> int | None:
+    """A ``Content-Length`` header as a number of bytes, or None when there is none or it is
+    no plain decimal number (``"²"`` passes ``str.isdigit`` but not ``int``; 5,000 digits pass
+    both but ``int`` refuses them): the body is then read to its end, within ``max_bytes``."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _is_timeout(exc: BaseException) -> bool:
     return isinstance(exc, (TimeoutError, socket.timeout)) or (
         isinstance(exc, urllib.error.URLError)
@@ -1182,10 +1190,10 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         response.close()
         raise overall
     with response:
-        length = response.headers.get("Content-Length")
-        if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+        length = _announced_length(response.headers.get("Content-Length"))
+        if length is not None and length > max_bytes:
             raise MediaTooLargeError(
-                f"server announces {int(length)} bytes, more than max_bytes={max_bytes}", ref
+                f"server announces {length} bytes, more than max_bytes={max_bytes}", ref
             )
         chunks, total = [], 0
         try:
@@ -1209,15 +1217,14 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
                 ref,
                 transient=True,
             ) from None
-        announced = length is not None and length.strip().isdigit()
-        if deadline.expired and not (announced and total == int(length)):
+        if deadline.expired and total != length:
             # the deadline shut the socket: what was read is cut short
             raise MediaFetchError(
                 f"timed out after {timeout} s while reading the body", ref, transient=True
             )
-    if length is not None and length.strip().isdigit() and total != int(length):
+    if length is not None and total != length:
         raise MediaFetchError(
-            f"body has {total} bytes but the server announced {int(length)}",
+            f"body has {total} bytes but the server announced {length}",
             ref,
             transient=True,
         )

@@ -854,6 +854,10 @@ def server(photo_jpeg, images):
                 self.wfile.write(b"\xff" * 5000)
             elif path.startswith("/short-body"):  # announces more than it sends
                 self._send(200, b"abc", [("Content-Length", "100")])
+            elif path.startswith("/odd-length/"):  # a Content-Length that is no number
+                kind = path.split("?")[0].split("/")[2]
+                odd = {"superscript": "\u00b2", "digits": "9" * 5000}[kind]
+                self._send(200, photo_jpeg, [*jpeg, ("Content-Length", odd)])
             elif path.startswith("/text.jpg"):
                 self._send(200, b"<html>not an image</html>", jpeg)
             elif path.startswith("/bomb.png"):
@@ -1156,6 +1160,16 @@ def test_http_oversized_body_is_refused(server):
     with pytest.raises(MediaTooLargeError, match="larger than max_bytes=1000"):
         read_bytes(server.url("/big-unannounced"), max_bytes=1000, **FAST)
     assert len(read_bytes(server.url("/big-unannounced?ok"), max_bytes=5000, **FAST)) == 5000
+
+
+@pytest.mark.parametrize("odd", ["superscript", "digits"])
+def test_a_content_length_that_is_no_number_reads_the_body_to_its_end(server, photo_jpeg, odd):
+    """A header "Content-Length: ²" passed str.isdigit and failed int() with a bare
+    ValueError (not a MediaError, no URL named); 5,000 digits failed Python's limit on int
+    conversion. Such a length is no length: the body is read to its end, within max_bytes."""
+    assert read_bytes(server.url(f"/odd-length/{odd}"), retries=0, **FAST) == photo_jpeg
+    with pytest.raises(MediaTooLargeError, match="larger than max_bytes=10"):
+        read_bytes(server.url(f"/odd-length/{odd}?small"), max_bytes=10, retries=0, **FAST)
 
 
 def test_http_short_body_is_a_transient_error(server):
