@@ -946,9 +946,15 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
         ):
             raise ModelNotAvailableError(_offline_message(model_str)) from exc
         where = "local folder" if local is not None else "model"
+        why = str(exc) or type(exc).__name__  # str(MemoryError()) is ""
+        if isinstance(exc, MemoryError):  # the machine's fault, not the checkpoint's
+            why = (
+                "out of memory (MemoryError): the model needs more free memory than this "
+                "process has; free some, or use a smaller model"
+            )
         raise ModelNotAvailableError(
             f"could not load {where} {model_str!r} with {getattr(factory, '__name__', factory)}"
-            f": {exc}"
+            f": {why}"
         ) from exc
     if dev is not None and hasattr(obj, "to"):
         obj = obj.to(dev)

@@ -1267,6 +1267,22 @@ def test_damaged_local_weights_name_the_folder(tmp_path):
         _models.load_pretrained("AutoModel", folder, device="cpu")
 
 
+def test_running_out_of_memory_while_loading_is_said_as_such(tmp_path, monkeypatch):
+    """A small VM loading a model: 'could not load local folder ... with AutoModel: ' and
+    nothing after the colon (str(MemoryError()) is empty), the folder blamed."""
+    import transformers
+
+    folder = Path(make_tiny_distilbert(tmp_path / "fine"))
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    _models.clear_model_registry()
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", no_memory)
+    with pytest.raises(_models.ModelNotAvailableError, match=r"AutoModel: out of memory \(Mem"):
+        _models.load_pretrained("AutoModel", folder, device="cpu")
+
+
 def test_batched_map_never_mixes_groups_in_a_batch():
     from skbucket._models import PAD_MULTIPLE, padded_length
 
