@@ -1071,21 +1071,11 @@ def _absolute_paths(config: dict) -> None:
 
 def _model_and_data(args):
     """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
     from skbucket.metrics import _searched
     from skbucket.pipeline import _role_columns, check_models
 
     say = _Reporter(args.quiet)
     model = load_model(args.model)
-    try:
-        check_is_fitted(model)
-    except NotFittedError:  # saved with save_model before fit: before any data is read
-        raise CLIError(
-            f"{args.model}: the model file holds a {type(model).__name__} that is not fitted "
-            "(written before its fit): fit it with `skbucket fit`, or save it after fit"
-        ) from None
     if args.target is None:  # the column the model was fitted on (likes for older files)
         args.target = _saved_target(args.model) or "likes"
     _set_progress(model, False if args.quiet else None)
@@ -1109,7 +1099,7 @@ def _model_and_data(args):
         ("caption",) if steps.get("caption") == "passthrough" else ()
     )
     read = [names.get(c, c) for c in read]  # by the table's names, with a "columns" config
-    if args.target in seen:  # dropped as the target, then missed as an input
+    if args.target in [c for c in read if c in seen]:  # dropped, then missed as an input
         raise CLIError(
             f"--target {args.target!r} is a column the model reads as an input (it was fitted "
             "on it); the target is the column of like counts"
@@ -1573,6 +1563,11 @@ def main(argv=None) -> int:
             and data not in message
         ):  # a column or a value of DATA the model cannot use: which file
             message += f" (in {data})"
+        if isinstance(exc, NotFittedError) and getattr(args, "model", None) is not None:
+            # saved before its fit: the model file's fault, named
+            message = (
+                f"{args.model}: the model file holds an estimator that is not fitted: {message}"
+            )
         if getattr(exc, "suggested_dayfirst", None) is not None:
             message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
         if (

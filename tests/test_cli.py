@@ -381,6 +381,40 @@ def test_a_target_that_is_an_input_column_is_named_as_such(
     assert "--target 'date' is the column the pipeline reads as 'date'; the target is" in err
 
 
+class _SevenLikes:
+    """A rule with nothing to learn: no fitted attribute (scikit-learn's check_is_fitted
+    calls it unfitted), no fit at all."""
+
+    def predict(self, X):
+        return np.full(len(X), 7.0)
+
+
+def test_models_fitted_on_the_whole_table_or_with_nothing_to_fit_are_used(
+    posts_csv, workdir, tiny_model, capsys
+):
+    """A pipeline fitted on a frame that still held likes (pipe.fit(df, df["likes"]); the
+    seed pipeline ignores the column) was refused as reading --target likes as an input; a
+    model with no fitted state was refused as "not fitted"."""
+    from skbucket import make_seed_pipeline
+
+    table = pd.read_csv(posts_csv)
+    pipe = make_seed_pipeline(
+        caption_model=None, text_model=tiny_model, classifier="hgb", random_state=0
+    ).fit(table, table["likes"])
+    model = cli.save_model(pipe, workdir / "whole-table.joblib", target="likes")
+    out = workdir / "whole-table.csv"
+    code, _, err = run(["predict", model, posts_csv, "-o", out, "-q"], capsys)
+    assert code == 0, err
+    # the likes column dropped as the target, as the model was fitted with it there: NaN
+    # in its place gives the same predictions (the pipeline never reads it)
+    expected = pipe.predict(table.assign(likes=np.nan))
+    np.testing.assert_allclose(pd.read_csv(out)["prediction"], expected)
+    assert run(["evaluate", model, posts_csv, "-q"], capsys)[0] == 0
+    rule = cli.save_model(_SevenLikes(), workdir / "rule.joblib")
+    code, _, err = run(["predict", rule, posts_csv, "-o", out, "-q"], capsys)
+    assert code == 0 and (pd.read_csv(out)["prediction"] == 7.0).all(), err
+
+
 def test_likes_beyond_what_the_metrics_take_are_refused_before_predicting(
     model_file, posts_csv, workdir, capsys
 ):
@@ -727,7 +761,7 @@ def test_an_unfitted_model_file_is_not_blamed_on_the_data(posts_csv, workdir, ca
     ridge = cli.save_model(Ridge(), workdir / "unfitted-ridge.joblib")
     code, _, err = run(["evaluate", ridge, posts_csv, "-q"], capsys)
     assert code == cli.EXIT_ERROR, err
-    assert f"{ridge}: the model file holds a Ridge that is not fitted (written before" in err
+    assert f"{ridge}: the model file holds an estimator that is not fitted: This Ridge" in err
 
 
 def test_a_model_fitted_on_another_target_is_scored_against_it(posts_csv, config, workdir, capsys):
