@@ -158,6 +158,24 @@ class KeptColumnsOutputMixin:
         return X_out
 
 
+def column_list(names, limit: int = 20) -> str:
+    """``names`` (a list of column names) as an error message shows them: the first
+    ``limit``, then how many more (a table of 100,000 columns made a one-line error of a
+    megabyte).
+
+    Examples
+    --------
+    >>> column_list(["a", "b"])
+    "['a', 'b']"
+    >>> column_list([f"c{i}" for i in range(25)], limit=3)
+    "['c0', 'c1', 'c2', ... and 22 more]"
+    """
+    names = list(names)
+    if len(names) <= limit:
+        return repr(names)
+    return f"{repr(names[:limit])[:-1]}, ... and {len(names) - limit:,} more]"
+
+
 def check_flat_columns(X, who: str, error=ValueError) -> None:
     """Refuse a DataFrame whose column names have several levels (a MultiIndex, as
     ``pd.concat(keys=...)`` or ``.agg`` make): no column is found by its name (a raw

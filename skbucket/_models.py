@@ -77,6 +77,7 @@ from typing import Any
 
 import numpy as np
 
+from ._frames import column_list
 from .cache import found_in, hash_key, interrupt_note, unwritten_count
 from .media import _is_missing
 
@@ -1577,7 +1578,7 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
     if hasattr(X, "iloc") and hasattr(X, "columns"):  # DataFrame
         if X.shape[1] != 1:
             raise TextInputError(
-                f"{who}expected one text column, got {X.shape[1]} columns: {list(X.columns)}"
+                f"{who}expected one text column, got {X.shape[1]} columns: {column_list(X.columns)}"
             )
         labels = list(X.index)
         values = X.iloc[:, 0].tolist()

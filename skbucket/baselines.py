@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._fitted import refit
-from ._frames import as_pandas, check_min_size, check_unique_columns, plain
+from ._frames import as_pandas, check_min_size, check_unique_columns, column_list, plain
 from .bucketed import _check_targets
 from .prompts import _bad_text_cell, _category_text, _is_missing
 
@@ -227,7 +227,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             elif column not in list(names):
                 raise ValueError(
                     f"GroupMedianRegressor: grouping column {column!r} not found in X; "
-                    f"columns present: {list(names)}."
+                    f"columns present: {column_list(names)}."
                 )
             else:
                 out.append((list(names).index(column), repr(column)))

@@ -37,7 +37,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
-from ._frames import SERIES_HINT, KeptColumnsOutputMixin, as_pandas, check_flat_columns
+from ._frames import (
+    SERIES_HINT,
+    KeptColumnsOutputMixin,
+    as_pandas,
+    check_flat_columns,
+    column_list,
+)
 from ._warn import user_stacklevel
 from .cache import found_in, hash_key, interrupt_note, open_cache, unwritten_count
 
@@ -337,7 +343,7 @@ class Blip2Captioner(
         if self.media_column not in X.columns:
             raise ValueError(
                 f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "
-                f"X; columns present: {list(X.columns)}"
+                f"X; columns present: {column_list(X.columns)}"
             )
         for column in (self.media_column, CAPTION_COLUMN):  # X[column] would be a DataFrame
             count = list(X.columns).count(column)

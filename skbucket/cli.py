@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 
 from ._files import replace_atomically
-from ._frames import plain
+from ._frames import column_list, plain
 
 __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
 
@@ -477,7 +477,8 @@ def _split_target(frame, target: str, path, largest: float | None = None):
 
     if target not in frame.columns:
         raise CLIError(
-            f"{path}: target column {target!r} not found; columns present: {list(frame.columns)}"
+            f"{path}: target column {target!r} not found; columns present: "
+            f"{column_list(frame.columns)}"
         )
     raw = frame[target]
     if pd.api.types.is_bool_dtype(raw.dtype):
@@ -530,7 +531,7 @@ def _load_config(path) -> dict:
     suffix = path.suffix.lower()
     try:  # utf-8-sig: a byte-order mark (Windows Notepad writes one) is no JSON
         config = _load_config_text(path.read_text(encoding="utf-8-sig"), suffix)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # nested 10^4 deep: no stack for it
         how = "" if suffix in (".json", ".toml") else " as JSON (a .toml file is read as TOML)"
         raise CLIError(f"cannot parse config {path}{how}: {exc}") from exc
     if not isinstance(config, dict):
@@ -765,6 +766,10 @@ def load_model(path):
     The versions are read from the file's header and checked before the estimator is
     unpickled, so a file from an incompatible skbucket or scikit-learn version is named as
     such even when its estimator cannot be unpickled here.
+
+    .. warning:: A model file is a pickle: loading it runs any code it holds. Load only files
+       you trust (your own); for a model from someone else use :func:`skbucket.io.load`,
+       whose skops format loads only the types you allow.
 
     Parameters
     ----------
@@ -1150,7 +1155,7 @@ def _check_columns(frame, needed, path, reader: str) -> None:
     if missing:
         raise CLIError(
             f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
-            f"(columns present: {list(frame.columns)})"
+            f"(columns present: {column_list(frame.columns)})"
         )
 
 
@@ -1294,7 +1299,8 @@ def _group_column(args, X, model) -> str | None:
         )
     if column not in X.columns:
         raise CLIError(
-            f"{args.data}: --group-column {named} not found; columns present: {list(X.columns)}"
+            f"{args.data}: --group-column {named} not found; columns present: "
+            f"{column_list(X.columns)}"
         )
     return args.group_column
 

@@ -31,7 +31,14 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas, check_flat_columns, check_unique_columns, library, plain
+from ._frames import (
+    as_pandas,
+    check_flat_columns,
+    check_unique_columns,
+    column_list,
+    library,
+    plain,
+)
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
@@ -647,7 +654,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if missing:
             raise PostFeaturesError(
                 f"PostFeatures: column(s) {missing} not found in X; columns present: "
-                f"{list(X.columns)}. Configure text_columns=, date_column=, media_column= "
+                f"{column_list(X.columns)}. Configure text_columns=, date_column=, media_column= "
                 "or category_columns= to match your data."
             )
         counts = X.columns.value_counts()

@@ -42,6 +42,7 @@ from ._frames import (
     as_pandas,
     check_min_size,
     check_unique_columns,
+    column_list,
     library,
 )
 from ._models import set_everywhere
@@ -311,7 +312,7 @@ class ColumnRoles(
         if missing:
             raise ValueError(
                 f"{type(self).__name__}: column(s) {', '.join(missing)} given in columns= not "
-                f"found in X; X has the columns {[str(c) for c in X.columns]}"
+                f"found in X; X has the columns {column_list(str(c) for c in X.columns)}"
             )
         keep, names = self._renamed(list(X.columns), mapping)
         unheld = [role for role in self.required if role not in names]
@@ -325,7 +326,7 @@ class ColumnRoles(
                 f"{type(self).__name__}: no column of X holds the role(s) {unheld!r} the "
                 "pipeline reads; give each in columns={role: <your column>}"
                 + (f" ({'; '.join(taken)})" if taken else "")
-                + f"; X has the columns {[str(c) for c in X.columns]} (a pipeline set not to "
+                + f"; X has the columns {column_list(str(c) for c in X.columns)} (a pipeline set not to "
                 "read a role, e.g. features__post__media_column=None, takes it out of "
                 "roles__required too)"
             )

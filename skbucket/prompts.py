@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._fitted import refit
-from ._frames import as_pandas, check_flat_columns
+from ._frames import as_pandas, check_flat_columns, column_list
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -1020,7 +1020,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         if missing:
             raise PromptError(
                 f"PromptBuilder: required column(s) {', '.join(missing)} not in X; "
-                f"X has columns {present}."
+                f"X has columns {column_list(present)}."
             )
         used = {r: mapping[r] for r in ROLES if r in mapping and mapping[r] in X.columns}
         if not used:
@@ -1088,7 +1088,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         if absent:
             raise PromptError(
                 f"PromptBuilder: column(s) {', '.join(absent)} seen at fit are missing from "
-                f"X; X has columns {[str(c) for c in X.columns]}."
+                f"X; X has columns {column_list(str(c) for c in X.columns)}."
             )
         n = len(X)
         index = X.index.tolist()

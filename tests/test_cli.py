@@ -1733,6 +1733,32 @@ def test_a_config_with_a_byte_order_mark_is_read(workdir, capsys):
         cli._load_config(other)
 
 
+def test_a_missing_column_of_a_wide_table_is_a_short_error(model_file, workdir, capsys):
+    """100,000 columns made a one-line error of a megabyte: every name was listed."""
+    frame = load_tweets().frame.iloc[:5].drop(columns=["username"])
+    wide = pd.concat(
+        [frame, pd.DataFrame(0, index=frame.index, columns=[f"x{i}" for i in range(3000)])],
+        axis=1,
+    )
+    data = workdir / "wide.csv"
+    wide.to_csv(data, index=False)
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "never.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "['username'] not found" in err, err
+    assert f"... and {wide.shape[1] - 20:,} more]" in err and len(err) < 1000, err
+
+
+def test_a_config_nested_too_deep_to_read_names_the_file(workdir):
+    """{"bins": [[[...10^5...]]]}: "maximum recursion depth exceeded", naming no file."""
+    for suffix, text in (
+        (".json", '{"bins": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        (".toml", "bins = " + "[" * 100_000 + "]" * 100_000),
+    ):
+        config = workdir / f"deep{suffix}"
+        config.write_text(text)
+        with pytest.raises(cli.CLIError, match=rf"cannot parse config .*deep\{suffix}: "):
+            cli._load_config(config)
+
+
 def test_ctrl_c_during_the_fine_tuning_stops_fit_and_keeps_the_old_model(
     workdir, posts_csv, tiny_model, capsys, monkeypatch
 ):
