@@ -903,6 +903,7 @@ class _Deadline:
         # the sockets themselves: urllib's do_open drops the connection's reference
         # (``h.sock = None``) once the headers are in, while the body is still to be read
         self._sockets: list[socket.socket] = []
+        self._answered = False  # a TCP connection made (before any TLS handshake)
         self._lock = threading.Lock()
         self._timer = threading.Timer(timeout, self._expire)
         self._timer.daemon = True
@@ -912,6 +913,15 @@ class _Deadline:
         """Make a ``cls`` connection (``do_open``'s ``http_class``) watched by this deadline."""
         conn = cls(host, **kwargs)
         conn.deadline = self
+        create = conn._create_connection  # http.client's hook: the TCP connection
+
+        def create_noted(*args, **kw):
+            sock = create(*args, **kw)
+            with self._lock:  # the host answered: a TLS handshake that stalls after this
+                self._answered = True  # is a slow host, not an unreachable one
+            return sock
+
+        conn._create_connection = create_noted
         return conn
 
     def check(self, conn) -> None:
@@ -934,9 +944,10 @@ class _Deadline:
 
     @property
     def connected(self) -> bool:
-        """Whether a connection of this attempt was made (any hop)."""
+        """Whether a connection of this attempt was made (any hop; TCP, even when its TLS
+        handshake did not end)."""
         with self._lock:
-            return bool(self._sockets)
+            return bool(self._sockets) or self._answered
 
 
 def _shutdown(sock) -> None:

@@ -1591,6 +1591,39 @@ def test_unreachable_hosts_are_told_apart_from_hosts_that_answer(server, closed_
         assert not info.value.unreachable, route
 
 
+def test_a_stalled_tls_handshake_is_a_slow_host_not_an_unreachable_one():
+    """The deadline saw a connection only after its TLS handshake: a host that accepted the
+    connection and then trickled its handshake was "unreachable" ("did not answer"), and
+    three such CDN timeouts made ImageFetcher skip the host for the rest of the call."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = server.accept()
+        with conn, contextlib.suppress(OSError):
+            conn.recv(4096)  # the client's hello
+            conn.sendall(b"\x16\x03\x03\x3e\x80")  # a record of 16,000 bytes to come
+            while not stop.wait(SHORT / 4):
+                conn.sendall(b"\x02")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{server.getsockname()[1]}/x.jpg"
+        with pytest.raises(MediaFetchError) as info:
+            read_bytes(url, retries=0, **FAST)
+    finally:
+        stop.set()
+        thread.join(10)
+        server.close()
+    assert info.value.transient and not info.value.unreachable
+    assert "did not answer" not in str(info.value)
+
+
 def test_a_host_that_never_answers_connecting_is_unreachable(silent_port):
     # packets dropped (a firewall, a dead address): every reference ran its full timeout and
     # retries, as for a slow host, so the per-host breaker never stopped asking
