@@ -579,6 +579,19 @@ def _searched(estimator):
     return estimator if best is None else best
 
 
+def _pipeline_steps(estimator) -> list | None:
+    """``estimator.steps`` when it is a pipeline's: a non-empty list of ``(name, step)``
+    pairs; None otherwise (a hyper-parameter of that name, ``steps=10``, is no pipeline)."""
+    steps = getattr(estimator, "steps", None)
+    if (
+        isinstance(steps, list)
+        and steps
+        and all(isinstance(item, tuple) and len(item) == 2 for item in steps)
+    ):
+        return steps
+    return None
+
+
 def _split_final(estimator):
     """Return ``(transforms, final)``: the steps that run before the final estimator (a list
     of ``(name, step)``, empty for a lone estimator) and the final estimator itself. A
@@ -587,9 +600,9 @@ def _split_final(estimator):
     best estimator."""
     transforms = []
     estimator = _searched(estimator)
-    while isinstance(getattr(estimator, "steps", None), list) and estimator.steps:
-        transforms.extend(estimator.steps[:-1])
-        estimator = _searched(estimator.steps[-1][1])
+    while (steps := _pipeline_steps(estimator)) is not None:
+        transforms.extend(steps[:-1])
+        estimator = _searched(steps[-1][1])
     return transforms, estimator
 
 

@@ -819,16 +819,21 @@ def check_params(estimator) -> None:
 def _role_columns(estimator) -> dict:
     """``{role: column}``: the table's own names a pipeline reads the roles by, from its
     :class:`ColumnRoles` step (``make_seed_pipeline(columns=...)``; as fitted, else as
-    given); a fitted search stands for its best estimator, a pipeline as first step for
-    itself. ``{}`` without one."""
-    estimator = getattr(estimator, "best_estimator_", estimator)
-    steps = list(getattr(estimator, "steps", None) or ())
-    for position, (_, step) in enumerate(steps):
+    given). A fitted search stands for its best estimator, a
+    :class:`~sklearn.compose.TransformedTargetRegressor` for its regressor (fitted, else as
+    given), a pipeline as first step for itself. ``{}`` without one (also for an estimator
+    whose ``steps`` is some other attribute: a hyper-parameter of that name)."""
+    for wrapped in ("best_estimator_", "regressor_", "regressor"):
+        inner = getattr(estimator, wrapped, None)
+        if inner is not None and hasattr(inner, "fit"):
+            return _role_columns(inner)
+    from .metrics import _pipeline_steps
+
+    for position, (_, step) in enumerate(_pipeline_steps(estimator) or ()):
         if isinstance(step, ColumnRoles):
             fitted = getattr(step, "columns_", None)
             return dict(fitted if fitted is not None else (step.columns or {}))
-        nested = hasattr(step, "steps") or hasattr(step, "best_estimator_")
-        if position == 0 and nested and (found := _role_columns(step)):
+        if position == 0 and (found := _role_columns(step)):  # a pipeline, a search
             return found
     return {}
 

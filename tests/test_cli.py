@@ -2225,6 +2225,16 @@ def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
     assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
     text = page.read_text(encoding="utf-8")
     assert "<figcaption>Error over time" in text and "&#x27;brand&#x27; resampled" in text
+    # a TransformedTargetRegressor around the pipeline: the mapping read through it too
+    from sklearn.compose import TransformedTargetRegressor
+
+    wrapped = TransformedTargetRegressor(
+        regressor=pipe, func=np.log1p, inverse_func=np.expm1, check_inverse=False
+    ).fit(table.drop(columns="likes"), table["likes"])
+    model = cli.save_model(wrapped, workdir / "wrapped.joblib")
+    assert_predicts_in_memory(model, data, table, workdir / "wrapped-preds.csv", capsys)
+    code, out, err = run(["evaluate", model, data, "-q"], capsys)
+    assert code == 0 and "values of 'brand' resampled whole" in out, err
 
 
 def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work(

@@ -228,6 +228,36 @@ def test_a_mapped_pipeline_is_reported_by_the_columns_it_reads(data, model):
     assert "the 200 values of &#x27;b&#x27; resampled whole" in page
 
 
+def test_an_estimator_with_a_steps_parameter_of_its_own_is_reported(data):
+    """Reading a model's column roles took any attribute named steps for a pipeline's: a
+    regressor with a hyper-parameter steps=10 got "'int' object is not iterable"."""
+    from matplotlib.figure import Figure
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    from skbucket.plotting import ErrorOverTimeDisplay
+
+    class Stepper(RegressorMixin, BaseEstimator):
+        def __init__(self, steps=10):
+            self.steps = steps
+
+        def fit(self, X, y):
+            self.ridge_ = Ridge().fit(X, y)
+            return self
+
+        def predict(self, X):
+            X = X[["a", "b", "c"]].to_numpy() if hasattr(X, "columns") else X
+            return np.clip(self.ridge_.predict(X), 0, None)
+
+    X, y, dates = data
+    model = Stepper().fit(X, y)
+    assert render_report(model, X, y, dates=dates).startswith("<!DOCTYPE html>")
+    ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=Figure().subplots())
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates)
+    ErrorOverTimeDisplay.from_estimator(
+        Stepper(steps=[1, 2]).fit(X, y), frame, y, ax=Figure().subplots()
+    )
+
+
 def test_report_escapes_and_shows_configuration(data, model):
     X, y, _ = data
     page = render_report(
