@@ -46,7 +46,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
     group_columns : str, int or sequence of them, default=("username", "inferred_company")
         The grouping columns, most specific first: column names for a DataFrame, integer
         positions for an array. Their values must be hashable scalars (a list in a cell is a
-        ``TypeError`` naming the column and row); missing values (``None``, ``NaN``) fall back
+        ``ValueError`` naming the column and row); missing values (``None``, ``NaN``) fall back
         to the next column, as do blank strings (``""``, whitespace only: a CSV reads an empty
         cell as missing, a Parquet file keeps it ``""``). Values are compared as text, as
         :class:`~skbucket.features.PostFeatures` compares accounts (``12345``, ``12345.0``

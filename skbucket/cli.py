@@ -179,7 +179,8 @@ def read_table(path, columns=None):
         elif kind == "parquet":
             frame = pd.read_parquet(path)
             named = [name for name in frame.index.names if name is not None]
-            if named and not set(named) & set(frame.columns):  # e.g. set_index("id")
+            named = [name for name in named if name not in frame.columns]
+            if named:  # e.g. set_index("id"); a level named as a column is dropped below
                 frame = frame.reset_index(level=named)
             # an index stored without a name (df.sample(frac=1).to_parquet()): no column of
             # the posts; dropped, so every message counts rows from 0, as for other formats
@@ -1041,9 +1042,10 @@ def _saved_elsewhere(
         folder = Path(tempfile.mkdtemp(prefix=prefix))
         rescued = save(folder / Path(path).name)
     except OSError as again:
-        if folder is not None:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        if folder is not None:  # its own new folder: nothing of it is left behind
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
         message += (
             f"; saving it in the temporary folder failed too ({again.strerror or again}): "
             f"{what} {'are' if plural else 'is'} lost"

@@ -704,6 +704,8 @@ def _normalise_trusted(trusted):
         )
     if isinstance(trusted, str | type):
         trusted = [trusted]
+    if isinstance(trusted, bytes | bytearray):  # iterable, of ints
+        raise TypeError(f"trusted must be a list of type names (str) or types; got {trusted!r}")
     try:
         items = list(trusted)
     except TypeError:

@@ -669,8 +669,8 @@ def make_seed_pipeline(
     )
     if not seed:  # one seed for every step: named here, not as "1.5 cannot be used to seed"
         raise ValueError(
-            f"random_state must be an int from 0 to {2**32 - 1} or None; got "
-            f"{type(random_state).__name__} {random_state!r}"
+            f"random_state must be an int from 0 to {2**32 - 1}, a numpy RandomState or None; "
+            f"got {type(random_state).__name__} {random_state!r}"
         )
     if regressors is None and (isinstance(bins, str | bytes) or _ndim(bins) != 1):
         # sized here: one seed regressor per bucket (BucketedRegressor checks the edges in fit)

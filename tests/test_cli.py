@@ -493,6 +493,16 @@ def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
     assert_predicts_in_memory(model_file, data, frame, workdir / "id-index.csv", capsys)
 
 
+def test_index_levels_of_a_parquet_file_named_as_no_column_become_columns(workdir):
+    """An id and a date index where the table also has a date column: the id was dropped
+    (no level was made a column when one of them was named as a column)."""
+    frame = load_tweets().frame.iloc[:5]
+    data = workdir / "two-levels.parquet"
+    frame.set_index(["id", "date"]).assign(date=frame["date"].to_numpy()).to_parquet(data)
+    read = cli.read_table(data)
+    assert read["id"].tolist() == frame["id"].tolist() and "date" in read
+
+
 def test_an_unnamed_parquet_index_is_no_row_number(model_file, workdir, capsys):
     """A shuffled frame saved as it is (its old positions stored as an unnamed index): a bad
     media cell was named by that stored number ("row 30"), a bad likes cell by position."""
@@ -1846,6 +1856,24 @@ def test_a_cache_folder_that_is_a_file_is_refused_before_any_work(
     assert code == cli.EXIT_ERROR
     assert "cache of the model's 'features__embedding__cache': cache path" in err, err
     assert "exists and is not a folder" in err and "(in " not in err, err
+
+
+def test_a_rescue_that_fails_too_leaves_nothing_in_the_temporary_folder(monkeypatch, tmp_path):
+    """The demo's rescue makes a folder inside its own: when the rescue failed too, the two
+    were left behind, empty or holding half the files."""
+    import errno
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def save(to):
+        to.mkdir()
+        (to / "model.joblib").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    error = cli._saved_elsewhere(save, "out", OSError(errno.ENOSPC, "disk full"), "the files")
+    assert "saving it in the temporary folder failed too" in str(error)
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_report_that_cannot_be_written_is_saved_elsewhere_not_lost(

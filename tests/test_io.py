@@ -155,6 +155,8 @@ def test_trusted_accepts_types_and_refuses_true(saved):
         skio.load(saved, trusted=["xgboost.core.Booster", 5])
     with pytest.raises(TypeError, match=r"trusted must be a list .*; got int 5"):
         skio.load(saved, trusted=5)
+    with pytest.raises(TypeError, match=r"trusted must be a list .*; got b'xgboost'"):
+        skio.load(saved, trusted=b"xgboost")
 
 
 def test_replaced_model_member_is_refused(saved, tmp_path, data):
