@@ -914,14 +914,26 @@ class _Deadline:
         conn = cls(host, **kwargs)
         conn.deadline = self
         create = conn._create_connection  # http.client's hook: the TCP connection
+        tunnel = getattr(conn, "_tunnel", None)  # an HTTPS proxy's CONNECT to the host
+
+        def answered():
+            with self._lock:  # a TLS handshake that stalls after this is a slow host, not an
+                self._answered = True  # unreachable one
 
         def create_noted(*args, **kw):
             sock = create(*args, **kw)
-            with self._lock:  # the host answered: a TLS handshake that stalls after this
-                self._answered = True  # is a slow host, not an unreachable one
+            if getattr(conn, "_tunnel_host", None) is None:  # the host itself, not a proxy
+                answered()
             return sock
 
+        def tunnel_noted(*args, **kw):
+            result = tunnel(*args, **kw)
+            answered()  # the proxy reached the host
+            return result
+
         conn._create_connection = create_noted
+        if tunnel is not None:
+            conn._tunnel = tunnel_noted
         return conn
 
     def check(self, conn) -> None:

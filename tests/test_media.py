@@ -1624,6 +1624,35 @@ def test_a_stalled_tls_handshake_is_a_slow_host_not_an_unreachable_one():
     assert "did not answer" not in str(info.value)
 
 
+def test_behind_a_proxy_that_never_reaches_the_host_the_host_is_unreachable(monkeypatch):
+    """The TCP connection to an HTTPS proxy was taken for one to the host: a dead host behind
+    a corporate proxy was a slow one, so ImageFetcher never skipped it."""
+    import socket
+
+    proxy = socket.socket()
+    proxy.bind(("127.0.0.1", 0))
+    proxy.listen(5)
+    held = []
+
+    def accept():  # accepts, reads nothing, never answers CONNECT
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(proxy.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.getsockname()[1]}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    try:
+        with pytest.raises(MediaFetchError, match="did not answer") as info:
+            read_bytes("https://dead.example/x.jpg", retries=0, **FAST)
+    finally:
+        proxy.close()
+        for conn in held:
+            conn.close()
+    assert info.value.unreachable
+
+
 def test_a_host_that_never_answers_connecting_is_unreachable(silent_port):
     # packets dropped (a firewall, a dead address): every reference ran its full timeout and
     # retries, as for a slow host, so the per-host breaker never stopped asking
