@@ -710,7 +710,7 @@ class Blip2Captioner(
             stamp=_models.checkpoint_stamp,
         )
         store = open_cache(self.cache)
-        unwritten = unwritten_count(store)  # the interrupt note counts this call's failed writes
+        failed = [0]  # captions made here that the disk cache could not store (a full disk)
         batch_size = int(self.batch_size)
         fetcher = self._fetcher()
         content_of: dict[str, str] = {}  # url -> content key
@@ -737,6 +737,7 @@ class Blip2Captioner(
             if n_run == 0:
                 return
             items = queue[:n_run]
+            before = unwritten_count(store)  # writes the disk refused before this run
             try:
                 captions = _models.batched_map(
                     items,
@@ -752,9 +753,10 @@ class Blip2Captioner(
                     "%s interrupted: %d image(s) captioned in this transform%s",
                     type(self).__name__,
                     generated[0],
-                    interrupt_note(store, unwritten),
+                    interrupt_note(store, before - failed[0]),
                 )
                 raise
+            failed[0] += unwritten_count(store) - before
             del queue[:n_run]
             queued.difference_update(key for key, _ in items)
             by_key.update((key, cap) for (key, _), cap in zip(items, captions))

@@ -952,6 +952,46 @@ def test_ctrl_c_stops_cleanly_keeping_finished_batches(
     assert generate_calls == [2, 2]  # the first 4 images came from the cache
 
 
+def test_the_interrupt_note_counts_only_this_transforms_unstored_captions(
+    blip2_path, images, tmp_path, monkeypatch, generate_calls, caplog
+):
+    """A full disk: the memory hits of an earlier transform, written back to the disk and
+    refused, were counted as this one's ("2 image(s) captioned ... but for 10 that could
+    not be written there")."""
+    import errno
+
+    from transformers import Blip2ForConditionalGeneration
+
+    def full(self, key, value):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(DiskCache, "_write", full)
+    process_memory_cache().clear()
+    media = [str(images[f"gen{i}.jpg"]) for i in range(8)]
+    est = captioner(blip2_path, cache=tmp_path / "captions", batch_size=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cache warning, once per folder
+        est.fit_transform(frame(media[:4]))  # in memory only: the disk is full
+    counting = Blip2ForConditionalGeneration.generate
+    generate_calls.clear()
+
+    def interrupted(self, pixel_values, *args, **kwargs):
+        if len(generate_calls) == 1:
+            raise KeyboardInterrupt
+        return counting(self, pixel_values, *args, **kwargs)
+
+    monkeypatch.setattr(Blip2ForConditionalGeneration, "generate", interrupted)
+    with caplog.at_level("WARNING"), warnings.catch_warnings(), pytest.raises(KeyboardInterrupt):
+        warnings.simplefilter("ignore")
+        est.transform(frame(media))
+    said = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(
+        "Blip2Captioner interrupted: 2 image(s) captioned in this transform and cached on disk"
+    )
+    assert "but for 2 that could not be written there" in said[0], said[0]
+    process_memory_cache().clear()
+
+
 def test_concurrent_transforms_each_record_their_own_counts(blip2_path, images):
     """n_generated_ was reset and added to by every running call: a thread read 0, or 52
     for a call that captioned 10. Now it is one call's own count (the last to end), and so
