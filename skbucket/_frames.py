@@ -176,27 +176,40 @@ def column_list(names, limit: int = 20) -> str:
     return f"{repr(names[:limit])[:-1]}, ... and {len(names) - limit:,} more]"
 
 
-def check_flat_columns(X, who: str, error=ValueError) -> None:
+def check_flat_columns(X, who: str, names, error=ValueError) -> None:
     """Refuse a DataFrame whose column names have several levels (a MultiIndex, as
-    ``pd.concat(keys=...)`` or ``.agg`` make): no column is found by its name (a raw
-    "truth value of a Series is ambiguous" or a TypeError deep in scikit-learn).
-    ``error`` is the estimator's own error class."""
+    ``pd.concat(keys=...)`` or ``.agg`` make) when one of the ``names`` it reads is not one
+    of them whole: pandas finds ``"content"`` among ``("content", "")`` as a frame, not a
+    column (a raw "truth value of a Series is ambiguous", or a TypeError deep in
+    scikit-learn). Names that are whole labels (tuples) are read as given. ``error`` is the
+    estimator's own error class."""
     columns = getattr(X, "columns", None)
-    if getattr(columns, "nlevels", 1) > 1:
+    if getattr(columns, "nlevels", 1) <= 1:
+        return
+    labels = set(columns.tolist())
+    missing = [name for name in names if not _hashable(name) or name not in labels]
+    if missing:
+        like = f" (such as {columns[0]!r})" if len(columns) else ""
         raise error(
-            f"{who}: the column names of X have {columns.nlevels} levels (a MultiIndex, as "
-            f"pd.concat(keys=...) or .agg make; the first is {columns[0]!r}), and {who} finds "
-            "its columns by name: flatten them first, e.g. X.columns = "
+            f"{who}: the column names of X have {columns.nlevels} levels{like}, a MultiIndex "
+            f"as pd.concat(keys=...) or .agg make, and {missing[0]!r} is none of them: "
+            "flatten them first, e.g. X.columns = "
             "['_'.join(map(str, c)).strip('_') for c in X.columns]"
         )
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def check_unique_columns(X, who: str, error=ValueError) -> None:
     """Refuse a DataFrame whose column names repeat (``pd.concat`` of frames sharing a column):
     scikit-learn records every name in ``feature_names_in_``, which must be unique, and
-    ``X[name]`` would be a DataFrame; or have several levels (:func:`check_flat_columns`).
-    ``error`` is the estimator's own error class."""
-    check_flat_columns(X, who, error)
+    ``X[name]`` would be a DataFrame. ``error`` is the estimator's own error class."""
     columns = getattr(X, "columns", None)
     if columns is None or not getattr(columns, "has_duplicates", False):
         return

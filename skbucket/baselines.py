@@ -18,7 +18,14 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._fitted import refit
-from ._frames import as_pandas, check_min_size, check_unique_columns, column_list, plain
+from ._frames import (
+    as_pandas,
+    check_flat_columns,
+    check_min_size,
+    check_unique_columns,
+    column_list,
+    plain,
+)
 from .bucketed import _check_targets
 from .prompts import _bad_text_cell, _category_text, _is_missing
 
@@ -171,6 +178,10 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
         check_unique_columns(X, "GroupMedianRegressor")
+        columns = self.group_columns
+        columns = [columns] if isinstance(columns, str | numbers.Integral) else list(columns)
+        by_name = [c for c in columns if not isinstance(c, numbers.Integral)]  # not positions
+        check_flat_columns(X, "GroupMedianRegressor", by_name)
         if isinstance(X, pd.DataFrame):
             # names and width checked, no cell converted: the whole frame as an object array
             # (to read one or two columns) cost 1.9 GB for 10^6 posts

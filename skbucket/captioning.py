@@ -321,7 +321,6 @@ class Blip2Captioner(
 
     def _check_frame(self, X, *, reset: bool) -> pd.DataFrame:
         X = as_pandas(X)
-        check_flat_columns(X, type(self).__name__, CaptioningError)
         if not isinstance(X, pd.DataFrame):
             hint = " (sparse input is not supported)" if hasattr(X, "tocsr") else ""
             if isinstance(X, pd.Series):  # one post, taken as a row
@@ -340,6 +339,10 @@ class Blip2Captioner(
                 f"{type(self.media_column).__name__} {self.media_column!r}; the captioner reads "
                 "one media column (a cell may list several images)."
             ) from None
+        # the caption column is read where there is one: "caption" in X.columns is also true
+        # of a first level ("caption", "") of a MultiIndex, which is no column
+        read = [self.media_column] + ([CAPTION_COLUMN] if CAPTION_COLUMN in X.columns else [])
+        check_flat_columns(X, type(self).__name__, read, CaptioningError)
         if self.media_column not in X.columns:
             raise ValueError(
                 f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "

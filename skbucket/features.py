@@ -631,8 +631,6 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if reset:
             check_unique_columns(X, "PostFeatures", PostFeaturesError)
             _check_feature_names(self, X, reset=True)
-        else:
-            check_flat_columns(X, "PostFeatures", PostFeaturesError)
         if X.shape[0] == 0:
             raise PostFeaturesError(
                 f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
@@ -650,6 +648,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         wanted = [*self.text_columns_, *self.category_columns_]
         dated = (self._setting("date_column"), self._setting("media_column"))
         wanted += [c for c in dated if c is not None]
+        check_flat_columns(X, "PostFeatures", wanted, PostFeaturesError)
         missing = [c for c in wanted if c not in X.columns]
         if missing:
             raise PostFeaturesError(

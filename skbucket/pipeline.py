@@ -40,6 +40,7 @@ from ._frames import (
     SERIES_HINT,
     KeptColumnsOutputMixin,
     as_pandas,
+    check_flat_columns,
     check_min_size,
     check_unique_columns,
     column_list,
@@ -306,6 +307,8 @@ class ColumnRoles(
         _check_frame(X)
         X = as_pandas(X)
         check_unique_columns(X, type(self).__name__)
+        read = [*mapping.values(), *(role for role in self.required if role not in mapping)]
+        check_flat_columns(X, type(self).__name__, read)
         missing = [
             f"{name!r} (for {role!r})" for role, name in mapping.items() if name not in X.columns
         ]

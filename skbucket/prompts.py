@@ -970,7 +970,6 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     @staticmethod
     def _check_frame(X, where: str) -> pd.DataFrame:
         X = as_pandas(X)
-        check_flat_columns(X, "PromptBuilder", PromptError)
         if not isinstance(X, pd.DataFrame):
             shape = getattr(X, "shape", None)
             if hasattr(X, "tocsr"):  # scipy.sparse matrix or array
@@ -1011,6 +1010,12 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         self._check_template()
         self._check_dayfirst()
         mapping, required = self._resolve_columns()
+        # the columns it reads: "content" in X.columns is also true of a first level
+        # ("content", "") of a MultiIndex, which is no column
+        read = [
+            c for r, c in mapping.items() if c is not None and (r in required or c in X.columns)
+        ]
+        check_flat_columns(X, "PromptBuilder", read, PromptError)
         present = [str(c) for c in X.columns]
         missing = [
             f"{mapping[r]!r} (role {r!r})"
@@ -1084,6 +1089,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._check_frame(X, "transform")
         self._check_template()
+        check_flat_columns(X, "PromptBuilder", list(self.columns_.values()), PromptError)
         absent = [f"{c!r} (role {r!r})" for r, c in self.columns_.items() if c not in X.columns]
         if absent:
             raise PromptError(

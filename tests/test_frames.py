@@ -87,13 +87,29 @@ def test_column_names_of_several_levels_are_refused_with_how_to_flatten_them():
         PostFeatures(cv=2),
         PromptBuilder(),
         GroupMedianRegressor(),
-        ColumnRoles(columns={"content": "content"}),
+        ColumnRoles(columns={"caption": "content"}),
         Blip2Captioner("no/such/model"),
     ):
         name = type(estimator).__name__
         with pytest.raises(ValueError, match=rf"^{name}: the column names of X have 2 levels") as e:
             estimator.fit(levels, y)
-        assert flatten in str(e.value) and "('id', '')" in str(e.value)
+        assert flatten in str(e.value) and "(such as ('id', ''))" in str(e.value)
+    # read by position, or by their whole labels (tuples): as they were
+    at = [list(frame.columns).index(c) for c in ("username", "inferred_company")]
+    positions = GroupMedianRegressor(group_columns=at).fit(levels, y)
+    np.testing.assert_array_equal(
+        positions.predict(levels), GroupMedianRegressor().fit(frame, y).predict(frame)
+    )
+    from skbucket.prompts import DEFAULT_COLUMNS
+
+    roles = {role: (c, "") for role, c in DEFAULT_COLUMNS.items() if c in frame.columns}
+    np.testing.assert_array_equal(
+        PromptBuilder(columns=roles).fit_transform(levels), PromptBuilder().fit_transform(frame)
+    )
+    # no column at all: said, not an IndexError
+    empty = pd.DataFrame(index=range(3), columns=pd.MultiIndex.from_arrays([[], []]))
+    with pytest.raises(ValueError, match=r"^PostFeatures: the column names of X have 2 levels,"):
+        PostFeatures().fit(empty, [1.0, 2.0, 3.0])
     fitted = PostFeatures(cv=2).fit(frame, y)
     with pytest.raises(ValueError, match=r"^PostFeatures: the column names of X have 2 levels"):
         fitted.transform(levels)
