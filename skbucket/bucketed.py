@@ -364,7 +364,7 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
             shown = ", ".join(f"{c!r} (row {r}: {v!r})" for c, r, v in cols[:5])
             advice = (
                 "Drop those columns, or encode them in this Pipeline's steps."
-                if isinstance(getattr(est, "steps", None), list)
+                if _pipeline_steps(est) is not None
                 else "Drop or encode those columns, or give this step a Pipeline that "
                 "selects/encodes them."
             )
@@ -538,12 +538,25 @@ def _routes_metadata(est):
     return hasattr(est, "get_metadata_routing") or hasattr(est, "_get_metadata_request")
 
 
+def _pipeline_steps(estimator) -> list | None:
+    """``estimator.steps`` as a list of ``(name, step)`` when it is a pipeline's: a non-empty
+    list or tuple of pairs (tuples, or lists as a config file gives them) whose names are
+    text; None otherwise (a hyper-parameter of that name, ``steps=10``, is no pipeline)."""
+    steps = getattr(estimator, "steps", None)
+    if not isinstance(steps, list | tuple) or not steps:
+        return None
+    pairs = [tuple(item) for item in steps if isinstance(item, list | tuple) and len(item) == 2]
+    if len(pairs) != len(steps) or not all(isinstance(name, str) for name, _ in pairs):
+        return None
+    return pairs
+
+
 def _final_step(est):
     """``(prefix, step)``: the step a Pipeline (nested ones too) ends in, and the prefix of
     its fit parameters (``"outer__inner__"``); ``("", est)`` for anything but a Pipeline."""
     prefix, last = "", est
-    while isinstance(getattr(last, "steps", None), list) and last.steps:
-        name, last = last.steps[-1]
+    while (steps := _pipeline_steps(last)) is not None:
+        name, last = steps[-1]
         prefix += f"{name}__"
     return prefix, last
 

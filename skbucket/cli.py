@@ -1078,6 +1078,7 @@ def _absolute_paths(config: dict) -> None:
 
 def _model_and_data(args):
     """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
+    from skbucket.bucketed import _pipeline_steps
     from skbucket.metrics import _searched
     from skbucket.pipeline import _role_columns, check_models
 
@@ -1095,13 +1096,14 @@ def _model_and_data(args):
     names = _role_columns(model)
     frame = read_table(args.data, columns=names)
     best = _searched(model)  # a saved search predicts with its best estimator
+    steps = _pipeline_steps(best)
     seen = set()  # the columns the model's first step found at fit: needed again
-    for step in getattr(best, "steps", [(None, best)]):
-        if hasattr(step[1], "feature_names_in_"):
-            seen = set(step[1].feature_names_in_)
+    for _, step in steps or [(None, best)]:
+        if hasattr(step, "feature_names_in_"):
+            seen = set(step.feature_names_in_)
             break
     # the caption too when no captioner makes it (a model fitted with caption_model=None)
-    steps = dict(getattr(best, "steps", ()))
+    steps = dict(steps or ())
     read = (*POST_COLUMNS, "content") + (
         ("caption",) if steps.get("caption") == "passthrough" else ()
     )

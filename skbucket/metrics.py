@@ -36,7 +36,13 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from skbucket.bucketed import DEFAULT_BINS, _check_bins, _is_float, assign_buckets
+from skbucket.bucketed import (
+    DEFAULT_BINS,
+    _check_bins,
+    _is_float,
+    _pipeline_steps,
+    assign_buckets,
+)
 
 from ._frames import plain
 from ._warn import user_stacklevel
@@ -577,19 +583,6 @@ def _searched(estimator):
     its ``predict`` uses; any other estimator as is."""
     best = getattr(estimator, "best_estimator_", None)
     return estimator if best is None else best
-
-
-def _pipeline_steps(estimator) -> list | None:
-    """``estimator.steps`` when it is a pipeline's: a non-empty list of ``(name, step)``
-    pairs; None otherwise (a hyper-parameter of that name, ``steps=10``, is no pipeline)."""
-    steps = getattr(estimator, "steps", None)
-    if (
-        isinstance(steps, list)
-        and steps
-        and all(isinstance(item, tuple) and len(item) == 2 for item in steps)
-    ):
-        return steps
-    return None
 
 
 def _split_final(estimator):

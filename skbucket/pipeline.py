@@ -52,6 +52,7 @@ from .bucketed import (
     BucketedRegressor,
     _check_bins,
     _is_weight,
+    _pipeline_steps,
     _request_weights,
     seed_regressors,
 )
@@ -830,8 +831,6 @@ def _role_columns(estimator) -> dict:
         inner = getattr(estimator, wrapped, None)
         if inner is not None and hasattr(inner, "fit"):
             return _role_columns(inner)
-    from .metrics import _pipeline_steps
-
     for position, (_, step) in enumerate(_pipeline_steps(estimator) or ()):
         if isinstance(step, ColumnRoles):
             fitted = getattr(step, "columns_", None)

@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._fitted import refit
-from ._frames import as_pandas, check_flat_columns, column_list
+from ._frames import as_pandas, column_list
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -1010,12 +1010,6 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         self._check_template()
         self._check_dayfirst()
         mapping, required = self._resolve_columns()
-        # the columns it reads: "content" in X.columns is also true of a first level
-        # ("content", "") of a MultiIndex, which is no column
-        read = [
-            c for r, c in mapping.items() if c is not None and (r in required or c in X.columns)
-        ]
-        check_flat_columns(X, "PromptBuilder", read, PromptError)
         present = [str(c) for c in X.columns]
         missing = [
             f"{mapping[r]!r} (role {r!r})"
@@ -1089,7 +1083,6 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._check_frame(X, "transform")
         self._check_template()
-        check_flat_columns(X, "PromptBuilder", list(self.columns_.values()), PromptError)
         absent = [f"{c!r} (role {r!r})" for r, c in self.columns_.items() if c not in X.columns]
         if absent:
             raise PromptError(

@@ -38,6 +38,7 @@ from skbucket.metrics import (
     _edge_text,
     _format_interval,
     _format_metric,
+    _pipeline_steps,
     _predict_once,
     _split_final,
     bootstrap_intervals,
@@ -290,8 +291,8 @@ def _config_text(estimator, config):
             node = best
             path.append("best_estimator_")
             continue
-        steps = getattr(node, "steps", None)
-        if not (isinstance(steps, list) and steps):
+        steps = _pipeline_steps(node)
+        if steps is None:
             break
         name, node = steps[-1]
         path.append(f"step {name!r}")

@@ -383,7 +383,9 @@ def test_a_target_that_is_an_input_column_is_named_as_such(
 
 class _SevenLikes:
     """A rule with nothing to learn: no fitted attribute (scikit-learn's check_is_fitted
-    calls it unfitted), no fit at all."""
+    calls it unfitted), no fit at all, and a setting named steps that is no pipeline's."""
+
+    steps = [1, 2]
 
     def predict(self, X):
         return np.full(len(X), 7.0)

@@ -251,11 +251,36 @@ def test_an_estimator_with_a_steps_parameter_of_its_own_is_reported(data):
     X, y, dates = data
     model = Stepper().fit(X, y)
     assert render_report(model, X, y, dates=dates).startswith("<!DOCTYPE html>")
+    listed = Stepper(steps=[1, 2]).fit(X, y)
+    assert render_report(listed, X, y, dates=dates).startswith("<!DOCTYPE html>")
+    # as the regressor of a bucket: its fit parameters are not a pipeline's
+    BucketedRegressor(DecisionTreeClassifier(random_state=0), Stepper(steps=[1, 2])).fit(X, y)
     ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=Figure().subplots())
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(date=dates)
     ErrorOverTimeDisplay.from_estimator(
         Stepper(steps=[1, 2]).fit(X, y), frame, y, ax=Figure().subplots()
     )
+
+
+def test_a_pipeline_whose_steps_are_lists_is_read_as_one(data):
+    """Pipeline([["s", ...], ["b", ...]]) (steps from a JSON or YAML config): the report took
+    it for no pipeline and showed the default bins, and predict_bucket failed."""
+    from sklearn.pipeline import Pipeline
+
+    from skbucket.metrics import final_bins, predict_bucket
+    from skbucket.pipeline import ColumnRoles, _role_columns
+
+    X, y, _ = data
+    regressor = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(5, 50))
+    listed = Pipeline([["scale", StandardScaler()], ["model", regressor]]).fit(X, y)
+    assert final_bins(listed) == (5.0, 50.0)
+    np.testing.assert_array_equal(
+        predict_bucket(listed, X), listed[-1].predict_bucket(listed[0].transform(X))
+    )
+    page = render_report(listed, X, y)  # the routing classifier's plots drawn
+    assert "Not drawn" not in page and page.count("<figcaption>Bucket confusion matrix") == 4
+    roles = Pipeline([["roles", ColumnRoles(columns={"username": "handle"})], ["m", Ridge()]])
+    assert _role_columns(roles) == {"username": "handle"}
 
 
 def test_report_escapes_and_shows_configuration(data, model):
