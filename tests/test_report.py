@@ -271,7 +271,9 @@ def test_a_pipeline_whose_steps_are_lists_is_read_as_one(data):
     from skbucket.pipeline import ColumnRoles, _role_columns
 
     X, y, _ = data
-    regressor = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge(), bins=(5, 50))
+    regressor = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), Ridge(), bins=(5, 50), clip=True
+    )
     listed = Pipeline([["scale", StandardScaler()], ["model", regressor]]).fit(X, y)
     assert final_bins(listed) == (5.0, 50.0)
     np.testing.assert_array_equal(
