@@ -1573,8 +1573,8 @@ def main(argv=None) -> int:
             and data not in message
         ):  # a column or a value of DATA the model cannot use: which file
             message += f" (in {data})"
-        if isinstance(exc, NotFittedError) and getattr(args, "model", None) is not None:
-            # saved before its fit: the model file's fault, named
+        if isinstance(exc, NotFittedError) and args.command in ("predict", "evaluate", "report"):
+            # MODEL saved before its fit: the model file's fault, named
             message = (
                 f"{args.model}: the model file holds an estimator that is not fitted: {message}"
             )

@@ -903,7 +903,9 @@ class _Deadline:
         # the sockets themselves: urllib's do_open drops the connection's reference
         # (``h.sock = None``) once the headers are in, while the body is still to be read
         self._sockets: list[socket.socket] = []
-        self._answered = False  # a TCP connection made (before any TLS handshake)
+        # the host answered: a TCP connection to it, or a proxy's CONNECT that reached it
+        # (before any TLS handshake)
+        self._answered = False
         self._lock = threading.Lock()
         self._timer = threading.Timer(timeout, self._expire)
         self._timer.daemon = True
@@ -956,8 +958,8 @@ class _Deadline:
 
     @property
     def connected(self) -> bool:
-        """Whether a connection of this attempt was made (any hop; TCP, even when its TLS
-        handshake did not end)."""
+        """Whether a connection of this attempt was made (any hop; TCP to the host, or an
+        HTTPS proxy's CONNECT that reached it, even when the TLS handshake did not end)."""
         with self._lock:
             return bool(self._sockets) or self._answered
 
