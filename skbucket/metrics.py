@@ -390,15 +390,16 @@ def _check_groups(groups, n):
 
 
 def _blank_as_missing(values):
-    """``values`` (1-D object array) with blank strings (``""``, whitespace only) as None: a
-    missing account, as the post features read it (a CSV's empty cell is NaN, a Parquet's
+    """``values`` (1-D object array) with every missing account as None: the values the
+    post features and GroupMedianRegressor read as missing (``prompts._is_missing``: NaN,
+    NA, and blank strings, ``""`` or whitespace only; a CSV's empty cell is NaN, a Parquet's
     ``""``: the same table must make the same groups)."""
-    blank = np.fromiter(
-        (isinstance(v, str) and not v.strip() for v in values), dtype=bool, count=len(values)
-    )
-    if blank.any():
+    from .prompts import _is_missing
+
+    missing = np.fromiter((_is_missing(v) for v in values), dtype=bool, count=len(values))
+    if missing.any():
         values = values.copy()
-        values[blank] = None
+        values[missing] = None
     return values
 
 
