@@ -684,8 +684,7 @@ def _saved_target(path) -> str | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)
-        opener = next((_open_compressed(m) for m in _COMPRESSED if head.startswith(m)), open)
-        with opener(path, "rb") as fh:
+        with _opener(head)(path, "rb") as fh:
             header = _read_header(fh)
     except Exception:
         return None
@@ -819,9 +818,8 @@ def load_model(path):
             f"with {head!r}: is it the DATA or the config file?"
         )
     # a model file compressed as a whole (gzip, bzip2, xz): read through its decompressor
-    opener = next((_open_compressed(m) for m in _COMPRESSED if head.startswith(m)), open)
     try:
-        with opener(path, "rb") as fh:
+        with _opener(head)(path, "rb") as fh:
             try:
                 header = _read_header(fh)
             except Exception:
@@ -874,11 +872,15 @@ def load_model(path):
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zX": "lzma"}
 
 
-def _open_compressed(magic: bytes):
-    """The ``open`` of the standard library's module for the compression ``magic`` starts."""
+def _opener(head: bytes):
+    """The ``open`` that reads a file starting with ``head``: the standard library module's
+    for a file compressed as a whole (gzip, bzip2, xz), else ``open``."""
     import importlib
 
-    return importlib.import_module(_COMPRESSED[magic]).open
+    for magic, module in _COMPRESSED.items():
+        if head.startswith(magic):
+            return importlib.import_module(module).open
+    return open
 
 
 def _check_estimator(path, estimator):
