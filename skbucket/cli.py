@@ -992,8 +992,7 @@ def cmd_fit(args) -> int:
         raise CLIError(f"bad config: {_toml_table_hint(exc, config, args.config)}") from exc
     roles = dict(pipeline.steps).get("roles")  # the config's "columns"
     names = _role_columns(pipeline)
-    read = ("content", *POST_COLUMNS, *(("caption",) if "caption" in names else ()))
-    inputs = {names.get(role, role): role for role in read}
+    inputs = _columns_read(names, caption="caption" in names)
     if args.target in inputs:  # dropped as the target, then missed as an input
         role = inputs[args.target]
         raise CLIError(
@@ -1106,10 +1105,7 @@ def _model_and_data(args):
             break
     # the caption too when no captioner makes it (a model fitted with caption_model=None)
     steps = dict(steps or ())
-    read = (*POST_COLUMNS, "content") + (
-        ("caption",) if steps.get("caption") == "passthrough" else ()
-    )
-    read = [names.get(c, c) for c in read]  # by the table's names, with a "columns" config
+    read = list(_columns_read(names, caption=steps.get("caption") == "passthrough"))
     if args.target in [c for c in read if c in seen]:  # dropped, then missed as an input
         raise CLIError(
             f"--target {args.target!r} is a column the model reads as an input (it was fitted "
@@ -1118,6 +1114,14 @@ def _model_and_data(args):
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
     return say, model, frame
+
+
+def _columns_read(names: dict, *, caption: bool) -> dict:
+    """``{column of the table: role}`` for the roles a seed pipeline reads (the post columns,
+    the content, and the caption where no captioner makes it), by the table's own names
+    ``names`` (``{role: column}``, a config's ``columns``)."""
+    roles = (*POST_COLUMNS, "content", *(("caption",) if caption else ()))
+    return {names.get(role, role): role for role in roles}
 
 
 def _check_cache_folders(model) -> None:
