@@ -333,29 +333,33 @@ def _bootstrap_data(n=120, seed=0):
     return y, pred, groups
 
 
+def _assert_the_rows_reversed_give_the_same_intervals(y, pred, groups):
+    from skbucket.metrics import bootstrap_intervals
+
+    order = np.arange(len(y))[::-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # negative predictions
+        got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
+        reversed_ = bootstrap_intervals(
+            y[order], pred[order], groups=groups[order], n_resamples=200, random_state=7
+        )
+    for key in got:
+        assert got[key] == pytest.approx(reversed_[key], rel=1e-12)
+
+
 def test_bootstrap_intervals_of_groups_do_not_depend_on_the_order_of_the_rows():
     """The groups were numbered by first appearance, so the seeded draws fell on other groups
     for the same posts in another order: a re-sorted export of one test file gave other
     'seeded' intervals."""
-    from skbucket.metrics import bootstrap_intervals
-
     y, pred, groups = _bootstrap_data()
     groups = np.asarray(groups, dtype=object)
     groups[::7] = None  # missing values: one group of their own, sorted among the others
     groups[1::11] = 3  # and a number beside the texts, first as a float: one group, whichever
     groups[1] = 3.0  # of 3 and 3.0 comes first (3.0 here, 3 in the reversed order)
-    order = np.arange(len(y))[::-1]
     # 19-digit ids: ten groups, of one float (2**60 + 1 == 2**60 as floats)
     ids = np.array([2**60 + i % 10 for i in range(len(y))], dtype=object)
     for column in (groups, ids):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the negative predictions
-            got = bootstrap_intervals(y, pred, groups=column, n_resamples=200, random_state=7)
-            shuffled = bootstrap_intervals(
-                y[order], pred[order], groups=column[order], n_resamples=200, random_state=7
-            )
-        for key in got:
-            assert got[key] == pytest.approx(shuffled[key], rel=1e-12)
+        _assert_the_rows_reversed_give_the_same_intervals(y, pred, column)
 
 
 @pytest.mark.parametrize("by", ["company", "row", "uneven companies", "row, negative"])
@@ -520,38 +524,22 @@ def test_raw_r2_uses_the_unclipped_predictions():
 
 
 def test_number_groups_sort_by_value_whichever_type_came_first():
-    from skbucket.metrics import bootstrap_intervals
-
     rng = np.random.default_rng(0)
     n = 60
     y = rng.integers(0, 100, n).astype(float)
     pred = y + rng.normal(0, 10, n)
     groups = np.array([[3, 5, "a", "b"][i % 4] for i in range(n)], dtype=object)
     groups[0] = 3.0  # 3.0 first in this order, 3 first in the reversed one
-    order = np.arange(n)[::-1]
-    got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
-    rev = bootstrap_intervals(
-        y[order], pred[order], groups=groups[order], n_resamples=200, random_state=7
-    )
-    for key in got:
-        assert got[key] == pytest.approx(rev[key], rel=1e-12)
+    _assert_the_rows_reversed_give_the_same_intervals(y, pred, groups)
 
 
 def test_numpy_and_python_strings_of_one_group_sort_alike():
-    from skbucket.metrics import bootstrap_intervals
-
     rng = np.random.default_rng(0)
     y = rng.integers(0, 100, 60).astype(float)
     pred = y + rng.normal(0, 10, 60)
     groups = np.array([["a", "b", "c", "d"][i % 4] for i in range(60)], dtype=object)
     groups[1] = np.str_("b")  # first in this order; "b" first in the reversed one
-    order = np.arange(60)[::-1]
-    got = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
-    rev = bootstrap_intervals(
-        y[order], pred[order], groups=groups[order], n_resamples=200, random_state=7
-    )
-    for key in got:
-        assert got[key] == pytest.approx(rev[key], rel=1e-12)
+    _assert_the_rows_reversed_give_the_same_intervals(y, pred, groups)
 
 
 def test_blank_and_missing_groups_are_one_group_as_the_post_features_read_them():
