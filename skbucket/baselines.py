@@ -33,10 +33,9 @@ __all__ = ["GroupMedianRegressor"]
 
 
 def _row_labels(X):
-    """The index labels of a pandas DataFrame's rows, by which an error names a row; None
-    for an array (named by position)."""
-    index = getattr(X, "index", None) if isinstance(X, pd.DataFrame) else None
-    return None if index is None else index.to_numpy(dtype=object)
+    """The index of a pandas DataFrame's rows, by whose labels an error names a row (read
+    only then, by position); None for an array (named by position)."""
+    return X.index if isinstance(X, pd.DataFrame) else None
 
 
 class GroupMedianRegressor(RegressorMixin, BaseEstimator):
