@@ -51,6 +51,7 @@ from .bucketed import (
     DEFAULT_BINS,
     BucketedRegressor,
     _check_bins,
+    _is_bucket,
     _is_weight,
     _pipeline_steps,
     _request_weights,
@@ -684,13 +685,7 @@ def make_seed_pipeline(
         )
     n_buckets = _check_bins(bins).size + 1  # the edges' own errors now, not after captioning
     if isinstance(class_weight, dict):
-        keys = [
-            k
-            for k in class_weight
-            if not (
-                isinstance(k, numbers.Integral) and not isinstance(k, bool) and 0 <= k < n_buckets
-            )
-        ]
+        keys = [k for k in class_weight if not _is_bucket(k, n_buckets)]
         if keys:
             raise ValueError(
                 f"class_weight keys are bucket numbers 0 .. {n_buckets - 1} ({n_buckets} "

@@ -537,6 +537,17 @@ def test_a_random_state_that_is_no_seed_is_refused_naming_it(tiny, seed):
         _pipe(tiny, random_state=fine)
 
 
+@pytest.mark.parametrize("classifier", ["hgb", "distilbert"])
+def test_class_weight_keys_are_read_as_the_fit_reads_them(tiny, classifier):
+    """make_seed_pipeline refused the key 3.0 that BucketedRegressor.fit (and scikit-learn's
+    lookup) reads as bucket 3; a bool or a string key stays refused by both."""
+    pipe = _pipe(tiny, classifier=classifier, class_weight={0: 1.0, 3.0: 2.0})
+    assert pipe.get_params()["model__classifier"].get_params()["class_weight"] == {0: 1.0, 3.0: 2.0}
+    for key in (True, "3", 2.5, 7, -1):
+        with pytest.raises(ValueError, match=r"class_weight keys are bucket numbers 0 \.\. 6"):
+            _pipe(tiny, classifier=classifier, class_weight={0: 1.0, key: 2.0})
+
+
 @pytest.mark.parametrize("param", [{"epochs": "two"}, {"batch_size": 0}, {"max_length": -1}])
 def test_fine_tuning_settings_are_checked_with_the_hgb_router_too(tiny, param):
     """With classifier="hgb" the text router is not used, and its settings in a config were
