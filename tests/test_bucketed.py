@@ -1528,6 +1528,25 @@ def test_the_diagrams_copy_buttons_copy_names_set_params_takes(regressors):
         assert value and model.set_params(**dict.fromkeys(value, 3))
 
 
+@pytest.mark.parametrize(
+    ("n", "kinds"),
+    [
+        (1, "x"),
+        (3, "xcx"),
+        (5, "xcccx"),  # 1.5 and 4.5 round to the even neighbour: not int()'s "xxccx"
+        (7, "xxcccxx"),
+        (10, "xxxccccxxx"),
+    ],
+)
+def test_seed_regressors_stretch_the_seed_pattern_over_other_bucket_counts(n, kinds):
+    """The seed's XGBoost-at-the-ends, CatBoost-in-the-middle pattern over n buckets, pinned
+    (the docstring's "stretched"), so a change of rounding shows here, not as new scores."""
+    from skbucket.bucketed import seed_regressors
+
+    got = "".join(type(r).__name__[0].lower() for r in seed_regressors(n))
+    assert got == kinds
+
+
 def test_seed_regressors_refuses_a_bucket_count_that_is_not_a_positive_int():
     from skbucket.bucketed import seed_regressors
 
