@@ -300,19 +300,23 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     return _line_ends(value)
 
 
-#: a string that starts with a numeric date whose day/month order is a convention:
-#: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00`` (not ISO ``2021-04-03``)
-_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?!\d)")
+#: a numeric date whose day/month order is a convention: ``03/04/2021``, ``3.4.21``,
+#: ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday or a time (``Mon 13/04/2020``,
+#: ``14:30 03/04/2020``), which pandas reads alike (not ISO ``2021-04-03``: no number of a
+#: longer one)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d/.\-:])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(?:\d{4}|\d{2})(?!\d)"
+)
 
 
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
-    """``[(position, first number, second number)]`` of the string cells that start with a
-    numeric date (``03/04/2021`` gives ``(position, 3, 4)``). Numbers outside 1-31 are no day
+    """``[(position, first number, second number)]`` of the string cells that hold a
+    numeric date (``03/04/2021`` gives ``(position, 3, 4)``; the first such date of a cell). Numbers outside 1-31 are no day
     and no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
     it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
     parts = []
     for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
-        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
+        match = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
         if match is not None:
             first, second = int(match[1]), int(match[2])
             if 1 <= first <= 31 and 1 <= second <= 31:
@@ -649,9 +653,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
         out[strings.index] = _naive_utc_ns(parsed)
         retry = parsed.isna()
         if retry.any():
-            # a date that starts with its year (2021-04-03 10:00 UTC, 2021/04/03 9 PM: not ISO
-            # 8601) is year-month-day: dayfirst would swap its month and day
-            year_first = strings.str.match(_YEAR_FIRST).to_numpy() & retry.to_numpy()
+            # a date written with its year first (2021-04-03 10:00 UTC, 2021/04/03 9 PM, also
+            # after a weekday or a time: Tue 2021-04-03; not ISO 8601) is year-month-day:
+            # dayfirst would swap its month and day
+            year_first = strings.str.contains(_YEAR_FIRST).to_numpy() & retry.to_numpy()
             for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
                 if rows.any():
                     text = strings[rows].str.replace(_NAMED_OFFSET, _plain_offset, regex=True)
@@ -682,7 +687,7 @@ def _plain_offset(match: re.Match) -> str:
 # Strings pandas reads as the moment it parses them; a posting date they are not.
 _CLOCK_WORDS = frozenset({"now", "today"})
 # A date written year first (never day first, whatever dayfirst says).
-_YEAR_FIRST = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
+_YEAR_FIRST = r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
 def _clock_days() -> set[tuple[int, int]]:

@@ -618,6 +618,11 @@ def test_sklearn_api_checks(check):
         (["13.4.21", "3.4.21 10:00"], False, (0, 1)),  # dots, two-digit years, a time
         (["13-04-2021", "03-04-2021"], False, (0, 1)),
         (["2021-13-04", "2021-04-03"], False, None),  # ISO-like: not a numeric d/m/y date
+        # after a weekday or a time, or spaced out, pandas reads them alike: they were let by
+        (["Mon 13/04/2020 10:00", "Fri 03/04/2020 10:00"], False, (0, 1)),
+        (["14:30 13/04/2020", "14:30 03/04/2020"], False, (0, 1)),
+        (["13 / 04 / 2020", "03 / 04 / 2020"], False, (0, 1)),
+        (["Tue 2021-13-04", "2021-04-03T10:00:03-04:00", "10:30:45.12-05:00"], False, None),
         (["13/04/2021", None, np.nan, 3, dt.date(2021, 4, 3)], False, None),  # non-strings
         # a date in neither order is no evidence of either (it blocked both dayfirst settings)
         (["03/04/2021", "04/13/2021", "99/01/2020"], False, None),
@@ -729,7 +734,16 @@ def test_a_numeric_username_is_written_the_same_whatever_the_other_rows_hold():
 
 @pytest.mark.parametrize(
     "text",
-    ["2021-04-03 10:00:00 UTC", "2021-04-03 10:00 GMT", "2021/04/03 10:00 AM", "2021.04.03 10:00"],
+    [
+        "2021-04-03 10:00:00 UTC",
+        "2021-04-03 10:00 GMT",
+        "2021/04/03 10:00 AM",
+        "2021.04.03 10:00",
+        # after a weekday or a time: read day first (2021-03-04, a Thursday) until now
+        "Sat 2021-04-03 10:00",
+        "10:00 2021-04-03",
+        "Sat, 2021.04.03 10:00",
+    ],
 )
 def test_a_year_first_date_that_is_not_iso_is_never_read_day_first(text):
     # not ISO 8601 (a zone name, AM/PM, slashes): pandas' lenient parser swapped month and
