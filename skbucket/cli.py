@@ -274,8 +274,13 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         # read as the estimators read them; anything else is no date
         from .prompts import parse_dates
 
-        if parse_dates(present).notna().all():
+        undated = parse_dates(present).isna().to_numpy()
+        if not undated.any():
             return
+        # the numbers that are no compact date are the ones to name (20200302 beside
+        # 1583159400 named the date)
+        present = present[undated]
+        cells = present.tolist()
         numbers_ = [int(v) for v in cells]
     elif cells and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in cells):
         numbers_ = cells
@@ -293,10 +298,9 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
             "or write ISO dates such as 2021-04-03 10:00"
         )
     else:
-        hint = (
-            "a count of seconds is no date here: convert it, e.g. with "
-            "pd.to_datetime(values, unit='s'), and write ISO dates such as 2021-04-03 10:00"
-        )
+        from .prompts import _epoch_hint
+
+        hint = f"{_epoch_hint(first)}, and write ISO dates such as 2021-04-03 10:00"
     raise CLIError(
         f"{path}: column {date_column!r} holds numbers, not dates (row {plain(row)!r}: "
         f"{first!r}); {hint}"

@@ -44,6 +44,7 @@ from .bucketed import _check_targets
 from .prompts import (
     _bad_text_cell,
     _category_text,
+    _epoch_hint,
     _fitted_day_month,
     _is_missing,
     _line_ends,
@@ -777,10 +778,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if not shown.empty:
             example = f", e.g. row {plain(shown.index[0])!r}: {shown.iloc[0]!r:.60}"
             if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
-                example += (
-                    "; a count of seconds or milliseconds is no date: convert it with "
-                    "pd.to_datetime(..., unit='s') first"
-                )
+                example += f"; {_epoch_hint(str(shown.iloc[0]).strip())} first"
         warnings.warn(
             f"date column {values.name!r}: none of the {len(values):,} training posts has a "
             f"date that can be read (all missing, blank or unparseable{example}), so this fit "

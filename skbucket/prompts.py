@@ -579,6 +579,20 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
         raise exc
 
 
+def _epoch_hint(number) -> str:
+    """How to convert ``number``, a count of seconds (``1617235200``) or, from about 10^11
+    (year 5138 in seconds), of milliseconds (``1617235200000``), to dates."""
+    try:
+        millis = abs(float(number)) >= 1e11
+    except (TypeError, ValueError, OverflowError):
+        millis = False
+    unit, what = ("ms", "milliseconds") if millis else ("s", "seconds")
+    return (
+        f"a count of {what} is no date here: convert it, e.g. with "
+        f"pd.to_datetime(values, unit={unit!r})"
+    )
+
+
 def parse_dates(values, dayfirst=False) -> pd.Series:
     """Parse a column of posting times into naive UTC timestamps (``NaT`` where impossible).
 

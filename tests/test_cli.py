@@ -2012,6 +2012,18 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
             table.to_excel(path, index=False)
         with pytest.raises(cli.CLIError, match=rf"column 'date' holds numbers.*{looks_like}"):
             cli.read_table(path)
+    # the row named is the first that is no date, and milliseconds are said to be
+    mixed = compact.assign(date=compact["date"].where(compact.index != 2, str(seconds[2])))
+    mixed.to_csv(workdir / "mixed.csv", index=False)
+    with pytest.raises(cli.CLIError, match=rf"\(row 2: '{seconds[2]}'\); a count of seconds"):
+        cli.read_table(workdir / "mixed.csv")
+    for name, millis in (("ms.csv", (seconds * 1000).astype(str)), ("ms.parquet", seconds * 1000)):
+        if name.endswith(".csv"):
+            frame.assign(date=millis).to_csv(workdir / name, index=False)
+        else:
+            frame.assign(date=millis).to_parquet(workdir / name)
+        with pytest.raises(cli.CLIError, match=r"count of milliseconds .*unit='ms'\)"):
+            cli.read_table(workdir / name)
     # an Excel date cell is a date
     excel = frame.assign(date=when.dt.tz_localize(None))
     excel.to_excel(workdir / "dates.xlsx", index=False)

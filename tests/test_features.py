@@ -265,6 +265,10 @@ def test_epoch_seconds_written_as_text_say_how_to_convert_them():
     with pytest.warns(UnparseableDateWarning, match=r"row 0: '1617235200'; a count of seconds"):
         pf = PostFeatures(cv=3).fit(X, y)
     assert "hour" not in pf.get_feature_names_out()
+    # milliseconds: unit='s' made them the year 52,000 (the warning said 's' for both)
+    X["date"] = [str(1617235200000 + 3600 * i) for i in range(12)]
+    with pytest.warns(UnparseableDateWarning, match=r"count of milliseconds .* unit='ms'\) f"):
+        PostFeatures(cv=3).fit(X, y)
 
 
 def test_an_account_that_is_not_valid_unicode_is_named_at_its_row():
