@@ -938,6 +938,23 @@ class BucketCalibrationDisplay:
 # ---------------------------------------------------------------------------
 
 
+def _undated_example(dates) -> str:
+    """``", e.g. row 0: 1583159400 (a count of seconds ...)"``: the first value given, and how
+    to convert it where it is a number (epoch dates given as numbers)."""
+    from skbucket.prompts import _epoch_hint, _is_missing
+
+    values = np.asarray(dates, dtype=object).ravel()
+    shown = next(((i, v) for i, v in enumerate(values) if not _is_missing(v)), None)
+    if shown is None:
+        return " (all missing)"
+    row, value = shown
+    text = f", e.g. row {row}: {value!r:.60}"
+    numeric = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+    if numeric or (isinstance(value, str) and value.strip().isdigit()):
+        text += f" ({_epoch_hint(value)})"
+    return text
+
+
 class ErrorOverTimeDisplay:
     """One error metric per calendar period (month, week, ...).
 
@@ -1208,7 +1225,9 @@ class ErrorOverTimeDisplay:
             )
         dated = when.notna().to_numpy()
         if not dated.any():
-            raise PlotInputError(f"none of the {dated.size} dates could be read as a date.")
+            raise PlotInputError(
+                f"none of the {dated.size} dates could be read as a date{_undated_example(dates)}."
+            )
         bin_edges = _resolve_bins(bins)
         if bucket_pred is not None:
             # checked whole, so an error names the row of the input (not of its period)

@@ -520,8 +520,14 @@ def test_error_over_time_leaves_out_rows_without_a_readable_date():
     assert [str(p) for p in disp.periods] == ["2020-01", "2020-02"]  # mixed zones: UTC
     assert disp.counts.tolist() == [1, 2] and disp.n_undated == 2
     assert "2 row(s) without a readable date left out" in [t.get_text() for t in disp.ax_.texts]
-    with pytest.raises(PlotInputError, match="none of the 2 dates could be read"):
-        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], ["soon", None], ax=_ax())
+    with pytest.raises(PlotInputError, match="none of the 2 dates could be read .* row 1: 'soon'"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], [None, "soon"], ax=_ax())
+    # epoch numbers said "could not be read" only
+    epoch = np.array([1583159400, 1583191800])
+    with pytest.raises(PlotInputError, match=r"row 0: 1583159400 \(a count of seconds .*'s'\)"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], epoch, ax=_ax())
+    with pytest.raises(PlotInputError, match=r"row 0: '1583159400000' \(a count of millis"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], (epoch * 1000).astype(str), ax=_ax())
 
 
 def test_error_over_time_reads_dates_day_first_like_the_model():
