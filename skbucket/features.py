@@ -791,12 +791,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
 
     def _date_features(self, values):
         col = values.name
-        if pd.api.types.is_numeric_dtype(values) and not values.isna().all():
-            raise PostFeaturesError(
-                f"date column {col!r} has numeric dtype {values.dtype}; expected datetimes or "
-                "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
-            )
-        # naive UTC, by position
+        # naive UTC, by position; a numeric column is refused (PostFeaturesError)
         dates = read_dates(
             values,
             dayfirst=self.dayfirst,

@@ -311,8 +311,8 @@ _NUMERIC_DATE = re.compile(
 
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     """``[(position, first number, second number)]`` of the string cells that hold a
-    numeric date (``03/04/2021`` gives ``(position, 3, 4)``; the first such date of a cell). Numbers outside 1-31 are no day
-    and no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
+    numeric date (``03/04/2021`` gives ``(position, 3, 4)``; the first such date of a cell).
+    Numbers outside 1-31 are no day and no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
     it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
     parts = []
     for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
@@ -554,7 +554,8 @@ def read_dates(
 
 def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, prefix="", seen=()):
     """Raise ``error`` when ``values`` mix day/month orders (:func:`read_dates`' check, without
-    parsing the column: the readers' ``fit`` refuses such a column there, not at transform).
+    parsing the column: the readers' ``fit`` refuses such a column there, not at transform),
+    or are of a numeric dtype (epoch numbers, which no reader takes for dates).
 
     Parameters
     ----------
@@ -569,6 +570,14 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     ...
     ValueError: date column 'date' mixes day/month orders: ...
     """
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.isna(values).all():
+        # numbers are no dates (each is read as NaT): PromptBuilder wrote "unknown" for every
+        # post of an epoch column without a word
+        raise error(
+            f"{prefix}date column {column!r} has numeric dtype {dtype}; expected datetimes or "
+            "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
+        )
     problem = _day_month_problem(values, dayfirst, column, tuple(seen))
     if problem is not None:
         conflict, remedy, now = problem
@@ -608,7 +617,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
     ``9999-12-31`` placeholder, and text that pandas would date by the clock: ``"now"``,
     ``"today"``, a time without a date or with only a year) gives ``NaT``;
-    :class:`PromptBuilder` prints ``unknown`` for it.
+    :class:`PromptBuilder` prints ``unknown`` for it (the readers of a date column refuse
+    one of a numeric dtype: see :func:`check_day_month`).
     See :func:`day_month_conflict` for columns whose day/month order contradicts
     ``dayfirst``.
 
@@ -877,7 +887,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     are accepted (see :func:`parse_dates`); tz-aware times are converted to UTC and
     naive times are taken as UTC, so the weekday and hour are UTC ones. An
     unparseable date is not an error: that row's date reads ``unknown`` (documented
-    fallback). Input must be a DataFrame (named columns are how roles are found): pandas,
+    fallback); a date column of a numeric dtype (epoch numbers) is refused with
+    :class:`PromptError`, as :class:`~skbucket.features.PostFeatures` refuses it. Input must be a DataFrame (named columns are how roles are found): pandas,
     or a polars DataFrame or pyarrow Table, read as pandas; anything else raises
     :class:`PromptError`. A text cell that is not a ``str`` is written as text: a number with
     ``str()``, a whole float as an integer (``12345.0`` reads ``12345``, as an id or a

@@ -570,9 +570,11 @@ case(
     DTYPE,
     PB,
     lambda c: c.pb.transform(c.posts.assign(date=np.arange(N_ROWS)))[:, 0],
-    Fallback(
-        lambda r, c: assert_true(all(p.endswith("Date and time: unknown.") for p in r)),
-        "documented: a number is not a date, the prompt reads ``Date and time: unknown``",
+    Raises(
+        ValueError,
+        r"^PromptBuilder: date column 'date' has numeric dtype int64; expected datetimes or",
+        "``PromptError``: PromptBuilder: date column 'date' has numeric dtype int64; expected "
+        "datetimes or date strings",
     ),
 )
 case(

@@ -17,6 +17,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 
 from skbucket.datasets import load_captioned_posts, load_tweets
+from skbucket.demo import time_split
 from skbucket.prompts import (
     DEFAULT_COLUMNS,
     TEMPLATE_FIELDS,
@@ -754,6 +755,23 @@ def test_a_year_first_date_that_is_not_iso_is_never_read_day_first(text):
     posts = pd.DataFrame({"content": ["a", "b"], "date": [text, "13/04/2021 10:00"]})
     prompts = PromptBuilder(template="{date}|{weekday}", dayfirst=True).fit_transform(posts)
     assert prompts[:, 0].tolist() == ["2021-04-03 10:00:00|Saturday", "2021-04-13 10:00:00|Tuesday"]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64", "Int64"])
+def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
+    """PromptBuilder wrote "Date and time: unknown" for every post of an epoch column, without
+    a word (PostFeatures refused it; the readers now share the check)."""
+    posts = pd.DataFrame({"content": ["a", "b"], "date": pd.array([1530353060, 1530353070], dtype)})
+    with pytest.raises(PromptError, match=r"^PromptBuilder: date column 'date' has numeric dtype"):
+        PromptBuilder().fit(posts)
+    fitted = PromptBuilder().fit(posts.astype({"date": object}).assign(date="2021-04-03"))
+    with pytest.raises(PromptError, match=r"numeric dtype .* pd\.to_datetime\(\.\.\., unit="):
+        fitted.transform(posts)
+    with pytest.raises(ValueError, match=r"^time_split: date column 'date' has numeric dtype"):
+        time_split(posts, test_fraction=0.5)
+    # a column with no number in it reads as before (all missing: "unknown")
+    blank = posts.assign(date=pd.array([None, None], "Float64" if dtype == "int64" else dtype))
+    assert PromptBuilder(template="{date}").fit_transform(blank)[:, 0].tolist() == ["unknown"] * 2
 
 
 def test_dayfirst_must_be_a_bool():
