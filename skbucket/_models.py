@@ -889,8 +889,14 @@ def load_pretrained(
             return _REGISTRY[key][1]
     # one load at a time (from_pretrained sets process-wide state while it runs, such as
     # torch's default dtype), while lookups of models already loaded go on (a BLIP-2 loading
-    # for minutes held up every other estimator's first call)
-    with _LOAD_LOCK:
+    # for minutes held up every other estimator's first call). A model's load draws the
+    # weights its checkpoint lacks from torch's one generator, in a forked state that it
+    # restores after: so it waits for seeded work in other threads (the restore rewound the
+    # stream a seeded fine-tuning was drawing from, whose fit then differed from the same
+    # seed's alone), and seeded work waits for it. _SEEDED_LOCK first, as seeded fits take it
+    # before they load their base model: the other order would deadlock.
+    rng = _SEEDED_LOCK if _loads_weights(factory) else contextlib.nullcontext()
+    with rng, _LOAD_LOCK:
         if local is None:  # a thread that loaded it meanwhile fetched its commit
             fingerprint = model_fingerprint(model, revision)
         with _REGISTRY_LOCK:

@@ -342,6 +342,51 @@ def test_a_model_already_loaded_is_served_while_another_one_loads(tmp_path, mini
     assert len(builds) == 1 and len(got) == 2 and got[0] is got[1]
 
 
+def test_a_model_load_and_seeded_work_in_other_threads_take_turns(tmp_path):
+    """A load restores torch's generator when it ends (the weights a checkpoint lacks are
+    drawn in a forked state): while seeded work ran in another thread, that rewound its
+    stream, and a seeded fine-tuning differed from the same seed's alone."""
+    from transformers import BertConfig, BertModel
+
+    folder = tmp_path / "bert"
+    config = BertConfig(
+        vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=8,
+    )  # fmt: skip
+    BertModel(config).save_pretrained(folder)
+    inside, go, drawn, loaded = (threading.Event() for _ in range(4))
+
+    class SlowModel(BertModel):
+        @classmethod
+        def from_pretrained(cls, *args, **kwargs):
+            inside.set()
+            go.wait(timeout=20)
+            return BertModel.from_pretrained(*args, **kwargs)
+
+    with _models.seeded(torch.device("cpu"), 0):
+        expected = [torch.rand(2), torch.rand(2)]
+    got = []
+
+    def seeded_work():
+        with _models.seeded(torch.device("cpu"), 0):
+            got.append(torch.rand(2))
+            drawn.set()
+            loaded.wait(timeout=20)
+            got.append(torch.rand(2))
+
+    loader = threading.Thread(target=load_pretrained, args=(SlowModel, folder))
+    worker = threading.Thread(target=seeded_work)
+    loader.start()
+    assert inside.wait(timeout=20)
+    worker.start()
+    assert not drawn.wait(timeout=1)  # the seeded work waits for the load
+    go.set()
+    loader.join(timeout=30)
+    loaded.set()
+    worker.join(timeout=30)
+    assert len(got) == 2 and all(torch.equal(a, b) for a, b in zip(got, expected, strict=True))
+
+
 def test_load_pretrained_names_one_gpu_one_way(tmp_path, monkeypatch):
     """The names "cuda", "cuda:0" and 0 are one card when it is the current one: one loaded
     model, not three copies of a 7 GB BLIP-2 on it."""
