@@ -10,8 +10,12 @@ pandas.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
+import warnings
+from collections.abc import Iterator
 
 #: Packages whose frames are skipped (those imported; skbucket always is). dask's run a
 #: partition's task (``skbucket.dask`` with the synchronous scheduler: the user's
@@ -44,3 +48,34 @@ def user_stacklevel() -> int:
         frame = frame.f_back
         level += 1
     return level
+
+
+#: Held through each of skbucket's changes of the warning filters (:func:`filtered_warnings`).
+_FILTERS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def filtered_warnings() -> Iterator[None]:
+    """``warnings.catch_warnings()`` for skbucket's own use: such blocks in threads of one
+    process take turns.
+
+    The warning filters are one list per process, and ``catch_warnings`` puts back on exit
+    the list it found on entry: two threads in such blocks at once (two ``skbucket.io.load``
+    calls, two ``PostFeatures.fit`` calls) could leave one's ``ignore`` filter in place for
+    good, silencing that warning for the rest of the process. Code outside skbucket that
+    changes the filters in other threads meanwhile is out of its reach (Python 3.11 has no
+    per-thread filters).
+    """
+    with _FILTERS_LOCK, warnings.catch_warnings():
+        yield
+
+
+def _new_filters_lock() -> None:
+    """In a forked child, a fresh lock: the parent's may have been held by a thread that
+    does not exist there."""
+    global _FILTERS_LOCK
+    _FILTERS_LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_filters_lock)

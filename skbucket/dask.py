@@ -84,6 +84,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from sklearn.utils.validation import check_is_fitted
 
+from ._warn import filtered_warnings
+
 __all__ = ["DaskOutputError", "MetaInferenceError", "predict", "transform"]
 
 
@@ -337,7 +339,7 @@ def _probe(estimator, ddf, method):
                     f"dry run on dask's dummy rows ({errors[0]}), and the collection has no "
                     f"rows to try instead: pass meta= describing the output (e.g. {example})"
                 ) from last
-            with warnings.catch_warnings():
+            with filtered_warnings():
                 warnings.simplefilter("ignore")
                 return getattr(probe, method)(sample)
         except MetaInferenceError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import io
 import logging
 import os
 import tempfile
@@ -32,6 +31,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
+from ._warn import filtered_warnings
 from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -186,10 +186,14 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
         with (
             torch.inference_mode(False),
             torch.no_grad(),
-            warnings.catch_warnings(),
-            contextlib.redirect_stdout(io.StringIO()),
+            filtered_warnings(),
         ):
-            warnings.simplefilter("ignore")
+            # torch's and onnxscript's own (deprecations inside the exporter): the filters are
+            # the process's, so other threads' warnings of other kinds still show meanwhile;
+            # verbose=False prints nothing (redirecting sys.stdout hid other threads' output)
+            for category in (DeprecationWarning, FutureWarning):
+                warnings.filterwarnings("ignore", category=category)
+            warnings.filterwarnings("ignore", module=r"(torch|onnx|onnxscript|onnx_ir)(\.|$)")
             torch.onnx.export(
                 _Encoder(net).eval(),
                 tuple(sample[name] for name in names),
@@ -200,6 +204,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
                 opset_version=_ONNX_OPSET,
                 dynamo=True,
                 external_data=False,
+                verbose=False,
             )
         os.chmod(tmp, 0o644)  # mkstemp creates 0o600; the file is meant to be shared
         os.replace(tmp, path)

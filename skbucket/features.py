@@ -39,7 +39,7 @@ from ._frames import (
     library,
     plain,
 )
-from ._warn import user_stacklevel
+from ._warn import filtered_warnings, user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
     _bad_text_cell,
@@ -769,7 +769,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             chunk = present.iloc[start : start + 256]
             if parse_dates(chunk, dayfirst=self.dayfirst).notna().any():
                 return True
-        with warnings.catch_warnings():  # its errors: a numeric column, invalid_dates="raise"
+        with filtered_warnings():  # its errors: a numeric column, invalid_dates="raise"
             warnings.simplefilter("ignore", UnparseableDateWarning)  # said below, in full
             self._date_features(values)
         shown = values[values.map(lambda v: not (isinstance(v, str) and not v.strip()))]

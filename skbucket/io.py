@@ -88,7 +88,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ._files import replace_atomically
-from ._warn import user_stacklevel
+from ._warn import filtered_warnings, user_stacklevel
 
 __all__ = [
     "DEFAULT_TRUSTED",
@@ -831,7 +831,7 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             stacklevel=user_stacklevel(),
         )
     try:
-        with warnings.catch_warnings():
+        with filtered_warnings():
             if kind == "container" and "scikit-learn" in versions:
                 # _check_versions said it once, naming both versions; scikit-learn would
                 # repeat it for every class in the model, pointing into its own code

@@ -957,6 +957,43 @@ def test_onnx_export_does_not_need_torchs_deprecated_dynamic_axes_conversion(
     np.testing.assert_allclose(got, tiny(batch_size=4).fit(texts).transform(texts), atol=1e-5)
 
 
+def test_an_onnx_export_leaves_other_threads_output_and_warnings_alone(
+    onnx_dir, tmp_path, monkeypatch, capfd
+):
+    """The export ran under redirect_stdout and simplefilter("ignore"): for its length,
+    every thread's prints went to a StringIO and every thread's warnings were dropped (a web
+    server's log lines lost). What the export itself prints and warns stays quiet."""
+    import sys
+    import warnings
+
+    import torch
+
+    real = torch.onnx.export
+    seen = {}
+
+    def export(*args, **kwargs):
+        seen["stdout"] = sys.stdout
+        # what another thread would print and warn meanwhile
+        print("ANOTHER THREAD'S LINE")
+        warnings.warn_explicit("another thread's warning", UserWarning, "server.py", 1, "server")
+        warnings.warn("torch's own deprecation", DeprecationWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch.onnx, "export", export)
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))  # a fresh export, not a reused one
+    before = _exports()
+    stdout = sys.stdout
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
+    assert _exports() == before + 1
+    assert seen["stdout"] is stdout
+    assert "ANOTHER THREAD'S LINE" in capfd.readouterr().out
+    messages = [str(w.message) for w in said]
+    assert "another thread's warning" in messages
+    assert "torch's own deprecation" not in messages
+
+
 def test_unknown_backend_names_the_allowed_values():
     with pytest.raises(ValueError, match=r"backend.*must be a str among") as info:
         tiny(backend="tensorrt").fit(TEXTS)

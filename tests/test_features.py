@@ -271,6 +271,43 @@ def test_epoch_seconds_written_as_text_say_how_to_convert_them():
         PostFeatures(cv=3).fit(X, y)
 
 
+def test_fits_in_two_threads_leave_the_warning_filters_as_they_were(monkeypatch):
+    """warnings.catch_warnings puts back the filters it found: a fit entering while another
+    was inside found that one's "ignore UnparseableDateWarning" and put it back for good,
+    so later posts without a readable date got NaN features without the warning."""
+    import threading
+
+    X, y = _posts(12)
+    X["date"] = "soon"
+    entered = {name: threading.Event() for name in "AB"}
+    release = {name: threading.Event() for name in "AB"}
+    original = PostFeatures._date_features
+
+    def slow(self, values):
+        name = threading.current_thread().name
+        entered[name].set()
+        release[name].wait(timeout=20)
+        return original(self, values)
+
+    monkeypatch.setattr(PostFeatures, "_date_features", slow)
+    threads = {
+        name: threading.Thread(target=PostFeatures(cv=3).fit, args=(X, y), name=name)
+        for name in "AB"
+    }
+    with warnings.catch_warnings(record=True) as said:  # the fits' own warnings land here
+        before = list(warnings.filters)
+        threads["A"].start()
+        assert entered["A"].wait(timeout=20)
+        threads["B"].start()
+        entered["B"].wait(timeout=1)  # B waits for A to leave its block (it went in before)
+        release["A"].set()
+        threads["A"].join(timeout=30)
+        release["B"].set()
+        threads["B"].join(timeout=30)
+        assert warnings.filters == before
+    assert sum(issubclass(w.category, UnparseableDateWarning) for w in said) == 2
+
+
 def test_an_account_that_is_not_valid_unicode_is_named_at_its_row():
     X, y = _posts(12)
     X["username"] = X["username"].astype(object)
