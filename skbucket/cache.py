@@ -363,9 +363,30 @@ class CacheLike(Protocol):
     numeric numpy array, a ``str`` or ``bytes``.
     """
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The values held for ``keys`` (a key not held is left out, or maps to ``None``).
 
-    def set_many(self, mapping: Mapping[str, Any]) -> None: ...
+        Parameters
+        ----------
+        keys : iterable of str
+            Cache keys.
+
+        Returns
+        -------
+        dict
+            The keys held, each with its value.
+        """
+        ...
+
+    def set_many(self, mapping: Mapping[str, Any]) -> None:
+        """Store each value of ``mapping`` under its key.
+
+        Parameters
+        ----------
+        mapping : mapping of str to value
+            Keys and their values: numeric numpy arrays, ``str`` or ``bytes``.
+        """
+        ...
 
 
 def found_in(store: CacheLike, keys: list[str]) -> dict[str, Any]:
@@ -426,6 +447,18 @@ class MemoryCache:
         _MEMORY_CACHES.add(self)  # a forked child gets its lock free (_free_locks_in_child)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The values held for ``keys``, each now the most recently used.
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Cache keys.
+
+        Returns
+        -------
+        dict
+            The keys held, each with its value; a key not held is left out.
+        """
         found = {}
         with self._lock:
             for key in keys:
@@ -435,6 +468,16 @@ class MemoryCache:
         return found
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
+        """Store each value under its key, then drop the least recently used entries past
+        ``max_items`` or ``max_bytes``.
+
+        Parameters
+        ----------
+        mapping : mapping of str to value
+            Keys and their values: numeric numpy arrays (stored read-only copies), ``str``
+            or ``bytes``; any other value raises :class:`CacheError` before anything is
+            stored.
+        """
         checked = {key: _check_value(value) for key, value in mapping.items()}
         with self._lock:
             for key, value in checked.items():
@@ -541,6 +584,20 @@ class DiskCache:
             return None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The values on disk for ``keys``. An entry that cannot be read (a damaged file, no
+        permission) is a miss, never a wrong value: a damaged one is dropped, and an
+        unreadable folder is said once with a :class:`CacheWarning`.
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Cache keys.
+
+        Returns
+        -------
+        dict
+            The keys held, each with its value; a key not held is left out.
+        """
         found = {}
         for key in keys:
             value = self._read(key)
@@ -583,6 +640,17 @@ class DiskCache:
                 known.add(_short_key(key))
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
+        """Write each value to its file, atomically (a reader sees no entry or a whole one).
+        A folder that cannot be written (permissions, a full disk) costs only the storing:
+        one :class:`CacheWarning` per folder, and ``unwritten`` counts the entries lost.
+
+        Parameters
+        ----------
+        mapping : mapping of str to value
+            Keys and their values: numeric numpy arrays (stored read-only copies), ``str``
+            or ``bytes``; any other value raises :class:`CacheError` before anything is
+            stored.
+        """
         checked = {key: _check_value(value) for key, value in mapping.items()}
         for n, (key, value) in enumerate(checked.items()):
             try:
@@ -851,6 +919,19 @@ class TieredCache:
         self.layers = list(layers)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The values for ``keys``, from the fastest layer that holds each; a value found in
+        a slower layer is copied into the faster ones (and into slower ones that lack it).
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Cache keys.
+
+        Returns
+        -------
+        dict
+            The keys held, each with its value; a key not held is left out.
+        """
         missing = list(dict.fromkeys(keys))
         found: dict[str, Any] = {}
         for i, layer in enumerate(self.layers):
@@ -874,6 +955,15 @@ class TieredCache:
         return found
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
+        """Store each value in every layer, the slowest (most durable) first.
+
+        Parameters
+        ----------
+        mapping : mapping of str to value
+            Keys and their values: numeric numpy arrays (stored read-only copies), ``str``
+            or ``bytes``; any other value raises :class:`CacheError` before anything is
+            stored.
+        """
         mapping = {key: _check_value(value) for key, value in mapping.items()}
         # durable layer first: a value is in memory only once it is safely on disk
         for layer in reversed(self.layers):

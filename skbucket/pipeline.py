@@ -72,7 +72,7 @@ __all__ = [
     "SEED_SETTINGS",
 ]
 
-#: name of the prompt column built inside the pipeline
+#: Name of the prompt column built inside the pipeline (the text router's and the embedder's input).
 PROMPT_COLUMN = "prompt"
 
 #: the seed as published: ``make_seed_pipeline(**SEED_SETTINGS)`` reproduces it (the fine-tuned

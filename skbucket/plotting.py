@@ -322,8 +322,18 @@ class LikesPredictionDisplay:
     ):
         """Plot predicted likes ``y_pred`` against true likes ``y_true``.
 
-        Parameters are those of :meth:`from_estimator` (``bins``: bucket edges
-        for the guides, ``None`` for the default edges).
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True like counts.
+        y_pred : array-like of shape (n_samples,)
+            Predicted like counts.
+        bins : sequence of numbers, default=None
+            Bucket upper edges drawn as guides; ``None`` for the default edges.
+        subsample, random_state
+            See :meth:`from_estimator`.
+        ax, show_bins, scatter_kwargs, line_kwargs
+            See :meth:`plot`.
 
         Returns
         -------
@@ -704,6 +714,18 @@ class BucketErrorDisplay:
         """Errors of predicted likes per true bucket.
 
         Negative predictions are clipped to 0 before ``log1p`` (with a warning).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True like counts.
+        y_pred : array-like of shape (n_samples,)
+            Predicted like counts.
+        bins : sequence of numbers, default=None
+            Bucket upper edges that group the rows by true likes; ``None`` for the default
+            edges.
+        kind, ax, plot_kwargs
+            See :meth:`plot`.
 
         Returns
         -------
