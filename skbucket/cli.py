@@ -1417,7 +1417,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs",
         type=_positive_int,
         default=1,
-        help="fine-tuning epochs of the text router (unused with hgb)",
+        help="fine-tuning epochs of the text router (unused with hgb; default: %(default)s)",
     )
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
@@ -1442,7 +1442,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
     p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)
     _add_device(p)
@@ -1456,7 +1456,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)

@@ -2305,3 +2305,26 @@ def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work
     code, out, err = run(args, capsys)
     assert code == cli.EXIT_ERROR and "fitting on" not in out + err, out + err
     assert "no column of X holds the role(s) ['username']" in err, err
+
+
+def test_every_argument_of_every_command_says_what_it_is_in_help():
+    """``skbucket evaluate --help`` showed DATA with no word, and demo's --epochs hid its
+    default; each argument has a help text, and one with a default other than None/False
+    shows it."""
+    import argparse
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    lacking = []
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            what = f"{name} {action.option_strings or action.dest}"
+            if not action.help:
+                lacking.append(f"{what}: no help")
+            elif action.default not in (None, False, True, argparse.SUPPRESS) and (
+                "%(default)s" not in action.help and "default" not in action.help.lower()
+            ):
+                lacking.append(f"{what}: default {action.default!r} not shown")
+    assert not lacking
