@@ -1160,21 +1160,30 @@ def _checkpoint_stats(local: Path) -> tuple[list, tuple]:
     return stats, key
 
 
-def checkpoint_stamp(model: Any) -> str | None:
+def checkpoint_stamp(model: Any, legacy: bool = False) -> str | None:
     """A short hash of what the checkpoint behind ``model`` is on this machine, read without
     reading its weights: a local folder's path and its files' names, sizes and modification
     times; a hub id's :func:`model_fingerprint` (its commit in the local Hugging Face cache).
     ``None`` for a checkpoint this machine does not hold (nothing is fetched or loaded): what
     an estimator whose ``fit`` loads no model records, where hashing a 15 GB BLIP-2 folder
-    would cost minutes. A folder saved over, or ``model`` set to another checkpoint (even a
-    copy of the same files elsewhere), gives another stamp."""
+    would cost minutes. A folder saved over, or ``model`` set to another checkpoint, gives
+    another stamp; the same files moved or copied with their times (``mv``, ``cp -a``,
+    ``rsync -a``: a project moved to another machine) give the same one, as the folder's own
+    path is not part of it."""
     try:
         local = _local_path(model)
         if local is None:
             if _hub_cached_file(os.fspath(model), "config.json", None) is None:
                 return None
             return model_fingerprint(model)
-        return hash_key("stamp", _checkpoint_stats(local)[1])[:16]
+        stats, held = _checkpoint_stats(local)
+        if legacy:  # as skbucket 0.4.0 made it: with the folder's path
+            return hash_key("stamp", held)[:16]
+        files = tuple(
+            (p.name if p == local else p.relative_to(local).as_posix(), st.st_size, st.st_mtime_ns)
+            for p, st in stats
+        )
+        return hash_key("stamp", files)[:16]
     except (ModelNotAvailableError, OSError):  # a missing folder: its own error when loaded
         return None
 
@@ -1190,7 +1199,11 @@ def warn_if_checkpoint_changed(
     from ._warn import user_stacklevel
 
     now = (model_fingerprint if stamp is None else stamp)(estimator.model)
-    if fitted_with is not None and now != fitted_with:
+    changed = fitted_with is not None and now != fitted_with
+    if changed and stamp is checkpoint_stamp:
+        # a model saved by skbucket 0.4.0 or earlier recorded the stamp with the folder's path
+        changed = checkpoint_stamp(estimator.model, legacy=True) != fitted_with
+    if changed:
         import warnings
 
         name = type(estimator).__name__
@@ -1198,11 +1211,11 @@ def warn_if_checkpoint_changed(
         if local:  # the folder's files' path, sizes and times, not their bytes
             how = (
                 f"the files behind model={str(estimator.model)!r} are not those this {noun} "
-                f"was fitted with (stamp {now}, fitted with {fitted_with}: their folder, "
-                "names, sizes or modification times differ): it was saved over, or model was "
-                "set to another folder (a copy of the same files made without their times, "
-                "as a re-deploy may make, does this too). If the weights changed, the steps "
-                f"after it learned from the old {what}: fit again."
+                f"was fitted with (stamp {now}, fitted with {fitted_with}: their names, sizes "
+                "or modification times differ): it was saved over, or model was set to "
+                "another folder (a copy of the same files made without their times, as cp "
+                "without -a makes, does this too). If the weights changed, the steps after "
+                f"it learned from the old {what}: fit again."
             )
         else:
             how = (

@@ -476,6 +476,42 @@ def test_a_checkpoint_changed_in_place_after_fit_is_named(blip2_path, images, tm
     assert missing.transform(frame([None], caption=["kept"]))["caption"].tolist() == ["kept"]
 
 
+def test_a_checkpoint_moved_with_its_times_is_the_one_fitted(blip2_path, images, tmp_path):
+    """The stamp held the folder's own path: every redeploy (the project moved with mv or
+    cp -a, model set to the new place) warned that the checkpoint had changed."""
+    import os
+    import warnings
+
+    from skbucket.exceptions import CheckpointChangedWarning
+
+    folder = shutil.copytree(blip2_path, tmp_path / "blip2")
+    X = frame([str(images["china.jpg"])])
+    fitted = captioner(str(folder)).fit(X)
+    before = fitted.transform(X)["caption"].tolist()
+    moved = tmp_path / "elsewhere" / "blip2"
+    moved.parent.mkdir()
+    os.rename(folder, moved)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fitted.set_params(model=str(moved)).transform(X)["caption"].tolist() == before
+    # copied without the times: the stamp cannot tell it from other weights, and says so
+    copied = shutil.copytree(moved, tmp_path / "copied", copy_function=shutil.copyfile)
+    for p in copied.iterdir():
+        os.utime(p, ns=(1, 1))
+    with pytest.warns(CheckpointChangedWarning, match=r"cp without -a makes"):
+        fitted.set_params(model=str(copied)).transform(X)
+    # a captioner fitted by skbucket 0.4.0 recorded the stamp with the folder's path: its
+    # own folder, unchanged, is still the one it was fitted with
+    from skbucket import _models
+
+    older = captioner(str(moved)).fit(X)
+    older.checkpoint_stamp_ = _models.checkpoint_stamp(str(moved), legacy=True)
+    assert older.checkpoint_stamp_ != _models.checkpoint_stamp(str(moved))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert older.transform(X)["caption"].tolist() == before
+
+
 def test_a_captioner_without_a_recorded_checkpoint_captions_without_a_warning(
     blip2_path, images, tmp_path
 ):
