@@ -544,6 +544,7 @@ def _unreachable_message(model: str) -> str:
         f"hub ({constants.ENDPOINT}) does not answer. Connect to the network, download it once "
         "where there is one, or pass the path of a local folder that holds it (saved with "
         "save_pretrained); set HF_HUB_OFFLINE=1 on machines that never have network access."
+        f"{_no_folder_note(model)}"
     )
 
 
@@ -552,7 +553,20 @@ def _offline_message(model: str) -> str:
         f"model {model!r} is not available offline: HF_HUB_OFFLINE is set and it is not in the "
         "local Hugging Face cache. Download it once with network access (e.g. "
         f"`hf download {model}`, or run without HF_HUB_OFFLINE=1) or pass the path "
-        "of a local folder that holds it (saved with save_pretrained)."
+        f"of a local folder that holds it (saved with save_pretrained).{_no_folder_note(model)}"
+    )
+
+
+def _no_folder_note(model: str) -> str:
+    """For an ``org/name`` that may have been meant as a relative folder (``models/minilm``):
+    where it was looked for (a model fitted in one folder and used from another reads a
+    relative path from the new working directory)."""
+    if "/" not in model:
+        return ""
+    return (
+        f" Nor is there a folder {model!r} in the working directory ({os.getcwd()}): a "
+        "relative path is read from the working directory of each call, not of the fit "
+        "(give an absolute one)."
     )
 
 
@@ -656,7 +670,11 @@ def _quiet_unexpected_keys() -> Iterator[None]:
         _LOADING.depth -= 1
 
 
-def set_everywhere(estimator: Any, name: str, value: Any) -> int:
+#: ``set_everywhere``'s default ``current``: any value.
+_ANY = object()
+
+
+def set_everywhere(estimator: Any, name: str, value: Any, *, current: Any = _ANY) -> int:
     """Set the parameter ``name`` to ``value`` on every estimator inside ``estimator``.
 
     ``set_params`` reaches the parameters only: in a fitted meta-estimator the copies that
@@ -674,6 +692,11 @@ def set_everywhere(estimator: Any, name: str, value: Any) -> int:
         The parameter to set.
     value : object
         Its new value.
+    current : object, optional
+        Set it only where it is now ``current`` (paths compared as text: ``"/a/b"`` and
+        ``Path("/a/b")`` are one): e.g. the checkpoint folder of a fitted model's embedder,
+        moved since it was fitted, without touching its captioner's or classifier's
+        ``model``. By default every estimator with the parameter is changed.
 
     Returns
     -------
@@ -689,13 +712,26 @@ def set_everywhere(estimator: Any, name: str, value: Any) -> int:
     2
     >>> ct.named_transformers_["oh"].sparse_output
     False
+    >>> set_everywhere(ct, "handle_unknown", "ignore", current="warn")   # none is "warn"
+    0
     """
     changed = 0
     for obj in every_estimator(estimator):
-        if name in obj.get_params(deep=False):
+        params = obj.get_params(deep=False)
+        if name in params and (current is _ANY or _same_value(params[name], current)):
             obj.set_params(**{name: value})
             changed += 1
     return changed
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """``a == b`` for parameter values, paths as text (``Path("/a")`` is ``"/a"``)."""
+    if isinstance(a, str | os.PathLike) and isinstance(b, str | os.PathLike):
+        return os.fspath(a) == os.fspath(b)
+    try:
+        return bool(a is b or a == b)
+    except Exception:  # an array's ambiguous truth value, say: not the same
+        return False
 
 
 def every_estimator(estimator: Any) -> Iterator[Any]:

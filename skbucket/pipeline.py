@@ -976,7 +976,16 @@ def check_models(estimator, *, fit=True) -> dict:
             encoder_hidden_size(config, value.model)
             load_pretrained("AutoTokenizer", value.model)  # shared with the later load
         except ModelNotAvailableError as exc:
-            raise ModelNotAvailableError(f"{where}: {exc}") from exc
+            hint = ""
+            if not fit:  # a fitted copy, which set_params does not reach
+                hint = (
+                    "; the fitted model recorded it when it was fitted: put the checkpoint "
+                    "back there (a symlink works) or, in Python, point the fitted model at its "
+                    "new place with skbucket.set_everywhere(model, 'model', NEW_PLACE, "
+                    f"current={str(value.model)!r}) (set_params reaches the unfitted "
+                    "template only, not the fitted copy that predicts)"
+                )
+            raise ModelNotAvailableError(f"{where}: {exc}{hint}") from exc
         try:  # a max_length of the wrong type is check_params' to name
             if isinstance(value.max_length, numbers.Integral):
                 check_max_length(value, config)

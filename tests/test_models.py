@@ -434,6 +434,11 @@ def test_load_pretrained_hub_id_offline_says_how_to_fix(monkeypatch):
         load_pretrained("AutoConfig", name)
     msg = str(info.value)
     assert name in msg and "not available offline" in msg and "local folder" in msg
+    # an org/name may have been a relative folder, fitted in another working directory
+    assert f"Nor is there a folder {name!r} in the working directory ({os.getcwd()})" in msg
+    with pytest.raises(ModelNotAvailableError) as info:
+        load_pretrained("AutoConfig", "no-slash-model-name")
+    assert "working directory" not in str(info.value)
 
 
 def test_load_pretrained_bad_model_argument():

@@ -374,6 +374,36 @@ def test_media_only_posts_use_the_caption(tiny):
     assert isinstance(pd.Series(pipe.predict(X)).sum(), float)
 
 
+def test_a_fitted_model_whose_checkpoint_moved_says_how_to_point_it_there(tiny, posts, tmp_path):
+    """set_params(features__embedding__model=NEW) on a fitted pipeline changed the template
+    only: check_models (and predict) still named the old path, under the parameter that
+    get_params showed holding the new one, and nothing said how to reach the fitted copy."""
+    import shutil
+
+    import skbucket
+    from skbucket.exceptions import ModelNotAvailableError
+    from skbucket.pipeline import check_models
+
+    X, y = posts
+    old, new = tmp_path / "old", tmp_path / "moved" / "tiny"
+    shutil.copytree(tiny, old)
+    pipe = _pipe(str(old), classifier="hgb").fit(X, y)
+    expected = pipe.predict(X)
+    new.parent.mkdir()
+    shutil.move(old, new)
+    pipe.set_params(features__embedding__model=str(new))
+    with pytest.raises(ModelNotAvailableError) as info:
+        check_models(pipe, fit=False)
+    said = str(info.value)
+    assert f"model path {str(old)!r} does not exist" in said
+    assert f"skbucket.set_everywhere(model, 'model', NEW_PLACE, current={str(old)!r})" in said
+    assert skbucket.set_everywhere(pipe, "model", str(new), current="/no/such/place") == 0
+    assert skbucket.set_everywhere(pipe, "model", str(new), current=old) >= 1  # a Path: same
+    assert check_models(pipe, fit=False) == {"features__embedding": str(new)}
+    process_memory_cache().clear()
+    np.testing.assert_array_equal(pipe.predict(X), expected)
+
+
 def test_progress_reaches_every_step_and_set_everywhere_turns_it_off_after_fit(tiny, posts, capsys):
     """progress=True reached the embedder and the text router, not the bucketed model's fit
     (minutes on the real posts); and on a fitted pipeline set_params reaches only the
