@@ -158,6 +158,23 @@ class KeptColumnsOutputMixin:
         return X_out
 
 
+def boolean_likes(values, name: str) -> str | None:
+    """The complaint about like counts that hold booleans (a bool dtype, numpy's or pandas'
+    nullable one, or a ``True``/``False`` among objects: a mask such as ``likes > 100`` given
+    for the likes, which read as 0 and 1 likes), or None."""
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind not in ("b", "O"):
+        return None
+    cells = np.asarray(values, dtype=object).ravel()
+    row = next((i for i, v in enumerate(cells) if isinstance(v, bool | np.bool_)), None)
+    if row is None:
+        return None
+    return (
+        f"{name} must hold like counts (numbers), but row {row} is {plain(cells[row])!r}: "
+        "booleans are no counts of likes (a mask such as likes > 100 given for the likes?)"
+    )
+
+
 def column_list(names, limit: int = 20) -> str:
     """``names`` (a list of column names) as an error message shows them: the first
     ``limit``, then how many more (a table of 100,000 columns made a one-line error of a

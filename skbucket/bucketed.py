@@ -35,7 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from ._fitted import refit, validate_params_in_use
-from ._frames import as_pandas, as_pandas_series, check_min_size, plain
+from ._frames import as_pandas, as_pandas_series, boolean_likes, check_min_size, plain
 from ._warn import user_stacklevel
 
 __all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
@@ -95,7 +95,13 @@ def _is_float(value):
 
 def _check_targets(y, *, name="y", allow_negative=False):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
+    said = boolean_likes(y, name)  # before column_or_1d: a nullable boolean becomes floats
+    if said is not None:
+        raise ValueError(said)
     y = column_or_1d(y, warn=True)
+    said = boolean_likes(y, name)  # a one-column frame's
+    if said is not None:
+        raise ValueError(said)
     if y.dtype.kind in "mM":  # astype(float64) would take their nanoseconds for likes
         what = {"m": "time spans", "M": "dates"}[y.dtype.kind]
         raise ValueError(

@@ -44,7 +44,7 @@ from skbucket.bucketed import (
     assign_buckets,
 )
 
-from ._frames import plain
+from ._frames import boolean_likes, plain
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -184,6 +184,9 @@ def _as_1d_float(values, name):
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise MetricsInputError(f"{name} must be one-dimensional, got shape {arr.shape}.")
+    said = boolean_likes(arr, name)
+    if said is not None:
+        raise MetricsInputError(f"{said}.")
     if arr.dtype.kind in "cmM":  # float() would drop the imaginary part or count nanoseconds
         kind = {"c": "complex numbers", "m": "time spans", "M": "dates"}[arr.dtype.kind]
         raise MetricsInputError(

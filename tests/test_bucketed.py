@@ -1915,6 +1915,39 @@ def test_dates_or_time_spans_are_no_like_counts(y):
         PostFeatures(text_columns=(), date_column=None, media_column=None).fit(posts, y)
 
 
+@pytest.mark.parametrize(
+    ("y", "row"),
+    [
+        (pd.Series([True, False] * 4), 0),
+        (pd.Series([True, False] * 4, dtype="boolean"), 0),
+        (np.array([3, 5, True, 0, 1, 2, 3, 4], dtype=object), 2),
+    ],
+    ids=["bool", "nullable-boolean", "object-with-a-bool"],
+)
+def test_booleans_are_no_like_counts(y, row):
+    """A mask (likes > 100) given for the likes was fitted and scored as 0 and 1 likes; the
+    command line refused a True/False likes column, the estimators and metrics did not."""
+    from skbucket import PostFeatures
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.metrics import MetricsInputError, bootstrap_intervals, evaluate
+
+    posts = pd.DataFrame({"username": list("abcdabcd"), "inferred_company": list("xyxyxyxy")})
+    match = rf"y must hold like counts \(numbers\), but row {row} is True: booleans are no"
+    with pytest.raises(ValueError, match=match):
+        BucketedRegressor().fit(np.ones((8, 1)), y)
+    with pytest.raises(ValueError, match=match):
+        GroupMedianRegressor().fit(posts, y)
+    with pytest.raises(ValueError, match=match):
+        PostFeatures(text_columns=(), date_column=None, media_column=None).fit(posts, y)
+    with pytest.raises(ValueError, match=match):
+        assign_buckets(y)
+    with pytest.raises(MetricsInputError, match=rf"y_true must hold like counts .* row {row} is"):
+        evaluate(y, np.ones(8))
+    with pytest.raises(MetricsInputError, match=r"y_pred must hold like counts"):
+        bootstrap_intervals(np.ones(8), y)
+    assert evaluate(np.array([3, 5, 1], dtype=object), [3, 5, 1])["rmse"] == 0  # numbers: fine
+
+
 @pytest.mark.parametrize("frame", [False, True], ids=["array", "DataFrame"])
 def test_a_column_missing_in_every_row_is_named_when_the_router_fails_on_it(frame):
     """scikit-learn's HistGradientBoosting (the default router) fails on an all-NaN column
