@@ -847,8 +847,8 @@ def test_date_fields_read_by_column_are_those_of_each_date():
         "2021-12-31T23:30:00-02:00", "1999-01-01 12:00", "2020-02-29 07:15", "",
     ]  # fmt: skip
     dates = read_dates(pd.Series(raw, index=[5, 3, 9, 1, 0, 2, 4, 8]))  # NaT where unread
-    assert _date_field_rows(dates) == [_date_fields(d) for d in dates]
-    assert _date_field_rows(dates)[4]["when"] == (
+    assert list(_date_field_rows(dates)) == [_date_fields(d) for d in dates]
+    assert list(_date_field_rows(dates))[4]["when"] == (
         "2022-01-01 01:30:00, posted on Saturday at one at night"
     )
 
