@@ -39,7 +39,7 @@ from ._frames import (
     library,
     plain,
 )
-from ._warn import filtered_warnings, user_stacklevel
+from ._warn import user_stacklevel
 from .bucketed import _check_targets
 from .prompts import (
     _bad_text_cell,
@@ -769,9 +769,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             chunk = present.iloc[start : start + 256]
             if parse_dates(chunk, dayfirst=self.dayfirst).notna().any():
                 return True
-        with filtered_warnings():  # its errors: a numeric column, invalid_dates="raise"
-            warnings.simplefilter("ignore", UnparseableDateWarning)  # said below, in full
-            self._date_features(values)
+        # its errors (invalid_dates="raise", a day/month-mixed column); its warning is said
+        # below, in full (not silenced with the warning filters: they are the process's, and
+        # a fit in another thread would lose its warning meanwhile)
+        self._date_features(values, warn=False)
         shown = values[values.map(lambda v: not (isinstance(v, str) and not v.strip()))]
         shown = shown.dropna()
         example = ""
@@ -789,7 +790,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         )
         return False
 
-    def _date_features(self, values):
+    def _date_features(self, values, warn=True):
         col = values.name
         # naive UTC, by position; a numeric column is refused (PostFeaturesError)
         dates = read_dates(
@@ -810,11 +811,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             )
             if self.invalid_dates == "raise":
                 raise PostFeaturesError(msg)
-            warnings.warn(
-                msg + "; their date features are NaN.",
-                UnparseableDateWarning,
-                stacklevel=user_stacklevel(),
-            )
+            if warn:
+                warnings.warn(
+                    msg + "; their date features are NaN.",
+                    UnparseableDateWarning,
+                    stacklevel=user_stacklevel(),
+                )
         return np.column_stack(
             [
                 dates.dt.hour.to_numpy(np.float64, na_value=np.nan),

@@ -300,23 +300,31 @@ def _text(value, column=None, role=None, row=None) -> str | None:
     return _line_ends(value)
 
 
-#: a numeric date whose day/month order is a convention: ``03/04/2021``, ``3.4.21``,
-#: ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday or a time (``Mon 13/04/2020``,
-#: ``14:30 03/04/2020``), which pandas reads alike (not ISO ``2021-04-03``: no number of a
-#: longer one)
+#: what may come before a cell's date: a weekday (``Mon``, ``Monday,``) or a time of day
+#: with a colon (``14:30``, ``2:30:05 PM``), as in ``Mon 13/04/2020`` or ``14:30 03/04/2020``,
+#: which pandas reads as it reads the date alone (a dotted or dashed ``10.11.30`` is no time
+#: here: it looks like a date itself)
+_DATE_PREFIX = (
+    r"^\s*(?:(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?)\s+)?"
+)
+#: a cell that starts with a numeric date whose day/month order is a convention:
+#: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday
+#: or a time (:data:`_DATE_PREFIX`); not ISO ``2021-04-03``
 _NUMERIC_DATE = re.compile(
-    r"(?<![\d/.\-:])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(?:\d{4}|\d{2})(?!\d)"
+    _DATE_PREFIX + r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(?:\d{4}|\d{2})(?!\d)"
 )
 
 
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     """``[(position, first number, second number)]`` of the string cells that hold a
-    numeric date (``03/04/2021`` gives ``(position, 3, 4)``; the first such date of a cell).
+    numeric date at their start (``03/04/2021`` gives ``(position, 3, 4)``), or after a
+    weekday or a time of day (:data:`_DATE_PREFIX`).
     Numbers outside 1-31 are no day and no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
     it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
     parts = []
     for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
-        match = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
+        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
         if match is not None:
             first, second = int(match[1]), int(match[2])
             if 1 <= first <= 31 and 1 <= second <= 31:
@@ -680,7 +688,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
             # a date written with its year first (2021-04-03 10:00 UTC, 2021/04/03 9 PM, also
             # after a weekday or a time: Tue 2021-04-03; not ISO 8601) is year-month-day:
             # dayfirst would swap its month and day
-            year_first = strings.str.contains(_YEAR_FIRST).to_numpy() & retry.to_numpy()
+            year_first = strings.str.match(_YEAR_FIRST).to_numpy() & retry.to_numpy()
             for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
                 if rows.any():
                     text = strings[rows].str.replace(_NAMED_OFFSET, _plain_offset, regex=True)
@@ -710,8 +718,9 @@ def _plain_offset(match: re.Match) -> str:
 
 # Strings pandas reads as the moment it parses them; a posting date they are not.
 _CLOCK_WORDS = frozenset({"now", "today"})
-# A date written year first (never day first, whatever dayfirst says).
-_YEAR_FIRST = r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
+# A cell that starts with a date written year first, or has one after a weekday or a time of
+# day (never read day first, whatever dayfirst says).
+_YEAR_FIRST = _DATE_PREFIX + r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
 def _clock_days() -> set[tuple[int, int]]:

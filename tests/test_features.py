@@ -283,11 +283,11 @@ def test_fits_in_two_threads_leave_the_warning_filters_as_they_were(monkeypatch)
     release = {name: threading.Event() for name in "AB"}
     original = PostFeatures._date_features
 
-    def slow(self, values):
+    def slow(self, values, **kwargs):
         name = threading.current_thread().name
         entered[name].set()
         release[name].wait(timeout=20)
-        return original(self, values)
+        return original(self, values, **kwargs)
 
     monkeypatch.setattr(PostFeatures, "_date_features", slow)
     threads = {
@@ -295,6 +295,7 @@ def test_fits_in_two_threads_leave_the_warning_filters_as_they_were(monkeypatch)
         for name in "AB"
     }
     with warnings.catch_warnings(record=True) as said:  # the fits' own warnings land here
+        warnings.simplefilter("always")  # each fit's, not once per place
         before = list(warnings.filters)
         threads["A"].start()
         assert entered["A"].wait(timeout=20)

@@ -624,6 +624,11 @@ def test_sklearn_api_checks(check):
         (["14:30 13/04/2020", "14:30 03/04/2020"], False, (0, 1)),
         (["13 / 04 / 2020", "03 / 04 / 2020"], False, (0, 1)),
         (["Tue 2021-13-04", "2021-04-03T10:00:03-04:00", "10:30:45.12-05:00"], False, None),
+        (["2:30:05 PM 13/04/2020", "Monday, 03.04.20"], False, (0, 1)),
+        # a time written with dots or dashes is no date, wherever it stands (it was taken
+        # for one once the date no longer had to start the cell)
+        (["13/04/2021 10:00", "Apr 3 2021 10.11.30", "2021-04-03 10-11-12"], False, None),
+        (["13/04/2021", "Posted 03-04-21", "v1.2.21 2021-04-03"], False, None),
         (["13/04/2021", None, np.nan, 3, dt.date(2021, 4, 3)], False, None),  # non-strings
         # a date in neither order is no evidence of either (it blocked both dayfirst settings)
         (["03/04/2021", "04/13/2021", "99/01/2020"], False, None),
