@@ -95,7 +95,9 @@ def _is_float(value):
 
 def _check_targets(y, *, name="y", allow_negative=False):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
-    said = boolean_likes(y, name)  # before column_or_1d: a nullable boolean becomes floats
+    # before column_or_1d, which makes floats of a nullable boolean (a one-column frame's too)
+    one_column = getattr(y, "ndim", 1) == 2 and hasattr(y, "iloc") and y.shape[1] == 1
+    said = boolean_likes(y.iloc[:, 0] if one_column else y, name)
     if said is not None:
         raise ValueError(said)
     y = column_or_1d(y, warn=True)

@@ -287,20 +287,30 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         numbers_ = cells
     else:
         return
-    first, row = cells[0], present.index[0]
-    if kind == "excel" and all(20_000 <= v < 110_000 for v in numbers_):
+    from .prompts import _epoch_hint, _is_compact_date, _is_excel_serial
+
+    # the first number that is neither a compact date nor (from Excel) a serial day is the one
+    # to name (a Parquet column of 20200302 beside 1583159400 named the date)
+    odd = next(
+        (
+            i
+            for i, v in enumerate(numbers_)
+            if not _is_compact_date(v) and not (kind == "excel" and _is_excel_serial(v))
+        ),
+        0,
+    )
+    first, row = cells[odd], present.index[odd]
+    if kind == "excel" and all(_is_excel_serial(v) for v in numbers_):
         hint = (
             "they look like Excel serial day numbers (a date column formatted as a number): "
             "format the column as a Date in Excel, or write ISO dates such as 2021-04-03 10:00"
         )
-    elif all(float(v).is_integer() and 19_000_101 <= v <= 21_001_231 for v in numbers_):
+    elif all(_is_compact_date(v) for v in numbers_):
         hint = (
             "they look like compact dates (YYYYMMDD) stored as numbers: store them as text, "
             "or write ISO dates such as 2021-04-03 10:00"
         )
     else:
-        from .prompts import _epoch_hint
-
         hint = f"{_epoch_hint(first)}, and write ISO dates such as 2021-04-03 10:00"
     raise CLIError(
         f"{path}: column {date_column!r} holds numbers, not dates (row {plain(row)!r}: "

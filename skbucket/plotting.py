@@ -35,6 +35,7 @@ import numbers
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from skbucket._frames import plain
 from skbucket.bucketed import assign_buckets
 from skbucket.metrics import (
     METRIC_NAMES,
@@ -961,8 +962,9 @@ class BucketCalibrationDisplay:
 
 
 def _undated_example(dates) -> str:
-    """``", e.g. row 0: 1583159400 (a count of seconds ...)"``: the first value given, and how
-    to convert it where it is a number (epoch dates given as numbers)."""
+    """``", e.g. row 0: 1583159400 (a count of seconds ...)"``: the first value given (its
+    row named by a Series' index label, as the day/month error names it), and how to convert
+    it where it is a number (epoch dates given as numbers)."""
     from skbucket.prompts import _epoch_hint, _is_missing
 
     values = np.asarray(dates, dtype=object).ravel()
@@ -970,6 +972,9 @@ def _undated_example(dates) -> str:
     if shown is None:
         return " (all missing)"
     row, value = shown
+    labels = dates.index if hasattr(dates, "iloc") else None  # a pandas Series'
+    if labels is not None and len(labels) == len(values):
+        row = repr(plain(labels[row]))
     text = f", e.g. row {row}: {value!r:.60}"
     numeric = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
     if numeric or (isinstance(value, str) and value.strip().isdigit()):

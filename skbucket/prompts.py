@@ -582,6 +582,10 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.isna(values).all():
         # numbers are no dates (each is read as NaT): PromptBuilder wrote "unknown" for every
         # post of an epoch column without a word
+        if getattr(dtype, "kind", None) == "b":
+            raise error(
+                f"{prefix}date column {column!r} holds booleans (dtype {dtype}), not dates."
+            )
         raise error(
             f"{prefix}date column {column!r} has numeric dtype {dtype}; expected datetimes or "
             "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
@@ -596,14 +600,40 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
         raise exc
 
 
+def _is_compact_date(number) -> bool:
+    """``20210403``: a date written YYYYMMDD, as a number."""
+    return float(number).is_integer() and 19_000_101 <= float(number) <= 21_001_231
+
+
+def _is_excel_serial(number) -> bool:
+    """``44289.5``: days since 1899-12-30 (Excel's dates, 1954 to 2201, as numbers)."""
+    return 20_000 <= float(number) < 110_000
+
+
+#: counts of time since 1970 by size: seconds up to about 10^11 (the year 5138), then
+#: milliseconds, microseconds (pandas 3's int64 of a parsed date) and nanoseconds
+_EPOCH_UNITS = ((1e11, "s", "seconds"), (1e14, "ms", "milliseconds"), (1e17, "us", "microseconds"))
+
+
 def _epoch_hint(number) -> str:
-    """How to convert ``number``, a count of seconds (``1617235200``) or, from about 10^11
-    (year 5138 in seconds), of milliseconds (``1617235200000``), to dates."""
+    """How to convert ``number``, a date given as a number, to dates: a compact date
+    (``20210403``), an Excel serial day (``44289``), or a count of seconds, milliseconds,
+    microseconds or nanoseconds since 1970, told apart by size."""
     try:
-        millis = abs(float(number)) >= 1e11
+        value = abs(float(number))
     except (TypeError, ValueError, OverflowError):
-        millis = False
-    unit, what = ("ms", "milliseconds") if millis else ("s", "seconds")
+        value = 0.0
+    if _is_compact_date(value):
+        return (
+            "it looks like a compact date (YYYYMMDD) written as a number: convert it, e.g. "
+            "with pd.to_datetime(values.astype(str), format='%Y%m%d')"
+        )
+    if _is_excel_serial(value):
+        return (
+            "it looks like an Excel serial day number: convert it, e.g. with "
+            "pd.to_datetime(values, unit='D', origin='1899-12-30')"
+        )
+    unit, what = next(((u, w) for top, u, w in _EPOCH_UNITS if value < top), ("ns", "nanoseconds"))
     return (
         f"a count of {what} is no date here: convert it, e.g. with "
         f"pd.to_datetime(values, unit={unit!r})"

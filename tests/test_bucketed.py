@@ -1921,8 +1921,9 @@ def test_dates_or_time_spans_are_no_like_counts(y):
         (pd.Series([True, False] * 4), 0),
         (pd.Series([True, False] * 4, dtype="boolean"), 0),
         (np.array([3, 5, True, 0, 1, 2, 3, 4], dtype=object), 2),
+        (pd.DataFrame({"l": pd.array([True, None, False] + [True] * 5, dtype="boolean")}), 0),
     ],
-    ids=["bool", "nullable-boolean", "object-with-a-bool"],
+    ids=["bool", "nullable-boolean", "object-with-a-bool", "nullable-boolean-frame"],
 )
 def test_booleans_are_no_like_counts(y, row):
     """A mask (likes > 100) given for the likes was fitted and scored as 0 and 1 likes; the

@@ -2017,6 +2017,9 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
     mixed.to_csv(workdir / "mixed.csv", index=False)
     with pytest.raises(cli.CLIError, match=rf"\(row 2: '{seconds[2]}'\); a count of seconds"):
         cli.read_table(workdir / "mixed.csv")
+    mixed.assign(date=mixed["date"].astype("int64")).to_parquet(workdir / "mixed.parquet")
+    with pytest.raises(cli.CLIError, match=rf"\(row 2: {seconds[2]}\); a count of seconds"):
+        cli.read_table(workdir / "mixed.parquet")
     for name, millis in (("ms.csv", (seconds * 1000).astype(str)), ("ms.parquet", seconds * 1000)):
         if name.endswith(".csv"):
             frame.assign(date=millis).to_csv(workdir / name, index=False)

@@ -530,6 +530,19 @@ def test_error_over_time_leaves_out_rows_without_a_readable_date():
         ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], epoch, ax=_ax())
     with pytest.raises(PlotInputError, match=r"row 0: '1583159400000' \(a count of millis"):
         ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], (epoch * 1000).astype(str), ax=_ax())
+    # told apart by size and shape: microseconds, compact dates, Excel serial days (each was
+    # "a count of seconds", whose unit='s' made them 1970 or the year 53,224)
+    for given, said in (
+        ((epoch * 10**6).tolist(), r"count of microseconds .*unit='us'"),
+        ([20210403, 20210404], r"compact date \(YYYYMMDD\) .*format='%Y%m%d'"),
+        ([44289, 44290.5], r"Excel serial day number: .*origin='1899-12-30'"),
+    ):
+        with pytest.raises(PlotInputError, match=said):
+            ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], given, ax=_ax())
+    # a Series' row is its index label, as in the day/month error
+    labelled = pd.Series([None, "soon"], index=[100, 101], dtype=object)
+    with pytest.raises(PlotInputError, match=r"e\.g\. row 101: 'soon'"):
+        ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], labelled, ax=_ax())
 
 
 def test_error_over_time_reads_dates_day_first_like_the_model():

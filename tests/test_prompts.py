@@ -774,6 +774,8 @@ def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
         fitted.transform(posts)
     with pytest.raises(ValueError, match=r"^time_split: date column 'date' has numeric dtype"):
         time_split(posts, test_fraction=0.5)
+    with pytest.raises(PromptError, match=r"'date' holds booleans \(dtype bool\), not dates\.$"):
+        PromptBuilder().fit(posts.assign(date=[True, False]))
     # a column with no number in it reads as before (all missing: "unknown")
     blank = posts.assign(date=pd.array([None, None], "Float64" if dtype == "int64" else dtype))
     assert PromptBuilder(template="{date}").fit_transform(blank)[:, 0].tolist() == ["unknown"] * 2
