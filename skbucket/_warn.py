@@ -50,21 +50,23 @@ def user_stacklevel() -> int:
     return level
 
 
-#: Held through each of skbucket's changes of the warning filters (:func:`filtered_warnings`).
+#: Held through skbucket's short changes of the warning filters (:func:`filtered_warnings`).
 _FILTERS_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
 def filtered_warnings() -> Iterator[None]:
-    """``warnings.catch_warnings()`` for skbucket's own use: such blocks in threads of one
-    process take turns.
+    """``warnings.catch_warnings()`` for skbucket's own short blocks: such blocks in threads
+    of one process take turns.
 
     The warning filters are one list per process, and ``catch_warnings`` puts back on exit
     the list it found on entry: two threads in such blocks at once (two ``skbucket.io.load``
-    calls, two ``PostFeatures.fit`` calls) could leave one's ``ignore`` filter in place for
-    good, silencing that warning for the rest of the process. Code outside skbucket that
-    changes the filters in other threads meanwhile is out of its reach (Python 3.11 has no
-    per-thread filters).
+    calls) could leave one's ``ignore`` filter in place for good, silencing that warning for
+    the rest of the process. Only for blocks that run no estimator and take no other lock
+    (unpickling a model): a block held through an estimator's work would hold every other
+    thread's block up for as long, and deadlock with a lock that work waits for. Code
+    outside skbucket that changes the filters in other threads meanwhile is out of its reach
+    (Python 3.11 has no per-thread filters).
     """
     with _FILTERS_LOCK, warnings.catch_warnings():
         yield

@@ -84,8 +84,6 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from sklearn.utils.validation import check_is_fitted
 
-from ._warn import filtered_warnings
-
 __all__ = ["DaskOutputError", "MetaInferenceError", "predict", "transform"]
 
 
@@ -339,7 +337,10 @@ def _probe(estimator, ddf, method):
                     f"dry run on dask's dummy rows ({errors[0]}), and the collection has no "
                     f"rows to try instead: pass meta= describing the output (e.g. {example})"
                 ) from last
-            with filtered_warnings():
+            # not filtered_warnings: its lock would be held through the user's estimator,
+            # which may wait for locks of its own (an ONNX export in another thread waiting
+            # for that lock deadlocked)
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return getattr(probe, method)(sample)
         except MetaInferenceError:

@@ -31,7 +31,6 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
-from ._warn import filtered_warnings
 from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -186,7 +185,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
         with (
             torch.inference_mode(False),
             torch.no_grad(),
-            filtered_warnings(),
+            warnings.catch_warnings(),  # not filtered_warnings: held for the whole export
         ):
             # torch's and onnxscript's own (deprecations inside the exporter): the filters are
             # the process's, so other threads' warnings of other kinds still show meanwhile;

@@ -30,7 +30,7 @@ import pandas as pd
 from skbucket._clock import generated_at
 from skbucket._files import replace_atomically
 from skbucket._frames import as_pandas
-from skbucket._warn import filtered_warnings, user_stacklevel
+from skbucket._warn import user_stacklevel
 from skbucket.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_NAMES,
@@ -199,7 +199,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
             )
         )
     out = []
-    with filtered_warnings():
+    with warnings.catch_warnings():
         # already reported once by evaluate()
         warnings.filterwarnings("ignore", message=".*predicted like counts are negative")
         for title, draw in plans:
@@ -396,7 +396,7 @@ def _intervals(X, y, y_pred, group_column):
             if n_missing:  # bootstrap_intervals pools them into one group of their own
                 resampled += f" and the {n_missing} post(s) without one (as one group)"
             resampled += " resampled whole"
-    with filtered_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled
 

@@ -700,3 +700,38 @@ def test_the_copy_taken_at_call_time_takes_an_estimator_class_as_a_parameter():
     meta = frame.iloc[:0]
     got = skbucket.dask.transform(pipe, dd.from_pandas(frame, npartitions=2), meta=meta)
     np.testing.assert_array_equal(got.compute().to_numpy(), frame.to_numpy() * 2.0)
+
+
+class _WaitsForAnotherThread(TransformerMixin, BaseEstimator):
+    """Its transform waits until another thread has been through a block of skbucket's
+    own that changes the warning filters (as an ONNX export in another thread did)."""
+
+    def fit(self, X, y=None):
+        self.fitted_ = True
+        return self
+
+    def transform(self, X):
+        import threading
+
+        from skbucket._warn import filtered_warnings
+
+        done = threading.Event()
+
+        def other():
+            with filtered_warnings():
+                pass
+            done.set()
+
+        threading.Thread(target=other, daemon=True).start()
+        if not done.wait(timeout=10):
+            raise RuntimeError("the other thread is held up by this dry run")
+        return np.asarray(X, dtype=float)
+
+
+def test_the_meta_dry_run_holds_no_lock_while_the_estimator_runs():
+    """The dry run held the warning-filters lock through the user's estimator: an ONNX export
+    in another thread, holding the export lock and waiting for that one, deadlocked with a
+    dry run whose estimator waited for the export lock."""
+    frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), npartitions=1)
+    out = skbucket.dask.transform(_WaitsForAnotherThread().fit(None), frame)
+    np.testing.assert_array_equal(np.asarray(out.compute()), [[1.0], [2.0], [3.0]])
