@@ -976,16 +976,18 @@ def check_models(estimator, *, fit=True) -> dict:
             encoder_hidden_size(config, value.model)
             load_pretrained("AutoTokenizer", value.model)  # shared with the later load
         except ModelNotAvailableError as exc:
-            hint = ""
-            if not fit:  # a fitted copy, which set_params does not reach
-                hint = (
-                    "; the fitted model recorded it when it was fitted: put the checkpoint "
-                    "back there (a symlink works) or, in Python, point the fitted model at its "
-                    "new place with skbucket.set_everywhere(model, 'model', NEW_PLACE, "
-                    f"current={str(value.model)!r}) (set_params reaches the unfitted "
-                    "template only, not the fitted copy that predicts)"
+            said = str(exc)
+            if not fit and "does not exist" in said:
+                # a local folder a fitted copy names, which set_params does not reach: moved
+                # since the fit, most likely (not a hub id, nor a folder of the wrong kind)
+                said = (
+                    f"{said.rstrip('.')}; if the model was fitted with that folder, put the "
+                    "checkpoint back there (a symlink works) or, in Python, point the fitted "
+                    "model at its new place with skbucket.set_everywhere(model, 'model', "
+                    f"NEW_PLACE, current={str(value.model)!r}) (set_params reaches the "
+                    "unfitted template only, not the fitted copy that predicts)"
                 )
-            raise ModelNotAvailableError(f"{where}: {exc}{hint}") from exc
+            raise ModelNotAvailableError(f"{where}: {said}") from exc
         try:  # a max_length of the wrong type is check_params' to name
             if isinstance(value.max_length, numbers.Integral):
                 check_max_length(value, config)
