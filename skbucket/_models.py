@@ -1196,16 +1196,34 @@ def _checkpoint_stats(local: Path) -> tuple[list, tuple]:
     return stats, key
 
 
+#: starts the stamp of a local folder made without the folder's path (skbucket 0.4.0's had it)
+_STAMP_PREFIX = "f2-"
+_SAMPLE = 2**16
+
+
+def _head_and_tail(path: Path, size: int) -> str:
+    """SHA-256 of a file's first and last 64 KiB (all of a small file)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        h.update(fh.read(_SAMPLE))
+        if size > 2 * _SAMPLE:
+            fh.seek(size - _SAMPLE)
+        h.update(fh.read(_SAMPLE))
+    return h.hexdigest()
+
+
 def checkpoint_stamp(model: Any, legacy: bool = False) -> str | None:
     """A short hash of what the checkpoint behind ``model`` is on this machine, read without
-    reading its weights: a local folder's path and its files' names, sizes and modification
-    times; a hub id's :func:`model_fingerprint` (its commit in the local Hugging Face cache).
-    ``None`` for a checkpoint this machine does not hold (nothing is fetched or loaded): what
-    an estimator whose ``fit`` loads no model records, where hashing a 15 GB BLIP-2 folder
-    would cost minutes. A folder saved over, or ``model`` set to another checkpoint, gives
-    another stamp; the same files moved or copied with their times (``mv``, ``cp -a``,
-    ``rsync -a``: a project moved to another machine) give the same one, as the folder's own
-    path is not part of it."""
+    reading all of its weights: a local folder's files' names, sizes, modification times
+    and first and last 64 KiB (a 15 GB BLIP-2 folder costs a few reads); a hub id's
+    :func:`model_fingerprint` (its commit in the local Hugging Face cache). ``None`` for a
+    checkpoint this machine does not hold (nothing is fetched or loaded): what an estimator
+    whose ``fit`` loads no model records. A folder saved over, or ``model`` set to another
+    checkpoint (even one whose files have the same sizes and times, as fine-tunes of one
+    model unpacked from a reproducible archive have), gives another stamp; the same files
+    moved or copied with their times (``mv``, ``cp -a``, ``rsync -a``: a project moved to
+    another machine) give the same one, as the folder's own path is not part of it
+    (``legacy=True``: the stamp skbucket 0.4.0 made, which held it)."""
     try:
         local = _local_path(model)
         if local is None:
@@ -1216,10 +1234,15 @@ def checkpoint_stamp(model: Any, legacy: bool = False) -> str | None:
         if legacy:  # as skbucket 0.4.0 made it: with the folder's path
             return hash_key("stamp", held)[:16]
         files = tuple(
-            (p.name if p == local else p.relative_to(local).as_posix(), st.st_size, st.st_mtime_ns)
+            (
+                p.name if p == local else p.relative_to(local).as_posix(),
+                st.st_size,
+                st.st_mtime_ns,
+                _head_and_tail(p, st.st_size),
+            )
             for p, st in stats
         )
-        return hash_key("stamp", files)[:16]
+        return _STAMP_PREFIX + hash_key("stamp", files)[:16]
     except (ModelNotAvailableError, OSError):  # a missing folder: its own error when loaded
         return None
 
@@ -1236,19 +1259,34 @@ def warn_if_checkpoint_changed(
 
     now = (model_fingerprint if stamp is None else stamp)(estimator.model)
     changed = fitted_with is not None and now != fitted_with
-    if changed and stamp is checkpoint_stamp:
-        # a model saved by skbucket 0.4.0 or earlier recorded the stamp with the folder's path
+    # a model saved by skbucket 0.4.0 recorded a stamp of a local folder with its path
+    legacy = (
+        changed
+        and stamp is checkpoint_stamp
+        and str(now).startswith(_STAMP_PREFIX)
+        and not str(fitted_with).startswith(_STAMP_PREFIX)
+    )
+    if legacy:
         changed = checkpoint_stamp(estimator.model, legacy=True) != fitted_with
     if changed:
         import warnings
 
         name = type(estimator).__name__
         local = stamp is checkpoint_stamp and _local_path(estimator.model) is not None
-        if local:  # the folder's files' path, sizes and times, not their bytes
+        if legacy:
+            how = (
+                f"the checkpoint behind model={str(estimator.model)!r} cannot be told to be the "
+                f"one this {noun} was fitted with: it was fitted by skbucket 0.4.0 or earlier, "
+                "whose record of a checkpoint folder held the folder's path, so a folder moved "
+                "since (or saved over) counts as changed. If the weights changed, the steps "
+                f"after it learned from the old {what}: fit again (a fit now records the files "
+                "alone), or move the folder back."
+            )
+        elif local:  # the folder's files' sizes, times and a sample of their bytes
             how = (
                 f"the files behind model={str(estimator.model)!r} are not those this {noun} "
-                f"was fitted with (stamp {now}, fitted with {fitted_with}: their names, sizes "
-                "or modification times differ): it was saved over, or model was set to "
+                f"was fitted with (stamp {now}, fitted with {fitted_with}: their names, sizes, "
+                "modification times or bytes differ): it was saved over, or model was set to "
                 "another folder (a copy of the same files made without their times, as cp "
                 "without -a makes, does this too). If the weights changed, the steps after "
                 f"it learned from the old {what}: fit again."

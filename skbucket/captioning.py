@@ -187,13 +187,14 @@ class Blip2Captioner(
     ----------
     checkpoint_stamp_ : str or None
         What the checkpoint was at :meth:`fit`, when this machine held it then: for a local
-        folder, a hash of its path and its files' names, sizes and modification times (its
-        weights are not read: a BLIP-2 folder is 15 GB); for a hub id in the local Hugging
-        Face cache, its commit; else ``None`` (``fit`` fetches and loads nothing).
-        :meth:`transform` warns (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when
-        the checkpoint it captions with has another one (saved over, or ``model`` set to
-        another folder, even a copy of the same files): the steps after the captioner
-        learned from the old captions.
+        folder, a hash of its files' names, sizes, modification times and first and last
+        64 KiB (not the folder's path; its weights are not read whole: a BLIP-2 folder is
+        15 GB); for a hub id in the local Hugging Face cache, its commit; else ``None``
+        (``fit`` fetches and loads nothing). :meth:`transform` warns
+        (:class:`~skbucket.exceptions.CheckpointChangedWarning`) when the checkpoint it
+        captions with has another one (saved over, or ``model`` set to another checkpoint;
+        not the same folder moved, or copied with its files' times): the steps after the
+        captioner learned from the old captions.
     n_features_in_ : int
         Number of input columns seen in :meth:`fit`.
     feature_names_in_ : ndarray of str

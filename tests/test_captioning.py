@@ -510,6 +510,33 @@ def test_a_checkpoint_moved_with_its_times_is_the_one_fitted(blip2_path, images,
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert older.transform(X)["caption"].tolist() == before
+    # moved since, it cannot be told from another: said for what it is
+    again = tmp_path / "again"
+    os.rename(moved, again)
+    with pytest.warns(CheckpointChangedWarning, match=r"fitted by skbucket 0\.4\.0 or earlier"):
+        older.set_params(model=str(again)).transform(X)
+
+
+def test_another_checkpoint_with_the_same_file_sizes_and_times_is_told_apart(images, tmp_path):
+    """Fine-tunes of one model have files of the same sizes; unpacked from a reproducible
+    archive they have the same times too: without the folder's path in the stamp, another
+    one passed for the one fitted (its bytes are sampled now)."""
+    import os
+
+    from skbucket.exceptions import CheckpointChangedWarning
+
+    a = Path(make_tiny_blip2(tmp_path / "a", image_size=32, seed=0))
+    b = Path(make_tiny_blip2(tmp_path / "b", image_size=32, seed=1))
+    for folder in (a, b):
+        for p in folder.iterdir():
+            os.utime(p, ns=(10**9, 10**9))
+    assert sorted((p.name, p.stat().st_size) for p in a.iterdir()) == sorted(
+        (p.name, p.stat().st_size) for p in b.iterdir()
+    )
+    X = frame([str(images["china.jpg"])])
+    fitted = captioner(str(a)).fit(X)
+    with pytest.warns(CheckpointChangedWarning, match=r"names, sizes, modification times or by"):
+        fitted.set_params(model=str(b)).transform(X)
 
 
 def test_a_captioner_without_a_recorded_checkpoint_captions_without_a_warning(
