@@ -725,12 +725,26 @@ def set_everywhere(estimator: Any, name: str, value: Any, *, current: Any = _ANY
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    """``a == b`` for parameter values, paths as text (``Path("/a")`` is ``"/a"``)."""
+    """Whether parameter values ``a`` and ``b`` are the same: paths as text (``Path("/a")`` is
+    ``"/a"``), a bool only another bool (``True`` is not ``1``), arrays by shape and values,
+    NaN as NaN, others by ``==``."""
+    import numpy as np
+
     if isinstance(a, str | os.PathLike) and isinstance(b, str | os.PathLike):
         return os.fspath(a) == os.fspath(b)
+    if isinstance(a, bool | np.bool_) or isinstance(b, bool | np.bool_):
+        return isinstance(a, bool | np.bool_) and isinstance(b, bool | np.bool_) and a == b
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc")
+        )
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN
     try:
         return bool(a is b or a == b)
-    except Exception:  # an array's ambiguous truth value, say: not the same
+    except Exception:  # a value whose == gives no truth value: not the same
         return False
 
 

@@ -1487,6 +1487,25 @@ def test_estimators_in_use_skips_an_estimator_class_given_as_a_parameter():
     assert [name for name, _ in estimators_in_use(pipe)] == ["", "_kindof"]
 
 
+def test_set_everywhere_current_matches_values_strictly():
+    """current=True matched verbose=1, an equal but other array matched nothing, and NaN
+    matched only itself."""
+    from pathlib import Path
+
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    from skbucket._models import set_everywhere
+
+    assert set_everywhere(StandardScaler(with_mean=True), "with_mean", False, current=1) == 0
+    assert set_everywhere(StandardScaler(with_mean=True), "with_mean", False, current=True) == 1
+    ridge = Ridge(alpha=np.array([1.0, np.nan]))
+    assert set_everywhere(ridge, "alpha", 2.0, current=np.array([1.0, np.nan])) == 1
+    assert set_everywhere(Ridge(alpha=np.array([1.0])), "alpha", 2.0, current=1.0) == 0
+    assert set_everywhere(Ridge(alpha=float("nan")), "alpha", 2.0, current=float("nan")) == 1
+    assert set_everywhere(Ridge(solver="auto"), "solver", "svd", current=Path("auto")) == 1
+
+
 def test_set_everywhere_skips_an_estimator_class_given_as_a_parameter():
     """It walked a class-valued parameter as an estimator and called get_params on the class."""
     from sklearn.pipeline import make_pipeline
