@@ -753,26 +753,35 @@ _CLOCK_WORDS = frozenset({"now", "today"})
 _YEAR_FIRST = _DATE_PREFIX + r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
-def _clock_days() -> set[tuple[int, int]]:
-    """Today's ``(month, day)`` by the local clock and by UTC's."""
-    return {(ts.month, ts.day) for ts in (pd.Timestamp.now(), pd.Timestamp.now(tz="UTC"))}
+#: a year written out (``2021``), or the two-digit year of a numeric date (``03/14/21``)
+_WRITTEN_YEAR = re.compile(r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)")
+
+
+def _clock_days() -> set[tuple[int, int, int]]:
+    """Today's ``(month, day, year)`` by the local clock and by UTC's."""
+    return {(ts.month, ts.day, ts.year) for ts in (pd.Timestamp.now(), pd.Timestamp.now(tz="UTC"))}
 
 
 def _dated_by_the_clock(
     strings: pd.Series, parsed: pd.Series, dayfirst: bool, clock=frozenset()
 ) -> np.ndarray:
-    """Where pandas' ``format="mixed"`` took the day from the clock: it reads a time without a
-    date (``"10:00"``, ``"9:30 PM"``) as that time today, and a time with only a year
-    (``"10:00 2020"``) as that time on today's month and day of that year.
+    """Where pandas' ``format="mixed"`` took the day or the year from the clock: it reads a time
+    without a date (``"10:00"``, ``"9:30 PM"``) as that time today, a time with only a year
+    (``"10:00 2020"``) as that time on today's month and day of that year, and a date without
+    a year (``"10:00 PM, Mar 14"``) as that day of this year (so the same text gave another
+    date, and another weekday, each year, and none at all on 14 March).
 
-    Only values on today's month and day (of any year) are asked again, with dateutil (the
-    parser pandas falls back to) and two different default dates: a string that carries its
-    own date gives the same date both times. ``clock`` holds the days of :func:`_clock_days`
-    read before the parse, so a parse that runs over midnight still counts the day it read.
+    Only values on today's month and day (of any year), and values of this year whose text
+    holds no year (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas falls
+    back to) and two different default dates: a string that carries its own date gives the
+    same date both times. ``clock`` holds the days of :func:`_clock_days` read before the
+    parse, so a parse that runs over midnight still counts the day it read.
     """
     from dateutil import parser as dateutil_parser
 
-    today = _clock_days() | set(clock)
+    days = _clock_days() | set(clock)
+    today = {(month, day) for month, day, _ in days}
+    years = {year for _, _, year in days}
     defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
     flags = np.zeros(len(strings), dtype=bool)
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
@@ -780,7 +789,8 @@ def _dated_by_the_clock(
         # .date(): not today's either
         if pd.isna(ts) or not 1 <= ts.year <= 9999:
             continue
-        if (ts.month, ts.day) not in today:
+        yearless = ts.year in years and _WRITTEN_YEAR.search(text) is None
+        if (ts.month, ts.day) not in today and not yearless:
             continue
         try:
             first, second = (

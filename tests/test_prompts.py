@@ -379,11 +379,12 @@ def test_a_time_read_just_before_midnight_is_still_dated_by_the_clock():
     days read before the parse (``clock``) count too."""
     from skbucket.prompts import _dated_by_the_clock
 
-    # a day that is neither today's local nor UTC date, whatever the machine's time zone
-    day = pd.Timestamp.now(tz="UTC").normalize() - pd.Timedelta(days=3)
+    # a day that is neither today's local nor UTC date, whatever the machine's time zone, of
+    # another year (a date of this year without a year written is caught as yearless)
+    day = pd.Timestamp.now(tz="UTC").normalize() - pd.Timedelta(days=3) - pd.DateOffset(years=1)
     text = pd.Series(["10:00", "10:00 " + day.strftime("%Y-%m-%d")])
     parsed = pd.Series([day + pd.Timedelta(hours=10)] * 2)
-    before = {(day.month, day.day)}
+    before = {(day.month, day.day, day.year)}
     assert _dated_by_the_clock(text, parsed, False, before).tolist() == [True, False]
     assert _dated_by_the_clock(text, parsed, False).tolist() == [False, False]
 
@@ -779,6 +780,33 @@ def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
     # a column with no number in it reads as before (all missing: "unknown")
     blank = posts.assign(date=pd.array([None, None], "Float64" if dtype == "int64" else dtype))
     assert PromptBuilder(template="{date}").fit_transform(blank)[:, 0].tolist() == ["unknown"] * 2
+
+
+def test_a_date_without_a_year_is_no_date_whatever_the_day_of_the_run():
+    """pandas dates "10:00 PM, Mar 14" in the year of the run: the same text gave another
+    date (and weekday, and year feature) each year, and none at all on 14 March."""
+    import datetime as dt
+
+    today = dt.date.today()
+    tomorrow = today + dt.timedelta(days=1)
+    yearless = [
+        "10:00 PM, Mar 14",
+        "22:00 14 March",
+        f"10:00 PM, {tomorrow:%b} {tomorrow.day}",
+        f"10:00 PM, {today:%b} {today.day}",
+    ]
+    dated = [
+        "10:00 PM, Mar 14 2021",
+        "03/14/21 22:00",
+        f"22:00 {today.day} {today:%B} {today.year}",
+    ]
+    got = parse_dates(yearless + dated)
+    assert got[: len(yearless)].isna().all(), got.tolist()
+    assert got[len(yearless) :].tolist() == [
+        pd.Timestamp("2021-03-14 22:00"),
+        pd.Timestamp("2021-03-14 22:00"),
+        pd.Timestamp(today.year, today.month, today.day, 22),
+    ]
 
 
 def test_dayfirst_must_be_a_bool():
