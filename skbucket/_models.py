@@ -1876,6 +1876,13 @@ def _head_texts(tokenizer: Any, texts: list, max_length: int) -> list:
 #: weighted mean of the buckets' predictions (an argmax with hard routing), never a tree's split.)
 PAD_MULTIPLE = 8
 
+#: Fewest token rows (texts x padded length) a forward pass of the embedder runs: a smaller
+#: batch (one text of at most 8 tokens) runs beside copies of itself. The math library picks
+#: its matrix-product kernel by the number of rows, and below 16 another kernel rounds
+#: differently (measured with MKL on an AVX-512 CPU: 1, 2 to 15, and 16 or more rows give
+#: three roundings, up to ~1e-6), so a short text alone got another vector than beside others.
+MIN_TOKEN_ROWS = 16
+
 
 def padded_length(features: dict, limit: int | None = None) -> int:
     """Tokens a text from :func:`encode_texts` is padded to at inference: its token count

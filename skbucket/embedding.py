@@ -564,12 +564,16 @@ class DistilBertEmbedder(
         enc = _models.pad_encoded(
             tokenizer, features, device=device, limit=self.max_length, fixed=True
         )
+        n, length = enc["input_ids"].shape
+        if n * length < _models.MIN_TOKEN_ROWS:  # beside copies: the kernel of larger batches
+            copies = -(-_models.MIN_TOKEN_ROWS // (n * length))
+            enc = {name: value.repeat(copies, 1) for name, value in enc.items()}
         if self.backend == "onnx":
             feed = {i.name: enc[i.name].numpy().astype(np.int64) for i in model.get_inputs()}
             hidden = torch.from_numpy(model.run(["last_hidden_state"], feed)[0])
         else:
             hidden = model(**enc).last_hidden_state.float()
-        return list(self._pool(hidden, enc["attention_mask"]))
+        return list(self._pool(hidden[:n], enc["attention_mask"][:n]))
 
     def _pool(self, hidden, attention_mask):
         """Pool (and normalise) a float32 ``last_hidden_state``; both backends use this."""

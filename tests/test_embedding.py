@@ -93,11 +93,14 @@ def minilm():
 
 @contextlib.contextmanager
 def count_forward(est):
-    """Record the batch size of every real forward pass of the estimator's loaded model."""
+    """Record the texts of every real forward pass of the estimator's loaded model (its
+    distinct rows: a batch of one short text runs beside copies of itself)."""
     sizes: list[int] = []
     model = est._runtime()[1]
     handle = model.register_forward_hook(
-        lambda module, args, kwargs, out: sizes.append(int(kwargs["input_ids"].shape[0])),
+        lambda module, args, kwargs, out: sizes.append(
+            len({tuple(row) for row in kwargs["input_ids"].tolist()})
+        ),
         with_kwargs=True,
     )
     try:
@@ -262,6 +265,28 @@ def test_left_padding_tokenizer_gives_each_text_one_embedding(tmp_path):
         np.testing.assert_allclose(
             together.fit(texts).transform(texts), alone.fit(texts).transform(texts), atol=1e-5
         )
+
+
+def test_a_short_text_alone_runs_beside_copies_of_itself(minilm, monkeypatch):
+    """Below 16 token rows (one text of up to 8 tokens) the math library rounded otherwise
+    (MKL on AVX-512): such a batch runs beside copies of itself, and its vector is the one
+    it gets beside other texts."""
+    from skbucket import _models
+
+    est = DistilBertEmbedder(model=minilm, cache=False).fit(["a"])
+    shapes = []
+    net = est._runtime()[1]
+    hook = net.register_forward_hook(
+        lambda module, args, kwargs, out: shapes.append(tuple(kwargs["input_ids"].shape)),
+        with_kwargs=True,
+    )
+    try:
+        alone = est.transform(["a"])
+        beside = est.transform(["a", "b", "c"])
+    finally:
+        hook.remove()
+    assert shapes == [(2, 8), (3, 8)] and _models.MIN_TOKEN_ROWS == 16
+    np.testing.assert_array_equal(alone[0], beside[0])
 
 
 def test_a_texts_vector_does_not_depend_on_its_batch(minilm):
