@@ -977,7 +977,7 @@ def check_models(estimator, *, fit=True) -> dict:
             load_pretrained("AutoTokenizer", value.model)  # shared with the later load
         except ModelNotAvailableError as exc:
             said = str(exc)
-            if not fit and "does not exist" in said:
+            if not fit and ("does not exist" in said or "Nor is there a folder" in said):
                 # a local folder a fitted copy names, which set_params does not reach: moved
                 # since the fit, most likely (not a hub id, nor a folder of the wrong kind)
                 said = (

@@ -305,8 +305,8 @@ def _text(value, column=None, role=None, row=None) -> str | None:
 #: which pandas reads as it reads the date alone (a dotted or dashed ``10.11.30`` is no time
 #: here: it looks like a date itself)
 _DATE_PREFIX = (
-    r"^\s*(?:(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
-    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?)\s+)?"
+    r"^\s*'?(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s*)?"
+    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?,?\s+)?"
 )
 #: a cell that starts with a numeric date whose day/month order is a convention:
 #: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday
@@ -602,12 +602,19 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
 
 def _is_compact_date(number) -> bool:
     """``20210403``: a date written YYYYMMDD, as a number."""
-    return float(number).is_integer() and 19_000_101 <= float(number) <= 21_001_231
+    try:
+        value = float(number)
+    except (TypeError, ValueError, OverflowError):  # a 400-digit number: no date
+        return False
+    return value.is_integer() and 19_000_101 <= value <= 21_001_231
 
 
 def _is_excel_serial(number) -> bool:
     """``44289.5``: days since 1899-12-30 (Excel's dates, 1954 to 2201, as numbers)."""
-    return 20_000 <= float(number) < 110_000
+    try:
+        return 20_000 <= float(number) < 110_000
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 #: counts of time since 1970 by size: seconds up to about 10^11 (the year 5138), then
@@ -753,8 +760,14 @@ _CLOCK_WORDS = frozenset({"now", "today"})
 _YEAR_FIRST = _DATE_PREFIX + r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
-#: a year written out (``2021``), or the two-digit year of a numeric date (``03/14/21``)
-_WRITTEN_YEAR = re.compile(r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)")
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+#: a year written out (``2021``), or a two-digit one: of a numeric date (``03/14/21``), after
+#: an apostrophe (``'21``), or beside a month's name (``Dec 5 21``, ``5 Dec 21``)
+_WRITTEN_YEAR = re.compile(
+    r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)|'\d{2}(?!\d)"
+    rf"|{_MONTH},?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2}}(?![\d:])"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s*{_MONTH},?\s+\d{{2}}(?![\d:])"
+)
 
 
 def _clock_days() -> set[tuple[int, int, int]]:

@@ -2017,6 +2017,10 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
     mixed.to_csv(workdir / "mixed.csv", index=False)
     with pytest.raises(cli.CLIError, match=rf"\(row 2: '{seconds[2]}'\); a count of seconds"):
         cli.read_table(workdir / "mixed.csv")
+    huge = frame.assign(date="9" * 400)  # an OverflowError from float() in the hint
+    huge.to_csv(workdir / "huge.csv", index=False)
+    with pytest.raises(cli.CLIError, match=r"holds numbers, not dates \(row 0: '9999"):
+        cli.read_table(workdir / "huge.csv")
     mixed.assign(date=mixed["date"].astype("int64")).to_parquet(workdir / "mixed.parquet")
     with pytest.raises(cli.CLIError, match=rf"\(row 2: {seconds[2]}\); a count of seconds"):
         cli.read_table(workdir / "mixed.parquet")

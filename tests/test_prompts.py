@@ -626,6 +626,11 @@ def test_sklearn_api_checks(check):
         (["13 / 04 / 2020", "03 / 04 / 2020"], False, (0, 1)),
         (["Tue 2021-13-04", "2021-04-03T10:00:03-04:00", "10:30:45.12-05:00"], False, None),
         (["2:30:05 PM 13/04/2020", "Monday, 03.04.20"], False, (0, 1)),
+        (["13/04/2021", "MONDAY 03/04/2021"], False, (0, 1)),
+        (["13/04/2021", "Mon,03/04/2021"], False, (0, 1)),
+        (["13/04/2021", "Mon 14:30 03/04/2021"], False, (0, 1)),
+        (["13/04/2021", "14:30, 03/04/2021"], False, (0, 1)),
+        (["13/04/2021", "'03/04/2021"], False, (0, 1)),
         # a time written with dots or dashes is no date, wherever it stands (it was taken
         # for one once the date no longer had to start the cell)
         (["13/04/2021 10:00", "Apr 3 2021 10.11.30", "2021-04-03 10-11-12"], False, None),
@@ -750,6 +755,8 @@ def test_a_numeric_username_is_written_the_same_whatever_the_other_rows_hold():
         "Sat 2021-04-03 10:00",
         "10:00 2021-04-03",
         "Sat, 2021.04.03 10:00",
+        "SATURDAY 2021-04-03 10:00",
+        "Sat,2021-04-03 10:00",
     ],
 )
 def test_a_year_first_date_that_is_not_iso_is_never_read_day_first(text):
@@ -799,12 +806,14 @@ def test_a_date_without_a_year_is_no_date_whatever_the_day_of_the_run():
         "10:00 PM, Mar 14 2021",
         "03/14/21 22:00",
         f"22:00 {today.day} {today:%B} {today.year}",
+        f"{today.day} {today:%b} {today:%y} 22:00",  # a two-digit year beside the month
     ]
     got = parse_dates(yearless + dated)
     assert got[: len(yearless)].isna().all(), got.tolist()
     assert got[len(yearless) :].tolist() == [
         pd.Timestamp("2021-03-14 22:00"),
         pd.Timestamp("2021-03-14 22:00"),
+        pd.Timestamp(today.year, today.month, today.day, 22),
         pd.Timestamp(today.year, today.month, today.day, 22),
     ]
 
