@@ -411,6 +411,26 @@ def test_a_fitted_model_whose_checkpoint_moved_says_how_to_point_it_there(tiny, 
     np.testing.assert_array_equal(pipe.predict(X), expected)
 
 
+def test_a_moved_relative_checkpoint_folder_gets_the_same_advice(tiny, tmp_path, monkeypatch):
+    """A relative "models/tiny" that is gone reads like a hub id, and its message had no
+    word of how to point the fitted model at the folder's new place."""
+    import shutil
+
+    from skbucket import DistilBertEmbedder
+    from skbucket._models import clear_model_registry
+    from skbucket.exceptions import ModelNotAvailableError
+    from skbucket.pipeline import check_models
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(tiny, tmp_path / "models" / "tiny")
+    est = DistilBertEmbedder(model="models/tiny", cache=False).fit(["a b", "c d"])
+    (tmp_path / "models").rename(tmp_path / "moved")
+    clear_model_registry()
+    with pytest.raises(ModelNotAvailableError) as info:
+        check_models(est, fit=False)
+    assert "set_everywhere(model, 'model', NEW_PLACE, current='models/tiny')" in str(info.value)
+
+
 def test_progress_reaches_every_step_and_set_everywhere_turns_it_off_after_fit(tiny, posts, capsys):
     """progress=True reached the embedder and the text router, not the bucketed model's fit
     (minutes on the real posts); and on a fitted pipeline set_params reaches only the
