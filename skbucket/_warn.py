@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
 
 #: Packages whose frames are skipped (those imported; skbucket always is). dask's run a
 #: partition's task (``skbucket.dask`` with the synchronous scheduler: the user's
@@ -50,26 +50,60 @@ def user_stacklevel() -> int:
     return level
 
 
-#: Held through skbucket's short changes of the warning filters (:func:`filtered_warnings`).
+#: Held while skbucket adds or removes its entries of the warning filters (:func:`ignoring`).
 _FILTERS_LOCK = threading.RLock()
+#: skbucket's entries in ``warnings.filters`` now: each with the number of blocks using it.
+_IN_USE: dict[tuple, int] = {}
 
 
 @contextlib.contextmanager
-def filtered_warnings() -> Iterator[None]:
-    """``warnings.catch_warnings()`` for skbucket's own short blocks: such blocks in threads
-    of one process take turns.
+def ignoring(*categories: type[Warning], message: str | None = None, module: str | None = None):
+    """Ignore warnings of ``categories`` (default: all) whose text starts with ``message``
+    and whose module matches ``module`` (regular expressions, as for
+    ``warnings.filterwarnings``), while the block runs.
 
-    The warning filters are one list per process, and ``catch_warnings`` puts back on exit
-    the list it found on entry: two threads in such blocks at once (two ``skbucket.io.load``
-    calls) could leave one's ``ignore`` filter in place for good, silencing that warning for
-    the rest of the process. Only for blocks that run no estimator and take no other lock
-    (unpickling a model): a block held through an estimator's work would hold every other
-    thread's block up for as long, and deadlock with a lock that work waits for. Code
-    outside skbucket that changes the filters in other threads meanwhile is out of its reach
-    (Python 3.11 has no per-thread filters).
+    Unlike ``warnings.catch_warnings``, which puts back on exit the whole list of filters it
+    found on entry, this adds its own entries on entry and takes exactly those away on exit,
+    counting the blocks that use one: two threads in such blocks at once (two dry runs of
+    ``skbucket.dask``, two ``skbucket.io.load`` calls) could otherwise leave one's ``ignore``
+    in place for good, silencing it for the rest of the process, and no lock is held while
+    the block runs (a lock held through an estimator's work deadlocked with one it waited
+    for). The filters are the process's (Python 3.11 has no per-thread ones): other threads'
+    warnings of these kinds are ignored meanwhile too.
     """
-    with _FILTERS_LOCK, warnings.catch_warnings():
+    message_re = re.compile(message, re.I) if message else None
+    module_re = re.compile(module) if module else None
+    entries = [("ignore", message_re, c, module_re, 0) for c in categories or (Warning,)]
+    with _FILTERS_LOCK:
+        for entry in entries:
+            if _IN_USE.get(entry, 0) == 0:
+                warnings.filters.insert(0, entry)
+            _IN_USE[entry] = _IN_USE.get(entry, 0) + 1
+        _mutated()
+    try:
         yield
+    finally:
+        with _FILTERS_LOCK:
+            for entry in entries:
+                _IN_USE[entry] -= 1
+                if _IN_USE[entry] == 0:
+                    del _IN_USE[entry]
+                    # this very entry (a user's equal one, added meanwhile, stays)
+                    at = next((i for i, e in enumerate(warnings.filters) if e is entry), None)
+                    if at is None:  # put back as a copy by someone's catch_warnings
+                        at = next((i for i, e in enumerate(warnings.filters) if e == entry), None)
+                    if at is not None:
+                        del warnings.filters[at]
+            _mutated()
+
+
+def _mutated() -> None:
+    """Tell the warnings module its filters changed (its "once" registries are reset)."""
+    mutated = getattr(warnings, "_filters_mutated", None) or getattr(
+        warnings, "_filters_mutated_lock_held", None
+    )
+    if mutated is not None:
+        mutated()
 
 
 def _new_filters_lock() -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ._files import replace_atomically
 from ._frames import column_list, plain
-from ._warn import filtered_warnings
+from ._warn import ignoring
 
 __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
 
@@ -842,8 +842,7 @@ def load_model(path):
             if isinstance(header, dict) and header.get("skbucket_model_file") == MODEL_FILE_FORMAT:
                 _check_versions(path, header.get("versions"))
                 try:
-                    with filtered_warnings():
-                        warnings.simplefilter("ignore")  # versions were checked above
+                    with ignoring():  # versions were checked above
                         estimator = joblib.load(fh)
                 except Exception as exc:
                     raise _cannot_load(path, exc, header.get("versions")) from exc
@@ -853,8 +852,7 @@ def load_model(path):
     # format 1: one joblib pickle holding the versions beside the estimator (for a file of
     # another format this reads its header, and the format check below names it)
     try:
-        with filtered_warnings():
-            warnings.simplefilter("ignore")  # version warnings are checked below, precisely
+        with ignoring():  # version warnings are checked below, precisely
             envelope = joblib.load(path)
     except Exception as exc:
         raise _cannot_load(path, exc) from exc

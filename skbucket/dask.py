@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import copy
 import os
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -337,11 +336,9 @@ def _probe(estimator, ddf, method):
                     f"dry run on dask's dummy rows ({errors[0]}), and the collection has no "
                     f"rows to try instead: pass meta= describing the output (e.g. {example})"
                 ) from last
-            # not filtered_warnings: its lock would be held through the user's estimator,
-            # which may wait for locks of its own (an ONNX export in another thread waiting
-            # for that lock deadlocked)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            from ._warn import ignoring
+
+            with ignoring():  # the dry run's own warnings (dummy values)
                 return getattr(probe, method)(sample)
         except MetaInferenceError:
             raise

@@ -15,7 +15,6 @@ import logging
 import os
 import tempfile
 import threading
-import warnings
 from numbers import Integral
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
 from ._fitted import refit, validate_params_in_use
+from ._warn import ignoring
 from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertEmbedder", "onnx_path"]
@@ -185,14 +185,12 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
         with (
             torch.inference_mode(False),
             torch.no_grad(),
-            warnings.catch_warnings(),  # not filtered_warnings: held for the whole export
-        ):
             # torch's and onnxscript's own (deprecations inside the exporter): the filters are
             # the process's, so other threads' warnings of other kinds still show meanwhile;
             # verbose=False prints nothing (redirecting sys.stdout hid other threads' output)
-            for category in (DeprecationWarning, FutureWarning):
-                warnings.filterwarnings("ignore", category=category)
-            warnings.filterwarnings("ignore", module=r"(torch|onnx|onnxscript|onnx_ir)(\.|$)")
+            ignoring(DeprecationWarning, FutureWarning),
+            ignoring(module=r"(torch|onnx|onnxscript|onnx_ir)(\.|$)"),
+        ):
             torch.onnx.export(
                 _Encoder(net).eval(),
                 tuple(sample[name] for name in names),

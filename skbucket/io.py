@@ -88,7 +88,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ._files import replace_atomically
-from ._warn import filtered_warnings, user_stacklevel
+from ._warn import ignoring, user_stacklevel
 
 __all__ = [
     "DEFAULT_TRUSTED",
@@ -831,13 +831,14 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             stacklevel=user_stacklevel(),
         )
     try:
-        with filtered_warnings():
-            if kind == "container" and "scikit-learn" in versions:
-                # _check_versions said it once, naming both versions; scikit-learn would
-                # repeat it for every class in the model, pointing into its own code
-                from sklearn.exceptions import InconsistentVersionWarning
+        quiet = contextlib.nullcontext()
+        if kind == "container" and "scikit-learn" in versions:
+            # _check_versions said it once, naming both versions; scikit-learn would
+            # repeat it for every class in the model, pointing into its own code
+            from sklearn.exceptions import InconsistentVersionWarning
 
-                warnings.simplefilter("ignore", InconsistentVersionWarning)
+            quiet = ignoring(InconsistentVersionWarning)
+        with quiet:
             return _skops_io().loads(payload, trusted=[*untrusted, *DEFAULT_TRUSTED])
     except RecursionError as exc:  # a node that holds itself: no skops writer makes one
         raise TamperedFileError(

@@ -30,7 +30,7 @@ import pandas as pd
 from skbucket._clock import generated_at
 from skbucket._files import replace_atomically
 from skbucket._frames import as_pandas
-from skbucket._warn import user_stacklevel
+from skbucket._warn import ignoring, user_stacklevel
 from skbucket.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_NAMES,
@@ -199,9 +199,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
             )
         )
     out = []
-    with warnings.catch_warnings():
-        # already reported once by evaluate()
-        warnings.filterwarnings("ignore", message=".*predicted like counts are negative")
+    with ignoring(message=".*predicted like counts are negative"):  # said once by evaluate()
         for title, draw in plans:
             if isinstance(draw, str):  # a plot that does not apply: said where it would be
                 out.append((title, None, draw))
@@ -396,8 +394,7 @@ def _intervals(X, y, y_pred, group_column):
             if n_missing:  # bootstrap_intervals pools them into one group of their own
                 resampled += f" and the {n_missing} post(s) without one (as one group)"
             resampled += " resampled whole"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # negative predictions: said once already
+    with ignoring(UserWarning):  # negative predictions: said once already
         return bootstrap_intervals(y, y_pred, groups=groups), resampled
 
 

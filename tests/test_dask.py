@@ -713,12 +713,12 @@ class _WaitsForAnotherThread(TransformerMixin, BaseEstimator):
     def transform(self, X):
         import threading
 
-        from skbucket._warn import filtered_warnings
+        from skbucket._warn import ignoring
 
         done = threading.Event()
 
         def other():
-            with filtered_warnings():
+            with ignoring(DeprecationWarning):
                 pass
             done.set()
 
@@ -735,3 +735,45 @@ def test_the_meta_dry_run_holds_no_lock_while_the_estimator_runs():
     frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), npartitions=1)
     out = skbucket.dask.transform(_WaitsForAnotherThread().fit(None), frame)
     np.testing.assert_array_equal(np.asarray(out.compute()), [[1.0], [2.0], [3.0]])
+
+
+def test_two_dry_runs_at_once_leave_the_warning_filters_as_they_were():
+    """Each dry run ignored every warning in a catch_warnings block, which puts back on exit
+    the filters it found: entered A, entered B, left A, left B put back A's "ignore
+    everything" for good, and no warning showed for the rest of the process."""
+    import threading
+    import warnings
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    class A(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            self.fitted_ = True
+            return self
+
+        def transform(self, X):
+            a_in.set()
+            b_in.wait(5)
+            return np.asarray(X, dtype=float)
+
+    class B(A):
+        def transform(self, X):
+            b_in.set()
+            a_out.wait(5)
+            return np.asarray(X, dtype=float)
+
+    frame = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0]}), npartitions=1)
+    before = list(warnings.filters)
+
+    def run_a():
+        skbucket.dask.transform(A().fit(None), frame)
+        a_out.set()
+
+    first = threading.Thread(target=run_a)
+    first.start()
+    assert a_in.wait(10)
+    second = threading.Thread(target=lambda: skbucket.dask.transform(B().fit(None), frame))
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert warnings.filters == before
