@@ -398,12 +398,12 @@ def test_a_fitted_model_whose_checkpoint_moved_says_how_to_point_it_there(tiny, 
     assert f"model path {str(old)!r} does not exist" in said
     assert f"skbucket.set_everywhere(model, 'model', NEW_PLACE, current={str(old)!r})" in said
     assert "if the model was fitted with that folder" in said and ".;" not in said
-    # a hub id, or a folder of the wrong kind, has no folder to put back
-    skbucket.set_everywhere(pipe, "model", "skbucket-tests/not-cached", current=old)
+    # a hub name (no folder's shape) has no folder to put back
+    skbucket.set_everywhere(pipe, "model", "not-cached-model", current=old)
     with pytest.raises(ModelNotAvailableError) as info:
         check_models(pipe, fit=False)
     assert "set_everywhere" not in str(info.value) and "put the" not in str(info.value)
-    skbucket.set_everywhere(pipe, "model", str(old), current="skbucket-tests/not-cached")
+    skbucket.set_everywhere(pipe, "model", str(old), current="not-cached-model")
     assert skbucket.set_everywhere(pipe, "model", str(new), current="/no/such/place") == 0
     assert skbucket.set_everywhere(pipe, "model", str(new), current=old) >= 1  # a Path: same
     assert check_models(pipe, fit=False) == {"features__embedding": str(new)}
