@@ -319,8 +319,8 @@ _NUMERIC_DATE = re.compile(
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     """``[(position, first number, second number)]`` of the string cells that hold a
     numeric date at their start (``03/04/2021`` gives ``(position, 3, 4)``), or after a
-    weekday or a time of day (:data:`_DATE_PREFIX`).
-    Numbers outside 1-31 are no day and no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
+    weekday or a time of day (:data:`_DATE_PREFIX`). Numbers outside 1-31 are no day and
+    no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
     it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
     parts = []
     for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
@@ -785,9 +785,9 @@ def _dated_by_the_clock(
     date, and another weekday, each year, and none at all on 14 March).
 
     Only values on today's month and day (of any year), and values of this year whose text
-    holds no year (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas falls
-    back to) and two different default dates: a string that carries its own date gives the
-    same date both times. ``clock`` holds the days of :func:`_clock_days` read before the
+    holds no year (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas
+    falls back to) and two different default dates: a string that carries its own date gives
+    the same date both times. ``clock`` holds the days of :func:`_clock_days` read before the
     parse, so a parse that runs over midnight still counts the day it read.
     """
     from dateutil import parser as dateutil_parser
