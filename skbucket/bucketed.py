@@ -101,7 +101,7 @@ def _check_targets(y, *, name="y", allow_negative=False):
     if said is not None:
         raise ValueError(said)
     y = column_or_1d(y, warn=True)
-    said = boolean_likes(y, name)  # a one-column frame's
+    said = boolean_likes(y, name)  # the 1-D array (a list's True among numbers)
     if said is not None:
         raise ValueError(said)
     if y.dtype.kind in "mM":  # astype(float64) would take their nanoseconds for likes
