@@ -557,6 +557,17 @@ def _offline_message(model: str) -> str:
     )
 
 
+def missing_folder(model: Any) -> bool:
+    """Whether ``model`` names a local folder that is not there: a path object, a string only
+    a path can be (:func:`_looks_like_path`), or an ``org/name`` that no folder answers to
+    (the shape of a relative folder too, :func:`_no_folder_note`)."""
+    if not isinstance(model, str | os.PathLike):
+        return False
+    text = os.fspath(model)
+    shaped = isinstance(model, os.PathLike) or _looks_like_path(text) or "/" in text
+    return shaped and not Path(text).expanduser().exists()
+
+
 def _no_folder_note(model: str) -> str:
     """For an ``org/name`` that may have been meant as a relative folder (``models/minilm``):
     where it was looked for (a model fitted in one folder and used from another reads a

@@ -953,6 +953,7 @@ def check_models(estimator, *, fit=True) -> dict:
         encoder_hidden_size,
         estimators_in_use,
         load_pretrained,
+        missing_folder,
     )
     from .classification import DistilBertClassifier
     from .embedding import DistilBertEmbedder
@@ -977,7 +978,7 @@ def check_models(estimator, *, fit=True) -> dict:
             load_pretrained("AutoTokenizer", value.model)  # shared with the later load
         except ModelNotAvailableError as exc:
             said = str(exc)
-            if not fit and ("does not exist" in said or "Nor is there a folder" in said):
+            if not fit and missing_folder(value.model):
                 # a local folder a fitted copy names, which set_params does not reach: moved
                 # since the fit, most likely (not a hub id, nor a folder of the wrong kind)
                 said = (
