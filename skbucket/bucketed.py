@@ -97,13 +97,15 @@ def _check_targets(y, *, name="y", allow_negative=False):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
     # before column_or_1d, which makes floats of a nullable boolean (a one-column frame's too)
     one_column = getattr(y, "ndim", 1) == 2 and hasattr(y, "iloc") and y.shape[1] == 1
-    said = boolean_likes(y.iloc[:, 0] if one_column else y, name)
+    source = y.iloc[:, 0] if one_column else y
+    said = boolean_likes(source, name)
     if said is not None:
         raise ValueError(said)
     y = column_or_1d(y, warn=True)
-    said = boolean_likes(y, name)  # the 1-D array (a list's True among numbers)
-    if said is not None:
-        raise ValueError(said)
+    if getattr(source, "dtype", None) is None:  # a list: read once more, as an array
+        said = boolean_likes(y, name)
+        if said is not None:
+            raise ValueError(said)
     if y.dtype.kind in "mM":  # astype(float64) would take their nanoseconds for likes
         what = {"m": "time spans", "M": "dates"}[y.dtype.kind]
         raise ValueError(
