@@ -83,6 +83,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from sklearn.utils.validation import check_is_fitted
 
+from ._warn import ignoring
+
 __all__ = ["DaskOutputError", "MetaInferenceError", "predict", "transform"]
 
 
@@ -336,8 +338,6 @@ def _probe(estimator, ddf, method):
                     f"dry run on dask's dummy rows ({errors[0]}), and the collection has no "
                     f"rows to try instead: pass meta= describing the output (e.g. {example})"
                 ) from last
-            from ._warn import ignoring
-
             with ignoring():  # the dry run's own warnings (dummy values)
                 return getattr(probe, method)(sample)
         except MetaInferenceError:
