@@ -492,8 +492,19 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
     out = np.zeros((n, n_columns), dtype=np.float64)
     columns = np.asarray(columns, dtype=np.int64)
     if hasattr(clf, "predict_proba"):
-        proba = _call_sub(role, clf, "predict_proba", X, origin=origin)
-        out[:, columns] = np.asarray(proba, dtype=np.float64)
+        proba = np.asarray(_call_sub(role, clf, "predict_proba", X, origin=origin))
+        width = proba.shape[1] if proba.ndim == 2 else None
+        if width != columns.size and columns.size == 1:
+            # one class learned: HistGradientBoostingClassifier still answers two columns
+            proba = np.ones((n, 1))
+        elif width != columns.size or proba.shape[0] != n:
+            raise ValueError(
+                f"{role} {_describe(clf)}.predict_proba returned an array of shape "
+                f"{proba.shape} for {n} row(s) and {columns.size} class(es) in its classes_ "
+                f"{np.asarray(clf.classes_).tolist()!r:.200}; expected shape "
+                f"({n}, {columns.size})"
+            )
+        out[:, columns] = proba.astype(np.float64, copy=False)
         bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
         if bad.size:  # NaN > 0 is False: soft routing summed no bucket and predicted 0
             rows = None if origin is None else origin[0]

@@ -213,6 +213,34 @@ def test_a_classifier_without_proba_whose_classes_are_unsorted_is_one_hot_on_its
     assert set(model.predict_bucket(X)) == {0, 1, 2}
 
 
+def test_a_classifier_that_learned_one_class_routes_every_row_to_it():
+    # HistGradientBoostingClassifier fitted on one class answers two probability columns
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, _ = _data(n=12)
+    X.loc[:3, "inferred_company_count"] = 0.0  # four new accounts: the unseen classifier
+    router = AccountRouter(HistGradientBoostingClassifier(), DummyClassifier())
+    router.fit(X, np.full(12, 2))
+    assert_array_equal(router.predict_proba(X), np.ones((12, 1)))
+    assert_array_equal(router.predict(X), np.full(12, 2))
+
+
+class _WideProba(_ReversedClasses):
+    """predict_proba with one column more than its classes_."""
+
+    def predict_proba(self, X):
+        return np.full((len(X), self.classes_.size + 1), 1 / (self.classes_.size + 1))
+
+
+def test_a_predict_proba_of_the_wrong_width_is_named():
+    X, y = _data()
+    router = AccountRouter(_WideProba(), LogisticRegression()).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"known _WideProba.*shape \(120, 4\) for 120 row.*3 class"
+    ):
+        router.predict_proba(X)
+
+
 def test_a_failed_refit_leaves_no_stale_classifier():
     X, y = _data()
     router = AccountRouter(LogisticRegression(), LogisticRegression()).fit(X, y)
