@@ -15,6 +15,7 @@ import inspect
 import math
 import numbers
 import re
+import sys
 import warnings
 from collections import defaultdict
 
@@ -835,6 +836,26 @@ def _seed_from(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def _warn_unsplittable(classifier, n_rows):
+    """Warn when ``classifier`` is a HistGradientBoostingClassifier too small a table left no
+    split: with fewer than ``2 * min_samples_leaf`` rows it predicts the buckets' shares."""
+    ensemble = sys.modules.get("sklearn.ensemble")  # imported wherever such a classifier exists
+    if ensemble is None or not isinstance(classifier, ensemble.HistGradientBoostingClassifier):
+        return
+    leaf = classifier.min_samples_leaf
+    if n_rows >= 2 * leaf:
+        return
+    warnings.warn(
+        f"BucketedRegressor: the classifier HistGradientBoostingClassifier(min_samples_leaf="
+        f"{leaf}) cannot split {n_rows} training rows (a split needs at least {2 * leaf}): "
+        "it gives every row the buckets' training shares, so hard routing sends every row to "
+        "the same bucket. For so few rows pass a classifier with a smaller min_samples_leaf "
+        "(HistGradientBoostingClassifier(min_samples_leaf=...)) or another classifier.",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 def _default_classifier(seed):
     """The fast default bucket classifier: ``HistGradientBoostingClassifier``."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -982,7 +1003,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     ----------
     classifier : classifier, default=None
         Predicts the bucket index (an int in ``0 .. len(bins)``) from ``X``; cloned in
-        ``fit``. ``None`` means ``HistGradientBoostingClassifier`` (fast, handles NaN).
+        ``fit``. ``None`` means ``HistGradientBoostingClassifier`` (fast, handles NaN);
+        its ``min_samples_leaf=20`` allows no split on fewer than 40 training rows, where it
+        gives every row the buckets' training shares (``fit`` warns of that for any
+        ``HistGradientBoostingClassifier``; pass one with a smaller ``min_samples_leaf``
+        for so few rows).
         If it has no ``predict_proba``, its predictions are used as one-hot
         probabilities. It is fitted on the bucket indices of the training rows as they are:
         when a bucket has no rows (a small fold), the labels have a gap (``[0, 1, 2, 6]``),
@@ -1036,6 +1061,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     target_transform : None, "log1p" or (func, inverse_func), default=None
         Transform applied to ``y`` inside each bucket's regressor: it is fit on
         ``func(y)`` and its predictions are mapped back with ``inverse_func``.
+        With ``None`` the regressors fit ``y`` itself and a negative prediction of
+        theirs is 0 likes (``y`` is never negative).
         ``"log1p"`` is ``numpy.log1p`` with ``numpy.expm1`` clipped at 0 as the inverse:
         ``y`` is never negative here, so a regressor's slightly negative log-space
         prediction means 0 likes, not a negative count (pass ``(numpy.log1p,
@@ -1671,6 +1698,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
                     "predicts (with predict_proba for soft routing)",
                 )
+                _warn_unsplittable(classifier_, buckets.size)
 
             bar.update(1)
 
@@ -1863,6 +1891,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         funcs = self._target_funcs_
         if funcs is not None:
             pred = np.asarray(funcs[1](pred), dtype=np.float64).reshape(-1)
+        else:  # y is never negative: a negative prediction is 0 likes, as with "log1p"
+            pred = np.maximum(pred, 0.0)
         if self.clip:
             pred = np.clip(pred, *self._bucket_range(k))
         return pred

@@ -426,10 +426,8 @@ def test_column_selection_params_with_text_and_numeric_columns():
     assert_array_equal(model.regressors_[0].feature_names_in_, ["x0", "x1"])
     assert_array_equal(model.predict_bucket(df), b)
     mask = b == 1
-    assert_allclose(
-        model.predict(df)[mask],
-        Ridge().fit(df[mask][["x0", "x1"]], y[mask]).predict(df[mask][["x0", "x1"]]),
-    )
+    ridge = Ridge().fit(df[mask][["x0", "x1"]], y[mask])
+    assert_allclose(model.predict(df)[mask], np.maximum(ridge.predict(df[mask][["x0", "x1"]]), 0))
     clone(model).fit(df, y)  # selectors survive clone
 
     with pytest.raises(ValueError, match=r"classifier_columns=\['nope'\] cannot select"):
@@ -761,6 +759,43 @@ def test_log1p_never_predicts_negative_likes():
     assert_allclose(pred, np.maximum(raw_pair.predict(X), 0))
     soft = clone(model).set_params(routing="soft").fit(X, y)
     assert soft.predict(X).min() >= 0
+
+
+def test_a_histgradientboosting_router_too_small_to_split_is_warned_about():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    y = np.tile([3.0, 50.0, 200.0], 13)  # 39 rows: min_samples_leaf=20 allows no split
+    X = np.log1p(y).reshape(-1, 1)
+    with pytest.warns(UserWarning, match=r"cannot split 39 training rows.*at least 40"):
+        model = BucketedRegressor(regressors=Ridge()).fit(X, y)
+    assert np.unique(model.predict_bucket(X)).size == 1  # what the warning says
+    small_leaf = HistGradientBoostingClassifier(min_samples_leaf=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = BucketedRegressor(small_leaf, Ridge()).fit(X, y)
+        BucketedRegressor(regressors=Ridge()).fit(np.tile(X, (2, 1)), np.tile(y, 2))
+    assert_array_equal(model.predict_bucket(X), assign_buckets(y))
+    with pytest.warns(UserWarning, match=r"min_samples_leaf=30\) cannot split 39"):
+        BucketedRegressor(HistGradientBoostingClassifier(min_samples_leaf=30), Ridge()).fit(X, y)
+
+
+def test_the_raw_target_never_predicts_negative_likes():
+    # a linear model of the raw likes in bucket 0 dips below 0 for the rows far out
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3))
+    y = np.clip(np.round(5 + 3 * X[:, 0]), 0, None)
+    y[X[:, 1] > 1] += 500
+    model = light().fit(X, y)
+    X_new = rng.normal(scale=3, size=(400, 3))
+    bucket = model.predict_bucket(X_new)
+    linear = np.empty(len(X_new))
+    for k in np.unique(bucket):
+        rows = bucket == k
+        linear[rows] = model.regressors_[k].predict(X_new[rows])
+    assert (linear < 0).any(), "the setting is meant to produce negative raw predictions"
+    assert_array_equal(model.predict(X_new), np.maximum(linear, 0))
+    soft = clone(model).set_params(routing="soft")
+    assert soft.fit(X, y).predict(X_new).min() >= 0
 
 
 def test_target_transform_pair_equals_log1p_shortcut():
