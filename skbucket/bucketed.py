@@ -836,7 +836,7 @@ def _seed_from(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-def _warn_unsplittable(classifier, n_rows):
+def _warn_unsplittable(classifier, n_rows, who="BucketedRegressor: the classifier"):
     """Warn when ``classifier`` is a HistGradientBoostingClassifier too small a table left no
     split: with fewer than ``2 * min_samples_leaf`` rows it predicts the buckets' shares."""
     ensemble = sys.modules.get("sklearn.ensemble")  # imported wherever such a classifier exists
@@ -846,7 +846,7 @@ def _warn_unsplittable(classifier, n_rows):
     if n_rows >= 2 * leaf:
         return
     warnings.warn(
-        f"BucketedRegressor: the classifier HistGradientBoostingClassifier(min_samples_leaf="
+        f"{who} HistGradientBoostingClassifier(min_samples_leaf="
         f"{leaf}) cannot split {n_rows} training rows (a split needs at least {2 * leaf}): "
         "it gives every row the buckets' training shares, so hard routing sends every row to "
         "the same bucket. For so few rows pass a classifier with a smaller min_samples_leaf "

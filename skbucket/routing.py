@@ -48,6 +48,7 @@ from .bucketed import (
     _routed_fit_params,
     _select_columns,
     _sub_tag,
+    _warn_unsplittable,
 )
 
 __all__ = ["AccountRouter", "NoKnownAccountWarning"]
@@ -329,6 +330,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             fitted[role] = est  # the clone, whatever its fit returned
             _check_classes(f"{role} classifier", est)
+            _warn_unsplittable(est, len(y), f"AccountRouter: the {role} classifier")
         # a classifier fitted before (a FrozenEstimator of a fine-tuned text router) may know
         # buckets this y lacks (a cross-validation fold without the top bucket): all of them
         for role in ("known", "unseen"):

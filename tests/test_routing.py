@@ -241,6 +241,14 @@ def test_a_predict_proba_of_the_wrong_width_is_named():
         router.predict_proba(X)
 
 
+def test_a_histgradientboosting_classifier_too_small_to_split_is_warned_about():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = _data(n=30)
+    with pytest.warns(UserWarning, match=r"AccountRouter: the known classifier Hist.*split 30"):
+        AccountRouter(HistGradientBoostingClassifier(), DummyClassifier()).fit(X, y)
+
+
 def test_a_failed_refit_leaves_no_stale_classifier():
     X, y = _data()
     router = AccountRouter(LogisticRegression(), LogisticRegression()).fit(X, y)
