@@ -502,7 +502,10 @@ def make_seed_pipeline(
         of the 15,341 posts (not on the 936 tweets; ``benchmarks/results/accuracy_hybrid_*.md``,
         README *Accuracy*). Its parts are
         ``model__classifier__known`` and ``model__classifier__unseen`` (e.g.
-        ``model__classifier__unseen__learning_rate``).
+        ``model__classifier__unseen__learning_rate``). Their HistGradientBoostingClassifier
+        needs at least 40 training posts to split (``min_samples_leaf=20``; ``fit`` warns on
+        fewer: ``model__classifier__min_samples_leaf`` or
+        ``model__classifier__known__min_samples_leaf`` lowers it).
     routing, soft_average, target_transform : default="soft", "transformed", "log1p"
         Passed to :class:`~skbucket.bucketed.BucketedRegressor`. The defaults fit every
         bucket's regressor on ``log1p(likes)`` and predict the router's probability-weighted
