@@ -1783,6 +1783,17 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
+        elif not own:
+            largest = int(np.argmax(mass))
+            warnings.warn(
+                f"BucketedRegressor: no bucket has min_bucket_size={size} training rows (the "
+                f"largest, bucket {largest}, has {counts[largest]}), so no bucket gets a "
+                "regressor of its own: every post gets the same prediction, the weighted median "
+                "of the training targets (bucket_fallback_). Pass more rows or lower "
+                "min_bucket_size.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
         # assign the fitted state only once everything has been fit
         self.classifier_ = classifier_
         self.regressors_ = dict(sorted(regressors.items()))

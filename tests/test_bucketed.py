@@ -518,6 +518,20 @@ def test_min_bucket_size_one_gives_thin_bucket_its_own_model():
     assert set(model.bucket_fallback_) == {3, 4, 5, 6}
 
 
+def test_no_bucket_with_a_regressor_of_its_own_is_warned_about():
+    X, y = np.arange(8.0).reshape(-1, 1), np.array([1.0, 2, 3, 50, 60, 70, 500, 600])
+    with pytest.warns(
+        UserWarning,
+        match=r"no bucket has min_bucket_size=5 training rows \(the "
+        r"largest, bucket 0, has 3\).*same prediction",
+    ):
+        model = light().fit(X, y)
+    assert_array_equal(model.predict(X), np.full(8, 55.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        light(min_bucket_size=3).fit(X, y)
+
+
 def test_weights_rescaled_below_min_bucket_size_warn():
     # weights count like repeated rows: normalised to sum to 1, no bucket weighs 5 any more
     X, y = _thin_data()
