@@ -1528,6 +1528,58 @@ def _quiet_stdout() -> None:
         pass
 
 
+class _Diagnostics:
+    """Standard error while a command runs: its messages, warnings and progress bars are
+    diagnostics, so a reader that went away (``skbucket fit ... 2>&1 | head -1``, a logger
+    that died) or a full disk ends them, not the command, its work or its exit status. The
+    stream's descriptor is then pointed at the null device (what it still buffers would fail
+    again at exit) and later writes are dropped."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.gone = False
+
+    def write(self, text):
+        if not self.gone:
+            try:
+                return self._stream.write(text)
+            except OSError:  # EPIPE, ENOSPC, EIO: no one reads the diagnostics any more
+                self._go()
+        return len(text)
+
+    def flush(self):
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except OSError:
+                self._go()
+
+    def _go(self):
+        self.gone = True
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # no descriptor
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name):  # isatty, fileno, encoding, errors, ...: the stream's
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _diagnostics():
+    """``sys.stderr`` as :class:`_Diagnostics` for the ``with`` block (none when closed)."""
+    stream = sys.stderr
+    if stream is None or isinstance(stream, _Diagnostics):
+        yield
+        return
+    sys.stderr = _Diagnostics(stream)
+    try:
+        yield
+    finally:
+        if isinstance(sys.stderr, _Diagnostics) and sys.stderr._stream is stream:
+            sys.stderr = stream
+
+
 def main(argv=None) -> int:
     """Run the ``skbucket`` command; returns the exit status of the command that ran.
 
@@ -1545,8 +1597,6 @@ def main(argv=None) -> int:
         The exit status: 0 on success, 1 on an error the command reports in one line, 130
         when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
     """
-    from ._clock import check_numpy_can_read
-
     # standard output in a code page without "²" or a column's letters (a redirect on
     # Windows: cp1252, cp932, ...): escaped, not a UnicodeEncodeError after all the work
     if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
@@ -1554,6 +1604,14 @@ def main(argv=None) -> int:
             sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
+    with _diagnostics():
+        return _run(args)
+
+
+def _run(args) -> int:
+    """:func:`main` for parsed ``args``."""
+    from ._clock import check_numpy_can_read
+
     try:  # before scikit-learn's import, where numpy's f2py reads it with a traceback
         check_numpy_can_read()
     except ValueError as exc:
@@ -1571,7 +1629,8 @@ def main(argv=None) -> int:
             # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
             warnings.simplefilter("error", TrainingInterruptedWarning)
             status = args.func(args)
-        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        if sys.stdout is not None:  # None: closed (>&-), where print writes nothing
+            sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         return status
     except BrokenPipeError:
         _quiet_stdout()

@@ -1345,6 +1345,61 @@ def test_a_closed_standard_output_ends_quietly(model_file, posts_csv):
     assert err == ""  # no 'error: [Errno 32] Broken pipe', no 'Exception ignored'
 
 
+class _NoReader:
+    """Standard error whose reader went away (``skbucket fit ... 2>&1 | head -1``)."""
+
+    def __init__(self):
+        self.writes = 0
+
+    def write(self, text):
+        self.writes += 1
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def test_a_reader_of_standard_error_that_went_away_ends_the_messages_not_the_fit(
+    workdir, posts_csv, config, monkeypatch
+):
+    gone = _NoReader()
+    monkeypatch.setattr(sys, "stderr", gone)
+    out = workdir / "no-reader.joblib"
+    assert cli.main(["fit", str(posts_csv), "--model", str(out), "--config", str(config)]) == 0
+    assert sys.stderr is gone and gone.writes == 1  # the first message failed, no later one tried
+    assert hasattr(cli.load_model(out), "predict")
+
+
+def test_ctrl_c_with_no_reader_of_standard_error_is_still_an_interruption(
+    model_file, posts_csv, tmp_path, monkeypatch
+):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys, "stderr", _NoReader())
+    monkeypatch.setattr(cli, "_write_csv", interrupted)
+    argv = ["predict", str(model_file), str(posts_csv), "-o", str(tmp_path / "p.csv")]
+    assert cli.main(argv) == cli.EXIT_INTERRUPTED
+
+
+def test_a_closed_standard_output_is_no_failure_of_a_command_that_writes_files(
+    model_file, posts_csv, tmp_path
+):
+    out = tmp_path / "p.csv"
+    done = subprocess.run(  # ``>&-``: Python's sys.stdout is None
+        ["bash", "-c", 'exec "$0" -m skbucket.cli predict "$1" "$2" -o "$3" -q >&-']
+        + [sys.executable, str(model_file), str(posts_csv), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(pd.read_csv(out)) == 80
+
+
 _TERMINATED_WHILE_WRITING = """
 import os, signal, sys, time
 from skbucket import cli
