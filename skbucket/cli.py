@@ -148,8 +148,7 @@ def read_table(path, columns=None):
     import pandas as pd
 
     path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"data file not found: {path}")
+    _check_input(path, "data")
     suffix = _suffix(path)
     kind = TABLE_FORMATS.get(suffix)
     if kind is None:
@@ -538,11 +537,29 @@ def _largest_likes() -> float:
     return LARGEST_LIKES
 
 
+def _check_input(path: Path, what: str) -> None:
+    """Refuse a ``what`` file (data, model) that is missing, a folder or no regular file: a
+    pipe (``<(...)``, a named pipe, ``/dev/stdin`` fed by a pipe) is read once, and the
+    command reads the file more than once (its first bytes, then the whole)."""
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise CLIError(f"{what} {path} is a folder, not a file")
+    if path.exists():
+        raise CLIError(
+            f"{what} {path} is no regular file (a pipe or a device), and skbucket reads it "
+            "more than once: save it to a file and give that file"
+        )
+    raise CLIError(f"{what} file not found: {path}")
+
+
 def _load_config(path) -> dict:
     if path is None:
         return {}
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise CLIError(f"config {path} is a folder, not a file")
+    if not path.exists():  # a pipe (``--config <(...)``) is read once: taken
         raise CLIError(f"config file not found: {path}")
     suffix = path.suffix.lower()
     try:  # utf-8-sig: a byte-order mark (Windows Notepad writes one) is no JSON
@@ -809,8 +826,7 @@ def load_model(path):
     path = Path(path)
     if path.is_dir():
         raise CLIError(f"{path} is a folder, not a model file")
-    if not path.is_file():
-        raise CLIError(f"model file not found: {path}")
+    _check_input(path, "model")
     from .io import _holds_pickle
 
     with open(path, "rb") as fh:  # a zip's first bytes (is_zipfile reads its end: a
@@ -938,6 +954,11 @@ def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None
         )
     if out.is_dir():
         raise CLIError(f"{what} {str(out)!r} is a folder, not a file")
+    if out.exists() and not out.is_file():  # os.replace would swap a new file in for it
+        raise CLIError(
+            f"{what} {str(out)!r} is no regular file (a named pipe or a device): skbucket "
+            "writes a new file and moves it there, which would replace it; give a file name"
+        )
     folder = out.parent
     while not folder.exists() and folder != folder.parent:  # the deepest folder there is
         folder = folder.parent

@@ -998,6 +998,37 @@ def test_bad_files_give_one_line_errors(make_args, message, workdir, model_file,
     assert len(err.strip().splitlines()) == 1
 
 
+def test_pipes_and_folders_as_inputs_or_output_are_named_before_any_work(
+    model_file, posts_csv, tmp_path, capsys
+):
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    folder = tmp_path / "posts.csv"
+    folder.mkdir()
+    out = tmp_path / "p.csv"
+    for args, message in [
+        (["predict", model_file, fifo, "-o", out], f"data {fifo} is no regular file (a pipe"),
+        (["evaluate", model_file, folder], f"data {folder} is a folder, not a file"),
+        (["evaluate", fifo.with_suffix(".joblib"), posts_csv], "model file not found"),
+        (["predict", model_file, posts_csv, "-o", fifo], f"-o '{fifo}' is no regular file"),
+    ]:
+        code, _, err = run(args, capsys)
+        assert code == cli.EXIT_ERROR and message in err, err
+    os.mkfifo(fifo.with_suffix(".joblib"))
+    code, _, err = run(["evaluate", fifo.with_suffix(".joblib"), posts_csv], capsys)
+    assert "model " + str(fifo.with_suffix(".joblib")) + " is no regular file" in err
+    assert fifo.is_fifo() and not out.exists()  # the named pipe was not replaced by a file
+    read, write = os.pipe()  # ``--config <(cat config.json)``: a pipe read once, taken
+    os.write(write, b'{"epochs": 2, "random_state": 1}')
+    os.close(write)
+    try:
+        assert cli._load_config(f"/dev/fd/{read}") == {"epochs": 2, "random_state": 1}
+    finally:
+        os.close(read)
+    with pytest.raises(cli.CLIError, match="is a folder, not a file"):
+        cli._load_config(tmp_path)
+
+
 def test_corrupt_csv_and_empty_file(workdir, model_file, capsys):
     empty = workdir / "empty.csv"
     empty.write_text("content,username\n")
