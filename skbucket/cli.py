@@ -1310,14 +1310,28 @@ def cmd_evaluate(args) -> int:
         from skbucket.pipeline import _column_of_role
 
         intervals, resampled = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
-        print(_format_metrics(metrics, intervals))
-        print(_interval_note(resampled))
+        lines = [_format_metrics(metrics, intervals), _interval_note(resampled)]
     else:
-        print(_format_metrics(metrics))
+        lines = [_format_metrics(metrics)]
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
-        print(undefined.strip())
+        lines.append(undefined.strip())
+    with _writing_stdout():
+        print("\n".join(lines), flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _writing_stdout():
+    """Name standard output in a failed write to it (``> /dev/full``: not only "No space left
+    on device"); a reader that went away (BrokenPipeError) is :func:`main`'s, as before."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _quiet_stdout()  # what the stream still buffers would fail again at exit
+        raise OSError(f"cannot write standard output: {exc.strerror or exc}") from None
 
 
 def _group_column(args, X, model) -> str | None:
@@ -1651,7 +1665,8 @@ def _run(args) -> int:
             warnings.simplefilter("error", TrainingInterruptedWarning)
             status = args.func(args)
         if sys.stdout is not None:  # None: closed (>&-), where print writes nothing
-            sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+            with _writing_stdout():  # a reader that went away shows here, not at exit
+                sys.stdout.flush()
         return status
     except BrokenPipeError:
         _quiet_stdout()

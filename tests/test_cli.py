@@ -1204,6 +1204,7 @@ def test_fit_says_how_many_images_could_not_be_captioned(workdir, tiny_model, ca
     code, _, err = run([*args, "--caption-model", blip2, "-q"], capsys)  # quiet, yet said
     assert code == 0, err
     said = [line for line in err.splitlines() if line.startswith("[skbucket] warning:")]
+    said = [line for line in said if "Blip2Captioner" in line]  # (30 posts: the router warns)
     assert len(said) == 1  # one line, from the captioner's CaptioningWarning
     assert "Blip2Captioner: 30 image(s) in 30 row(s) could not be captioned" in said[0]
     assert "no such file" in said[0]
@@ -1429,6 +1430,20 @@ def test_a_closed_standard_output_is_no_failure_of_a_command_that_writes_files(
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert len(pd.read_csv(out)) == 80
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_standard_output_is_named(model_file, posts_csv):
+    done = subprocess.run(
+        ["bash", "-c", 'exec "$0" -m skbucket.cli evaluate "$1" "$2" -q > /dev/full']
+        + [sys.executable, str(model_file), str(posts_csv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == cli.EXIT_ERROR
+    expected = "skbucket evaluate: error: cannot write standard output: No space left on device\n"
+    assert done.stderr == expected
 
 
 _TERMINATED_WHILE_WRITING = """
@@ -2201,13 +2216,12 @@ def test_cli_evaluate_scores_buckets_with_the_model_bins(tmp_path, capsys):
     assert cli.main(["evaluate", str(tmp_path / "m.joblib"), str(tmp_path / "d.csv"), "-q"]) == 0
     out = capsys.readouterr().out
     shown = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:] if line.strip()}
-    with pytest.warns(UserWarning, match="negative"):  # said by the CLI too
-        expected = evaluate(
-            likes,
-            model.predict(frame[["x"]]),
-            bucket_pred=model.predict_bucket(frame[["x"]]),
-            bins=(100,),
-        )
+    expected = evaluate(
+        likes,
+        model.predict(frame[["x"]]),
+        bucket_pred=model.predict_bucket(frame[["x"]]),
+        bins=(100,),
+    )
     assert float(shown["bucket_accuracy"]) == pytest.approx(expected["bucket_accuracy"], abs=1e-4)
 
 
