@@ -23,7 +23,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
@@ -1724,8 +1729,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
                 except Exception as exc:
                     degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
-                    if degenerate is None:
-                        raise
+                    if degenerate is None or isinstance(exc, InvalidParameterError):
+                        raise  # (a parameter refused whatever the rows: not the bucket's fault)
                     # what any regressor learns there: CatBoost refuses to ("All train targets
                     # are equal", "All features are either constant or ignored")
                     est, value = _constant_regressor(y_fit[rows], sw)

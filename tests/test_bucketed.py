@@ -518,6 +518,14 @@ def test_min_bucket_size_one_gives_thin_bucket_its_own_model():
     assert set(model.bucket_fallback_) == {3, 4, 5, 6}
 
 
+def test_a_bad_parameter_of_a_regressor_is_an_error_even_in_a_bucket_of_equal_targets():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match="alpha"):  # sklearn's InvalidParameterError
+        light(regressors=Ridge(alpha=-1)).fit(X, np.full(20, 50.0))
+    with pytest.raises(ValueError, match="alpha"):
+        light(regressors=Ridge(alpha=-1)).fit(X, np.arange(20.0))
+
+
 def test_no_bucket_with_a_regressor_of_its_own_is_warned_about():
     X, y = np.arange(8.0).reshape(-1, 1), np.array([1.0, 2, 3, 50, 60, 70, 500, 600])
     with pytest.warns(
