@@ -1067,7 +1067,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         Transform applied to ``y`` inside each bucket's regressor: it is fit on
         ``func(y)`` and its predictions are mapped back with ``inverse_func``.
         With ``None`` the regressors fit ``y`` itself and a negative prediction of
-        theirs is 0 likes (``y`` is never negative).
+        theirs is 0 likes (``y`` is never negative; with soft routing, each bucket's
+        prediction is taken at 0 before the weighted average, as with ``"log1p"``).
         ``"log1p"`` is ``numpy.log1p`` with ``numpy.expm1`` clipped at 0 as the inverse:
         ``y`` is never negative here, so a regressor's slightly negative log-space
         prediction means 0 likes, not a negative count (pass ``(numpy.log1p,
@@ -1793,9 +1794,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             warnings.warn(
                 f"BucketedRegressor: no bucket has min_bucket_size={size} training rows (the "
                 f"largest, bucket {largest}, has {counts[largest]}), so no bucket gets a "
-                "regressor of its own: every post gets the same prediction, the weighted median "
-                "of the training targets (bucket_fallback_). Pass more rows or lower "
-                "min_bucket_size.",
+                "regressor of its own: every bucket predicts one constant, the weighted median of "
+                "the training targets" + (" (clipped to the bucket's range)" if self.clip else "")
+                + " (bucket_fallback_). Pass more rows or lower min_bucket_size.",
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )

@@ -531,10 +531,12 @@ def test_no_bucket_with_a_regressor_of_its_own_is_warned_about():
     with pytest.warns(
         UserWarning,
         match=r"no bucket has min_bucket_size=5 training rows \(the "
-        r"largest, bucket 0, has 3\).*same prediction",
+        r"largest, bucket 0, has 3\).*predicts one constant",
     ):
         model = light().fit(X, y)
     assert_array_equal(model.predict(X), np.full(8, 55.0))
+    with pytest.warns(UserWarning, match=r"training targets \(clipped to the bucket's range\)"):
+        light(clip=True).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         light(min_bucket_size=3).fit(X, y)
@@ -816,8 +818,11 @@ def test_the_raw_target_never_predicts_negative_likes():
         linear[rows] = model.regressors_[k].predict(X_new[rows])
     assert (linear < 0).any(), "the setting is meant to produce negative raw predictions"
     assert_array_equal(model.predict(X_new), np.maximum(linear, 0))
-    soft = clone(model).set_params(routing="soft")
-    assert soft.fit(X, y).predict(X_new).min() >= 0
+    soft = clone(model).set_params(routing="soft", classifier=LogisticRegression()).fit(X, y)
+    proba = soft.predict_bucket_proba(X_new)
+    terms = np.column_stack([soft.regressors_[k].predict(X_new) for k in range(soft.n_buckets_)])
+    assert (terms < 0).any()  # each bucket's term is taken at 0 before the average
+    assert_allclose(soft.predict(X_new), (proba * np.maximum(terms, 0)).sum(axis=1))
 
 
 def test_target_transform_pair_equals_log1p_shortcut():
