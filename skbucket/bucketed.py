@@ -848,8 +848,8 @@ def _warn_unsplittable(classifier, n_rows, who="BucketedRegressor: the classifie
     if ensemble is None or not isinstance(classifier, ensemble.HistGradientBoostingClassifier):
         return
     leaf = classifier.min_samples_leaf
-    if n_rows >= 2 * leaf:
-        return
+    if n_rows >= 2 * leaf or len(getattr(classifier, "classes_", ())) < 2:
+        return  # (one class: nothing to split)
     warnings.warn(
         f"{who} HistGradientBoostingClassifier(min_samples_leaf="
         f"{leaf}) cannot split {n_rows} training rows (a split needs at least {2 * leaf}): "
@@ -1791,11 +1791,18 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             )
         elif not own:
             largest = int(np.argmax(mass))
+            has = (
+                f"no bucket's training rows weigh min_bucket_size={size} in all (the heaviest, "
+                f"bucket {largest}, weighs {mass[largest]:.10g})"
+                if weighted
+                else f"no bucket has min_bucket_size={size} training rows (the largest, bucket "
+                f"{largest}, has {counts[largest]})"
+            )
             warnings.warn(
-                f"BucketedRegressor: no bucket has min_bucket_size={size} training rows (the "
-                f"largest, bucket {largest}, has {counts[largest]}), so no bucket gets a "
+                f"BucketedRegressor: {has}, so no bucket gets a "
                 "regressor of its own: every bucket predicts one constant, the weighted median of "
-                "the training targets" + (" (clipped to the bucket's range)" if self.clip else "")
+                "the training targets"
+                + (" (clipped to the bucket's range)" if self.clip else "")
                 + " (bucket_fallback_). Pass more rows or lower min_bucket_size.",
                 UserWarning,
                 stacklevel=user_stacklevel(),

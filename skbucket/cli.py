@@ -559,8 +559,10 @@ def _load_config(path) -> dict:
     path = Path(path)
     if path.is_dir():
         raise CLIError(f"config {path} is a folder, not a file")
-    if not path.exists():  # a pipe (``--config <(...)``) is read once: taken
+    if not path.exists():
         raise CLIError(f"config file not found: {path}")
+    if not (path.is_file() or path.is_fifo()):  # a pipe (``--config <(...)``) is read once
+        raise CLIError(f"config {path} is no regular file or pipe (a device?)")
     suffix = path.suffix.lower()
     try:  # utf-8-sig: a byte-order mark (Windows Notepad writes one) is no JSON
         config = _load_config_text(path.read_text(encoding="utf-8-sig"), suffix)
@@ -1566,13 +1568,15 @@ def _quiet_stdout() -> None:
 class _Diagnostics:
     """Standard error while a command runs: its messages, warnings and progress bars are
     diagnostics, so a reader that went away (``skbucket fit ... 2>&1 | head -1``, a logger
-    that died) or a full disk ends them, not the command, its work or its exit status. The
-    stream's descriptor is then pointed at the null device (what it still buffers would fail
-    again at exit) and later writes are dropped."""
+    that died) or a full disk ends them, not the command, its work or its exit status. Later
+    writes are dropped; what the stream still buffers is drained into the null device (it
+    would fail again at exit, with exit status 120), and :meth:`restore` gives the stream its
+    own descriptor back (a program that called :func:`main` keeps its standard error)."""
 
     def __init__(self, stream):
         self._stream = stream
         self.gone = False
+        self._saved = None  # a copy of the stream's descriptor while it points at devnull
 
     def write(self, text):
         if not self.gone:
@@ -1592,9 +1596,21 @@ class _Diagnostics:
     def _go(self):
         self.gone = True
         with contextlib.suppress(AttributeError, ValueError, OSError):  # no descriptor
+            fd = self._stream.fileno()
+            self._saved = os.dup(fd)
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self._stream.fileno())
+            os.dup2(devnull, fd)
             os.close(devnull)
+            self._stream.flush()  # what it buffers goes to the null device, not at exit
+
+    def restore(self):
+        if self._saved is None:
+            return
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            self._stream.flush()
+            os.dup2(self._saved, self._stream.fileno())
+        os.close(self._saved)
+        self._saved = None
 
     def __getattr__(self, name):  # isatty, fileno, encoding, errors, ...: the stream's
         return getattr(self._stream, name)
@@ -1607,11 +1623,12 @@ def _diagnostics():
     if stream is None or isinstance(stream, _Diagnostics):
         yield
         return
-    sys.stderr = _Diagnostics(stream)
+    guard = sys.stderr = _Diagnostics(stream)
     try:
         yield
     finally:
-        if isinstance(sys.stderr, _Diagnostics) and sys.stderr._stream is stream:
+        guard.restore()
+        if sys.stderr is guard:
             sys.stderr = stream
 
 

@@ -537,6 +537,13 @@ def test_no_bucket_with_a_regressor_of_its_own_is_warned_about():
     assert_array_equal(model.predict(X), np.full(8, 55.0))
     with pytest.warns(UserWarning, match=r"training targets \(clipped to the bucket's range\)"):
         light(clip=True).fit(X, y)
+    weights = np.array([0.5, 0.5, 0.5, 1.5, 1.5, 1.5, 1.0, 1.0])  # bucket 1 the heaviest
+    with pytest.warns(
+        UserWarning,
+        match=r"no bucket's training rows weigh min_bucket_size=5 in all "
+        r"\(the heaviest, bucket 1, weighs 4.5\)",
+    ):
+        light().fit(X, y, sample_weight=weights)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         light(min_bucket_size=3).fit(X, y)

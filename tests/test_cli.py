@@ -1027,6 +1027,8 @@ def test_pipes_and_folders_as_inputs_or_output_are_named_before_any_work(
         os.close(read)
     with pytest.raises(cli.CLIError, match="is a folder, not a file"):
         cli._load_config(tmp_path)
+    with pytest.raises(cli.CLIError, match="/dev/zero is no regular file or pipe"):
+        cli._load_config("/dev/zero")  # read to its end: all the memory there is
 
 
 def test_corrupt_csv_and_empty_file(workdir, model_file, capsys):
@@ -1403,6 +1405,22 @@ def test_a_reader_of_standard_error_that_went_away_ends_the_messages_not_the_fit
     assert cli.main(["fit", str(posts_csv), "--model", str(out), "--config", str(config)]) == 0
     assert sys.stderr is gone and gone.writes == 1  # the first message failed, no later one tried
     assert hasattr(cli.load_model(out), "predict")
+
+
+def test_a_program_calling_main_gets_its_standard_error_back(model_file, posts_csv, monkeypatch):
+    read, write = os.pipe()
+    os.close(read)  # writes fail with BrokenPipeError
+    stream = open(write, "w")  # noqa: SIM115 (closed below)
+    before = os.fstat(write)
+    monkeypatch.setattr(sys, "stderr", stream)
+    try:
+        assert cli.main(["evaluate", str(model_file), str(posts_csv)]) == 0  # with messages
+        after = os.fstat(write)
+        assert sys.stderr is stream
+        assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)  # not devnull's
+    finally:
+        monkeypatch.undo()
+        stream.close()  # nothing left buffered to fail
 
 
 def test_ctrl_c_with_no_reader_of_standard_error_is_still_an_interruption(
