@@ -1730,7 +1730,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
                 except Exception as exc:
                     degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
-                    if degenerate is None or isinstance(exc, InvalidParameterError):
+                    refused = (exc, exc.__cause__)  # (_call_sub may have reworded it)
+                    if degenerate is None or any(
+                        isinstance(e, InvalidParameterError) for e in refused
+                    ):
                         raise  # (a parameter refused whatever the rows: not the bucket's fault)
                     # what any regressor learns there: CatBoost refuses to ("All train targets
                     # are equal", "All features are either constant or ignored")

@@ -524,6 +524,12 @@ def test_a_bad_parameter_of_a_regressor_is_an_error_even_in_a_bucket_of_equal_ta
         light(regressors=Ridge(alpha=-1)).fit(X, np.full(20, 50.0))
     with pytest.raises(ValueError, match="alpha"):
         light(regressors=Ridge(alpha=-1)).fit(X, np.arange(20.0))
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    empty = np.c_[X, np.full(20, np.nan)]  # a column of no value: the failure is reworded
+    bad = HistGradientBoostingRegressor(learning_rate=-1.0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        light(regressors=bad).fit(empty, np.full(20, 50.0))
 
 
 def test_no_bucket_with_a_regressor_of_its_own_is_warned_about():
