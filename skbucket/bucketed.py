@@ -44,7 +44,21 @@ from ._fitted import refit, validate_params_in_use
 from ._frames import as_pandas, as_pandas_series, boolean_likes, check_min_size, plain
 from ._warn import user_stacklevel
 
-__all__ = ["DEFAULT_BINS", "BucketedRegressor", "assign_buckets", "seed_regressors"]
+__all__ = [
+    "DEFAULT_BINS",
+    "BucketedRegressor",
+    "TooFewRowsWarning",
+    "assign_buckets",
+    "seed_regressors",
+]
+
+
+class TooFewRowsWarning(UserWarning):
+    """The training table is too small for part of the model to learn anything: a
+    HistGradientBoostingClassifier router that cannot split (fewer than ``2 *
+    min_samples_leaf`` rows), or no bucket with ``min_bucket_size`` rows (every bucket
+    predicts one constant). Filter it by this category where small folds are expected."""
+
 
 #: The seed solution's bucket edges: 0-10, 11-100, 101-300, 301-500, 501-1000,
 #: 1001-2500, >2500 (each edge belongs to the bucket on its left).
@@ -856,7 +870,7 @@ def _warn_unsplittable(classifier, n_rows, who="BucketedRegressor: the classifie
         "it gives every row the buckets' training shares, so hard routing sends every row to "
         "the same bucket. For so few rows pass a classifier with a smaller min_samples_leaf "
         "(HistGradientBoostingClassifier(min_samples_leaf=...)) or another classifier.",
-        UserWarning,
+        TooFewRowsWarning,
         stacklevel=user_stacklevel(),
     )
 
@@ -1011,8 +1025,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         ``fit``. ``None`` means ``HistGradientBoostingClassifier`` (fast, handles NaN);
         its ``min_samples_leaf=20`` allows no split on fewer than 40 training rows, where it
         gives every row the buckets' training shares (``fit`` warns of that for any
-        ``HistGradientBoostingClassifier``; pass one with a smaller ``min_samples_leaf``
-        for so few rows).
+        ``HistGradientBoostingClassifier``, a ``TooFewRowsWarning``; pass one with a
+        smaller ``min_samples_leaf`` for so few rows).
         If it has no ``predict_proba``, its predictions are used as one-hot
         probabilities. It is fitted on the bucket indices of the training rows as they are:
         when a bucket has no rows (a small fold), the labels have a gap (``[0, 1, 2, 6]``),
@@ -1807,7 +1821,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 "the training targets"
                 + (" (clipped to the bucket's range)" if self.clip else "")
                 + " (bucket_fallback_). Pass more rows or lower min_bucket_size.",
-                UserWarning,
+                TooFewRowsWarning,
                 stacklevel=user_stacklevel(),
             )
         # assign the fitted state only once everything has been fit

@@ -28,6 +28,7 @@ from ._models import (
     ModelNotAvailableError,
     TextInputError,
 )
+from .bucketed import TooFewRowsWarning
 from .cache import CacheError, CacheWarning
 from .captioning import CaptioningError, CaptioningWarning
 from .classification import TrainingInterruptedWarning
@@ -76,6 +77,7 @@ __all__ = [
     "PromptError",
     "TamperedFileError",
     "TextInputError",
+    "TooFewRowsWarning",
     "TrainingInterruptedWarning",
     "UnparseableDateWarning",
     "UnsupportedSchemeError",

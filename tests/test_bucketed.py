@@ -32,7 +32,13 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from skbucket.bucketed import DEFAULT_BINS, BucketedRegressor, assign_buckets, seed_regressors
+from skbucket.bucketed import (
+    DEFAULT_BINS,
+    BucketedRegressor,
+    TooFewRowsWarning,
+    assign_buckets,
+    seed_regressors,
+)
 
 EDGES = np.array(DEFAULT_BINS, dtype=float)
 
@@ -535,7 +541,7 @@ def test_a_bad_parameter_of_a_regressor_is_an_error_even_in_a_bucket_of_equal_ta
 def test_no_bucket_with_a_regressor_of_its_own_is_warned_about():
     X, y = np.arange(8.0).reshape(-1, 1), np.array([1.0, 2, 3, 50, 60, 70, 500, 600])
     with pytest.warns(
-        UserWarning,
+        TooFewRowsWarning,
         match=r"no bucket has min_bucket_size=5 training rows \(the "
         r"largest, bucket 0, has 3\).*predicts one constant",
     ):
@@ -803,7 +809,7 @@ def test_a_histgradientboosting_router_too_small_to_split_is_warned_about():
 
     y = np.tile([3.0, 50.0, 200.0], 13)  # 39 rows: min_samples_leaf=20 allows no split
     X = np.log1p(y).reshape(-1, 1)
-    with pytest.warns(UserWarning, match=r"cannot split 39 training rows.*at least 40"):
+    with pytest.warns(TooFewRowsWarning, match=r"cannot split 39 training rows.*at least 40"):
         model = BucketedRegressor(regressors=Ridge()).fit(X, y)
     assert np.unique(model.predict_bucket(X)).size == 1  # what the warning says
     small_leaf = HistGradientBoostingClassifier(min_samples_leaf=5)
