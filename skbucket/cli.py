@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -581,8 +582,8 @@ def _load_config_text(text: str, suffix: str):
         import tomllib
 
         config = tomllib.loads(text)
-    else:
-        config = json.loads(text)
+    else:  # a key given twice: refused, as TOML does (json keeps the last without a word)
+        config = json.loads(text, object_pairs_hook=_without_repeated_keys)
     if not isinstance(config, dict):
         return config
     if suffix == ".toml":  # TOML has no null: the string "none" stands for it
@@ -592,11 +593,23 @@ def _load_config_text(text: str, suffix: str):
         }
     weights = config.get("class_weight")
     if isinstance(weights, dict):  # JSON/TOML keys are strings; the buckets are 0, 1, ...
-        config["class_weight"] = {
-            int(k) if isinstance(k, str) and k.strip().isdigit() else k: v
-            for k, v in weights.items()
-        }
+        config["class_weight"] = {}
+        for key, value in weights.items():
+            bucket = int(key) if isinstance(key, str) and key.strip().isdigit() else key
+            if bucket in config["class_weight"]:  # "1" and "01"
+                raise ValueError(f"class_weight names bucket {bucket} twice (key {key!r})")
+            config["class_weight"][bucket] = value
     return config
+
+
+def _without_repeated_keys(pairs):
+    """A JSON object's pairs as a dict, refusing a key given twice."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} is given twice (JSON would keep only the last)")
+        out[key] = value
+    return out
 
 
 def _positive_int(text: str) -> int:
@@ -1175,14 +1188,26 @@ def _check_cache_folders(model) -> None:
 
 
 def _toml_table_hint(exc: Exception, config: dict, path) -> str:
-    """``exc``'s message, and where a TOML config's ``[columns]`` table took keys meant for
-    the top level (every key after a table's header belongs to it) how to write it."""
+    """``exc``'s message, with the key an unknown one may stand for (``"epoch"``), or, where a
+    TOML config's ``[columns]`` table took keys meant for the top level (every key after a
+    table's header belongs to it), how to write it."""
     import inspect
 
     from skbucket.pipeline import make_seed_pipeline
 
     columns = config.get("columns")
     top_level = set(inspect.signature(make_seed_pipeline).parameters)
+    unknown = re.search(
+        r"make_seed_pipeline\(\) got an unexpected keyword argument '([^']+)'", str(exc)
+    )
+    if isinstance(exc, TypeError) and unknown:  # a typo ("epoch"): the key it may stand for
+        import difflib
+
+        key = unknown.group(1)
+        near = difflib.get_close_matches(key, top_level, n=1, cutoff=0.6)
+        near = near or difflib.get_close_matches(key.lower(), top_level, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}?" if near else f"the keys are {sorted(top_level)}"
+        return f"unknown key {key!r} ({hint})"
     if not (isinstance(columns, dict) and str(path).lower().endswith(".toml")):
         return str(exc)
     taken = [key for key in columns if key in top_level]

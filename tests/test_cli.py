@@ -1763,6 +1763,27 @@ def test_config_values_checked_only_by_fit_are_refused_before_the_data_is_embedd
     assert re.search(says, err) and "fitting" not in err and f"(in {posts_csv})" not in err
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # json.loads kept the last: a fit that fine-tunes where the file asked for hgb
+        ('{"classifier": "hgb", "classifier": "distilbert"}', "key 'classifier' is given twice"),
+        ('{"class_weight": {"1": 2.0, "01": 3.0}}', "class_weight names bucket 1 twice"),
+        ('{"epoch": 2}', r"bad config: unknown key 'epoch' \(did you mean 'epochs'\?\)"),
+        ('{"Classifier": "hgb"}', "unknown key 'Classifier' (did you mean 'classifier'?)"),
+        ('{"zzz": 1}', "unknown key 'zzz' (the keys are ['batch_size', "),
+    ],
+)
+def test_a_repeated_or_unknown_config_key_is_named(workdir, posts_csv, capsys, text, says):
+    path = workdir / "keys.json"
+    path.write_text(text)
+    code, _, err = run(
+        ["fit", posts_csv, "--model", workdir / "x.joblib", "--config", path], capsys
+    )
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert re.search(says, err) if says.startswith("bad") else says in err, err
+
+
 def test_missing_post_columns_are_named_before_any_work(
     model_file, posts_csv, config, workdir, capsys
 ):
