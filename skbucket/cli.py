@@ -538,14 +538,17 @@ def _largest_likes() -> float:
     return LARGEST_LIKES
 
 
-def _check_input(path: Path, what: str) -> None:
-    """Refuse a ``what`` file (data, model) that is missing, a folder or no regular file: a
-    pipe (``<(...)``, a named pipe, ``/dev/stdin`` fed by a pipe) is read once, and the
-    command reads the file more than once (its first bytes, then the whole)."""
-    if path.is_file():
+def _check_input(path: Path, what: str, pipes: bool = False) -> None:
+    """Refuse a ``what`` file that is missing, a folder or no regular file: a pipe
+    (``<(...)``, a named pipe, ``/dev/stdin`` fed by a pipe) is read once, and the command
+    reads data and model files more than once (their first bytes, then the whole); with
+    ``pipes`` (a config, read once) a pipe is taken, and a device still refused."""
+    if path.is_file() or (pipes and path.is_fifo()):
         return
     if path.is_dir():
         raise CLIError(f"{what} {path} is a folder, not a file")
+    if path.exists() and pipes:
+        raise CLIError(f"{what} {path} is no regular file or pipe (a device?)")
     if path.exists():
         raise CLIError(
             f"{what} {path} is no regular file (a pipe or a device), and skbucket reads it "
@@ -558,12 +561,7 @@ def _load_config(path) -> dict:
     if path is None:
         return {}
     path = Path(path)
-    if path.is_dir():
-        raise CLIError(f"config {path} is a folder, not a file")
-    if not path.exists():
-        raise CLIError(f"config file not found: {path}")
-    if not (path.is_file() or path.is_fifo()):  # a pipe (``--config <(...)``) is read once
-        raise CLIError(f"config {path} is no regular file or pipe (a device?)")
+    _check_input(path, "config", pipes=True)  # ``--config <(...)``: a pipe, read once
     suffix = path.suffix.lower()
     try:  # utf-8-sig: a byte-order mark (Windows Notepad writes one) is no JSON
         config = _load_config_text(path.read_text(encoding="utf-8-sig"), suffix)
