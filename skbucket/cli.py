@@ -1581,11 +1581,17 @@ def _quiet_stdout() -> None:
     """The reader of standard output went away (``skbucket evaluate ... | head -3``): point
     standard output at the null device, so the interpreter's last flush does not fail again,
     and end without a message, as Python's documentation recommends (exit status 1)."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # an object without a fd
+        _to_null_device(sys.stdout.fileno())
+
+
+def _to_null_device(fd: int) -> None:
+    """Point the descriptor ``fd`` at the null device: writes to it succeed and go nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (AttributeError, ValueError, OSError):  # stdout replaced by an object without a fd
-        pass
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 class _Diagnostics:
@@ -1621,9 +1627,7 @@ class _Diagnostics:
         with contextlib.suppress(AttributeError, ValueError, OSError):  # no descriptor
             fd = self._stream.fileno()
             self._saved = os.dup(fd)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, fd)
-            os.close(devnull)
+            _to_null_device(fd)
             self._stream.flush()  # what it buffers goes to the null device, not at exit
 
     def restore(self):
