@@ -212,6 +212,29 @@ def _weighted_median(values, weights, rtol=1e-9):
     return float(v[i])
 
 
+#: the largest float32: XGBoost and CatBoost, the default regressors, train in 32-bit floats, so a
+#: target or weight beyond it is infinity there ("Label contains NaN, infinity or a value too
+#: large", "Weights must be positive values", "Invalid bias[0] : inf")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+_SCALE_WEIGHTS_DOWN = "scale the weights down (divide them all by one number)."
+
+
+def _check_float32_range(values, what, advice, rows=None):
+    """Raise naming the first row of ``values`` beyond float32's range (``rows``: where each
+    value stands in the user's input, when some rows were dropped)."""
+    big = np.flatnonzero(np.abs(values) > _FLOAT32_MAX)
+    if big.size:
+        value = float(values[big[0]])
+        if rows is not None:
+            big = np.asarray(rows)[big]
+        raise ValueError(
+            f"{what} must be within float32's range (at most {_FLOAT32_MAX:.4g} in size: XGBoost "
+            f"and CatBoost train in 32-bit floats), but row {big[0]} is {value!r} "
+            f"({big.size} such row(s) in all, first rows {big[:5].tolist()}); {advice}"
+        )
+
+
 def _weight_rtol(sample_weight) -> float:
     """Relative tolerance of sums of ``sample_weight`` (as given): float64 rounding, or that of
     a lower precision they came in (20 float32 weights of 0.35 weigh 6.99999988, which is 7
@@ -1154,7 +1177,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     every bucket's regressor (to a Pipeline's final step). ``score`` is the R² of
     :meth:`predict`. Targets must be finite and non-negative (the estimator carries the
     scikit-learn tag ``target_tags.positive_only``); a bad target raises a ValueError
-    naming its row, as does a ``target_transform`` that makes a target non-finite.
+    naming its row, as does a ``target_transform`` that makes a target non-finite. Targets
+    (after ``target_transform``) and weights must also lie within float32's range (3.4e38),
+    as must a bucket's sum of weight times target: XGBoost and CatBoost, the default
+    regressors, train in 32-bit floats, where larger values are infinite.
 
     ``routing``, ``soft_average`` and ``clip`` act at predict time, so a fitted model can be
     switched between them with ``set_params``. ``target_transform``, ``classifier_columns``
@@ -1655,6 +1681,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             keep = sample_weight > 0
             if not keep.any():
                 raise ValueError("sample_weight is zero for every row; nothing to fit.")
+            _check_float32_range(sample_weight, "sample_weight", _SCALE_WEIGHTS_DOWN)
             if not keep.all():
                 idx = np.flatnonzero(keep)
                 X = _safe_indexing(X, idx)
@@ -1724,6 +1751,27 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
             # 2. one regressor per bucket with enough rows
             y_fit = y if funcs is None else self._transformed_targets(funcs, y)
+            _check_float32_range(
+                y_fit,
+                "y" if funcs is None else f"y after target_transform={self.target_transform!r}",
+                "likes that large are not counts; a target_transform such as 'log1p' brings "
+                "them in range."
+                if funcs is None
+                else "use a transform that keeps them in range.",
+                rows=kept,
+            )
+            if weighted:  # CatBoost's weighted sums of a bucket's targets ("Invalid bias[0] : inf")
+                sums = np.bincount(
+                    buckets, weights=sample_weight * np.abs(y_fit), minlength=n_buckets
+                )
+                k = int(np.argmax(sums))
+                if sums[k] > _FLOAT32_MAX:
+                    raise ValueError(
+                        f"sample_weight times {'y' if funcs is None else 'the transformed y'} "
+                        f"sums to {sums[k]:.4g} in bucket {k}, beyond float32's range "
+                        f"({_FLOAT32_MAX:.4g}: XGBoost and CatBoost train in 32-bit floats); "
+                        f"{_SCALE_WEIGHTS_DOWN}"
+                    )
             counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
             mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
             # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight

@@ -1135,6 +1135,42 @@ def test_sample_weight_errors():
         light().fit(X, y, sample_weight=-np.ones(60))
 
 
+def test_targets_and_weights_beyond_float32_are_refused_naming_the_row():
+    # XGBoost and CatBoost (the default regressors) train in float32: 1e39 was infinity there,
+    # and fit failed deep inside them ("Label contains NaN, infinity or a value too large",
+    # "Weights must be positive values", "Invalid bias[0] : inf")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = np.round(np.exp(rng.uniform(0, 9, 200)))
+    model = BucketedRegressor(LogisticRegression(max_iter=200))
+    big_y = y.copy()
+    big_y[5] = 1e39
+    with pytest.raises(ValueError, match=r"^y must be within float32's range .* row 5 is 1e\+39"):
+        clone(model).fit(X, big_y)
+    weights = np.ones(200)
+    weights[0] = 0.0  # dropped before the check: the row named is still the user's
+    with pytest.raises(ValueError, match=r"row 5 is 1e\+39 \(1 such row"):
+        clone(model).fit(X, big_y, sample_weight=weights)
+    squared = clone(model).set_params(target_transform=(np.square, np.sqrt))
+    with pytest.raises(ValueError, match=r"after target_transform=.*row 5 is 1e\+40"):
+        squared.fit(X, np.where(np.arange(200) == 5, 1e20, y))
+    weights[7] = 1e39
+    with pytest.raises(ValueError, match=r"^sample_weight must be within .* row 7 is 1e\+39"):
+        clone(model).fit(X, y, sample_weight=weights)
+    # each weight in range, their products with the likes not: CatBoost's bias was infinity
+    last = y > 2500
+    total = rf"{np.sum(y[last]) * 1e37:.4g} in bucket 6".replace("+", r"\+")
+    with pytest.raises(ValueError, match=rf"^sample_weight times y sums to {total}, beyond"):
+        clone(model).fit(X, y, sample_weight=np.full(200, 1e37))
+    # inside the range: fitted, finite predictions (weights summing beyond float32 included)
+    big_y[5] = 1e37
+    fitted = clone(model).fit(X, big_y)
+    assert np.isfinite(fitted.predict(X)).all()
+    fitted = clone(model).set_params(target_transform="log1p")
+    fitted.fit(X, y, sample_weight=np.full(200, 1e36))
+    assert np.isfinite(fitted.predict(X)).all()
+
+
 # --------------------------------------------------------------------- params
 def test_nested_params_list_dict_single_and_none():
     model = BucketedRegressor(LogisticRegression(C=2.0), [Ridge(alpha=i + 1.0) for i in range(7)])
