@@ -581,7 +581,11 @@ def make_seed_pipeline(
         ``class_weight`` mapping whose keys are not bucket numbers ``0 .. len(bins)`` or whose
         values are not finite numbers >= 0; a ``columns`` mapping whose keys are not roles of
         :data:`POST_COLUMNS`, whose values are not non-empty ``str`` or name one column
-        twice. Checked here, before any post is captioned or embedded.
+        twice; a boolean for a number (``epochs=True``: scikit-learn's own checks read it as
+        1); any value a step's own parameter check refuses, named by the argument given
+        (``embedding_batch_size=0: features__embedding (DistilBertEmbedder): The
+        'batch_size' parameter ...``). Checked here, before any post is captioned or
+        embedded; the fine-tuning and captioning settings also when no step uses them.
 
     See Also
     --------
@@ -669,6 +673,21 @@ def make_seed_pipeline(
     )
     if classifier not in ("hybrid", "distilbert", "hgb"):
         raise ValueError(f"classifier must be 'hybrid', 'distilbert' or 'hgb'; got {classifier!r}")
+    numbers_given = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "max_length": max_length,
+        "embedding_batch_size": embedding_batch_size,
+        "caption_batch_size": caption_batch_size,
+    }
+    for name, value in numbers_given.items():  # scikit-learn takes True as 1 (a config's true)
+        if isinstance(value, bool | np.bool_):
+            raise ValueError(f"{name} must be a number, not a boolean; got {value!r}")
+    if caption_model is None and not (
+        isinstance(caption_batch_size, numbers.Integral) and caption_batch_size >= 1
+    ):  # unused without a captioner, still checked (as the text router's settings are)
+        raise ValueError(f"caption_batch_size must be an int >= 1; got {caption_batch_size!r}")
     seed = random_state is None or isinstance(random_state, np.random.RandomState)
     seed |= (
         isinstance(random_state, numbers.Integral)
@@ -752,10 +771,37 @@ def make_seed_pipeline(
     if columns is not None:  # checked with the others by check_params, before any step runs
         steps.insert(0, ("roles", ColumnRoles(columns=columns, required=REQUIRED_ROLES)))
     pipe = Pipeline(steps)
-    check_params(pipe)  # a bad value (routing="hrad") now, not after captioning and embedding
-    if router is hgb_router:  # the fine-tuning settings are given but unused: still checked
-        check_params(text_router)
+    given = {
+        "text_model": text_model,
+        "embedding_model": embedding_model,
+        "caption_model": caption_model,
+        "embedding_batch_size": embedding_batch_size,
+        "caption_batch_size": caption_batch_size,
+    }
+    try:  # a bad value (routing="hrad") now, not after captioning and embedding
+        check_params(pipe)
+        if router is hgb_router:  # the fine-tuning settings are given but unused: still checked
+            check_params(text_router)
+    except ValueError as exc:  # a step's parameter set from an argument of another name
+        found = re.search(r"\((\w+)\): The '(\w+)' parameter", str(exc))
+        argument = _RENAMED.get(found.groups()) if found else None
+        if argument == "text_model" and embedding_model is not None and "Embedder" in found[1]:
+            argument = "embedding_model"
+        if argument is None:
+            raise
+        raise type(exc)(f"{argument}={given[argument]!r}: {exc}") from exc
     return pipe.set_output(transform="pandas")
+
+
+#: ``(step class, its parameter)``: make_seed_pipeline's argument that sets it, where the names
+#: differ (an error of the step's check names the argument the user gave)
+_RENAMED = {
+    ("DistilBertEmbedder", "batch_size"): "embedding_batch_size",
+    ("Blip2Captioner", "batch_size"): "caption_batch_size",
+    ("DistilBertEmbedder", "model"): "text_model",
+    ("DistilBertClassifier", "model"): "text_model",
+    ("Blip2Captioner", "model"): "caption_model",
+}
 
 
 def check_params(estimator) -> None:

@@ -615,6 +615,46 @@ def test_fine_tuning_settings_are_checked_with_the_hgb_router_too(tiny, param):
         _pipe(tiny, classifier="hgb", **param)
 
 
+@pytest.mark.parametrize(
+    ("param", "said"),
+    [
+        ({"embedding_batch_size": 0}, "embedding_batch_size=0: features__embedding "),
+        ({"text_model": None}, "text_model=None: features__embedding (DistilBertEmbedder): "),
+        ({"embedding_model": 3}, "embedding_model=3: features__embedding "),
+        ({"caption_model": 5}, "caption_model=5: caption (Blip2Captioner): The 'model'"),
+        ({"caption_model": "m", "caption_batch_size": 0}, "caption_batch_size=0: caption "),
+    ],
+)
+def test_an_error_of_a_renamed_setting_names_the_argument_given(tiny, param, said):
+    """A config's "embedding_batch_size": 0 was reported as DistilBertEmbedder's
+    'batch_size' (the classifier's own batch_size is another argument)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError) as info:
+        _pipe(tiny, **param)
+    assert str(info.value).startswith(said), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [{"epochs": True}, {"batch_size": True}, {"max_length": np.True_}, {"learning_rate": False}]
+    + [{"embedding_batch_size": True}, {"caption_batch_size": True}],
+)
+def test_a_boolean_for_a_number_is_refused(tiny, param):
+    """scikit-learn's checks take True as the int 1: a config's "epochs": true fine-tuned for
+    one epoch, "batch_size": true ran batches of one."""
+    with pytest.raises(ValueError, match=rf"^{next(iter(param))} must be a number, not a boolean"):
+        _pipe(tiny, **param)
+
+
+def test_the_caption_batch_size_is_checked_without_a_captioner(tiny):
+    """Unused with caption_model=None, as the text router's settings are with "hgb", and
+    checked all the same: a typo surfaces now, not when captioning is switched on."""
+    with pytest.raises(ValueError, match=r"^caption_batch_size must be an int >= 1; got -1"):
+        _pipe(tiny, caption_batch_size=-1)
+    _pipe(tiny, caption_batch_size=np.int64(2))
+
+
 def test_check_params_leaves_other_classes_own_check_params_alone(tiny):
     """SelectKBest and NMF have a _check_params(X, ...) of their own: check_params called it
     (a TypeError) for any estimator that had one, PromptBuilder's being meant."""
