@@ -31,7 +31,9 @@ def replace_atomically(path, write, what: str) -> Path:
     content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
     as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
     permissions (a private ``0600`` report stays private); a symbolic link is written through
-    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it.
+    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it. The
+    new content is synced to the disk (``fsync``) before the rename, and the folder after
+    it, so a crash or power cut leaves the old file or the new one, never an empty one.
     """
     path = Path(path)
     if not path.name or path.name in (".", ".."):
@@ -55,6 +57,7 @@ def replace_atomically(path, write, what: str) -> Path:
             finally:
                 _OUTPUT_FOLDER.reset(token)
             ours = os.fstat(fh.fileno())
+            _to_disk(fh)  # before the rename: else a crash may leave the new name empty
             # a file replaced keeps its permissions (a file system without them: as before;
             # no os.fchmod on Windows before Python 3.13, where the bits mean little)
             if hasattr(os, "fchmod"):
@@ -67,6 +70,7 @@ def replace_atomically(path, write, what: str) -> Path:
                 errno.EEXIST, "the temporary file was replaced by someone else while written"
             )
         os.replace(tmp, target)
+        _folder_to_disk(target.parent)  # the rename itself
     except BaseException as exc:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -76,6 +80,31 @@ def replace_atomically(path, write, what: str) -> Path:
             raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
     return path
+
+
+def _to_disk(fh) -> None:
+    """Flush ``fh`` and have the system write it to the disk (``fsync``); a file system that
+    cannot (``EINVAL``, ``ENOTSUP``) is let be, a failed write (``EIO``, ``ENOSPC``) raised."""
+    fh.flush()
+    try:
+        os.fsync(fh.fileno())
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+
+
+def _folder_to_disk(folder) -> None:
+    """``fsync`` a folder, so a rename in it survives a crash (POSIX; where a folder cannot be
+    opened or synced, as on Windows, nothing to do)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def in_temporary_folder(write, prefix: str, what: str, read=None):

@@ -169,3 +169,57 @@ def test_a_temporary_file_swapped_for_a_link_while_written_is_never_written_thro
         skio.save(model, tmp_path / "shared" / "m.skbucket")
     assert victim.read_text() == "precious"
     assert not out.exists()
+
+
+def test_the_new_content_and_the_rename_are_synced_to_the_disk(tmp_path, monkeypatch):
+    """Without fsync a crash or power cut soon after a model file was "written" could leave
+    it empty under its name (the rename reached the disk before the data)."""
+    import os
+    import stat
+
+    target = tmp_path / "model.joblib"
+    target.write_bytes(b"old")
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        mode = os.fstat(fd).st_mode
+        kind = "folder" if stat.S_ISDIR(mode) else "file"
+        size = os.fstat(fd).st_size if kind == "file" else None
+        events.append(("fsync", kind, size))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", None, None))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    replace_atomically(target, lambda fh: fh.write(b"new content"), "model file")
+    assert target.read_bytes() == b"new content"
+    # the whole new content synced before the rename, the folder after it
+    assert events == [("fsync", "file", 11), ("replace", None, None), ("fsync", "folder", None)]
+
+
+@pytest.mark.parametrize("number", [errno.EINVAL, errno.ENOTSUP])
+def test_a_file_system_that_cannot_sync_is_let_be_and_a_failed_sync_is_an_error(
+    tmp_path, monkeypatch, number
+):
+    import os
+
+    def cannot(fd):
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(os, "fsync", cannot)
+    target = tmp_path / "report.html"
+    replace_atomically(target, lambda fh: fh.write(b"<html>"), "report")
+    assert target.read_bytes() == b"<html>"
+
+    def failed(fd):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fsync", failed)
+    with pytest.raises(OSError, match=r"cannot write the report .*Input/output error"):
+        replace_atomically(target, lambda fh: fh.write(b"<html>new"), "report")
+    assert target.read_bytes() == b"<html>"  # the old content stays
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
