@@ -84,6 +84,7 @@ import hashlib
 import json
 import logging
 import math
+import numbers
 import os
 import stat
 import struct
@@ -416,7 +417,8 @@ class MemoryCache:
         Most entries kept; ``None`` means no count limit.
     max_bytes : int or None, default=512 MiB
         Most memory kept (approximate: the keys and values, as ``sys.getsizeof`` counts them,
-        and about 144 bytes of bookkeeping an entry); ``None`` means no byte limit.
+        and about 144 bytes of bookkeeping an entry); ``None`` means no byte limit. Either
+        limit is an int >= 0 (0 holds nothing) or None; anything else is a ``ValueError``.
 
     Notes
     -----
@@ -435,6 +437,14 @@ class MemoryCache:
     """
 
     def __init__(self, max_items: int | None = None, max_bytes: int | None = 512 * 2**20):
+        for name, limit in (("max_items", max_items), ("max_bytes", max_bytes)):
+            # a negative limit held nothing, quietly; a str failed at the first store
+            if limit is not None and not (
+                isinstance(limit, numbers.Integral) and not isinstance(limit, bool) and limit >= 0
+            ):
+                raise ValueError(
+                    f"MemoryCache: {name} must be None (no limit) or an int >= 0; got {limit!r}"
+                )
         self.max_items = max_items
         self.max_bytes = max_bytes
         self._data: OrderedDict[str, Any] = OrderedDict()

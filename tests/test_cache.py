@@ -105,6 +105,30 @@ def test_memory_cache_roundtrip_and_readonly_copy():
     assert len(mem) == 3 and "k" in mem and "missing" not in mem
 
 
+@pytest.mark.parametrize(
+    ("limits", "name"),
+    [
+        ({"max_items": -1}, "max_items"),
+        ({"max_bytes": -5}, "max_bytes"),
+        ({"max_items": 2.5}, "max_items"),
+        ({"max_items": "3"}, "max_items"),  # failed at the first store, naming nothing
+        ({"max_bytes": True}, "max_bytes"),
+    ],
+)
+def test_memory_cache_refuses_limits_that_are_no_counts(limits, name):
+    with pytest.raises(ValueError, match=rf"^MemoryCache: {name} must be None .* or an int >= 0"):
+        MemoryCache(**limits)
+
+
+def test_memory_cache_with_a_zero_limit_holds_nothing_and_numpy_ints_are_limits():
+    mem = MemoryCache(max_items=0)
+    mem.set_many({"a": "1"})
+    assert len(mem) == 0
+    mem = MemoryCache(max_items=np.int64(1), max_bytes=np.int32(10_000))
+    mem.set_many({"a": "1", "b": "2"})
+    assert len(mem) == 1 and "b" in mem
+
+
 def test_memory_cache_lru_by_items_and_bytes():
     mem = MemoryCache(max_items=2, max_bytes=None)
     mem.set_many({"a": "1", "b": "2"})
