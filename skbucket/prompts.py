@@ -1032,7 +1032,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 "PromptBuilder: `template` must be None, a str.format template or a "
                 f"callable, got {type(template).__name__}."
             )
-        for _, name, _, _ in string.Formatter().parse(template):
+        try:  # an unmatched brace: "expected '}' before end of string"
+            parsed = list(string.Formatter().parse(template))
+        except ValueError as exc:
+            raise PromptError(f"PromptBuilder: template {template!r} is invalid: {exc}") from exc
+        for _, name, _, _ in parsed:
             if name is None:
                 continue
             field = name.split(".")[0].split("[")[0]
@@ -1040,6 +1044,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 raise PromptError(
                     f"PromptBuilder: template field {{{name}}} is not available; the "
                     f"fields are {list(TEMPLATE_FIELDS)}."
+                )
+            if "." in name:  # {content.upper} wrote "<built-in method upper of str ...>"
+                raise PromptError(
+                    f"PromptBuilder: template field {{{name}}} reads an attribute of a str "
+                    f"(the fields are text: a method's description would fill it); use the "
+                    f"field as it is (a format spec such as {{{field}:.200}} cuts it), or a "
+                    f"callable template."
                 )
         try:
             template.format(**dict.fromkeys(TEMPLATE_FIELDS, UNKNOWN))

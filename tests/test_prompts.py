@@ -187,6 +187,14 @@ def test_bad_str_template_raises_at_fit():
         PromptBuilder(template="{hour:d}").fit(frame)
     with pytest.raises(PromptError, match="must be None, a str.format template or a callable"):
         PromptBuilder(template=3).fit(frame)
+    # Python's own ValueError before, naming no parameter
+    for broken in ("{content", "}", "{content}}"):
+        with pytest.raises(PromptError, match=r"^PromptBuilder: template .* is invalid: "):
+            PromptBuilder(template=broken).fit(frame)
+    # the prompt read "<built-in method upper of str object at 0x...>"
+    for attribute in ("{content.upper}", "{caption[0].lower}"):
+        with pytest.raises(PromptError, match=r"reads an attribute of a str"):
+            PromptBuilder(template=attribute).fit(frame)
 
 
 def test_callable_template_gets_fields_and_missing_set():
