@@ -1623,8 +1623,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             regressor (whose ``fit`` takes them by name or through ``**kwargs``; a Pipeline
             on its final step). With scikit-learn's metadata routing enabled, passed to
             those that request them instead (:meth:`get_metadata_routing`). Zero-weight
-            rows are dropped first (same as absent rows here; steps before this one in a
-            Pipeline, such as the post features' account encodings, still see them).
+            rows are dropped first, for every part: a sub-estimator that does not request
+            the weights is fitted unweighted on the other rows (same as absent rows here;
+            steps before this one in a Pipeline, such as the post features' account
+            encodings, still see them). Paired with the rows of ``X`` by position, as
+            scikit-learn does: a pandas Series' index is not aligned with ``X``'s (so is
+            ``y``'s).
         **fit_params : dict
             Only with metadata routing enabled: metadata a sub-estimator requests under
             another name, e.g. ``router_weight`` for a classifier given

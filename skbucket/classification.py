@@ -265,7 +265,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         y : array-like of shape (n_samples,)
             Class labels; at least two distinct classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights multiplying the per-row loss (0 == row absent).
+            Non-negative row weights multiplying the per-row loss (0 == row absent), paired
+            with the texts by position, as scikit-learn does (a pandas Series' index is not
+            aligned with ``X``'s). See the Notes: each step normalises by its batch's weight,
+            so with ``batch_size=1`` the weights have no effect.
 
         Returns
         -------

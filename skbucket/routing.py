@@ -286,7 +286,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to both classifiers (an error names a classifier that does not take it);
             with scikit-learn's metadata routing enabled, to those that request it
-            (:meth:`get_metadata_routing`).
+            (:meth:`get_metadata_routing`). Paired with the rows of ``X`` by position, as
+            scikit-learn does (a pandas Series' index is not aligned with ``X``'s).
         **fit_params : dict
             Only with metadata routing enabled: metadata a classifier requests under another
             name (``set_fit_request(sample_weight="text_weight")``, an alias).

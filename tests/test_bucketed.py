@@ -349,6 +349,26 @@ def test_a_routed_weight_of_the_wrong_length_is_not_said_to_be_refused():
         light(regressors=wrapper).fit(X, y, sample_weight=np.ones(120))
 
 
+def test_zero_weight_rows_are_absent_for_a_router_that_does_not_request_the_weights():
+    """As documented in fit: a weight of 0 removes the row for every part, a router that
+    declines the weights (or takes its own under an alias) included."""
+    import sklearn
+
+    X, y = make_likes(160)
+    w = np.r_[np.zeros(60), np.ones(100)]
+    buckets = assign_buckets(y)
+    with sklearn.config_context(enable_metadata_routing=True):
+        for request in (False, "router_weight"):
+            model = BucketedRegressor(
+                LogisticRegression(max_iter=2000).set_fit_request(sample_weight=request),
+                LinearRegression().set_fit_request(sample_weight=True),
+            )
+            extra = {"router_weight": np.ones(160)} if request else {}
+            model.fit(X, y, sample_weight=w, **extra)
+            alone = LogisticRegression(max_iter=2000).fit(X[60:], buckets[60:])
+            assert_allclose(model.classifier_.coef_, alone.coef_)
+
+
 def test_metadata_routing_honours_each_sub_estimators_request():
     import sklearn
     from sklearn.exceptions import UnsetMetadataPassedError
