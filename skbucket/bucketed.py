@@ -1702,6 +1702,28 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         clf_cols = _column_origin(X, clf_spec)
         reg_cols = _column_origin(X, reg_spec)
 
+        # the targets the regressors get, checked before the router's (maybe long) fit
+        y_fit = y if funcs is None else self._transformed_targets(funcs, y)
+        _check_float32_range(
+            y_fit,
+            "y" if funcs is None else f"y after target_transform={self.target_transform!r}",
+            "likes that large are not counts; a target_transform such as 'log1p' brings "
+            "them in range."
+            if funcs is None
+            else "use a transform that keeps them in range.",
+            rows=kept,
+        )
+        if weighted:  # CatBoost's weighted sums of a bucket's targets ("Invalid bias[0] : inf")
+            sums = np.bincount(buckets, weights=sample_weight * np.abs(y_fit), minlength=n_buckets)
+            k = int(np.argmax(sums))
+            if sums[k] > _FLOAT32_MAX:
+                raise ValueError(
+                    f"sample_weight times {'y' if funcs is None else 'the transformed y'} "
+                    f"sums to {sums[k]:.4g} in bucket {k}, beyond float32's range "
+                    f"({_FLOAT32_MAX:.4g}: XGBoost and CatBoost train in 32-bit floats); "
+                    f"{_SCALE_WEIGHTS_DOWN}"
+                )
+
         # a bar over the router and the buckets (CatBoost/XGBoost on 15,000 posts: minutes)
         with _fit_bar(self, n_buckets + 1) as bar:
             # 1. the router
@@ -1754,28 +1776,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             bar.update(1)
 
             # 2. one regressor per bucket with enough rows
-            y_fit = y if funcs is None else self._transformed_targets(funcs, y)
-            _check_float32_range(
-                y_fit,
-                "y" if funcs is None else f"y after target_transform={self.target_transform!r}",
-                "likes that large are not counts; a target_transform such as 'log1p' brings "
-                "them in range."
-                if funcs is None
-                else "use a transform that keeps them in range.",
-                rows=kept,
-            )
-            if weighted:  # CatBoost's weighted sums of a bucket's targets ("Invalid bias[0] : inf")
-                sums = np.bincount(
-                    buckets, weights=sample_weight * np.abs(y_fit), minlength=n_buckets
-                )
-                k = int(np.argmax(sums))
-                if sums[k] > _FLOAT32_MAX:
-                    raise ValueError(
-                        f"sample_weight times {'y' if funcs is None else 'the transformed y'} "
-                        f"sums to {sums[k]:.4g} in bucket {k}, beyond float32's range "
-                        f"({_FLOAT32_MAX:.4g}: XGBoost and CatBoost train in 32-bit floats); "
-                        f"{_SCALE_WEIGHTS_DOWN}"
-                    )
             counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
             mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
             # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight

@@ -1155,6 +1155,11 @@ def test_sample_weight_errors():
         light().fit(X, y, sample_weight=-np.ones(60))
 
 
+class _RouterFitFails(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("the router was fitted")
+
+
 def test_targets_and_weights_beyond_float32_are_refused_naming_the_row():
     # XGBoost and CatBoost (the default regressors) train in float32: 1e39 was infinity there,
     # and fit failed deep inside them ("Label contains NaN, infinity or a value too large",
@@ -1171,6 +1176,9 @@ def test_targets_and_weights_beyond_float32_are_refused_naming_the_row():
     weights[0] = 0.0  # dropped before the check: the row named is still the user's
     with pytest.raises(ValueError, match=r"row 5 is 1e\+39 \(1 such row"):
         clone(model).fit(X, big_y, sample_weight=weights)
+    # found before the router's fit (a fine-tuning of minutes), not after it
+    with pytest.raises(ValueError, match=r"^y must be within float32's range"):
+        BucketedRegressor(_RouterFitFails()).fit(X, big_y)
     squared = clone(model).set_params(target_transform=(np.square, np.sqrt))
     with pytest.raises(ValueError, match=r"after target_transform=.*row 5 is 1e\+40"):
         squared.fit(X, np.where(np.arange(200) == 5, 1e20, y))
