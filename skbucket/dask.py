@@ -325,7 +325,7 @@ def _probe(estimator, ddf, method):
     """
     from ._models import set_everywhere
 
-    probe = copy.deepcopy(estimator)
+    probe = _snapshot(estimator)  # a user's store may hold a lock (no deepcopy): kept, unused
     set_everywhere(probe, "cache", False)  # the fitted copies too (a ColumnTransformer's)
     errors, last = [], None
     for what in ("dummy", "first row"):
@@ -482,12 +482,12 @@ def _cast(out, dtypes, method, partition_info):
         else [(out, out.name, dtypes)]
     )
     for values, column, dtype in pairs:
-        if _loses(values.dtype, dtype):  # 0.305 likes under meta="int64" became 0, silently
+        if _loses(values, dtype):  # 0.305 likes under meta="int64" became 0, silently
+            holds = "" if values.dtype == np.float64 else " (or one that holds it, e.g. float64)"
             raise DaskOutputError(
                 f"skbucket.dask.{method}: the output column {column!r} in "
                 f"{_where(partition_info)} is {values.dtype}, and meta's {dtype} would change "
-                f"its values; pass meta= with dtype {values.dtype} (or one that holds it, "
-                "e.g. float64)"
+                f"its values; pass meta= with dtype {values.dtype}{holds}"
             )
     try:
         return out.astype(dtypes)
@@ -505,16 +505,30 @@ def _cast(out, dtypes, method, partition_info):
         ) from exc
 
 
-def _loses(source, target) -> bool:
-    """Whether casting numbers of ``source`` dtype to ``target`` changes their kind (float to
-    int or bool, numbers to dates); float64 to float32 is allowed (``meta="float32"``)."""
+def _loses(values, target) -> bool:
+    """Whether casting ``values`` (numbers) to ``target`` changes them: their kind (float to
+    int or bool, numbers to dates), or a value the narrower type cannot hold (300 under
+    ``meta="int8"`` wrapped to 44, 7e4 under ``"float16"`` became inf). float64 to float32 is
+    allowed (``meta="float32"``) for values within float32's range."""
     try:
-        src, dst = np.dtype(source), np.dtype(target)
+        src, dst = np.dtype(values.dtype), np.dtype(target)
     except TypeError:  # a pandas extension dtype: pandas' own cast refuses what it cannot hold
         return False
     if src.kind not in "biuf" or dst.kind not in "biufmM":
         return False
-    return not np.can_cast(src, dst, casting="same_kind")
+    if not np.can_cast(src, dst, casting="same_kind"):
+        return True
+    if np.can_cast(src, dst, casting="safe") or len(values) == 0:
+        return False
+    arr = np.asarray(values)
+    if dst.kind in "iu":
+        info = np.iinfo(dst)
+        return bool(arr.min() < info.min or arr.max() > info.max)
+    if dst.kind == "f":
+        with np.errstate(over="ignore"):
+            cast = arr.astype(dst)
+        return bool((np.isfinite(arr) & ~np.isfinite(cast)).any())
+    return False
 
 
 def _casts(values, dtype) -> bool:

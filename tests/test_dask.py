@@ -408,6 +408,29 @@ def test_a_meta_dtype_that_would_change_the_values_is_refused_and_pandas_dtypes_
         skbucket.dask.predict(model, ddf, meta="nonsense")
 
 
+def test_a_narrower_meta_that_cannot_hold_the_values_is_refused():
+    """Same kind, narrower type: 300 under meta="int8" wrapped to 44 and 400 to -112, 7e4
+    under "float16" became inf, without a word."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]})
+    ddf = dd.from_pandas(X, npartitions=2)
+    clf = DecisionTreeClassifier().fit(X, [1, 2, 300, 400])
+    reg = LinearRegression().fit(X, [7e4, 1.4e5, 2.1e5, 2.8e5])
+    for model, meta, dtype in ((clf, "int8", "int64"), (reg, "float16", "float64")):
+        lazy = skbucket.dask.predict(model, ddf, meta=meta)
+        with pytest.raises(DaskOutputError, match=rf"is {dtype}, and meta's {meta} would change"):
+            lazy.compute(scheduler="sync")
+    # values the narrower type holds are cast as asked
+    small = DecisionTreeClassifier().fit(X, [1, 2, 3, 4])
+    out = skbucket.dask.predict(small, ddf, meta="int8").compute(scheduler="sync")
+    assert out.dtype == np.int8 and out.tolist() == [1, 2, 3, 4]
+    big = LinearRegression().fit(X, [1e39, 2e39, 3e39, 4e39])  # beyond float32 too
+    with pytest.raises(DaskOutputError, match=r"meta's float32 would change"):
+        skbucket.dask.predict(big, ddf, meta="float32").compute(scheduler="sync")
+
+
 def test_meta_inference_on_a_collection_without_rows_says_to_pass_meta():
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder
@@ -677,6 +700,14 @@ def test_the_copy_taken_at_call_time_keeps_a_users_own_cache(tiny_model):
     got = lazy.compute(scheduler="threads")
     assert len(store.data) == 4  # the writes reached the user's store
     np.testing.assert_allclose(got.to_numpy(), embedder.transform(texts), rtol=1e-6)
+    # without meta= the dry run copies the estimator too: "cannot pickle '_thread.lock'"
+    fresh = LockedStore()
+    embedder = DistilBertEmbedder(model=tiny_model, cache=fresh, progress=False).fit(texts)
+    lazy = skbucket.dask.transform(embedder, dd.from_pandas(texts, npartitions=2))
+    assert fresh.data == {}  # the dry run writes nothing to it
+    np.testing.assert_allclose(
+        lazy.compute(scheduler="threads").to_numpy(), embedder.transform(texts), rtol=1e-6
+    )
 
 
 def test_the_copy_taken_at_call_time_takes_an_estimator_class_as_a_parameter():
