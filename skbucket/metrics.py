@@ -216,23 +216,26 @@ def _as_1d_float(values, name):
     return arr
 
 
-def _check_buckets(bucket_pred, n_rows, n_buckets):
+def _check_buckets(bucket_pred, n_rows, n_buckets, name="bucket_pred"):
     arr = np.asarray(bucket_pred)
     if arr.ndim != 1 or arr.shape[0] != n_rows:
         raise MetricsInputError(
-            f"bucket_pred must be one-dimensional with {n_rows} rows, got shape {arr.shape}."
+            f"{name} must be one-dimensional with {n_rows} rows, got shape {arr.shape}."
         )
-    if arr.dtype.kind not in "iub" and not (
-        arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
-    ):
-        raise MetricsInputError(
-            f"bucket_pred must hold integer bucket indices, got dtype {arr.dtype}."
-        )
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            row = int(np.flatnonzero(~whole)[0])
+            raise MetricsInputError(
+                f"{name} must hold integer bucket indices; row {row} holds {arr[row].item()!r}."
+            )
+    elif arr.dtype.kind not in "iub":
+        raise MetricsInputError(f"{name} must hold integer bucket indices, got dtype {arr.dtype}.")
     # in range before the cast: a float such as 1e20 does not fit an int64
     bad = np.flatnonzero((arr < 0) | (arr >= n_buckets))
     if bad.size:
         raise MetricsInputError(
-            f"bucket_pred must lie in [0, {n_buckets - 1}] for {n_buckets} buckets; row "
+            f"{name} must lie in [0, {n_buckets - 1}] for {n_buckets} buckets; row "
             f"{bad[0]} holds {arr[bad[0]].item()!r}."
         )
     return arr.astype(int)
@@ -606,6 +609,10 @@ def _split_final(estimator):
 def _final_input(estimator, X):
     """``(final step, X transformed by the steps before it)``, step by step as a Pipeline's
     ``predict`` does (``Pipeline.transform`` would also ask every step for sklearn's tags)."""
+    if hasattr(estimator, "fit"):  # named as the user's, not as a step's (_PostColumns)
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(estimator)
     transforms, final = _split_final(estimator)
     Xt = X
     for _, step in transforms:

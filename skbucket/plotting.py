@@ -65,7 +65,12 @@ __all__ = [
 
 
 class PlotInputError(ValueError):
-    """Raised when a display gets unusable inputs (shapes, dates, probabilities)."""
+    """Raised when a display gets unusable inputs of its own (dates, probabilities, options).
+
+    The likes themselves (lengths that differ, NaN, negative counts, bad ``bins`` or bucket
+    indices) are checked as the metrics check them: a
+    :class:`~skbucket.metrics.MetricsInputError`. Both are ``ValueError``.
+    """
 
 
 def require_matplotlib() -> None:
@@ -80,13 +85,14 @@ def require_matplotlib() -> None:
         ) from exc
 
 
-def _new_ax(ax):
-    """Return ``(figure, ax)``, creating a pyplot figure when ``ax`` is None."""
+def _new_ax(ax, figsize=None):
+    """Return ``(figure, ax)``, creating a pyplot figure (of ``figsize``, default
+    matplotlib's) when ``ax`` is None."""
     require_matplotlib()
     if ax is None:
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(layout="tight")  # rotated tick labels stay inside
+        fig, ax = plt.subplots(layout="tight", figsize=figsize)  # rotated labels stay inside
     else:
         fig = ax.figure
     return fig, ax
@@ -102,7 +108,13 @@ _ALIASES = {
     "ms": "markersize",
     "mec": "markeredgecolor",
     "mfc": "markerfacecolor",
+    "size": "fontsize",
 }
+
+
+def _drawn_on(ax, gid) -> bool:
+    """Whether a line of ``gid`` (a reference line or guide) is on ``ax`` already."""
+    return any(line.get_gid() == gid for line in ax.get_lines())
 
 
 def _style(defaults, user):
@@ -234,10 +246,20 @@ class LikesPredictionDisplay:
         # the y axis only, not the x axis into impossible counts)
         low = min(0.0, float(np.min(y_true)))
         high = max(float(np.max(y_true)), float(np.max(y_pred)), 1.0)
+        # a second model drawn on the same axes: its guides are not listed in the legend again
+        again = _drawn_on(ax, "skbucket-perfect")
         self.line_ = ax.plot(
             [low, high],
             [low, high],
-            **_style({"color": "black", "linestyle": "--", "label": "perfect"}, line_kwargs),
+            **_style(
+                {
+                    "color": "black",
+                    "linestyle": "--",
+                    "label": "_perfect" if again else "perfect",
+                    "gid": "skbucket-perfect",
+                },
+                line_kwargs,
+            ),
         )[0]
         self.bin_lines_ = []
         if show_bins:
@@ -245,9 +267,10 @@ class LikesPredictionDisplay:
             # under 10 likes are not squeezed into a corner by a line at 2,500
             ax.autoscale_view()
             (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-            guide = {"color": "grey", "linestyle": ":", "linewidth": 0.8}
+            guide = {"color": "grey", "linestyle": ":", "linewidth": 0.8, "gid": "skbucket-edges"}
+            listed = _drawn_on(ax, "skbucket-edges")
             for e in _resolve_bins(self.bins):
-                label = {"label": "bucket edges"} if not self.bin_lines_ else {}
+                label = {"label": "bucket edges"} if not (self.bin_lines_ or listed) else {}
                 if x0 < e < x1:
                     self.bin_lines_.append(ax.axvline(e, **guide, **label))
                     label = {}
@@ -363,7 +386,7 @@ def _bucket_pair(y_true, y_pred, bins, pred_kind):
     elif pred_kind == "bucket":
         y_true_f = _as_1d_float(y_true, "y_true")  # a scalar: "one-dimensional", not IndexError
         y_true_f, _ = _check_likes(y_true_f, np.zeros(y_true_f.shape[0]))
-        bucket_pred = _check_buckets(y_pred, y_true_f.shape[0], n_buckets)
+        bucket_pred = _check_buckets(y_pred, y_true_f.shape[0], n_buckets, "y_pred (buckets)")
     else:
         raise PlotInputError(f"pred_kind must be 'likes' or 'bucket', got {pred_kind!r}.")
     return np.asarray(assign_buckets(y_true_f, edges)), bucket_pred, edges
@@ -412,15 +435,30 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         -------
         display : BucketConfusionMatrixDisplay
         """
-        if kwargs.get("ax") is None:  # a figure of its own, laid out for the bucket labels
-            kwargs["ax"] = _new_ax(None)[1]
         n = len(self.confusion_matrix)
+        if kwargs.get("ax") is None:  # a figure of its own, laid out for the bucket labels
+            side = max(6.4, 0.5 * n + 2.5)  # about half an inch a cell beyond 7 buckets
+            kwargs["ax"] = _new_ax(None, figsize=(side, max(4.8, side * 0.8)))[1]
         if xticks_rotation is None:
             xticks_rotation = 90 if n > 7 else 45
         if n > 7 and kwargs.get("include_values", True):  # smaller cell text, so it fits
-            kwargs["text_kw"] = {"fontsize": max(72 / n, 6), **(kwargs.get("text_kw") or {})}
+            kwargs["text_kw"] = _style({"fontsize": max(72 / n, 6)}, kwargs.get("text_kw"))
         super().plot(xticks_rotation=xticks_rotation, **kwargs)
         self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
+        # what from_predictions knows of the counts: drawn again by every plot()
+        rows, columns = getattr(self, "_no_posts", ((), ()))
+        if getattr(self, "text_", None) is not None:
+            # a bucket with no true (or no predicted) posts: a dash, not a row of 0.00 that
+            # reads like a bucket the model never gets right
+            for k in rows:
+                for text in self.text_[k, :]:
+                    text.set_text("–")
+            for k in columns:
+                for text in self.text_[:, k]:
+                    text.set_text("–")
+        colorbar = getattr(getattr(self, "im_", None), "colorbar", None)
+        if colorbar is not None and getattr(self, "_colorbar_label", None):
+            colorbar.set_label(self._colorbar_label)
         return self
 
     @classmethod
@@ -553,34 +591,24 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             normalize=normalize,
             sample_weight=sample_weight,
         )
-        disp = cls(confusion_matrix=cm, display_labels=bucket_labels(edges)).plot(
-            ax=ax, **plot_kwargs
-        )
-        if normalize in ("true", "pred") and getattr(disp, "text_", None) is not None:
-            # a bucket with no true (or no predicted) posts: a dash, not a row of 0.00 that
-            # reads like a bucket the model never gets right
+        disp = cls(confusion_matrix=cm, display_labels=bucket_labels(edges))
+        if normalize in ("true", "pred"):
             raw = confusion_matrix(
                 bucket_true,
                 bucket_pred,
                 labels=np.arange(len(edges) + 1),
                 sample_weight=sample_weight,
             )
-            axis = 1 if normalize == "true" else 0
-            for k in np.flatnonzero(raw.sum(axis=axis) == 0):
-                for text in disp.text_[k, :] if axis == 1 else disp.text_[:, k]:
-                    text.set_text("–")
-        colorbar = getattr(getattr(disp, "im_", None), "colorbar", None)
-        if colorbar is not None:
-            posts = "posts" if sample_weight is None else "posts (weighted)"
-            colorbar.set_label(
-                {
-                    None: posts.capitalize(),
-                    "true": f"Share of the true bucket's {posts}",
-                    "pred": f"Share of the predicted bucket's {posts}",
-                    "all": f"Share of all {posts}",
-                }[normalize]
-            )
-        return disp
+            empty = np.flatnonzero(raw.sum(axis=1 if normalize == "true" else 0) == 0).tolist()
+            disp._no_posts = (empty, []) if normalize == "true" else ([], empty)
+        posts = "posts" if sample_weight is None else "posts (weighted)"
+        disp._colorbar_label = {
+            None: posts.capitalize(),
+            "true": f"Share of the true bucket's {posts}",
+            "pred": f"Share of the predicted bucket's {posts}",
+            "all": f"Share of all {posts}",
+        }[normalize]
+        return disp.plot(ax=ax, **plot_kwargs)
 
 
 def _check_freq(freq) -> None:
@@ -789,28 +817,39 @@ class BucketCalibrationDisplay:
         self.curve_labels = curve_labels
         self.kind = kind
 
-    def plot(self, ax=None, *, ref_line=True, **kwargs):
+    def plot(self, ax=None, *, name=None, ref_line=True, **kwargs):
         """Draw the reliability curves.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on.
+        name : str, default=None
+            The model's name in the legend, to tell the curves of models drawn on one axes
+            apart: the top-label curve is labelled ``name``, a bucket's curve
+            ``"name: 11-100"`` (``None``: ``"top bucket"`` and the bucket names).
         ref_line : bool, default=True
-            Draw the "perfectly calibrated" diagonal.
+            Draw the "perfectly calibrated" diagonal (once per axes: not again for a second
+            model drawn on the same axes).
         **kwargs
-            Passed to ``ax.plot`` for every curve.
+            Passed to ``ax.plot`` for every curve (a ``label`` replaces every curve's).
 
         Returns
         -------
         display : BucketCalibrationDisplay
         """
         fig, ax = _new_ax(ax)
-        if ref_line:
-            ax.plot([0, 1], [0, 1], "k:", label="perfectly calibrated")
+        if ref_line and not _drawn_on(ax, "skbucket-calibrated"):
+            ax.plot([0, 1], [0, 1], "k:", label="perfectly calibrated", gid="skbucket-calibrated")
+        if name is None:
+            labels = self.curve_labels
+        elif self.kind == "top_label":
+            labels = [str(name)] * len(self.curve_labels)
+        else:
+            labels = [f"{name}: {lab}" for lab in self.curve_labels]
         self.lines_ = [
             ax.plot(pp, pt, **_style({"marker": "s", "label": lab}, kwargs))[0]
-            for pt, pp, lab in zip(self.prob_true, self.prob_pred, self.curve_labels)
+            for pt, pp, lab in zip(self.prob_true, self.prob_pred, labels)
         ]
         if self.kind == "top_label":
             ax.set(xlabel="Predicted probability of the top bucket", ylabel="Share correct")
@@ -827,7 +866,17 @@ class BucketCalibrationDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, X, y, *, kind="top_label", n_bins=5, strategy="uniform", ax=None, **kwargs
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        kind="top_label",
+        n_bins=5,
+        strategy="uniform",
+        name=None,
+        ax=None,
+        **kwargs,
     ):
         """Calibration of ``predict_bucket_proba(X)`` (through a Pipeline if needed).
 
@@ -845,7 +894,7 @@ class BucketCalibrationDisplay:
             Probability bins, as in :func:`sklearn.calibration.calibration_curve`.
         strategy : {"uniform", "quantile"}, default="uniform"
             As in :func:`sklearn.calibration.calibration_curve`.
-        ax, **kwargs
+        name, ax, **kwargs
             See :meth:`plot`.
 
         Returns
@@ -872,6 +921,7 @@ class BucketCalibrationDisplay:
             kind=kind,
             n_bins=n_bins,
             strategy=strategy,
+            name=name,
             ax=ax,
             **kwargs,
         )
@@ -886,6 +936,7 @@ class BucketCalibrationDisplay:
         kind="top_label",
         n_bins=5,
         strategy="uniform",
+        name=None,
         ax=None,
         **kwargs,
     ):
@@ -897,7 +948,7 @@ class BucketCalibrationDisplay:
             True like counts (turned into buckets with ``assign_buckets``).
         y_proba : array-like of shape (n_samples, n_buckets)
             Predicted bucket probabilities, columns in bucket order.
-        bins, kind, n_bins, strategy, ax, **kwargs
+        bins, kind, n_bins, strategy, name, ax, **kwargs
             See :meth:`from_estimator`.
 
         Returns
@@ -941,7 +992,7 @@ class BucketCalibrationDisplay:
             prob_true, prob_pred, labels = [pt], [pp], ["top bucket"]
         else:
             prob_true, prob_pred, labels = [], [], []
-            for k, name in enumerate(bucket_labels(edges)):
+            for k, bucket in enumerate(bucket_labels(edges)):
                 pt, pp = calibration_curve(
                     (bucket_true == k).astype(int),
                     proba[:, k],
@@ -951,9 +1002,9 @@ class BucketCalibrationDisplay:
                 )
                 prob_true.append(pt)
                 prob_pred.append(pp)
-                labels.append(name)
+                labels.append(bucket)
         disp = cls(prob_true=prob_true, prob_pred=prob_pred, curve_labels=labels, kind=kind)
-        return disp.plot(ax=ax, **kwargs)
+        return disp.plot(ax=ax, name=name, **kwargs)
 
 
 # ---------------------------------------------------------------------------

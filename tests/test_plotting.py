@@ -222,6 +222,42 @@ def test_negative_predictions_do_not_stretch_the_actual_axis_below_zero():
     assert small.ax_.get_xlim()[1] < 100 and small.ax_.get_ylim()[1] < 100
 
 
+def test_a_normalised_matrix_drawn_again_keeps_its_dashes_and_colorbar_label():
+    """plot() on new axes drew a row of 0 for a bucket with no true posts (the dash was set
+    by from_predictions only) and lost the colorbar's label."""
+    disp = BucketConfusionMatrixDisplay.from_predictions(
+        [1, 2, 3], [1, 200, 3], normalize="true", ax=_ax()
+    )
+    for drawn in (disp, disp.plot(ax=_ax())):
+        assert {t.get_text() for t in drawn.text_[1, :]} == {"–"}
+        assert drawn.text_[0, 0].get_text() != "–"
+        assert drawn.im_.colorbar.ax.get_ylabel() == "Share of the true bucket's posts"
+    by_pred = BucketConfusionMatrixDisplay.from_predictions(
+        [1, 2, 3], [1, 200, 3], normalize="pred", ax=_ax()
+    ).plot(ax=_ax())
+    assert {t.get_text() for t in by_pred.text_[:, 1]} == {"–"}  # no post predicted 11-100
+    assert by_pred.im_.colorbar.ax.get_ylabel() == "Share of the predicted bucket's posts"
+
+
+def test_text_size_under_either_name_with_many_buckets_and_a_figure_sized_for_them():
+    """text_kw={"size": 4} beside the default fontsize made above 7 buckets: "Got both size
+    and fontsize, which are aliases of one another"."""
+    import matplotlib.pyplot as plt
+
+    bins = [1, 3, 10, 30, 100, 300, 1000, 3000]
+    for key in ("size", "fontsize"):
+        disp = BucketConfusionMatrixDisplay.from_predictions(
+            [1, 50, 500], [2, 40, 700], bins=bins, text_kw={key: 4}, ax=_ax()
+        )
+        assert disp.text_[0, 0].get_fontsize() == 4
+    many = np.unique(np.round(np.geomspace(2, 100000, 20)))
+    disp = BucketConfusionMatrixDisplay.from_predictions([1, 5000], [2, 4000], bins=many)
+    try:  # its own figure, wider than matplotlib's default 6.4 inches for 21 buckets
+        assert disp.figure_.get_size_inches()[0] > 12
+    finally:
+        plt.close(disp.figure_)
+
+
 def test_confusion_matrix_from_estimator_uses_classifier(data, model, pipe):
     X, y, _ = data
     disp = BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax())
@@ -353,6 +389,57 @@ def test_calibration_from_estimator_one_vs_rest(data, model, pipe):
     correct = (p.argmax(1) == assign_buckets(y)).astype(int)
     pt, pp = calibration_curve(correct, p.max(1), n_bins=5, pos_label=1)
     np.testing.assert_allclose(top.lines_[0].get_ydata(), pt)
+
+
+def test_two_models_on_one_axes_list_the_guides_once_and_take_a_name():
+    """Overlaying a second model listed "perfectly calibrated" (and "perfect", "bucket
+    edges") twice; name= failed inside matplotlib (Line2D.set() got 'name')."""
+    proba = np.eye(7)[[0, 1, 1, 6]]
+    y = [3, 50, 2000, 9000]
+    ax = _ax()
+    BucketCalibrationDisplay.from_predictions(y, proba, ax=ax, name="model A")
+    BucketCalibrationDisplay.from_predictions(y, np.full((4, 7), 1 / 7), ax=ax, name="model B")
+    assert ax.get_legend_handles_labels()[1] == ["perfectly calibrated", "model A", "model B"]
+    rest = BucketCalibrationDisplay.from_predictions(
+        y, proba, kind="one_vs_rest", name="A", ax=_ax()
+    )
+    assert [line.get_label() for line in rest.lines_] == [f"A: {lab}" for lab in LABELS]
+    ax = _ax()
+    for label, pred in (("A", [1, 4, 80, 300]), ("B", [2, 9, 60, 900])):
+        LikesPredictionDisplay.from_predictions(
+            [0, 5, 50, 500], pred, ax=ax, scatter_kwargs={"label": label}
+        )
+    assert ax.get_legend_handles_labels()[1] == ["A", "perfect", "bucket edges", "B"]
+
+
+def test_bucket_predictions_are_named_as_passed_with_the_row():
+    """pred_kind="bucket": the message named bucket_pred (the user passed y_pred) and no row."""
+    from skbucket.metrics import MetricsInputError
+
+    with pytest.raises(MetricsInputError, match=r"^y_pred \(buckets\) .*; row 1 holds nan"):
+        BucketConfusionMatrixDisplay.from_predictions(
+            [1, 2, 3], [0, np.nan, 1], pred_kind="bucket", ax=_ax()
+        )
+    with pytest.raises(MetricsInputError, match=r"^y_pred \(buckets\) must lie in \[0, 6\]"):
+        BucketConfusionMatrixDisplay.from_predictions(
+            [1, 2, 3], [0, 9, 1], pred_kind="bucket", ax=_ax()
+        )
+
+
+def test_an_unfitted_pipeline_is_named_not_its_first_step(data):
+    """The displays that read the steps' output said "This StandardScaler instance is not
+    fitted yet" (for make_seed_pipeline: "This _PostColumns instance")."""
+    from sklearn.exceptions import NotFittedError
+
+    X, y, dates = data
+    unfitted = make_pipeline(StandardScaler(), _bucketed())
+    for display, kw in (
+        (BucketConfusionMatrixDisplay, {}),
+        (BucketCalibrationDisplay, {}),
+        (ErrorOverTimeDisplay, {"dates": dates}),
+    ):
+        with pytest.raises(NotFittedError, match=r"This Pipeline instance is not fitted"):
+            display.from_estimator(unfitted, X, y, ax=_ax(), **kw)
 
 
 def test_calibration_rejects_bad_probabilities():
