@@ -178,6 +178,18 @@ def _edge_text(value) -> str:
     return repr(value)
 
 
+def _row(values, i) -> str:
+    """``"row 2"``, and the row's index label when ``values`` is a pandas Series whose labels
+    are not the positions (rows are paired by position; a date error names the label)."""
+    index = values.index if hasattr(values, "iloc") else None  # a pandas Series' (not list.index)
+    if index is None or getattr(values, "ndim", 1) != 1 or len(index) <= i:
+        return f"row {i}"
+    label = index[i]
+    if isinstance(label, numbers.Integral) and not isinstance(label, bool) and label == i:
+        return f"row {i}"
+    return f"row {i} (index label {plain(label)!r})"
+
+
 def _as_1d_float(values, name):
     arr = np.asarray(values)
     if arr.ndim == 2 and arr.shape[1] == 1:
@@ -197,20 +209,24 @@ def _as_1d_float(values, name):
     except (TypeError, ValueError, OverflowError) as exc:
         row = next((i for i, v in enumerate(arr) if not _is_float(v)), None)
         # the value as the user wrote it: 'lots', not np.str_('lots')
-        where = f": {exc}" if row is None else f"; row {row} holds {plain(arr[row])!r:.80}"
+        where = (
+            f": {exc}" if row is None else f"; {_row(values, row)} holds {plain(arr[row])!r:.80}"
+        )
         raise MetricsInputError(
             f"{name} must be numeric (numbers within the float64 range){where}"
         ) from exc
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise MetricsInputError(
-            f"{name} holds {bad.size} non-finite value(s) (NaN or inf), first at row "
-            f"{bad[0]} (value {float(arr[bad[0]])!r}); expected finite numbers of likes."
+            f"{name} holds {bad.size} non-finite value(s) (NaN or inf), first at "
+            f"{_row(values, bad[0])} (value {float(arr[bad[0]])!r}); expected finite numbers of "
+            "likes."
         )
     huge = np.flatnonzero(np.abs(arr) > LARGEST_LIKES)
     if huge.size:  # (1e200 - 0) ** 2 is inf: RMSE and R² would be inf / NaN
         raise MetricsInputError(
-            f"{name} row {huge[0]} holds {float(arr[huge[0]]):g}, beyond {LARGEST_LIKES:g}: "
+            f"{name} {_row(values, huge[0])} holds {float(arr[huge[0]]):g}, beyond "
+            f"{LARGEST_LIKES:g}: "
             "its squared error would overflow float64 (RMSE, R²); like counts are far smaller."
         )
     return arr

@@ -132,6 +132,19 @@ def test_bad_input_raises_clear_error(y_true, y_pred, kwargs, match):
     assert issubclass(MetricsInputError, ValueError)
 
 
+def test_a_series_row_is_named_with_its_index_label_where_they_differ():
+    """Rows are paired by position, and named so; a Series' label beside it, since a date
+    error names rows by label (a user looking up "row 2" with .loc found another post)."""
+    index = [2, 0, 1, 3]
+    y_true = pd.Series([1.0, 2, 3, 4], index=index)
+    with pytest.raises(MetricsInputError, match=r"first at row 2 \(index label 1\) \(value nan"):
+        evaluate(y_true, pd.Series([1.0, 2, np.nan, 4], index=index))
+    with pytest.raises(MetricsInputError, match=r"; row 1 \(index label 'b'\) holds 'lots'"):
+        evaluate(pd.Series(["1", "lots"], index=["a", "b"]), [1, 2])
+    with pytest.raises(MetricsInputError, match=r"first at row 1 \(value nan"):  # labels = rows
+        evaluate(pd.Series([1.0, np.nan]), [1, 2])
+
+
 def test_single_row_r2_is_nan_not_an_error():
     m = evaluate([3], [4])
     assert np.isnan(m["r2"]) and np.isnan(m["r2_log1p"])
