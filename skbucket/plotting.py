@@ -1204,6 +1204,11 @@ class ErrorOverTimeDisplay:
         """
         if dayfirst is None:
             dayfirst = model_dayfirst(estimator)
+        if isinstance(dates, str):  # "dates has 1 rows but y_true has 150"
+            raise PlotInputError(
+                f"dates={dates!r} is one string, not a date per row; to read the dates from a "
+                f"column of X, pass date_column={dates!r} (and no dates)."
+            )
         if dates is None:
             from skbucket.pipeline import _column_of_role
 

@@ -490,6 +490,12 @@ def test_error_over_time_scores_each_period_as_evaluate_does(routed):
         assert np.isnan(disp.values[:2]).tolist() == [metric.startswith("r2")] * 2
 
 
+def test_a_column_name_given_as_dates_points_at_date_column(data, model):
+    X, y, _ = data
+    with pytest.raises(PlotInputError, match=r"^dates='when' is one string.*date_column='when'"):
+        ErrorOverTimeDisplay.from_estimator(model, X, y, dates="when", ax=_ax())
+
+
 def test_error_over_time_by_hand():
     y_true = np.array([1, 10, 100, 1000.0])
     y_pred = np.array([1, 20, 50, 1000.0])
