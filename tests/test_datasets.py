@@ -75,13 +75,53 @@ def test_return_X_y(name):
 
 
 @pytest.mark.parametrize("name", LOADERS)
-@pytest.mark.parametrize("as_frame", [False, "auto", None])
+@pytest.mark.parametrize("as_frame", [False, None, 0, np.False_, "yes"])
 def test_as_frame_must_be_true(name, as_frame):
     loader = LOADERS[name][0]
-    with pytest.raises(ValueError, match=r"as_frame must be True.*text"):
+    with pytest.raises(ValueError, match=r"as_frame must be true \(or 'auto'\).*text"):
         loader(as_frame=as_frame)
     with pytest.raises(ValueError, match="as_frame"):
         loader(return_X_y=True, as_frame=as_frame)
+
+
+@pytest.mark.parametrize("as_frame", [np.True_, 1, "auto"])
+def test_any_true_as_frame_is_taken_as_scikit_learns_loaders_take_it(as_frame):
+    """np.True_ was refused with "as_frame must be True, got np.True_"; fetch_openml's
+    "auto" means a frame where one is possible, which here is always."""
+    X, y = load_tweets(return_X_y=True, as_frame=as_frame)
+    pd.testing.assert_frame_equal(X, load_tweets().data)
+
+
+def test_the_data_module_is_a_package_its_file_is_found_in_from_a_zip(tmp_path):
+    """resources.files(bunch.data_module) / bunch.filename (scikit-learn's convention) failed
+    with the package imported from a zip (a wheel on sys.path): the data folder was no
+    package, and zipimport knows no namespace packages."""
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "skbucket"
+    archive = tmp_path / "skbucket.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in package.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, Path("skbucket", path.relative_to(package)))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from importlib import resources\n"
+        "import skbucket.datasets as d\n"
+        "assert 'skbucket.zip' in d.__file__, d.__file__\n"
+        "for load in (d.load_tweets, d.load_captioned_posts):\n"
+        "    b = load()\n"
+        "    data = (resources.files(b.data_module) / b.filename).read_bytes()\n"
+        "    assert data[:2] == bytes([0x1F, 0x8B]), data[:2]  # gzip\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(archive)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 def test_calls_return_independent_frames():

@@ -85,9 +85,10 @@ def _typed(raw: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _load(file_name, columns, descr_name, *, return_X_y, as_frame, caller):
-    if as_frame is not True:
+    # any true flag (np.True_, 1, as scikit-learn's loaders test it) and fetch_openml's "auto"
+    if not (as_frame == "auto" or (isinstance(as_frame, bool | np.bool_ | int) and as_frame)):
         raise ValueError(
-            f"{caller}: as_frame must be True, got {as_frame!r}. The posts are text "
+            f"{caller}: as_frame must be true (or 'auto'), got {as_frame!r}. The posts are text "
             "(content, media, usernames) and dates, which have no numeric array form; as "
             "for fetch_openml with STRING attributes, only the DataFrame form is offered."
         )
@@ -115,7 +116,7 @@ def load_tweets(*, return_X_y=False, as_frame=True):
 
     Every complete training row of the Adobe "Behaviour Simulation" challenge (2023) found
     in public repositories, minus 164 rows the project keeps aside for evaluation; see
-    ``DESCR`` for the sources and the licence note.
+    ``DESCR`` (or :doc:`/datasets`) for the sources and the licence note.
 
     =================   ======================================
     Samples             936
@@ -128,7 +129,8 @@ def load_tweets(*, return_X_y=False, as_frame=True):
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     as_frame : True, default=True
-        Must be True: the features are text and dates, which have no numeric array form
+        Must be true (``True``, ``np.True_``, ``1`` or ``"auto"``): the features are text and
+        dates, which have no numeric array form
         (``as_frame=False`` raises a :class:`ValueError`, as ``fetch_openml`` does for
         string features). Unlike scikit-learn's toy loaders the default is therefore
         True.
@@ -193,8 +195,10 @@ def load_captioned_posts(*, return_X_y=False, as_frame=True):
     """Load 3,000 real posts with a BLIP caption of their media and their likes, no text.
 
     A reproducible sample (stratified over ``regime`` and likes bucket) of the 15,341
-    posts of the challenge's task-2 test sets shipped in the project's shared data; see
-    ``DESCR`` for exactly how it was drawn, the sources and the licence note. The posts
+    posts of the challenge's task-2 test sets that the project's shared data folder holds
+    (beside the repository; the full file is not distributed with the package); see
+    ``DESCR`` (or :doc:`/datasets`) for exactly how it was drawn, the sources and the
+    licence note. The posts
     have no ``content`` column: a model sees captions and metadata only.
 
     =================   ======================================
