@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+from docutils.parsers.rst import Directive
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -93,14 +95,15 @@ def _skip_member(app, what, name, obj, skip, options):
 # section, not as targets.
 nitpicky = True
 _EXTERNAL = (
-    "sklearn|pandas|numpy|np|scipy|matplotlib|PIL|torch|transformers|tokenizers|dask|distributed"
-    "|joblib|skops|xgboost|catboost|onnx|onnxruntime|polars|pyarrow|tqdm|pathlib|collections"
-    "|os|io|ast|zipfile|json|re|str|bytes|int|float|bool|dict|list|tuple|callable|datetime"
+    # not "dask" or "io" alone: skbucket.dask and skbucket.io are referred to as dask.* / io.*
+    "sklearn|pandas|numpy|np|scipy|matplotlib|PIL|torch|transformers|tokenizers|dask\\.dataframe"
+    "|distributed|joblib|skops|xgboost|catboost|onnx|onnxruntime|polars|pyarrow|tqdm|pathlib"
+    "|collections|os|ast|zipfile|json|re|str|bytes|int|float|bool|dict|list|tuple|callable|datetime"
     "|typing|concurrent|threading|urllib|http|socket|warnings|logging|types|hashlib|hmac"
 )
 nitpick_ignore_regex = [
     ("py:.*", rf"(?:{_EXTERNAL})(?:\..*)?"),
-    ("py:attr", r"(?:.*\.)?[a-z]\w*_"),  # a fitted attribute
+    ("py:attr", r"[a-z]\w*_"),  # a fitted attribute named alone (a qualified one must resolve)
 ]
 
 
@@ -210,7 +213,35 @@ def _public_bases(app, name, obj, options, bases):
     bases[:] = [b for b in bases if not getattr(b, "__module__", "").startswith("skbucket._")]
 
 
+class _DatasetDescription(Directive):
+    """``.. dataset-description:: tweets.rst``: a bundled dataset's ``DESCR``, read as its
+    loader reads it (from the installed package), parsed as if written here."""
+
+    required_arguments = 1
+
+    def run(self):
+        from skbucket.datasets._base import _descr
+
+        name = self.arguments[0]
+        lines = _descr(name).splitlines()
+        self.state_machine.insert_input(lines, f"skbucket/datasets/descr/{name}")
+        return []
+
+
+def _top_level_aliases(app, env):
+    """``skbucket.BucketedRegressor`` (the import path the README and examples use) as an
+    object of its own: sphinx-gallery links the examples' code by it and ``objects.inv`` lists
+    it for other projects (``_resolve_alias`` mends roles only)."""
+    py = env.get_domain("py")
+    for name, module in skbucket._LAZY.items():
+        entry = py.objects.get(f"{module}.{name}")
+        if entry is not None:
+            py.objects.setdefault(f"skbucket.{name}", entry._replace(aliased=True))
+
+
 def setup(app):
+    app.connect("env-check-consistency", _top_level_aliases)
+    app.add_directive("dataset-description", _DatasetDescription)
     # before numpydoc (priority 500) rewrites the sections
     app.connect("autodoc-process-docstring", _escape_type_fields, priority=400)
     app.connect("autodoc-skip-member", _skip_member)

@@ -4,8 +4,8 @@ This module has no torch import. Model wrappers use it through skbucket's shared
 helper, which looks every input up before running a model and stores every finished batch
 right away.
 
-Recipe for an estimator
------------------------
+.. rubric:: Recipe for an estimator
+
 1. Build one key per input with :func:`hash_key` from *everything* that changes the result:
    the model fingerprint (a hash of the checkpoint's files), the settings (pooling,
    ``max_length``, backend, ...) and the input itself (a text, or the bytes of an image)::
@@ -22,8 +22,8 @@ Recipe for an estimator
 3. Pass ``cache=store, key_fn=key_fn`` to ``batched_map``. Values must be numpy arrays
    (numeric dtypes), ``str`` or ``bytes``; arrays come back read-only.
 
-What ``cache`` means (the ``cache`` parameter of every skbucket model wrapper)
-------------------------------------------------------------------------------
+.. rubric:: What ``cache`` means (the ``cache`` parameter of every skbucket model wrapper)
+
 ``None`` (default)
     A process-wide in-memory LRU layer shared by every estimator in the process, so clones
     in a cross-validation and unpickled copies reuse results. Bounded by bytes.
@@ -38,8 +38,8 @@ an object with ``get_many`` / ``set_many``
     handle: ``copy.deepcopy`` and :func:`sklearn.base.clone` of an estimator keep the same
     store, so cross-validation folds and grid points share it as they share the default one.
 
-Disk format
------------
+.. rubric:: Disk format
+
 One file per entry, ``<root>/<key[:2]>/<key>.skbc``: an 8-byte magic, a little-endian
 ``uint32`` header length, a JSON header (the key, the value kind, dtype and shape), the raw
 payload, and a 32-byte SHA-256 of everything before it. A file is written to a temporary file
@@ -65,8 +65,8 @@ yet is made inside the nearest existing one: with that folder's bits when it is 
 its group and not by everyone (the pipeline's ``captions/`` and ``embeddings/`` inside a
 shared ``chmod 2775`` folder), else as any new folder is (``0o777`` less the umask).
 
-Size and clearing
------------------
+.. rubric:: Size and clearing
+
 A disk cache is never pruned: it grows by one entry per distinct input, model and setting
 (a 384-float embedding is a 1.7 KB file, a caption a few hundred bytes; 15,000 posts'
 embeddings about 26 MB of files, 60 MB on a file system with 4 KB blocks). Entries are

@@ -70,13 +70,13 @@ _DECODE_THREADS = 2
 #: rotation, colour conversion, the prompt's form) would make earlier cached captions stale.
 _CACHE_FORMAT = 1
 
-#: Columns of :attr:`Blip2Captioner.errors_`.
+#: Columns of ``Blip2Captioner.errors_``.
 ERROR_COLUMNS = ["row", "position", "media", "kind", "error", "message"]
 
 
 class CaptioningWarning(UserWarning):
     """Some images could not be captioned and ``on_error`` is not ``"raise"``: they got the
-    fallback caption; :attr:`Blip2Captioner.errors_` lists them."""
+    fallback caption; ``Blip2Captioner.errors_`` lists them."""
 
 
 class CaptioningError(ValueError):
@@ -260,6 +260,9 @@ class Blip2Captioner(
     0  photos/cat.jpg  a cat sitting on a windowsill
     1            None
     """
+
+    # documented on this class's page (the mixin is private): keeps columns unseen at fit
+    set_output = KeptColumnsOutputMixin.set_output
 
     _parameter_constraints: dict = {
         "model": [str, os.PathLike],

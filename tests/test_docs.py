@@ -30,10 +30,17 @@ def _examples():
     return sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
 
 
-def _build(tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path]:
+def _sources(tmp_path: Path) -> Path:
+    """A copy of what the build reads: ``docs/`` and ``examples/`` (the package, with the
+    datasets' descriptions ``docs/datasets.rst`` shows, is imported as installed)."""
     src = tmp_path / "src"
     shutil.copytree(ROOT / "docs", src / "docs", ignore=shutil.ignore_patterns(*_BUILD_OUTPUTS))
     shutil.copytree(ROOT / "examples", src / "examples")
+    return src
+
+
+def _build(tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path]:
+    src = _sources(tmp_path)
     out = tmp_path / "out"
     env = {
         **os.environ,
@@ -76,6 +83,7 @@ def test_docs_build_without_warnings(tmp_path):
         "method.html",
         "cli.html",
         "scaling.html",
+        "datasets.html",
         "bad_input.html",
         "api.html",
         "generated/skbucket.bucketed.BucketedRegressor.html",
@@ -90,6 +98,11 @@ def test_docs_build_without_warnings(tmp_path):
     api = (html / "generated/skbucket.bucketed.BucketedRegressor.html").read_text("utf-8")
     for text in ("min_bucket_size", "predict_bucket_proba", "routing"):
         assert text in api, text
+
+    # The datasets' descriptions (DESCR: sources, sampling, licence note) are on a page.
+    datasets = (html / "datasets.html").read_text("utf-8")
+    for text in ("Data Set Characteristics", "How this sample was drawn", "licen"):
+        assert text in datasets, text
 
     # Every example ran: sphinx-gallery puts the captured output on the page, and the
     # examples that plot have their figures.
@@ -113,14 +126,17 @@ def test_broken_skbucket_references_are_reported_and_aliases_link_right(tmp_path
     lists every break; the real build's -W makes each one fail it): top-level and short names
     of documented skbucket objects link to them; an undocumented name, an equal constant and a
     short method name from another class are reported, never linked elsewhere."""
-    src = tmp_path / "src"
-    shutil.copytree(ROOT / "docs", src / "docs", ignore=shutil.ignore_patterns(*_BUILD_OUTPUTS))
-    shutil.copytree(ROOT / "examples", src / "examples")
+    src = _sources(tmp_path)
     probe = (
         "\n\nProbe\n-----\n\n.. currentmodule:: skbucket.prompts\n\n"
         "Good: :class:`skbucket.BucketedRegressor`, :func:`parse_dates`, "
         ":class:`skbucket._models.TextInputError`.\n\n"
         "Broken: :data:`skbucket.cli.EXIT_ERROR`, :meth:`set_params`, :class:`skbucket.NoSuch`.\n"
+        # typos of skbucket.io / skbucket.dask names and of a qualified fitted attribute were
+        # taken for Python's io, the dask library and a bare fitted attribute, and let be
+        "\n.. currentmodule:: skbucket\n\n"
+        "Typos: :func:`io.laod`, :func:`dask.predcit`, "
+        ":attr:`BucketedRegressor.bucket_fallbacks_`.\n"
     )
     method = src / "docs" / "method.rst"
     method.write_text(method.read_text("utf-8") + probe, "utf-8")
@@ -129,7 +145,14 @@ def test_broken_skbucket_references_are_reported_and_aliases_link_right(tmp_path
     proc = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     broken = re.findall(r"reference target not found: (\S+)", proc.stderr)
-    assert sorted(broken) == ["set_params", "skbucket.NoSuch", "skbucket.cli.EXIT_ERROR"]
+    assert sorted(broken) == [
+        "BucketedRegressor.bucket_fallbacks_",
+        "dask.predcit",
+        "io.laod",
+        "set_params",
+        "skbucket.NoSuch",
+        "skbucket.cli.EXIT_ERROR",
+    ]
     page = (src / "out" / "method.html").read_text("utf-8")
     probe_html = page[page.index('id="probe"') :]
     for href in (
@@ -138,3 +161,12 @@ def test_broken_skbucket_references_are_reported_and_aliases_link_right(tmp_path
         "generated/skbucket.exceptions.html#skbucket.exceptions.TextInputError",
     ):
         assert f'href="{href}"' in probe_html, href
+    # the top-level names are objects of their own in the inventory other projects link by
+    from sphinx.util.inventory import InventoryFile
+
+    with open(src / "out" / "objects.inv", "rb") as fh:
+        inventory = InventoryFile.load(fh, "", lambda base, uri: uri)
+    assert "skbucket.BucketedRegressor" in inventory["py:class"]
+    # set_output of the classes whose own (private) mixin keeps unseen columns has its entry
+    page = (src / "out" / "generated" / "skbucket.pipeline.ColumnRoles.html").read_text("utf-8")
+    assert 'id="skbucket.pipeline.ColumnRoles.set_output"' in page
