@@ -1013,7 +1013,7 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
             and _hub_cached_file(model_str, "config.json", revision) is None
         ):
             raise ModelNotAvailableError(_offline_message(model_str)) from exc
-        where = "local folder" if local is not None else "model"
+        where = "model" if local is None else "local file" if local.is_file() else "local folder"
         why = str(exc) or type(exc).__name__  # str(MemoryError()) is ""
         if isinstance(exc, MemoryError):  # the machine's fault, not the checkpoint's
             why = (

@@ -49,6 +49,29 @@ _ONNX_LOCKS: dict[str, threading.Lock] = {}
 _ONNX_LOCKS_GUARD = threading.Lock()
 
 
+#: onnxruntime's errors for a file that holds no usable model (cut short, empty, garbage)
+_DAMAGED = frozenset({"InvalidProtobuf", "InvalidGraph", "InvalidArgument", "NoSuchFile"})
+
+
+def _damaged_export(exc) -> bool:
+    """Whether ``exc`` (or an error it was raised from) says the export file is damaged, as
+    opposed to a failure of this machine (memory) that a new export would only repeat."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__name__ in _DAMAGED:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _why(exc) -> str:
+    """The first line of the innermost error ``exc`` was raised from."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return (str(exc) or type(exc).__name__).splitlines()[0]
+
+
 def _onnx_lock(path) -> threading.Lock:
     with _ONNX_LOCKS_GUARD:
         return _ONNX_LOCKS.setdefault(str(path), threading.Lock())
@@ -524,8 +547,21 @@ class DistilBertEmbedder(
                     session = _models.load_pretrained(
                         _OnnxSession, path, intra_op_num_threads=threads
                     )
-                except Exception:  # a damaged export (a truncated copy): a cache file, again
-                    path.unlink(missing_ok=True)
+                except Exception as exc:
+                    if not _damaged_export(exc):  # out of memory, say: the file is fine
+                        raise
+                    # a damaged export (a truncated copy): a cache file, made again
+                    try:
+                        path.unlink(missing_ok=True)
+                    except OSError as denied:
+                        reason = denied.strerror or str(denied)
+                        raise type(denied)(
+                            denied.errno,
+                            f"the ONNX export {str(path)!r} is damaged ({_why(exc)}) and cannot "
+                            f"be replaced: its folder cannot be written ({reason}); delete the "
+                            "file, or set the environment variable SKBUCKET_CACHE_DIR to a "
+                            "writable folder (the export goes to its onnx/ subfolder)",
+                        ) from exc
                     _export_onnx(self.model, tokenizer, path)
                     session = _models.load_pretrained(
                         _OnnxSession, path, intra_op_num_threads=threads

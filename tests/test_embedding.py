@@ -872,6 +872,57 @@ def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     assert _exports() == before + 1
 
 
+def test_a_session_failure_of_the_machine_keeps_a_good_export(onnx_dir, tmp_path, monkeypatch):
+    """Any failure to open the session deleted the export and made it again (minutes for a
+    large model) before failing the same way, and called the file a "local folder"."""
+    import onnxruntime
+
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
+    tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+    path = embedding_module.onnx_path(TINY)
+    made = path.stat().st_mtime_ns
+    _models.clear_model_registry()
+    before = _exports()
+
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("RUNTIME_EXCEPTION : Failed to allocate memory (simulated)")
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", no_memory)
+    with pytest.raises(Exception, match=r"could not load local file .*Failed to allocate memory"):
+        tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+    assert _exports() == before and path.stat().st_mtime_ns == made  # kept, not made again
+
+
+def test_a_damaged_export_that_cannot_be_replaced_says_so(onnx_dir, tmp_path, monkeypatch):
+    """A damaged export in a folder that cannot be written gave a bare PermissionError."""
+    import errno
+    from pathlib import Path
+
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
+    tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+    path = embedding_module.onnx_path(TINY)
+    path.write_bytes(path.read_bytes()[:1000])
+    _models.clear_model_registry()
+    unlink = Path.unlink
+
+    def denied(self, missing_ok=False):
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", denied)
+    with pytest.raises(
+        PermissionError,
+        match=r"export .* is damaged \(.*INVALID_PROTOBUF.*\) and "
+        r"cannot be replaced: .*Permission denied.*SKBUCKET_CACHE_DIR",
+    ):
+        tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+
+
 def test_concurrent_first_onnx_transforms_export_once(onnx_dir, tmp_path, monkeypatch):
     """A server's first requests: torch.export is not thread-safe ("ProxyTorchDispatchMode
     slot already occupied"), and two exports at once could leave sys.stdout redirected."""
