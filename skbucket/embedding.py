@@ -307,10 +307,11 @@ class DistilBertEmbedder(
     backend : {"torch", "onnx"}, default="torch"
         ``"torch"``: run the transformers model with torch. ``"onnx"``: run it with ONNX
         Runtime on the CPU (``CPUExecutionProvider``, all graph optimisations, as many
-        threads as torch uses), float32, cosine 1.000000 to the torch float32 mode; on a
-        2-core CPU 1.38-1.48x sentence-transformers' throughput against torch's 1.13-1.14x
-        in the same runs (see ``benchmarks/bench_embedding.py``; before texts were padded by
-        their own length, 0.98-1.17x against 1.26-1.31x: measure on your machine). The
+        threads as torch uses), float32, cosine 1.000000 to the torch float32 mode. Not
+        always faster: on a 2-core CPU with torch 2.13 and onnxruntime 1.32 it reached
+        0.82-0.89x sentence-transformers' throughput against torch's 1.16-1.25x in the same
+        runs, where earlier versions on the same machine gave 1.38-1.48x against 1.13-1.14x
+        (see ``benchmarks/bench_embedding.py``): measure on your machine. The
         model is exported once per checkpoint (a few seconds; needs the ``onnx`` and
         ``onnxscript`` packages, extra ``skbucket[onnx]``) to
         ``$SKBUCKET_CACHE_DIR/onnx/<fingerprint>-v1.onnx`` (default folder
