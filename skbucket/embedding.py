@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from numbers import Integral
 from pathlib import Path
 
@@ -152,6 +153,20 @@ def _export_onnx(model, tokenizer, path: Path) -> None:
         _export_onnx_now(model, tokenizer, path)
 
 
+#: a temporary export file older than this is one an export killed part way left behind
+_LEFT_TEMPORARY_AGE = 24 * 3600
+
+
+def _remove_left_temporaries(path: Path) -> None:
+    """Remove the temporary files of ``path``'s export that killed exports left (each as large
+    as the model); a recent one may be another process's export still running: kept."""
+    now = time.time()
+    for left in path.parent.glob(f".tmp-{path.stem}-*.onnx"):
+        with contextlib.suppress(OSError):
+            if now - left.stat().st_mtime > _LEFT_TEMPORARY_AGE:
+                left.unlink()
+
+
 def _export_onnx_now(model, tokenizer, path: Path) -> None:
     """:func:`_export_onnx`'s work, under its lock."""
     import inspect
@@ -228,6 +243,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
             )
         os.chmod(tmp, 0o644)  # mkstemp creates 0o600; the file is meant to be shared
         os.replace(tmp, path)
+        _remove_left_temporaries(path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

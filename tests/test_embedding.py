@@ -923,6 +923,28 @@ def test_a_damaged_export_that_cannot_be_replaced_says_so(onnx_dir, tmp_path, mo
         tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
 
 
+def test_an_export_removes_the_temporary_files_killed_exports_left(onnx_dir, tmp_path, monkeypatch):
+    """A process killed during its export left a .tmp-*.onnx (as large as the model) that
+    nothing ever removed; one of a running export (recent) stays."""
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
+    path = embedding_module.onnx_path(TINY)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.parent / f".tmp-{path.stem}-killed.onnx"
+    recent = path.parent / f".tmp-{path.stem}-running.onnx"
+    other = path.parent / ".tmp-0123456789abcdef-v1-killed.onnx"  # another model's: its own
+    for left in (old, recent, other):
+        left.write_bytes(b"part of an export")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for left in (old, other):
+        os.utime(left, (two_days_ago, two_days_ago))
+    _models.clear_model_registry()
+    tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+    assert path.is_file() and not old.exists()
+    assert recent.exists() and other.exists()
+
+
 def test_concurrent_first_onnx_transforms_export_once(onnx_dir, tmp_path, monkeypatch):
     """A server's first requests: torch.export is not thread-safe ("ProxyTorchDispatchMode
     slot already occupied"), and two exports at once could leave sys.stdout redirected."""
