@@ -408,6 +408,22 @@ def found_in(store: CacheLike, keys: list[str]) -> dict[str, Any]:
 _MEMORY_CACHES: weakref.WeakSet = weakref.WeakSet()
 
 
+def _limit(name: str, limit):
+    """A MemoryCache limit: None, or a whole number >= 0 (``1e9`` is taken as 10**9, as it
+    was before limits were checked: models saved with one still load); a negative limit held
+    nothing, quietly, and a str failed at the first store naming nothing."""
+    if limit is None:
+        return None
+    whole = isinstance(limit, numbers.Integral) or (
+        isinstance(limit, numbers.Real) and math.isfinite(limit) and limit == int(limit)
+    )
+    if isinstance(limit, bool | np.bool_) or not whole or limit < 0:
+        raise ValueError(
+            f"MemoryCache: {name} must be None (no limit) or a whole number >= 0; got {limit!r}"
+        )
+    return limit if isinstance(limit, numbers.Integral) else int(limit)
+
+
 class MemoryCache:
     """Thread-safe in-memory LRU cache bounded by item count and bytes.
 
@@ -418,7 +434,8 @@ class MemoryCache:
     max_bytes : int or None, default=512 MiB
         Most memory kept (approximate: the keys and values, as ``sys.getsizeof`` counts them,
         and about 144 bytes of bookkeeping an entry); ``None`` means no byte limit. Either
-        limit is an int >= 0 (0 holds nothing) or None; anything else is a ``ValueError``.
+        limit is a whole number >= 0 (0 holds nothing; ``1e9`` is read as ``10**9``) or
+        None; anything else is a ``ValueError``.
 
     Notes
     -----
@@ -437,16 +454,8 @@ class MemoryCache:
     """
 
     def __init__(self, max_items: int | None = None, max_bytes: int | None = 512 * 2**20):
-        for name, limit in (("max_items", max_items), ("max_bytes", max_bytes)):
-            # a negative limit held nothing, quietly; a str failed at the first store
-            if limit is not None and not (
-                isinstance(limit, numbers.Integral) and not isinstance(limit, bool) and limit >= 0
-            ):
-                raise ValueError(
-                    f"MemoryCache: {name} must be None (no limit) or an int >= 0; got {limit!r}"
-                )
-        self.max_items = max_items
-        self.max_bytes = max_bytes
+        self.max_items = _limit("max_items", max_items)
+        self.max_bytes = _limit("max_bytes", max_bytes)
         self._data: OrderedDict[str, Any] = OrderedDict()
         # each entry's size as counted when it went in, taken off as such when it goes: a
         # size counted again could differ (CPython keeps a UTF-8 copy inside a non-ASCII str

@@ -560,6 +560,8 @@ class DistilBertEmbedder(
             with _onnx_lock(path):
                 if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
                     _export_onnx(self.model, tokenizer, path)
+                else:  # exported already: nothing else would ever remove a killed export's
+                    _remove_left_temporaries(path)
                 try:
                     session = _models.load_pretrained(
                         _OnnxSession, path, intra_op_num_threads=threads

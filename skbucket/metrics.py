@@ -186,6 +186,8 @@ def _row(values, i) -> str:
     label = index[i]
     if isinstance(label, numbers.Integral) and not isinstance(label, bool) and label == i:
         return f"row {i}"
+    if isinstance(label, tuple):  # a MultiIndex's: (2, 'a'), not (np.int64(2), np.str_('a'))
+        label = tuple(plain(part) for part in label)
     return f"row {i} (index label {plain(label)!r})"
 
 
@@ -624,10 +626,10 @@ def _split_final(estimator):
 def _final_input(estimator, X):
     """``(final step, X transformed by the steps before it)``, step by step as a Pipeline's
     ``predict`` does (``Pipeline.transform`` would also ask every step for sklearn's tags)."""
-    if hasattr(estimator, "fit"):  # named as the user's, not as a step's (_PostColumns)
-        from sklearn.utils.validation import check_is_fitted
+    if _pipeline_steps(estimator) is not None:  # named as the user's, not as a step's
+        from sklearn.utils.validation import check_is_fitted  # (_PostColumns), as its predict
 
-        check_is_fitted(estimator)
+        check_is_fitted(estimator)  # does; a lone regressor is asked nothing it is not asked
     transforms, final = _split_final(estimator)
     Xt = X
     for _, step in transforms:

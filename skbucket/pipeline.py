@@ -688,7 +688,8 @@ def make_seed_pipeline(
         if isinstance(value, bool | np.bool_):
             raise ValueError(f"{name} must be a number, not a boolean; got {value!r}")
     if caption_model is None and not (
-        isinstance(caption_batch_size, numbers.Integral) and caption_batch_size >= 1
+        caption_batch_size is None  # a config's "caption_batch_size": null: nothing to check
+        or (isinstance(caption_batch_size, numbers.Integral) and caption_batch_size >= 1)
     ):  # unused without a captioner, still checked (as the text router's settings are)
         raise ValueError(f"caption_batch_size must be an int >= 1; got {caption_batch_size!r}")
     seed = random_state is None or isinstance(random_state, np.random.RandomState)

@@ -437,8 +437,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         """
         n = len(self.confusion_matrix)
         if kwargs.get("ax") is None:  # a figure of its own, laid out for the bucket labels
-            side = max(6.4, 0.5 * n + 2.5)  # about half an inch a cell beyond 7 buckets
-            kwargs["ax"] = _new_ax(None, figsize=(side, max(4.8, side * 0.8)))[1]
+            side = 0.5 * n + 2.5  # about half an inch a cell beyond 7 buckets (else the default)
+            kwargs["ax"] = _new_ax(None, figsize=(side, side * 0.8) if n > 7 else None)[1]
         if xticks_rotation is None:
             xticks_rotation = 90 if n > 7 else 45
         if n > 7 and kwargs.get("include_values", True):  # smaller cell text, so it fits

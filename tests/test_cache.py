@@ -111,12 +111,15 @@ def test_memory_cache_roundtrip_and_readonly_copy():
         ({"max_items": -1}, "max_items"),
         ({"max_bytes": -5}, "max_bytes"),
         ({"max_items": 2.5}, "max_items"),
+        ({"max_bytes": float("inf")}, "max_bytes"),
         ({"max_items": "3"}, "max_items"),  # failed at the first store, naming nothing
         ({"max_bytes": True}, "max_bytes"),
     ],
 )
 def test_memory_cache_refuses_limits_that_are_no_counts(limits, name):
-    with pytest.raises(ValueError, match=rf"^MemoryCache: {name} must be None .* or an int >= 0"):
+    with pytest.raises(
+        ValueError, match=rf"^MemoryCache: {name} must be None .* whole number >= 0"
+    ):
         MemoryCache(**limits)
 
 
@@ -127,6 +130,12 @@ def test_memory_cache_with_a_zero_limit_holds_nothing_and_numpy_ints_are_limits(
     mem = MemoryCache(max_items=np.int64(1), max_bytes=np.int32(10_000))
     mem.set_many({"a": "1", "b": "2"})
     assert len(mem) == 1 and "b" in mem
+    # a float limit, as users wrote them before limits were checked (max_bytes=1e9): a model
+    # saved with one must still load (a pickled cache is made again from its limits)
+    mem = MemoryCache(max_items=2.0, max_bytes=1e9)
+    assert (mem.max_items, mem.max_bytes) == (2, 10**9) and type(mem.max_bytes) is int
+    restored = pickle.loads(pickle.dumps(mem))
+    assert (restored.max_items, restored.max_bytes) == (2, 10**9)
 
 
 def test_memory_cache_lru_by_items_and_bytes():

@@ -84,7 +84,7 @@ def test_as_frame_must_be_true(name, as_frame):
         loader(return_X_y=True, as_frame=as_frame)
 
 
-@pytest.mark.parametrize("as_frame", [np.True_, 1, "auto"])
+@pytest.mark.parametrize("as_frame", [np.True_, 1, np.int64(1), 1.0, "auto"])
 def test_any_true_as_frame_is_taken_as_scikit_learns_loaders_take_it(as_frame):
     """np.True_ was refused with "as_frame must be True, got np.True_"; fetch_openml's
     "auto" means a frame where one is possible, which here is always."""

@@ -943,6 +943,11 @@ def test_an_export_removes_the_temporary_files_killed_exports_left(onnx_dir, tmp
     tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
     assert path.is_file() and not old.exists()
     assert recent.exists() and other.exists()
+    # and when the export is there already (a later process): nothing would export again
+    os.utime(recent, (two_days_ago, two_days_ago))
+    _models.clear_model_registry()
+    tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+    assert not recent.exists() and other.exists()
 
 
 def test_concurrent_first_onnx_transforms_export_once(onnx_dir, tmp_path, monkeypatch):

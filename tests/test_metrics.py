@@ -143,6 +143,9 @@ def test_a_series_row_is_named_with_its_index_label_where_they_differ():
         evaluate(pd.Series(["1", "lots"], index=["a", "b"]), [1, 2])
     with pytest.raises(MetricsInputError, match=r"first at row 1 \(value nan"):  # labels = rows
         evaluate(pd.Series([1.0, np.nan]), [1, 2])
+    pairs = pd.MultiIndex.from_arrays([np.array([5, 6]), np.array(["a", "b"])])
+    with pytest.raises(MetricsInputError, match=r"row 1 \(index label \(6, 'b'\)\) \(value"):
+        evaluate(pd.Series([1.0, np.nan], index=pairs), [1, 2])
 
 
 def test_single_row_r2_is_nan_not_an_error():

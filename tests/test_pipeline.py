@@ -653,6 +653,7 @@ def test_the_caption_batch_size_is_checked_without_a_captioner(tiny):
     with pytest.raises(ValueError, match=r"^caption_batch_size must be an int >= 1; got -1"):
         _pipe(tiny, caption_batch_size=-1)
     _pipe(tiny, caption_batch_size=np.int64(2))
+    _pipe(tiny, caption_batch_size=None)  # a config's null (taken before the check existed)
 
 
 def test_check_params_leaves_other_classes_own_check_params_alone(tiny):

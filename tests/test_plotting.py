@@ -256,6 +256,11 @@ def test_text_size_under_either_name_with_many_buckets_and_a_figure_sized_for_th
         assert disp.figure_.get_size_inches()[0] > 12
     finally:
         plt.close(disp.figure_)
+    default = BucketConfusionMatrixDisplay.from_predictions([1, 5000], [2, 4000])
+    try:  # up to 7 buckets: matplotlib's default size, as before
+        assert default.figure_.get_size_inches().tolist() == plt.rcParams["figure.figsize"]
+    finally:
+        plt.close(default.figure_)
 
 
 def test_confusion_matrix_from_estimator_uses_classifier(data, model, pipe):
@@ -440,6 +445,29 @@ def test_an_unfitted_pipeline_is_named_not_its_first_step(data):
     ):
         with pytest.raises(NotFittedError, match=r"This Pipeline instance is not fitted"):
             display.from_estimator(unfitted, X, y, ax=_ax(), **kw)
+
+
+class _NoFittedAttributes(Ridge):
+    """A fitted regressor with no attribute ending in '_' (check_is_fitted says unfitted)."""
+
+    def fit(self, X, y):
+        self.mean = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean)
+
+
+def test_a_fitted_regressor_without_fitted_attributes_is_still_evaluated(data):
+    """The fitted check of the pipelines' steps also refused such a lone regressor, which
+    scikit-learn's own predict does not ask about."""
+    from skbucket.metrics import evaluate_estimator
+
+    X, y, _ = data
+    model = _NoFittedAttributes().fit(X, y)
+    assert evaluate_estimator(model, X, y)["n_samples"] == len(y)
+    disp = LikesPredictionDisplay.from_estimator(model, X, y, ax=_ax())
+    np.testing.assert_allclose(disp.y_pred, np.mean(y))
 
 
 def test_calibration_rejects_bad_probabilities():

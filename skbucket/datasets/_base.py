@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
 from importlib import resources
 
 import numpy as np
@@ -86,7 +87,8 @@ def _typed(raw: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def _load(file_name, columns, descr_name, *, return_X_y, as_frame, caller):
     # any true flag (np.True_, 1, as scikit-learn's loaders test it) and fetch_openml's "auto"
-    if not (as_frame == "auto" or (isinstance(as_frame, bool | np.bool_ | int) and as_frame)):
+    true = isinstance(as_frame, numbers.Number | np.bool_) and bool(as_frame)
+    if not (true or (isinstance(as_frame, str) and as_frame == "auto")):
         raise ValueError(
             f"{caller}: as_frame must be true (or 'auto'), got {as_frame!r}. The posts are text "
             "(content, media, usernames) and dates, which have no numeric array form; as "
