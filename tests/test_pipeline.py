@@ -48,6 +48,11 @@ def _pipe(tiny, **kwargs):
     return make_seed_pipeline(**params)
 
 
+# the pipelines here are fitted on a few dozen rows, which the HGB router cannot split: the
+# warning saying so is tested in test_bucketed/test_routing, and is noise here
+pytestmark = pytest.mark.filterwarnings("ignore::skbucket.exceptions.TooFewRowsWarning")
+
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     with threadpool_limits(1):
