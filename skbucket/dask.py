@@ -56,7 +56,8 @@ described as the input's (dtype and name), so ``to_parquet`` writes it as it was
 On CPU workers, unset ``distributed``'s ``MALLOC_TRIM_THRESHOLD_`` before the cluster starts
 (``dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})``):
 with it set, torch maps and unmaps its large per-batch tensors on every batch, which made a
-2-worker embedding run 1.31x slower in ``benchmarks/bench_dask.py`` (see ``docs/scaling.rst``).
+2-worker embedding run 1.17x slower in ``benchmarks/bench_dask.py`` (1.31x in an earlier run;
+see ``docs/scaling.rst``).
 
 Training at scale needs no helper: run scikit-learn's own parallel loops on the cluster with
 joblib's dask backend, e.g. ``with joblib.parallel_backend("dask"): search.fit(X, y)`` for a
