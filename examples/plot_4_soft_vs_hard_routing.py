@@ -63,11 +63,11 @@ pred = {
 # %%
 # Metrics
 # -------
-# ``bucket_pred`` scores the buckets the classifier chose (identical for both: the routing only
-# changes how the regressors are combined).
+# ``bucket_pred`` scores the buckets the classifier chose (identical for all three: the routing
+# only changes how the regressors are combined).
 routed = hard.predict_bucket(F_test)
 table = pd.DataFrame({name: evaluate(y_test, p, bucket_pred=routed) for name, p in pred.items()}).T
-table.round(3)
+print(table.round(3).to_string())
 
 # %%
 # Predicted against actual likes
@@ -102,13 +102,14 @@ frame = pd.DataFrame(
         "soft / hard": pred["soft"] / np.maximum(pred["hard"], 1),
     }
 )
-frame.groupby("confidence", observed=True).agg(
+by_confidence = frame.groupby("confidence", observed=True).agg(
     posts=("hard", "size"),
     mae_log1p_hard=("hard", "mean"),
     mae_log1p_soft=("soft", "mean"),
     mae_log1p_soft_log=("soft_log", "mean"),
     median_soft_over_hard=("soft / hard", "median"),
-).round(3)
+)
+print(by_confidence.round(3).to_string())
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -116,7 +117,7 @@ i = int(np.argmin(confidence))
 ax.bar(bucket_labels(hard.bins_), proba[i], color="#4477aa")
 ax.set_ylabel("probability")
 ax.set_title(
-    f"least certain test post: {y_test.iloc[i]} likes; "
+    f"least certain test post: {y_test.iloc[i]} likes\n"
     f"hard {pred['hard'][i]:.0f}, soft {pred['soft'][i]:.0f}, "
     f"soft log-space {pred['soft, log-space'][i]:.0f}"
 )
