@@ -87,7 +87,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         HistGradientBoostingClassifier and forests count them). A dict maps class label to weight (missing classes get 1; labels
         absent from ``y`` are ignored). As in scikit-learn, a dict that leaves some classes
         out *and* holds keys that are no class (``"3"`` for the int bucket 3, say) is an
-        error, since one of its keys was meant for them.
+        error, since one of its keys was meant for them. Like ``sample_weight``, the class
+        weights act within each batch (each step minimises ``sum(w * loss) / sum(w)``), so
+        with ``batch_size=1`` they have no effect, and with small batches little.
     validation_fraction : float, default=0.1
         Share of the rows held out (stratified when every class has at least two rows
         and both sides can hold one row per class) to measure ``val_loss`` and
@@ -156,7 +158,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     count as classes (``classes_``, an output of the head each), as in scikit-learn's
     classifiers.
 
-    **Stopping.** A non-finite training loss raises ``RuntimeError`` (lower
+    **Stopping.** A non-finite training or hold-out loss, or a fitted model whose outputs
+    are not finite (the last step can overflow the weights), raises ``RuntimeError`` (lower
     ``learning_rate``). A ``KeyboardInterrupt`` after at least one finished epoch stops
     training like scikit-learn's MLP does: ``fit`` warns (:class:`TrainingInterruptedWarning`,
     a ``RuntimeWarning``), keeps the best weights so far (without a hold-out: the current
@@ -525,6 +528,12 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
                 record["val_loss"] = float(np.sum(per_row * w[val_idx]) / np.sum(w[val_idx]))
                 record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
+                if not math.isfinite(record["val_loss"]):  # never "< best": kept no weights
+                    raise RuntimeError(
+                        f"DistilBertClassifier: training diverged (hold-out loss "
+                        f"{record['val_loss']} after epoch {epoch}); lower learning_rate (now "
+                        f"{self.learning_rate})."
+                    )
                 history.append(record)
                 if record["val_loss"] < best:
                     # copied first: an interrupt during the copy keeps the previous best whole,
@@ -555,6 +564,18 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 best_epoch = len(history)
         if best_state is not None and (interrupted or best_epoch != len(history)):
             model.load_state_dict(best_state)
+        # the loss is summed before each step: the last step can still have left a model that
+        # answers NaN (a fit then gave classes_[0] for every row); the weights kept must not
+        if not interrupted:
+            probe = [texts[i] for i in train_idx[: self.batch_size]]
+            if not np.isfinite(self._logits(model, tokenizer, probe, device, progress=False)).all():
+                raise RuntimeError(
+                    "DistilBertClassifier: training diverged (the fitted model's outputs are "
+                    f"not finite); lower learning_rate (now {self.learning_rate})."
+                )
+        # the last step's gradients are training state: as large as the weights, kept alive
+        # (on the GPU too) as long as the fitted classifier otherwise
+        model.zero_grad(set_to_none=True)
         return history, best_epoch
 
     def _split(self, y, rng):

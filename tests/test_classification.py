@@ -421,6 +421,39 @@ def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
     assert np.array_equal(uncached(cold.predict_proba, X), before)
 
 
+def test_weights_made_nan_by_an_epochs_last_step_are_divergence_too(tiny, monkeypatch):
+    """The train loss is summed before each step: with one step an epoch it was finite while
+    the step left the model answering NaN; the fit returned, every row classes_[0]."""
+    from skbucket.bucketed import assign_buckets
+    from skbucket.datasets import load_tweets
+
+    tweets = load_tweets().frame.head(120)  # real texts: a toy's stay finite at this rate
+    X = tweets["content"].str.lower().tolist()
+    y = assign_buckets(tweets["likes"].to_numpy())
+    with pytest.raises(RuntimeError, match=r"diverged \(the fitted model's outputs are not finite"):
+        make(tiny, epochs=1, batch_size=512, learning_rate=1e6, max_length=32).fit(X, y)
+    # a hold-out loss that is NaN was never "< best": no weights were kept, and the loop
+    # stopped after n_iter_no_change epochs with the diverged ones
+    real = DistilBertClassifier._logits
+
+    def nan_logits(self, *args, **kwargs):
+        return np.full_like(real(self, *args, **kwargs), np.nan)
+
+    monkeypatch.setattr(DistilBertClassifier, "_logits", nan_logits)
+    with pytest.raises(RuntimeError, match=r"diverged \(hold-out loss nan after epoch 1\)"):
+        make(tiny, epochs=3, n_iter_no_change=1, early_stopping=True).fit(*toy(24))
+
+
+def test_the_fitted_model_keeps_no_gradients(tiny):
+    """The last step's gradients (as large as the weights) stayed on the fitted model."""
+    import torch
+
+    X, y = toy(24)
+    clf = make(tiny, epochs=2).fit(X, y)
+    model, _ = clf._fitted_model(torch.device("cpu"))
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_too_few_rows_for_holdout_trains_on_everything(tiny):
     X, y = toy(6)
     clf = make(tiny, epochs=2, early_stopping=True, validation_fraction=0.1).fit(X, y)
