@@ -568,7 +568,18 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         # answers NaN (a fit then gave classes_[0] for every row); the weights kept must not
         if not interrupted:
             probe = [texts[i] for i in train_idx[: self.batch_size]]
-            if not np.isfinite(self._logits(model, tokenizer, probe, device, progress=False)).all():
+            try:
+                finite = np.isfinite(self._logits(model, tokenizer, probe, device, progress=False))
+            except KeyboardInterrupt:  # a Ctrl-C here, as one in the last epoch: fit kept
+                warnings.warn(
+                    f"DistilBertClassifier: training interrupted by the user after "
+                    f"{len(history)} complete epoch(s), during the check of the fitted model's "
+                    "outputs; keeping the weights unchecked.",
+                    TrainingInterruptedWarning,
+                    stacklevel=user_stacklevel(),
+                )
+                finite = np.ones(1, dtype=bool)
+            if not finite.all():
                 raise RuntimeError(
                     "DistilBertClassifier: training diverged (the fitted model's outputs are "
                     f"not finite); lower learning_rate (now {self.learning_rate})."

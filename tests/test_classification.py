@@ -444,6 +444,21 @@ def test_weights_made_nan_by_an_epochs_last_step_are_divergence_too(tiny, monkey
         make(tiny, epochs=3, n_iter_no_change=1, early_stopping=True).fit(*toy(24))
 
 
+def test_a_ctrl_c_during_the_outputs_check_keeps_the_fit(tiny, monkeypatch):
+    """The check of the fitted model's outputs ran outside the interruptible training: a
+    Ctrl-C there lost a whole fit that a moment earlier would have been kept, with a warning."""
+    from skbucket.classification import TrainingInterruptedWarning
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DistilBertClassifier, "_logits", interrupted)
+    X, y = toy(24)
+    with pytest.warns(TrainingInterruptedWarning, match=r"during the check .* weights unchecked"):
+        clf = make(tiny, epochs=1).fit(X, y)
+    assert clf.n_iter_ == 1 and clf.best_epoch_ == 1
+
+
 def test_the_fitted_model_keeps_no_gradients(tiny):
     """The last step's gradients (as large as the weights) stayed on the fitted model."""
     import torch
