@@ -544,6 +544,17 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     stale += 1
                     if stale >= self.n_iter_no_change:
                         break
+            if val_idx is None:  # (a hold-out's finite loss has checked the weights kept)
+                # the loss is summed before each step: the last step can still have left a
+                # model that answers NaN (a fit then gave classes_[0] for every row); a Ctrl-C
+                # here is one after the last epoch, as any other
+                probe = [texts[i] for i in train_idx[: self.batch_size]]
+                logits = self._logits(model, tokenizer, probe, device, progress=False)
+                if not np.isfinite(logits).all():
+                    raise RuntimeError(
+                        "DistilBertClassifier: training diverged (the fitted model's outputs "
+                        f"are not finite); lower learning_rate (now {self.learning_rate})."
+                    )
         if interrupted:
             if best_state is not None:
                 kept = f"best weights so far (epoch {best_epoch})."
@@ -564,26 +575,6 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 best_epoch = len(history)
         if best_state is not None and (interrupted or best_epoch != len(history)):
             model.load_state_dict(best_state)
-        # the loss is summed before each step: the last step can still have left a model that
-        # answers NaN (a fit then gave classes_[0] for every row); the weights kept must not
-        if not interrupted:
-            probe = [texts[i] for i in train_idx[: self.batch_size]]
-            try:
-                finite = np.isfinite(self._logits(model, tokenizer, probe, device, progress=False))
-            except KeyboardInterrupt:  # a Ctrl-C here, as one in the last epoch: fit kept
-                warnings.warn(
-                    f"DistilBertClassifier: training interrupted by the user after "
-                    f"{len(history)} complete epoch(s), during the check of the fitted model's "
-                    "outputs; keeping the weights unchecked.",
-                    TrainingInterruptedWarning,
-                    stacklevel=user_stacklevel(),
-                )
-                finite = np.ones(1, dtype=bool)
-            if not finite.all():
-                raise RuntimeError(
-                    "DistilBertClassifier: training diverged (the fitted model's outputs are "
-                    f"not finite); lower learning_rate (now {self.learning_rate})."
-                )
         # the last step's gradients are training state: as large as the weights, kept alive
         # (on the GPU too) as long as the fitted classifier otherwise
         model.zero_grad(set_to_none=True)
