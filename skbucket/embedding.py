@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
+from ._files import _reason
 from ._fitted import refit, validate_params_in_use
 from ._warn import ignoring
 from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
@@ -54,23 +55,17 @@ _ONNX_LOCKS_GUARD = threading.Lock()
 _DAMAGED = frozenset({"InvalidProtobuf", "InvalidGraph", "InvalidArgument", "NoSuchFile"})
 
 
-def _damaged_export(exc) -> bool:
-    """Whether ``exc`` (or an error it was raised from) says the export file is damaged, as
-    opposed to a failure of this machine (memory) that a new export would only repeat."""
+def _damage(exc):
+    """onnxruntime's error among ``exc`` and the errors it was raised from that says the
+    export file is damaged, else None (a failure of this machine, memory say, that a new
+    export would only repeat)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if type(exc).__name__ in _DAMAGED:
-            return True
+            return exc
         exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _why(exc) -> str:
-    """The first line of the innermost error ``exc`` was raised from."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return (str(exc) or type(exc).__name__).splitlines()[0]
+    return None
 
 
 def _onnx_lock(path) -> threading.Lock:
@@ -567,17 +562,18 @@ class DistilBertEmbedder(
                         _OnnxSession, path, intra_op_num_threads=threads
                     )
                 except Exception as exc:
-                    if not _damaged_export(exc):  # out of memory, say: the file is fine
+                    damage = _damage(exc)
+                    if damage is None:  # out of memory, say: the file is fine
                         raise
                     # a damaged export (a truncated copy): a cache file, made again
                     try:
                         path.unlink(missing_ok=True)
                     except OSError as denied:
-                        reason = denied.strerror or str(denied)
+                        why = (str(damage) or type(damage).__name__).splitlines()[0]
                         raise type(denied)(
                             denied.errno,
-                            f"the ONNX export {str(path)!r} is damaged ({_why(exc)}) and cannot "
-                            f"be replaced: its folder cannot be written ({reason}); delete the "
+                            f"the ONNX export {str(path)!r} is damaged ({why}) and cannot be "
+                            f"replaced: its folder cannot be written ({_reason(denied)}); delete the "
                             "file, or set the environment variable SKBUCKET_CACHE_DIR to a "
                             "writable folder (the export goes to its onnx/ subfolder)",
                         ) from exc
