@@ -676,17 +676,21 @@ def make_seed_pipeline(
     )
     if classifier not in ("hybrid", "distilbert", "hgb"):
         raise ValueError(f"classifier must be 'hybrid', 'distilbert' or 'hgb'; got {classifier!r}")
-    numbers_given = {
+    given = {  # the arguments checked here by name, as the user gave them
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
         "max_length": max_length,
         "embedding_batch_size": embedding_batch_size,
         "caption_batch_size": caption_batch_size,
+        "text_model": text_model,
+        "embedding_model": embedding_model,
+        "caption_model": caption_model,
     }
-    for name, value in numbers_given.items():  # scikit-learn takes True as 1 (a config's true)
-        if isinstance(value, bool | np.bool_):
-            raise ValueError(f"{name} must be a number, not a boolean; got {value!r}")
+    fine_tuning = ("epochs", "batch_size", "learning_rate", "max_length")
+    for name in fine_tuning + ("embedding_batch_size", "caption_batch_size"):
+        if isinstance(given[name], bool | np.bool_):  # scikit-learn takes True as 1
+            raise ValueError(f"{name} must be a number, not a boolean; got {given[name]!r}")
     if caption_model is None and not (
         caption_batch_size is None  # a config's "caption_batch_size": null: nothing to check
         or (isinstance(caption_batch_size, numbers.Integral) and caption_batch_size >= 1)
@@ -775,13 +779,6 @@ def make_seed_pipeline(
     if columns is not None:  # checked with the others by check_params, before any step runs
         steps.insert(0, ("roles", ColumnRoles(columns=columns, required=REQUIRED_ROLES)))
     pipe = Pipeline(steps)
-    given = {
-        "text_model": text_model,
-        "embedding_model": embedding_model,
-        "caption_model": caption_model,
-        "embedding_batch_size": embedding_batch_size,
-        "caption_batch_size": caption_batch_size,
-    }
     try:  # a bad value (routing="hrad") now, not after captioning and embedding
         check_params(pipe)
         if router is hgb_router:  # the fine-tuning settings are given but unused: still checked
