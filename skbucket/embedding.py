@@ -125,6 +125,10 @@ class _OnnxSession:
     def from_pretrained(path, *, intra_op_num_threads):
         import onnxruntime as ort
 
+        # once per process and file (the registry keeps the session): nothing else would ever
+        # remove the temporary file of an export killed part way
+        _remove_left_temporaries(Path(path))
+
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = int(intra_op_num_threads)
@@ -238,7 +242,6 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
             )
         os.chmod(tmp, 0o644)  # mkstemp creates 0o600; the file is meant to be shared
         os.replace(tmp, path)
-        _remove_left_temporaries(path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -555,8 +558,6 @@ class DistilBertEmbedder(
             with _onnx_lock(path):
                 if not os.path.isfile(path):  # False, not PermissionError, for a closed folder
                     _export_onnx(self.model, tokenizer, path)
-                else:  # exported already: nothing else would ever remove a killed export's
-                    _remove_left_temporaries(path)
                 try:
                     session = _models.load_pretrained(
                         _OnnxSession, path, intra_op_num_threads=threads
