@@ -100,7 +100,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._files import READ_FLAGS, new_file
+from ._files import READ_FLAGS, _to_disk, new_file
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -547,6 +547,8 @@ class DiskCache:
     fsync : bool, default=False
         Call ``os.fsync`` on every file before the atomic rename. Only needed to survive a
         power loss or an OS crash; a killed *process* never leaves a partial entry either way.
+        On a file system that cannot sync a file (``EINVAL``, ``ENOTSUP``) entries are
+        written without it; a failed sync (``EIO``, ``ENOSPC``) is a failed write.
 
     Examples
     --------
@@ -716,8 +718,7 @@ class DiskCache:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 if self.fsync:
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                    _to_disk(fh)
             try:
                 os.replace(tmp, file)
             except PermissionError:

@@ -777,3 +777,29 @@ def test_hash_key_tells_close_floats_apart():
     from skbucket.cache import hash_key
 
     assert hash_key(0.1) != hash_key(0.1 + 1e-12)
+
+
+def test_disk_cache_fsync_on_a_file_system_that_cannot_sync(tmp_path, monkeypatch):
+    """fsync=True stores entries where the file system refuses fsync with EINVAL (as
+    replace_atomically does), and a sync that fails to write (EIO) is a failed write."""
+    import errno
+
+    disk, key = DiskCache(tmp_path, fsync=True), hash_key("k")
+
+    def refuse(fd):
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "fsync", refuse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disk.set_many({key: np.arange(3)})
+    assert disk.get_many([key])[key].tolist() == [0, 1, 2]
+
+    def fail(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    other = hash_key("other")
+    with pytest.warns(CacheWarning, match="cannot be written"):
+        disk.set_many({other: np.arange(2)})
+    assert disk.get_many([other]) == {}
