@@ -392,6 +392,42 @@ def _bucket_pair(y_true, y_pred, bins, pred_kind):
     return np.asarray(assign_buckets(y_true_f, edges)), bucket_pred, edges
 
 
+def _relative_luminance(color) -> float:
+    """WCAG's relative luminance of a matplotlib colour (0: black, 1: white)."""
+    from matplotlib.colors import to_rgb
+
+    rgb = np.asarray(to_rgb(color))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def _legible_cells(texts, image, matrix, ax, user_keys) -> None:
+    """Each cell's value in black or white, whichever contrasts more with the cell's own
+    colour (at least 4.58:1; scikit-learn picks by the data's midpoint, so with the colour
+    scale fixed at 0-1 and no share near 1 a dark cell got dark text, 1.5:1), and in a size
+    that fits the cell (its longest value within the cell's width, at most the usual size).
+    A colour or size the user gave in ``text_kw`` is kept."""
+    import matplotlib as mpl
+
+    values = np.asarray(matrix, dtype=float)
+    if "color" not in user_keys:
+        for (i, j), text in np.ndenumerate(texts):
+            value = values[i, j]
+            cell = image.cmap(image.norm(value)) if np.isfinite(value) else (1.0, 1.0, 1.0)
+            # black on a cell lighter than 0.179 contrasts more than white does (WCAG ratios)
+            text.set_color("black" if _relative_luminance(cell[:3]) > 0.179 else "white")
+    if "fontsize" not in user_keys:
+        n = max(values.shape)
+        box = ax.get_position()  # figure fraction, after the colorbar took its share
+        width, height = ax.figure.get_size_inches()
+        cell = min(box.width * width, box.height * height) * 72 / n  # points (aspect "equal")
+        longest = max((len(text.get_text()) for text in texts.ravel()), default=1)
+        # a digit is about 0.64 of the font size wide (DejaVu Sans), plus a margin
+        size = min(mpl.rcParams["font.size"], max(cell / (0.64 * longest + 0.6), 6))
+        for text in texts.ravel():
+            text.set_fontsize(size)
+
+
 class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
     """Confusion matrix of likes buckets (a :class:`~sklearn.metrics.ConfusionMatrixDisplay`).
 
@@ -441,13 +477,13 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             kwargs["ax"] = _new_ax(None, figsize=(side, side * 0.8) if n > 7 else None)[1]
         if xticks_rotation is None:
             xticks_rotation = 90 if n > 7 else 45
-        if n > 7 and kwargs.get("include_values", True):  # smaller cell text, so it fits
-            kwargs["text_kw"] = _style({"fontsize": max(72 / n, 6)}, kwargs.get("text_kw"))
+        user_text = {_ALIASES.get(key, key) for key in kwargs.get("text_kw") or {}}
         super().plot(xticks_rotation=xticks_rotation, **kwargs)
         self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
         # what from_predictions knows of the counts: drawn again by every plot()
         rows, columns = getattr(self, "_no_posts", ((), ()))
         if getattr(self, "text_", None) is not None:
+            _legible_cells(self.text_, self.im_, self.confusion_matrix, self.ax_, user_text)
             # a bucket with no true (or no predicted) posts: a dash, not a row of 0.00 that
             # reads like a bucket the model never gets right
             for k in rows:

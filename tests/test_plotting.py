@@ -365,6 +365,58 @@ def test_many_buckets_keep_the_cell_values_and_the_bucket_names_readable():
     assert seven.text_[0][0].get_fontsize() == 10.0  # the seed's seven buckets: as before
 
 
+def _contrast(a, b):
+    """WCAG contrast ratio of two matplotlib colours (1 to 21)."""
+    from matplotlib.colors import to_rgb
+
+    def luminance(color):
+        rgb = np.asarray(to_rgb(color))
+        return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4) @ [
+            0.2126,
+            0.7152,
+            0.0722,
+        ]
+
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("n_bins", [None, 11])
+def test_cell_values_contrast_with_their_cell_and_fill_it(n_bins):
+    """As the report draws a normalised matrix (colour scale fixed at 0-1): a router no
+    better than chance has no share near 1, and scikit-learn's midpoint rule put dark text on
+    dark cells (1.5:1); with 12 buckets the values were 6 pt in cells room for 10."""
+    rng = np.random.default_rng(0)
+    bins = None if n_bins is None else tuple(np.geomspace(2, 4000, n_bins).round())
+    y, pred = np.expm1(rng.uniform(0, np.log(8000), (2, 600)))  # each bucket has posts
+    grow = 0 if n_bins is None else n_bins + 1 - 7  # the report's figure for many buckets
+    figure = Figure(figsize=(6.4 + 0.45 * grow, 4.8 + 0.35 * grow))
+    disp = BucketConfusionMatrixDisplay.from_predictions(
+        y, pred, bins=bins, normalize="true", values_format=".2f",
+        im_kw={"vmin": 0.0, "vmax": 1.0}, ax=figure.subplots(),
+    )  # fmt: skip
+    shares = disp.confusion_matrix
+    assert shares.max() < 0.6  # the case: no cell near the top of the scale
+    for (i, j), text in np.ndenumerate(disp.text_):
+        cell = disp.im_.cmap(disp.im_.norm(shares[i, j]))[:3]
+        assert _contrast(text.get_color(), cell) >= 4.5, (i, j, shares[i, j])
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    renderer = figure.canvas.get_renderer()
+    figure.draw(renderer)
+    cell_width = disp.ax_.get_window_extent(renderer).width / len(shares)
+    widths = [text.get_window_extent(renderer).width for text in disp.text_.ravel()]
+    assert max(widths) < 0.9 * cell_width
+    assert disp.text_[0, 0].get_fontsize() >= 9  # was 6 pt with 12 buckets
+    # a colour or size of the user's own is kept
+    mine = BucketConfusionMatrixDisplay.from_predictions(
+        y, pred, bins=bins, text_kw={"c": "red", "size": 7}, ax=_ax()
+    )
+    assert {t.get_color() for t in mine.text_.ravel()} == {"red"}
+    assert {t.get_fontsize() for t in mine.text_.ravel()} == {7}
+
+
 def test_calibration_top_label_by_hand():
     y_true = np.array([5, 5, 50, 50, 500, 5000.0])
     proba = np.full((6, 7), 0.05)
