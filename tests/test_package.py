@@ -85,6 +85,28 @@ def test_the_version_is_one_in_pyproject_and_the_package():
     assert project["version"] == skbucket.__version__
 
 
+def test_the_release_history_has_a_section_for_this_version_and_every_minor_before_it():
+    """A version raised (a change to predictions) without its entry in docs/changes.rst, or an
+    entry without the changes to predictions that raised it, fails here; the README links it."""
+    import re
+
+    text = (ROOT / "docs" / "changes.rst").read_text(encoding="utf-8")
+    sections = re.findall(r"^(\d+)\.(\d+)\.(\d+) \(\d{4}-\d\d-\d\d\)\n-+\n", text, re.M)
+    versions = [tuple(map(int, v)) for v in sections]
+    major, minor, patch = map(int, skbucket.__version__.split(".")[:3])
+    assert versions and versions[0] == (major, minor, patch), (versions[:1], skbucket.__version__)
+    assert versions == sorted(versions, reverse=True)  # newest first, each once
+    assert len(set(versions)) == len(versions)
+    # every minor from 0.2 (the first raise) to this one has its section
+    assert [v[1] for v in versions if v[0] == 0] == list(range(minor, 1, -1))
+    for start, end in zip(
+        [m.end() for m in re.finditer(r"^\d+\.\d+\.\d+ \(.*\n-+\n", text, re.M)],
+        [m.start() for m in re.finditer(r"^\d+\.\d+\.\d+ \(.*\n-+\n", text, re.M)][1:] + [None],
+    ):
+        assert "Changes to predictions\n~~~" in text[start:end]
+    assert "(docs/changes.rst)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_lazy_public_names_resolve():
     for name in skbucket.__all__:
         assert getattr(skbucket, name) is not None
