@@ -20,6 +20,7 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
+from scipy.sparse import csc_matrix, csr_matrix, issparse, spmatrix
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.utils import _safe_indexing, check_random_state
@@ -1007,6 +1008,55 @@ def _is_estimator(obj):
     )
 
 
+def _drawable(est):
+    """An estimator class given where an instance goes (a forgotten ``()``) as a text for
+    the HTML diagram, which failed on it (``_get_doc_link() missing 'self'``), as the
+    repr of scikit-learn's own meta-estimators does not; fit names the mistake."""
+    if isinstance(est, type):
+        return f"{est.__name__} (a class, not an instance: {est.__name__}())"
+    return est
+
+
+def _refuse_infinity(X) -> None:
+    """An infinite value of a numeric ``X`` (array, sparse matrix or a DataFrame's numeric
+    columns) is refused naming its row and column: XGBoost failed with a C++ trace at fit,
+    and predicted a number for it silently (NaN, a missing value, is left to the estimators
+    that take it)."""
+    if _is_dataframe(X):
+        floats = [i for i, dtype in enumerate(X.dtypes) if getattr(dtype, "kind", "O") == "f"]
+        if not floats:
+            return
+        values = X.iloc[:, floats].to_numpy(dtype=float, na_value=np.nan)
+        where = np.isinf(values)
+        if where.any():
+            j = int(np.flatnonzero(where.any(axis=0))[0])  # the first column holding one
+            bad = np.flatnonzero(where[:, j])
+            raise ValueError(
+                f"X column {plain(X.columns[floats[j]])!r} holds an infinite value "
+                f"({values[bad[0], j]}) in row {bad[0]} (index label {plain(X.index[bad[0]])!r}; "
+                f"{bad.size} row(s) in all): give a finite number, or NaN where the value is "
+                "missing."
+            )
+        return
+    data = X.data if issparse(X) else X
+    if getattr(data, "dtype", np.dtype(object)).kind != "f":
+        return
+    where = np.isinf(data)
+    if not where.any():
+        return
+    if issparse(X):
+        coo = X.tocoo()
+        first = int(np.flatnonzero(np.isinf(coo.data))[0])
+        row, col, value = int(coo.row[first]), int(coo.col[first]), coo.data[first]
+    else:
+        row, col = (int(i) for i in np.argwhere(where)[0])
+        value = X[row, col]
+    raise ValueError(
+        f"X holds an infinite value ({value}) in row {row}, column {col} ({int(where.sum())} "
+        "value(s) in all): give a finite number, or NaN where the value is missing."
+    )
+
+
 def _sub_tag(est, getter, default):
     try:
         return bool(getter(get_tags(est)))
@@ -1451,9 +1501,18 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             names = ["regressors: one clone per bucket"]
         else:
             names = ["regressors"]
-        routing = _VisualBlock(
-            "parallel", [clf], names=[f"classifier: {self.routing} routing"], dash_wrapped=False
+        # the default classifier's fitted copy has no parameter path: its name has no colon
+        # (scikit-learn would copy "classifier__" + a name, which set_params refuses)
+        route = f"{self.routing} routing" + (
+            " (the default classifier)" if self.classifier is None else ""
         )
+        routing = _VisualBlock(
+            "parallel",
+            [_drawable(clf)],
+            names=[route if self.classifier is None else f"classifier: {route}"],
+            dash_wrapped=False,
+        )
+        regs = [_drawable(e) for e in regs]
         buckets = _VisualBlock("parallel", regs, names=names, dash_wrapped=False)
         return _VisualBlock("serial", (routing, buckets), dash_wrapped=False)
 
@@ -1471,10 +1530,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         tags.input_tags.allow_nan = all(
             _sub_tag(e, lambda t: t.input_tags.allow_nan, False) for e in subs
         ) and (default_nan or bool(subs))
-        tags.input_tags.sparse = (
-            self.classifier is not None
-            and self.regressors is not None
-            and all(_sub_tag(e, lambda t: t.input_tags.sparse, False) for e in subs)
+        # the defaults: HistGradientBoostingClassifier takes no sparse X, the seed's XGBoost and
+        # CatBoost regressors do (a bucket left out of a dict or list gets one of them)
+        tags.input_tags.sparse = self.classifier is not None and all(
+            _sub_tag(e, lambda t: t.input_tags.sparse, False) for e in subs
         )
         return tags
 
@@ -1594,15 +1653,23 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 X = np.asarray(X, dtype=object)
             check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
+            _refuse_infinity(X)
             return X
-        return validate_data(
+        sparse = self.__sklearn_tags__().input_tags.sparse
+        X = validate_data(
             self,
             X,
             reset=reset,
-            accept_sparse=["csr", "csc"],
+            accept_sparse=["csr", "csc"] if sparse else False,
             dtype=None,
             ensure_all_finite=False,
         )
+        if issparse(X) and not isinstance(X, spmatrix):
+            # a scipy sparse array (csr_array) as the matrix of its format: CatBoost reads
+            # only the latter (it failed with "Invalid data type")
+            X = csr_matrix(X) if X.format == "csr" else csc_matrix(X)
+        _refuse_infinity(X)
+        return X
 
     # ------------------------------------------------------------------ fit
     @refit
@@ -1615,7 +1682,15 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features) \
                 or 1-D sequence of str
             Training input, passed to the sub-estimators as given; a polars DataFrame or
-            Series, or a pyarrow Table or array, is passed as its pandas conversion.
+            Series, or a pyarrow Table or array, is passed as its pandas conversion. An
+            infinite number is refused, naming its row and column (NaN, a missing value,
+            is left to the sub-estimators). A sparse matrix (CSR/CSC; a scipy sparse array
+            is passed as the matrix of its format) is taken only when the classifier and
+            every bucket's regressor take one (the ``sparse`` input tag; the default
+            ``HistGradientBoostingClassifier`` does not): note that XGBoost, the seed's
+            regressor for buckets 0, 1, 5 and 6, reads the entries a sparse matrix does not
+            store as missing values, not as 0, so it learns and predicts otherwise than on
+            the same matrix made dense (``X.toarray()``).
         y : array-like of shape (n_samples,)
             Non-negative, finite targets (likes).
         sample_weight : array-like of shape (n_samples,), default=None

@@ -448,11 +448,17 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         except ImportError:  # scikit-learn < 1.7
             from sklearn.utils._estimator_html_repr import _VisualBlock
 
+        from .bucketed import _drawable
+
         fitted = self.__sklearn_is_fitted__()
         ests = [getattr(self, f"{role}_" if fitted else role) for role in ("known", "unseen")]
+        names = [
+            f"{role}: {e.__name__ if isinstance(e, type) else type(e).__name__}"
+            for role, e in zip(("known", "unseen"), ests)
+        ]
         return _VisualBlock(
             "parallel",
-            ests,
-            names=[f"{role}: {type(e).__name__}" for role, e in zip(("known", "unseen"), ests)],
+            [_drawable(e) for e in ests],
+            names=names,
             name_details=[str(e) for e in ests],
         )

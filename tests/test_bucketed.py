@@ -1674,6 +1674,33 @@ def test_the_diagrams_copy_buttons_copy_names_set_params_takes(regressors):
         assert value and model.set_params(**dict.fromkeys(value, 3))
 
 
+def test_the_diagram_of_the_default_classifier_copies_no_classifier_path():
+    """classifier=None: the fitted default's block was named "classifier: ...", so its copy
+    button gave classifier__max_iter, which set_params refuses (classifier is None)."""
+    X, y = make_likes(300)
+    model = BucketedRegressor(regressors=Ridge(), random_state=0).fit(X, y)
+    names = _copied_parameter_names(model._repr_html_())
+    assert not [n for n in names if n.startswith("classifier__")], names
+    assert "hard routing (the default classifier)" in model._repr_html_()
+    mine = BucketedRegressor(DecisionTreeClassifier(random_state=0), Ridge()).fit(X, y)
+    copied = [n for n in _copied_parameter_names(mine._repr_html_()) if "max_depth" in n]
+    assert copied == ["classifier__max_depth"] and mine.set_params(classifier__max_depth=2)
+
+
+def test_the_diagram_names_an_estimator_class_given_for_an_instance():
+    """A forgotten () (classifier=DecisionTreeClassifier) crashed the notebook's diagram with
+    "_get_doc_link() missing 1 required positional argument: 'self'"."""
+    from skbucket.routing import AccountRouter
+
+    for model in (
+        BucketedRegressor(classifier=DecisionTreeClassifier),
+        BucketedRegressor(regressors=[Ridge, Ridge()], bins=(5,)),
+        AccountRouter(known=DecisionTreeClassifier, unseen=DecisionTreeClassifier()),
+    ):
+        page = model._repr_html_()
+        assert "(a class, not an instance:" in page, model
+
+
 @pytest.mark.parametrize(
     ("n", "kinds"),
     [
@@ -2261,3 +2288,61 @@ def test_a_zero_class_weight_is_a_weight():
     X = np.c_[np.log1p(y), rng.normal(size=200)]
     router = HistGradientBoostingClassifier(max_iter=5, class_weight={0: 0.0, 1: 1.0, 2: 1.0})
     BucketedRegressor(router, Ridge(), bins=(10, 100)).fit(X, y)
+
+
+# --------------------------------------------------------------------- sparse and infinite X
+def test_the_sparse_tag_counts_the_default_estimators_and_fit_keeps_to_it():
+    """The tag named only the estimators given: True for a dict leaving buckets to the seed's
+    defaults, False for regressors=None though those take sparse X; and fit took a sparse X
+    whatever the tag said (scikit-learn's check_estimator_sparse_tag failed on the default
+    model). A scipy sparse array reached CatBoost, which refused it ("Invalid data type")."""
+    import scipy.sparse as sp
+    from _sklearn_checks import run_check
+    from sklearn.utils import get_tags
+
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0)
+    for regressors in ({0: Ridge()}, {}, None, Ridge()):
+        assert get_tags(BucketedRegressor(tree, regressors)).input_tags.sparse, regressors
+    assert not get_tags(BucketedRegressor()).input_tags.sparse  # HistGradientBoosting routes
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    dense_only = {0: HistGradientBoostingRegressor()}
+    assert not get_tags(BucketedRegressor(tree, dense_only)).input_tags.sparse
+    X, y = make_likes(200)
+    X[X < 2] = 0
+    with pytest.raises(TypeError, match="Sparse data was passed for X, but dense data"):
+        BucketedRegressor(random_state=0).fit(sp.csr_matrix(X), y)
+    run_check("check_estimator_sparse_tag", BucketedRegressor(random_state=0))
+    # the seed's regressors (CatBoost among them) on a sparse array: as on its matrix
+    model = BucketedRegressor(tree, None, random_state=0)
+    as_matrix = model.fit(sp.csr_matrix(X), y).predict(sp.csr_matrix(X))
+    assert_allclose(model.fit(sp.csr_array(X), y).predict(sp.csc_array(X)), as_matrix)
+
+
+@pytest.mark.parametrize("kind", ["array", "sparse", "frame"])
+def test_an_infinite_feature_is_refused_naming_its_row_and_column(kind):
+    """XGBoost failed at fit with a C++ trace, and predict gave a number for +-inf."""
+    import scipy.sparse as sp
+
+    X, y = make_likes(200)
+    model = light(regressors=None, random_state=0).fit(X, y)
+    bad = X.copy()
+    bad[7, 2] = -np.inf
+    if kind == "sparse":
+        bad = sp.csr_matrix(bad)
+    if kind == "frame":
+        bad = pd.DataFrame(bad, columns=["a", "b", "c"], index=np.arange(200) + 1000)
+        said = r"X column 'c' holds an infinite value \(-inf\) in row 7 \(index label 1007; 1 row"
+    else:
+        said = r"X holds an infinite value \(-inf\) in row 7, column 2 \(1 value\(s\) in all\)"
+    with pytest.raises(ValueError, match=rf"{said}.*or NaN where"):
+        clone(model).fit(bad, y)
+    fitted = model if kind != "frame" else clone(model).fit(pd.DataFrame(X, columns=[*"abc"]), y)
+    if kind == "frame":
+        bad = bad.set_axis([*"abc"], axis=1)
+    with pytest.raises(ValueError, match="infinite value"):
+        fitted.predict(bad)
+    # NaN (a missing value) is still the sub-estimators' to read
+    missing = X.copy()
+    missing[7, 2] = np.nan
+    assert np.isfinite(clone(model).fit(missing, y).predict(missing)).all()
