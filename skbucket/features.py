@@ -275,7 +275,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     count_encoding : bool, default=True
         Add ``<col>_count`` for each category column.
     cv : int, default=5
-        Folds of the cross-fitting in :meth:`fit_transform` (at least 2).
+        Folds of the cross-fitting in :meth:`fit_transform` (at least 2). Fewer posts than
+        folds (at least 2) are cross-fitted one post per fold (leave-one-out), with a
+        :class:`~skbucket.exceptions.TooFewRowsWarning`, as in the first rounds of a
+        successive-halving search.
     smooth : "auto" or float, default="auto"
         Shrinkage of the target encoding, as in :class:`~sklearn.preprocessing.TargetEncoder`.
     shuffle : bool, default=True
@@ -444,15 +447,30 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         X, y_enc, seed, cats = self._fit(X, y)
         out = self._transform_fixed(X)
         if self.category_columns_:
-            if len(X) < self.cv:  # KFold's own error names neither the step nor its setting
+            n_folds = self.cv
+            if len(X) < 2:  # KFold's own error names neither the step nor its setting
                 raise ValueError(
                     f"{type(self).__name__}(cv={self.cv}) cross-fits its encodings of "
-                    f"{self.category_columns_} in {self.cv} folds and needs at least {self.cv} "
-                    f"posts to fit; got {len(X)}. Pass more posts or lower cv (at least 2)."
+                    f"{self.category_columns_} in {self.cv} folds and needs at least 2 "
+                    f"posts to fit; got {len(X)}. Pass more posts."
+                )
+            if len(X) < self.cv:
+                # the first rounds of a successive-halving search (HalvingGridSearchCV), the
+                # folds of a small cross-validation: as BucketedRegressor falls back to fewer
+                # regressors, one fold per post (leave-one-out) and a warning
+                from .bucketed import TooFewRowsWarning
+
+                n_folds = len(X)
+                warnings.warn(
+                    f"{type(self).__name__}(cv={self.cv}) got {len(X)} posts to fit, fewer "
+                    f"than its folds: its encodings of {self.category_columns_} are "
+                    f"cross-fitted in {n_folds} folds (one post each).",
+                    TooFewRowsWarning,
+                    stacklevel=user_stacklevel(),
                 )
             # the same folds for the target and the count encodings
             fold_seed = seed if self.shuffle else None  # KFold refuses a seed it cannot use
-            kfold = KFold(self.cv, shuffle=self.shuffle, random_state=fold_seed)
+            kfold = KFold(n_folds, shuffle=self.shuffle, random_state=fold_seed)
             splits = list(kfold.split(cats))
             if _SKLEARN_CV_SPLITS:
                 encoder = TargetEncoder(target_type="continuous", smooth=self.smooth, cv=splits)
@@ -460,7 +478,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 encoder = TargetEncoder(
                     target_type="continuous",
                     smooth=self.smooth,
-                    cv=self.cv,
+                    cv=n_folds,
                     shuffle=self.shuffle,
                     random_state=fold_seed,
                 )

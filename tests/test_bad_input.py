@@ -1125,10 +1125,10 @@ case(
     Raises(
         ValueError,
         r"PostFeatures\(cv=2\) cross-fits .* needs at least 2 posts to fit; got 1\. Pass more "
-        r"posts or lower cv",
+        r"posts\.",
         "``ValueError`` (``cv=2`` here; ``cv`` is 5 by default): PostFeatures(cv=2) "
         "cross-fits its encodings of ['username', 'inferred_company'] in 2 folds and needs at "
-        "least 2 posts to fit; got 1. Pass more posts or lower cv (at least 2).",
+        "least 2 posts to fit; got 1. Pass more posts.",
     ),
 )
 case(
@@ -2271,10 +2271,10 @@ case(
     lambda c: _new_pipe(c).fit(c.posts.iloc[:1], c.likes.iloc[:1]),
     Raises(
         ValueError,
-        r"PostFeatures\(cv=5\) cross-fits .* needs at least 5 posts to fit; got 1\.",
+        r"PostFeatures\(cv=5\) cross-fits .* needs at least 2 posts to fit; got 1\.",
         "``ValueError``: PostFeatures(cv=5) cross-fits its encodings of ['username', "
-        "'inferred_company'] in 5 folds and needs at least 5 posts to fit; got 1. Pass more "
-        "posts or lower cv (at least 2).",
+        "'inferred_company'] in 5 folds and needs at least 2 posts to fit; got 1. Pass more "
+        "posts.",
     ),
 )
 case(
@@ -2419,10 +2419,10 @@ case(
     CLI_FIT,
     lambda c: c.cli_fit(_labelled(c).iloc[:1]),
     CliFails(
-        r"needs at least 5 posts to fit; got 1\. .*\(in .*fit\.csv\)$",
+        r"needs at least 2 posts to fit; got 1\. .*\(in .*fit\.csv\)$",
         "exit 1: ``skbucket fit: error: PostFeatures(cv=5) cross-fits its encodings of "
-        "['username', 'inferred_company'] in 5 folds and needs at least 5 posts to fit; got 1. "
-        "Pass more posts or lower cv (at least 2). (in DATA)``",
+        "['username', 'inferred_company'] in 5 folds and needs at least 2 posts to fit; got 1. "
+        "Pass more posts. (in DATA)``",
     ),
 )
 case(

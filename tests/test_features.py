@@ -214,13 +214,19 @@ def test_a_date_relative_to_the_clock_is_refused_like_text_that_is_no_date(value
         pf.set_params(invalid_dates="raise").fit_transform(X)
 
 
-def test_fewer_posts_than_folds_names_the_step_and_its_cv():
-    # KFold's own error ("n_splits=5 greater than the number of samples") named neither the
-    # step nor the setting to change (a halving search reaches a few training rows)
+def test_fewer_posts_than_folds_are_cross_fitted_one_post_per_fold():
+    """A successive-halving search (HalvingRandomSearchCV's default min_resources, 2 x its
+    folds) gives the first round 4 training posts: PostFeatures(cv=5) refused them, so every
+    fit of the search failed. Now one fold per post, as cv=4 would, with a warning; one post
+    cannot be cross-fitted (KFold's own error named neither the step nor its setting)."""
+    from skbucket.exceptions import TooFewRowsWarning
+
     X, y = _posts(4)
-    with pytest.raises(ValueError, match=r"PostFeatures\(cv=5\) cross-fits .* at least 5 posts"):
-        PostFeatures().fit_transform(X, y)
-    assert PostFeatures(cv=4).fit_transform(X, y).shape[0] == 4
+    with pytest.warns(TooFewRowsWarning, match=r"PostFeatures\(cv=5\) got 4 posts .* 4 folds"):
+        got = PostFeatures(random_state=0).fit_transform(X, y)
+    np.testing.assert_allclose(got, PostFeatures(cv=4, random_state=0).fit_transform(X, y))
+    with pytest.raises(ValueError, match=r"PostFeatures\(cv=5\) cross-fits .* at least 2 posts"):
+        PostFeatures().fit_transform(X[:1], y[:1])
     # no encodings to cross-fit: any number of rows
     assert PostFeatures(category_columns=()).fit_transform(X[:1], y[:1]).shape[0] == 1
 
