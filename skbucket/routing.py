@@ -311,7 +311,9 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"AccountRouter: count_column={self.count_column!r} is 0 or missing in all "
                 f"{new.size:,} training rows, so every post counts as an account never seen "
                 "and goes to the unseen classifier, the known one never: is the account column "
-                "empty? Count another one (make_seed_pipeline's pipeline without companies: "
+                "empty, or does each account have one post (the post features count the "
+                "other posts of an account in other folds, so an account seen once counts 0)? "
+                "Count another one (make_seed_pipeline's pipeline without companies: "
                 "model__classifier__count_column='username_count').",
                 NoKnownAccountWarning,
                 stacklevel=user_stacklevel(),

@@ -572,6 +572,10 @@ def test_a_count_column_that_is_empty_in_every_training_row_is_warned_about():
     for empty in (0.0, np.nan):
         with pytest.warns(NoKnownAccountWarning, match=r"0 or missing in all 120 training rows"):
             router.fit(X.assign(inferred_company_count=empty), y)
+    # a full company column whose every company has one post gives out-of-fold counts of 0:
+    # the hint asked only "is the account column empty?"
+    with pytest.warns(NoKnownAccountWarning, match=r"empty, or does each account have one post"):
+        router.fit(X.assign(inferred_company_count=0.0), y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoKnownAccountWarning)
         router.fit(X.assign(inferred_company_count=np.r_[0.0, X["inferred_company_count"][1:]]), y)
