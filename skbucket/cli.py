@@ -256,6 +256,10 @@ def _sheet_names(path) -> list:
         return []
 
 
+#: a number as a CSV cell writes it: digits, at most one decimal point
+_NUMBER_TEXT = re.compile(r"\s*(?:\d+\.?\d*|\.\d+)\s*")
+
+
 def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_COLUMN) -> None:
     """Refuse a ``date`` column of numbers (no estimator reads a number as a date), saying
     what the numbers look like: Excel serial day numbers (a column formatted as a number in
@@ -270,7 +274,8 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         return
     present = values[values.notna().to_numpy()]
     cells = present.tolist()
-    if cells and all(isinstance(v, str) and v.strip().isdigit() for v in cells):
+    texts = cells and all(isinstance(v, str) for v in cells)
+    if texts and all(v.strip().isdigit() for v in cells):
         # digits only, as a CSV holds them: compact dates (20210403, 20210403101500) are
         # read as the estimators read them; anything else is no date
         from .prompts import parse_dates
@@ -283,6 +288,11 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         present = present[undated]
         cells = present.tolist()
         numbers_ = [int(v) for v in cells]
+    elif texts and all(_NUMBER_TEXT.fullmatch(v) for v in cells):
+        # numbers with a fraction among them (43281.419676: an Excel date-time column
+        # formatted as "General" and saved as CSV): no date reads them, and the date
+        # features were left out with a warning only
+        numbers_ = [float(v) for v in cells]
     elif cells and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in cells):
         numbers_ = cells
     else:
