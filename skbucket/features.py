@@ -137,8 +137,9 @@ class UnparseableDateWarning(UserWarning):
 
 class AccountSpellingWarning(UserWarning):
     """Values of a category column unseen in training match a training value except for
-    case, surrounding spaces, Unicode normalisation or invisible characters; they are
-    encoded as new accounts."""
+    case, surrounding spaces, a leading ``@``, Unicode normalisation or invisible characters
+    (they are encoded as new accounts); or, at fit, the training values hold one account
+    written in such different ways (each is encoded as an account of its own)."""
 
 
 #: The invisible characters users meet in account names (soft hyphen, zero-width space and
@@ -147,11 +148,21 @@ class AccountSpellingWarning(UserWarning):
 _INVISIBLE = r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 
 
+#: how to write an account column one way, as :func:`_spelling_key` compares its values
+_ADVICE = (
+    f'e.g. .str.normalize("NFKC").str.replace(r"{_INVISIBLE}", "", regex=True).str.strip()'
+    '.str.removeprefix("@").str.strip().str.casefold()'
+)
+
+
 def _spelling_key(value: str) -> str:
-    """``value`` as :class:`AccountSpellingWarning` compares it: NFKC-normalised, invisible
-    format characters (zero-width space and joiners, U+FEFF) dropped, stripped, casefolded."""
+    """``value`` as :class:`AccountSpellingWarning` compares it: NFKC-normalised (a
+    fullwidth ``＠`` is ``@``), invisible format characters (zero-width space and joiners,
+    U+FEFF) dropped, stripped, a leading ``@`` (a handle written as mentioned) dropped,
+    stripped again, casefolded."""
     value = unicodedata.normalize("NFKC", value)
-    return "".join(c for c in value if unicodedata.category(c) != "Cf").strip().casefold()
+    value = "".join(c for c in value if unicodedata.category(c) != "Cf").strip()
+    return value.removeprefix("@").strip().casefold()
 
 
 # Where an emoji match can start (every alternative of _EMOJI_RE starts so: a pictograph, the
@@ -626,6 +637,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 cats, y_enc
             )
             self.counts_ = [cats.iloc[:, j].value_counts().to_dict() for j in range(cats.shape[1])]
+            self._warn_split_accounts(cats)
         return X, y_enc, seed, cats
 
     def _as_frame(self, X, *, reset):
@@ -741,6 +753,29 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             out.append(self._text_features(X[col], col))
         return out
 
+    def _warn_split_accounts(self, cats):
+        """One :class:`AccountSpellingWarning` per category column whose training values
+        include spellings of one account that differ but for case, surrounding spaces, a
+        leading ``@``, Unicode normalisation or invisible characters (``"IndependentNGR"``,
+        ``"independentngr "``, ``"@IndependentNGR"`` from a merged export): each is encoded as
+        an account of its own, splitting the account's history."""
+        for j, name in enumerate(cats.columns):
+            spellings = {}
+            for value in self.counts_[j]:
+                if isinstance(value, str):
+                    spellings.setdefault(_spelling_key(value), []).append(value)
+            split = [sorted(group, key=str) for group in spellings.values() if len(group) > 1]
+            if split:
+                warnings.warn(
+                    f"PostFeatures: {len(split)} account(s) of {name!r} are written in more "
+                    f"than one way in the training rows, differing but for case, surrounding "
+                    f"spaces, a leading @, Unicode normalisation or invisible characters, e.g. "
+                    f"{split[0]!r}; each spelling is encoded as an account of its own. If they "
+                    f"are one account, write the column one way first ({_ADVICE}).",
+                    AccountSpellingWarning,
+                    stacklevel=user_stacklevel(),
+                )
+
     def _warn_near_matches(self, cats):
         """One :class:`AccountSpellingWarning` per category column whose values unseen in
         training match a training value but for case, surrounding spaces, Unicode
@@ -764,12 +799,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 new, old = pairs[0]
                 warnings.warn(
                     f"PostFeatures: {len(pairs)} value(s) of {name!r} unseen in training match "
-                    f"a training value but for case, surrounding spaces, Unicode normalisation "
-                    f"or invisible characters, e.g. {new!r} for {old!r}; they are encoded as "
-                    "new accounts (the global mean, a count of 0). If they are the same "
-                    "accounts, write the column the same way at fit and predict (e.g. "
-                    f'.str.normalize("NFKC").str.replace(r"{_INVISIBLE}", "", regex=True)'
-                    ".str.strip().str.casefold() on both).",
+                    f"a training value but for case, surrounding spaces, a leading @, Unicode "
+                    f"normalisation or invisible characters, e.g. {new!r} for {old!r}; they are "
+                    "encoded as new accounts (the global mean, a count of 0). If they are the "
+                    f"same accounts, write the column the same way at fit and predict ({_ADVICE} "
+                    "on both).",
                     AccountSpellingWarning,
                     stacklevel=user_stacklevel(),
                 )
