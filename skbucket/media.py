@@ -352,8 +352,10 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
         * ``None``, NaN, ``pandas.NA``, ``""`` or ``"[]"``: no media, ``[]`` (``None`` and
           ``""`` inside a list, or inside the text of one, are skipped); so are the texts
           ``"None"`` (the scraper's text for a post without media: ``repr(None)``), ``"nan"``
-          and ``"NaN"`` (what ``str`` gives for a missing value); a file with such a name
-          must be passed as a :class:`pathlib.Path`.
+          and ``"NaN"`` (what ``str`` gives for a missing value), and ``"null"``/``"NULL"``/
+          ``"Null"``, ``"N/A"``/``"n/a"``, ``"NA"``, ``"#N/A"`` and ``"-"`` (what JSON
+          converters, spreadsheets and BI tools write for an empty cell); a file with such a
+          name must be passed as a :class:`pathlib.Path`.
     size : {"full", "preview"}, default="full"
         Which URL of a ``Photo`` to use: ``"full"`` is ``fullUrl`` (Twitter's ``name=large``,
         the picture as posted), ``"preview"`` is ``previewUrl`` (``name=small``, at most
@@ -409,8 +411,11 @@ def parse_media(value: Any, *, size: Literal["full", "preview"] = "full") -> lis
     return _parse_one(value, size)
 
 
-#: texts of a missing value: ``repr(None)`` (the scraper's for no media) and ``str(nan)``
-_NO_MEDIA_TEXTS = frozenset({"None", "nan", "NaN"})
+#: texts of a missing value: ``repr(None)`` (the scraper's for no media), ``str(nan)``, and
+#: what JSON converters, spreadsheets and BI tools write for an empty cell
+_NO_MEDIA_TEXTS = frozenset(
+    {"None", "nan", "NaN", "null", "NULL", "Null", "N/A", "n/a", "NA", "#N/A", "-"}
+)
 
 
 def _is_array(value: Any) -> bool:

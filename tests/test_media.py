@@ -104,10 +104,14 @@ def test_parse_media_none_and_blank_items_in_list_text_are_no_media():
     assert parse_media("['', 'a.jpg']") == [MediaRef("a.jpg")]
 
 
-@pytest.mark.parametrize("text", ["None", " None ", "nan", "NaN"])
+@pytest.mark.parametrize(
+    "text", ["None", " None ", "nan", "NaN", "null", "NULL", "N/A", "n/a", "NA", "#N/A", " - "]
+)
 def test_parse_media_the_texts_of_a_missing_value_are_no_media(text, tmp_path):
     # the scraper writes repr(None) for a post without media; a CSV reader that keeps texts
-    # as texts (skbucket's CLI does) hands it over as "None", not as a missing value
+    # as texts (skbucket's CLI does) hands it over as "None", not as a missing value; JSON
+    # converters, spreadsheets and BI tools write "null", "N/A", "#N/A" or "-" (they were
+    # one image each)
     assert parse_media(text) == []
     assert parse_media(["a.jpg", text]) == [MediaRef("a.jpg")]
     assert parse_media(tmp_path / text.strip()) == [MediaRef(str(tmp_path / text.strip()))]
