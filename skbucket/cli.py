@@ -523,6 +523,11 @@ def _split_target(frame, target: str, path, largest: float | None = None):
         value = plain(value)  # 3.0, not np.float64(3.0)
         if pd.api.types.is_scalar(value) and pd.isna(value):
             why = "is missing (an empty cell)"
+        elif np.isnan(number) and isinstance(value, str) and _DOT_THOUSANDS.fullmatch(value):
+            why = (
+                f"is {value!r}, not a number (is '.' a thousands separator there? write "
+                f"{value.strip().replace('.', '')})"
+            )
         elif np.isnan(number):
             why = f"is {value!r:.80}, not a number"
         elif not np.isfinite(number):
@@ -537,8 +542,51 @@ def _split_target(frame, target: str, path, largest: float | None = None):
             f"but row {row} {why} ({bad.size} bad row(s) in all, first rows "
             f"{bad[:5].tolist()})"
         )
+    _refuse_grouped_thousands(raw, numbers, target, path)
     X = frame.drop(columns=[target])
     return X, values.rename(target)
+
+
+#: a whole number written with "." between groups of three digits (German, Spanish, ...)
+_DOT_THOUSANDS = re.compile(r"\s*\d{1,3}(?:\.\d{3})+\s*")
+
+
+def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
+    """Refuse a text column of likes whose every number with a fraction is written as
+    ``2.750`` (digits in groups of three after each point): a "." thousands separator, as a
+    German or Spanish export writes 2,750, was read as 2.75 likes without a word. Likes with
+    fractions of other forms (averages: ``2.5``, ``3.75``) are taken as they are."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        fractional = np.flatnonzero(numbers != np.floor(numbers))
+    if not fractional.size:
+        return
+    texts = raw.to_numpy(dtype=object)
+    kind = TABLE_FORMATS.get(_suffix(Path(path)))
+    if kind in SEPARATORS and not isinstance(texts[fractional[0]], str):
+        # pandas read the CSV's numbers as floats: the column again, as written (only when
+        # some likes have a fraction, which whole counts never do)
+        import pandas as pd
+
+        written = pd.read_csv(
+            path, sep=SEPARATORS[kind], usecols=[target], dtype=str, keep_default_na=False
+        )[target]
+        if len(written) == len(texts):
+            texts = written.to_numpy(dtype=object)
+    if not all(isinstance(texts[i], str) for i in fractional):
+        return
+    if all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in fractional):
+        row = int(fractional[0])
+        grouped = texts[row].strip()
+        raise CLIError(
+            f"{path}: target column {target!r} holds {grouped!r} in row {row}, read as "
+            f"{numbers[row]:g} likes; likes are counts, and every number with a fraction in "
+            f"the column ({fractional.size} row(s), first rows {fractional[:5].tolist()}) is "
+            f"written so: is '.' a thousands separator there ({grouped} = "
+            f"{grouped.replace('.', ',')})? Write the counts without separators "
+            f"({grouped.replace('.', '')})."
+        )
 
 
 def _largest_likes() -> float:
