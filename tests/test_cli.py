@@ -2297,6 +2297,24 @@ def test_likes_written_with_a_dot_between_thousands_are_refused(workdir):
         cli._split_target(millions, "likes", "posts.csv")
 
 
+def test_a_total_row_under_the_posts_is_refused(workdir):
+    """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
+    likes without a word (RMSE 296 became 4,369 on real tweets)."""
+    frame = load_tweets().frame.iloc[:20].astype({"id": str})
+    total = pd.DataFrame({"id": ["Total"], "likes": [frame["likes"].sum()]})
+    path = workdir / "total.csv"
+    pd.concat([frame, total], ignore_index=True).to_csv(path, index=False)
+    with pytest.raises(
+        cli.CLIError,
+        match=r"row 20 holds likes but no post \(every column but "
+        r"'likes' and 'id' is empty; 1 such row\(s\), first rows \[20\]\).*total",
+    ):
+        cli._split_target(cli.read_table(path), "likes", path)
+    # a post of an empty text, but with its account: a post
+    X, _ = cli._split_target(frame.assign(content=" ", media=None), "likes", path)
+    assert len(X) == 20
+
+
 def test_a_config_columns_mapping_reads_a_table_with_other_names(
     workdir, posts_csv, tiny_model, capsys
 ):
