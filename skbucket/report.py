@@ -53,13 +53,16 @@ _FIGURE_WIDTH = 520
 _CSS = (
     """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
-       background: #fff; }
+       background: #fff; padding: 0 1em; box-sizing: border-box; }
 h1 { border-bottom: 2px solid #4477aa; padding-bottom: .2em; }
 table { border-collapse: collapse; margin: 1em 0; }
 caption { text-align: left; padding-bottom: .3em; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; }
-td.num { text-align: right; font-family: monospace; }
-h1 { overflow-wrap: anywhere; }
+td.num { text-align: right; font-family: monospace, monospace; }
+code, pre { font-family: monospace, monospace; }
+h1, .note, figcaption, td, th { overflow-wrap: anywhere; }
+details { margin: .4em 0; }
+summary { cursor: pointer; }
 .table-wrap { overflow-x: auto; }
 .figs { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; border: 1px solid #ddd; padding: .5em; width: """
@@ -71,6 +74,12 @@ figure.wide { width: auto; }
 figure.wide img { width: auto; max-width: 100%; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
+@media print {
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+  .table-wrap { overflow: visible; }
+  figure, tr { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
 """
 )
 
@@ -91,15 +100,20 @@ def _escaped(match):
     return ascii(match.group())[1:-1]
 
 
-def _figure_to_data_uri(fig, dpi=90):
+#: the report's images are drawn at this many pixels per pixel shown (90 dpi shown)
+_PIXEL_RATIO = 2
+
+
+def _figure_to_data_uri(fig, dpi=90 * _PIXEL_RATIO):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_proba):
-    """Draw every display that applies; return ``[(title, data_uri or None, note or None)]``
-    (a drawn figure's note says what it leaves out).
+    """Draw every display that applies; return ``[(title, data_uri or None, note or None,
+    (alt text, values))]`` (a drawn figure's note says what it leaves out; see
+    :func:`_described`).
 
     The error-over-time plot drawn from ``X[date_column]`` is left out, with a note and a
     warning, when the column holds no date it can use (e.g. every date missing): the dates are
@@ -202,7 +216,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
     with ignoring(message=".*predicted like counts are negative"):  # said once by evaluate()
         for title, draw in plans:
             if isinstance(draw, str):  # a plot that does not apply: said where it would be
-                out.append((title, None, draw))
+                out.append((title, None, draw, (None, None)))
                 continue
             grow = max(0, n_buckets - 7) if "matrix" in title else 0  # room for many buckets
             fig = Figure(figsize=(6.4 + 0.45 * grow, 4.8 + 0.35 * grow))
@@ -230,24 +244,114 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                     f"the report leaves out the plot '{title}'. {note}",
                     stacklevel=user_stacklevel(),
                 )
-                out.append((title, None, note))
+                out.append((title, None, note, (None, None)))
                 continue
             undated = getattr(shown, "n_undated", 0)  # said in the image: in the text too
             note = f"{undated:,} row{'s' * (undated != 1)} without a readable date left out."
-            out.append((title, _figure_to_data_uri(fig), note if undated else None))
+            out.append(
+                (title, _figure_to_data_uri(fig), note if undated else None, _described(shown))
+            )
     return out
 
 
-def _figure_html(caption, uri, note=None):
-    """A ``<figure>`` for the PNG ``uri``, its pixel size written on the ``<img>``. An image
-    drawn larger than the usual figure (a confusion matrix of many buckets) is shown at its own
-    size (at most the page's width), not shrunk into the usual box, which made its cell values
-    too small to read."""
+def _described(shown):
+    """``(alt text, values table or None)`` of a drawn display: what the image shows, in
+    words, and the numbers it draws as a table (``(header, rows)``), for readers who cannot
+    see the image and for anyone who wants the exact values."""
+    from skbucket import plotting
+
+    if isinstance(shown, plotting.LikesPredictionDisplay):
+        n = len(np.asarray(shown.y_true))
+        return (
+            f"Scatter plot of the predicted against the actual likes of {n:,} posts, both axes "
+            "logarithmic, with the line of exact predictions and the bucket edges as guides.",
+            None,
+        )
+    if isinstance(shown, plotting.BucketConfusionMatrixDisplay):
+        labels = list(shown.display_labels)
+        shares = np.asarray(shown.confusion_matrix).dtype.kind == "f"
+        what = "the share of each true bucket's posts" if shares else "counts of posts"
+        cells = [[text.get_text() for text in row] for row in shown.text_]
+        return (
+            f"Heat map of the {len(labels)} true buckets (rows) against the {len(labels)} "
+            f"predicted buckets (columns), {what}; the values are in the table below it.",
+            (["True \\ predicted", *labels], [[label, *row] for label, row in zip(labels, cells)]),
+        )
+    if isinstance(shown, plotting.BucketErrorDisplay):
+        rows = [
+            [
+                label,
+                f"{e.size:,}",
+                f"{np.median(e):.3f}" if e.size else "–",
+                f"{mae:.3f}" if e.size else "–",
+            ]
+            for label, e, mae in zip(
+                shown.display_labels, (np.asarray(e, dtype=float) for e in shown.errors), shown.mae_
+            )
+        ]
+        return (
+            "Box plots of the error log1p(predicted) - log1p(actual) for each true bucket; "
+            "each bucket's posts, median error and mean absolute error are in the table below.",
+            (["True bucket", "Posts", "Median error", "MAE (log1p)"], rows),
+        )
+    if isinstance(shown, plotting.BucketCalibrationDisplay):
+        rows = [
+            [label, f"{p:.3f}", f"{t:.3f}"]
+            for label, pred, true in zip(shown.curve_labels, shown.prob_pred, shown.prob_true)
+            for p, t in zip(pred, true)
+        ]
+        return (
+            "Reliability diagram: the mean predicted probability of the chosen bucket against "
+            "how often that bucket is right, per probability bin, beside the diagonal of a "
+            "calibrated model; the points are in the table below.",
+            (["Curve", "Mean predicted probability", "Observed frequency"], rows),
+        )
+    if isinstance(shown, plotting.ErrorOverTimeDisplay):
+        rows = [
+            [str(period), f"{int(count):,}", f"{value:.3f}"]
+            for period, count, value in zip(shown.periods, shown.counts, shown.values)
+        ]
+        return (
+            f"Line chart of the {shown.metric} per period over {len(rows):,} period(s), with "
+            "the posts per period as bars; the values are in the table below.",
+            (["Period", "Posts", shown.metric], rows),
+        )
+    return None, None
+
+
+def _figure_html(caption, uri, note=None, alt=None, values=None):
+    """A ``<figure>`` for the PNG ``uri``, shown at its size at 90 dpi (it is drawn at
+    twice that, sharp on high-density screens and when zoomed), that size written on the
+    ``<img>``. An image drawn larger than the usual figure (a confusion matrix of many
+    buckets) is shown at its own size (at most the page's width), not shrunk into the usual
+    box, which made its cell values too small to read. ``alt`` says what the image shows
+    (the caption when None); ``values`` (escaped ``(header, rows)``) is the table of its
+    numbers, folded under the image."""
     head = base64.b64decode(uri.split(",", 1)[1][:32])  # PNG signature + IHDR: width, height
-    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    width, height = (
+        round(int.from_bytes(head[at : at + 4], "big") / _PIXEL_RATIO) for at in (16, 20)
+    )
     wide = ' class="wide"' if width > _FIGURE_WIDTH + 40 else ""
+    table = ""
+    if values is not None:
+        header, rows = values
+        cells = "".join(f'<th scope="col">{h}</th>' for h in header)
+        body = "".join(
+            f'<tr><th scope="row">{row[0]}</th>'
+            + "".join(f'<td class="num">{v}</td>' for v in row[1:])
+            + "</tr>"
+            for row in rows
+        )
+        table = (
+            f'<details><summary>Values</summary><div class="table-wrap" tabindex="0" '
+            f'role="region" aria-label="Values: {caption}"><table>'
+            f'<caption class="note">The values of the plot "{caption}"</caption>'
+            f"<tr>{cells}</tr>{body}</table></div></details>"
+        )
     return (
-        f'<figure{wide}><img src="{uri}" width="{width}" height="{height}" alt="{caption}">'
+        f'<figure{wide}><img src="{uri}" width="{width}" height="{height}" '
+        f'alt="{caption if alt is None else alt}">'
+        + table
         + (f'<p class="note">{note}</p>' if note else "")
         + f"<figcaption>{caption}</figcaption></figure>"
     )
@@ -403,7 +507,7 @@ def _interval_note(resampled):
         return "No intervals: fewer than two posts to resample."
     return (
         f"95% intervals: {resampled}, 1,000 bootstrap resamples (seeded): how far the error "
-        "metrics could move on another draw of posts like these."
+        "metrics could move on another draw of posts like these (– where a metric has none)."
     )
 
 
@@ -536,14 +640,25 @@ def render_report(
     rows = "\n".join(
         f'<tr><th scope="row">{esc(METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>'
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
-        f'<td class="num">{esc(_format_interval(intervals.get(k), missing="n/a"))}</td></tr>'
+        f'<td class="num">{esc(_format_interval(intervals.get(k), missing="n/a") or "–")}</td></tr>'
         for k in METRIC_NAMES
     )
     figs = "\n".join(
-        _figure_html(esc(t), uri, note and esc(note))
+        _figure_html(
+            esc(t),
+            uri,
+            note and esc(note),
+            alt=esc(described[0]) if described[0] else None,
+            values=None
+            if described[1] is None
+            else (
+                [esc(h) for h in described[1][0]],
+                [[esc(v) for v in row] for row in described[1][1]],
+            ),
+        )
         if uri is not None
         else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
-        for t, uri, note in figures
+        for t, uri, note, described in figures
     )
     versions = "\n".join(
         f'<tr><th scope="row">{esc(k)}</th><td>{esc(v)}</td></tr>' for k, v in _versions().items()
@@ -562,7 +677,7 @@ def render_report(
 <p class="note">Generated {esc(generated)} on {n_rows:,} row{"s" * (n_rows != 1)}.
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Metrics"><table>
 <caption class="note">The metrics on these rows, with their 95% bootstrap intervals</caption>
 <tr><th scope="col">Metric</th><th scope="col">Key</th><th scope="col">Value</th>
 <th scope="col">95% interval</th></tr>
@@ -577,7 +692,7 @@ clipped to 0 for the log1p metrics and the buckets.</p>
 {figs}
 </div>
 <h2>Model configuration</h2>
-<pre>{esc(_config_text(estimator, config))}</pre>
+<pre tabindex="0" aria-label="Model configuration">{esc(_config_text(estimator, config))}</pre>
 <h2>Versions</h2>
 <table>
 <caption class="note">The libraries this report was made with</caption>

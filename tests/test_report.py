@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from skbucket.bucketed import BucketedRegressor
+from skbucket.bucketed import BucketedRegressor, assign_buckets
 from skbucket.metrics import bootstrap_intervals, evaluate, evaluate_estimator
 from skbucket.report import render_report, write_report
 
@@ -383,9 +383,90 @@ def test_report_tables_have_captions_and_header_scopes(data, model):
 
     X, y, _ = data
     parser = Tables()
-    parser.feed(render_report(model, X, y))
-    assert parser.first_in_table == ["caption", "caption"]
+    page = render_report(model, X, y)
+    parser.feed(page)
+    # the metrics, the versions, and the values of each plot that has numbers to list
+    assert parser.first_in_table == ["caption"] * (2 + page.count("<details>"))
     assert len(parser.headers) > 10 and set(parser.headers) == {"row", "col"}
+
+
+def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model):
+    """The images' alt text repeated their captions, and the numbers they draw (the
+    matrices' counts, each bucket's error, the error per month) were nowhere in the page's
+    text: a screen reader could reach none of them."""
+    from html import unescape
+
+    from sklearn.metrics import confusion_matrix
+
+    X, y, dates = data
+    page = render_report(model, X, y, dates=dates)
+    figures = re.findall(r"<figure[^>]*>(.*?)</figure>", page, re.S)
+    drawn = [f for f in figures if "<img" in f]
+    assert len(drawn) == 8
+    for figure in drawn:
+        alt = unescape(re.search(r'alt="([^"]*)"', figure).group(1))
+        caption = unescape(re.search(r"<figcaption>(.*?)</figcaption>", figure).group(1))
+        assert alt != caption and len(alt) > 60, (alt, caption)
+    tables = {
+        unescape(re.search(r"<figcaption>(.*?)</figcaption>", f).group(1)): f
+        for f in drawn
+        if "<details>" in f
+    }
+    assert "Predicted vs actual likes" not in tables  # one point per post: no table
+
+    def cells(figure):
+        rows = re.findall(r"<tr>(.*?)</tr>", figure, re.S)
+        return [[unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)] for r in rows]
+
+    counts = cells(tables["Bucket confusion matrix (routing classifier, counts)"])
+    want = confusion_matrix(
+        assign_buckets(y), model.predict_bucket(X), labels=range(7)
+    )  # the router's buckets
+    got = np.array(
+        [[int(v.replace(",", "")) if v != "–" else 0 for v in row[1:]] for row in counts[1:]]
+    )
+    np.testing.assert_array_equal(got, want)
+    errors = cells(tables["Error per true bucket"])
+    assert errors[0] == ["True bucket", "Posts", "Median error", "MAE (log1p)"]
+    assert sum(int(row[1].replace(",", "")) for row in errors[1:]) == len(y)
+    months = cells(tables["Error over time (MAE of log1p(likes) per month)"])
+    assert sum(int(row[1].replace(",", "")) for row in months[1:]) == len(y)
+    assert months[1][0] == "2019-06"
+
+
+def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_path):
+    """Long unspaced text (a column name, a file path) in a note widened the page past a
+    phone's screen; the configuration was cut off on paper; text touched the window's edge."""
+    binary = _chromium()
+    rng = np.random.RandomState(0)
+    long = "company_" + "x" * 120
+    X = pd.DataFrame(rng.uniform(0, 8, size=(200, 3)), columns=["a", "b", "c"])
+    X[long] = rng.choice(["Acme", "O'Brien & Co"], size=200)
+    X["posted_" + "y" * 100] = "not a date"
+    y = np.round(np.expm1(X["a"].to_numpy()))
+    est = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True,
+        classifier_columns=["a", "b", "c"], regressor_columns=["a", "b", "c"],
+    ).fit(X, y)  # fmt: skip
+    with pytest.warns(UserWarning, match="leaves out the plot"):
+        page = render_report(est, X, y, group_column=long, date_column=X.columns[-1])
+    assert "@media print" in page and "white-space: pre-wrap" in page
+    harness = tmp_path / "narrow.html"
+    script = (
+        '<script>window.addEventListener("load", function () {'
+        'document.body.setAttribute("data-wide", String(document.documentElement.scrollWidth));'
+        'document.body.setAttribute("data-left", String(document.querySelector("h1")'
+        ".getBoundingClientRect().left));});</script>"
+    )
+    harness.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
+    out = _run_chromium(
+        binary, tmp_path, "--window-size=600,1600", "--virtual-time-budget=5000", "--dump-dom",
+        harness.as_uri(),
+    )  # fmt: skip
+    body = re.search(r"<body[^>]*>", out.stdout)
+    assert body is not None, out.stderr[-2000:]
+    assert int(re.search(r'data-wide="(\d+)"', body.group(0)).group(1)) <= 600
+    assert float(re.search(r'data-left="([\d.]+)"', body.group(0)).group(1)) >= 8
 
 
 def test_report_for_pipeline_and_date_column(data):
@@ -530,9 +611,9 @@ window.addEventListener("load", function () {
   }
   document.body.setAttribute("data-loaded", ok + "/" + imgs.length);
   document.body.setAttribute("data-text-length", String(document.body.innerText.trim().length));
-  var scale = 1;  // the smallest shown width / drawn width of an image
+  var scale = 1;  // the smallest shown width / the width the page gives an image
   for (var j = 0; j < imgs.length; j++) {
-    scale = Math.min(scale, imgs[j].clientWidth / imgs[j].naturalWidth);
+    scale = Math.min(scale, imgs[j].clientWidth / Number(imgs[j].getAttribute("width")));
   }
   document.body.setAttribute("data-min-scale", scale.toFixed(3));
 });
