@@ -504,7 +504,7 @@ def _split_target(frame, target: str, path, largest: float | None = None):
     if target not in frame.columns:
         raise CLIError(
             f"{path}: target column {target!r} not found; columns present: "
-            f"{column_list(frame.columns)}"
+            f"{column_list(frame.columns)}" + _spelt_otherwise([target], frame.columns, "--target")
         )
     raw = frame[target]
     if pd.api.types.is_bool_dtype(raw.dtype):
@@ -1314,7 +1314,29 @@ def _check_columns(frame, needed, path, reader: str) -> None:
         raise CLIError(
             f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
             f"(columns present: {column_list(frame.columns)})"
+            + _spelt_otherwise(missing, frame.columns, "the config's \"columns\" mapping")
         )
+
+
+def _name_key(name) -> str:
+    """A column name as a reader compares it: case, spaces, ``_``/``-`` and a surrounding
+    quote or BOM not counted (``' Likes'``, ``'Inferred Company'``, ``'inferred-company'``)."""
+    text = str(name).strip().strip("\ufeff\"'").casefold()
+    return re.sub(r"[\s_\-]+", "_", text).strip("_")
+
+
+def _spelt_otherwise(missing, present, remedy: str) -> str:
+    """``"; 'Likes' may be 'likes' ..."`` for each missing name a present column spells
+    but for case, spaces, ``_``/``-`` or quotes (a header typed by hand, or exported by
+    another tool), else ``""``."""
+    keys = {}
+    for name in present:
+        keys.setdefault(_name_key(name), name)
+    pairs = [(keys[_name_key(m)], m) for m in missing if _name_key(m) in keys]
+    if not pairs:
+        return ""
+    said = ", ".join(f"{plain(have)!r} may be {want!r}" for have, want in pairs)
+    return f"; {said}: rename the column(s), or name them with {remedy}"
 
 
 def _set_dayfirst(model, dayfirst: bool) -> None:

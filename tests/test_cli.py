@@ -2297,6 +2297,32 @@ def test_likes_written_with_a_dot_between_thousands_are_refused(workdir):
         cli._split_target(millions, "likes", "posts.csv")
 
 
+def test_a_column_spelt_otherwise_is_named_beside_the_one_missing(workdir, capsys):
+    """' Likes', 'Username', 'inferred company' (the challenge file's own name): the error
+    listed the columns present and left the reader to spot the spelling."""
+    frame = load_tweets().frame.iloc[:20]
+    renamed = frame.rename(
+        columns={"likes": " Likes", "username": "Username", "inferred_company": "inferred company"}
+    )
+    with pytest.raises(
+        cli.CLIError,
+        match=r"not found; .*' Likes' may be 'likes': rename the "
+        r"column\(s\), or name them with --target$",
+    ):
+        cli._split_target(renamed, "likes", "posts.csv")
+    path = workdir / "spelt.csv"
+    renamed.to_csv(path, index=False)
+    code, _, err = run(
+        ["fit", path, "--model", workdir / "spelt.joblib", "--target", " Likes"], capsys
+    )
+    assert code == 1
+    assert "'Username' may be 'username', 'inferred company' may be 'inferred_company'" in err
+    assert 'the config\'s "columns" mapping' in err
+    # no such spelling: the message as before
+    with pytest.raises(cli.CLIError, match=r"columns present: \[.*\]$"):
+        cli._split_target(frame, "retweets", "posts.csv")
+
+
 def test_a_total_row_under_the_posts_is_refused(workdir):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
