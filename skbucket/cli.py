@@ -337,9 +337,22 @@ def _check_fields(path: Path, kind: str) -> None:
         return
     line, fields, expected = ragged
     hint = "(a delimiter at the end of a line, or a cut-off row?)"
+    with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline(200).strip()
+    if re.fullmatch(r"sep=.?", first, re.IGNORECASE):  # Excel's line naming the separator
+        raise CLIError(
+            f"{path}: line 1 is {first!r}, the line Excel writes to name a CSV's separator, "
+            "not the header: delete that line (the header must be line 1)"
+            + (f", and separate the fields by {sep!r}" if first[4:] != sep else "")
+        )
     if expected == 1:
         header = _header_names(path, kind)
         other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(header[0])), None)
+        if other is None and fields > expected:
+            hint = (
+                "(is line 1 a title or a note above the header? The header must be line 1: "
+                "delete the lines above it)"
+            )
         if other is not None:
             shown = {"\t": "tabs"}.get(other, repr(other))
             hint = (
@@ -1314,7 +1327,7 @@ def _check_columns(frame, needed, path, reader: str) -> None:
         raise CLIError(
             f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
             f"(columns present: {column_list(frame.columns)})"
-            + _spelt_otherwise(missing, frame.columns, "the config's \"columns\" mapping")
+            + _spelt_otherwise(missing, frame.columns, 'the config\'s "columns" mapping')
         )
 
 

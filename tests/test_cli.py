@@ -2323,6 +2323,23 @@ def test_a_column_spelt_otherwise_is_named_beside_the_one_missing(workdir, capsy
         cli._split_target(frame, "retweets", "posts.csv")
 
 
+def test_lines_above_the_header_are_named_as_such(workdir):
+    """Excel's "sep=," line and a title line above the header were reported as a row with
+    more fields than "the header", with the hint "a delimiter at the end of a line, or a
+    cut-off row?", pointing the wrong way."""
+    frame = load_tweets().frame.iloc[:5]
+    body = frame.to_csv(index=False)
+    for first, said in (
+        ("sep=,", r"line 1 is 'sep=,', the line Excel writes .* delete that line .*line 1\)$"),
+        ("sep=;", r"line 1 is 'sep=;'.* delete that line .*, and separate the fields by ','$"),
+        ("Twitter export 2020-10-27", r"is line 1 a title or a note above the header\?"),
+    ):
+        path = workdir / "above.csv"
+        path.write_text(f"{first}\n{body}", encoding="utf-8")
+        with pytest.raises(cli.CLIError, match=said):
+            cli.read_table(path)
+
+
 def test_a_total_row_under_the_posts_is_refused(workdir):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
