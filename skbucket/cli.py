@@ -517,7 +517,9 @@ def _split_target(frame, target: str, path, largest: float | None = None):
     if target not in frame.columns:
         raise CLIError(
             f"{path}: target column {target!r} not found; columns present: "
-            f"{column_list(frame.columns)}" + _spelt_otherwise([target], frame.columns, "--target")
+            f"{column_list(frame.columns)}"
+            + _spelt_otherwise([target], frame.columns, "--target")
+            + _other_sheets(path)
         )
     raw = frame[target]
     if pd.api.types.is_bool_dtype(raw.dtype):
@@ -1328,6 +1330,7 @@ def _check_columns(frame, needed, path, reader: str) -> None:
             f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
             f"(columns present: {column_list(frame.columns)})"
             + _spelt_otherwise(missing, frame.columns, 'the config\'s "columns" mapping')
+            + _other_sheets(path)
         )
 
 
@@ -1350,6 +1353,17 @@ def _spelt_otherwise(missing, present, remedy: str) -> str:
         return ""
     said = ", ".join(f"{plain(have)!r} may be {want!r}" for have, want in pairs)
     return f"; {said}: rename the column(s), or name them with {remedy}"
+
+
+def _other_sheets(path) -> str:
+    """``"; only the first sheet ... is read"`` for a workbook of several sheets (a notes or
+    cover sheet before the posts), else ``""``."""
+    if TABLE_FORMATS.get(_suffix(Path(path))) != "excel":
+        return ""
+    sheets = _sheet_names(path)
+    if len(sheets) < 2:
+        return ""
+    return f"; only the first sheet, {sheets[0]!r}, is read (sheets: {sheets}): put the posts there"
 
 
 def _set_dayfirst(model, dayfirst: bool) -> None:

@@ -2340,6 +2340,23 @@ def test_lines_above_the_header_are_named_as_such(workdir):
             cli.read_table(path)
 
 
+def test_a_workbook_whose_posts_are_not_on_its_first_sheet_says_which_sheet_is_read(workdir):
+    """A notes sheet first: "target column 'likes' not found; columns present: ['Notes']",
+    with no word that only the first sheet is read."""
+    path = workdir / "notes-first.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"Notes": ["exported 2020-10-27"]}).to_excel(
+            book, sheet_name="Notes", index=False
+        )
+        load_tweets().frame.iloc[:5].to_excel(book, sheet_name="Posts", index=False)
+    with pytest.raises(
+        cli.CLIError,
+        match=r"only the first sheet, 'Notes', is read \(sheets: "
+        r"\['Notes', 'Posts'\]\): put the posts there$",
+    ):
+        cli._split_target(cli.read_table(path), "likes", path)
+
+
 def test_a_total_row_under_the_posts_is_refused(workdir):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
