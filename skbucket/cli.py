@@ -750,7 +750,7 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
     """The metrics as a text table; with ``intervals`` (``{metric: (low, high)}``, from
     :func:`skbucket.metrics.bootstrap_intervals`) a third column holds each metric's interval."""
 
-    from .metrics import _format_interval, _format_metric
+    from .metrics import _format_metric
 
     width = max(len(k) for k in metrics)
     shown = {name: _format_metric(value, missing="n/a") for name, value in metrics.items()}
@@ -762,12 +762,25 @@ def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
         ]
         lines += [f"{name:<{width}}  {value:>{value_width}}" for name, value in shown.items()]
         return "\n".join(lines)
+    # each bound right-aligned in its own width, so the "to"s line up (wide and narrow
+    # numbers made them wander)
+    bounds = {
+        name: (_format_metric(pair[0], missing="n/a"), _format_metric(pair[1], missing="n/a"))
+        for name, pair in intervals.items()
+        if name in shown and pair is not None
+    }
+    low_width = max((len(low) for low, _ in bounds.values()), default=0)
+    high_width = max((len(high) for _, high in bounds.values()), default=0)
+    span_width = max(len("95% interval"), low_width + 4 + high_width if bounds else 0)
     lines = [
         f"{'metric':<{width}}  {'value':>{value_width}}  95% interval",
-        f"{'-' * width}  {'-' * value_width}  {'-' * 12}",
+        f"{'-' * width}  {'-' * value_width}  {'-' * span_width}",
     ]
     for name, value in shown.items():
-        span = _format_interval(intervals.get(name), missing="n/a")
+        span = ""
+        if name in bounds:
+            low, high = bounds[name]
+            span = f"{low:>{low_width}} to {high:>{high_width}}"
         lines.append(f"{name:<{width}}  {value:>{value_width}}  {span}".rstrip())
     return "\n".join(lines)
 

@@ -507,7 +507,7 @@ def _interval_note(resampled):
         return "No intervals: fewer than two posts to resample."
     return (
         f"95% intervals: {resampled}, 1,000 bootstrap resamples (seeded): how far the error "
-        "metrics could move on another draw of posts like these (– where a metric has none)."
+        "metrics could move on another draw of posts like these."
     )
 
 
@@ -683,7 +683,7 @@ Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <th scope="col">95% interval</th></tr>
 {rows}
 </table></div>
-<p class="note">{esc(_interval_note(resampled))}{esc(_undefined_note(metrics))}</p>
+<p class="note">{esc(_interval_note(resampled))}{" A dash: no interval for that metric." if resampled else ""}{esc(_undefined_note(metrics))}</p>
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>

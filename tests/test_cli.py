@@ -1174,6 +1174,18 @@ def test_metrics_table_prints_the_row_count_as_an_integer():
     assert table.splitlines()[-2:] == ["rmse       1,234.5000", "n_samples       1,500"]
 
 
+def test_the_intervals_line_up_their_bounds():
+    """Wide and narrow bounds made the "to" wander from row to row, and the rule under the
+    header was shorter than the intervals."""
+    metrics = {"rmse": 7.0e9, "rmse_log1p": 15.1, "r2": 0.5}
+    intervals = {"rmse": (7_001_974_783.5, 44_339_972_015.28), "rmse_log1p": (13.74, 16.5)}
+    lines = cli._format_metrics(metrics, intervals).splitlines()
+    assert len({line.index(" to ") for line in lines[2:4]}) == 1, lines
+    assert lines[2].endswith("44,339,972,015.2800") and lines[3].endswith("16.5000")
+    assert len(lines[1]) == len(lines[2])  # the rule as wide as the widest interval
+    assert lines[4].rstrip().endswith("0.5000")  # no interval: nothing after the value
+
+
 def test_evaluate_says_why_a_metric_is_undefined_as_the_report_does(
     model_file, posts_csv, workdir, capsys
 ):
