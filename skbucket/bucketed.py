@@ -1034,8 +1034,8 @@ def _refuse_infinity(X) -> None:
             raise ValueError(
                 f"X column {plain(X.columns[floats[j]])!r} holds an infinite value "
                 f"({values[bad[0], j]}) in row {bad[0]} (index label {plain(X.index[bad[0]])!r}; "
-                f"{bad.size} row(s) in all): give a finite number, or NaN where the value is "
-                "missing."
+                f"{bad.size} row(s) in that column): give a finite number, or NaN where the "
+                "value is missing."
             )
         return
     data = X.data if issparse(X) else X
@@ -1531,9 +1531,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             _sub_tag(e, lambda t: t.input_tags.allow_nan, False) for e in subs
         ) and (default_nan or bool(subs))
         # the defaults: HistGradientBoostingClassifier takes no sparse X, the seed's XGBoost and
-        # CatBoost regressors do (a bucket left out of a dict or list gets one of them)
+        # CatBoost regressors do (a bucket left out of a dict or list gets one of them); an
+        # estimator without scikit-learn's tags is let read it (as before these tags counted)
         tags.input_tags.sparse = self.classifier is not None and all(
-            _sub_tag(e, lambda t: t.input_tags.sparse, False) for e in subs
+            _sub_tag(e, lambda t: t.input_tags.sparse, True) for e in subs
         )
         return tags
 
@@ -1653,14 +1654,21 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 X = np.asarray(X, dtype=object)
             check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
-            _refuse_infinity(X)
+            if self._reads_infinity_as_a_number(fitted=not reset):
+                _refuse_infinity(X)
             return X
-        sparse = self.__sklearn_tags__().input_tags.sparse
+        if issparse(X) and not self.__sklearn_tags__().input_tags.sparse:
+            dense_only = self._dense_only()
+            raise TypeError(
+                f"Sparse data was passed for X, but {dense_only} takes dense data only (its "
+                "sparse input tag is False): pass X.toarray(), or a classifier and regressors "
+                "that take sparse input."
+            )
         X = validate_data(
             self,
             X,
             reset=reset,
-            accept_sparse=["csr", "csc"] if sparse else False,
+            accept_sparse=["csr", "csc"],
             dtype=None,
             ensure_all_finite=False,
         )
@@ -1668,8 +1676,46 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             # a scipy sparse array (csr_array) as the matrix of its format: CatBoost reads
             # only the latter (it failed with "Invalid data type")
             X = csr_matrix(X) if X.format == "csr" else csc_matrix(X)
-        _refuse_infinity(X)
+        if self._reads_infinity_as_a_number(fitted=not reset):
+            _refuse_infinity(X)
         return X
+
+    def _dense_only(self) -> str:
+        """The first sub-estimator whose ``sparse`` input tag is False, as an error names it."""
+        if self.classifier is None:
+            return "the default classifier (HistGradientBoostingClassifier)"
+        if not _sub_tag(self.classifier, lambda t: t.input_tags.sparse, True):
+            return f"classifier {type(self.classifier).__name__}"
+        if _is_estimator(self.regressors):
+            return f"regressors {type(self.regressors).__name__}"
+        for name, _, est in self._regressor_items():
+            if not _sub_tag(est, lambda t: t.input_tags.sparse, True):
+                return f"regressors[{name}] {type(est).__name__}"
+        return "a sub-estimator"
+
+    def _reads_infinity_as_a_number(self, *, fitted: bool) -> bool:
+        """Whether an XGBoost model gets ``X`` as it is (the seed's default regressors, or one
+        given): it predicts a number for an infinite feature without a word (and fails with a
+        C++ trace when fitted on one), so ``X`` is checked for them here. Other estimators are
+        left to read ``X`` their own way (a Pipeline that caps infinities first, say)."""
+        if fitted:
+            used = [getattr(self, "classifier_", None), *getattr(self, "regressors_", {}).values()]
+        else:
+            used = [self.classifier]
+            if self.regressors is None:
+                return True  # the seed's defaults: XGBoost in buckets 0, 1, 5 and 6
+            if _is_estimator(self.regressors):
+                used.append(self.regressors)
+            else:
+                items = self._regressor_items()
+                used.extend(est for _, _, est in items)
+                try:
+                    n_buckets = len(_check_bins(self.bins)) + 1
+                except ValueError:
+                    n_buckets = None
+                if n_buckets is None or len({key for _, key, _ in items}) < n_buckets:
+                    return True  # a bucket left to the seed's default regressor
+        return any(type(est).__module__.split(".")[0] == "xgboost" for est in used)
 
     # ------------------------------------------------------------------ fit
     @refit

@@ -2310,8 +2310,36 @@ def test_the_sparse_tag_counts_the_default_estimators_and_fit_keeps_to_it():
     assert not get_tags(BucketedRegressor(tree, dense_only)).input_tags.sparse
     X, y = make_likes(200)
     X[X < 2] = 0
-    with pytest.raises(TypeError, match="Sparse data was passed for X, but dense data"):
+    with pytest.raises(
+        TypeError,
+        match=r"Sparse data was passed for X, but the default "
+        r"classifier \(HistGradientBoostingClassifier\) takes dense data only",
+    ):
         BucketedRegressor(random_state=0).fit(sp.csr_matrix(X), y)
+    with pytest.raises(TypeError, match=r"but regressors\[0\] HistGradientBoostingRegressor"):
+        BucketedRegressor(tree, dense_only).fit(sp.csr_matrix(X), y)
+    # an estimator without scikit-learn's tags is let read sparse X, as before the tag counted
+
+    class Untagged:  # a duck-typed classifier (no BaseEstimator)
+        def fit(self, X, y):
+            self.inner_ = DecisionTreeClassifier(random_state=0).fit(X, y)
+            self.classes_ = self.inner_.classes_
+            return self
+
+        def predict(self, X):
+            return self.inner_.predict(X)
+
+        def predict_proba(self, X):
+            return self.inner_.predict_proba(X)
+
+        def get_params(self, deep=True):
+            return {}
+
+        def set_params(self, **params):
+            return self
+
+    assert get_tags(BucketedRegressor(Untagged(), Ridge())).input_tags.sparse
+    BucketedRegressor(Untagged(), Ridge()).fit(sp.csr_matrix(X), y)
     run_check("check_estimator_sparse_tag", BucketedRegressor(random_state=0))
     # the seed's regressors (CatBoost among them) on a sparse array: as on its matrix
     model = BucketedRegressor(tree, None, random_state=0)
@@ -2332,7 +2360,7 @@ def test_an_infinite_feature_is_refused_naming_its_row_and_column(kind):
         bad = sp.csr_matrix(bad)
     if kind == "frame":
         bad = pd.DataFrame(bad, columns=["a", "b", "c"], index=np.arange(200) + 1000)
-        said = r"X column 'c' holds an infinite value \(-inf\) in row 7 \(index label 1007; 1 row"
+        said = r"X column 'c' holds an infinite value \(-inf\) in row 7 \(index label 1007; 1 row\(s\) in that"
     else:
         said = r"X holds an infinite value \(-inf\) in row 7, column 2 \(1 value\(s\) in all\)"
     with pytest.raises(ValueError, match=rf"{said}.*or NaN where"):
@@ -2346,3 +2374,18 @@ def test_an_infinite_feature_is_refused_naming_its_row_and_column(kind):
     missing = X.copy()
     missing[7, 2] = np.nan
     assert np.isfinite(clone(model).fit(missing, y).predict(missing)).all()
+    # without XGBoost, infinities are the sub-estimators' to read too: a Pipeline that caps
+    # them first fitted and predicted before the check, and does still
+    from sklearn.preprocessing import FunctionTransformer
+
+    cap = FunctionTransformer(
+        lambda Z: np.nan_to_num(
+            Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z, float), posinf=1e6, neginf=-1e6
+        )
+    )
+    capped = BucketedRegressor(
+        make_pipeline(cap, DecisionTreeClassifier(random_state=0)), make_pipeline(cap, Ridge())
+    ).fit(bad, y)
+    assert np.isfinite(capped.predict(bad)).all()
+    with pytest.raises(ValueError, match="infinite value"):  # a dict leaving a bucket to XGBoost
+        light(regressors={0: Ridge()}).fit(bad, y)
