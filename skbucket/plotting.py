@@ -409,13 +409,19 @@ def _legible_cells(texts, image, matrix, ax, user_keys) -> None:
     A colour or size the user gave in ``text_kw`` is kept."""
     import matplotlib as mpl
 
+    from matplotlib.colors import to_rgba
+
     values = np.asarray(matrix, dtype=float)
     if "color" not in user_keys:
+        behind = np.asarray(to_rgba(ax.get_facecolor()))[:3]  # what a see-through cell shows
         for (i, j), text in np.ndenumerate(texts):
             value = values[i, j]
-            cell = image.cmap(image.norm(value)) if np.isfinite(value) else (1.0, 1.0, 1.0)
+            shown = np.ma.getmaskarray(image.norm(value)).any() or not np.isfinite(value)
+            rgba = np.asarray(image.cmap(image.norm(value)), dtype=float)
+            alpha = 0.0 if shown else rgba[3]  # masked (0 under LogNorm), NaN: the axes show
+            cell = alpha * rgba[:3] + (1 - alpha) * behind
             # black on a cell lighter than 0.179 contrasts more than white does (WCAG ratios)
-            text.set_color("black" if _relative_luminance(cell[:3]) > 0.179 else "white")
+            text.set_color("black" if _relative_luminance(cell) > 0.179 else "white")
     if "fontsize" not in user_keys:
         n = max(values.shape)
         box = ax.get_position()  # figure fraction, after the colorbar took its share
@@ -1191,14 +1197,12 @@ class ErrorOverTimeDisplay:
             ),
         )[0]
         if self.count_bars_ is not None:  # which mark reads on which axis: said in words too
-            ax.legend(  # above the plot, where it hides no period
+            ax.legend(  # where it hides the fewest points of the line (a title stays free)
                 [self.line_, self.count_bars_],
                 [self.line_.get_label(), self.count_bars_.get_label()],
-                loc="lower left",
-                bbox_to_anchor=(0, 1.01),
-                ncols=2,
+                loc="best",
                 fontsize="small",
-                frameon=False,
+                framealpha=0.85,
             )
         if 0 < len(periods) <= 12:  # a tick, and its label, for every period
             ax.set_xticks(x, [str(p) for p in periods])

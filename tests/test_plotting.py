@@ -409,6 +409,14 @@ def test_cell_values_contrast_with_their_cell_and_fill_it(n_bins):
     widths = [text.get_window_extent(renderer).width for text in disp.text_.ravel()]
     assert max(widths) < 0.9 * cell_width
     assert disp.text_[0, 0].get_fontsize() >= 9  # was 6 pt with 12 buckets
+    # a cell the colour scale masks (0 under LogNorm) shows the white axes: dark text on it
+    from matplotlib.colors import LogNorm
+
+    logged = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, bins=bins, im_kw={"norm": LogNorm(vmin=1, vmax=600)}, ax=_ax()
+    )  # exact predictions: every cell off the diagonal is 0
+    empty = [t for (i, j), t in np.ndenumerate(logged.text_) if logged.confusion_matrix[i, j] == 0]
+    assert empty and all(_contrast(t.get_color(), "white") >= 4.5 for t in empty)
     # a colour or size of the user's own is kept
     mine = BucketConfusionMatrixDisplay.from_predictions(
         y, pred, bins=bins, text_kw={"c": "red", "size": 7}, ax=_ax()
