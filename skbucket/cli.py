@@ -157,6 +157,8 @@ def read_table(path, columns=None):
             f"unsupported data file type {suffix or '(none)'!r} for {path}; "
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
+    if kind in SEPARATORS:
+        _refuse_separator_line(path, SEPARATORS[kind])
     # ids and post texts as text (no effect on a file without them); only an empty cell is
     # missing
     names = dict(columns or {})
@@ -290,8 +292,15 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         numbers_ = [int(v) for v in cells]
     elif texts and all(_NUMBER_TEXT.fullmatch(v) for v in cells):
         # numbers with a fraction among them (43281.419676: an Excel date-time column
-        # formatted as "General" and saved as CSV): no date reads them, and the date
-        # features were left out with a warning only
+        # formatted as "General" and saved as CSV): the date features were left out with a
+        # warning only; those the estimators read as dates (2021.04, a year and month) are
+        from .prompts import parse_dates
+
+        undated = parse_dates(present).isna().to_numpy()
+        if not undated.any():
+            return
+        present = present[undated]
+        cells = present.tolist()
         numbers_ = [float(v) for v in cells]
     elif cells and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in cells):
         numbers_ = cells
@@ -328,6 +337,24 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
     )
 
 
+def _refuse_separator_line(path: Path, sep: str) -> None:
+    """Refuse a CSV/TSV whose line 1 is Excel's ``sep=;`` line naming its separator: read as
+    the header, it made a ragged row error pointing at a trailing delimiter, or (``sep=;``
+    before rows of ``;``) a table of one column named ``sep=;``."""
+    try:
+        with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline(200).rstrip("\r\n")
+    except (OSError, UnicodeDecodeError, EOFError):
+        return  # said by the reader with its own message
+    if re.fullmatch(r"sep=.?", first, re.IGNORECASE):
+        named = first[4:]
+        raise CLIError(
+            f"{path}: line 1 is {first!r}, the line Excel writes to name a CSV's separator, "
+            "not the header: delete that line (the header must be line 1)"
+            + (f", and separate the fields by {sep!r}" if named != sep else "")
+        )
+
+
 def _check_fields(path: Path, kind: str) -> None:
     """Refuse a CSV/TSV row whose number of fields differs from the header's, naming the line
     it ends on; a header of one name holding another common separator says so."""
@@ -337,14 +364,6 @@ def _check_fields(path: Path, kind: str) -> None:
         return
     line, fields, expected = ragged
     hint = "(a delimiter at the end of a line, or a cut-off row?)"
-    with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline(200).strip()
-    if re.fullmatch(r"sep=.?", first, re.IGNORECASE):  # Excel's line naming the separator
-        raise CLIError(
-            f"{path}: line 1 is {first!r}, the line Excel writes to name a CSV's separator, "
-            "not the header: delete that line (the header must be line 1)"
-            + (f", and separate the fields by {sep!r}" if first[4:] != sep else "")
-        )
     if expected == 1:
         header = _header_names(path, kind)
         other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(header[0])), None)
@@ -564,14 +583,16 @@ def _split_target(frame, target: str, path, largest: float | None = None):
 
 
 def _refuse_postless_rows(X, target, path) -> None:
-    """Refuse rows whose every column but the likes (and the id) is empty: no post, but a
-    spreadsheet's or BI tool's total or note row ("Total,,53611,,,,"), which was fitted and
-    scored as a post of 53,611 likes without a word (RMSE 296 became 4,369)."""
+    """Refuse rows whose every column but the likes (and the id) is empty, in a table of at
+    least two such columns: no post, but a spreadsheet's or BI tool's total or note row
+    ("Total,,53611,,,,"), which was fitted and scored as a post of 53,611 likes without a word
+    (RMSE 296 became 4,369). A total row with a label or a value in another column is not
+    told from a post."""
     import numpy as np
     import pandas as pd
 
     inputs = [c for c in X.columns if c != ID_COLUMN]
-    if not inputs or not len(X):
+    if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
         return
     empty = np.ones(len(X), dtype=bool)
     for column in inputs:
@@ -594,14 +615,16 @@ def _refuse_postless_rows(X, target, path) -> None:
 
 
 #: a whole number written with "." between groups of three digits (German, Spanish, ...)
-_DOT_THOUSANDS = re.compile(r"\s*\d{1,3}(?:\.\d{3})+\s*")
+_DOT_THOUSANDS = re.compile(r"\s*[1-9]\d{0,2}(?:\.\d{3})+\s*")
 
 
 def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
-    """Refuse a text column of likes whose every number with a fraction is written as
-    ``2.750`` (digits in groups of three after each point): a "." thousands separator, as a
-    German or Spanish export writes 2,750, was read as 2.75 likes without a word. Likes with
-    fractions of other forms (averages: ``2.5``, ``3.75``) are taken as they are."""
+    """Refuse a column of likes written as a German or Spanish export writes them: the counts
+    under 1,000 as plain digits (``750``) and the others with a "." between groups of three
+    (``2.750`` for 2,750), which was read as 2.75 likes without a word. Taken as they are:
+    fractions of other forms (averages: ``2.5``), a fraction after a 0 (``0.125``), and a
+    column whose every number is written with a point (``%.3f``: ``2.500``, ``12.000``).
+    The text is read as written from a CSV, TSV or XLSX file (pandas makes floats of it)."""
     import numpy as np
 
     with np.errstate(invalid="ignore"):
@@ -610,26 +633,31 @@ def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
         return
     texts = raw.to_numpy(dtype=object)
     kind = TABLE_FORMATS.get(_suffix(Path(path)))
-    if kind in SEPARATORS and not isinstance(texts[fractional[0]], str):
-        # pandas read the CSV's numbers as floats: the column again, as written (only when
-        # some likes have a fraction, which whole counts never do)
+    if kind in (*SEPARATORS, "excel") and not isinstance(texts[fractional[0]], str):
+        # pandas read the numbers as floats: the column again, as written (only when some
+        # likes have a fraction, which whole counts never do); an Excel number cell comes
+        # back as its value's text, a text cell as typed
         import pandas as pd
 
-        written = pd.read_csv(
-            path, sep=SEPARATORS[kind], usecols=[target], dtype=str, keep_default_na=False
-        )[target]
-        if len(written) == len(texts):
-            texts = written.to_numpy(dtype=object)
+        options = {"usecols": [target], "dtype": str, "keep_default_na": False}
+        with contextlib.suppress(Exception):  # what cannot be read again is taken as read
+            if kind == "excel":
+                written = pd.read_excel(path, **options)[target]
+            else:
+                written = pd.read_csv(path, sep=SEPARATORS[kind], **options)[target]
+            if len(written) == len(texts):
+                texts = written.to_numpy(dtype=object)
     if not all(isinstance(texts[i], str) for i in fractional):
         return
-    if all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in fractional):
+    plain_digits = any(isinstance(t, str) and t.strip().isdigit() for t in texts)
+    if plain_digits and all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in fractional):
         row = int(fractional[0])
         grouped = texts[row].strip()
         raise CLIError(
             f"{path}: target column {target!r} holds {grouped!r} in row {row}, read as "
-            f"{numbers[row]:g} likes; likes are counts, and every number with a fraction in "
-            f"the column ({fractional.size} row(s), first rows {fractional[:5].tolist()}) is "
-            f"written so: is '.' a thousands separator there ({grouped} = "
+            f"{numbers[row]:g}; the target is a count of likes, and every number with a fraction "
+            f"in the column ({fractional.size} row(s), first rows {fractional[:5].tolist()}) "
+            f"is written so, beside plain ones: is '.' a thousands separator there ({grouped} = "
             f"{grouped.replace('.', ',')})? Write the counts without separators "
             f"({grouped.replace('.', '')})."
         )

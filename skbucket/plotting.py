@@ -408,7 +408,6 @@ def _legible_cells(texts, image, matrix, ax, user_keys) -> None:
     that fits the cell (its longest value within the cell's width, at most the usual size).
     A colour or size the user gave in ``text_kw`` is kept."""
     import matplotlib as mpl
-
     from matplotlib.colors import to_rgba
 
     values = np.asarray(matrix, dtype=float)

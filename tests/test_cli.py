@@ -2167,6 +2167,9 @@ def test_compact_dates_are_read_as_dates_and_date_numbers_are_refused_naming_the
             table.to_excel(path, index=False)
         with pytest.raises(cli.CLIError, match=rf"column 'date' holds numbers.*{looks_like}"):
             cli.read_table(path)
+    # a year and month written with a point are dates, as the estimators read them
+    frame.assign(date=when.dt.strftime("%Y.%m")).to_csv(workdir / "months.csv", index=False)
+    assert cli.read_table(workdir / "months.csv")["date"].iloc[0] == when.dt.strftime("%Y.%m")[0]
     # the row named is the first that is no date, and milliseconds are said to be
     mixed = compact.assign(date=compact["date"].where(compact.index != 2, str(seconds[2])))
     mixed.to_csv(workdir / "mixed.csv", index=False)
@@ -2293,7 +2296,7 @@ def test_likes_written_with_a_dot_between_thousands_are_refused(workdir):
     frame = pd.DataFrame({"content": list("abcd"), "likes": ["750", "2.750", "12", "1.138"]})
     with pytest.raises(
         cli.CLIError,
-        match=r"holds '2\.750' in row 1, read as 2\.75 likes;.*"
+        match=r"holds '2\.750' in row 1, read as 2\.75;.*"
         r"\(2 row\(s\), first rows \[1, 3\]\).*thousands separator.*\(2750\)",
     ):
         cli._split_target(frame, "likes", "posts.csv")
@@ -2301,8 +2304,19 @@ def test_likes_written_with_a_dot_between_thousands_are_refused(workdir):
     frame.to_csv(path, index=False)
     with pytest.raises(cli.CLIError, match="thousands separator"):
         cli._split_target(cli.read_table(path), "likes", path)
-    # fractions of another form (averages) are likes as given; so are whole numbers as 12.0
-    for likes in (["750", "2.5", "12", "3.75"], ["750", "2.750", "12", "3.5"], ["1.0", "2.000"]):
+    xlsx = workdir / "german.xlsx"
+    frame.to_excel(xlsx, index=False)  # text cells, as typed
+    with pytest.raises(cli.CLIError, match="thousands separator"):
+        cli._split_target(cli.read_table(xlsx), "likes", xlsx)
+    # fractions of another form (averages) are likes as given; so are whole numbers as 12.0, a
+    # fraction after a 0, and a column whose every number has a point (written with %.3f)
+    for likes in (
+        ["750", "2.5", "12", "3.75"],
+        ["750", "2.750", "12", "3.5"],
+        ["1.0", "2.000"],
+        ["0.125", "0.250", "1", "3"],
+        ["2.500", "3.750", "12.000", "7.125"],
+    ):
         _, y = cli._split_target(frame.iloc[: len(likes)].assign(likes=likes), "likes", "p.csv")
         assert y.tolist() == [float(v) for v in likes]
     millions = frame.assign(likes=["750", "2.750", "12", "1.138.000"])  # no number at all
@@ -2351,6 +2365,16 @@ def test_lines_above_the_header_are_named_as_such(workdir):
         path.write_text(f"{first}\n{body}", encoding="utf-8")
         with pytest.raises(cli.CLIError, match=said):
             cli.read_table(path)
+    # its own separator after it (no ragged row: a table of one column named 'sep=;'), and a
+    # tab, which a strip() took away
+    for name, first, text in (
+        ("above.csv", "sep=;", frame.to_csv(index=False, sep=";")),
+        ("above.tsv", "sep=\t", frame.to_csv(index=False, sep="\t")),
+    ):
+        path = workdir / name
+        path.write_text(f"{first}\n{text}", encoding="utf-8")
+        with pytest.raises(cli.CLIError, match=rf"line 1 is {re.escape(repr(first))}, the line"):
+            cli.read_table(path)
 
 
 def test_a_workbook_whose_posts_are_not_on_its_first_sheet_says_which_sheet_is_read(workdir):
@@ -2383,9 +2407,12 @@ def test_a_total_row_under_the_posts_is_refused(workdir):
         r"'likes' and 'id' is empty; 1 such row\(s\), first rows \[20\]\).*total",
     ):
         cli._split_target(cli.read_table(path), "likes", path)
-    # a post of an empty text, but with its account: a post
+    # a post of an empty text, but with its account: a post; so is an empty text in a table
+    # of texts alone (a media-only post)
     X, _ = cli._split_target(frame.assign(content=" ", media=None), "likes", path)
     assert len(X) == 20
+    texts = pd.DataFrame({"content": ["a", ""], "likes": [1, 2]})
+    assert len(cli._split_target(texts, "likes", path)[0]) == 2
 
 
 def test_a_config_columns_mapping_reads_a_table_with_other_names(
