@@ -342,10 +342,24 @@ def _check_loadable(payload):
     skops stores a function (a callable ``PromptBuilder`` template, say) by its module and
     name, and loads it by importing that name. A lambda or a function defined inside
     another one has no such name (skops records ``__main__.<lambda>``, or only the inner
-    function's name), so the file would be written without complaint and every later
-    :func:`load` would fail: the fitted work would be lost.
+    function's name), and one defined in the script or notebook being run (``__main__``)
+    has it in that process only, so the file would be written without complaint and every
+    later :func:`load` (in another process) would fail: the fitted work would be lost.
     """
-    lost = [name for name in _skops_io().get_untrusted_types(data=payload) if not _importable(name)]
+    names = _skops_io().get_untrusted_types(data=payload)
+    running = [name for name in names if name.split(".")[0] == "__main__"]
+    if running:
+        # importable here, but in the script or notebook being run: another process (the
+        # one that loads the file) has no such names, and failed with a bare AttributeError
+        raise PersistenceError(
+            f"cannot save this model in the skops format: it holds {', '.join(running)}, "
+            "defined in the script or notebook being run (__main__), which the process that "
+            "loads the file cannot import, so it could never be loaded there. Define it in a "
+            "module of your own that both import (e.g. my_templates.py beside the script: "
+            "from my_templates import template) and fit again, or use format='joblib' for a "
+            "trusted file (pickle has the same limit)."
+        )
+    lost = [name for name in names if not _importable(name)]
     if lost:
         raise PersistenceError(
             f"cannot save this model in the skops format: it holds {', '.join(lost)}, which "

@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
+import textwrap
 import zipfile
 
 import joblib
@@ -581,6 +583,37 @@ def test_save_refuses_a_model_skops_could_not_load_again(tmp_path, template):
     builder = PromptBuilder(template=_top_level_template).fit(posts)
     loaded = skio.load(skio.save(builder, path), trusted=skio.get_untrusted_types(path))
     assert loaded.transform(posts)[0, 0] == builder.transform(posts)[0, 0] == "ann: hi"
+
+
+def test_save_refuses_a_function_of_the_script_being_run(tmp_path):
+    """A template defined in the script (or notebook) being run saved without complaint as
+    __main__.template, and every load in another process failed with a bare AttributeError."""
+    script = tmp_path / "fit_and_save.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import pandas as pd
+            import skbucket.io as skio
+            from skbucket.prompts import PromptBuilder
+
+            def template(fields):
+                return fields["username"]
+
+            posts = pd.DataFrame({"username": ["ann"], "content": ["hi"]})
+            try:
+                skio.save(PromptBuilder(template=template).fit(posts), "builder.skbucket")
+            except skio.PersistenceError as exc:
+                print("refused:", exc)
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused: " in done.stdout and "__main__.template" in done.stdout
+    assert "defined in the script or notebook being run" in done.stdout
+    assert not (tmp_path / "builder.skbucket").exists()
 
 
 def _top_level_template(fields):
