@@ -458,6 +458,7 @@ def make_seed_pipeline(
     class_weight=None,
     embedding_batch_size=32,
     caption_batch_size=8,
+    embedding_max_length=512,
     cache=None,
     device="auto",
     progress=None,
@@ -535,6 +536,10 @@ def make_seed_pipeline(
         (``"hgb"``, and the known-account part of ``"hybrid"``).
     embedding_batch_size, caption_batch_size : int, default=32, 8
         Inference batch sizes of the embedder and the captioner.
+    embedding_max_length : int, default=512
+        Tokens of a prompt the embedder reads (:class:`~skbucket.embedding.DistilBertEmbedder`'s
+        ``max_length``; ``max_length`` above is the text classifier's). At most the text
+        model's position embeddings (512 for DistilBERT; a smaller checkpoint needs less).
     cache : None, False or path-like, default=None
         Cache of captions and embeddings (see :mod:`skbucket.cache`). ``None`` keeps them in a
         process-wide memory cache, so cross-validation folds and grid points never recompute
@@ -664,6 +669,7 @@ def make_seed_pipeline(
                 DistilBertEmbedder(
                     model=text_model if embedding_model is None else embedding_model,
                     batch_size=embedding_batch_size,
+                    max_length=embedding_max_length,
                     device=device,
                     cache=_sub_cache(cache, "embeddings"),
                     progress=progress,
@@ -683,12 +689,17 @@ def make_seed_pipeline(
         "max_length": max_length,
         "embedding_batch_size": embedding_batch_size,
         "caption_batch_size": caption_batch_size,
+        "embedding_max_length": embedding_max_length,
         "text_model": text_model,
         "embedding_model": embedding_model,
         "caption_model": caption_model,
     }
     fine_tuning = ("epochs", "batch_size", "learning_rate", "max_length")
-    for name in fine_tuning + ("embedding_batch_size", "caption_batch_size"):
+    for name in fine_tuning + (
+        "embedding_batch_size",
+        "caption_batch_size",
+        "embedding_max_length",
+    ):
         if isinstance(given[name], bool | np.bool_):  # scikit-learn takes True as 1
             raise ValueError(f"{name} must be a number, not a boolean; got {given[name]!r}")
     if caption_model is None and not (
@@ -798,6 +809,7 @@ def make_seed_pipeline(
 #: differ (an error of the step's check names the argument the user gave)
 _RENAMED = {
     ("DistilBertEmbedder", "batch_size"): "embedding_batch_size",
+    ("DistilBertEmbedder", "max_length"): "embedding_max_length",
     ("Blip2Captioner", "batch_size"): "caption_batch_size",
     ("DistilBertEmbedder", "model"): "text_model",
     ("DistilBertClassifier", "model"): "text_model",
@@ -1043,7 +1055,14 @@ def check_models(estimator, *, fit=True) -> dict:
             if isinstance(value.max_length, numbers.Integral):
                 check_max_length(value, config)
         except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from exc
+            # the setting by the names a user gives it (make_seed_pipeline's max_length is
+            # the classifier's only: following "use max_length <= N" there changed nothing)
+            argument = _RENAMED.get((type(value).__name__, "max_length"), "max_length")
+            path = f"{name}__max_length" if name else "max_length"
+            raise ValueError(
+                f"{where}: {exc} (set_params({path}=...); make_seed_pipeline's and a "
+                f"configuration's {argument!r})"
+            ) from exc
         checked[name] = str(value.model)
     return checked
 

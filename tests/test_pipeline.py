@@ -835,6 +835,31 @@ def test_check_models_refuses_a_text_model_it_cannot_use_before_any_work(tiny, p
         classifier.fit(["hello world", "a post"], [0, 1])
 
 
+def test_a_short_text_model_is_usable_through_make_seed_pipeline(posts, tmp_path):
+    """A checkpoint of 64 positions: the error said "use max_length <= 64", but
+    make_seed_pipeline's max_length is the classifier's only, so following it changed nothing
+    and the command line could not fit such a model at all."""
+    from skbucket.pipeline import check_models
+
+    short = make_tiny_distilbert(tmp_path / "short", max_position_embeddings=64)
+    pipe = _pipe(short, max_length=64, classifier="distilbert")
+    with pytest.raises(
+        ValueError,
+        match=r"^features__embedding \(DistilBertEmbedder\): .*"
+        r"max_length=512 exceeds .*use max_length <= 64\. \(set_params\("
+        r"features__embedding__max_length=\.\.\.\); make_seed_pipeline's and "
+        r"a configuration's 'embedding_max_length'\)",
+    ):
+        check_models(pipe)
+    pipe = _pipe(short, max_length=64, embedding_max_length=64, classifier="distilbert")
+    assert pipe.get_params()["features__embedding__max_length"] == 64
+    check_models(pipe)
+    X, y = posts
+    assert np.isfinite(pipe.fit(X[:30], y[:30]).predict(X[30:])).all()
+    with pytest.raises(ValueError, match="embedding_max_length must be a number, not a boolean"):
+        _pipe(short, embedding_max_length=True)
+
+
 def test_a_fitted_pipeline_is_described_by_the_parts_it_predicts_with(tiny, posts, tmp_path):
     """set_params on a fitted seed pipeline changes the ColumnTransformer's and the
     BucketedRegressor's templates, not the fitted copies that predict: models_used,
