@@ -625,7 +625,9 @@ _EPOCH_UNITS = ((1e11, "s", "seconds"), (1e14, "ms", "milliseconds"), (1e17, "us
 def _epoch_hint(number) -> str:
     """How to convert ``number``, a date given as a number, to dates: a compact date
     (``20210403``), an Excel serial day (``44289``), or a count of seconds, milliseconds,
-    microseconds or nanoseconds since 1970, told apart by size."""
+    microseconds or nanoseconds since 1970, told apart by size. The code shown runs on a
+    column of numbers and on one of their texts (``pd.to_numeric`` first: ``to_datetime``
+    with a ``unit`` refuses text)."""
     try:
         value = abs(float(number))
     except (TypeError, ValueError, OverflowError):
@@ -638,12 +640,12 @@ def _epoch_hint(number) -> str:
     if _is_excel_serial(value):
         return (
             "it looks like an Excel serial day number: convert it, e.g. with "
-            "pd.to_datetime(values, unit='D', origin='1899-12-30')"
+            "pd.to_datetime(pd.to_numeric(values), unit='D', origin='1899-12-30')"
         )
     unit, what = next(((u, w) for top, u, w in _EPOCH_UNITS if value < top), ("ns", "nanoseconds"))
     return (
         f"a count of {what} is no date here: convert it, e.g. with "
-        f"pd.to_datetime(values, unit={unit!r})"
+        f"pd.to_datetime(pd.to_numeric(values), unit={unit!r})"
     )
 
 

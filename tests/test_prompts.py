@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
@@ -916,3 +917,27 @@ def test_windows_line_ends_give_the_prompt_of_the_line_breaks_they_are():
         builder.transform(posts.assign(content="Grüße\r\naus Köln"))[0, 0]
         == (builder.transform(posts.assign(content="Grüße\naus Köln"))[0, 0])
     )
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (1530353060, "2018-06-30 10:04:20"),  # seconds
+        (1530353060123, "2018-06-30 10:04:20.123000"),  # milliseconds
+        (43281.5, "2018-06-30 12:00:00"),  # an Excel serial day
+        (20180630, "2018-06-30 00:00:00"),  # a compact date
+    ],
+)
+@pytest.mark.parametrize("as_text", [False, True])
+def test_the_conversion_a_date_number_hint_shows_runs_on_numbers_and_on_their_texts(
+    number, expected, as_text
+):
+    """The hint's code raised on a column of digit texts (PostFeatures and the display show
+    it for those): to_datetime(values, unit='s') refuses text ("year 1530353060 is out of
+    range"), as unit='D' with an origin does."""
+    from skbucket.prompts import _epoch_hint
+
+    code = re.search(r"with (pd\.to_datetime\(.*\))", _epoch_hint(number)).group(1)
+    values = pd.Series([str(number) if as_text else number])
+    got = eval(code, {"pd": pd, "values": values})
+    assert str(got.iloc[0]) == expected
