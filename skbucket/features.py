@@ -586,8 +586,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 X,
                 [*self.text_columns_, *self.category_columns, self.date_column, self.media_column],
                 "PostFeatures",
-                "name it in text_columns (e.g. text_columns=['caption', <name>]), or rename it "
-                "to 'content'.",
+                # the text columns found (a caption, if any) and the first unread one: the
+                # example ['caption', <name>] failed on a table without captions
+                lambda unread: (
+                    "name it in text_columns (e.g. text_columns="
+                    f"{[*self.text_columns_, unread[0]]!r}), or rename it to 'content'."
+                ),
             )
         else:
             self.text_columns_ = list(self.text_columns)

@@ -157,16 +157,18 @@ def _prose_columns(X, read) -> list:
     return out
 
 
-def _warn_unread_text(X, read, reader: str, advice: str) -> None:
+def _warn_unread_text(X, read, reader: str, advice) -> None:
     """Warn (:class:`NoPostTextWarning`) that ``X`` has no ``content`` column while some
-    column other than those ``read`` holds prose, which ``reader`` leaves out."""
+    column other than those ``read`` holds prose, which ``reader`` leaves out; ``advice`` is
+    the remedy, or a function of the unread columns giving it (so its example names them)."""
     if "content" in getattr(X, "columns", ()):
         return
     unread = _prose_columns(X, set(read))
     if unread:
         warnings.warn(
             f"{reader}: X has no 'content' column, and its column(s) {unread} hold text that "
-            f"is not read, so the post text is left out; {advice}",
+            f"is not read, so the post text is left out; "
+            f"{advice(unread) if callable(advice) else advice}",
             NoPostTextWarning,
             stacklevel=user_stacklevel(),
         )

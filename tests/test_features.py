@@ -450,8 +450,18 @@ def test_post_text_under_another_name_is_warned_about_in_auto_mode():
 
     frame = load_tweets().frame.iloc[:40]
     X, y = frame.drop(columns="likes"), frame["likes"]
-    with pytest.warns(NoPostTextWarning, match=r"PostFeatures: .*\['text'\].*text_columns"):
-        PostFeatures(cv=2).fit(X.rename(columns={"content": "text"}), y)
+    renamed = X.rename(columns={"content": "text"})
+    with pytest.warns(NoPostTextWarning, match=r"PostFeatures: .*\['text'\].*text_columns") as w:
+        PostFeatures(cv=2).fit(renamed, y)
+    # the example is the remedy for this table, as written (['caption', <name>] failed on a
+    # table without captions: "column(s) ['caption'] not found")
+    example = re.search(r"e\.g\. text_columns=(\[.*?\])\)", str(w[0].message)).group(1)
+    assert example == "['text']"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoPostTextWarning)
+        PostFeatures(cv=2, text_columns=eval(example)).fit(renamed, y)
+    with pytest.warns(NoPostTextWarning, match=r"text_columns=\['caption', 'text'\]"):
+        PostFeatures(cv=2).fit(renamed.assign(caption="a photo"), y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoPostTextWarning)
         PostFeatures(cv=2).fit(X, y)
