@@ -210,9 +210,20 @@ def check_flat_columns(X, who: str, names, error=ValueError) -> None:
         raise error(
             f"{who}: the column names of X have {columns.nlevels} levels{like}, a MultiIndex "
             f"as pd.concat(keys=...) or .agg make, and {missing[0]!r} is none of them: "
-            "flatten them first, e.g. X.columns = "
-            "['_'.join(map(str, c)).strip('_') for c in X.columns]"
+            f"flatten them first, e.g. {_flattening(columns, missing[0])}"
         )
+
+
+def _flattening(columns, name) -> str:
+    """Code that flattens the MultiIndex ``columns`` so that ``name`` is one of them: its
+    level's names, where they are unique (``pd.concat({'a': X}, axis=1)`` puts the keys on
+    level 0), else the levels joined by ``_``."""
+    if isinstance(name, str):
+        for level in range(columns.nlevels):
+            values = columns.get_level_values(level)
+            if name in values and values.is_unique:
+                return f"X.columns = X.columns.get_level_values({level})"
+    return "X.columns = ['_'.join(map(str, c)).strip('_') for c in X.columns]"
 
 
 def _hashable(value) -> bool:

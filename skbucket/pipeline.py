@@ -144,6 +144,8 @@ class _PostColumns(ColumnTransformer):
         from .prompts import PromptBuilder, _warn_unread_text
 
         _check_frame(X)
+        if hasattr(X, "iloc"):  # names of several levels: said before the selectors fail
+            check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
         if any(isinstance(t, PromptBuilder) for _, t, _ in self.transformers):  # the posts
             _warn_unread_text(
                 as_pandas(X),
@@ -157,6 +159,8 @@ class _PostColumns(ColumnTransformer):
 
     def transform(self, X, **params):
         _check_frame(X)
+        if hasattr(X, "iloc"):
+            check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
         return super().transform(X, **params)
 
     def set_params(self, **params):

@@ -835,6 +835,35 @@ def test_check_models_refuses_a_text_model_it_cannot_use_before_any_work(tiny, p
         classifier.fit(["hello world", "a post"], [0, 1])
 
 
+def test_column_names_of_several_levels_are_refused_with_a_remedy_that_works(tiny, posts):
+    """pd.concat({'a': X}, axis=1): the seed pipeline failed in its column selector ("Can
+    only use .str accessor with Index, not MultiIndex"), and the estimators' remedy (join
+    the levels) gave 'a_content', which failed again."""
+    X, y = posts
+    nested = pd.concat({"a": X}, axis=1)
+    pipe = _pipe(tiny)
+    with pytest.raises(
+        ValueError,
+        match=r"the seed pipeline: the column names of X have 2 "
+        r"levels .*flatten them first, e\.g\. (X\.columns = .*)$",
+    ) as caught:
+        pipe.fit(nested, y)
+    remedy = re.search(r"e\.g\. (X\.columns = .*)$", str(caught.value)).group(1)
+    assert remedy == "X.columns = X.columns.get_level_values(1)"
+    exec(remedy, {"X": nested})
+    pd.testing.assert_index_equal(nested.columns, X.columns)
+    pipe.fit(nested[:30], y[:30])
+    with pytest.raises(ValueError, match="levels"):
+        pipe.predict(pd.concat({"a": X[30:]}, axis=1))
+    # names from .agg: level 0 where its names are unique, else the levels joined
+    from skbucket._frames import _flattening
+
+    agg = pd.MultiIndex.from_tuples([("content", "first"), ("likes", "mean")])
+    assert _flattening(agg, "content") == "X.columns = X.columns.get_level_values(0)"
+    agg = pd.MultiIndex.from_tuples([("content", "first"), ("likes", "mean"), ("likes", "max")])
+    assert _flattening(agg, "content").startswith("X.columns = ['_'.join")
+
+
 def test_a_short_text_model_is_usable_through_make_seed_pipeline(posts, tmp_path):
     """A checkpoint of 64 positions: the error said "use max_length <= 64", but
     make_seed_pipeline's max_length is the classifier's only, so following it changed nothing
