@@ -150,7 +150,8 @@ _INVISIBLE = r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 
 #: how to write an account column one way, as :func:`_spelling_key` compares its values
 _ADVICE = (
-    f'e.g. .str.normalize("NFKC").str.replace(r"{_INVISIBLE}", "", regex=True).str.strip()'
+    f'e.g. .astype("string").str.normalize("NFKC").str.replace(r"{_INVISIBLE}", "", regex=True)'
+    ".str.strip()"
     '.str.removeprefix("@").str.strip().str.casefold()'
 )
 

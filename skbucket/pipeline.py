@@ -339,8 +339,9 @@ class ColumnRoles(
                 "pipeline reads; give each in columns={role: <your column>}"
                 + (f" ({'; '.join(taken)})" if taken else "")
                 + f"; X has the columns {column_list(str(c) for c in X.columns)} (a pipeline set not to "
-                "read a role, e.g. features__post__media_column=None, takes it out of "
-                "roles__required too)"
+                "read a role, e.g. features__post__media_column=None, must also take it out "
+                "of the roles this step requires: set_params(roles__required="
+                f"{tuple(r for r in self.required if r not in unheld)!r}))"
             )
         return X, keep, names
 

@@ -654,7 +654,7 @@ def test_an_account_spelt_with_other_unicode_code_points_is_said_so_too():
         pf.transform(X.assign(username="Zoe"))  # another name, not another spelling
     # the warning's advice, applied at fit and transform, makes them one account
     advice = re.search(r"\(e\.g\. (.*) on both\)", str(caught[0].message)).group(1)
-    assert advice.startswith(".str.") and "import" not in advice
+    assert advice.startswith(".astype(") and "import" not in advice
 
     def follow(column):  # the advice as written: a chain of pandas' string methods
         return eval("column" + advice, {"column": column})
@@ -662,6 +662,10 @@ def test_an_account_spelt_with_other_unicode_code_points_is_said_so_too():
     tidy = PostFeatures(cv=3, random_state=0).set_output(transform="pandas")
     tidy.fit(X.assign(username=follow(X["username"])), y)
     respellings = ("Zoe\u0308", "Zo\u200bë", "\ufeffZoë", "Ｚoë", "Zo\u00adë", "\u200eZoë", "@Zoë ")
+    # an account that is a number (an id) stays that account, not a missing value (.str
+    # methods make NaN of what is not text)
+    numeric = pd.Series(["Zoë", 123], dtype=object)
+    assert follow(numeric).tolist() == ["zoë", "123"]
     for respelt in respellings:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
