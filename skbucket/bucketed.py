@@ -1017,6 +1017,22 @@ def _drawable(est):
     return est
 
 
+def _holds_xgboost(est) -> bool:
+    """Whether ``est`` is an XGBoost model or holds one at any depth of its parameters (a
+    Pipeline's step, a TransformedTargetRegressor's or a BaggingRegressor's estimator)."""
+
+    def xgboost(obj) -> bool:
+        return type(obj).__module__.split(".")[0] == "xgboost"
+
+    if xgboost(est):
+        return True
+    try:
+        params = est.get_params(deep=True)
+    except Exception:  # no scikit-learn parameters: nothing inside to look at
+        return False
+    return any(xgboost(value) for value in params.values())
+
+
 def _refuse_infinity(X) -> None:
     """An infinite value of a numeric ``X`` (array, sparse matrix or a DataFrame's numeric
     columns) is refused naming its row and column: XGBoost failed with a C++ trace at fit,
@@ -1694,10 +1710,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         return "a sub-estimator"
 
     def _reads_infinity_as_a_number(self, *, fitted: bool) -> bool:
-        """Whether an XGBoost model gets ``X`` as it is (the seed's default regressors, or one
-        given): it predicts a number for an infinite feature without a word (and fails with a
-        C++ trace when fitted on one), so ``X`` is checked for them here. Other estimators are
-        left to read ``X`` their own way (a Pipeline that caps infinities first, say)."""
+        """Whether an XGBoost model reads ``X`` (the seed's default regressors, or one given,
+        alone or inside a Pipeline, a TransformedTargetRegressor...): it predicts a number for
+        an infinite feature without a word (and fails with a C++ trace when fitted on one), so
+        ``X`` is checked for them here. Without XGBoost the sub-estimators read ``X`` their own
+        way (scikit-learn's refuse infinities; a Pipeline may cap them first)."""
         if fitted:
             used = [getattr(self, "classifier_", None), *getattr(self, "regressors_", {}).values()]
         else:
@@ -1715,7 +1732,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     n_buckets = None
                 if n_buckets is None or len({key for _, key, _ in items}) < n_buckets:
                     return True  # a bucket left to the seed's default regressor
-        return any(type(est).__module__.split(".")[0] == "xgboost" for est in used)
+        return any(_holds_xgboost(est) for est in used)
 
     # ------------------------------------------------------------------ fit
     @refit

@@ -294,9 +294,9 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         # numbers with a fraction among them (43281.419676: an Excel date-time column
         # formatted as "General" and saved as CSV): the date features were left out with a
         # warning only; those the estimators read as dates (2021.04, a year and month) are
-        from .prompts import parse_dates
-
-        undated = parse_dates(present).isna().to_numpy()
+        # a year and a two-digit month (2021.04) is a date; 2021.13 or 2021.1 (October
+        # written as a float) is none, though pandas reads both as January
+        undated = ~present.str.fullmatch(r"\s*\d{4}\.(?:0[1-9]|1[0-2])\s*").to_numpy(dtype=bool)
         if not undated.any():
             return
         present = present[undated]
@@ -343,7 +343,7 @@ def _refuse_separator_line(path: Path, sep: str) -> None:
     before rows of ``;``) a table of one column named ``sep=;``."""
     try:
         with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline(200).rstrip("\r\n")
+            first = fh.readline(200).rstrip("\r\n").strip(" ")  # a tab is the separator
     except (OSError, UnicodeDecodeError, EOFError):
         return  # said by the reader with its own message
     if re.fullmatch(r"sep=.?", first, re.IGNORECASE):

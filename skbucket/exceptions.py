@@ -36,6 +36,7 @@ from .cli import CLIError
 from .features import AccountSpellingWarning, PostFeaturesError, UnparseableDateWarning
 from .io import (
     PersistenceError,
+    ScriptDefinitionWarning,
     TamperedFileError,
     UntrustedTypesError,
     VersionMismatchWarning,
@@ -75,6 +76,7 @@ __all__ = [
     "PlotInputError",
     "PostFeaturesError",
     "PromptError",
+    "ScriptDefinitionWarning",
     "TamperedFileError",
     "TextInputError",
     "TooFewRowsWarning",

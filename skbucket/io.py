@@ -97,6 +97,7 @@ __all__ = [
     "PersistenceError",
     "TamperedFileError",
     "UntrustedTypesError",
+    "ScriptDefinitionWarning",
     "VersionMismatchWarning",
     "get_untrusted_types",
     "library_versions",
@@ -161,6 +162,12 @@ class UntrustedTypesError(PersistenceError):
 
 class VersionMismatchWarning(UserWarning):
     """A library version differs between saving and loading."""
+
+
+class ScriptDefinitionWarning(UserWarning):
+    """A saved model holds a function or class defined in the script or notebook that saved
+    it (``__main__``): the file loads only in a process whose ``__main__`` defines the same
+    name (that script run again), not in another program, notebook or the command line."""
 
 
 def library_versions():
@@ -342,22 +349,25 @@ def _check_loadable(payload):
     skops stores a function (a callable ``PromptBuilder`` template, say) by its module and
     name, and loads it by importing that name. A lambda or a function defined inside
     another one has no such name (skops records ``__main__.<lambda>``, or only the inner
-    function's name), and one defined in the script or notebook being run (``__main__``)
-    has it in that process only, so the file would be written without complaint and every
-    later :func:`load` (in another process) would fail: the fitted work would be lost.
+    function's name), so the file would be written without complaint and every later
+    :func:`load` would fail: the fitted work would be lost. One defined in the script or
+    notebook being run (``__main__``) loads only where ``__main__`` defines it again (that
+    script run again): saved, with a :class:`ScriptDefinitionWarning`.
     """
     names = _skops_io().get_untrusted_types(data=payload)
     running = [name for name in names if name.split(".")[0] == "__main__"]
     if running:
-        # importable here, but in the script or notebook being run: another process (the
-        # one that loads the file) has no such names, and failed with a bare AttributeError
-        raise PersistenceError(
-            f"cannot save this model in the skops format: it holds {', '.join(running)}, "
-            "defined in the script or notebook being run (__main__), which the process that "
-            "loads the file cannot import, so it could never be loaded there. Define it in a "
-            "module of your own that both import (e.g. my_templates.py beside the script: "
-            "from my_templates import template) and fit again, or use format='joblib' for a "
-            "trusted file (pickle has the same limit)."
+        # importable here, and in this script run again, but in no other program: a load
+        # there failed with a bare AttributeError
+        warnings.warn(
+            f"the saved model holds {', '.join(running)}, defined in the script or notebook "
+            "being run (__main__): the file loads only in a process whose __main__ defines "
+            "the same name (this script run again), not in another program, notebook or "
+            "skbucket's command line. To load it anywhere, define it in a module of your own "
+            "that both import (e.g. my_templates.py beside the script: from my_templates "
+            "import template) and fit again.",
+            ScriptDefinitionWarning,
+            stacklevel=user_stacklevel(),
         )
     lost = [name for name in names if not _importable(name)]
     if lost:

@@ -412,13 +412,17 @@ def _legible_cells(texts, image, matrix, ax, user_keys) -> None:
 
     values = np.asarray(matrix, dtype=float)
     if "color" not in user_keys:
-        behind = np.asarray(to_rgba(ax.get_facecolor()))[:3]  # what a see-through cell shows
+        # what a see-through cell shows: the axes, else the figure, else a white page
+        behind = np.ones(3)
+        for face in (ax.figure.get_facecolor(), ax.get_facecolor()):
+            rgba = np.asarray(to_rgba(face))
+            behind = rgba[3] * rgba[:3] + (1 - rgba[3]) * behind
         for (i, j), text in np.ndenumerate(texts):
             value = values[i, j]
-            shown = np.ma.getmaskarray(image.norm(value)).any() or not np.isfinite(value)
+            # the colour drawn: the colormap's "bad" colour for a masked cell (0 under
+            # LogNorm) or NaN (transparent unless the colormap sets one), over what is behind
             rgba = np.asarray(image.cmap(image.norm(value)), dtype=float)
-            alpha = 0.0 if shown else rgba[3]  # masked (0 under LogNorm), NaN: the axes show
-            cell = alpha * rgba[:3] + (1 - alpha) * behind
+            cell = rgba[3] * rgba[:3] + (1 - rgba[3]) * behind
             # black on a cell lighter than 0.179 contrasts more than white does (WCAG ratios)
             text.set_color("black" if _relative_luminance(cell) > 0.179 else "white")
     if "fontsize" not in user_keys:

@@ -2389,3 +2389,16 @@ def test_an_infinite_feature_is_refused_naming_its_row_and_column(kind):
     assert np.isfinite(capped.predict(bad)).all()
     with pytest.raises(ValueError, match="infinite value"):  # a dict leaving a bucket to XGBoost
         light(regressors={0: Ridge()}).fit(bad, y)
+    # XGBoost inside a wrapper reads X as it is too: TransformedTargetRegressor(XGB, log1p)
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.utils import get_tags
+    from xgboost import XGBRegressor
+
+    wrapped = TransformedTargetRegressor(
+        XGBRegressor(n_estimators=5), func=np.log1p, inverse_func=np.expm1
+    )
+    for regressors in (wrapped, make_pipeline(StandardScaler(), XGBRegressor(n_estimators=5))):
+        if kind == "sparse" and not get_tags(light(regressors=regressors)).input_tags.sparse:
+            continue  # refused as sparse first
+        with pytest.raises(ValueError, match="infinite value"):
+            light(regressors=regressors).fit(bad, y)

@@ -417,6 +417,15 @@ def test_cell_values_contrast_with_their_cell_and_fill_it(n_bins):
     )  # exact predictions: every cell off the diagonal is 0
     empty = [t for (i, j), t in np.ndenumerate(logged.text_) if logged.confusion_matrix[i, j] == 0]
     assert empty and all(_contrast(t.get_color(), "white") >= 4.5 for t in empty)
+    # a colormap's own colour for such cells (black here) is what they show
+    import matplotlib as mpl
+
+    dark = mpl.colormaps["viridis"].with_extremes(bad="black")
+    logged = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, bins=bins, cmap=dark, im_kw={"norm": LogNorm(vmin=1, vmax=600)}, ax=_ax()
+    )
+    empty = [t for (i, j), t in np.ndenumerate(logged.text_) if logged.confusion_matrix[i, j] == 0]
+    assert empty and all(_contrast(t.get_color(), "black") >= 4.5 for t in empty)
     # a colour or size of the user's own is kept
     mine = BucketConfusionMatrixDisplay.from_predictions(
         y, pred, bins=bins, text_kw={"c": "red", "size": 7}, ax=_ax()
