@@ -319,7 +319,15 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         0,
     )
     first, row = cells[odd], present.index[odd]
-    if kind == "excel" and all(_is_excel_serial(v) for v in numbers_):
+    year_month = all(isinstance(v, str) and re.fullmatch(r"\s*\d{4}\.\d{1,2}\s*", v) for v in cells)
+    if year_month:  # 2021.1: October written as a float, or January? (a count of seconds: no)
+        hint = (
+            "they look like a year and a month, which one digit after the point leaves "
+            "ambiguous (2021.1: January, or October written as a number?) and 13 or more is "
+            "not: write the month with two digits (2021.01, 2021.10) or ISO dates such as "
+            "2021-10-01"
+        )
+    elif kind == "excel" and all(_is_excel_serial(v) for v in numbers_):
         hint = (
             "they look like Excel serial day numbers (a date column formatted as a number): "
             "format the column as a Date in Excel, or write ISO dates such as 2021-04-03 10:00"

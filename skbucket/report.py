@@ -58,9 +58,9 @@ h1 { border-bottom: 2px solid #4477aa; padding-bottom: .2em; }
 table { border-collapse: collapse; margin: 1em 0; }
 caption { text-align: left; padding-bottom: .3em; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; }
-td.num { text-align: right; font-family: monospace, monospace; }
+td.num { text-align: right; font-family: monospace, monospace; white-space: nowrap; }
 code, pre { font-family: monospace, monospace; }
-h1, .note, figcaption, td, th { overflow-wrap: anywhere; }
+h1, .note, figcaption { overflow-wrap: anywhere; }
 details { margin: .4em 0; }
 summary { cursor: pointer; }
 .table-wrap { overflow-x: auto; }
@@ -263,8 +263,9 @@ def _described(shown):
     if isinstance(shown, plotting.LikesPredictionDisplay):
         n = len(np.asarray(shown.y_true))
         return (
-            f"Scatter plot of the predicted against the actual likes of {n:,} posts, both axes "
-            "logarithmic, with the line of exact predictions and the bucket edges as guides.",
+            f"Scatter plot of the predicted against the actual likes of {n:,} "
+            f"post{'s' * (n != 1)}, both axes logarithmic beyond 1 like and linear from 0 to 1 "
+            "(symlog), with the line of exact predictions and the bucket edges as guides.",
             None,
         )
     if isinstance(shown, plotting.BucketConfusionMatrixDisplay):
@@ -311,10 +312,16 @@ def _described(shown):
             [str(period), f"{int(count):,}", f"{value:.3f}"]
             for period, count, value in zip(shown.periods, shown.counts, shown.values)
         ]
+        from skbucket.metrics import METRIC_DESCRIPTIONS
+
+        metric = METRIC_DESCRIPTIONS.get(shown.metric, shown.metric)
+        freq = getattr(shown.periods, "freqstr", "").split("-")[0].upper()
+        unit = plotting._PERIOD_WORDS.get(freq, "period").split(" ")[0].lower()
         return (
-            f"Line chart of the {shown.metric} per period over {len(rows):,} period(s), with "
-            "the posts per period as bars; the values are in the table below.",
-            (["Period", "Posts", shown.metric], rows),
+            f"Line chart of the {metric} per {unit} over {len(rows):,} {unit}"
+            f"{'s' * (len(rows) != 1)}, with the posts per {unit} as bars; the values are in "
+            "the table below.",
+            (["Period", "Posts", metric], rows),
         )
     return None, None
 

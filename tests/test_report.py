@@ -456,17 +456,23 @@ def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_pa
         '<script>window.addEventListener("load", function () {'
         'document.body.setAttribute("data-wide", String(document.documentElement.scrollWidth));'
         'document.body.setAttribute("data-left", String(document.querySelector("h1")'
-        ".getBoundingClientRect().left));});</script>"
+        ".getBoundingClientRect().left));"
+        # numbers broken over lines (8,4 / 56. / 805): a cell's text in more than one line box
+        "var broken = 0, cells = document.querySelectorAll('td.num');"
+        "for (var i = 0; i < cells.length; i++) { var r = document.createRange();"
+        "r.selectNodeContents(cells[i]); if (r.getClientRects().length > 1) { broken++; } }"
+        'document.body.setAttribute("data-broken", String(broken));});</script>'
     )
     harness.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
     out = _run_chromium(
-        binary, tmp_path, "--window-size=600,1600", "--virtual-time-budget=5000", "--dump-dom",
+        binary, tmp_path, "--window-size=500,1600", "--virtual-time-budget=5000", "--dump-dom",
         harness.as_uri(),
     )  # fmt: skip
     body = re.search(r"<body[^>]*>", out.stdout)
     assert body is not None, out.stderr[-2000:]
-    assert int(re.search(r'data-wide="(\d+)"', body.group(0)).group(1)) <= 600
+    assert int(re.search(r'data-wide="(\d+)"', body.group(0)).group(1)) <= 500
     assert float(re.search(r'data-left="([\d.]+)"', body.group(0)).group(1)) >= 8
+    assert re.search(r'data-broken="(\d+)"', body.group(0)).group(1) == "0"  # tables scroll
 
 
 def test_report_for_pipeline_and_date_column(data):
