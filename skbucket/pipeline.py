@@ -28,10 +28,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
+import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.utils.fixes import parse_version
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -104,6 +106,19 @@ class _ColumnPattern(make_column_selector):
         return f"{type(self).__name__}(pattern={self.pattern!r})"
 
 
+#: scikit-learn's ColumnTransformer selects a polars DataFrame's columns by a callable from 1.7
+_SKLEARN_BELOW_1_7 = parse_version(sklearn.__version__).release < (1, 7)
+
+
+def _for_column_selectors(X):
+    """``X`` as scikit-learn's ColumnTransformer can select its columns by a callable: a
+    polars DataFrame as pandas below scikit-learn 1.7 (1.6 failed with "'list' object has no
+    attribute 'get_loc'"); as given otherwise (each transformer reads polars as pandas)."""
+    if library(X) == "polars" and _SKLEARN_BELOW_1_7:
+        return as_pandas(X)
+    return X
+
+
 def _check_frame(df) -> None:
     """Refuse input other than a pandas or polars DataFrame, saying what to pass."""
     if (hasattr(df, "iloc") and getattr(df, "ndim", 2) == 2) or (
@@ -144,6 +159,7 @@ class _PostColumns(ColumnTransformer):
         from .prompts import PromptBuilder, _warn_unread_text
 
         _check_frame(X)
+        X = _for_column_selectors(X)
         if hasattr(X, "iloc"):  # names of several levels: said before the selectors fail
             check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
         if any(isinstance(t, PromptBuilder) for _, t, _ in self.transformers):  # the posts
@@ -159,6 +175,7 @@ class _PostColumns(ColumnTransformer):
 
     def transform(self, X, **params):
         _check_frame(X)
+        X = _for_column_selectors(X)
         if hasattr(X, "iloc"):
             check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
         return super().transform(X, **params)
@@ -610,7 +627,8 @@ def make_seed_pipeline(
     scikit-learn's metadata routing on, ``pipe.fit(X, y, sample_weight=w)``: a pipeline built
     while it is on requests them for the model's ``fit`` and ``score`` and for every
     estimator this function makes, so ``cross_val_score(pipe, X, y, params={"sample_weight":
-    w})`` fits and scores (R²) each fold with its rows' weights;
+    w})`` fits and scores (R²) each fold with its rows' weights (scikit-learn 1.7 or later:
+    1.6 does not pass them to a Pipeline's ``score``);
     one built before, or a sub-estimator put in by ``set_params``, needs
     ``set_fit_request(sample_weight=True)``, as scikit-learn's error says). They weigh
     the rows inside the :class:`~skbucket.bucketed.BucketedRegressor` only: the post

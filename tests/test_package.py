@@ -362,10 +362,10 @@ def test_the_install_list_takes_the_lean_wheels_on_linux_only():
         return out
 
     linux = picked("linux", "x86_64")
-    assert linux["xgboost-cpu"] == [">=2.0"] and "xgboost" not in linux
+    assert linux["xgboost-cpu"] == [">=2.1.4"] and "xgboost" not in linux
     assert linux["torch"] == ["==2.13.0"]
     for platform, machine in (("darwin", "arm64"), ("darwin", "x86_64"), ("win32", "AMD64")):
         other = picked(platform, machine)
-        assert "xgboost-cpu" not in other and other["xgboost"] == [">=2.0"]
+        assert "xgboost-cpu" not in other and other["xgboost"] == [">=2.1.4"]
         assert "==2.13.0" not in other["torch"]
     assert "xgboost" in picked("linux", "aarch64")  # xgboost-cpu has x86-64 wheels only
