@@ -1745,9 +1745,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features) \
                 or 1-D sequence of str
             Training input, passed to the sub-estimators as given; a polars DataFrame or
-            Series, or a pyarrow Table or array, is passed as its pandas conversion. An
-            infinite number is refused, naming its row and column (NaN, a missing value,
-            is left to the sub-estimators). A sparse matrix (CSR/CSC; a scipy sparse array
+            Series, or a pyarrow Table or array, is passed as its pandas conversion. Where
+            an XGBoost model reads ``X`` (the seed's default regressors, or one given, alone
+            or inside a Pipeline or a TransformedTargetRegressor), an infinite number is
+            refused, naming its row and column: XGBoost predicts a number for it without a
+            word. Other sub-estimators read ``X`` their own way, and NaN (a missing value)
+            is always left to them. A sparse matrix (CSR/CSC; a scipy sparse array
             is passed as the matrix of its format) is taken only when the classifier and
             every bucket's regressor take one (the ``sparse`` input tag; the default
             ``HistGradientBoostingClassifier`` does not): note that XGBoost, the seed's
