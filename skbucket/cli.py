@@ -546,6 +546,7 @@ def _split_target(frame, target: str, path, largest: float | None = None):
             f"{path}: target column {target!r} not found; columns present: "
             f"{column_list(frame.columns)}"
             + _spelt_otherwise([target], frame.columns, "--target")
+            + _title_above_header(frame.columns)
             + _other_sheets(path)
         )
     raw = frame[target]
@@ -1379,6 +1380,7 @@ def _check_columns(frame, needed, path, reader: str) -> None:
             f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
             f"(columns present: {column_list(frame.columns)})"
             + _spelt_otherwise(missing, frame.columns, 'the config\'s "columns" mapping')
+            + _title_above_header(frame.columns)
             + _other_sheets(path)
         )
 
@@ -1402,6 +1404,20 @@ def _spelt_otherwise(missing, present, remedy: str) -> str:
         return ""
     said = ", ".join(f"{plain(have)!r} may be {want!r}" for have, want in pairs)
     return f"; {said}: rename the column(s), or name them with {remedy}"
+
+
+def _title_above_header(columns) -> str:
+    """``"; most column names are 'Unnamed: 1'..."`` when the header pandas read is mostly
+    unnamed: a title or a blank row above the real header (an export's first rows)."""
+    names = [str(c) for c in columns]
+    unnamed = [n for n in names if n.startswith("Unnamed: ")]
+    if len(names) < 2 or len(unnamed) * 2 < len(names):
+        return ""
+    return (
+        f"; {len(unnamed)} of the {len(names)} column names are pandas' 'Unnamed: N' for a "
+        "header cell left empty: is there a title or a blank row above the header? The header "
+        "must be the first row: delete the rows above it"
+    )
 
 
 def _other_sheets(path) -> str:

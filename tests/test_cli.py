@@ -2406,6 +2406,24 @@ def test_a_workbook_whose_posts_are_not_on_its_first_sheet_says_which_sheet_is_r
         cli._split_target(cli.read_table(path), "likes", path)
 
 
+def test_a_title_above_the_header_of_a_workbook_is_named(workdir):
+    """A title row and a blank row above the header (a BI export): "target column 'likes' not
+    found; columns present: ['Twitter export 2020-10-27', 'Unnamed: 1', ...]", no word of why."""
+    frame = load_tweets().frame.iloc[:5]
+    path = workdir / "titled.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame([["Twitter export 2020-10-27"]]).to_excel(
+            book, sheet_name="Posts", index=False, header=False
+        )
+        frame.to_excel(book, sheet_name="Posts", index=False, startrow=2)
+    with pytest.raises(
+        cli.CLIError,
+        match=r"not found; .*'Unnamed: N' for a header cell left "
+        r"empty: is there a title or a blank row above the header\?",
+    ):
+        cli._split_target(cli.read_table(path), "likes", path)
+
+
 def test_a_total_row_under_the_posts_is_refused(workdir):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
