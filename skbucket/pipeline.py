@@ -636,6 +636,10 @@ def make_seed_pipeline(
     still counts toward its account's ``*_target`` and ``*_count`` (and makes the account
     "known" to the hybrid router). Drop such rows from ``X`` to leave them out entirely.
 
+    Without a captioner the first step is ``"passthrough"``, from which scikit-learn's
+    ``Pipeline`` reads ``feature_names_in_`` and ``n_features_in_`` (an AttributeError): the
+    ``prompt`` step records the posts' columns, ``pipe.named_steps["prompt"].feature_names_in_``.
+
     A fit that fails or is stopped part way (Ctrl-C) leaves the pipeline unfitted: ``predict``
     raises :class:`~sklearn.exceptions.NotFittedError` rather than answer with the steps before
     the stop fitted on the new data or settings and those after it on the old. The captions
