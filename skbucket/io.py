@@ -355,7 +355,8 @@ def _check_loadable(payload):
     script run again): saved, with a :class:`ScriptDefinitionWarning`.
     """
     names = _skops_io().get_untrusted_types(data=payload)
-    running = [name for name in names if name.split(".")[0] == "__main__"]
+    # (a lambda of the script, __main__.<lambda>, resolves nowhere: refused below)
+    running = [name for name in names if name.split(".")[0] == "__main__" and _importable(name)]
     if running:
         # importable here, and in this script run again, but in no other program: a load
         # there failed with a bare AttributeError

@@ -603,7 +603,15 @@ def test_save_warns_of_a_function_of_the_script_being_run(tmp_path):
                 return fields["username"]
 
             posts = pd.DataFrame({"username": ["ann"], "content": ["hi"]})
-            if sys.argv[1] == "save":
+            if sys.argv[1] == "lambda":  # loads nowhere, not even here: refused, not warned
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    try:
+                        skio.save(PromptBuilder(template=lambda f: f["username"]).fit(posts), "l.sk")
+                    except skio.PersistenceError as exc:
+                        print("refused:", exc)
+                print("warned:", [w.category.__name__ for w in caught])
+            elif sys.argv[1] == "save":
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     skio.save(PromptBuilder(template=template).fit(posts), "builder.skbucket")
@@ -626,6 +634,10 @@ def test_save_warns_of_a_function_of_the_script_being_run(tmp_path):
     assert saved.returncode == 0, saved.stderr
     assert "ScriptDefinitionWarning: the saved model holds __main__.template" in saved.stdout
     assert "loads only in a process whose __main__ defines the same name" in saved.stdout
+    refused = run(str(script), "lambda")
+    assert "refused: " in refused.stdout and "cannot be imported by that name" in refused.stdout
+    assert "warned: []" in refused.stdout
+    assert not (tmp_path / "l.sk").exists()
     again = run(str(script), "load")
     assert again.returncode == 0 and "loaded: ann" in again.stdout, again.stderr
     # another program: the name is not there, as the warning said
