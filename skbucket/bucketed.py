@@ -1535,13 +1535,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.positive_only = True  # likes are counts
-        subs = []
-        if self.classifier is not None:
-            subs.append(self.classifier)
-        if _is_estimator(self.regressors):
-            subs.append(self.regressors)
-        else:
-            subs.extend(e for _, _, e in self._regressor_items())
+        subs = [est for _, est in self._given_estimators()]
         default_nan = self.classifier is None or self.regressors is None
         tags.input_tags.allow_nan = all(
             _sub_tag(e, lambda t: t.input_tags.allow_nan, False) for e in subs
@@ -1696,17 +1690,21 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             _refuse_infinity(X)
         return X
 
+    def _given_estimators(self):
+        """``[(name, estimator)]`` of the classifier and regressors given (not the defaults
+        made for ``None`` or for buckets a dict or list leaves out), as an error names them."""
+        given = [] if self.classifier is None else [("classifier", self.classifier)]
+        if _is_estimator(self.regressors):
+            return [*given, ("regressors", self.regressors)]
+        return [*given, *((f"regressors[{name}]", est) for name, _, est in self._regressor_items())]
+
     def _dense_only(self) -> str:
         """The first sub-estimator whose ``sparse`` input tag is False, as an error names it."""
         if self.classifier is None:
             return "the default classifier (HistGradientBoostingClassifier)"
-        if not _sub_tag(self.classifier, lambda t: t.input_tags.sparse, True):
-            return f"classifier {type(self.classifier).__name__}"
-        if _is_estimator(self.regressors):
-            return f"regressors {type(self.regressors).__name__}"
-        for name, _, est in self._regressor_items():
+        for name, est in self._given_estimators():
             if not _sub_tag(est, lambda t: t.input_tags.sparse, True):
-                return f"regressors[{name}] {type(est).__name__}"
+                return f"{name} {type(est).__name__}"
         return "a sub-estimator"
 
     def _reads_infinity_as_a_number(self, *, fitted: bool) -> bool:
@@ -1718,14 +1716,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if fitted:
             used = [getattr(self, "classifier_", None), *getattr(self, "regressors_", {}).values()]
         else:
-            used = [self.classifier]
             if self.regressors is None:
                 return True  # the seed's defaults: XGBoost in buckets 0, 1, 5 and 6
-            if _is_estimator(self.regressors):
-                used.append(self.regressors)
-            else:
+            used = [est for _, est in self._given_estimators()]
+            if not _is_estimator(self.regressors):
                 items = self._regressor_items()
-                used.extend(est for _, _, est in items)
                 try:
                     n_buckets = len(_check_bins(self.bins)) + 1
                 except ValueError:

@@ -545,9 +545,7 @@ def _split_target(frame, target: str, path, largest: float | None = None):
         raise CLIError(
             f"{path}: target column {target!r} not found; columns present: "
             f"{column_list(frame.columns)}"
-            + _spelt_otherwise([target], frame.columns, "--target")
-            + _title_above_header(frame.columns)
-            + _other_sheets(path)
+            + _not_found_hints([target], frame.columns, path, "--target")
         )
     raw = frame[target]
     if pd.api.types.is_bool_dtype(raw.dtype):
@@ -600,6 +598,8 @@ def _refuse_postless_rows(X, target, path) -> None:
     import numpy as np
     import pandas as pd
 
+    from .prompts import _is_missing
+
     inputs = [c for c in X.columns if c != ID_COLUMN]
     if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
         return
@@ -608,9 +608,10 @@ def _refuse_postless_rows(X, target, path) -> None:
         values = X[column]
         if isinstance(values, pd.DataFrame):  # a repeated name: refused elsewhere
             return
-        blank = values.isna().to_numpy()
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            blank = blank | values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
+            blank = values.map(_is_missing).to_numpy(dtype=bool)  # "", whitespace: missing
+        else:
+            blank = values.isna().to_numpy()
         empty &= blank
         if not empty.any():
             return
@@ -1379,9 +1380,7 @@ def _check_columns(frame, needed, path, reader: str) -> None:
         raise CLIError(
             f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
             f"(columns present: {column_list(frame.columns)})"
-            + _spelt_otherwise(missing, frame.columns, 'the config\'s "columns" mapping')
-            + _title_above_header(frame.columns)
-            + _other_sheets(path)
+            + _not_found_hints(missing, frame.columns, path, 'the config\'s "columns" mapping')
         )
 
 
@@ -1390,6 +1389,16 @@ def _name_key(name) -> str:
     quote or BOM not counted (``' Likes'``, ``'Inferred Company'``, ``'inferred-company'``)."""
     text = str(name).strip().strip("\ufeff\"'").casefold()
     return re.sub(r"[\s_\-]+", "_", text).strip("_")
+
+
+def _not_found_hints(missing, columns, path, remedy: str) -> str:
+    """What may explain the ``missing`` columns of a table read from ``path``: a column spelt
+    otherwise (named with ``remedy``), a title above the header, posts on another sheet."""
+    return (
+        _spelt_otherwise(missing, columns, remedy)
+        + _title_above_header(columns)
+        + (_other_sheets(path))
+    )
 
 
 def _spelt_otherwise(missing, present, remedy: str) -> str:

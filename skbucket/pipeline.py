@@ -110,12 +110,17 @@ class _ColumnPattern(make_column_selector):
 _SKLEARN_BELOW_1_7 = parse_version(sklearn.__version__).release < (1, 7)
 
 
-def _for_column_selectors(X):
-    """``X`` as scikit-learn's ColumnTransformer can select its columns by a callable: a
-    polars DataFrame as pandas below scikit-learn 1.7 (1.6 failed with "'list' object has no
-    attribute 'get_loc'"); as given otherwise (each transformer reads polars as pandas)."""
+def _checked_posts(X):
+    """``X``, a DataFrame of posts, checked and as scikit-learn's ColumnTransformer can select
+    its columns by a callable: a polars DataFrame as pandas below scikit-learn 1.7 (1.6 failed
+    with "'list' object has no attribute 'get_loc'"), as given otherwise (each transformer
+    reads polars as pandas); column names of several levels refused before the selectors fail
+    on them."""
+    _check_frame(X)
     if library(X) == "polars" and _SKLEARN_BELOW_1_7:
-        return as_pandas(X)
+        X = as_pandas(X)
+    if hasattr(X, "iloc"):
+        check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
     return X
 
 
@@ -158,10 +163,7 @@ class _PostColumns(ColumnTransformer):
     def fit_transform(self, X, y=None, **params):
         from .prompts import PromptBuilder, _warn_unread_text
 
-        _check_frame(X)
-        X = _for_column_selectors(X)
-        if hasattr(X, "iloc"):  # names of several levels: said before the selectors fail
-            check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
+        X = _checked_posts(X)
         if any(isinstance(t, PromptBuilder) for _, t, _ in self.transformers):  # the posts
             _warn_unread_text(
                 as_pandas(X),
@@ -174,10 +176,7 @@ class _PostColumns(ColumnTransformer):
         return super().fit_transform(X, y, **params)
 
     def transform(self, X, **params):
-        _check_frame(X)
-        X = _for_column_selectors(X)
-        if hasattr(X, "iloc"):
-            check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
+        X = _checked_posts(X)
         return super().transform(X, **params)
 
     def set_params(self, **params):

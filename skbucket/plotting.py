@@ -1211,8 +1211,7 @@ class ErrorOverTimeDisplay:
             ax.set_xticks(x, [str(p) for p in periods])
             if len(periods) == 1:
                 ax.set_xlim(x[0] - spans[0], x[0] + 2 * spans[0])
-        freq = getattr(periods, "freqstr", "")
-        unit = _PERIOD_WORDS.get(freq.split("-")[0].upper(), f"Period ({freq})")
+        unit = _period_word(periods) or f"Period ({getattr(periods, 'freqstr', '')})"
         ax.set(xlabel=unit, ylabel=METRIC_DESCRIPTIONS.get(self.metric, self.metric))
         if self.n_undated:
             ax.annotate(
@@ -1442,6 +1441,13 @@ _PERIOD_WORDS = {
     "MIN": "Minute",
     "S": "Second",
 }
+
+
+def _period_word(periods):
+    """The word for the frequency of ``periods`` (a PeriodIndex): ``"Month"``, ``"Week
+    (start)"``; None for a frequency without one."""
+    freq = getattr(periods, "freqstr", "")
+    return _PERIOD_WORDS.get(freq.split("-")[0].upper())
 
 
 def model_dayfirst(estimator, default=False):

@@ -315,8 +315,7 @@ def _described(shown):
         from skbucket.metrics import METRIC_DESCRIPTIONS
 
         metric = METRIC_DESCRIPTIONS.get(shown.metric, shown.metric)
-        freq = getattr(shown.periods, "freqstr", "").split("-")[0].upper()
-        unit = plotting._PERIOD_WORDS.get(freq, "period").split(" ")[0].lower()
+        unit = (plotting._period_word(shown.periods) or "period").split(" ")[0].lower()
         return (
             f"Line chart of the {metric} per {unit} over {len(rows):,} {unit}"
             f"{'s' * (len(rows) != 1)}, with the posts per {unit} as bars; the values are in "
