@@ -2299,24 +2299,31 @@ def test_a_boolean_likes_column_is_refused():
         cli._split_target(frame, "likes", "posts.csv")
 
 
+def _refuses_its_likes(table, said, target="likes"):
+    """The likes (the ``target`` column) of ``table`` refused with a message matching
+    ``said``: a DataFrame as given, a path read as the command line reads it."""
+    path = "posts.csv"
+    if not isinstance(table, pd.DataFrame):
+        table, path = cli.read_table(table), table
+    with pytest.raises(cli.CLIError, match=said):
+        cli._split_target(table, target, path)
+
+
 def test_likes_written_with_a_dot_between_thousands_are_refused(workdir):
     """A German export writes 2,750 likes as "2.750": read as 2.75 likes, fit and evaluate
     went on without a word (r2 0.79 became -3.7 on real tweets)."""
     frame = pd.DataFrame({"content": list("abcd"), "likes": ["750", "2.750", "12", "1.138"]})
-    with pytest.raises(
-        cli.CLIError,
-        match=r"holds '2\.750' in row 1, read as 2\.75;.*"
+    _refuses_its_likes(
+        frame,
+        r"holds '2\.750' in row 1, read as 2\.75;.*"
         r"\(2 row\(s\), first rows \[1, 3\]\).*thousands separator.*\(2750\)",
-    ):
-        cli._split_target(frame, "likes", "posts.csv")
+    )
     path = workdir / "german.csv"
     frame.to_csv(path, index=False)
-    with pytest.raises(cli.CLIError, match="thousands separator"):
-        cli._split_target(cli.read_table(path), "likes", path)
+    _refuses_its_likes(path, "thousands separator")
     xlsx = workdir / "german.xlsx"
     frame.to_excel(xlsx, index=False)  # text cells, as typed
-    with pytest.raises(cli.CLIError, match="thousands separator"):
-        cli._split_target(cli.read_table(xlsx), "likes", xlsx)
+    _refuses_its_likes(xlsx, "thousands separator")
     # fractions of another form (averages) are likes as given; so are whole numbers as 12.0, a
     # fraction after a 0, and a column whose every number has a point (written with %.3f)
     for likes in (
@@ -2329,8 +2336,7 @@ def test_likes_written_with_a_dot_between_thousands_are_refused(workdir):
         _, y = cli._split_target(frame.iloc[: len(likes)].assign(likes=likes), "likes", "p.csv")
         assert y.tolist() == [float(v) for v in likes]
     millions = frame.assign(likes=["750", "2.750", "12", "1.138.000"])  # no number at all
-    with pytest.raises(cli.CLIError, match=r"row 3 is '1\.138\.000', not a number \(is '\.' a "):
-        cli._split_target(millions, "likes", "posts.csv")
+    _refuses_its_likes(millions, r"row 3 is '1\.138\.000', not a number \(is '\.' a ")
 
 
 def test_a_column_spelt_otherwise_is_named_beside_the_one_missing(workdir, capsys):
@@ -2340,12 +2346,11 @@ def test_a_column_spelt_otherwise_is_named_beside_the_one_missing(workdir, capsy
     renamed = frame.rename(
         columns={"likes": " Likes", "username": "Username", "inferred_company": "inferred company"}
     )
-    with pytest.raises(
-        cli.CLIError,
-        match=r"not found; .*' Likes' may be 'likes': rename the "
-        r"column\(s\), or name them with --target$",
-    ):
-        cli._split_target(renamed, "likes", "posts.csv")
+    _refuses_its_likes(
+        renamed,
+        r"not found; .*' Likes' may be 'likes': rename the column\(s\), or name them "
+        r"with --target$",
+    )
     path = workdir / "spelt.csv"
     renamed.to_csv(path, index=False)
     code, _, err = run(
@@ -2355,8 +2360,7 @@ def test_a_column_spelt_otherwise_is_named_beside_the_one_missing(workdir, capsy
     assert "'Username' may be 'username', 'inferred company' may be 'inferred_company'" in err
     assert 'the config\'s "columns" mapping' in err
     # no such spelling: the message as before
-    with pytest.raises(cli.CLIError, match=r"columns present: \[.*\]$"):
-        cli._split_target(frame, "retweets", "posts.csv")
+    _refuses_its_likes(frame, r"columns present: \[.*\]$", target="retweets")
 
 
 def test_lines_above_the_header_are_named_as_such(workdir):
@@ -2416,12 +2420,6 @@ def test_a_title_above_the_header_of_a_workbook_is_named(workdir):
     _refuses_its_likes(path, r"'Unnamed: N' for a header cell left empty: is there a title")
 
 
-def _refuses_its_likes(path, said):
-    """The file at ``path`` read as the command line reads it, and its likes refused so."""
-    with pytest.raises(cli.CLIError, match=said):
-        cli._split_target(cli.read_table(path), "likes", path)
-
-
 def test_a_total_row_under_the_posts_is_refused(workdir):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
@@ -2429,12 +2427,11 @@ def test_a_total_row_under_the_posts_is_refused(workdir):
     total = pd.DataFrame({"id": ["Total"], "likes": [frame["likes"].sum()]})
     path = workdir / "total.csv"
     pd.concat([frame, total], ignore_index=True).to_csv(path, index=False)
-    with pytest.raises(
-        cli.CLIError,
-        match=r"row 20 holds likes but no post \(every column but "
+    _refuses_its_likes(
+        path,
+        r"row 20 holds likes but no post \(every column but "
         r"'likes' and 'id' is empty; 1 such row\(s\), first rows \[20\]\).*total",
-    ):
-        cli._split_target(cli.read_table(path), "likes", path)
+    )
     # a post of an empty text, but with its account: a post; so is an empty text in a table
     # of texts alone (a media-only post)
     X, _ = cli._split_target(frame.assign(content=" ", media=None), "likes", path)
