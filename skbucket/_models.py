@@ -1369,7 +1369,12 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
         cfg = _hub_cached_file(model_str, "config.json", revision)
         commit = Path(cfg).parent.name if cfg else None
         return hash_key("hub", model_str, revision, commit)[:16]
-    stats, memo_key = _checkpoint_stats(local)
+    stats, held = _checkpoint_stats(local)
+    # remembered by each file's size and times, and its inode and change time as well: a
+    # checkpoint rewritten in place with the sizes and modification times of the one before
+    # (``cp -p``/``rsync -a`` of another fine-tune over it, or one unpacked from an archive
+    # with fixed times) keeps size and mtime, but writing a file sets its ctime
+    memo_key = (held, tuple((st.st_ino, st.st_ctime_ns) for _, st in stats))
     if memo_key in _FINGERPRINTS:
         return _FINGERPRINTS[memo_key]
     parts = []

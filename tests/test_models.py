@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import joblib
@@ -479,6 +480,30 @@ def test_model_fingerprint_tracks_content_not_location(tmp_path):
     data[len(data) // 2] ^= 0xFF  # some middle layers re-trained and saved over the file
     (d / "model.safetensors").write_bytes(bytes(data))
     assert model_fingerprint(d) != fp
+
+
+def test_model_fingerprint_sees_a_rewrite_that_keeps_sizes_and_times(tmp_path):
+    # another fine-tune copied over the folder with its times (cp -p, rsync -a, an archive
+    # unpacked with fixed times): same names, sizes and mtimes, other weights
+    a = tmp_path / "model"
+    a.mkdir()
+    (a / "config.json").write_text('{"hidden_size": 4}')
+    weights = a / "model.safetensors"
+    weights.write_bytes(bytes(range(256)) * 400)
+    os.utime(weights, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+    fp = model_fingerprint(a)
+    times = weights.stat()
+    with weights.open("r+b") as fh:  # rewritten in place: the same inode
+        fh.write(bytes(255 - b for b in range(256)) * 400)
+    for _ in range(200):  # a coarse clock (a few ms on ext4) may give the same ctime at once
+        os.utime(weights, ns=(times.st_atime_ns, times.st_mtime_ns))
+        if weights.stat().st_ctime_ns != times.st_ctime_ns:
+            break
+        time.sleep(0.01)
+    now = weights.stat()
+    assert (now.st_size, now.st_mtime_ns) == (times.st_size, times.st_mtime_ns)
+    assert model_fingerprint(a) != fp
+    assert model_fingerprint(a) == model_fingerprint(shutil.copytree(a, tmp_path / "copy"))
 
 
 def test_model_fingerprint_hub_id_and_missing_path(tmp_path):
