@@ -366,6 +366,11 @@ def _describe(est):
 _REFUSED_KEYWORD = re.compile(r"unexpected keyword|n(?:o|')t (?:accept|support)", re.IGNORECASE)
 
 
+#: how far a classifier's probabilities may stray from [0, 1] and a row's sum from 1 (float32
+#: softmax over a few classes strays by about 1e-7)
+_PROBA_SLACK = 1e-3
+
+
 def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
     """Call ``est.method``; re-raise failures caused by string columns as ValueError.
 
@@ -557,6 +562,24 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
                 f"{role} {_describe(clf)}.predict_proba gave row {row} the probabilities "
                 f"{out[bad[0]].tolist()!r}, which are not all finite; its fit went wrong "
                 "(a class_weight or sample_weight that is NaN or infinite?)"
+            )
+        # soft routing weighs the buckets' predictions by them: scores (decision_function
+        # values), or shares that do not add up to one, would scale the prediction
+        sums = out.sum(axis=1)
+        bad = np.flatnonzero(
+            (out < -_PROBA_SLACK).any(axis=1)
+            | (out > 1 + _PROBA_SLACK).any(axis=1)
+            | (np.abs(sums - 1.0) > _PROBA_SLACK)
+        )
+        if bad.size:
+            rows = None if origin is None else origin[0]
+            row = int(bad[0] if rows is None else rows[bad[0]])
+            raise ValueError(
+                f"{role} {_describe(clf)}.predict_proba gave row {row} the values "
+                f"{np.round(out[bad[0]], 6).tolist()!r} (sum {sums[bad[0]]:.6g}; {bad.size} "
+                f"row(s) of {n} like it), which are not probabilities: each must lie in [0, 1] "
+                "and a row's must add up to 1. Give a classifier whose predict_proba returns "
+                "probabilities (or one without predict_proba, which routes by predict)."
             )
         return out
     pred = np.asarray(_call_sub(role, clf, "predict", X, origin=origin)).reshape(-1)
@@ -2115,15 +2138,43 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         regressor = self.regressors_[k]
         n = _num_samples(X)
         X_k = X if rows is None or rows.size == n else _safe_indexing(X, rows)
-        pred = _call_sub(f"regressors[{k}]", regressor, "predict", X_k, origin=(rows, columns))
-        pred = np.asarray(pred, dtype=np.float64).reshape(-1)
+        role = f"regressors[{k}]"
+        given = np.asarray(
+            _call_sub(role, regressor, "predict", X_k, origin=(rows, columns)), dtype=np.float64
+        )
+        if given.ndim > 1 and given.shape[1:] != (1,) * (given.ndim - 1):
+            raise ValueError(
+                f"{role} {_describe(regressor)}.predict returned an array of shape "
+                f"{given.shape}; expected one value per row, shape ({given.shape[0]},)"
+            )
+        given = given.reshape(-1)
         funcs = self._target_funcs_
         if funcs is not None:
-            pred = np.asarray(funcs[1](pred), dtype=np.float64).reshape(-1)
+            pred = np.asarray(funcs[1](given), dtype=np.float64).reshape(-1)
         else:  # y is never negative: a negative prediction is 0 likes, as with "log1p"
-            pred = np.maximum(pred, 0.0)
+            pred = np.maximum(given, 0.0)
         if self.clip:
             pred = np.clip(pred, *self._bucket_range(k))
+        bad = np.flatnonzero(~np.isfinite(pred))
+        if bad.size:  # NaN in soft routing spread over every row the bucket had a share of
+            row = int(bad[0] if rows is None else rows[bad[0]])
+            value = float(given[bad[0]])
+            turned = (
+                ""
+                if funcs is None or not np.isfinite(value)
+                else f", which the inverse of target_transform turns into {float(pred[bad[0]])}"
+            )
+            hint = (
+                " (IsotonicRegression, for one, gives NaN outside the range it was fitted on "
+                "unless out_of_bounds='clip')"
+                if np.isnan(value)
+                else ""
+            )
+            raise ValueError(
+                f"{role} {_describe(regressor)}.predict gave {value} for row {row}{turned} "
+                f"({bad.size} of the {pred.size} row(s) it predicted are not finite); a "
+                f"bucket's regressor must predict a finite number for every row{hint}."
+            )
         return pred
 
     def predict(self, X):

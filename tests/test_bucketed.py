@@ -326,6 +326,111 @@ def test_a_router_whose_probabilities_are_not_finite_is_refused_at_predict():
         model.set_params(routing="hard").predict(X)
 
 
+class _ScoresAsProbabilities(LogisticRegression):
+    """A router whose predict_proba returns its decision_function scores."""
+
+    def predict_proba(self, X):
+        return self.decision_function(X)
+
+
+class _DoubledProbabilities(LogisticRegression):
+    def predict_proba(self, X):
+        return 2 * super().predict_proba(X)
+
+
+@pytest.mark.parametrize("router", [_ScoresAsProbabilities, _DoubledProbabilities])
+def test_a_router_whose_probabilities_are_not_probabilities_is_refused(router):
+    """Scores, or shares adding up to 2: soft routing weighed the buckets' predictions by them
+    (predictions 10 times the true likes, or doubled), without a word."""
+    X, y = make_likes(200)
+    model = BucketedRegressor(router(max_iter=5000), Ridge(), routing="soft").fit(X, y)
+    with pytest.raises(ValueError, match=r"classifier .* gave row 0 the values .* not probab"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="must add up to 1"):
+        model.predict_bucket_proba(X[5:])
+
+
+class _NaNOutside(Ridge):
+    """A regressor that predicts NaN outside the range of its training X's first column (as
+    IsotonicRegression does by default)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.low_, self.high_ = np.min(X[:, 0]), np.max(X[:, 0])
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict(self, X):
+        pred = super().predict(X)
+        return np.where((X[:, 0] < self.low_) | (X[:, 0] > self.high_), np.nan, pred)
+
+
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_a_bucket_regressor_predicting_nan_is_refused(routing):
+    """NaN from a bucket's regressor came out as the prediction (hard routing: some rows;
+    soft: every row the bucket had a share of, i.e. all of them)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, (300, 2))
+    y = np.round(np.expm1(X[:, 0]))
+    X_new = rng.uniform(0, 8, (200, 2))
+    model = BucketedRegressor(
+        LogisticRegression(max_iter=1000), _NaNOutside(), routing=routing
+    ).fit(X, y)
+    with pytest.raises(ValueError, match=r"regressors\[\d\] _NaNOutside\(\)\.predict gave nan"):
+        model.predict(X_new)
+    isotonic = BucketedRegressor(
+        LogisticRegression(max_iter=1000),
+        IsotonicRegression(),
+        regressor_columns=0,
+        routing=routing,
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="out_of_bounds='clip'"):
+        isotonic.predict(X_new)
+    clipped = isotonic.set_params(regressors=IsotonicRegression(out_of_bounds="clip"))
+    assert np.isfinite(clipped.fit(X, y).predict(X_new)).all()
+
+
+class _InfiniteLog(Ridge):
+    def predict(self, X):
+        return np.full(len(X), 800.0)  # in log1p space: more likes than a float holds
+
+
+def test_a_log_space_prediction_that_overflows_is_refused():
+    X, y = make_likes(200)
+    model = BucketedRegressor(
+        LogisticRegression(max_iter=5000), _InfiniteLog(), target_transform="log1p"
+    ).fit(X, y)
+    with (
+        pytest.warns(RuntimeWarning, match="overflow"),
+        pytest.raises(ValueError, match=r"gave 800\.0 for row \d+, which the inverse .* inf"),
+    ):
+        model.predict(X)
+    # clipped to the bucket's edges, a finite answer except in the top bucket
+    model.set_params(clip=True)
+    top = model.predict_bucket(X) == model.n_buckets_ - 1
+    assert np.isfinite(model.predict(X[~top])).all()
+
+
+class _TwoColumns(Ridge):
+    def predict(self, X):
+        pred = super().predict(X)
+        return np.c_[pred, pred]
+
+
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_a_bucket_regressor_predicting_two_columns_is_refused(routing):
+    """A numpy broadcast error that named no regressor (or, for some row counts, a
+    flattened prediction)."""
+    X, y = make_likes(200)
+    model = BucketedRegressor(
+        LogisticRegression(max_iter=5000), _TwoColumns(), routing=routing
+    ).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"_TwoColumns\(\)\.predict returned an array of shape \(\d+, 2\)"
+    ):
+        model.predict(X)
+
+
 def test_a_routed_weight_of_the_wrong_length_is_not_said_to_be_refused():
     """A weight routed under an alias, of another length than X: the tree's own shape error,
     not "sample_weight was given, but ... did not take it" (it takes weights; the user
