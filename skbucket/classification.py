@@ -449,8 +449,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         # the checkpoint's weights; those it lacks (a BERT saved without its pooler) keep this
         # model's seeded initialisation, not the shared base's, which was drawn once under
         # whatever seed the process had when it was first loaded
-        state = base.state_dict()
+        # ... and the checkpoint's weights the classification model has no place for (a
+        # RoBERTa's pooler: its head reads the first token, not a pooled one) are left out, as
+        # from_pretrained leaves them
         own = model.base_model.state_dict()
+        state = {key: value for key, value in base.state_dict().items() if key in own}
         for key in getattr(base, "skbucket_missing_keys", ()):
             if key in own:
                 state[key] = own[key]

@@ -192,6 +192,37 @@ def test_reproducible_when_the_checkpoint_lacks_weights(tmp_path, monkeypatch):
     np.testing.assert_array_equal(probas[0], probas[1])
 
 
+def test_a_roberta_checkpoint_is_fine_tuned(tmp_path):
+    """RoBERTa's AutoModel holds a pooler that its sequence-classification model has no place
+    for: the strict load of the base weights failed ("Unexpected key(s) in state_dict:
+    pooler.dense.weight"), though the class docstring names RoBERTa."""
+    from _tiny_distilbert import make_vocab
+    from transformers import BertTokenizer, RobertaConfig, RobertaModel
+
+    vocab = make_vocab()
+    config = RobertaConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        pad_token_id=0,
+        max_position_embeddings=130,
+    )
+    torch.manual_seed(0)
+    base = RobertaModel(config)  # with its pooler, as roberta-base is saved
+    base.save_pretrained(tmp_path / "roberta")
+    BertTokenizer(vocab=vocab).save_pretrained(tmp_path / "roberta")
+    X, y = toy(24)
+    clf = make(tmp_path / "roberta", epochs=1, max_length=32).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (24, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), proba, atol=1e-6)
+    assert np.array_equal(
+        proba, make(tmp_path / "roberta", epochs=1, max_length=32).fit(X, y).predict_proba(X)
+    )
+
+
 def test_bad_class_weights_and_sample_weights_are_named(tiny):
     X, y = toy(24)
     # before: a class weighted <= 0 or NaN was silently left out of training; inf "diverged"
