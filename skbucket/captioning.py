@@ -488,7 +488,8 @@ class Blip2Captioner(
             first one found, not necessarily in the earliest row. Captions finished before it
             are cached.
         skbucket.exceptions.ModelNotAvailableError
-            When the model cannot be loaded (only if some image is not cached).
+            When the model cannot be loaded, or is not a BLIP-2 checkpoint (only if some
+            image is not cached).
         """
         check_is_fitted(self, "n_features_in_")
         # parameters set after fit (batch_size=0, image_loader="x") get fit's errors, not
@@ -850,6 +851,17 @@ class Blip2Captioner(
         """
         from .media import MediaDecodeError, decode_image
 
+        # another kind of checkpoint (a text encoder's folder given as caption_model) has a
+        # processor that fails on every image: with on_error="skip", every caption was empty
+        # and the warnings blamed the images
+        kind = getattr(_models.load_pretrained("AutoConfig", self.model), "model_type", None)
+        if kind != "blip-2":
+            raise _models.ModelNotAvailableError(
+                f"{type(self).__name__}: model {os.fspath(self.model)!r} is a {kind!r} "
+                "checkpoint, not a BLIP-2 one (model_type 'blip-2', such as "
+                "Salesforce/blip2-opt-2.7b); no image was captioned. Give a BLIP-2 checkpoint, "
+                "or caption_model=None to caption nothing."
+            )
         processor = _models.load_pretrained("AutoProcessor", self.model)
 
         def prepare(data: bytes, source: Any):

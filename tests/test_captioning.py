@@ -379,6 +379,19 @@ def test_a_store_that_returns_none_for_missing_keys_captions_them(
     assert len(generate_calls) == calls  # the second run is served by the store
 
 
+@pytest.mark.parametrize("on_error", ["raise", "skip"])
+def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(images, tmp_path, on_error):
+    """A text encoder's folder as the caption model: its processor failed on every image,
+    blamed on the images ("the image processor cannot prepare this image"); with "skip" (the
+    seed pipeline's) every caption was empty and the fit went on."""
+    from _tiny_distilbert import make_tiny_distilbert
+
+    text_model = make_tiny_distilbert(tmp_path / "distilbert")
+    X = frame([str(images["china.jpg"]), str(images["gen2.jpg"])])
+    with pytest.raises(ModelNotAvailableError, match=r"is a 'distilbert' checkpoint, not a BLIP-2"):
+        captioner(text_model, on_error=on_error).fit_transform(X)
+
+
 def test_a_checkpoint_overwritten_in_place_is_reloaded_not_served_stale(
     blip2_path, images, reference, tmp_path
 ):
