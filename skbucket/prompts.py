@@ -1059,7 +1059,18 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         try:
             template.format(**dict.fromkeys(TEMPLATE_FIELDS, UNKNOWN))
         except (ValueError, IndexError, KeyError, AttributeError) as exc:
-            raise PromptError(f"PromptBuilder: template {template!r} is invalid: {exc}") from exc
+            hint = ""
+            if isinstance(exc, ValueError) and "format code" in str(exc):
+                hint = (
+                    "; every field is text (hour is '7', not 7), so a number's format code "
+                    "such as 'd' or 'f' does not apply: {hour:0>2} pads it to two digits "
+                    "('07'), or use a callable template"
+                )
+            elif isinstance(exc, KeyError):  # a nested spec, {content:{width}}
+                hint = f"; {exc} is not a field (the fields are {list(TEMPLATE_FIELDS)})"
+            raise PromptError(
+                f"PromptBuilder: template {template!r} is invalid: {exc}{hint}"
+            ) from exc
 
     def _check_params(self) -> None:
         """The checks of ``fit`` that need no data (``template``, ``columns``,

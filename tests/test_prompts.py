@@ -184,8 +184,13 @@ def test_bad_str_template_raises_at_fit():
     frame = pd.DataFrame([SEED_ROW])
     with pytest.raises(PromptError, match=r"\{likes\} is not available.*'caption'"):
         PromptBuilder(template="{likes}").fit(frame)
-    with pytest.raises(PromptError, match="invalid"):
-        PromptBuilder(template="{hour:d}").fit(frame)
+    # a bare "Unknown format code 'd' for object of type 'str'": the fields are text
+    with pytest.raises(PromptError, match=r"invalid.*every field is text.*\{hour:0>2\} pads"):
+        PromptBuilder(template="{hour:02d}").fit(frame)
+    padded = PromptBuilder(template="{hour:0>2}h").fit_transform(frame)
+    assert padded[0, 0] == f"{int(SEED_ROW['date'][11:13]):02d}h"
+    with pytest.raises(PromptError, match=r"invalid: 'width'; 'width' is not a field"):
+        PromptBuilder(template="{content:{width}}").fit(frame)
     with pytest.raises(PromptError, match="must be None, a str.format template or a callable"):
         PromptBuilder(template=3).fit(frame)
     # Python's own ValueError before, naming no parameter
