@@ -142,6 +142,7 @@ class CacheWarning(UserWarning):
 #: the folders whose failed write has been warned about in this process
 _UNWRITABLE_WARNED: set[str] = set()
 _UNREADABLE_WARNED: set[str] = set()
+_ENTRY_UNWRITABLE_WARNED: set[str] = set()
 _UNWRITABLE_LOCK = threading.Lock()
 
 
@@ -679,10 +680,14 @@ class DiskCache:
                 self._seen((key,))
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
-                self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
                 whole = exc.errno in _WHOLE_FOLDER_ERRNOS or (
                     exc.errno in _DENIED_ERRNOS and not os.access(self.path, os.W_OK)
                 )  # the others would fail the same way
+                if whole:
+                    self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
+                else:  # one entry's path: said apart, so that a later full disk is still said
+                    entry = self._file(key)  # (the error may name the temporary file)
+                    self._warn_once(_ENTRY_UNWRITABLE_WARNED, what, exc, "written", "", entry)
                 # counted for interrupt_note: what a rerun finds here, and what it recomputes
                 self.unwritten = getattr(self, "unwritten", 0) + (len(checked) - n if whole else 1)
                 if whole:
@@ -691,23 +696,26 @@ class DiskCache:
                 # way): the other entries may still be stored
 
     def _warn_once(
-        self, warned: set[str], what: str, exc: OSError, action: str, missed: str
+        self, warned: set[str], what: str, exc: OSError, action: str, missed: str, entry=None
     ) -> None:
         """One :class:`CacheWarning` per folder, process and kind of failure (the folder
-        "cannot be ``action``", the results are "not ``missed``"); a debug log line (``what``)
-        every time."""
+        "cannot be ``action``", the results are "not ``missed``"; or, with ``entry``, that
+        entry's path cannot be ``action``); a debug log line (``what``) every time."""
         logger.debug("skbucket cache: %s (%s)", what, exc)
         folder = str(self.path)
         with _UNWRITABLE_LOCK:
             if folder in warned:
                 return
             warned.add(folder)
-        warnings.warn(
+        said = (
             f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); results "
-            f"are computed as usual but not {missed} (said once per folder)",
-            CacheWarning,
-            stacklevel=user_stacklevel(),
+            f"are computed as usual but not {missed}"
+            if entry is None
+            else f"an entry of the cache folder {folder!r} cannot be {action} at "
+            f"{os.fspath(entry)!r} ({exc.strerror or exc}); its result is computed as usual "
+            "but not stored there, the other entries are"
         )
+        warnings.warn(f"{said} (said once per folder)", CacheWarning, stacklevel=user_stacklevel())
 
     def _write(self, key: str, value: Any) -> None:
         file = self._file(key)
@@ -1017,6 +1025,7 @@ def _free_locks_in_child() -> None:
     if _UNWRITABLE_LOCK.locked():  # at worst a cache warning said again
         _UNWRITABLE_WARNED.clear()
         _UNREADABLE_WARNED.clear()
+        _ENTRY_UNWRITABLE_WARNED.clear()
     _ON_DISK_LOCK, _UNWRITABLE_LOCK = threading.Lock(), threading.Lock()
     for cache in list(_MEMORY_CACHES):
         if cache._lock.locked():

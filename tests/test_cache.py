@@ -303,9 +303,27 @@ def test_an_entry_path_holding_no_entry_file_is_a_miss_not_a_hang(tmp_path, capl
 def test_one_entry_that_cannot_be_written_does_not_stop_the_others(tmp_path):
     disk = DiskCache(tmp_path)
     (tmp_path / "ab" / "ab01.skbc").mkdir(parents=True)  # a folder in one entry's way
-    with pytest.warns(CacheWarning, match="cannot be written"):
+    # it said the whole folder "cannot be written", and then, once per folder, nothing of a
+    # full disk later on
+    with pytest.warns(
+        CacheWarning,
+        match=r"an entry of the cache folder .* cannot be written at "
+        r"'.*ab01\.skbc' \(Is a directory\).* the other entries are",
+    ) as said:
         disk.set_many({"ab01": "x", "cd02": "y", "ef03": "z"})
+    assert len(said) == 1
     assert disk.get_many(["ab01", "cd02", "ef03"]) == {"cd02": "y", "ef03": "z"}
+    import errno
+
+    from skbucket import cache as cache_mod
+
+    def full(folder, prefix, suffix=""):
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache_mod, "new_file", full)
+        with pytest.warns(CacheWarning, match=r"^the cache folder .* cannot be written \(No space"):
+            disk.set_many({"0a04": "w"})
 
 
 def test_a_shard_this_user_cannot_write_does_not_stop_the_others(tmp_path, monkeypatch):
