@@ -247,7 +247,9 @@ def resolve_device(device: Any = "auto"):
         if not torch.cuda.is_available():
             raise DeviceNotAvailableError(
                 f"device={device!r} was requested but CUDA is not available on this machine "
-                "(use device='auto' or 'cpu')"
+                "(use device='auto' or 'cpu'; a model fitted on a GPU: "
+                f"skbucket.set_everywhere(model, 'device', 'cpu', current={device!r}), which "
+                "reaches the fitted copies and changes only the estimators set to it)"
             )
         if dev.index is not None and dev.index >= torch.cuda.device_count():
             raise DeviceNotAvailableError(
@@ -566,6 +568,30 @@ def missing_folder(model: Any) -> bool:
     text = os.fspath(model)
     shaped = isinstance(model, os.PathLike) or _looks_like_path(text) or "/" in text
     return shaped and not Path(text).expanduser().exists()
+
+
+def moved_folder_hint(model: Any) -> str:
+    """What to do about a local folder ``model`` that a fitted model names and that is gone
+    (moved since the fit, most likely): appended to the message that says it does not exist."""
+    return (
+        "; if the model was fitted with that folder, put the checkpoint back there (a symlink "
+        "works) or, in Python, point the fitted model at its new place with "
+        "skbucket.set_everywhere(model, 'model', NEW_PLACE, "
+        f"current={os.fspath(model)!r}) (set_params reaches the unfitted template only, not "
+        "the fitted copy that predicts)"
+    )
+
+
+@contextlib.contextmanager
+def naming_a_moved_folder(model: Any):
+    """Re-raise a :class:`ModelNotAvailableError` of a local folder ``model`` that is not
+    there with :func:`moved_folder_hint`: what a fitted estimator's first load runs in."""
+    try:
+        yield
+    except ModelNotAvailableError as exc:
+        if not missing_folder(model) or "set_everywhere" in str(exc):
+            raise
+        raise ModelNotAvailableError(f"{str(exc).rstrip('.')}{moved_folder_hint(model)}") from None
 
 
 def _no_folder_note(model: str) -> str:

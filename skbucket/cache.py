@@ -74,6 +74,17 @@ independent files, so deleting the folder, or any of its files (entries written 
 ago: ``find CACHE -name '*.skbc' -mtime +30 -delete``), is safe at any time: a deleted entry
 is a miss that is computed again. The memory layer is bounded by bytes;
 ``process_memory_cache().clear()`` empties it.
+
+.. rubric:: What a key does not hold
+
+The versions of skbucket, transformers and torch are not part of a key: captions and
+embeddings made before an upgrade are served after it (an upgrade that changes nothing in a
+model's outputs costs no recomputation). An upgrade of transformers or torch that does
+change them (another tokenisation, another generation default) leaves the old entries in
+use until the cache folder (or ``process_memory_cache()``) is cleared; a fitted model's
+later steps learnt from the old ones anyway, so clear the cache when you refit after such an
+upgrade. A change of skbucket's own that alters a result changes its keys (see the release
+history).
 """
 
 from __future__ import annotations

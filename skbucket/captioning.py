@@ -854,7 +854,9 @@ class Blip2Captioner(
         # another kind of checkpoint (a text encoder's folder given as caption_model) has a
         # processor that fails on every image: with on_error="skip", every caption was empty
         # and the warnings blamed the images
-        kind = getattr(_models.load_pretrained("AutoConfig", self.model), "model_type", None)
+        with _models.naming_a_moved_folder(self.model):
+            config = _models.load_pretrained("AutoConfig", self.model)
+        kind = getattr(config, "model_type", None)
         if kind != "blip-2":
             raise _models.ModelNotAvailableError(
                 f"{type(self).__name__}: model {os.fspath(self.model)!r} is a {kind!r} "

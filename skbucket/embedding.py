@@ -503,7 +503,8 @@ class DistilBertEmbedder(
             return np.empty((0, self.hidden_size_), dtype=np.float32)
         # the checkpoint's config first: it checks a max_length set after fit, and a hub id
         # not yet in the local cache is fetched now, so the cache keys name its commit
-        config = _models.load_pretrained("AutoConfig", self.model)
+        with _models.naming_a_moved_folder(self.model):  # fitted with it: moved since?
+            config = _models.load_pretrained("AutoConfig", self.model)
         size = _models.encoder_hidden_size(config, self.model)
         _models.check_max_length(self, config)
         if size != self.hidden_size_:  # set_params(model=...) after fit

@@ -68,6 +68,12 @@ router's HistGradientBoostingClassifier,
 adds ``pathlib.PosixPath`` (``pathlib.WindowsPath`` on Windows).
 :func:`get_untrusted_types` gives the exact list for a file; review it before passing it as
 ``trusted``.
+
+Either format holds what the fitted model learnt from its training posts: every username and
+company with its post count and mean log-likes (exact for an account with one post), the
+fine-tuned classifier's weights, tree thresholds, and the absolute paths of its model and
+cache folders; no post text, caption or per-row array. See "What a saved model holds" in
+the getting-started guide before sharing a model trained on private posts.
 """
 
 from __future__ import annotations

@@ -1042,6 +1042,7 @@ def check_models(estimator, *, fit=True) -> dict:
         estimators_in_use,
         load_pretrained,
         missing_folder,
+        moved_folder_hint,
     )
     from .classification import DistilBertClassifier
     from .embedding import DistilBertEmbedder
@@ -1069,13 +1070,7 @@ def check_models(estimator, *, fit=True) -> dict:
             if not fit and missing_folder(value.model):
                 # a local folder a fitted copy names, which set_params does not reach: moved
                 # since the fit, most likely (not a hub id, nor a folder of the wrong kind)
-                said = (
-                    f"{said.rstrip('.')}; if the model was fitted with that folder, put the "
-                    "checkpoint back there (a symlink works) or, in Python, point the fitted "
-                    "model at its new place with skbucket.set_everywhere(model, 'model', "
-                    f"NEW_PLACE, current={str(value.model)!r}) (set_params reaches the "
-                    "unfitted template only, not the fitted copy that predicts)"
-                )
+                said = f"{said.rstrip('.')}{moved_folder_hint(value.model)}"
             raise ModelNotAvailableError(f"{where}: {said}") from exc
         try:  # a max_length of the wrong type is check_params' to name
             if isinstance(value.max_length, numbers.Integral):

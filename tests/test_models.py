@@ -63,8 +63,11 @@ def test_resolve_device_explicit(monkeypatch):
     with pytest.raises(ValueError, match="device must be"):
         resolve_device("gpu-please")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(DeviceNotAvailableError, match="CUDA is not available"):
+    with pytest.raises(DeviceNotAvailableError, match="CUDA is not available") as info:
         resolve_device("cuda")
+    # how to move a fitted model (set_params reaches no fitted copy; set_everywhere to 'auto'
+    # reached XGBoost's own device, which refuses that value)
+    assert "set_everywhere(model, 'device', 'cpu', current='cuda')" in str(info.value)
     # an integer is a CUDA index, as transformers' pipeline(device=0) takes it (torch 2.13's
     # torch.device(0) asks for "the current accelerator" and says none is available)
     with pytest.raises(DeviceNotAvailableError, match="'cuda:0' was requested but CUDA"):

@@ -403,6 +403,13 @@ def test_a_fitted_model_whose_checkpoint_moved_says_how_to_point_it_there(tiny, 
     assert f"model path {str(old)!r} does not exist" in said
     assert f"skbucket.set_everywhere(model, 'model', NEW_PLACE, current={str(old)!r})" in said
     assert "if the model was fitted with that folder" in said and ".;" not in said
+    # predict in Python, without check_models: the same advice (it was the bare "does not
+    # exist", which only the command line's check extended)
+    process_memory_cache().clear()
+    with pytest.raises(ModelNotAvailableError) as info:
+        pipe.predict(X)
+    assert f"set_everywhere(model, 'model', NEW_PLACE, current={str(old)!r})" in str(info.value)
+    assert str(info.value).count("set_everywhere") == 1
     # a hub name (no folder's shape) has no folder to put back
     skbucket.set_everywhere(pipe, "model", "not-cached-model", current=old)
     with pytest.raises(ModelNotAvailableError) as info:
