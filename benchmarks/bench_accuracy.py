@@ -599,6 +599,10 @@ def paired_bootstrap(y_true, pred_a, pred_b, groups, *, n_boot=N_BOOTSTRAP, seed
     ``b`` (negative: ``a`` is better), the 2.5% and 97.5% percentiles of the resampled
     differences, and the share of resamples in which ``a`` is strictly better. Predictions are
     clipped at 0 before ``log1p``, as :func:`skbucket.metrics.evaluate` does.
+
+    With the few dozen test companies of these splits, of very unequal size, the interval is
+    narrower than its 95%: in a simulation on the real posts' companies it held the true
+    difference 59%, 65% and 82% of the time with 19, 35 and 118 companies (92% with 500).
     """
     y_true = np.log1p(np.asarray(y_true, dtype=float))
     err_a = (np.log1p(np.clip(np.asarray(pred_a, dtype=float), 0, None)) - y_true) ** 2

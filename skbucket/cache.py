@@ -691,8 +691,10 @@ class DiskCache:
                 self._seen((key,))
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
-                whole = exc.errno in _WHOLE_FOLDER_ERRNOS or (
-                    exc.errno in _DENIED_ERRNOS and not os.access(self.path, os.W_OK)
+                whole = (
+                    exc.errno in _WHOLE_FOLDER_ERRNOS
+                    or (exc.errno in _DENIED_ERRNOS and not os.access(self.path, os.W_OK))
+                    or not os.path.isdir(self.path)  # a file in the folder's own path
                 )  # the others would fail the same way
                 if whole:
                     self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")

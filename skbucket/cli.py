@@ -1538,7 +1538,7 @@ def cmd_evaluate(args) -> int:
     group_column = _group_column(args, X, model)
     say(f"evaluating on {len(X):,} posts")
     from skbucket.metrics import _predict_once, evaluate, final_bins
-    from skbucket.report import _interval_note, _intervals, _undefined_note
+    from skbucket.report import _intervals, _undefined_note
 
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
@@ -1546,8 +1546,8 @@ def cmd_evaluate(args) -> int:
     if args.intervals:
         from skbucket.pipeline import _column_of_role
 
-        intervals, resampled = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
-        lines = [_format_metrics(metrics, intervals), _interval_note(resampled)]
+        intervals, note = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
+        lines = [_format_metrics(metrics, intervals), note]
     else:
         lines = [_format_metrics(metrics)]
     undefined = _undefined_note(metrics)

@@ -386,8 +386,10 @@ def _scores(y_true, y_pred, y_pred_clipped, bucket_pred, edges, names=METRIC_NAM
 
 
 #: The metrics :func:`bootstrap_intervals` gives intervals for (means over rows, so a resample
-#: of rows or of groups of rows recomputes them exactly).
-INTERVAL_METRICS = ("rmse", "rmse_log1p", "mae_log1p")
+#: of rows or of groups of rows recomputes them exactly). Not ``rmse`` on raw likes: it rests
+#: on the few largest posts, which most test sets lack, and its resampled interval held the
+#: true value in only 19-48% of simulated test sets drawn from the real posts.
+INTERVAL_METRICS = ("rmse_log1p", "mae_log1p")
 
 #: Resamples drawn at once by ``_resampled_group_sums`` at most, and draws (resamples x groups)
 #: held at once at most: the draws and their float copy stay near 64 MB however many groups
@@ -444,7 +446,7 @@ def _group_order(value) -> tuple:
     return (1, type(value).__name__, str(value))
 
 
-def _resampled_group_sums(values, groups, n_resamples, random_state=None):
+def _resampled_group_sums(values, groups, n_resamples, random_state=None, rows_alone=False):
     """Column sums of ``values`` (and the row count) over bootstrap resamples of the groups.
 
     The shared core of the cluster bootstrap: each resample draws as many groups as there are,
@@ -462,6 +464,9 @@ def _resampled_group_sums(values, groups, n_resamples, random_state=None):
         Number of resamples.
     random_state : int, RandomState or Generator instance or None, default=None
         Seed of the draws.
+    rows_alone : bool, default=False
+        Whether ``groups`` is one group per row (the caller's rows resampled one by one):
+        the error for too few then speaks of rows.
 
     Returns
     -------
@@ -491,6 +496,8 @@ def _resampled_group_sums(values, groups, n_resamples, random_state=None):
         raise MetricsInputError(
             f"{n_groups} group(s) in the rows; a bootstrap of groups needs at least two (one "
             "group gives an interval of zero width, not certainty)"
+            if rows_alone is False
+            else f"{len(values)} row(s); a bootstrap needs at least two"
         )
     sums = np.column_stack(
         [
@@ -520,11 +527,22 @@ def bootstrap_intervals(
 
     One test set gives one number per metric; on another draw of posts (other accounts, another
     month) it would differ. This resamples the test rows with replacement, ``n_resamples``
-    times, recomputes ``rmse``, ``rmse_log1p`` and ``mae_log1p`` (:data:`INTERVAL_METRICS`,
-    exactly as :func:`evaluate` does, negative predictions clipped to 0 for the log1p ones) and
-    returns the percentile interval of each. With ``groups`` (e.g. the accounts or companies of
-    the rows) whole groups are resampled together, a cluster bootstrap: posts of one account
-    are not independent, so resampling posts alone understates the uncertainty.
+    times, recomputes ``rmse_log1p`` and ``mae_log1p`` (:data:`INTERVAL_METRICS`, exactly as
+    :func:`evaluate` does, negative predictions clipped to 0) and returns the percentile
+    interval of each. With ``groups`` (e.g. the accounts or companies of the rows) whole groups
+    are resampled together, a cluster bootstrap: posts of one account are not independent, so
+    resampling posts alone understates the uncertainty.
+
+    How far to trust them, measured by simulation (test sets drawn again and again from a
+    known population, the real posts among them; the share of 95% intervals that held the
+    population's value): rows drawn independently, 93-96% from 100 synthetic rows on (90-93%
+    at 30), 87-93% at 100 of the real posts and 77-88% at 30; posts drawn by company but
+    resampled one by one, 23-42%; whole companies resampled, 68-89% with 19 to 118 companies
+    of very unequal size (one holding a quarter of the posts) and 92-93% with 500, 41-86% with
+    2 to 10 evenly sized ones. So the intervals are too narrow with few rows or groups: read
+    them as a lower bound on the uncertainty.
+    ``rmse`` on raw likes gets none: it rests on the few largest posts, which most test sets
+    lack, and its interval held the true value in only 19-48% of them (it missed low).
 
     Parameters
     ----------
@@ -580,15 +598,15 @@ def bootstrap_intervals(
     ):
         raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
     n = y_true.shape[0]
+    rows_alone = groups is None
     groups = np.arange(n) if groups is None else _check_groups(groups, n)
     log_err = np.log1p(_clip_negative(y_pred, warn=False)) - np.log1p(y_true)
-    values = np.column_stack([(y_pred - y_true) ** 2, log_err**2, np.abs(log_err)])
-    totals = _resampled_group_sums(values, groups, n_resamples, random_state)
-    count = totals[:, 3]
+    values = np.column_stack([log_err**2, np.abs(log_err)])
+    totals = _resampled_group_sums(values, groups, n_resamples, random_state, rows_alone)
+    count = totals[:, 2]
     resampled = {
-        "rmse": np.sqrt(totals[:, 0] / count),
-        "rmse_log1p": np.sqrt(totals[:, 1] / count),
-        "mae_log1p": totals[:, 2] / count,
+        "rmse_log1p": np.sqrt(totals[:, 0] / count),
+        "mae_log1p": totals[:, 1] / count,
     }
     tails = [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
     return {

@@ -834,6 +834,9 @@ class BucketCalibrationDisplay:
         ``"top_label"``: one curve, confidence of the most probable bucket vs
         how often that bucket is right. ``"one_vs_rest"``: one curve per bucket,
         ``P(bucket k)`` vs the share of rows truly in bucket ``k``.
+    bin_counts : list of ndarray, default=None
+        Per curve: the number of rows in each bin (a point drawn from 4 rows says less than
+        one from 400); ``from_predictions`` fills it, ``None``: not known.
 
     Attributes
     ----------
@@ -856,11 +859,12 @@ class BucketCalibrationDisplay:
     1
     """
 
-    def __init__(self, *, prob_true, prob_pred, curve_labels, kind="top_label"):
+    def __init__(self, *, prob_true, prob_pred, curve_labels, kind="top_label", bin_counts=None):
         self.prob_true = prob_true
         self.prob_pred = prob_pred
         self.curve_labels = curve_labels
         self.kind = kind
+        self.bin_counts = bin_counts
 
     def plot(self, ax=None, *, name=None, ref_line=True, **kwargs):
         """Draw the reliability curves.
@@ -1000,8 +1004,6 @@ class BucketCalibrationDisplay:
         -------
         display : BucketCalibrationDisplay
         """
-        from sklearn.calibration import calibration_curve
-
         if kind not in ("top_label", "one_vs_rest"):
             raise PlotInputError(f"kind must be 'top_label' or 'one_vs_rest', got {kind!r}.")
         edges = _resolve_bins(bins)
@@ -1031,25 +1033,41 @@ class BucketCalibrationDisplay:
         bucket_true = np.asarray(assign_buckets(y_true, edges))
         if kind == "top_label":
             correct = (proba.argmax(axis=1) == bucket_true).astype(int)
-            pt, pp = calibration_curve(
-                correct, proba.max(axis=1), pos_label=1, n_bins=n_bins, strategy=strategy
-            )
-            prob_true, prob_pred, labels = [pt], [pp], ["top bucket"]
+            curves = [(_binned(correct, proba.max(axis=1), n_bins, strategy), "top bucket")]
         else:
-            prob_true, prob_pred, labels = [], [], []
-            for k, bucket in enumerate(bucket_labels(edges)):
-                pt, pp = calibration_curve(
-                    (bucket_true == k).astype(int),
-                    proba[:, k],
-                    pos_label=1,
-                    n_bins=n_bins,
-                    strategy=strategy,
-                )
-                prob_true.append(pt)
-                prob_pred.append(pp)
-                labels.append(bucket)
-        disp = cls(prob_true=prob_true, prob_pred=prob_pred, curve_labels=labels, kind=kind)
+            curves = [
+                (_binned((bucket_true == k).astype(int), proba[:, k], n_bins, strategy), bucket)
+                for k, bucket in enumerate(bucket_labels(edges))
+            ]
+        disp = cls(
+            prob_true=[pt for (pt, _, _), _ in curves],
+            prob_pred=[pp for (_, pp, _), _ in curves],
+            curve_labels=[label for _, label in curves],
+            kind=kind,
+            bin_counts=[counts for (_, _, counts), _ in curves],
+        )
         return disp.plot(ax=ax, name=name, **kwargs)
+
+
+def _binned(y_true, y_prob, n_bins, strategy):
+    """:func:`sklearn.calibration.calibration_curve` of one curve and the rows of each of its
+    points: the bins it draws with (its edges, ``searchsorted`` on the inner ones), the empty
+    ones left out as it leaves them out."""
+    from sklearn.calibration import calibration_curve
+
+    prob_true, prob_pred = calibration_curve(
+        y_true, y_prob, pos_label=1, n_bins=n_bins, strategy=strategy
+    )
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    if strategy == "quantile":  # written as scikit-learn writes them: a quantile edge may be
+        edges = np.percentile(y_prob, edges * 100)  # a row's value, and rounding moves it
+    which = np.searchsorted(edges[1:-1], y_prob)
+    counts = np.bincount(which, minlength=n_bins)
+    means = np.bincount(which, weights=y_prob, minlength=n_bins)[counts != 0]
+    counts = counts[counts != 0]
+    # (another scikit-learn's binning: the counts are not known, rather than wrong)
+    same = counts.size == prob_pred.size and np.allclose(means / counts, prob_pred)
+    return prob_true, prob_pred, (counts if same else None)
 
 
 # ---------------------------------------------------------------------------

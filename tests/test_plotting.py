@@ -444,6 +444,33 @@ def test_calibration_top_label_by_hand():
     np.testing.assert_allclose(xs, [0.7])
     np.testing.assert_allclose(ys, [2 / 6])  # right on the two 0-10 rows
     assert disp.ax_.get_xlim() == pytest.approx((-0.02, 1.02))
+    assert [c.tolist() for c in disp.bin_counts] == [[6]]
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+def test_calibration_counts_the_rows_behind_each_point(strategy):
+    """The points came without their rows: one from 4 posts was drawn (and listed in the
+    report) like one from 400."""
+    rng = np.random.default_rng(0)
+    y = np.floor(rng.lognormal(4, 2, 400))
+    proba = rng.dirichlet(np.full(7, 0.4), 400)
+    for kind in ("top_label", "one_vs_rest"):
+        disp = BucketCalibrationDisplay.from_predictions(
+            y, proba, kind=kind, n_bins=6, strategy=strategy, ax=_ax()
+        )
+        for k, (counts, pred) in enumerate(zip(disp.bin_counts, disp.prob_pred)):
+            p = proba.max(1) if kind == "top_label" else proba[:, k]
+            edges = (
+                np.linspace(0, 1, 7)
+                if strategy == "uniform"
+                else np.percentile(p, np.linspace(0, 1, 7) * 100)  # as scikit-learn draws them
+            )
+            which = np.clip(np.digitize(p, edges[1:-1], right=True), 0, 5)  # by hand
+            by_hand = np.bincount(which, minlength=6)
+            np.testing.assert_array_equal(counts, by_hand[by_hand > 0])
+            means = np.bincount(which, weights=p, minlength=6)[by_hand > 0] / counts
+            np.testing.assert_allclose(pred, means)
+            assert counts.sum() == 400
 
 
 def test_calibration_from_estimator_one_vs_rest(data, model, pipe):

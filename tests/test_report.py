@@ -156,8 +156,18 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert "the 20 values of &#x27;inferred_company&#x27; resampled whole" in page
     low, high = bootstrap_intervals(y, model.predict(X), groups=companies)["rmse_log1p"]
     assert f"{low:.4f} to {high:.4f}" in page
+    assert "narrower than 95%" in page  # with 20 companies
+    assert "RMSE on raw likes has none" in page
+    assert not re.search(r"<code>rmse</code></td><td [^>]+>[^<]+</td><td [^>]+>[^<]*\d", page)
+    # five companies: their resamples gave intervals far narrower than 95% (two companies: the
+    # metric on each one alone), labelled 95%
+    five = np.repeat([f"brand {i}" for i in range(5)], 40)
+    page = render_report(pipe, frame.assign(inferred_company=five), y)
+    assert "No intervals: the posts come from only 5 values of &#x27;inferred_company&#x27;" in page
+    assert "bootstrap resamples" not in page and "A dash" not in page
     page = render_report(pipe, frame.assign(inferred_company="one brand"), y)
     assert "posts resampled one by one" in page  # one company: nothing to resample
+    assert "They assume the posts are independent" in page
     # nor one company and the posts without one: a bootstrap of two clusters means nothing
     one = np.where(np.arange(len(y)) < 3, None, "one brand")
     page = render_report(pipe, frame.assign(inferred_company=one), y)
@@ -432,6 +442,11 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
     months = cells(tables["Error over time (MAE of log1p(likes) per month)"])
     assert sum(int(row[1].replace(",", "")) for row in months[1:]) == len(y)
     assert months[1][0] == "2019-06"
+    # each calibration point with the posts behind it (a point of 4 posts read like one of 400)
+    calibration = cells(tables["Calibration of the bucket probabilities (top bucket)"])
+    assert calibration[0] == ["Curve", "Posts", "Mean predicted probability", "Observed frequency"]
+    assert sum(int(row[1].replace(",", "")) for row in calibration[1:]) == len(y)
+    assert "5 equal-width probability bins (empty ones left out)" in page
 
 
 def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_path):
