@@ -97,8 +97,10 @@ def test_the_release_history_has_a_section_for_this_version_and_every_minor_befo
     assert versions and versions[0] == (major, minor, patch), (versions[:1], skbucket.__version__)
     assert versions == sorted(versions, reverse=True)  # newest first, each once
     assert len(set(versions)) == len(versions)
-    # every minor from 0.2 (the first raise) to this one has its section
-    assert [v[1] for v in versions if v[0] == 0] == list(range(minor, 1, -1))
+    # every minor from 0.2 (the first raise) to this one has its section (a patch release
+    # beside its minor's: that minor's models load in it)
+    minors = [v[1] for v in versions if v[0] == 0]
+    assert sorted(set(minors), reverse=True) == list(range(minor, 1, -1))
     for start, end in zip(
         [m.end() for m in re.finditer(r"^\d+\.\d+\.\d+ \(.*\n-+\n", text, re.M)],
         [m.start() for m in re.finditer(r"^\d+\.\d+\.\d+ \(.*\n-+\n", text, re.M)][1:] + [None],
