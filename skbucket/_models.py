@@ -1399,7 +1399,8 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
     # remembered by each file's size and times, and its inode and change time as well: a
     # checkpoint rewritten in place with the sizes and modification times of the one before
     # (``cp -p``/``rsync -a`` of another fine-tune over it, or one unpacked from an archive
-    # with fixed times) keeps size and mtime, but writing a file sets its ctime
+    # with fixed times) keeps size and mtime, but writing a file sets its ctime (on POSIX;
+    # Windows' st_ctime is the creation time, which such a rewrite keeps)
     memo_key = (held, tuple((st.st_ino, st.st_ctime_ns) for _, st in stats))
     if memo_key in _FINGERPRINTS:
         return _FINGERPRINTS[memo_key]

@@ -2149,33 +2149,42 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             )
         given = given.reshape(-1)
         funcs = self._target_funcs_
+        self._refuse_non_finite(role, regressor, given, given, rows)
         if funcs is not None:
             pred = np.asarray(funcs[1](given), dtype=np.float64).reshape(-1)
         else:  # y is never negative: a negative prediction is 0 likes, as with "log1p"
             pred = np.maximum(given, 0.0)
-        if self.clip:
+        if self.clip:  # (a log-space prediction that overflows is clipped to the bucket's edge)
             pred = np.clip(pred, *self._bucket_range(k))
-        bad = np.flatnonzero(~np.isfinite(pred))
-        if bad.size:  # NaN in soft routing spread over every row the bucket had a share of
-            row = int(bad[0] if rows is None else rows[bad[0]])
-            value = float(given[bad[0]])
-            turned = (
-                ""
-                if funcs is None or not np.isfinite(value)
-                else f", which the inverse of target_transform turns into {float(pred[bad[0]])}"
-            )
-            hint = (
-                " (IsotonicRegression, for one, gives NaN outside the range it was fitted on "
-                "unless out_of_bounds='clip')"
-                if np.isnan(value)
-                else ""
-            )
-            raise ValueError(
-                f"{role} {_describe(regressor)}.predict gave {value} for row {row}{turned} "
-                f"({bad.size} of the {pred.size} row(s) it predicted are not finite); a "
-                f"bucket's regressor must predict a finite number for every row{hint}."
-            )
+        self._refuse_non_finite(role, regressor, given, pred, rows)
         return pred
+
+    @staticmethod
+    def _refuse_non_finite(role, regressor, given, pred, rows):
+        """Refuse a bucket regressor's prediction ``given`` whose ``pred`` (``given`` itself,
+        or what the inverse target transform and ``clip`` made of it) is NaN or infinite: NaN
+        in soft routing spread over every row the bucket had a share of, -inf became 0 likes."""
+        bad = np.flatnonzero(~np.isfinite(pred))
+        if not bad.size:
+            return
+        row = int(bad[0] if rows is None else rows[bad[0]])
+        value = float(given[bad[0]])
+        turned = (
+            ""
+            if pred is given
+            else f", which the inverse of target_transform turns into {float(pred[bad[0]])}"
+        )
+        hint = (
+            " (IsotonicRegression, for one, gives NaN outside the range it was fitted on "
+            "unless out_of_bounds='clip')"
+            if np.isnan(value)
+            else ""
+        )
+        raise ValueError(
+            f"{role} {_describe(regressor)}.predict gave {value} for row {row}{turned} "
+            f"({bad.size} of the {pred.size} row(s) it predicted are not finite); a "
+            f"bucket's regressor must predict a finite number for every row{hint}."
+        )
 
     def predict(self, X):
         """Predict the target (likes) of every row.

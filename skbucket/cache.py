@@ -698,8 +698,12 @@ class DiskCache:
                 )  # the others would fail the same way
                 if whole:
                     self._warn_once(_UNWRITABLE_WARNED, what, exc, "written", "stored there")
-                else:  # one entry's path: said apart, so that a later full disk is still said
-                    entry = self._file(key)  # (the error may name the temporary file)
+                else:  # one entry's path, or its shard's: said apart, so that a later full
+                    # disk is still said (the error may name the temporary file)
+                    entry = self._file(key)
+                    shard = entry.parent
+                    if not shard.is_dir() or not os.access(shard, os.W_OK):
+                        entry = shard  # every entry of that shard fails: about 1 in 256
                     self._warn_once(_ENTRY_UNWRITABLE_WARNED, what, exc, "written", "", entry)
                 # counted for interrupt_note: what a rerun finds here, and what it recomputes
                 self.unwritten = getattr(self, "unwritten", 0) + (len(checked) - n if whole else 1)
@@ -720,14 +724,23 @@ class DiskCache:
             if folder in warned:
                 return
             warned.add(folder)
-        said = (
-            f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); results "
-            f"are computed as usual but not {missed}"
-            if entry is None
-            else f"an entry of the cache folder {folder!r} cannot be {action} at "
-            f"{os.fspath(entry)!r} ({exc.strerror or exc}); its result is computed as usual "
-            "but not stored there, the other entries are"
-        )
+        if entry is None:
+            said = (
+                f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); "
+                f"results are computed as usual but not {missed}"
+            )
+        elif Path(entry).suffix != _SUFFIX:  # a shard folder
+            said = (
+                f"the entries under {os.fspath(entry)!r} of the cache folder {folder!r} cannot "
+                f"be {action} ({exc.strerror or exc}; about 1 key in 256 falls there): their "
+                "results are computed as usual but not stored, the other entries are"
+            )
+        else:
+            said = (
+                f"an entry of the cache folder {folder!r} cannot be {action} at "
+                f"{os.fspath(entry)!r} ({exc.strerror or exc}); its result is computed as "
+                "usual but not stored there, the other entries are"
+            )
         warnings.warn(f"{said} (said once per folder)", CacheWarning, stacklevel=user_stacklevel())
 
     def _write(self, key: str, value: Any) -> None:

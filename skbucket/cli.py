@@ -1547,7 +1547,7 @@ def cmd_evaluate(args) -> int:
         from skbucket.pipeline import _column_of_role
 
         intervals, note = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
-        lines = [_format_metrics(metrics, intervals), note]
+        lines = [_format_metrics(metrics, intervals or None), note]  # none: no empty column
     else:
         lines = [_format_metrics(metrics)]
     undefined = _undefined_note(metrics)

@@ -296,7 +296,10 @@ def _described(shown):
             (["True bucket", "Posts", "Median error", "MAE (log1p)"], rows),
         )
     if isinstance(shown, plotting.BucketCalibrationDisplay):
-        counts = shown.bin_counts or [[None] * len(pred) for pred in shown.prob_pred]
+        counts = [
+            [None] * len(pred) if ns is None else ns  # a curve's counts not known
+            for pred, ns in zip(shown.prob_pred, shown.bin_counts or [None] * len(shown.prob_pred))
+        ]
         rows = [
             [label, "" if n is None else f"{int(n):,}", f"{p:.3f}", f"{t:.3f}"]
             for label, pred, true, ns in zip(
@@ -514,6 +517,11 @@ def _intervals(X, y, y_pred, group_column):
         n_groups = len(pd.factorize(values, use_na_sentinel=False)[1])  # as resampled
         n_missing = int(pd.isna(pd.Series(values)).sum())
         n_values = n_groups - (n_missing > 0)
+        if n_values == 1:
+            caveat = (
+                f" They assume the posts are independent: posts of one {group_column} value "
+                "are not, so they are too narrow even for other posts of it."
+            )
         if 2 <= n_values < MIN_GROUPS:
             return {}, (
                 f"No intervals: the posts come from only {n_values} values of "

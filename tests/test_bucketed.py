@@ -411,6 +411,29 @@ def test_a_log_space_prediction_that_overflows_is_refused():
     assert np.isfinite(model.predict(X[~top])).all()
 
 
+class _Infinite(Ridge):
+    def __init__(self, value=np.inf, alpha=1.0):
+        self.value = value
+        super().__init__(alpha=alpha)
+
+    def predict(self, X):
+        pred = super().predict(X)
+        pred[0] = self.value
+        return pred
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("clip", [False, True])
+def test_an_infinite_bucket_prediction_is_refused_whatever_clip_makes_of_it(value, clip):
+    """-inf became 0 likes, and +inf the bucket's upper edge under clip=True, without a word."""
+    X, y = make_likes(200)
+    model = BucketedRegressor(LogisticRegression(max_iter=5000), _Infinite(value), clip=clip).fit(
+        X, y
+    )
+    with pytest.raises(ValueError, match=rf"_Infinite\(.*\)\.predict gave {value} for row \d+ "):
+        model.predict(X)
+
+
 class _TwoColumns(Ridge):
     def predict(self, X):
         pred = super().predict(X)

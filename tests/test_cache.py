@@ -326,6 +326,21 @@ def test_one_entry_that_cannot_be_written_does_not_stop_the_others(tmp_path):
             disk.set_many({"0a04": "w"})
 
 
+def test_a_blocked_shard_is_named_as_the_shard(tmp_path):
+    """A file where a shard folder belongs: every entry of that shard fails, but the warning
+    named only the first entry and said the other entries were stored."""
+    (tmp_path / "ab").write_text("x")
+    disk = DiskCache(tmp_path)
+    with pytest.warns(
+        CacheWarning,
+        match=r"the entries under '.*ab' of the cache folder .* "
+        r"cannot be written \(Not a directory; about 1 key in 256",
+    ) as said:
+        disk.set_many({"ab01": "v", "ab02": "v", "ab03": "v", "cd01": "v"})
+    assert len(said) == 1 and disk.unwritten == 3
+    assert disk.get_many(["ab01", "cd01"]) == {"cd01": "v"}
+
+
 def test_a_shard_this_user_cannot_write_does_not_stop_the_others(tmp_path, monkeypatch):
     # a shard another user made 0755 (as the module docs warn): EACCES for its entries only;
     # the tests may run as root, so the refusal is made by hand
@@ -761,8 +776,8 @@ def test_unwritable_disk_cache_warns_once_and_continues(tmp_path):
             open_cache(tmp_path).set_many({"ab34": "again"})
     assert [type(w.message) for w in caught] == [CacheWarning]
     message = str(caught[0].message)
-    assert f"the cache folder '{tmp_path}' cannot be written" in message
-    assert "not stored there" in message
+    assert f"the entries under '{blocker}' of the cache folder '{tmp_path}' cannot be" in message
+    assert "not stored" in message
     assert DiskCache(tmp_path).get_many(["ab12"]) == {}
     other = tmp_path / "other"
     (other / "cd").parent.mkdir()

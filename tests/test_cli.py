@@ -2579,6 +2579,7 @@ def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
     # --group-column by the role's name: the column the model reads for it
     code, out, err = run(["evaluate", model, data, "-q", "--group-column", "username"], capsys)
     assert code == 0 and "only 7 values of 'handle', too few" in out, err
+    assert "95% interval" not in out.splitlines()[0]  # no empty column
     page = workdir / "search.html"
     assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
     text = page.read_text(encoding="utf-8")

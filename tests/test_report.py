@@ -167,7 +167,11 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert "bootstrap resamples" not in page and "A dash" not in page
     page = render_report(pipe, frame.assign(inferred_company="one brand"), y)
     assert "posts resampled one by one" in page  # one company: nothing to resample
-    assert "They assume the posts are independent" in page
+    # (it advised giving the column of the companies, which was given)
+    assert "posts of one inferred_company value are not, so they are too narrow" in page
+    assert "give the column" not in page
+    page = render_report(pipe, frame.assign(inferred_company=companies), y, group_column=None)
+    assert "They assume the posts are independent" in page and "give the column" in page
     # nor one company and the posts without one: a bootstrap of two clusters means nothing
     one = np.where(np.arange(len(y)) < 3, None, "one brand")
     page = render_report(pipe, frame.assign(inferred_company=one), y)
@@ -447,6 +451,17 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
     assert calibration[0] == ["Curve", "Posts", "Mean predicted probability", "Observed frequency"]
     assert sum(int(row[1].replace(",", "")) for row in calibration[1:]) == len(y)
     assert "5 equal-width probability bins (empty ones left out)" in page
+    # a curve whose counts are not known (another scikit-learn's binning): listed without them
+    from skbucket.plotting import BucketCalibrationDisplay
+    from skbucket.report import _described
+
+    unknown = BucketCalibrationDisplay(
+        prob_true=[np.array([0.5, 0.7])],
+        prob_pred=[np.array([0.4, 0.8])],
+        curve_labels=["top bucket"],
+        bin_counts=[None],
+    )
+    assert [row[1] for row in _described(unknown)[1][1]] == ["", ""]
 
 
 def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_path):
