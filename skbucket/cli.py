@@ -1731,7 +1731,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--intervals",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="print a 95%% bootstrap interval beside rmse, rmse_log1p and mae_log1p (default: yes)",
+        help="print a 95%% bootstrap interval beside rmse_log1p and mae_log1p (default: yes; "
+        "none for rmse on raw likes, nor when the posts come from 2 to 9 groups)",
     )
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
@@ -1757,9 +1758,10 @@ def _add_group_column(p) -> None:
         metavar="COLUMN",
         default=None,
         help="column whose values the bootstrap intervals of the error metrics resample whole "
-        "(posts of one company are not independent); 'none' resamples posts one by one; "
-        "default: inferred_company where the data has it, else posts one by one (a role name "
-        "that the model's columns config gives another column stands for that column)",
+        "(posts of one company are not independent; 2 to 9 values give no intervals); 'none' "
+        "resamples posts one by one; default: inferred_company where the data has it, else "
+        "posts one by one (a role name that the model's columns config gives another column "
+        "stands for that column)",
     )
 
 

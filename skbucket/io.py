@@ -25,7 +25,8 @@ Two formats:
     still stops code execution. Types that are not trusted raise
     :class:`UntrustedTypesError`, whose message and ``untrusted_types``
     attribute list them. Versions that differ from the running ones raise a
-    :class:`VersionMismatchWarning` naming both versions.
+    :class:`VersionMismatchWarning` naming both versions (skbucket's by its major.minor: a
+    patch release predicts as its minor did; the other libraries' by the whole version).
 
     Metadata requests (``set_fit_request``, set while ``enable_metadata_routing`` is on)
     are left out of the file (skops cannot write them; predictions do not use them): set
@@ -707,12 +708,22 @@ def _untrusted(payload):
     return [t for t in types if t not in DEFAULT_TRUSTED]
 
 
+def _differs(name, saved, installed) -> bool:
+    """Whether a recorded version is another one than the installed: skbucket's by its
+    major.minor (raised whenever a change alters what a fitted model predicts; a patch release
+    predicts as its minor did), the other libraries' by the whole version."""
+    saved, installed = str(saved), str(installed)
+    if name == "skbucket":
+        return saved.split(".")[:2] != installed.split(".")[:2]
+    return saved != installed
+
+
 def _check_versions(path, recorded):
     current = library_versions()
     diffs = [
         f"{name} {recorded[name]} (saved) vs {current[name]} (installed)"
         for name in sorted(recorded)
-        if name in current and str(recorded[name]) != str(current[name])
+        if name in current and _differs(name, recorded[name], current[name])
     ]
     if diffs:
         warnings.warn(

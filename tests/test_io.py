@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import warnings
 import zipfile
 
 import joblib
@@ -307,6 +308,22 @@ def test_version_mismatch_warns_with_both_versions(saved, tmp_path):
     assert f"skbucket 0.0.1 (saved) vs {skbucket.__version__} (installed)" in message
     assert "scikit-learn 1.0.2 (saved)" in message
     assert isinstance(model, BucketedRegressor)
+
+
+def test_a_patch_release_of_skbucket_is_no_version_mismatch(saved, tmp_path):
+    """A 0.6.0 container loaded by 0.6.1 was told to refit, though a patch release predicts as
+    its minor did (the command line, which compares major.minor, said nothing)."""
+    major, minor, patch = skbucket.__version__.split(".")[:3]
+
+    def other_patch(data):
+        meta = json.loads(data)
+        meta["versions"]["skbucket"] = f"{major}.{minor}.{int(patch) + 7}"
+        return json.dumps(meta).encode()
+
+    patched = _rewrite(saved, tmp_path / "patch.skbucket", replace={"meta.json": other_patch})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skio.VersionMismatchWarning)
+        assert isinstance(skio.load(patched, trusted=SEED_UNTRUSTED), BucketedRegressor)
 
 
 @pytest.mark.parametrize("recorded", [True, False])

@@ -157,6 +157,17 @@ def test_report_intervals_resample_whole_companies(data, model):
     low, high = bootstrap_intervals(y, model.predict(X), groups=companies)["rmse_log1p"]
     assert f"{low:.4f} to {high:.4f}" in page
     assert "narrower than 95%" in page  # with 20 companies
+    assert "(the largest holds 5% of the posts)" in page
+    # many groups of even size: no such caveat (it was said for any number of groups)
+    from skbucket.report import _intervals
+
+    rng = np.random.default_rng(0)
+    likes = rng.integers(0, 1000, 1200).astype(float)
+    accounts = pd.DataFrame({"account": [f"user {i}" for i in range(400)] * 3})
+    intervals, note = _intervals(accounts, likes, likes * 1.2, "account")
+    assert "the 400 values of 'account' resampled whole" in note and "narrower" not in note
+    many = pd.DataFrame({"account": [f"user {i}" for i in range(1200)]})
+    assert "the 1,200 values" in _intervals(many, likes, likes * 1.2, "account")[1]
     assert "RMSE on raw likes has none" in page
     assert not re.search(r"<code>rmse</code></td><td [^>]+>[^<]+</td><td [^>]+>[^<]*\d", page)
     # five companies: their resamples gave intervals far narrower than 95% (two companies: the
