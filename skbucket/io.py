@@ -341,13 +341,20 @@ def _without_metadata_requests(model):
         elif isinstance(obj, BaseEstimator):
             state = vars(obj)
             if "_metadata_request" in state:
-                taken.append((obj, state.pop("_metadata_request")))
+                order = list(state)
+                taken.append((obj, order, state.pop("_metadata_request")))
             todo.extend(state.values())
     try:
         yield
     finally:
-        for obj, request in taken:
-            vars(obj)["_metadata_request"] = request
+        for obj, order, request in taken:
+            # back in its place: the model pickles to the same bytes as before the save
+            state = vars(obj)
+            state["_metadata_request"] = request
+            restored = {key: state[key] for key in order if key in state}
+            restored.update(state)  # anything added meanwhile, after
+            state.clear()
+            state.update(restored)
 
 
 def _check_loadable(payload):

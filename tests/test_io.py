@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -424,7 +425,11 @@ def test_a_model_fitted_with_metadata_routing_on_is_saved(tmp_path, data):
         )
         model = BucketedRegressor(clf, regressors=None, random_state=0)
         model.set_fit_request(sample_weight=True).fit(X, y, sample_weight=w)
+        before = pickle.dumps(model)
         path = skio.save(model, tmp_path / "routed.skbucket")
+        # the live model as it was, to the order of its attributes (the requests came back
+        # last: the model pickled to other bytes after a save)
+        assert pickle.dumps(model) == before
         loaded = skio.load(path, trusted=SEED_UNTRUSTED)
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
         assert model.classifier_.get_metadata_routing().fit.requests["sample_weight"] is True
