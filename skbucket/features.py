@@ -53,6 +53,7 @@ from .prompts import (
     dates_seen,
     parse_dates,
     read_dates,
+    timeless,
 )
 
 __all__ = [
@@ -204,7 +205,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     From a DataFrame of posts (columns ``content``/``caption``, ``username``,
     ``inferred_company``, ``date``, ``media`` by default) it computes, per row:
 
-    * **date** (``date_column``): ``hour``, ``weekday`` (Monday=0), ``month``, ``year``, in UTC.
+    * **date** (``date_column``): ``hour``, ``weekday`` (Monday=0), ``month``, ``year``, in UTC;
+      ``hour`` is NaN for a date written without a time of day (``2020-06-15``), which is
+      read as that day, not as midnight.
       Values may be datetimes or date strings, read by :func:`skbucket.prompts.parse_dates`
       (the parser :class:`~skbucket.prompts.PromptBuilder` uses: ISO 8601 first, then any
       format pandas reads with ``format="mixed"``; ambiguous numeric dates such as
@@ -874,9 +877,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     UnparseableDateWarning,
                     stacklevel=user_stacklevel(),
                 )
+        hours = dates.dt.hour.to_numpy(np.float64, na_value=np.nan, copy=True)
+        hours[timeless(values)] = np.nan  # a day without a time: not posted at midnight
         return np.column_stack(
             [
-                dates.dt.hour.to_numpy(np.float64, na_value=np.nan),
+                hours,
                 dates.dt.day_of_week.to_numpy(np.float64, na_value=np.nan),
                 dates.dt.month.to_numpy(np.float64, na_value=np.nan),
                 dates.dt.year.to_numpy(np.float64, na_value=np.nan),

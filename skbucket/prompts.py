@@ -60,6 +60,7 @@ __all__ = [
     "day_month_examples",
     "parse_dates",
     "read_dates",
+    "timeless",
 ]
 
 #: The parts of a post a prompt can use, in the seed's order.
@@ -744,6 +745,54 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     return out
 
 
+#: a time of day written in a date's text: 10:00, 9 PM, 9p.m., ISO's T10 (20200615T1000), noon
+_TIME_OF_DAY = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE)
+
+
+def timeless(values) -> np.ndarray:
+    """Which values of a date column give a day but no time of day.
+
+    A text without a time in it (``2020-06-15``, ``15 June 2020``), a :class:`datetime.date`
+    that is not a datetime, and a period of a day or longer: :func:`parse_dates` reads each as
+    midnight, a time the post was not known to have. A ``datetime64`` column and datetime
+    objects keep their time, midnight included; a value that is no date at all is not timeless
+    (it is missing).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column, as given to :func:`parse_dates`.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_samples,)
+        By position, as :func:`parse_dates`' result.
+
+    Examples
+    --------
+    >>> timeless(["2020-06-15", "2020-06-15 00:00", "15 June 2020, 9 PM", None]).tolist()
+    [True, False, False, False]
+    """
+    try:
+        series = pd.Series(values).reset_index(drop=True)
+    except UnicodeEncodeError:
+        series = pd.Series(values, dtype=object).reset_index(drop=True)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return np.zeros(len(series), dtype=bool)
+    if isinstance(series.dtype, pd.PeriodDtype):
+        span = series.dt.end_time - series.dt.start_time
+        return (span >= pd.Timedelta(hours=23)).to_numpy(dtype=bool, na_value=False)
+
+    def one(value) -> bool:
+        if isinstance(value, str):
+            return bool(value.strip()) and not _TIME_OF_DAY.search(value)
+        if isinstance(value, pd.Period):
+            return value.end_time - value.start_time >= pd.Timedelta(hours=23)
+        return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+    return np.fromiter((one(v) for v in series.astype(object)), dtype=bool, count=len(series))
+
+
 # An offset written after GMT/UTC ("GMT+0200 (CEST)", JavaScript's Date.toString(); "UTC+2",
 # "UTC-05:00"), with the zone's name in brackets that may follow it. pandas' fallback parser
 # (dateutil) reads "GMT+2" the POSIX way, as 2 hours *behind* UTC, the opposite of what such
@@ -853,9 +902,19 @@ def _date_fields(ts) -> dict[str, str | None]:
     return _fields_of(ts.strftime("%Y-%m-%d %H:%M:%S"), ts.hour, ts.day_of_week)
 
 
-def _fields_of(date: str, hour: int, day: int) -> dict[str, str]:
-    """The date fields of a template from a date's text, hour and day of the week."""
-    weekday, hour_text = _WEEKDAYS[day], spell_hour(hour)
+def _fields_of(date: str, hour: int | None, day: int) -> dict[str, str | None]:
+    """The date fields of a template from a date's text, hour (None: a day without a time of
+    day, whose hour fields are missing) and day of the week."""
+    weekday = _WEEKDAYS[day]
+    if hour is None:
+        return {
+            "date": date,
+            "weekday": weekday,
+            "hour": None,
+            "hour_text": None,
+            "when": f"{date}, posted on {weekday}",
+        }
+    hour_text = spell_hour(hour)
     return {
         "date": date,
         "weekday": weekday,
@@ -865,18 +924,26 @@ def _fields_of(date: str, hour: int, day: int) -> dict[str, str]:
     }
 
 
-def _date_field_rows(dates: pd.Series) -> Iterator[dict[str, str | None]]:
+def _date_field_rows(dates: pd.Series, days_only=None) -> Iterator[dict[str, str | None]]:
     """:func:`_date_fields` of every date of ``dates`` (naive ``datetime64``), in row order,
     read column by column: a Timestamp taken row by row (``.iloc[i]``) was half of a
     transform's time. One row's dict at a time (a list of them all held a dict per post while
     the prompts were built: a third of the peak memory of a transform). Missing dates share
-    one dict, which the caller only reads."""
+    one dict, which the caller only reads. ``days_only`` (:func:`timeless` of the raw
+    column): those rows' dates are written without a time and their hour is missing."""
     missing = dates.isna().to_numpy()
     texts = dates.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
     hours = dates.dt.hour.to_numpy(dtype=float)  # NaN where missing
     days = dates.dt.day_of_week.to_numpy(dtype=float)
+    if days_only is None:
+        days_only = np.zeros(len(texts), dtype=bool)
     for i, date in enumerate(texts):
-        yield _NO_DATE if missing[i] else _fields_of(date, int(hours[i]), int(days[i]))
+        if missing[i]:
+            yield _NO_DATE
+        elif days_only[i]:
+            yield _fields_of(date[:10], None, int(days[i]))
+        else:
+            yield _fields_of(date, int(hours[i]), int(days[i]))
 
 
 class PromptBuilder(TransformerMixin, BaseEstimator):
@@ -905,7 +972,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         (``YYYY-MM-DD HH:MM:SS``), ``{weekday}`` (``Monday``...), ``{hour}`` (``0``-``23``),
         ``{hour_text}`` (``ten in the morning``) and ``{when}`` (the default template's
         date text); a missing field, or the field of a role that is not used, is
-        ``"unknown"``. A callable gets a ``dict`` with those same keys plus ``"missing"``
+        ``"unknown"``. A date written without a time of day (``2020-06-15``; see
+        :func:`timeless`) gives ``{date}`` as ``YYYY-MM-DD``, ``{when}`` without a time, and
+        ``{hour}``/``{hour_text}`` missing (it was read as midnight). A callable gets a ``dict`` with those same keys plus ``"missing"``
         (a ``frozenset`` of the missing field names, so it can leave them out) and must
         return a ``str``.
     columns : dict, list or None, default=None
@@ -1230,7 +1299,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 seen=dates_seen(self),
             )
 
-        date_rows = None if dates is None else _date_field_rows(dates)
+        date_rows = (
+            None if dates is None else _date_field_rows(dates, timeless(X[self.columns_["date"]]))
+        )
         prompts = np.empty((n, 1), dtype=object)
         for i in range(n):
             fields = {r: texts[r][i] if r in texts else None for r in ROLES if r != "date"}

@@ -128,7 +128,8 @@ MIXED_DATES = [
     "2021-03-28 02:30:00-05:00",
     "01/02/2021",
 ]
-#: the same instants in UTC, ISO 8601 (ambiguous 01/02/2021 is read month first: 2 January)
+#: the same instants in UTC, ISO 8601 (ambiguous 01/02/2021 is read month first: 2 January,
+#: a day without a time of day)
 UTC_DATES = [
     "2020-12-12 08:00:00",
     "2020-12-13 08:00:00",
@@ -136,7 +137,7 @@ UTC_DATES = [
     "2020-12-15 15:00:00",
     "2021-02-14 17:00:00",
     "2021-03-28 07:30:00",
-    "2021-01-02 00:00:00",
+    "2021-01-02",
 ]
 N_ROWS = 40
 
@@ -600,6 +601,21 @@ case(
     ),
 )
 case(
+    "pb-date-without-time",
+    DATES,
+    PB,
+    lambda c: c.pb.transform(column(c.posts.iloc[:2], "date", ["2020-06-15", "15 June 2020"]))[
+        :, 0
+    ],
+    Fallback(
+        lambda r, c: assert_true(
+            all(p.endswith("Date and time: 2020-06-15, posted on Monday.") for p in r)
+        ),
+        "documented: a date written without a time of day is that day, with no time "
+        "(``{hour}`` and ``{hour_text}`` missing), not midnight",
+    ),
+)
+case(
     "pb-bytes",
     NON_UTF8,
     PB,
@@ -755,8 +771,8 @@ def _check_target_encoding(pf, ctx, y):
 
 
 def _check_pf_dates(out, ctx):
-    utc = pd.to_datetime(pd.Series(UTC_DATES))
-    same(out["hour"], utc.dt.hour)
+    utc = pd.to_datetime(pd.Series(UTC_DATES), format="ISO8601")
+    same(out["hour"], utc.dt.hour.where(pd.Series(UTC_DATES).str.len() > 10))  # no time: NaN
     same(out["weekday"], utc.dt.day_of_week)
     same(out["month"], utc.dt.month)
     same(out["year"], utc.dt.year)

@@ -92,6 +92,36 @@ def test_datetime_dtype_column_naive_is_utc():
     np.testing.assert_array_equal(pf.fit_transform(X), [[14, 0, 3, 2020], [0, 6, 3, 2020]])
 
 
+def test_a_date_without_a_time_of_day_has_no_hour():
+    """2020-06-15 was read as midnight: the post got hour 0, a time it was not known to have
+    (a date column written without times, or date objects)."""
+    import datetime
+
+    X = pd.DataFrame(
+        {
+            "date": [
+                "2020-06-15",  # Monday
+                "15 June 2020",
+                datetime.date(2020, 6, 15),
+                "2020-06-15 00:00:00",  # midnight written out: a time
+                "15 June 2020, 9 PM",
+                datetime.datetime(2020, 6, 15),  # a datetime object keeps its time
+            ]
+        }
+    )
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    Xt = pf.fit_transform(X)
+    np.testing.assert_array_equal(Xt[:, 0], [np.nan, np.nan, np.nan, 0, 21, 0])
+    np.testing.assert_array_equal(Xt[:, 1:], [[0, 6, 2020]] * 6)  # the day is known
+    # a datetime64 column keeps its midnights, as a database's timestamps hold them
+    stamps = pd.DataFrame(
+        {"date": pd.to_datetime(["2020-06-15", "2020-06-15 09:00"], format="ISO8601")}
+    )
+    np.testing.assert_array_equal(pf.fit_transform(stamps)[:, 0], [0, 9])
+    days = pd.DataFrame({"date": pd.period_range("2020-06-15", periods=2, freq="D")})
+    assert np.isnan(pf.fit_transform(days)[:, 0]).all()
+
+
 def test_unparseable_and_missing_dates_give_nan_and_a_warning_naming_the_row():
     X = pd.DataFrame({"date": ["2020-03-02 14:30:00", "not a date", None]}, index=[10, 11, 12])
     pf = PostFeatures(text_columns=(), media_column=None, category_columns=())

@@ -312,6 +312,34 @@ def test_a_date_that_is_not_valid_unicode_is_no_date():
     assert dates.tolist()[0] == pd.Timestamp("2020-01-01") and pd.isna(dates[1])
 
 
+def test_a_date_without_a_time_of_day_is_not_said_to_be_at_midnight():
+    """ "2020-06-15" was written "2020-06-15 00:00:00, posted on Monday at midnight": a time the
+    post was not known to have, told to the text model."""
+    from skbucket.prompts import timeless
+
+    posts = pd.DataFrame(
+        {"content": ["a", "b", "c", "d"], "date": ["2020-06-15", dt.date(2020, 6, 15),
+                                                  "2020-06-15 00:00", "Jun 15 2020 9pm"]}
+    )  # fmt: skip
+    prompts = PromptBuilder().fit_transform(posts)[:, 0]
+    assert prompts[0].endswith("Date and time: 2020-06-15, posted on Monday.")
+    assert prompts[1].endswith("Date and time: 2020-06-15, posted on Monday.")
+    assert prompts[2].endswith("2020-06-15 00:00:00, posted on Monday at midnight.")
+    assert prompts[3].endswith("2020-06-15 21:00:00, posted on Monday at nine at night.")
+    fields = PromptBuilder(template="{date}|{hour}|{hour_text}").fit_transform(posts)[:, 0]
+    assert fields.tolist()[:3] == [
+        "2020-06-15|unknown|unknown",
+        "2020-06-15|unknown|unknown",
+        "2020-06-15 00:00:00|0|midnight",
+    ]
+    seen = []
+    PromptBuilder(template=lambda f: seen.append(f["missing"]) or "x").fit_transform(posts)
+    assert {"hour", "hour_text"} <= seen[0] and "date" not in seen[0] and "hour" not in seen[2]
+    assert timeless(
+        ["2020-06-15T10", "20200615T1000", "15/06/2020 noon", "9 a.m. 15 June", "  ", 3]
+    ).tolist() == [False, False, False, False, False, False]
+
+
 def test_period_dates_are_their_start_in_every_reader():
     """A period column (df.date.dt.to_period("h")) or Period objects gave NaT: 'unknown' in
     the prompt and NaN date features with an UnparseableDateWarning."""
