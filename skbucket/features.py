@@ -809,7 +809,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"PostFeatures: {len(pairs)} value(s) of {name!r} unseen in training match "
                     f"a training value but for case, surrounding spaces, a leading @, Unicode "
                     f"normalisation or invisible characters, e.g. {new!r} for {old!r}; they are "
-                    "encoded as new accounts (the global mean, a count of 0). If they are the "
+                    "encoded as new accounts (the global mean, a count of 0; and the seed "
+                    "pipeline's default router sends a post of a company it has not seen to its "
+                    "text model instead of the router learnt on known companies' posts). If they are the "
                     f"same accounts, write the column the same way at fit and predict ({_ADVICE} "
                     "on both).",
                     AccountSpellingWarning,

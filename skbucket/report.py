@@ -323,10 +323,11 @@ def _described(shown):
 
         metric = METRIC_DESCRIPTIONS.get(shown.metric, shown.metric)
         unit = (plotting._period_word(shown.periods) or "period").split(" ")[0].lower()
+        span = f", from {rows[0][0]} to {rows[-1][0]}" if len(rows) > 1 else ""
         return (
             f"Line chart of the {metric} per {unit} over {len(rows):,} {unit}"
-            f"{'s' * (len(rows) != 1)}, with the posts per {unit} as bars; the values are in "
-            "the table below.",
+            f"{'s' * (len(rows) != 1)} with posts{span}, with the posts per {unit} as bars; "
+            "the values are in the table below.",
             (["Period", "Posts", metric], rows),
         )
     return None, None

@@ -457,6 +457,9 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
     months = cells(tables["Error over time (MAE of log1p(likes) per month)"])
     assert sum(int(row[1].replace(",", "")) for row in months[1:]) == len(y)
     assert months[1][0] == "2019-06"
+    # the months with posts, and the span they cover (9 months across 40 years read as 9)
+    last = months[-1][0]
+    assert f"months with posts, from 2019-06 to {last}, with the posts per month" in page
     # each calibration point with the posts behind it (a point of 4 posts read like one of 400)
     calibration = cells(tables["Calibration of the bucket probabilities (top bucket)"])
     assert calibration[0] == ["Curve", "Posts", "Mean predicted probability", "Observed frequency"]
