@@ -161,16 +161,43 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         labels = _row_labels(X)
         X = self._validate_X(X, reset=False)
         pred = np.full(X.shape[0], np.nan)
-        for (position, name), medians in zip(self._fitted_positions(), self.medians_, strict=True):
+        for level, ((position, name), medians) in enumerate(
+            zip(self._fitted_positions(), self.medians_, strict=True)
+        ):
             todo = np.flatnonzero(np.isnan(pred))
             if todo.size == 0:
                 break
             keys = self._keys(X[todo], position, name, rows=todo, labels=labels)
             pred[todo] = keys.map(medians).to_numpy(dtype=float, na_value=np.nan)
+            if level == 0:
+                self._warn_spellings(keys[np.isnan(pred[todo])].dropna().unique(), medians, name)
         pred[np.isnan(pred)] = self.global_median_
         return pred
 
     # ------------------------------------------------------------------ internals
+    @staticmethod
+    def _warn_spellings(unseen, medians, name) -> None:
+        """The :class:`~skbucket.features.AccountSpellingWarning` that PostFeatures gives: a
+        group unseen in training that is a training group but for its spelling (``"cnn"``
+        for ``"CNN"``) fell back to the next level's median without a word."""
+        import warnings
+
+        from ._warn import user_stacklevel
+        from .features import _ADVICE, AccountSpellingWarning, _spelling_pairs
+
+        pairs = _spelling_pairs(medians.keys(), unseen) if len(unseen) else []
+        if pairs:
+            new, old = pairs[0]
+            warnings.warn(
+                f"GroupMedianRegressor: {len(pairs)} value(s) of grouping column {name} unseen "
+                "in training match a training value but for case, surrounding spaces, a leading "
+                f"@, Unicode normalisation or invisible characters, e.g. {new!r} for {old!r}; "
+                "they get the fallback median, not their group's. If they are the same group, "
+                f"write the column the same way at fit and predict ({_ADVICE} on both).",
+                AccountSpellingWarning,
+                stacklevel=user_stacklevel(),
+            )
+
     def _validate_X(self, X, *, reset):
         """``X`` checked (and its columns recorded or compared) as a 2-D array whose cells
         are the frame's own values: a frame holding an int64 id column beside a float column

@@ -136,6 +136,18 @@ class UnparseableDateWarning(UserWarning):
     """Some non-missing dates could not be parsed; their date features are NaN."""
 
 
+def _spelling_pairs(known, unseen) -> list[tuple[str, str]]:
+    """``(value, known value)`` for each text of ``unseen`` that is a ``known`` text but for
+    its spelling (:func:`_spelling_key`: case, spaces, a leading @, Unicode form, invisible
+    characters)."""
+    folded: dict = {}
+    for value in known:
+        if isinstance(value, str):
+            folded.setdefault(_spelling_key(value), value)
+    keyed = ((value, _spelling_key(value)) for value in unseen if isinstance(value, str))
+    return [(value, folded[key]) for value, key in keyed if key in folded]
+
+
 class AccountSpellingWarning(UserWarning):
     """Values of a category column unseen in training match a training value except for
     case, surrounding spaces, a leading ``@``, Unicode normalisation or invisible characters
@@ -797,12 +809,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             unseen = values[values.notna() & ~values.isin(list(known))].unique()
             if not len(unseen):
                 continue
-            folded = {}
-            for value in known:
-                if isinstance(value, str):
-                    folded.setdefault(_spelling_key(value), value)
-            keyed = ((value, _spelling_key(value)) for value in unseen if isinstance(value, str))
-            pairs = [(value, folded[key]) for value, key in keyed if key in folded]
+            pairs = _spelling_pairs(known, unseen)
             if pairs:
                 new, old = pairs[0]
                 warnings.warn(

@@ -48,6 +48,31 @@ def test_group_median_then_company_then_global():
     assert model.global_median_ == 40.0
 
 
+def test_an_account_spelt_otherwise_is_warned_about_as_postfeatures_warns():
+    """ "cnn" or "@CNN" for a training "CNN" got the company's (or global) median without a
+    word, where the pipeline's PostFeatures warned: the baseline users compare against."""
+    import warnings
+
+    from skbucket.features import AccountSpellingWarning
+
+    X = pd.DataFrame(
+        {"username": ["CNN", "CNN", "BBC", "BBC"], "inferred_company": ["cnn", "cnn", "bbc", "bbc"]}
+    )
+    model = GroupMedianRegressor().fit(X, [1000.0, 2000.0, 10.0, 20.0])
+    new = pd.DataFrame({"username": ["cnn", "@CNN", "ITV"], "inferred_company": ["x", "y", "z"]})
+    with pytest.warns(
+        AccountSpellingWarning,
+        match=r"2 value\(s\) of grouping column .*username"
+        r".* e\.g\. 'cnn' for 'CNN'; they get the fallback median",
+    ) as said:
+        pred = model.predict(new)
+    assert len(said) == 1
+    assert pred.tolist() == [model.global_median_] * 3  # still the fallback: only a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(X)  # nothing unseen, nothing said
+
+
 def test_ids_are_compared_as_text_like_postfeatures_compares_them():
     # an id column read as numbers in one file and as text (or floats, with a gap) in another
     train = pd.DataFrame({"username": [12345, 12345, 7], "inferred_company": ["a", "a", "b"]})
