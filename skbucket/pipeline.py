@@ -585,7 +585,10 @@ def make_seed_pipeline(
         nothing).
     dayfirst : bool, default=False
         Read ambiguous numeric dates such as ``03/04/2021`` day first, in the prompt and the
-        post features alike (a date column that contradicts the order asked for is an error).
+        post features alike (a date column that contradicts the order asked for is an error,
+        found among the dates of one call and those of fit: predicting one post at a time, a
+        lone day-first ``03/04/2021`` is read month first without one; set ``dayfirst`` to
+        your data's order).
     random_state : int or None, default=None
         Seeds the classifier's fine-tuning, the cross-fitted encodings and the regressors
         (with ``None`` the regressors take XGBoost's and CatBoost's default seed, 0:

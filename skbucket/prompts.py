@@ -995,7 +995,12 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         Read ambiguous numeric dates such as ``03/04/2021`` day first (3 April) instead of
         month first (4 March). A date column that contradicts it (``13/04/2021``, only
         readable day first, next to an ambiguous ``03/04/2021`` that would be misread) raises
-        :class:`PromptError` naming both rows (see :func:`day_month_conflict`).
+        :class:`PromptError` naming both rows (see :func:`day_month_conflict`). The check sees
+        the dates of one call (and those of fit, ``day_month_examples_``): a model that
+        predicts one post at a time, or small chunks, reads a day-first ``03/04/2021`` month
+        first without an error when nothing in that call or at fit settles the order. Set
+        ``dayfirst`` to the order of your data, or check a whole column once with
+        :func:`check_day_month`.
 
     Attributes
     ----------
