@@ -136,14 +136,21 @@ class UnparseableDateWarning(UserWarning):
     """Some non-missing dates could not be parsed; their date features are NaN."""
 
 
-def _spelling_pairs(known, unseen) -> list[tuple[str, str]]:
-    """``(value, known value)`` for each text of ``unseen`` that is a ``known`` text but for
-    its spelling (:func:`_spelling_key`: case, spaces, a leading @, Unicode form, invisible
-    characters)."""
+def _folded_spellings(known) -> dict[str, str]:
+    """``{spelling key: the first known text with it}`` of the texts of ``known``."""
     folded: dict = {}
     for value in known:
         if isinstance(value, str):
             folded.setdefault(_spelling_key(value), value)
+    return folded
+
+
+def _spelling_pairs(known, unseen, folded=None) -> list[tuple[str, str]]:
+    """``(value, known value)`` for each text of ``unseen`` that is a ``known`` text but for
+    its spelling (:func:`_spelling_key`: case, spaces, a leading @, Unicode form, invisible
+    characters); ``folded``: :func:`_folded_spellings` of ``known``, when made already."""
+    if folded is None:
+        folded = _folded_spellings(known)
     keyed = ((value, _spelling_key(value)) for value in unseen if isinstance(value, str))
     return [(value, folded[key]) for value, key in keyed if key in folded]
 
@@ -219,7 +226,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
 
     * **date** (``date_column``): ``hour``, ``weekday`` (Monday=0), ``month``, ``year``, in UTC;
       ``hour`` is NaN for a date written without a time of day (``2020-06-15``), which is
-      read as that day, not as midnight.
+      read as that day, not as midnight, and is left out of the output when no training date
+      has a time of day.
       Values may be datetimes or date strings, read by :func:`skbucket.prompts.parse_dates`
       (the parser :class:`~skbucket.prompts.PromptBuilder` uses: ISO 8601 first, then any
       format pandas reads with ``format="mixed"``; ambiguous numeric dates such as
@@ -570,7 +578,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         _check_feature_names_in(self, input_features)
         names = []
         if self._setting("date_column") is not None:
-            names += list(DATE_FEATURES)
+            names += [f for f in DATE_FEATURES if f != "hour" or self._has_hour()]
         if self._setting("media_column") is not None:
             names += ["media_count", *(f"media_{k}" for k in MEDIA_KINDS)]
         for col in self.text_columns_:
@@ -640,6 +648,14 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             X[self._setting("date_column")]
         ):
             self._settings_["date_column"] = None  # warned: no date features from this fit
+        if self._setting("date_column") is not None:
+            # a column of days without a time (2020-06-15): no hour to learn from, and a
+            # column of NaN only fails HistGradientBoosting (the default router): left out
+            values = X[self._setting("date_column")]
+            parsed = parse_dates(values, dayfirst=bool(self.dayfirst))
+            self._settings_["hour"] = bool(
+                (parsed.notna().to_numpy() & ~timeless(values, parsed)).any()
+            )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = cats = None
         self.target_encoder_ = None
@@ -694,6 +710,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         """``date_column``, ``media_column`` or ``count_encoding`` as fit used it (a model
         pickled before fit recorded them reads the parameter)."""
         return getattr(self, "_settings_", {}).get(name, getattr(self, name))
+
+    def _has_hour(self) -> bool:
+        """Whether the output has the ``hour`` feature: some training date had a time of day
+        (a model pickled before fit recorded it has the feature)."""
+        return getattr(self, "_settings_", {}).get("hour", True)
 
     def _check_columns(self, X):
         wanted = [*self.text_columns_, *self.category_columns_]
@@ -812,13 +833,19 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             pairs = _spelling_pairs(known, unseen)
             if pairs:
                 new, old = pairs[0]
+                routed = (
+                    "; and the seed pipeline's default router sends a post of a company it has "
+                    "not seen to its text model instead of the router learnt on known "
+                    "companies' posts"
+                    if name == "inferred_company"
+                    else ""
+                )
                 warnings.warn(
                     f"PostFeatures: {len(pairs)} value(s) of {name!r} unseen in training match "
                     f"a training value but for case, surrounding spaces, a leading @, Unicode "
                     f"normalisation or invisible characters, e.g. {new!r} for {old!r}; they are "
-                    "encoded as new accounts (the global mean, a count of 0; and the seed "
-                    "pipeline's default router sends a post of a company it has not seen to its "
-                    "text model instead of the router learnt on known companies' posts). If they are the "
+                    f"encoded as new accounts (the global mean, a count of 0{routed}). If they "
+                    "are the "
                     f"same accounts, write the column the same way at fit and predict ({_ADVICE} "
                     "on both).",
                     AccountSpellingWarning,
@@ -886,16 +913,16 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     UnparseableDateWarning,
                     stacklevel=user_stacklevel(),
                 )
-        hours = dates.dt.hour.to_numpy(np.float64, na_value=np.nan, copy=True)
-        hours[timeless(values)] = np.nan  # a day without a time: not posted at midnight
-        return np.column_stack(
-            [
-                hours,
-                dates.dt.day_of_week.to_numpy(np.float64, na_value=np.nan),
-                dates.dt.month.to_numpy(np.float64, na_value=np.nan),
-                dates.dt.year.to_numpy(np.float64, na_value=np.nan),
-            ]
-        )
+        columns = [
+            dates.dt.day_of_week.to_numpy(np.float64, na_value=np.nan),
+            dates.dt.month.to_numpy(np.float64, na_value=np.nan),
+            dates.dt.year.to_numpy(np.float64, na_value=np.nan),
+        ]
+        if self._has_hour():
+            hours = dates.dt.hour.to_numpy(np.float64, na_value=np.nan, copy=True)
+            hours[timeless(values, dates)] = np.nan  # a day without a time: not at midnight
+            columns.insert(0, hours)
+        return np.column_stack(columns)
 
     def _media_features(self, values):
         from skbucket.media import parse_media

@@ -749,19 +749,24 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
 _TIME_OF_DAY = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE)
 
 
-def timeless(values) -> np.ndarray:
+def timeless(values, parsed=None, *, dayfirst=False) -> np.ndarray:
     """Which values of a date column give a day but no time of day.
 
     A text without a time in it (``2020-06-15``, ``15 June 2020``), a :class:`datetime.date`
-    that is not a datetime, and a period of a day or longer: :func:`parse_dates` reads each as
-    midnight, a time the post was not known to have. A ``datetime64`` column and datetime
-    objects keep their time, midnight included; a value that is no date at all is not timeless
-    (it is missing).
+    that is not a datetime (also in a ``date32``/``date64`` Arrow column), and a period of a
+    day or longer: :func:`parse_dates` reads each as midnight, a time the post was not known
+    to have. A ``datetime64`` column and datetime objects keep their time, midnight included;
+    a value read at another time than midnight has one (``2020-06-15 10h30``), and a value
+    that is no date at all is not timeless (it is missing).
 
     Parameters
     ----------
     values : array-like of shape (n_samples,)
         The raw column, as given to :func:`parse_dates`.
+    parsed : pandas.Series, default=None
+        ``parse_dates(values, dayfirst)``, when the caller has it already.
+    dayfirst : bool, default=False
+        As for :func:`parse_dates` (when ``parsed`` is not given).
 
     Returns
     -------
@@ -777,9 +782,13 @@ def timeless(values) -> np.ndarray:
         series = pd.Series(values).reset_index(drop=True)
     except UnicodeEncodeError:
         series = pd.Series(values, dtype=object).reset_index(drop=True)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+    dtype = series.dtype
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is not None and str(arrow).startswith("date"):  # date32[day], date64[ms]
+        return series.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
         return np.zeros(len(series), dtype=bool)
-    if isinstance(series.dtype, pd.PeriodDtype):
+    if isinstance(dtype, pd.PeriodDtype):
         span = series.dt.end_time - series.dt.start_time
         return (span >= pd.Timedelta(hours=23)).to_numpy(dtype=bool, na_value=False)
 
@@ -790,7 +799,15 @@ def timeless(values) -> np.ndarray:
             return value.end_time - value.start_time >= pd.Timedelta(hours=23)
         return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
 
-    return np.fromiter((one(v) for v in series.astype(object)), dtype=bool, count=len(series))
+    days = np.fromiter((one(v) for v in series.astype(object)), dtype=bool, count=len(series))
+    if days.any():
+        if parsed is None:
+            parsed = parse_dates(series, dayfirst=dayfirst)
+        parsed = pd.Series(parsed).reset_index(drop=True)
+        # read as a day's midnight: a time the text's way of writing it did not show (10h30,
+        # "2020-06-15 1000") is a time still
+        days &= (parsed.notna() & (parsed == parsed.dt.normalize())).to_numpy(dtype=bool)
+    return days
 
 
 # An offset written after GMT/UTC ("GMT+0200 (CEST)", JavaScript's Date.toString(); "UTC+2",
@@ -1305,7 +1322,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             )
 
         date_rows = (
-            None if dates is None else _date_field_rows(dates, timeless(X[self.columns_["date"]]))
+            None
+            if dates is None
+            else _date_field_rows(dates, timeless(X[self.columns_["date"]], dates))
         )
         prompts = np.empty((n, 1), dtype=object)
         for i in range(n):

@@ -542,12 +542,20 @@ def _intervals(X, y, y_pred, group_column):
             if n_missing:  # bootstrap_intervals pools them into one group of their own
                 resampled += f" and the {n_missing:,} post(s) without one (as one group)"
             resampled += " resampled whole"
-            largest = pd.Series(values).value_counts(dropna=False).max() / len(values)
+            # the largest of the values (the posts without one, pooled, are said above)
+            largest = pd.Series(values).value_counts(dropna=True).max() / len(values)
+            why = [
+                *(["this few groups"] if n_values < FEW_GROUPS else []),
+                *(
+                    [f"groups of such unequal size (the largest holds {largest:.0%} of the posts)"]
+                    if largest > LARGEST_GROUP
+                    else []
+                ),
+            ]
             caveat = (
-                " With this few groups, or groups of such unequal size (the largest holds "
-                f"{largest:.0%} of the posts), they are narrower than 95% (68-89% with 19 to "
-                "118 companies of the real posts, one holding a quarter of them)."
-                if n_values < FEW_GROUPS or largest > LARGEST_GROUP
+                f" With {' and '.join(why)}, they are narrower than 95% (68-89% with 19 to 118 "
+                "companies of the real posts, one holding a quarter of them)."
+                if why
                 else ""
             )
     with ignoring(UserWarning):  # negative predictions: said once already

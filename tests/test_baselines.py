@@ -71,6 +71,21 @@ def test_an_account_spelt_otherwise_is_warned_about_as_postfeatures_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict(X)  # nothing unseen, nothing said
+    # the company column too, where an unknown account falls back to its company's median
+    with pytest.warns(AccountSpellingWarning, match=r"column .*inferred_company.* 'CNN' for"):
+        assert (
+            model.predict(X.assign(username="z", inferred_company="CNN")).tolist()[0]
+            == model.global_median_
+        )
+    # a spelling cut by min_count was in training: the warning says it may have been
+    few = pd.DataFrame({"username": ["CNN"] * 5 + ["cnn"], "inferred_company": ["c"] * 6})
+    cut = GroupMedianRegressor(min_count=2).fit(few, [1.0] * 6)
+    with pytest.warns(AccountSpellingWarning, match=r"or seen fewer than min_count=2 times"):
+        cut.predict(few.iloc[5:])
+    # a model pickled before the spellings were kept at fit still warns
+    del cut._spellings_
+    with pytest.warns(AccountSpellingWarning, match="'cnn' for 'CNN'"):
+        cut.predict(few.iloc[5:])
 
 
 def test_ids_are_compared_as_text_like_postfeatures_compares_them():

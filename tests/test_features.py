@@ -118,8 +118,25 @@ def test_a_date_without_a_time_of_day_has_no_hour():
         {"date": pd.to_datetime(["2020-06-15", "2020-06-15 09:00"], format="ISO8601")}
     )
     np.testing.assert_array_equal(pf.fit_transform(stamps)[:, 0], [0, 9])
-    days = pd.DataFrame({"date": pd.period_range("2020-06-15", periods=2, freq="D")})
-    assert np.isnan(pf.fit_transform(days)[:, 0]).all()
+    # a time written otherwise than hh:mm is a time still (it was called a day: hour NaN)
+    odd = pd.DataFrame({"date": ["2020-06-15 10h30", "2020-06-15 1000", "2020-06-15 10"]})
+    np.testing.assert_array_equal(pf.fit_transform(odd)[:, 0], [10, 10, 10])
+    # a whole column of days (a period column, an Arrow date column, compact dates): no
+    # training date has a time, so no hour feature (an all-NaN column failed
+    # HistGradientBoosting, the default router: "window shape cannot be larger than input")
+    for days in (
+        pd.Series(pd.period_range("2020-06-15", periods=2, freq="D")),
+        pd.Series(
+            [datetime.date(2020, 6, 15), datetime.date(2020, 6, 16)], dtype="date32[pyarrow]"
+        ),
+        pd.Series(["20200615", "20200616"]),
+    ):
+        fitted = PostFeatures(text_columns=(), media_column=None, category_columns=())
+        out = fitted.fit_transform(pd.DataFrame({"date": days}))
+        assert list(fitted.get_feature_names_out()) == ["weekday", "month", "year"]
+        np.testing.assert_array_equal(out, [[0, 6, 2020], [1, 6, 2020]])
+        timed = pd.DataFrame({"date": ["2020-06-15 09:00", "2020-06-16"]})
+        np.testing.assert_array_equal(fitted.transform(timed), [[0, 6, 2020], [1, 6, 2020]])
 
 
 def test_unparseable_and_missing_dates_give_nan_and_a_warning_naming_the_row():

@@ -157,7 +157,8 @@ def test_report_intervals_resample_whole_companies(data, model):
     low, high = bootstrap_intervals(y, model.predict(X), groups=companies)["rmse_log1p"]
     assert f"{low:.4f} to {high:.4f}" in page
     assert "narrower than 95%" in page  # with 20 companies
-    assert "(the largest holds 5% of the posts)" in page
+    assert "With this few groups, they are narrower than 95%" in page
+    assert "the largest holds" not in page  # 5% each: not unequal
     # many groups of even size: no such caveat (it was said for any number of groups)
     from skbucket.report import _intervals
 
@@ -168,6 +169,10 @@ def test_report_intervals_resample_whole_companies(data, model):
     assert "the 400 values of 'account' resampled whole" in note and "narrower" not in note
     many = pd.DataFrame({"account": [f"user {i}" for i in range(1200)]})
     assert "the 1,200 values" in _intervals(many, likes, likes * 1.2, "account")[1]
+    # many groups, one of them a third of the posts: unequal, not few
+    big = pd.DataFrame({"account": ["big"] * 400 + [f"user {i}" for i in range(800)]})
+    note = _intervals(big, likes, likes * 1.2, "account")[1]
+    assert "With groups of such unequal size (the largest holds 33% of the posts)," in note
     assert "RMSE on raw likes has none" in page
     assert not re.search(r"<code>rmse</code></td><td [^>]+>[^<]+</td><td [^>]+>[^<]*\d", page)
     # five companies: their resamples gave intervals far narrower than 95% (two companies: the
