@@ -366,6 +366,13 @@ def _describe(est):
 _REFUSED_KEYWORD = re.compile(r"unexpected keyword|n(?:o|')t (?:accept|support)", re.IGNORECASE)
 
 
+def _user_row(origin, i) -> int:
+    """The row of the user's input at position ``i`` of a part of it (``origin`` as for
+    :func:`_call_sub`: ``(rows, columns)`` or None)."""
+    rows = None if origin is None else origin[0]
+    return int(i if rows is None else rows[i])
+
+
 #: how far a classifier's probabilities may stray from [0, 1] and a row's sum from 1 (float32
 #: softmax over a few classes strays by about 1e-7)
 _PROBA_SLACK = 1e-3
@@ -556,8 +563,7 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
         out[:, columns] = proba.astype(np.float64, copy=False)
         bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
         if bad.size:  # NaN > 0 is False: soft routing summed no bucket and predicted 0
-            rows = None if origin is None else origin[0]
-            row = int(bad[0] if rows is None else rows[bad[0]])
+            row = _user_row(origin, bad[0])
             raise ValueError(
                 f"{role} {_describe(clf)}.predict_proba gave row {row} the probabilities "
                 f"{out[bad[0]].tolist()!r}, which are not all finite; its fit went wrong "
@@ -572,8 +578,7 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
             | (np.abs(sums - 1.0) > _PROBA_SLACK)
         )
         if bad.size:
-            rows = None if origin is None else origin[0]
-            row = int(bad[0] if rows is None else rows[bad[0]])
+            row = _user_row(origin, bad[0])
             raise ValueError(
                 f"{role} {_describe(clf)}.predict_proba gave row {row} the values "
                 f"{np.round(out[bad[0]], 6).tolist()!r} (sum {sums[bad[0]]:.6g}; {bad.size} "
@@ -588,8 +593,7 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
     pos = np.minimum(np.searchsorted(classes[order], pred), classes.size - 1)
     unknown = np.flatnonzero(classes[order][pos] != pred)
     if unknown.size:
-        rows = None if origin is None else origin[0]
-        row = int(unknown[0] if rows is None else rows[unknown[0]])
+        row = _user_row(origin, unknown[0])
         raise ValueError(
             f"{role} {_describe(clf)}.predict returned {pred[unknown[0]].tolist()!r} in row "
             f"{row}, which is not one of its classes_ {classes.tolist()}"
@@ -2167,7 +2171,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         bad = np.flatnonzero(~np.isfinite(pred))
         if not bad.size:
             return
-        row = int(bad[0] if rows is None else rows[bad[0]])
+        row = _user_row((rows, None), bad[0])
         value = float(given[bad[0]])
         turned = (
             ""

@@ -160,24 +160,32 @@ def test_fit_on_the_cpu_leaves_the_accelerators_seeds_alone(tiny, monkeypatch):
     assert np.array_equal(a, make(tiny, epochs=1, device="cpu").fit(X, y).predict_proba(X))
 
 
-def test_reproducible_when_the_checkpoint_lacks_weights(tmp_path, monkeypatch):
-    # a BERT saved without its pooler, which BertForSequenceClassification feeds to its head:
-    # before, the pooler came from the shared base model, drawn once under whatever global
-    # seed the process had when it was first loaded
+def _tiny_config(config_class, **extra):
+    """A tiny config of ``config_class`` over the tiny DistilBERT's vocabulary, and that
+    vocabulary (for a ``BertTokenizer`` saved beside the weights)."""
     from _tiny_distilbert import make_vocab
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    from skbucket import _models
 
     vocab = make_vocab()
-    config = BertConfig(
+    config = config_class(
         vocab_size=len(vocab),
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
-        max_position_embeddings=64,
+        **extra,
     )
+    return config, vocab
+
+
+def test_reproducible_when_the_checkpoint_lacks_weights(tmp_path, monkeypatch):
+    # a BERT saved without its pooler, which BertForSequenceClassification feeds to its head:
+    # before, the pooler came from the shared base model, drawn once under whatever global
+    # seed the process had when it was first loaded
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    from skbucket import _models
+
+    config, vocab = _tiny_config(BertConfig, max_position_embeddings=64)
     torch.manual_seed(0)
     BertModel(config, add_pooling_layer=False).save_pretrained(tmp_path / "no-pooler")
     BertTokenizer(vocab=vocab).save_pretrained(tmp_path / "no-pooler")
@@ -196,19 +204,9 @@ def test_a_roberta_checkpoint_is_fine_tuned(tmp_path):
     """RoBERTa's AutoModel holds a pooler that its sequence-classification model has no place
     for: the strict load of the base weights failed ("Unexpected key(s) in state_dict:
     pooler.dense.weight"), though the class docstring names RoBERTa."""
-    from _tiny_distilbert import make_vocab
     from transformers import BertTokenizer, RobertaConfig, RobertaModel
 
-    vocab = make_vocab()
-    config = RobertaConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        pad_token_id=0,
-        max_position_embeddings=130,
-    )
+    config, vocab = _tiny_config(RobertaConfig, pad_token_id=0, max_position_embeddings=130)
     torch.manual_seed(0)
     base = RobertaModel(config)  # with its pooler, as roberta-base is saved
     base.save_pretrained(tmp_path / "roberta")
