@@ -74,6 +74,10 @@ def as_pandas(X):
         if column.null_count and pa.types.is_integer(column.type):
             dtype = "UInt64" if pa.types.is_unsigned_integer(column.type) else "Int64"
             frame.isetitem(position, pd.array(column.to_pylist(), dtype=dtype))
+        elif made_by == "polars" and pa.types.is_date(column.type):
+            # polars' to_pandas makes a Date column datetime64 at midnight: kept a column of
+            # days, as a pyarrow table's (datetime.date objects) and the date readers take it
+            frame.isetitem(position, pd.array(column, dtype=pd.ArrowDtype(column.type)))
     return frame
 
 

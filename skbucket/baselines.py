@@ -146,6 +146,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         # the training groups by spelling, made once (folding 50,000 accounts on every
         # predict that met an unseen one made a one-row predict 7 times slower)
         self._spellings_ = [_folded_spellings(medians) for medians in self.medians_]
+        self._min_count_ = self.min_count  # the one that cut the groups (set_params may follow)
         self.global_median_ = float(np.median(y))
         return self
 
@@ -196,7 +197,8 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         pairs = _spelling_pairs(medians, unseen, None if folded is None else folded[level])
         if pairs:
             new, old = pairs[0]
-            cut = f" (or seen fewer than min_count={self.min_count} times)" * (self.min_count > 1)
+            fitted = getattr(self, "_min_count_", self.min_count)
+            cut = f" (or seen fewer than min_count={fitted} times)" * (fitted > 1)
             warnings.warn(
                 f"GroupMedianRegressor: {len(pairs)} value(s) of grouping column {name} unseen "
                 f"in training{cut} match a training value but for case, surrounding spaces, a "

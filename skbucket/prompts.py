@@ -757,7 +757,9 @@ def timeless(values, parsed=None, *, dayfirst=False) -> np.ndarray:
     day or longer: :func:`parse_dates` reads each as midnight, a time the post was not known
     to have. A ``datetime64`` column and datetime objects keep their time, midnight included;
     a value read at another time than midnight has one (``2020-06-15 10h30``), and a value
-    that is no date at all is not timeless (it is missing).
+    that is no date at all is not timeless (it is missing). A midnight written without a colon
+    (``2020-06-15 0000``) is taken for a day (its hour missing, not wrong), and a day written
+    with a zone offset but no time (``2020-06-15 GMT-0500``) keeps the UTC time it is read at.
 
     Parameters
     ----------

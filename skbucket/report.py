@@ -542,12 +542,18 @@ def _intervals(X, y, y_pred, group_column):
             if n_missing:  # bootstrap_intervals pools them into one group of their own
                 resampled += f" and the {n_missing:,} post(s) without one (as one group)"
             resampled += " resampled whole"
-            # the largest of the values (the posts without one, pooled, are said above)
-            largest = pd.Series(values).value_counts(dropna=True).max() / len(values)
+            # the largest group resampled: a value's, or the posts without one, pooled
+            sizes = pd.Series(values).value_counts(dropna=False)
+            largest = sizes.max() / len(values)
+            which = (
+                "the posts without one, resampled as one group, are"
+                if pd.isna(sizes.idxmax())
+                else "the largest holds"
+            )
             why = [
                 *(["this few groups"] if n_values < FEW_GROUPS else []),
                 *(
-                    [f"groups of such unequal size (the largest holds {largest:.0%} of the posts)"]
+                    [f"groups of such unequal size ({which} {largest:.0%} of the posts)"]
                     if largest > LARGEST_GROUP
                     else []
                 ),

@@ -82,6 +82,8 @@ def test_an_account_spelt_otherwise_is_warned_about_as_postfeatures_warns():
     cut = GroupMedianRegressor(min_count=2).fit(few, [1.0] * 6)
     with pytest.warns(AccountSpellingWarning, match=r"or seen fewer than min_count=2 times"):
         cut.predict(few.iloc[5:])
+    with pytest.warns(AccountSpellingWarning, match=r"min_count=2 times"):  # the fit's
+        cut.set_params(min_count=5).predict(few.iloc[5:])
     # a model pickled before the spellings were kept at fit still warns
     del cut._spellings_
     with pytest.warns(AccountSpellingWarning, match="'cnn' for 'CNN'"):

@@ -960,6 +960,22 @@ def test_a_date_order_seen_at_fit_is_kept_at_transform():
     assert PostFeatures(cv=2, date_column=None).fit(posts, [1, 2]).day_month_examples_ == ()
 
 
+def test_a_polars_date_column_is_read_as_days_as_pandas_dates_are():
+    """polars' to_pandas turned a Date column into midnight timestamps: an hour feature of
+    zeros and prompts "at midnight", where the same dates in pandas were days."""
+    import datetime
+
+    pl = pytest.importorskip("polars")
+    posts = pd.DataFrame(
+        {"content": ["a", "b"] * 3, "date": [datetime.date(2020, 6, 15 + i) for i in range(6)]}
+    )
+    for X in (posts, pl.from_pandas(posts)):
+        pf = PostFeatures(media_column=None, category_columns=())
+        assert list(pf.fit(X).get_feature_names_out())[:3] == ["weekday", "month", "year"]
+        prompt = PromptBuilder().fit_transform(X)[0, 0]
+        assert prompt.endswith("Date and time: 2020-06-15, posted on Monday.")
+
+
 def test_polars_and_arrow_posts_read_as_pandas_and_polars_output():
     pl = pytest.importorskip("polars")
     pa = pytest.importorskip("pyarrow")

@@ -173,6 +173,11 @@ def test_report_intervals_resample_whole_companies(data, model):
     big = pd.DataFrame({"account": ["big"] * 400 + [f"user {i}" for i in range(800)]})
     note = _intervals(big, likes, likes * 1.2, "account")[1]
     assert "With groups of such unequal size (the largest holds 33% of the posts)," in note
+    # the posts without a value, pooled into one group, are half of them: unequal too (the
+    # caveat was left out, the pool not counted)
+    pooled = pd.DataFrame({"account": [None] * 600 + [f"user {i % 400}" for i in range(600)]})
+    note = _intervals(pooled, likes, likes * 1.2, "account")[1]
+    assert "(the posts without one, resampled as one group, are 50% of the posts)" in note
     assert "RMSE on raw likes has none" in page
     assert not re.search(r"<code>rmse</code></td><td [^>]+>[^<]+</td><td [^>]+>[^<]*\d", page)
     # five companies: their resamples gave intervals far narrower than 95% (two companies: the
