@@ -528,6 +528,12 @@ def _intervals(X, y, y_pred, group_column):
                 f" They assume the posts are independent: posts of one {group_column} value "
                 "are not, so they are too narrow even for other posts of it."
             )
+        elif n_values == 0:
+            caveat = (
+                f" They assume the posts are independent ({group_column!r} holds no value to "
+                "group them by): posts of one account or company are not, and then the "
+                "intervals are too narrow."
+            )
         if 2 <= n_values < MIN_GROUPS:
             return {}, (
                 f"No intervals: the posts come from only {n_values} values of "

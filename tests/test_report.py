@@ -191,6 +191,9 @@ def test_report_intervals_resample_whole_companies(data, model):
     # (it advised giving the column of the companies, which was given)
     assert "posts of one inferred_company value are not, so they are too narrow" in page
     assert "give the column" not in page
+    page = render_report(pipe, frame.assign(inferred_company=None), y)  # given, but empty
+    assert "(&#x27;inferred_company&#x27; holds no value to group them by)" in page
+    assert "give the column" not in page
     page = render_report(pipe, frame.assign(inferred_company=companies), y, group_column=None)
     assert "They assume the posts are independent" in page and "give the column" in page
     # nor one company and the posts without one: a bootstrap of two clusters means nothing
