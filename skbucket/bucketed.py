@@ -2153,7 +2153,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             )
         given = given.reshape(-1)
         funcs = self._target_funcs_
-        self._refuse_non_finite(role, regressor, given, given, rows)
         if funcs is not None:
             pred = np.asarray(funcs[1](given), dtype=np.float64).reshape(-1)
         else:  # y is never negative: a negative prediction is 0 likes, as with "log1p"
@@ -2165,17 +2164,18 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _refuse_non_finite(role, regressor, given, pred, rows):
-        """Refuse a bucket regressor's prediction ``given`` whose ``pred`` (``given`` itself,
-        or what the inverse target transform and ``clip`` made of it) is NaN or infinite: NaN
-        in soft routing spread over every row the bucket had a share of, -inf became 0 likes."""
-        bad = np.flatnonzero(~np.isfinite(pred))
+        """Refuse a bucket regressor's prediction ``given`` that is NaN or infinite, or whose
+        ``pred`` (what the inverse target transform and ``clip`` made of it) is, whatever
+        ``clip`` would make of it: NaN in soft routing spread over every row the bucket had a
+        share of, -inf became 0 likes, an overflow the bucket's edge."""
+        bad = np.flatnonzero(~np.isfinite(given) | ~np.isfinite(pred))
         if not bad.size:
             return
         row = _user_row((rows, None), bad[0])
         value = float(given[bad[0]])
         turned = (
             ""
-            if pred is given
+            if not np.isfinite(value)
             else f", which the inverse of target_transform turns into {float(pred[bad[0]])}"
         )
         hint = (

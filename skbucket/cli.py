@@ -293,9 +293,9 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
     elif texts and all(_NUMBER_TEXT.fullmatch(v) for v in cells):
         # numbers with a fraction among them (43281.419676: an Excel date-time column
         # formatted as "General" and saved as CSV): the date features were left out with a
-        # warning only; those the estimators read as dates (2021.04, a year and month) are
-        # a year and a two-digit month (2021.04) is a date; 2021.13 or 2021.1 (October
-        # written as a float) is none, though pandas reads both as January
+        # warning only. A year and a two-digit month (2021.04) is a date, as the estimators
+        # read it; 2021.13 or 2021.1 (October written as a float) is none, though pandas
+        # reads both as January
         undated = ~present.str.fullmatch(r"\s*\d{4}\.(?:0[1-9]|1[0-2])\s*").to_numpy(dtype=bool)
         if not undated.any():
             return

@@ -496,7 +496,7 @@ def _resampled_group_sums(values, groups, n_resamples, random_state=None, rows_a
         raise MetricsInputError(
             f"{n_groups} group(s) in the rows; a bootstrap of groups needs at least two (one "
             "group gives an interval of zero width, not certainty)"
-            if rows_alone is False
+            if not rows_alone
             else f"{len(values)} row(s); a bootstrap needs at least two"
         )
     sums = np.column_stack(

@@ -21,6 +21,7 @@ by name, so ``set_params``/``GridSearchCV`` work on e.g. ``model__regressors__0_
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 import re
@@ -1044,8 +1045,7 @@ def check_models(estimator, *, fit=True) -> dict:
         encoder_hidden_size,
         estimators_in_use,
         load_pretrained,
-        missing_folder,
-        moved_folder_hint,
+        naming_a_moved_folder,
     )
     from .classification import DistilBertClassifier
     from .embedding import DistilBertEmbedder
@@ -1064,17 +1064,16 @@ def check_models(estimator, *, fit=True) -> dict:
         if not isinstance(value, kinds):
             continue
         where = f"{name} ({type(value).__name__})" if name else type(value).__name__
+        # a local folder a fitted copy names, which set_params does not reach, that is gone:
+        # moved since the fit, most likely (the advice a fitted estimator's own load gives)
+        moved = contextlib.nullcontext() if fit else naming_a_moved_folder(value.model)
         try:
-            config = load_pretrained("AutoConfig", value.model)
-            encoder_hidden_size(config, value.model)
-            load_pretrained("AutoTokenizer", value.model)  # shared with the later load
+            with moved:
+                config = load_pretrained("AutoConfig", value.model)
+                encoder_hidden_size(config, value.model)
+                load_pretrained("AutoTokenizer", value.model)  # shared with the later load
         except ModelNotAvailableError as exc:
-            said = str(exc)
-            if not fit and missing_folder(value.model):
-                # a local folder a fitted copy names, which set_params does not reach: moved
-                # since the fit, most likely (not a hub id, nor a folder of the wrong kind)
-                said = f"{said.rstrip('.')}{moved_folder_hint(value.model)}"
-            raise ModelNotAvailableError(f"{where}: {said}") from exc
+            raise ModelNotAvailableError(f"{where}: {exc}") from exc
         try:  # a max_length of the wrong type is check_params' to name
             if isinstance(value.max_length, numbers.Integral):
                 check_max_length(value, config)
