@@ -51,6 +51,7 @@ from .prompts import (
     _unicode_problem,
     _warn_unread_text,
     dates_seen,
+    out_of_range_hint,
     parse_dates,
     read_dates,
     timeless,
@@ -876,6 +877,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             example = f", e.g. row {plain(shown.index[0])!r}: {shown.iloc[0]!r:.60}"
             if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
                 example += f"; {_epoch_hint(str(shown.iloc[0]).strip())} first"
+            else:
+                example += out_of_range_hint(shown.iloc[0])
         warnings.warn(
             f"date column {values.name!r}: none of the {len(values):,} training posts has a "
             f"date that can be read (all missing, blank or unparseable{example}), so this fit "
@@ -900,10 +903,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         bad = dates.isna().to_numpy() & values.notna().to_numpy() & ~blank
         if bad.any():
             rows = list(values.index[bad])
-            first = rows[0]
+            first, example = rows[0], values.iloc[int(np.argmax(bad))]
             msg = (
                 f"date column {col!r}: {len(rows)} value(s) could not be parsed as dates, "
-                f"e.g. row {first!r}: {values.iloc[int(np.argmax(bad))]!r} (rows {rows[:10]})"
+                f"e.g. row {first!r}: {example!r}{out_of_range_hint(example)} (rows {rows[:10]})"
             )
             if self.invalid_dates == "raise":
                 raise PostFeaturesError(msg)

@@ -652,6 +652,36 @@ def _epoch_hint(number) -> str:
     )
 
 
+#: a year written with four digits, not inside a longer number
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def out_of_range_hint(value) -> str:
+    """Why ``value`` may be no date to :func:`parse_dates` although it reads as one: its year
+    is outside 1677-2262, the years pandas' nanosecond timestamps hold (``""`` otherwise).
+
+    Examples
+    --------
+    >>> print(out_of_range_hint("9999-12-31"))
+    ; its year 9999 is outside 1677-2262, the years a date can have here (pandas' nanosecond ...
+    >>> out_of_range_hint("2020-06-15")
+    ''
+    """
+    if isinstance(value, _dt.date):
+        years = [value.year]
+    elif isinstance(value, str):
+        years = [int(y) for y in _FOUR_DIGIT_YEAR.findall(value)]
+    else:
+        return ""
+    # a year in range beside one out of range (a time 2300, a number) is not the reason
+    if not years or any(1677 <= y <= 2262 for y in years):
+        return ""
+    return (
+        f"; its year {years[0]} is outside 1677-2262, the years a date can have here "
+        "(pandas' nanosecond timestamps)"
+    )
+
+
 def parse_dates(values, dayfirst=False) -> pd.Series:
     """Parse a column of posting times into naive UTC timestamps (``NaT`` where impossible).
 

@@ -142,6 +142,10 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
     assert time_split(posts, test_fraction=0.25).tolist() == [False, True, False, False]
     with pytest.raises(ValueError, match=r"date column 'date', row 2: 'soon' is not a date"):
         time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
+    with pytest.raises(
+        ValueError, match=r"row 1: '2300-01-01' is not a date; its year 2300 is out"
+    ):
+        time_split(pd.DataFrame({"date": ["2020-01-01", "2300-01-01"]}))
     with pytest.raises(ValueError, match=r"date column 'date', row 9: 'soon'"):  # np.int64(9)
         time_split(pd.DataFrame({"date": ["2020-01-01", "2020-01-02", "soon"]}, index=[7, 8, 9]))
     with pytest.raises(ValueError, match=r"date column 'date', row 2: 'soon' is not a date"):

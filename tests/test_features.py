@@ -155,9 +155,16 @@ def test_unparseable_and_missing_dates_give_nan_and_a_warning_naming_the_row():
 def test_dates_outside_the_nanosecond_range_give_nan_and_a_warning():
     X = pd.DataFrame({"date": ["2020-03-02 14:30:00", "9999-12-31 00:00:00"]})
     pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
-    with pytest.warns(UnparseableDateWarning, match=r"row 1: '9999-12-31 00:00:00'"):
+    with pytest.warns(UnparseableDateWarning, match=r"row 1: '9999-12-31 00:00:00'") as caught:
         Xt = pf.fit_transform(X)
     assert not np.isnan(Xt[0]).any() and np.isnan(Xt[1]).all()
+    # the warning says why a date that reads as one is none here
+    assert "its year 9999 is outside 1677-2262" in str(caught[0].message)
+    X = pd.DataFrame({"date": ["2020-03-02", "2020-13-45 2300", datetime.date(1600, 5, 1), "soon"]})
+    with pytest.warns(UnparseableDateWarning, match=r"row 1: '2020-13-45 2300' \(rows"):
+        pf.fit_transform(X)  # a year in range beside a number: no range hint
+    with pytest.warns(UnparseableDateWarning, match=r"row 2: datetime.date\(1600, 5, 1\); its"):
+        pf.fit_transform(X.iloc[2:])
 
 
 def test_unparseable_date_warning_quotes_the_value_under_a_duplicated_index():
