@@ -1111,6 +1111,10 @@ class ErrorOverTimeDisplay:
         Name of the metric (a key of :func:`skbucket.metrics.evaluate`).
     n_undated : int, default=0
         Rows left out because their date is missing or unreadable (noted on the plot).
+    n_timeless : int, default=0
+        Rows left out of periods shorter than a day (``freq="h"``) because their date has no
+        time of day (``2020-06-15``; see :func:`skbucket.prompts.timeless`): their hour is
+        not known, and midnight would be a guess (noted on the plot).
 
     Attributes
     ----------
@@ -1136,12 +1140,13 @@ class ErrorOverTimeDisplay:
     (['2020-01', '2020-03'], [2, 1])
     """
 
-    def __init__(self, *, periods, values, counts, metric, n_undated=0):
+    def __init__(self, *, periods, values, counts, metric, n_undated=0, n_timeless=0):
         self.periods = periods
         self.values = values
         self.counts = counts
         self.metric = metric
         self.n_undated = n_undated
+        self.n_timeless = n_timeless
 
     def plot(self, ax=None, *, line_kwargs=None, show_counts=True):
         """Draw the metric per period (start of each period on the x axis).
@@ -1231,12 +1236,17 @@ class ErrorOverTimeDisplay:
                 ax.set_xlim(x[0] - spans[0], x[0] + 2 * spans[0])
         unit = _period_word(periods) or f"Period ({getattr(periods, 'freqstr', '')})"
         ax.set(xlabel=unit, ylabel=METRIC_DESCRIPTIONS.get(self.metric, self.metric))
-        if self.n_undated:
+        left_out = [
+            f"{count} row(s) {what} left out"
+            for count, what in (
+                (self.n_undated, "without a readable date"),
+                (getattr(self, "n_timeless", 0), "dated without a time of day"),
+            )
+            if count
+        ]
+        if left_out:
             ax.annotate(
-                f"{self.n_undated} row(s) without a readable date left out",
-                xy=(0.01, 0.01),
-                xycoords="axes fraction",
-                fontsize="small",
+                "; ".join(left_out), xy=(0.01, 0.01), xycoords="axes fraction", fontsize="small"
             )
         for label in ax.get_xticklabels():
             label.set(rotation=30, horizontalalignment="right")
@@ -1339,7 +1349,9 @@ class ErrorOverTimeDisplay:
             Posting dates, read as the estimators read them
             (:func:`skbucket.prompts.parse_dates`: ISO 8601, other formats, ``datetime64``
             columns; time zones converted to UTC). Rows whose date is missing or unreadable
-            are left out (counted in ``n_undated`` and noted on the plot); dates that mix
+            are left out (counted in ``n_undated`` and noted on the plot), and so are, from
+            periods shorter than a day (``freq="h"``), dates without a time of day
+            (``2020-06-15``; counted in ``n_timeless``); dates that mix
             day/month orders (``13/04/2021`` beside ``03/04/2021``) raise
             :class:`PlotInputError`, as the estimators raise.
         bins : sequence of numbers, default=None
@@ -1373,7 +1385,7 @@ class ErrorOverTimeDisplay:
         y_true, y_pred = _check_likes(y_true, y_pred)
         _check_freq(freq)  # before every date is read
         clipped = _clip_negative(y_pred)  # warn once here, not once per period
-        from skbucket.prompts import read_dates
+        from skbucket.prompts import read_dates, timeless
 
         if isinstance(dates, pd.DataFrame):  # one column of dates, as y_true may be
             if dates.shape[1] != 1:
@@ -1398,6 +1410,18 @@ class ErrorOverTimeDisplay:
             raise PlotInputError(
                 f"none of the {dated.size} dates could be read as a date{_undated_example(dates)}."
             )
+        one = pd.Period("2000-01-01", freq=freq)
+        n_timeless = 0
+        if one.end_time - one.start_time < pd.Timedelta(hours=23):
+            # an hour (or shorter) period: a day's date read as midnight is no 00:00 post
+            days = timeless(dates, when, dayfirst=dayfirst) & dated
+            n_timeless = int(days.sum())
+            if n_timeless == dated.sum():
+                raise PlotInputError(
+                    f"freq={freq!r} is shorter than a day, but none of the {n_timeless} dates "
+                    "has a time of day (e.g. 2020-06-15); use freq='D' or longer."
+                )
+            dated = dated & ~days
         bin_edges = _resolve_bins(bins)
         if bucket_pred is not None:
             # checked whole, so an error names the row of the input (not of its period)
@@ -1440,7 +1464,8 @@ class ErrorOverTimeDisplay:
             values=np.array(values),
             counts=np.array(counts),
             metric=metric,
-            n_undated=int((~dated).sum()),
+            n_undated=int((~dated).sum()) - n_timeless,
+            n_timeless=n_timeless,
         )
         return disp.plot(ax=ax, line_kwargs=line_kwargs, show_counts=show_counts)
 

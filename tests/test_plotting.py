@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import matplotlib
@@ -739,6 +740,28 @@ def test_error_over_time_bucket_metrics_score_the_routers_buckets(data):
     np.testing.assert_allclose(disp.values, expected)
     own = assign_buckets(np.clip(soft.predict(X), 0, None)) == assign_buckets(y)
     assert not np.allclose(expected, [own[month == p].mean() for p in disp.periods])
+
+
+def test_hourly_error_over_time_leaves_out_dates_without_a_time_of_day():
+    # a day's date reads as midnight: in an hourly plot it would be a 00:00 post
+    dates = ["2020-01-03 10:00", "2020-01-03", "2020-01-03 00:30", None, datetime.date(2020, 1, 4)]
+    y = [1, 10, 100, 5, 7]
+    disp = ErrorOverTimeDisplay.from_predictions(y, y, dates, freq="h", ax=_ax())
+    assert [str(p) for p in disp.periods] == ["2020-01-03 00:00", "2020-01-03 10:00"]
+    assert disp.counts.tolist() == [1, 1] and (disp.n_undated, disp.n_timeless) == (1, 2)
+    assert [t.get_text() for t in disp.ax_.texts][-1] == (
+        "1 row(s) without a readable date left out; 2 row(s) dated without a time of day left out"
+    )
+    # a day or longer: every dated row counts; a datetime64 midnight keeps its hour
+    disp = ErrorOverTimeDisplay.from_predictions(y, y, dates, freq="D", ax=_ax())
+    assert disp.counts.tolist() == [3, 1] and (disp.n_undated, disp.n_timeless) == (1, 0)
+    stamps = pd.to_datetime(pd.Series(["2020-01-03 00:00", "2020-01-03 10:00"]))
+    disp = ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], stamps, freq="h", ax=_ax())
+    assert disp.counts.tolist() == [1, 1] and disp.n_timeless == 0
+    with pytest.raises(PlotInputError, match=r"freq='2h' is shorter than a day, but none of the 2"):
+        ErrorOverTimeDisplay.from_predictions(
+            [1, 2], [1, 2], ["2020-01-03", "2020-01-04"], freq="2h"
+        )
 
 
 def test_error_over_time_leaves_out_rows_without_a_readable_date():
