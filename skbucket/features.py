@@ -163,10 +163,13 @@ class AccountSpellingWarning(UserWarning):
     written in such different ways (each is encoded as an account of its own)."""
 
 
-#: The invisible characters users meet in account names (soft hyphen, zero-width space and
-#: joiners, direction marks and embeddings, word joiner, U+FEFF), as a regular expression:
-#: the warning's advice removes them as :func:`_spelling_key` does.
-_INVISIBLE = r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+#: The invisible characters users meet in account names (soft hyphen, Arabic letter mark,
+#: Mongolian vowel separator, zero-width space and joiners, direction marks, embeddings and
+#: isolates, word joiner and the other invisible operators, U+FEFF), as a regular expression:
+#: :func:`_spelling_key` drops exactly these, so the warning's advice, which removes them,
+#: makes the spellings it names one.
+_INVISIBLE = r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+_INVISIBLE_RE = re.compile(_INVISIBLE)
 
 
 #: how to write an account column one way, as :func:`_spelling_key` compares its values
@@ -179,11 +182,11 @@ _ADVICE = (
 
 def _spelling_key(value: str) -> str:
     """``value`` as :class:`AccountSpellingWarning` compares it: NFKC-normalised (a
-    fullwidth ``＠`` is ``@``), invisible format characters (zero-width space and joiners,
-    U+FEFF) dropped, stripped, a leading ``@`` (a handle written as mentioned) dropped,
-    stripped again, casefolded."""
+    fullwidth ``＠`` is ``@``), invisible format characters (``_INVISIBLE``: zero-width space
+    and joiners, direction marks and isolates, U+FEFF, ...) dropped, stripped, a leading ``@``
+    (a handle written as mentioned) dropped, stripped again, casefolded."""
     value = unicodedata.normalize("NFKC", value)
-    value = "".join(c for c in value if unicodedata.category(c) != "Cf").strip()
+    value = _INVISIBLE_RE.sub("", value).strip()
     return value.removeprefix("@").strip().casefold()
 
 

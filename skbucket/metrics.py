@@ -415,17 +415,16 @@ def _check_groups(groups, n):
 
 
 def _blank_as_missing(values):
-    """``values`` (1-D object array) with every missing account as None: the values the
-    post features and GroupMedianRegressor read as missing (``prompts._is_missing``: NaN,
+    """``values`` (1-D object array) as the groups the post features and GroupMedianRegressor
+    make of an account column: every missing account as None (``prompts._is_missing``: NaN,
     NA, and blank strings, ``""`` or whitespace only; a CSV's empty cell is NaN, a Parquet's
-    ``""``: the same table must make the same groups)."""
-    from .prompts import _is_missing
+    ``""``), the others as text (``prompts._category_text``: ``7``, ``7.0`` and ``"7"`` are
+    one account): the same table must make the same groups."""
+    from .prompts import _category_text, _is_missing
 
-    missing = np.fromiter((_is_missing(v) for v in values), dtype=bool, count=len(values))
-    if missing.any():
-        values = values.copy()
-        values[missing] = None
-    return values
+    return np.array(
+        [None if _is_missing(v) else _category_text(v) for v in values], dtype=object
+    ).reshape(len(values))
 
 
 def _group_order(value) -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import pickle
 import re
+import unicodedata
 import warnings
 
 import numpy as np
@@ -716,6 +717,8 @@ def test_an_account_spelt_with_other_unicode_code_points_is_said_so_too():
     tidy = PostFeatures(cv=3, random_state=0).set_output(transform="pandas")
     tidy.fit(X.assign(username=follow(X["username"])), y)
     respellings = ("Zoe\u0308", "Zo\u200bë", "\ufeffZoë", "Ｚoë", "Zo\u00adë", "\u200eZoë", "@Zoë ")
+    # bidi isolates (a name copied from a right-to-left interface), the Arabic letter mark
+    respellings += ("\u2066Zoë\u2069", "\u2068Zoë\u2069", "\u061cZoë")
     # an account that is a number (an id) stays that account, not a missing value (.str
     # methods make NaN of what is not text)
     numeric = pd.Series(["Zoë", 123], dtype=object)
@@ -725,6 +728,13 @@ def test_an_account_spelt_with_other_unicode_code_points_is_said_so_too():
             warnings.simplefilter("error")
             out = tidy.transform(X.assign(username=follow(X["username"].replace("Zoë", respelt))))
         assert (out["username_count"] > 0).all(), repr(respelt)
+    # every invisible (format) character the warning ignores, the advice removes, and no other
+    from skbucket.features import _spelling_key
+
+    formats = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    keyed = pd.Series([_spelling_key(f"z{c}z") for c in formats])
+    advised = follow(pd.Series([f"z{c}z" for c in formats]))
+    assert (keyed == advised).all(), [c for c, k, a in zip(formats, keyed, advised) if k != a]
 
 
 def test_a_handle_written_with_its_at_sign_is_the_same_spelling():

@@ -602,3 +602,23 @@ def test_blank_and_missing_groups_are_one_group_as_the_post_features_read_them()
     assert (
         "the 11 values of 'g' and the 5 post(s) without one (as one group) resampled whole" in note
     )
+
+
+def test_a_number_and_its_text_are_one_group_as_the_post_features_read_them():
+    """``7``, ``7.0`` and ``"7"`` in an object column are one account to PostFeatures and
+    GroupMedianRegressor; the bootstrap drew them as three groups (other intervals, and the
+    report counted more companies than the model knows)."""
+    from skbucket.metrics import bootstrap_intervals
+    from skbucket.report import _intervals
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 100, 60).astype(float)
+    pred = y + rng.normal(0, 10, 60)
+    text = np.array([str(7 + i % 11) for i in range(60)], dtype=object)
+    mixed = text.copy()
+    mixed[::3] = [int(v) for v in text[::3]]
+    mixed[1::3] = [float(v) for v in text[1::3]]
+    want = bootstrap_intervals(y, pred, groups=text, n_resamples=200, random_state=7)
+    assert bootstrap_intervals(y, pred, groups=mixed, n_resamples=200, random_state=7) == want
+    _, note = _intervals(pd.DataFrame({"g": mixed}), y, pred, "g")
+    assert "the 11 values of 'g' resampled whole" in note
