@@ -295,7 +295,7 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         # formatted as "General" and saved as CSV): the date features were left out with a
         # warning only. A year and a two-digit month (2021.04) is a date, as the estimators
         # read it; 2021.13 or 2021.1 (October written as a float) is none, though pandas
-        # reads both as January
+        # reads both as January (parse_dates gives NaT for them, as for other non-dates)
         undated = ~present.str.fullmatch(r"\s*\d{4}\.(?:0[1-9]|1[0-2])\s*").to_numpy(dtype=bool)
         if not undated.any():
             return

@@ -130,7 +130,7 @@ def _date_order(frame, date_column="date", *, dayfirst=False):
     import numpy as np
 
     from ._frames import plain
-    from .prompts import out_of_range_hint, read_dates
+    from .prompts import read_dates, undated_hint
 
     values = frame[date_column]
     # a day/month-mixed column is an error: half the dates would be read in the wrong order
@@ -139,7 +139,7 @@ def _date_order(frame, date_column="date", *, dayfirst=False):
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ValueError(
             f"time_split: date column {date_column!r}, row {plain(values.index[row])!r}: "
-            f"{values.iloc[row]!r} is not a date{out_of_range_hint(values.iloc[row])}; every post "
+            f"{values.iloc[row]!r} is not a date{undated_hint(values.iloc[row])}; every post "
             "needs a date to be ordered in time."
         )
     return np.argsort(dates.to_numpy(), kind="stable")

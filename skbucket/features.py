@@ -51,10 +51,10 @@ from .prompts import (
     _unicode_problem,
     _warn_unread_text,
     dates_seen,
-    out_of_range_hint,
     parse_dates,
     read_dates,
     timeless,
+    undated_hint,
 )
 
 __all__ = [
@@ -881,7 +881,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
                 example += f"; {_epoch_hint(str(shown.iloc[0]).strip())} first"
             else:
-                example += out_of_range_hint(shown.iloc[0])
+                example += undated_hint(shown.iloc[0])
         warnings.warn(
             f"date column {values.name!r}: none of the {len(values):,} training posts has a "
             f"date that can be read (all missing, blank or unparseable{example}), so this fit "
@@ -909,7 +909,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             first, example = rows[0], values.iloc[int(np.argmax(bad))]
             msg = (
                 f"date column {col!r}: {len(rows)} value(s) could not be parsed as dates, "
-                f"e.g. row {first!r}: {example!r}{out_of_range_hint(example)} (rows {rows[:10]})"
+                f"e.g. row {first!r}: {example!r}{undated_hint(example)} (rows {rows[:10]})"
             )
             if self.invalid_dates == "raise":
                 raise PostFeaturesError(msg)

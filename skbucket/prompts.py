@@ -654,19 +654,31 @@ def _epoch_hint(number) -> str:
 
 #: a year written with four digits, not inside a longer number
 _FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+#: a year and a month written as a number (2021.04), and the ones that are a month: two
+#: digits, 01 to 12 (2021.1 is January to pandas, or October written as a float; 2021.13 is
+#: no month, though pandas reads it as January)
+_YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+\s*")
+_YEAR_DOT_MONTH = re.compile(r"\s*\d{4}\.(?:0[1-9]|1[0-2])\s*")
 
 
-def out_of_range_hint(value) -> str:
+def undated_hint(value) -> str:
     """Why ``value`` may be no date to :func:`parse_dates` although it reads as one: its year
-    is outside 1677-2262, the years pandas' nanosecond timestamps hold (``""`` otherwise).
+    is outside 1677-2262, the years pandas' nanosecond timestamps hold, or it is a year and a
+    month written as a number whose month is not two digits from 01 to 12 (``""`` otherwise).
 
     Examples
     --------
-    >>> print(out_of_range_hint("9999-12-31"))
+    >>> print(undated_hint("9999-12-31"))
     ; its year 9999 is outside 1677-2262, the years a date can have here (pandas' nanosecond ...
-    >>> out_of_range_hint("2020-06-15")
+    >>> undated_hint("2020-06-15")
     ''
     """
+    if isinstance(value, str) and _YEAR_DOT_NUMBER.fullmatch(value):
+        return (
+            "; a year and a month written as a number need a month of two digits from 01 to "
+            "12 (2021.1: January, or October written as a number?): write 2021.01, 2021.10, "
+            "or an ISO date such as 2021-10-01"
+        )
     if isinstance(value, _dt.date):
         years = [value.year]
     elif isinstance(value, str):
@@ -695,8 +707,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
-    ``9999-12-31`` placeholder, and text that pandas would date by the clock: ``"now"``,
-    ``"today"``, a time without a date or with only a year) gives ``NaT``;
+    ``9999-12-31`` placeholder, text that pandas would date by the clock: ``"now"``,
+    ``"today"``, a time without a date or with only a year, and a year and a month written
+    as a number with a month other than ``01``-``12``: ``2021.13``, or ``2021.1``, which may
+    be October; ``2021.04`` is April) gives ``NaT``;
     :class:`PromptBuilder` prints ``unknown`` for it (the readers of a date column refuse
     one of a numeric dtype: see :func:`check_day_month`).
     See :func:`day_month_conflict` for columns whose day/month order contradicts
@@ -752,6 +766,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                 out[i] = ts
     strings = obj[is_str].astype(str).str.strip()
     strings = strings[~strings.str.lower().isin(_CLOCK_WORDS)]  # pandas: the current time
+    # pandas reads 2021.13 and 2021.1 as January: no month, or October written as a float
+    strings = strings[
+        ~(strings.str.fullmatch(_YEAR_DOT_NUMBER) & ~strings.str.fullmatch(_YEAR_DOT_MONTH))
+    ]
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)

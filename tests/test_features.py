@@ -269,6 +269,24 @@ def test_a_date_relative_to_the_clock_is_refused_like_text_that_is_no_date(value
         pf.set_params(invalid_dates="raise").fit_transform(X)
 
 
+def test_a_year_and_month_written_as_a_number_needs_a_two_digit_month():
+    """pandas read "2021.13" (no month) and "2021.1" (October written as a float?) as January
+    2021, with no warning, while the command line refused them as no dates."""
+    values = ["2021.13", "2021.1", " 2021.4 ", "2021.04", "2021.10", "2021-03-05 10:00"]
+    X = pd.DataFrame({"date": values})
+    pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
+    with pytest.warns(
+        UnparseableDateWarning, match=r"3 value.*row 0: '2021.13'; a year and a"
+    ) as w:
+        Xt = pf.set_output(transform="pandas").fit_transform(X)
+    assert "rows [0, 1, 2]" in str(w[0].message) and "2021.01, 2021.10" in str(w[0].message)
+    assert Xt["month"].tolist()[3:] == [4, 10, 3] and Xt["month"][:3].isna().all()
+    from skbucket.prompts import PromptBuilder
+
+    said = PromptBuilder(template="{when}").fit(X).transform(X).ravel().tolist()
+    assert said[:3] == ["unknown"] * 3 and said[4] == "2021-10-01, posted on Friday"
+
+
 def test_fewer_posts_than_folds_are_cross_fitted_one_post_per_fold():
     """A successive-halving search (HalvingRandomSearchCV's default min_resources, 2 x its
     folds) gives the first round 4 training posts: PostFeatures(cv=5) refused them, so every
