@@ -243,8 +243,71 @@ def read_table(path, columns=None):
                 f"is read (sheets: {sheets}); put the posts on the first sheet"
             )
         raise CLIError(f"{path} holds no rows")
+    if kind == "excel":
+        _excel_days(path, frame, date_column)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
+
+
+#: the parts of an Excel number format that are no date or time code: [Red], [$-409] and
+#: other bracketed sections, "quoted text" and \escaped characters
+_FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')
+
+
+def _excel_days(path, frame, date_column) -> None:
+    """Make the date cells of the first sheet that show a day but no time of day
+    (``yyyy-mm-dd``, Excel's short date) :class:`datetime.date` in ``frame``, in place.
+
+    openpyxl reads every date cell as a datetime, so a day typed into Excel was midnight
+    to the estimators, while the same day in a CSV, or a Parquet/Arrow date column, is a
+    day (its hour unknown; :func:`skbucket.prompts.timeless`). A cell is changed only where
+    its value is midnight, its number format has no hour or second code, and the cell read
+    here is the frame's own (the header and each value match); otherwise the frame is left
+    as pandas read it."""
+    import datetime as dt
+
+    import pandas as pd
+
+    values = frame.get(date_column)
+    if values is None or isinstance(values, pd.DataFrame):
+        return
+    rows = [
+        i
+        for i, v in enumerate(values)
+        if isinstance(v, dt.datetime) and v.tzinfo is None and v == pd.Timestamp(v).normalize()
+    ]
+    if not rows:
+        return
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # pandas read it: whatever openpyxl says now, keep pandas' reading
+        return
+    try:
+        sheet = book.worksheets[0]
+        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        names = [None if name is None else str(name) for name in header]
+        if names[: len(frame.columns)] != [str(name) for name in frame.columns]:
+            return  # not the table pandas read (a header pandas would have read otherwise)
+        position = names.index(str(date_column))
+        cells = [
+            row[position] if len(row) > position else None
+            for row in sheet.iter_rows(min_row=2, max_row=len(frame) + 1)
+        ]
+    finally:
+        book.close()
+    column = values.to_numpy(dtype=object, copy=True)
+    for i in rows:
+        cell = cells[i] if i < len(cells) else None
+        code = _FORMAT_LITERALS.sub("", str(getattr(cell, "number_format", "") or ""))
+        if (
+            cell is not None
+            and cell.value == values.iloc[i]
+            and not re.search(r"[hs]|am/pm|a/p", code, re.IGNORECASE)
+        ):
+            column[i] = pd.Timestamp(values.iloc[i]).date()
+    frame[date_column] = pd.Series(column, index=frame.index, dtype=object)
 
 
 def _sheet_names(path) -> list:

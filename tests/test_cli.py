@@ -487,6 +487,44 @@ def test_an_excel_header_cell_holding_a_number_or_a_date_is_a_name(model_file, w
     assert code == 0, err
 
 
+def test_an_excel_cell_of_a_day_is_read_as_a_day_as_the_csv_export_is(model_file, workdir, capsys):
+    """openpyxl reads every date cell as a datetime: a day typed into Excel (short date
+    format) was midnight to the model ("posted on Monday at midnight", hour 0), while the
+    same sheet saved as CSV gave a day (hour unknown): other predictions for one table."""
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:85].reset_index(drop=True)
+    days = [datetime.date(2020, 6, 15 + i) for i in range(5)]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(frame.columns))
+    for i, row in enumerate(frame.itertuples(index=False)):
+        sheet.append([days[i] if c == "date" else v for c, v in zip(frame.columns, row)])
+    at = list(frame.columns).index("date") + 1
+    sheet.cell(3, at).number_format = "[$-409]dddd, mmmm d, yyyy"  # a long date: a day too
+    sheet.cell(4, at).value = datetime.datetime(2020, 6, 17)  # a date-time that is midnight
+    sheet.cell(4, at).number_format = "yyyy-mm-dd hh:mm"
+    sheet.cell(5, at).value = "2020-06-18"  # text
+    data = workdir / "days.xlsx"
+    book.save(data)
+    read = cli.read_table(data)["date"].tolist()
+    assert read[:2] == days[:2] and read[3:] == ["2020-06-18", days[4]]
+    assert read[2] == datetime.datetime(2020, 6, 17)  # its format shows a time: kept
+    csv = workdir / "days.csv"
+    frame.assign(date=[str(d) for d in days]).to_csv(csv, index=False)
+    got = {}
+    for path in (data, csv):
+        code, _, err = run(
+            ["predict", model_file, path, "-o", workdir / "days-p.csv", "-q"], capsys
+        )
+        assert code == 0, err
+        got[path.suffix] = pd.read_csv(workdir / "days-p.csv")["prediction"].to_numpy()
+    keep = [0, 1, 3, 4]  # the midnight date-time is a time of day: hour 0
+    np.testing.assert_array_equal(got[".xlsx"][keep], got[".csv"][keep])
+    assert got[".xlsx"][2] != got[".csv"][2]
+
+
 def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
     frame = load_tweets().frame.iloc[80:95].sample(frac=1, random_state=3)
     data = workdir / "id-index.parquet"
