@@ -719,6 +719,24 @@ def _check_classes(who, est, why=""):
         raise ValueError(f"{who} {_describe(est)} has no classes_ after fit{why}.")
 
 
+def _check_bucket_classes(est, edges):
+    """Refuse a fitted classifier whose ``classes_`` are not bucket numbers of ``edges``: a
+    classifier fitted before (``FrozenEstimator``) on other bins (or other labels) was
+    accepted, and every prediction then failed with an IndexError."""
+    classes = np.asarray(est.classes_)
+    n = len(edges) + 1
+    ok = classes.ndim == 1 and classes.dtype.kind in "iuf"
+    if ok:
+        ok = bool(np.all((classes == np.round(classes)) & (classes >= 0) & (classes < n)))
+    if not ok:
+        raise ValueError(
+            f"classifier {_describe(est)} has classes_ {classes.tolist()!r:.200}, which are not "
+            f"bucket numbers 0 .. {n - 1} ({n} buckets from bins {edges.tolist()}); a "
+            "classifier fitted before (e.g. in a FrozenEstimator) must have been fitted on "
+            "assign_buckets(y, bins) with these bins."
+        )
+
+
 def _fit_kwargs(role, est, sample_weight, routed=None):
     """The weight keywords for ``est.fit``.
 
@@ -1477,13 +1495,16 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _bucket_label(k, edges):
-        """``"bucket 2: (100, 300]"``: bucket ``k`` of the buckets cut at ``edges``."""
+        """``"bucket 2: (100, 300]"``: bucket ``k`` of the buckets cut at ``edges``, each edge
+        written as the report and the displays write it (``1234567``, not ``1.23457e+06``)."""
+        from .metrics import _edge_text as text
+
         if k == 0:
-            span = f"<= {edges[0]:g}"
+            span = f"<= {text(edges[0])}"
         elif k == edges.size:
-            span = f"> {edges[-1]:g}"
+            span = f"> {text(edges[-1])}"
         else:
-            span = f"({edges[k - 1]:g}, {edges[k]:g}]"
+            span = f"({text(edges[k - 1])}, {text(edges[k])}]"
         return f"bucket {k}: {span}"
 
     def _sk_visual_block_(self):
@@ -1934,6 +1955,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
                     "predicts (with predict_proba for soft routing)",
                 )
+                _check_bucket_classes(classifier_, edges)
                 _warn_unsplittable(classifier_, buckets.size)
 
             bar.update(1)
@@ -2224,16 +2246,24 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
             funcs = self._target_funcs_ if self.soft_average == "transformed" else None
+            # a row routed wholly to one bucket gets its prediction as is: the way through
+            # the transformed space and back moved a clipped 10 to 10.000000000000002, into
+            # the next bucket (hard routing gives 10)
+            sure = np.zeros(proba.shape[0], dtype=bool)
+            raw = np.zeros(proba.shape[0], dtype=np.float64)
             for k in range(self.n_buckets_):
                 rows = np.flatnonzero(proba[:, k] > 0)
                 if rows.size:
                     # raw space, clipped if asked
                     pred = self._regress(k, inputs.get(k, X), rows, columns)
                     if funcs is not None:
+                        whole = proba[rows, k] == 1.0
+                        sure[rows[whole]], raw[rows[whole]] = True, pred[whole]
                         pred = np.asarray(funcs[0](pred), dtype=np.float64).reshape(-1)
                     out[rows] += proba[rows, k] * pred
             if funcs is not None:
                 out = np.asarray(funcs[1](out), dtype=np.float64).reshape(-1)
+                out[sure] = raw[sure]
         else:
             chosen = np.argmax(proba, axis=1)
             for k in np.unique(chosen):

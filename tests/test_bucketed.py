@@ -1755,6 +1755,16 @@ def test_html_repr_shows_router_and_buckets(regressors):
     assert "bucket 0: &lt;= 10" in html and "DecisionTreeClassifier" in html
 
 
+def test_html_repr_writes_each_edge_as_the_report_does():
+    """The diagram wrote edges with :g: (1e+06, 1e+06] for two buckets cut at 1,000,000 and
+    1,000,001, and 1.23457e+06 where the report and the displays say 1234567."""
+    three = [Ridge(), Ridge(), Ridge()]
+    html = BucketedRegressor(DecisionTreeClassifier(), three, bins=(2.5, 1234567))._repr_html_()
+    assert "bucket 1: (2.5, 1234567]" in html and "bucket 2: &gt; 1234567" in html
+    html = BucketedRegressor(Ridge(), three, bins=(1_000_000, 1_000_001))._repr_html_()
+    assert "bucket 1: (1000000, 1000001]" in html
+
+
 def _copied_parameter_names(html):
     """What each copy button of scikit-learn's diagram copies: its block's data-param-prefix
     + the parameter's name (the button follows the opening of its block)."""
@@ -2530,3 +2540,44 @@ def test_an_infinite_feature_is_refused_naming_its_row_and_column(kind):
             continue  # refused as sparse first
         with pytest.raises(ValueError, match="infinite value"):
             light(regressors=regressors).fit(bad, y)
+
+
+def test_soft_routing_with_one_hot_probabilities_gives_the_hard_clipped_predictions():
+    """With a log target, soft averaging in log space took each clipped prediction to log1p
+    and back: a bucket's top edge 10 came back 10.000000000000002, in the next bucket (the
+    docs say one-hot probabilities make both routings agree)."""
+    y = np.repeat([5.0, 50, 200, 400, 700, 2000, 5000], 30)
+    X = assign_buckets(y).reshape(-1, 1).astype(float)
+    for constant in (20.0, 0.0):  # the top edges, then the floats just above the lower ones
+        kw = dict(
+            classifier=DecisionTreeClassifier(random_state=0),
+            regressors=DummyRegressor(strategy="constant", constant=constant),
+            target_transform="log1p",
+            clip=True,
+        )
+        hard = BucketedRegressor(**kw).fit(X, y).predict(X)
+        for average in ("transformed", "raw"):
+            soft = BucketedRegressor(**kw, routing="soft", soft_average=average).fit(X, y)
+            assert_array_equal(soft.predict(X), hard)
+            assert_array_equal(assign_buckets(soft.predict(X)), soft.predict_bucket(X))
+
+
+def test_a_prefitted_classifier_of_other_buckets_is_refused_at_fit():
+    """A FrozenEstimator router fitted on the 7 default buckets was accepted with bins of 3
+    buckets; every predict then failed with an IndexError."""
+    from sklearn.frozen import FrozenEstimator
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5000, 200).astype(float)
+    X = np.log1p(y).reshape(-1, 1)
+    router = DecisionTreeClassifier(random_state=0).fit(X, assign_buckets(y))
+    with pytest.raises(
+        ValueError, match=r"classes_ \[.*6\], which are not bucket numbers 0 \.\. 2"
+    ):
+        BucketedRegressor(FrozenEstimator(router), LinearRegression(), bins=(50, 1000)).fit(X, y)
+    named = DecisionTreeClassifier(random_state=0).fit(X, np.where(y > 100, "big", "small"))
+    with pytest.raises(ValueError, match=r"classes_ \['big', 'small'\], which are not bucket"):
+        BucketedRegressor(FrozenEstimator(named), LinearRegression()).fit(X, y)
+    # its own buckets: used as it is
+    model = BucketedRegressor(FrozenEstimator(router), LinearRegression()).fit(X, y)
+    assert_array_equal(model.predict_bucket(X), router.predict(X))
