@@ -1197,11 +1197,15 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         probabilities both agree.
     soft_average : {"raw", "transformed"}, default="raw"
         Where soft routing averages the buckets' predictions. ``"raw"``: in target units,
-        ``sum_k p_k f_k`` (the expected likes; what RMSE on likes rewards).
+        ``sum_k p_k f_k`` (the probability-weighted mean of the buckets' predictions in
+        likes, toward which RMSE on likes pulls; the expected likes only where each ``f_k``
+        is its bucket's mean: with ``"log1p"`` each is ``expm1`` of a mean of
+        ``log1p(likes)``, below its bucket's mean).
         ``"transformed"``: in the space of ``target_transform``, where the regressors were
-        fit, then mapped back: ``g^-1(sum_k p_k g(f_k))`` (with ``"log1p"``, the expected
-        ``log1p(likes)``: what RMSE and MAE on log1p(likes) reward, and one unlikely
-        high bucket no longer drags the prediction up). Both are the same without a
+        fit, then mapped back: ``g^-1(sum_k p_k g(f_k))`` (with ``"log1p"``, ``expm1`` of the
+        expected ``log1p(likes)``, a geometric-type mean that RMSE on log1p(likes) rewards,
+        below the mean of likes; one unlikely high bucket no longer drags the prediction
+        up). See *What a prediction is* in the method's docs. Both are the same without a
         ``target_transform`` or with hard routing.
     clip : bool, default=False
         Clip a bucket regressor's prediction into that bucket's range

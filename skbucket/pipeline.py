@@ -498,7 +498,10 @@ def make_seed_pipeline(
     ``0`` is a ``TypeError`` saying so: ``X.columns = X.columns.astype(str)``); a table whose
     columns have other names is read by giving them in ``columns`` (or renamed to
     :data:`POST_COLUMNS` first). The output of ``predict`` is the
-    predicted number of likes.
+    predicted number of likes: with the default ``target_transform="log1p"``, a typical
+    (geometric-type) value, below the mean of such posts' likes, so the sum over many posts
+    falls short of their total (``target_transform=None`` for totals; see *What a
+    prediction is* in the method's docs).
 
     Parameters
     ----------
