@@ -278,12 +278,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # (a keyword with a quoted or list value: "photo/Photo(id=3).jpg" is a file name)
 _SCRAPER_INSIDE = re.compile(r"\b(Photo|Video|Gif)\s*\(\s*[A-Za-z_]\w*\s*=\s*['\"\[]")
 # two URLs in one text: "https://x/a.jpg, https://x/b.jpg" (see _holds_many_urls)
-_SEPARATORS = re.compile(r"[,;\s]+")
+_SEPARATORS = re.compile(r"[,;|\s]+")
 _SCHEME_START = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
 def _holds_many_urls(text: str) -> bool:
-    """Whether, after a first ``://``, a separator (``,``, ``;`` or white space) is followed
+    """Whether, after a first ``://``, a separator (``,``, ``;``, ``|`` or white space, a line
+    break typed into a spreadsheet cell included) is followed
     by another ``scheme://``. In linear time: a regex search with a lazy ``.*?`` between the
     two took seconds on a 40,000-character cell (quadratic)."""
     first = text.find("://")
@@ -459,6 +460,12 @@ def _parse_value(value: Any, size: str) -> list[MediaRef]:
             return []
         if _SCRAPER_START.match(text):
             return _parse_text(value if value.strip() == text else text, size)
+        if _holds_many_urls(text):  # before the control characters: one URL per line
+            raise MediaParseError(
+                "holds several URLs in one text; give them as a list, "
+                "['https://...', 'https://...'], or one per cell",
+                value,
+            )
         if _CONTROL.search(text):
             raise MediaParseError(
                 "not a media list, path or URL (it contains control characters)", value
@@ -467,12 +474,6 @@ def _parse_value(value: Any, size: str) -> list[MediaRef]:
             raise MediaParseError(
                 "holds Photo/Video/Gif objects but is not a list of them; expected "
                 "[Photo(...), Video(...)] (a tuple or other surrounding text is not read)",
-                value,
-            )
-        if _holds_many_urls(text):
-            raise MediaParseError(
-                "holds several URLs in one text; give them as a list, "
-                "['https://...', 'https://...'], or one per cell",
                 value,
             )
         return [MediaRef(text, "image")]

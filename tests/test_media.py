@@ -376,6 +376,11 @@ def test_parse_media_reads_text_quoted_once_more_or_after_a_byte_order_mark(text
         (f"'[{SHORT_PHOTO}]'", "not a list of them"),  # quoted with the quote its URLs use
         ("https://x/a.jpg, https://x/b.jpg", "several URLs in one text"),
         ("https://x/a.jpg https://x/b.jpg", "several URLs in one text"),
+        # a spreadsheet export's pipes; URLs one per line in a cell (Alt+Enter), which was
+        # said to hold "control characters"
+        ("https://x/a.jpg|https://x/b.jpg", "several URLs in one text"),
+        ("https://x/a.jpg\nhttps://x/b.jpg", "several URLs in one text"),
+        ("https://x/a.jpg\r\nhttps://x/b.jpg\r\n", "several URLs in one text"),
     ],
 )
 def test_parse_media_refuses_media_text_it_would_take_for_one_path(text, message):
@@ -384,6 +389,7 @@ def test_parse_media_refuses_media_text_it_would_take_for_one_path(text, message
         parse_media(text)
     # a URL with a comma, or one URL inside another's query, is still one URL
     assert parse_media("https://x/a,b.jpg") == [MediaRef("https://x/a,b.jpg", "image")]
+    assert parse_media("https://x/a?b=1|2") == [MediaRef("https://x/a?b=1|2", "image")]
     assert len(parse_media("https://x/?u=https://y/z.jpg")) == 1
     # a file name with Photo(key=value) in it, no quoted value: one path or URL
     for name in ("https://images.example/photo/Photo(id=3).jpg", "/data/Photo(id=3).jpg"):
