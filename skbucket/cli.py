@@ -77,6 +77,7 @@ TABLE_FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
     ".xlsx": "excel",
+    ".xlsm": "excel",  # a workbook with macros: its cells read as an .xlsx's (macros not run)
 }
 
 
@@ -135,15 +136,19 @@ def read_table(path, columns=None):
         empty cell is a missing value: texts such as ``null``, ``NA``, ``None``, ``nan`` or
         ``N/A`` (pandas' default missing-value markers) are read as the texts they are, as
         Parquet keeps them, so a username ``null`` is an account like any other whatever the
-        file format. An Excel workbook is read from its first sheet. A named index saved
+        file format. An Excel workbook (``.xlsx``, ``.xlsm``) is read from its first sheet,
+        as Excel shows it: a range merged down one column gives each of its rows the top
+        cell's value, ``_x000D_`` escapes are decoded, and a cell formatted as a day (no time
+        of day) is a :class:`datetime.date`. A named index saved
         in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
         column, as it was before ``set_index`` (unless a column has its name).
 
     Raises
     ------
     CLIError
-        If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
-        or dates that are numbers.
+        If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows,
+        a row whose every cell is empty, cells merged across columns (Excel) or dates that are
+        numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
     """
     import pandas as pd
@@ -244,9 +249,162 @@ def read_table(path, columns=None):
             )
         raise CLIError(f"{path} holds no rows")
     if kind == "excel":
+        _excel_merged_cells(path, frame)
+        _excel_unescape(frame)
         _excel_days(path, frame, date_column)
+    _refuse_empty_rows(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
+
+
+def _refuse_empty_rows(frame, path) -> None:
+    """Refuse a row whose every cell is empty (a line of bare delimiters, a blank row left
+    between posts in a sheet): ``predict`` wrote a prediction for it, as for a post, while
+    ``fit`` refused it only as a row without likes."""
+    import numpy as np
+    import pandas as pd
+
+    from .prompts import _is_missing
+
+    if frame.shape[1] == 0 or not len(frame):
+        return
+    empty = np.ones(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            empty &= values.map(_is_missing).to_numpy(dtype=bool)  # "", whitespace: empty
+        else:
+            empty &= values.isna().to_numpy()
+        if not empty.any():
+            return
+    rows = np.flatnonzero(empty)
+    raise CLIError(
+        f"{path}: row {int(rows[0])} is empty (every cell blank, counting rows from 0 after the "
+        f"header; {rows.size} such row(s), first rows {rows[:5].tolist()}): a blank line or "
+        "row between posts? Remove it (skbucket predicts a row for each post)."
+    )
+
+
+#: a merged range's cells in a sheet's XML, ``<mergeCell ref="E2:E5"/>``
+_MERGE_REF = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"'
+)
+
+
+def _first_sheet_xml(path) -> bytes | None:
+    """The XML of an Excel workbook's first sheet (the one pandas reads), or None."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheet = ET.fromstring(book.read("xl/workbook.xml")).find("{*}sheets/{*}sheet")
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            return book.read(posixpath.normpath(name))
+    except Exception:  # not the usual layout: pandas read it, its reading stands
+        return None
+
+
+def _sheet_header(path, frame) -> list | None:
+    """The first sheet's header row as text (None for a blank cell) when it is the header
+    pandas read into ``frame`` (blank cells are pandas' ``Unnamed: k``), else None."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        return None
+    try:
+        header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+    finally:
+        book.close()
+    return _header_of(header, frame)
+
+
+def _header_of(header, frame) -> list | None:
+    """A sheet's header row ``header`` (cell values) as text, None for a blank cell, when it
+    is the header pandas read into ``frame`` (a blank cell is pandas' ``Unnamed: k``); None
+    when it is not (the cells read by position would not be the frame's)."""
+    names = [None if name is None else str(name) for name in header]
+    columns = [str(c) for c in frame.columns]
+    if len(names) < len(columns) or any(n is not None and n != c for n, c in zip(names, columns)):
+        return None
+    return names
+
+
+def _excel_merged_cells(path, frame) -> None:
+    """Fill each range of merged cells in one column of the posts from its top cell, in
+    place: Excel shows a merged company or account on every row of the range, but only its
+    top cell holds it, so every other post of the range read as having none. A range merged
+    across columns in the rows of the posts is refused (which column holds the value?)."""
+    from openpyxl.utils import column_index_from_string
+
+    xml = _first_sheet_xml(path)
+    if xml is None or b"mergeCell" not in xml:
+        return
+    merges = [
+        (
+            column_index_from_string(a.decode()),
+            int(r1),
+            column_index_from_string(b.decode()),
+            int(r2),
+        )
+        for a, r1, b, r2 in _MERGE_REF.findall(xml)
+    ]
+    merges = [m for m in merges if m[3] >= 2]  # ranges that reach the posts (row 1: header)
+    if not merges:
+        return
+    names = _sheet_header(path, frame)
+    if names is None:
+        return
+    for first_col, first_row, last_col, last_row in sorted(merges):
+        if first_col != last_col or first_row < 2:
+            from openpyxl.utils import get_column_letter as letter
+
+            ref = f"{letter(first_col)}{first_row}:{letter(last_col)}{last_row}"
+            raise CLIError(
+                f"{path}: cells {ref} are merged across "
+                f"{'columns' if first_col != last_col else 'the header and the posts'}; each "
+                "cell of a post must hold its own value: unmerge them (a range merged down one "
+                "column is read as its value on every row)"
+            )
+        if first_col > frame.shape[1]:
+            continue
+        top, bottom = first_row - 2, min(last_row - 2, len(frame) - 1)
+        if top >= len(frame):
+            continue
+        position = first_col - 1
+        column = frame.iloc[:, position].copy()
+        column.iloc[top + 1 : bottom + 1] = column.iloc[top]
+        frame.isetitem(position, column)
+
+
+#: Excel's escape of a character in a cell's text, ``_x000D_`` (a carriage return; a literal
+#: ``_x`` is written ``_x005F_x``), which openpyxl leaves as it is
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _excel_unescape(frame) -> None:
+    """Decode Excel's ``_xHHHH_`` escapes in the text cells of ``frame``, in place: a line
+    break typed into a cell (Alt+Enter, saved as ``_x000D_`` and a new line) reached the
+    prompts and the text model as the letters ``_x000D_``."""
+    import pandas as pd
+
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        escaped = values.map(lambda v: isinstance(v, str) and "_x" in v).to_numpy(dtype=bool)
+        if escaped.any():
+            column = values.astype(object).copy()
+            column[escaped] = [
+                _EXCEL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), v) for v in column[escaped]
+            ]
+            frame.isetitem(position, column.astype(values.dtype))
 
 
 #: the parts of an Excel number format that are no date or time code: [Red], [$-409] and
@@ -287,8 +445,8 @@ def _excel_days(path, frame, date_column) -> None:
     try:
         sheet = book.worksheets[0]
         header = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        names = [None if name is None else str(name) for name in header]
-        if names[: len(frame.columns)] != [str(name) for name in frame.columns]:
+        names = _header_of(header, frame)
+        if names is None:
             return  # not the table pandas read (a header pandas would have read otherwise)
         position = names.index(str(date_column))
         cells = [
@@ -426,6 +584,19 @@ def _refuse_separator_line(path: Path, sep: str) -> None:
         )
 
 
+def _separated_otherwise(name, sep) -> str | None:
+    """What a header of one ``name`` holding another common separator than ``sep`` says (the
+    file is separated by it: a European Excel's semicolons), else None."""
+    other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(name)), None)
+    if other is None:
+        return None
+    shown = {"\t": "tabs"}.get(other, repr(other))
+    return (
+        f"its header is one name holding {shown}: the file looks separated by {shown}; a .csv "
+        "file must be separated by commas, a .tsv file by tabs"
+    )
+
+
 def _check_fields(path: Path, kind: str) -> None:
     """Refuse a CSV/TSV row whose number of fields differs from the header's, naming the line
     it ends on; a header of one name holding another common separator says so."""
@@ -437,18 +608,14 @@ def _check_fields(path: Path, kind: str) -> None:
     hint = "(a delimiter at the end of a line, or a cut-off row?)"
     if expected == 1:
         header = _header_names(path, kind)
-        other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(header[0])), None)
+        other = _separated_otherwise(header[0], sep)
         if other is None and fields > expected:
             hint = (
                 "(is line 1 a title or a note above the header? The header must be line 1: "
                 "delete the lines above it)"
             )
         if other is not None:
-            shown = {"\t": "tabs"}.get(other, repr(other))
-            hint = (
-                f"(its header is one name holding {shown}: the file looks separated by "
-                f"{shown}; a .csv file must be separated by commas, a .tsv file by tabs)"
-            )
+            hint = f"({other})"
     raise CLIError(
         f"{path}: the row ending on line {line} (line 1 is the header) has {fields} "
         f"field(s), the header {expected}; every row must have one field per column {hint}"
@@ -1457,8 +1624,13 @@ def _name_key(name) -> str:
 def _not_found_hints(missing, columns, path, remedy: str) -> str:
     """What may explain the ``missing`` columns of a table read from ``path``: a column spelt
     otherwise (named with ``remedy``), a title above the header, posts on another sheet."""
+    kind = TABLE_FORMATS.get(_suffix(Path(path)))
+    other = None
+    if kind in SEPARATORS and len(columns) == 1:  # every row without the file's separator
+        other = _separated_otherwise(columns[0], SEPARATORS[kind])
     return (
-        _spelt_otherwise(missing, columns, remedy)
+        ("; " + other if other else "")
+        + _spelt_otherwise(missing, columns, remedy)
         + _title_above_header(columns)
         + (_other_sheets(path))
     )

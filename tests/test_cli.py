@@ -525,6 +525,42 @@ def test_an_excel_cell_of_a_day_is_read_as_a_day_as_the_csv_export_is(model_file
     assert got[".xlsx"][2] != got[".csv"][2]
 
 
+def test_merged_cells_of_a_sheet_are_read_as_excel_shows_them(model_file, workdir, capsys):
+    """A company merged over its posts' rows is shown on every row, but only the top cell holds
+    it: the other posts read as having no company (other prompts and predictions, no word)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:86].reset_index(drop=True)
+    frame["inferred_company"] = ["acme"] * 3 + ["zed"] * 3
+    path = workdir / "merged.xlsx"
+    frame.to_excel(path, index=False)
+    book = openpyxl.load_workbook(path)
+    at = openpyxl.utils.get_column_letter(list(frame.columns).index("inferred_company") + 1)
+    book.active.merge_cells(f"{at}2:{at}4")
+    book.active.merge_cells(f"{at}5:{at}7")
+    book.save(path)
+    assert cli.read_table(path)["inferred_company"].tolist() == frame["inferred_company"].tolist()
+    assert_predicts_in_memory(model_file, path, frame, workdir / "merged.csv", capsys)
+    # merged across columns: which column holds the value?
+    book.active.merge_cells("A3:B3")
+    book.save(path)
+    with pytest.raises(cli.CLIError, match=r"merged.xlsx: cells A3:B3 are merged across columns"):
+        cli.read_table(path)
+
+
+def test_excel_escapes_in_text_cells_are_decoded(workdir):
+    """Excel saves a line break typed into a cell as _x000D_ and a new line; openpyxl leaves
+    the escape, which reached the prompts as the letters '_x000D_'."""
+    pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:82].reset_index(drop=True)
+    frame["content"] = ["Big news_x000D_\nWatch at 5pm", "a literal _x005F_x000D_ stays"]
+    path = workdir / "escaped.xlsm"  # a workbook with macros: read as an .xlsx
+    frame.to_excel(path, index=False, engine="openpyxl")
+    assert cli.read_table(path)["content"].tolist() == [
+        "Big news\r\nWatch at 5pm",
+        "a literal _x000D_ stays",
+    ]
+
+
 def test_an_id_saved_as_the_parquet_index_is_kept(model_file, workdir, capsys):
     frame = load_tweets().frame.iloc[80:95].sample(frac=1, random_state=3)
     data = workdir / "id-index.parquet"
@@ -2263,6 +2299,37 @@ def test_a_row_with_a_field_too_many_is_named_by_its_line_and_a_semicolon_file_s
     frame.to_csv(semicolons, sep=";", index=False)
     with pytest.raises(cli.CLIError, match="the file looks separated by ';'; a .csv file"):
         cli.read_table(semicolons)
+
+
+def test_a_semicolon_file_without_a_comma_is_said_to_be_separated_so(workdir, capsys):
+    """Without a comma in any post, pandas reads one column and the error said only that
+    'likes' was not found among ['date;likes;content;...']."""
+    path = workdir / "eu.csv"
+    path.write_text(
+        "date;likes;content;username;media;inferred_company\n"
+        "2020-06-15 10:00;5;Hello world;acme;;acme\n2020-06-16 11:00;7;Big news;acme;;acme\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(["fit", path, "--model", workdir / "eu.joblib", "-q"], capsys)
+    assert code == 1 and "target column 'likes' not found" in err
+    assert "the file looks separated by ';'; a .csv file must be separated by commas" in err
+
+
+def test_an_empty_row_is_refused_not_predicted_as_a_post(model_file, workdir, capsys):
+    """A line of bare commas (a blank spreadsheet row saved as CSV; a blank row left between
+    posts in a sheet) got a prediction of its own from ``skbucket predict``."""
+    frame = load_tweets().frame.iloc[80:83]
+    path = workdir / "blank-row.csv"
+    path.write_text(frame.to_csv(index=False) + "," * (frame.shape[1] - 1) + "\n")
+    code, _, err = run(["predict", model_file, path, "-o", workdir / "br.csv", "-q"], capsys)
+    assert code == 1 and not (workdir / "br.csv").exists()
+    assert "blank-row.csv: row 3 is empty (every cell blank" in err
+    book = workdir / "blank-row.xlsx"
+    pd.concat([frame.iloc[:1], frame.iloc[:1].map(lambda v: None), frame.iloc[1:]]).to_excel(
+        book, index=False
+    )
+    with pytest.raises(cli.CLIError, match=r"row 1 is empty .*1 such row\(s\), first rows \[1\]"):
+        cli.read_table(book)
 
 
 @pytest.mark.parametrize("old_version", ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"])
