@@ -23,6 +23,7 @@ _LAZY = {
     "Blip2Captioner": "skbucket.captioning",
     "make_seed_pipeline": "skbucket.pipeline",
     "set_everywhere": "skbucket.pipeline",
+    "clear_model_registry": "skbucket.pipeline",
     "GroupMedianRegressor": "skbucket.baselines",
 }
 

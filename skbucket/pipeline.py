@@ -49,7 +49,7 @@ from ._frames import (
     column_list,
     library,
 )
-from ._models import set_everywhere
+from ._models import clear_model_registry, set_everywhere
 from .bucketed import (
     DEFAULT_BINS,
     BucketedRegressor,
@@ -66,6 +66,7 @@ __all__ = [
     "ColumnRoles",
     "check_models",
     "check_params",
+    "clear_model_registry",
     "make_seed_pipeline",
     "models_used",
     "set_everywhere",

@@ -1187,3 +1187,20 @@ def test_loading_a_checkpoint_that_lacks_weights_leaves_the_global_torch_seed_al
     out = embedder.fit_transform(["hello world", "a post"])
     assert out.shape == (2, 16)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_clear_model_registry_frees_the_loaded_models_and_estimators_stay_usable():
+    """Loaded models stayed in memory for the whole process, one copy per checkpoint, dtype
+    and device (a grid search over text_model), with no public way to free them."""
+    import gc
+    import weakref
+
+    import skbucket
+
+    est = tiny().fit(TEXTS)
+    before = est.transform(TEXTS)
+    held = weakref.ref(est._runtime()[1])
+    skbucket.clear_model_registry()
+    gc.collect()
+    assert held() is None  # nothing else kept it
+    np.testing.assert_array_equal(est.transform(TEXTS), before)  # loaded again
