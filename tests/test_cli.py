@@ -2332,7 +2332,9 @@ def test_an_empty_row_is_refused_not_predicted_as_a_post(model_file, workdir, ca
         cli.read_table(book)
 
 
-@pytest.mark.parametrize("old_version", ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"])
+@pytest.mark.parametrize(
+    "old_version", ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0"]
+)
 def test_a_model_file_of_an_older_minor_version_is_refused(
     workdir, model_file, capsys, old_version
 ):
@@ -2340,7 +2342,8 @@ def test_a_model_file_of_an_older_minor_version_is_refused(
     builds the text counts of decomposed accents and fullwidth signs, 0.3.0 builds those of
     raw URLs glued to other scripts and of blank accounts, 0.4.0 builds gave negative raw-target
     predictions, 0.5.0 builds read 'null' media as an image and predicted for infinite
-    features: their models would predict other numbers here without a word; the version says
+    features, 0.6.0 builds read day-only dates as midnight, 0.7.0 builds read 2021.13 as a
+    date: their models would predict other numbers here without a word; the version says
     so."""
     import skbucket
 
