@@ -147,8 +147,8 @@ def read_table(path, columns=None):
     ------
     CLIError
         If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows,
-        a row whose every cell is empty, cells merged across columns (Excel) or dates that are
-        numbers.
+        a row whose every cell is empty between posts (such rows after the last post are
+        dropped), cells merged across columns (Excel) or dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
     """
     import pandas as pd
@@ -252,22 +252,24 @@ def read_table(path, columns=None):
         _excel_merged_cells(path, frame)
         _excel_unescape(frame)
         _excel_days(path, frame, date_column)
-    _refuse_empty_rows(frame, path)
+    frame = _empty_rows_checked(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
 
 
-def _refuse_empty_rows(frame, path) -> None:
-    """Refuse a row whose every cell is empty (a line of bare delimiters, a blank row left
-    between posts in a sheet): ``predict`` wrote a prediction for it, as for a post, while
-    ``fit`` refused it only as a row without likes."""
+def _empty_rows_checked(frame, path):
+    """``frame`` without the rows whose every cell is empty at its end (lines of bare
+    delimiters that a spreadsheet writes for formatted empty rows below the posts; pandas
+    drops a sheet's trailing empty rows itself), refusing such a row between posts (a blank
+    row left in a sheet): ``predict`` wrote a prediction for each, as for a post, while
+    ``fit`` refused them only as rows without likes."""
     import numpy as np
     import pandas as pd
 
     from .prompts import _is_missing
 
     if frame.shape[1] == 0 or not len(frame):
-        return
+        return frame
     empty = np.ones(len(frame), dtype=bool)
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
@@ -276,8 +278,14 @@ def _refuse_empty_rows(frame, path) -> None:
         else:
             empty &= values.isna().to_numpy()
         if not empty.any():
-            return
-    rows = np.flatnonzero(empty)
+            return frame
+    posts = np.flatnonzero(~empty)
+    if not posts.size:
+        raise CLIError(f"{path} holds no rows (every cell is empty)")
+    last = int(posts[-1]) + 1
+    rows = np.flatnonzero(empty[:last])
+    if not rows.size:
+        return frame.iloc[:last]
     raise CLIError(
         f"{path}: row {int(rows[0])} is empty (every cell blank, counting rows from 0 after the "
         f"header; {rows.size} such row(s), first rows {rows[:5].tolist()}): a blank line or "

@@ -2317,13 +2317,25 @@ def test_a_semicolon_file_without_a_comma_is_said_to_be_separated_so(workdir, ca
 
 def test_an_empty_row_is_refused_not_predicted_as_a_post(model_file, workdir, capsys):
     """A line of bare commas (a blank spreadsheet row saved as CSV; a blank row left between
-    posts in a sheet) got a prediction of its own from ``skbucket predict``."""
+    posts in a sheet) got a prediction of its own from ``skbucket predict``. Below the posts
+    (formatted empty rows a spreadsheet writes out) such lines are no rows, as pandas reads a
+    sheet's."""
     frame = load_tweets().frame.iloc[80:83]
+    blank = "," * (frame.shape[1] - 1) + "\n"
     path = workdir / "blank-row.csv"
-    path.write_text(frame.to_csv(index=False) + "," * (frame.shape[1] - 1) + "\n")
+    path.write_text(
+        frame.iloc[:1].to_csv(index=False)
+        + blank
+        + frame.iloc[1:].to_csv(header=False, index=False)
+    )
     code, _, err = run(["predict", model_file, path, "-o", workdir / "br.csv", "-q"], capsys)
     assert code == 1 and not (workdir / "br.csv").exists()
-    assert "blank-row.csv: row 3 is empty (every cell blank" in err
+    assert "blank-row.csv: row 1 is empty (every cell blank" in err
+    path.write_text(frame.to_csv(index=False) + blank * 2)
+    assert_predicts_in_memory(model_file, path, frame, workdir / "br.csv", capsys)
+    path.write_text(frame.iloc[:0].to_csv(index=False) + blank)
+    with pytest.raises(cli.CLIError, match=r"blank-row.csv holds no rows \(every cell is empty\)"):
+        cli.read_table(path)
     book = workdir / "blank-row.xlsx"
     pd.concat([frame.iloc[:1], frame.iloc[:1].map(lambda v: None), frame.iloc[1:]]).to_excel(
         book, index=False
