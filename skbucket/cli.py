@@ -110,7 +110,7 @@ def _suffix(path: Path) -> str:
 
 
 def read_table(path, columns=None):
-    """Read a table of posts from CSV, CSV.GZ, TSV, Parquet or XLSX.
+    """Read a table of posts from CSV, CSV.GZ, TSV, Parquet or XLSX (XLSM).
 
     Parameters
     ----------
@@ -146,9 +146,9 @@ def read_table(path, columns=None):
     Raises
     ------
     CLIError
-        If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows,
-        a row whose every cell is empty between posts (such rows after the last post are
-        dropped), cells merged across columns (Excel) or dates that are numbers.
+        If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
+        (rows whose every cell is empty after the last post are dropped; the commands refuse
+        one between posts), cells merged across columns (Excel) or dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
     """
     import pandas as pd
@@ -225,7 +225,7 @@ def read_table(path, columns=None):
             except Exception:  # unreadable to it as well (a cut-off .gz): pandas' error
                 pass
         if kind == "excel" and "format cannot be determined" in detail:  # no engine to pick
-            detail = "it is not an Excel workbook (.xlsx) that openpyxl can open"
+            detail = "it is not an Excel workbook (.xlsx, .xlsm) that openpyxl can open"
         raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
     if repeated:
         described = "; ".join(
@@ -249,27 +249,23 @@ def read_table(path, columns=None):
             )
         raise CLIError(f"{path} holds no rows")
     if kind == "excel":
+        _excel_days(path, frame, date_column)  # before the fill: it compares each cell's value
         _excel_merged_cells(path, frame)
         _excel_unescape(frame)
-        _excel_days(path, frame, date_column)
-    frame = _empty_rows_checked(frame, path)
+    frame = _without_trailing_empty_rows(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
 
 
-def _empty_rows_checked(frame, path):
-    """``frame`` without the rows whose every cell is empty at its end (lines of bare
-    delimiters that a spreadsheet writes for formatted empty rows below the posts; pandas
-    drops a sheet's trailing empty rows itself), refusing such a row between posts (a blank
-    row left in a sheet): ``predict`` wrote a prediction for each, as for a post, while
-    ``fit`` refused them only as rows without likes."""
+def _empty_rows(frame):
+    """Which rows of ``frame`` have every cell empty (bool array; None when none do)."""
     import numpy as np
     import pandas as pd
 
     from .prompts import _is_missing
 
     if frame.shape[1] == 0 or not len(frame):
-        return frame
+        return None
     empty = np.ones(len(frame), dtype=bool)
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
@@ -278,14 +274,36 @@ def _empty_rows_checked(frame, path):
         else:
             empty &= values.isna().to_numpy()
         if not empty.any():
-            return frame
+            return None
+    return empty
+
+
+def _without_trailing_empty_rows(frame, path):
+    """``frame`` without the rows whose every cell is empty after its last post: lines of bare
+    delimiters that a spreadsheet writes for formatted empty rows below the posts (pandas
+    drops a sheet's trailing empty rows itself)."""
+    import numpy as np
+
+    empty = _empty_rows(frame)
+    if empty is None:
+        return frame
     posts = np.flatnonzero(~empty)
     if not posts.size:
         raise CLIError(f"{path} holds no rows (every cell is empty)")
-    last = int(posts[-1]) + 1
-    rows = np.flatnonzero(empty[:last])
-    if not rows.size:
-        return frame.iloc[:last]
+    return frame.iloc[: int(posts[-1]) + 1]
+
+
+def _refuse_empty_rows(frame, path) -> None:
+    """Refuse a row whose every cell is empty between posts (a blank row left in a sheet, a
+    line of bare delimiters): ``predict`` wrote a prediction for it, as for a post, while
+    ``fit`` refused it only as a row without likes. Called once the columns are checked, so
+    a file whose header is not its first row is said to be so first."""
+    import numpy as np
+
+    empty = _empty_rows(frame)
+    if empty is None:
+        return
+    rows = np.flatnonzero(empty)
     raise CLIError(
         f"{path}: row {int(rows[0])} is empty (every cell blank, counting rows from 0 after the "
         f"header; {rows.size} such row(s), first rows {rows[:5].tolist()}): a blank line or "
@@ -370,6 +388,8 @@ def _excel_merged_cells(path, frame) -> None:
     if names is None:
         return
     for first_col, first_row, last_col, last_row in sorted(merges):
+        if first_row > len(frame) + 1 or first_col > frame.shape[1]:
+            continue  # outside the posts' rows and columns: a note, or formatting only
         if first_col != last_col or first_row < 2:
             from openpyxl.utils import get_column_letter as letter
 
@@ -380,11 +400,7 @@ def _excel_merged_cells(path, frame) -> None:
                 "cell of a post must hold its own value: unmerge them (a range merged down one "
                 "column is read as its value on every row)"
             )
-        if first_col > frame.shape[1]:
-            continue
         top, bottom = first_row - 2, min(last_row - 2, len(frame) - 1)
-        if top >= len(frame):
-            continue
         position = first_col - 1
         column = frame.iloc[:, position].copy()
         column.iloc[top + 1 : bottom + 1] = column.iloc[top]
@@ -394,6 +410,13 @@ def _excel_merged_cells(path, frame) -> None:
 #: Excel's escape of a character in a cell's text, ``_x000D_`` (a carriage return; a literal
 #: ``_x`` is written ``_x005F_x``), which openpyxl leaves as it is
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(match) -> str:
+    """The character an ``_xHHHH_`` escape stands for; a half of a surrogate pair (no
+    character alone, and text columns cannot hold it) stays as written."""
+    code = int(match[1], 16)
+    return match[0] if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _excel_unescape(frame) -> None:
@@ -409,9 +432,7 @@ def _excel_unescape(frame) -> None:
         escaped = values.map(lambda v: isinstance(v, str) and "_x" in v).to_numpy(dtype=bool)
         if escaped.any():
             column = values.astype(object).copy()
-            column[escaped] = [
-                _EXCEL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), v) for v in column[escaped]
-            ]
+            column[escaped] = [_EXCEL_ESCAPE.sub(_unescaped, v) for v in column[escaped]]
             frame.isetitem(position, column.astype(values.dtype))
 
 
@@ -457,9 +478,12 @@ def _excel_days(path, frame, date_column) -> None:
         if names is None:
             return  # not the table pandas read (a header pandas would have read otherwise)
         position = names.index(str(date_column))
+        column_number = position + 1  # the date column's cells only (a 50k-row sheet: 5 s)
         cells = [
-            row[position] if len(row) > position else None
-            for row in sheet.iter_rows(min_row=2, max_row=len(frame) + 1)
+            row[0] if row else None
+            for row in sheet.iter_rows(
+                min_row=2, max_row=len(frame) + 1, min_col=column_number, max_col=column_number
+            )
         ]
     finally:
         book.close()
@@ -785,6 +809,7 @@ def _split_target(frame, target: str, path, largest: float | None = None):
             f"{column_list(frame.columns)}"
             + _not_found_hints([target], frame.columns, path, "--target")
         )
+    _refuse_empty_rows(frame, path)  # before the likes: an empty row is no post missing likes
     raw = frame[target]
     if pd.api.types.is_bool_dtype(raw.dtype):
         values = pd.Series(np.nan, index=raw.index)  # True/False: no number of likes
@@ -1733,6 +1758,7 @@ def cmd_predict(args) -> int:
 
     _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".csv", ".csv.gz"))
     say, model, frame = _model_and_data(args)
+    _refuse_empty_rows(frame, args.data)
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
     say(f"predicting {len(X):,} posts")
     pred = model.predict(X)
@@ -1944,7 +1970,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
     p.add_argument("--model", required=True, help="where to write the fitted model (.joblib)")
     p.add_argument("--config", help="JSON or TOML file of make_seed_pipeline arguments")
     p.add_argument(
@@ -1957,7 +1983,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("predict", cmd_predict, "predict likes for a table of posts")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default=None, help=_TARGET_HELP + " (ignored if present)")
     _add_dayfirst(p)
@@ -1965,7 +1991,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
     p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)
     _add_device(p)
@@ -1980,7 +2006,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX file of posts with likes")
+    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)

@@ -25,6 +25,7 @@ Only numpy, pandas and scikit-learn are used here (no matplotlib).
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -427,22 +428,30 @@ def _blank_as_missing(values):
     ).reshape(len(values))
 
 
+#: the text of a whole number, as ``_category_text`` writes an integer id
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def _group_order(value) -> tuple:
     """A sort key of a group value that does not depend on which of the values it stands for
     came first: ``pd.factorize`` merges values that compare equal (``3``, ``3.0``, ``True``
-    and ``1``) and keeps the first one's type, so numbers sort by their value; missing
-    values (one group) last, other values by type name and text (mixed types sort too)."""
+    and ``1``) and keeps the first one's type, so numbers sort by their value, and so do
+    the texts of whole numbers (``"10"`` after ``"9"``: an account column of ids, read as
+    text, ordered as its numbers were), each then by its text; missing values (one group)
+    last, other values by type name and text (mixed types sort too)."""
     from .media import _is_missing
 
     if _is_missing(value):
-        return (2, "", 0.0)
+        return (2, "", 0.0, "")
     if isinstance(value, numbers.Integral):  # exact: 19-digit ids stay apart
-        return (0, "", int(value))
+        return (0, "", int(value), "")
     if isinstance(value, numbers.Real):  # Python compares ints and floats exactly
-        return (0, "", float(value))
+        return (0, "", float(value), "")
     if isinstance(value, str):  # np.str_ and str: one group, whichever came first
-        return (1, "str", str(value))
-    return (1, type(value).__name__, str(value))
+        if _WHOLE_NUMBER.fullmatch(value):
+            return (0, "", int(value), str(value))
+        return (1, "str", str(value), "")
+    return (1, type(value).__name__, str(value), "")
 
 
 def _resampled_group_sums(values, groups, n_resamples, random_state=None, rows_alone=False):

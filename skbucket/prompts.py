@@ -654,11 +654,12 @@ def _epoch_hint(number) -> str:
 
 #: a year written with four digits, not inside a longer number
 _FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-#: a year and a month written as a number (2021.04), and the ones that are a month: two
-#: digits, 01 to 12 (2021.1 is January to pandas, or October written as a float; 2021.13 is
-#: no month, though pandas reads it as January)
-_YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+\s*")
-_YEAR_DOT_MONTH = re.compile(r"\s*\d{4}\.(?:0[1-9]|1[0-2])\s*")
+#: a year and a month written as a number (2021.04), alone or before a time (2021.04 10:00,
+#: 2021.04T10:00), and the ones that are a month: two digits, 01 to 12 (2021.1 is January to
+#: pandas, or October written as a float; 2021.13 is no month, though pandas reads it as
+#: January; before a time pandas read every one as January)
+_YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+(?=[\sT]|$)")
+_YEAR_DOT_MONTH = re.compile(r"\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
 
 
 def undated_hint(value) -> str:
@@ -673,12 +674,6 @@ def undated_hint(value) -> str:
     >>> undated_hint("2020-06-15")
     ''
     """
-    if isinstance(value, str) and _YEAR_DOT_NUMBER.fullmatch(value):
-        return (
-            "; a year and a month written as a number need a month of two digits from 01 to "
-            "12 (2021.1: January, or October written as a number?): write 2021.01, 2021.10, "
-            "or an ISO date such as 2021-10-01"
-        )
     if isinstance(value, _dt.date):
         years = [value.year]
     elif isinstance(value, str):
@@ -686,12 +681,22 @@ def undated_hint(value) -> str:
     else:
         return ""
     # a year in range beside one out of range (a time 2300, a number) is not the reason
-    if not years or any(1677 <= y <= 2262 for y in years):
-        return ""
-    return (
-        f"; its year {years[0]} is outside 1677-2262, the years a date can have here "
-        "(pandas' nanosecond timestamps)"
-    )
+    if years and not any(1677 <= y <= 2262 for y in years):
+        return (
+            f"; its year {years[0]} is outside 1677-2262, the years a date can have here "
+            "(pandas' nanosecond timestamps)"
+        )
+    if (
+        isinstance(value, str)
+        and _YEAR_DOT_NUMBER.match(value)
+        and not _YEAR_DOT_MONTH.match(value)
+    ):
+        return (
+            "; a year and a month written as a number need a month of two digits from 01 to "
+            "12 (2021.1: January, or October written as a number?): write 2021.01, 2021.10, "
+            "or an ISO date such as 2021-10-01"
+        )
+    return ""
 
 
 def parse_dates(values, dayfirst=False) -> pd.Series:
@@ -766,10 +771,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                 out[i] = ts
     strings = obj[is_str].astype(str).str.strip()
     strings = strings[~strings.str.lower().isin(_CLOCK_WORDS)]  # pandas: the current time
-    # pandas reads 2021.13 and 2021.1 as January: no month, or October written as a float
-    strings = strings[
-        ~(strings.str.fullmatch(_YEAR_DOT_NUMBER) & ~strings.str.fullmatch(_YEAR_DOT_MONTH))
-    ]
+    # pandas reads 2021.13 and 2021.1 as January: no month, or October written as a float;
+    # a year and month before a time (2021.04 10:00) it read as January too: as 2021-04 10:00
+    strings = strings[~(strings.str.match(_YEAR_DOT_NUMBER) & ~strings.str.match(_YEAR_DOT_MONTH))]
+    strings = strings.str.replace(_YEAR_DOT_MONTH, r"\1-\2", regex=True)
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)

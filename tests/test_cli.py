@@ -540,6 +540,20 @@ def test_merged_cells_of_a_sheet_are_read_as_excel_shows_them(model_file, workdi
     book.save(path)
     assert cli.read_table(path)["inferred_company"].tolist() == frame["inferred_company"].tolist()
     assert_predicts_in_memory(model_file, path, frame, workdir / "merged.csv", capsys)
+    # a merged day: a day on every row (the day pass compares each cell's own value)
+    import datetime
+
+    at = openpyxl.utils.get_column_letter(list(frame.columns).index("date") + 1)
+    book.active[f"{at}2"].value = datetime.datetime(2021, 4, 1)
+    book.active[f"{at}2"].number_format = "yyyy-mm-dd"
+    book.active.merge_cells(f"{at}2:{at}4")
+    # merged cells below the posts or right of the table (a note; formatting only): no posts'
+    book.active.merge_cells(f"A{len(frame) + 5}:D{len(frame) + 5}")
+    book.active.merge_cells(f"{openpyxl.utils.get_column_letter(frame.shape[1] + 2)}2:Z3")
+    book.save(path)
+    assert cli.read_table(path)["date"].tolist()[:4] == [datetime.date(2021, 4, 1)] * 3 + [
+        frame["date"][3]
+    ]
     # merged across columns: which column holds the value?
     book.active.merge_cells("A3:B3")
     book.save(path)
@@ -552,12 +566,12 @@ def test_excel_escapes_in_text_cells_are_decoded(workdir):
     the escape, which reached the prompts as the letters '_x000D_'."""
     pytest.importorskip("openpyxl")
     frame = load_tweets().frame.iloc[80:82].reset_index(drop=True)
-    frame["content"] = ["Big news_x000D_\nWatch at 5pm", "a literal _x005F_x000D_ stays"]
+    frame["content"] = ["Big news_x000D_\nWatch at 5pm", "a literal _x005F_x000D_, _xD83D_ stay"]
     path = workdir / "escaped.xlsm"  # a workbook with macros: read as an .xlsx
     frame.to_excel(path, index=False, engine="openpyxl")
     assert cli.read_table(path)["content"].tolist() == [
         "Big news\r\nWatch at 5pm",
-        "a literal _x000D_ stays",
+        "a literal _x000D_, _xD83D_ stay",  # half a surrogate pair: no character, as written
     ]
 
 
@@ -1134,7 +1148,7 @@ def test_an_excel_workbook_whose_first_sheet_is_empty_says_so(workdir, model_fil
     fake.write_bytes(b"just some text, saved as .xlsx")
     code, _, err = run(["predict", model_file, fake, "-o", workdir / "p.csv"], capsys)
     assert code == cli.EXIT_ERROR and "engine" not in err, err
-    assert "it is not an Excel workbook (.xlsx) that openpyxl can open" in err, err
+    assert "it is not an Excel workbook (.xlsx, .xlsm) that openpyxl can open" in err, err
 
 
 def test_missing_columns_are_named(workdir, model_file, capsys):
@@ -2336,12 +2350,22 @@ def test_an_empty_row_is_refused_not_predicted_as_a_post(model_file, workdir, ca
     path.write_text(frame.iloc[:0].to_csv(index=False) + blank)
     with pytest.raises(cli.CLIError, match=r"blank-row.csv holds no rows \(every cell is empty\)"):
         cli.read_table(path)
+    # a more specific error first: no column of likes
+    path.write_text(
+        frame.iloc[:1].to_csv(index=False)
+        + blank
+        + frame.iloc[1:].to_csv(header=False, index=False)
+    )
+    code, _, err = run(["fit", path, "--model", workdir / "br.joblib", "--target", "n"], capsys)
+    assert code == 1 and "target column 'n' not found" in err, err
     book = workdir / "blank-row.xlsx"
     pd.concat([frame.iloc[:1], frame.iloc[:1].map(lambda v: None), frame.iloc[1:]]).to_excel(
         book, index=False
     )
-    with pytest.raises(cli.CLIError, match=r"row 1 is empty .*1 such row\(s\), first rows \[1\]"):
-        cli.read_table(book)
+    assert len(cli.read_table(book)) == 4  # read as is; the commands refuse it
+    code, _, err = run(["predict", model_file, book, "-o", workdir / "br.csv", "-q"], capsys)
+    assert code == 1 and "row 1 is empty (every cell blank" in err
+    assert "1 such row(s), first rows [1])" in err
 
 
 @pytest.mark.parametrize(

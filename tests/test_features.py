@@ -273,14 +273,20 @@ def test_a_year_and_month_written_as_a_number_needs_a_two_digit_month():
     """pandas read "2021.13" (no month) and "2021.1" (October written as a float?) as January
     2021, with no warning, while the command line refused them as no dates."""
     values = ["2021.13", "2021.1", " 2021.4 ", "2021.04", "2021.10", "2021-03-05 10:00"]
+    values += ["2021.04 10:00", "2021.13 10:00", "2300.05"]  # pandas: January 10:00, ..
     X = pd.DataFrame({"date": values})
     pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
     with pytest.warns(
-        UnparseableDateWarning, match=r"3 value.*row 0: '2021.13'; a year and a"
+        UnparseableDateWarning, match=r"5 value.*row 0: '2021.13'; a year and a"
     ) as w:
         Xt = pf.set_output(transform="pandas").fit_transform(X)
-    assert "rows [0, 1, 2]" in str(w[0].message) and "2021.01, 2021.10" in str(w[0].message)
-    assert Xt["month"].tolist()[3:] == [4, 10, 3] and Xt["month"][:3].isna().all()
+    assert "rows [0, 1, 2, 7, 8]" in str(w[0].message) and "2021.01, 2021.10" in str(w[0].message)
+    assert Xt["month"].tolist()[3:7] == [4, 10, 3, 4] and Xt["hour"][6] == 10
+    assert Xt["month"].iloc[[0, 1, 2, 7, 8]].isna().all()
+    from skbucket.prompts import undated_hint
+
+    assert undated_hint("2300.05").startswith("; its year 2300 is outside")  # not the month
+    assert undated_hint("2021.04") == ""
     from skbucket.prompts import PromptBuilder
 
     said = PromptBuilder(template="{when}").fit(X).transform(X).ravel().tolist()
