@@ -268,11 +268,16 @@ def _empty_rows(frame):
         return None
     empty = np.ones(len(frame), dtype=bool)
     for position in range(frame.shape[1]):
-        values = frame.iloc[:, position]
-        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            empty &= values.map(_is_missing).to_numpy(dtype=bool)  # "", whitespace: empty
+        rows = np.flatnonzero(empty)  # only the rows empty so far: one column does the most
+        values = frame.iloc[rows, position]
+        if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):
+            # a text column (the CLI's own reading): at C speed ("", whitespace: empty)
+            blank = (values.isna() | values.str.strip().eq("")).to_numpy(dtype=bool)
+        elif values.dtype == object:
+            blank = values.map(_is_missing).to_numpy(dtype=bool)
         else:
-            empty &= values.isna().to_numpy()
+            blank = values.isna().to_numpy()
+        empty[rows[~blank]] = False
         if not empty.any():
             return None
     return empty
@@ -407,16 +412,17 @@ def _excel_merged_cells(path, frame) -> None:
         frame.isetitem(position, column)
 
 
-#: Excel's escape of a character in a cell's text, ``_x000D_`` (a carriage return; a literal
-#: ``_x`` is written ``_x005F_x``), which openpyxl leaves as it is
-_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: Excel's escapes in a cell's text that openpyxl leaves as they are: a control character,
+#: which XML cannot hold (``_x000D_``, the carriage return of a line break typed into a
+#: cell), and ``_x005F_`` before ``x`` and four hex digits (Excel's escape of a literal
+#: ``_x0041_``). Other ``_xHHHH_`` texts are read as written: a workbook written by pandas or
+#: openpyxl holds a user's ``file_x0041_name`` unescaped.
+_EXCEL_ESCAPE = re.compile(r"_x005[Ff]_(?=x[0-9A-Fa-f]{4}_)|_x(00[01][0-9A-Fa-f])_")
 
 
 def _unescaped(match) -> str:
-    """The character an ``_xHHHH_`` escape stands for; a half of a surrogate pair (no
-    character alone, and text columns cannot hold it) stays as written."""
-    code = int(match[1], 16)
-    return match[0] if 0xD800 <= code <= 0xDFFF else chr(code)
+    """The text an escape of :data:`_EXCEL_ESCAPE` stands for."""
+    return "_" if match[1] is None else chr(int(match[1], 16))
 
 
 def _excel_unescape(frame) -> None:
@@ -441,6 +447,36 @@ def _excel_unescape(frame) -> None:
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')
 
 
+def _shows_a_time(code) -> bool:
+    """Whether the Excel number format ``code`` shows an hour, a second or AM/PM."""
+    code = _FORMAT_LITERALS.sub("", str(code or ""))
+    return bool(re.search(r"[hs]|am/pm|a/p", code, re.IGNORECASE))
+
+
+def _has_day_formats(path) -> bool:
+    """Whether a cell style of the workbook formats a date as a day without a time of day
+    (``yyyy-mm-dd``, Excel's short date), read from its styles (small) rather than from every
+    cell; True when they cannot be read (the cells are then looked at)."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            styles = ET.fromstring(book.read("xl/styles.xml"))
+    except Exception:
+        return True
+    codes = dict(BUILTIN_FORMATS)
+    for fmt in styles.iterfind("{*}numFmts/{*}numFmt"):
+        codes[int(fmt.get("numFmtId", -1))] = fmt.get("formatCode", "")
+    for xf in styles.iterfind("{*}cellXfs/{*}xf"):
+        code = codes.get(int(xf.get("numFmtId", 0)), "")
+        if code and is_date_format(code) and not _shows_a_time(code):
+            return True
+    return False
+
+
 def _excel_days(path, frame, date_column) -> None:
     """Make the date cells of the first sheet that show a day but no time of day
     (``yyyy-mm-dd``, Excel's short date) :class:`datetime.date` in ``frame``, in place.
@@ -463,8 +499,8 @@ def _excel_days(path, frame, date_column) -> None:
         for i, v in enumerate(values)
         if isinstance(v, dt.datetime) and v.tzinfo is None and v == pd.Timestamp(v).normalize()
     ]
-    if not rows:
-        return
+    if not rows or not _has_day_formats(path):
+        return  # no cell formatted as a day: no cell to read (a 15k-row sheet took 2 s)
     import openpyxl
 
     try:
@@ -490,11 +526,10 @@ def _excel_days(path, frame, date_column) -> None:
     column = values.to_numpy(dtype=object, copy=True)
     for i in rows:
         cell = cells[i] if i < len(cells) else None
-        code = _FORMAT_LITERALS.sub("", str(getattr(cell, "number_format", "") or ""))
         if (
             cell is not None
             and cell.value == values.iloc[i]
-            and not re.search(r"[hs]|am/pm|a/p", code, re.IGNORECASE)
+            and not _shows_a_time(getattr(cell, "number_format", ""))
         ):
             column[i] = pd.Timestamp(values.iloc[i]).date()
     frame[date_column] = pd.Series(column, index=frame.index, dtype=object)

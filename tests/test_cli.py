@@ -566,12 +566,16 @@ def test_excel_escapes_in_text_cells_are_decoded(workdir):
     the escape, which reached the prompts as the letters '_x000D_'."""
     pytest.importorskip("openpyxl")
     frame = load_tweets().frame.iloc[80:82].reset_index(drop=True)
-    frame["content"] = ["Big news_x000D_\nWatch at 5pm", "a literal _x005F_x000D_, _xD83D_ stay"]
+    frame["content"] = [
+        "Big news_x000D_\nWatch at 5pm",
+        "a literal _x005F_x000D_, _xD83D_ and file_x0041_name stay",
+    ]
     path = workdir / "escaped.xlsm"  # a workbook with macros: read as an .xlsx
     frame.to_excel(path, index=False, engine="openpyxl")
     assert cli.read_table(path)["content"].tolist() == [
         "Big news\r\nWatch at 5pm",
-        "a literal _x000D_, _xD83D_ stay",  # half a surrogate pair: no character, as written
+        # Excel's escape of a literal; half a surrogate pair; a name pandas wrote as it is
+        "a literal _x000D_, _xD83D_ and file_x0041_name stay",
     ]
 
 
