@@ -823,8 +823,12 @@ def _first_non_utf8_line(path: Path):
     return None
 
 
-def _split_target(frame, target: str, path, largest: float | None = None):
+def _split_target(frame, target: str, path, largest: float | None = None, check_inputs=None):
     """``(X, y)``: the posts and their likes, checked before any model sees them.
+
+    The checks go from the whole file to its cells: the target column, then
+    ``check_inputs(X)`` (the input columns, when the caller has not checked them), then the
+    rows (an empty row, then the likes of each row, then total rows).
 
     Raises
     ------
@@ -844,6 +848,8 @@ def _split_target(frame, target: str, path, largest: float | None = None):
             f"{column_list(frame.columns)}"
             + _not_found_hints([target], frame.columns, path, "--target")
         )
+    if check_inputs is not None:
+        check_inputs(frame.drop(columns=[target]))
     _refuse_empty_rows(frame, path)  # before the likes: an empty row is no post missing likes
     raw = frame[target]
     if pd.api.types.is_bool_dtype(raw.dtype):
@@ -1501,14 +1507,17 @@ def cmd_fit(args) -> int:
             + "; the target is the column of like counts"
         )
     frame = read_table(args.data, columns=names)
-    X, y = _split_target(frame, args.target, args.data)
-    if roles is None:
-        _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
-    else:  # the roles its columns give, and those it leaves under their own names
-        try:
-            clone(roles).fit(X)
-        except ValueError as exc:
-            raise CLIError(f"{args.data}: {exc}") from exc
+
+    def check_inputs(X) -> None:
+        if roles is None:
+            _check_columns(X, POST_COLUMNS, args.data, "the pipeline")
+        else:  # the roles its columns give, and those it leaves under their own names
+            try:
+                clone(roles).fit(X)
+            except ValueError as exc:
+                raise CLIError(f"{args.data}: {exc}") from exc
+
+    X, y = _split_target(frame, args.target, args.data, check_inputs=check_inputs)
     if args.quiet:  # else the config's "progress" (default None: bars on a terminal) holds
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after

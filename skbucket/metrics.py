@@ -429,7 +429,7 @@ def _blank_as_missing(values):
 
 
 #: the text of a whole number, as ``_category_text`` writes an integer id
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,4000}")  # int() refuses 4,300 digits and more
 
 
 def _group_order(value) -> tuple:

@@ -2354,7 +2354,16 @@ def test_an_empty_row_is_refused_not_predicted_as_a_post(model_file, workdir, ca
     path.write_text(frame.iloc[:0].to_csv(index=False) + blank)
     with pytest.raises(cli.CLIError, match=r"blank-row.csv holds no rows \(every cell is empty\)"):
         cli.read_table(path)
-    # a more specific error first: no column of likes
+    # a more specific error first: a column the pipeline needs, no column of likes
+    no_account = frame.drop(columns="username")
+    path.write_text(
+        no_account.iloc[:1].to_csv(index=False)
+        + "," * (no_account.shape[1] - 1)
+        + "\n"
+        + no_account.iloc[1:].to_csv(header=False, index=False)
+    )
+    code, _, err = run(["fit", path, "--model", workdir / "br.joblib"], capsys)
+    assert code == 1 and "['username'] not found" in err, err
     path.write_text(
         frame.iloc[:1].to_csv(index=False)
         + blank

@@ -274,6 +274,7 @@ def test_a_year_and_month_written_as_a_number_needs_a_two_digit_month():
     2021, with no warning, while the command line refused them as no dates."""
     values = ["2021.13", "2021.1", " 2021.4 ", "2021.04", "2021.10", "2021-03-05 10:00"]
     values += ["2021.04 10:00", "2021.13 10:00", "2300.05"]  # pandas: January 10:00, ..
+    values += ["20210405T100000.12"]  # a fraction after a compact time: no year-month
     X = pd.DataFrame({"date": values})
     pf = PostFeatures(text_columns=(), media_column=None, category_columns=())
     with pytest.warns(
@@ -282,6 +283,7 @@ def test_a_year_and_month_written_as_a_number_needs_a_two_digit_month():
         Xt = pf.set_output(transform="pandas").fit_transform(X)
     assert "rows [0, 1, 2, 7, 8]" in str(w[0].message) and "2021.01, 2021.10" in str(w[0].message)
     assert Xt["month"].tolist()[3:7] == [4, 10, 3, 4] and Xt["hour"][6] == 10
+    assert Xt["hour"][9] == 10  # rewritten as a year-month, it read 22:00 (a -12:00 zone)
     assert Xt["month"].iloc[[0, 1, 2, 7, 8]].isna().all()
     from skbucket.prompts import undated_hint
 
