@@ -249,9 +249,11 @@ def read_table(path, columns=None):
             )
         raise CLIError(f"{path} holds no rows")
     if kind == "excel":
+        xml = _first_sheet_xml(path)
         _excel_days(path, frame, date_column)  # before the fill: it compares each cell's value
-        _excel_merged_cells(path, frame)
+        _excel_merged_cells(path, frame, xml)
         _excel_unescape(frame)
+        _excel_cell_checks(path, frame, xml)
     frame = _without_trailing_empty_rows(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
@@ -367,14 +369,13 @@ def _header_of(header, frame) -> list | None:
     return names
 
 
-def _excel_merged_cells(path, frame) -> None:
+def _excel_merged_cells(path, frame, xml) -> None:
     """Fill each range of merged cells in one column of the posts from its top cell, in
     place: Excel shows a merged company or account on every row of the range, but only its
     top cell holds it, so every other post of the range read as having none. A range merged
     across columns in the rows of the posts is refused (which column holds the value?)."""
     from openpyxl.utils import column_index_from_string
 
-    xml = _first_sheet_xml(path)
     if xml is None or b"mergeCell" not in xml:
         return
     merges = [
@@ -410,6 +411,68 @@ def _excel_merged_cells(path, frame) -> None:
         column = frame.iloc[:, position].copy()
         column.iloc[top + 1 : bottom + 1] = column.iloc[top]
         frame.isetitem(position, column)
+
+
+#: a cell of a sheet's XML: its reference, its other attributes and what it holds
+_SHEET_CELL = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*?)\br="\$?([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.DOTALL
+)
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+
+
+def _excel_cell_checks(path, frame, xml) -> None:
+    """Refuse what pandas reads of a sheet's cells without a word: an Excel error value
+    (``#REF!``, ``#N/A``: a formula that fails) is read as an empty cell, so its post was
+    predicted as having no text or its likes said missing; and warn about ids stored as
+    numbers of more than 15 digits, which the workbook holds rounded (a 19-digit id column
+    comes back as one repeated id)."""
+    import warnings
+
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    if xml is None:
+        return
+    digits = None  # the id column's letters, when it holds ids of 16 digits or more
+    ids = frame[ID_COLUMN] if list(frame.columns).count(ID_COLUMN) == 1 else None
+    if ids is not None and ids.astype(str).str.fullmatch(r"\d{16,}").any():
+        digits = get_column_letter(list(frame.columns).index(ID_COLUMN) + 1).encode()
+    if b't="e"' not in xml and digits is None:
+        return
+    if _sheet_header(path, frame) is None:
+        return  # the sheet's rows are not the frame's (a header pandas read otherwise)
+    rounded = []
+    for before, letters, row, after, inner in _SHEET_CELL.findall(xml):
+        row = int(row)
+        if row < 2 or row > len(frame) + 1:
+            continue
+        kind = _CELL_TYPE.search(before + after)
+        kind = kind[1] if kind else b"n"
+        value = _CELL_VALUE.search(inner or b"")
+        value = value[1].decode() if value else ""
+        if kind == b"e":
+            column = column_index_from_string(letters.decode())
+            if column <= frame.shape[1]:
+                raise CLIError(
+                    f"{path}: cell {letters.decode()}{row} (column {frame.columns[column - 1]!r}, "
+                    f"row {row - 2} counting from 0 after the header) holds the Excel error "
+                    f"{value or '#?'} (a formula that fails?), which pandas reads as an empty "
+                    "cell: fix the formula or clear the cell"
+                )
+        elif letters == digits and kind == b"n" and value:
+            try:
+                if abs(float(value)) >= 2**53:
+                    rounded.append(row)
+            except ValueError:
+                pass
+    if rounded:
+        warnings.warn(
+            f"{path}: {len(rounded)} id(s) of column {ID_COLUMN!r} are numbers of more than 15 "
+            f"digits (first at sheet row {rounded[0]}), which Excel stores rounded: the ids "
+            "written with the predictions are not the ones you typed, and several may be one. "
+            "Store the ids as text (format the column as Text, or write them with a leading ')",
+            stacklevel=2,
+        )
 
 
 #: Excel's escapes in a cell's text that openpyxl leaves as they are: a control character,
@@ -707,7 +770,8 @@ def _exact_parquet_ids(path: Path, frame):
 
 def _ragged_row(path: Path, sep: str):
     """``(line, fields, header fields)`` of the first row of a CSV/TSV whose number of fields
-    differs from the header's (blank lines skipped, as pandas does), or None.
+    differs from the header's (blank lines skipped, as pandas does), or None; a blank line
+    between rows is refused (after the last row, it is no row).
 
     The rows are read strictly: a field that starts with a double quote must end with its
     closing quote. pandas reads ``"Best day" she said`` as ``Best day she said`` without a
@@ -729,11 +793,22 @@ def _ragged_row(path: Path, sep: str):
             rows = csv.reader(lines(), delimiter=sep, strict=True)
             expected = None
             start = 1  # the line the next row starts on
+            blank = None  # the first blank line after the header
             for row in rows:
                 start = rows.line_num + 1
                 if not row or (len(row) == 1 and not row[0].strip(" \t") and '"' not in last[0]):
-                    continue  # a blank line or one of spaces and tabs: pandas skips it (not "", nor
-                    # a line of other whitespace, such as U+00A0, which it reads as a row)
+                    # a blank line or one of spaces and tabs: pandas skips it (not "", nor a
+                    # line of other whitespace, such as U+00A0, which it reads as a row)
+                    if expected is not None and blank is None:
+                        blank = rows.line_num
+                    continue
+                if blank is not None:  # between posts: a spreadsheet's empty row
+                    raise CLIError(
+                        f"{path}: line {blank} (line 1 is the header) is blank, between posts: "
+                        "a blank row of the sheet? Remove it (pandas skips it, so every post "
+                        "after it would be a row higher than in the sheet, and so would its "
+                        "prediction)"
+                    )
                 if expected is None:
                     expected = len(row)
                 elif len(row) != expected:
@@ -1804,6 +1879,8 @@ def cmd_predict(args) -> int:
     say, model, frame = _model_and_data(args)
     _refuse_empty_rows(frame, args.data)
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
+    if args.target in frame.columns:  # a total row is no post to predict either
+        _refuse_postless_rows(X, args.target, args.data)
     say(f"predicting {len(X):,} posts")
     pred = model.predict(X)
     out = pd.DataFrame({"prediction": pred}, index=frame.index)

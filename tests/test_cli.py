@@ -10,6 +10,7 @@ import pickle
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import joblib
@@ -559,6 +560,53 @@ def test_merged_cells_of_a_sheet_are_read_as_excel_shows_them(model_file, workdi
     book.save(path)
     with pytest.raises(cli.CLIError, match=r"merged.xlsx: cells A3:B3 are merged across columns"):
         cli.read_table(path)
+
+
+def test_excel_error_cells_are_refused_and_rounded_numeric_ids_said(model_file, workdir, capsys):
+    """pandas reads a cell holding #REF! or #N/A as empty: a post predicted as having no text,
+    likes said to be missing; and an id column of 19-digit numbers, which the workbook holds
+    rounded, came back as one repeated id with no word."""
+    openpyxl = pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
+    path = workdir / "errors.xlsx"
+    frame.to_excel(path, index=False)
+    book = openpyxl.load_workbook(path)
+    at = list(frame.columns).index("content") + 1
+    book.active.cell(4, at).value = "#REF!"
+    book.active.cell(4, at).data_type = "e"
+    book.save(path)
+    letter = openpyxl.utils.get_column_letter(at)
+    with pytest.raises(
+        cli.CLIError, match=rf"cell {letter}4 \(column 'content', row 2 counting .*#REF!"
+    ):
+        cli.read_table(path)
+    ids = frame.assign(id=[1234567890123456789 + i for i in range(4)])
+    ids.to_excel(path, index=False)
+    with pytest.warns(UserWarning, match=r"4 id\(s\) of column 'id' are numbers of more than 15"):
+        assert cli.read_table(path)["id"].nunique() == 1  # what Excel kept
+    ids.astype({"id": str}).to_excel(path, index=False)  # as text: kept, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cli.read_table(path)["id"].tolist() == ids["id"].astype(str).tolist()
+
+
+def test_a_blank_line_between_posts_and_a_total_row_are_refused_by_predict(
+    model_file, workdir, capsys
+):
+    """pandas skips a blank line of a CSV: every later prediction was a row higher than its
+    post in the sheet; and predict predicted a total row that fit and evaluate refuse."""
+    frame = load_tweets().frame.iloc[80:84]
+    path = workdir / "blank-line.csv"
+    text = frame.to_csv(index=False).splitlines(keepends=True)
+    path.write_text("".join(text[:3] + ["\n"] + text[3:]) + "\n\n")
+    code, _, err = run(["predict", model_file, path, "-o", workdir / "bl.csv", "-q"], capsys)
+    assert code == 1 and "blank-line.csv: line 4 (line 1 is the header) is blank, between" in err
+    path.write_text("".join(text) + "\n\n")  # after the last post: no rows
+    assert_predicts_in_memory(model_file, path, frame, workdir / "bl.csv", capsys)
+    total = pd.concat([frame, frame.iloc[:1].map(lambda v: None).assign(likes=999)])
+    total.to_csv(path, index=False)
+    code, _, err = run(["predict", model_file, path, "-o", workdir / "bl.csv", "-q"], capsys)
+    assert code == 1 and "row 4 holds likes but no post" in err, err
 
 
 def test_excel_escapes_in_text_cells_are_decoded(workdir):
@@ -1405,7 +1453,10 @@ def test_a_quoted_blank_row_is_a_short_row_not_a_blank_line(workdir):
         data.write_text(f"username,content\nann,hi\n{line}\nbob,yo\n")
         with pytest.raises(cli.CLIError, match=r"row ending on line 3 .* has 1 field\(s\)"):
             cli.read_table(data)
-    data.write_text("username,content\nann,hi\n   \n\nbob,yo\n")  # truly blank: skipped
+    data.write_text("username,content\nann,hi\n   \n\nbob,yo\n")  # truly blank: refused
+    with pytest.raises(cli.CLIError, match=r"line 3 \(line 1 is the header\) is blank, between"):
+        cli.read_table(data)
+    data.write_text("username,content\nann,hi\nbob,yo\n   \n\n")  # after the posts: no rows
     assert cli.read_table(data)["username"].tolist() == ["ann", "bob"]
 
 
@@ -1418,7 +1469,7 @@ def test_a_line_of_other_whitespace_is_a_short_row_not_a_blank_line(workdir, spa
     data.write_text(f"username,content\nann,hi\n{space}\nbob,yo\n", encoding="utf-8")
     with pytest.raises(cli.CLIError, match=r"row ending on line 3 .* has 1 field\(s\)"):
         cli.read_table(data)
-    data.write_text("username,content\nann,hi\n \t \nbob,yo\n")  # spaces and tabs: skipped
+    data.write_text("username,content\nann,hi\nbob,yo\n \t \n")  # spaces and tabs: blank
     assert cli.read_table(data)["username"].tolist() == ["ann", "bob"]
 
 
@@ -1786,7 +1837,7 @@ def test_long_fields_and_whitespace_only_lines_are_read_as_pandas_reads_them(tmp
     long.write_text(header + "1," + "x" * 200_000 + ",3\n")  # beyond csv's default field limit
     assert cli.read_table(long)["content"].str.len().tolist() == [200_000]
     blank = tmp_path / "blank.csv"
-    blank.write_text(header + "1,a,3\n\n2,b,4\n \n")
+    blank.write_text(header + "1,a,3\n2,b,4\n \n\n")  # blank lines after the posts: no rows
     assert cli.read_table(blank)["id"].tolist() == ["1", "2"]
 
 
