@@ -138,8 +138,9 @@ def read_table(path, columns=None):
         Parquet keeps them, so a username ``null`` is an account like any other whatever the
         file format. An Excel workbook (``.xlsx``, ``.xlsm``) is read from its first sheet,
         as Excel shows it: a range merged down one column gives each of its rows the top
-        cell's value, ``_x000D_`` escapes are decoded, and a cell formatted as a day (no time
-        of day) is a :class:`datetime.date`. A named index saved
+        cell's value, ``_x000D_`` escapes are decoded, a ``media`` cell that is a link
+        showing a word is its URL, and a cell formatted as a day (no time of day) is a
+        :class:`datetime.date`. A named index saved
         in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
         column, as it was before ``set_index`` (unless a column has its name).
 
@@ -249,8 +250,9 @@ def read_table(path, columns=None):
             )
         raise CLIError(f"{path} holds no rows")
     if kind == "excel":
-        xml = _first_sheet_xml(path)
+        links, xml = _first_sheet(path)
         _excel_days(path, frame, date_column)  # before the fill: it compares each cell's value
+        _excel_media_links(path, frame, xml, links, names.get("media", "media"))
         _excel_merged_cells(path, frame, xml)
         _excel_unescape(frame)
         _excel_cell_checks(path, frame, xml)
@@ -326,6 +328,13 @@ _MERGE_REF = re.compile(
 
 def _first_sheet_xml(path) -> bytes | None:
     """The XML of an Excel workbook's first sheet (the one pandas reads), or None."""
+    return _first_sheet(path)[1]
+
+
+def _first_sheet(path) -> tuple[dict, bytes | None]:
+    """``({relationship id: target}, XML)`` of an Excel workbook's first sheet (the one
+    pandas reads): the targets of its links, and its cells; ``({}, None)`` when they cannot
+    be read."""
     import posixpath
     import xml.etree.ElementTree as ET
     import zipfile
@@ -337,9 +346,18 @@ def _first_sheet_xml(path) -> bytes | None:
             rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
             target = next(r.get("Target") for r in rels if r.get("Id") == rid)
             name = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            return book.read(posixpath.normpath(name))
+            name = posixpath.normpath(name)
+            xml = book.read(name)
+            folder, file = posixpath.split(name)
+            links = {}
+            try:
+                own = ET.fromstring(book.read(posixpath.join(folder, "_rels", file + ".rels")))
+                links = {r.get("Id"): r.get("Target") for r in own}
+            except KeyError:  # a sheet without relationships (no links)
+                pass
+            return links, xml
     except Exception:  # not the usual layout: pandas read it, its reading stands
-        return None
+        return {}, None
 
 
 def _sheet_header(path, frame) -> list | None:
@@ -419,6 +437,53 @@ _SHEET_CELL = re.compile(
 )
 _CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+
+
+#: a cell's link in a sheet's XML, ``<hyperlink ref="F2" r:id="rId1"/>``, and a HYPERLINK
+#: formula's target
+_CELL_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b[^>]*>")
+_HYPERLINK_FORMULA = re.compile(rb'<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(\s*"([^"]+)"', re.IGNORECASE)
+
+
+def _excel_media_links(path, frame, xml, links, media_column) -> None:
+    """Read a media cell that is a link (a cell hyperlink, or a ``HYPERLINK`` formula) as the
+    URL it links to, in place: pandas reads the text the cell shows (``photo``), which
+    ``parse_media`` took for the path of an image, while the link is the post's media. A cell
+    whose text holds a URL or a media list is read as it is."""
+    from openpyxl.utils import column_index_from_string
+
+    if (
+        xml is None
+        or list(frame.columns).count(media_column) != 1
+        or not (b"hyperlink" in xml or b"HYPERLINK" in xml.upper())
+    ):
+        return
+    position = list(frame.columns).index(media_column)
+    targets = {}  # sheet row -> URL
+    for tag in _CELL_LINK.findall(xml):
+        ref = re.search(rb'\bref="\$?([A-Z]+)\$?(\d+)"', tag)  # one cell, not a range
+        rid = re.search(rb'\b\w+:id="([^"]+)"', tag)  # r:id, the relationship of its target
+        if ref and rid and column_index_from_string(ref[1].decode()) == position + 1:
+            target = links.get(rid[1].decode())
+            if target:
+                targets[int(ref[2])] = target
+    for _, letters, row, _, inner in _SHEET_CELL.findall(xml):
+        formula = _HYPERLINK_FORMULA.search(inner or b"")
+        if formula and column_index_from_string(letters.decode()) == position + 1:
+            targets[int(row)] = formula[1].decode("utf-8", "replace")
+    targets = {
+        row - 2: url
+        for row, url in targets.items()
+        if 2 <= row <= len(frame) + 1 and re.match(r"(?i)https?://", url or "")
+    }
+    if not targets or _sheet_header(path, frame) is None:
+        return
+    column = frame.iloc[:, position].astype(object).copy()
+    for i, url in targets.items():
+        shown = column.iloc[i]
+        if not (isinstance(shown, str) and ("://" in shown or shown.lstrip().startswith("["))):
+            column.iloc[i] = url
+    frame.isetitem(position, column)
 
 
 def _excel_cell_checks(path, frame, xml) -> None:

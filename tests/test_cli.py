@@ -609,6 +609,30 @@ def test_a_blank_line_between_posts_and_a_total_row_are_refused_by_predict(
     assert code == 1 and "row 4 holds likes but no post" in err, err
 
 
+def test_a_media_cell_that_is_a_link_is_read_as_its_url(workdir):
+    """A media cell showing 'photo' and linking to the image (a cell hyperlink, a HYPERLINK
+    formula) was read as the text 'photo', which parse_media took for an image's path."""
+    openpyxl = pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
+    path = workdir / "links.xlsx"
+    frame.to_excel(path, index=False)
+    book = openpyxl.load_workbook(path)
+    at = list(frame.columns).index("media") + 1
+    book.active.cell(2, at).value = "photo"
+    book.active.cell(2, at).hyperlink = "https://img.example/a.jpg"
+    book.active.cell(3, at).value = '=HYPERLINK("https://img.example/b.jpg","photo")'
+    book.active.cell(4, at).value = "https://img.example/shown.jpg"  # a URL shown: as it is
+    book.active.cell(4, at).hyperlink = "https://img.example/other.jpg"
+    book.save(path)
+    media = cli.read_table(path)["media"].tolist()
+    assert media[:3] == [
+        "https://img.example/a.jpg",
+        "https://img.example/b.jpg",
+        "https://img.example/shown.jpg",
+    ]
+    assert media[3] == frame["media"][3]
+
+
 def test_excel_escapes_in_text_cells_are_decoded(workdir):
     """Excel saves a line break typed into a cell as _x000D_ and a new line; openpyxl leaves
     the escape, which reached the prompts as the letters '_x000D_'."""
