@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import json
 import os
 import re
@@ -149,7 +150,9 @@ def read_table(path, columns=None):
     CLIError
         If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
         (rows whose every cell is empty after the last post are dropped; the commands refuse
-        one between posts), cells merged across columns (Excel) or dates that are numbers.
+        one between posts), a blank line between posts (CSV, TSV: pandas would skip it), cells
+        merged across columns or a cell holding an Excel error such as ``#REF!`` (Excel), or
+        dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
     """
     import pandas as pd
@@ -255,8 +258,9 @@ def read_table(path, columns=None):
         _excel_media_links(path, frame, xml, links, names.get("media", "media"))
         _excel_merged_cells(path, frame, xml)
         _excel_unescape(frame)
-        _excel_cell_checks(path, frame, xml)
     frame = _without_trailing_empty_rows(frame, path)
+    if kind == "excel":  # below the posts (a notes area's failing lookup): no post's cell
+        _excel_cell_checks(path, frame, xml)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
 
@@ -442,7 +446,12 @@ _CELL_TYPE = re.compile(rb'\bt="(\w+)"')
 #: a cell's link in a sheet's XML, ``<hyperlink ref="F2" r:id="rId1"/>``, and a HYPERLINK
 #: formula's target
 _CELL_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b[^>]*>")
-_HYPERLINK_FORMULA = re.compile(rb'<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(\s*"([^"]+)"', re.IGNORECASE)
+# (its first argument one whole literal, "" a quote in it; a URL built from cells: not read)
+_HYPERLINK_FORMULA = re.compile(
+    rb'<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(\s*"((?:[^"]|"")+)"\s*[,)]', re.IGNORECASE
+)
+#: what a sheet's XML holds when a cell is a link (the text of a post cannot: it escapes "<")
+_ANY_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b|<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(", re.I)
 
 
 def _excel_media_links(path, frame, xml, links, media_column) -> None:
@@ -452,25 +461,27 @@ def _excel_media_links(path, frame, xml, links, media_column) -> None:
     whose text holds a URL or a media list is read as it is."""
     from openpyxl.utils import column_index_from_string
 
-    if (
-        xml is None
-        or list(frame.columns).count(media_column) != 1
-        or not (b"hyperlink" in xml or b"HYPERLINK" in xml.upper())
-    ):
+    if xml is None or list(frame.columns).count(media_column) != 1 or not _ANY_LINK.search(xml):
         return
     position = list(frame.columns).index(media_column)
     targets = {}  # sheet row -> URL
     for tag in _CELL_LINK.findall(xml):
-        ref = re.search(rb'\bref="\$?([A-Z]+)\$?(\d+)"', tag)  # one cell, not a range
+        # a cell, or a range of cells (each of them links there)
+        ref = re.search(rb'\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"', tag)
         rid = re.search(rb'\b\w+:id="([^"]+)"', tag)  # r:id, the relationship of its target
-        if ref and rid and column_index_from_string(ref[1].decode()) == position + 1:
-            target = links.get(rid[1].decode())
-            if target:
-                targets[int(ref[2])] = target
+        target = links.get(rid[1].decode()) if rid else None
+        if not (ref and target):
+            continue
+        first = column_index_from_string(ref[1].decode())
+        last = column_index_from_string(ref[3].decode()) if ref[3] else first
+        if first <= position + 1 <= last:
+            for row in range(int(ref[2]), int(ref[4] or ref[2]) + 1):
+                targets[row] = target
     for _, letters, row, _, inner in _SHEET_CELL.findall(xml):
         formula = _HYPERLINK_FORMULA.search(inner or b"")
         if formula and column_index_from_string(letters.decode()) == position + 1:
-            targets[int(row)] = formula[1].decode("utf-8", "replace")
+            text = formula[1].decode("utf-8", "replace").replace('""', '"')
+            targets[int(row)] = html.unescape(text)  # the XML's &amp; is &
     targets = {
         row - 2: url
         for row, url in targets.items()
@@ -526,7 +537,7 @@ def _excel_cell_checks(path, frame, xml) -> None:
                 )
         elif letters == digits and kind == b"n" and value:
             try:
-                if abs(float(value)) >= 2**53:
+                if abs(float(value)) >= 1e15:  # 16 digits: Excel keeps 15
                     rounded.append(row)
             except ValueError:
                 pass
@@ -859,6 +870,7 @@ def _ragged_row(path: Path, sep: str):
             expected = None
             start = 1  # the line the next row starts on
             blank = None  # the first blank line after the header
+            posts = 0  # rows with a field that is not blank, after the header
             for row in rows:
                 start = rows.line_num + 1
                 if not row or (len(row) == 1 and not row[0].strip(" \t") and '"' not in last[0]):
@@ -867,13 +879,17 @@ def _ragged_row(path: Path, sep: str):
                     if expected is not None and blank is None:
                         blank = rows.line_num
                     continue
-                if blank is not None:  # between posts: a spreadsheet's empty row
+                if blank is not None and any(field.strip() for field in row):
+                    # a post after it (a row of bare delimiters may still be the empty rows
+                    # below the posts): a spreadsheet's empty row between posts
+                    where = "between posts" if posts else "after the header, before the posts"
                     raise CLIError(
-                        f"{path}: line {blank} (line 1 is the header) is blank, between posts: "
-                        "a blank row of the sheet? Remove it (pandas skips it, so every post "
+                        f"{path}: line {blank} (line 1 is the header) is blank, {where}: a "
+                        "blank row of the sheet? Remove it (pandas skips it, so every post "
                         "after it would be a row higher than in the sheet, and so would its "
                         "prediction)"
                     )
+                posts += expected is not None and any(field.strip() for field in row)
                 if expected is None:
                     expected = len(row)
                 elif len(row) != expected:
@@ -1033,12 +1049,13 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
     return X, values.rename(target)
 
 
-def _refuse_postless_rows(X, target, path) -> None:
+def _refuse_postless_rows(X, target, path, likes=None) -> None:
     """Refuse rows whose every column but the likes (and the id) is empty, in a table of at
     least two such columns: no post, but a spreadsheet's or BI tool's total or note row
     ("Total,,53611,,,,"), which was fitted and scored as a post of 53,611 likes without a word
     (RMSE 296 became 4,369). A total row with a label or a value in another column is not
-    told from a post."""
+    told from a post. ``likes``: the likes column, when rows may lack them (``predict``):
+    only rows that hold likes are such rows."""
     import numpy as np
     import pandas as pd
 
@@ -1048,6 +1065,8 @@ def _refuse_postless_rows(X, target, path) -> None:
     if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
         return
     empty = np.ones(len(X), dtype=bool)
+    if likes is not None:
+        empty &= ~likes.map(_is_missing).to_numpy(dtype=bool)
     for column in inputs:
         values = X[column]
         if isinstance(values, pd.DataFrame):  # a repeated name: refused elsewhere
@@ -1945,7 +1964,7 @@ def cmd_predict(args) -> int:
     _refuse_empty_rows(frame, args.data)
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
     if args.target in frame.columns:  # a total row is no post to predict either
-        _refuse_postless_rows(X, args.target, args.data)
+        _refuse_postless_rows(X, args.target, args.data, likes=frame[args.target])
     say(f"predicting {len(X):,} posts")
     pred = model.predict(X)
     out = pd.DataFrame({"prediction": pred}, index=frame.index)

@@ -580,10 +580,21 @@ def test_excel_error_cells_are_refused_and_rounded_numeric_ids_said(model_file, 
         cli.CLIError, match=rf"cell {letter}4 \(column 'content', row 2 counting .*#REF!"
     ):
         cli.read_table(path)
+    # below the posts (a notes area's failing lookup): no post's cell, no error
+    frame.to_excel(path, index=False)
+    book = openpyxl.load_workbook(path)
+    book.active.cell(len(frame) + 4, 2).value = "#N/A"
+    book.active.cell(len(frame) + 4, 2).data_type = "e"
+    book.save(path)
+    assert len(cli.read_table(path)) == len(frame)
     ids = frame.assign(id=[1234567890123456789 + i for i in range(4)])
     ids.to_excel(path, index=False)
     with pytest.warns(UserWarning, match=r"4 id\(s\) of column 'id' are numbers of more than 15"):
         assert cli.read_table(path)["id"].nunique() == 1  # what Excel kept
+    ids = frame.assign(id=[1234567890123450 + i for i in range(4)])  # 16 digits: Excel keeps 15
+    ids.to_excel(path, index=False)
+    with pytest.warns(UserWarning, match=r"4 id\(s\) of column 'id' are numbers of more than 15"):
+        cli.read_table(path)
     ids.astype({"id": str}).to_excel(path, index=False)  # as text: kept, no warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -603,6 +614,17 @@ def test_a_blank_line_between_posts_and_a_total_row_are_refused_by_predict(
     assert code == 1 and "blank-line.csv: line 4 (line 1 is the header) is blank, between" in err
     path.write_text("".join(text) + "\n\n")  # after the last post: no rows
     assert_predicts_in_memory(model_file, path, frame, workdir / "bl.csv", capsys)
+    blank_row = "," * (frame.shape[1] - 1) + "\n"
+    path.write_text("\n" + "".join(text) + "\n" + blank_row)  # before the header; at the end
+    assert_predicts_in_memory(model_file, path, frame, workdir / "bl.csv", capsys)
+    path.write_text("".join(text[:1] + ["\n"] + text[1:]))
+    with pytest.raises(cli.CLIError, match=r"line 2 \(line 1 is the header\) is blank, after the"):
+        cli.read_table(path)
+    # a row of an id alone, no likes (an empty likes column to fill): a post to predict
+    lone = pd.concat([frame.assign(likes=None), frame.iloc[:1].map(lambda v: None).assign(id="9")])
+    lone.to_csv(path, index=False)
+    code, _, err = run(["predict", model_file, path, "-o", workdir / "bl.csv", "-q"], capsys)
+    assert code == 0, err
     total = pd.concat([frame, frame.iloc[:1].map(lambda v: None).assign(likes=999)])
     total.to_csv(path, index=False)
     code, _, err = run(["predict", model_file, path, "-o", workdir / "bl.csv", "-q"], capsys)
@@ -631,6 +653,17 @@ def test_a_media_cell_that_is_a_link_is_read_as_its_url(workdir):
         "https://img.example/shown.jpg",
     ]
     assert media[3] == frame["media"][3]
+    # the XML's &amp; decoded, "" a quote; a URL built from cells is left as the cell shows it
+    letter = openpyxl.utils.get_column_letter(at)
+    book.active[f"{letter}2"] = '=HYPERLINK("https://x.example/m?format=jpg&name=large","photo")'
+    book.active[f"{letter}3"] = '=HYPERLINK("https://x.example/"&A3&".jpg","photo")'
+    book.active[f"{letter}4"] = '=HYPERLINK("https://x.example/a""b.jpg","photo")'
+    book.active[f"{letter}4"].hyperlink = None
+    book.save(path)
+    media = cli.read_table(path)["media"].tolist()
+    assert media[0] == "https://x.example/m?format=jpg&name=large"
+    assert media[2] == 'https://x.example/a"b.jpg'
+    assert not str(media[1]).startswith("https://x.example/")
 
 
 def test_excel_escapes_in_text_cells_are_decoded(workdir):
