@@ -562,6 +562,14 @@ def test_merged_cells_of_a_sheet_are_read_as_excel_shows_them(model_file, workdi
         cli.read_table(path)
 
 
+def _workbook_of(frame, path, column):
+    """``frame`` written to the workbook ``path``, opened with openpyxl: ``(book, the
+    1-based number of ``column``)``, for a test to edit its cells."""
+    openpyxl = pytest.importorskip("openpyxl")
+    frame.to_excel(path, index=False)
+    return openpyxl.load_workbook(path), list(frame.columns).index(column) + 1
+
+
 def test_excel_error_cells_are_refused_and_rounded_numeric_ids_said(model_file, workdir, capsys):
     """pandas reads a cell holding #REF! or #N/A as empty: a post predicted as having no text,
     likes said to be missing; and an id column of 19-digit numbers, which the workbook holds
@@ -569,9 +577,7 @@ def test_excel_error_cells_are_refused_and_rounded_numeric_ids_said(model_file, 
     openpyxl = pytest.importorskip("openpyxl")
     frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
     path = workdir / "errors.xlsx"
-    frame.to_excel(path, index=False)
-    book = openpyxl.load_workbook(path)
-    at = list(frame.columns).index("content") + 1
+    book, at = _workbook_of(frame, path, "content")
     book.active.cell(4, at).value = "#REF!"
     book.active.cell(4, at).data_type = "e"
     book.save(path)
@@ -637,9 +643,7 @@ def test_a_media_cell_that_is_a_link_is_read_as_its_url(workdir):
     openpyxl = pytest.importorskip("openpyxl")
     frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
     path = workdir / "links.xlsx"
-    frame.to_excel(path, index=False)
-    book = openpyxl.load_workbook(path)
-    at = list(frame.columns).index("media") + 1
+    book, at = _workbook_of(frame, path, "media")
     book.active.cell(2, at).value = "photo"
     book.active.cell(2, at).hyperlink = "https://img.example/a.jpg"
     book.active.cell(3, at).value = '=HYPERLINK("https://img.example/b.jpg","photo")'
