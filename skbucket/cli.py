@@ -2262,7 +2262,23 @@ def _add_dayfirst(p) -> None:
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings (failed captions, unparseable dates, ...) as one line each on stderr."""
-    print(f"[skbucket] warning: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
+    text = _with_sheet_rows(" ".join(str(message).split()))
+    print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
+
+
+#: whether the command's data is a workbook, whose rows its messages also name by sheet row
+_SHEET_DATA = [False]
+#: a row of the data named by its position, not already given its sheet row or convention
+_ROW_POSITION = re.compile(r"\brow (\d+)\b(?! \(sheet row| counting)")
+
+
+def _with_sheet_rows(message: str) -> str:
+    """``message`` with each ``row N`` of a workbook's posts followed by its sheet row
+    (``row 3 (sheet row 5)``): rows are counted from 0 after the header, as pandas counts
+    them, and Excel numbers the header 1."""
+    if not _SHEET_DATA[0]:
+        return message
+    return _ROW_POSITION.sub(lambda m: f"{m[0]} (sheet row {int(m[1]) + 2})", message)
 
 
 def _quiet_stdout() -> None:
@@ -2389,6 +2405,8 @@ def _run(args) -> int:
     from .cache import CacheError
     from .classification import TrainingInterruptedWarning
 
+    data = getattr(args, "data", None)
+    _SHEET_DATA[0] = data is not None and TABLE_FORMATS.get(_suffix(Path(data))) == "excel"
     try:
         with warnings.catch_warnings(), _sigterm_as_interrupt():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message
@@ -2441,8 +2459,10 @@ def _run(args) -> int:
                 )
             else:
                 message += " (pip install 'skbucket[all]' installs every optional part)"
-        print(f"skbucket {args.command}: error: {message}", file=sys.stderr)
+        print(f"skbucket {args.command}: error: {_with_sheet_rows(message)}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        _SHEET_DATA[0] = False
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -637,6 +637,31 @@ def test_a_blank_line_between_posts_and_a_total_row_are_refused_by_predict(
     assert code == 1 and "row 4 holds likes but no post" in err, err
 
 
+def test_messages_about_a_workbook_row_name_its_sheet_row(model_file, workdir, capsys):
+    """Rows are counted from 0 after the header (pandas' positions); Excel numbers the header
+    1, so "row 3" was the sheet's row 5, and most messages did not say how they count."""
+    pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:86].reset_index(drop=True)
+    bad = frame.assign(likes=frame["likes"].astype(object).where(frame.index != 3, "n/a"))
+    bad = bad.assign(date=bad["date"].where(bad.index != 2, "not a date"))
+
+    def write(table, path):
+        if path.suffix == ".xlsx":
+            table.to_excel(path, index=False)
+        else:
+            table.to_csv(path, index=False)
+
+    for suffix in (".xlsx", ".csv"):
+        path = workdir / f"sheet-rows{suffix}"
+        write(bad, path)
+        code, _, err = run(["evaluate", model_file, path], capsys)
+        assert code == 1 and ("row 3 (sheet row 5) is 'n/a'" in err) == (suffix == ".xlsx"), err
+        write(bad.assign(likes=frame["likes"]), path)
+        code, _, err = run(["evaluate", model_file, path], capsys)
+        said = "e.g. row 2 (sheet row 4): 'not a date'" in err
+        assert code == 0 and said == (suffix == ".xlsx"), err
+
+
 def test_a_media_cell_that_is_a_link_is_read_as_its_url(workdir):
     """A media cell showing 'photo' and linking to the image (a cell hyperlink, a HYPERLINK
     formula) was read as the text 'photo', which parse_media took for an image's path."""
