@@ -2266,19 +2266,41 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
 
 
-#: whether the command's data is a workbook, whose rows its messages also name by sheet row
-_SHEET_DATA = [False]
-#: a row of the data named by its position, not already given its sheet row or convention
-_ROW_POSITION = re.compile(r"\brow (\d+)\b(?! \(sheet row| counting)")
+#: the command's data file when it is a workbook, whose rows its messages also name by sheet row
+_SHEET_DATA: list = [None]
+#: a row of the data named by its position, not already a sheet row nor given its convention
+_ROW_POSITION = re.compile(r"(?<!sheet )\brow (\d+)\b(?! \(sheet row| counting)")
+#: rows of the data listed by their positions (``first rows [3, 4]``)
+_ROW_POSITIONS = re.compile(r"(?<!sheet )\brows \[(\d+(?:, \d+)*)\](?! \(sheet rows)")
+#: a value quoted in a message (``'same as row 12'``), which is shown as the file holds it
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _sheet_rows_of(match) -> str:
+    """``rows [3, 4] (sheet rows 5, 6)`` for a match of ``_ROW_POSITIONS``."""
+    rows = [int(n) + 2 for n in match[1].split(", ")]
+    return f"{match[0]} (sheet row{'s' * (len(rows) > 1)} {', '.join(map(str, rows))})"
 
 
 def _with_sheet_rows(message: str) -> str:
     """``message`` with each ``row N`` of a workbook's posts followed by its sheet row
-    (``row 3 (sheet row 5)``): rows are counted from 0 after the header, as pandas counts
-    them, and Excel numbers the header 1."""
-    if not _SHEET_DATA[0]:
+    (``row 3 (sheet row 5)``, ``rows [3, 4] (sheet rows 5, 6)``): rows are counted from 0
+    after the header, as pandas counts them, and Excel numbers the header 1. The file's
+    path and quoted values are left as they are."""
+    path = _SHEET_DATA[0]
+    if path is None:
         return message
-    return _ROW_POSITION.sub(lambda m: f"{m[0]} (sheet row {int(m[1]) + 2})", message)
+    kept = re.compile(f"{re.escape(path)}|{_QUOTED.pattern}")
+    out, at = [], 0
+    for match in [*kept.finditer(message), None]:
+        end = len(message) if match is None else match.start()
+        text = _ROW_POSITION.sub(lambda m: f"{m[0]} (sheet row {int(m[1]) + 2})", message[at:end])
+        text = _ROW_POSITIONS.sub(_sheet_rows_of, text)
+        out.append(text)
+        if match is not None:
+            out.append(match[0])
+            at = match.end()
+    return "".join(out)
 
 
 def _quiet_stdout() -> None:
@@ -2406,7 +2428,8 @@ def _run(args) -> int:
     from .classification import TrainingInterruptedWarning
 
     data = getattr(args, "data", None)
-    _SHEET_DATA[0] = data is not None and TABLE_FORMATS.get(_suffix(Path(data))) == "excel"
+    excel = data is not None and TABLE_FORMATS.get(_suffix(Path(data))) == "excel"
+    _SHEET_DATA[0] = str(data) if excel else None
     try:
         with warnings.catch_warnings(), _sigterm_as_interrupt():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message
@@ -2462,7 +2485,7 @@ def _run(args) -> int:
         print(f"skbucket {args.command}: error: {_with_sheet_rows(message)}", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        _SHEET_DATA[0] = False
+        _SHEET_DATA[0] = None
 
 
 if __name__ == "__main__":  # pragma: no cover

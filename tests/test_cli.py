@@ -642,7 +642,7 @@ def test_messages_about_a_workbook_row_name_its_sheet_row(model_file, workdir, c
     1, so "row 3" was the sheet's row 5, and most messages did not say how they count."""
     pytest.importorskip("openpyxl")
     frame = load_tweets().frame.iloc[80:86].reset_index(drop=True)
-    bad = frame.assign(likes=frame["likes"].astype(object).where(frame.index != 3, "n/a"))
+    bad = frame.assign(likes=frame["likes"].astype(object).where(frame.index != 3, "as row 1"))
     bad = bad.assign(date=bad["date"].where(bad.index != 2, "not a date"))
 
     def write(table, path):
@@ -655,11 +655,24 @@ def test_messages_about_a_workbook_row_name_its_sheet_row(model_file, workdir, c
         path = workdir / f"sheet-rows{suffix}"
         write(bad, path)
         code, _, err = run(["evaluate", model_file, path], capsys)
-        assert code == 1 and ("row 3 (sheet row 5) is 'n/a'" in err) == (suffix == ".xlsx"), err
+        # a quoted value is shown as the file holds it
+        said = "row 3 (sheet row 5) is 'as row 1', not a number"
+        assert code == 1 and (said in err) == (suffix == ".xlsx"), err
+        said = "first rows [3] (sheet row 5))"
+        assert (said in err) == (suffix == ".xlsx"), err
         write(bad.assign(likes=frame["likes"]), path)
         code, _, err = run(["evaluate", model_file, path], capsys)
         said = "e.g. row 2 (sheet row 4): 'not a date'" in err
         assert code == 0 and said == (suffix == ".xlsx"), err
+    # the path, and a message's own sheet row, as they are
+    folder = workdir / "batch row 2"
+    folder.mkdir(exist_ok=True)
+    long_id = frame.assign(likes=frame["likes"], id=frame["id"].astype(object))
+    long_id.loc[4, "id"] = 12345678901234567
+    write(long_id, folder / "ids.xlsx")
+    code, _, err = run(["evaluate", model_file, folder / "ids.xlsx"], capsys)
+    assert code == 0 and f"{folder / 'ids.xlsx'}: 1 id(s)" in err, err
+    assert "(first at sheet row 6), which" in err, err
 
 
 def test_a_media_cell_that_is_a_link_is_read_as_its_url(workdir):
