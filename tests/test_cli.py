@@ -2528,7 +2528,7 @@ def test_an_empty_row_is_refused_not_predicted_as_a_post(model_file, workdir, ca
     assert len(cli.read_table(book)) == 4  # read as is; the commands refuse it
     code, _, err = run(["predict", model_file, book, "-o", workdir / "br.csv", "-q"], capsys)
     assert code == 1 and "row 1 (sheet row 3) is empty (every cell blank" in err
-    assert "1 such row(s), first rows [1])" in err
+    assert "1 such row(s), first rows [1] (sheet row 3))" in err
 
 
 @pytest.mark.parametrize(
