@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import html
 import json
 import os
@@ -254,13 +255,16 @@ def read_table(path, columns=None):
         raise CLIError(f"{path} holds no rows")
     if kind == "excel":
         links, xml = _first_sheet(path)
+        # whether the sheet's rows are the frame's (its header the one pandas read): asked
+        # by each pass that reads cells by position, answered once (it opens the workbook)
+        aligned = functools.cache(lambda: _sheet_header(path, frame) is not None)
         _excel_days(path, frame, date_column)  # before the fill: it compares each cell's value
-        _excel_media_links(path, frame, xml, links, names.get("media", "media"))
-        _excel_merged_cells(path, frame, xml)
+        _excel_media_links(frame, xml, links, names.get("media", "media"), aligned)
+        _excel_merged_cells(path, frame, xml, aligned)
         _excel_unescape(frame)
-    frame = _without_trailing_empty_rows(frame, path)
+    frame = _without_trailing_empty_rows(frame, path)  # the same columns: still aligned
     if kind == "excel":  # below the posts (a notes area's failing lookup): no post's cell
-        _excel_cell_checks(path, frame, xml)
+        _excel_cell_checks(path, frame, xml, aligned)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
 
@@ -330,11 +334,6 @@ _MERGE_REF = re.compile(
 )
 
 
-def _first_sheet_xml(path) -> bytes | None:
-    """The XML of an Excel workbook's first sheet (the one pandas reads), or None."""
-    return _first_sheet(path)[1]
-
-
 def _first_sheet(path) -> tuple[dict, bytes | None]:
     """``({relationship id: target}, XML)`` of an Excel workbook's first sheet (the one
     pandas reads): the targets of its links, and its cells; ``({}, None)`` when they cannot
@@ -391,7 +390,7 @@ def _header_of(header, frame) -> list | None:
     return names
 
 
-def _excel_merged_cells(path, frame, xml) -> None:
+def _excel_merged_cells(path, frame, xml, aligned) -> None:
     """Fill each range of merged cells in one column of the posts from its top cell, in
     place: Excel shows a merged company or account on every row of the range, but only its
     top cell holds it, so every other post of the range read as having none. A range merged
@@ -412,8 +411,7 @@ def _excel_merged_cells(path, frame, xml) -> None:
     merges = [m for m in merges if m[3] >= 2]  # ranges that reach the posts (row 1: header)
     if not merges:
         return
-    names = _sheet_header(path, frame)
-    if names is None:
+    if not aligned():
         return
     for first_col, first_row, last_col, last_row in sorted(merges):
         if first_row > len(frame) + 1 or first_col > frame.shape[1]:
@@ -454,7 +452,7 @@ _HYPERLINK_FORMULA = re.compile(
 _ANY_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b|<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(", re.I)
 
 
-def _excel_media_links(path, frame, xml, links, media_column) -> None:
+def _excel_media_links(frame, xml, links, media_column, aligned) -> None:
     """Read a media cell that is a link (a cell hyperlink, or a ``HYPERLINK`` formula) as the
     URL it links to, in place: pandas reads the text the cell shows (``photo``), which
     ``parse_media`` took for the path of an image, while the link is the post's media. A cell
@@ -487,7 +485,7 @@ def _excel_media_links(path, frame, xml, links, media_column) -> None:
         for row, url in targets.items()
         if 2 <= row <= len(frame) + 1 and re.match(r"(?i)https?://", url or "")
     }
-    if not targets or _sheet_header(path, frame) is None:
+    if not targets or not aligned():
         return
     column = frame.iloc[:, position].astype(object).copy()
     for i, url in targets.items():
@@ -497,7 +495,7 @@ def _excel_media_links(path, frame, xml, links, media_column) -> None:
     frame.isetitem(position, column)
 
 
-def _excel_cell_checks(path, frame, xml) -> None:
+def _excel_cell_checks(path, frame, xml, aligned) -> None:
     """Refuse what pandas reads of a sheet's cells without a word: an Excel error value
     (``#REF!``, ``#N/A``: a formula that fails) is read as an empty cell, so its post was
     predicted as having no text or its likes said missing; and warn about ids stored as
@@ -515,7 +513,7 @@ def _excel_cell_checks(path, frame, xml) -> None:
         digits = get_column_letter(list(frame.columns).index(ID_COLUMN) + 1).encode()
     if b't="e"' not in xml and digits is None:
         return
-    if _sheet_header(path, frame) is None:
+    if not aligned():
         return  # the sheet's rows are not the frame's (a header pandas read otherwise)
     rounded = []
     for before, letters, row, after, inner in _SHEET_CELL.findall(xml):
@@ -1057,27 +1055,19 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
     told from a post. ``likes``: the likes column, when rows may lack them (``predict``):
     only rows that hold likes are such rows."""
     import numpy as np
-    import pandas as pd
 
     from .prompts import _is_missing
 
-    inputs = [c for c in X.columns if c != ID_COLUMN]
+    inputs = [i for i, c in enumerate(X.columns) if c != ID_COLUMN]
     if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
         return
-    empty = np.ones(len(X), dtype=bool)
-    if likes is not None:
+    if X.columns[inputs].duplicated().any():  # a repeated name: refused elsewhere
+        return
+    empty = _empty_rows(X.iloc[:, inputs])  # "", whitespace: missing
+    if empty is not None and likes is not None:
         empty &= ~likes.map(_is_missing).to_numpy(dtype=bool)
-    for column in inputs:
-        values = X[column]
-        if isinstance(values, pd.DataFrame):  # a repeated name: refused elsewhere
-            return
-        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            blank = values.map(_is_missing).to_numpy(dtype=bool)  # "", whitespace: missing
-        else:
-            blank = values.isna().to_numpy()
-        empty &= blank
-        if not empty.any():
-            return
+    if empty is None or not empty.any():
+        return
     rows = np.flatnonzero(empty)
     raise CLIError(
         f"{path}: row {int(rows[0])} holds likes but no post (every column but {target!r}"

@@ -659,10 +659,9 @@ _FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 #: pandas, or October written as a float; 2021.13 is no month, though pandas reads it as
 #: January; before a time pandas read every one as January)
 _YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+(?=[\sT]|$)")
-_YEAR_DOT_MONTH = re.compile(r"\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
-#: the same at the start of a stripped text, the one place it is rewritten (2021-04 10:00):
-#: searched anywhere, it turned the fraction of 20210405T100000.12 into a zone offset
-_YEAR_DOT_MONTH_START = re.compile(r"^(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
+#: (anchored with ^ for its rewrite to 2021-04 10:00, which searches: found anywhere, it
+#: turned the fraction of 20210405T100000.12 into a zone offset)
+_YEAR_DOT_MONTH = re.compile(r"^\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
 
 
 def undated_hint(value) -> str:
@@ -777,7 +776,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     # pandas reads 2021.13 and 2021.1 as January: no month, or October written as a float;
     # a year and month before a time (2021.04 10:00) it read as January too: as 2021-04 10:00
     strings = strings[~(strings.str.match(_YEAR_DOT_NUMBER) & ~strings.str.match(_YEAR_DOT_MONTH))]
-    strings = strings.str.replace(_YEAR_DOT_MONTH_START, r"\1-\2", regex=True)
+    strings = strings.str.replace(_YEAR_DOT_MONTH, r"\1-\2", regex=True)  # stripped: no \s
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)
