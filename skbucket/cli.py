@@ -1043,7 +1043,7 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
         )
     _refuse_grouped_thousands(raw, numbers, target, path)
     X = frame.drop(columns=[target])
-    _refuse_postless_rows(X, target, path)
+    _refuse_postless_rows(X, target, path, likes=values)
     return X, values.rename(target)
 
 
@@ -1051,9 +1051,11 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
     """Refuse rows whose every column but the likes (and the id) is empty, in a table of at
     least two such columns: no post, but a spreadsheet's or BI tool's total or note row
     ("Total,,53611,,,,"), which was fitted and scored as a post of 53,611 likes without a word
-    (RMSE 296 became 4,369). A total row with a label or a value in another column is not
-    told from a post. ``likes``: the likes column, when rows may lack them (``predict``):
-    only rows that hold likes are such rows."""
+    (RMSE 296 became 4,369). A first or last row whose likes are the sum of every other
+    row's and which holds at most one other cell (a label: an Excel table's total row has
+    ``Total`` in its first column, whichever that is) is refused too; a total row with more
+    than a label is not told from a post. ``likes``: the likes column (``predict``: as read,
+    rows may lack them; only rows that hold likes are such rows)."""
     import numpy as np
 
     from .prompts import _is_missing
@@ -1067,6 +1069,8 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
     if empty is not None and likes is not None:
         empty &= ~likes.map(_is_missing).to_numpy(dtype=bool)
     if empty is None or not empty.any():
+        if likes is not None:
+            _refuse_labelled_total_row(X, inputs, likes, target, path)
         return
     rows = np.flatnonzero(empty)
     raise CLIError(
@@ -1075,6 +1079,42 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
         f"{rows.size} such row(s), first rows {rows[:5].tolist()}): a spreadsheet's total or "
         "note row? Remove it."
     )
+
+
+def _refuse_labelled_total_row(X, inputs, likes, target, path) -> None:
+    """Refuse a first or last row whose likes are the sum of every other row's (of at least
+    two rows with likes) and which holds at most one cell of ``X``'s ``inputs``: a
+    spreadsheet table's total row (``Total`` in its first column), fitted as a post of all
+    the likes. A post holds its text and its account, its date or its media too."""
+    import numpy as np
+    import pandas as pd
+
+    from .prompts import _is_missing
+
+    numbers = pd.to_numeric(pd.Series(likes), errors="coerce").to_numpy(dtype=float)
+    if len(numbers) < 3:
+        return
+    for row in dict.fromkeys((len(numbers) - 1, 0)):  # the usual place first
+        others = np.delete(numbers, row)
+        others = others[~np.isnan(others)]
+        total = numbers[row]
+        if len(others) < 2 or not np.isfinite(total) or total <= 0:
+            continue
+        if not np.isclose(total, others.sum(), rtol=1e-9, atol=0):
+            continue
+        filled = [i for i in inputs if not _is_missing(X.iat[row, i])]
+        if len(filled) > 1:
+            continue
+        held = (
+            f"holds nothing else but {X.iat[row, filled[0]]!r} in column {X.columns[filled[0]]!r}"
+            if filled
+            else "holds nothing else"
+        )
+        raise CLIError(
+            f"{path}: row {row} (counting rows from 0 after the header) looks like a total row, "
+            f"not a post: its {target!r}, {total:g}, is the sum of every other row's, and it "
+            f"{held}: a spreadsheet table's total row? Remove it."
+        )
 
 
 #: a whole number written with "." between groups of three digits (German, Spanish, ...)

@@ -2747,6 +2747,37 @@ def test_a_total_row_under_the_posts_is_refused(workdir):
     assert len(cli._split_target(texts, "likes", path)[0]) == 2
 
 
+def test_a_labelled_total_row_is_refused_at_fit_and_predict(workdir, model_file, capsys):
+    """An Excel table's total row puts "Total" in its first column: with the posts' text
+    there, "Total,,,,,24" was fitted as a post of every like in the table, and predicted."""
+    frame = load_tweets().frame.iloc[:20][["content", "username", "date", "likes"]]
+    frame = frame.assign(inferred_company="", media="")
+    total = pd.DataFrame({"content": ["Total"], "likes": [frame["likes"].sum()]})
+    path = workdir / "labelled-total.xlsx"
+    pd.concat([frame, total], ignore_index=True).to_excel(path, index=False)
+    said = (
+        rf"row 20 \(counting rows from 0 after the header\) looks like a total row, not a "
+        rf"post: its 'likes', {frame['likes'].sum()}, is the sum of every other row's, and it "
+        r"holds nothing else but 'Total' in column 'content'"
+    )
+    _refuses_its_likes(path, said)
+    # at the top (a BI tool's summary row first), in a CSV, the label in another column
+    first = pd.concat([total.rename(columns={"content": "username"}), frame], ignore_index=True)
+    _refuses_its_likes(first, "row 0 .* looks like a total row.* in column 'username'")
+    # ... and by predict when the data holds the likes
+    code, _, err = run(["predict", model_file, path, "-o", workdir / "never.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "looks like a total row" in err, err
+    # a post whose likes happen to be the others' sum is a post: it has its account and date
+    posts = pd.DataFrame(
+        {"content": list("abc"), "username": list("xyz"), "date": ["2021-04-03"] * 3}
+    )
+    X, _ = cli._split_target(posts.assign(likes=[1, 2, 3]), "likes", "posts.csv")
+    assert len(X) == 3
+    # ... and a table of texts alone (no other column to be empty) is posts
+    texts = pd.DataFrame({"content": ["a", "b", "Total"], "likes": [1, 2, 3]})
+    assert len(cli._split_target(texts, "likes", "posts.csv")[0]) == 3
+
+
 def test_a_config_columns_mapping_reads_a_table_with_other_names(
     workdir, posts_csv, tiny_model, capsys
 ):
