@@ -211,6 +211,9 @@ def read_table(path, columns=None):
             else f"line {where[0]} (line 1 is the header) holds the byte {where[1]!r}, "
             "which is not UTF-8"
         )
+        wide = _wide_unicode(path)
+        if wide is not None:  # Excel's "Unicode Text", some ads and analytics exports
+            detail = f"it is {wide} text (it starts with a {wide} byte-order mark), not UTF-8"
         raise CLIError(
             f"cannot read {path} as {kind}: {detail}; the file must be UTF-8 text "
             "(re-save it as UTF-8)"
@@ -961,6 +964,23 @@ def _open(path: Path, mode: str, **kwargs):
     import gzip
 
     return (gzip.open if path.name.lower().endswith(".gz") else open)(path, mode, **kwargs)
+
+
+def _wide_unicode(path: Path) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when the file starts with that encoding's byte-order
+    mark, else None."""
+    import codecs
+
+    try:
+        with _open(path, "rb") as fh:
+            head = fh.read(4)
+    except (OSError, EOFError):
+        return None
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    return None
 
 
 def _first_non_utf8_line(path: Path):

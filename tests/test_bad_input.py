@@ -2503,6 +2503,19 @@ case(
     ),
 )
 case(
+    "cli-predict-utf16",
+    NON_UTF8,
+    CLI_PREDICT,
+    lambda c: c.cli_predict(
+        raw=c.few.iloc[:3].to_csv(index=False, sep="\t").encode("utf-16"), name="unicode.csv"
+    ),
+    CliFails(
+        r"it is UTF-16 text \(it starts with a UTF-16 byte-order mark\), not UTF-8; the file "
+        r"must be UTF-8 text",
+        "exit 1, saying the file is UTF-16 (Excel's *Unicode Text*)",
+    ),
+)
+case(
     "cli-predict-emoji-rtl",
     UNICODE,
     CLI_PREDICT,
