@@ -906,6 +906,11 @@ def _degenerate_bucket(X, y):
     return "training rows are all the same" if same else None
 
 
+#: errors a regressor raises for no fault of a bucket's rows (a typo in its code, too little
+#: memory): never taken for its refusal of a degenerate bucket
+_NOT_THE_ROWS = (MemoryError, AttributeError, NameError, LookupError, TypeError)
+
+
 def _constant_regressor(y, sample_weight):
     """A fitted ``DummyRegressor`` predicting the weighted mean of ``y``, and that value."""
     from sklearn.dummy import DummyRegressor
@@ -1270,7 +1275,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         rows (``min_bucket_size``), or a bucket its regressor refused whose targets are all
         equal or whose rows are all the same (CatBoost refuses both), which predicts the
         weighted mean of its (transformed) targets, as any regressor would learn there. A
-        regressor that fails on any other bucket raises.
+        regressor that fails on any other bucket raises, as does one whose failure is no
+        refusal of the rows (a ``MemoryError``, or an ``AttributeError``, ``NameError``,
+        ``LookupError`` or ``TypeError``: a bug in its code) on any bucket.
     bins_ : ndarray of shape (n_buckets_ - 1,)
         The validated bucket edges.
     n_buckets_ : int
@@ -1987,9 +1994,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
                     refused = (exc, exc.__cause__)  # (_call_sub may have reworded it)
                     if degenerate is None or any(
-                        isinstance(e, InvalidParameterError) for e in refused
+                        isinstance(e, (InvalidParameterError, *_NOT_THE_ROWS)) for e in refused
                     ):
-                        raise  # (a parameter refused whatever the rows: not the bucket's fault)
+                        # a parameter refused whatever the rows, a bug in the regressor's
+                        # code, the machine's memory: not the bucket's fault
+                        raise
                     # what any regressor learns there: CatBoost refuses to ("All train targets
                     # are equal", "All features are either constant or ignored")
                     est, value = _constant_regressor(y_fit[rows], sw)

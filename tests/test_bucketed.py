@@ -2190,6 +2190,27 @@ def test_a_bucket_its_default_regressor_refuses_predicts_its_constant():
     np.testing.assert_allclose(model.regressors_[2].predict(X[:1]), expected)
 
 
+@pytest.mark.parametrize("error", [KeyError, AttributeError, TypeError, MemoryError])
+def test_a_bug_in_a_regressor_is_raised_on_a_degenerate_bucket_too(error):
+    """A regressor's KeyError (a typo in its code) or a MemoryError on a bucket whose
+    targets are all equal was taken for its refusal of the rows: the bucket predicted a
+    constant, without a word."""
+
+    class Buggy(_RefusesEqualTargets):
+        def fit(self, X, y, sample_weight=None):
+            if np.ptp(y) == 0:
+                raise error("typo_in_my_code")
+            return super().fit(X, y, sample_weight)
+
+    X, y = make_likes()
+    y = np.where(y <= 10, 0.0, y)  # bucket 0 degenerate: every target 0
+    with pytest.raises(error, match="typo_in_my_code"):
+        BucketedRegressor(DecisionTreeClassifier(random_state=0), Buggy()).fit(X, y)
+    # the regressor's refusal of such a bucket (CatBoost's ValueError) is its constant
+    model = BucketedRegressor(DecisionTreeClassifier(random_state=0), _RefusesEqualTargets())
+    assert "training targets are all equal" in model.fit(X, y).bucket_fallback_[0]
+
+
 def test_a_regressor_that_fails_on_an_ordinary_bucket_still_raises():
     class Refuses(Ridge):
         def fit(self, X, y, sample_weight=None):
