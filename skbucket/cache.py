@@ -608,8 +608,15 @@ class DiskCache:
             return None
         try:
             return _deserialise(key, data)
+        except MemoryError:  # this process's want, not the entry's damage: the entry is kept
+            raise
         except Exception as exc:  # any parse failure is a miss, never a value
-            logger.warning("skbucket cache: dropping unreadable entry %s (%s)", file, exc)
+            logger.warning(
+                "skbucket cache: dropping unreadable entry %s (%s: %s)",
+                file,
+                type(exc).__name__,
+                exc,
+            )
             with contextlib.suppress(OSError):
                 file.unlink()
             with _ON_DISK_LOCK:

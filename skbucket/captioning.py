@@ -870,6 +870,8 @@ class Blip2Captioner(
             image = decode_image(data, max_pixels=max_pixels, source=source)
             try:
                 return processor(images=[image], return_tensors="pt")["pixel_values"]
+            except MemoryError:  # this process's want, not the image's fault: raised
+                raise
             except Exception as exc:  # an image the processor cannot take (its backend's
                 # error, whatever its type): this image's failure, handled by on_error
                 raise MediaDecodeError(

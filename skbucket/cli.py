@@ -1442,6 +1442,12 @@ def _cannot_load(path, exc, written=None) -> CLIError:
     from .io import library_versions
 
     detail = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, MemoryError):  # the machine's want, not the file's: nothing to refit
+        return CLIError(
+            f"cannot load model file {path}: this machine ran out of memory while loading it "
+            f"(MemoryError: {detail}); the file is not known to be damaged: free memory, or "
+            "load it where there is more"
+        )
     running = library_versions()
     changed = [
         f"{name} {version} (this is {running.get(name, 'not installed')})"

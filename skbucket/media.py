@@ -1339,8 +1339,12 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
             f"not a recognised image ({len(data)} bytes starting {bytes(data[:12])!r}){hint}",
             label,
         ) from None
+    except MemoryError:  # this process's want, not the file's fault: not a bad image
+        raise
     except Exception as exc:
-        raise MediaDecodeError(f"cannot read image header ({exc})", label) from None
+        raise MediaDecodeError(
+            f"cannot read image header ({type(exc).__name__}: {exc})", label
+        ) from None
     width, height = image.size
     if width * height > max_pixels:
         image.close()
@@ -1355,6 +1359,8 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         return _to_rgb(image)
     except Image.DecompressionBombError as exc:
         raise MediaTooLargeError(f"decompression bomb refused by Pillow ({exc})", label) from None
+    except MemoryError:  # this process's want (a 36-megapixel photo is 108 MB decoded)
+        raise
     except Exception as exc:
         raise MediaDecodeError(
             f"corrupt or truncated {image.format or 'image'} data ({exc})", label
@@ -1660,7 +1666,7 @@ class ImageFetcher:
     def _call_loader(self, ref: Any):
         try:
             result = self.loader(ref)
-        except MediaError:
+        except (MediaError, MemoryError):
             raise
         except Exception as exc:
             raise MediaFetchError(
@@ -1766,6 +1772,8 @@ class ImageFetcher:
             return work(ref)
         except MediaError as exc:
             return exc
+        except MemoryError:  # not this medium's failure, nor one to skip as such: raised
+            raise
         except Exception as exc:  # a bug or odd failure must not stop the batch
             error = MediaFetchError(f"unexpected {type(exc).__name__}: {exc}", ref)
             error.__cause__ = exc

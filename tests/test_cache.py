@@ -253,6 +253,25 @@ def test_disk_cache_damaged_file_is_a_miss_and_removed(tmp_path, caplog, damage)
         assert disk.get_many([key]) == {}
     assert not file.exists()
     assert "dropping unreadable entry" in caplog.text
+    assert "(ValueError: " in caplog.text  # the reason names its kind
+
+
+def test_disk_cache_keeps_an_entry_it_ran_out_of_memory_reading(tmp_path, monkeypatch):
+    """A MemoryError while reading a sound entry was taken for damage: the entry was deleted
+    (logged with an empty reason, "()") and recomputed later."""
+    from skbucket import cache as cache_module
+
+    disk, key, file = _one_entry(tmp_path)
+
+    def want(key, data):
+        raise MemoryError
+
+    monkeypatch.setattr(cache_module, "_deserialise", want)
+    with pytest.raises(MemoryError):
+        disk.get_many([key])
+    assert file.exists()
+    monkeypatch.undo()
+    np.testing.assert_array_equal(disk.get_many([key])[key], np.arange(100, dtype=np.float32))
 
 
 def test_disk_cache_entry_under_wrong_name_is_never_returned(tmp_path):

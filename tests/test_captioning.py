@@ -392,6 +392,21 @@ def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(images, tm
         captioner(text_model, on_error=on_error).fit_transform(X)
 
 
+def test_running_out_of_memory_preparing_an_image_is_raised_not_skipped(
+    blip2_path, images, monkeypatch
+):
+    """A MemoryError in the image processor was this image's failure: with on_error="skip"
+    (the seed pipeline's) a sound photo got an empty caption, and the fit went on."""
+    from transformers import Blip2Processor
+
+    def want(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(Blip2Processor, "__call__", want)
+    with pytest.raises(MemoryError):
+        captioner(blip2_path, on_error="skip").fit_transform(frame([str(images["china.jpg"])]))
+
+
 def test_a_checkpoint_overwritten_in_place_is_reloaded_not_served_stale(
     blip2_path, images, reference, tmp_path
 ):

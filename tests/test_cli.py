@@ -1382,6 +1382,26 @@ def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, ca
     assert len(err.strip().splitlines()) == 1
 
 
+class _Huge:
+    """Unpickles as a 4-exbibyte buffer: loading it runs out of memory (MemoryError)."""
+
+    def __reduce__(self):
+        return bytearray, (2**62,)
+
+
+def test_a_model_file_too_large_for_memory_is_not_called_damaged(workdir, model_file, capsys):
+    """Running out of memory while loading a sound model file was reported as "the rest of
+    the file is damaged or cut short (...): copy it again or refit it", hours of work."""
+    header, model = read_model_file(model_file)
+    model.memory_hog_ = _Huge()
+    big = workdir / "big.joblib"
+    with open(big, "wb") as fh:
+        cli._write_model_file(fh, header, model)
+    code, _, err = run(["evaluate", big, workdir / "posts.csv.gz"], capsys)
+    assert code == cli.EXIT_ERROR and "ran out of memory while loading it (MemoryError" in err
+    assert "damaged or cut short" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

@@ -1315,6 +1315,29 @@ def test_bad_bytes_are_decode_errors(images, name, match):
     assert name in str(info.value)
 
 
+@pytest.mark.parametrize("where", ["open", "load"])
+def test_running_out_of_memory_decoding_an_image_is_no_bad_image(images, where, monkeypatch):
+    """A MemoryError while Pillow decoded a sound photo was reported as "corrupt or truncated
+    PNG data ()", its cause dropped (from None): skipped as a bad image with
+    on_error="skip", the user told to replace a sound file."""
+    from PIL import ImageOps
+
+    def want(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(
+        *((Image, "open") if where == "open" else (ImageOps, "exif_transpose")), want
+    )
+    with pytest.raises(MemoryError):
+        load_image(images["grey.png"])
+    fetcher = ImageFetcher(loader=lambda ref: images["grey.png"].read_bytes())
+    with pytest.raises(MemoryError):
+        list(fetcher.fetch_images(["a"]))
+    monkeypatch.undo()
+    with pytest.raises(MemoryError):  # nor a custom loader's
+        list(ImageFetcher(loader=want).fetch_images(["a"]))
+
+
 _MANY_URLS_BEFORE = re.compile(r"://.*?(?:[,;]|\s)\s*[A-Za-z][A-Za-z0-9+.\-]*://", re.DOTALL)
 
 
