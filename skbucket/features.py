@@ -580,6 +580,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         _check_feature_names_in(self, input_features)
+        return self._names()
+
+    def _names(self):
+        """The output names of the columns and settings fit has fixed."""
         names = []
         if self._setting("date_column") is not None:
             names += [f for f in DATE_FEATURES if f != "hour" or self._has_hour()]
@@ -659,6 +663,16 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             parsed = parse_dates(values, dayfirst=bool(self.dayfirst))
             self._settings_["hour"] = bool(
                 (parsed.notna().to_numpy() & ~timeless(values, parsed)).any()
+            )
+        names = pd.Index(self._names())
+        if names.has_duplicates:  # a pandas output, the next step would refuse them
+            raise PostFeaturesError(
+                f"PostFeatures: two of its output features would be named "
+                f"{names[names.duplicated()][0]!r}, the feature of one column named as another "
+                f"column's (media_column={self._setting('media_column')!r}, text_columns="
+                f"{self.text_columns_}, category_columns={self.category_columns_}, "
+                f"count_encoding={self._setting('count_encoding')}): give each column one "
+                "role, or rename one of the columns."
             )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = cats = None

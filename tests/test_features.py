@@ -250,6 +250,19 @@ def test_a_column_named_twice_in_a_parameter_is_refused(parameter):
         pf.fit(X, [1, 2])
 
 
+def test_two_outputs_of_one_name_are_refused_at_fit():
+    """The media column as a category column too gave two 'media_count' outputs: a pandas
+    output the next step refused (HistGradientBoosting: DuplicateError; XGBoost:
+    "'DataFrame' object has no attribute 'dtype'")."""
+    X = pd.DataFrame({"review": ["nice", "bad"], "media": ["[]", "https://x.test/a.jpg"]})
+    pf = PostFeatures(date_column=None, text_columns=["review"], category_columns=["media"], cv=2)
+    with pytest.raises(PostFeaturesError, match="output features would be named 'media_count'"):
+        pf.fit(X, [1, 2])
+    # each column one role: fitted, names unique
+    ok = PostFeatures(date_column=None, text_columns=["review"], category_columns=(), cv=2)
+    assert pd.Index(ok.fit(X, [1, 2]).get_feature_names_out()).is_unique
+
+
 def test_unparseable_date_raises_with_invalid_dates_raise():
     X = pd.DataFrame({"date": ["2020-03-02", "31/31/2020"]})
     pf = PostFeatures(
