@@ -57,8 +57,10 @@ __all__ = [
 class TooFewRowsWarning(UserWarning):
     """The training table is too small for part of the model to learn anything: a
     HistGradientBoostingClassifier router that cannot split (fewer than ``2 *
-    min_samples_leaf`` rows), or no bucket with ``min_bucket_size`` rows (every bucket
-    predicts one constant). Filter it by this category where small folds are expected."""
+    min_samples_leaf`` rows), no bucket with ``min_bucket_size`` rows (every bucket
+    predicts one constant), or every training row in one bucket (the router has nothing to
+    learn: a small fold, or ``bins`` outside the targets' range). Filter it by this category
+    where small folds are expected."""
 
 
 #: The seed solution's bucket edges: 0-10, 11-100, 101-300, 301-500, 501-1000,
@@ -1926,6 +1928,21 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             if present.size == 1:
                 from sklearn.dummy import DummyClassifier
 
+                if n_buckets > 1:
+                    only = int(present[0])
+                    where = " and ".join(
+                        ([f"above {edges[only - 1]:g}"] if only > 0 else [])
+                        + ([f"up to {edges[only]:g}"] if only < n_buckets - 1 else [])
+                    )
+                    warnings.warn(
+                        f"BucketedRegressor: every training target falls in bucket {only} "
+                        f"(targets {where}; bins=({', '.join(f'{e:g}' for e in edges)})), so "
+                        "there is nothing to route: the model is that bucket's regressor alone "
+                        "(classifier_ is a DummyClassifier). For targets on another scale than "
+                        "likes, give bins within their range.",
+                        TooFewRowsWarning,
+                        stacklevel=user_stacklevel(),
+                    )
                 classifier_ = DummyClassifier(strategy="prior")
                 classifier_.fit(X_clf, buckets)
             else:

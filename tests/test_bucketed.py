@@ -849,13 +849,24 @@ def test_no_populated_bucket_uses_weighted_median_constant():
 def test_single_bucket_classifier_is_dummy_and_predicts_that_bucket():
     X, y = make_likes(60)
     y = np.clip(y, 0, 10)  # everything in bucket 0
-    # LogisticRegression alone would refuse a single class
-    model = BucketedRegressor(LogisticRegression(), Ridge()).fit(X, y)
+    # LogisticRegression alone would refuse a single class; said (a 0-1 target fitted with
+    # the likes' default bins became one Ridge without a word)
+    with pytest.warns(
+        TooFewRowsWarning, match=r"every training target falls in bucket 0 \(targets up to 10;"
+    ):
+        model = BucketedRegressor(LogisticRegression(), Ridge()).fit(X, y)
     assert isinstance(model.classifier_, DummyClassifier)
     assert_array_equal(model.predict_bucket(X), 0)
     proba = model.predict_bucket_proba(X)
     assert_array_equal(proba[:, 0], 1.0)
     assert_allclose(model.predict(X), Ridge().fit(X, y).predict(X))
+    with pytest.warns(TooFewRowsWarning, match=r"bucket 2 \(targets above 100 and up to 300;"):
+        BucketedRegressor(LogisticRegression(), Ridge()).fit(X, y + 150)
+    # bins within the targets' range: routed, nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = BucketedRegressor(LogisticRegression(), Ridge(), bins=(5,)).fit(X, y)
+    assert isinstance(model.classifier_, LogisticRegression)
 
 
 # --------------------------------------------------------------------- routing / proba
