@@ -766,6 +766,15 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
                 "without them. Use that estimator without the Pipeline, or turn routing off "
                 "(sklearn.set_config(enable_metadata_routing=False))."
             )
+        inner = None if routed or sample_weight is None else _unrouted_weight_taker(est)
+        if inner is not None:  # e.g. TransformedTargetRegressor(CatBoostRegressor())
+            raise ValueError(
+                f"sample_weight was given with metadata routing on, but {role} "
+                f"{_describe(est)} holds {_describe(inner)}, which is outside scikit-learn's "
+                "metadata routing: it cannot request the weights, so it would be fitted "
+                "without them (with routing off it gets them). Use that estimator without the "
+                "wrapper, or turn routing off (sklearn.set_config(enable_metadata_routing=False))."
+            )
         return dict(routed)  # what it requested, under its own names (cut to its rows)
     if sample_weight is None:
         return {}
@@ -779,6 +788,23 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
         "sample_weight in fit (nor does its final Pipeline step); use a sub-estimator "
         "that does, or fit without sample_weight."
     )
+
+
+def _unrouted_weight_taker(est):
+    """The first estimator inside ``est`` (a wrapper that routing knows) whose ``fit`` takes
+    ``sample_weight`` but which routing does not know (CatBoost), else None: routing sends
+    it nothing, so a ``TransformedTargetRegressor(CatBoostRegressor())`` was fitted without
+    the weights it gets with routing off."""
+    params = est.get_params(deep=True) if hasattr(est, "get_params") else {}
+    for value in params.values():
+        if (
+            not isinstance(value, type)
+            and callable(getattr(value, "fit", None))
+            and not _routes_metadata(value)
+            and _takes_sample_weight(value)
+        ):
+            return value
+    return None
 
 
 def _fit_router(owner, children):
@@ -1846,6 +1872,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         routed = _routed_fit_params(
             self, sample_weight, self._children(classifier, spec), fit_params
         )
+        if routed is not None:  # a part routing cannot weigh: said before the router's fit
+            for role, est in self._children(classifier, spec).items():
+                _fit_kwargs(role, est, sample_weight, routed[role])
 
         X = self._validate_X(X, reset=True)
         if y is None:

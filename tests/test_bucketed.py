@@ -2142,6 +2142,7 @@ def test_sample_weight_through_nested_pipelines_and_wrappers():
 
 def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
     import sklearn
+    from sklearn.compose import TransformedTargetRegressor
 
     class PlainRegressor:  # like CatBoostRegressor: takes sample_weight, no routing requests
         def get_params(self, deep=True):
@@ -2168,6 +2169,29 @@ def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
         )
         with pytest.raises(ValueError, match="ends in .*PlainRegressor.* outside scikit-learn"):
             BucketedRegressor(clf, pipe, bins=(10,)).fit(X, y, sample_weight=w)
+        # any other wrapper (CatBoost in a TransformedTargetRegressor): fitted without them,
+        # without a word, while routing off gave them; refused before the router's fit
+        wrapped = TransformedTargetRegressor(PlainRegressor(), func=np.log1p, inverse_func=np.expm1)
+        fits = []
+
+        class Router(DecisionTreeClassifier):
+            def fit(self, X, y, sample_weight=None, check_input=True):
+                fits.append(len(X))
+                return super().fit(X, y, sample_weight, check_input)
+
+        router = Router(random_state=0).set_fit_request(sample_weight=True)
+        with pytest.raises(
+            ValueError,
+            match=r"regressors\[0\] TransformedTargetRegressor\(.*\) holds PlainRegressor.* "
+            "outside scikit-learn's metadata routing",
+        ):
+            BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y, sample_weight=w)
+        assert fits == []  # before the router's fit (a fine-tuning: minutes)
+        # without weights, or with routing off, it is fitted
+        BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y)
+    weighted = BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y, sample_weight=w)
+    plain = BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y)
+    assert weighted.regressors_[0].regressor_.mean_ != plain.regressors_[0].regressor_.mean_
 
 
 def test_a_bucket_its_default_regressor_refuses_predicts_its_constant():
