@@ -319,15 +319,15 @@ def save(model, path, *, format="skops", key=None):
 def _without_metadata_requests(model):
     """``model`` with the metadata requests of its estimators (``set_fit_request``, which
     skbucket's meta-estimators also set on the defaults they build while
-    ``enable_metadata_routing`` is on) taken off while skops writes it, and put back after.
+    ``enable_metadata_routing`` is on), and of a search's scorer and splitter
+    (``set_score_request``, ``set_split_request``), taken off while skops writes it, and put
+    back after.
 
     scikit-learn keeps a request in ``_metadata_request``, whose parts point back at their
     estimator: skops cannot write that loop (a ``RecursionError``). A request only says which
     estimator takes which fit parameter; predictions do not use it, so the file holds none
     (set them again on a loaded model before fitting it again with metadata routing on).
     """
-    from sklearn.base import BaseEstimator
-
     taken, seen, todo = [], set(), [model]
     while todo:
         obj = todo.pop()
@@ -338,7 +338,7 @@ def _without_metadata_requests(model):
             todo.extend(obj.values())
         elif isinstance(obj, list | tuple):
             todo.extend(obj)
-        elif isinstance(obj, BaseEstimator):
+        elif _takes_part_in_routing(obj):  # an estimator, a scorer, a CV splitter
             state = vars(obj)
             if "_metadata_request" in state:
                 order = list(state)
@@ -355,6 +355,15 @@ def _without_metadata_requests(model):
             restored.update(state)  # anything added meanwhile, after
             state.clear()
             state.update(restored)
+
+
+def _takes_part_in_routing(obj) -> bool:
+    """Whether ``obj`` is an object of scikit-learn's metadata routing (an estimator, a
+    scorer, a CV splitter: what can hold a request) whose attributes are searched."""
+    kind = type(obj)
+    return hasattr(obj, "__dict__") and (
+        hasattr(kind, "_get_metadata_request") or hasattr(kind, "get_metadata_routing")
+    )
 
 
 def _check_loadable(payload):

@@ -441,6 +441,36 @@ def test_a_model_fitted_with_metadata_routing_on_is_saved(tmp_path, data):
         np.testing.assert_array_equal(refit.predict(X), model.predict(X))
 
 
+def test_a_search_with_a_weighted_scorer_and_a_group_splitter_is_saved(tmp_path, data):
+    """A search's scorer (set_score_request) and splitter (set_split_request) hold requests
+    too, and are no estimators: skops' RecursionError stopped the save."""
+    import sklearn
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.metrics import make_scorer, mean_absolute_error
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    X, y = data
+    w = np.linspace(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = BucketedRegressor(
+            LogisticRegression().set_fit_request(sample_weight=True),
+            LinearRegression().set_fit_request(sample_weight=True),
+            bins=(10, 100),
+        ).set_fit_request(sample_weight=True)
+        scorer = make_scorer(mean_absolute_error, greater_is_better=False)
+        search = GridSearchCV(
+            model,
+            {"routing": ["hard", "soft"]},
+            cv=GroupKFold(3).set_split_request(groups=True),
+            scoring=scorer.set_score_request(sample_weight=True),
+        ).fit(X, y, sample_weight=w, groups=np.arange(len(y)) % 7)
+        before = pickle.dumps(search)
+        path = skio.save(search, tmp_path / "search.skbucket")
+        assert pickle.dumps(search) == before  # the live search keeps its requests
+        loaded = skio.load(path, trusted=skio.get_untrusted_types(path))
+        np.testing.assert_array_equal(loaded.predict(X), search.predict(X))
+
+
 def test_a_model_that_packs_like_a_zip_bomb_still_loads(tmp_path):
     # 9 million zero weights pack 1,000 times: saved, then refused by load's bomb check
     from sklearn.linear_model import Lasso
