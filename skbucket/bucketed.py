@@ -1667,13 +1667,25 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         and of each bucket's regressor that requests them (``set_fit_request``; the default
         sub-estimators made for ``None`` request them; an estimator outside scikit-learn's
         routing, such as CatBoost, gets them when its ``fit`` takes them). Requires valid
-        ``bins`` and ``regressors``: the children are the estimators ``fit`` would use.
+        ``bins``: the children are the estimators ``fit`` would use. A list or dict of
+        ``regressors`` that does not match ``bins`` (a search's template, whose candidates
+        set both) gives its entries as they are; ``fit`` refuses the mismatch.
 
         Returns
         -------
         routing : sklearn.utils.metadata_routing.MetadataRouter
         """
-        spec = self._check_regressor_spec(_check_bins(self.bins).size + 1, seeded=False)
+        try:
+            spec = self._check_regressor_spec(_check_bins(self.bins).size + 1, seeded=False)
+        except ValueError:
+            # GridSearchCV(model, {"bins": [(5, 30), ...]}) asks its template, whose default
+            # bins give 7 buckets for 3 regressors: every candidate is valid
+            if isinstance(self.regressors, list | tuple):
+                spec = dict(enumerate(self.regressors))
+            elif isinstance(self.regressors, dict):
+                spec = dict(self.regressors)
+            else:
+                raise
         return _fit_router(self, self._children(self._resolved_classifier(seeded=False), spec))
 
     def _check_regressor_spec(self, n_buckets, *, seeded=True):

@@ -2194,6 +2194,42 @@ def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
     assert weighted.regressors_[0].regressor_.mean_ != plain.regressors_[0].regressor_.mean_
 
 
+@pytest.mark.parametrize("grid", [[(10, 300), (30, 1000)], [(10, 100, 300, 500, 1000, 2500)]])
+def test_a_weighted_search_over_bins_runs_with_routing_on(grid):
+    """GridSearchCV asks its template's routing, whose default bins give 7 buckets for the
+    3 regressors every candidate uses: "regressors has 3 entries but bins=... gives 7
+    buckets" stopped a search whose every candidate is valid (routing off: it ran)."""
+    import sklearn
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    X, y = make_likes(240)
+    w = np.random.RandomState(0).uniform(0.2, 5.0, len(y))
+
+    def search(on):
+        with sklearn.config_context(enable_metadata_routing=on):
+            clf, reg = DecisionTreeClassifier(max_depth=3, random_state=0), Ridge()
+            if on:
+                clf.set_fit_request(sample_weight=True)
+                reg.set_fit_request(sample_weight=True)
+            regs = [reg] * 3 if len(grid[0]) == 2 else {6: reg}
+            base = BucketedRegressor(clf, regs, min_bucket_size=5)
+            if on:
+                base.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+            if len(grid[0]) > 2:  # a template of 3 buckets, for a dict naming bucket 6
+                base.set_params(bins=(10, 300))
+            return GridSearchCV(base, {"bins": grid}, cv=KFold(3)).fit(X, y, sample_weight=w)
+
+    on, off = search(True), search(False)
+    assert_allclose(on.cv_results_["mean_test_score"], off.cv_results_["mean_test_score"])
+    # the template itself still cannot be fitted: said by fit
+    said = r"gives 7 buckets|unknown bucket key\(s\) \[6\]"
+    with (
+        sklearn.config_context(enable_metadata_routing=True),
+        pytest.raises(ValueError, match=said),
+    ):
+        on.estimator.fit(X, y, sample_weight=w)
+
+
 def test_a_bucket_its_default_regressor_refuses_predicts_its_constant():
     """CatBoost (the seed's regressor of buckets 2-4) refuses a bucket whose targets are all
     equal, or whose rows are all the same ("All train targets are equal", "All features are
