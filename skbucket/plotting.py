@@ -80,8 +80,15 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError as exc:
+        if exc.name == "matplotlib":  # not installed
+            raise ImportError(
+                "the plots and the report need matplotlib: pip install 'skbucket[report]'"
+            ) from exc
+        # installed, but it (or what it imports: Pillow) fails to import: installing the
+        # extra would change nothing
         raise ImportError(
-            "the plots and the report need matplotlib: pip install 'skbucket[report]'"
+            "the plots and the report need matplotlib, which is installed but cannot be "
+            f"imported ({type(exc).__name__}: {exc}); reinstall the package it names"
         ) from exc
 
 
@@ -318,6 +325,7 @@ class LikesPredictionDisplay:
         -------
         display : LikesPredictionDisplay
         """
+        require_matplotlib()  # before the predictions (a captioner: minutes)
         return cls.from_predictions(
             y,
             estimator.predict(X),
@@ -546,6 +554,7 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         -------
         display : BucketConfusionMatrixDisplay
         """
+        require_matplotlib()  # before the predictions (a captioner: minutes)
         if source not in ("classifier", "regression"):
             raise PlotInputError(f"source must be 'classifier' or 'regression', got {source!r}.")
         bins = final_bins(estimator)
@@ -778,6 +787,7 @@ class BucketErrorDisplay:
         -------
         display : BucketErrorDisplay
         """
+        require_matplotlib()  # before the predictions (a captioner: minutes)
         return cls.from_predictions(
             y, estimator.predict(X), bins=final_bins(estimator), kind=kind, ax=ax,
             plot_kwargs=plot_kwargs,
@@ -956,6 +966,7 @@ class BucketCalibrationDisplay:
             If the routing classifier has no ``predict_proba`` (its bucket probabilities
             would be one-hot predictions: nothing to calibrate).
         """
+        require_matplotlib()  # before the predictions (a captioner: minutes)
         _, final = _split_final(estimator)
         if not _router_has_proba(final):
             raise PlotInputError(
@@ -1299,6 +1310,7 @@ class ErrorOverTimeDisplay:
         -------
         display : ErrorOverTimeDisplay
         """
+        require_matplotlib()  # before the predictions (a captioner: minutes)
         if dayfirst is None:
             dayfirst = model_dayfirst(estimator)
         if isinstance(dates, str):  # "dates has 1 rows but y_true has 150"

@@ -964,3 +964,46 @@ def test_standalone_figures_still_take_tight_layout_and_subplots_adjust():
             error.figure_.subplots_adjust(left=0.3)
     finally:
         plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "display",
+    [
+        LikesPredictionDisplay,
+        BucketConfusionMatrixDisplay,
+        BucketErrorDisplay,
+        BucketCalibrationDisplay,
+        ErrorOverTimeDisplay,
+    ],
+)
+@pytest.mark.parametrize("missing", ["matplotlib", "PIL"])
+def test_from_estimator_without_matplotlib_fails_before_predicting(
+    display, missing, data, model, monkeypatch
+):
+    """Each from_estimator ran the model (a captioner and an embedder: minutes) before it
+    found matplotlib missing; matplotlib installed but its Pillow broken was said to need
+    `pip install 'skbucket[report]'`, which changes nothing."""
+    import sys
+
+    X, y, dates = data
+    calls = []
+    monkeypatch.setattr(type(model), "predict", lambda self, X: calls.append("predict"))
+    monkeypatch.setattr(type(model), "predict_bucket_proba", lambda self, X: calls.append("proba"))
+    family = ("matplotlib", missing)
+    before = set(sys.modules)
+    for name in [m for m in sys.modules if m.split(".")[0] in family]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, missing, None)  # as if not installed
+    said = (
+        r"need matplotlib: pip install 'skbucket\[report\]'"
+        if missing == "matplotlib"
+        else r"matplotlib, which is installed but cannot be imported \(ModuleNotFoundError: .*PIL"
+    )
+    extra = {"dates": dates} if display is ErrorOverTimeDisplay else {}
+    try:
+        with pytest.raises(ImportError, match=said):
+            display.from_estimator(model, X, y, **extra)
+    finally:  # modules the failed import left half-made: gone (the old ones come back)
+        for name in [m for m in set(sys.modules) - before if m.split(".")[0] in family]:
+            del sys.modules[name]
+    assert calls == []
