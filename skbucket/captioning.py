@@ -849,8 +849,11 @@ class Blip2Captioner(
         The processor's own image path, one image at a time: BLIP-2's image processor works
         image by image, so stacking these gives the same tensor as processing the batch.
         """
-        from .media import MediaDecodeError, decode_image
+        from .media import MediaDecodeError, _import_pil, decode_image
 
+        # without Pillow the processor's load fails first, blaming the model's folder ("could
+        # not load ... with AutoProcessor"): the package that is missing is named instead
+        _import_pil()
         # another kind of checkpoint (a text encoder's folder given as caption_model) has a
         # processor that fails on every image: with on_error="skip", every caption was empty
         # and the warnings blamed the images

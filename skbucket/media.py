@@ -1772,8 +1772,8 @@ class ImageFetcher:
             return work(ref)
         except MediaError as exc:
             return exc
-        except MemoryError:  # not this medium's failure, nor one to skip as such: raised
-            raise
+        except (MemoryError, ImportError):  # not this medium's failure (too little memory,
+            raise  # Pillow not installed): raised, not an error of every image to skip
         except Exception as exc:  # a bug or odd failure must not stop the batch
             error = MediaFetchError(f"unexpected {type(exc).__name__}: {exc}", ref)
             error.__cause__ = exc

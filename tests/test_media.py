@@ -1315,6 +1315,19 @@ def test_bad_bytes_are_decode_errors(images, name, match):
     assert name in str(info.value)
 
 
+def test_fetching_images_without_pillow_raises_its_import_error(images, monkeypatch):
+    """Every image came back as MediaFetchError("unexpected ImportError: decoding images
+    needs Pillow ..."): a caller skipping media errors got no images, without a word."""
+    from skbucket import media
+
+    def no_pillow():
+        raise ImportError("decoding images needs Pillow: pip install 'skbucket[vision]'")
+
+    monkeypatch.setattr(media, "_import_pil", no_pillow)
+    with pytest.raises(ImportError, match="needs Pillow"):
+        list(ImageFetcher().fetch_images([str(images["grey.png"])]))
+
+
 @pytest.mark.parametrize("where", ["open", "load"])
 def test_running_out_of_memory_decoding_an_image_is_no_bad_image(images, where, monkeypatch):
     """A MemoryError while Pillow decoded a sound photo was reported as "corrupt or truncated
