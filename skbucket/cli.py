@@ -220,6 +220,11 @@ def read_table(path, columns=None):
         ) from exc
     except ImportError as exc:  # the reader's optional package (pyarrow, openpyxl)
         package = {"parquet": "pyarrow", "excel": "openpyxl"}.get(kind, exc.name or "?")
+        if "requires version" in str(exc):  # installed, older than this pandas reads with
+            raise ImportError(
+                f"reading {kind} files ({path}) needs a newer {package}: "
+                f"{' '.join(str(exc).split())} (pip install -U {package})"
+            ) from exc
         raise ImportError(
             f"reading {kind} files ({path}) needs {package}: pip install 'skbucket[formats]'"
         ) from exc

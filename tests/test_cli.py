@@ -156,6 +156,14 @@ def test_a_missing_reader_package_names_the_extra_that_adds_it(
     code, _, err = run(["predict", model_file, data, "-o", workdir / "p.csv", "-q"], capsys)
     assert code == cli.EXIT_ERROR
     assert f"needs {package}: pip install 'skbucket[formats]'" in err, err
+    # installed, but older than pandas reads with: installing the extra changed nothing
+    monkeypatch.undo()
+    module = pytest.importorskip(package)
+    monkeypatch.setattr(module, "__version__", "1.0.0")
+    code, _, err = run(["predict", model_file, data, "-o", workdir / "p.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert f"needs a newer {package}: " in err and "'1.0.0' currently installed" in err, err
+    assert f"(pip install -U {package})" in err and len(err.strip().splitlines()) == 1, err
 
 
 @pytest.mark.parametrize(
