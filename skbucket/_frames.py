@@ -55,7 +55,7 @@ def as_pandas(X):
         return X
     import pandas as pd
 
-    frame = X.to_pandas()
+    frame = _to_pandas(X)
     try:
         import pyarrow as pa
     except ImportError:  # polars converts without it; its nullable integers stay float64
@@ -95,8 +95,23 @@ def as_pandas_series(X):
     [1, 2]
     """
     if library(X) in _CONVERTED and not hasattr(X, "columns") and hasattr(X, "to_pandas"):
-        return X.to_pandas()
+        return _to_pandas(X)
     return X
+
+
+def _to_pandas(X):
+    """``X.to_pandas()``; polars' needs pyarrow, whose absence is said so (polars raised a
+    bare "No module named 'pyarrow'" from inside its own code)."""
+    try:
+        return X.to_pandas()
+    except ModuleNotFoundError as exc:
+        if exc.name != "pyarrow":
+            raise
+        raise ImportError(
+            f"a {library(X)} {type(X).__name__} is converted to pandas (which skbucket works "
+            "on) through pyarrow, which is not installed: pip install pyarrow (or "
+            "'skbucket[formats]')"
+        ) from exc
 
 
 #: what a DataFrame-reading step adds to its refusal of a pandas Series

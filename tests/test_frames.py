@@ -117,3 +117,33 @@ def test_column_names_of_several_levels_are_refused_with_how_to_flatten_them():
     # the hint's own line makes the frame that is read
     levels.columns = ["_".join(map(str, c)).strip("_") for c in levels.columns]
     np.testing.assert_array_equal(fitted.transform(levels), fitted.transform(frame))
+
+
+def test_polars_input_without_pyarrow_says_pyarrow_is_needed():
+    """polars converts to pandas through pyarrow: without it, a bare "No module named
+    'pyarrow'" came from inside polars (PromptBuilder, PostFeatures, a pipeline's predict)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("polars")
+    script = (
+        "import sys; sys.modules['pyarrow'] = None\n"  # as if not installed, from the start
+        "import polars as pl\n"
+        "from skbucket import PromptBuilder\n"
+        "from skbucket._frames import as_pandas_series\n"
+        "X = pl.DataFrame({'content': ['hi'], 'username': ['a'], 'date': ['2020-01-01']})\n"
+        "for call in (lambda: PromptBuilder().fit_transform(X),\n"
+        "             lambda: as_pandas_series(X['content'])):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except Exception as exc:\n"
+        "        print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, done.stdout + done.stderr
+    assert lines[0].startswith("ImportError a polars DataFrame is converted to pandas"), lines
+    assert lines[1].startswith("ImportError a polars Series is converted to pandas"), lines
+    assert all("pip install pyarrow" in line for line in lines), lines
