@@ -971,6 +971,12 @@ def _check_polars_columns(X: pd.DataFrame, who: str) -> None:
             continue
         try:
             polars.from_pandas(X[[column]])
+        except ImportError as exc:  # polars converts text through pyarrow: not the column's
+            raise ImportError(
+                f"{who}: set_output(transform='polars') makes polars output from pandas, "
+                f"which needs a package that cannot be imported ({exc}): pip install pyarrow "
+                "(or 'skbucket[formats]'), or use pandas output"
+            ) from exc
         except Exception as exc:
             raise ValueError(
                 f"{who}: set_output(transform='polars'), but column {column!r} cannot be held "

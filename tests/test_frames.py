@@ -119,6 +119,17 @@ def test_column_names_of_several_levels_are_refused_with_how_to_flatten_them():
     np.testing.assert_array_equal(fitted.transform(levels), fitted.transform(frame))
 
 
+#: a prelude for ``python -c``: pyarrow as if not installed, from the start
+NO_PYARROW = """
+import importlib.abc, sys
+class NoPyarrow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "pyarrow":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoPyarrow())
+"""
+
+
 def test_polars_input_without_pyarrow_says_pyarrow_is_needed():
     """polars converts to pandas through pyarrow: without it, a bare "No module named
     'pyarrow'" came from inside polars (PromptBuilder, PostFeatures, a pipeline's predict)."""
@@ -127,13 +138,16 @@ def test_polars_input_without_pyarrow_says_pyarrow_is_needed():
 
     pytest.importorskip("polars")
     script = (
-        "import sys; sys.modules['pyarrow'] = None\n"  # as if not installed, from the start
-        "import polars as pl\n"
-        "from skbucket import PromptBuilder\n"
+        NO_PYARROW + "import polars as pl\n"
+        "from skbucket import Blip2Captioner, PromptBuilder\n"
         "from skbucket._frames import as_pandas_series\n"
         "X = pl.DataFrame({'content': ['hi'], 'username': ['a'], 'date': ['2020-01-01']})\n"
+        "captioner = Blip2Captioner(model='x', cache=False, progress=False)\n"
+        "import pandas as pd\n"
+        "frame = pd.DataFrame({'media': ['a.jpg'], 'content': ['hi']})\n"
         "for call in (lambda: PromptBuilder().fit_transform(X),\n"
-        "             lambda: as_pandas_series(X['content'])):\n"
+        "             lambda: as_pandas_series(X['content']),\n"
+        "             lambda: captioner.set_output(transform='polars').fit_transform(frame)):\n"
         "    try:\n"
         "        call()\n"
         "    except Exception as exc:\n"
@@ -143,7 +157,11 @@ def test_polars_input_without_pyarrow_says_pyarrow_is_needed():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
     )
     lines = done.stdout.splitlines()
-    assert len(lines) == 2, done.stdout + done.stderr
+    assert len(lines) == 3, done.stdout + done.stderr
     assert lines[0].startswith("ImportError a polars DataFrame is converted to pandas"), lines
     assert lines[1].startswith("ImportError a polars Series is converted to pandas"), lines
+    # the captioner's polars output, checked before any image: it blamed the column
+    assert lines[2].startswith(
+        "ImportError Blip2Captioner: set_output(transform='polars') makes polars output"
+    ), lines
     assert all("pip install pyarrow" in line for line in lines), lines
