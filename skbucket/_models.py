@@ -609,9 +609,13 @@ def _no_folder_note(model: str) -> str:
 
 def import_model_library(name: str):
     """``torch`` or ``transformers``, imported; a missing one is an ImportError naming the
-    extra that installs it (the base install of skbucket has neither)."""
+    extra that installs it (the base install of skbucket has neither). torch is imported
+    before transformers: every model skbucket loads runs on it, and transformers imported
+    without it prints "PyTorch was not found. Models won't be available ..." to stderr."""
     import importlib
 
+    if name == "transformers":
+        import_model_library("torch")
     try:
         return importlib.import_module(name)
     except ImportError as exc:

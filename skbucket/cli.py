@@ -99,6 +99,29 @@ DATE_COLUMN = "date"
 POST_COLUMNS = ("username", "inferred_company", "date", "media")
 
 
+def _is_core_dependency(module) -> bool:
+    """Whether the top-level module ``module`` is one of the packages the base install of
+    skbucket requires (``[project] dependencies``), by its distribution's metadata."""
+    import importlib.metadata as metadata
+    import re as _re
+
+    if not module:
+        return False
+    top = module.partition(".")[0]
+    try:
+        required = metadata.requires("skbucket") or []
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return False
+    core = {
+        _re.split(r"[\s<>=!~;\[(]", spec, maxsplit=1)[0].lower().replace("-", "_")
+        for spec in required
+        if "extra ==" not in spec
+    }
+    # the module's own name too: xgboost may come as the distribution xgboost-cpu
+    names = [top, *metadata.packages_distributions().get(top, [])]
+    return any(name.lower().replace("-", "_") in core for name in names)
+
+
 class CLIError(ValueError):
     """A problem with the command's input that is reported as one line."""
 
@@ -2540,6 +2563,12 @@ def _run(args) -> int:
                 message += (
                     " (skbucket's own files are of different versions: reinstall it, "
                     "pip install --force-reinstall skbucket)"
+                )
+            elif _is_core_dependency(getattr(exc, "name", None)):
+                # one skbucket cannot run without (the seed's regressors): no extra adds it
+                message += (
+                    f" ({exc.name.partition('.')[0]} is one of skbucket's own dependencies: "
+                    "reinstall it, pip install skbucket)"
                 )
             else:
                 message += " (pip install 'skbucket[all]' installs every optional part)"

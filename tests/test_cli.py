@@ -172,6 +172,8 @@ def test_a_missing_reader_package_names_the_extra_that_adds_it(
         ("torch", "pip install 'skbucket[all]' installs every optional part"),
         ("skbucket._frames", "skbucket's own files are of different versions: reinstall it"),
         ("skbucket_plugins", "pip install 'skbucket[all]' installs every optional part"),
+        # a package the base install requires: no extra adds it (it said skbucket[all])
+        ("catboost", "catboost is one of skbucket's own dependencies: reinstall it"),
     ],
 )
 def test_an_import_error_is_blamed_on_what_is_missing(
@@ -188,6 +190,36 @@ def test_an_import_error_is_blamed_on_what_is_missing(
         ["predict", model_file, workdir / "posts.csv.gz", "-o", workdir / "p.csv"], capsys
     )
     assert code == cli.EXIT_ERROR and hint in err, err
+
+
+def test_without_torch_a_command_says_so_in_one_line(model_file, workdir):
+    """With transformers installed but not torch, transformers' own "PyTorch was not found.
+    Models won't be available ..." came first on stderr, above skbucket's line."""
+    import subprocess
+
+    script = (
+        "import importlib.abc, sys\n"
+        "class NoTorch(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from skbucket.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    args = ["predict", str(model_file), str(workdir / "posts.csv.gz"), "-o", "never.csv", "-q"]
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=workdir,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert proc.returncode == cli.EXIT_ERROR, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "need torch" in lines[0], proc.stderr
+    assert "pip install 'skbucket[text]'" in lines[0], proc.stderr
 
 
 def test_output_to_a_code_page_without_its_letters_is_escaped_not_an_error(model_file, workdir):
