@@ -248,7 +248,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
         if isinstance(exc, ImportError):
             raise ImportError(
                 f"backend='onnx' needs the onnx and onnxscript packages to export the model "
-                f"({exc}); install them with `pip install skbucket[onnx]`"
+                f"({exc}); install them with `pip install 'skbucket[onnx]'`"
             ) from exc
         raise
     finally:
@@ -475,7 +475,7 @@ class DistilBertEmbedder(
         if importlib.util.find_spec("onnxruntime") is None:
             raise ImportError(
                 "backend='onnx' needs the onnxruntime package; install it with "
-                "`pip install skbucket[onnx]`"
+                "`pip install 'skbucket[onnx]'`"
             )
 
     def transform(self, X):

@@ -1140,7 +1140,7 @@ def test_onnx_backend_without_onnxruntime_says_what_to_install(monkeypatch):
         "find_spec",
         lambda name, *a: None if name == "onnxruntime" else real(name, *a),
     )
-    with pytest.raises(ImportError, match=r"onnxruntime.*pip install skbucket\[onnx\]"):
+    with pytest.raises(ImportError, match=r"onnxruntime.*pip install 'skbucket\[onnx\]'"):
         tiny(backend="onnx").fit(TEXTS)  # at fit, before any export
 
 
