@@ -14,9 +14,42 @@ from it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 
-__all__ = ["fitted_attributes", "forget_fit", "refit", "validate_params_in_use"]
+__all__ = [
+    "fitted_attributes",
+    "forget_fit",
+    "partial_training_kept",
+    "refit",
+    "stopped_whole",
+    "validate_params_in_use",
+]
+
+_PARTS = threading.local()
+
+
+@contextlib.contextmanager
+def stopped_whole():
+    """Inside it (the fit of a meta-estimator), a fine-tuning stopped with Ctrl-C raises the
+    ``KeyboardInterrupt`` instead of keeping the weights learnt so far: the user stopped the
+    whole fit, which then leaves its estimator unfitted (:func:`refit`). On its own, a
+    :class:`~skbucket.classification.DistilBertClassifier` keeps them, as scikit-learn's MLP
+    does; inside a ``BucketedRegressor`` its fit went on, fitting every bucket's regressor
+    for minutes, and returned a model whose router had stopped part way. Usable as a
+    decorator; per thread."""
+    _PARTS.depth = getattr(_PARTS, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _PARTS.depth -= 1
+
+
+def partial_training_kept() -> bool:
+    """Whether an interrupted fine-tuning may keep its weights (outside
+    :func:`stopped_whole`)."""
+    return not getattr(_PARTS, "depth", 0)
 
 
 def fitted_attributes(estimator) -> list[str]:

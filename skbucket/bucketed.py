@@ -41,7 +41,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._fitted import refit, validate_params_in_use
+from ._fitted import refit, stopped_whole, validate_params_in_use
 from ._frames import as_pandas, as_pandas_series, boolean_likes, check_min_size, plain
 from ._warn import user_stacklevel
 
@@ -1830,6 +1830,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @refit
+    @stopped_whole()
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the bucket classifier and one regressor per bucket.

@@ -164,7 +164,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     training like scikit-learn's MLP does: ``fit`` warns (:class:`TrainingInterruptedWarning`,
     a ``RuntimeWarning``), keeps the best weights so far (without a hold-out: the current
     ones, steps of the interrupted epoch included) and returns normally. (The command line
-    turns that warning back into the interruption it was: nothing is written.)
+    turns that warning back into the interruption it was: nothing is written.) As the router
+    of a ``BucketedRegressor`` or an ``AccountRouter`` (the seed pipeline's), the interrupt
+    stops their whole fit instead, which leaves them unfitted.
     A fit that fails (an error, or a ``KeyboardInterrupt`` before the first epoch ends)
     leaves a fitted classifier as it was, warm start or not: fine-tuning is costly, so the
     previous model is kept whole (its fitted attributes are set together when training
@@ -798,7 +800,8 @@ class _interruptible:
     """Turn a KeyboardInterrupt after at least one finished epoch into a normal stop.
 
     Like scikit-learn's MLP: a user who stops a long fine-tuning keeps what was learnt
-    (``fit`` then warns). Before the first finished epoch the interrupt propagates.
+    (``fit`` then warns). Before the first finished epoch the interrupt propagates, and so
+    it does inside a meta-estimator's fit (:func:`~skbucket._fitted.stopped_whole`).
     """
 
     def __init__(self, history):
@@ -812,7 +815,9 @@ class _interruptible:
         return self.hit
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is KeyboardInterrupt and self.history:
+        from ._fitted import partial_training_kept
+
+        if exc_type is KeyboardInterrupt and self.history and partial_training_kept():
             self.hit = True
             return True
         return False

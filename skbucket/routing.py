@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._fitted import refit
+from ._fitted import refit, stopped_whole
 from ._frames import as_pandas, plain
 from ._warn import user_stacklevel
 from .bucketed import (
@@ -273,6 +273,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @refit
+    @stopped_whole()
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit clones of both classifiers on every row.

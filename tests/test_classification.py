@@ -391,6 +391,54 @@ def test_keyboard_interrupt_keeps_best_finished_epoch(tiny, monkeypatch):
     np.testing.assert_allclose(clf.predict_proba(X), at_epoch_end.predict_proba(X), atol=1e-6)
 
 
+@pytest.mark.parametrize("owner", ["BucketedRegressor", "AccountRouter"])
+def test_an_interrupt_of_a_router_stops_the_whole_fit_of_its_meta_estimator(
+    tiny, monkeypatch, owner
+):
+    """Inside a BucketedRegressor (the seed pipeline's router), a Ctrl-C after the first
+    epoch was swallowed like a standalone fit's: every bucket's regressor was fitted after
+    it (minutes), and a fitted model came back whose router had stopped part way."""
+    from sklearn.dummy import DummyClassifier
+
+    from skbucket import _models
+    from skbucket.bucketed import BucketedRegressor
+    from skbucket.routing import AccountRouter
+
+    X, y = toy(40)
+    real, calls = _models.pad_encoded, []
+
+    def interrupting(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:  # in the middle of the 2nd epoch (3 batches an epoch)
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    fits = []
+
+    class Counted(DummyRegressor):
+        def fit(self, X, y, sample_weight=None):
+            fits.append(len(y))
+            return super().fit(X, y, sample_weight)
+
+    router = make(tiny, epochs=3, batch_size=16)
+    frame = pd.DataFrame({"text": X, "n": np.arange(len(X)) % 3})
+    if owner == "BucketedRegressor":
+        est = BucketedRegressor(router, Counted(), bins=(1,), min_bucket_size=5)
+        args = (np.asarray(X, dtype=object), np.where(np.asarray(y) == "pos", 10.0, 0.0))
+    else:
+        est = AccountRouter(router, DummyClassifier(), count_column="n", known_columns="text")
+        args = (frame, y)
+    monkeypatch.setattr(_models, "pad_encoded", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(*args)
+    assert len(calls) == 5 and fits == []  # nothing fitted after the interrupt
+    assert not hasattr(est, "classifier_") and not hasattr(est, "known_")
+    # the standalone classifier still keeps what it learnt, as scikit-learn's MLP does
+    calls.clear()
+    with pytest.warns(RuntimeWarning, match="interrupted by the user after 1 complete epoch"):
+        make(tiny, epochs=3, batch_size=16).fit(X, y)
+
+
 def test_an_interrupt_while_a_new_best_is_copied_keeps_the_old_best_under_its_epoch(
     tiny, monkeypatch
 ):
