@@ -545,6 +545,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         validate_params_in_use(self)  # dayfirst, invalid_dates act here and may be set after fit
+        self._check_unique_names()  # set_output may have been called after fit
         X = self._as_frame(X, reset=False)
         out = self._transform_fixed(X)
         if self.category_columns_:
@@ -664,16 +665,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             self._settings_["hour"] = bool(
                 (parsed.notna().to_numpy() & ~timeless(values, parsed)).any()
             )
-        names = pd.Index(self._names())
-        if names.has_duplicates:  # a pandas output, the next step would refuse them
-            raise PostFeaturesError(
-                f"PostFeatures: two of its output features would be named "
-                f"{names[names.duplicated()][0]!r}, the feature of one column named as another "
-                f"column's (media_column={self._setting('media_column')!r}, text_columns="
-                f"{self.text_columns_}, category_columns={self.category_columns_}, "
-                f"count_encoding={self._setting('count_encoding')}): give each column one "
-                "role, or rename one of the columns."
-            )
+        self._check_unique_names()
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = cats = None
         self.target_encoder_ = None
@@ -723,6 +715,27 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if not reset:
             self._check_columns(X)
         return X
+
+    def _check_unique_names(self) -> None:
+        """Refuse, for a pandas or polars output, two output features of one name (the media
+        column as a category column too: two ``media_count``), which the next step refused
+        (HistGradientBoosting: ``DuplicateError``; XGBoost: an ``AttributeError``). An array
+        output has no names: it is left as it was."""
+        from sklearn.utils._set_output import _get_output_config
+
+        if _get_output_config("transform", self)["dense"] == "default":
+            return
+        names = pd.Index(self._names())
+        if names.has_duplicates:
+            raise PostFeaturesError(
+                f"PostFeatures: two of its output features would be named "
+                f"{names[names.duplicated()][0]!r}, the feature of one column named as another "
+                f"column's (media_column={self._setting('media_column')!r}, text_columns="
+                f"{self.text_columns_}, category_columns={self.category_columns_}, "
+                f"count_encoding={self._setting('count_encoding')}), which a "
+                f"{_get_output_config('transform', self)['dense']} output cannot hold: give "
+                "each column one role, rename one of the columns, or use the array output."
+            )
 
     def _setting(self, name):
         """``date_column``, ``media_column`` or ``count_encoding`` as fit used it (a model

@@ -257,7 +257,13 @@ def test_two_outputs_of_one_name_are_refused_at_fit():
     X = pd.DataFrame({"review": ["nice", "bad"], "media": ["[]", "https://x.test/a.jpg"]})
     pf = PostFeatures(date_column=None, text_columns=["review"], category_columns=["media"], cv=2)
     with pytest.raises(PostFeaturesError, match="output features would be named 'media_count'"):
-        pf.fit(X, [1, 2])
+        pf.set_output(transform="pandas").fit(X, [1, 2])
+    # an array output has no names: it worked, and does (a Ridge after it fitted)
+    fitted = pf.set_output(transform="default").fit(X, [1, 2])
+    assert fitted.transform(X).shape == (2, 5 + 5 + 2)
+    # pandas asked for after fit: said at transform
+    with pytest.raises(PostFeaturesError, match="which a pandas output cannot hold"):
+        fitted.set_output(transform="pandas").transform(X)
     # each column one role: fitted, names unique
     ok = PostFeatures(date_column=None, text_columns=["review"], category_columns=(), cv=2)
     assert pd.Index(ok.fit(X, [1, 2]).get_feature_names_out()).is_unique
