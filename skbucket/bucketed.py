@@ -766,7 +766,7 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
                 "without them. Use that estimator without the Pipeline, or turn routing off "
                 "(sklearn.set_config(enable_metadata_routing=False))."
             )
-        inner = None if routed or sample_weight is None else _unrouted_weight_taker(est)
+        inner = None if sample_weight is None or prefix else _unrouted_weight_taker(est)
         if inner is not None:  # e.g. TransformedTargetRegressor(CatBoostRegressor())
             raise ValueError(
                 f"sample_weight was given with metadata routing on, but {role} "
@@ -791,19 +791,25 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
 
 
 def _unrouted_weight_taker(est):
-    """The first estimator inside ``est`` (a wrapper that routing knows) whose ``fit`` takes
-    ``sample_weight`` but which routing does not know (CatBoost), else None: routing sends
-    it nothing, so a ``TransformedTargetRegressor(CatBoostRegressor())`` was fitted without
-    the weights it gets with routing off."""
-    params = est.get_params(deep=True) if hasattr(est, "get_params") else {}
+    """The first estimator directly inside ``est`` (a wrapper that routing knows, not a
+    Pipeline: only its final step gets the weights with routing off) whose ``fit`` takes
+    ``sample_weight`` but which routing does not know (CatBoost), else None: routing sends it
+    nothing, so a ``TransformedTargetRegressor(CatBoostRegressor())`` or a ``VotingRegressor``
+    holding one was fitted without the weights it gets with routing off."""
+    params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
     for value in params.values():
-        if (
-            not isinstance(value, type)
-            and callable(getattr(value, "fit", None))
-            and not _routes_metadata(value)
-            and _takes_sample_weight(value)
-        ):
-            return value
+        # an estimator, or a list of them or of (name, estimator) pairs (VotingRegressor)
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if isinstance(item, tuple) and len(item) == 2:
+                item = item[1]
+            if (
+                not isinstance(item, type)
+                and callable(getattr(item, "fit", None))
+                and not _routes_metadata(item)
+                and _takes_sample_weight(item)
+            ):
+                return item
     return None
 
 

@@ -2187,6 +2187,20 @@ def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
         ):
             BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y, sample_weight=w)
         assert fits == []  # before the router's fit (a fine-tuning: minutes)
+        # ... as is one beside a part that routing weighs: it got none either
+        from catboost import CatBoostRegressor
+        from sklearn.ensemble import VotingRegressor
+        from sklearn.feature_selection import SelectFromModel
+
+        boost = CatBoostRegressor(iterations=5, verbose=0, allow_writing_files=False)
+        voting = VotingRegressor(
+            [("boost", boost), ("ridge", Ridge().set_fit_request(sample_weight=True))]
+        )
+        with pytest.raises(ValueError, match="VotingRegressor.* holds CatBoostRegressor"):
+            BucketedRegressor(router, voting, bins=(10,)).fit(X, y, sample_weight=w)
+        # a Pipeline's earlier step gets no weights with routing off either: fitted
+        chosen = make_pipeline(SelectFromModel(boost), Ridge().set_fit_request(sample_weight=False))
+        BucketedRegressor(router, chosen, bins=(10,)).fit(X, y, sample_weight=w)
         # without weights, or with routing off, it is fitted
         BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y)
     weighted = BucketedRegressor(router, wrapped, bins=(10,)).fit(X, y, sample_weight=w)
