@@ -1131,9 +1131,10 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
 
 def _refuse_labelled_total_row(X, inputs, likes, target, path) -> None:
     """Refuse a first or last row whose likes are the sum of every other row's (of at least
-    two rows with likes) and which holds at most one cell of ``X``'s ``inputs``: a
-    spreadsheet table's total row (``Total`` in its first column), fitted as a post of all
-    the likes. A post holds its text and its account, its date or its media too."""
+    two rows with likes) and which holds at most one cell of ``X``'s ``inputs``, a short
+    label, where the other rows are posts that hold more: a spreadsheet table's total row
+    (``Total`` in its first column), fitted as a post of all the likes. In a table whose
+    posts hold their text alone, such a row is a post."""
     import numpy as np
     import pandas as pd
 
@@ -1153,6 +1154,11 @@ def _refuse_labelled_total_row(X, inputs, likes, target, path) -> None:
         filled = [i for i in inputs if not _is_missing(X.iat[row, i])]
         if len(filled) > 1:
             continue
+        label = str(X.iat[row, filled[0]]).strip() if filled else ""
+        if len(label) > 30 or len(label.split()) > 3:  # a post's sentence, not a label
+            continue
+        if _share_of_fuller_rows(X, inputs, skip=row) < 0.9:  # posts of one cell, too
+            continue
         held = (
             f"holds nothing else but {X.iat[row, filled[0]]!r} in column {X.columns[filled[0]]!r}"
             if filled
@@ -1163,6 +1169,15 @@ def _refuse_labelled_total_row(X, inputs, likes, target, path) -> None:
             f"not a post: its {target!r}, {total:g}, is the sum of every other row's, and it "
             f"{held}: a spreadsheet table's total row? Remove it."
         )
+
+
+def _share_of_fuller_rows(X, inputs, skip) -> float:
+    """The share of ``X``'s rows but ``skip`` that hold two cells or more of ``inputs``."""
+    import numpy as np
+
+    others = X.iloc[np.delete(np.arange(len(X)), skip), inputs]
+    filled = others.notna() & ~others.map(lambda v: isinstance(v, str) and not v.strip())
+    return float((filled.sum(axis=1) >= 2).mean()) if len(others) else 0.0
 
 
 #: a whole number written with "." between groups of three digits (German, Spanish, ...)

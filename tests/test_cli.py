@@ -2836,6 +2836,19 @@ def test_a_labelled_total_row_is_refused_at_fit_and_predict(workdir, model_file,
     # ... and a table of texts alone (no other column to be empty) is posts
     texts = pd.DataFrame({"content": ["a", "b", "Total"], "likes": [1, 2, 3]})
     assert len(cli._split_target(texts, "likes", "posts.csv")[0]) == 3
+    # ... so is a post of a sentence without its account, and one in a table whose posts
+    # often hold their text alone (0 likes make such sums easy)
+    sentence = posts.assign(likes=[0, 7, 7]).astype(object)
+    sentence.iloc[2] = ["Thanks for 5 years!", None, None, 7]
+    assert len(cli._split_target(sentence, "likes", "posts.csv")[0]) == 3
+    sparse = pd.DataFrame(
+        {
+            "content": ["a", "b", "c", "d"],
+            "media": ["x.jpg", None, None, None],
+            "likes": [0, 5, 0, 5],
+        }
+    )
+    assert len(cli._split_target(sparse, "likes", "posts.csv")[0]) == 4
 
 
 def test_a_config_columns_mapping_reads_a_table_with_other_names(
