@@ -1485,11 +1485,13 @@ def _cannot_load(path, exc, written=None) -> CLIError:
     from .io import library_versions
 
     detail = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, MemoryError):  # the machine's want, not the file's: nothing to refit
+    if isinstance(exc, MemoryError):  # most likely the machine's want: no cause to refit
+        said = f": {detail}" if str(exc).strip() else ""
         return CLIError(
-            f"cannot load model file {path}: this machine ran out of memory while loading it "
-            f"(MemoryError: {detail}); the file is not known to be damaged: free memory, or "
-            "load it where there is more"
+            f"cannot load model file {path}: it ran out of memory while loading (MemoryError"
+            f"{said}): either this machine has too little free memory for the model (free "
+            "memory, or load it where there is more) or a size recorded inside the file is "
+            "damaged (if it fails the same with memory to spare, copy it again or refit it)"
         )
     running = library_versions()
     changed = [

@@ -1438,7 +1438,7 @@ def test_a_model_file_too_large_for_memory_is_not_called_damaged(workdir, model_
     with open(big, "wb") as fh:
         cli._write_model_file(fh, header, model)
     code, _, err = run(["evaluate", big, workdir / "posts.csv.gz"], capsys)
-    assert code == cli.EXIT_ERROR and "ran out of memory while loading it (MemoryError" in err
+    assert code == cli.EXIT_ERROR and "it ran out of memory while loading (MemoryError)" in err
     assert "damaged or cut short" not in err and len(err.strip().splitlines()) == 1
 
 
