@@ -1976,18 +1976,23 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             if present.size == 1:
                 from sklearn.dummy import DummyClassifier
 
-                if n_buckets > 1:
+                total = sample_weight.sum() if weighted else buckets.size
+                # (a bucket too light for a regressor of its own: the warning below says it)
+                if n_buckets > 1 and total >= self.min_bucket_size * (1 - rtol):
+                    from .metrics import _edge_text as text
+
                     only = int(present[0])
                     where = " and ".join(
-                        ([f"above {edges[only - 1]:g}"] if only > 0 else [])
-                        + ([f"up to {edges[only]:g}"] if only < n_buckets - 1 else [])
+                        ([f"above {text(edges[only - 1])}"] if only > 0 else [])
+                        + ([f"up to {text(edges[only])}"] if only < n_buckets - 1 else [])
                     )
+                    shown = ", ".join(text(e) for e in edges) + ("," if edges.size == 1 else "")
                     warnings.warn(
                         f"BucketedRegressor: every training target falls in bucket {only} "
-                        f"(targets {where}; bins=({', '.join(f'{e:g}' for e in edges)})), so "
-                        "there is nothing to route: the model is that bucket's regressor alone "
-                        "(classifier_ is a DummyClassifier). For targets on another scale than "
-                        "likes, give bins within their range.",
+                        f"(targets {where}; bins=({shown})), so there is nothing to route: the "
+                        "model is that bucket's regressor alone (classifier_ is a "
+                        "DummyClassifier). For targets on another scale than likes, give bins "
+                        "within their range.",
                         TooFewRowsWarning,
                         stacklevel=user_stacklevel(),
                     )

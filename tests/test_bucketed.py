@@ -862,6 +862,13 @@ def test_single_bucket_classifier_is_dummy_and_predicts_that_bucket():
     assert_allclose(model.predict(X), Ridge().fit(X, y).predict(X))
     with pytest.warns(TooFewRowsWarning, match=r"bucket 2 \(targets above 100 and up to 300;"):
         BucketedRegressor(LogisticRegression(), Ridge()).fit(X, y + 150)
+    with pytest.warns(TooFewRowsWarning, match=r"above 1234567; bins=\(1234567,\)\)"):
+        BucketedRegressor(LogisticRegression(), Ridge(), bins=(1234567,)).fit(X, y + 2e6)
+    # too few rows for a regressor as well: only that is said (not "that bucket's regressor")
+    with pytest.warns(TooFewRowsWarning) as said:
+        BucketedRegressor(LogisticRegression(), Ridge()).fit(X[:4], y[:4])
+    assert [str(w.message) for w in said if "nothing to route" in str(w.message)] == []
+    assert any("no bucket has min_bucket_size=5" in str(w.message) for w in said)
     # bins within the targets' range: routed, nothing to say
     with warnings.catch_warnings():
         warnings.simplefilter("error")
