@@ -2098,5 +2098,17 @@ def at_fork_in_child(free: Callable[[], None]) -> None:
         os.register_at_fork(after_in_child=free)
 
 
+def _one_torch_thread_in_child() -> None:
+    """A child forked from a process that has computed with torch on several threads hangs
+    at its first model call (the thread pool torch's OpenMP started does not come along:
+    a ``multiprocessing`` fork pool embedding texts waited for ever, with or without
+    skbucket). The child computes with one thread, as a worker beside others should; call
+    ``torch.set_num_threads`` in it to change that (or start workers with ``"spawn"``)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "set_num_threads"):
+        torch.set_num_threads(1)
+
+
 at_fork_in_child(_free_locks_in_child)
 at_fork_in_child(_note_forked)
+at_fork_in_child(_one_torch_thread_in_child)

@@ -1204,3 +1204,42 @@ def test_clear_model_registry_frees_the_loaded_models_and_estimators_stay_usable
     gc.collect()
     assert held() is None  # nothing else kept it
     np.testing.assert_array_equal(est.transform(TEXTS), before)  # loaded again
+
+
+def test_a_child_forked_after_embedding_on_several_threads_embeds_too():
+    """A multiprocessing fork pool embedding texts after the parent had (on two or more
+    threads, OMP_NUM_THREADS unset) waited for ever: torch's thread pool does not survive a
+    fork. The child computes on one thread, and gets the parent's vectors. (On a one-core
+    machine torch runs one thread anyway: nothing to hang there.)"""
+
+    script = textwrap.dedent(
+        f"""
+        import multiprocessing as mp, numpy as np
+        from skbucket.embedding import DistilBertEmbedder
+        est = DistilBertEmbedder(model={str(TINY)!r}, cache=False, progress=False)
+        texts = [f"post number {{i}} about a product launch today" for i in range(64)]
+        parent = est.fit_transform(texts)
+        def work(i):
+            return np.asarray(est.transform(texts[i * 8 : (i + 1) * 8]))
+        if __name__ == "__main__":
+            with mp.get_context("fork").Pool(2) as pool:
+                child = np.vstack(pool.map(work, range(8)))
+            print("max difference", np.abs(parent - child).max())
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its pool's children too are stopped if they hang
+    )
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the forked children hung")
+    assert out.strip() == "max difference 0.0", out + err
