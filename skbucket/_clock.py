@@ -17,8 +17,9 @@ _MUST = "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UT
 
 
 def check_numpy_can_read() -> None:
-    """Refuse a ``SOURCE_DATE_EPOCH`` that ``int()`` cannot read, as numpy's ``f2py`` reads
-    it when scikit-learn is imported (with a traceback); any whole number passes, as there.
+    """Refuse a ``SOURCE_DATE_EPOCH`` that numpy's ``f2py`` cannot read when scikit-learn is
+    imported (with a traceback): one ``int()`` cannot read, or one ``time.gmtime`` cannot
+    take (nanoseconds, ``date +%s%N``); any other whole number passes, as there.
 
     Raises
     ------
@@ -28,9 +29,11 @@ def check_numpy_can_read() -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
         return
+    import time
+
     try:
-        int(epoch)
-    except ValueError:
+        time.gmtime(int(epoch))
+    except (ValueError, OverflowError, OSError):
         raise ValueError(
             f"{_MUST} (numpy reads it as scikit-learn is imported); got {epoch!r}."
         ) from None

@@ -973,7 +973,7 @@ def test_a_source_date_epoch_the_report_cannot_read_is_refused_before_any_work(
     assert code == 0 and "rmse" in out, err
 
 
-@pytest.mark.parametrize("value", ["yesterday", "1.5"])
+@pytest.mark.parametrize("value", ["yesterday", "1.5", "1700000000000000000", "9" * 20])
 def test_a_source_date_epoch_numpy_cannot_read_is_one_line_not_a_traceback(tmp_path, value):
     """numpy's f2py, imported with scikit-learn, reads SOURCE_DATE_EPOCH with int(): every
     command, --version included, ended in its 40-line traceback."""
