@@ -2551,6 +2551,14 @@ def _run(args) -> int:
     except (KeyboardInterrupt, TrainingInterruptedWarning):
         print(f"skbucket {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Warning as exc:  # made an error by the user's filters (PYTHONWARNINGS=error, -W)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(
+            f"skbucket {args.command}: error: {type(exc).__name__}: {_with_sheet_rows(message)} "
+            "(a warning, made an error by Python's warning filters: PYTHONWARNINGS or -W)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except (ValueError, OSError, RuntimeError, KeyError, ImportError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         data = str(getattr(args, "data", ""))

@@ -222,6 +222,31 @@ def test_without_torch_a_command_says_so_in_one_line(model_file, workdir):
     assert "pip install 'skbucket[text]'" in lines[0], proc.stderr
 
 
+def test_a_warning_made_an_error_by_the_users_filters_is_one_line(model_file, workdir):
+    """Under PYTHONWARNINGS=error, skbucket's own data warning (an unparseable date) ended
+    the command with a 40-line traceback."""
+    import subprocess
+
+    table = pd.read_csv(workdir / "posts.csv.gz")
+    table.loc[3, "date"] = "garbage"
+    data = workdir / "one-bad-date.csv"
+    table.to_csv(data, index=False)
+    env = {**os.environ, "PYTHONWARNINGS": "error", "HF_HUB_OFFLINE": "1"}
+    args = ["predict", str(model_file), str(data), "-o", str(workdir / "never.csv"), "-q"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "skbucket.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == cli.EXIT_ERROR and "Traceback" not in proc.stderr, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("skbucket predict: error: UnparseableDateWarning: "), line
+    assert line.endswith("made an error by Python's warning filters: PYTHONWARNINGS or -W)")
+    assert not (workdir / "never.csv").exists()
+
+
 def test_output_to_a_code_page_without_its_letters_is_escaped_not_an_error(model_file, workdir):
     """On Windows a redirected standard output uses the ANSI code page: the interval note
     quoting a group column named in CJK letters was a UnicodeEncodeError after every post was
