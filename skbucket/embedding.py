@@ -118,6 +118,24 @@ def onnx_path(model) -> Path:
     return Path(root).expanduser() / "onnx" / name
 
 
+def _cache_dir_remedy() -> str:
+    """How to move the ONNX exports to a writable folder; a ``SKBUCKET_CACHE_DIR`` already
+    set is named as the setting to change (it said to set it)."""
+    setting = os.environ.get("SKBUCKET_CACHE_DIR")
+    where = "(the export goes to its onnx/ subfolder)"
+    if not setting:
+        return f"set the environment variable SKBUCKET_CACHE_DIR to a writable folder {where}"
+    relative = (
+        ""
+        if os.path.isabs(os.path.expanduser(setting))
+        else (", a relative path read from the working directory of each call")
+    )
+    return (
+        f"the environment variable SKBUCKET_CACHE_DIR is set to {setting!r}{relative}: set it "
+        f"to a writable folder {where}"
+    )
+
+
 class _OnnxSession:
     """``from_pretrained``-style factory, so sessions live in the runtime's shared registry."""
 
@@ -211,8 +229,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
     except OSError as exc:  # e.g. a read-only home folder: say which setting moves it
         raise type(exc)(
             f"backend='onnx' exports the model to {str(path.parent)!r}, which cannot be "
-            f"written ({exc.strerror or exc}); set the environment variable "
-            "SKBUCKET_CACHE_DIR to a writable folder (the export goes to its onnx/ subfolder)"
+            f"written ({exc.strerror or exc}); {_cache_dir_remedy()}"
         ) from exc
     os.close(fd)
     quiet = logging.getLogger("torch.onnx")
@@ -576,8 +593,7 @@ class DistilBertEmbedder(
                             denied.errno,
                             f"the ONNX export {str(path)!r} is damaged ({why}) and cannot be "
                             f"replaced: its folder cannot be written ({_reason(denied)}); delete the "
-                            "file, or set the environment variable SKBUCKET_CACHE_DIR to a "
-                            "writable folder (the export goes to its onnx/ subfolder)",
+                            f"file, or: {_cache_dir_remedy()}",
                         ) from exc
                     _export_onnx(self.model, tokenizer, path)
                     session = _models.load_pretrained(

@@ -919,8 +919,12 @@ def test_a_damaged_export_that_cannot_be_replaced_says_so(onnx_dir, tmp_path, mo
         PermissionError,
         match=r"export .* is damaged \(.*INVALID_PROTOBUF.*\) and "
         r"cannot be replaced: .*Permission denied.*SKBUCKET_CACHE_DIR",
-    ):
+    ) as said:
         tiny(backend="onnx", cache=False).fit(TEXTS).transform(TEXTS)
+    # the variable is set already: named with its value, not "set the environment variable"
+    assert f"SKBUCKET_CACHE_DIR is set to {str(tmp_path)!r}: set it to a writable" in str(
+        said.value
+    )
 
 
 def test_an_export_removes_the_temporary_files_killed_exports_left(onnx_dir, tmp_path, monkeypatch):
