@@ -2643,6 +2643,20 @@ def test_a_model_file_of_an_older_minor_version_is_refused(
     assert f"was written with skbucket {old_version}, this is skbucket {this}" in err, err
 
 
+def test_a_model_file_of_another_patch_version_of_this_minor_loads(workdir, model_file, capsys):
+    """A patch version changes no prediction (docs/changes.rst): its model files are used."""
+    import skbucket
+
+    major, minor, *_ = skbucket.__version__.split(".")
+    header, model = read_model_file(model_file)
+    other = workdir / "other-patch.joblib"
+    with open(other, "wb") as fh:
+        versions = {**header["versions"], "skbucket": f"{major}.{minor}.99"}
+        cli._write_model_file(fh, {**header, "versions": versions}, model)
+    code, out, err = run(["evaluate", other, workdir / "posts.csv.gz", "-q"], capsys)
+    assert code == 0 and "rmse" in out, err
+
+
 def test_a_cut_off_gzip_is_one_line_naming_the_file(workdir, model_file, capsys):
     """The field check that follows a pandas failure read the file again and let a gzip's
     own EOFError through as a traceback."""
