@@ -569,7 +569,7 @@ def _class_proba(role, clf, X, columns, n_columns, origin=None):
             raise ValueError(
                 f"{role} {_describe(clf)}.predict_proba gave row {row} the probabilities "
                 f"{out[bad[0]].tolist()!r}, which are not all finite; its fit went wrong "
-                "(a class_weight or sample_weight that is NaN or infinite?)"
+                f"(a class_weight or sample_weight that is NaN or infinite?){_unchecked_x()}"
             )
         # soft routing weighs the buckets' predictions by them: scores (decision_function
         # values), or shares that do not add up to one, would scale the prediction
@@ -766,7 +766,7 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
                 "without them. Use that estimator without the Pipeline, or turn routing off "
                 "(sklearn.set_config(enable_metadata_routing=False))."
             )
-        inner = None if sample_weight is None or prefix else _unrouted_weight_taker(est)
+        inner = None if sample_weight is None else _unrouted_weight_taker(est)
         if inner is not None:  # e.g. TransformedTargetRegressor(CatBoostRegressor())
             raise ValueError(
                 f"sample_weight was given with metadata routing on, but {role} "
@@ -790,26 +790,34 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     )
 
 
-def _unrouted_weight_taker(est):
-    """The first estimator directly inside ``est`` (a wrapper that routing knows, not a
-    Pipeline: only its final step gets the weights with routing off) whose ``fit`` takes
-    ``sample_weight`` but which routing does not know (CatBoost), else None: routing sends it
-    nothing, so a ``TransformedTargetRegressor(CatBoostRegressor())`` or a ``VotingRegressor``
-    holding one was fitted without the weights it gets with routing off."""
+def _unrouted_weight_taker(est, depth=0):
+    """The first estimator inside ``est`` (a wrapper that routing knows) whose ``fit`` takes
+    ``sample_weight`` but which routing does not know (CatBoost), among those that get the
+    weights with routing off: ``est``'s parts, the parts of those parts that routing knows,
+    and of a Pipeline its final step only. None if there is none. Routing sends such an
+    estimator nothing, so a ``TransformedTargetRegressor(CatBoostRegressor())``, or a
+    ``VotingRegressor`` holding one, was fitted without the weights it gets with routing off."""
+    prefix, last = _final_step(est)
+    if prefix:  # a Pipeline's earlier steps get no weights with routing off either
+        est = last
+    if depth > 20 or not _routes_metadata(est):  # (a bare one is the caller's to judge)
+        return None
     params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
     for value in params.values():
-        # an estimator, or a list of them or of (name, estimator) pairs (VotingRegressor)
+        # an estimator, or a list or dict of them or of (name, estimator) pairs (Voting)
+        if isinstance(value, dict):
+            value = list(value.values())
         items = value if isinstance(value, list | tuple) else [value]
         for item in items:
             if isinstance(item, tuple) and len(item) == 2:
                 item = item[1]
-            if (
-                not isinstance(item, type)
-                and callable(getattr(item, "fit", None))
-                and not _routes_metadata(item)
-                and _takes_sample_weight(item)
-            ):
+            if isinstance(item, type) or not callable(getattr(item, "fit", None)):
+                continue
+            if not _routes_metadata(item) and _takes_sample_weight(item):
                 return item
+            found = _unrouted_weight_taker(item, depth + 1)
+            if found is not None:
+                return found
     return None
 
 
@@ -943,6 +951,31 @@ def _degenerate_bucket(X, y):
 #: errors a regressor raises for no fault of a bucket's rows (a typo in its code, too little
 #: memory): never taken for its refusal of a degenerate bucket
 _NOT_THE_ROWS = (MemoryError, AttributeError, NameError, LookupError, TypeError)
+
+
+def _refuse_unfinite_weights(sample_weight) -> None:
+    """Refuse a NaN or infinite weight, whatever scikit-learn's ``assume_finite``: with it
+    set, ``_check_sample_weight`` let a NaN through, which ``sample_weight > 0`` then dropped
+    as a zero weight, without a word."""
+    bad = np.flatnonzero(~np.isfinite(sample_weight))
+    if bad.size:
+        raise ValueError(
+            f"sample_weight must be finite; row {bad[0]} has {sample_weight[bad[0]]} "
+            f"({bad.size} such row(s))."
+        )
+
+
+def _unchecked_x() -> str:
+    """What to suspect first when scikit-learn's ``assume_finite`` is set: its checks of X
+    for NaN and infinity are off, so such a value reaches the sub-estimators."""
+    from sklearn import get_config
+
+    if not get_config()["assume_finite"]:
+        return ""
+    return (
+        " (scikit-learn's assume_finite=True is set, which skips the check of X for NaN and "
+        "infinity: does that row of X hold one?)"
+    )
 
 
 def _constant_regressor(y, sample_weight):
@@ -1927,6 +1960,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, y, dtype=np.float64, ensure_non_negative=True, **options
             )
+            _refuse_unfinite_weights(sample_weight)
             keep = sample_weight > 0
             if not keep.any():
                 raise ValueError("sample_weight is zero for every row; nothing to fit.")
@@ -2292,7 +2326,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         raise ValueError(
             f"{role} {_describe(regressor)}.predict gave {value} for row {row}{turned} "
             f"({bad.size} of the {pred.size} row(s) it predicted are not finite); a "
-            f"bucket's regressor must predict a finite number for every row{hint}."
+            f"bucket's regressor must predict a finite number for every row{hint}"
+            f"{_unchecked_x()}."
         )
 
     def predict(self, X):

@@ -45,6 +45,7 @@ from .bucketed import (
     _fixed_columns,
     _forward_set_output,
     _is_dataframe,
+    _refuse_unfinite_weights,
     _routed_fit_params,
     _select_columns,
     _sub_tag,
@@ -321,6 +322,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            _refuse_unfinite_weights(sample_weight)
         classes = np.unique(y)
         routed = _routed_fit_params(self, sample_weight, ("known", "unseen"), fit_params)
         fitted, specs = {}, {}

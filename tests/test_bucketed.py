@@ -2205,6 +2205,16 @@ def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
         )
         with pytest.raises(ValueError, match="VotingRegressor.* holds CatBoostRegressor"):
             BucketedRegressor(router, voting, bins=(10,)).fit(X, y, sample_weight=w)
+        # ... inside a Pipeline's final step, or one wrapper deeper: the same
+        for deeper in (
+            make_pipeline(
+                StandardScaler().set_fit_request(sample_weight=False),
+                TransformedTargetRegressor(boost),
+            ),
+            TransformedTargetRegressor(voting),
+        ):
+            with pytest.raises(ValueError, match=r"holds CatBoostRegressor"):
+                BucketedRegressor(router, deeper, bins=(10,)).fit(X, y, sample_weight=w)
         # a Pipeline's earlier step gets no weights with routing off either: fitted
         chosen = make_pipeline(SelectFromModel(boost), Ridge().set_fit_request(sample_weight=False))
         BucketedRegressor(router, chosen, bins=(10,)).fit(X, y, sample_weight=w)
@@ -2694,3 +2704,39 @@ def test_a_prefitted_classifier_of_other_buckets_is_refused_at_fit():
     # its own buckets: used as it is
     model = BucketedRegressor(FrozenEstimator(router), LinearRegression()).fit(X, y)
     assert_array_equal(model.predict_bucket(X), router.predict(X))
+
+
+def test_a_nan_weight_is_refused_whatever_assume_finite():
+    """With scikit-learn's assume_finite=True, a NaN sample_weight passed its check and
+    `weight > 0` dropped that row as a zero weight, without a word (BucketedRegressor, and
+    AccountRouter, the seed pipeline's hybrid router)."""
+    import sklearn
+
+    from skbucket.routing import AccountRouter
+
+    X, y = make_likes(60)
+    w = np.ones(len(y))
+    w[3] = np.nan
+    frame = pd.DataFrame({"n": np.arange(60.0) % 3, "a": X[:, 0]})
+    router = AccountRouter(
+        DecisionTreeClassifier(random_state=0), LogisticRegression(), count_column="n"
+    )
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=r"sample_weight must be finite; row 3 has nan"):
+            light().fit(X, y, sample_weight=w)
+        with pytest.raises(ValueError, match=r"sample_weight must be finite; row 3 has nan"):
+            router.fit(frame, assign_buckets(y), sample_weight=w)
+
+
+def test_a_nan_in_x_under_assume_finite_is_suspected_in_the_message():
+    """With assume_finite=True a NaN in X reached the router, whose NaN probabilities were
+    blamed on its fit ("a class_weight or sample_weight that is NaN or infinite?")."""
+    import sklearn
+
+    X, y = make_likes(200)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    model = BucketedRegressor(LogisticRegression(max_iter=500), Ridge()).fit(X, y)
+    said = r"assume_finite=True is set, .* does that row of X"
+    with sklearn.config_context(assume_finite=True), pytest.raises(ValueError, match=said):
+        model.predict(bad)
