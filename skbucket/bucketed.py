@@ -790,18 +790,26 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     )
 
 
-def _unrouted_weight_taker(est, depth=0):
+def _unrouted_weight_taker(est, seen=None):
     """The first estimator inside ``est`` (a wrapper that routing knows) whose ``fit`` takes
     ``sample_weight`` but which routing does not know (CatBoost), among those that get the
     weights with routing off: ``est``'s parts, the parts of those parts that routing knows,
     and of a Pipeline its final step only. None if there is none. Routing sends such an
     estimator nothing, so a ``TransformedTargetRegressor(CatBoostRegressor())``, or a
-    ``VotingRegressor`` holding one, was fitted without the weights it gets with routing off."""
+    ``VotingRegressor`` holding one, was fitted without the weights it gets with routing off.
+
+    skbucket's own meta-estimators are not searched: they pass the weights to such parts
+    themselves. Parts are estimators (``fit`` and ``get_params``), not other objects with a
+    ``fit`` (a scipy distribution in a search's space)."""
+    seen = set() if seen is None else seen
     prefix, last = _final_step(est)
     if prefix:  # a Pipeline's earlier steps get no weights with routing off either
         est = last
-    if depth > 20 or not _routes_metadata(est):  # (a bare one is the caller's to judge)
+    if id(est) in seen or not _routes_metadata(est):  # (a bare one is the caller's to judge)
         return None
+    if type(est).__module__.partition(".")[0] == "skbucket":
+        return None  # BucketedRegressor, AccountRouter: they weigh their parts themselves
+    seen.add(id(est))
     params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
     for value in params.values():
         # an estimator, or a list or dict of them or of (name, estimator) pairs (Voting)
@@ -811,11 +819,11 @@ def _unrouted_weight_taker(est, depth=0):
         for item in items:
             if isinstance(item, tuple) and len(item) == 2:
                 item = item[1]
-            if isinstance(item, type) or not callable(getattr(item, "fit", None)):
+            if not _is_estimator(item):
                 continue
             if not _routes_metadata(item) and _takes_sample_weight(item):
                 return item
-            found = _unrouted_weight_taker(item, depth + 1)
+            found = _unrouted_weight_taker(item, seen)
             if found is not None:
                 return found
     return None

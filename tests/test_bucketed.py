@@ -2215,6 +2215,16 @@ def test_routing_refuses_a_pipeline_ending_outside_metadata_routing():
         ):
             with pytest.raises(ValueError, match=r"holds CatBoostRegressor"):
                 BucketedRegressor(router, deeper, bins=(10,)).fit(X, y, sample_weight=w)
+        # skbucket's own meta-estimator inside a wrapper gives CatBoost its weights itself,
+        # and a search space's scipy distribution (which has a fit) is no part: both fitted
+        import scipy.stats
+        from sklearn.model_selection import RandomizedSearchCV
+
+        inner = BucketedRegressor(router, boost, bins=(10,)).set_fit_request(sample_weight=True)
+        ridge = Ridge().set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        search = RandomizedSearchCV(ridge, {"alpha": scipy.stats.expon}, n_iter=2, cv=2)
+        for fine in (TransformedTargetRegressor(inner), search):
+            BucketedRegressor(router, fine, bins=(10,)).fit(X, y, sample_weight=w)
         # a Pipeline's earlier step gets no weights with routing off either: fitted
         chosen = make_pipeline(SelectFromModel(boost), Ridge().set_fit_request(sample_weight=False))
         BucketedRegressor(router, chosen, bins=(10,)).fit(X, y, sample_weight=w)
