@@ -410,26 +410,20 @@ def test_running_out_of_memory_preparing_an_image_is_raised_not_skipped(
 def test_without_pillow_the_captioner_names_it_not_the_model(blip2_path, images):
     """Without Pillow (a [text]-only install) captioning failed with "could not load local
     folder ... with AutoProcessor", a ModelNotAvailableError blaming the checkpoint."""
-    import subprocess
-    import sys
 
-    script = (
+    from _fresh import errors_in_fresh_python
+
+    setup = (
         "import sys; sys.modules['PIL'] = None\n"  # as if not installed, from the start
         "import pandas as pd\n"
         "from skbucket import Blip2Captioner\n"
         f"X = pd.DataFrame({{'media': [{str(images['china.jpg'])!r}]}})\n"
         f"est = Blip2Captioner(model={str(blip2_path)!r}, cache=False, progress=False)\n"
-        "try:\n"
-        "    est.fit_transform(X)\n"
-        "except Exception as exc:\n"
-        "    print(type(exc).__name__, exc)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
-    )
-    assert done.stdout.startswith(
+    (said,) = errors_in_fresh_python(setup, ["est.fit_transform(X)"])
+    assert said.startswith(
         "ImportError decoding images needs Pillow: pip install 'skbucket[vision]'"
-    ), done.stdout + done.stderr
+    ), said
 
 
 def test_a_checkpoint_overwritten_in_place_is_reloaded_not_served_stale(

@@ -133,31 +133,27 @@ sys.meta_path.insert(0, NoPyarrow())
 def test_polars_input_without_pyarrow_says_pyarrow_is_needed():
     """polars converts to pandas through pyarrow: without it, a bare "No module named
     'pyarrow'" came from inside polars (PromptBuilder, PostFeatures, a pipeline's predict)."""
-    import subprocess
-    import sys
 
     pytest.importorskip("polars")
-    script = (
+    from _fresh import errors_in_fresh_python
+
+    setup = (
         NO_PYARROW + "import polars as pl\n"
+        "import pandas as pd\n"
         "from skbucket import Blip2Captioner, PromptBuilder\n"
         "from skbucket._frames import as_pandas_series\n"
         "X = pl.DataFrame({'content': ['hi'], 'username': ['a'], 'date': ['2020-01-01']})\n"
         "captioner = Blip2Captioner(model='x', cache=False, progress=False)\n"
-        "import pandas as pd\n"
         "frame = pd.DataFrame({'media': ['a.jpg'], 'content': ['hi']})\n"
-        "for call in (lambda: PromptBuilder().fit_transform(X),\n"
-        "             lambda: as_pandas_series(X['content']),\n"
-        "             lambda: captioner.set_output(transform='polars').fit_transform(frame)):\n"
-        "    try:\n"
-        "        call()\n"
-        "    except Exception as exc:\n"
-        "        print(type(exc).__name__, exc)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    lines = errors_in_fresh_python(
+        setup,
+        [
+            "PromptBuilder().fit_transform(X)",
+            "as_pandas_series(X['content'])",
+            "captioner.set_output(transform='polars').fit_transform(frame)",
+        ],
     )
-    lines = done.stdout.splitlines()
-    assert len(lines) == 3, done.stdout + done.stderr
     assert lines[0].startswith("ImportError a polars DataFrame is converted to pandas"), lines
     assert lines[1].startswith("ImportError a polars Series is converted to pandas"), lines
     # the captioner's polars output, checked before any image: it blamed the column
