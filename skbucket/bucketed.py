@@ -799,7 +799,7 @@ def _unrouted_weight_taker(est, seen=None):
     ``VotingRegressor`` holding one, was fitted without the weights it gets with routing off.
 
     skbucket's own meta-estimators are not searched: they pass the weights to such parts
-    themselves. Parts are estimators (``fit`` and ``get_params``), not other objects with a
+    themselves. Parts are estimators (``fit`` and ``predict``), not other objects with a
     ``fit`` (a scipy distribution in a search's space)."""
     seen = set() if seen is None else seen
     prefix, last = _final_step(est)

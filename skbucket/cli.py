@@ -103,7 +103,6 @@ def _is_core_dependency(module) -> bool:
     """Whether the top-level module ``module`` is one of the packages the base install of
     skbucket requires (``[project] dependencies``), by its distribution's metadata."""
     import importlib.metadata as metadata
-    import re as _re
 
     if not module:
         return False
@@ -113,7 +112,7 @@ def _is_core_dependency(module) -> bool:
     except metadata.PackageNotFoundError:  # run from a source tree that is not installed
         return False
     core = {
-        _re.split(r"[\s<>=!~;\[(]", spec, maxsplit=1)[0].lower().replace("-", "_")
+        re.split(r"[\s<>=!~;\[(]", spec, maxsplit=1)[0].lower().replace("-", "_")
         for spec in required
         if "extra ==" not in spec
     }
@@ -1100,9 +1099,10 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
     least two such columns: no post, but a spreadsheet's or BI tool's total or note row
     ("Total,,53611,,,,"), which was fitted and scored as a post of 53,611 likes without a word
     (RMSE 296 became 4,369). A first or last row whose likes are the sum of every other
-    row's and which holds at most one other cell (a label: an Excel table's total row has
-    ``Total`` in its first column, whichever that is) is refused too; a total row with more
-    than a label is not told from a post. ``likes``: the likes column (``predict``: as read,
+    row's and which holds nothing but a short label, in a table whose other rows hold more,
+    is refused too (an Excel table's total row has ``Total`` in its first column, whichever
+    that is: :func:`_refuse_labelled_total_row`); a total row with more than a label is not
+    told from a post. ``likes``: the likes column (``predict``: as read,
     rows may lack them; only rows that hold likes are such rows)."""
     import numpy as np
 
