@@ -14,7 +14,6 @@ from it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 
@@ -30,20 +29,25 @@ __all__ = [
 _PARTS = threading.local()
 
 
-@contextlib.contextmanager
-def stopped_whole():
-    """Inside it (the fit of a meta-estimator), a fine-tuning stopped with Ctrl-C raises the
-    ``KeyboardInterrupt`` instead of keeping the weights learnt so far: the user stopped the
-    whole fit, which then leaves its estimator unfitted (:func:`refit`). On its own, a
-    :class:`~skbucket.classification.DistilBertClassifier` keeps them, as scikit-learn's MLP
-    does; inside a ``BucketedRegressor`` its fit went on, fitting every bucket's regressor
-    for minutes, and returned a model whose router had stopped part way. Usable as a
-    decorator; per thread."""
-    _PARTS.depth = getattr(_PARTS, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        _PARTS.depth -= 1
+def stopped_whole(fit_method):
+    """Decorate a meta-estimator's ``fit``: inside it, a fine-tuning stopped with Ctrl-C
+    raises the ``KeyboardInterrupt`` instead of keeping the weights learnt so far: the user
+    stopped the whole fit, which then leaves its estimator unfitted (:func:`refit`). On its
+    own, a :class:`~skbucket.classification.DistilBertClassifier` keeps them, as
+    scikit-learn's MLP does; inside a ``BucketedRegressor`` its fit went on, fitting every
+    bucket's regressor for minutes, and returned a model whose router had stopped part way.
+    Per thread. (A plain wrapper, in this package: a ``contextlib`` decorator's frame made
+    the warnings of the fit point at ``contextlib.py``.)"""
+
+    @functools.wraps(fit_method)
+    def whole(*args, **kwargs):
+        _PARTS.depth = getattr(_PARTS, "depth", 0) + 1
+        try:
+            return fit_method(*args, **kwargs)
+        finally:
+            _PARTS.depth -= 1
+
+    return whole
 
 
 def partial_training_kept() -> bool:

@@ -58,7 +58,8 @@ class TooFewRowsWarning(UserWarning):
     """The training table is too small for part of the model to learn anything: a
     HistGradientBoostingClassifier router that cannot split (fewer than ``2 *
     min_samples_leaf`` rows), no bucket with ``min_bucket_size`` rows (every bucket
-    predicts one constant), or every training row in one bucket (the router has nothing to
+    predicts one constant), buckets with the rows but not the total ``sample_weight`` for a
+    regressor of their own, or every training row in one bucket (the router has nothing to
     learn: a small fold, or ``bins`` outside the targets' range). Filter it by this category
     where small folds are expected."""
 
@@ -1877,7 +1878,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @refit
-    @stopped_whole()
+    @stopped_whole
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the bucket classifier and one regressor per bucket.
@@ -2165,7 +2166,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 f"{counts[light[0]]} rows weighing {mass[light[0]]:.10g}), so they get no "
                 f"{outcome}. Weights count like repeated rows: scale them so that a typical row "
                 "weighs about 1 (not so that they sum to 1), or lower min_bucket_size.",
-                UserWarning,
+                TooFewRowsWarning,  # as the case below: one category to filter in small folds
                 stacklevel=user_stacklevel(),
             )
         elif not own:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ._files import replace_atomically
 from ._frames import column_list, plain
-from ._warn import ignoring
+from ._warn import ignoring, user_stacklevel
 
 __all__ = ["CLIError", "load_model", "main", "read_table", "save_model"]
 
@@ -575,7 +575,7 @@ def _excel_cell_checks(path, frame, xml, aligned) -> None:
             f"digits (first at sheet row {rounded[0]}), which Excel stores rounded: the ids "
             "written with the predictions are not the ones you typed, and several may be one. "
             "Store the ids as text (format the column as Text, or write them with a leading ')",
-            stacklevel=2,
+            stacklevel=user_stacklevel(),  # the caller of read_table
         )
 
 

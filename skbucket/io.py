@@ -884,7 +884,9 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         )
     if kind == "skops":
         warnings.warn(
-            f"{path} is a plain skops file: it has no integrity digest and no version record.",
+            f"{path} is a plain skops file: it has no integrity digest and no version record, "
+            "so the versions it was written with cannot be checked; save it with "
+            "skbucket.io.save to record them.",
             VersionMismatchWarning,
             stacklevel=user_stacklevel(),
         )

@@ -274,7 +274,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @refit
-    @stopped_whole()
+    @stopped_whole
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit clones of both classifiers on every row.

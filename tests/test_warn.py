@@ -65,6 +65,35 @@ def test_estimator_warning_names_the_callers_line(action):
         assert w.filename == __file__, (w.filename, w.lineno)
 
 
+@pytest.mark.parametrize("through", ["direct", "pipeline"])
+def test_meta_estimator_warnings_name_the_callers_line(through):
+    """BucketedRegressor's and AccountRouter's fit warnings pointed at contextlib.py (the
+    Ctrl-C decorator's frame), which a filter on the user's module did not match."""
+    from sklearn.linear_model import Ridge
+
+    from skbucket import BucketedRegressor
+    from skbucket.exceptions import TooFewRowsWarning
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    model = BucketedRegressor(regressors=Ridge(), min_bucket_size=1000)
+    fitted = model if through == "direct" else make_pipeline(model)
+    for w in _caught(lambda: fitted.fit(X, np.arange(60) * 100.0), TooFewRowsWarning):
+        assert w.filename == __file__, (w.filename, w.lineno)
+
+
+def test_the_rounded_ids_warning_of_read_table_names_the_callers_line(tmp_path):
+    """It pointed at skbucket/cli.py (a fixed stacklevel=2 inside a helper of read_table)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from skbucket.cli import read_table
+
+    book = openpyxl.Workbook()
+    book.active.append(["id", "content"])
+    book.active.append([1234567890123456789, "hello"])
+    book.save(tmp_path / "ids.xlsx")
+    (w,) = _caught(lambda: read_table(tmp_path / "ids.xlsx"), UserWarning)
+    assert "stores rounded" in str(w.message) and w.filename == __file__, w.filename
+
+
 def test_cache_and_io_warnings_name_the_callers_line(tmp_path):
     (tmp_path / "ab").write_text("a file where the shard folder should be")
     (w,) = _caught(lambda: DiskCache(tmp_path).set_many({"ab12": "value"}), CacheWarning)
@@ -75,6 +104,7 @@ def test_cache_and_io_warnings_name_the_callers_line(tmp_path):
         lambda: skio.load(path, trusted=["sklearn.tree._tree.Tree"]), skio.VersionMismatchWarning
     )
     assert w.filename == __file__
+    assert "save it with skbucket.io.save to record them" in str(w.message)  # what to do
 
 
 def test_user_stacklevel_counts_the_frames_inside_the_libraries():
