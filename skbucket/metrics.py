@@ -97,7 +97,7 @@ def _resolve_bins(bins):
     non-empty, strictly increasing sequence of finite numbers >= 0 raise
     :class:`MetricsInputError` (the check :class:`~skbucket.bucketed.BucketedRegressor` makes)."""
     if bins is None:
-        return tuple(DEFAULT_BINS)
+        return tuple(float(e) for e in DEFAULT_BINS)  # floats, as for any bins given
     if isinstance(bins, str | bytes):
         raise MetricsInputError(f"bins must be a sequence of numbers; got {bins!r}")
     try:

@@ -550,6 +550,9 @@ def test_final_bins_are_the_fitted_ones():
     ).fit(X, np.arange(20.0))
     model.set_params(bins=(3,))
     assert final_bins(model) == (5.0, 10.0)
+    # an estimator without bins: the defaults, as floats too (they came back as ints)
+    defaults = final_bins(Ridge())
+    assert defaults == final_bins(BucketedRegressor()) and {type(e) for e in defaults} == {float}
 
 
 def test_raw_r2_uses_the_unclipped_predictions():
