@@ -627,12 +627,13 @@ def test_merged_cells_of_a_sheet_are_read_as_excel_shows_them(model_file, workdi
         cli.read_table(path)
 
 
-def _workbook_of(frame, path, column):
-    """``frame`` written to the workbook ``path``, opened with openpyxl: ``(book, the
-    1-based number of ``column``)``, for a test to edit its cells."""
+def _tweets_workbook(path, column):
+    """Four real tweets written to the workbook ``path``, opened with openpyxl: ``(frame,
+    book, the 1-based number of ``column``)``, for a test to edit its cells."""
     openpyxl = pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
     frame.to_excel(path, index=False)
-    return openpyxl.load_workbook(path), list(frame.columns).index(column) + 1
+    return frame, openpyxl.load_workbook(path), list(frame.columns).index(column) + 1
 
 
 def test_excel_error_cells_are_refused_and_rounded_numeric_ids_said(model_file, workdir, capsys):
@@ -640,9 +641,8 @@ def test_excel_error_cells_are_refused_and_rounded_numeric_ids_said(model_file, 
     likes said to be missing; and an id column of 19-digit numbers, which the workbook holds
     rounded, came back as one repeated id with no word."""
     openpyxl = pytest.importorskip("openpyxl")
-    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
     path = workdir / "errors.xlsx"
-    book, at = _workbook_of(frame, path, "content")
+    frame, book, at = _tweets_workbook(path, "content")
     book.active.cell(4, at).value = "#REF!"
     book.active.cell(4, at).data_type = "e"
     book.save(path)
@@ -744,9 +744,8 @@ def test_a_media_cell_that_is_a_link_is_read_as_its_url(workdir):
     """A media cell showing 'photo' and linking to the image (a cell hyperlink, a HYPERLINK
     formula) was read as the text 'photo', which parse_media took for an image's path."""
     openpyxl = pytest.importorskip("openpyxl")
-    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
     path = workdir / "links.xlsx"
-    book, at = _workbook_of(frame, path, "media")
+    frame, book, at = _tweets_workbook(path, "media")
     book.active.cell(2, at).value = "photo"
     book.active.cell(2, at).hyperlink = "https://img.example/a.jpg"
     book.active.cell(3, at).value = '=HYPERLINK("https://img.example/b.jpg","photo")'
