@@ -1175,8 +1175,10 @@ def _share_of_fuller_rows(X, inputs, skip) -> float:
     """The share of ``X``'s rows but ``skip`` that hold two cells or more of ``inputs``."""
     import numpy as np
 
+    from .prompts import _is_missing
+
     others = X.iloc[np.delete(np.arange(len(X)), skip), inputs]
-    filled = others.notna() & ~others.map(lambda v: isinstance(v, str) and not v.strip())
+    filled = ~others.map(_is_missing)  # the emptiness the row's own cells are judged by
     return float((filled.sum(axis=1) >= 2).mean()) if len(others) else 0.0
 
 

@@ -723,7 +723,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         output has no names: it is left as it was."""
         from sklearn.utils._set_output import _get_output_config
 
-        if _get_output_config("transform", self)["dense"] == "default":
+        container = _get_output_config("transform", self)["dense"]
+        if container == "default":
             return
         names = pd.Index(self._names())
         if names.has_duplicates:
@@ -733,7 +734,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"column's (media_column={self._setting('media_column')!r}, text_columns="
                 f"{self.text_columns_}, category_columns={self.category_columns_}, "
                 f"count_encoding={self._setting('count_encoding')}), which a "
-                f"{_get_output_config('transform', self)['dense']} output cannot hold: give "
+                f"{container} output cannot hold: give "
                 "each column one role, rename one of the columns, or use the array output."
             )
 
