@@ -551,7 +551,7 @@ class Blip2Captioner(
                     else:
                         parts.append(result)
                 out.append(CAPTION_SEPARATOR.join(p for p in parts if p))
-            failed = _error_frame(errors)
+            failed = _error_frame(errors, X.index)
             if len(failed):  # skipped, not silent (on_error="raise" raised above)
                 first = failed.iloc[0]
                 row = first["row"].item() if hasattr(first["row"], "item") else first["row"]
@@ -580,7 +580,7 @@ class Blip2Captioner(
             # kept as runtime state (dropped when pickled or saved): a record of one call, not
             # part of the model, and skops cannot write a DataFrame, so a captioner that had
             # run could not be saved with skbucket.io
-            self._rt_last_call = (_error_frame(errors), generated[0])
+            self._rt_last_call = (_error_frame(errors, X.index), generated[0])
 
     #: Attributes that builds up to 0.3.0 kept in the instance's dict: records of the last
     #: call, which the properties below now stand for (and a DataFrame skops cannot write).
@@ -996,6 +996,9 @@ def _cell_text(cell, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _error_frame(errors: list[dict]) -> pd.DataFrame:
+def _error_frame(errors: list[dict], index: pd.Index) -> pd.DataFrame:
     frame = pd.DataFrame(errors, columns=ERROR_COLUMNS)
+    if not errors:  # the dtypes a frame with records has, not six object columns
+        texts = dict.fromkeys(ERROR_COLUMNS[2:], str)
+        frame = frame.astype({"row": index.dtype, "position": "int64", **texts})
     return frame.sort_values("position", kind="stable", ignore_index=True)

@@ -816,6 +816,12 @@ def test_no_errors_gives_empty_errors_frame(blip2_path, images):
     est = captioner(blip2_path)
     est.fit_transform(frame([str(images["gen0.jpg"])]))
     assert est.errors_.empty and list(est.errors_.columns) == ERROR_COLUMNS
+    # the dtypes a frame with records has (it had six object columns): concatenating the
+    # records of several calls, or reading est.errors_["position"] as numbers, works alike
+    failing = captioner(blip2_path, on_error="skip")
+    failing.fit_transform(frame(["/nowhere/nope.jpg"]))  # warns (ignored in this module)
+    assert len(failing.errors_) == 1
+    assert est.errors_.dtypes.to_dict() == failing.errors_.dtypes.to_dict()
 
 
 def test_converted_modes_are_captioned_like_their_rgb_version(blip2_path, images, reference):
