@@ -52,6 +52,7 @@ from .media import (
 from .metrics import MetricsInputError
 from .plotting import PlotInputError
 from .prompts import NoPostTextWarning, PromptError
+from .report import PlotLeftOutWarning
 from .routing import NoKnownAccountWarning
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "NoPostTextWarning",
     "PersistenceError",
     "PlotInputError",
+    "PlotLeftOutWarning",
     "PostFeaturesError",
     "PromptError",
     "ScriptDefinitionWarning",

@@ -95,6 +95,11 @@ _UNWRITABLE = re.compile(
 )
 
 
+class PlotLeftOutWarning(UserWarning):
+    """The report leaves out a plot its data cannot draw (the error-over-time plot when the
+    date column holds no readable date): the page has a note in its place, saying why."""
+
+
 def _escaped(match):
     """A character as a Python string literal writes it: ``\\x01``, ``\\ufffe``."""
     return ascii(match.group())[1:-1]
@@ -242,6 +247,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 note = f"Not drawn: {message if named else f'column {date_column!r}: {message}'}"
                 warnings.warn(
                     f"the report leaves out the plot '{title}'. {note}",
+                    PlotLeftOutWarning,
                     stacklevel=user_stacklevel(),
                 )
                 out.append((title, None, note, (None, None)))
@@ -625,8 +631,8 @@ def render_report(
     dates : array-like of shape (n_samples,), default=None
         Posting dates for the error-over-time plot. When ``None`` the column
         ``date_column`` of ``X`` is used if there is one, else the plot is left out; it is
-        also left out, with a note in the page and a warning, when that column holds no
-        readable date.
+        also left out, with a note in the page and a :class:`PlotLeftOutWarning`, when that
+        column holds no readable date.
     date_column : str or None, default="date"
         Column of ``X`` holding the dates. A role name (``"date"``) that the estimator's
         :class:`~skbucket.pipeline.ColumnRoles` step gives another column
@@ -657,6 +663,12 @@ def render_report(
     ------
     ValueError
         When ``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds.
+
+    Warns
+    -----
+    PlotLeftOutWarning
+        When the dates of ``date_column`` cannot draw the error-over-time plot (see
+        ``dates``).
 
     Examples
     --------

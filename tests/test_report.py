@@ -19,7 +19,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skbucket.bucketed import BucketedRegressor, assign_buckets
 from skbucket.metrics import bootstrap_intervals, evaluate, evaluate_estimator
-from skbucket.report import render_report, write_report
+from skbucket.report import PlotLeftOutWarning, render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 IMG_RE = re.compile(r'<img src="([^"]*)"')
@@ -505,7 +505,7 @@ def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_pa
         DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True,
         classifier_columns=["a", "b", "c"], regressor_columns=["a", "b", "c"],
     ).fit(X, y)  # fmt: skip
-    with pytest.warns(UserWarning, match="leaves out the plot"):
+    with pytest.warns(PlotLeftOutWarning, match="leaves out the plot"):
         page = render_report(est, X, y, group_column=long, date_column=X.columns[-1])
     assert "@media print" in page and "white-space: pre-wrap" in page
     harness = tmp_path / "narrow.html"
@@ -587,7 +587,9 @@ def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_
         BucketedRegressor(DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True),
     ).fit(frame, y)
     undated = frame.assign(date=None)
-    with pytest.warns(UserWarning, match=r"leaves out the plot 'Error over time.*none of the 200"):
+    with pytest.warns(
+        PlotLeftOutWarning, match=r"leaves out the plot 'Error over time.*none of the 200"
+    ):
         path = write_report(pipe, undated, y, tmp_path / "report.html")
     page = path.read_text(encoding="utf-8")
     assert len(_images(page)) == 7  # every other plot
@@ -603,7 +605,7 @@ def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_
     # day/month-mixed dates: the note names the column once, and the model's setting as
     # the remedy (the report has no dayfirst of its own)
     mixed = frame.assign(date=["13/04/2021", "03/04/2021"] * 100)
-    with pytest.warns(UserWarning, match="leaves out the plot 'Error over time"):
+    with pytest.warns(PlotLeftOutWarning, match="leaves out the plot 'Error over time"):
         page = render_report(pipe, mixed, y)
     assert "Not drawn: date column &#x27;date&#x27; mixes day/month orders" in page
     assert "&#x27;dates&#x27;" not in page and "pass dayfirst=True" not in page
