@@ -594,11 +594,15 @@ def naming_a_moved_folder(model: Any):
         raise ModelNotAvailableError(f"{str(exc).rstrip('.')}{moved_folder_hint(model)}") from None
 
 
+#: hub ids skbucket's estimators load by default: never meant as a relative folder
+_DEFAULT_HUB_IDS = frozenset({"Salesforce/blip2-opt-2.7b", "distilbert/distilbert-base-uncased"})
+
+
 def _no_folder_note(model: str) -> str:
     """For an ``org/name`` that may have been meant as a relative folder (``models/minilm``):
     where it was looked for (a model fitted in one folder and used from another reads a
-    relative path from the new working directory)."""
-    if "/" not in model:
+    relative path from the new working directory). Not for the default checkpoints."""
+    if "/" not in model or model in _DEFAULT_HUB_IDS:
         return ""
     return (
         f" Nor is there a folder {model!r} in the working directory ({os.getcwd()}): a "

@@ -443,6 +443,11 @@ def test_load_pretrained_hub_id_offline_says_how_to_fix(monkeypatch):
     with pytest.raises(ModelNotAvailableError) as info:
         load_pretrained("AutoConfig", "no-slash-model-name")
     assert "working directory" not in str(info.value)
+    # nor for Blip2Captioner's default: a hub id, never meant as a folder of the user's
+    with pytest.raises(ModelNotAvailableError) as info:
+        load_pretrained("AutoConfig", "Salesforce/blip2-opt-2.7b")
+    assert "hf download Salesforce/blip2-opt-2.7b" in str(info.value)
+    assert "working directory" not in str(info.value)
 
 
 def test_load_pretrained_bad_model_argument():
