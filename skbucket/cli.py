@@ -176,7 +176,8 @@ def read_table(path, columns=None):
         one between posts), a blank line between posts (CSV, TSV: pandas would skip it), cells
         merged across columns or a cell holding an Excel error such as ``#REF!`` (Excel), or
         dates that are numbers.
-        A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one.
+        A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one,
+        and UTF-16 or UTF-32 text (with a byte-order mark or without) is named as such.
     """
     import pandas as pd
 
@@ -190,6 +191,14 @@ def read_table(path, columns=None):
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
     if kind in SEPARATORS:
+        # UTF-16 without a mark: its zero bytes are UTF-8, so pandas reads on and fails on
+        # a field count (or reads columns no one can name)
+        wide = _wide_unicode(path)
+        if wide is not None and "without" in wide:
+            raise CLIError(
+                f"cannot read {path} as {kind}: it is {wide}, not UTF-8; the file must be "
+                "UTF-8 text (re-save it as UTF-8)"
+            )
         _refuse_separator_line(path, SEPARATORS[kind])
     # ids and post texts as text (no effect on a file without them); only an empty cell is
     # missing
@@ -235,7 +244,7 @@ def read_table(path, columns=None):
         )
         wide = _wide_unicode(path)
         if wide is not None:  # Excel's "Unicode Text", some ads and analytics exports
-            detail = f"it is {wide} text (it starts with a {wide} byte-order mark), not UTF-8"
+            detail = f"it is {wide}, not UTF-8"
         raise CLIError(
             f"cannot read {path} as {kind}: {detail}; the file must be UTF-8 text "
             "(re-save it as UTF-8)"
@@ -994,19 +1003,34 @@ def _open(path: Path, mode: str, **kwargs):
 
 
 def _wide_unicode(path: Path) -> str | None:
-    """``"UTF-16"`` or ``"UTF-32"`` when the file starts with that encoding's byte-order
-    mark, else None."""
+    """What the file is when it is UTF-16 or UTF-32 text: ``"UTF-16 text (it starts with a
+    UTF-16 byte-order mark)"``, or, without a mark, ``"UTF-16 text without a byte-order mark
+    (...)"`` when a zero byte is every other byte (every fourth of four: UTF-32) of its start,
+    as in such a text of Latin letters; else None."""
     import codecs
 
     try:
         with _open(path, "rb") as fh:
-            head = fh.read(4)
+            head = fh.read(4096)
     except (OSError, EOFError):
         return None
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "UTF-32"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "UTF-16"
+    for name, marks in [
+        ("UTF-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+        ("UTF-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)),
+    ]:
+        if head.startswith(marks):
+            return f"{name} text (it starts with a {name} byte-order mark)"
+    for name, width, zeros, said in [
+        ("UTF-32", 4, 3, "three bytes of every four are zero"),
+        ("UTF-16", 2, 1, "every other byte is zero"),
+    ]:
+        size = len(head) // width * width
+        if size < 4 * width:  # too short to tell
+            continue
+        # the share of zero bytes at each place of a character's bytes (UTF-8 text has none)
+        shares = sorted(head[at:size:width].count(0) / (size // width) for at in range(width))
+        if all(share >= 0.9 for share in shares[-zeros:]):
+            return f"{name} text without a byte-order mark ({said})"
     return None
 
 

@@ -2516,6 +2516,19 @@ case(
     ),
 )
 case(
+    "cli-predict-utf16-no-bom",
+    NON_UTF8,
+    CLI_PREDICT,
+    lambda c: c.cli_predict(
+        raw=c.few.iloc[:3].to_csv(index=False).encode("utf-16-le"), name="unmarked.csv"
+    ),
+    CliFails(
+        r"it is UTF-16 text without a byte-order mark \(every other byte is zero\), not UTF-8; "
+        r"the file must be UTF-8 text",
+        "exit 1, saying the file is UTF-16 (not a count of fields pandas finds in its bytes)",
+    ),
+)
+case(
     "cli-predict-emoji-rtl",
     UNICODE,
     CLI_PREDICT,
