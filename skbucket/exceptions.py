@@ -32,7 +32,6 @@ from .bucketed import TooFewRowsWarning
 from .cache import CacheError, CacheWarning
 from .captioning import CaptioningError, CaptioningWarning
 from .classification import TrainingInterruptedWarning
-from .cli import CLIError
 from .features import AccountSpellingWarning, PostFeaturesError, UnparseableDateWarning
 from .io import (
     PersistenceError,
@@ -54,6 +53,7 @@ from .plotting import PlotInputError
 from .prompts import NoPostTextWarning, PromptError
 from .report import PlotLeftOutWarning
 from .routing import NoKnownAccountWarning
+from .tables import CLIError
 
 __all__ = [
     "AccountSpellingWarning",

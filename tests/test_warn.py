@@ -82,9 +82,9 @@ def test_meta_estimator_warnings_name_the_callers_line(through):
 
 
 def test_the_rounded_ids_warning_of_read_table_names_the_callers_line(tmp_path):
-    """It pointed at skbucket/cli.py (a fixed stacklevel=2 inside a helper of read_table)."""
+    """It pointed at skbucket/tables.py (a fixed stacklevel=2 inside a helper of read_table)."""
     openpyxl = pytest.importorskip("openpyxl")
-    from skbucket.cli import read_table
+    from skbucket.tables import read_table
 
     book = openpyxl.Workbook()
     book.active.append(["id", "content"])

@@ -1,0 +1,1298 @@
+"""Reading tables of posts from files, as the ``skbucket`` command line reads them.
+
+:func:`read_table` reads a CSV (optionally gzip-compressed), TSV, Parquet or Excel file into
+the DataFrame the estimators take, refusing with a one-line :class:`CLIError` what would be
+read wrongly without a word (a ragged row, a blank line between posts, a file that is not
+UTF-8, Excel cells merged across columns or holding an error, dates stored as numbers). The
+command line's helpers that take the target column off such a table (refusing likes that are
+not counts, a labelled total row, thousands grouped with dots) and check its columns live here
+too; :mod:`skbucket.cli` runs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import re
+import warnings
+from pathlib import Path
+
+from ._frames import column_list, plain
+from ._warn import user_stacklevel
+
+__all__ = ["CLIError", "read_table"]
+
+#: file suffixes ``read_table`` understands, with the pandas reader used for each
+TABLE_FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",  # a workbook with macros: its cells read as an .xlsx's (macros not run)
+}
+
+
+#: the field separator of each delimited-text kind in ``TABLE_FORMATS``
+SEPARATORS = {"csv": ",", "tsv": "\t"}
+
+
+#: the column ``skbucket predict`` copies in front of its predictions
+ID_COLUMN = "id"
+
+
+#: the columns read as text from CSV, TSV and XLSX files (pandas would make numbers of an
+#: all-digit column): the id and the posts' text columns of ``make_seed_pipeline``
+TEXT_COLUMNS = (ID_COLUMN, "content", "caption", "username", "inferred_company", "media")
+
+
+#: the column of the posts' dates (read as written: the estimators parse it)
+DATE_COLUMN = "date"
+
+
+#: the columns of posts that every pipeline ``skbucket fit`` builds reads (besides the text:
+#: ``content`` and/or ``caption``); checked before any post is captioned or embedded
+POST_COLUMNS = ("username", "inferred_company", "date", "media")
+
+
+class CLIError(ValueError):
+    """A problem with the command's input that is reported as one line (a file
+    :func:`~skbucket.tables.read_table` cannot read as posts, too)."""
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(TABLE_FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def read_table(path, columns=None):
+    """Read a table of posts from CSV, CSV.GZ, TSV, Parquet or XLSX (XLSM).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Its format is chosen by its suffix.
+    columns : dict or None, default=None
+        ``{role: column}``: the table's own names of the posts' columns (a config's
+        ``columns``, :func:`~skbucket.make_seed_pipeline`); each is read as the column of its
+        role would be (the date column as written, the text columns as text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows as read, without type conversion of the ``date`` column (the estimators parse
+        dates themselves): text from a CSV/TSV (a compact ``20210403`` stays a date, not a
+        number), dates and texts from Excel as they are; a column of numbers is refused
+        (Excel serial day numbers, compact dates stored as numbers, counts of seconds). The
+        ``id`` column and the posts' text columns (``content``, ``caption``, ``username``,
+        ``inferred_company``, ``media``) are read as text from CSV,
+        TSV and XLSX files, as Parquet keeps them: ids are kept exactly as written (leading
+        zeros, 19-digit ids; a file with one empty id would otherwise make every id a float),
+        a username ``0042`` stays ``0042`` and a post whose text is ``2020`` is text. Only an
+        empty cell is a missing value: texts such as ``null``, ``NA``, ``None``, ``nan`` or
+        ``N/A`` (pandas' default missing-value markers) are read as the texts they are, as
+        Parquet keeps them, so a username ``null`` is an account like any other whatever the
+        file format. An Excel workbook (``.xlsx``, ``.xlsm``) is read from its first sheet,
+        as Excel shows it: a range merged down one column gives each of its rows the top
+        cell's value, ``_x000D_`` escapes are decoded, a ``media`` cell that is a link
+        showing a word is its URL, and a cell formatted as a day (no time of day) is a
+        :class:`datetime.date`. A named index saved
+        in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
+        column, as it was before ``set_index`` (unless a column has its name).
+
+    Raises
+    ------
+    CLIError
+        If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
+        (rows whose every cell is empty after the last post are dropped; the commands refuse
+        one between posts), a blank line between posts (CSV, TSV: pandas would skip it), cells
+        merged across columns or a cell holding an Excel error such as ``#REF!`` (Excel), or
+        dates that are numbers.
+        A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one,
+        and UTF-16 or UTF-32 text (with a byte-order mark or without) is named as such.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    _check_input(path, "data")
+    suffix = _suffix(path)
+    kind = TABLE_FORMATS.get(suffix)
+    if kind is None:
+        raise CLIError(
+            f"unsupported data file type {suffix or '(none)'!r} for {path}; "
+            f"expected one of {', '.join(TABLE_FORMATS)}"
+        )
+    if kind in SEPARATORS:
+        # UTF-16 without a mark: its zero bytes are UTF-8, so pandas reads on and fails on
+        # a field count (or reads columns no one can name)
+        wide = _wide_unicode(path)
+        if wide is not None and "without" in wide:
+            raise CLIError(
+                f"cannot read {path} as {kind}: it is {wide}, not UTF-8; the file must be "
+                "UTF-8 text (re-save it as UTF-8)"
+            )
+        _refuse_separator_line(path, SEPARATORS[kind])
+    # ids and post texts as text (no effect on a file without them); only an empty cell is
+    # missing
+    names = dict(columns or {})
+    as_text = {
+        "dtype": dict.fromkeys([*TEXT_COLUMNS, *(names.get(c, c) for c in TEXT_COLUMNS)], str),
+        "keep_default_na": False,
+        "na_values": [""],
+    }
+    # dates as written: pandas would make numbers of compact ISO dates (20210403) in a CSV;
+    # an Excel date cell stays a date (object keeps the datetime openpyxl reads)
+    date_column = names.get(DATE_COLUMN, DATE_COLUMN)
+    as_text["dtype"][date_column] = object if kind == "excel" else str
+    try:
+        # pandas renames a repeated CSV/Excel header ("likes", "likes.1") and parquet's reader
+        # fails with its schema: the header is read first so the error can name the repeats
+        repeated = _repeated_names(_header_names(path, kind))
+        if repeated:
+            frame = None
+        elif kind in SEPARATORS:
+            frame = pd.read_csv(path, sep=SEPARATORS[kind], **as_text)
+        elif kind == "parquet":
+            frame = pd.read_parquet(path)
+            named = [name for name in frame.index.names if name is not None]
+            named = [name for name in named if name not in frame.columns]
+            if named:  # e.g. set_index("id"); a level named as a column is dropped below
+                frame = frame.reset_index(level=named)
+            # an index stored without a name (df.sample(frac=1).to_parquet()): no column of
+            # the posts; dropped, so every message counts rows from 0, as for other formats
+            frame = _exact_parquet_ids(path, frame.reset_index(drop=True))
+        else:
+            frame = pd.read_excel(path, **as_text)
+            # a number or a date in the header row is a name too (scikit-learn takes text
+            # names only: "Feature names are only supported if all ... string names")
+            frame.columns = [str(name) for name in frame.columns]
+    except UnicodeDecodeError as exc:
+        where = _first_non_utf8_line(path)
+        detail = (
+            f"byte {exc.object[exc.start : exc.start + 1]!r} is not UTF-8"
+            if where is None
+            else f"line {where[0]} (line 1 is the header) holds the byte {where[1]!r}, "
+            "which is not UTF-8"
+        )
+        wide = _wide_unicode(path)
+        if wide is not None:  # Excel's "Unicode Text", some ads and analytics exports
+            detail = f"it is {wide}, not UTF-8"
+        raise CLIError(
+            f"cannot read {path} as {kind}: {detail}; the file must be UTF-8 text "
+            "(re-save it as UTF-8)"
+        ) from exc
+    except ImportError as exc:  # the reader's optional package (pyarrow, openpyxl)
+        package = {"parquet": "pyarrow", "excel": "openpyxl"}.get(kind, exc.name or "?")
+        if "requires version" in str(exc):  # installed, older than this pandas reads with
+            raise ImportError(
+                f"reading {kind} files ({path}) needs a newer {package}: "
+                f"{' '.join(str(exc).split())} (pip install -U {package})"
+            ) from exc
+        raise ImportError(
+            f"reading {kind} files ({path}) needs {package}: pip install 'skbucket[formats]'"
+        ) from exc
+    except Exception as exc:  # pandas raises many types for unreadable files
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        if kind in SEPARATORS:  # pandas counts records, not the lines of posts with breaks
+            try:
+                _check_fields(path, kind)
+            except CLIError:
+                raise
+            except Exception:  # unreadable to it as well (a cut-off .gz): pandas' error
+                pass
+        if kind == "excel" and "format cannot be determined" in detail:  # no engine to pick
+            detail = "it is not an Excel workbook (.xlsx, .xlsm) that openpyxl can open"
+        raise CLIError(f"cannot read {path} as {kind}: {detail}") from exc
+    if repeated:
+        described = "; ".join(
+            f"{name!r} (columns {', '.join(map(str, where))})" for name, where in repeated.items()
+        )
+        raise CLIError(
+            f"{path} repeats column name(s) in its header: {described}, counting columns "
+            "from 1; column names must be unique: rename or drop the repeats"
+        )
+    if kind in SEPARATORS:
+        # pandas takes a row with one field too many everywhere (a delimiter at each line's
+        # end) as an index column and shifts every column by one, and fills a short row with
+        # missing values: both would be read without a word
+        _check_fields(path, kind)
+    if len(frame) == 0:
+        sheets = _sheet_names(path) if kind == "excel" else []
+        if len(sheets) > 1:  # a cover or notes sheet first
+            raise CLIError(
+                f"{path}: its first sheet {sheets[0]!r} holds no rows, and only the first sheet "
+                f"is read (sheets: {sheets}); put the posts on the first sheet"
+            )
+        raise CLIError(f"{path} holds no rows")
+    if kind == "excel":
+        links, xml = _first_sheet(path)
+        # whether the sheet's rows are the frame's (its header the one pandas read): asked
+        # by each pass that reads cells by position, answered once (it opens the workbook)
+        aligned = functools.cache(lambda: _sheet_header(path, frame) is not None)
+        _excel_days(path, frame, date_column)  # before the fill: it compares each cell's value
+        _excel_media_links(frame, xml, links, names.get("media", "media"), aligned)
+        _excel_merged_cells(path, frame, xml, aligned)
+        _excel_unescape(frame)
+    frame = _without_trailing_empty_rows(frame, path)  # the same columns: still aligned
+    if kind == "excel":  # below the posts (a notes area's failing lookup): no post's cell
+        _excel_cell_checks(path, frame, xml, aligned)
+    _check_date_numbers(frame, path, kind, date_column)
+    return frame
+
+
+def _empty_rows(frame):
+    """Which rows of ``frame`` have every cell empty (bool array; None when none do)."""
+    import numpy as np
+    import pandas as pd
+
+    from .prompts import _is_missing
+
+    if frame.shape[1] == 0 or not len(frame):
+        return None
+    empty = np.ones(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        rows = np.flatnonzero(empty)  # only the rows empty so far: one column does the most
+        values = frame.iloc[rows, position]
+        if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):
+            # a text column (the CLI's own reading): at C speed ("", whitespace: empty)
+            blank = (values.isna() | values.str.strip().eq("")).to_numpy(dtype=bool)
+        elif values.dtype == object:
+            blank = values.map(_is_missing).to_numpy(dtype=bool)
+        else:
+            blank = values.isna().to_numpy()
+        empty[rows[~blank]] = False
+        if not empty.any():
+            return None
+    return empty
+
+
+def _without_trailing_empty_rows(frame, path):
+    """``frame`` without the rows whose every cell is empty after its last post: lines of bare
+    delimiters that a spreadsheet writes for formatted empty rows below the posts (pandas
+    drops a sheet's trailing empty rows itself)."""
+    import numpy as np
+
+    empty = _empty_rows(frame)
+    if empty is None:
+        return frame
+    posts = np.flatnonzero(~empty)
+    if not posts.size:
+        raise CLIError(f"{path} holds no rows (every cell is empty)")
+    return frame.iloc[: int(posts[-1]) + 1]
+
+
+def _refuse_empty_rows(frame, path) -> None:
+    """Refuse a row whose every cell is empty between posts (a blank row left in a sheet, a
+    line of bare delimiters): ``predict`` wrote a prediction for it, as for a post, while
+    ``fit`` refused it only as a row without likes. Called once the columns are checked, so
+    a file whose header is not its first row is said to be so first."""
+    import numpy as np
+
+    empty = _empty_rows(frame)
+    if empty is None:
+        return
+    rows = np.flatnonzero(empty)
+    raise CLIError(
+        f"{path}: row {int(rows[0])} is empty (every cell blank, counting rows from 0 after the "
+        f"header; {rows.size} such row(s), first rows {rows[:5].tolist()}): a blank line or "
+        "row between posts? Remove it (skbucket predicts a row for each post)."
+    )
+
+
+#: a merged range's cells in a sheet's XML, ``<mergeCell ref="E2:E5"/>``
+_MERGE_REF = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"'
+)
+
+
+def _first_sheet(path) -> tuple[dict, bytes | None]:
+    """``({relationship id: target}, XML)`` of an Excel workbook's first sheet (the one
+    pandas reads): the targets of its links, and its cells; ``({}, None)`` when they cannot
+    be read."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheet = ET.fromstring(book.read("xl/workbook.xml")).find("{*}sheets/{*}sheet")
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            name = posixpath.normpath(name)
+            xml = book.read(name)
+            folder, file = posixpath.split(name)
+            links = {}
+            try:
+                own = ET.fromstring(book.read(posixpath.join(folder, "_rels", file + ".rels")))
+                links = {r.get("Id"): r.get("Target") for r in own}
+            except KeyError:  # a sheet without relationships (no links)
+                pass
+            return links, xml
+    except Exception:  # not the usual layout: pandas read it, its reading stands
+        return {}, None
+
+
+def _sheet_header(path, frame) -> list | None:
+    """The first sheet's header row as text (None for a blank cell) when it is the header
+    pandas read into ``frame`` (blank cells are pandas' ``Unnamed: k``), else None."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        return None
+    try:
+        header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+    finally:
+        book.close()
+    return _header_of(header, frame)
+
+
+def _header_of(header, frame) -> list | None:
+    """A sheet's header row ``header`` (cell values) as text, None for a blank cell, when it
+    is the header pandas read into ``frame`` (a blank cell is pandas' ``Unnamed: k``); None
+    when it is not (the cells read by position would not be the frame's)."""
+    names = [None if name is None else str(name) for name in header]
+    columns = [str(c) for c in frame.columns]
+    if len(names) < len(columns) or any(n is not None and n != c for n, c in zip(names, columns)):
+        return None
+    return names
+
+
+def _excel_merged_cells(path, frame, xml, aligned) -> None:
+    """Fill each range of merged cells in one column of the posts from its top cell, in
+    place: Excel shows a merged company or account on every row of the range, but only its
+    top cell holds it, so every other post of the range read as having none. A range merged
+    across columns in the rows of the posts is refused (which column holds the value?)."""
+    from openpyxl.utils import column_index_from_string
+
+    if xml is None or b"mergeCell" not in xml:
+        return
+    merges = [
+        (
+            column_index_from_string(a.decode()),
+            int(r1),
+            column_index_from_string(b.decode()),
+            int(r2),
+        )
+        for a, r1, b, r2 in _MERGE_REF.findall(xml)
+    ]
+    merges = [m for m in merges if m[3] >= 2]  # ranges that reach the posts (row 1: header)
+    if not merges:
+        return
+    if not aligned():
+        return
+    for first_col, first_row, last_col, last_row in sorted(merges):
+        if first_row > len(frame) + 1 or first_col > frame.shape[1]:
+            continue  # outside the posts' rows and columns: a note, or formatting only
+        if first_col != last_col or first_row < 2:
+            from openpyxl.utils import get_column_letter as letter
+
+            ref = f"{letter(first_col)}{first_row}:{letter(last_col)}{last_row}"
+            raise CLIError(
+                f"{path}: cells {ref} are merged across "
+                f"{'columns' if first_col != last_col else 'the header and the posts'}; each "
+                "cell of a post must hold its own value: unmerge them (a range merged down one "
+                "column is read as its value on every row)"
+            )
+        top, bottom = first_row - 2, min(last_row - 2, len(frame) - 1)
+        position = first_col - 1
+        column = frame.iloc[:, position].copy()
+        column.iloc[top + 1 : bottom + 1] = column.iloc[top]
+        frame.isetitem(position, column)
+
+
+#: a cell of a sheet's XML: its reference, its other attributes and what it holds
+_SHEET_CELL = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*?)\br="\$?([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.DOTALL
+)
+
+
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+_CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+
+
+#: a cell's link in a sheet's XML, ``<hyperlink ref="F2" r:id="rId1"/>``, and a HYPERLINK
+#: formula's target
+_CELL_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b[^>]*>")
+
+
+# (its first argument one whole literal, "" a quote in it; a URL built from cells: not read)
+_HYPERLINK_FORMULA = re.compile(
+    rb'<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(\s*"((?:[^"]|"")+)"\s*[,)]', re.IGNORECASE
+)
+
+
+#: what a sheet's XML holds when a cell is a link (the text of a post cannot: it escapes "<")
+_ANY_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b|<(?:\w+:)?f[^>]*>\s*=?\s*HYPERLINK\(", re.I)
+
+
+def _excel_media_links(frame, xml, links, media_column, aligned) -> None:
+    """Read a media cell that is a link (a cell hyperlink, or a ``HYPERLINK`` formula) as the
+    URL it links to, in place: pandas reads the text the cell shows (``photo``), which
+    ``parse_media`` took for the path of an image, while the link is the post's media. A cell
+    whose text holds a URL or a media list is read as it is."""
+    from openpyxl.utils import column_index_from_string
+
+    if xml is None or list(frame.columns).count(media_column) != 1 or not _ANY_LINK.search(xml):
+        return
+    position = list(frame.columns).index(media_column)
+    targets = {}  # sheet row -> URL
+    for tag in _CELL_LINK.findall(xml):
+        # a cell, or a range of cells (each of them links there)
+        ref = re.search(rb'\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"', tag)
+        rid = re.search(rb'\b\w+:id="([^"]+)"', tag)  # r:id, the relationship of its target
+        target = links.get(rid[1].decode()) if rid else None
+        if not (ref and target):
+            continue
+        first = column_index_from_string(ref[1].decode())
+        last = column_index_from_string(ref[3].decode()) if ref[3] else first
+        if first <= position + 1 <= last:
+            for row in range(int(ref[2]), int(ref[4] or ref[2]) + 1):
+                targets[row] = target
+    for _, letters, row, _, inner in _SHEET_CELL.findall(xml):
+        formula = _HYPERLINK_FORMULA.search(inner or b"")
+        if formula and column_index_from_string(letters.decode()) == position + 1:
+            text = formula[1].decode("utf-8", "replace").replace('""', '"')
+            targets[int(row)] = html.unescape(text)  # the XML's &amp; is &
+    targets = {
+        row - 2: url
+        for row, url in targets.items()
+        if 2 <= row <= len(frame) + 1 and re.match(r"(?i)https?://", url or "")
+    }
+    if not targets or not aligned():
+        return
+    column = frame.iloc[:, position].astype(object).copy()
+    for i, url in targets.items():
+        shown = column.iloc[i]
+        if not (isinstance(shown, str) and ("://" in shown or shown.lstrip().startswith("["))):
+            column.iloc[i] = url
+    frame.isetitem(position, column)
+
+
+def _excel_cell_checks(path, frame, xml, aligned) -> None:
+    """Refuse what pandas reads of a sheet's cells without a word: an Excel error value
+    (``#REF!``, ``#N/A``: a formula that fails) is read as an empty cell, so its post was
+    predicted as having no text or its likes said missing; and warn about ids stored as
+    numbers of more than 15 digits, which the workbook holds rounded (a 19-digit id column
+    comes back as one repeated id)."""
+
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    if xml is None:
+        return
+    digits = None  # the id column's letters, when it holds ids of 16 digits or more
+    ids = frame[ID_COLUMN] if list(frame.columns).count(ID_COLUMN) == 1 else None
+    if ids is not None and ids.astype(str).str.fullmatch(r"\d{16,}").any():
+        digits = get_column_letter(list(frame.columns).index(ID_COLUMN) + 1).encode()
+    if b't="e"' not in xml and digits is None:
+        return
+    if not aligned():
+        return  # the sheet's rows are not the frame's (a header pandas read otherwise)
+    rounded = []
+    for before, letters, row, after, inner in _SHEET_CELL.findall(xml):
+        row = int(row)
+        if row < 2 or row > len(frame) + 1:
+            continue
+        kind = _CELL_TYPE.search(before + after)
+        kind = kind[1] if kind else b"n"
+        value = _CELL_VALUE.search(inner or b"")
+        value = value[1].decode() if value else ""
+        if kind == b"e":
+            column = column_index_from_string(letters.decode())
+            if column <= frame.shape[1]:
+                raise CLIError(
+                    f"{path}: cell {letters.decode()}{row} (column {frame.columns[column - 1]!r}, "
+                    f"row {row - 2} counting from 0 after the header) holds the Excel error "
+                    f"{value or '#?'} (a formula that fails?), which pandas reads as an empty "
+                    "cell: fix the formula or clear the cell"
+                )
+        elif letters == digits and kind == b"n" and value:
+            try:
+                if abs(float(value)) >= 1e15:  # 16 digits: Excel keeps 15
+                    rounded.append(row)
+            except ValueError:
+                pass
+    if rounded:
+        warnings.warn(
+            f"{path}: {len(rounded)} id(s) of column {ID_COLUMN!r} are numbers of more than 15 "
+            f"digits (first at sheet row {rounded[0]}), which Excel stores rounded: the ids "
+            "written with the predictions are not the ones you typed, and several may be one. "
+            "Store the ids as text (format the column as Text, or write them with a leading ')",
+            stacklevel=user_stacklevel(),  # the caller of read_table
+        )
+
+
+#: Excel's escapes in a cell's text that openpyxl leaves as they are: a control character,
+#: which XML cannot hold (``_x000D_``, the carriage return of a line break typed into a
+#: cell), and ``_x005F_`` before ``x`` and four hex digits (Excel's escape of a literal
+#: ``_x0041_``). Other ``_xHHHH_`` texts are read as written: a workbook written by pandas or
+#: openpyxl holds a user's ``file_x0041_name`` unescaped.
+_EXCEL_ESCAPE = re.compile(r"_x005[Ff]_(?=x[0-9A-Fa-f]{4}_)|_x(00[01][0-9A-Fa-f])_")
+
+
+def _unescaped(match) -> str:
+    """The text an escape of :data:`_EXCEL_ESCAPE` stands for."""
+    return "_" if match[1] is None else chr(int(match[1], 16))
+
+
+def _excel_unescape(frame) -> None:
+    """Decode Excel's ``_xHHHH_`` escapes in the text cells of ``frame``, in place: a line
+    break typed into a cell (Alt+Enter, saved as ``_x000D_`` and a new line) reached the
+    prompts and the text model as the letters ``_x000D_``."""
+    import pandas as pd
+
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        escaped = values.map(lambda v: isinstance(v, str) and "_x" in v).to_numpy(dtype=bool)
+        if escaped.any():
+            column = values.astype(object).copy()
+            column[escaped] = [_EXCEL_ESCAPE.sub(_unescaped, v) for v in column[escaped]]
+            frame.isetitem(position, column.astype(values.dtype))
+
+
+#: the parts of an Excel number format that are no date or time code: [Red], [$-409] and
+#: other bracketed sections, "quoted text" and \escaped characters
+_FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')
+
+
+def _shows_a_time(code) -> bool:
+    """Whether the Excel number format ``code`` shows an hour, a second or AM/PM."""
+    code = _FORMAT_LITERALS.sub("", str(code or ""))
+    return bool(re.search(r"[hs]|am/pm|a/p", code, re.IGNORECASE))
+
+
+def _has_day_formats(path) -> bool:
+    """Whether a cell style of the workbook formats a date as a day without a time of day
+    (``yyyy-mm-dd``, Excel's short date), read from its styles (small) rather than from every
+    cell; True when they cannot be read (the cells are then looked at)."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            styles = ET.fromstring(book.read("xl/styles.xml"))
+    except Exception:
+        return True
+    codes = dict(BUILTIN_FORMATS)
+    for fmt in styles.iterfind("{*}numFmts/{*}numFmt"):
+        codes[int(fmt.get("numFmtId", -1))] = fmt.get("formatCode", "")
+    for xf in styles.iterfind("{*}cellXfs/{*}xf"):
+        code = codes.get(int(xf.get("numFmtId", 0)), "")
+        if code and is_date_format(code) and not _shows_a_time(code):
+            return True
+    return False
+
+
+def _excel_days(path, frame, date_column) -> None:
+    """Make the date cells of the first sheet that show a day but no time of day
+    (``yyyy-mm-dd``, Excel's short date) :class:`datetime.date` in ``frame``, in place.
+
+    openpyxl reads every date cell as a datetime, so a day typed into Excel was midnight
+    to the estimators, while the same day in a CSV, or a Parquet/Arrow date column, is a
+    day (its hour unknown; :func:`skbucket.prompts.timeless`). A cell is changed only where
+    its value is midnight, its number format has no hour or second code, and the cell read
+    here is the frame's own (the header and each value match); otherwise the frame is left
+    as pandas read it."""
+    import datetime as dt
+
+    import pandas as pd
+
+    values = frame.get(date_column)
+    if values is None or isinstance(values, pd.DataFrame):
+        return
+    rows = [
+        i
+        for i, v in enumerate(values)
+        if isinstance(v, dt.datetime) and v.tzinfo is None and v == pd.Timestamp(v).normalize()
+    ]
+    if not rows or not _has_day_formats(path):
+        return  # no cell formatted as a day: no cell to read (a 15k-row sheet took 2 s)
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # pandas read it: whatever openpyxl says now, keep pandas' reading
+        return
+    try:
+        sheet = book.worksheets[0]
+        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        names = _header_of(header, frame)
+        if names is None:
+            return  # not the table pandas read (a header pandas would have read otherwise)
+        position = names.index(str(date_column))
+        column_number = position + 1  # the date column's cells only (a 50k-row sheet: 5 s)
+        cells = [
+            row[0] if row else None
+            for row in sheet.iter_rows(
+                min_row=2, max_row=len(frame) + 1, min_col=column_number, max_col=column_number
+            )
+        ]
+    finally:
+        book.close()
+    column = values.to_numpy(dtype=object, copy=True)
+    for i in rows:
+        cell = cells[i] if i < len(cells) else None
+        if (
+            cell is not None
+            and cell.value == values.iloc[i]
+            and not _shows_a_time(getattr(cell, "number_format", ""))
+        ):
+            column[i] = pd.Timestamp(values.iloc[i]).date()
+    frame[date_column] = pd.Series(column, index=frame.index, dtype=object)
+
+
+def _sheet_names(path) -> list:
+    """The sheet names of an Excel workbook, in order ([] when they cannot be read)."""
+    import pandas as pd
+
+    try:
+        with pd.ExcelFile(path) as book:
+            return [str(name) for name in book.sheet_names]
+    except Exception:
+        return []
+
+
+#: a number as a CSV cell writes it: digits, at most one decimal point
+_NUMBER_TEXT = re.compile(r"\s*(?:\d+\.?\d*|\.\d+)\s*")
+
+
+def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_COLUMN) -> None:
+    """Refuse a ``date`` column of numbers (no estimator reads a number as a date), saying
+    what the numbers look like: Excel serial day numbers (a column formatted as a number in
+    Excel), compact dates written as numbers (20210403 in a Parquet or Excel file), or a
+    count of seconds."""
+    import numbers
+
+    import pandas as pd
+
+    values = frame.get(date_column)
+    if values is None or isinstance(values, pd.DataFrame):
+        return
+    present = values[values.notna().to_numpy()]
+    cells = present.tolist()
+    texts = cells and all(isinstance(v, str) for v in cells)
+    if texts and all(v.strip().isdigit() for v in cells):
+        # digits only, as a CSV holds them: compact dates (20210403, 20210403101500) are
+        # read as the estimators read them; anything else is no date
+        from .prompts import parse_dates
+
+        undated = parse_dates(present).isna().to_numpy()
+        if not undated.any():
+            return
+        # the numbers that are no compact date are the ones to name (20200302 beside
+        # 1583159400 named the date)
+        present = present[undated]
+        cells = present.tolist()
+        numbers_ = [int(v) for v in cells]
+    elif texts and all(_NUMBER_TEXT.fullmatch(v) for v in cells):
+        # numbers with a fraction among them (43281.419676: an Excel date-time column
+        # formatted as "General" and saved as CSV): the date features were left out with a
+        # warning only. A year and a two-digit month (2021.04) is a date, as the estimators
+        # read it; 2021.13 or 2021.1 (October written as a float) is none, though pandas
+        # reads both as January (parse_dates gives NaT for them, as for other non-dates)
+        undated = ~present.str.fullmatch(r"\s*\d{4}\.(?:0[1-9]|1[0-2])\s*").to_numpy(dtype=bool)
+        if not undated.any():
+            return
+        present = present[undated]
+        cells = present.tolist()
+        numbers_ = [float(v) for v in cells]
+    elif cells and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in cells):
+        numbers_ = cells
+    else:
+        return
+    from .prompts import _epoch_hint, _is_compact_date, _is_excel_serial
+
+    # the first number that is neither a compact date nor (from Excel) a serial day is the one
+    # to name (a Parquet column of 20200302 beside 1583159400 named the date)
+    odd = next(
+        (
+            i
+            for i, v in enumerate(numbers_)
+            if not _is_compact_date(v) and not (kind == "excel" and _is_excel_serial(v))
+        ),
+        0,
+    )
+    first, row = cells[odd], present.index[odd]
+    year_month = all(isinstance(v, str) and re.fullmatch(r"\s*\d{4}\.\d{1,2}\s*", v) for v in cells)
+    if year_month:  # 2021.1: October written as a float, or January? (a count of seconds: no)
+        hint = (
+            "they look like a year and a month, which one digit after the point leaves "
+            "ambiguous (2021.1: January, or October written as a number?) and 13 or more is "
+            "not: write the month with two digits (2021.01, 2021.10) or ISO dates such as "
+            "2021-10-01"
+        )
+    elif kind == "excel" and all(_is_excel_serial(v) for v in numbers_):
+        hint = (
+            "they look like Excel serial day numbers (a date column formatted as a number): "
+            "format the column as a Date in Excel, or write ISO dates such as 2021-04-03 10:00"
+        )
+    elif all(_is_compact_date(v) for v in numbers_):
+        hint = (
+            "they look like compact dates (YYYYMMDD) stored as numbers: store them as text, "
+            "or write ISO dates such as 2021-04-03 10:00"
+        )
+    else:
+        hint = f"{_epoch_hint(first)}, and write ISO dates such as 2021-04-03 10:00"
+    raise CLIError(
+        f"{path}: column {date_column!r} holds numbers, not dates (row {plain(row)!r}: "
+        f"{first!r}); {hint}"
+    )
+
+
+def _refuse_separator_line(path: Path, sep: str) -> None:
+    """Refuse a CSV/TSV whose line 1 is Excel's ``sep=;`` line naming its separator: read as
+    the header, it made a ragged row error pointing at a trailing delimiter, or (``sep=;``
+    before rows of ``;``) a table of one column named ``sep=;``."""
+    try:
+        with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline(200).rstrip("\r\n").strip(" ")  # a tab is the separator
+    except (OSError, UnicodeDecodeError, EOFError):
+        return  # said by the reader with its own message
+    if re.fullmatch(r"sep=.?", first, re.IGNORECASE):
+        named = first[4:]
+        raise CLIError(
+            f"{path}: line 1 is {first!r}, the line Excel writes to name a CSV's separator, "
+            "not the header: delete that line (the header must be line 1)"
+            + (f", and separate the fields by {sep!r}" if named != sep else "")
+        )
+
+
+def _separated_otherwise(name, sep) -> str | None:
+    """What a header of one ``name`` holding another common separator than ``sep`` says (the
+    file is separated by it: a European Excel's semicolons), else None."""
+    other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(name)), None)
+    if other is None:
+        return None
+    shown = {"\t": "tabs"}.get(other, repr(other))
+    return (
+        f"its header is one name holding {shown}: the file looks separated by {shown}; a .csv "
+        "file must be separated by commas, a .tsv file by tabs"
+    )
+
+
+def _check_fields(path: Path, kind: str) -> None:
+    """Refuse a CSV/TSV row whose number of fields differs from the header's, naming the line
+    it ends on; a header of one name holding another common separator says so."""
+    sep = SEPARATORS[kind]
+    ragged = _ragged_row(path, sep)
+    if ragged is None:
+        return
+    line, fields, expected = ragged
+    hint = "(a delimiter at the end of a line, or a cut-off row?)"
+    if expected == 1:
+        header = _header_names(path, kind)
+        other = _separated_otherwise(header[0], sep)
+        if other is None and fields > expected:
+            hint = (
+                "(is line 1 a title or a note above the header? The header must be line 1: "
+                "delete the lines above it)"
+            )
+        if other is not None:
+            hint = f"({other})"
+    raise CLIError(
+        f"{path}: the row ending on line {line} (line 1 is the header) has {fields} "
+        f"field(s), the header {expected}; every row must have one field per column {hint}"
+    )
+
+
+def _exact_parquet_ids(path: Path, frame):
+    """``frame`` with its ``id`` column as integers when the file holds integers: an integer
+    column with a missing value comes back from ``read_parquet`` as float64, which merges
+    19-digit ids (and writes them as ``1.2345678901234568e+18``)."""
+    import pandas as pd
+
+    ids = frame.get(ID_COLUMN)
+    if ids is None or ids.dtype.kind != "f":
+        return frame
+    exact = pd.read_parquet(path, columns=[ID_COLUMN], dtype_backend="numpy_nullable")
+    exact = exact.reset_index()[ID_COLUMN] if ID_COLUMN not in exact else exact[ID_COLUMN]
+    if pd.api.types.is_integer_dtype(exact.dtype) and len(exact) == len(frame):
+        frame = frame.assign(**{ID_COLUMN: exact.to_numpy(dtype=object, na_value=None)})
+    return frame
+
+
+def _ragged_row(path: Path, sep: str):
+    """``(line, fields, header fields)`` of the first row of a CSV/TSV whose number of fields
+    differs from the header's (blank lines skipped, as pandas does), or None; a blank line
+    between rows is refused (after the last row, it is no row).
+
+    The rows are read strictly: a field that starts with a double quote must end with its
+    closing quote. pandas reads ``"Best day" she said`` as ``Best day she said`` without a
+    word, and a field with no closing quote swallows the rows after it up to the next quote;
+    such a line is refused, naming it."""
+    import csv
+
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # pandas reads a 200,000-character post: so must this
+    try:
+        with _open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            last = [""]  # the raw text of the line the reader took last
+
+            def lines():
+                for line in fh:
+                    last[0] = line
+                    yield line
+
+            rows = csv.reader(lines(), delimiter=sep, strict=True)
+            expected = None
+            start = 1  # the line the next row starts on
+            blank = None  # the first blank line after the header
+            posts = 0  # rows with a field that is not blank, after the header
+            for row in rows:
+                start = rows.line_num + 1
+                if not row or (len(row) == 1 and not row[0].strip(" \t") and '"' not in last[0]):
+                    # a blank line or one of spaces and tabs: pandas skips it (not "", nor a
+                    # line of other whitespace, such as U+00A0, which it reads as a row)
+                    if expected is not None and blank is None:
+                        blank = rows.line_num
+                    continue
+                if blank is not None and any(field.strip() for field in row):
+                    # a post after it (a row of bare delimiters may still be the empty rows
+                    # below the posts): a spreadsheet's empty row between posts
+                    where = "between posts" if posts else "after the header, before the posts"
+                    raise CLIError(
+                        f"{path}: line {blank} (line 1 is the header) is blank, {where}: a "
+                        "blank row of the sheet? Remove it (pandas skips it, so every post "
+                        "after it would be a row higher than in the sheet, and so would its "
+                        "prediction)"
+                    )
+                posts += expected is not None and any(field.strip() for field in row)
+                if expected is None:
+                    expected = len(row)
+                elif len(row) != expected:
+                    return rows.line_num, len(row), expected
+    except csv.Error as exc:
+        kind = next(k for k, v in SEPARATORS.items() if v == sep)
+        if "unexpected end of data" in str(exc):  # a quote opened and never closed
+            raise CLIError(
+                f"cannot read {path} as {kind}: the row starting on line {start} (line 1 is "
+                "the header) opens a double quote that is never closed, so the rest of the "
+                'file would be read as one field; close it, or write a quote inside a field as ""'
+                " in a field that is quoted whole"
+            ) from exc
+        if "expected after '\"'" not in str(exc):
+            raise CLIError(f"cannot read {path} as {kind}: {exc}") from exc
+        raise CLIError(
+            f"cannot read {path} as {kind}: the row starting on line {start} (line 1 is the "
+            "header) has a field that starts with a double quote and does not end at its "
+            "closing quote, so its quotes would be lost and rows after it could merge into it; "
+            'write such a field in quotes, with each quote inside it doubled ("""Hi"" she '
+            "said\"), as pandas' to_csv and spreadsheet programs do"
+        ) from exc
+    finally:
+        csv.field_size_limit(limit)
+    return None
+
+
+def _header_names(path: Path, kind: str) -> list:
+    """The column names of a table file as written in it (before pandas renames repeats)."""
+    import pandas as pd
+
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    if kind == "excel":
+        # as text, NA-like names ("null", "NA") kept: pandas renames their repeats too
+        head = pd.read_excel(
+            path, header=None, nrows=1, dtype=object, keep_default_na=False, na_values=[""]
+        )
+    else:
+        head = pd.read_csv(
+            path, sep=SEPARATORS[kind], header=None, nrows=1, dtype=str, keep_default_na=False
+        )
+    names = head.iloc[0].tolist() if len(head) else []
+    if kind == "excel":  # read_table names the columns as text: 2020 and "2020" are one name
+        names = [name if pd.isna(name) else str(name) for name in names]
+    return names
+
+
+def _repeated_names(names) -> dict:
+    """``{name: [1-based positions]}`` of the names that occur more than once (blank header
+    cells, which pandas names ``Unnamed: i``, are not names)."""
+    import pandas as pd
+
+    positions = {}
+    for i, name in enumerate(names, start=1):
+        if (
+            isinstance(name, str)
+            and not name.strip()
+            or not isinstance(name, str)
+            and pd.isna(name)
+        ):
+            continue
+        positions.setdefault(name, []).append(i)
+    return {name: where for name, where in positions.items() if len(where) > 1}
+
+
+def _open(path: Path, mode: str, **kwargs):
+    """Open a table file, through gzip when its name ends in ``.gz`` (as pandas reads it)."""
+    import gzip
+
+    return (gzip.open if path.name.lower().endswith(".gz") else open)(path, mode, **kwargs)
+
+
+def _wide_unicode(path: Path) -> str | None:
+    """What the file is when it is UTF-16 or UTF-32 text: ``"UTF-16 text (it starts with a
+    UTF-16 byte-order mark)"``, or, without a mark, ``"UTF-16 text without a byte-order mark
+    (...)"`` when a zero byte is every other byte (every fourth of four: UTF-32) of its start,
+    as in such a text of Latin letters; else None."""
+    import codecs
+
+    try:
+        with _open(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError):
+        return None
+    for name, marks in [
+        ("UTF-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+        ("UTF-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)),
+    ]:
+        if head.startswith(marks):
+            return f"{name} text (it starts with a {name} byte-order mark)"
+    for name, width, zeros, said in [
+        ("UTF-32", 4, 3, "three bytes of every four are zero"),
+        ("UTF-16", 2, 1, "every other byte is zero"),
+    ]:
+        size = len(head) // width * width
+        if size < 4 * width:  # too short to tell
+            continue
+        # the share of zero bytes at each place of a character's bytes (UTF-8 text has none)
+        shares = sorted(head[at:size:width].count(0) / (size // width) for at in range(width))
+        if all(share >= 0.9 for share in shares[-zeros:]):
+            return f"{name} text without a byte-order mark ({said})"
+    return None
+
+
+def _first_non_utf8_line(path: Path):
+    """``(line number, offending byte)`` of the first line that is not UTF-8, or None."""
+    try:
+        with _open(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    return number, line[exc.start : exc.start + 1]
+    except OSError:
+        return None
+    return None
+
+
+def _split_target(frame, target: str, path, largest: float | None = None, check_inputs=None):
+    """``(X, y)``: the posts and their likes, checked before any model sees them.
+
+    The checks go from the whole file to its cells: the target column, then
+    ``check_inputs(X)`` (the input columns, when the caller has not checked them), then the
+    rows (an empty row, then the likes of each row, then total rows).
+
+    Raises
+    ------
+    CLIError
+        If the target column is missing, or holds anything but finite numbers of 0 or more
+        (and, with ``largest``, no more than it: the metrics' limit for ``evaluate`` and
+        ``report``, checked before every post is predicted, not after): the message names
+        the column, the first bad row (0-based, the header not counted) and its value, and
+        how many rows are bad.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if target not in frame.columns:
+        raise CLIError(
+            f"{path}: target column {target!r} not found; columns present: "
+            f"{column_list(frame.columns)}"
+            + _not_found_hints([target], frame.columns, path, "--target")
+        )
+    if check_inputs is not None:
+        check_inputs(frame.drop(columns=[target]))
+    _refuse_empty_rows(frame, path)  # before the likes: an empty row is no post missing likes
+    raw = frame[target]
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        values = pd.Series(np.nan, index=raw.index)  # True/False: no number of likes
+    else:
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    numbers = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(numbers) | (numbers < 0)
+        if largest is not None:
+            bad |= numbers > largest
+    bad = np.flatnonzero(bad)
+    if bad.size:
+        row = int(bad[0])
+        value, number = raw.iloc[row], numbers[row]
+        value = plain(value)  # 3.0, not np.float64(3.0)
+        if pd.api.types.is_scalar(value) and pd.isna(value):
+            why = "is missing (an empty cell)"
+        elif np.isnan(number) and isinstance(value, str) and _DOT_THOUSANDS.fullmatch(value):
+            why = (
+                f"is {value!r}, not a number (is '.' a thousands separator there? write "
+                f"{value.strip().replace('.', '')})"
+            )
+        elif np.isnan(number):
+            why = f"is {value!r:.80}, not a number"
+        elif not np.isfinite(number):
+            why = f"is {value!r}, not a finite number"
+        elif number < 0:
+            why = f"is {value!r}: likes cannot be negative"
+        else:  # the metrics' squared errors would overflow
+            why = f"is {value!r}, beyond {largest:g}, which the metrics take (RMSE, R²)"
+        raise CLIError(
+            f"{path}: target column {target!r} must hold numbers of likes (finite, 0 or more"
+            f"{'' if largest is None else f', at most {largest:g}'}), "
+            f"but row {row} {why} ({bad.size} bad row(s) in all, first rows "
+            f"{bad[:5].tolist()})"
+        )
+    _refuse_grouped_thousands(raw, numbers, target, path)
+    X = frame.drop(columns=[target])
+    _refuse_postless_rows(X, target, path, likes=values)
+    return X, values.rename(target)
+
+
+def _refuse_postless_rows(X, target, path, likes=None) -> None:
+    """Refuse rows whose every column but the likes (and the id) is empty, in a table of at
+    least two such columns: no post, but a spreadsheet's or BI tool's total or note row
+    ("Total,,53611,,,,"), which was fitted and scored as a post of 53,611 likes without a word
+    (RMSE 296 became 4,369). A first or last row whose likes are the sum of every other
+    row's and which holds nothing but a short label, in a table whose other rows hold more,
+    is refused too (an Excel table's total row has ``Total`` in its first column, whichever
+    that is: :func:`_refuse_labelled_total_row`); a total row with more than a label is not
+    told from a post. ``likes``: the likes column (``predict``: as read,
+    rows may lack them; only rows that hold likes are such rows)."""
+    import numpy as np
+
+    from .prompts import _is_missing
+
+    inputs = [i for i, c in enumerate(X.columns) if c != ID_COLUMN]
+    if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
+        return
+    if X.columns[inputs].duplicated().any():  # a repeated name: refused elsewhere
+        return
+    empty = _empty_rows(X.iloc[:, inputs])  # "", whitespace: missing
+    if empty is not None and likes is not None:
+        empty &= ~likes.map(_is_missing).to_numpy(dtype=bool)
+    if empty is None or not empty.any():
+        if likes is not None:
+            _refuse_labelled_total_row(X, inputs, likes, target, path)
+        return
+    rows = np.flatnonzero(empty)
+    raise CLIError(
+        f"{path}: row {int(rows[0])} holds likes but no post (every column but {target!r}"
+        f"{' and ' + repr(ID_COLUMN) if ID_COLUMN in X.columns else ''} is empty; "
+        f"{rows.size} such row(s), first rows {rows[:5].tolist()}): a spreadsheet's total or "
+        "note row? Remove it."
+    )
+
+
+def _refuse_labelled_total_row(X, inputs, likes, target, path) -> None:
+    """Refuse a first or last row whose likes are the sum of every other row's (of at least
+    two rows with likes) and which holds at most one cell of ``X``'s ``inputs``, a short
+    label, where the other rows are posts that hold more: a spreadsheet table's total row
+    (``Total`` in its first column), fitted as a post of all the likes. In a table whose
+    posts hold their text alone, such a row is a post."""
+    import numpy as np
+    import pandas as pd
+
+    from .prompts import _is_missing
+
+    numbers = pd.to_numeric(pd.Series(likes), errors="coerce").to_numpy(dtype=float)
+    if len(numbers) < 3:
+        return
+    for row in dict.fromkeys((len(numbers) - 1, 0)):  # the usual place first
+        others = np.delete(numbers, row)
+        others = others[~np.isnan(others)]
+        total = numbers[row]
+        if len(others) < 2 or not np.isfinite(total) or total <= 0:
+            continue
+        if not np.isclose(total, others.sum(), rtol=1e-9, atol=0):
+            continue
+        filled = [i for i in inputs if not _is_missing(X.iat[row, i])]
+        if len(filled) > 1:
+            continue
+        label = str(X.iat[row, filled[0]]).strip() if filled else ""
+        if len(label) > 30 or len(label.split()) > 3:  # a post's sentence, not a label
+            continue
+        if _share_of_fuller_rows(X, inputs, skip=row) < 0.9:  # posts of one cell, too
+            continue
+        held = (
+            f"holds nothing else but {X.iat[row, filled[0]]!r} in column {X.columns[filled[0]]!r}"
+            if filled
+            else "holds nothing else"
+        )
+        raise CLIError(
+            f"{path}: row {row} (counting rows from 0 after the header) looks like a total row, "
+            f"not a post: its {target!r}, {total:g}, is the sum of every other row's, and it "
+            f"{held}: a spreadsheet table's total row? Remove it."
+        )
+
+
+def _share_of_fuller_rows(X, inputs, skip) -> float:
+    """The share of ``X``'s rows but ``skip`` that hold two cells or more of ``inputs``."""
+    import numpy as np
+
+    from .prompts import _is_missing
+
+    others = X.iloc[np.delete(np.arange(len(X)), skip), inputs]
+    filled = ~others.map(_is_missing)  # the emptiness the row's own cells are judged by
+    return float((filled.sum(axis=1) >= 2).mean()) if len(others) else 0.0
+
+
+#: a whole number written with "." between groups of three digits (German, Spanish, ...)
+_DOT_THOUSANDS = re.compile(r"\s*[1-9]\d{0,2}(?:\.\d{3})+\s*")
+
+
+def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
+    """Refuse a column of likes written as a German or Spanish export writes them: the counts
+    under 1,000 as plain digits (``750``) and the others with a "." between groups of three
+    (``2.750`` for 2,750), which was read as 2.75 likes without a word. Taken as they are:
+    fractions of other forms (averages: ``2.5``), a fraction after a 0 (``0.125``), and a
+    column whose every number is written with a point (``%.3f``: ``2.500``, ``12.000``).
+    The text is read as written from a CSV, TSV or XLSX file (pandas makes floats of it)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        fractional = np.flatnonzero(numbers != np.floor(numbers))
+    if not fractional.size:
+        return
+    texts = raw.to_numpy(dtype=object)
+    kind = TABLE_FORMATS.get(_suffix(Path(path)))
+    if kind in (*SEPARATORS, "excel") and not isinstance(texts[fractional[0]], str):
+        # pandas read the numbers as floats: the column again, as written (only when some
+        # likes have a fraction, which whole counts never do); an Excel number cell comes
+        # back as its value's text, a text cell as typed
+        import pandas as pd
+
+        options = {"usecols": [target], "dtype": str, "keep_default_na": False}
+        with contextlib.suppress(Exception):  # what cannot be read again is taken as read
+            if kind == "excel":
+                written = pd.read_excel(path, **options)[target]
+            else:
+                written = pd.read_csv(path, sep=SEPARATORS[kind], **options)[target]
+            if len(written) == len(texts):
+                texts = written.to_numpy(dtype=object)
+    if not all(isinstance(texts[i], str) for i in fractional):
+        return
+    plain_digits = any(isinstance(t, str) and t.strip().isdigit() for t in texts)
+    if plain_digits and all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in fractional):
+        row = int(fractional[0])
+        grouped = texts[row].strip()
+        raise CLIError(
+            f"{path}: target column {target!r} holds {grouped!r} in row {row}, read as "
+            f"{numbers[row]:g}; the target is a count of likes, and every number with a fraction "
+            f"in the column ({fractional.size} row(s), first rows {fractional[:5].tolist()}) "
+            f"is written so, beside plain ones: is '.' a thousands separator there ({grouped} = "
+            f"{grouped.replace('.', ',')})? Write the counts without separators "
+            f"({grouped.replace('.', '')})."
+        )
+
+
+def _largest_likes() -> float:
+    """The largest number of likes the metrics take (``evaluate``, ``report``)."""
+    from skbucket.metrics import LARGEST_LIKES
+
+    return LARGEST_LIKES
+
+
+def _check_input(path: Path, what: str, pipes: bool = False) -> None:
+    """Refuse a ``what`` file that is missing, a folder or no regular file: a pipe
+    (``<(...)``, a named pipe, ``/dev/stdin`` fed by a pipe) is read once, and the command
+    reads data and model files more than once (their first bytes, then the whole); with
+    ``pipes`` (a config, read once) a pipe is taken, and a device still refused."""
+    if path.is_file() or (pipes and path.is_fifo()):
+        return
+    if path.is_dir():
+        raise CLIError(f"{what} {path} is a folder, not a file")
+    if path.exists() and pipes:
+        raise CLIError(f"{what} {path} is no regular file or pipe (a device?)")
+    if path.exists():
+        raise CLIError(
+            f"{what} {path} is no regular file (a pipe or a device), and skbucket reads it "
+            "more than once: save it to a file and give that file"
+        )
+    raise CLIError(f"{what} file not found: {path}")
+
+
+def _check_columns(frame, needed, path, reader: str) -> None:
+    """Refuse, before any post is captioned or embedded, a table without the columns
+    ``needed``."""
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise CLIError(
+            f"{path}: column(s) {missing} not found; {reader} reads the columns {list(needed)} "
+            f"(columns present: {column_list(frame.columns)})"
+            + _not_found_hints(missing, frame.columns, path, 'the config\'s "columns" mapping')
+        )
+
+
+def _name_key(name) -> str:
+    """A column name as a reader compares it: case, spaces, ``_``/``-`` and a surrounding
+    quote or BOM not counted (``' Likes'``, ``'Inferred Company'``, ``'inferred-company'``)."""
+    text = str(name).strip().strip("\ufeff\"'").casefold()
+    return re.sub(r"[\s_\-]+", "_", text).strip("_")
+
+
+def _not_found_hints(missing, columns, path, remedy: str) -> str:
+    """What may explain the ``missing`` columns of a table read from ``path``: a column spelt
+    otherwise (named with ``remedy``), a title above the header, posts on another sheet."""
+    kind = TABLE_FORMATS.get(_suffix(Path(path)))
+    other = None
+    if kind in SEPARATORS and len(columns) == 1:  # every row without the file's separator
+        other = _separated_otherwise(columns[0], SEPARATORS[kind])
+    return (
+        ("; " + other if other else "")
+        + _spelt_otherwise(missing, columns, remedy)
+        + _title_above_header(columns)
+        + (_other_sheets(path))
+    )
+
+
+def _spelt_otherwise(missing, present, remedy: str) -> str:
+    """``"; 'Likes' may be 'likes' ..."`` for each missing name a present column spells
+    but for case, spaces, ``_``/``-`` or quotes (a header typed by hand, or exported by
+    another tool), else ``""``."""
+    keys = {}
+    for name in present:
+        keys.setdefault(_name_key(name), name)
+    pairs = [(keys[_name_key(m)], m) for m in missing if _name_key(m) in keys]
+    if not pairs:
+        return ""
+    said = ", ".join(f"{plain(have)!r} may be {want!r}" for have, want in pairs)
+    return f"; {said}: rename the column(s), or name them with {remedy}"
+
+
+def _title_above_header(columns) -> str:
+    """``"; most column names are 'Unnamed: 1'..."`` when the header pandas read is mostly
+    unnamed: a title or a blank row above the real header (an export's first rows)."""
+    names = [str(c) for c in columns]
+    unnamed = [n for n in names if n.startswith("Unnamed: ")]
+    if len(names) < 2 or len(unnamed) * 2 < len(names):
+        return ""
+    return (
+        f"; {len(unnamed)} of the {len(names)} column names are pandas' 'Unnamed: N' for a "
+        "header cell left empty: is there a title or a blank row above the header? The header "
+        "must be the first row: delete the rows above it"
+    )
+
+
+def _other_sheets(path) -> str:
+    """``"; only the first sheet ... is read"`` for a workbook of several sheets (a notes or
+    cover sheet before the posts), else ``""``."""
+    if TABLE_FORMATS.get(_suffix(Path(path))) != "excel":
+        return ""
+    sheets = _sheet_names(path)
+    if len(sheets) < 2:
+        return ""
+    return f"; only the first sheet, {sheets[0]!r}, is read (sheets: {sheets}): put the posts there"
