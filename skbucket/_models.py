@@ -2045,6 +2045,24 @@ class TransformersEstimatorMixin:
         state = super().__getstate__()
         return {k: v for k, v in state.items() if not k.startswith("_rt_")}
 
+    def __sklearn_clone__(self):
+        """:func:`sklearn.base.clone`, keeping a store object given as ``cache`` the same
+        object: a store is a handle (``MemoryCache`` deep-copies as itself for that reason),
+        and ``clone`` deep-copied a user's own one, so the folds of ``cross_val_score`` and
+        the points of ``GridSearchCV`` wrote to copies thrown away after them, and a store
+        holding a lock could not be cloned at all."""
+        from sklearn.base import _clone_parametrized
+
+        store = self.__dict__.get("cache")
+        if not is_store_object(store):
+            return _clone_parametrized(self)
+        shell = object.__new__(type(self))  # self with the store wrapped, not copied
+        shell.__dict__.update(self.__dict__)
+        shell.cache = _NotCopied(store)
+        twin = _clone_parametrized(shell)
+        twin.cache = store
+        return twin
+
     def _validate_params(self):
         """scikit-learn's parameter check, and the form of ``device`` (without torch, so a
         pipeline's :func:`~skbucket.pipeline.check_params` finds ``device="tpu"`` before any
@@ -2073,6 +2091,22 @@ class TransformersEstimatorMixin:
         value = loader()
         self.__dict__[attr] = (key, value)
         return value
+
+
+def is_store_object(cache: Any) -> bool:
+    """Whether a ``cache`` parameter is a store object (a handle shared by the copies of its
+    estimator), not a setting (``None``, a bool, a folder)."""
+    return cache is not None and not isinstance(cache, bool | str | os.PathLike)
+
+
+class _NotCopied:
+    """Holds an object that ``copy.deepcopy`` (and so ``clone``) must leave as it is."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 def _free_locks_in_child() -> None:

@@ -34,9 +34,11 @@ right away.
     No caching at all (every call runs the model).
 an object with ``get_many`` / ``set_many``
     Used as is (for example a :class:`MemoryCache` of your own, or an adapter to a shared
-    store; :class:`CacheLike` says what the two methods take and return). A :class:`MemoryCache` is a
-    handle: ``copy.deepcopy`` and :func:`sklearn.base.clone` of an estimator keep the same
-    store, so cross-validation folds and grid points share it as they share the default one.
+    store; :class:`CacheLike` says what the two methods take and return). A store is a
+    handle: :func:`sklearn.base.clone` of an estimator keeps the same store object, so
+    cross-validation folds and grid points write to it as they share the default one (and a
+    store holding a lock or a connection is never copied); ``copy.copy`` and
+    ``copy.deepcopy`` of a :class:`MemoryCache` give the same store too.
 
 .. rubric:: Disk format
 
@@ -546,6 +548,9 @@ class MemoryCache:
     def __deepcopy__(self, memo):
         # a handle, not a value: clones of an estimator (sklearn.base.clone deep-copies
         # non-estimator params) must keep sharing this store, as they share the default one
+        return self
+
+    def __copy__(self):  # the same handle, as deepcopy gives (__reduce__ made an empty one)
         return self
 
 

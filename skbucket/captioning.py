@@ -151,7 +151,8 @@ class Blip2Captioner(
     cache : None, bool, str, os.PathLike or cache object, default=None
         Where captions are kept (see :mod:`skbucket.cache`): ``None`` (or ``True``) the
         process-wide memory cache, a path a folder on disk (shared by processes; survives
-        restarts), ``False`` none. Keys: SHA-256 of the image bytes + model fingerprint +
+        restarts), ``False`` none; an object with ``get_many``/``set_many``: used as is
+        (clones share it, as the folds of a cross-validation do). Keys: SHA-256 of the image bytes + model fingerprint +
         ``prompt``, ``max_new_tokens``, ``num_beams`` and the resolved dtype. A run whose
         images are all cached loads no model and, where the dtype is known without asking
         torch (no GPU on the machine, or ``device="cpu"``, or an explicit ``dtype``), never

@@ -67,7 +67,6 @@ joblib's dask backend, e.g. ``with joblib.parallel_backend("dask"): search.fit(X
 from __future__ import annotations
 
 import copy
-import os
 
 import numpy as np
 import pandas as pd
@@ -268,12 +267,12 @@ def _snapshot(estimator):
     is a store, of a template or of a fitted copy) the same object: a store is a handle, and a
     user's own one (not a :class:`~skbucket.cache.MemoryCache`, which deep-copies as itself)
     must receive the lazy result's writes, and may hold a lock that cannot be copied."""
-    from ._models import every_estimator
+    from ._models import every_estimator, is_store_object
 
     memo = {}
     for part in every_estimator(estimator):
         store = part.get_params(deep=False).get("cache")
-        if store is not None and not isinstance(store, bool | str | os.PathLike):
+        if is_store_object(store):
             memo[id(store)] = store
     return copy.deepcopy(estimator, memo)
 

@@ -317,7 +317,8 @@ class DistilBertEmbedder(
         ``None`` (or ``True``): results are kept in a process-wide memory cache (shared by
         clones); a folder path: also stored on disk there (atomic files, several processes may
         share it, a rerun after a crash resumes); ``False``: no caching; an object with
-        ``get_many``/``set_many`` (see :mod:`skbucket.cache`): used as is. Keys hash the model
+        ``get_many``/``set_many`` (see :mod:`skbucket.cache`): used as is (clones share it,
+        as the folds of a cross-validation do). Keys hash the model
         fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype``,
         ``backend`` and the text, so changing any of them never reuses stale vectors. The
         device is not in the key: a vector computed in float32 on a GPU is reused on a CPU

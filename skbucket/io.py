@@ -166,6 +166,11 @@ class UntrustedTypesError(PersistenceError):
         super().__init__(message)
         self.untrusted_types = list(untrusted_types)
 
+    def __reduce__(self):
+        # pickled and copied with both arguments (a process pool sends it to the parent):
+        # the default rebuilt it from the message alone, a TypeError that broke the pool
+        return (type(self), (str(self), self.untrusted_types))
+
 
 class VersionMismatchWarning(UserWarning):
     """A library version differs between saving and loading."""

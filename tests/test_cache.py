@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import pickle
@@ -94,6 +95,8 @@ def test_hash_key_rejects_unknown_types():
 # --------------------------------------------------------------------------------------------
 def test_memory_cache_roundtrip_and_readonly_copy():
     mem = MemoryCache()
+    # a handle: copy.copy gives the same store, as deepcopy does (it gave an empty new one)
+    assert copy.copy(mem) is mem and copy.deepcopy(mem) is mem
     arr = np.arange(4, dtype=np.float32)
     mem.set_many({"k": arr, "s": "caption", "b": b"\x00\x01"})
     arr[0] = 99  # caller's array changes after set: cached value must not

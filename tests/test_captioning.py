@@ -1242,6 +1242,20 @@ def test_clone_and_pickle_carry_no_model(blip2_path, images):
     twin = pickle.loads(blob)
     pd.testing.assert_frame_equal(twin.transform(frame([str(images["gen0.jpg"])])), out)
     assert clone(est).get_params() == est.get_params()
+    # a store of the user's own is a handle: a clone writes its captions there (it got a
+    # deep copy, thrown away with it)
+    class Store(dict):
+        def get_many(self, keys):
+            return {key: self[key] for key in keys if key in self}
+
+        def set_many(self, mapping):
+            self.update(mapping)
+
+    store = Store()
+    twin = clone(captioner(blip2_path, cache=store))
+    assert twin.cache is store
+    twin.fit_transform(frame([str(images["gen1.jpg"])]))
+    assert len(store) == 1
 
 
 def test_a_captioner_pickled_by_an_earlier_build_is_saved_without_its_last_call(

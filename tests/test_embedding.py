@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -431,6 +432,41 @@ def test_clones_share_a_memory_cache_of_your_own():
             copied.transform(TEXTS)
         forwards.append(sum(sizes))
     assert forwards == [5, 0, 0] and len(store) == 5
+
+
+class LockedStore(dict):
+    """A store of the user's own holding a lock (a client with a connection pool does)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def get_many(self, keys):
+        with self.lock:
+            return {key: self[key] for key in keys if key in self}
+
+    def set_many(self, mapping):
+        with self.lock:
+            self.update(mapping)
+
+
+def test_clones_keep_a_store_of_your_own_and_cross_validation_writes_to_it():
+    """clone deep-copied a store that is not a MemoryCache: the folds of cross_val_score
+    wrote to copies thrown away after them (the store stayed empty), and a store holding a
+    lock made clone fail ("cannot pickle '_thread.lock' object")."""
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold, cross_val_score
+
+    store = LockedStore()
+    est = tiny(cache=store).set_output(transform="pandas")
+    twin = clone(est)
+    assert twin.cache is store and twin.get_params() == est.get_params()
+    assert isinstance(twin.fit_transform(TEXTS), pd.DataFrame)  # its output setting kept
+    store.clear()
+    texts = [f"post number {i} about the news" for i in range(8)]
+    pipe = make_pipeline(tiny(cache=store), Ridge())
+    cross_val_score(pipe, texts, np.arange(8.0), cv=KFold(2))
+    assert len(store) == 8  # each fold embedded its texts into the user's store
 
 
 class MgetStore(dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -141,6 +142,11 @@ def test_untrusted_types_are_listed_in_the_error(saved):
     with pytest.raises(skio.UntrustedTypesError, match="xgboost.core.Booster") as info:
         skio.load(saved, trusted=["catboost.core.CatBoostRegressor", "sklearn.tree._tree.Tree"])
     assert info.value.untrusted_types == ["xgboost.core.Booster", "xgboost.sklearn.XGBRegressor"]
+    # it crosses a process pool to the parent (copy and pickle rebuilt it from the message
+    # alone: a TypeError, and joblib's pool broke with "failed to un-serialize")
+    made = skio.UntrustedTypesError("m holds untrusted types", ["a.B"])
+    for again in (copy.copy(made), copy.deepcopy(made), pickle.loads(pickle.dumps(made))):
+        assert (str(again), again.untrusted_types) == ("m holds untrusted types", ["a.B"])
 
 
 def test_trusted_accepts_types_and_refuses_true(saved):
