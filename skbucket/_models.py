@@ -53,8 +53,10 @@ Recipe for an estimator
   share one loaded model. Never store the returned model on ``self`` unless you must (e.g.
   fine-tuned weights); if you do, use an attribute whose name starts with ``_rt_``:
   :class:`TransformersEstimatorMixin` drops those when pickling, and they are rebuilt lazily.
-* Images instead of texts: pass ``key_fn=lambda img: hash_key(prefix, image_bytes(img))`` and
-  a ``sort_key`` of ``None`` (no length sort), everything else is the same.
+* Images instead of texts: key each image by the SHA-256 of its bytes, as
+  :class:`~skbucket.captioning.Blip2Captioner` does (``key_fn=lambda data: hash_key(prefix,
+  hashlib.sha256(data).hexdigest())``), and pass a ``sort_key`` of ``None`` (no length
+  sort); everything else is the same.
 * ``batched_map`` re-raises ``KeyboardInterrupt`` after every finished batch is cached, so a
   rerun resumes from the cache; a killed process loses at most the batch in flight.
 """
@@ -1112,7 +1114,7 @@ def _check_vocabulary(obj, factory, model) -> None:
         )
 
 
-def resolve_hub_commit(model: Any, revision: str | None = None) -> None:
+def resolve_hub_commit(model: Any) -> None:
     """Make :func:`model_fingerprint` of a hub id name the commit that will be used.
 
     A hub id whose snapshot is not in the local Hugging Face cache has no known commit, so its
@@ -1123,9 +1125,9 @@ def resolve_hub_commit(model: Any, revision: str | None = None) -> None:
     """
     if (
         _local_path(model) is None
-        and _hub_cached_file(os.fspath(model), "config.json", revision) is None
+        and _hub_cached_file(os.fspath(model), "config.json", None) is None
     ):
-        load_pretrained("AutoConfig", model, revision=revision)
+        load_pretrained("AutoConfig", model)
 
 
 #: model types whose position ids start after the padding id (RoBERTa's scheme): a text of
@@ -2018,8 +2020,8 @@ class TransformersEstimatorMixin:
 
     Attributes whose names start with ``_rt_`` (runtime: loaded models, tokenizers, sessions,
     cache handles) are dropped by ``__getstate__`` (so ``pickle``, ``joblib.dump``,
-    ``copy.deepcopy`` and ``clone`` never carry a model) and rebuilt lazily through
-    :meth:`_rt_get`. Put it *before* ``BaseEstimator`` in the bases.
+    ``copy.deepcopy`` and ``clone`` never carry a model); a subclass rebuilds them lazily,
+    e.g. through :meth:`_rt_get` (as below). Put it *before* ``BaseEstimator`` in the bases.
 
     Examples
     --------

@@ -215,14 +215,16 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
             out = self.net(input_ids=input_ids, attention_mask=attention_mask, **extra)
             return out.last_hidden_state
 
-    # batch and sequence dynamic: as dynamic_shapes where torch.export has Dim.DYNAMIC (the
-    # dynamic_axes of older torch are converted, with a DeprecationWarning, on newer ones)
+    # batch and sequence dynamic, as dynamic_shapes (torch 2.6 and later, as the onnx extra
+    # requires; the dynamic_axes of older torch are converted by a helper torch deprecates)
     dynamic = getattr(getattr(torch.export, "Dim", None), "DYNAMIC", None)
-    if dynamic is not None:
-        shapes = {"dynamic_shapes": tuple({0: dynamic, 1: dynamic} for _ in names)}
-    else:
-        outputs = [*names, "last_hidden_state"]
-        shapes = {"dynamic_axes": {n: {0: "batch", 1: "sequence"} for n in outputs}}
+    if dynamic is None:
+        raise ImportError(
+            f"backend='onnx' exports with torch.export.Dim.DYNAMIC, which torch "
+            f"{torch.__version__} lacks: it needs torch>=2.6 (pip install 'skbucket[onnx]'), "
+            "or use backend='torch'"
+        )
+    shapes = {"dynamic_shapes": tuple({0: dynamic, 1: dynamic} for _ in names)}
     try:
         _make_folders(path.parent)  # inside a group's folder: writable for the group too
         fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".onnx", dir=path.parent)

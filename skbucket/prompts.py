@@ -971,6 +971,8 @@ _NO_DATE = dict.fromkeys(("date", "weekday", "hour", "hour_text", "when"))
 
 
 def _date_fields(ts) -> dict[str, str | None]:
+    """The date fields of one Timestamp: the plain definition, which the tests hold
+    :func:`_date_field_rows` (what a transform runs, a column at a time) to."""
     if pd.isna(ts):
         return dict(_NO_DATE)
     return _fields_of(ts.strftime("%Y-%m-%d %H:%M:%S"), ts.hour, ts.day_of_week)

@@ -1242,6 +1242,7 @@ def test_clone_and_pickle_carry_no_model(blip2_path, images):
     twin = pickle.loads(blob)
     pd.testing.assert_frame_equal(twin.transform(frame([str(images["gen0.jpg"])])), out)
     assert clone(est).get_params() == est.get_params()
+
     # a store of the user's own is a handle: a clone writes its captions there (it got a
     # deep copy, thrown away with it)
     class Store(dict):

@@ -1077,15 +1077,24 @@ def test_onnx_backend_without_token_type_ids_cls_and_normalize(onnx_dir, tmp_pat
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
 
 
+def test_onnx_export_on_a_torch_without_dim_dynamic_says_it_needs_torch_2_6(
+    onnx_dir, tmp_path, monkeypatch
+):
+    """The dynamic_axes fallback for torch before 2.6 was never run (the onnx extra requires
+    2.6): such a torch (text extra, onnxruntime installed by hand) is told what to install."""
+    import torch
+
+    monkeypatch.setattr(torch.export, "Dim", type("Dim", (), {}))
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))  # a fresh export, not a reused one
+    with pytest.raises(ImportError, match=r"lacks: it needs torch>=2\.6 \(pip install 'skbuc"):
+        tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
+
+
 def test_onnx_export_does_not_need_torchs_deprecated_dynamic_axes_conversion(
     onnx_dir, tmp_path, monkeypatch
 ):
     """torch 2.13 converts dynamic_axes with a helper it deprecates; once it is gone the
     export must still work (it passes dynamic_shapes), for a batch and a length of its own."""
-    import torch
-
-    if getattr(getattr(torch.export, "Dim", None), "DYNAMIC", None) is None:
-        pytest.skip("this torch has no torch.export.Dim.DYNAMIC: dynamic_axes is its API")
     from torch.onnx._internal.exporter import _dynamic_shapes
 
     def removed(*args, **kwargs):
