@@ -297,15 +297,25 @@ _DTYPE_NAMES = {
 
 
 def check_cache_param(owner: Any) -> None:
-    """Refuse a blank ``owner.cache`` (text that names no folder) at ``fit``, as
+    """Refuse a blank ``owner.cache`` (text that names no folder) or a URL at ``fit``, as
     :func:`skbucket.cache.open_cache` would when the first result is cached."""
+    from .cache import _URL_SCHEME
+
     cache = owner.cache
-    if isinstance(cache, str | os.PathLike) and not os.fspath(cache).strip():
+    blank = isinstance(cache, str | os.PathLike) and not os.fspath(cache).strip()
+    url = isinstance(cache, str) and _URL_SCHEME.match(cache.strip())
+    if blank or url:
         from sklearn.utils._param_validation import InvalidParameterError
 
+        why = (
+            "blank text names no folder"
+            if blank
+            else "a URL: text is a folder on this machine; a store elsewhere (Redis, S3) is "
+            "given from Python as an object with get_many/set_many"
+        )
         raise InvalidParameterError(
             f"The 'cache' parameter of {type(owner).__name__} must be None, a bool, a folder "
-            f"path or a cache object. Got {cache!r} instead (blank text names no folder)."
+            f"path or a cache object. Got {cache!r} instead ({why})."
         )
 
 
@@ -1549,6 +1559,7 @@ def batched_map(
     prepare: Callable[[list[Any]], Sequence[Any]] | None = None,
     group_key: Callable[[Any], Hashable] | None = None,
     log_interrupt: bool = True,
+    check: Callable[[Any], str | None] | None = None,
 ) -> list[Any]:
     """Apply a batch function to items, with de-duplication, caching and length sorting.
 
@@ -1596,6 +1607,10 @@ def batched_map(
     log_interrupt : bool, default=True
         Log, on Ctrl-C, how many of this call's items were computed (and cached). ``False``
         for a caller that runs several calls as one job and logs its own total.
+    check : callable, optional
+        ``check(value) -> str or None``: what is wrong with a value a store of the user's own
+        gave back, for the kind of result ``fn`` makes (see
+        :func:`skbucket.cache.found_in`).
 
     Returns
     -------
@@ -1640,7 +1655,7 @@ def batched_map(
     first: dict[Any, int] = {}
     for i, key in enumerate(keys):
         first.setdefault(key, i)
-    done: dict[Any, Any] = found_in(cache, list(first)) if cache is not None else {}
+    done: dict[Any, Any] = found_in(cache, list(first), check) if cache is not None else {}
     todo = [i for key, i in first.items() if key not in done]
     work: dict[int, Any] = {i: items[i] for i in todo}  # what fn gets, by item position
     if prepare is not None and todo:

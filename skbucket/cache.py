@@ -99,6 +99,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import stat
 import struct
 import sys
@@ -376,6 +377,22 @@ class CacheLike(Protocol):
     to ``set_many``; a key it lacks is left out (or, as a Redis-style ``mget`` gives it, maps
     to ``None``: skbucket reads that as a miss). ``set_many(mapping)`` stores each value: a
     numeric numpy array, a ``str`` or ``bytes``.
+
+    What skbucket hands a store of your own, and what it does with it:
+
+    - values: :class:`~skbucket.embedding.DistilBertEmbedder` stores 1-D float32 arrays of
+      ``hidden_size_`` values, :class:`~skbucket.captioning.Blip2Captioner` captions as
+      ``str``; a value given back that is not one (a vector read back from bytes without its
+      dtype, a caption as ``bytes``) is a :class:`CacheError` naming the store, not a result;
+    - keys are ``str`` (a store must give them back as ``str``, not ``bytes``);
+    - ``set_many`` gets a mapping of its own, which it may change;
+    - a ``get_many`` or ``set_many`` that raises costs only the caching: a
+      :class:`CacheWarning` naming the store, once per call of the estimator, and the values
+      are computed (a failed ``get_many`` reads as a store holding none of the keys) and
+      returned;
+    - :func:`sklearn.base.clone` keeps the same store (cross-validation folds write to it),
+      and :func:`skbucket.io.save` refuses a model holding one, which would be saved with
+      what it holds.
     """
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
@@ -404,18 +421,100 @@ class CacheLike(Protocol):
         ...
 
 
-def found_in(store: CacheLike, keys: list[str]) -> dict[str, Any]:
+def found_in(
+    store: CacheLike, keys: list[str], check: Callable[[Any], str | None] | None = None
+) -> dict[str, Any]:
     """The hits of ``store.get_many(keys)``: a key mapped to ``None`` is a miss and a key not
     asked for is dropped, so a store written to return ``None`` for what it lacks is not read
-    as holding ``None``; anything but a mapping is a :class:`CacheError` naming the store."""
+    as holding ``None``; anything but a mapping is a :class:`CacheError` naming the store.
+
+    ``check(value)`` says what is wrong with a value a store of the user's own gave back
+    (``None``: nothing), for the kind of value its caller stores: such a value is a
+    :class:`CacheError` naming the store (a vector that lost its dtype on its way through
+    bytes, a caption given back as bytes), not a result. skbucket's own stores are not
+    checked: they give back what they were given.
+    """
     got = store.get_many(keys)
+    name = type(store.store if isinstance(store, _UserStore) else store).__name__
     if not isinstance(got, Mapping):
         raise CacheError(
-            f"{type(store).__name__}.get_many must return a dict of the keys it holds, got "
-            f"{type(got).__name__}"
+            f"{name}.get_many must return a dict of the keys it holds, got {type(got).__name__}"
         )
     wanted = set(keys)
-    return {key: value for key, value in got.items() if value is not None and key in wanted}
+    hits = {key: value for key, value in got.items() if value is not None and key in wanted}
+    if check is not None and isinstance(store, _UserStore):
+        for value in hits.values():
+            problem = check(value)
+            if problem is not None:
+                raise CacheError(
+                    f"{name}.get_many gave back {problem}: a store must give back each value "
+                    "as set_many was given it (a numpy array with its dtype and shape, a str "
+                    "as a str); fix the store, or clear what it holds for these keys"
+                )
+    return hits
+
+
+class _UserStore:
+    """A cache store of the user's own (an object with ``get_many``/``set_many``) as one call
+    of an estimator uses it (:func:`open_cache`).
+
+    A store that fails (a Redis server gone, a timeout, a ``KeyError`` of an adapter that
+    reads every key asked for) costs only the caching, as a disk that cannot be written does:
+    a failed ``get_many`` is read as a cache with none of the keys, a failed ``set_many`` leaves
+    those results computed and returned but not stored, each said once per call with a
+    :class:`CacheWarning` naming the store (the exception ended the transform, and the results
+    not yet stored were lost). ``set_many`` gets a mapping of its own, which the store may
+    change (serialise in place, drain). Values given back under keys never asked for only
+    (``bytes`` keys of a Redis client) are said once: such a store never hits.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.unwritten = 0
+        self._said: set[str] = set()
+
+    def _say(self, what: str, text: str) -> None:
+        if what not in self._said:
+            self._said.add(what)
+            warnings.warn(
+                f"cache store {type(self.store).__name__}: {text}",
+                CacheWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def get_many(self, keys: Iterable[str]) -> Any:
+        keys = list(keys)
+        try:
+            got = self.store.get_many(keys)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self._say(
+                "get",
+                f"get_many failed ({type(exc).__name__}: {exc}); the values are computed as "
+                "if it held none of them",
+            )
+            return {}
+        if isinstance(got, Mapping) and got and keys and not set(got) & set(keys):
+            self._say(
+                "keys",
+                f"get_many gave back {len(got):,} value(s), none of them under a key it was "
+                f"asked for (it gave {next(iter(got))!r}; keys are str): it will never hit",
+            )
+        return got
+
+    def set_many(self, mapping: Mapping[str, Any]) -> None:
+        try:
+            self.store.set_many(dict(mapping))
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.unwritten += len(mapping)
+            self._say(
+                "set",
+                f"set_many failed ({type(exc).__name__}: {exc}); the results are returned "
+                "but not stored (a rerun computes them again)",
+            )
 
 
 #: every live MemoryCache, whose locks a forked child frees (:func:`_free_locks_in_child`)
@@ -1087,7 +1186,11 @@ def unwritten_count(cache: Any) -> int:
     """How many entries the :class:`DiskCache` layers of ``cache`` (an :func:`open_cache`
     handle) could not store so far: their writes failed (a full disk, no permission)."""
     layers = () if cache is None else cache.layers if isinstance(cache, TieredCache) else [cache]
-    return sum(getattr(layer, "unwritten", 0) for layer in layers if isinstance(layer, DiskCache))
+    return sum(
+        getattr(layer, "unwritten", 0)
+        for layer in layers
+        if isinstance(layer, DiskCache | _UserStore)
+    )
 
 
 def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
@@ -1110,6 +1213,15 @@ def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
     """
     if cache is None:
         return ""
+    if isinstance(cache, _UserStore):
+        lost = unwritten_count(cache) - unwritten_before
+        unstored = (
+            f", but for {lost:,} it could not store (see the cache warning), which a rerun "
+            "computes again"
+            if lost > 0
+            else ""
+        )
+        return f" and stored in the cache ({type(cache.store).__name__}){unstored}"
     layers = cache.layers if isinstance(cache, TieredCache) else [cache]
     disks = [layer for layer in layers if isinstance(layer, DiskCache)]
     if disks:
@@ -1130,12 +1242,22 @@ def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
     return f" and stored in the cache ({type(cache).__name__})"
 
 
+#: the scheme of a URL (``redis://``, ``s3://``): text that names no folder on this machine
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def _check_not_blank(cache) -> None:
-    """Refuse a ``cache`` that is blank text: it names no folder (it would cache into the
-    working folder)."""
+    """Refuse a ``cache`` that is blank text (it names no folder: it would cache into the
+    working folder) or a URL (a ``redis://`` cache became the folders ``redis:/host``)."""
     if isinstance(cache, str) and not cache.strip():
         raise CacheError(
             f"cache must be None, False, a folder path or a cache object; got {cache!r}"
+        )
+    if isinstance(cache, str) and _URL_SCHEME.match(cache.strip()):
+        raise CacheError(
+            f"cache {cache!r} is a URL, but a cache given as text is a folder on this "
+            "machine; a store elsewhere (Redis, S3) is given from Python as an object with "
+            "get_many/set_many (see skbucket.cache.CacheLike), which a config file cannot hold"
         )
 
 
@@ -1146,8 +1268,10 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     ----------
     cache : None, bool, str, os.PathLike or cache object
         ``None`` (or ``True``): the process-wide memory layer; a path: memory +
-        :class:`DiskCache` there; ``False``: no cache (returns ``None``); an object with
-        ``get_many``/``set_many``: returned as is.
+        :class:`DiskCache` there; ``False``: no cache (returns ``None``); a
+        :class:`MemoryCache`, :class:`DiskCache` or :class:`TieredCache`: returned as is;
+        another object with ``get_many``/``set_many`` (a store of your own): wrapped so that
+        its failures cost only the caching (a :class:`CacheWarning`), not the work.
 
     Returns
     -------
@@ -1173,8 +1297,10 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     if isinstance(cache, str | os.PathLike):
         _check_not_blank(cache)
         return TieredCache([_PROCESS_MEMORY, DiskCache(cache)])
-    if hasattr(cache, "get_many") and hasattr(cache, "set_many"):
+    if isinstance(cache, MemoryCache | DiskCache | TieredCache):
         return cache
+    if hasattr(cache, "get_many") and hasattr(cache, "set_many"):
+        return _UserStore(cache)  # its failures cost the caching only; see the class
     raise CacheError(
         "cache must be None (in-memory), False (off), a folder path (memory + disk) or an "
         f"object with get_many/set_many; got {cache!r}"

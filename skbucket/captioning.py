@@ -754,6 +754,7 @@ class Blip2Captioner(
                     batch_size=batch_size,
                     cache=store,
                     key_fn=lambda item: item[0],
+                    check=_caption_check,
                     progress=False,
                     log_interrupt=False,  # one call per queue run: the total is logged here
                 )
@@ -804,7 +805,9 @@ class Blip2Captioner(
                 waiting.append(url)
                 if key not in by_key and key not in queued:
                     fresh.setdefault(key, (url, data))
-            found = found_in(store, list(fresh)) if store is not None and fresh else {}
+            found = (
+                found_in(store, list(fresh), _caption_check) if store is not None and fresh else {}
+            )
             by_key.update(found)
             misses = [(key, url, data) for key, (url, data) in fresh.items() if key not in found]
             if misses and pool is None:
@@ -995,6 +998,14 @@ def _media_refs(cell) -> list:
 def _cell_text(cell, limit: int = 200) -> str:
     text = cell if isinstance(cell, str) else repr(cell)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _caption_check(value) -> str | None:
+    """What is wrong with a cached value that should be a caption (for
+    :func:`skbucket.cache.found_in`; ``None``: nothing)."""
+    if isinstance(value, str):
+        return None
+    return f"a {type(value).__name__} where the captioner stored a caption (a str)"
 
 
 def _error_frame(errors: list[dict], index: pd.Index) -> pd.DataFrame:

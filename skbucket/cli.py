@@ -35,6 +35,7 @@ from pathlib import Path
 from ._files import replace_atomically
 from ._frames import column_list
 from ._warn import ignoring
+from .cache import _URL_SCHEME
 from .tables import (
     ID_COLUMN,
     POST_COLUMNS,
@@ -264,9 +265,16 @@ def save_model(estimator, path, *, target=None) -> Path:
     -------
     pathlib.Path
         The written file.
-    """
-    from .io import library_versions
 
+    Raises
+    ------
+    skbucket.io.PersistenceError
+        When a captioner or embedder of ``estimator`` holds a cache store of your own, as
+        :func:`skbucket.io.save` refuses it (it would be saved with what it holds).
+    """
+    from .io import _refuse_stores_of_your_own, library_versions
+
+    _refuse_stores_of_your_own(estimator)
     header = {"skbucket_model_file": MODEL_FILE_FORMAT, "versions": library_versions()}
     if target is not None:
         header["target"] = str(target)
@@ -692,7 +700,12 @@ def _absolute_paths(config: dict) -> None:
         if isinstance(value, str) and value and Path(value).expanduser().exists():
             config[key] = str(Path(value).expanduser().resolve())
     cache = config.get("cache")
-    if isinstance(cache, str | os.PathLike) and str(cache).strip():
+    # a URL is left as written, for the cache check to refuse (not made a folder "redis:")
+    if (
+        isinstance(cache, str | os.PathLike)
+        and str(cache).strip()
+        and not _URL_SCHEME.match(str(cache).strip())
+    ):
         config["cache"] = str(Path(cache).expanduser().resolve())
 
 

@@ -275,6 +275,37 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
     _ONNX_EXPORTS += 1
 
 
+def _vector_check(size: int):
+    """What is wrong with a cached value that should be one embedding of ``size`` values
+    (for :func:`skbucket.cache.found_in`; ``None``: nothing)."""
+
+    def check(value) -> str | None:
+        if isinstance(value, str | bytes):
+            return f"a {type(value).__name__} where the embedder stored a float32 vector"
+        try:
+            arr = np.asarray(value)
+        except Exception:  # whatever it is, it is no vector
+            return f"a {type(value).__name__} where the embedder stored a float32 vector"
+        if arr.dtype.kind not in "fiu":
+            return f"values of dtype {arr.dtype} where the embedder stored float32 vectors"
+        if arr.shape != (size,):
+            half = (
+                " (float32 bytes read back as float64 give half as many: "
+                "np.frombuffer(data, dtype=np.float32))"
+                if arr.shape == (size // 2,)
+                else ""
+            )
+            return (
+                f"an array of shape {arr.shape} where the embedder stored vectors of {size} "
+                f"values{half}"
+            )
+        if not np.isfinite(arr).all():
+            return "a vector holding NaN or infinity, which no embedding holds"
+        return None
+
+    return check
+
+
 class DistilBertEmbedder(
     _models.TransformersEstimatorMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -559,6 +590,7 @@ class DistilBertEmbedder(
             key_fn=self._key_fn(now),
             progress=self.progress,
             desc=type(self).__name__,
+            check=_vector_check(self.hidden_size_),
         )
         return np.stack(rows).astype(np.float32, copy=False)
 

@@ -259,10 +259,13 @@ def save(model, path, *, format="skops", key=None):
     Raises
     ------
     PersistenceError
-        A ``format`` other than ``"skops"``/``"joblib"``, ``key`` with ``"joblib"``, or a
-        model that skops could write but not load again (it holds a lambda or a function
-        defined inside another function, e.g. as a ``PromptBuilder`` template); nothing is
-        written then.
+        A ``format`` other than ``"skops"``/``"joblib"``, ``key`` with ``"joblib"``, a model
+        that skops could write but not load again (it holds a lambda or a function defined
+        inside another function, e.g. as a ``PromptBuilder`` template), or one whose
+        captioner or embedder holds a cache store of your own (an object with
+        ``get_many``/``set_many``, which would be saved with what it holds: set ``cache`` to
+        a folder or ``None`` with :func:`skbucket.set_everywhere` first); nothing is written
+        then.
     OSError
         When the file (or its folder) cannot be written; the message names ``path``.
 
@@ -283,6 +286,7 @@ def save(model, path, *, format="skops", key=None):
     if format == "joblib" and key is not None:
         raise PersistenceError("key= signs skops containers only, not joblib files.")
     _check_key(key)
+    _refuse_stores_of_your_own(model)
 
     def write(fh):
         if format == "joblib":
@@ -318,6 +322,29 @@ def save(model, path, *, format="skops", key=None):
             write_zip(zipfile.ZIP_STORED)
 
     return replace_atomically(path, write, "model file")
+
+
+def _refuse_stores_of_your_own(model) -> None:
+    """Refuse a model whose captioner or embedder holds a cache store of the user's own (an
+    object with ``get_many``/``set_many``): pickled into the file, it would carry whatever it
+    holds (the captions and vectors of the training posts, against what the module says a
+    file holds) or fail on what it holds open (a lock, a connection) with a message about
+    functions. skbucket's own stores pickle as their settings (a folder, limits)."""
+    from ._models import TransformersEstimatorMixin, every_estimator, is_store_object
+    from .cache import DiskCache, MemoryCache, TieredCache
+
+    for part in every_estimator(model):
+        store = vars(part).get("cache") if isinstance(part, TransformersEstimatorMixin) else None
+        if is_store_object(store) and not isinstance(store, MemoryCache | DiskCache | TieredCache):
+            raise PersistenceError(
+                f"cannot save the model: its {type(part).__name__} holds cache="
+                f"{type(store).__name__}(...), a store of your own, which would be written "
+                "into the file with whatever it holds (the captions and vectors of the "
+                "training posts) or fail on what it holds open (a lock, a connection). Set "
+                "the caches to a folder, None or False first (skbucket.set_everywhere(model, "
+                "'cache', None)), save, and give the store again after loading: nothing is "
+                "lost, the store keeps what it holds."
+            )
 
 
 @contextlib.contextmanager

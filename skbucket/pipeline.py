@@ -566,11 +566,16 @@ def make_seed_pipeline(
         Tokens of a prompt the embedder reads (:class:`~skbucket.embedding.DistilBertEmbedder`'s
         ``max_length``; ``max_length`` above is the text classifier's). At most the text
         model's position embeddings (512 for DistilBERT; a smaller checkpoint needs less).
-    cache : None, False or path-like, default=None
+    cache : None, False, path-like or cache object, default=None
         Cache of captions and embeddings (see :mod:`skbucket.cache`). ``None`` keeps them in a
         process-wide memory cache, so cross-validation folds and grid points never recompute
         them; a folder keeps them on disk as well (``captions/`` and ``embeddings/`` inside it),
-        shared between processes and runs; ``False`` disables caching.
+        shared between processes and runs; ``False`` disables caching. A store of your own
+        (an object with ``get_many``/``set_many``, :class:`~skbucket.cache.CacheLike`) is
+        given to the captioner and the embedder alike, so it holds captions (``str``) and
+        vectors (float32 arrays); a pipeline holding one is not saved by
+        :func:`skbucket.io.save` (set it to a folder or ``None`` with :func:`set_everywhere`
+        first).
     device : str, default="auto"
         Device of every model (``"auto"``: CUDA, then MPS, else CPU).
     progress : bool or None, default=None

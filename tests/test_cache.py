@@ -23,6 +23,7 @@ from skbucket.cache import (
     MemoryCache,
     TieredCache,
     hash_key,
+    interrupt_note,
     open_cache,
     prefixed_hash_key,
     process_memory_cache,
@@ -825,6 +826,28 @@ def test_open_cache_parameter_meanings(tmp_path):
     # numpy booleans (cache=np.False_ passes the estimators' "boolean" check) mean their bool
     assert open_cache(np.False_) is None
     assert open_cache(np.True_) is process_memory_cache()
+    # a URL names no folder here (it made the folders redis:/host:6379)
+    with pytest.raises(CacheError, match=r"'s3://bucket/cache' is a URL.*get_many/set_many"):
+        open_cache("s3://bucket/cache")
+
+
+def test_a_store_of_your_own_that_cannot_store_is_counted_in_the_interrupt_note():
+    class Down:
+        def get_many(self, keys):
+            return {}
+
+        def set_many(self, mapping):
+            raise ConnectionError("gone")
+
+    handle = open_cache(Down())
+    assert handle.store.__class__ is Down  # wrapped: its failures cost the caching only
+    with pytest.warns(CacheWarning, match=r"cache store Down: set_many failed \(Connection"):
+        handle.set_many({"ab": "x", "cd": "y"})
+    handle.set_many({"ef": "z"})  # said once per handle (one call of an estimator)
+    assert interrupt_note(handle) == (
+        " and stored in the cache (Down), but for 3 it could not store (see the cache "
+        "warning), which a rerun computes again"
+    )
 
 
 # mutation-audit tests: each fails on a plausible one-line slip in cache.py

@@ -38,7 +38,13 @@ from sklearn.base import clone  # noqa: E402
 
 from skbucket import media as media_mod  # noqa: E402
 from skbucket._models import ModelNotAvailableError  # noqa: E402
-from skbucket.cache import DiskCache, MemoryCache, hash_key, process_memory_cache  # noqa: E402
+from skbucket.cache import (  # noqa: E402
+    CacheError,
+    DiskCache,
+    MemoryCache,
+    hash_key,
+    process_memory_cache,
+)
 from skbucket.captioning import (  # noqa: E402
     CAPTION_SEPARATOR,
     ERROR_COLUMNS,
@@ -1257,6 +1263,11 @@ def test_clone_and_pickle_carry_no_model(blip2_path, images):
     assert twin.cache is store
     twin.fit_transform(frame([str(images["gen1.jpg"])]))
     assert len(store) == 1
+    # a caption given back as bytes (a Redis client without decode_responses) is refused
+    # naming the store: it failed in a str.join with "expected str instance, bytes found"
+    store.update({key: value.encode() for key, value in store.items()})
+    with pytest.raises(CacheError, match=r"Store\.get_many gave back a bytes where the capt"):
+        twin.transform(frame([str(images["gen1.jpg"])]))
 
 
 def test_a_captioner_pickled_by_an_earlier_build_is_saved_without_its_last_call(

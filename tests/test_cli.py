@@ -1947,16 +1947,20 @@ def test_a_failed_run_leaves_no_new_folders(model_file, workdir, capsys):
         ({"class_weight": {"0": None}}, r"class_weight values are finite .* \{0: None\}"),
         ({"class_weight": {"0": -1, "1": "x"}}, r"got \{0: -1, 1: 'x'\}"),
         ({"class_weight": {"0": 10**400}}, r"class_weight values are finite"),
+        # a URL became the folders ./redis:/localhost:6379/0, and the user thought it Redis
+        ({"cache": "redis://localhost:6379/0"}, r"cache 'redis://localhost:6379/0' is a URL"),
     ],
 )
 def test_config_values_checked_only_by_fit_are_refused_before_the_data_is_embedded(
-    posts_csv, config, workdir, capsys, values, says
+    posts_csv, config, workdir, capsys, values, says, monkeypatch
 ):
+    monkeypatch.chdir(workdir)
     bad = workdir / "bad-values.json"
     bad.write_text(json.dumps({**json.loads(Path(config).read_text()), **values}))
     code, _, err = run(["fit", posts_csv, "--model", workdir / "x.joblib", "--config", bad], capsys)
     assert code == 1 and err.startswith("skbucket fit: error: bad config: "), err
     assert re.search(says, err) and "fitting" not in err and f"(in {posts_csv})" not in err
+    assert not (workdir / "redis:").exists()
 
 
 @pytest.mark.parametrize(

