@@ -1559,7 +1559,6 @@ def batched_map(
     prepare: Callable[[list[Any]], Sequence[Any]] | None = None,
     group_key: Callable[[Any], Hashable] | None = None,
     log_interrupt: bool = True,
-    check: Callable[[Any], str | None] | None = None,
 ) -> list[Any]:
     """Apply a batch function to items, with de-duplication, caching and length sorting.
 
@@ -1607,10 +1606,6 @@ def batched_map(
     log_interrupt : bool, default=True
         Log, on Ctrl-C, how many of this call's items were computed (and cached). ``False``
         for a caller that runs several calls as one job and logs its own total.
-    check : callable, optional
-        ``check(value) -> str or None``: what is wrong with a value a store of the user's own
-        gave back, for the kind of result ``fn`` makes (see
-        :func:`skbucket.cache.found_in`).
 
     Returns
     -------
@@ -1655,7 +1650,7 @@ def batched_map(
     first: dict[Any, int] = {}
     for i, key in enumerate(keys):
         first.setdefault(key, i)
-    done: dict[Any, Any] = found_in(cache, list(first), check) if cache is not None else {}
+    done: dict[Any, Any] = found_in(cache, list(first)) if cache is not None else {}
     todo = [i for key, i in first.items() if key not in done]
     work: dict[int, Any] = {i: items[i] for i in todo}  # what fn gets, by item position
     if prepare is not None and todo:

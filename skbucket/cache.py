@@ -386,13 +386,16 @@ class CacheLike(Protocol):
       dtype, a caption as ``bytes``) is a :class:`CacheError` naming the store, not a result;
     - keys are ``str`` (a store must give them back as ``str``, not ``bytes``);
     - ``set_many`` gets a mapping of its own, which it may change;
-    - a ``get_many`` or ``set_many`` that raises costs only the caching: a
-      :class:`CacheWarning` naming the store, once per call of the estimator, and the values
-      are computed (a failed ``get_many`` reads as a store holding none of the keys) and
+    - a ``get_many`` or ``set_many`` that raises (a server gone, and a bug of the store's
+      own code alike: read the warning) costs only the caching: a :class:`CacheWarning`
+      naming the store and the error, once per call of the estimator, and the values are
+      computed (a failed ``get_many`` reads as a store holding none of the keys) and
       returned;
-    - :func:`sklearn.base.clone` keeps the same store (cross-validation folds write to it),
-      and :func:`skbucket.io.save` refuses a model holding one, which would be saved with
-      what it holds.
+    - :func:`sklearn.base.clone` keeps the same store (the folds of a cross-validation run
+      in this process write to it; with ``n_jobs`` > 1 each worker process gets a pickled
+      copy, so only a store that reaches a server shares their results), and
+      :func:`skbucket.io.save` refuses a model holding one, which would be saved with what
+      it holds.
     """
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
@@ -421,42 +424,23 @@ class CacheLike(Protocol):
         ...
 
 
-def found_in(
-    store: CacheLike, keys: list[str], check: Callable[[Any], str | None] | None = None
-) -> dict[str, Any]:
+def found_in(store: CacheLike, keys: list[str]) -> dict[str, Any]:
     """The hits of ``store.get_many(keys)``: a key mapped to ``None`` is a miss and a key not
     asked for is dropped, so a store written to return ``None`` for what it lacks is not read
-    as holding ``None``; anything but a mapping is a :class:`CacheError` naming the store.
-
-    ``check(value)`` says what is wrong with a value a store of the user's own gave back
-    (``None``: nothing), for the kind of value its caller stores: such a value is a
-    :class:`CacheError` naming the store (a vector that lost its dtype on its way through
-    bytes, a caption given back as bytes), not a result. skbucket's own stores are not
-    checked: they give back what they were given.
-    """
+    as holding ``None``; anything but a mapping is a :class:`CacheError` naming the store."""
     got = store.get_many(keys)
-    name = type(store.store if isinstance(store, _UserStore) else store).__name__
     if not isinstance(got, Mapping):
+        name = type(store.store if isinstance(store, _UserStore) else store).__name__
         raise CacheError(
             f"{name}.get_many must return a dict of the keys it holds, got {type(got).__name__}"
         )
     wanted = set(keys)
-    hits = {key: value for key, value in got.items() if value is not None and key in wanted}
-    if check is not None and isinstance(store, _UserStore):
-        for value in hits.values():
-            problem = check(value)
-            if problem is not None:
-                raise CacheError(
-                    f"{name}.get_many gave back {problem}: a store must give back each value "
-                    "as set_many was given it (a numpy array with its dtype and shape, a str "
-                    "as a str); fix the store, or clear what it holds for these keys"
-                )
-    return hits
+    return {key: value for key, value in got.items() if value is not None and key in wanted}
 
 
 class _UserStore:
     """A cache store of the user's own (an object with ``get_many``/``set_many``) as one call
-    of an estimator uses it (:func:`open_cache`).
+    of an estimator uses it (:func:`open_cache`; also as a layer of a :class:`TieredCache`).
 
     A store that fails (a Redis server gone, a timeout, a ``KeyError`` of an adapter that
     reads every key asked for) costs only the caching, as a disk that cannot be written does:
@@ -464,12 +448,17 @@ class _UserStore:
     those results computed and returned but not stored, each said once per call with a
     :class:`CacheWarning` naming the store (the exception ended the transform, and the results
     not yet stored were lost). ``set_many`` gets a mapping of its own, which the store may
-    change (serialise in place, drain). Values given back under keys never asked for only
-    (``bytes`` keys of a Redis client) are said once: such a store never hits.
+    change (serialise in place, drain). Keys given back that are not ``str`` (the ``bytes``
+    keys of a Redis client) are said once: such a store never hits. ``check(value)`` (from
+    the estimator: what it stores) says what is wrong with a value given back (``None``:
+    nothing): such a value is a :class:`CacheError` naming the store (a vector that lost its
+    dtype on its way through bytes, a caption given back as bytes), not a result.
+    skbucket's own stores are not checked: they give back what they were given.
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, check: Callable[[Any], str | None] | None = None) -> None:
         self.store = store
+        self.check = check
         self.unwritten = 0
         self._said: set[str] = set()
 
@@ -495,12 +484,26 @@ class _UserStore:
                 "if it held none of them",
             )
             return {}
-        if isinstance(got, Mapping) and got and keys and not set(got) & set(keys):
+        if not isinstance(got, Mapping):
+            return got  # found_in names it
+        odd = next((key for key in got if not isinstance(key, str)), None)
+        if odd is not None:
             self._say(
                 "keys",
-                f"get_many gave back {len(got):,} value(s), none of them under a key it was "
-                f"asked for (it gave {next(iter(got))!r}; keys are str): it will never hit",
+                f"get_many gave back a key that is not a str ({odd!r}; skbucket's keys are "
+                "str, and a store must give them back as they were asked for): it never hits",
             )
+        if self.check is not None:
+            wanted = set(keys)
+            for key, value in got.items():
+                problem = None if value is None or key not in wanted else self.check(value)
+                if problem is not None:
+                    raise CacheError(
+                        f"{type(self.store).__name__}.get_many gave back {problem}: a store "
+                        "must give back each value as set_many was given it (a numpy array "
+                        "with its dtype and shape, a str as a str); fix the store, or clear "
+                        "what it holds"
+                    )
         return got
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
@@ -1243,7 +1246,8 @@ def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
 
 
 #: the scheme of a URL (``redis://``, ``s3://``): text that names no folder on this machine
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: (two characters at least: ``C://x`` is a Windows drive, or a relative folder ``C:``)
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 def _check_not_blank(cache) -> None:
@@ -1261,7 +1265,26 @@ def _check_not_blank(cache) -> None:
         )
 
 
-def open_cache(cache: Any = None) -> CacheLike | None:
+def _own_store(store: Any) -> bool:
+    """Whether ``store`` is one of skbucket's stores, all of whose layers are (values given
+    back as they were given; pickled as their settings, not their contents)."""
+    if isinstance(store, TieredCache):
+        return all(_own_store(layer) for layer in store.layers)
+    return isinstance(store, MemoryCache | DiskCache)
+
+
+def _guarded(store: Any, check: Callable[[Any], str | None] | None) -> Any:
+    """``store`` with every store of the user's own in it wrapped in :class:`_UserStore`."""
+    if _own_store(store):
+        return store
+    if isinstance(store, TieredCache):  # the same layers, the user's own wrapped
+        return TieredCache([_guarded(layer, check) for layer in store.layers])
+    return _UserStore(store, check)
+
+
+def open_cache(
+    cache: Any = None, check: Callable[[Any], str | None] | None = None
+) -> CacheLike | None:
     """Turn a ``cache`` parameter into a cache handle (see the module docstring).
 
     Parameters
@@ -1269,9 +1292,13 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     cache : None, bool, str, os.PathLike or cache object
         ``None`` (or ``True``): the process-wide memory layer; a path: memory +
         :class:`DiskCache` there; ``False``: no cache (returns ``None``); a
-        :class:`MemoryCache`, :class:`DiskCache` or :class:`TieredCache`: returned as is;
-        another object with ``get_many``/``set_many`` (a store of your own): wrapped so that
-        its failures cost only the caching (a :class:`CacheWarning`), not the work.
+        :class:`MemoryCache`, :class:`DiskCache` or :class:`TieredCache` of those: returned
+        as is; another object with ``get_many``/``set_many`` (a store of your own, also as a
+        layer of a :class:`TieredCache`): wrapped so that its failures cost only the caching
+        (a :class:`CacheWarning`), not the work, and its values are checked.
+    check : callable, optional
+        ``check(value) -> str or None``: what is wrong with a value a store of your own gives
+        back, for the kind of value the caller stores (an embedder's vector, a caption).
 
     Returns
     -------
@@ -1297,10 +1324,10 @@ def open_cache(cache: Any = None) -> CacheLike | None:
     if isinstance(cache, str | os.PathLike):
         _check_not_blank(cache)
         return TieredCache([_PROCESS_MEMORY, DiskCache(cache)])
-    if isinstance(cache, MemoryCache | DiskCache | TieredCache):
-        return cache
-    if hasattr(cache, "get_many") and hasattr(cache, "set_many"):
-        return _UserStore(cache)  # its failures cost the caching only; see the class
+    if isinstance(cache, TieredCache) or (
+        hasattr(cache, "get_many") and hasattr(cache, "set_many")
+    ):
+        return _guarded(cache, check)  # a store of your own: see _UserStore
     raise CacheError(
         "cache must be None (in-memory), False (off), a folder path (memory + disk) or an "
         f"object with get_many/set_many; got {cache!r}"

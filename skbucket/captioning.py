@@ -151,8 +151,10 @@ class Blip2Captioner(
     cache : None, bool, str, os.PathLike or cache object, default=None
         Where captions are kept (see :mod:`skbucket.cache`): ``None`` (or ``True``) the
         process-wide memory cache, a path a folder on disk (shared by processes; survives
-        restarts), ``False`` none; an object with ``get_many``/``set_many``: used as is
-        (clones share it, as the folds of a cross-validation do). Keys: SHA-256 of the image bytes + model fingerprint +
+        restarts), ``False`` none; an object with ``get_many``/``set_many`` (see
+        :class:`skbucket.cache.CacheLike`): used, shared by clones (as the folds of a
+        cross-validation are); its failures cost only the caching and the captions it gives
+        back are checked. Keys: SHA-256 of the image bytes + model fingerprint +
         ``prompt``, ``max_new_tokens``, ``num_beams`` and the resolved dtype. A run whose
         images are all cached loads no model and, where the dtype is known without asking
         torch (no GPU on the machine, or ``device="cpu"``, or an explicit ``dtype``), never
@@ -718,7 +720,7 @@ class Blip2Captioner(
             "captions",
             stamp=_models.checkpoint_stamp,
         )
-        store = open_cache(self.cache)
+        store = open_cache(self.cache, check=_caption_check)
         failed = [0]  # captions made here that the disk cache could not store (a full disk)
         batch_size = int(self.batch_size)
         fetcher = self._fetcher()
@@ -754,7 +756,6 @@ class Blip2Captioner(
                     batch_size=batch_size,
                     cache=store,
                     key_fn=lambda item: item[0],
-                    check=_caption_check,
                     progress=False,
                     log_interrupt=False,  # one call per queue run: the total is logged here
                 )
@@ -805,9 +806,7 @@ class Blip2Captioner(
                 waiting.append(url)
                 if key not in by_key and key not in queued:
                     fresh.setdefault(key, (url, data))
-            found = (
-                found_in(store, list(fresh), _caption_check) if store is not None and fresh else {}
-            )
+            found = found_in(store, list(fresh)) if store is not None and fresh else {}
             by_key.update(found)
             misses = [(key, url, data) for key, (url, data) in fresh.items() if key not in found]
             if misses and pool is None:
@@ -1001,8 +1000,8 @@ def _cell_text(cell, limit: int = 200) -> str:
 
 
 def _caption_check(value) -> str | None:
-    """What is wrong with a cached value that should be a caption (for
-    :func:`skbucket.cache.found_in`; ``None``: nothing)."""
+    """What is wrong with a cached value that should be a caption (the ``check`` of
+    :func:`skbucket.cache.open_cache`; ``None``: nothing)."""
     if isinstance(value, str):
         return None
     return f"a {type(value).__name__} where the captioner stored a caption (a str)"
@@ -1010,7 +1009,8 @@ def _caption_check(value) -> str | None:
 
 def _error_frame(errors: list[dict], index: pd.Index) -> pd.DataFrame:
     frame = pd.DataFrame(errors, columns=ERROR_COLUMNS)
-    if not errors:  # the dtypes a frame with records has, not six object columns
-        texts = dict.fromkeys(ERROR_COLUMNS[2:], str)
-        frame = frame.astype({"row": index.dtype, "position": "int64", **texts})
+    # the same dtypes with records and without (six object columns when empty; the labels
+    # of an int32 or categorical index became int64 or str): row as the index holds them
+    texts = dict.fromkeys(ERROR_COLUMNS[2:], str)
+    frame = frame.astype({"row": index.dtype, "position": "int64", **texts})
     return frame.sort_values("position", kind="stable", ignore_index=True)

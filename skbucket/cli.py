@@ -17,7 +17,8 @@ Every failure is reported as one line on standard error with a non-zero exit sta
 ``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C
 (``143`` when ended by SIGTERM); a closed standard output (``| head``) ends the command
 quietly with status ``1``; wrong command-line usage exits with ``2`` and argparse's usage
-text. ``DATA`` is read by :func:`skbucket.tables.read_table` (importable from here too).
+text. ``DATA`` is read by :func:`skbucket.tables.read_table` (``skbucket.cli.read_table`` is
+the same function).
 """
 
 from __future__ import annotations

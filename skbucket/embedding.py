@@ -277,7 +277,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
 
 def _vector_check(size: int):
     """What is wrong with a cached value that should be one embedding of ``size`` values
-    (for :func:`skbucket.cache.found_in`; ``None``: nothing)."""
+    (the ``check`` of :func:`skbucket.cache.open_cache`; ``None``: nothing)."""
 
     def check(value) -> str | None:
         if isinstance(value, str | bytes):
@@ -350,8 +350,9 @@ class DistilBertEmbedder(
         ``None`` (or ``True``): results are kept in a process-wide memory cache (shared by
         clones); a folder path: also stored on disk there (atomic files, several processes may
         share it, a rerun after a crash resumes); ``False``: no caching; an object with
-        ``get_many``/``set_many`` (see :mod:`skbucket.cache`): used as is (clones share it,
-        as the folds of a cross-validation do). Keys hash the model
+        ``get_many``/``set_many`` (see :class:`skbucket.cache.CacheLike`): used, shared by
+        clones (as the folds of a cross-validation are); its failures cost only the caching
+        and the vectors it gives back are checked. Keys hash the model
         fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype``,
         ``backend`` and the text, so changing any of them never reuses stale vectors. The
         device is not in the key: a vector computed in float32 on a GPU is reused on a CPU
@@ -586,11 +587,10 @@ class DistilBertEmbedder(
             prepare=encode,
             sort_key=lambda features: len(features["input_ids"]),  # exact token count
             group_key=lambda features: _models.padded_length(features, self.max_length),
-            cache=open_cache(self.cache),
+            cache=open_cache(self.cache, check=_vector_check(self.hidden_size_)),
             key_fn=self._key_fn(now),
             progress=self.progress,
             desc=type(self).__name__,
-            check=_vector_check(self.hidden_size_),
         )
         return np.stack(rows).astype(np.float32, copy=False)
 

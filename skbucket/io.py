@@ -169,7 +169,7 @@ class UntrustedTypesError(PersistenceError):
     def __reduce__(self):
         # pickled and copied with both arguments (a process pool sends it to the parent):
         # the default rebuilt it from the message alone, a TypeError that broke the pool
-        return (type(self), (str(self), self.untrusted_types))
+        return (type(self), (str(self), self.untrusted_types), self.__dict__)
 
 
 class VersionMismatchWarning(UserWarning):
@@ -331,11 +331,11 @@ def _refuse_stores_of_your_own(model) -> None:
     file holds) or fail on what it holds open (a lock, a connection) with a message about
     functions. skbucket's own stores pickle as their settings (a folder, limits)."""
     from ._models import TransformersEstimatorMixin, every_estimator, is_store_object
-    from .cache import DiskCache, MemoryCache, TieredCache
+    from .cache import _own_store
 
     for part in every_estimator(model):
         store = vars(part).get("cache") if isinstance(part, TransformersEstimatorMixin) else None
-        if is_store_object(store) and not isinstance(store, MemoryCache | DiskCache | TieredCache):
+        if is_store_object(store) and not _own_store(store):
             raise PersistenceError(
                 f"cannot save the model: its {type(part).__name__} holds cache="
                 f"{type(store).__name__}(...), a store of your own, which would be written "

@@ -949,8 +949,10 @@ def _open(path: Path, mode: str, **kwargs):
 def _wide_unicode(path: Path) -> str | None:
     """What the file is when it is UTF-16 or UTF-32 text: ``"UTF-16 text (it starts with a
     UTF-16 byte-order mark)"``, or, without a mark, ``"UTF-16 text without a byte-order mark
-    (...)"`` when a zero byte is every other byte (every fourth of four: UTF-32) of its start,
-    as in such a text of Latin letters; else None."""
+    (...)"`` when the zero bytes of its start fall at one place of every two bytes (UTF-32:
+    the two high bytes of every four), and hardly ever at the other (UTF-8 text has no zero
+    byte: such a text's ASCII characters, its header, make them; a file of zeros, or a text
+    padded with them, is no such text); else None."""
     import codecs
 
     try:
@@ -964,17 +966,24 @@ def _wide_unicode(path: Path) -> str | None:
     ]:
         if head.startswith(marks):
             return f"{name} text (it starts with a {name} byte-order mark)"
-    for name, width, zeros, said in [
-        ("UTF-32", 4, 3, "three bytes of every four are zero"),
-        ("UTF-16", 2, 1, "every other byte is zero"),
-    ]:
+
+    def shares(width: int) -> list[float]:
+        """The share of zero bytes at each place of a ``width``-byte character."""
         size = len(head) // width * width
-        if size < 4 * width:  # too short to tell
-            continue
-        # the share of zero bytes at each place of a character's bytes (UTF-8 text has none)
-        shares = sorted(head[at:size:width].count(0) / (size // width) for at in range(width))
-        if all(share >= 0.9 for share in shares[-zeros:]):
-            return f"{name} text without a byte-order mark ({said})"
+        return [head[at:size:width].count(0) / (size // width) for at in range(width)]
+
+    if len(head) >= 16:
+        s = shares(4)  # little-endian: bytes 2 and 3 zero, byte 0 (the lowest) not
+        if (s[2] >= 0.9 and s[3] >= 0.9 and s[0] <= 0.1) or (
+            s[0] >= 0.9 and s[1] >= 0.9 and s[3] <= 0.1
+        ):
+            return (
+                "UTF-32 text without a byte-order mark (the two high bytes of every four are zero)"
+            )
+    if len(head) >= 8:
+        even, odd = shares(2)  # an ASCII character's high byte is zero, a low byte seldom
+        if (odd >= 0.2 and even <= 0.05) or (even >= 0.2 and odd <= 0.05):
+            return "UTF-16 text without a byte-order mark (its zero bytes fall on every other byte)"
     return None
 
 

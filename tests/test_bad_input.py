@@ -2523,8 +2523,8 @@ case(
         raw=c.few.iloc[:3].to_csv(index=False).encode("utf-16-le"), name="unmarked.csv"
     ),
     CliFails(
-        r"it is UTF-16 text without a byte-order mark \(every other byte is zero\), not UTF-8; "
-        r"the file must be UTF-8 text",
+        r"it is UTF-16 text without a byte-order mark \(its zero bytes fall on every other "
+        r"byte\), not UTF-8; the file must be UTF-8 text",
         "exit 1, saying the file is UTF-16 (not a count of fields pandas finds in its bytes)",
     ),
 )

@@ -829,6 +829,8 @@ def test_open_cache_parameter_meanings(tmp_path):
     # a URL names no folder here (it made the folders redis:/host:6379)
     with pytest.raises(CacheError, match=r"'s3://bucket/cache' is a URL.*get_many/set_many"):
         open_cache("s3://bucket/cache")
+    # a drive letter is no scheme (C://x: a Windows folder, or the relative folder C: here)
+    assert isinstance(open_cache("C://cachedir"), TieredCache)
 
 
 def test_a_store_of_your_own_that_cannot_store_is_counted_in_the_interrupt_note():

@@ -828,6 +828,12 @@ def test_no_errors_gives_empty_errors_frame(blip2_path, images):
     failing.fit_transform(frame(["/nowhere/nope.jpg"]))  # warns (ignored in this module)
     assert len(failing.errors_) == 1
     assert est.errors_.dtypes.to_dict() == failing.errors_.dtypes.to_dict()
+    # row has the index's dtype either way (an int32 or a categorical index's labels became
+    # int64 or str in a frame with records)
+    for index in (pd.Index([7], dtype="int32"), pd.CategoricalIndex(["a"])):
+        for media, ran in [(str(images["gen0.jpg"]), est), ("/nowhere/nope.jpg", failing)]:
+            ran.transform(frame([media]).set_axis(index))
+            assert ran.errors_["row"].dtype == index.dtype
 
 
 def test_converted_modes_are_captioned_like_their_rgb_version(blip2_path, images, reference):

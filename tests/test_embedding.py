@@ -596,8 +596,36 @@ def test_a_store_that_gives_back_bytes_keys_is_said_to_never_hit():
 
     store = BytesKeys()
     tiny(cache=store).fit(TEXTS).transform(TEXTS)
-    with pytest.warns(CacheWarning, match="none of them under a key it was asked for.*never hit"):
+    with pytest.warns(CacheWarning, match=r"gave back a key that is not a str \(b'.*never hits"):
         tiny(cache=store).fit(TEXTS).transform(TEXTS)
+
+    class Everything(MgetStore):  # gives back all it holds: the keys asked for are among them
+        def get_many(self, keys):
+            return dict(self)
+
+    store = Everything()
+    tiny(cache=store).fit(TEXTS[:2]).transform(TEXTS[:2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        tiny(cache=store).fit(TEXTS[2:]).transform(TEXTS[2:])  # new texts: no false warning
+    assert len(store) == len(TEXTS)
+
+
+def test_a_store_of_your_own_as_a_layer_of_a_tiered_cache_is_checked_too():
+    """As a TieredCache layer it was used unchecked (16 garbage columns for 32) and saved
+    with the model's file."""
+    from skbucket import io as skio
+    from skbucket.cache import TieredCache
+
+    store = BytesStore(np.frombuffer)  # loses the dtype
+    tiers = TieredCache([MemoryCache(), store])
+    est = tiny(cache=tiers).fit(TEXTS)
+    est.transform(TEXTS)
+    tiers.layers[0] = MemoryCache()  # a new process: the vectors come from the store
+    with pytest.raises(CacheError, match=r"BytesStore\.get_many gave back an array of shape"):
+        est.transform(TEXTS)
+    with pytest.raises(skio.PersistenceError, match=r"holds cache=TieredCache\(\.\.\.\)"):
+        skio.save(est, "never-written.skbucket")
 
 
 def test_disk_cache_is_reused_by_a_fresh_estimator(tmp_path):

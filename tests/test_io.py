@@ -145,8 +145,10 @@ def test_untrusted_types_are_listed_in_the_error(saved):
     # it crosses a process pool to the parent (copy and pickle rebuilt it from the message
     # alone: a TypeError, and joblib's pool broke with "failed to un-serialize")
     made = skio.UntrustedTypesError("m holds untrusted types", ["a.B"])
+    made.add_note("while loading m")
     for again in (copy.copy(made), copy.deepcopy(made), pickle.loads(pickle.dumps(made))):
         assert (str(again), again.untrusted_types) == ("m holds untrusted types", ["a.B"])
+        assert again.__notes__ == ["while loading m"]
 
 
 def test_trusted_accepts_types_and_refuses_true(saved):

@@ -282,3 +282,39 @@ def test_a_total_row_under_the_posts_is_refused(tmp_path):
     assert len(X) == 20
     texts = pd.DataFrame({"content": ["a", ""], "likes": [1, 2]})
     assert len(tables._split_target(texts, "likes", path)[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "content", "named"),
+    [
+        ("utf-16-le", None, "UTF-16"),
+        ("utf-16-be", None, "UTF-16"),
+        ("utf-32-le", None, "UTF-32"),
+        # posts in a script whose high bytes are not zero: the ASCII header still tells
+        ("utf-16-le", "今天天气很好我们去公园散步吧" * 10, "UTF-16"),
+        ("utf-16-be", "مرحبا بالعالم هذا اختبار" * 10, "UTF-16"),
+        ("utf-32-be", "今天天气很好" * 10, "UTF-32"),
+    ],
+    ids=["utf16le", "utf16be", "utf32le", "utf16le-chinese", "utf16be-arabic", "utf32be-chinese"],
+)
+def test_utf16_and_utf32_without_a_byte_order_mark_are_named(tmp_path, encoding, content, named):
+    """Their zero bytes read as UTF-8: pandas went on and failed on a count of fields."""
+    frame = load_tweets().frame.iloc[:20]
+    if content is not None:
+        frame = frame.assign(content=content)
+    path = tmp_path / "unmarked.csv"
+    path.write_bytes(frame.to_csv(index=False).encode(encoding))
+    with pytest.raises(tables.CLIError, match=rf"it is {named} text without a byte-order mark"):
+        tables.read_table(path)
+
+
+def test_a_file_of_zero_bytes_or_padded_with_them_is_not_called_utf32(tmp_path):
+    """A copy cut off by a crash, or a preallocated file, was called UTF-32 text."""
+    header = b"id,content,username,inferred_company,date,media,likes\n1,hi,b,a,2021-01-01,x,3\n"
+    for name, raw in [("zeros.csv", b"\0" * 8000), ("padded.csv", header + b"\0" * 8000)]:
+        (tmp_path / name).write_bytes(raw)
+        with pytest.raises(tables.CLIError) as info:
+            tables.read_table(tmp_path / name)
+        assert "UTF-16" not in str(info.value) and "UTF-32" not in str(info.value)
+    (tmp_path / "posts.csv").write_bytes(header)  # UTF-8 with no zero byte: read
+    assert len(tables.read_table(tmp_path / "posts.csv")) == 1
