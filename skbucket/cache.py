@@ -92,6 +92,7 @@ history).
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import hashlib
 import json
@@ -505,6 +506,30 @@ class _UserStore:
                         "what it holds"
                     )
         return got
+
+    def __contains__(self, key: object) -> bool:
+        if getattr(type(self.store), "__contains__", None) is None:
+            return False  # asked of every memory hit by a TieredCache: written again
+        try:
+            return bool(key in self.store)
+        except MemoryError:
+            raise
+        except Exception:  # said by get_many or set_many if the store is down
+            return False
+
+    def lacking(self, keys: Iterable[str]) -> list[str]:
+        """The ``keys`` the store lacks, as its own ``lacking`` or ``in`` says (all of them
+        when it has neither): what a :class:`TieredCache` writes to it after a faster hit."""
+        keys = list(keys)
+        own = getattr(self.store, "lacking", None)
+        if own is not None:
+            try:
+                return list(own(keys))
+            except MemoryError:
+                raise
+            except Exception:
+                return keys
+        return [key for key in keys if key not in self]
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
         try:
@@ -1185,22 +1210,32 @@ def process_memory_cache() -> MemoryCache:
     return _PROCESS_MEMORY
 
 
+def _stores(cache: Any) -> list:
+    """The stores of an :func:`open_cache` handle: its layers, nested tiers flattened."""
+    if cache is None:
+        return []
+    if isinstance(cache, TieredCache):
+        return [store for layer in cache.layers for store in _stores(layer)]
+    return [cache]
+
+
 def unwritten_count(cache: Any) -> int:
-    """How many entries the :class:`DiskCache` layers of ``cache`` (an :func:`open_cache`
-    handle) could not store so far: their writes failed (a full disk, no permission)."""
-    layers = () if cache is None else cache.layers if isinstance(cache, TieredCache) else [cache]
+    """How many entries the :class:`DiskCache` layers and the stores of the user's own of
+    ``cache`` (an :func:`open_cache` handle) could not store so far: their writes failed (a
+    full disk, no permission, a server gone)."""
     return sum(
-        getattr(layer, "unwritten", 0)
-        for layer in layers
-        if isinstance(layer, DiskCache | _UserStore)
+        getattr(store, "unwritten", 0)
+        for store in _stores(cache)
+        if isinstance(store, DiskCache | _UserStore)
     )
 
 
 def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
     """How an interrupted run's finished results were kept in ``cache`` (an
     :func:`open_cache` handle), for the message that logs the interruption: a rerun resumes
-    only where they outlive the process, and recomputes those a disk could not store
-    (:func:`unwritten_count` now, less ``unwritten_before``, its count when the run began).
+    only where they outlive the process, and recomputes those a disk or a store could not
+    keep (:func:`unwritten_count` now, less ``unwritten_before``, its count when the run
+    began).
 
     Examples
     --------
@@ -1216,33 +1251,29 @@ def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
     """
     if cache is None:
         return ""
-    if isinstance(cache, _UserStore):
-        lost = unwritten_count(cache) - unwritten_before
-        unstored = (
-            f", but for {lost:,} it could not store (see the cache warning), which a rerun "
-            "computes again"
-            if lost > 0
-            else ""
-        )
-        return f" and stored in the cache ({type(cache.store).__name__}){unstored}"
-    layers = cache.layers if isinstance(cache, TieredCache) else [cache]
-    disks = [layer for layer in layers if isinstance(layer, DiskCache)]
+    stores = _stores(cache)
+    lost = unwritten_count(cache) - unwritten_before
+    places = []
+    disks = [store for store in stores if isinstance(store, DiskCache)]
     if disks:
-        where = " and ".join(repr(str(disk.path)) for disk in disks)
-        lost = unwritten_count(cache) - unwritten_before
-        if lost > 0:  # a full disk: the cache warning said so, this says how many
+        places.append("cached on disk in " + " and ".join(repr(str(d.path)) for d in disks))
+    others = [store for store in stores if isinstance(store, _UserStore)]
+    if others:
+        places.append(f"stored in {' and '.join(type(o.store).__name__ for o in others)}")
+    if not places:
+        if all(isinstance(store, MemoryCache) for store in stores):
             return (
-                f" and cached on disk in {where}, but for {lost:,} that could not be written "
-                "there (see the cache warning): a rerun resumes from the cache and computes "
-                "those again"
+                " and kept in this process's memory only (a rerun in another process starts "
+                "over; set cache to a folder to keep them)"
             )
-        return f" and cached on disk in {where}; a rerun resumes from the cache"
-    if all(isinstance(layer, MemoryCache) for layer in layers):
+        return f" and stored in the cache ({type(cache).__name__})"
+    where = " and ".join(places)
+    if lost > 0:  # a full disk, a store gone: the cache warning said so, this says how many
         return (
-            " and kept in this process's memory only (a rerun in another process starts over;"
-            " set cache to a folder to keep them)"
+            f" and {where}, but for {lost:,} that could not be stored (see the cache "
+            "warning): a rerun resumes from the cache and computes those again"
         )
-    return f" and stored in the cache ({type(cache).__name__})"
+    return f" and {where}; a rerun resumes from the cache"
 
 
 #: the scheme of a URL (``redis://``, ``s3://``): text that names no folder on this machine
@@ -1267,19 +1298,29 @@ def _check_not_blank(cache) -> None:
 
 def _own_store(store: Any) -> bool:
     """Whether ``store`` is one of skbucket's stores, all of whose layers are (values given
-    back as they were given; pickled as their settings, not their contents)."""
-    if isinstance(store, TieredCache):
+    back as they were given; pickled as their settings, not their contents). A subclass of
+    one is the user's own: it may give back anything."""
+    if type(store) is TieredCache:
         return all(_own_store(layer) for layer in store.layers)
-    return isinstance(store, MemoryCache | DiskCache)
+    return type(store) in (MemoryCache, DiskCache)
 
 
 def _guarded(store: Any, check: Callable[[Any], str | None] | None) -> Any:
     """``store`` with every store of the user's own in it wrapped in :class:`_UserStore`."""
     if _own_store(store):
         return store
-    if isinstance(store, TieredCache):  # the same layers, the user's own wrapped
-        return TieredCache([_guarded(layer, check) for layer in store.layers])
+    if isinstance(store, TieredCache) and not _overrides_tiers(store):
+        # the same layers, the user's own wrapped, in a copy of the user's class
+        guarded = copy.copy(store)
+        guarded.layers = [_guarded(layer, check) for layer in store.layers]
+        return guarded
     return _UserStore(store, check)
+
+
+def _overrides_tiers(store: Any) -> bool:
+    """Whether a :class:`TieredCache` subclass answers ``get_many`` itself (its layers are
+    then its business: it is wrapped whole, as a store of the user's own)."""
+    return type(store).get_many is not TieredCache.get_many
 
 
 def open_cache(

@@ -951,8 +951,9 @@ def _wide_unicode(path: Path) -> str | None:
     UTF-16 byte-order mark)"``, or, without a mark, ``"UTF-16 text without a byte-order mark
     (...)"`` when the zero bytes of its start fall at one place of every two bytes (UTF-32:
     the two high bytes of every four), and hardly ever at the other (UTF-8 text has no zero
-    byte: such a text's ASCII characters, its header, make them; a file of zeros, or a text
-    padded with them, is no such text); else None."""
+    byte: such a text's ASCII characters, its header, commas and digits, make them; a file of
+    zeros, or a text padded with them, is no such text; a text with almost no ASCII
+    character, as one of emoji only, is not told); else None."""
     import codecs
 
     try:
@@ -982,7 +983,7 @@ def _wide_unicode(path: Path) -> str | None:
             )
     if len(head) >= 8:
         even, odd = shares(2)  # an ASCII character's high byte is zero, a low byte seldom
-        if (odd >= 0.2 and even <= 0.05) or (even >= 0.2 and odd <= 0.05):
+        if (odd >= 0.05 and even <= 0.01) or (even >= 0.05 and odd <= 0.01):
             return "UTF-16 text without a byte-order mark (its zero bytes fall on every other byte)"
     return None
 

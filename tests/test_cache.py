@@ -833,7 +833,7 @@ def test_open_cache_parameter_meanings(tmp_path):
     assert isinstance(open_cache("C://cachedir"), TieredCache)
 
 
-def test_a_store_of_your_own_that_cannot_store_is_counted_in_the_interrupt_note():
+def test_a_store_of_your_own_that_cannot_store_is_counted_in_the_interrupt_note(tmp_path):
     class Down:
         def get_many(self, keys):
             return {}
@@ -847,8 +847,18 @@ def test_a_store_of_your_own_that_cannot_store_is_counted_in_the_interrupt_note(
         handle.set_many({"ab": "x", "cd": "y"})
     handle.set_many({"ef": "z"})  # said once per handle (one call of an estimator)
     assert interrupt_note(handle) == (
-        " and stored in the cache (Down), but for 3 it could not store (see the cache "
-        "warning), which a rerun computes again"
+        " and stored in Down, but for 3 that could not be stored (see the cache warning): a "
+        "rerun resumes from the cache and computes those again"
+    )
+    # as a layer beside a disk: the store's failed writes are its own, not the disk's
+    disk = DiskCache(tmp_path / "disk")
+    handle = open_cache(TieredCache([MemoryCache(), disk, TieredCache([Down()])]))
+    with pytest.warns(CacheWarning, match="cache store Down: set_many failed"):
+        handle.set_many({"ab12": "x"})
+    assert interrupt_note(handle) == (
+        f" and cached on disk in {str(disk.path)!r} and stored in Down, but for 1 that could "
+        "not be stored (see the cache warning): a rerun resumes from the cache and computes "
+        "those again"
     )
 
 

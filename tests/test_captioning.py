@@ -1116,7 +1116,7 @@ def test_the_interrupt_note_counts_only_this_transforms_unstored_captions(
     assert len(said) == 1 and said[0].startswith(
         "Blip2Captioner interrupted: 2 image(s) captioned in this transform and cached on disk"
     )
-    assert "but for 2 that could not be written there" in said[0], said[0]
+    assert "but for 2 that could not be stored" in said[0], said[0]
     process_memory_cache().clear()
 
 

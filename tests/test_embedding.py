@@ -611,6 +611,51 @@ def test_a_store_that_gives_back_bytes_keys_is_said_to_never_hit():
     assert len(store) == len(TEXTS)
 
 
+def test_a_store_of_your_own_in_a_tiered_cache_is_written_only_what_it_lacks():
+    """Wrapped, it lost its __contains__: every transform served from memory wrote every
+    vector to it again. A TieredCache subclass is kept as the user's class."""
+    from skbucket.cache import TieredCache, open_cache
+
+    class Store(MgetStore):
+        writes = 0
+
+        def set_many(self, mapping):
+            Store.writes += len(mapping)
+            super().set_many(mapping)
+
+    est = tiny(cache=TieredCache([MemoryCache(), Store()]), batch_size=2).fit(TEXTS)
+    est.transform(TEXTS)
+    before = Store.writes
+    for _ in range(3):
+        est.transform(TEXTS)
+    assert Store.writes == before == len(TEXTS)
+
+    class Mine(TieredCache):
+        pass
+
+    class Counting(TieredCache):  # answers get_many itself: used, and checked, as a whole
+        calls = 0
+
+        def get_many(self, keys):
+            Counting.calls += 1
+            return super().get_many(keys)
+
+    assert type(open_cache(Mine([MemoryCache(), Store()]))) is Mine
+    tiny(cache=Counting([MemoryCache(), Store()])).fit(TEXTS).transform(TEXTS)
+    assert Counting.calls == 1
+
+
+def test_a_subclass_of_disk_cache_is_a_store_of_your_own(tmp_path):
+    """It was taken for skbucket's own: the vectors it gave back were not checked."""
+
+    class Zeros(DiskCache):
+        def get_many(self, keys):
+            return {key: np.zeros(3) for key in keys}
+
+    with pytest.raises(CacheError, match=r"Zeros\.get_many gave back an array of shape \(3,\)"):
+        tiny(cache=Zeros(tmp_path / "z")).fit(TEXTS).transform(TEXTS)
+
+
 def test_a_store_of_your_own_as_a_layer_of_a_tiered_cache_is_checked_too():
     """As a TieredCache layer it was used unchecked (16 garbage columns for 32) and saved
     with the model's file."""

@@ -946,7 +946,7 @@ def test_the_interrupt_message_counts_the_results_a_full_disk_did_not_store(
     said = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
     assert said == [
         f"here interrupted: 8 of 10 items computed and cached on disk in {folder}, but for 5 "
-        "that could not be written there (see the cache warning): a rerun resumes from the "
+        "that could not be stored (see the cache warning): a rerun resumes from the "
         "cache and computes those again"
     ]
     # a later run counts its own: the disk has room again, its interrupt says so

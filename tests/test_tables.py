@@ -318,3 +318,13 @@ def test_a_file_of_zero_bytes_or_padded_with_them_is_not_called_utf32(tmp_path):
         assert "UTF-16" not in str(info.value) and "UTF-32" not in str(info.value)
     (tmp_path / "posts.csv").write_bytes(header)  # UTF-8 with no zero byte: read
     assert len(tables.read_table(tmp_path / "posts.csv")) == 1
+
+
+def test_utf16_of_posts_in_chinese_with_only_a_likes_column_beside_is_named(tmp_path):
+    """About a tenth of its bytes are ASCII (the header, the commas, the likes): missed."""
+    text = "今天天气很好，我们去公园散步吧！新品上市，欢迎大家来店里看看。"
+    frame = pd.DataFrame({"content": [text] * 30, "likes": range(30)})
+    path = tmp_path / "zh.csv"
+    path.write_bytes(frame.to_csv(index=False).encode("utf-16-le"))
+    with pytest.raises(tables.CLIError, match=r"it is UTF-16 text without a byte-order mark"):
+        tables.read_table(path)
