@@ -33,8 +33,10 @@ right away.
 ``False``
     No caching at all (every call runs the model).
 an object with ``get_many`` / ``set_many``
-    Used as is (for example a :class:`MemoryCache` of your own, or an adapter to a shared
-    store; :class:`CacheLike` says what the two methods take and return). A store is a
+    Used (for example a :class:`MemoryCache` of your own, or an adapter to a shared store;
+    :class:`CacheLike` says what the two methods take and return, and what skbucket does
+    with a store of your own: its failures cost only the caching, the values it gives back
+    are checked). A store is a
     handle: :func:`sklearn.base.clone` of an estimator keeps the same store object, so
     cross-validation folds and grid points write to it as they share the default one (and a
     store holding a lock or a connection is never copied); ``copy.copy`` and
