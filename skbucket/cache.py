@@ -399,6 +399,35 @@ class CacheLike(Protocol):
       copy, so only a store that reaches a server shares their results), and
       :func:`skbucket.io.save` refuses a model holding one, which would be saved with what
       it holds.
+
+    Examples
+    --------
+    A store that keeps bytes (as a Redis client does) must give each value back as it was
+    given: ``np.save`` keeps a vector's dtype and shape, which ``tobytes`` alone loses.
+
+    >>> import io
+    >>> import numpy as np
+    >>> class BytesStore:
+    ...     def __init__(self):
+    ...         self.held = {}
+    ...     def get_many(self, keys):
+    ...         return {k: self._load(self.held[k]) for k in keys if k in self.held}
+    ...     def set_many(self, mapping):
+    ...         for key, value in mapping.items():
+    ...             buf = io.BytesIO()
+    ...             np.save(buf, np.asarray(value), allow_pickle=False)  # a str too
+    ...             self.held[key] = buf.getvalue()
+    ...     @staticmethod
+    ...     def _load(raw):
+    ...         value = np.load(io.BytesIO(raw), allow_pickle=False)
+    ...         return str(value) if value.dtype.kind == "U" else value
+    >>> store = BytesStore()
+    >>> store.set_many({"a": np.arange(3, dtype=np.float32), "b": "a caption"})
+    >>> got = store.get_many(["a", "b", "c"])
+    >>> got["a"].dtype, got["a"].shape, got["b"], "c" in got
+    (dtype('float32'), (3,), 'a caption', False)
+    >>> isinstance(store, CacheLike)   # DistilBertEmbedder(cache=store) takes it
+    True
     """
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
