@@ -2105,6 +2105,15 @@ class TransformersEstimatorMixin:
         return value
 
 
+def cache_name(estimator: Any, own: type, name: str) -> str:
+    """The name an estimator's cache keys start with: ``name`` for skbucket's own class
+    ``own`` (the keys results have always been cached under), the module and qualified name
+    of a subclass: it may compute otherwise (another pooling, another prompt), so it is not
+    served what the class it derives from cached, nor what another class of its name did."""
+    cls = type(estimator)
+    return name if cls is own else f"{cls.__module__}.{cls.__qualname__}"
+
+
 def is_store_object(cache: Any) -> bool:
     """Whether a ``cache`` parameter is a store object (a handle shared by the copies of its
     estimator), not a setting (``None``, a bool, a folder)."""

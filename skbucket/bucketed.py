@@ -2031,7 +2031,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     )
                     shown = ", ".join(text(e) for e in edges) + ("," if edges.size == 1 else "")
                     warnings.warn(
-                        f"BucketedRegressor: every training target falls in bucket {only} "
+                        f"{type(self).__name__}: every training target falls in bucket {only} "
                         f"(targets {where}; bins=({shown})), so there is nothing to route: the "
                         "model is that bucket's regressor alone (classifier_ is a "
                         "DummyClassifier). For targets on another scale than likes, give bins "
@@ -2161,7 +2161,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 "" if own else " (none does: it predicts a constant)"
             )
             warnings.warn(
-                f"BucketedRegressor: bucket(s) {light} have at least min_bucket_size={size} "
+                f"{type(self).__name__}: bucket(s) {light} have at least min_bucket_size={size} "
                 f"training rows but a total sample_weight below it (bucket {light[0]}: "
                 f"{counts[light[0]]} rows weighing {mass[light[0]]:.10g}), so they get no "
                 f"{outcome}. Weights count like repeated rows: scale them so that a typical row "
@@ -2179,7 +2179,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 f"{largest}, has {counts[largest]})"
             )
             warnings.warn(
-                f"BucketedRegressor: {has}, so no bucket gets a "
+                f"{type(self).__name__}: {has}, so no bucket gets a "
                 "regressor of its own: every bucket predicts one constant, the weighted median of "
                 "the training targets"
                 + (" (clipped to the bucket's range)" if self.clip else "")

@@ -155,7 +155,8 @@ class Blip2Captioner(
         :class:`skbucket.cache.CacheLike`): used, shared by clones (as the folds of a
         cross-validation are); its failures cost only the caching and the captions it gives
         back are checked. Keys: SHA-256 of the image bytes + model fingerprint +
-        ``prompt``, ``max_new_tokens``, ``num_beams`` and the resolved dtype. A run whose
+        ``prompt``, ``max_new_tokens``, ``num_beams`` and the resolved dtype (and a
+        subclass's module and name: it may caption otherwise). A run whose
         images are all cached loads no model and, where the dtype is known without asking
         torch (no GPU on the machine, or ``device="cpu"``, or an explicit ``dtype``), never
         imports torch.
@@ -672,7 +673,7 @@ class Blip2Captioner(
         dtype_key = _models.dtype_key(self.dtype, self.device)
         _models.resolve_hub_commit(self.model)  # a hub id not yet fetched: its commit first
         prefix = hash_key(
-            type(self).__name__,
+            _models.cache_name(self, Blip2Captioner, "Blip2Captioner"),
             # format 1 is the keys' form from before they named one: captions cached then
             # (hours of a GPU) are still found
             *([_CACHE_FORMAT] if _CACHE_FORMAT > 1 else []),

@@ -286,11 +286,12 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         y = column_or_1d(y, warn=True)
         if len(y) != len(texts):
             raise ValueError(
-                f"DistilBertClassifier: X has {len(texts)} texts but y has {len(y)} labels."
+                f"{type(self).__name__}: X has {len(texts)} texts but y has {len(y)} labels."
             )
         if not texts:
             raise ValueError(
-                "DistilBertClassifier: found 0 rows in X and y while a minimum of 1 is "
+                f"{type(self).__name__}: "
+                "found 0 rows in X and y while a minimum of 1 is "
                 "required; nothing to learn from."
             )
         if y.dtype.kind in "fcO":
@@ -299,7 +300,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             missing = np.flatnonzero(pd.isna(y))
             if missing.size:
                 raise ValueError(
-                    f"DistilBertClassifier: y has a missing label ({plain(y[missing[0]])!r}) at row "
+                    f"{type(self).__name__}: y has a missing label ({plain(y[missing[0]])!r}) at row "
                     f"{missing[0]} ({missing.size} missing in all, first rows "
                     f"{missing[:5].tolist()}); every row needs a class label."
                 )
@@ -369,23 +370,25 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 row = next((i for i, v in enumerate(raw.ravel()) if not _is_float(v)), None)
                 where = "" if row is None else f"; row {row} is {plain(raw.ravel()[row])!r:.60}"
                 raise ValueError(
-                    f"DistilBertClassifier: sample_weight must hold numbers{where}."
+                    f"{type(self).__name__}: sample_weight must hold numbers{where}."
                 ) from exc
             if weights.ndim == 0:
                 weights = np.full(n, float(weights))
             if weights.ndim != 1:
                 raise ValueError(
-                    "DistilBertClassifier: sample_weight must be a 1-D array of one weight "
+                    f"{type(self).__name__}: "
+                    "sample_weight must be a 1-D array of one weight "
                     f"per row; got shape {weights.shape}."
                 )
             if len(weights) != n:
                 raise ValueError(
-                    f"DistilBertClassifier: sample_weight has {len(weights)} values for {n} rows."
+                    f"{type(self).__name__}: sample_weight has {len(weights)} values for {n} rows."
                 )
             bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
             if bad.size:
                 raise ValueError(
-                    "DistilBertClassifier: sample_weight must be finite and >= 0; "
+                    f"{type(self).__name__}: "
+                    "sample_weight must be finite and >= 0; "
                     f"row {bad[0]} has {float(weights[bad[0]])!r}."
                 )
         if self.class_weight is not None:
@@ -403,20 +406,21 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     )
                 except ValueError as exc:
                     raise ValueError(
-                        f"DistilBertClassifier: class_weight={self.class_weight!r}: {exc}; its "
+                        f"{type(self).__name__}: class_weight={self.class_weight!r}: {exc}; its "
                         f"keys must be labels of y (classes {[plain(c) for c in classes]})."
                     ) from exc
             bad = np.flatnonzero(~np.isfinite(per_class) | (per_class < 0))
             if bad.size:  # a negative or NaN weight would silently leave the class out
                 raise ValueError(
-                    f"DistilBertClassifier: class_weight={self.class_weight!r} gives class "
+                    f"{type(self).__name__}: class_weight={self.class_weight!r} gives class "
                     f"{plain(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
                     "weights must be finite and >= 0."
                 )
             weights = weights * per_class[y_enc]
         if not (weights > 0).any():
             raise ValueError(
-                "DistilBertClassifier: all sample weights are zero (after class_weight); "
+                f"{type(self).__name__}: "
+                "all sample weights are zero (after class_weight); "
                 "nothing to learn."
             )
         present = np.unique(y_enc[weights > 0])
@@ -519,7 +523,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 }
                 if not math.isfinite(record["train_loss"]):
                     raise RuntimeError(
-                        f"DistilBertClassifier: training diverged (train loss "
+                        f"{type(self).__name__}: training diverged (train loss "
                         f"{record['train_loss']} in epoch {epoch}); lower learning_rate "
                         f"(now {self.learning_rate})."
                     )
@@ -535,7 +539,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
                 if not math.isfinite(record["val_loss"]):  # never "< best": kept no weights
                     raise RuntimeError(
-                        f"DistilBertClassifier: training diverged (hold-out loss "
+                        f"{type(self).__name__}: training diverged (hold-out loss "
                         f"{record['val_loss']} after epoch {epoch}); lower learning_rate (now "
                         f"{self.learning_rate})."
                     )
@@ -557,7 +561,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 logits = self._logits(model, tokenizer, probe, device, progress=False)
                 if not np.isfinite(logits).all():
                     raise RuntimeError(
-                        "DistilBertClassifier: training diverged (the fitted model's outputs "
+                        f"{type(self).__name__}: "
+                        "training diverged (the fitted model's outputs "
                         f"are not finite); lower learning_rate (now {self.learning_rate})."
                     )
         if interrupted:
@@ -571,7 +576,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             else:  # interrupted while the first epoch's weights were being copied
                 kept = "current weights (those of epoch 1)."
             warnings.warn(
-                f"DistilBertClassifier: training interrupted by the user after "
+                f"{type(self).__name__}: training interrupted by the user after "
                 f"{len(history)} complete epoch(s); keeping the {kept}",
                 TrainingInterruptedWarning,
                 stacklevel=user_stacklevel(),
@@ -615,7 +620,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         weights_id = getattr(self, "weights_id_", None)
         if weights_id is None:  # a model pickled by a build without it: no key names it
             cache = False
-        prefix = hash_key(type(self).__name__, weights_id, self.max_length)
+        name = _models.cache_name(self, DistilBertClassifier, "DistilBertClassifier")
+        prefix = hash_key(name, weights_id, self.max_length)
         accepted = _forward_inputs(model)
         model.eval()
 
@@ -657,7 +663,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         files = self.__dict__.get("_checkpoint")
         if not files:
             raise RuntimeError(
-                "DistilBertClassifier: the fine-tuned weights are missing from this "
+                f"{type(self).__name__}: "
+                "the fine-tuned weights are missing from this "
                 "fitted estimator (neither a live model nor a saved checkpoint); refit it."
             )
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -667,7 +674,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             # such as "\\x" or "D:x" is not absolute, yet lands outside the folder
             if not isinstance(data, bytes) or not _plain_relative_name(name):
                 raise RuntimeError(
-                    "DistilBertClassifier: the saved checkpoint holds an invalid entry "
+                    f"{type(self).__name__}: "
+                    "the saved checkpoint holds an invalid entry "
                     f"{name!r}; the file is damaged or was not written by skbucket."
                 )
 

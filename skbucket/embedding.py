@@ -354,7 +354,8 @@ class DistilBertEmbedder(
         clones (as the folds of a cross-validation are); its failures cost only the caching
         and the vectors it gives back are checked. Keys hash the model
         fingerprint (its files), ``pooling``, ``max_length``, ``normalize``, ``dtype``,
-        ``backend`` and the text, so changing any of them never reuses stale vectors. The
+        ``backend`` and the text (and a subclass's module and name: it may embed otherwise),
+        so changing any of them never reuses stale vectors. The
         device is not in the key: a vector computed in float32 on a GPU is reused on a CPU
         and the other way round (float32 on two devices agrees to rounding), so a shared cache
         serves both.
@@ -646,7 +647,7 @@ class DistilBertEmbedder(
         if fingerprint is None:
             fingerprint = _models.model_fingerprint(self.model)
         prefix = hash_key(
-            "skbucket.DistilBertEmbedder",
+            _models.cache_name(self, DistilBertEmbedder, "skbucket.DistilBertEmbedder"),
             _CACHE_FORMAT,
             fingerprint,
             self.pooling,

@@ -640,7 +640,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             repeated = pd.Index(columns)[pd.Index(columns).duplicated()]
             if len(repeated):  # the outputs would share names / the encoder refuses them
                 raise PostFeaturesError(
-                    f"PostFeatures: {name}_columns names {repeated[0]!r} more than once "
+                    f"{type(self).__name__}: {name}_columns names {repeated[0]!r} more than once "
                     f"({list(columns)}); name each column once."
                 )
         self._check_columns(X)
@@ -729,7 +729,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         names = pd.Index(self._names())
         if names.has_duplicates:
             raise PostFeaturesError(
-                f"PostFeatures: two of its output features would be named "
+                f"{type(self).__name__}: two of its output features would be named "
                 f"{names[names.duplicated()][0]!r}, the feature of one column named as another "
                 f"column's (media_column={self._setting('media_column')!r}, text_columns="
                 f"{self.text_columns_}, category_columns={self.category_columns_}, "
@@ -756,7 +756,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         missing = [c for c in wanted if c not in X.columns]
         if missing:
             raise PostFeaturesError(
-                f"PostFeatures: column(s) {missing} not found in X; columns present: "
+                f"{type(self).__name__}: column(s) {missing} not found in X; columns present: "
                 f"{column_list(X.columns)}. Configure text_columns=, date_column=, media_column= "
                 "or category_columns= to match your data."
             )
@@ -764,7 +764,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         repeated = [c for c in wanted if counts[c] > 1]
         if repeated:  # e.g. after a pd.concat: X[c] would be a DataFrame
             raise PostFeaturesError(
-                f"PostFeatures: column {repeated[0]!r} appears {counts[repeated[0]]} times in X; "
+                f"{type(self).__name__}: column {repeated[0]!r} appears {counts[repeated[0]]} times in X; "
                 "the column names PostFeatures reads must be unique."
             )
 
@@ -793,7 +793,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             found = _bad_text_cell(values)
             if found is not None:
                 raise PostFeaturesError(
-                    f"PostFeatures: category column {name!r}, row "
+                    f"{type(self).__name__}: category column {name!r}, row "
                     f"{plain(X.index[found[0]])!r}: {found[1]}"
                 )
             # a blank text is missing, as PromptBuilder reads it (an empty CSV cell is read as
@@ -840,7 +840,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             split = [sorted(group, key=str) for group in spellings.values() if len(group) > 1]
             if split:
                 warnings.warn(
-                    f"PostFeatures: {len(split)} account(s) of {name!r} are written in more "
+                    f"{type(self).__name__}: {len(split)} account(s) of {name!r} are written in more "
                     f"than one way in the training rows, differing but for case, surrounding "
                     f"spaces, a leading @, Unicode normalisation or invisible characters, e.g. "
                     f"{split[0]!r}; each spelling is encoded as an account of its own. If they "
@@ -873,7 +873,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     else ""
                 )
                 warnings.warn(
-                    f"PostFeatures: {len(pairs)} value(s) of {name!r} unseen in training match "
+                    f"{type(self).__name__}: {len(pairs)} value(s) of {name!r} unseen in training match "
                     f"a training value but for case, surrounding spaces, a leading @, Unicode "
                     f"normalisation or invisible characters, e.g. {new!r} for {old!r}; they are "
                     f"encoded as new accounts (the global mean, a count of 0{routed}). If they "

@@ -421,7 +421,7 @@ def _check_loadable(payload):
             "the same name (this script run again), not in another program, notebook or "
             "skbucket's command line. To load it anywhere, define it in a module of your own "
             "that both import (e.g. my_templates.py beside the script: from my_templates "
-            "import template) and fit again.",
+            "import template; a class of your own likewise) and fit again.",
             ScriptDefinitionWarning,
             stacklevel=user_stacklevel(),
         )
@@ -429,10 +429,11 @@ def _check_loadable(payload):
     if lost:
         raise PersistenceError(
             f"cannot save this model in the skops format: it holds {', '.join(lost)}, which "
-            "cannot be imported by that name (a lambda, or a function defined inside another "
-            "function), so the file could never be loaded. Define the function at the top "
-            "level of a module (e.g. a template function in your own module) and fit again, "
-            "or use format='joblib' for a trusted file (which cannot store a lambda either)."
+            "cannot be imported by that name (a lambda, or a function or class defined inside "
+            "a function), so the file could never be loaded. Define it at the top level of a "
+            "module (e.g. a template function, or a subclass of an estimator, in your own "
+            "module) and fit again, or use format='joblib' for a trusted file (which cannot "
+            "store a lambda or such a class either)."
         )
 
 

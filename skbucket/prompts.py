@@ -1153,7 +1153,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             unknown = [role for role in columns if role not in ROLES]
             if unknown:
                 raise PromptError(
-                    f"PromptBuilder: unknown role(s) {unknown} in `columns`; the roles are "
+                    f"{type(self).__name__}: unknown role(s) {unknown} in `columns`; the roles are "
                     f"{list(ROLES)} (map a role to a column name, or to None to drop it)."
                 )
             mapping, required = dict(DEFAULT_COLUMNS), set()
@@ -1168,12 +1168,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             unknown = [role for role in columns if role not in ROLES]
             if unknown:
                 raise PromptError(
-                    f"PromptBuilder: unknown role(s) {unknown} in `columns`; the roles are "
+                    f"{type(self).__name__}: unknown role(s) {unknown} in `columns`; the roles are "
                     f"{list(ROLES)}."
                 )
             return {r: DEFAULT_COLUMNS[r] for r in ROLES if r in columns}, set(columns)
         raise PromptError(
-            "PromptBuilder: `columns` must be None, a dict {role: column} or a list of "
+            f"{type(self).__name__}: "
+            "`columns` must be None, a dict {role: column} or a list of "
             f"roles, got {type(columns).__name__}."
         )
 
@@ -1183,25 +1184,28 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             return
         if not isinstance(template, str):
             raise PromptError(
-                "PromptBuilder: `template` must be None, a str.format template or a "
+                f"{type(self).__name__}: "
+                "`template` must be None, a str.format template or a "
                 f"callable, got {type(template).__name__}."
             )
         try:  # an unmatched brace: "expected '}' before end of string"
             parsed = list(string.Formatter().parse(template))
         except ValueError as exc:
-            raise PromptError(f"PromptBuilder: template {template!r} is invalid: {exc}") from exc
+            raise PromptError(
+                f"{type(self).__name__}: template {template!r} is invalid: {exc}"
+            ) from exc
         for _, name, _, _ in parsed:
             if name is None:
                 continue
             field = name.split(".")[0].split("[")[0]
             if field not in TEMPLATE_FIELDS:
                 raise PromptError(
-                    f"PromptBuilder: template field {{{name}}} is not available; the "
+                    f"{type(self).__name__}: template field {{{name}}} is not available; the "
                     f"fields are {list(TEMPLATE_FIELDS)}."
                 )
             if "." in name:  # {content.upper} wrote "<built-in method upper of str ...>"
                 raise PromptError(
-                    f"PromptBuilder: template field {{{name}}} reads an attribute of a str "
+                    f"{type(self).__name__}: template field {{{name}}} reads an attribute of a str "
                     f"(the fields are text: a method's description would fill it); use the "
                     f"field as it is (a format spec such as {{{field}:.200}} cuts it), or a "
                     f"callable template."
@@ -1219,7 +1223,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             elif isinstance(exc, KeyError):  # a nested spec, {content:{width}}
                 hint = f"; {exc} is not a field (the fields are {list(TEMPLATE_FIELDS)})"
             raise PromptError(
-                f"PromptBuilder: template {template!r} is invalid: {exc}{hint}"
+                f"{type(self).__name__}: template {template!r} is invalid: {exc}{hint}"
             ) from exc
 
     def _check_params(self) -> None:
@@ -1232,7 +1236,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     def _check_dayfirst(self):
         if not isinstance(self.dayfirst, bool | np.bool_):
             raise PromptError(
-                f"PromptBuilder: `dayfirst` must be True or False, got {self.dayfirst!r}."
+                f"{type(self).__name__}: `dayfirst` must be True or False, got {self.dayfirst!r}."
             )
 
     @staticmethod
@@ -1272,7 +1276,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         X = self._check_frame(X, "fit")
         if len(X) == 0:  # as scikit-learn's estimators: nothing to fit on is an error
             raise PromptError(
-                f"PromptBuilder.fit: found 0 posts (shape={X.shape}) while a minimum of 1 is "
+                f"{type(self).__name__}.fit: found 0 posts (shape={X.shape}) while a minimum of 1 is "
                 "required."
             )
         self._check_template()
@@ -1286,13 +1290,14 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         ]
         if missing:
             raise PromptError(
-                f"PromptBuilder: required column(s) {', '.join(missing)} not in X; "
+                f"{type(self).__name__}: required column(s) {', '.join(missing)} not in X; "
                 f"X has columns {column_list(present)}."
             )
         used = {r: mapping[r] for r in ROLES if r in mapping and mapping[r] in X.columns}
         if not used:
             raise PromptError(
-                "PromptBuilder: X has none of the columns "
+                f"{type(self).__name__}: "
+                "X has none of the columns "
                 f"{[mapping[r] for r in ROLES if r in mapping]} (roles "
                 f"{[r for r in ROLES if r in mapping]}); X has columns {present}. "
                 "Rename the columns or pass `columns={role: column}`."
@@ -1309,7 +1314,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         if text_roles and not any(r in used for r in text_roles):
             looked_for = ", ".join(f"{mapping[r]!r} (role {r!r})" for r in text_roles)
             warnings.warn(
-                f"PromptBuilder: X has no post text: no column {looked_for} among its "
+                f"{type(self).__name__}: X has no post text: no column {looked_for} among its "
                 f"columns {present}, so the prompts hold only the roles {list(used)}. Map "
                 "your text column with columns={'content': <name>} (a pipeline of "
                 "make_seed_pipeline takes it as make_seed_pipeline(columns=...)), or drop the "
@@ -1325,7 +1330,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 dayfirst=bool(self.dayfirst),
                 column=used["date"],
                 error=PromptError,
-                prefix="PromptBuilder: ",
+                prefix=f"{type(self).__name__}: ",
             )
         self.dayfirst_ = bool(self.dayfirst)
         self.columns_ = used
@@ -1354,7 +1359,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         absent = [f"{c!r} (role {r!r})" for r, c in self.columns_.items() if c not in X.columns]
         if absent:
             raise PromptError(
-                f"PromptBuilder: column(s) {', '.join(absent)} seen at fit are missing from "
+                f"{type(self).__name__}: column(s) {', '.join(absent)} seen at fit are missing from "
                 f"X; X has columns {column_list(str(c) for c in X.columns)}."
             )
         n = len(X)
@@ -1376,7 +1381,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 dayfirst=dayfirst,
                 column=column,
                 error=PromptError,
-                prefix="PromptBuilder: ",
+                prefix=f"{type(self).__name__}: ",
                 seen=dates_seen(self),
             )
 
@@ -1422,7 +1427,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             except (IndexError, KeyError, AttributeError, ValueError, TypeError) as exc:
                 # fit tries the template on "unknown" only: {content[40]} fails on a short post
                 raise PromptError(
-                    f"PromptBuilder: template {template!r} cannot be filled for row {row!r} "
+                    f"{type(self).__name__}: template {template!r} cannot be filled for row {row!r} "
                     f"({type(exc).__name__}: {exc}); index or format a field only in ways "
                     "every post allows, or pass a callable template."
                 ) from exc
@@ -1433,7 +1438,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             raise
         if not isinstance(result, str):
             raise PromptError(
-                f"PromptBuilder: the template callable returned {type(result).__name__} for "
+                f"{type(self).__name__}: the template callable returned {type(result).__name__} for "
                 f"row {row!r}; it must return a str."
             )
         return result

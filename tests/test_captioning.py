@@ -1276,6 +1276,39 @@ def test_clone_and_pickle_carry_no_model(blip2_path, images):
         twin.transform(frame([str(images["gen1.jpg"])]))
 
 
+def test_subclasses_cache_under_their_module_and_qualified_name(blip2_path):
+    """Keys named the bare class name: two subclasses called alike (in two modules or two
+    functions) were served each other's captions; Blip2Captioner's own keys are kept."""
+
+    def subclass():
+        class Captioner(Blip2Captioner):
+            pass
+
+        return Captioner
+
+    first, second = subclass(), subclass()  # two classes of one name
+    first.__qualname__ = "one.Captioner"
+    second.__qualname__ = "two.Captioner"
+
+    def key(cls):
+        return cls(model=blip2_path, device="cpu", dtype="float32")._settings_key()[0]
+
+    assert key(first) != key(second)
+    assert len({key(first), key(second), key(Blip2Captioner)}) == 3
+    own = Blip2Captioner(model=blip2_path, device="cpu", dtype="float32")
+    from skbucket import _models
+
+    expected = hash_key(
+        "Blip2Captioner",
+        _models.model_fingerprint(blip2_path),
+        own.prompt,
+        int(own.max_new_tokens),
+        int(own.num_beams),
+        "torch.float32",
+    )
+    assert own._settings_key()[0] == expected  # the keys captions were always cached under
+
+
 def test_a_captioner_pickled_by_an_earlier_build_is_saved_without_its_last_call(
     blip2_path, images, tmp_path
 ):

@@ -1025,3 +1025,13 @@ def test_fits_in_threads_give_the_fits_of_one_thread(tiny):
         together = list(pool.map(fit, folds))
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_errors_name_a_subclass(tiny):
+    """They named DistilBertClassifier whatever the class."""
+
+    class MyClassifier(DistilBertClassifier):
+        pass
+
+    with pytest.raises(ValueError, match=r"^MyClassifier: sample_weight must be finite"):
+        MyClassifier(model=tiny, progress=False).fit(["a", "b"], [0, 1], sample_weight=[1, -1])

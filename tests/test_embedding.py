@@ -708,6 +708,28 @@ def test_a_blank_cache_is_refused_at_fit(blank):
         tiny(cache=blank).fit(TEXTS)
 
 
+def test_a_subclass_that_pools_otherwise_is_not_served_the_parents_vectors():
+    """The keys named "skbucket.DistilBertEmbedder" whatever the class: a subclass pooling by
+    max got the mean-pooled vectors the parent had cached (cache=None, the default)."""
+
+    class MaxPooled(DistilBertEmbedder):
+        def _pool(self, hidden, attention_mask):
+            return hidden.max(dim=1).values.float().cpu().numpy()
+
+    store = MemoryCache()
+    parent = tiny(cache=store).fit(TEXTS).transform(TEXTS)
+    got = MaxPooled(model=TINY, batch_size=2, cache=store).fit(TEXTS).transform(TEXTS)
+    own = MaxPooled(model=TINY, batch_size=2, cache=False).fit(TEXTS).transform(TEXTS)
+    assert not np.allclose(got, parent)
+    np.testing.assert_array_equal(got, own)
+    # skbucket's own class keeps the keys its results were always cached under
+    assert len(store) == 2 * len(TEXTS)
+    again = tiny(cache=store)
+    with count_forward(again.fit(TEXTS)) as sizes:
+        again.transform(TEXTS)
+    assert sizes == []
+
+
 def test_settings_are_part_of_the_cache_key():
     store = MemoryCache()
     base = tiny(cache=store).fit(TEXTS)

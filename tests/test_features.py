@@ -1226,3 +1226,24 @@ def test_windows_line_ends_count_as_the_line_breaks_they_are():
     expected = fitted.transform(X)
     for other in (crlf, old_mac):
         np.testing.assert_array_equal(fitted.transform(other), expected)
+
+
+def test_errors_name_a_subclass_of_post_features_and_prompt_builder():
+    """They named the parent class: in a pipeline of the user's own classes, the message
+    pointed at a class the user never wrote."""
+
+    class MoreFeatures(PostFeatures):
+        pass
+
+    class ShoutPrompt(PromptBuilder):
+        pass
+
+    from skbucket.datasets import load_tweets
+
+    posts = load_tweets().frame.iloc[:30]
+    with pytest.raises(PostFeaturesError, match=r"^MoreFeatures: column\(s\) \['username'\]"):
+        MoreFeatures().fit(posts.drop(columns="username"), posts["likes"])
+    with pytest.raises(PromptError, match=r"^ShoutPrompt: `template` must be None"):
+        ShoutPrompt(template=5).fit(posts)
+    with pytest.raises(PromptError, match=r"^ShoutPrompt: column\(s\) 'username' \(role"):
+        ShoutPrompt().fit(posts).transform(posts.drop(columns="username"))
