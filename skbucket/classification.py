@@ -300,7 +300,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             missing = np.flatnonzero(pd.isna(y))
             if missing.size:
                 raise ValueError(
-                    f"{type(self).__name__}: y has a missing label ({plain(y[missing[0]])!r}) at row "
+                    f"{type(self).__name__}: "
+                    f"y has a missing label ({plain(y[missing[0]])!r}) at row "
                     f"{missing[0]} ({missing.size} missing in all, first rows "
                     f"{missing[:5].tolist()}); every row needs a class label."
                 )

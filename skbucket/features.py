@@ -764,7 +764,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         repeated = [c for c in wanted if counts[c] > 1]
         if repeated:  # e.g. after a pd.concat: X[c] would be a DataFrame
             raise PostFeaturesError(
-                f"{type(self).__name__}: column {repeated[0]!r} appears {counts[repeated[0]]} times in X; "
+                f"{type(self).__name__}: "
+                f"column {repeated[0]!r} appears {counts[repeated[0]]} times in X; "
                 "the column names PostFeatures reads must be unique."
             )
 
@@ -840,7 +841,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             split = [sorted(group, key=str) for group in spellings.values() if len(group) > 1]
             if split:
                 warnings.warn(
-                    f"{type(self).__name__}: {len(split)} account(s) of {name!r} are written in more "
+                    f"{type(self).__name__}: "
+                    f"{len(split)} account(s) of {name!r} are written in more "
                     f"than one way in the training rows, differing but for case, surrounding "
                     f"spaces, a leading @, Unicode normalisation or invisible characters, e.g. "
                     f"{split[0]!r}; each spelling is encoded as an account of its own. If they "
@@ -873,7 +875,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     else ""
                 )
                 warnings.warn(
-                    f"{type(self).__name__}: {len(pairs)} value(s) of {name!r} unseen in training match "
+                    f"{type(self).__name__}: "
+                    f"{len(pairs)} value(s) of {name!r} unseen in training match "
                     f"a training value but for case, surrounding spaces, a leading @, Unicode "
                     f"normalisation or invisible characters, e.g. {new!r} for {old!r}; they are "
                     f"encoded as new accounts (the global mean, a count of 0{routed}). If they "

@@ -1276,7 +1276,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         X = self._check_frame(X, "fit")
         if len(X) == 0:  # as scikit-learn's estimators: nothing to fit on is an error
             raise PromptError(
-                f"{type(self).__name__}.fit: found 0 posts (shape={X.shape}) while a minimum of 1 is "
+                f"{type(self).__name__}.fit: "
+                f"found 0 posts (shape={X.shape}) while a minimum of 1 is "
                 "required."
             )
         self._check_template()
@@ -1359,7 +1360,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         absent = [f"{c!r} (role {r!r})" for r, c in self.columns_.items() if c not in X.columns]
         if absent:
             raise PromptError(
-                f"{type(self).__name__}: column(s) {', '.join(absent)} seen at fit are missing from "
+                f"{type(self).__name__}: "
+                f"column(s) {', '.join(absent)} seen at fit are missing from "
                 f"X; X has columns {column_list(str(c) for c in X.columns)}."
             )
         n = len(X)
@@ -1427,7 +1429,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             except (IndexError, KeyError, AttributeError, ValueError, TypeError) as exc:
                 # fit tries the template on "unknown" only: {content[40]} fails on a short post
                 raise PromptError(
-                    f"{type(self).__name__}: template {template!r} cannot be filled for row {row!r} "
+                    f"{type(self).__name__}: "
+                    f"template {template!r} cannot be filled for row {row!r} "
                     f"({type(exc).__name__}: {exc}); index or format a field only in ways "
                     "every post allows, or pass a callable template."
                 ) from exc
@@ -1438,7 +1441,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             raise
         if not isinstance(result, str):
             raise PromptError(
-                f"{type(self).__name__}: the template callable returned {type(result).__name__} for "
+                f"{type(self).__name__}: "
+                f"the template callable returned {type(result).__name__} for "
                 f"row {row!r}; it must return a str."
             )
         return result
