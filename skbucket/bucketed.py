@@ -902,7 +902,7 @@ def _is_bucket(key, n_buckets) -> bool:
         return False
 
 
-def _check_class_weights(classifier, n_buckets) -> None:
+def _check_class_weights(classifier, n_buckets, owner="BucketedRegressor") -> None:
     """Refuse a router whose ``class_weight`` mapping (its own or a part's, at any depth)
     holds a weight that is not a finite number >= 0 (a NaN weight made a
     HistGradientBoostingClassifier whose every probability is NaN, so the fit went through
@@ -917,13 +917,13 @@ def _check_class_weights(classifier, n_buckets) -> None:
             bad = {k: v for k, v in value.items() if not _is_weight(v)}
             if bad:
                 raise ValueError(
-                    f"BucketedRegressor: the classifier's {name} holds weights that are not "
+                    f"{owner}: the classifier's {name} holds weights that are not "
                     f"finite numbers >= 0: {bad!r}"
                 )
             keys = [k for k in value if not _is_bucket(k, n_buckets)]
             if keys:
                 raise ValueError(
-                    f"BucketedRegressor: the classifier's {name} keys are bucket numbers "
+                    f"{owner}: the classifier's {name} keys are bucket numbers "
                     f"0 .. {n_buckets - 1} ({n_buckets} buckets, from bins); got {keys!r}"
                 )
 
@@ -1929,7 +1929,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         funcs = self._target_funcs()
         spec = self._check_regressor_spec(n_buckets)
         classifier = self._resolved_classifier()
-        _check_class_weights(classifier, n_buckets)  # before the router's fit
+        # before the router's fit
+        _check_class_weights(classifier, n_buckets, type(self).__name__)
         routed = _routed_fit_params(
             self, sample_weight, self._children(classifier, spec), fit_params
         )
@@ -2080,7 +2081,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     "predicts (with predict_proba for soft routing)",
                 )
                 _check_bucket_classes(classifier_, edges)
-                _warn_unsplittable(classifier_, buckets.size)
+                _warn_unsplittable(
+                    classifier_, buckets.size, f"{type(self).__name__}: the classifier"
+                )
 
             bar.update(1)
 

@@ -1239,18 +1239,18 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 f"{type(self).__name__}: `dayfirst` must be True or False, got {self.dayfirst!r}."
             )
 
-    @staticmethod
-    def _check_frame(X, where: str) -> pd.DataFrame:
+    def _check_frame(self, X, where: str) -> pd.DataFrame:
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
             shape = getattr(X, "shape", None)
             if hasattr(X, "tocsr"):  # scipy.sparse matrix or array
                 raise PromptError(
-                    f"PromptBuilder.{where}: sparse input is not supported; pass a pandas "
+                    f"{type(self).__name__}.{where}: sparse input is not supported; pass a pandas "
                     "DataFrame of posts."
                 )
             raise PromptError(
-                f"PromptBuilder.{where} needs a pandas or polars DataFrame with named columns (the "
+                f"{type(self).__name__}.{where} needs a pandas or polars DataFrame with named "
+                "columns (the "
                 f"roles are found by column name), got {type(X).__name__}"
                 + (f" of shape {shape}" if shape is not None else "")
                 + "."
@@ -1309,7 +1309,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             _warn_unread_text(
                 X,
                 used.values(),
-                "PromptBuilder",
+                type(self).__name__,
                 f"map it with columns={{'content': <name>}} (now {mapping['content']!r}).",
             )
         if text_roles and not any(r in used for r in text_roles):
@@ -1400,12 +1400,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             prompts[i, 0] = self._render(fields, dates is not None, index[i])
         return prompts
 
-    @staticmethod
-    def _column(X, column, role) -> pd.Series:
+    def _column(self, X, column, role) -> pd.Series:
         values = X[column]
         if isinstance(values, pd.DataFrame):
             raise PromptError(
-                f"PromptBuilder: column {column!r} (role {role!r}) appears "
+                f"{type(self).__name__}: column {column!r} (role {role!r}) appears "
                 f"{values.shape[1]} times in X; column names must be unique."
             )
         return values

@@ -2750,3 +2750,19 @@ def test_a_nan_in_x_under_assume_finite_is_suspected_in_the_message():
     said = r"assume_finite=True is set, .* does that row of X"
     with sklearn.config_context(assume_finite=True), pytest.raises(ValueError, match=said):
         model.predict(bad)
+
+
+def test_errors_name_a_subclass_of_bucketed_regressor():
+    """The class_weight check, raised from a module function, named BucketedRegressor."""
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    class MyBucketed(BucketedRegressor):
+        pass
+
+    X = np.arange(40.0).reshape(-1, 1)
+    y = np.repeat([5.0, 50.0], 20)
+    model = MyBucketed(
+        classifier=LogisticRegression(class_weight={99: 1.0}), regressors=LinearRegression()
+    )
+    with pytest.raises(ValueError, match=r"^MyBucketed: the classifier's class_weight keys"):
+        model.fit(X, y)

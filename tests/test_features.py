@@ -1245,5 +1245,7 @@ def test_errors_name_a_subclass_of_post_features_and_prompt_builder():
         MoreFeatures().fit(posts.drop(columns="username"), posts["likes"])
     with pytest.raises(PromptError, match=r"^ShoutPrompt: `template` must be None"):
         ShoutPrompt(template=5).fit(posts)
+    with pytest.raises(PromptError, match=r"^ShoutPrompt\.fit needs a pandas or polars"):
+        ShoutPrompt().fit(posts.to_numpy())
     with pytest.raises(PromptError, match=r"^ShoutPrompt: column\(s\) 'username' \(role"):
         ShoutPrompt().fit(posts).transform(posts.drop(columns="username"))
