@@ -299,23 +299,16 @@ _DTYPE_NAMES = {
 def check_cache_param(owner: Any) -> None:
     """Refuse a blank ``owner.cache`` (text that names no folder) or a URL at ``fit``, as
     :func:`skbucket.cache.open_cache` would when the first result is cached."""
-    from .cache import _URL_SCHEME
+    from .cache import _text_problem
 
     cache = owner.cache
-    blank = isinstance(cache, str | os.PathLike) and not os.fspath(cache).strip()
-    url = isinstance(cache, str) and _URL_SCHEME.match(cache.strip())
-    if blank or url:
+    problem = _text_problem(cache)
+    if problem is not None:
         from sklearn.utils._param_validation import InvalidParameterError
 
-        why = (
-            "blank text names no folder"
-            if blank
-            else "a URL: text is a folder on this machine; a store elsewhere (Redis, S3) is "
-            "given from Python as an object with get_many/set_many"
-        )
         raise InvalidParameterError(
             f"The 'cache' parameter of {type(owner).__name__} must be None, a bool, a folder "
-            f"path or a cache object. Got {cache!r} instead ({why})."
+            f"path or a cache object. Got {cache!r} instead ({problem})."
         )
 
 

@@ -1312,19 +1312,37 @@ def interrupt_note(cache: Any, unwritten_before: int = 0) -> str:
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
 
+_BLANK = "blank text, which names no folder"
+
+
+def _text_problem(cache) -> str | None:
+    """What is wrong with a ``cache`` given as text or a path (``None``: nothing, or it is no
+    text): blank (it names no folder: it would cache into the working folder), or a URL (a
+    ``redis://`` cache became the folders ``redis:/host``). The one definition
+    :func:`_check_not_blank`, the estimators' ``fit`` and the command line's config use."""
+    if not isinstance(cache, str | os.PathLike):
+        return None
+    text = os.fspath(cache).strip()
+    if not text:
+        return _BLANK
+    if isinstance(cache, str) and _URL_SCHEME.match(text):
+        return (
+            "a URL, but a cache given as text is a folder on this machine; a store elsewhere "
+            "(Redis, S3) is given from Python as an object with get_many/set_many (see "
+            "skbucket.cache.CacheLike), which a config file cannot hold"
+        )
+    return None
+
+
 def _check_not_blank(cache) -> None:
-    """Refuse a ``cache`` that is blank text (it names no folder: it would cache into the
-    working folder) or a URL (a ``redis://`` cache became the folders ``redis:/host``)."""
-    if isinstance(cache, str) and not cache.strip():
+    """Refuse a ``cache`` that is blank text or a URL (:func:`_text_problem`)."""
+    problem = _text_problem(cache)
+    if problem == _BLANK:
         raise CacheError(
             f"cache must be None, False, a folder path or a cache object; got {cache!r}"
         )
-    if isinstance(cache, str) and _URL_SCHEME.match(cache.strip()):
-        raise CacheError(
-            f"cache {cache!r} is a URL, but a cache given as text is a folder on this "
-            "machine; a store elsewhere (Redis, S3) is given from Python as an object with "
-            "get_many/set_many (see skbucket.cache.CacheLike), which a config file cannot hold"
-        )
+    if problem is not None:
+        raise CacheError(f"cache {cache!r} is {problem}")
 
 
 def _own_store(store: Any) -> bool:

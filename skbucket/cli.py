@@ -36,7 +36,7 @@ from pathlib import Path
 from ._files import replace_atomically
 from ._frames import column_list
 from ._warn import ignoring
-from .cache import _URL_SCHEME
+from .cache import _text_problem
 from .tables import (
     ID_COLUMN,
     POST_COLUMNS,
@@ -701,12 +701,9 @@ def _absolute_paths(config: dict) -> None:
         if isinstance(value, str) and value and Path(value).expanduser().exists():
             config[key] = str(Path(value).expanduser().resolve())
     cache = config.get("cache")
-    # a URL is left as written, for the cache check to refuse (not made a folder "redis:")
-    if (
-        isinstance(cache, str | os.PathLike)
-        and str(cache).strip()
-        and not _URL_SCHEME.match(str(cache).strip())
-    ):
+    # blank text or a URL is left as written, for the cache check to refuse (a URL was made
+    # the folder "redis:")
+    if isinstance(cache, str | os.PathLike) and _text_problem(cache) is None:
         config["cache"] = str(Path(cache).expanduser().resolve())
 
 
