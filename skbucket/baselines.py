@@ -200,7 +200,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             fitted = getattr(self, "_min_count_", self.min_count)
             cut = f" (or seen fewer than min_count={fitted} times)" * (fitted > 1)
             warnings.warn(
-                f"GroupMedianRegressor: {len(pairs)} value(s) of grouping column {name} unseen "
+                f"{type(self).__name__}: {len(pairs)} value(s) of grouping column {name} unseen "
                 f"in training{cut} match a training value but for case, surrounding spaces, a "
                 f"leading @, Unicode normalisation or invisible characters, e.g. {new!r} for "
                 f"{old!r}; they get the fallback median, not their group's. If they are the "
@@ -275,15 +275,14 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                 )
             elif column not in list(names):
                 raise ValueError(
-                    f"GroupMedianRegressor: grouping column {column!r} not found in X; "
+                    f"{type(self).__name__}: grouping column {column!r} not found in X; "
                     f"columns present: {column_list(names)}."
                 )
             else:
                 out.append((list(names).index(column), repr(column)))
         return out
 
-    @staticmethod
-    def _keys(X, position, name, rows=None, labels=None) -> pd.Series:
+    def _keys(self, X, position, name, rows=None, labels=None) -> pd.Series:
         """Column ``position`` of ``X`` as group keys (missing values and blank strings become
         NaN, as PromptBuilder reads them); ``rows`` are the positions of ``X``'s rows in the
         caller's input, ``labels`` the index labels of its rows (a DataFrame's), by which the
@@ -301,13 +300,15 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             except TypeError:
                 row = row_of(i)
                 raise ValueError(
-                    f"GroupMedianRegressor: grouping column {name}, row {row} holds an "
+                    f"{type(self).__name__}: grouping column {name}, row {row} holds an "
                     f"unhashable {type(value).__name__} ({value!r:.60}); the argument must be a "
                     "string or a number (a scalar such as an account name)."
                 ) from None
         found = _bad_text_cell(keys)
         if found is not None:
             row = row_of(found[0])
-            raise ValueError(f"GroupMedianRegressor: grouping column {name}, row {row}: {found[1]}")
+            raise ValueError(
+                f"{type(self).__name__}: grouping column {name}, row {row}: {found[1]}"
+            )
         # compared as text, as PostFeatures compares accounts: 12345, 12345.0 and "12345"
         return keys.where(keys.isna(), keys.map(_category_text))

@@ -309,13 +309,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         classes, y_enc = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                "DistilBertClassifier needs at least 2 classes in y to learn from; got 1 "
+                f"{type(self).__name__} needs at least 2 classes in y to learn from; got 1 "
                 f"class: {plain(classes[0])!r}."
             )
         warm = self.warm_start and hasattr(self, "classes_")
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
-                "DistilBertClassifier(warm_start=True): y has classes "
+                f"{type(self).__name__}(warm_start=True): y has classes "
                 f"{classes.tolist()} but the fitted model has {self.classes_.tolist()}; "
                 "use warm_start=False to start again."
             )
@@ -427,7 +427,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         present = np.unique(y_enc[weights > 0])
         if len(present) < 2:
             raise ValueError(
-                "DistilBertClassifier needs at least 2 classes among the rows with a positive "
+                f"{type(self).__name__} needs at least 2 classes among the rows with a positive "
                 f"weight; only class {plain(classes[present[0]])!r} has any."
             )
         # the loss is sum(w * loss) / sum(w): scale-free, so scaled to a largest weight of 1

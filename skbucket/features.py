@@ -673,7 +673,8 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if self.category_columns_:
             if y is None:
                 raise PostFeaturesError(
-                    "PostFeatures requires y to be passed, but the target y is None: y (likes) "
+                    f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                    "y (likes) "
                     f"is needed to target-encode {self.category_columns_}; pass y or set "
                     "category_columns=()."
                 )
@@ -695,7 +696,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             one_d |= made_by == "pyarrow" and not hasattr(X, "column_names")  # an array
             if one_d:
                 raise PostFeaturesError(
-                    "PostFeatures expects a 2-D table of posts (a DataFrame), got a 1-D "
+                    f"{type(self).__name__} expects a 2-D table of posts (a DataFrame), got a 1-D "
                     f"{type(X).__name__}. Reshape your data: pass a DataFrame with one row per "
                     "post."
                 )

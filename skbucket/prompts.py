@@ -280,7 +280,7 @@ def _line_ends(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def _text(value, column=None, role=None, row=None) -> str | None:
+def _text(value, column=None, role=None, row=None, owner="PromptBuilder") -> str | None:
     """A cell as prompt text (verbatim for strings, but for its line ends, each ``\\n``), or
     None when missing.
 
@@ -293,9 +293,7 @@ def _text(value, column=None, role=None, row=None) -> str | None:
         return _line_ends(value) if value.strip() else None
     problem = _cell_problem(value)  # before the missing check: a list is not "missing"
     if problem is not None:
-        raise PromptError(
-            f"PromptBuilder: column {column!r} (role {role!r}), row {row!r}: {problem}"
-        )
+        raise PromptError(f"{owner}: column {column!r} (role {role!r}), row {row!r}: {problem}")
     if _is_missing(value):
         return None
     if not isinstance(value, str):
@@ -1371,7 +1369,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             values = self._column(X, column, role)
             if role != "date":
                 texts[role] = [
-                    _text(v, column, role, index[i])
+                    _text(v, column, role, index[i], type(self).__name__)
                     for i, v in enumerate(values.to_numpy(dtype=object))
                 ]
         dates = None
@@ -1436,7 +1434,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         try:
             result = template({**filled, "missing": missing})
         except Exception as exc:
-            exc.add_note(f"(PromptBuilder: in the template callable, for row {row!r})")
+            exc.add_note(f"({type(self).__name__}: in the template callable, for row {row!r})")
             raise
         if not isinstance(result, str):
             raise PromptError(

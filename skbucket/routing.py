@@ -310,7 +310,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         new = self._new_rows(X, self.count_column)  # there and numeric from the start
         if new.size and new.all():
             warnings.warn(
-                f"AccountRouter: count_column={self.count_column!r} is 0 or missing in all "
+                f"{type(self).__name__}: count_column={self.count_column!r} is 0 or missing in all "
                 f"{new.size:,} training rows, so every post counts as an account never seen "
                 "and goes to the unseen classifier, the known one never: is the account column "
                 "empty, or does each account have one post (the post features count the "
@@ -336,7 +336,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             fitted[role] = est  # the clone, whatever its fit returned
             _check_classes(f"{role} classifier", est)
-            _warn_unsplittable(est, len(y), f"AccountRouter: the {role} classifier")
+            _warn_unsplittable(est, len(y), f"{type(self).__name__}: the {role} classifier")
         # a classifier fitted before (a FrozenEstimator of a fine-tuned text router) may know
         # buckets this y lacks (a cross-validation fold without the top bucket): all of them
         for role in ("known", "unseen"):

@@ -322,3 +322,26 @@ def test_a_blank_account_is_missing_as_an_empty_csv_cell_is():
         GroupMedianRegressor().fit(blank, y).predict(blank),
         GroupMedianRegressor().fit(X, y).predict(X),
     )
+
+
+def test_errors_and_warnings_name_a_subclass():
+    """Four messages named GroupMedianRegressor whatever the class."""
+    from skbucket.features import AccountSpellingWarning
+
+    class MyMedian(GroupMedianRegressor):
+        pass
+
+    X, y = _posts()
+    with pytest.raises(ValueError, match=r"^MyMedian: grouping column 'company' not found"):
+        MyMedian(group_columns=["company"]).fit(X, y)
+    bad = X.astype({"username": object})
+    bad.at[3, "username"] = ["bob", "alt"]
+    with pytest.raises(ValueError, match=r"^MyMedian: grouping column 'username', row 3 holds"):
+        MyMedian().fit(bad, y)
+    bad.at[3, "username"] = "b\udcff"
+    with pytest.raises(ValueError, match=r"^MyMedian: grouping column 'username', row 3: "):
+        MyMedian().fit(bad, y)
+    model = MyMedian().fit(X, y)
+    spelt = X.assign(username=X["username"].astype(str).str.upper())
+    with pytest.warns(AccountSpellingWarning, match=r"^MyMedian: \d+ value\(s\) of grouping"):
+        model.predict(spelt)

@@ -1035,3 +1035,11 @@ def test_errors_name_a_subclass(tiny):
 
     with pytest.raises(ValueError, match=r"^MyClassifier: sample_weight must be finite"):
         MyClassifier(model=tiny, progress=False).fit(["a", "b"], [0, 1], sample_weight=[1, -1])
+    with pytest.raises(ValueError, match=r"^MyClassifier needs at least 2 classes in y"):
+        MyClassifier(model=tiny, progress=False).fit(["a", "b"], [0, 0])
+    with pytest.raises(ValueError, match=r"^MyClassifier needs at least 2 classes among"):
+        MyClassifier(model=tiny, progress=False).fit(["a", "b"], [0, 1], sample_weight=[1, 0])
+    fitted = MyClassifier(model=tiny, progress=False, epochs=1).fit(["a", "b"], [0, 1])
+    fitted.set_params(warm_start=True)
+    with pytest.raises(ValueError, match=r"^MyClassifier\(warm_start=True\): y has classes"):
+        fitted.fit(["a", "b"], [0, 2])

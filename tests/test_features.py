@@ -1249,3 +1249,19 @@ def test_errors_name_a_subclass_of_post_features_and_prompt_builder():
         ShoutPrompt().fit(posts.to_numpy())
     with pytest.raises(PromptError, match=r"^ShoutPrompt: column\(s\) 'username' \(role"):
         ShoutPrompt().fit(posts).transform(posts.drop(columns="username"))
+    # and the messages raised from helpers (the seventh session's list missed them)
+    with pytest.raises(PostFeaturesError, match=r"^MoreFeatures requires y to be passed"):
+        MoreFeatures().fit(posts)
+    with pytest.raises(PostFeaturesError, match=r"^MoreFeatures expects a 2-D table"):
+        MoreFeatures().fit(posts["content"], posts["likes"])
+    bad = posts.astype({"content": object})
+    bad.iloc[2, bad.columns.get_loc("content")] = b"bytes"
+    with pytest.raises(PromptError, match=r"^ShoutPrompt: column 'content' \(role 'content'\)"):
+        ShoutPrompt().fit(posts).transform(bad)
+
+    def broken(fields):
+        raise KeyError("nope")
+
+    with pytest.raises(KeyError) as raised:
+        ShoutPrompt(template=broken).fit(posts).transform(posts)
+    assert any(note.startswith("(ShoutPrompt: in the template") for note in raised.value.__notes__)

@@ -580,3 +580,23 @@ def test_a_count_column_that_is_empty_in_every_training_row_is_warned_about():
         warnings.simplefilter("error", NoKnownAccountWarning)
         router.fit(X.assign(inferred_company_count=np.r_[0.0, X["inferred_company_count"][1:]]), y)
         router.predict(X.assign(inferred_company_count=0.0))  # all new at predict: no warning
+
+
+def test_warnings_name_a_subclass_of_account_router():
+    """The empty-count and too-small-to-split warnings named AccountRouter for a subclass."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skbucket.exceptions import NoKnownAccountWarning
+
+    class MyRouter(AccountRouter):
+        pass
+
+    X, y = _data()
+    router = MyRouter(
+        LogisticRegression(), LogisticRegression(), known_columns=["a"], unseen_columns=["b"]
+    )
+    with pytest.warns(NoKnownAccountWarning, match=r"^MyRouter: count_column="):
+        router.fit(X.assign(inferred_company_count=0.0), y)
+    X, y = _data(n=30)
+    with pytest.warns(UserWarning, match=r"^MyRouter: the known classifier Hist.*split 30"):
+        MyRouter(HistGradientBoostingClassifier(), DummyClassifier()).fit(X, y)
