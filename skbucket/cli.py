@@ -1364,6 +1364,10 @@ def _run(args) -> int:
             )
         if getattr(exc, "suggested_dayfirst", None) is not None:
             message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
+        elif getattr(exc, "refit_dayfirst", None) is not None:  # only a refit reads them right
+            message += _dayfirst_hint("fit", exc.refit_dayfirst).replace(
+                " (here: ", " (here: `skbucket fit` with "
+            )
         if (
             type(exc).__name__ == "DeviceNotAvailableError"
             and args.command in ("predict", "evaluate", "report")

@@ -490,7 +490,7 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, boo
     order, other = ("month", "day") if not dayfirst else ("day", "month")
     evidence, misread = _evidence_and_misread(values, dayfirst)
     seen_evidence, seen_misread = _evidence_and_misread(list(seen), dayfirst)
-    tail = f"if the column is {other} first, or write the dates as ISO 8601 (2021-04-03)."
+    tail = f"if the column is {other} first, or write the dates as ISO 8601 (2021-04-03)"
     start = f"date column {column!r} mixes day/month orders: "
     if misread is not None and (evidence is not None or seen_evidence is not None):
         shown = (
@@ -502,7 +502,7 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, boo
             f"{start}{shown} can only be read {other} first, while row {index[misread]!r} "
             f"{cells[misread]!r} is ambiguous and would be read {order} first "
             f"(dayfirst={dayfirst})",
-            f"pass dayfirst={not dayfirst} {tail}",
+            f"pass dayfirst={not dayfirst} {tail}.",
             True,
         )
     # the fit's own dates settle its order (one readable only that way): its ambiguous dates
@@ -513,7 +513,9 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, boo
             f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
             f"first, while {seen[seen_misread]!r}, seen at fit, is ambiguous (read {order} "
             f"first with dayfirst={dayfirst}), so the model learned from misread dates",
-            f"fit again with dayfirst={not dayfirst} {tail}",
+            # rewriting only the new dates silenced this and left the misread model
+            f"fit again with dayfirst={not dayfirst} {tail.replace('the dates', 'the training dates')}"
+            " and fit again.",
             False,
         )
     return None
@@ -595,8 +597,10 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     if problem is not None:
         conflict, remedy, now = problem
         exc = error(f"{prefix}{conflict}; {remedy}")
-        # for callers that word the remedy their way; None when only a refit helps
+        # for callers that word the remedy their way; None when only a refit helps, which
+        # refit_dayfirst names (the dayfirst to fit again with)
         exc.suggested_dayfirst = (not dayfirst) if now else None
+        exc.refit_dayfirst = None if now else (not dayfirst)
         exc.conflict = f"{prefix}{conflict}"
         raise exc
 

@@ -1157,6 +1157,33 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     assert code == 1 and err.rstrip().endswith('(here: "dayfirst": true in the --config file)')
 
 
+def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
+    posts_csv, config, workdir, capsys
+):
+    """A fit on day-first dates that are all ambiguous read them month first; a later date
+    that can only be day first said "fit again with dayfirst=True, or write the dates as ISO
+    8601" in Python's words: rewriting the new file's dates made the error go, and left the
+    model learnt from misread dates."""
+    frame = pd.read_csv(posts_csv)
+    when = pd.to_datetime(frame["date"], format="ISO8601")
+    day = (when.dt.day - 1) % 12 + 1  # every day <= 12: each date reads either way
+    frame["date"] = [f"{d:02d}/{m:02d}/{y}" for d, m, y in zip(day, when.dt.month, when.dt.year)]
+    data = workdir / "ambiguous.csv"
+    frame.to_csv(data, index=False)
+    model = workdir / "ambiguous.joblib"
+    assert run(["fit", data, "--model", model, "--config", config, "-q"], capsys)[0] == 0
+    later = frame.iloc[:5].assign(date="13/04/2021")
+    later.to_csv(workdir / "later.csv", index=False)
+    code, _, err = run(
+        ["predict", model, workdir / "later.csv", "-o", workdir / "p.csv", "-q"], capsys
+    )
+    assert code == 1 and err.count("\n") == 1
+    assert "write the training dates as ISO 8601 (2021-04-03) and fit again" in err
+    assert err.rstrip().endswith(
+        '(here: `skbucket fit` with "dayfirst": true in the --config file)'
+    )
+
+
 def test_dayfirst_flag_needs_a_model_that_reads_dates(workdir, posts_csv, capsys):
     from sklearn.dummy import DummyRegressor
 
