@@ -14,6 +14,7 @@ __version__ = "0.8.2"
 _LAZY = {
     "BucketedRegressor": "skbucket.bucketed",
     "assign_buckets": "skbucket.bucketed",
+    "seed_regressors": "skbucket.bucketed",
     "AccountRouter": "skbucket.routing",
     "parse_media": "skbucket.media",
     "PromptBuilder": "skbucket.prompts",

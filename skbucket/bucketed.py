@@ -1751,10 +1751,19 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             return {k: regs for k in range(n_buckets)}
         if isinstance(regs, list | tuple):
             if len(regs) != n_buckets:
+                # the seed's list with this estimator's seed: without it, the advice
+                # followed dropped make_seed_pipeline(random_state=7)'s seed for 0
+                state = self.random_state
+                seeded = (
+                    f", random_state={int(state)}"
+                    if isinstance(state, numbers.Integral)
+                    else ", random_state=<your seed>" * (state is not None)
+                )
                 raise ValueError(
                     f"regressors has {len(regs)} entries but bins={tuple(self.bins)!r} gives "
                     f"{n_buckets} buckets; give one regressor per bucket (the seed's: "
-                    f"regressors=seed_regressors({n_buckets}), or None for its defaults)"
+                    f"regressors=seed_regressors({n_buckets}{seeded}), from skbucket, or None "
+                    "for its defaults)"
                 )
             spec = dict(enumerate(regs))
         else:  # dict, enforced by the parameter constraints

@@ -552,7 +552,8 @@ def make_seed_pipeline(
         (:func:`~skbucket.bucketed.seed_regressors`) in the pipeline explicitly, so their
         parameters are reachable, e.g. ``model__regressors__0__max_depth``. Their number is
         that of the buckets: to change ``model__bins`` on a built pipeline (or in a grid),
-        set ``model__regressors`` with it, e.g. to ``seed_regressors(len(bins) + 1)``
+        set ``model__regressors`` with it, e.g. to
+        ``seed_regressors(len(bins) + 1, random_state)`` (the pipeline's seed)
         (:func:`check_params` refuses a mismatch before any step runs).
     epochs, batch_size, learning_rate, max_length, class_weight : default=3, 16, 5e-5, 256, None
         Fine-tuning settings of the text classifier

@@ -687,20 +687,27 @@ def test_check_params_leaves_other_classes_own_check_params_alone(tiny):
 def test_bins_changed_on_a_built_pipeline_need_as_many_regressors_and_check_params_says_so(
     tiny, posts
 ):
-    from skbucket.bucketed import seed_regressors
+    import skbucket
     from skbucket.pipeline import check_params
 
-    pipe = _pipe(tiny, classifier="hgb").set_params(model__bins=(100, 1000))
+    pipe = _pipe(tiny, classifier="hgb", random_state=7).set_params(model__bins=(100, 1000))
     said = (
         r"model \(BucketedRegressor\): regressors has 7 entries but bins=\(100, 1000\) gives 3 "
-        r"buckets; give one regressor per bucket \(the seed's: regressors=seed_regressors\(3\)"
+        r"buckets; give one regressor per bucket \(the seed's: "
+        r"regressors=(seed_regressors\(3, random_state=7\)), from skbucket"
     )
-    with pytest.raises(ValueError, match=said):
+    with pytest.raises(ValueError, match=said) as raised:
         check_params(pipe)  # before: passed, and fit failed only after the features were made
-    pipe.set_params(model__regressors=seed_regressors(3, 0))
+    # the advice, followed as written, keeps the pipeline's seed (it named seed_regressors(3):
+    # regressors seeded 0, predictions up to 205 likes off the seeded model's)
+    advice = re.search(said, str(raised.value)).group(1)
+    pipe.set_params(model__regressors=eval(advice, {"seed_regressors": skbucket.seed_regressors}))
     check_params(pipe)
     X, y = posts
     assert pipe.fit(X[:40], y[:40]).named_steps["model"].n_buckets_ == 3
+    seeded = _pipe(tiny, classifier="hgb", random_state=7)
+    seeded.set_params(model__bins=(100, 1000), model__regressors=None).fit(X[:40], y[:40])
+    np.testing.assert_array_equal(pipe.predict(X[40:]), seeded.predict(X[40:]))
 
 
 def test_input_that_is_no_dataframe_is_named_at_predict_and_inside_the_pipeline(tiny, posts):
