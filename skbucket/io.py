@@ -777,8 +777,9 @@ def _check_versions(path, recorded):
     if diffs:
         warnings.warn(
             f"{path} was saved with other library versions: {'; '.join(diffs)}. "
-            "The model may load but behave differently; re-fit or re-save it with the "
-            "installed versions.",
+            "The model may load but behave differently: check its predictions, or re-fit it "
+            "with the installed versions (saving it again would record the installed "
+            "versions as its own, without changing the model).",
             VersionMismatchWarning,
             stacklevel=user_stacklevel(),
         )
@@ -918,8 +919,9 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
     if kind == "skops":
         warnings.warn(
             f"{path} is a plain skops file: it has no integrity digest and no version record, "
-            "so the versions it was written with cannot be checked; save it with "
-            "skbucket.io.save to record them.",
+            "so the versions it was written with cannot be checked. skbucket.io.save records "
+            "the versions installed when it saves: re-fit the model here and save it so, or "
+            "re-save it where it was fitted.",
             VersionMismatchWarning,
             stacklevel=user_stacklevel(),
         )

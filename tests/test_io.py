@@ -317,6 +317,9 @@ def test_version_mismatch_warns_with_both_versions(saved, tmp_path):
     assert f"skbucket 0.0.1 (saved) vs {skbucket.__version__} (installed)" in message
     assert "scikit-learn 1.0.2 (saved)" in message
     assert isinstance(model, BucketedRegressor)
+    # re-saving is no remedy: it records the installed versions, and the mismatch is hidden
+    assert "re-fit it with the installed versions (saving it again would record" in message
+    assert "re-save it with the installed" not in message
 
 
 def test_a_patch_release_of_skbucket_is_no_version_mismatch(saved, tmp_path):

@@ -104,7 +104,11 @@ def test_cache_and_io_warnings_name_the_callers_line(tmp_path):
         lambda: skio.load(path, trusted=["sklearn.tree._tree.Tree"]), skio.VersionMismatchWarning
     )
     assert w.filename == __file__
-    assert "save it with skbucket.io.save to record them" in str(w.message)  # what to do
+    # what to do; not "save it with skbucket.io.save to record them": that records the
+    # versions installed at the save, and hid those the file was written with
+    assert "re-fit the model here and save it so, or re-save it where it was fitted" in str(
+        w.message
+    )
 
 
 def test_user_stacklevel_counts_the_frames_inside_the_libraries():
