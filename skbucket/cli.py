@@ -423,6 +423,16 @@ def load_model(path):
     with open(path, "rb") as fh:  # a zip's first bytes (is_zipfile reads its end: a
         head = fh.read(4)  # pickle whose tail held PK\5\6 passed)
     if head == b"PK\x03\x04":  # skbucket.io.save's container or a skops file
+        from .io import read_metadata
+
+        try:
+            versions = read_metadata(path).get("versions")
+        except Exception:  # a plain skops file, or one io.load will name the fault of
+            versions = None
+        if isinstance(versions, dict):
+            # refused as a `skbucket fit` file of those versions is: the way round below
+            # (io.load, then save_model) would stamp an old model with today's versions
+            _check_versions(path, versions)
         raise CLIError(
             f"{path} is a skops file or skbucket.io container (written by skbucket.io.save), "
             "not a model file of `skbucket fit`: load it in Python with skbucket.io.load, "

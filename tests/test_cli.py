@@ -1589,6 +1589,38 @@ def test_model_files_of_other_writers_or_cut_short_are_named_for_what_they_are(
         assert expected in err and "skbucket.cli.save_model(model, path)" in err, err
 
 
+def test_a_container_of_another_skbucket_minor_is_refused_not_sent_round(workdir, capsys):
+    """A skbucket.io container from an older minor got "load it with skbucket.io.load, then
+    write it with skbucket.cli.save_model": done, the old model was stamped with today's
+    versions, and the command line took it (its own model files of that version it refuses)."""
+    import zipfile
+
+    from sklearn.linear_model import LinearRegression
+
+    import skbucket
+    from skbucket import io
+
+    saved = io.save(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), workdir / "lr.skops")
+    old = workdir / "old.skops"
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(old, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "meta.json":
+                meta = json.loads(data)
+                meta["versions"]["skbucket"] = "0.6.0"
+                data = json.dumps(meta).encode()
+            zout.writestr(name, data)
+    data = workdir / "x.csv"
+    pd.DataFrame({"content": ["a"], "likes": [1]}).to_csv(data, index=False)
+    for path, said in (
+        (saved, "load it in Python with skbucket.io.load"),
+        (old, f"written with skbucket 0.6.0, this is skbucket {skbucket.__version__}: incompat"),
+    ):
+        code, _, err = run(["evaluate", path, data, "-q"], capsys)
+        assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+        assert said in err, err
+
+
 def test_a_model_needing_code_that_is_not_here_says_so(workdir, monkeypatch, capsys):
     """A model holding a function of the user's (a notebook's, a script's) was called
     'damaged or cut short' when that function could not be imported."""
