@@ -293,9 +293,9 @@ def _write_model_file(fh, header, estimator) -> None:
     joblib.dump(estimator, fh)
 
 
-def _saved_target(path) -> str | None:
-    """The target column recorded in a model file's header by ``skbucket fit`` (None for a
-    file without one: written before it was recorded, or by :func:`save_model` without it)."""
+def _saved_header(path) -> dict | None:
+    """The header of a model file written by :func:`save_model` (``skbucket fit``), read
+    without importing or running anything; None for any other file."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)
@@ -303,7 +303,13 @@ def _saved_target(path) -> str | None:
             header = _read_header(fh)
     except Exception:
         return None
-    target = header.get("target") if isinstance(header, dict) else None
+    return header if isinstance(header, dict) and "skbucket_model_file" in header else None
+
+
+def _saved_target(path) -> str | None:
+    """The target column recorded in a model file's header by ``skbucket fit`` (None for a
+    file without one: written before it was recorded, or by :func:`save_model` without it)."""
+    target = (_saved_header(path) or {}).get("target")
     return target if isinstance(target, str) else None
 
 

@@ -865,6 +865,14 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
                 "skops container."
             )
         if not allow_pickle:
+            from .cli import _saved_header
+
+            if _saved_header(path) is not None:  # allow_pickle=True only led to this advice
+                raise PersistenceError(
+                    f"{path} is a model file written by `skbucket fit` (a version header, then "
+                    "the model, a pickle: load only one you trust); load it with "
+                    "skbucket.cli.load_model(path)."
+                )
             raise PersistenceError(
                 f"{path} is a joblib (pickle) file; loading it can run arbitrary code. "
                 "Pass allow_pickle=True only if you trust where it came from, or re-save the "
@@ -880,8 +888,9 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             if "EOF" not in str(exc):
                 raise
             raise _cut_joblib(path, exc) from exc
-        if isinstance(model, dict) and "skbucket_model_file" in model and "estimator" not in model:
-            # joblib reads only the first pickle of a `skbucket fit` file: its version header
+        if isinstance(model, dict) and "skbucket_model_file" in model:
+            # joblib reads only the first pickle of a `skbucket fit` file: its version header;
+            # of a format-1 file, the envelope (a dict, the estimator in it: no version check)
             raise PersistenceError(
                 f"{path} is a model file written by `skbucket fit` (a version header, then the "
                 "model); load it with skbucket.cli.load_model(path)."

@@ -1382,6 +1382,16 @@ def test_a_format_1_model_file_is_still_read(workdir, model_file, posts_csv, cap
     old = workdir / "format1.joblib"
     joblib.dump({"skbucket_model_file": 1, "versions": header["versions"], "estimator": model}, old)
     assert [name for name, _ in cli.load_model(old).steps][-1] == "model"
+    # skbucket.io.load gave back the envelope, a dict: AttributeError at the user's predict
+    from skbucket import io
+
+    for path in (old, model_file):  # format 1, and 2 (whose header joblib reads)
+        with pytest.raises(io.PersistenceError, match=r"load it with skbucket\.cli\.load_model"):
+            io.load(path, allow_pickle=True)
+    # without allow_pickle, a format-2 file is named at once (it said "pass allow_pickle=True",
+    # which led only to the message above), by its header: nothing unpickled
+    with pytest.raises(io.PersistenceError, match=r"written by `skbucket fit`.*cli\.load_model"):
+        io.load(model_file)
     envelope = {"skbucket_model_file": 1, "versions": dict(header["versions"]), "estimator": model}
     envelope["versions"]["skbucket"] = "0.0.1"
     joblib.dump(envelope, old)
