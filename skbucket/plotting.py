@@ -557,6 +557,13 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         require_matplotlib()  # before the predictions (a captioner: minutes)
         if source not in ("classifier", "regression"):
             raise PlotInputError(f"source must be 'classifier' or 'regression', got {source!r}.")
+        fixed = sorted({"bins", "labels", "display_labels"} & set(plot_kwargs))
+        if fixed:  # bins= was a TypeError ("multiple values"), which the labels error advised
+            raise PlotInputError(
+                f"{cls.__name__}.from_estimator: {', '.join(fixed)} cannot be given: the rows "
+                "and columns are the model's buckets; for other buckets of the predicted "
+                "likes use from_predictions(y, estimator.predict(X), bins=...)."
+            )
         bins = final_bins(estimator)
         buckets = predict_bucket(estimator, X) if source == "classifier" else None
         if buckets is not None:
@@ -967,6 +974,11 @@ class BucketCalibrationDisplay:
             would be one-hot predictions: nothing to calibrate).
         """
         require_matplotlib()  # before the predictions (a captioner: minutes)
+        if "bins" in kwargs:  # was a TypeError, "got multiple values for keyword argument"
+            raise PlotInputError(
+                f"{cls.__name__}.from_estimator: bins cannot be given: the probabilities are "
+                "of the model's buckets; for others use from_predictions(y, proba, bins=...)."
+            )
         _, final = _split_final(estimator)
         if not _router_has_proba(final):
             raise PlotInputError(

@@ -304,6 +304,11 @@ def test_confusion_matrix_takes_sample_weight_and_names_what_it_refuses(data, mo
         BucketConfusionMatrixDisplay.from_predictions(y, y, sample_weight=weight[:3], ax=_ax())
     with pytest.raises(PlotInputError, match="display_labels cannot be given.*bins="):
         BucketConfusionMatrixDisplay.from_predictions(y, y, display_labels=["a"], ax=_ax())
+    # from_estimator: bins= (which that message advised) was a TypeError, "got multiple
+    # values for keyword argument 'bins'"; its own message points to from_predictions
+    for given in ({"bins": (10, 100)}, {"labels": [0, 1]}):
+        with pytest.raises(PlotInputError, match=r"from_estimator: .* use from_predictions\("):
+            BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax(), **given)
 
 
 # ----------------------------------------------------------------- errors per bucket
@@ -491,6 +496,9 @@ def test_calibration_from_estimator_one_vs_rest(data, model, pipe):
     correct = (p.argmax(1) == assign_buckets(y)).astype(int)
     pt, pp = calibration_curve(correct, p.max(1), n_bins=5, pos_label=1)
     np.testing.assert_allclose(top.lines_[0].get_ydata(), pt)
+    # bins= was a TypeError ("got multiple values for keyword argument 'bins'")
+    with pytest.raises(PlotInputError, match=r"from_estimator: bins cannot be given.*from_pred"):
+        BucketCalibrationDisplay.from_estimator(model, X, y, bins=(10, 100), ax=_ax())
 
 
 def test_two_models_on_one_axes_list_the_guides_once_and_take_a_name():
