@@ -533,8 +533,9 @@ class _UserStore:
                     raise CacheError(
                         f"{type(self.store).__name__}.get_many gave back {problem}: a store "
                         "must give back each value as set_many was given it (a numpy array "
-                        "with its dtype and shape, a str as a str); fix the store, or clear "
-                        "what it holds"
+                        "with its dtype and shape, a str as a str); fix the store (clearing "
+                        "what it holds helps only with values another program wrote there: "
+                        "the store gives back what it is given wrongly again)"
                     )
         return got
 

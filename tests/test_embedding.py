@@ -528,8 +528,12 @@ class BytesStore(dict):
 def test_vectors_a_store_of_your_own_gives_back_wrong_are_refused_naming_it(read, said):
     store = BytesStore(read)
     tiny(cache=store).fit(TEXTS).transform(TEXTS)  # computes and stores every vector
-    with pytest.raises(CacheError, match=rf"BytesStore\.get_many gave back .*{said}"):
+    with pytest.raises(CacheError, match=rf"BytesStore\.get_many gave back .*{said}") as raised:
         tiny(cache=store).fit(TEXTS).transform(TEXTS)
+    # "fix the store, or clear what it holds": cleared, the next run failed the same way
+    assert "clearing what it holds helps only with values another program wrote" in str(
+        raised.value
+    )
     # read back with its dtype, the same store serves the vectors it was given
     store.read = lambda raw: np.frombuffer(raw, dtype=np.float32)
     np.testing.assert_array_equal(
