@@ -215,7 +215,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         are the frame's own values: a frame holding an int64 id column beside a float column
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
-        check_unique_columns(X, "GroupMedianRegressor")
+        check_unique_columns(X, type(self).__name__)
         columns = self.group_columns
         columns = [columns] if isinstance(columns, str | numbers.Integral) else list(columns)
         by_name = [c for c in columns if not isinstance(c, numbers.Integral)]  # not positions

@@ -707,7 +707,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         elif reset:
             _check_n_features(self, X, reset=True)
         if reset:
-            check_unique_columns(X, "PostFeatures", PostFeaturesError)
+            check_unique_columns(X, type(self).__name__, PostFeaturesError)
             _check_feature_names(self, X, reset=True)
         if X.shape[0] == 0:
             raise PostFeaturesError(

@@ -123,11 +123,15 @@ def _checked_posts(X):
         X = as_pandas(X)
     if hasattr(X, "iloc"):
         check_flat_columns(X, "the seed pipeline", [c for c in POST_COLUMNS if c != "caption"])
+        # a repeat of a column it does not read: narwhals' DuplicateError from scikit-learn
+        check_unique_columns(X, "the seed pipeline")
     return X
 
 
 def _check_frame(df) -> None:
     """Refuse input other than a pandas or polars DataFrame, saying what to pass."""
+    if library(df) == "polars" and type(df).__name__ == "LazyFrame":
+        as_pandas(df)  # its "call .collect()" error (a LazyFrame has columns, too)
     if (hasattr(df, "iloc") and getattr(df, "ndim", 2) == 2) or (
         library(df) == "polars" and hasattr(df, "columns")
     ):

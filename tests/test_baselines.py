@@ -341,6 +341,8 @@ def test_errors_and_warnings_name_a_subclass():
     bad.at[3, "username"] = "b\udcff"
     with pytest.raises(ValueError, match=r"^MyMedian: grouping column 'username', row 3: "):
         MyMedian().fit(bad, y)
+    with pytest.raises(ValueError, match=r"^MyMedian: column 'content' appears 2 times"):
+        MyMedian().fit(pd.concat([X, X[["content"]]], axis=1), y)
     model = MyMedian().fit(X, y)
     spelt = X.assign(username=X["username"].astype(str).str.upper())
     with pytest.warns(AccountSpellingWarning, match=r"^MyMedian: \d+ value\(s\) of grouping"):

@@ -1252,6 +1252,8 @@ def test_errors_name_a_subclass_of_post_features_and_prompt_builder():
     # and the messages raised from helpers (the seventh session's list missed them)
     with pytest.raises(PostFeaturesError, match=r"^MoreFeatures requires y to be passed"):
         MoreFeatures().fit(posts)
+    with pytest.raises(PostFeaturesError, match=r"^MoreFeatures: column 'id' appears 2 times"):
+        MoreFeatures().fit(pd.concat([posts, posts[["id"]]], axis=1), posts["likes"])
     with pytest.raises(PostFeaturesError, match=r"^MoreFeatures expects a 2-D table"):
         MoreFeatures().fit(posts["content"], posts["likes"])
     bad = posts.astype({"content": object})

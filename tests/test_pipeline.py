@@ -964,6 +964,24 @@ def test_polars_posts_give_the_pandas_predictions(tiny, posts):
         _pipe(tiny).fit(table, y[:40])
     with pytest.raises(ValueError, match=r"got pyarrow.lib.Table \(a pyarrow Table: convert"):
         pipe.predict(table)  # before: scikit-learn's "container does not have an adapter"
+    # a LazyFrame at predict as at fit (predict gave "Expected 2D array, got scalar array")
+    lazy = pl.from_pandas(X[40:]).lazy()
+    for step in (lambda: pipe.predict(lazy), lambda: _pipe(tiny).fit(lazy, y[40:])):
+        with pytest.raises(TypeError, match=r"LazyFrame.*call \.collect\(\)"):
+            step()
+
+
+def test_a_repeated_column_the_pipeline_does_not_read_is_named(tiny, posts):
+    """A second "id" column gave narwhals' bare "DuplicateError: Expected unique column
+    names" from inside scikit-learn, at fit and at predict."""
+    X, y = posts
+    twice = pd.concat([X, X[["id"]]], axis=1)
+    said = r"^the seed pipeline: column 'id' appears 2 times in X; .*\(rename or drop"
+    with pytest.raises(ValueError, match=said):
+        _pipe(tiny, classifier="hgb").fit(twice[:40], y[:40])
+    pipe = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+    with pytest.raises(ValueError, match=said):
+        pipe.predict(twice[40:])
 
 
 # ------------------------------------------------------------------ columns by role (ColumnRoles)
