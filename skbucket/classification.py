@@ -470,6 +470,18 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     def _check_max_length(self, model):
         _models.check_max_length(self, model.config)
 
+    def _divergence_remedy(self) -> str:
+        """What to lower when training diverged: AdamW scales the weights by
+        ``1 - learning_rate * weight_decay`` every step, so a product of 1 or more flips or
+        blows them up whatever the learning rate's own size (a weight decay above 1 is the
+        one to lower then; below it, the learning rate is out of range)."""
+        if self.learning_rate * self.weight_decay >= 1 and self.weight_decay > 1:
+            return (
+                f"lower weight_decay (now {self.weight_decay}): learning_rate x weight_decay "
+                f"(now {self.learning_rate * self.weight_decay:.3g}) must stay well below 1."
+            )
+        return f"lower learning_rate (now {self.learning_rate})."
+
     def _train(self, model, tokenizer, texts, y, w, rng, device):
         import torch
         import torch.nn.functional as F
@@ -512,7 +524,15 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     loss = (per_row * wb).sum() / wb.sum()
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
-                    optimizer.step()
+                    try:
+                        optimizer.step()
+                    except RuntimeError as exc:  # torch's, naming no parameter
+                        if "overflow" not in str(exc):
+                            raise
+                        raise RuntimeError(
+                            f"{name}: training diverged (an optimizer step overflowed float32: "
+                            f"{exc}); {self._divergence_remedy()}"
+                        ) from exc
                     loss_sum += float((per_row.detach() * wb).sum())
                     weight_sum += float(wb.sum())
                     bar.update(1)
@@ -525,8 +545,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 if not math.isfinite(record["train_loss"]):
                     raise RuntimeError(
                         f"{type(self).__name__}: training diverged (train loss "
-                        f"{record['train_loss']} in epoch {epoch}); lower learning_rate "
-                        f"(now {self.learning_rate})."
+                        f"{record['train_loss']} in epoch {epoch}); "
+                        f"{self._divergence_remedy()}"
                     )
                 if val_idx is None:
                     history.append(record)
@@ -541,8 +561,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 if not math.isfinite(record["val_loss"]):  # never "< best": kept no weights
                     raise RuntimeError(
                         f"{type(self).__name__}: training diverged (hold-out loss "
-                        f"{record['val_loss']} after epoch {epoch}); lower learning_rate (now "
-                        f"{self.learning_rate})."
+                        f"{record['val_loss']} after epoch {epoch}); "
+                        f"{self._divergence_remedy()}"
                     )
                 history.append(record)
                 if record["val_loss"] < best:
@@ -564,7 +584,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     raise RuntimeError(
                         f"{type(self).__name__}: "
                         "training diverged (the fitted model's outputs "
-                        f"are not finite); lower learning_rate (now {self.learning_rate})."
+                        f"are not finite); {self._divergence_remedy()}"
                     )
         if interrupted:
             if best_state is not None:

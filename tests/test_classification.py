@@ -483,6 +483,15 @@ def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
     X, y = toy(24)
     with pytest.raises(RuntimeError, match="training diverged.*lower learning_rate"):
         make(tiny, epochs=2, learning_rate=1e6).fit(X, y)
+    # an update past float32: torch's bare "value cannot be converted to type float without
+    # overflow", which named no parameter
+    with pytest.raises(
+        RuntimeError, match=r"overflowed float32.*lower learning_rate \(now 1e\+300"
+    ):
+        make(tiny, epochs=1, learning_rate=1e300).fit(X, y)
+    # a weight decay that flips the weights each step: the remedy named the learning rate
+    with pytest.raises(RuntimeError, match=r"diverged.*lower weight_decay \(now 1e\+300\)"):
+        make(tiny, epochs=1, weight_decay=1e300).fit(X, y)
     clf = make(tiny, epochs=2, warm_start=True).fit(X, y)
     before = uncached(clf.predict_proba, X)
     clf.set_params(learning_rate=1e6)
