@@ -1411,6 +1411,11 @@ class ErrorOverTimeDisplay:
         clipped = _clip_negative(y_pred)  # warn once here, not once per period
         from skbucket.prompts import read_dates, timeless
 
+        if dates is None:  # from_estimator's default, which reads X's column: none here
+            raise PlotInputError(
+                "dates is None: from_predictions needs the posting date of each row (an "
+                "array-like, as long as y_true); from_estimator reads X's date column."
+            )
         if isinstance(dates, pd.DataFrame):  # one column of dates, as y_true may be
             if dates.shape[1] != 1:
                 raise PlotInputError(

@@ -708,6 +708,12 @@ def test_error_over_time_draws_counts_unless_told_not_to(data, model):
     assert _contrast(disp.count_bars_[0].get_edgecolor()[:3], "white") >= 3
 
 
+def test_error_over_time_from_predictions_without_dates_says_what_it_needs():
+    """dates=None (from_estimator's default) was "object of type 'NoneType' has no len()"."""
+    with pytest.raises(PlotInputError, match=r"^dates is None: from_predictions needs"):
+        ErrorOverTimeDisplay.from_predictions([1, 10], [2, 10], None, ax=_ax())
+
+
 def test_error_over_time_of_one_period_shows_that_period():
     """One month: matplotlib padded the axis by two years, with no tick for the month."""
     disp = ErrorOverTimeDisplay.from_predictions([1, 10, 5], [2, 10, 5], ["2021-03-04"] * 3)
