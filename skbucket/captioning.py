@@ -868,8 +868,9 @@ class Blip2Captioner(
             raise _models.ModelNotAvailableError(
                 f"{type(self).__name__}: model {os.fspath(self.model)!r} is a {kind!r} "
                 "checkpoint, not a BLIP-2 one (model_type 'blip-2', such as "
-                "Salesforce/blip2-opt-2.7b); no image was captioned. Give a BLIP-2 checkpoint, "
-                "or caption_model=None to caption nothing."
+                "Salesforce/blip2-opt-2.7b); no image was captioned. Give a BLIP-2 checkpoint "
+                "(in make_seed_pipeline or a --config file, caption_model=None captions "
+                "nothing)."
             )
         processor = _models.load_pretrained("AutoProcessor", self.model)
 

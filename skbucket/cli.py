@@ -1390,6 +1390,8 @@ def _run(args) -> int:
             and args.device is None
         ):  # a model fitted on a GPU, used where there is none
             message += " (here: --device auto or --device cpu)"
+        elif type(exc).__name__ == "DeviceNotAvailableError" and args.command == "fit":
+            message += ' (here: "device": "auto" or "cpu" in the --config file)'
         if isinstance(exc, ImportError) and "pip install" not in message:
             if (getattr(exc, "name", None) or "").partition(".")[0] == "skbucket":
                 # skbucket's own files disagree (a half-done upgrade): no extra helps

@@ -396,6 +396,9 @@ def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(images, tm
     X = frame([str(images["china.jpg"]), str(images["gen2.jpg"])])
     with pytest.raises(ModelNotAvailableError, match=r"is a 'distilbert' checkpoint, not a BLIP-2"):
         captioner(text_model, on_error=on_error).fit_transform(X)
+    # its remedy named caption_model=None as if the captioner had such a parameter
+    with pytest.raises(ModelNotAvailableError, match=r"\(in make_seed_pipeline or a --config"):
+        captioner(text_model, on_error=on_error).fit_transform(X)
 
 
 def test_running_out_of_memory_preparing_an_image_is_raised_not_skipped(

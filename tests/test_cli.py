@@ -948,6 +948,24 @@ def test_a_source_date_epoch_numpy_cannot_read_is_one_line_not_a_traceback(tmp_p
     ]
 
 
+def test_a_fit_config_asking_for_a_gpu_here_says_where_to_change_it(
+    posts_csv, config, workdir, capsys
+):
+    """'"device": "cuda"' in a fit's config gave only the Python remedies (device='cpu',
+    set_everywhere), not the config key the user wrote."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    gpu = workdir / "gpu-config.json"
+    gpu.write_text(json.dumps({**json.loads(config.read_text()), "device": "cuda"}))
+    code, _, err = run(
+        ["fit", posts_csv, "--model", workdir / "g.joblib", "--config", gpu, "-q"], capsys
+    )
+    assert code == cli.EXIT_ERROR and "CUDA is not available" in err, err
+    assert err.rstrip().endswith('(here: "device": "auto" or "cpu" in the --config file)')
+
+
 def test_a_model_fitted_on_a_gpu_predicts_here_with_device(model_file, posts_csv, workdir, capsys):
     """A model fitted with "device": "cuda" could not be used on a machine without a GPU:
     the error said to use device='auto' or 'cpu', which no option could set."""
