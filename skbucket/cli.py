@@ -1168,6 +1168,12 @@ def _add_dayfirst(p) -> None:
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings (failed captions, unparseable dates, ...) as one line each on stderr."""
     text = _with_sheet_rows(" ".join(str(message).split()))
+    if category.__name__ == "TooFewRowsWarning" and "min_samples_leaf" in text:
+        # its remedy is a classifier object, which no option or config key holds
+        text += (
+            " (here: a --config file names a classifier, it cannot set min_samples_leaf: "
+            "fit on more rows)"
+        )
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
 
 

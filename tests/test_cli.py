@@ -948,6 +948,21 @@ def test_a_source_date_epoch_numpy_cannot_read_is_one_line_not_a_traceback(tmp_p
     ]
 
 
+def test_too_few_rows_for_the_router_says_what_the_command_line_can_do(
+    posts_csv, config, workdir, capsys
+):
+    """The warning's remedy, a HistGradientBoostingClassifier(min_samples_leaf=...), is an
+    object no option or config key can give."""
+    small = workdir / "small.csv"
+    pd.read_csv(posts_csv).iloc[:24].to_csv(small, index=False)
+    hgb = workdir / "hgb-config.json"
+    hgb.write_text(json.dumps({**json.loads(config.read_text()), "classifier": "hgb"}))
+    code, _, err = run(["fit", small, "--model", workdir / "s.joblib", "--config", hgb], capsys)
+    assert code == 0, err
+    (line,) = [line for line in err.splitlines() if "cannot split" in line]
+    assert line.endswith("cannot set min_samples_leaf: fit on more rows)"), line
+
+
 def test_a_fit_config_asking_for_a_gpu_here_says_where_to_change_it(
     posts_csv, config, workdir, capsys
 ):
