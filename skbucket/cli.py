@@ -293,17 +293,30 @@ def _write_model_file(fh, header, estimator) -> None:
     joblib.dump(estimator, fh)
 
 
+#: the most bytes (decompressed) that :func:`_saved_header` reads: a header is well under 1 KB,
+#: and a file that is none (a pickle of the user's, one made to be large) is not read further
+_HEADER_LIMIT = 1 << 20
+
+
 def _saved_header(path) -> dict | None:
     """The header of a model file written by :func:`save_model` (``skbucket fit``), read
-    without importing or running anything; None for any other file."""
+    from its first bytes (:data:`_HEADER_LIMIT`) without importing or running anything; None
+    for any other file."""
+    import io
+
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)
         with _opener(head)(path, "rb") as fh:
-            header = _read_header(fh)
+            # a pickle of 800 bytes can declare (and, compressed, hold) gigabytes of data,
+            # which the unpickler would read before any class stops it
+            header = _read_header(io.BytesIO(fh.read(_HEADER_LIMIT)))
     except Exception:
         return None
-    return header if isinstance(header, dict) and "skbucket_model_file" in header else None
+    if not (isinstance(header, dict) and isinstance(header.get("versions"), dict)):
+        return None  # a dict of the user's that happens to use the key is no model file
+    kind = header.get("skbucket_model_file")
+    return header if isinstance(kind, int) and not isinstance(kind, bool) else None
 
 
 def _saved_target(path) -> str | None:
@@ -429,16 +442,24 @@ def load_model(path):
     with open(path, "rb") as fh:  # a zip's first bytes (is_zipfile reads its end: a
         head = fh.read(4)  # pickle whose tail held PK\5\6 passed)
     if head == b"PK\x03\x04":  # skbucket.io.save's container or a skops file
-        from .io import read_metadata
+        from .io import _file_kind, read_metadata
 
         try:
-            versions = read_metadata(path).get("versions")
-        except Exception:  # a plain skops file, or one io.load will name the fault of
-            versions = None
+            kind = _file_kind(Path(path))
+            versions = read_metadata(path).get("versions") if kind == "container" else None
+        except Exception:  # a damaged container: io.load names the fault
+            kind = versions = None
         if isinstance(versions, dict):
             # refused as a `skbucket fit` file of those versions is: the way round below
             # (io.load, then save_model) would stamp an old model with today's versions
             _check_versions(path, versions)
+        elif kind == "skops":  # its versions are unknown, and a save here records ours
+            raise CLIError(
+                f"{path} is a plain skops file (no version record), not a model file of "
+                "`skbucket fit`: where it was fitted, load it with skbucket.io.load and write "
+                "it for the command line with skbucket.cli.save_model(model, path); or refit "
+                "it with `skbucket fit`"
+            )
         raise CLIError(
             f"{path} is a skops file or skbucket.io container (written by skbucket.io.save), "
             "not a model file of `skbucket fit`: load it in Python with skbucket.io.load, "

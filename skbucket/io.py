@@ -875,8 +875,10 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
                 )
             raise PersistenceError(
                 f"{path} is a joblib (pickle) file; loading it can run arbitrary code. "
-                "Pass allow_pickle=True only if you trust where it came from, or re-save the "
-                "model with skbucket.io.save(model, path) (skops format)."
+                "Pass allow_pickle=True only if you trust where it came from. For a file that "
+                "loads safely and records its versions, save the model with "
+                "skbucket.io.save(model, path) where it was fitted (saved elsewhere, it would "
+                "record that machine's versions as its own)."
             )
         import joblib
 
@@ -888,7 +890,11 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             if "EOF" not in str(exc):
                 raise
             raise _cut_joblib(path, exc) from exc
-        if isinstance(model, dict) and "skbucket_model_file" in model:
+        if (
+            isinstance(model, dict)
+            and "skbucket_model_file" in model
+            and isinstance(model.get("versions"), dict)
+        ):
             # joblib reads only the first pickle of a `skbucket fit` file: its version header;
             # of a format-1 file, the envelope (a dict, the estimator in it: no version check)
             raise PersistenceError(

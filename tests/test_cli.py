@@ -1422,9 +1422,21 @@ def test_a_format_1_model_file_is_still_read(workdir, model_file, posts_csv, cap
         with pytest.raises(io.PersistenceError, match=r"load it with skbucket\.cli\.load_model"):
             io.load(path, allow_pickle=True)
     # without allow_pickle, a format-2 file is named at once (it said "pass allow_pickle=True",
-    # which led only to the message above), by its header: nothing unpickled
+    # which led only to the message above), by its header: no code run
     with pytest.raises(io.PersistenceError, match=r"written by `skbucket fit`.*cli\.load_model"):
         io.load(model_file)
+    # only the file's first MiB is read for it: a pickle of 800 bytes, compressed, declared
+    # gigabytes the unpickler read before refusing (2 GB of memory for the safe default)
+    big = workdir / "big-header.joblib"
+    joblib.dump({**header, "pad": b"\0" * (2 << 20)}, big)
+    with pytest.raises(io.PersistenceError, match=r"is a joblib \(pickle\) file; loading it"):
+        io.load(big)
+    # a dict of the user's that uses the key is not taken for a model file
+    mine = workdir / "mine.joblib"
+    joblib.dump({"skbucket_model_file": "my run", "scores": [1, 2]}, mine)
+    with pytest.raises(io.PersistenceError, match=r"is a joblib \(pickle\) file; loading it"):
+        io.load(mine)
+    assert io.load(mine, allow_pickle=True)["scores"] == [1, 2]
     envelope = {"skbucket_model_file": 1, "versions": dict(header["versions"]), "estimator": model}
     envelope["versions"]["skbucket"] = "0.0.1"
     joblib.dump(envelope, old)
@@ -1655,9 +1667,19 @@ def test_a_container_of_another_skbucket_minor_is_refused_not_sent_round(workdir
             zout.writestr(name, data)
     data = workdir / "x.csv"
     pd.DataFrame({"content": ["a"], "likes": [1]}).to_csv(data, index=False)
+    import skops.io
+
+    plain = workdir / "plain.skops"
+    skops.io.dump(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), plain)
     for path, said in (
         (saved, "load it in Python with skbucket.io.load"),
         (old, f"written with skbucket 0.6.0, this is skbucket {skbucket.__version__}: incompat"),
+        # no versions: saved here, it would record ours (io.load says so too)
+        (
+            plain,
+            "plain skops file (no version record), not a model file of `skbucket fit`: "
+            "where it was fitted",
+        ),
     ):
         code, _, err = run(["evaluate", path, data, "-q"], capsys)
         assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
