@@ -3,8 +3,8 @@
 0.8.0's version was set at one commit and two later commits changed what its models predict
 for some inputs (``2021.04 10:00``, Excel escapes), so model files recording "0.8.0" predicted
 two ways without a word. This record holds what skbucket itself makes of posts before any
-learner sees them -- the prompts, the post features (without the target encodings, which are
-scikit-learn's), the dates and media as read, and tables as the command line reads them --
+learner sees them -- the prompts, the post features (at fit, cross-fitted, and after; without
+the target encodings, which are scikit-learn's TargetEncoder's), the dates and media as read, and tables as the command line reads them --
 for tricky posts in full and for the bundled real posts as digests, with the major.minor
 version it was written under. A change to any of them fails here until the minor version is
 raised and the record written again::
@@ -33,7 +33,7 @@ RECORD = Path(__file__).with_name("data") / "prediction_record.json"
 
 #: libraries whose reading of dates, text and tables goes into the outputs: a difference from
 #: the record's is named when a check fails (the change may be theirs, not skbucket's)
-LIBRARIES = ("pandas", "numpy", "scikit-learn", "openpyxl")
+LIBRARIES = ("pandas", "numpy", "scikit-learn", "openpyxl", "regex", "python-dateutil")
 
 #: (date, content, media): inputs whose reading changed in earlier versions, and neighbours
 EDGE = [
@@ -70,8 +70,10 @@ def _edge_posts() -> pd.DataFrame:
         {
             "date": date,
             "content": content,
-            "username": ["ann", "@Bob", "李", "ann", " cy "][i % 5],
-            "inferred_company": ["acme", "Zeta", "acme", "", "ßeta"][i % 5],
+            # accounts spelt two ways (case, spaces, @) count apart: a change to how they
+            # are compared changes the counts
+            "username": ["ann", "@Bob", "李", "Ann", " cy ", "ann", "bob", 7.0][i % 8],
+            "inferred_company": ["acme", "Zeta", "ACME", "", "ßeta", "acme"][i % 6],
             "media": media,
         }
         for i, (date, content, media) in enumerate(EDGE)
@@ -97,8 +99,9 @@ def _digest(obj) -> str:
     return hashlib.sha256(json.dumps(obj, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _outputs_of(posts: pd.DataFrame) -> dict:
-    """What skbucket makes of ``posts`` before a learner sees them."""
+def _outputs_of(posts: pd.DataFrame, likes) -> dict:
+    """What skbucket makes of ``posts`` (whose likes are ``likes``) before a learner sees
+    them."""
     from skbucket import PostFeatures, PromptBuilder
     from skbucket.media import parse_media
     from skbucket.prompts import parse_dates
@@ -106,14 +109,17 @@ def _outputs_of(posts: pd.DataFrame) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unreadable dates, unread text: said elsewhere
         prompts = PromptBuilder().fit(posts).transform(posts)
-        features = PostFeatures(category_columns=(), random_state=0).set_output(transform="pandas")
-        frame = features.fit(posts).transform(posts)
+        features = PostFeatures(random_state=0).set_output(transform="pandas")
+        at_fit = features.fit_transform(posts, likes)  # the accounts' out-of-fold counts
+        frame = features.transform(posts)
         dates = parse_dates(posts["date"])
+    own = [c for c in frame.columns if not str(c).endswith("_target")]
     media = [[str(m) for m in parse_media(cell)] for cell in posts["media"]]
     return {
         "prompts": [str(p) for p in np.asarray(prompts).ravel()],
-        "feature_names": [str(c) for c in frame.columns],
-        "features": _floats(frame.to_numpy()),
+        "feature_names": [str(c) for c in own],
+        "features_at_fit": _floats(at_fit[own].to_numpy()),
+        "features": _floats(frame[own].to_numpy()),
         "dates": [None if pd.isna(d) else d.isoformat() for d in dates],
         "media": media,
     }
@@ -155,11 +161,11 @@ def current(tmp: Path) -> dict:
 
     bundled = {}
     for name, load in (("tweets", load_tweets), ("posts", load_captioned_posts)):
-        frame = load().frame.drop(columns="likes")
-        outputs = _outputs_of(frame)
+        frame = load().frame
+        outputs = _outputs_of(frame.drop(columns="likes"), frame["likes"])
         bundled[name] = {key: _digest(value) for key, value in outputs.items()}
     return {
-        "edge": _outputs_of(_edge_posts()),
+        "edge": _outputs_of(_edge_posts(), np.arange(len(EDGE)) ** 2),
         "tables": _table_outputs(tmp),
         "bundled": bundled,
     }
