@@ -1191,11 +1191,20 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     text = _with_sheet_rows(" ".join(str(message).split()))
     if category.__name__ == "TooFewRowsWarning" and "min_samples_leaf" in text:
         # its remedy is a classifier object, which no option or config key holds
-        text += (
-            " (here: a --config file names a classifier, it cannot set min_samples_leaf: "
-            "fit on more rows)"
-        )
+        text += _TOO_FEW_ROWS_HINT.get(_COMMAND[0], "")
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
+
+
+#: the command running (for the hints added to warnings)
+_COMMAND: list = [None]
+#: where a command-line user finds more rows for the router, per command
+_TOO_FEW_ROWS_HINT = {
+    "fit": (
+        " (here: a --config file names a classifier, it cannot set min_samples_leaf: "
+        "fit on more rows)"
+    ),
+    "demo": " (here: more --rows)",
+}
 
 
 #: the command's data file when it is a workbook, whose rows its messages also name by sheet row
@@ -1362,6 +1371,7 @@ def _run(args) -> int:
     data = getattr(args, "data", None)
     excel = data is not None and TABLE_FORMATS.get(_suffix(Path(data))) == "excel"
     _SHEET_DATA[0] = str(data) if excel else None
+    _COMMAND[0] = args.command
     try:
         with warnings.catch_warnings(), _sigterm_as_interrupt():
             warnings.showwarning = _one_line_warning  # even with --quiet: no step message
@@ -1419,6 +1429,12 @@ def _run(args) -> int:
             message += " (here: --device auto or --device cpu)"
         elif type(exc).__name__ == "DeviceNotAvailableError" and args.command == "fit":
             message += ' (here: "device": "auto" or "cpu" in the --config file)'
+        if type(exc).__name__ == "ModelNotAvailableError" and "not a BLIP-2 one" in message:
+            # the option overrides the config's caption_model: the config key alone is no fix
+            if getattr(args, "caption_model", None) is not None:
+                message += " (here: --caption-model none, or a BLIP-2 checkpoint's folder)"
+            elif args.command == "fit":
+                message += ' (here: "caption_model": null in the --config file)'
         if isinstance(exc, ImportError) and "pip install" not in message:
             if (getattr(exc, "name", None) or "").partition(".")[0] == "skbucket":
                 # skbucket's own files disagree (a half-done upgrade): no extra helps
@@ -1437,7 +1453,7 @@ def _run(args) -> int:
         print(f"skbucket {args.command}: error: {_with_sheet_rows(message)}", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        _SHEET_DATA[0] = None
+        _SHEET_DATA[0] = _COMMAND[0] = None
 
 
 if __name__ == "__main__":  # pragma: no cover

