@@ -475,10 +475,16 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         ``1 - learning_rate * weight_decay`` every step, so a product of 1 or more flips or
         blows them up whatever the learning rate's own size (a weight decay above 1 is the
         one to lower then; below it, the learning rate is out of range)."""
-        if self.learning_rate * self.weight_decay >= 1 and self.weight_decay > 1:
+        decay = self.learning_rate * self.weight_decay >= 1 and self.weight_decay > 1
+        if decay and self.learning_rate < 1:
             return (
                 f"lower weight_decay (now {self.weight_decay}): learning_rate x weight_decay "
                 f"(now {self.learning_rate * self.weight_decay:.3g}) must stay well below 1."
+            )
+        if decay:  # both out of range: lowering one alone fails again on the other
+            return (
+                f"lower learning_rate (now {self.learning_rate}) and weight_decay (now "
+                f"{self.weight_decay}): learning_rate x weight_decay must stay well below 1."
             )
         return f"lower learning_rate (now {self.learning_rate})."
 

@@ -564,6 +564,12 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
                 "and columns are the model's buckets; for other buckets of the predicted "
                 "likes use from_predictions(y, estimator.predict(X), bins=...)."
             )
+        if "pred_kind" in plot_kwargs:  # a TypeError too; source= says what is scored
+            raise PlotInputError(
+                f"{cls.__name__}.from_estimator: pred_kind cannot be given: source= chooses "
+                "what is scored ('classifier': the routed bucket, 'regression': the bucket "
+                "of the predicted likes)."
+            )
         bins = final_bins(estimator)
         buckets = predict_bucket(estimator, X) if source == "classifier" else None
         if buckets is not None:
@@ -977,7 +983,8 @@ class BucketCalibrationDisplay:
         if "bins" in kwargs:  # was a TypeError, "got multiple values for keyword argument"
             raise PlotInputError(
                 f"{cls.__name__}.from_estimator: bins cannot be given: the probabilities are "
-                "of the model's buckets; for others use from_predictions(y, proba, bins=...)."
+                "those of the model's own buckets (its bins), one column each, and cannot be "
+                "put in other buckets."
             )
         _, final = _split_final(estimator)
         if not _router_has_proba(final):

@@ -514,8 +514,8 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, boo
             f"first, while {seen[seen_misread]!r}, seen at fit, is ambiguous (read {order} "
             f"first with dayfirst={dayfirst}), so the model learned from misread dates",
             # rewriting only the new dates silenced this and left the misread model
-            f"fit again with dayfirst={not dayfirst} {tail.replace('the dates', 'the training dates')}"
-            " and fit again.",
+            f"fit again, with dayfirst={not dayfirst} if the column is {other} first, or with "
+            "the training dates written as ISO 8601 (2021-04-03).",
             False,
         )
     return None

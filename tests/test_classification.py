@@ -492,6 +492,10 @@ def test_divergence_raises_and_warm_start_keeps_fitted_model(tiny):
     # a weight decay that flips the weights each step: the remedy named the learning rate
     with pytest.raises(RuntimeError, match=r"diverged.*lower weight_decay \(now 1e\+300\)"):
         make(tiny, epochs=1, weight_decay=1e300).fit(X, y)
+    # both out of range: naming weight_decay alone led to a second error on learning_rate
+    said = r"lower learning_rate \(now 1e\+300\) and weight_decay \(now 2\.0\)"
+    with pytest.raises(RuntimeError, match=said):
+        make(tiny, epochs=1, learning_rate=1e300, weight_decay=2.0).fit(X, y)
     clf = make(tiny, epochs=2, warm_start=True).fit(X, y)
     before = uncached(clf.predict_proba, X)
     clf.set_params(learning_rate=1e6)

@@ -1211,7 +1211,7 @@ def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
         ["predict", model, workdir / "later.csv", "-o", workdir / "p.csv", "-q"], capsys
     )
     assert code == 1 and err.count("\n") == 1
-    assert "write the training dates as ISO 8601 (2021-04-03) and fit again" in err
+    assert "or with the training dates written as ISO 8601 (2021-04-03)" in err
     assert err.rstrip().endswith(
         '(here: `skbucket fit` with "dayfirst": true in the --config file)'
     )

@@ -309,6 +309,8 @@ def test_confusion_matrix_takes_sample_weight_and_names_what_it_refuses(data, mo
     for given in ({"bins": (10, 100)}, {"labels": [0, 1]}):
         with pytest.raises(PlotInputError, match=r"from_estimator: .* use from_predictions\("):
             BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax(), **given)
+    with pytest.raises(PlotInputError, match=r"from_estimator: pred_kind cannot be given: source"):
+        BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax(), pred_kind="likes")
 
 
 # ----------------------------------------------------------------- errors per bucket
@@ -497,7 +499,7 @@ def test_calibration_from_estimator_one_vs_rest(data, model, pipe):
     pt, pp = calibration_curve(correct, p.max(1), n_bins=5, pos_label=1)
     np.testing.assert_allclose(top.lines_[0].get_ydata(), pt)
     # bins= was a TypeError ("got multiple values for keyword argument 'bins'")
-    with pytest.raises(PlotInputError, match=r"from_estimator: bins cannot be given.*from_pred"):
+    with pytest.raises(PlotInputError, match=r"from_estimator: bins cannot be given.*own bucket"):
         BucketCalibrationDisplay.from_estimator(model, X, y, bins=(10, 100), ax=_ax())
 
 
