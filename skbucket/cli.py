@@ -844,11 +844,28 @@ def _set_dayfirst(model, dayfirst: bool) -> None:
     another order than its training data (the instants are the same). Set on the fitted
     copies too, as ``--quiet`` is.
     """
-    from ._models import set_everywhere
+    from ._models import every_estimator, set_everywhere
+    from .prompts import DayMonthOrderWarning, unsettled_order_example
 
+    flag = "--dayfirst" if dayfirst else "--no-dayfirst"
+    # before the setting: a reader's fitted order is its dayfirst_, the flag's is new
+    example = next(
+        (e for step in every_estimator(model) if (e := unsettled_order_example(step, dayfirst))),
+        None,
+    )
     if not set_everywhere(model, "dayfirst", dayfirst):
-        flag = "--dayfirst" if dayfirst else "--no-dayfirst"
         raise ValueError(f"{flag}: the model has no step that reads dates (no dayfirst setting)")
+    if example is not None:  # the flag lifts the check against the training dates
+        order, fit_order = ("day", "month") if dayfirst else ("month", "day")
+        warnings.warn(
+            f"{flag} reads this file's dates {order} first, but the model read its training "
+            f"dates {fit_order} first, and none of them settled the order (all ambiguous, "
+            f"e.g. {example!r}): if they were {order} first too, the model learned from "
+            f'misread dates; fit it again with "dayfirst": {str(dayfirst).lower()} in the '
+            "--config file.",
+            DayMonthOrderWarning,
+            stacklevel=2,
+        )
 
 
 def _set_device(model, device: str) -> None:

@@ -50,7 +50,7 @@ from .media import (
 )
 from .metrics import MetricsInputError
 from .plotting import PlotInputError
-from .prompts import NoPostTextWarning, PromptError
+from .prompts import DayMonthOrderWarning, NoPostTextWarning, PromptError
 from .report import PlotLeftOutWarning
 from .routing import NoKnownAccountWarning
 from .tables import CLIError
@@ -63,6 +63,7 @@ __all__ = [
     "CaptioningError",
     "CaptioningWarning",
     "CheckpointChangedWarning",
+    "DayMonthOrderWarning",
     "DeviceNotAvailableError",
     "MediaDecodeError",
     "MediaError",

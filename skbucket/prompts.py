@@ -51,6 +51,7 @@ __all__ = [
     "ROLES",
     "TEMPLATE_FIELDS",
     "NoPostTextWarning",
+    "DayMonthOrderWarning",
     "PromptBuilder",
     "PromptError",
     "day_month_conflict",
@@ -120,6 +121,53 @@ _NUMBERS = (
 
 class PromptError(ValueError):
     """Bad input or bad template for :class:`PromptBuilder` (a ``ValueError``)."""
+
+
+class DayMonthOrderWarning(UserWarning):
+    """A fitted reader of dates is told to read new dates in the other day/month order while
+    its training dates settled no order (all ambiguous, such as ``03/04/2021``, read the way
+    it was fitted with): if those were in the new order too, the model learned from misread
+    dates, and only fitting again helps (the command line's ``--dayfirst``/``--no-dayfirst``).
+    """
+
+
+def unsettled_order_example(reader, dayfirst) -> str | None:
+    """An ambiguous training date of the fitted date ``reader`` when reading new dates with
+    ``dayfirst`` would go against the order its training dates were read in, and nothing in
+    them settled that order (no date readable only that way); else None.
+
+    Parameters
+    ----------
+    reader : fitted estimator
+        A fitted reader of dates (``dayfirst_`` and ``day_month_examples_``).
+    dayfirst : bool
+        The order new dates are to be read in.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({"date": ["03/04/2021", "05/06/2021"], "content": ["a", "b"]})
+    >>> unsettled_order_example(PromptBuilder().fit(posts), dayfirst=True)
+    '03/04/2021'
+    >>> posts.loc[1, "date"] = "05/16/2021"  # month first for sure: the fit read them right
+    >>> unsettled_order_example(PromptBuilder().fit(posts), dayfirst=True) is None
+    True
+    """
+    fitted = getattr(reader, "dayfirst_", None)
+    examples = tuple(getattr(reader, "day_month_examples_", ()))
+    if fitted is None or bool(fitted) == bool(dayfirst) or not examples:
+        return None
+    ambiguous = None
+    for i, first, second in _numeric_date_parts(list(examples)):
+        day, month = (first, second) if fitted else (second, first)
+        if month <= 12 < day:  # readable only the fitted way: the fit's order was right
+            return None
+        if first <= 12 and second <= 12 and first != second and ambiguous is None:
+            ambiguous = examples[i]
+    return ambiguous
 
 
 class NoPostTextWarning(UserWarning):

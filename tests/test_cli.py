@@ -1172,6 +1172,7 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     assert err.rstrip().endswith("(here: --dayfirst)")
     code, out, err = run(["evaluate", model_file, data, "-q", "--dayfirst"], capsys)
     assert code == 0, err
+    assert "DayMonthOrder" not in err and "settled the order" not in err  # ISO at fit
     # read day first, the dates are the same instants as the ISO ones: the same metrics
     frame["date"] = when.dt.strftime("%Y-%m-%d %H:%M")
     frame.loc[0, "date"], frame.loc[1, "date"] = "2021-04-13 10:00", "2021-04-03 10:00"
@@ -1215,6 +1216,15 @@ def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
     assert err.rstrip().endswith(
         '(here: `skbucket fit` with "dayfirst": true in the --config file)'
     )
+    # --dayfirst read the new file day first and predicted from the misread model without a
+    # word (the documented override of the check against the training dates): it is said
+    out = workdir / "p.csv"
+    code, _, err = run(
+        ["predict", model, workdir / "later.csv", "-o", out, "-q", "--dayfirst"], capsys
+    )
+    assert code == 0 and out.exists(), err
+    assert "warning: --dayfirst reads this file's dates day first, but the model read" in err
+    assert 'fit it again with "dayfirst": true in the --config file.' in err
 
 
 def test_dayfirst_flag_needs_a_model_that_reads_dates(workdir, posts_csv, capsys):
