@@ -58,6 +58,7 @@ __all__ = [
     "day_month_error",
     "check_day_month",
     "dates_seen",
+    "unsettled_order_example",
     "day_month_examples",
     "parse_dates",
     "read_dates",
