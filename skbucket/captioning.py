@@ -170,8 +170,9 @@ class Blip2Captioner(
     image_loader : callable, skbucket.media.ImageFetcher or None, default=None
         How images are read. ``None``: a default :class:`~skbucket.media.ImageFetcher`
         (local paths, relative to the working directory at ``transform``, ``file://`` and
-        ``http(s)://`` only; 10 s timeouts, 20 MB and 40 Mpx
-        caps, 2 retries with backoff, 8 I/O threads; a host that cannot be reached for 3
+        ``http(s)://`` only; 10 s timeouts, 100 MB and 89 Mpx
+        caps, recorded at :meth:`fit` in :attr:`image_limits_` (a JPEG above 40 Mpx is
+        decoded at a reduced scale), 2 retries with backoff, 8 I/O threads; a host that cannot be reached for 3
         references in a row is then asked once every 10 s only). An ``ImageFetcher``: used
         as is (to change those limits). A callable: ``image_loader(ref)`` gets the reference
         string and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the
@@ -189,6 +190,12 @@ class Blip2Captioner(
 
     Attributes
     ----------
+    image_limits_ : dict
+        ``max_bytes`` and ``max_pixels`` of the default image reader (``image_loader=None``)
+        at :meth:`fit`, which :meth:`transform` reads with: 100 MB and 89 Mpx
+        (``skbucket.media.DEFAULT_MAX_BYTES`` and ``DEFAULT_MAX_PIXELS``). A captioner
+        fitted before 0.8.3 has none and reads with that version's 20 MB and 40 Mpx, so it
+        captions (and refuses) the images it did.
     checkpoint_stamp_ : str or None
         What the checkpoint was at :meth:`fit`, when this machine held it then: for a local
         folder, a hash of its files' names, sizes, modification times and first and last
@@ -412,6 +419,9 @@ class Blip2Captioner(
         # hashed: its files' sizes and times): transform warns when the one it captions with
         # differs
         self.checkpoint_stamp_ = _models.checkpoint_stamp(self.model)
+        from .media import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
+
+        self.image_limits_ = {"max_bytes": DEFAULT_MAX_BYTES, "max_pixels": DEFAULT_MAX_PIXELS}
         return self
 
     def get_feature_names_out(self, input_features=None):
@@ -653,11 +663,12 @@ class Blip2Captioner(
             ) from exc
 
     def _fetcher(self):
-        from .media import ImageFetcher
+        from .media import LEGACY_LIMITS, ImageFetcher
 
         loader = self.image_loader
         if loader is None:
-            fetcher = ImageFetcher()
+            # the limits of its fit: one fitted before 0.8.3 refuses what it refused then
+            fetcher = ImageFetcher(**getattr(self, "image_limits_", LEGACY_LIMITS))
         elif _is_fetcher(loader):
             fetcher = loader
         else:

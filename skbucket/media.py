@@ -93,10 +93,19 @@ KINDS = ("photo", "video", "gif", "image")
 # ImageFetcher (one place to change them).
 #: seconds per network attempt
 DEFAULT_TIMEOUT = 10.0
-#: largest image file or HTTP body read, in bytes
-DEFAULT_MAX_BYTES = 20_000_000
-#: largest decoded image, in pixels (PIL's decompression-bomb guard)
-DEFAULT_MAX_PIXELS = 40_000_000
+#: largest image file or HTTP body read, in bytes (a 12 Mpx PNG export is 30 MB)
+DEFAULT_MAX_BYTES = 100_000_000
+#: largest image, in pixels, by its header (a decompression-bomb guard): 48-61 Mpx phone and
+#: camera photos are read; just under Pillow's own limit (``PIL.Image.MAX_IMAGE_PIXELS``,
+#: 89.5 Mpx), above which it warns
+DEFAULT_MAX_PIXELS = 89_000_000
+#: the limits a ``Blip2Captioner(image_loader=None)`` fitted before 0.8.3 reads with (it
+#: records none, and predicts as it did: an image it refused is still refused)
+LEGACY_LIMITS = {"max_bytes": 20_000_000, "max_pixels": 40_000_000}
+#: a JPEG of more pixels than this is decoded at a reduced scale (1/2, 1/4 or 1/8: Pillow's
+#: ``draft``) to at most this many: a 48 Mpx photo took 145 MB decoded, and the caption model
+#: sees 224 x 224 pixels of it
+DRAFT_ABOVE = 40_000_000
 #: extra attempts after a transient network failure
 DEFAULT_RETRIES = 2
 #: first back-off between attempts, in seconds (doubled each retry)
@@ -754,7 +763,7 @@ def read_bytes(
         when the time is up, so a server that trickles its answer cannot hold it longer
         (each socket operation is also limited to ``timeout``). Looking up the host's name
         is not cut by it: the system resolver's own timeouts apply (usually a few seconds).
-    max_bytes : int, default=20_000_000
+    max_bytes : int, default=100_000_000
         Refuse larger bodies: checked against ``Content-Length`` or the file size before
         reading, and while reading (for servers that do not say or lie).
     retries : int, default=2
@@ -843,7 +852,10 @@ def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
             size = info.st_size
             if size > max_bytes:
                 raise MediaTooLargeError(
-                    f"file has {size} bytes, more than max_bytes={max_bytes}", ref
+                    f"file has {size} bytes, more than max_bytes={max_bytes} (an "
+                    "ImageFetcher(max_bytes=...) given as the captioner's image_loader reads "
+                    "larger files)",
+                    ref,
                 )
             data = fh.read(max_bytes + 1)
     except MediaError:
@@ -1276,9 +1288,10 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         formats Pillow knows are refused as not an image: EPS, in particular, would hand
         the bytes (from any URL) to Ghostscript, an external program, and ICO is decoded
         whole before its size can be checked.
-    max_pixels : int, default=40_000_000
+    max_pixels : int, default=89_000_000
         Refuse images with more pixels (width x height). Checked on the header read by
-        ``Image.open``, before any pixel is decoded. Pillow's own limit
+        ``Image.open``, before any pixel is decoded. A JPEG of more than 40 Mpx
+        (``DRAFT_ABOVE``) is decoded at a reduced scale, to at most that many. Pillow's own limit
         (``PIL.Image.MAX_IMAGE_PIXELS``; twice it raises) also applies and is reported the
         same way; between the two, Pillow's ``DecompressionBombWarning`` (which names no
         file) may show beside skbucket's error.
@@ -1350,9 +1363,14 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         image.close()
         raise MediaTooLargeError(
             f"image is {width}x{height} = {width * height} pixels, more than "
-            f"max_pixels={max_pixels} (possible decompression bomb)",
+            f"max_pixels={max_pixels} (possible decompression bomb; an "
+            "ImageFetcher(max_pixels=...) given as the captioner's image_loader reads larger "
+            "ones)",
             label,
         )
+    if width * height > DRAFT_ABOVE and image.format in ("JPEG", "MPO"):
+        scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= DRAFT_ABOVE or s == 8)
+        image.draft(image.mode, (width // scale, height // scale))
     try:
         image.load()
         image = ImageOps.exif_transpose(image) or image
@@ -1495,7 +1513,7 @@ def load_image(
         Local path, ``file://`` or ``http(s)://`` URL.
     timeout, max_bytes, retries, backoff
         As in :func:`read_bytes`.
-    max_pixels : int, default=40_000_000
+    max_pixels : int, default=89_000_000
         As in :func:`decode_image`.
 
     Returns
@@ -1546,7 +1564,7 @@ class ImageFetcher:
         Threads doing I/O (and decoding, for :meth:`fetch_images`).
     timeout, max_bytes, retries, backoff
         As in :func:`read_bytes`.
-    max_pixels : int, default=40_000_000
+    max_pixels : int, default=89_000_000
         As in :func:`decode_image`.
     loader : callable, default=None
         Replaces the built-in reading: ``loader(ref)`` returns a :class:`PIL.Image.Image`

@@ -1543,3 +1543,28 @@ def test_transform_checks_parameters_set_after_fit_and_repeated_columns(blip2_pa
         est.transform(twice)
     with pytest.raises(ValueError, match="column 'media' appears 2 times in X"):
         est.transform(pd.concat([X, X], axis=1))
+
+
+def test_a_48_megapixel_photo_is_captioned_and_an_old_captioner_refuses_it_as_before(
+    blip2_path, tmp_path
+):
+    """A phone's 48 Mpx photo was refused as a "possible decompression bomb" (40 Mpx cap):
+    an empty caption, the post modelled without its image. Captioners fitted now read it
+    (decoded at a reduced scale); one fitted before records no limits and keeps 0.8.2's, so
+    a saved model captions what it did."""
+    from PIL import Image
+
+    from skbucket import media
+
+    photo = tmp_path / "IMG_0001.jpg"
+    Image.new("RGB", (8064, 6048), (200, 120, 40)).save(photo, quality=90)
+    decoded = media.decode_image(photo.read_bytes())
+    assert decoded.mode == "RGB" and decoded.size[0] * decoded.size[1] <= media.DRAFT_ABOVE
+    assert decoded.size == (4032, 3024)  # half scale, as the aspect ratio was
+    X = frame([str(photo)])
+    fitted = captioner(blip2_path).fit(X)
+    assert fitted.image_limits_ == {"max_bytes": 100_000_000, "max_pixels": 89_000_000}
+    assert fitted.transform(X)["caption"].iloc[0] != ""
+    del fitted.image_limits_  # as a captioner pickled by 0.8.2
+    with pytest.raises(CaptioningError, match=r"more than max_pixels=40000000.*ImageFetcher"):
+        fitted.transform(X)

@@ -764,7 +764,7 @@ def test_a_date_order_seen_at_fit_is_kept_at_transform():
     assert builder.set_params(dayfirst=True).transform(later)[1, 0] == "2021-04-03 10:00:00"
     # the other way round: fitted on ambiguous dates, the new one shows they were misread
     builder = PromptBuilder(template="{date}").fit(later)
-    with pytest.raises(PromptError, match=r"seen at fit, is ambiguous .* fit again with dayfi"):
+    with pytest.raises(PromptError, match=r"seen at fit, is ambiguous .* fit again, with dayfi"):
         builder.transform(fitted)
     assert builder.transform(later)[1, 0].startswith("2021-03-04")  # alone: month first
     # dayfirst set after fit says the new data is in the other order (skbucket's --dayfirst):
