@@ -618,7 +618,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             _warn_unread_text(
                 X,
                 [*self.text_columns_, *self.category_columns, self.date_column, self.media_column],
-                "PostFeatures",
+                type(self).__name__,
                 # the text columns found (a caption, if any) and the first unread one: the
                 # example ['caption', <name>] failed on a table without captions
                 lambda unread: (

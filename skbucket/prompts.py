@@ -190,7 +190,9 @@ def _prose_columns(X, read) -> list:
     """The columns of the DataFrame ``X`` other than ``read`` that hold prose: at least half of
     their first 200 texts hold three words or more (runs of letters between spaces: a post's
     text under another name; ids, handles, categories, URLs and the scraper's media lists
-    hold none or fewer)."""
+    hold none or fewer), and at least half of those texts differ (posts' texts do; a place,
+    an account's display name or a campaign repeats over its posts: "Los Angeles, CA" beside
+    media-only posts is no text left out)."""
     out = []
     for column in X.columns:
         if column in read or not isinstance(column, str):
@@ -202,7 +204,7 @@ def _prose_columns(X, read) -> list:
         if not texts:
             continue
         worded = sum(sum(w.strip(_PUNCTUATION).isalpha() for w in t.split()) >= 3 for t in texts)
-        if 2 * worded >= len(texts):
+        if 2 * worded >= len(texts) and 2 * len(set(texts)) >= len(texts):
             out.append(column)
     return out
 
@@ -218,7 +220,8 @@ def _warn_unread_text(X, read, reader: str, advice) -> None:
         warnings.warn(
             f"{reader}: X has no 'content' column, and its column(s) {unread} hold text that "
             f"is not read, so the post text is left out; "
-            f"{advice(unread) if callable(advice) else advice}",
+            f"{advice(unread) if callable(advice) else advice} (If it is not the posts' text, "
+            "as beside posts that are only media, ignore this NoPostTextWarning.)",
             NoPostTextWarning,
             stacklevel=user_stacklevel(),
         )

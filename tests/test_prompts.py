@@ -560,13 +560,18 @@ def test_post_text_under_another_name_is_warned_about_even_beside_a_caption():
     posts = load_tweets().frame.iloc[:30].assign(caption="a photo of a product on a table")
     with pytest.warns(
         NoPostTextWarning, match=r"no 'content' column, and its column\(s\) \['text'\]"
-    ):
+    ) as said:
         PromptBuilder().fit(posts.rename(columns={"content": "text"}))
+    assert "If it is not the posts' text, as beside posts that are only" in str(said[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoPostTextWarning)
         PromptBuilder().fit(posts)  # its text is read
-        PromptBuilder().fit(load_captioned_posts().frame.iloc[:30])  # no text to read: ids,
-        # handles, media lists and categories are no prose
+        media_only = load_captioned_posts().frame.iloc[:30]
+        PromptBuilder().fit(media_only)  # no text to read: ids, handles, media lists and
+        # categories are no prose; nor is a place of several words repeated over the posts
+        # (a false alarm, whose advice fed "Los Angeles, CA" in as each post's text)
+        places = ["Los Angeles, CA", "New York City", "Mumbai, Maharashtra, India"]
+        PromptBuilder().fit(media_only.assign(location=places * 10))
 
 
 def test_not_fitted_raises():
