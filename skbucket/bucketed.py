@@ -2040,12 +2040,23 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                         + ([f"up to {text(edges[only])}"] if only < n_buckets - 1 else [])
                     )
                     shown = ", ".join(text(e) for e in edges) + ("," if edges.size == 1 else "")
+                    # edges inside the targets' range, for a small account's likes (all 0-10)
+                    # as for targets on another scale: the quartiles, where they differ
+                    inside = np.unique(np.quantile(y, [0.25, 0.5, 0.75]))
+                    inside = inside[(inside > y.min()) & (inside < y.max())]
+                    example = (
+                        f", e.g. bins=({', '.join(f'{v:.3g}' for v in inside)}"
+                        f"{',' * (inside.size == 1)}) (the targets' quartiles)"
+                        if inside.size
+                        else ""
+                    )
                     warnings.warn(
                         f"{type(self).__name__}: every training target falls in bucket {only} "
                         f"(targets {where}; bins=({shown})), so there is nothing to route: the "
                         "model is that bucket's regressor alone (classifier_ is a "
-                        "DummyClassifier). For targets on another scale than likes, give bins "
-                        "within their range.",
+                        "DummyClassifier). To route within them (a small account's likes, or "
+                        f"targets on another scale than likes), give bins inside their "
+                        f"range{example}.",
                         TooFewRowsWarning,
                         stacklevel=user_stacklevel(),
                     )

@@ -853,8 +853,18 @@ def test_single_bucket_classifier_is_dummy_and_predicts_that_bucket():
     # the likes' default bins became one Ridge without a word)
     with pytest.warns(
         TooFewRowsWarning, match=r"every training target falls in bucket 0 \(targets up to 10;"
-    ):
+    ) as said:
         model = BucketedRegressor(LogisticRegression(), Ridge()).fit(X, y)
+    # the advice spoke only of "targets on another scale than likes": a small account's
+    # likes (all 0-10) are likes; it gives edges inside their range, which route
+    (advice,) = re.findall(
+        r"e\.g\. bins=(\([^)]*\)) \(the targets' quartiles\)", str(said[0].message)
+    )
+    expected = tuple(np.unique(np.quantile(y, [0.25, 0.5, 0.75])))
+    inside = tuple(float(f"{v:.3g}") for v in expected if y.min() < v < y.max())
+    assert eval(advice) == inside
+    routed = BucketedRegressor(LogisticRegression(), Ridge(), bins=eval(advice)).fit(X, y)
+    assert not isinstance(routed.classifier_, DummyClassifier)
     assert isinstance(model.classifier_, DummyClassifier)
     assert_array_equal(model.predict_bucket(X), 0)
     proba = model.predict_bucket_proba(X)
