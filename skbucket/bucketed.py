@@ -1005,6 +1005,24 @@ def _seed_from(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def _quartile_bins(y) -> str | None:
+    """``bins=`` text of the quartiles of ``y`` strictly inside its range, written with the
+    fewest significant digits (3 at least) that keep them distinct, increasing and inside it
+    (1100-1104 at 3 digits were "1.1e+03" three times, refused as bins); None when none is."""
+    y = np.asarray(y, dtype=float)
+    low, high = y.min(), y.max()
+    inside = np.unique(np.quantile(y, [0.25, 0.5, 0.75]))
+    inside = inside[(inside > low) & (inside < high)]
+    if not inside.size:
+        return None
+    for digits in range(3, 18):
+        shown = [f"{v:.{digits}g}" for v in inside]
+        values = [float(s) for s in shown]
+        if all(low < v < high for v in values) and all(a < b for a, b in zip(values, values[1:])):
+            return f"({', '.join(shown)}{',' * (len(shown) == 1)})"
+    return f"({', '.join(map(repr, inside.tolist()))}{',' * (inside.size == 1)})"
+
+
 def _warn_unsplittable(classifier, n_rows, who="BucketedRegressor: the classifier"):
     """Warn when ``classifier`` is a HistGradientBoostingClassifier too small a table left no
     split: with fewer than ``2 * min_samples_leaf`` rows it predicts the buckets' shares."""
@@ -2042,14 +2060,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     shown = ", ".join(text(e) for e in edges) + ("," if edges.size == 1 else "")
                     # edges inside the targets' range, for a small account's likes (all 0-10)
                     # as for targets on another scale: the quartiles, where they differ
-                    inside = np.unique(np.quantile(y, [0.25, 0.5, 0.75]))
-                    inside = inside[(inside > y.min()) & (inside < y.max())]
-                    example = (
-                        f", e.g. bins=({', '.join(f'{v:.3g}' for v in inside)}"
-                        f"{',' * (inside.size == 1)}) (the targets' quartiles)"
-                        if inside.size
-                        else ""
-                    )
+                    example = _quartile_bins(y)
+                    example = f", e.g. bins={example} (the targets' quartiles)" if example else ""
                     warnings.warn(
                         f"{type(self).__name__}: every training target falls in bucket {only} "
                         f"(targets {where}; bins=({shown})), so there is nothing to route: the "

@@ -191,8 +191,9 @@ class Blip2Captioner(
     Attributes
     ----------
     image_limits_ : dict
-        ``max_bytes`` and ``max_pixels`` of the default image reader (``image_loader=None``)
-        at :meth:`fit`, which :meth:`transform` reads with: 100 MB and 89 Mpx
+        ``max_bytes`` and ``max_pixels`` of the default image reader (``image_loader=None``,
+        or a callable, whose images are checked within them) at :meth:`fit`, which
+        :meth:`transform` reads with: 100 MB and 89 Mpx
         (``skbucket.media.DEFAULT_MAX_BYTES`` and ``DEFAULT_MAX_PIXELS``). A captioner
         fitted before 0.8.3 has none and reads with that version's 20 MB and 40 Mpx, so it
         captions (and refuses) the images it did.
@@ -666,13 +667,14 @@ class Blip2Captioner(
         from .media import LEGACY_LIMITS, ImageFetcher
 
         loader = self.image_loader
+        # the limits of its fit: one fitted before 0.8.3 refuses what it refused then
+        limits = getattr(self, "image_limits_", LEGACY_LIMITS)
         if loader is None:
-            # the limits of its fit: one fitted before 0.8.3 refuses what it refused then
-            fetcher = ImageFetcher(**getattr(self, "image_limits_", LEGACY_LIMITS))
+            fetcher = ImageFetcher(**limits)
         elif _is_fetcher(loader):
             fetcher = loader
-        else:
-            fetcher = ImageFetcher(loader=loader)
+        else:  # the bytes or image a callable gives are checked within the same limits
+            fetcher = ImageFetcher(loader=loader, **limits)
         return fetcher
 
     def _settings_key(self) -> tuple[str, str]:

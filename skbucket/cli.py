@@ -442,8 +442,22 @@ def load_model(path):
     with open(path, "rb") as fh:  # a zip's first bytes (is_zipfile reads its end: a
         head = fh.read(4)  # pickle whose tail held PK\5\6 passed)
     if head == b"PK\x03\x04":  # skbucket.io.save's container or a skops file
-        from .io import _file_kind, read_metadata
+        import zipfile
 
+        from .io import _META, _MODEL, _file_kind, read_metadata
+
+        try:
+            with zipfile.ZipFile(path) as book:
+                names = set(book.namelist())
+        except Exception:  # damaged: io.load names the fault
+            names = None
+        if names is not None and not names & {_META, _MODEL, "schema.json"}:
+            # a workbook (DATA and MODEL swapped) was called a skops file, which io.load denied
+            office = " (a workbook or another Office file)" * ("[Content_Types].xml" in names)
+            raise CLIError(
+                f"{path} is a zip file{office}, not a model file written by `skbucket fit`: is "
+                "it the DATA? (skbucket predict MODEL DATA ...)"
+            )
         try:
             kind = _file_kind(Path(path))
             versions = read_metadata(path).get("versions") if kind == "container" else None

@@ -106,6 +106,10 @@ LEGACY_LIMITS = {"max_bytes": 20_000_000, "max_pixels": 40_000_000}
 #: ``draft``) to at most this many: a 48 Mpx photo took 145 MB decoded, and the caption model
 #: sees 224 x 224 pixels of it
 DRAFT_ABOVE = 40_000_000
+#: the end of a refusal by ``max_bytes``: the setting that reads larger files
+_MAX_BYTES_HINT = (
+    " (an ImageFetcher(max_bytes=...) given as the captioner's image_loader reads larger ones)"
+)
 #: extra attempts after a transient network failure
 DEFAULT_RETRIES = 2
 #: first back-off between attempts, in seconds (doubled each retry)
@@ -852,9 +856,7 @@ def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
             size = info.st_size
             if size > max_bytes:
                 raise MediaTooLargeError(
-                    f"file has {size} bytes, more than max_bytes={max_bytes} (an "
-                    "ImageFetcher(max_bytes=...) given as the captioner's image_loader reads "
-                    "larger files)",
+                    f"file has {size} bytes, more than max_bytes={max_bytes}{_MAX_BYTES_HINT}",
                     ref,
                 )
             data = fh.read(max_bytes + 1)
@@ -870,7 +872,9 @@ def _read_file(path: str, ref: Any, max_bytes: int) -> bytes:
     except ValueError as exc:  # "embedded null byte": no file can have that name
         raise MediaFetchError(f"not a valid file path ({exc})", ref) from None
     if len(data) > max_bytes:  # the file grew while we read it
-        raise MediaTooLargeError(f"file has more than max_bytes={max_bytes} bytes", ref)
+        raise MediaTooLargeError(
+            f"file has more than max_bytes={max_bytes} bytes{_MAX_BYTES_HINT}", ref
+        )
     return data
 
 
@@ -1236,7 +1240,8 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         length = _announced_length(response.headers.get("Content-Length"))
         if length is not None and length > max_bytes:
             raise MediaTooLargeError(
-                f"server announces {length} bytes, more than max_bytes={max_bytes}", ref
+                f"server announces {length} bytes, more than max_bytes={max_bytes}{_MAX_BYTES_HINT}",
+                ref,
             )
         chunks, total = [], 0
         try:
@@ -1246,7 +1251,9 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
                     break
                 total += len(chunk)
                 if total > max_bytes:
-                    raise MediaTooLargeError(f"body is larger than max_bytes={max_bytes}", ref)
+                    raise MediaTooLargeError(
+                        f"body is larger than max_bytes={max_bytes}{_MAX_BYTES_HINT}", ref
+                    )
                 chunks.append(chunk)
         except MediaError:
             raise
@@ -1277,7 +1284,13 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # decoding
 # ---------------------------------------------------------------------------------------------
-def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: Any = None):
+def decode_image(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    source: Any = None,
+    reduce_above: int | None = DRAFT_ABOVE,
+):
     """Decode image bytes into an RGB :class:`PIL.Image.Image`, refusing decompression bombs.
 
     Parameters
@@ -1290,13 +1303,16 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
         whole before its size can be checked.
     max_pixels : int, default=89_000_000
         Refuse images with more pixels (width x height). Checked on the header read by
-        ``Image.open``, before any pixel is decoded. A JPEG of more than 40 Mpx
-        (``DRAFT_ABOVE``) is decoded at a reduced scale, to at most that many. Pillow's own limit
+        ``Image.open``, before any pixel is decoded. Pillow's own limit
         (``PIL.Image.MAX_IMAGE_PIXELS``; twice it raises) also applies and is reported the
         same way; between the two, Pillow's ``DecompressionBombWarning`` (which names no
         file) may show beside skbucket's error.
     source : object, optional
         The reference the bytes came from, used in error messages.
+    reduce_above : int or None, default=40_000_000
+        A JPEG of more pixels is decoded at a reduced scale (1/2, 1/4 or 1/8, Pillow's
+        ``draft``) to at most this many: a 48 Mpx photo is 145 MB decoded, and a caption
+        model sees 224 x 224 pixels of it. ``None``: decoded whole.
 
     Returns
     -------
@@ -1368,8 +1384,16 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: A
             "ones)",
             label,
         )
-    if width * height > DRAFT_ABOVE and image.format in ("JPEG", "MPO"):
-        scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= DRAFT_ABOVE or s == 8)
+    if (
+        reduce_above is not None
+        and width * height > reduce_above
+        and image.format
+        in (
+            "JPEG",
+            "MPO",
+        )
+    ):
+        scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= reduce_above or s == 8)
         image.draft(image.mode, (width // scale, height // scale))
     try:
         image.load()
@@ -1590,6 +1614,10 @@ class ImageFetcher:
     host_cooldown : float, default=10.0
         Seconds between the references tried while a host is skipped (see
         ``max_host_failures``).
+    reduce_above : int or None, default=40_000_000
+        A JPEG of more pixels is decoded at a reduced scale, to at most this many (see
+        :func:`decode_image`); ``None``: decoded whole, as a fetcher pickled before 0.8.3
+        decodes it.
 
     Examples
     --------
@@ -1617,6 +1645,7 @@ class ImageFetcher:
         prefetch: int | None = None,
         max_host_failures: int | None = 3,
         host_cooldown: float = 10.0,
+        reduce_above: int | None = DRAFT_ABOVE,
     ):
         self.max_workers = max_workers
         self.timeout = timeout
@@ -1628,6 +1657,12 @@ class ImageFetcher:
         self.prefetch = prefetch
         self.max_host_failures = max_host_failures
         self.host_cooldown = host_cooldown
+        self.reduce_above = reduce_above
+
+    def _reduce_above(self) -> int | None:
+        """``reduce_above``; None for a fetcher pickled before it existed (0.8.2), which
+        decoded every image whole: a saved model's captions stay those it made."""
+        return getattr(self, "reduce_above", None)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -1675,10 +1710,17 @@ class ImageFetcher:
         """
         if self.loader is None:
             data = self.read_bytes(ref)
-            return decode_image(data, max_pixels=self.max_pixels, source=ref)
+            return decode_image(
+                data, max_pixels=self.max_pixels, source=ref, reduce_above=self._reduce_above()
+            )
         result = self._call_loader(ref)
         if isinstance(result, (bytes, bytearray, memoryview)):
-            return decode_image(bytes(result), max_pixels=self.max_pixels, source=ref)
+            return decode_image(
+                bytes(result),
+                max_pixels=self.max_pixels,
+                source=ref,
+                reduce_above=self._reduce_above(),
+            )
         return self._check_image(result, ref)
 
     def _call_loader(self, ref: Any):

@@ -860,10 +860,17 @@ def test_single_bucket_classifier_is_dummy_and_predicts_that_bucket():
     (advice,) = re.findall(
         r"e\.g\. bins=(\([^)]*\)) \(the targets' quartiles\)", str(said[0].message)
     )
-    expected = tuple(np.unique(np.quantile(y, [0.25, 0.5, 0.75])))
-    inside = tuple(float(f"{v:.3g}") for v in expected if y.min() < v < y.max())
-    assert eval(advice) == inside
+    quartiles = np.unique(np.quantile(y, [0.25, 0.5, 0.75]))
+    assert_allclose(eval(advice), quartiles[(quartiles > y.min()) & (quartiles < y.max())])
     routed = BucketedRegressor(LogisticRegression(), Ridge(), bins=eval(advice)).fit(X, y)
+    assert not isinstance(routed.classifier_, DummyClassifier)
+    # close targets: at 3 digits the quartiles were "1.1e+03" three times, refused as bins
+    close = np.tile([1100.0, 1101.0, 1102.0, 1103.0, 1104.0], 12)
+    with pytest.warns(TooFewRowsWarning) as said:
+        BucketedRegressor(LogisticRegression(), Ridge()).fit(X, close)
+    (advice,) = re.findall(r"e\.g\. bins=(\([^)]*\))", str(said[0].message))
+    assert eval(advice) == (1101, 1102, 1103)
+    routed = BucketedRegressor(LogisticRegression(), Ridge(), bins=eval(advice)).fit(X, close)
     assert not isinstance(routed.classifier_, DummyClassifier)
     assert isinstance(model.classifier_, DummyClassifier)
     assert_array_equal(model.predict_bucket(X), 0)

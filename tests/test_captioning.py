@@ -1568,3 +1568,31 @@ def test_a_48_megapixel_photo_is_captioned_and_an_old_captioner_refuses_it_as_be
     del fitted.image_limits_  # as a captioner pickled by 0.8.2
     with pytest.raises(CaptioningError, match=r"more than max_pixels=40000000.*ImageFetcher"):
         fitted.transform(X)
+
+
+def test_a_captioner_fitted_before_keeps_its_limits_with_a_callable_loader_too(
+    blip2_path, tmp_path
+):
+    """A callable image_loader's images were checked within ImageFetcher's defaults, which
+    0.8.3 raised: a captioner pickled by 0.8.2 captioned a 48 Mpx photo it had refused. A
+    fetcher pickled then decodes whole, as it did."""
+    from PIL import Image
+
+    from skbucket import media
+
+    photo = tmp_path / "big.jpg"
+    Image.new("RGB", (8064, 6048), (10, 200, 90)).save(photo, quality=90)
+    X = frame([str(photo)])
+
+    def loader(ref):
+        return Path(ref).read_bytes()
+
+    fitted = captioner(blip2_path, image_loader=loader, on_error="skip").fit(X)
+    assert fitted.transform(X)["caption"].iloc[0] != "" and fitted.errors_.empty
+    del fitted.image_limits_  # as a captioner pickled by 0.8.2
+    assert fitted.transform(X)["caption"].iloc[0] == ""
+    assert "more than max_pixels=40000000" in fitted.errors_["message"].iloc[0]
+    old = media.ImageFetcher(max_pixels=60_000_000)
+    del old.reduce_above  # as a fetcher pickled by 0.8.2: the photo decoded whole
+    assert old.load_image(str(photo)).size == (8064, 6048)
+    assert media.ImageFetcher().load_image(str(photo)).size == (4032, 3024)

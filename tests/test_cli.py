@@ -1677,6 +1677,7 @@ def test_a_container_of_another_skbucket_minor_is_refused_not_sent_round(workdir
             zout.writestr(name, data)
     data = workdir / "x.csv"
     pd.DataFrame({"content": ["a"], "likes": [1]}).to_csv(data, index=False)
+    pd.DataFrame({"content": ["a"], "likes": [1]}).to_excel(workdir / "posts.xlsx", index=False)
     import skops.io
 
     plain = workdir / "plain.skops"
@@ -1689,6 +1690,13 @@ def test_a_container_of_another_skbucket_minor_is_refused_not_sent_round(workdir
             plain,
             "plain skops file (no version record), not a model file of `skbucket fit`: "
             "where it was fitted",
+        ),
+        # DATA and MODEL swapped: a workbook was "a skops file or skbucket.io container",
+        # which io.load then denied
+        (
+            workdir / "posts.xlsx",
+            "posts.xlsx is a zip file (a workbook or another Office file), not a model file "
+            "written by `skbucket fit`: is it the DATA?",
         ),
     ):
         code, _, err = run(["evaluate", path, data, "-q"], capsys)

@@ -72,7 +72,7 @@ def _edge_posts() -> pd.DataFrame:
             "content": content,
             # accounts spelt two ways (case, spaces, @) count apart: a change to how they
             # are compared changes the counts
-            "username": ["ann", "@Bob", "李", "Ann", " cy ", "ann", "bob", 7.0][i % 8],
+            "username": ["ann", "@Bob", "李", "Ann", " cy ", "ann", "Bob", 7.0, "cy"][i % 9],
             "inferred_company": ["acme", "Zeta", "ACME", "", "ßeta", "acme"][i % 6],
             "media": media,
         }
