@@ -170,10 +170,10 @@ class Blip2Captioner(
     image_loader : callable, skbucket.media.ImageFetcher or None, default=None
         How images are read. ``None``: a default :class:`~skbucket.media.ImageFetcher`
         (local paths, relative to the working directory at ``transform``, ``file://`` and
-        ``http(s)://`` only; 10 s timeouts, 100 MB and 89 Mpx
-        caps, recorded at :meth:`fit` in :attr:`image_limits_` (a JPEG above 40 Mpx is
-        decoded at a reduced scale), 2 retries with backoff, 8 I/O threads; a host that cannot be reached for 3
-        references in a row is then asked once every 10 s only). An ``ImageFetcher``: used
+        ``http(s)://`` only; 10 s timeouts, 100 MB and 89 Mpx caps, recorded at :meth:`fit`
+        in :attr:`image_limits_` (a JPEG above 40 Mpx is decoded at a reduced scale), 2
+        retries with backoff, 8 I/O threads; a host that cannot be reached for 3 references
+        in a row is then asked once every 10 s only). An ``ImageFetcher``: used
         as is (to change those limits). A callable: ``image_loader(ref)`` gets the reference
         string and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the
         fetcher's threads and whatever it raises is recorded like any other failure.

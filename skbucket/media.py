@@ -104,7 +104,7 @@ DEFAULT_MAX_PIXELS = 89_000_000
 LEGACY_LIMITS = {"max_bytes": 20_000_000, "max_pixels": 40_000_000}
 #: a JPEG of more pixels than this is decoded at a reduced scale (1/2, 1/4 or 1/8: Pillow's
 #: ``draft``) to at most this many: a 48 Mpx photo took 145 MB decoded, and the caption model
-#: sees 224 x 224 pixels of it
+#: sees 224 x 224 pixels of it (the default ``reduce_above`` of decode_image and ImageFetcher)
 DRAFT_ABOVE = 40_000_000
 #: the end of a refusal by ``max_bytes``: the setting that reads larger files
 _MAX_BYTES_HINT = (
@@ -1384,15 +1384,8 @@ def decode_image(
             "ones)",
             label,
         )
-    if (
-        reduce_above is not None
-        and width * height > reduce_above
-        and image.format
-        in (
-            "JPEG",
-            "MPO",
-        )
-    ):
+    reducible = image.format in ("JPEG", "MPO")  # Pillow's draft reads these at 1/2-1/8
+    if reducible and reduce_above is not None and width * height > reduce_above:
         scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= reduce_above or s == 8)
         image.draft(image.mode, (width // scale, height // scale))
     try:
