@@ -158,17 +158,12 @@ def unsettled_order_example(reader, dayfirst) -> str | None:
     True
     """
     fitted = getattr(reader, "dayfirst_", None)
-    examples = tuple(getattr(reader, "day_month_examples_", ()))
+    examples = list(getattr(reader, "day_month_examples_", ()))
     if fitted is None or bool(fitted) == bool(dayfirst) or not examples:
         return None
-    ambiguous = None
-    for i, first, second in _numeric_date_parts(list(examples)):
-        day, month = (first, second) if fitted else (second, first)
-        if month <= 12 < day:  # readable only the fitted way: the fit's order was right
-            return None
-        if first <= 12 and second <= 12 and first != second and ambiguous is None:
-            ambiguous = examples[i]
-    return ambiguous
+    # a date readable only the fitted way (the other order's "evidence"): the fit read right
+    settled, ambiguous = _evidence_and_misread(examples, not fitted)
+    return None if settled is not None or ambiguous is None else examples[ambiguous]
 
 
 class NoPostTextWarning(UserWarning):
