@@ -444,14 +444,15 @@ def load_model(path):
     if head == b"PK\x03\x04":  # skbucket.io.save's container or a skops file
         import zipfile
 
-        from .io import _META, _MODEL, _file_kind, read_metadata
+        from .io import _zip_kind, read_metadata
 
         try:
             with zipfile.ZipFile(path) as book:
                 names = set(book.namelist())
         except Exception:  # damaged: io.load names the fault
             names = None
-        if names is not None and not names & {_META, _MODEL, "schema.json"}:
+        kind = None if names is None else _zip_kind(names)
+        if names is not None and kind is None:
             # a workbook (DATA and MODEL swapped) was called a skops file, which io.load denied
             office = " (a workbook or another Office file)" * ("[Content_Types].xml" in names)
             raise CLIError(
@@ -459,10 +460,9 @@ def load_model(path):
                 "it the DATA? (skbucket predict MODEL DATA ...)"
             )
         try:
-            kind = _file_kind(Path(path))
             versions = read_metadata(path).get("versions") if kind == "container" else None
         except Exception:  # a damaged container: io.load names the fault
-            kind = versions = None
+            versions = None
         if isinstance(versions, dict):
             # refused as a `skbucket fit` file of those versions is: the way round below
             # (io.load, then save_model) would stamp an old model with today's versions

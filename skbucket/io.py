@@ -604,6 +604,14 @@ def _check_payload(payload) -> None:
         )
 
 
+def _zip_kind(names) -> str | None:
+    """``"container"`` (skbucket.io.save's), ``"skops"`` (a plain skops file) or None (another
+    zip: a workbook, say) for a zip whose members are ``names``."""
+    if _META in names or _MODEL in names:
+        return "container"
+    return "skops" if "schema.json" in names else None
+
+
 def _file_kind(path):
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
@@ -630,10 +638,9 @@ def _file_kind(path):
                 "later unless told otherwise). Pass the file written by skbucket.io.save."
             )
         return "joblib"
-    if _META in names or _MODEL in names:
-        return "container"
-    if "schema.json" in names:
-        return "skops"
+    kind = _zip_kind(names)
+    if kind is not None:
+        return kind
     raise TamperedFileError(
         f"{path}: a zip file that is neither a skbucket container nor a skops file "
         f"(members {sorted(names)})."
