@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -904,10 +905,12 @@ def _set_device(model, device: str) -> None:
             step.set_params(device=device)
 
 
-def _dayfirst_hint(command: str, dayfirst: bool) -> str:
-    """Where a command-line user sets the ``dayfirst`` that a date error asks for."""
-    if command == "fit":
-        return f' (here: "dayfirst": {str(dayfirst).lower()} in the --config file)'
+def _dayfirst_hint(command: str, dayfirst: bool, *, refit: bool = False) -> str:
+    """Where a command-line user sets the ``dayfirst`` that a date error asks for (``refit``:
+    one that only a new fit sets, whatever the command)."""
+    if command == "fit" or refit:
+        where = "`skbucket fit` with " * (command != "fit")
+        return f' (here: {where}"dayfirst": {str(dayfirst).lower()} in the --config file)'
     if command in ("predict", "evaluate", "report"):
         return f" (here: {'--dayfirst' if dayfirst else '--no-dayfirst'})"
     return ""
@@ -1217,17 +1220,16 @@ def _add_dayfirst(p) -> None:
     )
 
 
-def _one_line_warning(message, category, filename, lineno, file=None, line=None):
-    """Warnings (failed captions, unparseable dates, ...) as one line each on stderr."""
+def _one_line_warning(message, category, filename, lineno, file=None, line=None, *, command=None):
+    """Warnings (failed captions, unparseable dates, ...) as one line each on stderr, with the
+    ``command``'s own remedy where a warning's is Python's."""
     text = _with_sheet_rows(" ".join(str(message).split()))
     if category.__name__ == "TooFewRowsWarning" and "min_samples_leaf" in text:
         # its remedy is a classifier object, which no option or config key holds
-        text += _TOO_FEW_ROWS_HINT.get(_COMMAND[0], "")
+        text += _TOO_FEW_ROWS_HINT.get(command, "")
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
 
 
-#: the command running (for the hints added to warnings)
-_COMMAND: list = [None]
 #: where a command-line user finds more rows for the router, per command
 _TOO_FEW_ROWS_HINT = {
     "fit": (
@@ -1402,10 +1404,10 @@ def _run(args) -> int:
     data = getattr(args, "data", None)
     excel = data is not None and TABLE_FORMATS.get(_suffix(Path(data))) == "excel"
     _SHEET_DATA[0] = str(data) if excel else None
-    _COMMAND[0] = args.command
     try:
         with warnings.catch_warnings(), _sigterm_as_interrupt():
-            warnings.showwarning = _one_line_warning  # even with --quiet: no step message
+            # even with --quiet: no step message
+            warnings.showwarning = functools.partial(_one_line_warning, command=args.command)
             # a fine-tuning stopped with Ctrl-C keeps its weights in the library; a command
             # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
             warnings.simplefilter("error", TrainingInterruptedWarning)
@@ -1449,9 +1451,7 @@ def _run(args) -> int:
         if getattr(exc, "suggested_dayfirst", None) is not None:
             message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
         elif getattr(exc, "refit_dayfirst", None) is not None:  # only a refit reads them right
-            message += _dayfirst_hint("fit", exc.refit_dayfirst).replace(
-                " (here: ", " (here: `skbucket fit` with "
-            )
+            message += _dayfirst_hint(args.command, exc.refit_dayfirst, refit=True)
         if (
             type(exc).__name__ == "DeviceNotAvailableError"
             and args.command in ("predict", "evaluate", "report")
@@ -1484,7 +1484,7 @@ def _run(args) -> int:
         print(f"skbucket {args.command}: error: {_with_sheet_rows(message)}", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        _SHEET_DATA[0] = _COMMAND[0] = None
+        _SHEET_DATA[0] = None
 
 
 if __name__ == "__main__":  # pragma: no cover
