@@ -20,6 +20,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import r2_score
@@ -196,6 +197,43 @@ def test_dataframe_keeps_feature_names_and_reaches_sub_estimators():
     assert_allclose(model.predict(df), light().fit(X, y).predict(X))
     with pytest.raises(ValueError, match="feature names should match"):
         model.predict(df.rename(columns={"a": "z"}))
+    with (
+        pytest.raises(ValueError, match="X has 2 features"),
+        pytest.warns(UserWarning, match="valid feature names"),
+    ):
+        model.predict(X[:, :2])
+
+
+@pytest.mark.parametrize("routing", ["hard", "soft"])
+def test_names_missing_or_unexpected_at_predict_warn_once_not_per_sub_estimator(routing):
+    # the sub-estimators repeated scikit-learn's feature-names warning, one per estimator
+    # class (five for a LogisticRegression and HistGradientBoostingRegressors)
+    X, y = make_likes()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    kw = dict(
+        classifier=LogisticRegression(max_iter=500),
+        regressors=HistGradientBoostingRegressor(max_iter=5),
+        routing=routing,
+    )
+    for fit_on, other, message in [
+        (df, X, "X does not have valid feature names"),
+        (X, df, "X has feature names"),
+    ]:
+        model = BucketedRegressor(**kw).fit(fit_on, y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pred = model.predict(other)
+            buckets = model.predict_bucket(other)
+        texts = [str(w.message) for w in caught if "feature names" in str(w.message)]
+        assert len(texts) == 2 and all(t.startswith(message) for t in texts), texts
+        assert all("BucketedRegressor" in t for t in texts), texts
+        assert_array_equal(pred, model.predict(fit_on))
+        assert_array_equal(buckets, model.predict_bucket(fit_on))
+    # the width is still checked, and columns chosen by name are found in an array of the
+    # frame's width (refused before: "only supported for dataframes")
+    model = light(classifier_columns=["a"], regressor_columns=["b", "c"]).fit(df, y)
+    with pytest.warns(UserWarning, match="valid feature names"):
+        assert_array_equal(model.predict(X), model.predict(df))
     with (
         pytest.raises(ValueError, match="X has 2 features"),
         pytest.warns(UserWarning, match="valid feature names"),
