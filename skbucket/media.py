@@ -1284,6 +1284,20 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # decoding
 # ---------------------------------------------------------------------------------------------
+def _too_many_pixels(width, height, max_pixels, label, *, loader=False) -> MediaTooLargeError:
+    """The refusal of an image above ``max_pixels``, read from a file's bytes or (``loader``)
+    returned by a custom loader, naming the setting that reads larger ones."""
+    fetcher = (
+        "ImageFetcher(loader=..., max_pixels=...)" if loader else "ImageFetcher(max_pixels=...)"
+    )
+    return MediaTooLargeError(
+        f"image is {width}x{height} = {width * height} pixels, more than "
+        f"max_pixels={max_pixels} (possible decompression bomb; an {fetcher} given as the "
+        "captioner's image_loader reads larger ones)",
+        label,
+    )
+
+
 def decode_image(
     data: bytes,
     *,
@@ -1377,13 +1391,7 @@ def decode_image(
     width, height = image.size
     if width * height > max_pixels:
         image.close()
-        raise MediaTooLargeError(
-            f"image is {width}x{height} = {width * height} pixels, more than "
-            f"max_pixels={max_pixels} (possible decompression bomb; an "
-            "ImageFetcher(max_pixels=...) given as the captioner's image_loader reads larger "
-            "ones)",
-            label,
-        )
+        raise _too_many_pixels(width, height, max_pixels, label)
     reducible = image.format in ("JPEG", "MPO")  # Pillow's draft reads these at 1/2-1/8
     if reducible and reduce_above is not None and width * height > reduce_above:
         scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= reduce_above or s == 8)
@@ -1735,9 +1743,7 @@ class ImageFetcher:
             )
         width, height = image.size
         if width * height > self.max_pixels:
-            raise MediaTooLargeError(
-                f"image is {width}x{height} pixels, more than max_pixels={self.max_pixels}", ref
-            )
+            raise _too_many_pixels(width, height, self.max_pixels, ref, loader=True)
         try:
             if hasattr(image, "getexif"):  # upright, as decode_image makes the same file's bytes
                 image = _import_pil()[1].exif_transpose(image) or image

@@ -1592,6 +1592,13 @@ def test_fetcher_applies_max_pixels_to_loader_images():
     fetcher = ImageFetcher(max_pixels=10, loader=lambda ref: Image.new("RGB", (4, 4)))
     ((_, result),) = fetcher.fetch_images(["x"])
     assert isinstance(result, MediaTooLargeError)
+    # the same words as the refusal of a file's bytes, naming how to read larger ones (the
+    # loader's refusal had no hint)
+    message = str(result)
+    assert "4x4 = 16 pixels, more than max_pixels=10" in message
+    assert (
+        "ImageFetcher(loader=..., max_pixels=...) given as the captioner's image_loader" in message
+    )
 
 
 @pytest.mark.parametrize(
