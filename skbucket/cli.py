@@ -1442,7 +1442,13 @@ def _run(args) -> int:
             and not isinstance(exc, NotFittedError | CacheError)  # the model's, not the data's
             and data not in message
         ):  # a column or a value of DATA the model cannot use: which file
-            message += f" (in {data})"
+            if getattr(exc, "refit_dayfirst", None) is not None:
+                # the misread dates it names are the training file's, not DATA's
+                message += (
+                    f" (the rows named are in {data}; the dates seen at fit, in the training data)"
+                )
+            else:
+                message += f" (in {data})"
         if isinstance(exc, NotFittedError) and args.command in ("predict", "evaluate", "report"):
             # MODEL saved before its fit: the model file's fault, named
             message = (

@@ -1213,6 +1213,12 @@ def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
     )
     assert code == 1 and err.count("\n") == 1
     assert "or with the training dates written as ISO 8601 (2021-04-03)" in err
+    # the file named is where the new date is, not the misread ones (it read as if it were)
+    assert f"(in {workdir / 'later.csv'})" not in err
+    assert (
+        f"(the rows named are in {workdir / 'later.csv'}; the dates seen at fit, in the "
+        "training data)" in err
+    )
     assert err.rstrip().endswith(
         '(here: `skbucket fit` with "dayfirst": true in the --config file)'
     )
