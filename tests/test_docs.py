@@ -120,6 +120,44 @@ def test_docs_build_without_warnings(tmp_path):
     seed = (html / "auto_examples/plot_1_seed_pipeline.html").read_text("utf-8")
     assert re.search(r"rmse_log1p:\s+\d", seed), "seed pipeline example printed no metrics"
 
+    _check_layout(html, tmp_path)
+
+
+#: per page laid out in Chromium: the field labels ("Parameters:") that wrap onto more than
+#: one line, and the code blocks of the source (not of printed output) wider than their box
+_LAYOUT = """
+var wrapped = [], cut = [];
+document.querySelectorAll("dl.field-list > dt").forEach(function (dt) {
+  // its text's line boxes (the dt itself stretches to its row's height)
+  var range = document.createRange();
+  range.selectNodeContents(dt);
+  var tops = new Set(Array.from(range.getClientRects(), function (r) { return Math.round(r.top); }));
+  if (tops.size > 1) { wrapped.push(dt.textContent.trim()); }
+});
+document.querySelectorAll("div.highlight pre").forEach(function (pre) {
+  if (pre.closest(".sphx-glr-script-out")) { return; }  // printed output may scroll
+  if (pre.scrollWidth > pre.clientWidth + 1) { cut.push(pre.textContent.slice(0, 60)); }
+});
+return {wrapped: wrapped, cut: cut};
+"""
+
+
+def _check_layout(html: Path, tmp_path: Path) -> None:
+    """In a 1,280-pixel window the API pages' field labels stay on one line (alabaster's grid
+    squeezed "Parameters:" to a letter per line beside long code) and the examples' code is
+    not cut at the right edge (a 940-pixel page cut lines of 80 characters)."""
+    from _chromium import measure
+
+    pages = [
+        "getting_started.html",
+        "method.html",
+        "auto_examples/plot_5_report.html",
+        *(p.relative_to(html).as_posix() for p in sorted((html / "generated").glob("*.html"))),
+    ]
+    found = measure(html, pages, _LAYOUT, tmp_path, width=1280)
+    problems = {page: seen for page, seen in found.items() if seen["wrapped"] or seen["cut"]}
+    assert not problems, problems
+
 
 def test_broken_skbucket_references_are_reported_and_aliases_link_right(tmp_path):
     """conf.py's nitpicky check and its resolver (gallery off and no -W, so this is quick and

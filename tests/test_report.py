@@ -6,12 +6,11 @@ import base64
 import html
 import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
+from _chromium import chromium, run_chromium
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -494,7 +493,7 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
 def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_path):
     """Long unspaced text (a column name, a file path) in a note widened the page past a
     phone's screen; the configuration was cut off on paper; text touched the window's edge."""
-    binary = _chromium()
+    binary = chromium()
     rng = np.random.RandomState(0)
     long = "company_" + "x" * 120
     X = pd.DataFrame(rng.uniform(0, 8, size=(200, 3)), columns=["a", "b", "c"])
@@ -521,7 +520,7 @@ def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_pa
         'document.body.setAttribute("data-broken", String(broken));});</script>'
     )
     harness.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
-    out = _run_chromium(
+    out = run_chromium(
         binary, tmp_path, "--window-size=500,1600", "--virtual-time-budget=5000", "--dump-dom",
         harness.as_uri(),
     )  # fmt: skip
@@ -685,37 +684,8 @@ window.addEventListener("load", function () {
 </script>"""
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed, but CI is set: .ci/run must install it")
-    pytest.skip("chromium not installed (Debian package 'chromium'); CI installs it")
-
-
-def _run_chromium(binary, tmp_path, *args):
-    cmd = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-
-
 def test_report_renders_in_headless_chromium(data, model, tmp_path):
-    binary = _chromium()
+    binary = chromium()
     X, y, dates = data
     report = write_report(model, X, y, tmp_path / "report.html", dates=dates)
     page = report.read_text(encoding="utf-8")
@@ -725,7 +695,7 @@ def test_report_renders_in_headless_chromium(data, model, tmp_path):
     # 1) every image decodes: a copy of the page with a checking script, DOM dumped after load
     harness = tmp_path / "harness.html"
     harness.write_text(page.replace("</body>", _CHECK_SCRIPT + "</body>"), encoding="utf-8")
-    out = _run_chromium(
+    out = run_chromium(
         binary, tmp_path, "--virtual-time-budget=5000", "--dump-dom", harness.as_uri()
     )
     body = re.search(r"<body[^>]*>", out.stdout)
@@ -738,7 +708,7 @@ def test_report_renders_in_headless_chromium(data, model, tmp_path):
 
     # 2) the unmodified report, rendered to PNG, is not blank
     shot = tmp_path / "shot.png"
-    out = _run_chromium(
+    out = run_chromium(
         binary, tmp_path, "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()
     )
     assert shot.is_file(), out.stderr[-2000:]
@@ -841,7 +811,7 @@ def test_configuration_keeps_explicit_none_odd_containers_and_own_reprs():
 def test_report_shows_a_matrix_of_many_buckets_at_its_own_size(data, tmp_path):
     """Twelve buckets: the confusion matrices are drawn larger, but the page shrank them into
     the usual 520 px box (x0.75), their cell values about 5 px high."""
-    binary = _chromium()
+    binary = chromium()
     X, y, _ = data
     twelve = (1, 3, 10, 30, 60, 100, 200, 400, 800, 1500, 3000)
     est = BucketedRegressor(
@@ -851,7 +821,7 @@ def test_report_shows_a_matrix_of_many_buckets_at_its_own_size(data, tmp_path):
     assert page.count('<figure class="wide">') == 4  # the four confusion matrices
     harness = tmp_path / "harness.html"
     harness.write_text(page.replace("</body>", _CHECK_SCRIPT + "</body>"), encoding="utf-8")
-    out = _run_chromium(
+    out = run_chromium(
         binary,
         tmp_path,
         "--window-size=1200,1600",
