@@ -721,6 +721,24 @@ def test_report_renders_in_headless_chromium(data, model, tmp_path):
     assert 0.005 < dark < 0.8  # some text and plot ink, but not a black page
 
 
+def test_a_printed_report_keeps_each_plots_values(data, model, tmp_path):
+    """Printed (to PDF), a closed <details> printed its "Values" summary alone: every table
+    of a plot's values was lost on paper."""
+    pypdf = pytest.importorskip("pypdf")
+    X, y, dates = data
+    report = write_report(model, X, y, tmp_path / "report.html", dates=dates)
+    folded = report.read_text(encoding="utf-8").count("<details><summary>Values")
+    assert folded >= 5
+    pdf = tmp_path / "report.pdf"
+    out = run_chromium(
+        chromium(), tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.as_uri()
+    )
+    assert pdf.is_file(), out.stderr[-2000:]
+    text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(pdf).pages)
+    assert text.count("The values of the plot") == folded
+    assert "Model configuration" in text  # and the rest is still there
+
+
 def test_report_on_real_posts(shared_data, tmp_path):
     posts = pd.read_csv(shared_data / "tweets.csv.gz")
     when = pd.to_datetime(posts["date"])
