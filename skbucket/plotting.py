@@ -124,6 +124,14 @@ def _drawn_on(ax, gid) -> bool:
     return any(line.get_gid() == gid for line in ax.get_lines())
 
 
+def _crowded(labels, gap=4.0) -> bool:
+    """Whether neighbouring tick ``labels`` (left to right) come closer than ``gap`` pixels
+    as drawn now ("501-1000" running into "1001-2500" on half a figure's width). Measured
+    before any layout engine runs, which most often widens the axes, not narrows them."""
+    boxes = [label.get_window_extent() for label in labels if label.get_text()]
+    return any(left.x1 + gap > right.x0 for left, right in zip(boxes, boxes[1:]))
+
+
 def _style(defaults, user):
     """``defaults`` updated with the user's keywords, a keyword given under either of its
     names (``c``/``color``, ``ls``/``linestyle``...) replacing the default under the other
@@ -542,7 +550,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             (``predict_bucket``); ``"regression"`` the bucket of the predicted
             likes. A regressor without ``predict_bucket`` always uses the latter.
         normalize : {"true", "pred", "all"} or None, default=None
-            As in :func:`sklearn.metrics.confusion_matrix`.
+            As in :func:`sklearn.metrics.confusion_matrix` (shares with two decimals, as in
+            :meth:`from_predictions`).
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights: each post counts with its weight.
         ax : matplotlib Axes, default=None
@@ -621,7 +630,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             them, unrounded: a prediction of 10.4 likes is in the bucket labelled
             ``11-100`` (the labels name whole likes; the edges are ``(10, 100]``).
         normalize : {"true", "pred", "all"} or None, default=None
-            As in :func:`sklearn.metrics.confusion_matrix`.
+            As in :func:`sklearn.metrics.confusion_matrix`. Shares are written with two
+            decimals (``values_format=".2f"`` unless given).
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights (finite, non-negative): each post counts with its weight.
         ax : matplotlib Axes, default=None
@@ -675,6 +685,10 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             "pred": f"Share of the predicted bucket's {posts}",
             "all": f"Share of all {posts}",
         }[normalize]
+        if normalize is not None and plot_kwargs.get("values_format") is None:
+            # shares with two decimals in every cell (scikit-learn's ".2g" gave "0.7" beside
+            # "0.015" and "1.3e-05" in one matrix), as the report shows them
+            plot_kwargs["values_format"] = ".2f"
         return disp.plot(ax=ax, **plot_kwargs)
 
 
@@ -773,9 +787,15 @@ class BucketErrorDisplay:
             )
             ax.set_ylabel("MAE of log1p(likes)")
         ax.set_xticks(positions, labels, fontsize="small")
+        # every bucket's tick inside the axes: an empty end bucket (no box, no bar) left the
+        # axes ending on its tick, its label cut at the figure's edge
+        ax.set_xlim(0.5, len(labels) + 0.5)
         if len(labels) > 7:  # more buckets than the seed's: upright, so the ranges do not run
             for label in ax.get_xticklabels():  # into each other
                 label.set(rotation=90, horizontalalignment="center")
+        elif _crowded(ax.get_xticklabels()):  # narrow axes (one of two side by side)
+            for label in ax.get_xticklabels():
+                label.set(rotation=45, horizontalalignment="right", rotation_mode="anchor")
         ax.set_xlabel("True bucket (likes)")
         self.ax_ = ax
         self.figure_ = fig

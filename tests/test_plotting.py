@@ -172,6 +172,26 @@ def test_confusion_matrix_normalized_rows_sum_to_one(data):
     np.testing.assert_allclose(disp.confusion_matrix, expected)
 
 
+def test_normalised_shares_are_written_with_two_decimals_unless_told_otherwise():
+    # scikit-learn's ".2g" wrote "0.7" beside "0.015" and "1.3e-05" in one matrix
+    y = np.array([5, 5, 5, 50, 50, 200, 200, 200, 200, 200, 200, 200.0])
+    pred = np.array([5, 50, 5, 50, 5, 200, 200, 200, 200, 200, 200, 5.0])
+    texts = {
+        t.get_text()
+        for t in BucketConfusionMatrixDisplay.from_predictions(
+            y, pred, normalize="true", ax=_ax()
+        ).text_.ravel()
+        if t is not None
+    }
+    assert {"0.67", "0.33", "0.50", "0.86", "0.14", "0.00"} <= texts, texts
+    disp = BucketConfusionMatrixDisplay.from_predictions(
+        y, pred, normalize="true", values_format=".1%", ax=_ax()
+    )
+    assert "66.7%" in {t.get_text() for t in disp.text_.ravel() if t is not None}
+    counts = BucketConfusionMatrixDisplay.from_predictions(y, pred, ax=_ax())
+    assert "6" in {t.get_text() for t in counts.text_.ravel() if t is not None}
+
+
 def test_a_normalised_row_without_posts_is_a_dash_not_zeros():
     """A true bucket with no posts showed a row of 0.00, read as a bucket never got right."""
     disp = BucketConfusionMatrixDisplay.from_predictions(
@@ -340,6 +360,30 @@ def test_bucket_error_box_from_estimator(data, model, pipe):
     BucketErrorDisplay.from_estimator(pipe, X, y, kind="mae", ax=_ax())
     with pytest.raises(PlotInputError, match="kind"):
         disp.plot(ax=_ax(), kind="violin")
+
+
+@pytest.mark.parametrize("kind", ["box", "mae"])
+def test_bucket_error_shows_every_bucket_label_whole(kind):
+    """Empty end buckets (no box, no bar) left the axes ending on their ticks, the labels cut
+    at the figure's edge; on half a figure's width ("plt.subplots(1, 2)") the seven labels
+    ran into each other ("501-10001001-2500")."""
+    y_true = np.array([20, 40, 150.0, 700, 1500])  # buckets 0 and 6 empty
+    y_pred = np.array([25, 30, 160.0, 650, 1800])
+    disp = BucketErrorDisplay.from_predictions(y_true, y_pred, kind=kind, ax=_ax())
+    assert disp.ax_.get_xlim() == (0.5, 7.5)
+    assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {0.0}  # room enough
+
+    def overlapping(ax):
+        ax.figure.draw_without_rendering()
+        boxes = [t.get_window_extent() for t in ax.get_xticklabels()]
+        return [(a.x1, b.x0) for a, b in zip(boxes, boxes[1:]) if a.x1 > b.x0]
+
+    narrow = Figure(figsize=(11, 4)).subplots(1, 2)[0]
+    disp = BucketErrorDisplay.from_predictions(y_true, y_pred, kind=kind, ax=narrow)
+    assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {45.0}
+    for label in disp.ax_.get_xticklabels():  # level again: they would run together
+        label.set(rotation=0, horizontalalignment="center")
+    assert overlapping(disp.ax_)
 
 
 # ----------------------------------------------------------------- calibration
