@@ -885,6 +885,8 @@ class BucketCalibrationDisplay:
     ----------
     lines_ : list of matplotlib Line2D
         One per curve (the reference diagonal is not included).
+    count_texts_ : list of matplotlib Annotation
+        The numbers of rows written beside the points (empty unless ``show_counts``).
     ax_ : matplotlib Axes
         Axes the display was drawn on.
     figure_ : matplotlib Figure
@@ -909,7 +911,7 @@ class BucketCalibrationDisplay:
         self.kind = kind
         self.bin_counts = bin_counts
 
-    def plot(self, ax=None, *, name=None, ref_line=True, **kwargs):
+    def plot(self, ax=None, *, name=None, ref_line=True, show_counts=None, **kwargs):
         """Draw the reliability curves.
 
         Parameters
@@ -923,8 +925,14 @@ class BucketCalibrationDisplay:
         ref_line : bool, default=True
             Draw the "perfectly calibrated" diagonal (once per axes: not again for a second
             model drawn on the same axes).
+        show_counts : bool or None, default=None
+            Write beside each point the number of rows it stands on (``count_texts_``), so
+            that a point of 2 rows does not read as surely as one of 200. ``None``: for the
+            top-label curve (one curve), when ``bin_counts`` is known.
         **kwargs
             Passed to ``ax.plot`` for every curve (a ``label`` replaces every curve's).
+            The one-vs-rest curves, ordered buckets, take their colours in order from
+            viridis and vary their markers, so more than ten stay apart.
 
         Returns
         -------
@@ -939,10 +947,44 @@ class BucketCalibrationDisplay:
             labels = [str(name)] * len(self.curve_labels)
         else:
             labels = [f"{name}: {lab}" for lab in self.curve_labels]
+        n = len(self.prob_true)
+        if self.kind == "top_label" or n == 1:
+            looks = [{"marker": "s"}] * n
+        else:  # tab10 repeated its colours past ten buckets ("0-0" and "501-1000" alike)
+            from matplotlib import colormaps
+
+            shades = colormaps["viridis"](np.linspace(0.0, 0.9, n))
+            looks = [{"marker": "soD^vPX"[k % 7], "color": shades[k]} for k in range(n)]
         self.lines_ = [
-            ax.plot(pp, pt, **_style({"marker": "s", "label": lab}, kwargs))[0]
-            for pt, pp, lab in zip(self.prob_true, self.prob_pred, labels)
+            ax.plot(pp, pt, **_style({**look, "label": lab}, kwargs))[0]
+            for pt, pp, lab, look in zip(self.prob_true, self.prob_pred, labels, looks)
         ]
+        if show_counts is None:
+            show_counts = self.kind == "top_label" and self.bin_counts is not None
+        if show_counts and self.bin_counts is None:
+            raise PlotInputError(
+                f"{type(self).__name__}: show_counts=True needs bin_counts (from_predictions "
+                "and from_estimator fill them)."
+            )
+        self.count_texts_ = []
+        if show_counts:
+            for line, pt, pp, counts in zip(
+                self.lines_, self.prob_true, self.prob_pred, self.bin_counts
+            ):
+                for x, y, c in zip(pp, pt, counts):
+                    low = y < 0.15  # above a point near the floor, where below is off the axes
+                    self.count_texts_.append(
+                        ax.annotate(
+                            f"{int(c):,}" if float(c).is_integer() else f"{c:,.1f}",
+                            (x, y),
+                            xytext=(5, 4 if low else -4),
+                            textcoords="offset points",
+                            ha="left",
+                            va="bottom" if low else "top",
+                            fontsize="x-small",
+                            color=line.get_color(),
+                        )
+                    )
         if self.kind == "top_label":
             ax.set(xlabel="Predicted probability of the top bucket", ylabel="Share correct")
         else:
@@ -951,7 +993,18 @@ class BucketCalibrationDisplay:
                 ylabel="Share of rows in the bucket",
             )
         ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
-        ax.legend(loc="upper left", fontsize="small")
+        handles, texts = ax.get_legend_handles_labels()
+        if self.count_texts_:  # an entry that says what the numbers are (no artist drawn)
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], linestyle="none"))
+            texts.append("beside each point: its rows")
+        if len(self.lines_) > 7:  # beside the axes: over them it hid the curves
+            ax.legend(
+                handles, texts, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small"
+            )
+        else:
+            ax.legend(handles, texts, loc="upper left", fontsize="small")
         self.ax_ = ax
         self.figure_ = fig
         return self

@@ -75,7 +75,7 @@ figure.wide img { width: auto; max-width: 100%; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
 @media print {
-  /* each plot's values, folded on screen, on paper: a closed <details> printed its summary
+  /* each plot's values, folded on screen, on paper: a closed details element printed its summary
      alone (browsers that style ::details-content: Chromium 131, Firefox 143, Safari 18.4) */
   details::details-content { content-visibility: visible; display: block; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }

@@ -525,6 +525,54 @@ def test_calibration_counts_the_rows_behind_each_point(strategy):
             assert counts.sum() == 400
 
 
+def test_calibration_points_say_how_many_rows_they_stand_on():
+    """The top-label curve's point of 2 posts was drawn as boldly as its point of 89; the
+    counts were only in the report's folded table."""
+    rng = np.random.default_rng(0)
+    y = np.floor(rng.lognormal(4, 2, 400))
+    proba = rng.dirichlet(np.full(7, 0.4), 400)
+    disp = BucketCalibrationDisplay.from_predictions(y, proba, n_bins=6, ax=_ax())
+    written = [int(t.get_text().replace(",", "")) for t in disp.count_texts_]
+    assert written == disp.bin_counts[0].tolist() and sum(written) == 400
+    assert [t.xy for t in disp.count_texts_] == list(zip(*disp.lines_[0].get_data()))
+    assert "beside each point: its rows" in [t.get_text() for t in disp.ax_.get_legend().texts]
+    # many curves: not unless asked; never without the counts
+    ovr = BucketCalibrationDisplay.from_predictions(y, proba, kind="one_vs_rest", ax=_ax())
+    assert ovr.count_texts_ == []
+    assert len(ovr.plot(ax=_ax(), show_counts=True).count_texts_) == sum(
+        len(c) for c in ovr.bin_counts
+    )
+    bare = BucketCalibrationDisplay(prob_true=[[0.5]], prob_pred=[[0.5]], curve_labels=["a"])
+    assert bare.plot(ax=_ax()).count_texts_ == []
+    with pytest.raises(PlotInputError, match="show_counts=True needs bin_counts"):
+        bare.plot(ax=_ax(), show_counts=True)
+
+
+def test_one_vs_rest_curves_of_many_buckets_stay_apart():
+    """Past ten buckets the curves repeated tab10's colours ("0-0" and "501-1000" the same
+    blue), and a legend of 16 entries lay over them."""
+    bins = list(range(0, 30_000, 2_000))  # 15 edges, 16 buckets
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 32_000, 500).astype(float)
+    proba = rng.dirichlet(np.ones(len(bins) + 1), 500)
+    disp = BucketCalibrationDisplay.from_predictions(
+        y, proba, bins=bins, kind="one_vs_rest", ax=_ax()
+    )
+    looks = {(tuple(line.get_color()), line.get_marker()) for line in disp.lines_}
+    assert len(looks) == 16
+    colours = [tuple(line.get_color()) for line in disp.lines_]
+    assert all(a != b for a, b in zip(colours, colours[1:]))
+    legend = disp.ax_.get_legend()
+    disp.figure_.draw_without_rendering()
+    box, axes = legend.get_window_extent(), disp.ax_.get_window_extent()
+    assert box.x0 >= axes.x1  # beside the axes, not over the curves
+    # a colour the user gives is every curve's
+    same = BucketCalibrationDisplay.from_predictions(
+        y, proba, bins=bins, kind="one_vs_rest", ax=_ax(), color="k"
+    )
+    assert {line.get_color() for line in same.lines_} == {"k"}
+
+
 def test_calibration_from_estimator_one_vs_rest(data, model, pipe):
     X, y, _ = data
     disp = BucketCalibrationDisplay.from_estimator(model, X, y, kind="one_vs_rest", ax=_ax())
