@@ -802,6 +802,31 @@ def test_error_over_time_draws_counts_unless_told_not_to(data, model):
     assert _contrast(disp.count_bars_[0].get_edgecolor()[:3], "white") >= 3
 
 
+def test_error_over_time_bars_stand_under_their_points():
+    """Each bar began at its period's point (align="edge"), so beside the bar before it the
+    point read as that bar's; with 15 years of months the bars' outlines merged into a dark
+    block under the line."""
+    import matplotlib.dates as mdates
+
+    rng = np.random.default_rng(0)
+    for n, days, dense in [(60, 150, False), (400, 15 * 365, True)]:
+        dates = pd.Timestamp("2008-01-01") + pd.to_timedelta(
+            np.sort(rng.uniform(0, days, n)), unit="D"
+        )
+        y = np.round(np.expm1(rng.uniform(0, 9, n)))
+        disp = ErrorOverTimeDisplay.from_predictions(y, y * 2, dates, ax=_ax())
+        points = mdates.date2num(disp.line_.get_xdata())
+        centres = [b.get_x() + b.get_width() / 2 for b in disp.count_bars_]
+        np.testing.assert_allclose(centres, points, atol=1e-6)
+        widths = {b.get_linewidth() for b in disp.count_bars_}
+        outlines = [c for c in disp.counts_ax_.patches if type(c).__name__ == "StepPatch"]
+        if dense:  # touching, outlined along the tops in the same 4:1 grey
+            assert widths == {0.0} and len(outlines) == 1
+            assert _contrast(outlines[0].get_edgecolor()[:3], "white") >= 3
+        else:
+            assert widths == {0.6} and not outlines
+
+
 def test_error_over_time_from_predictions_without_dates_says_what_it_needs():
     """dates=None (from_estimator's default) was "object of type 'NoneType' has no len()"."""
     with pytest.raises(PlotInputError, match=r"^dates is None: from_predictions needs"):
