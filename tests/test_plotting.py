@@ -81,6 +81,23 @@ def test_prediction_display_from_predictions():
     assert ax.get_xlabel() == "Actual likes" and ax.get_ylabel() == "Predicted likes"
 
 
+def test_many_points_are_drawn_fainter_and_smaller():
+    # 200,000 points at the 0.5 alpha of a few hundred were one solid blue mass
+    rng = np.random.default_rng(0)
+    y = np.round(np.expm1(rng.uniform(0, 9, 200_000)))
+    few = LikesPredictionDisplay.from_predictions(y[:500], y[:500], ax=_ax()).scatter_
+    assert few.get_alpha() == 0.5 and few.get_sizes().tolist() == [12]
+    many = LikesPredictionDisplay.from_predictions(y, y, ax=_ax()).scatter_
+    assert many.get_alpha() <= 0.06 and many.get_sizes().max() <= 2
+    assert list(many.get_linewidths()) == [0]
+    middle = LikesPredictionDisplay.from_predictions(y[:8_000], y[:8_000], ax=_ax()).scatter_
+    assert many.get_alpha() < middle.get_alpha() < few.get_alpha()
+    given = LikesPredictionDisplay.from_predictions(
+        y, y, ax=_ax(), scatter_kwargs={"alpha": 0.9, "s": 30}
+    ).scatter_
+    assert given.get_alpha() == 0.9 and given.get_sizes().tolist() == [30]
+
+
 def test_prediction_display_from_estimator_and_subsample(data, model):
     X, y, _ = data
     disp = LikesPredictionDisplay.from_estimator(model, X, y, ax=_ax(), show_bins=False)
