@@ -241,8 +241,9 @@ class LikesPredictionDisplay:
             lines (``bin_lines_``).
         scatter_kwargs, line_kwargs : dict, default=None
             Passed to ``ax.scatter`` (points) and ``ax.plot`` (diagonal). Above 2,000 points
-            they are drawn fainter and smaller as they grow many (alpha 0.5 and size 12 down to
-            0.04 and 2 at 150,000), so that their density reads. More than 5,000
+            they are drawn fainter and smaller as they grow many (alpha 0.5 and size 12 fall
+            as one over the square root of their number, to size 2 at 72,000 points and
+            alpha 0.04 at 312,500), so that their density reads. More than 5,000
             points (``skbucket.plotting.RASTERIZE_ABOVE``) are rasterised in SVG and PDF
             files (the points only); ``scatter_kwargs={"rasterized": False}`` keeps them
             vector.
