@@ -44,6 +44,7 @@ from skbucket import make_seed_pipeline
 from skbucket.datasets import load_captioned_posts
 from skbucket.metrics import evaluate, evaluate_estimator
 from skbucket.pipeline import models_used
+from skbucket.plotting import LikesPredictionDisplay
 
 X, y = load_captioned_posts(return_X_y=True)
 X, y = X.iloc[:240], y.iloc[:240]
@@ -121,3 +122,10 @@ print(type(model.classifier_).__name__, "->", type(model.classifier_.unseen_).__
 # %%
 # The prompt the text classifier reads for the first of them:
 print(features["prompt"][new].iloc[0])
+
+# %%
+# Predicted against actual likes
+# ------------------------------
+# Each test post, with the bucket edges as dotted guides: points on the dashed diagonal are
+# predicted exactly (both axes are logarithmic above 1 like).
+LikesPredictionDisplay.from_estimator(pipe, X_test, y_test)
