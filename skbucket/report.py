@@ -74,6 +74,14 @@ figure.wide { width: auto; }
 figure.wide img { width: auto; max-width: 100%; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
 .note { color: #666; font-size: .9em; }
+@media (max-width: 600px) {
+  /* a phone: the metrics' names, values and intervals without scrolling sideways (their
+     keys are for code, which is not read there) */
+  .key { display: none; }
+  caption { max-width: calc(100vw - 3em); }
+  th, td { padding: .3em .4em; }
+  body { padding: 0 .5em; }
+}
 @media print {
   /* each plot's values, folded on screen, on paper: a closed details element printed its summary
      alone (browsers that style ::details-content: Chromium 131, Firefox 143, Safari 18.4) */
@@ -722,7 +730,7 @@ def render_report(
         else "the buckets of the predicted likes"
     )
     rows = "\n".join(
-        f'<tr><th scope="row">{esc(METRIC_DESCRIPTIONS[k])}</th><td><code>{esc(k)}</code></td>'
+        f'<tr><th scope="row">{esc(METRIC_DESCRIPTIONS[k])}</th><td class="key"><code>{esc(k)}</code></td>'
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
         f'<td class="num">{esc(_format_interval(intervals.get(k), missing="n/a") or "–")}</td></tr>'
         for k in METRIC_NAMES
@@ -763,7 +771,7 @@ Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Metrics"><table>
 <caption class="note">The metrics on these rows, with their 95% bootstrap intervals</caption>
-<tr><th scope="col">Metric</th><th scope="col">Key</th><th scope="col">Value</th>
+<tr><th scope="col">Metric</th><th scope="col" class="key">Key</th><th scope="col">Value</th>
 <th scope="col">95% interval</th></tr>
 {rows}
 </table></div>

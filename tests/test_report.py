@@ -721,6 +721,25 @@ def test_report_renders_in_headless_chromium(data, model, tmp_path):
     assert 0.005 < dark < 0.8  # some text and plot ink, but not a black page
 
 
+def test_the_metrics_table_fits_a_phone(data, model, tmp_path):
+    """At a phone's 390 pixels the metrics table was 559 wide in a 358-pixel box: its values
+    and intervals off-screen and its caption cut mid-word ("95% bootstrap inte")."""
+    from _chromium import measure
+
+    X, y, dates = data
+    write_report(model, X, y, tmp_path / "report.html", dates=dates)
+    script = """
+    var wrap = document.querySelector('.table-wrap[aria-label="Metrics"]');
+    var key = wrap.querySelector("th.key");
+    return {fits: wrap.scrollWidth <= wrap.clientWidth, key: key.offsetWidth > 0,
+            page: document.documentElement.scrollWidth <= window.innerWidth};
+    """
+    phone = measure(tmp_path, ["report.html"], script, tmp_path, width=390)["report.html"]
+    assert phone == {"fits": True, "key": False, "page": True}
+    desktop = measure(tmp_path, ["report.html"], script, tmp_path, width=1280)["report.html"]
+    assert desktop == {"fits": True, "key": True, "page": True}  # the keys, for code
+
+
 def test_a_printed_report_keeps_each_plots_values(data, model, tmp_path):
     """Printed (to PDF), a closed <details> printed its "Values" summary alone: every table
     of a plot's values was lost on paper."""
