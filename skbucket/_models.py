@@ -67,6 +67,7 @@ import contextlib
 import glob
 import hashlib
 import logging
+import multiprocessing
 import numbers
 import os
 import re
@@ -1456,9 +1457,13 @@ def _note_forked() -> None:
 def progress_enabled(progress: bool | None) -> bool:
     """``True``/``False`` as given; ``None`` → on when stderr is a terminal or the code runs
     in a Jupyter kernel (a notebook, JupyterLab, Colab: its stderr is no terminal, and a
-    long fit would show nothing), off otherwise (a log file, a batch job)."""
+    long fit would show nothing), off otherwise (a log file, a batch job) and in a worker
+    process (``GridSearchCV(n_jobs=2)``'s, a ``multiprocessing`` pool's, a Dask worker's):
+    the workers share their parent's terminal, and their bars wrote over each other's."""
     if progress is not None:
         return bool(progress)
+    if multiprocessing.parent_process() is not None:
+        return False
     if _in_jupyter_kernel():
         return True
     stream = sys.stderr

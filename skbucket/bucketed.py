@@ -1360,7 +1360,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         that selects nothing or a missing column raises ValueError.
     progress : bool or None, default=None
         A tqdm progress bar over ``fit``'s steps (the classifier, then each bucket's
-        regressor); ``None`` shows it on a terminal or in a Jupyter notebook only.
+        regressor); ``None`` shows it on a terminal or in a Jupyter notebook only (not in a
+        worker process, such as ``GridSearchCV(n_jobs=2)``'s).
 
     Attributes
     ----------

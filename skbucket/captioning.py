@@ -182,7 +182,7 @@ class Blip2Captioner(
         that accepts only URLs or only files under one folder.
     progress : bool or None, default=None
         Progress bar over the images; ``None`` shows it on a terminal or in a Jupyter
-        notebook only.
+        notebook only (not in a worker process, such as ``GridSearchCV(n_jobs=2)``'s).
     overwrite : bool, default=False
         Only matters when the input already has a ``caption`` column. ``False`` keeps each
         non-empty existing caption (its media are not even read) and captions the rows whose

@@ -117,7 +117,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         Where to train and predict; ``"auto"`` picks CUDA, then MPS, else the CPU.
     progress : bool or None, default=None
         Progress bars for training and inference; ``None`` shows them on a terminal
-        or in a Jupyter notebook only.
+        or in a Jupyter notebook only (not in a worker process, such as
+        ``GridSearchCV(n_jobs=2)``'s).
 
     Attributes
     ----------

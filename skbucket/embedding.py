@@ -361,7 +361,7 @@ class DistilBertEmbedder(
         serves both.
     progress : bool or None, default=None
         Show a tqdm progress bar; ``None`` shows it on a terminal or in a Jupyter
-        notebook only.
+        notebook only (not in a worker process, such as ``GridSearchCV(n_jobs=2)``'s).
     dtype : {"float32", "bfloat16", "float16", "auto"}, default="float32"
         Precision of the model weights. ``"float32"`` is the exact mode. ``"bfloat16"`` is
         the fast mode: on a CPU with AVX512-BF16 it was 2.5-2.8x as fast as the exact mode

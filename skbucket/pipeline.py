@@ -585,7 +585,9 @@ def make_seed_pipeline(
         Device of every model (``"auto"``: CUDA, then MPS, else CPU).
     progress : bool or None, default=None
         Progress bars of the long steps (captioning, embedding, fine-tuning, the bucketed
-        model's fit); ``None`` shows them on a terminal or in a Jupyter notebook only. On a
+        model's fit); ``None`` shows them on a terminal or in a Jupyter notebook only (not
+        in the worker processes of ``GridSearchCV(n_jobs=2)``, where they overwrote each
+        other: ``True`` shows them there too). On a
         fitted pipeline ``set_params`` reaches the unfitted templates only: turn them off
         everywhere with :func:`set_everywhere` (``set_everywhere(pipe, "progress", False)``).
     columns : dict or None, default=None

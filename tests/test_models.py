@@ -540,6 +540,52 @@ def test_progress_enabled_defaults_to_tty(monkeypatch):
     assert progress_enabled(None) is False
 
 
+def _bars_by_default_here():
+    """In a worker: whether progress=None shows bars on a terminal (and True still does)."""
+    import sys
+
+    from skbucket._models import progress_enabled
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
+    sys.stderr = Terminal()
+    return progress_enabled(None), progress_enabled(True)
+
+
+def test_progress_defaults_to_off_in_worker_processes(monkeypatch):
+    """GridSearchCV(n_jobs=2): both loky workers inherit the terminal, and their bars wrote
+    over each other's lines (of 9 fits' bars, 7 final states survived on screen)."""
+    import multiprocessing
+
+    from joblib import Parallel, delayed
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert progress_enabled(None) is True  # the parent, on its terminal
+    loky = Parallel(n_jobs=2)(delayed(_bars_by_default_here)() for _ in range(2))
+    assert loky == [(False, True)] * 2
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(1) as pool:
+        assert pool.apply(_bars_by_default_here) == (False, True)
+
+
 def test_bars_asked_for_without_a_stderr_are_left_out_not_an_error(monkeypatch):
     """pythonw.exe, or a service started with fd 2 closed: progress=True made tqdm write to
     None, and the whole batch was lost (AttributeError: 'NoneType' ... 'write')."""
