@@ -563,6 +563,58 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 )
         return self._stack(out, len(X))
 
+    def unseen_counts(self, X) -> dict:
+        """How many posts of ``X`` are by an account or company no training post had.
+
+        Such a post gets the training mean as its target encoding and a count of 0 (and the
+        seed pipeline's default router sends a post of a new company to its text model):
+        its prediction rests on less than a known account's, and its error is often larger.
+
+        Parameters
+        ----------
+        X : DataFrame of shape (n_posts, n_columns)
+            Posts with the category columns used at fit (the raw posts a pipeline takes
+            will do: no other column is read).
+
+        Returns
+        -------
+        counts : dict
+            ``{category column: number of posts}`` whose value (not missing) no training
+            post held, compared as the encodings compare them.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skbucket.features import PostFeatures
+        >>> posts = pd.DataFrame({"username": ["a", "b", "a", "b"],
+        ...                       "inferred_company": ["x", "x", "y", "y"]})
+        >>> pf = PostFeatures(date_column=None, media_column=None, cv=2)
+        >>> pf = pf.fit(posts, [1, 10, 100, 1000])
+        >>> new = posts.assign(username=["a", "c", "d", None])
+        >>> pf.unseen_counts(new)
+        {'username': 2, 'inferred_company': 0}
+        """
+        check_is_fitted(self)
+        X = as_pandas(X)
+        if not isinstance(X, pd.DataFrame):
+            raise PostFeaturesError(
+                f"{type(self).__name__}.unseen_counts expects a DataFrame of posts, got "
+                f"{type(X).__name__}."
+            )
+        missing = [c for c in self.category_columns_ if c not in X.columns]
+        if missing:
+            raise PostFeaturesError(
+                f"{type(self).__name__}.unseen_counts: column(s) {missing} not found in X; "
+                f"columns present: {list(X.columns)}."
+            )
+        if not self.category_columns_:
+            return {}
+        cats = self._categories(X)
+        return {
+            str(name): int((cats.iloc[:, j].notna() & ~cats.iloc[:, j].isin(list(known))).sum())
+            for j, (name, known) in enumerate(zip(self.category_columns_, self.counts_))
+        }
+
     def get_feature_names_out(self, input_features=None):
         """Names of the output features.
 

@@ -2908,6 +2908,46 @@ def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
     assert_predicts_in_memory(model, data, table, workdir / "wrapped-preds.csv", capsys)
     code, out, err = run(["evaluate", model, data, "-q"], capsys)
     assert code == 0 and "values of 'brand' resampled whole" in out, err
+    # new accounts are counted under the table's own names, read as the model reads them
+    # ("007" is no handle of the fit; "3" is "003"'s digits read as a number, not one either)
+    later = table.assign(handle=["007", "3", *table["handle"].iloc[2:]])
+    later.to_csv(workdir / "later-digits.csv", index=False)
+    code, _, err = run(["evaluate", model, workdir / "later-digits.csv"], capsys)
+    assert code == 0, err
+    assert (
+        f"posts whose handle was not seen in training: 2 of {len(table)} (their predictions "
+        "rest on less than a known account's)"
+    ) in err, err
+
+
+def test_predict_says_how_many_posts_are_by_accounts_not_seen_in_training(
+    model_file, posts_csv, workdir, capsys
+):
+    """Posts of new accounts and companies are where the error is largest (RMSE(log1p) 2.72
+    against 1.09 for the rest, in an audit on the real posts), and predict, evaluate and
+    report said nothing of them."""
+    frame = pd.read_csv(posts_csv)
+    code, _, err = run(["predict", model_file, posts_csv, "-o", workdir / "seen.csv"], capsys)
+    assert code == 0 and "not seen in training" not in err, err  # the training posts
+    new = frame.assign(
+        username=["brand-new", "brand-new", None, *frame["username"].iloc[3:]],
+        inferred_company=["acme", *frame["inferred_company"].iloc[1:]],
+    )
+    new.to_csv(workdir / "new-accounts.csv", index=False)
+    for command in (
+        ["predict", model_file, workdir / "new-accounts.csv", "-o", workdir / "new.csv"],
+        ["evaluate", model_file, workdir / "new-accounts.csv"],
+        ["report", model_file, workdir / "new-accounts.csv", "-o", workdir / "new.html"],
+    ):
+        code, _, err = run(command, capsys)
+        assert code == 0, err
+        assert (
+            f"[skbucket] posts whose username was not seen in training: 2 of {len(frame)}; "
+            "whose inferred_company: 1 (their predictions rest on less than a known "
+            "account's)\n" in err
+        ), err
+    code, _, err = run([*command, "-q"], capsys)
+    assert code == 0 and err == "", err
 
 
 def test_a_mapping_that_leaves_a_role_without_a_column_stops_fit_before_any_work(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeRegressor
@@ -682,6 +683,29 @@ def test_unseen_values_at_transform_get_global_mean_and_zero_count():
     np.testing.assert_allclose(_feature(pf, Xt, "inferred_company_target"), [mean, mean])
     np.testing.assert_array_equal(_feature(pf, Xt, "username_count"), [0, 0])
     np.testing.assert_allclose(mean, np.log1p(y).mean())
+
+
+def test_unseen_counts_are_the_posts_encoded_as_new_accounts():
+    X, y = _posts(30)
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    assert pf.unseen_counts(X) == {"username": 0, "inferred_company": 0}
+    new = X.head(4).assign(
+        username=["nobody", "nobody", None, X["username"].iloc[0]],
+        inferred_company=["newco", np.nan, "", X["inferred_company"].iloc[1]],
+    )
+    counts = pf.unseen_counts(new)
+    assert counts == {"username": 2, "inferred_company": 1}  # missing and blank: not counted
+    # exactly the rows the encodings give a count of 0 (and that are not missing)
+    Xt = pf.transform(new)
+    for column, n in counts.items():
+        zero = _feature(pf, Xt, f"{column}_count") == 0
+        assert (zero & new[column].replace("", np.nan).notna().to_numpy()).sum() == n
+    # only the category columns are read: the raw posts' other columns may be absent
+    assert pf.unseen_counts(new[["username", "inferred_company"]]) == counts
+    with pytest.raises(PostFeaturesError, match=r"unseen_counts: column\(s\) \['username'\]"):
+        pf.unseen_counts(new.drop(columns="username"))
+    with pytest.raises(NotFittedError):
+        PostFeatures().unseen_counts(new)
 
 
 def test_categories_compare_as_text():
