@@ -39,7 +39,7 @@ def test_python_blocks_parser():
 def test_first_model_and_baseline_blocks_run():
     text = GETTING_STARTED.read_text(encoding="utf-8").split("\nThe seed pipeline\n", 1)[0]
     blocks = python_blocks(text)
-    assert len(blocks) == 2, blocks  # the first model, then the baseline
+    assert len(blocks) == 3, blocks  # the first model, the baseline, which inputs matter
     namespace: dict = {}
     for n, block in enumerate(blocks):
         exec(compile(block, f"{GETTING_STARTED.name} block {n}", "exec"), namespace)
@@ -51,3 +51,8 @@ def test_first_model_and_baseline_blocks_run():
     log_err = np.log1p(pred) - np.log1p(y_test)
     log_err_global = np.log1p(np.median(namespace["y_train"])) - np.log1p(y_test)
     assert np.sqrt(np.mean(log_err**2)) < np.sqrt(np.mean(log_err_global**2))
+    # the importances the text reports: the account columns first, the others near 0
+    importance = dict(zip(X_test.columns, namespace["result"].importances_mean))
+    assert set(importance) == {"date", "username", "inferred_company", "media", "caption"}
+    assert min(importance["username"], importance["inferred_company"]) > 0.5
+    assert max(abs(importance[c]) for c in ("caption", "media", "date")) < 0.1
