@@ -193,15 +193,25 @@ def _set_progress(estimator, enabled: bool | None) -> None:
     set_everywhere(estimator, "progress", enabled)
 
 
-def _format_metrics(metrics: dict, intervals: dict | None = None) -> str:
+def _format_metrics(metrics: dict, intervals: dict | None = None, baseline=None) -> str:
     """The metrics as a text table; with ``intervals`` (``{metric: (low, high)}``, from
-    :func:`skbucket.metrics.bootstrap_intervals`) a third column holds each metric's interval."""
+    :func:`skbucket.metrics.bootstrap_intervals`) a third column holds each metric's interval;
+    with ``baseline`` (another model's metrics) a last column ``median`` holds its values."""
 
     from .metrics import _format_metric
 
     width = max(len(k) for k in metrics)
     shown = {name: _format_metric(value, missing="n/a") for name, value in metrics.items()}
     value_width = max(len("value"), *(len(v) for v in shown.values()))
+    if baseline is not None:  # a last column, after the model's value and its interval
+        lines = _format_metrics(metrics, intervals).split("\n")
+        other = [_format_metric(baseline.get(name), missing="n/a") for name in shown]
+        other_width = max(len("median"), *(len(v) for v in other))
+        at = max(len(line) for line in lines)
+        return "\n".join(
+            f"{line:<{at}}  {value:>{other_width}}"
+            for line, value in zip(lines, ["median", "-" * other_width, *other])
+        )
     if intervals is None:  # the values right-aligned, as in the table with intervals
         lines = [
             f"{'metric':<{width}}  {'value':>{value_width}}",
@@ -1011,16 +1021,36 @@ def cmd_evaluate(args) -> int:
     from skbucket.metrics import _predict_once, evaluate, final_bins
     from skbucket.report import _intervals, _undefined_note
 
+    baseline, n_train = None, 0
+    if args.baseline is not None:
+        args.data_read = False  # an error here is TRAIN's, which it names: not "(in DATA)"
+        baseline, n_train = _baseline(args, model)
+        args.data_read = True
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
+    beside = None
+    if baseline is not None:  # scored as the report scores a model without a router
+        beside = evaluate(y_true, baseline.predict(X), bins=final_bins(model))
     if args.intervals:
         from skbucket.pipeline import _column_of_role
 
         intervals, note = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
-        lines = [_format_metrics(metrics, intervals or None), note]  # none: no empty column
+        lines = [_format_metrics(metrics, intervals or None, beside), note]  # none: no column
     else:
-        lines = [_format_metrics(metrics)]
+        lines = [_format_metrics(metrics, baseline=beside)]
+    if beside is not None:
+        lines.append(
+            f"median: the per-account median baseline, fitted on {args.baseline} "
+            f"({n_train:,} posts); its bucket metrics score the buckets of its "
+            "predicted likes"
+            + (
+                ", the model's those of its router (predict_bucket)"
+                if bucket_pred is not None
+                else ""
+            )
+            + "."
+        )
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
         lines.append(undefined.strip())
@@ -1040,6 +1070,27 @@ def _writing_stdout():
     except OSError as exc:
         _quiet_stdout()  # what the stream still buffers would fail again at exit
         raise OSError(f"cannot write standard output: {exc.strerror or exc}") from None
+
+
+def _baseline(args, model):
+    """``(baseline, posts)``: the per-account median
+    (:class:`~skbucket.baselines.GroupMedianRegressor`) fitted on the labelled posts of
+    ``--baseline`` (read by the model's column mapping), grouped by the columns the model reads
+    the account and the company from, and how many posts it was fitted on."""
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.pipeline import _column_of_role, _role_columns
+
+    path = args.baseline
+    train = read_table(path, columns=_role_columns(model))
+    X_train, y_train = _split_target(train, args.target, path)
+    groups = [_column_of_role(model, role) for role in ("username", "inferred_company")]
+    missing = [column for column in groups if column not in X_train.columns]
+    if missing:
+        raise CLIError(
+            f"{path}: --baseline needs the column(s) {missing} the per-account median groups "
+            f"posts by; columns present: {column_list(X_train.columns)}"
+        )
+    return GroupMedianRegressor(group_columns=tuple(groups)).fit(X_train, y_train), len(X_train)
 
 
 def _group_column(args, X, model) -> str | None:
@@ -1204,6 +1255,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="print a 95%% bootstrap interval beside rmse_log1p and mae_log1p (default: yes; "
         "none for rmse on raw likes, nor when the posts come from 2 to 9 groups)",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="TRAIN",
+        default=None,
+        help="also score the per-account median (the account's median likes in TRAIN, else "
+        "its company's, else all posts'; skbucket.GroupMedianRegressor) on the same posts, in "
+        "a column beside the model's: TRAIN is a table of labelled posts, the model's "
+        "training data",
     )
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")

@@ -2920,6 +2920,49 @@ def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
     ) in err, err
 
 
+def test_evaluate_scores_the_per_account_median_beside_the_model(
+    model_file, posts_csv, workdir, capsys
+):
+    """Whether a model beats the account's own median is the first question (the demo
+    answers it), and evaluate printed the model's metrics alone."""
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.metrics import evaluate
+
+    frame = pd.read_csv(posts_csv)
+    train, test = frame.iloc[:50], frame.iloc[50:]
+    train.to_csv(workdir / "train50.csv", index=False)
+    test.to_csv(workdir / "test30.csv", index=False)
+    args = ["evaluate", model_file, workdir / "test30.csv", "--baseline", workdir / "train50.csv"]
+    code, out, err = run([*args, "-q", "--no-intervals"], capsys)
+    assert code == 0, err
+    X, y = train.drop(columns="likes"), train["likes"]
+    expected = evaluate(
+        test["likes"].to_numpy(float),
+        GroupMedianRegressor().fit(X, y).predict(test.drop(columns="likes")),
+    )
+    lines = out.splitlines()
+    assert lines[0].split() == ["metric", "value", "median"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:10]}
+    for name in ("rmse_log1p", "mae_log1p", "bucket_accuracy"):
+        assert float(rows[name][1]) == pytest.approx(expected[name], abs=5e-5), name
+    assert "median: the per-account median baseline, fitted on" in out and "(50 posts)" in out
+    # with the intervals: the median's column comes after the model's interval
+    code, out, _ = run([*args, "-q"], capsys)
+    assert code == 0 and out.splitlines()[0].split() == [
+        "metric",
+        "value",
+        "95%",
+        "interval",
+        "median",
+    ]
+    # TRAIN's own errors name TRAIN, not DATA
+    frame.drop(columns="likes").to_csv(workdir / "unlabelled.csv", index=False)
+    code, _, err = run([*args[:-1], workdir / "unlabelled.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert f"{workdir / 'unlabelled.csv'}: target column 'likes' not found" in err, err
+    assert "test30.csv" not in err, err
+
+
 def test_predict_says_how_many_posts_are_by_accounts_not_seen_in_training(
     model_file, posts_csv, workdir, capsys
 ):
