@@ -510,16 +510,6 @@ def _fit_bar(owner, total):
     return progress_bar(total, name, getattr(owner, "progress", None), unit="model")
 
 
-def _is_numeric_frame(X) -> bool:
-    """Whether ``X`` is a pandas DataFrame of numeric numpy-dtype columns (bool, int, float)
-    only, whose ``to_numpy()`` is the array a user would have given."""
-    return (
-        _is_dataframe(X)
-        and hasattr(X, "dtypes")
-        and all(isinstance(d, np.dtype) and d.kind in "biuf" for d in X.dtypes)
-    )
-
-
 def _is_float_frame(X) -> bool:
     """Whether ``X`` is a pandas DataFrame of float columns only (numpy dtypes), whose values
     are one exact 2-D float array; ints, bools, categories and extension dtypes are not (a
@@ -1849,9 +1839,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 X = np.asarray(X, dtype=object)
             check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
-            if not reset and _is_numeric_frame(X) and not hasattr(self, "feature_names_in_"):
+            if not reset and _is_float_frame(X) and not hasattr(self, "feature_names_in_"):
                 # fitted on an array: validate_data has warned that X has names, once; the
                 # sub-estimators (fitted on arrays too) get the values, not the warning again
+                # (float columns only: their values are one exact array; ints would reach
+                # XGBoost's float32 through float64, rounded twice)
                 X = X.to_numpy()
             if self._reads_infinity_as_a_number(fitted=not reset):
                 _refuse_infinity(X)
@@ -1875,7 +1867,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             not reset
             and hasattr(self, "feature_names_in_")
             and isinstance(X, np.ndarray)
-            and X.dtype.kind in "biuf"
+            and X.dtype.kind == "f"
         ):
             # fitted on a DataFrame: validate_data has warned that X lacks its names, once;
             # the sub-estimators (fitted on the frame) get the same values under the names
