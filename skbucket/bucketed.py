@@ -1839,7 +1839,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 X = np.asarray(X, dtype=object)
             check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
-            if not reset and _is_float_frame(X) and not hasattr(self, "feature_names_in_"):
+            if (
+                not reset
+                and _is_float_frame(X)
+                and not hasattr(self, "feature_names_in_")
+                and hasattr(self, "_fit_on_float_frame_")  # fitted before 0.8.4: as given
+            ):
                 # fitted on an array: validate_data has warned that X has names, once; the
                 # sub-estimators (fitted on arrays too) get the values, not the warning again
                 # (float columns only: their values are one exact array; ints would reach
@@ -1865,13 +1870,15 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         )
         if (
             not reset
+            and getattr(self, "_fit_on_float_frame_", False)  # fitted before 0.8.4: as given
             and hasattr(self, "feature_names_in_")
             and isinstance(X, np.ndarray)
             and X.dtype.kind == "f"
         ):
-            # fitted on a DataFrame: validate_data has warned that X lacks its names, once;
-            # the sub-estimators (fitted on the frame) get the same values under the names
-            # it checked the width against, not the warning again (one per estimator class)
+            # fitted on a DataFrame of float columns: validate_data has warned that X lacks
+            # its names, once; the sub-estimators get the same values, as a frame of float
+            # columns under the names it checked the width against, as they were fitted, not
+            # the warning again (one per estimator class)
             import pandas as pd
 
             X = pd.DataFrame(X, columns=self.feature_names_in_, copy=False)
@@ -1985,6 +1992,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 _fit_kwargs(role, est, sample_weight, routed[role])
 
         X = self._validate_X(X, reset=True)
+        # whether the sub-estimators learnt X as a frame of float columns only: then, and
+        # only then, a float array of its width given to predict is that frame to them
+        # (a category column given as codes is not: XGBoost refuses it as a frame)
+        self._fit_on_float_frame_ = _is_float_frame(X)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."

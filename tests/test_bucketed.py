@@ -241,6 +241,37 @@ def test_names_missing_or_unexpected_at_predict_warn_once_not_per_sub_estimator(
         model.predict(X[:, :2])
 
 
+def test_an_array_after_a_frame_with_a_category_column_is_given_on_as_an_array():
+    """A category column's codes in a float array are no frame of floats to XGBoost: made one
+    (to warn once), its categorical model refused it ("Both should be either numeric or
+    categorical") where 0.8.3 predicted as from the frame."""
+    xgboost = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.integers(0, 5, size=300)
+    y = np.expm1(np.clip(3 + 2 * a + b * 0.5, 0, 12))
+    frame = pd.DataFrame({"a": a, "b": pd.Categorical(b)})
+    codes = np.column_stack([a, frame["b"].cat.codes]).astype(float)
+    model = BucketedRegressor(
+        regressors=xgboost.XGBRegressor(enable_categorical=True, n_estimators=5), random_state=0
+    ).fit(frame, y)
+    assert model._fit_on_float_frame_ is False
+    with pytest.warns(UserWarning, match="valid feature names"):
+        assert_array_equal(model.predict(codes), model.predict(frame))
+    # a model pickled before 0.8.4 (no record of its frame) gives an array on as it was
+    X, y = make_likes()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    old = light().fit(df, y)
+    assert old._fit_on_float_frame_ is True
+    del old._fit_on_float_frame_
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        given = old.predict(X)
+    assert sum("feature names" in str(w.message) for w in caught) >= 2  # as 0.8.3 warned
+    # the sub-estimators got the array, as 0.8.3 gave it (Ridge sums a C-ordered array in
+    # another order than the frame's F-ordered one: the last digits may differ)
+    np.testing.assert_allclose(given, old.predict(df), rtol=1e-12)
+
+
 def test_set_output_pandas_pipeline_keeps_feature_names():
     X, y = make_likes()
     df = pd.DataFrame(X, columns=["a", "b", "c"])
