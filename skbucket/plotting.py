@@ -111,6 +111,7 @@ _ALIASES = {
     "c": "color",
     "ls": "linestyle",
     "lw": "linewidth",
+    "linewidths": "linewidth",  # scatter's name of it
     "ec": "edgecolor",
     "fc": "facecolor",
     "ms": "markersize",
@@ -262,7 +263,7 @@ class LikesPredictionDisplay:
         thin = min(1.0, math.sqrt(2_000 / max(y_true.size, 1)))
         points = {"alpha": max(0.04, 0.5 * thin), "s": max(2.0, 12 * thin), "color": "tab:blue"}
         if thin < 1.0:  # no outline either, which drew each small point as large as before
-            points["linewidths"] = 0
+            points["linewidth"] = 0
         if y_true.size > RASTERIZE_ABOVE:
             points["rasterized"] = True
         self.scatter_ = ax.scatter(y_true, y_pred, **_style(points, scatter_kwargs))

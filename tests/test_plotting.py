@@ -96,6 +96,13 @@ def test_many_points_are_drawn_fainter_and_smaller():
         y, y, ax=_ax(), scatter_kwargs={"alpha": 0.9, "s": 30}
     ).scatter_
     assert given.get_alpha() == 0.9 and given.get_sizes().tolist() == [30]
+    # an outline width given under any of its names replaces the default 0 ("Got both
+    # 'linewidth' and 'linewidths'")
+    for key, width in (("linewidth", 1), ("lw", 2), ("linewidths", 3)):
+        drawn = LikesPredictionDisplay.from_predictions(
+            y, y, ax=_ax(), scatter_kwargs={key: width}
+        ).scatter_
+        assert list(drawn.get_linewidths()) == [width], key
 
 
 def test_prediction_display_from_estimator_and_subsample(data, model):
