@@ -1021,10 +1021,10 @@ def cmd_evaluate(args) -> int:
     from skbucket.metrics import _predict_once, evaluate, final_bins
     from skbucket.report import _intervals, _undefined_note
 
-    baseline, n_train = None, 0
+    baseline, n_train, shared = None, 0, 0
     if args.baseline is not None:
         args.data_read = False  # an error here is TRAIN's, which it names: not "(in DATA)"
-        baseline, n_train = _baseline(args, model)
+        baseline, n_train, shared = _baseline(args, model, X)
         args.data_read = True
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
@@ -1050,6 +1050,12 @@ def cmd_evaluate(args) -> int:
                 else ""
             )
             + "."
+            + (
+                f" {shared:,} of the {len(X):,} posts are in {args.baseline} too (by id): the "
+                "median has seen their likes, which flatters it."
+                if shared
+                else ""
+            )
         )
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
@@ -1072,25 +1078,43 @@ def _writing_stdout():
         raise OSError(f"cannot write standard output: {exc.strerror or exc}") from None
 
 
-def _baseline(args, model):
-    """``(baseline, posts)``: the per-account median
+def _baseline(args, model, X):
+    """``(baseline, posts, shared)``: the per-account median
     (:class:`~skbucket.baselines.GroupMedianRegressor`) fitted on the labelled posts of
     ``--baseline`` (read by the model's column mapping), grouped by the columns the model reads
-    the account and the company from, and how many posts it was fitted on."""
+    the account and the company from (those that both TRAIN and the posts ``X`` hold), how
+    many posts it was fitted on, and how many posts of ``X`` it holds too (by ``id``)."""
     from skbucket.baselines import GroupMedianRegressor
     from skbucket.pipeline import _column_of_role, _role_columns
 
     path = args.baseline
+    with contextlib.suppress(OSError):  # a missing file: read_table names it
+        if Path(path).resolve() == Path(args.data).resolve() or os.path.samefile(path, args.data):
+            raise CLIError(
+                f"--baseline {path} is DATA itself: the median would be scored on the posts "
+                "it was fitted on, against a model that has not seen them; give the model's "
+                "training data"
+            )
+    excel = TABLE_FORMATS.get(_suffix(Path(path))) == "excel"
+    # an error reading TRAIN names its rows as TRAIN numbers them (main() words the message
+    # after this returns: left so on an error), not as DATA's sheet
+    was, _SHEET_DATA[0] = _SHEET_DATA[0], (str(path) if excel else None)
     train = read_table(path, columns=_role_columns(model))
     X_train, y_train = _split_target(train, args.target, path)
-    groups = [_column_of_role(model, role) for role in ("username", "inferred_company")]
-    missing = [column for column in groups if column not in X_train.columns]
-    if missing:
+    _SHEET_DATA[0] = was
+    roles = [_column_of_role(model, role) for role in ("username", "inferred_company")]
+    groups = [c for c in roles if c in X_train.columns and c in X.columns]
+    if not groups:
         raise CLIError(
-            f"{path}: --baseline needs the column(s) {missing} the per-account median groups "
-            f"posts by; columns present: {column_list(X_train.columns)}"
+            f"{path}: --baseline groups posts by account or company, and none of the columns "
+            f"{roles} is in both it and DATA; columns present: {column_list(X_train.columns)}"
         )
-    return GroupMedianRegressor(group_columns=tuple(groups)).fit(X_train, y_train), len(X_train)
+    shared = 0
+    if ID_COLUMN in X_train.columns and ID_COLUMN in X.columns:
+        known = set(X_train[ID_COLUMN].dropna().astype(str))
+        shared = int(X[ID_COLUMN].dropna().astype(str).isin(known).sum())
+    baseline = GroupMedianRegressor(group_columns=tuple(groups)).fit(X_train, y_train)
+    return baseline, len(X_train), shared
 
 
 def _group_column(args, X, model) -> str | None:

@@ -2961,6 +2961,52 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
     assert code == cli.EXIT_ERROR
     assert f"{workdir / 'unlabelled.csv'}: target column 'likes' not found" in err, err
     assert "test30.csv" not in err, err
+    # ... and its rows as a CSV's, beside a workbook DATA (no sheet rows)
+    test.to_excel(workdir / "test30.xlsx", index=False)
+    train.assign(likes=[5, 5, 5, -5, *train["likes"].iloc[4:]]).to_csv(
+        workdir / "bad-likes.csv", index=False
+    )
+    code, _, err = run(
+        ["evaluate", model_file, workdir / "test30.xlsx", "--baseline", workdir / "bad-likes.csv"],
+        capsys,
+    )
+    assert code == cli.EXIT_ERROR and "row 3" in err and "sheet row" not in err, err
+    # DATA itself as TRAIN: the median scored on the posts it was fitted on, refused
+    code, _, err = run([*args[:-1], workdir / "test30.csv", "-q"], capsys)
+    assert code == cli.EXIT_ERROR and "--baseline" in err and "is DATA itself" in err, err
+    # TRAIN holding some of DATA's posts (by id): said under the table
+    pd.concat([train, test.head(4)]).to_csv(workdir / "overlap.csv", index=False)
+    code, out, err = run([*args[:-1], workdir / "overlap.csv", "-q", "--no-intervals"], capsys)
+    assert code == 0, err
+    assert "4 of the 30 posts are in" in out and "the median has seen their likes" in out, out
+
+
+def test_evaluate_baseline_groups_by_the_account_columns_it_has(workdir, capsys):
+    """A model that reads no company column: --baseline demanded one."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from skbucket import BucketedRegressor, PostFeatures
+
+    posts = load_tweets().frame.drop(columns=["inferred_company"])
+    train, test = posts.iloc[:600], posts.iloc[600:]
+    train.to_csv(workdir / "nc-train.csv", index=False)
+    test.to_csv(workdir / "nc-test.csv", index=False)
+    model = make_pipeline(
+        PostFeatures(category_columns=("username",), random_state=0),
+        BucketedRegressor(
+            HistGradientBoostingClassifier(max_iter=5), HistGradientBoostingRegressor(max_iter=5)
+        ),
+    ).fit(train.drop(columns="likes"), train["likes"])
+    path = cli.save_model(model, workdir / "nc.joblib")
+    args = ["evaluate", path, workdir / "nc-test.csv", "-q", "--no-intervals"]
+    code, out, err = run([*args, "--baseline", workdir / "nc-train.csv"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["metric", "value", "median"], out
+    # with no account column at all, said
+    train.drop(columns="username").to_csv(workdir / "nc-none.csv", index=False)
+    code, _, err = run([*args, "--baseline", workdir / "nc-none.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "none of the columns" in err, err
 
 
 def test_predict_says_how_many_posts_are_by_accounts_not_seen_in_training(
