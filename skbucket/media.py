@@ -1290,12 +1290,14 @@ def _too_many_pixels(width, height, max_pixels, label, *, loader=False) -> Media
     fetcher = (
         "ImageFetcher(loader=..., max_pixels=...)" if loader else "ImageFetcher(max_pixels=...)"
     )
-    return MediaTooLargeError(
+    exc = MediaTooLargeError(
         f"image is {width}x{height} = {width * height} pixels, more than "
         f"max_pixels={max_pixels} (possible decompression bomb; an {fetcher} given as the "
         "captioner's image_loader reads larger ones)",
         label,
     )
+    exc.pixels = (width, height, max_pixels)  # for a caller that words it for its loader
+    return exc
 
 
 def decode_image(
@@ -1716,12 +1718,18 @@ class ImageFetcher:
             )
         result = self._call_loader(ref)
         if isinstance(result, (bytes, bytearray, memoryview)):
-            return decode_image(
-                bytes(result),
-                max_pixels=self.max_pixels,
-                source=ref,
-                reduce_above=self._reduce_above(),
-            )
+            try:
+                return decode_image(
+                    bytes(result),
+                    max_pixels=self.max_pixels,
+                    source=ref,
+                    reduce_above=self._reduce_above(),
+                )
+            except MediaTooLargeError as exc:
+                if getattr(exc, "pixels", None) is None:
+                    raise
+                # the loader's bytes: ImageFetcher(max_pixels=...) alone would drop the loader
+                raise _too_many_pixels(*exc.pixels, ref, loader=True) from None
         return self._check_image(result, ref)
 
     def _call_loader(self, ref: Any):

@@ -1599,6 +1599,15 @@ def test_fetcher_applies_max_pixels_to_loader_images():
     assert (
         "ImageFetcher(loader=..., max_pixels=...) given as the captioner's image_loader" in message
     )
+    # a loader that returns the file's bytes: the same advice (without loader=..., following
+    # it dropped the loader)
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, format="PNG")
+    fetcher = ImageFetcher(max_pixels=10, loader=lambda ref: buf.getvalue())
+    ((_, result),) = fetcher.fetch_images(["x"])
+    assert isinstance(result, MediaTooLargeError)
+    assert "ImageFetcher(loader=..., max_pixels=...)" in str(result), str(result)
+    assert "4x4 = 16 pixels" in str(result)
 
 
 @pytest.mark.parametrize(
