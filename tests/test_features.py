@@ -706,6 +706,7 @@ def test_unseen_counts_are_the_posts_encoded_as_new_accounts():
         pf.unseen_counts(new.drop(columns="username"))
     with pytest.raises(NotFittedError):
         PostFeatures().unseen_counts(new)
+    assert pf.unseen_counts(new.head(0)) == {"username": 0, "inferred_company": 0}
 
 
 def test_categories_compare_as_text():
