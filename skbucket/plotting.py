@@ -964,7 +964,14 @@ class BucketCalibrationDisplay:
             from matplotlib import colormaps
 
             shades = colormaps["viridis"](np.linspace(0.0, 0.9, n))
-            looks = [{"marker": "soD^vPX"[k % 7], "color": shades[k]} for k in range(n)]
+            # a second model's curves on the same axes: the same colours, another line style
+            drawn = sum(line.get_gid() == "skbucket-ovr" for line in ax.get_lines())
+            style = ("-", "--", ":", "-.")[drawn % 4]
+            looks = [
+                {"marker": "soD^vPX"[k % 7], "color": shades[k], "linestyle": style}
+                for k in range(n)
+            ]
+            looks[0]["gid"] = "skbucket-ovr"  # one per model drawn
         self.lines_ = [
             ax.plot(pp, pt, **_style({**look, "label": lab}, kwargs))[0]
             for pt, pp, lab, look in zip(self.prob_true, self.prob_pred, labels, looks)

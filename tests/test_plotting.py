@@ -590,6 +590,12 @@ def test_one_vs_rest_curves_of_many_buckets_stay_apart():
     disp.figure_.draw_without_rendering()
     box, axes = legend.get_window_extent(), disp.ax_.get_window_extent()
     assert box.x0 >= axes.x1  # beside the axes, not over the curves
+    # a second model's curves on the same axes: told apart by their line style
+    second = BucketCalibrationDisplay.from_predictions(
+        y, proba[::-1], bins=bins, kind="one_vs_rest", ax=disp.ax_, name="other"
+    )
+    assert {line.get_linestyle() for line in disp.lines_} == {"-"}
+    assert {line.get_linestyle() for line in second.lines_} == {"--"}
     # a colour the user gives is every curve's
     same = BucketCalibrationDisplay.from_predictions(
         y, proba, bins=bins, kind="one_vs_rest", ax=_ax(), color="k"
