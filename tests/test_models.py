@@ -540,23 +540,26 @@ def test_progress_enabled_defaults_to_tty(monkeypatch):
     assert progress_enabled(None) is False
 
 
+class _Terminal:
+    """A standard error that is a terminal (and takes what is written to it)."""
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
 def _bars_by_default_here():
     """In a worker: whether progress=None shows bars on a terminal (and True still does)."""
     import sys
 
     from skbucket._models import progress_enabled
 
-    class Terminal:
-        def isatty(self):
-            return True
-
-        def write(self, text):
-            return len(text)
-
-        def flush(self):
-            pass
-
-    sys.stderr = Terminal()
+    sys.stderr = _Terminal()
     return progress_enabled(None), progress_enabled(True)
 
 
@@ -567,17 +570,7 @@ def test_progress_defaults_to_off_in_worker_processes(monkeypatch):
 
     from joblib import Parallel, delayed
 
-    class Terminal:
-        def isatty(self):
-            return True
-
-        def write(self, text):
-            return len(text)
-
-        def flush(self):
-            pass
-
-    monkeypatch.setattr("sys.stderr", Terminal())
+    monkeypatch.setattr("sys.stderr", _Terminal())
     assert progress_enabled(None) is True  # the parent, on its terminal
     loky = Parallel(n_jobs=2)(delayed(_bars_by_default_here)() for _ in range(2))
     assert loky == [(False, True)] * 2
