@@ -805,44 +805,12 @@ def _model_and_data(args):
         )
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
-    unseen = _unseen_accounts(model, frame, names)
+    from skbucket.pipeline import unseen_accounts_text
+
+    unseen = unseen_accounts_text(model, frame)
     if unseen:
         say(unseen)
     return say, model, frame
-
-
-def _unseen_accounts(model, frame, names: dict) -> str:
-    """A step message naming how many posts of ``frame`` are by an account or company that
-    no training post had (their encodings are the training mean and a count of 0; the seed
-    pipeline's default router sends a new company's posts to its text model), where their
-    error is often largest and nothing said so; ``""`` when there are none, or no fitted
-    :class:`~skbucket.features.PostFeatures` in ``model`` to ask."""
-    import pandas as pd
-
-    from ._models import estimators_in_use
-    from .features import PostFeatures
-
-    for _, step in estimators_in_use(model):
-        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
-            break
-    else:
-        return ""
-    # the table's own names of the columns the pipeline reads under their roles' names
-    columns = {c: names.get(c, c) for c in step.category_columns_}
-    if not all(table in frame.columns for table in columns.values()):
-        return ""
-    counts = step.unseen_counts(
-        pd.DataFrame({c: frame[table] for c, table in columns.items()}, index=frame.index)
-    )
-    found = [(columns[c], n) for c, n in counts.items() if n]
-    if not found:
-        return ""
-    (first, n), *others = found
-    return (
-        f"posts whose {first} was not seen in training: {n:,} of {len(frame):,}"
-        + "".join(f"; whose {column}: {m:,}" for column, m in others)
-        + " (their predictions rest on less than a known account's)"
-    )
 
 
 def _columns_read(names: dict, *, caption: bool) -> dict:

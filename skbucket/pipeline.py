@@ -70,6 +70,7 @@ __all__ = [
     "make_seed_pipeline",
     "models_used",
     "set_everywhere",
+    "unseen_accounts_text",
     "POST_COLUMNS",
     "PROMPT_COLUMN",
     "REQUIRED_ROLES",
@@ -941,6 +942,76 @@ def _role_columns(estimator) -> dict:
         if position == 0 and (found := _role_columns(step)):  # a pipeline, a search
             return found
     return {}
+
+
+def unseen_accounts_text(estimator, X) -> str:
+    """Say how many posts of ``X`` are by an account or a company that no training post had.
+
+    Such a post gets the training mean as its account encoding and a count of 0 (the seed
+    pipeline's default router sends a new company's posts to its text model), and its error
+    is often the largest: the command line's ``predict``, ``evaluate`` and ``report`` say
+    this. Counted by the first fitted :class:`~skbucket.features.PostFeatures` inside
+    ``estimator`` (:meth:`~skbucket.features.PostFeatures.unseen_counts`), each column named
+    as ``X`` names it (under a :class:`ColumnRoles` mapping, the table's own name).
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A pipeline holding a fitted ``PostFeatures`` (a search, a
+        ``TransformedTargetRegressor`` around one); any other: nothing to say.
+    X : DataFrame
+        The raw posts the estimator is given.
+
+    Returns
+    -------
+    text : str
+        ``"posts whose username was not seen in training: 35 of 361; whose inferred_company:
+        3 (...)"``; ``""`` when there are none, or nothing to count them with.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skbucket.features import PostFeatures
+    >>> from skbucket.pipeline import unseen_accounts_text
+    >>> posts = pd.DataFrame({"username": ["a", "b", "a", "b"],
+    ...                       "inferred_company": ["x", "x", "y", "y"]})
+    >>> pipe = make_pipeline(PostFeatures(date_column=None, media_column=None, cv=2),
+    ...                      DummyRegressor()).fit(posts, [1, 10, 100, 1000])
+    >>> unseen_accounts_text(pipe, posts.assign(username=["a", "c", "c", "b"]))
+    "posts whose username was not seen in training: 2 of 4 (their predictions ..."
+
+    >>> unseen_accounts_text(pipe, posts)
+    ''
+    """
+    import pandas as pd
+
+    from ._models import estimators_in_use
+    from .features import PostFeatures
+
+    for _, step in estimators_in_use(estimator):
+        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
+            break
+    else:
+        return ""
+    names = _role_columns(estimator)
+    # the table's own names of the columns the pipeline reads under their roles' names
+    columns = {c: names.get(c, c) for c in step.category_columns_}
+    if not hasattr(X, "columns") or not all(t in X.columns for t in columns.values()):
+        return ""
+    counts = step.unseen_counts(
+        pd.DataFrame({c: X[table] for c, table in columns.items()}, index=X.index)
+    )
+    found = [(columns[c], n) for c, n in counts.items() if n]
+    if not found:
+        return ""
+    (first, n), *others = found
+    return (
+        f"posts whose {first} was not seen in training: {n:,} of {len(X):,}"
+        + "".join(f"; whose {column}: {m:,}" for column, m in others)
+        + " (their predictions rest on less than a known account's)"
+    )
 
 
 def _column_of_role(estimator, name):

@@ -694,7 +694,7 @@ def render_report(
     >>> page.count('<img src="data:image/png;base64,')
     4
     """
-    from skbucket.pipeline import _column_of_role
+    from skbucket.pipeline import _column_of_role, unseen_accounts_text
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
@@ -708,6 +708,7 @@ def render_report(
     bins = final_bins(estimator)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
     intervals, interval_note = _intervals(X, y_arr, y_pred, group_column)
+    unseen = unseen_accounts_text(estimator, as_pandas(X))
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
 
     def esc(text) -> str:
@@ -776,6 +777,7 @@ Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 {rows}
 </table></div>
 <p class="note">{esc(interval_note)}{" A dash: no interval for that metric." if intervals else ""}{esc(_undefined_note(metrics))}</p>
+{f'<p class="note">{esc(unseen[0].upper() + unseen[1:])}.</p>' if unseen else ""}
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>

@@ -3035,6 +3035,14 @@ def test_predict_says_how_many_posts_are_by_accounts_not_seen_in_training(
             "whose inferred_company: 1 (their predictions rest on less than a known "
             "account's)\n" in err
         ), err
+    # the report says it on the page too (and not for the training posts)
+    page = (workdir / "new.html").read_text(encoding="utf-8")
+    assert (
+        f"Posts whose username was not seen in training: 2 of {len(frame)}; whose "
+        "inferred_company: 1 (their predictions rest on less than a known account&#x27;s)."
+    ) in page
+    assert run(["report", model_file, posts_csv, "-o", workdir / "seen.html", "-q"], capsys)[0] == 0
+    assert "not seen in training" not in (workdir / "seen.html").read_text(encoding="utf-8")
     code, _, err = run([*command, "-q"], capsys)
     assert code == 0 and err == "", err
 
