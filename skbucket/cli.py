@@ -1057,7 +1057,7 @@ def _baseline(args, model, X):
 
     path = args.baseline
     with contextlib.suppress(OSError):  # a missing file: read_table names it
-        if Path(path).resolve() == Path(args.data).resolve() or os.path.samefile(path, args.data):
+        if os.path.samefile(path, args.data):  # the same file by any path or link
             raise CLIError(
                 f"--baseline {path} is DATA itself: the median would be scored on the posts "
                 "it was fitted on, against a model that has not seen them; give the model's "
