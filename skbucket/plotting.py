@@ -1016,12 +1016,9 @@ class BucketCalibrationDisplay:
 
             handles.append(Line2D([], [], linestyle="none"))
             texts.append("beside each point: its rows")
-        if len(self.lines_) > 7:  # beside the axes: over them it hid the curves
-            ax.legend(
-                handles, texts, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small"
-            )
-        else:
-            ax.legend(handles, texts, loc="upper left", fontsize="small")
+        # many curves: the legend beside the axes (over them it hid the curves)
+        beside = {"bbox_to_anchor": (1.02, 1.0)} if len(self.lines_) > 7 else {}
+        ax.legend(handles, texts, loc="upper left", fontsize="small", **beside)
         self.ax_ = ax
         self.figure_ = fig
         return self
