@@ -594,6 +594,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         >>> pf.unseen_counts(new)
         {'username': 2, 'inferred_company': 0}
         """
+        return {name: int(mask.sum()) for name, mask in self._unseen_masks(X).items()}
+
+    def _unseen_masks(self, X) -> dict:
+        """``{category column: boolean array}``: which posts of ``X`` hold a value (not
+        missing) that no training post held (:meth:`unseen_counts` counts them)."""
         check_is_fitted(self)
         X = as_pandas(X)
         if not isinstance(X, pd.DataFrame):
@@ -610,10 +615,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if not self.category_columns_:
             return {}
         if len(X) == 0:  # no post, none new (the cell checks below want one)
-            return {str(name): 0 for name in self.category_columns_}
+            return {str(name): np.zeros(0, dtype=bool) for name in self.category_columns_}
         cats = self._categories(X)
         return {
-            str(name): int((cats.iloc[:, j].notna() & ~cats.iloc[:, j].isin(list(known))).sum())
+            str(name): (cats.iloc[:, j].notna() & ~cats.iloc[:, j].isin(list(known))).to_numpy()
             for j, (name, known) in enumerate(zip(self.category_columns_, self.counts_))
         }
 

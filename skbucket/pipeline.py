@@ -71,6 +71,7 @@ __all__ = [
     "models_used",
     "set_everywhere",
     "unseen_accounts_text",
+    "unseen_posts",
     "POST_COLUMNS",
     "PROMPT_COLUMN",
     "REQUIRED_ROLES",
@@ -944,6 +945,64 @@ def _role_columns(estimator) -> dict:
     return {}
 
 
+def unseen_posts(estimator, X) -> dict:
+    """Which posts of ``X`` are by an account or a company that no training post had.
+
+    The rows :func:`unseen_accounts_text` counts, column by column, found by the first
+    fitted :class:`~skbucket.features.PostFeatures` inside ``estimator`` (the report scores
+    them apart from the others).
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A pipeline holding a fitted ``PostFeatures`` (a search, a
+        ``TransformedTargetRegressor`` around one); any other: nothing to find.
+    X : DataFrame
+        The raw posts the estimator is given.
+
+    Returns
+    -------
+    masks : dict
+        ``{column: boolean array of shape (n_posts,)}``, each category column named as
+        ``X`` names it (under a :class:`ColumnRoles` mapping, the table's own name), True
+        where the post's value (not missing) was not seen in training; ``{}`` when there is
+        nothing to find them with (no fitted ``PostFeatures``, or ``X`` lacks its columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skbucket.features import PostFeatures
+    >>> from skbucket.pipeline import unseen_posts
+    >>> posts = pd.DataFrame({"username": ["a", "b", "a", "b"],
+    ...                       "inferred_company": ["x", "x", "y", "y"]})
+    >>> pipe = make_pipeline(PostFeatures(date_column=None, media_column=None, cv=2),
+    ...                      DummyRegressor()).fit(posts, [1, 10, 100, 1000])
+    >>> unseen_posts(pipe, posts.assign(username=["a", "c", "c", "b"]))["username"]
+    array([False,  True,  True, False])
+    """
+    import pandas as pd
+
+    from ._models import estimators_in_use
+    from .features import PostFeatures
+
+    for _, step in estimators_in_use(estimator):
+        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
+            break
+    else:
+        return {}
+    names = _role_columns(estimator)
+    # the table's own names of the columns the pipeline reads under their roles' names
+    columns = {c: names.get(c, c) for c in step.category_columns_}
+    if not hasattr(X, "columns") or not all(t in X.columns for t in columns.values()):
+        return {}
+    masks = step._unseen_masks(
+        pd.DataFrame({c: X[table] for c, table in columns.items()}, index=X.index)
+    )
+    return {columns[c]: mask for c, mask in masks.items()}
+
+
 def unseen_accounts_text(estimator, X) -> str:
     """Say how many posts of ``X`` are by an account or a company that no training post had.
 
@@ -985,25 +1044,8 @@ def unseen_accounts_text(estimator, X) -> str:
     >>> unseen_accounts_text(pipe, posts)
     ''
     """
-    import pandas as pd
-
-    from ._models import estimators_in_use
-    from .features import PostFeatures
-
-    for _, step in estimators_in_use(estimator):
-        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
-            break
-    else:
-        return ""
-    names = _role_columns(estimator)
-    # the table's own names of the columns the pipeline reads under their roles' names
-    columns = {c: names.get(c, c) for c in step.category_columns_}
-    if not hasattr(X, "columns") or not all(t in X.columns for t in columns.values()):
-        return ""
-    counts = step.unseen_counts(
-        pd.DataFrame({c: X[table] for c, table in columns.items()}, index=X.index)
-    )
-    found = [(columns[c], n) for c, n in counts.items() if n]
+    found = [(column, int(mask.sum())) for column, mask in unseen_posts(estimator, X).items()]
+    found = [(column, n) for column, n in found if n]
     if not found:
         return ""
     (first, n), *others = found

@@ -597,6 +597,42 @@ def _intervals(X, y, y_pred, group_column):
     )
 
 
+#: the report's columns of the known/new accounts table: (metric key, header)
+_SPLIT_METRICS = (
+    ("n_samples", "Posts"),
+    ("rmse_log1p", "RMSE log1p"),
+    ("mae_log1p", "MAE log1p"),
+    ("rmse", "RMSE raw"),
+    ("bucket_accuracy", "Bucket accuracy"),
+)
+
+
+def _known_and_new(masks, y, y_pred, bucket_pred, bins):
+    """``[(row label, metrics)]`` of the posts by accounts and companies seen in training and
+    of the others (any category column new), or ``[]`` when one of them holds no post (the
+    metrics table above is then theirs)."""
+    if not masks:
+        return []
+    new = np.logical_or.reduce(list(masks.values()))
+    if new.all() or not new.any():
+        return []
+    columns = " or ".join(column for column, mask in masks.items() if mask.any())
+    rows = []
+    for label, keep in (
+        ("Accounts and companies seen in training", ~new),
+        (f"A {columns} not seen in training", new),
+    ):
+        with ignoring(UserWarning):  # negative predictions: said once already
+            metrics = evaluate(
+                y[keep],
+                y_pred[keep],
+                bucket_pred=None if bucket_pred is None else np.asarray(bucket_pred)[keep],
+                bins=bins,
+            )
+        rows.append((label, metrics))
+    return rows
+
+
 def _fmt(value):
     """A metric as the command line prints it (thousands separated, 4 decimals), NaN as n/a
     (explained under the table)."""
@@ -694,7 +730,7 @@ def render_report(
     >>> page.count('<img src="data:image/png;base64,')
     4
     """
-    from skbucket.pipeline import _column_of_role, unseen_accounts_text
+    from skbucket.pipeline import _column_of_role, unseen_accounts_text, unseen_posts
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
@@ -709,6 +745,9 @@ def render_report(
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
     intervals, interval_note = _intervals(X, y_arr, y_pred, group_column)
     unseen = unseen_accounts_text(estimator, as_pandas(X))
+    split = _known_and_new(
+        unseen_posts(estimator, as_pandas(X)), y_arr, np.asarray(y_pred), bucket_pred, bins
+    )
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
 
     def esc(text) -> str:
@@ -753,6 +792,22 @@ def render_report(
         else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
         for t, uri, note, described in figures
     )
+    split_table = (
+        '<div class="table-wrap" tabindex="0" role="region" aria-label="Known and new accounts">'
+        '<table>\n<caption class="note">The metrics on the posts by accounts seen in training '
+        'and on the others</caption>\n<tr><th scope="col">Posts by</th>'
+        + "".join(f'<th scope="col">{esc(header)}</th>' for _, header in _SPLIT_METRICS)
+        + "</tr>\n"
+        + "\n".join(
+            f'<tr><th scope="row">{esc(label)}</th>'
+            + "".join(f'<td class="num">{esc(_fmt(metrics[k]))}</td>' for k, _ in _SPLIT_METRICS)
+            + "</tr>"
+            for label, metrics in split
+        )
+        + "\n</table></div>"
+        if split
+        else ""
+    )
     versions = "\n".join(
         f'<tr><th scope="row">{esc(k)}</th><td>{esc(v)}</td></tr>' for k, v in _versions().items()
     )
@@ -778,6 +833,7 @@ Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 </table></div>
 <p class="note">{esc(interval_note)}{" A dash: no interval for that metric." if intervals else ""}{esc(_undefined_note(metrics))}</p>
 {f'<p class="note">{esc(unseen[0].upper() + unseen[1:])}.</p>' if unseen else ""}
+{split_table}
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
 Bucket accuracy and macro-F1 score {esc(bucket_source)}. Negative predicted likes are
 clipped to 0 for the log1p metrics and the buckets.</p>
