@@ -1272,7 +1272,10 @@ class ErrorOverTimeDisplay:
         on a second axis, each centred on its point, give the posts behind each point (a
         point on 14 posts is noisier than one on 70); above 60 periods the bars touch and
         are outlined along their tops. With few periods (12 or fewer) each gets a tick
-        labelled with it.
+        labelled with it. The legend (with the bars) sits in a band at the top of the axes
+        that the line and the bars are kept below, sized to the legend when it is drawn: a
+        layout that later shrinks the axes much (``tight_layout`` on a small figure) can
+        leave it overlapping their tops.
 
         Parameters
         ----------
@@ -1357,13 +1360,26 @@ class ErrorOverTimeDisplay:
             ),
         )[0]
         if self.count_bars_ is not None:  # which mark reads on which axis: said in words too
-            ax.legend(  # where it hides the fewest points of the line (a title stays free)
-                [self.line_, self.count_bars_],
-                [self.line_.get_label(), self.count_bars_.get_label()],
-                loc="best",
-                fontsize="small",
-                framealpha=0.85,
-            )
+            # in a band kept free above the line and the bars, of the legend's height (loc=
+            # "best" saw the line only: it covered the bars of the second axis); in one row
+            # where the axes are wide enough; a title stays free
+            for ncols in (2, 1):
+                legend = ax.legend(
+                    [self.line_, self.count_bars_],
+                    [self.line_.get_label(), self.count_bars_.get_label()],
+                    loc="upper center",
+                    ncols=ncols,
+                    fontsize="small",
+                    framealpha=0.85,
+                )
+                box, frame = legend.get_window_extent(), ax.get_window_extent()
+                if box.width <= frame.width:
+                    break
+            band = min(box.height / max(frame.height, 1.0) + _LEGEND_PAD, 0.5)
+            top = np.nanmax(counts) if np.isfinite(counts).any() else 0.0
+            self.counts_ax_.set_ylim(0, max(top, 1.0) / (1 - band))
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, low + (high - low) / (1 - band))
         if 0 < len(periods) <= 12:  # a tick, and its label, for every period
             ax.set_xticks(x, [str(p) for p in periods])
             if len(periods) == 1:
@@ -1628,6 +1644,9 @@ _PERIOD_WORDS = {
 
 #: above this many periods the count bars touch and are outlined along their tops only
 _DENSE_PERIODS = 60
+#: the error-over-time plot keeps a band for its legend at the top of its axes, that neither
+#: the line nor the bars reach: the legend's height and this fraction of the axes' more
+_LEGEND_PAD = 0.05
 
 
 def _period_word(periods):

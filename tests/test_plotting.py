@@ -1170,3 +1170,29 @@ def test_from_estimator_without_matplotlib_fails_before_predicting(
         for name in [m for m in set(sys.modules) - before if m.split(".")[0] in family]:
             del sys.modules[name]
     assert calls == []
+
+
+@pytest.mark.parametrize("size", [(6.4, 4.8), (3.2, 2.4)])
+def test_the_error_over_time_legend_covers_neither_the_line_nor_the_bars(size):
+    """``loc="best"`` placed the legend where it hid fewest points of the line, and over the
+    bars of the second axis, which it did not see (they filled every corner)."""
+    import matplotlib.dates as mdates
+
+    rng = np.random.RandomState(0)
+    dates = pd.date_range("2018-01-01", "2022-08-31", periods=3000)
+    y = np.round(np.expm1(rng.uniform(0, 8, len(dates))))
+    pred = np.expm1(np.log1p(y) + rng.normal(0, 1, len(y))).clip(0)
+    fig = Figure(figsize=size)
+    disp = ErrorOverTimeDisplay.from_predictions(y, pred, dates, ax=fig.subplots())
+    fig.canvas.draw()
+    box = disp.ax_.get_legend().get_window_extent()
+    # the top edge of every bar, and every point of the line, lie below the legend
+    tops = [bar.get_window_extent().y1 for bar in disp.count_bars_]
+    points = disp.ax_.transData.transform(
+        np.column_stack([mdates.date2num(disp.line_.get_xdata()), disp.line_.get_ydata()])
+    )
+    assert max(tops) < box.y0
+    assert np.nanmax(points[:, 1]) < box.y0
+    # and within the axes (in two rows where one is wider than they are)
+    frame = disp.ax_.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1
