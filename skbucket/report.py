@@ -72,21 +72,27 @@ figure { margin: 0; border: 1px solid #ddd; padding: .5em; width: """
 figure img { width: 100%; height: auto; display: block; }
 figure.wide { width: auto; }
 figure.wide img { width: auto; max-width: 100%; }
-pre { background: #f5f5f5; padding: .8em; overflow-x: auto; }
+pre { background: #f5f5f5; padding: .8em; margin: 0; width: max-content; min-width: 100%;
+      box-sizing: border-box; }
 .note { color: #666; font-size: .9em; }
+/* read by a screen reader, not shown */
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+      white-space: nowrap; }
 @media (max-width: 600px) {
   /* a phone: the metrics' names, values and intervals without scrolling sideways (their
      keys are for code, which is not read there) */
   .key { display: none; }
   caption { max-width: calc(100vw - 3em); }
   th, td { padding: .3em .4em; }
+  /* an interval ("1.4249 to 2.0943") on two lines: at 320 pixels (400% zoom) it was cut */
+  td.interval { white-space: normal; }
   body { padding: 0 .5em; }
 }
 @media print {
   /* each plot's values, folded on screen, on paper: a closed details element printed its summary
      alone (browsers that style ::details-content: Chromium 131, Firefox 143, Safari 18.4) */
   details::details-content { content-visibility: visible; display: block; }
-  pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; width: auto; }
   .table-wrap { overflow: visible; }
   figure, tr { break-inside: avoid; }
   h2 { break-after: avoid; }
@@ -266,12 +272,17 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
             undated = getattr(shown, "n_undated", 0)  # said in the image: in the text too
             note = f"{undated:,} row{'s' * (undated != 1)} without a readable date left out."
             out.append(
-                (title, _figure_to_data_uri(fig), note if undated else None, _described(shown))
+                (
+                    title,
+                    _figure_to_data_uri(fig),
+                    note if undated else None,
+                    _described(shown, title),
+                )
             )
     return out
 
 
-def _described(shown):
+def _described(shown, title=""):
     """``(alt text, values table or None)`` of a drawn display: what the image shows, in
     words, and the numbers it draws as a table (``(header, rows)``), for readers who cannot
     see the image and for anyone who wants the exact values."""
@@ -289,10 +300,18 @@ def _described(shown):
         labels = list(shown.display_labels)
         shares = np.asarray(shown.confusion_matrix).dtype.kind == "f"
         what = "the share of each true bucket's posts" if shares else "counts of posts"
+        # which predicted buckets: the four matrices' texts were two pairs of the same words
+        source = (
+            "the routing classifier chose"
+            if "routing classifier" in title
+            else "of the predicted likes"
+            if "predicted likes" in title
+            else "predicted"
+        )
         cells = [[text.get_text() for text in row] for row in shown.text_]
         return (
             f"Heat map of the {len(labels)} true buckets (rows) against the {len(labels)} "
-            f"predicted buckets (columns), {what}; the values are in the table below it.",
+            f"buckets {source} (columns), {what}; the values are in the table below it.",
             (["True \\ predicted", *labels], [[label, *row] for label, row in zip(labels, cells)]),
         )
     if isinstance(shown, plotting.BucketErrorDisplay):
@@ -317,8 +336,10 @@ def _described(shown):
             [None] * len(pred) if ns is None else ns  # a curve's counts not known
             for pred, ns in zip(shown.prob_pred, shown.bin_counts or [None] * len(shown.prob_pred))
         ]
+        # each row named by its point's probability (its curve beside it): the row headers
+        # were the curve's label, "top bucket", on every row
         rows = [
-            [label, "" if n is None else f"{int(n):,}", f"{p:.3f}", f"{t:.3f}"]
+            [f"{p:.3f}", label, "" if n is None else f"{int(n):,}", f"{t:.3f}"]
             for label, pred, true, ns in zip(
                 shown.curve_labels, shown.prob_pred, shown.prob_true, counts
             )
@@ -329,7 +350,7 @@ def _described(shown):
             f"how often that bucket is right, in {CALIBRATION_BINS} equal-width probability "
             "bins (empty ones left out), beside the diagonal of a calibrated model; the points "
             "and the posts behind each are in the table below.",
-            (["Curve", "Posts", "Mean predicted probability", "Observed frequency"], rows),
+            (["Mean predicted probability", "Curve", "Posts", "Observed frequency"], rows),
         )
     if isinstance(shown, plotting.ErrorOverTimeDisplay):
         rows = [
@@ -350,14 +371,16 @@ def _described(shown):
     return None, None
 
 
-def _figure_html(caption, uri, note=None, alt=None, values=None):
+def _figure_html(caption, uri, note=None, alt=None, values=None, *, number=0):
     """A ``<figure>`` for the PNG ``uri``, shown at its size at 90 dpi (it is drawn at
     twice that, sharp on high-density screens and when zoomed), that size written on the
     ``<img>``. An image drawn larger than the usual figure (a confusion matrix of many
     buckets) is shown at its own size (at most the page's width), not shrunk into the usual
     box, which made its cell values too small to read. ``alt`` says what the image shows
     (the caption when None); ``values`` (escaped ``(header, rows)``) is the table of its
-    numbers, folded under the image."""
+    numbers, folded under the image. The caption comes first (a screen reader read the
+    image, its values and its note before it said what the plot was) and names the figure
+    (``plot-{number}``), its values' scroll region and their button."""
     head = base64.b64decode(uri.split(",", 1)[1][:32])  # PNG signature + IHDR: width, height
     width, height = (
         round(int.from_bytes(head[at : at + 4], "big") / _PIXEL_RATIO) for at in (16, 20)
@@ -373,18 +396,22 @@ def _figure_html(caption, uri, note=None, alt=None, values=None):
             + "</tr>"
             for row in rows
         )
+        # each button named for its plot ("Values" seven times told a screen reader nothing)
         table = (
-            f'<details><summary>Values</summary><div class="table-wrap" tabindex="0" '
-            f'role="region" aria-label="Values: {caption}"><table>'
-            f'<caption class="note">The values of the plot "{caption}"</caption>'
-            f"<tr>{cells}</tr>{body}</table></div></details>"
+            f'<details><summary>Values<span class="sr"> of the plot "{caption}"</span>'
+            f'</summary><div class="table-wrap" tabindex="0" role="region" '
+            f'aria-labelledby="plot-{number}-values"><table>'
+            f'<caption class="note" id="plot-{number}-values">The values of the plot '
+            f'"{caption}"</caption><tr>{cells}</tr>{body}</table></div></details>'
         )
     return (
-        f'<figure{wide}><img src="{uri}" width="{width}" height="{height}" '
+        f'<figure{wide} aria-labelledby="plot-{number}">'
+        f'<figcaption id="plot-{number}">{caption}</figcaption>'
+        f'<img src="{uri}" width="{width}" height="{height}" '
         f'alt="{caption if alt is None else alt}">'
         + table
         + (f'<p class="note">{note}</p>' if note else "")
-        + f"<figcaption>{caption}</figcaption></figure>"
+        + "</figure>"
     )
 
 
@@ -772,11 +799,15 @@ def render_report(
     rows = "\n".join(
         f'<tr><th scope="row">{esc(METRIC_DESCRIPTIONS[k])}</th><td class="key"><code>{esc(k)}</code></td>'
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
-        f'<td class="num">{esc(_format_interval(intervals.get(k), missing="n/a") or "–")}</td></tr>'
+        f'<td class="num interval">{esc(_format_interval(intervals.get(k), missing="n/a") or "–")}'
+        "</td></tr>"
         for k in METRIC_NAMES
     )
     figs = "\n".join(
-        _figure_html(
+        f'<figure aria-labelledby="plot-{number}"><figcaption id="plot-{number}">{esc(t)}'
+        f'</figcaption><p class="note">{esc(note)}</p></figure>'
+        if uri is None
+        else _figure_html(
             esc(t),
             uri,
             note and esc(note),
@@ -787,10 +818,9 @@ def render_report(
                 [esc(h) for h in described[1][0]],
                 [[esc(v) for v in row] for row in described[1][1]],
             ),
+            number=number,
         )
-        if uri is not None
-        else f'<figure><p class="note">{esc(note)}</p><figcaption>{esc(t)}</figcaption></figure>'
-        for t, uri, note, described in figures
+        for number, (t, uri, note, described) in enumerate(figures, 1)
     )
     split_table = (
         '<div class="table-wrap" tabindex="0" role="region" aria-label="Known and new accounts">'
@@ -821,6 +851,7 @@ def render_report(
 <style>{_CSS}</style>
 </head>
 <body>
+<main>
 <h1>{esc(title)}</h1>
 <p class="note">Generated {esc(generated)} on {n_rows:,} row{"s" * (n_rows != 1)}.
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
@@ -842,12 +873,14 @@ clipped to 0 for the log1p metrics and the buckets.</p>
 {figs}
 </div>
 <h2>Model configuration</h2>
-<pre tabindex="0" aria-label="Model configuration">{esc(_config_text(estimator, config))}</pre>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Model configuration">
+<pre>{esc(_config_text(estimator, config))}</pre></div>
 <h2>Versions</h2>
 <table>
 <caption class="note">The libraries this report was made with</caption>
 {versions}
 </table>
+</main>
 </body>
 </html>
 """

@@ -252,7 +252,7 @@ def test_a_mapped_pipeline_is_reported_by_the_columns_it_reads(data, model):
     for table in (stale, frame):
         page = render_report(pipe, table, y)
         assert "the 20 values of &#x27;brand&#x27; resampled whole" in page
-        assert "<figcaption>Error over time" in page and "Not drawn" not in page
+        assert re.search(r"<figcaption[^>]*>Error over time", page) and "Not drawn" not in page
         display = ErrorOverTimeDisplay.from_estimator(pipe, table, y, ax=Figure().subplots())
         assert display.counts.sum() == 200 and len(display.periods) > 10  # over posted_at
     # a fitted search stands for its best pipeline
@@ -317,7 +317,10 @@ def test_a_pipeline_whose_steps_are_lists_is_read_as_one(data):
         predict_bucket(listed, X), listed[-1].predict_bucket(listed[0].transform(X))
     )
     page = render_report(listed, X, y)  # the routing classifier's plots drawn
-    assert "Not drawn" not in page and page.count("<figcaption>Bucket confusion matrix") == 4
+    assert (
+        "Not drawn" not in page
+        and len(re.findall(r"<figcaption[^>]*>Bucket confusion matrix", page)) == 4
+    )
     roles = Pipeline([["roles", ColumnRoles(columns={"username": "handle"})], ["m", Ridge()]])
     assert _role_columns(roles) == {"username": "handle"}
 
@@ -442,10 +445,10 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
     assert len(drawn) == 8
     for figure in drawn:
         alt = unescape(re.search(r'alt="([^"]*)"', figure).group(1))
-        caption = unescape(re.search(r"<figcaption>(.*?)</figcaption>", figure).group(1))
+        caption = unescape(re.search(r"<figcaption[^>]*>(.*?)</figcaption>", figure).group(1))
         assert alt != caption and len(alt) > 60, (alt, caption)
     tables = {
-        unescape(re.search(r"<figcaption>(.*?)</figcaption>", f).group(1)): f
+        unescape(re.search(r"<figcaption[^>]*>(.*?)</figcaption>", f).group(1)): f
         for f in drawn
         if "<details>" in f
     }
@@ -474,8 +477,14 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
     assert f"months with posts, from 2019-06 to {last}, with the posts per month" in page
     # each calibration point with the posts behind it (a point of 4 posts read like one of 400)
     calibration = cells(tables["Calibration of the bucket probabilities (top bucket)"])
-    assert calibration[0] == ["Curve", "Posts", "Mean predicted probability", "Observed frequency"]
-    assert sum(int(row[1].replace(",", "")) for row in calibration[1:]) == len(y)
+    assert calibration[0] == ["Mean predicted probability", "Curve", "Posts", "Observed frequency"]
+    assert sum(int(row[2].replace(",", "")) for row in calibration[1:]) == len(y)
+    # each row named by its own point (the curve's name, "top bucket", headed every row)
+    assert len({row[0] for row in calibration[1:]}) == len(calibration) - 1
+    # the four matrices' texts say whose buckets they show (two pairs were word for word)
+    matrices = [unescape(re.search(r'alt="([^"]*)"', f).group(1)) for f in drawn if "matrix" in f]
+    assert len(matrices) == len(set(matrices)) == 4
+    assert sum("routing classifier chose" in alt for alt in matrices) == 2
     assert "5 equal-width probability bins (empty ones left out)" in page
     # a curve whose counts are not known (another scikit-learn's binning): listed without them
     from skbucket.plotting import BucketCalibrationDisplay
@@ -487,7 +496,7 @@ def test_every_plot_is_described_in_words_and_its_numbers_are_listed(data, model
         curve_labels=["top bucket"],
         bin_counts=[None],
     )
-    assert [row[1] for row in _described(unknown)[1][1]] == ["", ""]
+    assert [row[2] for row in _described(unknown)[1][1]] == ["", ""]
 
 
 def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_path):
@@ -514,7 +523,7 @@ def test_the_report_keeps_to_a_narrow_window_and_prints_its_configuration(tmp_pa
         'document.body.setAttribute("data-left", String(document.querySelector("h1")'
         ".getBoundingClientRect().left));"
         # numbers broken over lines (8,4 / 56. / 805): a cell's text in more than one line box
-        "var broken = 0, cells = document.querySelectorAll('td.num');"
+        "var broken = 0, cells = document.querySelectorAll('td.num:not(.interval)');"
         "for (var i = 0; i < cells.length; i++) { var r = document.createRange();"
         "r.selectNodeContents(cells[i]); if (r.getClientRects().length > 1) { broken++; } }"
         'document.body.setAttribute("data-broken", String(broken));});</script>'
@@ -593,14 +602,15 @@ def test_report_without_a_readable_date_leaves_out_only_the_time_plot(data, tmp_
     page = path.read_text(encoding="utf-8")
     assert len(_images(page)) == 7  # every other plot
     assert "Not drawn: column &#x27;date&#x27;: none of the 200 dates" in page
-    assert page.count("<figcaption>Error over time") == 1
+    assert len(re.findall(r"<figcaption[^>]*>Error over time", page)) == 1
     # some dates unreadable: drawn, and the rows left out are said in the page's text (they
     # were written only inside the image)
     some = frame.assign(date=[None] * 19 + list(frame["date"][19:]))
     page = render_report(pipe, some, y)
     assert len(_images(page)) == 8
-    note = '<p class="note">19 rows without a readable date left out.</p><figcaption>Error over'
-    assert note in page and page.count("without a readable date") == 1
+    note = '<p class="note">19 rows without a readable date left out.</p></figure>'
+    (figure,) = [f for f in page.split("<figure")[1:] if ">Error over time" in f]
+    assert note in figure and page.count("without a readable date") == 1
     # day/month-mixed dates: the note names the column once, and the model's setting as
     # the remedy (the report has no dayfirst of its own)
     mixed = frame.assign(date=["13/04/2021", "03/04/2021"] * 100)
@@ -736,6 +746,9 @@ def test_the_metrics_table_fits_a_phone(data, model, tmp_path):
     """
     phone = measure(tmp_path, ["report.html"], script, tmp_path, width=390)["report.html"]
     assert phone == {"fits": True, "key": False, "page": True}
+    # at 400% zoom (320 CSS pixels) the intervals were cut ("1.1044 to"): they wrap
+    zoomed = measure(tmp_path, ["report.html"], script, tmp_path, width=320)["report.html"]
+    assert zoomed == {"fits": True, "key": False, "page": True}
     desktop = measure(tmp_path, ["report.html"], script, tmp_path, width=1280)["report.html"]
     assert desktop == {"fits": True, "key": True, "page": True}  # the keys, for code
 
@@ -855,7 +868,7 @@ def test_report_shows_a_matrix_of_many_buckets_at_its_own_size(data, tmp_path):
         DecisionTreeClassifier(max_depth=4, random_state=0), Ridge(), bins=twelve, clip=True
     ).fit(X, y)
     page = render_report(est, X, y)
-    assert page.count('<figure class="wide">') == 4  # the four confusion matrices
+    assert page.count('<figure class="wide"') == 4  # the four confusion matrices
     harness = tmp_path / "harness.html"
     harness.write_text(page.replace("</body>", _CHECK_SCRIPT + "</body>"), encoding="utf-8")
     out = run_chromium(
@@ -945,3 +958,65 @@ def test_report_scores_posts_of_new_accounts_apart_from_the_others():
     assert rows[1][0].startswith("A username") and rows[1][0].endswith("not seen in training")
     # the training posts: every account known, no such table
     assert "Posts by</th>" not in render_report(model, train.drop(columns="likes"), train["likes"])
+
+
+def test_a_screen_reader_gets_each_plot_named_before_it_and_every_region_named(data, model):
+    """An accessibility audit (axe-core and Chromium's accessibility tree): each figure was
+    unnamed and its caption read last, after the image, its values and its note; seven
+    buttons were all named "Values"; the configuration's focusable <pre> carried an
+    aria-label, which a <pre> may not have; the page had no <main> landmark."""
+    from html import unescape
+    from html.parser import HTMLParser
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.events, self.summary, self.summaries = {}, [], None, []
+            self.open_id = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            self.events.append((tag, attrs))
+            if "id" in attrs:
+                self.open_id = attrs["id"]
+                self.ids[attrs["id"]] = ""
+            if tag == "summary":
+                self.summary = ""
+
+        def handle_data(self, data):
+            if self.open_id is not None:
+                self.ids[self.open_id] += data
+            if self.summary is not None:
+                self.summary += data
+
+        def handle_endtag(self, tag):
+            if tag in ("figcaption", "caption"):
+                self.open_id = None
+            if tag == "summary":
+                self.summaries.append(self.summary)
+                self.summary = None
+
+    X, y, dates = data
+    page = render_report(model, X, y, dates=dates)
+    parser = Page()
+    parser.feed(page)
+    tags = [tag for tag, _ in parser.events]
+    assert tags.count("main") == 1 and tags.index("main") < tags.index("h1")
+    figures = [i for i, tag in enumerate(tags) if tag == "figure"]
+    assert len(figures) == 8
+    captions = []
+    for i in figures:
+        named = parser.events[i][1]["aria-labelledby"]
+        assert tags[i + 1] == "figcaption" and parser.events[i + 1][1]["id"] == named
+        captions.append(unescape(parser.ids[named]))
+    assert len(set(captions)) == 8 and "Predicted vs actual likes" in captions
+    # each values button says whose values it shows, and its table's region is named so
+    assert len(parser.summaries) == page.count("<details>") >= 5
+    assert len(set(parser.summaries)) == len(parser.summaries)
+    assert all(s.startswith('Values of the plot "') for s in parser.summaries)
+    regions = [a for tag, a in parser.events if a.get("role") == "region"]
+    for attrs in regions:
+        name = attrs.get("aria-label") or parser.ids[attrs["aria-labelledby"]]
+        assert name.strip(), attrs
+    assert any(a.get("aria-label") == "Model configuration" for a in regions)
+    assert not [a for tag, a in parser.events if tag == "pre" and "aria-label" in a]
