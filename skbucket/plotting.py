@@ -182,6 +182,11 @@ def _subsample(n, subsample, random_state):
 # ---------------------------------------------------------------------------
 
 
+#: The colours and markers of the models drawn on one axes, in turn (a second model's points
+#: or line are told apart from the first's by their shape too, not by colour alone).
+_MODEL_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
+_MODEL_MARKERS = ("o", "^", "s", "D")
+
 #: More points than this are drawn as one raster image inside vector output (SVG, PDF), so
 #: that a plot of 10^6 posts is not a 150 MB SVG; axes, text and lines stay vector.
 RASTERIZE_ABOVE = 5_000
@@ -230,21 +235,28 @@ class LikesPredictionDisplay:
         self.y_pred = y_pred
         self.bins = bins
 
-    def plot(self, ax=None, *, show_bins=True, scatter_kwargs=None, line_kwargs=None):
+    def plot(self, ax=None, *, name=None, show_bins=True, scatter_kwargs=None, line_kwargs=None):
         """Draw the scatter plot.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when ``None``.
+        name : str, default=None
+            The model's name in the legend (its points are not listed when ``None``). A
+            second model drawn on the same axes gets the next colour and marker
+            (``tab:blue`` circles, ``tab:orange`` triangles, ``tab:green`` squares,
+            ``tab:red`` diamonds, then again), so that its points stay apart from the
+            first's in colour and in shape; name both.
         show_bins : bool, default=True
             Draw the bucket edges inside the plotted range as dotted vertical and horizontal
             lines (``bin_lines_``).
         scatter_kwargs, line_kwargs : dict, default=None
             Passed to ``ax.scatter`` (points) and ``ax.plot`` (diagonal). Above 2,000 points
-            they are drawn fainter and smaller as they grow many (alpha 0.5 and size 12 fall
-            as one over the square root of their number, to size 2 at 72,000 points and
-            alpha 0.04 at 312,500), so that their density reads. More than 5,000
+            they are drawn fainter and smaller as they grow many (size 12 falls as one over
+            the square root of their number, to size 2 at 72,000 points, and alpha 0.75,
+            3:1 against white, a little faster, to 0.04 at 265,000), so that their density
+            reads. More than 5,000
             points (``skbucket.plotting.RASTERIZE_ABOVE``) are rasterised in SVG and PDF
             files (the points only); ``scatter_kwargs={"rasterized": False}`` keeps them
             vector.
@@ -261,7 +273,18 @@ class LikesPredictionDisplay:
         # fainter, smaller points as they grow many (above 2,000), so that where they are
         # dense still reads: 200,000 at the same 0.5 alpha were one solid blue mass
         thin = min(1.0, math.sqrt(2_000 / max(y_true.size, 1)))
-        points = {"alpha": max(0.04, 0.5 * thin), "s": max(2.0, 12 * thin), "color": "tab:blue"}
+        # the models drawn on these axes before: each in its own colour and marker (one blue
+        # cloud for two models, or two told apart by colour alone, said nothing)
+        drawn = sum(c.get_gid() == "skbucket-points" for c in ax.collections)
+        points = {
+            "alpha": max(0.04, 0.75 * thin**1.2),
+            "s": max(2.0, 12 * thin),
+            "color": _MODEL_COLOURS[drawn % len(_MODEL_COLOURS)],
+            "marker": _MODEL_MARKERS[drawn % len(_MODEL_MARKERS)],
+            "gid": "skbucket-points",
+        }
+        if name is not None:
+            points["label"] = str(name)
         if thin < 1.0:  # no outline either, which drew each small point as large as before
             points["linewidth"] = 0
         if y_true.size > RASTERIZE_ABOVE:
@@ -302,7 +325,9 @@ class LikesPredictionDisplay:
                 if y0 < e < y1:
                     self.bin_lines_.append(ax.axhline(e, **guide, **label))
         ax.set(xlabel="Actual likes", ylabel="Predicted likes")
-        ax.legend(loc="upper left")
+        legend = ax.legend(loc="upper left")
+        for handle in legend.legend_handles:  # a model's points, however faint: plain there
+            handle.set_alpha(1.0)
         self.ax_ = ax
         self.figure_ = fig
         return self
@@ -316,6 +341,7 @@ class LikesPredictionDisplay:
         *,
         subsample=None,
         random_state=None,
+        name=None,
         ax=None,
         show_bins=True,
         scatter_kwargs=None,
@@ -336,7 +362,7 @@ class LikesPredictionDisplay:
         random_state : int, RandomState instance or None, default=None
             Seed of the subsampling; ``None`` draws from numpy's global generator, so
             ``np.random.seed`` repeats it, as for scikit-learn's displays.
-        ax, show_bins, scatter_kwargs, line_kwargs
+        name, ax, show_bins, scatter_kwargs, line_kwargs
             See :meth:`plot`.
 
         Returns
@@ -350,6 +376,7 @@ class LikesPredictionDisplay:
             bins=final_bins(estimator),
             subsample=subsample,
             random_state=random_state,
+            name=name,
             ax=ax,
             show_bins=show_bins,
             scatter_kwargs=scatter_kwargs,
@@ -365,6 +392,7 @@ class LikesPredictionDisplay:
         bins=None,
         subsample=None,
         random_state=None,
+        name=None,
         ax=None,
         show_bins=True,
         scatter_kwargs=None,
@@ -382,7 +410,7 @@ class LikesPredictionDisplay:
             Bucket upper edges drawn as guides; ``None`` for the default edges.
         subsample, random_state
             See :meth:`from_estimator`.
-        ax, show_bins, scatter_kwargs, line_kwargs
+        name, ax, show_bins, scatter_kwargs, line_kwargs
             See :meth:`plot`.
 
         Returns
@@ -393,7 +421,11 @@ class LikesPredictionDisplay:
         idx = _subsample(y_true.shape[0], subsample, random_state)
         disp = cls(y_true=y_true[idx], y_pred=y_pred[idx], bins=bins)
         return disp.plot(
-            ax=ax, show_bins=show_bins, scatter_kwargs=scatter_kwargs, line_kwargs=line_kwargs
+            ax=ax,
+            name=name,
+            show_bins=show_bins,
+            scatter_kwargs=scatter_kwargs,
+            line_kwargs=line_kwargs,
         )
 
 
@@ -784,8 +816,15 @@ class BucketErrorDisplay:
         if kind == "box":
             # empty buckets get no box but keep their tick
             data = [e if e.size else np.array([np.nan]) for e in errors]
+            # black medians, thicker than the zero line: matplotlib's orange had 2.5:1 against
+            # white and went light grey in greyscale
             self.artists_ = ax.boxplot(
-                data, positions=positions, **_style({"showfliers": True}, plot_kwargs)
+                data,
+                positions=positions,
+                **_style(
+                    {"showfliers": True, "medianprops": {"color": "black", "linewidth": 2.0}},
+                    plot_kwargs,
+                ),
             )
             ax.axhline(0.0, color="black", linewidth=0.8, linestyle="--")
             ax.set_ylabel("log1p(predicted) - log1p(actual)")
@@ -793,7 +832,10 @@ class BucketErrorDisplay:
             self.artists_ = ax.bar(  # an empty bucket gets no bar (NaN), not a perfect 0
                 positions,
                 self.mae_,
-                **_style({"color": "tab:orange"}, plot_kwargs),
+                # outlined: the orange alone had 2.5:1 against white
+                **_style(
+                    {"color": "tab:orange", "edgecolor": "0.2", "linewidth": 0.8}, plot_kwargs
+                ),
             )
             ax.set_ylabel("MAE of log1p(likes)")
         ax.set_xticks(positions, labels, fontsize="small")
@@ -938,11 +980,15 @@ class BucketCalibrationDisplay:
         show_counts : bool or None, default=None
             Write beside each point the number of rows it stands on (``count_texts_``), so
             that a point of 2 rows does not read as surely as one of 200. ``None``: for the
-            top-label curve (one curve), when ``bin_counts`` is known.
+            top-label curve (one curve), when ``bin_counts`` is known, unless another
+            model's top-label curve is on the axes already (their numbers overlapped).
         **kwargs
             Passed to ``ax.plot`` for every curve (a ``label`` replaces every curve's).
             The one-vs-rest curves, ordered buckets, take their colours in order from
-            viridis and vary their markers, so more than ten stay apart.
+            viridis (its darker 60%, 3:1 against white at least) and vary their markers, so
+            more than ten stay apart. The top-label curves of models drawn on one axes take
+            ``tab:blue`` squares on a solid line, then ``tab:orange`` diamonds dashed,
+            ``tab:green`` circles dotted, ``tab:red`` triangles dash-dotted.
 
         Returns
         -------
@@ -959,11 +1005,22 @@ class BucketCalibrationDisplay:
             labels = [f"{name}: {lab}" for lab in self.curve_labels]
         n = len(self.prob_true)
         if self.kind == "top_label" or n == 1:
-            looks = [{"marker": "s"}] * n
+            # a second model's top-label curve on the same axes: its own colour, marker and
+            # line style (two alike but for blue and orange were one grey in greyscale)
+            k = sum(line.get_gid() == "skbucket-top" for line in ax.get_lines())
+            looks = [
+                {
+                    "marker": _MODEL_MARKERS[(k + 2) % len(_MODEL_MARKERS)],
+                    "color": _MODEL_COLOURS[k % len(_MODEL_COLOURS)],
+                    "linestyle": ("-", "--", ":", "-.")[k % 4],
+                    "gid": "skbucket-top",
+                }
+            ] * n
         else:  # tab10 repeated its colours past ten buckets ("0-0" and "501-1000" alike)
             from matplotlib import colormaps
 
-            shades = colormaps["viridis"](np.linspace(0.0, 0.9, n))
+            # viridis up to 0.6: its lighter greens and yellows held under 3:1 against white
+            shades = colormaps["viridis"](np.linspace(0.0, 0.6, n))
             # a second model's curves on the same axes: the same colours, another line style
             drawn = sum(line.get_gid() == "skbucket-ovr" for line in ax.get_lines())
             style = ("-", "--", ":", "-.")[drawn % 4]
@@ -976,8 +1033,13 @@ class BucketCalibrationDisplay:
             ax.plot(pp, pt, **_style({**look, "label": lab}, kwargs))[0]
             for pt, pp, lab, look in zip(self.prob_true, self.prob_pred, labels, looks)
         ]
-        if show_counts is None:
-            show_counts = self.kind == "top_label" and self.bin_counts is not None
+        if show_counts is None:  # for the first model's curve only (two models' numbers
+            # printed over each other, "156" on "190")
+            show_counts = (
+                self.kind == "top_label"
+                and self.bin_counts is not None
+                and sum(line.get_gid() == "skbucket-top" for line in ax.get_lines()) == 1
+            )
         if show_counts and self.bin_counts is None:
             raise PlotInputError(
                 f"{type(self).__name__}: show_counts=True needs bin_counts (from_predictions "
@@ -1265,7 +1327,7 @@ class ErrorOverTimeDisplay:
         self.n_undated = n_undated
         self.n_timeless = n_timeless
 
-    def plot(self, ax=None, *, line_kwargs=None, show_counts=True):
+    def plot(self, ax=None, *, name=None, line_kwargs=None, show_counts=True):
         """Draw the metric per period (start of each period on the x axis).
 
         The line breaks over periods without posts (it does not bridge them), and light bars
@@ -1281,10 +1343,18 @@ class ErrorOverTimeDisplay:
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when ``None``.
+        name : str, default=None
+            The model's name in the legend (``None``: the metric's). A second model drawn
+            on the same axes gets the next colour, marker and line style (``tab:blue``
+            circles on a solid line, ``tab:orange`` triangles dashed, ``tab:green`` squares
+            dotted, ``tab:red`` diamonds dash-dotted), told apart in shape too, not by
+            colour alone; name both.
         line_kwargs : dict, default=None
             Passed to ``ax.plot`` (the line, with a marker per period by default).
         show_counts : bool, default=True
-            Draw the posts per period as bars on a second y axis (``counts_ax_``).
+            Draw the posts per period as bars on a second y axis (``counts_ax_``); not
+            again for a second model drawn on the same axes (the first's bars stay, and its
+            ``counts_ax_`` is None).
 
         Returns
         -------
@@ -1315,8 +1385,11 @@ class ErrorOverTimeDisplay:
         starts = periods.to_timestamp(how="start")
         spans = (periods + 1).to_timestamp(how="start") - starts
         x = starts.to_pydatetime()
+        # the models drawn on these axes before: the next colour, marker and line style; the
+        # posts per period drawn once (the first model's bars stand for the posts)
+        earlier = [line for line in ax.get_lines() if line.get_gid() == "skbucket-error"]
         self.counts_ax_, self.count_bars_ = None, None
-        if show_counts and len(periods):
+        if show_counts and len(periods) and not earlier:
             self.counts_ax_ = ax.twinx()
             # each bar centred on its period's point (a bar from the point on read as the
             # next point's); many periods (more than 60): bars that touch, outlined along
@@ -1351,35 +1424,33 @@ class ErrorOverTimeDisplay:
             self.counts_ax_.tick_params(axis="y", colors="0.45")
             ax.set_zorder(self.counts_ax_.get_zorder() + 1)  # the line above the bars
             ax.patch.set_visible(False)
+        k = len(earlier)
         self.line_ = ax.plot(
             x,
             values,
             **_style(
-                {"marker": "o", "label": METRIC_DESCRIPTIONS.get(self.metric, self.metric)},
+                {
+                    "marker": _MODEL_MARKERS[k % len(_MODEL_MARKERS)],
+                    "color": _MODEL_COLOURS[k % len(_MODEL_COLOURS)],
+                    "linestyle": ("-", "--", ":", "-.")[k % 4],
+                    "label": METRIC_DESCRIPTIONS.get(self.metric, self.metric)
+                    if name is None
+                    else str(name),
+                    "gid": "skbucket-error",
+                },
                 line_kwargs,
             ),
         )[0]
-        if self.count_bars_ is not None:  # which mark reads on which axis: said in words too
-            # in a band kept free above the line and the bars, of the legend's height (loc=
-            # "best" saw the line only: it covered the bars of the second axis); in one row
-            # where the axes are wide enough; a title stays free
-            for ncols in (2, 1):
-                legend = ax.legend(
-                    [self.line_, self.count_bars_],
-                    [self.line_.get_label(), self.count_bars_.get_label()],
-                    loc="upper center",
-                    ncols=ncols,
-                    fontsize="small",
-                    framealpha=0.85,
-                )
-                box, frame = legend.get_window_extent(), ax.get_window_extent()
-                if box.width <= frame.width:
-                    break
-            band = min(box.height / max(frame.height, 1.0) + _LEGEND_PAD, 0.5)
-            top = np.nanmax(counts) if np.isfinite(counts).any() else 0.0
-            self.counts_ax_.set_ylim(0, max(top, 1.0) / (1 - band))
-            low, high = ax.get_ylim()
-            ax.set_ylim(low, low + (high - low) / (1 - band))
+        bars, counts_ax = self.count_bars_, self.counts_ax_
+        if bars is None and earlier:  # the first model's, on its second axis
+            for other in ax.get_shared_x_axes().get_siblings(ax):
+                for container in getattr(other, "containers", ()):
+                    if container.get_label() == "Posts per period (right axis)":
+                        bars, counts_ax = container, other
+        lines = [*earlier, self.line_]
+        if bars is not None or name is not None or earlier:
+            # which mark reads on which axis, and which line is which model: said in words
+            _legend_in_band(ax, lines, bars, counts_ax)
         if 0 < len(periods) <= 12:  # a tick, and its label, for every period
             ax.set_xticks(x, [str(p) for p in periods])
             if len(periods) == 1:
@@ -1416,6 +1487,7 @@ class ErrorOverTimeDisplay:
         freq="M",
         metric="mae_log1p",
         dayfirst=None,
+        name=None,
         ax=None,
         line_kwargs=None,
         show_counts=True,
@@ -1440,7 +1512,7 @@ class ErrorOverTimeDisplay:
         dayfirst : bool or None, default=None
             See :meth:`from_predictions`; ``None`` reads dates as the estimator does (its
             ``dayfirst`` parameter, e.g. ``make_seed_pipeline(dayfirst=True)``).
-        freq, metric, ax, line_kwargs, show_counts
+        freq, metric, name, ax, line_kwargs, show_counts
             See :meth:`from_predictions`. The bucket metrics score the routing classifier's
             buckets (``predict_bucket``) when the estimator has one, as
             :func:`skbucket.metrics.evaluate_estimator` and the report do.
@@ -1470,7 +1542,7 @@ class ErrorOverTimeDisplay:
         y_pred, bucket_pred, _ = _predict_once(estimator, X)  # features computed once
         return cls.from_predictions(
             y, y_pred, dates, bins=final_bins(estimator), freq=freq, metric=metric,
-            dayfirst=dayfirst, bucket_pred=bucket_pred, ax=ax, line_kwargs=line_kwargs,
+            dayfirst=dayfirst, bucket_pred=bucket_pred, name=name, ax=ax, line_kwargs=line_kwargs,
             show_counts=show_counts,
         )  # fmt: skip
 
@@ -1486,6 +1558,7 @@ class ErrorOverTimeDisplay:
         metric="mae_log1p",
         dayfirst=False,
         bucket_pred=None,
+        name=None,
         ax=None,
         line_kwargs=None,
         show_counts=True,
@@ -1521,7 +1594,7 @@ class ErrorOverTimeDisplay:
             Bucket chosen for each row (e.g. a routing classifier's ``predict_bucket``), scored
             by the bucket metrics; ``None`` scores the buckets of ``y_pred``, as
             :func:`skbucket.metrics.evaluate` does.
-        ax, line_kwargs, show_counts
+        name, ax, line_kwargs, show_counts
             See :meth:`plot`.
 
         Returns
@@ -1623,7 +1696,7 @@ class ErrorOverTimeDisplay:
             n_undated=int((~dated).sum()) - n_timeless,
             n_timeless=n_timeless,
         )
-        return disp.plot(ax=ax, line_kwargs=line_kwargs, show_counts=show_counts)
+        return disp.plot(ax=ax, name=name, line_kwargs=line_kwargs, show_counts=show_counts)
 
 
 #: Longest run of periods the error-over-time line is drawn with gaps for its empty periods.
@@ -1647,6 +1720,35 @@ _DENSE_PERIODS = 60
 #: the error-over-time plot keeps a band for its legend at the top of its axes, that neither
 #: the line nor the bars reach: the legend's height and this fraction of the axes' more
 _LEGEND_PAD = 0.05
+
+
+def _legend_in_band(ax, lines, bars, counts_ax):
+    """The error-over-time legend, in a band kept free above the lines and the bars, of the
+    legend's height (``loc="best"`` saw the line only: it covered the bars of the second
+    axis); in one row where the axes are wide enough; a title stays free."""
+    handles = [*lines, *([] if bars is None else [bars])]
+    for ncols in (len(handles), 1):
+        legend = ax.legend(
+            handles,
+            [h.get_label() for h in handles],
+            loc="upper center",
+            ncols=ncols,
+            fontsize="small",
+            framealpha=0.85,
+        )
+        box, frame = legend.get_window_extent(), ax.get_window_extent()
+        if box.width <= frame.width:
+            break
+    band = min(box.height / max(frame.height, 1.0) + _LEGEND_PAD, 0.5)
+    if bars is not None:
+        heights = [patch.get_height() for patch in bars]
+        counts_ax.set_ylim(0, max([*heights, 1.0]) / (1 - band))
+    # the lines' own range (again: a second model's line may reach past the first's)
+    ax.set_autoscaley_on(True)
+    ax.relim()
+    ax.autoscale_view(scalex=False)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, low + (high - low) / (1 - band))
 
 
 def _period_word(periods):
