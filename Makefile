@@ -1,4 +1,6 @@
-# Two entry points: `make demo` and `make test`. Each creates or updates .venv itself.
+# Two entry points for a user: `make demo` and `make test`. Each creates or updates .venv itself.
+# For development (docs/developing.rst): `make lint`, `make format`, `make docs`, `make fuzz`,
+# `make bench`, `make venv` (the environment alone) and `make clean`.
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -30,6 +32,9 @@ test: $(STAMP)
 	SKBUCKET_HYPOTHESIS_PROFILE=ci OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(PY) -m pytest -n 2 --dist loadfile
 
+# A fix of `ruff check --fix` may leave a line that `ruff format` would wrap: the fixes first.
+# (format, below)
+
 # The property tests (Hypothesis) ten times over, each run drawing new examples: a search
 # for rare inputs, not part of `make test`, whose draws are the same every run.
 fuzz: $(STAMP)
@@ -41,13 +46,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
+# The API pages are generated afresh: a page left from a renamed function failed the build.
 docs: $(STAMP)
+	rm -rf docs/generated
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples
+	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples docs/generated \
+		docs/gen_modules docs/sg_execution_times.rst

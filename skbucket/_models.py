@@ -1457,7 +1457,8 @@ def _note_forked() -> None:
 def progress_enabled(progress: bool | None) -> bool:
     """``True``/``False`` as given; ``None`` → on when stderr is a terminal or the code runs
     in a Jupyter kernel (a notebook, JupyterLab, Colab: its stderr is no terminal, and a
-    long fit would show nothing), off otherwise (a log file, a batch job) and in a worker
+    long fit would show nothing), off otherwise (a log file, a batch job, a terminal that
+    says ``TERM=dumb``, which cannot redraw a line) and in a worker
     process (``GridSearchCV(n_jobs=2)``'s, a ``multiprocessing`` pool's, a Dask worker's):
     the workers share their parent's terminal, and their bars wrote over each other's."""
     if progress is not None:
@@ -1466,6 +1467,8 @@ def progress_enabled(progress: bool | None) -> bool:
         return False
     if _in_jupyter_kernel():
         return True
+    if os.environ.get("TERM") == "dumb":  # Emacs' shell, a screen reader's or braille console:
+        return False  # each redraw of a bar ("\r") printed or read out again
     stream = sys.stderr
     try:
         return bool(stream is not None and stream.isatty())

@@ -528,7 +528,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             out.append(encoded)
             if self._setting("count_encoding"):
                 out.append(self._oof_counts(cats, splits))
-        return self._stack(out, len(X))
+        return self._stack(out, len(X), self._names())
 
     def transform(self, X):
         """Compute the features of ``X`` with the encodings learnt on all training rows.
@@ -561,7 +561,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                         ]
                     )
                 )
-        return self._stack(out, len(X))
+        return self._stack(out, len(X), self._names())
 
     def unseen_counts(self, X) -> dict:
         """How many posts of ``X`` are by an account or company no training post had.
@@ -1091,7 +1091,18 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         )
 
     @staticmethod
-    def _stack(blocks, n):
-        if not blocks:
-            return np.empty((n, 0), dtype=np.float64)
-        return np.ascontiguousarray(np.column_stack(blocks), dtype=np.float64)
+    def _stack(blocks, n, names):
+        out = (
+            np.ascontiguousarray(np.column_stack(blocks), dtype=np.float64)
+            if blocks
+            else np.empty((n, 0), dtype=np.float64)
+        )
+        if out.shape[1] != len(names):  # a feature computed but not named, or named only
+            raise RuntimeError(
+                f"PostFeatures computed {out.shape[1]} features but names {len(names)} "
+                "(get_feature_names_out): a feature added to or removed from one of the "
+                "_..._features methods and not to its names (DATE_FEATURES, MEDIA_KINDS, "
+                "TEXT_FEATURES at the top of skbucket/features.py; PostFeatures._names), or "
+                "the other way round."
+            )
+        return out

@@ -1,8 +1,18 @@
 """Shared fixtures for the whole suite.
 
-Helpers for tiny random models live in ``tests/_tiny_blip2.py`` and
-``tests/_tiny_distilbert.py`` (plain modules on ``sys.path`` because ``tests/`` has no
-``__init__.py``).
+Every test runs in its own temporary folder (the autouse fixture ``_run_in_tmp_path``): a
+path relative to the repository does not resolve there; use ``ROOT``.
+
+Helpers (plain modules on ``sys.path`` because ``tests/`` has no ``__init__.py``):
+
+- ``_tiny_blip2.py``, ``_tiny_distilbert.py``: tiny randomly initialised models saved as
+  local checkpoints (the real weights cannot be downloaded here);
+- ``_chromium.py``: headless Chromium (find it, run it, lay pages out and measure them);
+- ``_fresh.py``: run code in a new interpreter (what a process that never imported a
+  package sees);
+- ``_sklearn_checks.py``: scikit-learn's estimator checks that need no numeric 2-D input,
+  run one by one for the transformers that read a DataFrame's columns by name;
+- ``_tables.py``: tables of posts written as files, for the tests of reading them.
 """
 
 from __future__ import annotations
@@ -37,6 +47,9 @@ else:
     if os.environ.get("SKBUCKET_HYPOTHESIS_PROFILE"):
         _hypothesis_settings.load_profile(os.environ["SKBUCKET_HYPOTHESIS_PROFILE"])
 
+#: The repository's root (tests run in a temporary folder: see above).
+ROOT = Path(__file__).resolve().parents[1]
+
 #: ``../shared/data`` beside the project root: the real posts (may be absent).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -51,7 +64,7 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_catboost_files(tmp_path, monkeypatch):
+def _run_in_tmp_path(tmp_path, monkeypatch):
     """Run every test in its own folder so nothing (catboost_info/, caches) lands in the repo."""
     monkeypatch.chdir(tmp_path)
 

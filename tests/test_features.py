@@ -1292,3 +1292,20 @@ def test_errors_name_a_subclass_of_post_features_and_prompt_builder():
     with pytest.raises(KeyError) as raised:
         ShoutPrompt(template=broken).fit(posts).transform(posts)
     assert any(note.startswith("(ShoutPrompt: in the template") for note in raised.value.__notes__)
+
+
+def test_a_feature_named_but_not_computed_is_said_to_be_so(monkeypatch):
+    """A contributor who added a text feature's computation but not its name (or the name
+    only) got pandas' "Length mismatch: Expected axis has 6 elements, new values have 5", or,
+    with array output, columns silently misnamed by get_feature_names_out."""
+    import skbucket.features as features
+
+    posts = pd.DataFrame(
+        {"content": ["a #b", "c"], "username": ["u", "v"], "inferred_company": ["x", "y"]}
+    )
+    pf = PostFeatures(date_column=None, media_column=None, cv=2).fit(posts, [1, 10])
+    monkeypatch.setattr(features, "TEXT_FEATURES", (*features.TEXT_FEATURES, "question_marks"))
+    with pytest.raises(
+        RuntimeError, match=r"computed (\d+) features but names (?!\1)\d+ .*TEXT_FEATURES"
+    ):
+        pf.transform(posts)

@@ -531,11 +531,18 @@ def test_progress_enabled_defaults_to_tty(monkeypatch):
         def isatty(self):
             return self.tty
 
+    monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setattr("sys.stderr", Stream(False))
     assert progress_enabled(None) is False
     monkeypatch.setattr("sys.stderr", Stream(True))
     assert progress_enabled(None) is True
     assert progress_enabled(False) is False
+    # a terminal that cannot redraw a line (Emacs' shell, a screen reader's console): each
+    # update of a bar was a line of its own (an accessibility audit: 13 carriage returns and
+    # 558 bytes of block characters for a bar of 20 steps)
+    monkeypatch.setenv("TERM", "dumb")
+    assert progress_enabled(None) is False and progress_enabled(True) is True
+    monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setattr("sys.stderr", None)
     assert progress_enabled(None) is False
 

@@ -94,7 +94,11 @@ def test_the_release_history_has_a_section_for_this_version_and_every_minor_befo
     sections = re.findall(r"^(\d+)\.(\d+)\.(\d+) \(\d{4}-\d\d-\d\d\)\n-+\n", text, re.M)
     versions = [tuple(map(int, v)) for v in sections]
     major, minor, patch = map(int, skbucket.__version__.split(".")[:3])
-    assert versions and versions[0] == (major, minor, patch), (versions[:1], skbucket.__version__)
+    assert versions and versions[0] == (major, minor, patch), (
+        f"docs/changes.rst starts with the section of {skbucket.__version__}, headed "
+        f"'{skbucket.__version__} (YYYY-MM-DD)' and underlined with '-'; its newest is "
+        f"{'.'.join(map(str, versions[0])) if versions else 'none'}"
+    )
     assert versions == sorted(versions, reverse=True)  # newest first, each once
     assert len(set(versions)) == len(versions)
     # every minor from 0.2 (the first raise) to this one has its section (a patch release

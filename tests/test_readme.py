@@ -25,10 +25,17 @@ def test_readme_runs_at_least_one_block():
 
 
 def test_readme_has_exactly_two_setup_commands():
+    """The README's set-up block holds the two commands a fresh machine runs, one for the demo
+    and one for the test suite (``.ci/run`` runs the second): the project's rule. Commands for
+    development (lint, format, docs) belong in docs/developing.rst, which the README links."""
     text = README.read_text(encoding="utf-8")
     (bash,) = re.findall(r"## Set-up.*?```bash\n(.*?)```", text, flags=re.DOTALL)
     commands = [line.split("#")[0].strip() for line in bash.splitlines() if line.strip()]
-    assert commands == ["make demo", "make test"]
+    assert commands == ["make demo", "make test"], (
+        "the README's set-up block holds exactly `make demo` and `make test`; put other "
+        "commands in docs/developing.rst"
+    )
+    assert "docs/developing.rst" in text
 
 
 @pytest.mark.parametrize("block", _python_blocks(README.read_text(encoding="utf-8")))
