@@ -32,9 +32,6 @@ test: $(STAMP)
 	SKBUCKET_HYPOTHESIS_PROFILE=ci OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(PY) -m pytest -n 2 --dist loadfile
 
-# A fix of `ruff check --fix` may leave a line that `ruff format` would wrap: the fixes first.
-# (format, below)
-
 # The property tests (Hypothesis) ten times over, each run drawing new examples: a search
 # for rare inputs, not part of `make test`, whose draws are the same every run.
 fuzz: $(STAMP)
@@ -45,6 +42,7 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+# A fix of `ruff check --fix` may leave a line that `ruff format` would wrap: the fixes first.
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 

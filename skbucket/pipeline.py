@@ -1000,7 +1000,8 @@ def unseen_posts(estimator, X) -> dict:
     masks = step._unseen_masks(
         pd.DataFrame({c: X[table] for c, table in columns.items()}, index=X.index)
     )
-    return {columns[c]: mask for c, mask in masks.items()}
+    # keyed by str(column) (an int-named column 0 as "0"), in the columns' order
+    return {columns[c]: masks[str(c)] for c in columns}
 
 
 def unseen_accounts_text(estimator, X) -> str:

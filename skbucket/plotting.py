@@ -981,7 +981,7 @@ class BucketCalibrationDisplay:
             Write beside each point the number of rows it stands on (``count_texts_``), so
             that a point of 2 rows does not read as surely as one of 200. ``None``: for the
             top-label curve (one curve), when ``bin_counts`` is known, unless another
-            model's top-label curve is on the axes already (their numbers overlapped).
+            curve's numbers are on the axes already (they overlapped).
         **kwargs
             Passed to ``ax.plot`` for every curve (a ``label`` replaces every curve's).
             The one-vs-rest curves, ordered buckets, take their colours in order from
@@ -1033,12 +1033,12 @@ class BucketCalibrationDisplay:
             ax.plot(pp, pt, **_style({**look, "label": lab}, kwargs))[0]
             for pt, pp, lab, look in zip(self.prob_true, self.prob_pred, labels, looks)
         ]
-        if show_counts is None:  # for the first model's curve only (two models' numbers
-            # printed over each other, "156" on "190")
+        if show_counts is None:  # unless another curve's are on the axes (two models'
+            # numbers printed over each other, "156" on "190")
             show_counts = (
                 self.kind == "top_label"
                 and self.bin_counts is not None
-                and sum(line.get_gid() == "skbucket-top" for line in ax.get_lines()) == 1
+                and not any(t.get_gid() == "skbucket-counts" for t in ax.texts)
             )
         if show_counts and self.bin_counts is None:
             raise PlotInputError(
@@ -1062,6 +1062,7 @@ class BucketCalibrationDisplay:
                             va="bottom" if low else "top",
                             fontsize="x-small",
                             color=line.get_color(),
+                            gid="skbucket-counts",
                         )
                     )
         if self.kind == "top_label":
@@ -1345,7 +1346,8 @@ class ErrorOverTimeDisplay:
             Axes to draw on; a new figure is created when ``None``.
         name : str, default=None
             The model's name in the legend (``None``: the metric's). A second model drawn
-            on the same axes gets the next colour, marker and line style (``tab:blue``
+            on the same axes (these axes, not others sharing their x axis) gets the next
+            colour, marker and line style (``tab:blue``
             circles on a solid line, ``tab:orange`` triangles dashed, ``tab:green`` squares
             dotted, ``tab:red`` diamonds dash-dotted), told apart in shape too, not by
             colour alone; name both.
@@ -1353,8 +1355,8 @@ class ErrorOverTimeDisplay:
             Passed to ``ax.plot`` (the line, with a marker per period by default).
         show_counts : bool, default=True
             Draw the posts per period as bars on a second y axis (``counts_ax_``); not
-            again for a second model drawn on the same axes (the first's bars stay, and its
-            ``counts_ax_`` is None).
+            again where a model drawn on the same axes drew them (those bars stay, and this
+            display's ``counts_ax_`` is None).
 
         Returns
         -------
@@ -1388,8 +1390,13 @@ class ErrorOverTimeDisplay:
         # the models drawn on these axes before: the next colour, marker and line style; the
         # posts per period drawn once (the first model's bars stand for the posts)
         earlier = [line for line in ax.get_lines() if line.get_gid() == "skbucket-error"]
+        # limits the user set on these axes (not the band's of a model drawn before): kept
+        user_limits = not ax.get_autoscaley_on() and ax.get_ylim() != getattr(
+            ax, "_skbucket_band_ylim", None
+        )
+        drawn = getattr(ax, "_skbucket_counts", None)  # (its twin axes, the bars) if any
         self.counts_ax_, self.count_bars_ = None, None
-        if show_counts and len(periods) and not earlier:
+        if show_counts and len(periods) and drawn is None:
             self.counts_ax_ = ax.twinx()
             # each bar centred on its period's point (a bar from the point on read as the
             # next point's); many periods (more than 60): bars that touch, outlined along
@@ -1436,21 +1443,19 @@ class ErrorOverTimeDisplay:
                     "label": METRIC_DESCRIPTIONS.get(self.metric, self.metric)
                     if name is None
                     else str(name),
-                    "gid": "skbucket-error",
                 },
                 line_kwargs,
             ),
         )[0]
-        bars, counts_ax = self.count_bars_, self.counts_ax_
-        if bars is None and earlier:  # the first model's, on its second axis
-            for other in ax.get_shared_x_axes().get_siblings(ax):
-                for container in getattr(other, "containers", ()):
-                    if container.get_label() == "Posts per period (right axis)":
-                        bars, counts_ax = container, other
+        self.line_.set_gid("skbucket-error")  # what tells a later model this one is here
+        if self.count_bars_ is not None:
+            ax._skbucket_counts = (self.counts_ax_, self.count_bars_)
+            drawn = ax._skbucket_counts
+        counts_ax, bars = drawn if drawn is not None else (None, None)
         lines = [*earlier, self.line_]
         if bars is not None or name is not None or earlier:
             # which mark reads on which axis, and which line is which model: said in words
-            _legend_in_band(ax, lines, bars, counts_ax)
+            _legend_in_band(ax, lines, bars, counts_ax, keep_limits=user_limits)
         if 0 < len(periods) <= 12:  # a tick, and its label, for every period
             ax.set_xticks(x, [str(p) for p in periods])
             if len(periods) == 1:
@@ -1722,10 +1727,12 @@ _DENSE_PERIODS = 60
 _LEGEND_PAD = 0.05
 
 
-def _legend_in_band(ax, lines, bars, counts_ax):
+def _legend_in_band(ax, lines, bars, counts_ax, keep_limits=False):
     """The error-over-time legend, in a band kept free above the lines and the bars, of the
     legend's height (``loc="best"`` saw the line only: it covered the bars of the second
-    axis); in one row where the axes are wide enough; a title stays free."""
+    axis); in one row where the axes are wide enough, else in one column; a title stays free.
+    Limits the user set on the axes, or a y scale that is not linear, are kept as they are
+    (the legend is placed, no band made)."""
     handles = [*lines, *([] if bars is None else [bars])]
     for ncols in (len(handles), 1):
         legend = ax.legend(
@@ -1740,6 +1747,8 @@ def _legend_in_band(ax, lines, bars, counts_ax):
         if box.width <= frame.width:
             break
     band = min(box.height / max(frame.height, 1.0) + _LEGEND_PAD, 0.5)
+    if keep_limits or ax.get_yscale() != "linear":
+        return
     if bars is not None:
         heights = [patch.get_height() for patch in bars]
         counts_ax.set_ylim(0, max([*heights, 1.0]) / (1 - band))
@@ -1749,6 +1758,7 @@ def _legend_in_band(ax, lines, bars, counts_ax):
     ax.autoscale_view(scalex=False)
     low, high = ax.get_ylim()
     ax.set_ylim(low, low + (high - low) / (1 - band))
+    ax._skbucket_band_ylim = ax.get_ylim()  # ours, not the user's: a later model may move them
 
 
 def _period_word(periods):

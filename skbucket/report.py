@@ -17,6 +17,7 @@ a non-interactive one where there is no display).
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import inspect
 import io
@@ -371,7 +372,7 @@ def _described(shown, title=""):
     return None, None
 
 
-def _figure_html(caption, uri, note=None, alt=None, values=None, *, number=0):
+def _figure_html(caption, uri, note=None, alt=None, values=None, *, number=0, prefix=""):
     """A ``<figure>`` for the PNG ``uri``, shown at its size at 90 dpi (it is drawn at
     twice that, sharp on high-density screens and when zoomed), that size written on the
     ``<img>``. An image drawn larger than the usual figure (a confusion matrix of many
@@ -380,7 +381,7 @@ def _figure_html(caption, uri, note=None, alt=None, values=None, *, number=0):
     (the caption when None); ``values`` (escaped ``(header, rows)``) is the table of its
     numbers, folded under the image. The caption comes first (a screen reader read the
     image, its values and its note before it said what the plot was) and names the figure
-    (``plot-{number}``), its values' scroll region and their button."""
+    (``{prefix}plot-{number}``), its values' scroll region and their button."""
     head = base64.b64decode(uri.split(",", 1)[1][:32])  # PNG signature + IHDR: width, height
     width, height = (
         round(int.from_bytes(head[at : at + 4], "big") / _PIXEL_RATIO) for at in (16, 20)
@@ -400,13 +401,13 @@ def _figure_html(caption, uri, note=None, alt=None, values=None, *, number=0):
         table = (
             f'<details><summary>Values<span class="sr"> of the plot "{caption}"</span>'
             f'</summary><div class="table-wrap" tabindex="0" role="region" '
-            f'aria-labelledby="plot-{number}-values"><table>'
-            f'<caption class="note" id="plot-{number}-values">The values of the plot '
+            f'aria-labelledby="{prefix}plot-{number}-values"><table>'
+            f'<caption class="note" id="{prefix}plot-{number}-values">The values of the plot '
             f'"{caption}"</caption><tr>{cells}</tr>{body}</table></div></details>'
         )
     return (
-        f'<figure{wide} aria-labelledby="plot-{number}">'
-        f'<figcaption id="plot-{number}">{caption}</figcaption>'
+        f'<figure{wide} aria-labelledby="{prefix}plot-{number}">'
+        f'<figcaption id="{prefix}plot-{number}">{caption}</figcaption>'
         f'<img src="{uri}" width="{width}" height="{height}" '
         f'alt="{caption if alt is None else alt}">'
         + table
@@ -643,11 +644,13 @@ def _known_and_new(masks, y, y_pred, bucket_pred, bins):
     new = np.logical_or.reduce(list(masks.values()))
     if new.all() or not new.any():
         return []
-    columns = " or ".join(column for column, mask in masks.items() if mask.any())
+    # the columns as the table names them (category_columns=("brand",): its brand)
+    every = " and ".join(map(str, masks))
+    newer = " or ".join(str(column) for column, mask in masks.items() if mask.any())
     rows = []
     for label, keep in (
-        ("Accounts and companies seen in training", ~new),
-        (f"A {columns} not seen in training", new),
+        (f"{every} {'were' if len(masks) > 1 else 'was'} seen in training (or missing)", ~new),
+        (f"{newer} was not seen in training", new),
     ):
         with ignoring(UserWarning):  # negative predictions: said once already
             metrics = evaluate(
@@ -803,8 +806,17 @@ def render_report(
         "</td></tr>"
         for k in METRIC_NAMES
     )
+    # ids of this report's own (two reports shown in one notebook or page named each other's
+    # figures), the same for the same model and data (SOURCE_DATE_EPOCH: byte for byte)
+    prefix = (
+        "r"
+        + hashlib.sha256(
+            f"{title}|{generated}|{metrics}".encode("utf-8", "surrogatepass")
+        ).hexdigest()[:8]
+        + "-"
+    )
     figs = "\n".join(
-        f'<figure aria-labelledby="plot-{number}"><figcaption id="plot-{number}">{esc(t)}'
+        f'<figure aria-labelledby="{prefix}plot-{number}"><figcaption id="{prefix}plot-{number}">{esc(t)}'
         f'</figcaption><p class="note">{esc(note)}</p></figure>'
         if uri is None
         else _figure_html(
@@ -819,13 +831,14 @@ def render_report(
                 [[esc(v) for v in row] for row in described[1][1]],
             ),
             number=number,
+            prefix=prefix,
         )
         for number, (t, uri, note, described) in enumerate(figures, 1)
     )
     split_table = (
         '<div class="table-wrap" tabindex="0" role="region" aria-label="Known and new accounts">'
         '<table>\n<caption class="note">The metrics on the posts by accounts seen in training '
-        'and on the others</caption>\n<tr><th scope="col">Posts by</th>'
+        'and on the others</caption>\n<tr><th scope="col">Posts whose</th>'
         + "".join(f'<th scope="col">{esc(header)}</th>' for _, header in _SPLIT_METRICS)
         + "</tr>\n"
         + "\n".join(

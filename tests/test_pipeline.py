@@ -1156,3 +1156,26 @@ def test_one_post_as_a_series_is_refused_saying_how_to_take_a_row(tiny, posts):
         pipe.fit(data[:40], y[:40])
         with pytest.raises(ValueError, match=r"a Series: .*X\.iloc\[\[i\]\]"):
             pipe.predict(data.iloc[40])
+
+
+def test_unseen_posts_of_int_named_category_columns():
+    """A review: the masks were keyed by str(column) and looked up by the column itself, so
+    columns named 0 and 1 raised KeyError, even with no post new."""
+    from sklearn.dummy import DummyRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from skbucket.features import PostFeatures
+    from skbucket.pipeline import unseen_accounts_text, unseen_posts
+
+    posts = pd.DataFrame({0: ["a", "b", "a", "b"], 1: ["x", "x", "y", "y"]})
+    pipe = make_pipeline(
+        PostFeatures(
+            date_column=None, media_column=None, text_columns=(), category_columns=(0, 1), cv=2
+        ),
+        DummyRegressor(),
+    ).fit(posts, [1, 10, 100, 1000])
+    assert not any(mask.any() for mask in unseen_posts(pipe, posts).values())
+    new = posts.assign(**{"0": None}).drop(columns="0")
+    new[0] = ["a", "c", "c", "b"]
+    assert unseen_posts(pipe, new)[0].tolist() == [False, True, True, False]
+    assert unseen_accounts_text(pipe, new).startswith("posts whose 0 was not seen in training: 2")

@@ -1194,7 +1194,7 @@ def test_the_error_over_time_legend_covers_neither_the_line_nor_the_bars(size):
     )
     assert max(tops) < box.y0
     assert np.nanmax(points[:, 1]) < box.y0
-    # and within the axes (in two rows where one is wider than they are)
+    # and within the axes (in one column where a row is wider than they are)
     frame = disp.ax_.get_window_extent()
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1
 
@@ -1229,7 +1229,9 @@ def test_two_models_on_one_axes_stay_apart_in_shape_and_are_named(data, model):
     assert to_hex(first.scatter_.get_facecolor()[0], keep_alpha=False) != to_hex(
         second.scatter_.get_facecolor()[0], keep_alpha=False
     )
-    assert first.scatter_.get_paths()[0] != second.scatter_.get_paths()[0]  # the markers
+    assert first.scatter_.get_paths()[0].vertices.shape != (
+        second.scatter_.get_paths()[0].vertices.shape
+    )  # the markers: a circle's path and a triangle's
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "tree" in legend and "ridge" in legend and legend.count("perfect") == 1
 
@@ -1275,3 +1277,26 @@ def test_marks_hold_three_to_one_against_white(data, model):
     few = LikesPredictionDisplay.from_predictions(y[:100], y[:100] + 1, ax=_ax()).scatter_
     colour = few.get_facecolor()[0]
     assert _contrast((*colour[:3], few.get_alpha())) >= 3
+
+
+def test_a_second_model_keeps_to_its_own_axes_and_the_users_limits(data, model):
+    """A review: the bars of the first model were looked for on every axes sharing the x
+    axis (another subplot's were listed, its limits reset); a first model drawn without bars
+    left a second asking for them without any; limits the user set were thrown away."""
+    import matplotlib.pyplot as plt
+
+    X, y, dates = data
+    fig, (top, bottom) = plt.subplots(2, sharex=True)
+    ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=bottom)
+    limits = [other.get_ylim() for other in fig.axes[1:]]  # the bottom axes and their twin
+    ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, show_counts=False, ax=top)
+    second = ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, name="b", ax=top)
+    assert second.count_bars_ is not None  # none were drawn on these axes
+    assert [other.get_ylim() for other in fig.axes[1:3]] == limits
+    legend = [t.get_text() for t in top.get_legend().get_texts()]
+    assert legend.count("Posts per period (right axis)") == 1
+    plt.close(fig)
+    ax = _ax()
+    ax.set_ylim(0, 5)
+    ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=ax)
+    assert ax.get_ylim() == (0, 5)

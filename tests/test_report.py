@@ -935,9 +935,16 @@ def test_report_scores_posts_of_new_accounts_apart_from_the_others():
 
     parser = Rows()
     parser.feed(page)
-    (table,) = [t for t in parser.tables if t and t[0][0] == "Posts by"]
+    (table,) = [t for t in parser.tables if t and t[0][0] == "Posts whose"]
     header, *rows = table
-    assert header == ["Posts by", "Posts", "RMSE log1p", "MAE log1p", "RMSE raw", "Bucket accuracy"]
+    assert header == [
+        "Posts whose",
+        "Posts",
+        "RMSE log1p",
+        "MAE log1p",
+        "RMSE raw",
+        "Bucket accuracy",
+    ]
     # new: a username or company no training post had (counted here, not by the library)
     new = np.logical_or.reduce(
         [X[c].notna() & ~X[c].isin(train[c]) for c in ("username", "inferred_company")]
@@ -954,10 +961,12 @@ def test_report_scores_posts_of_new_accounts_apart_from_the_others():
             ],
             abs=1e-4,
         ), label
-    assert rows[0][0] == "Accounts and companies seen in training"
-    assert rows[1][0].startswith("A username") and rows[1][0].endswith("not seen in training")
+    assert rows[0][0] == "username and inferred_company were seen in training (or missing)"
+    assert rows[1][0] == "username or inferred_company was not seen in training"
     # the training posts: every account known, no such table
-    assert "Posts by</th>" not in render_report(model, train.drop(columns="likes"), train["likes"])
+    assert "Posts whose</th>" not in render_report(
+        model, train.drop(columns="likes"), train["likes"]
+    )
 
 
 def test_a_screen_reader_gets_each_plot_named_before_it_and_every_region_named(data, model):
@@ -1020,3 +1029,14 @@ def test_a_screen_reader_gets_each_plot_named_before_it_and_every_region_named(d
         assert name.strip(), attrs
     assert any(a.get("aria-label") == "Model configuration" for a in regions)
     assert not [a for tag, a in parser.events if tag == "pre" and "aria-label" in a]
+
+
+def test_two_reports_on_one_page_name_their_own_figures(data, model):
+    """A review: every report's ids were plot-1 ... plot-8, so two reports shown in one
+    notebook or page named each other's figures."""
+    X, y, _ = data
+    ids = [
+        set(re.findall(r' id="([^"]+)"', render_report(model, X[:n], y[:n], title=t)))
+        for n, t in ((150, "first"), (200, "second"))
+    ]
+    assert len(ids[0]) >= 8 and not ids[0] & ids[1]
