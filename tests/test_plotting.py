@@ -1199,7 +1199,7 @@ def test_the_error_over_time_legend_covers_neither_the_line_nor_the_bars(size):
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1
 
 
-def _contrast(colour, background=(1.0, 1.0, 1.0)):
+def _contrast_on(colour, background=(1.0, 1.0, 1.0)):
     """WCAG contrast ratio of an RGB(A) colour (alpha blended onto the background)."""
     from matplotlib.colors import to_rgba
 
@@ -1268,15 +1268,17 @@ def test_marks_hold_three_to_one_against_white(data, model):
     fell short."""
     X, y, _ = data
     box = BucketErrorDisplay.from_estimator(model, X, y, ax=_ax())
-    assert all(_contrast(m.get_color()) >= 3 for m in box.artists_["medians"])
+    assert all(_contrast_on(m.get_color()) >= 3 for m in box.artists_["medians"])
     bars = BucketErrorDisplay.from_estimator(model, X, y, kind="mae", ax=_ax())
-    assert all(_contrast(b.get_edgecolor()) >= 3 and b.get_linewidth() > 0 for b in bars.artists_)
+    assert all(
+        _contrast_on(b.get_edgecolor()) >= 3 and b.get_linewidth() > 0 for b in bars.artists_
+    )
     ovr = BucketCalibrationDisplay.from_estimator(model, X, y, kind="one_vs_rest", ax=_ax())
     assert len(ovr.lines_) >= 5
-    assert min(_contrast(line.get_color()) for line in ovr.lines_) >= 3
+    assert min(_contrast_on(line.get_color()) for line in ovr.lines_) >= 3
     few = LikesPredictionDisplay.from_predictions(y[:100], y[:100] + 1, ax=_ax()).scatter_
     colour = few.get_facecolor()[0]
-    assert _contrast((*colour[:3], few.get_alpha())) >= 3
+    assert _contrast_on((*colour[:3], few.get_alpha())) >= 3
 
 
 def test_a_second_model_keeps_to_its_own_axes_and_the_users_limits(data, model):
