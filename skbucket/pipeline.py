@@ -1011,8 +1011,8 @@ def unseen_accounts_text(estimator, X) -> str:
     pipeline's default router sends a new company's posts to its text model), and its error
     is often the largest: the command line's ``predict``, ``evaluate`` and ``report`` say
     this. Counted by the first fitted :class:`~skbucket.features.PostFeatures` inside
-    ``estimator`` (:meth:`~skbucket.features.PostFeatures.unseen_counts`), each column named
-    as ``X`` names it (under a :class:`ColumnRoles` mapping, the table's own name).
+    ``estimator`` (the posts :func:`unseen_posts` finds), each column named as ``X`` names
+    it (under a :class:`ColumnRoles` mapping, the table's own name).
 
     Parameters
     ----------
@@ -1045,13 +1045,19 @@ def unseen_accounts_text(estimator, X) -> str:
     >>> unseen_accounts_text(pipe, posts)
     ''
     """
-    found = [(column, int(mask.sum())) for column, mask in unseen_posts(estimator, X).items()]
+    return _unseen_text(unseen_posts(estimator, X), len(X))
+
+
+def _unseen_text(masks, n_posts) -> str:
+    """:func:`unseen_accounts_text`'s words for the masks :func:`unseen_posts` found (the
+    report, which scores those posts too, finds them once)."""
+    found = [(column, int(mask.sum())) for column, mask in masks.items()]
     found = [(column, n) for column, n in found if n]
     if not found:
         return ""
     (first, n), *others = found
     return (
-        f"posts whose {first} was not seen in training: {n:,} of {len(X):,}"
+        f"posts whose {first} was not seen in training: {n:,} of {n_posts:,}"
         + "".join(f"; whose {column}: {m:,}" for column, m in others)
         + " (their predictions rest on less than a known account's)"
     )

@@ -760,7 +760,7 @@ def render_report(
     >>> page.count('<img src="data:image/png;base64,')
     4
     """
-    from skbucket.pipeline import _column_of_role, unseen_accounts_text, unseen_posts
+    from skbucket.pipeline import _column_of_role, _unseen_text, unseen_posts
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
@@ -774,10 +774,9 @@ def render_report(
     bins = final_bins(estimator)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
     intervals, interval_note = _intervals(X, y_arr, y_pred, group_column)
-    unseen = unseen_accounts_text(estimator, as_pandas(X))
-    split = _known_and_new(
-        unseen_posts(estimator, as_pandas(X)), y_arr, np.asarray(y_pred), bucket_pred, bins
-    )
+    new = unseen_posts(estimator, as_pandas(X))  # once, for the note and the table
+    unseen = _unseen_text(new, y_arr.shape[0])
+    split = _known_and_new(new, y_arr, np.asarray(y_pred), bucket_pred, bins)
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
 
     def esc(text) -> str:
