@@ -1152,6 +1152,14 @@ def _is_estimator(obj):
     )
 
 
+def _got(obj):
+    """What was given where an estimator instance goes, for an error message: a class (a
+    forgotten ``()``) says how to make one."""
+    if isinstance(obj, type):
+        return f"the class {obj.__name__} (write {obj.__name__}())"
+    return repr(obj)
+
+
 def _drawable(est):
     """An estimator class given where an instance goes (a forgotten ``()``) as a text for
     the HTML diagram, which failed on it (``_get_doc_link() missing 'self'``), as the
@@ -1711,7 +1719,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if not _is_estimator(self.classifier):
             raise ValueError(
                 f"classifier must be an estimator instance with fit and predict; "
-                f"got {self.classifier!r}"
+                f"got {_got(self.classifier)}"
             )
         _check_classifier(
             "classifier",
@@ -1768,6 +1776,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             return _default_regressors(n_buckets, seed)
         if _is_estimator(regs):
             return {k: regs for k in range(n_buckets)}
+        if isinstance(regs, type):  # a forgotten (): the class has fit and predict
+            raise ValueError(
+                "regressors must be an estimator instance, a list or dict of them, or None; "
+                f"got {_got(regs)}"
+            )
         if isinstance(regs, list | tuple):
             if len(regs) != n_buckets:
                 # the seed's list with this estimator's seed: without it, the advice
@@ -1807,7 +1820,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             if not _is_estimator(est):
                 raise ValueError(
                     f"regressors[{k}] must be an estimator instance with fit and predict; "
-                    f"got {est!r}"
+                    f"got {_got(est)}"
                 )
         return dict(sorted(spec.items()))
 

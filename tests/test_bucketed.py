@@ -1944,6 +1944,25 @@ def test_the_diagram_names_an_estimator_class_given_for_an_instance():
 
 
 @pytest.mark.parametrize(
+    ("params", "where"),
+    [
+        ({"regressors": LinearRegression}, "regressors must"),
+        ({"regressors": [Ridge(), Ridge]}, r"regressors\[1\] must"),
+        ({"regressors": {0: Ridge}}, r"regressors\[0\] must"),
+        ({"classifier": DecisionTreeClassifier}, "classifier must"),
+    ],
+)
+def test_fit_says_how_to_make_an_instance_of_a_class_given_for_one(params, where):
+    """A forgotten () as the regressors gave "TypeError: 'ABCMeta' object is not iterable"
+    (the class passed the parameter check and was read as a dict); in a list it printed
+    "<class '...'>" without saying what to write."""
+    X, y = np.random.default_rng(0).random((40, 2)), np.arange(40.0)
+    model = BucketedRegressor(**{"bins": (5,), **params})
+    with pytest.raises(ValueError, match=where + r".*got the class \w+ \(write \w+\(\)\)"):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize(
     ("n", "kinds"),
     [
         (1, "x"),
