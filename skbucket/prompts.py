@@ -1099,9 +1099,11 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         date text); a missing field, or the field of a role that is not used, is
         ``"unknown"``. A date written without a time of day (``2020-06-15``; see
         :func:`timeless`) gives ``{date}`` as ``YYYY-MM-DD``, ``{when}`` without a time, and
-        ``{hour}``/``{hour_text}`` missing (it was read as midnight). A callable gets a ``dict`` with those same keys plus ``"missing"``
-        (a ``frozenset`` of the missing field names, so it can leave them out) and must
-        return a ``str``.
+        ``{hour}``/``{hour_text}`` missing (it was read as midnight). Every field is text: a
+        format spec such as ``{content:.200}`` (the first 200 characters) applies, an
+        attribute or index (``{content.upper}``, ``{caption[0]}``) is refused at fit. A
+        callable gets a ``dict`` with those same keys plus ``"missing"`` (a ``frozenset`` of
+        the missing field names, so it can leave them out) and must return a ``str``.
     columns : dict, list or None, default=None
         Which column holds each role.
 
@@ -1227,7 +1229,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             f"roles, got {type(columns).__name__}."
         )
 
-    def _check_template(self):
+    def _check_template(self, *, fitted=False):
+        """Refuse a template that cannot fill every prompt. ``fitted=True`` (transform) only
+        warns of an indexed field, which fit refuses from 0.8.6 on: a model fitted before
+        goes on writing the prompts it was fitted on."""
         template = self.template
         if template is None or callable(template):
             return
@@ -1258,6 +1263,20 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                     f"(the fields are text: a method's description would fill it); use the "
                     f"field as it is (a format spec such as {{{field}:.200}} cuts it), or a "
                     f"callable template."
+                )
+            if "[" in name:  # {caption[0]} wrote the caption's first character
+                problem = (
+                    f"{type(self).__name__}: template field {{{name}}} indexes a str (the "
+                    f"fields are text: it gives one character of it); use the field as it is "
+                    f"(a format spec such as {{{field}:.200}} cuts it), or a callable template."
+                )
+                if not fitted:
+                    raise PromptError(problem)
+                warnings.warn(
+                    problem + " Fitted before skbucket 0.8.6 refused it: refit with another "
+                    "template.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
                 )
         try:
             template.format(**dict.fromkeys(TEMPLATE_FIELDS, UNKNOWN))
@@ -1405,7 +1424,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._check_frame(X, "transform")
-        self._check_template()
+        self._check_template(fitted=True)
         absent = [f"{c!r} (role {r!r})" for r, c in self.columns_.items() if c not in X.columns]
         if absent:
             raise PromptError(
@@ -1475,7 +1494,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             try:
                 return template.format(**filled)
             except (IndexError, KeyError, AttributeError, ValueError, TypeError) as exc:
-                # fit tries the template on "unknown" only: {content[40]} fails on a short post
+                # fit refuses what fails on one row only ({content[40]} on a short post),
+                # which a model fitted before 0.8.6 may hold (transform warns of it)
                 raise PromptError(
                     f"{type(self).__name__}: "
                     f"template {template!r} cannot be filled for row {row!r} "

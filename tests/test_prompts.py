@@ -201,6 +201,11 @@ def test_bad_str_template_raises_at_fit():
     for attribute in ("{content.upper}", "{caption[0].lower}"):
         with pytest.raises(PromptError, match=r"reads an attribute of a str"):
             PromptBuilder(template=attribute).fit(frame)
+    # {caption[0]} gave the caption's first character, {hour[0]} '1' for 18h, and
+    # {caption[x]} Python's "string indices must be integers, not 'str'"
+    for index in ("{caption[0]}", "{hour[0]}", "{caption[x]}"):
+        with pytest.raises(PromptError, match=r"\{\w+\[\w\]\} indexes a str"):
+            PromptBuilder(template=index).fit(frame)
 
 
 def test_callable_template_gets_fields_and_missing_set():
@@ -228,9 +233,16 @@ def test_callable_template_returning_non_str_names_row():
 
 def test_a_template_that_fails_on_one_row_names_the_row():
     frame = pd.DataFrame({"content": ["hello", "ab"]}, index=[10, 11])
-    builder = PromptBuilder(template="{content[3]}").fit(frame)  # "unknown"[3] is fine
-    with pytest.raises(PromptError, match=r"cannot be filled for row 11 \(IndexError"):
+    # fit refuses {content[3]} (test_bad_str_template_raises_at_fit); one fitted before it
+    # did (as here, set after fit) warns at transform and names the row it fails on
+    builder = PromptBuilder().fit(frame).set_params(template="{content[3]}")
+    with (
+        pytest.warns(UserWarning, match=r"indexes a str.*refit with another template"),
+        pytest.raises(PromptError, match=r"cannot be filled for row 11 \(IndexError"),
+    ):
         builder.transform(frame)  # before: a bare IndexError, no row
+    with pytest.warns(UserWarning, match="indexes a str"):  # prompts as it was fitted on
+        assert builder.transform(frame.iloc[:1])[0, 0] == "l"
 
     def template(fields):
         return fields["content"][3]
