@@ -284,6 +284,16 @@ def _is_text_1d(X):
     return any(isinstance(v, str) for v in values)
 
 
+_DATE_WORDS = re.compile("timestamp|timedelta|datetime", re.IGNORECASE)
+
+
+def _date_columns(X):
+    """``[(column, dtype)]`` of a DataFrame's datetime and timedelta columns."""
+    if not _is_dataframe(X):
+        return []
+    return [(c, str(X[c].dtype)) for c in X.columns if X[c].dtype.kind in "mM"]
+
+
 def _string_columns(X, limit=10):
     """``[(column, row, value)]`` for columns holding non-numeric strings."""
     found = []
@@ -339,8 +349,14 @@ def _select_columns(X, columns, param):
         out = _safe_indexing(X, key, axis=1)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         names = list(X.columns) if _is_dataframe(X) else f"{X.shape[1]} unnamed columns"
+        why = str(exc)
+        wanted = [key] if isinstance(key, str) else key
+        if _is_dataframe(X) and isinstance(wanted, list | tuple):
+            absent = [c for c in wanted if isinstance(c, str) and c not in X.columns]
+            if absent:  # not pandas' "None of [Index(['zz'], dtype='str')] are in the [columns]"
+                why = f"{absent!r} not in X"
         raise ValueError(
-            f"{param}={columns!r} cannot select columns of X (X has {names}): {exc}"
+            f"{param}={columns!r} cannot select columns of X (X has {names}): {why}"
         ) from exc
     if getattr(out, "ndim", 1) == 2 and out.shape[1] == 0:
         raise ValueError(f"{param}={columns!r} selected no column of X")
@@ -427,8 +443,21 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
                 "cannot cast",
                 "bytes/strings",
                 "dtypes for data must be",
+                "could not be promoted",  # numpy, of datetime64 and float64 columns
+                "argument must be a string or a real number",  # float(Timestamp)
             )
         )
+        dated = _date_columns(X) if conversion else []
+        # numpy's "DType <class 'numpy.dtypes.DateTime64DType'> could not be promoted ...";
+        # with string columns too, the one the message names
+        if dated and (not cols or _DATE_WORDS.search(message)):
+            raise ValueError(
+                f"{role} {_describe(est)} cannot take the date/time column(s) "
+                f"{', '.join(f'{c!r} ({t})' for c, t in dated[:5])} in {method}: it needs "
+                f"numbers ({type(exc).__name__}: {' '.join(message.split())}). Turn them into "
+                "numbers (skbucket.PostFeatures reads hour, weekday, month and year from a "
+                "date column) or drop them."
+            ) from exc
         if cols and conversion:
             shown = ", ".join(f"{c!r} (row {r}: {v!r})" for c, r, v in cols[:5])
             advice = (
@@ -1850,6 +1879,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if _is_dataframe(X) or _is_text_1d(X):
             if isinstance(X, list | tuple):
                 X = np.asarray(X, dtype=object)
+            if _is_dataframe(X) and not X.columns.is_unique:  # narwhals' DuplicateError
+                twice = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
+                raise ValueError(
+                    f"X has duplicate column names {twice!r}; column names must be unique."
+                )
             check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
             if (

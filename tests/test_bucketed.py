@@ -1962,6 +1962,46 @@ def test_fit_says_how_to_make_an_instance_of_a_class_given_for_one(params, where
         model.fit(X, y)
 
 
+@pytest.mark.parametrize("columns", [["zz"], ["a", "zz"], "zz"])
+def test_an_unknown_column_to_select_is_named(columns):
+    """The message ended in pandas' "None of [Index(['zz'], dtype='str')] are in the
+    [columns]"."""
+    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0)})
+    for param in ("classifier_columns", "regressor_columns"):
+        with pytest.raises(ValueError, match=r"\(X has \['a', 'b'\]\): \['zz'\] not in X$"):
+            BucketedRegressor(bins=(5,), **{param: columns}).fit(X, X["a"])
+
+
+@pytest.mark.parametrize(
+    "value", [pd.Timestamp("2020-01-01"), pd.Timestamp("2020-01-01", tz="UTC"), pd.Timedelta(1)]
+)
+@pytest.mark.parametrize("regressor", [None, Ridge()])
+def test_a_date_column_is_named_with_what_to_do(value, regressor):
+    """numpy's "DTypePromotionError: The DType <class 'numpy.dtypes.DateTime64DType'> could
+    not be promoted by <class 'numpy.dtypes.Float64DType'>" (and "float() argument must be a
+    string or a real number, not 'Timestamp'") named no column."""
+    X = pd.DataFrame({"a": np.arange(40.0), "when": value, "text": "x"})
+    kwargs = {} if regressor is None else {"classifier_columns": ["a"], "regressors": regressor}
+    with pytest.raises(
+        ValueError, match=r"cannot take the date/time column\(s\) 'when' \(.*PostFeatures"
+    ):
+        BucketedRegressor(bins=(5,), **kwargs).fit(X.drop(columns="text"), X["a"])
+    # beside a string column: the one the error is about
+    with pytest.raises(ValueError, match=r"cannot take the (date/time|string) column"):
+        BucketedRegressor(bins=(5,), **kwargs).fit(X, X["a"])
+
+
+def test_duplicate_column_names_are_refused_with_their_names():
+    """narwhals' "DuplicateError: Expected unique column names, got: - 'a' 2 times"."""
+    X = pd.DataFrame(np.random.default_rng(0).random((40, 3)), columns=["a", "b", "a"])
+    message = r"^X has duplicate column names \['a'\]; column names must be unique\.$"
+    with pytest.raises(ValueError, match=message):
+        BucketedRegressor(bins=(0.5,)).fit(X, X.iloc[:, 1])
+    fitted = BucketedRegressor(bins=(0.5,)).fit(X.set_axis(["a", "b", "c"], axis=1), X.iloc[:, 1])
+    with pytest.raises(ValueError, match=message):
+        fitted.predict(X)
+
+
 @pytest.mark.parametrize(
     ("n", "kinds"),
     [
