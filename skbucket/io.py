@@ -845,6 +845,10 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
 
     Raises
     ------
+    FileNotFoundError
+        Nothing at ``path``.
+    IsADirectoryError
+        ``path`` is a folder.
     TamperedFileError
         Malformed container (whatever :mod:`zipfile` raises for a damaged or cut-off zip),
         digest or signature mismatch.
@@ -860,6 +864,8 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         from those recorded at save time.
     """
     path = Path(path)
+    if path.is_dir():  # IsADirectoryError, as open() says it
+        raise IsADirectoryError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     trusted = _normalise_trusted(trusted)

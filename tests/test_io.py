@@ -614,6 +614,14 @@ def test_a_file_that_is_no_model_is_named_so(tmp_path, kind):
         skio.load(protocol_1, allow_pickle=True)
 
 
+def test_a_folder_or_nothing_at_the_path_is_said_as_it_is(tmp_path):
+    """A folder was "no model file at ..." (FileNotFoundError), though something is there."""
+    with pytest.raises(IsADirectoryError, match=r" is a folder, not a model file$"):
+        skio.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"^no model file at .*model\.skops$"):
+        skio.load(tmp_path / "model.skops")
+
+
 def test_a_cli_model_file_is_named_with_how_to_load_it(tmp_path):
     from skbucket.cli import load_model, save_model
 
