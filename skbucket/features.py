@@ -26,7 +26,6 @@ from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_n_features,
     check_array,
-    check_consistent_length,
     check_is_fitted,
 )
 
@@ -832,7 +831,11 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _encode_target(self, y, X):
         # numeric, finite, 1-D; errors name the first bad row (shared with BucketedRegressor)
         y = _check_targets(y, name="y", allow_negative=True)
-        check_consistent_length(X, y)
+        if len(y) != len(X):  # as BucketedRegressor says it, not "inconsistent numbers"
+            raise PostFeaturesError(
+                f"X and y have different lengths: X has {len(X)} rows but y has {len(y)}; "
+                "give one target per row."
+            )
         if self.target_transform == "log1p":
             if np.any(y < 0):
                 row = int(np.flatnonzero(y < 0)[0])

@@ -853,6 +853,16 @@ def test_target_transform_none_and_negative_y():
     np.testing.assert_allclose(pf.target_encoder_.target_mean_, y.mean())
 
 
+def test_y_of_another_length_is_said_as_bucketed_regressor_says_it():
+    """scikit-learn's "Found input variables with inconsistent numbers of samples: [6, 4]"
+    said neither which was X nor what to do."""
+    X, y = _posts(6)
+    with pytest.raises(
+        PostFeaturesError, match=r"^X and y have different lengths: X has 6 rows but y has 4; "
+    ):
+        PostFeatures(cv=2).fit(X, y[:4])
+
+
 def test_y_is_required_with_category_columns():
     X, _ = _posts(6)
     with pytest.raises(PostFeaturesError, match="requires y to be passed"):
