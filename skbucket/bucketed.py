@@ -991,6 +991,38 @@ def _degenerate_bucket(X, y):
 _NOT_THE_ROWS = (MemoryError, AttributeError, NameError, LookupError, TypeError)
 
 
+def _check_weights(sample_weight, X, **options):
+    """scikit-learn's ``_check_sample_weight`` (non-negative; ``options`` its own), with messages that
+    name the parameter and the row: its own said "could not convert string to float: 'a'",
+    "Input sample_weight contains NaN." and "sample_weight.shape == (3,), expected (200,)!".
+    """
+    raw = np.asarray(sample_weight, dtype=object if _is_dataframe(sample_weight) else None)
+    if raw.ndim > 1:
+        raise ValueError(f"sample_weight must be 1-D, one weight per row; got shape {raw.shape}.")
+    if raw.ndim == 1:  # a scalar is one weight for every row, as scikit-learn takes it
+        n_rows = _num_samples(X)
+        if raw.shape[0] != n_rows:
+            raise ValueError(
+                f"sample_weight has {raw.shape[0]} values for {n_rows} rows of X; give one "
+                "weight per row."
+            )
+        if raw.dtype.kind not in "biuf":
+            row = next((i for i, v in enumerate(raw) if not _is_float(v)), None)
+            if row is not None:
+                raise ValueError(
+                    f"sample_weight must hold numbers; row {row} is {plain(raw[row])!r:.80}."
+                )
+            raw = raw.astype(np.float64)
+        _refuse_unfinite_weights(raw)
+        negative = np.flatnonzero(raw < 0)
+        if negative.size:
+            raise ValueError(
+                f"sample_weight must be 0 or more; row {negative[0]} is "
+                f"{plain(raw[negative[0]])!r} ({negative.size} negative row(s))."
+            )
+    return _check_sample_weight(sample_weight, X, ensure_non_negative=True, **options)
+
+
 def _refuse_unfinite_weights(sample_weight) -> None:
     """Refuse a NaN or infinite weight, whatever scikit-learn's ``assume_finite``: with it
     set, ``_check_sample_weight`` let a NaN through, which ``sample_weight > 0`` then dropped
@@ -2071,10 +2103,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             )
             # float64 whatever they came as: float32 sums (a weighted median's halves, a
             # bucket's mass against min_bucket_size) are off by more than the tolerances below
-            sample_weight = _check_sample_weight(
-                sample_weight, y, dtype=np.float64, ensure_non_negative=True, **options
-            )
-            _refuse_unfinite_weights(sample_weight)
+            sample_weight = _check_weights(sample_weight, y, dtype=np.float64, **options)
+            _refuse_unfinite_weights(sample_weight)  # a scalar NaN
             keep = sample_weight > 0
             if not keep.any():
                 raise ValueError("sample_weight is zero for every row; nothing to fit.")

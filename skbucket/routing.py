@@ -22,7 +22,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fi
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     _num_samples,
     check_array,
     check_consistent_length,
@@ -38,6 +37,7 @@ from .bucketed import (
     _call_sub,
     _check_classes,
     _check_classifier,
+    _check_weights,
     _class_proba,
     _column_origin,
     _fit_kwargs,
@@ -321,8 +321,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 stacklevel=user_stacklevel(),
             )
         if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-            _refuse_unfinite_weights(sample_weight)
+            sample_weight = _check_weights(sample_weight, X)
+            _refuse_unfinite_weights(sample_weight)  # a scalar NaN
         classes = np.unique(y)
         routed = _routed_fit_params(self, sample_weight, ("known", "unseen"), fit_params)
         fitted, specs = {}, {}

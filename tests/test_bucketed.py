@@ -1991,6 +1991,28 @@ def test_a_date_column_is_named_with_what_to_do(value, regressor):
         BucketedRegressor(bins=(5,), **kwargs).fit(X, X["a"])
 
 
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (["1", "a", "2"], r"sample_weight must hold numbers; row 1 is 'a'\.$"),
+        ([1.0, 1.0], r"sample_weight has 2 values for 3 rows of X; give one weight per row\.$"),
+        ([[1.0], [1.0], [1.0]], r"sample_weight must be 1-D, one weight per row; got shape"),
+        ([1.0, np.inf, 1.0], r"sample_weight must be finite; row 1 has inf"),
+        (pd.Series([1, None, 1], dtype="Int64"), r"sample_weight must be finite; row 1 has nan"),
+        ([1.0, 1.0, -2.0], r"sample_weight must be 0 or more; row 2 is -2\.0 \(1 negative"),
+    ],
+)
+def test_bad_sample_weight_names_the_row(weights, message):
+    """scikit-learn's own: "could not convert string to float: 'a'", "sample_weight.shape ==
+    (2,), expected (3,)!", "Input sample_weight contains NaN." and "Negative values in data
+    passed to `sample_weight`", none naming the row."""
+    X, y = np.arange(6.0).reshape(3, 2), np.array([1.0, 50.0, 500.0])
+    model = BucketedRegressor(DummyClassifier(), DummyRegressor(), bins=(10,), min_bucket_size=1)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y, sample_weight=weights)
+    assert model.fit(X, y, sample_weight=["1", "2.5", 3]).predict(X).shape == (3,)
+
+
 def test_duplicate_column_names_are_refused_with_their_names():
     """narwhals' "DuplicateError: Expected unique column names, got: - 'a' 2 times"."""
     X = pd.DataFrame(np.random.default_rng(0).random((40, 3)), columns=["a", "b", "a"])
