@@ -1023,6 +1023,24 @@ def _check_weights(sample_weight, X, **options):
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True, **options)
 
 
+def _refuse_1d(X, more="") -> None:
+    """Refuse 1-D ``X`` in scikit-learn's words, without its ``array=[...]`` of every value
+    (a million numbers printed for one mistake)."""
+    if isinstance(X, list | tuple):
+        try:
+            shape = np.shape(X)
+        except ValueError:  # a ragged list: scikit-learn's check says what it is
+            return
+    else:  # an array-like without a shape (no __array_function__ asked): scikit-learn's
+        shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 1 and not issparse(X):
+        raise ValueError(
+            f"Expected 2D array, got 1D array instead: X has shape {tuple(shape)}. Reshape "
+            "your data: X.reshape(-1, 1) (or a one-column DataFrame) for a single feature, "
+            f"X.reshape(1, -1) for a single row.{more}"
+        )
+
+
 def _refuse_unfinite_weights(sample_weight) -> None:
     """Refuse a NaN or infinite weight, whatever scikit-learn's ``assume_finite``: with it
     set, ``_check_sample_weight`` let a NaN through, which ``sample_weight > 0`` then dropped
@@ -1932,6 +1950,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             if self._reads_infinity_as_a_number(fitted=not reset):
                 _refuse_infinity(X)
             return X
+        _refuse_1d(X, " 1-D input is taken as texts only (for a text classifier).")
         if issparse(X) and not self.__sklearn_tags__().input_tags.sparse:
             dense_only = self._dense_only()
             raise TypeError(

@@ -45,6 +45,7 @@ from .bucketed import (
     _fixed_columns,
     _forward_set_output,
     _is_dataframe,
+    _refuse_1d,
     _refuse_unfinite_weights,
     _routed_fit_params,
     _select_columns,
@@ -202,6 +203,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if X is None:
             raise ValueError(f"X is None; {type(self).__name__} needs samples to work on.")
         if not _is_dataframe(X):  # arrays are checked here; a DataFrame by its classifiers
+            _refuse_1d(X)
             X = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_2d=True)
         validate_data(self, X, reset=reset, skip_check_array=True)
         if not _is_dataframe(X) and not self.__sklearn_tags__().input_tags.allow_nan:

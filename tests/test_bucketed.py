@@ -2013,6 +2013,28 @@ def test_bad_sample_weight_names_the_row(weights, message):
     assert model.fit(X, y, sample_weight=["1", "2.5", 3]).predict(X).shape == (3,)
 
 
+def test_1d_numbers_are_refused_without_printing_them():
+    """scikit-learn's "Expected 2D array, got 1D array instead: array=[0.5 0.1 ..." printed
+    every value: 10,000 numbers for one forgotten reshape."""
+    from skbucket.routing import AccountRouter
+
+    X = np.random.default_rng(0).random((10_000, 1))
+    model = BucketedRegressor(DummyClassifier(), DummyRegressor(), bins=(0.5,)).fit(X, X[:, 0])
+    router = AccountRouter(DummyClassifier(), DummyClassifier(), count_column=0)
+    for call in (
+        lambda: model.predict(X[:, 0]),
+        lambda: model.predict(list(X[:, 0])),
+        lambda: BucketedRegressor(bins=(0.5,)).fit(X[:, 0], X[:, 0]),
+        lambda: router.fit(X[:, 0], X[:, 0] > 0.5),
+    ):
+        with pytest.raises(ValueError, match=r"^Expected 2D array, got 1D array instead: X has "):
+            call()
+        try:
+            call()
+        except ValueError as exc:
+            assert len(str(exc)) < 400 and "(10000,)" in str(exc)
+
+
 def test_duplicate_column_names_are_refused_with_their_names():
     """narwhals' "DuplicateError: Expected unique column names, got: - 'a' 2 times"."""
     X = pd.DataFrame(np.random.default_rng(0).random((40, 3)), columns=["a", "b", "a"])
