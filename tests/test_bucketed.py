@@ -100,7 +100,9 @@ def test_assign_buckets_bad_targets_name_the_row(y, match):
         ((10, 5), r"strictly increasing; bins\[1\]=5"),
         ((-1, 10), r"bins\[0\]=-1"),
         ((), "non-empty"),
-        ((1, np.nan), "finite"),
+        ((1, np.nan), r"finite; bins\[1\]=nan"),
+        (("a", "b"), r"a sequence of numbers; got \('a', 'b'\)"),
+        ([[1, 2]], r"non-empty 1-D sequence of edges; got \[\[1, 2\]\]"),
     ],
 )
 def test_assign_buckets_bad_bins(bins, match):

@@ -614,6 +614,18 @@ def test_a_file_that_is_no_model_is_named_so(tmp_path, kind):
         skio.load(protocol_1, allow_pickle=True)
 
 
+def test_save_names_a_bad_format_or_key(tmp_path):
+    model = Ridge().fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(skio.PersistenceError, match=r"^format must be 'skops' or 'joblib', got"):
+        skio.save(model, tmp_path / "m.pkl", format="pickle")
+    for empty in ("", b""):  # os.environ.get("SKBUCKET_KEY", "") with the variable unset
+        with pytest.raises(skio.PersistenceError, match=r"^key is empty: .* forged by anyone"):
+            skio.save(model, tmp_path / "m.skbucket", key=empty)
+    with pytest.raises(skio.PersistenceError, match=r"^key must be a str or bytes secret; got int"):
+        skio.save(model, tmp_path / "m.skbucket", key=3)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
 def test_a_folder_or_nothing_at_the_path_is_said_as_it_is(tmp_path):
     """A folder was "no model file at ..." (FileNotFoundError), though something is there."""
     with pytest.raises(IsADirectoryError, match=r" is a folder, not a model file$"):
