@@ -22,70 +22,57 @@ PromptError True
 
 from __future__ import annotations
 
-from ._models import (
-    CheckpointChangedWarning,
-    DeviceNotAvailableError,
-    ModelNotAvailableError,
-    TextInputError,
-)
-from .bucketed import TooFewRowsWarning
-from .cache import CacheError, CacheWarning
-from .captioning import CaptioningError, CaptioningWarning
-from .classification import TrainingInterruptedWarning
-from .features import AccountSpellingWarning, PostFeaturesError, UnparseableDateWarning
-from .io import (
-    PersistenceError,
-    ScriptDefinitionWarning,
-    TamperedFileError,
-    UntrustedTypesError,
-    VersionMismatchWarning,
-)
-from .media import (
-    MediaDecodeError,
-    MediaError,
-    MediaFetchError,
-    MediaParseError,
-    MediaTooLargeError,
-    UnsupportedSchemeError,
-)
-from .metrics import MetricsInputError
-from .plotting import PlotInputError
-from .prompts import DayMonthOrderWarning, NoPostTextWarning, PromptError
-from .report import PlotLeftOutWarning
-from .routing import NoKnownAccountWarning
-from .tables import CLIError
+import importlib
 
-__all__ = [
-    "AccountSpellingWarning",
-    "CLIError",
-    "CacheError",
-    "CacheWarning",
-    "CaptioningError",
-    "CaptioningWarning",
-    "CheckpointChangedWarning",
-    "DayMonthOrderWarning",
-    "DeviceNotAvailableError",
-    "MediaDecodeError",
-    "MediaError",
-    "MediaFetchError",
-    "MediaParseError",
-    "MediaTooLargeError",
-    "MetricsInputError",
-    "ModelNotAvailableError",
-    "NoKnownAccountWarning",
-    "NoPostTextWarning",
-    "PersistenceError",
-    "PlotInputError",
-    "PlotLeftOutWarning",
-    "PostFeaturesError",
-    "PromptError",
-    "ScriptDefinitionWarning",
-    "TamperedFileError",
-    "TextInputError",
-    "TooFewRowsWarning",
-    "TrainingInterruptedWarning",
-    "UnparseableDateWarning",
-    "UnsupportedSchemeError",
-    "UntrustedTypesError",
-    "VersionMismatchWarning",
-]
+# public name -> module that defines it: imported on first use (PEP 562 ``__getattr__``), so
+# ``from skbucket.exceptions import PromptError`` imports skbucket.prompts only, not the
+# report, the plots and the captioner
+_WHERE = {
+    "AccountSpellingWarning": "features",
+    "CLIError": "tables",
+    "CacheError": "cache",
+    "CacheWarning": "cache",
+    "CaptioningError": "captioning",
+    "CaptioningWarning": "captioning",
+    "CheckpointChangedWarning": "_models",
+    "DayMonthOrderWarning": "prompts",
+    "DeviceNotAvailableError": "_models",
+    "MediaDecodeError": "media",
+    "MediaError": "media",
+    "MediaFetchError": "media",
+    "MediaParseError": "media",
+    "MediaTooLargeError": "media",
+    "MetricsInputError": "metrics",
+    "ModelNotAvailableError": "_models",
+    "NoKnownAccountWarning": "routing",
+    "NoPostTextWarning": "prompts",
+    "PersistenceError": "io",
+    "PlotInputError": "plotting",
+    "PlotLeftOutWarning": "report",
+    "PostFeaturesError": "features",
+    "PromptError": "prompts",
+    "ScriptDefinitionWarning": "io",
+    "TamperedFileError": "io",
+    "TextInputError": "_models",
+    "TooFewRowsWarning": "bucketed",
+    "TrainingInterruptedWarning": "classification",
+    "UnparseableDateWarning": "features",
+    "UnsupportedSchemeError": "media",
+    "UntrustedTypesError": "io",
+    "VersionMismatchWarning": "io",
+}
+
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"skbucket.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skbucket.exceptions' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -52,6 +52,17 @@ def test_light_imports_do_not_pull_heavy_libraries(code):
     assert heavy == [], f"{code!r} imported {heavy[:5]}"
 
 
+def test_an_error_class_imports_only_the_module_that_defines_it():
+    """``from skbucket.exceptions import PromptError`` imported 20 of skbucket's modules (the
+    report, the plots, the captioner, the CLI's tables): about 2 s before an ``except``."""
+    loaded = _modules_after("from skbucket.exceptions import PromptError")
+    own = {m for m in loaded if m.startswith("skbucket.")}
+    helpers = {m for m in own if m.rpartition(".")[2].startswith("_")}  # _frames, _warn...
+    assert own - helpers == {"skbucket.exceptions", "skbucket.prompts"}, sorted(own)
+    star = _modules_after("from skbucket.exceptions import *; print(CLIError, MediaError)")
+    assert {"skbucket.tables", "skbucket.media"} <= star
+
+
 def test_every_error_and_warning_is_in_skbucket_exceptions():
     """skbucket.exceptions gathers every error/warning class of the package (the Dask helpers'
     aside: importing them imports Dask), as the same class objects."""
