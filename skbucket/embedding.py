@@ -13,7 +13,6 @@ import contextlib
 import importlib.util
 import logging
 import os
-import tempfile
 import threading
 import time
 from numbers import Integral
@@ -30,7 +29,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from . import _models
-from ._files import _reason
+from ._files import _folder_to_disk, _reason, _to_disk, new_file
 from ._fitted import refit, validate_params_in_use
 from ._warn import ignoring
 from .cache import _make_folders, hash_key, open_cache, prefixed_hash_key
@@ -227,7 +226,8 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
     shapes = {"dynamic_shapes": tuple({0: dynamic, 1: dynamic} for _ in names)}
     try:
         _make_folders(path.parent)  # inside a group's folder: writable for the group too
-        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".onnx", dir=path.parent)
+        # mode 0o666 less the umask, as every file skbucket writes (mkstemp's is 0o600)
+        fd, tmp = new_file(path.parent, f".tmp-{path.stem}-", ".onnx")
     except OSError as exc:  # e.g. a read-only home folder: say which setting moves it
         raise type(exc)(
             f"backend='onnx' exports the model to {str(path.parent)!r}, which cannot be "
@@ -259,8 +259,10 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
                 external_data=False,
                 verbose=False,
             )
-        os.chmod(tmp, 0o644)  # mkstemp creates 0o600; the file is meant to be shared
+        with open(tmp, "rb") as written:  # on the disk before the rename (a crash: no
+            _to_disk(written)  # empty model under the final name)
         os.replace(tmp, path)
+        _folder_to_disk(path.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

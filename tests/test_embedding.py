@@ -14,6 +14,7 @@ import os
 import pickle
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -1113,6 +1114,25 @@ def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     before = _exports()
     np.testing.assert_allclose(tiny(backend="onnx").fit(TEXTS).transform(TEXTS), good, atol=1e-6)
     assert _exports() == before + 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_an_onnx_export_gets_the_mode_of_any_new_file(onnx_dir, tmp_path, monkeypatch):
+    """The export was made 0o644 whatever the umask: a cache shared by a group (umask 002)
+    got an export its other members could not replace, unlike every other file skbucket
+    writes (mode 0o666 less the umask); it is synced to the disk before its rename."""
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    old = os.umask(0o002)
+    try:
+        tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
+    finally:
+        os.umask(old)
+    path = embedding_module.onnx_path(TINY)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o664
+    assert len(synced) >= 2  # the file, then its folder
 
 
 def test_a_session_failure_of_the_machine_keeps_a_good_export(onnx_dir, tmp_path, monkeypatch):
