@@ -82,7 +82,7 @@ import numpy as np
 
 from ._frames import column_list
 from .cache import found_in, hash_key, interrupt_note, unwritten_count
-from .media import _is_missing
+from .media import _is_na
 
 __all__ = [
     "CheckpointChangedWarning",
@@ -1805,7 +1805,7 @@ def as_text_list(X: Any, *, estimator: Any = None, missing: str = "empty") -> li
                         "raw bytes with errors='replace' first"
                     ) from None
             texts.append(value)
-        elif _is_missing(value):
+        elif _is_na(value):
             if missing == "error":
                 raise TextInputError(f"{who}{row}: missing text ({value!r})")
             texts.append("")

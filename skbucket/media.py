@@ -322,8 +322,9 @@ _ALLOWED_NODES = (
 _MEDIA_CALLS = {"Photo": "photo", "Video": "video", "Gif": "gif"}
 
 
-def _is_missing(value: Any) -> bool:
-    """None, NaN, pandas NA/NaT or another NaN-like scalar (one helper for the package)."""
+def _is_na(value: Any) -> bool:
+    """None, NaN, pandas NA/NaT or another NaN-like scalar (one helper for the package); a
+    blank string is not one (:func:`skbucket.prompts._is_missing` takes it as missing too)."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -490,7 +491,7 @@ def _parse_value(value: Any, size: str) -> list[MediaRef]:
                 value,
             )
         return [MediaRef(text, "image")]
-    if _is_missing(value):
+    if _is_na(value):
         return []
     raise MediaParseError(
         f"expected media text, a path, a URL, a list of them or NaN, got {type(value).__name__}",

@@ -439,9 +439,9 @@ def _group_order(value) -> tuple:
     the texts of whole numbers (``"10"`` after ``"9"``: an account column of ids, read as
     text, ordered as its numbers were), each then by its text; missing values (one group)
     last, other values by type name and text (mixed types sort too)."""
-    from .media import _is_missing
+    from .media import _is_na
 
-    if _is_missing(value):
+    if _is_na(value):
         return (2, "", 0.0, "")
     if isinstance(value, numbers.Integral):  # exact: 19-digit ids stay apart
         return (0, "", int(value), "")

@@ -1082,7 +1082,7 @@ def test_as_text_list_missing_numbers_and_bad_values():
         "2.5",
         "True",
     ]
-    # every missing scalar the package knows (one helper: skbucket.media._is_missing)
+    # every missing scalar the package knows (one helper: skbucket.media._is_na)
     others = [pd.NaT, np.float32("nan"), np.datetime64("NaT")]
     assert as_text_list(others) == ["", "", ""]
     with pytest.raises(TextInputError, match=r"row 1 \(index 'b'\): missing text"):
