@@ -942,19 +942,28 @@ def _check_class_weights(classifier, n_buckets, owner="BucketedRegressor") -> No
     found = {"class_weight": getattr(classifier, "class_weight", None)}
     found.update((k, v) for k, v in params.items() if k.endswith("__class_weight"))
     for name, value in found.items():
-        if isinstance(value, dict):
-            bad = {k: v for k, v in value.items() if not _is_weight(v)}
-            if bad:
-                raise ValueError(
-                    f"{owner}: the classifier's {name} holds weights that are not "
-                    f"finite numbers >= 0: {bad!r}"
-                )
-            keys = [k for k in value if not _is_bucket(k, n_buckets)]
-            if keys:
-                raise ValueError(
-                    f"{owner}: the classifier's {name} keys are bucket numbers "
-                    f"0 .. {n_buckets - 1} ({n_buckets} buckets, from bins); got {keys!r}"
-                )
+        problem = _class_weight_problem(value, n_buckets)
+        if problem is not None:
+            raise ValueError(f"{owner}: the classifier's {name} {problem}")
+
+
+def _class_weight_problem(weights, n_buckets) -> str | None:
+    """What is wrong with a ``class_weight`` mapping for ``n_buckets`` buckets (the end of a
+    sentence naming it), or None: a key that is no bucket number, then a weight that is not
+    a finite number >= 0. Not a mapping: None (``"balanced"`` and None are the
+    classifier's to check)."""
+    if not isinstance(weights, dict):
+        return None
+    keys = [k for k in weights if not _is_bucket(k, n_buckets)]
+    if keys:
+        return (
+            f"keys are bucket numbers 0 .. {n_buckets - 1} ({n_buckets} buckets, from bins); "
+            f"got {keys!r}"
+        )
+    bad = {k: v for k, v in weights.items() if not _is_weight(v)}
+    if bad:
+        return f"values are finite numbers >= 0 (the weight of each bucket's posts); got {bad!r}"
+    return None
 
 
 def _request_weights(est):

@@ -54,8 +54,7 @@ from .bucketed import (
     DEFAULT_BINS,
     BucketedRegressor,
     _check_bins,
-    _is_bucket,
-    _is_weight,
+    _class_weight_problem,
     _pipeline_steps,
     _request_weights,
     seed_regressors,
@@ -773,19 +772,10 @@ def make_seed_pipeline(
             f"got {bins!r}"
         )
     n_buckets = _check_bins(bins).size + 1  # the edges' own errors now, not after captioning
-    if isinstance(class_weight, dict):
-        keys = [k for k in class_weight if not _is_bucket(k, n_buckets)]
-        if keys:
-            raise ValueError(
-                f"class_weight keys are bucket numbers 0 .. {n_buckets - 1} ({n_buckets} "
-                f"buckets); got {keys!r}"
-            )
-        values = {k: v for k, v in class_weight.items() if not _is_weight(v)}
-        if values:  # a NaN weight made a router whose every prediction was 0 likes
-            raise ValueError(
-                f"class_weight values are finite numbers >= 0 (the weight of each bucket's "
-                f"posts); got {values!r}"
-            )
+    # a NaN weight made a router whose every prediction was 0 likes
+    problem = _class_weight_problem(class_weight, n_buckets)
+    if problem is not None:
+        raise ValueError(f"class_weight {problem}")
     text_router = DistilBertClassifier(
         model=text_model,
         epochs=epochs,  # with one epoch, no early-stopping hold-out: every row trains
