@@ -471,6 +471,12 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     def _check_max_length(self, model):
         _models.check_max_length(self, model.config)
 
+    def _diverged(self, what: str) -> RuntimeError:
+        """The error for training that diverged (``what`` showed it), with what to lower."""
+        return RuntimeError(
+            f"{type(self).__name__}: training diverged ({what}); {self._divergence_remedy()}"
+        )
+
     def _divergence_remedy(self) -> str:
         """What to lower when training diverged: AdamW scales the weights by
         ``1 - learning_rate * weight_decay`` every step, so a product of 1 or more flips or
@@ -536,9 +542,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     except RuntimeError as exc:  # torch's, naming no parameter
                         if "overflow" not in str(exc):
                             raise
-                        raise RuntimeError(
-                            f"{name}: training diverged (an optimizer step overflowed float32: "
-                            f"{exc}); {self._divergence_remedy()}"
+                        raise self._diverged(
+                            f"an optimizer step overflowed float32: {exc}"
                         ) from exc
                     loss_sum += float((per_row.detach() * wb).sum())
                     weight_sum += float(wb.sum())
@@ -550,11 +555,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     "val_accuracy": math.nan,
                 }
                 if not math.isfinite(record["train_loss"]):
-                    raise RuntimeError(
-                        f"{type(self).__name__}: training diverged (train loss "
-                        f"{record['train_loss']} in epoch {epoch}); "
-                        f"{self._divergence_remedy()}"
-                    )
+                    raise self._diverged(f"train loss {record['train_loss']} in epoch {epoch}")
                 if val_idx is None:
                     history.append(record)
                     best_epoch = epoch
@@ -566,11 +567,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 record["val_loss"] = float(np.sum(per_row * w[val_idx]) / np.sum(w[val_idx]))
                 record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
                 if not math.isfinite(record["val_loss"]):  # never "< best": kept no weights
-                    raise RuntimeError(
-                        f"{type(self).__name__}: training diverged (hold-out loss "
-                        f"{record['val_loss']} after epoch {epoch}); "
-                        f"{self._divergence_remedy()}"
-                    )
+                    raise self._diverged(f"hold-out loss {record['val_loss']} after epoch {epoch}")
                 history.append(record)
                 if record["val_loss"] < best:
                     # copied first: an interrupt during the copy keeps the previous best whole,
@@ -588,11 +585,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 probe = [texts[i] for i in train_idx[: self.batch_size]]
                 logits = self._logits(model, tokenizer, probe, device, progress=False)
                 if not np.isfinite(logits).all():
-                    raise RuntimeError(
-                        f"{type(self).__name__}: "
-                        "training diverged (the fitted model's outputs "
-                        f"are not finite); {self._divergence_remedy()}"
-                    )
+                    raise self._diverged("the fitted model's outputs are not finite")
         if interrupted:
             if best_state is not None:
                 kept = f"best weights so far (epoch {best_epoch})."
