@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from ._cells import _bad_text_cell, _category_text, _is_missing
 from ._fitted import refit
 from ._frames import (
     as_pandas,
@@ -27,7 +28,6 @@ from ._frames import (
     plain,
 )
 from .bucketed import _check_targets
-from .prompts import _bad_text_cell, _category_text, _is_missing
 
 __all__ = ["GroupMedianRegressor"]
 

@@ -875,7 +875,7 @@ def _set_dayfirst(model, dayfirst: bool) -> None:
     copies too, as ``--quiet`` is.
     """
     from ._models import every_estimator, set_everywhere
-    from .prompts import DayMonthOrderWarning, unsettled_order_example
+    from .dates import DayMonthOrderWarning, unsettled_order_example
 
     flag = "--dayfirst" if dayfirst else "--no-dayfirst"
     # before the setting: a reader's fitted order is its dayfirst_, the flag's is new

@@ -67,12 +67,12 @@ def default_text_model() -> str:
 def time_split(frame, date_column="date", test_fraction=0.2, *, dayfirst=False):
     """Boolean mask of the newest ``test_fraction`` of rows by ``date_column``.
 
-    Dates are read with :func:`skbucket.prompts.parse_dates` (time zones converted to UTC),
+    Dates are read with :func:`skbucket.dates.parse_dates` (time zones converted to UTC),
     so strings in different formats or zones are ordered by the time they name, not as text.
     Ties keep their row order. A missing or unparseable date raises ``ValueError`` naming
     the row (such a post belongs to neither side of a time split), and so does a column that
     mixes day-first and month-first numeric dates
-    (:func:`skbucket.prompts.day_month_conflict`).
+    (:func:`skbucket.dates.day_month_conflict`).
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def _date_order(frame, date_column="date", *, dayfirst=False):
     import numpy as np
 
     from ._frames import plain
-    from .prompts import read_dates, undated_hint
+    from .dates import read_dates, undated_hint
 
     values = frame[date_column]
     # a day/month-mixed column is an error: half the dates would be read in the wrong order

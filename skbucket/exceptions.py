@@ -35,7 +35,7 @@ _WHERE = {
     "CaptioningError": "captioning",
     "CaptioningWarning": "captioning",
     "CheckpointChangedWarning": "_models",
-    "DayMonthOrderWarning": "prompts",
+    "DayMonthOrderWarning": "dates",
     "DeviceNotAvailableError": "_models",
     "MediaDecodeError": "media",
     "MediaError": "media",

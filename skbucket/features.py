@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from ._cells import _bad_text_cell, _category_text, _is_missing, _line_ends, _unicode_problem
 from ._fitted import refit, validate_params_in_use
 from ._frames import (
     as_pandas,
@@ -40,21 +41,16 @@ from ._frames import (
 )
 from ._warn import user_stacklevel
 from .bucketed import _check_targets
-from .prompts import (
-    _bad_text_cell,
-    _category_text,
+from .dates import (
     _epoch_hint,
     _fitted_day_month,
-    _is_missing,
-    _line_ends,
-    _unicode_problem,
-    _warn_unread_text,
     dates_seen,
     parse_dates,
     read_dates,
     timeless,
     undated_hint,
 )
+from .prompts import _warn_unread_text
 
 __all__ = [
     "AccountSpellingWarning",
@@ -231,7 +227,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       ``hour`` is NaN for a date written without a time of day (``2020-06-15``), which is
       read as that day, not as midnight, and is left out of the output when no training date
       has a time of day.
-      Values may be datetimes or date strings, read by :func:`skbucket.prompts.parse_dates`
+      Values may be datetimes or date strings, read by :func:`skbucket.dates.parse_dates`
       (the parser :class:`~skbucket.prompts.PromptBuilder` uses: ISO 8601 first, then any
       format pandas reads with ``format="mixed"``; ambiguous numeric dates such as
       ``03/04/2021`` month first unless ``dayfirst=True``, and a column mixing both orders is
@@ -331,7 +327,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         first. A date column that contradicts it (``13/04/2021``, only readable day first,
         next to an ambiguous ``03/04/2021`` that would be misread) raises
         :class:`PostFeaturesError` naming both rows (see
-        :func:`skbucket.prompts.day_month_conflict`); so does a date at transform that
+        :func:`skbucket.dates.day_month_conflict`); so does a date at transform that
         contradicts one seen at fit (``day_month_examples_``).
 
     Attributes
@@ -346,10 +342,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         For each category column, the training count of each value.
     day_month_examples_ : tuple of str
         Numeric dates of the training date column that settle its day/month order
-        (:func:`skbucket.prompts.day_month_examples`; empty without a date column):
+        (:func:`skbucket.dates.day_month_examples`; empty without a date column):
         ``transform`` refuses dates that contradict them, e.g. an ambiguous ``03/04/2021``
         read month first after ``13/04/2021`` was seen at fit, unless ``dayfirst`` was changed
-        since (new data in the other order, see :func:`skbucket.prompts.dates_seen`).
+        since (new data in the other order, see :func:`skbucket.dates.dates_seen`).
     dayfirst_ : bool
         The ``dayfirst`` of the fit.
     n_features_in_ : int

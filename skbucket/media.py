@@ -324,7 +324,7 @@ _MEDIA_CALLS = {"Photo": "photo", "Video": "video", "Gif": "gif"}
 
 def _is_na(value: Any) -> bool:
     """None, NaN, pandas NA/NaT or another NaN-like scalar (one helper for the package); a
-    blank string is not one (:func:`skbucket.prompts._is_missing` takes it as missing too)."""
+    blank string is not one (:func:`skbucket._cells._is_missing` takes it as missing too)."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):

@@ -417,11 +417,11 @@ def _check_groups(groups, n):
 
 def _blank_as_missing(values):
     """``values`` (1-D object array) as the groups the post features and GroupMedianRegressor
-    make of an account column: every missing account as None (``prompts._is_missing``: NaN,
+    make of an account column: every missing account as None (``_cells._is_missing``: NaN,
     NA, and blank strings, ``""`` or whitespace only; a CSV's empty cell is NaN, a Parquet's
-    ``""``), the others as text (``prompts._category_text``: ``7``, ``7.0`` and ``"7"`` are
+    ``""``), the others as text (``_cells._category_text``: ``7``, ``7.0`` and ``"7"`` are
     one account): the same table must make the same groups."""
-    from .prompts import _category_text, _is_missing
+    from ._cells import _category_text, _is_missing
 
     return np.array(
         [None if _is_missing(v) else _category_text(v) for v in values], dtype=object

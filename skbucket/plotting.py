@@ -1259,7 +1259,8 @@ def _undated_example(dates) -> str:
     """``", e.g. row 0: 1583159400 (a count of seconds ...)"``: the first value given (its
     row named by a Series' index label, as the day/month error names it), and how to convert
     it where it is a number (epoch dates given as numbers)."""
-    from skbucket.prompts import _epoch_hint, _is_missing
+    from skbucket._cells import _is_missing
+    from skbucket.dates import _epoch_hint
 
     values = np.asarray(dates, dtype=object).ravel()
     shown = next(((i, v) for i, v in enumerate(values) if not _is_missing(v)), None)
@@ -1293,7 +1294,7 @@ class ErrorOverTimeDisplay:
         Rows left out because their date is missing or unreadable (noted on the plot).
     n_timeless : int, default=0
         Rows left out of periods shorter than a day (``freq="h"``) because their date has no
-        time of day (``2020-06-15``; see :func:`skbucket.prompts.timeless`): their hour is
+        time of day (``2020-06-15``; see :func:`skbucket.dates.timeless`): their hour is
         not known, and midnight would be a guess (noted on the plot).
 
     Attributes
@@ -1576,7 +1577,7 @@ class ErrorOverTimeDisplay:
             True and predicted like counts.
         dates : array-like of shape (n_samples,)
             Posting dates, read as the estimators read them
-            (:func:`skbucket.prompts.parse_dates`: ISO 8601, other formats, ``datetime64``
+            (:func:`skbucket.dates.parse_dates`: ISO 8601, other formats, ``datetime64``
             columns; time zones converted to UTC). Rows whose date is missing or unreadable
             are left out (counted in ``n_undated`` and noted on the plot), and so are, from
             periods shorter than a day (``freq="h"``), dates without a time of day
@@ -1614,7 +1615,7 @@ class ErrorOverTimeDisplay:
         y_true, y_pred = _check_likes(y_true, y_pred)
         _check_freq(freq)  # before every date is read
         clipped = _clip_negative(y_pred)  # warn once here, not once per period
-        from skbucket.prompts import read_dates, timeless
+        from skbucket.dates import read_dates, timeless
 
         if dates is None:  # from_estimator's default, which reads X's column: none here
             raise PlotInputError(

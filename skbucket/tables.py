@@ -250,7 +250,7 @@ def _empty_rows(frame):
     import numpy as np
     import pandas as pd
 
-    from .prompts import _is_missing
+    from ._cells import _is_missing
 
     if frame.shape[1] == 0 or not len(frame):
         return None
@@ -603,7 +603,7 @@ def _excel_days(path, frame, date_column) -> None:
 
     openpyxl reads every date cell as a datetime, so a day typed into Excel was midnight
     to the estimators, while the same day in a CSV, or a Parquet/Arrow date column, is a
-    day (its hour unknown; :func:`skbucket.prompts.timeless`). A cell is changed only where
+    day (its hour unknown; :func:`skbucket.dates.timeless`). A cell is changed only where
     its value is midnight, its number format has no hour or second code, and the cell read
     here is the frame's own (the header and each value match); otherwise the frame is left
     as pandas read it."""
@@ -688,7 +688,7 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
     if texts and all(v.strip().isdigit() for v in cells):
         # digits only, as a CSV holds them: compact dates (20210403, 20210403101500) are
         # read as the estimators read them; anything else is no date
-        from .prompts import parse_dates
+        from .dates import parse_dates
 
         undated = parse_dates(present).isna().to_numpy()
         if not undated.any():
@@ -714,7 +714,7 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         numbers_ = cells
     else:
         return
-    from .prompts import _epoch_hint, _is_compact_date, _is_excel_serial
+    from .dates import _epoch_hint, _is_compact_date, _is_excel_serial
 
     # the first number that is neither a compact date nor (from Excel) a serial day is the one
     # to name (a Parquet column of 20200302 beside 1583159400 named the date)
@@ -1084,7 +1084,7 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
     rows may lack them; only rows that hold likes are such rows)."""
     import numpy as np
 
-    from .prompts import _is_missing
+    from ._cells import _is_missing
 
     inputs = [i for i, c in enumerate(X.columns) if c != ID_COLUMN]
     if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
@@ -1116,7 +1116,7 @@ def _refuse_labelled_total_row(X, inputs, likes, target, path) -> None:
     import numpy as np
     import pandas as pd
 
-    from .prompts import _is_missing
+    from ._cells import _is_missing
 
     numbers = pd.to_numeric(pd.Series(likes), errors="coerce").to_numpy(dtype=float)
     if len(numbers) < 3:
@@ -1153,7 +1153,7 @@ def _share_of_fuller_rows(X, inputs, skip) -> float:
     """The share of ``X``'s rows but ``skip`` that hold two cells or more of ``inputs``."""
     import numpy as np
 
-    from .prompts import _is_missing
+    from ._cells import _is_missing
 
     others = X.iloc[np.delete(np.arange(len(X)), skip), inputs]
     filled = ~others.map(_is_missing)  # the emptiness the row's own cells are judged by

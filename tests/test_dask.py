@@ -135,7 +135,7 @@ def test_a_warning_from_a_partition_points_at_the_users_compute_line():
 def test_a_day_month_mix_across_partitions_is_caught_by_the_documented_whole_column_check():
     """docs/scaling.rst: each partition is checked alone, so a column mixing day orders across
     partitions passes when training held no numeric date; the one-line check catches it."""
-    from skbucket.prompts import check_day_month
+    from skbucket.dates import check_day_month
 
     X, y = _posts(40)  # ISO dates: nothing to check later columns against
     model = _model().fit(X, y)

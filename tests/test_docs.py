@@ -195,7 +195,7 @@ def test_broken_skbucket_references_are_reported_and_aliases_link_right(tmp_path
     probe_html = page[page.index('id="probe"') :]
     for href in (
         "generated/skbucket.bucketed.BucketedRegressor.html#skbucket.bucketed.BucketedRegressor",
-        "generated/skbucket.prompts.parse_dates.html#skbucket.prompts.parse_dates",
+        "generated/skbucket.dates.parse_dates.html#skbucket.dates.parse_dates",
         "generated/skbucket.exceptions.html#skbucket.exceptions.TextInputError",
     ):
         assert f'href="{href}"' in probe_html, href

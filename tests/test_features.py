@@ -19,6 +19,7 @@ from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skbucket.dates import parse_dates
 from skbucket.features import (
     MEDIA_KINDS,
     AccountSpellingWarning,
@@ -26,7 +27,7 @@ from skbucket.features import (
     PostFeaturesError,
     UnparseableDateWarning,
 )
-from skbucket.prompts import PromptBuilder, PromptError, parse_dates
+from skbucket.prompts import PromptBuilder, PromptError
 
 PHOTO = (
     "Photo(previewUrl='https://pbs.twimg.com/media/A?format=jpg&name=small', "
@@ -305,7 +306,7 @@ def test_a_year_and_month_written_as_a_number_needs_a_two_digit_month():
     assert Xt["month"].tolist()[3:7] == [4, 10, 3, 4] and Xt["hour"][6] == 10
     assert Xt["hour"][9] == 10  # rewritten as a year-month, it read 22:00 (a -12:00 zone)
     assert Xt["month"].iloc[[0, 1, 2, 7, 8]].isna().all()
-    from skbucket.prompts import undated_hint
+    from skbucket.dates import undated_hint
 
     assert undated_hint("2300.05").startswith("; its year 2300 is outside")  # not the month
     assert undated_hint("2021.04") == ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-import re
 
 import numpy as np
 import pandas as pd
@@ -24,9 +23,6 @@ from skbucket.prompts import (
     TEMPLATE_FIELDS,
     PromptBuilder,
     PromptError,
-    day_month_conflict,
-    day_month_error,
-    day_month_examples,
     parse_dates,
     spell_hour,
 )
@@ -252,44 +248,6 @@ def test_a_template_that_fails_on_one_row_names_the_row():
     assert "template callable, for row 11" in "".join(info.value.__notes__)
 
 
-def test_dates_datetime_objects_tz_aware_and_mixed_formats():
-    naive = pd.Timestamp("2020-12-12 10:00")
-    aware = pd.Timestamp("2020-12-12 01:00", tz="Europe/Berlin")  # 00:00 UTC
-    values = [
-        naive,
-        aware,
-        dt.datetime(2021, 1, 1, 23, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-        dt.date(2022, 2, 2),
-        "2020-12-12T10:00:00Z",
-        "12 December 2020 10:00",
-        "2020-12-12 10:00:00+02:00",
-        12345,
-        "garbage",
-        None,
-    ]
-    parsed = parse_dates(pd.Series(values, dtype=object))
-    assert parsed.tolist()[:7] == [
-        pd.Timestamp("2020-12-12 10:00"),
-        pd.Timestamp("2020-12-12 00:00"),
-        pd.Timestamp("2021-01-02 04:05"),
-        pd.Timestamp("2022-02-02 00:00"),
-        pd.Timestamp("2020-12-12 10:00"),
-        pd.Timestamp("2020-12-12 10:00"),
-        pd.Timestamp("2020-12-12 08:00"),
-    ]
-    assert parsed[7:].isna().all()
-
-    tz_column = pd.Series(pd.date_range("2020-12-12 01:00", periods=2, freq="h", tz="Asia/Tokyo"))
-    assert parse_dates(tz_column).tolist() == [
-        pd.Timestamp("2020-12-11 16:00"),
-        pd.Timestamp("2020-12-11 17:00"),
-    ]
-    frame = pd.DataFrame({"content": ["x"], "date": tz_column[:1]})
-    assert _one(frame)[0].endswith(
-        "2020-12-11 16:00:00, posted on Friday at four in the afternoon."
-    )
-
-
 def test_pyarrow_backed_date_columns_read_like_numpy_ones():
     """read_csv(engine="pyarrow", dtype_backend="pyarrow") gives a date-only column as
     date32 (pandas has no .dt.tz for it: NotImplementedError in every reader of dates) and a
@@ -325,16 +283,10 @@ def test_pyarrow_backed_date_columns_read_like_numpy_ones():
     assert fine.tolist()[0] == pd.Timestamp("2020-01-01 10:00") and fine[1:].isna().all()
 
 
-def test_a_date_that_is_not_valid_unicode_is_no_date():
-    # pandas' text dtype cannot hold a lone surrogate: a UnicodeEncodeError naming no row
-    dates = parse_dates(["2020-01-01", "2020-01-02\udcff"])
-    assert dates.tolist()[0] == pd.Timestamp("2020-01-01") and pd.isna(dates[1])
-
-
 def test_a_date_without_a_time_of_day_is_not_said_to_be_at_midnight():
     """ "2020-06-15" was written "2020-06-15 00:00:00, posted on Monday at midnight": a time the
     post was not known to have, told to the text model."""
-    from skbucket.prompts import timeless
+    from skbucket.dates import timeless
 
     posts = pd.DataFrame(
         {"content": ["a", "b", "c", "d"], "date": ["2020-06-15", dt.date(2020, 6, 15),
@@ -396,16 +348,6 @@ def test_dates_outside_the_nanosecond_range_are_unknown_not_a_crash():
     assert ["Date and time: unknown" in p for p in prompts] == expected
 
 
-def test_a_nanosecond_time_beside_a_far_date_keeps_both_readings():
-    # the ISO parse of the column is in nanoseconds, the retry of "9999-12-31" in seconds
-    mixed = ["2021-04-03T10:00:00.123456789Z", "9999-12-31", "03/04/2021 10:00"]
-    assert parse_dates(mixed).tolist()[::2] == [
-        pd.Timestamp("2021-04-03 10:00:00.123456789"),
-        pd.Timestamp("2021-03-04 10:00"),
-    ]
-    assert parse_dates(mixed).isna().tolist() == [False, True, False]
-
-
 def test_dates_that_depend_on_when_the_code_runs_are_unknown():
     # pandas reads "now"/"today" as the current time and a time alone as that time today, so a
     # post's features (and prediction) would change with the day the code runs
@@ -434,22 +376,6 @@ def test_dates_that_depend_on_when_the_code_runs_are_unknown():
     assert all("Date and time: unknown" in p for p in prompts)
 
 
-def test_a_time_read_just_before_midnight_is_still_dated_by_the_clock():
-    """pandas dates "10:00" by the clock while it parses; the check then read the clock
-    again, and a parse that ran over midnight kept yesterday's 10:00 as the post's date. The
-    days read before the parse (``clock``) count too."""
-    from skbucket.prompts import _dated_by_the_clock
-
-    # a day that is neither today's local nor UTC date, whatever the machine's time zone, of
-    # another year (a date of this year without a year written is caught as yearless)
-    day = pd.Timestamp.now(tz="UTC").normalize() - pd.Timedelta(days=3) - pd.DateOffset(years=1)
-    text = pd.Series(["10:00", "10:00 " + day.strftime("%Y-%m-%d")])
-    parsed = pd.Series([day + pd.Timedelta(hours=10)] * 2)
-    before = {(day.month, day.day, day.year)}
-    assert _dated_by_the_clock(text, parsed, False, before).tolist() == [True, False]
-    assert _dated_by_the_clock(text, parsed, False).tolist() == [False, False]
-
-
 def test_an_offset_written_after_gmt_or_utc_is_ahead_of_utc_as_written():
     # pandas' fallback (dateutil) reads "GMT+2" the POSIX way, 2 hours behind UTC: JavaScript's
     # Date.toString() dates came out 4 hours off (10 for UTC-5), hour and weekday features too
@@ -469,16 +395,6 @@ def test_an_offset_written_after_gmt_or_utc_is_ahead_of_utc_as_written():
     )]  # fmt: skip
     prompt = PromptBuilder().fit_transform(pd.DataFrame({"content": ["x"], "date": [dates[5]]}))
     assert "2020-12-13 04:30:00, posted on Sunday at four" in prompt[0, 0]
-
-
-def test_dates_tz_aware_pyarrow_column_reads_like_the_numpy_one():
-    pa = pytest.importorskip("pyarrow")
-    column = pd.Series(pd.date_range("2020-12-12 01:00", periods=2, freq="h", tz="Asia/Tokyo"))
-    arrow = column.astype(pd.ArrowDtype(pa.timestamp("ns", tz="Asia/Tokyo")))
-    assert parse_dates(arrow).tolist() == parse_dates(column).tolist()
-    assert parse_dates(arrow).tolist()[0] == pd.Timestamp("2020-12-11 16:00")
-    naive = column.dt.tz_localize(None).astype(pd.ArrowDtype(pa.timestamp("us")))
-    assert parse_dates(naive).tolist()[0] == pd.Timestamp("2020-12-12 01:00")
 
 
 def test_spell_hour_covers_the_day():
@@ -672,46 +588,6 @@ def test_sklearn_api_checks(check):
     run_check(check, PromptBuilder())
 
 
-# ------------------------------------------------------------------ day/month order
-@pytest.mark.parametrize(
-    ("values", "dayfirst", "expected"),
-    [
-        (["13/04/2021", "2021-04-03", "03/04/2021"], False, (0, 2)),  # day-first column
-        (["03/04/2021", "13/04/2021"], False, (1, 0)),  # positions of each, not their order
-        (["13/04/2021", "03/04/2021"], True, None),  # read day first: nothing misread
-        (["04/13/2021", "03/04/2021"], True, (0, 1)),  # month-first column read day first
-        (["04/13/2021", "03/04/2021"], False, None),
-        (["13/04/2021", "25/12/2020"], False, None),  # nothing ambiguous: pandas reads it right
-        (["13/04/2021", "05/05/2021"], False, None),  # same day and month: not ambiguous
-        (["13.4.21", "3.4.21 10:00"], False, (0, 1)),  # dots, two-digit years, a time
-        (["13-04-2021", "03-04-2021"], False, (0, 1)),
-        (["2021-13-04", "2021-04-03"], False, None),  # ISO-like: not a numeric d/m/y date
-        # after a weekday or a time, or spaced out, pandas reads them alike: they were let by
-        (["Mon 13/04/2020 10:00", "Fri 03/04/2020 10:00"], False, (0, 1)),
-        (["14:30 13/04/2020", "14:30 03/04/2020"], False, (0, 1)),
-        (["13 / 04 / 2020", "03 / 04 / 2020"], False, (0, 1)),
-        (["Tue 2021-13-04", "2021-04-03T10:00:03-04:00", "10:30:45.12-05:00"], False, None),
-        (["2:30:05 PM 13/04/2020", "Monday, 03.04.20"], False, (0, 1)),
-        (["13/04/2021", "MONDAY 03/04/2021"], False, (0, 1)),
-        (["13/04/2021", "Mon,03/04/2021"], False, (0, 1)),
-        (["13/04/2021", "Mon 14:30 03/04/2021"], False, (0, 1)),
-        (["13/04/2021", "14:30, 03/04/2021"], False, (0, 1)),
-        (["13/04/2021", "'03/04/2021"], False, (0, 1)),
-        # a time written with dots or dashes is no date, wherever it stands (it was taken
-        # for one once the date no longer had to start the cell)
-        (["13/04/2021 10:00", "Apr 3 2021 10.11.30", "2021-04-03 10-11-12"], False, None),
-        (["13/04/2021", "Posted 03-04-21", "v1.2.21 2021-04-03"], False, None),
-        (["13/04/2021", None, np.nan, 3, dt.date(2021, 4, 3)], False, None),  # non-strings
-        # a date in neither order is no evidence of either (it blocked both dayfirst settings)
-        (["03/04/2021", "04/13/2021", "99/01/2020"], False, None),
-        (["03/04/2021", "00/13/2021"], True, None),
-        ([], False, None),
-    ],
-)
-def test_day_month_conflict(values, dayfirst, expected):
-    assert day_month_conflict(pd.Series(values, dtype=object), dayfirst) == expected
-
-
 def test_day_first_column_is_an_error_unless_dayfirst():
     posts = pd.DataFrame(
         {"content": ["a", "b", "c"], "date": ["13/04/2021 10:00", "03/04/2021 10:00", None]},
@@ -730,43 +606,6 @@ def test_day_first_column_is_an_error_unless_dayfirst():
     with pytest.raises(PromptError, match=r"can only be read month first.*dayfirst=True\)"):
         PromptBuilder(dayfirst=True).fit(us)
     assert parse_dates(us["date"]).dt.month.tolist()[:2] == [4, 3]  # month first by default
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        (["2021-04-03", "13/04/2021", "03/04/2021", "14/04/2021"], ("13/04/2021", "03/04/2021")),
-        (
-            ["03/04/2021", "04/13/2021", "13/04/2021", "05/05/2021"],
-            ("03/04/2021", "04/13/2021", "13/04/2021"),
-        ),
-        (["05/05/2021", "2021-04-03", None, 3], ()),
-    ],
-)
-def test_day_month_examples(values, expected):
-    assert day_month_examples(pd.Series(values, dtype=object)) == expected
-
-
-@pytest.mark.parametrize(
-    "seen",
-    [
-        ["2021-01-01", "13/04/2021"],
-        pd.Series(["2021-01-01", "13/04/2021"], index=[10, 11]),
-        {"13/04/2021"},
-        iter(["2021-01-01", "13/04/2021"]),
-        np.array(["2021-01-01", "13/04/2021"], dtype=object),
-    ],
-    ids=["list", "series", "set", "iterator", "array"],
-)
-def test_day_month_error_takes_the_fit_dates_in_any_iterable(seen):
-    message = day_month_error(pd.Series(["03/04/2021"], index=[7]), False, "date", seen=seen)
-    assert message == (
-        "date column 'date' mixes day/month orders: '13/04/2021', seen at fit, can only be "
-        "read day first, while row 7 '03/04/2021' is ambiguous and would be read month first "
-        "(dayfirst=False); pass dayfirst=True if the column is day first, or write the dates "
-        "as ISO 8601 (2021-04-03)."
-    )
-    assert day_month_error(["2021-04-03"], False, "date", seen=seen) is None
 
 
 def test_a_date_order_seen_at_fit_is_kept_at_transform():
@@ -855,35 +694,6 @@ def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
     assert PromptBuilder(template="{date}").fit_transform(blank)[:, 0].tolist() == ["unknown"] * 2
 
 
-def test_a_date_without_a_year_is_no_date_whatever_the_day_of_the_run():
-    """pandas dates "10:00 PM, Mar 14" in the year of the run: the same text gave another
-    date (and weekday, and year feature) each year, and none at all on 14 March."""
-    import datetime as dt
-
-    today = dt.date.today()
-    tomorrow = today + dt.timedelta(days=1)
-    yearless = [
-        "10:00 PM, Mar 14",
-        "22:00 14 March",
-        f"10:00 PM, {tomorrow:%b} {tomorrow.day}",
-        f"10:00 PM, {today:%b} {today.day}",
-    ]
-    dated = [
-        "10:00 PM, Mar 14 2021",
-        "03/14/21 22:00",
-        f"22:00 {today.day} {today:%B} {today.year}",
-        f"{today.day} {today:%b} {today:%y} 22:00",  # a two-digit year beside the month
-    ]
-    got = parse_dates(yearless + dated)
-    assert got[: len(yearless)].isna().all(), got.tolist()
-    assert got[len(yearless) :].tolist() == [
-        pd.Timestamp("2021-03-14 22:00"),
-        pd.Timestamp("2021-03-14 22:00"),
-        pd.Timestamp(today.year, today.month, today.day, 22),
-        pd.Timestamp(today.year, today.month, today.day, 22),
-    ]
-
-
 def test_dayfirst_must_be_a_bool():
     posts = pd.DataFrame({"content": ["a"], "date": ["2021-04-03"]})
     with pytest.raises(PromptError, match="`dayfirst` must be True or False, got 'yes'"):
@@ -920,18 +730,6 @@ def test_spell_hour_at_the_part_of_day_boundaries():
     ]
 
 
-def test_a_day_of_13_with_month_12_is_evidence_of_day_first():
-    from skbucket.prompts import day_month_conflict
-
-    assert day_month_conflict(["13/12/2021", "03/04/2021"]) == (0, 1)
-
-
-def test_day_month_examples_keep_a_day_first_date_in_december():
-    from skbucket.prompts import day_month_examples
-
-    assert day_month_examples(["13/12/2021"]) == ("13/12/2021",)
-
-
 def test_blank_and_missing_cells_read_alike_whatever_their_script():
     # the usual cell (an ASCII str) is read without the per-cell checks: a blank one must
     # still be left out as None is, and other cells still go through them
@@ -950,7 +748,8 @@ def test_blank_and_missing_cells_read_alike_whatever_their_script():
 
 
 def test_date_fields_read_by_column_are_those_of_each_date():
-    from skbucket.prompts import _date_field_rows, _date_fields, read_dates
+    from skbucket.dates import read_dates
+    from skbucket.prompts import _date_field_rows, _date_fields
 
     raw = [
         "2021-04-03 00:00:00", "2021-04-04 23:59:59.999", None, "not a date",
@@ -974,27 +773,3 @@ def test_windows_line_ends_give_the_prompt_of_the_line_breaks_they_are():
         builder.transform(posts.assign(content="Grüße\r\naus Köln"))[0, 0]
         == (builder.transform(posts.assign(content="Grüße\naus Köln"))[0, 0])
     )
-
-
-@pytest.mark.parametrize(
-    ("number", "expected"),
-    [
-        (1530353060, "2018-06-30 10:04:20"),  # seconds
-        (1530353060123, "2018-06-30 10:04:20.123000"),  # milliseconds
-        (43281.5, "2018-06-30 12:00:00"),  # an Excel serial day
-        (20180630, "2018-06-30 00:00:00"),  # a compact date
-    ],
-)
-@pytest.mark.parametrize("as_text", [False, True])
-def test_the_conversion_a_date_number_hint_shows_runs_on_numbers_and_on_their_texts(
-    number, expected, as_text
-):
-    """The hint's code raised on a column of digit texts (PostFeatures and the display show
-    it for those): to_datetime(values, unit='s') refuses text ("year 1530353060 is out of
-    range"), as unit='D' with an origin does."""
-    from skbucket.prompts import _epoch_hint
-
-    code = re.search(r"with (pd\.to_datetime\(.*\))", _epoch_hint(number)).group(1)
-    values = pd.Series([str(number) if as_text else number])
-    got = eval(code, {"pd": pd, "values": values})
-    assert str(got.iloc[0]) == expected

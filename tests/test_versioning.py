@@ -103,8 +103,8 @@ def _outputs_of(posts: pd.DataFrame, likes) -> dict:
     """What skbucket makes of ``posts`` (whose likes are ``likes``) before a learner sees
     them."""
     from skbucket import PostFeatures, PromptBuilder
+    from skbucket.dates import parse_dates
     from skbucket.media import parse_media
-    from skbucket.prompts import parse_dates
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unreadable dates, unread text: said elsewhere

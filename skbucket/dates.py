@@ -1,0 +1,744 @@
+"""Reading the dates of posts: :func:`parse_dates` and the checks around it.
+
+Every reader of a date column (:class:`~skbucket.prompts.PromptBuilder`,
+:class:`~skbucket.features.PostFeatures`, the report's error over time, the command line's
+tables) reads it here, so one cell gives one date everywhere: ISO 8601 first, then the
+other formats pandas reads, time zones converted to UTC; numbers (an epoch, an Excel serial)
+are no dates, and the day/month order of numeric dates is settled from the dates themselves
+(:func:`day_month_conflict`, :func:`check_day_month`) or refused when they disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+import numpy as np
+import pandas as pd
+
+from ._cells import _is_missing, _unicode_problem
+
+__all__ = [
+    "DayMonthOrderWarning",
+    "check_day_month",
+    "dates_seen",
+    "day_month_conflict",
+    "day_month_error",
+    "day_month_examples",
+    "parse_dates",
+    "read_dates",
+    "timeless",
+    "unsettled_order_example",
+]
+
+
+class DayMonthOrderWarning(UserWarning):
+    """A fitted reader of dates is told to read new dates in the other day/month order while
+    its training dates settled no order (all ambiguous, such as ``03/04/2021``, read the way
+    it was fitted with): if those were in the new order too, the model learned from misread
+    dates, and only fitting again helps (the command line's ``--dayfirst``/``--no-dayfirst``).
+    """
+
+
+def unsettled_order_example(reader, dayfirst) -> str | None:
+    """An ambiguous training date of the fitted date ``reader`` when reading new dates with
+    ``dayfirst`` would go against the order its training dates were read in, and nothing in
+    them settled that order (no date readable only that way); else None.
+
+    Parameters
+    ----------
+    reader : fitted estimator
+        A fitted reader of dates (``dayfirst_`` and ``day_month_examples_``).
+    dayfirst : bool
+        The order new dates are to be read in.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skbucket import PromptBuilder
+    >>> posts = pd.DataFrame({"date": ["03/04/2021", "05/06/2021"], "content": ["a", "b"]})
+    >>> unsettled_order_example(PromptBuilder().fit(posts), dayfirst=True)
+    '03/04/2021'
+    >>> posts.loc[1, "date"] = "05/16/2021"  # month first for sure: the fit read them right
+    >>> unsettled_order_example(PromptBuilder().fit(posts), dayfirst=True) is None
+    True
+    """
+    fitted = getattr(reader, "dayfirst_", None)
+    examples = list(getattr(reader, "day_month_examples_", ()))
+    if fitted is None or bool(fitted) == bool(dayfirst) or not examples:
+        return None
+    # a date readable only the fitted way (the other order's "evidence"): the fit read right
+    settled, ambiguous = _evidence_and_misread(examples, not fitted)
+    return None if settled is not None or ambiguous is None else examples[ambiguous]
+
+
+#: what may come before a cell's date: a weekday (``Mon``, ``Monday,``) or a time of day
+#: with a colon (``14:30``, ``2:30:05 PM``), as in ``Mon 13/04/2020`` or ``14:30 03/04/2020``,
+#: which pandas reads as it reads the date alone (a dotted or dashed ``10.11.30`` is no time
+#: here: it looks like a date itself)
+_DATE_PREFIX = (
+    r"^\s*'?(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s*)?"
+    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?,?\s+)?"
+)
+#: a cell that starts with a numeric date whose day/month order is a convention:
+#: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday
+#: or a time (:data:`_DATE_PREFIX`); not ISO ``2021-04-03``
+_NUMERIC_DATE = re.compile(
+    _DATE_PREFIX + r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(?:\d{4}|\d{2})(?!\d)"
+)
+
+
+def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
+    """``[(position, first number, second number)]`` of the string cells that hold a
+    numeric date at their start (``03/04/2021`` gives ``(position, 3, 4)``), or after a
+    weekday or a time of day (:data:`_DATE_PREFIX`). Numbers outside 1-31 are no day and
+    no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
+    it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
+    parts = []
+    for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
+        match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
+        if match is not None:
+            first, second = int(match[1]), int(match[2])
+            if 1 <= first <= 31 and 1 <= second <= 31:
+                parts.append((i, first, second))
+    return parts
+
+
+def day_month_conflict(values, dayfirst=False):
+    """Find numeric dates that show the column uses the other day/month order.
+
+    ``03/04/2021`` is 4 March month first and 3 April day first; pandas reads it with the order
+    asked for (month first by default), but reads ``13/04/2021`` day first whatever was asked,
+    since there is no 13th month. So a day-first column read month first comes out mixed:
+    ``13/04`` right, ``03/04`` silently wrong. This finds such a column: one value that can
+    only be read in the other order and one that is ambiguous (day and month both 12 or less
+    and different) and would be misread.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column (non-string cells are ignored).
+    dayfirst : bool, default=False
+        The order the column is read in.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(evidence, misread)``: positions of the first value readable only in the other order
+        and of the first ambiguous value, or None when there is no conflict.
+
+    Examples
+    --------
+    >>> day_month_conflict(["13/04/2021", "2021-04-03", "03/04/2021"])
+    (0, 2)
+    >>> day_month_conflict(["13/04/2021", "03/04/2021"], dayfirst=True) is None
+    True
+    >>> day_month_conflict(["13/04/2021", "25/12/2020"]) is None  # no ambiguous date
+    True
+    """
+    evidence, misread = _evidence_and_misread(values, dayfirst)
+    if evidence is None or misread is None:
+        return None
+    return evidence, misread
+
+
+def _evidence_and_misread(values, dayfirst) -> tuple[int | None, int | None]:
+    """Positions of the first value readable only in the order other than ``dayfirst``'s and
+    of the first ambiguous value (each None when there is none)."""
+    evidence = misread = None
+    for i, first, second in _numeric_date_parts(values):
+        month, day = (second, first) if dayfirst else (first, second)
+        if evidence is None and month > 12 >= day:
+            evidence = i
+        if misread is None and first <= 12 and second <= 12 and first != second:
+            misread = i
+        if evidence is not None and misread is not None:
+            break
+    return evidence, misread
+
+
+def day_month_examples(values) -> tuple[str, ...]:
+    """The numeric dates of a column that settle its day/month order, for a fitted reader to
+    check later columns against.
+
+    Up to three cells, in column order: the first that can be read only day first
+    (``13/04/2021``), the first that can be read only month first (``04/13/2021``) and the
+    first ambiguous one (``03/04/2021``). A reader fitted on ``["13/04/2021"]`` with
+    ``dayfirst=False`` would otherwise read a later ``"03/04/2021"`` month first without a
+    word (see :func:`day_month_error`'s ``seen``).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column (non-string cells are ignored).
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> day_month_examples(["2021-04-03", "13/04/2021", "03/04/2021", "14/04/2021"])
+    ('13/04/2021', '03/04/2021')
+    """
+    cells = pd.Series(values).to_numpy(dtype=object)
+    picked = {}
+    for i, first, second in _numeric_date_parts(values):
+        if second <= 12 < first:
+            picked.setdefault("day first", i)
+        elif first <= 12 < second:
+            picked.setdefault("month first", i)
+        elif first <= 12 and second <= 12 and first != second:
+            picked.setdefault("ambiguous", i)
+        if len(picked) == 3:
+            break
+    return tuple(str(cells[i]) for i in sorted(picked.values()))
+
+
+def _fitted_day_month(values, *, dayfirst, column, error, prefix="") -> tuple[str, ...]:
+    """What a date reader's ``fit`` does with its training dates: refuse a column that mixes
+    day/month orders (:func:`check_day_month`), then keep the dates that settle its order
+    (:func:`day_month_examples`, its ``day_month_examples_``)."""
+    check_day_month(values, dayfirst=dayfirst, column=column, error=error, prefix=prefix)
+    return day_month_examples(values)
+
+
+def dates_seen(reader) -> tuple[str, ...]:
+    """The fit dates a fitted date reader checks new dates against: its
+    ``day_month_examples_`` while ``dayfirst`` is still the order it was fitted with
+    (``dayfirst_``); none once ``dayfirst`` was set to the other order after fit, which says
+    that the new data is written in that order (the command line's ``--dayfirst``), or for a
+    reader saved before these attributes existed.
+
+    Parameters
+    ----------
+    reader : fitted estimator
+        A fitted reader of dates, such as :class:`~skbucket.prompts.PromptBuilder` or
+        :class:`~skbucket.features.PostFeatures`.
+
+    Returns
+    -------
+    tuple of str
+        The dates to pass as ``seen`` to :func:`read_dates`.
+    """
+    if getattr(reader, "dayfirst_", None) != bool(reader.dayfirst):
+        return ()
+    return tuple(getattr(reader, "day_month_examples_", ()))
+
+
+def day_month_error(values, dayfirst, column, seen=()) -> str | None:
+    """The error message for a :func:`day_month_conflict` in ``column`` (rows as labels), or
+    None when the column has none.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column.
+    dayfirst : bool
+        Whether ambiguous numeric dates are read day first.
+    column : str
+        The column's name in the message.
+    seen : sequence of str, default=()
+        Dates from the data a reader was fitted on (:func:`day_month_examples`): a conflict
+        between one of them and a value of ``values`` is an error too, since the two
+        columns are read as one.
+
+    Returns
+    -------
+    str or None
+        The message, with its remedy.
+    """
+    problem = _day_month_problem(values, dayfirst, column, seen)
+    return None if problem is None else f"{problem[0]}; {problem[1]}"
+
+
+def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, bool] | None:
+    """``(problem, remedy, now)``: the conflict, what to do about it, and whether passing
+    ``dayfirst=not dayfirst`` now reads the column; or None when there is no conflict."""
+    index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
+    cells = pd.Series(values).to_numpy(dtype=object)
+    seen = tuple(seen)  # a Series (by position, not label), a set or an iterator, read once
+    order, other = ("month", "day") if not dayfirst else ("day", "month")
+    evidence, misread = _evidence_and_misread(values, dayfirst)
+    seen_evidence, seen_misread = _evidence_and_misread(list(seen), dayfirst)
+    tail = f"if the column is {other} first, or write the dates as ISO 8601 (2021-04-03)"
+    start = f"date column {column!r} mixes day/month orders: "
+    if misread is not None and (evidence is not None or seen_evidence is not None):
+        shown = (
+            f"row {index[evidence]!r} {cells[evidence]!r}"
+            if evidence is not None
+            else f"{seen[seen_evidence]!r}, seen at fit,"
+        )
+        return (
+            f"{start}{shown} can only be read {other} first, while row {index[misread]!r} "
+            f"{cells[misread]!r} is ambiguous and would be read {order} first "
+            f"(dayfirst={dayfirst})",
+            f"pass dayfirst={not dayfirst} {tail}.",
+            True,
+        )
+    # the fit's own dates settle its order (one readable only that way): its ambiguous dates
+    # were read right, and a new date readable only the other way has one reading anyway
+    fit_settled = _evidence_and_misread(list(seen), not dayfirst)[0] is not None
+    if evidence is not None and seen_misread is not None and not fit_settled:
+        return (
+            f"{start}row {index[evidence]!r} {cells[evidence]!r} can only be read {other} "
+            f"first, while {seen[seen_misread]!r}, seen at fit, is ambiguous (read {order} "
+            f"first with dayfirst={dayfirst}), so the model learned from misread dates",
+            # rewriting only the new dates silenced this and left the misread model
+            f"fit again, with dayfirst={not dayfirst} if the column is {other} first, or with "
+            "the training dates written as ISO 8601 (2021-04-03).",
+            False,
+        )
+    return None
+
+
+def read_dates(
+    values, *, dayfirst=False, column="date", error=ValueError, prefix="", seen=()
+) -> pd.Series:
+    """:func:`parse_dates` after the :func:`day_month_error` check, as every reader of dates does.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates day first.
+    column : str, default="date"
+        The column's name in the error message.
+    error : type of Exception, default=ValueError
+        Raised (with ``prefix`` + the message) when the column mixes day/month orders; its
+        ``suggested_dayfirst`` attribute is the ``dayfirst`` that reads the column (None
+        when only fitting again with the other order helps: the conflict is with ``seen``),
+        its ``conflict`` attribute the message without its remedy.
+    prefix : str, default=""
+        Start of that message (e.g. the estimator's name).
+    seen : sequence of str, default=()
+        Dates of the column seen at fit (:func:`day_month_examples`): the values must not
+        conflict with them either.
+
+    Returns
+    -------
+    pandas.Series of dtype ``datetime64[ns]``
+        As :func:`parse_dates`.
+
+    Examples
+    --------
+    >>> read_dates(["2021-04-03", "13/04/2021"]).dt.day.tolist()
+    [3, 13]
+    >>> read_dates(["13/04/2021", "03/04/2021"])
+    Traceback (most recent call last):
+    ...
+    ValueError: date column 'date' mixes day/month orders: ...
+    """
+    check_day_month(values, dayfirst=dayfirst, column=column, error=error, prefix=prefix, seen=seen)
+    return parse_dates(values, dayfirst=dayfirst)
+
+
+def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, prefix="", seen=()):
+    """Raise ``error`` when ``values`` mix day/month orders (:func:`read_dates`' check, without
+    parsing the column: the readers' ``fit`` refuses such a column there, not at transform),
+    or are of a numeric dtype (epoch numbers, which no reader takes for dates).
+
+    Parameters
+    ----------
+    values, dayfirst, column, error, prefix, seen
+        As in :func:`read_dates`.
+
+    Examples
+    --------
+    >>> check_day_month(["2021-04-03", "13/04/2021"])
+    >>> check_day_month(["13/04/2021", "03/04/2021"])
+    Traceback (most recent call last):
+    ...
+    ValueError: date column 'date' mixes day/month orders: ...
+    """
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.isna(values).all():
+        # numbers are no dates (each is read as NaT): PromptBuilder wrote "unknown" for every
+        # post of an epoch column without a word
+        if getattr(dtype, "kind", None) == "b":
+            raise error(
+                f"{prefix}date column {column!r} holds booleans (dtype {dtype}), not dates."
+            )
+        raise error(
+            f"{prefix}date column {column!r} has numeric dtype {dtype}; expected datetimes or "
+            "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
+        )
+    problem = _day_month_problem(values, dayfirst, column, tuple(seen))
+    if problem is not None:
+        conflict, remedy, now = problem
+        exc = error(f"{prefix}{conflict}; {remedy}")
+        # for callers that word the remedy their way; None when only a refit helps, which
+        # refit_dayfirst names (the dayfirst to fit again with)
+        exc.suggested_dayfirst = (not dayfirst) if now else None
+        exc.refit_dayfirst = None if now else (not dayfirst)
+        exc.conflict = f"{prefix}{conflict}"
+        raise exc
+
+
+def _is_compact_date(number) -> bool:
+    """``20210403``: a date written YYYYMMDD, as a number."""
+    try:
+        value = float(number)
+    except (TypeError, ValueError, OverflowError):  # a 400-digit number: no date
+        return False
+    return value.is_integer() and 19_000_101 <= value <= 21_001_231
+
+
+def _is_excel_serial(number) -> bool:
+    """``44289.5``: days since 1899-12-30 (Excel's dates, 1954 to 2201, as numbers)."""
+    try:
+        return 20_000 <= float(number) < 110_000
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+#: counts of time since 1970 by size: seconds up to about 10^11 (the year 5138), then
+#: milliseconds, microseconds (pandas 3's int64 of a parsed date) and nanoseconds
+_EPOCH_UNITS = ((1e11, "s", "seconds"), (1e14, "ms", "milliseconds"), (1e17, "us", "microseconds"))
+
+
+def _epoch_hint(number) -> str:
+    """How to convert ``number``, a date given as a number, to dates: a compact date
+    (``20210403``), an Excel serial day (``44289``), or a count of seconds, milliseconds,
+    microseconds or nanoseconds since 1970, told apart by size. The code shown runs on a
+    column of numbers and on one of their texts (``pd.to_numeric`` first: ``to_datetime``
+    with a ``unit`` refuses text)."""
+    try:
+        value = abs(float(number))
+    except (TypeError, ValueError, OverflowError):
+        value = 0.0
+    if _is_compact_date(value):
+        return (
+            "it looks like a compact date (YYYYMMDD) written as a number: convert it, e.g. "
+            "with pd.to_datetime(values.astype(str), format='%Y%m%d')"
+        )
+    if _is_excel_serial(value):
+        return (
+            "it looks like an Excel serial day number: convert it, e.g. with "
+            "pd.to_datetime(pd.to_numeric(values), unit='D', origin='1899-12-30')"
+        )
+    unit, what = next(((u, w) for top, u, w in _EPOCH_UNITS if value < top), ("ns", "nanoseconds"))
+    return (
+        f"a count of {what} is no date here: convert it, e.g. with "
+        f"pd.to_datetime(pd.to_numeric(values), unit={unit!r})"
+    )
+
+
+#: a year written with four digits, not inside a longer number
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+#: a year and a month written as a number (2021.04), alone or before a time (2021.04 10:00,
+#: 2021.04T10:00), and the ones that are a month: two digits, 01 to 12 (2021.1 is January to
+#: pandas, or October written as a float; 2021.13 is no month, though pandas reads it as
+#: January; before a time pandas read every one as January)
+_YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+(?=[\sT]|$)")
+#: (anchored with ^ for its rewrite to 2021-04 10:00, which searches: found anywhere, it
+#: turned the fraction of 20210405T100000.12 into a zone offset)
+_YEAR_DOT_MONTH = re.compile(r"^\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
+
+
+def undated_hint(value) -> str:
+    """Why ``value`` may be no date to :func:`parse_dates` although it reads as one: its year
+    is outside 1677-2262, the years pandas' nanosecond timestamps hold, or it is a year and a
+    month written as a number whose month is not two digits from 01 to 12 (``""`` otherwise).
+
+    Examples
+    --------
+    >>> print(undated_hint("9999-12-31"))
+    ; its year 9999 is outside 1677-2262, the years a date can have here (pandas' nanosecond ...
+    >>> undated_hint("2020-06-15")
+    ''
+    """
+    if isinstance(value, _dt.date):
+        years = [value.year]
+    elif isinstance(value, str):
+        years = [int(y) for y in _FOUR_DIGIT_YEAR.findall(value)]
+    else:
+        return ""
+    # a year in range beside one out of range (a time 2300, a number) is not the reason
+    if years and not any(1677 <= y <= 2262 for y in years):
+        return (
+            f"; its year {years[0]} is outside 1677-2262, the years a date can have here "
+            "(pandas' nanosecond timestamps)"
+        )
+    if (
+        isinstance(value, str)
+        and _YEAR_DOT_NUMBER.match(value)
+        and not _YEAR_DOT_MONTH.match(value)
+    ):
+        return (
+            "; a year and a month written as a number need a month of two digits from 01 to "
+            "12 (2021.1: January, or October written as a number?): write 2021.01, 2021.10, "
+            "or an ISO date such as 2021-10-01"
+        )
+    return ""
+
+
+def parse_dates(values, dayfirst=False) -> pd.Series:
+    """Parse a column of posting times into naive UTC timestamps (``NaT`` where impossible).
+
+    Accepts ``datetime64`` columns (naive or tz-aware), ``period`` columns, and object/string
+    columns that mix strings, ``datetime``/``date`` objects, ``pd.Timestamp``, ``pd.Period``
+    (read as the start of the period, as a date without a time is) and missing values. Strings
+    are read as ISO 8601 first and, where that fails, with pandas' per-element
+    ``format="mixed"`` parser (``dayfirst`` decides ambiguous numeric dates such as
+    ``03/04/2021``; dates written year first, ISO or not, such as ``2021-04-03 10:00 UTC``,
+    are never read day first). Time-zone policy: a tz-aware value
+    is converted to UTC and a naive value is taken to be UTC already (as in the challenge
+    data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
+    text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
+    ``9999-12-31`` placeholder, text that pandas would date by the clock: ``"now"``,
+    ``"today"``, a time without a date or with only a year, and a year and a month written
+    as a number with a month other than ``01``-``12``: ``2021.13``, or ``2021.1``, which may
+    be October; ``2021.04`` is April) gives ``NaT``;
+    :class:`~skbucket.prompts.PromptBuilder` prints ``unknown`` for it (the readers of a date column refuse
+    one of a numeric dtype: see :func:`check_day_month`).
+    See :func:`day_month_conflict` for columns whose day/month order contradicts
+    ``dayfirst``.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column.
+    dayfirst : bool, default=False
+        Read ambiguous numeric dates day first (``03/04/2021`` = 3 April).
+
+    Returns
+    -------
+    pandas.Series of dtype ``datetime64[ns]``
+        Same length and positions as ``values`` (default ``RangeIndex``).
+
+    Examples
+    --------
+    >>> parse_dates(["2020-12-12 00:47:00", "2020-12-12T10:00:00+02:00", "13/01/2021", "soon"])
+    0   2020-12-12 00:47:00
+    1   2020-12-12 08:00:00
+    2   2021-01-13 00:00:00
+    3                   NaT
+    dtype: datetime64[ns]
+    """
+    try:
+        series = pd.Series(values).reset_index(drop=True)
+    except UnicodeEncodeError:  # a lone surrogate, which pandas' inferred text dtype refuses
+        series = pd.Series(values, dtype=object).reset_index(drop=True)
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):  # numpy or pyarrow, tz or not
+        return _naive_utc_ns(series)
+    if isinstance(series.dtype, pd.PeriodDtype):  # a period is a time: its start
+        return _naive_utc_ns(series.dt.to_timestamp(how="start"))
+    obj = series.astype(object)
+    # a lone surrogate (broken UTF-16) is no date, and pandas' text columns cannot hold it
+    is_str = obj.map(
+        lambda v: isinstance(v, str) and bool(v.strip()) and _unicode_problem(v) is None
+    )
+    is_dt = obj.map(
+        lambda v: isinstance(v, _dt.date | np.datetime64 | pd.Period) and not _is_missing(v)
+    ).astype(bool)
+    if is_dt.any():
+        for i in obj.index[is_dt]:
+            value = obj[i]
+            if isinstance(value, pd.Period):
+                value = value.to_timestamp(how="start")
+            ts = pd.Timestamp(value)
+            if ts.tzinfo is not None:
+                ts = ts.tz_convert("UTC").tz_localize(None)
+            if pd.Timestamp.min <= ts <= pd.Timestamp.max:  # else NaT, like bad text
+                out[i] = ts
+    strings = obj[is_str].astype(str).str.strip()
+    strings = strings[~strings.str.lower().isin(_CLOCK_WORDS)]  # pandas: the current time
+    # pandas reads 2021.13 and 2021.1 as January: no month, or October written as a float;
+    # a year and month before a time (2021.04 10:00) it read as January too: as 2021-04 10:00
+    strings = strings[~(strings.str.match(_YEAR_DOT_NUMBER) & ~strings.str.match(_YEAR_DOT_MONTH))]
+    strings = strings.str.replace(_YEAR_DOT_MONTH, r"\1-\2", regex=True)  # stripped: no \s
+    if len(strings):
+        parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
+        out[strings.index] = _naive_utc_ns(parsed)
+        retry = parsed.isna()
+        if retry.any():
+            # a date written with its year first (2021-04-03 10:00 UTC, 2021/04/03 9 PM, also
+            # after a weekday or a time: Tue 2021-04-03; not ISO 8601) is year-month-day:
+            # dayfirst would swap its month and day
+            year_first = strings.str.match(_YEAR_FIRST).to_numpy() & retry.to_numpy()
+            for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
+                if rows.any():
+                    text = strings[rows].str.replace(_NAMED_OFFSET, _plain_offset, regex=True)
+                    clock = _clock_days()  # before the parse: midnight may pass during it
+                    mixed = pd.to_datetime(
+                        text, errors="coerce", utc=True, format="mixed", dayfirst=first
+                    )
+                    mixed = mixed.where(~_dated_by_the_clock(text, mixed, first, clock))
+                    # each part to ns on its own: the two parses may differ in unit (a
+                    # nanosecond ISO time beside a 9999-12-31 read in seconds)
+                    out[text.index] = _naive_utc_ns(mixed)
+    return out
+
+
+#: a time of day written in a date's text: 10:00, 9 PM, 9p.m., ISO's T10 (20200615T1000), noon
+_TIME_OF_DAY = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE)
+
+
+def timeless(values, parsed=None, *, dayfirst=False) -> np.ndarray:
+    """Which values of a date column give a day but no time of day.
+
+    A text without a time in it (``2020-06-15``, ``15 June 2020``), a :class:`datetime.date`
+    that is not a datetime (also in a ``date32``/``date64`` Arrow column), and a period of a
+    day or longer: :func:`parse_dates` reads each as midnight, a time the post was not known
+    to have. A ``datetime64`` column and datetime objects keep their time, midnight included;
+    a value read at another time than midnight has one (``2020-06-15 10h30``), and a value
+    that is no date at all is not timeless (it is missing). A midnight written without a colon
+    (``2020-06-15 0000``) is taken for a day (its hour missing, not wrong), and a day written
+    with a zone offset but no time (``2020-06-15 GMT-0500``) keeps the UTC time it is read at.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The raw column, as given to :func:`parse_dates`.
+    parsed : pandas.Series, default=None
+        ``parse_dates(values, dayfirst)``, when the caller has it already.
+    dayfirst : bool, default=False
+        As for :func:`parse_dates` (when ``parsed`` is not given).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_samples,)
+        By position, as :func:`parse_dates`' result.
+
+    Examples
+    --------
+    >>> timeless(["2020-06-15", "2020-06-15 00:00", "15 June 2020, 9 PM", None]).tolist()
+    [True, False, False, False]
+    """
+    try:
+        series = pd.Series(values).reset_index(drop=True)
+    except UnicodeEncodeError:
+        series = pd.Series(values, dtype=object).reset_index(drop=True)
+    dtype = series.dtype
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is not None and str(arrow).startswith("date"):  # date32[day], date64[ms]
+        return series.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return np.zeros(len(series), dtype=bool)
+    if isinstance(dtype, pd.PeriodDtype):
+        span = series.dt.end_time - series.dt.start_time
+        return (span >= pd.Timedelta(hours=23)).to_numpy(dtype=bool, na_value=False)
+
+    def one(value) -> bool:
+        if isinstance(value, str):
+            return bool(value.strip()) and not _TIME_OF_DAY.search(value)
+        if isinstance(value, pd.Period):
+            return value.end_time - value.start_time >= pd.Timedelta(hours=23)
+        return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+    days = np.fromiter((one(v) for v in series.astype(object)), dtype=bool, count=len(series))
+    if days.any():
+        if parsed is None:
+            parsed = parse_dates(series, dayfirst=dayfirst)
+        parsed = pd.Series(parsed).reset_index(drop=True)
+        # read as a day's midnight: a time the text's way of writing it did not show (10h30,
+        # "2020-06-15 1000") is a time still
+        days &= (parsed.notna() & (parsed == parsed.dt.normalize())).to_numpy(dtype=bool)
+    return days
+
+
+# An offset written after GMT/UTC ("GMT+0200 (CEST)", JavaScript's Date.toString(); "UTC+2",
+# "UTC-05:00"), with the zone's name in brackets that may follow it. pandas' fallback parser
+# (dateutil) reads "GMT+2" the POSIX way, as 2 hours *behind* UTC, the opposite of what such
+# dates mean; written as a plain "+0200" it reads the offset as everyone means it.
+_NAMED_OFFSET = re.compile(
+    r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)(?:\s*\([^()\d]*\))?"
+)
+
+
+def _plain_offset(match: re.Match) -> str:
+    return f"{match[1]}{int(match[2]):02d}{match[3] or '00'}"
+
+
+# Strings pandas reads as the moment it parses them; a posting date they are not.
+_CLOCK_WORDS = frozenset({"now", "today"})
+# A cell that starts with a date written year first, or has one after a weekday or a time of
+# day (never read day first, whatever dayfirst says).
+_YEAR_FIRST = _DATE_PREFIX + r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
+
+
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+#: a year written out (``2021``), or a two-digit one: of a numeric date (``03/14/21``), after
+#: an apostrophe (``'21``), or beside a month's name (``Dec 5 21``, ``5 Dec 21``)
+_WRITTEN_YEAR = re.compile(
+    r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)|'\d{2}(?!\d)"
+    rf"|{_MONTH},?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2}}(?![\d:])"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s*{_MONTH},?\s+\d{{2}}(?![\d:])"
+)
+
+
+def _clock_days() -> set[tuple[int, int, int]]:
+    """Today's ``(month, day, year)`` by the local clock and by UTC's."""
+    return {(ts.month, ts.day, ts.year) for ts in (pd.Timestamp.now(), pd.Timestamp.now(tz="UTC"))}
+
+
+def _dated_by_the_clock(
+    strings: pd.Series, parsed: pd.Series, dayfirst: bool, clock=frozenset()
+) -> np.ndarray:
+    """Where pandas' ``format="mixed"`` took the day or the year from the clock: it reads a time
+    without a date (``"10:00"``, ``"9:30 PM"``) as that time today, a time with only a year
+    (``"10:00 2020"``) as that time on today's month and day of that year, and a date without
+    a year (``"10:00 PM, Mar 14"``) as that day of this year (so the same text gave another
+    date, and another weekday, each year, and none at all on 14 March).
+
+    Only values on today's month and day (of any year), and values of this year whose text
+    holds no year (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas
+    falls back to) and two different default dates: a string that carries its own date gives
+    the same date both times. ``clock`` holds the days of :func:`_clock_days` read before the
+    parse, so a parse that runs over midnight still counts the day it read.
+    """
+    from dateutil import parser as dateutil_parser
+
+    days = _clock_days() | set(clock)
+    today = {(month, day) for month, day, _ in days}
+    years = {year for _, _, year in days}
+    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
+    flags = np.zeros(len(strings), dtype=bool)
+    for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
+        # a time outside datetime's years (year 0, from "-1" beside nanosecond times) has no
+        # .date(): not today's either
+        if pd.isna(ts) or not 1 <= ts.year <= 9999:
+            continue
+        yearless = ts.year in years and _WRITTEN_YEAR.search(text) is None
+        if (ts.month, ts.day) not in today and not yearless:
+            continue
+        try:
+            first, second = (
+                dateutil_parser.parse(text, default=d, dayfirst=dayfirst).date() for d in defaults
+            )
+        except (ValueError, OverflowError):  # read by pandas alone: keep its date
+            continue
+        flags[i] = first != second
+    return flags
+
+
+def _naive_utc_ns(series: pd.Series) -> pd.Series:
+    """A datetime Series as naive UTC ``datetime64[ns]``; values outside its range (before
+    1677 or after 2262, e.g. a ``9999-12-31`` placeholder) become ``NaT``, like bad text."""
+    if isinstance(series.dtype, pd.ArrowDtype):  # pyarrow dates and times: numpy, own unit
+        series = _numpy_datetimes(series)
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    inside = series.isna() | ((series >= pd.Timestamp.min) & (series <= pd.Timestamp.max))
+    return series.where(inside).astype("datetime64[ns]")
+
+
+def _numpy_datetimes(series: pd.Series) -> pd.Series:
+    """A pyarrow-backed date or timestamp column (``read_csv(engine="pyarrow",
+    dtype_backend="pyarrow")`` makes ``date32`` of a date-only column) as numpy datetimes at
+    its own unit: pandas has no ``.dt.tz`` for ``date32``, and a ``timestamp[s]`` year 9999
+    compared with ``Timestamp.max`` as inside the nanosecond range."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(series.array)
+    if pa.types.is_date(values.type):
+        values = pc.cast(values, pa.timestamp("s"))
+    return pd.Series(values.to_pandas(), index=series.index, name=series.name)
