@@ -2143,7 +2143,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 y, buckets, sample_weight = y[idx], buckets[idx], sample_weight[idx]
                 if routed is not None:
                     routed = {k: _routed_rows(v, idx, n_rows) for k, v in routed.items()}
-        weights = sample_weight if weighted else np.ones_like(y)
 
         clf_spec = _fixed_columns(X, self.classifier_columns)
         reg_spec = _fixed_columns(X, self.regressor_columns)
@@ -2177,150 +2176,193 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
         # a bar over the router and the buckets (CatBoost/XGBoost on 15,000 posts: minutes)
         with _fit_bar(self, n_buckets + 1) as bar:
-            # 1. the router
-            present = np.unique(buckets)
-            if present.size == 1:
-                from sklearn.dummy import DummyClassifier
-
-                total = sample_weight.sum() if weighted else buckets.size
-                # (a bucket too light for a regressor of its own: the warning below says it)
-                if n_buckets > 1 and total >= self.min_bucket_size * (1 - rtol):
-                    from .metrics import _edge_text as text
-
-                    only = int(present[0])
-                    where = " and ".join(
-                        ([f"above {text(edges[only - 1])}"] if only > 0 else [])
-                        + ([f"up to {text(edges[only])}"] if only < n_buckets - 1 else [])
-                    )
-                    shown = ", ".join(text(e) for e in edges) + ("," if edges.size == 1 else "")
-                    # edges inside the targets' range, for a small account's likes (all 0-10)
-                    # as for targets on another scale: the quartiles, where they differ
-                    example = _quartile_bins(y)
-                    example = f", e.g. bins={example} (the targets' quartiles)" if example else ""
-                    warnings.warn(
-                        f"{type(self).__name__}: every training target falls in bucket {only} "
-                        f"(targets {where}; bins=({shown})), so there is nothing to route: the "
-                        "model is that bucket's regressor alone (classifier_ is a "
-                        "DummyClassifier). To route within them (a small account's likes, or "
-                        f"targets on another scale than likes), give bins inside their "
-                        f"range{example}.",
-                        TooFewRowsWarning,
-                        stacklevel=user_stacklevel(),
-                    )
-                classifier_ = DummyClassifier(strategy="prior")
-                classifier_.fit(X_clf, buckets)
-            else:
-                classifier_ = clone(classifier)
-                _drop_absent_class_weights(classifier_, present)
-                kw = _fit_kwargs(
-                    "classifier",
-                    classifier_,
-                    sample_weight if weighted else None,
-                    None if routed is None else routed["classifier"],
-                )
-                try:
-                    _call_sub(
-                        "classifier",
-                        classifier_,
-                        "fit",
-                        X_clf,
-                        buckets,
-                        origin=(kept, clf_cols),
-                        **kw,
-                    )
-                except ValueError as exc:
-                    empty = np.setdiff1d(np.arange(present[-1] + 1), present)
-                    own = exc.__cause__ is None  # not _call_sub's rewording of another failure
-                    said = str(exc)
-                    if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
-                        raise  # the labels are 0 .. n-1, or it refused something else
-                    raise ValueError(
-                        f"classifier {_describe(classifier_)} could not be fitted on the bucket "
-                        f"labels {present.tolist()}: bucket(s) {empty.tolist()} have no training "
-                        f"rows, and some classifiers (XGBClassifier) want the labels 0 .. n-1. "
-                        f"Merge the empty buckets (bins=) or use a classifier that takes any labels "
-                        f"(e.g. HistGradientBoostingClassifier). {type(exc).__name__}: {exc}"
-                    ) from exc
-                _check_classes(
-                    "classifier",
-                    classifier_,
-                    ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
-                    "predicts (with predict_proba for soft routing)",
-                )
-                _check_bucket_classes(classifier_, edges)
-                _warn_unsplittable(
-                    classifier_, buckets.size, f"{type(self).__name__}: the classifier"
-                )
-
+            classifier_ = self._fit_classifier(
+                classifier, X_clf, buckets, y, edges, sample_weight, rtol, routed, (kept, clf_cols)
+            )
             bar.update(1)
+            regressors, fallback, own, counts, mass = self._fit_regressors(
+                spec, X_reg, y_fit, buckets, sample_weight, rtol, routed, (kept, reg_cols), bar
+            )
+        self._warn_light_buckets(own, fallback, counts, mass, weighted=weighted)
+        # assign the fitted state only once everything has been fit
+        self.classifier_ = classifier_
+        self.regressors_ = dict(sorted(regressors.items()))
+        self.bucket_counts_ = counts
+        self.bucket_fallback_ = fallback
+        self.bins_ = edges
+        self.n_buckets_ = n_buckets
+        # what the fitted parts were fit on, used by predict whatever set_params does later
+        self._target_funcs_ = funcs
+        self._classifier_columns_ = clf_spec
+        self._regressor_columns_ = reg_spec
+        return self
 
-            # 2. one regressor per bucket with enough rows
-            counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
-            mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
-            # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight
-            own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - rtol)]
-            regressors, fallback = {}, {}
-            for k in own:
-                rows = np.flatnonzero(buckets == k)
-                est = clone(spec[k])
-                sw = sample_weight[rows] if weighted else None
-                name = f"regressors[{k}]"
-                bucket_params = (
-                    None if routed is None else _routed_rows(routed[name], rows, buckets.size)
+    def _fit_classifier(
+        self, classifier, X_clf, buckets, y, edges, sample_weight, rtol, routed, origin
+    ):
+        """Step 1 of :meth:`fit`: a clone of ``classifier`` fitted on the bucket labels (a
+        ``DummyClassifier`` when every target falls in one bucket, with a warning that says
+        which bins would route them). ``origin`` is ``(kept rows, columns)`` for messages."""
+        n_buckets = edges.size + 1
+        weighted = sample_weight is not None
+        present = np.unique(buckets)
+        if present.size == 1:
+            from sklearn.dummy import DummyClassifier
+
+            total = sample_weight.sum() if weighted else buckets.size
+            # (a bucket too light for a regressor of its own: the warning below says it)
+            if n_buckets > 1 and total >= self.min_bucket_size * (1 - rtol):
+                from .metrics import _edge_text as text
+
+                only = int(present[0])
+                where = " and ".join(
+                    ([f"above {text(edges[only - 1])}"] if only > 0 else [])
+                    + ([f"up to {text(edges[only])}"] if only < n_buckets - 1 else [])
                 )
-                kw = _fit_kwargs(name, est, sw, bucket_params)
-                X_k = _safe_indexing(X_reg, rows)
-                origin = (rows if kept is None else kept[rows], reg_cols)
-                try:
-                    _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
-                except Exception as exc:
-                    degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
-                    refused = (exc, exc.__cause__)  # (_call_sub may have reworded it)
-                    if degenerate is None or any(
-                        isinstance(e, (InvalidParameterError, *_NOT_THE_ROWS)) for e in refused
-                    ):
-                        # a parameter refused whatever the rows, a bug in the regressor's
-                        # code, the machine's memory: not the bucket's fault
-                        raise
-                    # what any regressor learns there: CatBoost refuses to ("All train targets
-                    # are equal", "All features are either constant or ignored")
-                    est, value = _constant_regressor(y_fit[rows], sw)
-                    fallback[k] = (
-                        f"bucket {k}'s {degenerate}, which {name} {_describe(spec[k])} refused "
-                        f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): it predicts "
-                        f"a constant, the weighted mean of its (transformed) target = {value:g}"
-                    )
-                regressors[k] = est
-                bar.update(1)
-            bar.update(n_buckets - len(own))  # those without a regressor of their own
-            if own:
-                own_arr = np.asarray(own)
-                for k in range(n_buckets):
-                    if k in fallback:  # a constant of its own (above)
-                        continue
-                    if k in regressors:
-                        continue
-                    src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower
-                    regressors[k] = regressors[src]
-                    fallback[k] = (
-                        f"bucket {k} has {counts[k]} training row(s) (weight "
-                        f"{mass[k]:.10g}) < min_bucket_size={self.min_bucket_size}: uses the "
-                        f"regressor of bucket {src}"
-                    )
-            else:
-                from sklearn.dummy import DummyRegressor
+                shown = ", ".join(text(e) for e in edges) + ("," if edges.size == 1 else "")
+                # edges inside the targets' range, for a small account's likes (all 0-10)
+                # as for targets on another scale: the quartiles, where they differ
+                example = _quartile_bins(y)
+                example = f", e.g. bins={example} (the targets' quartiles)" if example else ""
+                warnings.warn(
+                    f"{type(self).__name__}: every training target falls in bucket {only} "
+                    f"(targets {where}; bins=({shown})), so there is nothing to route: the "
+                    "model is that bucket's regressor alone (classifier_ is a "
+                    "DummyClassifier). To route within them (a small account's likes, or "
+                    f"targets on another scale than likes), give bins inside their "
+                    f"range{example}.",
+                    TooFewRowsWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            classifier_ = DummyClassifier(strategy="prior")
+            classifier_.fit(X_clf, buckets)
+        else:
+            classifier_ = clone(classifier)
+            _drop_absent_class_weights(classifier_, present)
+            kw = _fit_kwargs(
+                "classifier",
+                classifier_,
+                sample_weight if weighted else None,
+                None if routed is None else routed["classifier"],
+            )
+            try:
+                _call_sub(
+                    "classifier",
+                    classifier_,
+                    "fit",
+                    X_clf,
+                    buckets,
+                    origin=origin,
+                    **kw,
+                )
+            except ValueError as exc:
+                empty = np.setdiff1d(np.arange(present[-1] + 1), present)
+                own = exc.__cause__ is None  # not _call_sub's rewording of another failure
+                said = str(exc)
+                if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
+                    raise  # the labels are 0 .. n-1, or it refused something else
+                raise ValueError(
+                    f"classifier {_describe(classifier_)} could not be fitted on the bucket "
+                    f"labels {present.tolist()}: bucket(s) {empty.tolist()} have no training "
+                    f"rows, and some classifiers (XGBClassifier) want the labels 0 .. n-1. "
+                    f"Merge the empty buckets (bins=) or use a classifier that takes any labels "
+                    f"(e.g. HistGradientBoostingClassifier). {type(exc).__name__}: {exc}"
+                ) from exc
+            _check_classes(
+                "classifier",
+                classifier_,
+                ": BucketedRegressor needs a classifier whose classes_ are the buckets it "
+                "predicts (with predict_proba for soft routing)",
+            )
+            _check_bucket_classes(classifier_, edges)
+            _warn_unsplittable(classifier_, buckets.size, f"{type(self).__name__}: the classifier")
 
-                value = _weighted_median(y_fit, weights, rtol)
-                const = DummyRegressor(strategy="constant", constant=value)
-                const.fit(np.zeros((y.size, 1)), y_fit)
-                unit = "training rows" if not weighted else "training rows (total sample_weight)"
-                for k in range(n_buckets):
-                    regressors[k] = const
-                    fallback[k] = (
-                        f"no bucket has min_bucket_size={self.min_bucket_size} {unit}: "
-                        f"bucket {k} uses a constant, the weighted median of the (transformed) "
-                        f"target = {value:g}"
-                    )
+        return classifier_
+
+    def _fit_regressors(
+        self, spec, X_reg, y_fit, buckets, sample_weight, rtol, routed, origin, bar
+    ):
+        """Step 2 of :meth:`fit`: one clone of ``spec[k]`` per bucket whose rows weigh
+        ``min_bucket_size``, fitted on them; the others fall back to the nearest such bucket's
+        regressor, or (none has the rows) to a constant. Returns ``(regressors, fallback,
+        own, counts, mass)``: the buckets' regressors and fallback notes, the buckets fitted
+        on their own rows, and each bucket's rows and their weight."""
+        n_buckets = len(spec)
+        weighted = sample_weight is not None
+        weights = sample_weight if weighted else np.ones_like(y_fit)
+        kept, reg_cols = origin
+        counts = np.bincount(buckets, minlength=n_buckets).astype(np.int64)
+        mass = np.bincount(buckets, weights=weights, minlength=n_buckets)
+        # a float sum: 15 rows weighing 1/3 each are 4.999999999999999, which is 5 rows' weight
+        own = [k for k in range(n_buckets) if mass[k] >= self.min_bucket_size * (1 - rtol)]
+        regressors, fallback = {}, {}
+        for k in own:
+            rows = np.flatnonzero(buckets == k)
+            est = clone(spec[k])
+            sw = sample_weight[rows] if weighted else None
+            name = f"regressors[{k}]"
+            bucket_params = (
+                None if routed is None else _routed_rows(routed[name], rows, buckets.size)
+            )
+            kw = _fit_kwargs(name, est, sw, bucket_params)
+            X_k = _safe_indexing(X_reg, rows)
+            origin = (rows if kept is None else kept[rows], reg_cols)
+            try:
+                _call_sub(name, est, "fit", X_k, y_fit[rows], origin=origin, **kw)
+            except Exception as exc:
+                degenerate = _degenerate_bucket(X_k, y_fit[rows])  # asked after a failure only
+                refused = (exc, exc.__cause__)  # (_call_sub may have reworded it)
+                if degenerate is None or any(
+                    isinstance(e, (InvalidParameterError, *_NOT_THE_ROWS)) for e in refused
+                ):
+                    # a parameter refused whatever the rows, a bug in the regressor's
+                    # code, the machine's memory: not the bucket's fault
+                    raise
+                # what any regressor learns there: CatBoost refuses to ("All train targets
+                # are equal", "All features are either constant or ignored")
+                est, value = _constant_regressor(y_fit[rows], sw)
+                fallback[k] = (
+                    f"bucket {k}'s {degenerate}, which {name} {_describe(spec[k])} refused "
+                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): it predicts "
+                    f"a constant, the weighted mean of its (transformed) target = {value:g}"
+                )
+            regressors[k] = est
+            bar.update(1)
+        bar.update(n_buckets - len(own))  # those without a regressor of their own
+        if own:
+            own_arr = np.asarray(own)
+            for k in range(n_buckets):
+                if k in fallback:  # a constant of its own (above)
+                    continue
+                if k in regressors:
+                    continue
+                src = int(own_arr[np.argmin(np.abs(own_arr - k))])  # first minimum: lower
+                regressors[k] = regressors[src]
+                fallback[k] = (
+                    f"bucket {k} has {counts[k]} training row(s) (weight "
+                    f"{mass[k]:.10g}) < min_bucket_size={self.min_bucket_size}: uses the "
+                    f"regressor of bucket {src}"
+                )
+        else:
+            from sklearn.dummy import DummyRegressor
+
+            value = _weighted_median(y_fit, weights, rtol)
+            const = DummyRegressor(strategy="constant", constant=value)
+            const.fit(np.zeros((y_fit.size, 1)), y_fit)
+            unit = "training rows" if not weighted else "training rows (total sample_weight)"
+            for k in range(n_buckets):
+                regressors[k] = const
+                fallback[k] = (
+                    f"no bucket has min_bucket_size={self.min_bucket_size} {unit}: "
+                    f"bucket {k} uses a constant, the weighted median of the (transformed) "
+                    f"target = {value:g}"
+                )
+        return regressors, fallback, own, counts, mass
+
+    def _warn_light_buckets(self, own, fallback, counts, mass, *, weighted):
+        """Warn (``TooFewRowsWarning``) of buckets whose rows are enough but whose weight is
+        not, or of a fit in which no bucket got a regressor of its own."""
+        n_buckets = counts.size
         size = self.min_bucket_size
         # (a bucket of its own that predicts its constant is not light)
         light = [
@@ -2357,18 +2399,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 TooFewRowsWarning,
                 stacklevel=user_stacklevel(),
             )
-        # assign the fitted state only once everything has been fit
-        self.classifier_ = classifier_
-        self.regressors_ = dict(sorted(regressors.items()))
-        self.bucket_counts_ = counts
-        self.bucket_fallback_ = fallback
-        self.bins_ = edges
-        self.n_buckets_ = n_buckets
-        # what the fitted parts were fit on, used by predict whatever set_params does later
-        self._target_funcs_ = funcs
-        self._classifier_columns_ = clf_spec
-        self._regressor_columns_ = reg_spec
-        return self
 
     def _transformed_targets(self, funcs, y):
         """``target_transform`` of ``y``; a value it makes non-finite is an error naming it."""
