@@ -284,7 +284,13 @@ def _is_text_1d(X):
     return any(isinstance(v, str) for v in values)
 
 
-_DATE_WORDS = re.compile("timestamp|timedelta|datetime", re.IGNORECASE)
+# what the estimators say of a date/time value: numpy's dtype names, float() of a pandas
+# Timestamp, XGBoost's "Invalid columns:d: datetime64[us, UTC]", CatBoost's ISO value
+# "2020-01-01T00:00:00.000000" (not a text that merely holds the word "timestamp")
+_DATE_WORDS = re.compile(
+    r"DateTime64DType|TimeDelta64DType|datetime64\[|timedelta64\[|"
+    r"not '(?:Timestamp|Timedelta)'|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+)
 
 
 def _date_columns(X):
@@ -448,9 +454,10 @@ def _call_sub(role, est, method, X, *args, origin=None, **kwargs):
             )
         )
         dated = _date_columns(X) if conversion else []
-        # numpy's "DType <class 'numpy.dtypes.DateTime64DType'> could not be promoted ...";
-        # with string columns too, the one the message names
-        if dated and (not cols or _DATE_WORDS.search(message)):
+        # numpy's "DType <class 'numpy.dtypes.DateTime64DType'> could not be promoted ...":
+        # only a message about a date/time value (a step may drop the date column, and fail
+        # on another)
+        if dated and _DATE_WORDS.search(message):
             raise ValueError(
                 f"{role} {_describe(est)} cannot take the date/time column(s) "
                 f"{', '.join(f'{c!r} ({t})' for c, t in dated[:5])} in {method}: it needs "

@@ -1988,9 +1988,29 @@ def test_a_date_column_is_named_with_what_to_do(value, regressor):
         ValueError, match=r"cannot take the date/time column\(s\) 'when' \(.*PostFeatures"
     ):
         BucketedRegressor(bins=(5,), **kwargs).fit(X.drop(columns="text"), X["a"])
-    # beside a string column: the one the error is about
-    with pytest.raises(ValueError, match=r"cannot take the (date/time|string) column"):
+    # beside a string column: numpy fails on the date first, and says so
+    with pytest.raises(ValueError, match=r"cannot take the date/time column\(s\) 'when'"):
         BucketedRegressor(bins=(5,), **kwargs).fit(X, X["a"])
+
+
+@pytest.mark.parametrize(
+    ("other", "said"), [(pd.Period("2020-01"), "Period"), ("no timestamp", "'no timestamp'")]
+)
+def test_a_date_column_a_step_drops_is_not_blamed_for_another_failure(other, said):
+    """The date/time message fired on any conversion error while X held a date column: a
+    Pipeline dropping the date column and failing on a Period column, or on a text holding
+    the word "timestamp", blamed the date."""
+    from sklearn.compose import make_column_transformer
+
+    X = pd.DataFrame({"a": np.arange(40.0), "when": pd.Timestamp("2020-01-01"), "p": other})
+    drop_date = make_pipeline(
+        make_column_transformer(("drop", ["when"]), remainder="passthrough"), Ridge()
+    )
+    model = BucketedRegressor(bins=(5,), classifier_columns=["a"], regressors=drop_date)
+    with pytest.raises(Exception) as info:
+        model.fit(X, X["a"])
+    assert "date/time column" not in str(info.value)
+    assert said in str(info.value)
 
 
 @pytest.mark.parametrize(
