@@ -444,9 +444,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         )
 
     def _check_template(self, *, fitted=False):
-        """Refuse a template that cannot fill every prompt. ``fitted=True`` (transform) only
-        warns of an indexed field, which fit refuses from 0.8.6 on: a model fitted before
-        goes on writing the prompts it was fitted on."""
+        """Refuse a template that cannot fill every prompt. ``fitted=True`` (transform) of a
+        builder fitted before 0.8.6 (no ``_refuses_indexed_fields_``) only warns of an
+        indexed field, which fit refuses from 0.8.6 on: it goes on writing the prompts it was
+        fitted on; one fitted since, given the field by ``set_params``, refuses it."""
         template = self.template
         if template is None or callable(template):
             return
@@ -484,7 +485,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                     f"fields are text: it gives one character of it); use the field as it is "
                     f"(a format spec such as {{{field}:.200}} cuts it), or a callable template."
                 )
-                if not fitted:
+                if not fitted or getattr(self, "_refuses_indexed_fields_", False):
                     raise PromptError(problem)
                 warnings.warn(
                     problem + " Fitted before skbucket 0.8.6 refused it: refit with another "
@@ -617,6 +618,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             )
         self.dayfirst_ = bool(self.dayfirst)
         self.columns_ = used
+        self._refuses_indexed_fields_ = True  # fitted by 0.8.6 or later (_check_template)
         self.n_features_in_ = X.shape[1]
         if all(isinstance(c, str) for c in X.columns):  # as scikit-learn: string names only
             self.feature_names_in_ = np.asarray(present, dtype=object)
