@@ -45,7 +45,7 @@ from ._frames import as_pandas, column_list
 from ._warn import user_stacklevel
 
 # the readers of dates moved to skbucket.dates in 0.8.6: importable from here as before
-from .dates import (  # noqa: F401
+from .dates import (
     DayMonthOrderWarning,
     _fitted_day_month,
     check_day_month,
@@ -56,7 +56,7 @@ from .dates import (  # noqa: F401
     parse_dates,
     read_dates,
     timeless,
-    undated_hint,
+    undated_hint,  # noqa: F401 (importable from here as before)
     unsettled_order_example,
 )
 
@@ -67,6 +67,17 @@ __all__ = [
     "NoPostTextWarning",
     "PromptBuilder",
     "PromptError",
+    # moved to skbucket.dates (documented there); here for `from skbucket.prompts import *`
+    "DayMonthOrderWarning",
+    "check_day_month",
+    "dates_seen",
+    "day_month_conflict",
+    "day_month_error",
+    "day_month_examples",
+    "parse_dates",
+    "read_dates",
+    "timeless",
+    "unsettled_order_example",
 ]
 
 #: The parts of a post a prompt can use, in the seed's order.

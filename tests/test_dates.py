@@ -247,4 +247,7 @@ def test_the_readers_of_dates_import_from_skbucket_prompts_as_before():
 
     for name in dates.__all__:
         assert getattr(prompts, name) is getattr(dates, name), name
+    star = {}
+    exec("from skbucket.prompts import *", star)
+    assert set(dates.__all__) <= set(star)
     assert dates.DayMonthOrderWarning.__module__ == "skbucket.dates"

@@ -171,6 +171,11 @@ def test_every_public_name_is_in_the_api_reference():
             value = getattr(module, name)
             if isinstance(value, type) and issubclass(value, Exception | Warning):
                 continue  # skbucket.exceptions, listed whole
+            # re-exported from where it moved (skbucket.prompts' readers of dates): listed at
+            # its home
+            home = getattr(value, "__module__", "") or ""
+            if home != module.__name__ and f"{home.removeprefix('skbucket.')}.{name}" in listed:
+                continue
             if f"{info.name}.{name}" not in listed:
                 missing.append(f"{info.name}.{name}")
     assert not missing
