@@ -1023,6 +1023,14 @@ def _check_weights(sample_weight, X, **options):
                 "weight per row."
             )
         if raw.dtype.kind not in "biuf":
+            from .media import _is_na
+
+            missing = next((i for i, v in enumerate(raw) if _is_na(v)), None)
+            if missing is not None:  # None, pd.NA: as a NaN of a float column is said
+                raise ValueError(
+                    f"sample_weight must be finite; row {missing} is missing "
+                    f"({plain(raw[missing])!r})."
+                )
             row = next((i for i, v in enumerate(raw) if not _is_float(v)), None)
             if row is not None:
                 raise ValueError(
@@ -1039,9 +1047,10 @@ def _check_weights(sample_weight, X, **options):
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True, **options)
 
 
-def _refuse_1d(X, more="") -> None:
+def _refuse_1d(X, *, texts=False) -> None:
     """Refuse 1-D ``X`` in scikit-learn's words, without its ``array=[...]`` of every value
-    (a million numbers printed for one mistake)."""
+    (a million numbers printed for one mistake). ``texts``: the estimator reads 1-D input as
+    texts, and this one holds none (all missing, say)."""
     if isinstance(X, list | tuple):
         try:
             shape = np.shape(X)
@@ -1049,12 +1058,23 @@ def _refuse_1d(X, more="") -> None:
             return
     else:  # an array-like without a shape (no __array_function__ asked): scikit-learn's
         shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) == 1 and not issparse(X):
+    if shape is None or len(shape) != 1 or issparse(X):
+        return
+    dtype = getattr(X, "dtype", None)
+    if dtype is None:  # a list
+        dtype = np.asarray(X).dtype
+    if texts and getattr(dtype, "kind", "O") not in "biufc":  # object, str, pandas' "string"
         raise ValueError(
-            f"Expected 2D array, got 1D array instead: X has shape {tuple(shape)}. Reshape "
-            "your data: X.reshape(-1, 1) (or a one-column DataFrame) for a single feature, "
-            f"X.reshape(1, -1) for a single row.{more}"
+            f"X is 1-D, which is read as texts (for a text classifier), but none of its "
+            f"{shape[0]} values is a str (all missing, or other objects); give at least one "
+            "text, or a 2-D table of rows by columns."
         )
+    raise ValueError(
+        f"Expected 2D array, got 1D array instead: X has shape {tuple(shape)}. Reshape "
+        "your data: X.reshape(-1, 1) (or a one-column DataFrame) for a single feature, "
+        "X.reshape(1, -1) for a single row."
+        + (" 1-D input is taken as texts only (for a text classifier)." if texts else "")
+    )
 
 
 def _refuse_unfinite_weights(sample_weight) -> None:
@@ -1966,7 +1986,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             if self._reads_infinity_as_a_number(fitted=not reset):
                 _refuse_infinity(X)
             return X
-        _refuse_1d(X, " 1-D input is taken as texts only (for a text classifier).")
+        _refuse_1d(X, texts=True)
         if issparse(X) and not self.__sklearn_tags__().input_tags.sparse:
             dense_only = self._dense_only()
             raise TypeError(

@@ -259,8 +259,10 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
                 external_data=False,
                 verbose=False,
             )
-        with open(tmp, "rb") as written:  # on the disk before the rename (a crash: no
-            _to_disk(written)  # empty model under the final name)
+        # on the disk before the rename (a crash: no empty model under the final name);
+        # opened for writing, as Windows' FlushFileBuffers needs
+        with open(tmp, "r+b") as written:
+            _to_disk(written)
         os.replace(tmp, path)
         _folder_to_disk(path.parent)
     except BaseException as exc:

@@ -75,4 +75,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return __all__
+    return sorted(set(globals()) | set(__all__))

@@ -2021,6 +2021,8 @@ def test_a_date_column_a_step_drops_is_not_blamed_for_another_failure(other, sai
         ([[1.0], [1.0], [1.0]], r"sample_weight must be 1-D, one weight per row; got shape"),
         ([1.0, np.inf, 1.0], r"sample_weight must be finite; row 1 has inf"),
         (pd.Series([1, None, 1], dtype="Int64"), r"sample_weight must be finite; row 1 has nan"),
+        (pd.Series([1, None, 1], dtype=object), r"must be finite; row 1 is missing \(None\)"),
+        (pd.Series([True, None, True], dtype="boolean"), r"row 1 is missing \(<NA>\)"),
         ([1.0, 1.0, -2.0], r"sample_weight must be 0 or more; row 2 is -2\.0 \(1 negative"),
     ],
 )
@@ -2055,6 +2057,10 @@ def test_1d_numbers_are_refused_without_printing_them():
             call()
         except ValueError as exc:
             assert len(str(exc)) < 400 and "(10000,)" in str(exc)
+    # 1-D input is texts to a text classifier: one without any was told to reshape it
+    for no_text in (pd.Series([None, None]), pd.Series([pd.NA, pd.NA], dtype="string")):
+        with pytest.raises(ValueError, match=r"X is 1-D, .* none of its 2 values is a str"):
+            model.predict(no_text)
 
 
 def test_duplicate_column_names_are_refused_with_their_names():

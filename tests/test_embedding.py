@@ -12,6 +12,7 @@ import contextlib
 import copy
 import os
 import pickle
+import re
 import shutil
 import signal
 import stat
@@ -1116,15 +1117,20 @@ def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     assert _exports() == before + 1
 
 
-@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="Linux: file modes, fd paths")
 def test_an_onnx_export_gets_the_mode_of_any_new_file(onnx_dir, tmp_path, monkeypatch):
     """The export was made 0o644 whatever the umask: a cache shared by a group (umask 002)
     got an export its other members could not replace, unlike every other file skbucket
     writes (mode 0o666 less the umask); it is synced to the disk before its rename."""
     monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
-    synced = []
+    synced = []  # the paths synced
     real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     old = os.umask(0o002)
     try:
         tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
@@ -1132,7 +1138,8 @@ def test_an_onnx_export_gets_the_mode_of_any_new_file(onnx_dir, tmp_path, monkey
         os.umask(old)
     path = embedding_module.onnx_path(TINY)
     assert stat.S_IMODE(path.stat().st_mode) == 0o664
-    assert len(synced) >= 2  # the file, then its folder
+    export = [i for i, p in enumerate(synced) if re.search(rf"/\.tmp-{path.stem}-\w+\.onnx$", p)]
+    assert export and synced[export[-1] + 1] == str(path.parent)  # the file, then its folder
 
 
 def test_a_session_failure_of_the_machine_keeps_a_good_export(onnx_dir, tmp_path, monkeypatch):

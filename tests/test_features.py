@@ -343,7 +343,7 @@ def test_fit_transform_refuses_sample_weight_as_fit_does():
 
 
 def test_dates_are_read_like_promptbuilder_reads_them():
-    # one parser (skbucket.prompts.parse_dates) for both estimators: a number among date
+    # one parser (skbucket.dates.parse_dates) for both estimators: a number among date
     # strings is no date (pandas alone reads it as epoch nanoseconds, 1970) and a blank
     # string is a missing date
     values = [

@@ -62,6 +62,9 @@ def test_an_error_class_imports_only_the_module_that_defines_it():
     assert own - helpers == {"skbucket.exceptions", "skbucket.prompts", "skbucket.dates"}, own
     star = _modules_after("from skbucket.exceptions import *; print(CLIError, MediaError)")
     assert {"skbucket.tables", "skbucket.media"} <= star
+    from skbucket import exceptions
+
+    assert {"__doc__", "__all__", "PromptError", "CLIError"} <= set(dir(exceptions))
 
 
 def test_every_error_and_warning_is_in_skbucket_exceptions():
