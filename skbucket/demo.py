@@ -30,6 +30,29 @@ HGB_SETTINGS = {"target_transform": "log1p", "routing": "soft", "soft_average": 
 DEMO_FILES = ("model.joblib", "report.html", "metrics.csv")
 
 
+def _metrics_text(table) -> str:
+    """The metrics table as printed: one row per metric, one column per model (about 80
+    characters wide; a row per model was 136), the row count without decimals."""
+    import pandas as pd
+
+    def cell(metric, value):
+        if pd.isna(value):
+            return "n/a"
+        return f"{int(value):,}" if metric == "n_samples" else f"{float(value):,.3f}"
+
+    rows = [["metric", *map(str, table.index)]]
+    rows += [[metric, *(cell(metric, v) for v in table[metric])] for metric in table.columns]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            [row[0].ljust(widths[0])] + [text.rjust(w) for text, w in zip(row[1:], widths[1:])]
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def default_text_model() -> str:
     """The text model the demo uses: DistilBERT when it can be loaded, else a local MiniLM.
 
@@ -286,8 +309,7 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
     table = pd.DataFrame(rows).T
     table["n_samples"] = table["n_samples"].astype(int)  # the transpose made it a float
     table.index.name = "model"
-    with pd.option_context("display.width", 160, "display.float_format", "{:,.3f}".format):
-        print(table.to_string())
+    print(_metrics_text(table))
 
     page = render_report(
         pipe,

@@ -6,6 +6,8 @@ runs the real embedder; 240 posts keep it to seconds.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -29,15 +31,17 @@ def demo_run(tmp_path_factory):
     # a relative output folder, as `skbucket demo --out skbucket-demo` gives
     here = os.getcwd()
     os.chdir(out.parent)
+    printed = io.StringIO()
     try:
-        table = run_demo(out.name, n_rows=N_ROWS, quiet=True)
+        with contextlib.redirect_stdout(printed):
+            table = run_demo(out.name, n_rows=N_ROWS, quiet=True)
     finally:
         os.chdir(here)
-    return out, table
+    return out, table, printed.getvalue()
 
 
 def test_demo_writes_model_report_and_metrics(demo_run):
-    out, table = demo_run
+    out, table, _ = demo_run
     assert list(table.index) == ["skbucket (HGB router, soft, log1p)", "per-account median"]
     assert np.isfinite(table[["rmse_log1p", "mae_log1p", "rmse"]].to_numpy(float)).all()
     assert table["n_samples"].dtype.kind == "i"  # a row count, printed without decimals
@@ -46,8 +50,21 @@ def test_demo_writes_model_report_and_metrics(demo_run):
     assert "<img" in (out / "report.html").read_text(encoding="utf-8")
 
 
+def test_demo_prints_one_row_per_metric_that_fits_a_terminal(demo_run):
+    """The table had a row per model and a column per metric: 136 characters, wrapped by
+    an 80-column terminal into two unreadable halves."""
+    _, table, printed = demo_run
+    lines = printed.rstrip("\n").split("\n")
+    assert lines[0].split() == ["metric", "skbucket", "(HGB", "router,", "soft,", "log1p)",
+                                "per-account", "median"]  # fmt: skip
+    assert [line.split()[0] for line in lines[2:]] == list(table.columns)
+    assert max(map(len, lines)) <= 80
+    count = lines[2 + list(table.columns).index("n_samples")].split()
+    assert count[1:] == [f"{n:,}" for n in table["n_samples"]]  # no decimals
+
+
 def test_demo_model_is_the_documented_configuration_and_reproduces_its_metrics(demo_run):
-    out, table = demo_run
+    out, table, _ = demo_run
     pipe = load_model(out / "model.joblib")
     model = pipe.named_steps["model"]
     assert {k: model.get_params()[k] for k in HGB_SETTINGS} == HGB_SETTINGS
