@@ -878,7 +878,7 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
                 "skops container."
             )
         if not allow_pickle:
-            from .cli import _saved_header
+            from ._modelfile import _saved_header
 
             if _saved_header(path) is not None:  # allow_pickle=True only led to this advice
                 raise PersistenceError(

@@ -20,7 +20,7 @@ import pytest
 from _tables import refuses_its_likes, tweets_workbook
 from _tiny_distilbert import make_tiny_distilbert
 
-from skbucket import cli, tables
+from skbucket import _modelfile, cli, tables
 from skbucket.datasets import load_captioned_posts, load_tweets
 
 
@@ -1399,7 +1399,7 @@ def test_model_from_an_incompatible_version_is_refused(workdir, model_file, caps
     header["versions"]["scikit-learn"] = "0.24.2"
     old = workdir / "old.joblib"
     with open(old, "wb") as fh:
-        cli._write_model_file(fh, header, model)
+        _modelfile._write_model_file(fh, header, model)
     code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR
     assert "scikit-learn 0.24.2" in err and "incompatible" in err
@@ -1460,7 +1460,7 @@ def test_a_format_1_model_file_is_still_read(workdir, model_file, posts_csv, cap
         cli.load_model(old)
     newer = workdir / "format3.joblib"
     with open(newer, "wb") as fh:
-        cli._write_model_file(fh, {"skbucket_model_file": 3, "versions": {}}, model)
+        _modelfile._write_model_file(fh, {"skbucket_model_file": 3, "versions": {}}, model)
     with pytest.raises(
         cli.CLIError, match="uses model file format 3, this skbucket reads format 2"
     ):
@@ -1472,7 +1472,7 @@ def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, ca
     header["versions"] = None
     damaged = workdir / "damaged.joblib"
     with open(damaged, "wb") as fh:
-        cli._write_model_file(fh, header, model)
+        _modelfile._write_model_file(fh, header, model)
     code, _, err = run(["evaluate", damaged, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR and "version record is damaged" in err
     assert len(err.strip().splitlines()) == 1
@@ -1492,7 +1492,7 @@ def test_a_model_file_too_large_for_memory_is_not_called_damaged(workdir, model_
     model.memory_hog_ = _Huge()
     big = workdir / "big.joblib"
     with open(big, "wb") as fh:
-        cli._write_model_file(fh, header, model)
+        _modelfile._write_model_file(fh, header, model)
     code, _, err = run(["evaluate", big, workdir / "posts.csv.gz"], capsys)
     assert code == cli.EXIT_ERROR and "it ran out of memory while loading (MemoryError)" in err
     assert "damaged or cut short" not in err and len(err.strip().splitlines()) == 1
@@ -1735,16 +1735,18 @@ def test_a_model_needing_code_that_is_not_here_says_so(workdir, monkeypatch, cap
     assert "cannot be imported here" in message and "damaged" not in message
 
 
-def test_entry_point_runs_as_a_program():
+@pytest.mark.parametrize("module", ["skbucket.cli", "skbucket"])
+def test_entry_point_runs_as_a_program(module):
+    """``python -m skbucket`` said "No module named skbucket.__main__"."""
     done = subprocess.run(
-        [sys.executable, "-m", "skbucket.cli", "predict", "no.joblib", "no.csv", "-o", "p.csv"],
+        [sys.executable, "-m", module, "predict", "no.joblib", "no.csv", "-o", "p.csv"],
         capture_output=True,
         text=True,
     )
     assert done.returncode == cli.EXIT_ERROR
     assert done.stderr.startswith("skbucket predict: error: model file not found")
     help_text = subprocess.run(
-        [sys.executable, "-m", "skbucket.cli", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", module, "--help"], capture_output=True, text=True
     ).stdout
     for command in ("demo", "fit", "predict", "evaluate", "report"):
         assert command in help_text
@@ -2429,7 +2431,7 @@ def test_a_model_file_that_cannot_be_written_is_saved_elsewhere_not_lost(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     config = workdir / "rescue.json"
     config.write_text(json.dumps({"caption_model": None, "classifier": "hgb", "random_state": 0}))
-    real, calls, failing = cli._write_model_file, [], [1]  # the writes that fail
+    real, calls, failing = _modelfile._write_model_file, [], [1]  # the writes that fail
 
     def full_disk(fh, header, estimator):
         calls.append(1)
@@ -2438,7 +2440,7 @@ def test_a_model_file_that_cannot_be_written_is_saved_elsewhere_not_lost(
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(fh, header, estimator)
 
-    monkeypatch.setattr(cli, "_write_model_file", full_disk)
+    monkeypatch.setattr(_modelfile, "_write_model_file", full_disk)
     model = workdir / "full-disk" / "model.joblib"
     args = ["fit", posts_csv, "--model", model, "--config", config, "--text-model", tiny_model]
     code, _, err = run([*args, "-q"], capsys)
@@ -2624,7 +2626,7 @@ def test_a_model_file_of_an_older_minor_version_is_refused(
     header, model = read_model_file(model_file)
     old = workdir / f"from-{old_version}.joblib"
     with open(old, "wb") as fh:
-        cli._write_model_file(
+        _modelfile._write_model_file(
             fh, {**header, "versions": {**header["versions"], "skbucket": old_version}}, model
         )
     code, _, err = run(["evaluate", old, workdir / "posts.csv.gz"], capsys)
@@ -2641,7 +2643,7 @@ def test_a_model_file_of_another_patch_version_of_this_minor_loads(workdir, mode
     other = workdir / "other-patch.joblib"
     with open(other, "wb") as fh:
         versions = {**header["versions"], "skbucket": f"{major}.{minor}.99"}
-        cli._write_model_file(fh, {**header, "versions": versions}, model)
+        _modelfile._write_model_file(fh, {**header, "versions": versions}, model)
     code, out, err = run(["evaluate", other, workdir / "posts.csv.gz", "-q"], capsys)
     assert code == 0 and "rmse" in out, err
 
