@@ -45,19 +45,15 @@ from ._frames import as_pandas, column_list
 from ._warn import user_stacklevel
 
 # the readers of dates moved to skbucket.dates in 0.8.6: importable from here as before
+# (and by `from skbucket.prompts import *`), documented there
+from .dates import *  # noqa: F403
+from .dates import __all__ as _moved_to_dates
 from .dates import (
-    DayMonthOrderWarning,
     _fitted_day_month,
-    check_day_month,
     dates_seen,
-    day_month_conflict,
-    day_month_error,
-    day_month_examples,
-    parse_dates,
     read_dates,
     timeless,
     undated_hint,  # noqa: F401 (importable from here as before)
-    unsettled_order_example,
 )
 
 __all__ = [
@@ -67,17 +63,7 @@ __all__ = [
     "NoPostTextWarning",
     "PromptBuilder",
     "PromptError",
-    # moved to skbucket.dates (documented there); here for `from skbucket.prompts import *`
-    "DayMonthOrderWarning",
-    "check_day_month",
-    "dates_seen",
-    "day_month_conflict",
-    "day_month_error",
-    "day_month_examples",
-    "parse_dates",
-    "read_dates",
-    "timeless",
-    "unsettled_order_example",
+    *_moved_to_dates,
 ]
 
 #: The parts of a post a prompt can use, in the seed's order.
