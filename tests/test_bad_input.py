@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skbucket.features import TEXT_FEATURES
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "bad_input.rst"
@@ -894,7 +896,7 @@ case(
     ),
     Fallback(
         lambda r, c: (
-            same(r[0].filter(like="content_"), np.zeros((4, 5))),
+            same(r[0].filter(like="content_"), np.zeros((4, len(TEXT_FEATURES)))),
             assert_true(r[0][["hour", "weekday", "month", "year"]].isna().all().all()),
             assert_equal(r[1], []),
         ),
