@@ -4,8 +4,10 @@ Every reader of a date column (:class:`~skbucket.prompts.PromptBuilder`,
 :class:`~skbucket.features.PostFeatures`, the report's error over time, the command line's
 tables) reads it here, so one cell gives one date everywhere: ISO 8601 first, then the
 other formats pandas reads, time zones converted to UTC; numbers (an epoch, an Excel serial)
-are no dates, and the day/month order of numeric dates is settled from the dates themselves
-(:func:`day_month_conflict`, :func:`check_day_month`) or refused when they disagree.
+are no dates, and the day/month order of numeric dates is checked against the dates
+themselves (:func:`day_month_conflict`, :func:`check_day_month`): a column whose dates
+disagree is refused, one of only ambiguous dates (``03/04/2021``) is read in the order asked
+for (month first by default).
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def day_month_error(values, dayfirst, column, seen=()) -> str | None:
         Whether ambiguous numeric dates are read day first.
     column : str
         The column's name in the message.
-    seen : sequence of str, default=()
+    seen : str or sequence of str, default=()
         Dates from the data a reader was fitted on (:func:`day_month_examples`): a conflict
         between one of them and a value of ``values`` is an error too, since the two
         columns are read as one.
@@ -261,7 +263,9 @@ def _day_month_problem(values, dayfirst, column, seen=()) -> tuple[str, str, boo
     ``dayfirst=not dayfirst`` now reads the column; or None when there is no conflict."""
     index = values.index.tolist() if isinstance(values, pd.Series) else range(len(values))
     cells = pd.Series(values).to_numpy(dtype=object)
-    seen = tuple(seen)  # a Series (by position, not label), a set or an iterator, read once
+    # a Series (by position, not label), a set or an iterator, read once; one date given as
+    # a str is that date (tuple() made characters of it, and the check found nothing)
+    seen = (seen,) if isinstance(seen, str) else tuple(seen)
     order, other = ("month", "day") if not dayfirst else ("day", "month")
     evidence, misread = _evidence_and_misread(values, dayfirst)
     seen_evidence, seen_misread = _evidence_and_misread(list(seen), dayfirst)
@@ -316,7 +320,7 @@ def read_dates(
         its ``conflict`` attribute the message without its remedy.
     prefix : str, default=""
         Start of that message (e.g. the estimator's name).
-    seen : sequence of str, default=()
+    seen : str or sequence of str, default=()
         Dates of the column seen at fit (:func:`day_month_examples`): the values must not
         conflict with them either.
 
@@ -368,7 +372,7 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
             f"{prefix}date column {column!r} has numeric dtype {dtype}; expected datetimes or "
             "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
         )
-    problem = _day_month_problem(values, dayfirst, column, tuple(seen))
+    problem = _day_month_problem(values, dayfirst, column, seen)
     if problem is not None:
         conflict, remedy, now = problem
         exc = error(f"{prefix}{conflict}; {remedy}")
@@ -495,8 +499,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``"today"``, a time without a date or with only a year, and a year and a month written
     as a number with a month other than ``01``-``12``: ``2021.13``, or ``2021.1``, which may
     be October; ``2021.04`` is April) gives ``NaT``;
-    :class:`~skbucket.prompts.PromptBuilder` prints ``unknown`` for it (the readers of a date column refuse
-    one of a numeric dtype: see :func:`check_day_month`).
+    :class:`~skbucket.prompts.PromptBuilder` prints ``unknown`` for it (the readers of a
+    date column refuse one of a numeric dtype: see :func:`check_day_month`).
     See :func:`day_month_conflict` for columns whose day/month order contradicts
     ``dayfirst``.
 
@@ -510,7 +514,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     Returns
     -------
     pandas.Series of dtype ``datetime64[ns]``
-        Same length and positions as ``values`` (default ``RangeIndex``).
+        Same length and positions as ``values``, with a default ``RangeIndex`` whatever the
+        index of ``values``: to put the dates back into a frame whose index is not
+        ``0 .. n-1`` (filtered or sorted rows), assign them by position, with
+        ``.to_numpy()`` (pandas aligns a Series on its index labels).
 
     Examples
     --------
@@ -520,6 +527,10 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     2   2021-01-13 00:00:00
     3                   NaT
     dtype: datetime64[ns]
+    >>> posts = pd.DataFrame({"date": ["2021-01-01", "2021-01-02"]}, index=[7, 3])
+    >>> posts["when"] = parse_dates(posts["date"]).to_numpy()  # by position
+    >>> posts["when"].dt.day.tolist()
+    [1, 2]
     """
     try:
         series = pd.Series(values).reset_index(drop=True)

@@ -251,3 +251,14 @@ def test_the_readers_of_dates_import_from_skbucket_prompts_as_before():
     exec("from skbucket.prompts import *", star)
     assert set(dates.__all__) <= set(star)
     assert dates.DayMonthOrderWarning.__module__ == "skbucket.dates"
+
+
+def test_one_seen_date_given_as_a_str_is_that_date():
+    """``seen="13/04/2021"`` became its characters: the day-first date at fit was not seen,
+    and an ambiguous date read month first passed without a word (a list of it raised)."""
+    from skbucket.dates import read_dates
+
+    for seen in ("13/04/2021", ["13/04/2021"]):
+        with pytest.raises(ValueError, match="day"):
+            read_dates(["03/04/2021"], seen=seen)
+        assert day_month_error(["03/04/2021"], False, "date", seen=seen) is not None
