@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._cells import _is_missing, _unicode_problem
+from ._frames import plain
 
 __all__ = [
     "DayMonthOrderWarning",
@@ -361,6 +362,11 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     ValueError: date column 'date' mixes day/month orders: ...
     """
     dtype = getattr(values, "dtype", None)
+    if isinstance(values, list | tuple) or type(values).__module__.startswith("polars"):
+        # a list's or a polars column's dtype as pandas infers it: a list of epoch ints was
+        # read as NaT without a word, where a Series of them was refused
+        values = pd.Series(values)
+        dtype = values.dtype
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.isna(values).all():
         # numbers are no dates (each is read as NaT): PromptBuilder wrote "unknown" for every
         # post of an epoch column without a word
@@ -368,9 +374,10 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
             raise error(
                 f"{prefix}date column {column!r} holds booleans (dtype {dtype}), not dates."
             )
+        first = pd.Series(values).dropna().iloc[0]
         raise error(
             f"{prefix}date column {column!r} has numeric dtype {dtype}; expected datetimes or "
-            "date strings (convert epoch numbers with pd.to_datetime(..., unit=...) first)."
+            f"date strings: {_epoch_hint(first)} (its first value is {plain(first)!r})."
         )
     problem = _day_month_problem(values, dayfirst, column, seen)
     if problem is not None:

@@ -262,3 +262,24 @@ def test_one_seen_date_given_as_a_str_is_that_date():
         with pytest.raises(ValueError, match="day"):
             read_dates(["03/04/2021"], seen=seen)
         assert day_month_error(["03/04/2021"], False, "date", seen=seen) is not None
+
+
+@pytest.mark.parametrize(
+    ("values", "hint"),
+    [
+        (
+            [1615000000, 1615000001],
+            r"a count of seconds .* unit='s'\) \(its first value is 1615000000\)",
+        ),
+        ([20210304], r"compact date \(YYYYMMDD\)"),
+        ([44259.0, None], r"Excel serial day number"),
+        (pd.Series([44259], dtype=object).astype("int64"), r"Excel serial"),
+    ],
+)
+def test_numbers_given_for_dates_are_refused_with_how_to_convert_them(values, hint):
+    """A list of epoch ints was read as NaT without a word (a Series of them was refused),
+    and every refusal spoke of epoch numbers, for a compact date or an Excel serial too."""
+    from skbucket.dates import read_dates
+
+    with pytest.raises(ValueError, match=r"has numeric dtype \w+; expected .*" + hint):
+        read_dates(values)

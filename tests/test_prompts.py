@@ -689,7 +689,7 @@ def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
     with pytest.raises(PromptError, match=r"^PromptBuilder: date column 'date' has numeric dtype"):
         PromptBuilder().fit(posts)
     fitted = PromptBuilder().fit(posts.astype({"date": object}).assign(date="2021-04-03"))
-    with pytest.raises(PromptError, match=r"numeric dtype .* pd\.to_datetime\(\.\.\., unit="):
+    with pytest.raises(PromptError, match=r"numeric dtype .* pd\.to_datetime\(.*unit='s'\)"):
         fitted.transform(posts)
     with pytest.raises(ValueError, match=r"^time_split: date column 'date' has numeric dtype"):
         time_split(posts, test_fraction=0.5)
