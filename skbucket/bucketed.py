@@ -1044,7 +1044,10 @@ def _check_weights(sample_weight, X, **options):
                 f"sample_weight must be 0 or more; row {negative[0]} is "
                 f"{plain(raw[negative[0]])!r} ({negative.size} negative row(s))."
             )
-    return _check_sample_weight(sample_weight, X, ensure_non_negative=True, **options)
+    checked = _check_sample_weight(sample_weight, X, ensure_non_negative=True, **options)
+    if raw.ndim == 0:  # one weight for every row (a 1-D one was checked above)
+        _refuse_unfinite_weights(checked)
+    return checked
 
 
 def _refuse_1d(X, *, texts=False) -> None:
@@ -1053,16 +1056,14 @@ def _refuse_1d(X, *, texts=False) -> None:
     texts, and this one holds none (all missing, say)."""
     if isinstance(X, list | tuple):
         try:
-            shape = np.shape(X)
+            X = np.asarray(X)  # its shape and dtype, read once
         except ValueError:  # a ragged list: scikit-learn's check says what it is
             return
-    else:  # an array-like without a shape (no __array_function__ asked): scikit-learn's
-        shape = getattr(X, "shape", None)
+    # an array-like without a shape (no __array_function__ asked): scikit-learn's
+    shape = getattr(X, "shape", None)
     if shape is None or len(shape) != 1 or issparse(X):
         return
     dtype = getattr(X, "dtype", None)
-    if dtype is None:  # a list
-        dtype = np.asarray(X).dtype
     if texts and getattr(dtype, "kind", "O") not in "biufc":  # object, str, pandas' "string"
         raise ValueError(
             f"X is 1-D, which is read as texts (for a text classifier), but none of its "
@@ -2159,7 +2160,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             # float64 whatever they came as: float32 sums (a weighted median's halves, a
             # bucket's mass against min_bucket_size) are off by more than the tolerances below
             sample_weight = _check_weights(sample_weight, y, dtype=np.float64, **options)
-            _refuse_unfinite_weights(sample_weight)  # a scalar NaN
             keep = sample_weight > 0
             if not keep.any():
                 raise ValueError("sample_weight is zero for every row; nothing to fit.")

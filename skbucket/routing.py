@@ -46,7 +46,6 @@ from .bucketed import (
     _forward_set_output,
     _is_dataframe,
     _refuse_1d,
-    _refuse_unfinite_weights,
     _routed_fit_params,
     _select_columns,
     _sub_tag,
@@ -324,7 +323,6 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         if sample_weight is not None:  # its own errors, not a sub-classifier's reworded
             sample_weight = _check_weights(sample_weight, X)
-            _refuse_unfinite_weights(sample_weight)  # a scalar NaN
         classes = np.unique(y)
         routed = _routed_fit_params(self, sample_weight, ("known", "unseen"), fit_params)
         fitted, specs = {}, {}
