@@ -1008,10 +1008,10 @@ _NOT_THE_ROWS = (MemoryError, AttributeError, NameError, LookupError, TypeError)
 
 
 def _check_weights(sample_weight, X, **options):
-    """scikit-learn's ``_check_sample_weight`` (non-negative; ``options`` its own), with messages that
-    name the parameter and the row: its own said "could not convert string to float: 'a'",
-    "Input sample_weight contains NaN." and "sample_weight.shape == (3,), expected (200,)!".
-    """
+    """scikit-learn's ``_check_sample_weight`` (non-negative; ``options`` its own), with
+    messages that name the parameter and the row: its own said "could not convert string to
+    float: 'a'", "Input sample_weight contains NaN." and "sample_weight.shape == (3,),
+    expected (200,)!"."""
     raw = np.asarray(sample_weight, dtype=object if _is_dataframe(sample_weight) else None)
     if raw.ndim > 1:
         raise ValueError(f"sample_weight must be 1-D, one weight per row; got shape {raw.shape}.")
