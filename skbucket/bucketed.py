@@ -73,8 +73,11 @@ _SEED_FAMILIES = ("xgb", "xgb", "catboost", "catboost", "catboost", "xgb", "xgb"
 
 
 def _expm1_nonnegative(z):
-    """``expm1`` clipped at 0: the inverse of ``log1p`` for targets that are never negative."""
-    return np.maximum(np.expm1(z), 0.0)
+    """``expm1`` clipped at 0: the inverse of ``log1p`` for targets that are never negative.
+    An overflow gives ``inf`` without numpy's RuntimeWarning: predict refuses it, naming the
+    row (the warning only came first)."""
+    with np.errstate(over="ignore"):
+        return np.maximum(np.expm1(z), 0.0)
 
 
 _TRANSFORMS = {"log1p": (np.log1p, _expm1_nonnegative)}
