@@ -120,6 +120,16 @@ def _is_float(value):
     return True
 
 
+def _check_one_target_per_row(n_rows, n_y, error=ValueError) -> None:
+    """Refuse ``y`` of another length than ``X``, saying which has how many (scikit-learn's
+    "inconsistent numbers of samples: [60, 10]" said neither)."""
+    if n_y != n_rows:
+        raise error(
+            f"X and y have different lengths: X has {n_rows} rows but y has {n_y}; give one "
+            "target per row."
+        )
+
+
 def _check_targets(y, *, name="y", allow_negative=False):
     """1-D float64 copy of ``y``; raise naming the row for non-finite/negative values."""
     # before column_or_1d, which makes floats of a nullable boolean (a one-column frame's too)
@@ -2143,11 +2153,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             n_y = _num_samples(y)
         except TypeError as exc:
             raise ValueError(f"y must be a 1-D array-like of targets; got {y!r}") from exc
-        if n_y != n_rows:
-            raise ValueError(
-                f"X and y have different lengths: X has {n_rows} rows but y has {n_y}; "
-                "give one target per row."
-            )
+        _check_one_target_per_row(n_rows, n_y)
         y = _check_targets(y)
         buckets = np.searchsorted(edges, y, side="left").astype(np.int64)
 

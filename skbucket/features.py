@@ -40,7 +40,7 @@ from ._frames import (
     plain,
 )
 from ._warn import user_stacklevel
-from .bucketed import _check_targets
+from .bucketed import _check_one_target_per_row, _check_targets
 from .dates import (
     _epoch_hint,
     _fitted_day_month,
@@ -827,11 +827,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     def _encode_target(self, y, X):
         # numeric, finite, 1-D; errors name the first bad row (shared with BucketedRegressor)
         y = _check_targets(y, name="y", allow_negative=True)
-        if len(y) != len(X):  # as BucketedRegressor says it, not "inconsistent numbers"
-            raise PostFeaturesError(
-                f"X and y have different lengths: X has {len(X)} rows but y has {len(y)}; "
-                "give one target per row."
-            )
+        _check_one_target_per_row(len(X), len(y), PostFeaturesError)
         if self.target_transform == "log1p":
             if np.any(y < 0):
                 row = int(np.flatnonzero(y < 0)[0])
