@@ -119,13 +119,16 @@ def bucket_labels(bins=None):
     -------
     labels : list of str
         ``len(bins) + 1`` labels. Integer edges give ranges of whole likes
-        (``"11-100"``), the last bucket is ``">edge"``.
+        (``"11-100"``), or the one count a bucket holds (``"0"``, ``"1"``); the last
+        bucket is ``">edge"``.
 
     Examples
     --------
     >>> from skbucket.metrics import bucket_labels
     >>> bucket_labels()
     ['0-10', '11-100', '101-300', '301-500', '501-1000', '1001-2500', '>2500']
+    >>> bucket_labels([0, 1, 10])
+    ['0', '1', '2-10', '>10']
     >>> bucket_labels([0.5, 2])
     ['<=0.5', '(0.5, 2]', '>2']
     >>> bucket_labels([10, 1_000_000, 1_234_567])
@@ -138,9 +141,10 @@ def bucket_labels(bins=None):
     low = None
     for edge in edges:
         if low is None:
-            labels.append(f"0-{text(edge)}" if integral and edge >= 0 else f"<={text(edge)}")
+            first = f"0-{text(edge)}" if edge > 0 else text(edge)  # one value: "0", not "0-0"
+            labels.append(first if integral and edge >= 0 else f"<={text(edge)}")
         elif integral:
-            labels.append(f"{text(low + 1)}-{text(edge)}")
+            labels.append(text(edge) if edge == low + 1 else f"{text(low + 1)}-{text(edge)}")
         else:
             labels.append(f"({text(low)}, {text(edge)}]")
         low = edge

@@ -195,9 +195,11 @@ def test_bucket_labels():
     assert bucket_labels([10, 1_000_000, 1_000_001]) == [
         "0-10",
         "11-1000000",
-        "1000001-1000001",
+        "1000001",
         ">1000001",
     ]
+    # a bucket that holds one count is named by it ("0", not "0-0")
+    assert bucket_labels([0, 1, 2, 5]) == ["0", "1", "2", "3-5", ">5"]
     assert bucket_labels([0.1234567, 0.1234568]) == [
         "<=0.1234567",
         "(0.1234567, 0.1234568]",
