@@ -123,3 +123,22 @@ ax.set_title(
 )
 ax.tick_params(axis="x", rotation=45)
 fig.tight_layout()
+
+# %%
+# What each bucket says
+# ---------------------
+# :meth:`~skbucket.bucketed.BucketedRegressor.predict_per_bucket` asks every bucket's regressor
+# for every row, in likes: the predictions the three routings combine (the three models were
+# fitted alike and differ only in routing). For that least certain post, hard routing takes one
+# of them, soft routing their mean weighted by the probabilities above (the raw-space mean, or
+# the mean of their log1p in log space), which is what the soft models predicted for it.
+per_bucket = hard.predict_per_bucket(F_test[[i]])[0]
+weighted = pd.DataFrame(
+    {"probability": proba[i], "bucket's prediction": per_bucket}, index=bucket_labels(hard.bins_)
+)
+print(weighted.round(3).to_string())
+print(
+    f"raw-space mean {proba[i] @ per_bucket:.1f} (soft: {pred['soft'][i]:.1f}), "
+    f"log-space mean {np.expm1(proba[i] @ np.log1p(per_bucket)):.1f} "
+    f"(soft, log-space: {pred['soft, log-space'][i]:.1f})"
+)

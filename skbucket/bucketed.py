@@ -1499,7 +1499,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     regressors_ : dict of int to estimator
         Fitted regressor for every bucket ``0 .. n_buckets_ - 1``. A fallback bucket
         holds the very object of the bucket it borrows from (or a fitted
-        ``DummyRegressor``).
+        ``DummyRegressor``). Each predicts in the space of ``target_transform`` (log1p of
+        the likes with ``"log1p"``) from the ``regressor_columns`` of ``X``:
+        :meth:`predict_per_bucket` gives their predictions in likes. Their
+        ``feature_importances_`` are each on its own library's scale (XGBoost's sum to 1,
+        CatBoost's to 100): rescale them before comparing or averaging buckets.
     bucket_counts_ : ndarray of shape (n_buckets_,), dtype int64
         Training rows with a positive weight per bucket.
     bucket_fallback_ : dict of int to str
@@ -2513,6 +2517,77 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         """
         return np.argmax(self.predict_bucket_proba(X), axis=1).astype(np.int64)
 
+    def predict_per_bucket(self, X):
+        """What every bucket's regressor predicts for every row: the ``f_k(x)`` that
+        :meth:`predict` mixes.
+
+        For looking inside the model: ``predict`` asks a bucket's regressor only for the rows
+        routed to it, this asks every regressor for every row (``n_buckets_`` calls of
+        ``predict`` on all of ``X``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} or 1-D sequence of str
+            Input rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, n_buckets_)
+            Column ``k``: bucket ``k``'s regressor's prediction in likes, as ``predict`` uses
+            it: the inverse of ``target_transform`` applied (the regressors themselves predict
+            in its space, e.g. log1p(likes)), a negative prediction taken as 0 likes, and
+            clipped to the bucket's range with ``clip=True``. A bucket without a regressor of
+            its own (``bucket_fallback_``) gives what it predicts with instead. ``predict``
+            is, per row, column :meth:`predict_bucket` of it with ``routing="hard"``; with
+            ``"soft"`` its mean weighted by :meth:`predict_bucket_proba`, taken in the
+            transformed space with ``soft_average="transformed"`` (a row wholly routed to
+            one bucket gets that bucket's prediction as it is). That is to rounding: a
+            regressor may compute a row in the last bits differently in ``predict``'s smaller
+            batch of the rows routed to its bucket.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import Ridge
+        >>> from skbucket.bucketed import BucketedRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.uniform(0, 8, size=(300, 2))
+        >>> y = np.round(np.expm1(X[:, 0]))
+        >>> model = BucketedRegressor(regressors=Ridge(), routing="soft").fit(X, y)
+        >>> per_bucket = model.predict_per_bucket(X[:3])
+        >>> per_bucket.shape
+        (3, 7)
+        >>> mixed = (model.predict_bucket_proba(X[:3]) * per_bucket).sum(axis=1)
+        >>> bool(np.allclose(mixed, model.predict(X[:3])))
+        True
+        """
+        check_is_fitted(self)
+        validate_params_in_use(self)  # clip may be set after fit
+        X = self._validate_X(X, reset=False)
+        X, inputs, columns = self._regressor_input(X)
+        out = np.empty((_num_samples(X), self.n_buckets_), dtype=np.float64)
+        for k in range(self.n_buckets_):
+            out[:, k] = self._regress(k, inputs.get(k, X), None, columns)
+        return out
+
+    def _regressor_input(self, X):
+        """``(X, inputs, columns)``: the regressor columns of the validated ``X``, the arrays
+        some bucket regressors take instead (``{bucket: array}``) and where the columns lie in
+        the user's X (for messages)."""
+        columns = _column_origin(X, self._regressor_columns_)
+        X = _select_columns(X, self._regressor_columns_, "regressor_columns")
+        # a float frame's values as one array, made once, for the bucket regressors that
+        # read it as they read the frame (see _reads_frame_by_column); only when
+        # validate_data checked X's names, and no copy of X when no regressor takes it
+        inputs = {}
+        if hasattr(self, "feature_names_in_") and _is_float_frame(X):
+            takers = [
+                k for k, r in self.regressors_.items() if _reads_frame_by_column(r, X.shape[1])
+            ]
+            if takers:
+                inputs = dict.fromkeys(takers, X.to_numpy())
+        return X, inputs, columns
+
     def _bucket_range(self, k):
         # just above the lower edge, which belongs to the bucket below (assign_buckets)
         lower = 0.0 if k == 0 else float(np.nextafter(self.bins_[k - 1], np.inf))
@@ -2594,18 +2669,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         validate_params_in_use(self)  # routing, soft_average, clip may be set after fit
         X = self._validate_X(X, reset=False)
         proba = self._bucket_proba(X)
-        columns = _column_origin(X, self._regressor_columns_)
-        X = _select_columns(X, self._regressor_columns_, "regressor_columns")
-        # a float frame's values as one array, made once, for the bucket regressors that
-        # read it as they read the frame (see _reads_frame_by_column); only when
-        # validate_data checked X's names, and no copy of X when no regressor takes it
-        inputs = {}
-        if hasattr(self, "feature_names_in_") and _is_float_frame(X):
-            takers = [
-                k for k, r in self.regressors_.items() if _reads_frame_by_column(r, X.shape[1])
-            ]
-            if takers:
-                inputs = dict.fromkeys(takers, X.to_numpy())
+        X, inputs, columns = self._regressor_input(X)
         out = np.zeros(proba.shape[0], dtype=np.float64)
         if self.routing == "soft":
             funcs = self._target_funcs_ if self.soft_average == "transformed" else None

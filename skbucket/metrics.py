@@ -61,6 +61,7 @@ __all__ = [  # DEFAULT_BINS, imported from skbucket.bucketed, is documented ther
     "metrics_frame",
     "predict_bucket",
     "predict_bucket_proba",
+    "predict_per_bucket",
 ]
 
 #: Keys of the dictionary returned by :func:`evaluate`, in display order.
@@ -773,6 +774,37 @@ def predict_bucket_proba(estimator, X):
         )
     final, Xt = _final_input(estimator, X)
     return np.asarray(final.predict_bucket_proba(Xt))
+
+
+def predict_per_bucket(estimator, X):
+    """Every bucket regressor's prediction for every row, through a Pipeline if needed.
+
+    Parameters
+    ----------
+    estimator : BucketedRegressor or Pipeline ending in one
+        Fitted estimator whose (last step's) ``predict_per_bucket`` is used.
+    X : array-like or DataFrame
+        Input of ``estimator`` (the pipeline's input, not the last step's).
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n_samples, n_buckets)
+        Likes predicted by each bucket's regressor, as
+        :meth:`~skbucket.bucketed.BucketedRegressor.predict_per_bucket` gives them.
+
+    Raises
+    ------
+    TypeError
+        If the (final) estimator has no ``predict_per_bucket``.
+    """
+    _, final = _split_final(estimator)
+    if not hasattr(final, "predict_per_bucket"):
+        raise TypeError(
+            f"{type(final).__name__} has no predict_per_bucket; expected a "
+            "BucketedRegressor or a Pipeline ending in one."
+        )
+    final, Xt = _final_input(estimator, X)
+    return np.asarray(final.predict_per_bucket(Xt))
 
 
 def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):

@@ -1006,6 +1006,58 @@ def test_soft_routing_is_probability_weighted_sum():
     assert not np.allclose(hard.predict(X), model.predict(X))
 
 
+def test_predict_per_bucket_is_what_predict_mixes():
+    """Each bucket regressor's prediction in likes, for every row: hard routing picks the
+    routed bucket's column, soft routing weights the columns (in log space with
+    soft_average="transformed"), with clip the clipped predictions, for a frame too."""
+    X, y = make_likes()
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    for clip in (False, True):
+        model = BucketedRegressor(
+            LogisticRegression(max_iter=1000),
+            Ridge(),
+            routing="soft",
+            target_transform="log1p",
+            clip=clip,
+        ).fit(frame, y)
+        per_bucket = model.predict_per_bucket(frame)
+        assert per_bucket.shape == (len(X), model.n_buckets_)
+        assert per_bucket.dtype == np.float64
+        raw = np.column_stack([np.expm1(model.regressors_[k].predict(frame)) for k in range(7)])
+        if clip:  # to each bucket's range; a lower edge belongs to the bucket below
+            lower = np.append(0.0, np.nextafter(EDGES, np.inf))
+            assert not np.allclose(per_bucket, np.maximum(raw, 0))
+            raw = np.clip(raw, lower, np.append(EDGES, np.inf))
+        assert_allclose(per_bucket, np.maximum(raw, 0))
+        proba = model.predict_bucket_proba(frame)
+        assert_allclose(model.predict(frame), (proba * per_bucket).sum(axis=1))
+        model.set_params(soft_average="transformed")
+        expected = np.expm1((proba * np.log1p(per_bucket)).sum(axis=1))
+        assert_allclose(model.predict(frame), expected)
+        model.set_params(routing="hard")
+        chosen = model.predict_bucket(frame)
+        # (to rounding: Ridge computes a row's prediction in the last bits differently in
+        # predict's smaller batch of the rows routed to the bucket)
+        assert_allclose(model.predict(frame), per_bucket[np.arange(len(X)), chosen], rtol=1e-12)
+
+
+def test_predict_per_bucket_through_a_pipeline_and_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    from skbucket.metrics import predict_per_bucket
+
+    X, y = make_likes()
+    pipe = make_pipeline(StandardScaler(), light(classifier=LogisticRegression(max_iter=1000)))
+    with pytest.raises(NotFittedError):
+        pipe[-1].predict_per_bucket(X)
+    pipe.fit(X, y)
+    assert_array_equal(
+        predict_per_bucket(pipe, X), pipe[-1].predict_per_bucket(pipe[0].transform(X))
+    )
+    with pytest.raises(TypeError, match="Ridge has no predict_per_bucket"):
+        predict_per_bucket(Ridge().fit(X, y), X)
+
+
 def test_soft_average_transformed_is_the_weighted_mean_in_log_space():
     X, y = make_likes()
     raw = BucketedRegressor(
