@@ -766,14 +766,7 @@ def predict_bucket_proba(estimator, X):
     TypeError
         If the (final) estimator has no ``predict_bucket_proba``.
     """
-    _, final = _split_final(estimator)
-    if not hasattr(final, "predict_bucket_proba"):
-        raise TypeError(
-            f"{type(final).__name__} has no predict_bucket_proba; expected a "
-            "BucketedRegressor or a Pipeline ending in one."
-        )
-    final, Xt = _final_input(estimator, X)
-    return np.asarray(final.predict_bucket_proba(Xt))
+    return _call_final(estimator, X, "predict_bucket_proba")
 
 
 def predict_per_bucket(estimator, X):
@@ -797,14 +790,20 @@ def predict_per_bucket(estimator, X):
     TypeError
         If the (final) estimator has no ``predict_per_bucket``.
     """
+    return _call_final(estimator, X, "predict_per_bucket")
+
+
+def _call_final(estimator, X, method):
+    """``method`` of the (final) estimator on ``X`` taken through the pipeline's other steps,
+    as an array; a TypeError when that estimator has no such method."""
     _, final = _split_final(estimator)
-    if not hasattr(final, "predict_per_bucket"):
+    if not hasattr(final, method):
         raise TypeError(
-            f"{type(final).__name__} has no predict_per_bucket; expected a "
+            f"{type(final).__name__} has no {method}; expected a "
             "BucketedRegressor or a Pipeline ending in one."
         )
     final, Xt = _final_input(estimator, X)
-    return np.asarray(final.predict_per_bucket(Xt))
+    return np.asarray(getattr(final, method)(Xt))
 
 
 def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):

@@ -12,7 +12,8 @@ Helpers (plain modules on ``sys.path`` because ``tests/`` has no ``__init__.py``
   package sees);
 - ``_sklearn_checks.py``: scikit-learn's estimator checks that need no numeric 2-D input,
   run one by one for the transformers that read a DataFrame's columns by name;
-- ``_tables.py``: tables of posts written as files, for the tests of reading them.
+- ``_tables.py``: tables of posts written as files, for the tests of reading them;
+- ``_benchmarks.py``: a script of ``benchmarks/`` loaded as a module, for their smoke tests.
 """
 
 from __future__ import annotations

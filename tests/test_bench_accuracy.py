@@ -6,15 +6,13 @@ and every row is printed, with finite metrics), not the accuracy.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmarks import load_benchmark
 from _tiny_distilbert import make_tiny_distilbert
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_accuracy.py"
 ROWS = (
     "skbucket seed pipeline",
     "skbucket best (",
@@ -25,10 +23,7 @@ ROWS = (
 
 
 def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_accuracy", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_accuracy")
 
 
 def _table_rows(text, heading):

@@ -3,20 +3,15 @@ timed and agree (the real data when present, else the bundled sample)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
+
+from _benchmarks import load_benchmark
 
 from skbucket import media
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_media.py"
-
 
 def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_media", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_media")
 
 
 def test_bench_media_runs_both_readings_and_they_agree(capsys):
