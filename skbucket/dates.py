@@ -330,6 +330,12 @@ def read_dates(
     pandas.Series of dtype ``datetime64[ns]``
         As :func:`parse_dates`.
 
+    Raises
+    ------
+    error
+        As :func:`check_day_month`. A value that is no date is not an error: it is read
+        as ``NaT``.
+
     Examples
     --------
     >>> read_dates(["2021-04-03", "13/04/2021"]).dt.day.tolist()
@@ -352,6 +358,14 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     ----------
     values, dayfirst, column, error, prefix, seen
         As in :func:`read_dates`.
+
+    Raises
+    ------
+    error
+        ``ValueError`` unless another is given, when ``values`` mix day/month orders (or
+        conflict with ``seen``), with ``suggested_dayfirst``, ``refit_dayfirst`` and
+        ``conflict`` attributes; or when they are numbers or booleans (a column of a numeric
+        dtype, or a list or polars column of them), with a hint to convert them.
 
     Examples
     --------
