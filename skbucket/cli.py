@@ -610,9 +610,14 @@ def cmd_predict(args) -> int:
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
     if args.target in frame.columns:  # a total row is no post to predict either
         _refuse_postless_rows(X, args.target, args.data, likes=frame[args.target])
+    if args.buckets:
+        _check_routes(model)
     say(f"predicting {len(X):,} posts")
-    pred = model.predict(X)
-    out = pd.DataFrame({"prediction": pred}, index=frame.index)
+    if not args.buckets:
+        pred = model.predict(X)
+        out = pd.DataFrame({"prediction": pred}, index=frame.index)
+    else:
+        out = _predictions_with_buckets(model, X, frame.index, say)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
 
@@ -628,6 +633,39 @@ def cmd_predict(args) -> int:
         ) from exc
     say(f"predictions written to {args.output}")
     return 0
+
+
+def _check_routes(model) -> None:
+    """Refuse ``--buckets`` before any work for a model whose final step routes no buckets."""
+    from skbucket.metrics import _split_final
+
+    final = _split_final(model)[1]
+    if not hasattr(final, "predict_bucket"):
+        raise CLIError(
+            f"--buckets: the model's final step, {type(final).__name__}, routes no buckets "
+            "(it has no predict_bucket); predict without --buckets"
+        )
+
+
+def _predictions_with_buckets(model, X, index, say):
+    """The ``prediction`` column, then ``bucket`` (the routed bucket's label) and ``p_<label>``
+    (the router's probability of each bucket), from one pass through the pipeline's steps."""
+    import numpy as np
+    import pandas as pd
+
+    from skbucket.metrics import _predict_once, bucket_labels, final_bins
+
+    pred, routed, proba = _predict_once(model, X, buckets=True, proba=True)
+    labels = bucket_labels(final_bins(model))
+    out = pd.DataFrame(
+        {"prediction": pred, "bucket": np.asarray(labels, dtype=object)[routed]}, index=index
+    )
+    if proba is None:  # a router without predict_proba: its buckets are one-hot
+        say("the model's router gives no probabilities (no predict_proba): no p_ columns")
+    else:
+        for k, label in enumerate(labels):
+            out[f"p_{label}"] = proba[:, k]
+    return out
 
 
 def _write_csv(frame, fh, path: Path) -> None:
@@ -901,6 +939,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default=None, help=_TARGET_HELP + " (ignored if present)")
+    p.add_argument(
+        "--buckets",
+        action="store_true",
+        help="also write each post's bucket as the model's router chose it (column bucket, "
+        "e.g. 101-300) and the router's probability of every bucket (columns p_0-10 ... "
+        "p_>2500)",
+    )
     _add_dayfirst(p)
     _add_device(p)
 

@@ -3016,6 +3016,77 @@ def test_evaluate_baseline_groups_by_the_account_columns_it_has(workdir, capsys)
     assert code == cli.EXIT_ERROR and "none of the columns" in err, err
 
 
+def test_predict_with_buckets_writes_the_routed_bucket_and_its_probabilities(
+    model_file, posts_csv, workdir, capsys
+):
+    """--buckets: the bucket the router chose and the router's probabilities, beside the same
+    predictions as without it, as the Python API gives them."""
+    from skbucket.metrics import bucket_labels, predict_bucket, predict_bucket_proba
+
+    frame = pd.read_csv(posts_csv).iloc[:12]
+    data = workdir / "bucketed-posts.csv"
+    frame.assign(id=[f"0{i}" for i in range(len(frame))]).to_csv(data, index=False)
+    plain, with_buckets = workdir / "plain.csv", workdir / "with-buckets.csv"
+    assert run(["predict", model_file, data, "-o", plain, "-q"], capsys)[0] == 0
+    code, _, err = run(["predict", model_file, data, "-o", with_buckets, "-q", "--buckets"], capsys)
+    assert code == 0 and err == "", err
+    got = pd.read_csv(with_buckets, dtype={"id": str})
+    labels = bucket_labels()
+    assert list(got.columns) == ["id", "prediction", "bucket", *(f"p_{b}" for b in labels)]
+    assert got["id"].tolist() == [f"0{i}" for i in range(len(frame))]
+    np.testing.assert_allclose(got["prediction"], pd.read_csv(plain)["prediction"], rtol=1e-12)
+    model = cli.load_model(model_file)
+    X = frame.drop(columns="likes")
+    proba = predict_bucket_proba(model, X)
+    np.testing.assert_allclose(got[[f"p_{b}" for b in labels]].to_numpy(), proba, rtol=1e-6)
+    assert got["bucket"].tolist() == [labels[k] for k in predict_bucket(model, X)]
+    np.testing.assert_allclose(got[[f"p_{b}" for b in labels]].sum(axis=1), 1)
+
+
+def test_predict_with_buckets_of_a_router_without_probabilities_writes_the_bucket_only(
+    posts_csv, workdir, capsys
+):
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    from skbucket.bucketed import BucketedRegressor
+    from skbucket.features import PostFeatures
+    from skbucket.metrics import bucket_labels, predict_bucket
+
+    frame = pd.read_csv(posts_csv)
+    X, y = frame.drop(columns="likes"), frame["likes"]
+    model = make_pipeline(
+        PostFeatures(random_state=0), BucketedRegressor(LinearSVC(), Ridge(), bins=(10, 100))
+    ).fit(X, y)
+    path = workdir / "svc.joblib"
+    _modelfile.save_model(model, path, target="likes")
+    out = workdir / "svc.csv"
+    code, _, err = run(["predict", path, posts_csv, "-o", out, "--buckets"], capsys)
+    assert code == 0, err
+    assert "the model's router gives no probabilities (no predict_proba): no p_ columns" in err
+    got = pd.read_csv(out)
+    assert list(got.columns) == ["id", "prediction", "bucket"]
+    labels = bucket_labels((10, 100))
+    assert got["bucket"].tolist() == [labels[k] for k in predict_bucket(model, X)]
+
+
+def test_predict_with_buckets_refuses_a_model_that_routes_none_before_any_work(
+    posts_csv, workdir, capsys
+):
+    from sklearn.dummy import DummyRegressor
+
+    path = workdir / "no-router.joblib"
+    frame = pd.read_csv(posts_csv)
+    _modelfile.save_model(
+        DummyRegressor().fit(frame[["likes"]], frame["likes"]), path, target="likes"
+    )
+    code, _, err = run(["predict", path, posts_csv, "-o", workdir / "nr.csv", "--buckets"], capsys)
+    assert code == cli.EXIT_ERROR
+    assert "--buckets: the model's final step, DummyRegressor, routes no buckets" in err, err
+    assert "predicting" not in err and not (workdir / "nr.csv").exists()
+
+
 def test_predict_says_how_many_posts_are_by_accounts_not_seen_in_training(
     model_file, posts_csv, workdir, capsys
 ):
