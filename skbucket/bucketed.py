@@ -2543,7 +2543,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             transformed space with ``soft_average="transformed"`` (a row wholly routed to
             one bucket gets that bucket's prediction as it is). That is to rounding: a
             regressor may compute a row in the last bits differently in ``predict``'s smaller
-            batch of the rows routed to its bucket.
+            batch of the rows routed to its bucket. A regressor's prediction that is not
+            finite (NaN, infinite: an ``IsotonicRegression`` outside its training range gives
+            NaN) is returned as it is; ``predict`` refuses it, but only for the rows whose
+            prediction uses that bucket.
 
         Examples
         --------
@@ -2567,7 +2570,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         X, inputs, columns = self._regressor_input(X)
         out = np.empty((_num_samples(X), self.n_buckets_), dtype=np.float64)
         for k in range(self.n_buckets_):
-            out[:, k] = self._regress(k, inputs.get(k, X), None, columns)
+            out[:, k] = self._regress(k, inputs.get(k, X), None, columns, finite=False)
         return out
 
     def _regressor_input(self, X):
@@ -2594,10 +2597,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         upper = np.inf if k == self.n_buckets_ - 1 else self.bins_[k]
         return lower, upper
 
-    def _regress(self, k, X, rows, columns=None):
+    def _regress(self, k, X, rows, columns=None, finite=True):
         """Raw-space prediction of bucket ``k``'s regressor on ``X[rows]`` (``X``: the
         regressor columns, or their values as one array, at the positions ``columns`` of the
-        user's X when not None)."""
+        user's X when not None); a prediction that is not finite is refused unless
+        ``finite=False``."""
         regressor = self.regressors_[k]
         n = _num_samples(X)
         X_k = X if rows is None or rows.size == n else _safe_indexing(X, rows)
@@ -2618,7 +2622,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             pred = np.maximum(given, 0.0)
         if self.clip:  # (a log-space prediction that overflows is clipped to the bucket's edge)
             pred = np.clip(pred, *self._bucket_range(k))
-        self._refuse_non_finite(role, regressor, given, pred, rows)
+        if finite:
+            self._refuse_non_finite(role, regressor, given, pred, rows)
+        else:  # one that is not finite stays as the regressor gave it (NaN, not clip's edge)
+            bad = ~np.isfinite(given)
+            pred[bad] = given[bad]
         return pred
 
     @staticmethod

@@ -1041,6 +1041,25 @@ def test_predict_per_bucket_is_what_predict_mixes():
         assert_allclose(model.predict(frame), per_bucket[np.arange(len(X)), chosen], rtol=1e-12)
 
 
+def test_predict_per_bucket_shows_a_prediction_that_is_not_finite_where_predict_never_asks():
+    """IsotonicRegression gives NaN outside the range of its bucket's rows: predict never asks
+    another bucket's regressor for such a row, and predict_per_bucket refused every row."""
+    from sklearn.isotonic import IsotonicRegression
+
+    y = np.round(np.expm1(np.linspace(0, 8.7, 400)))  # 0 to 6000 likes, 40 rows or more a bucket
+    X = np.log1p(y).reshape(-1, 1)  # each bucket's rows: a range of X of its own
+    model = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), IsotonicRegression(), clip=True
+    ).fit(X, y)
+    pred = model.predict(X)  # every row routed to its own bucket: all finite
+    per_bucket = model.predict_per_bucket(X)
+    assert np.isnan(per_bucket).any()
+    routed = model.predict_bucket(X)
+    assert_allclose(per_bucket[np.arange(len(X)), routed], pred)
+    with pytest.raises(ValueError, match=r"regressors\[0\] .* gave nan for row"):
+        model.set_params(routing="soft").fit(X, y).predict(X + 0.01)
+
+
 def test_predict_per_bucket_through_a_pipeline_and_unfitted():
     from sklearn.exceptions import NotFittedError
 
