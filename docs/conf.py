@@ -39,6 +39,7 @@ html_theme = "alabaster"
 html_theme_options = {"page_width": "min(1300px, 100%)", "body_max_width": "none"}
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
+html_js_files = ["scrollable.js"]  # keyboard users can scroll a code block that overflows
 
 autosummary_generate = True
 autosummary_ignore_module_all = False  # a module page lists its __all__, as autodoc documents

@@ -104,5 +104,6 @@ for k, label in enumerate(bucket_labels(DEFAULT_BINS)):
     in_k = pred[routed == k]
     if in_k.size:
         print(
-            f"routed to {label:>9}: {in_k.size:3d} posts, predictions {in_k.min():8.1f} .. {in_k.max():8.1f}"
+            f"routed to {label:>9}: {in_k.size:3d} posts, "
+            f"predictions {in_k.min():8.1f} .. {in_k.max():8.1f}"
         )

@@ -126,7 +126,7 @@ def test_docs_build_without_warnings(tmp_path):
 #: per page laid out in Chromium: the field labels ("Parameters:") that wrap onto more than
 #: one line, and the code blocks of the source (not of printed output) wider than their box
 _LAYOUT = """
-var wrapped = [], cut = [];
+var wrapped = [], cut = [], unfocusable = [];
 document.querySelectorAll("dl.field-list > dt").forEach(function (dt) {
   // its text's line boxes (the dt itself stretches to its row's height)
   var range = document.createRange();
@@ -138,24 +138,38 @@ document.querySelectorAll("div.highlight pre").forEach(function (pre) {
   if (pre.closest(".sphx-glr-script-out")) { return; }  // printed output may scroll
   if (pre.scrollWidth > pre.clientWidth + 1) { cut.push(pre.textContent.slice(0, 60)); }
 });
-return {wrapped: wrapped, cut: cut};
+// a block that scrolls (printed output, a long line of a page's text) takes focus, so the
+// keyboard can scroll it too
+document.querySelectorAll("pre").forEach(function (pre) {
+  var scrolls = pre.scrollWidth > pre.clientWidth + 1 || pre.scrollHeight > pre.clientHeight + 1;
+  if (scrolls && pre.tabIndex < 0) { unfocusable.push(pre.textContent.slice(0, 60)); }
+});
+return {wrapped: wrapped, cut: cut, unfocusable: unfocusable};
 """
 
 
 def _check_layout(html: Path, tmp_path: Path) -> None:
     """In a 1,280-pixel window the API pages' field labels stay on one line (alabaster's grid
-    squeezed "Parameters:" to a letter per line beside long code) and the examples' code is
-    not cut at the right edge (a 940-pixel page cut lines of 80 characters)."""
+    squeezed "Parameters:" to a letter per line beside long code), the examples' code is
+    not cut at the right edge (a 940-pixel page cut lines of 80 characters), and a code block
+    that scrolls (the gallery's printed tables, the CLI page's long lines) can take focus, so
+    that the keyboard scrolls it."""
     from _chromium import measure
 
     pages = [
         "getting_started.html",
         "method.html",
-        "auto_examples/plot_5_report.html",
+        "cli.html",
+        *(p.relative_to(html).as_posix() for p in sorted((html / "auto_examples").glob("*.html"))),
         *(p.relative_to(html).as_posix() for p in sorted((html / "generated").glob("*.html"))),
     ]
     found = measure(html, pages, _LAYOUT, tmp_path, width=1280)
-    problems = {page: seen for page, seen in found.items() if seen["wrapped"] or seen["cut"]}
+    # (the CLI page's blocks are commands and their printed output, which may scroll)
+    problems = {
+        page: seen
+        for page, seen in found.items()
+        if seen["wrapped"] or seen["unfocusable"] or (seen["cut"] and page != "cli.html")
+    }
     assert not problems, problems
 
 
