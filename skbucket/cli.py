@@ -439,8 +439,9 @@ def _absolute_paths(config: dict) -> None:
         config["cache"] = str(Path(cache).expanduser().resolve())
 
 
-def _model_and_data(args):
-    """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table."""
+def _model_and_data(args, check_model=None):
+    """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table;
+    ``check_model(model)``, when given, runs before the table is read."""
     from skbucket.bucketed import _pipeline_steps
     from skbucket.metrics import _searched
     from skbucket.pipeline import _role_columns, check_models
@@ -456,6 +457,8 @@ def _model_and_data(args):
         _set_device(model, args.device)
     check_models(model, fit=False)
     _check_cache_folders(model)
+    if check_model is not None:
+        check_model(model)
     names = _role_columns(model)
     frame = read_table(args.data, columns=names)
     best = _searched(model)  # a saved search predicts with its best estimator
@@ -605,19 +608,17 @@ def cmd_predict(args) -> int:
     import pandas as pd
 
     _check_output(args.output, "-o", inputs=(args.data, args.model), suffixes=(".csv", ".csv.gz"))
-    say, model, frame = _model_and_data(args)
+    say, model, frame = _model_and_data(args, check_model=_check_routes if args.buckets else None)
     _refuse_empty_rows(frame, args.data)
     X = frame.drop(columns=[args.target]) if args.target in frame.columns else frame
     if args.target in frame.columns:  # a total row is no post to predict either
         _refuse_postless_rows(X, args.target, args.data, likes=frame[args.target])
-    if args.buckets:
-        _check_routes(model)
     say(f"predicting {len(X):,} posts")
     if not args.buckets:
         pred = model.predict(X)
         out = pd.DataFrame({"prediction": pred}, index=frame.index)
     else:
-        out = _predictions_with_buckets(model, X, frame.index, say)
+        out = _predictions_with_buckets(model, X, frame.index)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
 
@@ -647,7 +648,7 @@ def _check_routes(model) -> None:
         )
 
 
-def _predictions_with_buckets(model, X, index, say):
+def _predictions_with_buckets(model, X, index):
     """The ``prediction`` column, then ``bucket`` (the routed bucket's label) and ``p_<label>``
     (the router's probability of each bucket), from one pass through the pipeline's steps."""
     import numpy as np
@@ -661,7 +662,12 @@ def _predictions_with_buckets(model, X, index, say):
         {"prediction": pred, "bucket": np.asarray(labels, dtype=object)[routed]}, index=index
     )
     if proba is None:  # a router without predict_proba: its buckets are one-hot
-        say("the model's router gives no probabilities (no predict_proba): no p_ columns")
+        warnings.warn(
+            "--buckets: the model's router gives no probabilities (no predict_proba): the "
+            "predictions file has a bucket column but no p_ columns",
+            UserWarning,
+            stacklevel=2,
+        )
     else:
         for k, label in enumerate(labels):
             out[f"p_{label}"] = proba[:, k]

@@ -3062,9 +3062,15 @@ def test_predict_with_buckets_of_a_router_without_probabilities_writes_the_bucke
     path = workdir / "svc.joblib"
     _modelfile.save_model(model, path, target="likes")
     out = workdir / "svc.csv"
-    code, _, err = run(["predict", path, posts_csv, "-o", out, "--buckets"], capsys)
+    command = ["predict", path, posts_csv, "-o", out, "--buckets"]
+    code, _, err = run(command, capsys)
     assert code == 0, err
-    assert "the model's router gives no probabilities (no predict_proba): no p_ columns" in err
+    # a warning: said under -q too
+    assert (
+        "[skbucket] warning: --buckets: the model's router gives no probabilities (no "
+        "predict_proba): the predictions file has a bucket column but no p_ columns"
+    ) in err, err
+    assert "no predict_proba" in run([*command, "-q"], capsys)[2]
     got = pd.read_csv(out)
     assert list(got.columns) == ["id", "prediction", "bucket"]
     labels = bucket_labels((10, 100))
@@ -3085,6 +3091,10 @@ def test_predict_with_buckets_refuses_a_model_that_routes_none_before_any_work(
     assert code == cli.EXIT_ERROR
     assert "--buckets: the model's final step, DummyRegressor, routes no buckets" in err, err
     assert "predicting" not in err and not (workdir / "nr.csv").exists()
+    # before the table is read: a data file that is not there is not the first error
+    missing = workdir / "not-there.csv"
+    code, _, err = run(["predict", path, missing, "-o", workdir / "nr.csv", "--buckets"], capsys)
+    assert code == cli.EXIT_ERROR and "routes no buckets" in err, err
 
 
 def test_predict_says_how_many_posts_are_by_accounts_not_seen_in_training(
