@@ -394,7 +394,7 @@ def _scores(y_true, y_pred, y_pred_clipped, bucket_pred, edges, names=METRIC_NAM
 #: The metrics :func:`bootstrap_intervals` gives intervals for (means over rows, so a resample
 #: of rows or of groups of rows recomputes them exactly). Not ``rmse`` on raw likes: it rests
 #: on the few largest posts, which most test sets lack, and its resampled interval held the
-#: true value in only 38-68% of simulated test sets of 10 to 35 companies of the real posts
+#: true value in only 38-67% of simulated test sets of 10 to 35 companies of the real posts
 #: (``benchmarks/bench_intervals.py``).
 INTERVAL_METRICS = ("rmse_log1p", "mae_log1p")
 
@@ -550,17 +550,19 @@ def bootstrap_intervals(
     How far to trust them, measured by simulation (``benchmarks/bench_intervals.py``: test
     sets drawn again and again from a known population, the 15,341 real posts of 227
     companies among them; the share of 95% intervals that held the population's value, over
-    1,000 test sets each): rows drawn independently, 93-95% at 30 of the real posts and 95-96%
-    from 100 on (synthetic rows: 90-93% at 30, 93-95% from 100 on); posts drawn by company
-    but resampled one by one, 7-12%; whole companies resampled, 84-85% with 10 companies of
-    the real posts, 89-90% with 19 and 93-95% with 35 to 118 (one company holds a quarter of
-    the posts), and 40-45%, 75-79%, 82-86%, 93-94% and 95% with 2, 5, 10, 100 and 500 evenly
-    sized synthetic groups. So the intervals are too narrow with few groups, and far too
-    narrow when posts of one account are resampled as if independent: give ``groups``, and
-    read intervals from few of them as a lower bound on the uncertainty.
+    1,000 test sets each, drawn with replacement): rows drawn independently, 93% at 30 of
+    the real posts and 94-95% from 100 on (synthetic rows: 91-94% at 30 and 100, 94-95% at
+    1,000); posts drawn by company but resampled one by one, 5-13%; whole companies
+    resampled, 81-84% with 10 companies of the real posts, 89% with 19 and 35 and 85-88%
+    with 118 (one company holds a quarter of the posts: whether a test set holds it moves
+    the metric more than a resample shows), and 45-47%, 75-78%, 84-88%, 93% and 95% with 2,
+    5, 10, 100 and 500 evenly sized synthetic groups. So the intervals are too narrow with
+    few groups or groups of very unequal size, and far too narrow when posts of one account
+    are resampled as if independent: give ``groups``, and read the intervals as a lower
+    bound on the uncertainty.
     ``rmse`` on raw likes gets none: it rests on the few largest posts, which most test sets
-    lack, and its interval held the true value in only 38%, 53% and 68% of test sets of 10,
-    19 and 35 companies (91% with 118).
+    lack, and its interval held the true value in only 38%, 53% and 67% of test sets of 10,
+    19 and 35 companies (85% with 118).
 
     Parameters
     ----------

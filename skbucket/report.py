@@ -539,17 +539,17 @@ def _pformat_params(params):
 
 
 #: fewer groups than this, or a group holding more than this share of the posts: the note says
-#: the grouped intervals are too narrow (benchmarks/bench_intervals.py: 84-85% with 10
-#: companies of the real posts, 89-90% with 19, 93-95% with 35 to 118, the largest holding a
-#: quarter of the posts; 93-94% with 100 evenly sized groups, 95% with 500)
+#: the grouped intervals are too narrow (benchmarks/bench_intervals.py: 81-84% with 10
+#: companies of the real posts, 89% with 19 and 35, 85-88% with 118, the largest holding a
+#: quarter of the posts; 93% with 100 evenly sized groups, 95% with 500)
 FEW_GROUPS, LARGEST_GROUP = 300, 0.1
 
 #: equal-width probability bins of the report's calibration plot
 CALIBRATION_BINS = 5
 
 #: groups (companies) a grouped bootstrap needs before the report gives intervals: with 2,
-#: 5 and 10 evenly sized groups its 95% intervals held the true value 40-45%, 75-79% and
-#: 82-86% of the time (benchmarks/bench_intervals.py)
+#: 5 and 10 evenly sized groups its 95% intervals held the true value 45-47%, 75-78% and
+#: 84-88% of the time (benchmarks/bench_intervals.py)
 MIN_GROUPS = 10
 
 
@@ -614,7 +614,8 @@ def _intervals(X, y, y_pred, group_column):
             caveat = (
                 f" With {' and '.join(why)}, they are narrower than 95% (in a simulation on the "
                 "real posts, where one company holds a quarter of them, they held the true "
-                "value 84% of the time with 10 companies, 89% with 19, 93% with 35 to 118)."
+                "value 81-84% of the time with 10 companies, 89% with 19 or 35, 85-88% with "
+                "118)."
                 if why
                 else ""
             )
@@ -624,7 +625,7 @@ def _intervals(X, y, y_pred, group_column):
         f"95% intervals of the log1p errors: {resampled}, 1,000 bootstrap resamples (seeded): "
         f"how far they could move on another draw of posts like these.{caveat} RMSE on raw "
         "likes has none: it rests on the few largest posts, which most draws lack (its "
-        "resampled interval held the true value in 38% to 68% of simulated draws of 10 to 35 "
+        "resampled interval held the true value in 38% to 67% of simulated draws of 10 to 35 "
         "companies)."
     )
 
