@@ -541,7 +541,8 @@ def _pformat_params(params):
 #: fewer groups than this, or a group holding more than this share of the posts: the note says
 #: the grouped intervals are too narrow (benchmarks/bench_intervals.py: 81-84% with 10
 #: companies of the real posts, 89% with 19 and 35, 85-88% with 118, the largest holding a
-#: quarter of the posts; 93% with 100 evenly sized groups, 95% with 500)
+#: quarter of the posts; 93% with 100 evenly sized groups, 95% with 500: 300 lies between
+#: those two, a judgement, not a measurement)
 FEW_GROUPS, LARGEST_GROUP = 300, 0.1
 
 #: equal-width probability bins of the report's calibration plot
