@@ -56,8 +56,9 @@ with threadpool_limits(1):
 # ------------------------
 # Each raw column of the test posts is shuffled five times; the importance is how much the
 # RMSE of ``log1p(likes)`` grows. A raw column counts every feature made from it (an account's
-# encodings and count), and two columns that say the same (an account and its company) share
-# what either would score alone.
+# encodings and count). Two columns that carry much the same information (an account and its
+# company) can each score less than it would alone, as the other stands in for it while it is
+# shuffled.
 with threadpool_limits(1):
     result = permutation_importance(
         model,
@@ -77,7 +78,7 @@ print(importance.round(3).to_string())
 # ---------------------------------
 # The router gives each bucket a probability; each bucket's regressor predicts the likes as if
 # the post were in its bucket. With soft routing in log space the prediction is
-# :math:`\\exp(\\sum_k p_k \\log(1 + f_k)) - 1`. Both functions take the pipeline and the raw
+# :math:`\exp(\sum_k p_k \log(1 + f_k)) - 1`. Both functions take the pipeline and the raw
 # posts, as ``predict`` does.
 post = X_test.iloc[[0]]
 proba = predict_bucket_proba(model, post)[0]

@@ -554,8 +554,8 @@ def bootstrap_intervals(
     the real posts and 94-95% from 100 on (synthetic rows: 91-94% at 30 and 100, 94-95% at
     1,000); posts drawn by company but resampled one by one, 5-13%; whole companies
     resampled, 81-84% with 10 companies of the real posts, 89% with 19 and 35 and 85-88%
-    with 118 (one company holds a quarter of the posts: whether a test set holds it moves
-    the metric more than a resample shows), and 45-47%, 75-78%, 84-88%, 93% and 95% with 2,
+    with 118 (one company holds a quarter of the posts: likely, whether a test set holds it
+    moves the metric more than a resample of that test set can show), and 45-47%, 75-78%, 84-88%, 93% and 95% with 2,
     5, 10, 100 and 500 evenly sized synthetic groups. So the intervals are too narrow with
     few groups or groups of very unequal size, and far too narrow when posts of one account
     are resampled as if independent: give ``groups``, and read the intervals as a lower
