@@ -1060,6 +1060,27 @@ def test_predict_per_bucket_shows_a_prediction_that_is_not_finite_where_predict_
         model.set_params(routing="soft").fit(X, y).predict(X + 0.01)
 
 
+def test_predict_per_bucket_keeps_an_infinite_prediction_and_checks_settings_made_after_fit():
+    """An infinite prediction stays infinite (clip made it the bucket's edge), and a setting
+    predict would refuse after fit is refused here too."""
+
+    class Infinite(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), np.inf)
+
+    X, y = make_likes()
+    model = light(regressors=Infinite(), clip=True).fit(X, y)
+    assert np.isposinf(model.predict_per_bucket(X[:5])).all()
+    with pytest.raises(ValueError, match="regressors\\[\\d\\] Infinite\\(\\).predict gave inf"):
+        model.predict(X[:5])
+    model.set_params(clip="yes")
+    with pytest.raises(ValueError, match="clip"):
+        model.predict_per_bucket(X[:5])
+
+
 def test_predict_per_bucket_through_a_pipeline_and_unfitted():
     from sklearn.exceptions import NotFittedError
 
@@ -1768,10 +1789,16 @@ def test_default_regressors_on_a_float_frame_predict_as_on_the_frame_itself(
             real = reg.predict
             reg.predict = lambda X, real=real: seen.append(type(X)) or real(X)
         got = model.predict(frame)
+        handed = set(seen)
+        seen.clear()
+        per_bucket = model.predict_per_bucket(frame)  # the same way in
         for reg in model.regressors_.values():
             reg.__dict__.pop("predict", None)
         # the array the speed-up hands over, or the frame itself (not all float columns)
-        assert set(seen) == ({pd.DataFrame} if kind == "an int column" else {np.ndarray})
+        assert handed == set(seen) == ({pd.DataFrame} if kind == "an int column" else {np.ndarray})
+        X_reg = frame if columns is None else frame[columns]
+        by_hand = [model.regressors_[k].predict(X_reg) for k in range(model.n_buckets_)]
+        np.testing.assert_array_equal(per_bucket, model._target_funcs_[1](np.column_stack(by_hand)))
         expected = _by_hand(model, frame, columns)
         np.testing.assert_array_equal(got, expected)
         one = model.predict(frame.iloc[[7]])
