@@ -559,7 +559,10 @@ def bootstrap_intervals(
     5, 10, 100 and 500 evenly sized synthetic groups. So the intervals are too narrow with
     few groups or groups of very unequal size, and far too narrow when posts of one account
     are resampled as if independent: give ``groups``, and read the intervals as a lower
-    bound on the uncertainty.
+    bound on the uncertainty. On the same test sets of whole companies, two other intervals
+    held the value less often (BCa with 10 companies about as often): a cluster-robust t
+    interval 66-84% and the bias-corrected and accelerated (BCa) one 80-85% with 10 to 118
+    companies.
     ``rmse`` on raw likes gets none: it rests on the few largest posts, which most test sets
     lack, and its interval held the true value in only 38%, 53% and 67% of test sets of 10,
     19 and 35 companies (85% with 118).

@@ -33,8 +33,9 @@ def test_bench_intervals_prints_every_coverage(capsys):
     assert re.match(r"population: [\d,]+ (real )?posts of .*, \d+ companies", out)
     assert "30 test sets per row, 200 resamples each, nominal 95%" in out
     rows = re.findall(r"^\| (?!test sets|---).*\|$", out, re.M)
-    # rows and synthetic rows: 2 metrics; companies: 2 + 2 + raw + paired; groups: 2 x 2
-    assert len(rows) == 2 + 6 + 2 + 4
+    # rows and synthetic rows: 2 metrics; companies: 2 + 2 + raw + paired + 2 + 2 (the t and
+    # BCa intervals); groups: 2 x 2
+    assert len(rows) == 2 + 10 + 2 + 4
     for metric in ("rmse_log1p", "mae_log1p"):
         alone = _coverage(out, "companies, posts resampled", "19 companies", metric)
         whole = _coverage(out, "companies", "19 companies", metric)
@@ -42,3 +43,6 @@ def test_bench_intervals_prints_every_coverage(capsys):
         assert _coverage(out, "synthetic groups", "200 groups of 20", metric) >= 80
     _coverage(out, "companies: paired", "19 companies", "rmse_log1p a - b")
     _coverage(out, "companies: raw RMSE", "19 companies", "rmse")
+    for method in ("cluster-robust t", "BCa"):
+        for metric in ("rmse_log1p", "mae_log1p"):
+            assert _coverage(out, f"companies, {method}", "19 companies", metric) > 50
