@@ -614,11 +614,10 @@ def cmd_predict(args) -> int:
     if args.target in frame.columns:  # a total row is no post to predict either
         _refuse_postless_rows(X, args.target, args.data, likes=frame[args.target])
     say(f"predicting {len(X):,} posts")
-    if not args.buckets:
-        pred = model.predict(X)
-        out = pd.DataFrame({"prediction": pred}, index=frame.index)
-    else:
+    if args.buckets:
         out = _predictions_with_buckets(model, X, frame.index)
+    else:
+        out = pd.DataFrame({"prediction": model.predict(X)}, index=frame.index)
     if ID_COLUMN in frame.columns:
         out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
 

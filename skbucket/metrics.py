@@ -547,22 +547,21 @@ def bootstrap_intervals(
     are resampled together, a cluster bootstrap: posts of one account are not independent, so
     resampling posts alone understates the uncertainty.
 
-    How far to trust them, measured by simulation (``benchmarks/bench_intervals.py``: test
-    sets drawn again and again from a known population, the 15,341 real posts of 227
-    companies among them; the share of 95% intervals that held the population's value, over
-    1,000 test sets each, drawn with replacement): rows drawn independently, 93% at 30 of
-    the real posts and 94-95% from 100 on (synthetic rows: 91-94% at 30 and 100, 94-95% at
-    1,000); posts drawn by company but resampled one by one, 5-13%; whole companies
-    resampled, 81-84% with 10 companies of the real posts, 89% with 19 and 35 and 85-88%
-    with 118 (one company holds a quarter of the posts: likely, whether a test set holds it
-    moves the metric more than a resample of that test set can show), and 45-47%, 75-78%, 84-88%, 93% and 95% with 2,
-    5, 10, 100 and 500 evenly sized synthetic groups. So the intervals are too narrow with
-    few groups or groups of very unequal size, and far too narrow when posts of one account
-    are resampled as if independent: give ``groups``, and read the intervals as a lower
-    bound on the uncertainty. On the same test sets of whole companies, two other intervals
-    held the value less often (BCa with 10 companies about as often): a cluster-robust t
-    interval 66-84% and the bias-corrected and accelerated (BCa) one 80-85% with 10 to 118
-    companies.
+    How far to trust them, measured by simulation (``benchmarks/bench_intervals.py``: test sets
+    drawn again and again from a known population, the 15,341 real posts of 227 companies among
+    them; the share of 95% intervals that held the population's value, over 1,000 test sets
+    each, drawn with replacement): rows drawn independently, 93% at 30 of the real posts and
+    94-95% from 100 on (synthetic rows: 91-94% at 30 and 100, 94-95% at 1,000); posts drawn by
+    company but resampled one by one, 5-13%; whole companies resampled, 81-84% with 10 companies
+    of the real posts, 89% with 19 and 35 and 85-88% with 118 (one company holds a quarter of
+    the posts: likely, whether a test set holds it moves the metric more than a resample of that
+    test set can show), and 45-47%, 75-78%, 84-88%, 93% and 95% with 2, 5, 10, 100 and 500
+    evenly sized synthetic groups. So the intervals are too narrow with few groups or groups of
+    very unequal size, and far too narrow when posts of one account are resampled as if
+    independent: give ``groups``, and read the intervals as a lower bound on the uncertainty. On
+    the same test sets of whole companies, two other intervals held the value less often (BCa
+    with 10 companies about as often): a cluster-robust t interval 66-84% and the bias-corrected
+    and accelerated (BCa) one 80-85% with 10 to 118 companies.
     ``rmse`` on raw likes gets none: it rests on the few largest posts, which most test sets
     lack, and its interval held the true value in only 38%, 53% and 67% of test sets of 10,
     19 and 35 companies (85% with 118).
