@@ -44,6 +44,7 @@ _WHERE = {
     "MediaTooLargeError": "media",
     "MetricsInputError": "metrics",
     "ModelNotAvailableError": "_models",
+    "NegativeCountWarning": "routing",
     "NoKnownAccountWarning": "routing",
     "NoPostTextWarning": "prompts",
     "PersistenceError": "io",

@@ -52,13 +52,19 @@ from .bucketed import (
     _warn_unsplittable,
 )
 
-__all__ = ["AccountRouter", "NoKnownAccountWarning"]
+__all__ = ["AccountRouter", "NegativeCountWarning", "NoKnownAccountWarning"]
 
 
 class NoKnownAccountWarning(UserWarning):
     """Every training row counts as an account never seen (its count column is 0 or missing
     in all of them): the known-account classifier is fitted but never used, which is what an
     empty company column leads to."""
+
+
+class NegativeCountWarning(UserWarning):
+    """The count column holds negative values, which no count of posts can be: they count as
+    known accounts, and the 0 that marks a new one has likely been moved too (a column scaled
+    or centred before the router)."""
 
 
 def _is_number(value):
@@ -94,6 +100,9 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     A row is *new* when its value in ``count_column`` is 0 or missing: with the default, the
     ``inferred_company_count`` column of :class:`~skbucket.features.PostFeatures`, the number
     of training posts of the row's company, which is 0 for a company never seen in training.
+    A negative value, which no count can be, counts as known, with a
+    :class:`NegativeCountWarning` (at fit and predict): the column was likely scaled or
+    centred, which moves the 0 that marks a new account.
     Both classifiers are fitted on **all** training rows (clones; each on its own columns);
     at predict time ``known`` answers for the other rows and ``unseen`` for the new ones, and
     each is called only on its own rows (the text model runs only for new brands).
@@ -232,7 +241,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return fitted
 
     def _new_rows(self, X, col):
-        """Boolean mask of the rows whose count column ``col`` is 0 or missing."""
+        """Boolean mask of the rows whose count column ``col`` is 0 or missing; warns of a
+        negative count (:class:`NegativeCountWarning`)."""
         if _is_dataframe(X) and not (
             col not in X.columns
             and isinstance(col, numbers.Integral)
@@ -271,6 +281,17 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"count_column={col!r} must be numeric (a count of training posts); row {row} "
                 f"holds {plain(values[row])!r}{why}"
             ) from exc
+        if (values < 0).any():
+            row = int(np.flatnonzero(values < 0)[0])
+            warnings.warn(
+                f"{type(self).__name__}: count_column={col!r} holds {int((values < 0).sum()):,} "
+                f"negative value(s) (first: row {row}, {float(values[row])!r}), which no count of "
+                "training posts can be; they count as known accounts. Was the column scaled or "
+                "centred before the router? A new account is one whose count is 0, so route on "
+                "the count as PostFeatures makes it.",
+                NegativeCountWarning,
+                stacklevel=user_stacklevel(),
+            )
         return np.isnan(values) | (values == 0)
 
     # ------------------------------------------------------------------ fit

@@ -600,3 +600,35 @@ def test_warnings_name_a_subclass_of_account_router():
     X, y = _data(n=30)
     with pytest.warns(UserWarning, match=r"^MyRouter: the known classifier Hist.*split 30"):
         MyRouter(HistGradientBoostingClassifier(), DummyClassifier()).fit(X, y)
+
+
+def test_negative_counts_are_warned_about_at_fit_and_predict():
+    """A count column scaled before the router (a StandardScaler in front of it) has no 0
+    left: every row counted as a known account, new companies included, without a word."""
+    from sklearn.preprocessing import StandardScaler
+
+    from skbucket.exceptions import NegativeCountWarning
+
+    X, y = _data()
+    scaled = X.assign(
+        inferred_company_count=StandardScaler().fit_transform(X[["inferred_company_count"]])[:, 0]
+    )
+    first = int(np.flatnonzero(scaled["inferred_company_count"] < 0)[0])
+    router = AccountRouter(
+        LogisticRegression(), DummyClassifier(), known_columns=["a"], unseen_columns=["b"]
+    )
+    with pytest.warns(
+        NegativeCountWarning,
+        match=rf"count_column='inferred_company_count' holds \d+ negative value\(s\) \(first: "
+        rf"row {first}, -\d\.\d+\).*scaled or centred",
+    ) as record:
+        router.fit(scaled, y)
+    assert record[0].filename == __file__  # points at the user's call
+    with pytest.warns(NegativeCountWarning, match=r"holds 1 negative value\(s\) \(first: row 2, "):
+        router.predict(X.assign(inferred_company_count=np.r_[1.0, 0.0, -3.0, np.ones(117)]))
+    with warnings.catch_warnings():  # counts of 0 and more, and missing ones: no warning
+        warnings.simplefilter("error", NegativeCountWarning)
+        router.fit(
+            X.assign(inferred_company_count=np.r_[0.0, np.nan, X["inferred_company_count"][2:]]), y
+        )
+        router.predict(X)
