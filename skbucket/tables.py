@@ -1052,6 +1052,11 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
                 f"is {value!r}, not a number (is '.' a thousands separator there? write "
                 f"{value.strip().replace('.', '')})"
             )
+        elif np.isnan(number) and isinstance(value, str) and _ABBREVIATED.fullmatch(value):
+            why = (
+                f"is {value!r}, not a number (a count shortened as an app shows it? the exact "
+                "likes are needed: 1.2K may be anything from 1,150 to 1,249)"
+            )
         elif np.isnan(number):
             why = f"is {value!r:.80}, not a number"
         elif not np.isfinite(number):
@@ -1162,6 +1167,8 @@ def _share_of_fuller_rows(X, inputs, skip) -> float:
 
 #: a whole number written with "." between groups of three digits (German, Spanish, ...)
 _DOT_THOUSANDS = re.compile(r"\s*[1-9]\d{0,2}(?:\.\d{3})+\s*")
+#: a count shortened as an app shows it: "1.2K", "3M", "4,5 k"
+_ABBREVIATED = re.compile(r"\s*\d+(?:[.,]\d+)?\s*([KkMmBb])\s*")
 
 
 def _refuse_grouped_thousands(raw, numbers, target, path) -> None:

@@ -328,3 +328,18 @@ def test_utf16_of_posts_in_chinese_with_only_a_likes_column_beside_is_named(tmp_
     path.write_bytes(frame.to_csv(index=False).encode("utf-16-le"))
     with pytest.raises(tables.CLIError, match=r"it is UTF-16 text without a byte-order mark"):
         tables.read_table(path)
+
+
+def test_likes_shortened_as_an_app_shows_them_are_named_as_such():
+    """Scraped likes written "1.2K" were refused as "not a number", with no word of why a
+    count that reads as one to a person is not one."""
+    frame = pd.DataFrame({"content": list("abcd"), "likes": ["750", "12", "1.2K", "3M"]})
+    with pytest.raises(
+        tables.CLIError,
+        match=r"row 2 is '1\.2K', not a number \(a count shortened as an app shows it\? .*"
+        r"1,150 to 1,249\) \(2 bad row",
+    ):
+        tables._split_target(frame, "likes", "posts.csv")
+    for other in ("12 likes", "K", "1.2KB"):
+        with pytest.raises(tables.CLIError, match=rf"is '{other}', not a number \(2 bad row"):
+            tables._split_target(frame.assign(likes=["1", "2", other, "3M"]), "likes", "p.csv")
