@@ -40,8 +40,8 @@ from . import _models
 from ._files import in_temporary_folder
 from ._fitted import validate_params_in_use
 from ._frames import plain
+from ._subestimators import _is_float
 from ._warn import user_stacklevel
-from .bucketed import _is_float
 from .cache import hash_key, open_cache, prefixed_hash_key
 
 __all__ = ["DistilBertClassifier", "TrainingInterruptedWarning"]

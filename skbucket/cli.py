@@ -442,7 +442,7 @@ def _absolute_paths(config: dict) -> None:
 def _model_and_data(args, check_model=None):
     """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table;
     ``check_model(model)``, when given, runs before the table is read."""
-    from skbucket.bucketed import _pipeline_steps
+    from skbucket._subestimators import _pipeline_steps
     from skbucket.metrics import _searched
     from skbucket.pipeline import _role_columns, check_models
 

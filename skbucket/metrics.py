@@ -37,13 +37,8 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from skbucket.bucketed import (
-    DEFAULT_BINS,
-    _check_bins,
-    _is_float,
-    _pipeline_steps,
-    assign_buckets,
-)
+from skbucket._subestimators import _is_float, _pipeline_steps
+from skbucket.bucketed import DEFAULT_BINS, _check_bins, assign_buckets
 
 from ._frames import boolean_likes, plain
 from ._warn import user_stacklevel

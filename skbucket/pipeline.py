@@ -50,12 +50,12 @@ from ._frames import (
     library,
 )
 from ._models import clear_model_registry, set_everywhere
+from ._subestimators import _pipeline_steps
 from .bucketed import (
     DEFAULT_BINS,
     BucketedRegressor,
     _check_bins,
     _class_weight_problem,
-    _pipeline_steps,
     _request_weights,
     seed_regressors,
 )

@@ -32,8 +32,7 @@ from sklearn.utils.validation import (
 
 from ._fitted import refit, stopped_whole
 from ._frames import as_pandas, plain
-from ._warn import user_stacklevel
-from .bucketed import (
+from ._subestimators import (
     _call_sub,
     _check_classes,
     _check_classifier,
@@ -49,8 +48,9 @@ from .bucketed import (
     _routed_fit_params,
     _select_columns,
     _sub_tag,
-    _warn_unsplittable,
 )
+from ._warn import user_stacklevel
+from .bucketed import _warn_unsplittable
 
 __all__ = ["AccountRouter", "NegativeCountWarning", "NoKnownAccountWarning"]
 
@@ -474,7 +474,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         except ImportError:  # scikit-learn < 1.7
             from sklearn.utils._estimator_html_repr import _VisualBlock
 
-        from .bucketed import _drawable
+        from ._subestimators import _drawable
 
         fitted = self.__sklearn_is_fitted__()
         ests = [getattr(self, f"{role}_" if fitted else role) for role in ("known", "unseen")]
