@@ -342,6 +342,11 @@ def cmd_fit(args) -> int:
         config["caption_model"] = (
             None if args.caption_model.lower() == "none" else args.caption_model
         )
+    if args.dayfirst is not None:  # as --text-model, the option overrides the config
+        config["dayfirst"] = args.dayfirst
+    if args.device is not None:
+        _check_device(args.device)
+        config["device"] = args.device
     _absolute_paths(config)
     try:  # it checks every step's parameters too (check_params), before any captioning
         pipeline = make_seed_pipeline(**config)
@@ -564,11 +569,20 @@ def _set_dayfirst(model, dayfirst: bool) -> None:
             f"{flag} reads this file's dates {order} first, but the model read its training "
             f"dates {fit_order} first, and none of them settled the order (all ambiguous, "
             f"e.g. {example!r}): if they were {order} first too, the model learned from "
-            f'misread dates; fit it again with "dayfirst": {str(dayfirst).lower()} in the '
-            "--config file.",
+            f"misread dates; fit it again with `skbucket fit {flag}`.",
             DayMonthOrderWarning,
             stacklevel=2,
         )
+
+
+def _check_device(device: str) -> None:
+    """Refuse ``--device`` naming an unknown device or one this machine lacks, now."""
+    from ._models import DeviceNotAvailableError, resolve_device
+
+    try:
+        resolve_device(device)
+    except (ValueError, DeviceNotAvailableError) as exc:
+        raise CLIError(f"--device {device}: {exc}") from exc
 
 
 def _set_device(model, device: str) -> None:
@@ -577,17 +591,9 @@ def _set_device(model, device: str) -> None:
     too, as ``--quiet`` is; only on skbucket's model wrappers (XGBoost's own ``device``
     takes other values). A model that runs none takes the option as it is, so a script may
     pass it to every model."""
-    from ._models import (
-        DeviceNotAvailableError,
-        TransformersEstimatorMixin,
-        every_estimator,
-        resolve_device,
-    )
+    from ._models import TransformersEstimatorMixin, every_estimator
 
-    try:
-        resolve_device(device)  # an unknown name or a device this machine lacks: now
-    except (ValueError, DeviceNotAvailableError) as exc:
-        raise CLIError(f"--device {device}: {exc}") from exc
+    _check_device(device)
     for step in every_estimator(model):  # a model without any: nothing to move
         if isinstance(step, TransformersEstimatorMixin):
             step.set_params(device=device)
@@ -596,11 +602,11 @@ def _set_device(model, device: str) -> None:
 def _dayfirst_hint(command: str, dayfirst: bool, *, refit: bool = False) -> str:
     """Where a command-line user sets the ``dayfirst`` that a date error asks for (``refit``:
     one that only a new fit sets, whatever the command)."""
-    if command == "fit" or refit:
-        where = "`skbucket fit` with " * (command != "fit")
-        return f' (here: {where}"dayfirst": {str(dayfirst).lower()} in the --config file)'
-    if command in ("predict", "evaluate", "report"):
-        return f" (here: {'--dayfirst' if dayfirst else '--no-dayfirst'})"
+    flag = "--dayfirst" if dayfirst else "--no-dayfirst"
+    if refit and command != "fit":
+        return f" (here: `skbucket fit {flag}`)"
+    if command in ("fit", "predict", "evaluate", "report"):
+        return f" (here: {flag})"
     return ""
 
 
@@ -938,6 +944,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--caption-model", help="caption model name or path, or 'none'")
     p.add_argument("--target", default="likes", help="target column (default: %(default)s)")
+    p.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read the training file's ambiguous numeric dates day first (03/04/2021 = 3 "
+        "April), or month first with --no-dayfirst; the model reads later files so too; "
+        "default: the config's dayfirst, else month first. ISO 8601 dates are read the same "
+        "either way",
+    )
+    p.add_argument(
+        "--device",
+        default=None,
+        help="where the text and caption models run, now and in the model file: auto (the "
+        "first CUDA GPU, else Apple's MPS, else the CPU), cpu, cuda, cuda:1, mps; default: "
+        "the config's device, else auto",
+    )
 
     p = add("predict", cmd_predict, "predict likes for a table of posts")
     p.add_argument("model", help=_MODEL_HELP)
@@ -1269,12 +1291,10 @@ def _run(args) -> int:
             message += _dayfirst_hint(args.command, exc.refit_dayfirst, refit=True)
         if (
             type(exc).__name__ == "DeviceNotAvailableError"
-            and args.command in ("predict", "evaluate", "report")
+            and args.command in ("fit", "predict", "evaluate", "report")
             and args.device is None
-        ):  # a model fitted on a GPU, used where there is none
+        ):  # a model fitted on a GPU (or a config asking for one), used where there is none
             message += " (here: --device auto or --device cpu)"
-        elif type(exc).__name__ == "DeviceNotAvailableError" and args.command == "fit":
-            message += ' (here: "device": "auto" or "cpu" in the --config file)'
         if type(exc).__name__ == "ModelNotAvailableError" and "not a BLIP-2 one" in message:
             # the option overrides the config's caption_model: the config key alone is no fix
             if getattr(args, "caption_model", None) is not None:

@@ -978,7 +978,27 @@ def test_a_fit_config_asking_for_a_gpu_here_says_where_to_change_it(
         ["fit", posts_csv, "--model", workdir / "g.joblib", "--config", gpu, "-q"], capsys
     )
     assert code == cli.EXIT_ERROR and "CUDA is not available" in err, err
-    assert err.rstrip().endswith('(here: "device": "auto" or "cpu" in the --config file)')
+    assert err.rstrip().endswith("(here: --device auto or --device cpu)")
+    # the option overrides the config's device; one this machine lacks is refused first
+    code, _, err = run(
+        ["fit", posts_csv, "--model", workdir / "g.joblib", "--config", gpu, "-q"]
+        + ["--device", "cpu"],
+        capsys,
+    )
+    assert code == 0, err
+    from skbucket._models import TransformersEstimatorMixin, every_estimator
+
+    steps = [
+        s
+        for s in every_estimator(cli.load_model(workdir / "g.joblib"))
+        if isinstance(s, TransformersEstimatorMixin)
+    ]
+    assert steps and {s.device for s in steps} == {"cpu"}
+    code, _, err = run(
+        ["fit", workdir / "missing.csv", "--model", workdir / "h.joblib", "--device", "cuda"],
+        capsys,
+    )
+    assert code == cli.EXIT_ERROR and err.startswith("skbucket fit: error: --device cuda: "), err
 
 
 def test_a_model_fitted_on_a_gpu_predicts_here_with_device(model_file, posts_csv, workdir, capsys):
@@ -1188,7 +1208,17 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     assert "'dates read with': '--dayfirst (command line; the model file is unchanged)'" in text
     # fit is told where its setting lives
     code, _, err = run(["fit", data, "--model", workdir / "dm.joblib", "--config", config], capsys)
-    assert code == 1 and err.rstrip().endswith('(here: "dayfirst": true in the --config file)')
+    assert code == 1 and err.rstrip().endswith("(here: --dayfirst)")
+    # which it takes, over the config's order; the model reads later files so too
+    fitted = workdir / "dm.joblib"
+    code, _, err = run(["fit", data, "--model", fitted, "--config", config, "--dayfirst"], capsys)
+    assert code == 0, err
+    from skbucket._models import every_estimator
+
+    steps = every_estimator(cli.load_model(fitted))
+    assert {s.dayfirst for s in steps if hasattr(s, "dayfirst")} == {True}
+    day_first = run(["evaluate", fitted, data, "-q"], capsys)
+    assert day_first[0] == 0 and day_first[:2] == run(["evaluate", fitted, iso, "-q"], capsys)[:2]
 
 
 def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
@@ -1219,9 +1249,7 @@ def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
         f"(the rows named are in {workdir / 'later.csv'}; the dates seen at fit, in the "
         "training data)" in err
     )
-    assert err.rstrip().endswith(
-        '(here: `skbucket fit` with "dayfirst": true in the --config file)'
-    )
+    assert err.rstrip().endswith("(here: `skbucket fit --dayfirst`)")
     # --dayfirst read the new file day first and predicted from the misread model without a
     # word (the documented override of the check against the training dates): it is said
     out = workdir / "p.csv"
@@ -1230,7 +1258,7 @@ def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
     )
     assert code == 0 and out.exists(), err
     assert "warning: --dayfirst reads this file's dates day first, but the model read" in err
-    assert 'fit it again with "dayfirst": true in the --config file.' in err
+    assert "fit it again with `skbucket fit --dayfirst`." in err
 
 
 def test_dayfirst_flag_needs_a_model_that_reads_dates(workdir, posts_csv, capsys):
