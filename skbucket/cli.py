@@ -581,7 +581,10 @@ def _check_device(device: str) -> None:
 
     try:
         resolve_device(device)
-    except (ValueError, DeviceNotAvailableError) as exc:
+    except DeviceNotAvailableError as exc:  # its remedies are Python's: the flag's instead
+        said = str(exc).split(" (use device=")[0]
+        raise CLIError(f"--device {device}: {said} (here: --device auto or --device cpu)") from exc
+    except ValueError as exc:
         raise CLIError(f"--device {device}: {exc}") from exc
 
 
@@ -1300,7 +1303,9 @@ def _run(args) -> int:
             if getattr(args, "caption_model", None) is not None:
                 message += " (here: --caption-model none, or a BLIP-2 checkpoint's folder)"
             elif args.command == "fit":
-                message += ' (here: "caption_model": null in the --config file)'
+                message += (
+                    ' (here: --caption-model none, or "caption_model": null in the --config file)'
+                )
         if isinstance(exc, ImportError) and "pip install" not in message:
             if (getattr(exc, "name", None) or "").partition(".")[0] == "skbucket":
                 # skbucket's own files disagree (a half-done upgrade): no extra helps

@@ -285,7 +285,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             row = int(np.flatnonzero(values < 0)[0])
             warnings.warn(
                 f"{type(self).__name__}: count_column={col!r} holds {int((values < 0).sum()):,} "
-                f"negative value(s) (first: row {row}, {float(values[row])!r}), which no count of "
+                f"negative value(s) (first: row {row}, {float(values[row]):g}), which no count of "
                 "training posts can be; they count as known accounts. Was the column scaled or "
                 "centred before the router? A new account is one whose count is 0, so route on "
                 "the count as PostFeatures makes it.",

@@ -1055,7 +1055,7 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
         elif np.isnan(number) and isinstance(value, str) and _ABBREVIATED.fullmatch(value):
             why = (
                 f"is {value!r}, not a number (a count shortened as an app shows it? the exact "
-                "likes are needed: 1.2K may be anything from 1,150 to 1,249)"
+                "number of likes is needed, which the shortened one does not tell)"
             )
         elif np.isnan(number):
             why = f"is {value!r:.80}, not a number"

@@ -967,7 +967,7 @@ def test_a_fit_config_asking_for_a_gpu_here_says_where_to_change_it(
     posts_csv, config, workdir, capsys
 ):
     """'"device": "cuda"' in a fit's config gave only the Python remedies (device='cpu',
-    set_everywhere), not the config key the user wrote."""
+    set_everywhere), not what to give on the command line."""
     import torch
 
     if torch.cuda.is_available():
@@ -979,26 +979,35 @@ def test_a_fit_config_asking_for_a_gpu_here_says_where_to_change_it(
     )
     assert code == cli.EXIT_ERROR and "CUDA is not available" in err, err
     assert err.rstrip().endswith("(here: --device auto or --device cpu)")
-    # the option overrides the config's device; one this machine lacks is refused first
+    # one this machine lacks given as the option is refused before any work, in its words
+    code, _, err = run(
+        ["fit", workdir / "missing.csv", "--model", workdir / "h.joblib", "--device", "cuda"],
+        capsys,
+    )
+    assert code == cli.EXIT_ERROR and err.startswith("skbucket fit: error: --device cuda: "), err
+    assert "set_everywhere" not in err
+    assert err.rstrip().endswith("(here: --device auto or --device cpu)")
+
+
+def test_fit_device_overrides_the_configs(posts_csv, config, workdir, capsys):
+    """skbucket fit had no --device: a config written for a GPU machine had to be edited to
+    fit on another."""
+    from skbucket._models import TransformersEstimatorMixin, every_estimator
+
+    gpu = workdir / "gpu-config-2.json"
+    gpu.write_text(json.dumps({**json.loads(config.read_text()), "device": "cuda"}))
     code, _, err = run(
         ["fit", posts_csv, "--model", workdir / "g.joblib", "--config", gpu, "-q"]
         + ["--device", "cpu"],
         capsys,
     )
     assert code == 0, err
-    from skbucket._models import TransformersEstimatorMixin, every_estimator
-
     steps = [
         s
         for s in every_estimator(cli.load_model(workdir / "g.joblib"))
         if isinstance(s, TransformersEstimatorMixin)
     ]
     assert steps and {s.device for s in steps} == {"cpu"}
-    code, _, err = run(
-        ["fit", workdir / "missing.csv", "--model", workdir / "h.joblib", "--device", "cuda"],
-        capsys,
-    )
-    assert code == cli.EXIT_ERROR and err.startswith("skbucket fit: error: --device cuda: "), err
 
 
 def test_a_model_fitted_on_a_gpu_predicts_here_with_device(model_file, posts_csv, workdir, capsys):
@@ -1219,6 +1228,15 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     assert {s.dayfirst for s in steps if hasattr(s, "dayfirst")} == {True}
     day_first = run(["evaluate", fitted, data, "-q"], capsys)
     assert day_first[0] == 0 and day_first[:2] == run(["evaluate", fitted, iso, "-q"], capsys)[:2]
+    # and --no-dayfirst over a config's true
+    day_config = workdir / "dayfirst-config.json"
+    day_config.write_text(json.dumps({**json.loads(config.read_text()), "dayfirst": True}))
+    code, _, err = run(
+        ["fit", iso, "--model", fitted, "--config", day_config, "--no-dayfirst", "-q"], capsys
+    )
+    assert code == 0, err
+    steps = every_estimator(cli.load_model(fitted))
+    assert {s.dayfirst for s in steps if hasattr(s, "dayfirst")} == {False}
 
 
 def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
@@ -3234,3 +3252,30 @@ def test_every_option_of_every_subcommand_is_on_the_cli_page():
                 if flag.startswith("--") and flag != "--help" and not {flag, both} & words:
                     missing.append(f"skbucket {name} {flag}")
     assert not missing, f"options not named in docs/cli.rst: {missing}"
+
+
+def test_a_caption_model_that_is_no_blip2_one_names_the_flag(workdir, config, tiny_model, capsys):
+    """A text model's folder given as the caption model: fit's hint asked for a config edit
+    only, though --caption-model none does it from the command line."""
+    from PIL import Image
+
+    image = workdir / "photo.png"
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(image)
+    frame = load_tweets().frame.iloc[:30].assign(media=str(image))
+    data = workdir / "with-photos.csv"
+    frame.to_csv(data, index=False)
+    cfg = workdir / "caption-config.json"
+    cfg.write_text(json.dumps({**json.loads(config.read_text()), "caption_model": tiny_model}))
+    out = workdir / "never.joblib"
+    code, _, err = run(["fit", data, "--model", out, "--config", cfg, "-q"], capsys)
+    assert code == cli.EXIT_ERROR and "not a BLIP-2 one" in err, err
+    assert err.rstrip().endswith(
+        '(here: --caption-model none, or "caption_model": null in the --config file)'
+    )
+    code, _, err = run(
+        ["fit", data, "--model", out, "--config", config, "--caption-model", tiny_model, "-q"],
+        capsys,
+    )
+    assert code == cli.EXIT_ERROR and "not a BLIP-2 one" in err, err
+    assert err.rstrip().endswith("(here: --caption-model none, or a BLIP-2 checkpoint's folder)")
+    assert not out.exists()
