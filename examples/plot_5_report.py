@@ -21,7 +21,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
-from skbucket import BucketedRegressor, PostFeatures
+from skbucket import BucketedRegressor, GroupMedianRegressor, PostFeatures
 from skbucket.datasets import load_captioned_posts
 from skbucket.metrics import evaluate_estimator
 from skbucket.plotting import (
@@ -81,8 +81,10 @@ disp = BucketCalibrationDisplay.from_estimator(pipe, X_test, y_test)
 # %%
 # The report
 # ----------
-# ``dates`` default to the ``date`` column of ``X``; ``config`` adds free-form lines. The file is
-# written atomically (temporary name, then rename).
+# ``dates`` default to the ``date`` column of ``X``; ``config`` adds free-form lines;
+# ``baselines`` scores other fitted models on the same posts, each in a column of the metrics
+# table (here the account's own median, which on later posts of known accounts is hard to
+# beat). The file is written atomically (temporary name, then rename).
 with tempfile.TemporaryDirectory() as tmp:
     path = write_report(
         pipe,
@@ -91,6 +93,7 @@ with tempfile.TemporaryDirectory() as tmp:
         Path(tmp) / "report.html",
         title="PostFeatures + BucketedRegressor on the newest posts",
         config={"training rows": len(X_train)},
+        baselines={"median": GroupMedianRegressor().fit(X_train, y_train)},
     )
     html = path.read_text(encoding="utf-8")
 print(f"{path.name}: {len(html) / 1024:.0f} KiB, {html.count('<img')} embedded figures")

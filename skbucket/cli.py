@@ -730,22 +730,16 @@ def cmd_evaluate(args) -> int:
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
+        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
         lines.append(
-            f"median: the per-account median baseline, fitted on {args.baseline} "
-            f"({n_train:,} posts); its bucket metrics score the buckets of its "
-            "predicted likes"
+            f"median: {fitted_on}; its bucket metrics score the buckets of its predicted likes"
             + (
                 ", the model's those of its router (predict_bucket)"
                 if bucket_pred is not None
                 else ""
             )
             + "."
-            + (
-                f" {shared:,} of the {len(X):,} posts are in {args.baseline} too (by id): the "
-                "median has seen their likes, which flatters it."
-                if shared
-                else ""
-            )
+            + (f" {seen}" if seen else "")
         )
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
@@ -766,6 +760,19 @@ def _writing_stdout():
     except OSError as exc:
         _quiet_stdout()  # what the stream still buffers would fail again at exit
         raise OSError(f"cannot write standard output: {exc.strerror or exc}") from None
+
+
+def _baseline_origin(path, n_train: int, shared: int, n_posts: int) -> tuple[str, str]:
+    """``(what, seen)``: what ``--baseline`` fitted, and a sentence on the posts it has seen
+    the likes of (empty when none)."""
+    what = f"the per-account median baseline, fitted on {path} ({n_train:,} posts)"
+    seen = (
+        f"{shared:,} of the {n_posts:,} posts are in {path} too (by id): the median has seen "
+        "their likes, which flatters it."
+        if shared
+        else ""
+    )
+    return what, seen
 
 
 def _baseline(args, model, X):
@@ -848,8 +855,18 @@ def cmd_report(args) -> int:
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data, largest=_largest_likes())
     group_column = _group_column(args, X, model)
-    say(f"evaluating {len(X):,} posts for the report")
+    baselines = None
     config = {"model file": str(args.model), "target column": args.target}
+    if args.baseline is not None:
+        args.data_read = False  # an error here is TRAIN's, which it names: not "(in DATA)"
+        baseline, n_train, shared = _baseline(args, model, X)
+        args.data_read = True
+        baselines = {"median": baseline}
+        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
+        config["baseline"] = f"median: {fitted_on}" + (f". {seen}" if seen else "")
+        if seen:  # the configuration is far below the table: said now too
+            warnings.warn(seen, UserWarning, stacklevel=2)
+    say(f"evaluating {len(X):,} posts for the report")
     if args.dayfirst is not None:  # the parameters below show it: not what the file holds
         flag = "--dayfirst" if args.dayfirst else "--no-dayfirst"
         config["dates read with"] = f"{flag} (command line; the model file is unchanged)"
@@ -862,6 +879,7 @@ def cmd_report(args) -> int:
         title=f"skbucket report: {Path(args.data).name}",
         config=config,
         group_column=group_column,  # a role name is read from the model's column for it
+        baselines=baselines,
     ).encode("utf-8")
 
     def save(path: Path) -> Path:  # as write_report writes it
@@ -993,15 +1011,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a 95%% bootstrap interval beside rmse_log1p and mae_log1p (default: yes; "
         "none for rmse on raw likes, nor when the posts come from 2 to 9 groups)",
     )
-    p.add_argument(
-        "--baseline",
-        metavar="TRAIN",
-        default=None,
-        help="also score the per-account median (the account's median likes in TRAIN, else "
-        "its company's, else all posts'; skbucket.GroupMedianRegressor) on the same posts, in "
-        "a column beside the model's: TRAIN is a table of labelled posts, the model's "
-        "training data",
-    )
+    _add_baseline(p)
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
     p.add_argument("model", help=_MODEL_HELP)
@@ -1011,6 +1021,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dayfirst(p)
     _add_device(p)
     _add_group_column(p)
+    _add_baseline(p)
     return parser
 
 
@@ -1030,6 +1041,18 @@ def _add_group_column(p) -> None:
         "resamples posts one by one; default: inferred_company where the data has it, else "
         "posts one by one (a role name that the model's columns config gives another column "
         "stands for that column)",
+    )
+
+
+def _add_baseline(p) -> None:
+    p.add_argument(
+        "--baseline",
+        metavar="TRAIN",
+        default=None,
+        help="also score the per-account median (the account's median likes in TRAIN, else "
+        "its company's, else all posts'; skbucket.GroupMedianRegressor) on the same posts, in "
+        "a column beside the model's: TRAIN is a table of labelled posts, the model's "
+        "training data",
     )
 
 

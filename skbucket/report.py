@@ -24,6 +24,7 @@ import io
 import pprint
 import re
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from skbucket._warn import ignoring, user_stacklevel
 from skbucket.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_NAMES,
+    MetricsInputError,
     _blank_as_missing,
     _edge_text,
     _format_interval,
@@ -687,6 +689,46 @@ def _undefined_note(metrics) -> str:
     return f" n/a: {', '.join(undefined)} undefined on these rows{why}."
 
 
+def _checked_baselines(baselines) -> dict:
+    """``baselines`` as a dict of names to fitted regressors (empty for None), refused with
+    what was expected when it is anything else."""
+    if baselines is None:
+        return {}
+    if not isinstance(baselines, Mapping):
+        raise TypeError(
+            "baselines must be a dict of names to fitted regressors, e.g. {'median': "
+            f"GroupMedianRegressor().fit(X_train, y_train)}}; got {type(baselines).__name__}"
+        )
+    for name, other in baselines.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"baselines: each key names a column of the table; got {name!r}")
+        if not callable(getattr(other, "predict", None)):
+            raise TypeError(
+                f"baselines[{name!r}] must be a fitted regressor (with predict); got "
+                f"{type(other).__name__}"
+            )
+    return dict(baselines)
+
+
+def _score_baseline(name, other, X, y, bins) -> dict:
+    """The metrics of ``other``'s predictions for ``X`` (the buckets of its predicted likes);
+    a prediction the metrics refuse (NaN, another length) is named as the baseline's."""
+    try:
+        return evaluate(y, other.predict(X), bins=bins)
+    except MetricsInputError as exc:
+        raise type(exc)(f"baselines[{name!r}]: {exc}") from exc
+
+
+def _baseline_name(other) -> str:
+    """What a baseline is, for the note under the metrics table: its class and, for the
+    per-account median, what it groups by."""
+    text = type(other).__name__
+    groups = getattr(other, "group_columns", None)
+    if groups:
+        text += f" by {', then '.join(map(str, groups))}"
+    return text
+
+
 def render_report(
     estimator,
     X,
@@ -697,6 +739,7 @@ def render_report(
     title="skbucket evaluation report",
     config=None,
     group_column="inferred_company",
+    baselines=None,
 ):
     """Evaluate ``estimator`` on ``(X, y)`` and return the report as an HTML string.
 
@@ -733,6 +776,12 @@ def render_report(
         ``group_column`` is None, posts are resampled one by one; the page says which. A
         role name the estimator's ``columns`` mapping gives another column is read from that
         column, as for ``date_column``.
+    baselines : dict of str to fitted regressor, default=None
+        Other models to score on the same rows, each in a column of the metrics table headed
+        by its key, e.g. ``{"median": GroupMedianRegressor().fit(X_train, y_train)}`` (the
+        per-account median, :class:`~skbucket.baselines.GroupMedianRegressor`, which on later
+        posts of known accounts is hard to beat). Their bucket metrics score the buckets of
+        their predicted likes; they get no intervals, plots or split by account.
 
     Returns
     -------
@@ -770,6 +819,7 @@ def render_report(
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
+    baselines = _checked_baselines(baselines)
     # the columns as the model reads them: a role its columns= mapping moved, from there
     date_column = _column_of_role(estimator, date_column)
     group_column = _column_of_role(estimator, group_column)
@@ -784,6 +834,9 @@ def render_report(
     unseen = _unseen_text(new, y_arr.shape[0])
     split = _known_and_new(new, y_arr, np.asarray(y_pred), bucket_pred, bins)
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
+    beside = {
+        name: _score_baseline(name, other, X, y_arr, bins) for name, other in baselines.items()
+    }
 
     def esc(text) -> str:
         # a file name Python could not decode (surrogate escapes) cannot be written as UTF-8:
@@ -808,8 +861,20 @@ def render_report(
         f'<tr><th scope="row">{esc(METRIC_DESCRIPTIONS[k])}</th><td class="key"><code>{esc(k)}</code></td>'
         f'<td class="num">{esc(_fmt(metrics[k]))}</td>'
         f'<td class="num interval">{esc(_format_interval(intervals.get(k), missing="n/a") or "–")}'
-        "</td></tr>"
+        "</td>"
+        + "".join(f'<td class="num">{esc(_fmt(other[k]))}</td>' for other in beside.values())
+        + "</tr>"
         for k in METRIC_NAMES
+    )
+    beside_heads = "".join(f'\n<th scope="col">{esc(name)}</th>' for name in beside)
+    beside_note = (
+        " Beside the model: "
+        + "; ".join(f"{name}, {_baseline_name(other)}" for name, other in baselines.items())
+        + ", scored on the same rows; "
+        + ("its" if len(baselines) == 1 else "their")
+        + " bucket metrics score the buckets of the predicted likes."
+        if baselines
+        else ""
     )
     # ids of this report's own (two reports shown in one notebook or page named each other's
     # figures), the same for the same model and data (SOURCE_DATE_EPOCH: byte for byte)
@@ -875,12 +940,12 @@ def render_report(
 Model: <code>{esc(type(estimator).__name__)}</code>.</p>
 <h2>Metrics</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Metrics"><table>
-<caption class="note">The metrics on these rows, with their 95% bootstrap intervals</caption>
+<caption class="note">The metrics on these rows, with their 95% bootstrap intervals{" and other models' metrics" if beside else ""}</caption>
 <tr><th scope="col">Metric</th><th scope="col" class="key">Key</th><th scope="col">Value</th>
-<th scope="col">95% interval</th></tr>
+<th scope="col">95% interval</th>{beside_heads}</tr>
 {rows}
 </table></div>
-<p class="note">{esc(interval_note)}{" A dash: no interval for that metric." if intervals else ""}{esc(_undefined_note(metrics))}</p>
+<p class="note">{esc(interval_note)}{" A dash: no interval for that metric." if intervals else ""}{esc(_undefined_note(metrics))}{esc(beside_note)}</p>
 {f'<p class="note">{esc(unseen[0].upper() + unseen[1:])}.</p>' if unseen else ""}
 {split_table}
 <p class="note">Bucket edges (upper, inclusive): {esc(", ".join(map(_edge_text, bins)))}.
@@ -915,6 +980,7 @@ def write_report(
     title="skbucket evaluation report",
     config=None,
     group_column="inferred_company",
+    baselines=None,
 ):
     """Write the self-contained HTML report of ``estimator`` on ``(X, y)`` to ``path``.
 
@@ -929,7 +995,7 @@ def write_report(
         As in :func:`render_report`.
     path : str or path-like
         Where to write the ``.html`` file (parent folders are created).
-    dates, date_column, title, config, group_column
+    dates, date_column, title, config, group_column, baselines
         As in :func:`render_report`.
 
     Returns
@@ -961,5 +1027,6 @@ def write_report(
         title=title,
         config=config,
         group_column=group_column,
+        baselines=baselines,
     )
     return replace_atomically(path, lambda fh: fh.write(text.encode("utf-8")), "report")

@@ -3279,3 +3279,46 @@ def test_a_caption_model_that_is_no_blip2_one_names_the_flag(workdir, config, ti
     assert code == cli.EXIT_ERROR and "not a BLIP-2 one" in err, err
     assert err.rstrip().endswith("(here: --caption-model none, or a BLIP-2 checkpoint's folder)")
     assert not out.exists()
+
+
+def test_report_scores_the_per_account_median_beside_the_model(
+    model_file, posts_csv, workdir, capsys
+):
+    """evaluate --baseline printed the median beside the model; the report had no way to."""
+    frame = pd.read_csv(posts_csv)
+    train, test = frame.iloc[:50], frame.iloc[50:]
+    train.to_csv(workdir / "r-train50.csv", index=False)
+    test.to_csv(workdir / "r-test30.csv", index=False)
+    page = workdir / "with-median.html"
+    args = ["report", model_file, workdir / "r-test30.csv", "-o", page, "-q"]
+    code, _, err = run([*args, "--baseline", workdir / "r-train50.csv"], capsys)
+    assert code == 0 and not err, err
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    # the same numbers as evaluate prints in its median column
+    code, out, _ = run(
+        ["evaluate", model_file, workdir / "r-test30.csv", "-q", "--no-intervals"]
+        + ["--baseline", workdir / "r-train50.csv"],
+        capsys,
+    )
+    assert code == 0
+    printed = {line.split()[0]: line.split()[2] for line in out.splitlines()[2:10]}
+    for key in ("rmse_log1p", "mae_log1p", "bucket_accuracy"):
+        cells = re.search(rf"<code>{key}</code></td>(.*?)</tr>", text).group(1)
+        assert re.findall(r'<td class="num[^"]*">([^<]+)</td>', cells)[-1] == printed[key], key
+    assert '<th scope="col">median</th>' in text
+    assert (
+        "Beside the model: median, GroupMedianRegressor by username, then inferred_company" in text
+    )
+    config = re.sub(r"'\s+'", "", text[text.index("<h2>Model configuration") :])  # pprint's wraps
+    assert (
+        f"'baseline': 'median: the per-account median baseline, fitted on "
+        f"{workdir / 'r-train50.csv'} (50 posts)'" in config
+    )
+    # posts of DATA in TRAIN: said now, not only in the configuration at the page's foot
+    pd.concat([train, test.head(4)]).to_csv(workdir / "r-overlap.csv", index=False)
+    code, _, err = run([*args, "--baseline", workdir / "r-overlap.csv"], capsys)
+    assert code == 0 and "warning: 4 of the 30 posts are in" in err and "flatters it" in err, err
+    # DATA itself as TRAIN is refused, as by evaluate, and nothing is written
+    page.unlink()
+    code, _, err = run([*args, "--baseline", workdir / "r-test30.csv"], capsys)
+    assert code == cli.EXIT_ERROR and "is DATA itself" in err and not page.exists(), err

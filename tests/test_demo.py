@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,12 @@ def test_demo_writes_model_report_and_metrics(demo_run):
     assert table["n_samples"].dtype.kind == "i"  # a row count, printed without decimals
     for name in ("model.joblib", "report.html", "metrics.csv"):
         assert (out / name).stat().st_size > 0
-    assert "<img" in (out / "report.html").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<img" in page
+    # the report holds the median's column too, the printed table's numbers
+    assert '<th scope="col">per-account median</th>' in page
+    median = table.loc["per-account median", "rmse_log1p"]
+    assert re.search(rf"<code>rmse_log1p</code>.*?<td class=\"num\">{median:.4f}</td></tr>", page)
 
 
 def test_demo_prints_one_row_per_metric_that_fits_a_terminal(demo_run):

@@ -1040,3 +1040,62 @@ def test_two_reports_on_one_page_name_their_own_figures(data, model):
         for n, t in ((150, "first"), (200, "second"))
     ]
     assert len(ids[0]) >= 8 and not ids[0] & ids[1]
+
+
+def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
+    """Whether the model beats the account's own median is the first question; evaluate
+    could print the median beside the model, the report could not."""
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.metrics import MetricsInputError
+
+    X, y, dates = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(g=np.arange(len(y)) % 5)
+    fitted = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True
+    ).fit(frame, y)
+    median = GroupMedianRegressor(group_columns=("g",)).fit(frame, y)
+    page = render_report(
+        fitted, frame, y, baselines={"median": median, "<mean>": Ridge().fit(frame, y)}
+    )
+    head = re.search(r"<tr><th scope=\"col\">Metric</th>.*?</tr>", page, re.S).group(0)
+    assert head.endswith('<th scope="col">median</th>\n<th scope="col">&lt;mean&gt;</th></tr>')
+    expected = evaluate(y, median.predict(frame))
+    for key in ("rmse", "rmse_log1p", "mae_log1p", "r2", "bucket_accuracy", "n_samples"):
+        cells = re.search(rf"<code>{key}</code></td>(.*?)</tr>", page).group(1)
+        values = re.findall(r'<td class="num[^"]*">([^<]+)</td>', cells)
+        assert len(values) == 4, values  # value, interval, median, mean
+        assert float(values[2].replace(",", "")) == pytest.approx(expected[key], abs=1e-4), key
+    # the model's own numbers are unchanged by them
+    alone = render_report(fitted, frame, y)
+    for key in ("rmse_log1p", "bucket_accuracy"):
+        row = rf"<code>{key}</code></td><td class=\"num\">([^<]+)</td>"
+        assert re.search(row, page).group(1) == re.search(row, alone).group(1)
+    assert (
+        "Beside the model: median, GroupMedianRegressor by g; &lt;mean&gt;, Ridge, scored" in page
+    )
+    assert "Beside the model" not in alone
+    # written too, and the table still fits a phone's width with a column more
+    from _chromium import measure
+
+    write_report(fitted, frame, y, tmp_path / "report.html", baselines={"median": median})
+    script = """
+    var wrap = document.querySelector('.table-wrap[aria-label="Metrics"]');
+    return {fits: wrap.scrollWidth <= wrap.clientWidth,
+            page: document.documentElement.scrollWidth <= window.innerWidth};
+    """
+    phone = measure(tmp_path, ["report.html"], script, tmp_path, width=390)["report.html"]
+    assert phone == {"fits": True, "page": True}
+    # what is no baseline is refused with what was expected
+    with pytest.raises(TypeError, match=r"baselines must be a dict of names to fitted regr"):
+        render_report(fitted, frame, y, baselines=[median])
+    with pytest.raises(TypeError, match=r"baselines\['m'\] must be a fitted regressor .*str"):
+        render_report(fitted, frame, y, baselines={"m": "median"})
+    with pytest.raises(ValueError, match=r"each key names a column of the table; got ''"):
+        render_report(fitted, frame, y, baselines={"": median})
+
+    class NaNs(Ridge):
+        def predict(self, X):
+            return np.full(len(X), np.nan)
+
+    with pytest.raises(MetricsInputError, match=r"^baselines\['nan'\]: y_pred holds 200 non"):
+        render_report(fitted, frame, y, baselines={"nan": NaNs().fit(frame, y)})
