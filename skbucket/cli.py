@@ -378,6 +378,8 @@ def cmd_fit(args) -> int:
         _set_progress(pipeline, False)
     check_models(pipeline)  # before hours of captioning, not after
     _check_cache_folders(pipeline)
+    if args.dayfirst is None and "dayfirst" not in config:
+        _warn_unsettled_dates(pipeline, X, "fit")
     say(f"fitting on {len(X):,} posts from {args.data}; models: {models_used(pipeline)}")
     start = time.perf_counter()
     args.data_read = True  # an error from here on is about the data (the config is checked)
@@ -483,6 +485,8 @@ def _model_and_data(args, check_model=None):
         )
     _check_columns(frame, [c for c in read if c in seen], args.data, "the model")
     args.data_read = True  # an error from here on is about this data: main() names the file
+    if args.dayfirst is None:
+        _warn_unsettled_dates(model, frame, args.command)
     from skbucket.pipeline import unseen_accounts_text
 
     unseen = unseen_accounts_text(model, frame)
@@ -602,15 +606,71 @@ def _set_device(model, device: str) -> None:
             step.set_params(device=device)
 
 
-def _dayfirst_hint(command: str, dayfirst: bool, *, refit: bool = False) -> str:
-    """Where a command-line user sets the ``dayfirst`` that a date error asks for (``refit``:
-    one that only a new fit sets, whatever the command)."""
+def _warn_unsettled_dates(model, frame, command: str) -> None:
+    """Warn (:class:`~skbucket.dates.DayMonthOrderWarning`) when the date column ``model``
+    reads holds numeric dates that are all ambiguous (``05/04/2020``: 5 April or May 4) and
+    nothing settles their order: neither a date of the file readable only one way nor, for a
+    fitted model, one of its training dates. They are read in the model's order, month first
+    unless it was fitted day first, which a day-first export of a few days (a daily batch of
+    posts from the 1st to the 12th) got wrong without a word. A flag settles it."""
+    from skbucket._models import every_estimator
+    from skbucket.dates import DayMonthOrderWarning, _evidence_and_misread, dates_seen
+    from skbucket.pipeline import _column_of_role
+
+    column = _column_of_role(model, "date")
+    if column not in getattr(frame, "columns", ()):
+        return
+    readers = [s for s in every_estimator(model) if hasattr(s, "dayfirst")]
+    if not readers:
+        return
+    values = frame[column]
+    first_ambiguous = _evidence_and_misread(values, False)[1]
+    if first_ambiguous is None:  # no numeric date that reads two ways
+        return
+    seen = [d for r in readers if hasattr(r, "dayfirst_") for d in dates_seen(r)]
+    for dates in (list(values), seen):  # a date readable only one way settles the order
+        if any(_evidence_and_misread(dates, order)[0] is not None for order in (False, True)):
+            return
+    dayfirst = bool(readers[0].dayfirst)
+    order, other = ("day", "month") if dayfirst else ("month", "day")
+    flag, same = ("--no-dayfirst", "--dayfirst") if dayfirst else ("--dayfirst", "--no-dayfirst")
+    settles = (
+        "none settles the order: they are read {order} first, and the model learns from them so"
+        if command == "fit"
+        else "neither they nor the model's training dates settle the order: they are read "
+        "{order} first, as the model was fitted"
+    ).format(order=order)
+    warnings.warn(
+        f"column {column!r} holds numeric dates that read either way, such as "
+        f"{values.iloc[first_ambiguous]!r}, and {settles}. If they are {other} first, pass "
+        f"{flag} ({same} confirms {order} first).",
+        DayMonthOrderWarning,
+        stacklevel=2,
+    )
+
+
+def _day_month_in_flags(exc, command: str) -> str | None:
+    """A date column's day/month conflict (:func:`~skbucket.dates.check_day_month`'s error)
+    with its remedy in the command's flags, not in Python's ``dayfirst=True``; None for
+    another error, or a command without the flags (the demo)."""
+    conflict = getattr(exc, "conflict", None)
+    now, refit = getattr(exc, "suggested_dayfirst", None), getattr(exc, "refit_dayfirst", None)
+    if not isinstance(conflict, str) or command not in ("fit", "predict", "evaluate", "report"):
+        return None
+    if now is None and refit is None:
+        return None
+    text = re.sub(r" with dayfirst=(?:True|False)\)", ")", conflict)  # "(read month first)"
+    text = re.sub(r" \(dayfirst=(?:True|False)\)", "", text)
+    dayfirst = now if now is not None else refit
     flag = "--dayfirst" if dayfirst else "--no-dayfirst"
-    if refit and command != "fit":
-        return f" (here: `skbucket fit {flag}`)"
-    if command in ("fit", "predict", "evaluate", "report"):
-        return f" (here: {flag})"
-    return ""
+    other = "day" if dayfirst else "month"
+    if now is not None or command == "fit":
+        remedy = f"pass {flag} if the column is {other} first"
+        tail = ", or write the dates as ISO 8601 (2021-04-03)."
+    else:  # the training dates were misread: only a new fit reads them right
+        remedy = f"fit again with `skbucket fit {flag}` if the column is {other} first"
+        tail = ", or with the training dates written as ISO 8601 (2021-04-03)."
+    return " ".join(f"{text}; {remedy}{tail}".split())
 
 
 def cmd_predict(args) -> int:
@@ -1292,6 +1352,8 @@ def _run(args) -> int:
         return EXIT_ERROR
     except (ValueError, OSError, RuntimeError, KeyError, ImportError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
+        in_flags = _day_month_in_flags(exc, args.command)  # the estimators' words: Python's
+        message = in_flags or message
         data = str(getattr(args, "data", ""))
         if (
             getattr(args, "data_read", False)
@@ -1311,10 +1373,6 @@ def _run(args) -> int:
             message = (
                 f"{args.model}: the model file holds an estimator that is not fitted: {message}"
             )
-        if getattr(exc, "suggested_dayfirst", None) is not None:
-            message += _dayfirst_hint(args.command, exc.suggested_dayfirst)
-        elif getattr(exc, "refit_dayfirst", None) is not None:  # only a refit reads them right
-            message += _dayfirst_hint(args.command, exc.refit_dayfirst, refit=True)
         if (
             type(exc).__name__ == "DeviceNotAvailableError"
             and args.command in ("fit", "predict", "evaluate", "report")

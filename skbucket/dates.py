@@ -40,6 +40,8 @@ class DayMonthOrderWarning(UserWarning):
     its training dates settled no order (all ambiguous, such as ``03/04/2021``, read the way
     it was fitted with): if those were in the new order too, the model learned from misread
     dates, and only fitting again helps (the command line's ``--dayfirst``/``--no-dayfirst``).
+    The command line also warns with it of a file whose numeric dates all read either way
+    when nothing settles their order and no flag says it.
     """
 
 

@@ -1198,7 +1198,9 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     code, _, err = run(["evaluate", model_file, data, "-q"], capsys)
     assert code == 1
     assert err.count("\n") == 1 and "mixes day/month orders" in err
-    assert err.rstrip().endswith("(here: --dayfirst)")
+    # in the command's words (Python's "pass dayfirst=True" came first, the flag after it)
+    said = "; pass --dayfirst if the column is day first, or write the dates as ISO 8601"
+    assert said in err and "would be read month first (in" not in err and "dayfirst=" not in err
     code, out, err = run(["evaluate", model_file, data, "-q", "--dayfirst"], capsys)
     assert code == 0, err
     assert "DayMonthOrder" not in err and "settled the order" not in err  # ISO at fit
@@ -1217,7 +1219,7 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     assert "'dates read with': '--dayfirst (command line; the model file is unchanged)'" in text
     # fit is told where its setting lives
     code, _, err = run(["fit", data, "--model", workdir / "dm.joblib", "--config", config], capsys)
-    assert code == 1 and err.rstrip().endswith("(here: --dayfirst)")
+    assert code == 1 and said in err and "dayfirst=" not in err, err
     # which it takes, over the config's order; the model reads later files so too
     fitted = workdir / "dm.joblib"
     code, _, err = run(["fit", data, "--model", fitted, "--config", config, "--dayfirst"], capsys)
@@ -1267,7 +1269,10 @@ def test_dates_misread_at_fit_ask_for_a_refit_on_the_command_line(
         f"(the rows named are in {workdir / 'later.csv'}; the dates seen at fit, in the "
         "training data)" in err
     )
-    assert err.rstrip().endswith("(here: `skbucket fit --dayfirst`)")
+    assert (
+        "is ambiguous (read month first), so the model learned from misread dates; fit again "
+        "with `skbucket fit --dayfirst` if the column is day first, or with the training dates"
+    ) in err and "dayfirst=" not in err, err
     # --dayfirst read the new file day first and predicted from the misread model without a
     # word (the documented override of the check against the training dates): it is said
     out = workdir / "p.csv"
@@ -3322,3 +3327,66 @@ def test_report_scores_the_per_account_median_beside_the_model(
     page.unlink()
     code, _, err = run([*args, "--baseline", workdir / "r-test30.csv"], capsys)
     assert code == cli.EXIT_ERROR and "is DATA itself" in err and not page.exists(), err
+
+
+def test_dates_that_read_either_way_are_warned_about_until_a_flag_settles_them(
+    model_file, posts_csv, config, workdir, capsys
+):
+    """A day-first file whose days are all 12 or less (a batch of a few days' posts) was read
+    month first without a word when the model's training dates settled no order: other
+    weekdays and months, other predictions."""
+    frame = pd.read_csv(posts_csv).iloc[:20]
+    when = pd.to_datetime(frame["date"], format="ISO8601")
+    day = (when.dt.day - 1) % 12 + 1
+    frame["date"] = [
+        f"{d:02d}/{m:02d}/{y} 10:00" for d, m, y in zip(day, when.dt.month, when.dt.year)
+    ]
+    frame.loc[0, "date"] = "05/04/2021 10:00"
+    data = workdir / "batch.csv"
+    frame.to_csv(data, index=False)
+    out = workdir / "batch-preds.csv"
+    code, _, err = run(["predict", model_file, data, "-o", out, "-q"], capsys)
+    assert code == 0, err
+    assert (
+        "warning: column 'date' holds numeric dates that read either way, such as "
+        "'05/04/2021 10:00', and neither they nor the model's training dates settle the order: "
+        "they are read month first, as the model was fitted. If they are day first, pass "
+        "--dayfirst (--no-dayfirst confirms month first)."
+    ) in err, err
+    assert err.count("\n") == 1
+    for flag in ("--dayfirst", "--no-dayfirst"):  # a flag settles it
+        code, _, err = run(["predict", model_file, data, "-o", out, "-q", flag], capsys)
+        assert code == 0 and "read either way" not in err, err
+    # evaluate and report say it too; ISO dates, or one that reads one way only, say nothing
+    assert "read either way" in run(["evaluate", model_file, data, "-q"], capsys)[2]
+    iso = workdir / "batch-iso.csv"
+    pd.read_csv(posts_csv).iloc[:20].to_csv(iso, index=False)
+    assert "read either way" not in run(["evaluate", model_file, iso, "-q"], capsys)[2]
+    us = frame.assign(date=frame["date"].str.replace("05/04/2021", "04/25/2021"))
+    us.to_csv(workdir / "batch-us.csv", index=False)
+    code, _, err = run(["evaluate", model_file, workdir / "batch-us.csv", "-q"], capsys)
+    assert code == 0 and "read either way" not in err, err
+    # fit on such dates: the model would learn from them so
+    code, _, err = run(["fit", data, "--model", workdir / "b.joblib", "--config", config], capsys)
+    assert (
+        code == 0
+        and (
+            "and none settles the order: they are read month first, and the model learns from "
+            "them so. If they are day first, pass --dayfirst"
+        )
+        in err
+    ), err
+    code, _, err = run(
+        ["fit", data, "--model", workdir / "b.joblib", "--config", config, "--dayfirst", "-q"],
+        capsys,
+    )
+    assert code == 0 and "read either way" not in err, err
+    # a model whose training dates settled the order (a date readable day first only) reads
+    # the batch that way without a word
+    frame.loc[1, "date"] = "25/04/2021 10:00"
+    frame.to_csv(workdir / "settled.csv", index=False)
+    settled = workdir / "settled.joblib"
+    args = ["fit", workdir / "settled.csv", "--model", settled, "--config", config]
+    assert run([*args, "--dayfirst", "-q"], capsys)[0] == 0
+    code, _, err = run(["predict", settled, data, "-o", out, "-q"], capsys)
+    assert code == 0 and "read either way" not in err, err
