@@ -729,6 +729,15 @@ def _baseline_name(other) -> str:
     return text
 
 
+def _model_name(estimator, esc) -> str:
+    """The model's class, and the final estimator's when it wraps one (a pipeline, a
+    search), as HTML: ``<code>Pipeline</code> ending in <code>BucketedRegressor</code>``."""
+    own = type(estimator).__name__
+    final = type(_split_final(estimator)[1]).__name__
+    text = f"<code>{esc(own)}</code>"
+    return text if final == own else f"{text} ending in <code>{esc(final)}</code>"
+
+
 def render_report(
     estimator,
     X,
@@ -937,7 +946,7 @@ def render_report(
 <main>
 <h1>{esc(title)}</h1>
 <p class="note">Generated {esc(generated)} on {n_rows:,} row{"s" * (n_rows != 1)}.
-Model: <code>{esc(type(estimator).__name__)}</code>.</p>
+Model: {_model_name(estimator, esc)}.</p>
 <h2>Metrics</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Metrics"><table>
 <caption class="note">The metrics on these rows, with their 95% bootstrap intervals{" and other models' metrics" if beside else ""}</caption>

@@ -1099,3 +1099,18 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
 
     with pytest.raises(MetricsInputError, match=r"^baselines\['nan'\]: y_pred holds 200 non"):
         render_report(fitted, frame, y, baselines={"nan": NaNs().fit(frame, y)})
+
+
+def test_the_page_names_the_final_estimator_of_a_pipeline(data, model):
+    """ "Model: Pipeline." said nothing of the model."""
+    from sklearn.model_selection import GridSearchCV
+
+    X, y, _ = data
+    assert "Model: <code>BucketedRegressor</code>.</p>" in render_report(model, X, y)
+    pipe = make_pipeline(StandardScaler(), BucketedRegressor(DecisionTreeClassifier(), Ridge()))
+    pipe.fit(X, y)
+    page = render_report(pipe, X, y)
+    assert "Model: <code>Pipeline</code> ending in <code>BucketedRegressor</code>.</p>" in page
+    search = GridSearchCV(pipe, {"bucketedregressor__regressors__alpha": [1.0]}, cv=2).fit(X, y)
+    page = render_report(search, X, y)
+    assert "Model: <code>GridSearchCV</code> ending in <code>BucketedRegressor</code>." in page
