@@ -606,6 +606,10 @@ def _set_device(model, device: str) -> None:
             step.set_params(device=device)
 
 
+def _own_params(est) -> dict:
+    return est.get_params(deep=False) if hasattr(est, "get_params") else {}
+
+
 def _warn_unsettled_dates(model, frame, command: str) -> None:
     """Warn (:class:`~skbucket.dates.DayMonthOrderWarning`) when the date column ``model``
     reads holds numeric dates that are all ambiguous (``05/04/2020``: 5 April or May 4) and
@@ -613,14 +617,15 @@ def _warn_unsettled_dates(model, frame, command: str) -> None:
     fitted model, one of its training dates. They are read in the model's order, month first
     unless it was fitted day first, which a day-first export of a few days (a daily batch of
     posts from the 1st to the 12th) got wrong without a word. A flag settles it."""
-    from skbucket._models import every_estimator
+    from skbucket._models import estimators_in_use
     from skbucket.dates import DayMonthOrderWarning, _evidence_and_misread, dates_seen
     from skbucket.pipeline import _column_of_role
 
     column = _column_of_role(model, "date")
     if column not in getattr(frame, "columns", ()):
         return
-    readers = [s for s in every_estimator(model) if hasattr(s, "dayfirst")]
+    # the parts as the model predicts (a saved search's best model, not its template)
+    readers = [s for _, s in estimators_in_use(model) if "dayfirst" in _own_params(s)]
     if not readers:
         return
     values = frame[column]
@@ -664,7 +669,7 @@ def _day_month_in_flags(exc, command: str) -> str | None:
     dayfirst = now if now is not None else refit
     flag = "--dayfirst" if dayfirst else "--no-dayfirst"
     other = "day" if dayfirst else "month"
-    if now is not None or command == "fit":
+    if now is not None:
         remedy = f"pass {flag} if the column is {other} first"
         tail = ", or write the dates as ISO 8601 (2021-04-03)."
     else:  # the training dates were misread: only a new fit reads them right

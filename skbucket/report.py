@@ -28,6 +28,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from skbucket._clock import generated_at
 from skbucket._files import replace_atomically
@@ -702,19 +704,41 @@ def _checked_baselines(baselines) -> dict:
     for name, other in baselines.items():
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"baselines: each key names a column of the table; got {name!r}")
+        if name.strip().lower() in _METRICS_HEADERS:
+            raise ValueError(
+                f"baselines: {name!r} names a column the metrics table has already; call it "
+                "another name"
+            )
         if not callable(getattr(other, "predict", None)):
             raise TypeError(
                 f"baselines[{name!r}] must be a fitted regressor (with predict); got "
                 f"{type(other).__name__}"
             )
+        if hasattr(other, "fit"):  # before the model's predictions and plots, not after
+            try:
+                check_is_fitted(other)
+            except NotFittedError as exc:
+                raise NotFittedError(f"baselines[{name!r}]: {exc}") from exc
     return dict(baselines)
+
+
+#: the metrics table's own column headers, which a baseline may not take
+_METRICS_HEADERS = ("metric", "key", "value", "95% interval")
 
 
 def _score_baseline(name, other, X, y, bins) -> dict:
     """The metrics of ``other``'s predictions for ``X`` (the buckets of its predicted likes);
     a prediction the metrics refuse (NaN, another length) is named as the baseline's."""
     try:
-        return evaluate(y, other.predict(X), bins=bins)
+        pred = other.predict(X)
+    except Exception as exc:  # its own error, named as the baseline's where its type allows
+        try:
+            named = type(exc)(f"baselines[{name!r}]: {exc}")
+        except Exception:
+            raise exc from None
+        raise named from exc
+    try:
+        return evaluate(y, pred, bins=bins)
     except MetricsInputError as exc:
         raise type(exc)(f"baselines[{name!r}]: {exc}") from exc
 
@@ -834,18 +858,19 @@ def render_report(
     group_column = _column_of_role(estimator, group_column)
     generated = generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")  # a bad setting: now too
     y_arr = np.asarray(y)
+    bins = final_bins(estimator)
+    # the baselines first: their errors (a wrong column) before minutes of captioning
+    beside = {
+        name: _score_baseline(name, other, X, y_arr, bins) for name, other in baselines.items()
+    }
     # the features once for every quantity (the images are read, the texts embedded once)
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
-    bins = final_bins(estimator)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
     intervals, interval_note = _intervals(X, y_arr, y_pred, group_column)
     new = unseen_posts(estimator, as_pandas(X))  # once, for the note and the table
     unseen = _unseen_text(new, y_arr.shape[0])
     split = _known_and_new(new, y_arr, np.asarray(y_pred), bucket_pred, bins)
     figures = _figures(estimator, X, y_arr, y_pred, dates, date_column, bucket_pred, bucket_proba)
-    beside = {
-        name: _score_baseline(name, other, X, y_arr, bins) for name, other in baselines.items()
-    }
 
     def esc(text) -> str:
         # a file name Python could not decode (surrogate escapes) cannot be written as UTF-8:

@@ -3359,6 +3359,8 @@ def test_dates_that_read_either_way_are_warned_about_until_a_flag_settles_them(
         assert code == 0 and "read either way" not in err, err
     # evaluate and report say it too; ISO dates, or one that reads one way only, say nothing
     assert "read either way" in run(["evaluate", model_file, data, "-q"], capsys)[2]
+    page = workdir / "batch.html"
+    assert "read either way" in run(["report", model_file, data, "-o", page, "-q"], capsys)[2]
     iso = workdir / "batch-iso.csv"
     pd.read_csv(posts_csv).iloc[:20].to_csv(iso, index=False)
     assert "read either way" not in run(["evaluate", model_file, iso, "-q"], capsys)[2]
@@ -3381,6 +3383,12 @@ def test_dates_that_read_either_way_are_warned_about_until_a_flag_settles_them(
         capsys,
     )
     assert code == 0 and "read either way" not in err, err
+    day_config = workdir / "batch-config.json"  # the config's dayfirst says it too
+    day_config.write_text(json.dumps({**json.loads(config.read_text()), "dayfirst": False}))
+    code, _, err = run(
+        ["fit", data, "--model", workdir / "b.joblib", "--config", day_config], capsys
+    )
+    assert code == 0 and "read either way" not in err, err
     # a model whose training dates settled the order (a date readable day first only) reads
     # the batch that way without a word
     frame.loc[1, "date"] = "25/04/2021 10:00"
@@ -3390,3 +3398,24 @@ def test_dates_that_read_either_way_are_warned_about_until_a_flag_settles_them(
     assert run([*args, "--dayfirst", "-q"], capsys)[0] == 0
     code, _, err = run(["predict", settled, data, "-o", out, "-q"], capsys)
     assert code == 0 and "read either way" not in err, err
+    # a saved search reads dates as its best model does, not as its template
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from skbucket.features import PostFeatures
+
+    posts = pd.read_csv(posts_csv)
+    search = GridSearchCV(
+        make_pipeline(PostFeatures(), Ridge()), {"postfeatures__dayfirst": [True]}, cv=2
+    ).fit(posts.drop(columns="likes"), posts["likes"])
+    cli.save_model(search, workdir / "search.joblib")
+    code, _, err = run(["predict", workdir / "search.joblib", data, "-o", out, "-q"], capsys)
+    assert (
+        code == 0
+        and (
+            "they are read day first, as the model was fitted. If they are month first, pass "
+            "--no-dayfirst (--dayfirst confirms day first)"
+        )
+        in err
+    ), err

@@ -1085,6 +1085,10 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
     """
     phone = measure(tmp_path, ["report.html"], script, tmp_path, width=390)["report.html"]
     assert phone == {"fits": True, "page": True}
+    # narrower (400% zoom) the table scrolls in its own box, which the keyboard can reach;
+    # the page itself does not
+    zoomed = measure(tmp_path, ["report.html"], script, tmp_path, width=320)["report.html"]
+    assert zoomed["page"] is True
     # what is no baseline is refused with what was expected
     with pytest.raises(TypeError, match=r"baselines must be a dict of names to fitted regr"):
         render_report(fitted, frame, y, baselines=[median])
@@ -1092,6 +1096,20 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
         render_report(fitted, frame, y, baselines={"m": "median"})
     with pytest.raises(ValueError, match=r"each key names a column of the table; got ''"):
         render_report(fitted, frame, y, baselines={"": median})
+    with pytest.raises(ValueError, match=r"'Value' names a column the metrics table has alr"):
+        render_report(fitted, frame, y, baselines={"Value": median})
+    # a baseline's own failure is named as the baseline's; an unfitted one before any work
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match=r"^baselines\['r'\]: This Ridge instance is not"):
+        render_report(fitted, frame, y, baselines={"r": Ridge()})
+
+    class Boom(Ridge):
+        def predict(self, X):
+            raise ValueError("boom in predict")
+
+    with pytest.raises(ValueError, match=r"^baselines\['b'\]: boom in predict$"):
+        render_report(fitted, frame, y, baselines={"b": Boom().fit(frame, y)})
 
     class NaNs(Ridge):
         def predict(self, X):
