@@ -728,7 +728,8 @@ _METRICS_HEADERS = ("metric", "key", "value", "95% interval")
 
 def _score_baseline(name, other, X, y, bins) -> dict:
     """The metrics of ``other``'s predictions for ``X`` (the buckets of its predicted likes);
-    a prediction the metrics refuse (NaN, another length) is named as the baseline's."""
+    an error of its ``predict``, or a prediction the metrics refuse (NaN, another length), is
+    named as the baseline's."""
     try:
         pred = other.predict(X)
     except Exception as exc:  # its own error, named as the baseline's where its type allows
@@ -903,7 +904,7 @@ def render_report(
     beside_heads = "".join(f'\n<th scope="col">{esc(name)}</th>' for name in beside)
     beside_note = (
         " Beside the model: "
-        + "; ".join(f"{name}, {_baseline_name(other)}" for name, other in baselines.items())
+        + "; ".join(f"{name} ({_baseline_name(other)})" for name, other in baselines.items())
         + ", scored on the same rows; "
         + ("its" if len(baselines) == 1 else "their")
         + " bucket metrics score the buckets of the predicted likes."

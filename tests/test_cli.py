@@ -3312,7 +3312,8 @@ def test_report_scores_the_per_account_median_beside_the_model(
         assert re.findall(r'<td class="num[^"]*">([^<]+)</td>', cells)[-1] == printed[key], key
     assert '<th scope="col">median</th>' in text
     assert (
-        "Beside the model: median, GroupMedianRegressor by username, then inferred_company" in text
+        "Beside the model: median (GroupMedianRegressor by username, then inferred_company), "
+        in text
     )
     config = re.sub(r"'\s+'", "", text[text.index("<h2>Model configuration") :])  # pprint's wraps
     assert (

@@ -1071,7 +1071,7 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
         row = rf"<code>{key}</code></td><td class=\"num\">([^<]+)</td>"
         assert re.search(row, page).group(1) == re.search(row, alone).group(1)
     assert (
-        "Beside the model: median, GroupMedianRegressor by g; &lt;mean&gt;, Ridge, scored" in page
+        "Beside the model: median (GroupMedianRegressor by g); &lt;mean&gt; (Ridge), scored" in page
     )
     assert "Beside the model" not in alone
     # written too, and the table still fits a phone's width with a column more
