@@ -799,7 +799,7 @@ def cmd_evaluate(args) -> int:
         lines.append(
             f"median: {fitted_on}; its bucket metrics score the buckets of its predicted likes"
             + (
-                ", the model's those of its router (predict_bucket)"
+                ", the model's those its router chose"
                 if bucket_pred is not None
                 else ""
             )

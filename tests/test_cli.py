@@ -3004,6 +3004,7 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
     for name in ("rmse_log1p", "mae_log1p", "bucket_accuracy"):
         assert float(rows[name][1]) == pytest.approx(expected[name], abs=5e-5), name
     assert "median: the per-account median baseline, fitted on" in out and "(50 posts)" in out
+    assert "its predicted likes, the model's those its router chose." in out  # no Python name
     # with the intervals: the median's column comes after the model's interval
     code, out, _ = run([*args, "-q"], capsys)
     assert code == 0 and out.splitlines()[0].split() == [
