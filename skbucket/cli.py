@@ -798,11 +798,7 @@ def cmd_evaluate(args) -> int:
         fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
         lines.append(
             f"median: {fitted_on}; its bucket metrics score the buckets of its predicted likes"
-            + (
-                ", the model's those its router chose"
-                if bucket_pred is not None
-                else ""
-            )
+            + (", the model's those its router chose" if bucket_pred is not None else "")
             + "."
             + (f" {seen}" if seen else "")
         )
