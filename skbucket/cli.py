@@ -606,10 +606,6 @@ def _set_device(model, device: str) -> None:
             step.set_params(device=device)
 
 
-def _own_params(est) -> dict:
-    return est.get_params(deep=False) if hasattr(est, "get_params") else {}
-
-
 def _warn_unsettled_dates(model, frame, command: str) -> None:
     """Warn (:class:`~skbucket.dates.DayMonthOrderWarning`) when the date column ``model``
     reads holds numeric dates that are all ambiguous (``05/04/2020``: 5 April or May 4) and
@@ -618,25 +614,31 @@ def _warn_unsettled_dates(model, frame, command: str) -> None:
     unless it was fitted day first, which a day-first export of a few days (a daily batch of
     posts from the 1st to the 12th) got wrong without a word. A flag settles it."""
     from skbucket._models import estimators_in_use
-    from skbucket.dates import DayMonthOrderWarning, _evidence_and_misread, dates_seen
+    from skbucket.dates import (
+        DayMonthOrderWarning,
+        _evidence_and_misread,
+        dates_seen,
+        day_month_examples,
+    )
     from skbucket.pipeline import _column_of_role
+    from skbucket.plotting import model_dayfirst
 
     column = _column_of_role(model, "date")
-    if column not in getattr(frame, "columns", ()):
+    # the order of the parts as the model predicts (a saved search's best model, not its
+    # template); None: no part reads dates
+    dayfirst = model_dayfirst(model, default=None)
+    if dayfirst is None or column not in getattr(frame, "columns", ()):
         return
-    # the parts as the model predicts (a saved search's best model, not its template)
-    readers = [s for _, s in estimators_in_use(model) if "dayfirst" in _own_params(s)]
-    if not readers:
-        return
-    values = frame[column]
-    first_ambiguous = _evidence_and_misread(values, False)[1]
+    found = day_month_examples(frame[column])  # one pass: the first date of each kind
+    first_ambiguous = _evidence_and_misread(found, False)[1]
     if first_ambiguous is None:  # no numeric date that reads two ways
         return
-    seen = [d for r in readers if hasattr(r, "dayfirst_") for d in dates_seen(r)]
-    for dates in (list(values), seen):  # a date readable only one way settles the order
+    seen = [
+        d for _, r in estimators_in_use(model) if hasattr(r, "dayfirst_") for d in dates_seen(r)
+    ]
+    for dates in (found, seen):  # a date readable only one way settles the order
         if any(_evidence_and_misread(dates, order)[0] is not None for order in (False, True)):
             return
-    dayfirst = bool(readers[0].dayfirst)
     order, other = ("day", "month") if dayfirst else ("month", "day")
     flag, same = ("--no-dayfirst", "--dayfirst") if dayfirst else ("--dayfirst", "--no-dayfirst")
     settles = (
@@ -647,7 +649,7 @@ def _warn_unsettled_dates(model, frame, command: str) -> None:
     ).format(order=order)
     warnings.warn(
         f"column {column!r} holds numeric dates that read either way, such as "
-        f"{values.iloc[first_ambiguous]!r}, and {settles}. If they are {other} first, pass "
+        f"{found[first_ambiguous]!r}, and {settles}. If they are {other} first, pass "
         f"{flag} ({same} confirms {order} first).",
         DayMonthOrderWarning,
         stacklevel=2,
@@ -778,9 +780,7 @@ def cmd_evaluate(args) -> int:
 
     baseline, n_train, shared = None, 0, 0
     if args.baseline is not None:
-        args.data_read = False  # an error here is TRAIN's, which it names: not "(in DATA)"
         baseline, n_train, shared = _baseline(args, model, X)
-        args.data_read = True
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
@@ -845,6 +845,7 @@ def _baseline(args, model, X):
     from skbucket.baselines import GroupMedianRegressor
     from skbucket.pipeline import _column_of_role, _role_columns
 
+    args.data_read = False  # an error here is TRAIN's, which it names: not "(in DATA)"
     path = args.baseline
     with contextlib.suppress(OSError):  # a missing file: read_table names it
         if os.path.samefile(path, args.data):  # the same file by any path or link
@@ -872,6 +873,7 @@ def _baseline(args, model, X):
         known = set(X_train[ID_COLUMN].dropna().astype(str))
         shared = int(X[ID_COLUMN].dropna().astype(str).isin(known).sum())
     baseline = GroupMedianRegressor(group_columns=tuple(groups)).fit(X_train, y_train)
+    args.data_read = True
     return baseline, len(X_train), shared
 
 
@@ -919,9 +921,7 @@ def cmd_report(args) -> int:
     baselines = None
     config = {"model file": str(args.model), "target column": args.target}
     if args.baseline is not None:
-        args.data_read = False  # an error here is TRAIN's, which it names: not "(in DATA)"
         baseline, n_train, shared = _baseline(args, model, X)
-        args.data_read = True
         baselines = {"median": baseline}
         fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
         config["baseline"] = f"median: {fitted_on}" + (f". {seen}" if seen else "")

@@ -691,6 +691,10 @@ def _undefined_note(metrics) -> str:
     return f" n/a: {', '.join(undefined)} undefined on these rows{why}."
 
 
+#: the metrics table's own column headers, which a baseline may not take
+_METRICS_HEADERS = ("metric", "key", "value", "95% interval")
+
+
 def _checked_baselines(baselines) -> dict:
     """``baselines`` as a dict of names to fitted regressors (empty for None), refused with
     what was expected when it is anything else."""
@@ -720,10 +724,6 @@ def _checked_baselines(baselines) -> dict:
             except NotFittedError as exc:
                 raise NotFittedError(f"baselines[{name!r}]: {exc}") from exc
     return dict(baselines)
-
-
-#: the metrics table's own column headers, which a baseline may not take
-_METRICS_HEADERS = ("metric", "key", "value", "95% interval")
 
 
 def _score_baseline(name, other, X, y, bins) -> dict:

@@ -281,10 +281,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"count_column={col!r} must be numeric (a count of training posts); row {row} "
                 f"holds {plain(values[row])!r}{why}"
             ) from exc
-        if (values < 0).any():
-            row = int(np.flatnonzero(values < 0)[0])
+        negative = np.flatnonzero(values < 0)
+        if negative.size:
+            row = int(negative[0])
             warnings.warn(
-                f"{type(self).__name__}: count_column={col!r} holds {int((values < 0).sum()):,} "
+                f"{type(self).__name__}: count_column={col!r} holds {negative.size:,} "
                 f"negative value(s) (first: row {row}, {float(values[row]):g}), which no count of "
                 "training posts can be; they count as known accounts. Was the column scaled or "
                 "centred before the router? A new account is one whose count is 0, so route on "

@@ -1168,7 +1168,7 @@ def _share_of_fuller_rows(X, inputs, skip) -> float:
 #: a whole number written with "." between groups of three digits (German, Spanish, ...)
 _DOT_THOUSANDS = re.compile(r"\s*[1-9]\d{0,2}(?:\.\d{3})+\s*")
 #: a count shortened as an app shows it: "1.2K", "3M", "4,5 k"
-_ABBREVIATED = re.compile(r"\s*\d+(?:[.,]\d+)?\s*([KkMmBb])\s*")
+_ABBREVIATED = re.compile(r"\s*\d+(?:[.,]\d+)?\s*[KkMmBb]\s*")
 
 
 def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
