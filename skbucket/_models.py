@@ -73,6 +73,7 @@ import os
 import re
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
@@ -108,6 +109,7 @@ __all__ = [
     "padded_length",
     "progress_bar",
     "progress_enabled",
+    "progress_lines",
     "resolve_device",
     "resolve_dtype",
 ]
@@ -1507,11 +1509,102 @@ class _NoBar:
         pass
 
 
+#: the settings of :func:`progress_lines` while its block runs (``None``: no lines)
+_LINES: dict[str, Any] | None = None
+
+
+@contextlib.contextmanager
+def progress_lines(
+    every: float = 60.0, prefix: str = "", clock: Callable[[], float] = time.monotonic
+) -> Iterator[None]:
+    """Within the block, long work whose ``progress`` is ``None`` writes a line of progress
+    to stderr every ``every`` seconds where it shows no bar (stderr is no terminal and the
+    code runs in no notebook): a log file, a batch job's output, a terminal that cannot
+    redraw a line (``TERM=dumb``). Work that ends within
+    ``every`` seconds writes nothing; ``progress=False`` and worker processes write nothing.
+    The command line runs its commands in this block (not with ``--quiet``), so an hour of
+    fine-tuning written to a log shows how far it got.
+
+    Parameters
+    ----------
+    every : float, default=60.0
+        Seconds between two lines of one piece of work (at most one line per update).
+    prefix : str, default=""
+        Written before each line (the command line's ``"[skbucket] "``).
+    clock : callable, default=time.monotonic
+        Seconds, for the elapsed time.
+
+    Examples
+    --------
+    >>> import sys
+    >>> from skbucket._models import progress_bar, progress_lines
+    >>> ticks = iter(range(0, 1000, 45))               # a clock 45 s on at each reading
+    >>> stderr, sys.stderr = sys.stderr, sys.stdout    # (shown here; stderr is the default)
+    >>> with progress_lines(every=60, clock=lambda: next(ticks)):
+    ...     with progress_bar(4, "encode", progress=None, unit="batch") as bar:
+    ...         for _ in range(4):
+    ...             bar.update(1)
+    encode: 2 of 4 batches (50%), 1 min 30 s so far, about 1 min 30 s to go
+    encode: 4 of 4 batches (100%), 3 min 00 s so far
+    >>> sys.stderr = stderr
+    """
+    global _LINES
+    saved = _LINES
+    _LINES = {"every": float(every), "prefix": prefix, "clock": clock}
+    try:
+        yield
+    finally:
+        _LINES = saved
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``2 min 05 s``, ``1 h 02 min``."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds // 60 % 60:02d} min"
+
+
+def _plural(unit: str) -> str:
+    return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
+
+
+class _LineBar(_NoBar):
+    """Stands in for a tqdm bar where none can be drawn: writes a line of progress to
+    stderr at most every ``every`` seconds (see :func:`progress_lines`)."""
+
+    def __init__(self, total: int, desc: str, unit: str, every: float, prefix: str, clock):
+        self.total, self.desc, self.unit = total, desc, unit
+        self.every, self.prefix, self.clock = every, prefix, clock
+        self.start = self.last = clock()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = self.clock()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = now - self.start
+        unit = self.unit if self.total == 1 else _plural(self.unit)
+        line = f"{self.n} of {self.total} {unit}"
+        if self.total:
+            line += f" ({100 * self.n // self.total}%)"
+        line += f", {_duration(elapsed)} so far"
+        if 0 < self.n < self.total:
+            line += f", about {_duration(elapsed * (self.total - self.n) / self.n)} to go"
+        what = f"{self.desc}: " if self.desc else ""
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # stderr gone: no line
+            print(f"{self.prefix}{what}{line}", file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
 def progress_bar(
     total: int, desc: str = "", progress: bool | None = None, unit: str = "item"
 ) -> Iterator[Any]:
-    """Context manager yielding a tqdm bar (or a silent stand-in when progress is off).
+    """Context manager yielding a tqdm bar (or a silent stand-in when progress is off; one
+    that writes a line now and then within :func:`progress_lines`).
 
     Examples
     --------
@@ -1521,8 +1614,13 @@ def progress_bar(
     >>> bar.n
     3
     """
-    if not progress_enabled(progress) or sys.stderr is None:  # pythonw, fd 2 closed: no bar
+    lines = _LINES
+    if sys.stderr is None:  # pythonw, fd 2 closed: no bar
         bar = _NoBar()
+    elif not progress_enabled(progress):
+        bar = _NoBar()
+        if progress is None and lines is not None and multiprocessing.parent_process() is None:
+            bar = _LineBar(total, desc, unit, lines["every"], lines["prefix"], lines["clock"])
     else:
         from tqdm.auto import tqdm
 

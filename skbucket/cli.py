@@ -187,6 +187,22 @@ class _Reporter:
             print(f"[skbucket] {message}", file=sys.stderr, flush=True)
 
 
+#: seconds between two lines of progress of one step where no bar can be drawn (a log)
+PROGRESS_LINE_SECONDS = 60.0
+
+
+def _progress_lines(args):
+    """Where stderr shows no bars (a log, a batch job), a step that runs longer than
+    :data:`PROGRESS_LINE_SECONDS` writes a line of progress that often (none with
+    ``--quiet``): see :func:`skbucket._models.progress_lines`."""
+    if getattr(args, "quiet", False):
+        return contextlib.nullcontext()
+    from ._models import progress_lines
+
+    prefix = "[skbucket demo] " if args.command == "demo" else "[skbucket] "  # as its messages
+    return progress_lines(every=PROGRESS_LINE_SECONDS, prefix=prefix)
+
+
 def _set_progress(estimator, enabled: bool | None) -> None:
     """Turn progress bars on or off (``None``: on when stderr is a terminal) in every estimator
     inside ``estimator`` that has them, the fitted copies included (a loaded model predicts
@@ -1329,7 +1345,8 @@ def _run(args) -> int:
             # a fine-tuning stopped with Ctrl-C keeps its weights in the library; a command
             # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
             warnings.simplefilter("error", TrainingInterruptedWarning)
-            status = args.func(args)
+            with _progress_lines(args):
+                status = args.func(args)
         if sys.stdout is not None:  # None: closed (>&-), where print writes nothing
             with _writing_stdout():  # a reader that went away shows here, not at exit
                 sys.stdout.flush()

@@ -49,7 +49,7 @@ from ._frames import (
     column_list,
     library,
 )
-from ._models import clear_model_registry, set_everywhere
+from ._models import clear_model_registry, progress_lines, set_everywhere
 from ._subestimators import _pipeline_steps
 from .bucketed import (
     DEFAULT_BINS,
@@ -68,6 +68,7 @@ __all__ = [
     "clear_model_registry",
     "make_seed_pipeline",
     "models_used",
+    "progress_lines",
     "set_everywhere",
     "unseen_accounts_text",
     "unseen_posts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import html
 import importlib.resources
 import json
@@ -20,7 +21,7 @@ import pytest
 from _tables import refuses_its_likes, tweets_workbook
 from _tiny_distilbert import make_tiny_distilbert
 
-from skbucket import _modelfile, cli, tables
+from skbucket import _modelfile, _models, cli, tables
 from skbucket.datasets import load_captioned_posts, load_tweets
 
 
@@ -1998,6 +1999,31 @@ def test_fit_keeps_the_progress_setting_of_the_config(workdir, posts_csv, tiny_m
         code, _, err = run(["fit", posts_csv, "--model", path, "--config", config, *quiet], capsys)
         assert code == 0, err
         assert progress_of(cli.load_model(path)) == (expected, expected), (progress, quiet)
+
+
+def test_a_log_gets_lines_of_progress_unless_quiet(workdir, posts_csv, config, monkeypatch, capsys):
+    """stderr here is no terminal (a log, a batch job): no bars. A fit whose fine-tuning ran
+    an hour wrote nothing between "fitting" and "fitted"; each long step now writes a line
+    every PROGRESS_LINE_SECONDS (0 here: at every update)."""
+    monkeypatch.setattr(cli, "PROGRESS_LINE_SECONDS", 0.0)
+    uncached = workdir / "uncached.json"  # every run embeds its posts (none come from a cache)
+    uncached.write_text(json.dumps(json.loads(config.read_text()) | {"cache": False}))
+    config, path = uncached, workdir / "logged.joblib"
+    code, _, err = run(["fit", posts_csv, "--model", path, "--config", config], capsys)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if "DistilBertClassifier fit: " in line]
+    assert lines and lines[-1].startswith("[skbucket] DistilBertClassifier fit: ")
+    done, total = re.search(r"fit: (\d+) of (\d+) batches \(100%\)", lines[-1]).groups()
+    assert done == total and len(lines) == int(total)
+    assert re.search(r"DistilBertEmbedder: \d+ of \d+ items", err)
+    other = workdir / "other-posts.csv"
+    load_tweets().frame.iloc[80:120].to_csv(other, index=False)
+    code, _, err = run(["evaluate", path, other], capsys)
+    assert code == 0 and "[skbucket] DistilBertEmbedder: 40 of 40 items (100%)" in err, err
+    with cli._progress_lines(argparse.Namespace(command="demo", quiet=False)):
+        assert _models._LINES["prefix"] == "[skbucket demo] "  # as the demo's messages
+    code, _, err = run(["predict", path, other, "-o", workdir / "logged.csv", "-q"], capsys)
+    assert code == 0 and err == ""
 
 
 def test_text_model_option_sets_the_embedder_over_the_config(

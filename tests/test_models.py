@@ -31,6 +31,7 @@ from skbucket._models import (
     load_pretrained,
     model_fingerprint,
     progress_enabled,
+    progress_lines,
     resolve_device,
     resolve_dtype,
 )
@@ -676,6 +677,61 @@ def test_batched_map_progress_bar_writes_to_stderr(capsys):
         list("ab"), list, batch_size=2, cache=store, key_fn=hash_key, progress=True, desc="hit"
     )
     assert out == ["a", "b"] and "hit" not in capsys.readouterr().err  # all cached: no bar
+
+
+class _Clock:
+    """Seconds that move only when told to."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_lines_where_no_bar_is_drawn(capsys):
+    """A fine-tuning written to a log (stderr no terminal) showed nothing for its hour: within
+    progress_lines, a step longer than ``every`` writes a line that often, with its count,
+    share, time so far and time to go; a short one writes nothing."""
+    clock = _Clock()
+
+    def work(n, step, **kwargs):
+        with _models.progress_bar(n, "encode", unit="batch", **kwargs) as bar:
+            for _ in range(n):
+                clock.now += step
+                bar.update(1)
+        return capsys.readouterr().err.splitlines()
+
+    with progress_lines(every=60, prefix="[p] ", clock=clock):
+        assert work(10, 5) == []  # 50 s in all: no line
+        assert work(4, 40) == [  # a line at 80 s and one at 160 s, none at 40 or 120
+            "[p] encode: 2 of 4 batches (50%), 1 min 20 s so far, about 1 min 20 s to go",
+            "[p] encode: 4 of 4 batches (100%), 2 min 40 s so far",
+        ]
+        assert work(3, 4000) == [
+            "[p] encode: 1 of 3 batches (33%), 1 h 06 min so far, about 2 h 13 min to go",
+            "[p] encode: 2 of 3 batches (66%), 2 h 13 min so far, about 1 h 06 min to go",
+            "[p] encode: 3 of 3 batches (100%), 3 h 20 min so far",
+        ]
+        assert work(4, 40, progress=False) == []  # asked for no progress: none
+
+        def slow(batch):  # a minute and a second per batch
+            clock.now += 61
+            return batch
+
+        out = batched_map(["a", "b", "c"], slow, batch_size=1, desc="embed", inference_mode=False)
+        assert out == ["a", "b", "c"]
+        assert capsys.readouterr().err.splitlines()[0] == (
+            "[p] embed: 1 of 3 items (33%), 1 min 01 s so far, about 2 min 02 s to go"
+        )
+    assert work(4, 40) == []  # outside the block: no line
+
+
+def test_progress_lines_stay_out_of_worker_processes(monkeypatch):
+    monkeypatch.setattr("multiprocessing.parent_process", lambda: object())
+    clock = _Clock()
+    with progress_lines(every=0, clock=clock), _models.progress_bar(2, "w") as bar:
+        assert type(bar) is _models._NoBar
 
 
 # --------------------------------------------------------------------------------------------
