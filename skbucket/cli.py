@@ -212,18 +212,21 @@ def _set_progress(estimator, enabled: bool | None) -> None:
     set_everywhere(estimator, "progress", enabled)
 
 
-def _format_metrics(metrics: dict, intervals: dict | None = None, baseline=None) -> str:
+def _format_metrics(
+    metrics: dict, intervals: dict | None = None, baseline=None, label: str = "value"
+) -> str:
     """The metrics as a text table; with ``intervals`` (``{metric: (low, high)}``, from
     :func:`skbucket.metrics.bootstrap_intervals`) a third column holds each metric's interval;
-    with ``baseline`` (another model's metrics) a last column ``median`` holds its values."""
+    with ``baseline`` (another model's metrics) a last column ``median`` holds its values, and
+    the model's column (``label`` without one) is headed ``model``."""
 
     from .metrics import _format_metric
 
     width = max(len(k) for k in metrics)
     shown = {name: _format_metric(value, missing="n/a") for name, value in metrics.items()}
-    value_width = max(len("value"), *(len(v) for v in shown.values()))
+    value_width = max(len(label), *(len(v) for v in shown.values()))
     if baseline is not None:  # a last column, after the model's value and its interval
-        lines = _format_metrics(metrics, intervals).split("\n")
+        lines = _format_metrics(metrics, intervals, label="model").split("\n")
         other = [_format_metric(baseline.get(name), missing="n/a") for name in shown]
         other_width = max(len("median"), *(len(v) for v in other))
         at = max(len(line) for line in lines)
@@ -233,7 +236,7 @@ def _format_metrics(metrics: dict, intervals: dict | None = None, baseline=None)
         )
     if intervals is None:  # the values right-aligned, as in the table with intervals
         lines = [
-            f"{'metric':<{width}}  {'value':>{value_width}}",
+            f"{'metric':<{width}}  {label:>{value_width}}",
             f"{'-' * width}  {'-' * value_width}",
         ]
         lines += [f"{name:<{width}}  {value:>{value_width}}" for name, value in shown.items()]
@@ -249,7 +252,7 @@ def _format_metrics(metrics: dict, intervals: dict | None = None, baseline=None)
     high_width = max((len(high) for _, high in bounds.values()), default=0)
     span_width = max(len("95% interval"), low_width + 4 + high_width if bounds else 0)
     lines = [
-        f"{'metric':<{width}}  {'value':>{value_width}}  95% interval",
+        f"{'metric':<{width}}  {label:>{value_width}}  95% interval",
         f"{'-' * width}  {'-' * value_width}  {'-' * span_width}",
     ]
     for name, value in shown.items():

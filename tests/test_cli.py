@@ -3025,7 +3025,7 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
         GroupMedianRegressor().fit(X, y).predict(test.drop(columns="likes")),
     )
     lines = out.splitlines()
-    assert lines[0].split() == ["metric", "value", "median"]
+    assert lines[0].split() == ["metric", "model", "median"]
     rows = {line.split()[0]: line.split()[1:] for line in lines[2:10]}
     for name in ("rmse_log1p", "mae_log1p", "bucket_accuracy"):
         assert float(rows[name][1]) == pytest.approx(expected[name], abs=5e-5), name
@@ -3035,7 +3035,7 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
     code, out, _ = run([*args, "-q"], capsys)
     assert code == 0 and out.splitlines()[0].split() == [
         "metric",
-        "value",
+        "model",
         "95%",
         "interval",
         "median",
@@ -3087,7 +3087,7 @@ def test_evaluate_baseline_groups_by_the_account_columns_it_has(workdir, capsys)
     args = ["evaluate", path, workdir / "nc-test.csv", "-q", "--no-intervals"]
     code, out, err = run([*args, "--baseline", workdir / "nc-train.csv"], capsys)
     assert code == 0, err
-    assert out.splitlines()[0].split() == ["metric", "value", "median"], out
+    assert out.splitlines()[0].split() == ["metric", "model", "median"], out
     # with no account column at all, said
     train.drop(columns="username").to_csv(workdir / "nc-none.csv", index=False)
     code, _, err = run([*args, "--baseline", workdir / "nc-none.csv"], capsys)
