@@ -1575,8 +1575,8 @@ class _LineBar(_NoBar):
     """Stands in for a tqdm bar where none can be drawn: writes a line of progress to
     stderr at most every ``every`` seconds (see :func:`progress_lines`)."""
 
-    def __init__(self, total: int, desc: str, unit: str, every: float, prefix: str, clock):
-        self.total, self.desc, self.unit = total, desc, unit
+    def __init__(self, total, desc, unit, every, prefix, clock, eta=True):
+        self.total, self.desc, self.unit, self.eta = total, desc, unit, eta
         self.every, self.prefix, self.clock = every, prefix, clock
         self.start = self.last = clock()
 
@@ -1592,7 +1592,7 @@ class _LineBar(_NoBar):
         if self.total:
             line += f" ({100 * self.n // self.total}%)"
         line += f", {_duration(elapsed)} so far"
-        if 0 < self.n < self.total:
+        if self.eta and 0 < self.n < self.total:
             line += f", about {_duration(elapsed * (self.total - self.n) / self.n)} to go"
         what = f"{self.desc}: " if self.desc else ""
         with contextlib.suppress(AttributeError, ValueError, OSError):  # stderr gone: no line
@@ -1601,10 +1601,12 @@ class _LineBar(_NoBar):
 
 @contextlib.contextmanager
 def progress_bar(
-    total: int, desc: str = "", progress: bool | None = None, unit: str = "item"
+    total: int, desc: str = "", progress: bool | None = None, unit: str = "item", eta: bool = True
 ) -> Iterator[Any]:
     """Context manager yielding a tqdm bar (or a silent stand-in when progress is off; one
-    that writes a line now and then within :func:`progress_lines`).
+    that writes a line now and then within :func:`progress_lines`, with the time to go
+    unless ``eta`` is false: units of very unequal length, as a router's fine-tuning and then
+    seconds of each bucket's regressor, made it an hour too long in a log, where it stays).
 
     Examples
     --------
@@ -1620,7 +1622,8 @@ def progress_bar(
     elif not progress_enabled(progress):
         bar = _NoBar()
         if progress is None and lines is not None and multiprocessing.parent_process() is None:
-            bar = _LineBar(total, desc, unit, lines["every"], lines["prefix"], lines["clock"])
+            every, prefix, clock = lines["every"], lines["prefix"], lines["clock"]
+            bar = _LineBar(total, desc, unit, every, prefix, clock, eta=eta)
     else:
         from tqdm.auto import tqdm
 

@@ -271,11 +271,12 @@ def _check_float32_range(values, what, advice, rows=None):
 
 def _fit_bar(owner, total):
     """The progress bar of ``owner``'s fit (``owner.progress``: None shows it on a terminal
-    or in a notebook only); tqdm is imported only when one is shown."""
+    or in a notebook only); tqdm is imported only when one is shown. A line of it in a log
+    gives no time to go: the router's fit can take an hour, each regressor's seconds."""
     from ._models import progress_bar
 
     name = f"{type(owner).__name__} fit"
-    return progress_bar(total, name, getattr(owner, "progress", None), unit="model")
+    return progress_bar(total, name, getattr(owner, "progress", None), unit="model", eta=False)
 
 
 _HGB_WEIGHTS_BY_POSITION = None

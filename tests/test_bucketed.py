@@ -1877,6 +1877,21 @@ def test_fit_shows_a_progress_bar_over_the_router_and_the_buckets_when_asked(cap
     assert "BucketedRegressor fit" not in capsys.readouterr().err
 
 
+def test_a_fit_in_a_log_writes_lines_without_a_time_to_go(capsys):
+    """In a log (skbucket.pipeline.progress_lines) a line of the fit's progress stays: after
+    an hour's fine-tuning of the router, its "about 7 h to go" for seven regressors of
+    seconds each would have been wrong for good, so it gives none."""
+    from skbucket.pipeline import progress_lines
+
+    X, y = make_likes(200, seed=1)
+    with progress_lines(every=0):
+        light().fit(X, y)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "BucketedRegressor" in line]
+    assert len(lines) == 8 and lines[0].startswith("BucketedRegressor fit: 1 of 8 models (12%), ")
+    assert lines[-1].startswith("BucketedRegressor fit: 8 of 8 models (100%), ")
+    assert not any("to go" in line for line in lines)
+
+
 def test_a_model_pickled_before_the_progress_parameter_loads_with_its_default():
     X, y = make_likes(120, seed=2)
     model = light().fit(X, y)
