@@ -1523,7 +1523,8 @@ def progress_lines(
     redraw a line (``TERM=dumb``). Work that ends within
     ``every`` seconds writes nothing; ``progress=False`` and worker processes write nothing.
     The command line runs its commands in this block (not with ``--quiet``), so an hour of
-    fine-tuning written to a log shows how far it got.
+    fine-tuning written to a log shows how far it got. The setting is the process's: other
+    threads' work writes lines too while the block runs.
 
     Parameters
     ----------
