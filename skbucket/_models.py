@@ -1509,8 +1509,19 @@ class _NoBar:
         pass
 
 
-#: the settings of :func:`progress_lines` while its block runs (``None``: no lines)
-_LINES: dict[str, Any] | None = None
+class _Lines:
+    """The settings of one :func:`progress_lines` block, and when its last line was written
+    (compared by identity: two blocks alike are still two)."""
+
+    def __init__(self, every: float, prefix: str, clock: Callable[[], float]):
+        self.every, self.prefix, self.clock = float(every), prefix, clock
+        self.last = clock()  # a first line after ``every`` seconds without one
+
+
+#: the :func:`progress_lines` blocks running now, the innermost last (a list, not a saved
+#: value restored on exit: blocks of two threads can end in either order)
+_LINE_BLOCKS: list[_Lines] = []
+_LINE_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -1518,18 +1529,20 @@ def progress_lines(
     every: float = 60.0, prefix: str = "", clock: Callable[[], float] = time.monotonic
 ) -> Iterator[None]:
     """Within the block, long work whose ``progress`` is ``None`` writes a line of progress
-    to stderr every ``every`` seconds where it shows no bar (stderr is no terminal and the
-    code runs in no notebook): a log file, a batch job's output, a terminal that cannot
-    redraw a line (``TERM=dumb``). Work that ends within
-    ``every`` seconds writes nothing; ``progress=False`` and worker processes write nothing.
-    The command line runs its commands in this block (not with ``--quiet``), so an hour of
-    fine-tuning written to a log shows how far it got. The setting is the process's: other
-    threads' work writes lines too while the block runs.
+    to stderr where it shows no bar (stderr is no terminal and the code runs in no notebook):
+    a log file, a batch job's output, a terminal that cannot redraw a line (``TERM=dumb``).
+    A line is written at the first update of any such work once ``every`` seconds have
+    passed without one (counted from the block's start: several short steps in a row still
+    show), and a step that wrote one ends with a line of where it stopped.
+    ``progress=False``, worker processes and threads other than the main one write nothing
+    (parallel fits wrote their lines into each other's). The command line runs its commands
+    in this block (not with ``--quiet``), so an hour of fine-tuning written to a log shows
+    how far it got.
 
     Parameters
     ----------
     every : float, default=60.0
-        Seconds between two lines of one piece of work (at most one line per update).
+        Seconds between two lines.
     prefix : str, default=""
         Written before each line (the command line's ``"[skbucket] "``).
     clock : callable, default=time.monotonic
@@ -1538,24 +1551,36 @@ def progress_lines(
     Examples
     --------
     >>> import sys
-    >>> from skbucket._models import progress_bar, progress_lines
+    >>> from skbucket._models import progress_bar
+    >>> from skbucket.pipeline import progress_lines
     >>> ticks = iter(range(0, 1000, 45))               # a clock 45 s on at each reading
     >>> stderr, sys.stderr = sys.stderr, sys.stdout    # (shown here; stderr is the default)
     >>> with progress_lines(every=60, clock=lambda: next(ticks)):
-    ...     with progress_bar(4, "encode", progress=None, unit="batch") as bar:
-    ...         for _ in range(4):
+    ...     with progress_bar(5, "encode", progress=None, unit="batch") as bar:
+    ...         for _ in range(5):
     ...             bar.update(1)
-    encode: 2 of 4 batches (50%), 1 min 30 s so far, about 1 min 30 s to go
-    encode: 4 of 4 batches (100%), 3 min 00 s so far
+    encode: 1 of 5 batches (20%), 45 s so far, about 3 min 00 s to go
+    encode: 3 of 5 batches (60%), 2 min 15 s so far, about 1 min 30 s to go
+    encode: 5 of 5 batches (100%), 3 min 45 s so far
     >>> sys.stderr = stderr
     """
-    global _LINES
-    saved = _LINES
-    _LINES = {"every": float(every), "prefix": prefix, "clock": clock}
+    block = _Lines(every, prefix, clock)
+    with _LINE_LOCK:
+        _LINE_BLOCKS.append(block)
     try:
         yield
     finally:
-        _LINES = saved
+        with _LINE_LOCK:
+            for i in range(len(_LINE_BLOCKS) - 1, -1, -1):
+                if _LINE_BLOCKS[i] is block:
+                    del _LINE_BLOCKS[i]
+                    break
+
+
+def _line_block() -> _Lines | None:
+    """The innermost :func:`progress_lines` block running now, if any."""
+    with _LINE_LOCK:
+        return _LINE_BLOCKS[-1] if _LINE_BLOCKS else None
 
 
 def _duration(seconds: float) -> str:
@@ -1574,40 +1599,64 @@ def _plural(unit: str) -> str:
 
 class _LineBar(_NoBar):
     """Stands in for a tqdm bar where none can be drawn: writes a line of progress to
-    stderr at most every ``every`` seconds (see :func:`progress_lines`)."""
+    stderr when its block's ``every`` seconds have passed without one, and a last one at
+    :meth:`close` if it wrote any (see :func:`progress_lines`). ``weights`` (one per unit, in
+    the order they are done: the token counts of length-sorted batches, longest first) make
+    the time to go that of the work left, not of the units left."""
 
-    def __init__(self, total, desc, unit, every, prefix, clock, eta=True):
-        self.total, self.desc, self.unit, self.eta = total, desc, unit, eta
-        self.every, self.prefix, self.clock = every, prefix, clock
-        self.start = self.last = clock()
+    def __init__(self, total, desc, unit, block, eta=True, weights=None):
+        self.total, self.desc, self.unit, self.eta, self.block = total, desc, unit, eta, block
+        self.done = None if weights is None else np.cumsum(weights, dtype=float)
+        self.start = block.clock()
+        self.written = None  # the count of the last line written
 
     def update(self, n: int = 1) -> None:
         self.n += n
-        now = self.clock()
-        if now - self.last < self.every:
-            return
-        self.last = now
+        now = self.block.clock()
+        if now - self.block.last >= self.block.every:
+            self._write(now, eta=self.eta)
+
+    def close(self) -> None:
+        if self.written is not None and self.written != self.n:  # where the step stopped
+            self._write(self.block.clock(), eta=False)
+
+    def _left(self, elapsed: float) -> float:
+        """Seconds to go, at the pace so far."""
+        if self.done is not None and len(self.done) == self.total and self.done[-1] > 0:
+            done = self.done[self.n - 1]
+            if done > 0:
+                return elapsed * (self.done[-1] - done) / done
+        return elapsed * (self.total - self.n) / self.n
+
+    def _write(self, now: float, eta: bool) -> None:
+        self.block.last, self.written = now, self.n
         elapsed = now - self.start
         unit = self.unit if self.total == 1 else _plural(self.unit)
-        line = f"{self.n} of {self.total} {unit}"
+        line = f"{self.n:,} of {self.total:,} {unit}"
         if self.total:
             line += f" ({100 * self.n // self.total}%)"
         line += f", {_duration(elapsed)} so far"
-        if self.eta and 0 < self.n < self.total:
-            line += f", about {_duration(elapsed * (self.total - self.n) / self.n)} to go"
+        if eta and 0 < self.n < self.total:
+            line += f", about {_duration(self._left(elapsed))} to go"
         what = f"{self.desc}: " if self.desc else ""
         with contextlib.suppress(AttributeError, ValueError, OSError):  # stderr gone: no line
-            print(f"{self.prefix}{what}{line}", file=sys.stderr, flush=True)
+            print(f"{self.block.prefix}{what}{line}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
 def progress_bar(
-    total: int, desc: str = "", progress: bool | None = None, unit: str = "item", eta: bool = True
+    total: int,
+    desc: str = "",
+    progress: bool | None = None,
+    unit: str = "item",
+    eta: bool = True,
+    weights: Sequence[float] | None = None,
 ) -> Iterator[Any]:
     """Context manager yielding a tqdm bar (or a silent stand-in when progress is off; one
     that writes a line now and then within :func:`progress_lines`, with the time to go
     unless ``eta`` is false: units of very unequal length, as a router's fine-tuning and then
-    seconds of each bucket's regressor, made it an hour too long in a log, where it stays).
+    seconds of each bucket's regressor, made it an hour too long in a log, where it stays;
+    ``weights``, one per unit in the order they are done, weigh them for it).
 
     Examples
     --------
@@ -1617,14 +1666,17 @@ def progress_bar(
     >>> bar.n
     3
     """
-    lines = _LINES
     if sys.stderr is None:  # pythonw, fd 2 closed: no bar
         bar = _NoBar()
     elif not progress_enabled(progress):
         bar = _NoBar()
-        if progress is None and lines is not None and multiprocessing.parent_process() is None:
-            every, prefix, clock = lines["every"], lines["prefix"], lines["clock"]
-            bar = _LineBar(total, desc, unit, every, prefix, clock, eta=eta)
+        block = _line_block() if progress is None else None
+        if (
+            block is not None
+            and multiprocessing.parent_process() is None
+            and threading.current_thread() is threading.main_thread()
+        ):
+            bar = _LineBar(total, desc, unit, block, eta=eta, weights=weights)
     else:
         from tqdm.auto import tqdm
 
@@ -1761,9 +1813,13 @@ def batched_map(
         if len(prepared) != len(todo):
             raise RuntimeError(f"prepare returned {len(prepared)} items for {len(todo)} inputs")
         work = dict(zip(todo, prepared))
+    weights = None  # the lengths of the sorted items, for the time to go of a log's lines
     if sort_key is not None:
-        order = sorted(range(len(todo)), key=lambda j: sort_key(work[todo[j]]), reverse=True)
+        lengths = [sort_key(work[i]) for i in todo]
+        order = sorted(range(len(todo)), key=lengths.__getitem__, reverse=True)
         todo = [todo[j] for j in order]
+        if all(isinstance(lengths[j], numbers.Real) for j in order):
+            weights = [float(lengths[j]) for j in order]
 
     total = len(todo)
     bounds = []  # (start, end) of each batch in todo
@@ -1778,7 +1834,7 @@ def batched_map(
     finished = 0
     unwritten = unwritten_count(cache)  # the interrupt note counts this run's failed writes
     # no bar when everything came from the cache (a bar of 0 items is noise)
-    with progress_bar(total, desc, progress if total else False) as bar:
+    with progress_bar(total, desc, progress if total else False, weights=weights) as bar:
         try:
             for start, end in bounds:
                 idx = todo[start:end]

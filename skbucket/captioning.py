@@ -841,7 +841,9 @@ class Blip2Captioner(
         try:
             with (
                 contextlib.closing(stream),
-                _models.progress_bar(len(urls), type(self).__name__, self.progress) as bar,
+                _models.progress_bar(
+                    len(urls), f"{type(self).__name__} transform", self.progress, unit="image"
+                ) as bar,
             ):
                 chunk: list[tuple[str, bytes]] = []
                 for url, data in stream:

@@ -187,14 +187,14 @@ class _Reporter:
             print(f"[skbucket] {message}", file=sys.stderr, flush=True)
 
 
-#: seconds between two lines of progress of one step where no bar can be drawn (a log)
+#: the fewest seconds between two lines of progress where no bar can be drawn (a log)
 PROGRESS_LINE_SECONDS = 60.0
 
 
 def _progress_lines(args):
-    """Where stderr shows no bars (a log, a batch job), a step that runs longer than
-    :data:`PROGRESS_LINE_SECONDS` writes a line of progress that often (none with
-    ``--quiet``): see :func:`skbucket._models.progress_lines`."""
+    """Where stderr shows no bars (a log, a batch job), the long steps write a line of
+    progress at most every :data:`PROGRESS_LINE_SECONDS` (none with ``--quiet``): see
+    :func:`skbucket._models.progress_lines`."""
     if getattr(args, "quiet", False):
         return contextlib.nullcontext()
     from ._models import progress_lines

@@ -595,7 +595,7 @@ class DistilBertEmbedder(
             cache=open_cache(self.cache, check=_vector_check(self.hidden_size_)),
             key_fn=self._key_fn(now),
             progress=self.progress,
-            desc=type(self).__name__,
+            desc=f"{type(self).__name__} transform",
         )
         return np.stack(rows).astype(np.float32, copy=False)
 

@@ -239,6 +239,22 @@ def test_captions_equal_model_generate_image_by_image(blip2_path, images, refere
     assert len(set(expected)) > 3  # and different things for different images
 
 
+def test_captioning_writes_lines_of_progress_in_a_log(blip2_path, images, capsys):
+    """An hour of captioning written to a log showed nothing; within progress_lines it writes
+    lines counting images (a row can hold several), as the command line's log shows them."""
+    from skbucket.pipeline import progress_lines
+
+    X = frame([str(images["china.jpg"]), [str(images["flower.jpg"]), str(images["grey.jpg"])]])
+    with progress_lines(every=0):
+        captioner(blip2_path, progress=None).fit_transform(X)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(", ")[0] for line in lines if line.startswith("Blip2")] == [
+        "Blip2Captioner transform: 1 of 3 images (33%)",
+        "Blip2Captioner transform: 2 of 3 images (66%)",
+        "Blip2Captioner transform: 3 of 3 images (100%)",
+    ]
+
+
 def test_beam_search_and_longer_captions_match_too(blip2_path, images, reference):
     names = ["china.jpg", "flower.jpg", "gen0.jpg"]
     X = frame([str(images[n]) for n in names])

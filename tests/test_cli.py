@@ -2015,13 +2015,15 @@ def test_a_log_gets_lines_of_progress_unless_quiet(workdir, posts_csv, config, m
     assert lines and lines[-1].startswith("[skbucket] DistilBertClassifier fit: ")
     done, total = re.search(r"fit: (\d+) of (\d+) batches \(100%\)", lines[-1]).groups()
     assert done == total and len(lines) == int(total)
-    assert re.search(r"DistilBertEmbedder: \d+ of \d+ items", err)
+    assert re.search(r"DistilBertEmbedder transform: \d+ of \d+ items", err)
     other = workdir / "other-posts.csv"
     load_tweets().frame.iloc[80:120].to_csv(other, index=False)
     code, _, err = run(["evaluate", path, other], capsys)
-    assert code == 0 and "[skbucket] DistilBertEmbedder: 40 of 40 items (100%)" in err, err
+    assert code == 0 and "[skbucket] DistilBertEmbedder transform: 40 of 40 items (100%)" in err, (
+        err
+    )
     with cli._progress_lines(argparse.Namespace(command="demo", quiet=False)):
-        assert _models._LINES["prefix"] == "[skbucket demo] "  # as the demo's messages
+        assert _models._line_block().prefix == "[skbucket demo] "  # as the demo's messages
     code, _, err = run(["predict", path, other, "-o", workdir / "logged.csv", "-q"], capsys)
     assert code == 0 and err == ""
 

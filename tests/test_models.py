@@ -691,8 +691,8 @@ class _Clock:
 
 def test_progress_lines_where_no_bar_is_drawn(capsys):
     """A fine-tuning written to a log (stderr no terminal) showed nothing for its hour: within
-    progress_lines, a step longer than ``every`` writes a line that often, with its count,
-    share, time so far and time to go; a short one writes nothing."""
+    progress_lines, long work writes a line once a minute has passed without one, with its
+    count, share, time so far and time to go, and a step that wrote one ends with one."""
     clock = _Clock()
 
     def work(n, step, **kwargs):
@@ -704,16 +704,20 @@ def test_progress_lines_where_no_bar_is_drawn(capsys):
 
     with progress_lines(every=60, prefix="[p] ", clock=clock):
         assert work(10, 5) == []  # 50 s in all: no line
-        assert work(4, 40) == [  # a line at 80 s and one at 160 s, none at 40 or 120
-            "[p] encode: 2 of 4 batches (50%), 1 min 20 s so far, about 1 min 20 s to go",
+        assert work(4, 40) == [  # at 90 s of the block (60 since its start), at 170 s, the end
+            "[p] encode: 1 of 4 batches (25%), 40 s so far, about 2 min 00 s to go",
+            "[p] encode: 3 of 4 batches (75%), 2 min 00 s so far, about 40 s to go",
             "[p] encode: 4 of 4 batches (100%), 2 min 40 s so far",
         ]
-        assert work(3, 4000) == [
-            "[p] encode: 1 of 3 batches (33%), 1 h 06 min so far, about 2 h 13 min to go",
-            "[p] encode: 2 of 3 batches (66%), 2 h 13 min so far, about 1 h 06 min to go",
-            "[p] encode: 3 of 3 batches (100%), 3 h 20 min so far",
-        ]
+        assert work(1, 40) == []  # 40 s since the last line (the end of the step before)
+        assert work(1, 40) == ["[p] encode: 1 of 1 batch (100%), 40 s so far"]  # 80 s
+        clock.now += 60
+        assert work(1500, 4000 / 1500)[0] == (  # counts written as the step messages write them
+            "[p] encode: 1 of 1,500 batches (0%), 3 s so far, about 1 h 06 min to go"
+        )
+        clock.now += 60
         assert work(4, 40, progress=False) == []  # asked for no progress: none
+        clock.now += 60
 
         def slow(batch):  # a minute and a second per batch
             clock.now += 61
@@ -724,14 +728,66 @@ def test_progress_lines_where_no_bar_is_drawn(capsys):
         assert capsys.readouterr().err.splitlines()[0] == (
             "[p] embed: 1 of 3 items (33%), 1 min 01 s so far, about 2 min 02 s to go"
         )
+    clock.now += 60
     assert work(4, 40) == []  # outside the block: no line
 
 
-def test_progress_lines_stay_out_of_worker_processes(monkeypatch):
-    monkeypatch.setattr("multiprocessing.parent_process", lambda: object())
+def test_progress_lines_time_to_go_weighs_length_sorted_work(capsys):
+    """batched_map runs the longest texts first: at the pace of the first items, the time to
+    go of an embedding was twice too long (18 s said, 13 s taken)."""
     clock = _Clock()
-    with progress_lines(every=0, clock=clock), _models.progress_bar(2, "w") as bar:
-        assert type(bar) is _models._NoBar
+
+    def embed(batch):  # a second per character
+        clock.now += sum(len(text) for text in batch)
+        return batch
+
+    texts = ["x" * 90, "x" * 10, "x" * 10, "x" * 10]
+    with progress_lines(every=60, clock=clock):
+        batched_map(texts, embed, batch_size=1, sort_key=len, desc="e", inference_mode=False)
+    lines = capsys.readouterr().err.splitlines()
+    # 90 s for 1 of 4 items, 30 s of work left (by items: 4 min 30 s)
+    assert lines[0] == "e: 1 of 4 items (25%), 1 min 30 s so far, about 30 s to go", lines
+    assert lines[-1] == "e: 4 of 4 items (100%), 2 min 00 s so far"
+
+
+def test_progress_lines_blocks_of_two_threads_end_in_any_order():
+    """Each block restored the setting it found on entry: two threads' blocks ending in the
+    order they began left the first one's setting on for good (lines in every later step)."""
+    first, second = progress_lines(every=1, prefix="A "), progress_lines(every=1, prefix="B ")
+    first.__enter__()
+    second.__enter__()
+    assert _models._line_block().prefix == "B "
+    first.__exit__(None, None, None)
+    assert _models._line_block().prefix == "B "
+    second.__exit__(None, None, None)
+    assert _models._line_block() is None
+    with progress_lines(), progress_lines():  # two blocks alike are two
+        pass
+    assert _models._line_block() is None
+
+
+def test_progress_lines_stay_out_of_workers(monkeypatch):
+    """Worker processes, and threads other than the main one (joblib's threading backend,
+    whose parallel fits wrote their lines into each other's), write none."""
+    import threading
+
+    clock = _Clock()
+    with progress_lines(every=0, clock=clock):
+        kinds = []
+
+        def fit():
+            with _models.progress_bar(2, "t") as bar:
+                kinds.append(type(bar))
+
+        thread = threading.Thread(target=fit)
+        thread.start()
+        thread.join()
+        assert kinds == [_models._NoBar]
+        with _models.progress_bar(2, "main") as bar:
+            assert type(bar) is _models._LineBar
+        monkeypatch.setattr("multiprocessing.parent_process", lambda: object())
+        with _models.progress_bar(2, "w") as bar:
+            assert type(bar) is _models._NoBar
 
 
 # --------------------------------------------------------------------------------------------
