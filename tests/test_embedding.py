@@ -797,7 +797,7 @@ def test_keyboard_interrupt_keeps_finished_batches(tmp_path, caplog):
     assert len(DiskCache(cache_dir)) == 4  # two finished batches of 2
     said = [r.getMessage() for r in caplog.records if "interrupted" in r.getMessage()]
     assert said == [
-        f"DistilBertEmbedder interrupted: 4 of 10 items computed and cached on disk in "
+        f"DistilBertEmbedder transform interrupted: 4 of 10 items computed and cached on disk in "
         f"{str(cache_dir)!r}; a rerun resumes from the cache"
     ]
     process_memory_cache().clear()
