@@ -87,9 +87,10 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="draws per size (all: one)")
     parser.add_argument(
         "--clf-rows",
-        type=int,
+        type=ba._clf_rows,
         default=1000,
-        help="prompts the text router is fine-tuned on (a stratified subsample of the draw)",
+        help="prompts the text router is fine-tuned on: a stratified subsample of the draw "
+        "(all of a smaller one), or 'all' (default 1000, as bench_accuracy.py's posts tables)",
     )
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -105,22 +106,25 @@ def parse_args(argv=None):
         args.rows = 300
         args.sizes = args.sizes or [60, 120, None]
         args.repeats = min(args.repeats, 2)
-        args.clf_rows = min(args.clf_rows, 32)
+        args.clf_rows = min(args.clf_rows or 32, 32)
     args.sizes = args.sizes or [936, 2000, 4000, 8000, None]
     if args.repeats < 1:
         parser.error("--repeats must be >= 1")
-    if args.clf_rows < 1:
-        parser.error("--clf-rows must be >= 1")
+    args.clf_rows = args.clf_rows or None  # 0 ("all"): every prompt of the draw
     return args
 
 
 def draws(n_train, sizes, repeats, seed):
     """``(size, draw, positions)`` of every training draw: ``positions`` of ``size`` training
     posts (sorted; every post for ``None`` or a size past them, drawn once), seeded by the
-    seed, the size and the draw's number, so adding a size or a draw leaves the others."""
+    seed, the size and the draw's number, so adding a size or a draw leaves the others. The
+    whole training set is drawn once, however many sizes reach it."""
+    whole = False
     for size in sizes:
         if size is None or size >= n_train:
-            yield n_train, 0, np.arange(n_train)
+            if not whole:
+                whole = True
+                yield n_train, 0, np.arange(n_train)
             continue
         for j in range(repeats):
             rng = np.random.default_rng([seed, size, j])
@@ -133,7 +137,7 @@ def score_draw(bench, X_tr, y_tr, X_te, y_te, positions):
     args = bench.args
     Xa, ya = X_tr.iloc[positions], y_tr.iloc[positions]
     Fa, Ft, _ = bench.features(Xa, ya, X_te)
-    text_clf, _, _ = bench.finetune(Fa, ya, min(args.clf_rows, len(Xa)))
+    text_clf, _, _ = bench.finetune(Fa, ya, min(args.clf_rows or len(Xa), len(Xa)))
     default = ba.best_model(bench, ba.candidate(ba.DEFAULT_CANDIDATE), text_clf).fit(Fa, ya)
     num = ba._NOT_PROMPT(Fa)
     preds = {
@@ -185,11 +189,12 @@ def curve(bench, X, y, test_mask, say):
     return out, len(X_tr), len(X_te), len(np.unique(groups))
 
 
-def summary_markdown(entries, n_train):
+def summary_markdown(entries, n_train, args_clf_rows):
     """One row per size: means over the draws, the default's wins, its margin on the peers."""
     head = [
         "training posts",
         "draws",
+        "router prompts",
         "posts per account",
         "smallest bucket",
         *ROWS,
@@ -210,6 +215,7 @@ def summary_markdown(entries, n_train):
         cells = [
             f"{size:,}" + (" (all)" if size == n_train else ""),
             str(len(group)),
+            f"{min(args_clf_rows or size, size):,}",
             f"{np.mean([e['per_account'] for e in group]):.1f}",
             f"{min(e['smallest_bucket'] for e in group):,}",
             *(
@@ -271,7 +277,8 @@ def main(argv=None):
     print(f"- models used: {ba.models_used(bench.template)}")
     print(
         f"- text router fine-tuned for {args.epochs} epoch(s), max_length={args.max_length}, on "
-        f"up to {args.clf_rows:,} prompts of each draw (stratified)"
+        + (f"up to {args.clf_rows:,} prompts" if args.clf_rows else "all the prompts")
+        + " of each draw (stratified)"
     )
     print(
         "- command: `.venv/bin/python benchmarks/bench_learning_curve.py "
@@ -284,9 +291,10 @@ def main(argv=None):
         f"\nTest: {n_test:,} posts of {n_groups} companies, the same for every draw; training "
         f"draws from {n_train:,} posts. RMSE(log1p), mean over the draws (best in bold):\n"
     )
-    print(summary_markdown(entries, n_train))
+    print(summary_markdown(entries, n_train, args.clf_rows))
     print(
-        "\n*Posts per account*: the draw's posts over its distinct usernames (the 936 tweets "
+        "\n*Router prompts*: the prompts of the draw the default's text router is fine-tuned "
+        "on. *Posts per account*: the draw's posts over its distinct usernames (the 936 tweets "
         "have about 2.6). *Smallest bucket*: the fewest training posts of one bucket in any "
         "draw of that size. *Default minus better peer*: the mean over the draws of the "
         "default's RMSE(log1p) minus that of the peer with the lower mean (negative: the "

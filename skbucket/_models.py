@@ -1533,9 +1533,10 @@ def progress_lines(
     a log file, a batch job's output, a terminal that cannot redraw a line (``TERM=dumb``).
     A line is written at the first update of any such work once ``every`` seconds have
     passed without one (counted from the block's start: several short steps in a row still
-    show), and a step that wrote one ends with a line of where it stopped.
-    ``progress=False``, worker processes and threads other than the main one write nothing
-    (parallel fits wrote their lines into each other's). The command line runs its commands
+    show), and a step that wrote one ends with a line of where it stopped; a line says the
+    time to go once its step has run 30 s (or ``every``, if shorter). ``progress=False``,
+    worker processes and threads other than the main one write nothing (parallel fits wrote
+    their lines into each other's): enter the block on the main thread. The command line runs its commands
     in this block (not with ``--quiet``), so an hour of fine-tuning written to a log shows
     how far it got.
 
@@ -1550,19 +1551,21 @@ def progress_lines(
 
     Examples
     --------
-    >>> import sys
+    A step of five batches (``progress_bar`` is the bar every estimator's long work uses), on
+    a clock 45 s on at each reading, with stderr shown here:
+
+    >>> import contextlib, sys
     >>> from skbucket._models import progress_bar
     >>> from skbucket.pipeline import progress_lines
-    >>> ticks = iter(range(0, 1000, 45))               # a clock 45 s on at each reading
-    >>> stderr, sys.stderr = sys.stderr, sys.stdout    # (shown here; stderr is the default)
-    >>> with progress_lines(every=60, clock=lambda: next(ticks)):
-    ...     with progress_bar(5, "encode", progress=None, unit="batch") as bar:
-    ...         for _ in range(5):
-    ...             bar.update(1)
+    >>> ticks = iter(range(0, 1000, 45))
+    >>> with contextlib.redirect_stderr(sys.stdout):
+    ...     with progress_lines(every=60, clock=lambda: next(ticks)):
+    ...         with progress_bar(5, "encode", progress=None, unit="batch") as bar:
+    ...             for _ in range(5):
+    ...                 bar.update(1)
     encode: 1 of 5 batches (20%), 45 s so far, about 3 min 00 s to go
     encode: 3 of 5 batches (60%), 2 min 15 s so far, about 1 min 30 s to go
     encode: 5 of 5 batches (100%), 3 min 45 s so far
-    >>> sys.stderr = stderr
     """
     block = _Lines(every, prefix, clock)
     with _LINE_LOCK:
@@ -1597,12 +1600,19 @@ def _plural(unit: str) -> str:
     return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
 
 
+#: seconds a step runs before a line of progress says how long it has to go
+_PACE_SECONDS = 30.0
+
+
 class _LineBar(_NoBar):
     """Stands in for a tqdm bar where none can be drawn: writes a line of progress to
     stderr when its block's ``every`` seconds have passed without one, and a last one at
     :meth:`close` if it wrote any (see :func:`progress_lines`). ``weights`` (one per unit, in
     the order they are done: the token counts of length-sorted batches, longest first) make
-    the time to go that of the work left, not of the units left."""
+    the time to go that of the work left, not of the units left. No time to go before the
+    bar has run :data:`_PACE_SECONDS` (or ``every``, if shorter): a step's first line after
+    a minute of other steps came at its first batch, and a guess from one batch, warm-up
+    included, stayed in the log."""
 
     def __init__(self, total, desc, unit, block, eta=True, weights=None):
         self.total, self.desc, self.unit, self.eta, self.block = total, desc, unit, eta, block
@@ -1613,7 +1623,7 @@ class _LineBar(_NoBar):
     def update(self, n: int = 1) -> None:
         self.n += n
         now = self.block.clock()
-        if now - self.block.last >= self.block.every:
+        if now - self.block.last >= self.block.every and self.n != self.written:
             self._write(now, eta=self.eta)
 
     def close(self) -> None:
@@ -1623,7 +1633,7 @@ class _LineBar(_NoBar):
     def _left(self, elapsed: float) -> float:
         """Seconds to go, at the pace so far."""
         if self.done is not None and len(self.done) == self.total and self.done[-1] > 0:
-            done = self.done[self.n - 1]
+            done = self.done[min(int(self.n), self.total) - 1] if self.n >= 1 else 0.0
             if done > 0:
                 return elapsed * (self.done[-1] - done) / done
         return elapsed * (self.total - self.n) / self.n
@@ -1631,12 +1641,14 @@ class _LineBar(_NoBar):
     def _write(self, now: float, eta: bool) -> None:
         self.block.last, self.written = now, self.n
         elapsed = now - self.start
-        unit = self.unit if self.total == 1 else _plural(self.unit)
-        line = f"{self.n:,} of {self.total:,} {unit}"
-        if self.total:
-            line += f" ({100 * self.n // self.total}%)"
+        total = self.total  # tqdm takes None: not known
+        unit = self.unit if total == 1 else _plural(self.unit)
+        line = f"{self.n:,} {unit}" if total is None else f"{self.n:,} of {total:,} {unit}"
+        if total:
+            line += f" ({100 * self.n // total:.0f}%)"
         line += f", {_duration(elapsed)} so far"
-        if eta and 0 < self.n < self.total:
+        paced = elapsed >= min(_PACE_SECONDS, self.block.every)
+        if eta and paced and total is not None and 0 < self.n < total:
             line += f", about {_duration(self._left(elapsed))} to go"
         what = f"{self.desc}: " if self.desc else ""
         with contextlib.suppress(AttributeError, ValueError, OSError):  # stderr gone: no line
@@ -2298,7 +2310,8 @@ def _free_locks_in_child() -> None:
     child's registry: it loads its own). The embedder's and the classifier's modules free
     their own locks the same way (:func:`at_fork_in_child`)."""
     global _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK, _HF_QUIET_LOCK
-    global _TOKENIZER_LOCKS, _TOKENIZER_LOCKS_GUARD, _SHARED_TOKENIZER_LOCK
+    global _TOKENIZER_LOCKS, _TOKENIZER_LOCKS_GUARD, _SHARED_TOKENIZER_LOCK, _LINE_LOCK
+    _LINE_LOCK = threading.Lock()  # a thread making a bar at the fork held it
     _SEEDED_LOCK, _LOAD_LOCK, _REGISTRY_LOCK = (
         threading.RLock(),
         threading.RLock(),

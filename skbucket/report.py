@@ -692,7 +692,7 @@ def _undefined_note(metrics) -> str:
 
 
 #: the metrics table's own column headers, which a baseline may not take
-_METRICS_HEADERS = ("metric", "key", "value", "95% interval")
+_METRICS_HEADERS = ("metric", "key", "value", "model", "95% interval")
 
 
 def _checked_baselines(baselines) -> dict:
@@ -976,7 +976,7 @@ Model: {_model_name(estimator, esc)}.</p>
 <h2>Metrics</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Metrics"><table>
 <caption class="note">The metrics on these rows, with their 95% bootstrap intervals{" and other models' metrics" if beside else ""}</caption>
-<tr><th scope="col">Metric</th><th scope="col" class="key">Key</th><th scope="col">Value</th>
+<tr><th scope="col">Metric</th><th scope="col" class="key">Key</th><th scope="col">{"Model" if beside else "Value"}</th>
 <th scope="col">95% interval</th>{beside_heads}</tr>
 {rows}
 </table></div>

@@ -51,23 +51,24 @@ def test_quick_run_summarises_its_draws(shared_data, tmp_path, capsys, split):
     ]
     rows = bench.ROWS
     for line in summary:
+        assert line[2] == "32"  # --quick's router prompts, fewer than any draw's posts
         draws = [row for row in each if row[0] == line[0].split()[0]]
         scores = np.array([[_number(c) for c in row[2:]] for row in draws])
         assert np.isfinite(scores).all()
         means = scores.mean(axis=0)
         for k, name in enumerate(rows):  # the summary's means are those of the draws
-            assert _number(line[4 + k]) == pytest.approx(means[k], abs=1.5e-3), name
+            assert _number(line[5 + k]) == pytest.approx(means[k], abs=1.5e-3), name
         wins = int((scores[:, 0] < scores[:, 1:].min(axis=1)).sum())
-        assert line[7] == f"{wins} of {len(draws)}"
+        assert line[8] == f"{wins} of {len(draws)}"
         better = 1 + int(np.argmin(means[1:]))
-        margin = re.match(r"([+-][\d.]+) vs (.+) \(\[([+-][\d.]+), ([+-][\d.]+)\]\)", line[8])
-        assert margin and margin.group(2) == rows[better], line[8]
+        margin = re.match(r"([+-][\d.]+) vs (.+) \(\[([+-][\d.]+), ([+-][\d.]+)\]\)", line[9])
+        assert margin and margin.group(2) == rows[better], line[9]
         assert float(margin.group(1)) == pytest.approx(
             (scores[:, 0] - scores[:, better]).mean(), abs=1.5e-3
         )
         assert float(margin.group(3)) <= float(margin.group(4))
         # in bold: the lowest mean, and only it
-        bold = [k for k in range(3) if line[4 + k].startswith("**")]
+        bold = [k for k in range(3) if line[5 + k].startswith("**")]
         assert bold == [int(np.argmin(means))]
 
 
@@ -83,12 +84,16 @@ def test_draws_are_seeded_by_size_and_number():
     assert not np.array_equal(some[100, 0], some[100, 1])
     assert [key for key in more if key[0] == 500] == [(500, 0)]
     np.testing.assert_array_equal(more[500, 0], np.arange(500))
+    twice = [(s, j) for s, j, _ in draws(500, [100, 600, None, 500], 1, seed=0)]
+    assert twice == [(100, 0), (500, 0)]  # every size past the posts: the whole set, once
     other = {(s, j): p for s, j, p in draws(500, [100], 1, seed=1)}
     assert not np.array_equal(other[100, 0], some[100, 0])
 
 
 def test_sizes_below_a_usable_draw_are_refused(capsys):
     bench = load_benchmark("bench_learning_curve")
+    assert bench.parse_args(["--clf-rows", "all"]).clf_rows is None  # every prompt of a draw
+    assert bench.parse_args([]).clf_rows == 1000
     for bad in ("10", "many"):
         with pytest.raises(SystemExit):
             bench.parse_args(["--sizes", bad])

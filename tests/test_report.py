@@ -1058,6 +1058,7 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
         fitted, frame, y, baselines={"median": median, "<mean>": Ridge().fit(frame, y)}
     )
     head = re.search(r"<tr><th scope=\"col\">Metric</th>.*?</tr>", page, re.S).group(0)
+    assert '<th scope="col">Model</th>' in head and ">Value<" not in head  # beside "median"
     assert head.endswith('<th scope="col">median</th>\n<th scope="col">&lt;mean&gt;</th></tr>')
     expected = evaluate(y, median.predict(frame))
     for key in ("rmse", "rmse_log1p", "mae_log1p", "r2", "bucket_accuracy", "n_samples"):
@@ -1074,6 +1075,7 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
         "Beside the model: median (GroupMedianRegressor by g); &lt;mean&gt; (Ridge), scored" in page
     )
     assert "Beside the model" not in alone
+    assert '<th scope="col">Value</th>' in alone  # no other model's column: its value
     # written too, and the table still fits a phone's width with a column more
     from _chromium import measure
 
@@ -1096,8 +1098,9 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
         render_report(fitted, frame, y, baselines={"m": "median"})
     with pytest.raises(ValueError, match=r"each key names a column of the table; got ''"):
         render_report(fitted, frame, y, baselines={"": median})
-    with pytest.raises(ValueError, match=r"'Value' names a column the metrics table has alr"):
-        render_report(fitted, frame, y, baselines={"Value": median})
+    for taken in ("Value", "model"):
+        with pytest.raises(ValueError, match=rf"'{taken}' names a column the metrics table has"):
+            render_report(fitted, frame, y, baselines={taken: median})
     # a baseline's own failure is named as the baseline's; an unfitted one before any work
     from sklearn.exceptions import NotFittedError
 
