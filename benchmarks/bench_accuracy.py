@@ -851,11 +851,9 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if not (Path(args.data_dir) / DATASETS["posts"]).is_file():
-        print(f"bench_accuracy: real data not found in {args.data_dir}; skipped.")
-        return 0
+def prepare_run(args):
+    """What a run over the real posts sets first: no hub downloads, torch's threads
+    (``--torch-threads``), and the text model (``skbucket.demo``'s choice when not given)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
@@ -864,6 +862,14 @@ def main(argv=None):
         from skbucket.demo import default_text_model
 
         args.text_model = default_text_model()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not (Path(args.data_dir) / DATASETS["posts"]).is_file():
+        print(f"bench_accuracy: real data not found in {args.data_dir}; skipped.")
+        return 0
+    prepare_run(args)
 
     def say(message):
         print(f"[bench_accuracy] {message}", file=sys.stderr, flush=True)

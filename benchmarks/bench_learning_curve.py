@@ -248,14 +248,7 @@ def main(argv=None):
     if not (Path(args.data_dir) / ba.DATASETS["posts"]).is_file():
         print(f"bench_learning_curve: real data not found in {args.data_dir}; skipped.")
         return 0
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-
-    torch.set_num_threads(args.torch_threads)
-    if args.text_model is None:
-        from skbucket.demo import default_text_model
-
-        args.text_model = default_text_model()
+    ba.prepare_run(args)
 
     def say(message):
         print(f"[bench_learning_curve] {message}", file=sys.stderr, flush=True)
