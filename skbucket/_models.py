@@ -1536,9 +1536,9 @@ def progress_lines(
     show), and a step that wrote one ends with a line of where it stopped; a line says the
     time to go once its step has run 30 s (or ``every``, if shorter). ``progress=False``,
     worker processes and threads other than the main one write nothing (parallel fits wrote
-    their lines into each other's): enter the block on the main thread. The command line runs its commands
-    in this block (not with ``--quiet``), so an hour of fine-tuning written to a log shows
-    how far it got.
+    their lines into each other's): enter the block on the main thread. The command line
+    runs its commands in this block (not with ``--quiet``), so an hour of fine-tuning written
+    to a log shows how far it got.
 
     Parameters
     ----------

@@ -193,7 +193,7 @@ PROGRESS_LINE_SECONDS = 60.0
 
 def _progress_lines(args):
     """Where stderr shows no bars (a log, a batch job), the long steps write a line of
-    progress at most every :data:`PROGRESS_LINE_SECONDS` (none with ``--quiet``): see
+    progress about every :data:`PROGRESS_LINE_SECONDS` (none with ``--quiet``): see
     :func:`skbucket._models.progress_lines`."""
     if getattr(args, "quiet", False):
         return contextlib.nullcontext()
