@@ -1567,6 +1567,8 @@ def progress_lines(
     encode: 3 of 5 batches (60%), 2 min 15 s so far, about 1 min 30 s to go
     encode: 5 of 5 batches (100%), 3 min 45 s so far
     """
+    if isinstance(every, bool) or not isinstance(every, numbers.Real) or not every >= 0:
+        raise ValueError(f"every must be a number of seconds >= 0; got {every!r}")
     block = _Lines(every, prefix, clock)
     with _LINE_LOCK:
         _LINE_BLOCKS.append(block)

@@ -734,6 +734,16 @@ def test_progress_lines_where_no_bar_is_drawn(capsys):
     assert work(4, 40) == []  # outside the block: no line
 
 
+@pytest.mark.parametrize("every", [-1, float("nan"), "60", None, True])
+def test_progress_lines_refuse_an_interval_that_is_no_duration(every):
+    with (
+        pytest.raises(ValueError, match="every must be a number of seconds >= 0; got"),
+        progress_lines(every=every),
+    ):
+        pass
+    assert _models._line_block() is None
+
+
 def test_progress_lines_of_odd_updates(capsys):
     """update(0) (the bucketed fit's) wrote the line before it again; a float count (tqdm
     takes them) with weights and an unknown total (tqdm's None) raised."""
