@@ -133,11 +133,12 @@ def draws(n_train, sizes, repeats, seed):
 
 def score_draw(bench, X_tr, y_tr, X_te, y_te, positions):
     """``{row: predictions on the test posts}`` of the three rows fit on one draw, with the
-    draw's posts per account and its smallest bucket."""
+    prompts the text router was fine-tuned on, the draw's posts per account and its smallest
+    bucket."""
     args = bench.args
     Xa, ya = X_tr.iloc[positions], y_tr.iloc[positions]
     Fa, Ft, _ = bench.features(Xa, ya, X_te)
-    text_clf, _, _ = bench.finetune(Fa, ya, min(args.clf_rows or len(Xa), len(Xa)))
+    text_clf, _, router_prompts = bench.finetune(Fa, ya, args.clf_rows)  # None, or more: all
     default = ba.best_model(bench, ba.candidate(ba.DEFAULT_CANDIDATE), text_clf).fit(Fa, ya)
     num = ba._NOT_PROMPT(Fa)
     preds = {
@@ -146,7 +147,7 @@ def score_draw(bench, X_tr, y_tr, X_te, y_te, positions):
         "per-username median": ba.GroupMedianRegressor().fit(Xa, ya).predict(X_te),
     }
     counts = np.bincount(ba.assign_buckets(ya), minlength=7)
-    return preds, len(Xa) / Xa["username"].nunique(), int(counts.min())
+    return preds, router_prompts, len(Xa) / Xa["username"].nunique(), int(counts.min())
 
 
 def rmse_log1p(y_true, pred):
@@ -163,7 +164,7 @@ def curve(bench, X, y, test_mask, say):
     out = []
     for size, j, positions in draws(len(X_tr), args.sizes, args.repeats, args.seed):
         start = time.perf_counter()
-        preds, per_account, smallest = score_draw(bench, X_tr, y_tr, X_te, y_te, positions)
+        preds, prompts, per_account, smallest = score_draw(bench, X_tr, y_tr, X_te, y_te, positions)
         scores = {name: rmse_log1p(y_te, pred) for name, pred in preds.items()}
         paired = {
             peer: ba.paired_bootstrap(
@@ -175,6 +176,7 @@ def curve(bench, X, y, test_mask, say):
             {
                 "size": size,
                 "draw": j,
+                "router_prompts": prompts,
                 "per_account": per_account,
                 "smallest_bucket": smallest,
                 "scores": scores,
@@ -189,7 +191,7 @@ def curve(bench, X, y, test_mask, say):
     return out, len(X_tr), len(X_te), len(np.unique(groups))
 
 
-def summary_markdown(entries, n_train, args_clf_rows):
+def summary_markdown(entries, n_train):
     """One row per size: means over the draws, the default's wins, its margin on the peers."""
     head = [
         "training posts",
@@ -215,7 +217,7 @@ def summary_markdown(entries, n_train, args_clf_rows):
         cells = [
             f"{size:,}" + (" (all)" if size == n_train else ""),
             str(len(group)),
-            f"{min(args_clf_rows or size, size):,}",
+            f"{max(e['router_prompts'] for e in group):,}",
             f"{np.mean([e['per_account'] for e in group]):.1f}",
             f"{min(e['smallest_bucket'] for e in group):,}",
             *(
@@ -284,7 +286,7 @@ def main(argv=None):
         f"\nTest: {n_test:,} posts of {n_groups} companies, the same for every draw; training "
         f"draws from {n_train:,} posts. RMSE(log1p), mean over the draws (best in bold):\n"
     )
-    print(summary_markdown(entries, n_train, args.clf_rows))
+    print(summary_markdown(entries, n_train))
     print(
         "\n*Router prompts*: the prompts of the draw the default's text router is fine-tuned "
         "on. *Posts per account*: the draw's posts over its distinct usernames (the 936 tweets "
