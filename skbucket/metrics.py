@@ -27,6 +27,7 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.metrics import (
@@ -48,12 +49,14 @@ __all__ = [  # DEFAULT_BINS, imported from skbucket.bucketed, is documented ther
     "METRIC_DESCRIPTIONS",
     "INTERVAL_METRICS",
     "MetricsInputError",
+    "PairedDifference",
     "bootstrap_intervals",
     "bucket_labels",
     "evaluate",
     "evaluate_estimator",
     "final_bins",
     "metrics_frame",
+    "paired_bootstrap",
     "predict_bucket",
     "predict_bucket_proba",
     "predict_per_bucket",
@@ -259,13 +262,15 @@ def _check_buckets(bucket_pred, n_rows, n_buckets, name="bucket_pred"):
     return arr.astype(int)
 
 
-def _check_likes(y_true, y_pred):
-    """Validate and return ``(y_true, y_pred)`` as float arrays."""
+def _check_likes(y_true, y_pred, pred_name="y_pred"):
+    """Validate and return ``(y_true, y_pred)`` as float arrays (``pred_name``: what an error
+    calls ``y_pred``)."""
     y_true = _as_1d_float(y_true, "y_true")
-    y_pred = _as_1d_float(y_pred, "y_pred")
+    y_pred = _as_1d_float(y_pred, pred_name)
     if y_true.shape[0] != y_pred.shape[0]:
         raise MetricsInputError(
-            f"y_true and y_pred have different lengths: {y_true.shape[0]} != {y_pred.shape[0]}."
+            f"y_true and {pred_name} have different lengths: {y_true.shape[0]} != "
+            f"{y_pred.shape[0]}."
         )
     if y_true.shape[0] == 0:
         raise MetricsInputError("cannot evaluate zero rows: y_true is empty.")
@@ -606,6 +611,17 @@ def bootstrap_intervals(
     True
     """
     y_true, y_pred = _check_likes(y_true, y_pred)
+    tails = _check_resampling(confidence, n_resamples)
+    resampled = _resampled_errors(y_true, [y_pred], groups, n_resamples, random_state)
+    return {
+        name: tuple(float(v) for v in np.percentile(resampled[name][0], tails))
+        for name in INTERVAL_METRICS
+    }
+
+
+def _check_resampling(confidence, n_resamples) -> list:
+    """The percentiles of a ``confidence`` interval, once ``confidence`` and ``n_resamples``
+    are checked (a :class:`MetricsInputError` saying what was expected)."""
     if isinstance(confidence, bool) or not (
         isinstance(confidence, numbers.Real) and 0 < confidence < 1
     ):
@@ -614,22 +630,144 @@ def bootstrap_intervals(
         isinstance(n_resamples, numbers.Integral) and n_resamples >= 1
     ):
         raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
+    return [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
+
+
+def _resampled_errors(y_true, predictions, groups, n_resamples, random_state):
+    """``{metric: array of shape (len(predictions), n_resamples)}``: each of
+    :data:`INTERVAL_METRICS` of each prediction vector (checked by the caller) on the same
+    bootstrap resamples of ``groups`` (``None``: the rows), negative predictions clipped to 0
+    as :func:`evaluate` clips them."""
     n = y_true.shape[0]
     rows_alone = groups is None
     groups = np.arange(n) if groups is None else _check_groups(groups, n)
-    log_err = np.log1p(_clip_negative(y_pred, warn=False)) - np.log1p(y_true)
-    values = np.column_stack([log_err**2, np.abs(log_err)])
-    totals = _resampled_group_sums(values, groups, n_resamples, random_state, rows_alone)
-    count = totals[:, 2]
-    resampled = {
-        "rmse_log1p": np.sqrt(totals[:, 0] / count),
-        "mae_log1p": totals[:, 1] / count,
-    }
-    tails = [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
+    columns = []
+    for y_pred in predictions:
+        log_err = np.log1p(_clip_negative(y_pred, warn=False)) - np.log1p(y_true)
+        columns += [log_err**2, np.abs(log_err)]
+    totals = _resampled_group_sums(
+        np.column_stack(columns), groups, n_resamples, random_state, rows_alone
+    )
+    count = totals[:, -1]
     return {
-        name: tuple(float(v) for v in np.percentile(resampled[name], tails))
-        for name in INTERVAL_METRICS
+        "rmse_log1p": np.sqrt(totals[:, 0:-1:2].T / count),
+        "mae_log1p": totals[:, 1:-1:2].T / count,
     }
+
+
+class PairedDifference(NamedTuple):
+    """One metric of a model minus that of another on the same rows, as
+    :func:`paired_bootstrap` gives it (negative: the first model's error is lower)."""
+
+    #: the metric of the model minus that of the other, on the rows given
+    difference: float
+    #: lower bound of the interval of the difference
+    low: float
+    #: upper bound of the interval of the difference
+    high: float
+    #: share of the resamples in which the model's error is strictly lower
+    share_better: float
+
+
+def paired_bootstrap(
+    y_true,
+    y_pred,
+    y_other,
+    *,
+    groups=None,
+    n_resamples=1000,
+    confidence=0.95,
+    random_state=0,
+):
+    """Is one model's error really lower than another's? A paired bootstrap of the difference.
+
+    Two intervals from :func:`bootstrap_intervals` that overlap do not say the two models
+    are alike: both move with the same hard and easy posts. This resamples the rows (with
+    ``groups``, whole groups: the companies or accounts) ``n_resamples`` times and scores
+    *both* prediction vectors on each resample, so the interval is that of the difference
+    itself. Each of :data:`INTERVAL_METRICS` is computed as :func:`evaluate` computes it
+    (negative predictions clipped to 0).
+
+    How far to trust it: as for :func:`bootstrap_intervals`, the interval is too narrow with
+    few groups or groups of very unequal size. In a simulation on the real posts
+    (``benchmarks/bench_intervals.py``: the RMSE(log1p) of one model minus another's, test
+    sets of whole companies drawn again and again from the 15,341 posts) the 95% interval
+    held the true difference 80%, 85%, 88% and 93% of the time with 10, 19, 35 and 118
+    companies. An interval that contains zero says these rows cannot tell the two apart.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True like counts.
+    y_pred : array-like of shape (n_samples,)
+        The model's predicted like counts.
+    y_other : array-like of shape (n_samples,)
+        The other model's (a baseline's) predicted like counts for the same rows.
+    groups : array-like of shape (n_samples,), default=None
+        Group of each row, resampled together, as in :func:`bootstrap_intervals`; ``None``
+        resamples rows.
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    confidence : float, default=0.95
+        Coverage of the intervals.
+    random_state : int, RandomState or Generator instance or None, default=0
+        Seed of the resampling (fixed by default). With ``groups``, the same rows in another
+        order give the same result (to floating-point rounding).
+
+    Returns
+    -------
+    differences : dict
+        ``{metric: PairedDifference(difference, low, high, share_better)}`` for each of
+        :data:`INTERVAL_METRICS`: the metric of ``y_pred`` minus that of ``y_other`` on the
+        rows given (negative: ``y_pred`` is better), the interval's bounds, and the share of
+        the resamples in which ``y_pred``'s metric is strictly lower.
+
+    Raises
+    ------
+    MetricsInputError
+        As :func:`bootstrap_intervals`, for either prediction vector.
+
+    See Also
+    --------
+    bootstrap_intervals : The interval of one model's metrics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbucket.metrics import paired_bootstrap
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 1000, 300)
+    >>> close = y * rng.uniform(0.8, 1.25, 300)    # within 25% of the truth
+    >>> rough = y * rng.uniform(0.5, 2.0, 300)     # within a factor of two
+    >>> d = paired_bootstrap(y, close, rough)["rmse_log1p"]
+    >>> bool(d.high < 0), d.share_better           # close is better: the interval is below 0
+    (True, 1.0)
+    >>> d = paired_bootstrap(y, close, close * rng.uniform(0.99, 1.01, 300))["rmse_log1p"]
+    >>> bool(d.low < 0 < d.high)                   # as good as each other: it holds 0
+    True
+    """
+    y_true, y_pred = _check_likes(y_true, y_pred)
+    y_true, y_other = _check_likes(y_true, y_other, "y_other")
+    tails = _check_resampling(confidence, n_resamples)
+    observed = {}  # on the rows as given, as evaluate() scores them
+    for name, vector in (("y_pred", y_pred), ("y_other", y_other)):
+        log_err = np.log1p(_clip_negative(vector, warn=False)) - np.log1p(y_true)
+        observed[name] = {
+            "rmse_log1p": float(np.sqrt(np.mean(log_err**2))),
+            "mae_log1p": float(np.mean(np.abs(log_err))),
+        }
+    resampled = _resampled_errors(y_true, [y_pred, y_other], groups, n_resamples, random_state)
+    out = {}
+    for name in INTERVAL_METRICS:
+        diffs = resampled[name][0] - resampled[name][1]
+        low, high = np.percentile(diffs, tails)
+        out[name] = PairedDifference(
+            observed["y_pred"][name] - observed["y_other"][name],
+            float(low),
+            float(high),
+            float(np.mean(diffs < 0)),
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------

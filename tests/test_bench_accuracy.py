@@ -282,7 +282,7 @@ def test_paired_bootstrap_resamples_whole_companies():
     # what a bootstrap of groups cannot tell: one group, no rows, a missing prediction
     with pytest.raises(ValueError, match="1 group.*at least two"):
         bench.paired_bootstrap(y, a, b, ["c"] * len(y))
-    with pytest.raises(ValueError, match="0 group"):
+    with pytest.raises(ValueError, match="zero rows"):
         bench.paired_bootstrap([], [], [], [])
     with pytest.raises(ValueError, match="finite"):
         bench.paired_bootstrap(y, np.where(groups == "c1", np.nan, a), b, groups)

@@ -627,3 +627,83 @@ def test_a_number_and_its_text_are_one_group_as_the_post_features_read_them():
     assert bootstrap_intervals(y, pred, groups=mixed, n_resamples=200, random_state=7) == want
     _, note = _intervals(pd.DataFrame({"g": mixed}), y, pred, "g")
     assert "the 11 values of 'g' resampled whole" in note
+
+
+def test_paired_bootstrap_differences_are_those_of_evaluate_and_paired():
+    from skbucket.metrics import (
+        INTERVAL_METRICS,
+        PairedDifference,
+        bootstrap_intervals,
+        paired_bootstrap,
+    )
+
+    y, pred, groups = _bootstrap_data()
+    rng = np.random.default_rng(5)
+    # the other model errs alike on every post, a little more: the same hard and easy posts
+    other = np.expm1(np.log1p(np.clip(pred, 0, None)) + rng.normal(0.0, 0.1, len(y)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the negative predictions
+        got = paired_bootstrap(y, pred, other, groups=groups)
+        mine, theirs = evaluate(y, pred), evaluate(y, other)
+        alone = bootstrap_intervals(y, pred, groups=groups)
+    assert set(got) == set(INTERVAL_METRICS)
+    for name, diff in got.items():
+        assert isinstance(diff, PairedDifference)
+        assert np.isclose(diff.difference, mine[name] - theirs[name], rtol=0, atol=1e-12)
+        assert diff.low <= diff.difference <= diff.high
+        assert 0 <= diff.share_better <= 1
+        # paired: far narrower than the interval of one model's error
+        assert diff.high - diff.low < (alone[name][1] - alone[name][0]) / 2
+    # against a perfect "other" each resample's difference is the model's own error: the
+    # interval is bootstrap_intervals' (the same resamples, the same seed)
+    for name, diff in paired_bootstrap(y, pred, y, groups=groups).items():
+        assert np.allclose((diff.low, diff.high), alone[name], rtol=0, atol=1e-12)
+        assert diff.share_better == 0.0
+    assert paired_bootstrap(y, y, pred)["rmse_log1p"].share_better == 1.0
+    assert tuple(paired_bootstrap(y, pred, pred)["mae_log1p"]) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_paired_bootstrap_resamples_whole_groups_in_any_row_order():
+    from skbucket.metrics import paired_bootstrap
+
+    y, pred, groups = _bootstrap_data()
+    log_y = np.log1p(y)
+    # the other model is better on most groups and far worse on one: the interval holds 0
+    a = np.expm1(log_y + np.where(groups == "c0", 0.0, 0.3))
+    b = np.expm1(log_y + np.where(groups == "c0", 3.0, 0.1))
+    got = paired_bootstrap(y, a, b, groups=groups, random_state=3)["rmse_log1p"]
+    assert got.low < 0 < got.high and 0 < got.share_better < 1
+    # more posts of the same groups: the same interval (resampling posts would narrow it)
+    tenfold = paired_bootstrap(
+        *(np.repeat(v, 10) for v in (y, a, b)), groups=np.repeat(groups, 10), random_state=3
+    )["rmse_log1p"]
+    assert np.allclose(tenfold, got)
+    by_post = paired_bootstrap(*(np.repeat(v, 10) for v in (y, a, b)), random_state=3)
+    assert by_post["rmse_log1p"].high - by_post["rmse_log1p"].low < (got.high - got.low) / 2
+    order = np.arange(len(y))[::-1]
+    reordered = paired_bootstrap(y[order], a[order], b[order], groups=groups[order], random_state=3)
+    assert np.allclose(reordered["rmse_log1p"], got)
+    # negative predictions count as 0, as evaluate() counts them
+    assert np.allclose(
+        paired_bootstrap(y, np.where(a > 100, a, -50.0), b, groups=groups)["rmse_log1p"],
+        paired_bootstrap(y, np.where(a > 100, a, 0.0), b, groups=groups)["rmse_log1p"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"y_other": [1, 2, 3]}, "y_true and y_other have different lengths: 6 != 3"),
+        ({"y_other": [1, 2, 3, 4, np.nan, 6]}, "y_other holds 1 non-finite value"),
+        ({"y_pred": [1, 2, 3, 4, 5]}, "y_true and y_pred have different lengths"),
+        ({"groups": ["a"] * 6}, "1 group.*at least two"),
+        ({"confidence": 0}, "confidence must lie strictly between 0 and 1"),
+        ({"n_resamples": 2.5}, "n_resamples must be a positive integer"),
+    ],
+)
+def test_paired_bootstrap_refuses_what_it_cannot_tell(kwargs, message):
+    from skbucket.metrics import paired_bootstrap
+
+    given = {"y_pred": [1, 2, 3, 4, 5, 7], "y_other": [2, 2, 3, 4, 5, 6], **kwargs}
+    with pytest.raises(MetricsInputError, match=message):
+        paired_bootstrap([1, 2, 3, 4, 5, 6], **given)
