@@ -803,14 +803,18 @@ def cmd_evaluate(args) -> int:
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
-    beside = None
+    beside, others = None, {}
     if baseline is not None:  # scored as the report scores a model without a router
-        beside = evaluate(y_true, baseline.predict(X), bins=final_bins(model))
+        others = {"median": baseline.predict(X)}
+        beside = evaluate(y_true, others["median"], bins=final_bins(model))
     if args.intervals:
         from skbucket.pipeline import _column_of_role
 
-        intervals, note = _intervals(X, y_true, y_pred, _column_of_role(model, group_column))
+        intervals, note, differences = _intervals(
+            X, y_true, y_pred, _column_of_role(model, group_column), others
+        )
         lines = [_format_metrics(metrics, intervals or None, beside), note]  # none: no column
+        lines += [_format_differences(name, rows) for name, rows in differences.items()]
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
@@ -827,6 +831,34 @@ def cmd_evaluate(args) -> int:
     with _writing_stdout():
         print("\n".join(lines), flush=True)
     return 0
+
+
+def _format_differences(name: str, differences: dict) -> str:
+    """The model's error metrics minus those of the model ``name`` (``{metric:
+    PairedDifference}``, from :func:`skbucket.metrics.paired_bootstrap`) as lines of text."""
+    from skbucket.report import _share, _signed
+
+    rows = [
+        (
+            metric,
+            _signed(d.difference),
+            f"{_signed(d.low)} to {_signed(d.high)}",
+            _share(d.share_better),
+        )
+        for metric, d in differences.items()
+    ]
+    width = max(len(row[0]) for row in rows)
+    return "\n".join(
+        [
+            f"model minus {name} (negative: the model's error is lower), with a 95% paired "
+            "bootstrap interval (both scored on each resample above; an interval that holds 0: "
+            "these posts cannot tell the two apart):"
+        ]
+        + [
+            f"  {metric:<{width}}  {value}  {span}  model lower in {share} of the resamples"
+            for metric, value, span, share in rows
+        ]
+    )
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -51,6 +52,29 @@ def _metrics_text(table) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _difference_text(other, difference, companies) -> str:
+    """One sentence on the model's RMSE(log1p) minus ``other``'s (a
+    :class:`~skbucket.metrics.PairedDifference`), the ``companies`` of the posts resampled
+    whole, and what the interval says."""
+    from .report import _share
+
+    def signed(value):  # as the table above prints RMSE(log1p): 3 decimals
+        return f"{value:+.3f}"
+
+    if difference.high < 0:
+        verdict = "it lies below 0: on posts like these the model is the better of the two"
+    elif difference.low > 0:
+        verdict = f"it lies above 0: on posts like these {other} is the better of the two"
+    else:
+        verdict = f"it holds 0: these {len(companies):,} posts cannot tell the two apart"
+    return (
+        f"RMSE(log1p) of the model minus that of {other}: {signed(difference.difference)}, "
+        f"95% paired bootstrap interval {signed(difference.low)} to "
+        f"{signed(difference.high)} (the {companies.nunique():,} companies resampled whole; "
+        f"the model lower in {_share(difference.share_better)} of the resamples): {verdict}."
+    )
 
 
 def default_text_model() -> str:
@@ -259,9 +283,9 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
     from .baselines import GroupMedianRegressor
     from .cli import _saved_elsewhere, save_model
     from .datasets import load_captioned_posts
-    from .metrics import evaluate_estimator
+    from .metrics import _predict_once, evaluate, evaluate_estimator, final_bins
     from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
-    from .report import render_report
+    from .report import _intervals, render_report
 
     posts = load_captioned_posts()
     X, y = posts.data, posts.target
@@ -301,14 +325,26 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
         "distilbert": "skbucket seed pipeline",
     }[classifier]
     median = GroupMedianRegressor().fit(X_train, y_train)
+    y_pred, bucket_pred, _ = _predict_once(pipe, X_test)
     rows = {
-        name: evaluate_estimator(pipe, X_test, y_test),
+        name: evaluate(y_test, y_pred, bucket_pred=bucket_pred, bins=final_bins(pipe)),
         "per-account median": evaluate_estimator(median, X_test, y_test),
     }
     table = pd.DataFrame(rows).T
     table["n_samples"] = table["n_samples"].astype(int)  # the transpose made it a float
     table.index.name = "model"
     print(_metrics_text(table))
+    # is the model's error lower than the median's? the report's paired interval, in a line
+    _, _, differences = _intervals(
+        X_test,
+        y_test.to_numpy(dtype=float),
+        y_pred,
+        "inferred_company",
+        {"the per-account median": median.predict(X_test)},
+    )
+    for other, difference in differences.items():  # wrapped as the table fits: 80 columns
+        text = _difference_text(other, difference["rmse_log1p"], X_test["inferred_company"])
+        print(textwrap.fill(text, width=80, break_on_hyphens=False))
 
     page = render_report(
         pipe,

@@ -3449,3 +3449,48 @@ def test_dates_that_read_either_way_are_warned_about_until_a_flag_settles_them(
         )
         in err
     ), err
+
+
+def test_evaluate_baseline_prints_the_model_minus_the_median_with_a_paired_interval(
+    model_file, posts_csv, workdir, capsys
+):
+    """evaluate --baseline printed the two models' metrics, each with its own interval: two
+    intervals that overlap did not say whether the model's error is lower than the median's."""
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.metrics import INTERVAL_METRICS, paired_bootstrap
+
+    frame = pd.read_csv(posts_csv)
+    train, test = frame.iloc[:50], frame.iloc[50:]
+    train.to_csv(workdir / "pd-train50.csv", index=False)
+    test.to_csv(workdir / "pd-test30.csv", index=False)
+    args = ["evaluate", model_file, workdir / "pd-test30.csv", "-q"]
+    args += ["--baseline", workdir / "pd-train50.csv"]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    X = test.drop(columns="likes")
+    y = test["likes"].to_numpy(float)
+    median = GroupMedianRegressor().fit(train.drop(columns="likes"), train["likes"])
+    # the companies resampled whole, as for the intervals
+    groups = test["inferred_company"].to_numpy(dtype=object)
+    assert len(set(groups)) >= 10
+    pred = cli.load_model(model_file).predict(X)
+    expected = paired_bootstrap(y, pred, median.predict(X), groups=groups)
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("model minus median"))
+    assert "negative: the model's error is lower" in lines[at]
+    shown = {}
+    for line in lines[at + 1 : at + 1 + len(INTERVAL_METRICS)]:
+        metric, value, low, _, high, *rest = line.split()
+        shown[metric] = (float(value), float(low), float(high), " ".join(rest))
+    assert sorted(shown) == sorted(INTERVAL_METRICS)
+    for metric, (value, low, high, share) in shown.items():
+        want = expected[metric]
+        assert (value, low, high) == pytest.approx(want[:3], abs=6e-5), metric
+        assert share == f"model lower in {want.share_better:.0%} of the resamples", share
+    # no intervals asked for, or too few companies to resample: no difference either
+    code, out, _ = run([*args, "--no-intervals"], capsys)
+    assert code == 0 and "model minus" not in out
+    few = test[test["inferred_company"].isin(sorted(set(groups))[:3])]
+    few.to_csv(workdir / "pd-few.csv", index=False)
+    code, out, _ = run([*args[:2], workdir / "pd-few.csv", *args[3:]], capsys)
+    assert code == 0 and "No intervals" in out and "model minus" not in out

@@ -63,10 +63,47 @@ def test_demo_prints_one_row_per_metric_that_fits_a_terminal(demo_run):
     lines = printed.rstrip("\n").split("\n")
     assert lines[0].split() == ["metric", "skbucket", "(HGB", "router,", "soft,", "log1p)",
                                 "per-account", "median"]  # fmt: skip
-    assert [line.split()[0] for line in lines[2:]] == list(table.columns)
-    assert max(map(len, lines)) <= 80
+    rows = lines[2 : 2 + len(table.columns)]
+    assert [line.split()[0] for line in rows] == list(table.columns)
+    assert max(map(len, lines)) <= 80  # the sentence under the table too
     count = lines[2 + list(table.columns).index("n_samples")].split()
     assert count[1:] == [f"{n:,}" for n in table["n_samples"]]  # no decimals
+
+
+def test_demo_says_whether_the_model_beats_the_median_with_a_paired_interval(demo_run):
+    """The table put the model's RMSE(log1p) beside the median's, and a reader could not
+    tell whether a difference of 0.01 was more than the luck of these test posts."""
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.metrics import paired_bootstrap
+
+    out, table, printed = demo_run
+    said = " ".join(printed.rstrip("\n").split("\n")[2 + len(table.columns) :])
+    posts = load_captioned_posts()
+    X, y = posts.data.iloc[:N_ROWS], posts.target.iloc[:N_ROWS]
+    test = time_split(X)
+    companies = X[test]["inferred_company"]
+    assert companies.nunique() >= 10  # enough to resample
+    median = GroupMedianRegressor().fit(X[~test], y[~test])
+    pred = load_model(out / "model.joblib").predict(X[test])
+    want = paired_bootstrap(y[test], pred, median.predict(X[test]), groups=companies)
+    got = re.fullmatch(
+        r"RMSE\(log1p\) of the model minus that of the per-account median: (\S+), 95% paired "
+        r"bootstrap interval (\S+) to (\S+) \(the (\d+) companies resampled whole; the model "
+        r"lower in (\S+) of the resamples\): it (.*)\.",
+        said,
+    )
+    assert got, said
+    numbers = [float(v) for v in got.groups()[:3]]
+    assert numbers == pytest.approx(want["rmse_log1p"][:3], abs=6e-4)
+    assert numbers[0] == pytest.approx(
+        table["rmse_log1p"].iloc[0] - table["rmse_log1p"].iloc[1], abs=6e-4
+    )
+    assert int(got.group(4)) == companies.nunique()
+    verdict = got.group(6)
+    if want["rmse_log1p"].low <= 0 <= want["rmse_log1p"].high:
+        assert verdict == f"holds 0: these {len(companies)} posts cannot tell the two apart"
+    else:
+        assert verdict.startswith("lies below 0" if numbers[2] < 0 else "lies above 0")
 
 
 def test_demo_model_is_the_documented_configuration_and_reproduces_its_metrics(demo_run):

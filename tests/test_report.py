@@ -164,7 +164,7 @@ def test_report_intervals_resample_whole_companies(data, model):
     rng = np.random.default_rng(0)
     likes = rng.integers(0, 1000, 1200).astype(float)
     accounts = pd.DataFrame({"account": [f"user {i}" for i in range(400)] * 3})
-    intervals, note = _intervals(accounts, likes, likes * 1.2, "account")
+    intervals, note, _ = _intervals(accounts, likes, likes * 1.2, "account")
     assert "the 400 values of 'account' resampled whole" in note and "narrower" not in note
     many = pd.DataFrame({"account": [f"user {i}" for i in range(1200)]})
     assert "the 1,200 values" in _intervals(many, likes, likes * 1.2, "account")[1]
@@ -1135,3 +1135,59 @@ def test_the_page_names_the_final_estimator_of_a_pipeline(data, model):
     search = GridSearchCV(pipe, {"bucketedregressor__regressors__alpha": [1.0]}, cv=2).fit(X, y)
     page = render_report(search, X, y)
     assert "Model: <code>GridSearchCV</code> ending in <code>BucketedRegressor</code>." in page
+
+
+def test_baselines_get_the_model_minus_theirs_with_a_paired_interval(data):
+    """The metrics table put each baseline's metrics beside the model's interval: two
+    intervals that overlap did not say whether the model's error is lower."""
+    from skbucket.baselines import GroupMedianRegressor
+    from skbucket.metrics import INTERVAL_METRICS, METRIC_DESCRIPTIONS, paired_bootstrap
+
+    X, y, _ = data
+    companies = [f"company {i % 20}" for i in range(len(y))]
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(inferred_company=companies)
+    fitted = BucketedRegressor(
+        DecisionTreeClassifier(max_depth=3, random_state=0), Ridge(), clip=True
+    ).fit(frame[["a", "b", "c"]], y)
+    model = make_pipeline(FunctionTransformer(lambda f: f[["a", "b", "c"]]), fitted)
+    others = {
+        "median": GroupMedianRegressor(group_columns=("inferred_company",)).fit(frame, y),
+        "<mean>": make_pipeline(FunctionTransformer(lambda f: f[["a"]]), Ridge()).fit(frame, y),
+    }
+    page = render_report(model, frame, y, baselines=others)
+    table = re.search(r'aria-label="Model minus other models"><table>(.*?)</table>', page, re.S)
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td><td class="num">([^<]+)</td>'
+        r'<td class="num interval">([^<]+) to ([^<]+)</td><td class="num">([^<]+)</td></tr>',
+        table.group(1),
+    )
+    assert len(rows) == len(others) * len(INTERVAL_METRICS)
+    pred = model.predict(frame)
+    for name, other in others.items():
+        # the companies resampled whole, as for the intervals of the metrics table
+        want = paired_bootstrap(y, pred, other.predict(frame), groups=companies)
+        for metric in INTERVAL_METRICS:
+            label = METRIC_DESCRIPTIONS[metric]
+            (row,) = [r for r in rows if html.unescape(r[0]) == name and r[1] == label]
+            numbers = [float(v) for v in row[2:5]]
+            assert numbers == pytest.approx(want[metric][:3], abs=6e-5), (name, metric)
+            assert row[5] == f"{want[metric].share_better:.0%}"
+    assert "cannot tell the two models apart" in page
+    # none without a baseline, nor where there are no intervals (too few companies)
+    assert "Model minus" not in render_report(model, frame, y)
+    few = frame.assign(inferred_company=[f"c{i % 3}" for i in range(len(y))])
+    page = render_report(model, few, y, baselines=others)
+    assert "No intervals" in page and "Model minus" not in page
+
+
+def test_the_share_of_resamples_is_never_rounded_to_never_or_always():
+    from skbucket.report import _share
+
+    assert [_share(v) for v in (0.0, 0.003, 0.38, 0.995, 0.997, 1.0)] == [
+        "0%",
+        "<1%",
+        "38%",
+        ">99%",
+        ">99%",
+        "100%",
+    ]
