@@ -803,7 +803,7 @@ def cmd_evaluate(args) -> int:
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
-    beside, others = None, {}
+    beside, others, differences = None, {}, {}
     if baseline is not None:  # scored as the report scores a model without a router
         others = {"median": baseline.predict(X)}
         beside = evaluate(y_true, others["median"], bins=final_bins(model))
@@ -814,7 +814,6 @@ def cmd_evaluate(args) -> int:
             X, y_true, y_pred, _column_of_role(model, group_column), others
         )
         lines = [_format_metrics(metrics, intervals or None, beside), note]  # none: no column
-        lines += [_format_differences(name, rows) for name, rows in differences.items()]
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
@@ -825,6 +824,8 @@ def cmd_evaluate(args) -> int:
             + "."
             + (f" {seen}" if seen else "")
         )
+    # after what the median is: the model minus it, on the intervals' resamples
+    lines += [_format_differences(name, rows) for name, rows in differences.items()]
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
         lines.append(undefined.strip())

@@ -657,15 +657,22 @@ def _resampled_errors(y_true, predictions, groups, n_resamples, random_state):
 
 class PairedDifference(NamedTuple):
     """One metric of a model minus that of another on the same rows, as
-    :func:`paired_bootstrap` gives it (negative: the first model's error is lower)."""
+    :func:`paired_bootstrap` gives it.
 
-    #: the metric of the model minus that of the other, on the rows given
+    Parameters
+    ----------
+    difference : float
+        The metric of the model minus that of the other, on the rows given (negative: the
+        model's error is lower).
+    low, high : float
+        Bounds of the interval of the difference.
+    share_better : float
+        Share of the resamples in which the model's metric is strictly lower.
+    """
+
     difference: float
-    #: lower bound of the interval of the difference
     low: float
-    #: upper bound of the interval of the difference
     high: float
-    #: share of the resamples in which the model's error is strictly lower
     share_better: float
 
 
