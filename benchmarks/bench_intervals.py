@@ -1,8 +1,9 @@
 """How often do skbucket's bootstrap intervals hold the value they estimate? A coverage simulation.
 
 :func:`skbucket.metrics.bootstrap_intervals` (the report's and ``skbucket evaluate``'s 95%
-intervals of RMSE and MAE on log1p(likes)) and ``bench_accuracy.py``'s
-:func:`paired_bootstrap` (the interval of one model's RMSE(log1p) minus another's) resample a
+intervals of RMSE and MAE on log1p(likes)) and :func:`skbucket.metrics.paired_bootstrap` (the
+interval of one model's RMSE(log1p) minus another's, which ``bench_accuracy.py`` and the
+report beside a baseline give) resample a
 test set to say how far its metric could move on another test set. This script measures how
 often such a 95% interval holds the value it estimates: it draws many test sets from a known
 population, computes the interval on each, and counts how often the population's value lies
@@ -51,7 +52,6 @@ Run: ``.venv/bin/python benchmarks/bench_intervals.py [--sets 400] [--resamples 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import time
 from pathlib import Path
@@ -65,19 +65,11 @@ from sklearn.pipeline import make_pipeline
 
 from skbucket.baselines import GroupMedianRegressor
 from skbucket.features import PostFeatures
-from skbucket.metrics import _resampled_group_sums, bootstrap_intervals
+from skbucket.metrics import _resampled_group_sums, bootstrap_intervals, paired_bootstrap
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "data" / "posts_captioned.csv.gz"
 CONFIDENCE = 0.95
-
-
-def _paired_bootstrap():
-    """``bench_accuracy.py``'s :func:`paired_bootstrap`, the function under measurement."""
-    spec = importlib.util.spec_from_file_location("bench_accuracy", HERE / "bench_accuracy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.paired_bootstrap
 
 
 def population() -> tuple[pd.DataFrame, str]:
@@ -206,7 +198,6 @@ def run(pop, args, cover: Coverage, log=print) -> None:
     true_raw = math.sqrt(np.mean((a - y) ** 2))
     true_diff = _log_rmse(y, a) - _log_rmse(y, b)
     rows_of = list(pop.groupby("company", sort=True).indices.values())
-    paired_bootstrap = _paired_bootstrap()
 
     def intervals(scenario, size, sample, groups, values=truth):
         got = bootstrap_intervals(
@@ -229,9 +220,11 @@ def run(pop, args, cover: Coverage, log=print) -> None:
             ys, as_, bs = (sample[c].to_numpy() for c in ("likes", "a", "b"))
             low, high = _raw_rmse_interval(ys, as_, groups, resamples, rng)
             cover.add("companies: raw RMSE", size, "rmse", low, high, true_raw)
+            # drawn as bench_accuracy.py's paired_bootstrap drew before it moved into skbucket
+            seed = np.random.default_rng(int(rng.integers(2**31)))
             _, low, high, _ = paired_bootstrap(
-                ys, as_, bs, groups, n_boot=resamples, seed=int(rng.integers(2**31))
-            )
+                ys, as_, bs, groups=groups, n_resamples=resamples, random_state=seed
+            )["rmse_log1p"]
             cover.add("companies: paired", size, "rmse_log1p a - b", low, high, true_diff)
             for method, got in _alternative_intervals(
                 ys, as_, groups, resamples, other_rng
