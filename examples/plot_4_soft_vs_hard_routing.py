@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from skbucket import BucketedRegressor, PostFeatures
 from skbucket.datasets import load_captioned_posts
-from skbucket.metrics import bucket_labels, evaluate
+from skbucket.metrics import bucket_labels, evaluate, paired_bootstrap
 from skbucket.plotting import LikesPredictionDisplay
 
 X, y = load_captioned_posts(return_X_y=True)
@@ -68,6 +68,27 @@ pred = {
 routed = hard.predict_bucket(F_test)
 table = pd.DataFrame({name: evaluate(y_test, p, bucket_pred=routed) for name, p in pred.items()}).T
 print(table.round(3).to_string())
+
+# %%
+# More than the luck of these posts?
+# ----------------------------------
+# The three are scored on the same test posts, so their errors rise and fall together with the
+# hard and easy posts: two metrics close to each other say little, and neither do two
+# intervals that overlap. :func:`~skbucket.metrics.paired_bootstrap` scores two models on the
+# same resamples of the test posts, whole companies at a time (posts of one account are not
+# independent), and gives the interval of the difference itself: one below 0 says the first
+# model's error is lower on posts like these, one that holds 0 that these posts cannot tell
+# the two apart (with this few companies, read it as narrower than 95%).
+companies = X["inferred_company"].iloc[test]
+rows = []
+for name in ("soft", "soft, log-space"):
+    for metric, d in paired_bootstrap(y_test, pred[name], pred["hard"], groups=companies).items():
+        rows.append([f"{name} minus hard", metric, d.difference, d.low, d.high, d.share_better])
+differences = pd.DataFrame(
+    rows, columns=["model", "metric", "difference", "low", "high", "share better"]
+)
+print(f"{companies.nunique()} companies in the test posts")
+print(differences.round(3).to_string(index=False))
 
 # %%
 # Predicted against actual likes
