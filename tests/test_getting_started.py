@@ -39,7 +39,8 @@ def test_python_blocks_parser():
 def test_first_model_and_baseline_blocks_run():
     text = GETTING_STARTED.read_text(encoding="utf-8").split("\nThe seed pipeline\n", 1)[0]
     blocks = python_blocks(text)
-    assert len(blocks) == 3, blocks  # the first model, the baseline, which inputs matter
+    # the first model, the baseline, the difference of the two, which inputs matter
+    assert len(blocks) == 4, blocks
     namespace: dict = {}
     for n, block in enumerate(blocks):
         exec(compile(block, f"{GETTING_STARTED.name} block {n}", "exec"), namespace)
@@ -51,6 +52,17 @@ def test_first_model_and_baseline_blocks_run():
     log_err = np.log1p(pred) - np.log1p(y_test)
     log_err_global = np.log1p(np.median(namespace["y_train"])) - np.log1p(y_test)
     assert np.sqrt(np.mean(log_err**2)) < np.sqrt(np.mean(log_err_global**2))
+    # the difference of the model's RMSE(log1p) and the baseline's, with its interval
+    from skbucket.metrics import PairedDifference, evaluate_estimator
+
+    difference = namespace["difference"]
+    assert isinstance(difference, PairedDifference)
+    both = [
+        evaluate_estimator(namespace[m], X_test, y_test)["rmse_log1p"]
+        for m in ("model", "baseline")
+    ]
+    assert abs(difference.difference - (both[0] - both[1])) < 1e-12
+    assert difference.low <= difference.difference <= difference.high
     # the importances the text reports: the account columns first, the others near 0
     importance = dict(zip(X_test.columns, namespace["result"].importances_mean))
     assert set(importance) == {"date", "username", "inferred_company", "media", "caption"}
