@@ -607,7 +607,9 @@ def paired_bootstrap(y_true, pred_a, pred_b, groups, *, n_boot=N_BOOTSTRAP, seed
 
     :func:`skbucket.metrics.paired_bootstrap`'s RMSE(log1p) row, drawn from
     ``np.random.default_rng(seed)`` as this function drew before it moved into the library
-    (the same numbers, to floating-point rounding).
+    (the same numbers, to floating-point rounding, for groups of plain names; the library reads
+    groups as the report does: a missing and a blank company are one group, and so are ``7``
+    and ``"7"``).
     """
     if groups is None:  # the library would resample posts one by one
         raise ValueError("paired_bootstrap: the benchmark resamples whole companies; give groups")

@@ -803,16 +803,15 @@ def cmd_evaluate(args) -> int:
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
-    beside, others, differences = None, {}, {}
+    beside, others, differences, resampled = None, {}, {}, None
     if baseline is not None:  # scored as the report scores a model without a router
         others = {"median": baseline.predict(X)}
         beside = evaluate(y_true, others["median"], bins=final_bins(model))
     if args.intervals:
         from skbucket.pipeline import _column_of_role
 
-        intervals, note, differences = _intervals(
-            X, y_true, y_pred, _column_of_role(model, group_column), others
-        )
+        resampled = _intervals(X, y_true, y_pred, _column_of_role(model, group_column), others)
+        intervals, note, differences = resampled[:3]
         lines = [_format_metrics(metrics, intervals or None, beside), note]  # none: no column
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
@@ -825,7 +824,9 @@ def cmd_evaluate(args) -> int:
             + (f" {seen}" if seen else "")
         )
     # after what the median is: the model minus it, on the intervals' resamples
-    lines += [_format_differences(name, rows) for name, rows in differences.items()]
+    lines += [
+        _format_differences(name, rows, resampled.narrow) for name, rows in differences.items()
+    ]
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
         lines.append(undefined.strip())
@@ -834,30 +835,33 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _format_differences(name: str, differences: dict) -> str:
+def _format_differences(name: str, differences: dict, narrow: bool) -> str:
     """The model's error metrics minus those of the model ``name`` (``{metric:
-    PairedDifference}``, from :func:`skbucket.metrics.paired_bootstrap`) as lines of text."""
+    PairedDifference}``, from :func:`skbucket.metrics.paired_bootstrap`) as lines of text, the
+    first wrapped at 80 columns; ``narrow``: the intervals' note says they are narrower than
+    their 95%, and so does the first line of this one."""
+    import textwrap
+
     from skbucket.report import _share, _signed
 
     rows = [
-        (
-            metric,
-            _signed(d.difference),
-            f"{_signed(d.low)} to {_signed(d.high)}",
-            _share(d.share_better),
-        )
+        (metric, _signed(d.difference), _signed(d.low), _signed(d.high), _share(d.share_better))
         for metric, d in differences.items()
     ]
-    width = max(len(row[0]) for row in rows)
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    head = (
+        f"model minus {name} (negative: the model's error is lower), with a 95% paired bootstrap "
+        "interval (both scored on each resample above; one that holds 0: these posts cannot "
+        "tell the two apart"
+        + ("; like the intervals, it is narrower than its 95% here" if narrow else "")
+        + "):"
+    )
     return "\n".join(
-        [
-            f"model minus {name} (negative: the model's error is lower), with a 95% paired "
-            "bootstrap interval (both scored on each resample above; an interval that holds 0: "
-            "these posts cannot tell the two apart):"
-        ]
+        [textwrap.fill(head, width=80, break_on_hyphens=False)]
         + [
-            f"  {metric:<{width}}  {value}  {span}  model lower in {share} of the resamples"
-            for metric, value, span, share in rows
+            f"  {metric:<{widths[0]}}  {value:>{widths[1]}}  {low:>{widths[2]}} to "
+            f"{high:>{widths[3]}}  model lower in {share} of the resamples"
+            for metric, value, low, high, share in rows
         ]
     )
 
@@ -1121,8 +1125,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--intervals",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="print a 95%% bootstrap interval beside rmse_log1p and mae_log1p (default: yes; "
-        "none for rmse on raw likes, nor when the posts come from 2 to 9 groups)",
+        help="print a 95%% bootstrap interval beside rmse_log1p and mae_log1p, and with "
+        "--baseline the model's minus the median's with a paired interval (default: yes; none "
+        "for rmse on raw likes, nor when the posts come from 2 to 9 groups, or are 2 to 9 posts "
+        "resampled one by one)",
     )
     _add_baseline(p)
 
@@ -1164,8 +1170,8 @@ def _add_baseline(p) -> None:
         default=None,
         help="also score the per-account median (the account's median likes in TRAIN, else "
         "its company's, else all posts'; skbucket.GroupMedianRegressor) on the same posts, in "
-        "a column beside the model's: TRAIN is a table of labelled posts, the model's "
-        "training data",
+        "a column beside the model's, and the model's error minus its own with a paired "
+        "bootstrap interval: TRAIN is a table of labelled posts, the model's training data",
     )
 
 

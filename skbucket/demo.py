@@ -54,26 +54,29 @@ def _metrics_text(table) -> str:
     return "\n".join(lines)
 
 
-def _difference_text(other, difference, companies) -> str:
+def _difference_text(other, difference, n_posts, resampled, narrow) -> str:
     """One sentence on the model's RMSE(log1p) minus ``other``'s (a
-    :class:`~skbucket.metrics.PairedDifference`), the ``companies`` of the posts resampled
-    whole, and what the interval says."""
-    from .report import _share
+    :class:`~skbucket.metrics.PairedDifference` on ``n_posts`` posts), what was ``resampled``
+    (as the report's note says it), and what the interval says; ``narrow``: the interval is
+    narrower than its 95% (few companies, or of unequal size), which the sentence says."""
+    from .report import _share, _signed
 
     def signed(value):  # as the table above prints RMSE(log1p): 3 decimals
-        return f"{value:+.3f}"
+        return _signed(value, digits=3)
 
     if difference.high < 0:
-        verdict = "it lies below 0: on posts like these the model is the better of the two"
+        verdict = "it lies below 0: on posts like these the model's error is likely the lower"
     elif difference.low > 0:
-        verdict = f"it lies above 0: on posts like these {other} is the better of the two"
+        verdict = f"it lies above 0: on posts like these {other}'s error is likely the lower"
     else:
-        verdict = f"it holds 0: these {len(companies):,} posts cannot tell the two apart"
+        verdict = f"it holds 0: these {n_posts:,} posts cannot tell the two apart"
     return (
         f"RMSE(log1p) of the model minus that of {other}: {signed(difference.difference)}, "
         f"95% paired bootstrap interval {signed(difference.low)} to "
-        f"{signed(difference.high)} (the {companies.nunique():,} companies resampled whole; "
-        f"the model lower in {_share(difference.share_better)} of the resamples): {verdict}."
+        f"{signed(difference.high)} ({resampled}; the model lower in "
+        f"{_share(difference.share_better)} of the resamples"
+        + ("; narrower than its 95% here, as the report says" if narrow else "")
+        + f"): {verdict}."
     )
 
 
@@ -335,15 +338,21 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
     table.index.name = "model"
     print(_metrics_text(table))
     # is the model's error lower than the median's? the report's paired interval, in a line
-    _, _, differences = _intervals(
+    resampled = _intervals(
         X_test,
         y_test.to_numpy(dtype=float),
         y_pred,
         "inferred_company",
         {"the per-account median": median.predict(X_test)},
     )
-    for other, difference in differences.items():  # wrapped as the table fits: 80 columns
-        text = _difference_text(other, difference["rmse_log1p"], X_test["inferred_company"])
+    for other, difference in resampled.differences.items():  # wrapped to the table's 80 columns
+        text = _difference_text(
+            other,
+            difference["rmse_log1p"],
+            len(X_test),
+            resampled.resampled,
+            resampled.narrow,
+        )
         print(textwrap.fill(text, width=80, break_on_hyphens=False))
 
     page = render_report(

@@ -756,13 +756,10 @@ def paired_bootstrap(
     y_true, y_pred = _check_likes(y_true, y_pred)
     y_true, y_other = _check_likes(y_true, y_other, "y_other")
     tails = _check_resampling(confidence, n_resamples)
-    observed = {}  # on the rows as given, as evaluate() scores them
-    for name, vector in (("y_pred", y_pred), ("y_other", y_other)):
-        log_err = np.log1p(_clip_negative(vector, warn=False)) - np.log1p(y_true)
-        observed[name] = {
-            "rmse_log1p": float(np.sqrt(np.mean(log_err**2))),
-            "mae_log1p": float(np.mean(np.abs(log_err))),
-        }
+    observed = {  # on the rows as given: evaluate()'s own numbers
+        name: _scores(y_true, v, _clip_negative(v, warn=False), None, None, INTERVAL_METRICS)
+        for name, v in (("y_pred", y_pred), ("y_other", y_other))
+    }
     resampled = _resampled_errors(y_true, [y_pred, y_other], groups, n_resamples, random_state)
     out = {}
     for name in INTERVAL_METRICS:

@@ -25,6 +25,7 @@ import pprint
 import re
 import warnings
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -559,14 +560,26 @@ CALIBRATION_BINS = 5
 MIN_GROUPS = 10
 
 
-def _intervals(X, y, y_pred, group_column, others=None):
-    """``(bootstrap intervals, the note that says what they are, differences)`` for the
-    report's error metrics (no intervals: ``{}``, the note saying why, ``{}``). With
-    ``others`` (``{name: another model's predictions}``), ``differences`` holds for each name
-    :func:`skbucket.metrics.paired_bootstrap`'s ``{metric: PairedDifference}`` of the model
-    minus that one: the same groups, the same seeded resamples as the intervals."""
+class _Resampled(NamedTuple):
+    """What :func:`_intervals` gives: the bootstrap intervals of the error metrics (``{}``:
+    none), the note that says what they are (or why there are none), the ``{name:
+    {metric: PairedDifference}}`` of the model minus each other model, what was resampled
+    (``"the 86 values of 'inferred_company' resampled whole"``; ``""``: nothing) and whether
+    the note says the intervals are narrower than their 95%."""
+
+    intervals: dict
+    note: str
+    differences: dict
+    resampled: str
+    narrow: bool
+
+
+def _intervals(X, y, y_pred, group_column, others=None) -> _Resampled:
+    """The report's bootstrap intervals of the error metrics, and with ``others`` (``{name:
+    another model's predictions}``) :func:`skbucket.metrics.paired_bootstrap`'s difference of
+    the model minus each: the same groups, the same seeded resamples as the intervals."""
     if y.shape[0] < 2:
-        return {}, "No intervals: fewer than two posts to resample.", {}
+        return _Resampled({}, "No intervals: fewer than two posts to resample.", {}, "", False)
     X = as_pandas(X)
     column = getattr(X, "columns", None)
     groups, resampled = None, "posts resampled one by one"
@@ -591,15 +604,15 @@ def _intervals(X, y, y_pred, group_column, others=None):
                 "intervals are too narrow."
             )
         if 2 <= n_values < MIN_GROUPS:
-            return (
+            return _Resampled(
                 {},
-                (
-                    f"No intervals: the posts come from only {n_values} values of "
-                    f"{group_column!r}, too few to say how far the error metrics could move on "
-                    f"other {group_column} values (resampling fewer than {MIN_GROUPS} gives "
-                    "intervals far narrower than their 95%)."
-                ),
+                f"No intervals: the posts come from only {n_values} values of "
+                f"{group_column!r}, too few to say how far the error metrics could move on "
+                f"other {group_column} values (resampling fewer than {MIN_GROUPS} gives "
+                "intervals far narrower than their 95%).",
                 {},
+                "",
+                False,
             )
         # two companies at least: one and the posts without any are no sample of companies
         if n_values >= 2:
@@ -632,22 +645,32 @@ def _intervals(X, y, y_pred, group_column, others=None):
                 if why
                 else ""
             )
+    if groups is None and y.shape[0] < MIN_GROUPS:  # as for fewer than MIN_GROUPS companies
+        return _Resampled(
+            {},
+            f"No intervals: only {y.shape[0]} posts, too few to say how far the error metrics "
+            f"could move on other posts (resampling fewer than {MIN_GROUPS} gives intervals far "
+            "narrower than their 95%).",
+            {},
+            "",
+            False,
+        )
     with ignoring(UserWarning):  # negative predictions: said once already
         intervals = bootstrap_intervals(y, y_pred, groups=groups)
         differences = {
             name: paired_bootstrap(y, y_pred, other, groups=groups)
             for name, other in (others or {}).items()
         }
-    return (
+    return _Resampled(
         intervals,
-        (
-            f"95% intervals of the log1p errors: {resampled}, 1,000 bootstrap resamples (seeded): "
-            f"how far they could move on another draw of posts like these.{caveat} RMSE on raw "
-            "likes has none: it rests on the few largest posts, which most draws lack (its "
-            "resampled interval held the true value in 38% to 67% of simulated draws of 10 to 35 "
-            "companies)."
-        ),
+        f"95% intervals of the log1p errors: {resampled}, 1,000 bootstrap resamples (seeded): "
+        f"how far they could move on another draw of posts like these.{caveat} RMSE on raw "
+        "likes has none: it rests on the few largest posts, which most draws lack (its "
+        "resampled interval held the true value in 38% to 67% of simulated draws of 10 to 35 "
+        "companies).",
         differences,
+        resampled,
+        bool(caveat),
     )
 
 
@@ -762,18 +785,24 @@ def _score_baseline(name, other, X, y, bins) -> tuple:
 
 #: under the table of the model's error minus the other models'
 _DIFFERENCE_NOTE = (
-    "An interval that holds 0: these posts cannot tell the two models apart. Two intervals of "
-    "the metrics table that overlap do not say so: both models err most on the same hard "
-    "posts, and the paired interval, of the difference itself, is narrower. It is too narrow "
-    "as the intervals above are (in a simulation on the real posts, 95% intervals of an "
-    "RMSE(log1p) difference held the true one 80%, 85%, 88% and 93% of the time with 10, 19, "
-    "35 and 118 companies)."
+    "An interval that holds 0: these posts cannot tell the two models apart. Whether another "
+    "model's value lies inside the model's own interval does not say so: both models err "
+    "most on the same hard posts, and the interval of the difference itself is then the "
+    "narrower one. Like the intervals above, it is narrower than its 95% with few companies "
+    "or companies of very unequal size (in a simulation on the real posts, 95% intervals of "
+    "an RMSE(log1p) difference held the true one 80%, 85%, 88% and 93% of the time with 10, "
+    "19, 35 and 118 companies), and when posts of one company are resampled as independent."
 )
 
+#: the error metrics as the difference table names them (short: the table fits a phone)
+_DIFFERENCE_METRICS = {"rmse_log1p": "RMSE log1p", "mae_log1p": "MAE log1p"}
 
-def _signed(value) -> str:
-    """A difference of metrics as the report and the command line print it: ``+0.0140``."""
-    return f"{value:+.4f}"
+
+def _signed(value, digits=4) -> str:
+    """A difference of metrics as the report and the command line print it: ``+0.0140``, and
+    ``0.0000`` for one that rounds to zero (not ``-0.0000``)."""
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def _share(value) -> str:
@@ -857,7 +886,11 @@ def render_report(
         by its key, e.g. ``{"median": GroupMedianRegressor().fit(X_train, y_train)}`` (the
         per-account median, :class:`~skbucket.baselines.GroupMedianRegressor`, which on later
         posts of known accounts is hard to beat). Their bucket metrics score the buckets of
-        their predicted likes; they get no intervals, plots or split by account.
+        their predicted likes; they get no intervals of their own, plots or split by account.
+        Under the metrics table, a table gives the model's RMSE and MAE on log1p likes minus
+        each baseline's with a 95% paired bootstrap interval
+        (:func:`~skbucket.metrics.paired_bootstrap`, on the resamples of the model's
+        intervals; none where the model has no intervals).
 
     Returns
     -------
@@ -910,9 +943,10 @@ def render_report(
     # the features once for every quantity (the images are read, the texts embedded once)
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
-    intervals, interval_note, differences = _intervals(
+    resampled = _intervals(
         X, y_arr, y_pred, group_column, {name: pred for name, (pred, _) in scored.items()}
     )
+    intervals, interval_note, differences = resampled[:3]
     new = unseen_posts(estimator, as_pandas(X))  # once, for the note and the table
     unseen = _unseen_text(new, y_arr.shape[0])
     split = _known_and_new(new, y_arr, np.asarray(y_pred), bucket_pred, bins)
@@ -965,7 +999,7 @@ def render_report(
         '<th scope="col">Difference</th><th scope="col">95% interval</th>'
         '<th scope="col">Model lower in</th></tr>\n'
         + "\n".join(
-            f'<tr><th scope="row">{esc(name)}</th><td>{esc(METRIC_DESCRIPTIONS[k])}</td>'
+            f'<tr><th scope="row">{esc(name)}</th><td>{esc(_DIFFERENCE_METRICS[k])}</td>'
             f'<td class="num">{esc(_signed(d.difference))}</td>'
             f'<td class="num interval">{esc(_signed(d.low))} to {esc(_signed(d.high))}</td>'
             f'<td class="num">{esc(_share(d.share_better))}</td></tr>'

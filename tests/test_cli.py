@@ -3475,18 +3475,26 @@ def test_evaluate_baseline_prints_the_model_minus_the_median_with_a_paired_inter
     assert len(set(groups)) >= 10
     pred = cli.load_model(model_file).predict(X)
     expected = paired_bootstrap(y, pred, median.predict(X), groups=groups)
+    from skbucket.report import _share
+
     lines = out.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("model minus median"))
-    assert "negative: the model's error is lower" in lines[at]
+    rows = [line for line in lines[at:] if line.startswith("  ")]
+    head = " ".join(lines[at : lines.index(rows[0])])
+    assert "negative: the model's error is lower" in head and "narrower than its 95%" in head
+    # wrapped, as a terminal shows it
+    assert max(len(line) for line in lines[at : lines.index(rows[-1]) + 1]) <= 80
     shown = {}
-    for line in lines[at + 1 : at + 1 + len(INTERVAL_METRICS)]:
+    for line in rows:
         metric, value, low, _, high, *rest = line.split()
         shown[metric] = (float(value), float(low), float(high), " ".join(rest))
     assert sorted(shown) == sorted(INTERVAL_METRICS)
     for metric, (value, low, high, share) in shown.items():
         want = expected[metric]
         assert (value, low, high) == pytest.approx(want[:3], abs=6e-5), metric
-        assert share == f"model lower in {want.share_better:.0%} of the resamples", share
+        assert share == f"model lower in {_share(want.share_better)} of the resamples", share
+    # the columns line up: each "to" at the same place
+    assert len({line.index(" to ") for line in rows}) == 1
     # no intervals asked for, or too few companies to resample: no difference either
     code, out, _ = run([*args, "--no-intervals"], capsys)
     assert code == 0 and "model minus" not in out

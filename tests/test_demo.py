@@ -88,8 +88,9 @@ def test_demo_says_whether_the_model_beats_the_median_with_a_paired_interval(dem
     want = paired_bootstrap(y[test], pred, median.predict(X[test]), groups=companies)
     got = re.fullmatch(
         r"RMSE\(log1p\) of the model minus that of the per-account median: (\S+), 95% paired "
-        r"bootstrap interval (\S+) to (\S+) \(the (\d+) companies resampled whole; the model "
-        r"lower in (\S+) of the resamples\): it (.*)\.",
+        r"bootstrap interval (\S+) to (\S+) \(the (\d+) values of 'inferred_company' resampled "
+        r"whole; the model lower in (\S+) of the resamples; narrower than its 95% here, as the "
+        r"report says\): it (.*)\.",
         said,
     )
     assert got, said

@@ -603,7 +603,7 @@ def test_blank_and_missing_groups_are_one_group_as_the_post_features_read_them()
     want = bootstrap_intervals(y, pred, groups=groups, n_resamples=200, random_state=7)
     got = bootstrap_intervals(y, pred, groups=blanks, n_resamples=200, random_state=7)
     assert got == want
-    _, note, _ = _intervals(pd.DataFrame({"g": blanks}), y, pred, "g")
+    note = _intervals(pd.DataFrame({"g": blanks}), y, pred, "g").note
     assert (
         "the 11 values of 'g' and the 5 post(s) without one (as one group) resampled whole" in note
     )
@@ -625,7 +625,7 @@ def test_a_number_and_its_text_are_one_group_as_the_post_features_read_them():
     mixed[1::3] = [float(v) for v in text[1::3]]
     want = bootstrap_intervals(y, pred, groups=text, n_resamples=200, random_state=7)
     assert bootstrap_intervals(y, pred, groups=mixed, n_resamples=200, random_state=7) == want
-    _, note, _ = _intervals(pd.DataFrame({"g": mixed}), y, pred, "g")
+    note = _intervals(pd.DataFrame({"g": mixed}), y, pred, "g").note
     assert "the 11 values of 'g' resampled whole" in note
 
 

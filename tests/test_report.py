@@ -164,7 +164,7 @@ def test_report_intervals_resample_whole_companies(data, model):
     rng = np.random.default_rng(0)
     likes = rng.integers(0, 1000, 1200).astype(float)
     accounts = pd.DataFrame({"account": [f"user {i}" for i in range(400)] * 3})
-    intervals, note, _ = _intervals(accounts, likes, likes * 1.2, "account")
+    intervals, note = _intervals(accounts, likes, likes * 1.2, "account")[:2]
     assert "the 400 values of 'account' resampled whole" in note and "narrower" not in note
     many = pd.DataFrame({"account": [f"user {i}" for i in range(1200)]})
     assert "the 1,200 values" in _intervals(many, likes, likes * 1.2, "account")[1]
@@ -1137,11 +1137,11 @@ def test_the_page_names_the_final_estimator_of_a_pipeline(data, model):
     assert "Model: <code>GridSearchCV</code> ending in <code>BucketedRegressor</code>." in page
 
 
-def test_baselines_get_the_model_minus_theirs_with_a_paired_interval(data):
+def test_baselines_get_the_model_minus_theirs_with_a_paired_interval(data, tmp_path):
     """The metrics table put each baseline's metrics beside the model's interval: two
     intervals that overlap did not say whether the model's error is lower."""
     from skbucket.baselines import GroupMedianRegressor
-    from skbucket.metrics import INTERVAL_METRICS, METRIC_DESCRIPTIONS, paired_bootstrap
+    from skbucket.metrics import INTERVAL_METRICS, paired_bootstrap
 
     X, y, _ = data
     companies = [f"company {i % 20}" for i in range(len(y))]
@@ -1167,12 +1167,23 @@ def test_baselines_get_the_model_minus_theirs_with_a_paired_interval(data):
         # the companies resampled whole, as for the intervals of the metrics table
         want = paired_bootstrap(y, pred, other.predict(frame), groups=companies)
         for metric in INTERVAL_METRICS:
-            label = METRIC_DESCRIPTIONS[metric]
+            label = {"rmse_log1p": "RMSE log1p", "mae_log1p": "MAE log1p"}[metric]
             (row,) = [r for r in rows if html.unescape(r[0]) == name and r[1] == label]
             numbers = [float(v) for v in row[2:5]]
             assert numbers == pytest.approx(want[metric][:3], abs=6e-5), (name, metric)
             assert row[5] == f"{want[metric].share_better:.0%}"
     assert "cannot tell the two models apart" in page
+    # the table fits a phone's width (390 px) as the metrics table does
+    from _chromium import measure
+
+    (tmp_path / "report.html").write_text(
+        render_report(model, frame, y, baselines={"median": others["median"]}), encoding="utf-8"
+    )
+    script = """
+    var wrap = document.querySelector('.table-wrap[aria-label="Model minus other models"]');
+    return wrap.scrollWidth <= wrap.clientWidth;
+    """
+    assert measure(tmp_path, ["report.html"], script, tmp_path, width=390)["report.html"]
     # none without a baseline, nor where there are no intervals (too few companies)
     assert "Model minus" not in render_report(model, frame, y)
     few = frame.assign(inferred_company=[f"c{i % 3}" for i in range(len(y))])
@@ -1191,3 +1202,22 @@ def test_the_share_of_resamples_is_never_rounded_to_never_or_always():
         ">99%",
         "100%",
     ]
+
+
+def test_fewer_than_ten_posts_resampled_one_by_one_get_no_interval_nor_difference():
+    """Two posts resampled one by one gave a 95% interval, and beside a baseline a difference
+    whose interval excluded 0: a verdict from two posts."""
+    from skbucket.report import MIN_GROUPS, _intervals
+
+    rng = np.random.default_rng(0)
+    for n in (2, MIN_GROUPS - 1, MIN_GROUPS):
+        y = rng.integers(0, 1000, n).astype(float)
+        got = _intervals(pd.DataFrame({"a": np.arange(n)}), y, y * 2, None, {"b": y * 3})
+        if n < MIN_GROUPS:
+            assert got.intervals == {} and got.differences == {}
+            assert got.note.startswith(f"No intervals: only {n} posts, too few")
+        else:
+            assert set(got.intervals) == {"rmse_log1p", "mae_log1p"} and set(got.differences) == {
+                "b"
+            }
+            assert got.resampled == "posts resampled one by one" and got.narrow
