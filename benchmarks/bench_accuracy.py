@@ -117,8 +117,13 @@ DATASETS = {"posts": "posts_captioned.csv.gz", "tweets": "tweets.csv.gz"}
 
 
 # ----------------------------------------------------------------------------- data
-def load(data_dir, name, rows, seed):
-    """``(X, y)`` of one data file; ``rows`` posts sampled at random (seeded) when given."""
+#: the input columns ``--drop-columns`` may leave out (an ablation: what a column adds)
+DROPPABLE_COLUMNS = ("content", "caption", "media")
+
+
+def load(data_dir, name, rows, seed, drop=()):
+    """``(X, y)`` of one data file; ``rows`` posts sampled at random (seeded) when given;
+    the input columns ``drop`` left out (after the sample: the same posts either way)."""
     frame = pd.read_csv(Path(data_dir) / DATASETS[name])
     if name == "tweets":
         captions = Path(data_dir) / "captions.csv.gz"
@@ -127,7 +132,7 @@ def load(data_dir, name, rows, seed):
     if rows is not None and rows < len(frame):
         frame = frame.sample(n=rows, random_state=seed).sort_values("id")
     frame = frame.reset_index(drop=True)
-    X = frame[[c for c in INPUT_COLUMNS if c in frame.columns]]
+    X = frame[[c for c in INPUT_COLUMNS if c in frame.columns and c not in drop]]
     return X, frame["likes"].astype(float)
 
 
@@ -788,6 +793,14 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="few hundred rows (smoke test)")
     parser.add_argument("--rows", type=int, default=None, help="random sample of N posts")
     parser.add_argument(
+        "--drop-columns",
+        nargs="+",
+        choices=DROPPABLE_COLUMNS,
+        default=[],
+        help="leave these input columns out of every model (an ablation: the tweets' text is "
+        "'content'; the same posts and splits)",
+    )
+    parser.add_argument(
         "--clf-rows",
         type=_clf_rows,
         default=None,
@@ -913,7 +926,7 @@ def main(argv=None):
     total = time.perf_counter()
     with threadpool_limits(limits=1, user_api="openmp"):
         for name in args.datasets:
-            X, y = load(args.data_dir, name, args.rows, args.seed)
+            X, y = load(args.data_dir, name, args.rows, args.seed, args.drop_columns)
             say(f"{name}: {len(X)} rows")
             print(f"\n## {DATASETS[name]}: {len(X):,} posts (columns: {', '.join(X.columns)})\n")
             rate = bench.embedding_rate(X, 16 if args.quick else 200)

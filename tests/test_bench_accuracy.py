@@ -309,3 +309,35 @@ def test_the_dev_exploration_scores_the_default_unless_told_not_to():
     assert bench.parse_args(["--dev-clf-rows", "0"]).dev_clf_rows == 0
     with pytest.raises(SystemExit):
         bench.parse_args(["--dev-clf-rows", "-1"])
+
+
+def test_drop_columns_leaves_an_input_column_out_of_the_same_posts(tmp_path):
+    """An ablation: the tweets with and without their text, the same posts and splits."""
+    import pandas as pd
+
+    bench = _load_bench()
+    assert bench.parse_args([]).drop_columns == []
+    assert bench.parse_args(["--drop-columns", "content", "media"]).drop_columns == [
+        "content",
+        "media",
+    ]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--drop-columns", "inferred_company"])  # the company split needs it
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(40),
+            "date": pd.date_range("2021-01-01", periods=40, freq="D").astype(str),
+            "likes": rng.integers(0, 100, 40),
+            "content": [f"post {i}" for i in range(40)],
+            "username": [f"u{i % 7}" for i in range(40)],
+            "media": "[]",
+            "inferred_company": [f"c{i % 5}" for i in range(40)],
+        }
+    )
+    frame.to_csv(tmp_path / "tweets.csv.gz", index=False)
+    X, y = bench.load(tmp_path, "tweets", 30, 0)
+    X_without, y_without = bench.load(tmp_path, "tweets", 30, 0, ["content"])
+    assert "content" in X.columns and "content" not in X_without.columns
+    pd.testing.assert_frame_equal(X.drop(columns="content"), X_without)
+    pd.testing.assert_series_equal(y, y_without)
