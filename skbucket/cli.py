@@ -803,15 +803,15 @@ def cmd_evaluate(args) -> int:
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
-    beside, others, differences, resampled = None, {}, {}, None
+    beside, others, differences, boot = None, {}, {}, None
     if baseline is not None:  # scored as the report scores a model without a router
         others = {"median": baseline.predict(X)}
         beside = evaluate(y_true, others["median"], bins=final_bins(model))
     if args.intervals:
         from skbucket.pipeline import _column_of_role
 
-        resampled = _intervals(X, y_true, y_pred, _column_of_role(model, group_column), others)
-        intervals, note, differences = resampled[:3]
+        boot = _intervals(X, y_true, y_pred, _column_of_role(model, group_column), others)
+        intervals, note, differences = boot[:3]
         lines = [_format_metrics(metrics, intervals or None, beside), note]  # none: no column
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
@@ -824,9 +824,7 @@ def cmd_evaluate(args) -> int:
             + (f" {seen}" if seen else "")
         )
     # after what the median is: the model minus it, on the intervals' resamples
-    lines += [
-        _format_differences(name, rows, resampled.narrow) for name, rows in differences.items()
-    ]
+    lines += [_format_differences(name, rows, boot.narrow) for name, rows in differences.items()]
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
         lines.append(undefined.strip())

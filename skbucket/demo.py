@@ -338,20 +338,16 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
     table.index.name = "model"
     print(_metrics_text(table))
     # is the model's error lower than the median's? the report's paired interval, in a line
-    resampled = _intervals(
+    boot = _intervals(
         X_test,
         y_test.to_numpy(dtype=float),
         y_pred,
         "inferred_company",
         {"the per-account median": median.predict(X_test)},
     )
-    for other, difference in resampled.differences.items():  # wrapped to the table's 80 columns
+    for other, difference in boot.differences.items():  # wrapped to the table's 80 columns
         text = _difference_text(
-            other,
-            difference["rmse_log1p"],
-            len(X_test),
-            resampled.resampled,
-            resampled.narrow,
+            other, difference["rmse_log1p"], len(X_test), boot.resampled, boot.narrow
         )
         print(textwrap.fill(text, width=80, break_on_hyphens=False))
 

@@ -808,11 +808,12 @@ def _signed(value, digits=4) -> str:
 def _share(value) -> str:
     """The share of resamples in which the model's error is lower: ``38%`` (``<1%``, ``>99%``
     where rounding would say never or always, which it was not)."""
-    if 0 < value < 0.005:
+    text = f"{value:.0%}"
+    if text == "0%" and value > 0:
         return "<1%"
-    if 0.995 <= value < 1:
+    if text == "100%" and value < 1:
         return ">99%"
-    return f"{value:.0%}"
+    return text
 
 
 def _baseline_name(other) -> str:
@@ -943,10 +944,9 @@ def render_report(
     # the features once for every quantity (the images are read, the texts embedded once)
     y_pred, bucket_pred, bucket_proba = _predict_once(estimator, X, proba=True)
     metrics = evaluate(y_arr, y_pred, bucket_pred=bucket_pred, bins=bins)
-    resampled = _intervals(
+    intervals, interval_note, differences, *_ = _intervals(
         X, y_arr, y_pred, group_column, {name: pred for name, (pred, _) in scored.items()}
     )
-    intervals, interval_note, differences = resampled[:3]
     new = unseen_posts(estimator, as_pandas(X))  # once, for the note and the table
     unseen = _unseen_text(new, y_arr.shape[0])
     split = _known_and_new(new, y_arr, np.asarray(y_pred), bucket_pred, bins)

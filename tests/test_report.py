@@ -1194,10 +1194,12 @@ def test_baselines_get_the_model_minus_theirs_with_a_paired_interval(data, tmp_p
 def test_the_share_of_resamples_is_never_rounded_to_never_or_always():
     from skbucket.report import _share
 
-    assert [_share(v) for v in (0.0, 0.003, 0.38, 0.995, 0.997, 1.0)] == [
+    assert [_share(v) for v in (0.0, 0.003, 0.005, 0.38, 0.9949, 0.995, 0.997, 1.0)] == [
         "0%",
         "<1%",
+        "<1%",
         "38%",
+        "99%",
         ">99%",
         ">99%",
         "100%",
