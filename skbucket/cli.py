@@ -1168,7 +1168,7 @@ def _add_baseline(p) -> None:
         default=None,
         help="also score the per-account median (the account's median likes in TRAIN, else "
         "its company's, else all posts'; skbucket.GroupMedianRegressor) on the same posts, in "
-        "a column beside the model's, and the model's error minus its own with a paired "
+        "a column beside the model's, and the model's error minus the median's with a paired "
         "bootstrap interval: TRAIN is a table of labelled posts, the model's training data",
     )
 

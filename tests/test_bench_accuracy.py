@@ -311,6 +311,23 @@ def test_the_dev_exploration_scores_the_default_unless_told_not_to():
         bench.parse_args(["--dev-clf-rows", "-1"])
 
 
+def test_paired_bootstrap_is_the_librarys_rmse_row_drawn_from_the_seed():
+    """The benchmark's tables came from its own function; it now calls skbucket's, drawn as
+    before (numpy's default_rng(seed)), and gives its RMSE(log1p) row, not the MAE one."""
+    import skbucket.metrics
+
+    bench = _load_bench()
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 5000, 90).astype(float)
+    groups = np.repeat([f"c{i}" for i in range(15)], 6)
+    a, b = y * rng.uniform(0.2, 5.0, 90), y * rng.uniform(0.5, 2.0, 90)  # RMSE and MAE apart
+    got = bench.paired_bootstrap(y, a, b, groups, seed=3)
+    library = skbucket.metrics.paired_bootstrap(
+        y, a, b, groups=groups, n_resamples=bench.N_BOOTSTRAP, random_state=np.random.default_rng(3)
+    )
+    assert got == tuple(library["rmse_log1p"]) and got != tuple(library["mae_log1p"])
+
+
 def test_drop_columns_leaves_an_input_column_out_of_the_same_posts(tmp_path):
     """An ablation: the tweets with and without their text, the same posts and splits."""
     import pandas as pd

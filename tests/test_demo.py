@@ -100,6 +100,9 @@ def test_demo_says_whether_the_model_beats_the_median_with_a_paired_interval(dem
         table["rmse_log1p"].iloc[0] - table["rmse_log1p"].iloc[1], abs=6e-4
     )
     assert int(got.group(4)) == companies.nunique()
+    from skbucket.report import _share
+
+    assert got.group(5) == _share(want["rmse_log1p"].share_better)
     verdict = got.group(6)
     if want["rmse_log1p"].low <= 0 <= want["rmse_log1p"].high:
         assert verdict == f"holds 0: these {len(companies)} posts cannot tell the two apart"
@@ -422,3 +425,29 @@ def test_too_few_rows_for_the_router_in_the_demo_says_what_the_demo_can_do(tmp_p
     assert code == 0, err
     lines = [line for line in err.splitlines() if "cannot split" in line]
     assert lines and all(line.endswith("(here: more --rows)") for line in lines), err
+
+
+def test_the_demo_sentence_says_which_side_of_zero_the_interval_lies():
+    from skbucket.demo import _difference_text
+    from skbucket.metrics import PairedDifference
+
+    def said(*difference, narrow=False):
+        return _difference_text(
+            "the median", PairedDifference(*difference), 600, "the 86 companies", narrow
+        )
+
+    below = said(-0.2, -0.3, -0.1, 1.0)
+    assert below.startswith("RMSE(log1p) of the model minus that of the median: -0.200, 95% ")
+    assert "-0.300 to -0.100 (the 86 companies; the model lower in 100% of" in below
+    assert below.endswith(
+        "it lies below 0: on posts like these the model's error is likely the lower."
+    )
+    assert said(0.2, 0.1, 0.3, 0.0).endswith(
+        "it lies above 0: on posts like these the median's error is likely the lower."
+    )
+    assert said(0.0, -0.1, 0.1, 0.5).endswith(
+        "it holds 0: these 600 posts cannot tell the two apart."
+    )
+    assert "narrower than its 95% here" in said(0.0, -0.1, 0.1, 0.5, narrow=True)
+    assert "narrower" not in said(0.0, -0.1, 0.1, 0.5)
+    assert ": 0.000, 95%" in said(-0.0001, -0.1, 0.1, 0.5)  # not -0.000

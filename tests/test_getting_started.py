@@ -63,6 +63,11 @@ def test_first_model_and_baseline_blocks_run():
     ]
     assert abs(difference.difference - (both[0] - both[1])) < 1e-12
     assert difference.low <= difference.difference <= difference.high
+    from skbucket.metrics import paired_bootstrap
+
+    pred = [namespace[m].predict(X_test) for m in ("model", "baseline")]
+    whole = paired_bootstrap(y_test, *pred, groups=X_test["inferred_company"])  # as the text says
+    assert tuple(difference) == tuple(whole["rmse_log1p"])
     # the importances the text reports: the account columns first, the others near 0
     importance = dict(zip(X_test.columns, namespace["result"].importances_mean))
     assert set(importance) == {"date", "username", "inferred_company", "media", "caption"}

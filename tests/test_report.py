@@ -1223,3 +1223,15 @@ def test_fewer_than_ten_posts_resampled_one_by_one_get_no_interval_nor_differenc
                 "b"
             }
             assert got.resampled == "posts resampled one by one" and got.narrow
+
+
+def test_a_difference_is_signed_and_one_that_rounds_to_zero_is_not():
+    from skbucket.report import _signed
+
+    assert [_signed(v) for v in (0.0144, -0.0773, -0.00001, 0.0)] == [
+        "+0.0144",
+        "-0.0773",
+        "0.0000",
+        "0.0000",
+    ]
+    assert _signed(1.23456, digits=3) == "+1.235"
