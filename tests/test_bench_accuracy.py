@@ -358,3 +358,24 @@ def test_drop_columns_leaves_an_input_column_out_of_the_same_posts(tmp_path):
     assert "content" in X.columns and "content" not in X_without.columns
     pd.testing.assert_frame_equal(X.drop(columns="content"), X_without)
     pd.testing.assert_series_equal(y, y_without)
+
+
+def test_main_reads_every_dataset_without_the_dropped_columns(tmp_path, monkeypatch, capsys):
+    """--drop-columns was tested on load() alone: main() must pass it on."""
+    bench = _load_bench()
+    (tmp_path / "posts_captioned.csv.gz").write_bytes(b"")  # main() checks the data is there
+    asked = []
+
+    class Loaded(Exception):
+        pass
+
+    def load(data_dir, name, rows, seed, drop=()):
+        asked.append((name, list(drop)))
+        raise Loaded
+
+    monkeypatch.setattr(bench, "load", load)
+    argv = ["--data-dir", str(tmp_path), "--text-model", make_tiny_distilbert(tmp_path / "tiny")]
+    argv += ["--datasets", "tweets", "--drop-columns", "content", "--torch-threads", "1"]
+    with pytest.raises(Loaded):
+        bench.main(argv)
+    assert asked == [("tweets", ["content"])]
