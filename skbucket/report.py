@@ -573,13 +573,18 @@ class _Resampled(NamedTuple):
     resampled: str
     narrow: bool
 
+    @classmethod
+    def none(cls, note: str) -> _Resampled:
+        """No intervals and no differences, and the ``note`` that says why."""
+        return cls({}, note, {}, "", False)
+
 
 def _intervals(X, y, y_pred, group_column, others=None) -> _Resampled:
     """The report's bootstrap intervals of the error metrics, and with ``others`` (``{name:
     another model's predictions}``) :func:`skbucket.metrics.paired_bootstrap`'s difference of
     the model minus each: the same groups, the same seeded resamples as the intervals."""
     if y.shape[0] < 2:
-        return _Resampled({}, "No intervals: fewer than two posts to resample.", {}, "", False)
+        return _Resampled.none("No intervals: fewer than two posts to resample.")
     X = as_pandas(X)
     column = getattr(X, "columns", None)
     groups, resampled = None, "posts resampled one by one"
@@ -604,15 +609,11 @@ def _intervals(X, y, y_pred, group_column, others=None) -> _Resampled:
                 "intervals are too narrow."
             )
         if 2 <= n_values < MIN_GROUPS:
-            return _Resampled(
-                {},
+            return _Resampled.none(
                 f"No intervals: the posts come from only {n_values} values of "
                 f"{group_column!r}, too few to say how far the error metrics could move on "
                 f"other {group_column} values (resampling fewer than {MIN_GROUPS} gives "
-                "intervals far narrower than their 95%).",
-                {},
-                "",
-                False,
+                "intervals far narrower than their 95%)."
             )
         # two companies at least: one and the posts without any are no sample of companies
         if n_values >= 2:
@@ -646,14 +647,10 @@ def _intervals(X, y, y_pred, group_column, others=None) -> _Resampled:
                 else ""
             )
     if groups is None and y.shape[0] < MIN_GROUPS:  # as for fewer than MIN_GROUPS companies
-        return _Resampled(
-            {},
+        return _Resampled.none(
             f"No intervals: only {y.shape[0]} posts, too few to say how far the error metrics "
             f"could move on other posts (resampling fewer than {MIN_GROUPS} gives intervals far "
-            "narrower than their 95%).",
-            {},
-            "",
-            False,
+            "narrower than their 95%)."
         )
     with ignoring(UserWarning):  # negative predictions: said once already
         intervals = bootstrap_intervals(y, y_pred, groups=groups)
