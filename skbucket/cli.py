@@ -812,25 +812,42 @@ def cmd_evaluate(args) -> int:
 
         boot = _intervals(X, y_true, y_pred, _column_of_role(model, group_column), others)
         intervals, note, differences = boot[:3]
-        lines = [_format_metrics(metrics, intervals or None, beside), note]  # none: no column
+        lines = [
+            _format_metrics(metrics, intervals or None, beside),
+            _wrap(note),
+        ]  # none: no column
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
         fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
         lines.append(
-            f"median: {fitted_on}; its bucket metrics score the buckets of its predicted likes"
-            + (", the model's those its router chose" if bucket_pred is not None else "")
-            + "."
-            + (f" {seen}" if seen else "")
+            _wrap(
+                f"median: {fitted_on}; its bucket metrics score the buckets of its predicted "
+                "likes"
+                + (", the model's those its router chose" if bucket_pred is not None else "")
+                + "."
+                + (f" {seen}" if seen else "")
+            )
         )
     # after what the median is: the model minus it, on the intervals' resamples
     lines += [_format_differences(name, rows, boot.narrow) for name, rows in differences.items()]
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
-        lines.append(undefined.strip())
+        lines.append(_wrap(undefined.strip()))
     with _writing_stdout():
         print("\n".join(lines), flush=True)
     return 0
+
+
+def _wrap(text: str) -> str:
+    """``text`` wrapped at 80 columns for a terminal, line by line of it; a word longer than
+    that (a path, a column's name) is kept whole on a line of its own, not cut."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width=80, break_on_hyphens=False, break_long_words=False)
+        for line in text.split("\n")
+    )
 
 
 def _format_differences(name: str, differences: dict, narrow: bool) -> str:
@@ -838,8 +855,6 @@ def _format_differences(name: str, differences: dict, narrow: bool) -> str:
     PairedDifference}``, from :func:`skbucket.metrics.paired_bootstrap`) as lines of text, the
     first wrapped at 80 columns; ``narrow``: the intervals' note says they are narrower than
     their 95%, and so does the first line of this one."""
-    import textwrap
-
     from skbucket.report import _share, _signed
 
     rows = [
@@ -855,7 +870,7 @@ def _format_differences(name: str, differences: dict, narrow: bool) -> str:
         + "):"
     )
     return "\n".join(
-        [textwrap.fill(head, width=80, break_on_hyphens=False)]
+        [_wrap(head)]
         + [
             f"  {metric:<{widths[0]}}  {value:>{widths[1]}}  {low:>{widths[2]}} to "
             f"{high:>{widths[3]}}  model lower in {share} of the resamples"

@@ -765,6 +765,11 @@ def test_evaluate_prints_the_metrics_table(model_file, posts_csv, capsys):
     assert err == ""  # --quiet: no progress, no messages
 
 
+def _prose(out):
+    """``out`` with its lines joined: evaluate wraps its notes at 80 columns."""
+    return " ".join(out.split())
+
+
 def _interval_rows(out):
     """``{metric: (low, high)}`` read back from the evaluate table's interval column."""
     rows = {}
@@ -807,7 +812,10 @@ def test_evaluate_prints_bootstrap_intervals(
         if parts and parts[0] in point and parts[0] != "n_samples":
             assert float(parts[1].replace(",", "")) == pytest.approx(point[parts[0]], abs=6e-5)
     n_groups = None if groups is None else len(set(groups))
-    note = out.splitlines()[-1]
+    lines = out.splitlines()
+    note = _prose(
+        "\n".join(lines[next(i for i, v in enumerate(lines) if v.startswith("n_samples")) :])
+    )
     assert resampled in note and "1,000 bootstrap resamples" in note
     if n_groups is not None:
         assert f"the {n_groups} values" in note
@@ -1604,7 +1612,10 @@ def test_evaluate_says_why_a_metric_is_undefined_as_the_report_does(
     assert code == 0, err
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:] if line.strip()}
     assert rows["r2"] == rows["r2_log1p"] == "n/a" and "nan" not in out
-    assert "n/a: r2, r2_log1p undefined on these rows (R² needs actual likes that are not " in out
+    assert (
+        "n/a: r2, r2_log1p undefined on these rows (R² needs actual likes that are not "
+        in _prose(out)
+    )
 
 
 @pytest.mark.parametrize("rows", ["0", "-10", "ten"])
@@ -2935,7 +2946,7 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     assert code == cli.EXIT_ERROR and "column 'posted_at' holds numbers, not dates" in err, err
     code, out, err = run(["evaluate", model, data, "-q"], capsys)
     assert code == 0, err
-    assert "values of 'brand' resampled whole" in out, out
+    assert "values of 'brand' resampled whole" in _prose(out), out
     page = workdir / "digit-handles.html"
     assert run(["report", model, data, "-o", page, "-q"], capsys)[0] == 0
     assert "Error over time" in page.read_text(encoding="utf-8")
@@ -2944,7 +2955,7 @@ def test_a_columns_mapping_reaches_reading_grouping_and_plotting(
     plain = cli.save_model(plain, workdir / "digit-handles-passthrough.joblib")
     code, out, err = run(["evaluate", plain, posts_csv, "-q"], capsys)
     assert code == 0, err
-    assert "values of 'inferred_company' resampled whole" in out, out
+    assert "values of 'inferred_company' resampled whole" in _prose(out), out
 
 
 def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
@@ -2972,7 +2983,7 @@ def test_a_saved_search_over_a_mapped_pipeline_reads_the_table_by_its_mapping(
     assert_predicts_in_memory(model, data, table, workdir / "search-preds.csv", capsys)
     code, out, err = run(["evaluate", model, data, "-q"], capsys)
     assert code == 0, err
-    assert "values of 'brand' resampled whole" in out, out
+    assert "values of 'brand' resampled whole" in _prose(out), out
     # --group-column by the role's name: the column the model reads for it
     code, out, err = run(["evaluate", model, data, "-q", "--group-column", "username"], capsys)
     assert code == 0 and "only 7 values of 'handle', too few" in out, err
@@ -3031,8 +3042,9 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
     rows = {line.split()[0]: line.split()[1:] for line in lines[2:10]}
     for name in ("rmse_log1p", "mae_log1p", "bucket_accuracy"):
         assert float(rows[name][1]) == pytest.approx(expected[name], abs=5e-5), name
-    assert "median: the per-account median baseline, fitted on" in out and "(50 posts)" in out
-    assert "its predicted likes, the model's those its router chose." in out  # no Python name
+    said = _prose(out)
+    assert "median: the per-account median baseline, fitted on" in said and "(50 posts)" in said
+    assert "its predicted likes, the model's those its router chose." in said  # no Python name
     # with the intervals: the median's column comes after the model's interval
     code, out, _ = run([*args, "-q"], capsys)
     assert code == 0 and out.splitlines()[0].split() == [
@@ -3065,7 +3077,29 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
     pd.concat([train, test.head(4)]).to_csv(workdir / "overlap.csv", index=False)
     code, out, err = run([*args[:-1], workdir / "overlap.csv", "-q", "--no-intervals"], capsys)
     assert code == 0, err
-    assert "4 of the 30 posts are in" in out and "the median has seen their likes" in out, out
+    said = _prose(out)
+    assert "4 of the 30 posts are in" in said and "the median has seen their likes" in said, out
+
+
+def test_evaluate_wraps_its_notes_at_80_columns_keeping_a_path_whole(
+    model_file, posts_csv, workdir, capsys
+):
+    """The notes under evaluate's table were one line each (the intervals' some 670
+    characters), which a terminal breaks in mid-word."""
+    frame = pd.read_csv(posts_csv)
+    folder = workdir / ("a-folder-whose-name-is-long-" * 3)
+    folder.mkdir()
+    frame.iloc[:50].to_csv(folder / "train.csv", index=False)
+    frame.iloc[50:].to_csv(workdir / "test-wrap.csv", index=False)
+    args = ["evaluate", model_file, workdir / "test-wrap.csv", "--baseline", folder / "train.csv"]
+    code, out, err = run([*args, "-q"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) > 14  # the table, then notes of several lines each
+    for line in lines:
+        assert len(line) <= 80 or " " not in line, line  # a longer line is one word
+    assert str(folder / "train.csv") in lines  # the path not cut, on a line of its own
+    assert "95% intervals of the log1p errors" in out and "model minus median" in out
 
 
 def test_evaluate_baseline_groups_by_the_account_columns_it_has(workdir, capsys):
