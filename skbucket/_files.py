@@ -15,7 +15,9 @@ from pathlib import Path
 #: the folder of the output file being written by :func:`replace_atomically` (it is on the
 #: disk meant to hold the file): where :func:`in_temporary_folder` goes when the system's
 #: temporary folder cannot take what is written while saving (a checkpoint export)
-_OUTPUT_FOLDER = contextvars.ContextVar("skbucket_output_folder", default=None)
+_OUTPUT_FOLDER: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "skbucket_output_folder", default=None
+)
 
 
 def replace_atomically(path, write, what: str) -> Path:
@@ -120,7 +122,7 @@ def in_temporary_folder(write, prefix: str, what: str, read=None):
     Other errors from ``write``, and every error from ``read`` (a damaged file it reads back),
     propagate as they are.
     """
-    places = [None]
+    places: list[Path | None] = [None]
     if _OUTPUT_FOLDER.get() is not None:
         places.append(_OUTPUT_FOLDER.get())
     tried = []

@@ -77,7 +77,8 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
     with _FILTERS_LOCK:
         for entry in entries:
             if _IN_USE.get(entry, 0) == 0:
-                warnings.filters.insert(0, entry)
+                # typeshed types the filters as a Sequence; they are the module's list
+                warnings.filters.insert(0, entry)  # type: ignore[attr-defined]
             _IN_USE[entry] = _IN_USE.get(entry, 0) + 1
         _mutated()
     try:
@@ -93,7 +94,7 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
                     if at is None:  # put back as a copy by someone's catch_warnings
                         at = next((i for i, e in enumerate(warnings.filters) if e == entry), None)
                     if at is not None:
-                        del warnings.filters[at]
+                        del warnings.filters[at]  # type: ignore[attr-defined]  # a list
             _mutated()
 
 
