@@ -588,7 +588,10 @@ def _limit(name: str, limit):
     if limit is None:
         return None
     whole = isinstance(limit, numbers.Integral) or (
-        isinstance(limit, numbers.Real) and math.isfinite(limit) and limit == int(limit)
+        isinstance(limit, numbers.Real)
+        and math.isfinite(limit)
+        # int() takes a Real by its __trunc__, which typeshed types as no int
+        and limit == int(limit)  # type: ignore[call-overload]
     )
     if isinstance(limit, bool | np.bool_) or not whole or limit < 0:
         raise ValueError(
@@ -826,7 +829,8 @@ class DiskCache:
             The keys without a file, in the order given.
         """
         known = _ON_DISK.get(os.path.abspath(self.path), ())
-        out, there = [], []
+        out: list[str] = []
+        there: list[str] = []
         for key in keys:
             if self._is_key(key) and _short_key(key) in known:
                 continue
@@ -1196,7 +1200,10 @@ class TieredCache:
 
     def __contains__(self, key: object) -> bool:
         return any(
-            key in layer if hasattr(layer, "__contains__") else bool(found_in(layer, [key]))
+            key in layer
+            if hasattr(layer, "__contains__")
+            # any key is asked of a store as given, as `in` asks the other layers
+            else bool(found_in(layer, [key]))  # type: ignore[list-item]
             for layer in self.layers
         )
 
