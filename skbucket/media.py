@@ -66,7 +66,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ._files import READ_FLAGS
 
@@ -228,6 +228,9 @@ class MediaTooLargeError(MediaError):
     message, ref
         As in :class:`MediaError`.
     """
+
+    # (width, height, max_pixels), set when the pixels were too many (not the bytes)
+    pixels: tuple[int, int, int]
 
 
 class MediaDecodeError(MediaError):
@@ -531,6 +534,7 @@ def _parse_scraper_fast(text: str, size: str) -> list[MediaRef] | None:
     pos = 1
     while True:
         match = _FAST_ITEM.match(text, pos)
+        assert match is not None  # _FAST_TEXT matched the whole text: an item starts here
         preview, full, video, gif = match.groups()
         if full is not None:
             refs.append(MediaRef(full if size == "full" else preview, "photo"))
@@ -664,7 +668,8 @@ def _literal(node: ast.AST, text: str) -> Any:
         and isinstance(node.operand, ast.Constant)
         and type(node.operand.value) in (int, float)
     ):
-        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+        value = cast(float, node.operand.value)  # an int or a float, checked above
+        return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.List):
         return [_literal(e, text) for e in node.elts]
     if isinstance(node, ast.Call):
@@ -690,6 +695,7 @@ def _ref_from_call(node: ast.Call, text: str, size: str) -> MediaRef:
     kind = _MEDIA_CALLS.get(name)
     if kind is None:
         raise MediaParseError(f"unknown media object {name!r} (expected Photo, Video or Gif)", text)
+    keys: tuple[str, ...]
     if kind == "photo":
         keys = ("fullUrl", "previewUrl") if size == "full" else ("previewUrl", "fullUrl")
     else:
@@ -1034,13 +1040,14 @@ class _WatchedHTTPSHandler(_WatchedHandler, urllib.request.HTTPSHandler):
 def _opener(ref: Any, deadline: _Deadline) -> urllib.request.OpenerDirector:
     # Built by hand (not build_opener) so no ftp:, file: or data: handler is installed.
     opener = urllib.request.OpenerDirector()
-    opener.redirects = _SafeRedirectHandler(ref)  # its target names where a failure happened
+    redirects = _SafeRedirectHandler(ref)  # its target names where a failure happened
+    opener.redirects = redirects  # type: ignore[attr-defined]  # ours: _http_attempt reads it
     for handler in (
         urllib.request.ProxyHandler(),
         _WatchedHTTPHandler(deadline),
         _WatchedHTTPSHandler(deadline),
         urllib.request.HTTPDefaultErrorHandler(),
-        opener.redirects,
+        redirects,
         urllib.request.HTTPErrorProcessor(),
         urllib.request.UnknownHandler(),
     ):
@@ -1101,7 +1108,7 @@ _UNREACHABLE_ERRNOS = frozenset(
 )
 
 
-def _is_unreachable(reason: BaseException) -> bool:
+def _is_unreachable(reason: BaseException | str) -> bool:
     """Whether a connection failure means the host cannot be reached at all (no answer).
 
     A name that does not resolve, a refused connection, or no route to the network or host.
@@ -1181,13 +1188,14 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         f"timed out: no complete answer within {timeout} s", ref, transient=True
     )
     opener = _opener(ref, deadline)
+    redirects: _SafeRedirectHandler = opener.redirects  # type: ignore[attr-defined]  # _opener's
     try:
         response = opener.open(request, timeout=timeout)
     except MediaError:  # a refused redirect: that, not the clock, is the answer
         raise
     except urllib.error.HTTPError as exc:
         exc.close()
-        target = opener.redirects.target
+        target = redirects.target
         if str(exc.reason).startswith(urllib.request.HTTPRedirectHandler.inf_msg):
             # urllib's several-line "would lead to an infinite loop" text, also for a chain
             # that merely runs past the limit
@@ -1225,7 +1233,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         )
         # after a redirect the failure is the target's: the ref's own host answered, so
         # it is unreachable (for ImageFetcher's per-host breaker) only if the target is on it
-        target = opener.redirects.target
+        target = redirects.target
         raise MediaFetchError(
             f"cannot fetch{f' the redirect target {target!r}' if target else ''} "
             f"({type(reason).__name__}: {reason})",
@@ -1734,8 +1742,10 @@ class ImageFetcher:
         return self._check_image(result, ref)
 
     def _call_loader(self, ref: Any):
+        loader = self.loader
+        assert loader is not None  # both callers read the bytes themselves without one
         try:
-            result = self.loader(ref)
+            result = loader(ref)
         except (MediaError, MemoryError):
             raise
         except Exception as exc:
