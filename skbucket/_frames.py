@@ -222,6 +222,7 @@ def check_flat_columns(X, who: str, names, error=ValueError) -> None:
     columns = getattr(X, "columns", None)
     if getattr(columns, "nlevels", 1) <= 1:
         return
+    assert columns is not None  # None has no nlevels: returned above
     labels = set(columns.tolist())
     missing = [name for name in names if not _hashable(name) or name not in labels]
     if missing:

@@ -152,7 +152,9 @@ def _is_device_spec(device: Any) -> bool:
     if type(device).__name__ == "device" and type(device).__module__ == "torch":
         return True
     if isinstance(device, numbers.Integral) and not isinstance(device, bool):
-        return device >= 0  # a CUDA index, as torch.device(0) and transformers take it
+        # a CUDA index, as torch.device(0) and transformers take it (the ignore: typeshed's
+        # numbers.Integral, as the ABC, has no >=)
+        return device >= 0  # type: ignore[operator]
     return isinstance(device, str) and _DEVICE_SPEC.fullmatch(device) is not None
 
 
@@ -238,7 +240,8 @@ def resolve_device(device: Any = "auto"):
         if mps is not None and mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    if isinstance(device, numbers.Integral) and not isinstance(device, bool) and device >= 0:
+    # (the ignore: typeshed's numbers.Integral, as the ABC, has no >=)
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool) and device >= 0:  # type: ignore[operator]
         device = f"cuda:{int(device)}"  # a CUDA index, as transformers' pipeline(device=0)
     try:
         dev = torch.device(device)
@@ -1104,7 +1107,10 @@ def _check_vocabulary(obj, factory, model) -> None:
     name = getattr(factory, "__name__", "")
     if "Tokenizer" not in name and "Processor" not in name:
         return
-    tokenizer = obj if hasattr(obj, "convert_tokens_to_ids") else getattr(obj, "tokenizer", None)
+    # None, or any object: the except below returns for one that is no tokenizer
+    tokenizer: Any = (
+        obj if hasattr(obj, "convert_tokens_to_ids") else getattr(obj, "tokenizer", None)
+    )
     try:
         special = set(tokenizer.all_special_tokens)
         found = len(tokenizer)
@@ -2046,7 +2052,7 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> li
     True
     """
     texts = list(texts)
-    out = []
+    out: list[dict] = []
     # a chunk at a time, each field kept as a compact int32 array: the tokenizer's encodings
     # of all texts at once and their Python int lists took ~25 KB a text (26 GB for 10^6)
     for start in range(0, len(texts), ENCODE_CHUNK):

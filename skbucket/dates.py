@@ -191,7 +191,7 @@ def day_month_examples(values) -> tuple[str, ...]:
     ('13/04/2021', '03/04/2021')
     """
     cells = pd.Series(values).to_numpy(dtype=object)
-    picked = {}
+    picked: dict[str, int] = {}
     for i, first, second in _numeric_date_parts(values):
         if second <= 12 < first:
             picked.setdefault("day first", i)
