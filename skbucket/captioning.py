@@ -28,6 +28,7 @@ import logging
 import numbers
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -119,7 +120,7 @@ class Blip2Captioner(
     TransformerMixin,
     BaseEstimator,
     auto_wrap_output_keys=None,  # transform's output has the columns it is given: set_output
-):
+):  # type: ignore[call-arg]  # scikit-learn's __init_subclass__ takes it (no stubs)
     """Add a ``caption`` column describing each post's images, made by BLIP-2.
 
     Parameters
@@ -745,7 +746,7 @@ class Blip2Captioner(
         queued: set[str] = set()  # keys in `pending` or `queue`
         waiting: list[str] = []  # fetched urls whose caption is not known yet
         pool: ThreadPoolExecutor | None = None  # started at the first image to caption
-        prepare = None
+        prepare: Callable[[bytes, str], Any] | None = None
         # [device, dtype, prompt inputs], made at the first image to caption
         run_settings: list = []
 
@@ -813,7 +814,7 @@ class Blip2Captioner(
 
         def take(chunk: list[tuple[str, bytes]], final: bool) -> None:
             nonlocal pool, prepare
-            fresh: dict[str, bytes] = {}  # content key -> bytes, each content once
+            fresh: dict[str, tuple[str, bytes]] = {}  # content key -> (url, bytes), once each
             for url, data in chunk:
                 key = hash_key(prefix, hashlib.sha256(data).hexdigest())
                 content_of[url] = key
@@ -829,6 +830,7 @@ class Blip2Captioner(
                     max_workers=_DECODE_THREADS, thread_name_prefix="skbucket-decode"
                 )
             for key, url, data in misses:
+                assert pool is not None and prepare is not None  # started above, if not before
                 pending.append((key, pool.submit(prepare, data, url)))
                 queued.add(key)
             settle()  # cache hits

@@ -17,6 +17,7 @@ import threading
 import time
 from numbers import Integral
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.base import (
@@ -223,7 +224,7 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
             f"{torch.__version__} lacks: it needs torch>=2.6 (pip install 'skbucket[onnx]'), "
             "or use backend='torch'"
         )
-    shapes = {"dynamic_shapes": tuple({0: dynamic, 1: dynamic} for _ in names)}
+    shapes: dict[str, Any] = {"dynamic_shapes": tuple({0: dynamic, 1: dynamic} for _ in names)}
     try:
         _make_folders(path.parent)  # inside a group's folder: writable for the group too
         # mode 0o666 less the umask, as every file skbucket writes (mkstemp's is 0o600)

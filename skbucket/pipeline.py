@@ -219,7 +219,7 @@ _POSTS = _ColumnPattern("^(?:" + "|".join(POST_COLUMNS) + ")$")
 
 class ColumnRoles(
     KeptColumnsOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
-):
+):  # type: ignore[call-arg]  # scikit-learn's __init_subclass__ takes it (no stubs)
     """Give the columns of a table of posts the names the seed pipeline reads them by.
 
     The seed pipeline finds its input columns by name (:data:`POST_COLUMNS`: the roles
@@ -1179,6 +1179,7 @@ def check_models(estimator, *, fit=True) -> dict:
 
     # fitting clones the templates (get_params); predicting uses the fitted copies, and a
     # fitted classifier carries its weights: what predicting needs is the embedders in use
+    kinds: tuple[type, ...]
     if fit:
         kinds = (DistilBertEmbedder, DistilBertClassifier)
         params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
