@@ -354,7 +354,8 @@ def _is_weight(value) -> bool:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return False
     try:
-        return math.isfinite(value) and value >= 0
+        # (the ignore: typeshed's numbers.Real, as the ABC, has no >=; so in _is_bucket)
+        return math.isfinite(value) and value >= 0  # type: ignore[operator]
     except OverflowError:
         return False
 
@@ -365,7 +366,7 @@ def _is_bucket(key, n_buckets) -> bool:
     if isinstance(key, bool) or not isinstance(key, numbers.Real):
         return False
     try:
-        return float(key).is_integer() and 0 <= key < n_buckets
+        return float(key).is_integer() and 0 <= key < n_buckets  # type: ignore[operator]
     except OverflowError:
         return False
 

@@ -622,15 +622,16 @@ def bootstrap_intervals(
 def _check_resampling(confidence, n_resamples) -> list:
     """The percentiles of a ``confidence`` interval, once ``confidence`` and ``n_resamples``
     are checked (a :class:`MetricsInputError` saying what was expected)."""
+    # (the ignores: typeshed's numbers ABCs lack the mixed operators of int and float)
     if isinstance(confidence, bool) or not (
-        isinstance(confidence, numbers.Real) and 0 < confidence < 1
+        isinstance(confidence, numbers.Real) and 0 < confidence < 1  # type: ignore[operator]
     ):
         raise MetricsInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}")
     if isinstance(n_resamples, bool) or not (
-        isinstance(n_resamples, numbers.Integral) and n_resamples >= 1
+        isinstance(n_resamples, numbers.Integral) and n_resamples >= 1  # type: ignore[operator]
     ):
         raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
-    return [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
+    return [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]  # type: ignore[operator]
 
 
 def _resampled_errors(y_true, predictions, groups, n_resamples, random_state):
