@@ -17,6 +17,7 @@ import html
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 from ._frames import column_list, plain
 from ._warn import user_stacklevel
@@ -321,9 +322,13 @@ def _first_sheet(path) -> tuple[dict, bytes | None]:
     try:
         with zipfile.ZipFile(path) as book:
             sheet = ET.fromstring(book.read("xl/workbook.xml")).find("{*}sheets/{*}sheet")
+            if sheet is None:  # not the usual layout (as below)
+                return {}, None
             rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
             rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
             target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+            if target is None:
+                return {}, None
             name = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
             name = posixpath.normpath(name)
             xml = book.read(name)
@@ -503,10 +508,10 @@ def _excel_cell_checks(path, frame, xml, aligned) -> None:
         row = int(row)
         if row < 2 or row > len(frame) + 1:
             continue
-        kind = _CELL_TYPE.search(before + after)
-        kind = kind[1] if kind else b"n"
-        value = _CELL_VALUE.search(inner or b"")
-        value = value[1].decode() if value else ""
+        kind_found = _CELL_TYPE.search(before + after)
+        kind = kind_found[1] if kind_found else b"n"
+        value_found = _CELL_VALUE.search(inner or b"")
+        value = value_found[1].decode() if value_found else ""
         if kind == b"e":
             column = column_index_from_string(letters.decode())
             if column <= frame.shape[1]:
@@ -697,7 +702,7 @@ def _check_date_numbers(frame, path: Path, kind: str, date_column: str = DATE_CO
         # 1583159400 named the date)
         present = present[undated]
         cells = present.tolist()
-        numbers_ = [int(v) for v in cells]
+        numbers_: list[float] = [int(v) for v in cells]  # ints here, floats below
     elif texts and all(_NUMBER_TEXT.fullmatch(v) for v in cells):
         # numbers with a fraction among them (43281.419676: an Excel date-time column
         # formatted as "General" and saved as CSV): the date features were left out with a
@@ -926,7 +931,7 @@ def _repeated_names(names) -> dict:
     cells, which pandas names ``Unnamed: i``, are not names)."""
     import pandas as pd
 
-    positions = {}
+    positions: dict[Any, list[int]] = {}
     for i, name in enumerate(names, start=1):
         if (
             isinstance(name, str)
@@ -1280,7 +1285,7 @@ def _spelt_otherwise(missing, present, remedy: str) -> str:
     """``"; 'Likes' may be 'likes' ..."`` for each missing name a present column spells
     but for case, spaces, ``_``/``-`` or quotes (a header typed by hand, or exported by
     another tool), else ``""``."""
-    keys = {}
+    keys: dict[str, Any] = {}
     for name in present:
         keys.setdefault(_name_key(name), name)
     pairs = [(keys[_name_key(m)], m) for m in missing if _name_key(m) in keys]
