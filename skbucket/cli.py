@@ -33,6 +33,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any, cast
 
 from ._files import replace_atomically
 from ._frames import column_list
@@ -622,7 +623,8 @@ def _set_device(model, device: str) -> None:
     _check_device(device)
     for step in every_estimator(model):  # a model without any: nothing to move
         if isinstance(step, TransformersEstimatorMixin):
-            step.set_params(device=device)
+            # a mixin of BaseEstimators: set_params is theirs (Any: scikit-learn is untyped)
+            cast(Any, step).set_params(device=device)
 
 
 def _warn_unsettled_dates(model, frame, command: str) -> None:
@@ -803,6 +805,7 @@ def cmd_evaluate(args) -> int:
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
+    differences: dict  # {name: {metric: PairedDifference}}, with the intervals only
     beside, others, differences, boot = None, {}, {}, None
     if baseline is not None:  # scored as the report scores a model without a router
         others = {"median": baseline.predict(X)}
@@ -830,7 +833,10 @@ def cmd_evaluate(args) -> int:
             )
         )
     # after what the median is: the model minus it, on the intervals' resamples
-    lines += [_format_differences(name, rows, boot.narrow) for name, rows in differences.items()]
+    if boot is not None:  # (without, there are no differences)
+        lines += [
+            _format_differences(name, rows, boot.narrow) for name, rows in differences.items()
+        ]
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
         lines.append(_wrap(undefined.strip()))
@@ -1468,6 +1474,7 @@ def _run(args) -> int:
                     "pip install --force-reinstall skbucket)"
                 )
             elif _is_core_dependency(getattr(exc, "name", None)):
+                assert exc.name is not None  # a module: _is_core_dependency(None) is False
                 # one skbucket cannot run without (the seed's regressors): no extra adds it
                 message += (
                     f" ({exc.name.partition('.')[0]} is one of skbucket's own dependencies: "

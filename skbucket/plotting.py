@@ -1266,6 +1266,7 @@ def _undated_example(dates) -> str:
     shown = next(((i, v) for i, v in enumerate(values) if not _is_missing(v)), None)
     if shown is None:
         return " (all missing)"
+    row: int | str  # the position, or the label's repr below
     row, value = shown
     labels = dates.index if hasattr(dates, "iloc") else None  # a pandas Series'
     if labels is not None and len(labels) == len(values):

@@ -511,6 +511,7 @@ def _shown_params(estimator) -> dict:
         changed = _changed_params(estimator)
     except Exception:  # a private helper: without it, every parameter
         changed = params
+    named: Mapping[str, inspect.Parameter]
     try:
         named = inspect.signature(type(estimator).__init__).parameters
     except (TypeError, ValueError):
