@@ -333,6 +333,8 @@ def test_wheel_is_small_and_carries_the_data(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("tweets.csv.gz") for n in names)
     assert any(n.endswith(".csv.gz") and "captioned" in n for n in names)
+    # PEP 561's marker: type checkers read skbucket's annotations (mypy in `make test`)
+    assert "skbucket/py.typed" in names
 
 
 def test_sdist_carries_what_its_tests_need(tmp_path):
