@@ -241,7 +241,8 @@ def resolve_device(device: Any = "auto"):
             return torch.device("mps")
         return torch.device("cpu")
     # (the ignore: typeshed's numbers.Integral, as the ABC, has no >=)
-    if isinstance(device, numbers.Integral) and not isinstance(device, bool) and device >= 0:  # type: ignore[operator]
+    index = isinstance(device, numbers.Integral) and not isinstance(device, bool)
+    if index and device >= 0:  # type: ignore[operator]
         device = f"cuda:{int(device)}"  # a CUDA index, as transformers' pipeline(device=0)
     try:
         dev = torch.device(device)

@@ -807,17 +807,21 @@ def cmd_evaluate(args) -> int:
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
     differences: dict  # {name: {metric: PairedDifference}}, with the intervals only
     beside, others, differences, boot = None, {}, {}, None
+    # the names the notes give, each kept on one line (spaces and all) to be copied whole
+    names = [] if args.baseline is None else [str(args.baseline)]
     if baseline is not None:  # scored as the report scores a model without a router
         others = {"median": baseline.predict(X)}
         beside = evaluate(y_true, others["median"], bins=final_bins(model))
     if args.intervals:
         from skbucket.pipeline import _column_of_role
 
-        boot = _intervals(X, y_true, y_pred, _column_of_role(model, group_column), others)
+        column = _column_of_role(model, group_column)
+        boot = _intervals(X, y_true, y_pred, column, others)
         intervals, note, differences = boot[:3]
+        names += [repr(column), column] if isinstance(column, str) else []
         lines = [
             _format_metrics(metrics, intervals or None, beside),
-            _wrap(note),
+            _wrap(note, names),
         ]  # none: no column
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
@@ -829,7 +833,8 @@ def cmd_evaluate(args) -> int:
                 "likes"
                 + (", the model's those its router chose" if bucket_pred is not None else "")
                 + "."
-                + (f" {seen}" if seen else "")
+                + (f" {seen}" if seen else ""),
+                names,
             )
         )
     # after what the median is: the model minus it, on the intervals' resamples
@@ -845,15 +850,20 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _wrap(text: str) -> str:
+def _wrap(text: str, names=()) -> str:
     """``text`` wrapped at 80 columns for a terminal, line by line of it; a word longer than
-    that (a path, a column's name) is kept whole on a line of its own, not cut."""
+    that is kept whole on a line of its own, not cut, and so is each of ``names`` (a path, a
+    column's name) that ``text`` holds, its spaces too, so that it can be copied."""
     import textwrap
 
+    glue = "\0"  # no path holds it, and a text that does is wrapped at every space
+    names = [n for n in names if " " in n] if glue not in text else []
+    for name in sorted(names, key=len, reverse=True):  # a longer name first, as it may hold one
+        text = text.replace(name, name.replace(" ", glue))
     return "\n".join(
         textwrap.fill(line, width=80, break_on_hyphens=False, break_long_words=False)
         for line in text.split("\n")
-    )
+    ).replace(glue, " ")
 
 
 def _format_differences(name: str, differences: dict, narrow: bool) -> str:

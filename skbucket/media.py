@@ -1742,8 +1742,9 @@ class ImageFetcher:
         return self._check_image(result, ref)
 
     def _call_loader(self, ref: Any):
-        loader = self.loader
-        assert loader is not None  # both callers read the bytes themselves without one
+        # both callers read the bytes themselves without a loader (cast: not None here; one
+        # set to None meanwhile fails below, as any failing loader does)
+        loader = cast(Callable[[Any], Any], self.loader)
         try:
             result = loader(ref)
         except (MediaError, MemoryError):

@@ -3082,23 +3082,32 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
 
 
 def test_evaluate_wraps_its_notes_at_80_columns_keeping_a_path_whole(
-    model_file, posts_csv, workdir, capsys
+    posts_csv, workdir, tiny_model, capsys
 ):
     """The notes under evaluate's table were one line each (the intervals' some 670
-    characters), which a terminal breaks in mid-word."""
-    frame = pd.read_csv(posts_csv)
-    folder = workdir / ("a-folder-whose-name-is-long-" * 3)
+    characters), which a terminal breaks in mid-word; a path or a column's name with spaces
+    in it, wrapped as words, could no longer be copied."""
+    company = "the company that wrote the post, as inferred from its handle"
+    frame = pd.read_csv(posts_csv).rename(columns={"inferred_company": company})
+    folder = workdir / ("a folder whose name is long, " * 3).strip()
     folder.mkdir()
-    frame.iloc[:50].to_csv(folder / "train.csv", index=False)
+    train = folder / "train set.csv"
+    frame.iloc[:50].to_csv(train, index=False)
     frame.iloc[50:].to_csv(workdir / "test-wrap.csv", index=False)
-    args = ["evaluate", model_file, workdir / "test-wrap.csv", "--baseline", folder / "train.csv"]
+    config = workdir / "wrap.json"
+    settings = {"caption_model": None, "text_model": tiny_model, "classifier": "hgb"}
+    config.write_text(json.dumps({**settings, "columns": {"inferred_company": company}}))
+    model = workdir / "wrap.joblib"
+    code, _, err = run(["fit", train, "--model", model, "--config", config, "-q"], capsys)
+    assert code == 0, err
+    args = ["evaluate", model, workdir / "test-wrap.csv", "--baseline", train]
     code, out, err = run([*args, "-q"], capsys)
     assert code == 0, err
     lines = out.splitlines()
     assert len(lines) > 14  # the table, then notes of several lines each
-    for line in lines:
-        assert len(line) <= 80 or " " not in line, line  # a longer line is one word
-    assert str(folder / "train.csv") in lines  # the path not cut, on a line of its own
+    long = [line for line in lines if len(line) > 80]
+    assert long == [str(train)], long  # only the path, longer than a line, and not cut
+    assert f"'{company}' resampled whole" in out  # the column's name on one line
     assert "95% intervals of the log1p errors" in out and "model minus median" in out
 
 
