@@ -819,10 +819,8 @@ def cmd_evaluate(args) -> int:
         boot = _intervals(X, y_true, y_pred, column, others)
         intervals, note, differences = boot[:3]
         names += [repr(column), column] if isinstance(column, str) else []
-        lines = [
-            _format_metrics(metrics, intervals or None, beside),
-            _wrap(note, names),
-        ]  # none: no column
+        # intervals None: no interval column (none were drawn)
+        lines = [_format_metrics(metrics, intervals or None, beside), _wrap(note, names)]
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
