@@ -18,7 +18,6 @@ import os
 import shutil
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -284,7 +283,7 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
 
     from ._files import replace_atomically
     from .baselines import GroupMedianRegressor
-    from .cli import _saved_elsewhere, save_model
+    from .cli import _saved_elsewhere, _wrap, save_model
     from .datasets import load_captioned_posts
     from .metrics import _predict_once, evaluate, evaluate_estimator, final_bins
     from .pipeline import SEED_SETTINGS, make_seed_pipeline, models_used
@@ -349,7 +348,7 @@ def _run(out, n_rows, classifier, epochs, quiet, text_model, say):
         text = _difference_text(
             other, difference["rmse_log1p"], len(X_test), boot.resampled, boot.narrow
         )
-        print(textwrap.fill(text, width=80, break_on_hyphens=False))
+        print(_wrap(text))
 
     page = render_report(
         pipe,
