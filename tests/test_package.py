@@ -397,3 +397,32 @@ def test_the_install_list_takes_the_lean_wheels_on_linux_only():
         assert "xgboost-cpu" not in other and other["xgboost"] == [">=2.1.4"]
         assert "==2.13.0" not in other["torch"]
     assert "xgboost" in picked("linux", "aarch64")  # xgboost-cpu has x86-64 wheels only
+
+
+def test_the_checkers_that_make_test_runs_are_pinned():
+    """``make test`` runs ruff and mypy from a fresh install of the dev extra. Under a floor
+    only (``ruff>=0.6``), a new release of either (a rule on by default, a format style, a
+    stricter inference) could fail the suite of an unchanged checkout; the versions installed
+    here are the ones pinned, so the checks a contributor runs are the ones CI runs."""
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from requirements import requirements
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+    pins = {}
+    for line in requirements("dev"):
+        req = Requirement(line)
+        if req.name in ("ruff", "mypy"):
+            pins[req.name] = str(req.specifier)
+    assert set(pins) == {"ruff", "mypy"}
+    for name, specifier in pins.items():
+        assert specifier.startswith("==") and "," not in specifier, (name, specifier)
+        assert md.version(name) == specifier[2:], (name, md.version(name), specifier)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "/bin/ruff check" in test_recipe and "/bin/mypy" in test_recipe
