@@ -813,9 +813,12 @@ def test_evaluate_prints_bootstrap_intervals(
             assert float(parts[1].replace(",", "")) == pytest.approx(point[parts[0]], abs=6e-5)
     n_groups = None if groups is None else len(set(groups))
     lines = out.splitlines()
+    # the table's last row is n_samples; under it, the intervals' note alone, whole
     note = _prose(
-        "\n".join(lines[next(i for i, v in enumerate(lines) if v.startswith("n_samples")) :])
+        "\n".join(lines[next(i for i, v in enumerate(lines) if v.startswith("n_samples")) + 1 :])
     )
+    assert note.startswith("95% intervals of the log1p errors: ")
+    assert note.endswith("simulated draws of 10 to 35 companies).")
     assert resampled in note and "1,000 bootstrap resamples" in note
     if n_groups is not None:
         assert f"the {n_groups} values" in note
