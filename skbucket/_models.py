@@ -77,7 +77,7 @@ import time
 import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -2234,7 +2234,8 @@ class TransformersEstimatorMixin:
     """
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # BaseEstimator's (the mixin comes before it): a dict, where object's can be None
+        state = cast("dict[str, Any]", super().__getstate__())
         return {k: v for k, v in state.items() if not k.startswith("_rt_")}
 
     def __sklearn_clone__(self):
@@ -2248,7 +2249,7 @@ class TransformersEstimatorMixin:
         store = self.__dict__.get("cache")
         if not is_store_object(store):
             return _clone_parametrized(self)
-        shell = object.__new__(type(self))  # self with the store wrapped, not copied
+        shell: Any = object.__new__(type(self))  # self with the store wrapped, not copied
         shell.__dict__.update(self.__dict__)
         shell.cache = _NotCopied(store)
         twin = _clone_parametrized(shell)
@@ -2259,7 +2260,7 @@ class TransformersEstimatorMixin:
         """scikit-learn's parameter check, and the form of ``device`` (without torch, so a
         pipeline's :func:`~skbucket.pipeline.check_params` finds ``device="tpu"`` before any
         work; whether this machine has the device is checked when a model is loaded)."""
-        super()._validate_params()
+        super()._validate_params()  # type: ignore[misc]  # BaseEstimator's, mixed with it
         device = getattr(self, "device", "auto")
         if not (is_auto_device(device) or _is_device_spec(device)):
             from sklearn.utils._param_validation import InvalidParameterError

@@ -957,13 +957,14 @@ class _Deadline:
                 answered()
             return sock
 
-        def tunnel_noted(*args, **kw):
-            result = tunnel(*args, **kw)
-            answered()  # the proxy reached the host
-            return result
-
         conn._create_connection = create_noted
         if tunnel is not None:
+
+            def tunnel_noted(*args, **kw):
+                result = tunnel(*args, **kw)
+                answered()  # the proxy reached the host
+                return result
+
             conn._tunnel = tunnel_noted
         return conn
 
@@ -1002,8 +1003,10 @@ def _shutdown(sock) -> None:
 class _Watched:
     """Connection mixin: report to the attempt's :class:`_Deadline` once connected."""
 
+    deadline: _Deadline  # set by _Deadline.connection, which makes the connection
+
     def connect(self):
-        super().connect()
+        super().connect()  # type: ignore[misc]  # http.client's, the class it is mixed into
         self.deadline.check(self)
 
 
@@ -1026,7 +1029,7 @@ class _WatchedHandler:
 
     def do_open(self, http_class, req, **kwargs):
         make = functools.partial(self._deadline.connection, self.connection_class)
-        return super().do_open(make, req, **kwargs)
+        return super().do_open(make, req, **kwargs)  # type: ignore[misc]  # urllib's handler's
 
 
 class _WatchedHTTPHandler(_WatchedHandler, urllib.request.HTTPHandler):
@@ -1958,7 +1961,7 @@ class _HostBreaker:
                 )
             state[2] = now + self.cooldown  # this one probes; the others wait for it
 
-    def _failed(self, host: str, exc: MediaFetchError) -> None:
+    def _failed(self, host: str, exc: MediaError) -> None:
         with self._lock:
             state = self._hosts.setdefault(host, [0, "", 0.0])
             state[0] += 1
