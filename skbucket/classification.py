@@ -350,7 +350,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             self.__dict__.pop("feature_names_in_", None)
         else:
             self.feature_names_in_ = names
-        self.classes_ = classes
+        self.classes_: np.ndarray = classes
         self.history_ = history
         self.best_epoch_ = best_epoch
         self.n_iter_ = len(history)
@@ -500,7 +500,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         import torch.nn.functional as F
 
         train_idx, val_idx = self._split(y, rng)
-        decay, no_decay = [], []
+        decay: list[torch.nn.Parameter] = []
+        no_decay: list[torch.nn.Parameter] = []
         for name, param in model.named_parameters():
             if not param.requires_grad:
                 continue
@@ -517,7 +518,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         y_t = torch.as_tensor(y, dtype=torch.long)
         w_t = torch.as_tensor(w, dtype=torch.float32)
         steps = math.ceil(len(train_idx) / self.batch_size)
-        history, best, best_state, best_epoch, stale = [], math.inf, None, 0, 0
+        history: list[dict[str, float]] = []  # a record per epoch
+        best, best_state, best_epoch, stale = math.inf, None, 0, 0
         name = type(self).__name__
         features = _models.encode_texts(tokenizer, texts, max_length=self.max_length)  # once
         bar_cm = _models.progress_bar(  # optimizer steps, one per batch
@@ -563,8 +565,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 val_texts = [texts[i] for i in val_idx]
                 logits = self._logits(model, tokenizer, val_texts, device, progress=False)
                 logits_t = torch.as_tensor(logits)
-                per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
-                record["val_loss"] = float(np.sum(per_row * w[val_idx]) / np.sum(w[val_idx]))
+                val_per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
+                record["val_loss"] = float(np.sum(val_per_row * w[val_idx]) / np.sum(w[val_idx]))
                 record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
                 if not math.isfinite(record["val_loss"]):  # never "< best": kept no weights
                     raise self._diverged(f"hold-out loss {record['val_loss']} after epoch {epoch}")

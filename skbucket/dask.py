@@ -327,7 +327,8 @@ def _probe(estimator, ddf, method):
 
     probe = _snapshot(estimator)  # a user's store may hold a lock (no deepcopy): kept, unused
     set_everywhere(probe, "cache", False)  # the fitted copies too (a ColumnTransformer's)
-    errors, last = [], None
+    errors: list[str] = []
+    last: Exception | None = None
     for what in ("dummy", "first row"):
         try:
             sample = ddf._meta_nonempty if what == "dummy" else _first_row(ddf)

@@ -576,7 +576,8 @@ class DistilBertEmbedder(
         now = _models.warn_if_checkpoint_changed(
             self, getattr(self, "model_fingerprint_", None), "embedder", "embeddings"
         )
-        loaded = []  # the model is loaded on the first cache miss only
+        # the model is loaded on the first cache miss only
+        loaded: list[tuple[Any, Any, Any]] = []  # [(tokenizer, model, device)]
 
         def runtime():
             if not loaded:

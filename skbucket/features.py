@@ -546,6 +546,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         if self.category_columns_:
             cats = self._categories(X)
             self._warn_near_matches(cats)
+            assert self.target_encoder_ is not None  # fitted with category_columns_ (refit)
             out.append(self.target_encoder_.transform(cats))
             if self._setting("count_encoding"):
                 out.append(
@@ -698,7 +699,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                     f"({list(columns)}); name each column once."
                 )
         self._check_columns(X)
-        self.day_month_examples_ = ()
+        self.day_month_examples_: tuple[str, ...] = ()
         if self.date_column is not None:
             self.day_month_examples_ = _fitted_day_month(
                 X[self.date_column],
@@ -889,7 +890,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         ``"independentngr "``, ``"@IndependentNGR"`` from a merged export): each is encoded as
         an account of its own, splitting the account's history."""
         for j, name in enumerate(cats.columns):
-            spellings = {}
+            spellings: dict[str, list[str]] = {}
             for value in self.counts_[j]:
                 if isinstance(value, str):
                     spellings.setdefault(_spelling_key(value), []).append(value)

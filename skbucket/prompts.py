@@ -604,7 +604,7 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 NoPostTextWarning,
                 stacklevel=user_stacklevel(),
             )
-        self.day_month_examples_ = ()
+        self.day_month_examples_: tuple[str, ...] = ()
         if "date" in used:
             self.day_month_examples_ = _fitted_day_month(
                 self._column(X, used["date"], "date"),
