@@ -262,7 +262,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         out = []
         for column in columns:
             if isinstance(column, numbers.Integral) and not isinstance(column, bool):
-                if not 0 <= column < self.n_features_in_:
+                if not 0 <= column < self.n_features_in_:  # type: ignore[operator]  # Integral: no <=
                     raise ValueError(
                         f"group_columns: position {column} is out of range: X has "
                         f"{self.n_features_in_} feature(s) (columns)."

@@ -18,6 +18,7 @@ import re
 import sys
 import warnings
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix, issparse, spmatrix
@@ -953,7 +954,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             self.regressors = params.pop("regressors")
         items = {name: key for name, key, _ in self._regressor_items()}
         if items:
-            replace, nested, rest = {}, defaultdict(dict), {}
+            replace: dict[Any, Any] = {}  # {regressors' key (bucket or position): estimator}
+            nested: defaultdict[str, dict[str, Any]] = defaultdict(dict)  # {entry: its params}
+            rest: dict[str, Any] = {}
             for full, value in params.items():
                 head, _, tail = full.partition("__")
                 if head != "regressors" or not tail:
@@ -1070,8 +1073,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             fallback = getattr(self, "bucket_fallback_", {}) if fitted else {}
             names = []
             for k, est in keyed:
+                # (the ignore: typeshed's numbers.Integral, as the ABC, has no <=)
                 known = (
-                    edges is not None and isinstance(k, numbers.Integral) and 0 <= k <= edges.size
+                    edges is not None and isinstance(k, numbers.Integral) and 0 <= k <= edges.size  # type: ignore[operator]
                 )
                 label = self._bucket_label(k, edges) if known else f"regressor {k!r}"
                 # the bucket whose regressor this is: a fallback bucket borrows another's
@@ -1216,7 +1220,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 for k in regs
                 if isinstance(k, bool)
                 or not isinstance(k, numbers.Integral)
-                or not 0 <= k < n_buckets
+                or not 0 <= k < n_buckets  # type: ignore[operator]  # numbers.Integral: no <=
             ]
             if unknown:
                 raise ValueError(

@@ -159,14 +159,15 @@ def time_split(frame, date_column="date", test_fraction=0.2, *, dayfirst=False):
     if (
         isinstance(test_fraction, bool | np.bool_)
         or not isinstance(test_fraction, numbers.Real)
-        or not 0 <= test_fraction <= 1  # NaN too
+        or not 0 <= test_fraction <= 1  # type: ignore[operator]  # NaN too; numbers.Real: no <=
     ):
         raise ValueError(
             f"time_split: test_fraction must be a number in [0, 1] (the share of rows held "
             f"out), got {test_fraction!r}"
         )
     order = _date_order(frame, date_column, dayfirst=dayfirst)
-    n_test = int(round(len(frame) * test_fraction))
+    # (the ignore: typeshed's numbers.Real, as the ABC, has no __rmul__ giving a real number)
+    n_test = int(round(len(frame) * test_fraction))  # type: ignore[call-overload]
     mask = np.zeros(len(frame), dtype=bool)
     mask[order[len(frame) - n_test :]] = True
     return mask

@@ -752,14 +752,15 @@ def make_seed_pipeline(
             raise ValueError(f"{name} must be a number, not a boolean; got {given[name]!r}")
     if caption_model is None and not (
         caption_batch_size is None  # a config's "caption_batch_size": null: nothing to check
-        or (isinstance(caption_batch_size, numbers.Integral) and caption_batch_size >= 1)
+        # (the ignore: typeshed's numbers.Integral, as the ABC, has no >=)
+        or (isinstance(caption_batch_size, numbers.Integral) and caption_batch_size >= 1)  # type: ignore[operator]
     ):  # unused without a captioner, still checked (as the text router's settings are)
         raise ValueError(f"caption_batch_size must be an int >= 1; got {caption_batch_size!r}")
     seed = random_state is None or isinstance(random_state, np.random.RandomState)
     seed |= (
         isinstance(random_state, numbers.Integral)
         and not isinstance(random_state, bool)
-        and 0 <= random_state < 2**32
+        and 0 <= random_state < 2**32  # type: ignore[operator]  # numbers.Integral: no <
     )
     if not seed:  # one seed for every step: named here, not as "1.5 cannot be used to seed"
         raise ValueError(
@@ -835,9 +836,11 @@ def make_seed_pipeline(
             check_params(text_router)
     except ValueError as exc:  # a step's parameter set from an argument of another name
         found = re.search(r"\((\w+)\): The '(\w+)' parameter", str(exc))
-        argument = _RENAMED.get(found.groups()) if found else None
-        if argument == "text_model" and embedding_model is not None and "Embedder" in found[1]:
-            argument = "embedding_model"
+        argument = None
+        if found is not None:
+            argument = _RENAMED.get((found[1], found[2]))  # (step class, its parameter)
+            if argument == "text_model" and embedding_model is not None and "Embedder" in found[1]:
+                argument = "embedding_model"
         if argument is None:
             raise
         raise type(exc)(f"{argument}={given[argument]!r}: {exc}") from exc

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
@@ -54,6 +55,9 @@ from skbucket.metrics import (
     predict_bucket,
     predict_bucket_proba,
 )
+
+if TYPE_CHECKING:  # matplotlib is an optional extra, imported where a plot is drawn
+    from matplotlib.lines import Line2D
 
 __all__ = [
     "BucketCalibrationDisplay",
@@ -157,7 +161,7 @@ def _subsample(n, subsample, random_state):
             f"fraction of them), got {type(subsample).__name__} {subsample!r}."
         )
     if not isinstance(subsample, numbers.Integral):  # float, np.float32, ...: a fraction
-        if not 0 < subsample <= 1:
+        if not 0 < subsample <= 1:  # type: ignore[operator]  # numbers.Real (the ABC): no <
             raise PlotInputError(f"subsample as a float must be in (0, 1], got {subsample}.")
         size = max(1, int(round(n * float(subsample))))
     else:
@@ -309,7 +313,7 @@ class LikesPredictionDisplay:
                 line_kwargs,
             ),
         )[0]
-        self.bin_lines_ = []
+        self.bin_lines_: list[Line2D] = []
         if show_bins:
             # the edges inside the plotted range only, which they do not widen: all posts
             # under 10 likes are not squeezed into a corner by a line at 2,500
