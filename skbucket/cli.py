@@ -496,8 +496,8 @@ def _model_and_data(args, check_model=None):
             seen = set(step.feature_names_in_)
             break
     # the caption too when no captioner makes it (a model fitted with caption_model=None)
-    steps = dict(steps or ())
-    read = list(_columns_read(names, caption=steps.get("caption") == "passthrough"))
+    named_steps = dict(steps or ())
+    read = list(_columns_read(names, caption=named_steps.get("caption") == "passthrough"))
     if args.target in [c for c in read if c in seen]:  # dropped, then missed as an input
         raise CLIError(
             f"--target {args.target!r} is a column the model reads as an input (it was fitted "

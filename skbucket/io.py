@@ -91,8 +91,10 @@ import struct
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ._files import replace_atomically
 from ._warn import ignoring, user_stacklevel
@@ -690,7 +692,8 @@ def _holds_pickle(path, head):
                 first = zlib.decompressobj().decompress(fh.read(4096))[:1]
         else:
             options = {"format": lzma.FORMAT_ALONE} if kind == "lzma" else {}
-            opener = {"gzip": gzip.open, "bz2": bz2.open}.get(kind, lzma.open)
+            openers: dict[str, Callable[..., Any]] = {"gzip": gzip.open, "bz2": bz2.open}
+            opener = openers.get(kind, lzma.open)
             with opener(path, "rb", **options) as fh:
                 first = fh.read(1)
     except (OSError, EOFError, zlib.error, lzma.LZMAError):
@@ -954,7 +957,7 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
             stacklevel=user_stacklevel(),
         )
     try:
-        quiet = contextlib.nullcontext()
+        quiet: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if kind == "container" and "scikit-learn" in versions:
             # _check_versions said it once, naming both versions; scikit-learn would
             # repeat it for every class in the model, pointing into its own code

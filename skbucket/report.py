@@ -24,8 +24,8 @@ import io
 import pprint
 import re
 import warnings
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -157,8 +157,10 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
     final = _split_final(estimator)[1]
     final_name = type(final).__name__
     router = getattr(final, "classifier_", None)
-    # in pairs, as the page lays them out two by two: what is compared sits side by side
-    plans = [
+    # in pairs, as the page lays them out two by two: what is compared sits side by side;
+    # (title, draw(ax) -> the display, or the note of a plot that does not apply); "...":
+    # mypy infers no lambda binding the loop's values as defaults against Callable[[Any], ...]
+    plans: list[tuple[str, Callable[..., Any] | str]] = [
         (
             "Predicted vs actual likes",
             lambda ax: plotting.LikesPredictionDisplay.from_predictions(
@@ -241,7 +243,7 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 ),
             )
         )
-    out = []
+    out: list[tuple[str, str | None, str | None, tuple[Any, Any]]] = []
     with ignoring(message=".*predicted like counts are negative"):  # said once by evaluate()
         for title, draw in plans:
             if isinstance(draw, str):  # a plot that does not apply: said where it would be
@@ -257,7 +259,8 @@ def _figures(estimator, X, y, y_pred, dates, date_column, bucket_pred, bucket_pr
                 message = str(exc)
                 dayfirst = getattr(exc, "suggested_dayfirst", None)
                 if dayfirst is not None:  # "pass dayfirst=": the report has none of its own
-                    message = exc.conflict + (
+                    # (the ignore: check_day_month sets conflict with suggested_dayfirst)
+                    message = exc.conflict + (  # type: ignore[attr-defined]
                         "; the report reads dates as the model does: "
                         + (
                             f"fit the model with dayfirst={dayfirst}, "
@@ -443,7 +446,8 @@ def _config_text(estimator, config):
     except AttributeError:
         params = {}
     parts.append(f"{type(estimator).__name__}(\n" + _pformat_params(params) + ")")
-    node, path = estimator, []  # the way down: "step 'name'", "best_estimator_"
+    node = estimator
+    path: list[str] = []  # the way down: "step 'name'", "best_estimator_"
     while True:
         best = getattr(node, "best_estimator_", None)
         if best is not None:

@@ -141,7 +141,7 @@ def read_table(path, columns=None):
     # ids and post texts as text (no effect on a file without them); only an empty cell is
     # missing
     names = dict(columns or {})
-    as_text = {
+    as_text: dict[str, Any] = {
         "dtype": dict.fromkeys([*TEXT_COLUMNS, *(names.get(c, c) for c in TEXT_COLUMNS)], str),
         "keep_default_na": False,
         "na_values": [""],
@@ -222,6 +222,7 @@ def read_table(path, columns=None):
         # end) as an index column and shifts every column by one, and fills a short row with
         # missing values: both would be read without a word
         _check_fields(path, kind)
+    assert frame is not None  # None only with repeated names, refused above
     if len(frame) == 0:
         sheets = _sheet_names(path) if kind == "excel" else []
         if len(sheets) > 1:  # a cover or notes sheet first
