@@ -541,9 +541,18 @@ class Blip2Captioner(
                         continue
                     first_row.setdefault(ref.url, pos)
                     kinds.setdefault(ref.url, ref.kind)
-            captions = self._caption_refs(
-                list(first_row), first_row, kinds, labels, errors, generated
-            )
+            try:
+                captions = self._caption_refs(
+                    list(first_row), first_row, kinds, labels, errors, generated
+                )
+            except _models.ModelNotAvailableError as exc:  # named as the step it stops
+                prefix = f"{type(self).__name__}: "
+                if str(exc).startswith(prefix):  # said so already (not a BLIP-2 checkpoint)
+                    raise
+                raise _models.ModelNotAvailableError(
+                    f"{prefix}{str(exc).rstrip('.')}. No image was captioned (a row that "
+                    "carries its caption needs no model)."
+                ) from None
 
             # 3. assemble in input order
             out = []

@@ -1466,14 +1466,18 @@ def _run(args) -> int:
             and args.device is None
         ):  # a model fitted on a GPU (or a config asking for one), used where there is none
             message += " (here: --device auto or --device cpu)"
-        if type(exc).__name__ == "ModelNotAvailableError" and "not a BLIP-2 one" in message:
+        if type(exc).__name__ == "ModelNotAvailableError" and message.startswith(
+            "Blip2Captioner: "
+        ):  # a caption model that is no BLIP-2 one, or that cannot be loaded here
             # the option overrides the config's caption_model: the config key alone is no fix
             if getattr(args, "caption_model", None) is not None:
                 message += " (here: --caption-model none, or a BLIP-2 checkpoint's folder)"
-            elif args.command == "fit":
+            elif args.command == "fit" and args.config is not None:
                 message += (
                     ' (here: --caption-model none, or "caption_model": null in the --config file)'
                 )
+            elif args.command == "fit":  # the default captioner: BLIP-2 from the hub
+                message += " (here: --caption-model none fits without captions)"
         if isinstance(exc, ImportError) and "pip install" not in message:
             if (getattr(exc, "name", None) or "").partition(".")[0] == "skbucket":
                 # skbucket's own files disagree (a half-done upgrade): no extra helps

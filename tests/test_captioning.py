@@ -447,6 +447,28 @@ def test_a_checkpoint_that_is_not_blip2_is_refused_before_any_caption(
         assert hint in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("on_error", ["raise", "skip"])
+def test_a_caption_model_that_cannot_be_loaded_is_named_as_the_captioners(
+    images, tmp_path, on_error
+):
+    """A caption model's folder that is not there (or a hub id not cached, offline): the
+    error named the model only, not the step that needed it, while a text model's names its
+    step; the rows with a caption of their own need no model, which it now says."""
+    missing = tmp_path / "blip2-moved-away"
+    X = frame([str(images["china.jpg"])])
+    with pytest.raises(ModelNotAvailableError) as info:
+        captioner(missing, on_error=on_error).fit_transform(X)
+    message = str(info.value)
+    assert message.startswith(f"Blip2Captioner: model path {str(missing)!r} does not exist")
+    assert message.endswith(
+        "No image was captioned (a row that carries its caption needs no model)."
+    )
+    # a row with its caption: no model is loaded, nothing fails
+    with_caption = X.assign(caption=["a photo of a temple"])
+    out = captioner(missing, on_error=on_error).fit_transform(with_caption)
+    assert out["caption"].tolist() == ["a photo of a temple"]
+
+
 def test_running_out_of_memory_preparing_an_image_is_raised_not_skipped(
     blip2_path, images, monkeypatch
 ):

@@ -3361,6 +3361,46 @@ def test_a_caption_model_that_is_no_blip2_one_names_the_flag(workdir, config, ti
     assert not out.exists()
 
 
+def test_a_caption_model_that_cannot_be_loaded_names_the_step_and_the_flag(
+    workdir, config, tiny_model, capsys
+):
+    """The default captioner offline (BLIP-2 is not in the cache), or a caption model's folder
+    that is not there: the error named the model but not the step, so that a user who has no
+    BLIP-2 did not learn from it that fitting without captions (--caption-model none) was a
+    way on; a text model that cannot be loaded is named as its step already."""
+    from PIL import Image
+
+    from skbucket._models import _hub_cached_repo
+
+    image = workdir / "photo.png"
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(image)
+    data = workdir / "with-photos.csv"
+    load_tweets().frame.iloc[:30].assign(media=str(image)).to_csv(data, index=False)
+    out = workdir / "never.joblib"
+    missing = workdir / "no-blip2-here"
+    cfg = workdir / "caption-config.json"
+    cfg.write_text(json.dumps({**json.loads(config.read_text()), "caption_model": str(missing)}))
+    cases = [
+        (
+            ["--config", cfg],
+            '(here: --caption-model none, or "caption_model": null in the --config',
+        ),
+        (
+            ["--config", config, "--caption-model", missing],
+            "(here: --caption-model none, or a BLIP-2 checkpoint's folder)",
+        ),
+    ]
+    if not _hub_cached_repo("Salesforce/blip2-opt-2.7b"):  # tests run with HF_HUB_OFFLINE=1
+        cases.append((["--text-model", tiny_model], "(here: --caption-model none fits without"))
+    for options, hint in cases:
+        code, _, err = run(["fit", data, "--model", out, *options, "-q"], capsys)
+        assert code == cli.EXIT_ERROR, err
+        assert err.startswith("skbucket fit: error: Blip2Captioner: model "), err
+        assert "No image was captioned (a row that carries its caption needs no model)." in err
+        assert hint in err and err.count("\n") == 1, err
+        assert not out.exists()
+
+
 def test_report_scores_the_per_account_median_beside_the_model(
     model_file, posts_csv, workdir, capsys
 ):
