@@ -797,8 +797,10 @@ def cmd_evaluate(args) -> int:
     group_column = _group_column(args, X, model)
     say(f"evaluating on {len(X):,} posts")
     from skbucket.metrics import _predict_once, evaluate, final_bins
+    from skbucket.pipeline import warn_training_posts
     from skbucket.report import _intervals, _undefined_note
 
+    warn_training_posts(model, X)  # before the numbers it is about
     baseline, n_train, shared = None, 0, 0
     if args.baseline is not None:
         baseline, n_train, shared = _baseline(args, model, X)

@@ -57,6 +57,7 @@ _WHERE = {
     "TextInputError": "_models",
     "TooFewRowsWarning": "bucketed",
     "TrainingInterruptedWarning": "classification",
+    "TrainingPostsWarning": "pipeline",
     "UnparseableDateWarning": "features",
     "UnsupportedSchemeError": "media",
     "UntrustedTypesError": "io",

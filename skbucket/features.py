@@ -68,6 +68,9 @@ _SKLEARN_CV_SPLITS = parse_version(sklearn.__version__).release >= (1, 9)
 
 #: Columns read as text when ``text_columns="auto"`` (those present in ``X`` at fit).
 AUTO_TEXT_COLUMNS = ("content", "caption")
+#: A text column a step before this one may make (the seed pipeline's captioner): read, but no
+#: part of what identifies a post (:attr:`PostFeatures.post_key_columns_`)
+_MADE_TEXT_COLUMNS = ("caption",)
 #: Media kinds counted one by one (``kind`` of the refs :func:`skbucket.media.parse_media` returns).
 MEDIA_KINDS = ("photo", "video", "gif", "image")
 #: Features read from the date column (all in UTC).
@@ -217,6 +220,23 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else f"x{key}"
 
 
+def _post_keys(X, columns) -> np.ndarray:
+    """One 64-bit hash per row of ``X`` of its ``columns``' cells as text, compared as accounts
+    are (``_category_text``: ``7.0`` is ``"7"``; a missing or blank cell is ``""``), so that a
+    table read again, or passed through a pipeline's column steps, gives the same keys."""
+    cells = {}
+    for j, name in enumerate(columns):
+        text = ["" if _is_missing(v) else _category_text(v) for v in X[name].to_numpy(dtype=object)]
+        # a lone surrogate (undecodable bytes read with surrogateescape) has no UTF-8 form,
+        # which the hash takes: its code units instead
+        cells[j] = [
+            t if _unicode_problem(t) is None else t.encode("utf-8", "surrogatepass").hex()
+            for t in text
+        ]
+    frame = pd.DataFrame(cells, index=pd.RangeIndex(len(X)), dtype=object)
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+
+
 class PostFeatures(TransformerMixin, BaseEstimator):
     """Metadata features of posts for a likes regressor.
 
@@ -348,6 +368,16 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         since (new data in the other order, see :func:`skbucket.dates.dates_seen`).
     dayfirst_ : bool
         The ``dayfirst`` of the fit.
+    post_key_columns_ : list
+        The columns that identify a post: the category columns, the date and media columns
+        and the text columns other than a ``caption`` (which a captioner before this step may
+        make). Empty when none is configured.
+    post_keys_ : ndarray of uint64 or None
+        A 64-bit hash of each distinct training post's ``post_key_columns_`` values (as text,
+        sorted), so that :func:`skbucket.pipeline.seen_posts` can tell which posts scored
+        later were among the training posts (an evaluation on them flatters the model). None
+        without key columns. A hash says whether a given post was in the training data, not
+        what the posts were.
     n_features_in_ : int
         Number of columns of ``X`` at fit.
     feature_names_in_ : ndarray of str
@@ -721,6 +751,21 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 (parsed.notna().to_numpy() & ~timeless(values, parsed)).any()
             )
         self._check_unique_names()
+        self.post_key_columns_ = list(
+            dict.fromkeys(
+                c
+                for c in (
+                    *self.category_columns_,
+                    self.date_column,
+                    self.media_column,
+                    *(c for c in self.text_columns_ if c not in _MADE_TEXT_COLUMNS),
+                )
+                if c is not None
+            )
+        )
+        self.post_keys_ = (
+            np.unique(_post_keys(X, self.post_key_columns_)) if self.post_key_columns_ else None
+        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = cats = None
         self.target_encoder_ = None

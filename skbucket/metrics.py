@@ -974,6 +974,12 @@ def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):
     metrics : dict
         As returned by :func:`evaluate`.
 
+    Warns
+    -----
+    skbucket.exceptions.TrainingPostsWarning
+        When some posts of ``X`` were among the estimator's training posts
+        (:func:`skbucket.pipeline.seen_posts`): their errors flatter it.
+
     Examples
     --------
     >>> import numpy as np
@@ -984,6 +990,9 @@ def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):
     >>> evaluate_estimator(LinearRegression().fit(X, y), X, y)["bucket_accuracy"]
     1.0
     """
+    from .pipeline import warn_training_posts
+
+    warn_training_posts(estimator, X)
     y_pred, bucket_pred, _ = _predict_once(estimator, X, buckets=use_classifier_buckets)
     return evaluate(y, y_pred, bucket_pred=bucket_pred, bins=final_bins(estimator))
 

@@ -70,6 +70,10 @@ __all__ = [
     "models_used",
     "progress_lines",
     "set_everywhere",
+    "seen_posts",
+    "training_posts_text",
+    "warn_training_posts",
+    "TrainingPostsWarning",
     "unseen_accounts_text",
     "unseen_posts",
     "POST_COLUMNS",
@@ -996,6 +1000,159 @@ def unseen_posts(estimator, X) -> dict:
     )
     # keyed by str(column) (an int-named column 0 as "0"), in the columns' order
     return {columns[c]: masks[str(c)] for c in columns}
+
+
+class TrainingPostsWarning(UserWarning):
+    """Some of the posts a model is scored on were among its training posts: the errors on
+    them show how well it fits what it learned from, not how it does on new posts."""
+
+
+def seen_posts(estimator, X):
+    """Which posts of ``X`` were among the posts ``estimator`` was fitted on.
+
+    Found by the first fitted :class:`~skbucket.features.PostFeatures` inside ``estimator``,
+    which keeps a hash of each training post's identifying columns
+    (its ``post_key_columns_``: the account, company, date,
+    media and text columns, read as ``X`` names them under a :class:`ColumnRoles` mapping).
+    A post counts as seen when all of those cells are equal as text (``7.0`` and ``"7"``
+    alike; a missing cell and a blank one alike). An evaluation on such posts flatters the
+    model: :func:`skbucket.metrics.evaluate_estimator`, :func:`skbucket.report.render_report`
+    and the command line's ``evaluate`` and ``report`` warn of them
+    (:class:`~skbucket.exceptions.TrainingPostsWarning`).
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A pipeline holding a fitted ``PostFeatures`` (a search, a
+        ``TransformedTargetRegressor`` around one); any other: nothing to find.
+    X : DataFrame
+        The raw posts the estimator is given.
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_posts,) or None
+        True for a post among the training posts; None when there is nothing to find them
+        with (no fitted ``PostFeatures``, one fitted by skbucket 0.8.11 or before, which kept
+        no hashes, or ``X`` lacks one of its key columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skbucket.features import PostFeatures
+    >>> from skbucket.pipeline import seen_posts
+    >>> posts = pd.DataFrame({"content": ["hi", "new drop", "sale", "hi again"],
+    ...                       "username": ["a", "b", "a", "b"],
+    ...                       "inferred_company": ["x", "x", "y", "y"]})
+    >>> pipe = make_pipeline(PostFeatures(date_column=None, media_column=None, cv=2),
+    ...                      DummyRegressor()).fit(posts, [1, 10, 100, 1000])
+    >>> seen_posts(pipe, posts.assign(content=["hi", "new", "sale", "hi again!"]))
+    array([ True, False,  True, False])
+    """
+    found = _seen_posts(estimator, X)
+    return None if found is None else found[0]
+
+
+def _seen_posts(estimator, X):
+    """``(mask, columns)``: :func:`seen_posts`' mask and the key columns as ``X`` names them;
+    None when there is nothing to tell the training posts by."""
+    import pandas as pd
+
+    from ._models import estimators_in_use
+    from .features import PostFeatures, _post_keys
+
+    for _, step in estimators_in_use(estimator):
+        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
+            break
+    else:
+        return None
+    keys = getattr(step, "post_keys_", None)  # fitted by 0.8.11 or before: none kept
+    X = as_pandas(X)
+    if keys is None or not hasattr(X, "columns"):
+        return None
+    names = _role_columns(estimator)
+    columns = {c: names.get(c, c) for c in step.post_key_columns_}
+    if not all(list(X.columns).count(t) == 1 for t in columns.values()):
+        return None
+    frame = pd.DataFrame({c: X[t] for c, t in columns.items()}, index=X.index)
+    return np.isin(_post_keys(frame, list(columns)), keys), list(columns.values())
+
+
+def training_posts_text(estimator, X) -> str:
+    """Say how many posts of ``X`` were among ``estimator``'s training posts
+    (:func:`seen_posts`), and what that does to an evaluation on them; ``""`` when none were,
+    or when there is nothing to tell them by.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        As for :func:`seen_posts`.
+    X : DataFrame
+        The raw posts the estimator is scored on.
+
+    Returns
+    -------
+    text : str
+        One sentence, without its full stop.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skbucket.features import PostFeatures
+    >>> from skbucket.pipeline import training_posts_text
+    >>> posts = pd.DataFrame({"username": ["a", "b", "a", "b"],
+    ...                       "inferred_company": ["x", "x", "y", "y"]})
+    >>> pipe = make_pipeline(PostFeatures(date_column=None, media_column=None, cv=2),
+    ...                      DummyRegressor()).fit(posts, [1, 10, 100, 1000])
+    >>> training_posts_text(pipe, posts.iloc[:3])
+    "3 of the 3 posts scored (100%) were among the model's training posts (the same ..."
+    """
+    found = _seen_posts(estimator, X)
+    if found is None or not found[0].any():
+        return ""
+    mask, columns = found
+    n = int(mask.sum())
+    share = n / mask.size
+    share_text = (
+        "<1%" if share < 0.01 else ">99%" if n < mask.size and share > 0.99 else f"{share:.0%}"
+    )
+    named = [str(c) for c in columns]
+    named_text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return (
+        f"{n:,} of the {mask.size:,} posts scored ({share_text}) were among the model's "
+        f"training posts (the same {named_text}): the errors on them show how well it fits "
+        "the posts it learned from, not how it does on new posts; score it on posts it was "
+        "not fitted on"
+    )
+
+
+def warn_training_posts(estimator, X) -> str:
+    """Warn (:class:`~skbucket.exceptions.TrainingPostsWarning`) when posts of ``X`` were
+    among ``estimator``'s training posts, with :func:`training_posts_text`'s words.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        As for :func:`seen_posts`.
+    X : DataFrame
+        The raw posts the estimator is scored on.
+
+    Returns
+    -------
+    text : str
+        The warning's words (``""``: none was given).
+    """
+    import warnings
+
+    from ._warn import user_stacklevel
+
+    text = training_posts_text(estimator, X)
+    if text:
+        warnings.warn(f"{text}.", TrainingPostsWarning, stacklevel=user_stacklevel())
+    return text
 
 
 def unseen_accounts_text(estimator, X) -> str:

@@ -82,6 +82,8 @@ figure.wide img { width: auto; max-width: 100%; }
 pre { background: #f5f5f5; padding: .8em; margin: 0; width: max-content; min-width: 100%;
       box-sizing: border-box; }
 .note { color: #666; font-size: .9em; }
+/* what the reader must know before reading the numbers (they flatter the model) */
+.caution { border-left: 4px solid #a34700; background: #fff4e5; padding: .4em .7em; }
 /* read by a screen reader, not shown */
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
       white-space: nowrap; }
@@ -913,6 +915,10 @@ def render_report(
     PlotLeftOutWarning
         When the dates of ``date_column`` cannot draw the error-over-time plot (see
         ``dates``).
+    skbucket.exceptions.TrainingPostsWarning
+        When some rows of ``X`` were among the estimator's training posts
+        (:func:`skbucket.pipeline.seen_posts`): the page says so above the metrics, which
+        they flatter.
 
     Examples
     --------
@@ -927,7 +933,12 @@ def render_report(
     >>> page.count('<img src="data:image/png;base64,')
     4
     """
-    from skbucket.pipeline import _column_of_role, _unseen_text, unseen_posts
+    from skbucket.pipeline import (
+        _column_of_role,
+        _unseen_text,
+        unseen_posts,
+        warn_training_posts,
+    )
     from skbucket.plotting import require_matplotlib
 
     require_matplotlib()  # before the predictions (every image captioned), not after
@@ -949,6 +960,7 @@ def render_report(
     intervals, interval_note, differences, *_ = _intervals(
         X, y_arr, y_pred, group_column, {name: pred for name, (pred, _) in scored.items()}
     )
+    seen = warn_training_posts(estimator, X)  # said above the metrics, which it is about
     new = unseen_posts(estimator, as_pandas(X))  # once, for the note and the table
     unseen = _unseen_text(new, y_arr.shape[0])
     split = _known_and_new(new, y_arr, np.asarray(y_pred), bucket_pred, bins)
@@ -1076,6 +1088,7 @@ def render_report(
 <p class="note">Generated {esc(generated)} on {n_rows:,} row{"s" * (n_rows != 1)}.
 Model: {_model_name(estimator, esc)}.</p>
 <h2>Metrics</h2>
+{f'<p class="caution" role="note">{esc(seen[0].upper() + seen[1:])}.</p>' if seen else ""}
 <div class="table-wrap" tabindex="0" role="region" aria-label="Metrics"><table>
 <caption class="note">The metrics on these rows, with their 95% bootstrap intervals{" and other models' metrics" if beside else ""}</caption>
 <tr><th scope="col">Metric</th><th scope="col" class="key">Key</th><th scope="col">{"Model" if beside else "Value"}</th>

@@ -1327,3 +1327,40 @@ def test_a_feature_named_but_not_computed_is_said_to_be_so(monkeypatch):
         RuntimeError, match=r"computed (\d+) features but names (?!\1)\d+ .*TEXT_FEATURES"
     ):
         pf.transform(posts)
+
+
+def test_post_keys_tell_the_training_posts_whatever_their_cells_type():
+    """The hashes of the training posts (for skbucket.pipeline.seen_posts, which warns of an
+    evaluation on them): of the identifying columns only, not of a caption a captioner
+    makes; the same post read again (an id turned float, a blank read as missing) matches."""
+    from skbucket.pipeline import seen_posts
+
+    X, y = _posts(30)
+    pf = PostFeatures(cv=3, random_state=0).fit(X.assign(caption="a photo"), y)
+    assert pf.post_key_columns_ == ["username", "inferred_company", "date", "media", "content"]
+    assert pf.post_keys_.dtype == np.uint64 and pf.post_keys_.size == 30
+    assert (np.diff(pf.post_keys_.astype(object)) > 0).all()  # sorted, distinct
+    twice = PostFeatures(cv=3, random_state=0).fit(pd.concat([X, X]), np.r_[y, y])
+    np.testing.assert_array_equal(twice.post_keys_, pf.post_keys_)  # no caption: the same
+    assert seen_posts(pf, X).all()
+    edited = X.assign(content=[*X["content"].iloc[:29], "another text"])
+    assert seen_posts(pf, edited).tolist() == [True] * 29 + [False]
+    # a numeric account id, read back as floats, with a blank read back as missing
+    ids = X.assign(username=[7, 8, 9] * 10, media=["", *X["media"].iloc[1:]])
+    pf_ids = PostFeatures(cv=3, random_state=0).fit(ids, y)
+    again = ids.assign(username=ids["username"].astype(float), media=[None, *ids["media"][1:]])
+    assert seen_posts(pf_ids, again).all()
+    # text with a lone surrogate (bytes read with surrogateescape) is hashed too
+    odd = X.assign(content=pd.Series(["caf\udce9", *X["content"].iloc[1:]], dtype=object))
+    pf_odd = PostFeatures(cv=3, random_state=0).fit(odd, y)
+    assert seen_posts(pf_odd, odd).all() and not seen_posts(pf_odd, X)[0]
+    # a model fitted before the hashes were kept: nothing to tell them by
+    old = pickle.loads(pickle.dumps(pf))
+    del old.post_keys_
+    assert seen_posts(old, X) is None
+    # a table without one of the key columns: nothing to tell them by either
+    assert seen_posts(pf, X.drop(columns="media")) is None
+    only_text = PostFeatures(
+        category_columns=(), date_column=None, media_column=None, text_columns=("content",)
+    ).fit(X)
+    assert only_text.post_key_columns_ == ["content"] and seen_posts(only_text, X).all()

@@ -1179,3 +1179,49 @@ def test_unseen_posts_of_int_named_category_columns():
     new[0] = ["a", "c", "c", "b"]
     assert unseen_posts(pipe, new)[0].tolist() == [False, True, True, False]
     assert unseen_accounts_text(pipe, new).startswith("posts whose 0 was not seen in training: 2")
+
+
+def test_seen_posts_reads_the_tables_own_column_names_and_looks_inside_a_search(posts):
+    """The training posts are told by the columns the model reads under their roles: a table
+    whose account column is "account" (a ColumnRoles mapping) is read from there, and a
+    search is looked into (its best estimator, refitted on every training post)."""
+    import warnings
+
+    from sklearn.dummy import DummyRegressor
+    from sklearn.pipeline import Pipeline
+
+    from skbucket.features import PostFeatures
+    from skbucket.metrics import evaluate_estimator
+    from skbucket.pipeline import (
+        ColumnRoles,
+        TrainingPostsWarning,
+        seen_posts,
+        training_posts_text,
+    )
+
+    X, y = posts[0].iloc[:12], posts[1].iloc[:12].to_numpy()
+    table = X.rename(columns={"username": "account"})
+    pipe = Pipeline(
+        [
+            ("roles", ColumnRoles(columns={"username": "account"})),
+            ("post", PostFeatures(cv=2, random_state=0)),
+            ("model", DummyRegressor()),
+        ]
+    )
+    search = GridSearchCV(pipe, {"model__strategy": ["mean", "median"]}, cv=2).fit(table, y)
+    train, new = table.iloc[:8], table.iloc[8:].assign(content="never posted")
+    for fitted in (search, search.best_estimator_):
+        mask = seen_posts(fitted, pd.concat([train, new]))
+        assert mask.tolist() == [True] * 8 + [False] * 4
+    assert training_posts_text(search, pd.concat([train, new])).startswith(
+        "8 of the 12 posts scored (67%) were among the model's training posts (the same "
+        "account, inferred_company, date, media and content): "
+    )
+    assert seen_posts(search, X) is None  # no "account" column: nothing to tell them by
+    with pytest.warns(TrainingPostsWarning, match=r"^8 of the 12 posts scored \(67%\)") as info:
+        evaluate_estimator(search, pd.concat([train, new]), y)
+    assert info[0].filename == __file__  # the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingPostsWarning)
+        evaluate_estimator(search, new, y[8:])
+        assert training_posts_text(search, new) == ""
