@@ -1113,12 +1113,11 @@ def training_posts_text(estimator, X) -> str:
     found = _seen_posts(estimator, X)
     if found is None or not found[0].any():
         return ""
+    from .report import _share  # 38%, or <1% and >99% where rounding would say 0% or 100%
+
     mask, columns = found
     n = int(mask.sum())
-    share = n / mask.size
-    share_text = (
-        "<1%" if share < 0.01 else ">99%" if n < mask.size and share > 0.99 else f"{share:.0%}"
-    )
+    share_text = _share(n / mask.size)
     named = [str(c) for c in columns]
     named_text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     return (

@@ -810,8 +810,8 @@ def _signed(value, digits=4) -> str:
 
 
 def _share(value) -> str:
-    """The share of resamples in which the model's error is lower: ``38%`` (``<1%``, ``>99%``
-    where rounding would say never or always, which it was not)."""
+    """A share in per cent, as of the resamples in which the model's error is lower: ``38%``
+    (``<1%``, ``>99%`` where rounding would say never or always, which it was not)."""
     text = f"{value:.0%}"
     if text == "0%" and value > 0:
         return "<1%"
