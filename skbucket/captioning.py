@@ -552,7 +552,7 @@ class Blip2Captioner(
                 raise _models.ModelNotAvailableError(
                     f"{prefix}{str(exc).rstrip('.')}. No image was captioned (a row that "
                     "carries its caption needs no model)."
-                ) from None
+                ) from exc
 
             # 3. assemble in input order
             out = []

@@ -220,13 +220,30 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else f"x{key}"
 
 
-def _post_keys(X, columns) -> np.ndarray:
-    """One 64-bit hash per row of ``X`` of its ``columns``' cells as text, compared as accounts
-    are (``_category_text``: ``7.0`` is ``"7"``; a missing or blank cell is ``""``), so that a
-    table read again, or passed through a pipeline's column steps, gives the same keys."""
+def _post_keys(X, columns, date_column=None, dayfirst=False) -> np.ndarray:
+    """One 64-bit hash per row of ``X`` of its ``columns``' cells, so that a table read again,
+    or passed through a pipeline's column steps, gives the same keys: each cell as text,
+    compared as accounts are (``_category_text``: ``7.0`` is ``"7"``; a missing or blank cell
+    is ``""``), and the ``date_column``'s as the instant it names (:func:`parse_dates`:
+    ``2018-06-30``, ``2018-06-30 00:00:00+00:00`` and a parsed Timestamp are one), or as text
+    where it names none."""
     cells = {}
     for j, name in enumerate(columns):
-        text = ["" if _is_missing(v) else _category_text(v) for v in X[name].to_numpy(dtype=object)]
+        values = X[name].to_numpy(dtype=object)
+        texts = pd.Series(values, dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            # text and missing values only (most columns): the same as the loop below, at once
+            text = texts.where(texts.notna(), "")
+            text = text.where(text.str.strip() != "", "")
+        else:
+            text = pd.Series(
+                ["" if _is_missing(v) else _category_text(v) for v in values], dtype=object
+            )
+        if name == date_column:
+            instants = parse_dates(values, dayfirst=dayfirst)
+            found = instants.notna().to_numpy()
+            stamps = instants.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            text[found] = ["@" + str(ns) for ns in stamps[found]]
         # a lone surrogate (undecodable bytes read with surrogateescape) has no UTF-8 form,
         # which the hash takes: its code units instead
         cells[j] = [
@@ -374,10 +391,12 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         make). Empty when none is configured.
     post_keys_ : ndarray of uint64 or None
         A 64-bit hash of each distinct training post's ``post_key_columns_`` values (as text,
-        sorted), so that :func:`skbucket.pipeline.seen_posts` can tell which posts scored
-        later were among the training posts (an evaluation on them flatters the model). None
-        without key columns. A hash says whether a given post was in the training data, not
-        what the posts were.
+        the date as the instant it names; sorted), so that
+        :func:`skbucket.pipeline.seen_posts` can tell which posts scored later were among the
+        training posts (an evaluation on them flatters the model). None when the key columns
+        are the category columns alone (or none), which tell no post from the next one by the
+        same account. A hash says whether a given post was in the training data, not what
+        the posts were.
     n_features_in_ : int
         Number of columns of ``X`` at fit.
     feature_names_in_ : ndarray of str
@@ -763,8 +782,13 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 if c is not None
             )
         )
+        self._settings_["post_key_date"] = self.date_column  # read as instants
+        # the account and company alone tell no post from the next one by the same account
+        identifying = set(self.post_key_columns_) - set(self.category_columns_)
         self.post_keys_ = (
-            np.unique(_post_keys(X, self.post_key_columns_)) if self.post_key_columns_ else None
+            np.unique(_post_keys(X, self.post_key_columns_, self.date_column, self.dayfirst_))
+            if identifying
+            else None
         )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         y_enc = cats = None

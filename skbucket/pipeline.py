@@ -1076,7 +1076,9 @@ def _seen_posts(estimator, X):
     if not all(list(X.columns).count(t) == 1 for t in columns.values()):
         return None
     frame = pd.DataFrame({c: X[t] for c, t in columns.items()}, index=X.index)
-    return np.isin(_post_keys(frame, list(columns)), keys), list(columns.values())
+    date = step._settings_.get("post_key_date")  # the fit's, as its dayfirst
+    found = _post_keys(frame, list(columns), date, step.dayfirst_)
+    return np.isin(found, keys), list(columns.values())
 
 
 def training_posts_text(estimator, X) -> str:
@@ -1103,7 +1105,8 @@ def training_posts_text(estimator, X) -> str:
     >>> from sklearn.pipeline import make_pipeline
     >>> from skbucket.features import PostFeatures
     >>> from skbucket.pipeline import training_posts_text
-    >>> posts = pd.DataFrame({"username": ["a", "b", "a", "b"],
+    >>> posts = pd.DataFrame({"content": ["hi", "new drop", "sale", "hi again"],
+    ...                       "username": ["a", "b", "a", "b"],
     ...                       "inferred_company": ["x", "x", "y", "y"]})
     >>> pipe = make_pipeline(PostFeatures(date_column=None, media_column=None, cv=2),
     ...                      DummyRegressor()).fit(posts, [1, 10, 100, 1000])
@@ -1117,14 +1120,18 @@ def training_posts_text(estimator, X) -> str:
 
     mask, columns = found
     n = int(mask.sum())
-    share_text = _share(n / mask.size)
     named = [str(c) for c in columns]
     named_text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    scored = (
+        "the post scored"
+        if mask.size == 1
+        else f"{n:,} of the {mask.size:,} posts scored ({_share(n / mask.size)})"
+    )
     return (
-        f"{n:,} of the {mask.size:,} posts scored ({share_text}) were among the model's "
-        f"training posts (the same {named_text}): the errors on them show how well it fits "
-        "the posts it learned from, not how it does on new posts; score it on posts it was "
-        "not fitted on"
+        f"{scored} {'was' if n == 1 else 'were'} among the model's training posts (the same "
+        f"{named_text}): the {'error on it shows' if n == 1 else 'errors on them show'} how "
+        "well it fits the posts it learned from, not how it does on new posts; score it on "
+        "posts it was not fitted on"
     )
 
 

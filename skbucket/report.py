@@ -83,7 +83,8 @@ pre { background: #f5f5f5; padding: .8em; margin: 0; width: max-content; min-wid
       box-sizing: border-box; }
 .note { color: #666; font-size: .9em; }
 /* what the reader must know before reading the numbers (they flatter the model) */
-.caution { border-left: 4px solid #a34700; background: #fff4e5; padding: .4em .7em; }
+.caution { border-left: 4px solid #a34700; background: #fff4e5; padding: .4em .7em;
+           overflow-wrap: anywhere; }
 /* read by a screen reader, not shown */
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
       white-space: nowrap; }

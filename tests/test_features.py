@@ -1364,3 +1364,43 @@ def test_post_keys_tell_the_training_posts_whatever_their_cells_type():
         category_columns=(), date_column=None, media_column=None, text_columns=("content",)
     ).fit(X)
     assert only_text.post_key_columns_ == ["content"] and seen_posts(only_text, X).all()
+
+
+def test_post_keys_read_a_date_as_its_instant_and_need_more_than_the_account():
+    """A review: the same date written another way (parsed by pandas, with its zone, ISO with
+    a T) was another post, so no warning; and with the account and company as the only key
+    columns every new post by a known account was called a training post."""
+    from skbucket.pipeline import seen_posts, training_posts_text
+
+    X, y = _posts(30)
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    parsed = pd.to_datetime(X["date"])
+    for dates in (
+        parsed,
+        parsed.dt.tz_localize("UTC"),
+        parsed.dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo"),  # the same instants
+        parsed.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        parsed.dt.strftime("%Y-%m-%d %H:%M:%S+00:00"),
+    ):
+        assert seen_posts(pf, X.assign(date=dates)).all(), dates.iloc[0]
+    later = parsed + pd.Timedelta(hours=1)
+    assert not seen_posts(pf, X.assign(date=later)).any()
+    # an unreadable date is compared as text
+    odd = X.assign(date=["soon", *X["date"].iloc[1:]])
+    pf_odd = PostFeatures(cv=3, random_state=0).fit(odd, y)
+    assert seen_posts(pf_odd, odd).all()
+    assert not seen_posts(pf_odd, odd.assign(date=["later", *X["date"].iloc[1:]]))[0]
+    # the account and company alone: no keys, no warning for new posts by known accounts
+    meta = PostFeatures(date_column=None, media_column=None, text_columns=(), cv=3).fit(X, y)
+    assert meta.post_key_columns_ == ["username", "inferred_company"]
+    assert meta.post_keys_ is None and seen_posts(meta, X) is None
+    assert training_posts_text(meta, X) == ""
+    # one post: "was", "the error on it"
+    assert training_posts_text(pf, X.head(1)).startswith(
+        "the post scored was among the model's training posts (the same username, "
+        "inferred_company, date, media and content): the error on it shows how well"
+    )
+    one_of_many = pd.concat([X.head(1), X.assign(content="new")]).reset_index(drop=True)
+    assert training_posts_text(pf, one_of_many).startswith(
+        "1 of the 31 posts scored (3%) was among the model's training posts"
+    )
