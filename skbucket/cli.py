@@ -800,12 +800,13 @@ def cmd_evaluate(args) -> int:
     from skbucket.pipeline import warn_training_posts
     from skbucket.report import _intervals, _undefined_note
 
-    warn_training_posts(model, X)  # before the numbers it is about
     baseline, n_train, shared = None, 0, 0
     if args.baseline is not None:
         baseline, n_train, shared = _baseline(args, model, X)
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
+    # once the posts are read (not before an error of theirs), before the numbers it is about
+    warn_training_posts(model, X)
     metrics = evaluate(y_true, y_pred, bucket_pred=bucket_pred, bins=final_bins(model))
     differences: dict  # {name: {metric: PairedDifference}}, with the intervals only
     beside, others, differences, boot = None, {}, {}, None

@@ -992,8 +992,8 @@ def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):
     """
     from .pipeline import warn_training_posts
 
-    warn_training_posts(estimator, X)
     y_pred, bucket_pred, _ = _predict_once(estimator, X, buckets=use_classifier_buckets)
+    warn_training_posts(estimator, X)  # once the posts are read: not before an error of theirs
     return evaluate(y, y_pred, bucket_pred=bucket_pred, bins=final_bins(estimator))
 
 

@@ -1076,8 +1076,10 @@ def _seen_posts(estimator, X):
     if not all(list(X.columns).count(t) == 1 for t in columns.values()):
         return None
     frame = pd.DataFrame({c: X[t] for c, t in columns.items()}, index=X.index)
-    date = step._settings_.get("post_key_date")  # the fit's, as its dayfirst
-    found = _post_keys(frame, list(columns), date, step.dayfirst_)
+    # the fit's date column; its dates read as transform reads them (a dayfirst set since the
+    # fit, as skbucket evaluate --dayfirst sets it, reads this table)
+    date = step._settings_.get("post_key_date")
+    found = _post_keys(frame, list(columns), date, bool(step.dayfirst))
     return np.isin(found, keys), list(columns.values())
 
 

@@ -1253,7 +1253,7 @@ def test_day_first_dates_name_the_flag_that_reads_them(
 ):
     frame = pd.read_csv(posts_csv)
     when = pd.to_datetime(frame["date"], format="ISO8601")
-    frame["date"] = when.dt.strftime("%d/%m/%Y %H:%M")  # day first, as a European export
+    frame["date"] = when.dt.strftime("%d/%m/%Y %H:%M:%S")  # day first, as a European export
     frame.loc[0, "date"], frame.loc[1, "date"] = "13/04/2021 10:00", "03/04/2021 10:00"
     data = workdir / "day-first.csv"
     frame.to_csv(data, index=False)
@@ -1266,8 +1266,10 @@ def test_day_first_dates_name_the_flag_that_reads_them(
     code, out, err = run(["evaluate", model_file, data, "-q", "--dayfirst"], capsys)
     assert code == 0, err
     assert "DayMonthOrder" not in err and "settled the order" not in err  # ISO at fit
+    # read day first, they are the training posts (bar the two dates changed above): said so
+    assert err == _training_posts_line(78, 80, "98%"), err
     # read day first, the dates are the same instants as the ISO ones: the same metrics
-    frame["date"] = when.dt.strftime("%Y-%m-%d %H:%M")
+    frame["date"] = when.dt.strftime("%Y-%m-%d %H:%M:%S")
     frame.loc[0, "date"], frame.loc[1, "date"] = "2021-04-13 10:00", "2021-04-03 10:00"
     iso = workdir / "iso.csv"
     frame.to_csv(iso, index=False)
