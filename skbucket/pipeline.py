@@ -943,6 +943,18 @@ def _role_columns(estimator) -> dict:
     return {}
 
 
+def _fitted_post_features(estimator):
+    """The first fitted :class:`~skbucket.features.PostFeatures` inside ``estimator`` (a
+    pipeline, a search, a ``TransformedTargetRegressor`` around one), or None."""
+    from ._models import estimators_in_use
+    from .features import PostFeatures
+
+    for _, step in estimators_in_use(estimator):
+        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
+            return step
+    return None
+
+
 def unseen_posts(estimator, X) -> dict:
     """Which posts of ``X`` are by an account or a company that no training post had.
 
@@ -982,13 +994,8 @@ def unseen_posts(estimator, X) -> dict:
     """
     import pandas as pd
 
-    from ._models import estimators_in_use
-    from .features import PostFeatures
-
-    for _, step in estimators_in_use(estimator):
-        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
-            break
-    else:
+    step = _fitted_post_features(estimator)
+    if step is None:
         return {}
     names = _role_columns(estimator)
     # the table's own names of the columns the pipeline reads under their roles' names
@@ -1059,14 +1066,9 @@ def _seen_posts(estimator, X):
     None when there is nothing to tell the training posts by."""
     import pandas as pd
 
-    from ._models import estimators_in_use
-    from .features import PostFeatures, _post_keys
+    from .features import _post_keys
 
-    for _, step in estimators_in_use(estimator):
-        if isinstance(step, PostFeatures) and hasattr(step, "counts_"):
-            break
-    else:
-        return None
+    step = _fitted_post_features(estimator)
     keys = getattr(step, "post_keys_", None)  # fitted by 0.8.11 or before: none kept
     X = as_pandas(X)
     if keys is None or not hasattr(X, "columns"):
