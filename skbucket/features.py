@@ -220,13 +220,13 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else f"x{key}"
 
 
-def _post_keys(X, columns, date_column=None, dayfirst=False) -> np.ndarray:
+def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> np.ndarray:
     """One 64-bit hash per row of ``X`` of its ``columns``' cells, so that a table read again,
     or passed through a pipeline's column steps, gives the same keys: each cell as text,
     compared as accounts are (``_category_text``: ``7.0`` is ``"7"``; a missing or blank cell
     is ``""``), and the ``date_column``'s as the instant it names (:func:`parse_dates`:
     ``2018-06-30``, ``2018-06-30 00:00:00+00:00`` and a parsed Timestamp are one), or as text
-    where it names none."""
+    where it names none; ``instants``: that column already parsed so (fit has it)."""
     cells = {}
     for j, name in enumerate(columns):
         values = X[name].to_numpy(dtype=object)
@@ -240,7 +240,8 @@ def _post_keys(X, columns, date_column=None, dayfirst=False) -> np.ndarray:
                 ["" if _is_missing(v) else _category_text(v) for v in values], dtype=object
             )
         if name == date_column:
-            instants = parse_dates(values, dayfirst=dayfirst)
+            if instants is None:
+                instants = parse_dates(values, dayfirst=dayfirst)
             found = instants.notna().to_numpy()
             stamps = instants.to_numpy(dtype="datetime64[ns]").astype(np.int64)
             text[found] = ["@" + str(ns) for ns in stamps[found]]
@@ -761,6 +762,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             X[self._setting("date_column")]
         ):
             self._settings_["date_column"] = None  # warned: no date features from this fit
+        parsed = None  # the dates, parsed once for the hour and the post keys
         if self._setting("date_column") is not None:
             # a column of days without a time (2020-06-15): no hour to learn from, and a
             # column of NaN only fails HistGradientBoosting (the default router): left out
@@ -786,7 +788,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         # the account and company alone tell no post from the next one by the same account
         identifying = set(self.post_key_columns_) - set(self.category_columns_)
         self.post_keys_ = (
-            np.unique(_post_keys(X, self.post_key_columns_, self.date_column, self.dayfirst_))
+            np.unique(
+                _post_keys(X, self.post_key_columns_, self.date_column, self.dayfirst_, parsed)
+            )
             if identifying
             else None
         )
