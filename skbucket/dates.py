@@ -724,16 +724,19 @@ def _dated_by_the_clock(
 
     Only values on today's month and day (of any year), and values of this year whose text
     holds no year (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas
-    falls back to) and two different default dates: a string that carries its own date gives
-    the same date both times. ``clock`` holds the days of :func:`_clock_days` read before the
-    parse, so a parse that runs over midnight still counts the day it read.
+    falls back to) and two default dates of other years and months: a string that carries its
+    own date gives the same date both times. Both defaults are on the 1st, as pandas reads a
+    month and a year without a day (``"March 2021"``: 1 March): with defaults on other days,
+    such a date was taken for one dated by the clock, and was ``NaT`` on the 1st of its month
+    only. ``clock`` holds the days of :func:`_clock_days` read before the parse, so a parse
+    that runs over midnight still counts the day it read.
     """
     from dateutil import parser as dateutil_parser
 
     days = _clock_days() | set(clock)
     today = {(month, day) for month, day, _ in days}
     years = {year for _, _, year in days}
-    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 2))
+    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 1))  # on the 1st: see above
     flags = np.zeros(len(strings), dtype=bool)
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
         # a time outside datetime's years (year 0, from "-1" beside nanosecond times) has no

@@ -283,3 +283,19 @@ def test_numbers_given_for_dates_are_refused_with_how_to_convert_them(values, hi
 
     with pytest.raises(ValueError, match=r"has numeric dtype \w+; expected .*" + hint):
         read_dates(values)
+
+
+@pytest.mark.parametrize("text", ["March 2021", "Mar 2021", "2021 March", "03/2021"])
+def test_a_month_and_year_reads_as_its_first_day_on_the_first_of_that_month_too(monkeypatch, text):
+    """pandas reads a month and a year without a day as the 1st of that month, whatever the
+    clock says. The clock check asked dateutil again with defaults on the 1st and the 2nd, which
+    gave two dates for a text without a day: on 1 March (and only then) ``"March 2021"`` was
+    taken for a date of the clock and read as NaT."""
+    import skbucket.dates as dates
+
+    assert parse_dates([text]).tolist() == [pd.Timestamp("2021-03-01")]
+    real = dates._clock_days
+    monkeypatch.setattr(dates, "_clock_days", lambda: real() | {(3, 1, 2026)})
+    assert parse_dates([text]).tolist() == [pd.Timestamp("2021-03-01")]
+    # what the check is for still holds on that day: a time with only a year is no date
+    assert parse_dates(["10:00 2021"]).isna().all()
