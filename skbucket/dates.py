@@ -514,7 +514,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     are read as ISO 8601 first and, where that fails, with pandas' per-element
     ``format="mixed"`` parser (``dayfirst`` decides ambiguous numeric dates such as
     ``03/04/2021``; dates written year first, ISO or not, such as ``2021-04-03 10:00 UTC``,
-    are never read day first). Time-zone policy: a tz-aware value
+    are never read day first; a month and a year without a day, ``March 2021`` or
+    ``10:00 March 2021``, are the 1st of that month). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
@@ -605,6 +606,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                         text, errors="coerce", utc=True, format="mixed", dayfirst=first
                     )
                     mixed = mixed.where(~_dated_by_the_clock(text, mixed, first, clock))
+                    mixed = _without_the_clocks_day(text, mixed, first, clock)
                     # each part to ns on its own: the two parses may differ in unit (a
                     # nanosecond ISO time beside a 9999-12-31 read in seconds)
                     out[text.index] = _naive_utc_ns(mixed)
@@ -754,6 +756,46 @@ def _dated_by_the_clock(
             continue
         flags[i] = first != second
     return flags
+
+
+def _without_the_clocks_day(
+    strings: pd.Series, parsed: pd.Series, dayfirst: bool, clock=frozenset()
+) -> pd.Series:
+    """``parsed`` (pandas' ``format="mixed"`` reading of ``strings``, tz-aware UTC) with a
+    month and a year written after a time of day and without a day (``"10:00 March 2021"``,
+    ``"10:00 2021-03"``) read as the 1st of that month, as pandas reads the same date written
+    before its time (``"March 2021 10:00"``) or without one: pandas took today's day of the
+    month for it, so the same text gave another date each day it was read (7 March on the
+    7th, 15 March on the 15th).
+
+    Only values on a day of the month of :func:`_clock_days` (or of ``clock``) are asked
+    again, with dateutil and defaults on the 1st and the 2nd: a text that gives two days
+    holds none of its own, and is read with the default on the 1st."""
+    from dateutil import parser as dateutil_parser
+
+    days = {day for _, day, _ in _clock_days() | set(clock)}
+    out = parsed
+    for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
+        if pd.isna(ts) or not 1 <= ts.year <= 9999 or ts.day not in days:
+            continue
+        try:
+            first = dateutil_parser.parse(text, default=_dt.datetime(2000, 1, 1), dayfirst=dayfirst)
+            if first.day == ts.day:  # the text's own day (or the 1st anyway): most values
+                continue
+            second = dateutil_parser.parse(
+                text, default=_dt.datetime(2000, 1, 2), dayfirst=dayfirst
+            )
+        except (ValueError, OverflowError):  # read by pandas alone: keep its date
+            continue
+        if first.date() == second.date():  # the text has its day
+            continue
+        stamp = pd.Timestamp(first)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        if stamp != ts:
+            if out is parsed:
+                out = parsed.copy()
+            out.iloc[i] = stamp
+    return out
 
 
 def _naive_utc_ns(series: pd.Series) -> pd.Series:

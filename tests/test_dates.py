@@ -299,3 +299,16 @@ def test_a_month_and_year_reads_as_its_first_day_on_the_first_of_that_month_too(
     assert parse_dates([text]).tolist() == [pd.Timestamp("2021-03-01")]
     # what the check is for still holds on that day: a time with only a year is no date
     assert parse_dates(["10:00 2021"]).isna().all()
+
+
+def test_a_month_and_year_after_a_time_reads_as_its_first_day_not_todays():
+    """pandas read a month and a year written after a time of day with today's day of the
+    month (``"10:00 March 2021"``: 7 March on the 7th, 15 March on the 15th), where it reads
+    the same date written before its time, or without one, as the 1st. (Before the fix this
+    failed on every day but the 1st of a month.)"""
+    texts = ["10:00 March 2021", "10:00 AM March 2021", "10:00 2021-03", "March 2021 10:00"]
+    assert parse_dates(texts).tolist() == [pd.Timestamp("2021-03-01 10:00")] * 4
+    assert parse_dates(texts, dayfirst=True).tolist() == [pd.Timestamp("2021-03-01 10:00")] * 4
+    # a day of its own is kept, today's day of the month included
+    today = pd.Timestamp.now().day
+    assert parse_dates([f"10:00 {today} March 2021"]).tolist() == [pd.Timestamp(2021, 3, today, 10)]
