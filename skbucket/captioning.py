@@ -834,7 +834,9 @@ class Blip2Captioner(
             by_key.update(found)
             misses = [(key, url, data) for key, (url, data) in fresh.items() if key not in found]
             if misses and pool is None:
-                prepare = self._pixel_preparer(fetcher.max_pixels)  # loads the processor
+                # the fetcher's own reduced-scale limit (None: decoded whole, as one pickled
+                # before 0.8.3 decodes), as its load_image reads the same bytes
+                prepare = self._pixel_preparer(fetcher.max_pixels, fetcher._reduce_above())
                 pool = ThreadPoolExecutor(
                     max_workers=_DECODE_THREADS, thread_name_prefix="skbucket-decode"
                 )
@@ -873,8 +875,10 @@ class Blip2Captioner(
                 pool.shutdown(wait=True, cancel_futures=True)
         return results
 
-    def _pixel_preparer(self, max_pixels: int):
-        """``prepare(data, source) -> pixel_values`` (1, 3, H, W) for the decode threads.
+    def _pixel_preparer(self, max_pixels: int, reduce_above: int | None):
+        """``prepare(data, source) -> pixel_values`` (1, 3, H, W) for the decode threads
+        (a JPEG above ``reduce_above`` pixels decoded at a reduced scale, see
+        :func:`skbucket.media.decode_image`; ``None``: whole).
 
         The processor's own image path, one image at a time: BLIP-2's image processor works
         image by image, so stacking these gives the same tensor as processing the batch.
@@ -901,7 +905,9 @@ class Blip2Captioner(
         processor = _models.load_pretrained("AutoProcessor", self.model)
 
         def prepare(data: bytes, source: Any):
-            image = decode_image(data, max_pixels=max_pixels, source=source)
+            image = decode_image(
+                data, max_pixels=max_pixels, source=source, reduce_above=reduce_above
+            )
             try:
                 return processor(images=[image], return_tensors="pt")["pixel_values"]
             except MemoryError:  # this process's want, not the image's fault: raised

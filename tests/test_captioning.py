@@ -1634,3 +1634,39 @@ def test_a_captioner_fitted_before_keeps_its_limits_with_a_callable_loader_too(
     del old.reduce_above  # as a fetcher pickled by 0.8.2: the photo decoded whole
     assert old.load_image(str(photo)).size == (8064, 6048)
     assert media.ImageFetcher().load_image(str(photo)).size == (4032, 3024)
+
+
+def test_a_fetcher_given_as_image_loader_decodes_as_its_reduce_above_says(
+    blip2_path, tmp_path, monkeypatch
+):
+    """The captioner decoded every fetched JPEG with decode_image's default reduce_above
+    (40 Mpx), whatever the ImageFetcher given as image_loader said: ImageFetcher(
+    reduce_above=None) ("decoded whole") and a fetcher pickled by 0.8.2 (which decodes whole,
+    so a saved model captions as it did) captioned a 48 Mpx photo from half its pixels."""
+    from PIL import Image
+
+    from skbucket import media
+
+    photo = tmp_path / "big.jpg"
+    Image.new("RGB", (8064, 6048), (30, 60, 220)).save(photo, quality=90)
+    X = frame([str(photo)])
+    sizes = []
+    decode = media.decode_image
+
+    def spy(*args, **kwargs):
+        image = decode(*args, **kwargs)
+        sizes.append(image.size)
+        return image
+
+    monkeypatch.setattr(media, "decode_image", spy)
+    whole = media.ImageFetcher(max_pixels=60_000_000, reduce_above=None)
+    old = media.ImageFetcher(max_pixels=60_000_000)
+    del old.reduce_above  # as a fetcher pickled by 0.8.2
+    for fetcher in (whole, old):
+        sizes.clear()
+        out = captioner(blip2_path, image_loader=fetcher).fit(X).transform(X)
+        assert out["caption"].iloc[0] != ""
+        assert sizes == [(8064, 6048)]
+    sizes.clear()  # the default reader still reduces it
+    captioner(blip2_path).fit(X).transform(X)
+    assert sizes == [(4032, 3024)]
