@@ -270,6 +270,17 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             values = np.asarray(X.iloc[:, col] if _is_dataframe(X) else X[:, col])
         if values.dtype == object:  # pd.NA (a nullable column made object) is missing too
             values = np.array([np.nan if v is pd.NA else v for v in values], dtype=object)
+        # astype(float64) takes a date's nanoseconds for a count: every row a known account
+        dated = values.dtype.kind in "mM" or (
+            values.dtype == object
+            and any(isinstance(v, np.datetime64 | np.timedelta64) for v in values)
+        )
+        if dated:
+            raise ValueError(
+                f"count_column={col!r} must be numeric (a count of training posts); it holds "
+                f"dates or time spans (dtype {values.dtype}), which would be read as a count of "
+                "nanoseconds: every row a known account"
+            )
         try:
             values = values.astype(np.float64)
         except (TypeError, ValueError) as exc:

@@ -640,3 +640,34 @@ def test_negative_counts_are_warned_about_at_fit_and_predict():
             X.assign(inferred_company_count=np.r_[0.0, np.nan, X["inferred_company_count"][2:]]), y
         )
         router.predict(X)
+
+
+@pytest.mark.parametrize(
+    "dated",
+    [
+        pd.Series(pd.date_range("2020-01-01", periods=120, freq="D")),
+        pd.Series(pd.to_timedelta(np.arange(120), unit="h")),
+    ],
+)
+def test_count_column_of_dates_is_refused(dated):
+    # astype(float64) read a date (or a time span) as its nanoseconds: a huge count, so every
+    # row counted as a known account and the unseen classifier was never asked, without a word
+    X, y = _data()
+    X = X.assign(inferred_company_count=dated)
+    router = AccountRouter(
+        LogisticRegression(), DummyClassifier(), known_columns=["a"], unseen_columns=["a"]
+    )
+    with pytest.raises(ValueError, match="count_column='inferred_company_count' must be numeric"):
+        router.fit(X, y)
+    # an object array holding numpy dates (float() of np.datetime64 is its count of units)
+    values = np.empty((len(X), 3), dtype=object)
+    values[:, :2] = X[["a", "b"]].to_numpy()
+    values[:, 2] = list(dated.to_numpy())
+    with pytest.raises(ValueError, match=r"dates or time spans \(dtype object\)"):
+        AccountRouter(
+            LogisticRegression(),
+            DummyClassifier(),
+            known_columns=[0],
+            unseen_columns=[0],
+            count_column=2,
+        ).fit(values, y)
