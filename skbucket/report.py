@@ -824,10 +824,28 @@ def _share(value) -> str:
 def _baseline_name(other) -> str:
     """What a baseline is, for the note under the metrics table: its class and, for the
     per-account median, what it groups by."""
+    import numbers
+
     text = type(other).__name__
     groups = getattr(other, "group_columns", None)
-    if groups:
-        text += f" by {', then '.join(map(str, groups))}"
+    if groups is None:
+        return text
+    # one column may be given alone, as GroupMedianRegressor takes it: a name ("username" was
+    # "u, then s, then e, ...") or a position (1 was a TypeError, after every prediction)
+    if isinstance(groups, str | numbers.Integral):
+        groups = [groups]
+    try:
+        groups = list(groups)
+    except TypeError:
+        return text
+    named = [
+        f"position {column}"
+        if isinstance(column, numbers.Integral) and not isinstance(column, bool)
+        else str(column)
+        for column in groups
+    ]
+    if named:
+        text += f" by {', then '.join(named)}"
     return text
 
 

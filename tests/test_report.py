@@ -1122,6 +1122,29 @@ def test_baselines_are_scored_beside_the_model(data, model, tmp_path):
         render_report(fitted, frame, y, baselines={"nan": NaNs().fit(frame, y)})
 
 
+def test_a_baseline_grouping_by_one_column_is_named_by_that_column(data):
+    """GroupMedianRegressor takes one grouping column alone: group_columns="g" was named
+    "by g" letter by letter, and a position (group_columns=1) failed the whole report with
+    "'int' object is not iterable", after every prediction was made."""
+    from sklearn.dummy import DummyRegressor
+
+    from skbucket.baselines import GroupMedianRegressor
+
+    X, y, _ = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(grp=np.arange(len(y)) % 5)
+    by_name = GroupMedianRegressor(group_columns="grp").fit(frame, y)
+    page = render_report(DummyRegressor().fit(frame, y), frame, y, baselines={"median": by_name})
+    assert "median (GroupMedianRegressor by grp), scored" in page
+    grouped = np.column_stack([X, np.arange(len(y)) % 5])
+    mean = DummyRegressor().fit(grouped, y)
+    by_position = GroupMedianRegressor(group_columns=3).fit(grouped, y)
+    page = render_report(mean, grouped, y, baselines={"median": by_position})
+    assert "median (GroupMedianRegressor by position 3), scored" in page
+    first = GroupMedianRegressor(group_columns=[3, 0]).fit(grouped, y)
+    page = render_report(mean, grouped, y, baselines={"median": first})
+    assert "median (GroupMedianRegressor by position 3, then position 0), scored" in page
+
+
 def test_the_page_names_the_final_estimator_of_a_pipeline(data, model):
     """ "Model: Pipeline." said nothing of the model."""
     from sklearn.model_selection import GridSearchCV
