@@ -1204,8 +1204,13 @@ def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
                 written = pd.read_excel(path, **options)[target]
             else:
                 written = pd.read_csv(path, sep=SEPARATORS[kind], **options)[target]
-            if len(written) == len(texts):
-                texts = written.to_numpy(dtype=object)
+            # the file may hold more rows: the empty ones below the posts, which read_table
+            # drops (a line of bare delimiters after a "2.750" let it pass as 2.75 likes)
+            from ._cells import _is_missing
+
+            n = len(texts)
+            if len(written) >= n and all(_is_missing(v) for v in written.iloc[n:]):
+                texts = written.iloc[:n].to_numpy(dtype=object)
     if not all(isinstance(texts[i], str) for i in fractional):
         return
     plain_digits = any(isinstance(t, str) and t.strip().isdigit() for t in texts)

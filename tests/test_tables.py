@@ -207,6 +207,23 @@ def test_likes_written_with_a_dot_between_thousands_are_refused(tmp_path):
     refuses_its_likes(millions, r"row 3 is '1\.138\.000', not a number \(is '\.' a ")
 
 
+def test_likes_with_a_dot_between_thousands_are_refused_above_empty_rows(tmp_path):
+    """The file's likes are read again as written, which a CSV with the empty rows a
+    spreadsheet writes below its posts (lines of bare delimiters, dropped by read_table) did
+    not do: its row count was not the table's, so "2.750" passed as 2.75 likes."""
+    frame = pd.DataFrame({"content": list("abcd"), "likes": ["750", "2.750", "12", "1.138"]})
+    for name, sep in (("german.csv", ","), ("german.tsv", "\t")):
+        path = tmp_path / name
+        path.write_text(frame.to_csv(index=False, sep=sep) + f"{sep}\n{sep}\n", encoding="utf-8")
+        assert len(tables.read_table(path)) == 4  # the empty rows are no posts
+        refuses_its_likes(path, r"holds '2\.750' in row 1, read as 2\.75;.*thousands separator")
+    # what the rows below hold is not read as likes: a fraction with them is taken as given
+    path = tmp_path / "fractions.csv"
+    path.write_text(frame.assign(likes=["750", "2.5", "12", "3"]).to_csv(index=False) + ",\n")
+    _, y = tables._split_target(tables.read_table(path), "likes", path)
+    assert y.tolist() == [750.0, 2.5, 12.0, 3.0]
+
+
 def test_lines_above_the_header_are_named_as_such(tmp_path):
     """Excel's "sep=," line and a title line above the header were reported as a row with
     more fields than "the header", with the hint "a delimiter at the end of a line, or a
