@@ -621,7 +621,9 @@ def _file_kind(path):
         head = fh.read(4)
         names = None
         try:
-            if zipfile.is_zipfile(fh):
+            # a zip starts with "PK"; is_zipfile looks for an end record anywhere in the
+            # last 64 KB, which a pickle's own bytes (weights, trees) may hold by chance
+            if head.startswith(b"PK") and zipfile.is_zipfile(fh):
                 with zipfile.ZipFile(fh, "r") as zf:
                     names = set(zf.namelist())
         except _DAMAGED as exc:  # read inside the open file: damage, as in _open_container

@@ -589,6 +589,27 @@ def test_joblib_files_load_and_cut_ones_are_named_damaged(tmp_path, compress):
             skio.load(path, allow_pickle=True)
 
 
+@pytest.mark.parametrize("compress", [0, 3])
+def test_a_joblib_file_whose_end_holds_a_zip_record_is_a_joblib_file(tmp_path, compress):
+    # zipfile.is_zipfile looks for an end-of-archive record anywhere in a file's last 64 KB:
+    # a pickle's own bytes (weights, a tree) may hold one by chance, and such a joblib file
+    # was refused as "a zip file that is neither a skbucket container nor a skops file"
+    model = Ridge().fit(np.arange(8.0).reshape(4, 2), np.arange(4.0))
+    model.note_ = b"PK\x05\x06" + bytes(18)  # an empty archive's end record, last in the file
+    path = tmp_path / "ridge.joblib"
+    if compress:
+        joblib.dump(model, path, compress=compress)
+    else:
+        skio.save(model, path, format="joblib")
+        assert zipfile.is_zipfile(path)  # what made it look like a zip
+    loaded = skio.load(path, allow_pickle=True)
+    assert loaded.note_ == model.note_
+    np.testing.assert_array_equal(loaded.coef_, model.coef_)
+    for read in (skio.read_metadata, skio.get_untrusted_types):  # joblib files have neither
+        with pytest.raises(skio.PersistenceError, match=r"is a joblib/pickle file"):
+            read(path)
+
+
 @pytest.mark.parametrize("kind", ["text", "csv.gz", "bz2"])
 def test_a_file_that_is_no_model_is_named_so(tmp_path, kind):
     import bz2
