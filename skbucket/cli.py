@@ -958,7 +958,16 @@ def _baseline(args, model, X):
     if ID_COLUMN in X_train.columns and ID_COLUMN in X.columns:
         known = set(X_train[ID_COLUMN].dropna().astype(str))
         shared = int(X[ID_COLUMN].dropna().astype(str).isin(known).sum())
-    baseline = GroupMedianRegressor(group_columns=tuple(groups)).fit(X_train, y_train)
+    # fitted on the columns it groups by, after a step that selects them from any table:
+    # fitted on all of TRAIN's, scikit-learn's check of feature names refused DATA whose
+    # columns came in another order, or which held one that TRAIN lacked
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+
+    select = ColumnTransformer([("groups", "passthrough", groups)], verbose_feature_names_out=False)
+    baseline = make_pipeline(
+        select.set_output(transform="pandas"), GroupMedianRegressor(group_columns=tuple(groups))
+    ).fit(X_train[groups], y_train)
     args.data_read = True
     return baseline, len(X_train), shared
 

@@ -823,9 +823,14 @@ def _share(value) -> str:
 
 def _baseline_name(other) -> str:
     """What a baseline is, for the note under the metrics table: its class and, for the
-    per-account median, what it groups by."""
+    per-account median, what it groups by; a Pipeline by its last step (the command line's
+    median comes after a step that selects the columns it groups by)."""
     import numbers
 
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(other, Pipeline) and other.steps:
+        other = other.steps[-1][1]
     text = type(other).__name__
     groups = getattr(other, "group_columns", None)
     if groups is None:

@@ -3641,3 +3641,53 @@ def test_evaluate_baseline_prints_the_model_minus_the_median_with_a_paired_inter
     few.to_csv(workdir / "pd-few.csv", index=False)
     code, out, _ = run([*args[:2], workdir / "pd-few.csv", *args[3:]], capsys)
     assert code == 0 and "No intervals" in out and "model minus" not in out
+
+
+def test_baseline_train_may_hold_its_columns_in_another_order_or_fewer(workdir, capsys):
+    """--baseline fitted the median on every column of TRAIN, and scikit-learn's check of
+    feature names then refused DATA (named as the culprit) when TRAIN's columns came in
+    another order, or when TRAIN lacked a column the median never reads (media)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from skbucket import BucketedRegressor, PostFeatures
+
+    posts = load_tweets().frame
+    train, test = posts.iloc[:600], posts.iloc[600:700]
+    train.to_csv(workdir / "bo-train.csv", index=False)
+    train[train.columns[::-1]].to_csv(workdir / "bo-reversed.csv", index=False)
+    train.drop(columns=["media", "id"]).to_csv(workdir / "bo-fewer.csv", index=False)
+    test.to_csv(workdir / "bo-test.csv", index=False)
+    model = make_pipeline(
+        PostFeatures(random_state=0),
+        BucketedRegressor(
+            HistGradientBoostingClassifier(max_iter=5), HistGradientBoostingRegressor(max_iter=5)
+        ),
+    ).fit(train.drop(columns="likes"), train["likes"])
+    path = cli.save_model(model, workdir / "bo.joblib")
+    args = ["evaluate", path, workdir / "bo-test.csv", "-q", "--no-intervals", "--baseline"]
+    tables = []
+    for name in ("bo-train.csv", "bo-reversed.csv", "bo-fewer.csv"):
+        code, out, err = run([*args, workdir / name], capsys)
+        assert code == 0, (name, err)
+        table = out[: out.index("\nmedian: ")]  # the table, above the notes naming TRAIN
+        assert len(table.splitlines()) > 5, out
+        tables.append(table)
+    assert tables[0].splitlines()[0].split() == ["metric", "model", "median"], tables[0]
+    assert tables[1] == tables[0] and tables[2] == tables[0]
+    page = workdir / "bo-report.html"
+    code, _, err = run(
+        [
+            "report",
+            path,
+            workdir / "bo-test.csv",
+            "-o",
+            page,
+            "-q",
+            "--baseline",
+            workdir / "bo-reversed.csv",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "GroupMedianRegressor by username, then inferred_company" in page.read_text()
