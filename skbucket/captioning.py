@@ -14,7 +14,8 @@ model call everything is about doing the work once and never losing it:
   previous batch, and captioned in batches across rows by the shared runtime
   (:func:`skbucket._models.batched_map`);
 * each finished batch is written to the cache at once, keyed by image content + model
-  fingerprint + generation settings + a format version, so a rerun (also a new process, also
+  fingerprint + generation settings + a format version (+ the image loader's
+  ``reduce_above`` where it is not the default), so a rerun (also a new process, also
   after ``SIGKILL`` or Ctrl-C) starts where the last one stopped.
 
 torch, transformers and Pillow are imported inside methods only.
@@ -748,6 +749,13 @@ class Blip2Captioner(
         failed = [0]  # captions made here that the disk cache could not store (a full disk)
         batch_size = int(self.batch_size)
         fetcher = self._fetcher()
+        from .media import DRAFT_ABOVE
+
+        reduce_above = fetcher._reduce_above()
+        if reduce_above != DRAFT_ABOVE:
+            # decoded at another scale than the default reader's, a large photo gets another
+            # caption: cached apart (the default's keys stay those cached under before)
+            prefix = hash_key(prefix, "reduce_above", reduce_above)
         content_of: dict[str, str] = {}  # url -> content key
         by_key: dict[str, Any] = {}  # content key -> caption, or _Failed when undecodable
         pending: list[tuple[str, Any]] = []  # (key, future of pixel_values), in fetch order

@@ -1670,3 +1670,36 @@ def test_a_fetcher_given_as_image_loader_decodes_as_its_reduce_above_says(
     sizes.clear()  # the default reader still reduces it
     captioner(blip2_path).fit(X).transform(X)
     assert sizes == [(4032, 3024)]
+
+
+def test_captions_decoded_at_another_scale_are_cached_apart(blip2_path, tmp_path, monkeypatch):
+    """The caption cache's key held the model and its generation settings but not how a photo
+    was decoded: a 48 Mpx photo captioned by the default reader (reduced to 12 Mpx) was then
+    served from the cache to ImageFetcher(reduce_above=None), which decodes it whole, and the
+    other way round. The default reader's keys are those captions were cached under before."""
+    from PIL import Image
+
+    from skbucket import media
+
+    photo = tmp_path / "big.jpg"
+    Image.new("RGB", (8064, 6048), (200, 60, 20)).save(photo, quality=90)
+    X = frame([str(photo)])
+    sizes = []
+    decode = media.decode_image
+
+    def spy(*args, **kwargs):
+        image = decode(*args, **kwargs)
+        sizes.append(image.size)
+        return image
+
+    monkeypatch.setattr(media, "decode_image", spy)
+    cache = tmp_path / "captions"
+    whole = media.ImageFetcher(max_pixels=60_000_000, reduce_above=None)
+    reduced = media.ImageFetcher(max_pixels=60_000_000)  # the default's scale, its keys too
+    runs = [(None, [(4032, 3024)]), (whole, [(8064, 6048)]), (whole, []), (reduced, [])]
+    for loader, decoded in runs:
+        sizes.clear()
+        params = {} if loader is None else {"image_loader": loader}
+        out = captioner(blip2_path, cache=cache, **params).fit(X).transform(X)
+        assert out["caption"].iloc[0] != ""
+        assert sizes == decoded, (loader, sizes)
