@@ -280,14 +280,14 @@ def resolve_device(device: Any = "auto"):
 def _device_key(dev: Any) -> str:
     """The registry's name for a resolved device: ``"cuda"``, ``"cuda:0"`` and ``0`` name the
     same GPU when it is the current one, so they share one loaded model (a BLIP-2 loaded twice
-    holds twice its ~7 GB on the same card)."""
+    holds twice its ~7 GB on the same card); ``"cpu"`` and ``"cpu:0"`` are one CPU."""
     if dev is None:
         return "None"
     if dev.type == "cuda" and dev.index is None:
         torch = import_model_library("torch")
         return f"cuda:{torch.cuda.current_device()}"
-    if dev.type == "mps":
-        return "mps"  # a single device: "mps" and "mps:0" are the same
+    if dev.type in ("mps", "cpu"):
+        return dev.type  # a single device: "cpu" and "cpu:0" ("mps", "mps:0") are the same
     return str(dev)
 
 

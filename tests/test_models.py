@@ -412,6 +412,19 @@ def test_load_pretrained_names_one_gpu_one_way(tmp_path, monkeypatch):
     assert load_pretrained("AutoConfig", folder, device="cuda") is not first
 
 
+def test_load_pretrained_names_the_cpu_one_way(tmp_path):
+    """``"cpu"`` and ``"cpu:0"`` (which the device check accepts) are one CPU: one loaded
+    model, not a second copy of a BLIP-2's several GB in memory."""
+    import torch
+    from transformers import BertConfig
+
+    folder = tmp_path / "checkpoint"
+    BertConfig(hidden_size=8, num_attention_heads=2).save_pretrained(folder)
+    first = load_pretrained("AutoConfig", folder, device="cpu")
+    assert load_pretrained("AutoConfig", folder, device="cpu:0") is first
+    assert load_pretrained("AutoConfig", folder, device=torch.device("cpu", 0)) is first
+
+
 def test_load_pretrained_missing_path_names_it(tmp_path):
     missing = tmp_path / "no-such-model"
     with pytest.raises(ModelNotAvailableError, match="does not exist") as info:
