@@ -1363,13 +1363,17 @@ def warn_if_checkpoint_changed(
         name = type(estimator).__name__
         local = stamp is checkpoint_stamp and _local_path(estimator.model) is not None
         if legacy:
+            # (a hub id's record has the same form: a model fitted with one, set to a local
+            # folder since, is told apart from a folder's old record only by what it says)
             how = (
                 f"the checkpoint behind model={str(estimator.model)!r} cannot be told to be the "
-                f"one this {noun} was fitted with: it was fitted by skbucket 0.4.0 or earlier, "
-                "whose record of a checkpoint folder held the folder's path, so a folder moved "
-                "since (or saved over) counts as changed. If the weights changed, the steps "
-                f"after it learned from the old {what}: fit again (a fit now records the files "
-                "alone), or move the folder back."
+                f"one this {noun} was fitted with: it was fitted with a hub id (a local folder, "
+                "even a copy of that checkpoint, is another one to its record), or fitted by "
+                "skbucket 0.4.0 or earlier, whose record of a checkpoint folder held the "
+                "folder's path, so a folder moved since (or saved over) counts as changed. If "
+                f"the weights changed, the steps after it learned from the old {what}: fit "
+                "again (a fit now records the files alone), or set model back to the hub id or "
+                "move the folder back."
             )
         elif local:  # the folder's files' sizes, times and a sample of their bytes
             how = (

@@ -534,6 +534,31 @@ def test_model_fingerprint_hub_id_and_missing_path(tmp_path):
         model_fingerprint(tmp_path / "gone")
 
 
+def test_a_model_fitted_with_a_hub_id_and_set_to_a_folder_is_not_blamed_on_an_old_build(
+    tmp_path,
+):
+    """A captioner's record of a hub id (its fingerprint) has the form of skbucket 0.4.0's
+    record of a folder: set to a local folder since (a copy for an offline machine), it was
+    said to be fitted by skbucket 0.4.0 or earlier, which was never the case."""
+    from transformers import BertConfig
+
+    from skbucket.exceptions import CheckpointChangedWarning
+
+    folder = tmp_path / "local-copy"
+    BertConfig(hidden_size=8, num_attention_heads=2).save_pretrained(folder)
+    fitted = type("Fitted", (), {"model": str(folder)})()
+    with pytest.warns(CheckpointChangedWarning) as record:
+        _models.warn_if_checkpoint_changed(
+            fitted,
+            model_fingerprint("org/blip2"),  # recorded by a fit with the hub id
+            "captioner",
+            "captions",
+            stamp=_models.checkpoint_stamp,
+        )
+    (said,) = [str(w.message) for w in record]
+    assert "fitted with a hub id" in said and "set model back to the hub id" in said
+
+
 # --------------------------------------------------------------------------------------------
 # progress
 # --------------------------------------------------------------------------------------------
