@@ -54,6 +54,8 @@ def user_stacklevel() -> int:
 _FILTERS_LOCK = threading.RLock()
 #: skbucket's entries in ``warnings.filters`` now: each with the number of blocks using it.
 _IN_USE: dict[tuple, int] = {}
+#: The list each entry was inserted into (``warnings.filters`` then, by identity).
+_HOME: dict[tuple, list] = {}
 
 
 @contextlib.contextmanager
@@ -68,8 +70,10 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
     ``skbucket.dask``, two ``skbucket.io.load`` calls) could otherwise leave one's ``ignore``
     in place for good, silencing it for the rest of the process, and no lock is held while
     the block runs (a lock held through an estimator's work deadlocked with one it waited
-    for). The filters are the process's (Python 3.11 has no per-thread ones): other threads'
-    warnings of these kinds are ignored meanwhile too.
+    for). An entry is taken away from the list it went into too when another thread's
+    ``catch_warnings`` has meanwhile swapped in a copy (which would put that list back with
+    the entry). The filters are the process's (Python 3.11 has no per-thread ones): other
+    threads' warnings of these kinds are ignored meanwhile too.
     """
     message_re = re.compile(message, re.I) if message else None
     module_re = re.compile(module) if module else None
@@ -79,6 +83,7 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
             if _IN_USE.get(entry, 0) == 0:
                 # typeshed types the filters as a Sequence; they are the module's list
                 warnings.filters.insert(0, entry)  # type: ignore[attr-defined]
+                _HOME[entry] = warnings.filters  # type: ignore[assignment]
             _IN_USE[entry] = _IN_USE.get(entry, 0) + 1
         _mutated()
     try:
@@ -89,12 +94,20 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
                 _IN_USE[entry] -= 1
                 if _IN_USE[entry] == 0:
                     del _IN_USE[entry]
+                    home = _HOME.pop(entry)
                     # this very entry (a user's equal one, added meanwhile, stays)
                     at = next((i for i, e in enumerate(warnings.filters) if e is entry), None)
                     if at is None:  # put back as a copy by someone's catch_warnings
                         at = next((i for i, e in enumerate(warnings.filters) if e == entry), None)
                     if at is not None:
                         del warnings.filters[at]  # type: ignore[attr-defined]  # a list
+                    if home is not warnings.filters:
+                        # another thread's catch_warnings, entered meanwhile, made the filters
+                        # a copy and will put back the list the entry went into: not with it
+                        # (every warning of these kinds was silenced for good)
+                        at = next((i for i, e in enumerate(home) if e is entry), None)
+                        if at is not None:
+                            del home[at]
             _mutated()
 
 

@@ -120,3 +120,37 @@ def test_user_stacklevel_counts_the_frames_inside_the_libraries():
     code = compile("inside['level'] = user_stacklevel()", skio.__file__, "exec")  # a skbucket frame
     exec(code, {"user_stacklevel": user_stacklevel, "inside": inside})
     assert inside["level"] == 2  # past the skbucket frame, to this test
+
+
+def test_an_ignoring_block_leaves_no_filter_behind_when_another_thread_caught_warnings():
+    """Thread A in ``ignoring()``, thread B entering ``warnings.catch_warnings()`` meanwhile
+    (its copy of the filters holds A's entry), A leaving, then B: B put back the list A's
+    ``ignore`` went into, with it, and every warning of the process was silenced for good."""
+    import threading
+
+    from skbucket._warn import ignoring
+
+    before = list(warnings.filters)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def a():
+        with ignoring():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b():
+        a_in.wait(10)
+        with warnings.catch_warnings():
+            b_in.set()
+            a_out.wait(10)
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert warnings.filters == before
+    finally:
+        warnings.filters[:] = before  # type: ignore[index]
