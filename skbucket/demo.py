@@ -233,6 +233,10 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     pandas.DataFrame
         The metrics table (one row per model).
     """
+    import numbers
+
+    import numpy as np
+
     from ._clock import generated_at
     from ._files import _missing_folders, remove_empty_folders
     from ._models import import_model_library
@@ -243,11 +247,15 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
         if not quiet:
             print(f"[skbucket demo] {message}", file=sys.stderr, flush=True)
 
-    if n_rows is not None and not MIN_ROWS <= n_rows <= SAMPLE_ROWS:
+    if n_rows is not None and (
+        isinstance(n_rows, bool | np.bool_)
+        or not isinstance(n_rows, numbers.Integral)  # 100.0 failed in pandas' iloc, "100" in <=
+        or not MIN_ROWS <= int(n_rows) <= SAMPLE_ROWS
+    ):
         raise ValueError(
-            f"n_rows (--rows) must be from {MIN_ROWS} to {SAMPLE_ROWS:,} (the bundled sample "
-            f"holds {SAMPLE_ROWS:,} posts; the demo holds out the newest fifth and cross-fits "
-            f"five folds of the rest); got {n_rows}"
+            f"n_rows (--rows) must be from {MIN_ROWS} to {SAMPLE_ROWS:,}, a whole number (the "
+            f"bundled sample holds {SAMPLE_ROWS:,} posts; the demo holds out the newest fifth "
+            f"and cross-fits five folds of the rest); got {n_rows!r}"
         )
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

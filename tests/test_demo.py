@@ -390,6 +390,16 @@ def test_a_number_of_rows_the_demo_cannot_use_is_named_before_any_work(tmp_path,
     assert not out.exists()
 
 
+@pytest.mark.parametrize("rows", [100.0, 50.5, "100", True])
+def test_n_rows_that_is_no_whole_number_is_a_value_error_before_any_work(tmp_path, rows):
+    """As the docstring says ("other values are a ValueError"): 100.0 and 50.5 passed the range
+    check and failed in pandas' iloc with a TypeError, "100" in the comparison."""
+    out = tmp_path / "demo"
+    with pytest.raises(ValueError, match=r"must be from 10 to 3,000, a whole number"):
+        run_demo(out, n_rows=rows, quiet=True)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("missing", ["torch", "text model", "matplotlib"])
 def test_demo_without_what_it_needs_says_so_and_makes_no_folder(tmp_path, monkeypatch, missing):
     import sys
