@@ -735,6 +735,11 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             # shares with two decimals in every cell (scikit-learn's ".2g" gave "0.7" beside
             # "0.015" and "1.3e-05" in one matrix), as the report shows them
             plot_kwargs["values_format"] = ".2f"
+        elif sample_weight is not None and plot_kwargs.get("values_format") is None:
+            # weighted counts are floats, which scikit-learn writes with ".2g": 153 posts of
+            # weight 1 read "1.5e+02"; whole counts in full, others with two decimals
+            whole = bool(np.all(cm == np.round(cm)))
+            plot_kwargs["values_format"] = ".0f" if whole else ".2f"
         return disp.plot(ax=ax, **plot_kwargs)
 
 

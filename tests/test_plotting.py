@@ -1303,3 +1303,23 @@ def test_a_second_model_keeps_to_its_own_axes_and_the_users_limits(data, model):
     ax.set_ylim(0, 5)
     ErrorOverTimeDisplay.from_estimator(model, X, y, dates=dates, ax=ax)
     assert ax.get_ylim() == (0, 5)
+
+
+def test_weighted_counts_are_written_in_full():
+    # weighted counts are floats: scikit-learn's ".2g" wrote 153 posts of weight 1 as
+    # "1.5e+02", a number the matrix does not hold
+    y = np.r_[np.full(153, 5.0), np.full(2, 50.0)]
+    disp = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, sample_weight=np.ones(y.size), ax=_ax()
+    )
+    assert disp.confusion_matrix[0, 0] == 153
+    assert disp.text_[0, 0].get_text() == "153"
+    assert disp.text_[1, 1].get_text() == "2"
+    halves = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, sample_weight=np.full(y.size, 10.25), ax=_ax()
+    )
+    assert halves.text_[0, 0].get_text() == "1568.25"
+    given = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, sample_weight=np.ones(y.size), values_format=".1e", ax=_ax()
+    )
+    assert given.text_[0, 0].get_text() == "1.5e+02"
