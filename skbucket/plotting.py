@@ -548,6 +548,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             kwargs["ax"] = _new_ax(None, figsize=(side, side * 0.8) if n > 7 else None)[1]
         if xticks_rotation is None:
             xticks_rotation = 90 if n > 7 else 45
+        if kwargs.get("values_format") is None:  # from_predictions' own, drawn again alike
+            kwargs["values_format"] = getattr(self, "_values_format", None)
         user_text = {_ALIASES.get(key, key) for key in kwargs.get("text_kw") or {}}
         super().plot(xticks_rotation=xticks_rotation, **kwargs)
         self.ax_.set(xlabel="Predicted bucket (likes)", ylabel="True bucket (likes)")
@@ -724,6 +726,7 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             )
             empty = np.flatnonzero(raw.sum(axis=1 if normalize == "true" else 0) == 0).tolist()
             disp._no_posts = (empty, []) if normalize == "true" else ([], empty)
+        given_format = plot_kwargs.get("values_format") is not None
         posts = "posts" if sample_weight is None else "posts (weighted)"
         disp._colorbar_label = {
             None: posts.capitalize(),
@@ -740,6 +743,9 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             # weight 1 read "1.5e+02"; whole counts in full, others with two decimals
             whole = bool(np.all(cm == np.round(cm)))
             plot_kwargs["values_format"] = ".0f" if whole else ".2f"
+        # what plot() draws again when no values_format is given (not the user's: a format
+        # given to one plot() is for that one)
+        disp._values_format = None if given_format else plot_kwargs.get("values_format")
         return disp.plot(ax=ax, **plot_kwargs)
 
 

@@ -1323,3 +1323,22 @@ def test_weighted_counts_are_written_in_full():
         y, y, sample_weight=np.ones(y.size), values_format=".1e", ax=_ax()
     )
     assert given.text_[0, 0].get_text() == "1.5e+02"
+
+
+def test_matrix_drawn_again_keeps_its_values_format():
+    # plot() again wrote the shares with scikit-learn's ".2g" ("0" beside "0.75"), and the
+    # weighted counts as "1.5e+02", where from_predictions had drawn "0.00" and "153"
+    y_true, y_pred = [0, 0, 0, 5, 50, 3000], [0, 0, 60, 5, 400, 3000]
+    shares = BucketConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, normalize="true", ax=_ax()
+    )
+    first = [t.get_text() for t in shares.text_.ravel()]
+    assert shares.plot(ax=_ax()) is shares
+    assert [t.get_text() for t in shares.text_.ravel()] == first
+    assert shares.text_[0, 2].get_text() == "0.00"
+    assert shares.plot(ax=_ax(), values_format=".1f").text_[0, 0].get_text() == "0.8"
+    y = np.full(153, 5.0)
+    counts = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, sample_weight=np.ones(153), ax=_ax()
+    )
+    assert counts.plot(ax=_ax()).text_[0, 0].get_text() == "153"
