@@ -1645,6 +1645,13 @@ class ErrorOverTimeDisplay:
                     f"columns {list(dates.columns)[:8]}."
                 )
             dates = dates.iloc[:, 0]
+        ndim = np.ndim(dates) if isinstance(dates, np.ndarray | np.generic) else None
+        if ndim == 2 and dates.shape[1] == 1:  # one column of dates, as y_true may be
+            dates = dates[:, 0]
+        elif ndim is not None and ndim != 1:  # pyarrow's "only handle 1-dimensional arrays"
+            raise PlotInputError(
+                f"dates must be one-dimensional (a date per row), got shape {np.shape(dates)}."
+            )
         column = getattr(dates, "name", None)  # a DataFrame's column: its name in errors
         when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
             dates,

@@ -1342,3 +1342,16 @@ def test_matrix_drawn_again_keeps_its_values_format():
         y, y, sample_weight=np.ones(153), ax=_ax()
     )
     assert counts.plot(ax=_ax()).text_[0, 0].get_text() == "153"
+
+
+def test_error_over_time_takes_a_column_of_dates_as_an_array():
+    # a (n, 1) array of dates (X[:, [k]], a frame's .to_numpy()) is one column, as a one-column
+    # DataFrame of dates and a (n, 1) y_true are; pyarrow failed it with "only handle
+    # 1-dimensional arrays", and numpy's dates with "Data must be 1-dimensional"
+    text = np.array([["2021-01-01"], ["2021-02-03"]])
+    for dates in (text, text.astype("datetime64[ns]")):
+        disp = ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], dates, ax=_ax())
+        assert [str(p) for p in disp.periods] == ["2021-01", "2021-02"]
+    for dates in (np.c_[text, text], np.datetime64("2021-01-01")):
+        with pytest.raises(PlotInputError, match="dates must be one-dimensional"):
+            ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], dates, ax=_ax())
