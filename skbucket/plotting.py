@@ -1401,6 +1401,19 @@ class ErrorOverTimeDisplay:
                     values[where] = np.asarray(self.values, dtype=float)
                     counts[where] = np.asarray(self.counts, dtype=float)
                     periods = every
+            else:
+                # a long run (hours over years: 12,236 hours with posts in 41,087): no point
+                # per empty period, but one empty period after each run of posts, so that the
+                # line breaks there too (it bridged 28,851 empty hours)
+                ordinals = periods.asi8
+                steps = np.diff(ordinals)
+                if (steps > 0).all() and (steps % step == 0).all():
+                    after = np.flatnonzero(steps > step)
+                    periods = pd.PeriodIndex.from_ordinals(
+                        np.insert(ordinals, after + 1, ordinals[after] + step), freq=periods.freq
+                    )
+                    values = np.insert(values, after + 1, np.nan)
+                    counts = np.insert(counts, after + 1, np.nan)
         starts = periods.to_timestamp(how="start")
         spans = (periods + 1).to_timestamp(how="start") - starts
         x = starts.to_pydatetime()

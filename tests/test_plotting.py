@@ -1355,3 +1355,21 @@ def test_error_over_time_takes_a_column_of_dates_as_an_array():
     for dates in (np.c_[text, text], np.datetime64("2021-01-01")):
         with pytest.raises(PlotInputError, match="dates must be one-dimensional"):
             ErrorOverTimeDisplay.from_predictions([1, 2], [1, 2], dates, ax=_ax())
+
+
+def test_error_over_time_breaks_its_line_over_a_long_run_of_empty_periods():
+    # more periods from first to last than are filled in (hours over two years): the line
+    # bridged the empty hours between the posts; now it breaks after each run of posts
+    dates = ["2020-01-01 10:00", "2020-01-01 11:00", "2022-01-01 10:00", "2022-01-01 13:00"]
+    disp = ErrorOverTimeDisplay.from_predictions(
+        [1, 2, 3, 4], [1, 2, 5, 4], dates, freq="h", ax=_ax()
+    )
+    assert disp.counts.tolist() == [1, 1, 1, 1]  # the display's own values are as they were
+    ys = disp.line_.get_ydata()
+    assert np.isnan(ys).tolist() == [False, False, True, False, True, False]
+    np.testing.assert_array_equal(ys[~np.isnan(ys)], disp.values)
+    xs = pd.to_datetime(disp.line_.get_xdata())
+    assert xs[2] == pd.Timestamp("2020-01-01 12:00")  # the empty hour after the first run
+    later = ["2020-01-01 11:00", "2026-01-01 10:00", "2026-01-01 15:00"]  # 26,000 periods
+    pairs = ErrorOverTimeDisplay.from_predictions([1, 2, 3], [1, 2, 5], later, freq="2h", ax=_ax())
+    assert np.isnan(pairs.line_.get_ydata()).tolist() == [False, True, False, True, False]
