@@ -418,7 +418,19 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     f"{plain(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
                     "weights must be finite and >= 0."
                 )
-            weights = weights * per_class[y_enc]
+            factor = per_class[y_enc]
+            with np.errstate(over="ignore", under="ignore"):
+                product = weights * factor
+            if (
+                not np.isfinite(product).all()
+                or ((product == 0) & (weights > 0) & (factor > 0)).any()
+            ):
+                # a product past float64 (sample weights of 1e200 times a class weight of 1e200
+                # became inf, then NaN: every row was dropped and training failed with a
+                # ZeroDivisionError) or below it (a class's rows all weighted 0 and dropped): the
+                # loss is scale-free, so each factor is scaled to a largest value of 1 first
+                product = (weights / weights.max()) * (per_class / per_class.max())[y_enc]
+            weights = product
         if not (weights > 0).any():
             raise ValueError(
                 f"{type(self).__name__}: "

@@ -241,6 +241,19 @@ def test_sample_weight_scale_does_not_matter(tiny):
         np.testing.assert_allclose(scaled.predict_proba(X), unit, rtol=1e-6)
 
 
+def test_sample_weight_times_class_weight_past_float64_keeps_the_weighting(tiny):
+    X, y = toy(24)
+    reference = make(tiny, epochs=1, class_weight={"neg": 1e-30, "pos": 1.0}).fit(X, y)
+    expected = reference.predict_proba(X)
+    for scale, class_weight in (
+        (1e300, {"neg": 1.0, "pos": 1e30}),  # before: inf * 0 -> NaN, ZeroDivisionError
+        (1e-300, {"neg": 1e-30, "pos": 1.0}),  # before: 'neg' rows weighted 0, refused
+    ):
+        clf = make(tiny, epochs=1, class_weight=class_weight)
+        clf.fit(X, y, sample_weight=np.full(24, scale))
+        np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
+
+
 def test_predict_checks_parameters_set_after_fit_and_the_column_name(tiny):
     X, y = toy(24)
     frame = pd.DataFrame({"prompt": X})
