@@ -188,6 +188,13 @@ def read_table(path, columns=None):
             "(re-save it as UTF-8)"
         ) from exc
     except ImportError as exc:  # the reader's optional package (pyarrow, openpyxl)
+        other = _other_workbook(path) if kind == "excel" else None
+        if other is not None:  # pandas wants xlrd, odfpy, pyxlsb or calamine for it
+            raise CLIError(
+                f"cannot read {path} as excel: it is {other}, not an .xlsx or .xlsm workbook, "
+                "whatever its name says; open it in a spreadsheet program and save it as an "
+                "Excel Workbook (.xlsx) or as CSV UTF-8"
+            ) from exc
         package = {"parquet": "pyarrow", "excel": "openpyxl"}.get(kind, exc.name or "?")
         if "requires version" in str(exc):  # installed, older than this pandas reads with
             raise ImportError(
@@ -245,6 +252,33 @@ def read_table(path, columns=None):
         _excel_cell_checks(path, frame, xml, aligned)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
+
+
+def _other_workbook(path) -> str | None:
+    """What a file named as an ``.xlsx`` holds when it is a workbook of another format,
+    which pandas reads with another package than openpyxl (an ``.xls`` renamed ``.xlsx``,
+    as the refusal of the ``.xls`` suffix invites: "needs openpyxl", which is installed);
+    else None."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE2 compound file
+            return "an Excel 97-2003 workbook (.xls)"
+        if not head.startswith(b"PK"):
+            return None
+        with zipfile.ZipFile(path) as book:
+            names = {name.replace("\\", "/").lower() for name in book.namelist()}
+    except Exception:
+        return None
+    if "xl/workbook.xml" in names:
+        return None
+    if "xl/workbook.bin" in names:
+        return "an Excel binary workbook (.xlsb)"
+    if "content.xml" in names:
+        return "an OpenDocument spreadsheet (.ods)"
+    return None
 
 
 def _empty_rows(frame):

@@ -360,3 +360,39 @@ def test_likes_shortened_as_an_app_shows_them_are_named_as_such():
     for other in ("12 likes", "K", "1.2KB"):
         with pytest.raises(tables.CLIError, match=rf"is '{other}', not a number \(2 bad row"):
             tables._split_target(frame.assign(likes=["1", "2", other, "3M"]), "likes", "p.csv")
+
+
+@pytest.mark.parametrize(
+    ("parts", "named"),
+    [
+        (None, r"an Excel 97-2003 workbook \(\.xls\)"),
+        (
+            {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+            r"an OpenDocument spreadsheet \(\.ods\)",
+        ),
+        (
+            {"xl/workbook.bin": "", "[Content_Types].xml": "<x/>"},
+            r"an Excel binary workbook \(\.xlsb\)",
+        ),
+    ],
+    ids=["xls", "ods", "xlsb"],
+)
+def test_a_workbook_of_another_format_named_xlsx_is_named_so(tmp_path, parts, named):
+    """An .xls renamed .xlsx (the .xls suffix is refused, naming .xlsx) made pandas ask for
+    xlrd or calamine: "reading excel files needs openpyxl: pip install 'skbucket[formats]'",
+    with openpyxl installed."""
+    import importlib.util
+    import zipfile
+
+    pytest.importorskip("openpyxl")
+    if any(importlib.util.find_spec(m) for m in ("python_calamine", "xlrd", "odf", "pyxlsb")):
+        pytest.skip("a reader of the other format is installed: pandas reads the file")
+    path = tmp_path / "renamed.xlsx"
+    if parts is None:  # the signature of an OLE2 compound file, as an .xls starts
+        path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504))
+    else:
+        with zipfile.ZipFile(path, "w") as book:
+            for name, text in parts.items():
+                book.writestr(name, text)
+    with pytest.raises(tables.CLIError, match=rf"it is {named}, not an \.xlsx .*save it as"):
+        tables.read_table(path)
