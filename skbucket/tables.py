@@ -356,13 +356,17 @@ def _first_sheet(path) -> tuple[dict, bytes | None]:
 
     try:
         with zipfile.ZipFile(path) as book:
-            sheet = ET.fromstring(book.read("xl/workbook.xml")).find("{*}sheets/{*}sheet")
-            if sheet is None:  # not the usual layout (as below)
-                return {}, None
-            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-            rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-            target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-            if target is None:
+            rels = {r.get("Id"): r for r in ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))}
+            # the first worksheet, as openpyxl's worksheets[0] that pandas reads: a chart
+            # sheet before it (a chart tab in front of the posts) holds no cells
+            target = None
+            for sheet in ET.fromstring(book.read("xl/workbook.xml")).iterfind("{*}sheets/{*}sheet"):
+                rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+                rel = rels.get(rid)
+                if rel is not None and "chartsheet" not in (rel.get("Type") or ""):
+                    target = rel.get("Target")
+                    break
+            if target is None:  # not the usual layout (as below)
                 return {}, None
             name = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
             name = posixpath.normpath(name)

@@ -396,3 +396,44 @@ def test_a_workbook_of_another_format_named_xlsx_is_named_so(tmp_path, parts, na
                 book.writestr(name, text)
     with pytest.raises(tables.CLIError, match=rf"it is {named}, not an \.xlsx .*save it as"):
         tables.read_table(path)
+
+
+def test_cells_of_a_workbook_with_a_chart_tab_first_are_read_from_its_posts_sheet(tmp_path):
+    """A chart sheet in front of the posts' sheet: pandas reads the first worksheet, but the
+    merged cells, links and Excel errors were looked for in the chart sheet (no cells), so a
+    company merged down two posts was missing from the second, an error cell read as empty."""
+    pytest.importorskip("openpyxl")
+    from openpyxl.chart import BarChart, Reference
+
+    path = tmp_path / "chart-first.xlsx"
+    frame, book, at = tweets_workbook(path, "inferred_company")
+    sheet = book.active
+    sheet.cell(3, at).value = None
+    sheet.merge_cells(start_row=2, start_column=at, end_row=3, end_column=at)
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=at, min_row=1, max_row=5))
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    book.save(path)
+    assert tables._sheet_names(path) == ["Sheet1"]
+    company = tables.read_table(path)["inferred_company"].tolist()
+    assert company == [frame["inferred_company"][0]] * 2 + frame["inferred_company"][2:].tolist()
+    sheet.unmerge_cells(start_row=2, start_column=at, end_row=3, end_column=at)
+    sheet.cell(3, at).value = "=1/0"
+    book.save(path)
+    import zipfile
+
+    # openpyxl caches no value for a formula: its cell made one of an error, as Excel saves it
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in parts if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    parts[name] = re.sub(
+        rb'<c r="([A-Z]+3)"([^>]*)><f>1/0</f><v\s*/?>(?:</v>)?</c>',
+        rb'<c r="\1" t="e"\2><f>1/0</f><v>#DIV/0!</v></c>',
+        parts[name],
+    )
+    assert b't="e"' in parts[name]
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    with pytest.raises(tables.CLIError, match=r"holds the Excel error #DIV/0!"):
+        tables.read_table(path)
