@@ -837,6 +837,11 @@ def _check_fields(path: Path, kind: str) -> None:
         return
     line, fields, expected = ragged
     hint = "(a delimiter at the end of a line, or a cut-off row?)"
+    if line == 2 and fields > expected + 1:  # a title with a comma ("Posts, Oct 2020")
+        hint = (
+            "(is line 1 a title or a note above the header? The header must be line 1: "
+            "delete the lines above it)"
+        )
     if expected == 1:
         header = _header_names(path, kind)
         other = _separated_otherwise(header[0], sep)

@@ -437,3 +437,18 @@ def test_cells_of_a_workbook_with_a_chart_tab_first_are_read_from_its_posts_shee
             z.writestr(n, data)
     with pytest.raises(tables.CLIError, match=r"holds the Excel error #DIV/0!"):
         tables.read_table(path)
+
+
+def test_a_title_with_a_comma_above_the_header_is_named_as_such(tmp_path):
+    """A title line holding a comma ("Twitter export, October 2020") was a header of two
+    fields, and the first row's seven fields were said to be "a delimiter at the end of a
+    line, or a cut-off row?"; one field too many on every row still says so."""
+    frame = load_tweets().frame.iloc[:5]
+    path = tmp_path / "titled.csv"
+    path.write_text(f"Twitter export, October 2020\n{frame.to_csv(index=False)}")
+    with pytest.raises(tables.CLIError, match=r"line 2 .*is line 1 a title or a note above"):
+        tables.read_table(path)
+    body = frame.to_csv(index=False).splitlines()
+    path.write_text("\n".join([body[0]] + [line + "," for line in body[1:]]) + "\n")
+    with pytest.raises(tables.CLIError, match=r"a delimiter at the end of a line, or a cut-off"):
+        tables.read_table(path)
