@@ -51,6 +51,7 @@ import functools
 import http.client
 import io
 import math
+import numbers
 import os
 import re
 import socket
@@ -1312,6 +1313,18 @@ def _too_many_pixels(width, height, max_pixels, label, *, loader=False) -> Media
     return exc
 
 
+def _check_pixel_limits(max_pixels, reduce_above) -> None:
+    if not (isinstance(max_pixels, int) and max_pixels > 0):
+        raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}")
+    # a number or None; a text or NaN (never above anything) would not reduce any image
+    if reduce_above is not None and not (
+        isinstance(reduce_above, numbers.Real)
+        and not isinstance(reduce_above, bool)
+        and not math.isnan(reduce_above)
+    ):
+        raise ValueError(f"reduce_above must be a number of pixels or None, got {reduce_above!r}")
+
+
 def decode_image(
     data: bytes,
     *,
@@ -1371,8 +1384,7 @@ def decode_image(
     ...
     skbucket.media.MediaDecodeError: 'a.jpg': ...
     """
-    if not (isinstance(max_pixels, int) and max_pixels > 0):
-        raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}")
+    _check_pixel_limits(max_pixels, reduce_above)
     label = source if source is not None else "<bytes>"
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise MediaDecodeError(f"expected bytes, got {type(data).__name__}", label)
@@ -1825,6 +1837,9 @@ class ImageFetcher:
         if not (isinstance(max_workers, int) and max_workers >= 1):
             raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
         _check_limits(self.timeout, self.max_bytes, self.retries, self.backoff)
+        # here, not on the threads: a bad value failed every image, each as its own error
+        # (the captioner's too, which decodes the bytes with them)
+        _check_pixel_limits(self.max_pixels, self._reduce_above())
         window = self.prefetch if self.prefetch is not None else 2 * max_workers
         if not (isinstance(window, int) and window >= 1):
             raise ValueError(f"prefetch must be a positive integer or None, got {window!r}")

@@ -1447,6 +1447,18 @@ def test_decode_image_names_its_source_and_validates():
         decode_image("a string")
     with pytest.raises(ValueError, match="max_pixels"):
         decode_image(b"x", max_pixels=0)
+    with pytest.raises(ValueError, match="reduce_above"):
+        decode_image(b"x", reduce_above=float("nan"))
+
+
+def test_a_fetcher_with_bad_pixel_limits_raises_instead_of_failing_every_image(images):
+    # max_pixels=1e8 (a float) made every image its own "unexpected ValueError" failure,
+    # and a captioner given such a fetcher recorded every image as undecodable
+    for kwargs in ({"max_pixels": 1e8}, {"reduce_above": "x"}):
+        fetcher = ImageFetcher(**kwargs)
+        for fetch in (fetcher.fetch_images, fetcher.fetch_bytes):
+            with pytest.raises(ValueError, match=next(iter(kwargs))):
+                list(fetch([images["good.jpg"]]))
 
 
 def test_http_bad_media(server):
@@ -1622,6 +1634,9 @@ def test_fetcher_applies_max_pixels_to_loader_images():
         {"max_host_failures": 2.0},
         {"host_cooldown": -1},
         {"host_cooldown": None},
+        {"max_pixels": 1e8},
+        {"max_pixels": None},
+        {"reduce_above": "40000000"},
     ],
 )
 def test_fetcher_validates_at_fetch_time(kwargs):
