@@ -1421,7 +1421,9 @@ def decode_image(
     reducible = image.format in ("JPEG", "MPO")  # Pillow's draft reads these at 1/2-1/8
     if reducible and reduce_above is not None and width * height > reduce_above:
         scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= reduce_above or s == 8)
-        image.draft(image.mode, (width // scale, height // scale))
+        # at least 1: Pillow's draft divides by the size asked for (a JPEG narrower than
+        # the scale, 1 x 60,000 under reduce_above=50_000, raised ZeroDivisionError)
+        image.draft(image.mode, (max(1, width // scale), max(1, height // scale)))
     try:
         image.load()
         image = ImageOps.exif_transpose(image) or image

@@ -1960,3 +1960,14 @@ def test_default_limits_are_the_module_constants_everywhere():
                     name,
                     shown,
                 )
+
+
+@pytest.mark.parametrize("size", [(1, 3000), (3000, 1), (3, 9000)])
+def test_a_jpeg_narrower_than_its_reduced_scale_is_decoded(size):
+    # the draft size asked for was 0 pixels on a side: ZeroDivisionError from Pillow, not a
+    # MediaError (the captioner's transform stopped on it)
+    data = _encode(Image.new("RGB", size, "red"), "JPEG")
+    image = decode_image(data, reduce_above=1000)
+    assert image.mode == "RGB"
+    assert image.size[0] * image.size[1] < size[0] * size[1] or 1 in image.size
+    assert image.getpixel((0, 0))[0] > 200
