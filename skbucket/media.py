@@ -1420,7 +1420,10 @@ def decode_image(
         raise _too_many_pixels(width, height, max_pixels, label)
     reducible = image.format in ("JPEG", "MPO")  # Pillow's draft reads these at 1/2-1/8
     if reducible and reduce_above is not None and width * height > reduce_above:
-        scale = next(s for s in (2, 4, 8) if (width // s) * (height // s) <= reduce_above or s == 8)
+        # the size a scale gives is rounded up (Pillow's draft: 2001 px at 1/2 is 1001)
+        scale = next(
+            s for s in (2, 4, 8) if -(-width // s) * -(-height // s) <= reduce_above or s == 8
+        )
         # at least 1: Pillow's draft divides by the size asked for (a JPEG narrower than
         # the scale, 1 x 60,000 under reduce_above=50_000, raised ZeroDivisionError)
         image.draft(image.mode, (max(1, width // scale), max(1, height // scale)))

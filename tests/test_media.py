@@ -1971,3 +1971,13 @@ def test_a_jpeg_narrower_than_its_reduced_scale_is_decoded(size):
     assert image.mode == "RGB"
     assert image.size[0] * image.size[1] < size[0] * size[1] or 1 in image.size
     assert image.getpixel((0, 0))[0] > 200
+
+
+@pytest.mark.parametrize(("size", "limit"), [((2001, 1001), 500_000), ((3001, 2001), 1_500_000)])
+def test_a_reduced_jpeg_has_at_most_reduce_above_pixels(size, limit):
+    # odd sides are rounded up at a reduced scale: 2001 x 1001 at 1/2 is 1001 x 501, more
+    # than 500,000 pixels, which the choice of 1/2 (by 1000 x 500) let through
+    data = _encode(Image.new("RGB", size, "red"), "JPEG", quality=20)
+    image = decode_image(data, reduce_above=limit)
+    assert image.size[0] * image.size[1] <= limit
+    assert image.size[0] * image.size[1] > limit / 16  # the next scale, not a smaller one
