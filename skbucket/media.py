@@ -1186,8 +1186,32 @@ class _Stop:
             self._deadlines.discard(deadline)
 
 
+#: what a request line cannot hold as it is: non-ASCII characters, spaces and controls
+_UNSAFE_IN_URL = re.compile(r"[^\x21-\x7e]+")
+
+
+def _request_url(url: str) -> str:
+    """``url`` with the characters of its path, query and fragment that a request line cannot
+    hold percent-encoded as UTF-8, as a browser sends them (``/café.jpg`` as
+    ``/caf%C3%A9.jpg``, a space as ``%20``): urllib sent them as they are, and failed
+    (``UnicodeEncodeError``, or ``InvalidURL`` for a space). A URL without any is unchanged;
+    a non-ASCII host name is left to http.client, which sends it IDNA-encoded."""
+    if not _UNSAFE_IN_URL.search(url):
+        return url
+    parts = urllib.parse.urlsplit(url)
+
+    def encode(text: str) -> str:
+        return _UNSAFE_IN_URL.sub(lambda m: urllib.parse.quote(m.group(0), safe=""), text)
+
+    return urllib.parse.urlunsplit(
+        parts._replace(
+            path=encode(parts.path), query=encode(parts.query), fragment=encode(parts.fragment)
+        )
+    )
+
+
 def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    request = urllib.request.Request(_request_url(url), headers={"User-Agent": _USER_AGENT})
     overall = MediaFetchError(
         f"timed out: no complete answer within {timeout} s", ref, transient=True
     )

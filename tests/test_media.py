@@ -1041,6 +1041,21 @@ def test_http_good(server, photo_jpeg):
     assert image.size == (640, 427)
 
 
+@pytest.mark.parametrize(
+    ("path", "sent"),
+    [
+        ("/good.jpg?t=caf\u00e9", "/good.jpg?t=caf%C3%A9"),
+        ("/good.jpg/Caf\u00e9 au lait.jpg?t=path", "/good.jpg/Caf%C3%A9%20au%20lait.jpg?t=path"),
+        ("/good.jpg?t=%C3%A9+\u00e9", "/good.jpg?t=%C3%A9+%C3%A9"),  # escapes kept as they are
+    ],
+)
+def test_a_url_with_non_ascii_characters_or_spaces_is_read(server, photo_jpeg, path, sent):
+    # sent as a browser sends it; it failed with "cannot fetch (UnicodeEncodeError: 'ascii'
+    # codec can't encode ...)", a space with "InvalidURL: URL can't contain control characters"
+    assert read_bytes(server.url(path), **COUNTED) == photo_jpeg
+    assert server.hits[sent] == 1
+
+
 def test_http_404_is_not_retried(server):
     url = server.url("/missing?t=404")
     with pytest.raises(MediaFetchError, match="HTTP 404") as info:
