@@ -1524,7 +1524,17 @@ def _to_rgb(image):
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        image = Image.fromarray(_grey_to_8bit(image))  # 2-D uint8: "L" (mode= is deprecated)
+        transparent = image.info.get("transparency")  # a 16-bit grey PNG's transparent level
+        grey = Image.fromarray(_grey_to_8bit(image))  # 2-D uint8: "L" (mode= is deprecated)
+        if isinstance(transparent, (int, float)) and not isinstance(transparent, bool):
+            import numpy as np
+
+            # composited on white as an 8-bit one's transparent level is (that showed black)
+            opaque = Image.fromarray((np.asarray(image) != transparent).astype(np.uint8) * 255)
+            white = Image.new("L", grey.size, 255)
+            white.paste(grey, mask=opaque)
+            grey = white
+        image = grey
     return image.convert("RGB")
 
 

@@ -1996,3 +1996,14 @@ def test_a_reduced_jpeg_has_at_most_reduce_above_pixels(size, limit):
     image = decode_image(data, reduce_above=limit)
     assert image.size[0] * image.size[1] <= limit
     assert image.size[0] * image.size[1] > limit / 16  # the next scale, not a smaller one
+
+
+def test_a_sixteen_bit_grey_png_with_a_transparent_level_is_composited_on_white():
+    # as the same picture in 8 bits is: its transparent pixels showed at their level (black)
+    grey = np.array([[0, 65535, 30000]], dtype=np.uint16)
+    for array, transparency in ((grey, 0), ((grey // 257).astype(np.uint8), 0)):
+        data = _encode(Image.fromarray(array), "PNG", transparency=transparency)
+        image = decode_image(data)
+        assert image.getpixel((0, 0)) == (255, 255, 255)
+        assert image.getpixel((1, 0)) == (255, 255, 255)
+        assert image.getpixel((2, 0))[0] in (116, 117)
