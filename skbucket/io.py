@@ -549,7 +549,8 @@ def _open_container(path):
             f"by this skbucket (reads version {FORMAT_VERSION})."
         )
     digest = hashlib.sha256(payload).hexdigest()
-    if not hmac.compare_digest(str(meta.get("sha256", "")), digest):
+    # compared as bytes: compare_digest refuses str with a letter outside ASCII (TypeError)
+    if not hmac.compare_digest(str(meta.get("sha256", "")).encode("utf-8"), digest.encode()):
         raise TamperedFileError(
             f"{path}: the SHA-256 of {_MODEL} ({digest}) does not match the digest recorded in "
             f"{_META} ({meta.get('sha256')!r}); the file was modified or corrupted."
@@ -926,7 +927,8 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         if key is not None:
             core = {k: v for k, v in meta.items() if k != "signature"}
             expected = _signature(key, meta["sha256"], core)
-            if not hmac.compare_digest(str(meta.get("signature", "")), expected):
+            signature = str(meta.get("signature", "")).encode("utf-8")
+            if not hmac.compare_digest(signature, expected.encode()):
                 raise TamperedFileError(
                     f"{path}: the HMAC signature is missing or does not match the key; "
                     "refusing to load."

@@ -910,3 +910,23 @@ def test_a_signed_container_refuses_an_edited_meta_json(tmp_path):
             zf.writestr(name, data)
     with pytest.raises(TamperedFileError, match="signature"):
         load(path, key="s3cret")
+
+
+@pytest.mark.parametrize("field", ["sha256", "signature"])
+def test_a_digest_or_signature_edited_to_letters_outside_ascii_is_a_tampered_file(tmp_path, field):
+    # hmac.compare_digest refuses str holding such letters: a bare TypeError was raised
+    from skbucket.io import TamperedFileError, load, read_metadata, save
+
+    path = save(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), tmp_path / "m.skbucket", key="k")
+
+    def edit(meta):
+        meta = json.loads(meta)
+        meta[field] = "é" * 64
+        return json.dumps(meta).encode()
+
+    edited = _rewrite(path, tmp_path / "edited.skbucket", replace={"meta.json": edit})
+    with pytest.raises(TamperedFileError, match="SHA-256" if field == "sha256" else "signature"):
+        load(edited, key="k")
+    if field == "sha256":
+        with pytest.raises(TamperedFileError, match="SHA-256"):
+            read_metadata(edited)
