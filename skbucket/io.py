@@ -672,8 +672,18 @@ def _cut_joblib(path, exc) -> TamperedFileError:
     )
 
 
-def _compressed_note(head):
+def _joblib_compression(head):
+    """The compression of a joblib file starting with ``head`` (None: none). bz2 is told by its
+    whole magic, ``BZh`` and a block size 1-9: a text starting with "BZ" (a CSV whose first
+    column is ``BZ_code``) is no bz2 stream, and was called a joblib (pickle) file."""
     kind = _JOBLIB_COMPRESSED.get(head[:2])
+    if kind == "bz2" and not (head[2:3] == b"h" and b"1" <= head[3:4] <= b"9"):
+        return None
+    return kind
+
+
+def _compressed_note(head):
+    kind = _joblib_compression(head)
     return f", {kind}-compressed, but its content is no pickle" if kind else ""
 
 
@@ -682,7 +692,7 @@ def _holds_pickle(path, head):
     pickle protocol 2 and later (what joblib writes) starts with the byte 0x80."""
     if head[:1] == b"\x80" or head[:2] == b"ZF" or head == b"\x04\x22\x4d\x18":
         return True  # a pickle; joblib's old zlib format; lz4 (not looked into)
-    kind = _JOBLIB_COMPRESSED.get(head[:2])
+    kind = _joblib_compression(head)
     if kind is None:
         return False
     import bz2

@@ -930,3 +930,20 @@ def test_a_digest_or_signature_edited_to_letters_outside_ascii_is_a_tampered_fil
     if field == "sha256":
         with pytest.raises(TamperedFileError, match="SHA-256"):
             read_metadata(edited)
+
+
+def test_a_table_whose_first_column_starts_with_bz_is_no_model_file(tmp_path):
+    # "BZ" began joblib's bz2 magic here (bz2 files start with BZh and a block size): such a
+    # CSV was "a joblib (pickle) file" needing allow_pickle, and with it a bare OSError
+    # ("Invalid data stream"); the command line no longer asked whether it is the DATA
+    from skbucket.cli import CLIError, load_model
+
+    path = tmp_path / "posts.csv"
+    path.write_bytes(b"BZ_code,likes,content\nA1,3,hi\n")
+    for allow_pickle in (False, True):
+        with pytest.raises(skio.PersistenceError, match=r"is not a model file") as info:
+            skio.load(path, allow_pickle=allow_pickle)
+        assert "allow_pickle" not in str(info.value)
+        assert "compressed" not in str(info.value)
+    with pytest.raises(CLIError, match=r"starts with b'BZ_c': is it the DATA"):
+        load_model(path)
