@@ -909,11 +909,25 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
                 "skbucket.io.save(model, path) where it was fitted (saved elsewhere, it would "
                 "record that machine's versions as its own)."
             )
+        import lzma
+
         import joblib
 
         try:
             model = joblib.load(path)
-        except (EOFError, pickle.UnpicklingError, zlib.error, struct.error, IndexError) as exc:
+        except (
+            EOFError,
+            pickle.UnpicklingError,
+            zlib.error,
+            lzma.LZMAError,
+            struct.error,
+            IndexError,
+        ) as exc:
+            raise _cut_joblib(path, exc) from exc
+        except OSError as exc:
+            if exc.errno is not None:  # the file could not be read (permissions): no damage
+                raise
+            # a damaged bz2 or gzip stream ("Invalid data stream"), which named no file
             raise _cut_joblib(path, exc) from exc
         except ValueError as exc:  # numpy's "EOF: reading array data" of a cut-off file
             if "EOF" not in str(exc):

@@ -947,3 +947,17 @@ def test_a_table_whose_first_column_starts_with_bz_is_no_model_file(tmp_path):
         assert "compressed" not in str(info.value)
     with pytest.raises(CLIError, match=r"starts with b'BZ_c': is it the DATA"):
         load_model(path)
+
+
+@pytest.mark.parametrize("compress", [("bz2", 3), ("xz", 3), ("lzma", 3)])
+def test_a_damaged_compressed_joblib_file_is_named_damaged(tmp_path, compress):
+    # a flipped byte in a bz2 or xz stream was a bare OSError ('Invalid data stream') or
+    # LZMAError ('Corrupt input data'), naming no file
+    path = tmp_path / "ridge.joblib"
+    rng = np.random.RandomState(0)
+    joblib.dump(Ridge().fit(rng.rand(30, 500), rng.rand(30)), path, compress=compress)
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x55
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(skio.TamperedFileError, match=r"ridge\.joblib: a truncated or corr"):
+        skio.load(path, allow_pickle=True)
