@@ -616,6 +616,8 @@ def _zip_kind(names) -> str | None:
 
 
 def _file_kind(path):
+    if path.is_dir():  # IsADirectoryError, as open() says it (read_metadata said "no file")
+        raise IsADirectoryError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     with open(path, "rb") as fh:

@@ -649,10 +649,12 @@ def test_save_names_a_bad_format_or_key(tmp_path):
 
 def test_a_folder_or_nothing_at_the_path_is_said_as_it_is(tmp_path):
     """A folder was "no model file at ..." (FileNotFoundError), though something is there."""
-    with pytest.raises(IsADirectoryError, match=r" is a folder, not a model file$"):
-        skio.load(tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"^no model file at .*model\.skops$"):
-        skio.load(tmp_path / "model.skops")
+    for read in (skio.load, skio.read_metadata, skio.get_untrusted_types):
+        # read_metadata and get_untrusted_types said "no model file at" a folder
+        with pytest.raises(IsADirectoryError, match=r" is a folder, not a model file$"):
+            read(tmp_path)
+        with pytest.raises(FileNotFoundError, match=r"^no model file at .*model\.skops$"):
+            read(tmp_path / "model.skops")
 
 
 def test_a_cli_model_file_is_named_with_how_to_load_it(tmp_path):
