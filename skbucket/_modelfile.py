@@ -162,9 +162,18 @@ def _cannot_load(path, exc, written=None) -> CLIError:
         if name != "python" and running.get(name) != version
     ]
     if changed:
+        # a class or module that is not here may be the user's own code as well as a library's
+        # other version (a GPU machine's torch beside a missing notebook function was blamed
+        # on torch alone)
+        own = (
+            "; or, if what is missing is code of your own (a function or class defined in a "
+            "notebook or script, or in a module not installed here), make it importable"
+            if isinstance(exc, ImportError | AttributeError)
+            else ""
+        )
         return CLIError(
             f"cannot load model file {path}: {detail}; it was written with "
-            f"{', '.join(changed)}: install those versions or refit it with `skbucket fit`"
+            f"{', '.join(changed)}: install those versions or refit it with `skbucket fit`{own}"
         )
     if isinstance(written, dict) and isinstance(exc, ImportError | AttributeError):
         # a model file (its header read) whose pickle names code that is not here:

@@ -1844,6 +1844,11 @@ def test_a_model_needing_code_that_is_not_here_says_so(workdir, monkeypatch, cap
     X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 1.0, 1.0]})
     model = make_pipeline(FunctionTransformer(skb_user_steps.pick), Ridge()).fit(X, [0, 1, 2])
     path = cli.save_model(model, workdir / "user.joblib")
+    header = _modelfile._saved_header(path)
+    header["versions"]["torch"] = "0.0.1"
+    other = workdir / "user_gpu.joblib"
+    with open(other, "wb") as fh:
+        _modelfile._write_model_file(fh, header, model)
     monkeypatch.delitem(sys.modules, "skb_user_steps")
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(folder)])
     with pytest.raises(cli.CLIError) as caught:
@@ -1851,6 +1856,13 @@ def test_a_model_needing_code_that_is_not_here_says_so(workdir, monkeypatch, cap
     message = str(caught.value)
     assert "No module named 'skb_user_steps'" in message
     assert "cannot be imported here" in message and "damaged" not in message
+    # with another library version recorded (a GPU machine's torch), that version was blamed
+    # alone, with the advice to install it
+    with pytest.raises(cli.CLIError) as caught:
+        cli.load_model(other)
+    message = str(caught.value)
+    assert "No module named 'skb_user_steps'" in message and "torch 0.0.1" in message
+    assert "code of your own" in message and "make it importable" in message
 
 
 @pytest.mark.parametrize("module", ["skbucket.cli", "skbucket"])
