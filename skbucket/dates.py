@@ -701,12 +701,21 @@ _YEAR_FIRST = _DATE_PREFIX + r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
 
 
 _MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-#: a year written out (``2021``), or a two-digit one: of a numeric date (``03/14/21``), after
-#: an apostrophe (``'21``), or beside a month's name (``Dec 5 21``, ``5 Dec 21``)
+#: a year written out (``2021``), or a two-digit one: of a numeric date (``03/14/21``), or
+#: beside a month's name and a day (``Dec 5 21``, ``5 Dec 21``, ``Dec 5 '21``); searched in a
+#: text without its times of day (:data:`_CLOCK_TIME`). An apostrophe's two digits after a
+#: month alone are a day to dateutil (``10:00 March '21``: 21 March of this year), and the
+#: minutes of ``10:00 March 21`` or the digits of ``+0000`` are no year
 _WRITTEN_YEAR = re.compile(
-    r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)|'\d{2}(?!\d)"
-    rf"|{_MONTH},?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2}}(?![\d:])"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s*{_MONTH},?\s+\d{{2}}(?![\d:])"
+    r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)"
+    rf"|{_MONTH},?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s+'?\d{{2}}(?![\d:])"
+    rf"|(?<![\d:])\d{{1,2}}(?:st|nd|rd|th)?\s*{_MONTH},?\s+'?\d{{2}}(?![\d:])"
+)
+#: a time of day (``10:00``, ``10:00:00.1234``) and a zone offset (``+0000``, `` -05:00``)
+#: in a date's text, whose digits are no year (:func:`_dated_by_the_clock`)
+_CLOCK_TIME = re.compile(
+    r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[+-]\d{2}:?\d{2}(?!\d))?"
+    r"|(?:\+|(?<=\s)-)\d{2}:?\d{2}(?!\d)"
 )
 
 
@@ -745,7 +754,7 @@ def _dated_by_the_clock(
         # .date(): not today's either
         if pd.isna(ts) or not 1 <= ts.year <= 9999:
             continue
-        yearless = ts.year in years and _WRITTEN_YEAR.search(text) is None
+        yearless = ts.year in years and not _WRITTEN_YEAR.search(_CLOCK_TIME.sub(" ", text))
         if (ts.month, ts.day) not in today and not yearless:
             continue
         try:

@@ -312,3 +312,44 @@ def test_a_month_and_year_after_a_time_reads_as_its_first_day_not_todays():
     # a day of its own is kept, today's day of the month included
     today = pd.Timestamp.now().day
     assert parse_dates([f"10:00 {today} March 2021"]).tolist() == [pd.Timestamp(2021, 3, today, 10)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10:00 March 21",  # the minutes and "March 21" looked like a day, a month and a year
+        "23:59 Dec 31",
+        "10:00 Mar 05",
+        "10:00 Mar 21st",
+        "10:00 March '21",  # dateutil reads '21 after a month alone as the 21st, not 2021
+        "10:00 Mar 5 +0000",  # the offset's four digits looked like a year
+        "10:00 Mar 5 -0500",
+        "10:00:00.1234 Mar 5",  # and so did a fraction of a second
+        "10:00 PM Dec 31 GMT+0200",
+    ],
+)
+def test_a_day_without_a_year_after_a_time_is_no_date(text):
+    """pandas dates a day and a month written after a time of day, without a year, in this
+    year (``"10:00 March 21"``: 21 March 2026 in 2026, 2027 in 2027), as it dates
+    ``"10:00 March 5"``, which was NaT; the check for a year in the text took the minutes of
+    the time (``00 March 21``), an offset (``+0000``), a fraction of a second or an
+    apostrophe's day (dateutil's ``'21`` after a month alone) for one. Each is NaT."""
+    assert parse_dates([text]).isna().all()
+    assert parse_dates([text], dayfirst=True).isna().all()
+
+
+def test_a_year_written_beside_a_time_and_an_offset_is_still_read():
+    """The same texts with a year of their own, this year's too, keep their date."""
+    year = pd.Timestamp.now().year
+    texts = [
+        f"10:00 Mar 5 {year}",
+        f"Sat Mar 14 10:00:00 +0000 {year}",
+        f"10:00 5 Dec {year % 100:02d}",
+        f"Dec 5 '{year % 100:02d} 10:00 +0100",
+    ]
+    assert parse_dates(texts).tolist() == [
+        pd.Timestamp(year, 3, 5, 10),
+        pd.Timestamp(year, 3, 14, 10),
+        pd.Timestamp(year, 12, 5, 10),
+        pd.Timestamp(year, 12, 5, 9),
+    ]
