@@ -515,7 +515,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``format="mixed"`` parser (``dayfirst`` decides ambiguous numeric dates such as
     ``03/04/2021``; dates written year first, ISO or not, such as ``2021-04-03 10:00 UTC``,
     are never read day first; a month and a year without a day, ``March 2021`` or
-    ``10:00 March 2021``, are the 1st of that month). Time-zone policy: a tz-aware value
+    ``10:00 March 2021``, are the 1st of that month; a two-digit year is one of 1969-2068,
+    as ``%y`` reads it: ``03/14/76`` is 1976). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
@@ -607,6 +608,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                     )
                     mixed = mixed.where(~_dated_by_the_clock(text, mixed, first, clock))
                     mixed = _without_the_clocks_day(text, mixed, first, clock)
+                    mixed = _in_a_fixed_century(text, mixed, first)
                     # each part to ns on its own: the two parses may differ in unit (a
                     # nanosecond ISO time beside a 9999-12-31 read in seconds)
                     out[text.index] = _naive_utc_ns(mixed)
@@ -801,6 +803,46 @@ def _without_the_clocks_day(
         stamp = pd.Timestamp(first)
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
         if stamp != ts:
+            if out is parsed:
+                out = parsed.copy()
+            out.iloc[i] = stamp
+    return out
+
+
+def _in_a_fixed_century(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -> pd.Series:
+    """``parsed`` (pandas' ``format="mixed"`` reading of ``strings``, tz-aware UTC) with a
+    two-digit year (``03/14/76``, ``5 Dec 76``) in 1969-2068, as Python's and pandas' ``%y``
+    read it: pandas took dateutil's window of 50 years either side of the year the process
+    started in, so ``76`` was 1976 in 2026 and 2076 from 2027 on (another year, and another
+    weekday, each time that window moved past a two-digit year).
+
+    Only values whose text does not hold their year written out are asked again, with
+    dateutil and a fixed window."""
+    from dateutil import parser as dateutil_parser
+
+    class _FixedCentury(dateutil_parser.parserinfo):
+        def convertyear(self, year, century_specified=False):
+            if year < 100 and not century_specified:
+                return year + (1900 if year >= 69 else 2000)
+            return year
+
+    reader = dateutil_parser.parser(_FixedCentury())
+    out = parsed
+    for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
+        if pd.isna(ts) or not 1 <= ts.year <= 9999 or str(ts.year) in text:
+            continue
+        try:
+            read = pd.Timestamp(
+                reader.parse(text, default=_dt.datetime(2000, 1, 1), dayfirst=dayfirst)
+            )
+            read = read.tz_localize("UTC") if read.tzinfo is None else read.tz_convert("UTC")
+        except (ValueError, OverflowError):  # read by pandas alone: keep its date
+            continue
+        if abs(read.year - ts.year) == 100:  # in UTC, as ts: 31/12/75 23:00 -0500 is in 76
+            try:
+                stamp = ts.replace(year=read.year)
+            except ValueError:  # 29 February in a year without one
+                continue
             if out is parsed:
                 out = parsed.copy()
             out.iloc[i] = stamp

@@ -353,3 +353,26 @@ def test_a_year_written_beside_a_time_and_an_offset_is_still_read():
         pd.Timestamp(year, 12, 5, 10),
         pd.Timestamp(year, 12, 5, 9),
     ]
+
+
+def test_a_two_digit_year_is_read_in_a_fixed_century():
+    """pandas read a two-digit year with dateutil's window of 50 years either side of the
+    year the process started in: ``76`` was 1976 in 2026 and 2076 from 2027 on, ``70`` was
+    2070. It is one of 1969-2068, as Python's and pandas' ``%y`` read it, whenever it is read."""
+    texts = [
+        "03/14/69",
+        "03/14/68",
+        "03/14/76",
+        "5 Dec 75",
+        "Dec 5 '99 10:00",
+        "31/12/75 23:00 -0500",
+    ]
+    assert parse_dates(texts).tolist() == [
+        pd.Timestamp("1969-03-14"),
+        pd.Timestamp("2068-03-14"),
+        pd.Timestamp("1976-03-14"),
+        pd.Timestamp("1975-12-05"),
+        pd.Timestamp("1999-12-05 10:00"),
+        pd.Timestamp("1976-01-01 04:00"),  # in UTC
+    ]
+    assert parse_dates(["14/03/70"], dayfirst=True).tolist() == [pd.Timestamp("1970-03-14")]
