@@ -422,6 +422,16 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             for role, column in columns.items():
                 if column is None:
                     del mapping[role]
+                    continue
+                try:  # a list of columns was a bare "unhashable type: 'list'" at fit
+                    hash(column)
+                except TypeError:
+                    raise PromptError(
+                        f"{type(self).__name__}: `columns` maps role {role!r} to "
+                        f"{type(column).__name__} {column!r:.60}, not to a column name: a role "
+                        "reads one column. To prompt with the text of several columns, join "
+                        "them into one first, e.g. X['text'] = X['title'] + ' ' + X['body']."
+                    ) from None
                 else:
                     mapping[role] = column
                     required.add(role)

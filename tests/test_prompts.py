@@ -135,6 +135,20 @@ def test_columns_dict_none_drops_a_role_and_list_selects_roles():
         PromptBuilder(columns="content").fit(frame)
 
 
+def test_a_role_mapped_to_several_columns_is_a_prompt_error_not_a_bare_type_error():
+    # {"content": ["title", "body"]} was "TypeError: unhashable type: 'list'" at fit
+    frame = pd.DataFrame({"title": ["Big news"], "body": ["read all about it"]})
+    for columns in ({"content": ["title", "body"]}, {"caption": {"title"}}):
+        builder = PromptBuilder(columns=columns)
+        with pytest.raises(PromptError, match=r"role '(content|caption)' to .*one column"):
+            builder.fit(frame)
+        with pytest.raises(PromptError, match="one column"):
+            builder._check_params()  # what make_seed_pipeline's check_params runs
+    # a tuple is a column name (a MultiIndex's), refused as one that is not there
+    with pytest.raises(PromptError, match=r"\('title', 'body'\) \(role 'content'\) not in X"):
+        PromptBuilder(columns={"content": ("title", "body")}).fit(frame)
+
+
 def test_no_known_column_raises_listing_present_columns():
     with pytest.raises(PromptError, match=r"none of the columns.*X has columns \['a', 'b'\]"):
         PromptBuilder().fit(pd.DataFrame({"a": [1], "b": [2]}))
