@@ -30,6 +30,7 @@ changes three things, all on purpose:
 
 from __future__ import annotations
 
+import itertools
 import string
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -154,7 +155,11 @@ def _prose_columns(X, read) -> list:
         values = X[column]
         if getattr(values, "ndim", 1) != 1 or values.dtype.kind in "biufcmM":
             continue
-        texts = [v for v in values.iloc[:200] if isinstance(v, str) and v.strip()]
+        # the first 200 texts, not those of the first 200 rows: posts without text first
+        # (captioned posts concatenated before tweets) hid the tweets' renamed text column
+        texts = list(
+            itertools.islice((v for v in values.dropna() if isinstance(v, str) and v.strip()), 200)
+        )
         if not texts:
             continue
         worded = sum(sum(w.strip(_PUNCTUATION).isalpha() for w in t.split()) >= 3 for t in texts)

@@ -22,6 +22,7 @@ from skbucket.demo import time_split
 from skbucket.prompts import (
     DEFAULT_COLUMNS,
     TEMPLATE_FIELDS,
+    NoPostTextWarning,
     PromptBuilder,
     PromptError,
     parse_dates,
@@ -520,6 +521,21 @@ def test_post_text_under_another_name_is_warned_about_even_beside_a_caption():
         # (a false alarm, whose advice fed "Los Angeles, CA" in as each post's text)
         places = ["Los Angeles, CA", "New York City", "Mumbai, Maharashtra, India"]
         PromptBuilder().fit(media_only.assign(location=places * 10))
+
+
+def test_post_text_under_another_name_is_warned_about_after_rows_without_text():
+    # the first 200 texts are read, not the first 200 rows: captioned posts without text
+    # concatenated before the tweets hid their renamed text column (no warning, no text)
+    n = 250
+    posts = pd.DataFrame(
+        {
+            "caption": ["a dog on a beach"] * n + ["a red car"] * 20,
+            "username": ["acme"] * (n + 20),
+            "text": [None] * n + [f"Post number {i} says something new" for i in range(20)],
+        }
+    )
+    with pytest.warns(NoPostTextWarning, match=r"\['text'\]"):
+        PromptBuilder().fit(posts)
 
 
 def test_not_fitted_raises():
