@@ -88,11 +88,13 @@ _CJK_PUNCTUATION = (
 # Links: the challenge data's placeholder token and raw URLs. A URL starts after anything but an
 # ASCII letter, digit or "_" (Japanese, Chinese and Arabic posts glue it to the word before,
 # "詳細はhttps://...", where Python's \b sees no word boundary), and ends at whitespace, at CJK
-# or fullwidth punctuation ("。", "、", "＃"), or where another link or a placeholder token
-# starts: "https://a.com,https://b.com" is two.
+# or fullwidth punctuation ("。", "、", "＃"), at '"', "<" or ">" (which no URL holds unescaped:
+# the end of an HTML attribute or the start of a tag, so the "@user" and "#tag" of
+# '<a href="https://x.com/a">@user</a>' are counted), or where another link starts:
+# "https://a.com,https://b.com" is two.
 _HYPERLINK_RE = re.compile(
     r"<hyperlink>|(?<![A-Za-z0-9_])https?://"
-    r"(?:(?!https?://|<hyperlink>|<mention>)[^\s" + _CJK_PUNCTUATION + "])+",
+    r"(?:(?!https?://)[^\s\"<>" + _CJK_PUNCTUATION + "])+",
     re.IGNORECASE,
 )
 # Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @);

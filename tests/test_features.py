@@ -459,6 +459,11 @@ def test_numeric_date_column_is_refused():
         ("https://example.jp/代々木/#access https://example.jp/〇〇/@staff", [2, 0, 0, 0]),
         ("https://x.com？#tag https://y.com！#sale https://z.com/a｡#top", [3, 0, 3, 0]),
         ("xhttps://a.com _https://b.com", [0, 0, 0, 0]),
+        # a URL ends at '"', "<" and ">", which no URL holds unescaped: HTML's attribute and
+        # tags around it are not part of it, and the mention or hashtag after them counts
+        ('<a href="https://x.com/hashtag/sale">#sale</a>', [1, 0, 1, 0]),
+        ('<a href="https://x.com/bob">@bob</a> "https://y.com"#tag', [2, 1, 1, 0]),
+        ("https://a.com/<b>@bob</b>", [1, 1, 0, 0]),
         ("So good \U0001f600\U0001f525 \u2764\ufe0f", [0, 0, 0, 3]),
         ("thumbs \U0001f44d\U0001f3fd flag \U0001f1fa\U0001f1f8", [0, 0, 0, 2]),
         # a ZWJ sequence (woman raising hand, family, rainbow flag) is one emoji
