@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
@@ -550,9 +551,11 @@ def seed_regressors(n_buckets=7, random_state=None):
     n_buckets : int, default=7
         Number of buckets (``len(bins) + 1``). For 7: XGBoost, XGBoost, CatBoost, CatBoost,
         CatBoost, XGBoost, XGBoost; other counts stretch that pattern.
-    random_state : int or None, default=None
-        Seed of every regressor; ``None`` gives each library's own default seed, 0 (so fits
-        with ``None`` are the same every time, as XGBoost's and CatBoost's are).
+    random_state : int, RandomState instance or None, default=None
+        Seed of every regressor (an int from 0 to 2**32 - 1, as ``BucketedRegressor``'s
+        ``random_state``; a ``RandomState`` gives one drawn from it); ``None`` gives each
+        library's own default seed, 0 (so fits with ``None`` are the same every time, as
+        XGBoost's and CatBoost's are).
 
     Returns
     -------
@@ -567,7 +570,9 @@ def seed_regressors(n_buckets=7, random_state=None):
     Raises
     ------
     ValueError
-        When ``n_buckets`` is not a positive int.
+        When ``n_buckets`` is not a positive int, or ``random_state`` is none of the above
+        (a negative or too large seed was taken, and failed only in fit, in CatBoost's or
+        XGBoost's own words).
 
     Examples
     --------
@@ -581,6 +586,13 @@ def seed_regressors(n_buckets=7, random_state=None):
             f"n_buckets must be a positive int (len(bins) + 1, 7 for the default bins); "
             f"got {n_buckets!r}"
         )
+    if isinstance(random_state, bool | np.bool_):  # scikit-learn's check takes True as 1
+        raise ValueError(f"random_state must be an int, not a boolean; got {random_state!r}")
+    validate_parameter_constraints(
+        {"random_state": ["random_state"]},
+        {"random_state": random_state},
+        caller_name="seed_regressors",
+    )
     regs = _default_regressors(int(n_buckets), _seed_from(random_state))
     return [regs[k] for k in range(int(n_buckets))]
 

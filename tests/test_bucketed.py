@@ -2822,6 +2822,16 @@ def test_seed_regressors_take_the_random_state():
         assert params.get("random_state", params.get("random_seed")) == 3, type(reg).__name__
 
 
+@pytest.mark.parametrize("bad", [-1, 2**63, 1.5, "7", True])
+def test_seed_regressors_refuse_a_seed_the_regressors_cannot_take(bad):
+    # -1 failed only at fit, after the router's, with CatBoost's "Can't parse parameter
+    # random_seed with value: -1" (2**63: XGBoost's "Invalid Parameter format for seed")
+    with pytest.raises(ValueError, match="random_state"):
+        seed_regressors(random_state=bad)
+    assert seed_regressors(1, random_state=2**32 - 1)[0].random_state == 2**32 - 1
+    assert seed_regressors(1, random_state=np.int64(4))[0].random_state == 4
+
+
 def test_non_finite_target_message_names_the_first_bad_row():
     with pytest.raises(
         ValueError, match=r"row 1 is nan \(2 non-finite row\(s\) in all, first rows \[1, 3\]\)"
