@@ -62,6 +62,16 @@ EDGE = [
     ("2021-04-03 10:00", "   ", "[]"),
     ("2021-04-03 10:00", "12.0", "[]"),
     ("2021-04-03 10:00", "x" * 600, "['a.jpg', 'b.png', 'c.gif', 'd.mp4']"),
+    # a month and a year without a day: the 1st (0.9.0; before, NaT on the 1st of the month,
+    # and after a time of day the day of the month it was read on)
+    ("March 2021", "A month and a year", "[]"),
+    ("10:00 March 2021", "A time, then a month and a year", "[]"),
+    # no year: no date (0.9.0; was the day of the year it was read in); a two-digit year in
+    # 1969-2068 (was dateutil's window around the year it was read in)
+    ("10:00 March 21", "A time, then a day and a month", "[]"),
+    ("01/02/70 10:00", "A two-digit year", "[]"),
+    # a link ends before '"', '<' and '>' (0.9.0; the mention and hashtag after it were lost)
+    ("2021-04-03 10:00", '<a href="https://x.co/a">@bob</a> "https://y.org"#tag', "[]"),
 ]
 
 
