@@ -1636,21 +1636,17 @@ def test_a_captioner_fitted_before_keeps_its_limits_with_a_callable_loader_too(
     assert media.ImageFetcher().load_image(str(photo)).size == (4032, 3024)
 
 
-def test_a_fetcher_given_as_image_loader_decodes_as_its_reduce_above_says(
-    blip2_path, tmp_path, monkeypatch
-):
-    """The captioner decoded every fetched JPEG with decode_image's default reduce_above
-    (40 Mpx), whatever the ImageFetcher given as image_loader said: ImageFetcher(
-    reduce_above=None) ("decoded whole") and a fetcher pickled by 0.8.2 (which decodes whole,
-    so a saved model captions as it did) captioned a 48 Mpx photo from half its pixels."""
+@pytest.fixture
+def big_photo(tmp_path, monkeypatch):
+    """``(X, sizes)``: a frame of one 48 Mpx JPEG, and the sizes of the images decode_image
+    gives while a test runs (a spy on it)."""
     from PIL import Image
 
     from skbucket import media
 
     photo = tmp_path / "big.jpg"
     Image.new("RGB", (8064, 6048), (30, 60, 220)).save(photo, quality=90)
-    X = frame([str(photo)])
-    sizes = []
+    sizes: list = []
     decode = media.decode_image
 
     def spy(*args, **kwargs):
@@ -1659,6 +1655,17 @@ def test_a_fetcher_given_as_image_loader_decodes_as_its_reduce_above_says(
         return image
 
     monkeypatch.setattr(media, "decode_image", spy)
+    return frame([str(photo)]), sizes
+
+
+def test_a_fetcher_given_as_image_loader_decodes_as_its_reduce_above_says(blip2_path, big_photo):
+    """The captioner decoded every fetched JPEG with decode_image's default reduce_above
+    (40 Mpx), whatever the ImageFetcher given as image_loader said: ImageFetcher(
+    reduce_above=None) ("decoded whole") and a fetcher pickled by 0.8.2 (which decodes whole,
+    so a saved model captions as it did) captioned a 48 Mpx photo from half its pixels."""
+    from skbucket import media
+
+    X, sizes = big_photo
     whole = media.ImageFetcher(max_pixels=60_000_000, reduce_above=None)
     old = media.ImageFetcher(max_pixels=60_000_000)
     del old.reduce_above  # as a fetcher pickled by 0.8.2
@@ -1672,27 +1679,14 @@ def test_a_fetcher_given_as_image_loader_decodes_as_its_reduce_above_says(
     assert sizes == [(4032, 3024)]
 
 
-def test_captions_decoded_at_another_scale_are_cached_apart(blip2_path, tmp_path, monkeypatch):
+def test_captions_decoded_at_another_scale_are_cached_apart(blip2_path, big_photo, tmp_path):
     """The caption cache's key held the model and its generation settings but not how a photo
     was decoded: a 48 Mpx photo captioned by the default reader (reduced to 12 Mpx) was then
     served from the cache to ImageFetcher(reduce_above=None), which decodes it whole, and the
     other way round. The default reader's keys are those captions were cached under before."""
-    from PIL import Image
-
     from skbucket import media
 
-    photo = tmp_path / "big.jpg"
-    Image.new("RGB", (8064, 6048), (200, 60, 20)).save(photo, quality=90)
-    X = frame([str(photo)])
-    sizes = []
-    decode = media.decode_image
-
-    def spy(*args, **kwargs):
-        image = decode(*args, **kwargs)
-        sizes.append(image.size)
-        return image
-
-    monkeypatch.setattr(media, "decode_image", spy)
+    X, sizes = big_photo
     cache = tmp_path / "captions"
     whole = media.ImageFetcher(max_pixels=60_000_000, reduce_above=None)
     reduced = media.ImageFetcher(max_pixels=60_000_000)  # the default's scale, its keys too
