@@ -1080,8 +1080,12 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
         check_inputs(frame.drop(columns=[target]))
     _refuse_empty_rows(frame, path)  # before the likes: an empty row is no post missing likes
     raw = frame[target]
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        values = pd.Series(np.nan, index=raw.index)  # True/False: no number of likes
+    # True/False, and dates, times and durations (a Parquet timestamp column given as
+    # --target, whose microseconds since 1970 pandas' to_numeric made 1.6e15 likes): no
+    # number of likes, as the same column of a CSV (text) or a workbook (date cells) is not
+    when = raw.dtype.kind in "mM" or isinstance(raw.dtype, pd.PeriodDtype)
+    if pd.api.types.is_bool_dtype(raw.dtype) or when:
+        values = pd.Series(np.nan, index=raw.index)
     else:
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
     numbers = values.to_numpy()
@@ -1106,6 +1110,8 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
                 f"is {value!r}, not a number (a count shortened as an app shows it? the exact "
                 "number of likes is needed, which the shortened one does not tell)"
             )
+        elif np.isnan(number) and when:
+            why = f"is {str(value)!r} ({raw.dtype}: a date, a time or a duration), not a number"
         elif np.isnan(number):
             why = f"is {value!r:.80}, not a number"
         elif not np.isfinite(number):

@@ -452,3 +452,21 @@ def test_a_title_with_a_comma_above_the_header_is_named_as_such(tmp_path):
     path.write_text("\n".join([body[0]] + [line + "," for line in body[1:]]) + "\n")
     with pytest.raises(tables.CLIError, match=r"a delimiter at the end of a line, or a cut-off"):
         tables.read_table(path)
+
+
+def test_a_likes_column_of_dates_times_or_durations_is_refused(tmp_path):
+    """A Parquet timestamp column given as the target was taken as likes: pandas' to_numeric
+    makes microseconds since 1970 of it (1.6e15 likes), while the same column of a CSV is
+    text and refused; so are durations and periods."""
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
+    path = tmp_path / "dated-likes.parquet"
+    frame.assign(likes=pd.to_datetime(frame["date"], format="mixed")).to_parquet(path)
+    refuses_its_likes(path, r"row 0 is '20\d\d-.*' \(datetime64\[\w+\]: a date, a time or a dur")
+    for likes in (
+        pd.to_datetime(["2020-01-01 10:00", None]).tz_localize("UTC"),
+        pd.to_timedelta([1, 2], unit="s"),
+        pd.period_range("2020-01", periods=2, freq="M"),
+    ):
+        refuses_its_likes(
+            pd.DataFrame({"content": ["a", "b"], "likes": likes}), r"row 0 is .*, not a number"
+        )
