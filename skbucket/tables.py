@@ -129,6 +129,9 @@ def read_table(path, columns=None):
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
     if kind in SEPARATORS:
+        binary = _binary_table(path)
+        if binary is not None:  # pandas said "not UTF-8: re-save it as UTF-8", or a field count
+            raise CLIError(f"cannot read {path} as {kind}: it is {binary}")
         # UTF-16 without a mark: its zero bytes are UTF-8, so pandas reads on and fails on
         # a field count (or reads columns no one can name)
         wide = _wide_unicode(path)
@@ -252,6 +255,51 @@ def read_table(path, columns=None):
         _excel_cell_checks(path, frame, xml, aligned)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
+
+
+def _binary_table(path: Path) -> str | None:
+    """What a file named as a CSV or TSV holds when it is a file of another kind (a workbook,
+    a Parquet file, a gzip-compressed file without ``.gz`` in its name, as a browser or a
+    server may save a download), and what to do with it; else None (text, or unknown)."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(8)
+        with _open(path, "rb") as fh:  # what a .csv.gz holds once decompressed
+            head = fh.read(8)
+    except (OSError, EOFError):
+        return None
+    what = _other_workbook(path)
+    if what is None and raw.startswith(b"PK") and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as book:
+                names = {name.replace("\\", "/").lower() for name in book.namelist()}
+        except Exception:
+            names = set()
+        what = "an Excel workbook (.xlsx)" if "xl/workbook.xml" in names else "a zip archive"
+    if what is not None:
+        if what == "a zip archive":
+            return f"{what}, not text: unzip it and give the file it holds"
+        if what.endswith("(.xlsx)"):
+            return f"{what}, not text, whatever its name says: name it .xlsx"
+        return (
+            f"{what}, not text, whatever its name says: open it in a spreadsheet program and "
+            "save it as an Excel Workbook (.xlsx) or as CSV UTF-8"
+        )
+    if head.startswith(b"PAR1"):
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            if fh.tell() >= 12:
+                fh.seek(-4, 2)
+                if fh.read(4) == b"PAR1":
+                    return "a Parquet file, not text, whatever its name says: name it .parquet"
+    if raw.startswith(b"\x1f\x8b") and not path.name.lower().endswith(".gz"):
+        return (
+            "gzip-compressed, whatever its name says: decompress it (gunzip), or name a "
+            "compressed CSV .csv.gz"
+        )
+    return None
 
 
 def _other_workbook(path) -> str | None:

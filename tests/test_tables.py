@@ -3,6 +3,7 @@ written, and what would be read wrongly without a word is refused, naming its ro
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pandas as pd
@@ -470,3 +471,41 @@ def test_a_likes_column_of_dates_times_or_durations_is_refused(tmp_path):
         refuses_its_likes(
             pd.DataFrame({"content": ["a", "b"], "likes": likes}), r"row 0 is .*, not a number"
         )
+
+
+def test_a_file_of_another_kind_named_csv_is_named_so(tmp_path):
+    """A workbook, a Parquet file or a gzip-compressed CSV named .csv (a download saved
+    without its suffix, a workbook renamed) was said to be text that is not UTF-8 ("line 1
+    holds the byte b'\\x8b' ...: re-save it as UTF-8"), or to have a row of 35 fields."""
+    import gzip
+    import zipfile
+
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
+    kept = tmp_path / "kept.csv"
+    frame.to_csv(kept, index=False)
+
+    def zipped(path):
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.write(kept, "posts.csv")
+
+    made = {
+        "gzip-compressed, whatever its name says: decompress it": lambda p: p.write_bytes(
+            gzip.compress(kept.read_bytes())
+        ),
+        "a Parquet file, not text, whatever its name says: name it .parquet": frame.to_parquet,
+        "a zip archive, not text: unzip it": zipped,
+    }
+    if importlib.util.find_spec("openpyxl"):
+        made[r"an Excel workbook \(\.xlsx\), not text, whatever its name says: name it .xlsx"] = (
+            lambda p: frame.to_excel(p, index=False, engine="openpyxl")
+        )
+    for said, write in made.items():
+        for suffix in (".csv", ".tsv"):
+            path = tmp_path / f"download{suffix}"
+            write(path)
+            with pytest.raises(tables.CLIError, match=rf"as {suffix[1:]}: it is {said}"):
+                tables.read_table(path)
+    # a .csv.gz is read as one
+    path = tmp_path / "posts.csv.gz"
+    path.write_bytes(gzip.compress(kept.read_bytes()))
+    assert tables.read_table(path)["content"].tolist() == frame["content"].tolist()
