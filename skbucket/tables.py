@@ -1086,15 +1086,24 @@ def _wide_unicode(path: Path) -> str | None:
 
 
 def _first_non_utf8_line(path: Path):
-    """``(line number, offending byte)`` of the first line that is not UTF-8, or None."""
+    """``(line number, offending byte)`` of the first line that is not UTF-8, or None.
+
+    Lines end as pandas and the row checks end them: at ``\r\n``, ``\n`` or a lone ``\r``
+    (a CSV saved by Excel for Mac as "Comma Separated Values" is Mac Roman with ``\r``
+    line ends: its byte on line 3 was said to be on line 1, the header)."""
+    number = 0
     try:
         with _open(path, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    return number, line[exc.start : exc.start + 1]
-    except OSError:
+            for chunk in fh:  # up to and with a "\n"
+                body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+                body = body[:-1] if body.endswith(b"\r") and body is not chunk else body
+                for line in body.split(b"\r"):
+                    number += 1
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        return number, line[exc.start : exc.start + 1]
+    except (OSError, EOFError):
         return None
     return None
 

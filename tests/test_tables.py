@@ -509,3 +509,19 @@ def test_a_file_of_another_kind_named_csv_is_named_so(tmp_path):
     path = tmp_path / "posts.csv.gz"
     path.write_bytes(gzip.compress(kept.read_bytes()))
     assert tables.read_table(path)["content"].tolist() == frame["content"].tolist()
+
+
+def test_a_byte_that_is_not_utf8_is_named_on_its_line_whatever_the_line_ends(tmp_path):
+    """Excel for Mac's "Comma Separated Values" is Mac Roman text with a lone carriage return
+    ending each line, which pandas and the row checks read as line ends: the 'é' of row 2
+    (line 4) was said to be on line 1, the header."""
+    frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
+    frame.loc[2, "content"] = "Caf\u00e9 opens at 9"
+    for ending, encoding in (("\r", "mac_roman"), ("\r\n", "cp1252"), ("\n", "latin-1")):
+        path = tmp_path / "mac.csv"
+        text = frame.to_csv(index=False, lineterminator=ending)
+        path.write_bytes(text.encode(encoding))
+        with pytest.raises(tables.CLIError, match=r"line 4 \(line 1 is the header\) holds the b"):
+            tables.read_table(path)
+        path.write_bytes(text.encode("utf-8"))
+        assert tables.read_table(path)["content"][2] == "Caf\u00e9 opens at 9"
