@@ -1517,7 +1517,9 @@ def _to_rgb(image):
     if image.mode == "RGB" and "transparency" not in image.info:
         return image
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        image.mode in ("P", "L", "RGB") and "transparency" in image.info
+        # "1": a 1-bit PNG's transparent level (Pillow reads it as 0 or 255), which showed
+        # at its level (black) as an 8-bit one's did before it was composited
+        image.mode in ("P", "L", "RGB", "1") and "transparency" in image.info
     )
     if has_alpha:
         rgba = image.convert("RGBA")

@@ -2007,3 +2007,13 @@ def test_a_sixteen_bit_grey_png_with_a_transparent_level_is_composited_on_white(
         assert image.getpixel((0, 0)) == (255, 255, 255)
         assert image.getpixel((1, 0)) == (255, 255, 255)
         assert image.getpixel((2, 0))[0] in (116, 117)
+
+
+def test_a_one_bit_png_with_a_transparent_level_is_composited_on_white():
+    # as an 8-bit grey one is: its transparent pixels showed at their level (black)
+    bits = Image.new("1", (2, 1), 0)
+    bits.putpixel((1, 0), 1)  # black, white
+    black_clear = decode_image(_encode(bits, "PNG", transparency=0))
+    assert [black_clear.getpixel((x, 0)) for x in (0, 1)] == [(255, 255, 255)] * 2
+    white_clear = decode_image(_encode(bits, "PNG", transparency=255))
+    assert [white_clear.getpixel((x, 0)) for x in (0, 1)] == [(0, 0, 0), (255, 255, 255)]
