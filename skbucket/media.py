@@ -1442,6 +1442,7 @@ def decode_image(
     if width * height > max_pixels:
         image.close()
         raise _too_many_pixels(width, height, max_pixels, label)
+    _scale_low_bit_transparency(image)
     reducible = image.format in ("JPEG", "MPO")  # Pillow's draft reads these at 1/2-1/8
     if reducible and reduce_above is not None and width * height > reduce_above:
         # the size a scale gives is rounded up (Pillow's draft: 2001 px at 1/2 is 1001)
@@ -1463,6 +1464,24 @@ def decode_image(
         raise MediaDecodeError(
             f"corrupt or truncated {image.format or 'image'} data ({exc})", label
         ) from None
+
+
+def _scale_low_bit_transparency(image) -> None:
+    """A 2- or 4-bit grey PNG's transparent level on the 0..255 scale of its pixels.
+
+    Pillow reads such pixels scaled to 8 bits (level 1 of 2 bits is 85) but keeps the tRNS
+    level as written (1), so no pixel matched it (or a wrong one did): the transparent pixels
+    showed at their level, not composited on white as an 8-bit one's are.
+    """
+    transparent = image.info.get("transparency")
+    if image.format != "PNG" or image.mode != "L" or not isinstance(transparent, int):
+        return
+    tile = image.tile[0] if len(image.tile) == 1 else None
+    args = getattr(tile, "args", None) if tile is not None else None
+    rawmode = args[0] if isinstance(args, tuple) and args else args
+    depth = {"L;2": 2, "L;4": 4}.get(rawmode) if isinstance(rawmode, str) else None
+    if depth is not None and 0 <= transparent < (1 << depth):
+        image.info["transparency"] = transparent * (255 // ((1 << depth) - 1))
 
 
 #: The image formats :func:`decode_image` opens: raster formats Pillow decodes in-process

@@ -2017,3 +2017,35 @@ def test_a_one_bit_png_with_a_transparent_level_is_composited_on_white():
     assert [black_clear.getpixel((x, 0)) for x in (0, 1)] == [(255, 255, 255)] * 2
     white_clear = decode_image(_encode(bits, "PNG", transparency=255))
     assert [white_clear.getpixel((x, 0)) for x in (0, 1)] == [(0, 0, 0), (255, 255, 255)]
+
+
+def _grey_png(depth: int, levels: list[int], transparent: int) -> bytes:
+    """A one-row grey PNG of ``depth`` bits with a transparent level (tRNS)."""
+
+    def chunk(tag: bytes, payload: bytes) -> bytes:
+        body = tag + payload
+        return len(payload).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    bits = "".join(format(level, f"0{depth}b") for level in levels)
+    bits += "0" * (-len(bits) % 8)
+    row = bytes([0]) + int(bits, 2).to_bytes(len(bits) // 8, "big")
+    ihdr = len(levels).to_bytes(4, "big") + (1).to_bytes(4, "big") + bytes([depth, 0, 0, 0, 0])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"tRNS", transparent.to_bytes(2, "big"))
+        + chunk(b"IDAT", zlib.compress(row))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("depth", "step"), [(2, 85), (4, 17)])
+def test_a_two_or_four_bit_grey_png_with_a_transparent_level_is_composited_on_white(depth, step):
+    # Pillow scales the pixels to 8 bits but not the tRNS level: the transparent pixels
+    # showed at their level, and a pixel at the unscaled value would have been the one cleared
+    image = decode_image(_grey_png(depth, [1, 2, 0], transparent=1))
+    assert [image.getpixel((x, 0)) for x in range(3)] == [
+        (255, 255, 255),
+        (2 * step,) * 3,
+        (0, 0, 0),
+    ]
