@@ -1425,6 +1425,15 @@ class ErrorOverTimeDisplay:
             ax, "_skbucket_band_ylim", None
         )
         drawn = getattr(ax, "_skbucket_counts", None)  # (its twin axes, the bars) if any
+        if drawn is not None and not earlier:
+            # the axes were cleared (ax.cla()) since those bars were drawn: no model's line
+            # is left that they stand for, and their twin axes, now under the axes' own
+            # face again, showed nothing while the legend listed them and the right axis
+            # kept the old counts' scale; they go, and this model's bars are drawn
+            if drawn[0] in ax.figure.axes:
+                drawn[0].remove()
+            del ax._skbucket_counts
+            drawn = None
         self.counts_ax_, self.count_bars_ = None, None
         if show_counts and len(periods) and drawn is None:
             self.counts_ax_ = ax.twinx()

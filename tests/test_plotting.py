@@ -1373,3 +1373,23 @@ def test_error_over_time_breaks_its_line_over_a_long_run_of_empty_periods():
     later = ["2020-01-01 11:00", "2026-01-01 10:00", "2026-01-01 15:00"]  # 26,000 periods
     pairs = ErrorOverTimeDisplay.from_predictions([1, 2, 3], [1, 2, 5], later, freq="2h", ax=_ax())
     assert np.isnan(pairs.line_.get_ydata()).tolist() == [False, True, False, True, False]
+
+
+def test_error_over_time_on_cleared_axes_draws_its_own_counts():
+    """ax.cla() then a new plot on the same axes (a notebook redrawing one figure): the bars
+    of the cleared plot were taken for this one's, so none were drawn for it while the legend
+    listed them and the right axis kept the old counts' scale."""
+    fig = Figure()
+    ax = fig.subplots()
+    dates = pd.date_range("2020-01-01", periods=90, freq="D")
+    y = np.arange(90.0)
+    first = ErrorOverTimeDisplay.from_predictions(y, y * 1.5, dates, ax=ax)
+    ax.cla()
+    again = ErrorOverTimeDisplay.from_predictions(y[:30], y[:30] * 1.2, dates[:30], ax=ax)
+    assert again.count_bars_ is not None
+    assert [b.get_height() for b in again.count_bars_] == [30]
+    assert first.counts_ax_ not in fig.axes  # the cleared plot's bars are gone with it
+    assert fig.axes == [ax, again.counts_ax_]
+    # a second model drawn after it still shares its bars
+    third = ErrorOverTimeDisplay.from_predictions(y[:30], y[:30], dates[:30], ax=ax, name="B")
+    assert third.count_bars_ is None and len(fig.axes) == 2
