@@ -740,9 +740,14 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             plot_kwargs["values_format"] = ".2f"
         elif sample_weight is not None and plot_kwargs.get("values_format") is None:
             # weighted counts are floats, which scikit-learn writes with ".2g": 153 posts of
-            # weight 1 read "1.5e+02"; whole counts in full, others with two decimals
+            # weight 1 read "1.5e+02"; whole counts in full, others with two decimals, or as
+            # many as the smallest count needs to show (weights that sum to 1 over 300 posts:
+            # a post's 0.0033 read "0.00", as an empty cell reads)
             whole = bool(np.all(cm == np.round(cm)))
-            plot_kwargs["values_format"] = ".0f" if whole else ".2f"
+            smallest = float(np.min(cm[cm > 0], initial=1.0))
+            decimals = max(2, 1 - math.floor(math.log10(smallest)))
+            fmt = ".2g" if decimals > 6 else f".{decimals}f"
+            plot_kwargs["values_format"] = ".0f" if whole else fmt
         # what plot() draws again when no values_format is given (not the user's: a format
         # given to one plot() is for that one)
         disp._values_format = None if given_format else plot_kwargs.get("values_format")

@@ -1393,3 +1393,22 @@ def test_error_over_time_on_cleared_axes_draws_its_own_counts():
     # a second model drawn after it still shares its bars
     third = ErrorOverTimeDisplay.from_predictions(y[:30], y[:30], dates[:30], ax=ax, name="B")
     assert third.count_bars_ is None and len(fig.axes) == 2
+
+
+def test_small_weighted_counts_do_not_read_as_empty_cells():
+    """Weights that sum to 1 (300 posts of 1/300): a cell of one post was written "0.00", as
+    a cell without posts is."""
+    y_true = np.r_[np.full(298, 5.0), 50.0, 500.0]
+    y_pred = np.r_[np.full(298, 5.0), 500.0, 50.0]
+    disp = BucketConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, sample_weight=np.full(300, 1 / 300), ax=_ax()
+    )
+    assert disp.text_[1, 3].get_text() == "0.0033"
+    assert disp.text_[1, 1].get_text() == "0.0000"  # an empty cell
+    assert disp.text_[0, 0].get_text() == "0.9933"
+    # the format is kept when drawn again
+    assert disp.plot(ax=_ax()).text_[1, 3].get_text() == "0.0033"
+    tiny = BucketConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, sample_weight=np.full(300, 1e-9), ax=_ax()
+    )
+    assert tiny.text_[1, 3].get_text() == "1e-09"
