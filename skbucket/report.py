@@ -41,6 +41,7 @@ from skbucket.metrics import (
     METRIC_NAMES,
     MetricsInputError,
     _blank_as_missing,
+    _check_likes,
     _edge_text,
     _format_interval,
     _format_metric,
@@ -972,6 +973,9 @@ def render_report(
     group_column = _column_of_role(estimator, group_column)
     generated = generated_at().strftime("%Y-%m-%d %H:%M:%S UTC")  # a bad setting: now too
     y_arr = np.asarray(y)
+    # the true likes checked before any baseline is scored: a NaN or negative count in y was
+    # reported as a baseline's error ("baselines['median']: y_true holds 1 non-finite value")
+    _check_likes(y_arr, y_arr)
     bins = final_bins(estimator)
     # the baselines first: their errors (a wrong column) before minutes of captioning
     scored = {

@@ -1258,3 +1258,18 @@ def test_a_difference_is_signed_and_one_that_rounds_to_zero_is_not():
         "0.0000",
     ]
     assert _signed(1.23456, digits=3) == "+1.235"
+
+
+def test_bad_true_likes_are_not_blamed_on_a_baseline(data):
+    """A NaN or negative like count in y was reported as the first baseline's error
+    ("baselines['median']: y_true holds 1 non-finite value"), sending the user to a model
+    that had done nothing wrong."""
+    from skbucket.metrics import MetricsInputError
+
+    X, y, _ = data
+    baseline = Ridge().fit(X, y)
+    for bad, said in ((np.nan, r"y_true holds 1 non-finite value"), (-1.0, r"y_true must hold")):
+        y_bad = y.copy()
+        y_bad[3] = bad
+        with pytest.raises(MetricsInputError, match=rf"^{said}"):
+            render_report(baseline, X, y_bad, baselines={"median": baseline})
