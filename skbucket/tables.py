@@ -1289,19 +1289,82 @@ def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
     (``2.750`` for 2,750), which was read as 2.75 likes without a word. Taken as they are:
     fractions of other forms (averages: ``2.5``), a fraction after a 0 (``0.125``), and a
     column whose every number is written with a point (``%.3f``: ``2.500``, ``12.000``).
-    The text is read as written from a CSV, TSV or XLSX file (pandas makes floats of it)."""
+    A column whose grouped counts are all whole thousands (``750``, ``1.000``, ``12``: read as
+    1 like) is refused too. The text is read as written from a CSV, TSV or XLSX file (pandas
+    makes floats of it)."""
     import numpy as np
 
     with np.errstate(invalid="ignore"):
         fractional = np.flatnonzero(numbers != np.floor(numbers))
     if not fractional.size:
+        _refuse_whole_thousands(raw, numbers, target, path)
         return
     texts = raw.to_numpy(dtype=object)
+    if not isinstance(texts[fractional[0]], str):
+        texts = _likes_as_written(texts, target, path)
+    if not all(isinstance(texts[i], str) for i in fractional):
+        return
+    plain_digits = any(isinstance(t, str) and t.strip().isdigit() for t in texts)
+    if plain_digits and all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in fractional):
+        row = int(fractional[0])
+        grouped = texts[row].strip()
+        raise CLIError(
+            f"{path}: target column {target!r} holds {grouped!r} in row {row}, read as "
+            f"{numbers[row]:g}; the target is a count of likes, and every number with a fraction "
+            f"in the column ({fractional.size} row(s), first rows {fractional[:5].tolist()}) "
+            f"is written so, beside plain ones: is '.' a thousands separator there ({grouped} = "
+            f"{grouped.replace('.', ',')})? Write the counts without separators "
+            f"({grouped.replace('.', '')})."
+        )
+
+
+def _refuse_whole_thousands(raw, numbers, target, path) -> None:
+    """Refuse whole likes of which some are written with a "." between groups of three and
+    the others as plain digits (``750``, ``1.000``, ``12``): the grouped ones, all whole
+    thousands, were read as 1, 2, ... likes, and with no fraction in the column the check of
+    :func:`_refuse_grouped_thousands` never looked. Only a column that pandas read as floats
+    (from text with a point) or that holds text is looked at: an integer column has none."""
+    import numbers as _numbers
+
+    import numpy as np
+    import pandas as pd
+
+    types = pd.api.types
+    if not any(is_(raw.dtype) for is_ in (types.is_float_dtype, types.is_string_dtype)):
+        return  # integers, booleans: no point (is_string_dtype takes object columns too)
+    texts = raw.to_numpy(dtype=object)
+    if pd.api.types.is_float_dtype(raw.dtype):
+        texts = _likes_as_written(texts, target, path)
+    pointed = [i for i, t in enumerate(texts) if isinstance(t, str) and "." in t]
+    if not pointed or not all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in pointed):
+        return
+    plain = [
+        i
+        for i, t in enumerate(texts)
+        if (isinstance(t, str) and t.strip().isdigit())
+        or (isinstance(t, _numbers.Integral) and not isinstance(t, bool | np.bool_))
+    ]
+    if not plain:
+        return
+    row = pointed[0]
+    grouped = texts[row].strip()
+    raise CLIError(
+        f"{path}: target column {target!r} holds {grouped!r} in row {row}, read as "
+        f"{numbers[row]:g}; the target is a count of likes, and each number with a point in "
+        f"the column ({len(pointed)} row(s), first rows {pointed[:5]}) is written so, beside "
+        f"plain ones such as {str(texts[plain[0]]).strip()!r} (row {plain[0]}): is '.' a "
+        f"thousands separator there ({grouped} = {grouped.replace('.', ',')})? Write the "
+        f"counts without separators ({grouped.replace('.', '')})."
+    )
+
+
+def _likes_as_written(texts, target, path):
+    """The target column of the file at ``path`` read again as text, as written, where pandas
+    read it as numbers (a CSV's or TSV's floats; an Excel number cell comes back as its
+    value's text, a text cell as typed); ``texts`` (as read) where the file cannot be read
+    so."""
     kind = TABLE_FORMATS.get(_suffix(Path(path)))
-    if kind in (*SEPARATORS, "excel") and not isinstance(texts[fractional[0]], str):
-        # pandas read the numbers as floats: the column again, as written (only when some
-        # likes have a fraction, which whole counts never do); an Excel number cell comes
-        # back as its value's text, a text cell as typed
+    if kind in (*SEPARATORS, "excel"):
         import pandas as pd
 
         options = {"usecols": [target], "dtype": str, "keep_default_na": False}
@@ -1317,20 +1380,7 @@ def _refuse_grouped_thousands(raw, numbers, target, path) -> None:
             n = len(texts)
             if len(written) >= n and all(_is_missing(v) for v in written.iloc[n:]):
                 texts = written.iloc[:n].to_numpy(dtype=object)
-    if not all(isinstance(texts[i], str) for i in fractional):
-        return
-    plain_digits = any(isinstance(t, str) and t.strip().isdigit() for t in texts)
-    if plain_digits and all(_DOT_THOUSANDS.fullmatch(texts[i]) for i in fractional):
-        row = int(fractional[0])
-        grouped = texts[row].strip()
-        raise CLIError(
-            f"{path}: target column {target!r} holds {grouped!r} in row {row}, read as "
-            f"{numbers[row]:g}; the target is a count of likes, and every number with a fraction "
-            f"in the column ({fractional.size} row(s), first rows {fractional[:5].tolist()}) "
-            f"is written so, beside plain ones: is '.' a thousands separator there ({grouped} = "
-            f"{grouped.replace('.', ',')})? Write the counts without separators "
-            f"({grouped.replace('.', '')})."
-        )
+    return texts
 
 
 def _largest_likes() -> float:

@@ -525,3 +525,31 @@ def test_a_byte_that_is_not_utf8_is_named_on_its_line_whatever_the_line_ends(tmp
             tables.read_table(path)
         path.write_bytes(text.encode("utf-8"))
         assert tables.read_table(path)["content"][2] == "Caf\u00e9 opens at 9"
+
+
+def test_likes_of_whole_thousands_with_a_dot_between_them_are_refused(tmp_path):
+    """A German export's counts of whole thousands ("1.000" for 1,000, beside "750") hold no
+    fraction, so the check of grouped thousands never looked: 1,000 likes were read as 1."""
+    frame = pd.DataFrame({"content": list("abcd"), "likes": ["750", "1.000", "12", "2.000"]})
+    said = (
+        r"holds '1\.000' in row 1, read as 1;.*each number with a point in the column "
+        r"\(2 row\(s\), first rows \[1, 3\]\).*beside plain ones such as '750' \(row 0\).*"
+        r"thousands separator there \(1\.000 = 1,000\)\?.*\(1000\)"
+    )
+    refuses_its_likes(frame, said)
+    path = tmp_path / "german-thousands.csv"
+    frame.to_csv(path, index=False)
+    assert tables.read_table(path)["likes"].dtype.kind == "f"  # pandas read 1.0, 750.0, ...
+    refuses_its_likes(path, said)
+    xlsx = tmp_path / "german-thousands.xlsx"
+    frame.assign(likes=[750, "1.000", 12, "2.000"]).to_excel(
+        xlsx, index=False
+    )  # numbers beside text
+    refuses_its_likes(xlsx, said)
+    # taken as given: every count written with a point (%.3f), a point of another form beside
+    # them, and whole numbers with no point at all
+    for likes in (["1.000", "2.000"], ["750", "1.000", "12.0"], ["750", "1000", "12"]):
+        path = tmp_path / "as-given.csv"
+        frame.iloc[: len(likes)].assign(likes=likes).to_csv(path, index=False)
+        _, y = tables._split_target(tables.read_table(path), "likes", path)
+        assert y.tolist() == [float(v) for v in likes]
