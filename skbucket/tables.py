@@ -261,8 +261,6 @@ def _binary_table(path: Path) -> str | None:
     """What a file named as a CSV or TSV holds when it is a file of another kind (a workbook,
     a Parquet file, a gzip-compressed file without ``.gz`` in its name, as a browser or a
     server may save a download), and what to do with it; else None (text, or unknown)."""
-    import zipfile
-
     try:
         with open(path, "rb") as fh:
             raw = fh.read(8)
@@ -270,22 +268,15 @@ def _binary_table(path: Path) -> str | None:
             head = fh.read(8)
     except (OSError, EOFError):
         return None
-    what = _other_workbook(path)
-    if what is None and raw.startswith(b"PK") and zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as book:
-                names = {name.replace("\\", "/").lower() for name in book.namelist()}
-        except Exception:
-            names = set()
-        what = "an Excel workbook (.xlsx)" if "xl/workbook.xml" in names else "a zip archive"
-    if what is not None:
-        if what == "a zip archive":
-            return f"{what}, not text: unzip it and give the file it holds"
-        if what.endswith("(.xlsx)"):
-            return f"{what}, not text, whatever its name says: name it .xlsx"
+    kind = _packed_kind(path)
+    if kind == "zip":
+        return "a zip archive, not text: unzip it and give the file it holds"
+    if kind == "xlsx":
+        return "an Excel workbook (.xlsx), not text, whatever its name says: name it .xlsx"
+    if kind is not None:
         return (
-            f"{what}, not text, whatever its name says: open it in a spreadsheet program and "
-            "save it as an Excel Workbook (.xlsx) or as CSV UTF-8"
+            f"{_WORKBOOKS[kind]}, not text, whatever its name says: open it in a spreadsheet "
+            "program and save it as an Excel Workbook (.xlsx) or as CSV UTF-8"
         )
     if head.startswith(b"PAR1"):
         with open(path, "rb") as fh:
@@ -302,18 +293,25 @@ def _binary_table(path: Path) -> str | None:
     return None
 
 
-def _other_workbook(path) -> str | None:
-    """What a file named as an ``.xlsx`` holds when it is a workbook of another format,
-    which pandas reads with another package than openpyxl (an ``.xls`` renamed ``.xlsx``,
-    as the refusal of the ``.xls`` suffix invites: "needs openpyxl", which is installed);
-    else None."""
+#: the workbooks of other formats than .xlsx that :func:`_packed_kind` tells
+_WORKBOOKS = {
+    "xls": "an Excel 97-2003 workbook (.xls)",
+    "xlsb": "an Excel binary workbook (.xlsb)",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+}
+
+
+def _packed_kind(path) -> str | None:
+    """What a file is by its first bytes and, for a zip, its parts: ``"xls"`` (an OLE2
+    compound file), ``"xlsx"``, ``"xlsb"``, ``"ods"``, ``"zip"`` (another zip archive), or
+    None (neither, or unreadable)."""
     import zipfile
 
     try:
         with open(path, "rb") as fh:
             head = fh.read(8)
         if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE2 compound file
-            return "an Excel 97-2003 workbook (.xls)"
+            return "xls"
         if not head.startswith(b"PK"):
             return None
         with zipfile.ZipFile(path) as book:
@@ -321,12 +319,20 @@ def _other_workbook(path) -> str | None:
     except Exception:
         return None
     if "xl/workbook.xml" in names:
-        return None
+        return "xlsx"
     if "xl/workbook.bin" in names:
-        return "an Excel binary workbook (.xlsb)"
+        return "xlsb"
     if "content.xml" in names:
-        return "an OpenDocument spreadsheet (.ods)"
-    return None
+        return "ods"
+    return "zip"
+
+
+def _other_workbook(path) -> str | None:
+    """What a file named as an ``.xlsx`` holds when it is a workbook of another format,
+    which pandas reads with another package than openpyxl (an ``.xls`` renamed ``.xlsx``,
+    as the refusal of the ``.xls`` suffix invites: "needs openpyxl", which is installed);
+    else None."""
+    return _WORKBOOKS.get(_packed_kind(path) or "")
 
 
 def _empty_rows(frame):
