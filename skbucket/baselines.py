@@ -38,6 +38,14 @@ def _row_labels(X):
     return X.index if isinstance(X, pd.DataFrame) else None
 
 
+def _as_columns(group_columns) -> list:
+    """``group_columns`` as a list: one column given alone (a name or a position) is a list
+    of one, as ``list("username")`` would not make it."""
+    if isinstance(group_columns, str | numbers.Integral):
+        return [group_columns]
+    return list(group_columns)
+
+
 class GroupMedianRegressor(RegressorMixin, BaseEstimator):
     """Median of the training target within the row's group, with fallbacks.
 
@@ -216,8 +224,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         would otherwise become one float64 array, and ids above 2**53 would merge."""
         X = as_pandas(X)  # polars, pyarrow: a pandas frame, integer ids kept exact
         check_unique_columns(X, type(self).__name__)
-        columns = self.group_columns
-        columns = [columns] if isinstance(columns, str | numbers.Integral) else list(columns)
+        columns = _as_columns(self.group_columns)
         by_name = [c for c in columns if not isinstance(c, numbers.Integral)]  # not positions
         check_flat_columns(X, "GroupMedianRegressor", by_name)
         if isinstance(X, pd.DataFrame):
@@ -246,7 +253,6 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
 
     def _positions(self):
         """``[(position, label)]`` of the grouping columns in the validated array."""
-        single = isinstance(self.group_columns, (str, numbers.Integral))
         if isinstance(self.group_columns, Set | Mapping):  # array-like to sklearn: has a len
             # the order is the fallback chain, and a set's order changes with the process's
             # hash seed: its predictions would too
@@ -255,7 +261,7 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
                 f"pass a list or tuple, not a {type(self.group_columns).__name__} "
                 f"({self.group_columns!r})."
             )
-        columns = [self.group_columns] if single else list(self.group_columns)
+        columns = _as_columns(self.group_columns)
         if not columns:
             raise ValueError("group_columns is empty: name at least one grouping column.")
         names = getattr(self, "feature_names_in_", None)

@@ -838,10 +838,10 @@ def _baseline_name(other) -> str:
         return text
     # one column may be given alone, as GroupMedianRegressor takes it: a name ("username" was
     # "u, then s, then e, ...") or a position (1 was a TypeError, after every prediction)
-    if isinstance(groups, str | numbers.Integral):
-        groups = [groups]
+    from .baselines import _as_columns
+
     try:
-        groups = list(groups)
+        groups = _as_columns(groups)
     except TypeError:
         return text
     named = [
