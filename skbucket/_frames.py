@@ -262,8 +262,9 @@ def check_unique_columns(X, who: str, error=ValueError) -> None:
     if columns is None or not getattr(columns, "has_duplicates", False):
         return
     repeated = columns[columns.duplicated()][0]
+    count = int(columns.isin([repeated]).sum())  # == never holds for NaN: "appears 0 times"
     raise error(
-        f"{who}: column {repeated!r} appears {int((columns == repeated).sum())} times in X; "
+        f"{who}: column {repeated!r} appears {count} times in X; "
         "the column names of X must be unique (rename or drop the repeated columns, even "
         f"ones {who} does not read: every name is recorded in feature_names_in_)."
     )

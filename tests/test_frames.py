@@ -161,3 +161,12 @@ def test_polars_input_without_pyarrow_says_pyarrow_is_needed():
         "ImportError Blip2Captioner: set_output(transform='polars') makes polars output"
     ), lines
     assert all("pip install pyarrow" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("name", [np.nan, None, "a"])
+def test_a_repeated_column_name_is_counted_even_when_it_is_missing(name):
+    from skbucket._frames import check_unique_columns
+
+    X = pd.DataFrame([[1, 2, 3, 4]], columns=["b", name, name, name])
+    with pytest.raises(ValueError, match=r"appears 3 times in X"):
+        check_unique_columns(X, "PostFeatures")
