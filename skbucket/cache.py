@@ -52,7 +52,8 @@ or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is neve
 :meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
 checksum or its key is treated as a miss, removed, and logged as a warning: a damaged or torn
 entry is never returned. So is anything at an entry's path that no writer makes (a symbolic
-link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged and left alone. The
+link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged and left alone (a
+value whose file would be larger is not written: a :class:`CacheWarning` says so). The
 checksum is not a signature: anyone who can write into the folder can write a valid entry
 for a key they compute, so a shared cache folder must be writable only by people you trust
 (as the code they run). Two processes writing the same key write the same bytes; the last
@@ -922,6 +923,11 @@ class DiskCache:
         file = self._file(key)
         self._make_shard(file.parent)
         data = _serialise(key, value)
+        if len(data) > MAX_ENTRY_BYTES:  # a file no read takes: written, it was never a hit
+            raise OSError(
+                errno.EFBIG,
+                f"{len(data)} bytes, more than an entry holds ({MAX_ENTRY_BYTES}, MAX_ENTRY_BYTES)",
+            )
         fd, tmp = new_file(file.parent, _TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -1033,7 +1039,8 @@ _WHOLE_FOLDER_ERRNOS = frozenset(
 #: permission failures: the whole folder's when the cache folder itself cannot be written,
 #: else one shard's (one another user made 0755)
 _DENIED_ERRNOS = frozenset((errno.EACCES, errno.EPERM))
-#: the largest entry file read (a planted huge file is a miss, not a read of gigabytes)
+#: the largest entry file read (a planted huge file is a miss, not a read of gigabytes), and
+#: written (a value whose file would be larger is not stored: said as an entry not written)
 MAX_ENTRY_BYTES = 256 * 2**20
 _READ_FLAGS = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 

@@ -893,3 +893,19 @@ def test_disk_cache_fsync_on_a_file_system_that_cannot_sync(tmp_path, monkeypatc
     with pytest.warns(CacheWarning, match="cannot be written"):
         disk.set_many({other: np.arange(2)})
     assert disk.get_many([other]) == {}
+
+
+def test_a_value_too_large_for_an_entry_file_is_not_written(tmp_path, monkeypatch):
+    """A value whose file would be over MAX_ENTRY_BYTES was written without a word, and every
+    read then refused that file: never a hit, yet ``in`` and ``len`` counted it and
+    ``unwritten`` said nothing was lost."""
+    from skbucket import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "MAX_ENTRY_BYTES", 1000)
+    disk = DiskCache(tmp_path)
+    big, small = hash_key("big"), hash_key("small")
+    with pytest.warns(CacheWarning, match=r"cannot be written at .*more than an entry holds"):
+        disk.set_many({big: np.zeros(1000, dtype=np.float32), small: np.zeros(3)})
+    assert big not in disk and len(disk) == 1 and disk.unwritten == 1
+    assert list(disk.get_many([big, small])) == [small]
+    assert not list(tmp_path.glob("??/.tmp-*"))
