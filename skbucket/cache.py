@@ -118,7 +118,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._files import READ_FLAGS, _to_disk, new_file
+from ._files import READ_FLAGS, _folder_to_disk, _to_disk, new_file
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -725,8 +725,9 @@ class DiskCache:
     path : str or os.PathLike
         Folder of the cache; created (with parents) on first write.
     fsync : bool, default=False
-        Call ``os.fsync`` on every file before the atomic rename. Only needed to survive a
-        power loss or an OS crash; a killed *process* never leaves a partial entry either way.
+        Call ``os.fsync`` on every file before the atomic rename, and on its folder after it
+        (so the entry's name is on disk too). Only needed to survive a power loss or an OS
+        crash; a killed *process* never leaves a partial entry either way.
         On a file system that cannot sync a file (``EINVAL``, ``ENOTSUP``) entries are
         written without it; a failed sync (``EIO``, ``ENOSPC``) is a failed write.
 
@@ -942,6 +943,8 @@ class DiskCache:
                 if not os.path.isfile(file):
                     raise
                 os.unlink(tmp)
+            if self.fsync:  # the rename itself, or a power loss may undo it (a .tmp- left)
+                _folder_to_disk(file.parent)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -957,6 +960,8 @@ class DiskCache:
             shard.mkdir()
         except FileExistsError:  # made by another process meanwhile
             return
+        if self.fsync:  # the new shard's name in the cache folder, as its entries' names
+            _folder_to_disk(self.path)
         with contextlib.suppress(OSError):  # best effort: the entries are written either way
             _chmod_made_folder(shard, stat.S_IMODE(os.stat(self.path).st_mode))
 
