@@ -528,7 +528,6 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         )
         accepted = _forward_inputs(model)
         y_t = torch.as_tensor(y, dtype=torch.long)
-        w_t = torch.as_tensor(w, dtype=torch.float32)
         steps = math.ceil(len(train_idx) / self.batch_size)
         history: list[dict[str, float]] = []  # a record per epoch
         best, best_state, best_epoch, stale = math.inf, None, 0, 0
@@ -546,7 +545,12 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     idx = order[start : start + self.batch_size]
                     enc = _models.pad_encoded(tokenizer, [features[i] for i in idx], device=device)
                     logits = model(**{k: v for k, v in enc.items() if k in accepted}).logits
-                    wb = w_t[idx].to(device)
+                    # the step is scale-free (sum(w * loss) / sum(w)): each batch's weights are
+                    # scaled to a largest of 1 before the float32 cast, so a batch of rows all
+                    # weighted below float32's range (1e-50 of the largest weight: an old post's
+                    # recency weight) is not 0 / 0, a NaN step reported as divergence
+                    scale = float(w[idx].max())
+                    wb = torch.as_tensor(w[idx] / scale, dtype=torch.float32).to(device)
                     per_row = F.cross_entropy(logits.float(), y_t[idx].to(device), reduction="none")
                     loss = (per_row * wb).sum() / wb.sum()
                     optimizer.zero_grad(set_to_none=True)
@@ -559,8 +563,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                         raise self._diverged(
                             f"an optimizer step overflowed float32: {exc}"
                         ) from exc
-                    loss_sum += float((per_row.detach() * wb).sum())
-                    weight_sum += float(wb.sum())
+                    loss_sum += float((per_row.detach() * wb).sum()) * scale
+                    weight_sum += float(wb.sum()) * scale
                     bar.update(1)
                 record = {
                     "epoch": epoch,

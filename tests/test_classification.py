@@ -241,6 +241,19 @@ def test_sample_weight_scale_does_not_matter(tiny):
         np.testing.assert_allclose(scaled.predict_proba(X), unit, rtol=1e-6)
 
 
+def test_rows_weighted_below_float32s_range_still_train(tiny):
+    """Weights of 1e-50 of the largest (an old post's recency weight) became 0 in float32: a
+    batch of such rows only was 0 / 0, a NaN step reported as 'training diverged'."""
+    X, y = toy(16)
+    w = np.where(np.arange(16) < 8, 1e-50, 1.0)
+    # with batch_size=1 the weights have no effect (each step is sum(w * loss) / sum(w))
+    unit = make(tiny, epochs=1, batch_size=1).fit(X, y).predict_proba(X)
+    weighted = make(tiny, epochs=1, batch_size=1).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(weighted.predict_proba(X), unit, rtol=1e-6)
+    clf = make(tiny, epochs=2, batch_size=4).fit(X, y, sample_weight=w)
+    assert all(np.isfinite(record["train_loss"]) for record in clf.history_)
+
+
 def test_sample_weight_times_class_weight_past_float64_keeps_the_weighting(tiny):
     X, y = toy(24)
     reference = make(tiny, epochs=1, class_weight={"neg": 1e-30, "pos": 1.0}).fit(X, y)
