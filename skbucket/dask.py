@@ -74,7 +74,7 @@ import pandas as pd
 try:
     import dask
     import dask.dataframe as dd
-    from dask.dataframe.utils import make_meta
+    from dask.dataframe.utils import UNKNOWN_CATEGORIES, clear_known_categories, make_meta
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "skbucket.dask needs the 'dask' extra: pip install 'skbucket[dask]' "
@@ -83,6 +83,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from sklearn.utils.validation import check_is_fitted
 
+from ._frames import plain
 from ._warn import ignoring
 
 __all__ = ["DaskOutputError", "MetaInferenceError", "predict", "transform"]
@@ -391,7 +392,7 @@ def _transform_meta(estimator, ddf, meta):
     if meta is None:
         out = _pandas_frame(_probe(estimator, ddf, "transform"))
         if isinstance(out, pd.DataFrame):
-            return out.iloc[:0].copy()
+            return _unknown_categories(out.iloc[:0].copy(), ddf)
         out = _dense(out)
         if out.ndim == 1:
             out = out.reshape(-1, 1)
@@ -405,6 +406,21 @@ def _transform_meta(estimator, ddf, meta):
     if not isinstance(meta, pd.DataFrame):
         raise TypeError(f"transform's meta must describe a DataFrame; got {type(meta).__name__}")
     return meta
+
+
+def _unknown_categories(meta, ddf):
+    """``meta`` (found by a dry run) with the categories of each categorical column marked
+    unknown (dask's way of saying each partition has its own) unless they are those of an
+    input column: categories made from dask's dummy rows (``["foo"]``) or from the first row
+    are not the data's, and casting each partition to them turned every other value into NaN."""
+    given = ddf._meta if isinstance(ddf._meta, pd.DataFrame) else ddf._meta.to_frame()
+    inputs = [d for d in given.dtypes if isinstance(d, pd.CategoricalDtype)]
+    made = [
+        c
+        for c, d in meta.dtypes.items()
+        if isinstance(d, pd.CategoricalDtype) and not any(d == i for i in inputs)
+    ]
+    return clear_known_categories(meta, cols=made) if made else meta
 
 
 def _predict_meta(estimator, ddf, meta, name):
@@ -469,8 +485,19 @@ def _transform_partition(part, estimator, meta, own=None, partition_info=None):
         frame = pd.DataFrame(values, index=part.index, columns=meta.columns if own is None else own)
         frame = _match_columns(frame, meta, partition_info)
     if not frame.dtypes.equals(meta.dtypes):
-        frame = _cast(frame, meta.dtypes.to_dict(), "transform", partition_info)
+        dtypes = {c: _target(frame[c], d) for c, d in meta.dtypes.items()}
+        frame = _cast(frame, dtypes, "transform", partition_info)
     return frame
+
+
+def _target(values, dtype):
+    """The dtype a partition's column is cast to: ``meta``'s, except for a categorical of
+    unknown categories (dask's ``__UNKNOWN_CATEGORIES__``: each partition has its own), which
+    the column's own categories stand for (casting to the marker made every value NaN)."""
+    if isinstance(dtype, pd.CategoricalDtype) and UNKNOWN_CATEGORIES in dtype.categories:
+        own = values.dtype
+        return own if isinstance(own, pd.CategoricalDtype) else "category"
+    return dtype
 
 
 def _cast(out, dtypes, method, partition_info):
@@ -483,6 +510,14 @@ def _cast(out, dtypes, method, partition_info):
         else [(out, out.name, dtypes)]
     )
     for values, column, dtype in pairs:
+        outside = _outside_categories(values, dtype)
+        if outside is not None:  # pandas makes a value outside the categories NaN, silently
+            raise DaskOutputError(
+                f"skbucket.dask.{method}: the output column {column!r} in "
+                f"{_where(partition_info)} holds {outside!r}, which is none of meta's "
+                f"categories; pass meta= with that column's categories unknown "
+                "(dask.dataframe.utils.clear_known_categories) or with all its categories"
+            )
         if _loses(values, dtype):  # 0.305 likes under meta="int64" became 0, silently
             holds = "" if values.dtype == np.float64 else " (or one that holds it, e.g. float64)"
             raise DaskOutputError(
@@ -532,6 +567,16 @@ def _loses(values, target) -> bool:
     return False
 
 
+def _outside_categories(values, target):
+    """The first value of ``values`` that is none of the categories of ``target`` (a
+    categorical dtype), or None."""
+    if not isinstance(target, pd.CategoricalDtype) or target.categories is None:
+        return None
+    present = values[values.notna()]
+    outside = present[~present.isin(target.categories)]
+    return plain(outside.iloc[0]) if len(outside) else None
+
+
 def _casts(values, dtype) -> bool:
     try:
         values.astype(dtype)
@@ -555,7 +600,7 @@ def _predict_partition(part, estimator, meta, partition_info=None):
         )
     series = pd.Series(out, index=part.index, name=meta.name)
     if series.dtype != meta.dtype:
-        series = _cast(series, meta.dtype, "predict", partition_info)
+        series = _cast(series, _target(series, meta.dtype), "predict", partition_info)
     return series
 
 

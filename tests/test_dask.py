@@ -359,6 +359,40 @@ def test_empty_partitions():
     assert out.shape == (0, len(pf.get_feature_names_out()))
 
 
+def test_categorical_output_columns_keep_their_values():
+    """A categorical column passed through (the prompt step keeps the posts' columns) or made
+    by the estimator: each partition was cast to meta's categories, dask's unknown-categories
+    marker or the dummy row's ``["foo"]``, and every value became NaN."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    X = pd.DataFrame({"u": list("abcdefghij"), "a": np.arange(10.0)}, index=range(5, 15))
+    ct = ColumnTransformer(
+        [("s", StandardScaler(), ["a"]), ("p", "passthrough", ["u"])],
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    ct.fit(X)
+    unknown = dd.from_pandas(X, npartitions=3).astype({"u": "category"})  # as read_csv makes
+    known = dd.from_pandas(X.astype({"u": "category"}), npartitions=3)
+    for ddf in (unknown, known):
+        got = skbucket.dask.transform(ct, ddf).compute(scheduler="sync")
+        assert got["u"].tolist() == list("abcdefghij")
+        assert isinstance(got["u"].dtype, pd.CategoricalDtype)
+    lazy = skbucket.dask.transform(ct, known)
+    assert lazy["u"].cat.known  # the input's categories are kept as known
+    made = FunctionTransformer(lambda X: X.astype({"u": "category"})).fit(X)
+    lazy = skbucket.dask.transform(made, dd.from_pandas(X, npartitions=3))
+    assert not lazy["u"].cat.known  # not the dummy row's ["foo"]
+    assert lazy.compute(scheduler="sync")["u"].tolist() == list("abcdefghij")
+    few = pd.DataFrame(
+        {"u": pd.Categorical([], categories=["a", "b"]), "a": pd.Series([], dtype=float)}
+    )
+    with pytest.raises(DaskOutputError, match=r"'u' in partition \d holds '[c-j]', which is none"):
+        skbucket.dask.transform(made, dd.from_pandas(X, npartitions=3), meta=few).compute(
+            scheduler="sync"
+        )
+
+
 def test_an_array_output_is_matched_to_meta_by_name_too():
     # the default (array) output under a meta of the estimator's names in another order: before,
     # labelled by position ('year' held the account encodings)
