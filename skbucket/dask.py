@@ -310,12 +310,17 @@ def _dtype(meta):
     """A numpy or pandas dtype (``"float32"``, ``"Int64"``, ``"string"``), or an error
     naming ``meta=``."""
     try:
-        return pd.api.types.pandas_dtype(meta)
+        dtype = pd.api.types.pandas_dtype(meta)
     except TypeError as exc:
         raise TypeError(
             f"meta={meta!r} is not a dtype numpy or pandas knows ({exc}); pass a dtype such "
             "as 'float32', 'float64' or 'Int64', or a pandas object describing the output"
         ) from None
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None:
+        # "category" names no categories: each partition keeps its own (dask's unknown
+        # categories); a cast to none at all made every value NaN
+        return pd.CategoricalDtype([UNKNOWN_CATEGORIES], ordered=dtype.ordered)
+    return dtype
 
 
 def _probe(estimator, ddf, method):

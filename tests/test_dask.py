@@ -22,6 +22,7 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import Ridge  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 import skbucket.dask  # noqa: E402
@@ -391,6 +392,22 @@ def test_categorical_output_columns_keep_their_values():
         skbucket.dask.transform(made, dd.from_pandas(X, npartitions=3), meta=few).compute(
             scheduler="sync"
         )
+
+
+def test_meta_category_keeps_each_partitions_values():
+    """meta="category" (a dtype, as the docs allow) names no categories: every prediction and
+    every output value was cast to none at all and became NaN."""
+    X = pd.DataFrame({"a": np.arange(10.0)})
+    clf = DecisionTreeClassifier().fit(X, ["lo"] * 5 + ["hi"] * 5)
+    ddf = dd.from_pandas(X, npartitions=3)
+    for meta in ("category", pd.CategoricalDtype()):
+        lazy = skbucket.dask.predict(clf, ddf, meta=meta)
+        assert isinstance(lazy.dtype, pd.CategoricalDtype) and not lazy.cat.known
+        got = lazy.compute(scheduler="sync")
+        assert got.tolist() == ["lo"] * 5 + ["hi"] * 5
+    text = FunctionTransformer(lambda X: X.astype(str), feature_names_out="one-to-one").fit(X)
+    got = skbucket.dask.transform(text, ddf, meta="category").compute(scheduler="sync")
+    assert got["a"].tolist() == [str(v) for v in X["a"]]
 
 
 def test_an_array_output_is_matched_to_meta_by_name_too():
