@@ -46,6 +46,7 @@ def as_pandas(X):
     ['a', 'b']
     """
     made_by = library(X)
+    _refuse_dask(X)
     if made_by == "polars" and type(X).__name__ == "LazyFrame":
         raise TypeError(
             "got a polars LazyFrame, a query not yet run: call .collect() on it and pass the "
@@ -94,9 +95,23 @@ def as_pandas_series(X):
     >>> as_pandas_series([1, 2])
     [1, 2]
     """
+    _refuse_dask(X)
     if library(X) in _CONVERTED and not hasattr(X, "columns") and hasattr(X, "to_pandas"):
         return _to_pandas(X)
     return X
+
+
+def _refuse_dask(X) -> None:
+    """Refuse a Dask collection: read as an array it was computed whole into memory and its
+    column names were lost (the posts' own columns reported missing, "columns present:
+    [0, 1, 2, 3, 4]")."""
+    if library(X) in ("dask", "dask_expr") and hasattr(X, "__dask_graph__"):
+        raise TypeError(
+            f"got a dask {type(X).__name__}, a lazy collection: predict or transform it "
+            "partition by partition with skbucket.dask.predict(model, X) or "
+            "skbucket.dask.transform(model, X); to fit on it, bring it into memory first "
+            "(X.compute())."
+        )
 
 
 def _to_pandas(X):

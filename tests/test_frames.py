@@ -69,6 +69,27 @@ def test_a_polars_lazy_frame_is_refused_with_how_to_run_it():
         as_pandas(lazy)
 
 
+def test_a_dask_collection_is_refused_with_what_to_do_instead():
+    """A Dask DataFrame given to a model was computed whole into memory as an array, and the
+    posts' columns were then reported missing ("columns present: [0, 1, 2, 3, 4]")."""
+    dd = pytest.importorskip("dask.dataframe")
+    from skbucket.features import PostFeatures
+
+    posts = pd.DataFrame(
+        {
+            "content": ["hi <hyperlink>", "#sale", "<mention> ok", "new"],
+            "date": ["2020-03-02 14:30:00", "2021-01-01", "2019-07-04", "2020-05-05"],
+        }
+    )
+    pf = PostFeatures(media_column=None, category_columns=()).fit(posts)
+    lazy = dd.from_pandas(posts, npartitions=2)
+    for call in (pf.transform, pf.fit):
+        with pytest.raises(TypeError, match=r"dask DataFrame.*skbucket\.dask\.predict.*compute"):
+            call(lazy)
+    with pytest.raises(TypeError, match="skbucket.dask.transform"):
+        as_pandas(lazy["content"])
+
+
 def test_column_names_of_several_levels_are_refused_with_how_to_flatten_them():
     """A MultiIndex of columns (pd.concat(keys=...), .agg) gave "The truth value of a Series is
     ambiguous" (PostFeatures), "X has no column names (an array)" (GroupMedianRegressor) and
