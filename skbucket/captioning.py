@@ -942,6 +942,17 @@ class Blip2Captioner(
         from PIL import Image
 
         processor = _models.load_pretrained("AutoProcessor", self.model)
+        # the processor puts the image's tokens in front of the prompt: one more in the prompt
+        # ("<image> a photo of", as other models' prompts are written) left the model with
+        # more image places than image features, a RuntimeError of torch's masked_scatter
+        token = getattr(processor, "image_token", None)
+        token = getattr(token, "content", token)
+        if isinstance(token, str) and token and token in self.prompt:
+            raise ValueError(
+                f"{type(self).__name__}: prompt={self.prompt!r} holds {token!r}, the "
+                "processor's image token; BLIP-2's processor puts the image in front of the "
+                "prompt itself: write the prompt without it (e.g. 'a photo of')."
+            )
         blank = Image.new("RGB", (32, 32))
         encoded = processor(images=[blank], text=[self.prompt], return_tensors="pt")
         return {name: encoded[name] for name in ("input_ids", "attention_mask") if name in encoded}

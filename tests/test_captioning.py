@@ -326,6 +326,16 @@ def test_prompt_is_not_repeated_in_caption(blip2_path, images):
     assert not out["caption"].iloc[0].startswith("a photo of")
 
 
+@pytest.mark.parametrize("on_error", ["raise", "skip"])
+def test_a_prompt_holding_the_image_token_is_refused_by_name(blip2_path, images, on_error):
+    """A prompt written as other models' are ("<image> a photo of") gave one image token
+    more than the image has features: torch's "Number of elements of source < number of
+    ones in mask" from the first batch, a RuntimeError that named neither prompt nor token."""
+    est = captioner(blip2_path, prompt="<image> a photo of", on_error=on_error)
+    with pytest.raises(ValueError, match=r"prompt='<image> a photo of' holds '<image>'"):
+        est.fit_transform(frame([str(images["gen0.jpg"]), str(images["gen1.jpg"])]))
+
+
 # ---------------------------------------------------------------------------------------------
 # work done once
 # ---------------------------------------------------------------------------------------------
