@@ -357,6 +357,13 @@ class Blip2Captioner(
                 f"{type(self.media_column).__name__} {self.media_column!r}; the captioner reads "
                 "one media column (a cell may list several images)."
             ) from None
+        # media_column="caption" kept each path as its own caption (or wrote over the media)
+        if isinstance(self.media_column, str) and self.media_column == CAPTION_COLUMN:
+            raise ValueError(
+                f"{type(self).__name__}: media_column={self.media_column!r} is the column the "
+                "captions are written to; rename the media column (X.rename(columns="
+                f"{{{CAPTION_COLUMN!r}: 'media'}})) and pass its new name."
+            )
         # the caption column is read where there is one: "caption" in X.columns is also true
         # of a first level ("caption", "") of a MultiIndex, which is no column
         read = [self.media_column] + ([CAPTION_COLUMN] if CAPTION_COLUMN in X.columns else [])

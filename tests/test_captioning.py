@@ -1273,6 +1273,20 @@ def test_fit_errors_name_the_problem():
         Blip2Captioner(image_loader="not callable").fit(frame(["a.jpg"]))
 
 
+def test_a_media_column_named_caption_is_refused(blip2_path, images):
+    """media_column="caption" read the paths as captions to keep: every row's "caption" was
+    its own media path, nothing captioned and no warning (with overwrite=True the captions
+    were written over the media)."""
+    X = pd.DataFrame({"caption": [str(images["gen0.jpg"]), str(images["gen1.jpg"])]})
+    for overwrite in (False, True):
+        est = captioner(blip2_path, media_column="caption", overwrite=overwrite)
+        with pytest.raises(ValueError, match="media_column='caption' is the column the captions"):
+            est.fit(X)
+    fitted = captioner(blip2_path).fit(frame([str(images["gen0.jpg"])]))
+    with pytest.raises(ValueError, match="media_column='caption' is the column the captions"):
+        fitted.set_params(media_column="caption").transform(X)
+
+
 def test_transform_checks_only_the_columns_it_reads(blip2_path):
     """Other columns may differ from fit (a pipeline's later steps find theirs by name); they
     are passed through as given, also through set_output, whose names are those of X."""
