@@ -518,11 +518,17 @@ class Blip2Captioner(
         check_is_fitted(self, "n_features_in_")
         # parameters set after fit (batch_size=0, image_loader="x") get fit's errors, not
         # a ZeroDivisionError or a failure blamed on the first image
-        validate_params_in_use(self)
-        self._check_loader()
-        X = self._check_frame(X, reset=False)
-        if self._container() == "polars":  # before the captioning, not after it
-            _check_polars_columns(X, type(self).__name__)
+        try:
+            validate_params_in_use(self)
+            self._check_loader()
+            X = self._check_frame(X, reset=False)
+            if self._container() == "polars":  # before the captioning, not after it
+                _check_polars_columns(X, type(self).__name__)
+        except BaseException:
+            # a call refused before any image ends too: errors_ no longer shows the failures
+            # of the call before it as this one's
+            self._rt_last_call = (_error_frame([], pd.RangeIndex(0)), 0)
+            raise
         n = len(X)
         labels = list(X.index)
         errors: list[dict] = []

@@ -881,6 +881,18 @@ def test_a_host_that_cannot_be_reached_is_not_asked_for_every_image(
     assert out["caption"].tolist()[3] != "" and set(out["caption"].drop(index=3)) == {""}
 
 
+def test_a_transform_refused_before_any_image_leaves_no_earlier_errors(blip2_path):
+    est = captioner(blip2_path, on_error="skip")
+    est.fit_transform(frame(["/nowhere/nope.jpg"]))  # warns (ignored in this module)
+    assert len(est.errors_) == 1
+    with pytest.raises(ValueError, match="media"):
+        est.transform(pd.DataFrame({"content": ["no media column"]}))
+    # the record is this call's: nothing was captioned, so nothing failed (it showed the
+    # failure of the call before as this one's)
+    assert est.errors_.empty and list(est.errors_.columns) == ERROR_COLUMNS
+    assert est.n_generated_ == 0
+
+
 def test_skipped_failures_warn_once_per_transform(blip2_path, images):
     from skbucket.captioning import CaptioningWarning
 
