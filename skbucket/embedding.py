@@ -411,7 +411,8 @@ class DistilBertEmbedder(
     Input handling (``fit`` and ``transform``): a list, tuple, 1-D array, Series, one-column
     DataFrame or one-column 2-D array of texts. ``None``, ``NaN`` and ``pd.NA`` are embedded
     as the empty string ``""`` (a post without text, e.g. media only; its vector is the
-    model's vector for ``[CLS] [SEP]``). Finite numbers are converted with ``str``. Anything else
+    model's vector for ``[CLS] [SEP]``, or all zeros with a tokenizer that adds no special
+    tokens, such as GPT-2's, which gives it no token). Finite numbers are converted with ``str``. Anything else
     (infinities, bytes, lists, dicts, ...) and DataFrames with more than one column raise
     :class:`skbucket.exceptions.TextInputError` (a ``ValueError``) naming the row or columns.
     ``transform`` of zero texts returns an empty ``(0, hidden_size_)`` float32 array (so
@@ -674,6 +675,11 @@ class DistilBertEmbedder(
             tokenizer, features, device=device, limit=self.max_length, fixed=True
         )
         n, length = enc["input_ids"].shape
+        if length == 0:
+            # texts the tokenizer gives no token at all (one that adds no special tokens,
+            # GPT-2's, reading the empty text): nothing to run or pool, so a zero vector, as
+            # the mean over no token is (a batch of such texts alone was a ZeroDivisionError)
+            return list(np.zeros((n, self.hidden_size_), dtype=np.float32))
         if n * length < _models.MIN_TOKEN_ROWS:  # beside copies: the kernel of larger batches
             copies = -(-_models.MIN_TOKEN_ROWS // (n * length))
             enc = {name: value.repeat(copies, 1) for name, value in enc.items()}

@@ -277,6 +277,27 @@ def test_left_padding_tokenizer_gives_each_text_one_embedding(tmp_path):
         )
 
 
+def test_a_text_the_tokenizer_gives_no_token_embeds_to_zeros(tmp_path):
+    """A tokenizer that adds no special tokens (GPT-2's) gives the empty text, and so a
+    missing one, no token: a batch of such texts was a ZeroDivisionError."""
+    import json
+
+    folder = Path(shutil.copytree(TINY, tmp_path / "no-specials"))
+    tokenizer = json.loads((folder / "tokenizer.json").read_text())
+    (folder / "tokenizer.json").write_text(json.dumps({**tokenizer, "post_processor": None}))
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    config["tokenizer_class"] = "PreTrainedTokenizerFast"  # tokenizer.json as it is
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    for pooling in ("mean", "cls"):
+        est = DistilBertEmbedder(model=folder, cache=False, pooling=pooling).fit(["a"])
+        X = est.transform(["happy day", "", None, np.nan])
+        assert X.shape == (4, est.hidden_size_) and X.dtype == np.float32
+        np.testing.assert_array_equal(X[1:], 0)
+        assert np.abs(X[0]).max() > 0
+        np.testing.assert_array_equal(est.transform([""]), 0)  # alone too
+        np.testing.assert_array_equal(est.transform(["happy day"])[0], X[0])
+
+
 def test_a_short_text_alone_runs_beside_copies_of_itself(minilm, monkeypatch):
     """Below 16 token rows (one text of up to 8 tokens) the math library rounded otherwise
     (MKL on AVX-512): such a batch runs beside copies of itself, and its vector is the one
