@@ -311,6 +311,18 @@ def _vector_check(size: int):
     return check
 
 
+def _check_encoder_only(config, model) -> None:
+    """Refuse an encoder-decoder checkpoint (T5, BART, ...): ``AutoModel`` loads the whole
+    model, whose ``last_hidden_state`` is its decoder's (BART: run on the text shifted right,
+    silently; T5: a ValueError about ``inputs_embeds`` at the first ``transform``)."""
+    if getattr(config, "is_encoder_decoder", False) is True:
+        raise _models.ModelNotAvailableError(
+            f"{os.fspath(model)!r} is an encoder-decoder ({getattr(config, 'model_type', '?')!r}) "
+            "checkpoint: its model's last_hidden_state is the decoder's, not an embedding of "
+            "the text; the text model must be an encoder such as distilbert-base-uncased"
+        )
+
+
 class DistilBertEmbedder(
     _models.TransformersEstimatorMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -320,7 +332,8 @@ class DistilBertEmbedder(
     """Embed texts with a (Distil)BERT-family encoder: mean or CLS pooling.
 
     Works with any encoder that ``transformers.AutoModel`` loads and whose output has
-    ``last_hidden_state`` (DistilBERT, BERT, MiniLM, RoBERTa, ...). With mean pooling and a
+    ``last_hidden_state`` (DistilBERT, BERT, MiniLM, RoBERTa, ...); an encoder-decoder
+    checkpoint (T5, BART, ...) is refused at ``fit``. With mean pooling and a
     sentence-transformers checkpoint it reproduces ``SentenceTransformer.encode`` (cosine
     >= 0.9999 per row; ``normalize=True`` matches checkpoints that end in a ``Normalize``
     module), with ``max_length`` set to the checkpoint's ``max_seq_length`` (256 for
@@ -506,6 +519,7 @@ class DistilBertEmbedder(
             _models.resolve_dtype(self.dtype, _models.resolve_device(self.device))  # validate
         config = _models.load_pretrained("AutoConfig", self.model)
         self.hidden_size_ = _models.encoder_hidden_size(config, self.model)
+        _check_encoder_only(config, self.model)
         _models.check_max_length(self, config)
         # after the config: a hub id is in the local cache now, so this names its commit
         self.model_fingerprint_ = _models.model_fingerprint(self.model)
@@ -565,6 +579,7 @@ class DistilBertEmbedder(
         with _models.naming_a_moved_folder(self.model):  # fitted with it: moved since?
             config = _models.load_pretrained("AutoConfig", self.model)
         size = _models.encoder_hidden_size(config, self.model)
+        _check_encoder_only(config, self.model)  # set_params(model=...) after fit
         _models.check_max_length(self, config)
         if size != self.hidden_size_:  # set_params(model=...) after fit
             raise ValueError(

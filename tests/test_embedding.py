@@ -298,6 +298,45 @@ def test_a_text_the_tokenizer_gives_no_token_embeds_to_zeros(tmp_path):
         np.testing.assert_array_equal(est.transform(["happy day"])[0], X[0])
 
 
+@pytest.mark.parametrize("kind", ["t5", "bart"])
+def test_an_encoder_decoder_checkpoint_is_refused_naming_it(kind, tmp_path):
+    """AutoModel loads an encoder-decoder whole: T5 failed at transform with transformers'
+    error about inputs_embeds, and BART silently embedded with its decoder's states."""
+    import transformers
+
+    small = {"vocab_size": 128, "pad_token_id": 0, "decoder_start_token_id": 0}
+    if kind == "t5":
+        config = transformers.T5Config(
+            d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2, **small
+        )
+        net = transformers.T5Model(config)
+    else:
+        config = transformers.BartConfig(
+            d_model=16,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=32,
+            decoder_ffn_dim=32,
+            max_position_embeddings=64,
+            **small,
+        )
+        net = transformers.BartModel(config)
+    folder = tmp_path / kind
+    net.save_pretrained(folder)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt"):
+        if (Path(TINY) / name).exists():
+            shutil.copy(Path(TINY) / name, folder / name)
+    message = f"'{kind}'\\) checkpoint: its model's last_hidden_state is the decoder's"
+    with pytest.raises(ModelNotAvailableError, match=message):
+        DistilBertEmbedder(model=folder, max_length=32).fit(["a"])
+    est = DistilBertEmbedder(cache=False, max_length=32).set_params(model=TINY).fit(["a"])
+    est.set_params(model=folder)
+    with pytest.raises(ModelNotAvailableError, match=message):
+        est.transform(["a text"])
+
+
 def test_a_short_text_alone_runs_beside_copies_of_itself(minilm, monkeypatch):
     """Below 16 token rows (one text of up to 8 tokens) the math library rounded otherwise
     (MKL on AVX-512): such a batch runs beside copies of itself, and its vector is the one
