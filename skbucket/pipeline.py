@@ -1000,7 +1000,12 @@ def unseen_posts(estimator, X) -> dict:
     names = _role_columns(estimator)
     # the table's own names of the columns the pipeline reads under their roles' names
     columns = {c: names.get(c, c) for c in step.category_columns_}
-    if not hasattr(X, "columns") or not all(t in X.columns for t in columns.values()):
+    # a polars DataFrame, as the pipeline reads one (it has no index: an AttributeError)
+    X = as_pandas(X)
+    # each column once (a repeated one is a DataFrame, which no mask is made of)
+    if not hasattr(X, "columns") or not all(
+        list(X.columns).count(t) == 1 for t in columns.values()
+    ):
         return {}
     masks = step._unseen_masks(
         pd.DataFrame({c: X[table] for c, table in columns.items()}, index=X.index)

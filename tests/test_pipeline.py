@@ -1181,6 +1181,30 @@ def test_unseen_posts_of_int_named_category_columns():
     assert unseen_accounts_text(pipe, new).startswith("posts whose 0 was not seen in training: 2")
 
 
+def test_unseen_posts_of_polars_posts_and_of_a_repeated_column():
+    """A review: the pipeline predicts a polars DataFrame, but unseen_posts and
+    unseen_accounts_text read its (missing) index: an AttributeError; a repeated column, a
+    DataFrame under one name, failed in pandas instead of finding nothing (as seen_posts)."""
+    pl = pytest.importorskip("polars")
+    from sklearn.dummy import DummyRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from skbucket.pipeline import unseen_accounts_text, unseen_posts
+
+    posts = pd.DataFrame({"username": ["a", "b", "a", "b"], "inferred_company": list("xxyy")})
+    pipe = make_pipeline(
+        PostFeatures(date_column=None, media_column=None, cv=2), DummyRegressor()
+    ).fit(posts, [1, 10, 100, 1000])
+    new = posts.assign(username=["a", "c", "c", "b"])
+    expected = unseen_posts(pipe, new)
+    found = unseen_posts(pipe, pl.from_pandas(new))
+    assert list(found) == list(expected) == ["username", "inferred_company"]
+    assert found["username"].tolist() == [False, True, True, False]
+    assert unseen_accounts_text(pipe, pl.from_pandas(new)) == unseen_accounts_text(pipe, new)
+    repeated = pd.concat([new, new[["username"]]], axis=1)
+    assert unseen_posts(pipe, repeated) == {}
+
+
 def test_seen_posts_reads_the_tables_own_column_names_and_looks_inside_a_search(posts):
     """The training posts are told by the columns the model reads under their roles: a table
     whose account column is "account" (a ColumnRoles mapping) is read from there, and a
