@@ -1252,8 +1252,9 @@ def models_used(estimator) -> dict:
     -------
     dict
         ``{"captioner": ..., "classifier": ..., "embedder": ...}``: the model name or path of
-        each stage (the class name for a router without a checkpoint, e.g.
-        ``HistGradientBoostingClassifier``; for an :class:`~skbucket.routing.AccountRouter`, a
+        each stage (the class name for a stage without a checkpoint, e.g. a
+        ``HistGradientBoostingClassifier`` router or a captioning or embedding step of your
+        own; for an :class:`~skbucket.routing.AccountRouter`, a
         dict naming its ``known`` and ``unseen`` parts), ``None`` for a stage that is skipped
         or absent.
 
@@ -1280,9 +1281,9 @@ def models_used(estimator) -> dict:
     caption = parts.get("caption")
     embedder = parts.get("features__embedding")
     return {
-        "captioner": None if caption is None else str(caption.model),
+        "captioner": None if caption is None else _checkpoint(caption),
         "classifier": _router_name(parts, "model__classifier"),
-        "embedder": None if embedder is None else _str_or_none(embedder.model),
+        "embedder": None if embedder is None else _checkpoint(embedder),
     }
 
 
@@ -1399,10 +1400,13 @@ def _router_name(parts, name):
     router = parts.get(name)
     if isinstance(router, AccountRouter):
         return {role: _router_name(parts, f"{name}__{role}") for role in ("known", "unseen")}
-    if hasattr(router, "model"):
-        return _str_or_none(router.model)
-    return type(router).__name__
+    return _checkpoint(router)
 
 
-def _str_or_none(value):
-    return None if value is None else str(value)
+def _checkpoint(part):
+    """The checkpoint ``part`` names (its ``model``), or its class name: a step of your own
+    put in by ``set_params`` (``caption=FunctionTransformer()``) has none, and was an
+    AttributeError that stopped ``skbucket report``."""
+    if hasattr(part, "model"):
+        return None if part.model is None else str(part.model)
+    return type(part).__name__

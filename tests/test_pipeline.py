@@ -903,6 +903,22 @@ def test_a_short_text_model_is_usable_through_make_seed_pipeline(posts, tmp_path
         _pipe(short, embedding_max_length=True)
 
 
+def test_models_used_names_a_step_of_your_own_by_its_class(tiny):
+    """A review: a captioning or embedding step put in by set_params without a ``model``
+    (a transformer of your own) was an AttributeError, which stopped ``skbucket report``
+    (it leaves out only the ValueError of a pipeline that is no seed pipeline)."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipe = _pipe(tiny, classifier="hgb").set_params(
+        caption=FunctionTransformer(), features__embedding=FunctionTransformer()
+    )
+    assert models_used(pipe) == {
+        "captioner": "FunctionTransformer",
+        "classifier": "HistGradientBoostingClassifier",
+        "embedder": "FunctionTransformer",
+    }
+
+
 def test_a_fitted_pipeline_is_described_by_the_parts_it_predicts_with(tiny, posts, tmp_path):
     """set_params on a fitted seed pipeline changes the ColumnTransformer's and the
     BucketedRegressor's templates, not the fitted copies that predict: models_used,
