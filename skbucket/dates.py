@@ -479,8 +479,12 @@ def undated_hint(value) -> str:
     ; its year 9999 is outside 1677-2262, the years a date can have here (pandas' nanosecond ...
     >>> undated_hint("2020-06-15")
     ''
+    >>> undated_hint(pd.NaT)  # a missing date: no year to blame
+    ''
     """
     if isinstance(value, _dt.date):
+        if pd.isna(value):  # NaT is a datetime too: a missing date, with no year (nan)
+            return ""
         years = [value.year]
     elif isinstance(value, str):
         years = [int(y) for y in _FOUR_DIGIT_YEAR.findall(value)]

@@ -216,6 +216,11 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
         time_split(posts.assign(date=posts["date"].where(posts.index != 2, "soon")))
     with pytest.raises(ValueError, match=r"time_split: date column 'date' mixes day/month"):
         time_split(pd.DataFrame({"date": ["13/04/2021", "03/04/2021", "2021-04-05"]}))
+    # a missing date in a datetime column (NaT, a datetime too) was blamed on its year, nan
+    dates = pd.to_datetime(pd.Series(["2021-01-03", "2021-01-01", None]))
+    with pytest.raises(ValueError, match=r"row 2: NaT is not a date; every post needs") as info:
+        time_split(pd.DataFrame({"date": dates}))
+    assert "year" not in str(info.value)
 
 
 @pytest.mark.parametrize("fraction", [1.5, -0.5, 2, float("nan"), True, "0.2", None])
