@@ -41,7 +41,9 @@ def save_model(estimator, path, *, target=None) -> Path:
     estimator : estimator
         The (fitted) estimator to save.
     path : str or path-like
-        The model file to write (parent folders are created).
+        The model file to write (parent folders are created). A name ending in ``.gz``,
+        ``.bz2`` or ``.xz`` (``model.joblib.gz``) is compressed as a whole with gzip, bzip2 or
+        xz, as :func:`load_model` reads it (and as :func:`joblib.dump` does for such a name).
     target : str, default=None
         The column the estimator was fitted to predict, recorded in the header:
         ``skbucket predict``, ``evaluate`` and ``report`` take it as their ``--target``.
@@ -64,8 +66,36 @@ def save_model(estimator, path, *, target=None) -> Path:
     if target is not None:
         header["target"] = str(target)
     return replace_atomically(
-        path, lambda fh: _write_model_file(fh, header, estimator), "model file"
+        path, lambda fh: _write_compressed(fh, Path(path).name, header, estimator), "model file"
     )
+
+
+#: the suffixes of a model file written compressed as a whole, by the compressor they name
+#: (those :func:`load_model` reads; a ``model.joblib.gz`` was written uncompressed)
+_COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def _write_compressed(fh, name: str, header, estimator) -> None:
+    """The model file into the binary file ``fh``, compressed as its ``name``'s suffix says
+    (the gzip header names ``name``, not the temporary file); ``fh`` is left open."""
+    module = _COMPRESSED_SUFFIXES.get(Path(name).suffix.lower())
+    if module is None:
+        _write_model_file(fh, header, estimator)
+    elif module == "gzip":
+        import gzip
+
+        with gzip.GzipFile(filename=name[:-3], mode="wb", fileobj=fh) as packed:
+            _write_model_file(packed, header, estimator)
+    elif module == "bz2":
+        import bz2
+
+        with bz2.BZ2File(fh, mode="wb") as packed:
+            _write_model_file(packed, header, estimator)
+    else:
+        import lzma
+
+        with lzma.LZMAFile(fh, mode="wb", format=lzma.FORMAT_XZ) as packed:
+            _write_model_file(packed, header, estimator)
 
 
 def _write_model_file(fh, header, estimator) -> None:

@@ -1112,7 +1112,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
     p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
-    p.add_argument("--model", required=True, help="where to write the fitted model (.joblib)")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="where to write the fitted model (.joblib; .joblib.gz, .bz2 or .xz: compressed)",
+    )
     p.add_argument("--config", help="JSON or TOML file of make_seed_pipeline arguments")
     p.add_argument(
         "--text-model",

@@ -138,6 +138,31 @@ def test_a_model_file_compressed_as_a_whole_is_read(model_file, posts_csv, workd
 
 
 @pytest.mark.parametrize(
+    ("suffix", "module", "magic"),
+    [(".gz", "gzip", b"\x1f\x8b"), (".bz2", "bz2", b"BZh"), (".XZ", "lzma", b"\xfd7zXZ")],
+)
+def test_a_model_file_named_as_compressed_is_written_compressed(
+    model_file, posts_csv, workdir, suffix, module, magic, capsys
+):
+    """``skbucket fit --model model.joblib.gz`` wrote the plain pickle under the .gz name
+    (``gunzip`` refused it, and it took the space of an uncompressed one), where joblib.dump
+    compresses such a name and load_model reads it compressed."""
+    import importlib
+
+    packed = workdir / f"written.joblib{suffix}"
+    cli.save_model(cli.load_model(model_file), packed, target="likes")
+    assert packed.read_bytes().startswith(magic)
+    with importlib.import_module(module).open(packed, "rb") as fh:  # whole, as its tool reads it
+        assert fh.read()[:1] == b"\x80"  # the header pickle, the whole file decompressed
+    assert cli._saved_target(packed) == "likes"
+    assert sorted(p.name for p in workdir.glob(".written*")) == []  # no temporary file left
+    if module == "gzip":  # gunzip -N restores the name without .gz, not the temporary file's
+        assert packed.read_bytes()[10:].startswith(b"written.joblib\x00")
+    out = workdir / f"written-{module}.csv"
+    assert_predicts_in_memory(packed, posts_csv, pd.read_csv(posts_csv), out, capsys)
+
+
+@pytest.mark.parametrize(
     ("magic", "name"), [(b"\x28\xb5\x2f\xfd", "zstd"), (b"\x04\x22\x4d\x18", "lz4")]
 )
 def test_a_model_file_compressed_with_zstd_or_lz4_says_so(posts_csv, workdir, magic, name, capsys):
