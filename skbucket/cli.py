@@ -1402,8 +1402,24 @@ def main(argv=None) -> int:
             sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
+    _expand_home(args)
     with _diagnostics():
         return _run(args)
+
+
+#: the options (and arguments) that name a file or folder of the user's
+_PATH_OPTIONS = ("data", "model", "config", "output", "baseline", "out")
+
+
+def _expand_home(args) -> None:
+    """``~`` at the start of a path given on the command line as the home folder, as in the
+    config's paths: the shell leaves it as written after an option's ``=`` or in quotes
+    (``--model=~/m.joblib``), which wrote the file into a new folder named ``~`` of the
+    working directory while the messages named ``~/m.joblib``."""
+    for name in _PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value.startswith("~"):
+            setattr(args, name, os.path.expanduser(value))
 
 
 def _run(args) -> int:

@@ -173,6 +173,28 @@ def test_a_model_file_compressed_with_zstd_or_lz4_says_so(posts_csv, workdir, ma
     assert f"is compressed with {name}, which the command line does not read: decompress" in err
 
 
+def test_a_tilde_path_left_by_the_shell_is_the_home_folder(
+    model_file, posts_csv, tmp_path, monkeypatch, capsys
+):
+    """``--output=~/preds.csv`` (the shell expands no ``~`` after ``=``) wrote the predictions
+    into a new folder ``~`` of the working directory, saying they were written to
+    ``~/preds.csv``; a DATA of ``'~/posts.csv'`` was not found."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))  # Windows' home
+    monkeypatch.chdir(work)
+    (home / "posts.csv.gz").write_bytes(posts_csv.read_bytes())
+    code, _, err = run(
+        ["predict", model_file, "~/posts.csv.gz", "--output=~/out/preds.csv", "-q"], capsys
+    )
+    assert code == 0, err
+    assert not (work / "~").exists()
+    preds = pd.read_csv(home / "out" / "preds.csv")
+    assert len(preds) == len(pd.read_csv(posts_csv))
+
+
 def test_a_folder_given_as_the_model_file_is_named_as_a_folder(posts_csv, workdir, capsys):
     code, _, err = run(["evaluate", workdir, posts_csv], capsys)
     assert code == cli.EXIT_ERROR and f"{workdir} is a folder, not a model file" in err, err
