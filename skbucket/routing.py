@@ -215,10 +215,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             X = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_2d=True)
         validate_data(self, X, reset=reset, skip_check_array=True)
         if not _is_dataframe(X) and not self.__sklearn_tags__().input_tags.allow_nan:
-            # a missing count means a new account: NaN is refused in the other columns only
-            col = self.count_column if reset else self._fitted_columns()["count"]
-            own = isinstance(col, numbers.Integral) and -X.shape[1] <= col < X.shape[1]
-            rest = np.delete(X, col, axis=1) if own else X
+            # a missing count means a new account: NaN is refused in the other columns, and
+            # only in those that a classifier refusing NaN reads (a DataFrame's NaN is left to
+            # the classifiers: an array's, in a column HistGradientBoosting alone reads, was
+            # refused, with the advice to use HistGradientBoosting)
+            rest = X[:, self._nan_refused(X, reset=reset)]
             check_array(rest, dtype=None, ensure_min_features=0, input_name="X", estimator=self)
         if _num_samples(X) == 0:
             raise ValueError(
@@ -226,6 +227,26 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"required by {type(self).__name__}."
             )
         return X
+
+    def _nan_refused(self, X, *, reset):
+        """Boolean mask of the columns of the array ``X`` that a classifier refusing NaN reads,
+        less the count column (a missing count is a new account)."""
+        columns = self._fitted_columns()
+        refused = np.zeros(X.shape[1], dtype=bool)
+        for role in ("known", "unseen"):
+            est = getattr(self, role) if reset else getattr(self, f"{role}_", getattr(self, role))
+            if _sub_tag(est, lambda t: t.input_tags.allow_nan, False):
+                continue
+            spec = getattr(self, f"{role}_columns") if reset else columns[role]
+            positions = _column_origin(X, _fixed_columns(X, spec))
+            if positions is None:  # every column (None), or a spec the selection will refuse
+                refused[:] = True
+            else:
+                refused[positions] = True
+        col = self.count_column if reset else columns["count"]
+        if isinstance(col, numbers.Integral) and -X.shape[1] <= col < X.shape[1]:
+            refused[col] = False
+        return refused
 
     def _fitted_columns(self):
         """The column settings fit used (``known``, ``unseen``, ``count``): set_params on a

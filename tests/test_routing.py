@@ -126,6 +126,33 @@ def test_nan_counts_in_an_array_are_new_accounts_and_nan_elsewhere_is_refused():
         ).fit(bad, y)
 
 
+def test_nan_in_an_array_column_that_only_a_nan_tolerant_classifier_reads_is_taken():
+    # as for a DataFrame: HistGradientBoosting reads NaN; the array was refused, with the
+    # advice to use HistGradientBoosting
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = _data()
+    arr = X[["inferred_company_count", "a", "b"]].to_numpy(copy=True)
+    arr[::7, 1] = np.nan  # read by `known` only
+    params = dict(known_columns=[1], unseen_columns=[2], count_column=0)
+    known = HistGradientBoostingClassifier(max_iter=5, random_state=0)
+    router = AccountRouter(known, LogisticRegression(), **params).fit(arr, y)
+    frame = AccountRouter(
+        known,
+        LogisticRegression(),
+        known_columns=["a"],
+        unseen_columns=["b"],
+        count_column="inferred_company_count",
+    ).fit(X.assign(a=arr[:, 1]), y)
+    assert_array_equal(router.predict_proba(arr), frame.predict_proba(X.assign(a=arr[:, 1])))
+    bad = arr.copy()
+    bad[0, 2] = np.nan  # read by LogisticRegression
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        router.predict_proba(bad)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        AccountRouter(known, LogisticRegression(), **params).fit(bad, y)
+
+
 def test_new_rows_get_the_unseen_classifier_and_the_others_the_known_one():
     X, y = _data()
     router = AccountRouter(
