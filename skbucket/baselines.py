@@ -233,6 +233,10 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             check_min_size(self, X.shape)
             validate_data(self, X, reset=reset, skip_check_array=True)
         else:
+            if isinstance(X, list | tuple):
+                # rows as Python lists: NumPy would make one text array of rows mixing text
+                # and numbers, a NaN the group "nan" and 12345.0 the group "12345.0"
+                X = np.asarray(X, dtype=object)
             X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         if reset:
             # the columns are found once, at fit: set_params(group_columns=...) on a fitted

@@ -347,3 +347,13 @@ def test_errors_and_warnings_name_a_subclass():
     spelt = X.assign(username=X["username"].astype(str).str.upper())
     with pytest.warns(AccountSpellingWarning, match=r"^MyMedian: \d+ value\(s\) of grouping"):
         model.predict(spelt)
+
+
+def test_rows_given_as_lists_keep_their_missing_values_and_numbers():
+    """Rows as Python lists mixing text and numbers became one NumPy text array: a missing
+    account (NaN) was the group "nan", not a fallback to the company, and 12345.0 was a
+    group of its own beside 12345."""
+    rows = [[np.nan, "x"], [np.nan, "y"], ["a", "x"], ["a", "y"], [12345, "x"], [12345.0, "y"]]
+    model = GroupMedianRegressor(group_columns=(0, 1)).fit(rows, [1, 100, 2, 3, 10, 20])
+    assert model.medians_[0] == {"a": 2.5, "12345": 15.0}
+    np.testing.assert_allclose(model.predict([[np.nan, "y"], ["12345", "z"]]), [20.0, 15.0])
