@@ -956,8 +956,14 @@ def _baseline(args, model, X):
         )
     shared = 0
     if ID_COLUMN in X_train.columns and ID_COLUMN in X.columns:
-        known = set(X_train[ID_COLUMN].dropna().astype(str))
-        shared = int(X[ID_COLUMN].dropna().astype(str).isin(known).sum())
+        from skbucket._cells import _category_text, _is_missing
+
+        def ids(column) -> list:  # as text, as accounts are compared: 101, 101.0 and "101"
+            # (a CSV reads its ids as text, a Parquet file with one missing id as floats)
+            return [_category_text(v) for v in column if not _is_missing(v)]
+
+        known = set(ids(X_train[ID_COLUMN]))
+        shared = sum(v in known for v in ids(X[ID_COLUMN]))
     # fitted on the columns it groups by, after a step that selects them from any table:
     # fitted on all of TRAIN's, scikit-learn's check of feature names refused DATA whose
     # columns came in another order, or which held one that TRAIN lacked

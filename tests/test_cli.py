@@ -3195,6 +3195,20 @@ def test_evaluate_scores_the_per_account_median_beside_the_model(
     assert "4 of the 30 posts are in" in said and "the median has seen their likes" in said, out
 
 
+def test_evaluate_baseline_finds_its_posts_by_id_as_text(model_file, posts_csv, workdir, capsys):
+    """TRAIN's ids read from a CSV as text ("2"), DATA's from a Parquet file holding a missing
+    id as floats (2.0): the posts of DATA in TRAIN went uncounted, and the note that the
+    median has seen their likes was missing."""
+    frame = pd.read_csv(posts_csv)
+    train, test = frame.iloc[:50], frame.iloc[46:]  # four posts in both
+    train.to_csv(workdir / "id-train.csv", index=False)
+    test.assign(id=[np.nan, *test["id"].iloc[1:]]).to_parquet(workdir / "id-test.parquet")
+    args = ["evaluate", model_file, workdir / "id-test.parquet", "-q", "--no-intervals"]
+    code, out, err = run([*args, "--baseline", workdir / "id-train.csv"], capsys)
+    assert code == 0, err
+    assert "3 of the 34 posts are in" in _prose(out), out  # the one without an id not counted
+
+
 def test_evaluate_wraps_its_notes_at_80_columns_keeping_a_path_whole(
     posts_csv, workdir, tiny_model, capsys
 ):
