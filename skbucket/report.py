@@ -833,7 +833,16 @@ def _baseline_name(other) -> str:
     if isinstance(other, Pipeline) and other.steps:
         other = other.steps[-1][1]
     text = type(other).__name__
-    groups = getattr(other, "group_columns", None)
+    groups: Any
+    fitted = getattr(other, "_group_positions_", None)
+    names = getattr(other, "feature_names_in_", None)
+    if fitted is not None:  # the columns its medians belong to (set_params may have followed)
+        groups = [
+            names[position] if names is not None and not label.startswith("at ") else position
+            for position, label in fitted
+        ]
+    else:
+        groups = getattr(other, "group_columns", None)
     if groups is None:
         return text
     # one column may be given alone, as GroupMedianRegressor takes it: a name ("username" was

@@ -1145,6 +1145,28 @@ def test_a_baseline_grouping_by_one_column_is_named_by_that_column(data):
     assert "median (GroupMedianRegressor by position 3, then position 0), scored" in page
 
 
+def test_a_baseline_is_named_by_the_columns_it_was_fitted_on(data):
+    """set_params(group_columns=...) on a fitted median takes effect at its next fit (its
+    medians belong to the columns it was fitted on), but the report named the new columns
+    beside the old medians."""
+    from sklearn.dummy import DummyRegressor
+
+    from skbucket.baselines import GroupMedianRegressor
+
+    X, y, _ = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(grp=np.arange(len(y)) % 5)
+    median = GroupMedianRegressor(group_columns=["grp", "a"]).fit(frame, y)
+    before = median.predict(frame)
+    median.set_params(group_columns="b")
+    np.testing.assert_array_equal(median.predict(frame), before)  # still by grp, then a
+    page = render_report(DummyRegressor().fit(frame, y), frame, y, baselines={"median": median})
+    assert "median (GroupMedianRegressor by grp, then a), scored" in page
+    grouped = np.column_stack([X, np.arange(len(y)) % 5])
+    by_position = GroupMedianRegressor(group_columns=3).fit(grouped, y).set_params(group_columns=0)
+    page = render_report(DummyRegressor().fit(grouped, y), grouped, y, baselines={"m": by_position})
+    assert "m (GroupMedianRegressor by position 3), scored" in page
+
+
 def test_the_page_names_the_final_estimator_of_a_pipeline(data, model):
     """ "Model: Pipeline." said nothing of the model."""
     from sklearn.model_selection import GridSearchCV
