@@ -827,7 +827,7 @@ def cmd_evaluate(args) -> int:
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
-        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
+        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X), baseline, model)
         lines.append(
             _wrap(
                 f"median: {fitted_on}; its bucket metrics score the buckets of its predicted "
@@ -909,10 +909,21 @@ def _writing_stdout():
         raise OSError(f"cannot write standard output: {exc.strerror or exc}") from None
 
 
-def _baseline_origin(path, n_train: int, shared: int, n_posts: int) -> tuple[str, str]:
+def _baseline_origin(
+    path, n_train: int, shared: int, n_posts: int, baseline, model
+) -> tuple[str, str]:
     """``(what, seen)``: what ``--baseline`` fitted, and a sentence on the posts it has seen
     the likes of (empty when none)."""
-    what = f"the per-account median baseline, fitted on {path} ({n_train:,} posts)"
+    from skbucket.pipeline import _column_of_role
+
+    account = _column_of_role(model, "username")
+    groups = list(baseline[-1].group_columns)
+    kind = (
+        "per-account"
+        if account in groups
+        else f"per-company ({groups[0]!r}; no account column {account!r} in both files)"
+    )
+    what = f"the {kind} median baseline, fitted on {path} ({n_train:,} posts)"
     seen = (
         f"{shared:,} of the {n_posts:,} posts are in {path} too (by id): the median has seen "
         "their likes, which flatters it."
@@ -1024,7 +1035,7 @@ def cmd_report(args) -> int:
     if args.baseline is not None:
         baseline, n_train, shared = _baseline(args, model, X)
         baselines = {"median": baseline}
-        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X))
+        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X), baseline, model)
         config["baseline"] = f"median: {fitted_on}" + (f". {seen}" if seen else "")
         if seen:  # the configuration is far below the table: said now too
             warnings.warn(seen, UserWarning, stacklevel=2)

@@ -3261,6 +3261,17 @@ def test_evaluate_baseline_groups_by_the_account_columns_it_has(workdir, capsys)
     code, out, err = run([*args, "--baseline", workdir / "nc-train.csv"], capsys)
     assert code == 0, err
     assert out.splitlines()[0].split() == ["metric", "model", "median"], out
+    assert "the per-account median baseline" in out, out
+    # no account column in TRAIN: a median by company, which the note says (it said "the
+    # per-account median" of it)
+    train.drop(columns="username").assign(inferred_company="x").to_csv(
+        workdir / "nc-company.csv", index=False
+    )
+    test.assign(inferred_company="x").to_csv(workdir / "nc-test-company.csv", index=False)
+    company_args = [*args[:2], workdir / "nc-test-company.csv", *args[3:]]
+    code, out, err = run([*company_args, "--baseline", workdir / "nc-company.csv"], capsys)
+    assert code == 0, err
+    assert "per-account" not in out and "the per-company ('inferred_company'" in out, out
     # with no account column at all, said
     train.drop(columns="username").to_csv(workdir / "nc-none.csv", index=False)
     code, _, err = run([*args, "--baseline", workdir / "nc-none.csv"], capsys)
