@@ -519,6 +519,18 @@ _CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _CELL_TYPE = re.compile(rb'\bt="(\w+)"')
 
 
+#: a formula in a cell's XML (``<f>H2+I2</f>``, a shared formula's ``<f t="shared" si="0"/>``)
+_CELL_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+
+
+#: a formula cell whose result the workbook does not hold (no value, or an empty one, after
+#: the formula): openpyxl, and pandas' to_excel for a text starting with "=", write so
+_UNCOMPUTED = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+
+
 #: a cell's link in a sheet's XML, ``<hyperlink ref="F2" r:id="rId1"/>``, and a HYPERLINK
 #: formula's target
 _CELL_LINK = re.compile(rb"<(?:\w+:)?hyperlink\b[^>]*>")
@@ -580,11 +592,15 @@ def _excel_media_links(frame, xml, links, media_column, aligned) -> None:
 def _excel_cell_checks(path, frame, xml, aligned) -> None:
     """Refuse what pandas reads of a sheet's cells without a word: an Excel error value
     (``#REF!``, ``#N/A``: a formula that fails) is read as an empty cell, so its post was
-    predicted as having no text or its likes said missing; and warn about ids stored as
-    numbers of more than 15 digits, which the workbook holds rounded (a 19-digit id column
+    predicted as having no text or its likes said missing, and so is a formula whose result
+    the workbook does not hold (written by a program that computes no formulas: openpyxl, or
+    pandas' ``to_excel`` for a post whose text starts with ``=``); and warn about ids stored
+    as numbers of more than 15 digits, which the workbook holds rounded (a 19-digit id column
     comes back as one repeated id)."""
 
     from openpyxl.utils import column_index_from_string, get_column_letter
+
+    from ._cells import _is_missing
 
     if xml is None:
         return
@@ -592,7 +608,8 @@ def _excel_cell_checks(path, frame, xml, aligned) -> None:
     ids = frame[ID_COLUMN] if list(frame.columns).count(ID_COLUMN) == 1 else None
     if ids is not None and ids.astype(str).str.fullmatch(r"\d{16,}").any():
         digits = get_column_letter(list(frame.columns).index(ID_COLUMN) + 1).encode()
-    if b't="e"' not in xml and digits is None:
+    uncomputed = _UNCOMPUTED.search(xml) is not None
+    if b't="e"' not in xml and digits is None and not uncomputed:
         return
     if not aligned():
         return  # the sheet's rows are not the frame's (a header pandas read otherwise)
@@ -613,6 +630,25 @@ def _excel_cell_checks(path, frame, xml, aligned) -> None:
                     f"row {row - 2} counting from 0 after the header) holds the Excel error "
                     f"{value or '#?'} (a formula that fails?), which pandas reads as an empty "
                     "cell: fix the formula or clear the cell"
+                )
+        elif (
+            uncomputed
+            and not value
+            and kind != b"str"  # t="str", no value: a formula whose result is the empty text
+            and (formula := _CELL_FORMULA.search(inner or b"")) is not None
+        ):
+            column = column_index_from_string(letters.decode())
+            # a media cell's HYPERLINK formula is read as its URL (_excel_media_links)
+            if column <= frame.shape[1] and _is_missing(frame.iat[row - 2, column - 1]):
+                shown = html.unescape((formula[1] or b"").decode("utf-8", "replace"))
+                raise CLIError(
+                    f"{path}: cell {letters.decode()}{row} (column {frame.columns[column - 1]!r}, "
+                    f"row {row - 2} counting from 0 after the header) holds the formula "
+                    f"{'=' + shown!r:.80} without its result, which pandas reads as an empty "
+                    "cell: the workbook was written by a program that computes no formulas "
+                    "(openpyxl, or pandas' to_excel, which writes a text starting with '=' as a "
+                    "formula); open it in a spreadsheet program and save it, or write such a "
+                    "text as text"
                 )
         elif letters == digits and kind == b"n" and value:
             try:
