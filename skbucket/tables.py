@@ -263,7 +263,7 @@ def _binary_table(path: Path) -> str | None:
     server may save a download), and what to do with it; else None (text, or unknown)."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(8)
+            raw = fh.read(10)
         with _open(path, "rb") as fh:  # what a .csv.gz holds once decompressed
             head = fh.read(8)
     except (OSError, EOFError):
@@ -290,7 +290,24 @@ def _binary_table(path: Path) -> str | None:
             "gzip-compressed, whatever its name says: decompress it (gunzip), or name a "
             "compressed CSV .csv.gz"
         )
+    packed = _COMPRESSED.match(raw)
+    if packed is not None:  # pandas read its bytes as text: "not UTF-8, re-save it as UTF-8"
+        what = {"_7z": "a 7-Zip archive"}.get(
+            packed.lastgroup or "", f"{packed.lastgroup}-compressed"
+        )
+        return (
+            f"{what}, not text, whatever its name says: decompress it and give the file it "
+            "holds (a compressed CSV is read only when gzip-compressed and named .csv.gz)"
+        )
     return None
+
+
+#: the first bytes of a file compressed otherwise than with gzip (bzip2 and its block's own
+#: magic, xz, zstd) or of a 7-Zip archive: no text starts so
+_COMPRESSED = re.compile(
+    rb"(?P<bzip2>BZh[1-9]1AY&SY)|(?P<xz>\xfd7zXZ\x00)|(?P<zstd>\x28\xb5\x2f\xfd)"
+    rb"|(?P<_7z>7z\xbc\xaf\x27\x1c)"
+)
 
 
 #: the workbooks of other formats than .xlsx that :func:`_packed_kind` tells

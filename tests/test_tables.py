@@ -467,7 +467,9 @@ def test_a_file_of_another_kind_named_csv_is_named_so(tmp_path):
     """A workbook, a Parquet file or a gzip-compressed CSV named .csv (a download saved
     without its suffix, a workbook renamed) was said to be text that is not UTF-8 ("line 1
     holds the byte b'\\x8b' ...: re-save it as UTF-8"), or to have a row of 35 fields."""
+    import bz2
     import gzip
+    import lzma
     import zipfile
 
     frame = load_tweets().frame.iloc[80:84].reset_index(drop=True)
@@ -484,6 +486,13 @@ def test_a_file_of_another_kind_named_csv_is_named_so(tmp_path):
         ),
         "a Parquet file, not text, whatever its name says: name it .parquet": frame.to_parquet,
         "a zip archive, not text: unzip it": zipped,
+        # bzip2 or xz: said to be text that is not UTF-8 ("re-save it as UTF-8")
+        "bzip2-compressed, not text, whatever its name says: decompress it": lambda p: (
+            p.write_bytes(bz2.compress(kept.read_bytes()))
+        ),
+        "xz-compressed, not text, whatever its name says: decompress it": lambda p: p.write_bytes(
+            lzma.compress(kept.read_bytes())
+        ),
     }
     if importlib.util.find_spec("openpyxl"):
         made[r"an Excel workbook \(\.xlsx\), not text, whatever its name says: name it .xlsx"] = (
