@@ -1389,7 +1389,9 @@ def _refuse_whole_thousands(raw, numbers, target, path) -> None:
     import pandas as pd
 
     types = pd.api.types
-    if not any(is_(raw.dtype) for is_ in (types.is_float_dtype, types.is_string_dtype)):
+    # (a categorical column by its categories: a Parquet file's category of texts)
+    dtype = raw.dtype.categories.dtype if isinstance(raw.dtype, pd.CategoricalDtype) else raw.dtype
+    if not any(is_(dtype) for is_ in (types.is_float_dtype, types.is_string_dtype)):
         return  # integers, booleans: no point (is_string_dtype takes object columns too)
     texts = raw.to_numpy(dtype=object)
     if pd.api.types.is_float_dtype(raw.dtype):

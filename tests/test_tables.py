@@ -602,3 +602,15 @@ def _rewrite_sheet(path, edit):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         for part, data in parts.items():
             book.writestr(part, data)
+
+
+def test_whole_thousands_with_a_dot_in_a_categorical_likes_column_are_refused(tmp_path):
+    """A Parquet file's likes stored as a category of texts ('750', '1.000', '12'): the
+    check of grouped whole thousands looked at float and text columns only, so 1,000 likes
+    were read as 1."""
+    pytest.importorskip("pyarrow")
+    frame = load_tweets().frame.iloc[80:83].reset_index(drop=True)
+    frame["likes"] = pd.Categorical(["750", "1.000", "12"])
+    path = tmp_path / "posts.parquet"
+    frame.to_parquet(path)
+    refuses_its_likes(path, r"holds '1\.000' in row 1, read as 1;")
