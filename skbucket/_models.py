@@ -1030,6 +1030,8 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
         # fail now rather than after huggingface_hub's half a minute of retries
         raise ModelNotAvailableError(_unreachable_message(model_str))
     load_kwargs = dict(kwargs)
+    # a local folder as found (``~`` expanded): from_pretrained reads "~/models/x" as a hub id
+    source = str(local) if local is not None else model_str
     if revision is not None:
         load_kwargs["revision"] = revision
     if tdtype is not None:
@@ -1045,13 +1047,13 @@ def _load(factory, model_str, local, revision, dev, tdtype, eval_mode, kwargs):
                 # forked state, so a user's seeded torch code after a fit draws as it would
                 with torch.random.fork_rng(devices=[]):
                     obj, info = factory.from_pretrained(
-                        model_str, output_loading_info=True, **load_kwargs
+                        source, output_loading_info=True, **load_kwargs
                     )
                 # weights the checkpoint lacks were initialised at random here, under
                 # whatever the global seed was (a BERT saved without its pooler)
                 obj.skbucket_missing_keys = frozenset(info.get("missing_keys", ()))
             else:
-                obj = factory.from_pretrained(model_str, **load_kwargs)
+                obj = factory.from_pretrained(source, **load_kwargs)
     except failures as exc:
         if (
             local is None

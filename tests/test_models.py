@@ -1870,3 +1870,21 @@ def _every_lock_free(tokenizer, own, queue):
     queue.put(held)
     with _models.seeded(torch.device("cpu"), 1):
         torch.rand(1)
+
+
+def test_a_folder_given_with_a_tilde_loads(tmp_path, monkeypatch):
+    """``~/models/x`` is found (fingerprinted, keyed) as the home folder's, and loaded from
+    there too: from_pretrained was handed the text as written, read it as a hub id and
+    failed ('Repo id must use alphanumeric chars')."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    make_tiny_distilbert(tmp_path / "models" / "tiny")
+    _models.clear_model_registry()
+    try:
+        config = _models.load_pretrained("AutoConfig", "~/models/tiny")
+        tok = _models.load_pretrained("AutoTokenizer", "~/models/tiny")
+        net = _models.load_pretrained("AutoModel", "~/models/tiny", device="cpu")
+    finally:
+        _models.clear_model_registry()
+    assert config.model_type == "distilbert"
+    assert len(tok) > 100
+    assert net.config.dim == config.dim
