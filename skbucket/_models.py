@@ -574,8 +574,11 @@ def _offline_message(model: str) -> str:
 def missing_folder(model: Any) -> bool:
     """Whether ``model`` names a local folder that is not there: a path object, a string only
     a path can be (:func:`_looks_like_path`), or an ``org/name`` that no folder answers to
-    (the shape of a relative folder too, :func:`_no_folder_note`)."""
+    (the shape of a relative folder too, :func:`_no_folder_note`); not one of skbucket's
+    default hub ids, given as text: never meant as a folder."""
     if not isinstance(model, str | os.PathLike):
+        return False
+    if isinstance(model, str) and model in _DEFAULT_HUB_IDS:
         return False
     text = os.fspath(model)
     shaped = isinstance(model, os.PathLike) or _looks_like_path(text) or "/" in text

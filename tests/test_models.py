@@ -1888,3 +1888,21 @@ def test_a_folder_given_with_a_tilde_loads(tmp_path, monkeypatch):
     assert config.model_type == "distilbert"
     assert len(tok) > 100
     assert net.config.dim == config.dim
+
+
+def test_a_default_hub_id_that_is_not_cached_gets_no_moved_folder_advice():
+    """The default captioner's "Salesforce/blip2-opt-2.7b", not cached on a machine without
+    network access, was told to "put the checkpoint back there (a symlink works)" as if it
+    were a folder moved since the fit; an ``org/name`` of the user's own still gets it."""
+
+    def said(model):
+        with (
+            pytest.raises(_models.ModelNotAvailableError) as info,
+            _models.naming_a_moved_folder(model),
+        ):
+            raise _models.ModelNotAvailableError(_models._offline_message(model))
+        return str(info.value)
+
+    assert "put the checkpoint back" not in said("Salesforce/blip2-opt-2.7b")
+    assert "set_everywhere" not in said("distilbert/distilbert-base-uncased")
+    assert "put the checkpoint back" in said("models/minilm")
