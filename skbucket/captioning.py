@@ -749,7 +749,10 @@ class Blip2Captioner(
         results: dict[str, Any] = {}
         if not urls:
             return results
-        prefix, dtype_key = self._settings_key()
+        # a local folder fitted with and gone since (moved): how to point the fitted copy at
+        # its new place, as the model's own load below says it (this reads the folder first)
+        with _models.naming_a_moved_folder(self.model):
+            prefix, dtype_key = self._settings_key()
         # None: not on this machine at fit, or fitted by a build that did not record it
         _models.warn_if_checkpoint_changed(
             self,

@@ -1733,3 +1733,21 @@ def test_captions_decoded_at_another_scale_are_cached_apart(blip2_path, big_phot
         out = captioner(blip2_path, cache=cache, **params).fit(X).transform(X)
         assert out["caption"].iloc[0] != ""
         assert sizes == decoded, (loader, sizes)
+
+
+def test_a_fitted_captioner_whose_folder_moved_says_how_to_point_it_there(
+    blip2_path, images, tmp_path
+):
+    """The cache key read the folder before the model's load, outside the advice a fitted
+    embedder gives: a moved BLIP-2 folder said only "does not exist", and set_params (the
+    obvious remedy) does not reach a fitted pipeline's copy."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(blip2_path, old)
+    X = frame([str(images["china.jpg"])])
+    est = captioner(str(old)).fit(X)
+    old.rename(new)
+    with pytest.raises(ModelNotAvailableError) as info:
+        est.transform(X)
+    said = str(info.value)
+    assert f"set_everywhere(model, 'model', NEW_PLACE, current={str(old)!r})" in said
+    assert said.startswith("Blip2Captioner: ") and said.count("set_everywhere") == 1
