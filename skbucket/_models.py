@@ -451,10 +451,15 @@ _LOAD_LOCK = threading.RLock()
 
 def is_offline() -> bool:
     """True when ``HF_HUB_OFFLINE`` (or ``TRANSFORMERS_OFFLINE``) is set to a true value now."""
+    return _offline_variable() is not None
+
+
+def _offline_variable() -> str | None:
+    """The first of ``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` set to a true value."""
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
-            return True
-    return False
+            return var
+    return None
 
 
 def hub_reachable(timeout: float | None = None) -> bool:
@@ -563,10 +568,12 @@ def _unreachable_message(model: str) -> str:
 
 
 def _offline_message(model: str) -> str:
+    # the variable that is set (TRANSFORMERS_OFFLINE alone was called HF_HUB_OFFLINE)
+    var = _offline_variable() or "HF_HUB_OFFLINE"
     return (
-        f"model {model!r} is not available offline: HF_HUB_OFFLINE is set and it is not in the "
+        f"model {model!r} is not available offline: {var} is set and it is not in the "
         "local Hugging Face cache. Download it once with network access (e.g. "
-        f"`hf download {model}`, or run without HF_HUB_OFFLINE=1) or pass the path "
+        f"`hf download {model}`, or run without {var}=1) or pass the path "
         f"of a local folder that holds it (saved with save_pretrained).{_no_folder_note(model)}"
     )
 

@@ -438,6 +438,16 @@ def test_load_pretrained_missing_path_names_it(tmp_path):
         load_pretrained("AutoConfig", Path("relative/nope"))
 
 
+def test_the_offline_message_names_the_variable_that_is_set(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    msg = _models._offline_message("org/name")
+    assert "TRANSFORMERS_OFFLINE is set" in msg and "without TRANSFORMERS_OFFLINE=1" in msg
+    assert "HF_HUB_OFFLINE" not in msg
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert "HF_HUB_OFFLINE is set" in _models._offline_message("org/name")
+
+
 def test_load_pretrained_folder_without_model_names_it(tmp_path):
     empty = tmp_path / "empty-folder"
     empty.mkdir()
