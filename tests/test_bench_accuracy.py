@@ -379,3 +379,39 @@ def test_main_reads_every_dataset_without_the_dropped_columns(tmp_path, monkeypa
     with pytest.raises(Loaded):
         bench.main(argv)
     assert asked == [("tweets", ["content"])]
+
+
+def test_feature_seconds_are_timed_on_a_warm_embedding_cache(tmp_path, monkeypatch):
+    # `fit s` is said to use the warm disk cache; with --pick no dev exploration fills it
+    # first, and the first split's rows each counted the cold embedding of every training
+    # prompt (accuracy_posts_intervals.md: 215 s for global XGBoost against 16 s)
+    import time
+    from types import SimpleNamespace
+
+    from skbucket.datasets import load_captioned_posts
+    from skbucket.embedding import DistilBertEmbedder
+
+    bench = _load_bench()
+    model = make_tiny_distilbert(tmp_path / "tiny")
+    argv = ["--quick", "--text-model", model, "--cache-dir", str(tmp_path / "cache")]
+    built = bench.Bench(bench.parse_args(argv))
+    posts = load_captioned_posts()
+    X, y = posts.data.iloc[:60], posts.target.iloc[:60]
+    batches = []
+    embed = DistilBertEmbedder._embed_batch
+
+    def counted(self, *args, **kwargs):
+        batches.append(1)
+        return embed(self, *args, **kwargs)
+
+    monkeypatch.setattr(DistilBertEmbedder, "_embed_batch", counted)
+    clock = []  # the embedding batches computed so far, at each reading of the clock
+    monkeypatch.setattr(
+        bench,
+        "time",
+        SimpleNamespace(perf_counter=lambda: clock.append(len(batches)) or time.perf_counter()),
+    )
+    F_train, F_test, seconds = built.features(X.iloc[:50], y.iloc[:50], X.iloc[50:])
+    assert batches, "the cache was cold: the training prompts had to be embedded"
+    assert len(clock) == 2 and clock[0] == clock[1], clock  # none inside the timed part
+    assert seconds >= 0 and len(F_train) == 50 and len(F_test) == 10
