@@ -407,6 +407,21 @@ def candidate_model(bench, text_clf, fitted_regs, hgb, params):
     return model
 
 
+def check_time_folds(n_train, n_folds):
+    """A ``ValueError`` unless ``n_folds`` rolling windows of 10% of ``n_train`` training posts
+    each leave at least a window's worth of earlier posts to train on (more folds ran out of
+    posts: a fold trained on two posts, then slice bounds below 0 gave an empty dev window,
+    after hours of the earlier folds)."""
+    size = int(round(n_train * 0.10))
+    if size < 1 or n_train - n_folds * size < size:
+        most = max(0, n_train // size - 1) if size else 0
+        raise ValueError(
+            f"--dev-folds {n_folds}: the time split's {n_train:,} training posts hold at most "
+            f"{most} rolling dev windows of 10% ({size:,} posts) with at least as many earlier "
+            "posts to train on"
+        )
+
+
 def dev_folds(X_train, kind, seed, n_folds):
     """``(dev-train mask, dev mask)`` per dev fold of a split's training rows.
 
@@ -421,8 +436,9 @@ def dev_folds(X_train, kind, seed, n_folds):
             dev = company_split(X_train, 0.15, seed + 1 + j)
             yield ~dev, dev
         return
-    order = _date_order(X_train)
     n, size = len(X_train), int(round(len(X_train) * 0.10))
+    check_time_folds(n, n_folds)
+    order = _date_order(X_train)
     for j in range(n_folds):
         stop = n - j * size
         train, dev = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
@@ -898,6 +914,10 @@ def main(argv=None):
     if not (Path(args.data_dir) / DATASETS["posts"]).is_file():
         print(f"bench_accuracy: real data not found in {args.data_dir}; skipped.")
         return 0
+    if "time" in args.splits and args.pick is None:  # every dataset, before hours of work
+        for name in args.datasets:
+            X, _ = load(args.data_dir, name, args.rows, args.seed, args.drop_columns)
+            check_time_folds(int((~time_split(X, test_fraction=0.10)).sum()), args.dev_folds)
     prepare_run(args)
 
     def say(message):

@@ -415,3 +415,29 @@ def test_feature_seconds_are_timed_on_a_warm_embedding_cache(tmp_path, monkeypat
     assert batches, "the cache was cold: the training prompts had to be embedded"
     assert len(clock) == 2 and clock[0] == clock[1], clock  # none inside the timed part
     assert seconds >= 0 and len(F_train) == 50 and len(F_test) == 10
+
+
+def test_too_many_time_dev_folds_are_refused_before_any_work(tmp_path, monkeypatch):
+    # 842 training posts (the tweets' time split) hold 9 rolling windows of 84 posts with as
+    # many earlier posts to train on: a 10th fold trained on 2 posts, an 11th had no dev posts
+    # (slice bounds below 0), each found only after the earlier folds' hours of work
+    import pandas as pd
+
+    bench = _load_bench()
+    dates = pd.date_range("2020-01-01", periods=842, freq="h")
+    X = pd.DataFrame({"date": dates.astype(str), "inferred_company": ["c"] * 842})
+    folds = list(bench.dev_folds(X, "time", 0, 9))
+    assert min(train.sum() for train, _ in folds) >= 84
+    assert all(dev.sum() == 84 for _, dev in folds)
+    for n_folds in (10, 11, 12):
+        with pytest.raises(ValueError, match="at most 9 rolling dev windows"):
+            next(bench.dev_folds(X, "time", 0, n_folds))
+    # main says so before the company split's exploration runs
+    posts = pd.DataFrame(  # 936 posts: 94 held out, 842 to train on
+        {"date": pd.date_range("2020-01-01", periods=936, freq="h").astype(str), "likes": 5.0}
+    ).assign(id=range(936), username="u", inferred_company="c", media="[]", caption="a")
+    posts.to_csv(tmp_path / "posts_captioned.csv.gz", index=False)
+    monkeypatch.setattr(bench, "prepare_run", lambda args: pytest.fail("work started"))
+    argv = ["--data-dir", str(tmp_path), "--text-model", "m", "--dev-folds", "10"]
+    with pytest.raises(ValueError, match=r"--dev-folds 10: .* 842 training posts"):
+        bench.main(argv)
