@@ -55,7 +55,8 @@ dozen test companies leave a wide interval; the table's order is only as sure as
 Features are built once per split with the pipeline's own ``features`` step (fit on the
 training rows only: ``PostFeatures`` cross-fits its target encodings in ``fit_transform``);
 embeddings are cached on disk (``--cache-dir``) so reruns and the dev exploration are cheap.
-``fit s`` of an embedding-based row counts that shared feature step, plus the classifier's
+``fit s`` of an embedding-based row counts that shared feature step (timed with the training
+prompts' embeddings already in the disk cache: they are put there first, untimed), plus the classifier's
 fine-tuning for rows that use it, plus the row's own fit. Metrics come from
 :mod:`skbucket.metrics` only. Tree models run with one thread (``threadpool_limits`` and
 ``n_jobs``/``thread_count``), torch with ``--torch-threads``.
@@ -964,7 +965,7 @@ def main(argv=None):
             print(
                 f"Embedding cost with a cold cache, measured in this run: {rate:.1f} prompts/s, "
                 f"i.e. about {len(X) / rate:.0f} s for these {len(X):,} posts. The `fit s` below "
-                "use the warm disk cache (embeddings are computed once, in the dev exploration)."
+                "use the warm disk cache (the embeddings are put in it first, untimed)."
                 "\n"
             )
             for kind, split, mask in (
