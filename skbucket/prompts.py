@@ -331,7 +331,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
           (:class:`NoPostTextWarning`): the prompts would say nothing of the post itself.
         - a ``dict`` ``{role: column}``: overrides the defaults of the roles it names;
           a role named with a column is **required** at fit, a role mapped to ``None``
-          is not used, and unnamed roles keep their optional default.
+          is not used, and unnamed roles keep their optional default, unless that column
+          is named for another role (``{"content": "caption"}`` reads the ``caption``
+          column as the post's text only, not as its caption too).
         - a ``list`` of roles: exactly those roles, under their default names, all
           required.
     dayfirst : bool, default=False
@@ -440,6 +442,13 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 else:
                     mapping[role] = column
                     required.add(role)
+            # a column given for a role is not also read by another role under its default
+            # name: columns={"content": "caption"} (a post's own text in a "caption" column)
+            # wrote it twice, as "Caption for Image of post: <text>, Text content: <text>"
+            given = {mapping[role] for role in required}
+            for role in [r for r in mapping if r not in required]:
+                if mapping[role] in given:
+                    del mapping[role]
             return mapping, required
         if isinstance(columns, Sequence) and not isinstance(columns, str):
             unknown = [role for role in columns if role not in ROLES]

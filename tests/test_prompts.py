@@ -136,6 +136,28 @@ def test_columns_dict_none_drops_a_role_and_list_selects_roles():
         PromptBuilder(columns="content").fit(frame)
 
 
+def test_a_column_given_for_a_role_is_not_read_again_under_another_roles_default_name():
+    # columns={"content": "caption"} (an Instagram export's post text is its "caption") read
+    # that column twice: as the content and, by the caption role's default name, as a caption
+    frame = pd.DataFrame({"caption": ["New drop!"], "username": ["nike"]})
+    builder = PromptBuilder(columns={"content": "caption"}).fit(frame)
+    assert builder.columns_ == {"content": "caption", "username": "username"}
+    assert builder.transform(frame)[0, 0] == (
+        "Following is the information about Twitter post. Text content: New drop!, Username: nike."
+    )
+    tweets = pd.DataFrame({"content": ["hi there"], "username": ["nike"]})
+    assert PromptBuilder(columns={"caption": "content"}).fit(tweets).columns_ == {
+        "caption": "content",
+        "username": "username",
+    }
+    # a swap, or a column named for two roles on purpose, is read as given
+    both = pd.DataFrame({"caption": ["text"], "content": ["a photo"]})
+    swapped = PromptBuilder(columns={"content": "caption", "caption": "content"}).fit(both)
+    assert swapped.columns_ == {"caption": "content", "content": "caption"}
+    twice = PromptBuilder(columns={"content": "caption", "caption": "caption"}).fit(both)
+    assert twice.columns_ == {"caption": "caption", "content": "caption"}
+
+
 def test_a_role_mapped_to_several_columns_is_a_prompt_error_not_a_bare_type_error():
     # {"content": ["title", "body"]} was "TypeError: unhashable type: 'list'" at fit
     frame = pd.DataFrame({"title": ["Big news"], "body": ["read all about it"]})
