@@ -31,6 +31,7 @@ changes three things, all on purpose:
 from __future__ import annotations
 
 import itertools
+import re
 import string
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -137,6 +138,9 @@ class NoPostTextWarning(UserWarning):
     text-free prompts on purpose, drop the roles: ``columns={"caption": None, "content": None}``.
     """
 
+
+#: a format spec's zero flag with a width and no alignment ("02"): it pads a str on the right
+_ZERO_PADDED = re.compile(r"0+[1-9][0-9]*(?:\.[0-9]+)?s?\Z")
 
 _PUNCTUATION = ".,;:!?'\"()[]{}-–—…«»“”‘’¡¿"
 
@@ -316,8 +320,10 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         ``"unknown"``. A date written without a time of day (``2020-06-15``; see
         :func:`timeless`) gives ``{date}`` as ``YYYY-MM-DD``, ``{when}`` without a time, and
         ``{hour}``/``{hour_text}`` missing (it was read as midnight). Every field is text: a
-        format spec such as ``{content:.200}`` (the first 200 characters) applies, an
-        attribute or index (``{content.upper}``, ``{caption[0]}``) is refused at fit. A
+        format spec such as ``{content:.200}`` (the first 200 characters) or ``{hour:0>2}``
+        (``07``) applies; an attribute or index (``{content.upper}``, ``{caption[0]}``), and
+        a zero padding without an alignment (``{hour:02}``, which pads text on its right:
+        ``70``), are refused at fit. A
         callable gets a ``dict`` with those same keys plus ``"missing"`` (a ``frozenset`` of
         the missing field names, so it can leave them out) and must return a ``str``.
     columns : dict, list or None, default=None
@@ -484,10 +490,26 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
             raise PromptError(
                 f"{type(self).__name__}: template {template!r} is invalid: {exc}"
             ) from exc
-        for _, name, _, _ in parsed:
+        for _, name, spec, _ in parsed:
             if name is None:
                 continue
             field = name.split(".")[0].split("[")[0]
+            if spec and _ZERO_PADDED.match(spec) and field in TEMPLATE_FIELDS:
+                # a number's zero padding; on text (Python 3.10 on) it pads on the right, so
+                # {hour:02} wrote 1 am as "10", as 10 am, and 7 am as "70"
+                problem = (
+                    f"{type(self).__name__}: template field {{{name}:{spec}}} pads the field "
+                    f"with zeros on its right, as for any text ({{hour:02}} writes hour '1' as "
+                    f"'10'): every field is text; {{{field}:0>{spec.lstrip('0')}}} pads it "
+                    "with zeros on its left, or use a callable template."
+                )
+                if not fitted:
+                    raise PromptError(problem)
+                warnings.warn(  # a fitted model goes on writing the prompts it was fitted on
+                    problem + " Refit with another template.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
             if field not in TEMPLATE_FIELDS:
                 raise PromptError(
                     f"{type(self).__name__}: template field {{{name}}} is not available; the "

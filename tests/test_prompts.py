@@ -158,6 +158,27 @@ def test_a_column_given_for_a_role_is_not_read_again_under_another_roles_default
     assert twice.columns_ == {"caption": "caption", "content": "caption"}
 
 
+def test_a_zero_padded_field_without_alignment_is_refused_at_fit():
+    # on a str (Python 3.10 on) "{hour:02}" pads on the right: 1 am read "10", as 10 am did,
+    # and 7 am "70", silently: every field is text, as the docs say, but this is a number's
+    # spelling ({hour:02d} is refused with a hint, {hour:02} was not)
+    frame = pd.DataFrame({"content": ["a", "b"], "date": ["2020-01-06 01:00", "2020-01-06 10:00"]})
+    for template in ("{hour:02}", "at {hour!s:03} h", "{content:010.5}", "{date:020s}"):
+        with pytest.raises(PromptError, match=r"zeros on its right.*:0>"):
+            PromptBuilder(template=template).fit(frame)
+        with pytest.raises(PromptError, match="zeros on its right"):
+            PromptBuilder(template=template)._check_params()
+    padded = PromptBuilder(template="{hour:0>2}").fit(frame).transform(frame)[:, 0]
+    assert padded.tolist() == ["01", "10"]
+    # an explicit alignment is taken as asked, and a zero width pads nothing
+    assert PromptBuilder(template="{hour:<02}|{hour:0}").fit_transform(frame)[0, 0] == "10|1"
+    # a builder holding one (set after fit, or fitted before) warns, writing what it was
+    # fitted to write
+    builder = PromptBuilder().fit(frame).set_params(template="{hour:02}")
+    with pytest.warns(UserWarning, match="zeros on its right.*Refit"):
+        assert builder.transform(frame)[:, 0].tolist() == ["10", "10"]
+
+
 def test_a_role_mapped_to_several_columns_is_a_prompt_error_not_a_bare_type_error():
     # {"content": ["title", "body"]} was "TypeError: unhashable type: 'list'" at fit
     frame = pd.DataFrame({"title": ["Big news"], "body": ["read all about it"]})
