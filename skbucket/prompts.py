@@ -43,7 +43,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._cells import _category_text, _cell_problem, _is_missing, _line_ends
 from ._fitted import refit
-from ._frames import as_pandas, column_list
+from ._frames import as_pandas, check_flat_columns, column_list
 from ._warn import user_stacklevel
 
 # the readers of dates moved to skbucket.dates in 0.8.6: importable from here as before
@@ -629,6 +629,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 f"{[r for r in ROLES if r in mapping]}); X has columns {present}. "
                 "Rename the columns or pass `columns={role: column}`."
             )
+        for role, column in used.items():  # repeated, or the first level of a MultiIndex
+            self._column(X, column, role)
         text_roles = [r for r in ("caption", "content") if r in mapping]
         if "content" in mapping and "content" not in used and "caption" in used:
             # a caption, but the post's own text under another name?
@@ -730,6 +732,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     def _column(self, X, column, role) -> pd.Series:
         values = X[column]
         if isinstance(values, pd.DataFrame):
+            # a first level ("content", "x") of a MultiIndex is no column: "appears 1 times in
+            # X; column names must be unique" said nothing of the levels
+            check_flat_columns(X, type(self).__name__, [column], PromptError)
             raise PromptError(
                 f"{type(self).__name__}: column {column!r} (role {role!r}) appears "
                 f"{values.shape[1]} times in X; column names must be unique."

@@ -179,6 +179,23 @@ def test_a_zero_padded_field_without_alignment_is_refused_at_fit():
         assert builder.transform(frame)[:, 0].tolist() == ["10", "10"]
 
 
+def test_column_names_with_levels_are_refused_naming_the_levels_not_as_repeated():
+    # pd.concat({"post": ...}, axis=1)-style names: "content" in X.columns is true of the
+    # first level of ("content", "text"), and X["content"] a frame of one column, which
+    # was "column 'content' (role 'content') appears 1 times in X; names must be unique"
+    columns = pd.MultiIndex.from_tuples([("content", "text"), ("username", "handle")])
+    frame = pd.DataFrame([["hi there", "nike"]], columns=columns)
+    with pytest.raises(PromptError, match=r"2 levels.*get_level_values\(0\)"):
+        PromptBuilder().fit(frame)
+    builder = PromptBuilder().fit(pd.DataFrame({"content": ["a"], "username": ["b"]}))
+    with pytest.raises(PromptError, match="2 levels"):
+        builder.transform(frame)
+    # a level that pandas reads as one column (("content", "")) is read, as before
+    empty_level = pd.MultiIndex.from_tuples([("content", ""), ("username", "")])
+    flat = pd.DataFrame([["hi", "nike"]], columns=empty_level)
+    assert PromptBuilder().fit_transform(flat)[0, 0].endswith("Text content: hi, Username: nike.")
+
+
 def test_a_role_mapped_to_several_columns_is_a_prompt_error_not_a_bare_type_error():
     # {"content": ["title", "body"]} was "TypeError: unhashable type: 'list'" at fit
     frame = pd.DataFrame({"title": ["Big news"], "body": ["read all about it"]})
@@ -219,7 +236,7 @@ def test_fit_on_no_posts_is_refused_and_transform_of_no_posts_is_empty():
 def test_duplicate_column_raises():
     frame = pd.DataFrame([["a", "b"]], columns=["content", "content"])
     with pytest.raises(PromptError, match="appears 2 times"):
-        PromptBuilder().fit_transform(frame)
+        PromptBuilder().fit(frame)
 
 
 def test_str_template_fields_and_unknown():
