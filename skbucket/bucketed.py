@@ -1651,7 +1651,13 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     isinstance(e, (InvalidParameterError, *_NOT_THE_ROWS)) for e in refused
                 ):
                     # a parameter refused whatever the rows, a bug in the regressor's
-                    # code, the machine's memory: not the bucket's fault
+                    # code, the machine's memory: not the bucket's fault. Which bucket: a
+                    # regressor may fail on one bucket's rows only (LassoCV(cv=20) on 14)
+                    exc.add_note(
+                        f"({type(self).__name__}: while fitting {name} "
+                        f"{_describe(spec[k])} on the {rows.size} training row(s) of "
+                        f"{self._bucket_label(k, _check_bins(self.bins))})"
+                    )
                     raise
                 # what any regressor learns there: CatBoost refuses to ("All train targets
                 # are equal", "All features are either constant or ignored")
@@ -1901,9 +1907,17 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         n = _num_samples(X)
         X_k = X if rows is None or rows.size == n else _safe_indexing(X, rows)
         role = f"regressors[{k}]"
-        given = np.asarray(
-            _call_sub(role, regressor, "predict", X_k, origin=(rows, columns)), dtype=np.float64
-        )
+        try:
+            given = np.asarray(
+                _call_sub(role, regressor, "predict", X_k, origin=(rows, columns)),
+                dtype=np.float64,
+            )
+        except Exception as exc:  # which bucket: it may fail on its rows only
+            exc.add_note(
+                f"({type(self).__name__}: while predicting with {role} {_describe(regressor)}"
+                f", the regressor of {self._bucket_label(k, self.bins_)})"
+            )
+            raise
         if given.ndim > 1 and given.shape[1:] != (1,) * (given.ndim - 1):
             raise ValueError(
                 f"{role} {_describe(regressor)}.predict returned an array of shape "

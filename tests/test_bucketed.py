@@ -3108,3 +3108,36 @@ def test_errors_name_a_subclass_of_bucketed_regressor():
     )
     with pytest.raises(ValueError, match=r"^MyBucketed: the classifier's class_weight keys"):
         model.fit(X, y)
+
+
+def test_a_regressor_that_fails_on_one_bucket_says_which_bucket():
+    """A regressor may fail on one bucket's rows only (LassoCV(cv=10) on a bucket of 8
+    rows): its error said "n_splits=10 greater than the number of samples: n_samples=8",
+    and nothing of the bucket it was fitted on, nor which of the regressors it was."""
+    from sklearn.linear_model import LassoCV
+
+    X, y = make_likes(200)
+    counts = np.bincount(assign_buckets(y), minlength=7)
+    assert counts[3] == 8 and all(counts[k] >= 10 for k in (0, 1, 2))
+    with pytest.raises(ValueError, match="n_splits=10") as raised:
+        light(regressors=LassoCV(cv=10)).fit(X, y)
+    notes = "".join(getattr(raised.value, "__notes__", []))
+    assert "regressors[3] LassoCV(cv=10)" in notes
+    assert "8 training row(s) of bucket 3: (300, 500]" in notes
+
+
+def test_a_regressor_that_fails_to_predict_says_which_bucket():
+    class FailsHigh(Ridge):
+        def predict(self, X):
+            out = super().predict(X)
+            if out.max() > 2000:
+                raise ValueError("cannot predict so many likes")
+            return out
+
+    X, y = make_likes()
+    model = light(regressors={k: Ridge() if k < 5 else FailsHigh() for k in range(7)}).fit(X, y)
+    with pytest.raises(ValueError, match="cannot predict") as raised:
+        model.predict(X)
+    notes = "".join(getattr(raised.value, "__notes__", []))
+    assert "while predicting with regressors[" in notes
+    assert re.search(r"regressor of bucket [56]: ", notes)
