@@ -1594,6 +1594,21 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 empty = np.setdiff1d(np.arange(present[-1] + 1), present)
                 own = exc.__cause__ is None  # not _call_sub's rewording of another failure
                 said = str(exc)
+                lone = np.flatnonzero(np.bincount(buckets, minlength=n_buckets) == 1)
+                if lone.size and own and re.search(r"(?i)least populated class", said):
+                    # a HistGradientBoostingClassifier on more than 10,000 rows (the default
+                    # router's early stopping) splits off its validation rows by bucket
+                    shown = "; ".join(self._bucket_label(int(k), edges) for k in lone[:5])
+                    raise ValueError(
+                        f"classifier {_describe(classifier_)} could not be fitted: bucket(s) "
+                        f"{lone.tolist()} ({shown}) have a single training row, too few for a "
+                        "hold-out split by bucket (a HistGradientBoostingClassifier holds out "
+                        "validation_fraction of the rows, split by bucket, for its early "
+                        "stopping on more than 10,000 rows). Merge such a bucket into its "
+                        "neighbour (drop an edge of bins), or pass a classifier that holds out "
+                        "no rows (e.g. HistGradientBoostingClassifier(early_stopping=False)). "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
                 if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
                     raise  # the labels are 0 .. n-1, or it refused something else
                 raise ValueError(

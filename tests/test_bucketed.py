@@ -3141,3 +3141,17 @@ def test_a_regressor_that_fails_to_predict_says_which_bucket():
     notes = "".join(getattr(raised.value, "__notes__", []))
     assert "while predicting with regressors[" in notes
     assert re.search(r"regressor of bucket [56]: ", notes)
+
+
+def test_a_bucket_of_one_row_in_a_large_table_is_named_when_the_router_cannot_hold_it_out():
+    """On more than 10,000 rows the default router (HistGradientBoostingClassifier) holds
+    out validation rows split by bucket for early stopping: one post above the top edge
+    failed the fit with scikit-learn's "The least populated classes in y have only 1
+    member ... [6.0]", which named neither a bucket nor early stopping (the regressors'
+    side takes such a bucket: it borrows its neighbour's regressor)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(10_050, 2))
+    y = np.minimum(np.round(np.expm1(X[:, 0])), 2000.0)
+    y[0] = 5000.0  # the only post in bucket 6 (> 2500)
+    with pytest.raises(ValueError, match=r"bucket\(s\) \[6\] \(bucket 6: > 2500\) have a single"):
+        BucketedRegressor(regressors=Ridge()).fit(X, y)
