@@ -824,6 +824,7 @@ def read_bytes(
     except ValueError as exc:  # e.g. "Invalid IPv6 URL"
         raise MediaFetchError(f"not a valid URL or path ({exc})", ref) from None
     if scheme in ("http", "https"):
+        _check_port(target, ref)
         return _read_http(target, ref, timeout, max_bytes, retries, backoff)
     if scheme == "file":
         return _read_file(_file_url_to_path(target, ref), ref, max_bytes)
@@ -834,6 +835,15 @@ def read_bytes(
         "are read (pass a pathlib.Path for a local file whose name contains ':')",
         ref,
     )
+
+
+def _check_port(url: str, ref: Any, what: str = "not a valid URL") -> None:
+    """Refuse an ``http(s)`` URL whose port is out of range: the socket layer wraps it
+    (``:99999`` connected to port 34463 of the host) and read another server's answer."""
+    try:
+        _ = urllib.parse.urlsplit(url).port  # parsed when read
+    except ValueError as exc:  # "Port out of range 0-65535"
+        raise MediaFetchError(f"{what} ({exc})", ref) from None
 
 
 def _file_url_to_path(url: str, ref: Any) -> str:
@@ -915,6 +925,7 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
                 "are followed",
                 self._ref,
             )
+        _check_port(newurl, self._ref, f"refused redirect ({code}) to {newurl!r}")
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         self._check(newurl, code, fp)

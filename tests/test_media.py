@@ -1917,6 +1917,19 @@ def test_errors_are_value_errors_and_name_the_reference(tmp_path):
     assert os.fspath(tmp_path) in str(info.value)
 
 
+def test_a_port_out_of_range_is_refused_not_wrapped_to_another_port(server):
+    """The socket layer wraps a port above 65535: ``:<port + 65536>`` read the answer of the
+    server on ``<port>``, as if the URL named it."""
+    port = int(server.base.rsplit(":", 1)[1])
+    wrapped = f"http://127.0.0.1:{port + 65536}/good.jpg?wrapped"
+    with pytest.raises(MediaFetchError, match="Port out of range") as info:
+        read_bytes(wrapped, retries=3, **FAST)
+    assert not info.value.transient and not info.value.unreachable
+    with pytest.raises(MediaFetchError, match="refused redirect .*Port out of range"):
+        read_bytes(server.url(f"/redirect-away/{port + 65536}/good.jpg?wrapped"), **FAST)
+    assert server.hits["/good.jpg?wrapped"] == 0
+
+
 def test_http_bad_url_is_not_retried():
     with pytest.raises(MediaFetchError, match="no host given") as info:
         read_bytes("http:///x.jpg", retries=3, **FAST)
