@@ -45,6 +45,7 @@ video or GIF entry of the media column    its thumbnail image (see :func:`parse_
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
 import errno
 import functools
@@ -766,7 +767,8 @@ def read_bytes(
     ref : str, os.PathLike or MediaRef
         A local path, a ``file://`` URL or an ``http(s)://`` URL. A :class:`pathlib.Path`
         is always a local path; a string with any other scheme (``ftp:``, ``data:``,
-        ``javascript:``, ...) is refused. A relative path is relative to the current
+        ``javascript:``, ...) is refused. The ``user:password@`` of a URL is sent to its host
+        as HTTP Basic authentication (not on to a redirect's target). A relative path is relative to the current
         working directory when it is read (not to the data file's folder; ``~`` is not
         expanded): a missing one is named with the absolute path looked for.
     timeout : float, default=10.0
@@ -930,7 +932,11 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         self._check(newurl, code, fp)
         self.target = newurl
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        newurl, auth = _credentials(newurl)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and auth is not None:
+            new.add_unredirected_header("Authorization", auth)
+        return new
 
 
 class _Deadline:
@@ -1221,8 +1227,26 @@ def _request_url(url: str) -> str:
     )
 
 
+def _credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without the ``user:password@`` before its host, and the HTTP Basic
+    ``Authorization`` header that sends them (as curl and requests do; None when it has none).
+    urllib took ``user@host`` for the host's name: every such URL failed as a name that does
+    not resolve, after its retries, and counted as unreachable against the real host."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
+    token = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return urllib.parse.urlunsplit(parts._replace(netloc=hostport)), f"Basic {token}"
+
+
 def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
-    request = urllib.request.Request(_request_url(url), headers={"User-Agent": _USER_AGENT})
+    plain, auth = _credentials(url)
+    request = urllib.request.Request(_request_url(plain), headers={"User-Agent": _USER_AGENT})
+    if auth is not None:  # for this host only: not sent on to a redirect's target
+        request.add_unredirected_header("Authorization", auth)
     overall = MediaFetchError(
         f"timed out: no complete answer within {timeout} s", ref, transient=True
     )

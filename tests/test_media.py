@@ -868,6 +868,8 @@ def server(photo_jpeg, images):
                 kind = path.split("?")[0].split("/")[2]
                 odd = {"superscript": "\u00b2", "digits": "9" * 5000}[kind]
                 self._send(200, photo_jpeg, [*jpeg, ("Content-Length", odd)])
+            elif path.startswith("/echo-auth"):  # the Authorization header it got, as the body
+                self._send(200, (self.headers.get("Authorization") or "none").encode())
             elif path.startswith("/text.jpg"):
                 self._send(200, b"<html>not an image</html>", jpeg)
             elif path.startswith("/bomb.png"):
@@ -1928,6 +1930,25 @@ def test_a_port_out_of_range_is_refused_not_wrapped_to_another_port(server):
     with pytest.raises(MediaFetchError, match="refused redirect .*Port out of range"):
         read_bytes(server.url(f"/redirect-away/{port + 65536}/good.jpg?wrapped"), **FAST)
     assert server.hits["/good.jpg?wrapped"] == 0
+
+
+def test_the_user_and_password_of_a_url_are_sent_to_its_host_only(server):
+    """urllib took ``user@host`` for the host's name: the URL failed as a name that does not
+    resolve, after its retries, and as "unreachable" it stopped the real host's images."""
+    import base64
+
+    port = int(server.base.rsplit(":", 1)[1])
+    ref = f"http://us%40er:p%20w:x@127.0.0.1:{port}/echo-auth"
+    expected = b"Basic " + base64.b64encode(b"us@er:p w:x")
+    assert read_bytes(ref, retries=0, **FAST) == expected
+    anon = f"http://anon@127.0.0.1:{port}/echo-auth"
+    assert read_bytes(anon, **FAST) == b"Basic YW5vbjo="
+    # not passed on to where the host redirects to
+    away = f"http://u:p@127.0.0.1:{port}/redirect-away/{port}/echo-auth"
+    assert read_bytes(away, **FAST) == b"none"
+    fetcher = ImageFetcher(max_workers=1, max_host_failures=1, **FAST)
+    results = dict(fetcher.fetch_bytes([anon, server.url("/echo-auth")]))
+    assert results == {anon: b"Basic YW5vbjo=", server.url("/echo-auth"): b"none"}
 
 
 def test_http_bad_url_is_not_retried():
