@@ -1887,7 +1887,7 @@ class ImageFetcher:
 
         Lazy: references are read from ``refs`` as the pool needs them, at most
         ``prefetch`` ahead of the consumer. Identical references in flight at the same time
-        are fetched once. Closing the iterator early (its ``close()``; wrap a loop that may
+        are fetched once (:meth:`fetch_images` yields each its own image object). Closing the iterator early (its ``close()``; wrap a loop that may
         raise or be interrupted in ``contextlib.closing``, as the captioner does) cancels
         the pending work and cuts the HTTP fetches in flight and their retries: the threads
         end within moments, except an attempt still connecting (or in its TLS handshake), which
@@ -2008,6 +2008,10 @@ class ImageFetcher:
                 entry[1] -= 1
                 if entry[1] == 0:
                     del inflight[key]
+                elif not isinstance(result, (bytes, MediaError)):
+                    # an image that a later identical ref also gets: its own copy, so that
+                    # drawing on it, resizing it in place or closing it leaves the other alone
+                    result = result.copy()
                 yield ref, result
         finally:
             stop.set()  # what is still running ends at once (a custom loader excepted)

@@ -1572,6 +1572,21 @@ def test_fetcher_fetches_identical_refs_in_flight_once(server):
     assert server.hits["/good.jpg?dedupe=1"] == 1
 
 
+def test_identical_refs_fetched_once_each_get_their_own_image(server):
+    """The image of refs fetched once was one object yielded for each: closing it, or drawing
+    on it, after use changed (or broke) the image the next identical ref yielded."""
+    url = server.url("/good.jpg?dedupe=images")
+    fetcher = ImageFetcher(max_workers=2, **COUNTED)
+    images = []
+    for _, image in fetcher.fetch_images([url, url, url]):
+        assert image.size == (640, 427) and image.getpixel((0, 0)) != (1, 2, 3)
+        images.append(image.copy())
+        image.putpixel((0, 0), (1, 2, 3))
+        image.close()
+    assert server.hits["/good.jpg?dedupe=images"] == 1
+    assert images[0].tobytes() == images[1].tobytes() == images[2].tobytes()
+
+
 def test_fetcher_custom_loader(images):
     calls = []
 
