@@ -1723,7 +1723,8 @@ class ImageFetcher:
         ``2 * max_workers``.
     max_host_failures : int or None, default=3
         Within one :meth:`fetch_bytes` / :meth:`fetch_images` call, after this many
-        references in a row to one ``http(s)`` host failed because the host could not be
+        references in a row to one ``http(s)`` host (a host name and port: ``http://h/`` and
+        ``http://h:80/`` are one, ``https://h/`` another) failed because the host could not be
         reached (name not resolved, connection refused or not answered, no route: see
         ``MediaFetchError.unreachable``; each after its retries), the references to
         that host are skipped: each yields a :class:`MediaFetchError` saying "not tried", at
@@ -2040,7 +2041,7 @@ class _HostBreaker:
 
     def guard(self, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def guarded(ref):
-            host = _http_host(ref)
+            host = _host_port(ref)
             if host is None:
                 return work(ref)
             self._admit(host, ref)
@@ -2066,7 +2067,7 @@ class _HostBreaker:
             now = self.clock()
             if now < state[2]:
                 raise MediaFetchError(
-                    f"not tried: host {host} could not be reached for {state[0]} references "
+                    f"not tried: host {_http_host(ref)} could not be reached for {state[0]} references "
                     f"in a row (last: {state[1]}); one reference is tried again every "
                     f"{self.cooldown:g} s",
                     ref,
@@ -2097,3 +2098,21 @@ def _http_host(ref: Any) -> str | None:
     if parts.scheme.lower() not in ("http", "https"):
         return None
     return parts.netloc.rpartition("@")[2].lower() or None
+
+
+def _host_port(ref: Any) -> str | None:
+    """``host:port`` of an ``http(s)`` reference, the port spelled out (``http://h/`` and
+    ``http://h:80/`` are one server, ``https://h/`` another: a refused port 80 says nothing of
+    443), else ``None``: the key of :class:`_HostBreaker`."""
+    host = _http_host(ref)
+    if host is None:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(_ref_to_str(ref))
+        port = parts.port
+    except (MediaError, ValueError):  # a port out of range: read_bytes refuses it
+        return host
+    if port is None:
+        port = 443 if parts.scheme.lower() == "https" else 80
+    name = parts.hostname or ""
+    return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"

@@ -1876,6 +1876,15 @@ def test_host_breaker_counts_failures_in_a_row_per_host():
         assert "not tried: host a.example " in str(skipped) and calls == []  # not called
         assert "not tried" not in str(run(guarded, b.format("down")))  # b: second in a row
         assert "not tried: host b.example:8443 " in str(run(guarded, b.format("ok")))
+    # one server is one host however its port is spelled; another port is another server
+    # (port 80 refused, or dropped by a firewall, said nothing of https on 443)
+    guarded = _HostBreaker(2, cooldown=60.0).guard(work)
+    assert "not tried" not in str(run(guarded, "http://c.example/down"))
+    assert "not tried" not in str(run(guarded, "HTTP://C.example:80/down"))
+    assert run(guarded, "https://c.example/ok") == b"ok"
+    assert run(guarded, "https://c.example:443/ok") == b"ok"
+    assert "not tried: host c.example " in str(run(guarded, "http://c.example/ok"))
+    assert "not tried: host c.example:80 " in str(run(guarded, "http://c.example:80/ok"))
     # local paths and file URLs are never skipped
     guarded = _HostBreaker(1, cooldown=60.0).guard(work)
     for ref in ("/no/host/down", "file:///no/host/down", "/no/host/down"):
