@@ -850,7 +850,7 @@ def _check_port(url: str, ref: Any, what: str = "not a valid URL") -> None:
 
 def _file_url_to_path(url: str, ref: Any) -> str:
     parts = urllib.parse.urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
+    if parts.netloc.lower() not in ("", "localhost"):  # a host name has no case
         raise UnsupportedSchemeError(f"file URL on another host {parts.netloc!r} is not read", ref)
     return urllib.request.url2pathname(parts.path)
 

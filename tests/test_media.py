@@ -1982,6 +1982,12 @@ def test_http_bad_url_is_not_retried():
     assert "attempts" not in str(info.value)
 
 
+def test_a_file_url_on_localhost_in_any_case_is_read(images):
+    path = images["good.jpg"]
+    for host in ("localhost", "LOCALHOST", "LocalHost"):
+        assert read_bytes(f"file://{host}{path.as_uri()[len('file://') :]}") == path.read_bytes()
+
+
 def test_file_url_with_escaped_characters(tmp_path, images):
     path = tmp_path / "a photo #1.jpg"
     path.write_bytes(images["grey.jpg"].read_bytes())
