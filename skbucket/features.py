@@ -662,6 +662,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
             )
         if not self.category_columns_:
             return {}
+        # a column held twice (after a pd.concat) is said so, as transform says it: its cells
+        # were rows of two values, "expected one text or number, got a ndarray"
+        self._check_once(X, self.category_columns_)
         if len(X) == 0:  # no post, none new (the cell checks below want one)
             return {str(name): np.zeros(0, dtype=bool) for name in self.category_columns_}
         cats = self._categories(X)
@@ -891,6 +894,10 @@ class PostFeatures(TransformerMixin, BaseEstimator):
                 f"{column_list(X.columns)}. Configure text_columns=, date_column=, media_column= "
                 "or category_columns= to match your data."
             )
+        self._check_once(X, wanted)
+
+    def _check_once(self, X, wanted):
+        """Refuse a column of ``wanted`` that ``X`` holds more than once."""
         counts = X.columns.value_counts()
         repeated = [c for c in wanted if counts[c] > 1]
         if repeated:  # e.g. after a pd.concat: X[c] would be a DataFrame

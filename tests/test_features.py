@@ -720,6 +720,11 @@ def test_unseen_counts_are_the_posts_encoded_as_new_accounts():
     with pytest.raises(NotFittedError):
         PostFeatures().unseen_counts(new)
     assert pf.unseen_counts(new.head(0)) == {"username": 0, "inferred_company": 0}
+    # a category column held twice (after a pd.concat) is named, as transform names it
+    twice = pd.concat([new, new[["username"]]], axis=1)
+    for method in (pf.transform, pf.unseen_counts):
+        with pytest.raises(PostFeaturesError, match="column 'username' appears 2 times in X"):
+            method(twice)
 
 
 def test_categories_compare_as_text():
