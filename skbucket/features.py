@@ -91,10 +91,12 @@ _CJK_PUNCTUATION = (
 # or fullwidth punctuation ("。", "、", "＃"), at '"', "<" or ">" (which no URL holds unescaped:
 # the end of an HTML attribute or the start of a tag, so the "@user" and "#tag" of
 # '<a href="https://x.com/a">@user</a>' are counted), or where another link starts:
-# "https://a.com,https://b.com" is two.
+# "https://a.com,https://b.com" is two. A URL after a "/", "=", "?", "&" or "#" of a link is
+# part of its path or query, not a link of its own: an archive or share link
+# ("https://web.archive.org/web/2020/https://brand.com", "...sharer.php?u=https://...") is one.
 _HYPERLINK_RE = re.compile(
     r"<hyperlink>|(?<![A-Za-z0-9_])https?://"
-    r"(?:(?!https?://)[^\s\"<>" + _CJK_PUNCTUATION + "])+",
+    r"(?:(?<=[/=?&#])https?://|(?!https?://)[^\s\"<>" + _CJK_PUNCTUATION + "])+",
     re.IGNORECASE,
 )
 # Mentions: the placeholder token and raw @handles (not e-mail addresses: no word char before @);
@@ -284,7 +286,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
     * **text** (each of ``text_columns``): ``<col>_length`` (characters), ``<col>_hyperlinks``
       (``<hyperlink>`` tokens and raw ``http(s)://`` URLs, also when glued to the word before
       them, as Japanese, Chinese or Arabic posts write them, ``詳細はhttps://...``: only an
-      ASCII letter, digit or ``_`` right before ``http`` makes it no link), ``<col>_mentions`` (``<mention>``
+      ASCII letter, digit or ``_`` right before ``http`` makes it no link; a URL in another's
+      path or query, after its ``/``, ``=``, ``?``, ``&`` or ``#``, as an archive or share link
+      holds one, is part of that link), ``<col>_mentions`` (``<mention>``
       tokens and raw ``@handles`` outside links, with no letter or digit of any script right
       before the ``@``, so e-mail addresses are none), ``<col>_hashtags`` (``#tag`` outside links,
       with at least one letter; the HTML entity ``&#39;`` is not one; the fullwidth ``＃`` and

@@ -459,6 +459,9 @@ def test_numeric_date_column_is_refused():
         ("https://example.jp/代々木/#access https://example.jp/〇〇/@staff", [2, 0, 0, 0]),
         ("https://x.com？#tag https://y.com！#sale https://z.com/a｡#top", [3, 0, 3, 0]),
         ("xhttps://a.com _https://b.com", [0, 0, 0, 0]),
+        # a URL in the path or query of another (an archive or share link) is part of it
+        ("https://web.archive.org/web/2020/https://brand.com/x @bob", [1, 1, 0, 0]),
+        ("https://x.com/share?u=https://brand.com&r=http://y.com/#https://z.com", [1, 0, 0, 0]),
         # a URL ends at '"', "<" and ">", which no URL holds unescaped: HTML's attribute and
         # tags around it are not part of it, and the mention or hashtag after them counts
         ('<a href="https://x.com/hashtag/sale">#sale</a>', [1, 0, 1, 0]),
