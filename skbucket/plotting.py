@@ -474,9 +474,13 @@ def _legible_cells(texts, image, matrix, ax, user_keys) -> None:
 
     values = np.asarray(matrix, dtype=float)
     if "color" not in user_keys:
-        # what a see-through cell shows: the axes, else the figure, else a white page
+        # what a see-through cell shows: the axes, else the (sub)figures holding them, the
+        # outermost last, else a white page
+        panels = [ax.figure]
+        while getattr(panels[-1], "_parent", None) is not None:  # a SubFigure's parent
+            panels.append(panels[-1]._parent)
         behind = np.ones(3)
-        for face in (ax.figure.get_facecolor(), ax.get_facecolor()):
+        for face in [*(panel.get_facecolor() for panel in reversed(panels)), ax.get_facecolor()]:
             rgba = np.asarray(to_rgba(face))
             behind = rgba[3] * rgba[:3] + (1 - rgba[3]) * behind
         for (i, j), text in np.ndenumerate(texts):
@@ -490,7 +494,10 @@ def _legible_cells(texts, image, matrix, ax, user_keys) -> None:
     if "fontsize" not in user_keys:
         n = max(values.shape)
         box = ax.get_position()  # figure fraction, after the colorbar took its share
-        width, height = ax.figure.get_size_inches()
+        # the figure's size, or the SubFigure's the axes are in (their fractions are of it;
+        # it has no get_size_inches)
+        panel = ax.figure
+        width, height = panel.bbox.width / panel.dpi, panel.bbox.height / panel.dpi
         cell = min(box.width * width, box.height * height) * 72 / n  # points (aspect "equal")
         longest = max((len(text.get_text()) for text in texts.ravel()), default=1)
         # a digit is about 0.64 of the font size wide (DejaVu Sans), plus a margin

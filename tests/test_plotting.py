@@ -309,6 +309,35 @@ def test_text_size_under_either_name_with_many_buckets_and_a_figure_sized_for_th
         plt.close(default.figure_)
 
 
+def test_confusion_matrix_on_a_subfigures_axes():
+    """A SubFigure (one panel of ``Figure.subfigures``) has no ``get_size_inches``: the
+    matrix drawn on its axes raised AttributeError; its values are sized to the panel, as
+    on a figure of the panel's size, and contrast with a dark panel behind see-through
+    cells."""
+    y, pred = [0, 50, 50, 3000, 200], [2, 60, 400, 2800, 150]
+    whole = Figure(figsize=(12.8, 4.8))
+    panel = whole.subfigures(1, 2)[1]
+    disp = BucketConfusionMatrixDisplay.from_predictions(y, pred, ax=panel.subplots())
+    alone = BucketConfusionMatrixDisplay.from_predictions(
+        y, pred, ax=Figure(figsize=(6.4, 4.8)).subplots()
+    )
+    assert disp.text_[0, 0].get_fontsize() == alone.text_[0, 0].get_fontsize()
+    assert disp.confusion_matrix.tolist() == alone.confusion_matrix.tolist()
+    # an empty cell of a see-through colormap, on see-through axes and panel (a SubFigure's
+    # default), shows the figure's own dark face: light text on it
+    import matplotlib as mpl
+    from matplotlib.colors import LogNorm
+
+    clear = mpl.colormaps["viridis"].with_extremes(bad=(0, 0, 0, 0))
+    ax = Figure(facecolor="black").subfigures(1, 2)[0].subplots()
+    ax.set_facecolor("none")
+    logged = BucketConfusionMatrixDisplay.from_predictions(
+        y, y, cmap=clear, im_kw={"norm": LogNorm(vmin=1, vmax=5)}, ax=ax
+    )
+    assert logged.confusion_matrix[0, 1] == 0
+    assert _contrast(logged.text_[0, 1].get_color(), "black") >= 4.5
+
+
 def test_confusion_matrix_from_estimator_uses_classifier(data, model, pipe):
     X, y, _ = data
     disp = BucketConfusionMatrixDisplay.from_estimator(model, X, y, ax=_ax())
