@@ -1509,8 +1509,8 @@ class ErrorOverTimeDisplay:
             _legend_in_band(ax, lines, bars, counts_ax, keep_limits=user_limits)
         if 0 < len(periods) <= 12:  # a tick, and its label, for every period
             ax.set_xticks(x, [str(p) for p in periods])
-            if len(periods) == 1:
-                ax.set_xlim(x[0] - spans[0], x[0] + 2 * spans[0])
+            if len(periods) == 1:  # the point (and the bar centred on it) in the middle
+                ax.set_xlim(x[0] - 1.5 * spans[0], x[0] + 1.5 * spans[0])
         unit = _period_word(periods) or f"Period ({getattr(periods, 'freqstr', '')})"
         ax.set(xlabel=unit, ylabel=METRIC_DESCRIPTIONS.get(self.metric, self.metric))
         left_out = [

@@ -901,6 +901,13 @@ def test_error_over_time_of_one_period_shows_that_period():
 
     low, high = (pd.Timestamp(mdates.num2date(v)).tz_localize(None) for v in disp.ax_.get_xlim())
     assert pd.Timestamp("2021-01-01") < low and high < pd.Timestamp("2021-07-01")
+    # the point, and the bar centred on it, in the middle of the axis (the limits were set
+    # for bars that began at the point: the point stood a third of the way along)
+    point = mdates.date2num(disp.line_.get_xdata()[0])
+    bar = disp.count_bars_[0]
+    low, high = disp.ax_.get_xlim()
+    assert point - low == pytest.approx(high - point)
+    assert bar.get_x() - low == pytest.approx(high - bar.get_x() - bar.get_width())
 
 
 def test_error_over_time_from_estimator(data, model, pipe):
