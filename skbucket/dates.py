@@ -93,24 +93,40 @@ _DATE_PREFIX = (
 #: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday
 #: or a time (:data:`_DATE_PREFIX`); not ISO ``2021-04-03``
 _NUMERIC_DATE = re.compile(
-    _DATE_PREFIX + r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(?:\d{4}|\d{2})(?!\d)"
+    _DATE_PREFIX + r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?!\d)"
 )
 
 
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     """``[(position, first number, second number)]`` of the string cells that hold a
     numeric date at their start (``03/04/2021`` gives ``(position, 3, 4)``), or after a
-    weekday or a time of day (:data:`_DATE_PREFIX`). Numbers outside 1-31 are no day and
-    no month: such a cell (``99/01/2020``, ``00/04/2021``) is a date in neither order, so
-    it says nothing about the column's order (it is NaT whatever ``dayfirst`` says)."""
+    weekday or a time of day (:data:`_DATE_PREFIX`). A cell that is a date in neither order
+    says nothing about the column's order (it is NaT whatever ``dayfirst`` says): numbers
+    outside 1-31 (``99/01/2020``, ``00/04/2021``), a day its month does not have
+    (``31/04/2021``, ``29/02/2021``: no 31 April, and no 4th day of a 31st month), or a year
+    outside 1677-2262 (``13/04/9999``); such a cell was taken for one that "can only be read
+    day first", and refused a month-first column with the advice to misread it."""
     parts = []
     for i, value in enumerate(pd.Series(values).to_numpy(dtype=object)):
         match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
         if match is not None:
             first, second = int(match[1]), int(match[2])
-            if 1 <= first <= 31 and 1 <= second <= 31:
+            year = int(match[3])
+            if len(match[3]) == 2:  # as parse_dates reads it: 1969-2068
+                year += 1900 if year >= 69 else 2000
+            if _is_day(year, first, second) or _is_day(year, second, first):
                 parts.append((i, first, second))
     return parts
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    """Whether ``year``-``month``-``day`` is a day that :func:`parse_dates` can give (a real
+    day, whose midnight is inside pandas' nanosecond timestamps)."""
+    try:
+        day_ = _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return pd.Timestamp.min.date() < day_ <= pd.Timestamp.max.date()
 
 
 def day_month_conflict(values, dayfirst=False):

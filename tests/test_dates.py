@@ -14,6 +14,7 @@ from skbucket.dates import (
     day_month_error,
     day_month_examples,
     parse_dates,
+    read_dates,
 )
 from skbucket.prompts import PromptBuilder
 
@@ -133,6 +134,14 @@ def test_dates_tz_aware_pyarrow_column_reads_like_the_numpy_one():
         # a date in neither order is no evidence of either (it blocked both dayfirst settings)
         (["03/04/2021", "04/13/2021", "99/01/2020"], False, None),
         (["03/04/2021", "00/13/2021"], True, None),
+        # no 31 April, no 29 February in 2021 (nor a 31st or 29th month), no year 9999 here:
+        # a date in neither order too (it refused month-first columns, advising day first)
+        (["04/13/2021", "03/04/2021", "31/04/2021"], False, None),
+        (["03/04/2021", "29/02/2021"], False, None),
+        (["03/04/21", "29/02/21"], False, None),
+        (["03/04/2021", "13/04/9999"], False, None),
+        (["03/04/2024", "29/02/2024"], False, (1, 0)),  # a leap year: 29 February is a day
+        (["03/04/24", "29/02/24"], False, (1, 0)),
         ([], False, None),
     ],
 )
@@ -149,6 +158,7 @@ def test_day_month_conflict(values, dayfirst, expected):
             ("03/04/2021", "04/13/2021", "13/04/2021"),
         ),
         (["05/05/2021", "2021-04-03", None, 3], ()),
+        (["31/04/2021", "04/13/2021", "03/04/2021"], ("04/13/2021", "03/04/2021")),
     ],
 )
 def test_day_month_examples(values, expected):
@@ -376,3 +386,12 @@ def test_a_two_digit_year_is_read_in_a_fixed_century():
         pd.Timestamp("1976-01-01 04:00"),  # in UTC
     ]
     assert parse_dates(["14/03/70"], dayfirst=True).tolist() == [pd.Timestamp("1970-03-14")]
+
+
+def test_a_day_no_month_has_is_no_evidence_of_the_day_month_order():
+    # a month-first column with a typo: 31/04 is no day in either order (NaT both ways), and
+    # it refused the column, advising dayfirst=True, which misread 03/04/2021 as 3 April
+    values = ["04/13/2021", "03/04/2021", "31/04/2021"]
+    dates = read_dates(values)
+    assert dates.tolist()[:2] == [pd.Timestamp("2021-04-13"), pd.Timestamp("2021-03-04")]
+    assert pd.isna(dates[2])
