@@ -676,13 +676,9 @@ def timeless(values, parsed=None, *, dayfirst=False) -> np.ndarray:
         series = pd.Series(values, dtype=object).reset_index(drop=True)
     dtype = series.dtype
     arrow = getattr(dtype, "pyarrow_dtype", None)
-    if arrow is not None and str(arrow).startswith("date"):  # date32[day], date64[ms]
-        return series.notna().to_numpy(dtype=bool)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
+    is_date = arrow is not None and str(arrow).startswith("date")  # date32[day], date64[ms]
+    if pd.api.types.is_datetime64_any_dtype(dtype) and not is_date:
         return np.zeros(len(series), dtype=bool)
-    if isinstance(dtype, pd.PeriodDtype):
-        span = series.dt.end_time - series.dt.start_time
-        return (span >= pd.Timedelta(hours=23)).to_numpy(dtype=bool, na_value=False)
 
     def one(value) -> bool:
         if isinstance(value, str):
@@ -691,14 +687,21 @@ def timeless(values, parsed=None, *, dayfirst=False) -> np.ndarray:
             return value.end_time - value.start_time >= pd.Timedelta(hours=23)
         return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
 
-    days = np.fromiter((one(v) for v in series.astype(object)), dtype=bool, count=len(series))
+    if is_date:
+        days = series.notna().to_numpy(dtype=bool)
+    elif isinstance(dtype, pd.PeriodDtype):
+        span = series.dt.end_time - series.dt.start_time
+        days = (span >= pd.Timedelta(hours=23)).to_numpy(dtype=bool, na_value=False)
+    else:
+        days = np.fromiter((one(v) for v in series.astype(object)), dtype=bool, count=len(series))
     if days.any():
+        # (an Arrow date or a period too: one outside 1677-2262 is NaT, no day; it was one)
         if parsed is None:
             parsed = parse_dates(series, dayfirst=dayfirst)
         parsed = pd.Series(parsed).reset_index(drop=True)
         # read as a day's midnight: a time the text's way of writing it did not show (10h30,
         # "2020-06-15 1000") is a time still
-        days &= (parsed.notna() & (parsed == parsed.dt.normalize())).to_numpy(dtype=bool)
+        days = days & (parsed.notna() & (parsed == parsed.dt.normalize())).to_numpy(dtype=bool)
     return days
 
 

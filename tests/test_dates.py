@@ -15,6 +15,7 @@ from skbucket.dates import (
     day_month_examples,
     parse_dates,
     read_dates,
+    timeless,
 )
 from skbucket.prompts import PromptBuilder
 
@@ -395,3 +396,21 @@ def test_a_day_no_month_has_is_no_evidence_of_the_day_month_order():
     dates = read_dates(values)
     assert dates.tolist()[:2] == [pd.Timestamp("2021-04-13"), pd.Timestamp("2021-03-04")]
     assert pd.isna(dates[2])
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            pd.Series([dt.date(2021, 3, 14), None, dt.date(9999, 12, 31)], dtype="date32[pyarrow]"),
+            [True, False, False],
+        ),
+        (pd.Series(pd.period_range("2262-04-10", periods=3, freq="D")), [True, True, False]),
+    ],
+    ids=["arrow-date32", "period"],
+)
+def test_timeless_is_false_for_a_day_that_parse_dates_cannot_give(values, expected):
+    # as documented: a value that is no date (here: after 2262, NaT) is not timeless; an Arrow
+    # date column and a period column said True for it
+    assert parse_dates(values).notna().tolist() == expected
+    assert timeless(values).tolist() == expected
