@@ -764,15 +764,18 @@ def _dated_by_the_clock(
     own date gives the same date both times. Both defaults are on the 1st, as pandas reads a
     month and a year without a day (``"March 2021"``: 1 March): with defaults on other days,
     such a date was taken for one dated by the clock, and was ``NaT`` on the 1st of its month
-    only. ``clock`` holds the days of :func:`_clock_days` read before the parse, so a parse
-    that runs over midnight still counts the day it read.
+    only. Both are in months of 31 days of leap years, so that each holds any day a text
+    gives without its month (``"10:00 31"``) or year (``"Feb 29"``): a default in February
+    of 2001 failed on the 29th to 31st, and the clock's month and year were kept for them.
+    ``clock`` holds the days of :func:`_clock_days` read before the parse, so a parse that
+    runs over midnight still counts the day it read.
     """
     from dateutil import parser as dateutil_parser
 
     days = _clock_days() | set(clock)
     today = {(month, day) for month, day, _ in days}
     years = {year for _, _, year in days}
-    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2001, 2, 1))  # on the 1st: see above
+    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2004, 3, 1))  # on the 1st: see above
     flags = np.zeros(len(strings), dtype=bool)
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
         # a time outside datetime's years (year 0, from "-1" beside nanosecond times) has no

@@ -414,3 +414,29 @@ def test_timeless_is_false_for_a_day_that_parse_dates_cannot_give(values, expect
     # date column and a period column said True for it
     assert parse_dates(values).notna().tolist() == expected
     assert timeless(values).tolist() == expected
+
+
+def test_a_day_of_the_month_without_its_month_is_no_date_on_the_29th_to_31st_too():
+    """``"10:00 31"`` gives a day of the month and nothing else: pandas takes its month and
+    year from the clock (31 December 2026 in December 2026). The clock check asked dateutil
+    again with a default in February 2001, which has no 29th to 31st: it failed, and the
+    clock's month and year were kept, where ``"10:00 28"`` was NaT. (The first assert failed
+    before the fix in months of 29 days or more, on any day; the others always did.)"""
+    from skbucket.dates import _dated_by_the_clock
+
+    assert parse_dates(["10:00 29", "10:00 PM 30", "9:30 31", "10:00 31st"]).isna().all()
+    # deterministic, whatever the clock says now: pandas' reading of each on such a clock
+    strings = pd.Series(["10:00 31", "10:00 PM 30", "Feb 29 10:00", "Feb 29 2028 10:00"])
+    parsed = pd.Series(
+        pd.to_datetime(
+            ["2026-12-31 10:00", "2026-12-30 22:00", "2028-02-29 10:00", "2028-02-29 10:00"],
+            utc=True,
+        )
+    )
+    clock = {(12, 31, 2026), (2, 29, 2028)}  # a leap year's 29 February without a year too
+    assert _dated_by_the_clock(strings, parsed, False, clock).tolist() == [
+        True,
+        True,
+        True,
+        False,
+    ]
