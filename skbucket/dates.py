@@ -12,6 +12,7 @@ for (month first by default).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
 
@@ -759,7 +760,8 @@ def _dated_by_the_clock(
     date, and another weekday, each year, and none at all on 14 March).
 
     Only values on today's month and day (of any year), and values of this year whose text
-    holds no year (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas
+    holds no year (each in UTC or a day either side: pandas took the clock's day in the text's
+    zone) (:data:`_WRITTEN_YEAR`), are asked again, with dateutil (the parser pandas
     falls back to) and two default dates of other years and months: a string that carries its
     own date gives the same date both times. Both defaults are on the 1st, as pandas reads a
     month and a year without a day (``"March 2021"``: 1 March): with defaults on other days,
@@ -782,8 +784,11 @@ def _dated_by_the_clock(
         # .date(): not today's either
         if pd.isna(ts) or not 1 <= ts.year <= 9999:
             continue
-        yearless = ts.year in years and not _WRITTEN_YEAR.search(_CLOCK_TIME.sub(" ", text))
-        if (ts.month, ts.day) not in today and not yearless:
+        near = _days_around(ts)  # its UTC day and the days its text's zone may have had it on
+        yearless = bool({year for _, _, year in near} & years) and not _WRITTEN_YEAR.search(
+            _CLOCK_TIME.sub(" ", text)
+        )
+        if not {(month, day) for month, day, _ in near} & today and not yearless:
             continue
         try:
             first, second = (
@@ -805,19 +810,25 @@ def _without_the_clocks_day(
     month for it, so the same text gave another date each day it was read (7 March on the
     7th, 15 March on the 15th).
 
-    Only values on a day of the month of :func:`_clock_days` (or of ``clock``) are asked
-    again, with dateutil and defaults on the 1st and the 2nd: a text that gives two days
+    Only values on a day of the month of :func:`_clock_days` (or of ``clock``), in UTC or on
+    the day either side (pandas took the clock's day in the text's zone), are asked again, with dateutil and defaults on the 1st and the 2nd: a text that gives two days
     holds none of its own, and is read with the default on the 1st."""
     from dateutil import parser as dateutil_parser
 
     days = {day for _, day, _ in _clock_days() | set(clock)}
     out = parsed
     for i, (text, ts) in enumerate(zip(strings, parsed, strict=True)):
-        if pd.isna(ts) or not 1 <= ts.year <= 9999 or ts.day not in days:
+        if pd.isna(ts) or not 1 <= ts.year <= 9999:
+            continue
+        # pandas took the clock's day in the text's zone: ts, in UTC, may be on the day either
+        # side of it (01:00 March 2021 +0500 is 20:00 UTC the day before)
+        if not {day for _, day, _ in _days_around(ts)} & days:
             continue
         try:
             first = dateutil_parser.parse(text, default=_dt.datetime(2000, 1, 1), dayfirst=dayfirst)
-            if first.day == ts.day:  # the text's own day (or the 1st anyway): most values
+            stamp = pd.Timestamp(first)
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            if stamp == ts:  # the text's own day (or the 1st anyway): most values
                 continue
             second = dateutil_parser.parse(
                 text, default=_dt.datetime(2000, 1, 2), dayfirst=dayfirst
@@ -826,13 +837,22 @@ def _without_the_clocks_day(
             continue
         if first.date() == second.date():  # the text has its day
             continue
-        stamp = pd.Timestamp(first)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-        if stamp != ts:
-            if out is parsed:
-                out = parsed.copy()
-            out.iloc[i] = stamp
+        if out is parsed:
+            out = parsed.copy()
+        out.iloc[i] = stamp
     return out
+
+
+def _days_around(ts) -> set[tuple[int, int, int]]:
+    """``(month, day, year)`` of ``ts`` (a time in UTC) and of the days either side of it: the
+    days it may be on in the zone its text was written in (``01:00 +0500`` is on the day
+    before in UTC, ``23:00 -0500`` on the day after)."""
+    day = _dt.date(ts.year, ts.month, ts.day)
+    around = {day}
+    for step in (-1, 1):
+        with contextlib.suppress(OverflowError):  # 1 January of year 1, 31 December 9999
+            around.add(day + _dt.timedelta(days=step))
+    return {(d.month, d.day, d.year) for d in around}
 
 
 def _in_a_fixed_century(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -> pd.Series:

@@ -440,3 +440,30 @@ def test_a_day_of_the_month_without_its_month_is_no_date_on_the_29th_to_31st_too
         True,
         False,
     ]
+
+
+def test_the_clock_checks_see_the_clocks_day_in_the_texts_own_zone():
+    """pandas dates a text without a day (or without a month and a day) by the clock in the
+    text's own zone; the checks looked for the clock's day in UTC, a day off for a time near
+    midnight with an offset: ``"01:00 March 2021 +0500"`` was 6 March 20:00 on 7 December
+    (not 28 February 20:00), and ``"23:30 2020 -0500"`` (a time with only a year) a date.
+    (These failed before the fix on any day but the 1st of a month.)"""
+    from skbucket.dates import _dated_by_the_clock, _without_the_clocks_day
+
+    texts = ["01:00 March 2021 +0500", "23:00 March 2021 -0500", "01:00 March 2021 GMT+5"]
+    expected = ["2021-02-28 20:00", "2021-03-02 04:00", "2021-02-28 20:00"]
+    assert parse_dates(texts).tolist() == [pd.Timestamp(t) for t in expected]
+    assert parse_dates(["01:00 2020 +0500", "23:30 2020 -0500"]).isna().all()
+    # a day of its own is kept, near midnight too
+    assert parse_dates(["01:00 7 March 2021 +0500"]).tolist() == [pd.Timestamp("2021-03-06 20:00")]
+    # deterministic, whatever the clock says now: pandas' readings on 7 December 2026
+    clock = {(12, 7, 2026)}
+    strings = pd.Series(["01:00 March 2021 +0500", "01:00 7 March 2021 +0500"])
+    parsed = pd.Series(pd.to_datetime(["2021-03-06 20:00", "2021-03-06 20:00"], utc=True))
+    assert _without_the_clocks_day(strings, parsed, False, clock).tolist() == [
+        pd.Timestamp("2021-02-28 20:00", tz="UTC"),
+        pd.Timestamp("2021-03-06 20:00", tz="UTC"),
+    ]
+    strings = pd.Series(["23:30 2020 -0500", "23:30 Dec 7 2020 -0500"])
+    parsed = pd.Series(pd.to_datetime(["2020-12-08 04:30", "2020-12-08 04:30"], utc=True))
+    assert _dated_by_the_clock(strings, parsed, False, clock).tolist() == [True, False]
