@@ -72,6 +72,13 @@ EDGE = [
     ("01/02/70 10:00", "A two-digit year", "[]"),
     # a link ends before '"', '<' and '>' (0.9.0; the mention and hashtag after it were lost)
     ("2021-04-03 10:00", '<a href="https://x.co/a">@bob</a> "https://y.org"#tag', "[]"),
+    # a URL in another link's path or query is part of it (0.10.0; it counted as a second link)
+    ("2021-04-03 10:00", "see https://web.archive.org/web/2020/https://b.co/x ok", "[]"),
+    # a day of the month alone is no date (0.10.0; the 29th-31st took the clock's month and
+    # year); a time near midnight with an offset, before a month and a year, is the 1st
+    # (0.10.0; the clock's day in UTC was missed: today's day of the month)
+    ("10:00 31", "A time and a day of the month", "[]"),
+    ("01:00 March 2021 +0500", "A month and a year after a time with an offset", "[]"),
 ]
 
 
