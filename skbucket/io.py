@@ -247,7 +247,9 @@ def save(model, path, *, format="skops", key=None):
         file under ``path`` and keeps a file already there as it was.
     format : {"skops", "joblib"}, default="skops"
         ``"skops"``: the safe container described in the module docstring.
-        ``"joblib"``: a plain, pickle-based joblib file (only for trusted use).
+        ``"joblib"``: a plain, pickle-based joblib file (only for trusted use), compressed
+        as :func:`joblib.dump` compresses a file of that name (``model.joblib.gz``: gzip;
+        likewise ``.bz2``, ``.xz``, ``.lzma``, ``.z`` and ``.lz4``).
     key : str or bytes, default=None
         Secret for an HMAC-SHA256 signature of the container (``"skops"``
         only); :func:`load` with the same ``key`` then refuses any change. An empty
@@ -294,7 +296,10 @@ def save(model, path, *, format="skops", key=None):
         if format == "joblib":
             import joblib
 
-            joblib.dump(model, fh)
+            # as joblib.dump(model, "model.joblib.gz") compresses it: written through the open
+            # temporary file, joblib cannot see the name, and a plain pickle was left under it
+            method = _JOBLIB_SUFFIXES.get(path.suffix.lower())
+            joblib.dump(model, fh, compress=(method, 3) if method else 0)
             return
         with _without_metadata_requests(model):
             payload = _skops_io().dumps(model)
@@ -324,6 +329,17 @@ def save(model, path, *, format="skops", key=None):
             write_zip(zipfile.ZIP_STORED)
 
     return replace_atomically(path, write, "model file")
+
+
+#: the compression joblib.dump gives a file named with each suffix (``save`` in joblib format)
+_JOBLIB_SUFFIXES = {
+    ".z": "zlib",
+    ".gz": "gzip",
+    ".bz2": "bz2",
+    ".lzma": "lzma",
+    ".xz": "xz",
+    ".lz4": "lz4",
+}
 
 
 def _refuse_stores_of_your_own(model) -> None:

@@ -589,6 +589,21 @@ def test_joblib_files_load_and_cut_ones_are_named_damaged(tmp_path, compress):
             skio.load(path, allow_pickle=True)
 
 
+@pytest.mark.parametrize(
+    "suffix, magic",
+    [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ"), (".lzma", b"\x5d\x00"),
+     (".z", b"\x78"), (".joblib", b"\x80")],
+)  # fmt: skip
+def test_a_joblib_save_is_compressed_as_its_name_says(tmp_path, suffix, magic):
+    # joblib.dump(model, "model.joblib.gz") compresses; save(format="joblib") wrote a plain
+    # pickle under the .gz name (joblib writing into the open temporary file saw no name)
+    model = Ridge().fit(np.arange(8.0).reshape(4, 2), np.arange(4.0))
+    path = skio.save(model, tmp_path / f"ridge{suffix}", format="joblib")
+    assert path.read_bytes().startswith(magic)
+    for loaded in (skio.load(path, allow_pickle=True), joblib.load(path)):
+        np.testing.assert_array_equal(loaded.coef_, model.coef_)
+
+
 @pytest.mark.parametrize("compress", [0, 3])
 def test_a_joblib_file_whose_end_holds_a_zip_record_is_a_joblib_file(tmp_path, compress):
     # zipfile.is_zipfile looks for an end-of-archive record anywhere in a file's last 64 KB:
