@@ -302,6 +302,11 @@ def load_model(path):
             "not a model file of `skbucket fit`: load it in Python with skbucket.io.load, "
             "then write it for the command line with skbucket.cli.save_model(model, path)"
         )
+    if not head:  # "it starts with b'': is it the DATA or the config file?" said nothing useful
+        raise CLIError(
+            f"{path} is empty (0 bytes), not a model file: an interrupted copy or a full disk? "
+            "Copy it again or refit it with `skbucket fit`"
+        )
     unread = {b"\x28\xb5\x2f\xfd": "zstd", b"\x04\x22\x4d\x18": "lz4"}.get(head)
     if unread is not None:  # joblib's other compressions, whose modules may be missing
         raise CLIError(

@@ -1793,6 +1793,16 @@ def test_a_missing_optional_package_is_one_line_naming_the_extra(
     assert "evaluating" not in err and not (workdir / "x.html").exists()
 
 
+def test_an_empty_model_file_is_named_empty(workdir, capsys):
+    # an interrupted copy left 0 bytes: "it starts with b'': is it the DATA or the config file?"
+    empty = workdir / "empty.joblib"
+    empty.write_bytes(b"")
+    code, _, err = run(["evaluate", empty, workdir / "posts.csv.gz"], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert "empty.joblib is empty (0 bytes), not a model file" in err, err
+    assert "DATA" not in err
+
+
 def test_plain_pickle_is_not_a_model_file(workdir, capsys):
     other = workdir / "other.joblib"
     joblib.dump({"something": 1}, other)
