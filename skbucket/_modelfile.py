@@ -10,6 +10,8 @@ when it is given one) both read them here; the public names live on in
 
 from __future__ import annotations
 
+import pickle
+import struct
 from pathlib import Path
 
 from ._files import replace_atomically
@@ -147,9 +149,28 @@ def _read_header(fh):
 
     class Plain(pickle.Unpickler):
         def find_class(self, module, name):
-            raise pickle.UnpicklingError(f"not a plain header ({module}.{name})")
+            raise _NotPlain(f"not a plain header ({module}.{name})")
 
     return Plain(fh).load()
+
+
+class _NotPlain(Exception):
+    """A first pickle that names a class: a format-1 file or a pickle of the user's, whole."""
+
+
+#: what a pickle (or the stream around it) cut short or damaged raises as it is read
+_BROKEN = (EOFError, OSError, IndexError, KeyError, struct.error, pickle.UnpicklingError)
+
+
+def _broken(exc) -> bool:
+    """Whether reading a pickle failed on damage or a cut (numpy's "EOF: reading array data"
+    too), not on what it names (a module that is not here) or its protocol."""
+    if isinstance(exc, ValueError) and "EOF" in str(exc):
+        return True
+    import lzma
+    import zlib
+
+    return isinstance(exc, (*_BROKEN, zlib.error, lzma.LZMAError))
 
 
 def _major_minor(version: str) -> tuple[str, ...]:
@@ -319,12 +340,14 @@ def load_model(path):
             f"with {head!r}: is it the DATA or the config file?"
         )
     # a model file compressed as a whole (gzip, bzip2, xz): read through its decompressor
+    header_error: Exception | None = None
     try:
         with _opener(head)(path, "rb") as fh:
             try:
                 header = _read_header(fh)
-            except Exception:
+            except Exception as exc:
                 header = None  # no header: a format-1 file, or not a model file at all
+                header_error = exc
             if isinstance(header, dict) and header.get("skbucket_model_file") == MODEL_FILE_FORMAT:
                 _check_versions(path, header.get("versions"))
                 try:
@@ -341,6 +364,16 @@ def load_model(path):
         with ignoring():  # version warnings are checked below, precisely
             envelope = joblib.load(path)
     except Exception as exc:
+        if header_error is not None and _broken(header_error) and _broken(exc):
+            # its first pickle, where the header is, breaks off too (a bz2 file cut anywhere in
+            # its first block): "not a skbucket model file, or one written by an incompatible
+            # version" said to refit a file that only needs copying again
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            raise CLIError(
+                f"cannot load model file {path}: {detail}; the file ends early or is damaged "
+                "from its first bytes (an interrupted copy or a full disk?): copy it again or "
+                "refit it with `skbucket fit`"
+            ) from exc
         raise _cannot_load(path, exc) from exc
     if not (isinstance(envelope, dict) and "skbucket_model_file" in envelope):
         if callable(getattr(envelope, "predict", None)):  # joblib.dump(model) or io.save's

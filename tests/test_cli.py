@@ -1835,6 +1835,23 @@ def test_model_files_of_other_writers_or_cut_short_are_named_for_what_they_are(
         assert expected in err and "skbucket.cli.save_model(model, path)" in err, err
 
 
+@pytest.mark.parametrize("suffix, keep", [(".bz2", 0.5), (".gz", 60), (".xz", 40), ("", 100)])
+def test_a_model_file_cut_before_its_header_ends_is_named_cut_short(
+    model_file, workdir, capsys, suffix, keep
+):
+    """A model file cut before its header could be read (a bzip2 file cut anywhere in its
+    first block of 900 KB, the others in their first bytes) was "not a skbucket model file, or
+    one written by an incompatible version; refit it": it needs copying again."""
+    model = cli.load_model(model_file)
+    whole = cli.save_model(model, workdir / f"whole.joblib{suffix}").read_bytes()
+    cut = workdir / f"cut.joblib{suffix}"
+    cut.write_bytes(whole[: int(len(whole) * keep) if keep < 1 else keep])
+    code, _, err = run(["evaluate", cut, workdir / "posts.csv.gz", "-q"], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert "the file ends early or is damaged from its first bytes" in err, err
+    assert "incompatible version" not in err
+
+
 def test_a_container_of_another_skbucket_minor_is_refused_not_sent_round(workdir, capsys):
     """A skbucket.io container from an older minor got "load it with skbucket.io.load, then
     write it with skbucket.cli.save_model": done, the old model was stamped with today's
