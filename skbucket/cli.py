@@ -1128,7 +1128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("fit", cmd_fit, "fit the seed pipeline on a table of posts")
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
+    p.add_argument("data", help="CSV, TSV (.gz), Parquet or XLSX/XLSM file of posts with likes")
     p.add_argument(
         "--model",
         required=True,
@@ -1161,7 +1161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("predict", cmd_predict, "predict likes for a table of posts")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts")
+    p.add_argument("data", help="CSV, TSV (.gz), Parquet or XLSX/XLSM file of posts")
     p.add_argument("-o", "--output", required=True, help="CSV file to write predictions to")
     p.add_argument("--target", default=None, help=_TARGET_HELP + " (ignored if present)")
     p.add_argument(
@@ -1176,7 +1176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", cmd_evaluate, "print the metrics table of a model on labelled posts")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
+    p.add_argument("data", help="CSV, TSV (.gz), Parquet or XLSX/XLSM file of posts with likes")
     p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)
     _add_device(p)
@@ -1194,7 +1194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", cmd_report, "write a self-contained HTML evaluation report")
     p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("data", help="CSV, CSV.GZ, TSV, Parquet or XLSX/XLSM file of posts with likes")
+    p.add_argument("data", help="CSV, TSV (.gz), Parquet or XLSX/XLSM file of posts with likes")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--target", default=None, help=_TARGET_HELP)
     _add_dayfirst(p)

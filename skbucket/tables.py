@@ -29,6 +29,7 @@ TABLE_FORMATS = {
     ".csv": "csv",
     ".csv.gz": "csv",
     ".tsv": "tsv",
+    ".tsv.gz": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
     ".xlsx": "excel",
@@ -72,7 +73,8 @@ def _suffix(path: Path) -> str:
 
 
 def read_table(path, columns=None):
-    """Read a table of posts from CSV, CSV.GZ, TSV, Parquet or XLSX (XLSM).
+    """Read a table of posts from CSV, TSV (either gzip-compressed: ``.csv.gz``, ``.tsv.gz``),
+    Parquet or XLSX (XLSM).
 
     Parameters
     ----------
@@ -288,7 +290,7 @@ def _binary_table(path: Path) -> str | None:
     if raw.startswith(b"\x1f\x8b") and not path.name.lower().endswith(".gz"):
         return (
             "gzip-compressed, whatever its name says: decompress it (gunzip), or name a "
-            "compressed CSV .csv.gz"
+            "compressed CSV .csv.gz (a compressed TSV .tsv.gz)"
         )
     packed = _COMPRESSED.match(raw)
     if packed is not None:  # pandas read its bytes as text: "not UTF-8, re-save it as UTF-8"
@@ -297,7 +299,8 @@ def _binary_table(path: Path) -> str | None:
         )
         return (
             f"{what}, not text, whatever its name says: decompress it and give the file it "
-            "holds (a compressed CSV is read only when gzip-compressed and named .csv.gz)"
+            "holds (a compressed CSV or TSV is read only when gzip-compressed and named "
+            ".csv.gz or .tsv.gz)"
         )
     return None
 

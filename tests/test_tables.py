@@ -504,10 +504,14 @@ def test_a_file_of_another_kind_named_csv_is_named_so(tmp_path):
             write(path)
             with pytest.raises(tables.CLIError, match=rf"as {suffix[1:]}: it is {said}"):
                 tables.read_table(path)
-    # a .csv.gz is read as one
+    # a .csv.gz is read as one, and a .tsv.gz as a compressed TSV (its hint said to name
+    # it .csv.gz, which would read its tabs as part of one column)
     path = tmp_path / "posts.csv.gz"
     path.write_bytes(gzip.compress(kept.read_bytes()))
     assert tables.read_table(path)["content"].tolist() == frame["content"].tolist()
+    tabs = tmp_path / "posts.tsv.gz"
+    tabs.write_bytes(gzip.compress(frame.to_csv(sep="\t", index=False).encode()))
+    pd.testing.assert_frame_equal(tables.read_table(tabs), tables.read_table(path))
 
 
 def test_a_byte_that_is_not_utf8_is_named_on_its_line_whatever_the_line_ends(tmp_path):
