@@ -283,6 +283,32 @@ def _check_likes(y_true, y_pred, pred_name="y_pred"):
     return y_true, y_pred
 
 
+def _known_rows(X):
+    """The number of rows of ``X`` when it is known without computing anything (an array's,
+    a DataFrame's or a Table's ``shape[0]``, a list's length), else None (a lazy collection,
+    or an input only the estimator reads)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        try:
+            rows = shape[0]
+        except (TypeError, IndexError):
+            return None
+        return int(rows) if isinstance(rows, numbers.Integral) else None
+    return len(X) if isinstance(X, list | tuple) else None
+
+
+def _check_rows(X, y, name="X", why="y holds the true likes of the rows of X, paired by position"):
+    """Refuse ``y`` (the true likes) whose rows are not as many as those of ``X`` (or of
+    the ``name`` given), before the model is asked to predict (a pipeline that reads images
+    and embeds texts takes minutes); the error said ``y_true and y_pred`` (or blamed a
+    baseline's predictions) once every post had been predicted."""
+    n_x, n_y = _known_rows(X), _known_rows(y)
+    if n_x is not None and n_y is not None and n_x != n_y:
+        raise MetricsInputError(
+            f"{name} has {n_x:,} row{'s' * (n_x != 1)} but y has {n_y:,}: {why}."
+        )
+
+
 def _clip_negative(y_pred, *, warn=True):
     """Clip negative predicted likes to 0 (``log1p`` is undefined below -1)."""
     n_neg = int(np.sum(y_pred < 0))
@@ -992,6 +1018,7 @@ def evaluate_estimator(estimator, X, y, *, use_classifier_buckets=True):
     """
     from .pipeline import warn_training_posts
 
+    _check_rows(X, y)  # before the predictions, which may take minutes
     y_pred, bucket_pred, _ = _predict_once(estimator, X, buckets=use_classifier_buckets)
     warn_training_posts(estimator, X)  # once the posts are read: not before an error of theirs
     return evaluate(y, y_pred, bucket_pred=bucket_pred, bins=final_bins(estimator))

@@ -42,6 +42,7 @@ from skbucket.metrics import (
     MetricsInputError,
     _blank_as_missing,
     _check_likes,
+    _check_rows,
     _edge_text,
     _format_interval,
     _format_metric,
@@ -985,6 +986,17 @@ def render_report(
     # the true likes checked before any baseline is scored: a NaN or negative count in y was
     # reported as a baseline's error ("baselines['median']: y_true holds 1 non-finite value")
     _check_likes(y_arr, y_arr)
+    # and as many as the rows of X (and as the dates given): a y of other length was blamed on
+    # the first baseline ("baselines['median']: y_true and y_pred have different lengths"),
+    # or found once every post had been predicted
+    _check_rows(X, y_arr)
+    if dates is not None:
+        try:
+            _check_rows(dates, y_arr, "dates", "one posting date per post")
+        except MetricsInputError as exc:
+            from skbucket.plotting import PlotInputError
+
+            raise PlotInputError(str(exc)) from None
     bins = final_bins(estimator)
     # the baselines first: their errors (a wrong column) before minutes of captioning
     scored = {

@@ -707,3 +707,23 @@ def test_paired_bootstrap_refuses_what_it_cannot_tell(kwargs, message):
     given = {"y_pred": [1, 2, 3, 4, 5, 7], "y_other": [2, 2, 3, 4, 5, 6], **kwargs}
     with pytest.raises(MetricsInputError, match=message):
         paired_bootstrap([1, 2, 3, 4, 5, 6], **given)
+
+
+@pytest.mark.filterwarnings("ignore:.*predicted like counts are negative")
+def test_evaluate_estimator_refuses_y_of_another_length_before_predicting(data):
+    """The length of y was checked against the predictions, once every post had been
+    predicted (minutes for a pipeline that reads images), and the error spoke of a y_pred the
+    user never gave ("y_true and y_pred have different lengths")."""
+    X, y = data
+    calls = []
+
+    class Counted(Ridge):
+        def predict(self, X):
+            calls.append(len(X))
+            return super().predict(X)
+
+    counted = Counted().fit(X, y)
+    with pytest.raises(MetricsInputError, match=r"^X has \S+ rows but y has \S+: y holds the"):
+        evaluate_estimator(counted, X, y[:-1])
+    assert calls == []
+    assert evaluate_estimator(counted, list(X), list(y))["n_samples"] == len(y)  # lists too

@@ -1295,3 +1295,31 @@ def test_bad_true_likes_are_not_blamed_on_a_baseline(data):
         y_bad[3] = bad
         with pytest.raises(MetricsInputError, match=rf"^{said}"):
             render_report(baseline, X, y_bad, baselines={"median": baseline})
+
+
+def test_true_likes_of_another_length_than_the_rows_are_refused_before_predicting(data):
+    """A y with fewer or more rows than X was found once every post had been predicted
+    (minutes, for a pipeline that reads images), and with a baseline it was blamed on the
+    baseline: "baselines['median']: y_true and y_pred have different lengths: 199 != 200".
+    Explicit dates of another length were likewise refused only after the predictions."""
+    from skbucket.metrics import MetricsInputError
+    from skbucket.plotting import PlotInputError
+
+    X, y, dates = data
+    calls = []
+
+    class Counted(Ridge):
+        def predict(self, X):
+            calls.append(len(X))
+            return super().predict(X)
+
+    model = Counted().fit(X, y)
+    baseline = Ridge().fit(X, y)
+    for baselines in (None, {"median": baseline}):
+        with pytest.raises(MetricsInputError, match=r"^X has 200 rows but y has 199: "):
+            render_report(model, X, y[:-1], baselines=baselines)
+    with pytest.raises(PlotInputError, match=r"^dates has 3 rows but y has 200"):
+        render_report(model, X, y, dates=dates[:3])
+    with pytest.raises(MetricsInputError, match=r"^X has 3 rows but y has 200"):
+        render_report(model, list(X[:3]), y)
+    assert calls == []  # refused before the model predicted anything
