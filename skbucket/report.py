@@ -991,11 +991,21 @@ def render_report(
     # or found once every post had been predicted
     _check_rows(X, y_arr)
     if dates is not None:
+        from skbucket.plotting import PlotInputError
+
+        if isinstance(dates, str | bytes) or np.ndim(dates) == 0:  # a column's name, a date
+            hint = (
+                f" (to read the column {dates!r} of X, pass date_column={dates!r})"
+                if isinstance(dates, str)
+                else ""
+            )
+            raise PlotInputError(
+                "dates must hold one posting date per post (array-like of shape (n_samples,)); "
+                f"got a single {type(dates).__name__}: {dates!r:.80}{hint}."
+            )
         try:
             _check_rows(dates, y_arr, "dates", "one posting date per post")
         except MetricsInputError as exc:
-            from skbucket.plotting import PlotInputError
-
             raise PlotInputError(str(exc)) from None
     bins = final_bins(estimator)
     # the baselines first: their errors (a wrong column) before minutes of captioning

@@ -1323,3 +1323,25 @@ def test_true_likes_of_another_length_than_the_rows_are_refused_before_predictin
     with pytest.raises(MetricsInputError, match=r"^X has 3 rows but y has 200"):
         render_report(model, list(X[:3]), y)
     assert calls == []  # refused before the model predicted anything
+
+
+def test_dates_that_are_one_value_are_refused_before_predicting(data):
+    """dates="date" (a column's name, which is date_column's to give) was read as one date,
+    refused as "dates has 1 rows but y_true has 200", and a lone Timestamp failed with
+    "object of type 'Timestamp' has no len()": both once every post had been predicted."""
+    from skbucket.plotting import PlotInputError
+
+    X, y, _ = data
+    calls = []
+
+    class Counted(Ridge):
+        def predict(self, X):
+            calls.append(len(X))
+            return super().predict(X)
+
+    model = Counted().fit(X, y)
+    with pytest.raises(PlotInputError, match=r"got a single str: 'date' \(to read the column"):
+        render_report(model, X, y, dates="date")
+    with pytest.raises(PlotInputError, match=r"one posting date per post .* single Timestamp"):
+        render_report(model, X, y, dates=pd.Timestamp("2021-04-03"))
+    assert calls == []
