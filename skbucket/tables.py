@@ -547,7 +547,10 @@ _CELL_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 #: the formula): openpyxl, and pandas' to_excel for a text starting with "=", write so
 _UNCOMPUTED = re.compile(
     rb"<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+    # the spaces after an empty value are its own: "\s*(<v/>)?\s*" split a run of spaces
+    # after a formula between two \s* every way, in time quadratic in its length (a sheet with
+    # a megabyte of spaces there, a few KB zipped, held read_table for about a quarter of an hour)
+    rb"(?:<(?:\w+:)?v\s*/>\s*|<(?:\w+:)?v>\s*</(?:\w+:)?v>\s*)?</(?:\w+:)?c>"
 )
 
 

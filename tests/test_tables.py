@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import time
 
 import pandas as pd
 import pytest
@@ -591,6 +592,29 @@ def test_a_formula_cell_without_its_result_is_refused_not_read_as_empty(tmp_path
     read = tables.read_table(path)
     assert read["content"][1] == "computed"
     assert pd.isna(read["content"][2])
+
+
+def test_the_uncomputed_formula_check_is_linear_in_a_run_of_spaces():
+    """The check for a formula cell without its result runs on every workbook's whole sheet:
+    a run of spaces after a formula was split between two ``\\s*`` every way, quadratic in
+    its length (100,000 spaces took about 10 s; a megabyte, a few KB zipped, a quarter of an
+    hour). What it finds is unchanged."""
+    start = time.perf_counter()
+    assert tables._UNCOMPUTED.search(b'<c r="A2"><f/>' + b" " * 100_000 + b"x") is None
+    assert time.perf_counter() - start < 2
+    for found in (
+        b'<c r="A2"><f>B2</f></c>',
+        b'<c r="A2"><f>B2</f> <v/> </c>',
+        b'<c r="A2"><f t="shared" si="0"/>\n<v> </v>\n</c>',
+        b'<x:c r="A2"><x:f>B2</x:f><x:v></x:v></x:c>',
+    ):
+        assert tables._UNCOMPUTED.search(found) is not None, found
+    for held in (
+        b'<c r="A2"><f>B2</f><v>3</v></c>',
+        b'<c r="A2" t="str"><f>B2</f> <v>x</v> </c>',
+        b'<c r="A2" t="s"><v>3</v></c>',
+    ):
+        assert tables._UNCOMPUTED.search(held) is None, held
 
 
 def _rewrite_sheet(path, edit):
