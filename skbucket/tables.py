@@ -114,7 +114,8 @@ def read_table(path, columns=None):
         If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
         (rows whose every cell is empty after the last post are dropped; the commands refuse
         one between posts), a blank line between posts (CSV, TSV: pandas would skip it), cells
-        merged across columns or a cell holding an Excel error such as ``#REF!`` (Excel), or
+        merged across columns, a cell holding an Excel error such as ``#REF!`` or a formula
+        without its result (Excel; in any column of the first sheet), or
         dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one,
         and UTF-16 or UTF-32 text (with a byte-order mark or without) is named as such.
