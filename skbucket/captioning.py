@@ -664,7 +664,7 @@ class Blip2Captioner(
 
     def _fail(self, errors, labels, pos, ref, kind, exc) -> None:
         """Record a failure; raise :class:`CaptioningError` when ``on_error="raise"``."""
-        from .media import _http_host
+        from .media import _http_host, _redacted
 
         errors.append(
             {
@@ -681,7 +681,7 @@ class Blip2Captioner(
         if self.on_error == "raise":  # errors_ is set from `errors` when transform ends
             raise CaptioningError(
                 f"{type(self).__name__}: row {labels[pos]!r} (position {pos}): cannot caption "
-                f"media {ref!r}: {exc}",
+                f"media {_redacted(str(ref))!r}: {exc}",
                 row=labels[pos],
                 position=pos,
                 ref=ref,

@@ -247,10 +247,21 @@ class MediaDecodeError(MediaError):
 
 def _ref_label(ref: Any) -> str:
     if isinstance(ref, MediaRef):
-        return f"{ref.kind} {ref.url!r}"
+        return f"{ref.kind} {_redacted(ref.url)!r}"
     if isinstance(ref, os.PathLike):
         return repr(os.fspath(ref))
-    return _quote(ref)
+    return _quote(_redacted(ref) if isinstance(ref, str) else ref)
+
+
+#: the password of an http(s) URL's ``user:password@``
+_URL_PASSWORD = re.compile(r"(?i)^(\s*https?://[^/?#@:]*:)[^/?#@]*(@)")
+
+
+def _redacted(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` shown as ``***``, for messages:
+    the fetcher sends it to its host (HTTP Basic), and an error, a warning or a log line
+    that names the URL must not carry it on."""
+    return _URL_PASSWORD.sub(r"\1***\2", url)
 
 
 # ---------------------------------------------------------------------------------------------

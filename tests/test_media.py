@@ -2113,3 +2113,18 @@ def test_a_two_or_four_bit_grey_png_with_a_transparent_level_is_composited_on_wh
         (2 * step,) * 3,
         (0, 0, 0),
     ]
+
+
+def test_the_password_of_a_url_is_not_in_its_error_message():
+    """The fetcher sends a URL's password to its host; an error (and so a warning, a log line
+    or a captioner's errors_ message) names the URL with the password as ***."""
+    from skbucket import media
+
+    for ref in (
+        "http://ann:s3cret@127.0.0.1:1/a.jpg",
+        media.MediaRef("https://ann:s3cret@127.0.0.1:1/a.jpg", "photo"),
+    ):
+        with pytest.raises(media.MediaFetchError) as info:
+            media.read_bytes(ref, retries=0)
+        assert "s3cret" not in str(info.value) and "ann:***@127.0.0.1:1" in str(info.value)
+    assert media._redacted("https://u@h/p:x@y") == "https://u@h/p:x@y"  # no password: as is
