@@ -237,4 +237,8 @@ def _naming(exc: OSError, prefix: str) -> OSError:
     except Exception:  # an OSError subclass with another constructor
         new = OSError(f"{prefix}: {detail}")
     new.errno = exc.errno  # not strerror too: str() would then show only "[Errno n] ..."
+    # and in the instance's dict, which pickling and copying carry (they rebuild an OSError
+    # from its args alone, a one-item message here: the errno came back None from a joblib
+    # worker); set back through the errno attribute when unpickled
+    new.__dict__["errno"] = exc.errno
     return new

@@ -1,6 +1,8 @@
 """Tests for :mod:`skbucket._files` (outputs written whole or not at all)."""
 
+import copy
 import errno
+import pickle
 
 import pytest
 
@@ -223,3 +225,23 @@ def test_a_file_system_that_cannot_sync_is_let_be_and_a_failed_sync_is_an_error(
         replace_atomically(target, lambda fh: fh.write(b"<html>new"), "report")
     assert target.read_bytes() == b"<html>"  # the old content stays
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "send", [lambda e: pickle.loads(pickle.dumps(e)), copy.copy], ids=["pickle", "copy"]
+)
+def test_the_reworded_os_error_keeps_its_errno_when_pickled_or_copied(tmp_path, send):
+    """Its errno was set on the instance only: pickled (a joblib worker's save sent back to
+    the parent) or copied, it came back as None, and a caller could no longer tell a full
+    disk (errno.ENOSPC) apart."""
+
+    def full(fh):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError) as caught:
+        replace_atomically(tmp_path / "out.txt", full, "report")
+    sent = send(caught.value)
+    assert type(sent) is type(caught.value)
+    assert sent.errno == errno.ENOSPC
+    assert str(sent) == str(caught.value)
+    assert str(sent).startswith("cannot write the report")
