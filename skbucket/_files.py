@@ -33,9 +33,11 @@ def replace_atomically(path, write, what: str) -> Path:
     content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
     as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
     permissions (a private ``0600`` report stays private); a symbolic link is written through
-    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it. The
-    new content is synced to the disk (``fsync``) before the rename, and the folder after
-    it, so a crash or power cut leaves the old file or the new one, never an empty one.
+    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it, one that
+    is no regular file (a named pipe, a device) an ``OSError`` naming it (the rename would
+    replace it). The new content is synced to the disk (``fsync``) before the rename, and the
+    folder after it, so a crash or power cut leaves the old file or the new one, never an
+    empty one.
     """
     path = Path(path)
     if not path.name or path.name in (".", ".."):
@@ -46,6 +48,14 @@ def replace_atomically(path, write, what: str) -> Path:
         )
     # a symbolic link is written through (its target gets the new content, the link stays)
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if os.path.lexists(target) and not target.is_file():
+        # the rename swaps the new file in for whatever has the name: a named pipe, a socket
+        # or a device (``/dev/null`` for root) would be replaced by a plain file
+        raise OSError(
+            errno.EINVAL,
+            f"cannot write the {what} {str(path)!r}: it is no regular file (a named pipe or "
+            "a device), which the new file would replace; give a file name",
+        )
     tmp = None
     made = _missing_folders(target.parent)  # removed again when the write fails
     try:

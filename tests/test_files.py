@@ -245,3 +245,25 @@ def test_the_reworded_os_error_keeps_its_errno_when_pickled_or_copied(tmp_path, 
     assert sent.errno == errno.ENOSPC
     assert str(sent) == str(caught.value)
     assert str(sent).startswith("cannot write the report")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_refused_naming_it_and_left_in_place(tmp_path):
+    """A named pipe (or a device: ``/dev/null`` for a root user) was replaced by a regular
+    file, silently: the rename swaps the new file in for whatever has the name. The command
+    line refuses it up front; ``write_report``, ``skbucket.io.save`` and ``save_model`` did
+    not."""
+    import os
+    import stat
+
+    pipe = tmp_path / "predictions.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(OSError, match=r"report '.*predictions\.csv'.*no regular file"):
+        replace_atomically(pipe, _write("x"), "report")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)  # before: a regular file holding "x"
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]
+    link = tmp_path / "link.csv"
+    link.symlink_to(pipe)  # written through to its target: refused too
+    with pytest.raises(OSError, match="no regular file"):
+        replace_atomically(link, _write("x"), "report")
+    assert link.is_symlink() and stat.S_ISFIFO(os.lstat(pipe).st_mode)
