@@ -48,6 +48,11 @@ def replace_atomically(path, write, what: str) -> Path:
         )
     # a symbolic link is written through (its target gets the new content, the link stays)
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.is_symlink():  # still a link: the links go round in a loop, no target
+        raise OSError(
+            errno.ELOOP,
+            f"cannot write the {what} {str(path)!r}: its symbolic links go round in a loop",
+        )
     if os.path.lexists(target) and not target.is_file():
         # the rename swaps the new file in for whatever has the name: a named pipe, a socket
         # or a device (``/dev/null`` for root) would be replaced by a plain file

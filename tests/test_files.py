@@ -267,3 +267,18 @@ def test_a_named_pipe_is_refused_naming_it_and_left_in_place(tmp_path):
     with pytest.raises(OSError, match="no regular file"):
         replace_atomically(link, _write("x"), "report")
     assert link.is_symlink() and stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
+def test_a_link_in_a_loop_is_refused_and_left_a_link(tmp_path):
+    """Links that go round in a loop have no target to write through to: the first was
+    replaced by a plain file (``open()`` says "Too many levels of symbolic links")."""
+    import os
+
+    one, two = tmp_path / "one.html", tmp_path / "two.html"
+    one.symlink_to(two)
+    two.symlink_to(one)
+    with pytest.raises(OSError, match=r"report '.*one\.html'.*loop") as caught:
+        replace_atomically(one, _write("x"), "report")
+    assert caught.value.errno == errno.ELOOP
+    assert one.is_symlink() and os.readlink(one) == str(two)  # before: a plain file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.html", "two.html"]
