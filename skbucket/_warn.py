@@ -54,8 +54,9 @@ def user_stacklevel() -> int:
 _FILTERS_LOCK = threading.RLock()
 #: skbucket's entries in ``warnings.filters`` now: each with the number of blocks using it.
 _IN_USE: dict[tuple, int] = {}
-#: The list each entry was inserted into (``warnings.filters`` then, by identity).
-_HOME: dict[tuple, list] = {}
+#: The entry object inserted for each entry (the first block's: the blocks using it after
+#: count on it) and the list it went into (``warnings.filters`` then), both by identity.
+_HOME: dict[tuple, tuple[tuple, list]] = {}
 
 
 @contextlib.contextmanager
@@ -83,7 +84,7 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
             if _IN_USE.get(entry, 0) == 0:
                 # typeshed types the filters as a Sequence; they are the module's list
                 warnings.filters.insert(0, entry)  # type: ignore[attr-defined]
-                _HOME[entry] = warnings.filters  # type: ignore[assignment]
+                _HOME[entry] = (entry, warnings.filters)  # type: ignore[assignment]
             _IN_USE[entry] = _IN_USE.get(entry, 0) + 1
         _mutated()
     try:
@@ -94,18 +95,19 @@ def ignoring(*categories: type[Warning], message: str | None = None, module: str
                 _IN_USE[entry] -= 1
                 if _IN_USE[entry] == 0:
                     del _IN_USE[entry]
-                    home = _HOME.pop(entry)
-                    # this very entry (a user's equal one, added meanwhile, stays)
-                    at = next((i for i, e in enumerate(warnings.filters) if e is entry), None)
-                    if at is None:  # put back as a copy by someone's catch_warnings
-                        at = next((i for i, e in enumerate(warnings.filters) if e == entry), None)
+                    inserted, home = _HOME.pop(entry)
+                    # this very entry, the one inserted (by the first of the blocks using it,
+                    # maybe another thread's); a user's equal one, added meanwhile, stays: it
+                    # took the place of ours (warnings keeps one of equal filters). A
+                    # catch_warnings' copy of the filters holds the same entry objects.
+                    at = next((i for i, e in enumerate(warnings.filters) if e is inserted), None)
                     if at is not None:
                         del warnings.filters[at]  # type: ignore[attr-defined]  # a list
                     if home is not warnings.filters:
                         # another thread's catch_warnings, entered meanwhile, made the filters
                         # a copy and will put back the list the entry went into: not with it
                         # (every warning of these kinds was silenced for good)
-                        at = next((i for i, e in enumerate(home) if e is entry), None)
+                        at = next((i for i, e in enumerate(home) if e is inserted), None)
                         if at is not None:
                             del home[at]
             _mutated()

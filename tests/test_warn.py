@@ -154,3 +154,26 @@ def test_an_ignoring_block_leaves_no_filter_behind_when_another_thread_caught_wa
         assert warnings.filters == before
     finally:
         warnings.filters[:] = before  # type: ignore[index]
+
+
+def test_a_users_equal_filter_added_while_an_ignoring_block_runs_stays():
+    """The user's ``filterwarnings`` (in another thread, say) equal to a block's entry takes
+    that entry's place (``warnings`` keeps one of equal filters); on leaving, the block took
+    away the first equal filter it found, the user's, and the user's ``ignore`` was lost."""
+    from skbucket._warn import ignoring
+
+    before = list(warnings.filters)
+    try:
+        with ignoring(UserWarning, message="zap"):
+            warnings.filterwarnings("ignore", message="zap", category=UserWarning)
+            users = warnings.filters[0]
+        assert warnings.filters[0] is users  # before: gone
+        with ignoring(UserWarning, message="zap"):  # used and left again: it stays
+            pass
+        assert warnings.filters[0] is users
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.warn("zap!", UserWarning, stacklevel=1)
+        assert caught == []
+    finally:
+        warnings.filters[:] = before  # type: ignore[index]
+        warnings._filters_mutated()  # type: ignore[attr-defined]
