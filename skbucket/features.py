@@ -228,9 +228,10 @@ def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> n
     """One 64-bit hash per row of ``X`` of its ``columns``' cells, so that a table read again,
     or passed through a pipeline's column steps, gives the same keys: each cell as text,
     compared as accounts are (``_category_text``: ``7.0`` is ``"7"``; a missing or blank cell
-    is ``""``), and the ``date_column``'s as the instant it names (:func:`parse_dates`:
-    ``2018-06-30``, ``2018-06-30 00:00:00+00:00`` and a parsed Timestamp are one), or as text
-    where it names none; ``instants``: that column already parsed so (fit has it)."""
+    is ``""``; a line break as ``\\n``, as the features and prompts read it), and the
+    ``date_column``'s as the instant it names (:func:`parse_dates`: ``2018-06-30``,
+    ``2018-06-30 00:00:00+00:00`` and a parsed Timestamp are one), or as text where it names
+    none; ``instants``: that column already parsed so (fit has it)."""
     cells = {}
     for j, name in enumerate(columns):
         values = X[name].to_numpy(dtype=object)
@@ -243,6 +244,11 @@ def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> n
             text = pd.Series(
                 ["" if _is_missing(v) else _category_text(v) for v in values], dtype=object
             )
+        # a line break written "\r\n" (a CSV checked out on Windows) or "\r" is the "\n" that
+        # PostFeatures counts and PromptBuilder writes: one post, read from either file
+        broken = text.str.contains("\r", regex=False).to_numpy(dtype=bool)
+        if broken.any():
+            text[broken] = text[broken].map(_line_ends)
         if name == date_column:
             if instants is None:
                 instants = parse_dates(values, dayfirst=dayfirst)
