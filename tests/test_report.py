@@ -1297,6 +1297,18 @@ def test_bad_true_likes_are_not_blamed_on_a_baseline(data):
             render_report(baseline, X, y_bad, baselines={"median": baseline})
 
 
+def _counting_ridge(X, y):
+    """A Ridge fitted on ``X, y`` and the list its predict calls add their row counts to."""
+    calls: list[int] = []
+
+    class Counted(Ridge):
+        def predict(self, X):
+            calls.append(len(X))
+            return super().predict(X)
+
+    return Counted().fit(X, y), calls
+
+
 def test_true_likes_of_another_length_than_the_rows_are_refused_before_predicting(data):
     """A y with fewer or more rows than X was found once every post had been predicted
     (minutes, for a pipeline that reads images), and with a baseline it was blamed on the
@@ -1306,14 +1318,7 @@ def test_true_likes_of_another_length_than_the_rows_are_refused_before_predictin
     from skbucket.plotting import PlotInputError
 
     X, y, dates = data
-    calls = []
-
-    class Counted(Ridge):
-        def predict(self, X):
-            calls.append(len(X))
-            return super().predict(X)
-
-    model = Counted().fit(X, y)
+    model, calls = _counting_ridge(X, y)
     baseline = Ridge().fit(X, y)
     for baselines in (None, {"median": baseline}):
         with pytest.raises(MetricsInputError, match=r"^X has 200 rows but y has 199: "):
@@ -1332,14 +1337,7 @@ def test_dates_that_are_one_value_are_refused_before_predicting(data):
     from skbucket.plotting import PlotInputError
 
     X, y, _ = data
-    calls = []
-
-    class Counted(Ridge):
-        def predict(self, X):
-            calls.append(len(X))
-            return super().predict(X)
-
-    model = Counted().fit(X, y)
+    model, calls = _counting_ridge(X, y)
     with pytest.raises(PlotInputError, match=r"got a single str: 'date' \(to read the column"):
         render_report(model, X, y, dates="date")
     with pytest.raises(PlotInputError, match=r"one posting date per post .* single Timestamp"):
