@@ -193,12 +193,16 @@ def _export_onnx_now(model, tokenizer, path: Path) -> None:
     global _ONNX_EXPORTS
     net = _models.load_pretrained("AutoModel", model, device="cpu", dtype="float32")
     accepted = set(inspect.signature(net.forward).parameters)
-    with _models.tokenizer_lock(tokenizer):  # padding is state shared with other threads
-        sample = tokenizer(
+    # padded as transform pads (the tokenizer's own padding refuses one without a pad token,
+    # such as GPT-2's, which the torch backend embeds with)
+    sample = _models.pad_encoded(
+        tokenizer,
+        _models.encode_texts(
+            tokenizer,
             ["a short text", "a somewhat longer example text for the export"],
-            padding=True,
-            return_tensors="pt",
-        )
+            max_length=32,
+        ),
+    )
     names = [
         name
         for name in ("input_ids", "attention_mask", "token_type_ids")

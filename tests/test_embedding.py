@@ -1371,6 +1371,24 @@ def test_onnx_backend_without_token_type_ids_cls_and_normalize(onnx_dir, tmp_pat
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, rtol=1e-5)
 
 
+def test_onnx_backend_with_a_tokenizer_without_a_pad_token(onnx_dir, tmp_path, monkeypatch):
+    """A tokenizer without a pad token (GPT-2's) embeds with torch (pad_encoded pads with 0);
+    the export padded its sample with the tokenizer's own padding, which refuses it: a
+    ValueError telling the user to set tokenizer.pad_token, which the estimator cannot."""
+    import json
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path / "cache"))
+    folder = Path(shutil.copytree(TINY, tmp_path / "no-pad"))
+    tokenizer = json.loads((folder / "tokenizer.json").read_text())
+    (folder / "tokenizer.json").write_text(json.dumps({**tokenizer, "padding": None}))
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    (folder / "tokenizer_config.json").write_text(json.dumps({**config, "pad_token": None}))
+    common = dict(model=folder, cache=False, batch_size=2)
+    ref = DistilBertEmbedder(**common).fit(TEXTS).transform(TEXTS)
+    got = DistilBertEmbedder(backend="onnx", **common).fit(TEXTS).transform(TEXTS)
+    np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
 def test_onnx_export_on_a_torch_without_dim_dynamic_says_it_needs_torch_2_6(
     onnx_dir, tmp_path, monkeypatch
 ):
