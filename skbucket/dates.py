@@ -826,8 +826,7 @@ def _without_the_clocks_day(
             continue
         try:
             first = dateutil_parser.parse(text, default=_dt.datetime(2000, 1, 1), dayfirst=dayfirst)
-            stamp = pd.Timestamp(first)
-            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            stamp = _utc(first)
             if stamp == ts:  # the text's own day (or the 1st anyway): most values
                 continue
             second = dateutil_parser.parse(
@@ -841,6 +840,13 @@ def _without_the_clocks_day(
             out = parsed.copy()
         out.iloc[i] = stamp
     return out
+
+
+def _utc(value: _dt.datetime) -> pd.Timestamp:
+    """dateutil's reading of a text as a tz-aware UTC Timestamp (a naive one is UTC already,
+    as :func:`parse_dates` takes it), to compare with pandas' ``utc=True`` reading."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _days_around(ts) -> set[tuple[int, int, int]]:
@@ -878,10 +884,7 @@ def _in_a_fixed_century(strings: pd.Series, parsed: pd.Series, dayfirst: bool) -
         if pd.isna(ts) or not 1 <= ts.year <= 9999 or str(ts.year) in text:
             continue
         try:
-            read = pd.Timestamp(
-                reader.parse(text, default=_dt.datetime(2000, 1, 1), dayfirst=dayfirst)
-            )
-            read = read.tz_localize("UTC") if read.tzinfo is None else read.tz_convert("UTC")
+            read = _utc(reader.parse(text, default=_dt.datetime(2000, 1, 1), dayfirst=dayfirst))
         except (ValueError, OverflowError):  # read by pandas alone: keep its date
             continue
         if abs(read.year - ts.year) == 100:  # in UTC, as ts: 31/12/75 23:00 -0500 is in 76
