@@ -253,15 +253,23 @@ def _ref_label(ref: Any) -> str:
     return _quote(_redacted(ref) if isinstance(ref, str) else ref)
 
 
-#: the password of an http(s) URL's ``user:password@``
-_URL_PASSWORD = re.compile(r"(?i)^(\s*https?://[^/?#@:]*:)[^/?#@]*(@)")
+#: the authority (``user:password@host:port``) of an http(s) URL, as written
+_URL_AUTHORITY = re.compile(r"(?i)^\s*https?://([^/?#]*)")
 
 
 def _redacted(url: str) -> str:
     """``url`` with the password of its ``user:password@`` shown as ``***``, for messages:
     the fetcher sends it to its host (HTTP Basic), and an error, a warning or a log line
-    that names the URL must not carry it on."""
-    return _URL_PASSWORD.sub(r"\1***\2", url)
+    that names the URL must not carry it on. The password is what :func:`_credentials`
+    sends: up to the last ``@`` before the host."""
+    match = _URL_AUTHORITY.match(url)
+    if match is None:
+        return url
+    userinfo, hostport = _userinfo(match[1])
+    if userinfo is None or ":" not in userinfo:
+        return url
+    shown = f"{userinfo.partition(':')[0]}:***@{hostport}"
+    return url[: match.start(1)] + shown + url[match.end(1) :]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1244,13 +1252,20 @@ def _credentials(url: str) -> tuple[str, str | None]:
     urllib took ``user@host`` for the host's name: every such URL failed as a name that does
     not resolve, after its retries, and counted as unreachable against the real host."""
     parts = urllib.parse.urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if not at:
+    userinfo, hostport = _userinfo(parts.netloc)
+    if userinfo is None:
         return url, None
     user, _, password = userinfo.partition(":")
     pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
     token = base64.b64encode(pair.encode("utf-8")).decode("ascii")
     return urllib.parse.urlunsplit(parts._replace(netloc=hostport)), f"Basic {token}"
+
+
+def _userinfo(netloc: str) -> tuple[str | None, str]:
+    """``(user:password or None, host:port)`` of a URL's authority: the user information
+    ends at its last ``@`` (a password may hold one), as urllib's own ``hostname`` reads it."""
+    userinfo, at, hostport = netloc.rpartition("@")
+    return (userinfo, hostport) if at else (None, netloc)
 
 
 def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:

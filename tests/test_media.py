@@ -2128,3 +2128,5 @@ def test_the_password_of_a_url_is_not_in_its_error_message():
             media.read_bytes(ref, retries=0)
         assert "s3cret" not in str(info.value) and "ann:***@127.0.0.1:1" in str(info.value)
     assert media._redacted("https://u@h/p:x@y") == "https://u@h/p:x@y"  # no password: as is
+    # a password holding an "@" is hidden whole, as _credentials sends it (up to the last @)
+    assert media._redacted("https://u:p@ss@h/x?a=b@c") == "https://u:***@h/x?a=b@c"
