@@ -800,9 +800,9 @@ def cmd_evaluate(args) -> int:
     from skbucket.pipeline import warn_training_posts
     from skbucket.report import _intervals, _undefined_note
 
-    baseline, n_train, shared = None, 0, 0
+    baseline, fitted_on, seen = None, "", ""
     if args.baseline is not None:
-        baseline, n_train, shared = _baseline(args, model, X)
+        baseline, fitted_on, seen = _baseline(args, model, X)
     y_true = y.to_numpy(dtype=float)
     y_pred, bucket_pred, _ = _predict_once(model, X)
     # once the posts are read (not before an error of theirs), before the numbers it is about
@@ -827,7 +827,6 @@ def cmd_evaluate(args) -> int:
     else:
         lines = [_format_metrics(metrics, baseline=beside)]
     if beside is not None:
-        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X), baseline, model)
         lines.append(
             _wrap(
                 f"median: {fitted_on}; its bucket metrics score the buckets of its predicted "
@@ -909,36 +908,13 @@ def _writing_stdout():
         raise OSError(f"cannot write standard output: {exc.strerror or exc}") from None
 
 
-def _baseline_origin(
-    path, n_train: int, shared: int, n_posts: int, baseline, model
-) -> tuple[str, str]:
-    """``(what, seen)``: what ``--baseline`` fitted, and a sentence on the posts it has seen
-    the likes of (empty when none)."""
-    from skbucket.pipeline import _column_of_role
-
-    account = _column_of_role(model, "username")
-    groups = list(baseline[-1].group_columns)
-    kind = (
-        "per-account"
-        if account in groups
-        else f"per-company ({groups[0]!r}; no account column {account!r} in both files)"
-    )
-    what = f"the {kind} median baseline, fitted on {path} ({n_train:,} posts)"
-    seen = (
-        f"{shared:,} of the {n_posts:,} posts are in {path} too (by id): the median has seen "
-        "their likes, which flatters it."
-        if shared
-        else ""
-    )
-    return what, seen
-
-
 def _baseline(args, model, X):
-    """``(baseline, posts, shared)``: the per-account median
+    """``(baseline, what, seen)``: the per-account median
     (:class:`~skbucket.baselines.GroupMedianRegressor`) fitted on the labelled posts of
     ``--baseline`` (read by the model's column mapping), grouped by the columns the model reads
-    the account and the company from (those that both TRAIN and the posts ``X`` hold), how
-    many posts it was fitted on, and how many posts of ``X`` it holds too (by ``id``)."""
+    the account and the company from (those that both TRAIN and the posts ``X`` hold); what
+    it is, for the notes (what it groups by, how many posts it was fitted on); and a sentence
+    on the posts of ``X`` whose likes it has seen (in TRAIN too, by ``id``; empty when none)."""
     from skbucket.baselines import GroupMedianRegressor
     from skbucket.pipeline import _column_of_role, _role_columns
 
@@ -986,7 +962,19 @@ def _baseline(args, model, X):
         select.set_output(transform="pandas"), GroupMedianRegressor(group_columns=tuple(groups))
     ).fit(X_train[groups], y_train)
     args.data_read = True
-    return baseline, len(X_train), shared
+    kind = (
+        "per-account"
+        if roles[0] in groups
+        else f"per-company ({groups[0]!r}; no account column {roles[0]!r} in both files)"
+    )
+    what = f"the {kind} median baseline, fitted on {path} ({len(X_train):,} posts)"
+    seen = (
+        f"{shared:,} of the {len(X):,} posts are in {path} too (by id): the median has seen "
+        "their likes, which flatters it."
+        if shared
+        else ""
+    )
+    return baseline, what, seen
 
 
 def _group_column(args, X, model) -> str | None:
@@ -1033,9 +1021,8 @@ def cmd_report(args) -> int:
     baselines = None
     config = {"model file": str(args.model), "target column": args.target}
     if args.baseline is not None:
-        baseline, n_train, shared = _baseline(args, model, X)
+        baseline, fitted_on, seen = _baseline(args, model, X)
         baselines = {"median": baseline}
-        fitted_on, seen = _baseline_origin(args.baseline, n_train, shared, len(X), baseline, model)
         config["baseline"] = f"median: {fitted_on}" + (f". {seen}" if seen else "")
         if seen:  # the configuration is far below the table: said now too
             warnings.warn(seen, UserWarning, stacklevel=2)
