@@ -860,7 +860,7 @@ class Blip2Captioner(
             if misses and pool is None:
                 # the fetcher's own reduced-scale limit (None: decoded whole, as one pickled
                 # before 0.8.3 decodes), as its load_image reads the same bytes
-                prepare = self._pixel_preparer(fetcher.max_pixels, fetcher._reduce_above())
+                prepare = self._pixel_preparer(fetcher.max_pixels, reduce_above)
                 pool = ThreadPoolExecutor(
                     max_workers=_DECODE_THREADS, thread_name_prefix="skbucket-decode"
                 )

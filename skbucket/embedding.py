@@ -522,9 +522,7 @@ class DistilBertEmbedder(
         else:
             _models.resolve_dtype(self.dtype, _models.resolve_device(self.device))  # validate
         config = _models.load_pretrained("AutoConfig", self.model)
-        self.hidden_size_ = _models.encoder_hidden_size(config, self.model)
-        _check_encoder_only(config, self.model)
-        _models.check_max_length(self, config)
+        self.hidden_size_ = self._checked_size(config)
         # after the config: a hub id is in the local cache now, so this names its commit
         self.model_fingerprint_ = _models.model_fingerprint(self.model)
         return self
@@ -532,6 +530,16 @@ class DistilBertEmbedder(
     @property
     def _n_features_out(self):
         return self.hidden_size_
+
+    def _checked_size(self, config) -> int:
+        """The vector size of the checkpoint whose ``config`` is given, once it is known to be
+        a text encoder (not an encoder-decoder) that takes ``max_length`` tokens: what
+        :meth:`fit` records and :meth:`transform` checks again (a model or max_length set
+        since)."""
+        size = _models.encoder_hidden_size(config, self.model)
+        _check_encoder_only(config, self.model)
+        _models.check_max_length(self, config)
+        return size
 
     def _check_onnx_settings(self) -> None:
         """``backend="onnx"`` runs on the CPU in float32 (``"auto"`` means those, GPU or not):
@@ -582,9 +590,7 @@ class DistilBertEmbedder(
         # not yet in the local cache is fetched now, so the cache keys name its commit
         with _models.naming_a_moved_folder(self.model):  # fitted with it: moved since?
             config = _models.load_pretrained("AutoConfig", self.model)
-        size = _models.encoder_hidden_size(config, self.model)
-        _check_encoder_only(config, self.model)  # set_params(model=...) after fit
-        _models.check_max_length(self, config)
+        size = self._checked_size(config)  # set_params(model=...) or max_length after fit
         if size != self.hidden_size_:  # set_params(model=...) after fit
             raise ValueError(
                 f"{type(self).__name__}: model={str(self.model)!r} gives embeddings of "
