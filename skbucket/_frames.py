@@ -285,6 +285,19 @@ def check_unique_columns(X, who: str, error=ValueError) -> None:
     )
 
 
+def check_read_once(X, wanted, who: str, error=ValueError) -> None:
+    """Refuse a column of ``wanted`` (the columns an estimator reads) that ``X`` holds more
+    than once (after a ``pd.concat``): ``X[column]`` would be a DataFrame, whose rows are
+    pairs of values. ``error`` is the estimator's own error class."""
+    for column in wanted:
+        count = int(X.columns.isin([column]).sum())  # == never holds for NaN
+        if count > 1:
+            raise error(
+                f"{who}: column {column!r} appears {count} times in X; the columns {who} "
+                "reads must be unique."
+            )
+
+
 def check_min_size(estimator, shape) -> None:
     """scikit-learn's errors for an input without rows (or, 2-D, without columns), for
     inputs an estimator checks without ``check_array`` (a DataFrame kept as it is)."""

@@ -44,6 +44,7 @@ from ._frames import (
     KeptColumnsOutputMixin,
     as_pandas,
     check_flat_columns,
+    check_read_once,
     column_list,
 )
 from ._warn import user_stacklevel
@@ -373,13 +374,7 @@ class Blip2Captioner(
                 f"{type(self).__name__}: media_column={self.media_column!r} is not a column of "
                 f"X; columns present: {column_list(X.columns)}"
             )
-        for column in (self.media_column, CAPTION_COLUMN):  # X[column] would be a DataFrame
-            count = list(X.columns).count(column)
-            if count > 1:
-                raise ValueError(
-                    f"{type(self).__name__}: column {column!r} appears {count} times in X; "
-                    "the columns it reads must be unique."
-                )
+        check_read_once(X, (self.media_column, CAPTION_COLUMN), type(self).__name__)
         return X
 
     def _validate_params(self):

@@ -34,6 +34,7 @@ from ._fitted import refit, validate_params_in_use
 from ._frames import (
     as_pandas,
     check_flat_columns,
+    check_read_once,
     check_unique_columns,
     column_list,
     library,
@@ -908,14 +909,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
 
     def _check_once(self, X, wanted):
         """Refuse a column of ``wanted`` that ``X`` holds more than once."""
-        counts = X.columns.value_counts()
-        repeated = [c for c in wanted if counts[c] > 1]
-        if repeated:  # e.g. after a pd.concat: X[c] would be a DataFrame
-            raise PostFeaturesError(
-                f"{type(self).__name__}: "
-                f"column {repeated[0]!r} appears {counts[repeated[0]]} times in X; "
-                "the column names PostFeatures reads must be unique."
-            )
+        check_read_once(X, wanted, type(self).__name__, PostFeaturesError)
 
     def _encode_target(self, y, X):
         # numeric, finite, 1-D; errors name the first bad row (shared with BucketedRegressor)
