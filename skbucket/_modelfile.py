@@ -10,8 +10,6 @@ when it is given one) both read them here; the public names live on in
 
 from __future__ import annotations
 
-import pickle
-import struct
 from pathlib import Path
 
 from ._files import replace_atomically
@@ -158,19 +156,15 @@ class _NotPlain(Exception):
     """A first pickle that names a class: a format-1 file or a pickle of the user's, whole."""
 
 
-#: what a pickle (or the stream around it) cut short or damaged raises as it is read
-_BROKEN = (EOFError, OSError, IndexError, KeyError, struct.error, pickle.UnpicklingError)
-
-
 def _broken(exc) -> bool:
     """Whether reading a pickle failed on damage or a cut (numpy's "EOF: reading array data"
-    too), not on what it names (a module that is not here) or its protocol."""
+    too; any OSError, and a KeyError of a memo cut off), not on what it names (a module that
+    is not here) or its protocol."""
+    from .io import _PICKLE_DAMAGE
+
     if isinstance(exc, ValueError) and "EOF" in str(exc):
         return True
-    import lzma
-    import zlib
-
-    return isinstance(exc, (*_BROKEN, zlib.error, lzma.LZMAError))
+    return isinstance(exc, (*_PICKLE_DAMAGE, OSError, KeyError))
 
 
 def _major_minor(version: str) -> tuple[str, ...]:

@@ -85,6 +85,7 @@ import hmac
 import io
 import itertools
 import json
+import lzma
 import pickle
 import platform
 import struct
@@ -519,6 +520,17 @@ def _release(version: str) -> tuple[int, ...]:
 # encrypted (RuntimeError), a bad size or offset (ValueError, or OSError from a seek to a
 # negative offset). OSError counts as damage only once the file is open: opening it may fail
 # for reasons that are no damage (permissions), and that error is left as it is.
+#: what reading a pickle stream (a joblib file's, a model file's) cut short or damaged raises
+_PICKLE_DAMAGE = (
+    EOFError,
+    pickle.UnpicklingError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    IndexError,
+)
+
+
 _DAMAGED = (
     zipfile.BadZipFile,
     zlib.error,
@@ -715,7 +727,6 @@ def _holds_pickle(path, head):
         return False
     import bz2
     import gzip
-    import lzma
 
     try:
         if kind == "zlib":
@@ -927,20 +938,11 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
                 "skbucket.io.save(model, path) where it was fitted (saved elsewhere, it would "
                 "record that machine's versions as its own)."
             )
-        import lzma
-
         import joblib
 
         try:
             model = joblib.load(path)
-        except (
-            EOFError,
-            pickle.UnpicklingError,
-            zlib.error,
-            lzma.LZMAError,
-            struct.error,
-            IndexError,
-        ) as exc:
+        except _PICKLE_DAMAGE as exc:
             raise _cut_joblib(path, exc) from exc
         except OSError as exc:
             if exc.errno is not None:  # the file could not be read (permissions): no damage
