@@ -225,11 +225,23 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else f"x{key}"
 
 
+def _hashable_text(text: str) -> str:
+    """A non-ASCII cell's text as :func:`_post_keys` hashes it: in Unicode's composed form
+    (NFC), as PostFeatures counts it and the uncased tokenizers read it, so an accent written
+    decomposed (NFD, as macOS writes files) is the same post; a lone surrogate (undecodable
+    bytes read with surrogateescape) has no UTF-8 form, which the hash takes: its code units
+    instead."""
+    if _unicode_problem(text) is not None:
+        return text.encode("utf-8", "surrogatepass").hex()
+    return unicodedata.normalize("NFC", text)
+
+
 def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> np.ndarray:
     """One 64-bit hash per row of ``X`` of its ``columns``' cells, so that a table read again,
     or passed through a pipeline's column steps, gives the same keys: each cell as text,
     compared as accounts are (``_category_text``: ``7.0`` is ``"7"``; a missing or blank cell
-    is ``""``; a line break as ``\\n``, as the features and prompts read it), and the
+    is ``""``; a line break as ``\\n``, as the features and prompts read it; an accent
+    composed, NFC, as the features count it), and the
     ``date_column``'s as the instant it names (:func:`parse_dates`: ``2018-06-30``,
     ``2018-06-30 00:00:00+00:00`` and a parsed Timestamp are one), or as text where it names
     none; ``instants``: that column already parsed so (fit has it)."""
@@ -256,12 +268,7 @@ def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> n
             found = instants.notna().to_numpy()
             stamps = instants.to_numpy(dtype="datetime64[ns]").astype(np.int64)
             text[found] = ["@" + str(ns) for ns in stamps[found]]
-        # a lone surrogate (undecodable bytes read with surrogateescape) has no UTF-8 form,
-        # which the hash takes: its code units instead
-        cells[j] = [
-            t if _unicode_problem(t) is None else t.encode("utf-8", "surrogatepass").hex()
-            for t in text
-        ]
+        cells[j] = [t if t.isascii() else _hashable_text(t) for t in text]
     frame = pd.DataFrame(cells, index=pd.RangeIndex(len(X)), dtype=object)
     return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
 

@@ -1028,7 +1028,8 @@ def seen_posts(estimator, X):
     media and text columns, read as ``X`` names them under a :class:`ColumnRoles` mapping).
     A post counts as seen when all of those cells are equal as text (``7.0`` and ``"7"``
     alike; a missing cell and a blank one alike; a line break written ``\\r\\n`` and ``\\n``
-    alike, as the features and prompts read it). An evaluation on such posts flatters the
+    alike, as the features and prompts read it; an accent composed or decomposed, NFC and
+    NFD, alike, as the features count it). An evaluation on such posts flatters the
     model: :func:`skbucket.metrics.evaluate_estimator`, :func:`skbucket.report.render_report`
     and the command line's ``evaluate`` and ``report`` warn of them
     (:class:`~skbucket.exceptions.TrainingPostsWarning`).

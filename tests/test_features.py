@@ -1435,3 +1435,22 @@ def test_post_keys_read_a_line_break_as_the_features_and_prompts_do():
         assert seen_posts(PostFeatures(cv=3, random_state=0).fit(windows, y), X).all(), end
     # another text is another post still
     assert not seen_posts(pf, X.assign(content=X["content"].str.replace("\n", " "))).any()
+
+
+def test_post_keys_read_an_accent_in_either_unicode_form():
+    """A review: a post whose accents are decomposed (NFD, as macOS writes files) is the
+    composed post to PostFeatures' counts and to the uncased tokenizers, so the model
+    predicts it the same; its hash differed, so an evaluation on the training posts read
+    from the other file was not warned of them (595 of 600 NFD posts were found: the ASCII
+    ones)."""
+    from skbucket.pipeline import seen_posts
+
+    X, y = _posts(30)
+    X = X.assign(content=[f"Café crème n°{i} à Zoë" for i in range(30)])
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    nfd = X.assign(content=[unicodedata.normalize("NFD", t) for t in X["content"]])
+    assert not nfd["content"].equals(X["content"])
+    assert seen_posts(pf, nfd).all()
+    assert seen_posts(PostFeatures(cv=3, random_state=0).fit(nfd, y), X).all()
+    # another accent is another post still
+    assert not seen_posts(pf, X.assign(content=X["content"].str.replace("é", "è"))).any()
