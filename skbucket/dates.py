@@ -90,12 +90,38 @@ _DATE_PREFIX = (
     r"^\s*'?(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s*)?"
     r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?,?\s+)?"
 )
+#: what parts of a numeric date may be separated by: ``/``, ``.``, ``-``, a comma or a
+#: semicolon (``03,04,2021``, read as ``03-04-2021``: :data:`_COMMA_DATE`), spaces around
+#: them or alone (``03 04 2021``)
+_DATE_SEPARATOR = r"(?:\s*[/.\-,;]\s*|\s+)"
 #: a cell that starts with a numeric date whose day/month order is a convention:
-#: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00``, ``13 / 04 / 2020``, also after a weekday
-#: or a time (:data:`_DATE_PREFIX`); not ISO ``2021-04-03``
+#: ``03/04/2021``, ``3.4.21``, ``03-04-2021 10:00``, ``13 / 04 / 2020``, ``03,04,2021``,
+#: ``03 04 2021``, also after a weekday or a time (:data:`_DATE_PREFIX`); not ISO
+#: ``2021-04-03``
 _NUMERIC_DATE = re.compile(
-    _DATE_PREFIX + r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?!\d)"
+    _DATE_PREFIX
+    + rf"(\d{{1,2}}){_DATE_SEPARATOR}(\d{{1,2}}){_DATE_SEPARATOR}(\d{{4}}|\d{{2}})(?!\d)"
 )
+#: a numeric date whose parts are separated by commas or semicolons, at a cell's start or
+#: after a weekday or a time: ``2021,04,03``, ``2021, 04``, ``03;04;2021``, read as written
+#: with dashes (:func:`_dashed`). pandas read ``2021,04,03`` and ``03,04,2021`` as 1 March
+#: (dateutil takes ``04,03`` for the decimal number 4.03), ``2021,04`` as 1 January, and
+#: ``2021;04;03`` day first with ``dayfirst=True``; and the day/month checks did not see them.
+#: Not when another separated number follows (``2021,04,033``, ``1,2,3,4``): no date
+_COMMA_DATE = re.compile(
+    f"({_DATE_PREFIX})"
+    r"(?:(\d{4})\s*([,;])\s*(\d{1,2})(?:\s*\3\s*(\d{1,2}))?"
+    r"|(\d{1,2})\s*([,;])\s*(\d{1,2})\s*\7\s*(\d{4}|\d{2}))"
+    r"(?!\d)(?!\s*[,;]\s*\d+(?![\d:]))"
+)
+
+
+def _dashed(match: re.Match) -> str:
+    """A :data:`_COMMA_DATE` written with dashes: ``2021-04-03``, ``03-04-2021``."""
+    prefix, year, _, month, day, first, _, second, last = match.groups()
+    if year is not None:
+        return f"{prefix}{year}-{month}" + ("" if day is None else f"-{day}")
+    return f"{prefix}{first}-{second}-{last}"
 
 
 def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
@@ -537,7 +563,9 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``03/04/2021``; dates written year first, ISO or not, such as ``2021-04-03 10:00 UTC``,
     are never read day first; a month and a year without a day, ``March 2021`` or
     ``10:00 March 2021``, are the 1st of that month; a two-digit year is one of 1969-2068,
-    as ``%y`` reads it: ``03/14/76`` is 1976). Time-zone policy: a tz-aware value
+    as ``%y`` reads it: ``03/14/76`` is 1976; the numbers of a numeric date may be separated
+    by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03 and
+    ``03;04;2021`` is ``03-04-2021``). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
@@ -611,6 +639,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     # a year and month before a time (2021.04 10:00) it read as January too: as 2021-04 10:00
     strings = strings[~(strings.str.match(_YEAR_DOT_NUMBER) & ~strings.str.match(_YEAR_DOT_MONTH))]
     strings = strings.str.replace(_YEAR_DOT_MONTH, r"\1-\2", regex=True)  # stripped: no \s
+    # 2021,04,03 and 03;04;2021 as 2021-04-03 and 03-04-2021 (pandas: 1 March, or day first)
+    strings = strings.str.replace(_COMMA_DATE, _dashed, regex=True)
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)

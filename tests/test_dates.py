@@ -467,3 +467,53 @@ def test_the_clock_checks_see_the_clocks_day_in_the_texts_own_zone():
     strings = pd.Series(["23:30 2020 -0500", "23:30 Dec 7 2020 -0500"])
     parsed = pd.Series(pd.to_datetime(["2020-12-08 04:30", "2020-12-08 04:30"], utc=True))
     assert _dated_by_the_clock(strings, parsed, False, clock).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text, month_first, day_first",
+    [
+        # year first: year-month-day whatever dayfirst says, as 2021-04-03 and 2021/04/03
+        ("2021,04,03", "2021-04-03", "2021-04-03"),
+        ("2021, 04, 03", "2021-04-03", "2021-04-03"),
+        ("2021;04;03", "2021-04-03", "2021-04-03"),
+        ("2021 04 03", "2021-04-03", "2021-04-03"),
+        ("Sat 2021,04,03", "2021-04-03", "2021-04-03"),
+        ("10:00, 2021,04,03", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021,04", "2021-04-01", "2021-04-01"),  # a month: its 1st, as 2021-04
+        # day and month in the order asked for, as 03/04/2021
+        ("03,04,2021", "2021-03-04", "2021-04-03"),
+        ("3,4,2021", "2021-03-04", "2021-04-03"),
+        ("03;04;2021 10:00", "2021-03-04 10:00", "2021-04-03 10:00"),
+        ("03 04 2021", "2021-03-04", "2021-04-03"),
+        ("13,04,2021", "2021-04-13", "2021-04-13"),
+        # another separated number after it: no date, not a wrong one
+        ("2021,04,033", None, None),
+        ("1,2,3,4", None, None),
+    ],
+)
+def test_numeric_dates_separated_by_commas_or_semicolons_read_as_with_dashes(
+    text, month_first, day_first, dayfirst
+):
+    # pandas read 2021,04,03 and 03,04,2021 as 1 March (dateutil: 04,03 is the number 4.03),
+    # 2021,04 as 1 January, and 2021;04;03 day first with dayfirst=True
+    expected = day_first if dayfirst else month_first
+    got = parse_dates([text], dayfirst=dayfirst)[0]
+    assert (pd.isna(got) and expected is None) or got == pd.Timestamp(expected)
+    dashed = text.replace(",", "-").replace(";", "-").replace(" -", "-").replace("- ", "-")
+    if expected is not None and ":" not in text and "Sat" not in text:
+        assert got == parse_dates([dashed], dayfirst=dayfirst)[0]
+
+
+@pytest.mark.parametrize("separator", [",", ";", " ", ", "])
+def test_the_day_month_check_sees_dates_separated_by_commas_semicolons_or_spaces(separator):
+    # 13,04,2021 (read day first: no 13th month) beside 03,04,2021 (read month first) was
+    # read in two orders without a word
+    column = [separator.join(["13", "04", "2021"]), separator.join(["03", "04", "2021"])]
+    with pytest.raises(ValueError, match=r"mixes day/month orders: row 0 '13.*row 1 '03"):
+        read_dates(column)
+    assert read_dates(column, dayfirst=True).tolist() == [
+        pd.Timestamp("2021-04-13"),
+        pd.Timestamp("2021-04-03"),
+    ]
+    assert day_month_examples(column) == tuple(column)
