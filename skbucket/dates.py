@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import numbers
 import re
 
 import numpy as np
@@ -511,20 +512,44 @@ _YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+(?=[\sT]|$)")
 _YEAR_DOT_MONTH = re.compile(r"^\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
 
 
+#: a number written as text (``1617235200``, ``44289.5``, ``-1``, ``1.6e9``), which
+#: :func:`parse_dates` reads as no date, as it reads a number
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _is_number_cell(value) -> bool:
+    """Whether ``value`` is a number (not a boolean, not NaN) or a number written as text
+    (``"1617235200"``): a date column's cell that :func:`parse_dates` reads as no date,
+    unless the text is a date too (``"20210403"``, ``"2021"``)."""
+    if isinstance(value, str):
+        return _NUMBER_TEXT.fullmatch(value) is not None
+    return (
+        isinstance(value, numbers.Number)
+        and not isinstance(value, bool | np.bool_)
+        and not _is_missing(value)
+    )
+
+
 def undated_hint(value) -> str:
     """Why ``value`` may be no date to :func:`parse_dates` although it reads as one: its year
-    is outside 1677-2262, the years pandas' nanosecond timestamps hold, or it is a year and a
-    month written as a number whose month is not two digits from 01 to 12 (``""`` otherwise).
+    is outside 1677-2262, the years pandas' nanosecond timestamps hold, it is a year and a
+    month written as a number whose month is not two digits from 01 to 12, or it is a number
+    or a number written as text (an epoch count, an Excel serial day: how to convert it,
+    :func:`_epoch_hint`); ``""`` otherwise.
 
     Examples
     --------
     >>> print(undated_hint("9999-12-31"))
     ; its year 9999 is outside 1677-2262, the years a date can have here (pandas' nanosecond ...
+    >>> print(undated_hint("1617235200"))
+    ; a count of seconds is no date here: convert it, e.g. with ... unit='s') first
     >>> undated_hint("2020-06-15")
     ''
     >>> undated_hint(pd.NaT)  # a missing date: no year to blame
     ''
     """
+    if _is_number_cell(value) and not isinstance(value, str):
+        return f"; {_epoch_hint(value)} first"
     if isinstance(value, _dt.date):
         if pd.isna(value):  # NaT is a datetime too: a missing date, with no year (nan)
             return ""
@@ -549,6 +574,8 @@ def undated_hint(value) -> str:
             "12 (2021.1: January, or October written as a number?): write 2021.01, 2021.10, "
             "or an ISO date such as 2021-10-01"
         )
+    if isinstance(value, str) and _is_number_cell(value) and pd.isna(parse_dates([value])[0]):
+        return f"; {_epoch_hint(value.strip())} first"  # epoch seconds as text; not 20210403
     return ""
 
 

@@ -43,7 +43,6 @@ from ._frames import (
 from ._warn import user_stacklevel
 from .bucketed import _check_one_target_per_row, _check_targets
 from .dates import (
-    _epoch_hint,
     _fitted_day_month,
     dates_seen,
     parse_dates,
@@ -1058,10 +1057,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         example = ""
         if not shown.empty:
             example = f", e.g. row {plain(shown.index[0])!r}: {shown.iloc[0]!r:.60}"
-            if str(shown.iloc[0]).strip().isdigit():  # epoch seconds written as text
-                example += f"; {_epoch_hint(str(shown.iloc[0]).strip())} first"
-            else:
-                example += undated_hint(shown.iloc[0])
+            example += undated_hint(shown.iloc[0])  # epoch seconds as text: how to convert
         warnings.warn(
             f"date column {values.name!r}: none of the {len(values):,} training posts has a "
             f"date that can be read (all missing, blank or unparseable{example}), so this fit "

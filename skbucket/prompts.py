@@ -43,7 +43,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._cells import _category_text, _cell_problem, _is_missing, _line_ends
 from ._fitted import refit
-from ._frames import as_pandas, check_flat_columns, column_list
+from ._frames import as_pandas, check_flat_columns, column_list, plain
 from ._warn import user_stacklevel
 
 # the readers of dates moved to skbucket.dates in 0.8.6: importable from here as before
@@ -52,10 +52,11 @@ from .dates import *  # noqa: F403
 from .dates import __all__ as _moved_to_dates
 from .dates import (
     _fitted_day_month,
+    _is_number_cell,
     dates_seen,
     read_dates,
     timeless,
-    undated_hint,  # noqa: F401 (importable from here as before)
+    undated_hint,
 )
 
 __all__ = [
@@ -378,7 +379,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
     are accepted (see :func:`parse_dates`); tz-aware times are converted to UTC and
     naive times are taken as UTC, so the weekday and hour are UTC ones. An
     unparseable date is not an error: that row's date reads ``unknown`` (documented
-    fallback); a date column of a numeric dtype (epoch numbers) is refused with
+    fallback), with an :class:`~skbucket.features.UnparseableDateWarning` naming the
+    column and the rows when it is a number, or a number written as text (epoch seconds
+    such as ``"1617235200"``, which :func:`parse_dates` reads as no date); a date column of a numeric dtype (epoch numbers) is refused with
     :class:`PromptError`, as :class:`~skbucket.features.PostFeatures` refuses it. Input must be a DataFrame (named columns are how roles are found): pandas,
     or a polars DataFrame or pyarrow Table, read as pandas; anything else raises
     :class:`PromptError`. A text cell that is not a ``str`` is written as text: a number with
@@ -716,6 +719,8 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 seen=dates_seen(self),
             )
 
+            self._warn_number_dates(X[column], dates, column)
+
         date_rows = (
             None
             if dates is None
@@ -728,6 +733,29 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
                 fields.update(next(date_rows))
             prompts[i, 0] = self._render(fields, dates is not None, index[i])
         return prompts
+
+    def _warn_number_dates(self, values, dates, column) -> None:
+        """Warn (:class:`~skbucket.features.UnparseableDateWarning`, as
+        :class:`~skbucket.features.PostFeatures` does) of date cells that are numbers, or
+        numbers written as text (epoch seconds such as ``"1617235200"``), which are no dates
+        (:func:`parse_dates`): their prompts read ``unknown``, as a column of a numeric dtype
+        is refused. Other text that is no date reads ``unknown`` without a word."""
+        from .features import UnparseableDateWarning  # skbucket.features imports this module
+
+        cells = values.to_numpy(dtype=object)
+        unread = np.flatnonzero(dates.isna().to_numpy())
+        rows = [i for i in unread if _is_number_cell(cells[i])]
+        if not rows:
+            return
+        labels = [plain(label) for label in values.index[rows]]
+        example = cells[rows[0]]
+        warnings.warn(
+            f"{type(self).__name__}: date column {column!r}: {len(rows)} value(s) could not be "
+            f"parsed as dates, e.g. row {labels[0]!r}: {example!r}{undated_hint(example)} "
+            f"(rows {labels[:10]}); their prompts read 'Date and time: {UNKNOWN}'.",
+            UnparseableDateWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     def _column(self, X, column, role) -> pd.Series:
         values = X[column]

@@ -869,3 +869,41 @@ def test_windows_line_ends_give_the_prompt_of_the_line_breaks_they_are():
         builder.transform(posts.assign(content="Grüße\r\naus Köln"))[0, 0]
         == (builder.transform(posts.assign(content="Grüße\naus Köln"))[0, 0])
     )
+
+
+@pytest.mark.parametrize(
+    "number, hint",
+    [
+        ("1617235200", "a count of seconds"),
+        (1617235200, "a count of seconds"),
+        ("44289", "it looks like an Excel serial day"),
+    ],
+)
+def test_a_number_in_a_date_column_warns_as_post_features_does(number, hint):
+    # epoch seconds written as text (or a number among date strings) gave the prompt date
+    # "unknown" without a word, where PostFeatures warned and a numeric column is refused
+    from skbucket.features import UnparseableDateWarning
+
+    posts = pd.DataFrame(
+        {"content": ["a", "b", "c", "d"], "date": [number, "2021-04-03 10:00", "soon", None]},
+        index=[7, 8, 9, 10],
+    )
+    builder = PromptBuilder().fit(posts)
+    pattern = (
+        rf"PromptBuilder: date column 'date': 1 value\(s\) could not be parsed as dates, "
+        rf"e.g. row 7: {number!r}; {hint}.* first \(rows \[7\]\); their prompts read "
+        r"'Date and time: unknown'"
+    )
+    with pytest.warns(UnparseableDateWarning, match=pattern):
+        prompts = builder.transform(posts)[:, 0]
+    assert prompts[0].endswith("Date and time: unknown.")
+    assert "2021-04-03 10:00:00" in prompts[1]
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # other text that is no date: unknown, as documented
+        assert builder.transform(posts.iloc[1:])[1, 0].endswith("Date and time: unknown.")
+        # a number written as text that is a date is read as one
+        compact = posts.assign(date=["20210403", "2021", None, None])
+        assert "2021-04-03" in builder.transform(compact)[0, 0]
