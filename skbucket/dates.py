@@ -592,7 +592,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``10:00 March 2021``, are the 1st of that month; a two-digit year is one of 1969-2068,
     as ``%y`` reads it: ``03/14/76`` is 1976; the numbers of a numeric date may be separated
     by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03 and
-    ``03;04;2021`` is ``03-04-2021``). Time-zone policy: a tz-aware value
+    ``03;04;2021`` is ``03-04-2021``; a fraction of a second keeps its nanoseconds in any
+    format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
@@ -689,7 +690,31 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
                     mixed = _in_a_fixed_century(text, mixed, first)
                     # each part to ns on its own: the two parses may differ in unit (a
                     # nanosecond ISO time beside a 9999-12-31 read in seconds)
-                    out[text.index] = _naive_utc_ns(mixed)
+                    out[text.index] = _with_its_nanoseconds(text, _naive_utc_ns(mixed))
+    return out
+
+
+#: a fraction of a second written with more digits than a microsecond's
+#: (``10:00:00.123456789``): the digits past the sixth
+_NANOSECONDS = re.compile(r"\d:\d{2}[.,]\d{6}(\d{1,3})(?!\d)")
+
+
+def _with_its_nanoseconds(strings: pd.Series, parsed: pd.Series) -> pd.Series:
+    """``parsed`` (naive ``datetime64[ns]``, :func:`parse_dates`' reading of ``strings`` with
+    ``format="mixed"``) with the nanoseconds a fraction of a second writes past its
+    microseconds (``04/03/2021 10:00:00.123456789``), which dateutil drops (its ``.123456``),
+    as ISO 8601 (``2021-04-03 10:00:00.123456789``) keeps them; a value read with them
+    already keeps its own."""
+    digits = strings.str.extract(_NANOSECONDS, expand=False)
+    has = (digits.notna() & parsed.notna()).to_numpy()
+    if not has.any():
+        return parsed
+    has = has & (parsed.dt.nanosecond == 0).to_numpy()
+    extra = digits[has].str.ljust(3, "0").astype(np.int64).to_numpy()
+    stamps = parsed[has].to_numpy().view(np.int64)
+    inside = stamps <= pd.Timestamp.max.value - extra  # else past 2262-04-11 23:47:16.854775807
+    out = parsed.copy()
+    out[has] = np.where(inside, stamps + extra, np.iinfo(np.int64).min).view("datetime64[ns]")
     return out
 
 

@@ -517,3 +517,21 @@ def test_the_day_month_check_sees_dates_separated_by_commas_semicolons_or_spaces
         pd.Timestamp("2021-04-03"),
     ]
     assert day_month_examples(column) == tuple(column)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("04/03/2021 10:00:00.123456789", "2021-04-03 10:00:00.123456789"),
+        ("April 3 2021 10:00:00.1234567", "2021-04-03 10:00:00.1234567"),
+        ("3 Apr 2021 10:00:00,123456789 +0200", "2021-04-03 08:00:00.123456789"),
+        ("04/03/2021 10:00:00.123456", "2021-04-03 10:00:00.123456"),
+        ("04/11/2262 23:47:16.854775807", "2262-04-11 23:47:16.854775807"),  # the last one
+        ("04/11/2262 23:47:16.854775809", None),  # past it, as the ISO text is
+    ],
+)
+def test_a_non_iso_date_keeps_its_nanoseconds_as_an_iso_one_does(text, expected):
+    # dateutil reads a fraction of a second to its microseconds: .123456789 was .123456
+    got = parse_dates([text, "2021-04-03T10:00:00.123456789"])
+    assert got[1] == pd.Timestamp("2021-04-03 10:00:00.123456789")
+    assert (expected is None and pd.isna(got[0])) or got[0] == pd.Timestamp(expected)
