@@ -319,7 +319,8 @@ def test_a_year_and_month_written_as_a_number_needs_a_two_digit_month():
     assert undated_hint("2021.04") == ""
     from skbucket.prompts import PromptBuilder
 
-    said = PromptBuilder(template="{when}").fit(X).transform(X).ravel().tolist()
+    with pytest.warns(UnparseableDateWarning, match=r"row 0: '2021.13'; a year and a month"):
+        said = PromptBuilder(template="{when}").fit(X).transform(X).ravel().tolist()
     assert said[:3] == ["unknown"] * 3 and said[4] == "2021-10-01, posted on Friday"
 
 
