@@ -269,7 +269,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         X : list, array-like of shape (n_samples,) or (n_samples, 1)
             Texts (see Notes in the class docstring for missing and non-str values).
         y : array-like of shape (n_samples,)
-            Class labels; at least two distinct classes.
+            Class labels; at least two distinct classes. A missing label (``None``, NaN,
+            ``pd.NA``, ``NaT``) is an error naming its row, not a class.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights multiplying the per-row loss (0 == row absent), paired
             with the texts by position, as scikit-learn does (a pandas Series' index is not
@@ -295,14 +296,15 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 "found 0 rows in X and y while a minimum of 1 is "
                 "required; nothing to learn from."
             )
-        if y.dtype.kind in "fcO":
+        if y.dtype.kind in "fcOMm":  # M, m: datetime64 / timedelta64 labels, whose NaT
+            # np.unique sorted last as a class of its own
             import pandas as pd
 
             missing = np.flatnonzero(pd.isna(y))
             if missing.size:
                 raise ValueError(
                     f"{type(self).__name__}: "
-                    f"y has a missing label ({plain(y[missing[0]])!r}) at row "
+                    f"y has a missing label ({_label_text(y[missing[0]])}) at row "
                     f"{missing[0]} ({missing.size} missing in all, first rows "
                     f"{missing[:5].tolist()}); every row needs a class label."
                 )
@@ -868,6 +870,14 @@ class _interruptible:
             self.hit = True
             return True
         return False
+
+
+def _label_text(value) -> str:
+    """A label for a message: ``nan``, ``None``, ``<NA>``, ``NaT`` (a datetime64's ``.item()``
+    is ``None`` for NaT, and its repr ``numpy.datetime64('NaT')``)."""
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        return str(value)
+    return repr(plain(value))
 
 
 def _forward_inputs(model) -> set[str]:

@@ -852,6 +852,32 @@ def test_one_class_raises(tiny):
         make(tiny).fit(["a", "b"], ["pos", "pos"])
 
 
+@pytest.mark.parametrize(
+    "labels, shown",
+    [
+        (np.array([1.0, np.nan, 2.0, 1.0, np.nan, 2.0]), "nan"),
+        (np.array(["a", None, "b", "a", None, "b"], dtype=object), "None"),
+        (pd.Series(["a", None, "b", "a", None, "b"], dtype="string"), "<NA>"),
+        (
+            np.array(
+                ["2020-01-01", "NaT", "2020-01-02", "2020-01-01", "NaT", "2020-01-02"],
+                dtype="datetime64[D]",
+            ),
+            "NaT",
+        ),
+        (np.array([1, "NaT", 2, 1, "NaT", 2], dtype="timedelta64[h]"), "NaT"),
+        (pd.Series(pd.to_datetime(["2020-01-01", None, "2020-01-02"] * 2, utc=True)), "NaT"),
+    ],
+    ids=["float", "object", "string", "datetime64", "timedelta64", "datetime-tz"],
+)
+def test_missing_labels_are_refused_with_their_rows(tiny, labels, shown):
+    """A datetime64 or timedelta64 y's NaT was no missing label to the check (it looked at
+    float and object labels only): it became a class of its own, sorted last."""
+    X, _ = toy(6)
+    with pytest.raises(ValueError, match=re.escape(f"missing label ({shown}) at row 1 (2 missing")):
+        make(tiny, epochs=1).fit(X, labels)
+
+
 def test_missing_model_path_names_it(tmp_path):
     missing = tmp_path / "no-such-checkpoint"
     X, y = toy(8)
