@@ -785,12 +785,36 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        proba = np.exp(self._shifted_logits(X))
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities (log-softmax of the logits).
+
+        Computed from the logits, not as ``np.log(predict_proba(X))``: where a probability
+        rounds to 0 in float64 (a class some 745 logits behind the best), its log is still a
+        finite number, not ``-inf`` with a divide-by-zero warning; elsewhere the two agree to
+        rounding.
+
+        Parameters
+        ----------
+        X : list, array-like of shape (n_samples,) or (n_samples, 1)
+            Texts.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        shifted = self._shifted_logits(X)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def _shifted_logits(self, X):
+        """One logit per class (two for a binary model's scores), less each row's largest."""
         scores = self.decision_function(X)
         if scores.ndim == 1:
             scores = np.column_stack([np.zeros_like(scores), scores])
-        scores = scores - scores.max(axis=1, keepdims=True)
-        proba = np.exp(scores)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return scores - scores.max(axis=1, keepdims=True)
 
     def predict(self, X):
         """Most probable class of each text.

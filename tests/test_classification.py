@@ -107,6 +107,29 @@ def test_binary_scores_follow_sklearn_conventions(fitted):
     assert np.array_equal(clf.predict(X), clf.classes_[(scores > 0).astype(int)])
 
 
+def test_predict_log_proba_is_the_log_of_predict_proba(fitted, monkeypatch):
+    """It had none (scikit-learn's classifiers with predict_proba offer it)."""
+    clf, X, _ = fitted
+    proba = clf.predict_proba(X)
+    log_proba = clf.predict_log_proba(X)
+    assert log_proba.shape == (len(X), 2)
+    # what scikit-learn's check_classifiers_train asserts (a check this estimator fails on
+    # its X, see _EXPECTED_FAILURES)
+    np.testing.assert_allclose(log_proba, np.log(proba), rtol=1e-8)
+    np.testing.assert_array_equal(np.argsort(log_proba), np.argsort(proba))
+    assert clf.predict_log_proba([]).shape == (0, 2)
+    # a probability that rounds to 0: its log is the logit's distance from the largest
+    logits = np.array([[0.0, 800.0, -800.0], [3.0, 1.0, 2.0]])
+    monkeypatch.setattr(clf, "decision_function", lambda X: logits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero from np.log(0)
+        log_proba = clf.predict_log_proba(["a", "b"])
+    np.testing.assert_allclose(log_proba[0], [-800.0, 0.0, -1600.0])
+    expected = logits[1] - np.log(np.exp(logits[1]).sum())
+    np.testing.assert_allclose(log_proba[1], expected, rtol=1e-12)
+    np.testing.assert_allclose(np.exp(log_proba), clf.predict_proba(["a", "b"]), atol=1e-300)
+
+
 def uncached(predict, texts):
     """``predict(texts)`` computed by the model: the process-wide cache keeps the logits of a
     fitted model's texts, so a second call (or a copy's: it shares weights_id_) reads them."""
@@ -133,6 +156,7 @@ def test_multiclass_int_labels(tiny):
     assert logits.shape == (36, 3)
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(expected), rtol=1e-6)
     assert np.mean(clf.predict(X) == y) >= 0.9
 
 
@@ -1033,6 +1057,7 @@ def test_repeated_predictions_run_the_model_once(tiny):
         assert first == len(set(X))  # every distinct text once
         np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
         clf.decision_function(X[:5])
+        clf.predict_log_proba(X)
         assert sum(seen) == first  # served from the cache, same fitted weights
     finally:
         hook.remove()
