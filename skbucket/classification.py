@@ -97,14 +97,18 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     early_stopping : bool, default=True
         Stop when the weighted validation loss has not improved for
         ``n_iter_no_change`` epochs in a row, and restore the weights of the best epoch.
-        With ``epochs=1`` there is nothing to stop or restore, and with fewer than two rows
-        per side the hold-out is impossible: training then uses all rows without early
-        stopping (``history_`` shows NaN validation scores).
+        With ``warm_start``, the weights the fit starts from are scored on the same hold-out
+        first and are a candidate too: when no epoch does better, they are kept
+        (``best_epoch_`` is then 0); the patience counts this fit's epochs only, so the
+        epochs trained are the same. With ``epochs=1`` there is nothing to stop or restore,
+        and with fewer than two rows per side the hold-out is impossible: training then uses
+        all rows without early stopping (``history_`` shows NaN validation scores).
     n_iter_no_change : int, default=2
         Patience of early stopping, in epochs.
     warm_start : bool, default=False
         When fitted already, continue training the fine-tuned weights instead of
-        starting again from ``model`` (the classes must be the same).
+        starting again from ``model`` (the classes must be the same). With early stopping,
+        the fit ends no worse on its hold-out than it began (see ``early_stopping``).
     random_state : int, RandomState instance or None, default=None
         Seeds the head initialisation, dropout (the CPU's and the training device's torch
         generators, inside a forked state, so every global torch seed is left alone), the
@@ -129,10 +133,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         ``train_loss`` (weighted mean cross-entropy over the epoch), ``val_loss`` and
         ``val_accuracy`` (NaN without a hold-out).
     best_epoch_ : int
-        The epoch whose weights were kept (the last one without early stopping). After a
-        ``KeyboardInterrupt`` without a hold-out it is the last finished epoch, and the
-        weights kept are the current ones, which include the steps of the interrupted epoch
-        (see Notes).
+        The epoch whose weights were kept (the last one without early stopping); 0 when a
+        warm start kept the weights it began from, no epoch having done better on the
+        hold-out. After a ``KeyboardInterrupt`` without a hold-out it is the last finished
+        epoch, and the weights kept are the current ones, which include the steps of the
+        interrupted epoch (see Notes).
     n_iter_ : int
         Epochs trained in the last ``fit`` (``len(history_)``).
     weights_id_ : str
@@ -328,10 +333,11 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         device = _models.resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         with _models.seeded(device, seed):
+            start = None  # the weights a warm start begins from, left as they are
             if warm:
                 # train a copy, so a failed or diverged run leaves the fitted model intact
-                model, tokenizer = self._fitted_model(device)
-                model = copy.deepcopy(model)
+                start, tokenizer = self._fitted_model(device)
+                model = copy.deepcopy(start)
             else:
                 tokenizer = _models.load_pretrained("AutoTokenizer", self.model)
                 model = self._new_model(len(classes), classes)
@@ -345,6 +351,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 weights[keep],
                 np.random.default_rng(seed),
                 device,
+                warm_from=start,
             )
         model.eval()
         self.n_features_in_ = 1  # one text per row
@@ -509,7 +516,12 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             )
         return f"lower learning_rate (now {self.learning_rate})."
 
-    def _train(self, model, tokenizer, texts, y, w, rng, device):
+    def _train(self, model, tokenizer, texts, y, w, rng, device, warm_from=None):
+        """Fine-tune ``model`` in place; (history, best_epoch).
+
+        ``warm_from`` is the model a warm start copied ``model`` from (not changed here): with
+        a hold-out, its weights are a candidate too, as epoch 0.
+        """
         import torch
         import torch.nn.functional as F
 
@@ -535,6 +547,20 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         best, best_state, best_epoch, stale = math.inf, None, 0, 0
         name = type(self).__name__
         features = _models.encode_texts(tokenizer, texts, max_length=self.max_length)  # once
+
+        def score():
+            """(val_loss, val_accuracy) of the model's current weights on the hold-out."""
+            val_texts = [texts[i] for i in val_idx]
+            logits = self._logits(model, tokenizer, val_texts, device, progress=False)
+            logits_t = torch.as_tensor(logits)
+            val_per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
+            loss = float(np.sum(val_per_row * w[val_idx]) / np.sum(w[val_idx]))
+            return loss, float(np.mean(logits.argmax(axis=1) == y[val_idx]))
+
+        # a warm start's weights, scored on the same hold-out before the first step: a fit
+        # whose epochs all did worse kept the best of them, and ended worse than it began
+        # (they do not take part in the patience: the epochs trained are the same)
+        start_loss = score()[0] if warm_from is not None and val_idx is not None else math.nan
         bar_cm = _models.progress_bar(  # optimizer steps, one per batch
             self.epochs * steps, f"{name} fit", self.progress, unit="batch"
         )
@@ -580,12 +606,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     history.append(record)
                     best_epoch = epoch
                     continue
-                val_texts = [texts[i] for i in val_idx]
-                logits = self._logits(model, tokenizer, val_texts, device, progress=False)
-                logits_t = torch.as_tensor(logits)
-                val_per_row = F.cross_entropy(logits_t, y_t[val_idx], reduction="none").numpy()
-                record["val_loss"] = float(np.sum(val_per_row * w[val_idx]) / np.sum(w[val_idx]))
-                record["val_accuracy"] = float(np.mean(logits.argmax(axis=1) == y[val_idx]))
+                record["val_loss"], record["val_accuracy"] = score()
                 if not math.isfinite(record["val_loss"]):  # never "< best": kept no weights
                     raise self._diverged(f"hold-out loss {record['val_loss']} after epoch {epoch}")
                 history.append(record)
@@ -606,8 +627,18 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 logits = self._logits(model, tokenizer, probe, device, progress=False)
                 if not np.isfinite(logits).all():
                     raise self._diverged("the fitted model's outputs are not finite")
+        if interrupted and best_state is None:  # the weights kept are the current ones
+            best_epoch = len(history)
+        kept_start = bool(history) and start_loss <= history[best_epoch - 1]["val_loss"]
+        if kept_start:  # no epoch did better than the weights the warm start began from
+            best_epoch = 0
         if interrupted:
-            if best_state is not None:
+            if kept_start:
+                kept = (
+                    "weights it started from (warm start): no finished epoch did better on the "
+                    "hold-out."
+                )
+            elif best_state is not None:
                 kept = f"best weights so far (epoch {best_epoch})."
             elif val_idx is None:
                 kept = (
@@ -622,9 +653,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 TrainingInterruptedWarning,
                 stacklevel=user_stacklevel(),
             )
-            if best_state is None:  # the weights kept are the current ones
-                best_epoch = len(history)
-        if best_state is not None and (interrupted or best_epoch != len(history)):
+        if kept_start:
+            model.load_state_dict(warm_from.state_dict())
+        elif best_state is not None and (interrupted or best_epoch != len(history)):
             model.load_state_dict(best_state)
         # the last step's gradients are training state: as large as the weights, kept alive
         # (on the GPU too) as long as the fitted classifier otherwise

@@ -647,6 +647,75 @@ def test_warm_start_continues_training(tiny):
         clf.fit(X, np.where(y == "pos", "yes", "no"))
 
 
+def _hold_out_loss(clf, X, y):
+    """Mean cross-entropy of ``clf`` on the hold-out its next fit on (X, y) draws."""
+    from sklearn.utils import check_random_state
+
+    seed = int(check_random_state(clf.random_state).randint(np.iinfo(np.int32).max))
+    _, y_enc = np.unique(y, return_inverse=True)
+    _, val = clf._split(y_enc, np.random.default_rng(seed))
+    proba = uncached(clf.predict_proba, [X[i] for i in val])
+    return float(np.mean(-np.log(proba[np.arange(len(val)), y_enc[val]])))
+
+
+@pytest.fixture(scope="module")
+def warm_and_worse(tiny):
+    """A fitted classifier set to warm-start with early stopping at a learning rate whose
+    epochs all do worse on the hold-out than the weights they start from."""
+    X, y = toy(40)
+    clf = make(tiny, epochs=8).fit(X, y)
+    clf.set_params(
+        warm_start=True,
+        early_stopping=True,
+        validation_fraction=0.25,
+        epochs=3,
+        learning_rate=0.05,
+    )
+    return clf, X, y
+
+
+def test_warm_start_with_early_stopping_ends_no_worse_than_it_began(warm_and_worse):
+    """The weights a warm start began from were no candidate: when every new epoch did worse
+    on the hold-out, the best of them was kept, and the fit ended worse than it began."""
+    base, X, y = warm_and_worse
+    clf = pickle.loads(pickle.dumps(base))
+    start_loss = _hold_out_loss(clf, X, y)
+    before = uncached(clf.predict_proba, X)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 3  # the patience counts the new epochs only: all three trained
+    assert all(h["val_loss"] > start_loss for h in clf.history_), "meant to do worse"
+    assert clf.best_epoch_ == 0
+    np.testing.assert_array_equal(uncached(clf.predict_proba, X), before)
+    # an epoch that does better than the start is kept, as before
+    clf = pickle.loads(pickle.dumps(base)).set_params(learning_rate=0.02)
+    clf.fit(X, y)
+    val = [h["val_loss"] for h in clf.history_]
+    assert min(val) < start_loss and clf.best_epoch_ == int(np.argmin(val)) + 1
+
+
+def test_an_interrupted_warm_start_keeps_the_weights_it_began_from(warm_and_worse, monkeypatch):
+    from skbucket import _models
+
+    base, X, y = warm_and_worse
+    clf = pickle.loads(pickle.dumps(base))
+    before = uncached(clf.predict_proba, X)
+    real, calls = _models.pad_encoded, []
+
+    def interrupting(*args, **kwargs):
+        calls.append(1)
+        # the start's hold-out batch, then 3 batches an epoch: the 2nd epoch's first step
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_models, "pad_encoded", interrupting)
+    with pytest.warns(RuntimeWarning, match=r"after 1 complete epoch.*weights it started from"):
+        clf.fit(X, y)
+    monkeypatch.setattr(_models, "pad_encoded", real)
+    assert clf.n_iter_ == 1 and clf.best_epoch_ == 0
+    np.testing.assert_array_equal(uncached(clf.predict_proba, X), before)
+
+
 def test_the_fine_tuning_bar_counts_batches(tiny, capsys):
     """It counts optimizer steps (one per batch) but said 'item/s': a 60-row fit showed
     '0/4 item/s'."""
