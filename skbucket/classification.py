@@ -318,13 +318,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y to learn from; got 1 "
-                f"class: {plain(classes[0])!r}."
+                f"class: {_label_text(classes[0])}."
             )
         warm = self.warm_start and hasattr(self, "classes_")
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 f"{type(self).__name__}(warm_start=True): y has classes "
-                f"{classes.tolist()} but the fitted model has {self.classes_.tolist()}; "
+                f"{_labels_text(classes)} but the fitted model has {_labels_text(self.classes_)}; "
                 "use warm_start=False to start again."
             )
         weights = self._row_weights(sample_weight, y_enc, classes)
@@ -418,13 +418,13 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 except ValueError as exc:
                     raise ValueError(
                         f"{type(self).__name__}: class_weight={self.class_weight!r}: {exc}; its "
-                        f"keys must be labels of y (classes {[plain(c) for c in classes]})."
+                        f"keys must be labels of y (classes {_labels_text(classes)})."
                     ) from exc
             bad = np.flatnonzero(~np.isfinite(per_class) | (per_class < 0))
             if bad.size:  # a negative or NaN weight would silently leave the class out
                 raise ValueError(
                     f"{type(self).__name__}: class_weight={self.class_weight!r} gives class "
-                    f"{plain(classes[bad[0]])!r} the weight {float(per_class[bad[0]])!r}; class "
+                    f"{_label_text(classes[bad[0]])} the weight {float(per_class[bad[0]])!r}; class "
                     "weights must be finite and >= 0."
                 )
             factor = per_class[y_enc]
@@ -450,7 +450,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         if len(present) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes among the rows with a positive "
-                f"weight; only class {plain(classes[present[0]])!r} has any."
+                f"weight; only class {_label_text(classes[present[0]])} has any."
             )
         # the loss is sum(w * loss) / sum(w): scale-free, so scaled to a largest weight of 1
         # before the float32 cast (1e-50 became 0 there, 1e40 overflowed)
@@ -928,11 +928,17 @@ class _interruptible:
 
 
 def _label_text(value) -> str:
-    """A label for a message: ``nan``, ``None``, ``<NA>``, ``NaT`` (a datetime64's ``.item()``
-    is ``None`` for NaT, and its repr ``numpy.datetime64('NaT')``)."""
+    """A label for a message: ``'pos'``, ``3``, ``nan``, ``None``, ``<NA>``, and a datetime64
+    or timedelta64 as ``'2020-01-01T00:00:00.000000000'`` or ``NaT`` (its ``.item()`` is an
+    int of nanoseconds, or ``None`` for NaT; its repr ``numpy.datetime64(...)``)."""
     if isinstance(value, (np.datetime64, np.timedelta64)):
-        return str(value)
+        return "NaT" if np.isnat(value) else repr(str(value))
     return repr(plain(value))
+
+
+def _labels_text(values) -> str:
+    """Labels for a message, as a list: ``['neg', 'pos']`` (see :func:`_label_text`)."""
+    return "[" + ", ".join(_label_text(value) for value in values) + "]"
 
 
 def _forward_inputs(model) -> set[str]:

@@ -971,6 +971,23 @@ def test_missing_labels_are_refused_with_their_rows(tiny, labels, shown):
         make(tiny, epochs=1).fit(X, labels)
 
 
+def test_errors_show_datetime_labels_as_dates(tiny):
+    """numpy's .item() and .tolist() give a datetime64[ns] label as an int of nanoseconds:
+    the errors named the class 1577836800000000000."""
+    X, _ = toy(4)
+    days = np.array(["2020-01-01", "2020-01-02"] * 2, dtype="datetime64[ns]")
+    with pytest.raises(ValueError, match=r"got 1 class: '2020-01-01T00:00:00\.0+'\.$"):
+        make(tiny, epochs=1).fit(X[:2], days[[0, 2]])
+    with pytest.raises(ValueError, match=r"only class '2020-01-01T00:00:00\.0+' has any"):
+        make(tiny, epochs=1).fit(X, days, sample_weight=[1, 0, 1, 0])
+    clf = make(tiny, epochs=1, warm_start=True).fit(X, days)
+    later = r"\['2020-01-02T00:00:00\.0+', '2020-01-03T00:00:00\.0+'\]"
+    with pytest.raises(
+        ValueError, match=rf"y has classes {later} but the fitted model has \['2020"
+    ):
+        clf.fit(X, days + np.timedelta64(1, "D"))
+
+
 def test_missing_model_path_names_it(tmp_path):
     missing = tmp_path / "no-such-checkpoint"
     X, y = toy(8)
