@@ -1025,16 +1025,21 @@ class DiskCache:
 
 
 #: Keys each cache folder (by absolute path: a relative one names another folder after a
-#: chdir) is known to hold, written or read by this process, as the integer of their first 16
-#: hex digits, so a memory hit needs no ``stat`` to tell that the disk layer has it too; at
-#: most this many a folder (~65 bytes each).
+#: chdir) is known to hold, written or read by this process, as integers (see
+#: :func:`_short_key`), so a memory hit needs no ``stat`` to tell that the disk layer has it
+#: too; at most this many a folder (~100 bytes each).
 MAX_KNOWN_KEYS = 2**20
 _ON_DISK: dict[str, set[int]] = {}
 _ON_DISK_LOCK = threading.Lock()
 
 
 def _short_key(key: str) -> int:
-    return int(key[:16], 16)
+    """``key`` as an integer, one for each key: its hex digits behind a leading 1, so that
+    leading zeros count (a hash_key's key takes 60 bytes so, its text 113). The integer of
+    the first 16 digits was one for ``"abc"`` and ``"0abc"``, and for any two keys sharing
+    them: a memory hit of one was taken to be on disk when only the other was, and never
+    written there."""
+    return int("1" + key, 16)
 
 
 #: write failures that concern the whole folder, not one entry's path

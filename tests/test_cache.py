@@ -751,6 +751,28 @@ def test_a_memory_hit_known_to_be_on_disk_costs_no_stat(tmp_path, monkeypatch):
     assert DiskCache(tmp_path).get_many([keys[0]]) == {keys[0]: "in memory"}
 
 
+@pytest.mark.parametrize(
+    ("on_disk", "in_memory"),
+    [
+        ("abc", "0abc"),  # the same number, leading zeros aside
+        ("0123456789abcdef0", "0123456789abcdef1"),  # the same first 16 digits
+        ("0" * 64, "0" * 63 + "1"),
+    ],
+)
+def test_keys_known_to_be_on_disk_are_told_apart(tmp_path, on_disk, in_memory):
+    """The keys known to be on disk were kept as the integer of their first 16 hex digits:
+    a memory hit of one key was taken to be on disk when another key, whose file is another,
+    had been written, and was never written there."""
+    TieredCache([MemoryCache(), DiskCache(tmp_path)]).set_many({on_disk: "written"})
+    mem = MemoryCache()
+    mem.set_many({in_memory: "in memory"})
+    assert TieredCache([mem, DiskCache(tmp_path)]).get_many([in_memory]) == {in_memory: "in memory"}
+    assert DiskCache(tmp_path).get_many([on_disk, in_memory]) == {
+        on_disk: "written",
+        in_memory: "in memory",
+    }
+
+
 def test_a_relative_cache_folder_after_a_chdir_is_another_folder(tmp_path, monkeypatch):
     """The keys known to be on disk were filed under the folder's name as given: after a
     chdir (a notebook's %cd) "cache" was another folder, and memory hits were not written
