@@ -51,9 +51,11 @@ in the same folder and moved in place with :func:`os.replace`, so a reader sees 
 or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is never read (and that
 :meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
 checksum or its key is treated as a miss, removed, and logged as a warning: a damaged or torn
-entry is never returned. So is anything at an entry's path that no writer makes (a symbolic
-link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged and left alone (a
-value whose file would be larger is not written: a :class:`CacheWarning` says so). The
+entry is never returned (nor counted: ``in``, ``keys()`` and ``len()`` read and check each
+entry as a read does, and remove nothing). So is anything at an entry's path that no writer
+makes (a symbolic link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged
+and left alone (a value whose file would be larger is not written: a :class:`CacheWarning`
+says so). The
 checksum is not a signature: anyone who can write into the folder can write a valid entry
 for a key they compute, so a shared cache folder must be writable only by people you trust
 (as the code they run). Two processes writing the same key write the same bytes; the last
@@ -138,6 +140,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _MAGIC = b"SKBCACH1"
+#: what DiskCache takes for a key (hash_key gives 64 of these digits)
+_HEX_KEY = re.compile(r"[0-9a-f]{3,}")
 _SUFFIX = ".skbc"
 _TMP_PREFIX = ".tmp-"
 _DIGEST = 32
@@ -755,7 +759,7 @@ class DiskCache:
 
     @staticmethod
     def _is_key(key: str) -> bool:
-        return len(key) >= 3 and all(c in "0123456789abcdef" for c in key)
+        return _HEX_KEY.fullmatch(key) is not None
 
     def _file(self, key: str) -> Path:
         if not self._is_key(key):
@@ -816,9 +820,10 @@ class DiskCache:
         return found
 
     def lacking(self, keys: Iterable[str]) -> list[str]:
-        """The ``keys`` not on disk, as ``key not in self`` says, but a key this process wrote
-        or read in this folder is taken to be there still (no ``stat`` of its file: a
-        :class:`TieredCache` asks this of every memory hit).
+        """The ``keys`` not on disk, as ``key not in self`` says (a damaged entry is not
+        there: a :class:`TieredCache` writes the memory's value over it), but a key this
+        process wrote or read in this folder is taken to be there still (no read of its file:
+        a :class:`TieredCache` asks this of every memory hit).
 
         Parameters
         ----------
@@ -966,16 +971,20 @@ class DiskCache:
             _chmod_made_folder(shard, stat.S_IMODE(os.stat(self.path).st_mode))
 
     def keys(self) -> Iterator[str]:
-        """Iterate over the keys of the complete entries on disk.
+        """Iterate over the keys of the complete entries on disk: those :meth:`get_many`
+        returns a value for.
 
         Other files in the folder (not named ``<key>.skbc`` in the folder ``<key[:2]>``) are
-        not entries and are left out.
+        not entries and are left out, and so is an entry file that a read would not return (a
+        cut or damaged one, one this user may not read). Each entry is read and checked as
+        a read checks it (its checksum: nothing cheaper tells a cut caption from a whole
+        one), but nothing is removed or logged.
         """
         if not os.path.isdir(self.path):
             return
         for file in self.path.glob(f"??/*{_SUFFIX}"):
             key = file.name[: -len(_SUFFIX)]
-            if self._is_key(key) and file.parent.name == key[:2] and _is_entry_file(file):
+            if self._is_key(key) and file.parent.name == key[:2] and self._holds(key, file):
                 yield key
 
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
@@ -1010,11 +1019,24 @@ class DiskCache:
                 pass
         return removed
 
+    def _holds(self, key: str, file: Path | None = None) -> bool:
+        """Whether :meth:`get_many` would return a value for ``key`` (whose ``file`` it is):
+        its file is read and checked as a read does, but not removed nor logged when it is
+        damaged."""
+        try:
+            _deserialise(key, _read_entry_file(self._file(key) if file is None else file))
+        except MemoryError:  # this process's want, not the entry's damage
+            raise
+        except Exception:  # no file, no entry file, unreadable or damaged: a miss
+            return False
+        return True
+
     def __contains__(self, key: object) -> bool:
         # a text that is no key is not in the cache (as for MemoryCache), not an error
-        return isinstance(key, str) and self._is_key(key) and _is_entry_file(self._file(key))
+        return isinstance(key, str) and self._is_key(key) and self._holds(key)
 
     def __len__(self) -> int:
+        """The number of :meth:`keys` (every entry file is read and checked)."""
         return sum(1 for _ in self.keys())
 
     def __repr__(self) -> str:
@@ -1103,12 +1125,6 @@ def _make_folders(folder: Path) -> None:
         if shared:
             with contextlib.suppress(OSError):  # best effort, as for the shard folders
                 _chmod_made_folder(made, bits)
-
-
-def _is_entry_file(path) -> bool:
-    """A regular file, not a link to one: what reads take for an entry (see
-    :func:`_read_entry_file`), so ``in``, ``keys()`` and ``len()`` agree with them."""
-    return os.path.isfile(path) and not os.path.islink(path)
 
 
 class _NotAnEntry(Exception):

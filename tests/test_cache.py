@@ -260,6 +260,44 @@ def test_disk_cache_damaged_file_is_a_miss_and_removed(tmp_path, caplog, damage)
     assert "(ValueError: " in caplog.text  # the reason names its kind
 
 
+@pytest.mark.parametrize(
+    "value", [np.arange(100, dtype=np.float32), "a caption of some length", b"raw bytes"]
+)
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[:-5],  # cut (a cut caption has no length in its header to tell it by)
+        lambda b: b[:60] + bytes([b[60] ^ 0xFF]) + b[61:],  # flipped payload byte
+        lambda b: b"",
+        lambda b: b"not a cache file at all" * 4,
+    ],
+    ids=["cut", "flipped", "empty", "foreign"],
+)
+def test_a_damaged_entry_is_no_key_and_a_memory_hit_writes_over_it(
+    tmp_path, monkeypatch, value, damage
+):
+    """keys(), len() and `in` counted damaged entry files, which get_many takes for misses
+    (a key keys() gave was not there to get); and a memory hit over one was taken to be on
+    disk already, so the damaged file was never written over."""
+    from skbucket import cache as cache_module
+
+    disk = DiskCache(tmp_path)
+    key, sound = hash_key("damaged", repr(value)), hash_key("sound")
+    disk.set_many({key: value, sound: "sound"})
+    monkeypatch.setattr(cache_module, "_ON_DISK", {})  # as written by another process
+    file = disk._file(key)
+    file.write_bytes(damage(file.read_bytes()))
+    fresh = DiskCache(tmp_path)
+    assert key not in fresh and list(fresh.keys()) == [sound] and len(fresh) == 1
+    assert file.exists()  # asking removes nothing
+    mem = MemoryCache()
+    mem.set_many({key: value})
+    assert key in TieredCache([mem, DiskCache(tmp_path)]).get_many([key])
+    got = DiskCache(tmp_path).get_many([key])[key]
+    assert np.array_equal(got, value) if isinstance(value, np.ndarray) else got == value
+    assert key in fresh and len(fresh) == 2
+
+
 def test_disk_cache_keeps_an_entry_it_ran_out_of_memory_reading(tmp_path, monkeypatch):
     """A MemoryError while reading a sound entry was taken for damage: the entry was deleted
     (logged with an empty reason, "()") and recomputed later."""
@@ -736,8 +774,8 @@ def test_a_memory_hit_known_to_be_on_disk_costs_no_stat(tmp_path, monkeypatch):
     DiskCache(tmp_path).set_many(dict.fromkeys(keys[25:], "by another process"))
     TieredCache([MemoryCache(), DiskCache(tmp_path)]).get_many(keys[25:])  # read once here
     stats = []
-    real = cache_module._is_entry_file
-    monkeypatch.setattr(cache_module, "_is_entry_file", lambda p: stats.append(p) or real(p))
+    real = cache_module._read_entry_file
+    monkeypatch.setattr(cache_module, "_read_entry_file", lambda p: stats.append(p) or real(p))
     mem = MemoryCache()
     mem.set_many(dict.fromkeys(keys, "in memory"))
     assert len(TieredCache([mem, DiskCache(tmp_path)]).get_many(keys)) == 50
