@@ -48,29 +48,31 @@ One file per entry, ``<root>/<key[:2]>/<key>.skbc``: an 8-byte magic, a little-e
 ``uint32`` header length, a JSON header (the key, the value kind, dtype and shape), the raw
 payload, and a 32-byte SHA-256 of everything before it. A file is written to a temporary file
 in the same folder and moved in place with :func:`os.replace`, so a reader sees either no file
-or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is never read (and that
-:meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match its
-checksum or its key is treated as a miss, removed, and logged as a warning: a damaged or torn
-entry is never returned (nor counted: ``in``, ``keys()`` and ``len()`` read and check each
+or a complete one; a killed writer leaves at most a ``.tmp-*`` file that is never read (and
+that :meth:`DiskCache.remove_stale_temp_files` deletes). A file that fails to parse or to match
+its checksum or its key is treated as a miss, removed, and logged as a warning: a damaged or
+torn entry is never returned (nor counted: ``in``, ``keys()`` and ``len()`` read and check each
 entry as a read does, and remove nothing). So is anything at an entry's path that no writer
 makes (a symbolic link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged
-and left alone (a value whose file would be larger is not written: a :class:`CacheWarning`
-says so). The
-checksum is not a signature: anyone who can write into the folder can write a valid entry
-for a key they compute, so a shared cache folder must be writable only by people you trust
-(as the code they run). Two processes writing the same key write the same bytes; the last
-atomic replace wins, which is harmless. Entry files get the mode any new file gets (``0o666``
-less the umask), so users who share a cache folder read each other's entries. A folder that
-cannot be written (no permission, a full disk, a path from another machine) costs only the
-storing, and one whose entries cannot be read (another user's folder) only the reuse: the
-results are returned as computed, and a :class:`CacheWarning` says so once per folder and
+and left alone (a value whose file would be larger is not written: a :class:`CacheWarning` says
+so). The magic's last byte is the format's version: an entry file of another version (a newer
+skbucket's, in a folder it shares) is a miss for this one and is left as it is, neither removed
+nor written over (its result is computed but not stored; a :class:`CacheWarning` says so once
+per folder and process). The checksum is not a signature: anyone who can write into the folder
+can write a valid entry for a key they compute, so a shared cache folder must be writable only
+by people you trust (as the code they run). Two processes writing the same key write the same
+bytes; the last atomic replace wins, which is harmless. Entry files get the mode any new file
+gets (``0o666`` less the umask), so users who share a cache folder read each other's entries. A
+folder that cannot be written (no permission, a full disk, a path from another machine) costs
+only the storing, and one whose entries cannot be read (another user's folder) only the reuse:
+the results are returned as computed, and a :class:`CacheWarning` says so once per folder and
 process (not once per batch or entry). A shard folder ``<key[:2]>`` is created with the
 permission bits of the cache folder itself, so a folder made writable for a group (say
 ``chmod 2775`` on a shared group's folder) stays writable for it below; shard folders made
-before that change keep theirs (``chmod -R`` them too). A cache folder that does not exist
-yet is made inside the nearest existing one: with that folder's bits when it is writable by
-its group and not by everyone (the pipeline's ``captions/`` and ``embeddings/`` inside a
-shared ``chmod 2775`` folder), else as any new folder is (``0o777`` less the umask).
+before that change keep theirs (``chmod -R`` them too). A cache folder that does not exist yet
+is made inside the nearest existing one: with that folder's bits when it is writable by its
+group and not by everyone (the pipeline's ``captions/`` and ``embeddings/`` inside a shared
+``chmod 2775`` folder), else as any new folder is (``0o777`` less the umask).
 
 .. rubric:: Size and clearing
 
@@ -165,6 +167,7 @@ class CacheWarning(UserWarning):
 _UNWRITABLE_WARNED: set[str] = set()
 _UNREADABLE_WARNED: set[str] = set()
 _ENTRY_UNWRITABLE_WARNED: set[str] = set()
+_OTHER_FORMAT_WARNED: set[str] = set()
 _UNWRITABLE_LOCK = threading.Lock()
 
 
@@ -345,8 +348,33 @@ def _serialise(key: str, value: Any) -> bytes:
     return body + hashlib.sha256(body).digest()
 
 
+class _OtherFormat(ValueError):
+    """An entry file of another version of the cache format (a newer skbucket's): no damage,
+    but nothing this version can read; left as it is."""
+
+    def __init__(self, magic: bytes) -> None:
+        super().__init__(
+            f"an entry of another version of skbucket's cache format (it starts {magic!r}; "
+            f"this skbucket reads and writes {_MAGIC!r})"
+        )
+        self.magic = magic
+
+
+def _other_format(head: bytes) -> bytes | None:
+    """The magic of another version of the format that ``head`` (a file's first bytes)
+    starts with: :data:`_MAGIC` but for its last byte, the version; ``None`` otherwise."""
+    magic = head[: len(_MAGIC)]
+    if len(magic) == len(_MAGIC) and magic[:-1] == _MAGIC[:-1] and magic != _MAGIC:
+        return magic
+    return None
+
+
 def _deserialise(key: str, data: bytes) -> Any:
-    """Parse one file's bytes; raise ``ValueError`` on any inconsistency."""
+    """Parse one file's bytes; raise :class:`_OtherFormat` for an entry of another version
+    of the format, ``ValueError`` on any inconsistency."""
+    other = _other_format(data)
+    if other is not None:
+        raise _OtherFormat(other)
     if len(data) < len(_MAGIC) + 4 + _DIGEST or not data.startswith(_MAGIC):
         raise ValueError("bad magic or truncated file")
     body, digest = data[:-_DIGEST], data[-_DIGEST:]
@@ -783,6 +811,9 @@ class DiskCache:
             return _deserialise(key, data)
         except MemoryError:  # this process's want, not the entry's damage: the entry is kept
             raise
+        except _OtherFormat as exc:  # a newer skbucket's entry: a miss, left where it is
+            self._warn_other_format(file, exc)
+            return None
         except Exception as exc:  # any parse failure is a miss, never a value
             logger.warning(
                 "skbucket cache: dropping unreadable entry %s (%s: %s)",
@@ -871,6 +902,9 @@ class DiskCache:
             try:
                 self._write(key, value)
                 self._seen((key,))
+            except _OtherFormat as exc:  # not written over: the results are still correct
+                self._warn_other_format(self._file(key), exc)
+                self.unwritten = getattr(self, "unwritten", 0) + 1
             except OSError as exc:  # unwritable / full disk: the results are still correct
                 what = f"could not write entry {n + 1} of {len(checked)} to {self.path}"
                 whole = (
@@ -925,8 +959,31 @@ class DiskCache:
             )
         warnings.warn(f"{said} (said once per folder)", CacheWarning, stacklevel=user_stacklevel())
 
+    def _warn_other_format(self, file: Path, exc: _OtherFormat) -> None:
+        """One :class:`CacheWarning` per folder and process: it holds entries of another
+        version of the format, which are left as they are (neither removed nor written
+        over), so their results are computed but not stored; a debug log line every time."""
+        logger.debug("skbucket cache: leaving %s (%s)", file, exc)
+        folder = str(self.path)
+        with _UNWRITABLE_LOCK:
+            if folder in _OTHER_FORMAT_WARNED:
+                return
+            _OTHER_FORMAT_WARNED.add(folder)
+        warnings.warn(
+            f"the cache folder {folder!r} holds entries of another version of skbucket's cache "
+            f"format (a newer skbucket's: {os.fspath(file)!r} starts {exc.magic!r}, this "
+            f"skbucket's entries {_MAGIC!r}); they are left as they are, and their results "
+            "are computed as usual but not stored there (give each version of skbucket a "
+            "cache folder of its own) (said once per folder)",
+            CacheWarning,
+            stacklevel=user_stacklevel(),
+        )
+
     def _write(self, key: str, value: Any) -> None:
         file = self._file(key)
+        other = _other_format(_head(file))
+        if other is not None:  # another version's entry is left alone, not written over
+            raise _OtherFormat(other)
         self._make_shard(file.parent)
         data = _serialise(key, value)
         if len(data) > MAX_ENTRY_BYTES:  # a file no read takes: written, it was never a hit
@@ -1127,6 +1184,21 @@ def _make_folders(folder: Path) -> None:
                 _chmod_made_folder(made, bits)
 
 
+def _head(file: Path) -> bytes:
+    """The first bytes of ``file`` (as many as :data:`_MAGIC`), if it is a regular file
+    (not a link to one, nor a FIFO); ``b""`` if there is none, or it cannot be read."""
+    try:
+        fd = os.open(file, _READ_FLAGS)
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, len(_MAGIC)) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 class _NotAnEntry(Exception):
     """The entry's path holds something no writer of the cache makes."""
 
@@ -1263,6 +1335,7 @@ def _free_locks_in_child() -> None:
         _UNWRITABLE_WARNED.clear()
         _UNREADABLE_WARNED.clear()
         _ENTRY_UNWRITABLE_WARNED.clear()
+        _OTHER_FORMAT_WARNED.clear()
     _ON_DISK_LOCK, _UNWRITABLE_LOCK = threading.Lock(), threading.Lock()
     for cache in list(_MEMORY_CACHES):
         if cache._lock.locked():

@@ -298,6 +298,35 @@ def test_a_damaged_entry_is_no_key_and_a_memory_hit_writes_over_it(
     assert key in fresh and len(fresh) == 2
 
 
+def test_an_entry_of_another_format_version_is_left_alone(tmp_path, caplog):
+    """An entry file of another version of the format (a newer skbucket's, sharing the
+    folder) was taken for a damaged one ("bad magic") and deleted at the first read, and
+    written over at the first write: two versions sharing a folder deleted each other's
+    entries."""
+    disk = DiskCache(tmp_path)
+    key, ours = hash_key("newer"), hash_key("ours")
+    disk.set_many({key: "a caption"})
+    file = disk._file(key)
+    newer = b"SKBCACH2" + file.read_bytes()[8:] + b"whatever a newer format holds"
+    file.write_bytes(newer)
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        for run in range(2):  # a second handle of the same folder, in the same process
+            tiers = TieredCache([MemoryCache(), DiskCache(tmp_path)])
+            assert tiers.get_many([key, ours]) == ({ours: "ours"} if run else {})
+            tiers.set_many({key: "this version's caption", ours: "ours"})
+            assert tiers.layers[1].unwritten == 1
+    assert file.read_bytes() == newer  # neither removed nor written over
+    fresh = DiskCache(tmp_path)
+    assert key not in fresh and list(fresh.keys()) == [ours] and len(fresh) == 1
+    assert fresh.get_many([key, ours]) == {ours: "ours"}
+    assert "dropping" not in caplog.text
+    messages = [str(w.message) for w in caught]
+    assert [type(w.message) for w in caught] == [CacheWarning], messages
+    assert "another version of skbucket's cache format" in messages[0]
+    assert "b'SKBCACH2'" in messages[0] and "left as they are" in messages[0]
+
+
 def test_disk_cache_keeps_an_entry_it_ran_out_of_memory_reading(tmp_path, monkeypatch):
     """A MemoryError while reading a sound entry was taken for damage: the entry was deleted
     (logged with an empty reason, "()") and recomputed later."""
