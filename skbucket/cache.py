@@ -62,10 +62,13 @@ per folder and process). The checksum is not a signature: anyone who can write i
 can write a valid entry for a key they compute, so a shared cache folder must be writable only
 by people you trust (as the code they run). Two processes writing the same key write the same
 bytes; the last atomic replace wins, which is harmless. Entry files get the mode any new file
-gets (``0o666`` less the umask), so users who share a cache folder read each other's entries. A
-folder that cannot be written (no permission, a full disk, a path from another machine) costs
-only the storing, and one whose entries cannot be read (another user's folder) only the reuse:
-the results are returned as computed, and a :class:`CacheWarning` says so once per folder and
+gets (``0o666`` less the umask), so users who share a cache folder read each other's entries.
+In a folder with the sticky bit (``chmod 1777``, as ``/tmp``) only an entry's owner may replace
+or delete it: another user's damaged entry there is a miss computed again at every run, which a
+:class:`CacheWarning` names once per folder and process (until its owner deletes it). A folder
+that cannot be written (no permission, a full disk, a path from another machine) costs only the
+storing, and one whose entries cannot be read (another user's folder) only the reuse: the
+results are returned as computed, and a :class:`CacheWarning` says so once per folder and
 process (not once per batch or entry). A shard folder ``<key[:2]>`` is created with the
 permission bits of the cache folder itself, so a folder made writable for a group (say
 ``chmod 2775`` on a shared group's folder) stays writable for it below; shard folders made
@@ -815,14 +818,21 @@ class DiskCache:
             self._warn_other_format(file, exc)
             return None
         except Exception as exc:  # any parse failure is a miss, never a value
+            done, left = "dropping", ""
+            try:
+                file.unlink()
+            except FileNotFoundError:  # removed by another reader meanwhile
+                pass
+            except OSError as kept:  # another user's in a sticky folder: it stays
+                done, left = "ignoring", f"; it cannot be removed: {kept.strerror or kept}"
             logger.warning(
-                "skbucket cache: dropping unreadable entry %s (%s: %s)",
+                "skbucket cache: %s unreadable entry %s (%s: %s)%s",
+                done,
                 file,
                 type(exc).__name__,
                 exc,
+                left,
             )
-            with contextlib.suppress(OSError):
-                file.unlink()
             with _ON_DISK_LOCK:
                 _ON_DISK.get(os.path.abspath(self.path), set()).discard(_short_key(key))
             return None
@@ -999,11 +1009,13 @@ class DiskCache:
                     _to_disk(fh)
             try:
                 os.replace(tmp, file)
-            except PermissionError:
+            except PermissionError as exc:
                 # Windows: the entry is there, held open by a process reading it, so it is not
-                # replaced; its key names its content, so it holds these bytes already
-                if not os.path.isfile(file):
-                    raise
+                # replaced; its key names its content, so it holds these bytes already. Not
+                # so a damaged entry (another user's in a sticky folder, which only its owner
+                # may replace): the write failed, said as such, not taken for done
+                if not self._holds(key, file):
+                    raise _not_replaced(file, exc) from None
                 os.unlink(tmp)
             if self.fsync:  # the rename itself, or a power loss may undo it (a .tmp- left)
                 _folder_to_disk(file.parent)
@@ -1182,6 +1194,32 @@ def _make_folders(folder: Path) -> None:
         if shared:
             with contextlib.suppress(OSError):  # best effort, as for the shard folders
                 _chmod_made_folder(made, bits)
+
+
+def _not_replaced(file: Path, exc: PermissionError) -> PermissionError:
+    """``exc``, the failed replace of ``file`` (which holds no entry this user can read),
+    said with why when the folder has the sticky bit (``chmod 1777``, as ``/tmp``): another
+    user's file there may be replaced or deleted by its owner only, so its result is
+    computed again at every run until they delete it."""
+    try:
+        owner = os.lstat(file).st_uid
+        sticky = os.stat(file.parent).st_mode & stat.S_ISVTX
+    except OSError:
+        return exc
+    if not sticky:
+        return exc
+    try:
+        import pwd  # not on Windows, whose folders have no sticky bit
+
+        name = pwd.getpwuid(owner).pw_name
+    except (ImportError, KeyError):
+        name = f"uid {owner}"
+    return PermissionError(
+        exc.errno,
+        f"{exc.strerror or exc}: the file there, a damaged or unreadable entry, is {name}'s, "
+        "and in a folder with the sticky bit only its owner may replace or delete it (ask "
+        "them to delete it)",
+    )
 
 
 def _head(file: Path) -> bytes:

@@ -877,6 +877,50 @@ def test_an_entry_held_open_by_a_reader_is_kept_not_warned_about(tmp_path, monke
     assert not list(tmp_path.glob("ab/.tmp-*"))  # the unused copy is not left behind
 
 
+def test_a_damaged_entry_this_user_cannot_replace_is_said_not_taken_for_written(
+    tmp_path, monkeypatch, caplog
+):
+    """Another user's damaged entry in a folder with the sticky bit (chmod 1777), which only
+    its owner may replace or delete: the replace's PermissionError was taken for Windows'
+    "held open by a reader" (the file is there, so it holds these bytes), and the entry was
+    computed again at every run, silently."""
+    import errno
+
+    import skbucket.cache as cache_module
+
+    disk = DiskCache(tmp_path)
+    key = hash_key("post", 1)
+    disk.set_many({key: "another user's caption"})
+    file = disk._file(key)
+    damaged = file.read_bytes()[:-5]
+    file.write_bytes(damaged)
+    file.parent.chmod(0o1777)
+    real_replace, real_unlink = os.replace, os.unlink
+
+    def owners_only(path):  # what the sticky bit answers another user
+        if os.fspath(path) == os.fspath(file):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(
+        cache_module.os, "replace", lambda src, dst: owners_only(dst) or real_replace(src, dst)
+    )
+    monkeypatch.setattr(cache_module.os, "unlink", lambda p: owners_only(p) or real_unlink(p))
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        for _ in range(2):  # two runs' lookups (one process: said once)
+            store = open_cache(tmp_path)
+            process_memory_cache().clear()
+            assert store.get_many([key]) == {}
+            store.set_many({key: "this user's caption"})
+            assert store.layers[1].unwritten == 1
+    assert file.read_bytes() == damaged
+    assert "ignoring unreadable entry" in caplog.text and "cannot be removed" in caplog.text
+    messages = [str(w.message) for w in caught]
+    assert [type(w.message) for w in caught] == [CacheWarning], messages
+    assert repr(str(file)) in messages[0] and "sticky bit only its owner" in messages[0]
+    assert "not stored there" in messages[0]
+
+
 def test_unwritable_disk_cache_warns_once_and_continues(tmp_path):
     """One CacheWarning per folder (the CLI prints it as one line), not a log line per batch."""
     blocker = tmp_path / "ab"
