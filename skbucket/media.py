@@ -32,6 +32,7 @@ redirect to another http(s) URL           followed (at most 10 redirects: more, 
                                           is a :class:`MediaFetchError`, not retried)
 redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not followed)
 ``ftp://``, ``javascript:``, ``data:``    :class:`UnsupportedSchemeError`
+``http:///a.jpg`` (no host), ``:99999``   :class:`MediaFetchError` (not retried)
 body larger than ``max_bytes``            :class:`MediaTooLargeError` (Content-Length or read)
 more than ``max_pixels`` pixels (bomb)    :class:`MediaTooLargeError` (checked on the header)
 corrupt / truncated bytes, text as .jpg   :class:`MediaDecodeError`
@@ -820,7 +821,8 @@ def read_bytes(
         (``\\\\nas\\share\\a.jpg``), which is read.
     MediaFetchError
         Missing or unreadable file, HTTP error status, timeout or connection failure
-        (after the retries).
+        (after the retries); an ``http(s)`` URL (or redirect target) without a host
+        (``http:///a.jpg``) or with a port out of range (not retried).
     MediaTooLargeError
         The body is larger than ``max_bytes``.
 
@@ -845,7 +847,7 @@ def read_bytes(
     except ValueError as exc:  # e.g. "Invalid IPv6 URL"
         raise MediaFetchError(f"not a valid URL or path ({exc})", ref) from None
     if scheme in ("http", "https"):
-        _check_port(target, ref)
+        _check_http_url(target, ref)
         return _read_http(target, ref, timeout, max_bytes, retries, backoff)
     if scheme == "file":
         return _read_file(_file_url_to_path(target, ref), ref, max_bytes)
@@ -858,13 +860,21 @@ def read_bytes(
     )
 
 
-def _check_port(url: str, ref: Any, what: str = "not a valid URL") -> None:
-    """Refuse an ``http(s)`` URL whose port is out of range: the socket layer wraps it
-    (``:99999`` connected to port 34463 of the host) and read another server's answer."""
+def _check_http_url(url: str, ref: Any, what: str = "not a valid URL") -> None:
+    """Refuse an ``http(s)`` URL that names no server to ask: one without a host
+    (``http:///a.jpg``, ``http://:80/a.jpg``, ``http://user@/a.jpg``: urllib said "no host
+    given", or looked up the empty name as if it were a host that does not resolve, and
+    retried), or whose port is out of range (the socket layer wraps it: ``:99999`` connected
+    to port 34463 of the host, and read another server's answer)."""
     try:
-        _ = urllib.parse.urlsplit(url).port  # parsed when read
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # parsed when read
     except ValueError as exc:  # "Port out of range 0-65535"
         raise MediaFetchError(f"{what} ({exc})", ref) from None
+    if not parts.hostname:
+        raise MediaFetchError(
+            f"{what}: it has no host (expected {parts.scheme.lower()}://host/path)", ref
+        )
 
 
 def _file_url_to_path(url: str, ref: Any) -> str:
@@ -946,7 +956,11 @@ class _SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
                 "are followed",
                 self._ref,
             )
-        _check_port(newurl, self._ref, f"refused redirect ({code}) to {newurl!r}")
+        try:
+            _check_http_url(newurl, self._ref, f"refused redirect ({code}) to {newurl!r}")
+        except MediaError:
+            fp.close()
+            raise
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         self._check(newurl, code, fp)

@@ -840,6 +840,8 @@ def server(photo_jpeg, images):
                 self._send(302, headers=[("Location", images["good.jpg"].as_uri())])
             elif path == "/redirect-data":
                 self._send(307, headers=[("Location", "data:image/png;base64,AAAA")])
+            elif path == "/redirect-nohost":
+                self._send(302, headers=[("Location", "https:///x.jpg")])
             elif path == "/redirect-loop":
                 self._send(302, headers=[("Location", "/redirect-loop")])
             elif path.startswith("/redirect-away/"):  # /redirect-away/<port>/<name>
@@ -1976,10 +1978,35 @@ def test_the_user_and_password_of_a_url_are_sent_to_its_host_only(server):
 
 
 def test_http_bad_url_is_not_retried():
-    with pytest.raises(MediaFetchError, match="no host given") as info:
+    with pytest.raises(MediaFetchError, match="has no host") as info:
         read_bytes("http:///x.jpg", retries=3, **FAST)
     assert not info.value.transient
     assert "attempts" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["http:///x.jpg", "https:///x.jpg", "http://:80/x.jpg", "http://u:p@/x.jpg"]
+)
+def test_a_url_without_a_host_says_so(url):
+    """It said "cannot fetch (str: no host given)", and ``http://:80/`` looked up the empty
+    name: a name that does not resolve, retried, and counted as an unreachable host."""
+    with pytest.raises(MediaFetchError) as info:
+        read_bytes(url, retries=3, **FAST)
+    scheme = url.split(":")[0]
+    assert str(info.value).endswith(
+        f": not a valid URL: it has no host (expected {scheme}://host/path)"
+    )
+    assert not info.value.transient and not info.value.unreachable
+    assert "p@" not in str(info.value)  # the password is still not shown
+
+
+def test_a_redirect_to_a_url_without_a_host_is_refused(server):
+    # another scheme with no host: urljoin keeps it as it is (same-scheme ones take the host)
+    url = server.url("/redirect-nohost")
+    with pytest.raises(MediaFetchError, match="has no host") as info:
+        read_bytes(url, retries=2, **COUNTED)
+    assert "refused redirect (302) to 'https:///x.jpg'" in str(info.value)
+    assert server.hits["/redirect-nohost"] == 1
 
 
 def test_a_file_url_on_localhost_in_any_case_is_read(images):
