@@ -24,6 +24,8 @@ input                                     outcome
 missing local file                        :class:`MediaFetchError` (not retried)
 HTTP 404 / other 4xx, 501, 505, ...       :class:`MediaFetchError` with ``status`` (not retried)
 HTTP 500, 502-504, 408, 425, 429          :class:`MediaFetchError` after ``retries`` retries
+                                          (a 429/503's ``Retry-After`` is waited for, up
+                                          to 60 s; a longer one ends the retries)
 timeout, connection reset                 :class:`MediaFetchError` after ``retries`` retries
 host unreachable (DNS, refused, silent)   :class:`MediaFetchError` after ``retries`` retries;
                                           :class:`ImageFetcher` then skips that host (see
@@ -48,6 +50,8 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
+import datetime
+import email.utils
 import errno
 import functools
 import http.client
@@ -117,9 +121,14 @@ _MAX_BYTES_HINT = (
 DEFAULT_RETRIES = 2
 #: first back-off between attempts, in seconds (doubled each retry)
 DEFAULT_BACKOFF = 0.5
+#: the longest ``Retry-After`` (of a 429 or 503 answer) a retry waits for, in seconds: a
+#: server that asks for longer (a maintenance window, an hourly quota) is not asked again
+MAX_RETRY_AFTER = 60.0
 
 _QUOTE_LIMIT = 160
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: the answers whose ``Retry-After`` says when to ask again (RFC 6585 and RFC 9110)
+_RETRY_AFTER_STATUS = frozenset({429, 503})
 _CHUNK = 64 * 1024
 _USER_AGENT = "skbucket-media/0.1 (+https://github.com/; python-urllib)"
 
@@ -207,6 +216,9 @@ class MediaFetchError(MediaError):
         :class:`ImageFetcher` stops asking a host after ``max_host_failures`` such failures
         in a row.
     """
+
+    # seconds a 429 or 503 answer's Retry-After asked to wait (None: none, or unreadable)
+    _retry_after: float | None = None
 
     def __init__(
         self,
@@ -804,8 +816,13 @@ def read_bytes(
         How many times to retry a transient failure (timeout, connection error, HTTP 500,
         502, 503, 504, 408, 425, 429). Missing files, other 4xx/5xx answers (a 501 or 505
         will not change on a retry), refused schemes and oversized bodies are never retried.
+        A 429 or 503 answer's ``Retry-After`` (a number of seconds or an HTTP date) is
+        waited for before its retry when it is longer than the back-off; one of more than
+        60 s (``MAX_RETRY_AFTER``) ends the retries, since an earlier one would be refused
+        again. An unreadable ``Retry-After`` is ignored.
     backoff : float, default=0.5
-        Seconds before the first retry; doubled for each further retry.
+        Seconds before the first retry; doubled for each further retry (or longer: see
+        ``Retry-After`` under ``retries``).
 
     Returns
     -------
@@ -1115,6 +1132,23 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
         try:
             return _http_once(url, ref, timeout, max_bytes)
         except MediaFetchError as exc:
+            wait = backoff * (2**attempt)
+            asked = exc._retry_after  # the server says when to ask again
+            if (
+                exc.transient
+                and asked is not None
+                and asked > MAX_RETRY_AFTER
+                and attempt < retries
+            ):
+                raise MediaFetchError(
+                    f"{_strip_label(exc)} (the server asks to retry in {asked:g} s, more "
+                    f"than the {MAX_RETRY_AFTER:g} s a retry waits for at most; gave up after "
+                    f"{attempt + 1} attempt{'s' if attempt else ''})",
+                    ref,
+                    status=exc.status,
+                    transient=exc.transient,
+                    unreachable=exc.unreachable,
+                ) from exc
             if not exc.transient or attempt >= retries:
                 if exc.transient and retries:
                     raise MediaFetchError(
@@ -1125,12 +1159,38 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
                         unreachable=exc.unreachable,
                     ) from exc
                 raise
-        stop = getattr(_worker, "stop", None)
-        if stop is None:
-            time.sleep(backoff * (2**attempt))
-        else:
-            stop.wait(backoff * (2**attempt))  # ends early when the batch is closed
+            if asked is not None:
+                wait = max(wait, asked)
+        _pause(wait)
         attempt += 1
+
+
+def _pause(seconds: float) -> None:
+    """Wait ``seconds`` before a retry; on an :class:`ImageFetcher`'s thread the wait ends
+    early when its batch is closed."""
+    stop = getattr(_worker, "stop", None)
+    if stop is None:
+        time.sleep(seconds)
+    else:
+        stop.wait(seconds)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks to wait, from now: a number of seconds, or
+    an HTTP date (one in the past is 0); None when there is none or it cannot be read (the
+    retry then waits its back-off). A number of more than 18 digits is ``inf``."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():  # not "²" (isdigit) nor "1e3" or "-1" (float)
+        return float(text) if len(text) <= 18 else math.inf
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, with no zone said
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _strip_label(exc: MediaError) -> str:
@@ -1299,6 +1359,11 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
     except urllib.error.HTTPError as exc:
         exc.close()
         target = redirects.target
+        asked = (
+            _retry_after(exc.headers.get("Retry-After"))
+            if exc.code in _RETRY_AFTER_STATUS and exc.headers is not None
+            else None
+        )
         if str(exc.reason).startswith(urllib.request.HTTPRedirectHandler.inf_msg):
             # urllib's several-line "would lead to an infinite loop" text, also for a chain
             # that merely runs past the limit
@@ -1307,13 +1372,15 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
                 f"redirects (the last to {target!r})",
                 ref,
             ) from None
-        raise MediaFetchError(
+        error = MediaFetchError(
             f"HTTP {exc.code} {exc.reason}"
             + (f" from the redirect target {target!r}" if target else ""),
             ref,
             status=exc.code,
             transient=exc.code in _TRANSIENT_STATUS,
-        ) from None
+        )
+        error._retry_after = asked
+        raise error from None
     except Exception as exc:  # URLError, timeouts, connection and protocol errors
         if (deadline.expired or _is_timeout(exc)) and not deadline.connected:
             # no connection in all that time: packets dropped (a firewall, a dead address),

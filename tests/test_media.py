@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -852,6 +853,13 @@ def server(photo_jpeg, images):
                     self._send(500, b"oops")
                 else:
                     self._send(200, photo_jpeg, jpeg)
+            elif path.startswith("/retry-after/"):  # /retry-after/<status>/<header>?...
+                status, value = path.split("?")[0].split("/")[2:4]
+                header = urllib.parse.unquote(value)
+                if count == 1:
+                    self._send(int(status), b"later", [("Retry-After", header)] if header else [])
+                else:
+                    self._send(200, photo_jpeg, jpeg)
             elif path.startswith("/always500"):
                 self._send(503, b"down")
             elif path.startswith("/status-"):  # /status-501?...: that status, every time
@@ -1133,6 +1141,87 @@ def test_http_persistent_5xx_gives_up_after_retries(server):
     with pytest.raises(MediaFetchError, match="HTTP 503.*after 3 attempts"):
         read_bytes(server.url("/always500?t=3"), retries=2, **COUNTED)
     assert server.hits["/always500?t=3"] == 3
+
+
+def _retry_after_url(server, status, header, tag):
+    return server.url(f"/retry-after/{status}/{urllib.parse.quote(header, safe='')}?t={tag}")
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize(
+    ("header", "waited"),
+    [
+        ("2", 2.0),
+        (" 7 ", 7.0),
+        ("60", 60.0),
+        ("0", 0.25),  # never less than the back-off
+        ("", 0.25),  # none: the back-off
+        ("soon", 0.25),  # unreadable: the back-off
+        ("1.5", 0.25),  # not a number of seconds as HTTP writes one
+        ("\u00b2", 0.25),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.25),  # in the past: at once, after the back-off
+    ],
+)
+def test_a_retry_waits_for_the_servers_retry_after(
+    server, photo_jpeg, monkeypatch, status, header, waited
+):
+    """A 429 or 503 with ``Retry-After: 2`` was retried after the back-off (0.5 s, then 1 s)
+    whatever the server asked, so a rate-limited host refused the retries too."""
+    from skbucket import media
+
+    waits: list[float] = []
+    monkeypatch.setattr(media, "_pause", waits.append)
+    url = _retry_after_url(server, status, header, f"{status}-{header}")
+    assert read_bytes(url, retries=2, timeout=10, backoff=0.25) == photo_jpeg
+    assert waits == [waited]
+
+
+def test_a_retry_after_given_as_an_http_date_is_waited_for_until_then(
+    server, photo_jpeg, monkeypatch
+):
+    import email.utils
+
+    from skbucket import media
+
+    waits: list[float] = []
+    monkeypatch.setattr(media, "_pause", waits.append)
+    for tag, header in [
+        ("gmt", email.utils.formatdate(time.time() + 30, usegmt=True)),
+        ("utc", email.utils.formatdate(time.time() + 30)),  # "-0000": UTC, no zone said
+        ("zone", email.utils.formatdate(time.time() + 30, localtime=True)),
+    ]:
+        waits.clear()
+        url = _retry_after_url(server, 429, header, f"date-{tag}")
+        assert read_bytes(url, retries=1, timeout=10, backoff=0.01) == photo_jpeg
+        assert len(waits) == 1 and 25 <= waits[0] <= 31, (header, waits)
+
+
+@pytest.mark.parametrize("header", ["61", "3600", "9" * 40])
+def test_a_retry_after_longer_than_a_minute_ends_the_retries(server, monkeypatch, header):
+    from skbucket import media
+
+    waits: list[float] = []
+    monkeypatch.setattr(media, "_pause", waits.append)
+    url = _retry_after_url(server, 503, header, f"long-{len(header)}")
+    with pytest.raises(MediaFetchError, match="HTTP 503") as info:
+        read_bytes(url, retries=2, timeout=10, backoff=0.01)
+    assert waits == [] and server.hits[url[len(server.base) :]] == 1
+    assert "the server asks to retry in" in str(info.value)
+    assert "more than the 60 s a retry waits for at most; gave up after 1 attempt)" in str(
+        info.value
+    )
+    assert info.value.status == 503 and info.value.transient
+    # without retries the answer is the error it always was
+    with pytest.raises(MediaFetchError) as info:
+        read_bytes(url.replace("?t=", "?t=none-"), retries=0, timeout=10, backoff=0.01)
+    assert str(info.value).endswith("HTTP 503 Service Unavailable")
+
+
+def test_a_retry_after_is_waited_for_in_real_time(server, photo_jpeg):
+    url = _retry_after_url(server, 429, "1", "real")
+    start = time.monotonic()
+    assert read_bytes(url, retries=1, timeout=10, backoff=0.01) == photo_jpeg
+    assert time.monotonic() - start >= 0.95  # one second, not the 0.01 s back-off
 
 
 @pytest.mark.parametrize(
