@@ -822,7 +822,8 @@ def read_bytes(
         again. An unreadable ``Retry-After`` is ignored.
     backoff : float, default=0.5
         Seconds before the first retry; doubled for each further retry (or longer: see
-        ``Retry-After`` under ``retries``).
+        ``Retry-After`` under ``retries``), up to a billion seconds (32 years) whatever
+        ``retries`` is.
 
     Returns
     -------
@@ -1132,7 +1133,7 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
         try:
             return _http_once(url, ref, timeout, max_bytes)
         except MediaFetchError as exc:
-            wait = backoff * (2**attempt)
+            wait = _backoff_wait(backoff, attempt)
             asked = exc._retry_after  # the server says when to ask again
             if (
                 exc.transient
@@ -1163,6 +1164,21 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
                 wait = max(wait, asked)
         _pause(wait)
         attempt += 1
+
+
+#: the longest wait before a retry, in seconds (~32 years): longer than anyone waits, and
+#: within what ``time.sleep`` takes (it refused ``threading.TIMEOUT_MAX``, ~292 years, the
+#: largest ``backoff`` allowed, with an OSError)
+_LONGEST_WAIT = 1e9
+
+
+def _backoff_wait(backoff: float, attempt: int) -> float:
+    """``backoff * 2**attempt`` seconds, at most :data:`_LONGEST_WAIT`: the product overflowed
+    a float after 1,024 retries (an OverflowError, not a :class:`MediaError`, even with
+    ``backoff=0.0``), and a sleep refused a wait of centuries."""
+    if not backoff:
+        return 0.0
+    return min(backoff * 2.0 ** min(attempt, 1023), _LONGEST_WAIT)  # inf above 2**1024: capped
 
 
 def _pause(seconds: float) -> None:

@@ -1224,6 +1224,30 @@ def test_a_retry_after_is_waited_for_in_real_time(server, photo_jpeg):
     assert time.monotonic() - start >= 0.95  # one second, not the 0.01 s back-off
 
 
+@pytest.mark.parametrize("backoff", [0, 0.0, 1e-300, 0.5, threading.TIMEOUT_MAX])
+def test_any_number_of_retries_waits_a_back_off_that_a_sleep_takes(monkeypatch, backoff):
+    """``backoff * 2**attempt`` overflowed a float after 1,024 retries (OverflowError, with
+    ``backoff=0.0`` too), and ``backoff=threading.TIMEOUT_MAX``, which the checks allow, made
+    ``time.sleep`` raise OSError (EINVAL): neither a MediaError naming the reference."""
+    from skbucket import media
+
+    calls = []
+
+    def fail(url, ref, timeout, max_bytes):  # a 503 at once, every time
+        calls.append(url)
+        raise MediaFetchError("HTTP 503 Service Unavailable", ref, status=503, transient=True)
+
+    waits: list[float] = []
+    monkeypatch.setattr(media, "_http_once", fail)
+    monkeypatch.setattr(media, "_pause", waits.append)
+    with pytest.raises(MediaFetchError, match="gave up after 1101 attempts"):
+        read_bytes("http://h.example/a.jpg", retries=1100, backoff=backoff)
+    assert len(calls) == 1101 and len(waits) == 1100
+    assert all(0 <= wait <= 1e9 for wait in waits)  # a wait time.sleep takes
+    assert waits[:2] == [backoff, 2 * backoff] or backoff > 1e9 / 2
+    assert waits[-1] == min(backoff * 2.0**1023, 1e9)  # the doubling stops, capped
+
+
 @pytest.mark.parametrize(
     ("status", "retried"),
     [(500, True), (502, True), (504, True), (408, True), (425, True), (429, True)]
