@@ -36,6 +36,8 @@ redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not f
 ``ftp://``, ``javascript:``, ``data:``    :class:`UnsupportedSchemeError`
 ``http:///a.jpg`` (no host), ``:99999``   :class:`MediaFetchError` (not retried)
 body larger than ``max_bytes``            :class:`MediaTooLargeError` (Content-Length or read)
+gzip/deflate ``Content-Encoding``         decoded (within ``max_bytes``); another
+                                          (``br``, ...): :class:`MediaFetchError`
 more than ``max_pixels`` pixels (bomb)    :class:`MediaTooLargeError` (checked on the header)
 corrupt / truncated bytes, text as .jpg   :class:`MediaDecodeError`
 CMYK, greyscale, palette, YCbCr, 16-bit   converted to RGB
@@ -69,6 +71,7 @@ import tokenize
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -811,7 +814,8 @@ def read_bytes(
         is not cut by it: the system resolver's own timeouts apply (usually a few seconds).
     max_bytes : int, default=100_000_000
         Refuse larger bodies: checked against ``Content-Length`` or the file size before
-        reading, and while reading (for servers that do not say or lie).
+        reading, and while reading (for servers that do not say or lie); a compressed body
+        both as sent and decoded.
     retries : int, default=2
         How many times to retry a transient failure (timeout, connection error, HTTP 500,
         502, 503, 504, 408, 425, 429). Missing files, other 4xx/5xx answers (a 501 or 505
@@ -828,7 +832,9 @@ def read_bytes(
     Returns
     -------
     bytes
-        The body, exactly as served or stored (hash it to de-duplicate images).
+        The file as stored, or the body as served, decoded of a ``gzip`` or ``deflate``
+        ``Content-Encoding`` (the request asks for none, ``Accept-Encoding: identity``, but
+        some servers compress anyway); hash it to de-duplicate images.
 
     Raises
     ------
@@ -840,7 +846,9 @@ def read_bytes(
     MediaFetchError
         Missing or unreadable file, HTTP error status, timeout or connection failure
         (after the retries); an ``http(s)`` URL (or redirect target) without a host
-        (``http:///a.jpg``) or with a port out of range (not retried).
+        (``http:///a.jpg``) or with a port out of range (not retried); a body in a
+        ``Content-Encoding`` other than ``gzip`` and ``deflate`` (``br``, ``zstd``, ...) or
+        not valid in its own (not retried, but one cut short is).
     MediaTooLargeError
         The body is larger than ``max_bytes``.
 
@@ -1432,6 +1440,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         response.close()
         raise overall
     with response:
+        codings = _content_codings(response.headers, ref)  # refused before the body is read
         length = _announced_length(response.headers.get("Content-Length"))
         if length is not None and length > max_bytes:
             raise MediaTooLargeError(
@@ -1473,7 +1482,68 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
             ref,
             transient=True,
         )
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    for coding in reversed(codings):  # the last one applied is undone first
+        body = _decoded(body, coding, ref, max_bytes)
+    return body
+
+
+#: the ``Content-Encoding`` values the fetcher decodes, as zlib's ``wbits`` for them: it asks
+#: for the body as it is (http.client sends ``Accept-Encoding: identity``), but some servers
+#: and CDNs gzip it anyway
+_DECODED_CODINGS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+
+
+def _content_codings(headers, ref: Any) -> list[str]:
+    """The ``Content-Encoding`` of an answer, in the order applied (``identity`` left out);
+    one the fetcher does not decode (``br``, ``zstd``, ``compress``, ...) is refused."""
+    codings = [
+        coding.strip().lower()
+        for value in headers.get_all("Content-Encoding") or ()
+        for coding in value.split(",")
+        if coding.strip() and coding.strip().lower() != "identity"
+    ]
+    for coding in codings:
+        if coding not in _DECODED_CODINGS:
+            raise MediaFetchError(
+                f"the server sent the body in Content-Encoding {coding!r}, which is not "
+                "decoded (only gzip and deflate are; the request asks for none)",
+                ref,
+            )
+    return codings
+
+
+def _decoded(data: bytes, coding: str, ref: Any, max_bytes: int) -> bytes:
+    """``data`` decoded of one gzip or deflate ``Content-Encoding``, at most ``max_bytes``
+    of it (a few kilobytes of gzip can hold gigabytes). A gzip body of several members is
+    read whole; a deflate one may be zlib-wrapped (as HTTP says) or raw (as some servers
+    send it). Bytes after the end of the stream are ignored, as browsers ignore them."""
+    wbits = _DECODED_CODINGS[coding]
+    out: list[bytes] = []
+    total, rest = 0, data
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            piece = inflater.decompress(rest, max_bytes + 1 - total)
+        except zlib.error as exc:
+            if wbits == 15 and not out:  # deflate without its zlib wrapper
+                wbits = -15
+                continue
+            raise MediaFetchError(
+                f"the body is not valid {coding} data, as its Content-Encoding says ({exc})", ref
+            ) from None
+        total += len(piece)
+        out.append(piece)
+        if total > max_bytes:
+            raise MediaTooLargeError(
+                f"body decoded from {coding} is larger than max_bytes={max_bytes}{_MAX_BYTES_HINT}",
+                ref,
+            )
+        if not inflater.eof:  # cut short: a connection closed early, without a length
+            raise MediaFetchError(f"the body ends inside its {coding} data", ref, transient=True)
+        rest = inflater.unused_data
+        if not (wbits == 31 and rest[:2] == b"\x1f\x8b"):  # another gzip member
+            return b"".join(out)
 
 
 # ---------------------------------------------------------------------------------------------

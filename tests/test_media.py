@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import errno
+import gzip
 import io
 import os
 import re
@@ -860,6 +861,23 @@ def server(photo_jpeg, images):
                     self._send(int(status), b"later", [("Retry-After", header)] if header else [])
                 else:
                     self._send(200, photo_jpeg, jpeg)
+            elif path.startswith("/encoded/"):  # /encoded/<Content-Encoding>/<how>?...
+                coding, how = (urllib.parse.unquote(p) for p in path.split("?")[0].split("/")[2:4])
+                state["accept-encoding"] = self.headers.get("Accept-Encoding")
+                body = {
+                    "gzip": gzip.compress(photo_jpeg),
+                    "two-members": gzip.compress(photo_jpeg[:1000])
+                    + gzip.compress(photo_jpeg[1000:]),
+                    "zlib": zlib.compress(photo_jpeg),
+                    "raw": zlib.compress(photo_jpeg)[2:-4],
+                    "twice": gzip.compress(gzip.compress(photo_jpeg)),
+                    "trailing": gzip.compress(photo_jpeg) + b"\0\0junk",
+                    "plain": photo_jpeg,
+                    "cut": gzip.compress(photo_jpeg)[:-100],
+                    "garbage": b"\xff" * 500,
+                    "bomb": gzip.compress(b"\0" * 5_000_000),
+                }[how]
+                self._send(200, body, [*jpeg, ("Content-Encoding", coding)])
             elif path.startswith("/always500"):
                 self._send(503, b"down")
             elif path.startswith("/status-"):  # /status-501?...: that status, every time
@@ -1312,6 +1330,68 @@ def test_a_content_length_that_is_no_number_reads_the_body_to_its_end(server, ph
     assert read_bytes(server.url(f"/odd-length/{odd}"), retries=0, **FAST) == photo_jpeg
     with pytest.raises(MediaTooLargeError, match="larger than max_bytes=10"):
         read_bytes(server.url(f"/odd-length/{odd}?small"), max_bytes=10, retries=0, **FAST)
+
+
+def _encoded(server, coding, how, tag=""):
+    quoted = urllib.parse.quote(coding, safe="")
+    return server.url(f"/encoded/{quoted}/{how}?t={tag}")
+
+
+@pytest.mark.parametrize(
+    ("coding", "how"),
+    [
+        ("gzip", "gzip"),
+        ("x-gzip", "gzip"),
+        ("GZip", "gzip"),
+        ("gzip", "two-members"),
+        ("gzip", "trailing"),
+        ("deflate", "zlib"),  # as HTTP says deflate is
+        ("deflate", "raw"),  # as some servers send it
+        ("gzip, gzip", "twice"),
+        ("identity", "plain"),
+        ("", "plain"),
+    ],
+)
+def test_a_body_in_gzip_or_deflate_content_encoding_is_decoded(server, photo_jpeg, coding, how):
+    """A server that gzips the image anyway (the request asks for none) gave its gzip bytes
+    as the image's: "not a recognised image (... starting b'\\x1f\\x8b...')"."""
+    url = _encoded(server, coding, how, "decoded")
+    assert read_bytes(url, retries=0, **COUNTED) == photo_jpeg
+    assert server.state["accept-encoding"] == "identity"  # what the request says it takes
+    assert load_image(url, retries=0, **COUNTED).size == (640, 427)
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "compress", "gzip, br"])
+def test_a_body_in_another_content_encoding_is_refused_naming_it(server, coding):
+    url = _encoded(server, coding, "garbage", "refused")
+    with pytest.raises(MediaFetchError) as info:
+        read_bytes(url, retries=2, **COUNTED)
+    named = coding.split(", ")[-1]  # "gzip, br": gzip is decoded, br is not
+    assert str(info.value) == (
+        f"{url!r}: the server sent the body in Content-Encoding {named!r}, which is not "
+        "decoded (only gzip and deflate are; the request asks for none)"
+    )
+    assert not info.value.transient
+    assert server.hits[url[len(server.base) :]] == 1  # not retried
+
+
+def test_a_body_that_is_not_its_content_encoding_or_cut_short_is_an_error(server):
+    with pytest.raises(MediaFetchError, match="not valid gzip data") as info:
+        read_bytes(_encoded(server, "gzip", "garbage"), retries=0, **COUNTED)
+    assert not info.value.transient
+    with pytest.raises(MediaFetchError, match="not valid deflate data"):
+        read_bytes(_encoded(server, "deflate", "garbage"), retries=0, **COUNTED)
+    with pytest.raises(MediaFetchError, match="ends inside its gzip data") as info:
+        read_bytes(_encoded(server, "gzip", "cut"), retries=0, **COUNTED)
+    assert info.value.transient  # as a body shorter than announced
+
+
+def test_a_gzip_body_is_refused_above_max_bytes_once_decoded(server):
+    # 5 MB of zeros in 5 KB: the limit holds for what the body decodes to
+    url = _encoded(server, "gzip", "bomb")
+    with pytest.raises(MediaTooLargeError, match="decoded from gzip is larger than max_bytes="):
+        read_bytes(url, max_bytes=1_000_000, retries=0, **COUNTED)
+    assert len(read_bytes(url, max_bytes=5_000_000, retries=0, **COUNTED)) == 5_000_000
 
 
 def test_http_short_body_is_a_transient_error(server):
