@@ -891,7 +891,8 @@ def _check_http_url(url: str, ref: Any, what: str = "not a valid URL") -> None:
     (``http:///a.jpg``, ``http://:80/a.jpg``, ``http://user@/a.jpg``: urllib said "no host
     given", or looked up the empty name as if it were a host that does not resolve, and
     retried), or whose port is out of range (the socket layer wraps it: ``:99999`` connected
-    to port 34463 of the host, and read another server's answer)."""
+    to port 34463 of the host, and read another server's answer); and one holding a lone
+    surrogate, which cannot be sent (a bare UnicodeEncodeError that named no URL)."""
     try:
         parts = urllib.parse.urlsplit(url)
         _ = parts.port  # parsed when read
@@ -901,6 +902,15 @@ def _check_http_url(url: str, ref: Any, what: str = "not a valid URL") -> None:
         raise MediaFetchError(
             f"{what}: it has no host (expected {parts.scheme.lower()}://host/path)", ref
         )
+    try:
+        url.encode("utf-8")  # as a request sends it (percent-encoded, as UTF-8)
+    except UnicodeEncodeError as exc:  # a lone surrogate: text decoded with surrogateescape
+        bad = exc.object[exc.start : exc.end]
+        raise MediaFetchError(
+            f"{what}: it holds {bad!r} at position {exc.start}, which is no character "
+            "(text read with errors='surrogateescape'?)",
+            ref,
+        ) from None
 
 
 def _file_url_to_path(url: str, ref: Any) -> str:

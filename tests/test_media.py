@@ -2193,6 +2193,20 @@ def test_a_url_without_a_host_says_so(url):
     assert "p@" not in str(info.value)  # the password is still not shown
 
 
+@pytest.mark.parametrize(
+    "url", ["http://h.example/caf\udce9.jpg", "http://u\ud800:p@h.example/a.jpg"]
+)
+def test_a_url_holding_a_lone_surrogate_is_a_media_error_naming_it(url):
+    """A cell read with ``errors="surrogateescape"`` holds lone surrogates: the URL raised a
+    bare UnicodeEncodeError (no MediaError, no URL named; ImageFetcher: 'unexpected')."""
+    with pytest.raises(MediaFetchError, match="which is no character") as info:
+        read_bytes(url, retries=3, **FAST)
+    assert not info.value.transient and not info.value.unreachable
+    results = dict(ImageFetcher(max_workers=1, retries=0, **FAST).fetch_bytes([url]))
+    assert "which is no character" in str(results[url])
+    assert "unexpected" not in str(results[url])
+
+
 def test_a_redirect_to_a_url_without_a_host_is_refused(server):
     # another scheme with no host: urljoin keeps it as it is (same-scheme ones take the host)
     url = server.url("/redirect-nohost")
