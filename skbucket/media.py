@@ -222,6 +222,8 @@ class MediaFetchError(MediaError):
 
     # seconds a 429 or 503 answer's Retry-After asked to wait (None: none, or unreadable)
     _retry_after: float | None = None
+    # raised before the host was asked anything (see _unasked): no answer from it
+    _unasked: bool = False
 
     def __init__(
         self,
@@ -873,7 +875,10 @@ def read_bytes(
     except ValueError as exc:  # e.g. "Invalid IPv6 URL"
         raise MediaFetchError(f"not a valid URL or path ({exc})", ref) from None
     if scheme in ("http", "https"):
-        _check_http_url(target, ref)
+        try:
+            _check_http_url(target, ref)
+        except MediaFetchError as exc:
+            raise _unasked(exc) from None
         return _read_http(target, ref, timeout, max_bytes, retries, backoff)
     if scheme == "file":
         return _read_file(_file_url_to_path(target, ref), ref, max_bytes)
@@ -1170,13 +1175,15 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
                 ) from exc
             if not exc.transient or attempt >= retries:
                 if exc.transient and retries:
-                    raise MediaFetchError(
+                    error = MediaFetchError(
                         f"{_strip_label(exc)} (gave up after {attempt + 1} attempts)",
                         ref,
                         status=exc.status,
                         transient=True,
                         unreachable=exc.unreachable,
-                    ) from exc
+                    )
+                    error._unasked = exc._unasked
+                    raise error from exc
                 raise
             if asked is not None:
                 wait = max(wait, asked)
@@ -1287,7 +1294,15 @@ def _http_once(url: str, ref: Any, timeout: float, max_bytes: int) -> bytes:
 
 
 def _cancelled(ref: Any) -> MediaFetchError:
-    return MediaFetchError("cancelled: the batch fetching it was closed", ref)
+    return _unasked(MediaFetchError("cancelled: the batch fetching it was closed", ref))
+
+
+def _unasked(exc: MediaFetchError) -> MediaFetchError:
+    """``exc``, marked as raised before its host was asked anything (a URL that cannot be
+    sent, a fetch cancelled, a local failure before any connection): :class:`_HostBreaker`
+    takes it neither as an answer from the host nor as a failure to reach it."""
+    exc._unasked = True
+    return exc
 
 
 #: ``_worker.stop``: the :class:`_Stop` of the ImageFetcher call this pool thread works for
@@ -1438,14 +1453,17 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         # after a redirect the failure is the target's: the ref's own host answered, so
         # it is unreachable (for ImageFetcher's per-host breaker) only if the target is on it
         target = redirects.target
-        raise MediaFetchError(
+        error = MediaFetchError(
             f"cannot fetch{f' the redirect target {target!r}' if target else ''} "
             f"({type(reason).__name__}: {reason})",
             ref,
             transient=transient,
             unreachable=_is_unreachable(reason)
             and (target is None or _http_host(target) == _http_host(url)),
-        ) from None
+        )
+        if not (deadline.connected or error.unreachable):  # e.g. a name IDNA cannot encode
+            _unasked(error)
+        raise error from None
     if deadline.expired:  # cut off while reading the headers (http.client takes EOF as their end)
         response.close()
         raise overall
@@ -2231,7 +2249,9 @@ class _HostBreaker:
     Shared by the threads of one :class:`ImageFetcher` call. References already in flight
     when the limit is reached still run. While a host is skipped, one reference every
     ``cooldown`` seconds is tried (the others keep being skipped meanwhile); any answer from
-    the host, to it or to a reference in flight, resets the host.
+    the host, to it or to a reference in flight, resets the host. An error raised before the
+    host was asked anything (a URL that cannot be sent, a cancelled fetch) neither counts nor
+    resets.
     """
 
     def __init__(self, limit: int, cooldown: float, clock: Callable[[], float] = time.monotonic):
@@ -2253,7 +2273,9 @@ class _HostBreaker:
             except MediaError as exc:
                 if getattr(exc, "unreachable", False):
                     self._failed(host, exc)
-                else:  # an answer (HTTP error, too large, undecodable...) or a slow host
+                elif not getattr(exc, "_unasked", False):
+                    # an answer (HTTP error, too large, undecodable...) or a slow host; not
+                    # an error raised before the host was asked (a URL that cannot be sent)
                     self._answered(host)
                 raise
             self._answered(host)

@@ -1994,6 +1994,19 @@ def test_fetcher_stops_asking_a_host_that_cannot_be_reached(server, photo_jpeg, 
         assert n_tried == (2 if limit else 6)
 
 
+def test_a_url_refused_before_its_host_is_asked_is_no_answer_from_the_host(closed_port):
+    """An error raised before the host was contacted (a URL that cannot be sent) counted as
+    an answer from the host: it reset the host's count of failures in a row, so one such URL
+    among a dead host's kept the fetcher asking the host."""
+    dead = [f"http://127.0.0.1:{closed_port}/{i}.jpg" for i in range(4)]
+    unsendable = f"http://127.0.0.1:{closed_port}/caf\udce9.jpg"  # same host, never asked
+    refs = [dead[0], unsendable, dead[1], dead[2], dead[3]]
+    fetcher = ImageFetcher(max_workers=1, max_host_failures=2, retries=0, **FAST)
+    results = dict(fetcher.fetch_bytes(refs))
+    assert "which is no character" in str(results[unsendable])
+    assert ["not tried" in str(results[ref]) for ref in dead] == [False, False, True, True]
+
+
 def test_a_dead_redirect_target_does_not_stop_the_host_that_redirected(
     server, photo_jpeg, closed_port
 ):
