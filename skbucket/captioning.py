@@ -181,8 +181,10 @@ class Blip2Captioner(
         string and returns encoded image ``bytes`` or a ``PIL.Image.Image``; it runs on the
         fetcher's threads and whatever it raises is recorded like any other failure.
         The default reads any local image file the process may read that a table names
-        (``/home/you/private.png``): for a table from an untrusted source, pass a loader
-        that accepts only URLs or only files under one folder.
+        (``/home/you/private.png``), and asks any host a URL names or redirects to,
+        loopback and private addresses included (``http://127.0.0.1/``,
+        ``http://169.254.169.254/``): for a table from an untrusted source, pass a loader
+        that accepts only URLs of the hosts you expect or only files under one folder.
     progress : bool or None, default=None
         Progress bar over the images; ``None`` shows it on a terminal or in a Jupyter
         notebook only (not in a worker process, such as ``GridSearchCV(n_jobs=2)``'s).

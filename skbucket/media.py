@@ -31,7 +31,8 @@ host unreachable (DNS, refused, silent)   :class:`MediaFetchError` after ``retri
                                           :class:`ImageFetcher` then skips that host (see
                                           ``max_host_failures``)
 redirect to another http(s) URL           followed (at most 10 redirects: more, or a loop,
-                                          is a :class:`MediaFetchError`, not retried)
+                                          is a :class:`MediaFetchError`, not retried), to
+                                          any host, loopback and private addresses too
 redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not followed)
 ``ftp://``, ``javascript:``, ``data:``    :class:`UnsupportedSchemeError`
 ``http:///a.jpg`` (no host), ``:99999``   :class:`MediaFetchError` (not retried)
@@ -805,9 +806,15 @@ def read_bytes(
         A local path, a ``file://`` URL or an ``http(s)://`` URL. A :class:`pathlib.Path`
         is always a local path; a string with any other scheme (``ftp:``, ``data:``,
         ``javascript:``, ...) is refused. The ``user:password@`` of a URL is sent to its host
-        as HTTP Basic authentication (not on to a redirect's target). A relative path is relative to the current
-        working directory when it is read (not to the data file's folder; ``~`` is not
-        expanded): a missing one is named with the absolute path looked for.
+        as HTTP Basic authentication (not on to a redirect's target). A relative path is
+        relative to the current working directory when it is read (not to the data file's
+        folder; ``~`` is not expanded): a missing one is named with the absolute path looked
+        for. Any host is asked, directly or through a redirect (up to 10, to ``http`` or
+        ``https`` URLs), whatever its address: loopback, private and link-local ones too
+        (``http://127.0.0.1/``, ``http://10.0.0.5/``, ``http://169.254.169.254/``), as for a
+        URL that names them. For URLs from an untrusted source, fetch where such addresses
+        serve nothing private, or read them with a custom loader
+        (``ImageFetcher(loader=...)``) that refuses them.
     timeout : float, default=10.0
         Seconds allowed for one HTTP attempt in all: connecting, the status line and headers
         (of every redirect hop) and the body. A timer shuts the attempt's connection down
