@@ -778,16 +778,23 @@ def _ref_to_str(ref: Any) -> str:
 
 def _check_limits(timeout, max_bytes, retries, backoff):
     # finite and at most what a timer or a sleep can wait (threading.TIMEOUT_MAX, ~292 years
-    # on Linux): an infinite timeout made every fetch fail with OverflowError
+    # on Linux): an infinite timeout made every fetch fail with OverflowError; no bool (an
+    # int to Python: retries=True was one retry, max_bytes=True refused every image above
+    # one byte), as max_host_failures and host_cooldown refuse it
     longest = threading.TIMEOUT_MAX
-    if not (isinstance(timeout, (int, float)) and 0 < timeout <= longest):
+    if not (_is_number(timeout, (int, float)) and 0 < timeout <= longest):
         raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
-    if not (isinstance(max_bytes, int) and max_bytes > 0):
+    if not (_is_number(max_bytes, int) and max_bytes > 0):
         raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    if not (isinstance(retries, int) and retries >= 0):
+    if not (_is_number(retries, int) and retries >= 0):
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
-    if not (isinstance(backoff, (int, float)) and 0 <= backoff <= longest):
+    if not (_is_number(backoff, (int, float)) and 0 <= backoff <= longest):
         raise ValueError(f"backoff must be a non-negative, finite number, got {backoff!r}")
+
+
+def _is_number(value: Any, types: type | tuple[type, ...]) -> bool:
+    """Whether ``value`` is of ``types`` and not a bool (which Python takes for an int)."""
+    return isinstance(value, types) and not isinstance(value, bool)
 
 
 def read_bytes(
@@ -1601,7 +1608,7 @@ def _too_many_pixels(width, height, max_pixels, label, *, loader=False) -> Media
 
 
 def _check_pixel_limits(max_pixels, reduce_above) -> None:
-    if not (isinstance(max_pixels, int) and max_pixels > 0):
+    if not (_is_number(max_pixels, int) and max_pixels > 0):
         raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}")
     # a number or None; a text or NaN (never above anything) would not reduce any image
     if reduce_above is not None and not (

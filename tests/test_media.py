@@ -1057,6 +1057,11 @@ def test_read_bytes_no_reference(ref):
         {"retries": -1},
         {"backoff": -1},
         {"backoff": float("inf")},
+        {"timeout": True},  # a bool is an int to Python: retries=True was one retry
+        {"max_bytes": True},
+        {"retries": True},
+        {"retries": False},
+        {"backoff": False},
     ],
 )
 def test_read_bytes_validates_its_limits(images, kwargs):
@@ -1863,6 +1868,8 @@ def test_fetcher_applies_max_pixels_to_loader_images():
         {"host_cooldown": None},
         {"max_pixels": 1e8},
         {"max_pixels": None},
+        {"max_pixels": True},
+        {"retries": True},
         {"reduce_above": "40000000"},
     ],
 )
