@@ -711,7 +711,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
         Nested parameters of list/dict entries are addressed as
         ``regressors__<bucket>__<param>`` (e.g. ``regressors__3__alpha``) and an entry
-        is replaced with ``regressors__<bucket>``; of a single estimator as
+        is replaced with ``regressors__<bucket>``, which also gives a bucket that a dict
+        leaves out a regressor of its own (its parameters are addressable from then on:
+        the seed default it had is made in fit); of a single estimator as
         ``regressors__<param>``. With ``None`` there is nothing to address, so
         ``get_params(deep=True)`` lists no bucket parameters. Like
         :class:`~sklearn.pipeline.Pipeline`, ``set_params`` changes a held estimator in
@@ -948,7 +950,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
         ``regressors`` itself is set first, then whole entries
         (``regressors__<bucket>``, in a new list/dict), then entry parameters (in place,
-        as :class:`~sklearn.pipeline.Pipeline` does), then everything else.
+        as :class:`~sklearn.pipeline.Pipeline` does), then everything else. For a dict
+        ``regressors``, ``regressors__<bucket>`` adds a bucket it leaves out (to the seed
+        default until then); ``fit`` refuses a bucket beyond ``bins``.
 
         Parameters
         ----------
@@ -959,13 +963,21 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         -------
         self : BucketedRegressor
             This estimator.
+
+        Raises
+        ------
+        ValueError
+            For ``regressors__<name>[__<param>]`` naming no entry of a list ``regressors``
+            (set the whole list instead), a name that is no bucket number for a dict, the
+            parameter of a bucket a dict leaves out (give it a regressor first), or a
+            parameter of ``classifier`` or ``regressors`` while it is None.
         """
         if not params:
             return self
         if "regressors" in params:
             self.regressors = params.pop("regressors")
-        items = {name: key for name, key, _ in self._regressor_items()}
-        if items:
+        if isinstance(self.regressors, dict | list | tuple):  # (an empty one too)
+            items = {name: key for name, key, _ in self._regressor_items()}
             replace: dict[Any, Any] = {}  # {regressors' key (bucket or position): estimator}
             nested: defaultdict[str, dict[str, Any]] = defaultdict(dict)  # {entry: its params}
             rest: dict[str, Any] = {}
@@ -975,15 +987,18 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                     rest[full] = value
                     continue
                 name, _, sub = tail.partition("__")
-                if name not in items:
-                    raise ValueError(
-                        f"Invalid parameter {full!r} for {type(self).__name__}: regressors "
-                        f"has no entry {name!r}; its entries are {sorted(items)}."
-                    )
                 if sub:
                     nested[name][sub] = value
-                else:
+                elif name in items:
                     replace[items[name]] = value
+                else:  # a bucket a dict leaves to the seed default gets an entry of its own
+                    replace[self._new_entry_key(full, name, items)] = value
+            added = {str(key) for key in replace}
+            for name, sub_params in nested.items():  # refused before anything is changed
+                if name not in items and name not in added:
+                    self._new_entry_key(
+                        f"regressors__{name}__{next(iter(sub_params))}", name, items
+                    )
             if replace:
                 regs = self.regressors
                 if isinstance(regs, dict):
@@ -994,6 +1009,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                         new[key] = value
                     regs = type(regs)(new)
                 self.regressors = regs
+            items = {name: key for name, key, _ in self._regressor_items()}
             for name, sub_params in nested.items():
                 self.regressors[items[name]].set_params(**sub_params)
             params = rest
@@ -1009,6 +1025,38 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         if params:
             super().set_params(**params)
         return self
+
+    def _new_entry_key(self, full, name, items):
+        """The key under which ``set_params``'s ``full`` (``regressors__<name>``) adds an entry
+        to a dict ``regressors``: the bucket ``int(name)`` (fit refuses one beyond the bins).
+        Raises naming ``name`` and saying what to do for a list (whose positions are its
+        buckets, all there), for a name that is no bucket number, and for an entry's parameter
+        (``full`` ending in ``__<param>``: the seed default that bucket gets is made in fit)."""
+        regs = self.regressors
+        start = f"Invalid parameter {full!r} for {type(self).__name__}: regressors has no entry"
+        if not isinstance(regs, dict):
+            held = f"positions 0 .. {len(regs) - 1}" if regs else "none"
+            raise ValueError(
+                f"{start} {name!r}: it is a {type(regs).__name__} of one regressor per bucket "
+                f"({held}). To give other buckets regressors, set the whole {type(regs).__name__}"
+                " with the bins, set_params(bins=..., regressors=[...]), or give a dict "
+                "{bucket: estimator}, whose left-out buckets get the seed default."
+            )
+        entries = sorted(items, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0, n))
+        if not (name.isascii() and name.isdigit() and str(int(name)) == name):
+            raise ValueError(
+                f"{start} {name!r} (its entries are {entries}), and {name!r} is no bucket "
+                "number: a dict of regressors is keyed by bucket, addressed as "
+                "regressors__<bucket>, e.g. regressors__3."
+            )
+        if full.count("__") > 1:
+            raise ValueError(
+                f"{start} {name!r} (its entries are {entries}): bucket {name} gets the seed "
+                "default, which fit makes, so it has no parameters to set yet. Give the bucket "
+                f"a regressor of its own first, before or in the same call: "
+                f"set_params(regressors__{name}=...), then {full}."
+            )
+        return int(name)
 
     def set_output(self, *, transform=None):
         """Forward ``set_output`` to the given sub-estimators that support it.

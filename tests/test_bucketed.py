@@ -1574,6 +1574,45 @@ def test_nested_params_list_dict_single_and_none():
     assert none.classifier.C == 3.0
 
 
+def test_set_params_gives_a_bucket_a_dict_leaves_out_its_regressor():
+    """``regressors__3`` on a dict without bucket 3 was refused ("regressors has no entry
+    '3'"), so a grid could not try regressors for a bucket left to the seed default; an
+    empty dict or list failed with "'dict' object has no attribute 'set_params'"."""
+    X, y = make_likes(200)
+    model = light(regressors={k: Ridge() for k in (0, 1, 2, 4, 5, 6)})
+    model.set_params(regressors__3=KNeighborsRegressor(), regressors__3__n_neighbors=2)
+    assert sorted(model.regressors) == list(range(7))
+    params = model.get_params()
+    assert params["regressors__3"] is model.regressors[3]
+    assert params["regressors__3__n_neighbors"] == 2
+    cloned = clone(model)
+    assert cloned.get_params()["regressors__3__n_neighbors"] == 2
+    assert cloned.regressors[3] is not model.regressors[3]
+    assert isinstance(cloned.fit(X, y).regressors_[3], KNeighborsRegressor)
+    grid = GridSearchCV(
+        light(regressors={k: Ridge() for k in (0, 1, 2, 4, 5, 6)}),
+        {"regressors__3": [Ridge(), KNeighborsRegressor()]},
+        cv=KFold(2),
+    ).fit(X, y)
+    assert isinstance(grid.best_estimator_.regressors_[3], type(grid.best_params_["regressors__3"]))
+    assert isinstance(light(regressors={}).set_params(regressors__3=Ridge()).regressors[3], Ridge)
+    with pytest.raises(ValueError, match=r"unknown bucket key\(s\) \[9\]"):  # fit: beyond bins
+        light(regressors={}).set_params(regressors__9=Ridge()).fit(X, y)
+
+    # what cannot be added says so, naming the entry, and changes nothing
+    partial = light(regressors={0: Ridge()})
+    with pytest.raises(
+        ValueError, match=r"no entry '3' .*seed default.*set_params\(regressors__3="
+    ):
+        partial.set_params(regressors__3__alpha=2.0, regressors__0__alpha=5.0)
+    assert partial.regressors[0].alpha == 1.0
+    with pytest.raises(ValueError, match=r"no entry 'x' .*no bucket number.*regressors__3"):
+        partial.set_params(regressors__x=Ridge())
+    for regs in ([Ridge(), Ridge()], []):
+        with pytest.raises(ValueError, match=r"no entry '3': it is a list .*regressors=\[\.\.\.\]"):
+            light(regressors=regs).set_params(regressors__3=Ridge())
+
+
 @pytest.mark.parametrize("container", ["list", "dict"])
 def test_clone_and_grid_search_over_bucket_params(container):
     X, y = make_likes(200)
