@@ -114,8 +114,38 @@ _TRANSFORMS = {"log1p": (np.log1p, _expm1_nonnegative)}
 
 
 # --------------------------------------------------------------------------- helpers
+def _is_edge(value) -> bool:
+    """Whether ``value`` is a real number (an int, a float, numpy's, a ``Decimal``): not a bool,
+    a string, a date or None, which ``float()`` reads as a number too."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    return isinstance(value, numbers.Real) or (
+        isinstance(value, numbers.Number) and not isinstance(value, numbers.Complex)
+    )
+
+
 def _check_bins(bins):
     """Validate bucket edges; return them as a 1-D float64 array."""
+    given = None if isinstance(bins, str | bytes) else np.asarray(bins)
+    if given is not None and given.ndim == 1:
+        # float() reads "10" as 10 and True as 1: edges given as text or flags were used so
+        # (strings read from a file or a command line, a boolean mask passed for the edges).
+        # A list's own items: numpy makes [True, 100] an int array
+        if isinstance(bins, list | tuple):
+            values = list(bins)
+        elif given.dtype.kind in "mM":  # tolist() would give a date's nanoseconds as an int
+            values = list(given)
+        else:
+            values = [] if given.dtype.kind in "iuf" else given.tolist()
+        first = next((i for i, v in enumerate(values) if not _is_edge(v)), None)
+        if first is not None:
+            value = values[first]
+            if not isinstance(value, np.datetime64 | np.timedelta64):  # (item(): an int)
+                value = plain(value)
+            raise ValueError(
+                f"bins must be numbers (the likes at each bucket's upper edge); bins[{first}] is "
+                f"{type(value).__name__} {value!r:.80} (bins={bins!r:.200})"
+            )
     try:
         edges = np.asarray(bins, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -211,7 +241,8 @@ def assign_buckets(y, bins=DEFAULT_BINS):
     y : array-like of shape (n_samples,)
         Non-negative, finite targets (likes).
     bins : sequence of float, default=(10, 100, 300, 500, 1000, 2500)
-        Strictly increasing, non-negative upper edges of every bucket but the last.
+        Strictly increasing, non-negative upper edges of every bucket but the last: numbers
+        (a string such as ``"10"``, a bool or None is refused).
 
     Returns
     -------
@@ -223,7 +254,7 @@ def assign_buckets(y, bins=DEFAULT_BINS):
     ValueError
         When ``y`` holds NaN, infinity or a negative value (the message names the
         first offending row) or when ``bins`` is not a strictly increasing,
-        non-negative sequence.
+        non-negative sequence of numbers (the message names the first bad edge).
 
     Examples
     --------
@@ -719,7 +750,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         :class:`~sklearn.pipeline.Pipeline`, ``set_params`` changes a held estimator in
         place (give distinct objects, not one object repeated in a list).
     bins : sequence of float, default=(10, 100, 300, 500, 1000, 2500)
-        Strictly increasing, non-negative bucket edges; ``len(bins) + 1`` buckets.
+        Strictly increasing, non-negative bucket edges; ``len(bins) + 1`` buckets. Numbers
+        only: ``fit`` refuses an edge given as a string (``"10"``), a bool or None.
     routing : {"hard", "soft"}, default="hard"
         ``"hard"``: the predicted bucket's regressor. ``"soft"``: the sum of every
         bucket's regressor weighted by :meth:`predict_bucket_proba` (only buckets with a

@@ -101,13 +101,53 @@ def test_assign_buckets_bad_targets_name_the_row(y, match):
         ((-1, 10), r"bins\[0\]=-1"),
         ((), "non-empty"),
         ((1, np.nan), r"finite; bins\[1\]=nan"),
-        (("a", "b"), r"a sequence of numbers; got \('a', 'b'\)"),
+        (("a", "b"), r"must be numbers .*; bins\[0\] is str 'a' \(bins=\('a', 'b'\)\)"),
         ([[1, 2]], r"non-empty 1-D sequence of edges; got \[\[1, 2\]\]"),
     ],
 )
 def test_assign_buckets_bad_bins(bins, match):
     with pytest.raises(ValueError, match=match):
         assign_buckets([1, 2], bins=bins)
+
+
+@pytest.mark.parametrize(
+    ("bins", "match"),
+    [
+        (("10", "100"), r"bins\[0\] is str '10'"),
+        ([10, "1e2"], r"bins\[1\] is str '1e2'"),
+        (np.array(["10", "100"]), r"bins\[0\] is str '10'"),
+        (pd.Series(["10", "100"]), r"bins\[0\] is str '10'"),
+        ((b"10",), r"bins\[0\] is bytes b'10'"),
+        ((True, 100), r"bins\[0\] is bool True"),  # numpy makes it the int array [1, 100]
+        ((10, np.True_), r"bins\[1\] is bool True"),
+        (np.array([False, True]), r"bins\[0\] is bool False"),
+        ((None, 10), r"bins\[0\] is NoneType None"),
+        (np.array([10, 20], dtype="datetime64[ns]"), r"bins\[0\] is datetime64"),
+    ],
+)
+def test_bins_as_text_or_flags_are_refused(bins, match):
+    """Edges given as numeric strings or booleans were read by float(), "10" as 10 and True
+    as 1, and the model fitted on them without a word."""
+    X, y = make_likes(60)
+    with pytest.raises(ValueError, match=r"^bins must be numbers .*" + match):
+        light(bins=bins).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        assign_buckets(y, bins=bins)
+
+
+def test_bins_of_any_real_number_type_are_taken():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    y = [5, 50, 500]
+    for bins in [
+        (10, 100.0),
+        (np.int64(10), np.float32(100)),
+        pd.Series([10, 100], index=[3, 1]),
+        pd.array([10, 100], dtype="Int64"),
+        (Decimal(10), Fraction(100)),
+    ]:
+        assert assign_buckets(y, bins=bins).tolist() == [0, 1, 2]
 
 
 def test_bad_bins_from_quantiles_are_a_valueerror():
