@@ -63,6 +63,7 @@ from ._subestimators import (
     _is_float,
     _is_float_frame,
     _is_text_1d,
+    _pipeline_steps,
     _reads_frame_by_column,
     _refuse_1d,
     _routed_fit_params,
@@ -504,18 +505,56 @@ def _quartile_bins(y) -> str | None:
     return f"({', '.join(map(repr, inside.tolist()))}{',' * (inside.size == 1)})"
 
 
+def _fitted_inside(est):
+    """``[(path, estimator)]``: ``est`` and the fitted estimators it holds that fit on its
+    training rows (or fewer), as their parameter path is written in a message: a Pipeline's
+    final step (nested ones too, ``"steps[-1] 'hgb'"``), a search's ``best_estimator_`` (refit
+    on every row) and a wrapper's fitted ``estimator_``. A ``FrozenEstimator``'s estimator
+    (``estimator``, no underscore) is not one: it was fitted elsewhere, on other rows."""
+    found, parts, seen = [("", est)], [], {id(est)}
+    while True:
+        steps = _pipeline_steps(est)
+        if steps is not None:
+            name, inner = steps[-1]
+            parts.append(f"final step {name!r}")
+        else:
+            attr = next((a for a in ("best_estimator_", "estimator_") if hasattr(est, a)), None)
+            if attr is None:
+                return found
+            inner = getattr(est, attr)
+            parts.append(attr)
+        if not _is_estimator(inner) or id(inner) in seen:
+            return found
+        seen.add(id(inner))
+        found.append((" of its ".join(reversed(parts)), inner))
+        est = inner
+
+
 def _warn_unsplittable(classifier, n_rows, who="BucketedRegressor: the classifier"):
     """Warn when ``classifier`` is a HistGradientBoostingClassifier too small a table left no
-    split: with fewer than ``2 * min_samples_leaf`` rows it predicts the buckets' shares."""
+    split, or fits one on its rows (a Pipeline's final step, a search's best estimator):
+    with fewer than ``2 * min_samples_leaf`` rows it predicts the buckets' shares."""
     ensemble = sys.modules.get("sklearn.ensemble")  # imported wherever such a classifier exists
-    if ensemble is None or not isinstance(classifier, ensemble.HistGradientBoostingClassifier):
+    if ensemble is None:
         return
-    leaf = classifier.min_samples_leaf
-    if n_rows >= 2 * leaf or len(getattr(classifier, "classes_", ())) < 2:
+    path, hgb = next(
+        (
+            (path, est)
+            for path, est in _fitted_inside(classifier)
+            if isinstance(est, ensemble.HistGradientBoostingClassifier)
+        ),
+        (None, None),
+    )
+    if hgb is None:
+        return
+    leaf = hgb.min_samples_leaf
+    classes = getattr(classifier, "classes_", getattr(hgb, "classes_", ()))
+    if n_rows >= 2 * leaf or len(classes) < 2:
         return  # (one class: nothing to split)
+    hgb_text = f"HistGradientBoostingClassifier(min_samples_leaf={leaf})"
+    what = f"{_describe(classifier)}: its {path}, a {hgb_text}," if path else hgb_text
     warnings.warn(
-        f"{who} HistGradientBoostingClassifier(min_samples_leaf="
-        f"{leaf}) cannot split {n_rows} training rows (a split needs at least {2 * leaf}): "
+        f"{who} {what} cannot split {n_rows} training rows (a split needs at least {2 * leaf}): "
         "it gives every row the buckets' training shares, so hard routing sends every row to "
         "the same bucket. For so few rows pass a classifier with a smaller min_samples_leaf "
         "(HistGradientBoostingClassifier(min_samples_leaf=...)) or another classifier.",
@@ -718,8 +757,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         ``fit``. ``None`` means ``HistGradientBoostingClassifier`` (fast, handles NaN);
         its ``min_samples_leaf=20`` allows no split on fewer than 40 training rows, where it
         gives every row the buckets' training shares (``fit`` warns of that for any
-        ``HistGradientBoostingClassifier``, a ``TooFewRowsWarning``; pass one with a
-        smaller ``min_samples_leaf`` for so few rows).
+        ``HistGradientBoostingClassifier``, given as it is or as a Pipeline's final step or a
+        search's best estimator, a ``TooFewRowsWarning``; pass one with a smaller
+        ``min_samples_leaf`` for so few rows).
         If it has no ``predict_proba``, its predictions are used as one-hot
         probabilities. It is fitted on the bucket indices of the training rows as they are:
         when a bucket has no rows (a small fold), the labels have a gap (``[0, 1, 2, 6]``),

@@ -1211,6 +1211,35 @@ def test_a_histgradientboosting_router_too_small_to_split_is_warned_about():
         BucketedRegressor(HistGradientBoostingClassifier(min_samples_leaf=30), Ridge()).fit(X, y)
 
 
+def test_a_histgradientboosting_router_inside_a_wrapper_too_small_to_split_is_warned_about():
+    """The warning looked at the classifier's own type only: a Pipeline ending in a
+    HistGradientBoostingClassifier (or a search refitting one) on 39 rows said nothing."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    y = np.tile([3.0, 50.0, 200.0], 13)  # 39 rows: min_samples_leaf=20 allows no split
+    X = np.log1p(y).reshape(-1, 1)
+    scaled = make_pipeline(StandardScaler(), HistGradientBoostingClassifier())
+    with pytest.warns(
+        TooFewRowsWarning,
+        match=r"classifier Pipeline\(.*\): its final step 'histgradientboostingclassifier', a "
+        r"HistGradientBoostingClassifier\(min_samples_leaf=20\), cannot split 39 training rows",
+    ):
+        model = BucketedRegressor(scaled, Ridge()).fit(X, y)
+    assert np.unique(model.predict_bucket(X)).size == 1  # what the warning says
+    nested = Pipeline([("outer", clone(scaled))])
+    with pytest.warns(TooFewRowsWarning, match=r"'histgradientboostingclassifier' of its final"):
+        BucketedRegressor(nested, Ridge()).fit(X, y)
+    search = GridSearchCV(HistGradientBoostingClassifier(), {"min_samples_leaf": [20, 25]}, cv=2)
+    with pytest.warns(TooFewRowsWarning, match=r"its best_estimator_, a Hist.*cannot split 39"):
+        BucketedRegressor(search, Ridge()).fit(X, y)
+    with warnings.catch_warnings():  # a leaf small enough: no warning, through the wrapper
+        warnings.simplefilter("error")
+        small_leaf = make_pipeline(
+            StandardScaler(), HistGradientBoostingClassifier(min_samples_leaf=5)
+        )
+        BucketedRegressor(small_leaf, Ridge()).fit(X, y)
+
+
 def test_the_raw_target_never_predicts_negative_likes():
     # a linear model of the raw likes in bucket 0 dips below 0 for the rows far out
     rng = np.random.default_rng(3)

@@ -259,6 +259,24 @@ def test_a_classifier_that_learned_one_class_routes_every_row_to_it():
     assert_array_equal(router.predict(X), np.full(12, 2))
 
 
+def test_a_histgradientboosting_classifier_in_a_pipeline_too_small_to_split_is_warned_about():
+    # the warning saw a HistGradientBoostingClassifier given as it is, not as a Pipeline's step
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skbucket.bucketed import TooFewRowsWarning
+
+    X, y = _data(n=30)
+    known = make_pipeline(StandardScaler(), HistGradientBoostingClassifier())
+    with pytest.warns(
+        TooFewRowsWarning,
+        match=r"AccountRouter: the known classifier Pipeline\(.*\): its final step "
+        r"'histgradientboostingclassifier', .*cannot split 30 training rows",
+    ):
+        AccountRouter(known, DummyClassifier()).fit(X, y)
+
+
 class _WideProba(_ReversedClasses):
     """predict_proba with one column more than its classes_."""
 
