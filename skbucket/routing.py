@@ -132,7 +132,8 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``None``: every column of ``X``.
     count_column : str or int, default="inferred_company_count"
         The column whose 0 (or missing) value marks a new account: a name for a DataFrame,
-        an integer position for an array. It must be numeric.
+        or an integer position (of an array or a DataFrame: as in ``known_columns``, ``0`` is
+        the first column whatever the frame's column labels). It must be numeric.
 
     Attributes
     ----------
@@ -264,11 +265,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _new_rows(self, X, col):
         """Boolean mask of the rows whose count column ``col`` is 0 or missing; warns of a
         negative count (:class:`NegativeCountWarning`)."""
-        if _is_dataframe(X) and not (
-            col not in X.columns
-            and isinstance(col, numbers.Integral)
-            and not any(isinstance(c, str) for c in X.columns)
-        ):
+        # an int is a position, in a DataFrame too, as in known_columns / unseen_columns (and
+        # ColumnTransformer): read as a label first, count_column=0 took a column that a frame
+        # labelled [5, 0, 7] holds second while known_columns=[0] took its first, and a frame
+        # with names refused it
+        if _is_dataframe(X) and not isinstance(col, numbers.Integral):
             if col not in X.columns:
                 counts = [c for c in X.columns if isinstance(c, str) and c.endswith("_count")]
                 shown = counts or list(X.columns)[:20]
@@ -282,11 +283,21 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     "model__classifier__count_column='username_count')."
                 )
             values = X[col].to_numpy()
-        else:  # an array, or a DataFrame without column names: a position
-            if isinstance(col, str) or not -X.shape[1] <= col < X.shape[1]:
+        else:  # a position, in an array or a DataFrame
+            if (
+                isinstance(col, bool | np.bool_)  # (an Integral: True was column 1)
+                or not isinstance(col, numbers.Integral)
+                or not -X.shape[1] <= col < X.shape[1]
+            ):
+                what = "a DataFrame" if _is_dataframe(X) else "an array"
+                advice = (
+                    "a position from 0 or a column name"
+                    if _is_dataframe(X)
+                    else "an integer position (or pass a DataFrame)"
+                )
                 raise ValueError(
-                    f"count_column={col!r} cannot select a column of an array with "
-                    f"{X.shape[1]} columns; give an integer position (or pass a DataFrame)."
+                    f"count_column={col!r} cannot select a column of {what} with "
+                    f"{X.shape[1]} columns; give {advice}."
                 )
             values = np.asarray(X.iloc[:, col] if _is_dataframe(X) else X[:, col])
         if values.dtype == object:  # pd.NA (a nullable column made object) is missing too

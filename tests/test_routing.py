@@ -374,6 +374,39 @@ def test_bad_count_column_is_named():
         )
 
 
+def test_an_int_count_column_is_a_position_in_a_dataframe_as_the_column_specs_are():
+    """An int count_column was read as a column label first: in a frame labelled [5, 0, 7]
+    count_column=0 took the column held second while known_columns=[0] took the first, and
+    a frame with column names refused count_column=0 ("is not a column of X")."""
+    X, y = _data()
+    X.loc[::4, "inferred_company_count"] = 0.0
+    named = X[["inferred_company_count", "a", "b"]]
+    by_name = AccountRouter(
+        DecisionTreeClassifier(random_state=0),
+        LogisticRegression(),
+        known_columns=["a", "b"],
+        unseen_columns=["b"],
+        count_column="inferred_company_count",
+    ).fit(named, y)
+    expected = by_name.predict_proba(named)
+    relabelled = named.set_axis([5, 0, 7], axis=1)  # label 0 is the second column, "a"
+    for frame in (named, relabelled, named.to_numpy()):
+        router = AccountRouter(
+            DecisionTreeClassifier(random_state=0),
+            LogisticRegression(),
+            known_columns=[1, 2],
+            unseen_columns=[2],
+            count_column=0,
+        ).fit(frame, y)
+        assert_array_equal(router.predict_proba(frame), expected)
+        assert_array_equal(router._new_rows(frame, 0), X["inferred_company_count"].to_numpy() == 0)
+    for col in (3, True):
+        with pytest.raises(ValueError, match=rf"count_column={col} cannot select a column of a "):
+            AccountRouter(LogisticRegression(), LogisticRegression(), count_column=col).fit(
+                relabelled, y
+            )
+
+
 def test_nested_params_and_clone():
     router = AccountRouter(LogisticRegression(C=1.0), DummyClassifier())
     params = router.get_params()
