@@ -390,10 +390,13 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             sample_weight = _check_weights(sample_weight, X)
         classes = np.unique(y)
         routed = _routed_fit_params(self, sample_weight, ("known", "unseen"), fit_params)
-        fitted, specs = {}, {}
-        for role in ("known", "unseen"):
-            est = clone(getattr(self, role))
+        clones = {role: clone(getattr(self, role)) for role in ("known", "unseen")}
+        for role, est in clones.items():
             _check_classifier(role, est)
+            if hasattr(est, "classes_"):  # fitted before (a FrozenEstimator): known before any fit
+                classes = self._united_classes(role, est, classes, y)
+        fitted, specs = {}, {}
+        for role, est in clones.items():
             spec = specs[role] = _fixed_columns(X, getattr(self, f"{role}_columns"))
             Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
@@ -401,30 +404,36 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
             fitted[role] = est  # the clone, whatever its fit returned
             _check_classes(f"{role} classifier", est)
+            # before the other classifier's fit (the text model's takes hours): a classifier
+            # fitted before (a FrozenEstimator of a fine-tuned text router) may know buckets
+            # this y lacks (a cross-validation fold without the top bucket): all of them
+            classes = self._united_classes(role, est, classes, y)
             _warn_unsplittable(est, len(y), f"{type(self).__name__}: the {role} classifier")
-        # a classifier fitted before (a FrozenEstimator of a fine-tuned text router) may know
-        # buckets this y lacks (a cross-validation fold without the top bucket): all of them
-        for role in ("known", "unseen"):
-            own = np.asarray(fitted[role].classes_)
-            # numpy 2 unites int and str labels as str without a TypeError: 0 became "0"
-            if (kind := _label_kind(own)) != (y_kind := _label_kind(classes)):
-                raise ValueError(
-                    f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
-                    f"compared with the labels of y ({np.unique(y).tolist()[:10]}): its labels "
-                    f"are {kind}, y's are {y_kind}"
-                )
-            try:
-                classes = np.union1d(classes, own)
-            except TypeError as exc:
-                raise ValueError(
-                    f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
-                    f"compared with the labels of y ({np.unique(y).tolist()[:10]})"
-                ) from exc
         # assign the fitted state only once both classifiers are fit
         self.classes_ = classes
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]
         self._columns_ = {**specs, "count": self.count_column}
         return self
+
+    @staticmethod
+    def _united_classes(role, est, classes, y):
+        """``classes`` and the ``classes_`` of the classifier ``est`` together, sorted; raises
+        when they cannot be compared with the labels of ``y``."""
+        own = np.asarray(est.classes_)
+        # numpy 2 unites int and str labels as str without a TypeError: 0 became "0"
+        if (kind := _label_kind(own)) != (y_kind := _label_kind(classes)):
+            raise ValueError(
+                f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
+                f"compared with the labels of y ({np.unique(y).tolist()[:10]}): its labels "
+                f"are {kind}, y's are {y_kind}"
+            )
+        try:
+            return np.union1d(classes, own)
+        except TypeError as exc:
+            raise ValueError(
+                f"{role} classifier reports classes {own.tolist()[:10]} that cannot be "
+                f"compared with the labels of y ({np.unique(y).tolist()[:10]})"
+            ) from exc
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "unseen_")

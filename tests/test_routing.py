@@ -638,6 +638,38 @@ def test_a_frozen_classifier_whose_labels_are_of_another_kind_is_refused(frozen_
     assert fitted.predict(X).dtype.kind == np.asarray(target).dtype.kind
 
 
+def test_classes_that_cannot_be_compared_are_refused_before_the_other_classifier_is_fitted():
+    """The check ran after both fits: a frozen classifier's labels of another kind were
+    refused only once the other classifier (the text model: hours) had been fitted."""
+    from sklearn.frozen import FrozenEstimator
+
+    fits = []
+
+    class Counted(DecisionTreeClassifier):
+        def fit(self, X, y, sample_weight=None, check_input=True):
+            fits.append(len(y))
+            return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+    X, y = _data(60)
+    frozen = FrozenEstimator(LogisticRegression().fit(X[["a", "b"]], np.array(list("abc"))[y]))
+    columns = dict(known_columns=["a", "b"], unseen_columns=["a", "b"])
+    for known, unseen, role in [(Counted(), frozen, "unseen"), (frozen, Counted(), "known")]:
+        router = AccountRouter(known, unseen, **columns)
+        with pytest.raises(
+            ValueError, match=rf"^{role} classifier reports classes \['a', 'b', 'c'\]"
+        ):
+            router.fit(X, y)
+        assert fits == []  # refused before any fit
+
+    class Texts(Counted):  # learns labels of another kind than y's: known after its own fit
+        def fit(self, X, y, **kwargs):
+            return super().fit(X, np.asarray(y).astype(str), **kwargs)
+
+    with pytest.raises(ValueError, match=r"^known classifier reports classes \['0', '1', '2'\]"):
+        AccountRouter(Texts(), Counted(), **columns).fit(X, y)
+    assert fits == [60]  # the known one's only: the unseen one was never fitted
+
+
 def test_a_count_column_that_is_empty_in_every_training_row_is_warned_about():
     """An empty company column (the CLI asks for one: a user without companies adds it
     blank) made every post count as a company never seen: the known-account router was fitted
