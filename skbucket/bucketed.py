@@ -1724,9 +1724,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                         f"{lone.tolist()} ({shown}) have a single training row, too few for a "
                         "hold-out split by bucket (a HistGradientBoostingClassifier holds out "
                         "validation_fraction of the rows, split by bucket, for its early "
-                        "stopping on more than 10,000 rows). Merge such a bucket into its "
-                        "neighbour (drop an edge of bins), or pass a classifier that holds out "
-                        "no rows (e.g. HistGradientBoostingClassifier(early_stopping=False)). "
+                        "stopping: early_stopping='auto' on more than 10,000 rows, or True). "
+                        "Merge such a bucket into its neighbour (drop an edge of bins), or "
+                        f"{self._no_hold_out(classifier_)}. (scikit-learn's words below number "
+                        f"the buckets with rows 0 .. n-1, not as bins does) "
                         f"{type(exc).__name__}: {exc}"
                     ) from exc
                 if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
@@ -1748,6 +1749,32 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             _warn_unsplittable(classifier_, buckets.size, f"{type(self).__name__}: the classifier")
 
         return classifier_
+
+    def _no_hold_out(self, classifier_) -> str:
+        """What to pass so that no HistGradientBoostingClassifier in the router holds out
+        rows for early stopping (the end of a sentence): ``classifier`` with
+        ``early_stopping=False``, or the ``set_params`` paths of those in ``classifier_`` (an
+        AccountRouter's ``known``, a Pipeline's step) that early-stop."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        if self.classifier is None:
+            return (
+                "pass a classifier that holds out no rows: "
+                "classifier=HistGradientBoostingClassifier(early_stopping=False)"
+            )
+        inside = classifier_.get_params(deep=True) if hasattr(classifier_, "get_params") else {}
+        found = [("", classifier_), *((f"{name}__", est) for name, est in inside.items())]
+        paths = [
+            f"classifier__{path}early_stopping=False"
+            for path, est in found
+            if isinstance(est, HistGradientBoostingClassifier) and est.early_stopping is not False
+        ]
+        if not paths:
+            return "pass a classifier that holds out no rows"
+        return (
+            f"let the classifier hold out no rows: set_params({', '.join(paths[:3])}) on this "
+            f"{type(self).__name__}"
+        )
 
     def _fit_regressors(
         self, spec, X_reg, y_fit, buckets, sample_weight, rtol, routed, origin, bar

@@ -3263,3 +3263,38 @@ def test_a_bucket_of_one_row_in_a_large_table_is_named_when_the_router_cannot_ho
     y[0] = 5000.0  # the only post in bucket 6 (> 2500)
     with pytest.raises(ValueError, match=r"bucket\(s\) \[6\] \(bucket 6: > 2500\) have a single"):
         BucketedRegressor(regressors=Ridge()).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::skbucket.exceptions.NoKnownAccountWarning")
+def test_a_bucket_of_one_row_names_the_parameter_that_stops_the_hold_out():
+    """The advice named HistGradientBoostingClassifier(early_stopping=False) whatever held
+    it: for the seed pipeline's router (an AccountRouter whose known classifier holds out the
+    rows) or a Pipeline, where it has to be set was left to the user to find."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skbucket.routing import AccountRouter
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(10_050, 2))
+    y = np.minimum(np.round(np.expm1(X[:, 0])), 2000.0)
+    y[0] = 5000.0  # the only post in bucket 6 (> 2500)
+    hgb = HistGradientBoostingClassifier(max_iter=3)
+    for classifier, advice in [
+        (None, "classifier=HistGradientBoostingClassifier(early_stopping=False)"),
+        (hgb, "set_params(classifier__early_stopping=False)"),
+        (
+            make_pipeline(StandardScaler(), hgb),
+            "set_params(classifier__histgradientboostingclassifier__early_stopping=False)",
+        ),
+        (
+            AccountRouter(hgb, DummyClassifier(), count_column=1),
+            "set_params(classifier__known__early_stopping=False)",
+        ),
+    ]:
+        with pytest.raises(ValueError, match=r"have a single training row") as raised:
+            BucketedRegressor(classifier, Ridge()).fit(X, y)
+        assert advice in str(raised.value)
+        if classifier is not None:  # the advice followed: fitted
+            model = BucketedRegressor(clone(classifier), Ridge())  # (set_params: in place)
+            model.set_params(**{advice[len("set_params(") : -len("=False)")]: False}).fit(X, y)
+            assert model.bucket_counts_[6] == 1
