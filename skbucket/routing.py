@@ -481,6 +481,23 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             out[rows] = _class_proba(role, est, part, cols, len(self.classes_), origin=origin)
         return out
 
+    def predict_log_proba(self, X):
+        """The log of :meth:`predict_proba`: ``-inf`` for a class the row's classifier never
+        saw (its probability is 0 there).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow :attr:`classes_`.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
     def predict(self, X):
         """The most probable class per row (ties go to the first of :attr:`classes_`).
 

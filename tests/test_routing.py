@@ -222,6 +222,21 @@ def test_classes_are_aligned_and_a_classifier_without_proba_is_one_hot():
     np.testing.assert_array_equal(router.predict(X), router.known_.predict(X))
 
 
+def test_predict_log_proba_is_the_log_of_predict_proba_without_a_warning():
+    """A review: AccountRouter had predict_proba but no predict_log_proba, which scikit-learn
+    classifiers offer beside it (a search scoring neg_log_loss, a user's own code)."""
+    X, y = _data()
+    y = np.where(y == 2, 5, y)
+    router = AccountRouter(LinearSVC(), LogisticRegression()).fit(X, y)
+    proba = router.predict_proba(X)
+    assert (proba == 0).any()  # LinearSVC one-hot: a 0 to take the log of
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = router.predict_log_proba(X)
+    np.testing.assert_array_equal(np.exp(log_proba), proba)
+    assert np.isneginf(log_proba[proba == 0]).all()
+
+
 class _ReversedClasses(BaseEstimator, ClassifierMixin):
     """A classifier without predict_proba whose classes_ are not sorted (sklearn's are)."""
 
