@@ -26,7 +26,9 @@ Two formats:
     :class:`UntrustedTypesError`, whose message and ``untrusted_types``
     attribute list them. Versions that differ from the running ones raise a
     :class:`VersionMismatchWarning` naming both versions (skbucket's by its major.minor: a
-    patch release predicts as its minor did; the other libraries' by the whole version).
+    patch release predicts as its minor did; Python's by its major.minor: pickled data reads
+    the same across its patch releases; the other libraries' by the whole version, as
+    scikit-learn supports a pickle only in the version that wrote it).
 
     Metadata requests (``set_fit_request``, set while ``enable_metadata_routing`` is on)
     are left out of the file (skops cannot write them; predictions do not use them): set
@@ -812,9 +814,11 @@ def _untrusted(payload):
 def _differs(name, saved, installed) -> bool:
     """Whether a recorded version is another one than the installed: skbucket's by its
     major.minor (raised whenever a change alters what a fitted model predicts; a patch release
-    predicts as its minor did), the other libraries' by the whole version."""
+    predicts as its minor did), Python's by its major.minor (a patch release changes neither
+    pickle nor the objects a model holds: 3.11.7 vs 3.11.9 warned), the other libraries' by
+    the whole version."""
     saved, installed = str(saved), str(installed)
-    if name == "skbucket":
+    if name in ("skbucket", "python"):
         return saved.split(".")[:2] != installed.split(".")[:2]
     return saved != installed
 
@@ -906,7 +910,7 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
     -----
     VersionMismatchWarning
         When skbucket, scikit-learn, transformers, torch, ... versions differ
-        from those recorded at save time.
+        from those recorded at save time (skbucket's and Python's by their major.minor).
     """
     path = Path(path)
     if path.is_dir():  # IsADirectoryError, as open() says it

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import pickle
+import platform
 import re
 import subprocess
 import sys
@@ -336,6 +337,31 @@ def test_a_patch_release_of_skbucket_is_no_version_mismatch(saved, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", skio.VersionMismatchWarning)
         assert isinstance(skio.load(patched, trusted=SEED_UNTRUSTED), BucketedRegressor)
+
+
+def test_a_patch_release_of_python_is_no_version_mismatch(saved, tmp_path):
+    """A container saved by Python 3.11.7 warned when loaded by 3.11.9; its minor still warns."""
+    major, minor, patch = platform.python_version_tuple()
+
+    def python(version):
+        def rewrite(data):
+            meta = json.loads(data)
+            meta["versions"]["python"] = version
+            return json.dumps(meta).encode()
+
+        return rewrite
+
+    other_patch = f"{major}.{minor}.{int(patch) + 2}"
+    patched = _rewrite(
+        saved, tmp_path / "patch.skbucket", replace={"meta.json": python(other_patch)}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skio.VersionMismatchWarning)
+        assert isinstance(skio.load(patched, trusted=SEED_UNTRUSTED), BucketedRegressor)
+    other_minor = f"{major}.{int(minor) + 1}.0"
+    newer = _rewrite(saved, tmp_path / "minor.skbucket", replace={"meta.json": python(other_minor)})
+    with pytest.warns(skio.VersionMismatchWarning, match=rf"python {other_minor} \(saved\)"):
+        skio.load(newer, trusted=SEED_UNTRUSTED)
 
 
 @pytest.mark.parametrize("recorded", [True, False])
