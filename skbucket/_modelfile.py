@@ -10,10 +10,11 @@ when it is given one) both read them here; the public names live on in
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from ._files import replace_atomically
-from ._warn import ignoring
+from ._warn import ignoring, user_stacklevel
 from .tables import CLIError, _check_input
 
 #: marks a model file written by ``skbucket fit``; bump when the layout changes. Format 2: a
@@ -186,6 +187,36 @@ def _check_versions(path, written) -> None:
             )
 
 
+def _warn_other_patch(path, written) -> None:
+    """One :class:`~skbucket.io.VersionMismatchWarning` for a model file written by another
+    patch release of scikit-learn (:func:`_check_versions` refused another major.minor):
+    scikit-learn supports a pickle only in the version that wrote it, and says so for every
+    class of the model (:func:`_said_once` leaves those out)."""
+    from .io import VersionMismatchWarning, library_versions
+
+    saved = written.get("scikit-learn") if isinstance(written, dict) else None
+    installed = library_versions().get("scikit-learn")
+    if saved is None or installed is None or str(saved) == str(installed):
+        return
+    warnings.warn(
+        f"model file {path} was written with scikit-learn {saved}, this is scikit-learn "
+        f"{installed}: scikit-learn does not promise that a model unpickled in another version "
+        "predicts the same; check its predictions, or refit it with `skbucket fit`",
+        VersionMismatchWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _said_once():
+    """While a model file's estimator is unpickled: scikit-learn's
+    ``InconsistentVersionWarning``, which it gives for every class of the model (pointing into
+    its own code), is left out, as :func:`_warn_other_patch` names the versions once; every
+    other warning (a class of the user's that warns as it is rebuilt, say) shows."""
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    return ignoring(InconsistentVersionWarning)
+
+
 def _cannot_load(path, exc, written=None) -> CLIError:
     """The one-line error of a model file that could not be unpickled; with the versions its
     header recorded, those that differ from the running ones are named (numpy 2 -> 1, say)."""
@@ -268,6 +299,14 @@ def load_model(path):
         If the file is missing, is not a skbucket model file, holds no estimator that can
         predict, or was written by a skbucket or scikit-learn version whose major.minor
         differs from the installed one.
+
+    Warns
+    -----
+    skbucket.io.VersionMismatchWarning
+        Once, naming both versions, for a file written by another patch release of
+        scikit-learn (in place of scikit-learn's ``InconsistentVersionWarning`` for every
+        class of the model). Other warnings given while the estimator is unpickled show as
+        they are.
     """
     import joblib
 
@@ -345,17 +384,18 @@ def load_model(path):
             if isinstance(header, dict) and header.get("skbucket_model_file") == MODEL_FILE_FORMAT:
                 _check_versions(path, header.get("versions"))
                 try:
-                    with ignoring():  # versions were checked above
+                    with _said_once():
                         estimator = joblib.load(fh)
-                except Exception as exc:
+                except Exception as exc:  # names the versions that differ
                     raise _cannot_load(path, exc, header.get("versions")) from exc
+                _warn_other_patch(path, header.get("versions"))
                 return _check_estimator(path, estimator)
     except OSError as exc:
         raise _cannot_load(path, exc) from exc
     # format 1: one joblib pickle holding the versions beside the estimator (for a file of
     # another format this reads its header, and the format check below names it)
     try:
-        with ignoring():  # version warnings are checked below, precisely
+        with _said_once():  # its versions are read with it: checked below, precisely
             envelope = joblib.load(path)
     except Exception as exc:
         if header_error is not None and _broken(header_error) and _broken(exc):
@@ -389,6 +429,7 @@ def load_model(path):
             f"reads format {MODEL_FILE_FORMAT}; refit it with `skbucket fit`"
         )
     _check_versions(path, envelope.get("versions"))
+    _warn_other_patch(path, envelope.get("versions"))
     if "estimator" not in envelope:
         raise CLIError(f"{path}: the model file holds no estimator; refit it with `skbucket fit`")
     return _check_estimator(path, envelope["estimator"])

@@ -1629,6 +1629,64 @@ def test_a_format_1_model_file_is_still_read(workdir, model_file, posts_csv, cap
         cli.load_model(newer)
 
 
+class _RebuiltLoudly:
+    """A model of the user's that warns as it is unpickled (a state it rebuilds, say)."""
+
+    def __init__(self):
+        self.fitted_ = True  # a state to set (pickle calls no __setstate__ for none)
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+    def __setstate__(self, state):
+        warnings.warn("_RebuiltLoudly: rebuilt from an old state", UserWarning, stacklevel=2)
+        self.__dict__.update(state)
+
+
+@pytest.mark.parametrize("file_format", [1, 2])
+def test_load_model_hides_only_scikit_learns_warning_per_class(tmp_path, monkeypatch, file_format):
+    """load_model ignored every warning while it unpickled the estimator: a class of the
+    user's that warned went unseen, and a file of another scikit-learn patch release (which
+    scikit-learn warns of for every class) loaded without a word. Now that is one warning
+    naming both versions, and the user's shows."""
+    import sklearn
+    import sklearn.base
+    from sklearn.exceptions import InconsistentVersionWarning
+    from sklearn.linear_model import Ridge
+
+    from skbucket import io
+
+    major, minor, patch = sklearn.__version__.split(".")[:3]
+    other = f"{major}.{minor}.{int(''.join(c for c in patch if c.isdigit())) + 1}"
+    versions = {**io.library_versions(), "scikit-learn": other}
+    ridge = Ridge().fit(np.arange(6.0).reshape(-1, 1), np.arange(6.0))
+    path = tmp_path / "patch.joblib"
+    with monkeypatch.context() as patched:  # written as that release writes it
+        patched.setattr(sklearn.base, "__version__", other)
+        if file_format == 2:
+            with open(path, "wb") as fh:
+                _modelfile._write_model_file(
+                    fh, {"skbucket_model_file": 2, "versions": versions}, ridge
+                )
+        else:
+            joblib.dump({"skbucket_model_file": 1, "versions": versions, "estimator": ridge}, path)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        cli.load_model(path)
+    kinds = [type(w.message) for w in seen]
+    assert kinds == [io.VersionMismatchWarning], [str(w.message) for w in seen]
+    assert f"written with scikit-learn {other}, this is scikit-learn {sklearn.__version__}" in (
+        str(seen[0].message)
+    )
+    assert InconsistentVersionWarning not in kinds
+    loud = cli.save_model(_RebuiltLoudly(), tmp_path / "loud.joblib")
+    with pytest.warns(UserWarning, match="_RebuiltLoudly: rebuilt from an old state"):
+        cli.load_model(loud)
+    with warnings.catch_warnings():  # the versions installed: no version warning
+        warnings.simplefilter("error", io.VersionMismatchWarning)
+        cli.load_model(cli.save_model(ridge, tmp_path / "same.joblib"))
+
+
 def test_model_with_a_damaged_version_record_is_one_line(workdir, model_file, capsys):
     header, model = read_model_file(model_file)
     header["versions"] = None
