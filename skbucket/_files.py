@@ -33,15 +33,24 @@ def replace_atomically(path, write, what: str) -> Path:
     content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
     as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
     permissions (a private ``0600`` report stays private); a symbolic link is written through
-    to its target; a ``path`` that is a folder is an ``IsADirectoryError`` naming it, one that
+    to its target; a ``path`` that is a folder, or names one (it ends in a separator:
+    ``"out/"``, or in ``"."``), is an ``IsADirectoryError`` naming it, one that
     is no regular file (a named pipe, a device) an ``OSError`` naming it (the rename would
     replace it). The new content is synced to the disk (``fsync``) before the rename, and the
     folder after it, so a crash or power cut leaves the old file or the new one, never an
     empty one.
     """
+    given = os.fspath(path)
     path = Path(path)
     if not path.name or path.name in (".", ".."):
         raise ValueError(f"the {what} needs a file name; got {str(path)!r}")
+    if isinstance(given, str) and _names_a_folder(given):
+        # Path() drops a trailing "/" (and a last "."): "out/" was written as the file "out"
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"cannot write the {what} {given!r}: a path ending in {given[-1]!r} names a "
+            "folder; give a file name in it",
+        )
     if path.is_dir():
         raise IsADirectoryError(
             errno.EISDIR, f"cannot write the {what} {str(path)!r}: it is a folder"
@@ -97,6 +106,19 @@ def replace_atomically(path, write, what: str) -> Path:
             raise _naming(exc, f"cannot write the {what} {str(path)!r}") from exc
         raise
     return path
+
+
+#: the characters that end a folder's name in a path
+_SEPARATORS = os.sep + (os.altsep or "")
+
+
+def _names_a_folder(path: str) -> bool:
+    """Whether ``path``, as given, names a folder whatever is on the disk: it ends in a
+    separator (``"out/"``) or in ``"."`` as its own part (``"out/."``)."""
+    return (
+        path.endswith(tuple(_SEPARATORS))
+        or re.split(f"[{re.escape(_SEPARATORS)}]", path)[-1] == "."
+    )
 
 
 def _to_disk(fh) -> None:

@@ -2,7 +2,9 @@
 
 import copy
 import errno
+import os
 import pickle
+import re
 
 import pytest
 
@@ -117,6 +119,22 @@ def test_a_folder_or_no_name_is_refused_naming_the_path(tmp_path):
     with pytest.raises(ValueError, match="the report needs a file name"):
         replace_atomically("", _write("x"), "report")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["out/", "out/.", "deeper/out//"])
+def test_a_path_ending_in_a_separator_is_refused_as_a_folder(tmp_path, name):
+    """replace_atomically("out/") wrote a file named "out" (Path() drops the slash), where the
+    caller meant a folder; nothing is written or made now."""
+    given = f"{tmp_path}{os.sep}{name}"
+    with pytest.raises(IsADirectoryError, match=rf"report '{re.escape(given)}': a path ending"):
+        replace_atomically(given, _write("x"), "report")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(IsADirectoryError, match="model file .* names a folder"):
+        save_model([1], given)  # every writer: skbucket fit's, skbucket.io.save's, the report's
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "out").mkdir()  # a folder there: refused as before
+    with pytest.raises(IsADirectoryError, match=r"names a folder|it is a folder"):
+        replace_atomically(f"{tmp_path}{os.sep}out{os.sep}", _write("x"), "report")
 
 
 def test_a_link_planted_at_the_temporary_name_is_never_written_through(tmp_path):
