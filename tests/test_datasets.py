@@ -75,6 +75,21 @@ def test_return_X_y(name):
 
 
 @pytest.mark.parametrize("name", LOADERS)
+@pytest.mark.parametrize("return_X_y", ["False", "True", None, 2, 0.0, [True]])
+def test_return_X_y_must_be_a_bool(name, return_X_y):
+    """return_X_y="False" is a true string: the loaders returned the tuple it declined."""
+    loader = LOADERS[name][0]
+    with pytest.raises(ValueError, match=r"return_X_y must be True or False, got .*"):
+        loader(return_X_y=return_X_y)
+
+
+@pytest.mark.parametrize("return_X_y", [np.True_, np.False_, 1, 0, np.int64(1)])
+def test_return_X_y_takes_numpys_bools_and_0_or_1(return_X_y):
+    returned = load_tweets(return_X_y=return_X_y)
+    assert isinstance(returned, tuple) == bool(return_X_y)
+
+
+@pytest.mark.parametrize("name", LOADERS)
 @pytest.mark.parametrize("as_frame", [False, None, 0, np.False_, "yes"])
 def test_as_frame_must_be_true(name, as_frame):
     loader = LOADERS[name][0]

@@ -86,6 +86,15 @@ def _typed(raw: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _load(file_name, columns, descr_name, *, return_X_y, as_frame, caller):
+    # a bool, numpy's or 0/1; the string "False" is true, and returned the tuple
+    if not (
+        isinstance(return_X_y, bool | np.bool_)
+        or (isinstance(return_X_y, numbers.Integral) and return_X_y in (0, 1))
+    ):
+        raise ValueError(
+            f"{caller}: return_X_y must be True or False, got {type(return_X_y).__name__} "
+            f"{return_X_y!r}."
+        )
     # any true flag (np.True_, 1, as scikit-learn's loaders test it) and fetch_openml's "auto"
     true = isinstance(as_frame, numbers.Number | np.bool_) and bool(as_frame)
     if not (true or (isinstance(as_frame, str) and as_frame == "auto")):
@@ -129,7 +138,8 @@ def load_tweets(*, return_X_y=False, as_frame=True):
     Parameters
     ----------
     return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch. Anything but a bool (numpy's too) or
+        ``0``/``1`` raises a :class:`ValueError` (the string ``"False"`` would be true).
     as_frame : True, default=True
         Must be true (``True``, ``np.True_``, ``1`` or ``"auto"``): the features are text and
         dates, which have no numeric array form
@@ -212,7 +222,7 @@ def load_captioned_posts(*, return_X_y=False, as_frame=True):
     Parameters
     ----------
     return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch (a bool: see :func:`load_tweets`).
     as_frame : True, default=True
         Must be True (see :func:`load_tweets`).
 
