@@ -241,7 +241,8 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         if reset:
             # the columns are found once, at fit: set_params(group_columns=...) on a fitted
             # model takes effect at the next fit (the medians belong to these columns)
-            self._group_positions_ = self._positions()
+            frame_columns = list(X.columns) if isinstance(X, pd.DataFrame) else None
+            self._group_positions_ = self._positions(frame_columns)
         if not isinstance(X, pd.DataFrame):
             return X
         cells = np.empty(X.shape, dtype=object)  # only the grouping columns are read
@@ -255,8 +256,10 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         fitted = getattr(self, "_group_positions_", None)
         return self._positions() if fitted is None else fitted
 
-    def _positions(self):
-        """``[(position, label)]`` of the grouping columns in the validated array."""
+    def _positions(self, frame_columns=None):
+        """``[(position, label)]`` of the grouping columns in the validated array;
+        ``frame_columns``: the columns of the DataFrame being fitted (scikit-learn records
+        no ``feature_names_in_`` for names that are not all strings: ``0, 1``)."""
         if isinstance(self.group_columns, Set | Mapping):  # array-like to sklearn: has a len
             # the order is the fallback chain, and a set's order changes with the process's
             # hash seed: its predictions would too
@@ -273,11 +276,25 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         for column in columns:
             if isinstance(column, numbers.Integral) and not isinstance(column, bool):
                 if not 0 <= column < self.n_features_in_:  # type: ignore[operator]  # Integral: no <=
+                    named = (
+                        f" (a column named {column!r} is read by position: a frame whose "
+                        "column names are not all strings is)"
+                        if frame_columns is not None and column in frame_columns
+                        else ""
+                    )
                     raise ValueError(
                         f"group_columns: position {column} is out of range: X has "
-                        f"{self.n_features_in_} feature(s) (columns)."
+                        f"{self.n_features_in_} feature(s) (columns){named}."
                     )
                 out.append((int(column), f"at position {column}"))
+            elif names is None and frame_columns is not None:
+                # a frame whose names are numbers: "X has no column names (an array)" was wrong
+                raise ValueError(
+                    f"{type(self).__name__}: grouping column {column!r} not found in X; "
+                    f"columns present: {column_list(frame_columns)}. A frame whose column "
+                    "names are not all strings is read by position: pass integer positions "
+                    "in group_columns, or name the columns."
+                )
             elif names is None:
                 raise ValueError(
                     f"group_columns names {column!r}, but X has no column names (an array): "

@@ -357,3 +357,21 @@ def test_rows_given_as_lists_keep_their_missing_values_and_numbers():
     model = GroupMedianRegressor(group_columns=(0, 1)).fit(rows, [1, 100, 2, 3, 10, 20])
     assert model.medians_[0] == {"a": 2.5, "12345": 15.0}
     np.testing.assert_allclose(model.predict([[np.nan, "y"], ["12345", "z"]]), [20.0, 15.0])
+
+
+def test_a_frame_with_number_column_names_is_named_as_a_frame():
+    """A frame whose column names are 0, 1 (pd.read_csv(header=None), a frame from rows) with
+    the default group_columns said "X has no column names (an array)"."""
+    posts, y = _posts()
+    frame = pd.DataFrame(posts.to_numpy())
+    with pytest.raises(
+        ValueError, match=r"grouping column 'username' not found in X; columns present: \[0, 1"
+    ):
+        GroupMedianRegressor().fit(frame, y)
+    with pytest.raises(ValueError, match=r"out of range.*a column named 10 is read by position"):
+        GroupMedianRegressor(group_columns=[10]).fit(frame.set_axis([10, 11, 12], axis=1), y)
+    positions = list(posts.columns).index("username"), list(posts.columns).index("inferred_company")
+    by_position = GroupMedianRegressor(group_columns=positions).fit(frame, y)
+    np.testing.assert_allclose(
+        by_position.predict(frame), GroupMedianRegressor().fit(posts, y).predict(posts)
+    )
