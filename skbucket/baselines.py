@@ -46,6 +46,11 @@ def _as_columns(group_columns) -> list:
     return list(group_columns)
 
 
+#: what ``str()`` makes of a missing value (NaN, None, pd.NA, NaT): the text a NumPy text array
+#: (dtype ``<U``, which cannot hold a missing value) holds where one was put in it
+_MISSING_AS_TEXT = ("nan", "None", "<NA>", "NaT")
+
+
 class GroupMedianRegressor(RegressorMixin, BaseEstimator):
     """Median of the training target within the row's group, with fallbacks.
 
@@ -62,7 +67,9 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         positions for an array. Their values must be hashable scalars (a list in a cell is a
         ``ValueError`` naming the column and row); missing values (``None``, ``NaN``) fall back
         to the next column, as do blank strings (``""``, whitespace only: a CSV reads an empty
-        cell as missing, a Parquet file keeps it ``""``). Values are compared as text, as
+        cell as missing, a Parquet file keeps it ``""``) and, in a NumPy text array (dtype
+        ``<U``, which cannot hold a missing value), the text NumPy writes for one (``"nan"``,
+        ``"None"``, ``"<NA>"``, ``"NaT"``). Values are compared as text, as
         :class:`~skbucket.features.PostFeatures` compares accounts (``12345``, ``12345.0``
         and ``"12345"`` are one group).
     min_count : int, default=1
@@ -319,8 +326,15 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
             at = i if rows is None else int(rows[i])
             return at if labels is None else f"{plain(labels[at])!r}"
 
-        keys = pd.Series(X[:, position], dtype=object)
-        keys = keys.where(~keys.map(_is_missing), np.nan)
+        column = X[:, position]
+        keys = pd.Series(column, dtype=object)
+        missing = keys.map(_is_missing).to_numpy(dtype=bool, copy=True)
+        if column.dtype.kind == "U":
+            # what NumPy wrote for a missing value (np.array([[np.nan, "acme"]]) holds "nan"):
+            # it fell back to the next column in a frame or a list of rows, but was the group
+            # "nan" in such an array
+            missing |= np.isin(column, _MISSING_AS_TEXT)
+        keys = keys.where(~missing, np.nan)
         for i, value in enumerate(keys):
             try:
                 hash(value)

@@ -375,3 +375,18 @@ def test_a_frame_with_number_column_names_is_named_as_a_frame():
     np.testing.assert_allclose(
         by_position.predict(frame), GroupMedianRegressor().fit(posts, y).predict(posts)
     )
+
+
+@pytest.mark.parametrize("dtype", [str, "U8"])
+def test_a_numpy_text_array_keeps_its_missing_values_missing(dtype):
+    """NumPy writes a NaN put in a text array as "nan" (None as "None"): that was a group of
+    its own, where the same rows as a frame or as lists fall back to the company."""
+    rows = [[np.nan, "x"], [np.nan, "y"], ["a", "x"], ["a", "y"], [None, "x"], ["b", "y"]]
+    X = np.array(rows, dtype=dtype)
+    assert X[0, 0] == "nan" and X[4, 0] == "None"
+    y = [1, 100, 2, 3, 10, 20]
+    model = GroupMedianRegressor(group_columns=(0, 1)).fit(X, y)
+    assert model.medians_[0] == {"a": 2.5, "b": 20.0}
+    assert model.medians_ == GroupMedianRegressor(group_columns=(0, 1)).fit(rows, y).medians_
+    new = np.array([["nan", "y"], ["NaN-fan", "x"]])
+    np.testing.assert_allclose(model.predict(new), [20.0, 2.0])
