@@ -889,12 +889,52 @@ def final_bins(estimator):
     bins : tuple of float
         The fitted ``bins_`` (else the ``bins`` parameter) of the estimator, or
         :data:`~skbucket.bucketed.DEFAULT_BINS` when it has neither.
+
+    Warns
+    -----
+    UserWarning
+        When the default bins are returned for an estimator that has none of its own but
+        wraps one that has (a ``BucketedRegressor`` inside a ``TransformedTargetRegressor``,
+        whose bins lie on the transformed target, or inside an ensemble): the bucket metrics
+        and plots then use the default buckets, not that model's.
     """
     _, final = _split_final(estimator)
     bins = getattr(final, "bins_", None)
     if bins is None:
         bins = getattr(final, "bins", None)
+    if bins is None:
+        inner = _inner_with_bins(final)
+        if inner is not None:
+            name, found = inner
+            warnings.warn(
+                f"{type(final).__name__} has no bucket edges of its own, but {name} inside it "
+                f"has ({', '.join(map(_edge_text, _resolve_bins(found)))}); the bucket metrics "
+                f"and plots use the default edges ({', '.join(map(_edge_text, DEFAULT_BINS))}), "
+                "which are not that model's buckets (its edges may lie on a transformed "
+                "target). To score its buckets, pass bins= to evaluate() with the "
+                "predictions.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
     return _resolve_bins(bins)
+
+
+def _inner_with_bins(estimator):
+    """``(name, bins)`` of an estimator held by ``estimator`` (a fitted attribute such as
+    ``regressor_`` or ``estimators_``, or a parameter) that has bucket edges; None if none."""
+    # (scikit-learn's estimators keep their parameters as attributes too)
+    held = list(vars(estimator).items()) if hasattr(estimator, "__dict__") else []
+    for name, value in held:
+        for item in value if isinstance(value, list | tuple) else [value]:
+            item = item[-1] if isinstance(item, tuple) and item else item  # (name, estimator)
+            if item is estimator or not hasattr(item, "fit"):
+                continue
+            bins = getattr(item, "bins_", None)
+            if bins is None:
+                bins = getattr(item, "bins", None)
+            if bins is not None:
+                return f"{type(item).__name__} ({name})", bins
+    return None
 
 
 def predict_bucket(estimator, X):

@@ -562,6 +562,30 @@ def test_final_bins_are_the_fitted_ones():
     assert defaults == final_bins(BucketedRegressor()) and {type(e) for e in defaults} == {float}
 
 
+def test_a_model_wrapping_one_with_bins_is_warned_of_when_the_defaults_are_used():
+    """A BucketedRegressor inside a TransformedTargetRegressor: evaluate_estimator (and the
+    report, the plots) scored the default buckets without a word, not the model's."""
+    from sklearn.compose import TransformedTargetRegressor
+
+    X = np.arange(40.0).reshape(-1, 1)
+    y = np.arange(40.0) ** 2
+    inner = BucketedRegressor(
+        DecisionTreeClassifier(random_state=0), Ridge(), bins=(5, 50), min_bucket_size=1
+    )
+    wrapped = TransformedTargetRegressor(regressor=inner, func=np.sqrt, inverse_func=np.square)
+    wrapped.fit(X, y)
+    with pytest.warns(
+        UserWarning, match=r"BucketedRegressor \(regressor\) inside it has \(5, 50\)"
+    ):
+        assert final_bins(wrapped) == final_bins(Ridge())
+    with pytest.warns(UserWarning, match="TransformedTargetRegressor has no bucket edges"):
+        evaluate_estimator(wrapped, X, y)
+    with warnings.catch_warnings():  # a model without bins anywhere: the defaults, silently
+        warnings.simplefilter("error")
+        final_bins(Ridge().fit(X, y))
+        final_bins(make_pipeline(StandardScaler(), inner.fit(X, y)))
+
+
 def test_raw_r2_uses_the_unclipped_predictions():
     from sklearn.metrics import r2_score
 
