@@ -1305,6 +1305,50 @@ def _undated_example(dates) -> str:
     return text
 
 
+def _read_plot_dates(dates, dayfirst):
+    """``(when, dates)``: ``dates`` (one column of a frame or a 2-D array read as its column)
+    read as :meth:`ErrorOverTimeDisplay.from_predictions` reads them (naive UTC, NaT where
+    unreadable), and as it was given; a :class:`PlotInputError` when they cannot draw the plot
+    (none given, not one-dimensional, day/month orders mixed, no date readable). The report
+    calls it before predicting, so explicit dates that cannot be drawn fail first."""
+    import pandas as pd
+
+    from skbucket.dates import read_dates
+
+    if dates is None:  # from_estimator's default, which reads X's column: none here
+        raise PlotInputError(
+            "dates is None: from_predictions needs the posting date of each row (an "
+            "array-like, as long as y_true); from_estimator reads X's date column."
+        )
+    if isinstance(dates, pd.DataFrame):  # one column of dates, as y_true may be
+        if dates.shape[1] != 1:
+            raise PlotInputError(
+                f"dates must be one column of dates; got a DataFrame with {dates.shape[1]} "
+                f"columns {list(dates.columns)[:8]}."
+            )
+        dates = dates.iloc[:, 0]
+    ndim = np.ndim(dates) if isinstance(dates, np.ndarray | np.generic) else None
+    if ndim == 2 and dates.shape[1] == 1:  # one column of dates, as y_true may be
+        dates = dates[:, 0]
+    elif ndim is not None and ndim != 1:  # pyarrow's "only handle 1-dimensional arrays"
+        raise PlotInputError(
+            f"dates must be one-dimensional (a date per row), got shape {np.shape(dates)}."
+        )
+    column = getattr(dates, "name", None)  # a DataFrame's column: its name in errors
+    when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
+        dates,
+        dayfirst=dayfirst,
+        column="dates" if column is None or column == "" else column,
+        error=PlotInputError,
+    )
+    dated = when.notna().to_numpy()
+    if not dated.any():
+        raise PlotInputError(
+            f"none of the {dated.size} dates could be read as a date{_undated_example(dates)}."
+        )
+    return when, dates
+
+
 class ErrorOverTimeDisplay:
     """One error metric per calendar period (month, week, ...).
 
@@ -1665,43 +1709,14 @@ class ErrorOverTimeDisplay:
         y_true, y_pred = _check_likes(y_true, y_pred)
         _check_freq(freq)  # before every date is read
         clipped = _clip_negative(y_pred)  # warn once here, not once per period
-        from skbucket.dates import read_dates, timeless
+        from skbucket.dates import timeless
 
-        if dates is None:  # from_estimator's default, which reads X's column: none here
-            raise PlotInputError(
-                "dates is None: from_predictions needs the posting date of each row (an "
-                "array-like, as long as y_true); from_estimator reads X's date column."
-            )
-        if isinstance(dates, pd.DataFrame):  # one column of dates, as y_true may be
-            if dates.shape[1] != 1:
-                raise PlotInputError(
-                    f"dates must be one column of dates; got a DataFrame with {dates.shape[1]} "
-                    f"columns {list(dates.columns)[:8]}."
-                )
-            dates = dates.iloc[:, 0]
-        ndim = np.ndim(dates) if isinstance(dates, np.ndarray | np.generic) else None
-        if ndim == 2 and dates.shape[1] == 1:  # one column of dates, as y_true may be
-            dates = dates[:, 0]
-        elif ndim is not None and ndim != 1:  # pyarrow's "only handle 1-dimensional arrays"
-            raise PlotInputError(
-                f"dates must be one-dimensional (a date per row), got shape {np.shape(dates)}."
-            )
-        column = getattr(dates, "name", None)  # a DataFrame's column: its name in errors
-        when = read_dates(  # naive UTC; NaT where unreadable; day/month-mixed: an error
-            dates,
-            dayfirst=dayfirst,
-            column="dates" if column is None or column == "" else column,
-            error=PlotInputError,
-        )
+        when, dates = _read_plot_dates(dates, dayfirst)
         if when.shape[0] != y_true.shape[0]:
             raise PlotInputError(
                 f"dates has {when.shape[0]} rows but y_true has {y_true.shape[0]}."
             )
         dated = when.notna().to_numpy()
-        if not dated.any():
-            raise PlotInputError(
-                f"none of the {dated.size} dates could be read as a date{_undated_example(dates)}."
-            )
         one = pd.Period("2000-01-01", freq=freq)
         n_timeless = 0
         if one.end_time - one.start_time < pd.Timedelta(hours=23):

@@ -903,7 +903,9 @@ def render_report(
         Posting dates for the error-over-time plot. When ``None`` the column
         ``date_column`` of ``X`` is used if there is one, else the plot is left out; it is
         also left out, with a note in the page and a :class:`PlotLeftOutWarning`, when that
-        column holds no readable date.
+        column holds no readable date. Dates given here must draw the plot: when none of
+        them is readable (or they mix day/month orders), a
+        :class:`~skbucket.plotting.PlotInputError` is raised before anything is predicted.
     date_column : str or None, default="date"
         Column of ``X`` holding the dates. A role name (``"date"``) that the estimator's
         :class:`~skbucket.pipeline.ColumnRoles` step gives another column
@@ -1007,6 +1009,11 @@ def render_report(
             _check_rows(dates, y_arr, "dates", "one posting date per post")
         except MetricsInputError as exc:
             raise PlotInputError(str(exc)) from None
+        from skbucket.plotting import _read_plot_dates, model_dayfirst
+
+        # read as the plot reads them, before the predictions: dates none of which is a date
+        # (or mixing day/month orders) failed only once every post had been predicted
+        _read_plot_dates(dates, model_dayfirst(estimator))
     bins = final_bins(estimator)
     # the baselines first: their errors (a wrong column) before minutes of captioning
     scored = {

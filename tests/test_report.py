@@ -1330,6 +1330,23 @@ def test_true_likes_of_another_length_than_the_rows_are_refused_before_predictin
     assert calls == []  # refused before the model predicted anything
 
 
+def test_dates_that_cannot_draw_the_plot_are_refused_before_predicting(data):
+    """Explicit dates none of which is a date, or that mix day/month orders, failed in the
+    error-over-time plot, once every post had been predicted."""
+    from skbucket.plotting import PlotInputError
+
+    X, y, dates = data
+    model, calls = _counting_ridge(X, y)
+    with pytest.raises(PlotInputError, match=r"none of the 200 dates could be read as a date"):
+        render_report(model, X, y, dates=["soon"] * len(y))
+    mixed = ["13/04/2021", "03/04/2021"] * (len(y) // 2)
+    with pytest.raises(PlotInputError, match=r"day"):
+        render_report(model, X, y, dates=mixed)
+    with pytest.raises(PlotInputError, match=r"one column of dates; got a DataFrame with 2"):
+        render_report(model, X, y, dates=pd.DataFrame({"a": dates, "b": dates}))
+    assert calls == []
+
+
 def test_dates_that_are_one_value_are_refused_before_predicting(data):
     """dates="date" (a column's name, which is date_column's to give) was read as one date,
     refused as "dates has 1 rows but y_true has 200", and a lone Timestamp failed with
