@@ -922,7 +922,8 @@ def render_report(
         without one, which are resampled as one group of their own, not counted), or
         ``group_column`` is None, posts are resampled one by one; the page says which. A
         role name the estimator's ``columns`` mapping gives another column is read from that
-        column, as for ``date_column``.
+        column, as for ``date_column``. A column of that name that ``X`` holds twice is a
+        :class:`~skbucket.metrics.MetricsInputError`, raised before anything is predicted.
     baselines : dict of str to fitted regressor, default=None
         Other models to score on the same rows, each in a column of the metrics table headed
         by its key, e.g. ``{"median": GroupMedianRegressor().fit(X_train, y_train)}`` (the
@@ -992,6 +993,17 @@ def render_report(
     # the first baseline ("baselines['median']: y_true and y_pred have different lengths"),
     # or found once every post had been predicted
     _check_rows(X, y_arr)
+    columns = getattr(X, "columns", None)
+    if group_column is not None and columns is not None:
+        count = list(columns).count(group_column)
+        if count > 1:
+            # its groups were not read: the posts were resampled one by one, under a note
+            # that the frame had no such column ("give the column of the companies")
+            raise MetricsInputError(
+                f"group_column {group_column!r} appears {count} times in X; the column whose "
+                "groups the bootstrap intervals resample must be one column: rename or drop "
+                "the repeated one (or pass group_column=None to resample posts one by one)."
+            )
     if dates is not None:
         from skbucket.plotting import PlotInputError
 

@@ -215,12 +215,13 @@ def test_report_intervals_resample_whole_companies(data, model):
     to_frame = FunctionTransformer(lambda t: t.to_pandas().drop(columns="inferred_company"))
     page = render_report(make_pipeline(to_frame, FunctionTransformer(np.asarray), model), table, y)
     assert "the 20 values of &#x27;inferred_company&#x27; resampled whole" in page
-    # the column twice: which one? posts one by one, not a crash
+    # the column twice: which one? refused, not a crash (it was posts one by one, under a
+    # note asking for the column of the companies)
     twice = frame.assign(inferred_company=companies)
     twice.insert(0, "inferred_company", companies, allow_duplicates=True)
     drop_both = FunctionTransformer(lambda f: f.drop(columns="inferred_company").to_numpy())
-    page = render_report(make_pipeline(drop_both, model), twice, y)
-    assert "posts resampled one by one" in page
+    with pytest.raises(ValueError, match="group_column 'inferred_company' appears 2 times"):
+        render_report(make_pipeline(drop_both, model), twice, y)
     # one post: no interval, and the page does not claim any
     page = render_report(model, X[:1], y[:1])
     assert "No intervals: fewer than two posts to resample." in page
@@ -1345,6 +1346,29 @@ def test_dates_that_cannot_draw_the_plot_are_refused_before_predicting(data):
     with pytest.raises(PlotInputError, match=r"one column of dates; got a DataFrame with 2"):
         render_report(model, X, y, dates=pd.DataFrame({"a": dates, "b": dates}))
     assert calls == []
+
+
+def test_a_group_column_held_twice_is_refused_before_predicting(data):
+    """A frame holding the group column twice (pd.concat) had its posts resampled one by one,
+    under a note that asked for "the column of the companies"."""
+    from skbucket.metrics import MetricsInputError
+
+    X, y, _ = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["company"] = np.arange(len(y)) % 12
+    twice = pd.concat([frame, frame[["company"]]], axis=1)
+    calls = []
+
+    class FirstColumn:  # a model of the user's that takes such a frame
+        def predict(self, X):
+            calls.append(len(X))
+            return np.expm1(np.asarray(X.iloc[:, 0], dtype=float))
+
+    with pytest.raises(MetricsInputError, match=r"group_column 'company' appears 2 times in X"):
+        render_report(FirstColumn(), twice, y, group_column="company")
+    assert calls == []
+    page = render_report(FirstColumn(), twice, y, group_column=None)
+    assert "posts resampled one by one" in page
 
 
 def test_dates_that_are_one_value_are_refused_before_predicting(data):
