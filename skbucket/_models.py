@@ -1214,8 +1214,10 @@ def check_max_length(estimator: Any, config: Any) -> None:
 
 def encoder_hidden_size(config: Any, model: Any) -> int:
     """The width of a text encoder's outputs (``config.hidden_size``); a checkpoint of
-    another kind (a BLIP-2 folder given as the text model) is refused, naming it, where its
-    config's missing attribute was an AttributeError traceback.
+    another kind is refused, naming it: a BLIP-2 folder given as the text model (its
+    config's missing attribute was an AttributeError traceback), or an image or audio model
+    such as ViT (see :func:`_media_input`), which has a ``hidden_size`` but no tokens to read
+    (it failed at the first ``transform``, its tokenizer asking for sentencepiece).
 
     Examples
     --------
@@ -1228,14 +1230,53 @@ def encoder_hidden_size(config: Any, model: Any) -> int:
     ...
     skbucket._models.ModelNotAvailableError: 'captioner' is a 'blip-2' checkpoint, ...
     """
+    kind = getattr(config, "model_type", "?")
+    media = _media_input(config)
+    if media is not None:  # a hidden_size, but no token to read: its tokenizer fails later
+        what, attributes = media
+        raise ModelNotAvailableError(
+            f"{os.fspath(model)!r} is a {kind!r} checkpoint of an {what} model, not a text "
+            f"encoder (its configuration has {', '.join(attributes)}, the form of its {what} "
+            "input, where a text encoder's has vocab_size and max_position_embeddings): the "
+            "text model must be a BERT-family encoder such as distilbert-base-uncased"
+        )
     size = getattr(config, "hidden_size", None)
     if isinstance(size, int) and not isinstance(size, bool) and size > 0:
         return size
     raise ModelNotAvailableError(
-        f"{os.fspath(model)!r} is a {getattr(config, 'model_type', '?')!r} checkpoint, not a "
+        f"{os.fspath(model)!r} is a {kind!r} checkpoint, not a "
         "text encoder (its configuration has no hidden_size): the text model must be a "
         "BERT-family encoder such as distilbert-base-uncased"
     )
+
+
+#: configuration attributes of a model that reads images (pixels in patches) or sound (a
+#: spectrogram's mel bins, a waveform's convolutional feature encoder) rather than tokens
+#: (audio first: a spectrogram transformer cuts its input in patches too)
+_MEDIA_ATTRIBUTES = (
+    ("audio", ("num_mel_bins", "conv_dim")),
+    ("image", ("image_size", "num_channels", "patch_size")),
+)
+
+
+def _media_input(config: Any) -> tuple[str, list[str]] | None:
+    """``(kind, attributes)`` when ``config`` is that of an image or audio model (ViT, DeiT,
+    BEiT, DINOv2, wav2vec 2.0, ...), else ``None``.
+
+    Such a configuration names its input's form (``image_size``, ``num_mel_bins``, ...) and
+    lacks what a text encoder's has, a token vocabulary (``vocab_size``) and token
+    positions (``max_position_embeddings``); a model that reads text beside an image (such as
+    LayoutLMv3) has both and is not one. A ViT folder given as the text model was taken at
+    ``fit`` (it has a ``hidden_size``) and failed at the first ``transform`` with the
+    tokenizer's advice to install sentencepiece.
+    """
+    if hasattr(config, "vocab_size") and hasattr(config, "max_position_embeddings"):
+        return None
+    for what, names in _MEDIA_ATTRIBUTES:
+        found = [name for name in names if getattr(config, name, None) is not None]
+        if found:
+            return what, found
+    return None
 
 
 def clear_model_registry() -> None:

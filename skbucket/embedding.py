@@ -337,7 +337,8 @@ class DistilBertEmbedder(
 
     Works with any encoder that ``transformers.AutoModel`` loads and whose output has
     ``last_hidden_state`` (DistilBERT, BERT, MiniLM, RoBERTa, ...); an encoder-decoder
-    checkpoint (T5, BART, ...) is refused at ``fit``. With mean pooling and a
+    checkpoint (T5, BART, ...) or an image or audio model (ViT, wav2vec 2.0, ...) is
+    refused at ``fit``. With mean pooling and a
     sentence-transformers checkpoint it reproduces ``SentenceTransformer.encode`` (cosine
     >= 0.9999 per row; ``normalize=True`` matches checkpoints that end in a ``Normalize``
     module), with ``max_length`` set to the checkpoint's ``max_seq_length`` (256 for

@@ -337,6 +337,29 @@ def test_an_encoder_decoder_checkpoint_is_refused_naming_it(kind, tmp_path):
         est.transform(["a text"])
 
 
+def test_an_image_model_is_refused_at_fit_naming_it(tmp_path):
+    """A ViT folder given as the text model passed fit and failed at the first transform with
+    the tokenizer's advice to install sentencepiece."""
+    import transformers
+
+    folder = tmp_path / "vit"
+    config = transformers.ViTConfig(
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        image_size=32,
+        patch_size=16,
+    )
+    transformers.ViTModel(config).save_pretrained(folder)
+    message = r"'vit' checkpoint of an image model, not a text encoder"
+    with pytest.raises(ModelNotAvailableError, match=message):
+        DistilBertEmbedder(model=folder).fit(["a"])
+    est = tiny().fit(["a"]).set_params(model=folder)
+    with pytest.raises(ModelNotAvailableError, match=message):
+        est.transform(["a text"])
+
+
 def test_a_short_text_alone_runs_beside_copies_of_itself(minilm, monkeypatch):
     """Below 16 token rows (one text of up to 8 tokens) the math library rounded otherwise
     (MKL on AVX-512): such a batch runs beside copies of itself, and its vector is the one

@@ -481,6 +481,46 @@ def test_load_pretrained_bad_model_argument():
         load_pretrained("NotATransformersClass", "bert-base-uncased")
 
 
+@pytest.mark.parametrize(
+    ("config", "kind"),
+    [
+        ("ViTConfig", "image"),
+        ("BeitConfig", "image"),  # a vocabulary of visual tokens, but no token positions
+        ("Dinov2Config", "image"),
+        ("Wav2Vec2Config", "audio"),
+        ("ASTConfig", "audio"),
+    ],
+)
+def test_an_image_or_audio_model_is_not_a_text_encoder(config, kind):
+    """A ViT folder given as the text model passed fit (its config has a hidden_size) and
+    failed at the first transform, its tokenizer asking for sentencepiece."""
+    import transformers
+
+    from skbucket._models import encoder_hidden_size
+
+    cfg = getattr(transformers, config)()
+    with pytest.raises(
+        ModelNotAvailableError,
+        match=rf"^'folder' is a '{cfg.model_type}' checkpoint of an {kind} model, not a text "
+        r"encoder \(its configuration has .*the text model must be a BERT-family encoder",
+    ):
+        encoder_hidden_size(cfg, "folder")
+
+
+@pytest.mark.parametrize(
+    "config", ["BertConfig", "DistilBertConfig", "CanineConfig", "XLNetConfig", "LayoutLMv3Config"]
+)
+def test_text_encoders_are_not_taken_for_image_or_audio_models(config):
+    """Text encoders without a vocabulary (CANINE reads characters) or without absolute
+    positions (XLNet), and one that reads text beside an image (LayoutLMv3), are kept."""
+    import transformers
+
+    from skbucket._models import encoder_hidden_size
+
+    cfg = getattr(transformers, config)()
+    assert encoder_hidden_size(cfg, "folder") == cfg.hidden_size
+
+
 def test_model_fingerprint_tracks_content_not_location(tmp_path):
     a = tmp_path / "a"
     a.mkdir()
