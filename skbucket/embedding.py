@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import logging
 import os
 import threading
@@ -153,6 +154,54 @@ class _OnnxSession:
         return ort.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
         )
+
+
+class _SentenceBertConfig:
+    """``from_pretrained``-style factory of the settings of a sentence-transformers
+    checkpoint's ``sentence_bert_config.json`` (an empty dict where it has none), so they
+    are read once per checkpoint, in the runtime's shared registry (a hub id's file is
+    fetched once, as ``sentence_transformers`` fetches it)."""
+
+    @staticmethod
+    def from_pretrained(source, **kwargs):
+        from transformers.utils import cached_file
+
+        if os.path.isfile(source):  # a checkpoint file, not a folder: it has no settings
+            return {}
+        found = cached_file(
+            source,
+            _SENTENCE_BERT_CONFIG,
+            _raise_exceptions_for_missing_entries=False,
+            _raise_exceptions_for_connection_errors=False,
+            **kwargs,
+        )
+        if found is None:
+            return {}
+        with open(found, encoding="utf-8") as fh:
+            try:
+                settings = json.load(fh)
+            except ValueError as exc:
+                raise ValueError(f"{found!r} is not a JSON file ({exc})") from None
+        if not isinstance(settings, dict):
+            raise ValueError(
+                f"{found!r} holds a JSON {type(settings).__name__}, not the object of "
+                "settings sentence-transformers writes"
+            )
+        return settings
+
+
+#: where a sentence-transformers checkpoint keeps its Transformer module's settings
+_SENTENCE_BERT_CONFIG = "sentence_bert_config.json"
+
+
+def _lowercased(texts: list) -> list:
+    """``texts`` lowercased as sentence-transformers does it for ``do_lower_case``: with the
+    tokenizers library's ``Lowercase`` normalizer, which it puts in front of the tokenizer's
+    own (per character: a final Greek sigma is ``σ``, as there, not ``str.lower``'s ``ς``)."""
+    from tokenizers.normalizers import Lowercase
+
+    lower = Lowercase()
+    return [lower.normalize_str(text) for text in texts]
 
 
 def _export_onnx(model, tokenizer, path: Path) -> None:
@@ -342,7 +391,11 @@ class DistilBertEmbedder(
     sentence-transformers checkpoint it reproduces ``SentenceTransformer.encode`` (cosine
     >= 0.9999 per row; ``normalize=True`` matches checkpoints that end in a ``Normalize``
     module), with ``max_length`` set to the checkpoint's ``max_seq_length`` (256 for
-    all-MiniLM-L6-v2; longer texts are cut there by sentence-transformers).
+    all-MiniLM-L6-v2; longer texts are cut there by sentence-transformers). Its
+    ``sentence_bert_config.json``'s ``do_lower_case`` is honoured as
+    sentence-transformers honours it: ``true`` lowercases every text before the tokenizer
+    (whether the tokenizer is cased or not; all-MiniLM-L6-v2 says ``false``, and its
+    tokenizer lowercases on its own).
 
     Parameters
     ----------
@@ -611,7 +664,11 @@ class DistilBertEmbedder(
                 loaded.append(self._runtime())
             return loaded[0]
 
+        lower = self._lower_case()
+
         def encode(misses):  # every text to embed tokenised in one call, no padding yet
+            if lower:  # sentence_bert_config.json's do_lower_case
+                misses = _lowercased(misses)
             return _models.encode_texts(runtime()[0], misses, max_length=self.max_length)
 
         rows = _models.batched_map(
@@ -622,7 +679,7 @@ class DistilBertEmbedder(
             sort_key=lambda features: len(features["input_ids"]),  # exact token count
             group_key=lambda features: _models.padded_length(features, self.max_length),
             cache=open_cache(self.cache, check=_vector_check(self.hidden_size_)),
-            key_fn=self._key_fn(now),
+            key_fn=self._key_fn(now, lower=lower),
             progress=self.progress,
             desc=f"{type(self).__name__} transform",
         )
@@ -674,11 +731,20 @@ class DistilBertEmbedder(
         model = _models.load_pretrained("AutoModel", self.model, device=device, dtype=dtype)
         return tokenizer, model, device
 
-    def _key_fn(self, fingerprint=None):
-        """Cache key of a text under this setting (``fingerprint``: the checkpoint's, when
-        the caller has it already)."""
+    def _lower_case(self) -> bool:
+        """Whether texts are lowercased before the tokenizer: the checkpoint's
+        ``sentence_bert_config.json`` says ``do_lower_case`` (read as sentence-transformers
+        reads it, for a true value)."""
+        settings = _models.load_pretrained(_SentenceBertConfig, self.model)
+        return bool(settings.get("do_lower_case", False))
+
+    def _key_fn(self, fingerprint=None, lower=None):
+        """Cache key of a text under this setting (``fingerprint``: the checkpoint's, and
+        ``lower``: :meth:`_lower_case`, when the caller has them already)."""
         if fingerprint is None:
             fingerprint = _models.model_fingerprint(self.model)
+        if lower is None:
+            lower = self._lower_case()
         prefix = hash_key(
             _models.cache_name(self, DistilBertEmbedder, "skbucket.DistilBertEmbedder"),
             _CACHE_FORMAT,
@@ -690,6 +756,8 @@ class DistilBertEmbedder(
             if self.backend == "onnx"
             else _models.dtype_key(self.dtype, self.device),
             self.backend,
+            # texts lowercased first: cached apart (keys of every other checkpoint unchanged)
+            *(["do_lower_case"] if lower else []),
         )
         return prefixed_hash_key(prefix)
 

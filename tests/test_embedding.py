@@ -1055,6 +1055,68 @@ def test_minilm_parity_on_every_real_post(minilm, shared_data):
     assert _cosine(got, ref).min() >= 0.9999
 
 
+def _cased_copy(source, folder, do_lower_case):
+    """``source`` with a tokenizer that keeps case and, when ``do_lower_case`` is not None,
+    a sentence_bert_config.json that says it (the weights linked, not copied)."""
+    import json
+
+    folder.mkdir()
+    for path in Path(source).iterdir():
+        if path.is_file():
+            if path.suffix == ".safetensors":
+                (folder / path.name).symlink_to(path)
+            else:
+                shutil.copy(path, folder / path.name)
+    if (Path(source) / "1_Pooling").is_dir():  # what sentence-transformers reads besides
+        shutil.copytree(Path(source) / "1_Pooling", folder / "1_Pooling")
+    tok = json.loads((folder / "tokenizer.json").read_text())
+    tok["normalizer"]["lowercase"] = False
+    (folder / "tokenizer.json").write_text(json.dumps(tok))
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    config["do_lower_case"] = False
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    (folder / "sentence_bert_config.json").unlink(missing_ok=True)
+    if do_lower_case is not None:
+        settings = {"max_seq_length": 256, "do_lower_case": do_lower_case}
+        (folder / "sentence_bert_config.json").write_text(json.dumps(settings))
+    return str(folder)
+
+
+CASED = ["Our NEW Phone is OUT!", "Big Game Tonight", "HAPPY Monday", "thank you"]
+
+
+def test_do_lower_case_of_a_sentence_transformers_checkpoint_is_honoured(minilm, tmp_path):
+    """sentence_bert_config.json's do_lower_case was ignored: a cased tokenizer read
+    'NEW Phone' as sentence-transformers never does (cosine 0.25 for that text)."""
+    lower = _cased_copy(minilm, tmp_path / "lower", True)
+    kept = _cased_copy(minilm, tmp_path / "kept", False)
+    settings = {"max_length": 256, "normalize": True, "cache": False}
+    got = DistilBertEmbedder(model=lower, **settings).fit(CASED).transform(CASED)
+    ref = _st_encode(lower, CASED, batch_size=4)
+    assert _cosine(got, ref).min() >= 0.9999
+    lowered = [text.lower() for text in CASED]
+    np.testing.assert_allclose(got, _st_encode(kept, lowered, batch_size=4), atol=1e-5)
+    # false, as all-MiniLM-L6-v2 says it: the texts are read as they are
+    got = DistilBertEmbedder(model=kept, **settings).fit(CASED).transform(CASED)
+    assert _cosine(got, _st_encode(kept, CASED, batch_size=4)).min() >= 0.9999
+    assert _cosine(got, ref).min() < 0.9
+
+
+def test_texts_lowercased_by_do_lower_case_are_cached_apart(tmp_path, monkeypatch):
+    """Vectors cached before do_lower_case was honoured (the texts read as they are, under
+    the same checkpoint's fingerprint) are not served as the lowercased texts' vectors."""
+    store = MemoryCache()
+    lower = _cased_copy(TINY, tmp_path / "lower", True)
+    est = DistilBertEmbedder(model=lower, cache=store, batch_size=2).fit(CASED)
+    with monkeypatch.context() as patch:  # as before: do_lower_case not read
+        patch.setattr(DistilBertEmbedder, "_lower_case", lambda self: False, raising=False)
+        before = est.transform(CASED)
+    got = est.transform(CASED)
+    np.testing.assert_array_equal(got, est.transform([text.lower() for text in CASED]))
+    assert not np.array_equal(got[:3], before[:3])  # the cased ones were read otherwise
+    np.testing.assert_array_equal(got[3], before[3])  # "thank you": no capital
+
+
 def test_bf16_fast_mode_is_close_to_exact(minilm):
     store = MemoryCache()
     texts = [*TEXTS, "the best deal of the year is live now <hyperlink>"]
