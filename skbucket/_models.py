@@ -1314,22 +1314,45 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-#: files of a checkpoint folder that no loader reads (an edited model card changes no weight)
+#: files of a checkpoint folder that no loader reads: documentation (an edited model card, a
+#: license renamed LICENSE-MIT changes no weight), what a trainer saves beside the model (its
+#: arguments, its optimizer's and scheduler's state) and weights for other frameworks
+#: (TensorFlow, Flax, Rust, ONNX, GGUF: read only when asked for, which skbucket never does)
+_NOT_READ = re.compile(
+    r"(?i)(readme|license|licence|notice|copying)([-_.].*)?$|.*\.(md|rst|cff)$"
+    r"|(training_args\.bin|optimizer\.pt|scheduler\.pt|scaler\.pt|rng_state.*\.pth"
+    r"|trainer_state\.json|tf_model.*\.h5|flax_model.*\.msgpack|rust_model\.ot"
+    r"|.*\.onnx(_data)?|.*\.gguf)$"
+)
+#: torch's pickled weights (one file, or shards and their index), which ``from_pretrained``
+#: does not read where the folder holds safetensors weights (:data:`_SAFETENSORS`)
+_PICKLED_WEIGHTS = re.compile(r"pytorch_model.*\.bin(\.index\.json)?$")
+_SAFETENSORS = ("model.safetensors", "model.safetensors.index.json")
+#: the files skipped before :data:`_NOT_READ` was (skbucket 0.10.0 and earlier): fingerprints
+#: and stamps recorded then are compared with the ones made so (see warn_if_checkpoint_changed)
 _DOCUMENTATION = re.compile(r"(?i)(readme|license|licence|notice)(\..*)?$|.*\.md$")
 
 
-def _checkpoint_stats(local: Path) -> tuple[list, tuple]:
+def _checkpoint_stats(local: Path, previous: bool = False) -> tuple[list, tuple]:
     """The files of local checkpoint ``local`` that ``from_pretrained`` reads with their
-    ``stat``, and a key of them (the folder, and each file's path, size and mtime)."""
-    files = (
-        [local]
-        if local.is_file()
-        else sorted(
-            p
-            for p in local.iterdir()  # what from_pretrained reads: not runs/, checkpoint-*/
-            if p.is_file() and not p.name.startswith(".") and not _DOCUMENTATION.match(p.name)
-        )
-    )
+    ``stat``, and a key of them (the folder, and each file's path, size and mtime).
+    ``previous=True``: the files as skbucket chose them before :data:`_NOT_READ` (all but
+    hidden files, sub-folders and README/LICENSE/NOTICE/``*.md``)."""
+    if local.is_file():
+        files = [local]
+    else:
+        # what from_pretrained reads: not runs/, checkpoint-*/, nor hidden files
+        found = [p for p in local.iterdir() if p.is_file() and not p.name.startswith(".")]
+        if previous:
+            files = sorted(p for p in found if not _DOCUMENTATION.match(p.name))
+        else:
+            safetensors = any(p.name in _SAFETENSORS for p in found)
+            files = sorted(
+                p
+                for p in found
+                if not _NOT_READ.match(p.name)
+                and not (safetensors and _PICKLED_WEIGHTS.match(p.name))
+            )
     stats = [(p, p.stat()) for p in files]
     key = (
         str(local.resolve()),
@@ -1372,21 +1395,28 @@ def checkpoint_stamp(model: Any, legacy: bool = False) -> str | None:
             if _hub_cached_file(os.fspath(model), "config.json", None) is None:
                 return None
             return model_fingerprint(model)
-        stats, held = _checkpoint_stats(local)
-        if legacy:  # as skbucket 0.4.0 made it: with the folder's path
-            return hash_key("stamp", held)[:16]
-        files = tuple(
-            (
-                p.name if p == local else p.relative_to(local).as_posix(),
-                st.st_size,
-                st.st_mtime_ns,
-                _head_and_tail(p, st.st_size),
-            )
-            for p, st in stats
-        )
-        return _STAMP_PREFIX + hash_key("stamp", files)[:16]
+        return _local_stamp(local, legacy=legacy)
     except (ModelNotAvailableError, OSError):  # a missing folder: its own error when loaded
         return None
+
+
+def _local_stamp(local: Path, legacy: bool = False, previous: bool = False) -> str:
+    """:func:`checkpoint_stamp` of local checkpoint ``local`` (``previous``: of the files
+    chosen as before :data:`_NOT_READ`, as the ``legacy`` stamp is, see
+    :func:`_checkpoint_stats`)."""
+    stats, held = _checkpoint_stats(local, previous=previous or legacy)
+    if legacy:  # as skbucket 0.4.0 made it: with the folder's path
+        return hash_key("stamp", held)[:16]
+    files = tuple(
+        (
+            p.name if p == local else p.relative_to(local).as_posix(),
+            st.st_size,
+            st.st_mtime_ns,
+            _head_and_tail(p, st.st_size),
+        )
+        for p, st in stats
+    )
+    return _STAMP_PREFIX + hash_key("stamp", files)[:16]
 
 
 def warn_if_checkpoint_changed(
@@ -1410,6 +1440,8 @@ def warn_if_checkpoint_changed(
     )
     if legacy:
         changed = checkpoint_stamp(estimator.model, legacy=True) != fitted_with
+    elif changed:
+        changed = not _recorded_before_not_read(estimator.model, fitted_with, stamp)
     if changed:
         import warnings
 
@@ -1449,14 +1481,34 @@ def warn_if_checkpoint_changed(
     return now
 
 
+def _recorded_before_not_read(model: Any, fitted_with: Any, stamp: Any) -> bool:
+    """Whether ``fitted_with`` is the fingerprint (or, with ``stamp``, the stamp) of local
+    checkpoint ``model`` as it is now, made by a skbucket that counted the files
+    :data:`_NOT_READ` skips (a LICENSE-MIT, a spare pytorch_model.bin): the checkpoint did
+    not change. False for a hub id, and where there are no such files (the same answer)."""
+    try:
+        local = _local_path(model)
+        if local is None or not local.is_dir():
+            return False
+        if _checkpoint_stats(local, previous=True)[1] == _checkpoint_stats(local)[1]:
+            return False  # the same files chosen both ways: the same record
+        if stamp is None:
+            return _local_fingerprint(local, previous=True) == fitted_with
+        return stamp is checkpoint_stamp and _local_stamp(local, previous=True) == fitted_with
+    except (ModelNotAvailableError, OSError):
+        return False
+
+
 def model_fingerprint(model: Any, revision: str | None = None) -> str:
     """A short hash that changes whenever the checkpoint behind ``model`` changes.
 
     Used in cache keys so a different checkpoint never reuses stale entries.
 
-    * Local folder (or file): SHA-256 over, for every file of the folder itself (those
-      ``from_pretrained`` reads: hidden files, sub-folders such as a trainer's ``runs/`` or
-      ``checkpoint-500/``, and README/LICENSE/``*.md`` files skipped), its name, its size and
+    * Local folder (or file): SHA-256 over, for every file of the folder itself that
+      ``from_pretrained`` reads (hidden files, sub-folders such as a trainer's ``runs/`` or
+      ``checkpoint-500/``, README/LICENSE/``*.md`` files, what a trainer saves beside the
+      model, ``training_args.bin`` or ``optimizer.pt``, weights for other frameworks, and
+      ``pytorch_model.bin`` beside ``model.safetensors`` are skipped), its name, its size and
       the SHA-256 of its whole content, so any change to any byte of the checkpoint (a re-save
       after fine-tuning some layers, say) changes the fingerprint. Reading the weights costs
       about a second per GB, once per process: the result is memoised on (path, names, sizes,
@@ -1490,7 +1542,13 @@ def model_fingerprint(model: Any, revision: str | None = None) -> str:
         cfg = _hub_cached_file(model_str, "config.json", revision)
         commit = Path(cfg).parent.name if cfg else None
         return hash_key("hub", model_str, revision, commit)[:16]
-    stats, held = _checkpoint_stats(local)
+    return _local_fingerprint(local)
+
+
+def _local_fingerprint(local: Path, previous: bool = False) -> str:
+    """:func:`model_fingerprint` of local checkpoint ``local`` (``previous``: of the files
+    chosen as before :data:`_NOT_READ`, see :func:`_checkpoint_stats`)."""
+    stats, held = _checkpoint_stats(local, previous=previous)
     # remembered by each file's size and times, and its inode and change time as well: a
     # checkpoint rewritten in place with the sizes and modification times of the one before
     # (``cp -p``/``rsync -a`` of another fine-tune over it, or one unpacked from an archive

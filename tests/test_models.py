@@ -578,6 +578,88 @@ def test_model_fingerprint_sees_a_rewrite_that_keeps_sizes_and_times(tmp_path):
     assert model_fingerprint(a) == model_fingerprint(shutil.copytree(a, tmp_path / "copy"))
 
 
+def _checkpoint_with_spare_files(folder):
+    folder.mkdir()
+    (folder / "config.json").write_text('{"hidden_size": 4}')
+    (folder / "model.safetensors").write_bytes(bytes(range(256)) * 400)
+    (folder / "LICENSE").write_text("MIT License")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "license renamed",
+        "pytorch_model.bin",  # the same weights in torch's pickle, beside safetensors ones
+        "pytorch_model-00001-of-00002.bin",
+        "training_args.bin",  # what Trainer.save_model writes beside the model
+        "optimizer.pt",
+        "tf_model.h5",
+        "flax_model.msgpack",
+        "model.onnx",
+        "CITATION.cff",
+        "COPYING",
+    ],
+)
+def test_model_fingerprint_and_stamp_skip_files_no_loader_reads(tmp_path, change):
+    """A LICENSE renamed LICENSE-MIT, or a spare pytorch_model.bin beside model.safetensors,
+    changed the fingerprint: every cached vector and caption of the checkpoint was
+    recomputed, and a fitted model warned that its checkpoint had changed."""
+    a = _checkpoint_with_spare_files(tmp_path / "model")
+    fp, stamp = model_fingerprint(a), _models.checkpoint_stamp(a)
+    if change == "license renamed":
+        (a / "LICENSE").rename(a / "LICENSE-MIT")
+    else:
+        (a / change).write_bytes(b"\x00" * 1000)
+    assert model_fingerprint(a) == fp
+    assert _models.checkpoint_stamp(a) == stamp
+
+
+def test_pickled_weights_count_where_they_are_the_ones_read(tmp_path):
+    a = tmp_path / "model"
+    a.mkdir()
+    (a / "config.json").write_text('{"hidden_size": 4}')
+    (a / "pytorch_model.bin").write_bytes(b"\x00" * 1000)
+    fp = model_fingerprint(a)
+    (a / "pytorch_model.bin").write_bytes(b"\x01" * 1000)
+    assert model_fingerprint(a) != fp
+    (a / "training_args.bin").write_bytes(b"\x00" * 10)
+    (a / "model.safetensors").write_bytes(b"\x00" * 1000)  # read from now on instead
+    assert model_fingerprint(a) != fp
+
+
+@pytest.mark.parametrize("stamp", [None, "checkpoint_stamp"])
+def test_a_record_made_counting_spare_files_is_not_a_changed_checkpoint(
+    tmp_path, monkeypatch, stamp
+):
+    """A fingerprint or stamp recorded at fit by a build that counted the LICENSE-MIT or
+    spare .bin of the folder is that of the same checkpoint: no CheckpointChangedWarning."""
+    import re
+    import warnings
+
+    from skbucket.exceptions import CheckpointChangedWarning
+
+    folder = _checkpoint_with_spare_files(tmp_path / "model")
+    (folder / "LICENSE").rename(folder / "LICENSE-MIT")
+    (folder / "pytorch_model.bin").write_bytes(b"\x00" * 1000)
+    make = model_fingerprint if stamp is None else _models.checkpoint_stamp
+    with monkeypatch.context() as patch:  # the files as counted before
+        patch.setattr(_models, "_NOT_READ", _models._DOCUMENTATION)
+        patch.setattr(_models, "_PICKLED_WEIGHTS", re.compile("(?!)"))
+        patch.setattr(_models, "_FINGERPRINTS", {})
+        recorded = make(folder)
+    assert recorded != make(folder)
+    fitted = type("Fitted", (), {"model": str(folder)})()
+    stamp_fn = None if stamp is None else _models.checkpoint_stamp
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CheckpointChangedWarning)
+        now = _models.warn_if_checkpoint_changed(fitted, recorded, "embedder", "x", stamp_fn)
+    assert now == make(folder)
+    (folder / "config.json").write_text('{"hidden_size": 8}')  # a real change still warns
+    with pytest.warns(CheckpointChangedWarning):
+        _models.warn_if_checkpoint_changed(fitted, recorded, "embedder", "x", stamp_fn)
+
+
 def test_model_fingerprint_hub_id_and_missing_path(tmp_path):
     assert model_fingerprint("org/model") != model_fingerprint("org/model", revision="v2")
     with pytest.raises(ModelNotAvailableError, match="does not exist"):
