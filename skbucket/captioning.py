@@ -140,7 +140,10 @@ class Blip2Captioner(
         alone. The caption returned is the generated continuation only (the prompt is not
         repeated).
     max_new_tokens : int, default=30
-        Most tokens generated per caption.
+        Most tokens generated per caption. With the prompt's tokens (the image's query
+        tokens, then ``prompt``'s) it must fit the language model's positions
+        (``max_position_embeddings``: 2048 for BLIP-2 OPT); a larger value is refused by
+        :meth:`transform` before any image is captioned.
     num_beams : int, default=1
         1 is greedy search; more is beam search.
     batch_size : int, default=8
@@ -923,6 +926,7 @@ class Blip2Captioner(
                 "(in make_seed_pipeline or a --config file, caption_model=None captions "
                 "nothing)."
             )
+        self._check_max_new_tokens(config)  # before any image is decoded or captioned
         processor = _models.load_pretrained("AutoProcessor", self.model)
 
         def prepare(data: bytes, source: Any):
@@ -942,6 +946,39 @@ class Blip2Captioner(
                 ) from exc
 
         return prepare
+
+    def _check_max_new_tokens(self, config) -> None:
+        """Refuse a ``max_new_tokens`` that the checkpoint's language model cannot generate
+        after its prompt (the image's query tokens, then ``prompt``'s tokens or the start
+        token): its positions (``max_position_embeddings``) would run out part way, an
+        IndexError of torch's embedding, and only for an image whose caption ran that long.
+        Checked at :meth:`transform` (a value set after :meth:`fit` too), before the first
+        image is captioned: :meth:`fit` reads no checkpoint. An encoder-decoder language
+        model (BLIP-2 with Flan-T5) generates in its decoder, with no such limit."""
+        text = getattr(config, "text_config", None)
+        if text is None or getattr(text, "is_encoder_decoder", False):
+            return
+        limit = _models.max_tokens(text)
+        if limit is None:
+            return
+        images = int(getattr(config, "num_query_tokens", 0) or 0)
+        if self.prompt is None:  # the image's tokens and the start token, as generate puts them
+            length, words = images + 1, "the start token"
+        else:
+            length = int(self._prompt_inputs()["input_ids"].shape[1])
+            words = f"{length - images} for prompt={self.prompt!r} and the start token"
+        # the last token generated is not read back: it needs no position
+        allowed = limit + 1 - length
+        if self.max_new_tokens > allowed:
+            kind = getattr(text, "model_type", "?")
+            raise ValueError(
+                f"{type(self).__name__}: max_new_tokens={self.max_new_tokens} is more than the "
+                f"language model ({kind!r}) of {str(self.model)!r} can generate: it holds "
+                f"{limit} tokens (max_position_embeddings), and its prompt takes {length} of "
+                f"them ({images} image tokens and {words}); use max_new_tokens <= "
+                f"{max(allowed, 1)}{' (or a shorter prompt)' if self.prompt is not None else ''}."
+                " No image was captioned."
+            )
 
     def _prompt_inputs(self) -> dict:
         """``input_ids``/``attention_mask`` of ``prompt`` for one image (empty without one).

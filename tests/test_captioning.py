@@ -1267,6 +1267,43 @@ def test_without_torch_the_extra_is_named(blip2_path, images, monkeypatch):
         captioner(blip2_path, cache=False).fit_transform(X)
 
 
+@pytest.mark.parametrize(("prompt", "most"), [(None, 508), ("a photo of", 505)])
+def test_max_new_tokens_beyond_the_language_models_positions_is_refused(
+    blip2_path, images, prompt, most
+):
+    """The tiny model's OPT holds 512 positions, 4 of them the image's: max_new_tokens=600
+    was an IndexError of torch's embedding, and only once a caption ran past them."""
+    X = frame([str(images["gen0.jpg"])])
+    est = captioner(blip2_path, prompt=prompt, max_new_tokens=most + 1).fit(X)
+    tokens = "the start token" if prompt is None else r"\d+ for prompt='a photo of'"
+    with pytest.raises(
+        ValueError,
+        match=rf"max_new_tokens={most + 1} is more than the language model \('opt'\) of .* "
+        rf"holds 512 tokens .*4 image tokens and {tokens}.*use max_new_tokens <= {most}\b",
+    ):
+        est.transform(X)
+    assert est.n_generated_ == 0
+    # the most the model generates (made to run that long), and one more raises in torch
+    import torch
+    from transformers import Blip2ForConditionalGeneration, Blip2Processor
+
+    from skbucket import _models
+
+    config = _models.load_pretrained("AutoConfig", blip2_path)
+    est.set_params(max_new_tokens=most)._check_max_new_tokens(config)  # not refused
+    processor = Blip2Processor.from_pretrained(blip2_path)
+    model = Blip2ForConditionalGeneration.from_pretrained(blip2_path).eval()
+    inputs = processor(images=Image.new("RGB", (32, 32)), text=prompt, return_tensors="pt")
+    with torch.no_grad():
+        for n in (most, most + 1):
+            try:
+                model.generate(**inputs, max_new_tokens=n, min_new_tokens=n, do_sample=False)
+            except IndexError:
+                assert n == most + 1
+            else:
+                assert n == most
+
+
 def test_fit_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"media_column='pics'.*columns present: \['media'\]"):
         Blip2Captioner(media_column="pics").fit(frame(["a.jpg"]))
