@@ -69,6 +69,25 @@ def _damage(exc):
     return None
 
 
+def _incomplete(path):
+    """The onnx package's objection to the export file ``path`` as a model, else None (a
+    whole model, or no onnx package to ask). A file cut exactly between two of its parts
+    (after the graph, before the opsets) reads as a model with parts missing, and
+    onnxruntime's error for it is a bare ``Fail``, which a failure of this machine may be too:
+    asked only after a session fails with it, so a good export is not made again for nothing."""
+    try:
+        import onnx
+    except ImportError:
+        return None
+    try:
+        onnx.checker.check_model(os.fspath(path))
+    except MemoryError:  # this machine's want: no verdict on the file
+        return None
+    except Exception as exc:  # ValidationError, or the file's own read error
+        return exc
+    return None
+
+
 def _onnx_lock(path) -> threading.Lock:
     with _ONNX_LOCKS_GUARD:
         return _ONNX_LOCKS.setdefault(str(path), threading.Lock())
@@ -707,10 +726,12 @@ class DistilBertEmbedder(
                         _OnnxSession, path, intra_op_num_threads=threads
                     )
                 except Exception as exc:
-                    damage = _damage(exc)
+                    # its error says so, or the onnx package finds parts of it missing
+                    damage = _damage(exc) or _incomplete(path)
                     if damage is None:  # out of memory, say: the file is fine
                         raise
-                    # a damaged export (a truncated copy): a cache file, made again
+                    # a damaged export (a truncated copy, even one cut where a part ends): a
+                    # cache file, made again
                     try:
                         path.unlink(missing_ok=True)
                     except OSError as denied:

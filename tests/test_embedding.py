@@ -1262,6 +1262,56 @@ def test_a_damaged_onnx_export_is_made_again(onnx_dir, tmp_path, monkeypatch):
     assert _exports() == before + 1
 
 
+def test_an_onnx_export_cut_exactly_where_its_graph_ends_is_made_again(
+    onnx_dir, tmp_path, monkeypatch
+):
+    """A copy cut between two parts of the model (after the graph, before the opsets) parses:
+    onnxruntime's error was a bare Fail, not taken for damage, on every call until someone
+    deleted the file."""
+    import onnx
+
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))  # its own export: others count
+    est = tiny(backend="onnx").fit(TEXTS)
+    good = est.transform(TEXTS)
+    path = embedding_module.onnx_path(TINY)
+    whole = onnx.load_model(str(path))
+    head = onnx.ModelProto()
+    head.CopyFrom(whole)
+    for later in ("opset_import", "metadata_props", "functions"):
+        head.ClearField(later)  # the fields written after the graph
+    data = path.read_bytes()
+    cut = head.SerializeToString()
+    assert len(cut) < len(data) and data.startswith(cut)
+    path.write_bytes(cut)
+    _models.clear_model_registry()  # as a new process: the session is read from the file
+    before = _exports()
+    np.testing.assert_allclose(tiny(backend="onnx").fit(TEXTS).transform(TEXTS), good, atol=1e-6)
+    assert _exports() == before + 1
+    assert path.read_bytes() == data
+
+
+def test_a_bare_fail_of_a_whole_onnx_export_keeps_it(onnx_dir, tmp_path, monkeypatch):
+    """onnxruntime's Fail for a whole export (this machine's failure) is raised as it is."""
+    from skbucket import _models
+
+    monkeypatch.setenv("SKBUCKET_CACHE_DIR", str(tmp_path))
+    tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
+    path = embedding_module.onnx_path(TINY)
+    _models.clear_model_registry()
+    Fail = type("Fail", (RuntimeError,), {})
+
+    def fail(*args, **kwargs):
+        raise Fail("[ONNXRuntimeError] : 1 : FAIL : something of this machine")
+
+    monkeypatch.setattr(embedding_module._OnnxSession, "from_pretrained", fail)
+    before = _exports()
+    with pytest.raises(ModelNotAvailableError, match="something of this machine"):
+        tiny(backend="onnx").fit(TEXTS).transform(TEXTS)
+    assert _exports() == before and path.is_file()
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="Linux: file modes, fd paths")
 def test_an_onnx_export_gets_the_mode_of_any_new_file(onnx_dir, tmp_path, monkeypatch):
     """The export was made 0o644 whatever the umask: a cache shared by a group (umask 002)
