@@ -189,7 +189,47 @@ class _PostColumns(ColumnTransformer):
 
     def transform(self, X, **params):
         X = _checked_posts(X)
+        read = self._columns_read()
+        if read is not None:
+            self._check_read_columns(X, read)
         return super().transform(X, **params)
+
+    def _columns_read(self) -> list | None:
+        """The columns of the posts seen in ``fit`` that the fitted transformers read (None
+        before ``fit``, where scikit-learn's own check says so)."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None or not hasattr(self, "transformers_"):
+            return None
+        read: dict = {}  # in the order fit saw them, each once
+        for _, transformer, columns in self.transformers_:
+            if isinstance(transformer, str) and transformer == "drop":
+                continue
+            for column in columns if isinstance(columns, list | tuple) else []:
+                if isinstance(column, numbers.Integral) and not isinstance(column, bool):
+                    column = names[column]  # the remainder's columns, by position
+                read[column] = None
+        return list(read)
+
+    def _check_read_columns(self, X, read: list) -> None:
+        """Refuse posts ``X`` that lack a column this step read in ``fit`` (scikit-learn said
+        only ``columns are missing: {'content'}``), naming it and the columns fitted on."""
+        present = set(X.columns)
+        missing = [column for column in read if column not in present]
+        if missing:
+            what = {"content": "text", "caption": "a caption"}  # a post may lack them
+            empty = [what[c] for c in missing if c in what]
+            raise ValueError(
+                f"the seed pipeline: X lacks the column(s) {missing!r} that the model was "
+                f"fitted with; it reads the columns {column_list(read)} of its training "
+                "posts, and needs each of them to predict"
+                + (
+                    f" (for posts without {' or '.join(empty)}, give the column with missing "
+                    "values)"
+                    if empty
+                    else ""
+                )
+                + f"; X has the columns {column_list(str(c) for c in X.columns)}"
+            )
 
     def set_params(self, **params):
         """scikit-learn's ``set_params``, then this step's output container (``pandas``, as

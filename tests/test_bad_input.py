@@ -2163,8 +2163,11 @@ case(
     lambda c: c.pipe.predict(c.few.drop(columns="username")),
     Raises(
         ValueError,
-        r"columns are missing: \{'username'\}",
-        "scikit-learn's ``ValueError`` (ColumnTransformer): columns are missing: {'username'}",
+        r"the seed pipeline: X lacks the column\(s\) \['username'\] that the model was "
+        r"fitted with; it reads the columns \[.*\] of its training posts.*; X has the columns",
+        "``ValueError``: the seed pipeline: X lacks the column(s) ['username'] that the model "
+        "was fitted with; it reads the columns [...] of its training posts, and needs each of "
+        "them to predict; X has the columns [...]",
     ),
 )
 case(
@@ -2184,8 +2187,12 @@ case(
     lambda c: c.pipe.predict(c.few.rename(columns={"content": "text"})),
     Raises(
         ValueError,
-        r"columns are missing: \{'content'\}",
-        "scikit-learn's ``ValueError`` (ColumnTransformer): columns are missing: {'content'}",
+        r"the seed pipeline: X lacks the column\(s\) \['content'\] that the model was "
+        r"fitted with; .* \(for posts without text, give the column with missing values\); "
+        r"X has the columns \[.*'text'",
+        "``ValueError``: the seed pipeline: X lacks the column(s) ['content'] that the model "
+        "was fitted with; it reads the columns [...] (for posts without text, give the column "
+        "with missing values); X has the columns [...]",
     ),
 )
 case(

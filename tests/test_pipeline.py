@@ -770,6 +770,31 @@ def test_columns_the_pipeline_does_not_read_are_not_needed_to_predict(tiny, post
     )
 
 
+def test_a_column_the_model_was_fitted_with_is_named_when_missing_at_predict(tiny, posts):
+    """predict on posts without their content column said scikit-learn's bare "columns are
+    missing: {'content'}": now which column, what the model was fitted with, what X holds."""
+    pl = pytest.importorskip("polars")
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+    new = X[40:].drop(columns="content")
+    for given in (new, pl.from_pandas(new)):
+        with pytest.raises(ValueError) as info:
+            pipe.predict(given)
+        assert str(info.value) == (
+            "the seed pipeline: X lacks the column(s) ['content'] that the model was fitted "
+            "with; it reads the columns ['date', 'content', 'username', 'media', "
+            "'inferred_company'] of its training posts, and needs each of them to predict (for "
+            "posts without text, give the column with missing values); X has the columns "
+            "['id', 'date', 'username', 'media', 'inferred_company']"
+        )
+    with pytest.raises(ValueError, match=r"X lacks the column\(s\) \['username', 'media'\] that"):
+        pipe.predict(X[40:].drop(columns=["media", "username"]))
+    # posts without text, given as missing values: predicted as posts of empty text
+    np.testing.assert_allclose(
+        pipe.predict(X[40:].assign(content=None)), pipe.predict(X[40:].assign(content=""))
+    )
+
+
 def test_dayfirst_reaches_the_prompt_and_the_post_features(tiny, posts):
     X, _ = posts
     X = X.iloc[:3].assign(date=["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00"])
