@@ -192,7 +192,35 @@ class _PostColumns(ColumnTransformer):
         read = self._columns_read()
         if read is not None:
             self._check_read_columns(X, read)
+            self._warn_unread_roles(X, read)
         return super().transform(X, **params)
+
+    def _warn_unread_roles(self, X, read: list) -> None:
+        """Warn, once per call, of the columns of :data:`POST_COLUMNS` that ``X`` holds but
+        the training posts did not (a ``caption`` column given to a model fitted without a
+        captioner on posts without one), which this step, the posts' step, leaves out: the
+        columns it reads were chosen in ``fit``."""
+        from .prompts import PromptBuilder
+
+        if not any(isinstance(t, PromptBuilder) for _, t, _ in self.transformers):
+            return
+        unread = [c for c in POST_COLUMNS if c in set(X.columns) and c not in read]
+        if not unread:
+            return
+        import warnings
+
+        from ._warn import user_stacklevel
+
+        it = "them" if len(unread) > 1 else "it"
+        warnings.warn(
+            f"the seed pipeline: X has the column(s) {unread!r}, which the posts the model "
+            f"was fitted on did not have, so {'they are' if len(unread) > 1 else 'it is'} not "
+            f"read: the model reads the columns of its training posts ({column_list(read)}), "
+            f"and its prompts and post features leave {it} out; to use {it}, fit the model "
+            f"on posts that hold {it}",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     def _columns_read(self) -> list | None:
         """The columns of the posts seen in ``fit`` that the fitted transformers read (None
@@ -560,7 +588,8 @@ def make_seed_pipeline(
         BLIP-2 checkpoint (hub id or local folder) for :class:`~skbucket.captioning.Blip2Captioner`.
         Rows that already hold a non-empty ``caption`` are not captioned again. ``None`` skips
         captioning altogether (the step becomes ``"passthrough"``; an existing ``caption``
-        column is used as is).
+        column is used as is, when the training posts have one: a ``caption`` column given
+        only to ``predict`` is not read, and a ``UserWarning`` says so).
     text_model : str or path-like, default="distilbert-base-uncased"
         Checkpoint fine-tuned by :class:`~skbucket.classification.DistilBertClassifier` to route
         each prompt to a likes bucket. Any BERT-family encoder works (e.g. a local MiniLM).

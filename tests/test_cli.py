@@ -2456,6 +2456,24 @@ def test_a_caption_column_a_model_without_captioner_read_is_named_before_any_wor
     assert run(["predict", model_file, posts_csv, "-o", workdir / "c.csv", "-q"], capsys)[0] == 0
 
 
+def test_a_caption_column_a_model_fitted_without_one_leaves_out_is_said_once(
+    model_file, new_posts_csv, workdir, capsys
+):
+    """A caption column in DATA that the model's training posts had not was left out of its
+    prompts without a word; now one warning line says so, even with --quiet."""
+    captioned = workdir / "captioned-only-now.csv"
+    pd.read_csv(new_posts_csv).assign(caption="a photo of a product").to_csv(captioned, index=False)
+    for command in (["predict", "-o", workdir / "c.csv"], ["evaluate"]):
+        args = [command[0], model_file, captioned, *command[1:], "-q"]
+        code, _, err = run(args, capsys)
+        assert code == 0, err
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(
+            "[skbucket] warning: the seed pipeline: X has the column(s) ['caption'], which the "
+            "posts the model was fitted on did not have, so it is not read"
+        ), err
+
+
 def test_group_column_naming_the_target_is_explained(model_file, posts_csv, capsys):
     code, _, err = run(["evaluate", model_file, posts_csv, "--group-column", "likes"], capsys)
     assert code == 1 and "--group-column 'likes' is the target column" in err, err

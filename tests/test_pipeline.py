@@ -795,6 +795,36 @@ def test_a_column_the_model_was_fitted_with_is_named_when_missing_at_predict(tin
     )
 
 
+def test_a_caption_column_given_only_at_predict_is_warned_about_once(tiny, posts):
+    """Fitted without a captioner on posts without captions, the model left a caption column
+    given at predict out of its prompts without a word (the columns it reads are chosen at
+    fit)."""
+    import warnings
+
+    X, y = posts
+    pipe = _pipe(tiny, classifier="hgb").fit(X[:40], y[:40])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plain = pipe.predict(X[40:])
+        captioned = pipe.predict(X[40:].assign(caption="a photo of a red shoe"))
+    ours = [w for w in caught if "the seed pipeline: X has" in str(w.message)]
+    assert [str(w.message) for w in ours] == [
+        "the seed pipeline: X has the column(s) ['caption'], which the posts the model was "
+        "fitted on did not have, so it is not read: the model reads the columns of its "
+        "training posts (['date', 'content', 'username', 'media', 'inferred_company']), and "
+        "its prompts and post features leave it out; to use it, fit the model on posts that "
+        "hold it"
+    ]
+    assert ours[0].filename == __file__  # the user's line, not the pipeline's
+    np.testing.assert_allclose(captioned, plain)  # as the warning says: not read
+    # fitted on captioned posts, the caption is read, and nothing is said
+    with_captions = _pipe(tiny, classifier="hgb").fit(X[:40].assign(caption="a shoe"), y[:40])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with_captions.predict(X[40:].assign(caption="a photo of a red shoe"))
+    assert not [w for w in caught if "the seed pipeline: X has" in str(w.message)]
+
+
 def test_dayfirst_reaches_the_prompt_and_the_post_features(tiny, posts):
     X, _ = posts
     X = X.iloc[:3].assign(date=["13/04/2021 10:00", "03/04/2021 10:00", "2021-04-05 09:00"])
