@@ -60,12 +60,25 @@ def save_model(estimator, path, *, target=None) -> Path:
         When a captioner or embedder of ``estimator`` holds a cache store of your own, as
         :func:`skbucket.io.save` refuses it (it would be saved with what it holds).
     """
+    return _save_model(estimator, path, target=target)
+
+
+#: the settings of ``skbucket fit``'s config that a model file records for the commands that
+#: use it later (``predict``, ``evaluate``, ``report``), with the values each may take
+_COMMAND_SETTINGS = {"progress": (True, False, None)}
+
+
+def _save_model(estimator, path, *, target=None, settings=None) -> Path:
+    """:func:`save_model`, its header also recording ``settings`` (``{"progress": False}``,
+    a config's keys of :data:`_COMMAND_SETTINGS`), which :func:`_saved_settings` reads."""
     from .io import _refuse_stores_of_your_own, library_versions
 
     _refuse_stores_of_your_own(estimator)
     header = {"skbucket_model_file": MODEL_FILE_FORMAT, "versions": library_versions()}
     if target is not None:
         header["target"] = str(target)
+    if settings:
+        header["settings"] = dict(settings)
     return replace_atomically(
         path, lambda fh: _write_compressed(fh, Path(path).name, header, estimator), "model file"
     )
@@ -139,6 +152,23 @@ def _saved_target(path) -> str | None:
     file without one: written before it was recorded, or by :func:`save_model` without it)."""
     target = (_saved_header(path) or {}).get("target")
     return target if isinstance(target, str) else None
+
+
+def _saved_settings(path) -> dict:
+    """The config settings recorded in a model file's header by ``skbucket fit`` for the later
+    commands (:data:`_COMMAND_SETTINGS`), those of a value it may take: ``{}`` for a file that
+    records none (written before they were recorded, by :func:`save_model`, or from a config
+    without them)."""
+    settings = (_saved_header(path) or {}).get("settings")
+    if not isinstance(settings, dict):
+        return {}
+    return {
+        key: value
+        for key, values in _COMMAND_SETTINGS.items()
+        if key in settings
+        for value in [settings[key]]
+        if any(value is allowed for allowed in values)
+    }
 
 
 def _read_header(fh):

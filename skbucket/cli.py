@@ -40,7 +40,15 @@ from ._frames import column_list
 
 # model files are written and read in skbucket._modelfile; save_model and load_model are
 # documented here, and MODEL_FILE_FORMAT read here as before
-from ._modelfile import MODEL_FILE_FORMAT, _saved_target, load_model, save_model  # noqa: F401
+from ._modelfile import (  # noqa: F401
+    _COMMAND_SETTINGS,
+    MODEL_FILE_FORMAT,
+    _save_model,
+    _saved_settings,
+    _saved_target,
+    load_model,
+    save_model,
+)
 from .cache import _text_problem
 from .tables import (
     ID_COLUMN,
@@ -405,12 +413,17 @@ def cmd_fit(args) -> int:
     args.data_read = True  # an error from here on is about the data (the config is checked)
     pipeline.fit(X, y)
     say(f"fitted in {time.perf_counter() - start:.1f} s")
+    # the config's "progress" holds for the commands that use the model too (not --quiet: it
+    # is this run's, and the later commands have their own)
+    settings = {key: config[key] for key in _COMMAND_SETTINGS if key in config}
+
+    def save(to):
+        return _save_model(pipeline, to, target=args.target, settings=settings)
+
     try:
-        save_model(pipeline, args.model, target=args.target)
+        save(args.model)
     except OSError as exc:  # a disk that filled up during the fit: keep the fit if we can
-        raise _saved_elsewhere(
-            lambda to: save_model(pipeline, to, target=args.target), args.model, exc
-        ) from exc
+        raise _saved_elsewhere(save, args.model, exc) from exc
     say(f"model written to {args.model}")
     return 0
 
@@ -467,7 +480,8 @@ def _absolute_paths(config: dict) -> None:
 
 
 def _model_and_data(args, check_model=None):
-    """The reporter, the loaded model (progress bars set by ``--quiet``) and the data table;
+    """The reporter, the loaded model (progress bars off with ``--quiet``, else as the
+    config of its ``skbucket fit`` set them, else on a terminal) and the data table;
     ``check_model(model)``, when given, runs before the table is read."""
     from skbucket._subestimators import _pipeline_steps
     from skbucket.metrics import _searched
@@ -477,7 +491,9 @@ def _model_and_data(args, check_model=None):
     model = load_model(args.model)
     if args.target is None:  # the column the model was fitted on (likes for older files)
         args.target = _saved_target(args.model) or "likes"
-    _set_progress(model, False if args.quiet else None)
+    # the config's "progress" of the fit, recorded in the file (its steps hold False after
+    # a fit with --quiet, which was that run's only)
+    _set_progress(model, False if args.quiet else _saved_settings(args.model).get("progress"))
     if args.dayfirst is not None:
         _set_dayfirst(model, args.dayfirst)
     if args.device is not None:

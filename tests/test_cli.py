@@ -2211,6 +2211,45 @@ def test_fit_keeps_the_progress_setting_of_the_config(workdir, posts_csv, tiny_m
         assert progress_of(cli.load_model(path)) == (expected, expected), (progress, quiet)
 
 
+def test_the_progress_setting_of_the_config_holds_for_the_commands_using_the_model(
+    workdir, posts_csv, new_posts_csv, tiny_model, capsys, monkeypatch
+):
+    """``"progress": false`` in fit's config was undone by predict, evaluate and report,
+    which set every step's progress to None (bars on a terminal, lines in a log) unless
+    --quiet: the model file records the config's setting for them now, and --quiet at fit
+    (that run's) is not recorded."""
+    from skbucket.cache import process_memory_cache
+
+    monkeypatch.setattr(cli, "PROGRESS_LINE_SECONDS", 0.0)  # a log's line at every update
+    settings = {"caption_model": None, "text_model": str(tiny_model), "epochs": 1}
+    made = {}
+    for progress, quiet in ((False, []), (None, ["-q"]), (True, ["-q"])):
+        config = workdir / f"progress-later-{progress}.json"
+        config.write_text(json.dumps(settings | {"progress": progress, "random_state": 0}))
+        made[progress] = path = workdir / f"progress-later-{progress}.joblib"
+        code, _, err = run(["fit", posts_csv, "--model", path, "--config", config, *quiet], capsys)
+        assert code == 0, err
+        assert cli._saved_settings(path) == {"progress": progress}
+    for command in (["evaluate"], ["predict", "-o", workdir / "p.csv"]):
+        for progress, lines in ((False, False), (None, True), (True, True)):
+            process_memory_cache().clear()  # the posts are embedded again, with any progress
+            args = [command[0], made[progress], new_posts_csv, *command[1:]]
+            code, _, err = run(args, capsys)
+            assert code == 0, err
+            assert ("DistilBertEmbedder transform: " in err) is lines, (command, progress, err)
+        monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # a terminal: bars
+        for progress, bars in ((False, False), (None, True)):
+            process_memory_cache().clear()
+            code, _, err = run([command[0], made[progress], new_posts_csv, *command[1:]], capsys)
+            assert code == 0 and ("DistilBertEmbedder" in err) is bars, (command, progress, err)
+        monkeypatch.undo()
+        monkeypatch.setattr(cli, "PROGRESS_LINE_SECONDS", 0.0)
+    # and --quiet turns them off whatever the config said
+    process_memory_cache().clear()
+    code, _, err = run(["evaluate", made[True], new_posts_csv, "-q"], capsys)
+    assert code == 0 and "DistilBertEmbedder" not in err, err
+
+
 def test_a_log_gets_lines_of_progress_unless_quiet(workdir, posts_csv, config, monkeypatch, capsys):
     """stderr here is no terminal (a log, a batch job): no bars. A fit whose fine-tuning ran
     an hour wrote nothing between "fitting" and "fitted"; each long step now writes a line
