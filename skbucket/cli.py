@@ -16,7 +16,8 @@ date, media`` (``caption`` optional) and, for ``fit``/``evaluate``/``report``, t
 Every failure is reported as one line on standard error with a non-zero exit status:
 ``1`` for bad input (files, columns, model files), ``130`` when interrupted with Ctrl-C
 (``143`` when ended by SIGTERM); a closed standard output (``| head``) ends the command
-quietly with status ``1``; wrong command-line usage exits with ``2`` and argparse's usage
+quietly with status ``1`` (``evaluate``, which prints its table there, refuses one closed
+with ``>&-`` before any work); wrong command-line usage exits with ``2`` and argparse's usage
 text. ``DATA`` is read by :func:`skbucket.tables.read_table` (``skbucket.cli.read_table`` is
 the same function).
 """
@@ -808,6 +809,7 @@ def _write_csv(frame, fh, path: Path) -> None:
 
 
 def cmd_evaluate(args) -> int:
+    _check_stdout("the metrics table")  # its only output: not after every post is predicted
     say, model, frame = _model_and_data(args)
     X, y = _split_target(frame, args.target, args.data, largest=_largest_likes())
     group_column = _group_column(args, X, model)
@@ -861,6 +863,7 @@ def cmd_evaluate(args) -> int:
     undefined = _undefined_note(metrics)
     if undefined:  # as the report says it under its table
         lines.append(_wrap(undefined.strip()))
+    _check_stdout("the metrics table")  # set to None meanwhile (by a program calling main)
     with _writing_stdout():
         print("\n".join(lines), flush=True)
     return 0
@@ -909,6 +912,17 @@ def _format_differences(name: str, differences: dict, narrow: bool) -> str:
             for metric, value, low, high, share in rows
         ]
     )
+
+
+def _check_stdout(what: str) -> None:
+    """Refuse a closed standard output (``>&-``: Python's ``sys.stdout`` is None, and
+    ``print`` writes nothing without a word) for a command whose result, ``what``, is
+    printed there: it ended with status 0 having shown nothing."""
+    if sys.stdout is None:
+        raise OSError(
+            f"cannot write standard output: it is closed (>&-), and {what} is written there; "
+            "give the command a standard output (a terminal, a file: > metrics.txt)"
+        )
 
 
 @contextlib.contextmanager

@@ -2098,6 +2098,30 @@ def test_a_closed_standard_output_is_no_failure_of_a_command_that_writes_files(
     assert len(pd.read_csv(out)) == 80
 
 
+def test_a_closed_standard_output_fails_evaluate_whose_table_goes_there(
+    model_file, new_posts_csv, monkeypatch, capsys
+):
+    """``skbucket evaluate MODEL DATA >&-``: print wrote nothing (sys.stdout is None) and the
+    command exited 0, as if the table had been shown; now it fails, before any work."""
+    done = subprocess.run(
+        ["bash", "-c", 'exec "$0" -m skbucket.cli evaluate "$1" "$2" -q >&-']
+        + [sys.executable, str(model_file), str(new_posts_csv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == cli.EXIT_ERROR
+    assert done.stderr == (
+        "skbucket evaluate: error: cannot write standard output: it is closed (>&-), and the "
+        "metrics table is written there; give the command a standard output (a terminal, a "
+        "file: > metrics.txt)\n"
+    )
+    monkeypatch.setattr(sys, "stdout", None)  # a program calling main() without one
+    monkeypatch.setattr(cli, "load_model", lambda path: pytest.fail("loaded: work was done"))
+    assert cli.main(["evaluate", str(model_file), str(new_posts_csv)]) == cli.EXIT_ERROR
+    assert "cannot write standard output: it is closed" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
 def test_a_full_standard_output_is_named(model_file, new_posts_csv):
     done = subprocess.run(
