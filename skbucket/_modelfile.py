@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from ._files import replace_atomically
+from ._frames import column_list
 from ._warn import ignoring, user_stacklevel
 from .tables import CLIError, _check_input
 
@@ -43,8 +44,11 @@ def save_model(estimator, path, *, target=None) -> Path:
         The (fitted) estimator to save.
     path : str or path-like
         The model file to write (parent folders are created). A name ending in ``.gz``,
-        ``.bz2`` or ``.xz`` (``model.joblib.gz``) is compressed as a whole with gzip, bzip2 or
-        xz, as :func:`load_model` reads it (and as :func:`joblib.dump` does for such a name).
+        ``.bz2``, ``.xz`` or ``.lzma`` (``model.joblib.gz``) is compressed as a whole with
+        gzip, bzip2, xz or lzma (the legacy ``.lzma`` format), as :func:`load_model` reads it
+        (and as :func:`joblib.dump` does for such a name). A name whose suffix promises a
+        format that is not written (``.zip``, ``.7z``, ``.tar``, ``.z``, ``.lz4``, ``.zst``,
+        ...) is refused.
     target : str, default=None
         The column the estimator was fitted to predict, recorded in the header:
         ``skbucket predict``, ``evaluate`` and ``report`` take it as their ``--target``.
@@ -58,7 +62,8 @@ def save_model(estimator, path, *, target=None) -> Path:
     ------
     skbucket.io.PersistenceError
         When a captioner or embedder of ``estimator`` holds a cache store of your own, as
-        :func:`skbucket.io.save` refuses it (it would be saved with what it holds).
+        :func:`skbucket.io.save` refuses it (it would be saved with what it holds); when the
+        suffix of ``path`` names an archive or a compression that is not written.
     """
     return _save_model(estimator, path, target=target)
 
@@ -71,8 +76,11 @@ _COMMAND_SETTINGS = {"progress": (True, False, None)}
 def _save_model(estimator, path, *, target=None, settings=None) -> Path:
     """:func:`save_model`, its header also recording ``settings`` (``{"progress": False}``,
     a config's keys of :data:`_COMMAND_SETTINGS`), which :func:`_saved_settings` reads."""
-    from .io import _refuse_stores_of_your_own, library_versions
+    from .io import PersistenceError, _refuse_stores_of_your_own, library_versions
 
+    problem = _unwritten_format(path)
+    if problem is not None:
+        raise PersistenceError(f"cannot save the model to {str(path)!r}: {problem}")
     _refuse_stores_of_your_own(estimator)
     header = {"skbucket_model_file": MODEL_FILE_FORMAT, "versions": library_versions()}
     if target is not None:
@@ -85,8 +93,42 @@ def _save_model(estimator, path, *, target=None, settings=None) -> Path:
 
 
 #: the suffixes of a model file written compressed as a whole, by the compressor they name
-#: (those :func:`load_model` reads; a ``model.joblib.gz`` was written uncompressed)
-_COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+#: (those :func:`load_model` reads; a ``model.joblib.gz`` was written uncompressed); ``.lzma``
+#: is the legacy format of ``lzma``/``xz --format=lzma``, as :func:`joblib.dump` writes it
+_COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma", ".lzma": "lzma-alone"}
+
+#: suffixes of archives and compressions that a model file is not written in, by what they
+#: promise: a ``model.joblib.zip`` was the plain pickle, which unzip refused
+_UNWRITTEN_SUFFIXES = {
+    ".zip": "a zip archive",
+    ".7z": "a 7-Zip archive",
+    ".rar": "a RAR archive",
+    ".tar": "a tar archive",
+    ".tgz": "a gzip-compressed tar archive",
+    ".tbz2": "a bzip2-compressed tar archive",
+    ".txz": "an xz-compressed tar archive",
+    ".z": "zlib or compress(1) data",
+    ".lz": "lzip data",
+    ".lz4": "lz4 data",
+    ".zst": "zstd data",
+    ".br": "brotli data",
+}
+
+
+def _unwritten_format(path) -> str | None:
+    """Why a model file cannot be written under the name of ``path``: its suffix promises an
+    archive or a compression :func:`save_model` does not write (None: it can be)."""
+    name = Path(path).name
+    suffix = Path(name).suffix.lower()
+    what = _UNWRITTEN_SUFFIXES.get(suffix)
+    if what is None:
+        return None
+    stem = name[: -len(suffix)] or "model.joblib"
+    return (
+        f"a name ending in {Path(name).suffix} promises {what}, which a model file is not "
+        "written as (it is one file, compressed as a whole when its name ends in .gz, .bz2, "
+        f".xz or .lzma); name it e.g. {stem} or {stem}.gz"
+    )
 
 
 def _write_compressed(fh, name: str, header, estimator) -> None:
@@ -108,7 +150,8 @@ def _write_compressed(fh, name: str, header, estimator) -> None:
     else:
         import lzma
 
-        with lzma.LZMAFile(fh, mode="wb", format=lzma.FORMAT_XZ) as packed:
+        kind = lzma.FORMAT_XZ if module == "lzma" else lzma.FORMAT_ALONE
+        with lzma.LZMAFile(fh, mode="wb", format=kind) as packed:
             _write_model_file(packed, header, estimator)
 
 
@@ -316,7 +359,7 @@ def load_model(path):
     ----------
     path : str or path-like
         A file written by :func:`save_model` (``skbucket fit --model``), also one compressed
-        as a whole with gzip, bzip2 or xz.
+        as a whole with gzip, bzip2, xz or lzma.
 
     Returns
     -------
@@ -361,10 +404,18 @@ def load_model(path):
         kind = None if names is None else _zip_kind(names)
         if names is not None and kind is None:
             # a workbook (DATA and MODEL swapped) was called a skops file, which io.load denied
-            office = " (a workbook or another Office file)" * ("[Content_Types].xml" in names)
+            if "[Content_Types].xml" in names:
+                raise CLIError(
+                    f"{path} is a zip file (a workbook or another Office file), not a model "
+                    "file written by `skbucket fit`: is it the DATA? (skbucket predict MODEL "
+                    "DATA ...)"
+                )
+            # a model file zipped to be sent (model.joblib.zip): what to do with it
             raise CLIError(
-                f"{path} is a zip file{office}, not a model file written by `skbucket fit`: is "
-                "it the DATA? (skbucket predict MODEL DATA ...)"
+                f"{path} is a zip archive (of {column_list(sorted(names), limit=3)}), not a "
+                "model file written by `skbucket fit`: if it holds one, unzip it and give "
+                "that file (a model file compressed with gzip, bzip2, xz or lzma is read as it "
+                "is); is it the DATA? (skbucket predict MODEL DATA ...)"
             )
         try:
             versions = read_metadata(path).get("versions") if kind == "container" else None
@@ -395,14 +446,14 @@ def load_model(path):
     if unread is not None:  # joblib's other compressions, whose modules may be missing
         raise CLIError(
             f"{path} is compressed with {unread}, which the command line does not read: "
-            "decompress it first (gzip, bzip2 and xz files are read as they are)"
+            "decompress it first (gzip, bzip2, xz and lzma files are read as they are)"
         )
     if not _holds_pickle(path, head):  # a CSV or a config given as MODEL: no unpickling
         raise CLIError(
             f"{path} is not a model file written by `skbucket fit` (a pickle); it starts "
             f"with {head!r}: is it the DATA or the config file?"
         )
-    # a model file compressed as a whole (gzip, bzip2, xz): read through its decompressor
+    # a model file compressed as a whole (gzip, bzip2, xz, lzma): read through its decompressor
     header_error: Exception | None = None
     try:
         with _opener(head)(path, "rb") as fh:
@@ -451,7 +502,7 @@ def load_model(path):
     if envelope["skbucket_model_file"] == MODEL_FILE_FORMAT:  # its header, read by joblib
         raise CLIError(
             f"{path}: the model file's header was read, but not through its own reader: is "
-            "it compressed by a program other than gzip, bzip2 or xz? Decompress it first"
+            "it compressed by a program other than gzip, bzip2, xz or lzma? Decompress it first"
         )
     if envelope["skbucket_model_file"] != 1:
         raise CLIError(
@@ -465,13 +516,15 @@ def load_model(path):
     return _check_estimator(path, envelope["estimator"])
 
 
-#: the first bytes of a file compressed with gzip, bzip2 and xz
-_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zX": "lzma"}
+#: the first bytes of a file compressed with gzip, bzip2, xz and lzma (the legacy format, with
+#: the properties byte every encoder writes by default and joblib looks for; ``lzma.open``
+#: reads both of lzma's formats)
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zX": "lzma", b"\x5d\x00\x00": "lzma"}
 
 
 def _opener(head: bytes):
     """The ``open`` that reads a file starting with ``head``: the standard library module's
-    for a file compressed as a whole (gzip, bzip2, xz), else ``open``."""
+    for a file compressed as a whole (gzip, bzip2, xz, lzma), else ``open``."""
     import importlib
 
     for magic, module in _COMPRESSED.items():

@@ -47,6 +47,7 @@ from ._modelfile import (  # noqa: F401
     _save_model,
     _saved_settings,
     _saved_target,
+    _unwritten_format,
     load_model,
     save_model,
 )
@@ -363,6 +364,9 @@ def cmd_fit(args) -> int:
         inputs=(args.data, args.config),
         refused=(*TABLE_FORMATS, ".json", ".toml", ".html", ".htm"),
     )
+    unwritten = _unwritten_format(args.model)  # model.joblib.zip: before the fit, not after
+    if unwritten is not None:
+        raise CLIError(f"--model {str(args.model)!r}: {unwritten}")
     config = _load_config(args.config)
     if args.text_model is not None:  # the classifier's and the embedder's, as documented
         config["text_model"] = args.text_model
@@ -1149,7 +1153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         required=True,
-        help="where to write the fitted model (.joblib; .joblib.gz, .bz2 or .xz: compressed)",
+        help="where to write the fitted model (.joblib; .joblib.gz, .bz2, .xz or .lzma: "
+        "compressed)",
     )
     p.add_argument("--config", help="JSON or TOML file of make_seed_pipeline arguments")
     p.add_argument(

@@ -139,7 +139,12 @@ def test_a_model_file_compressed_as_a_whole_is_read(model_file, posts_csv, workd
 
 @pytest.mark.parametrize(
     ("suffix", "module", "magic"),
-    [(".gz", "gzip", b"\x1f\x8b"), (".bz2", "bz2", b"BZh"), (".XZ", "lzma", b"\xfd7zXZ")],
+    [
+        (".gz", "gzip", b"\x1f\x8b"),
+        (".bz2", "bz2", b"BZh"),
+        (".XZ", "lzma", b"\xfd7zXZ"),
+        (".lzma", "lzma", b"\x5d\x00\x00"),  # the legacy format, as joblib.dump writes it
+    ],
 )
 def test_a_model_file_named_as_compressed_is_written_compressed(
     model_file, posts_csv, workdir, suffix, module, magic, capsys
@@ -160,6 +165,45 @@ def test_a_model_file_named_as_compressed_is_written_compressed(
         assert packed.read_bytes()[10:].startswith(b"written.joblib\x00")
     out = workdir / f"written-{module}.csv"
     assert_predicts_in_memory(packed, posts_csv, pd.read_csv(posts_csv), out, capsys)
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".ZIP", ".7z", ".tgz", ".z", ".lz4", ".zst"])
+def test_a_model_file_name_promising_a_format_not_written_is_refused(
+    model_file, posts_csv, config, workdir, suffix, capsys
+):
+    """``--model model.joblib.zip`` (or ``.lzma`` before it was compressed) was the plain
+    pickle under a name that unzip, 7z, tar, ... refuse: refused now, before the fit."""
+    from skbucket.io import PersistenceError
+
+    out = workdir / "refused" / f"m.joblib{suffix}"
+    code, _, err = run(["fit", posts_csv, "--model", out, "--config", config], capsys)
+    assert code == cli.EXIT_ERROR and "fitting" not in err, err
+    assert err == (
+        f"skbucket fit: error: --model {str(out)!r}: a name ending in {suffix} promises "
+        f"{_modelfile._UNWRITTEN_SUFFIXES[suffix.lower()]}, which a model file is not written as "
+        "(it is one file, compressed as a whole when its name ends in .gz, .bz2, .xz or "
+        ".lzma); name it e.g. m.joblib or m.joblib.gz\n"
+    )
+    with pytest.raises(PersistenceError, match=rf"cannot save the model to .*{suffix}': a name"):
+        cli.save_model(cli.load_model(model_file), out)
+    assert not out.parent.exists()  # nothing written, no folder made
+
+
+def test_a_zipped_model_file_is_named_as_such(model_file, posts_csv, workdir, capsys):
+    """A model file zipped to be sent was called "not a model file ...: is it the DATA?"."""
+    import zipfile
+
+    zipped = workdir / "sent.zip"
+    with zipfile.ZipFile(zipped, "w") as book:
+        book.write(model_file, "model.joblib")
+    code, _, err = run(["evaluate", zipped, posts_csv], capsys)
+    assert code == cli.EXIT_ERROR
+    assert err == (
+        f"skbucket evaluate: error: {zipped} is a zip archive (of ['model.joblib']), not a "
+        "model file written by `skbucket fit`: if it holds one, unzip it and give that file (a "
+        "model file compressed with gzip, bzip2, xz or lzma is read as it is); is it the DATA? "
+        "(skbucket predict MODEL DATA ...)\n"
+    )
 
 
 @pytest.mark.parametrize(
