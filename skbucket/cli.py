@@ -1288,6 +1288,59 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None,
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
 
 
+#: the remedy that the note of an interrupted run whose results were kept in memory only
+#: gives (:func:`skbucket.cache.interrupt_note`): Python's, a parameter of the estimators
+_PYTHON_CACHE_REMEDY = "set cache to a folder to keep them"
+#: the command line's, per command: a config key, which only ``fit`` reads (the later
+#: commands use the cache of the model's fit)
+_CACHE_REMEDY = {
+    "fit": 'give the --config file a "cache" folder to keep them, e.g. "cache": "cache/"',
+    **dict.fromkeys(
+        ("predict", "evaluate", "report"),
+        'a model fitted with a "cache" folder in its --config file keeps them',
+    ),
+}
+#: the loggers whose messages give that note (the batches of the embedder, the classifier and
+#: the captioner)
+_INTERRUPT_LOGGERS = ("skbucket._models", "skbucket.captioning")
+
+
+class _CacheRemedy:
+    """A :mod:`logging` filter that gives a command's ``remedy`` in place of Python's in the
+    note of an interrupted run (Ctrl-C while posts are embedded or captioned)."""
+
+    def __init__(self, remedy: str):
+        self.remedy = remedy
+
+    def filter(self, record) -> bool:
+        with contextlib.suppress(Exception):  # a record whose arguments do not format
+            text = record.getMessage()
+            if _PYTHON_CACHE_REMEDY in text:
+                record.msg, record.args = text.replace(_PYTHON_CACHE_REMEDY, self.remedy), ()
+        return True
+
+
+@contextlib.contextmanager
+def _cache_remedy_in_flags(command: str):
+    """Within the block, the note of an interrupted run gives the ``command``'s way to keep
+    its results (a config's ``"cache"`` folder), not Python's ``set cache to a folder``."""
+    import logging
+
+    remedy = _CACHE_REMEDY.get(command)
+    if remedy is None:  # the demo caches in its folder: no such note
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in _INTERRUPT_LOGGERS]
+    flags = _CacheRemedy(remedy)
+    for logger in loggers:
+        logger.addFilter(flags)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(flags)
+
+
 #: where a command-line user finds more rows for the router, per command
 _TOO_FEW_ROWS_HINT = {
     "fit": (
@@ -1485,7 +1538,7 @@ def _run(args) -> int:
             # a fine-tuning stopped with Ctrl-C keeps its weights in the library; a command
             # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
             warnings.simplefilter("error", TrainingInterruptedWarning)
-            with _progress_lines(args):
+            with _progress_lines(args), _cache_remedy_in_flags(args.command):
                 status = args.func(args)
         if sys.stdout is not None:  # None: closed (>&-), where print writes nothing
             with _writing_stdout():  # a reader that went away shows here, not at exit

@@ -2115,6 +2115,52 @@ def test_a_program_calling_main_gets_its_standard_error_back(model_file, posts_c
         stream.close()  # nothing left buffered to fail
 
 
+def test_ctrl_c_while_embedding_says_how_the_command_line_keeps_the_vectors(
+    model_file, workdir, posts_csv, new_posts_csv, config, capsys, caplog, monkeypatch
+):
+    """Ctrl-C while the posts were embedded noted "set cache to a folder to keep them", a
+    parameter of Python's estimators: the command line's way is the config's "cache"."""
+    from skbucket.cache import interrupt_note, open_cache, process_memory_cache
+    from skbucket.embedding import DistilBertEmbedder
+
+    assert cli._PYTHON_CACHE_REMEDY in interrupt_note(open_cache(None))  # the words replaced
+    real, calls = DistilBertEmbedder._embed_batch, []
+
+    def stopped(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the user's Ctrl-C, after a first batch
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DistilBertEmbedder, "_embed_batch", stopped)
+    out = workdir / "never-written.joblib"
+    runs = [
+        (["fit", posts_csv, "--model", out, "--config", config, "-q"], cli._CACHE_REMEDY["fit"]),
+        (["evaluate", model_file, new_posts_csv, "-q"], cli._CACHE_REMEDY["evaluate"]),
+    ]
+    for args, remedy in runs:
+        process_memory_cache().clear()  # every post is embedded again
+        calls.clear()
+        caplog.clear()
+        code, _, err = run(args, capsys)
+        assert code == cli.EXIT_INTERRUPTED, err
+        assert err == f"skbucket {args[0]}: interrupted\n"
+        (note,) = [r.getMessage() for r in caplog.records if "interrupted: " in r.getMessage()]
+        assert note.startswith("DistilBertEmbedder transform interrupted: ")
+        assert "kept in this process's memory only (a rerun in another process starts " in note
+        assert note.endswith(f"over; {remedy})") and "set cache to a folder" not in note
+    assert cli._CACHE_REMEDY["fit"].startswith('give the --config file a "cache" folder')
+    assert not out.exists()
+    # a program that runs main() gets Python's words back afterwards
+    import logging
+
+    assert not any(
+        isinstance(f, cli._CacheRemedy)
+        for name in cli._INTERRUPT_LOGGERS
+        for f in logging.getLogger(name).filters
+    )
+
+
 def test_ctrl_c_with_no_reader_of_standard_error_is_still_an_interruption(
     model_file, posts_csv, tmp_path, monkeypatch
 ):
