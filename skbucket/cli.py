@@ -1285,8 +1285,18 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None,
     if category.__name__ == "TooFewRowsWarning" and "min_samples_leaf" in text:
         # its remedy is a classifier object, which no option or config key holds
         text += _TOO_FEW_ROWS_HINT.get(command, "")
+    if category.__name__ == "NoPostTextWarning" and command == "fit":
+        # its remedies are make_seed_pipeline's and PromptBuilder's arguments
+        text += _NO_POST_TEXT_HINT
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
 
+
+#: where a command-line user names the column of the posts' text (the warning names
+#: make_seed_pipeline's and PromptBuilder's ``columns``)
+_NO_POST_TEXT_HINT = (
+    ' (here: name the text column in the --config file, "columns": {"content": "<name>"}, '
+    "or rename it to content; posts that are only media need nothing)"
+)
 
 #: the remedy that the note of an interrupted run whose results were kept in memory only
 #: gives (:func:`skbucket.cache.interrupt_note`): Python's, a parameter of the estimators

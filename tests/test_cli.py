@@ -1116,6 +1116,26 @@ def test_too_few_rows_for_the_router_says_what_the_command_line_can_do(
     assert line.endswith("cannot set min_samples_leaf: fit on more rows)"), line
 
 
+def test_post_text_under_another_name_says_what_the_command_line_can_do(
+    posts_csv, config, workdir, capsys
+):
+    """The warnings of a fit that reads no post text (the text kept under 'text') named the
+    remedy as make_seed_pipeline's and PromptBuilder's columns=...: the command line's is
+    the config's "columns"."""
+    renamed = workdir / "text-column.csv"
+    pd.read_csv(posts_csv).rename(columns={"content": "text"}).to_csv(renamed, index=False)
+    args = ["fit", renamed, "--model", workdir / "t.joblib", "--config", config, "-q"]
+    code, _, err = run(args, capsys)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if "NoPostTextWarning" in line or "no post" in line]
+    assert len(lines) == 2, err  # the pipeline's and the prompt builder's
+    for line in lines:
+        assert line.endswith(
+            '(here: name the text column in the --config file, "columns": {"content": '
+            '"<name>"}, or rename it to content; posts that are only media need nothing)'
+        ), line
+
+
 def test_a_fit_config_asking_for_a_gpu_here_says_where_to_change_it(
     posts_csv, config, workdir, capsys
 ):
