@@ -79,6 +79,10 @@ EDGE = [
     # (0.10.0; the clock's day in UTC was missed: today's day of the month)
     ("10:00 31", "A time and a day of the month", "[]"),
     ("01:00 March 2021 +0500", "A month and a year after a time with an offset", "[]"),
+    # a numeric date separated by commas reads as with dashes (0.11.0; it was 1 March), and
+    # a non-ISO time keeps its nanoseconds (0.11.0; cut to microseconds)
+    ("2021,04,03 10:00", "Commas between the parts of a date", "[]"),
+    ("04/03/2021 10:00:00.123456789", "Nanoseconds after a month-first date", "[]"),
 ]
 
 
