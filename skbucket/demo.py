@@ -126,7 +126,8 @@ def time_split(frame, date_column="date", test_fraction=0.2, *, dayfirst=False):
     Parameters
     ----------
     frame : pandas.DataFrame
-        The posts.
+        The posts (a polars DataFrame or a pyarrow Table is read as pandas, as the
+        estimators read one).
     date_column : str, default="date"
         Column of posting times.
     test_fraction : float in [0, 1], default=0.2
@@ -179,10 +180,11 @@ def _date_order(frame, date_column="date", *, dayfirst=False):
     day/month-mixed column is a ``ValueError``)."""
     import numpy as np
 
-    from ._frames import plain
+    from ._frames import as_pandas, plain
     from .dates import read_dates, undated_hint
 
-    values = frame[date_column]
+    # a polars frame's column has no index: a missing date raised a bare AttributeError
+    values = as_pandas(frame)[date_column]
     # a day/month-mixed column is an error: half the dates would be read in the wrong order
     dates = read_dates(values, dayfirst=dayfirst, column=date_column, prefix="time_split: ")
     if dates.isna().any():

@@ -223,6 +223,21 @@ def test_time_split_orders_by_the_time_the_dates_name_and_refuses_a_missing_date
     assert "year" not in str(info.value)
 
 
+def test_time_split_reads_a_polars_frame_or_an_arrow_table_as_pandas():
+    """Its split was the pandas frame's, but a missing date raised a bare AttributeError (a
+    polars column has no index to name the row by) instead of the error naming the row."""
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    posts = pd.DataFrame(
+        {"date": pd.to_datetime(["2021-03-01 10:00", "2021-01-01 00:00", None, "2021-02-01 00:00"])}
+    )
+    for table in (pl.from_pandas(posts), pa.Table.from_pandas(posts, preserve_index=False)):
+        with pytest.raises(ValueError, match=r"date column 'date', row 2: .* is not a date"):
+            time_split(table)
+        dated = table[[0, 1, 3]] if isinstance(table, pl.DataFrame) else table.take([0, 1, 3])
+        assert time_split(dated, test_fraction=1 / 3).tolist() == [True, False, False]
+
+
 @pytest.mark.parametrize("fraction", [1.5, -0.5, 2, float("nan"), True, "0.2", None])
 def test_time_split_refuses_a_test_fraction_outside_zero_to_one(fraction):
     posts = pd.DataFrame({"date": [f"2021-01-0{i}" for i in range(1, 5)]})
