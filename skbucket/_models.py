@@ -747,8 +747,9 @@ def set_everywhere(estimator: Any, name: str, value: Any, *, current: Any = _ANY
     ``set_params`` reaches the parameters only: in a fitted meta-estimator the copies that
     predict (a ``ColumnTransformer``'s ``transformers_``, a ``BucketedRegressor``'s
     ``classifier_`` and ``regressors_``, ...) keep their own. This walks the parameters and
-    the fitted attributes (lists, tuples and dicts too) and sets ``name`` wherever an
-    estimator has that parameter, e.g. ``progress`` or ``cache`` (public as
+    the fitted attributes (lists, tuples and dicts too, and the copies a
+    ``CalibratedClassifierCV`` keeps in its ``calibrated_classifiers_``) and sets ``name``
+    wherever an estimator has that parameter, e.g. ``progress`` or ``cache`` (public as
     ``skbucket.pipeline.set_everywhere`` and ``skbucket.set_everywhere``).
 
     Parameters
@@ -817,9 +818,11 @@ def _same_value(a: Any, b: Any) -> bool:
 
 def every_estimator(estimator: Any) -> Iterator[Any]:
     """Every object with parameters inside ``estimator`` (itself included), each once: those
-    in its parameters and in its fitted attributes (lists, tuples and dicts too), templates
-    and fitted copies alike. An estimator class given as a parameter is not one. Each is
-    yielded before its own attributes are walked, so a caller may ``set_params`` on it."""
+    in its parameters and in its fitted attributes (lists, tuples and dicts too, and
+    scikit-learn's own helper objects that hold fitted copies without being estimators: a
+    ``CalibratedClassifierCV``'s ``calibrated_classifiers_``), templates and fitted copies
+    alike. An estimator class given as a parameter is not one. Each is yielded before its own
+    attributes are walked, so a caller may ``set_params`` on it."""
     seen: set[int] = set()
     todo = [estimator]
     while todo:
@@ -830,9 +833,21 @@ def every_estimator(estimator: Any) -> Iterator[Any]:
         if isinstance(obj, list | tuple | dict):
             items = list(obj.values()) if isinstance(obj, dict) else list(obj)
             todo.extend(reversed(items))
-        elif not isinstance(obj, type) and hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
+        elif isinstance(obj, type) or not hasattr(obj, "__dict__"):
+            continue
+        elif hasattr(obj, "get_params"):
             yield obj
             todo.extend(reversed(list(vars(obj).values())))  # parameters and fitted attributes
+        elif _holds_fitted_copies(obj):
+            todo.extend(reversed(list(vars(obj).values())))
+
+
+def _holds_fitted_copies(obj: Any) -> bool:
+    """Whether ``obj``, no estimator, is one of scikit-learn's own helper objects, which may
+    hold the fitted copies a meta-estimator predicts with (a ``CalibratedClassifierCV``'s
+    ``_CalibratedClassifier``: its ``estimator``): walked like a container. Other objects
+    (a loaded torch model, a tokenizer, a cache store) are not searched."""
+    return type(obj).__module__.split(".")[0] == "sklearn"
 
 
 def estimators_in_use(estimator: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -2038,3 +2038,29 @@ def test_a_default_hub_id_that_is_not_cached_gets_no_moved_folder_advice():
     assert "put the checkpoint back" not in said("Salesforce/blip2-opt-2.7b")
     assert "set_everywhere" not in said("distilbert/distilbert-base-uncased")
     assert "put the checkpoint back" in said("models/minilm")
+
+
+def test_set_everywhere_reaches_the_fitted_copies_of_a_calibrated_classifier():
+    """A fitted CalibratedClassifierCV predicts with copies its ``calibrated_classifiers_``
+    hold inside scikit-learn's own helper objects (neither estimators nor lists): they were
+    never reached, so a calibrated router's fitted copies kept the old ``device``, ``cache``
+    or ``model`` (and ``progress``) that set_everywhere had set on the template."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skbucket._models import every_estimator, set_everywhere
+    from skbucket.bucketed import BucketedRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = np.exp(3 * np.abs(X[:, 0]) + 1)
+    router = CalibratedClassifierCV(DecisionTreeClassifier(random_state=0), cv=2)
+    model = BucketedRegressor(router, Ridge(), bins=(20,), min_bucket_size=1)
+    model.fit(X, y)
+    copies = [c.estimator for c in model.classifier_.calibrated_classifiers_]
+    assert len(copies) == 2
+    assert all(any(c is e for e in every_estimator(model)) for c in copies)
+    # the two templates (the router's given and its fitted clone's), and the two fitted copies
+    assert set_everywhere(model, "max_depth", 1, current=None) == 4
+    assert [c.max_depth for c in copies] == [1, 1]
