@@ -74,9 +74,11 @@ adds ``pathlib.PosixPath`` (``pathlib.WindowsPath`` on Windows).
 
 Either format holds what the fitted model learnt from its training posts: every username and
 company with its post count and mean log-likes (exact for an account with one post), the
-fine-tuned classifier's weights, tree thresholds, and the absolute paths of its model and
-cache folders; no post text, caption or per-row array. See "What a saved model holds" in
-the getting-started guide before sharing a model trained on private posts.
+fine-tuned classifier's weights, tree thresholds, a 64-bit hash of each distinct training post
+(``PostFeatures.post_keys_``: it tells whether a given post was among them), a few training
+dates as written (``day_month_examples_``), and the absolute paths of its model and cache
+folders; no post text, caption or other per-row array. See "What a saved model holds" in the
+getting-started guide before sharing a model trained on private posts.
 """
 
 from __future__ import annotations

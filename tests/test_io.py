@@ -1004,3 +1004,39 @@ def test_a_damaged_compressed_joblib_file_is_named_damaged(tmp_path, compress):
     path.write_bytes(bytes(damaged))
     with pytest.raises(skio.TamperedFileError, match=r"ridge\.joblib: a truncated or corr"):
         skio.load(path, allow_pickle=True)
+
+
+def test_what_a_saved_model_holds_names_what_it_keeps_of_each_training_post():
+    """The module docstring and the getting-started guide said a saved model held no array
+    with a row per training post and no post text, while PostFeatures keeps a hash of every
+    distinct training post (post_keys_) and both date readers keep training dates as written
+    (day_month_examples_): each fitted attribute holding either is named in both."""
+    from pathlib import Path
+
+    from skbucket.features import PostFeatures
+    from skbucket.prompts import PromptBuilder
+
+    posts = pd.DataFrame(
+        {
+            "content": ["hello", "new offer", "thanks all", "good day"],
+            "username": ["a", "b", "a", "c"],
+            "inferred_company": ["x", "x", "y", "y"],
+            "date": ["13/04/2021 10:00", "03/04/2021 11:00", "05/05/2021 09:00", None],
+            "media": ["[]", "[]", "[]", "[]"],
+        }
+    )
+    cells = {str(v) for column in posts for v in posts[column].dropna()}
+    kept = set()
+    for est in (PostFeatures(cv=2, dayfirst=True), PromptBuilder(dayfirst=True)):
+        for name, value in vars(est.fit(posts, [1, 2, 3, 4])).items():
+            per_post = isinstance(value, np.ndarray) and value.dtype != object
+            per_post = per_post and value.ndim == 1 and len(value) == len(posts)
+            held = value if isinstance(value, tuple | list) else ()
+            if per_post or any(isinstance(v, str) and v in cells for v in held):
+                kept.add(name)
+    assert kept == {"post_keys_", "day_month_examples_"}
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "getting_started.rst").read_text()
+    section = guide.split(".. rubric:: What a saved model holds")[1].split("\n.. ")[0]
+    for name in kept:
+        assert f"``{name}``" in section
+        assert f"``{name}``" in skio.__doc__ or f".{name}``" in skio.__doc__
