@@ -149,20 +149,24 @@ class GroupMedianRegressor(RegressorMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         y = _check_targets(y, allow_negative=True)  # errors name the first bad row
         check_consistent_length(X, y)
-        target = pd.Series(y)
+        # the median of an even count is the mean of the middle two, whose sum overflows
+        # beyond half of float64's largest number (two targets of 1e308 had the median inf):
+        # such targets are halved for the medians, which are doubled back (exact: a power of 2)
+        scale = 2.0 if y.size and np.abs(y).max() > np.finfo(np.float64).max / 2 else 1.0
+        target = pd.Series(y / scale)
         self.medians_ = []
         for position, name in self._group_positions_:
             keys = self._keys(X, position, name, labels=labels)
             stats = target.groupby(keys.to_numpy(), dropna=True).agg(["median", "size"])
             stats = stats[stats["size"] >= self.min_count]
-            self.medians_.append(stats["median"].astype(float).to_dict())
+            self.medians_.append((stats["median"].astype(float) * scale).to_dict())
         from .features import _folded_spellings
 
         # the training groups by spelling, made once (folding 50,000 accounts on every
         # predict that met an unseen one made a one-row predict 7 times slower)
         self._spellings_ = [_folded_spellings(medians) for medians in self.medians_]
         self._min_count_ = self.min_count  # the one that cut the groups (set_params may follow)
-        self.global_median_ = float(np.median(y))
+        self.global_median_ = float(np.median(y / scale) * scale)
         return self
 
     def predict(self, X):

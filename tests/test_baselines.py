@@ -123,6 +123,23 @@ def test_min_count_treats_small_groups_as_unseen():
     np.testing.assert_allclose(pred, [5, 5, 5, 9, 9, 40, 40])
 
 
+def test_the_median_of_targets_near_the_largest_float_is_no_overflow():
+    """The median of an even count is the mean of the middle two: their sum overflowed beyond
+    half of float64's largest number, so two posts of 1e308 likes had the median inf (and
+    -inf for two of -1e308); the medians are now those values' own."""
+    X = pd.DataFrame({"username": ["a", "a", "b", "b", "c", "c"]})
+    y = [1e308, 1.5e308, 1.0, 2.0, -1.7e308, -1.7e308]
+    model = GroupMedianRegressor(group_columns="username").fit(X, y)
+    assert model.medians_[0] == {"a": 1.25e308, "b": 1.5, "c": -1.7e308}
+    assert model.global_median_ == 1.5  # the middle two of the six: 1 and 2
+    pred = model.predict(X)
+    assert np.isfinite(pred).all()
+    np.testing.assert_array_equal(pred, [1.25e308, 1.25e308, 1.5, 1.5, -1.7e308, -1.7e308])
+    # ordinary targets are not halved: their medians are as before, to the last bit
+    small = GroupMedianRegressor(group_columns="username").fit(X, [0.1, 0.2, 3, 4, 7, 8])
+    assert small.medians_[0] == {"a": (0.1 + 0.2) / 2, "b": 3.5, "c": 7.5}
+
+
 def test_single_column_and_positions():
     X, y = _posts()
     by_name = GroupMedianRegressor(group_columns="username").fit(X, y).predict(X)
