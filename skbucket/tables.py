@@ -113,10 +113,11 @@ def read_table(path, columns=None):
     CLIError
         If the file does not exist, has an unsupported suffix, cannot be parsed, holds no rows
         (rows whose every cell is empty after the last post are dropped; the commands refuse
-        one between posts), a blank line between posts (CSV, TSV: pandas would skip it), cells
-        merged across columns, a cell holding an Excel error such as ``#REF!`` or a formula
-        without its result (Excel; in any column of the first sheet), or
-        dates that are numbers.
+        one between posts), a blank line between posts (CSV, TSV: pandas would skip it), a row
+        that repeats the header (CSV, TSV, Excel: files joined one after the other, or appended
+        to with their header), cells merged across columns, a cell holding an Excel error such
+        as ``#REF!`` or a formula without its result (Excel; in any column of the first
+        sheet), or dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one,
         and UTF-16 or UTF-32 text (with a byte-order mark or without) is named as such.
     """
@@ -256,6 +257,8 @@ def read_table(path, columns=None):
     frame = _without_trailing_empty_rows(frame, path)  # the same columns: still aligned
     if kind == "excel":  # below the posts (a notes area's failing lookup): no post's cell
         _excel_cell_checks(path, frame, xml, aligned)
+    if kind != "parquet":  # a header is text in a CSV, a TSV or a sheet: a row can repeat it
+        _refuse_repeated_header(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
 
@@ -380,6 +383,82 @@ def _empty_rows(frame):
         if not empty.any():
             return None
     return empty
+
+
+#: pandas' name for a column whose header cell is empty (a CSV's index column, ``Unnamed: 0``)
+_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")
+
+
+def _refuse_repeated_header(frame, path) -> None:
+    """Refuse a row that repeats the header (each cell its column's name; empty under a
+    blank header cell, pandas' ``Unnamed: k``), in a table of at least two named columns:
+    files joined one after the other (``cat a.csv b.csv``), or appended to with their header
+    (``to_csv(path, mode="a")`` writes it again each time). It was read as a post (an account
+    ``username``, a text ``content``) and predicted with only a warning on its date; ``fit``
+    and ``evaluate`` said its likes, ``'likes'``, were no number."""
+    import numpy as np
+
+    names = [str(name) for name in frame.columns]
+    if sum(not _UNNAMED.fullmatch(name) for name in names) < 2 or not len(frame):
+        return
+    kinds = frame.dtypes.tolist()
+    # the columns told at C speed first (numbers, then texts): most tables end there
+    order = sorted(
+        range(len(names)), key=lambda i: (str(kinds[i]) == "object", not _is_number_kind(kinds[i]))
+    )
+    repeats = np.ones(len(frame), dtype=bool)
+    for position in order:
+        rows = np.flatnonzero(repeats)  # only the rows that repeat it so far
+        values = frame.iloc[rows, position]
+        repeats[rows[~_cells_named(values, names[position])]] = False
+        if not repeats.any():
+            return
+    rows = np.flatnonzero(repeats)
+    raise CLIError(
+        f"{path}: row {int(rows[0])} (counting rows from 0 after the header) repeats the "
+        f"header, column names for values ({rows.size} such row(s), first rows "
+        f"{rows[:5].tolist()}): files joined one after the other, or a file appended to with "
+        "its header (pandas' to_csv(mode='a') writes it each time; header=False does not)? "
+        "Remove it, or it is read as a post"
+    )
+
+
+def _is_number_kind(kind) -> bool:
+    import pandas as pd
+
+    types = pd.api.types
+    return types.is_numeric_dtype(kind) and not types.is_bool_dtype(kind)
+
+
+def _cells_named(values, name: str):
+    """Which of ``values`` (a column's cells) are its header's ``name`` (bool array): the
+    name as text (a byte-order mark before it, the first column of a file saved as CSV
+    UTF-8, and spaces around it not counted), a number equal to a numeric name (a sheet's
+    header cell 2020), an empty cell under a blank header cell (``Unnamed: k``)."""
+    import numpy as np
+    import pandas as pd
+
+    from ._cells import _category_text, _is_missing
+
+    if _UNNAMED.fullmatch(name):  # the header's empty cell: an empty cell in the repeat
+        return np.fromiter(map(_is_missing, values), dtype=bool, count=len(values))
+    if _is_number_kind(values.dtype):
+        try:
+            number = float(name)
+        except ValueError:
+            return np.zeros(len(values), dtype=bool)
+        return (values == number).to_numpy(dtype=bool, na_value=False)
+    if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):
+        same = values.str.strip("\ufeff \t").eq(name.strip())
+        return same.to_numpy(dtype=bool, na_value=False)
+    return np.fromiter(
+        (
+            not _is_missing(v) and _category_text(v).strip("\ufeff \t") == name.strip()
+            for v in values
+        ),
+        dtype=bool,
+        count=len(values),
+    )
 
 
 def _without_trailing_empty_rows(frame, path):

@@ -287,6 +287,53 @@ def test_a_title_above_the_header_of_a_workbook_is_named(tmp_path):
     refuses_its_likes(path, r"'Unnamed: N' for a header cell left empty: is there a title")
 
 
+def test_a_row_repeating_the_header_is_refused(tmp_path):
+    """Files joined one after the other (cat a.csv b.csv), or appended to with pandas'
+    to_csv(mode="a") and its header: the header line was read as a post (an account
+    'username', a text 'content', an id 'id') and predict wrote a prediction for it."""
+    frame = load_tweets().frame.iloc[:6]
+    path = tmp_path / "appended.csv"
+    frame.iloc[:3].to_csv(path, index=False)
+    frame.iloc[3:].to_csv(path, index=False, mode="a")
+    said = r"appended.csv: row 3 \(counting rows from 0 after the header\) repeats the header"
+    with pytest.raises(tables.CLIError, match=said):
+        tables.read_table(path)
+    # with pandas' index column (a blank header cell, an empty cell in the repeat); a TSV
+    path = tmp_path / "appended.tsv"
+    frame.iloc[:2].to_csv(path, sep="\t")
+    frame.iloc[2:].to_csv(path, sep="\t", mode="a")
+    with pytest.raises(tables.CLIError, match=r"row 2 .* repeats the header.*mode='a'"):
+        tables.read_table(path)
+    # files saved as CSV UTF-8 (a byte-order mark before each header), joined
+    path = tmp_path / "joined.csv"
+    parts = [frame.iloc[:3].to_csv(index=False), frame.iloc[3:].to_csv(index=False)]
+    path.write_bytes(b"".join(part.encode("utf-8-sig") for part in parts))
+    with pytest.raises(tables.CLIError, match=r"row 3 .* repeats the header"):
+        tables.read_table(path)
+    # appended without the header (header=False): the posts, read as written
+    path = tmp_path / "posts.csv"
+    frame.iloc[:3].to_csv(path, index=False)
+    frame.iloc[3:].to_csv(path, index=False, mode="a", header=False)
+    assert tables.read_table(path)["id"].tolist() == frame["id"].astype(str).tolist()
+    # a post whose cells hold some of the names is a post
+    post = frame.astype(str).assign(content="content", username="username")
+    post.to_csv(path, index=False)
+    assert len(tables.read_table(path)) == 6
+
+
+def test_a_sheet_row_repeating_the_header_is_refused(tmp_path):
+    """A workbook's blocks of posts pasted with their header."""
+    pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[:4]
+    header = pd.DataFrame([frame.columns], columns=frame.columns)
+    path = tmp_path / "pasted.xlsx"
+    pd.concat([frame.iloc[:2].astype(str), header, frame.iloc[2:].astype(str)]).to_excel(
+        path, index=False
+    )
+    with pytest.raises(tables.CLIError, match=r"row 2 .* repeats the header"):
+        tables.read_table(path)
+
+
 def test_a_total_row_under_the_posts_is_refused(tmp_path):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
