@@ -38,10 +38,12 @@ def replace_atomically(path, write, what: str) -> Path:
     is no regular file (a named pipe, a device) an ``OSError`` naming it (the rename would
     replace it). The new content is synced to the disk (``fsync``) before the rename, and the
     folder after it, so a crash or power cut leaves the old file or the new one, never an
-    empty one.
+    empty one. A ``path`` starting with ``~`` is in the home folder (not a new folder named
+    ``~`` of the working directory), as pandas' writers and the command line take it; the
+    path returned is the expanded one.
     """
     given = os.fspath(path)
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     if not path.name or path.name in (".", ".."):
         raise ValueError(f"the {what} needs a file name; got {str(path)!r}")
     if isinstance(given, str) and _names_a_folder(given):

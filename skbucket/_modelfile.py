@@ -49,6 +49,7 @@ def save_model(estimator, path, *, target=None) -> Path:
         (and as :func:`joblib.dump` does for such a name). A name whose suffix promises a
         format that is not written (``.zip``, ``.7z``, ``.tar``, ``.z``, ``.lz4``, ``.zst``,
         ...) is refused.
+        A leading ``~`` is the home folder, as in pandas.
     target : str, default=None
         The column the estimator was fitted to predict, recorded in the header:
         ``skbucket predict``, ``evaluate`` and ``report`` take it as their ``--target``.
@@ -359,7 +360,7 @@ def load_model(path):
     ----------
     path : str or path-like
         A file written by :func:`save_model` (``skbucket fit --model``), also one compressed
-        as a whole with gzip, bzip2, xz or lzma.
+        as a whole with gzip, bzip2, xz or lzma (a leading ``~``: the home folder).
 
     Returns
     -------
@@ -383,7 +384,7 @@ def load_model(path):
     """
     import joblib
 
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     if path.is_dir():
         raise CLIError(f"{path} is a folder, not a model file")
     _check_input(path, "model")

@@ -249,7 +249,8 @@ def save(model, path, *, format="skops", key=None):
     path : str or path-like
         File to write (its folder is created when missing). It is written to a temporary
         name beside it and renamed, so an interrupted or failed save never leaves a broken
-        file under ``path`` and keeps a file already there as it was.
+        file under ``path`` and keeps a file already there as it was. A leading ``~`` is the
+        home folder, as in pandas.
     format : {"skops", "joblib"}, default="skops"
         ``"skops"``: the safe container described in the module docstring.
         ``"joblib"``: a plain, pickle-based joblib file (only for trusted use), compressed
@@ -289,7 +290,7 @@ def save(model, path, *, format="skops", key=None):
     >>> load(path).predict([[2.0]]).round(2)
     array([2.03])
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     if format not in ("skops", "joblib"):
         raise PersistenceError(f"format must be 'skops' or 'joblib', got {format!r}.")
     if format == "joblib" and key is not None:
@@ -753,7 +754,8 @@ def read_metadata(path):
     Parameters
     ----------
     path : str or path-like
-        A file written by :func:`save` with ``format="skops"``.
+        A file written by :func:`save` with ``format="skops"`` (a leading ``~``: the home
+        folder).
 
     Returns
     -------
@@ -767,7 +769,7 @@ def read_metadata(path):
         For a joblib/pickle file or a plain ``.skops`` file: valid model files that carry no
         such record.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     kind = _file_kind(path)
     if kind != "container":
         what = "a joblib/pickle file" if kind == "joblib" else "a plain skops file"
@@ -784,7 +786,7 @@ def get_untrusted_types(path):
     Parameters
     ----------
     path : str or path-like
-        A skbucket container or a plain ``.skops`` file.
+        A skbucket container or a plain ``.skops`` file (a leading ``~``: the home folder).
 
     Returns
     -------
@@ -793,7 +795,7 @@ def get_untrusted_types(path):
         nor in :data:`DEFAULT_TRUSTED`; review them before passing them to
         :func:`load` as ``trusted``.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     kind = _file_kind(path)
     if kind == "container":
         return _untrusted(_open_container(path)[1])
@@ -877,7 +879,8 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
     Parameters
     ----------
     path : str or path-like
-        A skbucket container, a plain ``.skops`` file or a joblib file.
+        A skbucket container, a plain ``.skops`` file or a joblib file (a leading ``~``: the
+        home folder).
     trusted : list of str or type, default=None
         Types (fully qualified names, as listed by :func:`get_untrusted_types`,
         or the types themselves) allowed beyond skops' default trusted set and
@@ -914,7 +917,7 @@ def load(path, *, trusted=None, key=None, allow_pickle=False):
         When skbucket, scikit-learn, transformers, torch, ... versions differ
         from those recorded at save time (skbucket's and Python's by their major.minor).
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     if path.is_dir():  # IsADirectoryError, as open() says it
         raise IsADirectoryError(f"{path} is a folder, not a model file")
     if not path.is_file():

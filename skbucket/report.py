@@ -1223,7 +1223,8 @@ def write_report(
     estimator, X, y
         As in :func:`render_report`.
     path : str or path-like
-        Where to write the ``.html`` file (parent folders are created).
+        Where to write the ``.html`` file (parent folders are created; a leading ``~`` is
+        the home folder).
     dates, date_column, title, config, group_column, baselines
         As in :func:`render_report`.
 

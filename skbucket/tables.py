@@ -79,7 +79,8 @@ def read_table(path, columns=None):
     Parameters
     ----------
     path : str or path-like
-        The file. Its format is chosen by its suffix.
+        The file. Its format is chosen by its suffix. A leading ``~`` is the home folder, as
+        pandas reads it.
     columns : dict or None, default=None
         ``{role: column}``: the table's own names of the posts' columns (a config's
         ``columns``, :func:`~skbucket.make_seed_pipeline`); each is read as the column of its
@@ -123,7 +124,7 @@ def read_table(path, columns=None):
     """
     import pandas as pd
 
-    path = Path(path)
+    path = Path(path).expanduser()  # ~: the home folder, as pandas takes it
     _check_input(path, "data")
     suffix = _suffix(path)
     kind = TABLE_FORMATS.get(suffix)

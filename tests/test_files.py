@@ -300,3 +300,37 @@ def test_a_link_in_a_loop_is_refused_and_left_a_link(tmp_path):
     assert caught.value.errno == errno.ELOOP
     assert one.is_symlink() and os.readlink(one) == str(two)  # before: a plain file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.html", "two.html"]
+
+
+def test_a_path_starting_with_a_tilde_is_in_the_home_folder(tmp_path, monkeypatch):
+    """``~/model.skbucket`` given from Python made a folder named ``~`` in the working
+    directory and wrote the file there (the command line expands it; pandas' writers do);
+    a later ``rm -r ~`` to remove that folder removes the home folder."""
+    from sklearn.linear_model import Ridge
+
+    from skbucket.cli import load_model
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    model = Ridge().fit([[0.0], [1.0]], [0.0, 1.0])
+    expected = model.predict([[2.0]])
+    assert replace_atomically("~/out.txt", _write("one"), "file") == home / "out.txt"
+    assert skio.save(model, "~/models/m.skbucket") == home / "models" / "m.skbucket"
+    skio.save(model, "~/m.joblib", format="joblib")
+    save_model(model, "~/m-cli.joblib")
+    assert list(work.iterdir()) == []  # no folder named "~"
+    assert sorted(p.name for p in home.iterdir()) == [
+        "m-cli.joblib",
+        "m.joblib",
+        "models",
+        "out.txt",
+    ]
+    # and read from there
+    assert skio.load("~/models/m.skbucket").predict([[2.0]]) == pytest.approx(expected)
+    assert skio.read_metadata("~/models/m.skbucket")["format"] == skio.FORMAT_NAME
+    assert skio.get_untrusted_types("~/models/m.skbucket") == []
+    assert skio.load("~/m.joblib", allow_pickle=True).predict([[2.0]]) == pytest.approx(expected)
+    assert load_model("~/m-cli.joblib").predict([[2.0]]) == pytest.approx(expected)

@@ -334,6 +334,14 @@ def test_a_sheet_row_repeating_the_header_is_refused(tmp_path):
         tables.read_table(path)
 
 
+def test_a_path_starting_with_a_tilde_is_read_from_the_home_folder(tmp_path, monkeypatch):
+    """As pandas reads it (and the command line): ``~/posts.csv`` was "not found"."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    frame = load_tweets().frame.iloc[:3]
+    frame.to_csv(tmp_path / "posts.csv", index=False)
+    assert tables.read_table("~/posts.csv")["id"].tolist() == frame["id"].astype(str).tolist()
+
+
 def test_a_total_row_under_the_posts_is_refused(tmp_path):
     """A spreadsheet's "Total,,53611,,,," row was fitted and scored as a post of 53,611
     likes without a word (RMSE 296 became 4,369 on real tweets)."""
