@@ -28,7 +28,8 @@ def replace_atomically(path, write, what: str) -> Path:
     folder others may write into) is never written through. The temporary file gets a random
     name, is created new (``O_EXCL``, not through a link) with the mode any new file gets, and
     two processes writing the same ``path`` do not mix their bytes. The folder is created
-    when missing. When anything fails (a full disk, an interrupt, an error inside ``write``)
+    when missing; one below a symbolic link to nothing (a folder removed, a disk not
+    mounted) is a ``FileNotFoundError`` naming the link and its target. When anything fails (a full disk, an interrupt, an error inside ``write``)
     the temporary file and the folders made for it are removed and ``path`` keeps its old
     content; an ``OSError``, including one creating the folder, is re-raised naming ``path``
     as the ``what`` it was to be ("model file", "report"). A file replaced keeps its
@@ -75,6 +76,9 @@ def replace_atomically(path, write, what: str) -> Path:
     tmp = None
     made = _missing_folders(target.parent)  # removed again when the write fails
     try:
+        broken = dangling_link(target.parent)
+        if broken is not None:  # mkdir said "File exists", naming the link (after a fit)
+            raise FileNotFoundError(errno.ENOENT, broken_link_text(broken))
         target.parent.mkdir(parents=True, exist_ok=True)
         # the name cut so the temporary one fits where the final one does (255 bytes)
         fd, tmp = new_file(target.parent, f".{_short(target.name)}.", ".tmp")
@@ -228,6 +232,30 @@ def _missing_folders(folder: Path) -> list[Path]:
         missing.append(folder)
         folder = folder.parent
     return missing
+
+
+def dangling_link(folder) -> Path | None:
+    """The symbolic link that ``folder``, or the deepest of its parents on the disk, is when
+    its target does not exist (a folder removed, a disk not mounted): no folder can be made
+    through it (``mkdir -p`` fails with "File exists"); ``None`` otherwise."""
+    folder = Path(folder)
+    while not os.path.lexists(folder) and folder != folder.parent:
+        folder = folder.parent
+    if os.path.islink(folder) and not os.path.exists(folder):
+        return folder
+    return None
+
+
+def broken_link_text(link: Path) -> str:
+    """What is wrong with ``link``, a :func:`dangling_link`, for a message."""
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "?"
+    return (
+        f"{str(link)!r} is a symbolic link to {target!r}, which does not exist (a folder "
+        "removed or a disk not mounted): no folder can be made through it"
+    )
 
 
 def remove_empty_folders(folders) -> None:

@@ -36,7 +36,7 @@ import warnings
 from pathlib import Path
 from typing import Any, cast
 
-from ._files import replace_atomically
+from ._files import broken_link_text, dangling_link, replace_atomically
 from ._frames import column_list
 
 # model files are written and read in skbucket._modelfile; save_model and load_model are
@@ -311,6 +311,11 @@ def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None
         raise CLIError(
             f"{what} {str(out)!r} is no regular file (a named pipe or a device): skbucket "
             "writes a new file and moves it there, which would replace it; give a file name"
+        )
+    broken = dangling_link(out.parent)
+    if broken is not None:  # else refused by mkdir only after the work, as "File exists"
+        raise CLIError(
+            f"cannot create the folder of {what} {str(out)!r}: {broken_link_text(broken)}"
         )
     folder = out.parent
     while not folder.exists() and folder != folder.parent:  # the deepest folder there is

@@ -1043,6 +1043,23 @@ def test_outputs_never_overwrite_an_input_and_bad_paths_fail_first(
     code, _, err = run(["fit", data, "--model", data / "m.joblib", "--config", config], capsys)
     assert code == 1 and "cannot create the folder of --model" in err
     assert "fitting" not in err  # refused before the fit
+    gone = workdir / "gone-results"  # a link to a folder removed, or a disk not mounted
+    gone.symlink_to(workdir / "unmounted", target_is_directory=True)
+    for option, path, args in (
+        ("--model", gone / "m.joblib", ["fit", data, "--config", config, "--model"]),
+        ("-o", gone / "sub" / "p.csv", ["predict", model_file, data, "-o"]),
+        ("-o", gone / "r.html", ["report", model_file, data, "-o"]),
+    ):
+        code, _, err = run([*args, path], capsys)
+        assert code == 1, (args, err)
+        # refused before the work, not "File exists" once the fit or the predictions are done
+        assert err.endswith(
+            f"error: cannot create the folder of {option} {str(path)!r}: {str(gone)!r} "
+            f"is a symbolic link to {str(workdir / 'unmounted')!r}, which does not exist (a "
+            "folder removed or a disk not mounted): no folder can be made through it\n"
+        ), err
+        assert "fitting" not in err and "predicting" not in err and "evaluating" not in err
+    gone.unlink()
     out_csv = workdir / "new" / "folder" / "p.csv"  # parent folders are created
     code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
     assert code == 0, err

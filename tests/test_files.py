@@ -77,6 +77,24 @@ def test_an_os_error_names_the_path_even_when_its_folder_cannot_be_made(tmp_path
     assert blocker.read_text() == "id,likes\n"
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_a_folder_that_is_a_link_to_nothing_is_named_as_such(tmp_path):
+    """A link to a folder that is gone (a results disk not mounted): mkdir failed with "File
+    exists: 'results'", a folder that is plainly not there."""
+    link = tmp_path / "results"
+    os.symlink(tmp_path / "unmounted", link)
+    for path in (link / "model.joblib", link / "deeper" / "model.joblib"):
+        with pytest.raises(FileNotFoundError) as caught:
+            replace_atomically(path, _write("x"), "model file")
+        assert str(caught.value) == (
+            f"cannot write the model file {str(path)!r}: {str(link)!r} is a symbolic link to "
+            f"{str(tmp_path / 'unmounted')!r}, which does not exist (a folder removed or a "
+            "disk not mounted): no folder can be made through it"
+        )
+        assert caught.value.errno == errno.ENOENT
+    assert os.listdir(tmp_path) == ["results"] and os.path.islink(link)  # nothing made
+
+
 def test_every_writer_names_its_path_when_the_folder_is_a_file(tmp_path):
     """save_model, skbucket.io.save and write_report share the same writer."""
     from sklearn.linear_model import LinearRegression
