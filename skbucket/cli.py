@@ -286,9 +286,10 @@ def _probe_folder(folder: Path) -> None:
 
 def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None:
     """Refuse, before any work, an output path that would overwrite an input or cannot be
-    written (a folder, a name ending in a slash, a parent that is a file or that cannot be
-    written into, a suffix we do not write, or one in ``refused``). Missing folders are not
-    made here (a failed run leaves none behind): the writer makes them."""
+    written (a folder, a name ending in a slash, a parent that is a file, a link to nothing
+    or that cannot be written into, a suffix we do not write, or one in ``refused``; a
+    symbolic link is checked where it points, as it is written through). Missing folders
+    are not made here (a failed run leaves none behind): the writer makes them."""
     if str(path).endswith(("/", os.sep)):  # Path() drops the slash: the user meant a folder
         raise CLIError(f"{what} {str(path)!r} names a folder; give a file name in it")
     out = Path(path)
@@ -312,12 +313,14 @@ def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None
             f"{what} {str(out)!r} is no regular file (a named pipe or a device): skbucket "
             "writes a new file and moves it there, which would replace it; give a file name"
         )
-    broken = dangling_link(out.parent)
+    # a link is written through (replace_atomically): its target's folder is the one written
+    target = Path(os.path.realpath(out)) if out.is_symlink() else out
+    broken = dangling_link(target.parent)
     if broken is not None:  # else refused by mkdir only after the work, as "File exists"
         raise CLIError(
             f"cannot create the folder of {what} {str(out)!r}: {broken_link_text(broken)}"
         )
-    folder = out.parent
+    folder = target.parent
     while not folder.exists() and folder != folder.parent:  # the deepest folder there is
         folder = folder.parent
     if not folder.is_dir():

@@ -1293,7 +1293,7 @@ def test_a_model_fitted_on_another_target_is_scored_against_it(posts_csv, config
 
 
 def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
-    model_file, posts_csv, config, unwritable_folder, capsys
+    model_file, posts_csv, config, unwritable_folder, tmp_path, capsys
 ):
     for args in (
         ["fit", posts_csv, "--model", unwritable_folder / "m.joblib", "--config", config],
@@ -1304,6 +1304,13 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
         assert code == cli.EXIT_ERROR, (args, err)
         assert len(err.strip().splitlines()) == 1, err  # no step message: no work was done
         assert f"the folder '{unwritable_folder}' cannot be written into" in err, err
+    # a link to a file there (latest.csv -> the shared results): written through, so checked
+    # where it points, not in its own folder (the predictions were made, then rescued)
+    link = tmp_path / "latest.csv"
+    link.symlink_to(unwritable_folder / "p.csv")
+    code, _, err = run(["predict", model_file, posts_csv, "-o", link], capsys)
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert f"cannot write -o '{link}': the folder '" in err and "cannot be written into" in err
     code, _, err = run(["demo", "--out", unwritable_folder, "--rows", 50], capsys)
     assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
     assert f"cannot write into the output folder '{unwritable_folder}'" in err, err
