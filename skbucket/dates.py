@@ -667,8 +667,13 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     # a year and month before a time (2021.04 10:00) it read as January too: as 2021-04 10:00
     strings = strings[~(strings.str.match(_YEAR_DOT_NUMBER) & ~strings.str.match(_YEAR_DOT_MONTH))]
     strings = strings.str.replace(_YEAR_DOT_MONTH, r"\1-\2", regex=True)  # stripped: no \s
-    # 2021,04,03 and 03;04;2021 as 2021-04-03 and 03-04-2021 (pandas: 1 March, or day first)
-    strings = strings.str.replace(_COMMA_DATE, _dashed, regex=True)
+    # 2021,04,03 and 03;04;2021 as 2021-04-03 and 03-04-2021 (pandas: 1 March, or day first);
+    # only the cells holding a comma or a semicolon: a replace with a function runs in Python
+    # cell by cell, and doubled the time of an ISO column that holds none
+    separated = strings.str.contains(",", regex=False) | strings.str.contains(";", regex=False)
+    if separated.any():
+        strings = strings.copy()
+        strings[separated] = strings[separated].str.replace(_COMMA_DATE, _dashed, regex=True)
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)
