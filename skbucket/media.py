@@ -38,7 +38,8 @@ redirect to ``file:``/``ftp:``/...        :class:`UnsupportedSchemeError` (not f
 ``http:///a.jpg`` (no host), ``:99999``   :class:`MediaFetchError` (not retried)
 body larger than ``max_bytes``            :class:`MediaTooLargeError` (Content-Length or read)
 gzip/deflate ``Content-Encoding``         decoded (within ``max_bytes``); another
-                                          (``br``, ...): :class:`MediaFetchError`
+                                          (``br``, ...): :class:`MediaFetchError`; one that
+                                          names none (``none``, ``binary``): ignored
 more than ``max_pixels`` pixels (bomb)    :class:`MediaTooLargeError` (checked on the header)
 corrupt / truncated bytes, text as .jpg   :class:`MediaDecodeError`
 CMYK, greyscale, palette, YCbCr, 16-bit   converted to RGB
@@ -864,7 +865,8 @@ def read_bytes(
         (after the retries); an ``http(s)`` URL (or redirect target) without a host
         (``http:///a.jpg``) or with a port out of range (not retried); a body in a
         ``Content-Encoding`` other than ``gzip`` and ``deflate`` (``br``, ``zstd``, ...) or
-        not valid in its own (not retried, but one cut short is).
+        not valid in its own (not retried, but one cut short is); a value that names no
+        coding (``none``, ``binary``, a charset) is ignored, as browsers ignore it.
     MediaTooLargeError
         The body is larger than ``max_bytes``.
 
@@ -1536,9 +1538,36 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
 _DECODED_CODINGS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
 
 
+#: ``Content-Encoding`` values that name a compression or an encryption the fetcher does not
+#: undo (IANA's registry, and a few in use outside it): a body in one of them is refused by
+#: name. Any other value names no coding at all (misconfigured servers send ``none``,
+#: ``binary``, ``8bit`` or a charset) and is ignored, as browsers, curl and requests ignore
+#: it: such a body is the image as it is, as 0.10 read it
+_UNDECODED_CODINGS = frozenset(
+    {
+        "br",
+        "zstd",
+        "compress",
+        "x-compress",
+        "aes128gcm",
+        "dcb",
+        "dcz",
+        "exi",
+        "pack200-gzip",
+        "sdch",
+        "bzip2",
+        "x-bzip2",
+        "lzma",
+        "xz",
+        "lz4",
+    }
+)
+
+
 def _content_codings(headers, ref: Any) -> list[str]:
-    """The ``Content-Encoding`` of an answer, in the order applied (``identity`` left out);
-    one the fetcher does not decode (``br``, ``zstd``, ``compress``, ...) is refused."""
+    """The ``Content-Encoding`` of an answer that the fetcher decodes, in the order applied
+    (``identity``, and a value that names no coding, ``none`` or ``binary``, left out); a
+    coding it does not decode (``br``, ``zstd``, ``compress``, ...) is refused."""
     codings = [
         coding.strip().lower()
         for value in headers.get_all("Content-Encoding") or ()
@@ -1546,13 +1575,13 @@ def _content_codings(headers, ref: Any) -> list[str]:
         if coding.strip() and coding.strip().lower() != "identity"
     ]
     for coding in codings:
-        if coding not in _DECODED_CODINGS:
+        if coding in _UNDECODED_CODINGS:
             raise MediaFetchError(
                 f"the server sent the body in Content-Encoding {coding!r}, which is not "
                 "decoded (only gzip and deflate are; the request asks for none)",
                 ref,
             )
-    return codings
+    return [coding for coding in codings if coding in _DECODED_CODINGS]
 
 
 def _decoded(data: bytes, coding: str, ref: Any, max_bytes: int) -> bytes:

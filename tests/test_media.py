@@ -1380,6 +1380,15 @@ def test_a_body_in_another_content_encoding_is_refused_naming_it(server, coding)
     assert server.hits[url[len(server.base) :]] == 1  # not retried
 
 
+@pytest.mark.parametrize("coding", ["none", "binary", "UTF-8", "8bit", "none, gzip"])
+def test_a_content_encoding_that_names_no_compression_is_read_as_it_is(server, photo_jpeg, coding):
+    """A value that names no compression (misconfigured servers send ``none``, ``binary``,
+    a charset) is ignored, as browsers, curl and requests ignore it: such a body was read
+    as it is (the image) before gzip and deflate were decoded, and was refused since."""
+    how = "gzip" if "gzip" in coding else "plain"
+    assert read_bytes(_encoded(server, coding, how, "ignored"), retries=0, **COUNTED) == photo_jpeg
+
+
 def test_a_body_that_is_not_its_content_encoding_or_cut_short_is_an_error(server):
     with pytest.raises(MediaFetchError, match="not valid gzip data") as info:
         read_bytes(_encoded(server, "gzip", "garbage"), retries=0, **COUNTED)
