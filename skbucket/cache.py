@@ -174,6 +174,16 @@ _OTHER_FORMAT_WARNED: set[str] = set()
 _UNWRITABLE_LOCK = threading.Lock()
 
 
+def _first_time(warned: set[str], folder: str) -> bool:
+    """Whether ``folder`` is not yet in ``warned`` (one of the sets above), which it is added
+    to: a :class:`CacheWarning` is said once per folder, process and kind of failure."""
+    with _UNWRITABLE_LOCK:
+        if folder in warned:
+            return False
+        warned.add(folder)
+        return True
+
+
 def _encode(part: Any, out: list[bytes]) -> None:
     """Append a canonical, type-tagged, length-prefixed encoding of ``part`` to ``out``."""
 
@@ -946,10 +956,8 @@ class DiskCache:
         entry's path cannot be ``action``); a debug log line (``what``) every time."""
         logger.debug("skbucket cache: %s (%s)", what, exc)
         folder = str(self.path)
-        with _UNWRITABLE_LOCK:
-            if folder in warned:
-                return
-            warned.add(folder)
+        if not _first_time(warned, folder):
+            return
         if entry is None:
             said = (
                 f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); "
@@ -975,10 +983,8 @@ class DiskCache:
         over), so their results are computed but not stored; a debug log line every time."""
         logger.debug("skbucket cache: leaving %s (%s)", file, exc)
         folder = str(self.path)
-        with _UNWRITABLE_LOCK:
-            if folder in _OTHER_FORMAT_WARNED:
-                return
-            _OTHER_FORMAT_WARNED.add(folder)
+        if not _first_time(_OTHER_FORMAT_WARNED, folder):
+            return
         warnings.warn(
             f"the cache folder {folder!r} holds entries of another version of skbucket's cache "
             f"format (a newer skbucket's: {os.fspath(file)!r} starts {exc.magic!r}, this "
