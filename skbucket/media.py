@@ -1180,31 +1180,35 @@ def _read_http(url, ref, timeout, max_bytes, retries, backoff) -> bytes:
                 and asked > MAX_RETRY_AFTER
                 and attempt < retries
             ):
-                raise MediaFetchError(
-                    f"{_strip_label(exc)} (the server asks to retry in {asked:g} s, more "
-                    f"than the {MAX_RETRY_AFTER:g} s a retry waits for at most; gave up after "
-                    f"{attempt + 1} attempt{'s' if attempt else ''})",
+                raise _gave_up(
+                    exc,
                     ref,
-                    status=exc.status,
-                    transient=exc.transient,
-                    unreachable=exc.unreachable,
+                    f"the server asks to retry in {asked:g} s, more than the "
+                    f"{MAX_RETRY_AFTER:g} s a retry waits for at most; gave up after "
+                    f"{attempt + 1} attempt{'s' if attempt else ''}",
                 ) from exc
             if not exc.transient or attempt >= retries:
                 if exc.transient and retries:
-                    error = MediaFetchError(
-                        f"{_strip_label(exc)} (gave up after {attempt + 1} attempts)",
-                        ref,
-                        status=exc.status,
-                        transient=True,
-                        unreachable=exc.unreachable,
-                    )
-                    error._unasked = exc._unasked
-                    raise error from exc
+                    raise _gave_up(exc, ref, f"gave up after {attempt + 1} attempts") from exc
                 raise
             if asked is not None:
                 wait = max(wait, asked)
         _pause(wait)
         attempt += 1
+
+
+def _gave_up(exc: MediaFetchError, ref: Any, why: str) -> MediaFetchError:
+    """``exc``, the last attempt's error for ``ref``, said with why no further attempt is
+    made, its status and kind of failure kept."""
+    error = MediaFetchError(
+        f"{_strip_label(exc)} ({why})",
+        ref,
+        status=exc.status,
+        transient=exc.transient,
+        unreachable=exc.unreachable,
+    )
+    error._unasked = exc._unasked
+    return error
 
 
 #: the longest wait before a retry, in seconds (~32 years): longer than anyone waits, and
