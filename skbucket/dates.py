@@ -530,6 +530,16 @@ def _is_number_cell(value) -> bool:
     )
 
 
+def _unparsed_text(column, rows: list, example) -> str:
+    """How PostFeatures and PromptBuilder say that a date column's cells are no dates:
+    ``rows``, their labels (the first shown with ``example``, its value, and
+    :func:`undated_hint`'s advice for it; the first ten listed)."""
+    return (
+        f"date column {column!r}: {len(rows)} value(s) could not be parsed as dates, "
+        f"e.g. row {rows[0]!r}: {example!r}{undated_hint(example)} (rows {rows[:10]})"
+    )
+
+
 def undated_hint(value) -> str:
     """Why ``value`` may be no date to :func:`parse_dates` although it reads as one: its year
     is outside 1677-2262, the years pandas' nanosecond timestamps hold, it is a year and a

@@ -44,6 +44,7 @@ from ._warn import user_stacklevel
 from .bucketed import _check_one_target_per_row, _check_targets
 from .dates import (
     _fitted_day_month,
+    _unparsed_text,
     dates_seen,
     parse_dates,
     read_dates,
@@ -1082,11 +1083,7 @@ class PostFeatures(TransformerMixin, BaseEstimator):
         bad = dates.isna().to_numpy() & values.notna().to_numpy() & ~blank
         if bad.any():
             rows = list(values.index[bad])
-            first, example = rows[0], values.iloc[int(np.argmax(bad))]
-            msg = (
-                f"date column {col!r}: {len(rows)} value(s) could not be parsed as dates, "
-                f"e.g. row {first!r}: {example!r}{undated_hint(example)} (rows {rows[:10]})"
-            )
+            msg = _unparsed_text(col, rows, values.iloc[int(np.argmax(bad))])
             if self.invalid_dates == "raise":
                 raise PostFeaturesError(msg)
             if warn:

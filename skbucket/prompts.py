@@ -53,10 +53,11 @@ from .dates import __all__ as _moved_to_dates
 from .dates import (
     _fitted_day_month,
     _is_number_cell,
+    _unparsed_text,
     dates_seen,
     read_dates,
     timeless,
-    undated_hint,
+    undated_hint,  # noqa: F401 (importable from here as before)
 )
 
 __all__ = [
@@ -748,11 +749,9 @@ class PromptBuilder(TransformerMixin, BaseEstimator):
         if not rows:
             return
         labels = [plain(label) for label in values.index[rows]]
-        example = cells[rows[0]]
         warnings.warn(
-            f"{type(self).__name__}: date column {column!r}: {len(rows)} value(s) could not be "
-            f"parsed as dates, e.g. row {labels[0]!r}: {example!r}{undated_hint(example)} "
-            f"(rows {labels[:10]}); their prompts read 'Date and time: {UNKNOWN}'.",
+            f"{type(self).__name__}: {_unparsed_text(column, labels, cells[rows[0]])}; their "
+            f"prompts read 'Date and time: {UNKNOWN}'.",
             UnparseableDateWarning,
             stacklevel=user_stacklevel(),
         )
