@@ -99,6 +99,10 @@ pre { background: #f5f5f5; padding: .8em; margin: 0; width: max-content; min-wid
   /* an interval ("1.4249 to 2.0943") on two lines: at 320 pixels (400% zoom) it was cut */
   td.interval { white-space: normal; }
   body { padding: 0 .5em; }
+  /* the metrics table with another model's column, and the table of the differences, were 13
+     and 38 pixels wider than a 390-pixel phone at full size (their narrowest: the words and
+     the unbreakable numbers); at 85% they fit with room to spare */
+  table { font-size: .85em; }
 }
 @media print {
   /* each plot's values, folded on screen, on paper: a closed details element printed its summary
