@@ -2198,27 +2198,22 @@ class ImageFetcher:
 
     def _ordered(self, refs: Iterable[Any], work: Callable[[Any], Any]):
         max_workers = self.max_workers
-        if not (isinstance(max_workers, int) and max_workers >= 1):
+        # no bool (an int to Python: max_workers=True ran one thread, prefetch=True kept one
+        # reference in flight), as the limits below refuse it
+        if not (_is_number(max_workers, int) and max_workers >= 1):
             raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
         _check_limits(self.timeout, self.max_bytes, self.retries, self.backoff)
         # here, not on the threads: a bad value failed every image, each as its own error
         # (the captioner's too, which decodes the bytes with them)
         _check_pixel_limits(self.max_pixels, self._reduce_above())
         window = self.prefetch if self.prefetch is not None else 2 * max_workers
-        if not (isinstance(window, int) and window >= 1):
+        if not (_is_number(window, int) and window >= 1):
             raise ValueError(f"prefetch must be a positive integer or None, got {window!r}")
         limit = self.max_host_failures
-        if limit is not None and not (
-            isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1
-        ):
+        if limit is not None and not (_is_number(limit, int) and limit >= 1):
             raise ValueError(f"max_host_failures must be a positive integer or None, got {limit!r}")
         cooldown = self.host_cooldown
-        if not (
-            isinstance(cooldown, (int, float))
-            and not isinstance(cooldown, bool)
-            and math.isfinite(cooldown)
-            and cooldown >= 0
-        ):
+        if not (_is_number(cooldown, (int, float)) and math.isfinite(cooldown) and cooldown >= 0):
             raise ValueError(
                 f"host_cooldown must be a non-negative number of seconds, got {cooldown!r}"
             )

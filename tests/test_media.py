@@ -1867,7 +1867,9 @@ def test_fetcher_applies_max_pixels_to_loader_images():
     "kwargs",
     [
         {"max_workers": 0},
+        {"max_workers": True},
         {"prefetch": 0},
+        {"prefetch": True},
         {"timeout": -1},
         {"max_bytes": 0},
         {"max_host_failures": 0},
