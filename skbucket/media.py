@@ -1479,7 +1479,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
             ref,
             transient=transient,
             unreachable=_is_unreachable(reason)
-            and (target is None or _http_host(target) == _http_host(url)),
+            and (target is None or _host_port(target) == _host_port(url)),
         )
         if not (deadline.connected or error.unreachable):  # e.g. a name IDNA cannot encode
             _unasked(error)
@@ -1991,8 +1991,9 @@ class ImageFetcher:
         ``2 * max_workers``.
     max_host_failures : int or None, default=3
         Within one :meth:`fetch_bytes` / :meth:`fetch_images` call, after this many
-        references in a row to one ``http(s)`` host (a host name and port: ``http://h/`` and
-        ``http://h:80/`` are one, ``https://h/`` another) failed because the host could not be
+        references in a row to one ``http(s)`` host (a host name and port: ``http://h/``,
+        ``http://H.:80/`` and, for a name that is not ASCII, its IDNA spelling ``xn--...``
+        are one, ``https://h/`` another) failed because the host could not be
         reached (name not resolved, connection refused or not answered, no route: see
         ``MediaFetchError.unreachable``; each after its retries), the references to
         that host are skipped: each yields a :class:`MediaFetchError` saying "not tried", at
@@ -2367,10 +2368,28 @@ def _http_host(ref: Any) -> str | None:
     return parts.netloc.rpartition("@")[2].lower() or None
 
 
+def _host_name(name: str) -> str:
+    """A host name as the one host it names, however it is spelled: lower case (as urllib's
+    ``hostname`` gives it), without the trailing dot of a fully qualified name (``h.`` is
+    ``h``), and IDNA-encoded as http.client sends it (``bücher.de`` is
+    ``xn--bcher-kva.de``); an IP address as it is, and a name IDNA cannot encode as written
+    (its fetch fails before the host is asked)."""
+    if ":" in name:  # an IPv6 address (urllib's hostname drops its brackets)
+        return name
+    if name.endswith(".") and len(name) > 1:
+        name = name[:-1]
+    if not name.isascii():
+        with contextlib.suppress(UnicodeError):
+            name = name.encode("idna").decode("ascii")
+    return name.lower()
+
+
 def _host_port(ref: Any) -> str | None:
     """``host:port`` of an ``http(s)`` reference, the port spelled out (``http://h/`` and
     ``http://h:80/`` are one server, ``https://h/`` another: a refused port 80 says nothing of
-    443), else ``None``: the key of :class:`_HostBreaker`."""
+    443) and the name as :func:`_host_name` gives it (``h``, ``H`` and ``h.`` are one host,
+    counted as one), else ``None``: the key of :class:`_HostBreaker`, and how a redirect's
+    target is told from its reference's host."""
     host = _http_host(ref)
     if host is None:
         return None
@@ -2381,5 +2400,5 @@ def _host_port(ref: Any) -> str | None:
         return host
     if port is None:
         port = 443 if parts.scheme.lower() == "https" else 80
-    name = parts.hostname or ""
+    name = _host_name(parts.hostname or "")
     return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"

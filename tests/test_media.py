@@ -2111,6 +2111,21 @@ def test_host_breaker_counts_failures_in_a_row_per_host():
     assert run(guarded, "https://c.example:443/ok") == b"ok"
     assert "not tried: host c.example " in str(run(guarded, "http://c.example/ok"))
     assert "not tried: host c.example:80 " in str(run(guarded, "http://c.example:80/ok"))
+    # a name is one host however it is spelled: its case, the trailing dot of a fully
+    # qualified name, IDNA (they were counted apart, so a dead host written both ways took
+    # twice the failures to skip)
+    for spellings in (
+        ("http://d.example/down", "http://D.EXAMPLE./down", "http://d.example.:80/ok"),
+        (
+            "http://bücher.example/down",
+            "http://xn--bcher-kva.example./down",
+            "http://BÜCHER.example/ok",
+        ),
+    ):
+        guarded = _HostBreaker(2, cooldown=60.0).guard(work)
+        assert "not tried" not in str(run(guarded, spellings[0]))
+        assert "not tried" not in str(run(guarded, spellings[1]))
+        assert "not tried" in str(run(guarded, spellings[2]))
     # local paths and file URLs are never skipped
     guarded = _HostBreaker(1, cooldown=60.0).guard(work)
     for ref in ("/no/host/down", "file:///no/host/down", "/no/host/down"):
