@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import codecs
 import contextlib
 import datetime
 import email.utils
@@ -1695,7 +1696,10 @@ def decode_image(
     MediaTooLargeError
         More than ``max_pixels`` pixels.
     MediaDecodeError
-        Not an image, corrupt or truncated data.
+        Not an image, corrupt or truncated data. Bytes that are no image are described by
+        their size and how they begin: a binary format's first 12 bytes (its signature,
+        escaped), but text (an HTML error or sign-in page, JSON) by its kind only, never
+        quoted: it may hold a token or a user's details.
 
     Examples
     --------
@@ -1732,7 +1736,7 @@ def decode_image(
             else ""
         )
         raise MediaDecodeError(
-            f"not a recognised image ({len(data)} bytes starting {bytes(data[:12])!r}){hint}",
+            f"not a recognised image ({len(data)} bytes {_what_starts(bytes(data[:64]))}){hint}",
             label,
         ) from None
     except MemoryError:  # this process's want, not the file's fault: not a bad image
@@ -1767,6 +1771,35 @@ def decode_image(
         raise MediaDecodeError(
             f"corrupt or truncated {image.format or 'image'} data ({exc})", label
         ) from None
+
+
+#: the byte-order marks of text, and the codec each says
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+#: how a text body that is no image begins, by its first character (after white space)
+_TEXT_KINDS = {"<": "HTML, XML or SVG text", "{": "JSON text", "[": "JSON text"}
+
+
+def _what_starts(head: bytes) -> str:
+    """How bytes that are no image begin, for the error that says so: a binary format's
+    signature, its first 12 bytes escaped (``starting b'\\x1f\\x8b...'``, gzip; an MP4's
+    ``ftyp``), which names the format; but text only by its kind (``of HTML, XML or SVG
+    text``, ``of JSON text``, ``of text``), never quoted: a server's error or sign-in page
+    sent in place of an image may hold a token or a user's details, which an error message
+    carries on into logs, warnings and ``errors_``."""
+    codec, body = next(
+        ((codec, head[len(bom) :]) for bom, codec in _BOMS if head.startswith(bom)),
+        ("utf-8", head),
+    )
+    try:  # a character cut at the end of ``head`` is no sign of binary data
+        text = codecs.getincrementaldecoder(codec)().decode(body, final=False)
+    except UnicodeDecodeError:
+        text = None
+    if text is None or any(ch < " " and ch not in "\t\n\r\f" or ch == "\x7f" for ch in text):
+        return f"starting {head[:12]!r}"
+    stripped = text.lstrip()
+    return (
+        f"of {_TEXT_KINDS.get(stripped[:1], 'text')} (not quoted)" if stripped else "of white space"
+    )
 
 
 def _scale_low_bit_transparency(image) -> None:

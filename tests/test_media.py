@@ -1664,6 +1664,40 @@ def test_max_pixels_is_checked_on_the_header(images):
     assert load_image(images["good.jpg"], max_pixels=640 * 427).size == (640, 427)  # boundary
 
 
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'{"error": "expired", "access_token": "s3cr3t"}', "of JSON text"),
+        (b"\n  <!DOCTYPE html><p>Hello Ada Lovelace, sign in", "of HTML, XML or SVG text"),
+        ("\ufeffuser=ada&token=s3cr3t caf\u00e9".encode(), "of text"),
+        ("<p>s3cr3t</p>".encode("utf-16"), "of HTML, XML or SVG text"),
+    ],
+)
+def test_a_text_body_that_is_no_image_is_named_by_its_kind_not_quoted(data, said):
+    # its first 12 bytes were quoted: part of a token or a user's name in a server's error
+    # page went on into the error, the captioner's warning, errors_ and logs
+    with pytest.raises(MediaDecodeError) as info:
+        decode_image(data, source="https://example.org/a.jpg")
+    message = str(info.value)
+    assert f"not a recognised image ({len(data)} bytes {said} (not quoted))" in message
+    for secret in ("s3cr3t", "Ada", "error", "DOCTYPE", "user", "<p"):
+        assert secret not in message, message
+
+
+def test_a_binary_body_that_is_no_image_is_named_by_its_signature():
+    # a format's first bytes name it (gzip, an MP4's ftyp box): kept, escaped
+    for data, start in (
+        (b"\x1f\x8b\x08\x00" + bytes(40), r"(44 bytes starting b'\x1f\x8b\x08\x00\x00"),
+        (
+            b"\x00\x00\x00\x18ftypisom" + bytes(9),
+            r"(21 bytes starting b'\x00\x00\x00\x18ftypisom')",
+        ),
+    ):
+        with pytest.raises(MediaDecodeError) as info:
+            decode_image(data)
+        assert start in str(info.value), str(info.value)
+
+
 def test_decode_image_names_its_source_and_validates():
     with pytest.raises(MediaDecodeError, match="^'row 7': "):
         decode_image(b"nope", source="row 7")
@@ -1691,6 +1725,9 @@ def test_http_bad_media(server):
     with pytest.raises(MediaDecodeError, match="not a recognised image") as info:
         load_image(server.url("/text.jpg"), **FAST)
     assert "/text.jpg" in str(info.value)
+    # the page is named by its kind, not quoted (it said "starting b'<html>not an'")
+    assert "25 bytes of HTML, XML or SVG text" in str(info.value)
+    assert "html>" not in str(info.value), str(info.value)
     with pytest.raises(MediaTooLargeError):
         load_image(server.url("/bomb.png"), **FAST)
 
