@@ -830,6 +830,11 @@ def read_bytes(
         when the time is up, so a server that trickles its answer cannot hold it longer
         (each socket operation is also limited to ``timeout``). Looking up the host's name
         is not cut by it: the system resolver's own timeouts apply (usually a few seconds).
+        It bounds each attempt, not the waits between them (the back-off, and a
+        ``Retry-After`` of up to 60 s: see ``retries``), nor the call: one reference takes at
+        most about ``(retries + 1) * timeout`` plus those waits. A server's ``Retry-After``
+        longer than ``timeout`` is still waited for in full: a retry sent earlier would be
+        refused again (an :class:`ImageFetcher` whose batch is closed ends its waits at once).
     max_bytes : int, default=100_000_000
         Refuse larger bodies: checked against ``Content-Length`` or the file size before
         reading, and while reading (for servers that do not say or lie); a compressed body

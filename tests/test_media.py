@@ -1240,6 +1240,20 @@ def test_a_retry_after_longer_than_a_minute_ends_the_retries(server, monkeypatch
     assert str(info.value).endswith("HTTP 503 Service Unavailable")
 
 
+def test_a_retry_after_longer_than_the_timeout_is_waited_for_in_full(
+    server, photo_jpeg, monkeypatch
+):
+    # as read_bytes documents: timeout bounds each attempt, not the waits between them (a
+    # retry sent after the timeout, before the time the server asked, is refused again)
+    from skbucket import media
+
+    waits: list[float] = []
+    monkeypatch.setattr(media, "_pause", waits.append)  # no real sleep
+    url = _retry_after_url(server, 429, "45", "over-timeout")
+    assert read_bytes(url, retries=1, timeout=2, backoff=0.01) == photo_jpeg
+    assert waits == [45.0]
+
+
 def test_a_retry_after_is_waited_for_in_real_time(server, photo_jpeg):
     url = _retry_after_url(server, 429, "1", "real")
     start = time.monotonic()
