@@ -68,8 +68,9 @@ or delete it: another user's damaged entry there is a miss computed again at eve
 :class:`CacheWarning` names once per folder and process (until its owner deletes it). A folder
 that cannot be written (no permission, a full disk, a path from another machine) costs only the
 storing, and one whose entries cannot be read (another user's folder) only the reuse: the
-results are returned as computed, and a :class:`CacheWarning` says so once per folder and
-process (not once per batch or entry). A shard folder ``<key[:2]>`` is created with the
+results are returned as computed, and a :class:`CacheWarning` says so once per folder, kind
+of failure (its error: no permission, a full disk; and where: the folder, a shard, an entry)
+and process (not once per batch or entry). A shard folder ``<key[:2]>`` is created with the
 permission bits of the cache folder itself, so a folder made writable for a group (say
 ``chmod 2775`` on a shared group's folder) stays writable for it below; shard folders made
 before that change keep theirs (``chmod -R`` them too). A cache folder that does not exist yet
@@ -162,26 +163,37 @@ class CacheError(ValueError):
 class CacheWarning(UserWarning):
     """A disk cache folder cannot be written: results are computed as usual but not stored.
 
-    Issued once per folder and process, at the first failed write there.
+    Issued once per folder, kind of failure and process, at the first such failure there.
     """
 
 
-#: the folders whose failed write has been warned about in this process
-_UNWRITABLE_WARNED: set[str] = set()
-_UNREADABLE_WARNED: set[str] = set()
-_ENTRY_UNWRITABLE_WARNED: set[str] = set()
-_OTHER_FORMAT_WARNED: set[str] = set()
+#: the (folder, kind of problem) pairs warned about in this process, a set for each family
+#: of failure: the folder cannot be written, read, one entry's path (or shard) written, or
+#: it holds another format's entries
+_UNWRITABLE_WARNED: set[tuple[str, str]] = set()
+_UNREADABLE_WARNED: set[tuple[str, str]] = set()
+_ENTRY_UNWRITABLE_WARNED: set[tuple[str, str]] = set()
+_OTHER_FORMAT_WARNED: set[tuple[str, str]] = set()
 _UNWRITABLE_LOCK = threading.Lock()
 
 
-def _first_time(warned: set[str], folder: str) -> bool:
-    """Whether ``folder`` is not yet in ``warned`` (one of the sets above), which it is added
-    to: a :class:`CacheWarning` is said once per folder, process and kind of failure."""
+def _first_time(warned: set[tuple[str, str]], folder: str, kind: str = "") -> bool:
+    """Whether ``(folder, kind)`` is not yet in ``warned`` (one of the sets above), which it
+    is added to: a :class:`CacheWarning` is said once per folder, process and kind of
+    problem, so a second, different one in the same folder (a full disk after a denied
+    shard, a blocked shard after a blocked entry) is said too."""
     with _UNWRITABLE_LOCK:
-        if folder in warned:
+        if (folder, kind) in warned:
             return False
-        warned.add(folder)
+        warned.add((folder, kind))
         return True
+
+
+def _problem(exc: OSError, where: str) -> str:
+    """The kind of problem an ``OSError`` at ``where`` (the folder, a shard or an entry) is,
+    for :func:`_first_time`: its errno's name (``ENOSPC``, ``EACCES``, ...), or its text."""
+    name = errno.errorcode.get(exc.errno, "") if isinstance(exc.errno, int) else ""
+    return f"{where}:{name or type(exc).__name__}"
 
 
 def _encode(part: Any, out: list[bytes]) -> None:
@@ -949,14 +961,26 @@ class DiskCache:
                 # way): the other entries may still be stored
 
     def _warn_once(
-        self, warned: set[str], what: str, exc: OSError, action: str, missed: str, entry=None
+        self,
+        warned: set[tuple[str, str]],
+        what: str,
+        exc: OSError,
+        action: str,
+        missed: str,
+        entry=None,
     ) -> None:
         """One :class:`CacheWarning` per folder, process and kind of failure (the folder
         "cannot be ``action``", the results are "not ``missed``"; or, with ``entry``, that
-        entry's path cannot be ``action``); a debug log line (``what``) every time."""
+        entry's path cannot be ``action``): a failure of another errno, or at another level
+        (the folder, a shard, an entry), is said too; a debug log line (``what``) every
+        time."""
         logger.debug("skbucket cache: %s (%s)", what, exc)
         folder = str(self.path)
-        if not _first_time(warned, folder):
+        if entry is None:
+            where = "folder"
+        else:
+            where = "entry" if Path(entry).suffix == _SUFFIX else "shard"
+        if not _first_time(warned, folder, _problem(exc, where)):
             return
         if entry is None:
             said = (
@@ -975,7 +999,11 @@ class DiskCache:
                 f"{os.fspath(entry)!r} ({exc.strerror or exc}); its result is computed as "
                 "usual but not stored there, the other entries are"
             )
-        warnings.warn(f"{said} (said once per folder)", CacheWarning, stacklevel=user_stacklevel())
+        warnings.warn(
+            f"{said} (said once per folder and kind of failure)",
+            CacheWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     def _warn_other_format(self, file: Path, exc: _OtherFormat) -> None:
         """One :class:`CacheWarning` per folder and process: it holds entries of another

@@ -416,6 +416,38 @@ def test_one_entry_that_cannot_be_written_does_not_stop_the_others(tmp_path):
             disk.set_many({"0a04": "w"})
 
 
+def test_each_kind_of_failure_in_a_folder_is_said_once(tmp_path, monkeypatch):
+    """One flag per folder and family of failure silenced a second, different problem there:
+    a blocked shard after a blocked entry, a read-only file system after a full disk."""
+    import errno
+
+    from skbucket import cache as cache_mod
+
+    disk = DiskCache(tmp_path)
+    (tmp_path / "ab" / "ab01.skbc").mkdir(parents=True)  # a folder in one entry's way
+    (tmp_path / "cd").write_text("x")  # a file where a shard folder belongs
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for _ in range(2):  # each said once, the second round says nothing
+            disk.set_many({"ab01": "x"})
+            disk.set_many({"cd01": "y", "cd02": "y"})
+            real = cache_mod.new_file
+            for code in (errno.ENOSPC, errno.EROFS):
+
+                def failing(folder, prefix, suffix="", code=code):
+                    raise OSError(code, os.strerror(code), str(folder))
+
+                monkeypatch.setattr(cache_mod, "new_file", failing)
+                disk.set_many({"ef01": "z"})
+            monkeypatch.setattr(cache_mod, "new_file", real)
+    messages = [str(w.message) for w in said if issubclass(w.category, CacheWarning)]
+    assert len(messages) == 4, messages
+    assert "ab01.skbc' (Is a directory)" in messages[0]
+    assert "the entries under '" in messages[1] and "(Not a directory;" in messages[1]
+    assert "cannot be written (No space left on device)" in messages[2]
+    assert "cannot be written (Read-only file system)" in messages[3]
+
+
 def test_a_blocked_shard_is_named_as_the_shard(tmp_path):
     """A file where a shard folder belongs: every entry of that shard fails, but the warning
     named only the first entry and said the other entries were stored."""
