@@ -55,7 +55,9 @@ torn entry is never returned (nor counted: ``in``, ``keys()`` and ``len()`` read
 entry as a read does, and remove nothing). So is anything at an entry's path that no writer
 makes (a symbolic link, a FIFO, a device, a file over :data:`MAX_ENTRY_BYTES`): a miss, logged
 and left alone (a value whose file would be larger is not written: a :class:`CacheWarning` says
-so). The magic's last byte is the format's version: an entry file of another version (a newer
+so); and so is every entry of a shard folder that is a symbolic link (to a folder elsewhere, or
+back into the cache's), which is not written through either (a :class:`CacheWarning` names
+it): the cache reads, lists and writes inside its own folder only. The magic's last byte is the format's version: an entry file of another version (a newer
 skbucket's, in a folder it shares) is a miss for this one and is left as it is, neither removed
 nor written over (its result is computed but not stored; a :class:`CacheWarning` says so once
 per folder and process). The checksum is not a signature: anyone who can write into the folder
@@ -950,7 +952,7 @@ class DiskCache:
                     # disk is still said (the error may name the temporary file)
                     entry = self._file(key)
                     shard = entry.parent
-                    if not shard.is_dir() or not os.access(shard, os.W_OK):
+                    if shard.is_symlink() or not shard.is_dir() or not os.access(shard, os.W_OK):
                         entry = shard  # every entry of that shard fails: about 1 in 256
                     self._warn_once(_ENTRY_UNWRITABLE_WARNED, what, exc, "written", "", entry)
                 # counted for interrupt_note: what a rerun finds here, and what it recomputes
@@ -1025,10 +1027,10 @@ class DiskCache:
 
     def _write(self, key: str, value: Any) -> None:
         file = self._file(key)
+        self._make_shard(file.parent)  # first: a linked shard's file is not even looked at
         other = _other_format(_head(file))
         if other is not None:  # another version's entry is left alone, not written over
             raise _OtherFormat(other)
-        self._make_shard(file.parent)
         data = _serialise(key, value)
         if len(data) > MAX_ENTRY_BYTES:  # a file no read takes: written, it was never a hit
             raise OSError(
@@ -1060,7 +1062,10 @@ class DiskCache:
 
     def _make_shard(self, shard: Path) -> None:
         """Create ``shard`` (and the cache folder) if needed; a shard made here gets the
-        cache folder's permission bits, whatever this process's umask."""
+        cache folder's permission bits, whatever this process's umask. A shard that is a
+        symbolic link is refused (``ELOOP``): its entries would be written elsewhere."""
+        if os.path.islink(shard):
+            raise OSError(errno.ELOOP, _LINKED_SHARD, str(shard))
         if os.path.isdir(shard):
             return
         _make_folders(self.path)
@@ -1079,16 +1084,27 @@ class DiskCache:
 
         Other files in the folder (not named ``<key>.skbc`` in the folder ``<key[:2]>``) are
         not entries and are left out, and so is an entry file that a read would not return (a
-        cut or damaged one, one this user may not read). Each entry is read and checked as
+        cut or damaged one, one this user may not read, one in a shard folder that is a
+        symbolic link: the listing never leaves the cache folder, nor follows a link that
+        loops back into it). Each entry is read and checked as
         a read checks it (its checksum: nothing cheaper tells a cut caption from a whole
         one), but nothing is removed or logged.
         """
         if not os.path.isdir(self.path):
             return
-        for file in self.path.glob(f"??/*{_SUFFIX}"):
-            key = file.name[: -len(_SUFFIX)]
-            if self._is_key(key) and file.parent.name == key[:2] and self._holds(key, file):
-                yield key
+        try:
+            shards = sorted(os.scandir(self.path), key=lambda entry: entry.name)
+        except OSError:  # unreadable meanwhile: no entry a read would return either
+            return
+        for shard in shards:
+            # a shard folder itself, not a link to a folder (elsewhere, or a loop back here):
+            # no writer makes one, and a read takes no entry through it
+            if len(shard.name) != 2 or not shard.is_dir(follow_symlinks=False):
+                continue
+            for file in Path(shard.path).glob(f"*{_SUFFIX}"):
+                key = file.name[: -len(_SUFFIX)]
+                if self._is_key(key) and key[:2] == shard.name and self._holds(key, file):
+                    yield key
 
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
         """Delete temporary files left by killed writers; returns how many were removed.
@@ -1275,10 +1291,17 @@ class _NotAnEntry(Exception):
     """The entry's path holds something no writer of the cache makes."""
 
 
+#: why an entry in a shard folder that is a symbolic link is neither read nor written: no
+#: writer makes one, and through it the cache would read and write outside its folder
+_LINKED_SHARD = "its shard folder is a symbolic link, not a folder of the cache's own"
+
+
 def _read_entry_file(file: Path) -> bytes:
     """The bytes of an entry file: a regular file, not a link to one (nor a FIFO, whose read
     would block, or ``/dev/zero``, whose would never end), of at most
     :data:`MAX_ENTRY_BYTES`."""
+    if os.path.islink(file.parent):  # the entry would be read from elsewhere
+        raise _NotAnEntry(_LINKED_SHARD)
     try:
         fd = os.open(file, _READ_FLAGS)
     except OSError as exc:

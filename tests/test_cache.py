@@ -497,6 +497,32 @@ def test_stale_temp_files_are_removed_in_the_shard_folders_only(tmp_path):
     assert victim.exists()
 
 
+def test_a_linked_shard_is_not_read_listed_or_written_through(tmp_path):
+    """keys() (and len, in, get_many) followed a shard folder that is a symbolic link: to a
+    folder elsewhere, it listed and read that folder's entries, and wrote new ones there; a
+    link looping back into the cache folder (or to its parent) was followed as well."""
+    elsewhere = DiskCache(tmp_path / "elsewhere")
+    keys = [hash_key("linked", i) for i in range(300)]
+    elsewhere.set_many({key: "outside" for key in keys})
+    disk = DiskCache(tmp_path / "cache")
+    own = next(key for key in keys if key[:2] != keys[0][:2])
+    disk.set_many({own: "inside"})
+    linked = [key for key in keys if key[:2] == keys[0][:2]]
+    (tmp_path / "cache" / keys[0][:2]).symlink_to(tmp_path / "elsewhere" / keys[0][:2])
+    loops = {"ff": "ff", "fe": ".", "fd": "..", "fc": str(tmp_path / "cache")}  # back in
+    for name, target in loops.items():
+        if name != own[:2] and name != keys[0][:2]:
+            (tmp_path / "cache" / name).symlink_to(target)
+    assert list(disk.keys()) == [own] and len(disk) == 1
+    assert linked[0] not in disk and disk.get_many(linked) == {}
+    assert (tmp_path / "elsewhere" / keys[0][:2] / f"{linked[0]}.skbc").exists()  # left alone
+    new = next(hash_key("new", i) for i in range(10_000) if hash_key("new", i)[:2] == keys[0][:2])
+    with pytest.warns(CacheWarning, match=r"the entries under '.*' .*symbolic link"):
+        disk.set_many({new: "written?"})
+    assert not (tmp_path / "elsewhere" / new[:2] / f"{new}.skbc").exists()
+    assert disk.unwritten == 1 and disk.get_many([own]) == {own: "inside"}
+
+
 def test_disk_cache_keys_are_the_entries_only(tmp_path):
     # other files in the folder (notes, a copy filed in the wrong folder, a folder named like
     # an entry) are not entries: keys() feeds get_many, which must take every key it gives
