@@ -1141,12 +1141,15 @@ class DiskCache:
     def _holds(self, key: str, file: Path | None = None) -> bool:
         """Whether :meth:`get_many` would return a value for ``key`` (whose ``file`` it is):
         its file is read and checked as a read does, but not removed nor logged when it is
-        damaged."""
+        damaged. A key found missing or damaged is no longer taken to be on disk (see
+        :meth:`lacking`): a :class:`TieredCache`'s next memory hit of it writes it back."""
         try:
             _deserialise(key, _read_entry_file(self._file(key) if file is None else file))
         except MemoryError:  # this process's want, not the entry's damage
             raise
         except Exception:  # no file, no entry file, unreadable or damaged: a miss
+            with _ON_DISK_LOCK:  # written or read here before, and cut or deleted since
+                _ON_DISK.get(os.path.abspath(self.path), set()).discard(_short_key(key))
             return False
         return True
 
@@ -1334,8 +1337,11 @@ class TieredCache:
     A hit in a slow layer is copied to the faster ones; a hit in a fast layer that a slower
     layer lacks (e.g. computed earlier in this process with ``cache=None``) is written to it,
     so a disk layer always holds what was asked of it (an entry this process wrote or read
-    there is taken to be there still, without a ``stat`` of its file: one deleted by hand
-    while the process runs is not written back). Writes go to every layer.
+    there is taken to be there still, without a ``stat`` of its file, which would cost each
+    memory hit a disk or network round trip: one deleted or damaged by hand while the process
+    runs is written back from memory only once this process finds it so, by a read of it from
+    disk, ``in``, ``keys()`` or ``len()``; else the next process to read it drops it, with a
+    logged warning, and computes and stores it again). Writes go to every layer.
     ``len`` uses the last (most durable) layer.
 
     Parameters

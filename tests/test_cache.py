@@ -497,6 +497,26 @@ def test_stale_temp_files_are_removed_in_the_shard_folders_only(tmp_path):
     assert victim.exists()
 
 
+def test_a_damaged_entry_found_so_is_written_back_from_memory(tmp_path, caplog):
+    """An entry this process wrote, cut short by hand afterwards, stayed cut: a memory hit
+    takes an entry it wrote to be on disk still (no stat per hit), and finding it damaged
+    (``in``, ``keys()``) did not change that, so it was never written back from memory."""
+    store = TieredCache([MemoryCache(), DiskCache(tmp_path)])
+    disk = store.layers[1]
+    keys = [hash_key("cut", i) for i in range(3)]
+    store.set_many({key: np.arange(4, dtype=np.float32) + i for i, key in enumerate(keys)})
+    for key in keys:
+        with open(disk._file(key), "r+b") as fh:
+            fh.truncate(20)
+    assert list(store.get_many(keys)) == keys  # memory hits: not looked at on disk (no stat)
+    assert not any(key in disk for key in keys[:2]) and list(disk.keys()) == []  # found cut
+    got = store.get_many(keys)
+    assert [int(got[key][0]) for key in keys] == [0, 1, 2]
+    fresh = DiskCache(tmp_path)
+    assert sorted(fresh.keys()) == sorted(keys)  # written back from memory
+    assert [int(fresh.get_many([key])[key][0]) for key in keys] == [0, 1, 2]
+
+
 def test_a_linked_shard_is_not_read_listed_or_written_through(tmp_path):
     """keys() (and len, in, get_many) followed a shard folder that is a symbolic link: to a
     folder elsewhere, it listed and read that folder's entries, and wrote new ones there; a
