@@ -1260,6 +1260,21 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+#: the most characters of a server's own text (a status line's reason, the first line of an
+#: answer that is no HTTP) an error shows
+_SHOWN_LIMIT = 200
+
+
+def _shown(value: Any, limit: int = _SHOWN_LIMIT) -> str:
+    """A server's text for an error message: its characters that do not print (control
+    characters, a terminal's escape sequences) escaped as ``repr`` escapes them, and at most
+    ``limit`` characters of it, its length said. It was shown as sent: a reason phrase
+    holding ``ESC[2J`` cleared the terminal that printed the warning, and the whole first
+    line of a server that answers no HTTP (which may hold a token) went on into the error."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _strip_label(exc: MediaError) -> str:
     text = str(exc)
     label = _ref_label(exc.ref) + ": " if exc.ref is not None else ""
@@ -1448,7 +1463,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
                 ref,
             ) from None
         error = MediaFetchError(
-            f"HTTP {exc.code} {exc.reason}"
+            f"HTTP {exc.code} {_shown(exc.reason)}"
             + (f" from the redirect target {target!r}" if target else ""),
             ref,
             status=exc.code,
@@ -1481,7 +1496,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
         target = redirects.target
         error = MediaFetchError(
             f"cannot fetch{f' the redirect target {target!r}' if target else ''} "
-            f"({type(reason).__name__}: {reason})",
+            f"({type(reason).__name__}: {_shown(reason)})",
             ref,
             transient=transient,
             unreachable=_is_unreachable(reason)
@@ -1521,7 +1536,7 @@ def _http_attempt(url, ref, timeout, max_bytes, deadline: _Deadline) -> bytes:
                     f"timed out after {timeout} s while reading the body", ref, transient=True
                 ) from None
             raise MediaFetchError(
-                f"connection failed while reading the body ({type(exc).__name__}: {exc})",
+                f"connection failed while reading the body ({type(exc).__name__}: {_shown(exc)})",
                 ref,
                 transient=True,
             ) from None

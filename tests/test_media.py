@@ -898,6 +898,11 @@ def server(photo_jpeg, images):
                 self._send(200, photo_jpeg, [*jpeg, ("Content-Length", odd)])
             elif path.startswith("/echo-auth"):  # the Authorization header it got, as the body
                 self._send(200, (self.headers.get("Authorization") or "none").encode())
+            elif path.startswith("/odd-reason"):  # a reason phrase with a terminal escape
+                reason = b"Not \x1b[2JFound\x07 " + b"y" * 300
+                self.wfile.write(b"HTTP/1.1 404 " + reason + b"\r\nContent-Length: 0\r\n\r\n")
+            elif path.startswith("/not-http"):  # a first line that is no status line
+                self.wfile.write(b"\x1b[2Jsession token=s3cr3t " + b"z" * 300 + b"\r\n\r\n")
             elif path.startswith("/text.jpg"):
                 self._send(200, b"<html>not an image</html>", jpeg)
             elif path.startswith("/bomb.png"):
@@ -1941,6 +1946,21 @@ def test_fetcher_validates_at_fetch_time(kwargs):
         assert getattr(fetcher, key) == value
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         fetcher.fetch_bytes([])
+
+
+def test_a_servers_own_text_is_shown_escaped_and_cut(server):
+    # a reason phrase or a first line that is no HTTP went into the error as sent: its
+    # escape sequences reached the terminal that printed it, and all of it was shown
+    for route, said in (
+        ("/odd-reason", r"HTTP 404 Not \x1b[2JFound\x07 yyy"),
+        ("/not-http", r"cannot fetch (BadStatusLine: \x1b[2Jsession token="),
+    ):
+        with pytest.raises(MediaFetchError) as info:
+            read_bytes(server.url(route), retries=0, **COUNTED)
+        message = str(info.value)
+        assert said in message, message
+        assert not any(ch in message for ch in "\x1b\x07\r\n"), message
+        assert "characters)" in message and len(message) < 300, message
 
 
 def test_unreachable_hosts_are_told_apart_from_hosts_that_answer(server, closed_port):
