@@ -1324,32 +1324,37 @@ _INTERRUPT_LOGGERS = ("skbucket._models", "skbucket.captioning")
 
 
 class _CacheRemedy:
-    """A :mod:`logging` filter that gives a command's ``remedy`` in place of Python's in the
-    note of an interrupted run (Ctrl-C while posts are embedded or captioned)."""
+    """A :mod:`logging` filter for the note of an interrupted run (Ctrl-C while posts are
+    embedded or captioned): it gives a command's ``remedy`` in place of Python's (none: left
+    as it is) and starts with the command's ``prefix`` (``[skbucket] ``), as its other
+    messages and warnings do."""
 
-    def __init__(self, remedy: str):
+    def __init__(self, remedy: str | None, prefix: str = "[skbucket] "):
         self.remedy = remedy
+        self.prefix = prefix
 
     def filter(self, record) -> bool:
         with contextlib.suppress(Exception):  # a record whose arguments do not format
             text = record.getMessage()
-            if _PYTHON_CACHE_REMEDY in text:
-                record.msg, record.args = text.replace(_PYTHON_CACHE_REMEDY, self.remedy), ()
+            if self.remedy is not None and _PYTHON_CACHE_REMEDY in text:
+                text = text.replace(_PYTHON_CACHE_REMEDY, self.remedy)
+            if not text.startswith(self.prefix):
+                record.msg, record.args = f"{self.prefix}{text}", ()
         return True
 
 
 @contextlib.contextmanager
 def _cache_remedy_in_flags(command: str):
     """Within the block, the note of an interrupted run gives the ``command``'s way to keep
-    its results (a config's ``"cache"`` folder), not Python's ``set cache to a folder``."""
+    its results (a config's ``"cache"`` folder), not Python's ``set cache to a folder``, and
+    starts with ``[skbucket] `` (the demo's ``[skbucket demo] ``) as the command's other
+    notes do (it was printed bare, between them)."""
     import logging
 
-    remedy = _CACHE_REMEDY.get(command)
-    if remedy is None:  # the demo caches in its folder: no such note
-        yield
-        return
+    remedy = _CACHE_REMEDY.get(command)  # None: the demo caches in its folder
+    prefix = "[skbucket demo] " if command == "demo" else "[skbucket] "
     loggers = [logging.getLogger(name) for name in _INTERRUPT_LOGGERS]
-    flags = _CacheRemedy(remedy)
+    flags = _CacheRemedy(remedy, prefix)
     for logger in loggers:
         logger.addFilter(flags)
     try:

@@ -2190,7 +2190,7 @@ def test_ctrl_c_while_embedding_says_how_the_command_line_keeps_the_vectors(
         assert code == cli.EXIT_INTERRUPTED, err
         assert err == f"skbucket {args[0]}: interrupted\n"
         (note,) = [r.getMessage() for r in caplog.records if "interrupted: " in r.getMessage()]
-        assert note.startswith("DistilBertEmbedder transform interrupted: ")
+        assert note.startswith("[skbucket] DistilBertEmbedder transform interrupted: ")
         assert "kept in this process's memory only (a rerun in another process starts " in note
         assert note.endswith(f"over; {remedy})") and "set cache to a folder" not in note
     assert cli._CACHE_REMEDY["fit"].startswith('give the --config file a "cache" folder')
@@ -2203,6 +2203,29 @@ def test_ctrl_c_while_embedding_says_how_the_command_line_keeps_the_vectors(
         for name in cli._INTERRUPT_LOGGERS
         for f in logging.getLogger(name).filters
     )
+
+
+def test_the_note_of_an_interrupted_run_starts_as_the_other_notes_do(caplog):
+    """The note of a run interrupted while posts were embedded or captioned was printed bare
+    (Python's last-resort handler: no ``[skbucket]``) between the command's other notes."""
+    import logging
+
+    from skbucket.cache import interrupt_note, open_cache
+
+    for command, prefix in (("evaluate", "[skbucket] "), ("demo", "[skbucket demo] ")):
+        for name in cli._INTERRUPT_LOGGERS:
+            caplog.clear()
+            with cli._cache_remedy_in_flags(command):
+                logging.getLogger(name).warning(
+                    "%s interrupted: %d of %d items computed%s",
+                    "DistilBertEmbedder transform",
+                    3,
+                    10,
+                    interrupt_note(open_cache(None)),
+                )
+            (note,) = [record.getMessage() for record in caplog.records]
+            assert note.startswith(f"{prefix}DistilBertEmbedder transform interrupted: 3 of 10")
+            assert note.count("[skbucket") == 1, note
 
 
 def test_ctrl_c_with_no_reader_of_standard_error_is_still_an_interruption(
