@@ -1145,7 +1145,8 @@ def test_post_text_under_another_name_says_what_the_command_line_can_do(
     code, _, err = run(args, capsys)
     assert code == 0, err
     lines = [line for line in err.splitlines() if "NoPostTextWarning" in line or "no post" in line]
-    assert len(lines) == 2, err  # the pipeline's and the prompt builder's
+    # the pipeline's, naming the column; the prompt builder's, near-identical, left out
+    assert len(lines) == 1 and "['text'] hold text that is not read" in lines[0], err
     for line in lines:
         assert line.endswith(
             '(here: name the text column in the --config file, "columns": {"content": '
@@ -4098,3 +4099,29 @@ def test_baseline_train_may_hold_its_columns_in_another_order_or_fewer(workdir, 
     )
     assert code == 0, err
     assert "GroupMedianRegressor by username, then inferred_company" in page.read_text()
+
+
+def test_a_fit_without_post_text_says_so_once(monkeypatch, capsys):
+    """A fit whose posts' text column is named otherwise gave two near-identical warnings:
+    the seed pipeline's NoPostTextWarning, naming the column left out, then its
+    PromptBuilder's; the first is kept, and other warnings still show."""
+    from skbucket.prompts import NoPostTextWarning
+
+    def fit(args):
+        warnings.warn(
+            "the seed pipeline: X has no 'content' column, and its column(s) "
+            "['text'] hold text that is not read",
+            NoPostTextWarning,
+            stacklevel=2,
+        )
+        warnings.warn("PromptBuilder: X has no post text", NoPostTextWarning, stacklevel=2)
+        warnings.warn("another warning", UserWarning, stacklevel=2)
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_fit", fit)
+    for _ in range(2):  # each run says it once
+        code, _, err = run(["fit", "posts.csv", "--model", "m.joblib"], capsys)
+        assert code == 0
+        lines = err.splitlines()
+        assert len(lines) == 2 and "['text'] hold text that is not read" in lines[0], err
+        assert lines[0].endswith(cli._NO_POST_TEXT_HINT) and lines[1].endswith("another warning")
