@@ -128,7 +128,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._files import READ_FLAGS, _folder_to_disk, _to_disk, new_file
+from ._files import (
+    READ_FLAGS,
+    _folder_to_disk,
+    _to_disk,
+    broken_link_text,
+    dangling_link,
+    new_file,
+)
 from ._warn import user_stacklevel
 
 __all__ = [
@@ -985,8 +992,10 @@ class DiskCache:
         if not _first_time(warned, folder, _problem(exc, where)):
             return
         if entry is None:
+            broken = dangling_link(self.path)  # making it said only "File exists"
+            reason = broken_link_text(broken) if broken is not None else exc.strerror or exc
             said = (
-                f"the cache folder {folder!r} cannot be {action} ({exc.strerror or exc}); "
+                f"the cache folder {folder!r} cannot be {action} ({reason}); "
                 f"results are computed as usual but not {missed}"
             )
         elif Path(entry).suffix != _SUFFIX:  # a shard folder

@@ -240,7 +240,7 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
     import numpy as np
 
     from ._clock import generated_at
-    from ._files import _missing_folders, remove_empty_folders
+    from ._files import _missing_folders, broken_link_text, dangling_link, remove_empty_folders
     from ._models import import_model_library
     from .cli import _probe_folder, _probe_replaceable
     from .plotting import require_matplotlib
@@ -278,9 +278,9 @@ def run_demo(out_dir="skbucket-demo", *, n_rows=None, classifier="hgb", epochs=1
             _probe_replaceable(out / name, name)
     except OSError as exc:
         remove_empty_folders(made)
-        raise OSError(
-            f"cannot write into the output folder {str(out)!r} ({exc.strerror or exc})"
-        ) from exc
+        broken = dangling_link(out)  # mkdir said only "File exists"
+        reason = broken_link_text(broken) if broken is not None else exc.strerror or exc
+        raise OSError(f"cannot write into the output folder {str(out)!r} ({reason})") from exc
     try:
         return _run(out, n_rows, classifier, epochs, quiet, text_model, say)
     except BaseException:  # an error or Ctrl-C: a folder made for nothing is not left behind

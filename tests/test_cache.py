@@ -1145,3 +1145,16 @@ def test_disk_cache_fsync_syncs_the_folders_of_a_new_entry(tmp_path, monkeypatch
     synced.clear()
     DiskCache(tmp_path / "c").set_many({hash_key("other"): np.arange(2)})
     assert synced == []  # without fsync, nothing is synced
+
+
+def test_a_cache_folder_below_a_dangling_link_says_where_the_link_points(tmp_path):
+    """A cache folder through a symbolic link to a folder that is gone (a disk not mounted)
+    was "cannot be written (File exists)", which mkdir answers; the link is named now."""
+    link = tmp_path / "caches"
+    link.symlink_to(tmp_path / "unmounted" / "disk")
+    cache = open_cache(str(link / "embeddings"))
+    with pytest.warns(CacheWarning, match="cannot be written") as caught:
+        cache.set_many({hash_key("a post"): np.zeros(3, dtype=np.float32)})
+    (said,) = [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
+    assert f"{str(link)!r} is a symbolic link to {str(tmp_path / 'unmounted' / 'disk')!r}" in said
+    assert "File exists" not in said, said

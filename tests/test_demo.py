@@ -481,3 +481,18 @@ def test_the_demo_sentence_says_which_side_of_zero_the_interval_lies():
     assert "narrower than its 95% here" in said(0.0, -0.1, 0.1, 0.5, narrow=True)
     assert "narrower" not in said(0.0, -0.1, 0.1, 0.5)
     assert ": 0.000, 95%" in said(-0.0001, -0.1, 0.1, 0.5)  # not -0.000
+
+
+def test_an_output_folder_below_a_dangling_link_says_where_the_link_points(tmp_path):
+    """``--out`` through a symbolic link to a folder that is gone (a disk not mounted) said
+    only "File exists", which mkdir answers; the link and its target are named now."""
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "unmounted" / "disk")
+    for out in (link, link / "demo"):
+        with pytest.raises(OSError, match=r"cannot write into the output folder") as caught:
+            run_demo(out, quiet=True)
+        said = str(caught.value)
+        target = str(tmp_path / "unmounted" / "disk")
+        assert f"{str(link)!r} is a symbolic link to {target!r}, " in said, said
+        assert "which does not exist" in said and "File exists" not in said, said
+    assert not (tmp_path / "unmounted").exists()
