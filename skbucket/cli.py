@@ -899,8 +899,8 @@ def _wrap(text: str, names=()) -> str:
 
 def _format_differences(name: str, differences: dict, narrow: bool) -> str:
     """The model's error metrics minus those of the model ``name`` (``{metric:
-    PairedDifference}``, from :func:`skbucket.metrics.paired_bootstrap`) as lines of text, the
-    first wrapped at 80 columns; ``narrow``: the intervals' note says they are narrower than
+    PairedDifference}``, from :func:`skbucket.metrics.paired_bootstrap`) as lines of text
+    wrapped at 80 columns (a row too wide goes on, indented, on the next line); ``narrow``: the intervals' note says they are narrower than
     their 95%, and so does the first line of this one."""
     from skbucket.report import _share, _signed
 
@@ -916,11 +916,22 @@ def _format_differences(name: str, differences: dict, narrow: bool) -> str:
         + ("; like the intervals, it is narrower than its 95% here" if narrow else "")
         + "):"
     )
+    import textwrap
+
+    # a row wider than 80 columns (differences of 10 or more) goes on, indented, below
     return "\n".join(
         [_wrap(head)]
         + [
-            f"  {metric:<{widths[0]}}  {value:>{widths[1]}}  {low:>{widths[2]}} to "
-            f"{high:>{widths[3]}}  model lower in {share} of the resamples"
+            textwrap.fill(
+                f"  {metric:<{widths[0]}}  {value:>{widths[1]}}  {low:>{widths[2]}} to "
+                f"{high:>{widths[3]}}  model lower in {share} of the resamples",
+                width=80,
+                subsequent_indent=" " * 4,
+                break_on_hyphens=False,
+                break_long_words=False,
+                drop_whitespace=False,
+                replace_whitespace=False,
+            ).replace(" \n", "\n")
             for metric, value, low, high, share in rows
         ]
     )

@@ -4125,3 +4125,21 @@ def test_a_fit_without_post_text_says_so_once(monkeypatch, capsys):
         lines = err.splitlines()
         assert len(lines) == 2 and "['text'] hold text that is not read" in lines[0], err
         assert lines[0].endswith(cli._NO_POST_TEXT_HINT) and lines[1].endswith("another warning")
+
+
+def test_rows_of_differences_fit_in_80_columns():
+    """A row of the model's error minus the median's was 81 columns wide with differences of
+    10 or more; it goes on, indented, on a next line now, and an ordinary row is as it was."""
+    from types import SimpleNamespace
+
+    rows = {
+        "rmse_log1p": SimpleNamespace(difference=-10.1234, low=-12.5, high=-8.25, share_better=1),
+        "mae_log1p": SimpleNamespace(difference=0.5, low=-0.1, high=1.2, share_better=0.5),
+    }
+    lines = cli._format_differences("median", rows, narrow=True).split("\n")
+    assert max(map(len, lines)) <= 80, lines
+    assert lines[-3:] == [
+        "  rmse_log1p  -10.1234  -12.5000 to -8.2500  model lower in 100% of the",
+        "    resamples",
+        "  mae_log1p    +0.5000   -0.1000 to +1.2000  model lower in 50% of the resamples",
+    ]
