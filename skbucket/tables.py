@@ -133,6 +133,8 @@ def read_table(path, columns=None):
             f"unsupported data file type {suffix or '(none)'!r} for {path}; "
             f"expected one of {', '.join(TABLE_FORMATS)}"
         )
+    if kind == "excel" and _packed_kind(path) == "encrypted":  # it was named an .xls
+        raise CLIError(f"cannot read {path} as excel: it is {_ENCRYPTED}")
     if kind in SEPARATORS:
         binary = _binary_table(path)
         if binary is not None:  # pandas said "not UTF-8: re-save it as UTF-8", or a field count
@@ -280,6 +282,8 @@ def _binary_table(path: Path) -> str | None:
         return "a zip archive, not text: unzip it and give the file it holds"
     if kind == "xlsx":
         return "an Excel workbook (.xlsx), not text, whatever its name says: name it .xlsx"
+    if kind == "encrypted":
+        return _ENCRYPTED
     if kind is not None:
         return (
             f"{_WORKBOOKS[kind]}, not text, whatever its name says: open it in a spreadsheet "
@@ -318,6 +322,13 @@ _COMPRESSED = re.compile(
 )
 
 
+#: what a password-protected workbook is, and how to make it readable
+_ENCRYPTED = (
+    "a password-protected (encrypted) Excel workbook, which cannot be read without its "
+    "password: open it in Excel, remove the password (File > Info > Protect Workbook > "
+    "Encrypt with Password, left empty) and save it, or save it as CSV UTF-8"
+)
+
 #: the workbooks of other formats than .xlsx that :func:`_packed_kind` tells
 _WORKBOOKS = {
     "xls": "an Excel 97-2003 workbook (.xls)",
@@ -327,8 +338,9 @@ _WORKBOOKS = {
 
 
 def _packed_kind(path) -> str | None:
-    """What a file is by its first bytes and, for a zip, its parts: ``"xls"`` (an OLE2
-    compound file), ``"xlsx"``, ``"xlsb"``, ``"ods"``, ``"zip"`` (another zip archive), or
+    """What a file is by its first bytes and, for a zip, its parts: ``"encrypted"`` (an OLE2
+    compound file holding a password-protected workbook), ``"xls"`` (another OLE2 compound
+    file), ``"xlsx"``, ``"xlsb"``, ``"ods"``, ``"zip"`` (another zip archive), or
     None (neither, or unreadable)."""
     import zipfile
 
@@ -336,7 +348,11 @@ def _packed_kind(path) -> str | None:
         with open(path, "rb") as fh:
             head = fh.read(8)
         if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE2 compound file
-            return "xls"
+            # an .xlsx saved with a password is one too, holding the encrypted workbook in a
+            # stream of this name (its directory entry names it in UTF-16)
+            with open(path, "rb") as fh:
+                encrypted = "EncryptedPackage".encode("utf-16-le") in fh.read()
+            return "encrypted" if encrypted else "xls"
         if not head.startswith(b"PK"):
             return None
         with zipfile.ZipFile(path) as book:

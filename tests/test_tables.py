@@ -697,3 +697,18 @@ def test_whole_thousands_with_a_dot_in_a_categorical_likes_column_are_refused(tm
     path = tmp_path / "posts.parquet"
     frame.to_parquet(path)
     refuses_its_likes(path, r"holds '1\.000' in row 1, read as 1;")
+
+
+@pytest.mark.parametrize("name", ["book.xlsx", "book.csv"])
+def test_a_password_protected_workbook_is_named_so(tmp_path, name):
+    """Excel saves a workbook with a password as an OLE2 compound file holding an
+    ``EncryptedPackage`` stream: it was named "an Excel 97-2003 workbook (.xls)", to be
+    saved as .xlsx, which it already was."""
+    path = tmp_path / name
+    entries = b"".join(
+        n.encode("utf-16-le").ljust(64, b"\0") for n in ("EncryptionInfo", "EncryptedPackage")
+    )
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + entries + bytes(256))
+    with pytest.raises(tables.CLIError, match="password-protected") as caught:
+        tables.read_table(path)
+    assert ".xls)" not in str(caught.value) and "remove the password" in str(caught.value)
