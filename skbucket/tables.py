@@ -118,7 +118,8 @@ def read_table(path, columns=None):
         that repeats the header (CSV, TSV, Excel: files joined one after the other, or appended
         to with their header), cells merged across columns, a cell holding an Excel error such
         as ``#REF!`` or a formula without its result (Excel; in any column of the first
-        sheet), or dates that are numbers.
+        sheet), a row that starts with a byte-order mark (CSV, TSV: files joined, the mark
+        would be read into its first cell), or dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one,
         and UTF-16 or UTF-32 text (with a byte-order mark or without) is named as such.
     """
@@ -262,6 +263,8 @@ def read_table(path, columns=None):
         _excel_cell_checks(path, frame, xml, aligned)
     if kind != "parquet":  # a header is text in a CSV, a TSV or a sheet: a row can repeat it
         _refuse_repeated_header(frame, path)
+    if kind in SEPARATORS:
+        _refuse_inner_byte_order_mark(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
     return frame
 
@@ -1155,6 +1158,23 @@ def _ragged_row(path: Path, sep: str):
     finally:
         csv.field_size_limit(limit)
     return None
+
+
+def _refuse_inner_byte_order_mark(frame, path: Path) -> None:
+    """Refuse a row of a CSV/TSV that starts with a byte-order mark (U+FEFF): files joined
+    one after the other, the second without its header; pandas drops the mark at the file's
+    start only, and kept this one in the row's first cell (an id ``\ufeff7`` matches none)."""
+    if not len(frame.columns):
+        return
+    first = frame.iloc[:, 0]
+    marked = [i for i, v in enumerate(first) if isinstance(v, str) and v.startswith("\ufeff")]
+    if marked:
+        raise CLIError(
+            f"{path}: row {marked[0]} (counting rows from 0 after the header) starts with a "
+            f"byte-order mark (U+FEFF), which would be read into its cell of column "
+            f"{str(frame.columns[0])!r} ({len(marked)} such row(s), first rows {marked[:5]}): "
+            "files joined one after the other, each starting with one? Remove it"
+        )
 
 
 def _header_names(path: Path, kind: str) -> list:

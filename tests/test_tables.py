@@ -712,3 +712,23 @@ def test_a_password_protected_workbook_is_named_so(tmp_path, name):
     with pytest.raises(tables.CLIError, match="password-protected") as caught:
         tables.read_table(path)
     assert ".xls)" not in str(caught.value) and "remove the password" in str(caught.value)
+
+
+def test_a_byte_order_mark_inside_a_csv_is_refused_naming_its_row(tmp_path):
+    """Two files each starting with a byte-order mark, joined (the second without its
+    header): pandas drops the first mark only, and the second was read into an id cell."""
+    frame = pd.DataFrame({"id": ["1", "2", "3"], "content": ["a b", "c d", "e f"]})
+    path = tmp_path / "joined.csv"
+    head, tail = (
+        frame.iloc[:2].to_csv(index=False),
+        frame.iloc[2:].to_csv(index=False, header=False),
+    )
+    path.write_text("\ufeff" + head + "\ufeff" + tail, encoding="utf-8")
+    with pytest.raises(
+        tables.CLIError,
+        match=r"row 2 \(counting rows from 0 after the header\) "
+        r"starts with a byte-order mark \(U\+FEFF\).* column 'id'",
+    ):
+        tables.read_table(path)
+    path.write_text("\ufeff" + head + tail, encoding="utf-8")  # the file's own mark: fine
+    assert tables.read_table(path)["id"].tolist() == ["1", "2", "3"]
