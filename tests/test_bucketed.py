@@ -1665,8 +1665,21 @@ def test_set_params_gives_a_bucket_a_dict_leaves_out_its_regressor():
     ).fit(X, y)
     assert isinstance(grid.best_estimator_.regressors_[3], type(grid.best_params_["regressors__3"]))
     assert isinstance(light(regressors={}).set_params(regressors__3=Ridge()).regressors[3], Ridge)
-    with pytest.raises(ValueError, match=r"unknown bucket key\(s\) \[9\]"):  # fit: beyond bins
-        light(regressors={}).set_params(regressors__9=Ridge()).fit(X, y)
+    # a bucket beyond the bins is refused by set_params, as sklearn refuses an unknown nested
+    # key, naming the valid keys (it was accepted, and refused only at fit)
+    beyond = light(regressors={k: Ridge() for k in range(7)})
+    for key in ("regressors__9", "regressors__7__alpha"):
+        with pytest.raises(
+            ValueError,
+            match=rf"Invalid parameter '{key}' .*no bucket [79]: the buckets are 0\.\.6, so the "
+            r"valid keys are regressors__0 \.\. regressors__6\. .*set_params\(bins=\.\.\.",
+        ):
+            beyond.set_params(**{key: Ridge() if key.count("__") == 1 else 2.0})
+    assert sorted(beyond.regressors) == list(range(7))
+    # with bins giving that bucket in the same call, in either order, it is added
+    wider = light(regressors={}).set_params(regressors__9=Ridge(), bins=tuple(range(1, 10)))
+    assert isinstance(wider.regressors[9], Ridge)
+    assert len(wider.fit(X, y).regressors_) == 10
 
     # what cannot be added says so, naming the entry, and changes nothing
     partial = light(regressors={0: Ridge()})
