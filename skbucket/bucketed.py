@@ -1731,7 +1731,10 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 own = exc.__cause__ is None  # not _call_sub's rewording of another failure
                 said = str(exc)
                 lone = np.flatnonzero(np.bincount(buckets, minlength=n_buckets) == 1)
-                if lone.size and own and re.search(r"(?i)least populated class", said):
+                root = exc  # scikit-learn's own words, under an AccountRouter's rewording
+                while isinstance(root.__cause__, ValueError):
+                    root = root.__cause__
+                if lone.size and re.search(r"(?i)least populated class", str(root)):
                     # a HistGradientBoostingClassifier on more than 10,000 rows (the default
                     # router's early stopping) splits off its validation rows by bucket
                     shown = "; ".join(self._bucket_label(int(k), edges) for k in lone[:5])
@@ -1744,7 +1747,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                         "Merge such a bucket into its neighbour (drop an edge of bins), or "
                         f"{self._no_hold_out(classifier_)}. (scikit-learn's words below number "
                         f"the buckets with rows 0 .. n-1, not as bins does) "
-                        f"{type(exc).__name__}: {exc}"
+                        f"{type(root).__name__}: {root}"
                     ) from exc
                 if not (empty.size and own and re.search(r"(?i)\b(classes|labels?)\b", said)):
                     raise  # the labels are 0 .. n-1, or it refused something else

@@ -14,6 +14,7 @@ fits: it is the bucket router of :func:`~skbucket.pipeline.make_seed_pipeline`'s
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -39,6 +40,7 @@ from ._subestimators import (
     _check_weights,
     _class_proba,
     _column_origin,
+    _describe,
     _fit_kwargs,
     _fit_router,
     _fixed_columns,
@@ -51,6 +53,7 @@ from ._subestimators import (
 )
 from ._warn import user_stacklevel
 from .bucketed import _warn_unsplittable
+from .classification import _labels_text
 
 __all__ = ["AccountRouter", "NegativeCountWarning", "NoKnownAccountWarning"]
 
@@ -401,7 +404,11 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
             origin = (None, _column_origin(X, spec))
-            _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
+            try:
+                _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
+            except ValueError as exc:
+                self._refuse_lone_classes(role, est, y, exc)
+                raise
             fitted[role] = est  # the clone, whatever its fit returned
             _check_classes(f"{role} classifier", est)
             # before the other classifier's fit (the text model's takes hours): a classifier
@@ -414,6 +421,44 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]
         self._columns_ = {**specs, "count": self.count_column}
         return self
+
+    def _refuse_lone_classes(self, role, est, y, exc):
+        """Raise the library's error for scikit-learn's "The least populated class in y has
+        only 1 member" from the ``role`` classifier ``est``'s fit (``exc``): a
+        HistGradientBoostingClassifier on more than 10,000 rows holds out validation rows
+        split by class for its early stopping, and sklearn's words name the class by its
+        position, as a float (``[3.0]``), not by its label. Returns for any other error."""
+        lone_said = exc.__cause__ is None and re.search(r"(?i)least populated class", str(exc))
+        labels, counts = np.unique(y, return_counts=True)
+        lone = labels[counts < 2]
+        if not (lone_said and lone.size):
+            return
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        inside = est.get_params(deep=True) if hasattr(est, "get_params") else {}
+        found = [("", est), *((f"{name}__", sub) for name, sub in inside.items())]
+        paths = [
+            f"{role}__{path}early_stopping=False"
+            for path, sub in found
+            if isinstance(sub, HistGradientBoostingClassifier) and sub.early_stopping is not False
+        ]
+        stop = (
+            f"let it hold out no rows: set_params({', '.join(paths[:3])}) on this "
+            f"{type(self).__name__}"
+            if paths
+            else "give it a classifier that holds out no rows"
+        )
+        more = f" and {lone.size - 5} more" if lone.size > 5 else ""
+        raise ValueError(
+            f"{type(self).__name__}: the {role} classifier {_describe(est)} could not be fitted: "
+            f"class(es) {_labels_text(lone[:5])}{more} of y have 1 training row each, too few "
+            "for a hold-out "
+            "split by class (a HistGradientBoostingClassifier holds out validation_fraction "
+            "of the rows, split by class, for its early stopping: early_stopping='auto' on "
+            f"more than 10,000 rows, or True). Merge such a class into another, or {stop}. "
+            "(scikit-learn's words below number the classes by position 0 .. n-1, not by "
+            f"label) {type(exc).__name__}: {exc}"
+        ) from exc
 
     @staticmethod
     def _united_classes(role, est, classes, y):

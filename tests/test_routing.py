@@ -796,3 +796,38 @@ def test_count_column_of_dates_is_refused(dated):
             unseen_columns=[0],
             count_column=2,
         ).fit(values, y)
+
+
+def test_a_class_of_one_row_in_a_large_table_is_named_when_a_classifier_cannot_hold_it_out():
+    """A router fitted alone on more than 10,000 rows, whose known classifier (a
+    HistGradientBoostingClassifier) holds out validation rows split by class for its early
+    stopping, failed on a class of one row with scikit-learn's bare "The least populated
+    classes in y have only 1 member ... [3.0]", which names the class by its position, as a
+    float, and says nothing of early stopping or what to do."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data(10_050)
+    y = y * 10  # labels that are no positions: 0, 10, 20
+    y[5] = 70  # the only row of class 70
+    hgb = HistGradientBoostingClassifier(max_iter=3)
+    for known, advice in [
+        (hgb, "set_params(known__early_stopping=False)"),
+        (
+            make_pipeline(StandardScaler(), hgb),
+            "set_params(known__histgradientboostingclassifier__early_stopping=False)",
+        ),
+    ]:
+        router = AccountRouter(clone(known), DummyClassifier())  # (set_params: in place)
+        with pytest.raises(
+            ValueError,
+            match=r"AccountRouter: the known classifier .* class\(es\) \[70\] of y have 1 "
+            r"training row each, too few for a hold-out split by class .*early_stopping='auto'",
+        ) as raised:
+            router.fit(X, y)
+        assert f"{advice} on this AccountRouter" in str(raised.value)
+        assert not hasattr(router, "known_")
+        # the advice followed: fitted
+        router.set_params(**{advice[len("set_params(") : -len("=False)")]: False}).fit(X, y)
+        assert 70 in router.classes_
