@@ -911,6 +911,13 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     and ``regressor_columns`` decide what the fitted parts learnt: ``predict`` keeps using the
     values they had at ``fit`` until the next ``fit``.
 
+    A failed ``fit`` leaves the estimator unfitted. When a bucket's regressor fails (an
+    error, or Ctrl-C) after the classifier was fitted (a fine-tuned text router: hours), the
+    error keeps that fitted classifier as its attribute ``classifier_`` and says which bucket
+    failed in a note; ``set_params(classifier=FrozenEstimator(error.classifier_))``
+    (:class:`sklearn.frozen.FrozenEstimator`) then fits again on the same rows and bins
+    without refitting it.
+
     Examples
     --------
     >>> import numpy as np
@@ -1559,6 +1566,14 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         -------
         self : BucketedRegressor
             The fitted estimator.
+
+        Raises
+        ------
+        BaseException
+            Whatever a bucket's regressor raised in its fit, with a note naming the bucket;
+            when the classifier was fitted before, the error keeps it as its attribute
+            ``classifier_`` (see Notes in the class docstring) while this estimator is left
+            unfitted.
         """
         edges = _check_bins(self.bins)
         n_buckets = edges.size + 1
@@ -1651,9 +1666,13 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 classifier, X_clf, buckets, y, edges, sample_weight, rtol, routed, (kept, clf_cols)
             )
             bar.update(1)
-            regressors, fallback, own, counts, mass = self._fit_regressors(
-                spec, X_reg, y_fit, buckets, sample_weight, rtol, routed, (kept, reg_cols), bar
-            )
+            try:
+                regressors, fallback, own, counts, mass = self._fit_regressors(
+                    spec, X_reg, y_fit, buckets, sample_weight, rtol, routed, (kept, reg_cols), bar
+                )
+            except BaseException as exc:  # Ctrl-C too: the router's fit may have taken hours
+                self._keep_classifier_on(exc, classifier_)
+                raise
         self._warn_light_buckets(own, fallback, counts, mass, weighted=weighted)
         # assign the fitted state only once everything has been fit
         self.classifier_ = classifier_
@@ -1768,6 +1787,24 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             _warn_unsplittable(classifier_, buckets.size, f"{type(self).__name__}: the classifier")
 
         return classifier_
+
+    def _keep_classifier_on(self, exc, classifier_) -> None:
+        """Keep the fitted ``classifier_`` on ``exc``, a failure of the regressors' fit, as its
+        attribute ``classifier_``, with a note saying how to fit again without refitting it
+        (``classifier=FrozenEstimator(error.classifier_)``): the estimator itself is left
+        unfitted, as after any failed fit, but fine-tuning a text router may take hours."""
+        try:
+            exc.classifier_ = classifier_
+        except AttributeError:  # an exception class with __slots__: nowhere to keep it
+            return
+        exc.add_note(
+            f"({type(self).__name__}: the classifier was fitted before this failure; it is "
+            "kept on this error as its attribute classifier_ (the estimator is left unfitted). "
+            "To fit again without refitting it, on the same rows and bins, pass "
+            "classifier=FrozenEstimator(error.classifier_), from sklearn.frozen, e.g. "
+            "model.set_params(classifier=FrozenEstimator(error.classifier_)).fit(X, y), or "
+            "model__classifier=... for the seed pipeline.)"
+        )
 
     def _no_hold_out(self, classifier_) -> str:
         """What to pass so that no HistGradientBoostingClassifier in the router holds out

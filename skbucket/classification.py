@@ -179,7 +179,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     ends), and it goes on predicting, under whatever parameters were set since. Unlike
     skbucket's other estimators, which a failed refit leaves unfitted; a
     :class:`~skbucket.bucketed.BucketedRegressor` or seed pipeline around it is left unfitted
-    all the same.
+    all the same (when a bucket's regressor fails after it, the error keeps the fitted router
+    as its attribute ``classifier_``, for ``FrozenEstimator`` to reuse: see that class).
 
     **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
     fine-tuned checkpoint *inside* the pickle: the files written by ``save_pretrained``

@@ -3311,3 +3311,32 @@ def test_a_bucket_of_one_row_names_the_parameter_that_stops_the_hold_out():
             model = BucketedRegressor(clone(classifier), Ridge())  # (set_params: in place)
             model.set_params(**{advice[len("set_params(") : -len("=False)")]: False}).fit(X, y)
             assert model.bucket_counts_[6] == 1
+
+
+def test_a_regressor_that_fails_leaves_the_fitted_classifier_on_its_error():
+    """When a bucket's regressor failed after the classifier had been fitted (a fine-tuned
+    DistilBERT router: hours), the fitted classifier was lost with the estimator's fitted
+    state: a retry with fixed regressors fitted it again. The error keeps it now, and says
+    how to reuse it; the estimator is still left unfitted, as after any failed fit."""
+    from sklearn.frozen import FrozenEstimator
+
+    class Boom(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            raise MemoryError("out of memory")
+
+        def predict(self, X):
+            return np.zeros(len(X))
+
+    X, y = make_likes(400)
+    model = light(regressors={k: Ridge() for k in range(7)} | {3: Boom()})
+    with pytest.raises(MemoryError) as raised:
+        model.fit(X, y)
+    notes = "".join(raised.value.__notes__)
+    assert "while fitting regressors[3] Boom()" in notes
+    assert "classifier=FrozenEstimator(error.classifier_)" in notes
+    assert not hasattr(model, "classifier_")  # unfitted, as after any failed fit
+    kept = raised.value.classifier_
+    assert_array_equal(kept.classes_, np.arange(7))
+    model.set_params(classifier=FrozenEstimator(kept), regressors__3=Ridge()).fit(X, y)
+    assert model.classifier_.estimator is kept  # reused, not refitted
+    assert_array_equal(model.predict_bucket(X), kept.predict(X))
