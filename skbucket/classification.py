@@ -131,7 +131,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     history_ : list of dict
         One dict per epoch trained in the last ``fit``: ``epoch`` (1-based),
         ``train_loss`` (weighted mean cross-entropy over the epoch), ``val_loss`` and
-        ``val_accuracy`` (NaN without a hold-out).
+        ``val_accuracy`` (NaN without a hold-out). A warm start with a hold-out begins it
+        with a dict for the weights it started from, scored on the same hold-out before the
+        first step: ``epoch`` 0 (the ``best_epoch_`` of those weights), ``train_loss`` NaN
+        (nothing trained), so that the epochs' scores can be compared with them.
     best_epoch_ : int
         The epoch whose weights were kept (the last one without early stopping); 0 when a
         warm start kept the weights it began from, no epoch having done better on the
@@ -139,7 +142,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         epoch, and the weights kept are the current ones, which include the steps of the
         interrupted epoch (see Notes).
     n_iter_ : int
-        Epochs trained in the last ``fit`` (``len(history_)``).
+        Epochs trained in the last ``fit``: the dicts of ``history_`` but a warm start's
+        epoch 0.
     weights_id_ : str
         Random id of the weights of the last ``fit``. Predictions are cached per process under
         it, so predicting the same texts again (``predict`` then ``predict_proba``, a report)
@@ -363,7 +367,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         self.classes_: np.ndarray = classes
         self.history_ = history
         self.best_epoch_ = best_epoch
-        self.n_iter_ = len(history)
+        self.n_iter_ = sum(record["epoch"] > 0 for record in history)  # (not a start's)
         # names these fine-tuned weights in prediction cache keys (new weights, new id)
         self.weights_id_ = uuid.uuid4().hex
         self._rt_finetuned = (model, tokenizer)
@@ -561,7 +565,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         # a warm start's weights, scored on the same hold-out before the first step: a fit
         # whose epochs all did worse kept the best of them, and ended worse than it began
         # (they do not take part in the patience: the epochs trained are the same)
-        start_loss = score()[0] if warm_from is not None and val_idx is not None else math.nan
+        start_score = score() if warm_from is not None and val_idx is not None else None
+        start_loss = math.nan if start_score is None else start_score[0]
         bar_cm = _models.progress_bar(  # optimizer steps, one per batch
             self.epochs * steps, f"{name} fit", self.progress, unit="batch"
         )
@@ -661,6 +666,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         # the last step's gradients are training state: as large as the weights, kept alive
         # (on the GPU too) as long as the fitted classifier otherwise
         model.zero_grad(set_to_none=True)
+        if start_score is not None:  # the weights a warm start began from: epoch 0, untrained
+            loss, accuracy = start_score
+            begun = {"epoch": 0, "train_loss": math.nan, "val_loss": loss, "val_accuracy": accuracy}
+            history.insert(0, begun)
         return history, best_epoch
 
     def _split(self, y, rng):

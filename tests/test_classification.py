@@ -683,14 +683,36 @@ def test_warm_start_with_early_stopping_ends_no_worse_than_it_began(warm_and_wor
     before = uncached(clf.predict_proba, X)
     clf.fit(X, y)
     assert clf.n_iter_ == 3  # the patience counts the new epochs only: all three trained
-    assert all(h["val_loss"] > start_loss for h in clf.history_), "meant to do worse"
+    assert all(h["val_loss"] > start_loss for h in clf.history_[1:]), "meant to do worse"
     assert clf.best_epoch_ == 0
     np.testing.assert_array_equal(uncached(clf.predict_proba, X), before)
     # an epoch that does better than the start is kept, as before
     clf = pickle.loads(pickle.dumps(base)).set_params(learning_rate=0.02)
     clf.fit(X, y)
-    val = [h["val_loss"] for h in clf.history_]
+    val = [h["val_loss"] for h in clf.history_[1:]]
     assert min(val) < start_loss and clf.best_epoch_ == int(np.argmin(val)) + 1
+
+
+def test_a_warm_start_with_a_hold_out_records_the_weights_it_began_from(warm_and_worse):
+    """history_ held the epochs trained only: the hold-out score of the weights a warm start
+    began from, against which it chose them (best_epoch_ 0), was computed and dropped, so a
+    reader could not see whether the training improved on them. It is history_'s first
+    record now, as epoch 0; n_iter_ still counts the epochs trained."""
+    base, X, y = warm_and_worse
+    clf = pickle.loads(pickle.dumps(base))
+    start_loss = _hold_out_loss(clf, X, y)
+    clf.fit(X, y)
+    assert [h["epoch"] for h in clf.history_] == [0, 1, 2, 3]
+    begun = clf.history_[0]
+    assert np.isnan(begun["train_loss"])  # nothing trained
+    assert begun["val_loss"] == pytest.approx(start_loss, rel=1e-5)
+    assert 0 <= begun["val_accuracy"] <= 1
+    assert clf.n_iter_ == 3 and clf.best_epoch_ == 0
+    best = min(clf.history_, key=lambda h: h["val_loss"])
+    assert best["epoch"] == clf.best_epoch_  # best_epoch_ names a record of history_
+    # no hold-out, nothing scored: the epochs trained only, as without a warm start
+    clf.set_params(early_stopping=False, epochs=1, learning_rate=1e-4).fit(X, y)
+    assert [h["epoch"] for h in clf.history_] == [1] and clf.n_iter_ == 1
 
 
 def test_an_interrupted_warm_start_keeps_the_weights_it_began_from(warm_and_worse, monkeypatch):
