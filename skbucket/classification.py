@@ -87,7 +87,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         HistGradientBoostingClassifier and forests count them). A dict maps class label to weight (missing classes get 1; labels
         absent from ``y`` are ignored). As in scikit-learn, a dict that leaves some classes
         out *and* holds keys that are no class (``"3"`` for the int bucket 3, say) is an
-        error, since one of its keys was meant for them. Like ``sample_weight``, the class
+        error, since one of its keys was meant for them. For date (duration) labels a key
+        may be a ``Timestamp``, ``datetime``, ``date`` or ``datetime64`` of any unit (a
+        ``Timedelta``, ``timedelta`` or ``timedelta64``). Like ``sample_weight``, the class
         weights act within each batch (each step minimises ``sum(w * loss) / sum(w)``), so
         with ``batch_size=1`` they have no effect, and with small batches little.
     validation_fraction : float, default=0.1
@@ -416,9 +418,14 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                     "balanced", classes=present, y=y_enc[positive]
                 )
             else:  # scikit-learn's rules for a dict (its error names the classes left out)
+                dated = self._dated_class_weight(classes)
                 try:
-                    per_class = compute_class_weight(
-                        self.class_weight, classes=classes, y=classes[y_enc]
+                    per_class = (
+                        dated
+                        if dated is not None
+                        else compute_class_weight(
+                            self.class_weight, classes=classes, y=classes[y_enc]
+                        )
                     )
                 except ValueError as exc:
                     raise ValueError(
@@ -460,6 +467,55 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
         # the loss is sum(w * loss) / sum(w): scale-free, so scaled to a largest weight of 1
         # before the float32 cast (1e-50 became 0 there, 1e40 overflowed)
         return weights / weights.max()
+
+    def _dated_class_weight(self, classes):
+        """The weight of each of ``classes`` by the dict ``class_weight``, for date or
+        duration labels (datetime64, timedelta64 ``classes``; None for others, left to
+        scikit-learn). scikit-learn looks a label up as ``int(label)``, its nanoseconds, so
+        a key given as a ``Timestamp``, ``datetime``, ``date`` or ``datetime64`` (a
+        ``Timedelta``, ``timedelta`` or ``timedelta64`` for durations) was never found, and
+        the dict refused naming the classes in nanoseconds. Its rules are kept: a class left
+        out gets 1, a key that is no class is ignored, unless the dict also leaves a class
+        out (then one of its keys was meant for it): refused naming both as dates."""
+        import datetime
+
+        weights = self.class_weight
+        if classes.dtype.kind not in "mM":
+            return None
+        dates = classes.dtype.kind == "M"
+        kind: tuple[type, ...] = (
+            (datetime.date, np.datetime64) if dates else (datetime.timedelta, np.timedelta64)
+        )
+        per_class = np.ones(len(classes))
+        keyed, unknown = set(), []
+        for key, value in weights.items():
+            label = None
+            if isinstance(key, kind) and not (isinstance(key, np.generic) and np.isnat(key)):
+                try:
+                    label = np.asarray([key]).astype(classes.dtype)[0]
+                except (TypeError, ValueError, OverflowError):  # a zoned Timestamp, say
+                    label = None
+            found = None if label is None else np.flatnonzero(classes == label)
+            if found is None or not found.size:
+                unknown.append(key)
+            else:
+                per_class[found[0]] = value
+                keyed.add(int(found[0]))
+        left_out = [label for i, label in enumerate(classes) if i not in keyed]
+        if unknown and left_out:
+            kinds = (
+                "dates (Timestamp, datetime or datetime64)"
+                if dates
+                else "durations (Timedelta, timedelta or timedelta64)"
+            )
+            raise ValueError(
+                f"{type(self).__name__}: class_weight={weights!r} leaves class(es) "
+                f"{_labels_text(left_out[:5])} of y out and holds key(s) "
+                f"{', '.join(map(repr, unknown[:5]))} that are no class of y (classes "
+                f"{_labels_text(classes[:10])}); its keys must be labels of y, given as "
+                f"{kinds}."
+            )
+        return per_class
 
     def _new_model(self, n_classes, classes):
         """Base encoder weights (shared, read-only) + a new seeded classification head.

@@ -365,6 +365,38 @@ def test_class_weight_keys_that_are_no_class_while_classes_lack_one_are_refused(
         make(tiny, epochs=1, class_weight={"pos": 3.0, "meh": 2.0}).fit(*toy(12))
 
 
+def test_class_weight_keyed_by_dates_weighs_date_labels(tiny):
+    """For date labels (datetime64), scikit-learn looks each class up in the dict as its
+    int, its nanoseconds: a dict keyed by Timestamps (or datetimes, dates, datetime64s) was
+    refused even when every key was a class, with "The classes, [1609459200000000000,
+    ...], are not in class_weight". It weighs the classes now, and one that is no class
+    while the dict leaves a class out is refused naming both as dates."""
+    import datetime
+
+    X, y = toy(12)
+    dates = np.where(y == "pos", np.datetime64("2021-01-02", "ns"), np.datetime64("2021-01-01"))
+    pos = dates == np.datetime64("2021-01-02")
+    reference = make(tiny, epochs=1).fit(X, dates, sample_weight=np.where(pos, 3.0, 1.0))
+    for key in (
+        pd.Timestamp("2021-01-02"),
+        datetime.datetime(2021, 1, 2),
+        datetime.date(2021, 1, 2),
+        np.datetime64("2021-01-02"),  # (a day's unit, the labels' nanoseconds)
+    ):
+        clf = make(tiny, epochs=1, class_weight={key: 3.0}).fit(X, dates)
+        np.testing.assert_allclose(
+            uncached(clf.predict_proba, X), uncached(reference.predict_proba, X), atol=1e-6
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"class_weight=\{Timestamp\('2021-01-05 00:00:00'\): 3.0\} leaves class\(es\) "
+        r"\['2021-01-01T00:00:00\.000000000', '2021-01-02T00:00:00\.000000000'\] of y out and "
+        r"holds key\(s\) Timestamp\('2021-01-05 00:00:00'\) that are no class of y .*given as "
+        r"dates",
+    ):
+        make(tiny, epochs=1, class_weight={pd.Timestamp("2021-01-05"): 3.0}).fit(X, dates)
+
+
 def test_max_length_set_after_fit_is_checked_at_predict(fitted):
     model = pickle.loads(pickle.dumps(fitted[0])).set_params(max_length=1000)
     with pytest.raises(ValueError, match="max_length=1000 exceeds .*max_position_embeddings=512"):
