@@ -61,9 +61,9 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     ----------
     model : str or path-like, default="distilbert-base-uncased"
         Hugging Face hub id or local folder of the base checkpoint (model + tokenizer).
-        A path that does not exist, or a hub id that is not cached while
-        ``HF_HUB_OFFLINE=1``, raises :class:`skbucket.exceptions.ModelNotAvailableError`
-        naming it.
+        A path that does not exist, a hub id that is not cached while
+        ``HF_HUB_OFFLINE=1``, or an image or audio model (ViT, wav2vec 2.0, ...) raises
+        :class:`skbucket.exceptions.ModelNotAvailableError` at ``fit``, naming it.
     epochs : int, default=3
         Most passes over the training rows.
     batch_size : int, default=16
@@ -346,6 +346,10 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
                 start, tokenizer = self._fitted_model(device)
                 model = copy.deepcopy(start)
             else:
+                # an image or audio checkpoint (ViT) refused naming it, as the embedder does:
+                # its tokenizer failed first, with advice to install sentencepiece
+                config = _models.load_pretrained("AutoConfig", self.model)
+                _models.encoder_hidden_size(config, self.model)
                 tokenizer = _models.load_pretrained("AutoTokenizer", self.model)
                 model = self._new_model(len(classes), classes)
             self._check_max_length(model)
