@@ -191,7 +191,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
     **Pickling.** The live model is never pickled. ``pickle``/``joblib.dump`` store the
     fine-tuned checkpoint *inside* the pickle: the files written by ``save_pretrained``
     for the model (``config.json`` + ``model.safetensors``, CPU tensors) and the
-    tokenizer, as bytes. Loading rebuilds the model lazily on first use, on
+    tokenizer (without the truncation and padding of its last call, so the bytes do not
+    depend on what was predicted before), as bytes. Loading rebuilds the model lazily on first use, on
     ``device``, so a fitted classifier predicts identically in a fresh process and no
     longer needs the base checkpoint. Both go through a temporary folder of the checkpoint's
     size (``TMPDIR``, 260 MB for DistilBERT); while :func:`skbucket.io.save` or
@@ -1030,12 +1031,34 @@ def _plain_relative_name(name) -> bool:
 
 
 def _export_checkpoint(model, tokenizer) -> dict[str, bytes]:
-    """The files of ``save_pretrained`` (model on CPU tensors + tokenizer) as bytes."""
+    """The files of ``save_pretrained`` (model on CPU tensors + tokenizer) as bytes.
+
+    A fast tokenizer's ``tokenizer.json`` records the truncation and padding its backend
+    was last called with (skbucket passes both on every call): they are left out, so the
+    bytes do not depend on what the tokenizer encoded last. Written with them, the files of
+    a fitted classifier changed after its first predict once pickled and loaded: the
+    tokenizer rebuilt from them took the recorded truncation as its ``max_length``,
+    ``stride``, ``truncation_side`` and ``truncation_strategy``, which its next export wrote
+    into ``tokenizer_config.json`` (a saved model's hash changed with no change of weights).
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
 
     def export(root):
-        with _models.hf_quiet():
+        with _models.hf_quiet(), _models.tokenizer_lock(tokenizer):
             model.save_pretrained(root)
-            tokenizer.save_pretrained(root)
+            if backend is None:  # a slow tokenizer keeps no such state
+                tokenizer.save_pretrained(root)
+            else:
+                truncation, padding = backend.truncation, backend.padding
+                backend.no_truncation()
+                backend.no_padding()
+                try:
+                    tokenizer.save_pretrained(root)
+                finally:  # as it was: the next call sets both again anyway
+                    if truncation is not None:
+                        backend.enable_truncation(**truncation)
+                    if padding is not None:
+                        backend.enable_padding(**padding)
         return {
             p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*"))

@@ -791,6 +791,32 @@ def test_pickle_stores_checkpoint_not_live_model(fitted):
     assert twin._checkpoint is None and "_rt_finetuned" in twin.__dict__  # rebuilt lazily
 
 
+def test_the_exported_checkpoint_does_not_change_with_what_was_predicted(fitted):
+    """tokenizer.json recorded the truncation the tokenizer was last called with: a model
+    saved after a predict at another max_length held other bytes, and a classifier pickled
+    and loaded exported, after its first predict, a tokenizer_config.json that had gained
+    max_length, stride, truncation_side and truncation_strategy (read back from that
+    record): the same weights, a saved file of another hash."""
+    import json
+
+    clf, X, _ = fitted
+
+    def exported(model):
+        return model.__getstate__()["_checkpoint"]
+
+    first = exported(clf)
+    assert json.loads(first["tokenizer.json"])["truncation"] is None
+    twin = pickle.loads(pickle.dumps(clf))
+    uncached(twin.predict, X[:3])  # rebuilt from the checkpoint, then called
+    assert exported(twin) == first
+    shorter = pickle.loads(pickle.dumps(twin)).set_params(max_length=8)
+    uncached(shorter.predict, X[:3])
+    assert exported(shorter) == first
+    # the tokenizer's own state is left as it was
+    tokenizer = twin._rt_finetuned[1]
+    assert tokenizer.backend_tokenizer.truncation["max_length"] == clf.max_length
+
+
 def test_an_unpickled_classifier_maps_no_file_of_its_temporary_folder(fitted):
     """The rebuilt model's tensors read from a memory map of the temporary folder's weights
     file, deleted but mapped: on Windows a mapped file cannot be deleted, so every load
