@@ -999,11 +999,18 @@ class _interruptible:
 
 
 def _label_text(value) -> str:
-    """A label for a message: ``'pos'``, ``3``, ``nan``, ``None``, ``<NA>``, and a datetime64
-    or timedelta64 as ``'2020-01-01T00:00:00.000000000'`` or ``NaT`` (its ``.item()`` is an
-    int of nanoseconds, or ``None`` for NaT; its repr ``numpy.datetime64(...)``)."""
+    """A label for a message: ``'pos'``, ``3``, ``nan``, ``None``, ``<NA>``, a datetime64 as
+    ``'2020-01-01T00:00:00.000000000'`` and a timedelta64 as ``'1 days 00:00:00'`` (not
+    numpy's ``'86400000000000 nanoseconds'``), or ``NaT`` (its ``.item()`` is an int of
+    nanoseconds, or ``None`` for NaT; its repr ``numpy.datetime64(...)``)."""
     if isinstance(value, (np.datetime64, np.timedelta64)):
-        return "NaT" if np.isnat(value) else repr(str(value))
+        if np.isnat(value):
+            return "NaT"
+        if isinstance(value, np.timedelta64):
+            import pandas as pd
+
+            return repr(str(pd.Timedelta(value)))
+        return repr(str(value))
     return repr(plain(value))
 
 

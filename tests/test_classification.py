@@ -1066,6 +1066,10 @@ def test_errors_show_datetime_labels_as_dates(tiny):
         ValueError, match=rf"y has classes {later} but the fitted model has \['2020"
     ):
         clf.fit(X, days + np.timedelta64(1, "D"))
+    # and a duration label as one, not as numpy's "86400000000000 nanoseconds"
+    spans = (days - np.datetime64("2019-12-31")).astype("timedelta64[ns]")
+    with pytest.raises(ValueError, match=r"got 1 class: '1 days 00:00:00'\.$"):
+        make(tiny, epochs=1).fit(X[:2], spans[[0, 2]])
 
 
 def test_missing_model_path_names_it(tmp_path):
