@@ -1673,7 +1673,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             except BaseException as exc:  # Ctrl-C too: the router's fit may have taken hours
                 self._keep_classifier_on(exc, classifier_)
                 raise
-        self._warn_light_buckets(own, fallback, counts, mass, weighted=weighted)
+        try:  # a warning made an error (-W error, a test's filter) ends the fit here too
+            self._warn_light_buckets(own, fallback, counts, mass, weighted=weighted)
+        except BaseException as exc:
+            self._keep_classifier_on(exc, classifier_)
+            raise
         # assign the fitted state only once everything has been fit
         self.classifier_ = classifier_
         self.regressors_ = dict(sorted(regressors.items()))

@@ -3340,3 +3340,9 @@ def test_a_regressor_that_fails_leaves_the_fitted_classifier_on_its_error():
     model.set_params(classifier=FrozenEstimator(kept), regressors__3=Ridge()).fit(X, y)
     assert model.classifier_.estimator is kept  # reused, not refitted
     assert_array_equal(model.predict_bucket(X), kept.predict(X))
+    # a warning of light buckets made an error, after every regressor's fit: kept as well
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TooFewRowsWarning)
+        with pytest.raises(TooFewRowsWarning) as raised:
+            light(min_bucket_size=1000).fit(X, y)  # no bucket has 1000 rows
+    assert hasattr(raised.value, "classifier_")
