@@ -183,7 +183,10 @@ def predict(estimator, ddf, *, meta=None, name="prediction"):
     Returns
     -------
     result : dask.dataframe.Series
-        Lazy; one prediction per row, with the input partition's index.
+        Lazy; one prediction per row, with the input partition's index. A ``predict`` that
+        returns them as a column, shape ``(n_rows, 1)`` (a regressor fit on a one-column
+        ``y`` such as ``posts[["likes"]]``: KNeighborsRegressor, PLSRegression), gives
+        the same Series.
 
     Raises
     ------
@@ -430,7 +433,7 @@ def _unknown_categories(meta, ddf):
 
 def _predict_meta(estimator, ddf, meta, name):
     if meta is None:
-        out = _dense(_probe(estimator, ddf, "predict"))
+        out = _one_per_row(_dense(_probe(estimator, ddf, "predict")))
         if out.ndim != 1:
             raise MetaInferenceError(
                 f"{type(estimator).__name__}.predict returns {out.ndim}-D output; "
@@ -460,6 +463,17 @@ def _dense(out):
     if hasattr(out, "toarray"):  # scipy sparse
         out = out.toarray()
     return np.asarray(out)
+
+
+def _one_per_row(out):
+    """``out`` (predictions) as one value per row: a column of them, shape ``(n, 1)``, as
+    :class:`~sklearn.neighbors.KNeighborsRegressor` or
+    :class:`~sklearn.cross_decomposition.PLSRegression` fit on a one-column ``y`` (a
+    DataFrame ``posts[["likes"]]``) predict, is read as its ``n`` values (it was refused as
+    2-D output, although its in-memory ``predict`` gives one prediction per row)."""
+    if out.ndim == 2 and out.shape[1] == 1:
+        return out[:, 0]
+    return out
 
 
 def _where(partition_info):
@@ -594,7 +608,7 @@ def _predict_partition(part, estimator, meta, partition_info=None):
     if len(part) == 0:
         return meta.iloc[:0].set_axis(part.index[:0], axis=0)
     try:
-        out = _dense(estimator.predict(part))
+        out = _one_per_row(_dense(estimator.predict(part)))
     except Exception as exc:
         exc.add_note(f"(skbucket.dask.predict: in {_where(partition_info)})")
         raise

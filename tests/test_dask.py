@@ -299,6 +299,35 @@ def test_errors_are_clear():
         lazy.compute(scheduler="sync")
 
 
+def test_a_column_of_predictions_is_one_prediction_per_row():
+    # a regressor fit on a one-column y (a DataFrame posts[["likes"]]) predicts shape (n, 1):
+    # KNeighborsRegressor and PLSRegression do; skbucket.dask.predict refused it as 2-D
+    from sklearn.cross_decomposition import PLSRegression
+    from sklearn.neighbors import KNeighborsRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.uniform(0, 8, size=(40, 2)), columns=["a", "b"], index=range(7, 47))
+    y = pd.DataFrame({"likes": np.round(np.expm1(X["a"]))})
+    ddf = dd.from_pandas(X, npartitions=3)
+    for model in (KNeighborsRegressor(3).fit(X, y), PLSRegression(1).fit(X, y)):
+        assert model.predict(X).shape == (40, 1)
+        for meta in (None, "float64"):
+            got = skbucket.dask.predict(model, ddf, meta=meta, name="likes").compute()
+            assert got.name == "likes" and got.index.equals(X.index)
+            np.testing.assert_allclose(got.to_numpy(), model.predict(X)[:, 0])
+    with pytest.raises(MetaInferenceError, match="2-D output"):  # two per row: still refused
+        skbucket.dask.predict(_TwoPerRow().fit(X, y), ddf)
+
+
+class _TwoPerRow(BaseEstimator):
+    def fit(self, X, y=None):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X):
+        return np.zeros((len(X), 2))
+
+
 def test_an_output_column_that_cannot_take_meta_dtype_is_named():
     # a text column under meta="float64" failed with pandas' bare cast error, no partition
     from sklearn.preprocessing import FunctionTransformer
