@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -279,15 +280,34 @@ def test_the_docs_extra_installs_what_building_the_docs_needs():
     assert {"dask", "distributed", "torch", "transformers", "matplotlib"} <= have
 
 
+def _tracked_files(root: Path = ROOT) -> list[str] | None:
+    """The files git tracks in the checkout at ``root``, or None without git or a checkout.
+
+    The checkout is named safe for this one command: a checkout owned by another user (a CI
+    job in a container running as root over the runner's files) made git refuse to read it
+    ("detected dubious ownership", status 128), failing the packaging tests. Names are read
+    NUL-separated, as written: split on white space, one with a space became two, and git
+    quotes a name with a non-ASCII letter ("\\303\\251.txt") otherwise."""
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return None
+    listed = subprocess.run(
+        ["git", "-c", f"safe.directory={root}", "ls-files", "-z"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    ).stdout
+    return [name for name in listed.split("\0") if name]
+
+
 def _source_copy(dest):
     """A copy of the checkout's sources to build from: the files git tracks, or without git
     the tree less its build products. A build in the checkout writes build/ there, which
     setuptools never cleans: later wheels took files from it (a deleted module, data files
     no longer declared), so a packaging test could not fail once the suite had run."""
-    if shutil.which("git") is not None and (ROOT / ".git").exists():
-        tracked = subprocess.run(
-            ["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True
-        ).stdout.split()
+    tracked = _tracked_files()
+    if tracked is not None:
         for name in tracked:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
@@ -337,15 +357,36 @@ def test_wheel_is_small_and_carries_the_data(tmp_path):
     assert "skbucket/py.typed" in names
 
 
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("git") is None,
+    reason="needs root (to hand the checkout to another user) and git",
+)
+def test_the_tracked_files_of_a_checkout_owned_by_another_user_are_listed(tmp_path):
+    """git refused a checkout owned by another user (a CI job's container running as root
+    over the runner's files): the sdist and wheel tests failed on "dubious ownership" there
+    only; a name with a space or a non-ASCII letter came back split or quoted."""
+    repo = tmp_path / "checkout"
+    repo.mkdir()
+    names = ["a b.txt", "caf\u00e9.txt", "sub/c.py"]
+    for name in names:
+        (repo / name).parent.mkdir(exist_ok=True)
+        (repo / name).write_text("x", encoding="utf-8")
+    who = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for args in (["init", "-q"], ["add", "."], [*who, "commit", "-q", "-m", "files"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    for folder, _, files in os.walk(repo):
+        for path in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chown(path, 65534, 65534)  # nobody's, as the runner's files are not root's
+    assert sorted(_tracked_files(repo)) == names
+
+
 def test_sdist_carries_what_its_tests_need(tmp_path):
     """The sdist holds the whole test suite with its helpers (conftest, tiny models), the docs,
     examples and the Makefile's tools; before, setuptools took only tests/test_*.py."""
     pytest.importorskip("setuptools")
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
+    tracked = _tracked_files()
+    if tracked is None:
         pytest.skip("needs the git checkout (the sdist is built from a copy of its files)")
-    tracked = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.split()
     source = _source_copy(tmp_path / "src")  # a copy: the build writes nothing into the checkout
     subprocess.run(
         [sys.executable, "-c", "from setuptools import build_meta as b; b.build_sdist('dist')"],
