@@ -17,3 +17,8 @@ def _doctests_in_their_own_folder(request, tmp_path, monkeypatch):
     if isinstance(request.node, DoctestItem):
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         monkeypatch.chdir(tmp_path)
+        # an example sets and deletes SOURCE_DATE_EPOCH in os.environ itself (skbucket._clock):
+        # it runs without the caller's, which is put back after it (a CI that set one lost it
+        # for the rest of that worker's tests, or kept the example's "yesterday" if it failed)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+        monkeypatch.delenv("SOURCE_DATE_EPOCH")
