@@ -53,12 +53,12 @@ from ._modelfile import (  # noqa: F401
 )
 from .cache import _text_problem
 from .tables import (
-    ID_COLUMN,
     POST_COLUMNS,
     TABLE_FORMATS,
     CLIError,
     _check_columns,
     _check_input,
+    _id_column,
     _largest_likes,
     _refuse_empty_rows,
     _refuse_postless_rows,
@@ -744,8 +744,9 @@ def cmd_predict(args) -> int:
         out = _predictions_with_buckets(model, X, frame.index)
     else:
         out = pd.DataFrame({"prediction": model.predict(X)}, index=frame.index)
-    if ID_COLUMN in frame.columns:
-        out.insert(0, ID_COLUMN, frame[ID_COLUMN].to_numpy(dtype=object))  # ints stay ints
+    id_name = _id_column(frame.columns)  # "id", else one "ID" or "Id", named as in DATA
+    if id_name is not None:
+        out.insert(0, id_name, frame[id_name].to_numpy(dtype=object))  # ints stay ints
 
     def save(path: Path) -> Path:
         replace_atomically(path, lambda fh: _write_csv(out, fh, path), "predictions file")
@@ -967,7 +968,8 @@ def _baseline(args, model, X):
     ``--baseline`` (read by the model's column mapping), grouped by the columns the model reads
     the account and the company from (those that both TRAIN and the posts ``X`` hold); what
     it is, for the notes (what it groups by, how many posts it was fitted on); and a sentence
-    on the posts of ``X`` whose likes it has seen (in TRAIN too, by ``id``; empty when none)."""
+    on the posts of ``X`` whose likes it has seen (in TRAIN too, by id: ``_id_column``; empty
+    when none)."""
     from skbucket.baselines import GroupMedianRegressor
     from skbucket.pipeline import _column_of_role, _role_columns
 
@@ -995,15 +997,17 @@ def _baseline(args, model, X):
             f"{roles} is in both it and DATA; columns present: {column_list(X_train.columns)}"
         )
     shared = 0
-    if ID_COLUMN in X_train.columns and ID_COLUMN in X.columns:
+    # "id", else one "ID" or "Id", in each file (TRAIN's "ID" matches DATA's "id")
+    train_ids, data_ids = _id_column(X_train.columns), _id_column(X.columns)
+    if train_ids is not None and data_ids is not None:
         from skbucket._cells import _category_text, _is_missing
 
         def ids(column) -> list:  # as text, as accounts are compared: 101, 101.0 and "101"
             # (a CSV reads its ids as text, a Parquet file with one missing id as floats)
             return [_category_text(v) for v in column if not _is_missing(v)]
 
-        known = set(ids(X_train[ID_COLUMN]))
-        shared = sum(v in known for v in ids(X[ID_COLUMN]))
+        known = set(ids(X_train[train_ids]))
+        shared = sum(v in known for v in ids(X[data_ids]))
     # fitted on the columns it groups by, after a step that selects them from any table:
     # fitted on all of TRAIN's, scikit-learn's check of feature names refused DATA whose
     # columns came in another order, or which held one that TRAIN lacked

@@ -41,7 +41,8 @@ TABLE_FORMATS = {
 SEPARATORS = {"csv": ",", "tsv": "\t"}
 
 
-#: the column ``skbucket predict`` copies in front of its predictions
+#: the column ``skbucket predict`` copies in front of its predictions (a column named so in
+#: another case, ``ID`` or ``Id``, when the table has one such and no ``id``: :func:`_id_column`)
 ID_COLUMN = "id"
 
 
@@ -62,6 +63,29 @@ POST_COLUMNS = ("username", "inferred_company", "date", "media")
 class CLIError(ValueError):
     """A problem with the command's input that is reported as one line (a file
     :func:`~skbucket.tables.read_table` cannot read as posts, too)."""
+
+
+def _id_column(columns, path=None) -> str | None:
+    """The posts' id column among ``columns``: the one named ``id``, else the one whose name is
+    ``id`` in another case (``ID``, ``Id``: a spreadsheet's or a database export's), else None.
+    Two or more of those and no ``id`` (``ID`` and ``Id``) name none: no column is taken as
+    the id, with a warning naming them when ``path`` (the table's file) is given. Other names
+    (``post_id``, a written index's ``Unnamed: 0``) are no id column."""
+    names = list(columns)
+    if ID_COLUMN in names:
+        return ID_COLUMN
+    found = [name for name in names if isinstance(name, str) and name.casefold() == ID_COLUMN]
+    if len(found) == 1:
+        return found[0]
+    if found and path is not None:
+        warnings.warn(
+            f"{path}: columns {', '.join(map(repr, found))} each name the posts' id (the column "
+            f"{ID_COLUMN!r} in another case): none is taken as the id (read as text, written "
+            f"in front of the predictions, matched by --baseline); rename the id column to "
+            f"{ID_COLUMN!r}",
+            stacklevel=user_stacklevel(),  # the caller of read_table
+        )
+    return None
 
 
 def _suffix(path: Path) -> str:
@@ -93,7 +117,8 @@ def read_table(path, columns=None):
         dates themselves): text from a CSV/TSV (a compact ``20210403`` stays a date, not a
         number), dates and texts from Excel as they are; a column of numbers is refused
         (Excel serial day numbers, compact dates stored as numbers, counts of seconds). The
-        ``id`` column and the posts' text columns (``content``, ``caption``, ``username``,
+        ``id`` column (``ID`` or ``Id`` in a table without ``id``, unless it has two such)
+        and the posts' text columns (``content``, ``caption``, ``username``,
         ``inferred_company``, ``media``) are read as text from CSV,
         TSV and XLSX files, as Parquet keeps them: ids are kept exactly as written (leading
         zeros, 19-digit ids; a file with one empty id would otherwise make every id a float),
@@ -122,6 +147,13 @@ def read_table(path, columns=None):
         would be read into its first cell), or dates that are numbers.
         A CSV/TSV must be UTF-8: other bytes are reported with the first line holding one,
         and UTF-16 or UTF-32 text (with a byte-order mark or without) is named as such.
+
+    Warns
+    -----
+    UserWarning
+        If a workbook's id column holds numbers of more than 15 digits (Excel stores them
+        rounded), or if the table has no ``id`` column and two or more named so in another
+        case (``ID`` and ``Id``): none of them is taken as the id.
     """
     import pandas as pd
 
@@ -164,7 +196,11 @@ def read_table(path, columns=None):
     try:
         # pandas renames a repeated CSV/Excel header ("likes", "likes.1") and parquet's reader
         # fails with its schema: the header is read first so the error can name the repeats
-        repeated = _repeated_names(_header_names(path, kind))
+        header = _header_names(path, kind)
+        repeated = _repeated_names(header)
+        id_name = _id_column(header)  # ID or Id: read as text too
+        if id_name is not None:
+            as_text["dtype"][id_name] = str
         if repeated:
             frame = None
         elif kind in SEPARATORS:
@@ -266,6 +302,7 @@ def read_table(path, columns=None):
     if kind in SEPARATORS:
         _refuse_inner_byte_order_mark(frame, path)
     _check_date_numbers(frame, path, kind, date_column)
+    _id_column(frame.columns, path)  # two of ID, Id, iD: said
     return frame
 
 
@@ -728,9 +765,10 @@ def _excel_cell_checks(path, frame, xml, aligned) -> None:
     if xml is None:
         return
     digits = None  # the id column's letters, when it holds ids of 16 digits or more
-    ids = frame[ID_COLUMN] if list(frame.columns).count(ID_COLUMN) == 1 else None
+    id_name = _id_column(frame.columns)
+    ids = frame[id_name] if list(frame.columns).count(id_name) == 1 else None
     if ids is not None and ids.astype(str).str.fullmatch(r"\d{16,}").any():
-        digits = get_column_letter(list(frame.columns).index(ID_COLUMN) + 1).encode()
+        digits = get_column_letter(list(frame.columns).index(id_name) + 1).encode()
     uncomputed = _UNCOMPUTED.search(xml) is not None
     if b't="e"' not in xml and digits is None and not uncomputed:
         return
@@ -781,7 +819,7 @@ def _excel_cell_checks(path, frame, xml, aligned) -> None:
                 pass
     if rounded:
         warnings.warn(
-            f"{path}: {len(rounded)} id(s) of column {ID_COLUMN!r} are numbers of more than 15 "
+            f"{path}: {len(rounded)} id(s) of column {id_name!r} are numbers of more than 15 "
             f"digits (first at sheet row {rounded[0]}), which Excel stores rounded: the ids "
             "written with the predictions are not the ones you typed, and several may be one. "
             "Store the ids as text (format the column as Text, or write them with a leading ')",
@@ -1072,18 +1110,18 @@ def _check_fields(path: Path, kind: str) -> None:
 
 
 def _exact_parquet_ids(path: Path, frame):
-    """``frame`` with its ``id`` column as integers when the file holds integers: an integer
-    column with a missing value comes back from ``read_parquet`` as float64, which merges
-    19-digit ids (and writes them as ``1.2345678901234568e+18``)."""
+    """``frame`` with its id column (:func:`_id_column`) as integers when the file holds
+    integers: an integer column with a missing value comes back from ``read_parquet`` as
+    float64, which merges 19-digit ids (and writes them as ``1.2345678901234568e+18``)."""
     import pandas as pd
 
-    ids = frame.get(ID_COLUMN)
-    if ids is None or ids.dtype.kind != "f":
+    id_name = _id_column(frame.columns)
+    if id_name is None or frame[id_name].dtype.kind != "f":
         return frame
-    exact = pd.read_parquet(path, columns=[ID_COLUMN], dtype_backend="numpy_nullable")
-    exact = exact.reset_index()[ID_COLUMN] if ID_COLUMN not in exact else exact[ID_COLUMN]
+    exact = pd.read_parquet(path, columns=[id_name], dtype_backend="numpy_nullable")
+    exact = exact.reset_index()[id_name] if id_name not in exact else exact[id_name]
     if pd.api.types.is_integer_dtype(exact.dtype) and len(exact) == len(frame):
-        frame = frame.assign(**{ID_COLUMN: exact.to_numpy(dtype=object, na_value=None)})
+        frame = frame.assign(**{id_name: exact.to_numpy(dtype=object, na_value=None)})
     return frame
 
 

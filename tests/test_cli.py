@@ -438,6 +438,22 @@ def test_predict_writes_the_ids_exactly_as_in_data(model_file, workdir, suffix, 
     assert written["id"].tolist() == ids
 
 
+def test_predict_writes_an_id_column_named_in_another_case(model_file, workdir, capsys):
+    """Only a column named exactly 'id' was written in front of the predictions: DATA's 'ID'
+    (a spreadsheet's, a database export's) was left out, and the predictions could be
+    matched to the posts by row order alone."""
+    frame = load_tweets().frame.iloc[80:84].rename(columns={"id": "ID"}).astype({"ID": object})
+    frame["ID"] = ["00360", "1000000000123457149", "1000000000123457150", "7"]
+    data = workdir / "upper-ids.csv"
+    frame.to_csv(data, index=False)
+    out_csv = workdir / "upper-ids-predictions.csv"
+    code, _, err = run(["predict", model_file, data, "-o", out_csv, "-q"], capsys)
+    assert code == 0, err
+    written = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
+    assert list(written.columns) == ["ID", "prediction"]
+    assert written["ID"].tolist() == frame["ID"].tolist()
+
+
 def test_digit_only_texts_are_texts_in_every_format(model_file, workdir, capsys):
     """A post whose text is '2020', or an account '0042' in every row: CSV made numbers of
     them (an error for the text, the account read as 42) where Parquet keeps the texts."""
@@ -3531,6 +3547,21 @@ def test_evaluate_baseline_finds_its_posts_by_id_as_text(model_file, posts_csv, 
     code, out, err = run([*args, "--baseline", workdir / "id-train.csv"], capsys)
     assert code == 0, err
     assert "3 of the 34 posts are in" in _prose(out), out  # the one without an id not counted
+
+
+def test_evaluate_baseline_finds_its_posts_by_an_id_column_named_in_another_case(
+    model_file, posts_csv, workdir, capsys
+):
+    """TRAIN's ids under 'ID', DATA's under 'Id': the posts of DATA in TRAIN went uncounted
+    (the note that the median has seen their likes was missing)."""
+    frame = pd.read_csv(posts_csv)
+    train, test = frame.iloc[:50], frame.iloc[46:]  # four posts in both
+    train.rename(columns={"id": "ID"}).to_csv(workdir / "upper-id-train.csv", index=False)
+    test.rename(columns={"id": "Id"}).to_csv(workdir / "upper-id-test.csv", index=False)
+    args = ["evaluate", model_file, workdir / "upper-id-test.csv", "-q", "--no-intervals"]
+    code, out, err = run([*args, "--baseline", workdir / "upper-id-train.csv"], capsys)
+    assert code == 0, err
+    assert "4 of the 34 posts are in" in _prose(out), out
 
 
 def test_evaluate_wraps_its_notes_at_80_columns_keeping_a_path_whole(

@@ -732,3 +732,56 @@ def test_a_byte_order_mark_inside_a_csv_is_refused_naming_its_row(tmp_path):
         tables.read_table(path)
     path.write_text("\ufeff" + head + tail, encoding="utf-8")  # the file's own mark: fine
     assert tables.read_table(path)["id"].tolist() == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("name", ["ID", "Id"])
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
+def test_an_id_column_named_in_another_case_is_read_as_text(tmp_path, name, suffix):
+    """An id column headed 'ID' or 'Id' (a spreadsheet's, a database export's) was read as
+    numbers where 'id' is text: leading zeros lost, 19-digit ids merged, every id a float
+    when one was empty."""
+    if suffix == ".xlsx":
+        pytest.importorskip("openpyxl")
+    frame = load_tweets().frame.iloc[80:83].reset_index(drop=True).drop(columns="id")
+    ids = ["00360", "1000000000123457149", "1000000000123457150"]
+    frame.insert(0, name, ids)
+    path = tmp_path / f"ids{suffix}"
+    if suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+    assert tables.read_table(path)[name].tolist() == ids
+    assert tables._id_column(["post_id", "Unnamed: 0", "content"]) is None  # not widened
+    assert tables._id_column(["ID", "id"]) == "id"  # 'id' itself first
+
+
+def test_exact_parquet_ids_and_rounded_excel_ids_under_an_id_column_named_ID(tmp_path):
+    """An 'ID' column of integers with a missing one came back from a Parquet file as
+    floats (19-digit ids merged), and 19-digit numbers in a workbook's 'ID' column (held
+    rounded by Excel) came back as one repeated id with no word, as 'id' no longer does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = load_tweets().frame.iloc[80:83].reset_index(drop=True).drop(columns="id")
+    ids = [1234567890123456789, None, 1234567890123456781]
+    path = tmp_path / "ids.parquet"
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # no pandas metadata
+    pq.write_table(table.append_column("ID", pa.array(ids, pa.int64())), path)
+    assert tables.read_table(path)["ID"].tolist() == ids
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "ids.xlsx"
+    frame.assign(ID=[1234567890123456789 + i for i in range(3)]).to_excel(path, index=False)
+    with pytest.warns(UserWarning, match=r"3 id\(s\) of column 'ID' are numbers of more than"):
+        tables.read_table(path)
+
+
+def test_two_id_columns_in_other_cases_name_neither_as_the_id_and_say_so(tmp_path):
+    """'ID' and 'Id' without 'id': which is the posts' id cannot be told, so neither is taken
+    (read as the table holds them), and a warning names both."""
+    frame = load_tweets().frame.iloc[80:83].reset_index(drop=True).drop(columns="id")
+    path = tmp_path / "two.csv"
+    frame.assign(ID=["007", "8", "9"], Id=["1", "2", "3"]).to_csv(path, index=False)
+    with pytest.warns(UserWarning, match=r"two.csv: columns 'ID', 'Id' each name the posts' id"):
+        read = tables.read_table(path)
+    assert read["ID"].tolist() == [7, 8, 9]  # not the id: read as pandas reads it
+    assert tables._id_column(read.columns) is None
