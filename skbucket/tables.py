@@ -1410,7 +1410,8 @@ def _split_target(frame, target: str, path, largest: float | None = None, check_
 
 
 def _refuse_postless_rows(X, target, path, likes=None) -> None:
-    """Refuse rows whose every column but the likes (and the id) is empty, in a table of at
+    """Refuse rows whose every column but the likes (and the id, :func:`_id_column`) is
+    empty, in a table of at
     least two such columns: no post, but a spreadsheet's or BI tool's total or note row
     ("Total,,53611,,,,"), which was fitted and scored as a post of 53,611 likes without a word
     (RMSE 296 became 4,369). A first or last row whose likes are the sum of every other
@@ -1423,7 +1424,8 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
 
     from ._cells import _is_missing
 
-    inputs = [i for i, c in enumerate(X.columns) if c != ID_COLUMN]
+    id_name = _id_column(X.columns)  # "id", else one "ID" or "Id"
+    inputs = [i for i, c in enumerate(X.columns) if id_name is None or c != id_name]
     if len(inputs) < 2 or not len(X):  # a table of texts alone: an empty text is a post
         return
     if X.columns[inputs].duplicated().any():  # a repeated name: refused elsewhere
@@ -1438,7 +1440,7 @@ def _refuse_postless_rows(X, target, path, likes=None) -> None:
     rows = np.flatnonzero(empty)
     raise CLIError(
         f"{path}: row {int(rows[0])} holds likes but no post (every column but {target!r}"
-        f"{' and ' + repr(ID_COLUMN) if ID_COLUMN in X.columns else ''} is empty; "
+        f"{'' if id_name is None else ' and ' + repr(id_name)} is empty; "
         f"{rows.size} such row(s), first rows {rows[:5].tolist()}): a spreadsheet's total or "
         "note row? Remove it."
     )

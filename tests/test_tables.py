@@ -354,6 +354,9 @@ def test_a_total_row_under_the_posts_is_refused(tmp_path):
         r"row 20 holds likes but no post \(every column but "
         r"'likes' and 'id' is empty; 1 such row\(s\), first rows \[20\]\).*total",
     )
+    # the id headed 'ID' (no 'id'): the row held its label there, and was fitted as a post
+    upper = pd.concat([frame, total], ignore_index=True).rename(columns={"id": "ID"})
+    refuses_its_likes(upper, r"row 20 holds likes but no post \(every column but 'likes' and 'ID'")
     # a post of an empty text, but with its account: a post; so is an empty text in a table
     # of texts alone (a media-only post)
     X, _ = tables._split_target(frame.assign(content=" ", media=None), "likes", path)
