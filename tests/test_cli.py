@@ -2390,7 +2390,7 @@ def test_a_cache_folder_that_cannot_be_written_is_one_warning(
     assert err.splitlines() == [
         f"[skbucket] warning: the cache folder '{cache / 'embeddings'}' cannot be written "
         "(Not a directory); results are computed as usual but not stored there (said once per "
-        "folder)"
+        "folder and kind of failure)"
     ]
 
 
