@@ -714,6 +714,30 @@ case(
     ),
 )
 case(
+    "pb-epoch-text-in-date-column",
+    DATES,
+    PB,
+    lambda c: record(lambda: c.pb.transform(cell(c.posts, "date", 2, "1617235200"))),
+    Fallback(
+        lambda r, c: (
+            assert_true(r[0][2, 0].endswith("Date and time: unknown.")),
+            assert_true(r[0][3, 0].split("Date and time: ")[1] != "unknown."),
+            assert_true(
+                any(
+                    "UnparseableDateWarning: PromptBuilder: date column 'date': 1 value(s) "
+                    "could not be parsed as dates, e.g. row 2: '1617235200'; a count of "
+                    "seconds is no date here" in w
+                    for w in r[1]
+                ),
+                r[1],
+            ),
+        ),
+        "documented: epoch seconds written as text (``'1617235200'``) are no date: "
+        "``Date and time: unknown`` for that row and an ``UnparseableDateWarning`` naming the "
+        "row, with how to convert them (``pd.to_datetime(pd.to_numeric(values), unit='s')``)",
+    ),
+)
+case(
     "pb-single-row",
     ONE_ROW,
     PB,
