@@ -104,24 +104,30 @@ _NUMERIC_DATE = re.compile(
     + rf"(\d{{1,2}}){_DATE_SEPARATOR}(\d{{1,2}}){_DATE_SEPARATOR}(\d{{4}}|\d{{2}})(?!\d)"
 )
 #: a numeric date whose parts are separated by commas or semicolons, at a cell's start or
-#: after a weekday or a time: ``2021,04,03``, ``2021, 04``, ``03;04;2021``, read as written
-#: with dashes (:func:`_dashed`). pandas read ``2021,04,03`` and ``03,04,2021`` as 1 March
-#: (dateutil takes ``04,03`` for the decimal number 4.03), ``2021,04`` as 1 January, and
-#: ``2021;04;03`` day first with ``dayfirst=True``; and the day/month checks did not see them.
-#: Not when another separated number follows (``2021,04,033``, ``1,2,3,4``): no date
+#: after a weekday or a time: ``2021,04,03``, ``2021, 04``, ``03;04;2021``, ``04,2021``,
+#: read as written with dashes (:func:`_dashed`). pandas read ``2021,04,03`` and
+#: ``03,04,2021`` as 1 March (dateutil takes ``04,03`` for the decimal number 4.03),
+#: ``2021,04`` as 1 January, ``04,2021`` as nothing (while ``4,2021`` and ``04-2021`` were
+#: April), and ``2021;04;03`` day first with ``dayfirst=True``; and the day/month checks did
+#: not see them. Not when another separated number follows (``2021,04,033``, ``1,2,3,4``):
+#: no date
 _COMMA_DATE = re.compile(
     f"({_DATE_PREFIX})"
     r"(?:(\d{4})\s*([,;])\s*(\d{1,2})(?:\s*\3\s*(\d{1,2}))?"
-    r"|(\d{1,2})\s*([,;])\s*(\d{1,2})\s*\7\s*(\d{4}|\d{2}))"
+    r"|(\d{1,2})\s*([,;])\s*(\d{1,2})\s*\7\s*(\d{4}|\d{2})"
+    r"|(\d{1,2})\s*[,;]\s*(\d{4}))"
     r"(?!\d)(?!\s*[,;]\s*\d+(?![\d:]))"
 )
 
 
 def _dashed(match: re.Match) -> str:
-    """A :data:`_COMMA_DATE` written with dashes: ``2021-04-03``, ``03-04-2021``."""
-    prefix, year, _, month, day, first, _, second, last = match.groups()
+    """A :data:`_COMMA_DATE` written with dashes: ``2021-04-03``, ``03-04-2021``,
+    ``04-2021``."""
+    prefix, year, _, month, day, first, _, second, last, alone, its_year = match.groups()
     if year is not None:
         return f"{prefix}{year}-{month}" + ("" if day is None else f"-{day}")
+    if alone is not None:  # a month and its year: 04,2021
+        return f"{prefix}{alone}-{its_year}"
     return f"{prefix}{first}-{second}-{last}"
 
 
@@ -601,8 +607,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     are never read day first; a month and a year without a day, ``March 2021`` or
     ``10:00 March 2021``, are the 1st of that month; a two-digit year is one of 1969-2068,
     as ``%y`` reads it: ``03/14/76`` is 1976; the numbers of a numeric date may be separated
-    by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03 and
-    ``03;04;2021`` is ``03-04-2021``; a fraction of a second keeps its nanoseconds in any
+    by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03,
+    ``03;04;2021`` is ``03-04-2021`` and ``04,2021`` is April 2021; a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable

@@ -481,6 +481,13 @@ def test_the_clock_checks_see_the_clocks_day_in_the_texts_own_zone():
         ("Sat 2021,04,03", "2021-04-03", "2021-04-03"),
         ("10:00, 2021,04,03", "2021-04-03 10:00", "2021-04-03 10:00"),
         ("2021,04", "2021-04-01", "2021-04-01"),  # a month: its 1st, as 2021-04
+        # a month and its year: its 1st, as 04-2021 (04,2021 was NaT, 4,2021 April)
+        ("04,2021", "2021-04-01", "2021-04-01"),
+        ("4, 2021", "2021-04-01", "2021-04-01"),
+        ("04;2021", "2021-04-01", "2021-04-01"),
+        ("04,2021 10:00", "2021-04-01 10:00", "2021-04-01 10:00"),
+        ("10:00, 04,2021", "2021-04-01 10:00", "2021-04-01 10:00"),
+        ("13,2021", None, None),
         # day and month in the order asked for, as 03/04/2021
         ("03,04,2021", "2021-03-04", "2021-04-03"),
         ("3,4,2021", "2021-03-04", "2021-04-03"),
@@ -490,13 +497,14 @@ def test_the_clock_checks_see_the_clocks_day_in_the_texts_own_zone():
         # another separated number after it: no date, not a wrong one
         ("2021,04,033", None, None),
         ("1,2,3,4", None, None),
+        ("04,2021,5", None, None),
     ],
 )
 def test_numeric_dates_separated_by_commas_or_semicolons_read_as_with_dashes(
     text, month_first, day_first, dayfirst
 ):
     # pandas read 2021,04,03 and 03,04,2021 as 1 March (dateutil: 04,03 is the number 4.03),
-    # 2021,04 as 1 January, and 2021;04;03 day first with dayfirst=True
+    # 2021,04 as 1 January, 04,2021 as NaT, and 2021;04;03 day first with dayfirst=True
     expected = day_first if dayfirst else month_first
     got = parse_dates([text], dayfirst=dayfirst)[0]
     assert (pd.isna(got) and expected is None) or got == pd.Timestamp(expected)
