@@ -119,6 +119,11 @@ _COMMA_DATE = re.compile(
     r"(?!\d)(?!\s*[,;]\s*\d+(?![\d:]))"
 )
 
+#: a comma between a date and its time of day, with no space after it (``2021-04-03,10:00``,
+#: also ``2021,04,03,10:00`` once written with dashes), read as a space: dateutil refused
+#: the text (``NaT``), while ``2021-04-03, 10:00`` and ``2021-04-03;10:00`` were 10:00
+_COMMA_BEFORE_TIME = re.compile(r"(?<=\d),(?=\d{1,2}:\d{2})")
+
 
 def _dashed(match: re.Match) -> str:
     """A :data:`_COMMA_DATE` written with dashes: ``2021-04-03``, ``03-04-2021``,
@@ -608,7 +613,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``10:00 March 2021``, are the 1st of that month; a two-digit year is one of 1969-2068,
     as ``%y`` reads it: ``03/14/76`` is 1976; the numbers of a numeric date may be separated
     by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03,
-    ``03;04;2021`` is ``03-04-2021`` and ``04,2021`` is April 2021; a fraction of a second keeps its nanoseconds in any
+    ``03;04;2021`` is ``03-04-2021`` and ``04,2021`` is April 2021, and a comma before a
+    time, ``2021,04,03,10:00`` or ``2021-04-03,10:00``, as a space; a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
@@ -689,7 +695,11 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     separated = strings.str.contains(",", regex=False) | strings.str.contains(";", regex=False)
     if separated.any():
         strings = strings.copy()
-        strings[separated] = strings[separated].str.replace(_COMMA_DATE, _dashed, regex=True)
+        strings[separated] = (
+            strings[separated]
+            .str.replace(_COMMA_DATE, _dashed, regex=True)
+            .str.replace(_COMMA_BEFORE_TIME, " ", regex=True)
+        )
     if len(strings):
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)

@@ -488,6 +488,10 @@ def test_the_clock_checks_see_the_clocks_day_in_the_texts_own_zone():
         ("04,2021 10:00", "2021-04-01 10:00", "2021-04-01 10:00"),
         ("10:00, 04,2021", "2021-04-01 10:00", "2021-04-01 10:00"),
         ("13,2021", None, None),
+        # a time after a comma: as after a space (NaT: dateutil refused "2021-04-03,10:00")
+        ("2021,04,03,10:00", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("03,04,2021,10:00", "2021-03-04 10:00", "2021-04-03 10:00"),
+        ("04,2021,10:00", "2021-04-01 10:00", "2021-04-01 10:00"),
         # day and month in the order asked for, as 03/04/2021
         ("03,04,2021", "2021-03-04", "2021-04-03"),
         ("3,4,2021", "2021-03-04", "2021-04-03"),
@@ -511,6 +515,24 @@ def test_numeric_dates_separated_by_commas_or_semicolons_read_as_with_dashes(
     dashed = text.replace(",", "-").replace(";", "-").replace(" -", "-").replace("- ", "-")
     if expected is not None and ":" not in text and "Sat" not in text:
         assert got == parse_dates([dashed], dayfirst=dayfirst)[0]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2021-04-03,10:00", "2021-04-03 10:00"),
+        ("2021-04-03,10:00:05", "2021-04-03 10:00:05"),
+        ("2021/04/03,9:30", "2021-04-03 09:30"),
+        ("03/04/2021,10:00", "2021-03-04 10:00"),
+        ("April 3 2021,10:00", "2021-04-03 10:00"),
+        ("2021-04-03 10:00:00,5", "2021-04-03 10:00:00.5"),  # a decimal comma: no time
+    ],
+)
+def test_a_comma_before_a_time_of_day_reads_as_a_space(text, expected):
+    # "2021-04-03, 10:00" and "2021-04-03;10:00" were 10:00, "2021-04-03,10:00" NaT
+    assert parse_dates([text])[0] == pd.Timestamp(expected)
+    if ":" in text.split(",")[1]:  # the same as with a space after the comma
+        assert parse_dates([text])[0] == parse_dates([text.replace(",", ", ", 1)])[0]
 
 
 @pytest.mark.parametrize("separator", [",", ";", " ", ", "])
