@@ -646,14 +646,45 @@ def _routed_rows(params, rows, n_rows):
 _NOT_THE_ROWS = (MemoryError, AttributeError, NameError, LookupError, TypeError)
 
 
+def _refuse_boolean_weights(raw, prefix="") -> None:
+    """Refuse booleans among the weights ``raw`` (an array; ``prefix`` starts the message):
+    ``True`` and ``False`` are no weights, and were read as 1 and 0 without a word (a mask
+    such as ``y > 0`` passed for the weights dropped every other row from the fit)."""
+    if raw.dtype.kind == "b":
+        row = 0 if raw.size else None
+    elif raw.dtype.kind == "O":
+        row = next(
+            (i for i, v in enumerate(raw.reshape(-1)) if isinstance(v, bool | np.bool_)), None
+        )
+    else:
+        row = None
+    if row is None:
+        return
+    value = plain(raw.reshape(-1)[row])
+    where = f"got {value!r}" if raw.ndim == 0 else f"row {row} is {value!r}"
+    raise ValueError(
+        f"{prefix}sample_weight must hold numbers, not booleans; {where}. To weigh the rows of "
+        "a mask 1 and the others 0, pass mask.astype(float)."
+    )
+
+
 def _check_weights(sample_weight, X, **options):
     """scikit-learn's ``_check_sample_weight`` (non-negative; ``options`` its own), with
     messages that name the parameter and the row: its own said "could not convert string to
     float: 'a'", "Input sample_weight contains NaN." and "sample_weight.shape == (3,),
-    expected (200,)!"."""
+    expected (200,)!"; booleans are refused (:func:`_refuse_boolean_weights`), which it read
+    as weights 1 and 0."""
     raw = np.asarray(sample_weight, dtype=object if _is_dataframe(sample_weight) else None)
     if raw.ndim > 1:
         raise ValueError(f"sample_weight must be 1-D, one weight per row; got shape {raw.shape}.")
+    if raw.ndim == 0:
+        _refuse_boolean_weights(raw)
+        if raw.dtype.kind not in "iuf" and not isinstance(raw.item(), float | int):
+            # scikit-learn's said "Input should have at least 1 dimension" of "2"
+            raise ValueError(
+                "sample_weight must be a number (one weight for every row) or one weight per "
+                f"row; got {plain(raw.item())!r:.80}."
+            )
     if raw.ndim == 1:  # a scalar is one weight for every row, as scikit-learn takes it
         n_rows = _num_samples(X)
         if raw.shape[0] != n_rows:
@@ -661,6 +692,8 @@ def _check_weights(sample_weight, X, **options):
                 f"sample_weight has {raw.shape[0]} values for {n_rows} rows of X; give one "
                 "weight per row."
             )
+        if raw.dtype.kind == "b":
+            _refuse_boolean_weights(raw)
         if raw.dtype.kind not in "biuf":
             from .media import _is_na
 
@@ -670,6 +703,7 @@ def _check_weights(sample_weight, X, **options):
                     f"sample_weight must be finite; row {missing} is missing "
                     f"({plain(raw[missing])!r})."
                 )
+            _refuse_boolean_weights(raw)
             row = next((i for i, v in enumerate(raw) if not _is_float(v)), None)
             if row is not None:
                 raise ValueError(

@@ -1555,7 +1555,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             steps before this one in a Pipeline, such as the post features' account
             encodings, still see them). Paired with the rows of ``X`` by position, as
             scikit-learn does: a pandas Series' index is not aligned with ``X``'s (so is
-            ``y``'s).
+            ``y``'s). Booleans are refused (a mask is no weights: ``mask.astype(float)``).
         **fit_params : dict
             Only with metadata routing enabled: metadata a sub-estimator requests under
             another name, e.g. ``router_weight`` for a classifier given

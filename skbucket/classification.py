@@ -40,7 +40,7 @@ from . import _models
 from ._files import in_temporary_folder
 from ._fitted import validate_params_in_use
 from ._frames import plain
-from ._subestimators import _is_float
+from ._subestimators import _is_float, _refuse_boolean_weights
 from ._warn import user_stacklevel
 from .cache import hash_key, open_cache, prefixed_hash_key
 
@@ -288,7 +288,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             Non-negative row weights multiplying the per-row loss (0 == row absent), paired
             with the texts by position, as scikit-learn does (a pandas Series' index is not
             aligned with ``X``'s). See the Notes: each step normalises by its batch's weight,
-            so with ``batch_size=1`` the weights have no effect.
+            so with ``batch_size=1`` the weights have no effect. Booleans are refused (a
+            mask is no weights: ``mask.astype(float)``).
 
         Returns
         -------
@@ -387,6 +388,7 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             weights = np.ones(n)
         else:
             raw = np.asarray(sample_weight)
+            _refuse_boolean_weights(raw, prefix=f"{type(self).__name__}: ")  # else 1 and 0
             try:
                 weights = raw.astype(np.float64)
             except (TypeError, ValueError) as exc:

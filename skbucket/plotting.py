@@ -688,7 +688,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
             As in :func:`sklearn.metrics.confusion_matrix`. Shares are written with two
             decimals (``values_format=".2f"`` unless given).
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights (finite, non-negative): each post counts with its weight.
+            Row weights (finite, non-negative numbers, not booleans): each post counts with
+            its weight.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         **plot_kwargs
@@ -702,6 +703,8 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         from sklearn.metrics import confusion_matrix
         from sklearn.utils.validation import _check_sample_weight
 
+        from ._subestimators import _refuse_boolean_weights
+
         fixed = sorted({"labels", "display_labels"} & set(plot_kwargs))
         if fixed:
             raise PlotInputError(
@@ -711,6 +714,7 @@ class BucketConfusionMatrixDisplay(ConfusionMatrixDisplay):
         bucket_true, bucket_pred, edges = _bucket_pair(y_true, y_pred, bins, pred_kind)
         if sample_weight is not None:
             try:
+                _refuse_boolean_weights(np.asarray(sample_weight, dtype=object))  # not 1 and 0
                 sample_weight = _check_sample_weight(
                     sample_weight, bucket_true, ensure_non_negative=True
                 )

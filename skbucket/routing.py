@@ -359,6 +359,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             with scikit-learn's metadata routing enabled, to those that request it
             (:meth:`get_metadata_routing`). Paired with the rows of ``X`` by position, as
             scikit-learn does (a pandas Series' index is not aligned with ``X``'s).
+            Booleans are refused (a mask is no weights: ``mask.astype(float)``).
         **fit_params : dict
             Only with metadata routing enabled: metadata a classifier requests under another
             name (``set_fit_request(sample_weight="text_weight")``, an alias).

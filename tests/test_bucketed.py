@@ -2260,6 +2260,12 @@ def test_a_date_column_a_step_drops_is_not_blamed_for_another_failure(other, sai
         (pd.Series([1, None, 1], dtype=object), r"must be finite; row 1 is missing \(None\)"),
         (pd.Series([True, None, True], dtype="boolean"), r"row 1 is missing \(<NA>\)"),
         ([1.0, 1.0, -2.0], r"sample_weight must be 0 or more; row 2 is -2\.0 \(1 negative"),
+        # booleans were read as weights 1 and 0: a mask dropped the other rows without a word
+        (np.array([True, False, True]), r"not booleans; row 0 is True\. .*mask\.astype"),
+        (pd.Series([1.0, 2.0, False], dtype=object), r"not booleans; row 2 is False\."),
+        (pd.Series([True, False, True], dtype="boolean"), r"not booleans; row 0 is True\."),
+        (True, r"^sample_weight must hold numbers, not booleans; got True\."),
+        ("2", r"^sample_weight must be a number .* or one weight per row; got '2'\.$"),
     ],
 )
 def test_bad_sample_weight_names_the_row(weights, message):

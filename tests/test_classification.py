@@ -255,6 +255,8 @@ def test_bad_class_weights_and_sample_weights_are_named(tiny):
         make(tiny, epochs=1).fit(X, y, sample_weight=np.ones((24, 2)))  # was: "y should be"
     with pytest.raises(ValueError, match=r"sample_weight must hold numbers; row 23 is 'a'"):
         make(tiny, epochs=1).fit(X, y, sample_weight=["1"] * 23 + ["a"])
+    with pytest.raises(ValueError, match=r"sample_weight must hold numbers, not booleans"):
+        make(tiny, epochs=1).fit(X, y, sample_weight=np.ones(24, dtype=bool))  # was 1 and 0
 
 
 def test_sample_weight_scale_does_not_matter(tiny):

@@ -376,6 +376,8 @@ def test_confusion_matrix_takes_sample_weight_and_names_what_it_refuses(data, mo
     np.testing.assert_allclose(disp.confusion_matrix, expected)
     with pytest.raises(PlotInputError, match="sample_weight"):  # before: blamed plot()
         BucketConfusionMatrixDisplay.from_predictions(y, y, sample_weight=weight[:3], ax=_ax())
+    with pytest.raises(PlotInputError, match=r"sample_weight must hold numbers, not booleans"):
+        BucketConfusionMatrixDisplay.from_predictions(y, y, sample_weight=weight > 1, ax=_ax())
     with pytest.raises(PlotInputError, match="display_labels cannot be given.*bins="):
         BucketConfusionMatrixDisplay.from_predictions(y, y, display_labels=["a"], ax=_ax())
     # from_estimator: bins= (which that message advised) was a TypeError, "got multiple

@@ -362,6 +362,9 @@ def test_bad_sample_weight_is_named_for_what_it_is():
         router.fit(X, y, sample_weight=np.full(len(y), np.nan))
     with pytest.raises(ValueError, match=r"sample_weight must be 0 or more; row 0 is -1\.0"):
         router.fit(X, y, sample_weight=np.r_[-1.0, np.ones(len(y) - 1)])
+    # before: booleans were weights 1 and 0 (a mask dropped the other rows without a word)
+    with pytest.raises(ValueError, match=r"sample_weight must hold numbers, not booleans; row 0"):
+        router.fit(X, y, sample_weight=np.ones(len(y), dtype=bool))
 
 
 def test_bad_count_column_is_named():
