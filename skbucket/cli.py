@@ -36,7 +36,7 @@ import warnings
 from pathlib import Path
 from typing import Any, cast
 
-from ._files import broken_link_text, dangling_link, replace_atomically
+from ._files import _names_a_folder, broken_link_text, dangling_link, replace_atomically
 from ._frames import column_list
 
 # model files are written and read in skbucket._modelfile; save_model and load_model are
@@ -286,11 +286,13 @@ def _probe_folder(folder: Path) -> None:
 
 def _check_output(path, what: str, inputs=(), suffixes=None, refused=()) -> None:
     """Refuse, before any work, an output path that would overwrite an input or cannot be
-    written (a folder, a name ending in a slash, a parent that is a file, a link to nothing
-    or that cannot be written into, a suffix we do not write, or one in ``refused``; a
-    symbolic link is checked where it points, as it is written through). Missing folders
+    written (a folder, a name ending in a slash, ``.`` or ``..``, a parent that is a file, a
+    link to nothing or that cannot be written into, a suffix we do not write, or one in
+    ``refused``; a symbolic link is checked where it points, as it is written through). Missing folders
     are not made here (a failed run leaves none behind): the writer makes them."""
-    if str(path).endswith(("/", os.sep)):  # Path() drops the slash: the user meant a folder
+    # Path() drops a last slash and a last "." ("out/", "out/." are "out"), and ".." is no
+    # file's name: the user meant a folder (the writer refused "out/." only after the work)
+    if _names_a_folder(str(path)) or Path(path).name == "..":
         raise CLIError(f"{what} {str(path)!r} names a folder; give a file name in it")
     out = Path(path)
     for source in inputs:

@@ -2595,6 +2595,10 @@ def test_output_names_that_mean_another_file_are_refused_before_any_work(
         (["report", model_file, posts_csv, "-o", f"{workdir}/reports/"], "names a folder"),
         (["fit", posts_csv, "--model", f"{workdir}/models/", "--config", config], "names a folder"),
         (["predict", model_file, posts_csv, "-o", f"{workdir}/preds/"], "names a folder"),
+        # Path() reads "preds/." as "preds": refused by the writer only after the work
+        (["predict", model_file, posts_csv, "-o", f"{workdir}/preds/."], "names a folder"),
+        (["report", model_file, posts_csv, "-o", f"{workdir}/reports/."], "names a folder"),
+        (["predict", model_file, posts_csv, "-o", f"{workdir}/preds/.."], "names a folder"),
         (["fit", posts_csv, "--model", workdir / "m.csv", "--config", config], "suffix of a data"),
         (["fit", posts_csv, "--model", workdir / "m.json", "--config", config], "suffix of a data"),
         (["report", model_file, posts_csv, "-o", workdir / "r.txt"], "must end in .html or .htm"),
