@@ -430,6 +430,12 @@ INTERVAL_METRICS = ("rmse_log1p", "mae_log1p")
 _RESAMPLE_CHUNK = 200
 _MAX_DRAWS = 2**22
 
+#: the most bootstrap resamples :func:`bootstrap_intervals` and :func:`paired_bootstrap` take:
+#: each draws every row (or group) once more and keeps a few numbers, so 10^9 ran for days
+#: (10^5 resamples of 2,000 rows took half a minute) and held tens of GB; 1,000 to 10,000
+#: are the usual counts, and the bounds of a 95% interval barely move past them
+_MAX_RESAMPLES = 1_000_000
+
 
 def _check_groups(groups, n):
     """``groups`` as a 1-D object array of ``n`` values (a one-column frame or 2-D array is
@@ -603,7 +609,7 @@ def bootstrap_intervals(
         column; missing values and blank strings form one group of their own); ``None``
         resamples rows.
     n_resamples : int, default=1000
-        Number of bootstrap resamples.
+        Number of bootstrap resamples, 1 to 1,000,000.
     confidence : float, default=0.95
         Coverage of the intervals (the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2``
         percentiles of the resampled metrics).
@@ -623,7 +629,7 @@ def bootstrap_intervals(
     MetricsInputError
         As :func:`evaluate` for the likes; for ``groups`` that is not one value per row; for
         fewer than two groups (or rows); for a ``confidence`` outside (0, 1) or
-        ``n_resamples`` below 1.
+        ``n_resamples`` below 1 or above 1,000,000.
 
     Examples
     --------
@@ -657,6 +663,12 @@ def _check_resampling(confidence, n_resamples) -> list:
         isinstance(n_resamples, numbers.Integral) and n_resamples >= 1  # type: ignore[operator]
     ):
         raise MetricsInputError(f"n_resamples must be a positive integer; got {n_resamples!r}")
+    if n_resamples > _MAX_RESAMPLES:  # type: ignore[operator]
+        raise MetricsInputError(
+            f"n_resamples must be at most {_MAX_RESAMPLES:,}; got {n_resamples:,} (each "
+            "resample draws every row or group again: 10^5 resamples of 2,000 rows take about "
+            "half a minute; 1,000 to 10,000 are the usual counts)"
+        )
     return [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]  # type: ignore[operator]
 
 
@@ -741,7 +753,7 @@ def paired_bootstrap(
         Group of each row, resampled together, as in :func:`bootstrap_intervals`; ``None``
         resamples rows.
     n_resamples : int, default=1000
-        Number of bootstrap resamples.
+        Number of bootstrap resamples, 1 to 1,000,000.
     confidence : float, default=0.95
         Coverage of the intervals.
     random_state : int, RandomState or Generator instance or None, default=0

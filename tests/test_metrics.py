@@ -477,6 +477,9 @@ def test_bootstrap_intervals_resample_whole_groups_and_are_seeded():
         ({"confidence": 1.0}, "confidence must lie strictly between 0 and 1"),
         ({"n_resamples": 0}, "n_resamples must be a positive integer"),
         ({"n_resamples": True}, "n_resamples must be a positive integer"),
+        # 10^9 ran for days and held tens of GB of resampled sums before any error
+        ({"n_resamples": 10**9}, r"n_resamples must be at most 1,000,000; got 1,000,000,000"),
+        ({"n_resamples": np.int64(1_000_001)}, r"n_resamples must be at most 1,000,000"),
         ({"confidence": True}, "confidence must lie strictly between 0 and 1"),
     ],
 )
@@ -728,6 +731,7 @@ def test_paired_bootstrap_resamples_whole_groups_in_any_row_order():
         ({"groups": ["a"] * 6}, "1 group.*at least two"),
         ({"confidence": 0}, "confidence must lie strictly between 0 and 1"),
         ({"n_resamples": 2.5}, "n_resamples must be a positive integer"),
+        ({"n_resamples": 10**9}, "n_resamples must be at most 1,000,000; got 1,000,000,000"),
     ],
 )
 def test_paired_bootstrap_refuses_what_it_cannot_tell(kwargs, message):
