@@ -109,15 +109,28 @@ _NUMERIC_DATE = re.compile(
 #: ``03,04,2021`` as 1 March (dateutil takes ``04,03`` for the decimal number 4.03),
 #: ``2021,04`` as 1 January, ``04,2021`` as nothing (while ``4,2021`` and ``04-2021`` were
 #: April), and ``2021;04;03`` day first with ``dayfirst=True``; and the day/month checks did
-#: not see them. Not when another separated number follows (``2021,04,033``, ``1,2,3,4``):
-#: no date
-_COMMA_DATE = re.compile(
-    f"({_DATE_PREFIX})"
+#: not see them. Not when another separated number follows (``2021,04,033``, ``1,2,3,4``,
+#: ``2021,04,03,10``): no date (:func:`_comma_numbers`)
+_COMMA_DATE_PARTS = (
     r"(?:(\d{4})\s*([,;])\s*(\d{1,2})(?:\s*\3\s*(\d{1,2}))?"
     r"|(\d{1,2})\s*([,;])\s*(\d{1,2})\s*\7\s*(\d{4}|\d{2})"
-    r"|(\d{1,2})\s*[,;]\s*(\d{4}))"
-    r"(?!\d)(?!\s*[,;]\s*\d+(?![\d:]))"
+    r"|(\d{1,2})\s*[,;]\s*(\d{4}))(?!\d)"
 )
+#: another number separated by a comma or a semicolon (not a time: ``,10:00``)
+_ANOTHER_NUMBER = r"\s*[,;]\s*\d+(?![\d:])"
+_COMMA_DATE = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}(?!{_ANOTHER_NUMBER})")
+_COMMA_DATE_START = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}")  # groups as _COMMA_DATE
+_ANOTHER_NUMBER_AT = re.compile(_ANOTHER_NUMBER)
+
+
+def _comma_numbers(text: str) -> bool:
+    """Whether ``text`` starts with a :data:`_COMMA_DATE` followed by another separated
+    number (``2021,04,03,10``, ``2021,04,5,6``), which is no date: pandas read the first as
+    1 March (dateutil takes ``04,03`` for the number 4.03), the second as 6 May, and
+    ``2021;04;03;10`` at 10:00."""
+    match = _COMMA_DATE_START.match(text)  # the longest date: 2021,04,03, not 2021,04
+    return match is not None and _ANOTHER_NUMBER_AT.match(text, match.end()) is not None
+
 
 #: a comma between a date and its time of day, with no space after it (``2021-04-03,10:00``,
 #: also ``2021,04,03,10:00`` once written with dashes), read as a space: dateutil refused
@@ -614,7 +627,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     as ``%y`` reads it: ``03/14/76`` is 1976; the numbers of a numeric date may be separated
     by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03,
     ``03;04;2021`` is ``03-04-2021`` and ``04,2021`` is April 2021, and a comma before a
-    time, ``2021,04,03,10:00`` or ``2021-04-03,10:00``, as a space; a fraction of a second keeps its nanoseconds in any
+    time, ``2021,04,03,10:00`` or ``2021-04-03,10:00``, as a space, and one followed by
+    another such number, ``2021,04,03,10``, is no date; a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
@@ -694,6 +708,9 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     # cell by cell, and doubled the time of an ISO column that holds none
     separated = strings.str.contains(",", regex=False) | strings.str.contains(";", regex=False)
     if separated.any():
+        numbers = strings[separated].map(_comma_numbers).astype(bool)  # no date (NaT)
+        strings = strings.drop(numbers.index[numbers.to_numpy()])
+        separated = separated[strings.index]
         strings = strings.copy()
         strings[separated] = (
             strings[separated]

@@ -502,6 +502,13 @@ def test_the_clock_checks_see_the_clocks_day_in_the_texts_own_zone():
         ("2021,04,033", None, None),
         ("1,2,3,4", None, None),
         ("04,2021,5", None, None),
+        # pandas read these as 1 March (dateutil: 04,03 is the number 4.03), 6 May, 30 March
+        # and 10:00: the rewrite left them to it
+        ("2021,04,03,10", None, None),
+        ("2021,04,5,6", None, None),
+        ("2021,04,03,10,30", None, None),
+        ("2021;04;03;10", None, None),
+        ("2021, 04, 03, 10", None, None),
     ],
 )
 def test_numeric_dates_separated_by_commas_or_semicolons_read_as_with_dashes(
