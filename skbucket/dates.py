@@ -861,7 +861,10 @@ _MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 #: beside a month's name and a day (``Dec 5 21``, ``5 Dec 21``, ``Dec 5 '21``); searched in a
 #: text without its times of day (:data:`_CLOCK_TIME`). An apostrophe's two digits after a
 #: month alone are a day to dateutil (``10:00 March '21``: 21 March of this year), and the
-#: minutes of ``10:00 March 21`` or the digits of ``+0000`` are no year
+#: minutes of ``10:00 March 21`` or the digits of ``+0000`` are no year. A numeric date
+#: separated by spaces alone (``03 04 26``) is left out on purpose: such a value is only asked
+#: again, and dateutil, which reads its year, gives it one date for both defaults (kept);
+#: three loose numbers taken for a written year would let a text skip that check
 _WRITTEN_YEAR = re.compile(
     r"\d{4}|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}(?!\d)"
     rf"|{_MONTH},?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s+'?\d{{2}}(?![\d:])"
