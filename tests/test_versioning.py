@@ -83,6 +83,12 @@ EDGE = [
     # a non-ISO time keeps its nanoseconds (0.11.0; cut to microseconds)
     ("2021,04,03 10:00", "Commas between the parts of a date", "[]"),
     ("04/03/2021 10:00:00.123456789", "Nanoseconds after a month-first date", "[]"),
+    # a month and its year separated by a comma is that month (0.12.0; was NaT), a comma
+    # right before a time reads as a space (0.12.0; was NaT), and a fourth number separated
+    # by commas makes the cell no date (0.12.0; pandas read 2021,04,03,10 as 1 March)
+    ("04,2021", "A month, a comma and a year", "[]"),
+    ("2021-04-03,10:00", "A comma right before the time", "[]"),
+    ("2021,04,03,10", "Four numbers separated by commas", "[]"),
 ]
 
 
