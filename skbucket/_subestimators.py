@@ -814,3 +814,18 @@ def _sub_tag(est, getter, default):
         return bool(getter(get_tags(est)))
     except Exception:  # third-party estimators without sklearn tags
         return default
+
+
+def _early_stopping_paths(role, est) -> list[str]:
+    """The ``set_params`` arguments (``"<role>__...early_stopping=False"``) that stop
+    ``est``, or a HistGradientBoostingClassifier inside it (a Pipeline's step, an
+    AccountRouter's ``known``), from holding out rows for early stopping."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    inside = est.get_params(deep=True) if hasattr(est, "get_params") else {}
+    found = [("", est), *((f"{name}__", sub) for name, sub in inside.items())]
+    return [
+        f"{role}__{path}early_stopping=False"
+        for path, sub in found
+        if isinstance(sub, HistGradientBoostingClassifier) and sub.early_stopping is not False
+    ]

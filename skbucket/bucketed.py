@@ -53,6 +53,7 @@ from ._subestimators import (
     _column_origin,
     _describe,
     _drawable,
+    _early_stopping_paths,
     _fit_kwargs,
     _fit_router,
     _fixed_columns,
@@ -1815,20 +1816,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         rows for early stopping (the end of a sentence): ``classifier`` with
         ``early_stopping=False``, or the ``set_params`` paths of those in ``classifier_`` (an
         AccountRouter's ``known``, a Pipeline's step) that early-stop."""
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
         if self.classifier is None:
             return (
                 "pass a classifier that holds out no rows: "
                 "classifier=HistGradientBoostingClassifier(early_stopping=False)"
             )
-        inside = classifier_.get_params(deep=True) if hasattr(classifier_, "get_params") else {}
-        found = [("", classifier_), *((f"{name}__", est) for name, est in inside.items())]
-        paths = [
-            f"classifier__{path}early_stopping=False"
-            for path, est in found
-            if isinstance(est, HistGradientBoostingClassifier) and est.early_stopping is not False
-        ]
+        paths = _early_stopping_paths("classifier", classifier_)
         if not paths:
             return "pass a classifier that holds out no rows"
         return (

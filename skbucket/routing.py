@@ -41,6 +41,7 @@ from ._subestimators import (
     _class_proba,
     _column_origin,
     _describe,
+    _early_stopping_paths,
     _fit_kwargs,
     _fit_router,
     _fixed_columns,
@@ -434,15 +435,7 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         lone = labels[counts < 2]
         if not (lone_said and lone.size):
             return
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        inside = est.get_params(deep=True) if hasattr(est, "get_params") else {}
-        found = [("", est), *((f"{name}__", sub) for name, sub in inside.items())]
-        paths = [
-            f"{role}__{path}early_stopping=False"
-            for path, sub in found
-            if isinstance(sub, HistGradientBoostingClassifier) and sub.early_stopping is not False
-        ]
+        paths = _early_stopping_paths(role, est)
         stop = (
             f"let it hold out no rows: set_params({', '.join(paths[:3])}) on this "
             f"{type(self).__name__}"
