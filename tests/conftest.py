@@ -175,3 +175,22 @@ def simulated_hub(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_models, "load_pretrained", load_pretrained)
     return hub
+
+
+@pytest.fixture
+def vit_folder(tmp_path) -> Path:
+    """A tiny randomly initialised ViT (an image model, no text encoder) saved as a local
+    checkpoint folder: what a user may pass by mistake as a text model."""
+    import transformers
+
+    folder = tmp_path / "vit"
+    config = transformers.ViTConfig(
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        image_size=32,
+        patch_size=16,
+    )
+    transformers.ViTModel(config).save_pretrained(folder)
+    return folder

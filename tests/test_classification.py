@@ -1307,22 +1307,11 @@ def test_errors_name_a_subclass(tiny):
         fitted.fit(["a", "b"], [0, 2])
 
 
-def test_an_image_model_is_refused_at_fit_naming_it(tmp_path):
+def test_an_image_model_is_refused_at_fit_naming_it(vit_folder):
     """A ViT folder given as the model failed at fit with its tokenizer's "Couldn't
     instantiate the backend tokenizer ... install sentencepiece or tiktoken", naming no image
     model; DistilBertEmbedder refused it at fit, naming it: so does the classifier now."""
-    import transformers
-
-    folder = tmp_path / "vit"
-    config = transformers.ViTConfig(
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        image_size=32,
-        patch_size=16,
-    )
-    transformers.ViTModel(config).save_pretrained(folder)
+    folder = vit_folder
     message = r"'vit' checkpoint of an image model, not a text encoder"
     with pytest.raises(ModelNotAvailableError, match=message):
         DistilBertClassifier(model=folder, device="cpu", progress=False).fit(*toy(8))

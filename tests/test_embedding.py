@@ -337,21 +337,10 @@ def test_an_encoder_decoder_checkpoint_is_refused_naming_it(kind, tmp_path):
         est.transform(["a text"])
 
 
-def test_an_image_model_is_refused_at_fit_naming_it(tmp_path):
+def test_an_image_model_is_refused_at_fit_naming_it(vit_folder):
     """A ViT folder given as the text model passed fit and failed at the first transform with
     the tokenizer's advice to install sentencepiece."""
-    import transformers
-
-    folder = tmp_path / "vit"
-    config = transformers.ViTConfig(
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        image_size=32,
-        patch_size=16,
-    )
-    transformers.ViTModel(config).save_pretrained(folder)
+    folder = vit_folder
     message = r"'vit' checkpoint of an image model, not a text encoder"
     with pytest.raises(ModelNotAvailableError, match=message):
         DistilBertEmbedder(model=folder).fit(["a"])
