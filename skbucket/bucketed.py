@@ -1032,8 +1032,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         (``regressors__<bucket>``, in a new list/dict), then entry parameters (in place,
         as :class:`~sklearn.pipeline.Pipeline` does), then everything else. For a dict
         ``regressors``, ``regressors__<bucket>`` adds a bucket it leaves out (to the seed
-        default until then), a bucket of the ``bins`` in effect (those given in the same call,
-        if any) only.
+        default until then); ``fit`` refuses a bucket beyond ``bins``.
 
         Parameters
         ----------
@@ -1049,8 +1048,7 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         ------
         ValueError
             For ``regressors__<name>[__<param>]`` naming no entry of a list ``regressors``
-            (set the whole list instead), a name that is no bucket number for a dict or a
-            bucket beyond ``bins`` (valid keys named), the
+            (set the whole list instead), a name that is no bucket number for a dict, the
             parameter of a bucket a dict leaves out (give it a regressor first), or a
             parameter of ``classifier`` or ``regressors`` while it is None.
         """
@@ -1060,7 +1058,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             self.regressors = params.pop("regressors")
         if isinstance(self.regressors, dict | list | tuple):  # (an empty one too)
             items = {name: key for name, key, _ in self._regressor_items()}
-            bins = params.get("bins", self.bins)  # this call's: a bucket added must be theirs
             replace: dict[Any, Any] = {}  # {regressors' key (bucket or position): estimator}
             nested: defaultdict[str, dict[str, Any]] = defaultdict(dict)  # {entry: its params}
             rest: dict[str, Any] = {}
@@ -1075,12 +1072,12 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 elif name in items:
                     replace[items[name]] = value
                 else:  # a bucket a dict leaves to the seed default gets an entry of its own
-                    replace[self._new_entry_key(full, name, items, bins)] = value
+                    replace[self._new_entry_key(full, name, items)] = value
             added = {str(key) for key in replace}
             for name, sub_params in nested.items():  # refused before anything is changed
                 if name not in items and name not in added:
                     self._new_entry_key(
-                        f"regressors__{name}__{next(iter(sub_params))}", name, items, bins
+                        f"regressors__{name}__{next(iter(sub_params))}", name, items
                     )
             if replace:
                 regs = self.regressors
@@ -1109,12 +1106,11 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
             super().set_params(**params)
         return self
 
-    def _new_entry_key(self, full, name, items, bins):
+    def _new_entry_key(self, full, name, items):
         """The key under which ``set_params``'s ``full`` (``regressors__<name>``) adds an entry
-        to a dict ``regressors``: the bucket ``int(name)``. Raises naming ``name`` and saying
-        what to do for a list (whose positions are its buckets, all there), for a name that is
-        no bucket number, for a bucket number beyond the buckets of ``bins`` (the bins in
-        effect; bad bins are left to fit to refuse), and for an entry's parameter
+        to a dict ``regressors``: the bucket ``int(name)`` (fit refuses one beyond the bins).
+        Raises naming ``name`` and saying what to do for a list (whose positions are its
+        buckets, all there), for a name that is no bucket number, and for an entry's parameter
         (``full`` ending in ``__<param>``: the seed default that bucket gets is made in fit)."""
         regs = self.regressors
         start = f"Invalid parameter {full!r} for {type(self).__name__}: regressors has no entry"
@@ -1132,18 +1128,6 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 f"{start} {name!r} (its entries are {entries}), and {name!r} is no bucket "
                 "number: a dict of regressors is keyed by bucket, addressed as "
                 "regressors__<bucket>, e.g. regressors__3."
-            )
-        try:
-            n_buckets = len(_check_bins(bins)) + 1
-        except ValueError:  # fit says what is wrong with the bins
-            n_buckets = None
-        if n_buckets is not None and int(name) >= n_buckets:
-            raise ValueError(
-                f"{start} {name!r} (its entries are {entries}), and with "
-                f"bins={tuple(np.asarray(bins).tolist())!r} there is no bucket {name}: "
-                f"the buckets are 0..{n_buckets - 1}, so the valid keys are regressors__0 .. "
-                f"regressors__{n_buckets - 1}. For more buckets, set bins with more edges in "
-                f"the same call: set_params(bins=..., regressors__{name}=...)."
             )
         if full.count("__") > 1:
             raise ValueError(
