@@ -1201,11 +1201,22 @@ def _ragged_row(path: Path, sep: str):
 def _refuse_inner_byte_order_mark(frame, path: Path) -> None:
     """Refuse a row of a CSV/TSV that starts with a byte-order mark (U+FEFF): files joined
     one after the other, the second without its header; pandas drops the mark at the file's
-    start only, and kept this one in the row's first cell (an id ``\ufeff7`` matches none)."""
+    start only, and kept this one in the row's first cell (an id ``\ufeff7`` matches none).
+    Only the id column's cells, or cells that are numbers but for the mark, are refused: a
+    post's text may start with the same character (a zero-width no-break space)."""
     if not len(frame.columns):
         return
+    import pandas as pd
+
     first = frame.iloc[:, 0]
     marked = [i for i, v in enumerate(first) if isinstance(v, str) and v.startswith("\ufeff")]
+    if marked and frame.columns[0] != _id_column(frame.columns):
+        # a text column may start a post with a zero-width no-break space (the same
+        # character, copied from a page): only a cell that is a number but for the mark
+        # is taken for a joined file's
+        rest = pd.Series([first.iloc[i][1:] for i in marked], dtype=object)
+        number = pd.to_numeric(rest, errors="coerce").notna().to_numpy()
+        marked = [i for i, is_number in zip(marked, number, strict=True) if is_number]
     if marked:
         raise CLIError(
             f"{path}: row {marked[0]} (counting rows from 0 after the header) starts with a "

@@ -735,6 +735,14 @@ def test_a_byte_order_mark_inside_a_csv_is_refused_naming_its_row(tmp_path):
         tables.read_table(path)
     path.write_text("\ufeff" + head + tail, encoding="utf-8")  # the file's own mark: fine
     assert tables.read_table(path)["id"].tolist() == ["1", "2", "3"]
+    # a post's text starting with a zero-width no-break space (U+FEFF too) is no joined file
+    text = pd.DataFrame({"content": ["\ufeffhello there", "c d"], "likes": [3, 4]})
+    text.to_csv(path, index=False)
+    assert tables.read_table(path)["content"].tolist() == ["\ufeffhello there", "c d"]
+    # a joined file whose first column is a number but no id is still refused
+    path.write_text("likes,content\n3,a b\n\ufeff4,c d\n", encoding="utf-8")
+    with pytest.raises(tables.CLIError, match=r"row 1 .* column 'likes'"):
+        tables.read_table(path)
 
 
 @pytest.mark.parametrize("name", ["ID", "Id"])
