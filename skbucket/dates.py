@@ -132,10 +132,14 @@ def _comma_numbers(text: str) -> bool:
     return match is not None and _ANOTHER_NUMBER_AT.match(text, match.end()) is not None
 
 
+#: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``
+#: (not ``10 amber``)
+_HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap]\.?m\.?)(?![a-zA-Z\d])"
 #: a comma between a date and its time of day, with no space after it (``2021-04-03,10:00``,
-#: also ``2021,04,03,10:00`` once written with dashes), read as a space: dateutil refused
-#: the text (``NaT``), while ``2021-04-03, 10:00`` and ``2021-04-03;10:00`` were 10:00
-_COMMA_BEFORE_TIME = re.compile(r"(?<=\d),(?=\d{1,2}:\d{2})")
+#: ``April 3, 2021,10AM``, also ``2021,04,03,10:00`` once written with dashes), read as a
+#: space: dateutil refused the text (``NaT``), while ``2021-04-03, 10:00``,
+#: ``2021-04-03;10:00`` and ``April 3, 2021, 10AM`` were read
+_COMMA_BEFORE_TIME = re.compile(rf"(?<=\d),(?=\d{{1,2}}:\d{{2}}|{_HOUR_AM_PM})")
 
 
 def _dashed(match: re.Match) -> str:
@@ -627,7 +631,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     as ``%y`` reads it: ``03/14/76`` is 1976; the numbers of a numeric date may be separated
     by commas or semicolons too, read as dashes: ``2021,04,03`` is 2021-04-03,
     ``03;04;2021`` is ``03-04-2021`` and ``04,2021`` is April 2021, and a comma before a
-    time, ``2021,04,03,10:00`` or ``2021-04-03,10:00``, as a space, and one followed by
+    time, ``2021,04,03,10:00``, ``2021-04-03,10:00`` or ``April 3, 2021,10AM``, as a
+    space, and one followed by
     another such number, ``2021,04,03,10``, is no date; a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge

@@ -542,6 +542,35 @@ def test_a_comma_before_a_time_of_day_reads_as_a_space(text, expected):
         assert parse_dates([text])[0] == parse_dates([text.replace(",", ", ", 1)])[0]
 
 
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text, month_first, day_first",
+    [
+        ("April 3, 2021,10AM", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021-04-03,10 AM", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021-04-03,10 a.m.", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021-04-03,10pm", "2021-04-03 22:00", "2021-04-03 22:00"),
+        ("2021-04-03,12 AM", "2021-04-03 00:00", "2021-04-03 00:00"),
+        ("2021-04-03,12 PM", "2021-04-03 12:00", "2021-04-03 12:00"),
+        ("2021-04-03,10 PM UTC", "2021-04-03 22:00", "2021-04-03 22:00"),
+        ("2021-04-03,10 AM +0200", "2021-04-03 08:00", "2021-04-03 08:00"),
+        ("03/04/2021,10am", "2021-03-04 10:00", "2021-04-03 10:00"),
+        ("2021-04-03,13 PM", None, None),  # no such hour, as "2021-04-03 13 PM"
+        ("2021-04-03,10amber", None, None),  # no time
+    ],
+)
+def test_a_comma_before_an_hour_with_am_or_pm_reads_as_a_space(
+    text, month_first, day_first, dayfirst
+):
+    # "April 3, 2021,10AM" was NaT while "April 3, 2021,10:00am" and "April 3, 2021, 10AM"
+    # were 10:00
+    expected = day_first if dayfirst else month_first
+    got = parse_dates([text], dayfirst=dayfirst)[0]
+    assert (pd.isna(got) and expected is None) or got == pd.Timestamp(expected)
+    spaced = parse_dates([text.replace(",", " ")], dayfirst=dayfirst)[0]
+    assert (pd.isna(got) and pd.isna(spaced)) or got == spaced
+
+
 @pytest.mark.parametrize("separator", [",", ";", " ", ", "])
 def test_the_day_month_check_sees_dates_separated_by_commas_semicolons_or_spaces(separator):
     # 13,04,2021 (read day first: no 13th month) beside 03,04,2021 (read month first) was
