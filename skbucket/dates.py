@@ -110,14 +110,19 @@ _NUMERIC_DATE = re.compile(
 #: ``2021,04`` as 1 January, ``04,2021`` as nothing (while ``4,2021`` and ``04-2021`` were
 #: April), and ``2021;04;03`` day first with ``dayfirst=True``; and the day/month checks did
 #: not see them. Not when another separated number follows (``2021,04,033``, ``1,2,3,4``,
-#: ``2021,04,03,10``): no date (:func:`_comma_numbers`)
+#: ``2021,04,03,10``): no date (:func:`_comma_numbers`); a time is no such number
+#: (``2021,04,03,10:00``, ``2021,04,03, 10 AM``: 10:00 on 3 April)
 _COMMA_DATE_PARTS = (
     r"(?:(\d{4})\s*([,;])\s*(\d{1,2})(?:\s*\3\s*(\d{1,2}))?"
     r"|(\d{1,2})\s*([,;])\s*(\d{1,2})\s*\7\s*(\d{4}|\d{2})"
     r"|(\d{1,2})\s*[,;]\s*(\d{4}))(?!\d)"
 )
-#: another number separated by a comma or a semicolon (not a time: ``,10:00``)
-_ANOTHER_NUMBER = r"\s*[,;]\s*\d+(?![\d:])"
+#: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``
+#: (not ``10 amber``)
+_HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap]\.?m\.?)(?![a-zA-Z\d])"
+#: another number separated by a comma or a semicolon (not a time: ``,10:00``, ``, 10 AM``,
+#: ``,10am``)
+_ANOTHER_NUMBER = rf"\s*[,;]\s*(?!{_HOUR_AM_PM})\d+(?![\d:])"
 _COMMA_DATE = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}(?!{_ANOTHER_NUMBER})")
 _COMMA_DATE_START = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}")  # groups as _COMMA_DATE
 _ANOTHER_NUMBER_AT = re.compile(_ANOTHER_NUMBER)
@@ -132,9 +137,6 @@ def _comma_numbers(text: str) -> bool:
     return match is not None and _ANOTHER_NUMBER_AT.match(text, match.end()) is not None
 
 
-#: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``
-#: (not ``10 amber``)
-_HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap]\.?m\.?)(?![a-zA-Z\d])"
 #: a comma between a date and its time of day, with no space after it (``2021-04-03,10:00``,
 #: ``April 3, 2021,10AM``, also ``2021,04,03,10:00`` once written with dashes), read as a
 #: space: dateutil refused the text (``NaT``), while ``2021-04-03, 10:00``,
@@ -633,7 +635,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     ``03;04;2021`` is ``03-04-2021`` and ``04,2021`` is April 2021, and a comma before a
     time, ``2021,04,03,10:00``, ``2021-04-03,10:00`` or ``April 3, 2021,10AM``, as a
     space, and one followed by
-    another such number, ``2021,04,03,10``, is no date; a fraction of a second keeps its nanoseconds in any
+    another such number, ``2021,04,03,10``, is no date (a time is none: ``2021,04,03,10am``
+    is 10:00); a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable

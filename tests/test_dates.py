@@ -524,6 +524,42 @@ def test_numeric_dates_separated_by_commas_or_semicolons_read_as_with_dashes(
         assert got == parse_dates([dashed], dayfirst=dayfirst)[0]
 
 
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text, month_first, day_first",
+    [
+        ("2021,04,03, 10 AM", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021,04,03,10am", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021,04,03,10 a.m.", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("2021,04,03, 10:30 pm", "2021-04-03 22:30", "2021-04-03 22:30"),
+        ("2021,04,03,10:30:15pm", "2021-04-03 22:30:15", "2021-04-03 22:30:15"),
+        ("2021,04,03,12 AM", "2021-04-03 00:00", "2021-04-03 00:00"),
+        ("2021,04,03,12 PM", "2021-04-03 12:00", "2021-04-03 12:00"),
+        ("2021,04,03,10 PM UTC", "2021-04-03 22:00", "2021-04-03 22:00"),
+        ("2021,04,03,10 AM +0200", "2021-04-03 08:00", "2021-04-03 08:00"),
+        ("2021;04;03;10 AM", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("Sat, 2021,04,03,10am", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("03,04,2021, 10 AM", "2021-03-04 10:00", "2021-04-03 10:00"),
+        ("3;4;21;10pm", "2021-03-04 22:00", "2021-04-03 22:00"),
+        ("04,2021,10am", "2021-04-01 10:00", "2021-04-01 10:00"),
+        # no such hour, or no time: no date
+        ("2021,04,03,13 PM", None, None),
+        ("2021,04,03,10amber", None, None),
+        ("2021,04,03,100am", None, None),
+        ("2021,04,03,10", None, None),
+        ("2021,04,03,10 AM,5", None, None),
+    ],
+)
+def test_a_comma_date_before_an_hour_with_am_or_pm_reads_that_time(
+    text, month_first, day_first, dayfirst
+):
+    # 2021,04,03, 10 AM and 2021,04,03,10am were taken for a date followed by another
+    # number: NaT (0.11 read them as 1 March 10:00 and 1 January 03:00)
+    expected = day_first if dayfirst else month_first
+    got = parse_dates([text], dayfirst=dayfirst)[0]
+    assert (pd.isna(got) and expected is None) or got == pd.Timestamp(expected)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
