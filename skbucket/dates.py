@@ -84,12 +84,14 @@ def unsettled_order_example(reader, dayfirst) -> str | None:
 
 
 #: what may come before a cell's date: a weekday (``Mon``, ``Monday,``) or a time of day
-#: with a colon (``14:30``, ``2:30:05 PM``), as in ``Mon 13/04/2020`` or ``14:30 03/04/2020``,
+#: with a colon (``14:30``, ``2:30:05 PM``) or an hour with its am or pm (``10 AM``,
+#: ``10am,``), as in ``Mon 13/04/2020``, ``14:30 03/04/2020`` or ``10 AM 2021,04,03``,
 #: which pandas reads as it reads the date alone (a dotted or dashed ``10.11.30`` is no time
 #: here: it looks like a date itself)
 _DATE_PREFIX = (
     r"^\s*'?(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s*)?"
-    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?,?\s+)?"
+    r"(?:(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?"
+    r"|\d{1,2}\s*(?i:[ap]\.?m\.?)),?\s+)?"
 )
 #: what parts of a numeric date may be separated by: ``/``, ``.``, ``-``, a comma or a
 #: semicolon (``03,04,2021``, read as ``03-04-2021``: :data:`_COMMA_DATE`), spaces around

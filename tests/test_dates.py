@@ -607,6 +607,39 @@ def test_a_comma_before_an_hour_with_am_or_pm_reads_as_a_space(
     assert (pd.isna(got) and pd.isna(spaced)) or got == spaced
 
 
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text, month_first, day_first",
+    [
+        # 1 March 10:00 (dateutil: 04,03 is the number 4.03): the rewrite did not see the date
+        ("10 AM 2021,04,03", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("10am, 2021,04,03", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("Mon 10am 2021,04,03", "2021-04-03 10:00", "2021-04-03 10:00"),
+        ("10 AM, 03,04,2021", "2021-03-04 10:00", "2021-04-03 10:00"),
+        ("10 p.m. 03;04;2021", "2021-03-04 22:00", "2021-04-03 22:00"),
+        # year first, never read day first (was 4 March with dayfirst=True)
+        ("10 PM 2021/04/03", "2021-04-03 22:00", "2021-04-03 22:00"),
+        ("10 AM 2021,04,03,10", None, None),
+        ("10 amber 2021,04,03", None, None),
+    ],
+)
+def test_an_hour_with_am_or_pm_before_a_date_is_a_time_of_day(
+    text, month_first, day_first, dayfirst
+):
+    expected = day_first if dayfirst else month_first
+    got = parse_dates([text], dayfirst=dayfirst)[0]
+    assert (pd.isna(got) and expected is None) or got == pd.Timestamp(expected)
+
+
+def test_the_day_month_check_sees_dates_after_an_hour_with_am_or_pm():
+    # as after 10:00 AM: 13/04/2021 (day first) beside 03/04/2021 (month first) was read in
+    # two orders without a word
+    column = ["10 AM 13/04/2021", "10 PM 03/04/2021"]
+    with pytest.raises(ValueError, match=r"mixes day/month orders: row 0 '10 AM 13.*row 1"):
+        read_dates(column)
+    assert day_month_examples(column) == tuple(column)
+
+
 @pytest.mark.parametrize("separator", [",", ";", " ", ", "])
 def test_the_day_month_check_sees_dates_separated_by_commas_semicolons_or_spaces(separator):
     # 13,04,2021 (read day first: no 13th month) beside 03,04,2021 (read month first) was
