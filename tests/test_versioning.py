@@ -89,6 +89,10 @@ EDGE = [
     ("04,2021", "A month, a comma and a year", "[]"),
     ("2021-04-03,10:00", "A comma right before the time", "[]"),
     ("2021,04,03,10", "Four numbers separated by commas", "[]"),
+    # an hour with am/pm is a time after a comma date or before a date (0.12.0; the first was
+    # no date, the second read as 1 March)
+    ("2021,04,03, 10 AM", "A comma date, then an hour with am/pm", "[]"),
+    ("10 PM 2021,04,03", "An hour with am/pm, then a comma date", "[]"),
 ]
 
 
