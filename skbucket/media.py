@@ -1797,6 +1797,10 @@ def decode_image(
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 #: how a text body that is no image begins, by its first character (after white space)
 _TEXT_KINDS = {"<": "HTML, XML or SVG text", "{": "JSON text", "[": "JSON text"}
+#: image signatures that are printable ASCII as far as they go (GIF, a RIFF file as WebP,
+#: BMP, TIFF): a truncated such image (a download cut after its first bytes) is no text,
+#: and its signature, which names its format, is quoted
+_ASCII_SIGNATURES = (b"GIF87a", b"GIF89a", b"RIFF", b"BM", b"II*\x00", b"MM\x00*")
 
 
 def _what_starts(head: bytes) -> str:
@@ -1816,6 +1820,9 @@ def _what_starts(head: bytes) -> str:
         text = None
     if text is None or any(ch < " " and ch not in "\t\n\r\f" or ch == "\x7f" for ch in text):
         return f"starting {head[:12]!r}"
+    for signature in _ASCII_SIGNATURES:  # only the signature: nothing of a text after it
+        if head.startswith(signature) or signature.startswith(head):
+            return f"starting {head[: len(signature)]!r}"
     stripped = text.lstrip()
     return (
         f"of {_TEXT_KINDS.get(stripped[:1], 'text')} (not quoted)" if stripped else "of white space"

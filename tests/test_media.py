@@ -1717,6 +1717,27 @@ def test_a_binary_body_that_is_no_image_is_named_by_its_signature():
         assert start in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "BMP", "TIFF"])
+def test_a_truncated_image_with_an_ascii_signature_is_not_called_text(fmt):
+    # GIF89a, RIFF, BM, II*: a download cut after these bytes decoded as text and was
+    # called "N bytes of text", where the signature that names the format was quoted before
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 7), (200, 30, 40)).save(buffer, format=fmt)
+    whole = buffer.getvalue()
+    for n in (2, 3, 4, 6):
+        with pytest.raises(MediaDecodeError) as info:
+            decode_image(whole[:n])
+        message = str(info.value)
+        assert "text" not in message, message
+        assert f"({n} bytes starting {whole[: min(n, 6)][:2]!r}"[:-1] in message, message
+    # a text after the signature is still not quoted
+    with pytest.raises(MediaDecodeError) as info:
+        decode_image(b"GIF89a token=s3cr3t")
+    assert "s3cr3t" not in str(info.value) and "b'GIF89a'" in str(info.value)
+
+
 def test_decode_image_names_its_source_and_validates():
     with pytest.raises(MediaDecodeError, match="^'row 7': "):
         decode_image(b"nope", source="row 7")
