@@ -2428,6 +2428,7 @@ def _http_host(ref: Any) -> str | None:
     return parts.netloc.rpartition("@")[2].lower() or None
 
 
+@functools.lru_cache(maxsize=4096)  # IDNA-encoding a name costs ~60 us: a batch has few hosts
 def _host_name(name: str) -> str:
     """A host name as the one host it names, however it is spelled: lower case (as urllib's
     ``hostname`` gives it), without the trailing dot of a fully qualified name (``h.`` is
