@@ -1367,10 +1367,13 @@ class _CacheRemedy:
     def filter(self, record) -> bool:
         with contextlib.suppress(Exception):  # a record whose arguments do not format
             text = record.getMessage()
+            said = text
             if self.remedy is not None and _PYTHON_CACHE_REMEDY in text:
                 text = text.replace(_PYTHON_CACHE_REMEDY, self.remedy)
             if not text.startswith(self.prefix):
-                record.msg, record.args = f"{self.prefix}{text}", ()
+                text = f"{self.prefix}{text}"
+            if text != said:  # a note already starting with the prefix keeps its new remedy
+                record.msg, record.args = text, ()
         return True
 
 

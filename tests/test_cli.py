@@ -4178,3 +4178,26 @@ def test_rows_of_differences_fit_in_80_columns():
         "    resamples",
         "  mae_log1p    +0.5000   -0.1000 to +1.2000  model lower in 50% of the resamples",
     ]
+
+
+def test_the_interrupt_filter_gives_the_remedy_to_a_note_already_prefixed():
+    """A note that already started with ``[skbucket] `` kept Python's remedy: the filter set
+    the record's text only when it added the prefix."""
+    import logging
+
+    from skbucket.cli import _PYTHON_CACHE_REMEDY, _CacheRemedy
+
+    record = logging.LogRecord(
+        "skbucket._models",
+        logging.WARNING,
+        __file__,
+        1,
+        "[skbucket] stopped; %s",
+        (_PYTHON_CACHE_REMEDY,),
+        None,
+    )
+    assert _CacheRemedy("set the config's cache").filter(record)
+    assert record.getMessage() == "[skbucket] stopped; set the config's cache"
+    plain = logging.LogRecord("skbucket._models", logging.WARNING, __file__, 1, "stopped", (), None)
+    assert _CacheRemedy(None).filter(plain)
+    assert plain.getMessage() == "[skbucket] stopped"
