@@ -124,10 +124,10 @@ _COMMA_DATE_PARTS = (
 _HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap]\.?m\.?)(?![a-zA-Z\d])"
 #: another number separated by a comma or a semicolon (not a time: ``,10:00``, ``, 10 AM``,
 #: ``,10am``)
-_ANOTHER_NUMBER = rf"\s*[,;]\s*(?!{_HOUR_AM_PM})\d+(?![\d:])"
-_COMMA_DATE = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}(?!{_ANOTHER_NUMBER})")
-_COMMA_DATE_START = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}")  # groups as _COMMA_DATE
-_ANOTHER_NUMBER_AT = re.compile(_ANOTHER_NUMBER)
+_ANOTHER_NUMBER = re.compile(rf"\s*[,;]\s*(?!{_HOUR_AM_PM})\d+(?![\d:])")
+#: (the cells :func:`_comma_numbers` finds are left out before a rewrite, so the longest match
+#: here, which both take, is never followed by another number when it is rewritten)
+_COMMA_DATE = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}")
 
 
 def _comma_numbers(text: str) -> bool:
@@ -135,8 +135,8 @@ def _comma_numbers(text: str) -> bool:
     number (``2021,04,03,10``, ``2021,04,5,6``), which is no date: pandas read the first as
     1 March (dateutil takes ``04,03`` for the number 4.03), the second as 6 May, and
     ``2021;04;03;10`` at 10:00."""
-    match = _COMMA_DATE_START.match(text)  # the longest date: 2021,04,03, not 2021,04
-    return match is not None and _ANOTHER_NUMBER_AT.match(text, match.end()) is not None
+    match = _COMMA_DATE.match(text)  # the longest date: 2021,04,03, not 2021,04
+    return match is not None and _ANOTHER_NUMBER.match(text, match.end()) is not None
 
 
 #: a comma between a date and its time of day, with no space after it (``2021-04-03,10:00``,
