@@ -2272,18 +2272,24 @@ def test_a_closed_standard_output_is_no_failure_of_a_command_that_writes_files(
     assert len(pd.read_csv(out)) == 80
 
 
+def _evaluate_with_stdout(redirect, model_file, posts_csv):
+    """``skbucket evaluate MODEL DATA -q`` run by bash with its standard output redirected
+    (``>&-``, ``> /dev/full``): what the shell's user sees."""
+    return subprocess.run(
+        ["bash", "-c", f'exec "$0" -m skbucket.cli evaluate "$1" "$2" -q {redirect}']
+        + [sys.executable, str(model_file), str(posts_csv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_a_closed_standard_output_fails_evaluate_whose_table_goes_there(
     model_file, new_posts_csv, monkeypatch, capsys
 ):
     """``skbucket evaluate MODEL DATA >&-``: print wrote nothing (sys.stdout is None) and the
     command exited 0, as if the table had been shown; now it fails, before any work."""
-    done = subprocess.run(
-        ["bash", "-c", 'exec "$0" -m skbucket.cli evaluate "$1" "$2" -q >&-']
-        + [sys.executable, str(model_file), str(new_posts_csv)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _evaluate_with_stdout(">&-", model_file, new_posts_csv)
     assert done.returncode == cli.EXIT_ERROR
     assert done.stderr == (
         "skbucket evaluate: error: cannot write standard output: it is closed (>&-), and the "
@@ -2298,13 +2304,7 @@ def test_a_closed_standard_output_fails_evaluate_whose_table_goes_there(
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
 def test_a_full_standard_output_is_named(model_file, new_posts_csv):
-    done = subprocess.run(
-        ["bash", "-c", 'exec "$0" -m skbucket.cli evaluate "$1" "$2" -q > /dev/full']
-        + [sys.executable, str(model_file), str(new_posts_csv)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _evaluate_with_stdout("> /dev/full", model_file, new_posts_csv)
     assert done.returncode == cli.EXIT_ERROR
     expected = "skbucket evaluate: error: cannot write standard output: No space left on device\n"
     assert done.stderr == expected
