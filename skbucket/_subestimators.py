@@ -677,14 +677,6 @@ def _check_weights(sample_weight, X, **options):
     raw = np.asarray(sample_weight, dtype=object if _is_dataframe(sample_weight) else None)
     if raw.ndim > 1:
         raise ValueError(f"sample_weight must be 1-D, one weight per row; got shape {raw.shape}.")
-    if raw.ndim == 0:
-        _refuse_boolean_weights(raw)
-        if raw.dtype.kind not in "iuf" and not isinstance(raw.item(), float | int):
-            # scikit-learn's said "Input should have at least 1 dimension" of "2"
-            raise ValueError(
-                "sample_weight must be a number (one weight for every row) or one weight per "
-                f"row; got {plain(raw.item())!r:.80}."
-            )
     if raw.ndim == 1:  # a scalar is one weight for every row, as scikit-learn takes it
         n_rows = _num_samples(X)
         if raw.shape[0] != n_rows:
@@ -692,8 +684,6 @@ def _check_weights(sample_weight, X, **options):
                 f"sample_weight has {raw.shape[0]} values for {n_rows} rows of X; give one "
                 "weight per row."
             )
-        if raw.dtype.kind == "b":
-            _refuse_boolean_weights(raw)
         if raw.dtype.kind not in "biuf":
             from .media import _is_na
 
@@ -703,7 +693,17 @@ def _check_weights(sample_weight, X, **options):
                     f"sample_weight must be finite; row {missing} is missing "
                     f"({plain(raw[missing])!r})."
                 )
-            _refuse_boolean_weights(raw)
+    # one check of a scalar, a boolean array and the cells of an object one (after the
+    # length and the missing cells, which name the problem first)
+    _refuse_boolean_weights(raw)
+    if raw.ndim == 0 and raw.dtype.kind not in "iuf" and not isinstance(raw.item(), float | int):
+        # scikit-learn's said "Input should have at least 1 dimension" of "2"
+        raise ValueError(
+            "sample_weight must be a number (one weight for every row) or one weight per "
+            f"row; got {plain(raw.item())!r:.80}."
+        )
+    if raw.ndim == 1:
+        if raw.dtype.kind not in "biuf":
             row = next((i for i, v in enumerate(raw) if not _is_float(v)), None)
             if row is not None:
                 raise ValueError(

@@ -2281,6 +2281,43 @@ def test_bad_sample_weight_names_the_row(weights, message):
     assert model.fit(X, y, sample_weight=["1", "2.5", 3]).predict(X).shape == (3,)
 
 
+_MASK = "To weigh the rows of a mask 1 and the others 0, pass mask.astype(float)."
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (True, f"sample_weight must hold numbers, not booleans; got True. {_MASK}"),
+        (np.bool_(False), f"sample_weight must hold numbers, not booleans; got False. {_MASK}"),
+        (np.array([True, False, True]), f"must hold numbers, not booleans; row 0 is True. {_MASK}"),
+        (
+            np.array([True, False]),
+            "sample_weight has 2 values for 3 rows of X; give one weight per row.",
+        ),
+        (pd.Series([1.0, 2.0, False], dtype=object), f"not booleans; row 2 is False. {_MASK}"),
+        (pd.Series([True, None, 1.0], dtype=object), "must be finite; row 1 is missing (None)."),
+        (np.array([1.0, True, "a"], dtype=object), f"not booleans; row 1 is True. {_MASK}"),
+        (np.array([1.0, "a", True], dtype=object), f"not booleans; row 2 is True. {_MASK}"),
+        (pd.Series([True, False, True], dtype="boolean"), f"not booleans; row 0 is True. {_MASK}"),
+        (
+            pd.Series([True, None, True], dtype="boolean"),
+            "must be finite; row 1 is missing (<NA>).",
+        ),
+        (pd.DataFrame({"w": [1.0, False, 2.0]})["w"], f"not booleans; row 1 is False. {_MASK}"),
+        (np.ones((3, 1), dtype=bool), "sample_weight must be 1-D, one weight per row; got shape"),
+    ],
+)
+def test_boolean_weights_are_refused_in_one_check(weights, message):
+    """_check_weights refuses booleans in one check (it called _refuse_boolean_weights at
+    three points): each message, and which problem is said first (the length, a missing
+    cell), is as before."""
+    from skbucket._subestimators import _check_weights
+
+    with pytest.raises(ValueError) as info:
+        _check_weights(weights, np.zeros((3, 2)))
+    assert str(info.value).endswith(message) or str(info.value).startswith(message)
+
+
 def test_1d_numbers_are_refused_without_printing_them():
     """scikit-learn's "Expected 2D array, got 1D array instead: array=[0.5 0.1 ..." printed
     every value: 10,000 numbers for one forgotten reshape."""
