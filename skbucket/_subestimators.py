@@ -673,7 +673,7 @@ def _check_weights(sample_weight, X, **options):
     messages that name the parameter and the row: its own said "could not convert string to
     float: 'a'", "Input sample_weight contains NaN." and "sample_weight.shape == (3,),
     expected (200,)!"; booleans are refused (:func:`_refuse_boolean_weights`), which it read
-    as weights 1 and 0."""
+    as weights 1 and 0, also among the numbers of a list (``[2, True, 0]``)."""
     raw = np.asarray(sample_weight, dtype=object if _is_dataframe(sample_weight) else None)
     if raw.ndim > 1:
         raise ValueError(f"sample_weight must be 1-D, one weight per row; got shape {raw.shape}.")
@@ -694,8 +694,12 @@ def _check_weights(sample_weight, X, **options):
                     f"({plain(raw[missing])!r})."
                 )
     # one check of a scalar, a boolean array and the cells of an object one (after the
-    # length and the missing cells, which name the problem first)
-    _refuse_boolean_weights(raw)
+    # length and the missing cells, which name the problem first); a list's own cells, as
+    # numpy made the True of [2, True, 0] a number 1 (an object Series of them was refused)
+    cells = raw
+    if isinstance(sample_weight, list | tuple) and raw.ndim == 1 and raw.dtype.kind in "iuf":
+        cells = np.asarray(sample_weight, dtype=object)
+    _refuse_boolean_weights(cells)
     if raw.ndim == 0 and raw.dtype.kind not in "iuf" and not isinstance(raw.item(), float | int):
         # scikit-learn's said "Input should have at least 1 dimension" of "2"
         raise ValueError(

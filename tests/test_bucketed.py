@@ -2305,6 +2305,9 @@ _MASK = "To weigh the rows of a mask 1 and the others 0, pass mask.astype(float)
         ),
         (pd.DataFrame({"w": [1.0, False, 2.0]})["w"], f"not booleans; row 1 is False. {_MASK}"),
         (np.ones((3, 1), dtype=bool), "sample_weight must be 1-D, one weight per row; got shape"),
+        # numpy made the True a number 1: the same weights as an object Series were refused
+        ([2, True, 0], f"not booleans; row 1 is True. {_MASK}"),
+        ((0.5, 1.5, np.False_), f"not booleans; row 2 is False. {_MASK}"),
     ],
 )
 def test_boolean_weights_are_refused_in_one_check(weights, message):
