@@ -913,8 +913,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
     values they had at ``fit`` until the next ``fit``.
 
     A failed ``fit`` leaves the estimator unfitted. When a bucket's regressor fails (an
-    error, or Ctrl-C) after the classifier was fitted (a fine-tuned text router: hours), the
-    error keeps that fitted classifier as its attribute ``classifier_`` and says which bucket
+    error, or Ctrl-C), or a warning is made an error (``-W error``), after the classifier was
+    fitted (a fine-tuned text router: hours), the error keeps that fitted classifier as its attribute ``classifier_`` and says which bucket
     failed in a note; ``set_params(classifier=FrozenEstimator(error.classifier_))``
     (:class:`sklearn.frozen.FrozenEstimator`) then fits again on the same rows and bins
     without refitting it.
@@ -1555,8 +1555,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         BaseException
-            Whatever a bucket's regressor raised in its fit, with a note naming the bucket;
-            when the classifier was fitted before, the error keeps it as its attribute
+            Whatever a bucket's regressor raised in its fit, with a note naming the bucket,
+            or a warning made an error; when the classifier was fitted before, the error
+            keeps it as its attribute
             ``classifier_`` (see Notes in the class docstring) while this estimator is left
             unfitted.
         """
@@ -1773,13 +1774,19 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
                 "predicts (with predict_proba for soft routing)",
             )
             _check_bucket_classes(classifier_, edges)
-            _warn_unsplittable(classifier_, buckets.size, f"{type(self).__name__}: the classifier")
+            try:  # a warning made an error (-W error) after the classifier's fit: keep it
+                _warn_unsplittable(
+                    classifier_, buckets.size, f"{type(self).__name__}: the classifier"
+                )
+            except BaseException as exc:
+                self._keep_classifier_on(exc, classifier_)
+                raise
 
         return classifier_
 
     def _keep_classifier_on(self, exc, classifier_) -> None:
-        """Keep the fitted ``classifier_`` on ``exc``, a failure of the regressors' fit, as its
-        attribute ``classifier_``, with a note saying how to fit again without refitting it
+        """Keep the fitted ``classifier_`` on ``exc``, a failure of the regressors' fit or a
+        warning about the fitted classifier made an error, as its attribute ``classifier_``, with a note saying how to fit again without refitting it
         (``classifier=FrozenEstimator(error.classifier_)``): the estimator itself is left
         unfitted, as after any failed fit, but fine-tuning a text router may take hours."""
         try:

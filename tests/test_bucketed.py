@@ -3361,6 +3361,30 @@ def test_a_bucket_of_one_row_names_the_parameter_that_stops_the_hold_out():
             assert model.bucket_counts_[6] == 1
 
 
+def test_a_too_small_router_warning_made_an_error_keeps_the_fitted_classifier():
+    """The "cannot split" warning comes after the classifier's fit: made an error by a
+    warnings filter, it lost the fitted classifier (a fine-tuned router: hours), which a
+    regressor's failure kept. The error keeps it now, with the same note."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    y = np.tile([3.0, 50.0, 200.0], 13)  # 39 rows: min_samples_leaf=20 allows no split
+    X = np.log1p(y).reshape(-1, 1)
+    model = BucketedRegressor(HistGradientBoostingClassifier(), Ridge())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TooFewRowsWarning, match="cannot split 39") as raised:
+            model.fit(X, y)
+    assert "classifier=FrozenEstimator(error.classifier_)" in "".join(raised.value.__notes__)
+    assert not hasattr(model, "classifier_")  # unfitted, as after any failed fit
+    kept = raised.value.classifier_
+    assert isinstance(kept, HistGradientBoostingClassifier) and hasattr(kept, "classes_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TooFewRowsWarning)
+        model.set_params(classifier=FrozenEstimator(kept)).fit(X, y)
+    assert model.classifier_.estimator is kept  # reused, not refitted
+
+
 def test_a_regressor_that_fails_leaves_the_fitted_classifier_on_its_error():
     """When a bucket's regressor failed after the classifier had been fitted (a fine-tuned
     DistilBERT router: hours), the fitted classifier was lost with the estimator's fitted
