@@ -369,6 +369,14 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : AccountRouter
             Fitted router.
+
+        Raises
+        ------
+        BaseException
+            Whatever a classifier's fit raised, or a warning made an error; a classifier
+            fitted before the failure is kept on the error as its attribute ``known_`` or
+            ``unseen_`` (pass ``known=FrozenEstimator(error.known_)`` to fit again without
+            refitting it), while this router is left unfitted.
         """
         X = self._validate_X(X, reset=True)  # validate_data resets both column records
         if y is None:
@@ -400,29 +408,63 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             _check_classifier(role, est)
             if hasattr(est, "classes_"):  # fitted before (a FrozenEstimator): known before any fit
                 classes = self._united_classes(role, est, classes, y)
-        fitted, specs = {}, {}
+        # each classifier's columns and weights checked before either is fitted: the unseen
+        # one's were refused after the known one's fit, and that work was lost
+        specs, inputs = {}, {}
         for role, est in clones.items():
             spec = specs[role] = _fixed_columns(X, getattr(self, f"{role}_columns"))
             Xs = _select_columns(X, spec, f"{role}_columns")
             kwargs = _fit_kwargs(role, est, sample_weight, None if routed is None else routed[role])
-            origin = (None, _column_origin(X, spec))
-            try:
-                _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
-            except ValueError as exc:
-                self._refuse_lone_classes(role, est, y, exc)
-                raise
-            fitted[role] = est  # the clone, whatever its fit returned
-            _check_classes(f"{role} classifier", est)
-            # before the other classifier's fit (the text model's takes hours): a classifier
-            # fitted before (a FrozenEstimator of a fine-tuned text router) may know buckets
-            # this y lacks (a cross-validation fold without the top bucket): all of them
-            classes = self._united_classes(role, est, classes, y)
-            _warn_unsplittable(est, len(y), f"{type(self).__name__}: the {role} classifier")
+            inputs[role] = (Xs, kwargs, (None, _column_origin(X, spec)))
+        fitted: dict = {}
+        try:
+            for role, est in clones.items():
+                Xs, kwargs, origin = inputs[role]
+                try:
+                    _call_sub(role, est, "fit", Xs, y, origin=origin, **kwargs)
+                except ValueError as exc:
+                    self._refuse_lone_classes(role, est, y, exc)
+                    raise
+                fitted[role] = est  # the clone, whatever its fit returned
+                _check_classes(f"{role} classifier", est)
+                # before the other classifier's fit (the text model's takes hours): a
+                # classifier fitted before (a FrozenEstimator of a fine-tuned text router) may
+                # know buckets this y lacks (a cross-validation fold without the top bucket)
+                classes = self._united_classes(role, est, classes, y)
+                _warn_unsplittable(est, len(y), f"{type(self).__name__}: the {role} classifier")
+        except BaseException as exc:  # Ctrl-C, a warning made an error: the fits may be hours
+            self._keep_fitted_on(exc, fitted)
+            raise
         # assign the fitted state only once both classifiers are fit
         self.classes_ = classes
         self.known_, self.unseen_ = fitted["known"], fitted["unseen"]
         self._columns_ = {**specs, "count": self.count_column}
         return self
+
+    def _keep_fitted_on(self, exc, fitted) -> None:
+        """Keep the classifiers ``fitted`` before ``exc`` (``{role: fitted clone}``) on it as
+        its attributes ``known_`` and ``unseen_``, with a note saying how to fit again without
+        refitting them (``known=FrozenEstimator(error.known_)``), as
+        :class:`~skbucket.bucketed.BucketedRegressor` keeps its ``classifier_``: the router
+        itself is left unfitted, as after any failed fit, but fine-tuning the text model may
+        take hours."""
+        if not fitted:
+            return
+        try:
+            for role, est in fitted.items():
+                setattr(exc, f"{role}_", est)
+        except AttributeError:  # an exception class with __slots__: nowhere to keep them
+            return
+        kept = " and ".join(f"{role}_" for role in fitted)
+        params = ", ".join(f"{role}=FrozenEstimator(error.{role}_)" for role in fitted)
+        exc.add_note(
+            f"({type(self).__name__}: the {' and '.join(fitted)} classifier(s) were fitted "
+            f"before this failure; kept on this error as its attribute(s) {kept} (the "
+            "estimator is left unfitted). To fit again without refitting them, on the same "
+            f"rows, pass {params}, from sklearn.frozen, e.g. router.set_params({params})"
+            f".fit(X, y), or classifier__{role}=... inside a BucketedRegressor, "
+            f"model__classifier__{role}=... for the seed pipeline.)"
+        )
 
     def _refuse_lone_classes(self, role, est, y, exc):
         """Raise the library's error for scikit-learn's "The least populated class in y has

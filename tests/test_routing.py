@@ -260,6 +260,68 @@ def test_a_classifier_without_proba_whose_classes_are_unsorted_is_one_hot_on_its
     assert set(model.predict_bucket(X)) == {0, 1, 2}
 
 
+class _CountedFits(DummyClassifier):
+    """A DummyClassifier that counts its fits (a fine-tuned text model: hours each)."""
+
+    fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight)
+
+
+def test_the_unseen_classifiers_columns_and_weights_are_checked_before_any_fit():
+    """unseen_columns and whether unseen takes sample_weight were checked only after the
+    known classifier's fit, which was lost with the refusal."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = _data(n=30)
+    _CountedFits.fits = 0
+    with pytest.raises(ValueError, match=r"unseen_columns=\['zzz'\] cannot select"):
+        AccountRouter(_CountedFits(), DummyClassifier(), unseen_columns=["zzz"]).fit(X, y)
+    with pytest.raises(ValueError, match=r"unseen KNeighborsClassifier\(\) does not accept"):
+        AccountRouter(_CountedFits(), KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(30))
+    assert _CountedFits.fits == 0
+
+
+def test_an_error_after_a_classifiers_fit_keeps_it_on_the_error():
+    """A warning made an error after the unseen classifier's fit (its "cannot split"), or
+    Ctrl-C during it, lost the fitted classifiers (the text model: hours); the error keeps
+    them now, as BucketedRegressor's keeps its classifier_, and says how to reuse them."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    from skbucket.bucketed import TooFewRowsWarning
+
+    X, y = _data(n=30)
+    router = AccountRouter(DummyClassifier(), HistGradientBoostingClassifier())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TooFewRowsWarning, match="unseen classifier .*cannot split") as raised:
+            router.fit(X, y)
+    notes = "".join(raised.value.__notes__)
+    assert "unseen=FrozenEstimator(error.unseen_)" in notes
+    assert not hasattr(router, "unseen_")  # unfitted, as after any failed fit
+    known, unseen = raised.value.known_, raised.value.unseen_
+    assert hasattr(known, "classes_") and hasattr(unseen, "classes_")
+    _CountedFits.fits = 0
+    router.set_params(known=_CountedFits(), unseen=FrozenEstimator(unseen))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TooFewRowsWarning)
+        router.fit(X, y)
+    assert router.unseen_.estimator is unseen  # reused, not refitted
+
+    class Interrupted(DummyClassifier):
+        def fit(self, X, y, sample_weight=None):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        AccountRouter(DummyClassifier(), Interrupted()).fit(X, y)
+    assert hasattr(raised.value.known_, "classes_")
+    assert not hasattr(raised.value, "unseen_")
+    assert "known=FrozenEstimator(error.known_)" in "".join(raised.value.__notes__)
+
+
 def test_a_classifier_that_learned_one_class_routes_every_row_to_it():
     # HistGradientBoostingClassifier fitted on one class answers two probability columns
     from sklearn.ensemble import HistGradientBoostingClassifier
