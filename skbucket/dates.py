@@ -644,7 +644,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
     ``9999-12-31`` placeholder, text that pandas would date by the clock: ``"now"``,
-    ``"today"``, a time without a date or with only a year, and a year and a month written
+    ``"today"``, a time without a date or with only a year, an hour past 12 with an am or a
+    pm, ``13 PM 2021-04-03`` as ``2021-04-03 13 PM``, and a year and a month written
     as a number with a month other than ``01``-``12``: ``2021.13``, or ``2021.1``, which may
     be October; ``2021.04`` is April) gives ``NaT``;
     :class:`~skbucket.prompts.PromptBuilder` prints ``unknown`` for it (the readers of a
@@ -731,6 +732,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)
         retry = parsed.isna()
+        if retry.any():  # an hour past 12 with am/pm is no time of day, wherever it is: NaT
+            retry[retry] = ~strings[retry].str.contains(_IMPOSSIBLE_AM_PM_HOUR).to_numpy(bool)
         if retry.any():
             # a date written with its year first (2021-04-03 10:00 UTC, 2021/04/03 9 PM, also
             # after a weekday or a time: Tue 2021-04-03; not ISO 8601) is year-month-day:
@@ -859,6 +862,13 @@ def _plain_offset(match: re.Match) -> str:
     return f"{match[1]}{int(match[2]):02d}{match[3] or '00'}"
 
 
+#: an hour past 12 with its am or pm (``13 PM``, ``13:00 pm``, ``23 AM``), which is no time of
+#: day: dateutil refused it after a date (``2021-04-03 13 PM``: ``NaT``) and read it as 13:00
+#: before one (``13 PM 2021-04-03``, ``13 PM 2021,04,03``)
+_IMPOSSIBLE_AM_PM_HOUR = re.compile(
+    r"(?<![\d:.,/\-])(?:1[3-9]|[2-9]\d)(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?i:[ap](?:\.\s?)?m)"
+    r"(?![a-zA-Z\d])"
+)
 # Strings pandas reads as the moment it parses them; a posting date they are not.
 _CLOCK_WORDS = frozenset({"now", "today"})
 # A cell that starts with a date written year first, or has one after a weekday or a time of

@@ -670,3 +670,29 @@ def test_a_non_iso_date_keeps_its_nanoseconds_as_an_iso_one_does(text, expected)
     got = parse_dates([text, "2021-04-03T10:00:00.123456789"])
     assert got[1] == pd.Timestamp("2021-04-03 10:00:00.123456789")
     assert (expected is None and pd.isna(got[0])) or got[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13 PM 2021,04,03",
+        "13 PM 2021-04-03",
+        "13PM 2021-04-03",
+        "13 pm, 2021-04-03",
+        "Mon 13 PM 2021-04-03",
+        "13 AM 2021-04-03",
+        "23 p.m. 03/04/2021",
+        "13 PM April 3 2021",
+        "2021-04-03 13 PM",  # NaT already: dateutil refused it after the date
+        "13:00 PM 2021,04,03",
+    ],
+)
+def test_an_hour_past_12_with_am_or_pm_is_no_time(text, dayfirst):
+    # before a date it was 13:00 (dateutil added no 12 and checked nothing), after one NaT
+    assert pd.isna(parse_dates([text], dayfirst=dayfirst)[0])
+
+
+@pytest.mark.parametrize("text", ["12 AM 2021-04-03", "0 AM 2021-04-03", "2021-04-03 12 pm"])
+def test_an_hour_of_0_to_12_with_am_or_pm_is_read(text):
+    assert parse_dates([text])[0].hour == (12 if "pm" in text else 0)
