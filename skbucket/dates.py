@@ -90,8 +90,8 @@ def unsettled_order_example(reader, dayfirst) -> str | None:
 #: here: it looks like a date itself)
 _DATE_PREFIX = (
     r"^\s*'?(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s*)?"
-    r"(?:(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap]\.?m\.?))?"
-    r"|\d{1,2}\s*(?i:[ap]\.?m\.?)),?\s+)?"
+    r"(?:(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap](?:\.\s?)?m\.?))?"
+    r"|\d{1,2}\s*(?i:[ap](?:\.\s?)?m\.?)),?\s+)?"
 )
 #: what parts of a numeric date may be separated by: ``/``, ``.``, ``-``, a comma or a
 #: semicolon (``03,04,2021``, read as ``03-04-2021``: :data:`_COMMA_DATE`), spaces around
@@ -119,9 +119,9 @@ _COMMA_DATE_PARTS = (
     r"|(\d{1,2})\s*([,;])\s*(\d{1,2})\s*\7\s*(\d{4}|\d{2})"
     r"|(\d{1,2})\s*[,;]\s*(\d{4}))(?!\d)"
 )
-#: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``
-#: (not ``10 amber``)
-_HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap]\.?m\.?)(?![a-zA-Z\d])"
+#: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``,
+#: ``10 A. M.`` (not ``10 amber``)
+_HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d])"
 #: another number separated by a comma or a semicolon (not a time: ``,10:00``, ``, 10 AM``,
 #: ``,10am``)
 _ANOTHER_NUMBER = re.compile(rf"\s*[,;]\s*(?!{_HOUR_AM_PM})\d+(?![\d:])")
@@ -638,7 +638,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     time, ``2021,04,03,10:00``, ``2021-04-03,10:00`` or ``April 3, 2021,10AM``, as a
     space, and one followed by
     another such number, ``2021,04,03,10``, is no date (a time is none: ``2021,04,03,10am``
-    is 10:00); a fraction of a second keeps its nanoseconds in any
+    is 10:00); an am or pm is read however it is spelt, ``10 AM``, ``10 a.m.``, ``10 A.M.``
+    or ``10 A. M.``; a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
@@ -742,6 +743,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
             for rows, first in ((year_first, False), (retry.to_numpy() & ~year_first, dayfirst)):
                 if rows.any():
                     text = strings[rows].str.replace(_NAMED_OFFSET, _plain_offset, regex=True)
+                    text = text.str.replace(_DOTTED_AM_PM, _plain_am_pm, regex=True)
                     clock = _clock_days()  # before the parse: midnight may pass during it
                     mixed = pd.to_datetime(
                         text, errors="coerce", utc=True, format="mixed", dayfirst=first
@@ -780,7 +782,9 @@ def _with_its_nanoseconds(strings: pd.Series, parsed: pd.Series) -> pd.Series:
 
 
 #: a time of day written in a date's text: 10:00, 9 PM, 9p.m., ISO's T10 (20200615T1000), noon
-_TIME_OF_DAY = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE)
+_TIME_OF_DAY = re.compile(
+    r"\d:\d\d|\d\s*[ap](?:\.\s?)?m\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE
+)
 
 
 def timeless(values, parsed=None, *, dayfirst=False) -> np.ndarray:
@@ -869,6 +873,17 @@ _IMPOSSIBLE_AM_PM_HOUR = re.compile(
     r"(?<![\d:.,/\-])(?:1[3-9]|[2-9]\d)(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?i:[ap](?:\.\s?)?m)"
     r"(?![a-zA-Z\d])"
 )
+#: an am or pm written with a dot after a capital letter, or a dot and a space, after a
+#: time's digits: ``10 A.M.``, ``10:00 P.M``, ``10 a.M.``, ``10 A. M.``; pandas read none of
+#: them (``NaT``), while dateutil reads them as it reads ``10 a.m.`` and ``10 AM``, which
+#: pandas read too: written as ``AM`` or ``PM`` (:func:`_plain_am_pm`)
+_DOTTED_AM_PM = re.compile(r"(?<=\d)(\s*)(?i:([ap])\.\s?m\.?)(?![a-zA-Z\d])")
+
+
+def _plain_am_pm(match: re.Match) -> str:
+    return f"{match[1]}{match[2].upper()}M"
+
+
 # Strings pandas reads as the moment it parses them; a posting date they are not.
 _CLOCK_WORDS = frozenset({"now", "today"})
 # A cell that starts with a date written year first, or has one after a weekday or a time of

@@ -696,3 +696,27 @@ def test_an_hour_past_12_with_am_or_pm_is_no_time(text, dayfirst):
 @pytest.mark.parametrize("text", ["12 AM 2021-04-03", "0 AM 2021-04-03", "2021-04-03 12 pm"])
 def test_an_hour_of_0_to_12_with_am_or_pm_is_read(text):
     assert parse_dates([text])[0].hour == (12 if "pm" in text else 0)
+
+
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2021-04-03 10 A.M.", "2021-04-03 10:00"),
+        ("2021-04-03 10 P.M.", "2021-04-03 22:00"),
+        ("2021-04-03 10:30 P.M", "2021-04-03 22:30"),
+        ("2021-04-03 10 a.M.", "2021-04-03 10:00"),
+        ("2021-04-03 10 A. M.", "2021-04-03 10:00"),
+        ("2021-04-03 10A.M.", "2021-04-03 10:00"),
+        ("10 P.M. 2021,04,03", "2021-04-03 22:00"),
+        ("2021,04,03, 10 A. M.", "2021-04-03 10:00"),
+        ("April 3 2021 12 A.M.", "2021-04-03 00:00"),
+    ],
+)
+def test_every_spelling_of_am_and_pm_reads_the_same(text, expected, dayfirst):
+    # "10 a.m." and "10 AM" were read, "10 A.M." (pandas refused it) NaT; dateutil reads all
+    got = parse_dates([text], dayfirst=dayfirst)[0]
+    assert got == pd.Timestamp(expected)
+    plain = re.sub(r"(?i)([ap])\.\s?m\.?", lambda m: m[1].lower() + "m", text)
+    assert got == parse_dates([plain], dayfirst=dayfirst)[0]
+    assert not timeless([text])[0]
