@@ -905,11 +905,13 @@ _WRITTEN_YEAR = re.compile(
     rf"|{_MONTH},?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s+'?\d{{2}}(?![\d:])"
     rf"|(?<![\d:])\d{{1,2}}(?:st|nd|rd|th)?\s*{_MONTH},?\s+'?\d{{2}}(?![\d:])"
 )
-#: a time of day (``10:00``, ``10:00:00.1234``) and a zone offset (``+0000``, `` -05:00``)
-#: in a date's text, whose digits are no year (:func:`_dated_by_the_clock`)
+#: a time of day (``10:00``, ``10:00:00.1234``, an hour with its am or pm: ``11 AM``) and a
+#: zone offset (``+0000``, `` -05:00``) in a date's text, whose digits are no year
+#: (:func:`_dated_by_the_clock`): the hour of ``10:00 Mar 14, 11 AM`` was taken for the
+#: year 2011 written after the day, and pandas' reading, this year's 14 March, was kept
 _CLOCK_TIME = re.compile(
     r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[+-]\d{2}:?\d{2}(?!\d))?"
-    r"|(?:\+|(?<=\s)-)\d{2}:?\d{2}(?!\d)"
+    rf"|(?:\+|(?<=\s)-)\d{{2}}:?\d{{2}}(?!\d)|(?<![\d:]){_HOUR_AM_PM}"
 )
 
 

@@ -720,3 +720,18 @@ def test_every_spelling_of_am_and_pm_reads_the_same(text, expected, dayfirst):
     plain = re.sub(r"(?i)([ap])\.\s?m\.?", lambda m: m[1].lower() + "m", text)
     assert got == parse_dates([plain], dayfirst=dayfirst)[0]
     assert not timeless([text])[0]
+
+
+def test_an_hour_with_am_or_pm_is_no_written_year():
+    # "Mar 14, 11 AM" looked like 14 March '11 to the check of dates pandas gave this year
+    # for want of a written one: 11 AM on 14 March of this year was kept
+    from skbucket.dates import _CLOCK_TIME, _dated_by_the_clock
+
+    now = pd.Timestamp.now(tz="UTC")
+    month = (now.month + 5) % 12 + 1  # far from today's month: only the year is asked about
+    name = pd.Timestamp(2000, month, 1).strftime("%b")
+    text = pd.Series([f"10:00 {name} 14, 11 AM"])
+    parsed = pd.Series([pd.Timestamp(now.year, month, 14, 11, tz="UTC")])
+    assert _dated_by_the_clock(text, parsed, False).tolist() == [True]
+    assert pd.isna(parse_dates(text)[0])
+    assert _CLOCK_TIME.sub(" ", "Mar 14, 11 AM") == "Mar 14,  "
