@@ -646,7 +646,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
     ``9999-12-31`` placeholder, text that pandas would date by the clock: ``"now"``,
     ``"today"``, a time without a date or with only a year, an hour past 12 with an am or a
-    pm, ``13 PM 2021-04-03`` as ``2021-04-03 13 PM``, and a year and a month written
+    pm, ``13 PM 2021-04-03`` as ``2021-04-03 13 PM``, two times of day, which are ambiguous
+    (``2021-04-03 10:00 11:00``: pandas read the later), and a year and a month written
     as a number with a month other than ``01``-``12``: ``2021.13``, or ``2021.1``, which may
     be October; ``2021.04`` is April) gives ``NaT``;
     :class:`~skbucket.prompts.PromptBuilder` prints ``unknown`` for it (the readers of a
@@ -733,8 +734,12 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
         parsed = pd.to_datetime(strings, errors="coerce", utc=True, format="ISO8601")
         out[strings.index] = _naive_utc_ns(parsed)
         retry = parsed.isna()
-        if retry.any():  # an hour past 12 with am/pm is no time of day, wherever it is: NaT
-            retry[retry] = ~strings[retry].str.contains(_IMPOSSIBLE_AM_PM_HOUR).to_numpy(bool)
+        if retry.any():  # an hour past 12 with am/pm is no time of day, wherever it is, and
+            # of two times neither is the post's: NaT
+            tried = strings[retry]
+            retry[retry] = ~(
+                tried.str.contains(_IMPOSSIBLE_AM_PM_HOUR) | tried.str.contains(_TWO_TIMES)
+            ).to_numpy(bool)
         if retry.any():
             # a date written with its year first (2021-04-03 10:00 UTC, 2021/04/03 9 PM, also
             # after a weekday or a time: Tue 2021-04-03; not ISO 8601) is year-month-day:
@@ -882,6 +887,19 @@ _DOTTED_AM_PM = re.compile(r"(?<=\d)(\s*)(?i:([ap])\.\s?m\.?)(?![a-zA-Z\d])")
 
 def _plain_am_pm(match: re.Match) -> str:
     return f"{match[1]}{match[2].upper()}M"
+
+
+#: a time of day: ``10:00``, ``10:00:05.5``, with an am or a pm or not, or an hour with its am
+#: or pm (``10 AM``); not a zone offset (``+05:00``, ``-05:00``, ``- 05:00``) nor the
+#: digits of another number
+_ONE_TIME = (
+    r"(?<![\d:+\-.])(?<![+\-]\s)\d{1,2}"
+    r"(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d]))?(?!\d)"
+    r"|\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d]))"
+)
+#: two times of day in one text (``2021-04-03 10:00 11:00``, ``10 AM 2021-04-03 11:00``):
+#: which is the post's? pandas read the later one; ambiguous, so no date (``NaT``)
+_TWO_TIMES = re.compile(f"{_ONE_TIME}.*?{_ONE_TIME}")
 
 
 # Strings pandas reads as the moment it parses them; a posting date they are not.

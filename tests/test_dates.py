@@ -735,3 +735,38 @@ def test_an_hour_with_am_or_pm_is_no_written_year():
     assert _dated_by_the_clock(text, parsed, False).tolist() == [True]
     assert pd.isna(parse_dates(text)[0])
     assert _CLOCK_TIME.sub(" ", "Mar 14, 11 AM") == "Mar 14,  "
+
+
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2021-04-03 10:00 11:00",
+        "2021-04-03 10:00 09:00",
+        "03/04/2021 10:00 11:00",
+        "10:00 2021-04-03 11:00",
+        "10:00 11:00 2021-04-03",
+        "2021-04-03 10:00 11 PM",
+        "10 AM 2021-04-03 11 PM",
+        "April 3 2021 10:00 11:00",
+        "2021-04-03T10:00:00 11:00",
+    ],
+)
+def test_two_times_of_day_are_no_date(text, dayfirst):
+    # pandas read the later one (11:00, 09:00, 23:00): which is the post's is ambiguous
+    assert pd.isna(parse_dates([text], dayfirst=dayfirst)[0])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2021-04-03 10:00 -05:00", "2021-04-03 15:00"),  # a zone offset is no time
+        ("2021-04-03T10:00:00+05:30", "2021-04-03 04:30"),
+        ("2021-04-03 10:00 GMT-05:00", "2021-04-03 15:00"),
+        ("2021-04-03 10:30:15 PM", "2021-04-03 22:30:15"),
+        ("10:30 PM, April 3, 2021", "2021-04-03 22:30"),
+        ("2021-04-03 10:00:00,5", "2021-04-03 10:00:00.5"),
+    ],
+)
+def test_one_time_of_day_with_an_offset_or_a_fraction_is_read(text, expected):
+    assert parse_dates([text])[0] == pd.Timestamp(expected)
