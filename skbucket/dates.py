@@ -179,6 +179,25 @@ def _numeric_date_parts(values) -> list[tuple[int, int, int]]:
     return parts
 
 
+class _ReadCells:
+    """Whether :func:`parse_dates` reads a cell as a date (in the order its numbers allow:
+    day first when the first is past 12), asked only of the cells that would settle or
+    conflict with a column's day/month order, once per text: a cell read as ``NaT``
+    (``03,04,2021,5``: a fourth number makes no date; ``13/04/2021 13 PM``; two times) says
+    nothing about the order, and was taken for one that can only be read one way, or would
+    be misread."""
+
+    def __init__(self, values):
+        self.cells = pd.Series(values).to_numpy(dtype=object)
+        self.read: dict[str, bool] = {}
+
+    def __call__(self, i: int, first: int) -> bool:
+        text = self.cells[i]
+        if text not in self.read:
+            self.read[text] = bool(pd.notna(parse_dates([text], dayfirst=first > 12)[0]))
+        return self.read[text]
+
+
 def _is_day(year: int, month: int, day: int) -> bool:
     """Whether ``year``-``month``-``day`` is a day that :func:`parse_dates` can give (a real
     day, whose midnight is inside pandas' nanosecond timestamps)."""
@@ -197,7 +216,8 @@ def day_month_conflict(values, dayfirst=False):
     since there is no 13th month. So a day-first column read month first comes out mixed:
     ``13/04`` right, ``03/04`` silently wrong. This finds such a column: one value that can
     only be read in the other order and one that is ambiguous (day and month both 12 or less
-    and different) and would be misread.
+    and different) and would be misread. A value that :func:`parse_dates` reads as no date
+    (``NaT``: ``03,04,2021,5``, ``13/04/2021 13 PM``) is neither.
 
     Parameters
     ----------
@@ -231,11 +251,13 @@ def _evidence_and_misread(values, dayfirst) -> tuple[int | None, int | None]:
     """Positions of the first value readable only in the order other than ``dayfirst``'s and
     of the first ambiguous value (each None when there is none)."""
     evidence = misread = None
+    read = _ReadCells(values)  # a cell read as NaT does not vote
     for i, first, second in _numeric_date_parts(values):
         month, day = (second, first) if dayfirst else (first, second)
-        if evidence is None and month > 12 >= day:
+        if evidence is None and month > 12 >= day and read(i, first):
             evidence = i
-        if misread is None and first <= 12 and second <= 12 and first != second:
+        ambiguous = first <= 12 and second <= 12 and first != second
+        if misread is None and ambiguous and read(i, first):
             misread = i
         if evidence is not None and misread is not None:
             break
@@ -268,13 +290,18 @@ def day_month_examples(values) -> tuple[str, ...]:
     """
     cells = pd.Series(values).to_numpy(dtype=object)
     picked: dict[str, int] = {}
+    read = _ReadCells(values)  # a cell read as NaT settles nothing
     for i, first, second in _numeric_date_parts(values):
         if second <= 12 < first:
-            picked.setdefault("day first", i)
+            kind = "day first"
         elif first <= 12 < second:
-            picked.setdefault("month first", i)
+            kind = "month first"
         elif first <= 12 and second <= 12 and first != second:
-            picked.setdefault("ambiguous", i)
+            kind = "ambiguous"
+        else:
+            continue
+        if kind not in picked and read(i, first):
+            picked[kind] = i
         if len(picked) == 3:
             break
     return tuple(str(cells[i]) for i in sorted(picked.values()))

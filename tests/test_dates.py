@@ -770,3 +770,20 @@ def test_two_times_of_day_are_no_date(text, dayfirst):
 )
 def test_one_time_of_day_with_an_offset_or_a_fraction_is_read(text, expected):
     assert parse_dates([text])[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize(
+    "no_date",
+    ["03,04,2021,5", "03/04/2021 13 PM", "03/04/2021 10:00 11:00", "03;04;2021;10"],
+)
+def test_a_numeric_date_read_as_nat_does_not_vote_on_the_day_month_order(no_date):
+    # "03,04,2021,5" is NaT (a fourth number makes no date) in either order, yet it counted
+    # as an ambiguous date misread: a column with 13/04/2021 in it was refused
+    assert pd.isna(parse_dates([no_date])[0]) and pd.isna(parse_dates([no_date], True)[0])
+    assert day_month_conflict(["13/04/2021", no_date]) is None
+    read_dates(["13/04/2021", no_date])  # no error
+    day_first_only = no_date.replace("03", "13", 1)  # 13/04/2021...: NaT as well
+    assert day_month_conflict([day_first_only, "03/04/2021"]) is None
+    assert day_month_examples([day_first_only, no_date, "2021-04-03"]) == ()
+    # a date read as one still votes
+    assert day_month_conflict(["13/04/2021", no_date, "03/04/2021"]) == (0, 2)
