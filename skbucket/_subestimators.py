@@ -646,10 +646,15 @@ def _routed_rows(params, rows, n_rows):
 _NOT_THE_ROWS = (MemoryError, AttributeError, NameError, LookupError, TypeError)
 
 
-def _refuse_boolean_weights(raw, prefix="") -> None:
+def _refuse_boolean_weights(raw, prefix="", given=None) -> None:
     """Refuse booleans among the weights ``raw`` (an array; ``prefix`` starts the message):
     ``True`` and ``False`` are no weights, and were read as 1 and 0 without a word (a mask
-    such as ``y > 0`` passed for the weights dropped every other row from the fit)."""
+    such as ``y > 0`` passed for the weights dropped every other row from the fit).
+
+    ``given`` is what the caller passed, when ``raw`` is ``np.asarray(given)``: numpy makes the
+    ``True`` of a list such as ``[2, True, 0]`` the number 1, so a list's own cells are read."""
+    if isinstance(given, list | tuple) and raw.ndim == 1 and raw.dtype.kind in "iuf":
+        raw = np.asarray(given, dtype=object)
     if raw.dtype.kind == "b":
         row = 0 if raw.size else None
     elif raw.dtype.kind == "O":
@@ -693,13 +698,9 @@ def _check_weights(sample_weight, X, **options):
                     f"sample_weight must be finite; row {missing} is missing "
                     f"({plain(raw[missing])!r})."
                 )
-    # one check of a scalar, a boolean array and the cells of an object one (after the
-    # length and the missing cells, which name the problem first); a list's own cells, as
-    # numpy made the True of [2, True, 0] a number 1 (an object Series of them was refused)
-    cells = raw
-    if isinstance(sample_weight, list | tuple) and raw.ndim == 1 and raw.dtype.kind in "iuf":
-        cells = np.asarray(sample_weight, dtype=object)
-    _refuse_boolean_weights(cells)
+    # one check of a scalar, a boolean array, the cells of an object one and those of a list
+    # (after the length and the missing cells, which name the problem first)
+    _refuse_boolean_weights(raw, given=sample_weight)
     if raw.ndim == 0 and raw.dtype.kind not in "iuf" and not isinstance(raw.item(), float | int):
         # scikit-learn's said "Input should have at least 1 dimension" of "2"
         raise ValueError(

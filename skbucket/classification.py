@@ -388,7 +388,8 @@ class DistilBertClassifier(_models.TransformersEstimatorMixin, ClassifierMixin, 
             weights = np.ones(n)
         else:
             raw = np.asarray(sample_weight)
-            _refuse_boolean_weights(raw, prefix=f"{type(self).__name__}: ")  # else 1 and 0
+            # else 1 and 0; a list's own cells too ([2, True, 0])
+            _refuse_boolean_weights(raw, prefix=f"{type(self).__name__}: ", given=sample_weight)
             try:
                 weights = raw.astype(np.float64)
             except (TypeError, ValueError) as exc:

@@ -257,6 +257,9 @@ def test_bad_class_weights_and_sample_weights_are_named(tiny):
         make(tiny, epochs=1).fit(X, y, sample_weight=["1"] * 23 + ["a"])
     with pytest.raises(ValueError, match=r"sample_weight must hold numbers, not booleans"):
         make(tiny, epochs=1).fit(X, y, sample_weight=np.ones(24, dtype=bool))  # was 1 and 0
+    # a list mixing numbers and booleans: numpy made the True a 1 (was taken)
+    with pytest.raises(ValueError, match=r"not booleans; row 1 is True"):
+        make(tiny, epochs=1).fit(X, y, sample_weight=[2.0, True] + [1.0] * 22)
 
 
 def test_sample_weight_scale_does_not_matter(tiny):
