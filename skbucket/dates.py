@@ -666,7 +666,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     space, and one followed by
     another such number, ``2021,04,03,10``, is no date (a time is none: ``2021,04,03,10am``
     is 10:00); an am or pm is read however it is spelt, ``10 AM``, ``10 a.m.``, ``10 A.M.``
-    or ``10 A. M.``; a fraction of a second keeps its nanoseconds in any
+    or ``10 A. M.``, and a time written with a dot before one, ``10.30 pm``, keeps its
+    minutes (22:30; ``10.30`` alone is no time); a fraction of a second keeps its nanoseconds in any
     format, ``04/03/2021 10:00:00.123456789`` as ISO's). Time-zone policy: a tz-aware value
     is converted to UTC and a naive value is taken to be UTC already (as in the challenge
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
@@ -763,7 +764,9 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
         retry = parsed.isna()
         if retry.any():  # an hour past 12 with am/pm is no time of day, wherever it is, and
             # of two times neither is the post's: NaT
-            tried = strings[retry]
+            tried = strings[retry].str.replace(_DOTTED_TIME, r"\1:\2", regex=True)
+            strings = strings.copy()
+            strings[retry] = tried
             retry[retry] = ~(
                 tried.str.contains(_IMPOSSIBLE_AM_PM_HOUR) | tried.str.contains(_TWO_TIMES)
             ).to_numpy(bool)
@@ -910,6 +913,15 @@ _IMPOSSIBLE_AM_PM_HOUR = re.compile(
 #: them (``NaT``), while dateutil reads them as it reads ``10 a.m.`` and ``10 AM``, which
 #: pandas read too: written as ``AM`` or ``PM`` (:func:`_plain_am_pm`)
 _DOTTED_AM_PM = re.compile(r"(?<=\d)(\s*)(?i:([ap])\.\s?m\.?)(?![a-zA-Z\d])")
+
+
+#: a time of day written with a dot between its hour and minutes before an am or pm
+#: (``10.30 pm``, ``9.05 A.M.``, as British English writes it): dateutil read the minutes as
+#: a fraction of the hour and dropped them (``10.30 pm`` was 22:00); written ``10:30 pm``.
+#: Without an am or pm, ``10.30`` is no time (``NaT``): it may be a day and a month
+_DOTTED_TIME = re.compile(
+    r"(?<![\d.:/\-,])(\d{1,2})\.(\d{2})(?=\s*(?i:[ap](?:\.\s?)?m)\.?(?![a-zA-Z\d]))"
+)
 
 
 def _plain_am_pm(match: re.Match) -> str:

@@ -787,3 +787,28 @@ def test_a_numeric_date_read_as_nat_does_not_vote_on_the_day_month_order(no_date
     assert day_month_examples([day_first_only, no_date, "2021-04-03"]) == ()
     # a date read as one still votes
     assert day_month_conflict(["13/04/2021", no_date, "03/04/2021"]) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    "text, dayfirst, expected",
+    [
+        ("Apr 3, 2021 10.30 pm", False, "2021-04-03 22:30"),
+        ("2021-04-03 10.30 PM", True, "2021-04-03 22:30"),
+        ("9.05 A.M. 2021-04-03", False, "2021-04-03 09:05"),
+        ("03.04.2021 10.30 pm", True, "2021-04-03 22:30"),
+        ("03.04.2021 10.30 pm", False, "2021-03-04 22:30"),
+    ],
+)
+def test_a_dotted_time_with_am_or_pm_keeps_its_minutes(text, dayfirst, expected):
+    # dateutil read the 30 of "10.30 pm" as a fraction of the hour and dropped it (22:00)
+    got = parse_dates([text], dayfirst=dayfirst)[0]
+    assert got == pd.Timestamp(expected)
+    assert got == parse_dates([re.sub(r"(\d)\.(\d\d)(?=\s*[aApP])", r"\1:\2", text)], dayfirst)[0]
+
+
+@pytest.mark.parametrize(
+    "text", ["Apr 3, 2021 10.30", "13.30 pm 2021-04-03", "2021-04-03 10.30 pm 11.00 pm"]
+)
+def test_a_dotted_time_without_am_or_pm_or_impossible_is_no_time(text):
+    # 10.30 alone may be a day and a month; 13.30 pm and two times are NaT as with a colon
+    assert pd.isna(parse_dates([text])[0])
