@@ -511,7 +511,16 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     name; a Pipeline routes it on to the steps that request it). Otherwise
     ``est`` gets it when its ``fit`` takes it (by name or through ``**kwargs``), a Pipeline on
     its final step.
+
+    A :class:`~sklearn.frozen.FrozenEstimator` fits nothing: it gets what routing sends it
+    (nothing: it requests nothing) or, while routing is off, the weights, which it ignores,
+    whatever it holds (a classifier fitted before that takes no weights, or one outside
+    routing, fits nothing here either).
     """
+    if _is_frozen(est):
+        if routed is not None:
+            return dict(routed)
+        return {} if sample_weight is None else {"sample_weight": sample_weight}
     prefix, last = _final_step(est)
     if routed is not None and _routes_metadata(est):
         if (
@@ -552,6 +561,15 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     )
 
 
+def _is_frozen(est) -> bool:
+    """Whether ``est`` is a :class:`~sklearn.frozen.FrozenEstimator`, whose ``fit`` does
+    nothing (it takes any keyword, and reads ``steps`` and the like from the estimator it
+    holds, as if they were its own)."""
+    from sklearn.frozen import FrozenEstimator
+
+    return isinstance(est, FrozenEstimator)
+
+
 def _unrouted_weight_taker(est, seen=None):
     """The first estimator inside ``est`` (a wrapper that routing knows) whose ``fit`` takes
     ``sample_weight`` but which routing does not know (CatBoost), among those that get the
@@ -562,8 +580,11 @@ def _unrouted_weight_taker(est, seen=None):
 
     skbucket's own meta-estimators are not searched: they pass the weights to such parts
     themselves. Parts are estimators (``fit`` and ``predict``), not other objects with a
-    ``fit`` (a scipy distribution in a search's space)."""
+    ``fit`` (a scipy distribution in a search's space). A ``FrozenEstimator`` fits nothing,
+    so nothing inside it is fitted without the weights."""
     seen = set() if seen is None else seen
+    if _is_frozen(est):
+        return None
     prefix, last = _final_step(est)
     if prefix:  # a Pipeline's earlier steps get no weights with routing off either
         est = last

@@ -3385,6 +3385,44 @@ def test_a_too_small_router_warning_made_an_error_keeps_the_fitted_classifier():
     assert model.classifier_.estimator is kept  # reused, not refitted
 
 
+def test_a_frozen_classifier_is_taken_with_weights_whatever_it_holds():
+    """A FrozenEstimator fits nothing, so the weights cannot miss any part of it; yet the
+    retry its error advises (classifier=FrozenEstimator(error.classifier_)), or a router
+    fitted before and frozen for cross-validation, was refused with weights: with routing on,
+    one holding a classifier outside routing (CatBoost) alone or as a Pipeline's final step
+    ("would be fitted without them"); with routing off, one holding a Pipeline whose final
+    step takes no weights ("does not accept sample_weight"). Now each fits, as the same
+    frozen router without weights does, and the regressors get the weights."""
+    import sklearn
+    from catboost import CatBoostClassifier  # outside scikit-learn's metadata routing
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.neighbors import KNeighborsClassifier
+
+    def boost():
+        return CatBoostClassifier(iterations=10, verbose=0, allow_writing_files=False)
+
+    X, y = make_likes(300)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, len(y))
+    buckets = assign_buckets(y)
+    routers = {
+        "catboost": boost().fit(X, buckets),
+        "catboost pipeline": make_pipeline(StandardScaler(), boost()).fit(X, buckets),
+        "knn pipeline": make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(X, buckets),
+    }
+    for on in (False, True):
+        for name, router in routers.items():
+            with sklearn.config_context(enable_metadata_routing=on):
+                ridge = Ridge().set_fit_request(sample_weight=True) if on else Ridge()
+                model = BucketedRegressor(FrozenEstimator(router), ridge)
+                model.fit(X, y, sample_weight=w)
+            assert model.classifier_.estimator is router, name
+            assert_array_equal(model.predict_bucket(X), np.ravel(router.predict(X)))
+            for k in set(range(7)) - set(model.bucket_fallback_):  # its rows, weighted
+                rows = buckets == k
+                alone = Ridge().fit(X[rows], y[rows], sample_weight=w[rows])
+                assert_allclose(model.regressors_[k].coef_, alone.coef_, err_msg=name)
+
+
 def test_a_regressor_that_fails_leaves_the_fitted_classifier_on_its_error():
     """When a bucket's regressor failed after the classifier had been fitted (a fine-tuned
     DistilBERT router: hours), the fitted classifier was lost with the estimator's fitted
