@@ -18,6 +18,7 @@ import re
 import sys
 import warnings
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -338,6 +339,10 @@ def _hgb_weights_by_position() -> bool:
     return _HGB_WEIGHTS_BY_POSITION
 
 
+#: the parameters of scikit-learn's searches that list the values they try
+_SEARCH_SPACES = ("param_grid", "param_distributions")
+
+
 def _drop_absent_class_weights(classifier, present) -> None:
     """Keep, in every dict ``class_weight`` of ``classifier`` (a fitted clone) and of the
     estimators inside it, only the buckets that have training rows: scikit-learn refuses a
@@ -345,24 +350,67 @@ def _drop_absent_class_weights(classifier, present) -> None:
     cross-validation fold often lacks the top bucket. A HistGradientBoostingClassifier's
     dict is re-keyed by each bucket's position among ``present`` where scikit-learn reads it
     so (:func:`_hgb_weights_by_position`): a bucket with no rows below a weighted one would
-    otherwise move the weight to the next bucket up, or fail the fit."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    otherwise move the weight to the next bucket up, or fail the fit.
 
+    The dicts a search (``GridSearchCV``, ``RandomizedSearchCV``, the halving ones) inside
+    ``classifier`` tries, listed for a ``class_weight`` in its ``param_grid`` or
+    ``param_distributions``, are changed alike: the search sets them on the clones it fits,
+    its refit on every row among them, after this."""
     present = np.asarray(present)
-    labels = set(present.tolist())
     params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
     for name, value in params.items():
         if (name == "class_weight" or name.endswith("__class_weight")) and isinstance(value, dict):
-            kept = {k: w for k, w in value.items() if k in labels}
             owner = classifier if name == "class_weight" else params[name[: -len("__class_weight")]]
-            if (
-                isinstance(owner, HistGradientBoostingClassifier)
-                and not np.array_equal(present, np.arange(present.size))
-                and _hgb_weights_by_position()
-            ):
-                kept = {int(np.searchsorted(present, k)): w for k, w in kept.items()}
+            kept = _kept_class_weight(value, owner, present)
             if kept != value:
                 classifier.set_params(**{name: kept})
+    for name, value in params.items():
+        space = next((p for p in _SEARCH_SPACES if name == p or name.endswith(f"__{p}")), None)
+        if space is None:
+            continue
+        search = classifier if name == space else params[name[: -len(f"__{space}")]]
+        template = search.get_params(deep=False).get("estimator")
+        spaces = [value] if isinstance(value, Mapping) else value
+        if not _is_estimator(template) or not isinstance(spaces, list | tuple):
+            continue
+        inner = template.get_params(deep=True) if hasattr(template, "get_params") else {}
+        changed, touched = [], False
+        for grid in spaces:
+            if isinstance(grid, Mapping):
+                grid = dict(grid)
+                for key, values in grid.items():
+                    if not (key == "class_weight" or key.endswith("__class_weight")):
+                        continue
+                    if not isinstance(values, list | tuple):  # a distribution: none listed
+                        continue
+                    path = key[: -len("__class_weight")]
+                    owner = template if key == "class_weight" else inner.get(path)
+                    grid[key] = [
+                        _kept_class_weight(v, owner, present) if isinstance(v, dict) else v
+                        for v in values
+                    ]
+                    touched = True
+            changed.append(grid)
+        if touched:
+            new = changed[0] if isinstance(value, Mapping) else type(value)(changed)
+            classifier.set_params(**{name: new})
+
+
+def _kept_class_weight(weights, owner, present):
+    """The dict ``class_weight`` ``weights`` of the estimator ``owner`` for training buckets
+    ``present``: its buckets with rows, keyed by their position among ``present`` for a
+    HistGradientBoostingClassifier that reads them so (see :func:`_drop_absent_class_weights`)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    labels = set(present.tolist())
+    kept = {k: w for k, w in weights.items() if k in labels}
+    if (
+        isinstance(owner, HistGradientBoostingClassifier)
+        and not np.array_equal(present, np.arange(present.size))
+        and _hgb_weights_by_position()
+    ):
+        kept = {int(np.searchsorted(present, k)): w for k, w in kept.items()}
+    return kept
 
 
 def _check_bucket_classes(est, edges):

@@ -2514,6 +2514,41 @@ def test_hgb_class_weights_stay_on_their_bucket_when_a_bucket_below_is_empty(ins
     np.testing.assert_allclose(top, by_rows.predict_bucket_proba(X[:200]))
 
 
+@pytest.mark.parametrize("search", ["grid", "randomized", "in a pipeline"])
+def test_class_weights_a_search_router_tries_stay_on_their_bucket(search):
+    """A search as the router, trying class_weight dicts (its param_grid), set them on its
+    clones as they were: with bucket 1 empty, a HistGradientBoostingClassifier put the
+    weight of bucket 2 on bucket 3 without a word (the weights given as the router's own
+    parameter were re-keyed, those of its search space not), and a tree refused a weight
+    for an empty bucket ("The classes ... are not in class_weight"), every fit failing. The
+    search's refit now learns what the router given those weights learns."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import RandomizedSearchCV
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    y = np.r_[rng.randint(0, 11, 100), rng.randint(101, 301, 100), rng.randint(301, 501, 100)]
+    assert sorted(set(assign_buckets(y).tolist())) == [0, 2, 3]
+    hgb = HistGradientBoostingClassifier(max_iter=5, random_state=0)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0)
+    for router, weights in ((hgb, {2: 50.0}), (tree, {0: 1.0, 2: 5.0, 6: 3.0})):
+        alone = clone(router).set_params(class_weight=weights)
+        space = {"class_weight": [weights]}
+        if search == "grid":
+            given = GridSearchCV(router, [space], cv=2)
+        elif search == "randomized":
+            given = RandomizedSearchCV(router, space, n_iter=1, cv=2, random_state=0)
+        else:  # a step's weights, in a search over a Pipeline
+            step = type(router).__name__.lower()
+            space = {f"{step}__class_weight": [weights]}
+            given = GridSearchCV(make_pipeline(StandardScaler(), router), space, cv=2)
+            alone = make_pipeline(StandardScaler(), alone)
+        model = BucketedRegressor(given, Ridge()).fit(X, y)
+        expected = BucketedRegressor(alone, Ridge()).fit(X, y).predict_bucket_proba(X)
+        assert_allclose(model.predict_bucket_proba(X), expected)
+        assert next(iter(space.values())) == [weights]  # the user's search space as it was
+
+
 @pytest.mark.parametrize("regressors", [{6: Ridge(alpha=6.0), 0: Ridge(alpha=0.5)}, None])
 def test_html_repr_labels_dict_held_regressors_by_their_bucket(regressors):
     from sklearn.linear_model import Lasso
