@@ -460,10 +460,22 @@ def _check_class_weights(classifier, n_buckets, owner="BucketedRegressor") -> No
     HistGradientBoostingClassifier whose every probability is NaN, so the fit went through
     and every ``predict`` failed), or a key that is no bucket of these ``n_buckets`` (the
     weights of buckets without training rows are dropped at fit, so a mistyped key or one
-    left from other ``bins`` was dropped too, and the weighting ignored without a word)."""
+    left from other ``bins`` was dropped too, and the weighting ignored without a word). The
+    dicts a search inside it tries (listed in its ``param_grid`` or ``param_distributions``)
+    are checked alike."""
     params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
     found = {"class_weight": getattr(classifier, "class_weight", None)}
     found.update((k, v) for k, v in params.items() if k.endswith("__class_weight"))
+    for name, value in params.items():
+        if not any(name == p or name.endswith(f"__{p}") for p in _SEARCH_SPACES):
+            continue
+        for grid in [value] if isinstance(value, Mapping) else value:
+            if not isinstance(grid, Mapping):
+                continue
+            for key, values in grid.items():
+                listed = isinstance(values, list | tuple)  # not a distribution
+                if listed and (key == "class_weight" or key.endswith("__class_weight")):
+                    found.update((f"{name}[{key!r}] {v!r:.60}", v) for v in values)
     for name, value in found.items():
         problem = _class_weight_problem(value, n_buckets)
         if problem is not None:

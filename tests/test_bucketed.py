@@ -2625,6 +2625,11 @@ def test_a_class_weight_key_that_is_no_bucket_is_refused_at_fit(key):
     # a whole number as a float names its bucket, as scikit-learn reads it
     router.set_params(class_weight={0: 1.0, 3.0: 2.0})
     model.fit(X, y)
+    # ... as is one that a search router tries (dropped with the empty buckets' at fit)
+    router.set_params(class_weight=None)
+    search = GridSearchCV(router, [{"class_weight": [None, {0: 1.0, key: 100.0}]}], cv=2)
+    with pytest.raises(ValueError, match=r"classifier's param_grid\['class_weight'\] .* keys a"):
+        light(classifier=search, bins=(10, 100, 1000)).fit(X, y)
 
 
 def test_float32_weights_fit_as_the_float64_ones():
