@@ -826,7 +826,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         when a bucket has no rows (a small fold), the labels have a gap (``[0, 1, 2, 6]``),
         which most classifiers take but ``XGBClassifier`` refuses; ``fit`` then says which
         buckets are empty. A ``class_weight`` dict of the classifier (or of an estimator
-        inside it) is fitted without the buckets that have no training rows (scikit-learn
+        inside it, or one a search inside it tries: its ``param_grid``) is fitted without
+        the buckets that have no training rows (scikit-learn
         refuses weights for absent classes); a ``HistGradientBoostingClassifier``'s keys are
         then the buckets' positions among those with rows (as scikit-learn reads them: its
         ``fit`` numbers the classes ``0 .. n-1`` before weighting them), so each weight
