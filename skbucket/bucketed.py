@@ -64,6 +64,7 @@ from ._subestimators import (
     _is_estimator,
     _is_float,
     _is_float_frame,
+    _is_frozen,
     _is_text_1d,
     _pipeline_steps,
     _reads_frame_by_column,
@@ -571,9 +572,12 @@ def _fitted_inside(est):
     training rows (or fewer), as their parameter path is written in a message: a Pipeline's
     final step (nested ones too, ``"steps[-1] 'hgb'"``), a search's ``best_estimator_`` (refit
     on every row) and a wrapper's fitted ``estimator_``. A ``FrozenEstimator``'s estimator
-    (``estimator``, no underscore) is not one: it was fitted elsewhere, on other rows."""
+    (``estimator``, no underscore) is not one, nor anything inside it (whose ``steps`` and
+    ``best_estimator_`` it shows as its own): it was fitted elsewhere, on other rows."""
     found, parts, seen = [("", est)], [], {id(est)}
     while True:
+        if _is_frozen(est):
+            return found
         steps = _pipeline_steps(est)
         if steps is not None:
             name, inner = steps[-1]

@@ -1239,6 +1239,17 @@ def test_a_histgradientboosting_router_inside_a_wrapper_too_small_to_split_is_wa
             StandardScaler(), HistGradientBoostingClassifier(min_samples_leaf=5)
         )
         BucketedRegressor(small_leaf, Ridge()).fit(X, y)
+    # a frozen one was fitted elsewhere, on enough rows (the retry a failed fit advises, a
+    # router frozen for cross-validation): it splits, and no warning says it cannot
+    from sklearn.frozen import FrozenEstimator
+
+    many_X, many_y = np.tile(X, (4, 1)), np.tile(y, 4)
+    for fitted in (scaled, search):
+        fitted = clone(fitted).fit(many_X, assign_buckets(many_y))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model = BucketedRegressor(FrozenEstimator(fitted), Ridge()).fit(X, y)
+        assert_array_equal(model.predict_bucket(X), assign_buckets(y))
 
 
 def test_the_raw_target_never_predicts_negative_likes():
