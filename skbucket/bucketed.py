@@ -382,7 +382,9 @@ def _drop_absent_class_weights(classifier, present) -> None:
                 for key, values in grid.items():
                     if not (key == "class_weight" or key.endswith("__class_weight")):
                         continue
-                    if not isinstance(values, list | tuple):  # a distribution: none listed
+                    if not isinstance(
+                        values, list | tuple | np.ndarray
+                    ):  # a distribution: none listed
                         continue
                     path = key[: -len("__class_weight")]
                     owner = template if key == "class_weight" else inner.get(path)
@@ -474,7 +476,7 @@ def _check_class_weights(classifier, n_buckets, owner="BucketedRegressor") -> No
             if not isinstance(grid, Mapping):
                 continue
             for key, values in grid.items():
-                listed = isinstance(values, list | tuple)  # not a distribution
+                listed = isinstance(values, list | tuple | np.ndarray)  # not a distribution
                 if listed and (key == "class_weight" or key.endswith("__class_weight")):
                     found.update((f"{name}[{key!r}] {v!r:.60}", v) for v in values)
     for name, value in found.items():

@@ -2525,7 +2525,7 @@ def test_hgb_class_weights_stay_on_their_bucket_when_a_bucket_below_is_empty(ins
     np.testing.assert_allclose(top, by_rows.predict_bucket_proba(X[:200]))
 
 
-@pytest.mark.parametrize("search", ["grid", "randomized", "in a pipeline"])
+@pytest.mark.parametrize("search", ["grid", "randomized", "in a pipeline", "an array"])
 def test_class_weights_a_search_router_tries_stay_on_their_bucket(search):
     """A search as the router, trying class_weight dicts (its param_grid), set them on its
     clones as they were: with bucket 1 empty, a HistGradientBoostingClassifier put the
@@ -2549,6 +2549,10 @@ def test_class_weights_a_search_router_tries_stay_on_their_bucket(search):
             given = GridSearchCV(router, [space], cv=2)
         elif search == "randomized":
             given = RandomizedSearchCV(router, space, n_iter=1, cv=2, random_state=0)
+        elif search == "an array":  # ParameterGrid takes the values in one
+            listed = np.empty(1, dtype=object)
+            listed[0] = weights
+            given = GridSearchCV(router, {"class_weight": listed}, cv=2)
         else:  # a step's weights, in a search over a Pipeline
             step = type(router).__name__.lower()
             space = {f"{step}__class_weight": [weights]}
