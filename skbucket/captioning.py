@@ -664,7 +664,7 @@ class Blip2Captioner(
 
     def _fail(self, errors, labels, pos, ref, kind, exc) -> None:
         """Record a failure; raise :class:`CaptioningError` when ``on_error="raise"``."""
-        from .media import _http_host, _redacted
+        from .media import _redacted, _shown_host
 
         errors.append(
             {
@@ -674,8 +674,9 @@ class Blip2Captioner(
                 "kind": kind,
                 "error": type(exc).__name__,
                 "message": str(exc),
-                # not a column of errors_: for the warning's summary
-                "unreachable": _http_host(ref) if getattr(exc, "unreachable", False) else None,
+                # not a column of errors_: for the warning's summary, which names each host
+                # once (h, H and h. are one host, as the fetcher counts them)
+                "unreachable": _shown_host(ref) if getattr(exc, "unreachable", False) else None,
             }
         )
         if self.on_error == "raise":  # errors_ is set from `errors` when transform ends

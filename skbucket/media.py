@@ -2445,6 +2445,27 @@ def _host_name(name: str) -> str:
     return name.lower()
 
 
+def _shown_host(ref: Any) -> str | None:
+    """The host of an ``http(s)`` reference as a message names it, else ``None``: the name as
+    :func:`_host_name` gives it (``h``, ``H`` and ``h.`` are one host, as
+    :class:`_HostBreaker` counts them) and the port only where it is not the scheme's own
+    (``http://h:80/`` is ``h``, ``http://h:8080/`` is ``h:8080``); so a summary of hosts
+    names each once, however its references spell it."""
+    host = _http_host(ref)
+    if host is None:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(_ref_to_str(ref))
+        port = parts.port
+    except (MediaError, ValueError):  # a port out of range: shown as written
+        return host
+    name = _host_name(parts.hostname or "")
+    if ":" in name:
+        name = f"[{name}]"
+    default = 443 if parts.scheme.lower() == "https" else 80
+    return name if port is None or port == default else f"{name}:{port}"
+
+
 def _host_port(ref: Any) -> str | None:
     """``host:port`` of an ``http(s)`` reference, the port spelled out (``http://h/`` and
     ``http://h:80/`` are one server, ``https://h/`` another: a refused port 80 says nothing of

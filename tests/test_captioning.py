@@ -881,6 +881,26 @@ def test_a_host_that_cannot_be_reached_is_not_asked_for_every_image(
     assert out["caption"].tolist()[3] != "" and set(out["caption"].drop(index=3)) == {""}
 
 
+def test_the_unreachable_hosts_summary_names_each_host_once_however_it_is_spelled(
+    blip2_path, closed_port
+):
+    from skbucket.captioning import CaptioningWarning
+
+    # one host, as the fetcher's breaker counts it: its case and the trailing dot of a fully
+    # qualified name make no other (the summary listed "localhost.:P, localhost:P")
+    spellings = ["localhost", "LOCALHOST", "localhost.", "Localhost."]
+    dead = [f"http://{name}:{closed_port}/{i}.jpg" for i, name in enumerate(spellings)]
+    fetcher = media_mod.ImageFetcher(max_workers=1, retries=0, backoff=0.0)
+    est = captioner(blip2_path, image_loader=fetcher, on_error="skip")
+    with pytest.warns(CaptioningWarning) as caught:
+        est.fit_transform(frame(dead))
+    assert len(est.errors_) == 4
+    assert (
+        f"4 of them because their host could not be reached (localhost:{closed_port}: no "
+        in str(caught[0].message)
+    )
+
+
 def test_a_transform_refused_before_any_image_leaves_no_earlier_errors(blip2_path):
     est = captioner(blip2_path, on_error="skip")
     est.fit_transform(frame(["/nowhere/nope.jpg"]))  # warns (ignored in this module)

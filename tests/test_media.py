@@ -2224,6 +2224,28 @@ def test_host_breaker_counts_failures_in_a_row_per_host():
         assert isinstance(run(guarded, ref), MediaFetchError) and calls[-1] == ref
 
 
+@pytest.mark.parametrize(
+    "refs, shown",
+    [
+        (
+            ["http://h.example/a", "http://H.EXAMPLE./b", "https://u:p@h.example.:443/c"],
+            "h.example",
+        ),
+        (["http://h.example:80/a", "HTTP://h.example/b"], "h.example"),  # the scheme's port
+        (["http://h.example:8080/a", "http://H.example.:8080/b"], "h.example:8080"),
+        (["http://bücher.example/a", "http://XN--BCHER-KVA.example./b"], "xn--bcher-kva.example"),
+        (["http://[::1]:81/a", "http://[::1]:81/b"], "[::1]:81"),
+    ],
+)
+def test_shown_host_names_one_host_once_however_it_is_spelled(refs, shown):
+    from skbucket.media import _shown_host
+
+    # what a summary of unreachable hosts (Blip2Captioner's warning) names: it listed "h" and
+    # "h." (and a name in IDNA and as written) as two hosts, which the fetcher counts as one
+    assert {_shown_host(ref) for ref in refs} == {shown}
+    assert _shown_host("/a/local/path.jpg") is None and _shown_host("file:///x.jpg") is None
+
+
 def test_host_breaker_tries_one_reference_per_cooldown_and_closes_on_an_answer():
     from skbucket.media import _HostBreaker
 
