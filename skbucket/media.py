@@ -782,21 +782,25 @@ def _check_limits(timeout, max_bytes, retries, backoff):
     # finite and at most what a timer or a sleep can wait (threading.TIMEOUT_MAX, ~292 years
     # on Linux): an infinite timeout made every fetch fail with OverflowError; no bool (an
     # int to Python: retries=True was one retry, max_bytes=True refused every image above
-    # one byte), as max_host_failures and host_cooldown refuse it
+    # one byte), as max_host_failures and host_cooldown refuse it; a NumPy number is one
+    # (np.int64(3), as a grid search or a config read with NumPy gives it, was refused)
     longest = threading.TIMEOUT_MAX
-    if not (_is_number(timeout, (int, float)) and 0 < timeout <= longest):
+    if not (_is_number(timeout, numbers.Real) and 0 < timeout <= longest):
         raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
-    if not (_is_number(max_bytes, int) and max_bytes > 0):
+    if not (_is_number(max_bytes, numbers.Integral) and max_bytes > 0):
         raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    if not (_is_number(retries, int) and retries >= 0):
+    if not (_is_number(retries, numbers.Integral) and retries >= 0):
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
-    if not (_is_number(backoff, (int, float)) and 0 <= backoff <= longest):
+    if not (_is_number(backoff, numbers.Real) and 0 <= backoff <= longest):
         raise ValueError(f"backoff must be a non-negative, finite number, got {backoff!r}")
+    return float(timeout), int(max_bytes), int(retries), float(backoff)
 
 
-def _is_number(value: Any, types: type | tuple[type, ...]) -> bool:
-    """Whether ``value`` is of ``types`` and not a bool (which Python takes for an int)."""
-    return isinstance(value, types) and not isinstance(value, bool)
+def _is_number(value: Any, kind: type) -> bool:
+    """Whether ``value`` is a number of ``kind`` (:class:`numbers.Integral` or
+    :class:`numbers.Real`: Python's or NumPy's) and not a bool (which Python takes for an
+    int: ``retries=True`` was one retry)."""
+    return isinstance(value, kind) and not isinstance(value, bool)
 
 
 def read_bytes(
@@ -888,7 +892,7 @@ def read_bytes(
     ...
     skbucket.media.UnsupportedSchemeError: 'ftp://example.org/a.jpg': ...
     """
-    _check_limits(timeout, max_bytes, retries, backoff)
+    timeout, max_bytes, retries, backoff = _check_limits(timeout, max_bytes, retries, backoff)
     target = _ref_to_str(ref)
     if isinstance(ref, os.PathLike):
         return _read_file(target, ref, max_bytes)
@@ -1662,13 +1666,11 @@ def _too_many_pixels(width, height, max_pixels, label, *, loader=False) -> Media
 
 
 def _check_pixel_limits(max_pixels, reduce_above) -> None:
-    if not (_is_number(max_pixels, int) and max_pixels > 0):
+    if not (_is_number(max_pixels, numbers.Integral) and max_pixels > 0):
         raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}")
     # a number or None; a text or NaN (never above anything) would not reduce any image
     if reduce_above is not None and not (
-        isinstance(reduce_above, numbers.Real)
-        and not isinstance(reduce_above, bool)
-        and not math.isnan(reduce_above)
+        _is_number(reduce_above, numbers.Real) and not math.isnan(reduce_above)
     ):
         raise ValueError(f"reduce_above must be a number of pixels or None, got {reduce_above!r}")
 
@@ -2261,26 +2263,26 @@ class ImageFetcher:
         max_workers = self.max_workers
         # no bool (an int to Python: max_workers=True ran one thread, prefetch=True kept one
         # reference in flight), as the limits below refuse it
-        if not (_is_number(max_workers, int) and max_workers >= 1):
+        if not (_is_number(max_workers, numbers.Integral) and max_workers >= 1):
             raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
         _check_limits(self.timeout, self.max_bytes, self.retries, self.backoff)
         # here, not on the threads: a bad value failed every image, each as its own error
         # (the captioner's too, which decodes the bytes with them)
         _check_pixel_limits(self.max_pixels, self._reduce_above())
         window = self.prefetch if self.prefetch is not None else 2 * max_workers
-        if not (_is_number(window, int) and window >= 1):
+        if not (_is_number(window, numbers.Integral) and window >= 1):
             raise ValueError(f"prefetch must be a positive integer or None, got {window!r}")
         limit = self.max_host_failures
-        if limit is not None and not (_is_number(limit, int) and limit >= 1):
+        if limit is not None and not (_is_number(limit, numbers.Integral) and limit >= 1):
             raise ValueError(f"max_host_failures must be a positive integer or None, got {limit!r}")
         cooldown = self.host_cooldown
-        if not (_is_number(cooldown, (int, float)) and math.isfinite(cooldown) and cooldown >= 0):
+        if not (_is_number(cooldown, numbers.Real) and math.isfinite(cooldown) and cooldown >= 0):
             raise ValueError(
                 f"host_cooldown must be a non-negative number of seconds, got {cooldown!r}"
             )
         if limit is not None and self.loader is None:
-            work = _HostBreaker(limit, cooldown).guard(work)
-        return self._generate(iter(refs), work, max_workers, window)
+            work = _HostBreaker(int(limit), float(cooldown)).guard(work)
+        return self._generate(iter(refs), work, int(max_workers), int(window))
 
     @staticmethod
     def _guarded(work: Callable[[Any], Any], ref: Any, stop: _Stop):

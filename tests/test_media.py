@@ -1969,6 +1969,39 @@ def test_fetcher_validates_at_fetch_time(kwargs):
         fetcher.fetch_bytes([])
 
 
+def test_fetcher_takes_numpy_numbers_for_its_counts_and_seconds(images):
+    # np.int64(3) (a grid search's or a NumPy-read config's number) was refused as "must be
+    # a positive integer" by every count, and as a number of seconds by timeout and cooldown
+    params = {
+        "max_workers": np.int64(2),
+        "prefetch": np.int32(3),
+        "max_host_failures": np.uint8(2),
+        "timeout": np.int64(5),
+        "max_bytes": np.int64(10**7),
+        "retries": np.int64(1),
+        "backoff": np.float32(0.01),
+        "host_cooldown": np.int64(1),
+        "max_pixels": np.int64(10**7),
+        "reduce_above": np.int64(10**6),
+    }
+    fetcher = ImageFetcher(**params)
+    results = dict(fetcher.fetch_bytes([images["good.jpg"], images["good.jpg"].with_name("no")]))
+    assert results[images["good.jpg"]] == images["good.jpg"].read_bytes()
+    assert isinstance(results[images["good.jpg"].with_name("no")], MediaFetchError)
+    ((_, image),) = fetcher.fetch_images([images["good.jpg"]])
+    assert image.size == (640, 427)
+    limits = {k: params[k] for k in ("timeout", "max_bytes", "retries", "backoff")}
+    assert read_bytes(images["good.jpg"], **limits) == images["good.jpg"].read_bytes()
+    assert decode_image(images["good.jpg"].read_bytes(), max_pixels=np.int64(10**7)).size == (
+        640,
+        427,
+    )
+    # a bool is still no count (np.bool_ is no number to numbers.Integral)
+    for flag in (True, np.bool_(True)):
+        with pytest.raises(ValueError, match="max_workers must be a positive integer"):
+            ImageFetcher(max_workers=flag).fetch_bytes([])
+
+
 def test_a_servers_own_text_is_shown_escaped_and_cut(server):
     # a reason phrase or a first line that is no HTTP went into the error as sent: its
     # escape sequences reached the terminal that printed it, and all of it was shown
