@@ -1811,10 +1811,11 @@ def _what_starts(head: bytes) -> str:
     ``ftyp``), which names the format; but text only by its kind (``of HTML, XML or SVG
     text``, ``of JSON text``, ``of text``), never quoted: a server's error or sign-in page
     sent in place of an image may hold a token or a user's details, which an error message
-    carries on into logs, warnings and ``errors_``."""
+    carries on into logs, warnings and ``errors_``. UTF-16 text is told by its BOM, or
+    without one by its first two characters (ASCII, each beside a zero byte)."""
     codec, body = next(
         ((codec, head[len(bom) :]) for bom, codec in _BOMS if head.startswith(bom)),
-        ("utf-8", head),
+        (_bomless_utf16(head) or "utf-8", head),
     )
     try:  # a character cut at the end of ``head`` is no sign of binary data
         text = codecs.getincrementaldecoder(codec)().decode(body, final=False)
@@ -1829,6 +1830,28 @@ def _what_starts(head: bytes) -> str:
     return (
         f"of {_TEXT_KINDS.get(stripped[:1], 'text')} (not quoted)" if stripped else "of white space"
     )
+
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` for bytes that begin as UTF-16 text without a BOM
+    (an HTML error page a server sends as UTF-16LE: ``<\\x00h\\x00...``), else ``None``.
+
+    Its first two characters must be printable ASCII or white space, and three quarters of
+    its characters at least below U+0100 (each beside a zero byte): no image signature
+    begins so (nor ``II*\\x00``, a TIFF's), and binary data after two such characters is
+    no such text. It was shown as binary, its first 12 bytes quoted (``starting
+    b'<\\x00h\\x00t\\x00m\\x00l\\x00>\\x00'``): six characters of a text an error message
+    never quotes.
+    """
+    if len(head) < 4:
+        return None
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = head[: len(head) // 2 * 2].decode(codec, errors="replace")
+        if all(ch.isascii() and (ch.isprintable() or ch in "\t\n\r\f") for ch in text[:2]) and (
+            4 * sum(ch < "\u0100" for ch in text) >= 3 * len(text)
+        ):
+            return codec
+    return None
 
 
 def _scale_low_bit_transparency(image) -> None:

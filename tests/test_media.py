@@ -1690,6 +1690,11 @@ def test_max_pixels_is_checked_on_the_header(images):
         (b"\n  <!DOCTYPE html><p>Hello Ada Lovelace, sign in", "of HTML, XML or SVG text"),
         ("\ufeffuser=ada&token=s3cr3t caf\u00e9".encode(), "of text"),
         ("<p>s3cr3t</p>".encode("utf-16"), "of HTML, XML or SVG text"),
+        # UTF-16 without a BOM (a server's error page sent as UTF-16LE): it was called binary
+        # and its first six characters quoted (starting b'<\x00p\x00>\x00s\x003\x00c\x00')
+        ("<p>s3cr3t</p>".encode("utf-16-le"), "of HTML, XML or SVG text"),
+        ('\r\n{"error": "s3cr3t"}'.encode("utf-16-be"), "of JSON text"),
+        ("user=ada&token=s3cr3t caf\u00e9".encode("utf-16-le"), "of text"),
     ],
 )
 def test_a_text_body_that_is_no_image_is_named_by_its_kind_not_quoted(data, said):
@@ -1711,6 +1716,9 @@ def test_a_binary_body_that_is_no_image_is_named_by_its_signature():
             b"\x00\x00\x00\x18ftypisom" + bytes(9),
             r"(21 bytes starting b'\x00\x00\x00\x18ftypisom')",
         ),
+        # two ASCII characters beside zero bytes, then binary: no UTF-16 text
+        (b"a\x00b\x00\x01\x02\x03\x04", r"(8 bytes starting b'a\x00b\x00\x01\x02\x03\x04')"),
+        (b"\x00\x00\x01\x00\x01\x00", r"(6 bytes starting b'\x00\x00\x01\x00\x01\x00')"),  # ICO
     ):
         with pytest.raises(MediaDecodeError) as info:
             decode_image(data)
