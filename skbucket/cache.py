@@ -198,6 +198,15 @@ def _first_time(warned: set[tuple[str, str]], folder: str, kind: str = "") -> bo
         return True
 
 
+def _warned_folder(path: Path) -> str:
+    """The folder ``path`` names now, for :func:`_first_time`: a relative path is the folder
+    it names in the current working folder (as the cache reads and writes it), so after
+    ``os.chdir`` the same ``"cache"`` is another folder, said about too (it was taken for
+    the one already said about, and its warning lost), and ``cache`` and ``./cache`` are
+    one."""
+    return os.path.abspath(path)
+
+
 def _problem(exc: OSError, where: str) -> str:
     """The kind of problem an ``OSError`` at ``where`` (the folder, a shard or an entry) is,
     for :func:`_first_time`: its errno's name (``ENOSPC``, ``EACCES``, ...), or its text."""
@@ -989,7 +998,7 @@ class DiskCache:
             where = "folder"
         else:
             where = "entry" if Path(entry).suffix == _SUFFIX else "shard"
-        if not _first_time(warned, folder, _problem(exc, where)):
+        if not _first_time(warned, _warned_folder(self.path), _problem(exc, where)):
             return
         if entry is None:
             broken = dangling_link(self.path)  # making it said only "File exists"
@@ -1022,7 +1031,7 @@ class DiskCache:
         over), so their results are computed but not stored; a debug log line every time."""
         logger.debug("skbucket cache: leaving %s (%s)", file, exc)
         folder = str(self.path)
-        if not _first_time(_OTHER_FORMAT_WARNED, folder):
+        if not _first_time(_OTHER_FORMAT_WARNED, _warned_folder(self.path)):
             return
         warnings.warn(
             f"the cache folder {folder!r} holds entries of another version of skbucket's cache "

@@ -327,6 +327,31 @@ def test_an_entry_of_another_format_version_is_left_alone(tmp_path, caplog):
     assert "b'SKBCACH2'" in messages[0] and "left as they are" in messages[0]
 
 
+def test_a_relative_cache_folder_is_warned_about_in_each_working_folder(tmp_path, monkeypatch):
+    """The warnings said once per folder took the folder as written: "cache" in a second
+    project's folder (after os.chdir) was taken for the first project's, already said about,
+    and its warning was lost: its results were not stored, unsaid."""
+    key = hash_key("a post")
+    for project in ("a", "b"):
+        (tmp_path / project).mkdir()
+        (tmp_path / project / "gone").symlink_to(tmp_path / project / "unmounted")
+        entry = DiskCache(tmp_path / project / "cache")._file(key)
+        entry.parent.mkdir(parents=True)
+        entry.write_bytes(b"SKBCACH2" + bytes(60))  # a newer skbucket's entry
+    said: list[str] = []
+    for project in ("a", "b"):
+        monkeypatch.chdir(tmp_path / project)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            DiskCache("cache").set_many({key: "a caption"})
+            DiskCache("./cache").set_many({key: "a caption"})  # the same folder: said once
+            DiskCache("gone").set_many({key: "a caption"})
+        said.append(" | ".join(str(w.message) for w in caught))
+        assert [w.category for w in caught] == [CacheWarning, CacheWarning], said[-1]
+        assert "another version of skbucket's cache format" in said[-1]
+        assert "symbolic link to" in said[-1] and "cannot be written" in said[-1]
+
+
 def test_disk_cache_keeps_an_entry_it_ran_out_of_memory_reading(tmp_path, monkeypatch):
     """A MemoryError while reading a sound entry was taken for damage: the entry was deleted
     (logged with an empty reason, "()") and recomputed later."""
