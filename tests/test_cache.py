@@ -1183,3 +1183,22 @@ def test_a_cache_folder_below_a_dangling_link_says_where_the_link_points(tmp_pat
     (said,) = [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
     assert f"{str(link)!r} is a symbolic link to {str(tmp_path / 'unmounted' / 'disk')!r}" in said
     assert "File exists" not in said, said
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_a_cache_folder_that_is_a_dangling_link_makes_nothing_through_it(tmp_path, below):
+    """A cache folder that is (or is below) a symbolic link to a folder that is gone is not
+    followed to make the link's target (as a linked shard is not followed): nothing is
+    stored, read or listed there, and the warning names the link and its target."""
+    target = tmp_path / "unmounted" / "disk"
+    link = tmp_path / "cache"
+    link.symlink_to(target)
+    disk = DiskCache(link / "captions" if below else link)
+    key = hash_key("a post")
+    with pytest.warns(CacheWarning, match="cannot be written") as caught:
+        disk.set_many({key: "a caption"})
+    said = " ".join(str(w.message) for w in caught)
+    assert f"{str(link)!r} is a symbolic link to {str(target)!r}, which does not exist" in said
+    assert disk.unwritten == 1 and disk.get_many([key]) == {} and key not in disk
+    assert list(disk.keys()) == [] and len(disk) == 0 and disk.remove_stale_temp_files() == 0
+    assert not os.path.lexists(tmp_path / "unmounted") and link.is_symlink()
