@@ -1303,18 +1303,9 @@ def _add_dayfirst(p) -> None:
     )
 
 
-def _one_line_warning(
-    message, category, filename, lineno, file=None, line=None, *, command=None, said=None
-):
+def _one_line_warning(message, category, filename, lineno, file=None, line=None, *, command=None):
     """Warnings (failed captions, unparseable dates, ...) as one line each on stderr, with the
-    ``command``'s own remedy where a warning's is Python's. ``said``: the categories of
-    :data:`_ONCE_PER_RUN` already printed in this run (a set this adds to), whose later
-    warnings are left out."""
-    name = category.__name__
-    if said is not None and name in _ONCE_PER_RUN:
-        if name in said:
-            return
-        said.add(name)
+    ``command``'s own remedy where a warning's is Python's."""
     text = _with_sheet_rows(" ".join(str(message).split()))
     if category.__name__ == "TooFewRowsWarning" and "min_samples_leaf" in text:
         # its remedy is a classifier object, which no option or config key holds
@@ -1324,11 +1315,6 @@ def _one_line_warning(
         text += _NO_POST_TEXT_HINT
     print(f"[skbucket] warning: {text}", file=sys.stderr, flush=True)
 
-
-#: warnings said once per run: a fit whose posts have no text column gave the seed
-#: pipeline's NoPostTextWarning (naming the column of text it leaves out) and then its
-#: PromptBuilder's (no post text), near-identical, with the same remedy; the first is kept
-_ONCE_PER_RUN = frozenset({"NoPostTextWarning"})
 
 #: where a command-line user names the column of the posts' text (the warning names
 #: make_seed_pipeline's and PromptBuilder's ``columns``)
@@ -1591,9 +1577,7 @@ def _run(args) -> int:
     try:
         with warnings.catch_warnings(), _sigterm_as_interrupt():
             # even with --quiet: no step message
-            warnings.showwarning = functools.partial(
-                _one_line_warning, command=args.command, said=set()
-            )
+            warnings.showwarning = functools.partial(_one_line_warning, command=args.command)
             # a fine-tuning stopped with Ctrl-C keeps its weights in the library; a command
             # stopped with Ctrl-C stops, and writes no model trained for part of its epochs
             warnings.simplefilter("error", TrainingInterruptedWarning)

@@ -173,11 +173,12 @@ class _PostColumns(ColumnTransformer):
 
     @refit
     def fit_transform(self, X, y=None, **params):
-        from .prompts import PromptBuilder, _warn_unread_text
+        from .prompts import _TEXT_LEFT_OUT_SAID, PromptBuilder, _warn_unread_text
 
         X = _checked_posts(X)
+        said = False
         if any(isinstance(t, PromptBuilder) for _, t, _ in self.transformers):  # the posts
-            _warn_unread_text(
+            said = _warn_unread_text(
                 as_pandas(X),
                 POST_COLUMNS,
                 "the seed pipeline",
@@ -185,7 +186,15 @@ class _PostColumns(ColumnTransformer):
                 "to 'content' (skbucket.pipeline.POST_COLUMNS lists the columns the pipeline "
                 "reads by name).",
             )
-        return super().fit_transform(X, y, **params)
+        if not said:
+            return super().fit_transform(X, y, **params)
+        # said, naming the column left out: its PromptBuilder's "no post text" is not said
+        # again (both were, near-identical, with the same remedy)
+        token = _TEXT_LEFT_OUT_SAID.set(True)
+        try:
+            return super().fit_transform(X, y, **params)
+        finally:
+            _TEXT_LEFT_OUT_SAID.reset(token)
 
     def transform(self, X, **params):
         X = _checked_posts(X)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import joblib
@@ -365,6 +366,31 @@ def test_post_text_under_another_name_is_warned_about(tiny, posts):
         _pipe(tiny, classifier="hgb").fit(
             X.rename(columns={"content": "text"}).assign(caption="a"), y
         )
+
+
+def test_post_text_under_another_name_is_said_once(tiny, posts):
+    """A fit whose posts hold their text under another name gave two near-identical
+    NoPostTextWarnings: the seed pipeline's, naming the column left out, then its
+    PromptBuilder's "X has no post text", with the same remedy (the command line printed
+    the first only); the first is said, and the builder's own still is where the pipeline
+    said nothing (posts with no text at all), as is any other warning."""
+    from skbucket.prompts import NoPostTextWarning
+
+    X, y = posts
+
+    def said(X):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _pipe(tiny, classifier="hgb").fit(X, y)
+        return [str(w.message) for w in caught if w.category is NoPostTextWarning]
+
+    (only,) = said(X.rename(columns={"content": "text"}))
+    assert only.startswith("the seed pipeline: X has no 'content' column") and "['text']" in only
+    (only,) = said(X.drop(columns=["content"]))  # no text anywhere: the builder says so
+    assert only.startswith("PromptBuilder: X has no post text"), only
+    # the builder's warning is left out of that fit only
+    with pytest.warns(NoPostTextWarning, match="PromptBuilder: X has no post text"):
+        PromptBuilder().fit(X.drop(columns=["content"]))
 
 
 def test_media_only_posts_use_the_caption(tiny):
