@@ -2562,6 +2562,55 @@ case(
     ),
 )
 case(
+    "cli-predict-inner-bom",
+    NON_UTF8,
+    CLI_PREDICT,
+    # a header-only file and a file of rows, each starting with a byte-order mark, joined:
+    # pandas drops the file's own mark, and the next one starts the first row's id cell
+    lambda c: c.cli_predict(
+        raw=(
+            "\ufeff"
+            + c.few.iloc[:0].to_csv(index=False)
+            + "\ufeff"
+            + c.few.iloc[:3].to_csv(index=False, header=False)
+        ).encode("utf-8"),
+        name="joined.csv",
+    ),
+    CliFails(
+        r"joined\.csv: row 0 \(counting rows from 0 after the header\) starts with a "
+        r"byte-order mark \(U\+FEFF\), which would be read into its cell of column 'id'",
+        "exit 1: ``skbucket predict: error: DATA: row 0 (counting rows from 0 after the "
+        "header) starts with a byte-order mark (U+FEFF), which would be read into its cell of "
+        "column 'id' (1 such row(s), first rows [0]): files joined one after the other, each "
+        "starting with one? Remove it``",
+    ),
+)
+case(
+    "cli-predict-password-protected-xlsx",
+    NON_UTF8,
+    CLI_PREDICT,
+    # what Excel saves for a workbook with a password: an OLE2 compound file holding an
+    # EncryptedPackage stream (its directory entries' names in UTF-16), not a zip
+    lambda c: c.cli_predict(
+        raw=bytes.fromhex("D0CF11E0A1B11AE1")
+        + bytes(504)
+        + b"".join(
+            n.encode("utf-16-le").ljust(64, b"\0") for n in ("EncryptionInfo", "EncryptedPackage")
+        )
+        + bytes(256),
+        name="locked.xlsx",
+    ),
+    CliFails(
+        r"cannot read .*locked\.xlsx as excel: it is a password-protected \(encrypted\) Excel "
+        r"workbook, which cannot be read without its password: open it in Excel, remove the "
+        r"password",
+        "exit 1: ``skbucket predict: error: cannot read DATA as excel: it is a "
+        "password-protected (encrypted) Excel workbook, which cannot be read without its "
+        "password: open it in Excel, remove the password (File > Info > Protect Workbook > "
+        "Encrypt with Password, left empty) and save it, or save it as CSV UTF-8``",
+    ),
+)
+case(
     "cli-predict-emoji-rtl",
     UNICODE,
     CLI_PREDICT,
