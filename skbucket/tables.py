@@ -132,7 +132,10 @@ def read_table(path, columns=None):
         showing a word is its URL, and a cell formatted as a day (no time of day) is a
         :class:`datetime.date`. A named index saved
         in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
-        column, as it was before ``set_index`` (unless a column has its name).
+        column, as it was before ``set_index`` (unless a column has its name). A byte-order
+        mark (U+FEFF) that starts a CSV/TSV header's first name (written inside its quotes
+        by a tool that read the file's own mark as part of the name, or after the file's
+        own mark) is not part of the name, as the file's own mark is not.
 
     Raises
     ------
@@ -197,6 +200,9 @@ def read_table(path, columns=None):
         # pandas renames a repeated CSV/Excel header ("likes", "likes.1") and parquet's reader
         # fails with its schema: the header is read first so the error can name the repeats
         header = _header_names(path, kind)
+        marked = _marked_first_name(header) if kind in SEPARATORS else None
+        if marked is not None:  # named, and read, as its name without the mark
+            header = [marked.lstrip("\ufeff"), *header[1:]]
         repeated = _repeated_names(header)
         id_name = _id_column(header)  # ID or Id: read as text too
         if id_name is not None:
@@ -204,7 +210,11 @@ def read_table(path, columns=None):
         if repeated:
             frame = None
         elif kind in SEPARATORS:
+            if marked is not None and header[0] in as_text["dtype"]:
+                as_text["dtype"][marked] = as_text["dtype"][header[0]]
             frame = pd.read_csv(path, sep=SEPARATORS[kind], **as_text)
+            if marked is not None and len(frame.columns) and frame.columns[0] == marked:
+                frame.columns = [header[0], *frame.columns[1:]]
         elif kind == "parquet":
             frame = pd.read_parquet(path)
             named = [name for name in frame.index.names if name is not None]
@@ -1224,6 +1234,20 @@ def _refuse_inner_byte_order_mark(frame, path: Path) -> None:
             f"{str(frame.columns[0])!r} ({len(marked)} such row(s), first rows {marked[:5]}): "
             "files joined one after the other, each starting with one? Remove it"
         )
+
+
+def _marked_first_name(header: list) -> str | None:
+    """The first name of a CSV/TSV header when it starts with a byte-order mark (U+FEFF),
+    else None: the file's own mark written inside the first name's quotes (``"<U+FEFF>id"``, by
+    a tool that read the file's mark as part of its first name and quoted every name), or
+    after the file's own (two marks), where pandas drops a mark at the file's start only.
+    The name was read with the mark: an ``id`` column so named was no id (its ids read as
+    numbers, and left out of the predictions), a ``username`` or ``likes`` column not
+    found."""
+    first = header[0] if header else None
+    if isinstance(first, str) and first.startswith("\ufeff") and first.lstrip("\ufeff"):
+        return first
+    return None
 
 
 def _header_names(path: Path, kind: str) -> list:

@@ -745,6 +745,25 @@ def test_a_byte_order_mark_inside_a_csv_is_refused_naming_its_row(tmp_path):
         tables.read_table(path)
 
 
+@pytest.mark.parametrize(
+    "header", ['"\ufeffid","username"', "\ufeff\ufeffid,username", '\ufeff"\ufeffid",username']
+)
+def test_a_byte_order_mark_inside_the_first_header_name_is_not_part_of_it(tmp_path, header):
+    """A tool that read a file's byte-order mark as part of its first name and wrote it back
+    quoted ("\ufeffid"), or a second mark after the file's own: pandas drops a mark at the
+    file's start only, and the name kept it: an id column so named was no id (its ids read
+    as numbers, 007 as 7, and left out of the predictions), a username column not found."""
+    path = tmp_path / "marked.csv"
+    path.write_text(f"{header}\n007,ada\n1000000000123457149,bob\n", encoding="utf-8")
+    frame = tables.read_table(path)
+    assert list(frame.columns) == ["id", "username"]
+    assert frame["id"].tolist() == ["007", "1000000000123457149"]
+    # a name that repeats another without its mark is a repeat
+    path.write_text('"\ufeffid",id\n1,2\n', encoding="utf-8")
+    with pytest.raises(tables.CLIError, match=r"repeats column name\(s\) in its header: 'id'"):
+        tables.read_table(path)
+
+
 @pytest.mark.parametrize("name", ["ID", "Id"])
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
 def test_an_id_column_named_in_another_case_is_read_as_text(tmp_path, name, suffix):
