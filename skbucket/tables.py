@@ -132,7 +132,10 @@ def read_table(path, columns=None):
         showing a word is its URL, and a cell formatted as a day (no time of day) is a
         :class:`datetime.date`. A named index saved
         in a Parquet file (``frame.set_index("id").to_parquet(...)``) comes back as a
-        column, as it was before ``set_index`` (unless a column has its name). A byte-order
+        column, as it was before ``set_index`` (unless a column has its name), and a column
+        of lists saved by pandas (``pd.ArrowDtype(pa.list_(pa.string()))``, which
+        ``pandas.read_parquet`` cannot read back) as a NumPy array per cell, as a list column
+        written by another program is read. A byte-order
         mark (U+FEFF) that starts a CSV/TSV header's first name (written inside its quotes
         by a tool that read the file's own mark as part of the name, or after the file's
         own mark) is not part of the name, as the file's own mark is not.
@@ -216,7 +219,7 @@ def read_table(path, columns=None):
             if marked is not None and len(frame.columns) and frame.columns[0] == marked:
                 frame.columns = [header[0], *frame.columns[1:]]
         elif kind == "parquet":
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path)
             named = [name for name in frame.index.names if name is not None]
             named = [name for name in named if name not in frame.columns]
             if named:  # e.g. set_index("id"); a level named as a column is dropped below
@@ -1119,6 +1122,41 @@ def _check_fields(path: Path, kind: str) -> None:
     )
 
 
+def _read_parquet(path: Path, **kwargs):
+    """``pandas.read_parquet(path, **kwargs)``, also of a file pandas wrote with a list column
+    (``pd.ArrowDtype(pa.list_(pa.string()))``, media as lists of URLs), which pandas' reader
+    refused as "data type 'list<item: string>[pyarrow]' not understood", whatever columns it
+    was asked for: it cannot read back the type that its own metadata names
+    (pandas-dev/pandas#57411). Such a column is read as a Parquet list written by another
+    program is, a NumPy array per cell."""
+    import json
+
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path, **kwargs)
+    except TypeError as exc:
+        if "not understood" not in str(exc):
+            raise
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+        meta = schema.pandas_metadata
+        if not meta:
+            raise
+        unread = False
+        for column in meta.get("columns", []):
+            try:
+                pd.api.types.pandas_dtype(column.get("numpy_type"))
+            except TypeError:
+                column["numpy_type"] = "object"  # as pyarrow reads a list without pandas' word
+                unread = True
+        if not unread:
+            raise
+        schema = schema.with_metadata({**schema.metadata, b"pandas": json.dumps(meta).encode()})
+        return pd.read_parquet(path, schema=schema, **kwargs)
+
+
 def _exact_parquet_ids(path: Path, frame):
     """``frame`` with its id column (:func:`_id_column`) as integers when the file holds
     integers: an integer column with a missing value comes back from ``read_parquet`` as
@@ -1128,7 +1166,7 @@ def _exact_parquet_ids(path: Path, frame):
     id_name = _id_column(frame.columns)
     if id_name is None or frame[id_name].dtype.kind != "f":
         return frame
-    exact = pd.read_parquet(path, columns=[id_name], dtype_backend="numpy_nullable")
+    exact = _read_parquet(path, columns=[id_name], dtype_backend="numpy_nullable")
     exact = exact.reset_index()[id_name] if id_name not in exact else exact[id_name]
     if pd.api.types.is_integer_dtype(exact.dtype) and len(exact) == len(frame):
         frame = frame.assign(**{id_name: exact.to_numpy(dtype=object, na_value=None)})

@@ -805,6 +805,34 @@ def test_exact_parquet_ids_and_rounded_excel_ids_under_an_id_column_named_ID(tmp
         tables.read_table(path)
 
 
+def test_a_parquet_file_pandas_wrote_with_a_list_column_is_read(tmp_path):
+    """Media as lists of URLs (``pd.ArrowDtype(pa.list_(pa.string()))``) saved with
+    ``to_parquet``: every command refused the file ("cannot read ... as parquet: data type
+    'list<item: string>[pyarrow]' not understood", pandas-dev/pandas#57411), its id column
+    read alone too. The lists are read as a list written by another program is (an array
+    per cell), every other column as pandas reads it."""
+    import pyarrow as pa
+
+    from skbucket.media import parse_media
+
+    frame = load_tweets().frame.iloc[:4].reset_index(drop=True)
+    lists = [["https://x/a.jpg", "https://x/b.jpg"], [], None, ["https://x/c.jpg"]]
+    media = pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    path = tmp_path / "lists.parquet"
+    frame.assign(media=media, id=frame["id"].astype(float)).to_parquet(path)
+    read = tables.read_table(path)
+    assert [[ref.url for ref in parse_media(cell)] for cell in read["media"]] == [
+        lists[0],
+        [],
+        [],
+        lists[3],
+    ]
+    plain = tmp_path / "plain.parquet"
+    frame.assign(id=frame["id"].astype(float)).drop(columns="media").to_parquet(plain)
+    pd.testing.assert_frame_equal(read.drop(columns="media"), tables.read_table(plain))
+    assert tables._read_parquet(path, columns=["id"])["id"].tolist() == frame["id"].tolist()
+
+
 def test_two_id_columns_in_other_cases_name_neither_as_the_id_and_say_so(tmp_path):
     """'ID' and 'Id' without 'id': which is the posts' id cannot be told, so neither is taken
     (read as the table holds them), and a warning names both."""
