@@ -469,8 +469,9 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     error
         ``ValueError`` unless another is given, when ``values`` mix day/month orders (or
         conflict with ``seen``), with ``suggested_dayfirst``, ``refit_dayfirst`` and
-        ``conflict`` attributes; or when they are numbers or booleans (a column of a numeric
-        dtype, or a list or polars column of them), with a hint to convert them.
+        ``conflict`` attributes; or when they are numbers, booleans or durations (a column of
+        such a dtype, numpy's or pyarrow's, or a list or polars column of them), with a hint
+        to convert numbers.
 
     Examples
     --------
@@ -486,13 +487,16 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
         # read as NaT without a word, where a Series of them was refused
         values = pd.Series(values)
         dtype = values.dtype
+    kind = getattr(dtype, "kind", None)
+    if kind in ("b", "m") and not pd.isna(values).all():
+        # pyarrow's booleans are no numeric dtype to pandas, and durations are none: read as
+        # NaT, their prompts said "unknown" for every post without a word, where numpy's
+        # booleans were refused
+        held = "booleans" if kind == "b" else "durations"
+        raise error(f"{prefix}date column {column!r} holds {held} (dtype {dtype}), not dates.")
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.isna(values).all():
         # numbers are no dates (each is read as NaT): PromptBuilder wrote "unknown" for every
         # post of an epoch column without a word
-        if getattr(dtype, "kind", None) == "b":
-            raise error(
-                f"{prefix}date column {column!r} holds booleans (dtype {dtype}), not dates."
-            )
         first = pd.Series(values).dropna().iloc[0]
         raise error(
             f"{prefix}date column {column!r} has numeric dtype {dtype}; expected datetimes or "

@@ -790,6 +790,40 @@ def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
     assert PromptBuilder(template="{date}").fit_transform(blank)[:, 0].tolist() == ["unknown"] * 2
 
 
+def test_a_date_column_of_arrow_booleans_or_of_durations_is_refused_as_numpys_booleans():
+    """A date column of pyarrow booleans (``read_csv(dtype_backend="pyarrow")`` of True/False),
+    or of durations (numpy's or pyarrow's: time since some start, no date), was read as NaT:
+    every prompt said "Date and time: unknown" without a word, where numpy's booleans were
+    refused; every reader of a date column refuses them now, naming the column."""
+    import pyarrow as pa
+
+    from skbucket.features import PostFeatures, PostFeaturesError
+
+    posts = pd.DataFrame({"content": ["a", "b"], "username": ["u", "v"], "date": [True, False]})
+    since = pd.Series(pd.to_timedelta([1530353060, None], unit="s"))
+    for dates, held in [
+        (posts["date"].astype(pd.ArrowDtype(pa.bool_())), r"booleans \(dtype bool\[pyarrow\]\)"),
+        (since, r"durations \(dtype timedelta64\[.s\]\)"),
+        (
+            since.astype(pd.ArrowDtype(pa.duration("us"))),
+            r"durations \(dtype duration\[us\]\[pyarrow\]\)",
+        ),
+    ]:
+        column = posts.assign(date=dates)
+        with pytest.raises(PromptError, match=rf"^PromptBuilder: date column 'date' holds {held}"):
+            PromptBuilder().fit(column)
+        fitted = PromptBuilder().fit(posts.assign(date="2021-04-03"))
+        with pytest.raises(PromptError, match=rf"date column 'date' holds {held}, not dates"):
+            fitted.transform(column)
+        with pytest.raises(PostFeaturesError, match=rf"date column 'date' holds {held}"):
+            PostFeatures(category_columns=(), media_column=None).fit(column)
+        with pytest.raises(ValueError, match=rf"^time_split: date column 'date' holds {held}"):
+            time_split(column, test_fraction=0.5)
+    # all missing: read as before ("unknown")
+    blank = posts.assign(date=pd.Series([None, None], dtype=pd.ArrowDtype(pa.bool_())))
+    assert PromptBuilder(template="{date}").fit_transform(blank)[:, 0].tolist() == ["unknown"] * 2
+
+
 def test_dayfirst_must_be_a_bool():
     posts = pd.DataFrame({"content": ["a"], "date": ["2021-04-03"]})
     with pytest.raises(PromptError, match="`dayfirst` must be True or False, got 'yes'"):
