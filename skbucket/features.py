@@ -236,6 +236,18 @@ def _hashable_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _key_text(value) -> str:
+    """A cell that is not missing as :func:`_post_keys` hashes it: as accounts are compared
+    (:func:`~skbucket._cells._category_text`), and a list of media as the list of its items
+    whatever holds them: a tuple, a NumPy array (a Parquet list column read back, a polars
+    ``List`` column) or a pyarrow list (``pd.ArrowDtype(pa.list_(pa.string()))``) of the same
+    URLs is one cell, as the features read it (``str`` wrote an array of two without a comma,
+    ``['a' 'b']``, and a tuple in brackets: such a post was no training post)."""
+    if isinstance(value, list | tuple | np.ndarray | pd.api.extensions.ExtensionArray):
+        return str([plain(item) for item in value])
+    return _category_text(value)
+
+
 def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> np.ndarray:
     """One 64-bit hash per row of ``X`` of its ``columns``' cells, so that a table read again,
     or passed through a pipeline's column steps, gives the same keys: each cell as text,
@@ -254,9 +266,7 @@ def _post_keys(X, columns, date_column=None, dayfirst=False, instants=None) -> n
             text = texts.where(texts.notna(), "")
             text = text.where(text.str.strip() != "", "")
         else:
-            text = pd.Series(
-                ["" if _is_missing(v) else _category_text(v) for v in values], dtype=object
-            )
+            text = pd.Series(["" if _is_missing(v) else _key_text(v) for v in values], dtype=object)
         # a line break written "\r\n" (a CSV checked out on Windows) or "\r" is the "\n" that
         # PostFeatures counts and PromptBuilder writes: one post, read from either file
         broken = text.str.contains("\r", regex=False).to_numpy(dtype=bool)

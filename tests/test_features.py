@@ -1380,6 +1380,40 @@ def test_post_keys_tell_the_training_posts_whatever_their_cells_type():
     assert only_text.post_key_columns_ == ["content"] and seen_posts(only_text, X).all()
 
 
+def test_post_keys_read_a_list_of_media_the_same_whatever_holds_it(tmp_path):
+    """Media as lists of URLs, fitted on in memory and scored from the Parquet file they were
+    saved to (read back as NumPy arrays), as a pyarrow list column, a polars ``List`` or
+    tuples: a post with two images, or any post held in a tuple, was no training post
+    (``str`` of an array writes no comma, of a tuple parentheses), so evaluating on the
+    training posts gave no warning."""
+    import pyarrow as pa
+
+    from skbucket.pipeline import seen_posts
+
+    X, y = _posts(6)
+    lists = [["https://x/a.jpg", "https://x/b.jpg"], ["https://x/c.jpg"], [], None] + [
+        ["https://x/d.jpg", "https://x/e.jpg", "https://x/f.jpg"]
+    ] * 2
+    X = X.assign(media=pd.Series(lists, dtype=object))
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    assert seen_posts(pf, X).all()
+    X.to_parquet(tmp_path / "posts.parquet")
+    for media in (
+        pd.read_parquet(tmp_path / "posts.parquet")["media"],  # NumPy arrays
+        pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string()))),
+        pd.Series([None if m is None else tuple(m) for m in lists], dtype=object),
+    ):
+        assert seen_posts(pf, X.assign(media=media.to_numpy())).all(), type(media.iloc[0])
+        np.testing.assert_array_equal(  # and one list of media is one post, as before
+            PostFeatures(cv=3, random_state=0).fit(X.assign(media=media.to_numpy()), y).post_keys_,
+            pf.post_keys_,
+        )
+    other = [*lists[:5], ["https://x/d.jpg", "https://x/e.jpg"]]
+    assert seen_posts(pf, X.assign(media=pd.Series(other, dtype=object))).tolist() == [True] * 5 + [
+        False
+    ]
+
+
 def test_post_keys_read_a_date_as_its_instant_and_need_more_than_the_account():
     """A review: the same date written another way (parsed by pandas, with its zone, ISO with
     a T) was another post, so no warning; and with the account and company as the only key
