@@ -4,6 +4,7 @@ these, so a cell means one thing to all of them)."""
 
 from __future__ import annotations
 
+import decimal
 import math
 
 import numpy as np
@@ -25,8 +26,10 @@ def _is_missing(value) -> bool:
 
 
 def _category_text(value) -> str:
-    """A value as text, the way skbucket compares accounts: ``7``, ``7.0``, ``np.int64(7)``
-    and ``"7"`` are all ``"7"`` (an integer id column turns float when one id is missing).
+    """A value as text, the way skbucket compares accounts: ``7``, ``7.0``, ``np.int64(7)``,
+    ``Decimal("7.00")`` and ``"7"`` are all ``"7"`` (an integer id column turns float when one
+    id is missing; a database's ``NUMERIC(12, 2)`` column, or a pyarrow ``decimal128(12, 2)``
+    one, holds decimals written with their scale).
 
     Floats hold integers exactly only up to 2**53: larger ids (a 19-digit status id, say)
     read as floats have already lost digits, so read such columns as text or as a nullable
@@ -34,6 +37,8 @@ def _category_text(value) -> str:
     """
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, decimal.Decimal) and value.is_finite() and value == int(value):
+        return str(int(value))  # str wrote its scale: Decimal("7.00") was account "7.00"
     if isinstance(value, np.generic):
         value = value.item()
     return str(value)

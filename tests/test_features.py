@@ -772,6 +772,37 @@ def test_category_cells_are_read_as_pandas_read_them(column, index):
         assert type(g) is type(e) and (g == e or (pd.isna(g) and pd.isna(e)))
 
 
+def test_a_decimal_account_id_written_with_its_scale_is_the_same_account():
+    """Account ids from a database's NUMERIC(12, 2) column (decimals: ``Decimal("1000.00")``,
+    in an object column or a pyarrow ``decimal128(12, 2)`` one) were the accounts "1000.00",
+    new to a model fitted on the ids as integers (or as floats, ``1000.0``): every row encoded
+    as an unseen account and its prompt written "Username: 1000.00"."""
+    import decimal
+
+    import pyarrow as pa
+
+    from skbucket.prompts import PromptBuilder
+
+    X, y = _posts(12)
+    ids = X["username"].map({"ann": 1000, "bob": 2000, "cy": 3000})
+    X = X.assign(username=ids)
+    pf = PostFeatures(cv=3, random_state=0).fit(X, y)
+    prompts = PromptBuilder().fit(X)
+    expected, written = pf.transform(X), prompts.transform(X)
+    scaled = [decimal.Decimal(int(v)).quantize(decimal.Decimal("0.01")) for v in ids]
+    for column in (
+        pd.Series(scaled, dtype=object),
+        pd.Series(scaled, dtype=pd.ArrowDtype(pa.decimal128(12, 2))),
+        ids.astype(float),
+    ):
+        again = X.assign(username=column.to_numpy())
+        np.testing.assert_array_equal(pf.transform(again), expected)
+        np.testing.assert_array_equal(prompts.transform(again), written)
+        refit = PostFeatures(cv=3, random_state=0).fit(again, y)
+        assert refit.counts_[0] == pf.counts_[0] == {"1000": 4, "2000": 4, "3000": 4}
+    assert "Username: 1000," in written[0, 0]
+
+
 def test_an_account_spelt_differently_at_transform_is_encoded_as_new_and_said_so():
     X, y = _posts(12)
     pf = PostFeatures(cv=3, random_state=0).set_output(transform="pandas").fit(X, y)
