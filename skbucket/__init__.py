@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.12.0"
+__version__ = "0.13.0"
 
 # public name -> module that defines it (imported lazily)
 _LAZY = {

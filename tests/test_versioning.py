@@ -93,6 +93,13 @@ EDGE = [
     # no date, the second read as 1 March)
     ("2021,04,03, 10 AM", "A comma date, then an hour with am/pm", "[]"),
     ("10 PM 2021,04,03", "An hour with am/pm, then a comma date", "[]"),
+    # an hour past 12 with am/pm and two times of day are no date (0.13.0; read as 13:00 and
+    # as the later time), a dotted capital am reads (0.13.0; was NaT) and a dotted time before
+    # pm keeps its minutes (0.13.0; 22:00)
+    ("13 PM 2021,04,03", "An hour past 12 with pm", "[]"),
+    ("2021-04-03 10:00 11:00", "Two times of day", "[]"),
+    ("2021-04-03 10 A.M.", "An am written with capitals and dots", "[]"),
+    ("Apr 3, 2021 10.30 pm", "A dotted time before pm", "[]"),
 ]
 
 
