@@ -454,6 +454,16 @@ def read_dates(
     return parse_dates(values, dayfirst=dayfirst)
 
 
+def _arrow_times_of_day(dtype) -> bool:
+    """Whether ``dtype`` is pyarrow's ``time32`` or ``time64`` (a time of day, no date)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is None:
+        return False
+    import pyarrow as pa
+
+    return bool(pa.types.is_time(arrow))
+
+
 def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, prefix="", seen=()):
     """Raise ``error`` when ``values`` mix day/month orders (:func:`read_dates`' check, without
     parsing the column: the readers' ``fit`` refuses such a column there, not at transform),
@@ -469,9 +479,9 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
     error
         ``ValueError`` unless another is given, when ``values`` mix day/month orders (or
         conflict with ``seen``), with ``suggested_dayfirst``, ``refit_dayfirst`` and
-        ``conflict`` attributes; or when they are numbers, booleans or durations (a column of
-        such a dtype, numpy's or pyarrow's, or a list or polars column of them), with a hint
-        to convert numbers.
+        ``conflict`` attributes; or when they are numbers, booleans, durations or times of
+        day (a column of such a dtype, numpy's or pyarrow's, or a list or polars column of
+        them), with a hint to convert numbers.
 
     Examples
     --------
@@ -488,11 +498,14 @@ def check_day_month(values, *, dayfirst=False, column="date", error=ValueError, 
         values = pd.Series(values)
         dtype = values.dtype
     kind = getattr(dtype, "kind", None)
-    if kind in ("b", "m") and not pd.isna(values).all():
-        # pyarrow's booleans are no numeric dtype to pandas, and durations are none: read as
-        # NaT, their prompts said "unknown" for every post without a word, where numpy's
-        # booleans were refused
-        held = "booleans" if kind == "b" else "durations"
+    if _arrow_times_of_day(dtype):
+        kind = "t"
+    if kind in ("b", "m", "t") and not pd.isna(values).all():
+        # pyarrow's booleans are no numeric dtype to pandas, and durations and times of day
+        # (pyarrow's time32/time64, a database's TIME column) are none: read as NaT, their
+        # prompts said "unknown" for every post without a word, where numpy's booleans were
+        # refused
+        held = {"b": "booleans", "m": "durations", "t": "times of day"}[kind]
         raise error(f"{prefix}date column {column!r} holds {held} (dtype {dtype}), not dates.")
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not pd.isna(values).all():
         # numbers are no dates (each is read as NaT): PromptBuilder wrote "unknown" for every

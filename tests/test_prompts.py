@@ -792,7 +792,8 @@ def test_a_date_column_of_numbers_is_refused_as_postfeatures_refuses_it(dtype):
 
 def test_a_date_column_of_arrow_booleans_or_of_durations_is_refused_as_numpys_booleans():
     """A date column of pyarrow booleans (``read_csv(dtype_backend="pyarrow")`` of True/False),
-    or of durations (numpy's or pyarrow's: time since some start, no date), was read as NaT:
+    or of durations (numpy's or pyarrow's: time since some start, no date), or of times of day
+    (pyarrow's time64, a database's TIME column), was read as NaT:
     every prompt said "Date and time: unknown" without a word, where numpy's booleans were
     refused; every reader of a date column refuses them now, naming the column."""
     import pyarrow as pa
@@ -807,6 +808,10 @@ def test_a_date_column_of_arrow_booleans_or_of_durations_is_refused_as_numpys_bo
         (
             since.astype(pd.ArrowDtype(pa.duration("us"))),
             r"durations \(dtype duration\[us\]\[pyarrow\]\)",
+        ),
+        (  # a database's TIME column: a time of day, no date
+            pd.Series([dt.time(10, 0), None]).astype(pd.ArrowDtype(pa.time64("us"))),
+            r"times of day \(dtype time64\[us\]\[pyarrow\]\)",
         ),
     ]:
         column = posts.assign(date=dates)
