@@ -203,8 +203,10 @@ def _warned_folder(path: Path) -> str:
     it names in the current working folder (as the cache reads and writes it), so after
     ``os.chdir`` the same ``"cache"`` is another folder, said about too (it was taken for
     the one already said about, and its warning lost), and ``cache`` and ``./cache`` are
-    one."""
-    return os.path.abspath(path)
+    one. Its links are followed (``os.path.realpath``): ``link/../cache`` is the folder
+    beside the link's target, not ``cache`` here, which ``abspath`` took it for (a lexical
+    ``..``), losing that folder's warning."""
+    return os.path.realpath(path)
 
 
 def _problem(exc: OSError, where: str) -> str:

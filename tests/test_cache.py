@@ -1202,3 +1202,25 @@ def test_a_cache_folder_that_is_a_dangling_link_makes_nothing_through_it(tmp_pat
     assert disk.unwritten == 1 and disk.get_many([key]) == {} and key not in disk
     assert list(disk.keys()) == [] and len(disk) == 0 and disk.remove_stale_temp_files() == 0
     assert not os.path.lexists(tmp_path / "unmounted") and link.is_symlink()
+
+
+def test_a_cache_folder_named_through_a_link_and_dotdot_is_warned_about(tmp_path, monkeypatch):
+    """The once-per-folder warnings knew a folder by ``os.path.abspath``, which drops a
+    ``..`` as text: ``link/../cache`` (the folder beside the link's target) was taken for
+    ``cache`` here, already said about, and its warning was lost."""
+    key = hash_key("a post")
+    (tmp_path / "project").mkdir()
+    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
+    (tmp_path / "project" / "link").symlink_to(tmp_path / "elsewhere" / "sub")
+    for folder in (tmp_path / "project" / "cache", tmp_path / "elsewhere" / "cache"):
+        entry = DiskCache(folder)._file(key)
+        entry.parent.mkdir(parents=True)
+        entry.write_bytes(b"SKBCACH2" + bytes(60))  # a newer skbucket's entry
+    monkeypatch.chdir(tmp_path / "project")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for folder in ("cache", "link/../cache", "link/../cache", tmp_path / "project" / "cache"):
+            DiskCache(folder).set_many({key: "a caption"})
+    said = [str(w.message) for w in caught]
+    assert [w.category for w in caught] == [CacheWarning, CacheWarning], said
+    assert "'cache'" in said[0] and "'link/../cache'" in said[1]
