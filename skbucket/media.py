@@ -799,8 +799,14 @@ def _check_limits(timeout, max_bytes, retries, backoff):
 def _is_number(value: Any, kind: type) -> bool:
     """Whether ``value`` is a number of ``kind`` (:class:`numbers.Integral` or
     :class:`numbers.Real`: Python's or NumPy's) and not a bool (which Python takes for an
-    int: ``retries=True`` was one retry)."""
-    return isinstance(value, kind) and not isinstance(value, bool)
+    int: ``retries=True`` was one retry), nor a NumPy duration (``np.timedelta64``, an
+    integer to NumPy and so to :mod:`numbers`: ``retries=np.timedelta64(3, "D")`` was 3
+    retries, and a timeout of ``np.timedelta64(5, "s")`` failed with UFuncTypeError)."""
+    return (  # by name: NumPy is not imported here
+        isinstance(value, kind)
+        and not isinstance(value, bool)
+        and type(value).__name__ != "timedelta64"
+    )
 
 
 def read_bytes(

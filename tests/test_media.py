@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import warnings
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -266,7 +267,6 @@ def test_parse_media_wrong_types(value):
 def test_parse_media_reads_invalid_escapes_the_same_under_any_warning_filter():
     """'\\p' is no escape: Python keeps the backslash and warns (a SyntaxWarning from 3.12,
     shown by default; under -W error the text became a MediaParseError)."""
-    import warnings
 
     text = r"[Photo(previewUrl='C:\pics\zebra_small.jpg', fullUrl='C:\pics\zebra.jpg')]"
     with warnings.catch_warnings(record=True) as seen:
@@ -283,7 +283,6 @@ def test_parse_media_in_threads_leaves_the_warning_filters_alone():
     """Reading invalid escapes once swapped the process's warning filters under
     warnings.catch_warnings, which threads (a dask partition each) restored out of order:
     DeprecationWarning then stayed ignored for the whole process."""
-    import warnings
     from concurrent.futures import ThreadPoolExecutor
 
     texts = [rf"['C:\pics\zebra{i}.jpg', 'D:\data\y{i}.png']" for i in range(50)]
@@ -336,7 +335,6 @@ def test_parse_media_reads_escapes_as_python_does(text, url):
     ],
 )
 def test_parse_media_rewrites_escapes_at_the_right_place_and_warns_of_none(text, urls):
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -2565,3 +2563,25 @@ def test_the_password_of_a_url_is_not_in_its_error_message():
     assert media._redacted("https://u@h/p:x@y") == "https://u@h/p:x@y"  # no password: as is
     # a password holding an "@" is hidden whole, as _credentials sends it (up to the last @)
     assert media._redacted("https://u:p@ss@h/x?a=b@c") == "https://u:***@h/x?a=b@c"
+
+
+@pytest.mark.parametrize(
+    "kwargs, said",
+    [
+        ({"retries": np.timedelta64(3, "D")}, "retries must be a non-negative integer"),
+        ({"max_bytes": np.timedelta64(10**6)}, "max_bytes must be a positive integer"),
+        ({"timeout": np.timedelta64(5, "s")}, "timeout must be a positive, finite number"),
+        ({"backoff": np.timedelta64(1, "s")}, "backoff must be a non-negative, finite number"),
+        ({"max_workers": np.timedelta64(2)}, "max_workers must be a positive integer"),
+        ({"prefetch": np.timedelta64(2)}, "prefetch must be a positive integer"),
+        ({"max_host_failures": np.timedelta64(2)}, "max_host_failures must be a positive"),
+        ({"host_cooldown": np.timedelta64(2)}, "host_cooldown must be a non-negative number"),
+        ({"max_pixels": np.timedelta64(10**6)}, "max_pixels must be a positive integer"),
+    ],
+)
+def test_a_numpy_duration_is_no_count_nor_seconds(kwargs, said):
+    # np.timedelta64 is an integer to NumPy, and so a numbers.Integral: it was taken as a
+    # count (retries=np.timedelta64(3, "D") was 3 retries) and, as a timeout or a backoff,
+    # failed with numpy's UFuncTypeError instead of the ValueError that names it
+    with pytest.raises(ValueError, match=said):
+        ImageFetcher(**kwargs).fetch_bytes([])
