@@ -785,13 +785,15 @@ def _check_limits(timeout, max_bytes, retries, backoff):
     # one byte), as max_host_failures and host_cooldown refuse it; a NumPy number is one
     # (np.int64(3), as a grid search or a config read with NumPy gives it, was refused)
     longest = threading.TIMEOUT_MAX
-    if not (_is_number(timeout, numbers.Real) and 0 < timeout <= longest):
+    # compared as Python floats: a np.float16 compared to `longest` overflowed (a
+    # RuntimeWarning, an error under -W error) for a timeout of 5 seconds
+    if not (_is_number(timeout, numbers.Real) and 0 < float(timeout) <= longest):
         raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     if not (_is_number(max_bytes, numbers.Integral) and max_bytes > 0):
         raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
     if not (_is_number(retries, numbers.Integral) and retries >= 0):
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
-    if not (_is_number(backoff, numbers.Real) and 0 <= backoff <= longest):
+    if not (_is_number(backoff, numbers.Real) and 0 <= float(backoff) <= longest):
         raise ValueError(f"backoff must be a non-negative, finite number, got {backoff!r}")
     return float(timeout), int(max_bytes), int(retries), float(backoff)
 
@@ -2298,7 +2300,9 @@ class ImageFetcher:
         # here, not on the threads: a bad value failed every image, each as its own error
         # (the captioner's too, which decodes the bytes with them)
         _check_pixel_limits(self.max_pixels, self._reduce_above())
-        window = self.prefetch if self.prefetch is not None else 2 * max_workers
+        # doubled as a Python int: np.int64(2**62) overflowed to a negative window, refused
+        # as a prefetch the user never gave
+        window = self.prefetch if self.prefetch is not None else 2 * int(max_workers)
         if not (_is_number(window, numbers.Integral) and window >= 1):
             raise ValueError(f"prefetch must be a positive integer or None, got {window!r}")
         limit = self.max_host_failures

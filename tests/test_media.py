@@ -2585,3 +2585,16 @@ def test_a_numpy_duration_is_no_count_nor_seconds(kwargs, said):
     # failed with numpy's UFuncTypeError instead of the ValueError that names it
     with pytest.raises(ValueError, match=said):
         ImageFetcher(**kwargs).fetch_bytes([])
+
+
+def test_numpy_numbers_are_checked_as_python_numbers():
+    # a np.float16 timeout was compared to threading.TIMEOUT_MAX in float16, which
+    # overflowed (a RuntimeWarning: an error under -W error); a np.int64 max_workers was
+    # doubled in int64 for the default prefetch, which overflowed to a negative window,
+    # refused as a prefetch never given
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (
+            list(ImageFetcher(timeout=np.float16(5), backoff=np.float16(0.5)).fetch_bytes([])) == []
+        )
+        assert list(ImageFetcher(max_workers=np.int64(2**62)).fetch_bytes([])) == []
