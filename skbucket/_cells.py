@@ -37,8 +37,10 @@ def _category_text(value) -> str:
     """
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
-    if isinstance(value, decimal.Decimal) and value.is_finite() and value == int(value):
-        return str(int(value))  # str wrote its scale: Decimal("7.00") was account "7.00"
+    if isinstance(value, decimal.Decimal) and _whole_decimal(value):
+        # str wrote its scale: Decimal("7.00") was account "7.00"; written without int(),
+        # which cannot write more than 4,300 digits (Decimal("1E+5000") raised ValueError)
+        return format(value.to_integral_value(), "f") if value else "0"
     if isinstance(value, np.generic):
         value = value.item()
     return str(value)
@@ -93,3 +95,11 @@ def _line_ends(text: str) -> str:
     holds ``\\r\\n`` in its multi-line cells, an old Mac file ``\\r``; the same post counted
     and prompted the same either way."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _whole_decimal(value) -> bool:
+    """Whether a Decimal is a whole number :func:`_category_text` writes in full: finite,
+    with no fraction, and of at most 4,300 digits (Python's own limit for an int's text; a
+    larger one, ``Decimal("1E+999999999")``, is no id, and kept as ``str`` writes it rather
+    than written out in a billion digits)."""
+    return value.is_finite() and value.adjusted() < 4300 and value == value.to_integral_value()

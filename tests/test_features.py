@@ -803,6 +803,32 @@ def test_a_decimal_account_id_written_with_its_scale_is_the_same_account():
     assert "Username: 1000," in written[0, 0]
 
 
+def test_a_decimal_account_id_is_written_in_full_or_as_str_writes_it():
+    """A whole Decimal was written with int(), which writes at most 4,300 digits:
+    Decimal("1E+5000") as an account id raised ValueError in PostFeatures, PromptBuilder and
+    the account models; a fraction, NaN or infinity is written as str writes it."""
+    from decimal import Decimal
+
+    from skbucket._cells import _category_text
+
+    cases = [  # pairs: equal decimals are one dict key
+        (Decimal("1000.00"), "1000"),
+        (Decimal("1E+3"), "1000"),
+        (Decimal("-0.00"), "0"),
+        (Decimal("0E-5"), "0"),
+        (Decimal("-12.000"), "-12"),
+        (Decimal("12345678901234567890123456789.000"), "12345678901234567890123456789"),
+        (Decimal("1000.50"), "1000.50"),
+        (Decimal("1E-30"), "1E-30"),
+        (Decimal("NaN"), "NaN"),
+        (Decimal("-Infinity"), "-Infinity"),
+        (Decimal("1E+4000"), "1" + "0" * 4000),
+        (Decimal("1E+5000"), "1E+5000"),
+        (Decimal("1E+999999999"), "1E+999999999"),
+    ]
+    assert [(value, _category_text(value)) for value, _ in cases] == cases
+
+
 def test_an_account_spelt_differently_at_transform_is_encoded_as_new_and_said_so():
     X, y = _posts(12)
     pf = PostFeatures(cv=3, random_state=0).set_output(transform="pandas").fit(X, y)
