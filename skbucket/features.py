@@ -243,7 +243,11 @@ def _key_text(value) -> str:
     ``List`` column) or a pyarrow list (``pd.ArrowDtype(pa.list_(pa.string()))``) of the same
     URLs is one cell, as the features read it (``str`` wrote an array of two without a comma,
     ``['a' 'b']``, and a tuple in brackets: such a post was no training post)."""
-    if isinstance(value, list | tuple | np.ndarray | pd.api.extensions.ExtensionArray):
+    # a 0-d array holds no list (iterating it raised TypeError, before the media column's
+    # own check could name the cell): written as before
+    if isinstance(value, list | tuple | np.ndarray | pd.api.extensions.ExtensionArray) and (
+        getattr(value, "ndim", 1) != 0
+    ):
         return str([plain(item) for item in value])
     return _category_text(value)
 

@@ -1546,3 +1546,16 @@ def test_post_keys_read_an_accent_in_either_unicode_form():
     assert seen_posts(PostFeatures(cv=3, random_state=0).fit(nfd, y), X).all()
     # another accent is another post still
     assert not seen_posts(pf, X.assign(content=X["content"].str.replace("é", "è"))).any()
+
+
+def test_a_zero_dimensional_array_cell_is_keyed_as_before():
+    """The post keys iterated a NumPy array cell as a list of media (74fb638), and a 0-d
+    array (``np.array("a.jpg", dtype=object)``, which PostFeatures fitted on before) raised
+    "TypeError: iteration over a 0-d array": it is keyed as its text, as before."""
+    from skbucket.features import _post_keys
+
+    cell = np.array("http://a/1.jpg", dtype=object)
+    X = pd.DataFrame({"content": ["hi", "hi"], "media": pd.Series([cell, None], dtype=object)})
+    keys = _post_keys(X, ["content", "media"])
+    as_text = _post_keys(X.assign(media=["http://a/1.jpg", None]), ["content", "media"])
+    np.testing.assert_array_equal(keys, as_text)
