@@ -2480,24 +2480,35 @@ def _host_name(name: str) -> str:
     return name.lower()
 
 
-def _shown_host(ref: Any) -> str | None:
-    """The host of an ``http(s)`` reference as a message names it, else ``None``: the name as
-    :func:`_host_name` gives it (``h``, ``H`` and ``h.`` are one host, as
-    :class:`_HostBreaker` counts them) and the port only where it is not the scheme's own
-    (``http://h:80/`` is ``h``, ``http://h:8080/`` is ``h:8080``); so a summary of hosts
-    names each once, however its references spell it."""
+def _host_parts(ref: Any) -> tuple[str, int | None, int] | str | None:
+    """``(name, port, the scheme's port)`` of an ``http(s)`` reference, the name as
+    :func:`_host_name` gives it (``h``, ``H`` and ``h.`` are one host) and in brackets when it
+    is an IPv6 address, the port ``None`` where none is written; the host as written where
+    its port cannot be read (out of range); ``None`` for no ``http(s)`` reference."""
     host = _http_host(ref)
     if host is None:
         return None
     try:
         parts = urllib.parse.urlsplit(_ref_to_str(ref))
         port = parts.port
-    except (MediaError, ValueError):  # a port out of range: shown as written
+    except (MediaError, ValueError):  # a port out of range: read_bytes refuses it
         return host
     name = _host_name(parts.hostname or "")
     if ":" in name:
         name = f"[{name}]"
-    default = 443 if parts.scheme.lower() == "https" else 80
+    return name, port, 443 if parts.scheme.lower() == "https" else 80
+
+
+def _shown_host(ref: Any) -> str | None:
+    """The host of an ``http(s)`` reference as a message names it, else ``None``: the name as
+    :func:`_host_name` gives it (``h``, ``H`` and ``h.`` are one host, as
+    :class:`_HostBreaker` counts them) and the port only where it is not the scheme's own
+    (``http://h:80/`` is ``h``, ``http://h:8080/`` is ``h:8080``); so a summary of hosts
+    names each once, however its references spell it."""
+    parts = _host_parts(ref)
+    if not isinstance(parts, tuple):
+        return parts
+    name, port, default = parts
     return name if port is None or port == default else f"{name}:{port}"
 
 
@@ -2507,15 +2518,8 @@ def _host_port(ref: Any) -> str | None:
     443) and the name as :func:`_host_name` gives it (``h``, ``H`` and ``h.`` are one host,
     counted as one), else ``None``: the key of :class:`_HostBreaker`, and how a redirect's
     target is told from its reference's host."""
-    host = _http_host(ref)
-    if host is None:
-        return None
-    try:
-        parts = urllib.parse.urlsplit(_ref_to_str(ref))
-        port = parts.port
-    except (MediaError, ValueError):  # a port out of range: read_bytes refuses it
-        return host
-    if port is None:
-        port = 443 if parts.scheme.lower() == "https" else 80
-    name = _host_name(parts.hostname or "")
-    return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
+    parts = _host_parts(ref)
+    if not isinstance(parts, tuple):
+        return parts
+    name, port, default = parts
+    return f"{name}:{default if port is None else port}"
