@@ -388,11 +388,15 @@ def _drop_absent_class_weights(classifier, present) -> None:
                         continue
                     path = key[: -len("__class_weight")]
                     owner = template if key == "class_weight" else inner.get(path)
-                    grid[key] = [
+                    kept = [
                         _kept_class_weight(v, owner, present) if isinstance(v, dict) else v
                         for v in values
                     ]
-                    touched = True
+                    # only a dict that loses a bucket or is re-keyed changes the space: with
+                    # every bucket present the user's grid (a tuple, an array) stays as given
+                    if any(k is not v and k != v for k, v in zip(kept, values, strict=True)):
+                        grid[key] = kept
+                        touched = True
             changed.append(grid)
         if touched:
             new = changed[0] if isinstance(value, Mapping) else type(value)(changed)

@@ -2564,6 +2564,24 @@ def test_class_weights_a_search_router_tries_stay_on_their_bucket(search):
         assert next(iter(space.values())) == [weights]  # the user's search space as it was
 
 
+def test_a_search_routers_space_is_left_as_given_when_no_bucket_is_empty():
+    """With every bucket holding training rows, no class_weight dict a search router tries
+    changes, and its space stays as the user wrote it: a tuple or an array of dicts was
+    replaced by an equal list on the fitted router."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    y = np.r_[rng.randint(0, 11, 100), rng.randint(11, 101, 100), rng.randint(101, 1001, 100)]
+    assert sorted(set(assign_buckets(y, bins=(10, 100)).tolist())) == [0, 1, 2]
+    weights = {0: 1.0, 1: 2.0, 2: 3.0}
+    listed = np.empty(2, dtype=object)
+    listed[:] = [weights, None]
+    for values in ((weights, None), listed):
+        given = GridSearchCV(LogisticRegression(), {"class_weight": values}, cv=2)
+        model = BucketedRegressor(given, Ridge(), bins=(10, 100)).fit(X, y)
+        assert model.classifier_.param_grid["class_weight"] is not values  # a clone's copy
+        assert type(model.classifier_.param_grid["class_weight"]) is type(values)
+
+
 @pytest.mark.parametrize("regressors", [{6: Ridge(alpha=6.0), 0: Ridge(alpha=0.5)}, None])
 def test_html_repr_labels_dict_held_regressors_by_their_bucket(regressors):
     from sklearn.linear_model import Lasso
