@@ -476,7 +476,10 @@ def _check_class_weights(classifier, n_buckets, owner="BucketedRegressor") -> No
     for name, value in params.items():
         if not any(name == p or name.endswith(f"__{p}") for p in _SEARCH_SPACES):
             continue
-        for grid in [value] if isinstance(value, Mapping) else value:
+        # a search's space is a dict or a list of them; another estimator's parameter of
+        # that name (None, a number) is none
+        spaces = [value] if isinstance(value, Mapping) else value
+        for grid in spaces if isinstance(spaces, list | tuple) else ():
             if not isinstance(grid, Mapping):
                 continue
             for key, values in grid.items():

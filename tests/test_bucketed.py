@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -2580,6 +2580,33 @@ def test_a_search_routers_space_is_left_as_given_when_no_bucket_is_empty():
         model = BucketedRegressor(given, Ridge(), bins=(10, 100)).fit(X, y)
         assert model.classifier_.param_grid["class_weight"] is not values  # a clone's copy
         assert type(model.classifier_.param_grid["class_weight"]) is type(values)
+
+
+@pytest.mark.parametrize("space", [None, 3])
+def test_a_router_with_a_param_grid_that_is_no_search_space_fits(space):
+    """A classifier (not scikit-learn's search) with a parameter named param_grid that holds
+    no list of grids (None, its default) failed BucketedRegressor's fit with "'NoneType'
+    object is not iterable" from the check of the class_weight dicts a search tries."""
+
+    class Tuned(ClassifierMixin, BaseEstimator):
+        def __init__(self, param_grid=None):
+            self.param_grid = param_grid
+
+        def fit(self, X, y):
+            self.tree_ = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+            self.classes_ = self.tree_.classes_
+            return self
+
+        def predict(self, X):
+            return self.tree_.predict(X)
+
+        def predict_proba(self, X):
+            return self.tree_.predict_proba(X)
+
+    X, y = make_likes(200)
+    expected = BucketedRegressor(DecisionTreeClassifier(max_depth=2, random_state=0), Ridge())
+    model = BucketedRegressor(Tuned(param_grid=space), Ridge()).fit(X, y)
+    assert_allclose(model.predict(X), expected.fit(X, y).predict(X))
 
 
 @pytest.mark.parametrize("regressors", [{6: Ridge(alpha=6.0), 0: Ridge(alpha=0.5)}, None])
