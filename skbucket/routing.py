@@ -457,13 +457,15 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return
         kept = " and ".join(f"{role}_" for role in fitted)
         params = ", ".join(f"{role}=FrozenEstimator(error.{role}_)" for role in fitted)
+        inside = ", ".join(f"classifier__{role}=..." for role in fitted)
+        seed = ", ".join(f"model__classifier__{role}=..." for role in fitted)
         exc.add_note(
             f"({type(self).__name__}: the {' and '.join(fitted)} classifier(s) were fitted "
             f"before this failure; kept on this error as its attribute(s) {kept} (the "
             "estimator is left unfitted). To fit again without refitting them, on the same "
             f"rows, pass {params}, from sklearn.frozen, e.g. router.set_params({params})"
-            f".fit(X, y), or classifier__{role}=... inside a BucketedRegressor, "
-            f"model__classifier__{role}=... for the seed pipeline.)"
+            f".fit(X, y), or {inside} inside a BucketedRegressor, {seed} for the seed "
+            "pipeline.)"
         )
 
     def _refuse_lone_classes(self, role, est, y, exc):

@@ -301,6 +301,8 @@ def test_an_error_after_a_classifiers_fit_keeps_it_on_the_error():
             router.fit(X, y)
     notes = "".join(raised.value.__notes__)
     assert "unseen=FrozenEstimator(error.unseen_)" in notes
+    # both fitted: both named for a BucketedRegressor, not the last one alone
+    assert "classifier__known=..., classifier__unseen=... inside a BucketedRegressor" in notes
     assert not hasattr(router, "unseen_")  # unfitted, as after any failed fit
     known, unseen = raised.value.known_, raised.value.unseen_
     assert hasattr(known, "classes_") and hasattr(unseen, "classes_")
