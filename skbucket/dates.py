@@ -122,9 +122,12 @@ _COMMA_DATE_PARTS = (
 #: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``,
 #: ``10 A. M.`` (not ``10 amber``)
 _HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d])"
+#: a time written with a dot between hour and minutes before its am or pm (``10.30 pm``:
+#: :data:`_DOTTED_TIME`), which is a time after a comma too (``2021-04-03,10.30 pm``)
+_DOTTED_HOUR_AM_PM = r"\d{1,2}\.\d{2}\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d])"
 #: another number separated by a comma or a semicolon (not a time: ``,10:00``, ``, 10 AM``,
 #: ``,10am``)
-_ANOTHER_NUMBER = re.compile(rf"\s*[,;]\s*(?!{_HOUR_AM_PM})\d+(?![\d:])")
+_ANOTHER_NUMBER = re.compile(rf"\s*[,;]\s*(?!{_HOUR_AM_PM}|{_DOTTED_HOUR_AM_PM})\d+(?![\d:])")
 #: (the cells :func:`_comma_numbers` finds are left out before a rewrite, so the longest match
 #: here, which both take, is never followed by another number when it is rewritten)
 _COMMA_DATE = re.compile(f"({_DATE_PREFIX}){_COMMA_DATE_PARTS}")
@@ -143,7 +146,9 @@ def _comma_numbers(text: str) -> bool:
 #: ``April 3, 2021,10AM``, also ``2021,04,03,10:00`` once written with dashes), read as a
 #: space: dateutil refused the text (``NaT``), while ``2021-04-03, 10:00``,
 #: ``2021-04-03;10:00`` and ``April 3, 2021, 10AM`` were read
-_COMMA_BEFORE_TIME = re.compile(rf"(?<=\d),(?=\d{{1,2}}:\d{{2}}|{_HOUR_AM_PM})")
+_COMMA_BEFORE_TIME = re.compile(
+    rf"(?<=\d),(?=\d{{1,2}}:\d{{2}}|{_HOUR_AM_PM}|{_DOTTED_HOUR_AM_PM})"
+)
 
 
 def _dashed(match: re.Match) -> str:

@@ -797,6 +797,11 @@ def test_a_numeric_date_read_as_nat_does_not_vote_on_the_day_month_order(no_date
         ("9.05 A.M. 2021-04-03", False, "2021-04-03 09:05"),
         ("03.04.2021 10.30 pm", True, "2021-04-03 22:30"),
         ("03.04.2021 10.30 pm", False, "2021-03-04 22:30"),
+        # after a comma with no space, as 2021-04-03,10:30 pm is read (these were NaT)
+        ("2021-04-03,10.30 pm", False, "2021-04-03 22:30"),
+        ("April 3, 2021,10.30pm", False, "2021-04-03 22:30"),
+        ("12/13/21,10.30 P.M.", False, "2021-12-13 22:30"),
+        ("2021,04,03,10.30pm", False, "2021-04-03 22:30"),
     ],
 )
 def test_a_dotted_time_with_am_or_pm_keeps_its_minutes(text, dayfirst, expected):
@@ -807,7 +812,14 @@ def test_a_dotted_time_with_am_or_pm_keeps_its_minutes(text, dayfirst, expected)
 
 
 @pytest.mark.parametrize(
-    "text", ["Apr 3, 2021 10.30", "13.30 pm 2021-04-03", "2021-04-03 10.30 pm 11.00 pm"]
+    "text",
+    [
+        "Apr 3, 2021 10.30",
+        "13.30 pm 2021-04-03",
+        "2021-04-03 10.30 pm 11.00 pm",
+        "2021,04,03,10.30",
+        "2021-04-03,13.30 pm",
+    ],
 )
 def test_a_dotted_time_without_am_or_pm_or_impossible_is_no_time(text):
     # 10.30 alone may be a day and a month; 13.30 pm and two times are NaT as with a colon
