@@ -593,6 +593,19 @@ _YEAR_DOT_NUMBER = re.compile(r"\s*\d{4}\.\d+(?=[\sT]|$)")
 _YEAR_DOT_MONTH = re.compile(r"^\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
 
 
+#: a year and a time of day, and no month or day (``2021 10:00``, ``2021T10:00Z``, ``2021 10
+#: PM``, ``10 PM 2021``): a time with only a year, which is no date, as ``10:00 2021`` was
+#: none (pandas took the clock's month and day); pandas read the others as that time on 1
+#: January (``2021`` alone is that year's start, as ``2021-04`` is April's)
+_TIME_ALONE = (
+    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[ap](?:\.\s?)?m\.?)?"
+    r"|\d{1,2}\s*[ap](?:\.\s?)?m\.?)(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
+)
+_YEAR_AND_TIME = re.compile(
+    rf"\s*'?(?:\d{{4}}(?:T|\s+){_TIME_ALONE}|{_TIME_ALONE},?\s+\d{{4}})\s*$", re.IGNORECASE
+)
+
+
 #: a number written as text (``1617235200``, ``44289.5``, ``-1``, ``1.6e9``), which
 #: :func:`parse_dates` reads as no date, as it reads a number
 _NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
@@ -695,7 +708,8 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     data), so every result is a naive UTC wall time. Anything else (numbers, unparseable
     text, missing values, times outside ``datetime64[ns]``'s years 1677-2262 such as a
     ``9999-12-31`` placeholder, text that pandas would date by the clock: ``"now"``,
-    ``"today"``, a time without a date or with only a year, an hour past 12 with an am or a
+    ``"today"``, a time without a date or with only a year (``10:00 2021``, ``2021 10:00``;
+    ``2021`` alone is 1 January), an hour past 12 with an am or a
     pm, ``13 PM 2021-04-03`` as ``2021-04-03 13 PM``, two times of day, which are ambiguous
     (``2021-04-03 10:00 11:00``: pandas read the later), and a year and a month written
     as a number with a month other than ``01``-``12``: ``2021.13``, or ``2021.1``, which may
@@ -765,6 +779,7 @@ def parse_dates(values, dayfirst=False) -> pd.Series:
     # pandas reads 2021.13 and 2021.1 as January: no month, or October written as a float;
     # a year and month before a time (2021.04 10:00) it read as January too: as 2021-04 10:00
     strings = strings[~(strings.str.match(_YEAR_DOT_NUMBER) & ~strings.str.match(_YEAR_DOT_MONTH))]
+    strings = strings[~strings.str.match(_YEAR_AND_TIME)]  # a time with only a year
     strings = strings.str.replace(_YEAR_DOT_MONTH, r"\1-\2", regex=True)  # stripped: no \s
     # 2021,04,03 and 03;04;2021 as 2021-04-03 and 03-04-2021 (pandas: 1 March, or day first);
     # only the cells holding a comma or a semicolon: a replace with a function runs in Python

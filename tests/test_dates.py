@@ -824,3 +824,21 @@ def test_a_dotted_time_with_am_or_pm_keeps_its_minutes(text, dayfirst, expected)
 def test_a_dotted_time_without_am_or_pm_or_impossible_is_no_time(text):
     # 10.30 alone may be a day and a month; 13.30 pm and two times are NaT as with a colon
     assert pd.isna(parse_dates([text])[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2021 10:00", "2021T10:00", "2021T10:00Z", "2021 10 AM", "2021 10:00+05:00", "2021 10 p.m."],
+)
+def test_a_time_with_only_a_year_before_it_is_no_date(text):
+    # "10:00 2021" was NaT (the clock's month and day) while "2021 10:00" read as 1 January
+    assert pd.isna(parse_dates([text])[0])
+    assert pd.isna(parse_dates([" ".join(reversed(text.split(" ", 1)))])[0])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("2021", "2021-01-01"), ("2021 10", "2021-10-01"), ("April 2021 10:00", "2021-04-01 10:00")],
+)
+def test_a_year_alone_or_with_its_month_is_still_read(text, expected):
+    assert parse_dates([text])[0] == pd.Timestamp(expected)

@@ -100,6 +100,9 @@ EDGE = [
     ("2021-04-03 10:00 11:00", "Two times of day", "[]"),
     ("2021-04-03 10 A.M.", "An am written with capitals and dots", "[]"),
     ("Apr 3, 2021 10.30 pm", "A dotted time before pm", "[]"),
+    # a time with only a year is no date, written either way (0.13.0; 2021 10:00 read as 1
+    # January, 10:00 2021 was NaT)
+    ("2021 10:00", "A year and a time of day", "[]"),
 ]
 
 
