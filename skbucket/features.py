@@ -323,8 +323,9 @@ class PostFeatures(TransformerMixin, BaseEstimator):
       ``＠`` of Japanese and Chinese text count as ``#`` and ``@``) and ``<col>_emoji``
       (emoji as a reader sees them, after Unicode's UTS #51: each emoji character counts once
       with its variation selector and skin tone, and so does a whole ZWJ sequence such as a
-      family, a flag or a keycap such as 1 + U+20E3; (c), (r) and TM count only when followed
-      by U+FE0F, which asks for their emoji form; symbols that are no emoji characters, such as
+      family, a flag or a keycap such as 1 + U+20E3; the signs U+00A9 copyright, U+00AE
+      registered and U+2122 trade mark (not the typed ``(c)``) count only when followed by
+      U+FE0F, which asks for their emoji form; symbols that are no emoji characters, such as
       U+2605 black star or U+2713 check mark, and anything followed by U+FE0E do not count).
       Text is counted in Unicode's NFC form, as Twitter counts it, so an accent written as a
       letter plus a combining mark (macOS's NFD) counts as the one character it shows, and
