@@ -988,8 +988,9 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     A failed ``fit`` leaves the estimator unfitted. When a bucket's regressor fails (an
     error, or Ctrl-C), or a warning is made an error (``-W error``), after the classifier was
-    fitted (a fine-tuned text router: hours), the error keeps that fitted classifier as its attribute ``classifier_`` and says which bucket
-    failed in a note; ``set_params(classifier=FrozenEstimator(error.classifier_))``
+    fitted (a fine-tuned text router: hours), the error keeps that fitted classifier as its
+    attribute ``classifier_`` and says which bucket failed in a note;
+    ``set_params(classifier=FrozenEstimator(error.classifier_))``
     (:class:`sklearn.frozen.FrozenEstimator`) then fits again on the same rows and bins
     without refitting it.
 
@@ -1860,7 +1861,8 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
 
     def _keep_classifier_on(self, exc, classifier_) -> None:
         """Keep the fitted ``classifier_`` on ``exc``, a failure of the regressors' fit or a
-        warning about the fitted classifier made an error, as its attribute ``classifier_``, with a note saying how to fit again without refitting it
+        warning about the fitted classifier made an error, as its attribute ``classifier_``,
+        with a note saying how to fit again without refitting it
         (``classifier=FrozenEstimator(error.classifier_)``): the estimator itself is left
         unfitted, as after any failed fit, but fine-tuning a text router may take hours."""
         try:
