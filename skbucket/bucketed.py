@@ -344,6 +344,25 @@ def _hgb_weights_by_position() -> bool:
 _SEARCH_SPACES = ("param_grid", "param_distributions")
 
 
+def _search_spaces(params):
+    """``(name, space, grids)`` for each search space among ``params`` (``get_params``):
+    the parameter's name, which of :data:`_SEARCH_SPACES` it is, and its grids as a list (a
+    dict alone is one grid); another estimator's parameter of that name (None, a number) is
+    none."""
+    for name, value in params.items():
+        space = next((p for p in _SEARCH_SPACES if name == p or name.endswith(f"__{p}")), None)
+        grids = [value] if isinstance(value, Mapping) else value
+        if space is not None and isinstance(grids, list | tuple):
+            yield name, space, grids
+
+
+def _listed_class_weights(key, values) -> bool:
+    """Whether a search grid's entry ``key: values`` lists ``class_weight`` values (of the
+    estimator searched or of one inside it); a distribution lists none."""
+    weights = key == "class_weight" or key.endswith("__class_weight")
+    return weights and isinstance(values, list | tuple | np.ndarray)
+
+
 def _drop_absent_class_weights(classifier, present) -> None:
     """Keep, in every dict ``class_weight`` of ``classifier`` (a fitted clone) and of the
     estimators inside it, only the buckets that have training rows: scikit-learn refuses a
@@ -365,26 +384,18 @@ def _drop_absent_class_weights(classifier, present) -> None:
             kept = _kept_class_weight(value, owner, present)
             if kept != value:
                 classifier.set_params(**{name: kept})
-    for name, value in params.items():
-        space = next((p for p in _SEARCH_SPACES if name == p or name.endswith(f"__{p}")), None)
-        if space is None:
-            continue
+    for name, space, grids in _search_spaces(params):
         search = classifier if name == space else params[name[: -len(f"__{space}")]]
         template = search.get_params(deep=False).get("estimator")
-        spaces = [value] if isinstance(value, Mapping) else value
-        if not _is_estimator(template) or not isinstance(spaces, list | tuple):
+        if not _is_estimator(template):
             continue
         inner = template.get_params(deep=True) if hasattr(template, "get_params") else {}
         changed, touched = [], False
-        for grid in spaces:
+        for grid in grids:
             if isinstance(grid, Mapping):
                 grid = dict(grid)
                 for key, values in grid.items():
-                    if not (key == "class_weight" or key.endswith("__class_weight")):
-                        continue
-                    if not isinstance(
-                        values, list | tuple | np.ndarray
-                    ):  # a distribution: none listed
+                    if not _listed_class_weights(key, values):
                         continue
                     path = key[: -len("__class_weight")]
                     owner = template if key == "class_weight" else inner.get(path)
@@ -399,6 +410,7 @@ def _drop_absent_class_weights(classifier, present) -> None:
                         touched = True
             changed.append(grid)
         if touched:
+            value = params[name]
             new = changed[0] if isinstance(value, Mapping) else type(value)(changed)
             classifier.set_params(**{name: new})
 
@@ -473,18 +485,12 @@ def _check_class_weights(classifier, n_buckets, owner="BucketedRegressor") -> No
     params = classifier.get_params(deep=True) if hasattr(classifier, "get_params") else {}
     found = {"class_weight": getattr(classifier, "class_weight", None)}
     found.update((k, v) for k, v in params.items() if k.endswith("__class_weight"))
-    for name, value in params.items():
-        if not any(name == p or name.endswith(f"__{p}") for p in _SEARCH_SPACES):
-            continue
-        # a search's space is a dict or a list of them; another estimator's parameter of
-        # that name (None, a number) is none
-        spaces = [value] if isinstance(value, Mapping) else value
-        for grid in spaces if isinstance(spaces, list | tuple) else ():
+    for name, _, grids in _search_spaces(params):
+        for grid in grids:
             if not isinstance(grid, Mapping):
                 continue
             for key, values in grid.items():
-                listed = isinstance(values, list | tuple | np.ndarray)  # not a distribution
-                if listed and (key == "class_weight" or key.endswith("__class_weight")):
+                if _listed_class_weights(key, values):
                     found.update((f"{name}[{key!r}] {v!r:.60}", v) for v in values)
     for name, value in found.items():
         problem = _class_weight_problem(value, n_buckets)
