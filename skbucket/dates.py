@@ -83,6 +83,9 @@ def unsettled_order_example(reader, dayfirst) -> str | None:
     return None if settled is not None or ambiguous is None else examples[ambiguous]
 
 
+#: an am or a pm, however it is spelt: ``AM``, ``am``, ``a.m``, ``A.M``, ``a. m`` (a dot
+#: after it, ``a.m.``, is written after this where a pattern takes one)
+_AM_PM = r"(?i:[ap](?:\.\s?)?m)"
 #: what may come before a cell's date: a weekday (``Mon``, ``Monday,``) or a time of day
 #: with a colon (``14:30``, ``2:30:05 PM``) or an hour with its am or pm (``10 AM``,
 #: ``10am,``), as in ``Mon 13/04/2020``, ``14:30 03/04/2020`` or ``10 AM 2021,04,03``,
@@ -90,8 +93,8 @@ def unsettled_order_example(reader, dayfirst) -> str | None:
 #: here: it looks like a date itself)
 _DATE_PREFIX = (
     r"^\s*'?(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s*)?"
-    r"(?:(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?i:[ap](?:\.\s?)?m\.?))?"
-    r"|\d{1,2}\s*(?i:[ap](?:\.\s?)?m\.?)),?\s+)?"
+    r"(?:(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*" + _AM_PM + r"\.?)?"
+    r"|\d{1,2}\s*" + _AM_PM + r"\.?),?\s+)?"
 )
 #: what parts of a numeric date may be separated by: ``/``, ``.``, ``-``, a comma or a
 #: semicolon (``03,04,2021``, read as ``03-04-2021``: :data:`_COMMA_DATE`), spaces around
@@ -121,10 +124,10 @@ _COMMA_DATE_PARTS = (
 )
 #: an hour with its am or pm and no minutes, a time of day: ``10 AM``, ``10am``, ``10 a.m.``,
 #: ``10 A. M.`` (not ``10 amber``)
-_HOUR_AM_PM = r"\d{1,2}\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d])"
+_HOUR_AM_PM = r"\d{1,2}\s*" + _AM_PM + r"\.?(?![a-zA-Z\d])"
 #: a time written with a dot between hour and minutes before its am or pm (``10.30 pm``:
 #: :data:`_DOTTED_TIME`), which is a time after a comma too (``2021-04-03,10.30 pm``)
-_DOTTED_HOUR_AM_PM = r"\d{1,2}\.\d{2}\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d])"
+_DOTTED_HOUR_AM_PM = r"\d{1,2}\.\d{2}\s*" + _AM_PM + r"\.?(?![a-zA-Z\d])"
 #: another number separated by a comma or a semicolon (not a time: ``,10:00``, ``, 10 AM``,
 #: ``,10am``)
 _ANOTHER_NUMBER = re.compile(rf"\s*[,;]\s*(?!{_HOUR_AM_PM}|{_DOTTED_HOUR_AM_PM})\d+(?![\d:])")
@@ -598,8 +601,8 @@ _YEAR_DOT_MONTH = re.compile(r"^\s*(\d{4})\.(0[1-9]|1[0-2])(?=[\sT]|$)")
 #: none (pandas took the clock's month and day); pandas read the others as that time on 1
 #: January (``2021`` alone is that year's start, as ``2021-04`` is April's)
 _TIME_ALONE = (
-    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[ap](?:\.\s?)?m\.?)?"
-    r"|\d{1,2}\s*[ap](?:\.\s?)?m\.?)(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
+    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*" + _AM_PM + r"\.?)?"
+    r"|\d{1,2}\s*" + _AM_PM + r"\.?)(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
 )
 _YEAR_AND_TIME = re.compile(
     rf"\s*'?(?:\d{{4}}(?:T|\s+){_TIME_ALONE}|{_TIME_ALONE},?\s+\d{{4}})\s*$", re.IGNORECASE
@@ -855,7 +858,7 @@ def _with_its_nanoseconds(strings: pd.Series, parsed: pd.Series) -> pd.Series:
 
 #: a time of day written in a date's text: 10:00, 9 PM, 9p.m., ISO's T10 (20200615T1000), noon
 _TIME_OF_DAY = re.compile(
-    r"\d:\d\d|\d\s*[ap](?:\.\s?)?m\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE
+    r"\d:\d\d|\d\s*" + _AM_PM + r"\b|\dT\d\d|\b(?:noon|midnight)\b", re.IGNORECASE
 )
 
 
@@ -942,8 +945,9 @@ def _plain_offset(match: re.Match) -> str:
 #: day: dateutil refused it after a date (``2021-04-03 13 PM``: ``NaT``) and read it as 13:00
 #: before one (``13 PM 2021-04-03``, ``13 PM 2021,04,03``)
 _IMPOSSIBLE_AM_PM_HOUR = re.compile(
-    r"(?<![\d:.,/\-])(?:1[3-9]|[2-9]\d)(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?i:[ap](?:\.\s?)?m)"
-    r"(?![a-zA-Z\d])"
+    r"(?<![\d:.,/\-])(?:1[3-9]|[2-9]\d)(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*"
+    + _AM_PM
+    + r"(?![a-zA-Z\d])"
 )
 #: an am or pm written with a dot after a capital letter, or a dot and a space, after a
 #: time's digits: ``10 A.M.``, ``10:00 P.M``, ``10 a.M.``, ``10 A. M.``; pandas read none of
@@ -957,7 +961,7 @@ _DOTTED_AM_PM = re.compile(r"(?<=\d)(\s*)(?i:([ap])\.\s?m\.?)(?![a-zA-Z\d])")
 #: a fraction of the hour and dropped them (``10.30 pm`` was 22:00); written ``10:30 pm``.
 #: Without an am or pm, ``10.30`` is no time (``NaT``): it may be a day and a month
 _DOTTED_TIME = re.compile(
-    r"(?<![\d.:/\-,])(\d{1,2})\.(\d{2})(?=\s*(?i:[ap](?:\.\s?)?m)\.?(?![a-zA-Z\d]))"
+    r"(?<![\d.:/\-,])(\d{1,2})\.(\d{2})(?=\s*" + _AM_PM + r"\.?(?![a-zA-Z\d]))"
 )
 
 
@@ -970,8 +974,8 @@ def _plain_am_pm(match: re.Match) -> str:
 #: digits of another number
 _ONE_TIME = (
     r"(?<![\d:+\-.])(?<![+\-]\s)\d{1,2}"
-    r"(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d]))?(?!\d)"
-    r"|\s*(?i:[ap](?:\.\s?)?m\.?)(?![a-zA-Z\d]))"
+    r"(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*" + _AM_PM + r"\.?(?![a-zA-Z\d]))?(?!\d)"
+    r"|\s*" + _AM_PM + r"\.?(?![a-zA-Z\d]))"
 )
 #: two times of day in one text (``2021-04-03 10:00 11:00``, ``10 AM 2021-04-03 11:00``):
 #: which is the post's? pandas read the later one; ambiguous, so no date (``NaT``)
