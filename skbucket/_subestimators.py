@@ -561,6 +561,20 @@ def _fit_kwargs(role, est, sample_weight, routed=None):
     )
 
 
+def _keep_on_error(exc: BaseException, note: str, **fitted) -> None:
+    """Keep the estimators ``fitted`` before ``exc`` on it as its attributes (``classifier_``,
+    ``known_``, ...) with ``note`` (how to fit again without refitting them): the failed
+    estimator is left unfitted, as after any failed fit, but a fine-tuned text router may
+    have taken hours. An exception class with ``__slots__`` has nowhere to keep them: no note
+    then."""
+    try:
+        for name, est in fitted.items():
+            setattr(exc, name, est)
+    except AttributeError:
+        return
+    exc.add_note(note)
+
+
 def _is_frozen(est) -> bool:
     """Whether ``est`` is a :class:`~sklearn.frozen.FrozenEstimator`, whose ``fit`` does
     nothing (it takes any keyword, and reads ``steps`` and the like from the estimator it

@@ -66,6 +66,7 @@ from ._subestimators import (
     _is_float_frame,
     _is_frozen,
     _is_text_1d,
+    _keep_on_error,
     _pipeline_steps,
     _reads_frame_by_column,
     _refuse_1d,
@@ -1871,17 +1872,15 @@ class BucketedRegressor(RegressorMixin, BaseEstimator):
         with a note saying how to fit again without refitting it
         (``classifier=FrozenEstimator(error.classifier_)``): the estimator itself is left
         unfitted, as after any failed fit, but fine-tuning a text router may take hours."""
-        try:
-            exc.classifier_ = classifier_
-        except AttributeError:  # an exception class with __slots__: nowhere to keep it
-            return
-        exc.add_note(
+        _keep_on_error(
+            exc,
             f"({type(self).__name__}: the classifier was fitted before this failure; it is "
             "kept on this error as its attribute classifier_ (the estimator is left unfitted). "
             "To fit again without refitting it, on the same rows and bins, pass "
             "classifier=FrozenEstimator(error.classifier_), from sklearn.frozen, e.g. "
             "model.set_params(classifier=FrozenEstimator(error.classifier_)).fit(X, y), or "
-            "model__classifier=... for the seed pipeline.)"
+            "model__classifier=... for the seed pipeline.)",
+            classifier_=classifier_,
         )
 
     def _no_hold_out(self, classifier_) -> str:

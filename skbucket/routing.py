@@ -47,6 +47,7 @@ from ._subestimators import (
     _fixed_columns,
     _forward_set_output,
     _is_dataframe,
+    _keep_on_error,
     _refuse_1d,
     _routed_fit_params,
     _select_columns,
@@ -450,22 +451,19 @@ class AccountRouter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         take hours."""
         if not fitted:
             return
-        try:
-            for role, est in fitted.items():
-                setattr(exc, f"{role}_", est)
-        except AttributeError:  # an exception class with __slots__: nowhere to keep them
-            return
         kept = " and ".join(f"{role}_" for role in fitted)
         params = ", ".join(f"{role}=FrozenEstimator(error.{role}_)" for role in fitted)
         inside = ", ".join(f"classifier__{role}=..." for role in fitted)
         seed = ", ".join(f"model__classifier__{role}=..." for role in fitted)
-        exc.add_note(
+        _keep_on_error(
+            exc,
             f"({type(self).__name__}: the {' and '.join(fitted)} classifier(s) were fitted "
             f"before this failure; kept on this error as its attribute(s) {kept} (the "
             "estimator is left unfitted). To fit again without refitting them, on the same "
             f"rows, pass {params}, from sklearn.frozen, e.g. router.set_params({params})"
             f".fit(X, y), or {inside} inside a BucketedRegressor, {seed} for the seed "
-            "pipeline.)"
+            "pipeline.)",
+            **{f"{role}_": est for role, est in fitted.items()},
         )
 
     def _refuse_lone_classes(self, role, est, y, exc):
